@@ -1,0 +1,140 @@
+//! Site settings (`pilu.toml`).
+
+use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::tomlfile;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const FILE: &str = "pilu.toml";
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Site title, shown on every page (e.g. 遵义市医疗保障局 医疗保障信息披露).
+    pub title: String,
+    /// Id of the entity that runs this site; its home page introduces the section.
+    pub owner: String,
+    /// One sentence for the home page and the meta description.
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Absolute URL the section is published at; used only for canonical links and the sitemap.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default = "default_themes")]
+    pub themes: Vec<String>,
+    /// Output folder, relative to the site root.
+    #[serde(default = "default_output")]
+    pub output: String,
+    /// Marks every page as sample data (示例数据).
+    #[serde(default)]
+    pub sample: bool,
+    /// Minify HTML output (needs a binary built with the `minify` feature).
+    #[serde(default)]
+    pub minify: bool,
+    #[serde(default)]
+    pub privacy: Privacy,
+}
+
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Values that look like personal data but may be published, each with the reason.
+    #[serde(default)]
+    pub allow: Vec<Allowed>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Allowed {
+    pub value: String,
+    pub reason: String,
+}
+
+fn default_language() -> String {
+    "zh-CN".into()
+}
+fn default_themes() -> Vec<String> {
+    vec!["default".into()]
+}
+fn default_output() -> String {
+    "public".into()
+}
+
+pub const THEMES: [&str; 2] = ["default", "wechat"];
+
+impl Settings {
+    /// Read and check `pilu.toml` under `root`. Errors are located in the file.
+    pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Option<Settings> {
+        let path = root.join(FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("config.unreadable", format!("无法读取站点设置文件 {FILE}：{e}"))
+                        .in_file(&path)
+                        .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
+                );
+                return None;
+            }
+        };
+        let file = sources.add(FILE.to_string(), text.clone());
+        let mut s: Settings = match tomlfile::parse(sources, file, &text, 0) {
+            Ok(s) => s,
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
+        };
+        let whole = crate::diag::Loc::new(file, 0..0);
+        if let Some(url) = &s.base_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+                diags.push(
+                    Diagnostic::error("config.base_url", format!("base_url 应为以 http:// 或 https:// 开头的绝对地址，实际为 `{url}`"))
+                        .at(find_key(&text, file, "base_url").unwrap_or(whole))
+                        .label("此处"),
+                );
+            } else if !url.ends_with('/') {
+                s.base_url = Some(format!("{url}/"));
+            }
+        }
+        for t in &s.themes {
+            if !THEMES.contains(&t.as_str()) {
+                let mut d = Diagnostic::error("config.theme", format!("未知的主题 `{t}`"))
+                    .at(find_key(&text, file, "themes").unwrap_or(whole))
+                    .label("此处")
+                    .note("可用的主题：default（桌面）、wechat（手机、微信）");
+                if let Some(sug) = crate::diag::suggest(t, THEMES) {
+                    d = d.note(format!("是否应为 `{sug}`？"));
+                }
+                diags.push(d);
+            }
+        }
+        if s.themes.is_empty() {
+            diags.push(Diagnostic::error("config.theme", "themes 不能为空").at(find_key(&text, file, "themes").unwrap_or(whole)));
+        }
+        if s.output.trim().is_empty() || Path::new(&s.output).is_absolute() && s.output == "/" {
+            diags.push(Diagnostic::error("config.output", "output 不能为空或根目录").at(find_key(&text, file, "output").unwrap_or(whole)));
+        }
+        Some(s)
+    }
+
+    pub fn output_dir(&self, root: &Path) -> PathBuf {
+        root.join(&self.output)
+    }
+}
+
+/// Span of `key = value` on its own line, for errors about a value that deserialized fine.
+fn find_key(text: &str, file: usize, key: &str) -> Option<crate::diag::Loc> {
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with(key) && t[key.len()..].trim_start().starts_with('=') {
+            let start = off + (line.len() - t.len());
+            return Some(crate::diag::Loc::new(file, start..off + line.trim_end().len()));
+        }
+        off += line.len();
+    }
+    None
+}

@@ -1,0 +1,188 @@
+//! pilu: builds the 医疗保障信息披露 section of a website from data files.
+//!
+//! The pipeline (see ARCHITECTURE.md): config → schema → registry → load → model → render →
+//! output. Every stage reports into one [`diag::Diagnostics`], so a run shows all problems.
+
+pub mod config;
+pub mod content;
+pub mod dataset;
+pub mod diag;
+pub mod download;
+pub mod embedded;
+pub mod expr;
+pub mod init;
+pub mod input;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod registry;
+pub mod render;
+pub mod schema;
+pub mod tabular;
+pub mod tomlfile;
+pub mod value;
+
+use diag::{Diagnostic, Diagnostics, Sources};
+use std::path::{Path, PathBuf};
+
+/// Everything read from a site, ready to render.
+pub struct Loaded {
+    pub settings: config::Settings,
+    pub schema: schema::Schema,
+    pub registry: registry::Registry,
+    pub data: dataset::Dataset,
+    pub content: content::Content,
+    pub owner: usize,
+}
+
+/// The result of reading and checking a site: the diagnostics with their sources, and the
+/// loaded site when it could be read far enough to render.
+pub struct Checked {
+    pub sources: Sources,
+    pub diags: Diagnostics,
+    pub site: Option<Loaded>,
+}
+
+/// Read every input of the site under `root` and check it. Never stops at the first problem.
+pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
+    let mut sources = Sources::default();
+    let mut diags = Diagnostics::default();
+    let settings = config::Settings::load(root, &mut sources, &mut diags);
+    let schema = schema::Schema::load(root, &mut sources, &mut diags);
+    let registry = registry::Registry::load(root, &schema, &mut sources, &mut diags);
+    let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
+    let content = content::load(root, &mut sources, &mut diags);
+    let site = settings.and_then(|mut settings| {
+        if let Some(b) = base_url {
+            settings.base_url = Some(if b.ends_with('/') { b.to_string() } else { format!("{b}/") });
+        }
+        if settings.minify && !cfg!(feature = "minify") {
+            diags.push(
+                Diagnostic::error("config.minify", "此 pilu 程序编译时未启用 minify 功能，不能压缩 HTML")
+                    .at(load::find_text(&sources, 0, "minify"))
+                    .note("用 `cargo install pilu --features minify` 安装带压缩功能的版本，或删除 minify = true"),
+            );
+        }
+        let owner = match registry.find(&settings.owner) {
+            Some(o) => o,
+            None => {
+                diags.push(
+                    Diagnostic::error("config.owner", format!("站点所有者 `{}` 不在披露主体登记表中", settings.owner))
+                        .at(load::find_text(&sources, 0, "owner"))
+                        .label("应为 data/entities.toml 中某个主体的标识或编码"),
+                );
+                return None;
+            }
+        };
+        Some(Loaded { settings, schema, registry, data, content, owner })
+    });
+    diags.sort(&sources);
+    Checked { sources, diags, site }
+}
+
+/// What a successful build wrote.
+pub struct Built {
+    pub output: PathBuf,
+    pub pages: usize,
+    pub downloads: usize,
+    pub entities: usize,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The site's inputs have errors (exit status 1).
+    Inputs,
+    /// Writing the output failed (exit status 3).
+    Io,
+}
+
+/// Check the site, then write it atomically into its output folder (or `output`).
+pub fn build(root: &Path, output: Option<&Path>, base_url: Option<&str>) -> (Checked, Result<Built, Failure>) {
+    let mut checked = load_site(root, base_url);
+    if checked.diags.has_errors() || checked.site.is_none() {
+        return (checked, Err(Failure::Inputs));
+    }
+    let Some(site) = checked.site.as_ref() else { return (checked, Err(Failure::Inputs)) };
+    let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
+    let result = write_site(root, site, &target);
+    match result {
+        Ok(b) => (checked, Ok(b)),
+        Err((d, f)) => {
+            checked.diags.extend(d);
+            (checked, Err(f))
+        }
+    }
+}
+
+fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (Diagnostics, Failure)> {
+    let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
+    output::check_target(root, target).map_err(|m| one(Diagnostic::error("output.target", m).in_file(target), Failure::Inputs))?;
+    let mut diags = Diagnostics::default();
+    let mut themes = Vec::new();
+    for name in &site.settings.themes {
+        if let Some(t) = render::load_theme(root, name, &mut diags) {
+            themes.push(t);
+        }
+    }
+    if diags.has_errors() {
+        return Err((diags, Failure::Inputs));
+    }
+    let staging = output::Staging::begin(target)
+        .map_err(|e| one(Diagnostic::error("io.write", format!("无法创建临时输出目录：{e}")).in_file(target), Failure::Io))?;
+    let model = model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+    let mut pages = 0;
+    for theme in &mut themes {
+        pages += model.render_theme(theme, &staging, site.content.home_intro.as_deref()).map_err(|d| classify(d))?;
+    }
+    let downloads = model.write_downloads(&staging).map_err(classify)?;
+    if let Some(base) = &site.settings.base_url {
+        staging
+            .write("sitemap.xml", model.sitemap(base).as_bytes())
+            .map_err(|e| one(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{e}")), Failure::Io))?;
+    }
+    copy_static(root, &staging).map_err(classify)?;
+    staging
+        .commit()
+        .map_err(|e| one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io))?;
+    Ok(Built { output: target.to_path_buf(), pages, downloads, entities: site.registry.entities.len() })
+}
+
+fn classify(d: Diagnostics) -> (Diagnostics, Failure) {
+    let io = d.list.iter().any(|x| x.code.starts_with("io."));
+    (d, if io { Failure::Io } else { Failure::Inputs })
+}
+
+/// `static/` is copied as is; a file there may not replace a generated one.
+fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics> {
+    let dir = root.join("static");
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let mut diags = Diagnostics::default();
+    for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::error("static.read", format!("无法读取 static 目录：{e}")).in_file(&dir));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+        if out.exists(&rel) {
+            diags.push(Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名")).in_file(entry.path()));
+            continue;
+        }
+        match std::fs::read(entry.path()) {
+            Ok(b) => {
+                if let Err(e) = out.write(&rel, &b) {
+                    diags.push(Diagnostic::error("io.write", format!("复制 static/{rel} 失败：{e}")));
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error("static.read", format!("无法读取 static/{rel}：{e}")).in_file(entry.path())),
+        }
+    }
+    if diags.list.is_empty() { Ok(()) } else { Err(diags) }
+}

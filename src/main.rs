@@ -1,0 +1,118 @@
+//! The `pilu` command line. Exit status: 0 success, 1 the site's inputs have errors, 2 wrong
+//! usage, 3 an I/O failure while writing.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pilu::diag::Diagnostics;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "pilu", version, about = "医疗保障信息披露 静态网站生成器", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 校验全部数据并生成网站（原子写入：失败时保留原有输出）
+    Build {
+        /// 站点根目录（含 pilu.toml）
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// 输出目录（默认为 pilu.toml 中的 output）
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// 发布地址，覆盖 pilu.toml 中的 base_url
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// 只校验，不生成；退出码表明数据能否发布
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// 报告格式
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// 有警告也视为不通过
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// 新建站点：默认表定义、示例主体和主题
+    Init {
+        /// 新站点目录（不存在或为空）
+        dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { root, output, base_url } => {
+            let (checked, result) = pilu::build(&root, output.as_deref(), base_url.as_deref());
+            report(&checked.diags, &checked.sources);
+            match result {
+                Ok(b) => {
+                    eprintln!(
+                        "已生成 {} 个页面、{} 个下载文件（{} 个披露主体）到 {}",
+                        b.pages,
+                        b.downloads,
+                        b.entities,
+                        b.output.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(pilu::Failure::Inputs) => {
+                    eprintln!("构建失败：站点数据有错误，原有输出未改动。");
+                    ExitCode::from(1)
+                }
+                Err(pilu::Failure::Io) => {
+                    eprintln!("构建失败：写入输出时出错，原有输出未改动。");
+                    ExitCode::from(3)
+                }
+            }
+        }
+        Command::Check { root, format, deny_warnings } => {
+            let checked = pilu::load_site(&root, None);
+            match format {
+                Format::Human => {
+                    report(&checked.diags, &checked.sources);
+                    if !checked.diags.has_errors() && checked.diags.warnings() == 0 {
+                        eprintln!("校验通过：没有错误和警告。");
+                    }
+                }
+                Format::Json => match serde_json::to_string_pretty(&checked.diags.to_json(&checked.sources)) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => {
+                        eprintln!("无法输出 JSON：{e}");
+                        return ExitCode::from(3);
+                    }
+                },
+            }
+            let fail = checked.diags.has_errors() || checked.site.is_none() || (deny_warnings && checked.diags.warnings() > 0);
+            if fail { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Command::Init { dir } => match pilu::init::init(&dir) {
+            Ok(()) => {
+                eprintln!("已新建站点 {}。下一步：cd {} && pilu build", dir.display(), dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("无法新建站点：{e}");
+                ExitCode::from(if e.kind() == std::io::ErrorKind::AlreadyExists { 2 } else { 3 })
+            }
+        },
+    }
+}
+
+fn report(diags: &Diagnostics, sources: &pilu::diag::Sources) {
+    if !diags.list.is_empty() {
+        eprint!("{}", diags.render(sources));
+    }
+}

@@ -1,0 +1,652 @@
+//! The site model: which pages exist, where they live, and the plain view data each page's
+//! template receives. Table markup decisions (header rows, scopes, `headers`/`id`, units in
+//! captions) are made here once, so both themes render the same, correct structure.
+
+use crate::config::Settings;
+use crate::content::Page as ContentPage;
+use crate::dataset::{Dataset, EntityYear, Matrix, Rec, TableData};
+use crate::registry::{Entity, Kind, Registry};
+use crate::schema::{Field, FieldType, Layout, Orientation, Schema, Table};
+use crate::value::{self, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Everything rendering needs, with the indexes that keep per-page work independent of the
+/// number of entities (no page scans the whole registry).
+pub struct Site<'a> {
+    pub settings: &'a Settings,
+    pub schema: &'a Schema,
+    pub registry: &'a Registry,
+    pub data: &'a Dataset,
+    pub pages: &'a [ContentPage],
+    /// Entities reporting to each entity (bureaus only have any), in registry order.
+    pub children: Vec<Vec<usize>>,
+    /// Years with data, per entity, ascending.
+    pub years: Vec<Vec<i32>>,
+    pub owner: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageKind {
+    Home,
+    Entity(usize),
+    EntityYear(usize, i32),
+    Content(usize),
+    NotFound,
+}
+
+impl<'a> Site<'a> {
+    pub fn new(settings: &'a Settings, schema: &'a Schema, registry: &'a Registry, data: &'a Dataset, pages: &'a [ContentPage], owner: usize) -> Self {
+        let n = registry.entities.len();
+        let mut children = vec![Vec::new(); n];
+        for (i, e) in registry.entities.iter().enumerate() {
+            if let Some(p) = e.parent {
+                children[p].push(i);
+            }
+        }
+        let mut years = vec![Vec::new(); n];
+        for &(e, y) in data.years.keys() {
+            years[e].push(y);
+        }
+        Site { settings, schema, registry, data, pages, children, years, owner }
+    }
+
+    /// Every page of the site, in a fixed order.
+    pub fn page_list(&self) -> Vec<PageKind> {
+        let mut out = vec![PageKind::Home, PageKind::NotFound];
+        for i in 0..self.registry.entities.len() {
+            out.push(PageKind::Entity(i));
+            out.extend(self.years[i].iter().map(|&y| PageKind::EntityYear(i, y)));
+        }
+        out.extend((0..self.pages.len()).map(PageKind::Content));
+        out
+    }
+
+    pub fn path(&self, kind: PageKind) -> String {
+        match kind {
+            PageKind::Home => "index.html".into(),
+            PageKind::NotFound => "404.html".into(),
+            PageKind::Entity(e) => format!("e/{}/index.html", self.registry.get(e).id),
+            PageKind::EntityYear(e, y) => format!("e/{}/{y}/index.html", self.registry.get(e).id),
+            PageKind::Content(i) => format!("p/{}/index.html", self.pages[i].slug),
+        }
+    }
+
+    pub fn template(kind: PageKind) -> &'static str {
+        match kind {
+            PageKind::Home => "home.html",
+            PageKind::NotFound => "404.html",
+            PageKind::Entity(_) => "entity.html",
+            PageKind::EntityYear(..) => "entity_year.html",
+            PageKind::Content(_) => "page.html",
+        }
+    }
+
+    /// The public tables of an entity-year, in page order.
+    fn public_tables<'d>(&self, ey: &'d EntityYear) -> impl Iterator<Item = (&'a Table, &'d TableData)> + use<'a, 'd> {
+        let schema = self.schema;
+        ey.tables.iter().map(move |(&ti, t)| (&schema.tables[ti], &t.data)).filter(|(t, _)| t.is_public())
+    }
+}
+
+/// `../../` from a page at `path` back to the site root.
+pub fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+// ---------------------------------------------------------------------------------------------
+// View data (what templates see)
+
+#[derive(Serialize)]
+pub struct Link {
+    pub text: String,
+    /// Relative to the site root; templates prefix `root`.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct EntitySummary {
+    pub id: String,
+    pub name: String,
+    pub code: String,
+    pub kind: &'static str,
+    pub level: String,
+    pub href: String,
+    pub latest_year: Option<i32>,
+    pub delegated: bool,
+}
+
+#[derive(Serialize)]
+pub struct Group {
+    pub title: String,
+    pub entities: Vec<EntitySummary>,
+}
+
+#[derive(Serialize)]
+pub struct Branch {
+    pub bureau: EntitySummary,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+pub struct InfoRow {
+    pub label: &'static str,
+    pub value: String,
+    /// Relative to the site root, or absolute when `external`.
+    pub href: Option<String>,
+    pub external: bool,
+}
+
+#[derive(Serialize)]
+pub struct HCell {
+    pub text: String,
+    pub id: String,
+    pub colspan: usize,
+    pub rowspan: usize,
+    /// `col`, `colgroup` or `row`.
+    pub scope: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Cell {
+    pub text: String,
+    /// Not applicable / not reported: shown as an em dash with an accessible label.
+    pub na: bool,
+    pub numeric: bool,
+    pub headers: String,
+}
+
+#[derive(Serialize)]
+pub struct BodyRow {
+    pub th: HCell,
+    /// 0 for top-level rows; 1, 2 for 其中 items and nested rows (indentation).
+    pub level: u32,
+    /// A heading row with no data (a merged label spanning the row in the source table).
+    pub heading: bool,
+    pub total: bool,
+    pub cells: Vec<Cell>,
+}
+
+/// One HTML table. A matrix with several blocks (annual report 表二) becomes several parts.
+#[derive(Serialize)]
+pub struct TablePart {
+    pub caption: String,
+    pub unit: String,
+    pub head: Vec<Vec<HCell>>,
+    pub body: Vec<BodyRow>,
+}
+
+#[derive(Serialize)]
+pub struct TableView {
+    pub id: String,
+    pub anchor: String,
+    pub title: String,
+    pub parts: Vec<TablePart>,
+    pub notes: Vec<String>,
+    pub basis: Option<String>,
+    pub csv: String,
+    pub json: String,
+}
+
+#[derive(Serialize)]
+pub struct DelegatedSection {
+    pub entity: EntitySummary,
+    pub anchor: String,
+    pub tables: Vec<TableView>,
+}
+
+#[derive(Serialize)]
+pub struct YearLink {
+    pub year: i32,
+    pub href: String,
+    pub published_on: String,
+    pub tables: usize,
+}
+
+#[derive(Serialize)]
+pub struct Headline {
+    pub caption: String,
+    pub years: Vec<i32>,
+    pub rows: Vec<HeadlineRow>,
+}
+
+#[derive(Serialize)]
+pub struct HeadlineRow {
+    pub label: String,
+    pub values: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+pub struct Update {
+    pub entity: String,
+    pub year: i32,
+    pub href: String,
+    pub published_on: String,
+}
+
+#[derive(Serialize)]
+pub struct TableKind {
+    pub title: String,
+    pub tables: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+
+impl Site<'_> {
+    pub fn summary(&self, i: usize) -> EntitySummary {
+        let e = self.registry.get(i);
+        EntitySummary {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            code: e.code.clone(),
+            kind: e.kind.label(),
+            level: level_text(self.schema, e),
+            href: format!("e/{}/index.html", e.id),
+            latest_year: self.years[i].last().copied(),
+            delegated: e.delegated(),
+        }
+    }
+
+    /// Home: the owner's tree of bureaus, their institutions and pharmacies by kind and level.
+    /// Above `TREE_LIMIT` entities the tree stops at bureaus (each bureau page lists the rest).
+    pub fn tree(&self) -> (Vec<Branch>, Vec<EntitySummary>) {
+        const TREE_LIMIT: usize = 2000;
+        let full = self.registry.entities.len() <= TREE_LIMIT;
+        let mut bureaus: Vec<usize> = (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
+        bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));
+        let branches = bureaus
+            .iter()
+            .map(|&b| Branch { bureau: self.summary(b), groups: if full { self.child_groups(b) } else { Vec::new() } })
+            .collect();
+        let orphans = (0..self.registry.entities.len())
+            .filter(|&i| !self.registry.get(i).kind.is_bureau() && self.registry.get(i).parent.is_none())
+            .map(|i| self.summary(i))
+            .collect();
+        (branches, orphans)
+    }
+
+    /// A bureau's reporting entities grouped as 医疗机构（三级/二级/一级/未定级）and 零售药店.
+    pub fn child_groups(&self, b: usize) -> Vec<Group> {
+        let mut groups: BTreeMap<(u8, String), Vec<EntitySummary>> = BTreeMap::new();
+        for &c in &self.children[b] {
+            let e = self.registry.get(c);
+            let (rank, title) = match (e.kind, e.level.as_deref()) {
+                (Kind::MedicalInstitution, Some("level3")) => (1, "三级定点医疗机构".to_string()),
+                (Kind::MedicalInstitution, Some("level2")) => (2, "二级定点医疗机构".to_string()),
+                (Kind::MedicalInstitution, Some("level1")) => (3, "一级定点医疗机构".to_string()),
+                (Kind::MedicalInstitution, _) => (4, "未定级定点医疗机构（含村卫生室）".to_string()),
+                (Kind::RetailPharmacy, _) => (5, "定点零售药店".to_string()),
+                (k, _) => (0, k.label().to_string()),
+            };
+            groups.entry((rank, title)).or_default().push(self.summary(c));
+        }
+        groups.into_iter().map(|((_, title), entities)| Group { title, entities }).collect()
+    }
+
+    pub fn info(&self, i: usize) -> Vec<InfoRow> {
+        let e = self.registry.get(i);
+        let s = self.schema;
+        let mut rows = vec![
+            InfoRow { label: "名称", value: e.name.clone(), href: None, external: false },
+            InfoRow { label: if e.kind.is_bureau() { "行政区划代码" } else { "医保编码" }, value: e.code.clone(), href: None, external: false },
+            InfoRow { label: "主体类型", value: e.kind.label().into(), href: None, external: false },
+        ];
+        let push = |rows: &mut Vec<InfoRow>, label, v: Option<String>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                rows.push(InfoRow { label, value: v, href: None, external: false });
+            }
+        };
+        let lvl = level_text(s, e);
+        push(&mut rows, "机构等级", (!lvl.is_empty()).then_some(lvl));
+        push(&mut rows, "机构类别", e.category.as_deref().map(|c| enum_label(s, "institution_category", c)));
+        push(&mut rows, "经营性质", e.ownership.as_deref().map(|c| enum_label(s, "ownership", c)));
+        push(&mut rows, "经营类型", e.business_type.as_deref().map(|c| enum_label(s, "pharmacy_business_type", c)));
+        push(&mut rows, "所属连锁企业", e.chain.clone());
+        push(&mut rows, "所在行政区划", e.region.clone());
+        push(&mut rows, "地址", e.address.clone());
+        if let Some(p) = e.parent {
+            let pe = self.registry.get(p);
+            rows.push(InfoRow { label: "所属医疗保障部门", value: pe.name.clone(), href: Some(format!("e/{}/index.html", pe.id)), external: false });
+        }
+        push(&mut rows, "披露方式", e.disclosure.as_deref().map(|c| enum_label(s, "disclosure_mode", c)));
+        if let Some(w) = &e.website {
+            rows.push(InfoRow { label: "官方网站", value: w.clone(), href: Some(w.clone()), external: true });
+        }
+        push(&mut rows, "微信公众号", e.wechat.clone());
+        rows
+    }
+
+    pub fn year_links(&self, i: usize) -> Vec<YearLink> {
+        let e = self.registry.get(i);
+        self.years[i]
+            .iter()
+            .rev()
+            .map(|&y| {
+                let ey = &self.data.years[&(i, y)];
+                YearLink {
+                    year: y,
+                    href: format!("e/{}/{y}/index.html", e.id),
+                    published_on: date_text(ey.meta.published_on),
+                    tables: self.public_tables(ey).count(),
+                }
+            })
+            .collect()
+    }
+
+    /// Year-over-year headline figures, one small table per disclosed table with headlines.
+    pub fn headlines(&self, i: usize) -> Vec<Headline> {
+        let years = &self.years[i];
+        let mut out = Vec::new();
+        for (ti, t) in self.schema.tables.iter().enumerate() {
+            let Layout::Records { fields, key, .. } = &t.layout else { continue };
+            if !t.is_public() {
+                continue;
+            }
+            let heads: Vec<usize> = fields.iter().enumerate().filter(|(_, f)| f.headline && f.visibility == crate::schema::Visibility::Public).map(|(i, _)| i).collect();
+            let recs: Vec<(i32, &Vec<Rec>)> = years
+                .iter()
+                .filter_map(|&y| match self.data.years.get(&(i, y)).and_then(|ey| ey.tables.get(&ti)).map(|e| &e.data) {
+                    Some(TableData::Records(r)) => Some((y, r)),
+                    _ => None,
+                })
+                .collect();
+            if heads.is_empty() || recs.is_empty() {
+                continue;
+            }
+            let ys: Vec<i32> = recs.iter().map(|(y, _)| *y).collect();
+            // Rows: each headline field, for each record key seen (e.g. each scheme).
+            let mut keys: Vec<String> = Vec::new();
+            for (_, rs) in &recs {
+                for r in rs.iter() {
+                    let k = key_text(fields, key, r);
+                    if !keys.contains(&k) {
+                        keys.push(k);
+                    }
+                }
+            }
+            let mut rows = Vec::new();
+            for &fi in &heads {
+                let f = &fields[fi];
+                for k in &keys {
+                    let label = if k.is_empty() { f.label_with_unit() } else { format!("{}·{}", k, f.label_with_unit()) };
+                    let values = recs
+                        .iter()
+                        .map(|(_, rs)| {
+                            let v = rs.iter().find(|r| &key_text(fields, key, r) == k).map(|r| &r.values[fi]).unwrap_or(&Value::Absent);
+                            cell(f, v, String::new())
+                        })
+                        .collect();
+                    rows.push(HeadlineRow { label, values });
+                }
+            }
+            out.push(Headline { caption: t.full_title(), years: ys, rows });
+        }
+        out
+    }
+
+    pub fn updates(&self, limit: usize) -> Vec<Update> {
+        let mut all: Vec<(&(usize, i32), &EntityYear)> = self.data.years.iter().filter(|(_, ey)| ey.meta.published_on.is_some()).collect();
+        all.sort_by(|a, b| b.1.meta.published_on.cmp(&a.1.meta.published_on).then(a.0.cmp(b.0)));
+        all.into_iter()
+            .take(limit)
+            .map(|(&(e, y), ey)| {
+                let ent = self.registry.get(e);
+                Update { entity: ent.name.clone(), year: y, href: format!("e/{}/{y}/index.html", ent.id), published_on: date_text(ey.meta.published_on) }
+            })
+            .collect()
+    }
+
+    /// What is disclosed, by kind of discloser.
+    pub fn table_kinds(&self) -> Vec<TableKind> {
+        Kind::ALL
+            .iter()
+            .filter_map(|k| {
+                let tables: Vec<String> =
+                    self.schema.tables.iter().filter(|t| t.is_public() && t.disclosed_by.iter().any(|d| d == k.id())).map(|t| t.full_title()).collect();
+                (!tables.is_empty()).then(|| TableKind { title: k.label().to_string(), tables })
+            })
+            .collect()
+    }
+
+    /// The tables of one entity-year, ready for the template. `prefix` keeps ids unique when a
+    /// county page also shows a delegated institution's tables.
+    pub fn table_views(&self, e: usize, y: i32, prefix: &str) -> Vec<TableView> {
+        let Some(ey) = self.data.years.get(&(e, y)) else { return Vec::new() };
+        let ent = self.registry.get(e);
+        self.public_tables(ey)
+            .map(|(t, data)| {
+                let anchor = format!("{prefix}{}", t.id);
+                let parts = match (data, &t.layout) {
+                    (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) => {
+                        vec![records_part(t, fields, key, *orientation, recs, y, &anchor)]
+                    }
+                    (TableData::Matrix(m), Layout::Matrix { blocks, corner, .. }) => blocks
+                        .iter()
+                        .filter(|b| b.applies(&m.format))
+                        .map(|b| matrix_part(t, b, corner.as_deref(), m, &format!("{anchor}-{}", b.id)))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut notes = Vec::new();
+                if let Some(n) = ey.meta.table_notes.get(&t.id) {
+                    notes.push(n.clone());
+                }
+                if let Some(n) = &t.note {
+                    notes.push(n.clone());
+                }
+                TableView {
+                    id: t.id.clone(),
+                    anchor,
+                    title: t.full_title(),
+                    parts,
+                    notes,
+                    basis: t.basis.clone(),
+                    csv: format!("e/{}/{y}/{}.csv", ent.id, t.id),
+                    json: format!("e/{}/{y}/{}.json", ent.id, t.id),
+                }
+            })
+            .collect()
+    }
+
+    /// Institutions that delegated disclosure to this county bureau and have data for `y`.
+    pub fn delegated_sections(&self, e: usize, y: i32) -> Vec<DelegatedSection> {
+        self.children[e]
+            .iter()
+            .filter(|&&c| self.registry.get(c).delegated() && self.data.years.contains_key(&(c, y)))
+            .map(|&c| {
+                let anchor = format!("d-{}", self.registry.get(c).id);
+                DelegatedSection { entity: self.summary(c), tables: self.table_views(c, y, &format!("{anchor}-")), anchor }
+            })
+            .collect()
+    }
+}
+
+fn enum_label(s: &Schema, name: &str, v: &str) -> String {
+    s.enums.get(name).and_then(|e| e.values.iter().position(|x| x == v).map(|i| e.labels[i].clone())).unwrap_or_else(|| v.to_string())
+}
+
+fn level_text(s: &Schema, e: &Entity) -> String {
+    if e.village_clinic {
+        return "未定级（村卫生室）".into();
+    }
+    let mut t = e.level.as_deref().map(|l| enum_label(s, "institution_level", l)).unwrap_or_default();
+    if let Some(g) = e.grade.as_deref().filter(|g| *g != "none") {
+        t.push_str(&enum_label(s, "institution_grade", g));
+    }
+    t
+}
+
+pub fn date_text(d: Option<(i32, u32, u32)>) -> String {
+    d.map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")).unwrap_or_default()
+}
+
+fn key_text(fields: &[Field], key: &[usize], r: &Rec) -> String {
+    key.iter().map(|&k| value::display(&fields[k], &r.values[k])).collect::<Vec<_>>().join(" ")
+}
+
+fn cell(f: &Field, v: &Value, headers: String) -> Cell {
+    Cell { text: value::display(f, v), na: v.is_missing(), numeric: f.ty.is_numeric() && f.ty != FieldType::Year, headers }
+}
+
+/// Does `field` apply to `rec`? Evaluates the simple `only_when` forms used in definitions
+/// (`scheme in ['employee']`, `scheme == 'employee'`); anything else applies.
+fn applies(fields: &[Field], f: &Field, rec: &Rec) -> bool {
+    use crate::expr::{CmpOp, Expr};
+    let text_of = |e: &Expr| -> Option<String> {
+        let Expr::Ident(id) = e else { return None };
+        let i = fields.iter().position(|x| &x.id == id)?;
+        match &rec.values[i] {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        }
+    };
+    match &f.only_when {
+        Some(Expr::In(l, items)) => match text_of(l) {
+            Some(v) => items.iter().any(|i| matches!(i, Expr::Str(s) if *s == v)),
+            None => true,
+        },
+        Some(Expr::Cmp(l, rest)) if rest.len() == 1 && rest[0].0 == CmpOp::Eq => match (text_of(l), &rest[0].1) {
+            (Some(v), Expr::Str(s)) => v == *s,
+            _ => true,
+        },
+        _ => true,
+    }
+}
+
+/// Caption unit: one shared unit goes in the caption; mixed units go into each row or column label.
+fn shared_unit<'f>(fields: impl Iterator<Item = &'f Field>) -> Option<String> {
+    let mut unit: Option<&str> = None;
+    for f in fields.filter(|f| f.ty.is_numeric() && f.ty != FieldType::Year) {
+        match unit {
+            None => unit = Some(&f.unit),
+            Some(u) if u == f.unit => {}
+            Some(_) => return None,
+        }
+    }
+    unit.filter(|u| !u.is_empty()).map(str::to_string)
+}
+
+fn records_part(t: &Table, fields: &[Field], key: &[usize], orientation: Orientation, recs: &[Rec], year: i32, anchor: &str) -> TablePart {
+    let public: Vec<usize> = (0..fields.len()).filter(|&i| fields[i].visibility == crate::schema::Visibility::Public).collect();
+    let unit = shared_unit(public.iter().map(|&i| &fields[i]));
+    let label = |f: &Field| if unit.is_some() { f.label.clone() } else { f.label_with_unit() };
+    let hc = |text: String, id: String, scope: &'static str| HCell { text, id, colspan: 1, rowspan: 1, scope };
+    match orientation {
+        Orientation::FieldsAsRows => {
+            // Columns: one per record (its key, e.g. the scheme), or the year for single records.
+            let shown: Vec<usize> = public.iter().copied().filter(|i| !key.contains(i)).collect();
+            let mut head = vec![hc("项目".into(), format!("{anchor}-item"), "col")];
+            for (j, r) in recs.iter().enumerate() {
+                let text = if key.is_empty() { format!("{year}年") } else { key_text(fields, key, r) };
+                head.push(hc(text, format!("{anchor}-c{j}"), "col"));
+            }
+            let body = shown
+                .iter()
+                .map(|&fi| {
+                    let f = &fields[fi];
+                    let rid = format!("{anchor}-{}", f.id);
+                    let cells = recs
+                        .iter()
+                        .map(|r| {
+                            let v = if applies(fields, f, r) { &r.values[fi] } else { &Value::NotApplicable };
+                            cell(f, v, String::new())
+                        })
+                        .collect();
+                    BodyRow {
+                        level: u32::from(f.label.starts_with("其中")),
+                        th: hc(label(f), rid, "row"),
+                        heading: false,
+                        total: f.label.contains("合计") || f.label.contains("总数"),
+                        cells,
+                    }
+                })
+                .collect();
+            TablePart { caption: t.full_title(), unit: unit.unwrap_or_default(), head: vec![head], body }
+        }
+        Orientation::RecordsAsRows => {
+            let first = key.first().copied().unwrap_or(public[0]);
+            let order: Vec<usize> = std::iter::once(first).chain(public.iter().copied().filter(|&i| i != first)).collect();
+            let head = vec![order.iter().map(|&fi| hc(label(&fields[fi]), format!("{anchor}-{}", fields[fi].id), "col")).collect()];
+            let body = recs
+                .iter()
+                .enumerate()
+                .map(|(j, r)| {
+                    let f0 = &fields[first];
+                    BodyRow {
+                        th: hc(value::display(f0, &r.values[first]), format!("{anchor}-r{j}"), "row"),
+                        level: 0,
+                        heading: false,
+                        total: false,
+                        cells: order[1..].iter().map(|&fi| cell(&fields[fi], &r.values[fi], String::new())).collect(),
+                    }
+                })
+                .collect();
+            TablePart { caption: t.full_title(), unit: unit.unwrap_or_default(), head, body }
+        }
+    }
+}
+
+/// A matrix block with multi-level column headers. Every data cell lists its row header, the
+/// row's heading ancestors and every column header above it in `headers`, so screen readers
+/// announce e.g. “（三）不予公开 · 1.属于国家秘密 · 申请人情况 · 法人或其他组织 · 商业企业”.
+fn matrix_part(t: &Table, b: &crate::schema::Block, corner: Option<&str>, m: &Matrix, anchor: &str) -> TablePart {
+    let depth = b.columns.iter().map(|c| c.group.len()).max().unwrap_or(0) + 1;
+    // Header grid: level l holds group[l] for columns deep enough, else the leaf label.
+    let mut head: Vec<Vec<HCell>> = (0..depth).map(|_| Vec::new()).collect();
+    let mut col_headers: Vec<Vec<String>> = vec![Vec::new(); b.columns.len()];
+    head[0].push(HCell { text: corner.unwrap_or("项目").to_string(), id: format!("{anchor}-corner"), colspan: 1, rowspan: depth, scope: "col" });
+    for level in 0..depth {
+        let mut j = 0;
+        while j < b.columns.len() {
+            let c = &b.columns[j];
+            if level < c.group.len() {
+                // A group cell spans the following columns that share the same path prefix.
+                let prefix = &c.group[..=level];
+                let mut k = j + 1;
+                while k < b.columns.len() && b.columns[k].group.len() > level && b.columns[k].group[..=level] == *prefix {
+                    k += 1;
+                }
+                let id = format!("{anchor}-g{level}-{j}");
+                for ch in col_headers.iter_mut().take(k).skip(j) {
+                    ch.push(id.clone());
+                }
+                head[level].push(HCell { text: c.group[level].clone(), id, colspan: k - j, rowspan: 1, scope: "colgroup" });
+                j = k;
+            } else if level == c.group.len() {
+                let id = format!("{anchor}-{}", c.id);
+                col_headers[j].push(id.clone());
+                head[level].push(HCell { text: c.label.clone(), id, colspan: 1, rowspan: depth - level, scope: "col" });
+                j += 1;
+            } else {
+                j += 1;
+            }
+        }
+    }
+    let mut body = Vec::new();
+    let mut headings: Vec<(u32, String)> = Vec::new();
+    for r in b.rows.iter().filter(|r| r.applies(&m.format)) {
+        let id = format!("{anchor}-{}", r.id);
+        headings.retain(|(lvl, _)| *lvl < r.level);
+        if r.heading {
+            body.push(BodyRow {
+                th: HCell { text: r.label.clone(), id: id.clone(), colspan: b.columns.len() + 1, rowspan: 1, scope: "rowgroup" },
+                level: r.level,
+                heading: true,
+                total: false,
+                cells: Vec::new(),
+            });
+            headings.push((r.level, id));
+            continue;
+        }
+        let row_headers: Vec<String> = headings.iter().map(|(_, h)| h.clone()).chain(std::iter::once(id.clone())).collect();
+        let cells = b
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, c)| cell(&c.cell, m.get(&r.id, &c.id), [row_headers.clone(), col_headers[j].clone()].concat().join(" ")))
+            .collect();
+        body.push(BodyRow { th: HCell { text: r.label.clone(), id, colspan: 1, rowspan: 1, scope: "row" }, level: r.level, heading: false, total: r.total, cells });
+    }
+    let caption = if b.label.is_empty() { t.full_title() } else { format!("{} {}", t.full_title(), b.label) };
+    TablePart { caption, unit: b.unit.clone(), head, body }
+}

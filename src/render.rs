@@ -1,0 +1,320 @@
+//! Rendering: themes (tera templates and assets), page contexts, and writing every page.
+//!
+//! A theme is the built-in `themes/<name>/` with the site's `themes/<name>/` laid over it file
+//! by file. Pages render in parallel; each page's context holds only what that page shows.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::download;
+use crate::embedded;
+use crate::model::{root_of, PageKind, Site};
+use crate::output::Staging;
+use rayon::prelude::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use tera::{Context, Tera};
+
+pub struct Theme {
+    pub name: String,
+    /// Where the theme's pages go in the output: "" for `default`, "m/" for `wechat`.
+    pub prefix: &'static str,
+    pub tera: Tera,
+    /// Theme assets (CSS, JS, icons), written under `<prefix>assets/`.
+    pub assets: BTreeMap<String, Vec<u8>>,
+}
+
+pub fn prefix_of(theme: &str) -> &'static str {
+    if theme == "wechat" { "m/" } else { "" }
+}
+
+/// Built-in files of a theme overlaid with the site's, as (path under the theme, bytes, shown path).
+fn theme_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<String, (Vec<u8>, String)> {
+    let mut files = BTreeMap::new();
+    let base = format!("themes/{name}");
+    for (path, bytes) in embedded::files_under(&base) {
+        let rel = path[base.len() + 1..].to_string();
+        files.insert(rel, (bytes.to_vec(), format!("（内置）{path}")));
+    }
+    let dir = root.join(&base);
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    diags.push(Diagnostic::error("theme.read", format!("无法读取主题目录：{e}")).in_file(&dir));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            match std::fs::read(entry.path()) {
+                Ok(b) => {
+                    files.insert(rel.clone(), (b, format!("{base}/{rel}")));
+                }
+                Err(e) => diags.push(Diagnostic::error("theme.read", format!("无法读取主题文件：{e}")).in_file(entry.path())),
+            }
+        }
+    }
+    files
+}
+
+pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Theme> {
+    let files = theme_files(root, name, diags);
+    if files.is_empty() {
+        diags.push(Diagnostic::error("theme.missing", format!("找不到主题 `{name}`")).in_file(&root.join("themes").join(name)));
+        return None;
+    }
+    let mut templates = Vec::new();
+    let mut assets = BTreeMap::new();
+    for (rel, (bytes, shown)) in files {
+        if let Some(t) = rel.strip_prefix("templates/") {
+            match String::from_utf8(bytes) {
+                Ok(text) => templates.push((t.to_string(), text, shown)),
+                Err(_) => diags.push(Diagnostic::error("theme.encoding", "模板文件不是有效的 UTF-8 文本").in_file(Path::new(&shown))),
+            }
+        } else if let Some(a) = rel.strip_prefix("static/") {
+            assets.insert(a.to_string(), bytes);
+        }
+    }
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".xml"]);
+    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))) {
+        diags.push(
+            Diagnostic::error("theme.template", format!("主题 `{name}` 的模板有误：\n{}", error_chain(&e)))
+                .note(format!("模板文件：{}", templates.iter().map(|(_, _, s)| s.as_str()).collect::<Vec<_>>().join("、"))),
+        );
+        return None;
+    }
+    for required in ["home.html", "entity.html", "entity_year.html", "page.html", "404.html"] {
+        if !tera.contains_template(required) {
+            diags.push(Diagnostic::error("theme.template", format!("主题 `{name}` 缺少模板 templates/{required}")));
+        }
+    }
+    Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets })
+}
+
+fn error_chain(e: &tera::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        s.push_str(&format!("\n{inner}"));
+        src = inner.source();
+    }
+    s
+}
+
+/// Absolute URL of a page for canonical links and the sitemap (`…/e/x/` for `e/x/index.html`).
+pub fn absolute(base: &str, rel: &str) -> String {
+    format!("{base}{}", rel.strip_suffix("index.html").unwrap_or(rel))
+}
+
+impl Site<'_> {
+    fn title_of(&self, kind: PageKind) -> String {
+        match kind {
+            PageKind::Home => self.settings.title.clone(),
+            PageKind::NotFound => "页面未找到".into(),
+            PageKind::Entity(e) => self.registry.get(e).name.clone(),
+            PageKind::EntityYear(e, y) => format!("{} {y}年度", self.registry.get(e).name),
+            PageKind::Content(i) => self.pages[i].title.clone(),
+        }
+    }
+
+    fn context(&self, theme: &Theme, kind: PageKind, intro: Option<&str>) -> Context {
+        let path = self.path(kind);
+        let mut ctx = Context::new();
+        // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
+        let theme_root = root_of(&path);
+        let site_root = root_of(&format!("{}{path}", theme.prefix));
+        ctx.insert("root", &theme_root);
+        ctx.insert("site_root", &site_root);
+        ctx.insert("path", &path);
+        ctx.insert("page_title", &self.title_of(kind));
+        let canonical = self.settings.base_url.as_deref().map(|b| absolute(b, &path));
+        ctx.insert("canonical", &canonical);
+        let mut crumbs = Vec::new();
+        if kind != PageKind::Home {
+            crumbs.push(json!({"text": "首页", "href": "index.html"}));
+        }
+        match kind {
+            PageKind::Home => {
+                let (branches, orphans) = self.tree();
+                ctx.insert("owner", &self.summary(self.owner));
+                ctx.insert("owner_info", &self.info(self.owner));
+                ctx.insert("intro", &intro);
+                ctx.insert("branches", &branches);
+                ctx.insert("orphans", &orphans);
+                ctx.insert("updates", &self.updates(10));
+                ctx.insert("table_kinds", &self.table_kinds());
+                let mut years: Vec<i32> = self.data.years.keys().map(|(_, y)| *y).collect();
+                years.sort_unstable();
+                years.dedup();
+                years.reverse();
+                ctx.insert("years", &years);
+                // The owner's latest reporting channels (举报渠道), if it discloses them.
+                let latest = self.years[self.owner].last().copied();
+                let channels = latest.map(|y| self.table_views(self.owner, y, "home-")).unwrap_or_default().into_iter().filter(|t| t.id == "reporting_channels").collect::<Vec<_>>();
+                ctx.insert("channels", &channels);
+            }
+            PageKind::Entity(e) => {
+                let ent = self.registry.get(e);
+                if let Some(p) = ent.parent {
+                    crumbs.push(json!({"text": self.registry.get(p).name, "href": format!("e/{}/index.html", self.registry.get(p).id)}));
+                }
+                ctx.insert("entity", &self.summary(e));
+                ctx.insert("info", &self.info(e));
+                ctx.insert("years", &self.year_links(e));
+                ctx.insert("headlines", &self.headlines(e));
+                ctx.insert("groups", &self.child_groups(e));
+                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
+                ctx.insert("delegated_to", &host);
+            }
+            PageKind::EntityYear(e, y) => {
+                let ent = self.registry.get(e);
+                crumbs.push(json!({"text": ent.name, "href": format!("e/{}/index.html", ent.id)}));
+                let ey = &self.data.years[&(e, y)];
+                ctx.insert("entity", &self.summary(e));
+                ctx.insert("year", &y);
+                ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
+                ctx.insert("source", &ey.meta.source);
+                ctx.insert("note", &ey.meta.note);
+                ctx.insert("tables", &self.table_views(e, y, ""));
+                ctx.insert("delegated", &self.delegated_sections(e, y));
+                let ys = &self.years[e];
+                let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
+                let link = |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
+                ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
+                ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
+                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
+                ctx.insert("delegated_to", &host);
+            }
+            PageKind::Content(i) => {
+                let p = &self.pages[i];
+                ctx.insert("page", &json!({"title": p.title, "description": p.description, "date": p.date, "html": p.html}));
+            }
+            PageKind::NotFound => {}
+        }
+        ctx.insert("breadcrumbs", &crumbs);
+        ctx
+    }
+
+    fn global(&self, theme: &mut Theme) {
+        let nav: Vec<_> = self
+            .pages
+            .iter()
+            .filter(|p| p.in_nav)
+            .map(|p| json!({"text": p.title, "href": format!("p/{}/index.html", p.slug)}))
+            .collect();
+        let owner = self.registry.get(self.owner);
+        let g = theme.tera.global_context();
+        g.insert("site", &json!({
+            "title": self.settings.title,
+            "description": self.settings.description,
+            "language": self.settings.language,
+            "sample": self.settings.sample,
+            "owner": owner.name,
+            "base_url": self.settings.base_url,
+        }));
+        g.insert("nav", &nav);
+        g.insert("theme", &theme.name);
+        g.insert("themes", &self.settings.themes);
+    }
+
+    /// Render every page of one theme into the staging folder.
+    pub fn render_theme(&self, theme: &mut Theme, out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
+        self.global(theme);
+        let theme = &*theme;
+        let pages = self.page_list();
+        let errors: Vec<Diagnostic> = pages
+            .par_iter()
+            .filter_map(|&kind| {
+                let ctx = self.context(theme, kind, intro);
+                let tpl = Site::template(kind);
+                let html = match theme.tera.render(tpl, &ctx) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        return Some(Diagnostic::error("theme.render", format!("渲染 {} 失败（主题 {}，模板 {tpl}）：\n{}", self.path(kind), theme.name, error_chain(&e))));
+                    }
+                };
+                let html = minify(html, self.settings.minify);
+                let rel = format!("{}{}", theme.prefix, self.path(kind));
+                out.write(&rel, html.as_bytes()).err().map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{e}")))
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Diagnostics { list: errors });
+        }
+        for (rel, bytes) in &theme.assets {
+            let path = format!("{}assets/{rel}", theme.prefix);
+            if let Err(e) = out.write(&path, bytes) {
+                return Err(Diagnostics { list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{e}"))] });
+            }
+        }
+        Ok(pages.len())
+    }
+
+    /// CSV and JSON of every public table of every entity-year.
+    pub fn write_downloads(&self, out: &Staging) -> Result<usize, Diagnostics> {
+        let items: Vec<_> = self.data.years.iter().collect();
+        let results: Vec<Result<usize, Diagnostic>> = items
+            .par_iter()
+            .map(|&(&(e, y), ey)| {
+                let ent = self.registry.get(e);
+                let mut n = 0;
+                for (&ti, entry) in &ey.tables {
+                    let t = &self.schema.tables[ti];
+                    if !t.is_public() {
+                        continue;
+                    }
+                    let base = format!("e/{}/{y}/{}", ent.id, t.id);
+                    out.write(&format!("{base}.csv"), &download::csv(t, &entry.data)).map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.csv 失败：{err}")))?;
+                    out.write(&format!("{base}.json"), &download::json(t, &entry.data, ent, y, ey)).map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.json 失败：{err}")))?;
+                    n += 2;
+                }
+                Ok(n)
+            })
+            .collect();
+        let mut total = 0;
+        let mut diags = Diagnostics::default();
+        for r in results {
+            match r {
+                Ok(n) => total += n,
+                Err(d) => diags.push(d),
+            }
+        }
+        if diags.list.is_empty() { Ok(total) } else { Err(diags) }
+    }
+
+    /// `sitemap.xml` with absolute URLs (needs `base_url`).
+    pub fn sitemap(&self, base: &str) -> String {
+        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for kind in self.page_list() {
+            if kind == PageKind::NotFound {
+                continue;
+            }
+            let url = absolute(base, &self.path(kind));
+            s.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
+        }
+        s.push_str("</urlset>\n");
+        s
+    }
+}
+
+#[cfg(feature = "minify")]
+fn minify(html: String, on: bool) -> String {
+    if !on {
+        return html;
+    }
+    let cfg = minify_html::Cfg::new();
+    String::from_utf8(minify_html::minify(html.as_bytes(), &cfg)).unwrap_or(html)
+}
+
+#[cfg(not(feature = "minify"))]
+fn minify(html: String, _on: bool) -> String {
+    html
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
