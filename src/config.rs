@@ -72,9 +72,12 @@ impl Settings {
             Ok(t) => t,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error("config.unreadable", format!("无法读取站点设置文件 {FILE}：{e}"))
-                        .in_file(&path)
-                        .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
+                    Diagnostic::error(
+                        "config.unreadable",
+                        format!("无法读取站点设置文件 {FILE}：{e}"),
+                    )
+                    .in_file(&path)
+                    .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
                 );
                 return None;
             }
@@ -89,11 +92,18 @@ impl Settings {
         };
         let whole = crate::diag::Loc::new(file, 0..0);
         if let Some(url) = &s.base_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.contains(char::is_whitespace)
+            {
                 diags.push(
-                    Diagnostic::error("config.base_url", format!("base_url 应为以 http:// 或 https:// 开头的绝对地址，实际为 `{url}`"))
-                        .at(find_key(&text, file, "base_url").unwrap_or(whole))
-                        .label("此处"),
+                    Diagnostic::error(
+                        "config.base_url",
+                        format!(
+                            "base_url 应为以 http:// 或 https:// 开头的绝对地址，实际为 `{url}`"
+                        ),
+                    )
+                    .at(find_key(&text, file, "base_url").unwrap_or(whole))
+                    .label("此处"),
                 );
             } else if !url.ends_with('/') {
                 s.base_url = Some(format!("{url}/"));
@@ -112,10 +122,16 @@ impl Settings {
             }
         }
         if s.themes.is_empty() {
-            diags.push(Diagnostic::error("config.theme", "themes 不能为空").at(find_key(&text, file, "themes").unwrap_or(whole)));
+            diags.push(
+                Diagnostic::error("config.theme", "themes 不能为空")
+                    .at(find_key(&text, file, "themes").unwrap_or(whole)),
+            );
         }
         if s.output.trim().is_empty() || Path::new(&s.output).is_absolute() && s.output == "/" {
-            diags.push(Diagnostic::error("config.output", "output 不能为空或根目录").at(find_key(&text, file, "output").unwrap_or(whole)));
+            diags.push(
+                Diagnostic::error("config.output", "output 不能为空或根目录")
+                    .at(find_key(&text, file, "output").unwrap_or(whole)),
+            );
         }
         Some(s)
     }
@@ -132,7 +148,10 @@ fn find_key(text: &str, file: usize, key: &str) -> Option<crate::diag::Loc> {
         let t = line.trim_start();
         if t.starts_with(key) && t[key.len()..].trim_start().starts_with('=') {
             let start = off + (line.len() - t.len());
-            return Some(crate::diag::Loc::new(file, start..off + line.trim_end().len()));
+            return Some(crate::diag::Loc::new(
+                file,
+                start..off + line.trim_end().len(),
+            ));
         }
         off += line.len();
     }

@@ -23,7 +23,11 @@ pub struct Loc {
 
 impl Loc {
     pub fn new(file: FileId, span: Range<usize>) -> Self {
-        Loc { file, start: span.start as u32, end: span.end as u32 }
+        Loc {
+            file,
+            start: span.start as u32,
+            end: span.end as u32,
+        }
     }
 }
 
@@ -31,9 +35,25 @@ impl Loc {
 #[derive(Default)]
 pub struct Sources {
     files: Vec<(String, String)>,
+    /// The site root, stripped from paths in messages.
+    pub root: PathBuf,
 }
 
 impl Sources {
+    pub fn new(root: &Path) -> Self {
+        Sources {
+            files: Vec::new(),
+            root: root.to_path_buf(),
+        }
+    }
+    /// A path as shown to users: relative to the site root when it is inside it.
+    pub fn shown(&self, p: &Path) -> String {
+        p.strip_prefix(&self.root)
+            .unwrap_or(p)
+            .display()
+            .to_string()
+            .replace('\\', "/")
+    }
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
         self.files.push((shown_path, text));
         self.files.len() - 1
@@ -48,7 +68,10 @@ impl Sources {
     pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
         let text = self.text(id);
         let off = (offset as usize).min(text.len());
-        let off = (0..=off).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let off = (0..=off)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         let before = &text[..off];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -90,7 +113,10 @@ impl Diagnostic {
         }
     }
     pub fn warning(code: &str, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
     pub fn at(mut self, loc: Loc) -> Self {
         self.loc = Some(loc);
@@ -128,10 +154,16 @@ impl Diagnostics {
         self.list.extend(other.list);
     }
     pub fn errors(&self) -> usize {
-        self.list.iter().filter(|d| d.severity == Severity::Error).count()
+        self.list
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
     pub fn warnings(&self) -> usize {
-        self.list.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.list
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
@@ -140,12 +172,15 @@ impl Diagnostics {
     /// Sorted by file, position, then code, so output is stable whatever order checks ran in.
     pub fn sort(&mut self, sources: &Sources) {
         self.list.sort_by(|a, b| {
-            key(a, sources).cmp(&key(b, sources)).then_with(|| a.code.cmp(&b.code)).then_with(|| a.message.cmp(&b.message))
+            key(a, sources)
+                .cmp(&key(b, sources))
+                .then_with(|| a.code.cmp(&b.code))
+                .then_with(|| a.message.cmp(&b.message))
         });
         fn key(d: &Diagnostic, s: &Sources) -> (String, u32) {
             match (d.loc, &d.path) {
                 (Some(l), _) => (s.path(l.file).to_string(), l.start),
-                (None, Some(p)) => (p.display().to_string(), 0),
+                (None, Some(p)) => (s.shown(p), 0),
                 (None, None) => (String::new(), 0),
             }
         }
@@ -165,15 +200,22 @@ impl Diagnostics {
                 Severity::Warning => CsDiag::warning(),
             }
             .with_code(d.code.clone())
-            .with_message(d.message.clone())
-            .with_notes(d.notes.clone());
+            .with_message(d.message.clone());
             match (d.loc, &d.path) {
                 (Some(l), _) => {
                     let span = l.start as usize..l.end as usize;
-                    cs = cs.with_labels(vec![Label::primary(l.file, span).with_message(d.label.clone())]);
+                    cs = cs
+                        .with_labels(vec![
+                            Label::primary(l.file, span).with_message(d.label.clone()),
+                        ])
+                        .with_notes(d.notes.clone());
                 }
-                (None, Some(p)) => cs = cs.with_notes([vec![format!("文件：{}", p.display())], d.notes.clone()].concat()),
-                _ => {}
+                (None, Some(p)) => {
+                    cs = cs.with_notes(
+                        [vec![format!("文件：{}", sources.shown(p))], d.notes.clone()].concat(),
+                    )
+                }
+                _ => cs = cs.with_notes(d.notes.clone()),
             }
             match term::emit_into_string(&config, &files, &cs) {
                 Ok(s) => out.push_str(&s),
@@ -190,7 +232,7 @@ impl Diagnostics {
         for d in &self.list {
             let f = match (d.loc, &d.path) {
                 (Some(l), _) => sources.path(l.file).to_string(),
-                (None, Some(p)) => p.display().to_string(),
+                (None, Some(p)) => sources.shown(p),
                 _ => "（站点）".to_string(),
             };
             let e = per_file.entry(f).or_default();
@@ -203,7 +245,11 @@ impl Diagnostics {
         for (f, (e, w)) in &per_file {
             out.push_str(&format!("  {f}：{e} 个错误，{w} 个警告\n"));
         }
-        out.push_str(&format!("共 {} 个错误，{} 个警告\n", self.errors(), self.warnings()));
+        out.push_str(&format!(
+            "共 {} 个错误，{} 个警告\n",
+            self.errors(),
+            self.warnings()
+        ));
         out
     }
 
@@ -216,9 +262,13 @@ impl Diagnostics {
                 let (file, line, column) = match (d.loc, &d.path) {
                     (Some(l), _) => {
                         let (line, col) = sources.line_col(l.file, l.start);
-                        (Some(sources.path(l.file).to_string()), Some(line), Some(col))
+                        (
+                            Some(sources.path(l.file).to_string()),
+                            Some(line),
+                            Some(col),
+                        )
                     }
-                    (None, Some(p)) => (Some(p.display().to_string()), None, None),
+                    (None, Some(p)) => (Some(sources.shown(p)), None, None),
                     _ => (None, None, None),
                 };
                 serde_json::json!({

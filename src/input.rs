@@ -5,8 +5,8 @@
 use crate::diag::{Diagnostic, FileId, Loc, Sources};
 
 use crate::tabular;
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 #[derive(Clone, Debug)]
 pub enum Raw {
@@ -53,9 +53,12 @@ pub fn raw_text(raw: &Raw) -> String {
 pub fn toml_doc(text: &str, file: FileId) -> Result<Spanned<DeTable<'_>>, Diagnostic> {
     DeTable::parse(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        Diagnostic::error("toml.syntax", format!("TOML 格式错误：{}", e.message().trim()))
-            .at(Loc::new(file, span))
-            .label("此处")
+        Diagnostic::error(
+            "toml.syntax",
+            format!("TOML 格式错误：{}", e.message().trim()),
+        )
+        .at(Loc::new(file, span))
+        .label("此处")
     })
 }
 
@@ -84,7 +87,12 @@ pub fn toml_record(table: &DeTable, file: FileId, loc: Loc) -> Record {
             DeValue::Datetime(d) => Raw::Date(d.to_string()),
             other => Raw::Nested(type_name(other)),
         };
-        cells.push(Cell { key: k.get_ref().to_string(), key_loc: Loc::new(file, k.span()), raw, loc: Loc::new(file, v.span()) });
+        cells.push(Cell {
+            key: k.get_ref().to_string(),
+            key_loc: Loc::new(file, k.span()),
+            raw,
+            loc: Loc::new(file, v.span()),
+        });
     }
     Record { cells, loc }
 }
@@ -97,26 +105,47 @@ pub struct Sheet {
 }
 
 /// Decode and split a CSV file. Blank rows are skipped; the first non-blank row is the header.
-pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Result<Sheet, Diagnostic> {
+pub fn csv_sheet(
+    sources: &Sources,
+    file: FileId,
+    encoding: &'static str,
+) -> Result<Sheet, Diagnostic> {
     let text = sources.text(file);
     let rows = tabular::parse(text).map_err(|(msg, off)| {
-        Diagnostic::error("csv.syntax", msg).at(Loc::new(file, off..off + 1)).label("此处")
+        Diagnostic::error("csv.syntax", msg)
+            .at(Loc::new(file, off..off + 1))
+            .label("此处")
     })?;
     let mut rows = rows.into_iter().filter(|r| !r.is_blank());
     let Some(head) = rows.next() else {
-        return Err(Diagnostic::error("csv.empty", "CSV 文件为空：第一行应为表头（字段 id 或中文名称）")
-            .at(Loc::new(file, 0..0)));
+        return Err(Diagnostic::error(
+            "csv.empty",
+            "CSV 文件为空：第一行应为表头（字段 id 或中文名称）",
+        )
+        .at(Loc::new(file, 0..0)));
     };
-    let header: Vec<(String, Loc)> = head.cells.iter().map(|(c, s)| (c.clone(), Loc::new(file, s.clone()))).collect();
+    let header: Vec<(String, Loc)> = head
+        .cells
+        .iter()
+        .map(|(c, s)| (c.clone(), Loc::new(file, s.clone())))
+        .collect();
     let mut records = Vec::new();
     for r in rows {
         let loc = Loc::new(file, r.span());
         if r.cells.len() > header.len() {
             let extra = &r.cells[header.len()];
-            if r.cells[header.len()..].iter().any(|(c, _)| !c.trim().is_empty()) {
+            if r.cells[header.len()..]
+                .iter()
+                .any(|(c, _)| !c.trim().is_empty())
+            {
                 return Err(Diagnostic::error(
                     "csv.ragged",
-                    format!("第 {} 行有 {} 个单元格，但表头只有 {} 列", r.line, r.cells.len(), header.len()),
+                    format!(
+                        "第 {} 行有 {} 个单元格，但表头只有 {} 列",
+                        r.line,
+                        r.cells.len(),
+                        header.len()
+                    ),
                 )
                 .at(Loc::new(file, extra.1.clone()))
                 .label("多出的单元格"));
@@ -126,9 +155,18 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
             .cells
             .iter()
             .zip(&header)
-            .map(|((c, s), (h, hl))| Cell { key: h.clone(), key_loc: *hl, raw: Raw::Text(c.clone()), loc: Loc::new(file, s.clone()) })
+            .map(|((c, s), (h, hl))| Cell {
+                key: h.clone(),
+                key_loc: *hl,
+                raw: Raw::Text(c.clone()),
+                loc: Loc::new(file, s.clone()),
+            })
             .collect();
         records.push(Record { cells, loc });
     }
-    Ok(Sheet { header, records, encoding })
+    Ok(Sheet {
+        header,
+        records,
+        encoding,
+    })
 }

@@ -8,11 +8,11 @@
 //! loader goes on, so one run reports all errors.
 
 use crate::dataset::{Dataset, Matrix, Rec, TableData, TableEntry, YearMeta};
-use crate::diag::{suggest, Diagnostic, Diagnostics, FileId, Loc, Sources};
+use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources, suggest};
 use crate::input::{self, Raw, Record};
 use crate::registry::Registry;
 use crate::schema::{Field, FieldType, Layout, Schema, Table};
-use crate::value::{self, label_key, Value};
+use crate::value::{self, Value, label_key};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use toml::de::DeValue;
@@ -30,31 +30,54 @@ pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))?;
     if meta.is_dir() {
         return Err(Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error("io.too_large", format!("文件过大（{} MB，上限 {} MB）", meta.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576)).in_file(path));
+        return Err(Diagnostic::error(
+            "io.too_large",
+            format!(
+                "文件过大（{} MB，上限 {} MB）",
+                meta.len() / 1_048_576,
+                MAX_FILE_BYTES / 1_048_576
+            ),
+        )
+        .in_file(path));
     }
-    std::fs::read(path).map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))
+    std::fs::read(path)
+        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))
 }
 
 /// A UTF-8 text file (TOML, Markdown). A BOM is dropped.
 pub fn read_text_file(path: &Path) -> Result<String, Diagnostic> {
     let bytes = read_bytes(path)?;
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes);
+    let bytes = bytes
+        .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
+        .unwrap_or(&bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
-        Diagnostic::error("io.encoding", format!("文件不是有效的 UTF-8 文本（第 {} 字节处）", e.utf8_error().valid_up_to()))
-            .in_file(path)
-            .note("TOML 与 Markdown 文件须以 UTF-8 编码保存")
+        Diagnostic::error(
+            "io.encoding",
+            format!(
+                "文件不是有效的 UTF-8 文本（第 {} 字节处）",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+        .in_file(path)
+        .note("TOML 与 Markdown 文件须以 UTF-8 编码保存")
     })
 }
 
 /// Read and decode a CSV file into `sources`; returns its id and the encoding found.
-pub fn read_csv_source(path: &Path, shown: &str, sources: &mut Sources) -> Result<(FileId, &'static str), Diagnostic> {
+pub fn read_csv_source(
+    path: &Path,
+    shown: &str,
+    sources: &mut Sources,
+) -> Result<(FileId, &'static str), Diagnostic> {
     let bytes = read_bytes(path)?;
-    let d = crate::tabular::decode(&bytes).map_err(|m| Diagnostic::error("csv.encoding", m).in_file(path))?;
+    let d = crate::tabular::decode(&bytes)
+        .map_err(|m| Diagnostic::error("csv.encoding", m).in_file(path))?;
     Ok((sources.add(shown.to_string(), d.text), d.encoding))
 }
 
@@ -68,11 +91,17 @@ pub fn find_text(sources: &Sources, file: FileId, needle: &str) -> Loc {
 }
 
 fn is_year(name: &str) -> Option<i32> {
-    (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit())).then(|| name.parse().ok()).flatten().filter(|y| (1990..=2200).contains(y))
+    (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| name.parse().ok())
+        .flatten()
+        .filter(|y| (1990..=2200).contains(y))
 }
 
 fn ignorable(name: &str) -> bool {
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with("README")
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.starts_with("README")
 }
 
 struct Loader<'a> {
@@ -84,8 +113,21 @@ struct Loader<'a> {
     data: Dataset,
 }
 
-pub fn load(root: &Path, schema: &Schema, registry: &Registry, sources: &mut Sources, diags: &mut Diagnostics) -> Dataset {
-    let mut l = Loader { root, schema, registry, sources, diags, data: Dataset::default() };
+pub fn load(
+    root: &Path,
+    schema: &Schema,
+    registry: &Registry,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Dataset {
+    let mut l = Loader {
+        root,
+        schema,
+        registry,
+        sources,
+        diags,
+        data: Dataset::default(),
+    };
     let dir = root.join("data");
     let entries = match list_dir(&dir) {
         Ok(e) => e,
@@ -95,8 +137,12 @@ pub fn load(root: &Path, schema: &Schema, registry: &Registry, sources: &mut Sou
         }
     };
     for p in entries {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv"
+        {
             continue;
         }
         if p.is_dir() {
@@ -118,15 +164,31 @@ pub fn load(root: &Path, schema: &Schema, registry: &Registry, sources: &mut Sou
 
 impl Loader<'_> {
     fn rel(&self, p: &Path) -> String {
-        p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+        p.strip_prefix(self.root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
     }
 
     fn entity_dir(&mut self, dir: &Path, name: &str) {
-        let Some(ent) = self.registry.find(name).filter(|&i| self.registry.get(i).id == name) else {
-            let mut d = Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体")).in_file(dir);
+        let Some(ent) = self
+            .registry
+            .find(name)
+            .filter(|&i| self.registry.get(i).id == name)
+        else {
+            let mut d = Diagnostic::error(
+                "data.unknown_entity",
+                format!("目录 data/{name}/ 不对应任何已登记的披露主体"),
+            )
+            .in_file(dir);
             if let Some(i) = self.registry.find(name) {
-                d = d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id));
-            } else if let Some(s) = suggest(name, self.registry.entities.iter().map(|e| e.id.as_str())) {
+                d = d.note(format!(
+                    "目录名应为主体标识 `{}`（不是编码）",
+                    self.registry.get(i).id
+                ));
+            } else if let Some(s) =
+                suggest(name, self.registry.entities.iter().map(|e| e.id.as_str()))
+            {
                 d = d.note(format!("是否应为 `{s}`？"));
             } else {
                 d = d.note("请先在 data/entities.toml 中登记该主体");
@@ -142,14 +204,23 @@ impl Loader<'_> {
             }
         };
         for p in entries {
-            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let fname = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if ignorable(&fname) {
                 continue;
             }
             if p.is_dir() {
                 match is_year(&fname) {
                     Some(year) => self.year_dir(&p, ent, year),
-                    None => self.diags.push(Diagnostic::error("data.unexpected_dir", format!("`{fname}` 不是年度目录（应为四位年份，如 2023）")).in_file(&p)),
+                    None => self.diags.push(
+                        Diagnostic::error(
+                            "data.unexpected_dir",
+                            format!("`{fname}` 不是年度目录（应为四位年份，如 2023）"),
+                        )
+                        .in_file(&p),
+                    ),
                 }
             } else if let Some(year) = fname.strip_suffix(".toml").and_then(is_year) {
                 self.year_toml(&p, ent, year);
@@ -172,12 +243,18 @@ impl Loader<'_> {
             }
         };
         for p in entries {
-            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let fname = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if ignorable(&fname) {
                 continue;
             }
             let Some((stem, ext)) = fname.rsplit_once('.') else {
-                self.diags.push(Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件")).in_file(&p));
+                self.diags.push(
+                    Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件"))
+                        .in_file(&p),
+                );
                 continue;
             };
             if !matches!(ext.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") || p.is_dir() {
@@ -188,7 +265,9 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            let Some(ti) = self.table_by_file_stem(stem, &p) else { continue };
+            let Some(ti) = self.table_by_file_stem(stem, &p) else {
+                continue;
+            };
             let (file, enc) = match read_csv_source(&p, &self.rel(&p), self.sources) {
                 Ok(x) => x,
                 Err(d) => {
@@ -219,10 +298,12 @@ impl Loader<'_> {
                     }
                     TableData::Records(recs)
                 }
-                Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
-                    Some(m) => TableData::Matrix(m),
-                    None => continue,
-                },
+                Layout::Matrix { .. } => {
+                    match self.matrix_csv(table, &sheet.header, &sheet.records) {
+                        Some(m) => TableData::Matrix(m),
+                        None => continue,
+                    }
+                }
             };
             self.insert(ent, year, ti, data, origin);
         }
@@ -232,11 +313,16 @@ impl Loader<'_> {
         match self.schema.index(stem) {
             Some(i) => Some(i),
             None => {
-                let mut d = Diagnostic::error("data.unknown_table", format!("文件名 `{stem}` 不是已定义的表 id")).in_file(p);
+                let mut d = Diagnostic::error(
+                    "data.unknown_table",
+                    format!("文件名 `{stem}` 不是已定义的表 id"),
+                )
+                .in_file(p);
                 if let Some(s) = suggest(stem, self.schema.ids()) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
-                self.diags.push(d.note("文件名应为表 id，如 fund_income.csv；可用的表见 data/tables/"));
+                self.diags
+                    .push(d.note("文件名应为表 id，如 fund_income.csv；可用的表见 data/tables/"));
                 None
             }
         }
@@ -249,9 +335,15 @@ impl Loader<'_> {
             return true;
         }
         self.diags.push(
-            Diagnostic::error("data.wrong_discloser", format!("“{}”是{}，不披露“{}”", e.name, e.kind.label(), table.title))
-                .at(at)
-                .note(format!("此表由以下主体披露：{}", table.disclosed_by.join("、"))),
+            Diagnostic::error(
+                "data.wrong_discloser",
+                format!("“{}”是{}，不披露“{}”", e.name, e.kind.label(), table.title),
+            )
+            .at(at)
+            .note(format!(
+                "此表由以下主体披露：{}",
+                table.disclosed_by.join("、")
+            )),
         );
         false
     }
@@ -298,7 +390,10 @@ impl Loader<'_> {
                 return;
             }
         };
-        let mut meta = YearMeta { files: vec![file], ..Default::default() };
+        let mut meta = YearMeta {
+            files: vec![file],
+            ..Default::default()
+        };
         let mut pending: Vec<(usize, TableData, Loc)> = Vec::new();
         for (k, v) in doc.get_ref().iter() {
             let key = k.get_ref().as_ref();
@@ -306,40 +401,77 @@ impl Loader<'_> {
             let vloc = Loc::new(file, v.span());
             match key {
                 "published_on" => match v.get_ref() {
-                    DeValue::Datetime(d) => match value::parse_date(&d.to_string()[..d.to_string().len().min(10)]) {
-                        Ok(x) => meta.published_on = Some(x),
-                        Err(m) => self.diags.push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
-                    },
+                    DeValue::Datetime(d) => {
+                        match value::parse_date(&d.to_string()[..d.to_string().len().min(10)]) {
+                            Ok(x) => meta.published_on = Some(x),
+                            Err(m) => self.diags.push(
+                                Diagnostic::error(
+                                    "data.meta",
+                                    format!("发布日期 published_on：{m}"),
+                                )
+                                .at(vloc),
+                            ),
+                        }
+                    }
                     DeValue::String(s) => match value::parse_date(&value::normalize(s)) {
                         Ok(x) => meta.published_on = Some(x),
-                        Err(m) => self.diags.push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
+                        Err(m) => self.diags.push(
+                            Diagnostic::error("data.meta", format!("发布日期 published_on：{m}"))
+                                .at(vloc),
+                        ),
                     },
-                    _ => self.diags.push(Diagnostic::error("data.meta", "发布日期 published_on 应为日期，如 2023-10-20").at(vloc)),
+                    _ => self.diags.push(
+                        Diagnostic::error(
+                            "data.meta",
+                            "发布日期 published_on 应为日期，如 2023-10-20",
+                        )
+                        .at(vloc),
+                    ),
                 },
                 "source" | "note" => match v.get_ref().as_str() {
                     Some(s) if key == "source" => meta.source = Some(s.trim().to_string()),
                     Some(s) => meta.note = Some(s.trim().to_string()),
-                    None => self.diags.push(Diagnostic::error("data.meta", format!("`{key}` 应为文本")).at(vloc)),
+                    None => self
+                        .diags
+                        .push(Diagnostic::error("data.meta", format!("`{key}` 应为文本")).at(vloc)),
                 },
                 "notes" => match v.get_ref().as_table() {
                     Some(t) => {
                         for (tk, tv) in t.iter() {
                             let tid = tk.get_ref().to_string();
                             if self.schema.index(&tid).is_none() {
-                                self.diags.push(Diagnostic::error("data.unknown_table", format!("notes 中的 `{tid}` 不是已定义的表 id")).at(Loc::new(file, tk.span())));
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "data.unknown_table",
+                                        format!("notes 中的 `{tid}` 不是已定义的表 id"),
+                                    )
+                                    .at(Loc::new(file, tk.span())),
+                                );
                             } else if let Some(s) = tv.get_ref().as_str() {
                                 meta.table_notes.insert(tid, s.trim().to_string());
                             } else {
-                                self.diags.push(Diagnostic::error("data.meta", "表说明应为文本").at(Loc::new(file, tv.span())));
+                                self.diags.push(
+                                    Diagnostic::error("data.meta", "表说明应为文本")
+                                        .at(Loc::new(file, tv.span())),
+                                );
                             }
                         }
                     }
-                    None => self.diags.push(Diagnostic::error("data.meta", "notes 应为一个表：[notes] 表id = \"说明\"").at(vloc)),
+                    None => self.diags.push(
+                        Diagnostic::error("data.meta", "notes 应为一个表：[notes] 表id = \"说明\"")
+                            .at(vloc),
+                    ),
                 },
                 "year" => {
                     let ok = matches!(v.get_ref(), DeValue::Integer(i) if i.as_str() == year.to_string());
                     if !ok {
-                        self.diags.push(Diagnostic::error("data.year_mismatch", format!("year 与文件名中的年度 {year} 不一致")).at(vloc));
+                        self.diags.push(
+                            Diagnostic::error(
+                                "data.year_mismatch",
+                                format!("year 与文件名中的年度 {year} 不一致"),
+                            )
+                            .at(vloc),
+                        );
                     }
                 }
                 _ => {
@@ -347,7 +479,12 @@ impl Loader<'_> {
                         let mut d = Diagnostic::error("data.unknown_table", format!("`{key}` 不是已定义的表 id，也不是 published_on、source、note、notes"))
                             .at(key_loc)
                             .label("未知");
-                        if let Some(s) = suggest(key, self.schema.ids().chain(["published_on", "source", "note", "notes"])) {
+                        if let Some(s) = suggest(
+                            key,
+                            self.schema
+                                .ids()
+                                .chain(["published_on", "source", "note", "notes"]),
+                        ) {
                             d = d.note(format!("是否应为 `{s}`？"));
                         }
                         self.diags.push(d);
@@ -369,7 +506,15 @@ impl Loader<'_> {
         }
     }
 
-    fn toml_table(&mut self, ti: usize, v: &DeValue, vloc: Loc, file: FileId, ent: usize, year: i32) -> Option<TableData> {
+    fn toml_table(
+        &mut self,
+        ti: usize,
+        v: &DeValue,
+        vloc: Loc,
+        file: FileId,
+        ent: usize,
+        year: i32,
+    ) -> Option<TableData> {
         let table = &self.schema.tables[ti];
         match &table.layout {
             Layout::Records { key, .. } => {
@@ -379,24 +524,50 @@ impl Loader<'_> {
                         let mut out = Vec::new();
                         for item in a.iter() {
                             match item.get_ref().as_table() {
-                                Some(t) => out.push(input::toml_record(t, file, Loc::new(file, item.span()))),
-                                None => self.diags.push(Diagnostic::error("data.shape", format!("“{}”的每条记录应为一个表", table.title)).at(Loc::new(file, item.span()))),
+                                Some(t) => out.push(input::toml_record(
+                                    t,
+                                    file,
+                                    Loc::new(file, item.span()),
+                                )),
+                                None => self.diags.push(
+                                    Diagnostic::error(
+                                        "data.shape",
+                                        format!("“{}”的每条记录应为一个表", table.title),
+                                    )
+                                    .at(Loc::new(file, item.span())),
+                                ),
                             }
                         }
                         out
                     }
                     other => {
                         self.diags.push(
-                            Diagnostic::error("data.shape", format!("“{}”应写成 [{}] 表或 [[{}]] 表数组，实际为{}", table.title, table.id, table.id, input::type_name(other)))
-                                .at(vloc),
+                            Diagnostic::error(
+                                "data.shape",
+                                format!(
+                                    "“{}”应写成 [{}] 表或 [[{}]] 表数组，实际为{}",
+                                    table.title,
+                                    table.id,
+                                    table.id,
+                                    input::type_name(other)
+                                ),
+                            )
+                            .at(vloc),
                         );
                         return None;
                     }
                 };
                 if key.is_empty() && items.len() > 1 {
                     self.diags.push(
-                        Diagnostic::error("data.duplicate_record", format!("“{}”每个主体每年只有一条记录，实际有 {} 条", table.title, items.len()))
-                            .at(items[1].loc),
+                        Diagnostic::error(
+                            "data.duplicate_record",
+                            format!(
+                                "“{}”每个主体每年只有一条记录，实际有 {} 条",
+                                table.title,
+                                items.len()
+                            ),
+                        )
+                        .at(items[1].loc),
                     );
                     return None;
                 }
@@ -411,7 +582,16 @@ impl Loader<'_> {
             }
             Layout::Matrix { .. } => {
                 let Some(t) = v.as_table() else {
-                    self.diags.push(Diagnostic::error("data.shape", format!("矩阵表“{}”应写成 [{}] 表，每行一个子表", table.title, table.id)).at(vloc));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "data.shape",
+                            format!(
+                                "矩阵表“{}”应写成 [{}] 表，每行一个子表",
+                                table.title, table.id
+                            ),
+                        )
+                        .at(vloc),
+                    );
                     return None;
                 };
                 self.matrix_toml(table, t, file).map(TableData::Matrix)
@@ -421,7 +601,15 @@ impl Loader<'_> {
 
     /// One record of a records-layout table. `skip` are keys the caller has consumed (the entity
     /// column of a collection sheet). Unknown-column errors are reported once per header cell.
-    fn record(&mut self, table: &Table, r: &Record, ent: usize, year: i32, skip: &[&str], reported: &mut HashSet<(u32, u32)>) -> Option<Rec> {
+    fn record(
+        &mut self,
+        table: &Table,
+        r: &Record,
+        ent: usize,
+        year: i32,
+        skip: &[&str],
+        reported: &mut HashSet<(u32, u32)>,
+    ) -> Option<Rec> {
         let fields = table.fields();
         let mut values = vec![Value::Absent; fields.len()];
         let mut locs: Vec<Option<Loc>> = vec![None; fields.len()];
@@ -433,29 +621,50 @@ impl Loader<'_> {
             let k = label_key(&c.key);
             if c.key == "year" || k == "年度" {
                 let t = value::normalize(&input::raw_text(&c.raw));
-                if !t.is_empty() && t.trim_end_matches("年度").trim_end_matches('年') != year.to_string() {
+                if !t.is_empty()
+                    && t.trim_end_matches("年度").trim_end_matches('年') != year.to_string()
+                {
                     self.diags.push(
-                        Diagnostic::error("data.year_mismatch", format!("年度 `{t}` 与所在位置的年度 {year} 不一致"))
-                            .at(c.loc)
-                            .label("年度"),
+                        Diagnostic::error(
+                            "data.year_mismatch",
+                            format!("年度 `{t}` 与所在位置的年度 {year} 不一致"),
+                        )
+                        .at(c.loc)
+                        .label("年度"),
                     );
                 }
                 continue;
             }
             let Some(fi) = resolve_field(fields, &c.key) else {
                 if reported.insert((c.key_loc.start, c.key_loc.end)) {
-                    let mut d = Diagnostic::error("data.unknown_field", format!("“{}”没有字段 `{}`", table.title, c.key)).at(c.key_loc).label("未知的字段");
-                    if let Some(s) = suggest(&c.key, fields.iter().map(|f| f.id.as_str())).or_else(|| suggest(&c.key, fields.iter().map(|f| f.label.as_str()))) {
+                    let mut d = Diagnostic::error(
+                        "data.unknown_field",
+                        format!("“{}”没有字段 `{}`", table.title, c.key),
+                    )
+                    .at(c.key_loc)
+                    .label("未知的字段");
+                    if let Some(s) = suggest(&c.key, fields.iter().map(|f| f.id.as_str()))
+                        .or_else(|| suggest(&c.key, fields.iter().map(|f| f.label.as_str())))
+                    {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
-                    self.diags.push(d.note("字段可用 id（如 premium_income）或中文名称（如 基本医疗保险费收入）"));
+                    self.diags.push(d.note(
+                        "字段可用 id（如 premium_income）或中文名称（如 基本医疗保险费收入）",
+                    ));
                 }
                 continue;
             };
             let f = &fields[fi];
             if locs[fi].is_some() {
                 if reported.insert((c.key_loc.start, c.key_loc.end)) {
-                    self.diags.push(Diagnostic::error("data.duplicate_field", format!("字段“{}”（{}）重复出现", f.label, f.id)).at(c.key_loc).label("重复"));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "data.duplicate_field",
+                            format!("字段“{}”（{}）重复出现", f.label, f.id),
+                        )
+                        .at(c.key_loc)
+                        .label("重复"),
+                    );
                 }
                 continue;
             }
@@ -473,30 +682,47 @@ impl Loader<'_> {
         let e = self.registry.get(ent);
         for (fi, f) in fields.iter().enumerate() {
             let Some(attr) = f.from_entity else { continue };
-            let Some(reg) = crate::registry::entity_attr(e, attr) else { continue };
+            let Some(reg) = crate::registry::entity_attr(e, attr) else {
+                continue;
+            };
             match &values[fi] {
                 Value::Absent => values[fi] = Value::Text(reg),
                 Value::Text(t) if *t == reg || value::label_key(t) == value::label_key(&reg) => {}
                 other => self.diags.push(
-                    Diagnostic::error("data.registry_mismatch", format!("字段“{}”（{}）为 `{}`，与登记表中的 `{reg}` 不一致", f.label, f.id, value::display(f, other)))
-                        .at(locs[fi].unwrap_or(r.loc)),
+                    Diagnostic::error(
+                        "data.registry_mismatch",
+                        format!(
+                            "字段“{}”（{}）为 `{}`，与登记表中的 `{reg}` 不一致",
+                            f.label,
+                            f.id,
+                            value::display(f, other)
+                        ),
+                    )
+                    .at(locs[fi].unwrap_or(r.loc)),
                 ),
             }
         }
         for (fi, f) in fields.iter().enumerate() {
             if f.required && values[fi] == Value::Absent {
                 self.diags.push(
-                    Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
-                        .at(locs[fi].unwrap_or(r.loc))
-                        .label("此记录")
-                        .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
+                    Diagnostic::error(
+                        "data.required",
+                        format!("缺少必填项“{}”（{}）", f.label, f.id),
+                    )
+                    .at(locs[fi].unwrap_or(r.loc))
+                    .label("此记录")
+                    .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
                 );
             }
         }
         if self.diags.errors() > before {
             return None;
         }
-        Some(Rec { values, locs, loc: r.loc })
+        Some(Rec {
+            values,
+            locs,
+            loc: r.loc,
+        })
     }
 
     fn collection_dir(&mut self, dir: &Path, year: i32) {
@@ -508,22 +734,35 @@ impl Loader<'_> {
             }
         };
         for p in entries {
-            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let fname = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if ignorable(&fname) {
                 continue;
             }
             let stem = match fname.rsplit_once('.') {
-                Some((s, e)) if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") && !p.is_dir() => s.to_string(),
+                Some((s, e))
+                    if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt")
+                        && !p.is_dir() =>
+                {
+                    s.to_string()
+                }
                 _ => {
                     self.diags.push(
-                        Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是汇总表 CSV 文件"))
-                            .in_file(&p)
-                            .note("data/<年度>/ 中每个表一个汇总表：<表 id>.csv，每行一个披露主体"),
+                        Diagnostic::error(
+                            "data.unexpected_file",
+                            format!("`{fname}` 不是汇总表 CSV 文件"),
+                        )
+                        .in_file(&p)
+                        .note("data/<年度>/ 中每个表一个汇总表：<表 id>.csv，每行一个披露主体"),
                     );
                     continue;
                 }
             };
-            let Some(ti) = self.table_by_file_stem(&stem, &p) else { continue };
+            let Some(ti) = self.table_by_file_stem(&stem, &p) else {
+                continue;
+            };
             self.collection_sheet(&p, ti, year);
         }
     }
@@ -531,8 +770,20 @@ impl Loader<'_> {
     fn collection_sheet(&mut self, p: &Path, ti: usize, year: i32) {
         let schema = self.schema;
         let table = &schema.tables[ti];
-        let Layout::Records { entity_field, key, .. } = &table.layout else {
-            self.diags.push(Diagnostic::error("data.collection_matrix", format!("矩阵表“{}”不能用汇总表提供，请按主体放在 data/<主体>/{year}.toml", table.title)).in_file(p));
+        let Layout::Records {
+            entity_field, key, ..
+        } = &table.layout
+        else {
+            self.diags.push(
+                Diagnostic::error(
+                    "data.collection_matrix",
+                    format!(
+                        "矩阵表“{}”不能用汇总表提供，请按主体放在 data/<主体>/{year}.toml",
+                        table.title
+                    ),
+                )
+                .in_file(p),
+            );
             return;
         };
         let (file, enc) = match read_csv_source(p, &self.rel(p), self.sources) {
@@ -551,32 +802,56 @@ impl Loader<'_> {
         };
         // The entity column: the table's entity field (e.g. 医保定点医疗机构编码), or `entity`.
         let entity_keys: Vec<String> = {
-            let mut v = vec!["entity".to_string(), label_key("披露主体编码"), label_key("披露主体")];
+            let mut v = vec![
+                "entity".to_string(),
+                label_key("披露主体编码"),
+                label_key("披露主体"),
+            ];
             if let Some(fi) = entity_field {
                 let f = &table.fields()[*fi];
                 v.extend([f.id.clone(), label_key(&f.label)]);
             }
             v
         };
-        let Some((ekey, _)) = sheet.header.iter().find(|(h, _)| entity_keys.contains(h) || entity_keys.contains(&label_key(h))) else {
+        let Some((ekey, _)) = sheet
+            .header
+            .iter()
+            .find(|(h, _)| entity_keys.contains(h) || entity_keys.contains(&label_key(h)))
+        else {
             self.diags.push(
-                Diagnostic::error("data.collection_key", format!("汇总表缺少披露主体列（{}）", entity_keys.join(" 或 ")))
-                    .at(sheet.header.first().map_or(Loc::new(file, 0..0), |h| h.1))
-                    .label("表头"),
+                Diagnostic::error(
+                    "data.collection_key",
+                    format!("汇总表缺少披露主体列（{}）", entity_keys.join(" 或 ")),
+                )
+                .at(sheet.header.first().map_or(Loc::new(file, 0..0), |h| h.1))
+                .label("表头"),
             );
             return;
         };
         let ekey = ekey.clone();
         // Keep the entity field itself when it is a real field (it is shown in the table).
-        let skip: Vec<&str> = if entity_field.is_some_and(|fi| resolve_field(table.fields(), &ekey) == Some(fi)) { vec![] } else { vec![ekey.as_str()] };
+        let skip: Vec<&str> =
+            if entity_field.is_some_and(|fi| resolve_field(table.fields(), &ekey) == Some(fi)) {
+                vec![]
+            } else {
+                vec![ekey.as_str()]
+            };
         let mut by_entity: BTreeMap<usize, (Vec<Rec>, Loc)> = BTreeMap::new();
         let mut reported = HashSet::new();
         for r in &sheet.records {
             let Some(cell) = r.get(&ekey) else { continue };
             let code = value::normalize(&input::raw_text(&cell.raw));
             let Some(ent) = self.registry.find(&code) else {
-                let mut d = Diagnostic::error("data.unknown_entity", format!("编码 `{code}` 不对应任何已登记的披露主体")).at(cell.loc).label("未登记");
-                if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
+                let mut d = Diagnostic::error(
+                    "data.unknown_entity",
+                    format!("编码 `{code}` 不对应任何已登记的披露主体"),
+                )
+                .at(cell.loc)
+                .label("未登记");
+                if let Some(s) = suggest(
+                    &code,
+                    self.registry.entities.iter().map(|e| e.code.as_str()),
+                ) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
                 self.diags.push(d);
@@ -589,9 +864,12 @@ impl Loader<'_> {
                 let e = by_entity.entry(ent).or_insert_with(|| (Vec::new(), r.loc));
                 if key.is_empty() && !e.0.is_empty() {
                     self.diags.push(
-                        Diagnostic::error("data.duplicate_record", format!("“{}”在汇总表中出现多次", self.registry.get(ent).name))
-                            .at(r.loc)
-                            .label("重复的行"),
+                        Diagnostic::error(
+                            "data.duplicate_record",
+                            format!("“{}”在汇总表中出现多次", self.registry.get(ent).name),
+                        )
+                        .at(r.loc)
+                        .label("重复的行"),
                     );
                     continue;
                 }
@@ -603,7 +881,12 @@ impl Loader<'_> {
         }
     }
 
-    fn matrix_toml(&mut self, table: &Table, t: &toml::de::DeTable, file: FileId) -> Option<Matrix> {
+    fn matrix_toml(
+        &mut self,
+        table: &Table,
+        t: &toml::de::DeTable,
+        file: FileId,
+    ) -> Option<Matrix> {
         let mut cells: Vec<(String, Loc, String, Loc, Raw, Loc)> = Vec::new();
         let mut format = None;
         for (rk, rv) in t.iter() {
@@ -612,12 +895,23 @@ impl Loader<'_> {
             if rkey == "format" {
                 match rv.get_ref().as_str() {
                     Some(s) => format = Some((s.to_string(), Loc::new(file, rv.span()))),
-                    None => self.diags.push(Diagnostic::error("data.shape", "format 应为文本，如 \"2021\"").at(rloc)),
+                    None => self.diags.push(
+                        Diagnostic::error("data.shape", "format 应为文本，如 \"2021\"").at(rloc),
+                    ),
                 }
                 continue;
             }
             let Some(row) = rv.get_ref().as_table() else {
-                self.diags.push(Diagnostic::error("data.shape", format!("矩阵表“{}”的行 `{rkey}` 应为一个子表：列 id = 数值", table.title)).at(rloc));
+                self.diags.push(
+                    Diagnostic::error(
+                        "data.shape",
+                        format!(
+                            "矩阵表“{}”的行 `{rkey}` 应为一个子表：列 id = 数值",
+                            table.title
+                        ),
+                    )
+                    .at(rloc),
+                );
                 continue;
             };
             let rec = input::toml_record(row, file, Loc::new(file, rv.span()));
@@ -628,13 +922,27 @@ impl Loader<'_> {
         self.matrix(table, format, cells)
     }
 
-    fn matrix_csv(&mut self, table: &Table, header: &[(String, Loc)], records: &[Record]) -> Option<Matrix> {
+    fn matrix_csv(
+        &mut self,
+        table: &Table,
+        header: &[(String, Loc)],
+        records: &[Record],
+    ) -> Option<Matrix> {
         let mut cells = Vec::new();
         for r in records {
-            let Some(first) = r.cells.first() else { continue };
+            let Some(first) = r.cells.first() else {
+                continue;
+            };
             let rkey = value::normalize(&input::raw_text(&first.raw));
             for c in &r.cells[1..] {
-                cells.push((rkey.clone(), first.loc, c.key.clone(), c.key_loc, c.raw.clone(), c.loc));
+                cells.push((
+                    rkey.clone(),
+                    first.loc,
+                    c.key.clone(),
+                    c.key_loc,
+                    c.raw.clone(),
+                    c.loc,
+                ));
             }
         }
         let _ = header;
@@ -643,17 +951,33 @@ impl Loader<'_> {
 
     /// Resolve rows and columns (by id or label) for the format given, or the first format that
     /// fits every row and column used; then parse each cell against its column.
-    fn matrix(&mut self, table: &Table, format: Option<(String, Loc)>, cells: Vec<(String, Loc, String, Loc, Raw, Loc)>) -> Option<Matrix> {
-        let Layout::Matrix { formats, blocks, .. } = &table.layout else { return None };
+    fn matrix(
+        &mut self,
+        table: &Table,
+        format: Option<(String, Loc)>,
+        cells: Vec<(String, Loc, String, Loc, Raw, Loc)>,
+    ) -> Option<Matrix> {
+        let Layout::Matrix {
+            formats, blocks, ..
+        } = &table.layout
+        else {
+            return None;
+        };
         let resolve = |fmt: &str, rkey: &str, ckey: &str| -> Result<(usize, usize, usize), bool> {
             let rk = label_key(rkey);
             let ck = label_key(ckey);
             let mut row_found = false;
             for (bi, b) in blocks.iter().enumerate().filter(|(_, b)| b.applies(fmt)) {
-                let Some(ri) = b.rows.iter().position(|r| r.applies(fmt) && !r.heading && (r.id == rkey || label_key(&r.label) == rk)) else { continue };
+                let Some(ri) = b.rows.iter().position(|r| {
+                    r.applies(fmt) && !r.heading && (r.id == rkey || label_key(&r.label) == rk)
+                }) else {
+                    continue;
+                };
                 row_found = true;
                 let col = b.columns.iter().position(|c| {
-                    c.id == ckey || label_key(&c.label) == ck || label_key(&[c.group.join("/"), c.label.clone()].join("/")) == ck
+                    c.id == ckey
+                        || label_key(&c.label) == ck
+                        || label_key(&[c.group.join("/"), c.label.clone()].join("/")) == ck
                 });
                 if let Some(ci) = col {
                     return Ok((bi, ri, ci));
@@ -664,18 +988,32 @@ impl Loader<'_> {
         let fmt = match &format {
             Some((f, loc)) => {
                 if !formats.contains(f) {
-                    self.diags.push(Diagnostic::error("data.format", format!("未知的格式 `{f}`，可选：{}", formats.join("、"))).at(*loc));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "data.format",
+                            format!("未知的格式 `{f}`，可选：{}", formats.join("、")),
+                        )
+                        .at(*loc),
+                    );
                     return None;
                 }
                 f.clone()
             }
             None => formats
                 .iter()
-                .find(|f| cells.iter().all(|(r, _, c, _, raw, _)| matches!(raw, Raw::Text(t) if t.trim().is_empty()) || resolve(f, r, c).is_ok()))
+                .find(|f| {
+                    cells.iter().all(|(r, _, c, _, raw, _)| {
+                        matches!(raw, Raw::Text(t) if t.trim().is_empty())
+                            || resolve(f, r, c).is_ok()
+                    })
+                })
                 .unwrap_or(&formats[0])
                 .clone(),
         };
-        let mut m = Matrix { format: fmt.clone(), cells: BTreeMap::new() };
+        let mut m = Matrix {
+            format: fmt.clone(),
+            cells: BTreeMap::new(),
+        };
         let before = self.diags.errors();
         let mut reported = HashSet::new();
         for (rkey, rloc, ckey, cloc, raw, loc) in cells {
@@ -685,7 +1023,13 @@ impl Loader<'_> {
                     let (row, col) = (&b.rows[ri], &b.columns[ci]);
                     let k = (row.id.clone(), col.id.clone());
                     if m.cells.contains_key(&k) {
-                        self.diags.push(Diagnostic::error("data.duplicate_field", format!("单元格（{}，{}）重复", row.label, col.label)).at(loc));
+                        self.diags.push(
+                            Diagnostic::error(
+                                "data.duplicate_field",
+                                format!("单元格（{}，{}）重复", row.label, col.label),
+                            )
+                            .at(loc),
+                        );
                         continue;
                     }
                     match convert(&col.cell, &raw) {
@@ -693,20 +1037,38 @@ impl Loader<'_> {
                             m.cells.insert(k, (v, loc));
                         }
                         Err(msg) => self.diags.push(
-                            Diagnostic::error("data.value", format!("“{}”·“{}”：{msg}", row.label, col.label))
-                                .at(loc)
-                                .label(expected(&col.cell)),
+                            Diagnostic::error(
+                                "data.value",
+                                format!("“{}”·“{}”：{msg}", row.label, col.label),
+                            )
+                            .at(loc)
+                            .label(expected(&col.cell)),
                         ),
                     }
                 }
                 Err(row_found) => {
-                    let (what, at, key) = if row_found { ("列", cloc, &ckey) } else { ("行", rloc, &rkey) };
+                    let (what, at, key) = if row_found {
+                        ("列", cloc, &ckey)
+                    } else {
+                        ("行", rloc, &rkey)
+                    };
                     if reported.insert((at.start, at.end)) {
-                        let mut d = Diagnostic::error("data.unknown_cell", format!("“{}”（格式 {fmt}）没有{what} `{key}`", table.title)).at(at).label("未知");
+                        let mut d = Diagnostic::error(
+                            "data.unknown_cell",
+                            format!("“{}”（格式 {fmt}）没有{what} `{key}`", table.title),
+                        )
+                        .at(at)
+                        .label("未知");
                         let cands: Vec<&str> = if row_found {
-                            blocks.iter().flat_map(|b| b.columns.iter().map(|c| c.id.as_str())).collect()
+                            blocks
+                                .iter()
+                                .flat_map(|b| b.columns.iter().map(|c| c.id.as_str()))
+                                .collect()
                         } else {
-                            blocks.iter().flat_map(|b| b.rows.iter().map(|r| r.id.as_str())).collect()
+                            blocks
+                                .iter()
+                                .flat_map(|b| b.rows.iter().map(|r| r.id.as_str()))
+                                .collect()
                         };
                         if let Some(s) = suggest(key, cands) {
                             d = d.note(format!("是否应为 `{s}`？"));
@@ -718,7 +1080,6 @@ impl Loader<'_> {
         }
         (self.diags.errors() == before).then_some(m)
     }
-
 }
 
 fn merge_meta(into: &mut YearMeta, m: YearMeta) {
@@ -736,7 +1097,12 @@ pub fn resolve_field(fields: &[Field], key: &str) -> Option<usize> {
     }
     let k = label_key(key);
     let by = |f: &Field| label_key(&f.label) == k || label_key(&f.label_with_unit()) == k;
-    let hits: Vec<usize> = fields.iter().enumerate().filter(|(_, f)| by(f)).map(|(i, _)| i).collect();
+    let hits: Vec<usize> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| by(f))
+        .map(|(i, _)| i)
+        .collect();
     // Some labels repeat (e.g. “二级” under different parents); a label must name one field.
     (hits.len() == 1).then(|| hits[0])
 }
@@ -747,7 +1113,9 @@ fn convert(f: &Field, raw: &Raw) -> Result<Value, String> {
         Raw::Number(n) => value::parse_toml_number(f, n),
         Raw::Bool(b) if f.ty == FieldType::Bool => Ok(Value::Bool(*b)),
         Raw::Bool(b) => Err(format!("应为{}，实际为布尔值 {b}", type_word(f))),
-        Raw::Date(d) if f.ty == FieldType::Date => value::parse_date(&d[..d.len().min(10)]).map(|(y, m, d)| Value::Date { y, m, d }),
+        Raw::Date(d) if f.ty == FieldType::Date => {
+            value::parse_date(&d[..d.len().min(10)]).map(|(y, m, d)| Value::Date { y, m, d })
+        }
         Raw::Date(d) => Err(format!("应为{}，实际为日期 {d}", type_word(f))),
         Raw::Nested(t) => Err(format!("应为单个值，实际为{t}")),
     }
@@ -771,7 +1139,16 @@ fn type_word(f: &Field) -> &'static str {
 fn expected(f: &Field) -> String {
     match f.ty {
         FieldType::Decimal | FieldType::Percent => {
-            format!("应为{}，最多 {} 位小数{}", type_word(f), f.places, if f.unit.is_empty() { String::new() } else { format!("，单位：{}", f.unit) })
+            format!(
+                "应为{}，最多 {} 位小数{}",
+                type_word(f),
+                f.places,
+                if f.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!("，单位：{}", f.unit)
+                }
+            )
         }
         _ => format!("应为{}", type_word(f)),
     }

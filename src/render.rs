@@ -6,7 +6,7 @@
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::download;
 use crate::embedded;
-use crate::model::{root_of, PageKind, Site};
+use crate::model::{PageKind, Site, root_of};
 use crate::output::Staging;
 use rayon::prelude::*;
 use serde_json::json;
@@ -28,7 +28,11 @@ pub fn prefix_of(theme: &str) -> &'static str {
 }
 
 /// Built-in files of a theme overlaid with the site's, as (path under the theme, bytes, shown path).
-fn theme_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<String, (Vec<u8>, String)> {
+fn theme_files(
+    root: &Path,
+    name: &str,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, (Vec<u8>, String)> {
     let mut files = BTreeMap::new();
     let base = format!("themes/{name}");
     for (path, bytes) in embedded::files_under(&base) {
@@ -41,19 +45,31 @@ fn theme_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<Str
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    diags.push(Diagnostic::error("theme.read", format!("无法读取主题目录：{e}")).in_file(&dir));
+                    diags.push(
+                        Diagnostic::error("theme.read", format!("无法读取主题目录：{e}"))
+                            .in_file(&dir),
+                    );
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.')
+            {
                 continue;
             }
-            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            let rel = entry
+                .path()
+                .strip_prefix(&dir)
+                .unwrap_or(entry.path())
+                .to_string_lossy()
+                .replace('\\', "/");
             match std::fs::read(entry.path()) {
                 Ok(b) => {
                     files.insert(rel.clone(), (b, format!("{base}/{rel}")));
                 }
-                Err(e) => diags.push(Diagnostic::error("theme.read", format!("无法读取主题文件：{e}")).in_file(entry.path())),
+                Err(e) => diags.push(
+                    Diagnostic::error("theme.read", format!("无法读取主题文件：{e}"))
+                        .in_file(entry.path()),
+                ),
             }
         }
     }
@@ -63,7 +79,10 @@ fn theme_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<Str
 pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Theme> {
     let files = theme_files(root, name, diags);
     if files.is_empty() {
-        diags.push(Diagnostic::error("theme.missing", format!("找不到主题 `{name}`")).in_file(&root.join("themes").join(name)));
+        diags.push(
+            Diagnostic::error("theme.missing", format!("找不到主题 `{name}`"))
+                .in_file(&root.join("themes").join(name)),
+        );
         return None;
     }
     let mut templates = Vec::new();
@@ -72,7 +91,10 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
         if let Some(t) = rel.strip_prefix("templates/") {
             match String::from_utf8(bytes) {
                 Ok(text) => templates.push((t.to_string(), text, shown)),
-                Err(_) => diags.push(Diagnostic::error("theme.encoding", "模板文件不是有效的 UTF-8 文本").in_file(Path::new(&shown))),
+                Err(_) => diags.push(
+                    Diagnostic::error("theme.encoding", "模板文件不是有效的 UTF-8 文本")
+                        .in_file(Path::new(&shown)),
+                ),
             }
         } else if let Some(a) = rel.strip_prefix("static/") {
             assets.insert(a.to_string(), bytes);
@@ -80,19 +102,45 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     }
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
-    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))) {
+    if let Err(e) =
+        tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
+    {
         diags.push(
-            Diagnostic::error("theme.template", format!("主题 `{name}` 的模板有误：\n{}", error_chain(&e)))
-                .note(format!("模板文件：{}", templates.iter().map(|(_, _, s)| s.as_str()).collect::<Vec<_>>().join("、"))),
+            Diagnostic::error(
+                "theme.template",
+                format!("主题 `{name}` 的模板有误：\n{}", error_chain(&e)),
+            )
+            .note(format!(
+                "模板文件：{}",
+                templates
+                    .iter()
+                    .map(|(_, _, s)| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )),
         );
         return None;
     }
-    for required in ["home.html", "entity.html", "entity_year.html", "page.html", "404.html"] {
+    for required in [
+        "home.html",
+        "entity.html",
+        "entity_year.html",
+        "page.html",
+        "404.html",
+    ] {
         if !tera.contains_template(required) {
-            diags.push(Diagnostic::error("theme.template", format!("主题 `{name}` 缺少模板 templates/{required}")));
+            diags.push(Diagnostic::error(
+                "theme.template",
+                format!("主题 `{name}` 缺少模板 templates/{required}"),
+            ));
         }
     }
-    Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets })
+    Some(Theme {
+        name: name.to_string(),
+        prefix: prefix_of(name),
+        tera,
+        assets,
+    })
 }
 
 fn error_chain(e: &tera::Error) -> String {
@@ -131,7 +179,11 @@ impl Site<'_> {
         ctx.insert("site_root", &site_root);
         ctx.insert("path", &path);
         ctx.insert("page_title", &self.title_of(kind));
-        let canonical = self.settings.base_url.as_deref().map(|b| absolute(b, &path));
+        let canonical = self
+            .settings
+            .base_url
+            .as_deref()
+            .map(|b| absolute(b, &path));
         ctx.insert("canonical", &canonical);
         let mut crumbs = Vec::new();
         if kind != PageKind::Home {
@@ -154,7 +206,12 @@ impl Site<'_> {
                 ctx.insert("years", &years);
                 // The owner's latest reporting channels (举报渠道), if it discloses them.
                 let latest = self.years[self.owner].last().copied();
-                let channels = latest.map(|y| self.table_views(self.owner, y, "home-")).unwrap_or_default().into_iter().filter(|t| t.id == "reporting_channels").collect::<Vec<_>>();
+                let channels = latest
+                    .map(|y| self.table_views(self.owner, y, "home-"))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|t| t.id == "reporting_channels")
+                    .collect::<Vec<_>>();
                 ctx.insert("channels", &channels);
             }
             PageKind::Entity(e) => {
@@ -167,7 +224,10 @@ impl Site<'_> {
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("groups", &self.child_groups(e));
-                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
+                let host = ent
+                    .parent
+                    .filter(|_| ent.delegated())
+                    .map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
             }
             PageKind::EntityYear(e, y) => {
@@ -176,17 +236,24 @@ impl Site<'_> {
                 let ey = &self.data.years[&(e, y)];
                 ctx.insert("entity", &self.summary(e));
                 ctx.insert("year", &y);
-                ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
+                ctx.insert(
+                    "published_on",
+                    &crate::model::date_text(ey.meta.published_on),
+                );
                 ctx.insert("source", &ey.meta.source);
                 ctx.insert("note", &ey.meta.note);
                 ctx.insert("tables", &self.table_views(e, y, ""));
                 ctx.insert("delegated", &self.delegated_sections(e, y));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
-                let link = |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
+                let link =
+                    |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
                 ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
                 ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
-                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
+                let host = ent
+                    .parent
+                    .filter(|_| ent.delegated())
+                    .map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
             }
             PageKind::Content(i) => {
@@ -208,21 +275,29 @@ impl Site<'_> {
             .collect();
         let owner = self.registry.get(self.owner);
         let g = theme.tera.global_context();
-        g.insert("site", &json!({
-            "title": self.settings.title,
-            "description": self.settings.description,
-            "language": self.settings.language,
-            "sample": self.settings.sample,
-            "owner": owner.name,
-            "base_url": self.settings.base_url,
-        }));
+        g.insert(
+            "site",
+            &json!({
+                "title": self.settings.title,
+                "description": self.settings.description,
+                "language": self.settings.language,
+                "sample": self.settings.sample,
+                "owner": owner.name,
+                "base_url": self.settings.base_url,
+            }),
+        );
         g.insert("nav", &nav);
         g.insert("theme", &theme.name);
         g.insert("themes", &self.settings.themes);
     }
 
     /// Render every page of one theme into the staging folder.
-    pub fn render_theme(&self, theme: &mut Theme, out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
+    pub fn render_theme(
+        &self,
+        theme: &mut Theme,
+        out: &Staging,
+        intro: Option<&str>,
+    ) -> Result<usize, Diagnostics> {
         self.global(theme);
         let theme = &*theme;
         let pages = self.page_list();
@@ -234,12 +309,22 @@ impl Site<'_> {
                 let html = match theme.tera.render(tpl, &ctx) {
                     Ok(h) => h,
                     Err(e) => {
-                        return Some(Diagnostic::error("theme.render", format!("渲染 {} 失败（主题 {}，模板 {tpl}）：\n{}", self.path(kind), theme.name, error_chain(&e))));
+                        return Some(Diagnostic::error(
+                            "theme.render",
+                            format!(
+                                "渲染 {} 失败（主题 {}，模板 {tpl}）：\n{}",
+                                self.path(kind),
+                                theme.name,
+                                error_chain(&e)
+                            ),
+                        ));
                     }
                 };
                 let html = minify(html, self.settings.minify);
                 let rel = format!("{}{}", theme.prefix, self.path(kind));
-                out.write(&rel, html.as_bytes()).err().map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{e}")))
+                out.write(&rel, html.as_bytes())
+                    .err()
+                    .map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{e}")))
             })
             .collect();
         if !errors.is_empty() {
@@ -248,7 +333,12 @@ impl Site<'_> {
         for (rel, bytes) in &theme.assets {
             let path = format!("{}assets/{rel}", theme.prefix);
             if let Err(e) = out.write(&path, bytes) {
-                return Err(Diagnostics { list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{e}"))] });
+                return Err(Diagnostics {
+                    list: vec![Diagnostic::error(
+                        "io.write",
+                        format!("写入 {path} 失败：{e}"),
+                    )],
+                });
             }
         }
         Ok(pages.len())
@@ -268,8 +358,17 @@ impl Site<'_> {
                         continue;
                     }
                     let base = format!("e/{}/{y}/{}", ent.id, t.id);
-                    out.write(&format!("{base}.csv"), &download::csv(t, &entry.data)).map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.csv 失败：{err}")))?;
-                    out.write(&format!("{base}.json"), &download::json(t, &entry.data, ent, y, ey)).map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.json 失败：{err}")))?;
+                    out.write(&format!("{base}.csv"), &download::csv(t, &entry.data))
+                        .map_err(|err| {
+                            Diagnostic::error("io.write", format!("写入 {base}.csv 失败：{err}"))
+                        })?;
+                    out.write(
+                        &format!("{base}.json"),
+                        &download::json(t, &entry.data, ent, y, ey),
+                    )
+                    .map_err(|err| {
+                        Diagnostic::error("io.write", format!("写入 {base}.json 失败：{err}"))
+                    })?;
                     n += 2;
                 }
                 Ok(n)
@@ -283,12 +382,18 @@ impl Site<'_> {
                 Err(d) => diags.push(d),
             }
         }
-        if diags.list.is_empty() { Ok(total) } else { Err(diags) }
+        if diags.list.is_empty() {
+            Ok(total)
+        } else {
+            Err(diags)
+        }
     }
 
     /// `sitemap.xml` with absolute URLs (needs `base_url`).
     pub fn sitemap(&self, base: &str) -> String {
-        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        let mut s = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
         for kind in self.page_list() {
             if kind == PageKind::NotFound {
                 continue;
@@ -316,5 +421,8 @@ fn minify(html: String, _on: bool) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

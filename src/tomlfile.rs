@@ -2,15 +2,26 @@
 //! into typed structs, with every error located and unknown keys answered with the nearest
 //! valid key.
 
-use crate::diag::{suggest, Diagnostic, FileId, Loc, Sources};
+use crate::diag::{Diagnostic, FileId, Loc, Sources, suggest};
 use serde::de::DeserializeOwned;
 
 /// Deserialize the whole of source `file`, or the part of it from `offset` (front matter).
-pub fn parse<T: DeserializeOwned>(sources: &Sources, file: FileId, text: &str, offset: usize) -> Result<T, Diagnostic> {
+pub fn parse<T: DeserializeOwned>(
+    sources: &Sources,
+    file: FileId,
+    text: &str,
+    offset: usize,
+) -> Result<T, Diagnostic> {
     toml::from_str::<T>(text).map_err(|e| to_diag(e, sources, file, text, offset))
 }
 
-fn to_diag(e: toml::de::Error, _sources: &Sources, file: FileId, text: &str, offset: usize) -> Diagnostic {
+fn to_diag(
+    e: toml::de::Error,
+    _sources: &Sources,
+    file: FileId,
+    text: &str,
+    offset: usize,
+) -> Diagnostic {
     let msg = e.message().trim().to_string();
     let span = e.span().unwrap_or(0..0);
     let loc = Loc::new(file, span.start + offset..span.end + offset);
@@ -36,5 +47,7 @@ fn to_diag(e: toml::de::Error, _sources: &Sources, file: FileId, text: &str, off
             .label("应在此表中填写");
     }
     let _ = text;
-    Diagnostic::error("toml.syntax", format!("TOML 格式错误：{msg}")).at(loc).label("此处")
+    Diagnostic::error("toml.syntax", format!("TOML 格式错误：{msg}"))
+        .at(loc)
+        .label("此处")
 }

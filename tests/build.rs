@@ -1,0 +1,450 @@
+//! Integration tests: run the `pilu` binary on real site folders and check what it writes.
+
+mod common;
+
+use common::*;
+use std::fs;
+
+#[test]
+fn minimal_site_builds_with_every_entity_page() {
+    let site = fixture("minimal");
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let public = site.path().join("public");
+    for id in ["520399", "renmin", "H52039900003", "P52039900002"] {
+        assert!(
+            public.join(format!("e/{id}/index.html")).is_file(),
+            "entity page for {id}"
+        );
+    }
+    assert!(public.join("e/renmin/2023/index.html").is_file());
+    assert!(public.join("p/jubao/index.html").is_file());
+    assert!(public.join("sitemap.xml").is_file());
+    let home = read(&public.join("index.html"));
+    assert!(home.contains("测试县人民医院"));
+}
+
+#[test]
+fn toml_values_are_exact_and_formatted() {
+    let site = fixture("minimal");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let page = read(&site.path().join("public/e/renmin/2023/index.html"));
+    // thousands separators and exactly the schema's places
+    assert!(page.contains(">12,345.67<"), "{page}");
+    assert!(page.contains(">52,340<"));
+    // fields mirrored from the registry are filled in
+    assert!(page.contains("H52039900001"));
+    assert!(page.contains("二级"));
+}
+
+#[test]
+fn every_data_shape_is_read() {
+    let site = fixture("minimal");
+    // per-table CSV for one entity-year
+    write(
+        site.path(),
+        "data/renmin/2023/institution_employee_service.csv",
+        "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,policy_reimb_rate,total_visits,total_cost,total_fund_pay\n1000,20.00,10.00,50,40.00,30.00,20.00,20.00,8000.00,7.5,66.67,1050,60.00,30.00\n",
+    );
+    // collection sheet: one row per entity, keyed by code
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
+    );
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let emp = read(&site.path().join("public/e/renmin/2023/index.html"));
+    assert!(
+        emp.contains("8,000.00") && emp.contains(">66.67<"),
+        "per-table CSV values shown"
+    );
+    let ph = read(&site.path().join("public/e/P52039900002/2023/index.html"));
+    assert!(
+        ph.contains(">8,123<") && ph.contains(">81.23<"),
+        "collection sheet values shown"
+    );
+}
+
+#[test]
+fn delegated_entity_tables_appear_on_the_county_page() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
+    );
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let county = read(&site.path().join("public/e/520399/2023/index.html"));
+    assert!(
+        county.contains("测试县平价大药房"),
+        "delegated pharmacy listed"
+    );
+    assert!(
+        county.contains(">8,123<"),
+        "its figures are on the county page"
+    );
+    assert!(
+        county.contains("id=\"d-P52039900002-pharmacy_service\""),
+        "ids stay unique"
+    );
+}
+
+#[test]
+fn each_encoding_is_decoded() {
+    let header = "年度,医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,药店名称\n";
+    let row = "2023,P52039900002,\"1,234\",56.78,12.00,测试县平价大药房\n";
+    let text = format!("{header}{row}");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("utf8", text.as_bytes().to_vec()),
+        (
+            "utf8-bom",
+            [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        ),
+        ("gb18030", encoding_rs::GB18030.encode(&text).0.into_owned()),
+        (
+            "utf16le",
+            utf16(
+                &text.replace(',', "\t").replace("\"1\t234\"", "1,234"),
+                true,
+            ),
+        ),
+        (
+            "utf16be",
+            utf16(
+                &text.replace(',', "\t").replace("\"1\t234\"", "1,234"),
+                false,
+            ),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let site = fixture("minimal");
+        write_bytes(site.path(), "data/2023/pharmacy_service.csv", &bytes);
+        let out = pilu(site.path(), &["build"]);
+        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+        let page = read(&site.path().join("public/e/P52039900002/2023/index.html"));
+        assert!(
+            page.contains(">1,234<") && page.contains(">56.78<"),
+            "{name}: values decoded"
+        );
+        assert!(
+            page.contains("测试县平价大药房"),
+            "{name}: Chinese text decoded"
+        );
+    }
+}
+
+#[test]
+fn chinese_labels_with_units_and_fullwidth_digits() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/renmin/2023/institution_resident_service.csv",
+        "普通门诊结算人次,普通门诊医疗总费用（万元）,普通门诊统筹基金支付,住院结算人次,住院医疗总费用,住院政策范围内费用,住院统筹基金支付,住院个人现金支付,次均住院费用,平均住院日,政策范围内住院费用报销比例,医保结算总人次,医保患者医疗总费用,医保基金支付合计\n\
+         １２３,\"1,000.50\",５００.00,10,8.00,7.00,5.00,3.00,8000.00,8.0,71.43%,133,1008.50,505.00\n",
+    );
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = read(&site.path().join("public/e/renmin/2023/index.html"));
+    assert!(page.contains(">123<"), "full-width digits");
+    assert!(
+        page.contains(">1,000.50<"),
+        "thousands separators in the input"
+    );
+    assert!(page.contains(">500.00<"));
+    assert!(page.contains(">71.43<"), "percent sign accepted");
+}
+
+#[test]
+fn not_applicable_markers_differ_from_zero() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/renmin/2023.toml",
+        "[institution_overview]\ncomplaint_phone = \"0851-87654321\"\nhi_settlement_visits = 0\nhi_total_cost = \"—\"\nhi_fund_pay = \"不适用\"\ndrug_ratio = \"／\"\nherbal_ratio = \"－\"\nmedical_income = \"\"\n",
+    );
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = read(&site.path().join("public/e/renmin/2023/index.html"));
+    let row = |id: &str| {
+        let i = page
+            .find(&format!("id=\"institution_overview-{id}\""))
+            .unwrap_or_else(|| panic!("row {id}"));
+        page[i..i + page[i..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(
+        row("hi_settlement_visits").contains(">0<"),
+        "zero stays zero"
+    );
+    for id in [
+        "hi_total_cost",
+        "hi_fund_pay",
+        "drug_ratio",
+        "herbal_ratio",
+        "medical_income",
+    ] {
+        assert!(
+            row(id).contains("不适用"),
+            "{id} is not applicable: {}",
+            row(id)
+        );
+        assert!(!row(id).contains(">0<"), "{id} must not be a zero");
+    }
+    let json = read(
+        &site
+            .path()
+            .join("public/e/renmin/2023/institution_overview.json"),
+    );
+    assert!(json.contains("\"hi_settlement_visits\": 0"));
+    assert!(json.contains("\"hi_total_cost\": null"));
+}
+
+#[test]
+fn matrix_table_from_toml_and_csv() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/520399/2022.toml",
+        "[annual_report_review_litigation.cases]\nreview_upheld = 2\nreview_corrected = 1\nreview_other = 0\nreview_pending = 0\nreview_total = 3\n",
+    );
+    write(
+        site.path(),
+        "data/520399/2023/annual_report_requests.csv",
+        "项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计\n一、本年新收政府信息公开申请数量,5,1,0,0,0,0,6\n（一）予以公开,4,1,0,0,0,0,5\n",
+    );
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = read(&site.path().join("public/e/520399/2023/index.html"));
+    assert!(
+        page.contains("scope=\"colgroup\""),
+        "grouped column headers"
+    );
+    assert!(
+        page.contains(
+            "headers=\"annual_report_requests-main-results annual_report_requests-main-granted"
+        ),
+        "cells name their headers"
+    );
+    let p22 = read(&site.path().join("public/e/520399/2022/index.html"));
+    assert!(p22.contains("行政复议") && p22.contains("复议后起诉"));
+}
+
+#[test]
+fn downloads_csv_has_bom_and_chinese_headers() {
+    let site = fixture("minimal");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let bytes = fs::read(
+        site.path()
+            .join("public/e/renmin/2023/institution_overview.csv"),
+    )
+    .unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.starts_with("医保定点医疗机构编码,机构名称"), "{text}");
+    assert!(text.contains("医保患者医疗总费用（万元）"));
+    assert!(text.contains("12345.67"), "exact digits, no grouping");
+    let page = read(&site.path().join("public/e/renmin/2023/index.html"));
+    assert!(
+        page.contains("institution_overview.csv"),
+        "linked from the table"
+    );
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
+    );
+    assert_eq!(pilu(site.path(), &["build", "--output", "a"]).code, 0);
+    assert_eq!(pilu(site.path(), &["build", "--output", "b"]).code, 0);
+    let a = tree(&site.path().join("a"));
+    let b = tree(&site.path().join("b"));
+    assert!(!a.is_empty());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(b[k] == *v, "{k} differs between builds");
+    }
+}
+
+#[test]
+fn broken_input_leaves_previous_output_untouched() {
+    let site = fixture("minimal");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let before = tree(&site.path().join("public"));
+    write(
+        site.path(),
+        "data/renmin/2023.toml",
+        "[institution_overview]\ncomplaint_phone = \"0851\"\nhi_settlement_visits = 10\nhi_total_cost = \"12x.5\"\nhi_fund_pay = 1\n",
+    );
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("data/renmin/2023.toml:4:"),
+        "file and line: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("医保患者医疗总费用") && out.stderr.contains("hi_total_cost"),
+        "field label and id"
+    );
+    assert_eq!(
+        before,
+        tree(&site.path().join("public")),
+        "old output byte-for-byte unchanged"
+    );
+    let leftovers: Vec<_> = fs::read_dir(site.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("pilu-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging folder left behind");
+}
+
+#[test]
+fn stale_files_do_not_survive_a_successful_build() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
+    );
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let stale = site.path().join("public/e/P52039900002/2023/index.html");
+    assert!(stale.is_file());
+    fs::remove_file(site.path().join("data/2023/pharmacy_service.csv")).unwrap();
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    assert!(!stale.exists(), "page for removed data is gone");
+}
+
+#[test]
+fn every_link_resolves_when_opened_from_disk() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
+    );
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    check_links(&site.path().join("public"));
+}
+
+#[test]
+fn example_site_builds_and_links_resolve() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = pilu(
+        root,
+        &[
+            "build",
+            "--output",
+            out_dir.path().join("site").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let site = out_dir.path().join("site");
+    check_links(&site);
+    // every registered entity has its page
+    let reg = read(&root.join("data/entities.toml"));
+    let codes: Vec<&str> = reg
+        .lines()
+        .filter_map(|l| l.strip_prefix("code = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .collect();
+    assert!(codes.len() >= 20, "sample registry is complete");
+    for c in codes {
+        assert!(
+            site.join(format!("e/{c}/index.html")).is_file(),
+            "page for {c}"
+        );
+    }
+    let home = read(&site.join("index.html"));
+    assert!(home.contains("示例数据"), "sample data is marked");
+    assert!(
+        !site.join("e/520328/2023/liaison_contacts.csv").exists(),
+        "internal tables never reach the output"
+    );
+    let meitan = read(&site.join("e/520328/2023/index.html"));
+    assert!(!meitan.contains("张某"), "internal table not rendered");
+}
+
+#[test]
+fn init_then_build_works_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("x");
+    let out = pilu(dir.path(), &["init", site.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(site.join("themes/default/templates/base.html").is_file());
+    assert!(site.join("data/tables/fund_income.toml").is_file());
+    let out = pilu(dir.path(), &["build", "--root", site.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    check_links(&site.join("public"));
+    // init refuses a non-empty folder
+    assert_eq!(pilu(dir.path(), &["init", site.to_str().unwrap()]).code, 2);
+}
+
+#[test]
+fn site_tables_and_templates_override_the_built_in_ones() {
+    let site = fixture("minimal");
+    let t = read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/tables/reporting_channels.toml"),
+    );
+    write(
+        site.path(),
+        "data/tables/reporting_channels.toml",
+        &t.replace("label = \"举报电话\"", "label = \"投诉举报电话（本地）\""),
+    );
+    write(
+        site.path(),
+        "themes/default/templates/404.html",
+        "{% extends \"base.html\" %}{% block main %}<h1>找不到了</h1>{% endblock main %}",
+    );
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        read(&site.path().join("public/e/520399/2023/index.html")).contains("投诉举报电话（本地）")
+    );
+    assert!(read(&site.path().join("public/404.html")).contains("找不到了"));
+}
+
+#[test]
+fn base_url_only_in_canonical_and_sitemap() {
+    let site = fixture("minimal");
+    assert_eq!(
+        pilu(
+            site.path(),
+            &["build", "--base-url", "https://h.example/yb"]
+        )
+        .code,
+        0
+    );
+    let page = read(&site.path().join("public/e/renmin/2023/index.html"));
+    assert!(page.contains("<link rel=\"canonical\" href=\"https://h.example/yb/e/renmin/2023/\">"));
+    assert_eq!(
+        page.matches("https://h.example").count(),
+        1,
+        "no other absolute link"
+    );
+    let sitemap = read(&site.path().join("public/sitemap.xml"));
+    assert!(sitemap.contains("<loc>https://h.example/yb/e/renmin/</loc>"));
+}
+
+#[test]
+fn markdown_raw_html_is_shown_as_text() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "content/jubao.md",
+        "+++\ntitle = \"举报<b>渠道</b>\"\n+++\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n",
+    );
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let page = read(&site.path().join("public/p/jubao/index.html"));
+    assert!(
+        !page.contains("<script>alert") && !page.contains("<img src=x"),
+        "{page}"
+    );
+    assert!(page.contains("&lt;script&gt;") && page.contains("举报&lt;b&gt;"));
+}

@@ -1,0 +1,166 @@
+//! Helpers shared by the integration tests: copies of fixture sites, running the binary, and
+//! checking that every link of a generated site resolves on disk.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `pilu` with `args` in `dir` (as `--root` is `.` by default).
+pub fn pilu(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_pilu"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run pilu");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A fresh copy of `tests/sites/<name>` in a temporary folder.
+pub fn fixture(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sites")
+        .join(name);
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&src, dir.path());
+    dir
+}
+
+pub fn copy_dir(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).unwrap();
+    for e in fs::read_dir(src).unwrap().flatten() {
+        let to = dst.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            fs::copy(e.path(), to).unwrap();
+        }
+    }
+}
+
+pub fn write(root: &Path, rel: &str, text: &str) {
+    write_bytes(root, rel, text.as_bytes());
+}
+
+pub fn write_bytes(root: &Path, rel: &str, bytes: &[u8]) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, bytes).unwrap();
+}
+
+pub fn read(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+}
+
+pub fn utf16(s: &str, le: bool) -> Vec<u8> {
+    let mut out = if le {
+        vec![0xFF, 0xFE]
+    } else {
+        vec![0xFE, 0xFF]
+    };
+    for u in s.encode_utf16() {
+        out.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+    }
+    out
+}
+
+/// Every file under `root` with its bytes, by relative path.
+pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, root, out);
+            } else {
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                    fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    walk(root, root, &mut out);
+    out
+}
+
+/// Every `href`/`src` in every HTML page resolves to an existing file (relative links only, as
+/// when the site is opened from disk), and every `#fragment` names an id in its target page.
+pub fn check_links(site: &Path) {
+    let re = regex_lite::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    let files = tree(site);
+    let mut checked = 0;
+    for (rel, bytes) in &files {
+        if !rel.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        let base = Path::new(rel).parent().unwrap_or(Path::new(""));
+        for cap in re.captures_iter(&html) {
+            let link = &cap[1];
+            if link.starts_with("http://")
+                || link.starts_with("https://")
+                || link.starts_with("mailto:")
+                || link.starts_with("tel:")
+            {
+                continue;
+            }
+            assert!(
+                !link.starts_with('/'),
+                "{rel}: root-absolute link {link} breaks under a sub-path"
+            );
+            let (path, frag) = link
+                .split_once('#')
+                .map_or((link, None), |(p, f)| (p, Some(f)));
+            let target = if path.is_empty() {
+                PathBuf::from(rel)
+            } else {
+                normalize(&base.join(path))
+            };
+            let key = target.to_string_lossy().into_owned();
+            assert!(
+                files.contains_key(&key),
+                "{rel}: link {link} → {key} does not exist"
+            );
+            if let Some(f) = frag.filter(|f| !f.is_empty()) {
+                let page = String::from_utf8_lossy(&files[&key]);
+                assert!(
+                    page.contains(&format!("id=\"{f}\"")),
+                    "{rel}: fragment #{f} not found in {key}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no links checked");
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                assert!(out.pop(), "link escapes the site root: {}", p.display());
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
