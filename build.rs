@@ -27,10 +27,7 @@ fn main() {
         for rel in files {
             let abs = root.join(&rel);
             println!("cargo:rerun-if-changed={}", abs.display());
-            code.push_str(&format!(
-                "    ({rel:?}, include_bytes!({:?})),\n",
-                abs.display().to_string()
-            ));
+            code.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", abs.display().to_string()));
         }
     }
     code.push_str("];\n");

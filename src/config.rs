@@ -72,12 +72,9 @@ impl Settings {
             Ok(t) => t,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error(
-                        "config.unreadable",
-                        format!("无法读取站点设置文件 {FILE}：{e}"),
-                    )
-                    .in_file(&path)
-                    .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
+                    Diagnostic::error("config.unreadable", format!("无法读取站点设置文件 {FILE}：{e}"))
+                        .in_file(&path)
+                        .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
                 );
                 return None;
             }
@@ -92,15 +89,11 @@ impl Settings {
         };
         let whole = crate::diag::Loc::new(file, 0..0);
         if let Some(url) = &s.base_url {
-            if !(url.starts_with("https://") || url.starts_with("http://"))
-                || url.contains(char::is_whitespace)
-            {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
                 diags.push(
                     Diagnostic::error(
                         "config.base_url",
-                        format!(
-                            "base_url 应为以 http:// 或 https:// 开头的绝对地址，实际为 `{url}`"
-                        ),
+                        format!("base_url 应为以 http:// 或 https:// 开头的绝对地址，实际为 `{url}`"),
                     )
                     .at(find_key(&text, file, "base_url").unwrap_or(whole))
                     .label("此处"),
@@ -148,10 +141,7 @@ fn find_key(text: &str, file: usize, key: &str) -> Option<crate::diag::Loc> {
         let t = line.trim_start();
         if t.starts_with(key) && t[key.len()..].trim_start().starts_with('=') {
             let start = off + (line.len() - t.len());
-            return Some(crate::diag::Loc::new(
-                file,
-                start..off + line.trim_end().len(),
-            ));
+            return Some(crate::diag::Loc::new(file, start..off + line.trim_end().len()));
         }
         off += line.len();
     }

@@ -53,10 +53,7 @@ pub struct Content {
 
 pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Content {
     let dir = root.join("content");
-    let mut out = Content {
-        pages: Vec::new(),
-        home_intro: None,
-    };
+    let mut out = Content { pages: Vec::new(), home_intro: None };
     if !dir.is_dir() {
         return out;
     }
@@ -65,33 +62,20 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
         match entry {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(_) => {}
-            Err(e) => diags.push(
-                Diagnostic::error("io.read_dir", format!("无法读取 content 目录：{e}"))
-                    .in_file(&dir),
-            ),
+            Err(e) => diags.push(Diagnostic::error("io.read_dir", format!("无法读取 content 目录：{e}")).in_file(&dir)),
         }
     }
     for p in files {
-        let rel = p
-            .strip_prefix(root)
-            .unwrap_or(&p)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if name.starts_with('.') || name.ends_with('~') {
             continue;
         }
         if !name.ends_with(".md") {
             diags.push(
-                Diagnostic::error(
-                    "content.unexpected_file",
-                    format!("content/ 中只应有 Markdown（.md）文件：{rel}"),
-                )
-                .in_file(&p)
-                .note("图片和附件放在 static/ 目录"),
+                Diagnostic::error("content.unexpected_file", format!("content/ 中只应有 Markdown（.md）文件：{rel}"))
+                    .in_file(&p)
+                    .note("图片和附件放在 static/ 目录"),
             );
             continue;
         }
@@ -110,29 +94,21 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             continue;
         }
         let html = render_markdown(body, file, body_off, diags);
-        let stem = rel
-            .trim_start_matches("content/")
-            .trim_end_matches(".md")
-            .to_string();
+        let stem = rel.trim_start_matches("content/").trim_end_matches(".md").to_string();
         if stem == "_index" {
             out.home_intro = Some(html);
             continue;
         }
         let slug = fm.slug.clone().unwrap_or(stem);
         let slug_ok = !slug.is_empty()
-            && slug.split('/').all(|s| {
-                !s.is_empty()
-                    && s.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            });
+            && slug
+                .split('/')
+                .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         if !slug_ok {
             diags.push(
-                Diagnostic::error(
-                    "content.slug",
-                    format!("页面地址 `{slug}` 只能由字母、数字、- 和 _ 组成"),
-                )
-                .at(Loc::new(file, 0..0))
-                .note("请把文件改名为英文或拼音（如 jubao.md），或在前置信息中写 slug = \"jubao\""),
+                Diagnostic::error("content.slug", format!("页面地址 `{slug}` 只能由字母、数字、- 和 _ 组成"))
+                    .at(Loc::new(file, 0..0))
+                    .note("请把文件改名为英文或拼音（如 jubao.md），或在前置信息中写 slug = \"jubao\""),
             );
             continue;
         }
@@ -157,8 +133,7 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             file,
         });
     }
-    out.pages
-        .sort_by(|a, b| (a.weight, &a.slug).cmp(&(b.weight, &b.slug)));
+    out.pages.sort_by(|a, b| (a.weight, &a.slug).cmp(&(b.weight, &b.slug)));
     out
 }
 
@@ -171,30 +146,21 @@ fn split_front_matter<'t>(
 ) -> Option<(FrontMatter, &'t str, usize)> {
     let Some(rest) = text.strip_prefix("+++") else {
         diags.push(
-            Diagnostic::error(
-                "content.front_matter",
-                "页面缺少前置信息：文件应以 +++ 开头，写明 title，再以 +++ 结束",
-            )
-            .at(Loc::new(file, 0..0))
-            .note("例如：\n+++\ntitle = \"举报渠道\"\n+++"),
+            Diagnostic::error("content.front_matter", "页面缺少前置信息：文件应以 +++ 开头，写明 title，再以 +++ 结束")
+                .at(Loc::new(file, 0..0))
+                .note("例如：\n+++\ntitle = \"举报渠道\"\n+++"),
         );
         return None;
     };
     let rest = rest.strip_prefix('\r').unwrap_or(rest);
     let Some(rest) = rest.strip_prefix('\n') else {
-        diags.push(
-            Diagnostic::error("content.front_matter", "开头的 +++ 之后应换行")
-                .at(Loc::new(file, 0..3)),
-        );
+        diags.push(Diagnostic::error("content.front_matter", "开头的 +++ 之后应换行").at(Loc::new(file, 0..3)));
         return None;
     };
     let start = text.len() - rest.len();
     let end_rel = rest.find("\n+++").map(|i| i + 1);
     let Some(end_rel) = end_rel else {
-        diags.push(
-            Diagnostic::error("content.front_matter", "前置信息没有以 +++ 结束")
-                .at(Loc::new(file, 0..3)),
-        );
+        diags.push(Diagnostic::error("content.front_matter", "前置信息没有以 +++ 结束").at(Loc::new(file, 0..3)));
         return None;
     };
     let fm_text = &rest[..end_rel];
@@ -225,53 +191,31 @@ fn allowed_link(url: &str) -> bool {
 
 fn render_markdown(body: &str, file: FileId, offset: usize, diags: &mut Diagnostics) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
-    let events = Parser::new_ext(body, opts)
-        .into_offset_iter()
-        .map(|(ev, range)| match ev {
-            // Raw HTML is shown as the text the author typed, never interpreted.
-            Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-            Event::Start(Tag::Link { ref dest_url, .. })
-            | Event::Start(Tag::Image { ref dest_url, .. })
-                if !allowed_link(dest_url) =>
-            {
-                let loc = Loc::new(file, offset + range.start..offset + range.end);
-                diags.push(
-                    Diagnostic::error(
-                        "content.link_scheme",
-                        format!("链接地址 `{dest_url}` 不允许"),
-                    )
+    let events = Parser::new_ext(body, opts).into_offset_iter().map(|(ev, range)| match ev {
+        // Raw HTML is shown as the text the author typed, never interpreted.
+        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+        Event::Start(Tag::Link { ref dest_url, .. }) | Event::Start(Tag::Image { ref dest_url, .. })
+            if !allowed_link(dest_url) =>
+        {
+            let loc = Loc::new(file, offset + range.start..offset + range.end);
+            diags.push(
+                Diagnostic::error("content.link_scheme", format!("链接地址 `{dest_url}` 不允许"))
                     .at(loc)
                     .label("此链接")
                     .note("链接只能是 http、https、mailto、tel 或站内相对地址"),
-                );
-                match ev {
-                    Event::Start(Tag::Link {
-                        link_type,
-                        title,
-                        id,
-                        ..
-                    }) => Event::Start(Tag::Link {
-                        link_type,
-                        dest_url: CowStr::Borrowed("#"),
-                        title,
-                        id,
-                    }),
-                    Event::Start(Tag::Image {
-                        link_type,
-                        title,
-                        id,
-                        ..
-                    }) => Event::Start(Tag::Image {
-                        link_type,
-                        dest_url: CowStr::Borrowed("#"),
-                        title,
-                        id,
-                    }),
-                    other => other,
+            );
+            match ev {
+                Event::Start(Tag::Link { link_type, title, id, .. }) => {
+                    Event::Start(Tag::Link { link_type, dest_url: CowStr::Borrowed("#"), title, id })
                 }
+                Event::Start(Tag::Image { link_type, title, id, .. }) => {
+                    Event::Start(Tag::Image { link_type, dest_url: CowStr::Borrowed("#"), title, id })
+                }
+                other => other,
             }
-            other => other,
-        });
+        }
+        other => other,
+    });
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events);
     out
@@ -284,12 +228,7 @@ mod tests {
     #[test]
     fn raw_html_becomes_text() {
         let mut d = Diagnostics::default();
-        let h = render_markdown(
-            "hi <script>alert(1)</script>\n\n<div onclick=\"x\">y</div>\n",
-            0,
-            0,
-            &mut d,
-        );
+        let h = render_markdown("hi <script>alert(1)</script>\n\n<div onclick=\"x\">y</div>\n", 0, 0, &mut d);
         assert!(!h.contains("<script"), "{h}");
         assert!(!h.contains("<div"), "{h}");
         assert!(h.contains("&lt;script&gt;"), "{h}");
@@ -297,22 +236,10 @@ mod tests {
 
     #[test]
     fn link_schemes() {
-        for ok in [
-            "https://a.b/",
-            "mailto:x@y",
-            "tel:12393",
-            "../jubao/index.html",
-            "#top",
-            "a/b:c",
-        ] {
+        for ok in ["https://a.b/", "mailto:x@y", "tel:12393", "../jubao/index.html", "#top", "a/b:c"] {
             assert!(allowed_link(ok), "{ok}");
         }
-        for bad in [
-            "javascript:alert(1)",
-            "JavaScript:x",
-            "data:text/html,x",
-            "vbscript:x",
-        ] {
+        for bad in ["javascript:alert(1)", "JavaScript:x", "data:text/html,x", "vbscript:x"] {
             assert!(!allowed_link(bad), "{bad}");
         }
         let mut d = Diagnostics::default();

@@ -57,8 +57,6 @@ pub struct Matrix {
 impl Matrix {
     pub fn get(&self, row: &str, col: &str) -> &Value {
         static ABSENT: Value = Value::Absent;
-        self.cells
-            .get(&(row.to_string(), col.to_string()))
-            .map_or(&ABSENT, |(v, _)| v)
+        self.cells.get(&(row.to_string(), col.to_string())).map_or(&ABSENT, |(v, _)| v)
     }
 }

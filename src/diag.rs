@@ -23,11 +23,7 @@ pub struct Loc {
 
 impl Loc {
     pub fn new(file: FileId, span: Range<usize>) -> Self {
-        Loc {
-            file,
-            start: span.start as u32,
-            end: span.end as u32,
-        }
+        Loc { file, start: span.start as u32, end: span.end as u32 }
     }
 }
 
@@ -41,18 +37,11 @@ pub struct Sources {
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources {
-            files: Vec::new(),
-            root: root.to_path_buf(),
-        }
+        Sources { files: Vec::new(), root: root.to_path_buf() }
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
-        p.strip_prefix(&self.root)
-            .unwrap_or(p)
-            .display()
-            .to_string()
-            .replace('\\', "/")
+        p.strip_prefix(&self.root).unwrap_or(p).display().to_string().replace('\\', "/")
     }
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
         self.files.push((shown_path, text));
@@ -68,10 +57,7 @@ impl Sources {
     pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
         let text = self.text(id);
         let off = (offset as usize).min(text.len());
-        let off = (0..=off)
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
+        let off = (0..=off).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
         let before = &text[..off];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -113,10 +99,7 @@ impl Diagnostic {
         }
     }
     pub fn warning(code: &str, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
     pub fn at(mut self, loc: Loc) -> Self {
         self.loc = Some(loc);
@@ -154,16 +137,10 @@ impl Diagnostics {
         self.list.extend(other.list);
     }
     pub fn errors(&self) -> usize {
-        self.list
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        self.list.iter().filter(|d| d.severity == Severity::Error).count()
     }
     pub fn warnings(&self) -> usize {
-        self.list
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count()
+        self.list.iter().filter(|d| d.severity == Severity::Warning).count()
     }
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
@@ -205,15 +182,11 @@ impl Diagnostics {
                 (Some(l), _) => {
                     let span = l.start as usize..l.end as usize;
                     cs = cs
-                        .with_labels(vec![
-                            Label::primary(l.file, span).with_message(d.label.clone()),
-                        ])
+                        .with_labels(vec![Label::primary(l.file, span).with_message(d.label.clone())])
                         .with_notes(d.notes.clone());
                 }
                 (None, Some(p)) => {
-                    cs = cs.with_notes(
-                        [vec![format!("文件：{}", sources.shown(p))], d.notes.clone()].concat(),
-                    )
+                    cs = cs.with_notes([vec![format!("文件：{}", sources.shown(p))], d.notes.clone()].concat())
                 }
                 _ => cs = cs.with_notes(d.notes.clone()),
             }
@@ -245,11 +218,7 @@ impl Diagnostics {
         for (f, (e, w)) in &per_file {
             out.push_str(&format!("  {f}：{e} 个错误，{w} 个警告\n"));
         }
-        out.push_str(&format!(
-            "共 {} 个错误，{} 个警告\n",
-            self.errors(),
-            self.warnings()
-        ));
+        out.push_str(&format!("共 {} 个错误，{} 个警告\n", self.errors(), self.warnings()));
         out
     }
 
@@ -262,11 +231,7 @@ impl Diagnostics {
                 let (file, line, column) = match (d.loc, &d.path) {
                     (Some(l), _) => {
                         let (line, col) = sources.line_col(l.file, l.start);
-                        (
-                            Some(sources.path(l.file).to_string()),
-                            Some(line),
-                            Some(col),
-                        )
+                        (Some(sources.path(l.file).to_string()), Some(line), Some(col))
                     }
                     (None, Some(p)) => (Some(sources.shown(p)), None, None),
                     _ => (None, None, None),

@@ -31,16 +31,11 @@ fn json_value(f: &Field, v: &Value) -> Json {
 }
 
 fn public(fields: &[Field]) -> impl Iterator<Item = (usize, &Field)> {
-    fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.visibility == Visibility::Public)
+    fields.iter().enumerate().filter(|(_, f)| f.visibility == Visibility::Public)
 }
 
 pub fn csv(t: &Table, data: &TableData) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
     // Writing to a Vec cannot fail; errors here would be bugs, so they are ignored safely.
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
@@ -51,11 +46,7 @@ pub fn csv(t: &Table, data: &TableData) -> Vec<u8> {
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
             for b in blocks.iter().filter(|b| b.applies(&m.format)) {
-                let title = if b.label.is_empty() {
-                    "项目".to_string()
-                } else {
-                    b.label.clone()
-                };
+                let title = if b.label.is_empty() { "项目".to_string() } else { b.label.clone() };
                 let head = std::iter::once(title).chain(b.columns.iter().map(|c| {
                     let mut parts = c.group.clone();
                     parts.push(c.label.clone());
@@ -63,11 +54,8 @@ pub fn csv(t: &Table, data: &TableData) -> Vec<u8> {
                 }));
                 let _ = w.write_record(head);
                 for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
-                    let row = std::iter::once(r.label.clone()).chain(
-                        b.columns
-                            .iter()
-                            .map(|c| csv_text(&c.cell, m.get(&r.id, &c.id))),
-                    );
+                    let row = std::iter::once(r.label.clone())
+                        .chain(b.columns.iter().map(|c| csv_text(&c.cell, m.get(&r.id, &c.id))));
                     let _ = w.write_record(row);
                 }
             }
@@ -82,43 +70,21 @@ pub fn json(t: &Table, data: &TableData, e: &Entity, year: i32, ey: &EntityYear)
     doc.insert("table".into(), json!(t.id));
     doc.insert("title".into(), json!(t.title));
     doc.insert("attachment".into(), json!(t.attachment));
-    doc.insert(
-        "entity".into(),
-        json!({"id": e.id, "code": e.code, "name": e.name}),
-    );
+    doc.insert("entity".into(), json!({"id": e.id, "code": e.code, "name": e.name}));
     doc.insert("year".into(), json!(year));
     let pub_on = date_text(ey.meta.published_on);
-    doc.insert(
-        "published_on".into(),
-        if pub_on.is_empty() {
-            Json::Null
-        } else {
-            json!(pub_on)
-        },
-    );
+    doc.insert("published_on".into(), if pub_on.is_empty() { Json::Null } else { json!(pub_on) });
     doc.insert("source".into(), json!(ey.meta.source));
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
-            doc.insert(
-                "fields".into(),
-                Json::Array(public(fields).map(|(_, f)| field_json(f)).collect()),
-            );
-            doc.insert(
-                "records".into(),
-                Json::Array(recs.iter().map(|r| record_json(fields, r)).collect()),
-            );
+            doc.insert("fields".into(), Json::Array(public(fields).map(|(_, f)| field_json(f)).collect()));
+            doc.insert("records".into(), Json::Array(recs.iter().map(|r| record_json(fields, r)).collect()));
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
             doc.insert("format".into(), json!(m.format));
             doc.insert(
                 "blocks".into(),
-                Json::Array(
-                    blocks
-                        .iter()
-                        .filter(|b| b.applies(&m.format))
-                        .map(|b| block_json(b, m))
-                        .collect(),
-                ),
+                Json::Array(blocks.iter().filter(|b| b.applies(&m.format)).map(|b| block_json(b, m)).collect()),
             );
         }
         _ => {}
@@ -159,11 +125,7 @@ fn field_json(f: &Field) -> Json {
 }
 
 fn record_json(fields: &[Field], r: &Rec) -> Json {
-    Json::Object(
-        public(fields)
-            .map(|(i, f)| (f.id.clone(), json_value(f, &r.values[i])))
-            .collect(),
-    )
+    Json::Object(public(fields).map(|(i, f)| (f.id.clone(), json_value(f, &r.values[i]))).collect())
 }
 
 fn block_json(b: &crate::schema::Block, m: &Matrix) -> Json {
@@ -180,11 +142,8 @@ fn block_json(b: &crate::schema::Block, m: &Matrix) -> Json {
         .collect();
     let mut cells = Map::new();
     for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
-        let row: Map<String, Json> = b
-            .columns
-            .iter()
-            .map(|c| (c.id.clone(), json_value(&c.cell, m.get(&r.id, &c.id))))
-            .collect();
+        let row: Map<String, Json> =
+            b.columns.iter().map(|c| (c.id.clone(), json_value(&c.cell, m.get(&r.id, &c.id)))).collect();
         cells.insert(r.id.clone(), Json::Object(row));
     }
     json!({"id": b.id, "label": b.label, "unit": b.unit, "rows": rows, "columns": cols, "cells": cells})

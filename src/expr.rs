@@ -84,12 +84,7 @@ pub const FUNCTIONS: &[&str] = &[
 
 /// Parse `a ; b ; c` into its checks.
 pub fn parse_checks(src: &str) -> Result<Vec<Expr>, ParseError> {
-    let mut p = Parser {
-        toks: lex(src)?,
-        pos: 0,
-        depth: 0,
-        len: src.len(),
-    };
+    let mut p = Parser { toks: lex(src)?, pos: 0, depth: 0, len: src.len() };
     let mut out = vec![p.or()?];
     while p.eat(&Tok::Semi) {
         out.push(p.or()?);
@@ -100,12 +95,7 @@ pub fn parse_checks(src: &str) -> Result<Vec<Expr>, ParseError> {
 
 /// Parse a single expression (a `when` condition or a tolerance).
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let mut p = Parser {
-        toks: lex(src)?,
-        pos: 0,
-        depth: 0,
-        len: src.len(),
-    };
+    let mut p = Parser { toks: lex(src)?, pos: 0, depth: 0, len: src.len() };
     let e = p.or()?;
     p.end()?;
     Ok(e)
@@ -174,10 +164,8 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
             while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
                 i += 1;
             }
-            let n = Decimal::from_str(&src[start..i]).map_err(|_| ParseError {
-                offset: start,
-                message: format!("无效的数字 `{}`", &src[start..i]),
-            })?;
+            let n = Decimal::from_str(&src[start..i])
+                .map_err(|_| ParseError { offset: start, message: format!("无效的数字 `{}`", &src[start..i]) })?;
             out.push((Tok::Num(n), start));
             continue;
         }
@@ -191,19 +179,14 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
         if c == b'\'' {
             let rest = &src[i + 1..];
             let Some(end) = rest.find('\'') else {
-                return Err(ParseError {
-                    offset: start,
-                    message: "字符串缺少结尾的单引号".into(),
-                });
+                return Err(ParseError { offset: start, message: "字符串缺少结尾的单引号".into() });
             };
             out.push((Tok::Str(rest[..end].to_string()), start));
             i += end + 2;
             continue;
         }
         let two = src.get(i..i + 2).unwrap_or("");
-        let op2 = ["==", "!=", "~=", "<=", ">="]
-            .into_iter()
-            .find(|o| *o == two);
+        let op2 = ["==", "!=", "~=", "<=", ">="].into_iter().find(|o| *o == two);
         if let Some(o) = op2 {
             out.push((Tok::Op(o), start));
             i += 2;
@@ -225,10 +208,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
             b';' => Tok::Semi,
             _ => {
                 let ch = src[i..].chars().next().unwrap_or('?');
-                return Err(ParseError {
-                    offset: start,
-                    message: format!("无法识别的字符 `{ch}`"),
-                });
+                return Err(ParseError { offset: start, message: format!("无法识别的字符 `{ch}`") });
             }
         };
         out.push((tok, start));
@@ -252,10 +232,7 @@ impl Parser {
         self.toks.get(self.pos).map_or(self.len, |t| t.1)
     }
     fn err<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
-        Err(ParseError {
-            offset: self.offset(),
-            message: message.into(),
-        })
+        Err(ParseError { offset: self.offset(), message: message.into() })
     }
     fn eat(&mut self, t: &Tok) -> bool {
         if self.peek() == Some(t) {
@@ -274,26 +251,14 @@ impl Parser {
         }
     }
     fn expect(&mut self, t: Tok, what: &str) -> Result<(), ParseError> {
-        if self.eat(&t) {
-            Ok(())
-        } else {
-            self.err(format!("此处应为 {what}"))
-        }
+        if self.eat(&t) { Ok(()) } else { self.err(format!("此处应为 {what}")) }
     }
     fn end(&self) -> Result<(), ParseError> {
-        if self.pos < self.toks.len() {
-            self.err("表达式在此处多出内容")
-        } else {
-            Ok(())
-        }
+        if self.pos < self.toks.len() { self.err("表达式在此处多出内容") } else { Ok(()) }
     }
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.err("表达式嵌套过深")
-        } else {
-            Ok(())
-        }
+        if self.depth > MAX_DEPTH { self.err("表达式嵌套过深") } else { Ok(()) }
     }
 
     fn or(&mut self) -> Result<Expr, ParseError> {
@@ -344,11 +309,7 @@ impl Parser {
             self.pos += 1;
             rest.push((op, self.sum()?));
         }
-        Ok(if rest.is_empty() {
-            l
-        } else {
-            Expr::Cmp(Box::new(l), rest)
-        })
+        Ok(if rest.is_empty() { l } else { Expr::Cmp(Box::new(l), rest) })
     }
     fn sum(&mut self) -> Result<Expr, ParseError> {
         let mut l = self.product()?;
@@ -431,10 +392,7 @@ impl Parser {
                 _ if self.eat(&Tok::LParen) => {
                     if !FUNCTIONS.contains(&name.as_str()) {
                         self.pos -= 2;
-                        return self.err(format!(
-                            "未知的函数 `{name}`，可用：{}",
-                            FUNCTIONS.join("、")
-                        ));
+                        return self.err(format!("未知的函数 `{name}`，可用：{}", FUNCTIONS.join("、")));
                     }
                     let args = self.args(Tok::RParen)?;
                     Ok(Expr::Call(name, args))

@@ -60,10 +60,7 @@ const PAGE: &str = "+++\ntitle = \"举报渠道\"\nweight = 1\n+++\n欺诈骗取
 /// Create a new site in `dir`, which must not exist or be empty.
 pub fn init(dir: &Path) -> io::Result<()> {
     if dir.exists() && fs::read_dir(dir)?.next().is_some() {
-        return Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!("目录 {} 已存在且不为空", dir.display()),
-        ));
+        return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("目录 {} 已存在且不为空", dir.display())));
     }
     let write = |rel: &str, bytes: &[u8]| -> io::Result<()> {
         let p = dir.join(rel);

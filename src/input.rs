@@ -53,12 +53,9 @@ pub fn raw_text(raw: &Raw) -> String {
 pub fn toml_doc(text: &str, file: FileId) -> Result<Spanned<DeTable<'_>>, Diagnostic> {
     DeTable::parse(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        Diagnostic::error(
-            "toml.syntax",
-            format!("TOML 格式错误：{}", e.message().trim()),
-        )
-        .at(Loc::new(file, span))
-        .label("此处")
+        Diagnostic::error("toml.syntax", format!("TOML 格式错误：{}", e.message().trim()))
+            .at(Loc::new(file, span))
+            .label("此处")
     })
 }
 
@@ -105,68 +102,41 @@ pub struct Sheet {
 }
 
 /// Decode and split a CSV file. Blank rows are skipped; the first non-blank row is the header.
-pub fn csv_sheet(
-    sources: &Sources,
-    file: FileId,
-    encoding: &'static str,
-) -> Result<Sheet, Diagnostic> {
+pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Result<Sheet, Diagnostic> {
     let text = sources.text(file);
-    let rows = tabular::parse(text).map_err(|(msg, off)| {
-        Diagnostic::error("csv.syntax", msg)
-            .at(Loc::new(file, off..off + 1))
-            .label("此处")
-    })?;
+    let rows = tabular::parse(text)
+        .map_err(|(msg, off)| Diagnostic::error("csv.syntax", msg).at(Loc::new(file, off..off + 1)).label("此处"))?;
     let mut rows = rows.into_iter().filter(|r| !r.is_blank());
     let Some(head) = rows.next() else {
-        return Err(Diagnostic::error(
-            "csv.empty",
-            "CSV 文件为空：第一行应为表头（字段 id 或中文名称）",
-        )
-        .at(Loc::new(file, 0..0)));
+        return Err(Diagnostic::error("csv.empty", "CSV 文件为空：第一行应为表头（字段 id 或中文名称）")
+            .at(Loc::new(file, 0..0)));
     };
-    let header: Vec<(String, Loc)> = head
-        .cells
-        .iter()
-        .map(|(c, s)| (c.clone(), Loc::new(file, s.clone())))
-        .collect();
+    let header: Vec<(String, Loc)> = head.cells.iter().map(|(c, s)| (c.clone(), Loc::new(file, s.clone()))).collect();
     let mut records = Vec::new();
     for r in rows {
         let loc = Loc::new(file, r.span());
         if r.cells.len() > header.len() {
             let extra = &r.cells[header.len()];
-            if r.cells[header.len()..]
-                .iter()
-                .any(|(c, _)| !c.trim().is_empty())
-            {
+            if r.cells[header.len()..].iter().any(|(c, _)| !c.trim().is_empty()) {
                 return Err(Diagnostic::error(
                     "csv.ragged",
-                    format!(
-                        "第 {} 行有 {} 个单元格，但表头只有 {} 列",
-                        r.line,
-                        r.cells.len(),
-                        header.len()
-                    ),
+                    format!("第 {} 行有 {} 个单元格，但表头只有 {} 列", r.line, r.cells.len(), header.len()),
                 )
                 .at(Loc::new(file, extra.1.clone()))
                 .label("多出的单元格"));
             }
         }
-        let cells = r
-            .cells
+        // Excel drops trailing empty cells; a short row has empty values for the missing columns.
+        let end = r.cells.last().map_or(loc.start as usize, |c| c.1.end);
+        let cells = header
             .iter()
-            .zip(&header)
-            .map(|((c, s), (h, hl))| Cell {
-                key: h.clone(),
-                key_loc: *hl,
-                raw: Raw::Text(c.clone()),
-                loc: Loc::new(file, s.clone()),
+            .enumerate()
+            .map(|(i, (h, hl))| {
+                let (text, span) = r.cells.get(i).cloned().unwrap_or((String::new(), end..end));
+                Cell { key: h.clone(), key_loc: *hl, raw: Raw::Text(text), loc: Loc::new(file, span) }
             })
             .collect();
         records.push(Record { cells, loc });
     }
-    Ok(Sheet {
-        header,
-        records,
-        encoding,
-    })
+    Ok(Sheet { header, records, encoding })
 }

@@ -77,11 +77,7 @@ pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
         Some(Loaded { settings, schema, registry, data, content, owner })
     });
     diags.sort(&sources);
-    Checked {
-        sources,
-        diags,
-        site,
-    }
+    Checked { sources, diags, site }
 }
 
 /// What a successful build wrote.
@@ -90,6 +86,8 @@ pub struct Built {
     pub pages: usize,
     pub downloads: usize,
     pub entities: usize,
+    /// Whether `sitemap.xml` was written (it needs an absolute `base_url`).
+    pub sitemap: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -101,11 +99,7 @@ pub enum Failure {
 }
 
 /// Check the site, then write it atomically into its output folder (or `output`).
-pub fn build(
-    root: &Path,
-    output: Option<&Path>,
-    base_url: Option<&str>,
-) -> (Checked, Result<Built, Failure>) {
+pub fn build(root: &Path, output: Option<&Path>, base_url: Option<&str>) -> (Checked, Result<Built, Failure>) {
     let mut checked = load_site(root, base_url);
     if checked.diags.has_errors() || checked.site.is_none() {
         return (checked, Err(Failure::Inputs));
@@ -113,9 +107,7 @@ pub fn build(
     let Some(site) = checked.site.as_ref() else {
         return (checked, Err(Failure::Inputs));
     };
-    let target = output
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| site.settings.output_dir(root));
+    let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
     let result = write_site(root, site, &target);
     match result {
         Ok(b) => (checked, Ok(b)),
@@ -128,12 +120,8 @@ pub fn build(
 
 fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (Diagnostics, Failure)> {
     let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
-    output::check_target(root, target).map_err(|m| {
-        one(
-            Diagnostic::error("output.target", m).in_file(target),
-            Failure::Inputs,
-        )
-    })?;
+    output::check_target(root, target)
+        .map_err(|m| one(Diagnostic::error("output.target", m).in_file(target), Failure::Inputs))?;
     let mut diags = Diagnostics::default();
     let mut themes = Vec::new();
     for name in &site.settings.themes {
@@ -145,48 +133,30 @@ fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (Diagn
         return Err((diags, Failure::Inputs));
     }
     let staging = output::Staging::begin(target).map_err(|e| {
-        one(
-            Diagnostic::error("io.write", format!("无法创建临时输出目录：{e}")).in_file(target),
-            Failure::Io,
-        )
+        one(Diagnostic::error("io.write", format!("无法创建临时输出目录：{e}")).in_file(target), Failure::Io)
     })?;
-    let model = model::Site::new(
-        &site.settings,
-        &site.schema,
-        &site.registry,
-        &site.data,
-        &site.content.pages,
-        site.owner,
-    );
+    let model =
+        model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
     let mut pages = 0;
     for theme in &mut themes {
-        pages += model
-            .render_theme(theme, &staging, site.content.home_intro.as_deref())
-            .map_err(|d| classify(d))?;
+        pages += model.render_theme(theme, &staging, site.content.home_intro.as_deref()).map_err(|d| classify(d))?;
     }
     let downloads = model.write_downloads(&staging).map_err(classify)?;
     if let Some(base) = &site.settings.base_url {
         staging
             .write("sitemap.xml", model.sitemap(base).as_bytes())
-            .map_err(|e| {
-                one(
-                    Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{e}")),
-                    Failure::Io,
-                )
-            })?;
+            .map_err(|e| one(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{e}")), Failure::Io))?;
     }
     copy_static(root, &staging).map_err(classify)?;
     staging.commit().map_err(|e| {
-        one(
-            Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target),
-            Failure::Io,
-        )
+        one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io)
     })?;
     Ok(Built {
         output: target.to_path_buf(),
         pages,
         downloads,
         entities: site.registry.entities.len(),
+        sitemap: site.settings.base_url.is_some(),
     })
 }
 
@@ -206,47 +176,29 @@ fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics> {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                diags.push(
-                    Diagnostic::error("static.read", format!("无法读取 static 目录：{e}"))
-                        .in_file(&dir),
-                );
+                diags.push(Diagnostic::error("static.read", format!("无法读取 static 目录：{e}")).in_file(&dir));
                 continue;
             }
         };
         if !entry.file_type().is_file() {
             continue;
         }
-        let rel = entry
-            .path()
-            .strip_prefix(&dir)
-            .unwrap_or(entry.path())
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
         if out.exists(&rel) {
             diags.push(
-                Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名"))
-                    .in_file(entry.path()),
+                Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名")).in_file(entry.path()),
             );
             continue;
         }
         match std::fs::read(entry.path()) {
             Ok(b) => {
                 if let Err(e) = out.write(&rel, &b) {
-                    diags.push(Diagnostic::error(
-                        "io.write",
-                        format!("复制 static/{rel} 失败：{e}"),
-                    ));
+                    diags.push(Diagnostic::error("io.write", format!("复制 static/{rel} 失败：{e}")));
                 }
             }
-            Err(e) => diags.push(
-                Diagnostic::error("static.read", format!("无法读取 static/{rel}：{e}"))
-                    .in_file(entry.path()),
-            ),
+            Err(e) => diags
+                .push(Diagnostic::error("static.read", format!("无法读取 static/{rel}：{e}")).in_file(entry.path())),
         }
     }
-    if diags.list.is_empty() {
-        Ok(())
-    } else {
-        Err(diags)
-    }
+    if diags.list.is_empty() { Ok(()) } else { Err(diags) }
 }

@@ -38,31 +38,21 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     if meta.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::error(
             "io.too_large",
-            format!(
-                "文件过大（{} MB，上限 {} MB）",
-                meta.len() / 1_048_576,
-                MAX_FILE_BYTES / 1_048_576
-            ),
+            format!("文件过大（{} MB，上限 {} MB）", meta.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576),
         )
         .in_file(path));
     }
-    std::fs::read(path)
-        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))
+    std::fs::read(path).map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))
 }
 
 /// A UTF-8 text file (TOML, Markdown). A BOM is dropped.
 pub fn read_text_file(path: &Path) -> Result<String, Diagnostic> {
     let bytes = read_bytes(path)?;
-    let bytes = bytes
-        .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
-        .unwrap_or(&bytes);
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         Diagnostic::error(
             "io.encoding",
-            format!(
-                "文件不是有效的 UTF-8 文本（第 {} 字节处）",
-                e.utf8_error().valid_up_to()
-            ),
+            format!("文件不是有效的 UTF-8 文本（第 {} 字节处）", e.utf8_error().valid_up_to()),
         )
         .in_file(path)
         .note("TOML 与 Markdown 文件须以 UTF-8 编码保存")
@@ -70,14 +60,9 @@ pub fn read_text_file(path: &Path) -> Result<String, Diagnostic> {
 }
 
 /// Read and decode a CSV file into `sources`; returns its id and the encoding found.
-pub fn read_csv_source(
-    path: &Path,
-    shown: &str,
-    sources: &mut Sources,
-) -> Result<(FileId, &'static str), Diagnostic> {
+pub fn read_csv_source(path: &Path, shown: &str, sources: &mut Sources) -> Result<(FileId, &'static str), Diagnostic> {
     let bytes = read_bytes(path)?;
-    let d = crate::tabular::decode(&bytes)
-        .map_err(|m| Diagnostic::error("csv.encoding", m).in_file(path))?;
+    let d = crate::tabular::decode(&bytes).map_err(|m| Diagnostic::error("csv.encoding", m).in_file(path))?;
     Ok((sources.add(shown.to_string(), d.text), d.encoding))
 }
 
@@ -98,10 +83,7 @@ fn is_year(name: &str) -> Option<i32> {
 }
 
 fn ignorable(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.starts_with("README")
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with("README")
 }
 
 struct Loader<'a> {
@@ -120,14 +102,7 @@ pub fn load(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Dataset {
-    let mut l = Loader {
-        root,
-        schema,
-        registry,
-        sources,
-        diags,
-        data: Dataset::default(),
-    };
+    let mut l = Loader { root, schema, registry, sources, diags, data: Dataset::default() };
     let dir = root.join("data");
     let entries = match list_dir(&dir) {
         Ok(e) => e,
@@ -137,12 +112,8 @@ pub fn load(
         }
     };
     for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv"
-        {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
             continue;
         }
         if p.is_dir() {
@@ -153,9 +124,9 @@ pub fn load(
             }
         } else {
             l.diags.push(
-                Diagnostic::error("data.unexpected_file", format!("data/ 下不应有文件 `{name}`"))
-                    .in_file(&p)
-                    .note("数据放在 data/<主体标识>/<年度>.toml、data/<主体标识>/<年度>/<表>.csv 或 data/<年度>/<表>.csv"),
+                Diagnostic::error("data.unexpected_file", format!("data/ 下不应有文件 `{name}`")).in_file(&p).note(
+                    "数据放在 data/<主体标识>/<年度>.toml、data/<主体标识>/<年度>/<表>.csv 或 data/<年度>/<表>.csv",
+                ),
             );
         }
     }
@@ -164,31 +135,17 @@ pub fn load(
 
 impl Loader<'_> {
     fn rel(&self, p: &Path) -> String {
-        p.strip_prefix(self.root)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .replace('\\', "/")
+        p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
     }
 
     fn entity_dir(&mut self, dir: &Path, name: &str) {
-        let Some(ent) = self
-            .registry
-            .find(name)
-            .filter(|&i| self.registry.get(i).id == name)
-        else {
-            let mut d = Diagnostic::error(
-                "data.unknown_entity",
-                format!("目录 data/{name}/ 不对应任何已登记的披露主体"),
-            )
-            .in_file(dir);
+        let Some(ent) = self.registry.find(name).filter(|&i| self.registry.get(i).id == name) else {
+            let mut d =
+                Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
+                    .in_file(dir);
             if let Some(i) = self.registry.find(name) {
-                d = d.note(format!(
-                    "目录名应为主体标识 `{}`（不是编码）",
-                    self.registry.get(i).id
-                ));
-            } else if let Some(s) =
-                suggest(name, self.registry.entities.iter().map(|e| e.id.as_str()))
-            {
+                d = d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id));
+            } else if let Some(s) = suggest(name, self.registry.entities.iter().map(|e| e.id.as_str())) {
                 d = d.note(format!("是否应为 `{s}`？"));
             } else {
                 d = d.note("请先在 data/entities.toml 中登记该主体");
@@ -204,10 +161,7 @@ impl Loader<'_> {
             }
         };
         for p in entries {
-            let fname = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if ignorable(&fname) {
                 continue;
             }
@@ -243,25 +197,20 @@ impl Loader<'_> {
             }
         };
         for p in entries {
-            let fname = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if ignorable(&fname) {
                 continue;
             }
             let Some((stem, ext)) = fname.rsplit_once('.') else {
-                self.diags.push(
-                    Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件"))
-                        .in_file(&p),
-                );
+                self.diags
+                    .push(Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件")).in_file(&p));
                 continue;
             };
             if !matches!(ext.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") || p.is_dir() {
                 self.diags.push(
-                    Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件"))
-                        .in_file(&p)
-                        .note("年度目录中每个表一个文件：<表 id>.csv，如 fund_income.csv；Excel 文件请用 pilu import 导入"),
+                    Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件")).in_file(&p).note(
+                        "年度目录中每个表一个文件：<表 id>.csv，如 fund_income.csv；Excel 文件请用 pilu import 导入",
+                    ),
                 );
                 continue;
             }
@@ -298,12 +247,10 @@ impl Loader<'_> {
                     }
                     TableData::Records(recs)
                 }
-                Layout::Matrix { .. } => {
-                    match self.matrix_csv(table, &sheet.header, &sheet.records) {
-                        Some(m) => TableData::Matrix(m),
-                        None => continue,
-                    }
-                }
+                Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
+                    Some(m) => TableData::Matrix(m),
+                    None => continue,
+                },
             };
             self.insert(ent, year, ti, data, origin);
         }
@@ -313,16 +260,12 @@ impl Loader<'_> {
         match self.schema.index(stem) {
             Some(i) => Some(i),
             None => {
-                let mut d = Diagnostic::error(
-                    "data.unknown_table",
-                    format!("文件名 `{stem}` 不是已定义的表 id"),
-                )
-                .in_file(p);
+                let mut d =
+                    Diagnostic::error("data.unknown_table", format!("文件名 `{stem}` 不是已定义的表 id")).in_file(p);
                 if let Some(s) = suggest(stem, self.schema.ids()) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
-                self.diags
-                    .push(d.note("文件名应为表 id，如 fund_income.csv；可用的表见 data/tables/"));
+                self.diags.push(d.note("文件名应为表 id，如 fund_income.csv；可用的表见 data/tables/"));
                 None
             }
         }
@@ -340,10 +283,7 @@ impl Loader<'_> {
                 format!("“{}”是{}，不披露“{}”", e.name, e.kind.label(), table.title),
             )
             .at(at)
-            .note(format!(
-                "此表由以下主体披露：{}",
-                table.disclosed_by.join("、")
-            )),
+            .note(format!("此表由以下主体披露：{}", table.disclosed_by.join("、"))),
         );
         false
     }
@@ -390,10 +330,7 @@ impl Loader<'_> {
                 return;
             }
         };
-        let mut meta = YearMeta {
-            files: vec![file],
-            ..Default::default()
-        };
+        let mut meta = YearMeta { files: vec![file], ..Default::default() };
         let mut pending: Vec<(usize, TableData, Loc)> = Vec::new();
         for (k, v) in doc.get_ref().iter() {
             let key = k.get_ref().as_ref();
@@ -401,39 +338,26 @@ impl Loader<'_> {
             let vloc = Loc::new(file, v.span());
             match key {
                 "published_on" => match v.get_ref() {
-                    DeValue::Datetime(d) => {
-                        match value::parse_date(&d.to_string()[..d.to_string().len().min(10)]) {
-                            Ok(x) => meta.published_on = Some(x),
-                            Err(m) => self.diags.push(
-                                Diagnostic::error(
-                                    "data.meta",
-                                    format!("发布日期 published_on：{m}"),
-                                )
-                                .at(vloc),
-                            ),
-                        }
-                    }
+                    DeValue::Datetime(d) => match value::parse_date(&d.to_string()[..d.to_string().len().min(10)]) {
+                        Ok(x) => meta.published_on = Some(x),
+                        Err(m) => self
+                            .diags
+                            .push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
+                    },
                     DeValue::String(s) => match value::parse_date(&value::normalize(s)) {
                         Ok(x) => meta.published_on = Some(x),
-                        Err(m) => self.diags.push(
-                            Diagnostic::error("data.meta", format!("发布日期 published_on：{m}"))
-                                .at(vloc),
-                        ),
+                        Err(m) => self
+                            .diags
+                            .push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
                     },
-                    _ => self.diags.push(
-                        Diagnostic::error(
-                            "data.meta",
-                            "发布日期 published_on 应为日期，如 2023-10-20",
-                        )
-                        .at(vloc),
-                    ),
+                    _ => self
+                        .diags
+                        .push(Diagnostic::error("data.meta", "发布日期 published_on 应为日期，如 2023-10-20").at(vloc)),
                 },
                 "source" | "note" => match v.get_ref().as_str() {
                     Some(s) if key == "source" => meta.source = Some(s.trim().to_string()),
                     Some(s) => meta.note = Some(s.trim().to_string()),
-                    None => self
-                        .diags
-                        .push(Diagnostic::error("data.meta", format!("`{key}` 应为文本")).at(vloc)),
+                    None => self.diags.push(Diagnostic::error("data.meta", format!("`{key}` 应为文本")).at(vloc)),
                 },
                 "notes" => match v.get_ref().as_table() {
                     Some(t) => {
@@ -451,40 +375,35 @@ impl Loader<'_> {
                                 meta.table_notes.insert(tid, s.trim().to_string());
                             } else {
                                 self.diags.push(
-                                    Diagnostic::error("data.meta", "表说明应为文本")
-                                        .at(Loc::new(file, tv.span())),
+                                    Diagnostic::error("data.meta", "表说明应为文本").at(Loc::new(file, tv.span())),
                                 );
                             }
                         }
                     }
-                    None => self.diags.push(
-                        Diagnostic::error("data.meta", "notes 应为一个表：[notes] 表id = \"说明\"")
-                            .at(vloc),
-                    ),
+                    None => self
+                        .diags
+                        .push(Diagnostic::error("data.meta", "notes 应为一个表：[notes] 表id = \"说明\"").at(vloc)),
                 },
                 "year" => {
                     let ok = matches!(v.get_ref(), DeValue::Integer(i) if i.as_str() == year.to_string());
                     if !ok {
                         self.diags.push(
-                            Diagnostic::error(
-                                "data.year_mismatch",
-                                format!("year 与文件名中的年度 {year} 不一致"),
-                            )
-                            .at(vloc),
+                            Diagnostic::error("data.year_mismatch", format!("year 与文件名中的年度 {year} 不一致"))
+                                .at(vloc),
                         );
                     }
                 }
                 _ => {
                     let Some(ti) = self.schema.index(key) else {
-                        let mut d = Diagnostic::error("data.unknown_table", format!("`{key}` 不是已定义的表 id，也不是 published_on、source、note、notes"))
-                            .at(key_loc)
-                            .label("未知");
-                        if let Some(s) = suggest(
-                            key,
-                            self.schema
-                                .ids()
-                                .chain(["published_on", "source", "note", "notes"]),
-                        ) {
+                        let mut d = Diagnostic::error(
+                            "data.unknown_table",
+                            format!("`{key}` 不是已定义的表 id，也不是 published_on、source、note、notes"),
+                        )
+                        .at(key_loc)
+                        .label("未知");
+                        if let Some(s) =
+                            suggest(key, self.schema.ids().chain(["published_on", "source", "note", "notes"]))
+                        {
                             d = d.note(format!("是否应为 `{s}`？"));
                         }
                         self.diags.push(d);
@@ -524,17 +443,10 @@ impl Loader<'_> {
                         let mut out = Vec::new();
                         for item in a.iter() {
                             match item.get_ref().as_table() {
-                                Some(t) => out.push(input::toml_record(
-                                    t,
-                                    file,
-                                    Loc::new(file, item.span()),
-                                )),
+                                Some(t) => out.push(input::toml_record(t, file, Loc::new(file, item.span()))),
                                 None => self.diags.push(
-                                    Diagnostic::error(
-                                        "data.shape",
-                                        format!("“{}”的每条记录应为一个表", table.title),
-                                    )
-                                    .at(Loc::new(file, item.span())),
+                                    Diagnostic::error("data.shape", format!("“{}”的每条记录应为一个表", table.title))
+                                        .at(Loc::new(file, item.span())),
                                 ),
                             }
                         }
@@ -561,11 +473,7 @@ impl Loader<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             "data.duplicate_record",
-                            format!(
-                                "“{}”每个主体每年只有一条记录，实际有 {} 条",
-                                table.title,
-                                items.len()
-                            ),
+                            format!("“{}”每个主体每年只有一条记录，实际有 {} 条", table.title, items.len()),
                         )
                         .at(items[1].loc),
                     );
@@ -585,10 +493,7 @@ impl Loader<'_> {
                     self.diags.push(
                         Diagnostic::error(
                             "data.shape",
-                            format!(
-                                "矩阵表“{}”应写成 [{}] 表，每行一个子表",
-                                table.title, table.id
-                            ),
+                            format!("矩阵表“{}”应写成 [{}] 表，每行一个子表", table.title, table.id),
                         )
                         .at(vloc),
                     );
@@ -613,6 +518,8 @@ impl Loader<'_> {
         let fields = table.fields();
         let mut values = vec![Value::Absent; fields.len()];
         let mut locs: Vec<Option<Loc>> = vec![None; fields.len()];
+        // A field whose value failed to parse is not also reported as missing.
+        let mut invalid = vec![false; fields.len()];
         let before = self.diags.errors();
         for c in &r.cells {
             if skip.contains(&c.key.as_str()) {
@@ -621,36 +528,27 @@ impl Loader<'_> {
             let k = label_key(&c.key);
             if c.key == "year" || k == "年度" {
                 let t = value::normalize(&input::raw_text(&c.raw));
-                if !t.is_empty()
-                    && t.trim_end_matches("年度").trim_end_matches('年') != year.to_string()
-                {
+                if !t.is_empty() && t.trim_end_matches("年度").trim_end_matches('年') != year.to_string() {
                     self.diags.push(
-                        Diagnostic::error(
-                            "data.year_mismatch",
-                            format!("年度 `{t}` 与所在位置的年度 {year} 不一致"),
-                        )
-                        .at(c.loc)
-                        .label("年度"),
+                        Diagnostic::error("data.year_mismatch", format!("年度 `{t}` 与所在位置的年度 {year} 不一致"))
+                            .at(c.loc)
+                            .label("年度"),
                     );
                 }
                 continue;
             }
             let Some(fi) = resolve_field(fields, &c.key) else {
                 if reported.insert((c.key_loc.start, c.key_loc.end)) {
-                    let mut d = Diagnostic::error(
-                        "data.unknown_field",
-                        format!("“{}”没有字段 `{}`", table.title, c.key),
-                    )
-                    .at(c.key_loc)
-                    .label("未知的字段");
+                    let mut d =
+                        Diagnostic::error("data.unknown_field", format!("“{}”没有字段 `{}`", table.title, c.key))
+                            .at(c.key_loc)
+                            .label("未知的字段");
                     if let Some(s) = suggest(&c.key, fields.iter().map(|f| f.id.as_str()))
                         .or_else(|| suggest(&c.key, fields.iter().map(|f| f.label.as_str())))
                     {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
-                    self.diags.push(d.note(
-                        "字段可用 id（如 premium_income）或中文名称（如 基本医疗保险费收入）",
-                    ));
+                    self.diags.push(d.note("字段可用 id（如 premium_income）或中文名称（如 基本医疗保险费收入）"));
                 }
                 continue;
             };
@@ -658,12 +556,9 @@ impl Loader<'_> {
             if locs[fi].is_some() {
                 if reported.insert((c.key_loc.start, c.key_loc.end)) {
                     self.diags.push(
-                        Diagnostic::error(
-                            "data.duplicate_field",
-                            format!("字段“{}”（{}）重复出现", f.label, f.id),
-                        )
-                        .at(c.key_loc)
-                        .label("重复"),
+                        Diagnostic::error("data.duplicate_field", format!("字段“{}”（{}）重复出现", f.label, f.id))
+                            .at(c.key_loc)
+                            .label("重复"),
                     );
                 }
                 continue;
@@ -671,11 +566,14 @@ impl Loader<'_> {
             locs[fi] = Some(c.loc);
             match convert(f, &c.raw) {
                 Ok(v) => values[fi] = v,
-                Err(m) => self.diags.push(
-                    Diagnostic::error("data.value", format!("字段“{}”（{}）：{m}", f.label, f.id))
-                        .at(c.loc)
-                        .label(expected(f)),
-                ),
+                Err(m) => {
+                    invalid[fi] = true;
+                    self.diags.push(
+                        Diagnostic::error("data.value", format!("字段“{}”（{}）：{m}", f.label, f.id))
+                            .at(c.loc)
+                            .label(expected(f)),
+                    );
+                }
             }
         }
         // Registry-mirrored fields: filled when absent, and must agree when given.
@@ -703,26 +601,19 @@ impl Loader<'_> {
             }
         }
         for (fi, f) in fields.iter().enumerate() {
-            if f.required && values[fi] == Value::Absent {
+            if f.required && values[fi] == Value::Absent && !invalid[fi] {
                 self.diags.push(
-                    Diagnostic::error(
-                        "data.required",
-                        format!("缺少必填项“{}”（{}）", f.label, f.id),
-                    )
-                    .at(locs[fi].unwrap_or(r.loc))
-                    .label("此记录")
-                    .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
+                    Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
+                        .at(locs[fi].unwrap_or(r.loc))
+                        .label("此记录")
+                        .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
                 );
             }
         }
         if self.diags.errors() > before {
             return None;
         }
-        Some(Rec {
-            values,
-            locs,
-            loc: r.loc,
-        })
+        Some(Rec { values, locs, loc: r.loc })
     }
 
     fn collection_dir(&mut self, dir: &Path, year: i32) {
@@ -734,28 +625,19 @@ impl Loader<'_> {
             }
         };
         for p in entries {
-            let fname = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             if ignorable(&fname) {
                 continue;
             }
             let stem = match fname.rsplit_once('.') {
-                Some((s, e))
-                    if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt")
-                        && !p.is_dir() =>
-                {
+                Some((s, e)) if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") && !p.is_dir() => {
                     s.to_string()
                 }
                 _ => {
                     self.diags.push(
-                        Diagnostic::error(
-                            "data.unexpected_file",
-                            format!("`{fname}` 不是汇总表 CSV 文件"),
-                        )
-                        .in_file(&p)
-                        .note("data/<年度>/ 中每个表一个汇总表：<表 id>.csv，每行一个披露主体"),
+                        Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是汇总表 CSV 文件"))
+                            .in_file(&p)
+                            .note("data/<年度>/ 中每个表一个汇总表：<表 id>.csv，每行一个披露主体"),
                     );
                     continue;
                 }
@@ -770,17 +652,11 @@ impl Loader<'_> {
     fn collection_sheet(&mut self, p: &Path, ti: usize, year: i32) {
         let schema = self.schema;
         let table = &schema.tables[ti];
-        let Layout::Records {
-            entity_field, key, ..
-        } = &table.layout
-        else {
+        let Layout::Records { entity_field, key, .. } = &table.layout else {
             self.diags.push(
                 Diagnostic::error(
                     "data.collection_matrix",
-                    format!(
-                        "矩阵表“{}”不能用汇总表提供，请按主体放在 data/<主体>/{year}.toml",
-                        table.title
-                    ),
+                    format!("矩阵表“{}”不能用汇总表提供，请按主体放在 data/<主体>/{year}.toml", table.title),
                 )
                 .in_file(p),
             );
@@ -802,21 +678,15 @@ impl Loader<'_> {
         };
         // The entity column: the table's entity field (e.g. 医保定点医疗机构编码), or `entity`.
         let entity_keys: Vec<String> = {
-            let mut v = vec![
-                "entity".to_string(),
-                label_key("披露主体编码"),
-                label_key("披露主体"),
-            ];
+            let mut v = vec!["entity".to_string(), label_key("披露主体编码"), label_key("披露主体")];
             if let Some(fi) = entity_field {
                 let f = &table.fields()[*fi];
                 v.extend([f.id.clone(), label_key(&f.label)]);
             }
             v
         };
-        let Some((ekey, _)) = sheet
-            .header
-            .iter()
-            .find(|(h, _)| entity_keys.contains(h) || entity_keys.contains(&label_key(h)))
+        let Some((ekey, _)) =
+            sheet.header.iter().find(|(h, _)| entity_keys.contains(h) || entity_keys.contains(&label_key(h)))
         else {
             self.diags.push(
                 Diagnostic::error(
@@ -830,28 +700,22 @@ impl Loader<'_> {
         };
         let ekey = ekey.clone();
         // Keep the entity field itself when it is a real field (it is shown in the table).
-        let skip: Vec<&str> =
-            if entity_field.is_some_and(|fi| resolve_field(table.fields(), &ekey) == Some(fi)) {
-                vec![]
-            } else {
-                vec![ekey.as_str()]
-            };
+        let skip: Vec<&str> = if entity_field.is_some_and(|fi| resolve_field(table.fields(), &ekey) == Some(fi)) {
+            vec![]
+        } else {
+            vec![ekey.as_str()]
+        };
         let mut by_entity: BTreeMap<usize, (Vec<Rec>, Loc)> = BTreeMap::new();
         let mut reported = HashSet::new();
         for r in &sheet.records {
             let Some(cell) = r.get(&ekey) else { continue };
             let code = value::normalize(&input::raw_text(&cell.raw));
             let Some(ent) = self.registry.find(&code) else {
-                let mut d = Diagnostic::error(
-                    "data.unknown_entity",
-                    format!("编码 `{code}` 不对应任何已登记的披露主体"),
-                )
-                .at(cell.loc)
-                .label("未登记");
-                if let Some(s) = suggest(
-                    &code,
-                    self.registry.entities.iter().map(|e| e.code.as_str()),
-                ) {
+                let mut d =
+                    Diagnostic::error("data.unknown_entity", format!("编码 `{code}` 不对应任何已登记的披露主体"))
+                        .at(cell.loc)
+                        .label("未登记");
+                if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
                 self.diags.push(d);
@@ -881,12 +745,7 @@ impl Loader<'_> {
         }
     }
 
-    fn matrix_toml(
-        &mut self,
-        table: &Table,
-        t: &toml::de::DeTable,
-        file: FileId,
-    ) -> Option<Matrix> {
+    fn matrix_toml(&mut self, table: &Table, t: &toml::de::DeTable, file: FileId) -> Option<Matrix> {
         let mut cells: Vec<(String, Loc, String, Loc, Raw, Loc)> = Vec::new();
         let mut format = None;
         for (rk, rv) in t.iter() {
@@ -895,9 +754,7 @@ impl Loader<'_> {
             if rkey == "format" {
                 match rv.get_ref().as_str() {
                     Some(s) => format = Some((s.to_string(), Loc::new(file, rv.span()))),
-                    None => self.diags.push(
-                        Diagnostic::error("data.shape", "format 应为文本，如 \"2021\"").at(rloc),
-                    ),
+                    None => self.diags.push(Diagnostic::error("data.shape", "format 应为文本，如 \"2021\"").at(rloc)),
                 }
                 continue;
             }
@@ -905,10 +762,7 @@ impl Loader<'_> {
                 self.diags.push(
                     Diagnostic::error(
                         "data.shape",
-                        format!(
-                            "矩阵表“{}”的行 `{rkey}` 应为一个子表：列 id = 数值",
-                            table.title
-                        ),
+                        format!("矩阵表“{}”的行 `{rkey}` 应为一个子表：列 id = 数值", table.title),
                     )
                     .at(rloc),
                 );
@@ -922,12 +776,7 @@ impl Loader<'_> {
         self.matrix(table, format, cells)
     }
 
-    fn matrix_csv(
-        &mut self,
-        table: &Table,
-        header: &[(String, Loc)],
-        records: &[Record],
-    ) -> Option<Matrix> {
+    fn matrix_csv(&mut self, table: &Table, header: &[(String, Loc)], records: &[Record]) -> Option<Matrix> {
         let mut cells = Vec::new();
         for r in records {
             let Some(first) = r.cells.first() else {
@@ -935,14 +784,7 @@ impl Loader<'_> {
             };
             let rkey = value::normalize(&input::raw_text(&first.raw));
             for c in &r.cells[1..] {
-                cells.push((
-                    rkey.clone(),
-                    first.loc,
-                    c.key.clone(),
-                    c.key_loc,
-                    c.raw.clone(),
-                    c.loc,
-                ));
+                cells.push((rkey.clone(), first.loc, c.key.clone(), c.key_loc, c.raw.clone(), c.loc));
             }
         }
         let _ = header;
@@ -957,10 +799,7 @@ impl Loader<'_> {
         format: Option<(String, Loc)>,
         cells: Vec<(String, Loc, String, Loc, Raw, Loc)>,
     ) -> Option<Matrix> {
-        let Layout::Matrix {
-            formats, blocks, ..
-        } = &table.layout
-        else {
+        let Layout::Matrix { formats, blocks, .. } = &table.layout else {
             return None;
         };
         let resolve = |fmt: &str, rkey: &str, ckey: &str| -> Result<(usize, usize, usize), bool> {
@@ -968,9 +807,11 @@ impl Loader<'_> {
             let ck = label_key(ckey);
             let mut row_found = false;
             for (bi, b) in blocks.iter().enumerate().filter(|(_, b)| b.applies(fmt)) {
-                let Some(ri) = b.rows.iter().position(|r| {
-                    r.applies(fmt) && !r.heading && (r.id == rkey || label_key(&r.label) == rk)
-                }) else {
+                let Some(ri) = b
+                    .rows
+                    .iter()
+                    .position(|r| r.applies(fmt) && !r.heading && (r.id == rkey || label_key(&r.label) == rk))
+                else {
                     continue;
                 };
                 row_found = true;
@@ -989,11 +830,8 @@ impl Loader<'_> {
             Some((f, loc)) => {
                 if !formats.contains(f) {
                     self.diags.push(
-                        Diagnostic::error(
-                            "data.format",
-                            format!("未知的格式 `{f}`，可选：{}", formats.join("、")),
-                        )
-                        .at(*loc),
+                        Diagnostic::error("data.format", format!("未知的格式 `{f}`，可选：{}", formats.join("、")))
+                            .at(*loc),
                     );
                     return None;
                 }
@@ -1003,17 +841,13 @@ impl Loader<'_> {
                 .iter()
                 .find(|f| {
                     cells.iter().all(|(r, _, c, _, raw, _)| {
-                        matches!(raw, Raw::Text(t) if t.trim().is_empty())
-                            || resolve(f, r, c).is_ok()
+                        matches!(raw, Raw::Text(t) if t.trim().is_empty()) || resolve(f, r, c).is_ok()
                     })
                 })
                 .unwrap_or(&formats[0])
                 .clone(),
         };
-        let mut m = Matrix {
-            format: fmt.clone(),
-            cells: BTreeMap::new(),
-        };
+        let mut m = Matrix { format: fmt.clone(), cells: BTreeMap::new() };
         let before = self.diags.errors();
         let mut reported = HashSet::new();
         for (rkey, rloc, ckey, cloc, raw, loc) in cells {
@@ -1037,21 +871,14 @@ impl Loader<'_> {
                             m.cells.insert(k, (v, loc));
                         }
                         Err(msg) => self.diags.push(
-                            Diagnostic::error(
-                                "data.value",
-                                format!("“{}”·“{}”：{msg}", row.label, col.label),
-                            )
-                            .at(loc)
-                            .label(expected(&col.cell)),
+                            Diagnostic::error("data.value", format!("“{}”·“{}”：{msg}", row.label, col.label))
+                                .at(loc)
+                                .label(expected(&col.cell)),
                         ),
                     }
                 }
                 Err(row_found) => {
-                    let (what, at, key) = if row_found {
-                        ("列", cloc, &ckey)
-                    } else {
-                        ("行", rloc, &rkey)
-                    };
+                    let (what, at, key) = if row_found { ("列", cloc, &ckey) } else { ("行", rloc, &rkey) };
                     if reported.insert((at.start, at.end)) {
                         let mut d = Diagnostic::error(
                             "data.unknown_cell",
@@ -1060,15 +887,9 @@ impl Loader<'_> {
                         .at(at)
                         .label("未知");
                         let cands: Vec<&str> = if row_found {
-                            blocks
-                                .iter()
-                                .flat_map(|b| b.columns.iter().map(|c| c.id.as_str()))
-                                .collect()
+                            blocks.iter().flat_map(|b| b.columns.iter().map(|c| c.id.as_str())).collect()
                         } else {
-                            blocks
-                                .iter()
-                                .flat_map(|b| b.rows.iter().map(|r| r.id.as_str()))
-                                .collect()
+                            blocks.iter().flat_map(|b| b.rows.iter().map(|r| r.id.as_str())).collect()
                         };
                         if let Some(s) = suggest(key, cands) {
                             d = d.note(format!("是否应为 `{s}`？"));
@@ -1097,12 +918,7 @@ pub fn resolve_field(fields: &[Field], key: &str) -> Option<usize> {
     }
     let k = label_key(key);
     let by = |f: &Field| label_key(&f.label) == k || label_key(&f.label_with_unit()) == k;
-    let hits: Vec<usize> = fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| by(f))
-        .map(|(i, _)| i)
-        .collect();
+    let hits: Vec<usize> = fields.iter().enumerate().filter(|(_, f)| by(f)).map(|(i, _)| i).collect();
     // Some labels repeat (e.g. “二级” under different parents); a label must name one field.
     (hits.len() == 1).then(|| hits[0])
 }
@@ -1143,11 +959,7 @@ fn expected(f: &Field) -> String {
                 "应为{}，最多 {} 位小数{}",
                 type_word(f),
                 f.places,
-                if f.unit.is_empty() {
-                    String::new()
-                } else {
-                    format!("，单位：{}", f.unit)
-                }
+                if f.unit.is_empty() { String::new() } else { format!("，单位：{}", f.unit) }
             )
         }
         _ => format!("应为{}", type_word(f)),

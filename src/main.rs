@@ -54,11 +54,7 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build {
-            root,
-            output,
-            base_url,
-        } => {
+        Command::Build { root, output, base_url } => {
             let (checked, result) = pilu::build(&root, output.as_deref(), base_url.as_deref());
             report(&checked.diags, &checked.sources);
             match result {
@@ -70,6 +66,9 @@ fn main() -> ExitCode {
                         b.entities,
                         b.output.display()
                     );
+                    if !b.sitemap {
+                        eprintln!("提示：未设置 base_url（pilu.toml 或 --base-url），因此未生成 sitemap.xml 和规范链接。");
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(pilu::Failure::Inputs) => {
@@ -82,11 +81,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check {
-            root,
-            format,
-            deny_warnings,
-        } => {
+        Command::Check { root, format, deny_warnings } => {
             let checked = pilu::load_site(&root, None);
             match format {
                 Format::Human => {
@@ -95,41 +90,26 @@ fn main() -> ExitCode {
                         eprintln!("校验通过：没有错误和警告。");
                     }
                 }
-                Format::Json => {
-                    match serde_json::to_string_pretty(&checked.diags.to_json(&checked.sources)) {
-                        Ok(s) => println!("{s}"),
-                        Err(e) => {
-                            eprintln!("无法输出 JSON：{e}");
-                            return ExitCode::from(3);
-                        }
+                Format::Json => match serde_json::to_string_pretty(&checked.diags.to_json(&checked.sources)) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => {
+                        eprintln!("无法输出 JSON：{e}");
+                        return ExitCode::from(3);
                     }
-                }
+                },
             }
-            let fail = checked.diags.has_errors()
-                || checked.site.is_none()
-                || (deny_warnings && checked.diags.warnings() > 0);
-            if fail {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            let fail =
+                checked.diags.has_errors() || checked.site.is_none() || (deny_warnings && checked.diags.warnings() > 0);
+            if fail { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Command::Init { dir } => match pilu::init::init(&dir) {
             Ok(()) => {
-                eprintln!(
-                    "已新建站点 {}。下一步：cd {} && pilu build",
-                    dir.display(),
-                    dir.display()
-                );
+                eprintln!("已新建站点 {}。下一步：cd {} && pilu build", dir.display(), dir.display());
                 ExitCode::SUCCESS
             }
             Err(e) => {
                 eprintln!("无法新建站点：{e}");
-                ExitCode::from(if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    2
-                } else {
-                    3
-                })
+                ExitCode::from(if e.kind() == std::io::ErrorKind::AlreadyExists { 2 } else { 3 })
             }
         },
     }

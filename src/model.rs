@@ -55,16 +55,7 @@ impl<'a> Site<'a> {
         for &(e, y) in data.years.keys() {
             years[e].push(y);
         }
-        Site {
-            settings,
-            schema,
-            registry,
-            data,
-            pages,
-            children,
-            years,
-            owner,
-        }
+        Site { settings, schema, registry, data, pages, children, years, owner }
     }
 
     /// Every page of the site, in a fixed order.
@@ -99,15 +90,9 @@ impl<'a> Site<'a> {
     }
 
     /// The public tables of an entity-year, in page order.
-    fn public_tables<'d>(
-        &self,
-        ey: &'d EntityYear,
-    ) -> impl Iterator<Item = (&'a Table, &'d TableData)> + use<'a, 'd> {
+    fn public_tables<'d>(&self, ey: &'d EntityYear) -> impl Iterator<Item = (&'a Table, &'d TableData)> + use<'a, 'd> {
         let schema = self.schema;
-        ey.tables
-            .iter()
-            .map(move |(&ti, t)| (&schema.tables[ti], &t.data))
-            .filter(|(t, _)| t.is_public())
+        ey.tables.iter().map(move |(&ti, t)| (&schema.tables[ti], &t.data)).filter(|(t, _)| t.is_public())
     }
 }
 
@@ -274,25 +259,15 @@ impl Site<'_> {
     pub fn tree(&self) -> (Vec<Branch>, Vec<EntitySummary>) {
         const TREE_LIMIT: usize = 2000;
         let full = self.registry.entities.len() <= TREE_LIMIT;
-        let mut bureaus: Vec<usize> = (0..self.registry.entities.len())
-            .filter(|&i| self.registry.get(i).kind.is_bureau())
-            .collect();
+        let mut bureaus: Vec<usize> =
+            (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
         bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));
         let branches = bureaus
             .iter()
-            .map(|&b| Branch {
-                bureau: self.summary(b),
-                groups: if full {
-                    self.child_groups(b)
-                } else {
-                    Vec::new()
-                },
-            })
+            .map(|&b| Branch { bureau: self.summary(b), groups: if full { self.child_groups(b) } else { Vec::new() } })
             .collect();
         let orphans = (0..self.registry.entities.len())
-            .filter(|&i| {
-                !self.registry.get(i).kind.is_bureau() && self.registry.get(i).parent.is_none()
-            })
+            .filter(|&i| !self.registry.get(i).kind.is_bureau() && self.registry.get(i).parent.is_none())
             .map(|i| self.summary(i))
             .collect();
         (branches, orphans)
@@ -307,83 +282,38 @@ impl Site<'_> {
                 (Kind::MedicalInstitution, Some("level3")) => (1, "三级定点医疗机构".to_string()),
                 (Kind::MedicalInstitution, Some("level2")) => (2, "二级定点医疗机构".to_string()),
                 (Kind::MedicalInstitution, Some("level1")) => (3, "一级定点医疗机构".to_string()),
-                (Kind::MedicalInstitution, _) => {
-                    (4, "未定级定点医疗机构（含村卫生室）".to_string())
-                }
+                (Kind::MedicalInstitution, _) => (4, "未定级定点医疗机构（含村卫生室）".to_string()),
                 (Kind::RetailPharmacy, _) => (5, "定点零售药店".to_string()),
                 (k, _) => (0, k.label().to_string()),
             };
-            groups
-                .entry((rank, title))
-                .or_default()
-                .push(self.summary(c));
+            groups.entry((rank, title)).or_default().push(self.summary(c));
         }
-        groups
-            .into_iter()
-            .map(|((_, title), entities)| Group { title, entities })
-            .collect()
+        groups.into_iter().map(|((_, title), entities)| Group { title, entities }).collect()
     }
 
     pub fn info(&self, i: usize) -> Vec<InfoRow> {
         let e = self.registry.get(i);
         let s = self.schema;
         let mut rows = vec![
+            InfoRow { label: "名称", value: e.name.clone(), href: None, external: false },
             InfoRow {
-                label: "名称",
-                value: e.name.clone(),
-                href: None,
-                external: false,
-            },
-            InfoRow {
-                label: if e.kind.is_bureau() {
-                    "行政区划代码"
-                } else {
-                    "医保编码"
-                },
+                label: if e.kind.is_bureau() { "行政区划代码" } else { "医保编码" },
                 value: e.code.clone(),
                 href: None,
                 external: false,
             },
-            InfoRow {
-                label: "主体类型",
-                value: e.kind.label().into(),
-                href: None,
-                external: false,
-            },
+            InfoRow { label: "主体类型", value: e.kind.label().into(), href: None, external: false },
         ];
         let push = |rows: &mut Vec<InfoRow>, label, v: Option<String>| {
             if let Some(v) = v.filter(|v| !v.is_empty()) {
-                rows.push(InfoRow {
-                    label,
-                    value: v,
-                    href: None,
-                    external: false,
-                });
+                rows.push(InfoRow { label, value: v, href: None, external: false });
             }
         };
         let lvl = level_text(s, e);
         push(&mut rows, "机构等级", (!lvl.is_empty()).then_some(lvl));
-        push(
-            &mut rows,
-            "机构类别",
-            e.category
-                .as_deref()
-                .map(|c| enum_label(s, "institution_category", c)),
-        );
-        push(
-            &mut rows,
-            "经营性质",
-            e.ownership
-                .as_deref()
-                .map(|c| enum_label(s, "ownership", c)),
-        );
-        push(
-            &mut rows,
-            "经营类型",
-            e.business_type
-                .as_deref()
-                .map(|c| enum_label(s, "pharmacy_business_type", c)),
-        );
+        push(&mut rows, "机构类别", e.category.as_deref().map(|c| enum_label(s, "institution_category", c)));
+        push(&mut rows, "经营性质", e.ownership.as_deref().map(|c| enum_label(s, "ownership", c)));
+        push(&mut rows, "经营类型", e.business_type.as_deref().map(|c| enum_label(s, "pharmacy_business_type", c)));
         push(&mut rows, "所属连锁企业", e.chain.clone());
         push(&mut rows, "所在行政区划", e.region.clone());
         push(&mut rows, "地址", e.address.clone());
@@ -396,20 +326,9 @@ impl Site<'_> {
                 external: false,
             });
         }
-        push(
-            &mut rows,
-            "披露方式",
-            e.disclosure
-                .as_deref()
-                .map(|c| enum_label(s, "disclosure_mode", c)),
-        );
+        push(&mut rows, "披露方式", e.disclosure.as_deref().map(|c| enum_label(s, "disclosure_mode", c)));
         if let Some(w) = &e.website {
-            rows.push(InfoRow {
-                label: "官方网站",
-                value: w.clone(),
-                href: Some(w.clone()),
-                external: true,
-            });
+            rows.push(InfoRow { label: "官方网站", value: w.clone(), href: Some(w.clone()), external: true });
         }
         push(&mut rows, "微信公众号", e.wechat.clone());
         rows
@@ -452,13 +371,7 @@ impl Site<'_> {
             let recs: Vec<(i32, &Vec<Rec>)> = years
                 .iter()
                 .filter_map(|&y| {
-                    match self
-                        .data
-                        .years
-                        .get(&(i, y))
-                        .and_then(|ey| ey.tables.get(&ti))
-                        .map(|e| &e.data)
-                    {
+                    match self.data.years.get(&(i, y)).and_then(|ey| ey.tables.get(&ti)).map(|e| &e.data) {
                         Some(TableData::Records(r)) => Some((y, r)),
                         _ => None,
                     }
@@ -482,11 +395,8 @@ impl Site<'_> {
             for &fi in &heads {
                 let f = &fields[fi];
                 for k in &keys {
-                    let label = if k.is_empty() {
-                        f.label_with_unit()
-                    } else {
-                        format!("{}·{}", k, f.label_with_unit())
-                    };
+                    let label =
+                        if k.is_empty() { f.label_with_unit() } else { format!("{}·{}", k, f.label_with_unit()) };
                     let values = recs
                         .iter()
                         .map(|(_, rs)| {
@@ -501,28 +411,15 @@ impl Site<'_> {
                     rows.push(HeadlineRow { label, values });
                 }
             }
-            out.push(Headline {
-                caption: t.full_title(),
-                years: ys,
-                rows,
-            });
+            out.push(Headline { caption: t.full_title(), years: ys, rows });
         }
         out
     }
 
     pub fn updates(&self, limit: usize) -> Vec<Update> {
-        let mut all: Vec<(&(usize, i32), &EntityYear)> = self
-            .data
-            .years
-            .iter()
-            .filter(|(_, ey)| ey.meta.published_on.is_some())
-            .collect();
-        all.sort_by(|a, b| {
-            b.1.meta
-                .published_on
-                .cmp(&a.1.meta.published_on)
-                .then(a.0.cmp(b.0))
-        });
+        let mut all: Vec<(&(usize, i32), &EntityYear)> =
+            self.data.years.iter().filter(|(_, ey)| ey.meta.published_on.is_some()).collect();
+        all.sort_by(|a, b| b.1.meta.published_on.cmp(&a.1.meta.published_on).then(a.0.cmp(b.0)));
         all.into_iter()
             .take(limit)
             .map(|(&(e, y), ey)| {
@@ -549,10 +446,7 @@ impl Site<'_> {
                     .filter(|t| t.is_public() && t.disclosed_by.iter().any(|d| d == k.id()))
                     .map(|t| t.full_title())
                     .collect();
-                (!tables.is_empty()).then(|| TableKind {
-                    title: k.label().to_string(),
-                    tables,
-                })
+                (!tables.is_empty()).then(|| TableKind { title: k.label().to_string(), tables })
             })
             .collect()
     }
@@ -568,23 +462,13 @@ impl Site<'_> {
             .map(|(t, data)| {
                 let anchor = format!("{prefix}{}", t.id);
                 let parts = match (data, &t.layout) {
-                    (
-                        TableData::Records(recs),
-                        Layout::Records {
-                            orientation,
-                            key,
-                            fields,
-                            ..
-                        },
-                    ) => {
+                    (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) => {
                         vec![records_part(t, fields, key, *orientation, recs, y, &anchor)]
                     }
                     (TableData::Matrix(m), Layout::Matrix { blocks, corner, .. }) => blocks
                         .iter()
                         .filter(|b| b.applies(&m.format))
-                        .map(|b| {
-                            matrix_part(t, b, corner.as_deref(), m, &format!("{anchor}-{}", b.id))
-                        })
+                        .map(|b| matrix_part(t, b, corner.as_deref(), m, &format!("{anchor}-{}", b.id)))
                         .collect(),
                     _ => Vec::new(),
                 };
@@ -629,12 +513,7 @@ impl Site<'_> {
 fn enum_label(s: &Schema, name: &str, v: &str) -> String {
     s.enums
         .get(name)
-        .and_then(|e| {
-            e.values
-                .iter()
-                .position(|x| x == v)
-                .map(|i| e.labels[i].clone())
-        })
+        .and_then(|e| e.values.iter().position(|x| x == v).map(|i| e.labels[i].clone()))
         .unwrap_or_else(|| v.to_string())
 }
 
@@ -642,11 +521,7 @@ fn level_text(s: &Schema, e: &Entity) -> String {
     if e.village_clinic {
         return "未定级（村卫生室）".into();
     }
-    let mut t = e
-        .level
-        .as_deref()
-        .map(|l| enum_label(s, "institution_level", l))
-        .unwrap_or_default();
+    let mut t = e.level.as_deref().map(|l| enum_label(s, "institution_level", l)).unwrap_or_default();
     if let Some(g) = e.grade.as_deref().filter(|g| *g != "none") {
         t.push_str(&enum_label(s, "institution_grade", g));
     }
@@ -654,15 +529,11 @@ fn level_text(s: &Schema, e: &Entity) -> String {
 }
 
 pub fn date_text(d: Option<(i32, u32, u32)>) -> String {
-    d.map(|(y, m, d)| format!("{y}-{m:02}-{d:02}"))
-        .unwrap_or_default()
+    d.map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")).unwrap_or_default()
 }
 
 fn key_text(fields: &[Field], key: &[usize], r: &Rec) -> String {
-    key.iter()
-        .map(|&k| value::display(&fields[k], &r.values[k]))
-        .collect::<Vec<_>>()
-        .join(" ")
+    key.iter().map(|&k| value::display(&fields[k], &r.values[k])).collect::<Vec<_>>().join(" ")
 }
 
 fn cell(f: &Field, v: &Value, headers: String) -> Cell {
@@ -691,12 +562,10 @@ fn applies(fields: &[Field], f: &Field, rec: &Rec) -> bool {
             Some(v) => items.iter().any(|i| matches!(i, Expr::Str(s) if *s == v)),
             None => true,
         },
-        Some(Expr::Cmp(l, rest)) if rest.len() == 1 && rest[0].0 == CmpOp::Eq => {
-            match (text_of(l), &rest[0].1) {
-                (Some(v), Expr::Str(s)) => v == *s,
-                _ => true,
-            }
-        }
+        Some(Expr::Cmp(l, rest)) if rest.len() == 1 && rest[0].0 == CmpOp::Eq => match (text_of(l), &rest[0].1) {
+            (Some(v), Expr::Str(s)) => v == *s,
+            _ => true,
+        },
         _ => true,
     }
 }
@@ -723,39 +592,20 @@ fn records_part(
     year: i32,
     anchor: &str,
 ) -> TablePart {
-    let public: Vec<usize> = (0..fields.len())
-        .filter(|&i| fields[i].visibility == crate::schema::Visibility::Public)
-        .collect();
+    let public: Vec<usize> =
+        (0..fields.len()).filter(|&i| fields[i].visibility == crate::schema::Visibility::Public).collect();
     let unit = shared_unit(public.iter().map(|&i| &fields[i]));
     let label = |f: &Field| {
-        if unit.is_some() {
-            f.label.clone()
-        } else {
-            f.label_with_unit()
-        }
+        if unit.is_some() { f.label.clone() } else { f.label_with_unit() }
     };
-    let hc = |text: String, id: String, scope: &'static str| HCell {
-        text,
-        id,
-        colspan: 1,
-        rowspan: 1,
-        scope,
-    };
+    let hc = |text: String, id: String, scope: &'static str| HCell { text, id, colspan: 1, rowspan: 1, scope };
     match orientation {
         Orientation::FieldsAsRows => {
             // Columns: one per record (its key, e.g. the scheme), or the year for single records.
-            let shown: Vec<usize> = public
-                .iter()
-                .copied()
-                .filter(|i| !key.contains(i))
-                .collect();
+            let shown: Vec<usize> = public.iter().copied().filter(|i| !key.contains(i)).collect();
             let mut head = vec![hc("项目".into(), format!("{anchor}-item"), "col")];
             for (j, r) in recs.iter().enumerate() {
-                let text = if key.is_empty() {
-                    format!("{year}年")
-                } else {
-                    key_text(fields, key, r)
-                };
+                let text = if key.is_empty() { format!("{year}年") } else { key_text(fields, key, r) };
                 head.push(hc(text, format!("{anchor}-c{j}"), "col"));
             }
             let body = shown
@@ -766,11 +616,7 @@ fn records_part(
                     let cells = recs
                         .iter()
                         .map(|r| {
-                            let v = if applies(fields, f, r) {
-                                &r.values[fi]
-                            } else {
-                                &Value::NotApplicable
-                            };
+                            let v = if applies(fields, f, r) { &r.values[fi] } else { &Value::NotApplicable };
                             cell(f, v, String::new())
                         })
                         .collect();
@@ -783,29 +629,14 @@ fn records_part(
                     }
                 })
                 .collect();
-            TablePart {
-                caption: t.full_title(),
-                unit: unit.unwrap_or_default(),
-                head: vec![head],
-                body,
-            }
+            TablePart { caption: t.full_title(), unit: unit.unwrap_or_default(), head: vec![head], body }
         }
         Orientation::RecordsAsRows => {
             let first = key.first().copied().unwrap_or(public[0]);
-            let order: Vec<usize> = std::iter::once(first)
-                .chain(public.iter().copied().filter(|&i| i != first))
-                .collect();
+            let order: Vec<usize> =
+                std::iter::once(first).chain(public.iter().copied().filter(|&i| i != first)).collect();
             let head = vec![
-                order
-                    .iter()
-                    .map(|&fi| {
-                        hc(
-                            label(&fields[fi]),
-                            format!("{anchor}-{}", fields[fi].id),
-                            "col",
-                        )
-                    })
-                    .collect(),
+                order.iter().map(|&fi| hc(label(&fields[fi]), format!("{anchor}-{}", fields[fi].id), "col")).collect(),
             ];
             let body = recs
                 .iter()
@@ -813,27 +644,15 @@ fn records_part(
                 .map(|(j, r)| {
                     let f0 = &fields[first];
                     BodyRow {
-                        th: hc(
-                            value::display(f0, &r.values[first]),
-                            format!("{anchor}-r{j}"),
-                            "row",
-                        ),
+                        th: hc(value::display(f0, &r.values[first]), format!("{anchor}-r{j}"), "row"),
                         level: 0,
                         heading: false,
                         total: false,
-                        cells: order[1..]
-                            .iter()
-                            .map(|&fi| cell(&fields[fi], &r.values[fi], String::new()))
-                            .collect(),
+                        cells: order[1..].iter().map(|&fi| cell(&fields[fi], &r.values[fi], String::new())).collect(),
                     }
                 })
                 .collect();
-            TablePart {
-                caption: t.full_title(),
-                unit: unit.unwrap_or_default(),
-                head,
-                body,
-            }
+            TablePart { caption: t.full_title(), unit: unit.unwrap_or_default(), head, body }
         }
     }
 }
@@ -841,13 +660,7 @@ fn records_part(
 /// A matrix block with multi-level column headers. Every data cell lists its row header, the
 /// row's heading ancestors and every column header above it in `headers`, so screen readers
 /// announce e.g. “（三）不予公开 · 1.属于国家秘密 · 申请人情况 · 法人或其他组织 · 商业企业”.
-fn matrix_part(
-    t: &Table,
-    b: &crate::schema::Block,
-    corner: Option<&str>,
-    m: &Matrix,
-    anchor: &str,
-) -> TablePart {
+fn matrix_part(t: &Table, b: &crate::schema::Block, corner: Option<&str>, m: &Matrix, anchor: &str) -> TablePart {
     let depth = b.columns.iter().map(|c| c.group.len()).max().unwrap_or(0) + 1;
     // Header grid: level l holds group[l] for columns deep enough, else the leaf label.
     let mut head: Vec<Vec<HCell>> = (0..depth).map(|_| Vec::new()).collect();
@@ -867,9 +680,7 @@ fn matrix_part(
                 // A group cell spans the following columns that share the same path prefix.
                 let prefix = &c.group[..=level];
                 let mut k = j + 1;
-                while k < b.columns.len()
-                    && b.columns[k].group.len() > level
-                    && b.columns[k].group[..=level] == *prefix
+                while k < b.columns.len() && b.columns[k].group.len() > level && b.columns[k].group[..=level] == *prefix
                 {
                     k += 1;
                 }
@@ -888,13 +699,7 @@ fn matrix_part(
             } else if level == c.group.len() {
                 let id = format!("{anchor}-{}", c.id);
                 col_headers[j].push(id.clone());
-                head[level].push(HCell {
-                    text: c.label.clone(),
-                    id,
-                    colspan: 1,
-                    rowspan: depth - level,
-                    scope: "col",
-                });
+                head[level].push(HCell { text: c.label.clone(), id, colspan: 1, rowspan: depth - level, scope: "col" });
                 j += 1;
             } else {
                 j += 1;
@@ -923,48 +728,24 @@ fn matrix_part(
             headings.push((r.level, id));
             continue;
         }
-        let row_headers: Vec<String> = headings
-            .iter()
-            .map(|(_, h)| h.clone())
-            .chain(std::iter::once(id.clone()))
-            .collect();
+        let row_headers: Vec<String> =
+            headings.iter().map(|(_, h)| h.clone()).chain(std::iter::once(id.clone())).collect();
         let cells = b
             .columns
             .iter()
             .enumerate()
             .map(|(j, c)| {
-                cell(
-                    &c.cell,
-                    m.get(&r.id, &c.id),
-                    [row_headers.clone(), col_headers[j].clone()]
-                        .concat()
-                        .join(" "),
-                )
+                cell(&c.cell, m.get(&r.id, &c.id), [row_headers.clone(), col_headers[j].clone()].concat().join(" "))
             })
             .collect();
         body.push(BodyRow {
-            th: HCell {
-                text: r.label.clone(),
-                id,
-                colspan: 1,
-                rowspan: 1,
-                scope: "row",
-            },
+            th: HCell { text: r.label.clone(), id, colspan: 1, rowspan: 1, scope: "row" },
             level: r.level,
             heading: false,
             total: r.total,
             cells,
         });
     }
-    let caption = if b.label.is_empty() {
-        t.full_title()
-    } else {
-        format!("{} {}", t.full_title(), b.label)
-    };
-    TablePart {
-        caption,
-        unit: b.unit.clone(),
-        head,
-        body,
-    }
+    let caption = if b.label.is_empty() { t.full_title() } else { format!("{} {}", t.full_title(), b.label) };
+    TablePart { caption, unit: b.unit.clone(), head, body }
 }

@@ -13,35 +13,20 @@ pub struct Staging {
 }
 
 fn sibling(target: &Path, tag: &str) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
     target.with_file_name(format!(".{name}.pilu-{tag}-{}", std::process::id()))
 }
 
 /// Refuse outputs that would replace the site's own inputs (the root, or a folder holding it).
 pub fn check_target(root: &Path, target: &Path) -> Result<(), String> {
     let root_abs = fs::canonicalize(root).map_err(|e| format!("无法解析站点目录：{e}"))?;
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let parent_abs = fs::canonicalize(parent).map_err(|e| {
-        format!(
-            "输出目录的上级目录不存在或无法访问（{}）：{e}",
-            parent.display()
-        )
-    })?;
-    let name = target
-        .file_name()
-        .ok_or_else(|| "输出目录不能是根目录或 ..".to_string())?;
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent_abs = fs::canonicalize(parent)
+        .map_err(|e| format!("输出目录的上级目录不存在或无法访问（{}）：{e}", parent.display()))?;
+    let name = target.file_name().ok_or_else(|| "输出目录不能是根目录或 ..".to_string())?;
     let target_abs = parent_abs.join(name);
     if root_abs.starts_with(&target_abs) {
-        return Err(format!(
-            "输出目录 {} 包含站点本身，构建会删除站点文件",
-            target.display()
-        ));
+        return Err(format!("输出目录 {} 包含站点本身，构建会删除站点文件", target.display()));
     }
     for input in ["data", "content", "themes", "static", "pilu.toml"] {
         if target_abs == root_abs.join(input) {
@@ -49,10 +34,7 @@ pub fn check_target(root: &Path, target: &Path) -> Result<(), String> {
         }
     }
     if target_abs.is_file() {
-        return Err(format!(
-            "输出路径 {} 是一个文件，不是目录",
-            target.display()
-        ));
+        return Err(format!("输出路径 {} 是一个文件，不是目录", target.display()));
     }
     Ok(())
 }
@@ -64,11 +46,7 @@ impl Staging {
             fs::remove_dir_all(&dir)?;
         }
         fs::create_dir_all(&dir)?;
-        Ok(Staging {
-            dir,
-            target: target.to_path_buf(),
-            committed: false,
-        })
+        Ok(Staging { dir, target: target.to_path_buf(), committed: false })
     }
 
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {

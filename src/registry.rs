@@ -20,36 +20,21 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
-        Kind::BureauProvince,
-        Kind::BureauCity,
-        Kind::BureauCounty,
-        Kind::MedicalInstitution,
-        Kind::RetailPharmacy,
-    ];
+    pub const ALL: [Kind; 5] =
+        [Kind::BureauProvince, Kind::BureauCity, Kind::BureauCounty, Kind::MedicalInstitution, Kind::RetailPharmacy];
     pub fn id(self) -> &'static str {
         crate::schema::DISCLOSER_KINDS[self as usize]
     }
     pub fn label(self) -> &'static str {
-        [
-            "省级医疗保障局",
-            "市（州）医疗保障局",
-            "县（市、区）医疗保障局",
-            "定点医疗机构",
-            "定点零售药店",
-        ][self as usize]
+        ["省级医疗保障局", "市（州）医疗保障局", "县（市、区）医疗保障局", "定点医疗机构", "定点零售药店"]
+            [self as usize]
     }
     pub fn is_bureau(self) -> bool {
-        matches!(
-            self,
-            Kind::BureauProvince | Kind::BureauCity | Kind::BureauCounty
-        )
+        matches!(self, Kind::BureauProvince | Kind::BureauCity | Kind::BureauCounty)
     }
     fn parse(s: &str) -> Option<Kind> {
         let k = label_key(s);
-        Kind::ALL
-            .into_iter()
-            .find(|x| x.id() == s || label_key(x.label()) == k)
+        Kind::ALL.into_iter().find(|x| x.id() == s || label_key(x.label()) == k)
     }
 }
 
@@ -91,10 +76,7 @@ pub struct Registry {
 /// Registry columns: id and the Chinese labels accepted in CSV headers.
 const COLUMNS: &[(&str, &[&str])] = &[
     ("id", &["标识", "站点标识"]),
-    (
-        "code",
-        &["编码", "医保编码", "机构编码", "区划代码", "医保区划代码"],
-    ),
+    ("code", &["编码", "医保编码", "机构编码", "区划代码", "医保区划代码"]),
     ("name", &["名称", "机构名称", "单位名称"]),
     ("kind", &["类型", "主体类型", "披露主体类型"]),
     ("level", &["等级", "机构等级"]),
@@ -102,10 +84,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("category", &["类别", "机构类别"]),
     ("ownership", &["经营性质"]),
     ("village_clinic", &["是否村卫生室", "村卫生室"]),
-    (
-        "region",
-        &["所在区划", "所在县（市、区）", "所在县(市、区)区划代码"],
-    ),
+    ("region", &["所在区划", "所在县（市、区）", "所在县(市、区)区划代码"]),
     ("parent", &["上级医保部门", "所属医保部门", "报送医保局"]),
     ("website", &["网站", "官方网站", "网址"]),
     ("wechat", &["微信公众号"]),
@@ -119,10 +98,7 @@ pub const RESERVED_IDS: &[&str] = &["tables", "entities", "assets", "static"];
 
 fn column(key: &str) -> Option<&'static str> {
     let k = label_key(key);
-    COLUMNS
-        .iter()
-        .find(|(id, labels)| *id == key || labels.iter().any(|l| label_key(l) == k))
-        .map(|(id, _)| *id)
+    COLUMNS.iter().find(|(id, labels)| *id == key || labels.iter().any(|l| label_key(l) == k)).map(|(id, _)| *id)
 }
 
 impl Registry {
@@ -134,22 +110,14 @@ impl Registry {
         self.by_key.get(key).copied()
     }
 
-    pub fn load(
-        root: &Path,
-        schema: &Schema,
-        sources: &mut Sources,
-        diags: &mut Diagnostics,
-    ) -> Registry {
+    pub fn load(root: &Path, schema: &Schema, sources: &mut Sources, diags: &mut Diagnostics) -> Registry {
         let toml_path = root.join("data/entities.toml");
         let csv_path = root.join("data/entities.csv");
         let records = match (toml_path.is_file(), csv_path.is_file()) {
             (true, true) => {
                 diags.push(
-                    Diagnostic::error(
-                        "registry.two_files",
-                        "data/entities.toml 与 data/entities.csv 只能有一个",
-                    )
-                    .in_file(&csv_path),
+                    Diagnostic::error("registry.two_files", "data/entities.toml 与 data/entities.csv 只能有一个")
+                        .in_file(&csv_path),
                 );
                 vec![]
             }
@@ -157,9 +125,12 @@ impl Registry {
             (false, true) => read_csv(&csv_path, sources, diags),
             (false, false) => {
                 diags.push(
-                    Diagnostic::error("registry.missing", "缺少披露主体登记表 data/entities.toml（或 data/entities.csv）")
-                        .in_file(&toml_path)
-                        .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等"),
+                    Diagnostic::error(
+                        "registry.missing",
+                        "缺少披露主体登记表 data/entities.toml（或 data/entities.csv）",
+                    )
+                    .in_file(&toml_path)
+                    .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等"),
                 );
                 vec![]
             }
@@ -183,9 +154,7 @@ impl Registry {
                             "披露主体标识 `{}` 重复（大小写不同也视为重复，见 {} 第 {} 行）",
                             e.id,
                             sources.path(entities[j].loc.file),
-                            sources
-                                .line_col(entities[j].loc.file, entities[j].loc.start)
-                                .0
+                            sources.line_col(entities[j].loc.file, entities[j].loc.start).0
                         ),
                     )
                     .at(e.loc)
@@ -221,12 +190,10 @@ impl Registry {
                     .label("应为医疗保障局的标识或区划代码"),
                 ),
                 None => {
-                    let mut d = Diagnostic::error(
-                        "registry.parent_missing",
-                        format!("上级医保部门 `{key}` 不在登记表中"),
-                    )
-                    .at(loc)
-                    .label("未登记");
+                    let mut d =
+                        Diagnostic::error("registry.parent_missing", format!("上级医保部门 `{key}` 不在登记表中"))
+                            .at(loc)
+                            .label("未登记");
                     if let Some(s) = suggest(&key, by_key.keys().map(String::as_str)) {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
@@ -247,20 +214,14 @@ impl Registry {
                     Some(p) => diags.push(
                         Diagnostic::error(
                             "registry.delegated_parent",
-                            format!(
-                                "“{}”委托县级医疗保障部门披露，但其上级“{}”不是县级医保局",
-                                e.name, p.name
-                            ),
+                            format!("“{}”委托县级医疗保障部门披露，但其上级“{}”不是县级医保局", e.name, p.name),
                         )
                         .at(e.loc),
                     ),
                     None => diags.push(
                         Diagnostic::error(
                             "registry.delegated_parent",
-                            format!(
-                                "“{}”委托县级医疗保障部门披露，但未填写所属县级医保局（parent）",
-                                e.name
-                            ),
+                            format!("“{}”委托县级医疗保障部门披露，但未填写所属县级医保局（parent）", e.name),
                         )
                         .at(e.loc),
                     ),
@@ -268,12 +229,7 @@ impl Registry {
             }
             let online_required = e.kind.is_bureau() && e.kind != Kind::BureauProvince
                 || matches!(e.level.as_deref(), Some("level2" | "level3"));
-            if online_required
-                && matches!(
-                    e.disclosure.as_deref(),
-                    Some("offline" | "delegated_county")
-                )
-            {
+            if online_required && matches!(e.disclosure.as_deref(), Some("offline" | "delegated_county")) {
                 diags.push(
                     Diagnostic::error("registry.online_required", format!("“{}”须在本机构官方网站或微信公众号披露（二级及以上定点医疗机构和县级以上医保局不能线下或委托披露）", e.name))
                         .at(e.loc),
@@ -281,11 +237,8 @@ impl Registry {
             }
             if e.village_clinic && e.level.as_deref().is_some_and(|l| l != "unrated") {
                 diags.push(
-                    Diagnostic::error(
-                        "registry.village_level",
-                        format!("村卫生室“{}”的等级应为“未定级”", e.name),
-                    )
-                    .at(e.loc),
+                    Diagnostic::error("registry.village_level", format!("村卫生室“{}”的等级应为“未定级”", e.name))
+                        .at(e.loc),
                 );
             }
         }
@@ -314,10 +267,7 @@ fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec
         if k.get_ref() != "entities" {
             let mut d = Diagnostic::error(
                 "registry.unknown_key",
-                format!(
-                    "登记表中未知的键 `{}`；每个主体写成一个 [[entities]] 表",
-                    k.get_ref()
-                ),
+                format!("登记表中未知的键 `{}`；每个主体写成一个 [[entities]] 表", k.get_ref()),
             )
             .at(key_loc);
             if suggest(k.get_ref(), ["entities"]).is_some() {
@@ -327,18 +277,14 @@ fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec
             continue;
         }
         let Some(arr) = v.get_ref().as_array() else {
-            diags.push(
-                Diagnostic::error("registry.shape", "entities 应写成 [[entities]] 表数组")
-                    .at(key_loc),
-            );
+            diags.push(Diagnostic::error("registry.shape", "entities 应写成 [[entities]] 表数组").at(key_loc));
             continue;
         };
         for item in arr.iter() {
             match item.get_ref().as_table() {
                 Some(t) => out.push(input::toml_record(t, file, Loc::new(file, item.span()))),
                 None => diags.push(
-                    Diagnostic::error("registry.shape", "entities 的每一项应为一个表")
-                        .at(Loc::new(file, item.span())),
+                    Diagnostic::error("registry.shape", "entities 的每一项应为一个表").at(Loc::new(file, item.span())),
                 ),
             }
         }
@@ -370,35 +316,20 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     let mut vals: HashMap<&'static str, (String, Loc)> = HashMap::new();
     for c in &r.cells {
         let Some(col) = column(&c.key) else {
-            let mut d = Diagnostic::error(
-                "registry.unknown_column",
-                format!("未知的登记项 `{}`", c.key),
-            )
-            .at(c.key_loc)
-            .label("未知");
+            let mut d = Diagnostic::error("registry.unknown_column", format!("未知的登记项 `{}`", c.key))
+                .at(c.key_loc)
+                .label("未知");
             if let Some(s) = suggest(&c.key, COLUMNS.iter().map(|(id, _)| *id)) {
                 d = d.note(format!("是否应为 `{s}`？"));
             }
-            diags.push(
-                d.note(format!(
-                    "可用的登记项：{}",
-                    COLUMNS
-                        .iter()
-                        .map(|(id, l)| format!("{id}（{}）", l[0]))
-                        .collect::<Vec<_>>()
-                        .join("、")
-                )),
-            );
+            diags.push(d.note(format!(
+                "可用的登记项：{}",
+                COLUMNS.iter().map(|(id, l)| format!("{id}（{}）", l[0])).collect::<Vec<_>>().join("、")
+            )));
             continue;
         };
         if let Raw::Nested(t) = &c.raw {
-            diags.push(
-                Diagnostic::error(
-                    "registry.type",
-                    format!("登记项 `{col}` 应为单个值，实际为{t}"),
-                )
-                .at(c.loc),
-            );
+            diags.push(Diagnostic::error("registry.type", format!("登记项 `{col}` 应为单个值，实际为{t}")).at(c.loc));
             continue;
         }
         let v = normalize(&input::raw_text(&c.raw));
@@ -408,60 +339,35 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     }
     let get = |k: &str| vals.get(k).map(|(v, _)| v.clone());
     let Some((code, code_loc)) = vals.get("code").cloned() else {
-        diags.push(
-            Diagnostic::error("registry.missing_code", "披露主体缺少编码（code）")
-                .at(r.loc)
-                .label("此主体"),
-        );
+        diags.push(Diagnostic::error("registry.missing_code", "披露主体缺少编码（code）").at(r.loc).label("此主体"));
         return None;
     };
     let Some(name) = get("name") else {
-        diags.push(
-            Diagnostic::error(
-                "registry.missing_name",
-                format!("主体 `{code}` 缺少名称（name）"),
-            )
-            .at(r.loc),
-        );
+        diags.push(Diagnostic::error("registry.missing_name", format!("主体 `{code}` 缺少名称（name）")).at(r.loc));
         return None;
     };
     let kind = match vals.get("kind") {
         Some((k, loc)) => match Kind::parse(k) {
             Some(kind) => kind,
             None => {
-                diags.push(
-                    Diagnostic::error("registry.kind", format!("未知的主体类型 `{k}`"))
-                        .at(*loc)
-                        .note(format!(
-                            "可选：{}",
-                            Kind::ALL
-                                .iter()
-                                .map(|k| format!("{}（{}）", k.id(), k.label()))
-                                .collect::<Vec<_>>()
-                                .join("、")
-                        )),
-                );
+                diags.push(Diagnostic::error("registry.kind", format!("未知的主体类型 `{k}`")).at(*loc).note(format!(
+                    "可选：{}",
+                    Kind::ALL.iter().map(|k| format!("{}（{}）", k.id(), k.label())).collect::<Vec<_>>().join("、")
+                )));
                 return None;
             }
         },
         None => {
-            diags.push(
-                Diagnostic::error("registry.kind", format!("主体“{name}”缺少类型（kind）"))
-                    .at(r.loc),
-            );
+            diags.push(Diagnostic::error("registry.kind", format!("主体“{name}”缺少类型（kind）")).at(r.loc));
             return None;
         }
     };
     let code_ok = match kind {
         Kind::MedicalInstitution => {
-            code.len() == 12
-                && code.starts_with('H')
-                && code[1..].bytes().all(|b| b.is_ascii_digit())
+            code.len() == 12 && code.starts_with('H') && code[1..].bytes().all(|b| b.is_ascii_digit())
         }
         Kind::RetailPharmacy => {
-            code.len() == 12
-                && code.starts_with('P')
-                && code[1..].bytes().all(|b| b.is_ascii_digit())
+            code.len() == 12 && code.starts_with('P') && code[1..].bytes().all(|b| b.is_ascii_digit())
         }
         _ => code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
     };
@@ -472,20 +378,15 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             _ => "6 位行政区划代码（如 520300）",
         };
         diags.push(
-            Diagnostic::error(
-                "registry.code",
-                format!("“{name}”的编码 `{code}` 格式不正确，应为{want}"),
-            )
-            .at(code_loc)
-            .label("编码"),
+            Diagnostic::error("registry.code", format!("“{name}”的编码 `{code}` 格式不正确，应为{want}"))
+                .at(code_loc)
+                .label("编码"),
         );
     }
     let (id, id_loc) = vals.get("id").cloned().unwrap_or((code.clone(), code_loc));
     let id_ok = !id.is_empty()
         && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && id.as_bytes()[0].is_ascii_alphanumeric()
         && !RESERVED_IDS.contains(&id.as_str())
         && !(id.len() == 4 && id.bytes().all(|b| b.is_ascii_digit()));
@@ -507,20 +408,17 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             return Some(def.values[i].clone());
         }
         diags.push(
-            Diagnostic::error(
-                "registry.enum",
-                format!("登记项 `{key}` 的值 `{v}` 不是可选值之一"),
-            )
-            .at(*loc)
-            .note(format!(
-                "可选：{}",
-                def.values
-                    .iter()
-                    .zip(&def.labels)
-                    .map(|(a, b)| format!("{a}（{b}）"))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            )),
+            Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一")).at(*loc).note(
+                format!(
+                    "可选：{}",
+                    def.values
+                        .iter()
+                        .zip(&def.labels)
+                        .map(|(a, b)| format!("{a}（{b}）"))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            ),
         );
         None
     };
@@ -550,24 +448,14 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     if let Some((region, loc)) = vals.get("region")
         && !(region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()))
     {
-        diags.push(
-            Diagnostic::error(
-                "registry.region",
-                format!("所在区划 `{region}` 应为 6 位行政区划代码"),
-            )
-            .at(*loc),
-        );
+        diags.push(Diagnostic::error("registry.region", format!("所在区划 `{region}` 应为 6 位行政区划代码")).at(*loc));
     }
     for key in ["website"] {
         if let Some((url, loc)) = vals.get(key)
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             diags.push(
-                Diagnostic::error(
-                    "registry.url",
-                    format!("网址 `{url}` 应以 http:// 或 https:// 开头"),
-                )
-                .at(*loc),
+                Diagnostic::error("registry.url", format!("网址 `{url}` 应以 http:// 或 https:// 开头")).at(*loc),
             );
         }
     }

@@ -28,11 +28,7 @@ pub fn prefix_of(theme: &str) -> &'static str {
 }
 
 /// Built-in files of a theme overlaid with the site's, as (path under the theme, bytes, shown path).
-fn theme_files(
-    root: &Path,
-    name: &str,
-    diags: &mut Diagnostics,
-) -> BTreeMap<String, (Vec<u8>, String)> {
+fn theme_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<String, (Vec<u8>, String)> {
     let mut files = BTreeMap::new();
     let base = format!("themes/{name}");
     for (path, bytes) in embedded::files_under(&base) {
@@ -45,31 +41,21 @@ fn theme_files(
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    diags.push(
-                        Diagnostic::error("theme.read", format!("无法读取主题目录：{e}"))
-                            .in_file(&dir),
-                    );
+                    diags.push(Diagnostic::error("theme.read", format!("无法读取主题目录：{e}")).in_file(&dir));
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.')
-            {
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            let rel = entry
-                .path()
-                .strip_prefix(&dir)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
             match std::fs::read(entry.path()) {
                 Ok(b) => {
                     files.insert(rel.clone(), (b, format!("{base}/{rel}")));
                 }
-                Err(e) => diags.push(
-                    Diagnostic::error("theme.read", format!("无法读取主题文件：{e}"))
-                        .in_file(entry.path()),
-                ),
+                Err(e) => {
+                    diags.push(Diagnostic::error("theme.read", format!("无法读取主题文件：{e}")).in_file(entry.path()))
+                }
             }
         }
     }
@@ -80,8 +66,7 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     let files = theme_files(root, name, diags);
     if files.is_empty() {
         diags.push(
-            Diagnostic::error("theme.missing", format!("找不到主题 `{name}`"))
-                .in_file(&root.join("themes").join(name)),
+            Diagnostic::error("theme.missing", format!("找不到主题 `{name}`")).in_file(&root.join("themes").join(name)),
         );
         return None;
     }
@@ -92,8 +77,7 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
             match String::from_utf8(bytes) {
                 Ok(text) => templates.push((t.to_string(), text, shown)),
                 Err(_) => diags.push(
-                    Diagnostic::error("theme.encoding", "模板文件不是有效的 UTF-8 文本")
-                        .in_file(Path::new(&shown)),
+                    Diagnostic::error("theme.encoding", "模板文件不是有效的 UTF-8 文本").in_file(Path::new(&shown)),
                 ),
             }
         } else if let Some(a) = rel.strip_prefix("static/") {
@@ -102,45 +86,20 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     }
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
-    if let Err(e) =
-        tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
-    {
+    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))) {
         diags.push(
-            Diagnostic::error(
-                "theme.template",
-                format!("主题 `{name}` 的模板有误：\n{}", error_chain(&e)),
-            )
-            .note(format!(
-                "模板文件：{}",
-                templates
-                    .iter()
-                    .map(|(_, _, s)| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join("、")
-            )),
+            Diagnostic::error("theme.template", format!("主题 `{name}` 的模板有误：\n{}", error_chain(&e))).note(
+                format!("模板文件：{}", templates.iter().map(|(_, _, s)| s.as_str()).collect::<Vec<_>>().join("、")),
+            ),
         );
         return None;
     }
-    for required in [
-        "home.html",
-        "entity.html",
-        "entity_year.html",
-        "page.html",
-        "404.html",
-    ] {
+    for required in ["home.html", "entity.html", "entity_year.html", "page.html", "404.html"] {
         if !tera.contains_template(required) {
-            diags.push(Diagnostic::error(
-                "theme.template",
-                format!("主题 `{name}` 缺少模板 templates/{required}"),
-            ));
+            diags.push(Diagnostic::error("theme.template", format!("主题 `{name}` 缺少模板 templates/{required}")));
         }
     }
-    Some(Theme {
-        name: name.to_string(),
-        prefix: prefix_of(name),
-        tera,
-        assets,
-    })
+    Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets })
 }
 
 fn error_chain(e: &tera::Error) -> String {
@@ -179,11 +138,7 @@ impl Site<'_> {
         ctx.insert("site_root", &site_root);
         ctx.insert("path", &path);
         ctx.insert("page_title", &self.title_of(kind));
-        let canonical = self
-            .settings
-            .base_url
-            .as_deref()
-            .map(|b| absolute(b, &path));
+        let canonical = self.settings.base_url.as_deref().map(|b| absolute(b, &path));
         ctx.insert("canonical", &canonical);
         let mut crumbs = Vec::new();
         if kind != PageKind::Home {
@@ -224,10 +179,7 @@ impl Site<'_> {
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("groups", &self.child_groups(e));
-                let host = ent
-                    .parent
-                    .filter(|_| ent.delegated())
-                    .map(|p| self.summary(p));
+                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
             }
             PageKind::EntityYear(e, y) => {
@@ -236,29 +188,25 @@ impl Site<'_> {
                 let ey = &self.data.years[&(e, y)];
                 ctx.insert("entity", &self.summary(e));
                 ctx.insert("year", &y);
-                ctx.insert(
-                    "published_on",
-                    &crate::model::date_text(ey.meta.published_on),
-                );
+                ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
                 ctx.insert("source", &ey.meta.source);
                 ctx.insert("note", &ey.meta.note);
                 ctx.insert("tables", &self.table_views(e, y, ""));
                 ctx.insert("delegated", &self.delegated_sections(e, y));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
-                let link =
-                    |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
+                let link = |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
                 ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
                 ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
-                let host = ent
-                    .parent
-                    .filter(|_| ent.delegated())
-                    .map(|p| self.summary(p));
+                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
             }
             PageKind::Content(i) => {
                 let p = &self.pages[i];
-                ctx.insert("page", &json!({"title": p.title, "description": p.description, "date": p.date, "html": p.html}));
+                ctx.insert(
+                    "page",
+                    &json!({"title": p.title, "description": p.description, "date": p.date, "html": p.html}),
+                );
             }
             PageKind::NotFound => {}
         }
@@ -292,12 +240,7 @@ impl Site<'_> {
     }
 
     /// Render every page of one theme into the staging folder.
-    pub fn render_theme(
-        &self,
-        theme: &mut Theme,
-        out: &Staging,
-        intro: Option<&str>,
-    ) -> Result<usize, Diagnostics> {
+    pub fn render_theme(&self, theme: &mut Theme, out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
         self.global(theme);
         let theme = &*theme;
         let pages = self.page_list();
@@ -334,10 +277,7 @@ impl Site<'_> {
             let path = format!("{}assets/{rel}", theme.prefix);
             if let Err(e) = out.write(&path, bytes) {
                 return Err(Diagnostics {
-                    list: vec![Diagnostic::error(
-                        "io.write",
-                        format!("写入 {path} 失败：{e}"),
-                    )],
+                    list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{e}"))],
                 });
             }
         }
@@ -359,16 +299,9 @@ impl Site<'_> {
                     }
                     let base = format!("e/{}/{y}/{}", ent.id, t.id);
                     out.write(&format!("{base}.csv"), &download::csv(t, &entry.data))
-                        .map_err(|err| {
-                            Diagnostic::error("io.write", format!("写入 {base}.csv 失败：{err}"))
-                        })?;
-                    out.write(
-                        &format!("{base}.json"),
-                        &download::json(t, &entry.data, ent, y, ey),
-                    )
-                    .map_err(|err| {
-                        Diagnostic::error("io.write", format!("写入 {base}.json 失败：{err}"))
-                    })?;
+                        .map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.csv 失败：{err}")))?;
+                    out.write(&format!("{base}.json"), &download::json(t, &entry.data, ent, y, ey))
+                        .map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.json 失败：{err}")))?;
                     n += 2;
                 }
                 Ok(n)
@@ -382,11 +315,7 @@ impl Site<'_> {
                 Err(d) => diags.push(d),
             }
         }
-        if diags.list.is_empty() {
-            Ok(total)
-        } else {
-            Err(diags)
-        }
+        if diags.list.is_empty() { Ok(total) } else { Err(diags) }
     }
 
     /// `sitemap.xml` with absolute URLs (needs `base_url`).
@@ -421,8 +350,5 @@ fn minify(html: String, _on: bool) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -31,10 +31,7 @@ pub enum FieldType {
 
 impl FieldType {
     pub fn is_numeric(self) -> bool {
-        matches!(
-            self,
-            FieldType::Integer | FieldType::Decimal | FieldType::Percent | FieldType::Year
-        )
+        matches!(self, FieldType::Integer | FieldType::Decimal | FieldType::Percent | FieldType::Year)
     }
 }
 
@@ -283,10 +280,7 @@ impl Field {
         }
     }
     pub fn enum_label(&self, value: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .position(|v| v == value)
-            .map(|i| self.labels[i].as_str())
+        self.values.iter().position(|v| v == value).map(|i| self.labels[i].as_str())
     }
 }
 
@@ -336,17 +330,8 @@ pub struct Block {
 
 #[derive(Clone, Debug)]
 pub enum Layout {
-    Records {
-        orientation: Orientation,
-        key: Vec<usize>,
-        fields: Vec<Field>,
-        entity_field: Option<usize>,
-    },
-    Matrix {
-        formats: Vec<String>,
-        corner: Option<String>,
-        blocks: Vec<Block>,
-    },
+    Records { orientation: Orientation, key: Vec<usize>, fields: Vec<Field>, entity_field: Option<usize> },
+    Matrix { formats: Vec<String>, corner: Option<String>, blocks: Vec<Block> },
 }
 
 #[derive(Clone, Debug)]
@@ -404,13 +389,8 @@ pub struct EnumDef {
     pub labels: Vec<String>,
 }
 
-pub const DISCLOSER_KINDS: [&str; 5] = [
-    "bureau_province",
-    "bureau_city",
-    "bureau_county",
-    "medical_institution",
-    "retail_pharmacy",
-];
+pub const DISCLOSER_KINDS: [&str; 5] =
+    ["bureau_province", "bureau_city", "bureau_county", "medical_institution", "retail_pharmacy"];
 
 /// All table definitions of a site, ordered as they appear on pages.
 pub struct Schema {
@@ -451,10 +431,7 @@ impl Schema {
             match crate::load::list_dir(&dir) {
                 Ok(entries) => {
                     for p in entries {
-                        let name = p
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
+                        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                         if name.starts_with('.') || !name.ends_with(".toml") {
                             if !name.starts_with('.') {
                                 diags.push(
@@ -526,11 +503,8 @@ impl Schema {
                 };
                 if let Some(prev) = seen.insert(raw.id.clone(), shown.clone()) {
                     diags.push(
-                        Diagnostic::error(
-                            "schema.duplicate_table",
-                            format!("表 `{}` 重复定义（另见 {prev}）", raw.id),
-                        )
-                        .at(crate::load::find_text(sources, file, "id")),
+                        Diagnostic::error("schema.duplicate_table", format!("表 `{}` 重复定义（另见 {prev}）", raw.id))
+                            .at(crate::load::find_text(sources, file, "id")),
                     );
                     continue;
                 }
@@ -541,23 +515,14 @@ impl Schema {
         }
         let mut tables: Vec<Table> = by_id_map.into_values().collect();
         tables.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
-        let by_id = tables
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id.clone(), i))
-            .collect();
-        Schema {
-            tables,
-            by_id,
-            enums,
-        }
+        let by_id = tables.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+        Schema { tables, by_id, enums }
     }
 }
 
 fn valid_id(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
@@ -571,40 +536,18 @@ fn compile(
     let before = diags.errors();
     let at = |needle: &str| crate::load::find_text(sources, file, needle);
     let err = |diags: &mut Diagnostics, needle: &str, msg: String| {
-        diags.push(
-            Diagnostic::error("schema.definition", msg)
-                .at(at(needle))
-                .label("此处"),
-        );
+        diags.push(Diagnostic::error("schema.definition", msg).at(at(needle)).label("此处"));
     };
     if !valid_id(&raw.id) {
-        err(
-            diags,
-            "id",
-            format!(
-                "表 id `{}` 只能由小写字母、数字和下划线组成，且不能以数字开头",
-                raw.id
-            ),
-        );
+        err(diags, "id", format!("表 id `{}` 只能由小写字母、数字和下划线组成，且不能以数字开头", raw.id));
     }
     for k in &raw.disclosed_by {
         if !DISCLOSER_KINDS.contains(&k.as_str()) {
-            err(
-                diags,
-                k,
-                format!(
-                    "未知的披露主体类型 `{k}`，可用：{}",
-                    DISCLOSER_KINDS.join("、")
-                ),
-            );
+            err(diags, k, format!("未知的披露主体类型 `{k}`，可用：{}", DISCLOSER_KINDS.join("、")));
         }
     }
     let compile_expr = |diags: &mut Diagnostics, src: &str, many: bool| -> Option<Vec<Expr>> {
-        let r = if many {
-            expr::parse_checks(src)
-        } else {
-            expr::parse(src).map(|e| vec![e])
-        };
+        let r = if many { expr::parse_checks(src) } else { expr::parse(src).map(|e| vec![e]) };
         match r {
             Ok(e) => Some(e),
             Err(e) => {
@@ -612,12 +555,9 @@ fn compile(
                 let base = sources.text(file).find(src).unwrap_or(0);
                 let loc = Loc::new(file, base + e.offset..base + e.offset + 1);
                 diags.push(
-                    Diagnostic::error(
-                        "schema.expression",
-                        format!("规则表达式有误：{}", e.message),
-                    )
-                    .at(loc)
-                    .label("此处"),
+                    Diagnostic::error("schema.expression", format!("规则表达式有误：{}", e.message))
+                        .at(loc)
+                        .label("此处"),
                 );
                 None
             }
@@ -626,34 +566,19 @@ fn compile(
 
     let compile_field = |diags: &mut Diagnostics, f: RawField| -> Option<Field> {
         if !valid_id(&f.id) {
-            err(
-                diags,
-                &f.id,
-                format!("字段 id `{}` 只能由小写字母、数字和下划线组成", f.id),
-            );
+            err(diags, &f.id, format!("字段 id `{}` 只能由小写字母、数字和下划线组成", f.id));
         }
         let (values, labels) = match (&f.enum_name, f.ty) {
             (Some(name), FieldType::Enum) => match enums.get(name) {
                 Some(e) => (e.values.clone(), e.labels.clone()),
                 None => {
-                    err(
-                        diags,
-                        name,
-                        format!("字段 `{}` 引用了未定义的枚举 `{name}`", f.id),
-                    );
+                    err(diags, name, format!("字段 `{}` 引用了未定义的枚举 `{name}`", f.id));
                     (vec![], vec![])
                 }
             },
             (None, FieldType::Enum) => {
                 if f.values.is_empty() || f.values.len() != f.labels.len() {
-                    err(
-                        diags,
-                        &f.id,
-                        format!(
-                            "枚举字段 `{}` 需要 enum，或数量一致的 values 与 labels",
-                            f.id
-                        ),
-                    );
+                    err(diags, &f.id, format!("枚举字段 `{}` 需要 enum，或数量一致的 values 与 labels", f.id));
                 }
                 (f.values.clone(), f.labels.clone())
             }
@@ -663,44 +588,25 @@ fn compile(
             FieldType::Decimal | FieldType::Percent => f.places.unwrap_or(2),
             _ => {
                 if f.places.is_some_and(|p| p > 0) {
-                    err(
-                        diags,
-                        &f.id,
-                        format!(
-                            "只有 decimal 与 percent 字段可以设置小数位数（字段 `{}`）",
-                            f.id
-                        ),
-                    );
+                    err(diags, &f.id, format!("只有 decimal 与 percent 字段可以设置小数位数（字段 `{}`）", f.id));
                 }
                 0
             }
         };
         if places > 10 {
-            err(
-                diags,
-                &f.id,
-                format!("字段 `{}` 的小数位数不能超过 10", f.id),
-            );
+            err(diags, &f.id, format!("字段 `{}` 的小数位数不能超过 10", f.id));
         }
         let pattern = match &f.pattern {
             Some(p) => match regex_lite::Regex::new(p) {
                 Ok(r) => Some((p.clone(), r)),
                 Err(e) => {
-                    err(
-                        diags,
-                        p,
-                        format!("字段 `{}` 的 pattern 不是有效的正则表达式：{e}", f.id),
-                    );
+                    err(diags, p, format!("字段 `{}` 的 pattern 不是有效的正则表达式：{e}", f.id));
                     None
                 }
             },
             None => None,
         };
-        let only_when = f
-            .only_when
-            .as_deref()
-            .and_then(|s| compile_expr(diags, s, false))
-            .and_then(|mut v| v.pop());
+        let only_when = f.only_when.as_deref().and_then(|s| compile_expr(diags, s, false)).and_then(|mut v| v.pop());
         Some(Field {
             id: f.id,
             label: f.label,
@@ -761,42 +667,21 @@ fn compile(
             } else {
                 Orientation::RecordsAsRows
             });
-            Layout::Records {
-                orientation,
-                key,
-                fields,
-                entity_field,
-            }
+            Layout::Records { orientation, key, fields, entity_field }
         }
         "matrix" => {
             if !raw.fields.is_empty() {
-                err(
-                    diags,
-                    "fields",
-                    "matrix 布局的表用 blocks 定义行列，不能有 fields".into(),
-                );
+                err(diags, "fields", "matrix 布局的表用 blocks 定义行列，不能有 fields".into());
             }
             if raw.blocks.is_empty() {
-                err(
-                    diags,
-                    "layout",
-                    format!("矩阵表 `{}` 没有任何 blocks", raw.id),
-                );
+                err(diags, "layout", format!("矩阵表 `{}` 没有任何 blocks", raw.id));
             }
-            let formats = if raw.formats.is_empty() {
-                vec!["default".to_string()]
-            } else {
-                raw.formats.clone()
-            };
+            let formats = if raw.formats.is_empty() { vec!["default".to_string()] } else { raw.formats.clone() };
             let mut blocks = Vec::new();
             for b in raw.blocks {
                 for fmt in b.formats.iter() {
                     if !formats.contains(fmt) {
-                        err(
-                            diags,
-                            fmt,
-                            format!("block `{}` 的格式 `{fmt}` 不在表的 formats 中", b.id),
-                        );
+                        err(diags, fmt, format!("block `{}` 的格式 `{fmt}` 不在表的 formats 中", b.id));
                     }
                 }
                 let mut columns = Vec::new();
@@ -823,12 +708,7 @@ fn compile(
                             note: None,
                         },
                     )?;
-                    columns.push(Column {
-                        id: c.id,
-                        label: c.label,
-                        group: c.group,
-                        cell,
-                    });
+                    columns.push(Column { id: c.id, label: c.label, group: c.group, cell });
                 }
                 let rows = b
                     .rows
@@ -843,14 +723,7 @@ fn compile(
                         formats: r.formats,
                     })
                     .collect();
-                blocks.push(Block {
-                    id: b.id,
-                    label: b.label,
-                    formats: b.formats,
-                    unit: b.unit,
-                    columns,
-                    rows,
-                });
+                blocks.push(Block { id: b.id, label: b.label, formats: b.formats, unit: b.unit, columns, rows });
             }
             // Row ids must be unique among the rows that apply to one format.
             for fmt in &formats {
@@ -858,27 +731,15 @@ fn compile(
                 for b in blocks.iter().filter(|b| b.applies(fmt)) {
                     for r in b.rows.iter().filter(|r| r.applies(fmt)) {
                         if seen.insert(r.id.clone(), ()).is_some() {
-                            err(
-                                diags,
-                                &r.id,
-                                format!("格式 `{fmt}` 中行 id `{}` 重复", r.id),
-                            );
+                            err(diags, &r.id, format!("格式 `{fmt}` 中行 id `{}` 重复", r.id));
                         }
                     }
                 }
             }
-            Layout::Matrix {
-                formats,
-                corner: raw.corner.clone(),
-                blocks,
-            }
+            Layout::Matrix { formats, corner: raw.corner.clone(), blocks }
         }
         other => {
-            err(
-                diags,
-                "layout",
-                format!("未知的布局 `{other}`，应为 records 或 matrix"),
-            );
+            err(diags, "layout", format!("未知的布局 `{other}`，应为 records 或 matrix"));
             return None;
         }
     };
@@ -887,16 +748,8 @@ fn compile(
     for r in raw.rules {
         let loc = at(&r.id);
         let checks = compile_expr(diags, &r.check, true);
-        let when = r
-            .when
-            .as_deref()
-            .and_then(|s| compile_expr(diags, s, false))
-            .and_then(|mut v| v.pop());
-        let tolerance = r
-            .tolerance
-            .as_deref()
-            .and_then(|s| compile_expr(diags, s, false))
-            .and_then(|mut v| v.pop());
+        let when = r.when.as_deref().and_then(|s| compile_expr(diags, s, false)).and_then(|mut v| v.pop());
+        let tolerance = r.tolerance.as_deref().and_then(|s| compile_expr(diags, s, false)).and_then(|mut v| v.pop());
         if let Some(checks) = checks {
             rules.push(Rule {
                 id: r.id,

@@ -14,16 +14,8 @@ pub struct Decoded {
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return std::str::from_utf8(rest)
-            .map(|t| Decoded {
-                text: t.to_string(),
-                encoding: "UTF-8（带 BOM）",
-            })
-            .map_err(|e| {
-                format!(
-                    "文件以 UTF-8 BOM 开头，但第 {} 字节处不是有效的 UTF-8",
-                    e.valid_up_to() + 3
-                )
-            });
+            .map(|t| Decoded { text: t.to_string(), encoding: "UTF-8（带 BOM）" })
+            .map_err(|e| format!("文件以 UTF-8 BOM 开头，但第 {} 字节处不是有效的 UTF-8", e.valid_up_to() + 3));
     }
     if bytes.starts_with(&[0xFF, 0xFE]) {
         return utf16(&bytes[2..], true, "UTF-16LE");
@@ -34,12 +26,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     // UTF-16 without a BOM: ASCII-heavy text has a NUL in every other byte.
     if bytes.len() >= 4 {
         let n = bytes.len().min(512) / 2 * 2;
-        let odd_nuls = bytes[..n]
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .filter(|&&b| b == 0)
-            .count();
+        let odd_nuls = bytes[..n].iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
         let even_nuls = bytes[..n].iter().step_by(2).filter(|&&b| b == 0).count();
         if odd_nuls * 3 > n && even_nuls == 0 {
             return utf16(bytes, true, "UTF-16LE");
@@ -52,35 +39,24 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
         return Err("文件含有 NUL 字节，不是文本文件（可能是 Excel 工作簿或其他二进制文件；请另存为 CSV，或用 pilu import 导入）".into());
     }
     if let Ok(t) = std::str::from_utf8(bytes) {
-        return Ok(Decoded {
-            text: t.to_string(),
-            encoding: "UTF-8",
-        });
+        return Ok(Decoded { text: t.to_string(), encoding: "UTF-8" });
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err("文件既不是有效的 UTF-8，也不是有效的 GB18030/GBK 编码；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”".into());
+        return Err(
+            "文件既不是有效的 UTF-8，也不是有效的 GB18030/GBK 编码；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”".into(),
+        );
     }
-    Ok(Decoded {
-        text: text.into_owned(),
-        encoding: "GB18030",
-    })
+    Ok(Decoded { text: text.into_owned(), encoding: "GB18030" })
 }
 
 fn utf16(bytes: &[u8], le: bool, name: &'static str) -> Result<Decoded, String> {
-    let enc = if le {
-        encoding_rs::UTF_16LE
-    } else {
-        encoding_rs::UTF_16BE
-    };
+    let enc = if le { encoding_rs::UTF_16LE } else { encoding_rs::UTF_16BE };
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
     if had_errors || bytes.len() % 2 != 0 {
         return Err(format!("文件看起来是 {name} 编码，但内容不完整或有误"));
     }
-    Ok(Decoded {
-        text: text.into_owned(),
-        encoding: name,
-    })
+    Ok(Decoded { text: text.into_owned(), encoding: name })
 }
 
 /// One line of a sheet: its 1-based line number and its cells with byte spans in the text.
@@ -118,11 +94,8 @@ pub fn sniff_delimiter(text: &str) -> u8 {
 /// Split `text` into rows of cells. Quoted cells may contain delimiters and line breaks.
 pub fn parse(text: &str) -> Result<Vec<Row>, (String, usize)> {
     let delim = sniff_delimiter(text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim)
-        .from_reader(text.as_bytes());
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delim).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut rec = csv::StringRecord::new();
     let b = text.as_bytes();
@@ -136,21 +109,11 @@ pub fn parse(text: &str) -> Result<Vec<Row>, (String, usize)> {
                 while start < b.len() && (b[start] == b'\r' || b[start] == b'\n') {
                     start += 1;
                 }
-                line += b[counted_to.min(start)..start]
-                    .iter()
-                    .filter(|&&c| c == b'\n')
-                    .count()
-                    + b[counted_to.min(start)..start]
-                        .windows(2)
-                        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
-                        .count();
+                line += b[counted_to.min(start)..start].iter().filter(|&&c| c == b'\n').count()
+                    + b[counted_to.min(start)..start].windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
                 counted_to = start;
                 let spans = cell_spans(text, start, delim, rec.len());
-                let cells = rec
-                    .iter()
-                    .zip(spans)
-                    .map(|(c, s)| (c.to_string(), s))
-                    .collect();
+                let cells = rec.iter().zip(spans).map(|(c, s)| (c.to_string(), s)).collect();
                 rows.push(Row { line, cells });
             }
             Err(e) => {
@@ -212,10 +175,7 @@ mod tests {
         assert_eq!(decode(&bom).unwrap().text, s);
         let (gb, _, _) = encoding_rs::GB18030.encode("道真仡佬族苗族自治县");
         let d = decode(&gb).unwrap();
-        assert_eq!(
-            (d.text.as_str(), d.encoding),
-            ("道真仡佬族苗族自治县", "GB18030")
-        );
+        assert_eq!((d.text.as_str(), d.encoding), ("道真仡佬族苗族自治县", "GB18030"));
         let mut u16 = vec![0xFF, 0xFE];
         for u in "年度\t险种".encode_utf16() {
             u16.extend(u.to_le_bytes());

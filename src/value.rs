@@ -45,20 +45,17 @@ impl Value {
 /// Markers offices use for "not applicable" or "nothing to report".
 const NA_MARKERS: &[&str] = &["—", "——", "-", "--", "/", "不适用", "\\", "－"];
 /// Extra markers accepted in numeric cells only (in text they may be real words).
-const NA_NUMERIC_EXTRA: &[&str] = &["无", "空", "N/A", "n/a", "NA", "×", "x"];
+const NA_NUMERIC_EXTRA: &[&str] = &["无", "空", "N/A", "n/a", "NA", "×"];
 
 /// NFKC, then trim (including ideographic spaces and NBSP, which NFKC turns into spaces).
 pub fn normalize(raw: &str) -> String {
     let s: String = raw.nfkc().collect();
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}')
-        .to_string()
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}').to_string()
 }
 
 /// Normalised form used to match header labels: NFKC, all whitespace removed.
 pub fn label_key(raw: &str) -> String {
-    raw.nfkc()
-        .filter(|c| !c.is_whitespace() && *c != '\u{200b}' && *c != '\u{feff}')
-        .collect()
+    raw.nfkc().filter(|c| !c.is_whitespace() && *c != '\u{200b}' && *c != '\u{feff}').collect()
 }
 
 /// Parse the text of one cell for `field`. The error is a Chinese sentence saying what was expected.
@@ -68,15 +65,11 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
         return Ok(Value::Absent);
     }
     // Keep the original dash for messages; NFKC leaves the em dash alone, maps － to -.
-    if NA_MARKERS.contains(&s.as_str())
-        || (field.ty.is_numeric() && NA_NUMERIC_EXTRA.contains(&s.as_str()))
-    {
+    if NA_MARKERS.contains(&s.as_str()) || (field.ty.is_numeric() && NA_NUMERIC_EXTRA.contains(&s.as_str())) {
         return Ok(Value::NotApplicable);
     }
     if s.starts_with('#') && field.ty.is_numeric() {
-        return Err(format!(
-            "`{s}` 是电子表格的计算错误，不是数值；请改正公式，或填写“—”表示不适用"
-        ));
+        return Err(format!("`{s}` 是电子表格的计算错误，不是数值；请改正公式，或填写“—”表示不适用"));
     }
     match field.ty {
         FieldType::Integer => parse_integer(&s, field.negative_allowed).map(Value::Int),
@@ -136,8 +129,7 @@ fn strip_grouping(body: &str) -> Result<String, String> {
         None => (body, None),
     };
     let groups: Vec<&str> = int.split(seps).collect();
-    let ok =
-        !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
+    let ok = !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
     if !ok || frac.is_some_and(|f| f.contains(seps)) {
         return Err(format!("`{body}` 的千位分隔符位置不正确"));
     }
@@ -155,10 +147,7 @@ fn parse_integer(s: &str, negative_allowed: bool) -> Result<i64, String> {
     if d.fract() != Decimal::ZERO {
         return Err(format!("应为整数，实际为 `{s}`"));
     }
-    let n: i64 = d
-        .trunc()
-        .try_into()
-        .map_err(|_| format!("数值 `{s}` 超出范围"))?;
+    let n: i64 = d.trunc().try_into().map_err(|_| format!("数值 `{s}` 超出范围"))?;
     if neg && n != 0 && !negative_allowed {
         return Err(format!("此项不能为负数，实际为 `{s}`"));
     }
@@ -186,11 +175,7 @@ fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
         && !body.starts_with('.')
         && !body.ends_with('.');
     if !valid {
-        let what = if field.ty == FieldType::Percent {
-            "百分数（0–100，如 85.30）"
-        } else {
-            "数值"
-        };
+        let what = if field.ty == FieldType::Percent { "百分数（0–100，如 85.30）" } else { "数值" };
         return Err(format!("应为{what}，实际为 `{s}`"));
     }
     let mut d = Decimal::from_str(&body).map_err(|_| format!("数值 `{s}` 超出范围"))?;
@@ -217,13 +202,8 @@ fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
 
 fn parse_code(s: &str, field: &Field) -> Result<String, String> {
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if t.contains(['E', 'e'])
-        && t.contains('.')
-        && t.chars().next().is_some_and(|c| c.is_ascii_digit())
-    {
-        return Err(format!(
-            "`{s}` 像是被电子表格转成了科学计数法的编码；请把该列设为“文本”格式后重新填写"
-        ));
+    if t.contains(['E', 'e']) && t.contains('.') && t.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return Err(format!("`{s}` 像是被电子表格转成了科学计数法的编码；请把该列设为“文本”格式后重新填写"));
     }
     if let Some((src, re)) = &field.pattern
         && !re.is_match(&t)
@@ -241,16 +221,8 @@ fn parse_enum(s: &str, field: &Field) -> Result<String, String> {
     if let Some(i) = field.labels.iter().position(|l| label_key(l) == key) {
         return Ok(field.values[i].clone());
     }
-    let choices: Vec<String> = field
-        .values
-        .iter()
-        .zip(&field.labels)
-        .map(|(v, l)| format!("{l}（{v}）"))
-        .collect();
-    Err(format!(
-        "`{s}` 不是可选值之一；可选：{}",
-        choices.join("、")
-    ))
+    let choices: Vec<String> = field.values.iter().zip(&field.labels).map(|(v, l)| format!("{l}（{v}）")).collect();
+    Err(format!("`{s}` 不是可选值之一；可选：{}", choices.join("、")))
 }
 
 fn parse_bool(s: &str) -> Result<bool, String> {
@@ -294,9 +266,7 @@ pub fn display(field: &Field, v: &Value) -> String {
         Value::Int(i) if field.ty == FieldType::Year => i.to_string(),
         Value::Int(i) => group_thousands(&i.to_string()),
         Value::Dec(d) => group_thousands(&format_places(*d, field.places)),
-        Value::Text(t) if field.ty == FieldType::Enum => {
-            field.enum_label(t).unwrap_or(t).to_string()
-        }
+        Value::Text(t) if field.ty == FieldType::Enum => field.enum_label(t).unwrap_or(t).to_string(),
         Value::Text(t) => t.clone(),
         Value::Bool(b) => if *b { "是" } else { "否" }.into(),
         Value::Date { y, m, d } => format!("{y}-{m:02}-{d:02}"),
@@ -324,9 +294,7 @@ pub fn format_places(d: Decimal, places: u32) -> String {
 /// `1234567.89` → `1,234,567.89`; keeps the sign and the fraction.
 pub fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -370,25 +338,13 @@ mod tests {
     #[test]
     fn decimals_are_exact_and_scaled() {
         let f = field(FieldType::Decimal, 2);
-        assert_eq!(
-            parse_text(&f, "27,362.5").unwrap(),
-            Value::Dec(Decimal::from_str("27362.50").unwrap())
-        );
-        assert_eq!(
-            parse_text(&f, "１２３４．５６").unwrap(),
-            Value::Dec(Decimal::from_str("1234.56").unwrap())
-        );
-        assert_eq!(
-            parse_text(&f, "128.01000000000022").unwrap(),
-            Value::Dec(Decimal::from_str("128.01").unwrap())
-        );
+        assert_eq!(parse_text(&f, "27,362.5").unwrap(), Value::Dec(Decimal::from_str("27362.50").unwrap()));
+        assert_eq!(parse_text(&f, "１２３４．５６").unwrap(), Value::Dec(Decimal::from_str("1234.56").unwrap()));
+        assert_eq!(parse_text(&f, "128.01000000000022").unwrap(), Value::Dec(Decimal::from_str("128.01").unwrap()));
         assert!(parse_text(&f, "128.015").unwrap_err().contains("小数位数"));
         assert!(parse_text(&f, "1,23,456").is_err());
         assert!(parse_text(&f, "-5").unwrap_err().contains("负数"));
-        assert_eq!(
-            display(&f, &parse_text(&f, "1234567").unwrap()),
-            "1,234,567.00"
-        );
+        assert_eq!(display(&f, &parse_text(&f, "1234567").unwrap()), "1,234,567.00");
     }
 
     #[test]
@@ -405,14 +361,8 @@ mod tests {
     #[test]
     fn enums_by_id_or_label() {
         let f = field(FieldType::Enum, 0);
-        assert_eq!(
-            parse_text(&f, "employee").unwrap(),
-            Value::Text("employee".into())
-        );
-        assert_eq!(
-            parse_text(&f, "职工基本医疗保险(含生育保险)").unwrap(),
-            Value::Text("employee".into())
-        );
+        assert_eq!(parse_text(&f, "employee").unwrap(), Value::Text("employee".into()));
+        assert_eq!(parse_text(&f, "职工基本医疗保险(含生育保险)").unwrap(), Value::Text("employee".into()));
         assert!(parse_text(&f, "职工").is_err());
     }
 

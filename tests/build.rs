@@ -12,10 +12,7 @@ fn minimal_site_builds_with_every_entity_page() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let public = site.path().join("public");
     for id in ["520399", "renmin", "H52039900003", "P52039900002"] {
-        assert!(
-            public.join(format!("e/{id}/index.html")).is_file(),
-            "entity page for {id}"
-        );
+        assert!(public.join(format!("e/{id}/index.html")).is_file(), "entity page for {id}");
     }
     assert!(public.join("e/renmin/2023/index.html").is_file());
     assert!(public.join("p/jubao/index.html").is_file());
@@ -55,15 +52,9 @@ fn every_data_shape_is_read() {
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let emp = read(&site.path().join("public/e/renmin/2023/index.html"));
-    assert!(
-        emp.contains("8,000.00") && emp.contains(">66.67<"),
-        "per-table CSV values shown"
-    );
+    assert!(emp.contains("8,000.00") && emp.contains(">66.67<"), "per-table CSV values shown");
     let ph = read(&site.path().join("public/e/P52039900002/2023/index.html"));
-    assert!(
-        ph.contains(">8,123<") && ph.contains(">81.23<"),
-        "collection sheet values shown"
-    );
+    assert!(ph.contains(">8,123<") && ph.contains(">81.23<"), "collection sheet values shown");
 }
 
 #[test]
@@ -76,18 +67,9 @@ fn delegated_entity_tables_appear_on_the_county_page() {
     );
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     let county = read(&site.path().join("public/e/520399/2023/index.html"));
-    assert!(
-        county.contains("测试县平价大药房"),
-        "delegated pharmacy listed"
-    );
-    assert!(
-        county.contains(">8,123<"),
-        "its figures are on the county page"
-    );
-    assert!(
-        county.contains("id=\"d-P52039900002-pharmacy_service\""),
-        "ids stay unique"
-    );
+    assert!(county.contains("测试县平价大药房"), "delegated pharmacy listed");
+    assert!(county.contains(">8,123<"), "its figures are on the county page");
+    assert!(county.contains("id=\"d-P52039900002-pharmacy_service\""), "ids stay unique");
 }
 
 #[test]
@@ -97,25 +79,10 @@ fn each_encoding_is_decoded() {
     let text = format!("{header}{row}");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("utf8", text.as_bytes().to_vec()),
-        (
-            "utf8-bom",
-            [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
-        ),
+        ("utf8-bom", [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()),
         ("gb18030", encoding_rs::GB18030.encode(&text).0.into_owned()),
-        (
-            "utf16le",
-            utf16(
-                &text.replace(',', "\t").replace("\"1\t234\"", "1,234"),
-                true,
-            ),
-        ),
-        (
-            "utf16be",
-            utf16(
-                &text.replace(',', "\t").replace("\"1\t234\"", "1,234"),
-                false,
-            ),
-        ),
+        ("utf16le", utf16(&text.replace(',', "\t").replace("\"1\t234\"", "1,234"), true)),
+        ("utf16be", utf16(&text.replace(',', "\t").replace("\"1\t234\"", "1,234"), false)),
     ];
     for (name, bytes) in cases {
         let site = fixture("minimal");
@@ -123,14 +90,8 @@ fn each_encoding_is_decoded() {
         let out = pilu(site.path(), &["build"]);
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);
         let page = read(&site.path().join("public/e/P52039900002/2023/index.html"));
-        assert!(
-            page.contains(">1,234<") && page.contains(">56.78<"),
-            "{name}: values decoded"
-        );
-        assert!(
-            page.contains("测试县平价大药房"),
-            "{name}: Chinese text decoded"
-        );
+        assert!(page.contains(">1,234<") && page.contains(">56.78<"), "{name}: values decoded");
+        assert!(page.contains("测试县平价大药房"), "{name}: Chinese text decoded");
     }
 }
 
@@ -147,10 +108,7 @@ fn chinese_labels_with_units_and_fullwidth_digits() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let page = read(&site.path().join("public/e/renmin/2023/index.html"));
     assert!(page.contains(">123<"), "full-width digits");
-    assert!(
-        page.contains(">1,000.50<"),
-        "thousands separators in the input"
-    );
+    assert!(page.contains(">1,000.50<"), "thousands separators in the input");
     assert!(page.contains(">500.00<"));
     assert!(page.contains(">71.43<"), "percent sign accepted");
 }
@@ -167,34 +125,15 @@ fn not_applicable_markers_differ_from_zero() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let page = read(&site.path().join("public/e/renmin/2023/index.html"));
     let row = |id: &str| {
-        let i = page
-            .find(&format!("id=\"institution_overview-{id}\""))
-            .unwrap_or_else(|| panic!("row {id}"));
+        let i = page.find(&format!("id=\"institution_overview-{id}\"")).unwrap_or_else(|| panic!("row {id}"));
         page[i..i + page[i..].find("</tr>").unwrap()].to_string()
     };
-    assert!(
-        row("hi_settlement_visits").contains(">0<"),
-        "zero stays zero"
-    );
-    for id in [
-        "hi_total_cost",
-        "hi_fund_pay",
-        "drug_ratio",
-        "herbal_ratio",
-        "medical_income",
-    ] {
-        assert!(
-            row(id).contains("不适用"),
-            "{id} is not applicable: {}",
-            row(id)
-        );
+    assert!(row("hi_settlement_visits").contains(">0<"), "zero stays zero");
+    for id in ["hi_total_cost", "hi_fund_pay", "drug_ratio", "herbal_ratio", "medical_income"] {
+        assert!(row(id).contains("不适用"), "{id} is not applicable: {}", row(id));
         assert!(!row(id).contains(">0<"), "{id} must not be a zero");
     }
-    let json = read(
-        &site
-            .path()
-            .join("public/e/renmin/2023/institution_overview.json"),
-    );
+    let json = read(&site.path().join("public/e/renmin/2023/institution_overview.json"));
     assert!(json.contains("\"hi_settlement_visits\": 0"));
     assert!(json.contains("\"hi_total_cost\": null"));
 }
@@ -215,14 +154,9 @@ fn matrix_table_from_toml_and_csv() {
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let page = read(&site.path().join("public/e/520399/2023/index.html"));
+    assert!(page.contains("scope=\"colgroup\""), "grouped column headers");
     assert!(
-        page.contains("scope=\"colgroup\""),
-        "grouped column headers"
-    );
-    assert!(
-        page.contains(
-            "headers=\"annual_report_requests-main-results annual_report_requests-main-granted"
-        ),
+        page.contains("headers=\"annual_report_requests-main-results annual_report_requests-main-granted"),
         "cells name their headers"
     );
     let p22 = read(&site.path().join("public/e/520399/2022/index.html"));
@@ -233,21 +167,14 @@ fn matrix_table_from_toml_and_csv() {
 fn downloads_csv_has_bom_and_chinese_headers() {
     let site = fixture("minimal");
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
-    let bytes = fs::read(
-        site.path()
-            .join("public/e/renmin/2023/institution_overview.csv"),
-    )
-    .unwrap();
+    let bytes = fs::read(site.path().join("public/e/renmin/2023/institution_overview.csv")).unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.starts_with("医保定点医疗机构编码,机构名称"), "{text}");
     assert!(text.contains("医保患者医疗总费用（万元）"));
     assert!(text.contains("12345.67"), "exact digits, no grouping");
     let page = read(&site.path().join("public/e/renmin/2023/index.html"));
-    assert!(
-        page.contains("institution_overview.csv"),
-        "linked from the table"
-    );
+    assert!(page.contains("institution_overview.csv"), "linked from the table");
 }
 
 #[test]
@@ -281,20 +208,9 @@ fn broken_input_leaves_previous_output_untouched() {
     );
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("data/renmin/2023.toml:4:"),
-        "file and line: {}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("医保患者医疗总费用") && out.stderr.contains("hi_total_cost"),
-        "field label and id"
-    );
-    assert_eq!(
-        before,
-        tree(&site.path().join("public")),
-        "old output byte-for-byte unchanged"
-    );
+    assert!(out.stderr.contains("data/renmin/2023.toml:4:"), "file and line: {}", out.stderr);
+    assert!(out.stderr.contains("医保患者医疗总费用") && out.stderr.contains("hi_total_cost"), "field label and id");
+    assert_eq!(before, tree(&site.path().join("public")), "old output byte-for-byte unchanged");
     let leftovers: Vec<_> = fs::read_dir(site.path())
         .unwrap()
         .flatten()
@@ -335,37 +251,21 @@ fn every_link_resolves_when_opened_from_disk() {
 fn example_site_builds_and_links_resolve() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out_dir = tempfile::tempdir().unwrap();
-    let out = pilu(
-        root,
-        &[
-            "build",
-            "--output",
-            out_dir.path().join("site").to_str().unwrap(),
-        ],
-    );
+    let out = pilu(root, &["build", "--output", out_dir.path().join("site").to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let site = out_dir.path().join("site");
     check_links(&site);
     // every registered entity has its page
     let reg = read(&root.join("data/entities.toml"));
-    let codes: Vec<&str> = reg
-        .lines()
-        .filter_map(|l| l.strip_prefix("code = \""))
-        .map(|l| l.trim_end_matches('"'))
-        .collect();
+    let codes: Vec<&str> =
+        reg.lines().filter_map(|l| l.strip_prefix("code = \"")).map(|l| l.trim_end_matches('"')).collect();
     assert!(codes.len() >= 20, "sample registry is complete");
     for c in codes {
-        assert!(
-            site.join(format!("e/{c}/index.html")).is_file(),
-            "page for {c}"
-        );
+        assert!(site.join(format!("e/{c}/index.html")).is_file(), "page for {c}");
     }
     let home = read(&site.join("index.html"));
     assert!(home.contains("示例数据"), "sample data is marked");
-    assert!(
-        !site.join("e/520328/2023/liaison_contacts.csv").exists(),
-        "internal tables never reach the output"
-    );
+    assert!(!site.join("e/520328/2023/liaison_contacts.csv").exists(), "internal tables never reach the output");
     let meitan = read(&site.join("e/520328/2023/index.html"));
     assert!(!meitan.contains("张某"), "internal table not rendered");
 }
@@ -388,10 +288,7 @@ fn init_then_build_works_offline() {
 #[test]
 fn site_tables_and_templates_override_the_built_in_ones() {
     let site = fixture("minimal");
-    let t = read(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("data/tables/reporting_channels.toml"),
-    );
+    let t = read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/reporting_channels.toml"));
     write(
         site.path(),
         "data/tables/reporting_channels.toml",
@@ -404,30 +301,17 @@ fn site_tables_and_templates_override_the_built_in_ones() {
     );
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        read(&site.path().join("public/e/520399/2023/index.html")).contains("投诉举报电话（本地）")
-    );
+    assert!(read(&site.path().join("public/e/520399/2023/index.html")).contains("投诉举报电话（本地）"));
     assert!(read(&site.path().join("public/404.html")).contains("找不到了"));
 }
 
 #[test]
 fn base_url_only_in_canonical_and_sitemap() {
     let site = fixture("minimal");
-    assert_eq!(
-        pilu(
-            site.path(),
-            &["build", "--base-url", "https://h.example/yb"]
-        )
-        .code,
-        0
-    );
+    assert_eq!(pilu(site.path(), &["build", "--base-url", "https://h.example/yb"]).code, 0);
     let page = read(&site.path().join("public/e/renmin/2023/index.html"));
     assert!(page.contains("<link rel=\"canonical\" href=\"https://h.example/yb/e/renmin/2023/\">"));
-    assert_eq!(
-        page.matches("https://h.example").count(),
-        1,
-        "no other absolute link"
-    );
+    assert_eq!(page.matches("https://h.example").count(), 1, "no other absolute link");
     let sitemap = read(&site.path().join("public/sitemap.xml"));
     assert!(sitemap.contains("<loc>https://h.example/yb/e/renmin/</loc>"));
 }
@@ -442,9 +326,6 @@ fn markdown_raw_html_is_shown_as_text() {
     );
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     let page = read(&site.path().join("public/p/jubao/index.html"));
-    assert!(
-        !page.contains("<script>alert") && !page.contains("<img src=x"),
-        "{page}"
-    );
+    assert!(!page.contains("<script>alert") && !page.contains("<img src=x"), "{page}");
     assert!(page.contains("&lt;script&gt;") && page.contains("举报&lt;b&gt;"));
 }

@@ -15,11 +15,7 @@ pub struct Run {
 
 /// Run `pilu` with `args` in `dir` (as `--root` is `.` by default).
 pub fn pilu(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_pilu"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run pilu");
+    let out = Command::new(env!("CARGO_BIN_EXE_pilu")).args(args).current_dir(dir).output().expect("run pilu");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -29,9 +25,7 @@ pub fn pilu(dir: &Path, args: &[&str]) -> Run {
 
 /// A fresh copy of `tests/sites/<name>` in a temporary folder.
 pub fn fixture(name: &str) -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/sites")
-        .join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites").join(name);
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(&src, dir.path());
     dir
@@ -64,11 +58,7 @@ pub fn read(p: &Path) -> String {
 }
 
 pub fn utf16(s: &str, le: bool) -> Vec<u8> {
-    let mut out = if le {
-        vec![0xFF, 0xFE]
-    } else {
-        vec![0xFE, 0xFF]
-    };
+    let mut out = if le { vec![0xFF, 0xFE] } else { vec![0xFE, 0xFF] };
     for u in s.encode_utf16() {
         out.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
     }
@@ -79,20 +69,13 @@ pub fn utf16(s: &str, le: bool) -> Vec<u8> {
 pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
+        let mut entries: Vec<PathBuf> = fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
                 walk(&p, root, out);
             } else {
-                out.insert(
-                    p.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
-                    fs::read(&p).unwrap(),
-                );
+                out.insert(p.strip_prefix(root).unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap());
             }
         }
     }
@@ -121,29 +104,14 @@ pub fn check_links(site: &Path) {
             {
                 continue;
             }
-            assert!(
-                !link.starts_with('/'),
-                "{rel}: root-absolute link {link} breaks under a sub-path"
-            );
-            let (path, frag) = link
-                .split_once('#')
-                .map_or((link, None), |(p, f)| (p, Some(f)));
-            let target = if path.is_empty() {
-                PathBuf::from(rel)
-            } else {
-                normalize(&base.join(path))
-            };
+            assert!(!link.starts_with('/'), "{rel}: root-absolute link {link} breaks under a sub-path");
+            let (path, frag) = link.split_once('#').map_or((link, None), |(p, f)| (p, Some(f)));
+            let target = if path.is_empty() { PathBuf::from(rel) } else { normalize(&base.join(path)) };
             let key = target.to_string_lossy().into_owned();
-            assert!(
-                files.contains_key(&key),
-                "{rel}: link {link} → {key} does not exist"
-            );
+            assert!(files.contains_key(&key), "{rel}: link {link} → {key} does not exist");
             if let Some(f) = frag.filter(|f| !f.is_empty()) {
                 let page = String::from_utf8_lossy(&files[&key]);
-                assert!(
-                    page.contains(&format!("id=\"{f}\"")),
-                    "{rel}: fragment #{f} not found in {key}"
-                );
+                assert!(page.contains(&format!("id=\"{f}\"")), "{rel}: fragment #{f} not found in {key}");
             }
             checked += 1;
         }

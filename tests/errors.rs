@@ -1,0 +1,237 @@
+//! Bad inputs: each gets a clear, located message and exit status 1; all errors of a run are
+//! reported together; nothing panics.
+
+mod common;
+
+use common::*;
+
+fn build_fails(site: &std::path::Path) -> String {
+    let out = pilu(site, &["build"]);
+    assert_eq!(out.code, 1, "expected input errors, got:\n{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(!site.join("public").exists(), "nothing written on failure");
+    out.stderr
+}
+
+#[test]
+fn unknown_setting_suggests_the_nearest_key() {
+    let site = fixture("minimal");
+    write(site.path(), "pilu.toml", "title = \"x\"\nowner = \"520399\"\nbase_ulr = \"https://a.example/\"\n");
+    let err = build_fails(site.path());
+    assert!(err.contains("未知的设置项 `base_ulr`"), "{err}");
+    assert!(err.contains("是否应为 `base_url`"), "{err}");
+    assert!(err.contains("pilu.toml:3:1"), "{err}");
+}
+
+#[test]
+fn csv_errors_name_file_line_column_and_field() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付\r\nP52039900002,12a,81.23,40.00\r\n",
+    );
+    let err = build_fails(site.path());
+    // line 2, character column 14 (after the code and a comma)
+    assert!(err.contains("data/2023/pharmacy_service.csv:2:14"), "{err}");
+    assert!(err.contains("医保结算人次") && err.contains("settle_visits"), "{err}");
+    assert!(err.contains("应为整数，实际为 `12a`"), "{err}");
+}
+
+#[test]
+fn underline_lands_on_the_right_character_in_chinese_lines() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/renmin/2023.toml",
+        "[institution_overview]\ncomplaint_phone = \"电话\"\nhi_settlement_visits = 1\nhi_total_cost = \"一二三\"\nhi_fund_pay = 1\n",
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("data/renmin/2023.toml:4:17"), "{err}");
+    // the caret line sits under the value: `hi_total_cost = ` is 16 columns wide
+    let caret_line = err.lines().find(|l| l.contains("^^^")).unwrap_or_default();
+    let bar = caret_line.find('│').map(|i| i + '│'.len_utf8()).unwrap_or(0);
+    let after_bar = &caret_line[bar..];
+    assert_eq!(after_bar.find('^'), Some(17), "{err}");
+}
+
+#[test]
+fn all_errors_of_a_run_are_reported_together() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay,colour\nP52039900002,x,1.234,1\nP99999999999,1,1,1\n",
+    );
+    write(site.path(), "data/renmin/2023.toml", "[institution_overview]\nhi_settlement_visits = 1\n");
+    write(site.path(), "data/nobody/2023.toml", "");
+    let err = build_fails(site.path());
+    for needle in [
+        "没有字段 `colour`",
+        "应为整数，实际为 `x`",
+        "小数位数超过了规定的 2 位",
+        "编码 `P99999999999` 不对应任何已登记的披露主体",
+        "缺少必填项“投诉电话”".replace("投诉电话", "医保投诉举报电话").as_str(),
+        "目录 data/nobody/ 不对应任何已登记的披露主体",
+    ] {
+        assert!(err.contains(needle), "missing {needle}:\n{err}");
+    }
+    assert!(err.contains("个错误"), "summary line");
+}
+
+#[test]
+fn duplicate_records_and_tables_are_located() {
+    let site = fixture("minimal");
+    write(site.path(), "data/520399/2023/reporting_channels.csv", "hotline\n12393\n");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,1,1,1\nP52039900002,2,2,2\n",
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("重复提供"), "table given twice: {err}");
+    assert!(err.contains("在汇总表中出现多次"), "row given twice: {err}");
+    assert!(err.contains("data/2023/pharmacy_service.csv:3:"), "{err}");
+}
+
+#[test]
+fn undecodable_csv_is_refused_not_guessed() {
+    let site = fixture("minimal");
+    // Invalid in UTF-8 and in GB18030 (0xFF is never a lead byte).
+    write_bytes(site.path(), "data/2023/pharmacy_service.csv", b"pharmacy_code,settle_visits\nP52039900002,\xff\xff\n");
+    let err = build_fails(site.path());
+    assert!(err.contains("既不是有效的 UTF-8，也不是有效的 GB18030"), "{err}");
+    assert!(err.contains("data/2023/pharmacy_service.csv"), "{err}");
+}
+
+#[test]
+fn spreadsheet_mangled_codes_and_errors_are_explained() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay,avg_amount\nP52039900002,1,1,1,#DIV/0!\n",
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("电子表格的计算错误"), "{err}");
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/520399/2023.toml",
+        "[credit_rating]\nsubject_name = \"x\"\nsubject_type = \"retail_pharmacy\"\nsubject_code = \"9.1520300E+17\"\neval_year = 2023\ngrade = \"A\"\nevaluator = \"y\"\npublished_on = \"2024-01-01\"\n",
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("科学计数法"), "{err}");
+}
+
+#[test]
+fn registry_problems_are_reported() {
+    let site = fixture("minimal");
+    let reg = read(&site.path().join("data/entities.toml"));
+    write(
+        site.path(),
+        "data/entities.toml",
+        &(reg
+            + "\n[[entities]]\ncode = \"H5203990000\"\nname = \"编码太短的医院\"\nkind = \"medical_institution\"\nparent = \"520398\"\n\n[[entities]]\ncode = \"H52039900009\"\nname = \"线下的二级医院\"\nkind = \"medical_institution\"\nlevel = \"level2\"\ndisclosure = \"offline\"\nparent = \"renmin\"\n"),
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("编码 `H5203990000` 格式不正确"), "{err}");
+    assert!(err.contains("须在本机构官方网站或微信公众号披露"), "{err}");
+    assert!(err.contains("不是医疗保障局"), "parent must be a bureau: {err}");
+}
+
+#[test]
+fn table_not_disclosed_by_this_kind_is_an_error() {
+    let site = fixture("minimal");
+    write(site.path(), "data/renmin/2023/fund_income.csv", "scheme,premium_income\nemployee,1\n");
+    let err = build_fails(site.path());
+    assert!(err.contains("不披露“医保基金收入情况表”"), "{err}");
+}
+
+#[test]
+fn broken_definition_and_template_are_located() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/tables/extra.toml",
+        "id = \"extra\"\ntitle = \"附加表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\n[[fields]]\nid = \"a\"\nlabel = \"A\"\ntype = \"decimal\"\n[[rules]]\nid = \"extra.r\"\nkind = \"sum\"\nseverity = \"error\"\ncheck = \"a ~= a + \"\n",
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("data/tables/extra.toml:13:"), "{err}");
+    assert!(err.contains("规则表达式有误"), "{err}");
+
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "themes/default/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}{{ page.title {% endblock main %}",
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("page.html"), "{err}");
+}
+
+#[test]
+fn check_reports_json_and_exit_status() {
+    let site = fixture("minimal");
+    let ok = pilu(site.path(), &["check"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,x,1,1\n",
+    );
+    let out = pilu(site.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(v["errors"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["file"], "data/2023/pharmacy_service.csv");
+    assert_eq!(d["line"], 2);
+    assert_eq!(d["column"], 14);
+    assert_eq!(d["code"], "data.value");
+    assert!(!site.path().join("public").exists(), "check writes nothing");
+}
+
+#[test]
+fn hostile_files_get_clear_errors() {
+    // a file where a folder belongs, a folder where a file belongs, binary garbage, empty files
+    let site = fixture("minimal");
+    std::fs::create_dir_all(site.path().join("data/renmin/2022.toml")).unwrap();
+    write_bytes(site.path(), "data/2023/pharmacy_service.csv", &[0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x14, 0x00]);
+    write(site.path(), "data/520399/2022.toml", "");
+    write(site.path(), "data/2023/institution_overview.csv", "");
+    write(site.path(), "data/520399/2021.toml", &"[a]\n".repeat(1).replace("[a]", &"[[x]]\n".repeat(3)));
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"));
+    assert!(out.stderr.contains("NUL 字节"), "{}", out.stderr);
+    assert!(out.stderr.contains("CSV 文件为空"), "{}", out.stderr);
+    assert!(out.stderr.contains("`2022.toml` 不是年度目录") || out.stderr.contains("2022.toml"), "{}", out.stderr);
+}
+
+#[test]
+fn unsafe_markdown_links_are_errors() {
+    let site = fixture("minimal");
+    write(site.path(), "content/jubao.md", "+++\ntitle = \"举报\"\n+++\n[点我](javascript:alert(1))\n");
+    let err = build_fails(site.path());
+    assert!(err.contains("content/jubao.md:4:1"), "{err}");
+    assert!(err.contains("链接地址 `javascript:alert(1)` 不允许"), "{err}");
+}
+
+#[test]
+fn output_that_would_delete_the_site_is_refused() {
+    let site = fixture("minimal");
+    let out = pilu(site.path(), &["build", "--output", "."]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(site.path().join("pilu.toml").is_file(), "site intact");
+    let out = pilu(site.path(), &["build", "--output", "data"]);
+    assert_eq!(out.code, 1);
+    assert!(site.path().join("data/entities.toml").is_file());
+}
+
+#[test]
+fn wrong_usage_exits_2() {
+    let site = fixture("minimal");
+    assert_eq!(pilu(site.path(), &["build", "--no-such-flag"]).code, 2);
+    assert_eq!(pilu(site.path(), &["frobnicate"]).code, 2);
+}
