@@ -3,6 +3,9 @@
 //! The pipeline (see ARCHITECTURE.md): config → schema → registry → load → model → render →
 //! output. Every stage reports into one [`diag::Diagnostics`], so a run shows all problems.
 
+// Diagnostics travel in `Result::Err` on the cold path only; boxing them would add noise everywhere.
+#![allow(clippy::result_large_err)]
+
 pub mod config;
 pub mod content;
 pub mod dataset;
@@ -139,7 +142,7 @@ fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (Diagn
         model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
     let mut pages = 0;
     for theme in &mut themes {
-        pages += model.render_theme(theme, &staging, site.content.home_intro.as_deref()).map_err(|d| classify(d))?;
+        pages += model.render_theme(theme, &staging, site.content.home_intro.as_deref()).map_err(classify)?;
     }
     let downloads = model.write_downloads(&staging).map_err(classify)?;
     if let Some(base) = &site.settings.base_url {

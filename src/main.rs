@@ -67,7 +67,9 @@ fn main() -> ExitCode {
                         b.output.display()
                     );
                     if !b.sitemap {
-                        eprintln!("提示：未设置 base_url（pilu.toml 或 --base-url），因此未生成 sitemap.xml 和规范链接。");
+                        eprintln!(
+                            "提示：未设置 base_url（pilu.toml 或 --base-url），因此未生成 sitemap.xml 和规范链接。"
+                        );
                     }
                     ExitCode::SUCCESS
                 }

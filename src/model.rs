@@ -672,7 +672,7 @@ fn matrix_part(t: &Table, b: &crate::schema::Block, corner: Option<&str>, m: &Ma
         rowspan: depth,
         scope: "col",
     });
-    for level in 0..depth {
+    for (level, row) in head.iter_mut().enumerate() {
         let mut j = 0;
         while j < b.columns.len() {
             let c = &b.columns[j];
@@ -688,18 +688,12 @@ fn matrix_part(t: &Table, b: &crate::schema::Block, corner: Option<&str>, m: &Ma
                 for ch in col_headers.iter_mut().take(k).skip(j) {
                     ch.push(id.clone());
                 }
-                head[level].push(HCell {
-                    text: c.group[level].clone(),
-                    id,
-                    colspan: k - j,
-                    rowspan: 1,
-                    scope: "colgroup",
-                });
+                row.push(HCell { text: c.group[level].clone(), id, colspan: k - j, rowspan: 1, scope: "colgroup" });
                 j = k;
             } else if level == c.group.len() {
                 let id = format!("{anchor}-{}", c.id);
                 col_headers[j].push(id.clone());
-                head[level].push(HCell { text: c.label.clone(), id, colspan: 1, rowspan: depth - level, scope: "col" });
+                row.push(HCell { text: c.label.clone(), id, colspan: 1, rowspan: depth - level, scope: "col" });
                 j += 1;
             } else {
                 j += 1;

@@ -637,8 +637,7 @@ fn compile(
             let mut fields = Vec::new();
             let mut ids = HashMap::new();
             for f in raw.fields {
-                if let Some(prev) = ids.insert(f.id.clone(), ()) {
-                    let _ = prev;
+                if ids.insert(f.id.clone(), ()).is_some() {
                     err(diags, &f.id, format!("字段 id `{}` 重复", f.id));
                 }
                 if let Some(cf) = compile_field(diags, f) {

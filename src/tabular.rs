@@ -53,7 +53,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
 fn utf16(bytes: &[u8], le: bool, name: &'static str) -> Result<Decoded, String> {
     let enc = if le { encoding_rs::UTF_16LE } else { encoding_rs::UTF_16BE };
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
-    if had_errors || bytes.len() % 2 != 0 {
+    if had_errors || !bytes.len().is_multiple_of(2) {
         return Err(format!("文件看起来是 {name} 编码，但内容不完整或有误"));
     }
     Ok(Decoded { text: text.into_owned(), encoding: name })

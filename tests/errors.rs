@@ -200,13 +200,16 @@ fn hostile_files_get_clear_errors() {
     write_bytes(site.path(), "data/2023/pharmacy_service.csv", &[0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x14, 0x00]);
     write(site.path(), "data/520399/2022.toml", "");
     write(site.path(), "data/2023/institution_overview.csv", "");
-    write(site.path(), "data/520399/2021.toml", &"[a]\n".repeat(1).replace("[a]", &"[[x]]\n".repeat(3)));
+    // deeply nested TOML must be an error, not a stack overflow
+    let deep = format!("x = {}1{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    write(site.path(), "data/520399/2021.toml", &deep);
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"));
     assert!(out.stderr.contains("NUL 字节"), "{}", out.stderr);
     assert!(out.stderr.contains("CSV 文件为空"), "{}", out.stderr);
-    assert!(out.stderr.contains("`2022.toml` 不是年度目录") || out.stderr.contains("2022.toml"), "{}", out.stderr);
+    assert!(out.stderr.contains("此处应为文件，实际是目录") || out.stderr.contains("2022.toml"), "{}", out.stderr);
+    assert!(out.stderr.contains("data/520399/2021.toml"), "nested TOML reported: {}", out.stderr);
 }
 
 #[test]
