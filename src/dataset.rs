@@ -28,6 +28,8 @@ pub struct YearMeta {
     /// Notes for one table, by table id.
     pub table_notes: BTreeMap<String, String>,
     pub files: Vec<FileId>,
+    /// Where each published text of the metadata was written (for the privacy scan).
+    pub texts: Vec<(String, Loc)>,
 }
 
 pub struct TableEntry {

@@ -23,6 +23,7 @@ pub mod render;
 pub mod schema;
 pub mod tabular;
 pub mod tomlfile;
+pub mod validate;
 pub mod value;
 
 use diag::{Diagnostic, Diagnostics, Sources};
@@ -55,6 +56,7 @@ pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
     let registry = registry::Registry::load(root, &schema, &mut sources, &mut diags);
     let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
+    validate::run(&schema, &registry, &data, &mut diags);
     let site = settings.and_then(|mut settings| {
         if let Some(b) = base_url {
             settings.base_url = Some(if b.ends_with('/') { b.to_string() } else { format!("{b}/") });

@@ -355,8 +355,14 @@ impl Loader<'_> {
                         .push(Diagnostic::error("data.meta", "发布日期 published_on 应为日期，如 2023-10-20").at(vloc)),
                 },
                 "source" | "note" => match v.get_ref().as_str() {
-                    Some(s) if key == "source" => meta.source = Some(s.trim().to_string()),
-                    Some(s) => meta.note = Some(s.trim().to_string()),
+                    Some(s) => {
+                        meta.texts.push((s.to_string(), vloc));
+                        if key == "source" {
+                            meta.source = Some(s.trim().to_string());
+                        } else {
+                            meta.note = Some(s.trim().to_string());
+                        }
+                    }
                     None => self.diags.push(Diagnostic::error("data.meta", format!("`{key}` 应为文本")).at(vloc)),
                 },
                 "notes" => match v.get_ref().as_table() {
@@ -372,6 +378,7 @@ impl Loader<'_> {
                                     .at(Loc::new(file, tk.span())),
                                 );
                             } else if let Some(s) = tv.get_ref().as_str() {
+                                meta.texts.push((s.to_string(), Loc::new(file, tv.span())));
                                 meta.table_notes.insert(tid, s.trim().to_string());
                             } else {
                                 self.diags.push(
@@ -909,6 +916,7 @@ fn merge_meta(into: &mut YearMeta, m: YearMeta) {
     into.note = into.note.take().or(m.note);
     into.table_notes.extend(m.table_notes);
     into.files.extend(m.files);
+    into.texts.extend(m.texts);
 }
 
 /// A field by id, by label, or by label with its unit (`基本医疗保险费收入（万元）`).

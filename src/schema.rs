@@ -53,6 +53,13 @@ pub enum Orientation {
     RecordsAsRows,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Checksum {
+    /// 统一社会信用代码: 18 characters, the last a mod-31 check character (GB 32100-2015).
+    Uscc,
+}
+
 /// Which registry attribute a field mirrors; filled from the registry when absent in the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -130,6 +137,9 @@ struct RawField {
     labels: Vec<String>,
     #[serde(default)]
     pattern: Option<String>,
+    /// A check character to verify: "uscc" (统一社会信用代码, GB 32100-2015).
+    #[serde(default)]
+    checksum: Option<Checksum>,
     #[serde(default)]
     from_entity: Option<EntityAttr>,
     /// Shown in the entity page's year-over-year summary.
@@ -263,6 +273,7 @@ pub struct Field {
     pub values: Vec<String>,
     pub labels: Vec<String>,
     pub pattern: Option<(String, regex_lite::Regex)>,
+    pub checksum: Option<Checksum>,
     pub from_entity: Option<EntityAttr>,
     pub headline: bool,
     pub only_when: Option<Expr>,
@@ -292,6 +303,8 @@ pub struct Rule {
     pub scope: Option<Scope>,
     pub when: Option<Expr>,
     pub checks: Vec<Expr>,
+    /// The check as written, shown in messages.
+    pub source: String,
     pub tolerance: Option<Expr>,
     pub missing: Missing,
     pub note: Option<String>,
@@ -618,6 +631,7 @@ fn compile(
             values,
             labels,
             pattern,
+            checksum: f.checksum,
             from_entity: f.from_entity,
             headline: f.headline,
             only_when,
@@ -699,6 +713,7 @@ fn compile(
                             values: vec![],
                             labels: vec![],
                             pattern: None,
+                            checksum: None,
                             from_entity: None,
                             headline: false,
                             only_when: None,
@@ -757,6 +772,7 @@ fn compile(
                 scope: r.scope,
                 when,
                 checks,
+                source: r.check.clone(),
                 tolerance,
                 missing: r.missing,
                 note: r.note,

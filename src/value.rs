@@ -196,8 +196,32 @@ fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
     if neg {
         d.set_sign_negative(true);
     }
+    if field.ty == FieldType::Percent && d > Decimal::ONE_HUNDRED {
+        return Err(format!("百分数应在 0 到 100 之间，实际为 `{s}`"));
+    }
     d.rescale(places);
     Ok(d)
+}
+
+const USCC_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// Is `code` an 18-character 统一社会信用代码 with a correct check character?
+pub fn uscc_valid(code: &str) -> bool {
+    let b = code.as_bytes();
+    if b.len() != 18 {
+        return false;
+    }
+    let pos = |c: u8| USCC_CHARS.iter().position(|&x| x == c).map(|p| p as u32);
+    let mut sum = 0;
+    for (i, w) in USCC_WEIGHTS.iter().enumerate() {
+        match pos(b[i]) {
+            Some(p) => sum += p * w,
+            None => return false,
+        }
+    }
+    let check = (31 - sum % 31) % 31;
+    pos(b[17]) == Some(check)
 }
 
 fn parse_code(s: &str, field: &Field) -> Result<String, String> {
@@ -209,6 +233,10 @@ fn parse_code(s: &str, field: &Field) -> Result<String, String> {
         && !re.is_match(&t)
     {
         return Err(format!("`{s}` 不符合编码格式 {src}"));
+    }
+    // Only 18-character values are credit codes (a field may also accept 医保编码).
+    if field.checksum == Some(crate::schema::Checksum::Uscc) && t.len() == 18 && !uscc_valid(&t) {
+        return Err(format!("`{s}` 不是有效的统一社会信用代码（校验位不正确）"));
     }
     Ok(t)
 }
@@ -327,6 +355,7 @@ mod tests {
             values: vec!["employee".into()],
             labels: vec!["职工基本医疗保险（含生育保险）".into()],
             pattern: None,
+            checksum: None,
             from_entity: None,
             headline: false,
             only_when: None,
@@ -371,6 +400,18 @@ mod tests {
         assert_eq!(parse_date("2023年6月25日"), Ok((2023, 6, 25)));
         assert_eq!(parse_date("2023/6/25"), Ok((2023, 6, 25)));
         assert!(parse_date("2023-02-30").is_err());
+    }
+
+    #[test]
+    fn credit_code_check_character() {
+        // GB 32100-2015 worked examples
+        assert!(uscc_valid("91350100M000100Y43"));
+        assert!(!uscc_valid("91350100M000100Y44"));
+        assert!(!uscc_valid("91350100M000100Y4"));
+        let mut f = field(FieldType::Percent, 2);
+        f.ty = FieldType::Percent;
+        assert!(parse_text(&f, "100.5").unwrap_err().contains("0 到 100"));
+        assert!(parse_text(&f, "85.30%").is_ok());
     }
 
     #[test]

@@ -1,0 +1,907 @@
+//! Consistency rules: every `[[rules]]` of every table definition, evaluated on the loaded data.
+//!
+//! A rule is checked once per record (records tables), or once per row or column (matrix
+//! tables, by `scope`). Names resolve to the record's fields, `prev.x` to the same record one
+//! year earlier, `other_table.x` to the matching record of another table of the same
+//! entity-year, and `children.x` to the entities reporting to this one. A failed check says
+//! the arithmetic with the actual numbers, e.g.
+//! `1,079.96 + 21,772.41 − 21,885.53 = 966.84，但填报值为 996.84（相差 30.00）`.
+//! Totals that do not add up are reported, never corrected.
+
+use crate::dataset::{Dataset, Matrix, Rec, TableData};
+use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::expr::{BinOp, CmpOp, Expr};
+use crate::registry::Registry;
+use crate::schema::{
+    Block, Column, Field, FieldType, Layout, Missing, Row, Rule, Schema, Scope as RuleScope, Severity, Table,
+};
+use crate::value::{self, Value};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::HashMap;
+
+/// A value during evaluation.
+#[derive(Clone, Debug, PartialEq)]
+enum V {
+    Num(Decimal),
+    Str(String),
+    Bool(bool),
+    Date(i32, u32, u32),
+    Set(Vec<V>),
+    Missing,
+}
+
+/// Where a rule is being evaluated.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Record { e: usize, y: i32, ti: usize, rec: &'a Rec },
+    Row { e: usize, y: i32, ti: usize, m: &'a Matrix, block: &'a Block, row: &'a Row },
+    Col { e: usize, y: i32, ti: usize, m: &'a Matrix, block: &'a Block, col: &'a Column },
+}
+
+impl At<'_> {
+    fn ey(&self) -> (usize, i32, usize) {
+        match *self {
+            At::Record { e, y, ti, .. } | At::Row { e, y, ti, .. } | At::Col { e, y, ti, .. } => (e, y, ti),
+        }
+    }
+}
+
+/// A resolved name: its value, and what is needed to show it in a message.
+struct Named<'a> {
+    v: V,
+    field: Option<&'a Field>,
+    label: String,
+    loc: Option<Loc>,
+}
+
+pub struct Validator<'a> {
+    schema: &'a Schema,
+    registry: &'a Registry,
+    data: &'a Dataset,
+    children: Vec<Vec<usize>>,
+}
+
+pub fn run(schema: &Schema, registry: &Registry, data: &Dataset, diags: &mut Diagnostics) {
+    let mut children = vec![Vec::new(); registry.entities.len()];
+    for (i, e) in registry.entities.iter().enumerate() {
+        if let Some(p) = e.parent {
+            children[p].push(i);
+        }
+    }
+    let v = Validator { schema, registry, data, children };
+    check_references(schema, diags);
+    for (&(e, y), ey) in &data.years {
+        for (&ti, entry) in &ey.tables {
+            let t = &schema.tables[ti];
+            for rule in &t.rules {
+                match (&t.layout, &entry.data) {
+                    (Layout::Records { .. }, TableData::Records(recs)) => {
+                        for rec in recs {
+                            v.rule(rule, t, At::Record { e, y, ti, rec }, diags);
+                        }
+                    }
+                    (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
+                        for block in blocks.iter().filter(|b| b.applies(&m.format)) {
+                            match rule.scope.unwrap_or(RuleScope::Rows) {
+                                RuleScope::Rows => {
+                                    for row in block.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
+                                        v.rule(rule, t, At::Row { e, y, ti, m, block, row }, diags);
+                                    }
+                                }
+                                RuleScope::Columns => {
+                                    for col in &block.columns {
+                                        v.rule(rule, t, At::Col { e, y, ti, m, block, col }, diags);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Names a rule reads must exist, or the rule would silently never apply.
+fn check_references(schema: &Schema, diags: &mut Diagnostics) {
+    for t in &schema.tables {
+        let local: Vec<&str> = match &t.layout {
+            Layout::Records { fields, .. } => fields.iter().map(|f| f.id.as_str()).collect(),
+            Layout::Matrix { blocks, .. } => blocks
+                .iter()
+                .flat_map(|b| b.columns.iter().map(|c| c.id.as_str()).chain(b.rows.iter().map(|r| r.id.as_str())))
+                .collect(),
+        };
+        let table_fields = |tid: &str, f: &str| {
+            schema
+                .get(tid)
+                .is_some_and(|o| o.fields().iter().any(|x| x.id == f) || matches!(o.layout, Layout::Matrix { .. }))
+        };
+        let fields_only: Vec<&Field> = t.fields().iter().collect();
+        let known = |name: &str| -> bool {
+            match name.split_once('.') {
+                None => {
+                    local.contains(&name) || matches!(name, "year" | "row" | "leaf_rows") || schema.get(name).is_some()
+                }
+                Some(("prev" | "children", f)) => local.contains(&f),
+                Some((tid, f)) => table_fields(tid, f) || (fields_only.is_empty() && local.contains(&f)),
+            }
+        };
+        let mut exprs: Vec<&Expr> = Vec::new();
+        for f in t.fields() {
+            exprs.extend(&f.only_when);
+        }
+        for r in &t.rules {
+            let mut names = Vec::new();
+            for e in r.checks.iter().chain(&r.when).chain(&r.tolerance) {
+                e.refs(&mut names);
+            }
+            // count_where(T, cond) evaluates cond over T's records.
+            let mut foreign = Vec::new();
+            for e in r.checks.iter().chain(&r.when) {
+                collect_count_where(e, &mut foreign);
+            }
+            for n in names {
+                let ok = known(&n) || foreign.iter().any(|tid| table_fields(tid, &n));
+                if !ok {
+                    diags.push(
+                        Diagnostic::error("schema.rule_reference", format!("规则 `{}` 引用了不存在的名称 `{n}`", r.id))
+                            .at(r.loc)
+                            .note(format!("“{}”的字段：{}", t.title, local.join("、"))),
+                    );
+                }
+            }
+        }
+        let _ = exprs;
+    }
+}
+
+fn collect_count_where(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Call(name, args) if name == "count_where" => {
+            if let Some(Expr::Ident(t)) = args.first() {
+                out.push(t.clone());
+            }
+        }
+        Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| collect_count_where(a, out)),
+        Expr::Bin(_, a, b) | Expr::Index(a, b) => {
+            collect_count_where(a, out);
+            collect_count_where(b, out);
+        }
+        Expr::Cmp(a, rest) => {
+            collect_count_where(a, out);
+            rest.iter().for_each(|(_, x)| collect_count_where(x, out));
+        }
+        Expr::Neg(a) | Expr::Not(a) | Expr::Member(a, _) => collect_count_where(a, out),
+        Expr::In(a, l) => {
+            collect_count_where(a, out);
+            l.iter().for_each(|x| collect_count_where(x, out));
+        }
+        _ => {}
+    }
+}
+
+fn num(v: &V) -> Option<Decimal> {
+    match v {
+        V::Num(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn from_value(f: &Field, v: &Value) -> V {
+    match v {
+        Value::Absent | Value::NotApplicable => V::Missing,
+        Value::Int(i) => V::Num(Decimal::from(*i)),
+        Value::Dec(d) => V::Num(*d),
+        Value::Text(t) => {
+            let _ = f;
+            V::Str(t.clone())
+        }
+        Value::Bool(b) => V::Bool(*b),
+        Value::Date { y, m, d } => V::Date(*y, *m, *d),
+    }
+}
+
+impl<'a> Validator<'a> {
+    fn recs(&self, e: usize, y: i32, ti: usize) -> &'a [Rec] {
+        match self.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data) {
+            Some(TableData::Records(r)) => r,
+            _ => &[],
+        }
+    }
+
+    fn matrix(&self, e: usize, y: i32, ti: usize) -> Option<&'a Matrix> {
+        match self.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data) {
+            Some(TableData::Matrix(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The record of table `oti` that matches `rec` of table `ti` on the key fields they share.
+    fn matching(&self, ti: usize, rec: &Rec, oti: usize, others: &'a [Rec]) -> Option<&'a Rec> {
+        let (t, o) = (&self.schema.tables[ti], &self.schema.tables[oti]);
+        let Layout::Records { key: okey, fields: ofields, .. } = &o.layout else { return None };
+        if okey.is_empty() || others.len() <= 1 && okey.iter().all(|&k| t.field_index(&ofields[k].id).is_none()) {
+            return others.first().filter(|_| others.len() == 1);
+        }
+        others.iter().find(|r| {
+            okey.iter().all(|&k| match t.field_index(&ofields[k].id) {
+                Some(ci) => rec.values[ci] == r.values[k],
+                None => false,
+            })
+        })
+    }
+
+    fn field_named(&self, ti: usize, rec: &'a Rec, name: &str, label_prefix: &str) -> Named<'a> {
+        let t = &self.schema.tables[ti];
+        match t.field_index(name) {
+            Some(i) => {
+                let f = &t.fields()[i];
+                Named {
+                    v: from_value(f, &rec.values[i]),
+                    field: Some(f),
+                    label: format!("{label_prefix}{}", f.label),
+                    loc: rec.locs[i],
+                }
+            }
+            None => Named { v: V::Missing, field: None, label: name.to_string(), loc: None },
+        }
+    }
+
+    /// Resolve a name (`x`, `prev.x`, `table.x`, `children.x`) in scope.
+    fn resolve(&self, path: &[&str], at: At<'a>) -> Named<'a> {
+        let missing = |label: String| Named { v: V::Missing, field: None, label, loc: None };
+        let (e, y, ti) = at.ey();
+        match (at, path) {
+            (_, ["year"]) => Named { v: V::Num(Decimal::from(y)), field: None, label: "年度".into(), loc: None },
+            (At::Record { rec, .. }, [name]) => self.field_named(ti, rec, name, ""),
+            (At::Record { rec, .. }, ["prev", name]) => {
+                let prev = self.recs(e, y - 1, ti);
+                match self.matching(ti, rec, ti, prev) {
+                    Some(p) => self.field_named(ti, p, name, &format!("{}年", y - 1)),
+                    None => missing(format!("上年{name}")),
+                }
+            }
+            (At::Record { .. }, ["children", name]) => {
+                let mut vals = Vec::new();
+                for &c in &self.children[e] {
+                    for r in self.recs(c, y, ti) {
+                        if let Some(i) = self.schema.tables[ti].field_index(name) {
+                            vals.push(from_value(&self.schema.tables[ti].fields()[i], &r.values[i]));
+                        }
+                    }
+                }
+                let t = &self.schema.tables[ti];
+                let field = t.field_index(name).map(|i| &t.fields()[i]);
+                let label = format!("下级单位“{}”", field.map_or(*name, |f| f.label.as_str()));
+                Named { v: V::Set(vals), field, label, loc: None }
+            }
+            (At::Record { rec, .. }, [tid, name]) => match self.schema.index(tid) {
+                Some(oti) => {
+                    let other = self.recs(e, y, oti);
+                    match self.matching(ti, rec, oti, other) {
+                        Some(r) => {
+                            let ot = &self.schema.tables[oti];
+                            self.field_named(oti, r, name, &format!("{}·", ot.full_title()))
+                        }
+                        None => missing(format!("{tid}.{name}")),
+                    }
+                }
+                None => missing(format!("{tid}.{name}")),
+            },
+            (At::Row { block, row, m, .. }, ["row"]) => {
+                let _ = (block, m);
+                Named { v: V::Str(row.id.clone()), field: None, label: row.label.clone(), loc: None }
+            }
+            (At::Row { block, row, m, .. }, [col]) => self.cell(m, block, &row.id, col),
+            (At::Row { block, row, .. }, ["prev", col]) => match self.matrix(e, y - 1, ti) {
+                Some(pm) => {
+                    let mut n = self.cell(pm, block, &row.id, col);
+                    n.label = format!("{}年{}", y - 1, n.label);
+                    n
+                }
+                None => missing(format!("上年{col}")),
+            },
+            (At::Col { block, col, m, .. }, ["leaf_rows"]) => {
+                let vals = block
+                    .rows
+                    .iter()
+                    .filter(|r| r.leaf && r.applies(&m.format))
+                    .map(|r| from_value(&col.cell, m.get(&r.id, &col.id)))
+                    .collect();
+                Named { v: V::Set(vals), field: None, label: "各明细行".into(), loc: None }
+            }
+            (At::Col { block, col, m, .. }, [row]) => self.cell(m, block, row, &col.id),
+            (At::Col { block, col, .. }, ["prev", row]) => match self.matrix(e, y - 1, ti) {
+                Some(pm) => {
+                    let mut n = self.cell(pm, block, row, &col.id);
+                    n.label = format!("{}年{}", y - 1, n.label);
+                    n
+                }
+                None => missing(format!("上年{row}")),
+            },
+            _ => missing(path.join(".")),
+        }
+    }
+
+    fn cell(&self, m: &'a Matrix, block: &'a Block, row: &str, col: &str) -> Named<'a> {
+        let c = block.columns.iter().find(|c| c.id == col);
+        let r = block.rows.iter().find(|r| r.id == row);
+        match (c, r) {
+            (Some(c), Some(r)) => {
+                let key = (r.id.clone(), c.id.clone());
+                let (v, loc) =
+                    m.cells.get(&key).map_or((V::Missing, None), |(v, l)| (from_value(&c.cell, v), Some(*l)));
+                Named { v, field: Some(&c.cell), label: format!("{}·{}", r.label, c.label), loc }
+            }
+            _ => Named { v: V::Missing, field: None, label: format!("{row}·{col}"), loc: None },
+        }
+    }
+
+    fn path(e: &Expr) -> Option<Vec<&str>> {
+        match e {
+            Expr::Ident(n) => Some(vec![n.as_str()]),
+            Expr::Member(b, m) => {
+                let mut p = Self::path(b)?;
+                p.push(m.as_str());
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
+    /// Evaluate `e`. With `zero`, absent numbers inside sums count as 0.
+    fn eval(&self, e: &Expr, at: At<'a>, zero: bool) -> V {
+        match e {
+            Expr::Num(n) => V::Num(*n),
+            Expr::Str(s) => V::Str(s.clone()),
+            Expr::Bool(b) => V::Bool(*b),
+            Expr::Null => V::Missing,
+            Expr::Ident(_) | Expr::Member(..) => {
+                let v = match (e, Self::path(e)) {
+                    (Expr::Member(base, field), _) if matches!(base.as_ref(), Expr::Index(..)) => {
+                        self.indexed(base, field, at)
+                    }
+                    (_, Some(p)) => self.resolve(&p, at).v,
+                    _ => V::Missing,
+                };
+                if zero && v == V::Missing { V::Num(Decimal::ZERO) } else { v }
+            }
+            Expr::Index(..) => V::Missing,
+            Expr::List(items) => V::Set(items.iter().map(|i| self.eval(i, at, zero)).collect()),
+            Expr::Neg(a) => match self.eval(a, at, zero) {
+                V::Num(n) => V::Num(-n),
+                _ => V::Missing,
+            },
+            Expr::Not(a) => match self.eval(a, at, zero) {
+                V::Bool(b) => V::Bool(!b),
+                _ => V::Missing,
+            },
+            Expr::Bin(op, a, b) => {
+                let (x, y) = (self.eval(a, at, zero), self.eval(b, at, zero));
+                match op {
+                    BinOp::And | BinOp::Or => match (x, y) {
+                        (V::Bool(p), V::Bool(q)) => V::Bool(if *op == BinOp::And { p && q } else { p || q }),
+                        (V::Bool(false), _) | (_, V::Bool(false)) if *op == BinOp::And => V::Bool(false),
+                        (V::Bool(true), _) | (_, V::Bool(true)) if *op == BinOp::Or => V::Bool(true),
+                        _ => V::Missing,
+                    },
+                    _ => match (num(&x), num(&y)) {
+                        (Some(p), Some(q)) => match op {
+                            BinOp::Add => p.checked_add(q).map_or(V::Missing, V::Num),
+                            BinOp::Sub => p.checked_sub(q).map_or(V::Missing, V::Num),
+                            BinOp::Mul => p.checked_mul(q).map_or(V::Missing, V::Num),
+                            BinOp::Div if q.is_zero() => V::Missing,
+                            BinOp::Div => p.checked_div(q).map_or(V::Missing, V::Num),
+                            _ => V::Missing,
+                        },
+                        _ => V::Missing,
+                    },
+                }
+            }
+            Expr::Cmp(first, rest) => {
+                let mut prev = self.eval(first, at, false);
+                for (op, x) in rest {
+                    let cur = self.eval(x, at, zero);
+                    match compare(&prev, *op, &cur, Decimal::ZERO) {
+                        Some(true) => prev = cur,
+                        Some(false) => return V::Bool(false),
+                        None => return V::Missing,
+                    }
+                }
+                V::Bool(true)
+            }
+            Expr::In(a, list) => {
+                let x = self.eval(a, at, false);
+                if x == V::Missing {
+                    return V::Missing;
+                }
+                V::Bool(list.iter().any(|i| self.eval(i, at, false) == x))
+            }
+            Expr::Call(name, args) => self.call(name, args, at, zero),
+        }
+    }
+
+    /// `table[key].field`: the record of `table` (same entity-year) whose key equals `key`.
+    fn indexed(&self, base: &Expr, field: &str, at: At<'a>) -> V {
+        let Expr::Index(t, k) = base else { return V::Missing };
+        let (Expr::Ident(tid), (e, y, _)) = (t.as_ref(), at.ey()) else { return V::Missing };
+        let Some(oti) = self.schema.index(tid) else { return V::Missing };
+        let key = self.eval(k, at, false);
+        let ot = &self.schema.tables[oti];
+        let Layout::Records { key: okey, fields, .. } = &ot.layout else { return V::Missing };
+        let Some(&kf) = okey.first() else { return V::Missing };
+        let Some(fi) = ot.field_index(field) else { return V::Missing };
+        self.recs(e, y, oti)
+            .iter()
+            .find(|r| from_value(&fields[kf], &r.values[kf]) == key)
+            .map_or(V::Missing, |r| from_value(&fields[fi], &r.values[fi]))
+    }
+
+    fn call(&self, name: &str, args: &[Expr], at: At<'a>, zero: bool) -> V {
+        let (e, y, _) = at.ey();
+        let flat = |vals: Vec<V>| -> Vec<V> {
+            vals.into_iter()
+                .flat_map(|v| match v {
+                    V::Set(s) => s,
+                    other => vec![other],
+                })
+                .collect()
+        };
+        match name {
+            "sum" | "min" | "max" => {
+                let vals = flat(args.iter().map(|a| self.eval(a, at, zero)).collect());
+                let mut nums = Vec::new();
+                for v in vals {
+                    match v {
+                        V::Num(n) => nums.push(n),
+                        V::Missing if zero => nums.push(Decimal::ZERO),
+                        _ => return V::Missing,
+                    }
+                }
+                match name {
+                    "sum" => {
+                        nums.into_iter().try_fold(Decimal::ZERO, |a, b| a.checked_add(b)).map_or(V::Missing, V::Num)
+                    }
+                    "min" => nums.into_iter().min().map_or(V::Missing, V::Num),
+                    _ => nums.into_iter().max().map_or(V::Missing, V::Num),
+                }
+            }
+            "abs" => match args.first().map(|a| self.eval(a, at, zero)) {
+                Some(V::Num(n)) => V::Num(n.abs()),
+                _ => V::Missing,
+            },
+            "count" => match args.first() {
+                Some(Expr::Ident(t)) if self.schema.index(t).is_some() => {
+                    let oti = self.schema.index(t).unwrap_or_default();
+                    V::Num(Decimal::from(self.recs(e, y, oti).len()))
+                }
+                Some(a) => match self.eval(a, at, false) {
+                    V::Set(s) => V::Num(Decimal::from(s.iter().filter(|v| **v != V::Missing).count())),
+                    V::Missing => V::Num(Decimal::ZERO),
+                    _ => V::Num(Decimal::ONE),
+                },
+                None => V::Missing,
+            },
+            "count_where" => {
+                let (Some(Expr::Ident(t)), Some(cond)) = (args.first(), args.get(1)) else { return V::Missing };
+                let Some(oti) = self.schema.index(t) else { return V::Missing };
+                let n = self
+                    .recs(e, y, oti)
+                    .iter()
+                    .filter(|r| self.eval(cond, At::Record { e, y, ti: oti, rec: r }, false) == V::Bool(true))
+                    .count();
+                V::Num(Decimal::from(n))
+            }
+            "present" | "absent" => {
+                let v = args.first().map_or(V::Missing, |a| self.eval(a, at, false));
+                let present = !matches!(v, V::Missing);
+                V::Bool(if name == "present" { present } else { !present })
+            }
+            "substr" => match (
+                args.first().map(|a| self.eval(a, at, false)),
+                args.get(1).map(|a| self.eval(a, at, false)),
+                args.get(2).map(|a| self.eval(a, at, false)),
+            ) {
+                (Some(V::Str(s)), Some(V::Num(a)), Some(V::Num(b))) => {
+                    let (a, b) = (
+                        usize::try_from(a.trunc().mantissa()).unwrap_or(0),
+                        usize::try_from(b.trunc().mantissa()).unwrap_or(0),
+                    );
+                    V::Str(s.chars().skip(a).take(b.saturating_sub(a)).collect())
+                }
+                _ => V::Missing,
+            },
+            "matches" => match (args.first().map(|a| self.eval(a, at, false)), args.get(1)) {
+                (Some(V::Str(s)), Some(Expr::Str(p))) => match regex_lite::Regex::new(p) {
+                    Ok(re) => V::Bool(re.is_match(&s)),
+                    Err(_) => V::Missing,
+                },
+                _ => V::Missing,
+            },
+            "normalize" => match args.first().map(|a| self.eval(a, at, false)) {
+                Some(V::Str(s)) => V::Str(
+                    value::label_key(&s).chars().filter(|c| !matches!(c, '"' | '\'' | '“' | '”' | '‘' | '’')).collect(),
+                ),
+                _ => V::Missing,
+            },
+            "date" => {
+                let n: Vec<Option<Decimal>> = args.iter().map(|a| num(&self.eval(a, at, false))).collect();
+                match n.as_slice() {
+                    [Some(y), Some(m), Some(d)] => {
+                        let to = |x: &Decimal| i64::try_from(x.trunc().mantissa()).unwrap_or(0);
+                        V::Date(to(y) as i32, to(m) as u32, to(d) as u32)
+                    }
+                    _ => V::Missing,
+                }
+            }
+            _ => V::Missing,
+        }
+    }
+
+    fn rule(&self, rule: &Rule, t: &Table, at: At<'a>, diags: &mut Diagnostics) {
+        if let Some(w) = &rule.when
+            && self.eval(w, at, false) != V::Bool(true)
+        {
+            return;
+        }
+        let tol = match &rule.tolerance {
+            Some(x) => match self.eval(x, at, false) {
+                V::Num(n) => n.abs(),
+                _ => return,
+            },
+            None => Decimal::ZERO,
+        };
+        let zero = rule.missing == Missing::Zero;
+        for check in &rule.checks {
+            if let Some(d) = self.check(rule, t, check, at, zero, tol) {
+                diags.push(d);
+            }
+        }
+    }
+
+    fn check(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>, zero: bool, tol: Decimal) -> Option<Diagnostic> {
+        let Expr::Cmp(first, rest) = check else {
+            return match self.eval(check, at, zero) {
+                V::Bool(false) => Some(self.generic_failure(rule, t, check, at)),
+                _ => None,
+            };
+        };
+        let mut operands: Vec<&Expr> = vec![first];
+        operands.extend(rest.iter().map(|(_, x)| x));
+        // The leftmost operand (the reported total) is never taken as zero.
+        let values: Vec<V> = operands.iter().enumerate().map(|(i, x)| self.operand(x, at, zero && i > 0)).collect();
+        if values.contains(&V::Missing) {
+            return None;
+        }
+        for (i, (op, _)) in rest.iter().enumerate() {
+            match compare(&values[i], *op, &values[i + 1], tol) {
+                Some(true) => {}
+                Some(false) => {
+                    return Some(self.failure(
+                        rule,
+                        t,
+                        (operands[i], &values[i]),
+                        *op,
+                        (operands[i + 1], &values[i + 1]),
+                        at,
+                        tol,
+                    ));
+                }
+                None => return None,
+            }
+        }
+        None
+    }
+
+    /// An operand in zero mode is Missing when every name it reads is missing (nothing was given).
+    fn operand(&self, x: &Expr, at: At<'a>, zero: bool) -> V {
+        if zero && !matches!(x, Expr::Num(_)) {
+            let mut names = Vec::new();
+            x.refs(&mut names);
+            let any = names.iter().any(|n| {
+                let p: Vec<&str> = n.split('.').collect();
+                !matches!(self.resolve(&p, at).v, V::Missing)
+            });
+            if !names.is_empty() && !any {
+                return V::Missing;
+            }
+        }
+        self.eval(x, at, zero)
+    }
+
+    fn places(&self, x: &Expr, at: At<'a>) -> u32 {
+        let mut names = Vec::new();
+        x.refs(&mut names);
+        names
+            .iter()
+            .filter_map(|n| {
+                let p: Vec<&str> = n.split('.').collect();
+                self.resolve(&p, at)
+                    .field
+                    .map(|f| if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 })
+            })
+            .max()
+            .unwrap_or(2)
+    }
+
+    /// `x` with every name replaced by its formatted value: `1,079.96 + 21,772.41 − 21,885.53`.
+    fn show(&self, x: &Expr, at: At<'a>, zero: bool) -> String {
+        match x {
+            Expr::Num(n) => fmt_num(*n, n.scale()),
+            Expr::Ident(_) | Expr::Member(..) => match Self::path(x) {
+                Some(p) => {
+                    let n = self.resolve(&p, at);
+                    match (&n.v, n.field) {
+                        (V::Num(d), Some(f)) => fmt_num(
+                            *d,
+                            if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 },
+                        ),
+                        (V::Missing, _) if zero => "0".into(),
+                        (V::Missing, _) => "—".into(),
+                        (v, _) => show_v(v),
+                    }
+                }
+                None => "…".into(),
+            },
+            Expr::Bin(op, a, b) => {
+                let sym = match op {
+                    BinOp::Add => " + ",
+                    BinOp::Sub => " − ",
+                    BinOp::Mul => " × ",
+                    BinOp::Div => " ÷ ",
+                    BinOp::And => " 且 ",
+                    BinOp::Or => " 或 ",
+                };
+                let wrap = |e: &Expr, s: String| {
+                    if matches!(e, Expr::Bin(BinOp::Add | BinOp::Sub, ..)) && matches!(op, BinOp::Mul | BinOp::Div) {
+                        format!("({s})")
+                    } else {
+                        s
+                    }
+                };
+                let right = self.show(b, at, zero);
+                let right = if matches!(op, BinOp::Sub | BinOp::Div) && matches!(b.as_ref(), Expr::Bin(..)) {
+                    format!("({right})")
+                } else {
+                    wrap(b, right)
+                };
+                format!("{}{sym}{}", wrap(a, self.show(a, at, zero)), right)
+            }
+            Expr::Call(name, args) if name == "sum" => {
+                let v = self.eval(x, at, zero);
+                match v {
+                    V::Num(n) => format!("合计 {}", fmt_num(n, self.places(x, at))),
+                    _ => "合计 —".into(),
+                }
+            }
+            other => show_v(&self.eval(other, at, zero)),
+        }
+    }
+
+    /// How an operand is named in a message: a field's label, or its formula.
+    fn describe(&self, x: &Expr, v: &V, at: At<'a>, zero: bool) -> (String, bool, Option<Loc>) {
+        // sum(children.x): name the aggregate instead of repeating its value
+        if let Expr::Call(f, args) = x
+            && f == "sum"
+            && let [arg] = args.as_slice()
+            && let Some(p) = Self::path(arg)
+        {
+            let n = self.resolve(&p, at);
+            return (format!("{}之和", n.label), true, None);
+        }
+        if let Some(p) = Self::path(x) {
+            let n = self.resolve(&p, at);
+            let id = p.join(".");
+            return (format!("“{}”（{id}）", n.label), true, n.loc);
+        }
+        let _ = v;
+        (self.show(x, at, zero), false, None)
+    }
+
+    fn context(&self, t: &Table, at: At<'a>) -> String {
+        let (e, y, _) = at.ey();
+        let who = &self.registry.get(e).name;
+        let what = match at {
+            At::Record { rec, .. } => match &t.layout {
+                Layout::Records { key, fields, .. } if !key.is_empty() => {
+                    let k: Vec<String> = key.iter().map(|&i| value::display(&fields[i], &rec.values[i])).collect();
+                    format!("“{}”（{}）", t.full_title(), k.join("，"))
+                }
+                _ => format!("“{}”", t.full_title()),
+            },
+            At::Row { row, .. } => format!("“{}”·{}", t.full_title(), row.label),
+            At::Col { col, .. } => format!("“{}”·{}", t.full_title(), col.label),
+        };
+        format!("{who} {y}年度 {what}")
+    }
+
+    fn record_loc(&self, at: At<'a>) -> Option<Loc> {
+        let (e, y, ti) = at.ey();
+        match at {
+            At::Record { rec, .. } => Some(rec.loc),
+            At::Row { m, row, .. } => m.cells.iter().find(|((r, _), _)| *r == row.id).map(|(_, (_, l))| *l),
+            At::Col { m, col, .. } => m.cells.iter().find(|((_, c), _)| *c == col.id).map(|(_, (_, l))| *l),
+        }
+        .or_else(|| self.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| t.origin))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn failure(
+        &self,
+        rule: &Rule,
+        t: &Table,
+        (a, va): (&Expr, &V),
+        op: CmpOp,
+        (b, vb): (&Expr, &V),
+        at: At<'a>,
+        tol: Decimal,
+    ) -> Diagnostic {
+        let zero = rule.missing == Missing::Zero;
+        let (da, a_named, a_loc) = self.describe(a, va, at, false);
+        let (db, b_named, b_loc) = self.describe(b, vb, at, zero);
+        let places = self.places(a, at).max(self.places(b, at));
+        let fa = show_num(va, places);
+        let fb = show_num(vb, places);
+        let diff = match (num(va), num(vb)) {
+            (Some(x), Some(y)) => fmt_num((x - y).abs(), places),
+            _ => String::new(),
+        };
+        let text = match op {
+            CmpOp::Eq | CmpOp::Approx => match (a_named, b_named) {
+                (true, false) => format!("{db} = {fb}，但{da}填报值为 {fa}（相差 {diff}）"),
+                (false, true) => format!("{da} = {fa}，但{db}填报值为 {fb}（相差 {diff}）"),
+                (true, true) => format!("{da}为 {fa}，{db}为 {fb}，两者应相等（相差 {diff}）"),
+                (false, false) => format!("{da} = {fa}，{db} = {fb}，两边应相等（相差 {diff}）"),
+            },
+            CmpOp::Ne => format!("{da}（{fa}）不应等于 {db}（{fb}）"),
+            _ => {
+                let word = match op {
+                    CmpOp::Le => "不大于",
+                    CmpOp::Lt => "小于",
+                    CmpOp::Ge => "不小于",
+                    _ => "大于",
+                };
+                let sa = if a_named { format!("{da}为 {fa}") } else { format!("{da} = {fa}") };
+                let sb = if b_named {
+                    format!("{db}（{fb}）")
+                } else if matches!(b, Expr::Num(_)) {
+                    fb.clone()
+                } else {
+                    format!("{db} = {fb}")
+                };
+                format!("{sa}，应{word}{sb}")
+            }
+        };
+        let loc = a_loc.or(b_loc).or_else(|| self.record_loc(at));
+        let label = if a_loc.is_some() {
+            format!("填报值 {fa}")
+        } else if b_loc.is_some() {
+            format!("填报值 {fb}")
+        } else {
+            "此记录".into()
+        };
+        let mut d = diag(rule, format!("{}：{text}", self.context(t, at))).at_opt(loc).label(label);
+        if let Some(n) = &rule.note {
+            d = d.note(n.clone());
+        }
+        if !tol.is_zero() {
+            d = d.note(format!(
+                "允许的舍入误差：±{}",
+                fmt_num(
+                    tol.round_dp_with_strategy(places.max(2), RoundingStrategy::MidpointAwayFromZero),
+                    places.max(2)
+                )
+            ));
+        }
+        d.note(format!("规则 {}：{}", rule.id, rule.source))
+    }
+
+    fn generic_failure(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>) -> Diagnostic {
+        let mut names = Vec::new();
+        check.refs(&mut names);
+        let mut shown = Vec::new();
+        let mut loc = None;
+        for n in &names {
+            let p: Vec<&str> = n.split('.').collect();
+            let r = self.resolve(&p, at);
+            loc = loc.or(r.loc);
+            let v = match (&r.v, r.field) {
+                (V::Str(s), Some(f)) if f.ty == FieldType::Enum => f.enum_label(s).unwrap_or(s).to_string(),
+                (V::Num(d), Some(f)) => {
+                    fmt_num(*d, if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 })
+                }
+                (v, _) => show_v(v),
+            };
+            shown.push(format!("“{}”（{n}）为 {v}", r.label));
+        }
+        let what = rule.note.clone().unwrap_or_else(|| format!("不满足规则 {}", rule.source));
+        let mut d = diag(rule, format!("{}：{what}", self.context(t, at)))
+            .at_opt(loc.or_else(|| self.record_loc(at)))
+            .label("此处");
+        if !shown.is_empty() {
+            d = d.note(shown.join("；"));
+        }
+        d.note(format!("规则 {}：{}", rule.id, rule.source))
+    }
+}
+
+fn diag(rule: &Rule, message: String) -> Diagnostic {
+    match rule.severity {
+        Severity::Error => Diagnostic::error(&rule.id, message),
+        Severity::Warning => Diagnostic::warning(&rule.id, message),
+    }
+}
+
+/// Does `a op b` hold within `tol`? None when the values cannot be compared.
+fn compare(a: &V, op: CmpOp, b: &V, tol: Decimal) -> Option<bool> {
+    match (a, b) {
+        (V::Num(x), V::Num(y)) => {
+            let d = *x - *y;
+            Some(match op {
+                CmpOp::Eq | CmpOp::Approx => d.abs() <= tol,
+                CmpOp::Ne => d.abs() > tol,
+                CmpOp::Le => d <= tol,
+                CmpOp::Lt => d < tol,
+                CmpOp::Ge => d >= -tol,
+                CmpOp::Gt => d > -tol,
+            })
+        }
+        (V::Date(..), V::Date(..)) => {
+            let (x, y) = (date_key(a), date_key(b));
+            Some(match op {
+                CmpOp::Eq | CmpOp::Approx => x == y,
+                CmpOp::Ne => x != y,
+                CmpOp::Le => x <= y,
+                CmpOp::Lt => x < y,
+                CmpOp::Ge => x >= y,
+                CmpOp::Gt => x > y,
+            })
+        }
+        (V::Missing, _) | (_, V::Missing) => None,
+        _ => match op {
+            CmpOp::Eq | CmpOp::Approx => Some(a == b),
+            CmpOp::Ne => Some(a != b),
+            _ => None,
+        },
+    }
+}
+
+fn date_key(v: &V) -> (i32, u32, u32) {
+    match v {
+        V::Date(y, m, d) => (*y, *m, *d),
+        _ => (0, 0, 0),
+    }
+}
+
+fn fmt_num(n: Decimal, places: u32) -> String {
+    value::group_thousands(&value::format_places(n, places))
+}
+
+fn show_num(v: &V, places: u32) -> String {
+    match v {
+        V::Num(n) => fmt_num(*n, places),
+        other => show_v(other),
+    }
+}
+
+fn show_v(v: &V) -> String {
+    match v {
+        V::Num(n) => value::group_thousands(&n.normalize().to_string()),
+        V::Str(s) => s.clone(),
+        V::Bool(b) => if *b { "是" } else { "否" }.into(),
+        V::Date(y, m, d) => format!("{y}-{m:02}-{d:02}"),
+        V::Set(s) => format!("{} 项", s.len()),
+        V::Missing => "—".into(),
+    }
+}
+
+/// Per-rule counts, for `pilu check` summaries and tests.
+pub fn counts(diags: &Diagnostics) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for d in &diags.list {
+        *m.entry(d.code.clone()).or_insert(0) += 1;
+    }
+    m
+}
