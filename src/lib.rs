@@ -18,6 +18,7 @@ pub mod input;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod privacy;
 pub mod registry;
 pub mod render;
 pub mod schema;
@@ -57,6 +58,7 @@ pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
     let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     validate::run(&schema, &registry, &data, &mut diags);
+    privacy::run(settings.as_ref(), &schema, &registry, &data, &content.pages, &sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         if let Some(b) = base_url {
             settings.base_url = Some(if b.ends_with('/') { b.to_string() } else { format!("{b}/") });

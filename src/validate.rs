@@ -629,13 +629,18 @@ impl<'a> Validator<'a> {
     /// `x` with every name replaced by its formatted value: `1,079.96 + 21,772.41 − 21,885.53`.
     fn show(&self, x: &Expr, at: At<'a>, zero: bool) -> String {
         match x {
-            Expr::Num(n) => fmt_num(*n, n.scale()),
+            // constants as written in the rule (× 10000), not grouped like reported figures
+            Expr::Num(n) => n.normalize().to_string(),
             Expr::Ident(_) | Expr::Member(..) => match Self::path(x) {
                 Some(p) => {
                     let n = self.resolve(&p, at);
                     match (&n.v, n.field) {
                         (V::Num(d), Some(f)) => fmt_num(
                             *d,
+                            if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 },
+                        ),
+                        (V::Missing, Some(f)) if zero => fmt_num(
+                            Decimal::ZERO,
                             if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 },
                         ),
                         (V::Missing, _) if zero => "0".into(),

@@ -1,0 +1,459 @@
+//! Validation: every kind of consistency rule with a passing and a failing case built from
+//! real-looking data, golden diagnostics, the privacy guard, and injection attempts.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// Run `pilu check --format json` and return (exit code, codes of the diagnostics, full JSON).
+fn check_json(site: &Path) -> (i32, Vec<String>, serde_json::Value) {
+    let out = pilu(site, &["check", "--format", "json"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr));
+    let codes = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+    (out.code, codes, v)
+}
+
+fn messages(v: &serde_json::Value, code: &str) -> Vec<String> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// County-bureau data for one year, with the given TOML appended.
+fn county(extra: &str) -> tempfile::TempDir {
+    let site = fixture("minimal");
+    let base = read(&site.path().join("data/520399/2023.toml"));
+    write(site.path(), "data/520399/2023.toml", &format!("{base}\n{extra}"));
+    site
+}
+
+const INCOME_OK: &str = r#"
+[[fund_income]]
+scheme = "employee"
+premium_income = 13857.11
+fiscal_subsidy = 19.02
+interest_income = 126.18
+other_income = 22.87
+income_subtotal = 14025.18
+superior_subsidy = 7747.23
+income_total = 21772.41
+"#;
+
+#[test]
+fn sum_rule_passes_and_fails_with_the_arithmetic() {
+    // 塔城 2024 职工: 13857.11 + 19.02 + 126.18 + 22.87 + 7747.23 = 21772.41
+    let (code, codes, _) = check_json(county(INCOME_OK).path());
+    assert_eq!(code, 0, "{codes:?}");
+    let bad = INCOME_OK.replace("income_subtotal = 14025.18", "income_subtotal = 14125.18");
+    let (code, codes, v) = check_json(county(&bad).path());
+    assert_eq!(code, 1);
+    assert!(codes.contains(&"fund_income.subtotal".to_string()), "{codes:?}");
+    let m = &messages(&v, "fund_income.subtotal")[0];
+    assert!(m.contains("13,857.11 + 19.02 + 126.18 + 22.87 + 0.00 = 14,025.18，但“本年收入小计”（income_subtotal）填报值为 14,125.18（相差 100.00）"), "{m}");
+}
+
+#[test]
+fn rounding_within_tolerance_passes_and_beyond_fails() {
+    // five components each rounded to 0.01 may miss the total by up to 0.05
+    let ok = INCOME_OK.replace("income_subtotal = 14025.18", "income_subtotal = 14025.22");
+    let (_, codes, _) = check_json(county(&ok).path());
+    assert!(!codes.iter().any(|c| c == "fund_income.subtotal"), "0.04 off is rounding: {codes:?}");
+    let bad = INCOME_OK.replace("income_subtotal = 14025.18", "income_subtotal = 14025.24");
+    let (_, codes, _) = check_json(county(&bad).path());
+    assert!(codes.iter().any(|c| c == "fund_income.subtotal"), "0.06 off is an error: {codes:?}");
+}
+
+const BALANCE: &str = r#"
+[[fund_balance]]
+scheme = "employee"
+opening_balance = 1079.96
+income_total = 21772.41
+expenditure_total = 21885.53
+current_surplus = -113.12
+closing_balance = 966.84
+
+[[fund_balance]]
+scheme = "resident"
+opening_balance = 354.15
+income_total = 8689.16
+expenditure_total = 8915.30
+current_surplus = -226.14
+closing_balance = 128.01
+"#;
+
+#[test]
+fn tacheng_2024_rollforward_error_is_reported_not_corrected() {
+    let (code, codes, _) = check_json(county(BALANCE).path());
+    assert_eq!(code, 0, "the corrected figures pass: {codes:?}");
+    let published = BALANCE.replace("closing_balance = 966.84", "closing_balance = 996.84");
+    let site = county(&published);
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 1);
+    let m = messages(&v, "fund_balance.rollforward");
+    assert_eq!(m.len(), 1, "only the employee record fails: {m:?}");
+    assert!(m[0].contains("1,079.96 + 21,772.41 − 21,885.53 = 966.84，但“年末滚存结余（累计结余）”（closing_balance）填报值为 996.84（相差 30.00）"), "{}", m[0]);
+    // and the page still shows the published figure if someone builds with errors fixed elsewhere: never corrected
+    assert!(read(&site.path().join("data/520399/2023.toml")).contains("996.84"));
+}
+
+#[test]
+fn difference_rule() {
+    let bad = BALANCE.replace("current_surplus = -113.12", "current_surplus = 113.12");
+    let (_, codes, v) = check_json(county(&bad).path());
+    assert!(codes.contains(&"fund_balance.current".to_string()), "{codes:?}");
+    assert!(messages(&v, "fund_balance.current")[0].contains("21,772.41 − 21,885.53 = -113.12"));
+}
+
+#[test]
+fn cross_table_rule() {
+    let both = format!("{INCOME_OK}\n{BALANCE}");
+    let (_, codes, _) = check_json(county(&both).path());
+    assert!(!codes.iter().any(|c| c == "fund_balance.cross" || c == "fund_income.cross_balance"), "{codes:?}");
+    let bad = both
+        .replace("income_total = 21772.41\n\n[[fund_balance]]", "income_total = 21772.41\n\n[[fund_balance]]")
+        .replacen("income_total = 21772.41\nexpenditure_total", "income_total = 21770.41\nexpenditure_total", 1);
+    let (_, codes, v) = check_json(county(&bad).path());
+    assert!(codes.contains(&"fund_balance.cross".to_string()), "{codes:?}");
+    assert!(messages(&v, "fund_balance.cross")[0].contains("附件2 医保基金收入情况表·本年收入合计"), "{v}");
+}
+
+#[test]
+fn year_over_year_rule_is_a_warning() {
+    let site = county(BALANCE);
+    let prev = BALANCE
+        .replace("closing_balance = 966.84", "closing_balance = 1000.00")
+        .replace("opening_balance = 1079.96", "opening_balance = 1113.12");
+    write(site.path(), "data/520399/2022.toml", &prev);
+    let out = pilu(site.path(), &["check"]);
+    assert_eq!(out.code, 0, "warnings alone pass: {}", out.stderr);
+    assert!(out.stderr.contains("warning[fund_balance.chain]"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("“2022年年末滚存结余（累计结余）”（prev.closing_balance）为 1,000.00"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(pilu(site.path(), &["check", "--deny-warnings"]).code, 1);
+}
+
+#[test]
+fn ratio_rule_with_per_visit_tolerance() {
+    let site = fixture("minimal");
+    let row = |avg: &str| {
+        format!(
+            "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,ip_bed_days,policy_reimb_rate,total_visits,total_cost,total_fund_pay\n\
+         21345,512.27,256.13,6789,6812.34,5722.37,3891.21,2921.13,{avg},8.3,56349,68.00,28134,7324.61,4147.34\n"
+        )
+    };
+    // 6812.34 万元 × 10000 ÷ 6789 = 10,034.38 元; the total is rounded to 0.01 万元 = 100 元, so
+    // 50 ÷ 6789 + 0.005 ≈ 0.0124 元 either way is rounding
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", &row("10034.39"));
+    let (_, codes, _) = check_json(site.path());
+    assert!(!codes.iter().any(|c| c == "institution_service.avg_cost"), "{codes:?}");
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", &row("10134.23"));
+    let (code, codes, v) = check_json(site.path());
+    assert_eq!(code, 1);
+    assert!(codes.contains(&"institution_service.avg_cost".to_string()), "{codes:?}");
+    assert!(messages(&v, "institution_service.avg_cost")[0].contains("6,812.34 × 10000 ÷ 6,789"), "{v}");
+}
+
+#[test]
+fn range_rule() {
+    let site = fixture("minimal");
+    let csv = "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,policy_reimb_rate,actual_reimb_rate,total_visits,total_cost,total_fund_pay\n\
+               100,10.00,5.00,10,10.00,8.00,6.00,4.00,10000.00,8.0,75.00,{actual},110,20.00,11.00\n";
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", &csv.replace("{actual}", "60.00"));
+    let (_, codes, _) = check_json(site.path());
+    assert!(!codes.iter().any(|c| c == "institution_service.ranges"), "{codes:?}");
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", &csv.replace("{actual}", "80.00"));
+    let (_, codes, v) = check_json(site.path());
+    assert!(codes.contains(&"institution_service.ranges".to_string()), "{codes:?}");
+    assert!(
+        messages(&v, "institution_service.ranges")[0]
+            .contains("应不大于“政策范围内住院费用报销比例”（policy_reimb_rate）（75.00）"),
+        "{v}"
+    );
+}
+
+#[test]
+fn conditional_rule_zero_visits_means_not_applicable() {
+    let site = fixture("minimal");
+    let csv = "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,policy_reimb_rate,total_visits,total_cost,total_fund_pay\n\
+               3210,16.05,8.02,0,0,0,0,0,{avg},—,—,3210,16.05,8.02\n";
+    write(site.path(), "data/H52039900003/2023/institution_employee_service.csv", &csv.replace("{avg}", "—"));
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 0, "{codes:?}");
+    write(site.path(), "data/H52039900003/2023/institution_employee_service.csv", &csv.replace("{avg}", "0"));
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 1);
+    assert!(codes.contains(&"institution_service.zero_visits".to_string()), "{codes:?}");
+}
+
+#[test]
+fn pattern_rule() {
+    let entry = |kind: &str| {
+        format!(
+            "[[disqualified_list]]\nname = \"桐梓县安泰诊所（虚构）\"\ncode = \"H52032200902\"\nkind = \"{kind}\"\nadmdvs = \"520322\"\naction = \"terminate_agreement\"\neffective_date = \"2022-08-15\"\nreason = \"虚构医药服务项目\"\ndecided_by = \"遵义市医疗保障服务中心\"\npublished_on = \"2022-08-25\"\n"
+        )
+    };
+    let (code, codes, _) = check_json(county(&entry("H")).path());
+    assert_eq!(code, 0, "{codes:?}");
+    let (code, codes, _) = check_json(county(&entry("P")).path());
+    assert_eq!(code, 1);
+    assert!(codes.contains(&"disqualified_list.code_kind".to_string()), "{codes:?}");
+}
+
+#[test]
+fn aggregation_rule_over_children() {
+    let site = fixture("minimal");
+    let reg = read(&site.path().join("data/entities.toml"));
+    write(
+        site.path(),
+        "data/entities.toml",
+        &(reg.replace(
+            "kind = \"bureau_county\"\nregion = \"520399\"",
+            "kind = \"bureau_county\"\nregion = \"520399\"\nparent = \"520300\"",
+        ) + "\n[[entities]]\ncode = \"520300\"\nname = \"测试市医疗保障局\"\nkind = \"bureau_city\"\nregion = \"520300\"\n"),
+    );
+    let city = |n: u32| {
+        format!(
+            "[designated_institutions_summary]\ninst_total = {n}\ninst_level3 = 1\ninst_level2 = 2\ninst_level1 = 3\ninst_unrated = {}\npharmacy_total = 30\n",
+            n - 6
+        )
+    };
+    write(site.path(), "data/520300/2023.toml", &city(60));
+    let (_, codes, _) = check_json(site.path());
+    assert!(!codes.iter().any(|c| c.ends_with("county_sum")), "{codes:?}");
+    write(site.path(), "data/520300/2023.toml", &city(11));
+    let (_, codes, v) = check_json(site.path());
+    assert!(codes.contains(&"designated_institutions_summary.county_sum".to_string()), "{codes:?}");
+    assert!(
+        messages(&v, "designated_institutions_summary.county_sum")[0].contains("下级单位“定点医疗机构总数”之和（12）"),
+        "{v}"
+    );
+}
+
+const REQUESTS: &str = "项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计\n\
+一、本年新收政府信息公开申请数量,12,1,0,0,0,0,13\n\
+二、上年结转政府信息公开申请数量,1,0,0,0,0,0,1\n\
+（一）予以公开,8,1,0,0,0,0,9\n\
+（二）部分公开（区分处理的，只计这一情形，不计其他情形）,2,0,0,0,0,0,2\n\
+1.本机关不掌握相关政府信息,2,0,0,0,0,0,2\n\
+（七）总计,12,1,0,0,0,0,13\n\
+四、结转下年度继续办理,1,0,0,0,0,0,1\n";
+
+#[test]
+fn matrix_rules_by_row_and_by_column() {
+    let site = fixture("minimal");
+    write(site.path(), "data/520399/2023/annual_report_requests.csv", REQUESTS);
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 0, "{codes:?}");
+    // a row total that does not add up, and a column whose 勾稽关系 fails
+    let bad = REQUESTS
+        .replace("一、本年新收政府信息公开申请数量,12,1,0,0,0,0,13", "一、本年新收政府信息公开申请数量,12,1,0,0,0,0,14")
+        .replace("二、上年结转政府信息公开申请数量,1,0", "二、上年结转政府信息公开申请数量,3,0")
+        .replace(",1,0,0,0,0,0,1\n四", ",1,0,0,0,0,0,1\n四");
+    write(site.path(), "data/520399/2023/annual_report_requests.csv", &bad);
+    let (_, codes, v) = check_json(site.path());
+    assert!(codes.contains(&"annual_report_requests.row_total".to_string()), "{codes:?}");
+    assert!(codes.contains(&"annual_report_requests.gouji".to_string()), "{codes:?}");
+    let g = &messages(&v, "annual_report_requests.gouji")[0];
+    assert!(g.contains("自然人") && g.contains("12 + 3 = 15") && g.contains("12 + 1 = 13"), "{g}");
+}
+
+#[test]
+fn privacy_guard_blocks_personal_numbers_everywhere() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "content/jubao.md",
+        "+++\ntitle = \"举报\"\n+++\n联系人手机 13812345678，举报电话 0851-12345678、12393。\n",
+    );
+    let base = read(&site.path().join("data/520399/2023.toml"));
+    write(
+        site.path(),
+        "data/520399/2023.toml",
+        &base.replace(
+            "source = \"测试县医疗保障局\"",
+            "source = \"测试县医疗保障局（经办人身份证 11010519491231002X）\"",
+        ),
+    );
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay,complaint_phone\nP52039900002,1,1.00,1.00,对公账户 6222 0202 0011 2233 4455\n",
+    );
+    let (code, codes, v) = check_json(site.path());
+    assert_eq!(code, 1);
+    for c in ["privacy.mobile", "privacy.id_card"] {
+        assert!(codes.contains(&c.to_string()), "{c}: {codes:?}");
+    }
+    let all = v.to_string();
+    assert!(!all.contains("13812345678") && !all.contains("11010519491231002X"), "numbers are masked in reports");
+    assert!(all.contains("138****5678"));
+    let md = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "privacy.mobile").unwrap();
+    assert_eq!(md["file"], "content/jubao.md");
+    assert_eq!(md["line"], 4);
+    // a value allowed with a reason passes
+    let settings = read(&site.path().join("pilu.toml"));
+    write(
+        site.path(),
+        "pilu.toml",
+        &format!("{settings}\n[[privacy.allow]]\nvalue = \"138-1234-5678\"\nreason = \"机构值班手机，已公开\"\n"),
+    );
+    let (_, codes, _) = check_json(site.path());
+    assert!(!codes.contains(&"privacy.mobile".to_string()), "{codes:?}");
+}
+
+#[test]
+fn internal_tables_are_checked_but_not_scanned_or_published() {
+    let site = county(
+        "[[liaison_contacts]]\nunit_name = \"测试县医疗保障局\"\nperson_name = \"张某\"\nphone = \"13812345678\"\n",
+    );
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let all: String =
+        tree(&site.path().join("public")).into_values().map(|b| String::from_utf8_lossy(&b).into_owned()).collect();
+    assert!(!all.contains("张某") && !all.contains("13812345678"));
+}
+
+#[test]
+fn script_payloads_are_escaped_in_every_input() {
+    let payload = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+    let site = fixture("minimal");
+    let esc = payload.replace('"', "\\\"");
+    let settings = read(&site.path().join("pilu.toml"));
+    write(
+        site.path(),
+        "pilu.toml",
+        &settings
+            .replace("description = \"集成测试用的小站点。\"", &format!("description = \"{esc}\""))
+            .replace("title = \"测试县医疗保障信息披露\"", &format!("title = \"测试{esc}\"")),
+    );
+    let reg = read(&site.path().join("data/entities.toml"));
+    write(
+        site.path(),
+        "data/entities.toml",
+        &reg.replace("name = \"测试县人民医院\"", &format!("name = \"测试县人民医院{esc}\""))
+            .replace("address = \"测试县人民路1号\"", &format!("address = \"{esc}\"")),
+    );
+    let base = read(&site.path().join("data/520399/2023.toml"));
+    write(
+        site.path(),
+        "data/520399/2023.toml",
+        &format!("note = \"{esc}\"\n{base}\n[notes]\nreporting_channels = \"{esc}\"\n")
+            .replace("hotline = \"0851-12345678；12393\"", &format!("hotline = \"{esc}\"")),
+    );
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        &format!(
+            "pharmacy_code,settle_visits,total_amount,account_pay,complaint_phone\nP52039900002,1,1.00,1.00,\"{}\"\n",
+            payload.replace('"', "\"\"")
+        ),
+    );
+    write(
+        site.path(),
+        "content/jubao.md",
+        &format!("+++\ntitle = \"{esc}\"\ndescription = \"{esc}\"\n+++\n{payload}\n\n[x]({payload})\n"),
+    );
+    let out = pilu(site.path(), &["build"]);
+    // the Markdown link target is not an allowed scheme-less path? it is relative: allowed, but escaped
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut pages = 0;
+    for (path, bytes) in tree(&site.path().join("public")) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        pages += 1;
+        let html = String::from_utf8_lossy(&bytes);
+        assert!(!html.contains("<script>alert"), "{path} has a raw script");
+        assert!(!html.contains("<img src=x"), "{path} has a raw img");
+        assert!(!html.contains("\"><img"), "{path} broke out of an attribute");
+    }
+    assert!(pages > 5);
+    let home = read(&site.path().join("public/index.html"));
+    assert!(home.contains("&lt;script&gt;"), "shown as text");
+}
+
+#[test]
+fn golden_diagnostics() {
+    // the full text of a few reports, including the underline column on a line with Chinese text
+    let site = county(&BALANCE.replace("closing_balance = 966.84", "closing_balance = 996.84"));
+    golden("rollforward", &pilu(site.path(), &["check"]).stderr);
+
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/2023/pharmacy_service.csv",
+        "药店名称,医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付\n测试县平价大药房,P52039900002,一二三,1.00,1.00\n",
+    );
+    golden("csv_chinese_line", &pilu(site.path(), &["check"]).stderr);
+
+    let site = fixture("minimal");
+    write(site.path(), "pilu.toml", "title = \"测试\"\nowner = \"520399\"\nthemse = [\"default\"]\n");
+    golden("unknown_setting", &pilu(site.path(), &["check"]).stderr);
+}
+
+fn golden(name: &str, actual: &str) {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, actual).unwrap();
+        return;
+    }
+    let expected =
+        std::fs::read_to_string(&p).unwrap_or_else(|_| panic!("missing {}; run with UPDATE_GOLDEN=1", p.display()));
+    assert_eq!(actual, expected, "golden {name} differs");
+}
+
+#[test]
+fn example_site_with_one_planted_error_of_each_class() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for d in ["data", "content"] {
+        copy_dir(&root.join(d), &dir.path().join(d));
+    }
+    std::fs::copy(root.join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
+    let (code, codes, _) = check_json(dir.path());
+    assert_eq!((code, codes.len()), (0, 0), "the example is clean: {codes:?}");
+
+    let edit = |rel: &str, from: &str, to: &str| {
+        let p = dir.path().join(rel);
+        let s = read(&p);
+        assert!(s.contains(from), "{rel} lacks {from}");
+        std::fs::write(&p, s.replacen(from, to, 1)).unwrap();
+    };
+    // a field error, a sum rule, a registry rule, a privacy hit, a matrix rule
+    edit("data/520300/2023.toml", "source = \"", "source = \"值班手机 13987654321；");
+    let t = read(&dir.path().join("data/520300/2023.toml"));
+    let subtotal = t.lines().find(|l| l.starts_with("income_subtotal")).unwrap().to_string();
+    edit("data/520300/2023.toml", &subtotal, "income_subtotal = 1.00");
+    edit("data/entities.toml", "disclosure = \"online_wechat\"", "disclosure = \"offline\"");
+    edit("data/520300/2023.toml", "reward_cap = 100000", "reward_cap = \"十万\"");
+    edit("data/520300/2023/annual_report_requests.csv", "（七）总计,", "（七）总计,1");
+    let (code, codes, _) = check_json(dir.path());
+    assert_eq!(code, 1);
+    let mut got: Vec<&str> = codes.iter().map(String::as_str).collect();
+    got.sort();
+    got.dedup();
+    let mut want = vec![
+        "privacy.mobile",
+        "fund_income.subtotal",
+        "fund_income.total",
+        "registry.online_required",
+        "data.value",
+        "annual_report_requests.row_total",
+        "annual_report_requests.processed_total",
+        "annual_report_requests.gouji",
+        // the offline level-2 hospital also fails its own table's channel rule (its mode is mirrored from the registry)
+        "institution_overview.channel",
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}
