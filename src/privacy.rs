@@ -170,7 +170,7 @@ struct Guard<'a> {
 impl Guard<'_> {
     fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: &str) {
         for h in scan(text) {
-            if self.allowed.iter().any(|a| *a == h.digits) {
+            if self.allowed.contains(&h.digits) {
                 continue;
             }
             let loc = loc.map(|l| {
