@@ -115,9 +115,9 @@ fn cross_table_rule() {
     let both = format!("{INCOME_OK}\n{BALANCE}");
     let (_, codes, _) = check_json(county(&both).path());
     assert!(!codes.iter().any(|c| c == "fund_balance.cross" || c == "fund_income.cross_balance"), "{codes:?}");
-    let bad = both
-        .replace("income_total = 21772.41\n\n[[fund_balance]]", "income_total = 21772.41\n\n[[fund_balance]]")
-        .replacen("income_total = 21772.41\nexpenditure_total", "income_total = 21770.41\nexpenditure_total", 1);
+    // the fund balance's income differs from 附件2's by 2.00
+    let bad =
+        both.replacen("income_total = 21772.41\nexpenditure_total", "income_total = 21770.41\nexpenditure_total", 1);
     let (_, codes, v) = check_json(county(&bad).path());
     assert!(codes.contains(&"fund_balance.cross".to_string()), "{codes:?}");
     assert!(messages(&v, "fund_balance.cross")[0].contains("附件2 医保基金收入情况表·本年收入合计"), "{v}");
@@ -256,8 +256,7 @@ fn matrix_rules_by_row_and_by_column() {
     // a row total that does not add up, and a column whose 勾稽关系 fails
     let bad = REQUESTS
         .replace("一、本年新收政府信息公开申请数量,12,1,0,0,0,0,13", "一、本年新收政府信息公开申请数量,12,1,0,0,0,0,14")
-        .replace("二、上年结转政府信息公开申请数量,1,0", "二、上年结转政府信息公开申请数量,3,0")
-        .replace(",1,0,0,0,0,0,1\n四", ",1,0,0,0,0,0,1\n四");
+        .replace("二、上年结转政府信息公开申请数量,1,0", "二、上年结转政府信息公开申请数量,3,0");
     write(site.path(), "data/520399/2023/annual_report_requests.csv", &bad);
     let (_, codes, v) = check_json(site.path());
     assert!(codes.contains(&"annual_report_requests.row_total".to_string()), "{codes:?}");
