@@ -137,6 +137,13 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
     out
 }
 
+/// A page's title and HTML from its text (front matter and Markdown), as `load` reads each file.
+pub fn parse_page(shown: &str, text: &str, sources: &mut Sources, diags: &mut Diagnostics) -> Option<(String, String)> {
+    let file = sources.add(shown.to_string(), text.to_string());
+    let (fm, body, off) = split_front_matter(text, file, sources, diags)?;
+    Some((fm.title, render_markdown(body, file, off, diags)))
+}
+
 /// `+++\n<toml>\n+++\n<markdown>` → (front matter, body, body's byte offset).
 fn split_front_matter<'t>(
     text: &'t str,

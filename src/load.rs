@@ -133,6 +133,61 @@ pub fn load(
     l.data
 }
 
+/// What a file given as bytes is (see [`load_bytes`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Shape {
+    /// `data/<entity>/<year>.toml`
+    YearToml { entity: usize, year: i32 },
+    /// `data/<entity>/<year>/<table>.csv`
+    TableCsv { entity: usize, year: i32, table: usize },
+    /// `data/<year>/<table>.csv`
+    Collection { year: i32, table: usize },
+}
+
+/// Read one data file given as bytes, exactly as the site loader would read it from disk:
+/// for tools that work without a site folder on disk (the importer's preview, fuzzing).
+pub fn load_bytes(
+    schema: &Schema,
+    registry: &Registry,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+    shown: &str,
+    bytes: &[u8],
+    shape: Shape,
+) -> Dataset {
+    let mut l = Loader { root: Path::new(""), schema, registry, sources, diags, data: Dataset::default() };
+    match shape {
+        Shape::YearToml { entity, year } => {
+            match std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes)) {
+                Ok(text) => {
+                    let file = l.sources.add(shown.to_string(), text.to_string());
+                    l.year_toml_text(file, text, entity, year);
+                }
+                Err(e) => l.diags.push(
+                    Diagnostic::error(
+                        "io.encoding",
+                        format!("文件不是有效的 UTF-8 文本（第 {} 字节处）", e.valid_up_to()),
+                    )
+                    .in_file(Path::new(shown)),
+                ),
+            }
+        }
+        Shape::TableCsv { year, table, .. } | Shape::Collection { year, table } => {
+            match crate::tabular::decode(bytes) {
+                Ok(d) => {
+                    let file = l.sources.add(shown.to_string(), d.text);
+                    match shape {
+                        Shape::TableCsv { entity, .. } => l.table_csv(file, d.encoding, table, entity, year),
+                        _ => l.collection_text(file, d.encoding, table, year),
+                    }
+                }
+                Err(m) => l.diags.push(Diagnostic::error("csv.encoding", m).in_file(Path::new(shown))),
+            }
+        }
+    }
+    l.data
+}
+
 impl Loader<'_> {
     fn rel(&self, p: &Path) -> String {
         p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
@@ -217,43 +272,44 @@ impl Loader<'_> {
             let Some(ti) = self.table_by_file_stem(stem, &p) else {
                 continue;
             };
-            let (file, enc) = match read_csv_source(&p, &self.rel(&p), self.sources) {
-                Ok(x) => x,
-                Err(d) => {
-                    self.diags.push(d);
-                    continue;
-                }
-            };
-            let sheet = match input::csv_sheet(self.sources, file, enc) {
-                Ok(s) => s,
-                Err(d) => {
-                    self.diags.push(d);
-                    continue;
-                }
-            };
-            let origin = Loc::new(file, 0..0);
-            if !self.check_discloser(ti, ent, origin) {
-                continue;
+            match read_csv_source(&p, &self.rel(&p), self.sources) {
+                Ok((file, enc)) => self.table_csv(file, enc, ti, ent, year),
+                Err(d) => self.diags.push(d),
             }
-            let table = &self.schema.tables[ti];
-            let data = match &table.layout {
-                Layout::Records { .. } => {
-                    let mut recs = Vec::new();
-                    let mut reported = HashSet::new();
-                    for r in &sheet.records {
-                        if let Some(rec) = self.record(table, r, ent, year, &[], &mut reported) {
-                            recs.push(rec);
-                        }
-                    }
-                    TableData::Records(recs)
-                }
-                Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
-                    Some(m) => TableData::Matrix(m),
-                    None => continue,
-                },
-            };
-            self.insert(ent, year, ti, data, origin);
         }
+    }
+
+    /// One table of one entity-year from a decoded CSV source.
+    fn table_csv(&mut self, file: FileId, enc: &'static str, ti: usize, ent: usize, year: i32) {
+        let sheet = match input::csv_sheet(self.sources, file, enc) {
+            Ok(s) => s,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        let origin = Loc::new(file, 0..0);
+        if !self.check_discloser(ti, ent, origin) {
+            return;
+        }
+        let table = &self.schema.tables[ti];
+        let data = match &table.layout {
+            Layout::Records { .. } => {
+                let mut recs = Vec::new();
+                let mut reported = HashSet::new();
+                for r in &sheet.records {
+                    if let Some(rec) = self.record(table, r, ent, year, &[], &mut reported) {
+                        recs.push(rec);
+                    }
+                }
+                TableData::Records(recs)
+            }
+            Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
+                Some(m) => TableData::Matrix(m),
+                None => return,
+            },
+        };
+        self.insert(ent, year, ti, data, origin);
     }
 
     fn table_by_file_stem(&mut self, stem: &str, p: &Path) -> Option<usize> {
@@ -321,9 +377,14 @@ impl Loader<'_> {
                 return;
             }
         };
-        // The parsed document borrows its text; keep a copy here so `self` stays free to report.
         let file = self.sources.add(self.rel(p), text.clone());
-        let doc = match input::toml_doc(&text, file) {
+        self.year_toml_text(file, &text, ent, year);
+    }
+
+    /// `data/<entity>/<year>.toml` from its text (already added to the sources as `file`).
+    /// The parsed document borrows `text`, a copy of the source, so `self` stays free to report.
+    fn year_toml_text(&mut self, file: FileId, text: &str, ent: usize, year: i32) {
+        let doc = match input::toml_doc(text, file) {
             Ok(d) => d,
             Err(d) => {
                 self.diags.push(d);
@@ -659,7 +720,7 @@ impl Loader<'_> {
     fn collection_sheet(&mut self, p: &Path, ti: usize, year: i32) {
         let schema = self.schema;
         let table = &schema.tables[ti];
-        let Layout::Records { entity_field, key, .. } = &table.layout else {
+        let Layout::Records { .. } = &table.layout else {
             self.diags.push(
                 Diagnostic::error(
                     "data.collection_matrix",
@@ -669,13 +730,17 @@ impl Loader<'_> {
             );
             return;
         };
-        let (file, enc) = match read_csv_source(p, &self.rel(p), self.sources) {
-            Ok(x) => x,
-            Err(d) => {
-                self.diags.push(d);
-                return;
-            }
-        };
+        match read_csv_source(p, &self.rel(p), self.sources) {
+            Ok((file, enc)) => self.collection_text(file, enc, ti, year),
+            Err(d) => self.diags.push(d),
+        }
+    }
+
+    /// A collection sheet from a decoded CSV source.
+    fn collection_text(&mut self, file: FileId, enc: &'static str, ti: usize, year: i32) {
+        let schema = self.schema;
+        let table = &schema.tables[ti];
+        let Layout::Records { entity_field, key, .. } = &table.layout else { return };
         let sheet = match input::csv_sheet(self.sources, file, enc) {
             Ok(s) => s,
             Err(d) => {
