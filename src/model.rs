@@ -33,6 +33,8 @@ pub enum PageKind {
     EntityYear(usize, i32),
     Content(usize),
     NotFound,
+    /// A print-ready notice-board poster (公示栏) for an entity that discloses offline.
+    Notice(usize, i32),
 }
 
 impl<'a> Site<'a> {
@@ -64,6 +66,9 @@ impl<'a> Site<'a> {
         for i in 0..self.registry.entities.len() {
             out.push(PageKind::Entity(i));
             out.extend(self.years[i].iter().map(|&y| PageKind::EntityYear(i, y)));
+            if self.registry.get(i).disclosure.as_deref() == Some("offline") {
+                out.extend(self.years[i].iter().map(|&y| PageKind::Notice(i, y)));
+            }
         }
         out.extend((0..self.pages.len()).map(PageKind::Content));
         out
@@ -76,6 +81,7 @@ impl<'a> Site<'a> {
             PageKind::Entity(e) => format!("e/{}/index.html", self.registry.get(e).id),
             PageKind::EntityYear(e, y) => format!("e/{}/{y}/index.html", self.registry.get(e).id),
             PageKind::Content(i) => format!("p/{}/index.html", self.pages[i].slug),
+            PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),
         }
     }
 
@@ -86,6 +92,7 @@ impl<'a> Site<'a> {
             PageKind::Entity(_) => "entity.html",
             PageKind::EntityYear(..) => "entity_year.html",
             PageKind::Content(_) => "page.html",
+            PageKind::Notice(..) => "notice.html",
         }
     }
 
@@ -453,22 +460,31 @@ impl Site<'_> {
 
     /// The tables of one entity-year, ready for the template. `prefix` keeps ids unique when a
     /// county page also shows a delegated institution's tables.
-    pub fn table_views(&self, e: usize, y: i32, prefix: &str) -> Vec<TableView> {
+    /// With `split`, wide tables are split for phones (see `split_records`).
+    /// `prefix` makes section anchors unique (`d-<id>-fund_income`); `short` does the same for
+    /// the compact header ids that matrix cells list in `headers` (kept short: a matrix repeats them
+    /// in every cell).
+    pub fn table_views(&self, e: usize, y: i32, prefix: &str, short: &str, split: bool) -> Vec<TableView> {
         let Some(ey) = self.data.years.get(&(e, y)) else {
             return Vec::new();
         };
         let ent = self.registry.get(e);
         self.public_tables(ey)
-            .map(|(t, data)| {
+            .enumerate()
+            .map(|(ti, (t, data))| {
                 let anchor = format!("{prefix}{}", t.id);
                 let parts = match (data, &t.layout) {
+                    (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) if split => {
+                        split_records(t, fields, key, *orientation, recs, y, &anchor)
+                    }
                     (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) => {
                         vec![records_part(t, fields, key, *orientation, recs, y, &anchor)]
                     }
                     (TableData::Matrix(m), Layout::Matrix { blocks, corner, .. }) => blocks
                         .iter()
                         .filter(|b| b.applies(&m.format))
-                        .map(|b| matrix_part(t, b, corner.as_deref(), m, &format!("{anchor}-{}", b.id)))
+                        .enumerate()
+                        .map(|(bi, b)| matrix_part(t, b, corner.as_deref(), m, &format!("{short}t{ti}b{bi}")))
                         .collect(),
                     _ => Vec::new(),
                 };
@@ -494,15 +510,16 @@ impl Site<'_> {
     }
 
     /// Institutions that delegated disclosure to this county bureau and have data for `y`.
-    pub fn delegated_sections(&self, e: usize, y: i32) -> Vec<DelegatedSection> {
+    pub fn delegated_sections(&self, e: usize, y: i32, split: bool) -> Vec<DelegatedSection> {
         self.children[e]
             .iter()
             .filter(|&&c| self.registry.get(c).delegated() && self.data.years.contains_key(&(c, y)))
-            .map(|&c| {
+            .enumerate()
+            .map(|(n, &c)| {
                 let anchor = format!("d-{}", self.registry.get(c).id);
                 DelegatedSection {
                     entity: self.summary(c),
-                    tables: self.table_views(c, y, &format!("{anchor}-")),
+                    tables: self.table_views(c, y, &format!("{anchor}-"), &format!("d{n}"), split),
                     anchor,
                 }
             })
@@ -657,6 +674,84 @@ fn records_part(
     }
 }
 
+/// For phones: a table keyed by scheme becomes one two-column table per record, and a list
+/// becomes one label–value card per record, so nothing needs sideways scrolling at 320 px.
+fn split_records(
+    t: &Table,
+    fields: &[Field],
+    key: &[usize],
+    orientation: Orientation,
+    recs: &[Rec],
+    year: i32,
+    anchor: &str,
+) -> Vec<TablePart> {
+    if orientation == Orientation::FieldsAsRows && recs.len() <= 1 {
+        return vec![records_part(t, fields, key, orientation, recs, year, anchor)];
+    }
+    let public: Vec<usize> =
+        (0..fields.len()).filter(|&i| fields[i].visibility == crate::schema::Visibility::Public).collect();
+    let unit = shared_unit(public.iter().map(|&i| &fields[i]));
+    // A card is titled by the record's name when it has one (信用主体名称), else by its key.
+    let first = match orientation {
+        Orientation::RecordsAsRows => public
+            .iter()
+            .copied()
+            .find(|&i| fields[i].ty == FieldType::Text && fields[i].id.ends_with("name"))
+            .or(key.first().copied())
+            .unwrap_or(public[0]),
+        Orientation::FieldsAsRows => usize::MAX,
+    };
+    recs.iter()
+        .map(|r| {
+            let name = if orientation == Orientation::RecordsAsRows {
+                value::display(&fields[first], &r.values[first])
+            } else {
+                key_text(fields, key, r)
+            };
+            // Plain two-column cards: `scope` is enough, so no ids (they would only add bytes).
+            let head = vec![
+                HCell { text: "项目".into(), id: String::new(), colspan: 1, rowspan: 1, scope: "col" },
+                HCell {
+                    text: if name.is_empty() { format!("{year}年") } else { name.clone() },
+                    id: String::new(),
+                    colspan: 1,
+                    rowspan: 1,
+                    scope: "col",
+                },
+            ];
+            let body = public
+                .iter()
+                .filter(|&&fi| {
+                    fi != first && !key.contains(&fi) || orientation == Orientation::RecordsAsRows && fi != first
+                })
+                .map(|&fi| {
+                    let f = &fields[fi];
+                    let v = if applies(fields, f, r) { &r.values[fi] } else { &Value::NotApplicable };
+                    BodyRow {
+                        th: HCell {
+                            text: if unit.is_some() { f.label.clone() } else { f.label_with_unit() },
+                            id: String::new(),
+                            colspan: 1,
+                            rowspan: 1,
+                            scope: "row",
+                        },
+                        level: u32::from(f.label.starts_with("其中")),
+                        heading: false,
+                        total: f.label.contains("合计") || f.label.contains("总数"),
+                        cells: vec![cell(f, v, String::new())],
+                    }
+                })
+                .collect();
+            TablePart {
+                caption: format!("{}：{name}", t.full_title()),
+                unit: unit.clone().unwrap_or_default(),
+                head: vec![head],
+                body,
+            }
+        })
+        .collect()
+}
+
 /// A matrix block with multi-level column headers. Every data cell lists its row header, the
 /// row's heading ancestors and every column header above it in `headers`, so screen readers
 /// announce e.g. “（三）不予公开 · 1.属于国家秘密 · 申请人情况 · 法人或其他组织 · 商业企业”.
@@ -667,7 +762,7 @@ fn matrix_part(t: &Table, b: &crate::schema::Block, corner: Option<&str>, m: &Ma
     let mut col_headers: Vec<Vec<String>> = vec![Vec::new(); b.columns.len()];
     head[0].push(HCell {
         text: corner.unwrap_or("项目").to_string(),
-        id: format!("{anchor}-corner"),
+        id: format!("{anchor}h"),
         colspan: 1,
         rowspan: depth,
         scope: "col",
@@ -684,14 +779,14 @@ fn matrix_part(t: &Table, b: &crate::schema::Block, corner: Option<&str>, m: &Ma
                 {
                     k += 1;
                 }
-                let id = format!("{anchor}-g{level}-{j}");
+                let id = format!("{anchor}g{level}x{j}");
                 for ch in col_headers.iter_mut().take(k).skip(j) {
                     ch.push(id.clone());
                 }
                 row.push(HCell { text: c.group[level].clone(), id, colspan: k - j, rowspan: 1, scope: "colgroup" });
                 j = k;
             } else if level == c.group.len() {
-                let id = format!("{anchor}-{}", c.id);
+                let id = format!("{anchor}c{j}");
                 col_headers[j].push(id.clone());
                 row.push(HCell { text: c.label.clone(), id, colspan: 1, rowspan: depth - level, scope: "col" });
                 j += 1;
@@ -702,8 +797,8 @@ fn matrix_part(t: &Table, b: &crate::schema::Block, corner: Option<&str>, m: &Ma
     }
     let mut body = Vec::new();
     let mut headings: Vec<(u32, String)> = Vec::new();
-    for r in b.rows.iter().filter(|r| r.applies(&m.format)) {
-        let id = format!("{anchor}-{}", r.id);
+    for (ri, r) in b.rows.iter().enumerate().filter(|(_, r)| r.applies(&m.format)) {
+        let id = format!("{anchor}r{ri}");
         headings.retain(|(lvl, _)| *lvl < r.level);
         if r.heading {
             body.push(BodyRow {

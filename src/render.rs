@@ -21,14 +21,28 @@ pub struct Theme {
     pub tera: Tera,
     /// Theme assets (CSS, JS, icons), written under `<prefix>assets/`.
     pub assets: BTreeMap<String, Vec<u8>>,
+    pub split_tables: bool,
 }
 
 pub fn prefix_of(theme: &str) -> &'static str {
     if theme == "wechat" { "m/" } else { "" }
 }
 
+/// A theme's own settings (`themes/<name>/theme.toml`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeSettings {
+    /// Another theme whose files this one starts from; its own files replace them one by one.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// Split wide tables for narrow screens: one table per record (e.g. per scheme), and lists
+    /// as stacked label–value cards.
+    #[serde(default)]
+    pub split_tables: bool,
+}
+
 /// Built-in files of a theme overlaid with the site's, as (path under the theme, bytes, shown path).
-fn theme_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<String, (Vec<u8>, String)> {
+fn own_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<String, (Vec<u8>, String)> {
     let mut files = BTreeMap::new();
     let base = format!("themes/{name}");
     for (path, bytes) in embedded::files_under(&base) {
@@ -62,8 +76,42 @@ fn theme_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<Str
     files
 }
 
+/// A theme's files with its base theme's underneath, and its settings.
+fn theme_files(
+    root: &Path,
+    name: &str,
+    diags: &mut Diagnostics,
+) -> (BTreeMap<String, (Vec<u8>, String)>, ThemeSettings) {
+    let own = own_files(root, name, diags);
+    let settings: ThemeSettings = match own.get("theme.toml") {
+        Some((bytes, shown)) => match toml::from_str(&String::from_utf8_lossy(bytes)) {
+            Ok(s) => s,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("theme.settings", format!("主题设置有误：{}", e.message()))
+                        .in_file(Path::new(shown)),
+                );
+                ThemeSettings::default()
+            }
+        },
+        None => ThemeSettings::default(),
+    };
+    let mut files = match settings.base.as_deref() {
+        Some(b) if b == name => {
+            diags.push(Diagnostic::error("theme.settings", format!("主题 `{name}` 不能以自身为基础")));
+            BTreeMap::new()
+        }
+        // one level of inheritance keeps themes easy to reason about
+        Some(b) => own_files(root, b, diags),
+        None => BTreeMap::new(),
+    };
+    files.extend(own);
+    files.remove("theme.toml");
+    (files, settings)
+}
+
 pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Theme> {
-    let files = theme_files(root, name, diags);
+    let (files, settings) = theme_files(root, name, diags);
     if files.is_empty() {
         diags.push(
             Diagnostic::error("theme.missing", format!("找不到主题 `{name}`")).in_file(&root.join("themes").join(name)),
@@ -99,7 +147,7 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
             diags.push(Diagnostic::error("theme.template", format!("主题 `{name}` 缺少模板 templates/{required}")));
         }
     }
-    Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets })
+    Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets, split_tables: settings.split_tables })
 }
 
 fn error_chain(e: &tera::Error) -> String {
@@ -125,6 +173,7 @@ impl Site<'_> {
             PageKind::Entity(e) => self.registry.get(e).name.clone(),
             PageKind::EntityYear(e, y) => format!("{} {y}年度", self.registry.get(e).name),
             PageKind::Content(i) => self.pages[i].title.clone(),
+            PageKind::Notice(e, y) => format!("{} {y}年度 公示栏", self.registry.get(e).name),
         }
     }
 
@@ -137,7 +186,12 @@ impl Site<'_> {
         ctx.insert("root", &theme_root);
         ctx.insert("site_root", &site_root);
         ctx.insert("path", &path);
-        ctx.insert("page_title", &self.title_of(kind));
+        let title = self.title_of(kind);
+        // WeChat's share card shows about 30 characters of the title.
+        let short: String =
+            if title.chars().count() > 30 { title.chars().take(29).chain(['…']).collect() } else { title.clone() };
+        ctx.insert("short_title", &short);
+        ctx.insert("page_title", &title);
         let canonical = self.settings.base_url.as_deref().map(|b| absolute(b, &path));
         ctx.insert("canonical", &canonical);
         let mut crumbs = Vec::new();
@@ -162,7 +216,7 @@ impl Site<'_> {
                 // The owner's latest reporting channels (举报渠道), if it discloses them.
                 let latest = self.years[self.owner].last().copied();
                 let channels = latest
-                    .map(|y| self.table_views(self.owner, y, "home-"))
+                    .map(|y| self.table_views(self.owner, y, "home-", "h", theme.split_tables))
                     .unwrap_or_default()
                     .into_iter()
                     .filter(|t| t.id == "reporting_channels")
@@ -191,8 +245,8 @@ impl Site<'_> {
                 ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
                 ctx.insert("source", &ey.meta.source);
                 ctx.insert("note", &ey.meta.note);
-                ctx.insert("tables", &self.table_views(e, y, ""));
-                ctx.insert("delegated", &self.delegated_sections(e, y));
+                ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
+                ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
                 let link = |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
@@ -200,6 +254,8 @@ impl Site<'_> {
                 ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
+                let offline = ent.disclosure.as_deref() == Some("offline") && theme.prefix.is_empty();
+                ctx.insert("notice_href", &offline.then(|| self.path(PageKind::Notice(e, y))));
             }
             PageKind::Content(i) => {
                 let p = &self.pages[i];
@@ -207,6 +263,20 @@ impl Site<'_> {
                     "page",
                     &json!({"title": p.title, "description": p.description, "date": p.date, "html": p.html}),
                 );
+            }
+            PageKind::Notice(e, y) => {
+                let ent = self.registry.get(e);
+                crumbs.push(json!({"text": ent.name, "href": format!("e/{}/index.html", ent.id)}));
+                let ey = &self.data.years[&(e, y)];
+                ctx.insert("entity", &self.summary(e));
+                ctx.insert("year", &y);
+                ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
+                ctx.insert("source", &ey.meta.source);
+                ctx.insert("tables", &self.table_views(e, y, "", "", false));
+                let online =
+                    self.settings.base_url.as_deref().map(|b| absolute(b, &self.path(PageKind::EntityYear(e, y))));
+                ctx.insert("online_url", &online);
+                ctx.insert("qr_svg", &online.as_deref().and_then(qr_svg));
             }
             PageKind::NotFound => {}
         }
@@ -236,14 +306,20 @@ impl Site<'_> {
         );
         g.insert("nav", &nav);
         g.insert("theme", &theme.name);
-        g.insert("themes", &self.settings.themes);
+        g.insert("has_mobile", &self.settings.themes.iter().any(|t| t == "wechat"));
+        g.insert("has_desktop", &self.settings.themes.iter().any(|t| t == "default"));
     }
 
     /// Render every page of one theme into the staging folder.
     pub fn render_theme(&self, theme: &mut Theme, out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
         self.global(theme);
         let theme = &*theme;
-        let pages = self.page_list();
+        // Notice-board posters are printed from the desktop theme only.
+        let pages: Vec<PageKind> = self
+            .page_list()
+            .into_iter()
+            .filter(|k| theme.prefix.is_empty() || !matches!(k, PageKind::Notice(..)))
+            .collect();
         let errors: Vec<Diagnostic> = pages
             .par_iter()
             .filter_map(|&kind| {
@@ -324,7 +400,7 @@ impl Site<'_> {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );
         for kind in self.page_list() {
-            if kind == PageKind::NotFound {
+            if matches!(kind, PageKind::NotFound | PageKind::Notice(..)) {
                 continue;
             }
             let url = absolute(base, &self.path(kind));
@@ -347,6 +423,14 @@ fn minify(html: String, on: bool) -> String {
 #[cfg(not(feature = "minify"))]
 fn minify(html: String, _on: bool) -> String {
     html
+}
+
+/// An inline SVG QR code for `url` (generated at build time; no script, no external image).
+fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    // Inline SVG in HTML takes no XML declaration.
+    svg.find("<svg").map(|i| svg[i..].to_string())
 }
 
 fn xml_escape(s: &str) -> String {

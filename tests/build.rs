@@ -155,10 +155,28 @@ fn matrix_table_from_toml_and_csv() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let page = read(&site.path().join("public/e/520399/2023/index.html"));
     assert!(page.contains("scope=\"colgroup\""), "grouped column headers");
-    assert!(
-        page.contains("headers=\"annual_report_requests-main-results annual_report_requests-main-granted"),
-        "cells name their headers"
-    );
+    // every cell of the matrix names its row, the heading rows above it and every column header
+    // above it, and each of those ids exists on the page
+    let start = page.find("id=\"annual_report_requests\"").unwrap();
+    let section = &page[start..start + page[start..].find("</section>").unwrap()];
+    let ids: std::collections::HashSet<&str> = regex_lite::Regex::new(r#"id="([^"]+)""#)
+        .unwrap()
+        .captures_iter(&page)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    let cells: Vec<String> = regex_lite::Regex::new(r#"<td headers="([^"]+)""#)
+        .unwrap()
+        .captures_iter(section)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(cells.len() >= 2 * 7 && cells.len() % 7 == 0, "rows of seven cells: {}", cells.len());
+    for h in &cells {
+        for token in h.split(' ') {
+            assert!(ids.contains(token), "headers token {token} has no element");
+        }
+    }
+    // （一）予以公开 sits under 三、本年度办理结果; 商业企业 under 申请人情况 › 法人或其他组织
+    assert!(cells.iter().any(|h| h.split(' ').count() == 5), "row, heading, and three column levels: {cells:?}");
     let p22 = read(&site.path().join("public/e/520399/2022/index.html"));
     assert!(p22.contains("行政复议") && p22.contains("复议后起诉"));
 }
