@@ -1,0 +1,54 @@
+//! Accessibility gate over every page of both themes of the example site: axe-core (WCAG 2.0–2.2
+//! A/AA and best practice) in Chromium at 1280 px, 375 px and 320 px, with 200 % text, in light
+//! and dark; the Nu HTML checker; page budgets. The checkers live in tests/a11y (pinned npm
+//! packages); they need Chromium, CJK fonts and a JRE, which `bash .ci/run` installs. These tests
+//! are ignored by a plain `cargo test` and run by `.ci/run` with `--include-ignored`.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn tools() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y")
+}
+
+fn run(cmd: &mut Command) -> (i32, String) {
+    let out = cmd.output().expect("run the a11y checker (are node, java and chromium installed?)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+#[ignore = "needs Chromium, Java and tests/a11y/node_modules; run by .ci/run"]
+fn example_site_passes_the_gate_in_both_themes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("public");
+    let out = pilu(root, &["build", "--output", site.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (theme, path) in [("default", site.clone()), ("wechat", site.join("m"))] {
+        let (code, text) = run(Command::new("sh").arg(tools().join("check-theme.sh")).arg(theme).arg(&path).env("SHOTS", dir.path().join("shots")));
+        assert_eq!(code, 0, "{theme} theme has accessibility problems:\n{text}");
+        assert!(text.contains(" 0 problem(s)"), "{theme}: the checker ran: {text}");
+    }
+}
+
+#[test]
+#[ignore = "needs Chromium and tests/a11y/node_modules; run by .ci/run"]
+fn a_planted_violation_fails_the_gate() {
+    let site = fixture("minimal");
+    // an image without a text alternative and a link with no name, in an overridden template
+    write(
+        site.path(),
+        "themes/default/templates/page.html",
+        "{% extends \"base.html\" %}{% block main %}<h1>{{ page.title }}</h1><img src=\"x.png\"><a href=\"#\"></a>{% endblock main %}",
+    );
+    write(site.path(), "static/x.png", "not really a png");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let page = site.path().join("public/p/jubao/index.html");
+    let (code, text) = run(Command::new("node").arg(tools().join("axe-run.mjs")).arg(&page));
+    assert_eq!(code, 1, "the gate must fail:\n{text}");
+    assert!(text.contains("image-alt") && text.contains("link-name"), "{text}");
+}
