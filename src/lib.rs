@@ -179,7 +179,7 @@ fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics> {
         return Ok(());
     }
     let mut diags = Diagnostics::default();
-    for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {

@@ -13,7 +13,7 @@ use crate::input::{self, Raw, Record};
 use crate::registry::Registry;
 use crate::schema::{Field, FieldType, Layout, Schema, Table};
 use crate::value::{self, Value, label_key};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use toml::de::DeValue;
 
@@ -345,6 +345,11 @@ impl Loader<'_> {
     }
 
     fn insert(&mut self, ent: usize, year: i32, ti: usize, data: TableData, origin: Loc) {
+        if let TableData::Records(recs) = &data
+            && !self.unique_keys(ti, recs)
+        {
+            return;
+        }
         let ey = self.data.years.entry((ent, year)).or_default();
         if let Some(prev) = ey.tables.get_mut(&ti) {
             // A table of an entity-year comes from exactly one place, so no figure is ever merged.
@@ -367,6 +372,39 @@ impl Loader<'_> {
             return;
         }
         ey.tables.insert(ti, TableEntry { data, origin });
+    }
+
+    /// Two records of one table with the same key (e.g. two 职工 rows) are an error, never merged.
+    fn unique_keys(&mut self, ti: usize, recs: &[Rec]) -> bool {
+        let table = &self.schema.tables[ti];
+        let Layout::Records { key, fields, .. } = &table.layout else { return true };
+        if key.is_empty() {
+            return true;
+        }
+        let mut seen: HashMap<Vec<&Value>, Loc> = HashMap::new();
+        let mut ok = true;
+        for r in recs {
+            let k: Vec<&Value> = key.iter().map(|&i| &r.values[i]).collect();
+            if let Some(first) = seen.get(&k) {
+                let (line, _) = self.sources.line_col(first.file, first.start);
+                let what: Vec<String> = key
+                    .iter()
+                    .map(|&i| format!("{}为“{}”", fields[i].label, value::display(&fields[i], &r.values[i])))
+                    .collect();
+                self.diags.push(
+                    Diagnostic::error(
+                        "data.duplicate_record",
+                        format!("“{}”中{}的记录重复（第一条在第 {line} 行）", table.title, what.join("、")),
+                    )
+                    .at(r.loc)
+                    .label("重复的记录"),
+                );
+                ok = false;
+            } else {
+                seen.insert(k, r.loc);
+            }
+        }
+        ok
     }
 
     fn year_toml(&mut self, p: &Path, ent: usize, year: i32) {

@@ -51,7 +51,7 @@ fn own_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<Strin
     }
     let dir = root.join(&base);
     if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::str::FromStr;
 use unicode_normalization::UnicodeNormalization;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Value {
     /// Nothing was given (empty cell, or field left out).

@@ -92,6 +92,41 @@ fn duplicate_records_and_tables_are_located() {
     assert!(err.contains("重复提供"), "table given twice: {err}");
     assert!(err.contains("在汇总表中出现多次"), "row given twice: {err}");
     assert!(err.contains("data/2023/pharmacy_service.csv:3:"), "{err}");
+
+    // two records with the same key in one keyed table
+    let site = fixture("minimal");
+    let base = read(&site.path().join("data/520399/2023.toml"));
+    write(
+        site.path(),
+        "data/520399/2023.toml",
+        &format!(
+            "{base}\n{FUND}\n{}",
+            FUND.replace("scheme = \"employee\"", "scheme = \"职工基本医疗保险（含生育保险）\"")
+        ),
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("险种为“职工基本医疗保险（含生育保险）”的记录重复"), "{err}");
+}
+
+const FUND: &str = "[[fund_income]]\nscheme = \"employee\"\npremium_income = 1\nfiscal_subsidy = 0\ninterest_income = 0\nother_income = 0\nincome_total = 1\n";
+
+#[test]
+fn oversized_files_and_symlink_loops_are_refused() {
+    let site = fixture("minimal");
+    let big = site.path().join("data/2023/pharmacy_service.csv");
+    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+    // sparse: no disk space used, but over the size limit
+    std::fs::File::create(&big).unwrap().set_len(65 * 1024 * 1024).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("loop.md", site.path().join("content/loop.md")).unwrap();
+        std::os::unix::fs::symlink("..", site.path().join("content/up")).unwrap();
+    }
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("文件过大"), "{}", out.stderr);
+    #[cfg(unix)]
+    assert!(out.stderr.contains("content/loop.md"), "{}", out.stderr);
 }
 
 #[test]
