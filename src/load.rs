@@ -189,6 +189,25 @@ pub fn load_bytes(
 }
 
 impl Loader<'_> {
+    /// The entries of a data folder worth reading (no dotfiles or editor backups), sorted;
+    /// an unreadable folder is reported and reads as empty.
+    fn entries(&mut self, dir: &Path) -> Vec<(PathBuf, String)> {
+        match list_dir(dir) {
+            Ok(e) => e
+                .into_iter()
+                .map(|p| {
+                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    (p, name)
+                })
+                .filter(|(_, name)| !ignorable(name))
+                .collect(),
+            Err(d) => {
+                self.diags.push(d);
+                Vec::new()
+            }
+        }
+    }
+
     fn rel(&self, p: &Path) -> String {
         p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
     }
@@ -208,18 +227,7 @@ impl Loader<'_> {
             self.diags.push(d);
             return;
         };
-        let entries = match list_dir(dir) {
-            Ok(e) => e,
-            Err(d) => {
-                self.diags.push(d);
-                return;
-            }
-        };
-        for p in entries {
-            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if ignorable(&fname) {
-                continue;
-            }
+        for (p, fname) in self.entries(dir) {
             if p.is_dir() {
                 match is_year(&fname) {
                     Some(year) => self.year_dir(&p, ent, year),
@@ -244,18 +252,7 @@ impl Loader<'_> {
     }
 
     fn year_dir(&mut self, dir: &Path, ent: usize, year: i32) {
-        let entries = match list_dir(dir) {
-            Ok(e) => e,
-            Err(d) => {
-                self.diags.push(d);
-                return;
-            }
-        };
-        for p in entries {
-            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if ignorable(&fname) {
-                continue;
-            }
+        for (p, fname) in self.entries(dir) {
             let Some((stem, ext)) = fname.rsplit_once('.') else {
                 self.diags
                     .push(Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件")).in_file(&p));
@@ -723,18 +720,7 @@ impl Loader<'_> {
     }
 
     fn collection_dir(&mut self, dir: &Path, year: i32) {
-        let entries = match list_dir(dir) {
-            Ok(e) => e,
-            Err(d) => {
-                self.diags.push(d);
-                return;
-            }
-        };
-        for p in entries {
-            let fname = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if ignorable(&fname) {
-                continue;
-            }
+        for (p, fname) in self.entries(dir) {
             let stem = match fname.rsplit_once('.') {
                 Some((s, e)) if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") && !p.is_dir() => {
                     s.to_string()

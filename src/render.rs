@@ -237,13 +237,7 @@ impl Site<'_> {
                 ctx.insert("delegated_to", &host);
             }
             PageKind::EntityYear(e, y) => {
-                let ent = self.registry.get(e);
-                crumbs.push(json!({"text": ent.name, "href": format!("e/{}/index.html", ent.id)}));
-                let ey = &self.data.years[&(e, y)];
-                ctx.insert("entity", &self.summary(e));
-                ctx.insert("year", &y);
-                ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
-                ctx.insert("source", &ey.meta.source);
+                let (ent, ey) = self.year_context(&mut ctx, &mut crumbs, e, y);
                 ctx.insert("note", &ey.meta.note);
                 ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
                 ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
@@ -265,13 +259,7 @@ impl Site<'_> {
                 );
             }
             PageKind::Notice(e, y) => {
-                let ent = self.registry.get(e);
-                crumbs.push(json!({"text": ent.name, "href": format!("e/{}/index.html", ent.id)}));
-                let ey = &self.data.years[&(e, y)];
-                ctx.insert("entity", &self.summary(e));
-                ctx.insert("year", &y);
-                ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
-                ctx.insert("source", &ey.meta.source);
+                self.year_context(&mut ctx, &mut crumbs, e, y);
                 ctx.insert("tables", &self.table_views(e, y, "", "", false));
                 let online =
                     self.settings.base_url.as_deref().map(|b| absolute(b, &self.path(PageKind::EntityYear(e, y))));
@@ -282,6 +270,24 @@ impl Site<'_> {
         }
         ctx.insert("breadcrumbs", &crumbs);
         ctx
+    }
+
+    /// What an entity-year page and its poster share: the entity, the year and its metadata.
+    fn year_context(
+        &self,
+        ctx: &mut Context,
+        crumbs: &mut Vec<serde_json::Value>,
+        e: usize,
+        y: i32,
+    ) -> (&crate::registry::Entity, &crate::dataset::EntityYear) {
+        let ent = self.registry.get(e);
+        crumbs.push(json!({"text": ent.name, "href": format!("e/{}/index.html", ent.id)}));
+        let ey = &self.data.years[&(e, y)];
+        ctx.insert("entity", &self.summary(e));
+        ctx.insert("year", &y);
+        ctx.insert("published_on", &crate::model::date_text(ey.meta.published_on));
+        ctx.insert("source", &ey.meta.source);
+        (ent, ey)
     }
 
     fn global(&self, theme: &mut Theme) {

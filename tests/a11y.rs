@@ -29,7 +29,11 @@ fn example_site_passes_the_gate_in_both_themes() {
     let out = pilu(root, &["build", "--output", site.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     for (theme, path) in [("default", site.clone()), ("wechat", site.join("m"))] {
-        let (code, text) = run(Command::new("sh").arg(tools().join("check-theme.sh")).arg(theme).arg(&path).env("SHOTS", dir.path().join("shots")));
+        let (code, text) = run(Command::new("sh")
+            .arg(tools().join("check-theme.sh"))
+            .arg(theme)
+            .arg(&path)
+            .env("SHOTS", dir.path().join("shots")));
         assert_eq!(code, 0, "{theme} theme has accessibility problems:\n{text}");
         assert!(text.contains(" 0 problem(s)"), "{theme}: the checker ran: {text}");
     }
