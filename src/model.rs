@@ -722,7 +722,7 @@ fn split_records(
             let body = public
                 .iter()
                 .filter(|&&fi| {
-                    fi != first && !key.contains(&fi) || orientation == Orientation::RecordsAsRows && fi != first
+                    fi != first && (orientation == Orientation::RecordsAsRows || !key.contains(&fi))
                 })
                 .map(|&fi| {
                     let f = &fields[fi];
