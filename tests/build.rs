@@ -169,7 +169,7 @@ fn matrix_table_from_toml_and_csv() {
         .captures_iter(section)
         .map(|c| c[1].to_string())
         .collect();
-    assert!(cells.len() >= 2 * 7 && cells.len() % 7 == 0, "rows of seven cells: {}", cells.len());
+    assert!(cells.len() >= 2 * 7 && cells.len().is_multiple_of(7), "rows of seven cells: {}", cells.len());
     for h in &cells {
         for token in h.split(' ') {
             assert!(ids.contains(token), "headers token {token} has no element");
