@@ -13,6 +13,7 @@ pub mod diag;
 pub mod download;
 pub mod embedded;
 pub mod expr;
+pub mod import;
 pub mod init;
 pub mod input;
 pub mod load;
@@ -23,6 +24,7 @@ pub mod registry;
 pub mod render;
 pub mod schema;
 pub mod tabular;
+pub mod template;
 pub mod tomlfile;
 pub mod validate;
 pub mod value;
@@ -50,6 +52,21 @@ pub struct Checked {
 
 /// Read every input of the site under `root` and check it. Never stops at the first problem.
 pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
+    let mut checked = read_site(root, base_url);
+    if let Some(site) = &checked.site {
+        let v = validate::Validator::new(&site.schema, &site.registry, &site.data);
+        for &(e, y) in site.data.years.keys() {
+            v.entity_year(e, y, &mut checked.diags);
+            privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut checked.diags);
+        }
+    }
+    checked.diags.sort(&checked.sources);
+    checked
+}
+
+/// Everything `load_site` does except the per-entity-year checks (rules and the privacy scan of
+/// data), which incremental rebuilds run only where data changed.
+pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     let mut sources = Sources::new(root);
     let mut diags = Diagnostics::default();
     let settings = config::Settings::load(root, &mut sources, &mut diags);
@@ -57,8 +74,8 @@ pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
     let registry = registry::Registry::load(root, &schema, &mut sources, &mut diags);
     let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
-    validate::run(&schema, &registry, &data, &mut diags);
-    privacy::run(settings.as_ref(), &schema, &registry, &data, &content.pages, &sources, &mut diags);
+    validate::check_references(&schema, &mut diags);
+    privacy::site_texts(settings.as_ref(), &registry, &content.pages, &sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         if let Some(b) = base_url {
             settings.base_url = Some(if b.ends_with('/') { b.to_string() } else { format!("{b}/") });
@@ -83,7 +100,6 @@ pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
         };
         Some(Loaded { settings, schema, registry, data, content, owner })
     });
-    diags.sort(&sources);
     Checked { sources, diags, site }
 }
 
@@ -125,7 +141,8 @@ pub fn build(root: &Path, output: Option<&Path>, base_url: Option<&str>) -> (Che
     }
 }
 
-fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (Diagnostics, Failure)> {
+/// Render the whole site into `target`, atomically (used by `build` and by `serve` for full rebuilds).
+pub fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (Diagnostics, Failure)> {
     let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
     output::check_target(root, target)
         .map_err(|m| one(Diagnostic::error("output.target", m).in_file(target), Failure::Inputs))?;
@@ -173,7 +190,7 @@ fn classify(d: Diagnostics) -> (Diagnostics, Failure) {
 }
 
 /// `static/` is copied as is; a file there may not replace a generated one.
-fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics> {
+pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics> {
     let dir = root.join("static");
     if !dir.is_dir() {
         return Ok(());

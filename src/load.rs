@@ -75,7 +75,7 @@ pub fn find_text(sources: &Sources, file: FileId, needle: &str) -> Loc {
     }
 }
 
-fn is_year(name: &str) -> Option<i32> {
+pub fn is_year(name: &str) -> Option<i32> {
     (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
         .then(|| name.parse().ok())
         .flatten()
@@ -129,6 +129,49 @@ pub fn load(
                 ),
             );
         }
+    }
+    l.data
+}
+
+/// Read the files of one entity-year from disk (`data/<id>/<year>.toml` and
+/// `data/<id>/<year>/*.csv`), for incremental rebuilds.
+pub fn load_entity_year(
+    root: &Path,
+    schema: &Schema,
+    registry: &Registry,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+    ent: usize,
+    year: i32,
+) -> Dataset {
+    let mut l = Loader { root, schema, registry, sources, diags, data: Dataset::default() };
+    let dir = root.join("data").join(&registry.get(ent).id);
+    let toml = dir.join(format!("{year}.toml"));
+    if toml.exists() {
+        l.year_toml(&toml, ent, year);
+    }
+    let folder = dir.join(year.to_string());
+    if folder.is_dir() {
+        l.year_dir(&folder, ent, year);
+    }
+    l.data
+}
+
+/// Read one collection sheet `data/<year>/<table>.csv` from disk, for incremental rebuilds.
+/// The year is the sheet's folder name.
+pub fn load_collection(
+    root: &Path,
+    schema: &Schema,
+    registry: &Registry,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+    path: &Path,
+    table: usize,
+) -> Dataset {
+    let mut l = Loader { root, schema, registry, sources, diags, data: Dataset::default() };
+    let year = path.parent().and_then(|d| d.file_name()).and_then(|n| is_year(&n.to_string_lossy()));
+    if let Some(year) = year {
+        l.collection_sheet(path, table, year);
     }
     l.data
 }

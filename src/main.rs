@@ -43,6 +43,63 @@ enum Command {
         /// 新站点目录（不存在或为空）
         dir: PathBuf,
     },
+    /// 生成空白填报模板（Excel 或 CSV）：标题、单位、中文表头、数据有效性和填写说明
+    Template {
+        /// 表 id 或表名（如 fund_income）；也可以是披露主体类型（如 medical_institution），生成该类主体要填的全部表
+        #[arg(long)]
+        table: String,
+        /// 模板格式
+        #[arg(long, value_enum, default_value_t = TemplateFormat::Xlsx)]
+        format: TemplateFormat,
+        /// 主体清单文件：每行一个主体标识或编码；汇总表按清单每个主体一行
+        #[arg(long)]
+        entities: Option<PathBuf>,
+        /// 数据年度，写在模板标题下
+        #[arg(long)]
+        year: Option<i32>,
+        /// 输出文件（默认：模板-<表或类型>[-年度].xlsx）
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// 输出文件已存在时覆盖
+        #[arg(long)]
+        force: bool,
+        /// 站点根目录（含 pilu.toml）
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// 导入 Excel（xlsx/xls）或 CSV/文本文件，规范化后写入站点数据；写入前按 pilu check 的全部规则校验
+    Import {
+        /// 要导入的文件（可多个）
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// 表 id 或表名（默认按表头自动识别）
+        #[arg(long)]
+        table: Option<String>,
+        /// 数据年度（默认从标题、工作表名或文件名识别）
+        #[arg(long)]
+        year: Option<i32>,
+        /// 披露主体标识或编码（表中没有编码列时需要）
+        #[arg(long)]
+        entity: Option<String>,
+        /// 表中没有注明单位的金额按此单位读取：元、千元、万元 或 亿元
+        #[arg(long)]
+        unit: Option<String>,
+        /// 只检查并显示将写入的内容，不写任何文件
+        #[arg(long)]
+        dry_run: bool,
+        /// 替换已有的不同数据（先看差异）
+        #[arg(long)]
+        force: bool,
+        /// 站点根目录（含 pilu.toml）
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TemplateFormat {
+    Xlsx,
+    Csv,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -103,6 +160,18 @@ fn main() -> ExitCode {
             let fail =
                 checked.diags.has_errors() || checked.site.is_none() || (deny_warnings && checked.diags.warnings() > 0);
             if fail { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Command::Template { table, format, entities, year, output, force, root } => {
+            let format = match format {
+                TemplateFormat::Xlsx => pilu::template::Format::Xlsx,
+                TemplateFormat::Csv => pilu::template::Format::Csv,
+            };
+            let o = pilu::template::Options { root, table, format, entities, year, output, force };
+            ExitCode::from(pilu::template::run(&o))
+        }
+        Command::Import { files, table, year, entity, unit, dry_run, force, root } => {
+            let o = pilu::import::Options { root, files, table, year, entity, unit, dry_run, force };
+            ExitCode::from(pilu::import::run(&o))
         }
         Command::Init { dir } => match pilu::init::init(&dir) {
             Ok(()) => {

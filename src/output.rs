@@ -49,6 +49,21 @@ impl Staging {
         Ok(Staging { dir, target: target.to_path_buf(), committed: false })
     }
 
+    /// Write straight into an existing folder (serve's private output, updated file by file).
+    pub fn in_place(dir: &Path) -> Staging {
+        Staging { dir: dir.to_path_buf(), target: dir.to_path_buf(), committed: true }
+    }
+
+    /// Remove a file or folder of the output, if it is there.
+    pub fn remove(&self, rel: &str) -> io::Result<()> {
+        let p = self.dir.join(rel);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => fs::remove_dir_all(p),
+            Ok(_) => fs::remove_file(p),
+            Err(_) => Ok(()),
+        }
+    }
+
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         let p = self.dir.join(rel);
         if let Some(parent) = p.parent() {

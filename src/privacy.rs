@@ -195,6 +195,7 @@ fn digits_of(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x').map(|c| c.to_ascii_uppercase()).collect()
 }
 
+/// Scan everything a build publishes.
 pub fn run(
     settings: Option<&Settings>,
     schema: &Schema,
@@ -204,8 +205,26 @@ pub fn run(
     sources: &Sources,
     diags: &mut Diagnostics,
 ) {
+    site_texts(settings, registry, pages, sources, diags);
+    for &(e, y) in data.years.keys() {
+        entity_year(settings, schema, data, e, y, diags);
+    }
+}
+
+fn guard<'d>(settings: Option<&Settings>, diags: &'d mut Diagnostics) -> Guard<'d> {
     let allowed = settings.map(|s| s.privacy.allow.iter().map(|a| digits_of(&a.value)).collect()).unwrap_or_default();
-    let mut g = Guard { allowed, diags };
+    Guard { allowed, diags }
+}
+
+/// Settings, the registry and the Markdown pages.
+pub fn site_texts(
+    settings: Option<&Settings>,
+    registry: &Registry,
+    pages: &[Page],
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    let mut g = guard(settings, diags);
     if settings.is_some() {
         // pilu.toml is source 0: its title and description are published.
         let text = sources.text(0);
@@ -220,30 +239,41 @@ pub fn run(
             g.text(v, Some(e.loc), true, &format!("登记表中“{}”的信息", e.name));
         }
     }
-    for ey in data.years.values() {
-        for (text, loc) in &ey.meta.texts {
-            g.text(text, Some(*loc), true, "年度说明");
+    for p in pages {
+        g.text(sources.text(p.file), Some(Loc::new(p.file, 0..0)), false, "页面");
+    }
+}
+
+/// The published texts of one entity-year: its notes and the text fields of its public tables.
+pub fn entity_year(
+    settings: Option<&Settings>,
+    schema: &Schema,
+    data: &Dataset,
+    e: usize,
+    y: i32,
+    diags: &mut Diagnostics,
+) {
+    let Some(ey) = data.years.get(&(e, y)) else { return };
+    let mut g = guard(settings, diags);
+    for (text, loc) in &ey.meta.texts {
+        g.text(text, Some(*loc), true, "年度说明");
+    }
+    for (&ti, entry) in &ey.tables {
+        let t = &schema.tables[ti];
+        if !t.is_public() {
+            continue;
         }
-        for (&ti, entry) in &ey.tables {
-            let t = &schema.tables[ti];
-            if !t.is_public() {
-                continue;
-            }
-            let (Layout::Records { fields, .. }, TableData::Records(recs)) = (&t.layout, &entry.data) else { continue };
-            for r in recs {
-                for (i, f) in fields.iter().enumerate() {
-                    if f.visibility == Visibility::Internal || !matches!(f.ty, FieldType::Text | FieldType::Url) {
-                        continue;
-                    }
-                    if let Value::Text(s) = &r.values[i] {
-                        g.text(s, r.locs[i], true, &format!("“{}”的“{}”", t.title, f.label));
-                    }
+        let (Layout::Records { fields, .. }, TableData::Records(recs)) = (&t.layout, &entry.data) else { continue };
+        for r in recs {
+            for (i, f) in fields.iter().enumerate() {
+                if f.visibility == Visibility::Internal || !matches!(f.ty, FieldType::Text | FieldType::Url) {
+                    continue;
+                }
+                if let Value::Text(s) = &r.values[i] {
+                    g.text(s, r.locs[i], true, &format!("“{}”的“{}”", t.title, f.label));
                 }
             }
         }
-    }
-    for p in pages {
-        g.text(sources.text(p.file), Some(Loc::new(p.file, 0..0)), false, "页面");
     }
 }
 

@@ -61,23 +61,46 @@ pub struct Validator<'a> {
     children: Vec<Vec<usize>>,
 }
 
+/// Check every rule of every entity-year, and that rules name existing fields.
 pub fn run(schema: &Schema, registry: &Registry, data: &Dataset, diags: &mut Diagnostics) {
-    let mut children = vec![Vec::new(); registry.entities.len()];
-    for (i, e) in registry.entities.iter().enumerate() {
-        if let Some(p) = e.parent {
-            children[p].push(i);
-        }
-    }
-    let v = Validator { schema, registry, data, children };
     check_references(schema, diags);
-    for (&(e, y), ey) in &data.years {
+    let v = Validator::new(schema, registry, data);
+    for &(e, y) in data.years.keys() {
+        v.entity_year(e, y, diags);
+    }
+}
+
+/// The entity-years whose rule results can change when (e, y)'s data changes: itself, the next
+/// year (its `prev.` rules read this one) and the bureau it reports to (`children.` rules).
+pub fn dependents(registry: &Registry, e: usize, y: i32) -> Vec<(usize, i32)> {
+    let mut out = vec![(e, y), (e, y + 1)];
+    if let Some(p) = registry.get(e).parent {
+        out.push((p, y));
+    }
+    out
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(schema: &'a Schema, registry: &'a Registry, data: &'a Dataset) -> Self {
+        let mut children = vec![Vec::new(); registry.entities.len()];
+        for (i, e) in registry.entities.iter().enumerate() {
+            if let Some(p) = e.parent {
+                children[p].push(i);
+            }
+        }
+        Validator { schema, registry, data, children }
+    }
+
+    /// Every rule of every table of one entity-year.
+    pub fn entity_year(&self, e: usize, y: i32, diags: &mut Diagnostics) {
+        let Some(ey) = self.data.years.get(&(e, y)) else { return };
         for (&ti, entry) in &ey.tables {
-            let t = &schema.tables[ti];
+            let t = &self.schema.tables[ti];
             for rule in &t.rules {
                 match (&t.layout, &entry.data) {
                     (Layout::Records { .. }, TableData::Records(recs)) => {
                         for rec in recs {
-                            v.rule(rule, t, At::Record { e, y, ti, rec }, diags);
+                            self.rule(rule, t, At::Record { e, y, ti, rec }, diags);
                         }
                     }
                     (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
@@ -85,12 +108,12 @@ pub fn run(schema: &Schema, registry: &Registry, data: &Dataset, diags: &mut Dia
                             match rule.scope.unwrap_or(RuleScope::Rows) {
                                 RuleScope::Rows => {
                                     for row in block.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
-                                        v.rule(rule, t, At::Row { e, y, ti, m, block, row }, diags);
+                                        self.rule(rule, t, At::Row { e, y, ti, m, block, row }, diags);
                                     }
                                 }
                                 RuleScope::Columns => {
                                     for col in &block.columns {
-                                        v.rule(rule, t, At::Col { e, y, ti, m, block, col }, diags);
+                                        self.rule(rule, t, At::Col { e, y, ti, m, block, col }, diags);
                                     }
                                 }
                             }
@@ -104,7 +127,7 @@ pub fn run(schema: &Schema, registry: &Registry, data: &Dataset, diags: &mut Dia
 }
 
 /// Names a rule reads must exist, or the rule would silently never apply.
-fn check_references(schema: &Schema, diags: &mut Diagnostics) {
+pub fn check_references(schema: &Schema, diags: &mut Diagnostics) {
     for t in &schema.tables {
         let local: Vec<&str> = match &t.layout {
             Layout::Records { fields, .. } => fields.iter().map(|f| f.id.as_str()).collect(),

@@ -1,0 +1,396 @@
+//! Office files → grids of cells. The kind of file is decided by its first bytes, never by its
+//! extension: government systems export HTML and SpreadsheetML as `.xls`, and “Unicode 文本”
+//! (UTF-16, tab-separated) is often renamed `.csv`.
+
+use super::markup;
+use calamine::{Data, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use std::io::Cursor;
+
+/// One cell as the spreadsheet stored it. Numbers stay `f64` here only until `cell.rs` converts
+/// them to exact decimals at the schema's places.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Cell {
+    #[default]
+    Empty,
+    Text(String),
+    /// A floating-point number; `percent` when the cell's number format shows it with `%`.
+    Num {
+        v: f64,
+        percent: bool,
+    },
+    Int(i64),
+    Bool(bool),
+    /// A date cell: its serial number and its calendar date.
+    Date {
+        serial: f64,
+        ymd: (i32, u32, u32),
+    },
+    /// A spreadsheet error value such as `#DIV/0!`.
+    Error(String),
+}
+
+impl Cell {
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t.chars().all(|c| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}'),
+            _ => false,
+        }
+    }
+    /// The cell as text, as the spreadsheet would show it without number formatting.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) => t.clone(),
+            Cell::Num { v, percent: false } => format!("{v}"),
+            // Shown as Excel shows it; exact decimal arithmetic, as for every number.
+            Cell::Num { v, percent: true } => match rust_decimal::Decimal::from_str_exact(&format!("{v}"))
+                .ok()
+                .and_then(|d| d.checked_mul(rust_decimal::Decimal::ONE_HUNDRED))
+            {
+                Some(d) => format!("{}%", d.normalize()),
+                None => format!("{v}"),
+            },
+            Cell::Int(i) => i.to_string(),
+            Cell::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Cell::Date { ymd: (y, m, d), .. } => format!("{y}-{m:02}-{d:02}"),
+            Cell::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// One sheet (or one HTML table, or a whole text file) as rows of cells.
+#[derive(Clone, Debug, Default)]
+pub struct Grid {
+    pub name: String,
+    pub hidden: bool,
+    pub rows: Vec<Vec<Cell>>,
+    /// Merged areas (first row, first column, last row, last column), inclusive.
+    pub merges: Vec<(usize, usize, usize, usize)>,
+    /// For text files: the line on which each row starts (a quoted cell may span lines).
+    pub lines: Option<Vec<usize>>,
+}
+
+impl Grid {
+    pub fn get(&self, r: usize, c: usize) -> &Cell {
+        static EMPTY: Cell = Cell::Empty;
+        self.rows.get(r).and_then(|row| row.get(c)).unwrap_or(&EMPTY)
+    }
+    pub fn width(&self) -> usize {
+        self.rows.iter().map(Vec::len).max().unwrap_or(0)
+    }
+    pub fn row_is_blank(&self, r: usize) -> bool {
+        self.rows.get(r).is_none_or(|row| row.iter().all(Cell::is_blank))
+    }
+    /// `第 5 行` — the line number for text files, the sheet row otherwise.
+    pub fn row_name(&self, r: usize) -> String {
+        match &self.lines {
+            Some(l) => format!("第 {} 行", l.get(r).copied().unwrap_or(r + 1)),
+            None => format!("第 {} 行", r + 1),
+        }
+    }
+    /// `C5` for spreadsheets (as Excel shows it), `第 5 行第 3 列` for text files.
+    pub fn cell_name(&self, r: usize, c: usize) -> String {
+        match &self.lines {
+            Some(l) => format!("第 {} 行第 {} 列", l.get(r).copied().unwrap_or(r + 1), c + 1),
+            None => format!("单元格 {}{}", column_letters(c), r + 1),
+        }
+    }
+    pub fn col_name(&self, c: usize) -> String {
+        match &self.lines {
+            Some(_) => format!("第 {} 列", c + 1),
+            None => format!("{} 列", column_letters(c)),
+        }
+    }
+    /// The merged area a cell belongs to, if any.
+    pub fn merge_of(&self, r: usize, c: usize) -> Option<(usize, usize, usize, usize)> {
+        self.merges.iter().copied().find(|&(r0, c0, r1, c1)| r >= r0 && r <= r1 && c >= c0 && c <= c1)
+    }
+    /// The value shown in a cell, taking merged areas into account (a merged area shows its
+    /// top-left value everywhere): used for header rows and row labels, never for data cells.
+    pub fn shown(&self, r: usize, c: usize) -> &Cell {
+        match self.merge_of(r, c) {
+            Some((r0, c0, _, _)) => self.get(r0, c0),
+            None => self.get(r, c),
+        }
+    }
+    /// Whether the cell is covered by a merged area without being its top-left cell.
+    pub fn is_covered(&self, r: usize, c: usize) -> bool {
+        self.merge_of(r, c).is_some_and(|(r0, c0, _, _)| (r0, c0) != (r, c))
+    }
+}
+
+pub fn column_letters(mut c: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+pub struct Workbook {
+    /// What the file was recognised as, for the report: `Excel 工作簿（xlsx）`.
+    pub kind: String,
+    pub sheets: Vec<Grid>,
+    /// Corrections made while reading (e.g. a full-width comma used as the delimiter).
+    pub notes: Vec<String>,
+}
+
+/// Largest sheet read: beyond this an office file is not a disclosure table.
+const MAX_ROWS: usize = 200_000;
+const MAX_COLS: usize = 2_000;
+
+/// Read a file's bytes as a workbook. The error is a Chinese sentence.
+pub fn read(bytes: &[u8]) -> Result<Workbook, String> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return guarded(|| read_xlsx(bytes));
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return guarded(|| read_xls(bytes));
+    }
+    let decoded = crate::tabular::decode(bytes)?;
+    let text = decoded.text.strip_prefix('\u{feff}').unwrap_or(&decoded.text);
+    let head: String = text.trim_start().chars().take(2048).collect::<String>().to_ascii_lowercase();
+    if head.starts_with("<?xml") {
+        if head.contains("urn:schemas-microsoft-com:office:spreadsheet") || head.contains("<workbook") {
+            let sheets = markup::spreadsheet_ml(text)?;
+            return Ok(Workbook {
+                kind: format!("Excel 2003 XML 表格（SpreadsheetML，{}）", decoded.encoding),
+                sheets,
+                notes: vec![],
+            });
+        }
+        if head.contains("<table") || head.contains("<html") {
+            return html_book(text, decoded.encoding);
+        }
+        return Err("文件是 XML，但不是 Excel 2003 XML 表格（SpreadsheetML），无法读取".into());
+    }
+    if head.starts_with("<html")
+        || head.starts_with("<!doctype html")
+        || head.starts_with("<table")
+        || (head.starts_with('<') && head.contains("<table"))
+    {
+        return html_book(text, decoded.encoding);
+    }
+    read_text(text, decoded.encoding)
+}
+
+/// Run a workbook parser so that a malformed file is an error message, never a crash: the
+/// binary parsers are third-party code fed with whatever an office saved.
+fn guarded(f: impl FnOnce() -> Result<Workbook, String>) -> Result<Workbook, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    r.unwrap_or_else(|_| Err("文件已损坏或格式异常，无法读取；请用 Excel 打开后重新保存".into()))
+}
+
+fn html_book(text: &str, encoding: &str) -> Result<Workbook, String> {
+    let sheets = markup::html_tables(text);
+    if sheets.is_empty() {
+        return Err("文件是网页（HTML），但其中没有表格（<table>）".into());
+    }
+    Ok(Workbook {
+        kind: format!("网页表格（HTML，{encoding}；常见于系统导出的 .xls）"), sheets, notes: vec![]
+    })
+}
+
+/// Delimited text: the delimiter is the one that splits the most lines, so title rows such as
+/// `附件2` (no delimiter at all) above the header do not decide it.
+fn read_text(text: &str, encoding: &str) -> Result<Workbook, String> {
+    let mut notes = Vec::new();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(40).collect();
+    let score = |c: char| lines.iter().map(|l| l.matches(c).count()).max().unwrap_or(0);
+    let (tabs, commas, semis, wide) = (score('\t'), score(','), score(';'), score('，'));
+    let mut replaced: Option<String> = None;
+    let delim = if tabs > 0 && tabs >= commas {
+        b'\t'
+    } else if commas > 0 && commas >= semis {
+        b','
+    } else if semis > 0 {
+        b';'
+    } else if wide > 0 {
+        // Hand-made files separated by the full-width comma: csv needs one byte, so use the
+        // unit separator, which never occurs in office text.
+        replaced = Some(text.replace('，', "\u{1f}"));
+        notes.push("以全角逗号“，”作为分隔符读取".to_string());
+        0x1f
+    } else {
+        b','
+    };
+    let body = replaced.as_deref().unwrap_or(text);
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delim).from_reader(body.as_bytes());
+    let mut rows = Vec::new();
+    let mut line_of = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    // csv reports a record's position on the line break before it, so lines are counted here.
+    let b = body.as_bytes();
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let mut start = rec.position().map_or(0, |p| p.byte() as usize).min(b.len());
+                while start < b.len() && (b[start] == b'\r' || b[start] == b'\n') {
+                    start += 1;
+                }
+                // `\n`, `\r\n` and a lone `\r` each end a line.
+                line += (counted_to.min(start)..start)
+                    .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+                    .count();
+                counted_to = start;
+                line_of.push(line);
+                rows.push(
+                    rec.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) }).collect(),
+                );
+                if rows.len() > MAX_ROWS {
+                    return Err(format!("文件超过 {MAX_ROWS} 行，不像是一张披露表"));
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(format!("第 {line} 行附近的 CSV 格式有误：{e}"));
+            }
+        }
+    }
+    let what = match delim {
+        b'\t' => "制表符分隔的文本",
+        b';' => "分号分隔的文本",
+        _ => "CSV 文本",
+    };
+    Ok(Workbook {
+        kind: format!("{what}，编码 {encoding}"),
+        sheets: vec![Grid { name: String::new(), hidden: false, rows, merges: vec![], lines: Some(line_of) }],
+        notes,
+    })
+}
+
+fn convert(d: &Data, percent: bool) -> Cell {
+    match d {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Float(v) => Cell::Num { v: *v, percent },
+        Data::Int(i) => Cell::Int(*i),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            Cell::Date { serial: dt.as_f64(), ymd: (y as i32, m as u32, d as u32) }
+        }
+        Data::DateTime(dt) => Cell::Num { v: dt.as_f64(), percent: false },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// Dense grid from a calamine range, at absolute sheet positions (so row 0 is Excel's row 1).
+fn grid_from_range(
+    name: &str,
+    hidden: bool,
+    range: &calamine::Range<Data>,
+    merges: Vec<calamine::Dimensions>,
+    percent_at: &dyn Fn(u32, u32) -> bool,
+) -> Result<Grid, String> {
+    let mut max_r = 0usize;
+    let mut max_c = 0usize;
+    let mut any = false;
+    for (r, c, d) in range.used_cells() {
+        let (ar, ac) = range.start().map_or((r, c), |(r0, c0)| (r + r0 as usize, c + c0 as usize));
+        if !matches!(d, Data::Empty) {
+            any = true;
+            max_r = max_r.max(ar);
+            max_c = max_c.max(ac);
+        }
+    }
+    if max_r >= MAX_ROWS || max_c >= MAX_COLS {
+        return Err(format!("工作表“{name}”超过 {MAX_ROWS} 行或 {MAX_COLS} 列，不像是一张披露表"));
+    }
+    let mut rows: Vec<Vec<Cell>> = if any { vec![vec![Cell::Empty; max_c + 1]; max_r + 1] } else { vec![] };
+    for (r, c, d) in range.used_cells() {
+        let (ar, ac) = range.start().map_or((r, c), |(r0, c0)| (r + r0 as usize, c + c0 as usize));
+        if ar <= max_r && ac <= max_c && any {
+            rows[ar][ac] = convert(d, percent_at(ar as u32, ac as u32));
+        }
+    }
+    let merges = merges
+        .into_iter()
+        .map(|m| (m.start.0 as usize, m.start.1 as usize, m.end.0 as usize, m.end.1 as usize))
+        .filter(|m| m.0 <= max_r && m.1 <= max_c)
+        .collect();
+    Ok(Grid { name: name.to_string(), hidden, rows, merges, lines: None })
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| format!("文件以 PK 开头，但不是可读取的 Excel 工作簿（.xlsx）：{e}"))?;
+    let mut sheets = Vec::new();
+    for s in wb.sheets_metadata().to_vec() {
+        if s.typ != SheetType::WorkSheet {
+            continue;
+        }
+        let range = wb.worksheet_range(&s.name).map_err(|e| format!("无法读取工作表“{}”：{e}", s.name))?;
+        let merges = wb.merge_cells_by_sheet_name(&s.name).unwrap_or_default();
+        // A fraction shown as 85.30% is stored as 0.853: the number format tells them apart.
+        let styles = wb.worksheet_style(&s.name).ok();
+        let percent_at = |r: u32, c: u32| {
+            styles
+                .as_ref()
+                .and_then(|st| st.get((r, c)))
+                .and_then(|st| st.number_format.as_ref())
+                .is_some_and(|f| f.format_code.contains('%'))
+        };
+        sheets.push(grid_from_range(&s.name, s.visible != SheetVisible::Visible, &range, merges, &percent_at)?);
+    }
+    Ok(Workbook { kind: "Excel 工作簿（.xlsx）".into(), sheets, notes: vec![] })
+}
+
+fn read_xls(bytes: &[u8]) -> Result<Workbook, String> {
+    let mut wb: Xls<_> = Xls::new(Cursor::new(bytes))
+        .map_err(|e| format!("文件是 Excel 97-2003 格式（.xls），但无法读取（可能已加密或损坏）：{e}"))?;
+    let mut sheets = Vec::new();
+    for s in wb.sheets_metadata().to_vec() {
+        if s.typ != SheetType::WorkSheet {
+            continue;
+        }
+        let range = wb.worksheet_range(&s.name).map_err(|e| format!("无法读取工作表“{}”：{e}", s.name))?;
+        let merges = wb.merge_cells_by_sheet_name(&s.name).unwrap_or_default();
+        sheets.push(grid_from_range(&s.name, s.visible != SheetVisible::Visible, &range, merges, &|_, _| false)?);
+    }
+    Ok(Workbook { kind: "Excel 97-2003 工作簿（.xls）".into(), sheets, notes: vec![] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn delimiter_ignores_title_lines() {
+        let wb = read("附件2\n医保基金收入情况表\n险种\t基本医疗保险费收入\n职工\t1\n".as_bytes()).unwrap();
+        assert_eq!(wb.sheets[0].rows[2].len(), 2);
+        assert_eq!(wb.sheets[0].row_name(3), "第 4 行");
+        let wb = read("a,1\r\nb,2\r\n\"x\ny\",4\r\nz,5\r\n".as_bytes()).unwrap();
+        assert_eq!(wb.sheets[0].lines, Some(vec![1, 2, 3, 5]));
+        let wb = read("a,1\rb,2\r\rc,3\r".as_bytes()).unwrap();
+        assert_eq!(wb.sheets[0].lines, Some(vec![1, 2, 4]));
+    }
+
+    #[test]
+    fn html_sniffed_whatever_the_name() {
+        let wb = read("<html><body><table><tr><td>a</td></tr></table></body></html>".as_bytes()).unwrap();
+        assert!(wb.kind.contains("HTML"));
+    }
+}

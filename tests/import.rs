@@ -1,0 +1,622 @@
+//! `pilu import` on synthetic office files, one per input hazard (shared/domain/input-hazards.md):
+//! each is built here, imported into a copy of tests/sites/minimal by running the binary, and
+//! the written data file is compared value by value — or the refusal is checked, with nothing
+//! written.
+
+mod common;
+
+use common::*;
+use rust_xlsxwriter::{Format, Formula, Workbook};
+use std::path::Path;
+
+fn gb18030(s: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(s).0.into_owned()
+}
+
+fn import(site: &Path, args: &[&str]) -> Run {
+    let mut a = vec!["import"];
+    a.extend_from_slice(args);
+    let out = pilu(site, &a);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    out
+}
+
+fn ok(out: &Run) {
+    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+}
+
+fn refused(out: &Run) -> String {
+    assert_eq!(out.code, 1, "expected a refusal\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("未写入任何文件"), "{}", out.stderr);
+    format!("{}\n{}", out.stdout, out.stderr)
+}
+
+/// A data file as rows of cells (BOM dropped), header first.
+fn rows(path: &Path) -> Vec<Vec<String>> {
+    let text = read(path);
+    let text = text.trim_start_matches('\u{feff}');
+    let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    r.records().map(|x| x.expect("csv").iter().map(str::to_string).collect()).collect()
+}
+
+/// The value of a column (by header) in each data row.
+fn column(rows: &[Vec<String>], header: &str) -> Vec<String> {
+    let i = rows[0].iter().position(|h| h == header).unwrap_or_else(|| panic!("no column {header} in {:?}", rows[0]));
+    rows[1..].iter().map(|r| r[i].clone()).collect()
+}
+
+fn check_passes(site: &Path) {
+    let out = pilu(site, &["check"]);
+    assert_eq!(out.code, 0, "pilu check after import:\n{}", out.stderr);
+}
+
+fn add_pharmacy(site: &Path) {
+    let reg = read(&site.join("data/entities.toml"));
+    write(
+        site,
+        "data/entities.toml",
+        &format!(
+            "{reg}\n[[entities]]\ncode = \"P52039900004\"\nname = \"测试县康民药店\"\nkind = \"retail_pharmacy\"\nbusiness_type = \"single\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\naddress = \"测试县人民路3号\"\n"
+        ),
+    );
+}
+
+/// GB18030 without BOM (Excel's 另存为 CSV on Chinese Windows), with title rows, a unit row,
+/// a two-row merged header exported as blanks, label variants, △ and bracketed negatives,
+/// full-width digits, thousands separators, float noise, `#DIV/0!`, footer and blank rows.
+#[test]
+fn gb18030_csv_with_title_rows_merged_header_and_footer() {
+    let site = fixture("minimal");
+    let csv = "附件5,,,,,,,,\r\n\
+医保基金财务结余情况表,,,,,,,,\r\n\
+填报单位：道真仡佬族苗族自治县医疗保障局（盖章）,,,,,,,,\r\n\
+统计期间：2023年1月1日—12月31日,,,,,,,单位：万元,\r\n\
+险种,收入与支出,,,,结余,,,\r\n\
+,(一)上年结余(年初滚存结余),本年收入　合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）,其中:统筹基金累计结余,　　其中：个人账户累计结余,累计结余可支付月数\r\n\
+职工,１０７９．９６,\"21,772.41\",\"21,885.53\",△113.12,966.84,500.00,466.84,0.5\r\n\
+城乡居民基本医疗保险,354.15,\"8,689.16\",8915.30,(226.14),128.01000000000022,,,#DIV/0!\r\n\
+,,,,,,,,\r\n\
+填表人：张三,,,审核人：李四,,,,,\r\n\
+注：1. 数据来源于医保基金决算报表。,,,,,,,,\r\n\
+,,,,,,,,\r\n";
+    write_bytes(site.path(), "in/结余.csv", &gb18030(csv));
+    let out = import(site.path(), &["in/结余.csv", "--entity", "520399"]);
+    ok(&out);
+    // What was recognised is printed: encoding, table, year, unit, header rows and mapping.
+    for s in [
+        "GB18030",
+        "医保基金财务结余情况表（fund_balance）",
+        "年度：2023",
+        "金额单位：万元",
+        "第 5 行至第 6 行（2 行合并表头）",
+        "“收入与支出/(一)上年结余(年初滚存结余)” → 上年结余（年初滚存结余）（opening_balance）",
+        "表尾：第 10 行“填表人：张三”",
+    ] {
+        assert!(out.stdout.contains(s), "missing {s}:\n{}", out.stdout);
+    }
+    // Corrections and warnings are reported with the cell and the field.
+    assert!(out.stdout.contains("`△113.12` 按负数导入"), "{}", out.stdout);
+    assert!(out.stdout.contains("`21,772.41` 去掉了千位分隔符"), "{}", out.stdout);
+    assert!(out.stderr.contains("第 8 行第 9 列") && out.stderr.contains("months_payable"), "{}", out.stderr);
+    assert!(out.stderr.contains("`#DIV/0!` 按“不适用”导入（不是 0）"), "{}", out.stderr);
+    let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
+    assert_eq!(column(&r, "险种"), ["employee", "resident"]);
+    assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96", "354.15"]);
+    assert_eq!(column(&r, "本年收入合计（万元）"), ["21772.41", "8689.16"]);
+    assert_eq!(column(&r, "本年收支结余（当期结余）（万元）"), ["-113.12", "-226.14"]);
+    assert_eq!(column(&r, "年末滚存结余（累计结余）（万元）"), ["966.84", "128.01"]);
+    assert_eq!(column(&r, "其中：统筹基金累计结余（万元）"), ["500.00", ""]);
+    // Not applicable, never zero.
+    assert_eq!(column(&r, "累计结余可支付月数"), ["0.5", "—"]);
+    check_passes(site.path());
+}
+
+/// UTF-8 with BOM, a collection sheet (one row per pharmacy, by code), the year in the file
+/// name, full-width digits and comma, `／`, a 合计 row, and 次均 in 元 under a 万元 title.
+#[test]
+fn utf8_bom_collection_sheet() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let body = "定点零售药店医保服务情况表\n单位：万元\n\
+医保定点零售药店编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付,次均结算金额（元）\n\
+P52039900002,是,\"41,102\",363.67,200.01,54.55,109.11,88.48\n\
+P52039900004,否,\"３７，９４９\",376.83,207.25,／,169.58,99.30\n\
+合  计,,79051,740.50,407.26,54.55,278.69,\n";
+    write_bytes(site.path(), "in/2023年定点药店.csv", &[&[0xEF, 0xBB, 0xBF][..], body.as_bytes()].concat());
+    let out = import(site.path(), &["in/2023年定点药店.csv"]);
+    ok(&out);
+    assert!(out.stdout.contains("UTF-8（带 BOM）"), "{}", out.stdout);
+    assert!(out.stdout.contains("年度：2023（来自文件名"), "{}", out.stdout);
+    assert!(out.stdout.contains("“合  计”行是合计，未导入"), "{}", out.stdout);
+    assert!(out.stdout.contains("“次均结算金额（元）” → avg_amount，单位 元"), "{}", out.stdout);
+    let r = rows(&site.path().join("data/2023/pharmacy_service.csv"));
+    assert_eq!(column(&r, "医保定点零售药店编码"), ["P52039900002", "P52039900004"]);
+    assert_eq!(column(&r, "医保结算人次"), ["41102", "37949"]);
+    assert_eq!(column(&r, "医保结算总金额（万元）"), ["363.67", "376.83"]);
+    assert_eq!(column(&r, "统筹基金支付（门诊统筹/双通道）（万元）"), ["54.55", "—"]);
+    assert_eq!(column(&r, "次均结算金额（元）"), ["88.48", "99.30"]);
+    assert_eq!(column(&r, "是否纳入门诊统筹"), ["是", "否"]);
+    check_passes(site.path());
+
+    // One pharmacy's corrected figures, without a code column: they go into the collection
+    // sheet (a second file would give the table twice), only with --force, and the other
+    // pharmacy's row stays.
+    write(
+        site.path(),
+        "in/更正.csv",
+        "2023年 单位：万元\n医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付,次均结算金额（元）\n41102,363.67,200.01,54.55,109.11,88.48\n",
+    );
+    let all = refused(&import(site.path(), &["in/更正.csv", "--entity", "P52039900002"]));
+    assert!(all.contains("data/2023/pharmacy_service.csv 已有不同的数据"), "{all}");
+    assert!(all.contains("是否纳入门诊统筹 是 → （空）"), "{all}");
+    ok(&import(site.path(), &["in/更正.csv", "--entity", "P52039900002", "--force"]));
+    let r = rows(&site.path().join("data/2023/pharmacy_service.csv"));
+    assert_eq!(column(&r, "医保定点零售药店编码"), ["P52039900002", "P52039900004"]);
+    assert_eq!(column(&r, "是否纳入门诊统筹"), ["", "否"]);
+    assert!(!site.path().join("data/P52039900002").exists());
+    check_passes(site.path());
+}
+
+/// The same sheet, but the 次均 column does not say 元 while the title says 万元: refused.
+#[test]
+fn per_visit_amount_without_its_unit_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let body = "单位：万元\n医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,次均结算金额\n\
+P52039900002,41102,363.67,200.01,88.48\nP52039900004,37949,376.83,207.25,99.30\n";
+    write(site.path(), "in/药店.csv", body);
+    let all = refused(&import(site.path(), &["in/药店.csv", "--year", "2023"]));
+    assert!(all.contains("“次均结算金额”（avg_amount）规定单位为“元”，表头未注明单位"), "{all}");
+    assert!(!site.path().join("data/2023").exists());
+}
+
+/// Amounts without any stated unit are not guessed; `--unit 元` states it and converts exactly.
+#[test]
+fn unstated_money_unit_is_refused_and_unit_flag_converts() {
+    let site = fixture("minimal");
+    let body = "险种,上年结余（年初滚存结余）,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n\
+职工,10799600,217724100,218855300,-1131200,9668400\n";
+    write(site.path(), "in/结余.csv", body);
+    let all = refused(&import(site.path(), &["in/结余.csv", "--entity", "520399", "--year", "2023"]));
+    assert!(all.contains("金额列没有注明单位（元还是万元），不作猜测"), "{all}");
+    assert!(all.contains("第 2 列“上年结余（年初滚存结余）”"), "{all}");
+    assert!(!site.path().join("data/520399/2023").exists());
+
+    let out = import(site.path(), &["in/结余.csv", "--entity", "520399", "--year", "2023", "--unit", "元"]);
+    ok(&out);
+    assert!(out.stdout.contains("10799600（元）换算为 1079.96（万元）"), "{}", out.stdout);
+    let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
+    assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96"]);
+    assert_eq!(column(&r, "本年收支结余（当期结余）（万元）"), ["-113.12"]);
+    assert_eq!(column(&r, "年末滚存结余（累计结余）（万元）"), ["966.84"]);
+}
+
+/// UTF-16LE 「Unicode 文本」: tab separated, renamed .csv; fields down a column (long layout)
+/// with 序号 and 单位 columns, outline numbering, `其中：` and ideographic spaces.
+#[test]
+fn utf16_tab_text_with_fields_down_a_column() {
+    let site = fixture("minimal");
+    let text = "2022年度定点医药机构情况\t\t\t\r\n序号\t项目\t单位\t数量\r\n\
+1\t一、定点医疗机构总数\t家\t12\r\n2\t　　其中：三级\t家\t0\r\n3\t　　　二级\t家\t2\r\n4\t（三）一级\t家\t4\r\n\
+5\t未定级（含村卫生室）\t家\t6\r\n6\t　其中：村卫生室\t家\t5\r\n7\t公立\t家\t8\r\n8\t民营\t家\t4\r\n\
+9\t二、定点零售药店总数\t家\t8\r\n10\t其中：连锁药店门店\t家\t3\r\n11\t单体药店\t家\t5\r\n\t\t\t\r\n";
+    write_bytes(site.path(), "in/summary.csv", &utf16(text, true));
+    let out = import(site.path(), &["in/summary.csv", "--entity", "520399"]);
+    ok(&out);
+    assert!(out.stdout.contains("制表符分隔的文本，编码 UTF-16LE"), "{}", out.stdout);
+    assert!(out.stdout.contains("字段在第 2 列向下排列"), "{}", out.stdout);
+    assert!(out.stdout.contains("年度：2022"), "{}", out.stdout);
+    let r = rows(&site.path().join("data/520399/2022/designated_institutions_summary.csv"));
+    assert_eq!(r.len(), 2, "{r:?}");
+    for (h, v) in [
+        ("定点医疗机构总数（家）", "12"),
+        ("其中：三级（家）", "0"),
+        ("二级（家）", "2"),
+        ("一级（家）", "4"),
+        ("其中：村卫生室（家）", "5"),
+        ("民营（家）", "4"),
+        ("单体药店（家）", "5"),
+        ("本年新增定点医疗机构（家）", ""),
+    ] {
+        assert_eq!(column(&r, h), [v], "{h}");
+    }
+    check_passes(site.path());
+}
+
+/// An xlsx as offices make them: merged title, a two-row header with a merged group
+/// (`普通门诊` over three columns), float noise, percent-formatted cells, a fraction typed
+/// where a percent belongs, and a `#DIV/0!` formula result.
+#[test]
+fn xlsx_with_float_noise_merged_cells_and_percent_formats() {
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("职工医保").unwrap();
+    let plain = Format::new();
+    let pct = Format::new().set_num_format("0.00%");
+    ws.merge_range(0, 0, 0, 12, "附件8 医保定点医疗机构职工医保服务情况表", &plain).unwrap();
+    ws.write_string(1, 0, "2023年度").unwrap();
+    ws.write_string(1, 10, "单位：万元").unwrap();
+    ws.merge_range(2, 0, 3, 0, "医保定点医疗机构编码", &plain).unwrap();
+    ws.merge_range(2, 1, 2, 3, "普通门诊", &plain).unwrap();
+    for (c, l) in ["结算人次", "医疗总费用", "统筹基金支付"].iter().enumerate() {
+        ws.write_string(3, c as u16 + 1, *l).unwrap();
+    }
+    let rest = [
+        "住院结算人次",
+        "住院医疗总费用",
+        "住院政策范围内费用",
+        "住院统筹基金支付",
+        "住院个人现金支付",
+        "住院总床日数",
+        "次均住院费用（元）",
+        "次均住院统筹基金支付（元）",
+        "平均住院日",
+        "政策范围内住院费用报销比例（%）",
+        "住院个人负担比例",
+        "住院药品费用占比（药占比）",
+        "医保结算总人次",
+        "医保患者医疗总费用",
+        "医保基金支付合计",
+    ];
+    for (i, l) in rest.iter().enumerate() {
+        ws.merge_range(2, i as u16 + 4, 3, i as u16 + 4, l, &plain).unwrap();
+    }
+    ws.write_string(4, 0, "H52039900001").unwrap();
+    let values: [f64; 18] = [
+        74938.0,
+        1191.51 + 2e-13, // float noise: 1191.5100000000002
+        595.75,
+        24696.0,
+        20880.46,
+        17539.58,
+        11926.91,
+        6890.58,
+        227203.0,
+        8455.0,
+        0.0, // replaced by #DIV/0! below
+        9.200000000000001,
+        0.75, // percent format
+        0.37, // a fraction where a percent belongs
+        28.09,
+        115528.0,
+        22640.97,
+        14120.27,
+    ];
+    for (i, v) in values.iter().enumerate() {
+        let c = i as u16 + 1;
+        match i {
+            10 => {
+                ws.write_formula(4, c, Formula::new("=1/0").set_result("#DIV/0!")).unwrap();
+            }
+            12 => {
+                ws.write_number_with_format(4, c, *v, &pct).unwrap();
+            }
+            _ => {
+                ws.write_number(4, c, *v).unwrap();
+            }
+        }
+    }
+    ws.write_string(6, 0, "填表人：王五").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    write_bytes(site.path(), "in/职工医保.xlsx", &bytes);
+
+    let out = import(site.path(), &["in/职工医保.xlsx"]);
+    ok(&out);
+    assert!(out.stdout.contains("Excel 工作簿（.xlsx）"), "{}", out.stdout);
+    assert!(out.stdout.contains("第 3 行至第 4 行（2 行合并表头）"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("C 列“普通门诊/医疗总费用” → 普通门诊医疗总费用（op_total_cost），单位 万元"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("单元格 L5") && out.stderr.contains("`#DIV/0!` 按“不适用”导入"), "{}", out.stderr);
+    assert!(out.stderr.contains("住院个人负担比例（personal_burden_rate）为 0.37"), "{}", out.stderr);
+    let r = rows(&site.path().join("data/renmin/2023/institution_employee_service.csv"));
+    let get = |h: &str| column(&r, h).remove(0);
+    assert_eq!(get("普通门诊结算人次"), "74938");
+    assert_eq!(get("普通门诊医疗总费用（万元）"), "1191.51");
+    assert_eq!(get("住院医疗总费用（万元）"), "20880.46");
+    assert_eq!(get("平均住院日（天）"), "9.2");
+    assert_eq!(get("次均住院费用（元）"), "8455.00");
+    assert_eq!(get("次均住院统筹基金支付（元）"), "—");
+    assert_eq!(get("政策范围内住院费用报销比例（%）"), "75.00");
+    // Flagged, not multiplied.
+    assert_eq!(get("住院个人负担比例（%）"), "0.37");
+    assert_eq!(get("住院药品费用占比（药占比）（%）"), "28.09");
+}
+
+/// An `.xls` that is really HTML (GB2312 meta, GB18030 bytes) holding the annual report's
+/// 表三: a three-row header with rowspan/colspan, row labels merged down two columns, straight
+/// quotes, a space inside a header, a truncated label. It is a matrix table, so it goes into
+/// the entity's TOML file, after what is already there.
+#[test]
+fn xls_that_is_really_html_with_merged_rows_and_headers() {
+    let site = fixture("minimal");
+    let mut rows_html: Vec<String> = Vec::new();
+    let td = |t: &str, rs: u32, cs: u32| {
+        let mut a = String::new();
+        if rs > 1 {
+            a.push_str(&format!(" rowspan=\"{rs}\""));
+        }
+        if cs > 1 {
+            a.push_str(&format!(" colspan={cs}"));
+        }
+        format!("<td{a}>{t}</td>")
+    };
+    let vals = |n: u32| {
+        let mut v = vec![td(&n.to_string(), 1, 1)];
+        v.extend((0..5).map(|_| td("0", 1, 1)));
+        v.push(td(&n.to_string(), 1, 1));
+        v.concat()
+    };
+    rows_html.push(format!("<tr>{}</tr>", td("三、收到和处理政府信息公开申请情况（2023年度）", 1, 10)));
+    rows_html.push(format!(
+        "<tr>{}{}</tr>",
+        td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3),
+        td("申请人情况", 1, 7)
+    ));
+    rows_html.push(format!("<tr>{}{}{}</tr>", td("自然人", 2, 1), td("法人或其他组织", 1, 5), td("总计", 2, 1)));
+    rows_html.push(format!(
+        "<tr>{}</tr>",
+        ["商业 企业", "科研机构", "社会公益组织", "法律服务机构", "其他"].map(|s| td(s, 1, 1)).concat()
+    ));
+    rows_html.push(format!("<tr>{}{}</tr>", td("一、本年新收政府信息公开申请数量", 1, 3), vals(10)));
+    rows_html.push(format!("<tr>{}{}</tr>", td("二、上年结转政府信息公开申请数量", 1, 3), vals(2)));
+    let groups: Vec<(&str, Vec<(&str, u32)>)> = vec![
+        ("（一）予以公开", vec![]),
+        ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", vec![]),
+        (
+            "（三）不予公开",
+            vec![
+                ("1.属于国家秘密", 1),
+                ("2.其他法律行政法规禁止公开", 0),
+                ("3.危及\"三安全一稳定\"", 0),
+                ("4.保护第三方合法权益", 0),
+                ("5.属于三类内部事务信息", 0),
+                ("6.属于四类过程性信息", 0),
+                ("7.属于行政执法案卷", 0),
+                ("8.属于行政查询事项", 0),
+            ],
+        ),
+        (
+            "（四）无法提供",
+            vec![("1.本机关不掌握相关政府信息", 1), ("2.没有现成信息需要另行制作", 0), ("3.补正后申请内容仍不明确", 0)],
+        ),
+        (
+            "（五）不予处理",
+            vec![
+                ("1.信访举报投诉类申请", 0),
+                ("2.重复申请", 0),
+                ("3.要求提供公开出版物", 0),
+                ("4.无正当理由大量反复申请", 0),
+                ("5.要求行政机关确认或重新出具", 0),
+            ],
+        ),
+        (
+            "（六）其他处理",
+            vec![
+                ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", 0),
+                ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", 0),
+                ("3.其他", 0),
+            ],
+        ),
+        ("（七）总计", vec![]),
+    ];
+    let single =
+        [("（一）予以公开", 6), ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", 2), ("（七）总计", 10)];
+    let span: u32 = groups.iter().map(|(_, s)| s.len().max(1) as u32).sum();
+    let mut first = true;
+    for (label, subs) in &groups {
+        let lead = if first { td("三、本年度办理结果", span, 1) } else { String::new() };
+        first = false;
+        if subs.is_empty() {
+            let n = single.iter().find(|(l, _)| l == label).map_or(0, |x| x.1);
+            rows_html.push(format!("<tr>{lead}{}{}</tr>", td(label, 1, 2), vals(n)));
+        } else {
+            for (i, (leaf, n)) in subs.iter().enumerate() {
+                let (l, g) =
+                    if i == 0 { (lead.as_str(), td(label, subs.len() as u32, 1)) } else { ("", String::new()) };
+                rows_html.push(format!("<tr>{l}{g}{}{}</tr>", td(leaf, 1, 1), vals(*n)));
+            }
+        }
+    }
+    rows_html.push(format!("<tr>{}{}</tr>", td("四、结转下年度继续办理", 1, 3), vals(2)));
+    rows_html.push(format!("<tr>{}</tr>", td("填表人：张三", 1, 10)));
+    let html = format!(
+        "<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><head><meta http-equiv=Content-Type content=\"text/html; charset=gb2312\">\
+         <style>td {{ mso-number-format:\"\\@\"; }}</style></head><body><table border=1>\n{}\n</table></body></html>",
+        rows_html.join("\n")
+    );
+    write_bytes(site.path(), "in/年报表三.xls", &gb18030(&html));
+    let before = read(&site.path().join("data/520399/2023.toml"));
+
+    let out = import(site.path(), &["in/年报表三.xls", "--entity", "520399"]);
+    ok(&out);
+    assert!(out.stdout.contains("网页表格（HTML，GB18030"), "{}", out.stdout);
+    assert!(out.stdout.contains("格式：2021"), "{}", out.stdout);
+    assert!(out.stdout.contains("第 2 行至第 4 行"), "{}", out.stdout);
+    assert!(out.stdout.contains("申请人情况/法人或其他组织/商业企业（commercial）"), "{}", out.stdout);
+    assert!(out.stderr.contains("按开头匹配为“5.要求行政机关确认或重新出具已获取信息”"), "{}", out.stderr);
+    let after = read(&site.path().join("data/520399/2023.toml"));
+    assert!(after.starts_with(before.trim_end()), "existing content kept:\n{after}");
+    let doc: toml::Table = after.parse().expect("valid TOML");
+    let t = doc["annual_report_requests"].as_table().expect("section");
+    assert_eq!(t["format"].as_str(), Some("2021"));
+    let cell = |r: &str, c: &str| t[r].as_table().and_then(|x| x.get(c)).and_then(|v| v.as_integer());
+    assert_eq!(cell("new_received", "natural_person"), Some(10));
+    assert_eq!(cell("new_received", "commercial"), Some(0));
+    assert_eq!(cell("denied_state_secret", "total"), Some(1));
+    assert_eq!(cell("denied_three_security", "natural_person"), Some(0));
+    assert_eq!(cell("noproc_confirm", "total"), Some(0));
+    assert_eq!(cell("processed_total", "natural_person"), Some(10));
+    assert_eq!(cell("carried_out", "total"), Some(2));
+    assert!(!t.contains_key("results"), "heading rows hold no data");
+    check_passes(site.path());
+}
+
+/// Excel 2003 XML (SpreadsheetML) saved as .xls.
+#[test]
+fn spreadsheet_ml_xls() {
+    let site = fixture("minimal");
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+<Worksheet ss:Name="举报渠道"><Table>
+<Row><Cell ss:MergeAcross="1"><Data ss:Type="String">欺诈骗保举报渠道及奖励（2022年度）</Data></Cell></Row>
+<Row><Cell><Data ss:Type="String">举报电话</Data></Cell><Cell><Data ss:Type="String">来信地址</Data></Cell></Row>
+<Row><Cell><Data ss:Type="String">0851-12345678</Data></Cell><Cell><Data ss:Type="String">测试县人民路1号</Data></Cell></Row>
+</Table></Worksheet></Workbook>"#;
+    write(site.path(), "in/举报.xls", xml);
+    let out = import(site.path(), &["in/举报.xls", "--entity", "520399"]);
+    ok(&out);
+    assert!(out.stdout.contains("SpreadsheetML"), "{}", out.stdout);
+    let r = rows(&site.path().join("data/520399/2022/reporting_channels.csv"));
+    assert_eq!(column(&r, "举报电话"), ["0851-12345678"]);
+    assert_eq!(column(&r, "来信地址"), ["测试县人民路1号"]);
+}
+
+/// Codes that a spreadsheet turned into scientific notation are errors, never guessed back.
+#[test]
+fn codes_in_scientific_notation_are_refused() {
+    let site = fixture("minimal");
+    let body = "2023年\n单位：万元\n医保定点零售药店编码,所在县（市、区）,医保结算人次,医保结算总金额,个人账户支付\nP52039900002,5.20399E+05,41102,363.67,200.01\n";
+    write(site.path(), "in/药店.csv", body);
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(all.contains("所在县（市、区）（admdvs）：`5.20399E+05` 像是被电子表格转成了科学计数法的编码"), "{all}");
+    assert!(all.contains("第 4 行第 2 列"), "{all}");
+
+    // In a workbook: a code stored as a 12-digit number has lost digits.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "2023年 单位：万元").unwrap();
+    for (c, h) in ["医保定点零售药店编码", "所在县（市、区）", "医保结算人次"].iter().enumerate()
+    {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.write_string(2, 0, "P52039900002").unwrap();
+    ws.write_number(2, 1, 520399000000.0).unwrap();
+    ws.write_number(2, 2, 41102.0).unwrap();
+    write_bytes(site.path(), "in/药店.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/药店.xlsx"]));
+    assert!(all.contains("单元格 B3") && all.contains("编码被电子表格存成了数字"), "{all}");
+    assert!(!site.path().join("data/P52039900002").exists());
+}
+
+/// The published-total typo of 塔城 2024 (滚存结余 996.84 where the parts give 966.84): the
+/// import runs the same checks as `pilu check` and refuses to write.
+#[test]
+fn data_breaking_a_rule_is_not_written() {
+    let site = fixture("minimal");
+    let body = "单位：万元\n险种,上年结余（年初滚存结余）,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n\
+职工,1079.96,21772.41,21885.53,-113.12,996.84\n";
+    write(site.path(), "in/结余.csv", body);
+    let all = refused(&import(site.path(), &["in/结余.csv", "--entity", "520399", "--year", "2023"]));
+    assert!(all.contains("fund_balance.rollforward"), "{all}");
+    assert!(!site.path().join("data/520399/2023").exists());
+}
+
+/// Nothing is lost: the same data again changes nothing, other data is refused with a diff,
+/// `--force` replaces; `--dry-run` never writes; a new record is added beside the old ones.
+#[test]
+fn existing_data_is_never_overwritten_silently() {
+    let site = fixture("minimal");
+    let csv = |v: &str| {
+        format!(
+            "2023年 单位：万元\n险种,上年结余（年初滚存结余）,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n职工,{v},21772.41,21885.53,-113.12,966.84\n"
+        )
+    };
+    write(site.path(), "in/a.csv", &csv("1079.96"));
+    let dry = import(site.path(), &["in/a.csv", "--entity", "520399", "--dry-run"]);
+    ok(&dry);
+    assert!(dry.stdout.contains("试运行（--dry-run）：未写入任何文件"), "{}", dry.stdout);
+    assert!(!site.path().join("data/520399/2023").exists());
+
+    ok(&import(site.path(), &["in/a.csv", "--entity", "520399"]));
+    let target = site.path().join("data/520399/2023/fund_balance.csv");
+    let first = read(&target);
+    let again = import(site.path(), &["in/a.csv", "--entity", "520399"]);
+    ok(&again);
+    assert!(again.stdout.contains("（无变化）"), "{}", again.stdout);
+
+    // Different figures for the same record: refused, with the diff and the field named.
+    write(site.path(), "in/b.csv", &csv("1089.96").replace("966.84", "976.84"));
+    let all = refused(&import(site.path(), &["in/b.csv", "--entity", "520399"]));
+    assert!(all.contains("-    2 | employee,1079.96"), "{all}");
+    assert!(all.contains("+    2 | employee,1089.96"), "{all}");
+    assert!(all.contains("上年结余（年初滚存结余） 1079.96 → 1089.96"), "{all}");
+    assert!(all.contains("--force"), "{all}");
+    assert_eq!(read(&target), first);
+
+    let forced = import(site.path(), &["in/b.csv", "--entity", "520399", "--force"]);
+    ok(&forced);
+    assert_eq!(column(&rows(&target), "上年结余（年初滚存结余）（万元）"), ["1089.96"]);
+
+    // Another scheme is added next to the existing record, which stays.
+    write(
+        site.path(),
+        "in/c.csv",
+        "2023年 单位：万元\n险种,上年结余（年初滚存结余）,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n居民,354.15,8689.16,8915.30,-226.14,128.01\n",
+    );
+    let added = import(site.path(), &["in/c.csv", "--entity", "520399"]);
+    ok(&added);
+    assert!(added.stdout.contains("新增 1 行，原有数据保留"), "{}", added.stdout);
+    assert_eq!(column(&rows(&target), "险种"), ["employee", "resident"]);
+}
+
+/// A table given twice in the site (here: a TOML section and the imported CSV) is refused by
+/// the same duplicate check `pilu check` uses.
+#[test]
+fn a_table_already_given_elsewhere_is_refused() {
+    let site = fixture("minimal");
+    let body = "2023年度\n定点医疗机构总数,其中：三级,二级,一级,未定级（含村卫生室）,定点零售药店总数\n12,0,2,4,6,8\n";
+    write(site.path(), "in/s.csv", body);
+    let all = refused(&import(site.path(), &["in/s.csv", "--entity", "520399"]));
+    assert!(all.contains("重复提供"), "{all}");
+}
+
+/// Unknown columns with data would be lost: an error naming the column; a bad option value is
+/// a usage error (exit status 2); an unreadable file is an I/O error (3).
+#[test]
+fn unknown_columns_options_and_missing_files() {
+    let site = fixture("minimal");
+    write(site.path(), "in/x.csv", "2023年\n举报电话,微博账号\n12345,@abc\n");
+    let all = refused(&import(site.path(), &["in/x.csv", "--entity", "520399", "--table", "reporting_channels"]));
+    assert!(all.contains("未识别的列“微博账号”，其中有数据"), "{all}");
+    let out = import(site.path(), &["in/x.csv", "--entity", "nobody"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = import(site.path(), &["in/x.csv", "--table", "fund_incme"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("是否应为 `fund_income`"), "{}", out.stderr);
+    let out = import(site.path(), &["in/missing.xlsx"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+}
+
+/// Without a year anywhere, the import asks for `--year` instead of guessing.
+#[test]
+fn a_missing_year_is_asked_for() {
+    let site = fixture("minimal");
+    write(site.path(), "in/x.csv", "举报电话,来信地址\n12345,人民路1号\n");
+    let all = refused(&import(site.path(), &["in/x.csv", "--entity", "520399"]));
+    assert!(all.contains("无法确定年度") && all.contains("--year"), "{all}");
+    ok(&import(site.path(), &["in/x.csv", "--entity", "520399", "--year", "2022"]));
+    assert!(site.path().join("data/520399/2022/reporting_channels.csv").is_file());
+}
+
+/// Damaged or disguised files give a message and exit status 1, never a crash.
+#[test]
+fn damaged_files_are_errors_not_crashes() {
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    wb.add_worksheet().write_string(0, 0, "举报电话").unwrap();
+    let good = wb.save_to_buffer().unwrap();
+    write_bytes(site.path(), "in/cut.xlsx", &good[..good.len() / 2]);
+    write_bytes(site.path(), "in/zip.xlsx", b"PK\x03\x04not a workbook at all");
+    write_bytes(site.path(), "in/ole.xls", &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 1, 2, 3]);
+    write_bytes(site.path(), "in/bin.csv", &[0x00, 0xFF, 0x13, 0x00, 0x80, 0x81]);
+    for f in ["in/cut.xlsx", "in/zip.xlsx", "in/ole.xls", "in/bin.csv"] {
+        let out = import(site.path(), &[f, "--entity", "520399", "--year", "2023"]);
+        assert_eq!(out.code, 1, "{f}: {}", out.stderr);
+        assert!(out.stderr.contains(f), "{f}: the file is named: {}", out.stderr);
+    }
+}

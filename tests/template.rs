@@ -1,0 +1,365 @@
+//! `pilu template`, and the round trip: a template filled in and imported gives exactly the
+//! data that was entered. Filling in is simulated by reading the generated workbook (calamine),
+//! writing its cells and merged areas into a new workbook with the values typed in, as Excel
+//! would save it, and importing that with the binary.
+
+mod common;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::*;
+use rust_xlsxwriter::{Format, Workbook};
+use std::collections::HashMap;
+use std::path::Path;
+
+fn run(site: &Path, args: &[&str]) -> Run {
+    let out = pilu(site, args);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    out
+}
+
+fn ok(out: &Run) {
+    assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+}
+
+type Sheet = (String, Vec<Vec<String>>, Vec<(u32, u32, u32, u32)>);
+
+/// Every sheet of a workbook: name, cells as text, merged areas.
+fn read_book(path: &Path) -> Vec<Sheet> {
+    let mut wb: Xlsx<_> = open_workbook(path).expect("open template");
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).expect("sheet");
+        let (h, w) = range.end().map_or((0, 0), |(r, c)| (r as usize + 1, c as usize + 1));
+        let mut cells = vec![vec![String::new(); w]; h];
+        for (r, c, d) in range.used_cells() {
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            let text = match d {
+                Data::String(s) => s.clone(),
+                Data::Empty => String::new(),
+                other => other.to_string(),
+            };
+            cells[r + r0 as usize][c + c0 as usize] = text;
+        }
+        let merges = wb
+            .merge_cells_by_sheet_name(&name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| (m.start.0, m.start.1, m.end.0, m.end.1))
+            .collect();
+        out.push((name, cells, merges));
+    }
+    out
+}
+
+/// A value typed into a cell: a number (as Excel stores it) or text.
+#[derive(Clone)]
+enum Typed {
+    Num(f64),
+    Text(&'static str),
+}
+
+/// Save `sheets` as a new workbook, with `typed` values at (sheet, row, col).
+fn fill(sheets: &[Sheet], typed: &HashMap<(usize, u32, u16), Typed>, out: &Path) {
+    let mut wb = Workbook::new();
+    let plain = Format::new();
+    for (si, (name, cells, merges)) in sheets.iter().enumerate() {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for &(r0, c0, r1, c1) in merges {
+            ws.merge_range(r0, c0 as u16, r1, c1 as u16, &cells[r0 as usize][c0 as usize], &plain).unwrap();
+        }
+        let covered = |r: u32, c: u32| merges.iter().any(|&(r0, c0, r1, c1)| r >= r0 && r <= r1 && c >= c0 && c <= c1);
+        for (r, row) in cells.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() && !covered(r as u32, c as u32) {
+                    ws.write_string(r as u32, c as u16, v).unwrap();
+                }
+            }
+        }
+        for ((s, r, c), v) in typed {
+            if *s == si {
+                match v {
+                    Typed::Num(n) => ws.write_number(*r, *c, *n).unwrap(),
+                    Typed::Text(t) => ws.write_string(*r, *c, *t).unwrap(),
+                };
+            }
+        }
+    }
+    wb.save(out).unwrap();
+}
+
+fn find(cells: &[Vec<String>], text: &str) -> (u32, u16) {
+    for (r, row) in cells.iter().enumerate() {
+        if let Some(c) = row.iter().position(|v| v == text) {
+            return (r as u32, c as u16);
+        }
+    }
+    panic!("{text} not found in template");
+}
+
+fn data_rows(path: &Path) -> Vec<Vec<String>> {
+    let text = read(path);
+    let mut r =
+        csv::ReaderBuilder::new().has_headers(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
+}
+
+#[test]
+fn xlsx_template_round_trip_for_a_collection_sheet() {
+    let site = fixture("minimal");
+    write(site.path(), "list.txt", "编码\nrenmin\nH52039900003\n");
+    let out = run(
+        site.path(),
+        &[
+            "template",
+            "--table",
+            "institution_employee_service",
+            "--year",
+            "2023",
+            "--entities",
+            "list.txt",
+            "-o",
+            "t.xlsx",
+        ],
+    );
+    ok(&out);
+    let sheets = read_book(&site.path().join("t.xlsx"));
+    let names: Vec<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(names[0], "附件8 医保定点医疗机构职工医保服务情况表");
+    assert!(names.contains(&"填写说明"), "{names:?}");
+    let cells = &sheets[0].1;
+    assert_eq!(cells[0][0], "附件8 医保定点医疗机构职工医保服务情况表");
+    assert!(cells[1].iter().any(|c| c == "统计年度：2023年度"), "{:?}", cells[1]);
+    // The header: Chinese labels with units; one row per institution, codes prefilled.
+    let (hr, _) = find(cells, "医保定点医疗机构编码");
+    let header = &cells[hr as usize];
+    assert!(
+        header.contains(&"住院医疗总费用（万元）".to_string()) && header.contains(&"次均住院费用（元）".to_string())
+    );
+    assert_eq!(cells[hr as usize + 1][0], "H52039900001");
+    assert_eq!(cells[hr as usize + 2][0], "H52039900003");
+    // The explanation sheet names every field and rule of the table.
+    let notes: String = sheets[1].1.iter().flatten().cloned().collect::<Vec<_>>().join("\n");
+    for id in
+        ["medins_code", "ip_avg_los", "policy_reimb_rate", "institution_service.avg_cost", "institution_service.scope"]
+    {
+        assert!(notes.contains(id), "{id} not explained");
+    }
+
+    // Fill in the first hospital as an office worker would: numbers typed as numbers.
+    let entered: Vec<(&str, Typed, &str)> = vec![
+        ("普通门诊结算人次", Typed::Num(74938.0), "74938"),
+        ("普通门诊医疗总费用（万元）", Typed::Num(1191.51), "1191.51"),
+        ("普通门诊统筹基金支付（万元）", Typed::Num(595.75), "595.75"),
+        ("门诊慢特病结算人次", Typed::Num(15894.0), "15894"),
+        ("门诊慢特病医疗总费用（万元）", Typed::Num(569.0), "569.00"),
+        ("门诊慢特病统筹基金支付（万元）", Typed::Num(369.85), "369.85"),
+        ("住院结算人次", Typed::Num(24696.0), "24696"),
+        ("住院医疗总费用（万元）", Typed::Num(20880.46), "20880.46"),
+        ("住院全自费费用（万元）", Typed::Num(835.21), "835.21"),
+        ("住院政策范围内费用（万元）", Typed::Num(17539.58), "17539.58"),
+        ("住院统筹基金支付（万元）", Typed::Num(11926.91), "11926.91"),
+        ("住院大额医疗补助支付（职工）/大病保险支付（居民）（万元）", Typed::Num(876.97), "876.97"),
+        ("住院公务员医疗补助支付（万元）", Typed::Num(350.79), "350.79"),
+        ("住院医疗救助支付（万元）", Typed::Text("—"), "—"),
+        ("住院个人账户支付（万元）", Typed::Num(835.21), "835.21"),
+        ("住院个人现金支付（万元）", Typed::Num(6890.58), "6890.58"),
+        ("住院总床日数（天）", Typed::Num(227203.0), "227203"),
+        ("次均住院费用（元）", Typed::Num(8455.0), "8455.00"),
+        ("次均住院统筹基金支付（元）", Typed::Num(4829.49), "4829.49"),
+        ("平均住院日（天）", Typed::Num(9.2), "9.2"),
+        ("政策范围内住院费用报销比例（%）", Typed::Num(75.0), "75.00"),
+        ("住院费用实际报销比例（%）", Typed::Num(63.0), "63.00"),
+        ("住院个人负担比例（%）", Typed::Num(37.0), "37.00"),
+        ("住院药品费用占比（药占比）（%）", Typed::Num(28.09), "28.09"),
+        ("住院耗材费用占比（耗占比）（%）", Typed::Num(8.41), "8.41"),
+        ("医保结算总人次", Typed::Num(115528.0), "115528"),
+        ("医保患者医疗总费用（万元）", Typed::Num(22640.97), "22640.97"),
+        ("医保基金支付合计（万元）", Typed::Num(14120.27), "14120.27"),
+    ];
+    let mut typed = HashMap::new();
+    for (h, v, _) in &entered {
+        let (_, c) = find(cells, h);
+        typed.insert((0, hr + 1, c), v.clone());
+    }
+    fill(&sheets, &typed, &site.path().join("filled.xlsx"));
+
+    let out = run(site.path(), &["import", "filled.xlsx"]);
+    ok(&out);
+    assert!(out.stdout.contains("工作表“填写说明”是说明，未导入"), "{}", out.stdout);
+    assert!(out.stdout.contains("跳过 1 行没有填写数据的行"), "{}", out.stdout);
+    let rows = data_rows(&site.path().join("data/renmin/2023/institution_employee_service.csv"));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for (h, _, want) in &entered {
+        let i = rows[0].iter().position(|x| x == h).unwrap_or_else(|| panic!("{h} missing"));
+        assert_eq!(rows[1][i], *want, "{h}");
+    }
+    ok(&run(site.path(), &["check"]));
+}
+
+#[test]
+fn csv_template_round_trip_with_keyed_rows() {
+    let site = fixture("minimal");
+    write(site.path(), "list.txt", "520399\n");
+    let out = run(
+        site.path(),
+        &[
+            "template",
+            "--table",
+            "fund_income",
+            "--format",
+            "csv",
+            "--year",
+            "2023",
+            "--entities",
+            "list.txt",
+            "-o",
+            "收入.csv",
+        ],
+    );
+    ok(&out);
+    assert!(site.path().join("收入-填写说明.txt").is_file());
+    let text = read(&site.path().join("收入.csv"));
+    assert!(text.starts_with("\u{feff}附件2 医保基金收入情况表"), "{text}");
+    assert!(text.contains("填报单位：测试县医疗保障局（520399）"), "{text}");
+    // One prefilled row per 险种.
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(header[0], "险种");
+    assert_eq!(header[1], "基本医疗保险费收入（万元）");
+    assert!(lines[3].starts_with("职工基本医疗保险（含生育保险）,"));
+    assert!(lines[4].starts_with("城乡居民基本医疗保险,"));
+    assert!(lines[5].starts_with("医疗救助基金,"));
+    let col = |h: &str| header.iter().position(|x| *x == h).unwrap_or_else(|| panic!("{h}"));
+    let mut employee = vec![String::new(); header.len()];
+    let mut resident = vec![String::new(); header.len()];
+    employee[0] = "职工基本医疗保险（含生育保险）".into();
+    resident[0] = "城乡居民基本医疗保险".into();
+    for (h, e, r) in [
+        ("基本医疗保险费收入（万元）", "13857.11", "2000.00"),
+        ("其中：单位缴费（万元）", "9000.00", ""),
+        ("其中：个人缴费（万元）", "4857.11", "2000.00"),
+        ("其中：城乡医疗救助资助收入（万元）", "", "100.00"),
+        ("财政补贴收入（万元）", "19.02", "6000.00"),
+        ("利息收入（万元）", "126.18", "89.16"),
+        ("其他收入（万元）", "22.87", "600.00"),
+        ("转移收入（万元）", "7747.23", "—"),
+        ("本年收入小计（万元）", "21772.41", "8689.16"),
+        ("本年收入合计（万元）", "21772.41", "8689.16"),
+    ] {
+        employee[col(h)] = e.into();
+        resident[col(h)] = r.into();
+    }
+    let filled =
+        format!("{}\r\n{}\r\n{}\r\n{}\r\n{}\r\n", lines[0], lines[1], lines[2], employee.join(","), resident.join(","))
+            + lines[5]
+            + "\r\n";
+    write(site.path(), "收入.csv", &filled);
+    let out = run(site.path(), &["import", "收入.csv"]);
+    ok(&out);
+    assert!(out.stdout.contains("披露主体：测试县医疗保障局（520399，来自标题"), "{}", out.stdout);
+    let rows = data_rows(&site.path().join("data/520399/2023/fund_income.csv"));
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[1][0], "employee");
+    assert_eq!(rows[2][0], "resident");
+    for (i, h) in header.iter().enumerate().skip(1) {
+        let j = rows[0].iter().position(|x| x == h).unwrap_or_else(|| panic!("{h} missing"));
+        assert_eq!(rows[1][j], employee[i], "{h}");
+        assert_eq!(rows[2][j], resident[i], "{h}");
+    }
+    ok(&run(site.path(), &["check"]));
+}
+
+#[test]
+fn matrix_template_round_trip() {
+    let site = fixture("minimal");
+    let out = run(site.path(), &["template", "--table", "annual_report_requests", "--year", "2023", "-o", "年报.xlsx"]);
+    ok(&out);
+    let sheets = read_book(&site.path().join("年报.xlsx"));
+    let cells = &sheets[0].1;
+    assert!(cells[1].iter().any(|c| c == "填报单位：测试县医疗保障局（520399）"), "{:?}", cells[1]);
+    let (_, np) = find(cells, "自然人");
+    let (_, total) = find(cells, "总计");
+    let mut typed = HashMap::new();
+    let mut want = Vec::new();
+    for (label, id, n) in [
+        ("一、本年新收政府信息公开申请数量", "new_received", 10.0),
+        ("二、上年结转政府信息公开申请数量", "carried_in", 2.0),
+        ("（一）予以公开", "granted", 6.0),
+        ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "partial", 2.0),
+        ("1.属于国家秘密", "denied_state_secret", 1.0),
+        ("1.本机关不掌握相关政府信息", "unable_not_held", 1.0),
+        ("（七）总计", "processed_total", 10.0),
+        ("四、结转下年度继续办理", "carried_out", 2.0),
+    ] {
+        let (r, _) = find(cells, label);
+        typed.insert((0, r, np), Typed::Num(n));
+        typed.insert((0, r, total), Typed::Num(n));
+        want.push((id, n as i64));
+    }
+    fill(&sheets, &typed, &site.path().join("年报-填好.xlsx"));
+    let out = run(site.path(), &["import", "年报-填好.xlsx"]);
+    ok(&out);
+    let doc: toml::Table = read(&site.path().join("data/520399/2023.toml")).parse().unwrap();
+    let t = doc["annual_report_requests"].as_table().unwrap();
+    assert_eq!(t["format"].as_str(), Some("2021"));
+    for (id, n) in want {
+        assert_eq!(t[id]["natural_person"].as_integer(), Some(n), "{id}");
+        assert_eq!(t[id]["total"].as_integer(), Some(n), "{id}");
+    }
+    // Cells left blank stay absent: nothing invented.
+    assert!(t.get("noproc_repeat").is_none());
+    ok(&run(site.path(), &["check"]));
+
+    // 表二: several blocks one after another in one sheet, two with the same column label.
+    ok(&run(site.path(), &["template", "--table", "annual_report_active", "--year", "2023", "-o", "表二.xlsx"]));
+    let sheets = read_book(&site.path().join("表二.xlsx"));
+    let cells = &sheets[0].1;
+    let mut typed = HashMap::new();
+    let (r, _) = find(cells, "规章");
+    typed.insert((0, r, 1), Typed::Num(1.0));
+    typed.insert((0, r, 2), Typed::Num(0.0));
+    typed.insert((0, r, 3), Typed::Num(5.0));
+    for (label, v) in
+        [("行政许可", Typed::Num(10.0)), ("行政处罚", Typed::Num(3.0)), ("行政事业性收费", Typed::Num(12.5))]
+    {
+        let (r, _) = find(cells, label);
+        typed.insert((0, r, 1), v);
+    }
+    fill(&sheets, &typed, &site.path().join("表二-填好.xlsx"));
+    let out = run(site.path(), &["import", "表二-填好.xlsx"]);
+    ok(&out);
+    let doc: toml::Table = read(&site.path().join("data/520399/2023.toml")).parse().unwrap();
+    let t = doc["annual_report_active"].as_table().unwrap();
+    assert_eq!(t["regulations"]["issued"].as_integer(), Some(1));
+    assert_eq!(t["regulations"]["repealed"].as_integer(), Some(0));
+    assert_eq!(t["regulations"]["in_force"].as_integer(), Some(5));
+    assert_eq!(t["licensing"]["decisions"].as_integer(), Some(10));
+    assert_eq!(t["punishment"]["decisions"].as_integer(), Some(3));
+    assert!(t.get("coercion").is_none(), "blank rows stay absent");
+    assert_eq!(t["fees"]["fee_amount"].as_float(), Some(12.5));
+    assert!(read(&site.path().join("data/520399/2023.toml")).contains("fee_amount = 12.50"));
+    // The earlier section is still there.
+    assert_eq!(doc["annual_report_requests"]["new_received"]["total"].as_integer(), Some(10));
+    ok(&run(site.path(), &["check"]));
+}
+
+#[test]
+fn template_for_a_kind_of_entity_and_usage_errors() {
+    let site = fixture("minimal");
+    ok(&run(site.path(), &["template", "--table", "medical_institution", "-o", "医院.xlsx"]));
+    let sheets = read_book(&site.path().join("医院.xlsx"));
+    let names: Vec<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
+    for n in ["附件7 医保定点医疗机构总体情况表", "附件8 医保定点医疗机构职工医保服务情况表", "填写说明"]
+    {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    let out = run(site.path(), &["template", "--table", "medical_institution", "--format", "csv"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = run(site.path(), &["template", "--table", "no_such_table"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // An existing file is not overwritten without --force.
+    let out = run(site.path(), &["template", "--table", "medical_institution", "-o", "医院.xlsx"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    ok(&run(site.path(), &["template", "--table", "medical_institution", "-o", "医院.xlsx", "--force"]));
+}
