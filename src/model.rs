@@ -721,9 +721,7 @@ fn split_records(
             ];
             let body = public
                 .iter()
-                .filter(|&&fi| {
-                    fi != first && (orientation == Orientation::RecordsAsRows || !key.contains(&fi))
-                })
+                .filter(|&&fi| fi != first && (orientation == Orientation::RecordsAsRows || !key.contains(&fi)))
                 .map(|&fi| {
                     let f = &fields[fi];
                     let v = if applies(fields, f, r) { &r.values[fi] } else { &Value::NotApplicable };

@@ -104,7 +104,7 @@ pub fn hospital_year(h: usize, y: i32) -> String {
         ip / 2,
         ip - ip / 2,
         ip * 8,
-        if ip % 2 == 0 { "50.00" } else { "\"—\"" },
+        if ip.is_multiple_of(2) { "50.00" } else { "\"—\"" },
         visits + ip,
         visits / 10 + ip,
         visits / 20 + ip / 2
