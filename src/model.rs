@@ -26,7 +26,7 @@ pub struct Site<'a> {
     pub owner: usize,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PageKind {
     Home,
     Entity(usize),

@@ -239,6 +239,13 @@ pub fn site_texts(
             g.text(v, Some(e.loc), true, &format!("登记表中“{}”的信息", e.name));
         }
     }
+    drop(g);
+    pages_texts(settings, pages, sources, diags);
+}
+
+/// The Markdown pages (front matter included: titles are published).
+pub fn pages_texts(settings: Option<&Settings>, pages: &[Page], sources: &Sources, diags: &mut Diagnostics) {
+    let mut g = guard(settings, diags);
     for p in pages {
         g.text(sources.text(p.file), Some(Loc::new(p.file, 0..0)), false, "页面");
     }

@@ -102,6 +102,10 @@ fn column(key: &str) -> Option<&'static str> {
 }
 
 impl Registry {
+    pub fn empty() -> Registry {
+        Registry { entities: Vec::new(), by_key: HashMap::new() }
+    }
+
     pub fn get(&self, idx: usize) -> &Entity {
         &self.entities[idx]
     }

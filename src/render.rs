@@ -318,14 +318,36 @@ impl Site<'_> {
 
     /// Render every page of one theme into the staging folder.
     pub fn render_theme(&self, theme: &mut Theme, out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
+        let n = self.render_pages(theme, out, intro, &self.page_list())?;
+        self.write_assets(theme, out)?;
+        Ok(n)
+    }
+
+    pub fn write_assets(&self, theme: &Theme, out: &Staging) -> Result<(), Diagnostics> {
+        for (rel, bytes) in &theme.assets {
+            let path = format!("{}assets/{rel}", theme.prefix);
+            if let Err(e) = out.write(&path, bytes) {
+                return Err(Diagnostics {
+                    list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{e}"))],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Render `pages` of one theme (all of them, or those an incremental rebuild needs).
+    pub fn render_pages(
+        &self,
+        theme: &mut Theme,
+        out: &Staging,
+        intro: Option<&str>,
+        pages: &[PageKind],
+    ) -> Result<usize, Diagnostics> {
         self.global(theme);
         let theme = &*theme;
         // Notice-board posters are printed from the desktop theme only.
-        let pages: Vec<PageKind> = self
-            .page_list()
-            .into_iter()
-            .filter(|k| theme.prefix.is_empty() || !matches!(k, PageKind::Notice(..)))
-            .collect();
+        let pages: Vec<PageKind> =
+            pages.iter().copied().filter(|k| theme.prefix.is_empty() || !matches!(k, PageKind::Notice(..))).collect();
         let errors: Vec<Diagnostic> = pages
             .par_iter()
             .filter_map(|&kind| {
@@ -355,20 +377,18 @@ impl Site<'_> {
         if !errors.is_empty() {
             return Err(Diagnostics { list: errors });
         }
-        for (rel, bytes) in &theme.assets {
-            let path = format!("{}assets/{rel}", theme.prefix);
-            if let Err(e) = out.write(&path, bytes) {
-                return Err(Diagnostics {
-                    list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{e}"))],
-                });
-            }
-        }
         Ok(pages.len())
     }
 
     /// CSV and JSON of every public table of every entity-year.
     pub fn write_downloads(&self, out: &Staging) -> Result<usize, Diagnostics> {
-        let items: Vec<_> = self.data.years.iter().collect();
+        let keys: Vec<(usize, i32)> = self.data.years.keys().copied().collect();
+        self.write_downloads_for(out, &keys)
+    }
+
+    /// CSV and JSON of the public tables of the given entity-years.
+    pub fn write_downloads_for(&self, out: &Staging, keys: &[(usize, i32)]) -> Result<usize, Diagnostics> {
+        let items: Vec<_> = keys.iter().filter_map(|k| self.data.years.get_key_value(k)).collect();
         let results: Vec<Result<usize, Diagnostic>> = items
             .par_iter()
             .map(|&(&(e, y), ey)| {

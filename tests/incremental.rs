@@ -1,0 +1,142 @@
+//! Incremental rebuilds (`pilu serve`) must write exactly what a clean full build writes:
+//! every kind of input is changed in turn and the two outputs are compared byte for byte.
+
+mod common;
+
+use common::*;
+use pilu::session::{Outcome, Session};
+use std::path::Path;
+
+/// The served output equals a fresh `pilu build` of the same inputs.
+fn same_as_full_build(site: &Path, served: &Path, what: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    let (checked, r) = pilu::build(site, Some(&full), None);
+    assert!(r.is_ok(), "{what}: full build failed:\n{}", checked.diags.render(&checked.sources));
+    let (a, b) = (tree(served), tree(&full));
+    let only_served: Vec<_> = a.keys().filter(|k| !b.contains_key(*k)).collect();
+    let only_full: Vec<_> = b.keys().filter(|k| !a.contains_key(*k)).collect();
+    assert!(
+        only_served.is_empty() && only_full.is_empty(),
+        "{what}: files differ: served only {only_served:?}, full only {only_full:?}"
+    );
+    for (k, v) in &a {
+        assert!(b[k] == *v, "{what}: {k} differs from a full build");
+    }
+}
+
+fn rebuilt(o: Outcome, what: &str) {
+    assert!(matches!(o, Outcome::Rebuilt { .. }), "{what}: {o:?}");
+}
+
+const PHARMACY: &str = "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n";
+
+#[test]
+fn every_kind_of_change_matches_a_full_build() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "data/2023/pharmacy_service.csv", PHARMACY);
+    write(root, "data/520399/2022.toml", "published_on = 2023-10-20\n[reporting_channels]\nhotline = \"12393\"\n");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "initial build");
+
+    let mut step = |rel: &str, text: Option<&str>, what: &str| {
+        match text {
+            Some(t) => write(root, rel, t),
+            None => {
+                let p = root.join(rel);
+                if p.is_dir() { std::fs::remove_dir_all(p).unwrap() } else { std::fs::remove_file(p).unwrap() }
+            }
+        }
+        let o = s.apply(&[root.join(rel)]);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        rebuilt(o, what);
+        same_as_full_build(root, &out, what);
+    };
+
+    // data in each shape
+    let hospital = read(&root.join("data/renmin/2023.toml"));
+    step("data/renmin/2023.toml", Some(&hospital.replace("12345.67", "22345.67")), "entity-year TOML edited");
+    step(
+        "data/renmin/2023/institution_employee_service.csv",
+        Some(
+            "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,policy_reimb_rate,total_visits,total_cost,total_fund_pay\n1000,20.00,10.00,50,40.00,30.00,20.00,20.00,8000.00,7.5,66.67,1050,60.00,30.00\n",
+        ),
+        "per-table CSV added",
+    );
+    step("data/2023/pharmacy_service.csv", Some(&PHARMACY.replace("8123", "9000")), "collection sheet edited");
+    step("data/renmin/2022.toml", Some(&hospital.replace("2024-10-21", "2023-10-21")), "new entity-year");
+    step("data/renmin/2022.toml", None, "entity-year removed");
+    step("data/2023/pharmacy_service.csv", None, "collection sheet removed");
+    step("data/renmin/2023/institution_employee_service.csv", None, "per-table CSV removed");
+    // pages
+    step(
+        "content/jubao.md",
+        Some("+++\ntitle = \"举报渠道\"\n+++\n新的举报电话：0851-12345670。\n"),
+        "page body edited",
+    );
+    step(
+        "content/guanyu.md",
+        Some("+++\ntitle = \"关于\"\nweight = -1\n+++\n关于本栏目。\n"),
+        "page added (navigation changes)",
+    );
+    step("content/_index.md", Some("+++\ntitle = \"简介\"\n+++\n首页简介。\n"), "home introduction added");
+    step("content/guanyu.md", None, "page removed");
+    // themes and static files
+    let tpl = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/entity_year.html"));
+    step("themes/default/templates/entity_year.html", Some(&tpl.replace("本页目录", "目录")), "page template edited");
+    let layout = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/layout.html"));
+    step("themes/default/templates/layout.html", Some(&layout.replace("跳到正文", "跳到主要内容")), "layout edited");
+    step("themes/default/static/style.css", Some("body { color: #000; }\n"), "stylesheet edited");
+    step("static/notice.pdf", Some("%PDF-1.4 sample"), "static file added");
+    step("static/notice.pdf", None, "static file removed");
+    // registry, definitions, settings
+    let reg = read(&root.join("data/entities.toml"));
+    step("data/entities.toml", Some(&reg.replace("测试县人民医院", "测试县第一人民医院")), "registry edited");
+    let def = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/reporting_channels.toml"));
+    step(
+        "data/tables/reporting_channels.toml",
+        Some(&def.replace("label = \"举报电话\"", "label = \"投诉举报电话\"")),
+        "definition overridden",
+    );
+    let settings = read(&root.join("pilu.toml"));
+    step("pilu.toml", Some(&settings.replace("测试县医疗保障信息披露", "测试县医保信息披露")), "settings edited");
+}
+
+#[test]
+fn errors_keep_the_last_good_output_until_fixed() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    let good = tree(&out);
+    let path = root.join("data/renmin/2023.toml");
+    let text = read(&path);
+    write(root, "data/renmin/2023.toml", &text.replace("12345.67", "12x45.67"));
+    assert!(matches!(s.apply(std::slice::from_ref(&path)), Outcome::Errors));
+    assert!(s.diagnostics_text().contains("data/renmin/2023.toml:"), "{}", s.diagnostics_text());
+    assert_eq!(tree(&out), good, "the last good pages stay");
+    // a second broken edit elsewhere, then fix both: the output catches up with everything
+    let content = root.join("content/jubao.md");
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n已更新。\n");
+    assert!(matches!(s.apply(std::slice::from_ref(&content)), Outcome::Errors));
+    write(root, "data/renmin/2023.toml", &text.replace("12345.67", "12346.67"));
+    rebuilt(s.apply(&[path]), "fixed");
+    same_as_full_build(root, &out, "after recovering from errors");
+}
+
+#[test]
+fn unrelated_files_change_nothing() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut s = Session::open(root, &out_dir.path().join("serve"), None);
+    for p in ["data/renmin/.2023.toml.swp", "data/renmin/2023.toml~", "content/4913", "notes.txt"] {
+        write(root, p, "x");
+        assert!(matches!(s.apply(&[root.join(p)]), Outcome::Unchanged), "{p}");
+    }
+}
