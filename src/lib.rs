@@ -23,6 +23,7 @@ pub mod privacy;
 pub mod registry;
 pub mod render;
 pub mod schema;
+pub mod serve;
 pub mod session;
 pub mod tabular;
 pub mod template;

@@ -38,6 +38,24 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// 本地预览：生成网站，在 127.0.0.1 上提供，监视改动并自动刷新浏览器
+    Serve {
+        /// 站点根目录（含 pilu.toml）
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// 监听地址；默认只在本机可访问
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// 端口（被占用时自动换一个空闲端口；0 表示由系统选择）
+        #[arg(long, default_value_t = pilu::serve::DEFAULT_PORT)]
+        port: u16,
+        /// 启动后在浏览器中打开
+        #[arg(long)]
+        open: bool,
+        /// 预览文件的存放目录（默认用临时目录，退出时删除）
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// 新建站点：默认表定义、示例主体和主题
     Init {
         /// 新站点目录（不存在或为空）
@@ -172,6 +190,15 @@ fn main() -> ExitCode {
         Command::Import { files, table, year, entity, unit, dry_run, force, root } => {
             let o = pilu::import::Options { root, files, table, year, entity, unit, dry_run, force };
             ExitCode::from(pilu::import::run(&o))
+        }
+        Command::Serve { root, bind, port, open, output } => {
+            match pilu::serve::run(pilu::serve::Options { root, bind, port, open, output }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(m) => {
+                    eprintln!("{m}");
+                    ExitCode::from(3)
+                }
+            }
         }
         Command::Init { dir } => match pilu::init::init(&dir) {
             Ok(()) => {

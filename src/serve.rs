@@ -1,0 +1,280 @@
+//! `pilu serve`: a local preview that rebuilds on every edit and reloads the browser.
+//!
+//! The site is built into a private folder with exactly the bytes `pilu build` writes; the
+//! live-reload script (Server-Sent Events) and, while the inputs have errors, an overlay with
+//! the diagnostics are added to HTML responses only, never to files. Files are served by
+//! tower-http's ServeDir (path cleaning, MIME types, Range, ETag, 304); a guard also refuses any
+//! path that resolves outside the output, e.g. through a symlink.
+
+use crate::session::{self, Outcome, Session};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tower_http::services::{ServeDir, ServeFile};
+
+pub struct Options {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub open: bool,
+    /// Where the preview is written; a private temporary folder when not given.
+    pub output: Option<PathBuf>,
+}
+
+pub const DEFAULT_PORT: u16 = 1111;
+const EVENTS: &str = "__pilu/events";
+
+struct Shared {
+    out: PathBuf,
+    /// The diagnostics while the inputs have errors, shown over every page.
+    overlay: RwLock<Option<String>>,
+    reload: broadcast::Sender<()>,
+}
+
+/// Run the preview until interrupted. Returns a message for the user on failure.
+pub fn run(opts: Options) -> Result<(), String> {
+    let root =
+        std::fs::canonicalize(&opts.root).map_err(|e| format!("无法打开站点目录 {}：{e}", opts.root.display()))?;
+    let temporary = opts.output.is_none();
+    let out =
+        opts.output.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("pilu-serve-{}", std::process::id())));
+    std::fs::create_dir_all(&out).map_err(|e| format!("无法创建预览目录 {}：{e}", out.display()))?;
+    let out = std::fs::canonicalize(&out).map_err(|e| format!("无法打开预览目录：{e}"))?;
+
+    let started = std::time::Instant::now();
+    let session = Session::open(&root, &out, None);
+    let (reload, _) = broadcast::channel(16);
+    let shared = Arc::new(Shared { out: out.clone(), overlay: RwLock::new(None), reload });
+    report(&shared, &session, None);
+    if !session.has_errors() {
+        eprintln!("已生成预览（{} ms）", started.elapsed().as_millis());
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("无法启动服务：{e}"))?;
+    let result = rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port)).await {
+            Ok(l) => l,
+            // the default port is taken: let the system pick a free one
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && opts.port != 0 => {
+                tokio::net::TcpListener::bind(SocketAddr::new(opts.bind, 0))
+                    .await
+                    .map_err(|e| format!("无法监听端口：{e}"))?
+            }
+            Err(e) => return Err(format!("无法监听 {}:{}：{e}", opts.bind, opts.port)),
+        };
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+        let url = format!("http://{host}:{}/", addr.port());
+        println!("预览地址（电脑版）：{url}");
+        println!("预览地址（手机版）：{url}m/");
+        if !opts.bind.is_loopback() {
+            eprintln!(
+                "警告：预览服务监听在 {}，同一网络中的其他电脑和手机也能访问。请勿在不受信任的网络中使用。",
+                opts.bind
+            );
+        }
+        eprintln!("正在监视 pilu.toml、data/、content/、themes/、static/ 的改动；按 Ctrl+C 停止。");
+        let _watcher = watch(&root, session, shared.clone())?;
+        if opts.open {
+            open_browser(&url);
+        }
+        let app = router(shared);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| format!("服务出错：{e}"))
+    });
+    if temporary {
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    result
+}
+
+/// Print the outcome, update the overlay and tell browsers to reload.
+fn report(shared: &Shared, session: &Session, outcome: Option<&Outcome>) {
+    let overlay = session.has_errors().then(|| session.diagnostics_text());
+    match (outcome, &overlay) {
+        (_, Some(text)) => eprintln!("{text}站点有错误：浏览器中显示错误信息，仍提供上次正确的页面。"),
+        (Some(Outcome::Rebuilt { pages, elapsed }), None) => {
+            eprintln!("已更新 {pages} 个页面（{:.1} ms）", elapsed.as_secs_f64() * 1000.0)
+        }
+        _ => {}
+    }
+    if let Ok(mut o) = shared.overlay.write() {
+        *o = overlay;
+    }
+    let _ = shared.reload.send(());
+}
+
+/// Watch the inputs; each burst of edits becomes one incremental update.
+fn watch(
+    root: &Path,
+    mut session: Session,
+    shared: Arc<Shared>,
+) -> Result<
+    notify_debouncer_full::Debouncer<
+        notify_debouncer_full::notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+    String,
+> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, tx)
+        .map_err(|e| format!("无法监视文件改动：{e}"))?;
+    // The root itself only for pilu.toml: the output folder and anything else under it stay unwatched.
+    debouncer.watch(root, RecursiveMode::NonRecursive).map_err(|e| format!("无法监视 {}：{e}", root.display()))?;
+    for dir in ["data", "content", "themes", "static"] {
+        let p = root.join(dir);
+        if p.is_dir() {
+            debouncer.watch(&p, RecursiveMode::Recursive).map_err(|e| format!("无法监视 {}：{e}", p.display()))?;
+        }
+    }
+    std::thread::spawn(move || {
+        for result in rx {
+            let Ok(events) = result else { continue };
+            let mut paths: Vec<PathBuf> = events
+                .iter()
+                // the build's own reads must never trigger a rebuild
+                .filter(|e| !matches!(e.event.kind, EventKind::Access(_)))
+                .flat_map(|e| e.event.paths.iter().cloned())
+                .filter(|p| !session::ignored(p))
+                .collect();
+            paths.sort();
+            paths.dedup();
+            if paths.is_empty() {
+                continue;
+            }
+            let outcome = session.apply(&paths);
+            if !matches!(outcome, Outcome::Unchanged) {
+                report(&shared, &session, Some(&outcome));
+            }
+        }
+    });
+    Ok(debouncer)
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let files = ServeDir::new(&shared.out)
+        .append_index_html_on_directories(true)
+        .not_found_service(ServeFile::new(shared.out.join("404.html")));
+    Router::new()
+        .route(&format!("/{EVENTS}"), get(events))
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(shared.clone(), inject))
+        .with_state(shared)
+}
+
+async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let rx = shared.reload.subscribe();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(()) => {
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(Event::default().event("reload").data("reload")),
+                        rx,
+                    ));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Refuse paths that leave the output (`..`, encoded or not, backslashes, symlinks pointing out).
+fn inside(out: &Path, uri_path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(uri_path).decode_utf8_lossy();
+    if decoded.contains('\\') || decoded.contains('\0') || decoded.split('/').any(|s| s == "..") {
+        return false;
+    }
+    let p = out.join(decoded.trim_start_matches('/'));
+    match std::fs::canonicalize(&p) {
+        Ok(real) => real.starts_with(out),
+        Err(_) => true, // not there: ServeDir answers 404
+    }
+}
+
+/// Add the live-reload script (and the error overlay) to HTML responses.
+async fn inject(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if path.ends_with(EVENTS) {
+        return next.run(req).await;
+    }
+    if !inside(&shared.out, &path) {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    let resp = next.run(req).await;
+    let html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let overlay = shared.overlay.read().ok().and_then(|o| o.clone());
+    if !html && !(resp.status() == StatusCode::NOT_FOUND && overlay.is_some()) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
+    let mut page = String::from_utf8_lossy(&bytes).into_owned();
+    if !html {
+        page =
+            "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>页面未找到</title><body></body></html>"
+                .into();
+    }
+    // Relative to the page, so it also works when the preview sits behind a sub-path.
+    let dirs = path.rsplit_once('/').map_or(0, |(d, _)| d.split('/').filter(|s| !s.is_empty()).count());
+    let up = "../".repeat(dirs);
+    let mut extra = format!(
+        "<script>/* pilu serve */(function(){{var s=new EventSource(\"{up}{EVENTS}\");s.addEventListener(\"reload\",function(){{location.reload()}});}})();</script>"
+    );
+    if let Some(text) = overlay {
+        extra.push_str(&format!(
+            "<div id=\"pilu-errors\" role=\"alert\" style=\"position:fixed;inset:0;z-index:99999;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 monospace\"><h2 style=\"color:#ff9a9a;margin-top:0\">站点有错误（改正后自动刷新）</h2><pre style=\"white-space:pre-wrap\">{}</pre></div>",
+            escape(&text)
+        ));
+    }
+    match page.rfind("</body>") {
+        Some(i) => page.insert_str(i, &extra),
+        None => page.push_str(&extra),
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::ETAG);
+    parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Response::from_parts(parts, Body::from(page))
+}
+
+fn open_browser(url: &str) {
+    let cmd = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    if std::process::Command::new(cmd.0).args(&cmd.1).spawn().is_err() {
+        eprintln!("无法自动打开浏览器，请手动访问 {url}");
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}

@@ -1,0 +1,199 @@
+//! `pilu serve` over real HTTP: pages, MIME types, 404s, path-traversal attempts, live reload
+//! after edits to data, templates and Markdown, and the error overlay.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `pilu serve` on an ephemeral port and wait for its address.
+fn serve(root: &Path, out: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
+        .args(["serve", "--port", "0", "--output"])
+        .arg(out)
+        .arg("--root")
+        .arg(root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pilu serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().expect("serve prints its address").unwrap();
+    let port = first.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap_or_else(|_| panic!("{first}"));
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, port }
+}
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+/// A raw HTTP/1.1 GET, so odd paths reach the server exactly as written.
+fn get(port: u16, path: &str) -> Reply {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    Reply { status, headers: head.to_ascii_lowercase(), body: body.to_string() }
+}
+
+/// An open Server-Sent Events connection.
+struct Events(TcpStream);
+
+impl Events {
+    fn open(port: u16) -> Events {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET /__pilu/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        Events(s)
+    }
+    /// Wait (up to 10 s) for the next `reload` event.
+    fn reload(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = String::new();
+        let mut buf = [0u8; 4096];
+        while Instant::now() < deadline {
+            if let Ok(n) = self.0.read(&mut buf) {
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+                if seen.contains("event: reload") {
+                    return;
+                }
+            }
+        }
+        panic!("no reload event; got: {seen}");
+    }
+}
+
+fn wait_for(port: u16, path: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = get(port, path);
+        if r.body.contains(needle) || Instant::now() > deadline {
+            return r.body;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn pages_mime_types_and_not_found() {
+    let site = fixture("minimal");
+    let out = tempfile::tempdir().unwrap();
+    let s = serve(site.path(), &out.path().join("o"));
+    let home = get(s.port, "/");
+    assert_eq!(home.status, 200);
+    assert!(home.headers.contains("content-type: text/html"));
+    assert!(home.body.contains("测试县人民医院"));
+    // the reload script is relative to the page, so it works behind a sub-path too
+    let page = get(s.port, "/e/renmin/2023/");
+    assert!(page.body.contains("EventSource(\"../../../__pilu/events\")"), "{}", page.body);
+    let csv = get(s.port, "/e/renmin/2023/institution_overview.csv");
+    assert_eq!(csv.status, 200);
+    assert!(csv.headers.contains("content-type: text/csv"), "{}", csv.headers);
+    let json = get(s.port, "/e/renmin/2023/institution_overview.json");
+    assert!(json.headers.contains("content-type: application/json"), "{}", json.headers);
+    let missing = get(s.port, "/no/such/page/");
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("页面未找到"), "a proper 404 page");
+    // the files on disk are exactly the built ones: no script in them
+    for (name, bytes) in tree(&out.path().join("o")) {
+        assert!(!String::from_utf8_lossy(&bytes).contains("__pilu"), "{name} has the live-reload script");
+    }
+}
+
+#[test]
+fn path_traversal_is_refused() {
+    let site = fixture("minimal");
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().join("o");
+    let s = serve(site.path(), &o);
+    // a secret next to the output, and a symlink inside the output pointing at it
+    std::fs::write(out.path().join("secret.txt"), "SECRET").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(out.path().join("secret.txt"), o.join("link.txt")).unwrap();
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/..%2fsecret.txt",
+        "/..%2Fsecret.txt",
+        "/%5c..%5csecret.txt",
+        "/..\\secret.txt",
+        "/e/../../secret.txt",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/link.txt",
+    ] {
+        let r = get(s.port, path);
+        assert!((400..500).contains(&r.status), "{path} answered {}", r.status);
+        assert!(!r.body.contains("SECRET") && !r.body.contains("root:"), "{path} leaked a file");
+    }
+}
+
+#[test]
+fn edits_to_data_templates_and_pages_reload_the_browser() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let s = serve(root, &out.path().join("o"));
+    let mut ev = Events::open(s.port);
+    std::thread::sleep(Duration::from_millis(300));
+
+    let data = read(&root.join("data/renmin/2023.toml"));
+    write(root, "data/renmin/2023.toml", &data.replace("12345.67", "54321.98"));
+    ev.reload();
+    assert!(wait_for(s.port, "/e/renmin/2023/", "54,321.98").contains("54,321.98"), "data edit shown");
+
+    let tpl = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/entity_year.html"));
+    write(root, "themes/default/templates/entity_year.html", &tpl.replace("本页目录", "这一页有什么"));
+    ev.reload();
+    assert!(wait_for(s.port, "/e/renmin/2023/", "这一页有什么").contains("这一页有什么"), "template edit shown");
+
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n举报电话已更新为 0851-12345000。\n");
+    ev.reload();
+    assert!(wait_for(s.port, "/p/jubao/", "0851-12345000").contains("0851-12345000"), "page edit shown");
+}
+
+#[test]
+fn errors_show_an_overlay_over_the_last_good_pages() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let s = serve(root, &out.path().join("o"));
+    let mut ev = Events::open(s.port);
+    std::thread::sleep(Duration::from_millis(300));
+    let data = read(&root.join("data/renmin/2023.toml"));
+    write(root, "data/renmin/2023.toml", &data.replace("12345.67", "12x45.67"));
+    ev.reload();
+    let page = wait_for(s.port, "/e/renmin/2023/", "pilu-errors");
+    assert!(page.contains("id=\"pilu-errors\""), "overlay shown");
+    assert!(page.contains("data/renmin/2023.toml:"), "located diagnostics, as pilu check prints them");
+    assert!(page.contains("12,345.67"), "the last good page underneath");
+    assert!(get(s.port, "/").body.contains("pilu-errors"), "on every page");
+    write(root, "data/renmin/2023.toml", &data.replace("12345.67", "12346.67"));
+    ev.reload();
+    let fixed = wait_for(s.port, "/e/renmin/2023/", "12,346.67");
+    assert!(fixed.contains("12,346.67") && !fixed.contains("pilu-errors"), "fixed page, no overlay");
+}
