@@ -229,7 +229,8 @@ async fn inject(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let overlay = shared.overlay.read().ok().and_then(|o| o.clone());
-    if !html && !(resp.status() == StatusCode::NOT_FOUND && overlay.is_some()) {
+    let bare_404 = resp.status() == StatusCode::NOT_FOUND && overlay.is_some();
+    if !html && !bare_404 {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();
