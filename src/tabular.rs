@@ -109,8 +109,10 @@ pub fn parse(text: &str) -> Result<Vec<Row>, (String, usize)> {
                 while start < b.len() && (b[start] == b'\r' || b[start] == b'\n') {
                     start += 1;
                 }
-                line += b[counted_to.min(start)..start].iter().filter(|&&c| c == b'\n').count()
-                    + b[counted_to.min(start)..start].windows(2).filter(|w| w[0] == b'\r' && w[1] != b'\n').count();
+                // a line ends at LF, at CRLF, or at a lone CR (old Mac exports)
+                line += (counted_to.min(start)..start)
+                    .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+                    .count();
                 counted_to = start;
                 let spans = cell_spans(text, start, delim, rec.len());
                 let cells = rec.iter().zip(spans).map(|(c, s)| (c.to_string(), s)).collect();
@@ -193,6 +195,14 @@ mod tests {
         assert_eq!(&t[rows[1].cells[2].1.clone()], "3");
         assert_eq!(rows[1].line, 2);
         assert_eq!(rows[1].cells[1].0, "x\ny");
+    }
+
+    #[test]
+    fn line_numbers_with_every_line_ending() {
+        for text in ["a,1\nb,2\nc,3\n", "a,1\r\nb,2\r\nc,3\r\n", "a,1\rb,2\rc,3\r"] {
+            let lines: Vec<usize> = parse(text).unwrap().iter().map(|r| r.line).collect();
+            assert_eq!(lines, vec![1, 2, 3], "{text:?}");
+        }
     }
 
     #[test]
