@@ -347,3 +347,49 @@ fn markdown_raw_html_is_shown_as_text() {
     assert!(!page.contains("<script>alert") && !page.contains("<img src=x"), "{page}");
     assert!(page.contains("&lt;script&gt;") && page.contains("举报&lt;b&gt;"));
 }
+
+#[test]
+fn offline_entities_get_a_printable_poster_with_a_qr_code() {
+    let site = fixture("minimal");
+    let reg = read(&site.path().join("data/entities.toml"));
+    write(
+        site.path(),
+        "data/entities.toml",
+        &(reg
+            + "\n[[entities]]\ncode = \"H52039900004\"\nname = \"测试县某镇卫生院\"\nkind = \"medical_institution\"\nlevel = \"level1\"\ncategory = \"township_hc\"\nownership = \"public\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"offline\"\naddress = \"某镇\"\n"),
+    );
+    write(
+        site.path(),
+        "data/H52039900004/2023.toml",
+        "published_on = 2024-10-15\n[institution_overview]\ncomplaint_phone = \"0851-22222222\"\nhi_settlement_visits = 3\nhi_total_cost = 1.00\nhi_fund_pay = 0.50\n",
+    );
+    assert_eq!(pilu(site.path(), &["build", "--base-url", "https://h.example/yb/"]).code, 0);
+    let poster = read(&site.path().join("public/e/H52039900004/2023/notice.html"));
+    assert!(poster.contains("<svg"), "QR code drawn at build time");
+    assert!(poster.contains("https://h.example/yb/e/H52039900004/2023/"), "pointing at the online page");
+    assert!(poster.contains("2024-10-15") && poster.contains("测试县某镇卫生院"));
+    let page = read(&site.path().join("public/e/H52039900004/2023/index.html"));
+    assert!(page.contains("notice.html"), "linked from the year page");
+    // without a base URL there is nothing to point at: no QR code
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    assert!(!read(&site.path().join("public/e/H52039900004/2023/notice.html")).contains("<svg"));
+    // online entities get no poster
+    assert!(!site.path().join("public/e/renmin/2023/notice.html").exists());
+}
+
+#[test]
+fn both_themes_link_each_other() {
+    let site = fixture("minimal");
+    let settings = read(&site.path().join("pilu.toml"));
+    write(site.path(), "pilu.toml", &format!("{settings}themes = [\"default\", \"wechat\"]\n"));
+    assert_eq!(pilu(site.path(), &["build", "--base-url", "https://h.example/yb/"]).code, 0);
+    let desktop = read(&site.path().join("public/e/renmin/2023/index.html"));
+    let mobile = read(&site.path().join("public/m/e/renmin/2023/index.html"));
+    assert!(desktop.contains("<link rel=\"alternate\" media=\"only screen and (max-width: 640px)\" href=\"https://h.example/yb/m/e/renmin/2023/\">"), "{desktop}");
+    assert!(mobile.contains("<link rel=\"canonical\" href=\"https://h.example/yb/e/renmin/2023/\">"));
+    assert!(mobile.contains("width=device-width, initial-scale=1, viewport-fit=cover"));
+    let title = mobile.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();
+    assert!(title.chars().count() <= 30, "share-card title: {title}");
+    assert!(mobile.contains("电脑版") && desktop.contains("手机版") && desktop.contains("大字版"));
+    check_links(&site.path().join("public"));
+}

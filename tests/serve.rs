@@ -197,3 +197,27 @@ fn errors_show_an_overlay_over_the_last_good_pages() {
     let fixed = wait_for(s.port, "/e/renmin/2023/", "12,346.67");
     assert!(fixed.contains("12,346.67") && !fixed.contains("pilu-errors"), "fixed page, no overlay");
 }
+
+#[test]
+fn a_busy_port_is_replaced_by_a_free_one() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = busy.local_addr().unwrap().port();
+    let site = fixture("minimal");
+    let out = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
+        .args(["serve", "--port", &taken.to_string(), "--output"])
+        .arg(out.path().join("o"))
+        .arg("--root")
+        .arg(site.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let port: u16 = first.trim().rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+    assert_ne!(port, taken, "{first}");
+    assert!(first.contains("http://127.0.0.1:"), "loopback by default: {first}");
+}
