@@ -93,7 +93,11 @@ pub fn sniff_delimiter(text: &str) -> u8 {
 
 /// Split `text` into rows of cells. Quoted cells may contain delimiters and line breaks.
 pub fn parse(text: &str) -> Result<Vec<Row>, (String, usize)> {
-    let delim = sniff_delimiter(text);
+    parse_with(text, sniff_delimiter(text))
+}
+
+/// As [`parse`], with a delimiter the caller chose (the importer sniffs more widely).
+pub fn parse_with(text: &str, delim: u8) -> Result<Vec<Row>, (String, usize)> {
     let mut rdr =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delim).from_reader(text.as_bytes());
     let mut rows = Vec::new();

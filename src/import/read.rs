@@ -224,41 +224,18 @@ fn read_text(text: &str, encoding: &str) -> Result<Workbook, String> {
         b','
     };
     let body = replaced.as_deref().unwrap_or(text);
-    let mut rdr =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delim).from_reader(body.as_bytes());
-    let mut rows = Vec::new();
-    let mut line_of = Vec::new();
-    let mut rec = csv::StringRecord::new();
-    // csv reports a record's position on the line break before it, so lines are counted here.
-    let b = body.as_bytes();
-    let (mut counted_to, mut line) = (0usize, 1usize);
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                let mut start = rec.position().map_or(0, |p| p.byte() as usize).min(b.len());
-                while start < b.len() && (b[start] == b'\r' || b[start] == b'\n') {
-                    start += 1;
-                }
-                // `\n`, `\r\n` and a lone `\r` each end a line.
-                line += (counted_to.min(start)..start)
-                    .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
-                    .count();
-                counted_to = start;
-                line_of.push(line);
-                rows.push(
-                    rec.iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.to_string()) }).collect(),
-                );
-                if rows.len() > MAX_ROWS {
-                    return Err(format!("文件超过 {MAX_ROWS} 行，不像是一张披露表"));
-                }
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(format!("第 {line} 行附近的 CSV 格式有误：{e}"));
-            }
-        }
+    let parsed = crate::tabular::parse_with(body, delim).map_err(|(e, off)| {
+        let line = body[..off.min(body.len())].matches('\n').count() + 1;
+        format!("第 {line} 行附近：{e}")
+    })?;
+    if parsed.len() > MAX_ROWS {
+        return Err(format!("文件超过 {MAX_ROWS} 行，不像是一张披露表"));
     }
+    let line_of: Vec<usize> = parsed.iter().map(|r| r.line).collect();
+    let rows: Vec<Vec<Cell>> = parsed
+        .into_iter()
+        .map(|r| r.cells.into_iter().map(|(c, _)| if c.is_empty() { Cell::Empty } else { Cell::Text(c) }).collect())
+        .collect();
     let what = match delim {
         b'\t' => "制表符分隔的文本",
         b';' => "分号分隔的文本",
