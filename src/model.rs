@@ -99,7 +99,18 @@ impl<'a> Site<'a> {
     /// The public tables of an entity-year, in page order.
     fn public_tables<'d>(&self, ey: &'d EntityYear) -> impl Iterator<Item = (&'a Table, &'d TableData)> + use<'a, 'd> {
         let schema = self.schema;
-        ey.tables.iter().map(move |(&ti, t)| (&schema.tables[ti], &t.data)).filter(|(t, _)| t.is_public())
+        ey.tables
+            .iter()
+            .map(move |(&ti, t)| (&schema.tables[ti], &t.data))
+            .filter(|(t, _)| t.is_public() && has_public_fields(t))
+    }
+}
+
+/// A table whose fields are all internal has nothing to show (and must not show its key).
+fn has_public_fields(t: &Table) -> bool {
+    match &t.layout {
+        Layout::Records { fields, .. } => fields.iter().any(|f| f.visibility == crate::schema::Visibility::Public),
+        Layout::Matrix { .. } => true,
     }
 }
 
@@ -649,7 +660,7 @@ fn records_part(
             TablePart { caption: t.full_title(), unit: unit.unwrap_or_default(), head: vec![head], body }
         }
         Orientation::RecordsAsRows => {
-            let first = key.first().copied().unwrap_or(public[0]);
+            let first = key.first().copied().or(public.first().copied()).unwrap_or(0);
             let order: Vec<usize> =
                 std::iter::once(first).chain(public.iter().copied().filter(|&i| i != first)).collect();
             let head = vec![
@@ -698,7 +709,8 @@ fn split_records(
             .copied()
             .find(|&i| fields[i].ty == FieldType::Text && fields[i].id.ends_with("name"))
             .or(key.first().copied())
-            .unwrap_or(public[0]),
+            .or(public.first().copied())
+            .unwrap_or(0),
         Orientation::FieldsAsRows => usize::MAX,
     };
     recs.iter()

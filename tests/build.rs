@@ -395,3 +395,19 @@ fn both_themes_link_each_other() {
     assert!(mobile.contains("电脑版") && desktop.contains("手机版") && desktop.contains("大字版"));
     check_links(&site.path().join("public"));
 }
+
+#[test]
+fn a_table_of_internal_fields_is_never_shown() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/tables/staff.toml",
+        "id = \"staff_phones\"\ntitle = \"值班电话\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\nkey = [\"person\"]\n[[fields]]\nid = \"person\"\nlabel = \"值班人\"\ntype = \"text\"\nvisibility = \"internal\"\n",
+    );
+    let base = read(&site.path().join("data/520399/2023.toml"));
+    write(site.path(), "data/520399/2023.toml", &format!("{base}\n[[staff_phones]]\nperson = \"李某\"\n"));
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let all: String =
+        tree(&site.path().join("public")).into_values().map(|b| String::from_utf8_lossy(&b).into_owned()).collect();
+    assert!(!all.contains("李某"), "internal field published");
+}
