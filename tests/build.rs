@@ -38,17 +38,9 @@ fn toml_values_are_exact_and_formatted() {
 fn every_data_shape_is_read() {
     let site = fixture("minimal");
     // per-table CSV for one entity-year
-    write(
-        site.path(),
-        "data/renmin/2023/institution_employee_service.csv",
-        "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,policy_reimb_rate,total_visits,total_cost,total_fund_pay\n1000,20.00,10.00,50,40.00,30.00,20.00,20.00,8000.00,7.5,66.67,1050,60.00,30.00\n",
-    );
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", EMPLOYEE_CSV);
     // collection sheet: one row per entity, keyed by code
-    write(
-        site.path(),
-        "data/2023/pharmacy_service.csv",
-        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
-    );
+    write(site.path(), "data/2023/pharmacy_service.csv", PHARMACY_CSV);
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let emp = read(&site.path().join("public/e/renmin/2023/index.html"));
@@ -60,11 +52,7 @@ fn every_data_shape_is_read() {
 #[test]
 fn delegated_entity_tables_appear_on_the_county_page() {
     let site = fixture("minimal");
-    write(
-        site.path(),
-        "data/2023/pharmacy_service.csv",
-        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
-    );
+    write(site.path(), "data/2023/pharmacy_service.csv", PHARMACY_CSV);
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     let county = read(&site.path().join("public/e/520399/2023/index.html"));
     assert!(county.contains("测试县平价大药房"), "delegated pharmacy listed");
@@ -198,11 +186,7 @@ fn downloads_csv_has_bom_and_chinese_headers() {
 #[test]
 fn two_builds_are_byte_identical() {
     let site = fixture("minimal");
-    write(
-        site.path(),
-        "data/2023/pharmacy_service.csv",
-        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
-    );
+    write(site.path(), "data/2023/pharmacy_service.csv", PHARMACY_CSV);
     assert_eq!(pilu(site.path(), &["build", "--output", "a"]).code, 0);
     assert_eq!(pilu(site.path(), &["build", "--output", "b"]).code, 0);
     let a = tree(&site.path().join("a"));
@@ -240,11 +224,7 @@ fn broken_input_leaves_previous_output_untouched() {
 #[test]
 fn stale_files_do_not_survive_a_successful_build() {
     let site = fixture("minimal");
-    write(
-        site.path(),
-        "data/2023/pharmacy_service.csv",
-        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
-    );
+    write(site.path(), "data/2023/pharmacy_service.csv", PHARMACY_CSV);
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     let stale = site.path().join("public/e/P52039900002/2023/index.html");
     assert!(stale.is_file());
@@ -256,11 +236,7 @@ fn stale_files_do_not_survive_a_successful_build() {
 #[test]
 fn every_link_resolves_when_opened_from_disk() {
     let site = fixture("minimal");
-    write(
-        site.path(),
-        "data/2023/pharmacy_service.csv",
-        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n",
-    );
+    write(site.path(), "data/2023/pharmacy_service.csv", PHARMACY_CSV);
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     check_links(&site.path().join("public"));
 }

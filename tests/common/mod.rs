@@ -7,6 +7,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// One consistent row of 附件8 for the fixture's hospital, as a per-table CSV.
+pub const EMPLOYEE_CSV: &str = "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,policy_reimb_rate,total_visits,total_cost,total_fund_pay\n1000,20.00,10.00,50,40.00,30.00,20.00,20.00,8000.00,7.5,66.67,1050,60.00,30.00\n";
+
+/// The fixture's pharmacy in a collection sheet.
+pub const PHARMACY_CSV: &str = "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,8123,81.23,40.00\n";
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
