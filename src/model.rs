@@ -35,6 +35,8 @@ pub enum PageKind {
     NotFound,
     /// A print-ready notice-board poster (公示栏) for an entity that discloses offline.
     Notice(usize, i32),
+    /// One year across all entities: who has disclosed, and hospitals' key indicators side by side.
+    Year(i32),
 }
 
 impl<'a> Site<'a> {
@@ -71,6 +73,7 @@ impl<'a> Site<'a> {
             }
         }
         out.extend((0..self.pages.len()).map(PageKind::Content));
+        out.extend(self.all_years().into_iter().map(PageKind::Year));
         out
     }
 
@@ -81,6 +84,7 @@ impl<'a> Site<'a> {
             PageKind::Entity(e) => format!("e/{}/index.html", self.registry.get(e).id),
             PageKind::EntityYear(e, y) => format!("e/{}/{y}/index.html", self.registry.get(e).id),
             PageKind::Content(i) => format!("p/{}/index.html", self.pages[i].slug),
+            PageKind::Year(y) => format!("y/{y}/index.html"),
             PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),
         }
     }
@@ -93,6 +97,7 @@ impl<'a> Site<'a> {
             PageKind::EntityYear(..) => "entity_year.html",
             PageKind::Content(_) => "page.html",
             PageKind::Notice(..) => "notice.html",
+            PageKind::Year(_) => "year.html",
         }
     }
 
@@ -247,6 +252,39 @@ pub struct Update {
     pub year: i32,
     pub href: String,
     pub published_on: String,
+}
+
+/// One row of a year's coverage view.
+#[derive(Serialize)]
+pub struct CoverageRow {
+    pub entity: EntitySummary,
+    pub disclosure: String,
+    /// Public tables given for the year (0: nothing disclosed on this site).
+    pub tables: usize,
+    pub published_on: String,
+    pub href: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CoverageGroup {
+    pub title: String,
+    pub rows: Vec<CoverageRow>,
+}
+
+/// Hospitals' key indicators in one year, side by side (a plain table: one row per hospital).
+#[derive(Serialize)]
+pub struct Comparison {
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<ComparisonRow>,
+}
+
+#[derive(Serialize)]
+pub struct ComparisonRow {
+    pub name: String,
+    pub href: String,
+    pub level: String,
+    pub cells: Vec<Cell>,
 }
 
 #[derive(Serialize)]
@@ -450,6 +488,93 @@ impl Site<'_> {
                 }
             })
             .collect()
+    }
+
+    /// Every year with data, ascending.
+    pub fn all_years(&self) -> Vec<i32> {
+        let mut ys: Vec<i32> = self.data.years.keys().map(|(_, y)| *y).collect();
+        ys.sort_unstable();
+        ys.dedup();
+        ys
+    }
+
+    /// Who disclosed for year `y`, bureau by bureau (a bureau, then the entities reporting to it).
+    pub fn coverage(&self, y: i32) -> (Vec<CoverageGroup>, usize, usize) {
+        let row = |i: usize| {
+            let e = self.registry.get(i);
+            let ey = self.data.years.get(&(i, y));
+            let tables = ey.map_or(0, |ey| self.public_tables(ey).count());
+            CoverageRow {
+                entity: self.summary(i),
+                disclosure: e
+                    .disclosure
+                    .as_deref()
+                    .map(|d| enum_label(self.schema, "disclosure_mode", d))
+                    .unwrap_or_default(),
+                tables,
+                published_on: date_text(ey.and_then(|ey| ey.meta.published_on)),
+                href: ey.map(|_| format!("e/{}/{y}/index.html", e.id)),
+            }
+        };
+        let mut groups = Vec::new();
+        let mut bureaus: Vec<usize> =
+            (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
+        bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));
+        for b in bureaus {
+            let rows: Vec<CoverageRow> = std::iter::once(b)
+                .chain(self.children[b].iter().copied().filter(|&c| !self.registry.get(c).kind.is_bureau()))
+                .map(row)
+                .collect();
+            groups.push(CoverageGroup { title: self.registry.get(b).name.clone(), rows });
+        }
+        let others: Vec<CoverageRow> = (0..self.registry.entities.len())
+            .filter(|&i| !self.registry.get(i).kind.is_bureau() && self.registry.get(i).parent.is_none())
+            .map(row)
+            .collect();
+        if !others.is_empty() {
+            groups.push(CoverageGroup { title: "其他披露主体".into(), rows: others });
+        }
+        let total = self.registry.entities.len();
+        let done = (0..total).filter(|&i| self.data.years.contains_key(&(i, y))).count();
+        (groups, total, done)
+    }
+
+    /// Hospitals' headline indicators for year `y` (from 附件7), ordered by level then code.
+    pub fn comparison(&self, y: i32) -> Option<Comparison> {
+        let ti = self.schema.index("institution_overview")?;
+        let t = &self.schema.tables[ti];
+        let ids = ["avg_inpatient_cost", "avg_los", "avg_outpatient_cost", "hi_fund_pay"];
+        let fields: Vec<(usize, &Field)> =
+            ids.iter().filter_map(|id| t.field_index(id).map(|i| (i, &t.fields()[i]))).collect();
+        let mut rows: Vec<(usize, String, ComparisonRow)> = Vec::new();
+        for (&(e, yy), ey) in self.data.years.range((0, y)..) {
+            if yy != y {
+                continue;
+            }
+            let Some(TableData::Records(recs)) = ey.tables.get(&ti).map(|x| &x.data) else { continue };
+            let Some(r) = recs.first() else { continue };
+            let ent = self.registry.get(e);
+            let rank = ["level3", "level2", "level1"].iter().position(|l| ent.level.as_deref() == Some(l)).unwrap_or(3);
+            rows.push((
+                rank,
+                ent.code.clone(),
+                ComparisonRow {
+                    name: ent.name.clone(),
+                    href: format!("e/{}/{y}/index.html", ent.id),
+                    level: level_text(self.schema, ent),
+                    cells: fields.iter().map(|(i, f)| cell(f, &r.values[*i], String::new())).collect(),
+                },
+            ));
+        }
+        if rows.is_empty() {
+            return None;
+        }
+        rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Some(Comparison {
+            caption: format!("{y}年度定点医疗机构主要指标（按机构等级排列）"),
+            columns: fields.iter().map(|(_, f)| f.label_with_unit()).collect(),
+            rows: rows.into_iter().map(|(_, _, r)| r).collect(),
+        })
     }
 
     /// What is disclosed, by kind of discloser.

@@ -173,6 +173,7 @@ impl Site<'_> {
             PageKind::Entity(e) => self.registry.get(e).name.clone(),
             PageKind::EntityYear(e, y) => format!("{} {y}年度", self.registry.get(e).name),
             PageKind::Content(i) => self.pages[i].title.clone(),
+            PageKind::Year(y) => format!("{y}年度披露情况"),
             PageKind::Notice(e, y) => format!("{} {y}年度 公示栏", self.registry.get(e).name),
         }
     }
@@ -265,6 +266,19 @@ impl Site<'_> {
                     self.settings.base_url.as_deref().map(|b| absolute(b, &self.path(PageKind::EntityYear(e, y))));
                 ctx.insert("online_url", &online);
                 ctx.insert("qr_svg", &online.as_deref().and_then(qr_svg));
+            }
+            PageKind::Year(y) => {
+                let (groups, total, done) = self.coverage(y);
+                ctx.insert("year", &y);
+                ctx.insert("coverage", &groups);
+                ctx.insert("total", &total);
+                ctx.insert("disclosed", &done);
+                ctx.insert("comparison", &self.comparison(y));
+                let ys = self.all_years();
+                let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
+                let link = |yy: i32| json!({"year": yy, "href": format!("y/{yy}/index.html")});
+                ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
+                ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
             }
             PageKind::NotFound => {}
         }

@@ -360,6 +360,7 @@ impl Session {
         // page when the county publishes for it.
         for &(e, y) in &years {
             pages.insert(PageKind::Home);
+            pages.insert(PageKind::Year(y));
             pages.insert(PageKind::Entity(e));
             for yy in &model.years[e] {
                 pages.insert(PageKind::EntityYear(e, *yy));
@@ -374,6 +375,15 @@ impl Session {
             if !site.data.years.contains_key(&(e, y)) {
                 for t in &self.themes {
                     let _ = out.remove(&format!("{}e/{}/{y}", t.prefix, ent.id));
+                }
+            }
+        }
+        // A year with no data left loses its overview page.
+        let all_years = model.all_years();
+        for &(_, y) in &years {
+            if !all_years.contains(&y) {
+                for t in &self.themes {
+                    let _ = out.remove(&format!("{}y/{y}", t.prefix));
                 }
             }
         }

@@ -387,3 +387,26 @@ fn a_table_of_internal_fields_is_never_shown() {
         tree(&site.path().join("public")).into_values().map(|b| String::from_utf8_lossy(&b).into_owned()).collect();
     assert!(!all.contains("李某"), "internal field published");
 }
+
+#[test]
+fn each_year_has_a_coverage_and_comparison_page() {
+    let site = fixture("minimal");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let page = read(&site.path().join("public/y/2023/index.html"));
+    assert!(page.contains("4 个披露主体中，2 个已在本站公开 2023 年度数据，2 个尚未公开"), "{page}");
+    // who has not disclosed is named, and who has links to the year page
+    let row = |name: &str| {
+        let i = page.find(name).unwrap_or_else(|| panic!("{name} listed"));
+        page[i..i + page[i..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(row("测试县平价大药房").contains("未公开"));
+    assert!(page.contains("href=\"../../e/renmin/2023/index.html\">测试县人民医院</a>"));
+    // hospitals side by side, with the overview's indicators
+    assert!(
+        page.contains("定点医疗机构主要指标")
+            && page.contains("医保基金支付总额（万元）")
+            && page.contains(">8,765.43<")
+    );
+    assert!(read(&site.path().join("public/index.html")).contains("y/2023/index.html"), "linked from home");
+    check_links(&site.path().join("public"));
+}
