@@ -17,7 +17,6 @@ use crate::schema::{
 };
 use crate::value::{self, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
-use std::collections::HashMap;
 
 /// A value during evaluation.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,9 +150,22 @@ pub fn check_references(schema: &Schema, diags: &mut Diagnostics) {
                 Some((tid, f)) => table_fields(tid, f) || (fields_only.is_empty() && local.contains(&f)),
             }
         };
-        let mut exprs: Vec<&Expr> = Vec::new();
+        // A field's only_when condition reads the same record's fields.
         for f in t.fields() {
-            exprs.extend(&f.only_when);
+            let mut names = Vec::new();
+            if let Some(e) = &f.only_when {
+                e.refs(&mut names);
+            }
+            for n in names.into_iter().filter(|n| !local.contains(&n.as_str())) {
+                diags.push(
+                    Diagnostic::error(
+                        "schema.rule_reference",
+                        format!("字段 `{}` 的 only_when 引用了不存在的字段 `{n}`", f.id),
+                    )
+                    .at(crate::diag::Loc::new(t.file, 0..0))
+                    .note(format!("“{}”的字段：{}", t.title, local.join("、"))),
+                );
+            }
         }
         for r in &t.rules {
             let mut names = Vec::new();
@@ -176,7 +188,6 @@ pub fn check_references(schema: &Schema, diags: &mut Diagnostics) {
                 }
             }
         }
-        let _ = exprs;
     }
 }
 
@@ -212,15 +223,12 @@ fn num(v: &V) -> Option<Decimal> {
     }
 }
 
-fn from_value(f: &Field, v: &Value) -> V {
+fn from_value(v: &Value) -> V {
     match v {
         Value::Absent | Value::NotApplicable => V::Missing,
         Value::Int(i) => V::Num(Decimal::from(*i)),
         Value::Dec(d) => V::Num(*d),
-        Value::Text(t) => {
-            let _ = f;
-            V::Str(t.clone())
-        }
+        Value::Text(t) => V::Str(t.clone()),
         Value::Bool(b) => V::Bool(*b),
         Value::Date { y, m, d } => V::Date(*y, *m, *d),
     }
@@ -262,7 +270,7 @@ impl<'a> Validator<'a> {
             Some(i) => {
                 let f = &t.fields()[i];
                 Named {
-                    v: from_value(f, &rec.values[i]),
+                    v: from_value(&rec.values[i]),
                     field: Some(f),
                     label: format!("{label_prefix}{}", f.label),
                     loc: rec.locs[i],
@@ -291,7 +299,7 @@ impl<'a> Validator<'a> {
                 for &c in &self.children[e] {
                     for r in self.recs(c, y, ti) {
                         if let Some(i) = self.schema.tables[ti].field_index(name) {
-                            vals.push(from_value(&self.schema.tables[ti].fields()[i], &r.values[i]));
+                            vals.push(from_value(&r.values[i]));
                         }
                     }
                 }
@@ -331,7 +339,7 @@ impl<'a> Validator<'a> {
                     .rows
                     .iter()
                     .filter(|r| r.leaf && r.applies(&m.format))
-                    .map(|r| from_value(&col.cell, m.get(&r.id, &col.id)))
+                    .map(|r| from_value(m.get(&r.id, &col.id)))
                     .collect();
                 Named { v: V::Set(vals), field: None, label: "各明细行".into(), loc: None }
             }
@@ -354,8 +362,7 @@ impl<'a> Validator<'a> {
         match (c, r) {
             (Some(c), Some(r)) => {
                 let key = (r.id.clone(), c.id.clone());
-                let (v, loc) =
-                    m.cells.get(&key).map_or((V::Missing, None), |(v, l)| (from_value(&c.cell, v), Some(*l)));
+                let (v, loc) = m.cells.get(&key).map_or((V::Missing, None), |(v, l)| (from_value(v), Some(*l)));
                 Named { v, field: Some(&c.cell), label: format!("{}·{}", r.label, c.label), loc }
             }
             _ => Named { v: V::Missing, field: None, label: format!("{row}·{col}"), loc: None },
@@ -453,13 +460,13 @@ impl<'a> Validator<'a> {
         let Some(oti) = self.schema.index(tid) else { return V::Missing };
         let key = self.eval(k, at, false);
         let ot = &self.schema.tables[oti];
-        let Layout::Records { key: okey, fields, .. } = &ot.layout else { return V::Missing };
+        let Layout::Records { key: okey, .. } = &ot.layout else { return V::Missing };
         let Some(&kf) = okey.first() else { return V::Missing };
         let Some(fi) = ot.field_index(field) else { return V::Missing };
         self.recs(e, y, oti)
             .iter()
-            .find(|r| from_value(&fields[kf], &r.values[kf]) == key)
-            .map_or(V::Missing, |r| from_value(&fields[fi], &r.values[fi]))
+            .find(|r| from_value(&r.values[kf]) == key)
+            .map_or(V::Missing, |r| from_value(&r.values[fi]))
     }
 
     fn call(&self, name: &str, args: &[Expr], at: At<'a>, zero: bool) -> V {
@@ -923,13 +930,4 @@ fn show_v(v: &V) -> String {
         V::Set(s) => format!("{} 项", s.len()),
         V::Missing => "—".into(),
     }
-}
-
-/// Per-rule counts, for `pilu check` summaries and tests.
-pub fn counts(diags: &Diagnostics) -> HashMap<String, usize> {
-    let mut m = HashMap::new();
-    for d in &diags.list {
-        *m.entry(d.code.clone()).or_insert(0) += 1;
-    }
-    m
 }
