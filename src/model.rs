@@ -547,10 +547,8 @@ impl Site<'_> {
         let fields: Vec<(usize, &Field)> =
             ids.iter().filter_map(|id| t.field_index(id).map(|i| (i, &t.fields()[i]))).collect();
         let mut rows: Vec<(usize, String, ComparisonRow)> = Vec::new();
-        for (&(e, yy), ey) in self.data.years.range((0, y)..) {
-            if yy != y {
-                continue;
-            }
+        // Keys are (entity, year): the year's records are spread over the whole map.
+        for (&(e, _), ey) in self.data.years.iter().filter(|((_, yy), _)| *yy == y) {
             let Some(TableData::Records(recs)) = ey.tables.get(&ti).map(|x| &x.data) else { continue };
             let Some(r) = recs.first() else { continue };
             let ent = self.registry.get(e);

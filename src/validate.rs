@@ -9,7 +9,7 @@
 //! Totals that do not add up are reported, never corrected.
 
 use crate::dataset::{Dataset, Matrix, Rec, TableData};
-use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::diag::{Diagnostic, Diagnostics, Loc, Sources};
 use crate::expr::{BinOp, CmpOp, Expr};
 use crate::registry::Registry;
 use crate::schema::{
@@ -60,9 +60,9 @@ pub struct Validator<'a> {
     children: Vec<Vec<usize>>,
 }
 
-/// Check every rule of every entity-year, and that rules name existing fields.
+/// Check every rule of every entity-year. (That rules name existing fields is checked once, when
+/// the definitions are read: see [`check_references`].)
 pub fn run(schema: &Schema, registry: &Registry, data: &Dataset, diags: &mut Diagnostics) {
-    check_references(schema, diags);
     let v = Validator::new(schema, registry, data);
     for &(e, y) in data.years.keys() {
         v.entity_year(e, y, diags);
@@ -126,7 +126,7 @@ impl<'a> Validator<'a> {
 }
 
 /// Names a rule reads must exist, or the rule would silently never apply.
-pub fn check_references(schema: &Schema, diags: &mut Diagnostics) {
+pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnostics) {
     for t in &schema.tables {
         let local: Vec<&str> = match &t.layout {
             Layout::Records { fields, .. } => fields.iter().map(|f| f.id.as_str()).collect(),
@@ -162,7 +162,7 @@ pub fn check_references(schema: &Schema, diags: &mut Diagnostics) {
                         "schema.rule_reference",
                         format!("字段 `{}` 的 only_when 引用了不存在的字段 `{n}`", f.id),
                     )
-                    .at(crate::diag::Loc::new(t.file, 0..0))
+                    .at(crate::load::find_text(sources, t.file, &format!("id = \"{}\"", f.id)))
                     .note(format!("“{}”的字段：{}", t.title, local.join("、"))),
                 );
             }

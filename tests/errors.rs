@@ -195,6 +195,20 @@ fn broken_definition_and_template_are_located() {
     assert!(err.contains("data/tables/extra.toml:13:"), "{err}");
     assert!(err.contains("规则表达式有误"), "{err}");
 
+    // a field condition naming a field that does not exist, located at that field's definition
+    let site = fixture("minimal");
+    let def = read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/fund_income.toml"));
+    assert!(def.contains("only_when = \"scheme in ['employee']\""));
+    write(
+        site.path(),
+        "data/tables/fund_income.toml",
+        &def.replace("only_when = \"scheme in ['employee']\"", "only_when = \"schme in ['employee']\""),
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("字段 `premium_employer` 的 only_when 引用了不存在的字段 `schme`"), "{err}");
+    let line = def.lines().position(|l| l == "id = \"premium_employer\"").unwrap() + 1;
+    assert!(err.contains(&format!("data/tables/fund_income.toml:{line}:1")), "{err}");
+
     let site = fixture("minimal");
     write(
         site.path(),

@@ -90,6 +90,15 @@ impl Events {
     }
 }
 
+/// A server with an events connection already listening.
+fn serve_watched(root: &Path, out: &Path) -> (Server, Events) {
+    let s = serve(root, out);
+    let ev = Events::open(s.port);
+    // let the subscription reach the server before the first edit
+    std::thread::sleep(Duration::from_millis(300));
+    (s, ev)
+}
+
 fn wait_for(port: u16, path: &str, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -161,9 +170,7 @@ fn edits_to_data_templates_and_pages_reload_the_browser() {
     let site = fixture("minimal");
     let root = site.path();
     let out = tempfile::tempdir().unwrap();
-    let s = serve(root, &out.path().join("o"));
-    let mut ev = Events::open(s.port);
-    std::thread::sleep(Duration::from_millis(300));
+    let (s, mut ev) = serve_watched(root, &out.path().join("o"));
 
     let data = read(&root.join("data/renmin/2023.toml"));
     write(root, "data/renmin/2023.toml", &data.replace("12345.67", "54321.98"));
@@ -185,9 +192,7 @@ fn errors_show_an_overlay_over_the_last_good_pages() {
     let site = fixture("minimal");
     let root = site.path();
     let out = tempfile::tempdir().unwrap();
-    let s = serve(root, &out.path().join("o"));
-    let mut ev = Events::open(s.port);
-    std::thread::sleep(Duration::from_millis(300));
+    let (s, mut ev) = serve_watched(root, &out.path().join("o"));
     let data = read(&root.join("data/renmin/2023.toml"));
     write(root, "data/renmin/2023.toml", &data.replace("12345.67", "12x45.67"));
     ev.reload();
