@@ -620,3 +620,73 @@ fn damaged_files_are_errors_not_crashes() {
         assert!(out.stderr.contains(f), "{f}: the file is named: {}", out.stderr);
     }
 }
+
+/// The code in the file decides whose data a row is: a 医保编码 column is never ignored, a code that
+/// differs from `--entity` (in a column or in the title) is refused naming both, and a code column
+/// over several rows makes a collection sheet (UTF-16 tab text, as 「Unicode 文本」 exports are).
+#[test]
+fn the_code_in_the_file_decides_whose_data_it_is() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let header = "医保编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付,次均结算金额（元）";
+    let kangmin = "P52039900004,否,37949,376.83,207.25,—,169.58,99.30";
+    write(site.path(), "in/一家.csv", &format!("单位：万元\n{header}\n{kangmin}\n"));
+    let all = refused(&import(site.path(), &["in/一家.csv", "--entity", "P52039900002", "--year", "2023"]));
+    assert!(all.contains("第 3 行第 1 列"), "{all}");
+    assert!(
+        all.contains("测试县康民药店”（P52039900004），与 --entity 指定的“测试县平价大药房”（P52039900002）不一致"),
+        "{all}"
+    );
+    assert!(!site.path().join("data/P52039900002").exists() && !site.path().join("data/2023").exists());
+
+    // The same file without --entity goes to the body it names.
+    let out = import(site.path(), &["in/一家.csv", "--year", "2023"]);
+    ok(&out);
+    assert!(out.stdout.contains("“医保编码” → 披露主体编码"), "{}", out.stdout);
+    let r = rows(&site.path().join("data/P52039900004/2023/pharmacy_service.csv"));
+    assert_eq!(column(&r, "医保结算人次"), ["37949"]);
+    assert!(!site.path().join("data/P52039900002").exists());
+
+    // A code in the title that is not --entity's.
+    let titled = "P52039900004 测试县康民药店 2022年\n单位：万元\n医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付,次均结算金额（元）\n37949,376.83,207.25,—,169.58,99.30\n";
+    write(site.path(), "in/标题.csv", titled);
+    let all = refused(&import(site.path(), &["in/标题.csv", "--entity", "P52039900002"]));
+    assert!(all.contains("与 --entity 指定的“测试县平价大药房”（P52039900002）不一致"), "{all}");
+    assert!(!site.path().join("data/P52039900002").exists());
+
+    // Fields down a column, the value column headed by another body's name.
+    write(
+        site.path(),
+        "in/竖排.csv",
+        "2023年 单位：万元\n项目,测试县康民药店\n医保结算人次,37949\n医保结算总金额,376.83\n",
+    );
+    let all =
+        refused(&import(site.path(), &["in/竖排.csv", "--table", "pharmacy_service", "--entity", "P52039900002"]));
+    assert!(all.contains("第 2 行第 2 列"), "{all}");
+    assert!(
+        all.contains("--entity 指定的是“测试县平价大药房”（P52039900002），列标题是“测试县康民药店”（P52039900004）"),
+        "{all}"
+    );
+
+    // UTF-16 tab text keyed by 医保编码 with several bodies: each row to its own body; an unknown
+    // code is a located error, never "无法确定披露主体".
+    let tab = |rows: &[&str]| {
+        let mut t = format!("2022年定点药店医保服务情况\r\n单位：万元\r\n{}\r\n", header.replace(',', "\t"));
+        for r in rows {
+            t.push_str(&r.replace(',', "\t"));
+            t.push_str("\r\n");
+        }
+        utf16(&t, true)
+    };
+    let pingjia = "P52039900002,是,41102,363.67,200.01,54.55,109.11,88.48";
+    write_bytes(site.path(), "in/汇总.txt", &tab(&[pingjia, "P52039900099,否,1,1.00,1.00,—,0.00,10000.00"]));
+    let all = refused(&import(site.path(), &["in/汇总.txt", "--table", "pharmacy_service"]));
+    assert!(all.contains("第 5 行第 1 列") && all.contains("编码 `P52039900099` 不对应任何已登记的披露主体"), "{all}");
+    assert!(!all.contains("无法确定披露主体"), "{all}");
+    write_bytes(site.path(), "in/汇总.txt", &tab(&[pingjia, kangmin]));
+    ok(&import(site.path(), &["in/汇总.txt", "--table", "pharmacy_service"]));
+    let r = rows(&site.path().join("data/2022/pharmacy_service.csv"));
+    assert_eq!(column(&r, "医保定点零售药店编码"), ["P52039900002", "P52039900004"]);
+    assert_eq!(column(&r, "医保结算人次"), ["41102", "37949"]);
+    check_passes(site.path());
+}

@@ -866,12 +866,8 @@ fn file_stem(file: &str) -> String {
 }
 
 /// The entity for a sheet without a code column: `--entity`, else a registered code in the titles.
+/// A code in the titles that differs from `--entity` is an error naming both: the file wins.
 fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
-    if let Some(e) = out.ctx.entity {
-        let en = out.ctx.registry.get(e);
-        out.report.push(format!("披露主体：{}（{}，--entity）", en.name, en.code));
-        return Some(e);
-    }
     let mut found: BTreeSet<usize> = BTreeSet::new();
     let mut from = String::new();
     for (_, t) in titles {
@@ -883,13 +879,53 @@ fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
             }
         }
     }
-    if found.len() == 1 {
-        let i = *found.iter().next()?;
-        let e = out.ctx.registry.get(i);
-        out.report.push(format!("披露主体：{}（{}，来自标题“{from}”）", e.name, e.code));
-        return Some(i);
+    // `P52039900004` also contains the county code `520399`: a code inside a longer one found
+    // in the same titles does not count.
+    let codes: Vec<&str> = found.iter().map(|&i| out.ctx.registry.get(i).code.as_str()).collect();
+    found.retain(|&i| {
+        let c = &out.ctx.registry.get(i).code;
+        !codes.iter().any(|o| o.len() > c.len() && o.contains(c.as_str()))
+    });
+    let titled = if found.len() == 1 { found.iter().next().copied() } else { None };
+    if let Some(e) = out.ctx.entity {
+        if let Some(t) = titled.filter(|&t| t != e) {
+            let (a, b) = (out.ctx.registry.get(t), out.ctx.registry.get(e));
+            let at = sheet_label(out.ctx, out.g);
+            out.err(
+                at,
+                format!(
+                    "标题“{from}”中的编码是“{}”（{}），与 --entity 指定的“{}”（{}）不一致；请核对文件或 --entity",
+                    a.name, a.code, b.name, b.code
+                ),
+            );
+            return None;
+        }
+        let en = out.ctx.registry.get(e);
+        out.report.push(format!("披露主体：{}（{}，--entity）", en.name, en.code));
+        return Some(e);
     }
-    None
+    let i = titled?;
+    let e = out.ctx.registry.get(i);
+    out.report.push(format!("披露主体：{}（{}，来自标题“{from}”）", e.name, e.code));
+    Some(i)
+}
+
+/// The registered body a header names by its id, code or full name.
+fn named_entity(reg: &Registry, text: &str) -> Option<usize> {
+    let k = exact(text);
+    if k.is_empty() {
+        return None;
+    }
+    reg.find(&crate::value::normalize(text)).or_else(|| reg.entities.iter().position(|e| exact(&e.name) == k))
+}
+
+/// Whether the body a file names agrees with another naming of it (`--entity`, a column title);
+/// when not, an error naming both.
+fn same_as_named(out: &mut Out, ent: (usize, &str), other: Option<usize>, what: &str, at: String) -> bool {
+    let Some(o) = other.filter(|&o| o != ent.0) else { return true };
+    let (a, b) = (out.ctx.registry.get(ent.0), out.ctx.registry.get(o));
+    out.err(at, format!("披露主体不一致：{}“{}”（{}），{what}“{}”（{}）", ent.1, a.name, a.code, b.name, b.code));
+    false
 }
 
 fn check_discloser(out: &mut Out, t: &Table, ent: usize, at: String) -> bool {
@@ -1006,6 +1042,7 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
     let mut col_units: Vec<Option<String>> = vec![None; roles.len()];
     let mut field_col: HashMap<usize, usize> = HashMap::new();
     let mut entity_col: Option<usize> = None;
+    let mut code_col: Option<usize> = None;
     let mut year_col: Option<usize> = None;
     for (c, role) in roles.iter().enumerate() {
         // A label typed with Alt+Enter is shown on one line.
@@ -1044,11 +1081,14 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
                 col_units[c] = u;
             }
             Role::Entity => {
-                if entity_field.is_none() {
-                    entity_col = Some(c);
+                // Never ignored: a code column decides whose data each row is (or is checked
+                // against the table's own code field), so no row is filed under the wrong body.
+                if code_col.is_none() {
+                    code_col = Some(c);
                     out.report.push(format!("  {colname}“{header}” → 披露主体编码"));
                 } else {
-                    out.report.push(format!("  {colname}“{header}” → 忽略（已有编码列）"));
+                    let at = out.at(w.h, c);
+                    out.err(at, format!("“{header}”是第二个编码列；请只保留一个披露主体编码列"));
                 }
             }
             Role::Year => {
@@ -1108,6 +1148,17 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         out.report.push(format!("{}（{}）：{}（来自工作表名称“{}”）", f.label, f.id, p.text, g.name));
         key_from_name = Some((*k, p.text));
     }
+    // The table's own code field is the entity column; a separate code column (医保编码 …) is
+    // the entity column when that field has no column, and is checked against it otherwise.
+    let code_from_field = entity_col.is_some();
+    let check_col = match (entity_col, code_col) {
+        (None, Some(c)) => {
+            entity_col = Some(c);
+            None
+        }
+        (Some(_), Some(c)) => Some(c),
+        _ => None,
+    };
     let year = sheet_year(out, &titles);
     let sheet_ent = if entity_col.is_none() { sheet_entity(out, &titles) } else { None };
     if entity_col.is_none() && sheet_ent.is_none() {
@@ -1212,9 +1263,23 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         let ent = match entity_col {
             Some(c) => {
                 let code = match entity_field {
-                    Some(fi) => values[*fi].clone(),
-                    None => crate::value::normalize(&g.get(r, c).text()),
+                    Some(fi) if code_from_field => values[*fi].clone(),
+                    _ => crate::value::normalize(&g.get(r, c).text()),
                 };
+                if let Some(cc) = check_col {
+                    let other = crate::value::normalize(&g.get(r, cc).text());
+                    if !other.is_empty() && !code.is_empty() && other != code {
+                        let at = out.at(r, cc);
+                        out.err(
+                            at,
+                            format!(
+                                "本行的两个编码不一致：{} 为 `{other}`，{} 为 `{code}`",
+                                g.col_name(cc),
+                                g.col_name(c)
+                            ),
+                        );
+                    }
+                }
                 if code.is_empty() && out.ctx.entity.is_some() {
                     // A per-entity file may leave the code out: its place names the entity.
                     out.ctx.entity
@@ -1461,13 +1526,20 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
                 values[*fi] = text;
             }
         }
+        // A column headed by a registered code or name belongs to that body, whatever --entity says.
+        let headed = named_entity(out.ctx.registry, &htext);
         let ent = if entity_in_rows {
             let code = entity_field.map(|e| values[e].clone()).unwrap_or_default();
             let at = out.at(first_row, vc);
-            find_entity(out, &code, at.clone()).filter(|&e| check_discloser(out, t, e, at.clone()))
+            find_entity(out, &code, at.clone())
+                .filter(|&e| same_as_named(out, (e, "文件中的编码是"), out.ctx.entity, "--entity 指定的是", at.clone()))
+                .filter(|&e| same_as_named(out, (e, "文件中的编码是"), headed, "列标题是", at.clone()))
+                .filter(|&e| check_discloser(out, t, e, at.clone()))
         } else if let Some(e) = sheet_ent {
-            Some(e)
-        } else if let Some(e) = out.ctx.registry.find(&crate::value::normalize(&htext)) {
+            let at = out.at(head.unwrap_or(first_row), vc);
+            let whose = if out.ctx.entity.is_some() { "--entity 指定的是" } else { "标题中的编码是" };
+            same_as_named(out, (e, whose), headed, "列标题是", at).then_some(e)
+        } else if let Some(e) = headed {
             Some(e)
         } else {
             let at = sheet_label(out.ctx, g);
