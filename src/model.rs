@@ -593,27 +593,27 @@ impl Site<'_> {
     /// Counts by status for year `y`, and the entities that are missing, partial or late (in
     /// that order, then by kind and code).
     pub fn year_status(&self, y: i32) -> YearStatus {
-        const ORDER: [(&str, &str); 4] =
-            [("missing", "未公开"), ("partial", "部分公开"), ("late", "逾期"), ("published", "已公开")];
-        let mut rows: Vec<CoverageRow> =
-            (0..self.registry.entities.len()).map(|i| self.coverage_row(i, y)).collect();
-        let count = |key: &str| rows.iter().filter(|r| r.status.key == key).count();
-        let counts = ["published", "partial", "missing", "late"]
-            .into_iter()
-            .map(|key| {
-                let label = ORDER.iter().find(|(k, _)| *k == key).map_or("", |(_, l)| *l);
-                StatusCount { key, label, count: count(key) }
-            })
-            .collect();
+        const COUNTED: [(&str, &str); 4] =
+            [("published", "已公开"), ("partial", "部分公开"), ("missing", "未公开"), ("late", "逾期")];
+        const ATTENTION: [&str; 3] = ["missing", "partial", "late"];
+        let rows: Vec<(usize, CoverageRow)> =
+            (0..self.registry.entities.len()).map(|i| (i, self.coverage_row(i, y))).collect();
+        let count = |key: &str| rows.iter().filter(|(_, r)| r.status.key == key).count();
+        let counts = COUNTED.iter().map(|&(key, label)| StatusCount { key, label, count: count(key) }).collect();
         let not_required = count("not_required");
-        let rank = |r: &CoverageRow| ORDER.iter().position(|(k, _)| *k == r.status.key).unwrap_or(ORDER.len());
-        rows.retain(|r| rank(r) < 3);
-        let by_id = |r: &CoverageRow| self.registry.find(&r.entity.id).map(|i| self.registry.get(i).kind);
-        rows.sort_by(|a, b| (rank(a), by_id(a), &a.entity.code).cmp(&(rank(b), by_id(b), &b.entity.code)));
+        let mut attention: Vec<(usize, usize, CoverageRow)> = rows
+            .into_iter()
+            .filter_map(|(i, r)| ATTENTION.iter().position(|k| *k == r.status.key).map(|rank| (rank, i, r)))
+            .collect();
+        let order = |&(rank, i, _): &(usize, usize, CoverageRow)| {
+            let e = self.registry.get(i);
+            (rank, e.kind, e.code.clone())
+        };
+        attention.sort_by_key(order);
         YearStatus {
             counts,
             not_required,
-            attention: rows,
+            attention: attention.into_iter().map(|(_, _, r)| r).collect(),
             deadline: completeness::date_text(completeness::deadline(y)),
             as_of: self.settings.as_of.map(completeness::date_text),
         }

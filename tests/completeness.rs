@@ -349,3 +349,20 @@ fn serve_reports_missing_tables_after_an_incremental_change() {
     s.apply(&[path]);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
 }
+
+#[test]
+fn importing_one_table_of_a_new_year_is_not_blocked_by_the_tables_still_missing() {
+    let site = strict();
+    let root = site.path();
+    write(root, "in/emp.csv", EMPLOYEE_CSV);
+    let args = ["import", "in/emp.csv", "--table", "institution_employee_service", "--entity", "renmin", "--year", "2024"];
+    let out = pilu(root, &args);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(root.join("data/renmin/2024/institution_employee_service.csv").is_file());
+    // check still names what is missing
+    let (code, list) = check(root, &[]);
+    assert_eq!(code, 1);
+    let m: Vec<&str> = with_code(&list, "completeness.missing").iter().map(|d| d.2.as_str()).collect();
+    assert!(m.iter().any(|x| x.contains("2024 年度部分公开") && x.contains("附件7") && x.contains("附件9")), "{m:?}");
+    assert!(m.iter().any(|x| x.contains("“测试县医疗保障局”2024 年度未公开")), "{m:?}");
+}
