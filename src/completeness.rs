@@ -100,7 +100,9 @@ pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
             let (message, loc, label, tables) = match status(schema, registry, data, e, y) {
                 Status::Missing => {
                     let overdue = match as_of {
-                        Some(d) => format!("逾期未公开（截止日期 {}，判断日期 {}）", date_text(deadline(y)), date_text(d)),
+                        Some(d) => {
+                            format!("逾期未公开（截止日期 {}，判断日期 {}）", date_text(deadline(y)), date_text(d))
+                        }
                         None => "未公开".to_string(),
                     };
                     (format!("“{}”{y} 年度{overdue}", ent.name), ent.loc, "登记于此", required_tables(schema, ent))

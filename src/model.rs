@@ -558,7 +558,9 @@ impl Site<'_> {
             }
             Status::Missing if as_of.is_none() => ("missing", "未公开".to_string()),
             Status::Missing if completeness::due(as_of, y) => ("missing", "未公开（已逾期）".to_string()),
-            Status::Missing => ("missing", format!("未公开（截止日期 {}）", completeness::date_text(completeness::deadline(y)))),
+            Status::Missing => {
+                ("missing", format!("未公开（截止日期 {}）", completeness::date_text(completeness::deadline(y))))
+            }
             Status::NotRequired => ("not_required", "未公开（可线下或委托县级医保局披露）".to_string()),
         };
         StatusView { key, text }

@@ -854,7 +854,11 @@ fn compile_mandatory(
     let mut out = Vec::new();
     for m in &raw.mandatory {
         if !DISCLOSER_KINDS.contains(&m.kind.as_str()) {
-            err(diags, &m.kind, format!("mandatory 中未知的披露主体类型 `{}`，可用：{}", m.kind, DISCLOSER_KINDS.join("、")));
+            err(
+                diags,
+                &m.kind,
+                format!("mandatory 中未知的披露主体类型 `{}`，可用：{}", m.kind, DISCLOSER_KINDS.join("、")),
+            );
             continue;
         }
         if !raw.disclosed_by.contains(&m.kind) {
@@ -866,7 +870,11 @@ fn compile_mandatory(
             continue;
         }
         if !m.level.is_empty() && m.kind != "medical_institution" {
-            err(diags, "level", format!("mandatory 的 level 只适用于定点医疗机构（medical_institution），不适用于 `{}`", m.kind));
+            err(
+                diags,
+                "level",
+                format!("mandatory 的 level 只适用于定点医疗机构（medical_institution），不适用于 `{}`", m.kind),
+            );
             continue;
         }
         let mut ok = true;

@@ -6,8 +6,11 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// `pilu check --format json [extra…]`: exit code and (severity, code, message, file, line) per diagnostic.
-fn check(site: &Path, extra: &[&str]) -> (i32, Vec<(String, String, String, String, u64)>) {
+/// One reported diagnostic: (severity, code, message, file, line).
+type Diag = (String, String, String, String, u64);
+
+/// `pilu check --format json [extra…]`: the exit code and every diagnostic.
+fn check(site: &Path, extra: &[&str]) -> (i32, Vec<Diag>) {
     let mut args = vec!["check", "--format", "json"];
     args.extend_from_slice(extra);
     let out = pilu(site, &args);
@@ -25,10 +28,7 @@ fn check(site: &Path, extra: &[&str]) -> (i32, Vec<(String, String, String, Stri
     (out.code, list)
 }
 
-fn with_code<'a>(
-    list: &'a [(String, String, String, String, u64)],
-    code: &str,
-) -> Vec<&'a (String, String, String, String, u64)> {
+fn with_code<'a>(list: &'a [Diag], code: &str) -> Vec<&'a Diag> {
     list.iter().filter(|d| d.1 == code).collect()
 }
 
@@ -53,7 +53,8 @@ fn a_grade_2_hospital_with_no_data_is_an_error_at_its_registry_entry() {
     let (sev, _, msg, file, line) = m[0];
     assert_eq!(sev, "error");
     assert!(msg.contains(&format!("“{IMPORTANT}”2023 年度未公开")), "{msg}");
-    for t in ["附件7 医保定点医疗机构总体情况表", "附件8 医保定点医疗机构职工医保服务情况表", "附件9"] {
+    for t in ["附件7 医保定点医疗机构总体情况表", "附件8 医保定点医疗机构职工医保服务情况表", "附件9"]
+    {
         assert!(msg.contains(t), "names {t}: {msg}");
     }
     assert!(!msg.contains("逾期"), "no clock, no lateness: {msg}");
@@ -73,7 +74,8 @@ fn a_city_bureau_missing_attachments_2_to_5_is_an_error_naming_them() {
     write(site.path(), "data/entities.toml", &reg.replacen("kind = \"bureau_county\"", "kind = \"bureau_city\"", 1));
     let (code, list) = check(site.path(), &[]);
     assert_eq!(code, 1, "{list:?}");
-    let m: Vec<_> = with_code(&list, "completeness.missing").into_iter().filter(|d| d.2.contains("测试县医疗保障局")).collect();
+    let m: Vec<_> =
+        with_code(&list, "completeness.missing").into_iter().filter(|d| d.2.contains("测试县医疗保障局")).collect();
     assert_eq!(m.len(), 1, "one report per entity-year: {list:?}");
     let (_, _, msg, file, line) = m[0];
     assert!(msg.contains("部分公开"), "{msg}");
@@ -156,7 +158,7 @@ fn published_before_the_year_ended_is_an_error_and_after_25_october_is_late() {
 fn as_of_judges_what_is_overdue_and_without_it_no_clock_is_read() {
     let site = strict();
     std::fs::remove_file(site.path().join("data/renmin/2023.toml")).unwrap();
-    let missing = |list: &[(String, String, String, String, u64)]| -> Vec<String> {
+    let missing = |list: &[Diag]| -> Vec<String> {
         with_code(list, "completeness.missing").into_iter().map(|d| d.2.clone()).collect()
     };
 
@@ -186,7 +188,11 @@ fn as_of_judges_what_is_overdue_and_without_it_no_clock_is_read() {
 
     // without a date every year with data is judged, however far its deadline: no clock decides
     write(site.path(), "pilu.toml", &settings);
-    write(site.path(), "data/520399/2099.toml", "published_on = 2100-01-05\n[designated_institutions_summary]\ninst_total = 1\ninst_level3 = 0\ninst_level2 = 1\ninst_level1 = 0\ninst_unrated = 0\npharmacy_total = 0\n");
+    write(
+        site.path(),
+        "data/520399/2099.toml",
+        "published_on = 2100-01-05\n[designated_institutions_summary]\ninst_total = 1\ninst_level3 = 0\ninst_level2 = 1\ninst_level1 = 0\ninst_unrated = 0\npharmacy_total = 0\n",
+    );
     let m = missing(&check(site.path(), &[]).1);
     assert!(m.iter().any(|x| x.contains(&format!("“{IMPORTANT}”2099 年度未公开"))), "{m:?}");
     assert!(!m.iter().any(|x| x.contains("逾期")), "{m:?}");
@@ -234,11 +240,16 @@ fn who_must_disclose_is_checked_in_the_definition() {
     write(
         site.path(),
         "data/tables/fund_income.toml",
-        &def.replace("mandatory = [{ kind = \"bureau_city\" }]", "mandatory = [{ kind = \"bureau_city\" }, { kind = \"bureau_county\" }]"),
+        &def.replace(
+            "mandatory = [{ kind = \"bureau_city\" }]",
+            "mandatory = [{ kind = \"bureau_city\" }, { kind = \"bureau_county\" }]",
+        ),
     );
     let (_, list) = check(site.path(), &[]);
     assert!(
-        with_code(&list, "completeness.missing").iter().any(|d| d.2.contains("测试县医疗保障局") && d.2.contains("附件2")),
+        with_code(&list, "completeness.missing")
+            .iter()
+            .any(|d| d.2.contains("测试县医疗保障局") && d.2.contains("附件2")),
         "{list:?}"
     );
 }
@@ -283,7 +294,9 @@ fn the_year_overview_counts_each_status_and_lists_the_missing_first() {
     write(
         root,
         "data/entities.toml",
-        &format!("{reg}\n[[entities]]\ncode = \"H52039900005\"\nname = \"测试县中医院\"\nkind = \"medical_institution\"\nlevel = \"level2\"\nparent = \"520399\"\ndisclosure = \"online_website\"\n"),
+        &format!(
+            "{reg}\n[[entities]]\ncode = \"H52039900005\"\nname = \"测试县中医院\"\nkind = \"medical_institution\"\nlevel = \"level2\"\nparent = \"520399\"\ndisclosure = \"online_website\"\n"
+        ),
     );
     // the village clinic publishes (through the county) but late
     write(
@@ -355,7 +368,8 @@ fn importing_one_table_of_a_new_year_is_not_blocked_by_the_tables_still_missing(
     let site = strict();
     let root = site.path();
     write(root, "in/emp.csv", EMPLOYEE_CSV);
-    let args = ["import", "in/emp.csv", "--table", "institution_employee_service", "--entity", "renmin", "--year", "2024"];
+    let args =
+        ["import", "in/emp.csv", "--table", "institution_employee_service", "--entity", "renmin", "--year", "2024"];
     let out = pilu(root, &args);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(root.join("data/renmin/2024/institution_employee_service.csv").is_file());
