@@ -171,3 +171,33 @@ fn ey_loc(ey: &EntityYear, sources: &Sources) -> Loc {
         None => ey.tables.values().next().map_or(Loc::new(0, 0..0), |t| t.origin),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::EntityYear;
+
+    fn data(years: &[i32]) -> Dataset {
+        let mut d = Dataset::default();
+        for &y in years {
+            d.years.insert((0, y), EntityYear::default());
+        }
+        d
+    }
+
+    #[test]
+    fn due_only_after_25_october_of_the_next_year() {
+        assert!(due(None, 2099), "no date: everything is judged");
+        assert!(!due(Some((2024, 10, 25)), 2023));
+        assert!(due(Some((2024, 10, 26)), 2023));
+    }
+
+    #[test]
+    fn as_of_adds_the_years_that_fell_due_since_the_last_data() {
+        let d = data(&[2021, 2023]);
+        assert_eq!(judged_years(&d, None), [2021, 2023]);
+        assert_eq!(judged_years(&d, Some((2025, 10, 25))), [2021, 2022, 2023]);
+        assert_eq!(judged_years(&d, Some((2025, 10, 26))), [2021, 2022, 2023, 2024]);
+        assert!(judged_years(&data(&[]), Some((2025, 1, 1))).is_empty(), "no data, no years");
+    }
+}
