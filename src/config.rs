@@ -35,6 +35,33 @@ pub struct Settings {
     pub minify: bool,
     #[serde(default)]
     pub privacy: Privacy,
+    /// The date "now" is judged at (overdue disclosures); the build reads no clock.
+    /// `as_of = 2025-11-01` here, or `--as-of` on the command line.
+    #[serde(default, rename = "as_of")]
+    as_of_raw: Option<toml::Value>,
+    #[serde(skip)]
+    pub as_of: Option<(i32, u32, u32)>,
+    #[serde(default)]
+    pub completeness: Completeness,
+}
+
+/// `[completeness]`: how a missing mandatory table is reported.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Completeness {
+    /// `"error"` (default) or `"warning"`, for a site still collecting its disclosers' data.
+    #[serde(default = "default_missing")]
+    pub missing: crate::schema::Severity,
+}
+
+impl Default for Completeness {
+    fn default() -> Self {
+        Completeness { missing: default_missing() }
+    }
+}
+
+fn default_missing() -> crate::schema::Severity {
+    crate::schema::Severity::Error
 }
 
 #[derive(Debug, Deserialize, Clone, Default)]
@@ -100,6 +127,22 @@ impl Settings {
                 );
             } else if !url.ends_with('/') {
                 s.base_url = Some(format!("{url}/"));
+            }
+        }
+        if let Some(v) = s.as_of_raw.take() {
+            // A TOML date (as_of = 2025-11-01) or the same as text; a time of day is meaningless here.
+            let given = match &v {
+                toml::Value::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
+                toml::Value::String(t) => t.clone(),
+                _ => String::new(),
+            };
+            match crate::value::parse_date(&crate::value::normalize(&given)) {
+                Ok(d) => s.as_of = Some(d),
+                Err(_) => diags.push(
+                    Diagnostic::error("config.as_of", format!("as_of 应为日期，如 as_of = 2025-11-01，实际为 `{v}`"))
+                        .at(find_key(&text, file, "as_of").unwrap_or(whole))
+                        .label("此处"),
+                ),
             }
         }
         for t in &s.themes {

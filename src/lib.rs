@@ -6,6 +6,7 @@
 // Diagnostics travel in `Result::Err` on the cold path only; boxing them would add noise everywhere.
 #![allow(clippy::result_large_err)]
 
+pub mod completeness;
 pub mod config;
 pub mod content;
 pub mod dataset;
@@ -54,8 +55,17 @@ pub struct Checked {
 
 /// Read every input of the site under `root` and check it. Never stops at the first problem.
 pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
+    load_site_as_of(root, base_url, None)
+}
+
+/// `load_site`, judging overdue disclosures as of `as_of` (`--as-of`; replaces pilu.toml's).
+pub fn load_site_as_of(root: &Path, base_url: Option<&str>, as_of: Option<completeness::Date>) -> Checked {
     let mut checked = read_site(root, base_url);
+    if let (Some(site), Some(d)) = (checked.site.as_mut(), as_of) {
+        site.settings.as_of = Some(d);
+    }
     if let Some(site) = &checked.site {
+        completeness::check(site, &checked.sources, &mut checked.diags);
         let v = validate::Validator::new(&site.schema, &site.registry, &site.data);
         for &(e, y) in site.data.years.keys() {
             v.entity_year(e, y, &mut checked.diags);
@@ -125,7 +135,17 @@ pub enum Failure {
 
 /// Check the site, then write it atomically into its output folder (or `output`).
 pub fn build(root: &Path, output: Option<&Path>, base_url: Option<&str>) -> (Checked, Result<Built, Failure>) {
-    let mut checked = load_site(root, base_url);
+    build_as_of(root, output, base_url, None)
+}
+
+/// `build`, judging overdue disclosures as of `as_of` (`--as-of`; replaces pilu.toml's).
+pub fn build_as_of(
+    root: &Path,
+    output: Option<&Path>,
+    base_url: Option<&str>,
+    as_of: Option<completeness::Date>,
+) -> (Checked, Result<Built, Failure>) {
+    let mut checked = load_site_as_of(root, base_url, as_of);
     if checked.diags.has_errors() || checked.site.is_none() {
         return (checked, Err(Failure::Inputs));
     }

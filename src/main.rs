@@ -26,6 +26,9 @@ enum Command {
         /// 发布地址，覆盖 pilu.toml 中的 base_url
         #[arg(long)]
         base_url: Option<String>,
+        /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<pilu::completeness::Date>,
     },
     /// 只校验，不生成；退出码表明数据能否发布
     Check {
@@ -37,6 +40,9 @@ enum Command {
         /// 有警告也视为不通过
         #[arg(long)]
         deny_warnings: bool,
+        /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<pilu::completeness::Date>,
     },
     /// 本地预览：生成网站，在 127.0.0.1 上提供，监视改动并自动刷新浏览器
     Serve {
@@ -129,8 +135,8 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { root, output, base_url } => {
-            let (checked, result) = pilu::build(&root, output.as_deref(), base_url.as_deref());
+        Command::Build { root, output, base_url, as_of } => {
+            let (checked, result) = pilu::build_as_of(&root, output.as_deref(), base_url.as_deref(), as_of);
             report(&checked.diags, &checked.sources);
             match result {
                 Ok(b) => {
@@ -158,8 +164,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { root, format, deny_warnings } => {
-            let checked = pilu::load_site(&root, None);
+        Command::Check { root, format, deny_warnings, as_of } => {
+            let checked = pilu::load_site_as_of(&root, None, as_of);
             match format {
                 Format::Human => {
                     report(&checked.diags, &checked.sources);
@@ -211,6 +217,11 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// `--as-of 2025-11-01` (also 2025/11/1, 2025年11月1日); a bad date is a usage error (exit 2).
+fn parse_as_of(s: &str) -> Result<pilu::completeness::Date, String> {
+    pilu::value::parse_date(&pilu::value::normalize(s))
 }
 
 fn report(diags: &Diagnostics, sources: &pilu::diag::Sources) {

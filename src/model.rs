@@ -2,6 +2,7 @@
 //! template receives. Table markup decisions (header rows, scopes, `headers`/`id`, units in
 //! captions) are made here once, so both themes render the same, correct structure.
 
+use crate::completeness::{self, Status};
 use crate::config::Settings;
 use crate::content::Page as ContentPage;
 use crate::dataset::{Dataset, EntityYear, Matrix, Rec, TableData};
@@ -263,6 +264,36 @@ pub struct CoverageRow {
     pub tables: usize,
     pub published_on: String,
     pub href: Option<String>,
+    pub status: StatusView,
+}
+
+/// An entity-year's completeness and timeliness, as shown on the year overview.
+#[derive(Serialize)]
+pub struct StatusView {
+    /// `published`, `partial`, `missing`, `late` or `not_required` (for styling and tests).
+    pub key: &'static str,
+    /// 已公开, 部分公开（缺 附件8 …）, 未公开（已逾期）, 逾期公开 …
+    pub text: String,
+}
+
+/// The top of a year overview: counts by status, then the entities needing attention.
+#[derive(Serialize)]
+pub struct YearStatus {
+    /// 已公开 / 部分公开 / 未公开 / 逾期, in that order.
+    pub counts: Vec<StatusCount>,
+    /// Entities that may disclose offline or through their county bureau and have nothing here.
+    pub not_required: usize,
+    /// Missing first, then partial, then late.
+    pub attention: Vec<CoverageRow>,
+    pub deadline: String,
+    pub as_of: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct StatusCount {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: usize,
 }
 
 #[derive(Serialize)]
@@ -498,24 +529,46 @@ impl Site<'_> {
         ys
     }
 
+    /// One entity's row in year `y`'s overview.
+    fn coverage_row(&self, i: usize, y: i32) -> CoverageRow {
+        let e = self.registry.get(i);
+        let ey = self.data.years.get(&(i, y));
+        CoverageRow {
+            entity: self.summary(i),
+            disclosure: e
+                .disclosure
+                .as_deref()
+                .map(|d| enum_label(self.schema, "disclosure_mode", d))
+                .unwrap_or_default(),
+            tables: ey.map_or(0, |ey| self.public_tables(ey).count()),
+            published_on: date_text(ey.and_then(|ey| ey.meta.published_on)),
+            href: ey.map(|_| format!("e/{}/{y}/index.html", e.id)),
+            status: self.status_view(i, y),
+        }
+    }
+
+    fn status_view(&self, i: usize, y: i32) -> StatusView {
+        let as_of = self.settings.as_of;
+        let (key, text) = match completeness::status(self.schema, self.registry, self.data, i, y) {
+            Status::Published => ("published", "已公开".to_string()),
+            Status::Late => ("late", "逾期公开".to_string()),
+            Status::Partial(missing) => {
+                let titles: Vec<String> = missing.iter().map(|&t| self.schema.tables[t].full_title()).collect();
+                ("partial", format!("部分公开（缺{}）", titles.join("、")))
+            }
+            Status::Missing if as_of.is_none() => ("missing", "未公开".to_string()),
+            Status::Missing if completeness::due(as_of, y) => ("missing", "未公开（已逾期）".to_string()),
+            Status::Missing => {
+                ("missing", format!("未公开（截止日期 {}）", completeness::date_text(completeness::deadline(y))))
+            }
+            Status::NotRequired => ("not_required", "未公开（可线下或委托县级医保局披露）".to_string()),
+        };
+        StatusView { key, text }
+    }
+
     /// Who disclosed for year `y`, bureau by bureau (a bureau, then the entities reporting to it).
     pub fn coverage(&self, y: i32) -> (Vec<CoverageGroup>, usize, usize) {
-        let row = |i: usize| {
-            let e = self.registry.get(i);
-            let ey = self.data.years.get(&(i, y));
-            let tables = ey.map_or(0, |ey| self.public_tables(ey).count());
-            CoverageRow {
-                entity: self.summary(i),
-                disclosure: e
-                    .disclosure
-                    .as_deref()
-                    .map(|d| enum_label(self.schema, "disclosure_mode", d))
-                    .unwrap_or_default(),
-                tables,
-                published_on: date_text(ey.and_then(|ey| ey.meta.published_on)),
-                href: ey.map(|_| format!("e/{}/{y}/index.html", e.id)),
-            }
-        };
+        let row = |i: usize| self.coverage_row(i, y);
         let mut groups = Vec::new();
         let mut bureaus: Vec<usize> =
             (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
@@ -537,6 +590,35 @@ impl Site<'_> {
         let total = self.registry.entities.len();
         let done = (0..total).filter(|&i| self.data.years.contains_key(&(i, y))).count();
         (groups, total, done)
+    }
+
+    /// Counts by status for year `y`, and the entities that are missing, partial or late (in
+    /// that order, then by kind and code).
+    pub fn year_status(&self, y: i32) -> YearStatus {
+        const COUNTED: [(&str, &str); 4] =
+            [("published", "已公开"), ("partial", "部分公开"), ("missing", "未公开"), ("late", "逾期")];
+        const ATTENTION: [&str; 3] = ["missing", "partial", "late"];
+        let rows: Vec<(usize, CoverageRow)> =
+            (0..self.registry.entities.len()).map(|i| (i, self.coverage_row(i, y))).collect();
+        let count = |key: &str| rows.iter().filter(|(_, r)| r.status.key == key).count();
+        let counts = COUNTED.iter().map(|&(key, label)| StatusCount { key, label, count: count(key) }).collect();
+        let not_required = count("not_required");
+        let mut attention: Vec<(usize, usize, CoverageRow)> = rows
+            .into_iter()
+            .filter_map(|(i, r)| ATTENTION.iter().position(|k| *k == r.status.key).map(|rank| (rank, i, r)))
+            .collect();
+        let order = |&(rank, i, _): &(usize, usize, CoverageRow)| {
+            let e = self.registry.get(i);
+            (rank, e.kind, e.code.clone())
+        };
+        attention.sort_by_key(order);
+        YearStatus {
+            counts,
+            not_required,
+            attention: attention.into_iter().map(|(_, _, r)| r).collect(),
+            deadline: completeness::date_text(completeness::deadline(y)),
+            as_of: self.settings.as_of.map(completeness::date_text),
+        }
     }
 
     /// Hospitals' headline indicators for year `y` (from 附件7), ordered by level then code.

@@ -273,6 +273,7 @@ impl Site<'_> {
                 ctx.insert("coverage", &groups);
                 ctx.insert("total", &total);
                 ctx.insert("disclosed", &done);
+                ctx.insert("status", &self.year_status(y));
                 ctx.insert("comparison", &self.comparison(y));
                 let ys = self.all_years();
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);

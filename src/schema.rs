@@ -86,6 +86,9 @@ struct RawTable {
     #[serde(default)]
     order: Option<u32>,
     disclosed_by: Vec<String>,
+    /// Who must publish this table online every year (see `Mandatory`).
+    #[serde(default)]
+    mandatory: Vec<RawMandatory>,
     layout: String,
     #[serde(default)]
     orientation: Option<Orientation>,
@@ -112,6 +115,14 @@ struct RawTable {
     blocks: Vec<RawBlock>,
     #[serde(default)]
     rules: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMandatory {
+    kind: String,
+    #[serde(default)]
+    level: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,6 +358,20 @@ pub enum Layout {
     Matrix { formats: Vec<String>, corner: Option<String>, blocks: Vec<Block> },
 }
 
+/// Entities that must publish a table online every year: those of `kind`, and when `levels` is
+/// not empty only institutions of those levels (二级及以上 hospitals, not 一级 or 未定级).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mandatory {
+    pub kind: String,
+    pub levels: Vec<String>,
+}
+
+impl Mandatory {
+    pub fn applies(&self, kind: &str, level: Option<&str>) -> bool {
+        self.kind == kind && (self.levels.is_empty() || level.is_some_and(|l| self.levels.iter().any(|x| x == l)))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Table {
     pub id: String,
@@ -354,6 +379,7 @@ pub struct Table {
     pub attachment: Option<u32>,
     pub order: u32,
     pub disclosed_by: Vec<String>,
+    pub mandatory: Vec<Mandatory>,
     pub visibility: Visibility,
     pub basis: Option<String>,
     pub note: Option<String>,
@@ -371,6 +397,10 @@ impl Table {
     }
     pub fn field_index(&self, id: &str) -> Option<usize> {
         self.fields().iter().position(|f| f.id == id)
+    }
+    /// Whether an entity of `kind` and `level` must publish this table online every year.
+    pub fn mandatory_for(&self, kind: &str, level: Option<&str>) -> bool {
+        self.mandatory.iter().any(|m| m.applies(kind, level))
     }
     pub fn is_public(&self) -> bool {
         self.visibility == Visibility::Public
@@ -559,6 +589,7 @@ fn compile(
             err(diags, k, format!("未知的披露主体类型 `{k}`，可用：{}", DISCLOSER_KINDS.join("、")));
         }
     }
+    let mandatory = compile_mandatory(&raw, file, sources, enums, diags);
     let compile_expr = |diags: &mut Diagnostics, src: &str, many: bool| -> Option<Vec<Expr>> {
         let r = if many { expr::parse_checks(src) } else { expr::parse(src).map(|e| vec![e]) };
         match r {
@@ -789,6 +820,7 @@ fn compile(
         title: raw.title,
         attachment: raw.attachment,
         disclosed_by: raw.disclosed_by,
+        mandatory,
         visibility: raw.visibility,
         basis: raw.basis,
         note: raw.note,
@@ -796,4 +828,65 @@ fn compile(
         rules,
         file,
     })
+}
+
+/// `mandatory = [{ kind = "bureau_city" }, { kind = "medical_institution", level = ["level3", "level2"] }]`:
+/// each kind must be one that discloses the table; levels are institution levels and only
+/// apply to institutions. Errors point into the `mandatory` line.
+fn compile_mandatory(
+    raw: &RawTable,
+    file: FileId,
+    sources: &Sources,
+    enums: &BTreeMap<String, EnumDef>,
+    diags: &mut Diagnostics,
+) -> Vec<Mandatory> {
+    let text = sources.text(file);
+    // the key's own line: comments above may mention the word
+    let base = text.find("\nmandatory").map_or(0, |i| i + 1);
+    let at = |needle: &str| match text[base..].find(needle) {
+        Some(i) => Loc::new(file, base + i..base + i + needle.len()),
+        None => Loc::new(file, base..base),
+    };
+    let err = |diags: &mut Diagnostics, needle: &str, msg: String| {
+        diags.push(Diagnostic::error("schema.mandatory", msg).at(at(needle)).label("此处"));
+    };
+    let levels: Vec<String> = enums.get("institution_level").map(|e| e.values.clone()).unwrap_or_default();
+    let mut out = Vec::new();
+    for m in &raw.mandatory {
+        if !DISCLOSER_KINDS.contains(&m.kind.as_str()) {
+            err(
+                diags,
+                &m.kind,
+                format!("mandatory 中未知的披露主体类型 `{}`，可用：{}", m.kind, DISCLOSER_KINDS.join("、")),
+            );
+            continue;
+        }
+        if !raw.disclosed_by.contains(&m.kind) {
+            err(
+                diags,
+                &m.kind,
+                format!("mandatory 中的 `{}` 不在本表的 disclosed_by 中：只有披露本表的主体才可能必须披露", m.kind),
+            );
+            continue;
+        }
+        if !m.level.is_empty() && m.kind != "medical_institution" {
+            err(
+                diags,
+                "level",
+                format!("mandatory 的 level 只适用于定点医疗机构（medical_institution），不适用于 `{}`", m.kind),
+            );
+            continue;
+        }
+        let mut ok = true;
+        for l in &m.level {
+            if !levels.contains(l) {
+                err(diags, l, format!("mandatory 中未知的机构等级 `{l}`，可用：{}", levels.join("、")));
+                ok = false;
+            }
+        }
+        if ok {
+            out.push(Mandatory { kind: m.kind.clone(), levels: m.level.clone() });
+        }
+    }
+    out
 }

@@ -25,6 +25,8 @@ pub struct Session {
     read_diags: Diagnostics,
     /// Rule and privacy results of each entity-year, replaced when it is checked again.
     ey_diags: BTreeMap<(usize, i32), Vec<Diagnostic>>,
+    /// Completeness and timeliness: they depend on every entity-year, so are redone on each change.
+    completeness: Diagnostics,
     site: Option<Loaded>,
     themes: Vec<Theme>,
     /// The output no longer matches the inputs as a whole (an error stopped rendering).
@@ -71,6 +73,7 @@ impl Session {
             sources: Sources::new(root),
             read_diags: Diagnostics::default(),
             ey_diags: BTreeMap::new(),
+            completeness: Diagnostics::default(),
             site: None,
             themes: Vec::new(),
             stale: true,
@@ -82,6 +85,7 @@ impl Session {
 
     pub fn has_errors(&self) -> bool {
         self.read_diags.has_errors()
+            || self.completeness.has_errors()
             || self.ey_diags.values().flatten().any(|d| d.severity == crate::diag::Severity::Error)
     }
 
@@ -89,6 +93,7 @@ impl Session {
     pub fn diagnostics_text(&self) -> String {
         let mut all = Diagnostics { list: self.read_diags.list.clone() };
         all.list.extend(self.ey_diags.values().flatten().cloned());
+        all.list.extend(self.completeness.list.iter().cloned());
         all.sort(&self.sources);
         all.render(&self.sources)
     }
@@ -99,10 +104,12 @@ impl Session {
         self.read_diags = diags;
         self.site = site;
         self.ey_diags.clear();
+        self.completeness = Diagnostics::default();
         self.themes.clear();
         if let Some(site) = &self.site {
             let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
             check(site, &keys, &mut self.ey_diags);
+            crate::completeness::check(site, &self.sources, &mut self.completeness);
             for name in &site.settings.themes {
                 if let Some(t) = render::load_theme(&self.root, name, &mut self.read_diags) {
                     self.themes.push(t);
@@ -253,6 +260,8 @@ impl Session {
             self.ey_diags.remove(k);
         }
         check(site, &keys, &mut self.ey_diags);
+        self.completeness = Diagnostics::default();
+        crate::completeness::check(site, &self.sources, &mut self.completeness);
         changed.to_vec()
     }
 

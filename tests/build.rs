@@ -393,7 +393,7 @@ fn each_year_has_a_coverage_and_comparison_page() {
     let site = fixture("minimal");
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     let page = read(&site.path().join("public/y/2023/index.html"));
-    assert!(page.contains("4 个披露主体中，2 个已在本站公开 2023 年度数据，2 个尚未公开"), "{page}");
+    assert!(page.contains("4 个披露主体 2023 年度数据在本站的公开情况"), "{page}");
     // who has not disclosed is named, and who has links to the year page
     let row = |name: &str| {
         let i = page.find(name).unwrap_or_else(|| panic!("{name} listed"));
