@@ -1,9 +1,12 @@
 //! Downloads: every public table of every entity-year as CSV and JSON.
 //!
 //! CSV is UTF-8 with a BOM and Chinese headers with units, so Excel on Chinese Windows opens it
-//! correctly; a not-applicable value is written as `—` and an unreported one as an empty cell
-//! (both read back as “not applicable”). JSON carries field ids and writes decimals as strings,
-//! so no consumer ever sees a binary float of a money amount.
+//! correctly; a not-applicable value is written as `—` and an unreported one as an empty cell.
+//! A matrix table's blocks each start with their own header row and may differ in width.
+//! JSON carries field ids and writes decimals as strings, so no consumer ever sees a binary float
+//! of a money amount; not applicable is `"—"`, not reported is `null`.
+//!
+//! Both return the serialisation error instead of a partial file: the caller reports it.
 
 use crate::dataset::{EntityYear, Matrix, Rec, TableData};
 use crate::model::date_text;
@@ -14,7 +17,7 @@ use serde_json::{Map, Value as Json, json};
 
 fn csv_text(f: &Field, v: &Value) -> String {
     match v {
-        Value::NotApplicable => "—".into(),
+        Value::NotApplicable => value::NOT_APPLICABLE.into(),
         Value::Text(t) if f.ty == FieldType::Enum => f.enum_label(t).unwrap_or(t).to_string(),
         Value::Bool(b) => if *b { "是" } else { "否" }.into(),
         other => value::plain(f, other),
@@ -23,7 +26,8 @@ fn csv_text(f: &Field, v: &Value) -> String {
 
 fn json_value(f: &Field, v: &Value) -> Json {
     match v {
-        Value::Absent | Value::NotApplicable => Json::Null,
+        Value::Absent => Json::Null,
+        Value::NotApplicable => json!(value::NOT_APPLICABLE),
         Value::Int(i) => json!(i),
         Value::Bool(b) => json!(b),
         other => Json::String(value::plain(f, other)),
@@ -34,14 +38,19 @@ fn public(fields: &[Field]) -> impl Iterator<Item = (usize, &Field)> {
     fields.iter().enumerate().filter(|(_, f)| f.visibility == Visibility::Public)
 }
 
-pub fn csv(t: &Table, data: &TableData) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
-    // Writing to a Vec cannot fail; errors here would be bugs, so they are ignored safely.
+pub fn csv(t: &Table, data: &TableData) -> Result<Vec<u8>, String> {
+    // Matrix blocks have different numbers of columns, so rows may differ in length; the default
+    // (strict) writer would refuse a row and leave it half-written without its line end.
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let err = |e: csv::Error| e.to_string();
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
-            let _ = w.write_record(public(fields).map(|(_, f)| f.label_with_unit()));
+            w.write_record(public(fields).map(|(_, f)| f.label_with_unit())).map_err(err)?;
             for r in recs {
-                let _ = w.write_record(public(fields).map(|(i, f)| csv_text(f, &r.values[i])));
+                w.write_record(public(fields).map(|(i, f)| csv_text(f, &r.values[i]))).map_err(err)?;
             }
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
@@ -52,20 +61,26 @@ pub fn csv(t: &Table, data: &TableData) -> Vec<u8> {
                     parts.push(c.label.clone());
                     parts.join("/")
                 }));
-                let _ = w.write_record(head);
+                w.write_record(head).map_err(err)?;
                 for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
                     let row = std::iter::once(r.label.clone())
                         .chain(b.columns.iter().map(|c| csv_text(&c.cell, m.get(&r.id, &c.id))));
-                    let _ = w.write_record(row);
+                    w.write_record(row).map_err(err)?;
                 }
             }
         }
-        _ => {}
+        _ => return Err(layout_mismatch(t)),
     }
-    w.into_inner().unwrap_or_default()
+    w.into_inner().map_err(|e| e.error().to_string())
 }
 
-pub fn json(t: &Table, data: &TableData, e: &Entity, year: i32, ey: &EntityYear) -> Vec<u8> {
+/// Loading builds records for record tables and cells for matrix tables; anything else is a bug,
+/// reported rather than written as an empty file.
+fn layout_mismatch(t: &Table) -> String {
+    format!("表“{}”（{}）的数据与表定义的布局不一致", t.title, t.id)
+}
+
+pub fn json(t: &Table, data: &TableData, e: &Entity, year: i32, ey: &EntityYear) -> Result<Vec<u8>, String> {
     let mut doc = Map::new();
     doc.insert("table".into(), json!(t.id));
     doc.insert("title".into(), json!(t.title));
@@ -87,11 +102,11 @@ pub fn json(t: &Table, data: &TableData, e: &Entity, year: i32, ey: &EntityYear)
                 Json::Array(blocks.iter().filter(|b| b.applies(&m.format)).map(|b| block_json(b, m)).collect()),
             );
         }
-        _ => {}
+        _ => return Err(layout_mismatch(t)),
     }
-    let mut out = serde_json::to_vec_pretty(&Json::Object(doc)).unwrap_or_default();
+    let mut out = serde_json::to_vec_pretty(&Json::Object(doc)).map_err(|e| e.to_string())?;
     out.push(b'\n');
-    out
+    Ok(out)
 }
 
 fn field_json(f: &Field) -> Json {

@@ -180,8 +180,10 @@ pub struct HCell {
 #[derive(Serialize)]
 pub struct Cell {
     pub text: String,
-    /// Not applicable / not reported: shown as an em dash with an accessible label.
+    /// Not applicable: shown as an em dash, read out as 不适用.
     pub na: bool,
+    /// Nothing filled in: shown as 未填报 (`text`), which does not claim it does not apply.
+    pub absent: bool,
     pub numeric: bool,
     pub headers: String,
 }
@@ -690,7 +692,8 @@ fn key_text(fields: &[Field], key: &[usize], r: &Rec) -> String {
 fn cell(f: &Field, v: &Value, headers: String) -> Cell {
     Cell {
         text: value::display(f, v),
-        na: v.is_missing(),
+        na: *v == Value::NotApplicable,
+        absent: *v == Value::Absent,
         numeric: f.ty.is_numeric() && f.ty != FieldType::Year,
         headers,
     }
