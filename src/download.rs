@@ -9,7 +9,7 @@
 //! Both return the serialisation error instead of a partial file: the caller reports it.
 
 use crate::dataset::{EntityYear, Matrix, Rec, TableData};
-use crate::model::date_text;
+use crate::model::{applies, date_text};
 use crate::registry::Entity;
 use crate::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::value::{self, Value};
@@ -41,16 +41,14 @@ fn public(fields: &[Field]) -> impl Iterator<Item = (usize, &Field)> {
 pub fn csv(t: &Table, data: &TableData) -> Result<Vec<u8>, String> {
     // Matrix blocks have different numbers of columns, so rows may differ in length; the default
     // (strict) writer would refuse a row and leave it half-written without its line end.
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .flexible(true)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(vec![0xEF, 0xBB, 0xBF]);
     let err = |e: csv::Error| e.to_string();
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
             w.write_record(public(fields).map(|(_, f)| f.label_with_unit())).map_err(err)?;
             for r in recs {
-                w.write_record(public(fields).map(|(i, f)| csv_text(f, &r.values[i]))).map_err(err)?;
+                w.write_record(public(fields).map(|(i, f)| csv_text(f, shown(fields, f, r, i)))).map_err(err)?;
             }
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
@@ -140,7 +138,13 @@ fn field_json(f: &Field) -> Json {
 }
 
 fn record_json(fields: &[Field], r: &Rec) -> Json {
-    Json::Object(public(fields).map(|(i, f)| (f.id.clone(), json_value(f, &r.values[i]))).collect())
+    Json::Object(public(fields).map(|(i, f)| (f.id.clone(), json_value(f, shown(fields, f, r, i)))).collect())
+}
+
+/// The value of field `i` as published: not applicable where the field's `only_when` excludes the record.
+fn shown<'r>(fields: &[Field], f: &Field, r: &'r Rec, i: usize) -> &'r Value {
+    static NA: Value = Value::NotApplicable;
+    if applies(fields, f, r) { &r.values[i] } else { &NA }
 }
 
 fn block_json(b: &crate::schema::Block, m: &Matrix) -> Json {

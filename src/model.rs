@@ -701,7 +701,8 @@ fn cell(f: &Field, v: &Value, headers: String) -> Cell {
 
 /// Does `field` apply to `rec`? Evaluates the simple `only_when` forms used in definitions
 /// (`scheme in ['employee']`, `scheme == 'employee'`); anything else applies.
-fn applies(fields: &[Field], f: &Field, rec: &Rec) -> bool {
+/// Downloads use it too, so a page and its CSV/JSON agree on what does not apply.
+pub fn applies(fields: &[Field], f: &Field, rec: &Rec) -> bool {
     use crate::expr::{CmpOp, Expr};
     let text_of = |e: &Expr| -> Option<String> {
         let Expr::Ident(id) = e else { return None };
