@@ -403,6 +403,18 @@ mod tests {
     }
 
     #[test]
+    fn text_is_kept_as_written_and_missing_kinds_differ() {
+        let f = field(FieldType::Text, 0);
+        let v = parse_text(&f, "\u{3000}违反协议，虚构项目（示例）；\u{3000}").unwrap();
+        assert_eq!(v, Value::Text("违反协议，虚构项目（示例）；".into()));
+        assert_eq!(parse_text(&f, "／").unwrap(), Value::NotApplicable, "markers are still read folded");
+        let n = field(FieldType::Integer, 0);
+        assert_eq!(display(&n, &parse_text(&n, "480,210").unwrap()), "480,210");
+        assert_eq!(display(&n, &Value::Absent), "未填报");
+        assert_eq!(display(&n, &Value::NotApplicable), "—");
+    }
+
+    #[test]
     fn enums_by_id_or_label() {
         let f = field(FieldType::Enum, 0);
         assert_eq!(parse_text(&f, "employee").unwrap(), Value::Text("employee".into()));

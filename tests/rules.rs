@@ -456,3 +456,16 @@ fn example_site_with_one_planted_error_of_each_class() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn counts_in_messages_have_no_decimals() {
+    // inst_total (12) against a count of the directory (1): both are whole numbers.
+    let site = county(
+        "[[designated_directory]]\ncode = \"H52039900001\"\nname = \"测试医院\"\nkind = \"H\"\nadmdvs = \"520399\"\nstatus = \"active\"\n",
+    );
+    let (_, codes, v) = check_json(site.path());
+    let m = messages(&v, "designated_institutions_summary.directory");
+    assert!(!m.is_empty(), "{codes:?}");
+    assert!(m[0].contains("填报值为 12（相差 11）"), "{}", m[0]);
+    assert!(!m.iter().any(|x| x.contains(".00")), "{m:?}");
+}
