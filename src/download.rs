@@ -167,3 +167,45 @@ fn block_json(b: &crate::schema::Block, m: &Matrix) -> Json {
     }
     json!({"id": b.id, "label": b.label, "unit": b.unit, "rows": rows, "columns": cols, "cells": cells})
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Diagnostics, Loc, Sources};
+    use crate::schema::Schema;
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    fn built_in(id: &str) -> Table {
+        // `src/` has no data/tables, so only the built-in definitions are read.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let (mut sources, mut diags) = (Sources::new(&root), Diagnostics::default());
+        let schema = Schema::load(&root, &mut sources, &mut diags);
+        schema.tables[schema.index(id).expect("built-in table")].clone()
+    }
+
+    #[test]
+    fn matrix_blocks_of_different_widths_stay_apart() {
+        let t = built_in("annual_report_active");
+        let loc = Loc::new(0, 0..0);
+        let cells: BTreeMap<(String, String), (Value, Loc)> =
+            [("punishment", "decisions", 63), ("normative_documents", "in_force", 54)]
+                .into_iter()
+                .map(|(r, c, n)| ((r.to_string(), c.to_string()), (Value::Int(n), loc)))
+                .collect();
+        let data = TableData::Matrix(Matrix { format: "2021".into(), cells });
+        let bytes = csv(&t, &data).expect("csv");
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+        let rows: Vec<Vec<&str>> = text.split_terminator("\r\n").map(|l| l.split(',').collect()).collect();
+        let widths: Vec<usize> = rows.iter().map(Vec::len).collect();
+        assert_eq!(widths[..6], [4, 4, 4, 2, 2, 2], "{text}");
+        assert_eq!(rows[2], ["行政规范性文件", "", "", "54"], "absent cells are empty");
+        assert_eq!(rows[6], ["行政处罚", "63"]);
+    }
+
+    #[test]
+    fn data_of_the_wrong_shape_is_an_error_not_an_empty_file() {
+        let t = built_in("annual_report_active");
+        assert!(csv(&t, &TableData::Records(Vec::new())).is_err());
+    }
+}
