@@ -181,8 +181,10 @@ pub struct HCell {
 #[derive(Serialize)]
 pub struct Cell {
     pub text: String,
-    /// Not applicable / not reported: shown as an em dash with an accessible label.
+    /// Not applicable: shown as an em dash, read out as 不适用.
     pub na: bool,
+    /// Nothing filled in: shown as 未填报 (`text`), which does not claim it does not apply.
+    pub absent: bool,
     pub numeric: bool,
     pub headers: String,
 }
@@ -772,7 +774,8 @@ fn key_text(fields: &[Field], key: &[usize], r: &Rec) -> String {
 fn cell(f: &Field, v: &Value, headers: String) -> Cell {
     Cell {
         text: value::display(f, v),
-        na: v.is_missing(),
+        na: *v == Value::NotApplicable,
+        absent: *v == Value::Absent,
         numeric: f.ty.is_numeric() && f.ty != FieldType::Year,
         headers,
     }
@@ -780,7 +783,8 @@ fn cell(f: &Field, v: &Value, headers: String) -> Cell {
 
 /// Does `field` apply to `rec`? Evaluates the simple `only_when` forms used in definitions
 /// (`scheme in ['employee']`, `scheme == 'employee'`); anything else applies.
-fn applies(fields: &[Field], f: &Field, rec: &Rec) -> bool {
+/// Downloads use it too, so a page and its CSV/JSON agree on what does not apply.
+pub fn applies(fields: &[Field], f: &Field, rec: &Rec) -> bool {
     use crate::expr::{CmpOp, Expr};
     let text_of = |e: &Expr| -> Option<String> {
         let Expr::Ident(id) = e else { return None };

@@ -169,7 +169,9 @@ struct Guard<'a> {
 
 impl Guard<'_> {
     fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: &str) {
-        for h in scan(text) {
+        // Data texts are published as written, so full-width digits are folded here to be seen.
+        let folded = if whole_span { crate::value::normalize(text) } else { text.to_string() };
+        for h in scan(&folded) {
             if self.allowed.contains(&h.digits) {
                 continue;
             }

@@ -336,7 +336,10 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             diags.push(Diagnostic::error("registry.type", format!("登记项 `{col}` 应为单个值，实际为{t}")).at(c.loc));
             continue;
         }
-        let v = normalize(&input::raw_text(&c.raw));
+        // Names and addresses are published as written; codes and choices are folded to compare.
+        let raw = input::raw_text(&c.raw);
+        let free_text = matches!(col, "name" | "address" | "website" | "wechat" | "chain");
+        let v = if free_text { crate::value::trim(&raw).to_string() } else { normalize(&raw) };
         if !v.is_empty() {
             vals.insert(col, (v, c.loc));
         }

@@ -415,10 +415,16 @@ impl Site<'_> {
                         continue;
                     }
                     let base = format!("e/{}/{y}/{}", ent.id, t.id);
-                    out.write(&format!("{base}.csv"), &download::csv(t, &entry.data))
-                        .map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.csv 失败：{err}")))?;
-                    out.write(&format!("{base}.json"), &download::json(t, &entry.data, ent, y, ey))
-                        .map_err(|err| Diagnostic::error("io.write", format!("写入 {base}.json 失败：{err}")))?;
+                    // A file that cannot be produced is reported at the table's data, never skipped.
+                    let made = |name: String, bytes: Result<Vec<u8>, String>| {
+                        let bytes = bytes.map_err(|err| {
+                            Diagnostic::error("io.write", format!("无法生成下载文件 {name}：{err}")).at(entry.origin)
+                        })?;
+                        out.write(&name, &bytes)
+                            .map_err(|err| Diagnostic::error("io.write", format!("写入 {name} 失败：{err}")))
+                    };
+                    made(format!("{base}.csv"), download::csv(t, &entry.data))?;
+                    made(format!("{base}.json"), download::json(t, &entry.data, ent, y, ey))?;
                     n += 2;
                 }
                 Ok(n)

@@ -642,6 +642,11 @@ impl<'a> Validator<'a> {
     }
 
     fn places(&self, x: &Expr, at: At<'a>) -> u32 {
+        self.field_places(x, at).unwrap_or(2)
+    }
+
+    /// The most places of the fields `x` reads; None when it reads none (a count, a constant).
+    fn field_places(&self, x: &Expr, at: At<'a>) -> Option<u32> {
         let mut names = Vec::new();
         x.refs(&mut names);
         names
@@ -653,7 +658,6 @@ impl<'a> Validator<'a> {
                     .map(|f| if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 })
             })
             .max()
-            .unwrap_or(2)
     }
 
     /// `x` with every name replaced by its formatted value: `1,079.96 + 21,772.41 − 21,885.53`.
@@ -776,9 +780,11 @@ impl<'a> Validator<'a> {
         let zero = rule.missing == Missing::Zero;
         let (da, a_named, a_loc) = self.describe(a, va, at, false);
         let (db, b_named, b_loc) = self.describe(b, vb, at, zero);
-        let places = self.places(a, at).max(self.places(b, at));
-        let fa = show_num(va, places);
-        let fb = show_num(vb, places);
+        // Each side at its own fields' places, so a count never shows decimals (12, not 12.00).
+        let (pa, pb) = (self.field_places(a, at), self.field_places(b, at));
+        let places = pa.max(pb).unwrap_or(2);
+        let fa = pa.map_or_else(|| show_v(va), |p| show_num(va, p));
+        let fb = pb.map_or_else(|| show_v(vb), |p| show_num(vb, p));
         let diff = match (num(va), num(vb)) {
             (Some(x), Some(y)) => fmt_num((x - y).abs(), places),
             _ => String::new(),

@@ -1,8 +1,9 @@
 //! One cell: how the text an office typed becomes a typed value, and how a value is shown.
 //!
-//! Input is NFKC-normalised first, so full-width digits, signs, commas and spaces (`１２３４．５６`,
-//! `－`, `，`, U+3000) read like their ASCII forms. Money and every other decimal are exact
-//! (`rust_decimal`), stored at the schema's decimal places.
+//! Input is NFKC-normalised to be read and compared, so full-width digits, signs, commas and
+//! spaces (`１２３４．５６`, `－`, `，`, U+3000) read like their ASCII forms; free text (text and URL
+//! fields) is then kept exactly as written, only trimmed, because it is published. Money and every
+//! other decimal are exact (`rust_decimal`), stored at the schema's decimal places.
 
 use crate::schema::{Field, FieldType};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -42,15 +43,26 @@ impl Value {
     }
 }
 
+/// How a not-applicable value is shown on pages (with 不适用 for screen readers) and in downloads.
+pub const NOT_APPLICABLE: &str = "—";
+/// How a value nobody filled in is shown on pages: it is not known to be “not applicable”.
+pub const NOT_REPORTED: &str = "未填报";
+
 /// Markers offices use for "not applicable" or "nothing to report".
 const NA_MARKERS: &[&str] = &["—", "——", "-", "--", "/", "不适用", "\\", "－"];
 /// Extra markers accepted in numeric cells only (in text they may be real words).
 const NA_NUMERIC_EXTRA: &[&str] = &["无", "空", "N/A", "n/a", "NA", "×"];
 
 /// NFKC, then trim (including ideographic spaces and NBSP, which NFKC turns into spaces).
+/// For reading and comparing only: published text keeps its own characters (`trim`).
 pub fn normalize(raw: &str) -> String {
     let s: String = raw.nfkc().collect();
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}').to_string()
+    trim(&s).to_string()
+}
+
+/// Leading and trailing spaces of any kind (ideographic, NBSP, zero-width, BOM) removed; nothing else changed.
+pub fn trim(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}')
 }
 
 /// Normalised form used to match header labels: NFKC, all whitespace removed.
@@ -75,8 +87,8 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
         FieldType::Integer => parse_integer(&s, field.negative_allowed).map(Value::Int),
         FieldType::Year => parse_year(&s).map(|y| Value::Int(y as i64)),
         FieldType::Decimal | FieldType::Percent => parse_decimal(&s, field).map(Value::Dec),
-        FieldType::Text => Ok(Value::Text(s)),
-        FieldType::Url => Ok(Value::Text(s)),
+        // Published as written: `（）；` stay full-width (`s` is only for the checks above).
+        FieldType::Text | FieldType::Url => Ok(Value::Text(trim(raw).to_string())),
         FieldType::Code => parse_code(&s, field).map(Value::Text),
         FieldType::Enum => parse_enum(&s, field).map(Value::Text),
         FieldType::Bool => parse_bool(&s).map(Value::Bool),
@@ -287,10 +299,12 @@ fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
-/// A value as shown on a page: thousands separators, exactly the field's places, enum labels.
+/// A value as shown on a page and in messages: thousands separators, exactly the field's places
+/// (none for counts), enum labels; 未填报 for nothing given, — for not applicable.
 pub fn display(field: &Field, v: &Value) -> String {
     match v {
-        Value::Absent | Value::NotApplicable => "—".into(),
+        Value::Absent => NOT_REPORTED.into(),
+        Value::NotApplicable => NOT_APPLICABLE.into(),
         Value::Int(i) if field.ty == FieldType::Year => i.to_string(),
         Value::Int(i) => group_thousands(&i.to_string()),
         Value::Dec(d) => group_thousands(&format_places(*d, field.places)),
@@ -302,6 +316,7 @@ pub fn display(field: &Field, v: &Value) -> String {
 }
 
 /// A value as written to CSV/JSON downloads: exact digits, no grouping; enum ids in JSON.
+/// Missing values are empty here; `download` encodes the two kinds differently.
 pub fn plain(field: &Field, v: &Value) -> String {
     match v {
         Value::Absent | Value::NotApplicable => String::new(),
@@ -385,6 +400,18 @@ mod tests {
         assert_eq!(parse_text(&f, "0").unwrap(), Value::Int(0));
         assert_eq!(parse_text(&f, "12.0").unwrap(), Value::Int(12));
         assert!(parse_text(&f, "#DIV/0!").is_err());
+    }
+
+    #[test]
+    fn text_is_kept_as_written_and_missing_kinds_differ() {
+        let f = field(FieldType::Text, 0);
+        let v = parse_text(&f, "\u{3000}违反协议，虚构项目（示例）；\u{3000}").unwrap();
+        assert_eq!(v, Value::Text("违反协议，虚构项目（示例）；".into()));
+        assert_eq!(parse_text(&f, "／").unwrap(), Value::NotApplicable, "markers are still read folded");
+        let n = field(FieldType::Integer, 0);
+        assert_eq!(display(&n, &parse_text(&n, "480,210").unwrap()), "480,210");
+        assert_eq!(display(&n, &Value::Absent), "未填报");
+        assert_eq!(display(&n, &Value::NotApplicable), "—");
     }
 
     #[test]

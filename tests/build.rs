@@ -117,13 +117,30 @@ fn not_applicable_markers_differ_from_zero() {
         page[i..i + page[i..].find("</tr>").unwrap()].to_string()
     };
     assert!(row("hi_settlement_visits").contains(">0<"), "zero stays zero");
-    for id in ["hi_total_cost", "hi_fund_pay", "drug_ratio", "herbal_ratio", "medical_income"] {
+    for id in ["hi_total_cost", "hi_fund_pay", "drug_ratio", "herbal_ratio"] {
         assert!(row(id).contains("不适用"), "{id} is not applicable: {}", row(id));
         assert!(!row(id).contains(">0<"), "{id} must not be a zero");
+        assert!(!row(id).contains("未填报"), "{id} was filled in as not applicable: {}", row(id));
+    }
+    // An empty cell and a field left out were not filled in: that is not “not applicable”.
+    for id in ["medical_income", "avg_los"] {
+        assert!(row(id).contains("<span class=\"absent\">未填报</span>"), "{id} is not reported: {}", row(id));
+        assert!(!row(id).contains("不适用"), "{id} must not claim it does not apply: {}", row(id));
     }
     let json = read(&site.path().join("public/e/renmin/2023/institution_overview.json"));
     assert!(json.contains("\"hi_settlement_visits\": 0"));
-    assert!(json.contains("\"hi_total_cost\": null"));
+    assert!(json.contains("\"hi_total_cost\": \"—\""), "not applicable is “—” in JSON");
+    assert!(json.contains("\"medical_income\": null"), "not reported is null in JSON");
+    let csv = read(&site.path().join("public/e/renmin/2023/institution_overview.csv"));
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let (head, first) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
+    let cell = |label: &str| {
+        let i = head.split(',').position(|h| h.starts_with(label)).unwrap_or_else(|| panic!("column {label}"));
+        first.split(',').nth(i).unwrap_or_default().to_string()
+    };
+    assert_eq!(cell("医保结算总人次"), "0");
+    assert_eq!(cell("医保患者医疗总费用"), "—", "not applicable is — in CSV");
+    assert_eq!(cell("医疗收入"), "", "not reported is an empty CSV cell");
 }
 
 #[test]

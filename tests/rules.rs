@@ -456,3 +456,31 @@ fn example_site_with_one_planted_error_of_each_class() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn counts_in_messages_have_no_decimals() {
+    // inst_total (12) against a count of the directory (1): both are whole numbers.
+    let site = county(
+        "[[designated_directory]]\ncode = \"H52039900001\"\nname = \"测试医院\"\nkind = \"H\"\nadmdvs = \"520399\"\nstatus = \"active\"\n",
+    );
+    let (_, codes, v) = check_json(site.path());
+    let m = messages(&v, "designated_institutions_summary.directory");
+    assert!(!m.is_empty(), "{codes:?}");
+    assert!(m[0].contains("填报值为 12（相差 11）"), "{}", m[0]);
+    assert!(!m.iter().any(|x| x.contains(".00")), "{m:?}");
+}
+
+#[test]
+fn full_width_personal_numbers_in_published_text_are_found() {
+    // Text is published as written, so the guard must read full-width digits itself.
+    let site = fixture("minimal");
+    let base = read(&site.path().join("data/520399/2023.toml"));
+    write(
+        site.path(),
+        "data/520399/2023.toml",
+        &base.replace("hotline = \"", "hotline = \"值班手机 １３８１２３４５６７８；"),
+    );
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 1, "{codes:?}");
+    assert!(codes.contains(&"privacy.mobile".to_string()), "{codes:?}");
+}
