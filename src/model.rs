@@ -186,6 +186,8 @@ pub struct Cell {
     /// Nothing filled in: shown as 未填报 (`text`), which does not claim it does not apply.
     pub absent: bool,
     pub numeric: bool,
+    /// A code, date or year: never broken across lines, though not right-aligned like a number.
+    pub fig: bool,
     pub headers: String,
 }
 
@@ -777,6 +779,7 @@ fn cell(f: &Field, v: &Value, headers: String) -> Cell {
         na: *v == Value::NotApplicable,
         absent: *v == Value::Absent,
         numeric: f.ty.is_numeric() && f.ty != FieldType::Year,
+        fig: matches!(f.ty, FieldType::Code | FieldType::Date | FieldType::Year),
         headers,
     }
 }
