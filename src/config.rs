@@ -35,6 +35,9 @@ pub struct Settings {
     pub minify: bool,
     #[serde(default)]
     pub privacy: Privacy,
+    /// The source id of `pilu.toml` (its texts are scanned for personal numbers).
+    #[serde(skip)]
+    pub file: crate::diag::FileId,
 }
 
 #[derive(Debug, Deserialize, Clone, Default)]
@@ -87,6 +90,7 @@ impl Settings {
                 return None;
             }
         };
+        s.file = file;
         let whole = crate::diag::Loc::new(file, 0..0);
         if let Some(url) = &s.base_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {

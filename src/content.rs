@@ -49,11 +49,14 @@ pub struct Content {
     pub pages: Vec<Page>,
     /// Body of `content/_index.md`, shown on the home page.
     pub home_intro: Option<String>,
+    /// Every Markdown file that may be published (pages and the home intro, front matter
+    /// included), whatever its name: the privacy guard scans these.
+    pub files: Vec<FileId>,
 }
 
 pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Content {
     let dir = root.join("content");
-    let mut out = Content { pages: Vec::new(), home_intro: None };
+    let mut out = Content { pages: Vec::new(), home_intro: None, files: Vec::new() };
     if !dir.is_dir() {
         return out;
     }
@@ -88,11 +91,14 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
         };
         let file = sources.add(rel.clone(), text.clone());
         let Some((fm, body, body_off)) = split_front_matter(&text, file, sources, diags) else {
+            // Scanned all the same: its author means to publish it once the front matter is fixed.
+            out.files.push(file);
             continue;
         };
         if fm.draft {
             continue;
         }
+        out.files.push(file);
         let html = render_markdown(body, file, body_off, diags);
         let stem = rel.trim_start_matches("content/").trim_end_matches(".md").to_string();
         if stem == "_index" {

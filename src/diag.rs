@@ -47,6 +47,13 @@ impl Sources {
         self.files.push((shown_path, text));
         self.files.len() - 1
     }
+    /// How many sources were read; ids are `0..len()`.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
     pub fn path(&self, id: FileId) -> &str {
         &self.files[id].0
     }

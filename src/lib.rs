@@ -77,7 +77,7 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     validate::check_references(&schema, &sources, &mut diags);
-    privacy::site_texts(settings.as_ref(), &registry, &content.pages, &sources, &mut diags);
+    privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         if let Some(b) = base_url {
             settings.base_url = Some(if b.ends_with('/') { b.to_string() } else { format!("{b}/") });

@@ -59,6 +59,8 @@ pub struct Entity {
     pub business_type: Option<String>,
     pub chain: Option<String>,
     pub loc: Loc,
+    /// Where each registry item was written, in column order (for errors about one value).
+    pub locs: Vec<(&'static str, Loc)>,
 }
 
 impl Entity {
@@ -95,6 +97,11 @@ const COLUMNS: &[(&str, &[&str])] = &[
 ];
 
 pub const RESERVED_IDS: &[&str] = &["tables", "entities", "assets", "static"];
+
+/// The Chinese name of a registry column (`address` → 地址).
+pub fn column_label(id: &str) -> &'static str {
+    COLUMNS.iter().find(|(c, _)| *c == id).map_or("", |(_, labels)| labels[0])
+}
 
 fn column(key: &str) -> Option<&'static str> {
     let k = label_key(key);
@@ -487,6 +494,7 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             business_type,
             chain: get("chain"),
             loc: r.loc,
+            locs: COLUMNS.iter().filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l))).collect(),
         },
         parent,
     ))
