@@ -5,9 +5,10 @@
 //! character columns on lines with Chinese text.
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self, Files};
 use codespan_reporting::term;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -91,6 +92,16 @@ pub struct Diagnostic {
     /// Short text under the underline.
     pub label: String,
     pub notes: Vec<String>,
+    /// The field concerned (its id), so repeated errors of one kind and field are grouped.
+    pub field: Option<String>,
+    /// Inputs this diagnostic is the root cause of a failure of, as keys: `registry` (the whole
+    /// registry could not be read), `entity:<id or code>` (one entity was not registered).
+    pub causes: Vec<String>,
+    /// The failed inputs this diagnostic would only follow from: when a diagnostic in the run
+    /// has one of these keys in `causes`, this one is left out and counted there.
+    pub follows: Vec<String>,
+    /// How many diagnostics that only followed from this one were left out.
+    pub suppressed: usize,
 }
 
 impl Diagnostic {
@@ -103,6 +114,10 @@ impl Diagnostic {
             path: None,
             label: String::new(),
             notes: Vec::new(),
+            field: None,
+            causes: Vec::new(),
+            follows: Vec::new(),
+            suppressed: 0,
         }
     }
     pub fn warning(code: &str, message: impl Into<String>) -> Self {
@@ -128,7 +143,29 @@ impl Diagnostic {
         self.notes.push(note.into());
         self
     }
+    pub fn field(mut self, id: &str) -> Self {
+        self.field = Some(id.to_string());
+        self
+    }
+    /// Marks this diagnostic as the root cause of a failed input (see `causes`).
+    pub fn causes(mut self, key: impl Into<String>) -> Self {
+        self.causes.push(key.into());
+        self
+    }
+    /// Marks this diagnostic as a consequence of `key` failing (see `follows`).
+    pub fn follows(mut self, key: impl Into<String>) -> Self {
+        self.follows.push(key.into());
+        self
+    }
 }
+
+/// The key of an entity that could not be registered (for `causes` and `follows`).
+pub fn entity_key(id_or_code: &str) -> String {
+    format!("entity:{id_or_code}")
+}
+
+/// The key of a registry that could not be read at all.
+pub const REGISTRY: &str = "registry";
 
 /// All diagnostics of a run, reported together.
 #[derive(Default)]
@@ -153,7 +190,9 @@ impl Diagnostics {
         self.errors() > 0
     }
 
-    /// Sorted by file, position, then code, so output is stable whatever order checks ran in.
+    /// Settles the list for reporting: diagnostics that only follow from a root cause in the run
+    /// are left out and counted on it; root causes come first, then the rest by file, position
+    /// and code, so output is stable whatever order checks ran in.
     pub fn sort(&mut self, sources: &Sources) {
         self.list.sort_by(|a, b| {
             key(a, sources)
@@ -161,51 +200,86 @@ impl Diagnostics {
                 .then_with(|| a.code.cmp(&b.code))
                 .then_with(|| a.message.cmp(&b.message))
         });
-        fn key(d: &Diagnostic, s: &Sources) -> (String, u32) {
+        self.suppress_follow_ons();
+        fn key(d: &Diagnostic, s: &Sources) -> (bool, String, u32) {
+            let not_a_cause = d.causes.is_empty();
             match (d.loc, &d.path) {
-                (Some(l), _) => (s.path(l.file).to_string(), l.start),
-                (None, Some(p)) => (s.shown(p), 0),
-                (None, None) => (String::new(), 0),
+                (Some(l), _) => (not_a_cause, s.path(l.file).to_string(), l.start),
+                (None, Some(p)) => (not_a_cause, s.shown(p), 0),
+                (None, None) => (not_a_cause, String::new(), 0),
+            }
+        }
+    }
+
+    /// Drops every diagnostic that follows from a cause present in the list; the first
+    /// diagnostic naming that cause counts them.
+    fn suppress_follow_ons(&mut self) {
+        let causes: BTreeSet<String> = self.list.iter().flat_map(|d| d.causes.iter().cloned()).collect();
+        let mut dropped: BTreeMap<String, usize> = BTreeMap::new();
+        self.list.retain(|d| match d.follows.iter().find(|k| causes.contains(*k)) {
+            Some(k) => {
+                *dropped.entry(k.clone()).or_default() += 1;
+                false
+            }
+            None => true,
+        });
+        for (k, n) in dropped {
+            if let Some(d) = self.list.iter_mut().find(|d| d.causes.contains(&k)) {
+                d.suppressed += n;
             }
         }
     }
 
     /// Human-readable report: each diagnostic with a source excerpt, then a summary per file.
+    /// Of many diagnostics of one kind and field only the first few are shown, then a line
+    /// with how many more there are and where (the JSON report lists all).
     pub fn render(&self, sources: &Sources) -> String {
-        let mut files = SimpleFiles::new();
-        for id in 0..sources.files.len() {
-            files.add(sources.path(id), sources.text(id));
-        }
         let config = term::Config::default();
-        let mut out = String::new();
+        let mut sizes: BTreeMap<GroupKey, usize> = BTreeMap::new();
         for d in &self.list {
-            let mut cs = match d.severity {
-                Severity::Error => CsDiag::error(),
-                Severity::Warning => CsDiag::warning(),
+            *sizes.entry(group_key(d)).or_default() += 1;
+        }
+        let mut seen: BTreeMap<GroupKey, usize> = BTreeMap::new();
+        let mut out = String::new();
+        for (i, d) in self.list.iter().enumerate() {
+            let g = group_key(d);
+            let size = sizes[&g];
+            let n = seen.entry(g.clone()).or_default();
+            *n += 1;
+            let grouped = size > GROUP_AFTER;
+            if grouped && *n > GROUP_SHOWN {
+                continue;
             }
-            .with_code(d.code.clone())
-            .with_message(d.message.clone());
-            match (d.loc, &d.path) {
-                (Some(l), _) => {
-                    let span = l.start as usize..l.end as usize;
-                    cs = cs
-                        .with_labels(vec![Label::primary(l.file, span).with_message(d.label.clone())])
-                        .with_notes(d.notes.clone());
-                }
-                (None, Some(p)) => {
-                    cs = cs.with_notes([vec![format!("文件：{}", sources.shown(p))], d.notes.clone()].concat())
-                }
-                _ => cs = cs.with_notes(d.notes.clone()),
-            }
-            match term::emit_into_string(&config, &files, &cs) {
-                Ok(s) => out.push_str(&s),
-                Err(_) => out.push_str(&format!("{:?}: {}\n", d.severity, d.message)),
+            out.push_str(&render_one(d, sources, &config));
+            if grouped && *n == GROUP_SHOWN {
+                out.push_str(&self.group_line(i, &g, size - GROUP_SHOWN, sources));
             }
         }
         out.push_str(&self.summary(sources));
         out
     }
 
+    /// `同样的错误另有 4,998 处：…` with the places of the next few.
+    fn group_line(&self, after: usize, g: &GroupKey, more: usize, sources: &Sources) -> String {
+        let places: Vec<String> = self.list[after + 1..]
+            .iter()
+            .filter(|d| group_key(d) == *g)
+            .take(GROUP_PLACES)
+            .map(|d| place(d, sources))
+            .collect();
+        let etc = if more > places.len() { " 等" } else { "" };
+        let what = match (&g.2, g.0) {
+            (Some(f), Severity::Error) => format!("同样的错误（{}，字段 {f}）", g.1),
+            (Some(f), Severity::Warning) => format!("同样的警告（{}，字段 {f}）", g.1),
+            (None, Severity::Error) => format!("同样的错误（{}）", g.1),
+            (None, Severity::Warning) => format!("同样的警告（{}）", g.1),
+        };
+        format!(
+            "{what}另有 {} 处：{}{etc}\n  （`pilu check --format json` 列出全部）\n\n",
+            thousands(more),
+            places.join("、")
+        )
+    }
     /// One line per file with its error and warning counts, then the total.
     pub fn summary(&self, sources: &Sources) -> String {
         let mut per_file: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
@@ -225,11 +299,15 @@ impl Diagnostics {
         for (f, (e, w)) in &per_file {
             out.push_str(&format!("  {f}：{e} 个错误，{w} 个警告\n"));
         }
-        out.push_str(&format!("共 {} 个错误，{} 个警告\n", self.errors(), self.warnings()));
+        let suppressed: usize = self.list.iter().map(|d| d.suppressed).sum();
+        let left_out =
+            if suppressed > 0 { format!("（另有 {} 处由此引起的错误已省略）", thousands(suppressed)) } else { String::new() };
+        out.push_str(&format!("共 {} 个错误，{} 个警告{left_out}\n", self.errors(), self.warnings()));
         out
     }
 
-    /// Stable JSON for CI: one object per diagnostic with file, line and column.
+    /// Stable JSON for CI: one object per diagnostic with file, line and column (every one of
+    /// a group; `suppressed` counts the follow-ons left out after a root cause).
     pub fn to_json(&self, sources: &Sources) -> serde_json::Value {
         let items: Vec<_> = self
             .list
@@ -246,12 +324,14 @@ impl Diagnostics {
                 serde_json::json!({
                     "severity": d.severity,
                     "code": d.code,
-                    "message": d.message,
+                    "message": cap_text(&d.message),
                     "file": file,
                     "line": line,
                     "column": column,
-                    "label": d.label,
-                    "notes": d.notes,
+                    "label": cap_text(&d.label),
+                    "notes": d.notes.iter().map(|n| cap_text(n)).collect::<Vec<_>>(),
+                    "field": d.field,
+                    "suppressed": d.suppressed,
                 })
             })
             .collect();
@@ -260,6 +340,190 @@ impl Diagnostics {
             "warnings": self.warnings(),
             "diagnostics": items,
         })
+    }
+}
+
+/// Severity, code and field: diagnostics alike enough to be shown as one group.
+type GroupKey = (Severity, String, Option<String>);
+
+fn group_key(d: &Diagnostic) -> GroupKey {
+    (d.severity, d.code.clone(), d.field.clone())
+}
+
+/// A group of more than this many diagnostics is shortened in the human report …
+const GROUP_AFTER: usize = 5;
+/// … to its first few, then one line with the count and the places of the next few.
+const GROUP_SHOWN: usize = 3;
+const GROUP_PLACES: usize = 5;
+
+/// Longest message, label or note shown (a value may be a whole 10 MB line).
+const TEXT_MAX: usize = 300;
+/// Characters of a long source line shown around the reported span.
+const SNIPPET_WIDTH: usize = 160;
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `file:line:column` (or just the file) of a diagnostic.
+fn place(d: &Diagnostic, sources: &Sources) -> String {
+    match (d.loc, &d.path) {
+        (Some(l), _) => {
+            let (line, col) = sources.line_col(l.file, l.start);
+            format!("{}:{line}:{col}", sources.path(l.file))
+        }
+        (None, Some(p)) => sources.shown(p),
+        _ => "（站点）".to_string(),
+    }
+}
+
+/// A text cut to `TEXT_MAX` characters, keeping its start and end.
+pub fn cap_text(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= TEXT_MAX {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(TEXT_MAX - 60).collect();
+    let tail: String = s.chars().skip(n - 40).collect();
+    format!("{head}……（中间省略 {} 个字符）……{tail}", thousands(n - (TEXT_MAX - 60) - 40))
+}
+
+fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
+    let mut notes: Vec<String> = d.notes.iter().map(|n| cap_text(n)).collect();
+    if d.suppressed > 0 {
+        notes.push(format!("另有 {} 处错误由此引起，已省略；请先改正这一处", thousands(d.suppressed)));
+    }
+    let cs = match d.severity {
+        Severity::Error => CsDiag::error(),
+        Severity::Warning => CsDiag::warning(),
+    }
+    .with_code(d.code.clone())
+    .with_message(cap_text(&d.message));
+    let text = match (d.loc, &d.path) {
+        (Some(l), _) => {
+            let (ex, span) = Excerpt::new(sources, l);
+            let cs = cs.with_labels(vec![Label::primary((), span).with_message(cap_text(&d.label))]).with_notes(notes);
+            term::emit_into_string(config, &ex, &cs)
+        }
+        (None, Some(p)) => {
+            notes.insert(0, format!("文件：{}", sources.shown(p)));
+            term::emit_into_string(config, &NoFiles, &cs.with_notes(notes))
+        }
+        _ => term::emit_into_string(config, &NoFiles, &cs.with_notes(notes)),
+    };
+    text.unwrap_or_else(|_| format!("{:?}[{}]: {}\n", d.severity, d.code, cap_text(&d.message)))
+}
+
+/// The lines a diagnostic points at, cut to a window around the span when a line is long,
+/// with the file's real line and column numbers. Rendering never copies a whole file.
+struct Excerpt {
+    name: String,
+    text: String,
+    first_line: usize,
+    /// Bytes of the `…` put before a cut line, and the characters of the line cut away there.
+    cut: Option<(usize, usize)>,
+}
+
+impl Excerpt {
+    fn new(sources: &Sources, l: Loc) -> (Excerpt, Range<usize>) {
+        let text = sources.text(l.file);
+        let floor = |i: usize| (0..=i.min(text.len())).rev().find(|&j| text.is_char_boundary(j)).unwrap_or(0);
+        let (s, e) = (floor(l.start as usize), floor(l.end as usize));
+        let e = e.max(s);
+        let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
+        let first_line = text[..line_start].matches('\n').count() + 1;
+        let name = sources.path(l.file).to_string();
+        let end_line = line_end(e.max(line_start));
+        let lines = &text[line_start..end_line];
+        let short = lines.len() <= 4 * SNIPPET_WIDTH && lines.lines().all(|x| x.chars().count() <= SNIPPET_WIDTH);
+        if short {
+            let ex = Excerpt { name, text: lines.to_string(), first_line, cut: None };
+            return (ex, s - line_start..e - line_start);
+        }
+        // One long line: a window of about SNIPPET_WIDTH characters starting a little before
+        // the span; a span running on past the window or the line is cut there.
+        let le = line_end(s);
+        let before: Vec<usize> = text[line_start..s].char_indices().map(|(i, _)| line_start + i).collect();
+        let ws = if before.len() > SNIPPET_WIDTH / 4 { before[before.len() - SNIPPET_WIDTH / 4] } else { line_start };
+        let we = text[ws..le].char_indices().nth(SNIPPET_WIDTH).map_or(le, |(i, _)| ws + i);
+        let lead = if ws > line_start { "…" } else { "" };
+        let trail = if we < le { "…" } else { "" };
+        let window = format!("{lead}{}{trail}", &text[ws..we]);
+        let cut_chars = text[line_start..ws].chars().count();
+        let span_start = lead.len() + (s - ws);
+        let span_end = lead.len() + (e.min(we) - ws);
+        let ex = Excerpt { name, text: window, first_line, cut: Some((lead.len(), cut_chars)) };
+        (ex, span_start..span_end.max(span_start))
+    }
+
+    fn line_starts(&self) -> Vec<usize> {
+        std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+    }
+}
+
+impl<'a> Files<'a> for Excerpt {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.name)
+    }
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+    fn line_index(&'a self, (): (), byte_index: usize) -> Result<usize, files::Error> {
+        Ok(self.text[..byte_index.min(self.text.len())].matches('\n').count())
+    }
+    fn line_number(&'a self, (): (), line_index: usize) -> Result<usize, files::Error> {
+        Ok(self.first_line + line_index)
+    }
+    fn column_number(&'a self, (): (), line_index: usize, byte_index: usize) -> Result<usize, files::Error> {
+        let range = self.line_range((), line_index)?;
+        let col = files::column_index(&self.text, range, byte_index) + 1;
+        Ok(match self.cut {
+            // the `…` stands for the characters cut away
+            Some((lead, cut_chars)) if line_index == 0 => col + cut_chars - usize::from(lead > 0),
+            _ => col,
+        })
+    }
+    fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, files::Error> {
+        let starts = self.line_starts();
+        let start = *starts
+            .get(line_index)
+            .ok_or(files::Error::LineTooLarge { given: line_index, max: starts.len().saturating_sub(1) })?;
+        let end = starts.get(line_index + 1).copied().unwrap_or(self.text.len());
+        Ok(start..end)
+    }
+}
+
+/// For diagnostics without a span: nothing to excerpt.
+struct NoFiles;
+
+impl<'a> Files<'a> for NoFiles {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok("")
+    }
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok("")
+    }
+    fn line_index(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
+        Ok(0)
+    }
+    fn line_range(&'a self, (): (), _: usize) -> Result<Range<usize>, files::Error> {
+        Ok(0..0)
     }
 }
 

@@ -95,7 +95,9 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
                 diags.push(
                     Diagnostic::error("config.owner", format!("站点所有者 `{}` 不在披露主体登记表中", settings.owner))
                         .at(load::find_text(&sources, 0, "owner"))
-                        .label("应为 data/entities.toml 中某个主体的标识或编码"),
+                        .label("应为 data/entities.toml 中某个主体的标识或编码")
+                        .follows(diag::REGISTRY)
+                        .follows(diag::entity_key(&settings.owner)),
                 );
                 return None;
             }

@@ -8,7 +8,7 @@
 //! loader goes on, so one run reports all errors.
 
 use crate::dataset::{Dataset, Matrix, Rec, TableData, TableEntry, YearMeta};
-use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources, suggest};
+use crate::diag::{self, Diagnostic, Diagnostics, FileId, Loc, Sources, suggest};
 use crate::input::{self, Raw, Record};
 use crate::registry::Registry;
 use crate::schema::{Field, FieldType, Layout, Schema, Table};
@@ -259,7 +259,9 @@ impl Loader<'_> {
         let Some(ent) = self.registry.find(name).filter(|&i| self.registry.get(i).id == name) else {
             let mut d =
                 Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
-                    .in_file(dir);
+                    .in_file(dir)
+                    .follows(diag::REGISTRY)
+                    .follows(diag::entity_key(name));
             if let Some(i) = self.registry.find(name) {
                 d = d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id));
             } else if let Some(s) = suggest(name, self.registry.entities.iter().map(|e| e.id.as_str())) {
@@ -853,7 +855,9 @@ impl Loader<'_> {
                 let mut d =
                     Diagnostic::error("data.unknown_entity", format!("编码 `{code}` 不对应任何已登记的披露主体"))
                         .at(cell.loc)
-                        .label("未登记");
+                        .label("未登记")
+                        .follows(diag::REGISTRY)
+                        .follows(diag::entity_key(&code));
                 if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }

@@ -3,7 +3,7 @@
 //! An entity's id is its stable, URL-safe name in the output (`e/<id>/`); it defaults to its
 //! code (医保编码 for institutions and pharmacies, the 6-digit region code for bureaus).
 
-use crate::diag::{Diagnostic, Diagnostics, Loc, Sources, suggest};
+use crate::diag::{Diagnostic, Diagnostics, Loc, REGISTRY, Sources, entity_key, suggest};
 use crate::input::{self, Raw, Record};
 use crate::schema::{EntityAttr, Schema};
 use crate::value::{label_key, normalize};
@@ -128,12 +128,13 @@ impl Registry {
             (true, true) => {
                 diags.push(
                     Diagnostic::error("registry.two_files", "data/entities.toml 与 data/entities.csv 只能有一个")
-                        .in_file(&csv_path),
+                        .in_file(&csv_path)
+                        .causes(REGISTRY),
                 );
                 vec![]
             }
-            (true, false) => read_toml(&toml_path, sources, diags),
-            (false, true) => read_csv(&csv_path, sources, diags),
+            (true, false) => as_registry_cause(diags, |d| read_toml(&toml_path, sources, d)),
+            (false, true) => as_registry_cause(diags, |d| read_csv(&csv_path, sources, d)),
             (false, false) => {
                 diags.push(
                     Diagnostic::error(
@@ -141,7 +142,8 @@ impl Registry {
                         "缺少披露主体登记表 data/entities.toml（或 data/entities.csv）",
                     )
                     .in_file(&toml_path)
-                    .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等"),
+                    .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等")
+                    .causes(REGISTRY),
                 );
                 vec![]
             }
@@ -149,7 +151,7 @@ impl Registry {
         let mut entities = Vec::new();
         let mut parents = Vec::new();
         for r in &records {
-            if let Some((e, parent)) = entity(r, schema, diags) {
+            if let Some((e, parent)) = registered(r, schema, diags) {
                 entities.push(e);
                 parents.push(parent);
             }
@@ -169,7 +171,8 @@ impl Registry {
                         ),
                     )
                     .at(e.loc)
-                    .label("重复的标识"),
+                    .label("重复的标识")
+                    .causes(entity_key(&e.code)),
                 );
                 continue;
             }
@@ -180,7 +183,8 @@ impl Registry {
                         format!("编码 `{}` 重复（另见 {}）", e.code, entities[j].name),
                     )
                     .at(e.loc)
-                    .label("重复的编码"),
+                    .label("重复的编码")
+                    .causes(entity_key(&e.id)),
                 );
                 continue;
             }
@@ -204,7 +208,8 @@ impl Registry {
                     let mut d =
                         Diagnostic::error("registry.parent_missing", format!("上级医保部门 `{key}` 不在登记表中"))
                             .at(loc)
-                            .label("未登记");
+                            .label("未登记")
+                            .follows(entity_key(&key));
                     if let Some(s) = suggest(&key, by_key.keys().map(String::as_str)) {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
@@ -320,7 +325,37 @@ fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<
     }
 }
 
+/// Reading the registry file: any problem there (unreadable, a TOML syntax error, a wrong
+/// shape) loses entities we cannot name, so it is the root cause of every "not registered".
+fn as_registry_cause(diags: &mut Diagnostics, read: impl FnOnce(&mut Diagnostics) -> Vec<Record>) -> Vec<Record> {
+    let first = diags.list.len();
+    let records = read(diags);
+    for d in &mut diags.list[first..] {
+        d.causes.push(REGISTRY.to_string());
+    }
+    records
+}
+
 type ParentRef = Option<(String, Loc)>;
+
+/// One entity; when it cannot be registered, its errors are the root cause of every later
+/// "not registered" for its id and code.
+fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
+    let first = diags.list.len();
+    let e = entity(r, schema, diags);
+    if e.is_none() {
+        let keys: Vec<String> = r
+            .cells
+            .iter()
+            .filter(|c| matches!(column(&c.key), Some("id" | "code")))
+            .map(|c| entity_key(&normalize(&input::raw_text(&c.raw))))
+            .collect();
+        for d in &mut diags.list[first..] {
+            d.causes.extend(keys.iter().cloned());
+        }
+    }
+    e
+}
 
 fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
     let before = diags.errors();
