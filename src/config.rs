@@ -75,8 +75,12 @@ impl Settings {
             Ok(t) => t,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error("config.unreadable", format!("无法读取站点设置文件 {FILE}：{e}"))
-                        .in_file(&path)
+                    Diagnostic::error(
+                        "config.unreadable",
+                        format!("无法读取站点设置文件 {FILE}：{}", crate::diag::io_reason(&e)),
+                    )
+                    .in_file(&path)
+                    .os(&e)
                         .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
                 );
                 return None;

@@ -65,7 +65,11 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
         match entry {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error("io.read_dir", format!("无法读取 content 目录：{e}")).in_file(&dir)),
+            Err(e) => diags.push(
+                Diagnostic::error("io.read_dir", format!("无法读取 content 目录：{}", crate::diag::walk_reason(&e)))
+                    .in_file(e.path().unwrap_or(&dir))
+                    .os(&e),
+            ),
         }
     }
     for p in files {

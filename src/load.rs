@@ -23,7 +23,7 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Entries of a folder, sorted by name (stable output whatever the file system's order).
 pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let rd = std::fs::read_dir(dir)
-        .map_err(|e| Diagnostic::error("io.read_dir", format!("无法读取目录：{e}")).in_file(dir))?;
+        .map_err(|e| Diagnostic::error("io.read_dir", format!("无法读取目录：{}", diag::io_reason(&e))).in_file(dir).os(&e))?;
     let mut out: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
     out.sort();
     Ok(out)
@@ -31,7 +31,7 @@ pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))?;
+        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e))?;
     if meta.is_dir() {
         return Err(Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path));
     }
@@ -42,7 +42,8 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
         )
         .in_file(path));
     }
-    std::fs::read(path).map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))
+    std::fs::read(path)
+        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e))
 }
 
 /// A UTF-8 text file (TOML, Markdown). A BOM is dropped.
@@ -690,7 +691,8 @@ impl Loader<'_> {
                     let mut d =
                         Diagnostic::error("data.unknown_field", format!("“{}”没有字段 `{}`", table.title, c.key))
                             .at(c.key_loc)
-                            .label("未知的字段");
+                            .label("未知的字段")
+                            .field(&format!("{}.{}", table.id, c.key));
                     if let Some(s) = suggest(&c.key, fields.iter().map(|f| f.id.as_str()))
                         .or_else(|| suggest(&c.key, fields.iter().map(|f| f.label.as_str())))
                     {
@@ -719,7 +721,8 @@ impl Loader<'_> {
                     self.diags.push(
                         Diagnostic::error("data.value", format!("字段“{}”（{}）：{m}", f.label, f.id))
                             .at(c.loc)
-                            .label(expected(f)),
+                            .label(expected(f))
+                            .field(&format!("{}.{}", table.id, f.id)),
                     );
                 }
             }
@@ -744,7 +747,8 @@ impl Loader<'_> {
                             value::display(f, other)
                         ),
                     )
-                    .at(locs[fi].unwrap_or(r.loc)),
+                    .at(locs[fi].unwrap_or(r.loc))
+                    .field(&format!("{}.{}", table.id, f.id)),
                 ),
             }
         }
@@ -754,6 +758,7 @@ impl Loader<'_> {
                     Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
                         .at(locs[fi].unwrap_or(r.loc))
                         .label("此记录")
+                        .field(&format!("{}.{}", table.id, f.id))
                         .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
                 );
             }
@@ -1016,7 +1021,8 @@ impl Loader<'_> {
                         Err(msg) => self.diags.push(
                             Diagnostic::error("data.value", format!("“{}”·“{}”：{msg}", row.label, col.label))
                                 .at(loc)
-                                .label(expected(&col.cell)),
+                                .label(expected(&col.cell))
+                                .field(&format!("{}.{}.{}", table.id, row.id, col.id)),
                         ),
                     }
                 }
