@@ -81,7 +81,7 @@ impl Settings {
                     )
                     .in_file(&path)
                     .os(&e)
-                        .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
+                    .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
                 );
                 return None;
             }

@@ -346,8 +346,11 @@ impl Diagnostics {
             out.push_str(&format!("  {f}：{e} 个错误，{w} 个警告\n"));
         }
         let suppressed: usize = self.list.iter().map(|d| d.suppressed).sum();
-        let left_out =
-            if suppressed > 0 { format!("（另有 {} 处由此引起的错误已省略）", thousands(suppressed)) } else { String::new() };
+        let left_out = if suppressed > 0 {
+            format!("（另有 {} 处由此引起的错误已省略）", thousands(suppressed))
+        } else {
+            String::new()
+        };
         out.push_str(&format!("共 {} 个错误，{} 个警告{left_out}\n", self.errors(), self.warnings()));
         out
     }

@@ -22,16 +22,18 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Entries of a folder, sorted by name (stable output whatever the file system's order).
 pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| Diagnostic::error("io.read_dir", format!("无法读取目录：{}", diag::io_reason(&e))).in_file(dir).os(&e))?;
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::error("io.read_dir", format!("无法读取目录：{}", diag::io_reason(&e))).in_file(dir).os(&e)
+    })?;
     let mut out: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
     out.sort();
     Ok(out)
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
+    })?;
     if meta.is_dir() {
         return Err(Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path));
     }
@@ -42,8 +44,9 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
         )
         .in_file(path));
     }
-    std::fs::read(path)
-        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e))
+    std::fs::read(path).map_err(|e| {
+        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
+    })
 }
 
 /// A UTF-8 text file (TOML, Markdown). A BOM is dropped.

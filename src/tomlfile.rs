@@ -192,7 +192,10 @@ mod tests {
         assert!(chinese("duplicate key").starts_with("键重复"));
         assert_eq!(chinese("unclosed table, expected `]`"), "表头缺少右方括号 ]（此处应为：`]`）");
         assert_eq!(chinese("invalid type: integer `1`, expected a string"), "值的类型不对：应为文本，实际为整数 `1`");
-        assert_eq!(chinese("invalid date, expected month between 01 and 12"), "日期不正确（此处应为：01 到 12 之间的月份）");
+        assert_eq!(
+            chinese("invalid date, expected month between 01 and 12"),
+            "日期不正确（此处应为：01 到 12 之间的月份）"
+        );
         assert!(chinese("something new").contains("解析器原文"));
     }
 }

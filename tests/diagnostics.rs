@@ -44,7 +44,12 @@ fn a_duplicate_key_in_the_registry_is_reported_first_and_alone() {
     let root = site.path();
     write(root, "data/2023/pharmacy_service.csv", PHARMACY_CSV);
     // `name` twice in the first entity: the whole registry cannot be read
-    replace_in(root, "data/entities.toml", "name = \"测试县医疗保障局\"\n", "name = \"测试县医疗保障局\"\nname = \"x\"\n");
+    replace_in(
+        root,
+        "data/entities.toml",
+        "name = \"测试县医疗保障局\"\n",
+        "name = \"测试县医疗保障局\"\nname = \"x\"\n",
+    );
     let (code, v) = check_json(root);
     assert_eq!(code, 1);
     let list = diags(&v);
@@ -73,7 +78,12 @@ fn an_entity_that_cannot_be_registered_hides_only_its_own_follow_ons() {
     let root = site.path();
     // The hospital `renmin` has a wrong kind: it is not registered, so its data folder is
     // unknown too; a folder of an entity nobody registered is still reported.
-    replace_in(root, "data/entities.toml", "kind = \"medical_institution\"\nlevel = \"level2\"", "kind = \"hospital\"\nlevel = \"level2\"");
+    replace_in(
+        root,
+        "data/entities.toml",
+        "kind = \"medical_institution\"\nlevel = \"level2\"",
+        "kind = \"hospital\"\nlevel = \"level2\"",
+    );
     write(root, "data/nobody/2023.toml", "published_on = 2024-10-20\n");
     let (_, v) = check_json(root);
     let list = diags(&v);
@@ -178,7 +188,10 @@ fn a_huge_line_gives_a_small_report_with_true_positions() {
     write(
         root,
         "data/2023/pharmacy_service.csv",
-        &format!("pharmacy_code,settle_visits,complaint_phone,total_amount,account_pay\nP52039900002,{huge},{},1.00,4x\n", "电".repeat(500)),
+        &format!(
+            "pharmacy_code,settle_visits,complaint_phone,total_amount,account_pay\nP52039900002,{huge},{},1.00,4x\n",
+            "电".repeat(500)
+        ),
     );
     let out = pilu(root, &["check"]);
     assert_eq!(out.code, 1);

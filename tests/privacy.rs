@@ -51,7 +51,12 @@ fn a_number_in_every_kind_of_published_text_is_caught() {
             .replace("description = \"集成测试用的小站点。\"", "description = \"咨询 13612345678\""),
     );
     // 5. the registry: an address
-    replace_in(root, "data/entities.toml", "address = \"测试县人民路1号\"", "address = \"测试县人民路1号 13512345678\"");
+    replace_in(
+        root,
+        "data/entities.toml",
+        "address = \"测试县人民路1号\"",
+        "address = \"测试县人民路1号 13512345678\"",
+    );
     // 6. a data text field
     replace_in(
         root,
