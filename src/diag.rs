@@ -326,7 +326,7 @@ impl Diagnostics {
             places.join("、")
         )
     }
-    /// One line per file with its error and warning counts, then the total.
+    /// One line per file with its error and warning counts (the first few files), then the total.
     pub fn summary(&self, sources: &Sources) -> String {
         let mut per_file: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
         for d in &self.list {
@@ -342,8 +342,11 @@ impl Diagnostics {
             }
         }
         let mut out = String::new();
-        for (f, (e, w)) in &per_file {
+        for (f, (e, w)) in per_file.iter().take(SUMMARY_FILES) {
             out.push_str(&format!("  {f}：{e} 个错误，{w} 个警告\n"));
+        }
+        if per_file.len() > SUMMARY_FILES {
+            out.push_str(&format!("  ……另有 {} 个文件有问题\n", thousands(per_file.len() - SUMMARY_FILES)));
         }
         let suppressed: usize = self.list.iter().map(|d| d.suppressed).sum();
         let left_out = if suppressed > 0 {
@@ -404,6 +407,9 @@ const GROUP_AFTER: usize = 5;
 /// … to its first few, then one line with the count and the places of the next few.
 const GROUP_SHOWN: usize = 3;
 const GROUP_PLACES: usize = 5;
+
+/// Files listed one by one in the summary of the human report.
+const SUMMARY_FILES: usize = 30;
 
 /// Longest message, label or note shown (a value may be a whole 10 MB line).
 const TEXT_MAX: usize = 300;

@@ -161,12 +161,7 @@ pub fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (D
         return Err((diags, Failure::Inputs));
     }
     let staging = output::Staging::begin(target).map_err(|e| {
-        one(
-            Diagnostic::error("io.write", format!("无法创建临时输出目录：{}", diag::io_reason(&e)))
-                .in_file(target)
-                .os(&e),
-            Failure::Io,
-        )
+        one(Diagnostic::error("io.write", format!("无法创建临时输出目录：{e}")).in_file(target), Failure::Io)
     })?;
     let model =
         model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
@@ -176,19 +171,13 @@ pub fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (D
     }
     let downloads = model.write_downloads(&staging).map_err(classify)?;
     if let Some(base) = &site.settings.base_url {
-        staging.write("sitemap.xml", model.sitemap(base).as_bytes()).map_err(|e| {
-            one(
-                Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{}", diag::io_reason(&e))).os(&e),
-                Failure::Io,
-            )
-        })?;
+        staging
+            .write("sitemap.xml", model.sitemap(base).as_bytes())
+            .map_err(|e| one(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{e}")), Failure::Io))?;
     }
     copy_static(root, &staging).map_err(classify)?;
     staging.commit().map_err(|e| {
-        one(
-            Diagnostic::error("io.write", format!("无法替换输出目录：{}", diag::io_reason(&e))).in_file(target).os(&e),
-            Failure::Io,
-        )
+        one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io)
     })?;
     Ok(Built {
         output: target.to_path_buf(),
@@ -215,11 +204,7 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                diags.push(
-                    Diagnostic::error("static.read", format!("无法读取 static 目录：{}", diag::walk_reason(&e)))
-                        .in_file(&dir)
-                        .os(&e),
-                );
+                diags.push(Diagnostic::error("static.read", format!("无法读取 static 目录：{e}")).in_file(&dir));
                 continue;
             }
         };
@@ -236,17 +221,11 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
         match std::fs::read(entry.path()) {
             Ok(b) => {
                 if let Err(e) = out.write(&rel, &b) {
-                    diags.push(
-                        Diagnostic::error("io.write", format!("复制 static/{rel} 失败：{}", diag::io_reason(&e)))
-                            .os(&e),
-                    );
+                    diags.push(Diagnostic::error("io.write", format!("复制 static/{rel} 失败：{e}")));
                 }
             }
-            Err(e) => diags.push(
-                Diagnostic::error("static.read", format!("无法读取 static/{rel}：{}", diag::io_reason(&e)))
-                    .in_file(entry.path())
-                    .os(&e),
-            ),
+            Err(e) => diags
+                .push(Diagnostic::error("static.read", format!("无法读取 static/{rel}：{e}")).in_file(entry.path())),
         }
     }
     if diags.list.is_empty() { Ok(()) } else { Err(diags) }
