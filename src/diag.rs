@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 pub type FileId = usize;
 
@@ -32,13 +33,16 @@ impl Loc {
 #[derive(Default)]
 pub struct Sources {
     files: Vec<(String, String)>,
+    /// Byte offsets where each file's lines start, computed on first use: a report of many
+    /// diagnostics in one large file looks lines up once, not by rescanning the file.
+    line_starts: Vec<OnceLock<Vec<usize>>>,
     /// The site root, stripped from paths in messages.
     pub root: PathBuf,
 }
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources { files: Vec::new(), root: root.to_path_buf() }
+        Sources { files: Vec::new(), line_starts: Vec::new(), root: root.to_path_buf() }
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
@@ -46,6 +50,7 @@ impl Sources {
     }
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
         self.files.push((shown_path, text));
+        self.line_starts.push(OnceLock::new());
         self.files.len() - 1
     }
     /// How many sources were read; ids are `0..len()`.
@@ -66,10 +71,16 @@ impl Sources {
         let text = self.text(id);
         let off = (offset as usize).min(text.len());
         let off = (0..=off).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        let before = &text[..off];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let (line, line_start) = self.line_of(id, off);
         (line, text[line_start..off].chars().count() + 1)
+    }
+    /// The 1-based line of a byte offset and the offset where that line starts.
+    fn line_of(&self, id: FileId, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts[id].get_or_init(|| {
+            std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i + 1)).collect()
+        });
+        let i = starts.partition_point(|&s| s <= offset).max(1) - 1;
+        (i + 1, starts[i])
     }
 }
 
@@ -412,7 +423,7 @@ const GROUP_PLACES: usize = 5;
 const SUMMARY_FILES: usize = 30;
 
 /// Longest message, label or note shown (a value may be a whole 10 MB line).
-const TEXT_MAX: usize = 300;
+const TEXT_MAX: usize = 1000;
 /// Characters of a long source line shown around the reported span.
 const SNIPPET_WIDTH: usize = 160;
 
@@ -447,9 +458,10 @@ pub fn cap_text(s: &str) -> String {
     if n <= TEXT_MAX {
         return s.to_string();
     }
-    let head: String = s.chars().take(TEXT_MAX - 60).collect();
-    let tail: String = s.chars().skip(n - 40).collect();
-    format!("{head}……（中间省略 {} 个字符）……{tail}", thousands(n - (TEXT_MAX - 60) - 40))
+    let (keep_head, keep_tail) = (TEXT_MAX - 100, 60);
+    let head: String = s.chars().take(keep_head).collect();
+    let tail: String = s.chars().skip(n - keep_tail).collect();
+    format!("{head}……（中间省略 {} 个字符）……{tail}", thousands(n - keep_head - keep_tail))
 }
 
 fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
@@ -494,9 +506,8 @@ impl Excerpt {
         let floor = |i: usize| (0..=i.min(text.len())).rev().find(|&j| text.is_char_boundary(j)).unwrap_or(0);
         let (s, e) = (floor(l.start as usize), floor(l.end as usize));
         let e = e.max(s);
-        let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
+        let (first_line, line_start) = sources.line_of(l.file, s);
         let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
-        let first_line = text[..line_start].matches('\n').count() + 1;
         let name = sources.path(l.file).to_string();
         let end_line = line_end(e.max(line_start));
         let lines = &text[line_start..end_line];
@@ -604,6 +615,45 @@ mod tests {
         let id = s.add("a.csv".into(), "年度,险种\n2023,职工x".into());
         let off = "年度,险种\n2023,职工".len() as u32;
         assert_eq!(s.line_col(id, off), (2, 8));
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan() {
+        let mut s = Sources::default();
+        let text = "a\n\n年度,险种\r\nx";
+        let id = s.add("a.csv".into(), text.into());
+        for off in 0..=text.len() as u32 {
+            if !text.is_char_boundary(off as usize) {
+                continue;
+            }
+            let before = &text[..off as usize];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            assert_eq!(s.line_col(id, off), (line, col), "offset {off}");
+        }
+    }
+
+    #[test]
+    fn follow_ons_are_dropped_only_when_their_cause_is_present() {
+        let mut s = Sources::default();
+        let f = s.add("data/entities.toml".into(), "x\ny\n".into());
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("data.unknown_entity", "a").follows(REGISTRY).follows(entity_key("a")));
+        d.push(Diagnostic::error("data.unknown_entity", "b").follows(REGISTRY).follows(entity_key("b")));
+        d.push(Diagnostic::error("registry.kind", "bad").at(Loc::new(f, 2..3)).causes(entity_key("a")));
+        d.sort(&s);
+        let codes: Vec<(&str, usize)> = d.list.iter().map(|x| (x.code.as_str(), x.suppressed)).collect();
+        assert_eq!(codes, [("registry.kind", 1), ("data.unknown_entity", 0)]);
+        assert_eq!(d.list[1].message, "b");
+    }
+
+    #[test]
+    fn long_texts_keep_both_ends() {
+        let t = format!("a{}z", "x".repeat(5000));
+        let c = cap_text(&t);
+        assert!(c.starts_with('a') && c.ends_with('z') && c.contains("中间省略 4,042 个字符"), "{c}");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(999), "999");
     }
 
     #[test]
