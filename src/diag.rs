@@ -76,9 +76,8 @@ impl Sources {
     }
     /// The 1-based line of a byte offset and the offset where that line starts.
     fn line_of(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let starts = self.line_starts[id].get_or_init(|| {
-            std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i + 1)).collect()
-        });
+        let starts = self.line_starts[id]
+            .get_or_init(|| std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i + 1)).collect());
         let i = starts.partition_point(|&s| s <= offset).max(1) - 1;
         (i + 1, starts[i])
     }
@@ -106,7 +105,8 @@ pub struct Diagnostic {
     /// The field concerned (its id), so repeated errors of one kind and field are grouped.
     pub field: Option<String>,
     /// Inputs this diagnostic is the root cause of a failure of, as keys: `registry` (the whole
-    /// registry could not be read), `entity:<id or code>` (one entity was not registered).
+    /// registry could not be read), `entity:<id or code>` (one entity was not registered),
+    /// `table:<id>` (a table definition could not be read).
     pub causes: Vec<String>,
     /// The failed inputs this diagnostic would only follow from: when a diagnostic in the run
     /// has one of these keys in `causes`, this one is left out and counted there.
@@ -219,6 +219,11 @@ pub fn walk_reason(e: &walkdir::Error) -> String {
 /// The key of an entity that could not be registered (for `causes` and `follows`).
 pub fn entity_key(id_or_code: &str) -> String {
     format!("entity:{id_or_code}")
+}
+
+/// The key of a table definition that could not be read (for `causes` and `follows`).
+pub fn table_key(id: &str) -> String {
+    format!("table:{id}")
 }
 
 /// The key of a registry that could not be read at all.
@@ -354,7 +359,7 @@ impl Diagnostics {
         }
         let mut out = String::new();
         for (f, (e, w)) in per_file.iter().take(SUMMARY_FILES) {
-            out.push_str(&format!("  {f}：{e} 个错误，{w} 个警告\n"));
+            out.push_str(&format!("  {f}：{} 个错误，{} 个警告\n", thousands(*e), thousands(*w)));
         }
         if per_file.len() > SUMMARY_FILES {
             out.push_str(&format!("  ……另有 {} 个文件有问题\n", thousands(per_file.len() - SUMMARY_FILES)));
@@ -365,7 +370,11 @@ impl Diagnostics {
         } else {
             String::new()
         };
-        out.push_str(&format!("共 {} 个错误，{} 个警告{left_out}\n", self.errors(), self.warnings()));
+        out.push_str(&format!(
+            "共 {} 个错误，{} 个警告{left_out}\n",
+            thousands(self.errors()),
+            thousands(self.warnings())
+        ));
         out
     }
 

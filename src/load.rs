@@ -362,8 +362,9 @@ impl Loader<'_> {
         match self.schema.index(stem) {
             Some(i) => Some(i),
             None => {
-                let mut d =
-                    Diagnostic::error("data.unknown_table", format!("文件名 `{stem}` 不是已定义的表 id")).in_file(p);
+                let mut d = Diagnostic::error("data.unknown_table", format!("文件名 `{stem}` 不是已定义的表 id"))
+                    .in_file(p)
+                    .follows(diag::table_key(stem));
                 if let Some(s) = suggest(stem, self.schema.ids()) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
@@ -520,7 +521,8 @@ impl Loader<'_> {
                                         "data.unknown_table",
                                         format!("notes 中的 `{tid}` 不是已定义的表 id"),
                                     )
-                                    .at(Loc::new(file, tk.span())),
+                                    .at(Loc::new(file, tk.span()))
+                                    .follows(diag::table_key(&tid)),
                                 );
                             } else if let Some(s) = tv.get_ref().as_str() {
                                 meta.texts.push((s.to_string(), Loc::new(file, tv.span())));
@@ -552,7 +554,8 @@ impl Loader<'_> {
                             format!("`{key}` 不是已定义的表 id，也不是 published_on、source、note、notes"),
                         )
                         .at(key_loc)
-                        .label("未知");
+                        .label("未知")
+                        .follows(diag::table_key(key));
                         if let Some(s) =
                             suggest(key, self.schema.ids().chain(["published_on", "source", "note", "notes"]))
                         {

@@ -2,12 +2,26 @@
 //! into typed structs, with every error located and unknown keys answered with the nearest
 //! valid key.
 
-use crate::diag::{Diagnostic, FileId, Loc, Sources, suggest};
+use crate::diag::{Diagnostic, FileId, Loc, Sources, suggest, table_key};
 use serde::de::DeserializeOwned;
 
 /// Deserialize the whole of source `file`, or the part of it from `offset` (front matter).
 pub fn parse<T: DeserializeOwned>(sources: &Sources, file: FileId, text: &str, offset: usize) -> Result<T, Diagnostic> {
-    toml::from_str::<T>(text).map_err(|e| to_diag(e, sources, file, text, offset))
+    toml::from_str::<T>(text).map_err(|e| {
+        let d = to_diag(e, sources, file, text, offset);
+        // A table definition that cannot be read takes its table with it: every "unknown
+        // table" for that id follows from this error.
+        match definition_id(sources.path(file)) {
+            Some(id) => d.causes(table_key(id)),
+            None => d,
+        }
+    })
+}
+
+/// `data/tables/fund_income.toml` → `fund_income` (the file is named after the table).
+fn definition_id(shown: &str) -> Option<&str> {
+    let stem = shown.strip_prefix(crate::schema::DIR)?.strip_prefix('/')?.strip_suffix(".toml")?;
+    (!stem.contains('/') && stem != crate::schema::ENUMS_FILE.trim_end_matches(".toml")).then_some(stem)
 }
 
 fn to_diag(e: toml::de::Error, _sources: &Sources, file: FileId, text: &str, offset: usize) -> Diagnostic {

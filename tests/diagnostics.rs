@@ -210,3 +210,20 @@ fn a_huge_line_gives_a_small_report_with_true_positions() {
     let (_, v) = check_json(root);
     assert!(v.to_string().len() < 10_000);
 }
+
+#[test]
+fn a_table_definition_that_cannot_be_read_hides_the_unknown_table_errors() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // The site's own table, with a syntax error; its data in a CSV and in the year's TOML.
+    write(root, "data/tables/local_notice.toml", "id = \"local_notice\"\ntitle = \"公告\n");
+    write(root, "data/520399/2023/local_notice.csv", "notice\n说明\n");
+    let year = read(&root.join("data/520399/2023.toml"));
+    write(root, "data/520399/2023.toml", &format!("{year}\n[local_notice]\nnotice = \"说明\"\n"));
+    let (_, v) = check_json(root);
+    let list = diags(&v);
+    let codes: Vec<&str> = list.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["toml.syntax"], "{list:#?}");
+    assert_eq!(list[0]["file"], "data/tables/local_notice.toml");
+    assert_eq!(list[0]["suppressed"], 2);
+}
