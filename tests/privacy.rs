@@ -122,3 +122,18 @@ fn the_home_intro_is_published_once_allowed() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(read(&root.join("public/index.html")).contains("138-1234-5678"));
 }
+
+#[test]
+fn serve_catches_a_number_typed_into_the_home_intro() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut s = pilu::session::Session::open(root, &out_dir.path().join("serve"), None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    write(root, "content/_index.md", "+++\ntitle = \"首页\"\n+++\n\n联系人 13812345678\n");
+    s.apply(&[root.join("content/_index.md")]);
+    assert!(s.has_errors());
+    let text = s.diagnostics_text();
+    assert!(text.contains("privacy.mobile") && text.contains("content/_index.md:5:5"), "{text}");
+    assert!(!read(&out_dir.path().join("serve/index.html")).contains("13812345678"), "the last good page stays");
+}
