@@ -8,7 +8,7 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
 use codespan_reporting::files::{self, Files};
 use codespan_reporting::term;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -273,23 +273,46 @@ impl Diagnostics {
         }
     }
 
-    /// Drops every diagnostic that follows from a cause present in the list; the first
-    /// diagnostic naming that cause counts them.
+    /// Drops every diagnostic that follows from a cause present in the list and counts it on
+    /// its root: the first diagnostic naming the cause, or that one's own root when it is a
+    /// follow-on too. A diagnostic whose chain of causes does not end (a cycle) is kept.
     fn suppress_follow_ons(&mut self) {
-        let causes: BTreeSet<String> = self.list.iter().flat_map(|d| d.causes.iter().cloned()).collect();
-        let mut dropped: BTreeMap<String, usize> = BTreeMap::new();
-        self.list.retain(|d| match d.follows.iter().find(|k| causes.contains(*k)) {
-            Some(k) => {
-                *dropped.entry(k.clone()).or_default() += 1;
-                false
-            }
-            None => true,
-        });
-        for (k, n) in dropped {
-            if let Some(d) = self.list.iter_mut().find(|d| d.causes.contains(&k)) {
-                d.suppressed += n;
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, d) in self.list.iter().enumerate() {
+            for k in &d.causes {
+                first.entry(k.as_str()).or_insert(i);
             }
         }
+        let cause_of: Vec<Option<usize>> = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d.follows.iter().find_map(|k| first.get(k.as_str()).copied()).filter(|&j| j != i))
+            .collect();
+        let root = |mut i: usize| {
+            for _ in 0..=cause_of.len() {
+                match cause_of[i] {
+                    Some(j) => i = j,
+                    None => return Some(i),
+                }
+            }
+            None
+        };
+        let mut counts = vec![0; self.list.len()];
+        let mut keep = vec![true; self.list.len()];
+        for i in 0..self.list.len() {
+            if cause_of[i].is_some()
+                && let Some(r) = root(i)
+            {
+                keep[i] = false;
+                counts[r] += 1;
+            }
+        }
+        for (d, n) in self.list.iter_mut().zip(&counts) {
+            d.suppressed += n;
+        }
+        let mut keep = keep.into_iter();
+        self.list.retain(|_| keep.next().unwrap_or(true));
     }
 
     /// Human-readable report: each diagnostic with a source excerpt, then a summary per file.
@@ -654,6 +677,27 @@ mod tests {
         let codes: Vec<(&str, usize)> = d.list.iter().map(|x| (x.code.as_str(), x.suppressed)).collect();
         assert_eq!(codes, [("registry.kind", 1), ("data.unknown_entity", 0)]);
         assert_eq!(d.list[1].message, "b");
+    }
+
+    #[test]
+    fn a_follow_on_of_a_follow_on_is_counted_on_the_root() {
+        let mut s = Sources::default();
+        let f = s.add("data/entities.toml".into(), "x\ny\nz\n".into());
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("registry.kind", "root").at(Loc::new(f, 0..1)).causes(entity_key("p")));
+        d.push(
+            Diagnostic::error("registry.parent_missing", "mid")
+                .at(Loc::new(f, 2..3))
+                .follows(entity_key("p"))
+                .causes("x"),
+        );
+        d.push(Diagnostic::error("registry.delegated_parent", "leaf").at(Loc::new(f, 4..5)).follows("x"));
+        // a cycle is kept whole rather than lost
+        d.push(Diagnostic::error("c.a", "a").causes("ca").follows("cb"));
+        d.push(Diagnostic::error("c.b", "b").causes("cb").follows("ca"));
+        d.sort(&s);
+        let left: Vec<(&str, usize)> = d.list.iter().map(|x| (x.message.as_str(), x.suppressed)).collect();
+        assert_eq!(left, [("a", 0), ("b", 0), ("root", 2)]);
     }
 
     #[test]

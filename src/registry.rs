@@ -202,14 +202,16 @@ impl Registry {
                         format!("上级 `{key}`（{}）不是医疗保障局", entities[j].name),
                     )
                     .at(loc)
-                    .label("应为医疗保障局的标识或区划代码"),
+                    .label("应为医疗保障局的标识或区划代码")
+                    .causes(parent_key(&entities[i].id)),
                 ),
                 None => {
                     let mut d =
                         Diagnostic::error("registry.parent_missing", format!("上级医保部门 `{key}` 不在登记表中"))
                             .at(loc)
                             .label("未登记")
-                            .follows(entity_key(&key));
+                            .follows(entity_key(&key))
+                            .causes(parent_key(&entities[i].id));
                     if let Some(s) = suggest(&key, by_key.keys().map(String::as_str)) {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
@@ -239,7 +241,8 @@ impl Registry {
                             "registry.delegated_parent",
                             format!("“{}”委托县级医疗保障部门披露，但未填写所属县级医保局（parent）", e.name),
                         )
-                        .at(e.loc),
+                        .at(e.loc)
+                        .follows(parent_key(&e.id)),
                     ),
                 }
             }
@@ -323,6 +326,11 @@ fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<
             vec![]
         }
     }
+}
+
+/// The key of an entity whose `parent` was given but could not be used (for `causes`/`follows`).
+fn parent_key(id: &str) -> String {
+    format!("parent-of:{id}")
 }
 
 /// Reading the registry file: any problem there (unreadable, a TOML syntax error, a wrong

@@ -227,3 +227,19 @@ fn a_table_definition_that_cannot_be_read_hides_the_unknown_table_errors() {
     assert_eq!(list[0]["file"], "data/tables/local_notice.toml");
     assert_eq!(list[0]["suppressed"], 2);
 }
+
+#[test]
+fn a_bureau_that_cannot_be_registered_is_the_one_error_shown() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // The county bureau (site owner, parent of the three others) has a wrong kind.
+    replace_in(root, "data/entities.toml", "kind = \"bureau_county\"", "kind = \"county\"");
+    let (code, v) = check_json(root);
+    assert_eq!(code, 1);
+    let list = diags(&v);
+    let codes: Vec<&str> = list.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["registry.kind"], "{list:#?}");
+    // three "parent not registered", two "delegated without a county bureau" that follow from
+    // those, the bureau's data folder and the site owner
+    assert_eq!(list[0]["suppressed"], 7);
+}
