@@ -192,9 +192,7 @@ impl Guard<'_> {
             );
         }
     }
-}
 
-impl Guard<'_> {
     /// Every string value of a TOML source (keys are ids, never published), except under the
     /// top-level keys in `skip`. A value written without escapes is located to the digit.
     fn toml_strings(&mut self, sources: &Sources, file: FileId, skip: &[&str], what: &str) {
