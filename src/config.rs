@@ -43,6 +43,9 @@ pub struct Settings {
     pub as_of: Option<(i32, u32, u32)>,
     #[serde(default)]
     pub completeness: Completeness,
+    /// The source id of `pilu.toml` (its texts are scanned for personal numbers).
+    #[serde(skip)]
+    pub file: crate::diag::FileId,
 }
 
 /// `[completeness]`: how a missing mandatory table is reported.
@@ -99,9 +102,13 @@ impl Settings {
             Ok(t) => t,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error("config.unreadable", format!("无法读取站点设置文件 {FILE}：{e}"))
-                        .in_file(&path)
-                        .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
+                    Diagnostic::error(
+                        "config.unreadable",
+                        format!("无法读取站点设置文件 {FILE}：{}", crate::diag::io_reason(&e)),
+                    )
+                    .in_file(&path)
+                    .os(&e)
+                    .note("站点根目录下应有 pilu.toml；可用 `pilu init 目录` 新建站点。"),
                 );
                 return None;
             }
@@ -114,6 +121,7 @@ impl Settings {
                 return None;
             }
         };
+        s.file = file;
         let whole = crate::diag::Loc::new(file, 0..0);
         if let Some(url) = &s.base_url {
             if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {

@@ -49,11 +49,14 @@ pub struct Content {
     pub pages: Vec<Page>,
     /// Body of `content/_index.md`, shown on the home page.
     pub home_intro: Option<String>,
+    /// Every Markdown file that may be published (pages and the home intro, front matter
+    /// included), whatever its name: the privacy guard scans these.
+    pub files: Vec<FileId>,
 }
 
 pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Content {
     let dir = root.join("content");
-    let mut out = Content { pages: Vec::new(), home_intro: None };
+    let mut out = Content { pages: Vec::new(), home_intro: None, files: Vec::new() };
     if !dir.is_dir() {
         return out;
     }
@@ -62,7 +65,11 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
         match entry {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error("io.read_dir", format!("无法读取 content 目录：{e}")).in_file(&dir)),
+            Err(e) => diags.push(
+                Diagnostic::error("io.read_dir", format!("无法读取 content 目录：{}", crate::diag::walk_reason(&e)))
+                    .in_file(e.path().unwrap_or(&dir))
+                    .os(&e),
+            ),
         }
     }
     for p in files {
@@ -88,11 +95,14 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
         };
         let file = sources.add(rel.clone(), text.clone());
         let Some((fm, body, body_off)) = split_front_matter(&text, file, sources, diags) else {
+            // Scanned all the same: its author means to publish it once the front matter is fixed.
+            out.files.push(file);
             continue;
         };
         if fm.draft {
             continue;
         }
+        out.files.push(file);
         let html = render_markdown(body, file, body_off, diags);
         let stem = rel.trim_start_matches("content/").trim_end_matches(".md").to_string();
         if stem == "_index" {

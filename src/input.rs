@@ -51,12 +51,7 @@ pub fn raw_text(raw: &Raw) -> String {
 
 /// Parse a whole TOML document with spans. Nesting is bounded by the parser itself.
 pub fn toml_doc(text: &str, file: FileId) -> Result<Spanned<DeTable<'_>>, Diagnostic> {
-    DeTable::parse(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        Diagnostic::error("toml.syntax", format!("TOML 格式错误：{}", e.message().trim()))
-            .at(Loc::new(file, span))
-            .label("此处")
-    })
+    DeTable::parse(text).map_err(|e| crate::tomlfile::syntax(e.message(), Loc::new(file, e.span().unwrap_or(0..0))))
 }
 
 pub fn type_name(v: &DeValue) -> &'static str {

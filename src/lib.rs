@@ -87,7 +87,7 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     validate::check_references(&schema, &sources, &mut diags);
-    privacy::site_texts(settings.as_ref(), &registry, &content.pages, &sources, &mut diags);
+    privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         if let Some(b) = base_url {
             settings.base_url = Some(if b.ends_with('/') { b.to_string() } else { format!("{b}/") });
@@ -105,7 +105,9 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
                 diags.push(
                     Diagnostic::error("config.owner", format!("站点所有者 `{}` 不在披露主体登记表中", settings.owner))
                         .at(load::find_text(&sources, 0, "owner"))
-                        .label("应为 data/entities.toml 中某个主体的标识或编码"),
+                        .label("应为 data/entities.toml 中某个主体的标识或编码")
+                        .follows(diag::REGISTRY)
+                        .follows(diag::entity_key(&settings.owner)),
                 );
                 return None;
             }

@@ -8,7 +8,7 @@
 //! loader goes on, so one run reports all errors.
 
 use crate::dataset::{Dataset, Matrix, Rec, TableData, TableEntry, YearMeta};
-use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources, suggest};
+use crate::diag::{self, Diagnostic, Diagnostics, FileId, Loc, Sources, suggest};
 use crate::input::{self, Raw, Record};
 use crate::registry::Registry;
 use crate::schema::{Field, FieldType, Layout, Schema, Table};
@@ -22,16 +22,18 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Entries of a folder, sorted by name (stable output whatever the file system's order).
 pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| Diagnostic::error("io.read_dir", format!("无法读取目录：{e}")).in_file(dir))?;
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::error("io.read_dir", format!("无法读取目录：{}", diag::io_reason(&e))).in_file(dir).os(&e)
+    })?;
     let mut out: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
     out.sort();
     Ok(out)
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
+    })?;
     if meta.is_dir() {
         return Err(Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path));
     }
@@ -42,7 +44,9 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
         )
         .in_file(path));
     }
-    std::fs::read(path).map_err(|e| Diagnostic::error("io.read", format!("无法读取文件：{e}")).in_file(path))
+    std::fs::read(path).map_err(|e| {
+        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
+    })
 }
 
 /// A UTF-8 text file (TOML, Markdown). A BOM is dropped.
@@ -259,7 +263,9 @@ impl Loader<'_> {
         let Some(ent) = self.registry.find(name).filter(|&i| self.registry.get(i).id == name) else {
             let mut d =
                 Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
-                    .in_file(dir);
+                    .in_file(dir)
+                    .follows(diag::REGISTRY)
+                    .follows(diag::entity_key(name));
             if let Some(i) = self.registry.find(name) {
                 d = d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id));
             } else if let Some(s) = suggest(name, self.registry.entities.iter().map(|e| e.id.as_str())) {
@@ -356,8 +362,9 @@ impl Loader<'_> {
         match self.schema.index(stem) {
             Some(i) => Some(i),
             None => {
-                let mut d =
-                    Diagnostic::error("data.unknown_table", format!("文件名 `{stem}` 不是已定义的表 id")).in_file(p);
+                let mut d = Diagnostic::error("data.unknown_table", format!("文件名 `{stem}` 不是已定义的表 id"))
+                    .in_file(p)
+                    .follows(diag::table_key(stem));
                 if let Some(s) = suggest(stem, self.schema.ids()) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
@@ -514,7 +521,8 @@ impl Loader<'_> {
                                         "data.unknown_table",
                                         format!("notes 中的 `{tid}` 不是已定义的表 id"),
                                     )
-                                    .at(Loc::new(file, tk.span())),
+                                    .at(Loc::new(file, tk.span()))
+                                    .follows(diag::table_key(&tid)),
                                 );
                             } else if let Some(s) = tv.get_ref().as_str() {
                                 meta.texts.push((s.to_string(), Loc::new(file, tv.span())));
@@ -546,7 +554,8 @@ impl Loader<'_> {
                             format!("`{key}` 不是已定义的表 id，也不是 published_on、source、note、notes"),
                         )
                         .at(key_loc)
-                        .label("未知");
+                        .label("未知")
+                        .follows(diag::table_key(key));
                         if let Some(s) =
                             suggest(key, self.schema.ids().chain(["published_on", "source", "note", "notes"]))
                         {
@@ -688,7 +697,8 @@ impl Loader<'_> {
                     let mut d =
                         Diagnostic::error("data.unknown_field", format!("“{}”没有字段 `{}`", table.title, c.key))
                             .at(c.key_loc)
-                            .label("未知的字段");
+                            .label("未知的字段")
+                            .field(&format!("{}.{}", table.id, c.key));
                     if let Some(s) = suggest(&c.key, fields.iter().map(|f| f.id.as_str()))
                         .or_else(|| suggest(&c.key, fields.iter().map(|f| f.label.as_str())))
                     {
@@ -717,7 +727,8 @@ impl Loader<'_> {
                     self.diags.push(
                         Diagnostic::error("data.value", format!("字段“{}”（{}）：{m}", f.label, f.id))
                             .at(c.loc)
-                            .label(expected(f)),
+                            .label(expected(f))
+                            .field(&format!("{}.{}", table.id, f.id)),
                     );
                 }
             }
@@ -742,7 +753,8 @@ impl Loader<'_> {
                             value::display(f, other)
                         ),
                     )
-                    .at(locs[fi].unwrap_or(r.loc)),
+                    .at(locs[fi].unwrap_or(r.loc))
+                    .field(&format!("{}.{}", table.id, f.id)),
                 ),
             }
         }
@@ -752,6 +764,7 @@ impl Loader<'_> {
                     Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
                         .at(locs[fi].unwrap_or(r.loc))
                         .label("此记录")
+                        .field(&format!("{}.{}", table.id, f.id))
                         .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
                 );
             }
@@ -853,7 +866,9 @@ impl Loader<'_> {
                 let mut d =
                     Diagnostic::error("data.unknown_entity", format!("编码 `{code}` 不对应任何已登记的披露主体"))
                         .at(cell.loc)
-                        .label("未登记");
+                        .label("未登记")
+                        .follows(diag::REGISTRY)
+                        .follows(diag::entity_key(&code));
                 if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
@@ -1012,7 +1027,8 @@ impl Loader<'_> {
                         Err(msg) => self.diags.push(
                             Diagnostic::error("data.value", format!("“{}”·“{}”：{msg}", row.label, col.label))
                                 .at(loc)
-                                .label(expected(&col.cell)),
+                                .label(expected(&col.cell))
+                                .field(&format!("{}.{}.{}", table.id, row.id, col.id)),
                         ),
                     }
                 }

@@ -212,7 +212,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("无法新建站点：{e}");
+                eprintln!("无法新建站点：{}（{e}）", pilu::diag::io_reason(&e));
                 ExitCode::from(if e.kind() == std::io::ErrorKind::AlreadyExists { 2 } else { 3 })
             }
         },

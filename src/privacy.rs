@@ -1,19 +1,22 @@
 //! The privacy guard: personal identifiers must never reach a published page.
 //!
-//! Every text that would be published — registry names and addresses, text fields of public
-//! tables, the notes of a data year, settings and every Markdown page — is scanned for 18-digit
+//! Every text that would be published — every string of `pilu.toml` (but the allow-list), the
+//! strings of the site's own table definitions, the registry's free-text items, text and code
+//! fields of public tables, the notes of a data year, and every Markdown file (the home intro
+//! `_index.md` and front matter included) — is scanned for 18-digit
 //! identity-card numbers (valid check digit and birth date), mainland mobile numbers and bank-card
 //! numbers (Luhn). Landlines and hotlines (0851-28000000, 12393) do not match. Each hit is an
 //! error; a site may allow a specific value, with its reason, in `pilu.toml` (`[[privacy.allow]]`).
 //! Internal tables and fields are not scanned: they are never written.
 
 use crate::config::Settings;
-use crate::content::Page;
+use crate::content::Content;
 use crate::dataset::{Dataset, TableData};
-use crate::diag::{Diagnostic, Diagnostics, Loc, Sources};
-use crate::registry::Registry;
+use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
+use crate::registry::{Entity, Registry};
 use crate::schema::{FieldType, Layout, Schema, Visibility};
 use crate::value::Value;
+use toml::de::{DeTable, DeValue};
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Kind {
@@ -191,6 +194,34 @@ impl Guard<'_> {
             );
         }
     }
+
+    /// Every string value of a TOML source (keys are ids, never published), except under the
+    /// top-level keys in `skip`. A value written without escapes is located to the digit.
+    fn toml_strings(&mut self, sources: &Sources, file: FileId, skip: &[&str], what: &str) {
+        let src = sources.text(file);
+        let Ok(doc) = DeTable::parse(src) else { return }; // a syntax error is reported by the loader
+        for (k, v) in doc.get_ref().iter() {
+            if !skip.contains(&k.get_ref().as_ref()) {
+                self.toml_value(src, file, v, what);
+            }
+        }
+    }
+
+    fn toml_value(&mut self, src: &str, file: FileId, v: &toml::Spanned<DeValue>, what: &str) {
+        match v.get_ref() {
+            DeValue::String(s) => {
+                let span = v.span();
+                // `"text"` or `'text'` as written: hits can be pointed at exactly.
+                let inner = span.start + 1..span.end.saturating_sub(1);
+                let exact = src.get(inner.clone()) == Some(s.as_ref());
+                let loc = if exact { Loc::new(file, inner) } else { Loc::new(file, span) };
+                self.text(s, Some(loc), !exact, what);
+            }
+            DeValue::Array(a) => a.iter().for_each(|x| self.toml_value(src, file, x, what)),
+            DeValue::Table(t) => t.iter().for_each(|(_, x)| self.toml_value(src, file, x, what)),
+            _ => {}
+        }
+    }
 }
 
 fn digits_of(s: &str) -> String {
@@ -203,11 +234,11 @@ pub fn run(
     schema: &Schema,
     registry: &Registry,
     data: &Dataset,
-    pages: &[Page],
+    content: &Content,
     sources: &Sources,
     diags: &mut Diagnostics,
 ) {
-    site_texts(settings, registry, pages, sources, diags);
+    site_texts(settings, schema, registry, content, sources, diags);
     for &(e, y) in data.years.keys() {
         entity_year(settings, schema, data, e, y, diags);
     }
@@ -218,38 +249,69 @@ fn guard<'d>(settings: Option<&Settings>, diags: &'d mut Diagnostics) -> Guard<'
     Guard { allowed, diags }
 }
 
-/// Settings, the registry and the Markdown pages.
+/// Settings, the site's table definitions, the registry and the Markdown files.
 pub fn site_texts(
     settings: Option<&Settings>,
+    schema: &Schema,
     registry: &Registry,
-    pages: &[Page],
+    content: &Content,
     sources: &Sources,
     diags: &mut Diagnostics,
 ) {
     let mut g = guard(settings, diags);
-    if settings.is_some() {
-        // pilu.toml is source 0: its title and description are published.
-        let text = sources.text(0);
-        let before_allow = text.find("[[privacy.allow]]").unwrap_or(text.len());
-        g.text(&text[..before_allow], Some(Loc::new(0, 0..0)), false, "站点设置");
+    if let Some(s) = settings {
+        // Every text of pilu.toml except the allow-list itself (its reasons are never published).
+        g.toml_strings(sources, s.file, &["privacy"], "站点设置");
     }
+    definitions(&mut g, schema, sources);
     for e in &registry.entities {
-        for v in [Some(&e.name), e.address.as_ref(), e.wechat.as_ref(), e.chain.as_ref(), e.website.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            g.text(v, Some(e.loc), true, &format!("登记表中“{}”的信息", e.name));
+        for (col, loc) in &e.locs {
+            if let Some(v) = registry_text(e, col) {
+                let what = format!("登记表中“{}”的{}（{col}）", e.name, crate::registry::column_label(col));
+                g.text(v, Some(*loc), true, &what);
+            }
         }
     }
     drop(g);
-    pages_texts(settings, pages, sources, diags);
+    content_texts(settings, content, sources, diags);
 }
 
-/// The Markdown pages (front matter included: titles are published).
-pub fn pages_texts(settings: Option<&Settings>, pages: &[Page], sources: &Sources, diags: &mut Diagnostics) {
+/// The published registry items that are free text (kinds and enumerations are fixed words).
+fn registry_text<'e>(e: &'e Entity, col: &str) -> Option<&'e str> {
+    match col {
+        "id" => Some(&e.id),
+        "code" => Some(&e.code),
+        "name" => Some(&e.name),
+        "region" => e.region.as_deref(),
+        "website" => e.website.as_deref(),
+        "wechat" => e.wechat.as_deref(),
+        "address" => e.address.as_deref(),
+        "chain" => e.chain.as_deref(),
+        _ => None,
+    }
+}
+
+/// The site's own table definitions (`data/tables/*.toml`): titles, labels, units, notes and
+/// enumeration labels are printed on pages. Built-in definitions are ours and not scanned;
+/// internal tables are never published.
+fn definitions(g: &mut Guard, schema: &Schema, sources: &Sources) {
+    let prefix = format!("{}/", crate::schema::DIR);
+    for file in 0..sources.len() {
+        if !sources.path(file).starts_with(&prefix) {
+            continue;
+        }
+        if schema.tables.iter().any(|t| t.file == file && !t.is_public()) {
+            continue;
+        }
+        g.toml_strings(sources, file, &[], "表定义");
+    }
+}
+
+/// The Markdown files (front matter included: titles are published), the home intro among them.
+pub fn content_texts(settings: Option<&Settings>, content: &Content, sources: &Sources, diags: &mut Diagnostics) {
     let mut g = guard(settings, diags);
-    for p in pages {
-        g.text(sources.text(p.file), Some(Loc::new(p.file, 0..0)), false, "页面");
+    for &file in &content.files {
+        g.text(sources.text(file), Some(Loc::new(file, 0..0)), false, "页面");
     }
 }
 
@@ -272,10 +334,23 @@ pub fn entity_year(
         if !t.is_public() {
             continue;
         }
+        if let TableData::Matrix(m) = &entry.data {
+            for ((row, col), (v, loc)) in &m.cells {
+                if let Value::Text(s) = v {
+                    g.text(s, Some(*loc), true, &format!("“{}”的 {row}·{col}", t.title));
+                }
+            }
+            continue;
+        }
         let (Layout::Records { fields, .. }, TableData::Records(recs)) = (&t.layout, &entry.data) else { continue };
         for r in recs {
             for (i, f) in fields.iter().enumerate() {
-                if f.visibility == Visibility::Internal || !matches!(f.ty, FieldType::Text | FieldType::Url) {
+                let free_text = matches!(f.ty, FieldType::Text | FieldType::Url | FieldType::Code);
+                if f.visibility == Visibility::Internal || !free_text {
+                    continue;
+                }
+                // A value filled in from the registry was scanned there, at its source.
+                if f.from_entity.is_some() && r.locs[i].is_none() {
                     continue;
                 }
                 if let Value::Text(s) = &r.values[i] {

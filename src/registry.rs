@@ -3,7 +3,7 @@
 //! An entity's id is its stable, URL-safe name in the output (`e/<id>/`); it defaults to its
 //! code (医保编码 for institutions and pharmacies, the 6-digit region code for bureaus).
 
-use crate::diag::{Diagnostic, Diagnostics, Loc, Sources, suggest};
+use crate::diag::{Diagnostic, Diagnostics, Loc, REGISTRY, Sources, entity_key, suggest};
 use crate::input::{self, Raw, Record};
 use crate::schema::{EntityAttr, Schema};
 use crate::value::{label_key, normalize};
@@ -59,6 +59,8 @@ pub struct Entity {
     pub business_type: Option<String>,
     pub chain: Option<String>,
     pub loc: Loc,
+    /// Where each registry item was written, in column order (for errors about one value).
+    pub locs: Vec<(&'static str, Loc)>,
 }
 
 impl Entity {
@@ -96,6 +98,11 @@ const COLUMNS: &[(&str, &[&str])] = &[
 
 pub const RESERVED_IDS: &[&str] = &["tables", "entities", "assets", "static"];
 
+/// The Chinese name of a registry column (`address` → 地址).
+pub fn column_label(id: &str) -> &'static str {
+    COLUMNS.iter().find(|(c, _)| *c == id).map_or("", |(_, labels)| labels[0])
+}
+
 fn column(key: &str) -> Option<&'static str> {
     let k = label_key(key);
     COLUMNS.iter().find(|(id, labels)| *id == key || labels.iter().any(|l| label_key(l) == k)).map(|(id, _)| *id)
@@ -121,12 +128,13 @@ impl Registry {
             (true, true) => {
                 diags.push(
                     Diagnostic::error("registry.two_files", "data/entities.toml 与 data/entities.csv 只能有一个")
-                        .in_file(&csv_path),
+                        .in_file(&csv_path)
+                        .causes(REGISTRY),
                 );
                 vec![]
             }
-            (true, false) => read_toml(&toml_path, sources, diags),
-            (false, true) => read_csv(&csv_path, sources, diags),
+            (true, false) => as_registry_cause(diags, |d| read_toml(&toml_path, sources, d)),
+            (false, true) => as_registry_cause(diags, |d| read_csv(&csv_path, sources, d)),
             (false, false) => {
                 diags.push(
                     Diagnostic::error(
@@ -134,7 +142,8 @@ impl Registry {
                         "缺少披露主体登记表 data/entities.toml（或 data/entities.csv）",
                     )
                     .in_file(&toml_path)
-                    .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等"),
+                    .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等")
+                    .causes(REGISTRY),
                 );
                 vec![]
             }
@@ -142,7 +151,7 @@ impl Registry {
         let mut entities = Vec::new();
         let mut parents = Vec::new();
         for r in &records {
-            if let Some((e, parent)) = entity(r, schema, diags) {
+            if let Some((e, parent)) = registered(r, schema, diags) {
                 entities.push(e);
                 parents.push(parent);
             }
@@ -162,7 +171,8 @@ impl Registry {
                         ),
                     )
                     .at(e.loc)
-                    .label("重复的标识"),
+                    .label("重复的标识")
+                    .causes(entity_key(&e.code)),
                 );
                 continue;
             }
@@ -173,7 +183,8 @@ impl Registry {
                         format!("编码 `{}` 重复（另见 {}）", e.code, entities[j].name),
                     )
                     .at(e.loc)
-                    .label("重复的编码"),
+                    .label("重复的编码")
+                    .causes(entity_key(&e.id)),
                 );
                 continue;
             }
@@ -191,13 +202,16 @@ impl Registry {
                         format!("上级 `{key}`（{}）不是医疗保障局", entities[j].name),
                     )
                     .at(loc)
-                    .label("应为医疗保障局的标识或区划代码"),
+                    .label("应为医疗保障局的标识或区划代码")
+                    .causes(parent_key(&entities[i].id)),
                 ),
                 None => {
                     let mut d =
                         Diagnostic::error("registry.parent_missing", format!("上级医保部门 `{key}` 不在登记表中"))
                             .at(loc)
-                            .label("未登记");
+                            .label("未登记")
+                            .follows(entity_key(&key))
+                            .causes(parent_key(&entities[i].id));
                     if let Some(s) = suggest(&key, by_key.keys().map(String::as_str)) {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
@@ -227,7 +241,8 @@ impl Registry {
                             "registry.delegated_parent",
                             format!("“{}”委托县级医疗保障部门披露，但未填写所属县级医保局（parent）", e.name),
                         )
-                        .at(e.loc),
+                        .at(e.loc)
+                        .follows(parent_key(&e.id)),
                     ),
                 }
             }
@@ -313,7 +328,42 @@ fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<
     }
 }
 
+/// The key of an entity whose `parent` was given but could not be used (for `causes`/`follows`).
+fn parent_key(id: &str) -> String {
+    format!("parent-of:{id}")
+}
+
+/// Reading the registry file: any problem there (unreadable, a TOML syntax error, a wrong
+/// shape) loses entities we cannot name, so it is the root cause of every "not registered".
+fn as_registry_cause(diags: &mut Diagnostics, read: impl FnOnce(&mut Diagnostics) -> Vec<Record>) -> Vec<Record> {
+    let first = diags.list.len();
+    let records = read(diags);
+    for d in &mut diags.list[first..] {
+        d.causes.push(REGISTRY.to_string());
+    }
+    records
+}
+
 type ParentRef = Option<(String, Loc)>;
+
+/// One entity; when it cannot be registered, its errors are the root cause of every later
+/// "not registered" for its id and code.
+fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
+    let first = diags.list.len();
+    let e = entity(r, schema, diags);
+    if e.is_none() {
+        let keys: Vec<String> = r
+            .cells
+            .iter()
+            .filter(|c| matches!(column(&c.key), Some("id" | "code")))
+            .map(|c| entity_key(&normalize(&input::raw_text(&c.raw))))
+            .collect();
+        for d in &mut diags.list[first..] {
+            d.causes.extend(keys.iter().cloned());
+        }
+    }
+    e
+}
 
 fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
     let before = diags.errors();
@@ -490,6 +540,7 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             business_type,
             chain: get("chain"),
             loc: r.loc,
+            locs: COLUMNS.iter().filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l))).collect(),
         },
         parent,
     ))

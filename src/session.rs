@@ -272,7 +272,7 @@ impl Session {
         remove_diags(&mut self.read_diags, &self.sources, &self.root, &|p: &str| p.starts_with("content/"));
         let mut diags = Diagnostics::default();
         let fresh = content::load(&self.root, &mut self.sources, &mut diags);
-        privacy::pages_texts(Some(&site.settings), &fresh.pages, &self.sources, &mut diags);
+        privacy::content_texts(Some(&site.settings), &fresh, &self.sources, &mut diags);
         self.read_diags.extend(diags);
         let nav = |c: &content::Content| -> Vec<(String, String, bool, i64)> {
             c.pages.iter().map(|p| (p.slug.clone(), p.title.clone(), p.in_nav, p.weight)).collect()

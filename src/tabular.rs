@@ -124,11 +124,24 @@ pub fn parse_with(text: &str, delim: u8) -> Result<Vec<Row>, (String, usize)> {
             }
             Err(e) => {
                 let off = e.position().map(|p| p.byte() as usize).unwrap_or(0);
-                return Err((format!("CSV 格式错误：{e}"), off));
+                return Err((format!("CSV 格式错误：{}", csv_reason(&e)), off));
             }
         }
     }
     Ok(rows)
+}
+
+/// The csv reader's error in Chinese, its own words in brackets.
+fn csv_reason(e: &csv::Error) -> String {
+    let what = match e.kind() {
+        csv::ErrorKind::Io(io) => crate::diag::io_reason(io),
+        csv::ErrorKind::Utf8 { .. } => "此行含有无效的 UTF-8 字符".to_string(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("此行有 {len} 列，而前面的行有 {expected_len} 列")
+        }
+        _ => "无法解析".to_string(),
+    };
+    format!("{what}（原文：{e}）")
 }
 
 /// Byte spans of the `n` cells of the record starting at `start` (quotes excluded).

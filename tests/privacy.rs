@@ -1,0 +1,139 @@
+//! The privacy guard covers every kind of published text: a personal number planted in each is
+//! reported at its own file and line, and the site is not built.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// `pilu check --format json` → (exit status, diagnostics).
+fn check_json(site: &Path) -> (i32, Vec<serde_json::Value>) {
+    let out = pilu(site, &["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    (out.code, v["diagnostics"].as_array().cloned().unwrap_or_default())
+}
+
+/// Privacy diagnostics as (file, line, masked number found in the message).
+fn hits(diags: &[serde_json::Value]) -> Vec<(String, u64, String)> {
+    diags
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap_or("").starts_with("privacy."))
+        .map(|d| {
+            let msg = d["message"].as_str().unwrap_or("");
+            let masked = msg.rsplit('：').next().unwrap_or("").to_string();
+            (d["file"].as_str().unwrap_or("").to_string(), d["line"].as_u64().unwrap_or(0), masked)
+        })
+        .collect()
+}
+
+fn replace_in(root: &Path, rel: &str, from: &str, to: &str) {
+    let text = read(&root.join(rel));
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    write(root, rel, &text.replacen(from, to, 1));
+}
+
+#[test]
+fn a_number_in_every_kind_of_published_text_is_caught() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // 1. the home-page intro
+    write(root, "content/_index.md", "+++\ntitle = \"首页\"\n+++\n\n本局联系人手机 13812345678。\n");
+    // 2. a Markdown file with an unusual name, in a subfolder
+    write(root, "content/gonggao/_2024-notice.md", "+++\ntitle = \"公告\"\n+++\n\n经办人 139 1234 5678\n");
+    // 3. front matter
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\ndescription = \"值班 13712345678\"\n+++\n举报。\n");
+    // 4. settings, with the allow-list's header mentioned in a comment before them
+    let settings = read(&root.join("pilu.toml"));
+    write(
+        root,
+        "pilu.toml",
+        &format!("# 可公开的号码登记在 [[privacy.allow]] 中\n{settings}")
+            .replace("description = \"集成测试用的小站点。\"", "description = \"咨询 13612345678\""),
+    );
+    // 5. the registry: an address
+    replace_in(
+        root,
+        "data/entities.toml",
+        "address = \"测试县人民路1号\"",
+        "address = \"测试县人民路1号 13512345678\"",
+    );
+    // 6. a data text field
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        "complaint_phone = \"0851-87654321；4111 1111 1111 1111\"",
+    );
+    // 7. a label in the site's own table definition
+    let def = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/reporting_channels.toml"));
+    write(
+        root,
+        "data/tables/reporting_channels.toml",
+        &def.replacen("label = \"举报电话\"", "label = \"举报电话（张某 11010519491231002X）\"", 1),
+    );
+
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found = hits(&diags);
+    let def_line = def.lines().position(|l| l == "label = \"举报电话\"").unwrap() as u64 + 1;
+    let expected: [(&str, u64, &str); 7] = [
+        ("content/_index.md", 5, "138****5678"),
+        ("content/gonggao/_2024-notice.md", 5, "139****5678"),
+        ("content/jubao.md", 3, "137****5678"),
+        ("pilu.toml", 4, "136****5678"),
+        ("data/entities.toml", 19, "135****5678"),
+        ("data/renmin/2023.toml", 4, "411111******1111"),
+        ("data/tables/reporting_channels.toml", def_line, "110105********002X"),
+    ];
+    for (file, line, masked) in expected {
+        assert!(
+            found.iter().any(|(f, l, m)| f == file && *l == line && m == masked),
+            "{file}:{line} {masked} not reported; found {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), expected.len(), "one report per planted number: {found:#?}");
+    // Each message says what kind of text it is in; the number itself never appears.
+    let all = serde_json::to_string(&diags).unwrap();
+    for n in ["13812345678", "11010519491231002X", "4111 1111 1111 1111"] {
+        assert!(!all.contains(n), "{n} is masked");
+    }
+    assert!(all.contains("登记表中“测试县人民医院”的地址（address）"), "{all}");
+
+    // And nothing is published.
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!root.join("public").exists());
+}
+
+#[test]
+fn the_home_intro_is_published_once_allowed() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "content/_index.md", "+++\ntitle = \"首页\"\n+++\n\n值班手机 138-1234-5678。\n");
+    let (_, diags) = check_json(root);
+    assert_eq!(hits(&diags).len(), 1, "{diags:#?}");
+    let settings = read(&root.join("pilu.toml"));
+    write(
+        root,
+        "pilu.toml",
+        &format!("{settings}\n[[privacy.allow]]\nvalue = \"13812345678\"\nreason = \"值班手机，已在院内公示\"\n"),
+    );
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(read(&root.join("public/index.html")).contains("138-1234-5678"));
+}
+
+#[test]
+fn serve_catches_a_number_typed_into_the_home_intro() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut s = pilu::session::Session::open(root, &out_dir.path().join("serve"), None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    write(root, "content/_index.md", "+++\ntitle = \"首页\"\n+++\n\n联系人 13812345678\n");
+    s.apply(&[root.join("content/_index.md")]);
+    assert!(s.has_errors());
+    let text = s.diagnostics_text();
+    assert!(text.contains("privacy.mobile") && text.contains("content/_index.md:5:5"), "{text}");
+    assert!(!read(&out_dir.path().join("serve/index.html")).contains("13812345678"), "the last good page stays");
+}
