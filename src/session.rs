@@ -9,7 +9,7 @@
 use crate::dataset::{Dataset, EntityYear};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::{PageKind, Site};
-use crate::output::Staging;
+use crate::output::{Publish, Staging};
 use crate::render::{self, Theme};
 use crate::{Checked, Loaded, content, load, privacy, validate};
 use std::collections::{BTreeMap, BTreeSet};
@@ -340,7 +340,7 @@ impl Session {
         }
         let Some(site) = &self.site else { return Outcome::Errors };
         if self.stale {
-            return match crate::write_site(&self.root, site, &self.out) {
+            return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
                 Ok(b) => {
                     self.stale = false;
                     Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
@@ -438,6 +438,9 @@ impl Session {
             if let Err(e) = r {
                 errors.push(Diagnostic::error("io.write", format!("复制 static/{f} 失败：{e}")));
             }
+        }
+        if let Err(e) = out.update_manifest() {
+            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{e}")));
         }
         if !errors.list.is_empty() {
             self.read_diags.extend(errors);
