@@ -53,6 +53,7 @@ pub fn run(opts: Options) -> Result<(), String> {
     if let Some(o) = &opts.output {
         // before creating it: a folder made inside an input would itself change the site
         crate::output::check_target(&root, o)?;
+        crate::output::check_replaceable(o)?;
     }
     let out =
         opts.output.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("pilu-serve-{}", std::process::id())));
@@ -248,7 +249,8 @@ fn inside(out: &Path, uri_path: &str) -> bool {
     let p = out.join(decoded.trim_start_matches('/'));
     match std::fs::canonicalize(&p) {
         Ok(real) => real.starts_with(out),
-        Err(e) => e.kind() == std::io::ErrorKind::NotFound, // not there: ServeDir answers 404
+        // not there: ServeDir answers with the 404 page
+        Err(e) => matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory),
     }
 }
 
