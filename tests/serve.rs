@@ -370,3 +370,32 @@ fn overlong_paths_are_refused_not_errors() {
     }
     assert_eq!(get(s.port, "/").status, 200, "still serving");
 }
+
+#[test]
+fn an_output_in_the_inputs_or_holding_other_files_is_refused() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "mine/notes.txt", "my notes");
+    for (output, says) in [("data/renmin", "位于站点的输入 data 之中"), ("mine", "没有 pilu 的文件清单")]
+    {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
+            .args(["serve", "--port", "0", "--output", output])
+            .current_dir(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // it must stop by itself: a preview that starts serving has accepted the folder
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let run = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(3), "{output}: {stderr}");
+        assert!(stderr.contains(says), "{output}: {stderr}");
+    }
+    assert_eq!(read(&root.join("mine/notes.txt")), "my notes");
+    assert_eq!(tree(&root.join("data/renmin")).len(), 1, "nothing written into the inputs");
+}
