@@ -153,7 +153,7 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
                 Err(pilu::Failure::Output) => {
-                    eprintln!("构建失败：不能使用这个输出目录，没有写入或删除任何文件。");
+                    eprintln!("构建失败：不能使用这个输出目录，原有输出未改动。");
                     ExitCode::from(1)
                 }
                 Err(pilu::Failure::Io) => {
