@@ -60,6 +60,17 @@ pub fn run(opts: Options) -> Result<(), String> {
     std::fs::create_dir_all(&out).map_err(|e| format!("无法创建预览目录 {}：{e}", out.display()))?;
     let out = std::fs::canonicalize(&out).map_err(|e| format!("无法打开预览目录：{e}"))?;
 
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("无法启动服务：{e}"))?;
+    // Listen for Ctrl+C and SIGTERM before the first build, so a stop during it also cleans up.
+    let mut stop = {
+        let _in_runtime = rt.enter();
+        Stop::listen()
+    };
+
     let started = std::time::Instant::now();
     let mut session = Session::open(&root, &out, None);
     session.settle = SETTLE;
@@ -70,11 +81,6 @@ pub fn run(opts: Options) -> Result<(), String> {
         eprintln!("已生成预览（{} ms）", started.elapsed().as_millis());
     }
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("无法启动服务：{e}"))?;
     let result = rt.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port)).await {
             Ok(l) => l,
@@ -107,7 +113,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         // connections, which never end.
         let result = tokio::select! {
             r = axum::serve(listener, app).into_future() => r.map_err(|e| format!("服务出错：{e}")),
-            () = stop_signal() => Ok(()),
+            () = stop.wait() => Ok(()),
         };
         // let a rebuild in progress finish before its folder is removed
         drop(watcher);
@@ -121,24 +127,42 @@ pub fn run(opts: Options) -> Result<(), String> {
 }
 
 /// Ctrl+C, or SIGTERM (sent by `kill`, service managers and terminals closing).
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
+#[cfg(unix)]
+struct Stop(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+#[cfg(unix)]
+impl Stop {
+    /// Install the handlers now (needs the runtime entered); signals from here on are kept.
+    fn listen() -> Stop {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        Stop(signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?))).ok())
+    }
+
+    async fn wait(&mut self) {
+        match &mut self.0 {
+            Some((int, term)) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = int.recv() => {}
                     _ = term.recv() => {}
                 }
             }
-            Err(_) => {
+            None => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
     }
-    #[cfg(not(unix))]
-    {
+}
+
+#[cfg(not(unix))]
+struct Stop;
+
+#[cfg(not(unix))]
+impl Stop {
+    fn listen() -> Stop {
+        Stop
+    }
+
+    async fn wait(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
