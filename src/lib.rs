@@ -125,6 +125,8 @@ pub struct Built {
     pub entities: usize,
     /// Whether `sitemap.xml` was written (it needs an absolute `base_url`).
     pub sitemap: bool,
+    /// What else happened, to be shown (staging folders of interrupted builds removed).
+    pub notes: Diagnostics,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -133,6 +135,9 @@ pub enum Failure {
     Inputs,
     /// Writing the output failed (exit status 3).
     Io,
+    /// The output folder may not be used: it is an input, or holds files pilu did not write
+    /// (exit status 1, like bad inputs: nothing was written).
+    Output,
 }
 
 /// Check the site, then write it atomically into its output folder (or `output`).
@@ -155,9 +160,12 @@ pub fn build_as_of(
         return (checked, Err(Failure::Inputs));
     };
     let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
-    let result = write_site(root, site, &target);
+    let result = write_site(root, site, &target, output::Publish::Swap);
     match result {
-        Ok(b) => (checked, Ok(b)),
+        Ok(mut b) => {
+            checked.diags.extend(std::mem::take(&mut b.notes));
+            (checked, Ok(b))
+        }
         Err((d, f)) => {
             checked.diags.extend(d);
             (checked, Err(f))
@@ -165,11 +173,40 @@ pub fn build_as_of(
     }
 }
 
-/// Render the whole site into `target`, atomically (used by `build` and by `serve` for full rebuilds).
-pub fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (Diagnostics, Failure)> {
+/// Render the whole site into `target`, atomically (used by `build` and by `serve` for full
+/// rebuilds). Staging folders that interrupted builds left beside `target` are removed first.
+pub fn write_site(
+    root: &Path,
+    site: &Loaded,
+    target: &Path,
+    how: output::Publish,
+) -> Result<Built, (Diagnostics, Failure)> {
+    output::check_target(root, target).map_err(|m| {
+        (Diagnostics { list: vec![Diagnostic::error("output.target", m).in_file(target)] }, Failure::Output)
+    })?;
+    let mut notes = Diagnostics::default();
+    for (path, msg) in output::remove_stale(target) {
+        notes.push(Diagnostic::warning("output.stale_staging", msg).in_file(&path));
+    }
+    match render_site(root, site, target, how) {
+        Ok(b) => Ok(Built { notes, ..b }),
+        Err((d, f)) => {
+            notes.extend(d);
+            Err((notes, f))
+        }
+    }
+}
+
+fn render_site(
+    root: &Path,
+    site: &Loaded,
+    target: &Path,
+    how: output::Publish,
+) -> Result<Built, (Diagnostics, Failure)> {
     let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
-    output::check_target(root, target)
-        .map_err(|m| one(Diagnostic::error("output.target", m).in_file(target), Failure::Inputs))?;
+    // refused before rendering; checked again when swapping in
+    output::check_replaceable(target)
+        .map_err(|m| one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output))?;
     let mut diags = Diagnostics::default();
     let mut themes = Vec::new();
     for name in &site.settings.themes {
@@ -196,8 +233,11 @@ pub fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (D
             .map_err(|e| one(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{e}")), Failure::Io))?;
     }
     copy_static(root, &staging).map_err(classify)?;
-    staging.commit().map_err(|e| {
-        one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io)
+    staging.commit(how).map_err(|e| match e {
+        output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),
+        output::CommitError::Io(e) => {
+            one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io)
+        }
     })?;
     Ok(Built {
         output: target.to_path_buf(),
@@ -205,6 +245,7 @@ pub fn write_site(root: &Path, site: &Loaded, target: &Path) -> Result<Built, (D
         downloads,
         entities: site.registry.entities.len(),
         sitemap: site.settings.base_url.is_some(),
+        notes: Diagnostics::default(),
     })
 }
 
@@ -232,7 +273,7 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
             continue;
         }
         let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-        if out.exists(&rel) {
+        if out.exists(&rel) || rel == output::MANIFEST {
             diags.push(
                 Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名")).in_file(entry.path()),
             );

@@ -158,6 +158,10 @@ fn main() -> ExitCode {
                     eprintln!("构建失败：站点数据有错误，原有输出未改动。");
                     ExitCode::from(1)
                 }
+                Err(pilu::Failure::Output) => {
+                    eprintln!("构建失败：不能使用这个输出目录，原有输出未改动。");
+                    ExitCode::from(1)
+                }
                 Err(pilu::Failure::Io) => {
                     eprintln!("构建失败：写入输出时出错，原有输出未改动。");
                     ExitCode::from(3)

@@ -33,6 +33,9 @@ pub struct Options {
 }
 
 pub const DEFAULT_PORT: u16 = 1111;
+/// How long a changed file must stay as it was read before its pages are rendered: a script
+/// writing in parts or a stalled writer leaves a half-saved file that looks finished.
+const SETTLE: Duration = Duration::from_millis(50);
 const EVENTS: &str = "__pilu/events";
 
 struct Shared {
@@ -47,13 +50,30 @@ pub fn run(opts: Options) -> Result<(), String> {
     let root =
         std::fs::canonicalize(&opts.root).map_err(|e| format!("无法打开站点目录 {}：{e}", opts.root.display()))?;
     let temporary = opts.output.is_none();
+    if let Some(o) = &opts.output {
+        // before creating it: a folder made inside an input would itself change the site
+        crate::output::check_target(&root, o)?;
+        crate::output::check_replaceable(o)?;
+    }
     let out =
         opts.output.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("pilu-serve-{}", std::process::id())));
     std::fs::create_dir_all(&out).map_err(|e| format!("无法创建预览目录 {}：{e}", out.display()))?;
     let out = std::fs::canonicalize(&out).map_err(|e| format!("无法打开预览目录：{e}"))?;
 
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("无法启动服务：{e}"))?;
+    // Listen for Ctrl+C and SIGTERM before the first build, so a stop during it also cleans up.
+    let mut stop = {
+        let _in_runtime = rt.enter();
+        Stop::listen()
+    };
+
     let started = std::time::Instant::now();
-    let session = Session::open(&root, &out, None);
+    let mut session = Session::open(&root, &out, None);
+    session.settle = SETTLE;
     let (reload, _) = broadcast::channel(16);
     let shared = Arc::new(Shared { out: out.clone(), overlay: RwLock::new(None), reload });
     report(&shared, &session, None);
@@ -61,11 +81,6 @@ pub fn run(opts: Options) -> Result<(), String> {
         eprintln!("已生成预览（{} ms）", started.elapsed().as_millis());
     }
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("无法启动服务：{e}"))?;
     let result = rt.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port)).await {
             Ok(l) => l,
@@ -89,22 +104,67 @@ pub fn run(opts: Options) -> Result<(), String> {
             );
         }
         eprintln!("正在监视 pilu.toml、data/、content/、themes/、static/ 的改动；按 Ctrl+C 停止。");
-        let _watcher = watch(&root, session, shared.clone())?;
+        let (watcher, rebuilds) = watch(&root, session, shared.clone())?;
         if opts.open {
             open_browser(&url);
         }
         let app = router(shared);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| format!("服务出错：{e}"))
+        // Stop at once on a signal: a graceful shutdown would wait for the browsers' live-reload
+        // connections, which never end.
+        let result = tokio::select! {
+            r = axum::serve(listener, app).into_future() => r.map_err(|e| format!("服务出错：{e}")),
+            () = stop.wait() => Ok(()),
+        };
+        // let a rebuild in progress finish before its folder is removed
+        drop(watcher);
+        let _ = rebuilds.join();
+        result
     });
     if temporary {
         let _ = std::fs::remove_dir_all(&out);
     }
     result
+}
+
+/// Ctrl+C, or SIGTERM (sent by `kill`, service managers and terminals closing).
+#[cfg(unix)]
+struct Stop(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+#[cfg(unix)]
+impl Stop {
+    /// Install the handlers now (needs the runtime entered); signals from here on are kept.
+    fn listen() -> Stop {
+        use tokio::signal::unix::{SignalKind, signal};
+        Stop(signal(SignalKind::interrupt()).and_then(|i| Ok((i, signal(SignalKind::terminate())?))).ok())
+    }
+
+    async fn wait(&mut self) {
+        match &mut self.0 {
+            Some((int, term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Stop;
+
+#[cfg(not(unix))]
+impl Stop {
+    fn listen() -> Stop {
+        Stop
+    }
+
+    async fn wait(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Print the outcome, update the overlay and tell browsers to reload.
@@ -123,18 +183,18 @@ fn report(shared: &Shared, session: &Session, outcome: Option<&Outcome>) {
     let _ = shared.reload.send(());
 }
 
-/// Watch the inputs; each burst of edits becomes one incremental update.
+type Watcher = notify_debouncer_full::Debouncer<
+    notify_debouncer_full::notify::RecommendedWatcher,
+    notify_debouncer_full::RecommendedCache,
+>;
+
+/// Watch the inputs; each burst of edits becomes one incremental update. Returns the watcher and
+/// the thread doing the updates, which ends once the watcher is dropped.
 fn watch(
     root: &Path,
     mut session: Session,
     shared: Arc<Shared>,
-) -> Result<
-    notify_debouncer_full::Debouncer<
-        notify_debouncer_full::notify::RecommendedWatcher,
-        notify_debouncer_full::RecommendedCache,
-    >,
-    String,
-> {
+) -> Result<(Watcher, std::thread::JoinHandle<()>), String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, tx)
         .map_err(|e| format!("无法监视文件改动：{e}"))?;
@@ -146,7 +206,7 @@ fn watch(
             debouncer.watch(&p, RecursiveMode::Recursive).map_err(|e| format!("无法监视 {}：{e}", p.display()))?;
         }
     }
-    std::thread::spawn(move || {
+    let rebuilds = std::thread::spawn(move || {
         for result in rx {
             let Ok(events) = result else { continue };
             let mut paths: Vec<PathBuf> = events
@@ -167,7 +227,7 @@ fn watch(
             }
         }
     });
-    Ok(debouncer)
+    Ok((debouncer, rebuilds))
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -200,7 +260,11 @@ async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-/// Refuse paths that leave the output (`..`, encoded or not, backslashes, symlinks pointing out).
+/// Longest request path answered; longer ones cannot name a file (PATH_MAX) and get 414.
+const MAX_PATH_BYTES: usize = 4096;
+
+/// Refuse paths that leave the output (`..`, encoded or not, backslashes, symlinks pointing out),
+/// and paths the file system cannot look up (too long, a file used as a folder): both get 404.
 fn inside(out: &Path, uri_path: &str) -> bool {
     let decoded = percent_encoding::percent_decode_str(uri_path).decode_utf8_lossy();
     if decoded.contains('\\') || decoded.contains('\0') || decoded.split('/').any(|s| s == "..") {
@@ -209,7 +273,8 @@ fn inside(out: &Path, uri_path: &str) -> bool {
     let p = out.join(decoded.trim_start_matches('/'));
     match std::fs::canonicalize(&p) {
         Ok(real) => real.starts_with(out),
-        Err(_) => true, // not there: ServeDir answers 404
+        // not there: ServeDir answers with the 404 page
+        Err(e) => matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory),
     }
 }
 
@@ -218,6 +283,9 @@ async fn inject(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
     let path = req.uri().path().to_string();
     if path.ends_with(EVENTS) {
         return next.run(req).await;
+    }
+    if path.len() > MAX_PATH_BYTES {
+        return (StatusCode::URI_TOO_LONG, "URI too long").into_response();
     }
     if !inside(&shared.out, &path) {
         return (StatusCode::NOT_FOUND, "not found").into_response();

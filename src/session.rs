@@ -9,7 +9,7 @@
 use crate::dataset::{Dataset, EntityYear};
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::model::{PageKind, Site};
-use crate::output::Staging;
+use crate::output::{Publish, Staging};
 use crate::render::{self, Theme};
 use crate::{Checked, Loaded, content, load, privacy, validate};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +31,9 @@ pub struct Session {
     themes: Vec<Theme>,
     /// The output no longer matches the inputs as a whole (an error stopped rendering).
     stale: bool,
+    /// How long a changed file must stay as it was read for the reading to count: a writer may
+    /// pause mid-file. `serve` sets it; zero for callers that write whole files first.
+    pub settle: Duration,
 }
 
 /// What one update did.
@@ -42,6 +45,35 @@ pub enum Outcome {
     Errors,
     /// Nothing that affects the output changed.
     Unchanged,
+}
+
+/// What one burst of changes asks to write.
+#[derive(Default)]
+struct Plan {
+    /// Everything was read again: write everything.
+    everything: bool,
+    pages: BTreeSet<PageKind>,
+    years: BTreeSet<(usize, i32)>,
+    all_pages: bool,
+}
+
+/// Reads of one burst before rendering anyway (a file rewritten without pause for seconds); the
+/// writer's last save triggers another update.
+const MAX_READS: usize = 50;
+
+/// What tells that a file changed: its size, modification time and a hash of its bytes (the
+/// time alone is not enough: truncating a file may leave it unchanged). None when not a file.
+fn fingerprints(paths: &[PathBuf]) -> Vec<Option<(u64, Option<std::time::SystemTime>, u64)>> {
+    use std::hash::{Hash, Hasher};
+    paths
+        .iter()
+        .map(|p| {
+            let meta = std::fs::metadata(p).ok().filter(|m| m.is_file())?;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::fs::read(p).ok()?.hash(&mut h);
+            Some((meta.len(), meta.modified().ok(), h.finish()))
+        })
+        .collect()
 }
 
 /// What a changed path means for the output.
@@ -77,6 +109,7 @@ impl Session {
             site: None,
             themes: Vec::new(),
             stale: true,
+            settle: Duration::ZERO,
         };
         s.reload_everything();
         s.finish(BTreeSet::new(), BTreeSet::new(), Instant::now());
@@ -154,40 +187,28 @@ impl Session {
     }
 
     /// Bring the output up to date after `paths` changed (created, modified or removed).
+    ///
+    /// A file that changed while it was read (an editor or a script still writing it) is read
+    /// again before anything is rendered, so a half-saved file never reaches a page.
     pub fn apply(&mut self, paths: &[PathBuf]) -> Outcome {
         let start = Instant::now();
         let changes: BTreeSet<Change> = paths.iter().filter_map(|p| self.classify(p)).collect();
         if changes.is_empty() {
             return Outcome::Unchanged;
         }
-        if self.site.is_none() || changes.contains(&Change::Everything) {
-            self.reload_everything();
-            return self.finish(BTreeSet::new(), BTreeSet::new(), start);
-        }
-        let mut pages: BTreeSet<PageKind> = BTreeSet::new();
-        let mut years: BTreeSet<(usize, i32)> = BTreeSet::new();
-        let mut all_pages = false;
-        for c in &changes {
-            match c {
-                Change::EntityYear(e, y) => {
-                    let touched = self.reload_entity_year(*e, *y);
-                    years.extend(touched);
-                }
-                Change::Collection(path, ti) => {
-                    let touched = self.reload_collection(path, *ti);
-                    years.extend(touched);
-                }
-                Change::Content => all_pages |= self.reload_content(&mut pages),
-                Change::Template(theme, file) => {
-                    self.reload_theme(theme);
-                    match template_pages(file) {
-                        Some(kinds) => pages.extend(self.pages_of(&kinds)),
-                        None => all_pages = true,
-                    }
-                }
-                Change::ThemeAsset(..) => self.reload_theme_assets(),
-                Change::Static(_) | Change::Everything => {}
+        let mut plan = Plan::default();
+        for _ in 0..MAX_READS {
+            let before = fingerprints(paths);
+            self.reload(&changes, &mut plan);
+            // a writer stalled mid-file shows only as a later change
+            std::thread::sleep(self.settle);
+            if fingerprints(paths) == before {
+                break;
             }
+        }
+        let Plan { everything, mut pages, years, all_pages } = plan;
+        if everything {
+            return self.finish(BTreeSet::new(), BTreeSet::new(), start);
         }
         if all_pages && let Some(site) = &self.site {
             let model =
@@ -197,6 +218,38 @@ impl Session {
         let statics: BTreeSet<String> =
             changes.iter().filter_map(|c| if let Change::Static(f) = c { Some(f.clone()) } else { None }).collect();
         self.finish_with(pages, years, statics, changes.iter().any(|c| matches!(c, Change::ThemeAsset(..))), start)
+    }
+
+    /// Read again what `changes` touch; `plan` gathers what to write (over several reads of
+    /// the same changes, it holds everything any of them changed).
+    fn reload(&mut self, changes: &BTreeSet<Change>, plan: &mut Plan) {
+        if plan.everything || self.site.is_none() || changes.contains(&Change::Everything) {
+            self.reload_everything();
+            plan.everything = true;
+            return;
+        }
+        for c in changes {
+            match c {
+                Change::EntityYear(e, y) => {
+                    let touched = self.reload_entity_year(*e, *y);
+                    plan.years.extend(touched);
+                }
+                Change::Collection(path, ti) => {
+                    let touched = self.reload_collection(path, *ti);
+                    plan.years.extend(touched);
+                }
+                Change::Content => plan.all_pages |= self.reload_content(&mut plan.pages),
+                Change::Template(theme, file) => {
+                    self.reload_theme(theme);
+                    match template_pages(file) {
+                        Some(kinds) => plan.pages.extend(self.pages_of(&kinds)),
+                        None => plan.all_pages = true,
+                    }
+                }
+                Change::ThemeAsset(..) => self.reload_theme_assets(),
+                Change::Static(_) | Change::Everything => {}
+            }
+        }
     }
 
     /// Reload data/<id>/<year>.* and return the entity-years whose pages may change.
@@ -349,7 +402,7 @@ impl Session {
         }
         let Some(site) = &self.site else { return Outcome::Errors };
         if self.stale {
-            return match crate::write_site(&self.root, site, &self.out) {
+            return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
                 Ok(b) => {
                     self.stale = false;
                     Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
@@ -421,20 +474,22 @@ impl Session {
             }
         }
         let keys: Vec<(usize, i32)> = years.iter().copied().filter(|k| site.data.years.contains_key(k)).collect();
+        if let Err(d) = model.write_downloads_for(&out, &keys) {
+            errors.extend(d);
+        }
         for &(e, y) in &keys {
-            // Downloads of tables that were removed must not linger.
-            let dir = self.out.join(format!("e/{}/{y}", site.registry.get(e).id));
-            if let Ok(entries) = std::fs::read_dir(&dir) {
+            // Downloads of tables that were removed must not linger; the others were just
+            // replaced (removing them first would answer 404 meanwhile).
+            let rel_dir = format!("e/{}/{y}", site.registry.get(e).id);
+            if let Ok(entries) = std::fs::read_dir(self.out.join(&rel_dir)) {
                 for entry in entries.flatten() {
                     let n = entry.file_name().to_string_lossy().into_owned();
-                    if n.ends_with(".csv") || n.ends_with(".json") {
+                    let download = n.ends_with(".csv") || n.ends_with(".json");
+                    if download && !out.exists(&format!("{rel_dir}/{n}")) {
                         let _ = std::fs::remove_file(entry.path());
                     }
                 }
             }
-        }
-        if let Err(d) = model.write_downloads_for(&out, &keys) {
-            errors.extend(d);
         }
         if let Some(base) = &site.settings.base_url
             && let Err(e) = out.write("sitemap.xml", model.sitemap(base).as_bytes())
@@ -447,6 +502,9 @@ impl Session {
             if let Err(e) = r {
                 errors.push(Diagnostic::error("io.write", format!("复制 static/{f} 失败：{e}")));
             }
+        }
+        if let Err(e) = out.update_manifest() {
+            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{e}")));
         }
         if !errors.list.is_empty() {
             self.read_diags.extend(errors);

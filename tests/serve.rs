@@ -1,5 +1,6 @@
 //! `pilu serve` over real HTTP: pages, MIME types, 404s, path-traversal attempts, live reload
-//! after edits to data, templates and Markdown, and the error overlay.
+//! after edits to data, templates and Markdown, the error overlay, whole pages while data is
+//! rewritten, stopping by signal, overlong paths.
 
 mod common;
 
@@ -8,6 +9,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 struct Server {
@@ -216,4 +219,183 @@ fn a_busy_port_is_replaced_by_a_free_one() {
     let s = serve_on(site.path(), &out.path().join("o"), taken);
     assert_ne!(s.port, taken);
     assert_eq!(get(s.port, "/").status, 200, "serving on the free port, on loopback");
+}
+
+/// How a reply to a reader of a page or download looks while its data file is rewritten.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    /// The page or file of one whole version of the data.
+    Whole,
+    /// A whole page or file made from a half-written data file (or no file, for a download).
+    HalfData,
+    /// An error status, or a page or file cut short.
+    Broken,
+}
+
+fn seen(path: &str, r: &Reply) -> Seen {
+    let has_value = |a: &str, b: &str| r.body.contains(a) || r.body.contains(b);
+    match (path.ends_with(".csv"), r.status) {
+        (true, 200) if has_value("8765.43", "8765.49") => Seen::Whole,
+        (true, 404) => Seen::HalfData,
+        (false, 200) if r.body.contains("</html>") => {
+            // unless the overlay shows an error, the page shows one of the two whole numbers
+            if r.body.contains("pilu-errors") || has_value("8,765.43", "8,765.49") {
+                Seen::Whole
+            } else {
+                Seen::HalfData
+            }
+        }
+        _ => Seen::Broken,
+    }
+}
+
+#[test]
+fn readers_never_see_a_partial_page_while_data_is_rewritten() {
+    let site = fixture("minimal");
+    let root = site.path().to_path_buf();
+    let out = tempfile::tempdir().unwrap();
+    let s = serve(&root, &out.path().join("o"));
+    let port = s.port;
+    let data = read(&root.join("data/renmin/2023.toml"));
+    let (head, tail) = data.split_once("8765.43").expect("fixture value");
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = ["/e/renmin/2023/", "/e/renmin/2023/institution_overview.csv"]
+        .into_iter()
+        .map(|path| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut replies = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let r = get(port, path);
+                    replies.push((seen(path, &r), format!("{path}: {} {:.300}", r.status, r.body)));
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                replies
+            })
+        })
+        .collect();
+    // Rewrite the data file 40 times, in two writes, as a script may: between them the number
+    // is cut in half ("87"), which is valid TOML and must never be published.
+    let mut slowest = Duration::ZERO;
+    for i in 0..40u64 {
+        let value = if i % 2 == 0 { "8765.49" } else { "8765.43" };
+        let path = root.join("data/renmin/2023.toml");
+        let t = Instant::now();
+        std::fs::write(&path, format!("{head}{}", &value[..2])).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(format!("{}{tail}", &value[2..]).as_bytes()).unwrap();
+        drop(f);
+        slowest = slowest.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(40 + (i * 17) % 50));
+    }
+    assert!(wait_for(port, "/e/renmin/2023/", "8,765.43").contains("8,765.43"), "the last version is served");
+    stop.store(true, Ordering::Relaxed);
+    let replies: Vec<(Seen, String)> = readers.into_iter().flat_map(|r| r.join().unwrap()).collect();
+    assert!(replies.len() > 100, "the readers ran: {} requests", replies.len());
+    let of = |kind: Seen| replies.iter().filter(|(k, _)| *k == kind).map(|(_, t)| t).collect::<Vec<_>>();
+    let broken = of(Seen::Broken);
+    assert!(broken.is_empty(), "{} cut or failed replies of {}, e.g. {}", broken.len(), replies.len(), broken[0]);
+    // A half-written file left alone longer than the server waits for files to settle (50 ms)
+    // looks finished; that happens only when this machine stalled the writer that long.
+    let half = of(Seen::HalfData);
+    if slowest < Duration::from_millis(40) {
+        assert!(
+            half.is_empty(),
+            "{} replies from half-written data of {}, e.g. {}",
+            half.len(),
+            replies.len(),
+            half[0]
+        );
+    } else if !half.is_empty() {
+        eprintln!("the writer stalled {slowest:?}: {} replies from half-written data not counted", half.len());
+    }
+}
+
+/// `pilu serve` without `--output`, its temporary folder under `tmp`, with a live-reload
+/// connection open (which never ends by itself); stopped by `signal`.
+#[cfg(unix)]
+fn stop_with(signal: &str) {
+    let site = fixture("minimal");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(site.path())
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port: u16 = first.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+    let folder = tmp.path().join(format!("pilu-serve-{}", child.id()));
+    assert!(folder.join("index.html").is_file(), "the preview is in {}", folder.display());
+    let _events = Events::open(port);
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.is_some_and(|s| s.success()), "SIG{signal} stops the preview cleanly: {status:?}");
+    assert!(!folder.exists(), "SIG{signal} removes the temporary folder");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_ctrl_c_remove_the_temporary_folder() {
+    stop_with("TERM");
+    stop_with("INT");
+}
+
+#[test]
+fn overlong_paths_are_refused_not_errors() {
+    let site = fixture("minimal");
+    let out = tempfile::tempdir().unwrap();
+    let s = serve(site.path(), &out.path().join("o"));
+    for path in
+        [format!("/{}", "a/".repeat(2100)), format!("/{}", "a".repeat(4200)), format!("/{}.html", "b".repeat(300))]
+    {
+        let r = get(s.port, &path);
+        assert!(r.status == 404 || r.status == 414, "{} characters: {}", path.len(), r.status);
+    }
+    assert_eq!(get(s.port, "/").status, 200, "still serving");
+}
+
+#[test]
+fn an_output_in_the_inputs_or_holding_other_files_is_refused() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "mine/notes.txt", "my notes");
+    for (output, says) in [("data/renmin", "位于站点的输入 data 之中"), ("mine", "没有 pilu 的文件清单")]
+    {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
+            .args(["serve", "--port", "0", "--output", output])
+            .current_dir(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // it must stop by itself: a preview that starts serving has accepted the folder
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let run = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(3), "{output}: {stderr}");
+        assert!(stderr.contains(says), "{output}: {stderr}");
+    }
+    assert_eq!(read(&root.join("mine/notes.txt")), "my notes");
+    assert_eq!(tree(&root.join("data/renmin")).len(), 1, "nothing written into the inputs");
 }

@@ -1,0 +1,137 @@
+//! Where `pilu build` may write: never into, over or around the site's inputs, never over a
+//! folder holding files pilu did not write; staging folders of killed builds are cleaned up.
+
+mod common;
+
+use common::*;
+use std::fs;
+use std::path::Path;
+
+/// The minimal site with an input of every kind that can hold a folder.
+fn site_with_every_input_folder() -> tempfile::TempDir {
+    let site = fixture("minimal");
+    let root = site.path();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    write(root, "data/renmin/2023/institution_employee_service.csv", EMPLOYEE_CSV);
+    // site copies of built-in files, unchanged, so the site stays valid
+    write(root, "data/tables/fund_income.toml", &read(&repo.join("data/tables/fund_income.toml")));
+    write(root, "themes/default/templates/page.html", &read(&repo.join("themes/default/templates/page.html")));
+    write(root, "content/guides/zhinan.md", "+++\ntitle = \"指南\"\nslug = \"zhinan\"\n+++\n就医指南。\n");
+    write(root, "static/img/logo.txt", "logo");
+    site
+}
+
+#[test]
+fn every_input_folder_is_refused_as_output_and_nothing_is_deleted() {
+    let site = site_with_every_input_folder();
+    let root = site.path();
+    assert_eq!(pilu(root, &["build", "--output", "out-ok"]).code, 0, "the site itself is valid");
+    fs::remove_dir_all(root.join("out-ok")).unwrap();
+    let before = tree(root);
+    for (output, input) in [
+        ("data/renmin", "data"),
+        ("data/renmin/2023", "data"),
+        ("data/tables", "data"),
+        ("data/new", "data"),
+        ("themes/default", "themes"),
+        ("themes/default/templates", "themes"),
+        ("content/guides", "content"),
+        ("static/img", "static"),
+        ("static/img/new", "static"),
+        ("pilu.toml", "pilu.toml"),
+        ("..", "站点本身"),
+    ] {
+        let run = pilu(root, &["build", "--output", output]);
+        assert_eq!(run.code, 1, "--output {output} must be refused:\n{}", run.stderr);
+        assert!(run.stderr.contains(&format!("输出目录 {output}")), "names the output: {}", run.stderr);
+        assert!(run.stderr.contains(input), "names the input {input}: {}", run.stderr);
+        assert!(run.stderr.contains("不能使用这个输出目录"), "{}", run.stderr);
+        assert_eq!(before, tree(root), "--output {output}: every input file still there, nothing added");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_input_symlinked_from_elsewhere_is_refused_as_output() {
+    let site = fixture("minimal");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let data = elsewhere.path().join("data");
+    fs::rename(site.path().join("data"), &data).unwrap();
+    std::os::unix::fs::symlink(&data, site.path().join("data")).unwrap();
+    let before = tree(&data);
+    let run = pilu(site.path(), &["build", "--output", data.join("renmin").to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("位于站点的输入 data 之中"), "{}", run.stderr);
+    assert_eq!(before, tree(&data));
+}
+
+#[test]
+fn a_folder_pilu_did_not_write_is_never_replaced() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // a user's own folder: no manifest
+    write(root, "public/mine/notes.txt", "my notes");
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("没有 pilu 的文件清单 .pilu-manifest"), "{}", run.stderr);
+    assert_eq!(read(&root.join("public/mine/notes.txt")), "my notes");
+    assert_eq!(tree(&root.join("public")).len(), 1, "nothing written into it");
+    let leftovers: Vec<_> =
+        fs::read_dir(root).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains("pilu-")).collect();
+    assert!(leftovers.is_empty(), "no staging folder left behind");
+
+    // an empty folder is fine, and the build lists what it wrote
+    fs::remove_dir_all(root.join("public")).unwrap();
+    fs::create_dir_all(root.join("public/empty")).unwrap();
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    let manifest = read(&root.join("public/.pilu-manifest"));
+    let listed: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    let files: Vec<String> = tree(&root.join("public")).into_keys().filter(|k| k != ".pilu-manifest").collect();
+    assert_eq!(listed, files, "the manifest lists exactly the files written");
+
+    // a file dropped into pilu's output is named, and kept
+    write(root, "public/e/renmin/report.pdf", "not pilu's");
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("不是 pilu 写入的文件") && run.stderr.contains("e/renmin/report.pdf"),
+        "{}",
+        run.stderr
+    );
+    assert!(root.join("public/e/renmin/report.pdf").is_file());
+    assert!(root.join("public/index.html").is_file(), "the old output is untouched");
+
+    // once it is moved away, pilu replaces its own output again
+    fs::remove_file(root.join("public/e/renmin/report.pdf")).unwrap();
+    assert_eq!(pilu(root, &["build"]).code, 0);
+}
+
+#[test]
+fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // a process that has finished: its pid is free
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    child.wait().unwrap();
+    let dead = child.id();
+    let live = std::process::id();
+    for name in [
+        format!(".public.pilu-tmp-{dead}"),
+        format!(".public.pilu-old-{dead}"),
+        format!(".public.pilu-tmp-{live}"),
+        format!(".other.pilu-tmp-{dead}"),
+    ] {
+        write(root, &format!("{name}/index.html"), "half a page");
+    }
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for tag in ["tmp", "old"] {
+        let name = format!(".public.pilu-{tag}-{dead}");
+        assert!(!root.join(&name).exists(), "{name} removed");
+        assert!(run.stderr.contains(&name), "{name} reported: {}", run.stderr);
+    }
+    assert!(run.stderr.contains(&format!("进程 {dead} 已不存在")), "{}", run.stderr);
+    assert!(root.join(format!(".public.pilu-tmp-{live}/index.html")).is_file(), "a live process's folder is kept");
+    assert!(root.join(format!(".other.pilu-tmp-{dead}/index.html")).is_file(), "another output's folder is kept");
+    assert!(!run.stderr.contains(&format!("pilu-tmp-{live}")), "{}", run.stderr);
+}
