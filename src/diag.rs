@@ -70,6 +70,8 @@ impl Sources {
 pub enum Severity {
     Error,
     Warning,
+    /// Shown only with `check --verbose` (always in JSON): e.g. a rule that could not be evaluated.
+    Info,
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +102,9 @@ impl Diagnostic {
     }
     pub fn warning(code: &str, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+    pub fn info(code: &str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Info, ..Diagnostic::error(code, message) }
     }
     pub fn at(mut self, loc: Loc) -> Self {
         self.loc = Some(loc);
@@ -142,6 +147,9 @@ impl Diagnostics {
     pub fn warnings(&self) -> usize {
         self.list.iter().filter(|d| d.severity == Severity::Warning).count()
     }
+    pub fn infos(&self) -> usize {
+        self.list.iter().filter(|d| d.severity == Severity::Info).count()
+    }
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
     }
@@ -164,17 +172,28 @@ impl Diagnostics {
     }
 
     /// Human-readable report: each diagnostic with a source excerpt, then a summary per file.
+    /// Info lines are left out (see [`Diagnostics::render_verbose`]).
     pub fn render(&self, sources: &Sources) -> String {
+        self.render_with(sources, false)
+    }
+
+    /// As [`Diagnostics::render`], with the info lines.
+    pub fn render_verbose(&self, sources: &Sources) -> String {
+        self.render_with(sources, true)
+    }
+
+    fn render_with(&self, sources: &Sources, verbose: bool) -> String {
         let mut files = SimpleFiles::new();
         for id in 0..sources.files.len() {
             files.add(sources.path(id), sources.text(id));
         }
         let config = term::Config::default();
         let mut out = String::new();
-        for d in &self.list {
+        for d in self.list.iter().filter(|d| verbose || d.severity != Severity::Info) {
             let mut cs = match d.severity {
                 Severity::Error => CsDiag::error(),
                 Severity::Warning => CsDiag::warning(),
+                Severity::Info => CsDiag::note(),
             }
             .with_code(d.code.clone())
             .with_message(d.message.clone());
@@ -202,7 +221,7 @@ impl Diagnostics {
     /// One line per file with its error and warning counts, then the total.
     pub fn summary(&self, sources: &Sources) -> String {
         let mut per_file: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-        for d in &self.list {
+        for d in self.list.iter().filter(|d| d.severity != Severity::Info) {
             let f = match (d.loc, &d.path) {
                 (Some(l), _) => sources.path(l.file).to_string(),
                 (None, Some(p)) => sources.shown(p),
@@ -211,7 +230,7 @@ impl Diagnostics {
             let e = per_file.entry(f).or_default();
             match d.severity {
                 Severity::Error => e.0 += 1,
-                Severity::Warning => e.1 += 1,
+                _ => e.1 += 1,
             }
         }
         let mut out = String::new();
@@ -251,6 +270,7 @@ impl Diagnostics {
         serde_json::json!({
             "errors": self.errors(),
             "warnings": self.warnings(),
+            "infos": self.infos(),
             "diagnostics": items,
         })
     }

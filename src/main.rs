@@ -37,6 +37,9 @@ enum Command {
         /// 有警告也视为不通过
         #[arg(long)]
         deny_warnings: bool,
+        /// 同时显示提示（如因缺少数值而未能核对的规则）
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// 本地预览：生成网站，在 127.0.0.1 上提供，监视改动并自动刷新浏览器
     Serve {
@@ -158,9 +161,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { root, format, deny_warnings } => {
+        Command::Check { root, format, deny_warnings, verbose } => {
             let checked = pilu::load_site(&root, None);
             match format {
+                Format::Human if verbose => {
+                    eprint!("{}", checked.diags.render_verbose(&checked.sources));
+                    eprintln!("另有 {} 条提示。", checked.diags.infos());
+                }
                 Format::Human => {
                     report(&checked.diags, &checked.sources);
                     if !checked.diags.has_errors() && checked.diags.warnings() == 0 {
@@ -213,8 +220,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Errors and warnings; the info lines only with `check --verbose`.
 fn report(diags: &Diagnostics, sources: &pilu::diag::Sources) {
-    if !diags.list.is_empty() {
+    if diags.errors() + diags.warnings() > 0 {
         eprint!("{}", diags.render(sources));
     }
 }
