@@ -956,6 +956,17 @@ impl<'a> Validator<'a> {
     }
 
     fn places(&self, x: &Expr, at: At<'a>) -> u32 {
+        self.known_places(x, at).unwrap_or(2)
+    }
+
+    /// The most decimal places among the fields `x` reads; None when it reads no field (a count
+    /// is whole, a constant as written).
+    fn known_places(&self, x: &Expr, at: At<'a>) -> Option<u32> {
+        if let Expr::Call(f, _) = x
+            && matches!(f.as_str(), "count" | "count_where")
+        {
+            return Some(0);
+        }
         let mut names = Vec::new();
         x.refs(&mut names);
         names
@@ -967,7 +978,6 @@ impl<'a> Validator<'a> {
                     .map(|f| if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 })
             })
             .max()
-            .unwrap_or(2)
     }
 
     /// `x` with every name replaced by its formatted value: `1,079.96 + 21,772.41 − 21,885.53`.
@@ -1039,6 +1049,21 @@ impl<'a> Validator<'a> {
         {
             let n = self.resolve(&p, at);
             return (format!("{}之和", n.label), true, None);
+        }
+        // count_where(T, cond): the number of T's records that meet the condition
+        if let Expr::Call(f, args) = x
+            && matches!(f.as_str(), "count" | "count_where")
+            && let Some(arg) = args.first()
+        {
+            let tid = match arg {
+                Expr::Ident(tid) => Some(tid.as_str()),
+                Expr::Member(_, tid) => Some(tid.as_str()),
+                _ => None,
+            };
+            if let Some(ot) = tid.and_then(|tid| self.schema.get(tid)) {
+                let which = if f == "count" { "记录数" } else { "符合条件的记录数" };
+                return (format!("“{}”中{which}", ot.title), true, None);
+            }
         }
         if let Some(p) = Self::path(x) {
             let n = self.resolve(&p, at);
@@ -1133,10 +1158,16 @@ impl<'a> Validator<'a> {
         at: At<'a>,
         tol: Decimal,
     ) -> Diagnostic {
+        if num(va).is_none() || num(vb).is_none() {
+            return self.text_failure(rule, t, (a, va), op, (b, vb), at);
+        }
         let zero = rule.missing == Missing::Zero;
-        let (da, a_named, a_loc) = self.describe(a, va, at, false);
+        let (da, a_named, a_loc) = self.describe(a, va, at, zero);
         let (db, b_named, b_loc) = self.describe(b, vb, at, zero);
-        let places = self.places(a, at).max(self.places(b, at));
+        let places = match (self.known_places(a, at), self.known_places(b, at)) {
+            (None, None) => 2,
+            (p, q) => p.unwrap_or(0).max(q.unwrap_or(0)),
+        };
         let fa = show_num(va, places);
         let fb = show_num(vb, places);
         let diff = match (num(va), num(vb)) {
@@ -1148,6 +1179,7 @@ impl<'a> Validator<'a> {
                 (true, false) => format!("{db} = {fb}，但{da}填报值为 {fa}（相差 {diff}）"),
                 (false, true) => format!("{da} = {fa}，但{db}填报值为 {fb}（相差 {diff}）"),
                 (true, true) => format!("{da}为 {fa}，{db}为 {fb}，两者应相等（相差 {diff}）"),
+                (false, false) if matches!(b, Expr::Num(_)) => format!("{da} = {fa}，应等于 {fb}（相差 {diff}）"),
                 (false, false) => format!("{da} = {fa}，{db} = {fb}，两边应相等（相差 {diff}）"),
             },
             CmpOp::Ne => format!("{da}（{fa}）不应等于 {db}（{fb}）"),
@@ -1178,6 +1210,12 @@ impl<'a> Validator<'a> {
             "此记录".into()
         };
         let mut d = diag(rule, format!("{}：{text}", self.context(t, at))).at_opt(loc).label(label);
+        if let Some(n) = self
+            .percent_hint((a, va, &fa), vb, true, op, at, tol)
+            .or_else(|| self.percent_hint((b, vb, &fb), va, false, op, at, tol))
+        {
+            d = d.note(n);
+        }
         if let Some(n) = &rule.note {
             d = d.note(n.clone());
         }
@@ -1191,6 +1229,132 @@ impl<'a> Validator<'a> {
             ));
         }
         d.note(format!("规则 {}：{}", rule.id, rule.source))
+    }
+
+    /// When `x` reads only percentages and holds once multiplied by 100, the figures were
+    /// probably typed as fractions (0.29 for 29 %): say so.
+    #[allow(clippy::too_many_arguments)]
+    fn percent_hint(
+        &self,
+        (x, vx, shown): (&Expr, &V, &str),
+        other: &V,
+        left: bool,
+        op: CmpOp,
+        at: At<'a>,
+        tol: Decimal,
+    ) -> Option<String> {
+        let mut names = Vec::new();
+        x.refs(&mut names);
+        let percent = |n: &String| {
+            let p: Vec<&str> = n.split('.').collect();
+            self.resolve(&p, at).field.is_some_and(|f| f.ty == FieldType::Percent)
+        };
+        if names.is_empty() || !names.iter().all(percent) {
+            return None;
+        }
+        let n = num(vx)?;
+        if n.abs() > Decimal::ONE {
+            return None;
+        }
+        let scaled = V::Num(n * Decimal::ONE_HUNDRED);
+        // a fraction at 2 places is only good to ±0.5 percentage points
+        let tol = tol + Decimal::new(5, 1);
+        let holds = if left { compare(&scaled, op, other, tol) } else { compare(other, op, &scaled, tol) };
+        (holds == Some(true))
+            .then(|| format!("百分数可能按小数填写：{shown} 是否应为 {}%？百分数按 0–100 填写", percent_of(n)))
+    }
+
+    /// A failed comparison of texts, codes or dates: each side by its label and value, e.g.
+    /// `“医保定点医药机构编码”（code）的第 1 位为“H”，与“类型”（kind）“定点零售药店”不一致`.
+    fn text_failure(
+        &self,
+        rule: &Rule,
+        t: &Table,
+        (a, va): (&Expr, &V),
+        op: CmpOp,
+        (b, vb): (&Expr, &V),
+        at: At<'a>,
+    ) -> Diagnostic {
+        // a literal is shown with the label of the enum field it is compared with
+        let field_of = |x: &Expr| Self::path(x).and_then(|p| self.resolve(&p, at).field);
+        let (da, a_loc) = self.text_side(a, va, at, field_of(b));
+        let (db, b_loc) = self.text_side(b, vb, at, field_of(a));
+        let dates = matches!(va, V::Date(..)) || matches!(vb, V::Date(..));
+        let text = match op {
+            CmpOp::Eq | CmpOp::Approx if matches!(b, Expr::Str(_)) => format!("{da}，应为{db}"),
+            CmpOp::Eq | CmpOp::Approx => format!("{da}，与{db}不一致"),
+            CmpOp::Ne => format!("{da}，不应为{db}"),
+            _ => {
+                let word = match (op, dates) {
+                    (CmpOp::Le, true) => "不晚于",
+                    (CmpOp::Lt, true) => "早于",
+                    (CmpOp::Ge, true) => "不早于",
+                    (CmpOp::Gt, true) => "晚于",
+                    (CmpOp::Le, false) => "不大于",
+                    (CmpOp::Lt, false) => "小于",
+                    (CmpOp::Ge, false) => "不小于",
+                    _ => "大于",
+                };
+                format!("{da}，应{word}{db}")
+            }
+        };
+        let mut d = diag(rule, format!("{}：{text}", self.context(t, at)))
+            .at_opt(a_loc.or(b_loc).or_else(|| self.record_loc(at)))
+            .label("此处");
+        if let Some(n) = &rule.note {
+            d = d.note(n.clone());
+        }
+        d.note(format!("规则 {}：{}", rule.id, rule.source))
+    }
+
+    /// One side of a text comparison in words, and where its value was written.
+    fn text_side(&self, x: &Expr, v: &V, at: At<'a>, enum_field: Option<&Field>) -> (String, Option<Loc>) {
+        let shown = |f: Option<&Field>, v: &V| match (f, v) {
+            (Some(f), V::Str(s)) => f.enum_label(s).unwrap_or(s).to_string(),
+            (_, V::Date(y, m, d)) => format!("{y}年{m}月{d}日"),
+            _ => show_v(v),
+        };
+        match x {
+            Expr::Str(_) => (format!("“{}”", shown(enum_field, v)), None),
+            Expr::Call(f, args) if f == "substr" && args.first().and_then(Self::path).is_some() => {
+                let p = args.first().and_then(Self::path).unwrap_or_default();
+                let n = self.resolve(&p, at);
+                let pos = |i: usize| args.get(i).and_then(|a| num(&self.eval(a, at, false)));
+                let place = match (pos(1), pos(2)) {
+                    (Some(s), Some(e)) if e == s + Decimal::ONE => format!("第 {} 位", s + Decimal::ONE),
+                    (Some(s), Some(e)) => format!("第 {}–{} 位", s + Decimal::ONE, e),
+                    _ => "一部分".into(),
+                };
+                (format!("“{}”（{}）{} 的{place}为“{}”", n.label, p.join("."), show_v(&n.v), show_v(v)), n.loc)
+            }
+            Expr::Call(f, args) if f == "normalize" && args.first().and_then(Self::path).is_some() => {
+                let p = args.first().and_then(Self::path).unwrap_or_default();
+                let n = self.resolve(&p, at);
+                (format!("“{}”（{}）为“{}”", n.label, p.join("."), show_v(&n.v)), n.loc)
+            }
+            Expr::Member(base, f) if matches!(base.as_ref(), Expr::Index(..)) => {
+                let Expr::Index(tb, _) = base.as_ref() else { return (show_v(v), None) };
+                let ot = match tb.as_ref() {
+                    Expr::Ident(tid) => self.schema.get(tid),
+                    _ => None,
+                };
+                match ot {
+                    Some(ot) => {
+                        let field = ot.field_index(f).map(|i| &ot.fields()[i]);
+                        let label = field.map_or(f.as_str(), |fl| fl.label.as_str());
+                        (format!("“{}”中该机构的“{label}”为“{}”", ot.title, shown(field, v)), None)
+                    }
+                    None => (show_v(v), None),
+                }
+            }
+            _ => match Self::path(x) {
+                Some(p) => {
+                    let n = self.resolve(&p, at);
+                    (format!("“{}”（{}）为“{}”", n.label, p.join("."), shown(n.field, v)), n.loc)
+                }
+                None => (format!("“{}”", shown(None, v)), None),
+            },
+        }
     }
 
     fn generic_failure(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>) -> Diagnostic {
