@@ -1201,11 +1201,15 @@ impl<'a> Validator<'a> {
                 format!("{sa}，应{word}{sb}")
             }
         };
-        let loc = a_loc.or(b_loc).or_else(|| self.record_loc(at));
+        // a named figure; else the first figure of a sum (a matrix column has no record line)
+        let first = self.first_loc(a, at).or_else(|| self.first_loc(b, at));
+        let loc = a_loc.or(b_loc).or(first).or_else(|| self.record_loc(at));
         let label = if a_loc.is_some() {
             format!("填报值 {fa}")
         } else if b_loc.is_some() {
             format!("填报值 {fb}")
+        } else if first.is_some() {
+            "算式中的第一个数".into()
         } else {
             "此记录".into()
         };
@@ -1357,6 +1361,16 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Where the first figure `x` reads was written.
+    fn first_loc(&self, x: &Expr, at: At<'a>) -> Option<Loc> {
+        let mut names = Vec::new();
+        x.refs(&mut names);
+        names.iter().find_map(|n| {
+            let p: Vec<&str> = n.split('.').collect();
+            self.resolve(&p, at).loc
+        })
+    }
+
     fn generic_failure(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>) -> Diagnostic {
         let mut names = Vec::new();
         // site rules read whole tables; their note says what is missing
@@ -1364,11 +1378,15 @@ impl<'a> Validator<'a> {
             check.refs(&mut names);
         }
         let mut shown = Vec::new();
-        let mut loc = None;
+        // at the first figure that was given (the 0 where "—" belongs), else the first one
+        let (mut loc, mut given) = (None, None);
         for n in &names {
             let p: Vec<&str> = n.split('.').collect();
             let r = self.resolve(&p, at);
             loc = loc.or(r.loc);
+            if r.v != V::Missing {
+                given = given.or(r.loc);
+            }
             let v = match (&r.v, r.field) {
                 (V::Str(s), Some(f)) if f.ty == FieldType::Enum => f.enum_label(s).unwrap_or(s).to_string(),
                 (V::Num(d), Some(f)) => {
@@ -1380,7 +1398,7 @@ impl<'a> Validator<'a> {
         }
         let what = rule.note.clone().unwrap_or_else(|| format!("不满足规则 {}", rule.source));
         let mut d = diag(rule, format!("{}：{what}", self.context(t, at)))
-            .at_opt(loc.or_else(|| self.record_loc(at)))
+            .at_opt(given.or(loc).or_else(|| self.record_loc(at)))
             .label("此处");
         if !shown.is_empty() {
             d = d.note(shown.join("；"));
