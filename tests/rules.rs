@@ -220,9 +220,57 @@ fn pattern_rule() {
     };
     let (code, codes, _) = check_json(county(&entry("H")).path());
     assert_eq!(code, 0, "{codes:?}");
-    let (code, codes, _) = check_json(county(&entry("P")).path());
+    let (code, codes, v) = check_json(county(&entry("P")).path());
     assert_eq!(code, 1);
     assert!(codes.contains(&"disqualified_list.code_kind".to_string()), "{codes:?}");
+    // labels and values in words, no arithmetic on texts
+    let m = &messages(&v, "disqualified_list.code_kind")[0];
+    assert!(
+        m.ends_with(
+            "“医保定点医药机构编码”（code）H52032200902 的第 1 位为“H”，与“机构类型”（kind）为“定点零售药店”不一致"
+        ),
+        "{m}"
+    );
+    assert!(!m.contains("相差") && !m.contains("H = H"), "{m}");
+}
+
+#[test]
+fn date_rule_says_the_dates() {
+    let meta = |on: &str| {
+        format!(
+            "[annual_report_meta]\nformat_version = \"2021\"\noverview_text = \"概述\"\nproblems_text = \"问题\"\nother_text = \"其他\"\npublished_on = \"{on}\"\n"
+        )
+    };
+    let (code, codes, _) = check_json(county(&meta("2024-01-31")).path());
+    assert_eq!(code, 0, "{codes:?}");
+    assert!(!codes.iter().any(|c| c == "annual_report_meta.deadline"), "{codes:?}");
+    let (_, _, v) = check_json(county(&meta("2024-02-16")).path());
+    let m = &messages(&v, "annual_report_meta.deadline")[0];
+    assert!(m.ends_with("“发布日期”（published_on）为“2024年2月16日”，应不晚于“2024年1月31日”"), "{m}");
+}
+
+#[test]
+fn percentages_typed_as_fractions_are_questioned() {
+    let site = fixture("minimal");
+    let csv = EMPLOYEE_CSV.replace(",66.67,", ",0.67,");
+    assert_ne!(csv, EMPLOYEE_CSV);
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", &csv);
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 0, "warnings only: {v}");
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "data.percent_scale").expect("a warning");
+    assert_eq!(d["severity"], "warning");
+    assert!(d["message"].as_str().unwrap().contains("填报值为 0.67，像是按小数填写的比例：是否应为 67%？"), "{d}");
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("data/renmin/2023/institution_employee_service.csv"), Some(2))
+    );
+    // the rate rule that fails says the same
+    let rates = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "institution_service.rates").unwrap();
+    assert!(rates["notes"].to_string().contains("0.67 是否应为 67%？"), "{rates}");
+    // 66.67 is a percentage: no question
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", EMPLOYEE_CSV);
+    let (_, codes, _) = check_json(site.path());
+    assert!(!codes.iter().any(|c| c == "data.percent_scale"), "{codes:?}");
 }
 
 #[test]
@@ -439,6 +487,11 @@ fn example_site_with_one_planted_error_of_each_class() {
     std::fs::copy(root.join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
     let (code, _, v) = check_json(dir.path());
     assert_eq!((code, &v["errors"], &v["warnings"]), (0, &0.into(), &0.into()), "the example is clean: {v}");
+    // rules that could not be evaluated are info lines: in the JSON, not in the default report
+    assert!(v["infos"].as_u64().unwrap() > 0, "{v}");
+    let quiet = pilu(dir.path(), &["check"]);
+    assert!(quiet.stderr.contains("校验通过") && !quiet.stderr.contains("rule.not_checked"), "{}", quiet.stderr);
+    assert!(pilu(dir.path(), &["check", "--verbose"]).stderr.contains("note[rule.not_checked]"));
 
     let edit = |rel: &str, from: &str, to: &str| {
         let p = dir.path().join(rel);
