@@ -404,7 +404,7 @@ impl<'a> Validator<'a> {
             field: None,
             label: format!("{}年“{name}”", y - 1),
             loc: None,
-            why: "上年度没有对应的数据",
+            why: "没有数据（本站没有上一年度的这张表或这条记录）",
         };
         match (at, path) {
             (_, ["year"]) => {
@@ -471,7 +471,10 @@ impl<'a> Validator<'a> {
                     n.label = format!("{}年{}", y - 1, n.label);
                     n
                 }
-                None => no_prev(col),
+                None => {
+                    let c = block.columns.iter().find(|c| c.id == *col).map_or(*col, |c| c.label.as_str());
+                    no_prev(&format!("{}·{c}", row.label))
+                }
             },
             (At::Col { block, col, m, .. }, ["leaf_rows"]) => {
                 let vals = block
@@ -489,7 +492,10 @@ impl<'a> Validator<'a> {
                     n.label = format!("{}年{}", y - 1, n.label);
                     n
                 }
-                None => no_prev(row),
+                None => {
+                    let r = block.rows.iter().find(|r| r.id == *row).map_or(*row, |r| r.label.as_str());
+                    no_prev(&format!("{r}·{}", col.label))
+                }
             },
             _ => missing(path.join(".")),
         }

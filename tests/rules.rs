@@ -144,7 +144,7 @@ fn year_over_year_rule_is_an_error_when_the_previous_year_is_on_the_site() {
     assert!(!out.stderr.contains("rule.not_checked"), "{}", out.stderr);
     let verbose = pilu(site.path(), &["check", "--verbose"]);
     assert!(
-        verbose.stderr.contains("2022年度 “附件5 医保基金财务结余情况表”（职工基本医疗保险（含生育保险））：未能核对规则 fund_balance.chain，因为2021年“年末滚存结余（累计结余）”上年度没有对应的数据"),
+        verbose.stderr.contains("2022年度 “附件5 医保基金财务结余情况表”（职工基本医疗保险（含生育保险））：未能核对规则 fund_balance.chain，因为2021年“年末滚存结余（累计结余）”没有数据（本站没有上一年度的这张表或这条记录）"),
         "{}",
         verbose.stderr
     );
