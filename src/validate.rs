@@ -17,6 +17,8 @@ use crate::schema::{
 };
 use crate::value::{self, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 /// A value during evaluation.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,6 +102,10 @@ pub struct Validator<'a> {
     registry: &'a Registry,
     data: &'a Dataset,
     children: Vec<Vec<usize>>,
+    /// The entities with data, by year (for `all.<table>`).
+    by_year: BTreeMap<i32, Vec<usize>>,
+    /// `count(all.<table>)` by (year, table): the same for every discloser of a year.
+    all_counts: RefCell<BTreeMap<(i32, usize), usize>>,
 }
 
 /// Check every rule of every entity-year. (That rules name existing fields is checked once, when
@@ -129,7 +135,11 @@ impl<'a> Validator<'a> {
                 children[p].push(i);
             }
         }
-        Validator { schema, registry, data, children }
+        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        for &(e, y) in data.years.keys() {
+            by_year.entry(y).or_default().push(e);
+        }
+        Validator { schema, registry, data, children, by_year, all_counts: RefCell::default() }
     }
 
     /// Every rule of every table of one entity-year.
@@ -557,7 +567,14 @@ impl<'a> Validator<'a> {
                 _ => V::Missing,
             },
             Expr::Bin(op, a, b) => {
-                let (x, y) = (self.eval(a, at, zero), self.eval(b, at, zero));
+                let x = self.eval(a, at, zero);
+                // `and` / `or` stop early, so a cheap condition can guard a costly one
+                match (op, &x) {
+                    (BinOp::And, V::Bool(false)) => return V::Bool(false),
+                    (BinOp::Or, V::Bool(true)) => return V::Bool(true),
+                    _ => {}
+                }
+                let y = self.eval(b, at, zero);
                 match op {
                     BinOp::And | BinOp::Or => match (x, y) {
                         (V::Bool(p), V::Bool(q)) => V::Bool(if *op == BinOp::And { p && q } else { p || q }),
@@ -627,12 +644,8 @@ impl<'a> Validator<'a> {
 
     /// The records of table `ti` given by every entity for year `y`.
     fn year_recs(&self, y: i32, ti: usize) -> impl Iterator<Item = (usize, &'a [Rec])> + '_ {
-        self.data.years.iter().filter(move |((_, yy), _)| *yy == y).filter_map(move |(&(e, _), ey)| {
-            match ey.tables.get(&ti).map(|t| &t.data) {
-                Some(TableData::Records(r)) => Some((e, r.as_slice())),
-                _ => None,
-            }
-        })
+        let es = self.by_year.get(&y).map_or(&[][..], |v| v.as_slice());
+        es.iter().map(move |&e| (e, self.recs(e, y, ti))).filter(|(_, r)| !r.is_empty())
     }
 
     /// `x` with every `entity.<attr>` replaced by its value where the rule runs.
@@ -698,7 +711,12 @@ impl<'a> Validator<'a> {
                 }
                 Some(a) if self.all_of(a).is_some() => {
                     let oti = self.all_of(a).unwrap_or_default();
-                    V::Num(Decimal::from(self.year_recs(y, oti).map(|(_, r)| r.len()).sum::<usize>()))
+                    let n = *self
+                        .all_counts
+                        .borrow_mut()
+                        .entry((y, oti))
+                        .or_insert_with(|| self.year_recs(y, oti).map(|(_, r)| r.len()).sum::<usize>());
+                    V::Num(Decimal::from(n))
                 }
                 Some(a) => match self.eval(a, at, false) {
                     V::Set(s) => V::Num(Decimal::from(s.iter().filter(|v| **v != V::Missing).count())),
