@@ -683,9 +683,9 @@ fn validate(
     }
     let after = crate::load_site(&scratch.root, None);
     let old = keys(before, before_sources);
-    let fresh: Vec<crate::diag::Diagnostic> =
-        // info lines (rules that could not be evaluated) are not problems of the import
-        after.diags.list.iter().filter(|d| d.severity != Severity::Info && !old.contains(&key(d, &after.sources))).cloned().collect();
+    // info lines (rules that could not be evaluated) are not problems of the import
+    let new = |d: &&crate::diag::Diagnostic| d.severity != Severity::Info && !old.contains(&key(d, &after.sources));
+    let fresh: Vec<crate::diag::Diagnostic> = after.diags.list.iter().filter(new).cloned().collect();
     let has_errors = fresh.iter().any(|d| d.severity == Severity::Error) || after.site.is_none();
     if !fresh.is_empty() {
         let list = Diagnostics { list: fresh };
