@@ -13,6 +13,7 @@ use std::path::Path;
 const CITY22: &str = "data/520300/2022.toml";
 const CITY23: &str = "data/520300/2023.toml";
 const HOSP: &str = "data/H52030200002/2023.toml";
+const HOSP22: &str = "data/H52030200002/2022.toml";
 const CLINIC: &str = "data/H52032400032/2023.toml";
 const SHEET: &str = "data/2023/pharmacy_service.csv";
 const LINKS: &str = "data/520328/2023.toml";
@@ -81,27 +82,27 @@ const BREAKS: &[Break] = &[
     brk("employee_expenditure", "employee_expenditure.ip_payer_identity", CITY23, &[(EE, "ip_cash_pay = 44692.14", "ip_cash_pay = 44792.14")], (CITY23, EE, "ip_total_cost")),
     brk("employee_expenditure", "employee_expenditure.bounds", CITY23, &[(EE, "op_pooled_pay = 43733.20", "op_pooled_pay = 97284.89")], (CITY23, EE, "op_pooled_pay")),
     // 附件4
-    brk("resident_expenditure", "resident_expenditure.treatment_split", CITY23, &[(RE, "treatment_inpatient = 358949.69", "treatment_inpatient = 359049.69")], (CITY23, RE, "treatment_total")),
-    brk("resident_expenditure", "resident_expenditure.subtotal", CITY23, &[(RE, "expenditure_subtotal = 507857.71", "expenditure_subtotal = 507957.71")], (CITY23, RE, "expenditure_subtotal")),
-    brk("resident_expenditure", "resident_expenditure.total", CITY23, &[(RE, "expenditure_total = 507857.71", "expenditure_total = 507957.71")], (CITY23, RE, "expenditure_total")),
-    brk("resident_expenditure", "resident_expenditure.ip_avg_cost", CITY23, &[(RE, "ip_avg_cost = 8957.02", "ip_avg_cost = 9057.02")], (CITY23, RE, "ip_avg_cost")),
-    brk("resident_expenditure", "resident_expenditure.ip_avg_los", CITY23, &[(RE, "ip_avg_los = 7.6", "ip_avg_los = 8.6")], (CITY23, RE, "ip_avg_los")),
-    brk("resident_expenditure", "resident_expenditure.ip_payer_identity", CITY23, &[(RE, "ip_cash_pay = 192688.70", "ip_cash_pay = 192788.70")], (CITY23, RE, "ip_total_cost")),
-    brk("resident_expenditure", "resident_expenditure.bounds", CITY23, &[(RE, "op_pooled_pay = 35021.10", "op_pooled_pay = 70142.20")], (CITY23, RE, "op_pooled_pay")),
+    brk("resident_expenditure", "resident_expenditure.treatment_split", CITY22, &[(RE, "treatment_inpatient = 337545.00", "treatment_inpatient = 337645.00")], (CITY22, RE, "treatment_total")),
+    brk("resident_expenditure", "resident_expenditure.subtotal", CITY22, &[(RE, "expenditure_subtotal = 480009.00", "expenditure_subtotal = 480109.00")], (CITY22, RE, "expenditure_subtotal")),
+    brk("resident_expenditure", "resident_expenditure.total", CITY22, &[(RE, "expenditure_total = 480009.00", "expenditure_total = 480109.00")], (CITY22, RE, "expenditure_total")),
+    brk("resident_expenditure", "resident_expenditure.ip_avg_cost", CITY22, &[(RE, "ip_avg_cost = 9321.86", "ip_avg_cost = 9421.86")], (CITY22, RE, "ip_avg_cost")),
+    brk("resident_expenditure", "resident_expenditure.ip_avg_los", CITY22, &[(RE, "ip_avg_los = 7.6", "ip_avg_los = 8.6")], (CITY22, RE, "ip_avg_los")),
+    brk("resident_expenditure", "resident_expenditure.ip_payer_identity", CITY22, &[(RE, "ip_cash_pay = 188103.75", "ip_cash_pay = 188203.75")], (CITY22, RE, "ip_total_cost")),
+    brk("resident_expenditure", "resident_expenditure.bounds", CITY22, &[(RE, "op_pooled_pay = 30329.50", "op_pooled_pay = 60759.00")], (CITY22, RE, "op_pooled_pay")),
     // 附件5
-    brk("fund_balance", "fund_balance.current", CITY23, &[(BAL_EMP, "current_surplus = 135769.84", "current_surplus = 135869.84")], (CITY23, BAL_EMP, "current_surplus")),
-    brk("fund_balance", "fund_balance.rollforward", CITY23, &[(BAL_EMP, "closing_balance = 336213.62", "closing_balance = 336313.62")], (CITY23, BAL_EMP, "closing_balance")),
-    brk("fund_balance", "fund_balance.employee_split", CITY23, &[(BAL_EMP, "closing_pooled = 195003.90", "closing_pooled = 195103.90")], (CITY23, BAL_EMP, "closing_balance")),
-    brk("fund_balance", "fund_balance.months", CITY23, &[(BAL_EMP, "months_payable = 12.7", "months_payable = 14.7")], (CITY23, BAL_EMP, "months_payable")),
+    brk("fund_balance", "fund_balance.current", CITY22, &[(BAL_EMP, "current_surplus = 115209.61", "current_surplus = 115309.61")], (CITY22, BAL_EMP, "current_surplus")),
+    brk("fund_balance", "fund_balance.rollforward", CITY22, &[(BAL_EMP, "closing_balance = 200443.78", "closing_balance = 200543.78")], (CITY22, BAL_EMP, "closing_balance")),
+    brk("fund_balance", "fund_balance.employee_split", CITY22, &[(BAL_EMP, "closing_pooled = 116257.40", "closing_pooled = 116357.40")], (CITY22, BAL_EMP, "closing_balance")),
+    brk("fund_balance", "fund_balance.months", CITY22, &[(BAL_EMP, "months_payable = 7.6", "months_payable = 9.6")], (CITY22, BAL_EMP, "months_payable")),
     brk("fund_balance", "fund_balance.cross", CITY23, &[(BAL_RES, "income_total = 555752.62", "income_total = 555752.00")], (CITY23, BAL_RES, "income_total")),
     brk("fund_balance", "fund_balance.cross_employee", CITY23, &[(BAL_EMP, "expenditure_total = 318205.45", "expenditure_total = 318205.00")], (CITY23, BAL_EMP, "expenditure_total")),
     brk("fund_balance", "fund_balance.cross_resident", CITY23, &[(BAL_RES, "expenditure_total = 507857.71", "expenditure_total = 507857.00")], (CITY23, BAL_RES, "expenditure_total")),
     brk("fund_balance", "fund_balance.chain", CITY23, &[(BAL_EMP, "opening_balance = 200443.78", "opening_balance = 200443.00")], (CITY23, BAL_EMP, "opening_balance")),
     // 附件6
-    brk("designated_institutions_summary", "designated_institutions_summary.levels", CITY23, &[(SUM, "inst_level2 = 38", "inst_level2 = 39")], (CITY23, SUM, "inst_total")),
-    brk("designated_institutions_summary", "designated_institutions_summary.village", CITY23, &[(SUM, "inst_village_clinic = 2400", "inst_village_clinic = 2600")], (CITY23, SUM, "inst_village_clinic")),
-    brk("designated_institutions_summary", "designated_institutions_summary.ownership", CITY23, &[(SUM, "inst_public = 2298", "inst_public = 2299")], (CITY23, SUM, "inst_total")),
-    brk("designated_institutions_summary", "designated_institutions_summary.pharmacy_types", CITY23, &[(SUM, "pharmacy_chain = 1100", "pharmacy_chain = 1101")], (CITY23, SUM, "pharmacy_total")),
+    brk("designated_institutions_summary", "designated_institutions_summary.levels", "data/520324/2023.toml", &[(SUM, "inst_level2 = 5", "inst_level2 = 6")], ("data/520324/2023.toml", SUM, "inst_total")),
+    brk("designated_institutions_summary", "designated_institutions_summary.village", "data/520325/2023.toml", &[(SUM, "inst_village_clinic = 167", "inst_village_clinic = 190")], ("data/520325/2023.toml", SUM, "inst_village_clinic")),
+    brk("designated_institutions_summary", "designated_institutions_summary.ownership", "data/520330/2023.toml", &[(SUM, "inst_public = 192", "inst_public = 193")], ("data/520330/2023.toml", SUM, "inst_total")),
+    brk("designated_institutions_summary", "designated_institutions_summary.pharmacy_types", "data/520382/2023.toml", &[(SUM, "pharmacy_chain = 78", "pharmacy_chain = 79")], ("data/520382/2023.toml", SUM, "pharmacy_total")),
     brk("designated_institutions_summary", "designated_institutions_summary.rollforward", CITY23, &[(SUM, "inst_new = 11", "inst_new = 12")], (CITY23, SUM, "inst_total")),
     brk("designated_institutions_summary", "designated_institutions_summary.directory", "data/520302/2023.toml", &[("", "", DIRECTORY_ONE)], ("data/520302/2023.toml", SUM, "inst_total")),
     brk("designated_institutions_summary", "designated_institutions_summary.county_sum", "data/520302/2022.toml", &[(SUM, "inst_total = 250", "inst_total = 9999")], (CITY22, SUM, "inst_total")),
@@ -135,13 +136,13 @@ const BREAKS: &[Break] = &[
     brk("institution_employee_service", "institution_service.ranges", HOSP, &[(IES, "actual_reimb_rate = 63.00", "actual_reimb_rate = 76.00")], (HOSP, IES, "actual_reimb_rate")),
     brk("institution_employee_service", "institution_service.zero_visits", CLINIC, &[(IES, "ip_avg_cost = \"—\"", "ip_avg_cost = 0")], (CLINIC, IES, "ip_avg_cost")),
     // 附件9
-    brk("institution_resident_service", "institution_service.totals", HOSP, &[(IRS, "total_visits = 549897", "total_visits = 549898")], (HOSP, IRS, "total_visits")),
-    brk("institution_resident_service", "institution_service.payer_identity", HOSP, &[(IRS, "ip_cash_pay = 61643.19", "ip_cash_pay = 61743.19")], (HOSP, IRS, "ip_total_cost")),
-    brk("institution_resident_service", "institution_service.scope", HOSP, &[(IRS, "op_fund_pay = 4375.89", "op_fund_pay = 8752.79")], (HOSP, IRS, "op_fund_pay")),
-    brk("institution_resident_service", "institution_service.avg_cost", HOSP, &[(IRS, "ip_avg_cost = 11010.00", "ip_avg_cost = 11110.00")], (HOSP, IRS, "ip_avg_cost")),
-    brk("institution_resident_service", "institution_service.avg_los", HOSP, &[(IRS, "ip_avg_los = 7.4", "ip_avg_los = 8.4")], (HOSP, IRS, "ip_avg_los")),
-    brk("institution_resident_service", "institution_service.rates", HOSP, &[(IRS, "policy_reimb_rate = 65.00", "policy_reimb_rate = 66.00")], (HOSP, IRS, "policy_reimb_rate")),
-    brk("institution_resident_service", "institution_service.ranges", HOSP, &[(IRS, "actual_reimb_rate = 57.60", "actual_reimb_rate = 66.00")], (HOSP, IRS, "actual_reimb_rate")),
+    brk("institution_resident_service", "institution_service.totals", HOSP22, &[(IRS, "total_visits = 753680", "total_visits = 753681")], (HOSP22, IRS, "total_visits")),
+    brk("institution_resident_service", "institution_service.payer_identity", HOSP22, &[(IRS, "ip_cash_pay = 66044.39", "ip_cash_pay = 66144.39")], (HOSP22, IRS, "ip_total_cost")),
+    brk("institution_resident_service", "institution_service.scope", HOSP22, &[(IRS, "op_fund_pay = 4579.35", "op_fund_pay = 9159.71")], (HOSP22, IRS, "op_fund_pay")),
+    brk("institution_resident_service", "institution_service.avg_cost", HOSP22, &[(IRS, "ip_avg_cost = 11769.00", "ip_avg_cost = 11869.00")], (HOSP22, IRS, "ip_avg_cost")),
+    brk("institution_resident_service", "institution_service.avg_los", HOSP22, &[(IRS, "ip_avg_los = 8.7", "ip_avg_los = 9.7")], (HOSP22, IRS, "ip_avg_los")),
+    brk("institution_resident_service", "institution_service.rates", HOSP22, &[(IRS, "policy_reimb_rate = 65.00", "policy_reimb_rate = 66.00")], (HOSP22, IRS, "policy_reimb_rate")),
+    brk("institution_resident_service", "institution_service.ranges", HOSP22, &[(IRS, "actual_reimb_rate = 57.60", "actual_reimb_rate = 66.00")], (HOSP22, IRS, "actual_reimb_rate")),
     brk("institution_resident_service", "institution_service.zero_visits", CLINIC, &[(IRS, "ip_avg_los = \"—\"", "ip_avg_los = 0")], (CLINIC, IRS, "ip_avg_los")),
     // 附件10（汇总表）
     brk("pharmacy_service", "pharmacy_service.identity", SHEET, &[("P52030200101", "200.01", "210.01")], (SHEET, "", "P52030200101")),
