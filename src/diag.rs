@@ -88,6 +88,8 @@ impl Sources {
 pub enum Severity {
     Error,
     Warning,
+    /// Shown only with `check --verbose` (always in JSON): e.g. a rule that could not be evaluated.
+    Info,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +135,9 @@ impl Diagnostic {
     }
     pub fn warning(code: &str, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+    pub fn info(code: &str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Info, ..Diagnostic::error(code, message) }
     }
     pub fn at(mut self, loc: Loc) -> Self {
         self.loc = Some(loc);
@@ -248,6 +253,9 @@ impl Diagnostics {
     pub fn warnings(&self) -> usize {
         self.list.iter().filter(|d| d.severity == Severity::Warning).count()
     }
+    pub fn infos(&self) -> usize {
+        self.list.iter().filter(|d| d.severity == Severity::Info).count()
+    }
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
     }
@@ -317,8 +325,18 @@ impl Diagnostics {
 
     /// Human-readable report: each diagnostic with a source excerpt, then a summary per file.
     /// Of many diagnostics of one kind and field only the first few are shown, then a line
-    /// with how many more there are and where (the JSON report lists all).
+    /// with how many more there are and where (the JSON report lists all). Info lines are left
+    /// out (see [`Diagnostics::render_verbose`]).
     pub fn render(&self, sources: &Sources) -> String {
+        self.render_with(sources, false)
+    }
+
+    /// As [`Diagnostics::render`], with the info lines.
+    pub fn render_verbose(&self, sources: &Sources) -> String {
+        self.render_with(sources, true)
+    }
+
+    fn render_with(&self, sources: &Sources, verbose: bool) -> String {
         let config = term::Config::default();
         let mut sizes: BTreeMap<GroupKey, usize> = BTreeMap::new();
         for d in &self.list {
@@ -327,6 +345,9 @@ impl Diagnostics {
         let mut seen: BTreeMap<GroupKey, usize> = BTreeMap::new();
         let mut out = String::new();
         for (i, d) in self.list.iter().enumerate() {
+            if !verbose && d.severity == Severity::Info {
+                continue;
+            }
             let g = group_key(d);
             let size = sizes[&g];
             let n = seen.entry(g.clone()).or_default();
@@ -358,6 +379,8 @@ impl Diagnostics {
             (Some(f), Severity::Warning) => format!("同样的警告（{}，字段 {f}）", g.1),
             (None, Severity::Error) => format!("同样的错误（{}）", g.1),
             (None, Severity::Warning) => format!("同样的警告（{}）", g.1),
+            (Some(f), Severity::Info) => format!("同样的提示（{}，字段 {f}）", g.1),
+            (None, Severity::Info) => format!("同样的提示（{}）", g.1),
         };
         format!(
             "{what}另有 {} 处：{}{etc}\n  （`pilu check --format json` 列出全部）\n\n",
@@ -368,7 +391,7 @@ impl Diagnostics {
     /// One line per file with its error and warning counts (the first few files), then the total.
     pub fn summary(&self, sources: &Sources) -> String {
         let mut per_file: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-        for d in &self.list {
+        for d in self.list.iter().filter(|d| d.severity != Severity::Info) {
             let f = match (d.loc, &d.path) {
                 (Some(l), _) => sources.path(l.file).to_string(),
                 (None, Some(p)) => sources.shown(p),
@@ -377,7 +400,7 @@ impl Diagnostics {
             let e = per_file.entry(f).or_default();
             match d.severity {
                 Severity::Error => e.0 += 1,
-                Severity::Warning => e.1 += 1,
+                _ => e.1 += 1,
             }
         }
         let mut out = String::new();
@@ -433,6 +456,7 @@ impl Diagnostics {
         serde_json::json!({
             "errors": self.errors(),
             "warnings": self.warnings(),
+            "infos": self.infos(),
             "diagnostics": items,
         })
     }
@@ -504,6 +528,7 @@ fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> Strin
     let cs = match d.severity {
         Severity::Error => CsDiag::error(),
         Severity::Warning => CsDiag::warning(),
+        Severity::Info => CsDiag::note(),
     }
     .with_code(d.code.clone())
     .with_message(cap_text(&d.message));

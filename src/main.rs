@@ -43,6 +43,9 @@ enum Command {
         /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
         #[arg(long, value_parser = parse_as_of)]
         as_of: Option<pilu::completeness::Date>,
+        /// 同时显示提示（如因缺少数值而未能核对的规则）
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// 本地预览：生成网站，在 127.0.0.1 上提供，监视改动并自动刷新浏览器
     Serve {
@@ -168,9 +171,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { root, format, deny_warnings, as_of } => {
+        Command::Check { root, format, deny_warnings, as_of, verbose } => {
             let checked = pilu::load_site_as_of(&root, None, as_of);
             match format {
+                Format::Human if verbose => {
+                    eprint!("{}", checked.diags.render_verbose(&checked.sources));
+                    eprintln!("另有 {} 条提示。", checked.diags.infos());
+                }
                 Format::Human => {
                     report(&checked.diags, &checked.sources);
                     if !checked.diags.has_errors() && checked.diags.warnings() == 0 {
@@ -228,8 +235,9 @@ fn parse_as_of(s: &str) -> Result<pilu::completeness::Date, String> {
     pilu::value::parse_date(&pilu::value::normalize(s))
 }
 
+/// Errors and warnings; the info lines only with `check --verbose`.
 fn report(diags: &Diagnostics, sources: &pilu::diag::Sources) {
-    if !diags.list.is_empty() {
+    if diags.errors() + diags.warnings() > 0 {
         eprint!("{}", diags.render(sources));
     }
 }

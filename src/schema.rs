@@ -264,11 +264,13 @@ pub enum Missing {
 }
 
 /// For matrix tables: evaluate a rule once per row (fields = column ids) or per column.
+/// `Site`: once per discloser of the table and year, over the whole site (coverage, cadence).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     Rows,
     Columns,
+    Site,
 }
 
 #[derive(Clone, Debug)]

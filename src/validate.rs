@@ -17,6 +17,8 @@ use crate::schema::{
 };
 use crate::value::{self, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 /// A value during evaluation.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,15 +34,43 @@ enum V {
 /// Where a rule is being evaluated.
 #[derive(Clone, Copy)]
 enum At<'a> {
-    Record { e: usize, y: i32, ti: usize, rec: &'a Rec },
-    Row { e: usize, y: i32, ti: usize, m: &'a Matrix, block: &'a Block, row: &'a Row },
-    Col { e: usize, y: i32, ti: usize, m: &'a Matrix, block: &'a Block, col: &'a Column },
+    Record {
+        e: usize,
+        y: i32,
+        ti: usize,
+        rec: &'a Rec,
+    },
+    Row {
+        e: usize,
+        y: i32,
+        ti: usize,
+        m: &'a Matrix,
+        block: &'a Block,
+        row: &'a Row,
+    },
+    Col {
+        e: usize,
+        y: i32,
+        ti: usize,
+        m: &'a Matrix,
+        block: &'a Block,
+        col: &'a Column,
+    },
+    /// `scope = "site"`: once per discloser and year, whether or not it gave the table.
+    Site {
+        e: usize,
+        y: i32,
+        ti: usize,
+    },
 }
 
 impl At<'_> {
     fn ey(&self) -> (usize, i32, usize) {
         match *self {
-            At::Record { e, y, ti, .. } | At::Row { e, y, ti, .. } | At::Col { e, y, ti, .. } => (e, y, ti),
+            At::Record { e, y, ti, .. }
+            | At::Row { e, y, ti, .. }
+            | At::Col { e, y, ti, .. }
+            | At::Site { e, y, ti } => (e, y, ti),
         }
     }
 }
@@ -51,6 +81,20 @@ struct Named<'a> {
     field: Option<&'a Field>,
     label: String,
     loc: Option<Loc>,
+    /// Why the value is missing, for "rule not checked" lines: 未填报, 填报为不适用, ….
+    why: &'static str,
+}
+
+/// The registry attributes a rule can read as `entity.<attr>`.
+pub const ENTITY_ATTRS: &[&str] =
+    &["id", "code", "name", "kind", "level", "grade", "category", "ownership", "region", "disclosure", "parent"];
+
+/// How one rule evaluation ended.
+enum Outcome {
+    Pass,
+    Fail(Diagnostic),
+    /// A value it needs is missing: what stopped it, and where.
+    Unknown(Vec<String>, Option<Loc>),
 }
 
 pub struct Validator<'a> {
@@ -58,6 +102,10 @@ pub struct Validator<'a> {
     registry: &'a Registry,
     data: &'a Dataset,
     children: Vec<Vec<usize>>,
+    /// The entities with data, by year (for `all.<table>`).
+    by_year: BTreeMap<i32, Vec<usize>>,
+    /// `count(all.<table>)` by (year, table): the same for every discloser of a year.
+    all_counts: RefCell<BTreeMap<(i32, usize), usize>>,
 }
 
 /// Check every rule of every entity-year. (That rules name existing fields is checked once, when
@@ -87,15 +135,36 @@ impl<'a> Validator<'a> {
                 children[p].push(i);
             }
         }
-        Validator { schema, registry, data, children }
+        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        for &(e, y) in data.years.keys() {
+            by_year.entry(y).or_default().push(e);
+        }
+        Validator { schema, registry, data, children, by_year, all_counts: RefCell::default() }
     }
 
     /// Every rule of every table of one entity-year.
     pub fn entity_year(&self, e: usize, y: i32, diags: &mut Diagnostics) {
         let Some(ey) = self.data.years.get(&(e, y)) else { return };
+        // Site rules run for every discloser of the table, whether or not it gave the table.
+        let kind = self.registry.get(e).kind.id();
+        for (ti, t) in self.schema.tables.iter().enumerate() {
+            if !t.disclosed_by.is_empty() && !t.disclosed_by.iter().any(|k| k == kind) {
+                continue;
+            }
+            for rule in t.rules.iter().filter(|r| r.scope == Some(RuleScope::Site)) {
+                self.rule(rule, t, At::Site { e, y, ti }, diags);
+            }
+        }
         for (&ti, entry) in &ey.tables {
             let t = &self.schema.tables[ti];
-            for rule in &t.rules {
+            if let TableData::Records(recs) = &entry.data {
+                for rec in recs {
+                    if let Some(d) = self.percent_scale(t, At::Record { e, y, ti, rec }) {
+                        diags.push(d);
+                    }
+                }
+            }
+            for rule in t.rules.iter().filter(|r| r.scope != Some(RuleScope::Site)) {
                 match (&t.layout, &entry.data) {
                     (Layout::Records { .. }, TableData::Records(recs)) => {
                         for rec in recs {
@@ -115,6 +184,7 @@ impl<'a> Validator<'a> {
                                         self.rule(rule, t, At::Col { e, y, ti, m, block, col }, diags);
                                     }
                                 }
+                                RuleScope::Site => {}
                             }
                         }
                     }
@@ -147,6 +217,8 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
                     local.contains(&name) || matches!(name, "year" | "row" | "leaf_rows") || schema.get(name).is_some()
                 }
                 Some(("prev" | "children", f)) => local.contains(&f),
+                Some(("entity", a)) => ENTITY_ATTRS.contains(&a),
+                Some(("notes" | "all", tid)) => schema.get(tid).is_some(),
                 Some((tid, f)) => table_fields(tid, f) || (fields_only.is_empty() && local.contains(&f)),
             }
         };
@@ -193,11 +265,11 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
 
 fn collect_count_where(e: &Expr, out: &mut Vec<String>) {
     match e {
-        Expr::Call(name, args) if name == "count_where" => {
-            if let Some(Expr::Ident(t)) = args.first() {
-                out.push(t.clone());
-            }
-        }
+        Expr::Call(name, args) if name == "count_where" => match args.first() {
+            Some(Expr::Ident(t)) => out.push(t.clone()),
+            Some(Expr::Member(a, t)) if matches!(a.as_ref(), Expr::Ident(x) if x == "all") => out.push(t.clone()),
+            _ => {}
+        },
         Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| collect_count_where(a, out)),
         Expr::Bin(_, a, b) | Expr::Index(a, b) => {
             collect_count_where(a, out);
@@ -220,6 +292,13 @@ fn num(v: &V) -> Option<Decimal> {
     match v {
         V::Num(n) => Some(*n),
         _ => None,
+    }
+}
+
+fn why(v: &Value) -> &'static str {
+    match v {
+        Value::NotApplicable => "填报为不适用",
+        _ => "未填报",
     }
 }
 
@@ -264,6 +343,12 @@ impl<'a> Validator<'a> {
         })
     }
 
+    /// A field's label, for messages (the id when the table has no such field).
+    fn label_of<'b>(&'b self, ti: usize, name: &'b str) -> &'b str {
+        let t = &self.schema.tables[ti];
+        t.field_index(name).map_or(name, |i| t.fields()[i].label.as_str())
+    }
+
     fn field_named(&self, ti: usize, rec: &'a Rec, name: &str, label_prefix: &str) -> Named<'a> {
         let t = &self.schema.tables[ti];
         match t.field_index(name) {
@@ -274,24 +359,84 @@ impl<'a> Validator<'a> {
                     field: Some(f),
                     label: format!("{label_prefix}{}", f.label),
                     loc: rec.locs[i],
+                    why: why(&rec.values[i]),
                 }
             }
-            None => Named { v: V::Missing, field: None, label: name.to_string(), loc: None },
+            None => Named { v: V::Missing, field: None, label: name.to_string(), loc: None, why: "未填报" },
+        }
+    }
+
+    /// `entity.<attr>`: the registry attribute of the entity the rule is evaluated for.
+    fn entity_attr(&self, e: usize, attr: &str) -> Named<'a> {
+        let ent = self.registry.get(e);
+        let v = match attr {
+            "id" => Some(ent.id.clone()),
+            "code" => Some(ent.code.clone()),
+            "name" => Some(ent.name.clone()),
+            "kind" => Some(ent.kind.id().to_string()),
+            "level" => ent.level.clone(),
+            "grade" => ent.grade.clone(),
+            "category" => ent.category.clone(),
+            "ownership" => ent.ownership.clone(),
+            "region" => ent.region.clone(),
+            "disclosure" => ent.disclosure.clone(),
+            "parent" => ent.parent.map(|p| self.registry.get(p).code.clone()),
+            _ => None,
+        };
+        let what = match attr {
+            "id" => "标识",
+            "code" => "编码",
+            "name" => "名称",
+            "kind" => "类型",
+            "level" => "等级",
+            "grade" => "等次",
+            "category" => "机构类别",
+            "ownership" => "经营性质",
+            "region" => "所在区划",
+            "disclosure" => "披露方式",
+            _ => "上级医保部门",
+        };
+        Named {
+            v: v.map_or(V::Missing, V::Str),
+            field: None,
+            label: format!("登记表中“{}”的{what}", ent.name),
+            loc: None,
+            why: "登记表未填写",
         }
     }
 
     /// Resolve a name (`x`, `prev.x`, `table.x`, `children.x`) in scope.
     fn resolve(&self, path: &[&str], at: At<'a>) -> Named<'a> {
-        let missing = |label: String| Named { v: V::Missing, field: None, label, loc: None };
         let (e, y, ti) = at.ey();
+        let missing = |label: String| Named { v: V::Missing, field: None, label, loc: None, why: "未填报" };
+        let no_prev = |name: &str| Named {
+            v: V::Missing,
+            field: None,
+            label: format!("{}年“{name}”", y - 1),
+            loc: None,
+            why: "没有数据（本站没有上一年度的这张表或这条记录）",
+        };
         match (at, path) {
-            (_, ["year"]) => Named { v: V::Num(Decimal::from(y)), field: None, label: "年度".into(), loc: None },
+            (_, ["year"]) => {
+                Named { v: V::Num(Decimal::from(y)), field: None, label: "年度".into(), loc: None, why: "" }
+            }
+            (_, ["entity", attr]) => self.entity_attr(e, attr),
+            (_, ["notes", tid]) => {
+                let note = self.data.years.get(&(e, y)).and_then(|ey| ey.meta.table_notes.get(*tid));
+                Named {
+                    v: note.map_or(V::Missing, |n| V::Str(n.clone())),
+                    field: None,
+                    label: format!("“{tid}”的说明"),
+                    loc: None,
+                    why: "未填写",
+                }
+            }
             (At::Record { rec, .. }, [name]) => self.field_named(ti, rec, name, ""),
             (At::Record { rec, .. }, ["prev", name]) => {
                 let prev = self.recs(e, y - 1, ti);
                 match self.matching(ti, rec, ti, prev) {
                     Some(p) => self.field_named(ti, p, name, &format!("{}年", y - 1)),
-                    None => missing(format!("上年{name}")),
+                    None => no_prev(self.label_of(ti, name)),
                 }
             }
             (At::Record { .. }, ["children", name]) => {
@@ -306,7 +451,7 @@ impl<'a> Validator<'a> {
                 let t = &self.schema.tables[ti];
                 let field = t.field_index(name).map(|i| &t.fields()[i]);
                 let label = format!("下级单位“{}”", field.map_or(*name, |f| f.label.as_str()));
-                Named { v: V::Set(vals), field, label, loc: None }
+                Named { v: V::Set(vals), field, label, loc: None, why: "" }
             }
             (At::Record { rec, .. }, [tid, name]) => match self.schema.index(tid) {
                 Some(oti) => {
@@ -316,14 +461,18 @@ impl<'a> Validator<'a> {
                             let ot = &self.schema.tables[oti];
                             self.field_named(oti, r, name, &format!("{}·", ot.full_title()))
                         }
-                        None => missing(format!("{tid}.{name}")),
+                        None => {
+                            let ot = &self.schema.tables[oti];
+                            let mut n = missing(format!("{}·{}", ot.full_title(), self.label_of(oti, name)));
+                            n.why = "本年度没有对应的记录";
+                            n
+                        }
                     }
                 }
                 None => missing(format!("{tid}.{name}")),
             },
-            (At::Row { block, row, m, .. }, ["row"]) => {
-                let _ = (block, m);
-                Named { v: V::Str(row.id.clone()), field: None, label: row.label.clone(), loc: None }
+            (At::Row { row, .. }, ["row"]) => {
+                Named { v: V::Str(row.id.clone()), field: None, label: row.label.clone(), loc: None, why: "" }
             }
             (At::Row { block, row, m, .. }, [col]) => self.cell(m, block, &row.id, col),
             (At::Row { block, row, .. }, ["prev", col]) => match self.matrix(e, y - 1, ti) {
@@ -332,7 +481,10 @@ impl<'a> Validator<'a> {
                     n.label = format!("{}年{}", y - 1, n.label);
                     n
                 }
-                None => missing(format!("上年{col}")),
+                None => {
+                    let c = block.columns.iter().find(|c| c.id == *col).map_or(*col, |c| c.label.as_str());
+                    no_prev(&format!("{}·{c}", row.label))
+                }
             },
             (At::Col { block, col, m, .. }, ["leaf_rows"]) => {
                 let vals = block
@@ -341,7 +493,7 @@ impl<'a> Validator<'a> {
                     .filter(|r| r.leaf && r.applies(&m.format))
                     .map(|r| from_value(m.get(&r.id, &col.id)))
                     .collect();
-                Named { v: V::Set(vals), field: None, label: "各明细行".into(), loc: None }
+                Named { v: V::Set(vals), field: None, label: "各明细行".into(), loc: None, why: "" }
             }
             (At::Col { block, col, m, .. }, [row]) => self.cell(m, block, row, &col.id),
             (At::Col { block, col, .. }, ["prev", row]) => match self.matrix(e, y - 1, ti) {
@@ -350,7 +502,10 @@ impl<'a> Validator<'a> {
                     n.label = format!("{}年{}", y - 1, n.label);
                     n
                 }
-                None => missing(format!("上年{row}")),
+                None => {
+                    let r = block.rows.iter().find(|r| r.id == *row).map_or(*row, |r| r.label.as_str());
+                    no_prev(&format!("{r}·{}", col.label))
+                }
             },
             _ => missing(path.join(".")),
         }
@@ -362,10 +517,13 @@ impl<'a> Validator<'a> {
         match (c, r) {
             (Some(c), Some(r)) => {
                 let key = (r.id.clone(), c.id.clone());
-                let (v, loc) = m.cells.get(&key).map_or((V::Missing, None), |(v, l)| (from_value(v), Some(*l)));
-                Named { v, field: Some(&c.cell), label: format!("{}·{}", r.label, c.label), loc }
+                let (v, loc, why) = m
+                    .cells
+                    .get(&key)
+                    .map_or((V::Missing, None, "未填报"), |(v, l)| (from_value(v), Some(*l), why(v)));
+                Named { v, field: Some(&c.cell), label: format!("{}·{}", r.label, c.label), loc, why }
             }
-            _ => Named { v: V::Missing, field: None, label: format!("{row}·{col}"), loc: None },
+            _ => Named { v: V::Missing, field: None, label: format!("{row}·{col}"), loc: None, why: "未填报" },
         }
     }
 
@@ -409,7 +567,14 @@ impl<'a> Validator<'a> {
                 _ => V::Missing,
             },
             Expr::Bin(op, a, b) => {
-                let (x, y) = (self.eval(a, at, zero), self.eval(b, at, zero));
+                let x = self.eval(a, at, zero);
+                // `and` / `or` stop early, so a cheap condition can guard a costly one
+                match (op, &x) {
+                    (BinOp::And, V::Bool(false)) => return V::Bool(false),
+                    (BinOp::Or, V::Bool(true)) => return V::Bool(true),
+                    _ => {}
+                }
+                let y = self.eval(b, at, zero);
                 match op {
                     BinOp::And | BinOp::Or => match (x, y) {
                         (V::Bool(p), V::Bool(q)) => V::Bool(if *op == BinOp::And { p && q } else { p || q }),
@@ -469,6 +634,43 @@ impl<'a> Validator<'a> {
             .map_or(V::Missing, |r| from_value(&r.values[fi]))
     }
 
+    /// `all.T`: table T of every entity of the year.
+    fn all_of(&self, x: &Expr) -> Option<usize> {
+        match x {
+            Expr::Member(b, t) if matches!(b.as_ref(), Expr::Ident(a) if a == "all") => self.schema.index(t),
+            _ => None,
+        }
+    }
+
+    /// The records of table `ti` given by every entity for year `y`.
+    fn year_recs(&self, y: i32, ti: usize) -> impl Iterator<Item = (usize, &'a [Rec])> + '_ {
+        let es = self.by_year.get(&y).map_or(&[][..], |v| v.as_slice());
+        es.iter().map(move |&e| (e, self.recs(e, y, ti))).filter(|(_, r)| !r.is_empty())
+    }
+
+    /// `x` with every `entity.<attr>` replaced by its value where the rule runs.
+    fn capture(&self, x: &Expr, at: At<'a>) -> Expr {
+        let sub = |a: &Expr| self.capture(a, at);
+        match x {
+            Expr::Member(b, attr) if matches!(b.as_ref(), Expr::Ident(n) if n == "entity") => {
+                match self.entity_attr(at.ey().0, attr).v {
+                    V::Str(s) => Expr::Str(s),
+                    _ => Expr::Null,
+                }
+            }
+            Expr::Member(b, m) => Expr::Member(Box::new(sub(b)), m.clone()),
+            Expr::Index(a, b) => Expr::Index(Box::new(sub(a)), Box::new(sub(b))),
+            Expr::Call(n, args) => Expr::Call(n.clone(), args.iter().map(sub).collect()),
+            Expr::List(items) => Expr::List(items.iter().map(sub).collect()),
+            Expr::Neg(a) => Expr::Neg(Box::new(sub(a))),
+            Expr::Not(a) => Expr::Not(Box::new(sub(a))),
+            Expr::Bin(op, a, b) => Expr::Bin(*op, Box::new(sub(a)), Box::new(sub(b))),
+            Expr::Cmp(a, rest) => Expr::Cmp(Box::new(sub(a)), rest.iter().map(|(o, b)| (*o, sub(b))).collect()),
+            Expr::In(a, l) => Expr::In(Box::new(sub(a)), l.iter().map(sub).collect()),
+            other => other.clone(),
+        }
+    }
+
     fn call(&self, name: &str, args: &[Expr], at: At<'a>, zero: bool) -> V {
         let (e, y, _) = at.ey();
         let flat = |vals: Vec<V>| -> Vec<V> {
@@ -507,6 +709,15 @@ impl<'a> Validator<'a> {
                     let oti = self.schema.index(t).unwrap_or_default();
                     V::Num(Decimal::from(self.recs(e, y, oti).len()))
                 }
+                Some(a) if self.all_of(a).is_some() => {
+                    let oti = self.all_of(a).unwrap_or_default();
+                    let n = *self
+                        .all_counts
+                        .borrow_mut()
+                        .entry((y, oti))
+                        .or_insert_with(|| self.year_recs(y, oti).map(|(_, r)| r.len()).sum::<usize>());
+                    V::Num(Decimal::from(n))
+                }
                 Some(a) => match self.eval(a, at, false) {
                     V::Set(s) => V::Num(Decimal::from(s.iter().filter(|v| **v != V::Missing).count())),
                     V::Missing => V::Num(Decimal::ZERO),
@@ -515,13 +726,22 @@ impl<'a> Validator<'a> {
                 None => V::Missing,
             },
             "count_where" => {
-                let (Some(Expr::Ident(t)), Some(cond)) = (args.first(), args.get(1)) else { return V::Missing };
-                let Some(oti) = self.schema.index(t) else { return V::Missing };
-                let n = self
-                    .recs(e, y, oti)
-                    .iter()
-                    .filter(|r| self.eval(cond, At::Record { e, y, ti: oti, rec: r }, false) == V::Bool(true))
-                    .count();
+                let (Some(table), Some(cond)) = (args.first(), args.get(1)) else { return V::Missing };
+                // `entity.x` in the condition means the entity the rule runs for, not the record's
+                let cond = self.capture(cond, at);
+                let holds = |oe: usize, r: &Rec, oti: usize| {
+                    self.eval(&cond, At::Record { e: oe, y, ti: oti, rec: r }, false) == V::Bool(true)
+                };
+                let n = match (table, self.all_of(table)) {
+                    (_, Some(oti)) => {
+                        self.year_recs(y, oti).map(|(oe, recs)| recs.iter().filter(|r| holds(oe, r, oti)).count()).sum()
+                    }
+                    (Expr::Ident(t), None) => match self.schema.index(t) {
+                        Some(oti) => self.recs(e, y, oti).iter().filter(|r| holds(e, r, oti)).count(),
+                        None => return V::Missing,
+                    },
+                    _ => return V::Missing,
+                };
                 V::Num(Decimal::from(n))
             }
             "present" | "absent" => {
@@ -571,45 +791,85 @@ impl<'a> Validator<'a> {
     }
 
     fn rule(&self, rule: &Rule, t: &Table, at: At<'a>, diags: &mut Diagnostics) {
-        if let Some(w) = &rule.when
-            && self.eval(w, at, false) != V::Bool(true)
-        {
-            return;
+        if let Some(w) = &rule.when {
+            match self.eval(w, at, false) {
+                V::Bool(true) => {}
+                V::Missing => return self.not_checked(rule, t, at, self.stops(w, at), diags),
+                _ => return,
+            }
         }
         let tol = match &rule.tolerance {
             Some(x) => match self.eval(x, at, false) {
                 V::Num(n) => n.abs(),
-                _ => return,
+                _ => return self.not_checked(rule, t, at, self.stops(x, at), diags),
             },
             None => Decimal::ZERO,
         };
         let zero = rule.missing == Missing::Zero;
+        let (mut why, mut loc) = (Vec::new(), None);
         for check in &rule.checks {
-            if let Some(d) = self.check(rule, t, check, at, zero, tol) {
-                diags.push(d);
+            match self.check(rule, t, check, at, zero, tol) {
+                Outcome::Pass => {}
+                Outcome::Fail(d) => diags.push(d),
+                Outcome::Unknown(w, l) => {
+                    for x in w {
+                        if !why.contains(&x) {
+                            why.push(x);
+                        }
+                    }
+                    loc = loc.or(l);
+                }
             }
+        }
+        if !why.is_empty() {
+            self.not_checked(rule, t, at, (why, loc), diags);
         }
     }
 
-    fn check(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>, zero: bool, tol: Decimal) -> Option<Diagnostic> {
+    /// An info line: the rule applies here but a value it needs is missing.
+    fn not_checked(
+        &self,
+        rule: &Rule,
+        t: &Table,
+        at: At<'a>,
+        (why, loc): (Vec<String>, Option<Loc>),
+        diags: &mut Diagnostics,
+    ) {
+        diags.push(
+            Diagnostic::info(
+                "rule.not_checked",
+                format!("{}：未能核对规则 {}，因为{}", self.context(t, at), rule.id, why.join("、")),
+            )
+            .at_opt(loc.or_else(|| self.record_loc(at)))
+            .label("未核对")
+            .note(format!("规则 {}：{}", rule.id, rule.source)),
+        );
+    }
+
+    fn check(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>, zero: bool, tol: Decimal) -> Outcome {
         let Expr::Cmp(first, rest) = check else {
             return match self.eval(check, at, zero) {
-                V::Bool(false) => Some(self.generic_failure(rule, t, check, at)),
-                _ => None,
+                V::Bool(false) => Outcome::Fail(self.generic_failure(rule, t, check, at)),
+                V::Bool(true) => Outcome::Pass,
+                _ => self.unknown(check, at),
             };
         };
         let mut operands: Vec<&Expr> = vec![first];
         operands.extend(rest.iter().map(|(_, x)| x));
-        // The leftmost operand (the reported total) is never taken as zero.
-        let values: Vec<V> = operands.iter().enumerate().map(|(i, x)| self.operand(x, at, zero && i > 0)).collect();
-        if values.contains(&V::Missing) {
-            return None;
+        // With missing = "zero" every operand counts absent values as 0, the reported total
+        // included; an operand of which nothing at all was given still stops the rule.
+        let values: Vec<V> = operands.iter().map(|x| self.operand(x, at, zero)).collect();
+        if let Some(i) = values.iter().position(|v| *v == V::Missing) {
+            return self.unknown(operands[i], at);
         }
         for (i, (op, _)) in rest.iter().enumerate() {
             match compare(&values[i], *op, &values[i + 1], tol) {
                 Some(true) => {}
+                Some(false) if matches!(at, At::Site { .. }) => {
+                    return Outcome::Fail(self.generic_failure(rule, t, check, at));
+                }
                 Some(false) => {
-                    return Some(self.failure(
+                    return Outcome::Fail(self.failure(
                         rule,
                         t,
                         (operands[i], &values[i]),
@@ -619,10 +879,88 @@ impl<'a> Validator<'a> {
                         tol,
                     ));
                 }
-                None => return None,
+                None => {
+                    let w = format!("{} 与 {} 无法比较", show_v(&values[i]), show_v(&values[i + 1]));
+                    return Outcome::Unknown(vec![w], None);
+                }
             }
         }
-        None
+        Outcome::Pass
+    }
+
+    fn unknown(&self, x: &Expr, at: At<'a>) -> Outcome {
+        let (why, loc) = self.stops(x, at);
+        Outcome::Unknown(why, loc)
+    }
+
+    /// What keeps `x` from having a value: the names it reads that are missing, or, when every
+    /// name has one, the arithmetic that cannot be done (a division by zero).
+    fn stops(&self, x: &Expr, at: At<'a>) -> (Vec<String>, Option<Loc>) {
+        let (mut why, mut loc) = (Vec::new(), None);
+        self.walk_missing(x, at, &mut why, &mut loc);
+        if why.is_empty() {
+            why.push(format!("{} 无法计算（除数为零或超出范围）", self.show(x, at, false)));
+        }
+        why.dedup();
+        (why, loc)
+    }
+
+    fn walk_missing(&self, x: &Expr, at: At<'a>, why: &mut Vec<String>, loc: &mut Option<Loc>) {
+        match x {
+            Expr::Member(base, f) if matches!(base.as_ref(), Expr::Index(..)) => {
+                if self.indexed(base, f, at) == V::Missing
+                    && let Expr::Index(tb, k) = base.as_ref()
+                    && let Expr::Ident(tid) = tb.as_ref()
+                    && let Some(oti) = self.schema.index(tid)
+                {
+                    let ot = &self.schema.tables[oti];
+                    why.push(format!(
+                        "“{}”中没有“{}”的记录，或其“{}”未填报",
+                        ot.full_title(),
+                        show_v(&self.eval(k, at, false)),
+                        self.label_of(oti, f)
+                    ));
+                }
+            }
+            Expr::Ident(_) | Expr::Member(..) => {
+                let Some(p) = Self::path(x) else { return };
+                if let [t] = p.as_slice()
+                    && self.schema.index(t).is_some()
+                {
+                    return; // a table named as the argument of count()
+                }
+                let n = self.resolve(&p, at);
+                match &n.v {
+                    V::Missing => {
+                        let id = p.join(".");
+                        why.push(if n.field.is_some() {
+                            format!("“{}”（{id}）{}", n.label, n.why)
+                        } else {
+                            format!("{}{}", n.label, n.why)
+                        });
+                        *loc = loc.or(n.loc);
+                    }
+                    V::Set(s) if s.contains(&V::Missing) => why.push(format!("{}有未填报的值", n.label)),
+                    _ => {}
+                }
+            }
+            Expr::Call(name, _) if matches!(name.as_str(), "count" | "count_where" | "present" | "absent") => {}
+            Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| self.walk_missing(a, at, why, loc)),
+            Expr::Bin(_, a, b) | Expr::Index(a, b) => {
+                self.walk_missing(a, at, why, loc);
+                self.walk_missing(b, at, why, loc);
+            }
+            Expr::Neg(a) | Expr::Not(a) => self.walk_missing(a, at, why, loc),
+            Expr::Cmp(a, rest) => {
+                self.walk_missing(a, at, why, loc);
+                rest.iter().for_each(|(_, b)| self.walk_missing(b, at, why, loc));
+            }
+            Expr::In(a, l) => {
+                self.walk_missing(a, at, why, loc);
+                l.iter().for_each(|b| self.walk_missing(b, at, why, loc));
+            }
+            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null => {}
+        }
     }
 
     /// An operand in zero mode is Missing when every name it reads is missing (nothing was given).
@@ -642,11 +980,17 @@ impl<'a> Validator<'a> {
     }
 
     fn places(&self, x: &Expr, at: At<'a>) -> u32 {
-        self.field_places(x, at).unwrap_or(2)
+        self.known_places(x, at).unwrap_or(2)
     }
 
-    /// The most places of the fields `x` reads; None when it reads none (a count, a constant).
-    fn field_places(&self, x: &Expr, at: At<'a>) -> Option<u32> {
+    /// The most decimal places among the fields `x` reads; None when it reads no field (a count
+    /// is whole, a constant as written).
+    fn known_places(&self, x: &Expr, at: At<'a>) -> Option<u32> {
+        if let Expr::Call(f, _) = x
+            && matches!(f.as_str(), "count" | "count_where")
+        {
+            return Some(0);
+        }
         let mut names = Vec::new();
         x.refs(&mut names);
         names
@@ -730,6 +1074,21 @@ impl<'a> Validator<'a> {
             let n = self.resolve(&p, at);
             return (format!("{}之和", n.label), true, None);
         }
+        // count_where(T, cond): the number of T's records that meet the condition
+        if let Expr::Call(f, args) = x
+            && matches!(f.as_str(), "count" | "count_where")
+            && let Some(arg) = args.first()
+        {
+            let tid = match arg {
+                Expr::Ident(tid) => Some(tid.as_str()),
+                Expr::Member(_, tid) => Some(tid.as_str()),
+                _ => None,
+            };
+            if let Some(ot) = tid.and_then(|tid| self.schema.get(tid)) {
+                let which = if f == "count" { "记录数" } else { "符合条件的记录数" };
+                return (format!("“{}”中{which}", ot.title), true, None);
+            }
+        }
         if let Some(p) = Self::path(x) {
             let n = self.resolve(&p, at);
             let id = p.join(".");
@@ -752,6 +1111,7 @@ impl<'a> Validator<'a> {
             },
             At::Row { row, .. } => format!("“{}”·{}", t.full_title(), row.label),
             At::Col { col, .. } => format!("“{}”·{}", t.full_title(), col.label),
+            At::Site { .. } => format!("“{}”", t.full_title()),
         };
         format!("{who} {y}年度 {what}")
     }
@@ -762,8 +1122,53 @@ impl<'a> Validator<'a> {
             At::Record { rec, .. } => Some(rec.loc),
             At::Row { m, row, .. } => m.cells.iter().find(|((r, _), _)| *r == row.id).map(|(_, (_, l))| *l),
             At::Col { m, col, .. } => m.cells.iter().find(|((_, c), _)| *c == col.id).map(|(_, (_, l))| *l),
+            // the top of the entity-year's own file, else its entry in the registry
+            At::Site { .. } => {
+                let ey = self.data.years.get(&(e, y));
+                ey.and_then(|ey| ey.meta.files.first().map(|&f| Loc { file: f, start: 0, end: 0 }))
+                    .or_else(|| ey.and_then(|ey| ey.tables.get(&ti).map(|t| t.origin)))
+                    .or(Some(self.registry.get(e).loc))
+            }
         }
         .or_else(|| self.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| t.origin))
+    }
+
+    /// A warning when every percentage of a record is at most 1: 0.29 typed for 29 %.
+    fn percent_scale(&self, t: &Table, at: At<'a>) -> Option<Diagnostic> {
+        let At::Record { rec, .. } = at else { return None };
+        let vals: Vec<(usize, Decimal)> = t
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.ty == FieldType::Percent)
+            .filter_map(|(i, _)| num(&from_value(&rec.values[i])).map(|d| (i, d)))
+            .collect();
+        if vals.iter().any(|(_, d)| *d > Decimal::ONE) {
+            return None;
+        }
+        let &(i, d) = vals.iter().find(|(_, d)| !d.is_zero())?;
+        let f = &t.fields()[i];
+        let mut diag = Diagnostic::warning(
+            "data.percent_scale",
+            format!(
+                "{}：“{}”（{}）填报值为 {}，像是按小数填写的比例：是否应为 {}%？",
+                self.context(t, at),
+                f.label,
+                f.id,
+                fmt_num(d, f.places),
+                percent_of(d)
+            ),
+        )
+        .at_opt(rec.locs[i].or(Some(rec.loc)))
+        .label("是否应为百分数？");
+        if vals.len() > 1 {
+            let all: Vec<String> = vals
+                .iter()
+                .map(|&(j, v)| format!("“{}”{}", t.fields()[j].label, fmt_num(v, t.fields()[j].places)))
+                .collect();
+            diag = diag.note(format!("本记录的百分数都不大于 1：{}", all.join("、")));
+        }
+        Some(diag.note("百分数按 0–100 填写：29% 填 29 或 29%，不要填 0.29"))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -777,11 +1182,14 @@ impl<'a> Validator<'a> {
         at: At<'a>,
         tol: Decimal,
     ) -> Diagnostic {
+        if num(va).is_none() || num(vb).is_none() {
+            return self.text_failure(rule, t, (a, va), op, (b, vb), at);
+        }
         let zero = rule.missing == Missing::Zero;
-        let (da, a_named, a_loc) = self.describe(a, va, at, false);
+        let (da, a_named, a_loc) = self.describe(a, va, at, zero);
         let (db, b_named, b_loc) = self.describe(b, vb, at, zero);
         // Each side at its own fields' places, so a count never shows decimals (12, not 12.00).
-        let (pa, pb) = (self.field_places(a, at), self.field_places(b, at));
+        let (pa, pb) = (self.known_places(a, at), self.known_places(b, at));
         let places = pa.max(pb).unwrap_or(2);
         let fa = pa.map_or_else(|| show_v(va), |p| show_num(va, p));
         let fb = pb.map_or_else(|| show_v(vb), |p| show_num(vb, p));
@@ -794,6 +1202,7 @@ impl<'a> Validator<'a> {
                 (true, false) => format!("{db} = {fb}，但{da}填报值为 {fa}（相差 {diff}）"),
                 (false, true) => format!("{da} = {fa}，但{db}填报值为 {fb}（相差 {diff}）"),
                 (true, true) => format!("{da}为 {fa}，{db}为 {fb}，两者应相等（相差 {diff}）"),
+                (false, false) if matches!(b, Expr::Num(_)) => format!("{da} = {fa}，应等于 {fb}（相差 {diff}）"),
                 (false, false) => format!("{da} = {fa}，{db} = {fb}，两边应相等（相差 {diff}）"),
             },
             CmpOp::Ne => format!("{da}（{fa}）不应等于 {db}（{fb}）"),
@@ -815,15 +1224,25 @@ impl<'a> Validator<'a> {
                 format!("{sa}，应{word}{sb}")
             }
         };
-        let loc = a_loc.or(b_loc).or_else(|| self.record_loc(at));
+        // a named figure; else the first figure of a sum (a matrix column has no record line)
+        let first = self.first_loc(a, at).or_else(|| self.first_loc(b, at));
+        let loc = a_loc.or(b_loc).or(first).or_else(|| self.record_loc(at));
         let label = if a_loc.is_some() {
             format!("填报值 {fa}")
         } else if b_loc.is_some() {
             format!("填报值 {fb}")
+        } else if first.is_some() {
+            "算式中的第一个数".into()
         } else {
             "此记录".into()
         };
         let mut d = diag(rule, format!("{}：{text}", self.context(t, at))).at_opt(loc).label(label);
+        if let Some(n) = self
+            .percent_hint((a, va, &fa), vb, true, op, at, tol)
+            .or_else(|| self.percent_hint((b, vb, &fb), va, false, op, at, tol))
+        {
+            d = d.note(n);
+        }
         if let Some(n) = &rule.note {
             d = d.note(n.clone());
         }
@@ -839,15 +1258,158 @@ impl<'a> Validator<'a> {
         d.note(format!("规则 {}：{}", rule.id, rule.source))
     }
 
+    /// When `x` reads only percentages and holds once multiplied by 100, the figures were
+    /// probably typed as fractions (0.29 for 29 %): say so.
+    #[allow(clippy::too_many_arguments)]
+    fn percent_hint(
+        &self,
+        (x, vx, shown): (&Expr, &V, &str),
+        other: &V,
+        left: bool,
+        op: CmpOp,
+        at: At<'a>,
+        tol: Decimal,
+    ) -> Option<String> {
+        let mut names = Vec::new();
+        x.refs(&mut names);
+        let percent = |n: &String| {
+            let p: Vec<&str> = n.split('.').collect();
+            self.resolve(&p, at).field.is_some_and(|f| f.ty == FieldType::Percent)
+        };
+        if names.is_empty() || !names.iter().all(percent) {
+            return None;
+        }
+        let n = num(vx)?;
+        if n.abs() > Decimal::ONE {
+            return None;
+        }
+        let scaled = V::Num(n * Decimal::ONE_HUNDRED);
+        // a fraction at 2 places is only good to ±0.5 percentage points
+        let tol = tol + Decimal::new(5, 1);
+        let holds = if left { compare(&scaled, op, other, tol) } else { compare(other, op, &scaled, tol) };
+        (holds == Some(true))
+            .then(|| format!("百分数可能按小数填写：{shown} 是否应为 {}%？百分数按 0–100 填写", percent_of(n)))
+    }
+
+    /// A failed comparison of texts, codes or dates: each side by its label and value, e.g.
+    /// `“医保定点医药机构编码”（code）的第 1 位为“H”，与“类型”（kind）“定点零售药店”不一致`.
+    fn text_failure(
+        &self,
+        rule: &Rule,
+        t: &Table,
+        (a, va): (&Expr, &V),
+        op: CmpOp,
+        (b, vb): (&Expr, &V),
+        at: At<'a>,
+    ) -> Diagnostic {
+        // a literal is shown with the label of the enum field it is compared with
+        let field_of = |x: &Expr| Self::path(x).and_then(|p| self.resolve(&p, at).field);
+        let (da, a_loc) = self.text_side(a, va, at, field_of(b));
+        let (db, b_loc) = self.text_side(b, vb, at, field_of(a));
+        let dates = matches!(va, V::Date(..)) || matches!(vb, V::Date(..));
+        let text = match op {
+            CmpOp::Eq | CmpOp::Approx if matches!(b, Expr::Str(_)) => format!("{da}，应为{db}"),
+            CmpOp::Eq | CmpOp::Approx => format!("{da}，与{db}不一致"),
+            CmpOp::Ne => format!("{da}，不应为{db}"),
+            _ => {
+                let word = match (op, dates) {
+                    (CmpOp::Le, true) => "不晚于",
+                    (CmpOp::Lt, true) => "早于",
+                    (CmpOp::Ge, true) => "不早于",
+                    (CmpOp::Gt, true) => "晚于",
+                    (CmpOp::Le, false) => "不大于",
+                    (CmpOp::Lt, false) => "小于",
+                    (CmpOp::Ge, false) => "不小于",
+                    _ => "大于",
+                };
+                format!("{da}，应{word}{db}")
+            }
+        };
+        let mut d = diag(rule, format!("{}：{text}", self.context(t, at)))
+            .at_opt(a_loc.or(b_loc).or_else(|| self.record_loc(at)))
+            .label("此处");
+        if let Some(n) = &rule.note {
+            d = d.note(n.clone());
+        }
+        d.note(format!("规则 {}：{}", rule.id, rule.source))
+    }
+
+    /// One side of a text comparison in words, and where its value was written.
+    fn text_side(&self, x: &Expr, v: &V, at: At<'a>, enum_field: Option<&Field>) -> (String, Option<Loc>) {
+        let shown = |f: Option<&Field>, v: &V| match (f, v) {
+            (Some(f), V::Str(s)) => f.enum_label(s).unwrap_or(s).to_string(),
+            (_, V::Date(y, m, d)) => format!("{y}年{m}月{d}日"),
+            _ => show_v(v),
+        };
+        match x {
+            Expr::Str(_) => (format!("“{}”", shown(enum_field, v)), None),
+            Expr::Call(f, args) if f == "substr" && args.first().and_then(Self::path).is_some() => {
+                let p = args.first().and_then(Self::path).unwrap_or_default();
+                let n = self.resolve(&p, at);
+                let pos = |i: usize| args.get(i).and_then(|a| num(&self.eval(a, at, false)));
+                let place = match (pos(1), pos(2)) {
+                    (Some(s), Some(e)) if e == s + Decimal::ONE => format!("第 {} 位", s + Decimal::ONE),
+                    (Some(s), Some(e)) => format!("第 {}–{} 位", s + Decimal::ONE, e),
+                    _ => "一部分".into(),
+                };
+                (format!("“{}”（{}）{} 的{place}为“{}”", n.label, p.join("."), show_v(&n.v), show_v(v)), n.loc)
+            }
+            Expr::Call(f, args) if f == "normalize" && args.first().and_then(Self::path).is_some() => {
+                let p = args.first().and_then(Self::path).unwrap_or_default();
+                let n = self.resolve(&p, at);
+                (format!("“{}”（{}）为“{}”", n.label, p.join("."), show_v(&n.v)), n.loc)
+            }
+            Expr::Member(base, f) if matches!(base.as_ref(), Expr::Index(..)) => {
+                let Expr::Index(tb, _) = base.as_ref() else { return (show_v(v), None) };
+                let ot = match tb.as_ref() {
+                    Expr::Ident(tid) => self.schema.get(tid),
+                    _ => None,
+                };
+                match ot {
+                    Some(ot) => {
+                        let field = ot.field_index(f).map(|i| &ot.fields()[i]);
+                        let label = field.map_or(f.as_str(), |fl| fl.label.as_str());
+                        (format!("“{}”中该机构的“{label}”为“{}”", ot.title, shown(field, v)), None)
+                    }
+                    None => (show_v(v), None),
+                }
+            }
+            _ => match Self::path(x) {
+                Some(p) => {
+                    let n = self.resolve(&p, at);
+                    (format!("“{}”（{}）为“{}”", n.label, p.join("."), shown(n.field, v)), n.loc)
+                }
+                None => (format!("“{}”", shown(None, v)), None),
+            },
+        }
+    }
+
+    /// Where the first figure `x` reads was written.
+    fn first_loc(&self, x: &Expr, at: At<'a>) -> Option<Loc> {
+        let mut names = Vec::new();
+        x.refs(&mut names);
+        names.iter().find_map(|n| {
+            let p: Vec<&str> = n.split('.').collect();
+            self.resolve(&p, at).loc
+        })
+    }
+
     fn generic_failure(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>) -> Diagnostic {
         let mut names = Vec::new();
-        check.refs(&mut names);
+        // site rules read whole tables; their note says what is missing
+        if !matches!(at, At::Site { .. }) {
+            check.refs(&mut names);
+        }
         let mut shown = Vec::new();
-        let mut loc = None;
+        // at the first figure that was given (the 0 where "—" belongs), else the first one
+        let (mut loc, mut given) = (None, None);
         for n in &names {
             let p: Vec<&str> = n.split('.').collect();
             let r = self.resolve(&p, at);
             loc = loc.or(r.loc);
+            if r.v != V::Missing {
+                given = given.or(r.loc);
+            }
             let v = match (&r.v, r.field) {
                 (V::Str(s), Some(f)) if f.ty == FieldType::Enum => f.enum_label(s).unwrap_or(s).to_string(),
                 (V::Num(d), Some(f)) => {
@@ -859,7 +1421,7 @@ impl<'a> Validator<'a> {
         }
         let what = rule.note.clone().unwrap_or_else(|| format!("不满足规则 {}", rule.source));
         let mut d = diag(rule, format!("{}：{what}", self.context(t, at)))
-            .at_opt(loc.or_else(|| self.record_loc(at)))
+            .at_opt(given.or(loc).or_else(|| self.record_loc(at)))
             .label("此处");
         if !shown.is_empty() {
             d = d.note(shown.join("；"));
@@ -914,6 +1476,11 @@ fn date_key(v: &V) -> (i32, u32, u32) {
         V::Date(y, m, d) => (*y, *m, *d),
         _ => (0, 0, 0),
     }
+}
+
+/// 0.29 → "29": the percentage a fraction was probably meant as.
+fn percent_of(d: Decimal) -> String {
+    value::group_thousands(&(d * Decimal::ONE_HUNDRED).normalize().to_string())
 }
 
 fn fmt_num(n: Decimal, places: u32) -> String {

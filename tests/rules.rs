@@ -97,6 +97,8 @@ fn tacheng_2024_rollforward_error_is_reported_not_corrected() {
     assert_eq!(code, 1);
     let m = messages(&v, "fund_balance.rollforward");
     assert_eq!(m.len(), 1, "only the employee record fails: {m:?}");
+    // 上年结余 + 本年收入 = 本年支出 + 年末滚存结余 is the same equation: one error, not two
+    assert_eq!(v["errors"], 1, "{v}");
     assert!(m[0].contains("1,079.96 + 21,772.41 − 21,885.53 = 966.84，但“年末滚存结余（累计结余）”（closing_balance）填报值为 996.84（相差 30.00）"), "{}", m[0]);
     // and the page still shows the published figure if someone builds with errors fixed elsewhere: never corrected
     assert!(read(&site.path().join("data/520399/2023.toml")).contains("996.84"));
@@ -124,21 +126,36 @@ fn cross_table_rule() {
 }
 
 #[test]
-fn year_over_year_rule_is_a_warning() {
+fn year_over_year_rule_is_an_error_when_the_previous_year_is_on_the_site() {
     let site = county(BALANCE);
     let prev = BALANCE
         .replace("closing_balance = 966.84", "closing_balance = 1000.00")
         .replace("opening_balance = 1079.96", "opening_balance = 1113.12");
     write(site.path(), "data/520399/2022.toml", &prev);
     let out = pilu(site.path(), &["check"]);
-    assert_eq!(out.code, 0, "warnings alone pass: {}", out.stderr);
-    assert!(out.stderr.contains("warning[fund_balance.chain]"), "{}", out.stderr);
+    assert_eq!(out.code, 1, "the site published 2022, so its closing balance binds: {}", out.stderr);
+    assert!(out.stderr.contains("error[fund_balance.chain]"), "{}", out.stderr);
     assert!(
         out.stderr.contains("“2022年年末滚存结余（累计结余）”（prev.closing_balance）为 1,000.00"),
         "{}",
         out.stderr
     );
-    assert_eq!(pilu(site.path(), &["check", "--deny-warnings"]).code, 1);
+    // 2022 itself has no previous year here: not checked, which only --verbose and JSON say
+    assert!(!out.stderr.contains("rule.not_checked"), "{}", out.stderr);
+    let verbose = pilu(site.path(), &["check", "--verbose"]);
+    assert!(
+        verbose.stderr.contains("2022年度 “附件5 医保基金财务结余情况表”（职工基本医疗保险（含生育保险））：未能核对规则 fund_balance.chain，因为2021年“年末滚存结余（累计结余）”没有数据（本站没有上一年度的这张表或这条记录）"),
+        "{}",
+        verbose.stderr
+    );
+    let (_, _, v) = check_json(site.path());
+    let info = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "rule.not_checked" && d["message"].as_str().unwrap().contains("fund_balance.chain"))
+        .expect("an info line in the JSON");
+    assert_eq!((info["severity"].as_str(), info["file"].as_str()), (Some("info"), Some("data/520399/2022.toml")));
 }
 
 #[test]
@@ -203,9 +220,57 @@ fn pattern_rule() {
     };
     let (code, codes, _) = check_json(county(&entry("H")).path());
     assert_eq!(code, 0, "{codes:?}");
-    let (code, codes, _) = check_json(county(&entry("P")).path());
+    let (code, codes, v) = check_json(county(&entry("P")).path());
     assert_eq!(code, 1);
     assert!(codes.contains(&"disqualified_list.code_kind".to_string()), "{codes:?}");
+    // labels and values in words, no arithmetic on texts
+    let m = &messages(&v, "disqualified_list.code_kind")[0];
+    assert!(
+        m.ends_with(
+            "“医保定点医药机构编码”（code）H52032200902 的第 1 位为“H”，与“机构类型”（kind）为“定点零售药店”不一致"
+        ),
+        "{m}"
+    );
+    assert!(!m.contains("相差") && !m.contains("H = H"), "{m}");
+}
+
+#[test]
+fn date_rule_says_the_dates() {
+    let meta = |on: &str| {
+        format!(
+            "[annual_report_meta]\nformat_version = \"2021\"\noverview_text = \"概述\"\nproblems_text = \"问题\"\nother_text = \"其他\"\npublished_on = \"{on}\"\n"
+        )
+    };
+    let (code, codes, _) = check_json(county(&meta("2024-01-31")).path());
+    assert_eq!(code, 0, "{codes:?}");
+    assert!(!codes.iter().any(|c| c == "annual_report_meta.deadline"), "{codes:?}");
+    let (_, _, v) = check_json(county(&meta("2024-02-16")).path());
+    let m = &messages(&v, "annual_report_meta.deadline")[0];
+    assert!(m.ends_with("“发布日期”（published_on）为“2024年2月16日”，应不晚于“2024年1月31日”"), "{m}");
+}
+
+#[test]
+fn percentages_typed_as_fractions_are_questioned() {
+    let site = fixture("minimal");
+    let csv = EMPLOYEE_CSV.replace(",66.67,", ",0.67,");
+    assert_ne!(csv, EMPLOYEE_CSV);
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", &csv);
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 0, "warnings only: {v}");
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "data.percent_scale").expect("a warning");
+    assert_eq!(d["severity"], "warning");
+    assert!(d["message"].as_str().unwrap().contains("填报值为 0.67，像是按小数填写的比例：是否应为 67%？"), "{d}");
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("data/renmin/2023/institution_employee_service.csv"), Some(2))
+    );
+    // the rate rule that fails says the same
+    let rates = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "institution_service.rates").unwrap();
+    assert!(rates["notes"].to_string().contains("0.67 是否应为 67%？"), "{rates}");
+    // 66.67 is a percentage: no question
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", EMPLOYEE_CSV);
+    let (_, codes, _) = check_json(site.path());
+    assert!(!codes.iter().any(|c| c == "data.percent_scale"), "{codes:?}");
 }
 
 #[test]
@@ -345,7 +410,8 @@ fn script_payloads_are_escaped_in_every_input() {
     write(
         site.path(),
         "data/520399/2023.toml",
-        &format!("note = \"{esc}\"\n{base}\n[notes]\nreporting_channels = \"{esc}\"\n")
+        &format!("note = \"{esc}\"\n{base}")
+            .replace("[notes]\n", &format!("[notes]\nreporting_channels = \"{esc}\"\n"))
             .replace("hotline = \"0851-12345678；12393\"", &format!("hotline = \"{esc}\"")),
     );
     write(
@@ -419,8 +485,13 @@ fn example_site_with_one_planted_error_of_each_class() {
         copy_dir(&root.join(d), &dir.path().join(d));
     }
     std::fs::copy(root.join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
-    let (code, codes, _) = check_json(dir.path());
-    assert_eq!((code, codes.len()), (0, 0), "the example is clean: {codes:?}");
+    let (code, _, v) = check_json(dir.path());
+    assert_eq!((code, &v["errors"], &v["warnings"]), (0, &0.into(), &0.into()), "the example is clean: {v}");
+    // rules that could not be evaluated are info lines: in the JSON, not in the default report
+    assert!(v["infos"].as_u64().unwrap() > 0, "{v}");
+    let quiet = pilu(dir.path(), &["check"]);
+    assert!(quiet.stderr.contains("校验通过") && !quiet.stderr.contains("rule.not_checked"), "{}", quiet.stderr);
+    assert!(pilu(dir.path(), &["check", "--verbose"]).stderr.contains("note[rule.not_checked]"));
 
     let edit = |rel: &str, from: &str, to: &str| {
         let p = dir.path().join(rel);
@@ -438,7 +509,7 @@ fn example_site_with_one_planted_error_of_each_class() {
     edit("data/520300/2023/annual_report_requests.csv", "（七）总计,", "（七）总计,1");
     let (code, codes, _) = check_json(dir.path());
     assert_eq!(code, 1);
-    let mut got: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let mut got: Vec<&str> = codes.iter().map(String::as_str).filter(|c| *c != "rule.not_checked").collect();
     got.sort();
     got.dedup();
     let mut want = vec![
@@ -466,7 +537,7 @@ fn counts_in_messages_have_no_decimals() {
     let (_, codes, v) = check_json(site.path());
     let m = messages(&v, "designated_institutions_summary.directory");
     assert!(!m.is_empty(), "{codes:?}");
-    assert!(m[0].contains("填报值为 12（相差 11）"), "{}", m[0]);
+    assert!(m[0].contains("为 12，") && m[0].contains("（相差 11）"), "{}", m[0]);
     assert!(!m.iter().any(|x| x.contains(".00")), "{m:?}");
 }
 

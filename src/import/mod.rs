@@ -683,14 +683,12 @@ fn validate(
     }
     let after = crate::load_site(&scratch.root, None);
     let old = keys(before, before_sources);
-    // An import only adds tables: tables still missing (completeness) are not its doing; check reports them.
-    let fresh: Vec<crate::diag::Diagnostic> = after
-        .diags
-        .list
-        .iter()
-        .filter(|d| d.code != "completeness.missing" && !old.contains(&key(d, &after.sources)))
-        .cloned()
-        .collect();
+    // An import only adds tables: tables still missing (completeness) are not its doing, and
+    // info lines (rules that could not be evaluated) are not problems; check reports both.
+    let new = |d: &&crate::diag::Diagnostic| {
+        d.severity != Severity::Info && d.code != "completeness.missing" && !old.contains(&key(d, &after.sources))
+    };
+    let fresh: Vec<crate::diag::Diagnostic> = after.diags.list.iter().filter(new).cloned().collect();
     let has_errors = fresh.iter().any(|d| d.severity == Severity::Error) || after.site.is_none();
     if !fresh.is_empty() {
         let list = Diagnostics { list: fresh };
