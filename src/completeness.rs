@@ -89,6 +89,18 @@ pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
     let as_of = site.settings.as_of;
     for (&(e, y), ey) in &data.years {
         timeliness(registry.get(e), y, ey, sources, diags);
+        if ey.tables.is_empty() && ey.meta.table_notes.is_empty() {
+            // An empty year file would publish a year page with nothing on it, as if disclosed.
+            diags.push(
+                Diagnostic::error(
+                    "data.empty_year",
+                    format!("“{}”{y} 年度的数据文件中没有任何表，发布出去会是一张空页面", registry.get(e).name),
+                )
+                .at(ey_loc(ey, sources))
+                .label("本年度数据")
+                .note("请填写本年度的表；某张表本年确实没有内容时，在 [notes] 中写明（如 disqualified_list = \"本年度无……\"）；否则删除此文件"),
+            );
+        }
     }
     let severity = site.settings.completeness.missing;
     for y in judged_years(data, as_of) {

@@ -212,6 +212,19 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Any error from the OS or a library wrapping it, in Chinese, with the original text after it:
+/// the first `io::Error` in its chain of sources decides the reason.
+pub fn os_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(x) = cur {
+        if let Some(io) = x.downcast_ref::<std::io::Error>() {
+            return format!("{}（系统信息：{e}）", io_reason(io));
+        }
+        cur = x.source();
+    }
+    format!("系统错误（系统信息：{e}）")
+}
+
 /// A directory walk's error in Chinese (a symbolic link loop, or the OS error).
 pub fn walk_reason(e: &walkdir::Error) -> String {
     match (e.loop_ancestor(), e.io_error()) {

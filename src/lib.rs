@@ -218,7 +218,11 @@ fn render_site(
         return Err((diags, Failure::Inputs));
     }
     let staging = output::Staging::begin(target).map_err(|e| {
-        one(Diagnostic::error("io.write", format!("无法创建临时输出目录：{e}")).in_file(target), Failure::Io)
+        one(
+            Diagnostic::error("io.write", format!("无法创建临时输出目录：{}", crate::diag::os_text(&e)))
+                .in_file(target),
+            Failure::Io,
+        )
     })?;
     let model =
         model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
@@ -228,16 +232,20 @@ fn render_site(
     }
     let downloads = model.write_downloads(&staging).map_err(classify)?;
     if let Some(base) = &site.settings.base_url {
-        staging
-            .write("sitemap.xml", model.sitemap(base).as_bytes())
-            .map_err(|e| one(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{e}")), Failure::Io))?;
+        staging.write("sitemap.xml", model.sitemap(base).as_bytes()).map_err(|e| {
+            one(
+                Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{}", crate::diag::os_text(&e))),
+                Failure::Io,
+            )
+        })?;
     }
     copy_static(root, &staging).map_err(classify)?;
     staging.commit(how).map_err(|e| match e {
         output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),
-        output::CommitError::Io(e) => {
-            one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io)
-        }
+        output::CommitError::Io(e) => one(
+            Diagnostic::error("io.write", format!("无法替换输出目录：{}", crate::diag::os_text(&e))).in_file(target),
+            Failure::Io,
+        ),
     })?;
     Ok(Built {
         output: target.to_path_buf(),
@@ -265,7 +273,10 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                diags.push(Diagnostic::error("static.read", format!("无法读取 static 目录：{e}")).in_file(&dir));
+                diags.push(
+                    Diagnostic::error("static.read", format!("无法读取 static 目录：{}", crate::diag::os_text(&e)))
+                        .in_file(&dir),
+                );
                 continue;
             }
         };
@@ -282,11 +293,16 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
         match std::fs::read(entry.path()) {
             Ok(b) => {
                 if let Err(e) = out.write(&rel, &b) {
-                    diags.push(Diagnostic::error("io.write", format!("复制 static/{rel} 失败：{e}")));
+                    diags.push(Diagnostic::error(
+                        "io.write",
+                        format!("复制 static/{rel} 失败：{}", crate::diag::os_text(&e)),
+                    ));
                 }
             }
-            Err(e) => diags
-                .push(Diagnostic::error("static.read", format!("无法读取 static/{rel}：{e}")).in_file(entry.path())),
+            Err(e) => diags.push(
+                Diagnostic::error("static.read", format!("无法读取 static/{rel}：{}", crate::diag::os_text(&e)))
+                    .in_file(entry.path()),
+            ),
         }
     }
     if diags.list.is_empty() { Ok(()) } else { Err(diags) }

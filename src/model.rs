@@ -191,6 +191,13 @@ pub struct Cell {
     pub headers: String,
 }
 
+/// A table not given for a year, with the site's note about it.
+#[derive(Serialize)]
+pub struct AbsentNote {
+    pub title: String,
+    pub note: String,
+}
+
 #[derive(Serialize)]
 pub struct BodyRow {
     pub th: HCell,
@@ -725,6 +732,23 @@ impl Site<'_> {
                     csv: format!("e/{}/{y}/{}.csv", ent.id, t.id),
                     json: format!("e/{}/{y}/{}.json", ent.id, t.id),
                 }
+            })
+            .collect()
+    }
+
+    /// Notes on public tables the entity-year does not give (e.g. 本年度无解除协议的定点医药机构):
+    /// a statement that a table is empty is itself disclosed, so it is shown, not dropped.
+    pub fn absent_notes(&self, e: usize, y: i32) -> Vec<AbsentNote> {
+        let Some(ey) = self.data.years.get(&(e, y)) else {
+            return Vec::new();
+        };
+        self.schema
+            .tables
+            .iter()
+            .enumerate()
+            .filter(|(ti, t)| t.is_public() && !ey.tables.contains_key(ti))
+            .filter_map(|(_, t)| {
+                ey.meta.table_notes.get(&t.id).map(|n| AbsentNote { title: t.full_title(), note: n.clone() })
             })
             .collect()
     }

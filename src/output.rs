@@ -52,8 +52,9 @@ fn absolute(target: &Path) -> Result<PathBuf, String> {
         return Ok(real);
     }
     let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let parent_abs = fs::canonicalize(parent)
-        .map_err(|e| format!("输出目录的上级目录不存在或无法访问（{}）：{e}", parent.display()))?;
+    let parent_abs = fs::canonicalize(parent).map_err(|e| {
+        format!("输出目录的上级目录不存在或无法访问（{}）：{}", parent.display(), crate::diag::os_text(&e))
+    })?;
     let name = target.file_name().ok_or_else(|| "输出目录不能是根目录或 ..".to_string())?;
     Ok(parent_abs.join(name))
 }
@@ -62,7 +63,7 @@ fn absolute(target: &Path) -> Result<PathBuf, String> {
 /// input (`data`, `content`, `themes`, `static`, `pilu.toml`), a folder inside one, or a folder
 /// holding one (inputs may be symlinks to elsewhere).
 pub fn check_target(root: &Path, target: &Path) -> Result<(), String> {
-    let root_abs = fs::canonicalize(root).map_err(|e| format!("无法解析站点目录：{e}"))?;
+    let root_abs = fs::canonicalize(root).map_err(|e| format!("无法解析站点目录：{}", crate::diag::os_text(&e)))?;
     let target_abs = absolute(target)?;
     let t = target.display();
     let advice = "请换一个不在站点输入中的目录（默认为 public）";
@@ -129,11 +130,11 @@ pub fn check_replaceable(target: &Path) -> Result<(), String> {
     let t = target.display();
     match fs::symlink_metadata(target) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("无法读取输出目录 {t}：{e}")),
+        Err(e) => return Err(format!("无法读取输出目录 {t}：{}", crate::diag::os_text(&e))),
         Ok(m) if !m.is_dir() => return Err(format!("输出路径 {t} 不是目录")),
         Ok(_) => {}
     }
-    let files = files_under(target).map_err(|e| format!("无法读取输出目录 {t}：{e}"))?;
+    let files = files_under(target).map_err(|e| format!("无法读取输出目录 {t}：{}", crate::diag::os_text(&e)))?;
     if files.is_empty() {
         return Ok(());
     }
@@ -201,7 +202,11 @@ pub fn remove_stale(target: &Path) -> Vec<(PathBuf, String)> {
         .map(|(p, pid)| {
             let msg = match fs::remove_dir_all(&p) {
                 Ok(()) => format!("已删除中断的构建留下的临时目录 {}（进程 {pid} 已不存在）", p.display()),
-                Err(e) => format!("无法删除中断的构建留下的临时目录 {}（进程 {pid} 已不存在）：{e}", p.display()),
+                Err(e) => format!(
+                    "无法删除中断的构建留下的临时目录 {}（进程 {pid} 已不存在）：{}",
+                    p.display(),
+                    crate::diag::os_text(&e)
+                ),
             };
             (p, msg)
         })

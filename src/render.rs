@@ -55,7 +55,10 @@ fn own_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<Strin
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    diags.push(Diagnostic::error("theme.read", format!("无法读取主题目录：{e}")).in_file(&dir));
+                    diags.push(
+                        Diagnostic::error("theme.read", format!("无法读取主题目录：{}", crate::diag::os_text(&e)))
+                            .in_file(&dir),
+                    );
                     continue;
                 }
             };
@@ -67,9 +70,10 @@ fn own_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<Strin
                 Ok(b) => {
                     files.insert(rel.clone(), (b, format!("{base}/{rel}")));
                 }
-                Err(e) => {
-                    diags.push(Diagnostic::error("theme.read", format!("无法读取主题文件：{e}")).in_file(entry.path()))
-                }
+                Err(e) => diags.push(
+                    Diagnostic::error("theme.read", format!("无法读取主题文件：{}", crate::diag::os_text(&e)))
+                        .in_file(entry.path()),
+                ),
             }
         }
     }
@@ -241,6 +245,7 @@ impl Site<'_> {
                 let (ent, ey) = self.year_context(&mut ctx, &mut crumbs, e, y);
                 ctx.insert("note", &ey.meta.note);
                 ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
+                ctx.insert("absent_notes", &self.absent_notes(e, y));
                 ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
@@ -343,7 +348,10 @@ impl Site<'_> {
             let path = format!("{}assets/{rel}", theme.prefix);
             if let Err(e) = out.write(&path, bytes) {
                 return Err(Diagnostics {
-                    list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{e}"))],
+                    list: vec![Diagnostic::error(
+                        "io.write",
+                        format!("写入 {path} 失败：{}", crate::diag::os_text(&e)),
+                    )],
                 });
             }
         }
@@ -386,7 +394,7 @@ impl Site<'_> {
                 let rel = format!("{}{}", theme.prefix, self.path(kind));
                 out.write(&rel, html.as_bytes())
                     .err()
-                    .map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{e}")))
+                    .map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{}", crate::diag::os_text(&e))))
             })
             .collect();
         if !errors.is_empty() {

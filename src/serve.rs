@@ -47,8 +47,8 @@ struct Shared {
 
 /// Run the preview until interrupted. Returns a message for the user on failure.
 pub fn run(opts: Options) -> Result<(), String> {
-    let root =
-        std::fs::canonicalize(&opts.root).map_err(|e| format!("无法打开站点目录 {}：{e}", opts.root.display()))?;
+    let root = std::fs::canonicalize(&opts.root)
+        .map_err(|e| format!("无法打开站点目录 {}：{}", opts.root.display(), crate::diag::os_text(&e)))?;
     let temporary = opts.output.is_none();
     if let Some(o) = &opts.output {
         // before creating it: a folder made inside an input would itself change the site
@@ -57,14 +57,15 @@ pub fn run(opts: Options) -> Result<(), String> {
     }
     let out =
         opts.output.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("pilu-serve-{}", std::process::id())));
-    std::fs::create_dir_all(&out).map_err(|e| format!("无法创建预览目录 {}：{e}", out.display()))?;
-    let out = std::fs::canonicalize(&out).map_err(|e| format!("无法打开预览目录：{e}"))?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| format!("无法创建预览目录 {}：{}", out.display(), crate::diag::os_text(&e)))?;
+    let out = std::fs::canonicalize(&out).map_err(|e| format!("无法打开预览目录：{}", crate::diag::os_text(&e)))?;
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("无法启动服务：{e}"))?;
+        .map_err(|e| format!("无法启动服务：{}", crate::diag::os_text(&e)))?;
     // Listen for Ctrl+C and SIGTERM before the first build, so a stop during it also cleans up.
     let mut stop = {
         let _in_runtime = rt.enter();
@@ -88,9 +89,9 @@ pub fn run(opts: Options) -> Result<(), String> {
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && opts.port != 0 => {
                 tokio::net::TcpListener::bind(SocketAddr::new(opts.bind, 0))
                     .await
-                    .map_err(|e| format!("无法监听端口：{e}"))?
+                    .map_err(|e| format!("无法监听端口：{}", crate::diag::os_text(&e)))?
             }
-            Err(e) => return Err(format!("无法监听 {}:{}：{e}", opts.bind, opts.port)),
+            Err(e) => return Err(format!("无法监听 {}:{}：{}", opts.bind, opts.port, crate::diag::os_text(&e))),
         };
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
@@ -112,7 +113,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         // Stop at once on a signal: a graceful shutdown would wait for the browsers' live-reload
         // connections, which never end.
         let result = tokio::select! {
-            r = axum::serve(listener, app).into_future() => r.map_err(|e| format!("服务出错：{e}")),
+            r = axum::serve(listener, app).into_future() => r.map_err(|e| format!("服务出错：{}", crate::diag::os_text(&e))),
             () = stop.wait() => Ok(()),
         };
         // let a rebuild in progress finish before its folder is removed
@@ -197,13 +198,17 @@ fn watch(
 ) -> Result<(Watcher, std::thread::JoinHandle<()>), String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, tx)
-        .map_err(|e| format!("无法监视文件改动：{e}"))?;
+        .map_err(|e| format!("无法监视文件改动：{}", crate::diag::os_text(&e)))?;
     // The root itself only for pilu.toml: the output folder and anything else under it stay unwatched.
-    debouncer.watch(root, RecursiveMode::NonRecursive).map_err(|e| format!("无法监视 {}：{e}", root.display()))?;
+    debouncer
+        .watch(root, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("无法监视 {}：{}", root.display(), crate::diag::os_text(&e)))?;
     for dir in ["data", "content", "themes", "static"] {
         let p = root.join(dir);
         if p.is_dir() {
-            debouncer.watch(&p, RecursiveMode::Recursive).map_err(|e| format!("无法监视 {}：{e}", p.display()))?;
+            debouncer
+                .watch(&p, RecursiveMode::Recursive)
+                .map_err(|e| format!("无法监视 {}：{}", p.display(), crate::diag::os_text(&e)))?;
         }
     }
     let rebuilds = std::thread::spawn(move || {

@@ -494,17 +494,18 @@ impl Session {
         if let Some(base) = &site.settings.base_url
             && let Err(e) = out.write("sitemap.xml", model.sitemap(base).as_bytes())
         {
-            errors.push(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{e}")));
+            errors.push(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{}", crate::diag::os_text(&e))));
         }
         for f in &statics {
             let src = self.root.join("static").join(f);
             let r = if src.is_file() { std::fs::read(&src).and_then(|b| out.write(f, &b)) } else { out.remove(f) };
             if let Err(e) = r {
-                errors.push(Diagnostic::error("io.write", format!("复制 static/{f} 失败：{e}")));
+                errors
+                    .push(Diagnostic::error("io.write", format!("复制 static/{f} 失败：{}", crate::diag::os_text(&e))));
             }
         }
         if let Err(e) = out.update_manifest() {
-            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{e}")));
+            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::diag::os_text(&e))));
         }
         if !errors.list.is_empty() {
             self.read_diags.extend(errors);

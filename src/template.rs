@@ -159,7 +159,8 @@ fn select(schema: &Schema, key: &str) -> Option<(Vec<usize>, String)> {
 }
 
 fn read_entities(p: &Path, registry: &Registry) -> Result<Vec<usize>, (u8, String)> {
-    let bytes = std::fs::read(p).map_err(|e| (IO, format!("无法读取 {}：{e}", p.display())))?;
+    let bytes =
+        std::fs::read(p).map_err(|e| (IO, format!("无法读取 {}：{}", p.display(), crate::diag::os_text(&e))))?;
     let text = crate::tabular::decode(&bytes).map_err(|m| (INPUT, format!("{}：{m}", p.display())))?.text;
     let mut out = Vec::new();
     let mut bad = Vec::new();

@@ -143,6 +143,31 @@ impl<'a> Validator<'a> {
     }
 
     /// Every rule of every table of one entity-year.
+    /// A value given for a field whose `only_when` excludes the record would be published as
+    /// 不适用, silently dropping what was typed: an error at the value instead.
+    fn outside_only_when(&self, t: &Table, rec: &Rec, diags: &mut Diagnostics) {
+        let fields = t.fields();
+        for (i, f) in fields.iter().enumerate() {
+            if f.only_when.is_none() || matches!(rec.values[i], Value::Absent | Value::NotApplicable) {
+                continue;
+            }
+            if crate::model::applies(fields, f, rec) {
+                continue;
+            }
+            let shown = value::display(f, &rec.values[i]);
+            diags.push(
+                Diagnostic::error(
+                    "data.not_applicable",
+                    format!("“{}”（{}）不适用于这条记录，却填写了 {shown}；发布时不会显示这个数值", f.label, f.id),
+                )
+                .at(rec.locs[i].unwrap_or(rec.loc))
+                .field(&f.id)
+                .label("此项不适用")
+                .note("此项只适用于表定义 only_when 所写的记录；请核对这一行（如险种）是否填错，或改为“—”"),
+            );
+        }
+    }
+
     pub fn entity_year(&self, e: usize, y: i32, diags: &mut Diagnostics) {
         let Some(ey) = self.data.years.get(&(e, y)) else { return };
         // Site rules run for every discloser of the table, whether or not it gave the table.
@@ -162,6 +187,7 @@ impl<'a> Validator<'a> {
                     if let Some(d) = self.percent_scale(t, At::Record { e, y, ti, rec }) {
                         diags.push(d);
                     }
+                    self.outside_only_when(t, rec, diags);
                 }
             }
             for rule in t.rules.iter().filter(|r| r.scope != Some(RuleScope::Site)) {

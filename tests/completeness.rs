@@ -380,3 +380,30 @@ fn importing_one_table_of_a_new_year_is_not_blocked_by_the_tables_still_missing(
     assert!(m.iter().any(|x| x.contains("2024 年度部分公开") && x.contains("附件7") && x.contains("附件9")), "{m:?}");
     assert!(m.iter().any(|x| x.contains("“测试县医疗保障局”2024 年度未公开")), "{m:?}");
 }
+
+/// A year file with no table publishes an empty page as if disclosed: an error. A year that
+/// only states why a table is empty is fine, and the statement is published.
+#[test]
+fn an_empty_year_file_is_an_error_and_notes_on_absent_tables_are_published() {
+    let site = fixture("minimal");
+    write(site.path(), "data/P52039900002/2023.toml", "published_on = 2024-10-20\n");
+    let (code, list) = check(site.path(), &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let m = with_code(&list, "data.empty_year");
+    assert_eq!(m.len(), 1, "{list:?}");
+    assert!(m[0].2.contains("“测试县平价大药房”2023 年度的数据文件中没有任何表"), "{}", m[0].2);
+    assert_eq!((m[0].3.as_str(), m[0].4), ("data/P52039900002/2023.toml", 1));
+
+    write(
+        site.path(),
+        "data/P52039900002/2023.toml",
+        "published_on = 2024-10-20\n\n[notes]\npharmacy_service = \"本年度暂停营业，无医保结算。\"\n",
+    );
+    let (code, list) = check(site.path(), &[]);
+    assert!(with_code(&list, "data.empty_year").is_empty(), "{list:?}");
+    assert_eq!(code, 0, "{list:?}");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let html = read(&site.path().join("public/e/P52039900002/2023/index.html"));
+    assert!(html.contains("本年度没有数据的表"), "{html}");
+    assert!(html.contains("定点零售药店医保服务情况表</strong>：本年度暂停营业，无医保结算。"), "{html}");
+}

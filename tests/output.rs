@@ -135,3 +135,15 @@ fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
     assert!(root.join(format!(".other.pilu-tmp-{dead}/index.html")).is_file(), "another output's folder is kept");
     assert!(!run.stderr.contains(&format!("pilu-tmp-{live}")), "{}", run.stderr);
 }
+
+/// OS errors reach the user in Chinese, with the system's own text after it.
+#[test]
+fn an_os_error_is_reported_in_chinese() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "afile", "not a folder");
+    let out = pilu(root, &["build", "--output", "afile/public"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("路径中的某一段是文件，不是目录（系统信息："), "{}", out.stderr);
+    assert_eq!(read(&root.join("afile")), "not a folder");
+}

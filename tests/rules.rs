@@ -555,3 +555,25 @@ fn full_width_personal_numbers_in_published_text_are_found() {
     assert_eq!(code, 1, "{codes:?}");
     assert!(codes.contains(&"privacy.mobile".to_string()), "{codes:?}");
 }
+
+/// A value typed into a field that does not apply to its record (an employer part on the
+/// residents' row) would be published as 不适用: an error at the value, never dropped silently.
+#[test]
+fn a_value_outside_only_when_is_an_error_not_hidden() {
+    let resident = INCOME_OK
+        .replace("scheme = \"employee\"", "scheme = \"resident\"")
+        .replace("premium_income = 13857.11", "premium_income = 13857.11\npremium_employer = 500.00");
+    let (code, codes, v) = check_json(county(&resident).path());
+    assert_eq!(code, 1, "{codes:?}");
+    let m = messages(&v, "data.not_applicable");
+    assert_eq!(m.len(), 1, "{codes:?}");
+    assert!(m[0].contains("“其中：单位缴费”（premium_employer）不适用于这条记录，却填写了 500.00"), "{}", m[0]);
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "data.not_applicable").unwrap();
+    assert_eq!((d["file"].as_str(), d["line"].as_u64()), (Some("data/520399/2023.toml"), Some(base_lines() + 6)));
+}
+
+/// Lines of the minimal fixture's county year file, to locate values appended after it.
+fn base_lines() -> u64 {
+    let site = fixture("minimal");
+    read(&site.path().join("data/520399/2023.toml")).lines().count() as u64
+}
