@@ -98,7 +98,7 @@ fn gb18030_csv_with_title_rows_merged_header_and_footer() {
     assert!(out.stdout.contains("`△113.12` 按负数导入"), "{}", out.stdout);
     assert!(out.stdout.contains("`21,772.41` 去掉了千位分隔符"), "{}", out.stdout);
     assert!(out.stderr.contains("第 8 行第 9 列") && out.stderr.contains("months_payable"), "{}", out.stderr);
-    assert!(out.stderr.contains("`#DIV/0!` 按“不适用”导入（不是 0）"), "{}", out.stderr);
+    assert!(out.stderr.contains("`#DIV/0!`（除数为 0）按“不适用”导入（不是 0）"), "{}", out.stderr);
     let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
     assert_eq!(column(&r, "险种"), ["employee", "resident"]);
     assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96", "354.15"]);
@@ -310,7 +310,7 @@ fn xlsx_with_float_noise_merged_cells_and_percent_formats() {
         "{}",
         out.stdout
     );
-    assert!(out.stderr.contains("单元格 L5") && out.stderr.contains("`#DIV/0!` 按“不适用”导入"), "{}", out.stderr);
+    assert!(out.stderr.contains("in/职工医保.xlsx，职工医保!L5") && out.stderr.contains("`#DIV/0!`（除数为 0）按“不适用”导入"), "{}", out.stderr);
     assert!(out.stderr.contains("住院个人负担比例（personal_burden_rate）为 0.37"), "{}", out.stderr);
     let r = rows(&site.path().join("data/renmin/2023/institution_employee_service.csv"));
     let get = |h: &str| column(&r, h).remove(0);
@@ -499,7 +499,7 @@ fn codes_in_scientific_notation_are_refused() {
     ws.write_number(2, 2, 41102.0).unwrap();
     write_bytes(site.path(), "in/药店.xlsx", &wb.save_to_buffer().unwrap());
     let all = refused(&import(site.path(), &["in/药店.xlsx"]));
-    assert!(all.contains("单元格 B3") && all.contains("编码被电子表格存成了数字"), "{all}");
+    assert!(all.contains("in/药店.xlsx，Sheet1!B3") && all.contains("编码被电子表格存成了数字"), "{all}");
     assert!(!site.path().join("data/P52039900002").exists());
 }
 
@@ -582,7 +582,7 @@ fn unknown_columns_options_and_missing_files() {
     let site = fixture("minimal");
     write(site.path(), "in/x.csv", "2023年\n举报电话,微博账号\n12345,@abc\n");
     let all = refused(&import(site.path(), &["in/x.csv", "--entity", "520399", "--table", "reporting_channels"]));
-    assert!(all.contains("未识别的列“微博账号”，其中有数据"), "{all}");
+    assert!(all.contains("未识别的列 第 2 列（B 列）“微博账号”，其中有数据"), "{all}");
     let out = import(site.path(), &["in/x.csv", "--entity", "nobody"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let out = import(site.path(), &["in/x.csv", "--table", "fund_incme"]);
