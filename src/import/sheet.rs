@@ -176,12 +176,6 @@ impl Matcher {
         hits.dedup();
         hits
     }
-    fn one(&self, text: &str) -> Option<(usize, How)> {
-        match self.all(text) {
-            (v, how) if v.len() == 1 => Some((v[0], how)),
-            _ => None,
-        }
-    }
 }
 
 /// (exact key, exact key without unit, loose key) of a text. Every table is tried against the
@@ -462,6 +456,10 @@ struct Long {
     label_col: usize,
     /// (row, field, unit stated in the label)
     rows: Vec<(usize, usize, Option<String>)>,
+    /// Rows with a label that names no field, and rows naming a field already found: an error
+    /// when they hold data, which would otherwise be lost.
+    unknown: Vec<(usize, String)>,
+    dups: Vec<(usize, usize)>,
     score: usize,
 }
 
@@ -483,20 +481,29 @@ fn best_long(g: &Grid, t: &Table) -> Option<Long> {
     let m = field_matcher(t);
     let mut best: Option<Long> = None;
     for lc in 0..g.width().min(4) {
-        let mut rows = Vec::new();
+        let (mut rows, mut unknown, mut dups) = (Vec::new(), Vec::new(), Vec::new());
         let mut seen = BTreeSet::new();
+        let mut prev = None;
         // Fields down a column fit in the first rows; a long sheet is a list, not this layout.
         for r in 0..g.rows.len().min(LONG_ROWS) {
             let Some((_, text)) = row_label(g, r, lc) else { continue };
-            if let Some((fi, _)) = m.one(&text)
-                && seen.insert(fi)
-            {
-                rows.push((r, fi, split_unit(&text).1));
+            let pick = match m.all(&text).0.as_slice() {
+                [] => None,
+                [one] => Some(*one),
+                many => by_context(t, many, std::slice::from_ref(&text), prev),
+            };
+            match pick {
+                Some(fi) if seen.insert(fi) => {
+                    rows.push((r, fi, split_unit(&text).1));
+                    prev = Some(fi);
+                }
+                Some(fi) => dups.push((r, fi)),
+                None => unknown.push((r, text)),
             }
         }
         let score = seen.len();
         if score >= 2 && best.as_ref().is_none_or(|b| score > b.score) {
-            best = Some(Long { label_col: lc, rows, score });
+            best = Some(Long { label_col: lc, rows, unknown, dups, score });
         }
     }
     best
@@ -1586,6 +1593,33 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         out.err(at, "找到了字段名称，但旁边没有数值列".into());
         return None;
     }
+    // Rows below the first field, up to a blank row or the footer after the last one: a row there
+    // with data that maps to no field (or repeats one) is an error, never dropped.
+    let stop = (last_row + 1..g.rows.len())
+        .find(|&r| g.row_is_blank(r) || labels::is_footer(&first_text(g, r).unwrap_or_default()))
+        .unwrap_or(g.rows.len());
+    let has_values = |r: usize| value_cols.iter().any(|&c| !g.get(r, c).is_blank());
+    for (r, text) in &l.unknown {
+        if *r < first_row || *r >= stop || !has_values(*r) {
+            continue;
+        }
+        if labels::is_total(text) {
+            out.fixes.push(("合计行", format!("{}：“{text}”行是合计，未导入", out.at_row(*r))));
+            continue;
+        }
+        let at = out.at(*r, l.label_col);
+        let msg =
+            format!("未识别的行“{text}”，其中有数据；请改为“{}”中字段的名称，或删除该行{}", t.title, nearest_text(t, text));
+        out.err(at, msg);
+    }
+    for (r, fi) in &l.dups {
+        if *r >= first_row && *r < stop && has_values(*r) {
+            let f = &fields[*fi];
+            let other = l.rows.iter().find(|x| x.1 == *fi).map_or(0, |x| x.0);
+            let at = out.at(*r, l.label_col);
+            out.err(at, format!("“{}”（{}）出现了两次（另见{}）", f.label, f.id, g.row_name(other)));
+        }
+    }
     let key_in_rows: BTreeSet<usize> = l.rows.iter().map(|r| r.1).collect();
     let missing_key: Vec<usize> = key.iter().copied().filter(|k| !key_in_rows.contains(k)).collect();
     if key.is_empty() && value_cols.len() > 1 {
@@ -1742,6 +1776,10 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
         let m = row_matcher(b, &p.format);
         let mut last_def: Option<usize> = None;
         let mut rows_found = 0;
+        // Columns right of the row labels that name no column of the block: flagged once when
+        // they hold data.
+        let heads = header_columns(g, s.h, s.d, g.width());
+        let mut flagged: BTreeSet<usize> = BTreeSet::new();
         for r in s.h + 1..end {
             if g.row_is_blank(r) {
                 continue;
@@ -1822,6 +1860,21 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
                 continue;
             }
             rows_found += 1;
+            for gc in first_col..g.width() {
+                if s.cols.get(gc).is_none_or(Option::is_none)
+                    && !g.get(r, gc).is_blank()
+                    && !g.is_covered(r, gc)
+                    && flagged.insert(gc)
+                {
+                    let head = heads.get(gc).map(|l| l.join("/")).unwrap_or_default().replace(['\r', '\n'], "");
+                    let at = out.at(s.h, gc);
+                    let what = if head.is_empty() { "没有列标题".to_string() } else { format!("“{head}”不是此表的列") };
+                    out.err(
+                        at,
+                        format!("未识别的列 {}：{what}，但其中有数据（如 {}）；请改为表中的列名称，或删除该列", g.col_with_letter(gc), g.cell_name(r, gc)),
+                    );
+                }
+            }
             for (gc, ci) in s.cols.iter().enumerate() {
                 let Some(ci) = ci else { continue };
                 let col = &b.columns[*ci];
