@@ -54,6 +54,8 @@ pub struct RecRow {
     pub year: i32,
     pub values: Vec<String>,
     pub at: String,
+    /// Per field: the source cell its value came from (`in/表.xlsx，附件8!H4`), empty when none.
+    pub cells: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -1398,7 +1400,9 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         if let Some((k, v)) = &key_from_name {
             values[*k] = v.clone();
         }
+        let mut cells = vec![String::new(); fields.len()];
         for (&fi, &c) in &field_col {
+            cells[fi] = out.at(r, c);
             if let Some((_, text)) = out.cell(r, c, &fields[fi], col_units[c].as_deref()) {
                 values[fi] = text;
             }
@@ -1476,7 +1480,7 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         if let (Some(entity), Some(year)) = (ent, row_year)
             && errors_now == before
         {
-            rows.push(RecRow { entity, year, values, at: out.at_row(r) });
+            rows.push(RecRow { entity, year, values, at: out.at_row(r), cells });
         } else if row_year.is_none() && errors_now == before {
             let at = out.at_row(r);
             out.err(at, "此行的年度为空，且无法从标题确定年度；请填写年度或用 --year 指定".into());
@@ -1654,6 +1658,7 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         let (_, hunit) = split_unit(&htext);
         out.report.push(format!("  {}“{htext}” → 一条记录", g.col_name(vc)));
         let mut values = vec![String::new(); fields.len()];
+        let mut cells = vec![String::new(); fields.len()];
         let before = out.issues.iter().filter(|i| i.sev == Sev::Error).count();
         if let Some(&k) = missing_key.first() {
             let f = &fields[k];
@@ -1692,6 +1697,7 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
                 );
                 continue;
             }
+            cells[*fi] = out.at(*r, vc);
             if let Some((_, text)) = out.cell(*r, vc, f, u.as_deref()) {
                 values[*fi] = text;
             }
@@ -1726,7 +1732,8 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
                     return None;
                 }
             }
-            rows.push(RecRow { entity, year, values, at: format!("{}，{}", sheet_label(out.ctx, g), g.col_name(vc)) });
+            let at = format!("{}，{}", sheet_label(out.ctx, g), g.col_name(vc));
+            rows.push(RecRow { entity, year, values, at, cells });
         }
     }
     out.report.push(format!("数据：{} 条记录", rows.len()));
