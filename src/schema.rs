@@ -354,7 +354,11 @@ pub enum Layout {
         /// Per field (same index): other headers offices use for it, from `aliases = [...]`.
         aliases: Vec<Vec<String>>,
     },
-    Matrix { formats: Vec<String>, corner: Option<String>, blocks: Vec<Block> },
+    Matrix {
+        formats: Vec<String>,
+        corner: Option<String>,
+        blocks: Vec<Block>,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -310,7 +310,12 @@ fn xlsx_with_float_noise_merged_cells_and_percent_formats() {
         "{}",
         out.stdout
     );
-    assert!(out.stderr.contains("in/职工医保.xlsx，职工医保!L5") && out.stderr.contains("`#DIV/0!`（除数为 0）按“不适用”导入"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("in/职工医保.xlsx，职工医保!L5")
+            && out.stderr.contains("`#DIV/0!`（除数为 0）按“不适用”导入"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("住院个人负担比例（personal_burden_rate）为 0.37"), "{}", out.stderr);
     let r = rows(&site.path().join("data/renmin/2023/institution_employee_service.csv"));
     let get = |h: &str| column(&r, h).remove(0);

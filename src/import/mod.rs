@@ -746,7 +746,12 @@ fn names_id(text: &str, id: &str) -> bool {
 
 /// The source cells of every figure a problem in a file to be written involves: the fields its
 /// rule reads and the fields its message names, in the record at its line.
-fn source_cells(d: &crate::diag::Diagnostic, sources: &crate::diag::Sources, schema: &Schema, plans: &[FilePlan]) -> Option<String> {
+fn source_cells(
+    d: &crate::diag::Diagnostic,
+    sources: &crate::diag::Sources,
+    schema: &Schema,
+    plans: &[FilePlan],
+) -> Option<String> {
     let loc = d.loc?;
     let plan = plans.iter().find(|p| p.rel == sources.path(loc.file))?;
     let line = sources.line_col(loc.file, loc.start).0;

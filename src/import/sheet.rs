@@ -380,7 +380,8 @@ fn map_wide(cols: &[Vec<String>], t: &Table, m: &Matcher) -> (Vec<Role>, usize) 
         };
         let unit = column_unit(levels);
         // `金额` / `合计` / `小计` under a parent is the parent's own value.
-        let path: &[String] = if levels.len() >= 2 && is_own_value(leaf) { &levels[..levels.len() - 1] } else { levels };
+        let path: &[String] =
+            if levels.len() >= 2 && is_own_value(leaf) { &levels[..levels.len() - 1] } else { levels };
         let lk = exact(&split_unit(leaf).0);
         let keyed = |list: &[&str]| list.iter().any(|h| exact(h) == lk);
         let tries: Vec<(Vec<usize>, How)> = column_keys(path).iter().map(|k| m.all(k)).collect();
@@ -1204,7 +1205,10 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
                     out.warn(at.clone(), format!("表头“{header}”不完整，按开头匹配为“{}”（{}）", f.label, f.id));
                 }
                 if *how == How::Partial {
-                    out.warn(at.clone(), format!("表头“{header}”是简写，按相近名称匹配为“{}”（{}），请核对", f.label, f.id));
+                    out.warn(
+                        at.clone(),
+                        format!("表头“{header}”是简写，按相近名称匹配为“{}”（{}），请核对", f.label, f.id),
+                    );
                 }
                 let ushow = u.as_deref().map(|u| format!("，单位 {u}")).unwrap_or_default();
                 let target = if exact(&split_unit(&header).0) == exact(&f.label) || header.trim() == f.id {
@@ -1320,7 +1324,9 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
     }
 
     // No column with data is dropped: an unknown or untitled one is an error naming it.
-    let end = (first..g.rows.len()).find(|&r| labels::is_footer(&first_text(g, r).unwrap_or_default())).unwrap_or(g.rows.len());
+    let end = (first..g.rows.len())
+        .find(|&r| labels::is_footer(&first_text(g, r).unwrap_or_default()))
+        .unwrap_or(g.rows.len());
     for (c, role) in roles.iter().enumerate() {
         let untitled = matches!(role, Role::Ignore("空白列"));
         if !matches!(role, Role::Unknown) && !untitled {
@@ -1612,8 +1618,11 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
             continue;
         }
         let at = out.at(*r, l.label_col);
-        let msg =
-            format!("未识别的行“{text}”，其中有数据；请改为“{}”中字段的名称，或删除该行{}", t.title, nearest_text(t, text));
+        let msg = format!(
+            "未识别的行“{text}”，其中有数据；请改为“{}”中字段的名称，或删除该行{}",
+            t.title,
+            nearest_text(t, text)
+        );
         out.err(at, msg);
     }
     for (r, fi) in &l.dups {
@@ -1875,10 +1884,18 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
                 {
                     let head = heads.get(gc).map(|l| l.join("/")).unwrap_or_default().replace(['\r', '\n'], "");
                     let at = out.at(s.h, gc);
-                    let what = if head.is_empty() { "没有列标题".to_string() } else { format!("“{head}”不是此表的列") };
+                    let what = if head.is_empty() {
+                        "没有列标题".to_string()
+                    } else {
+                        format!("“{head}”不是此表的列")
+                    };
                     out.err(
                         at,
-                        format!("未识别的列 {}：{what}，但其中有数据（如 {}）；请改为表中的列名称，或删除该列", g.col_with_letter(gc), g.cell_name(r, gc)),
+                        format!(
+                            "未识别的列 {}：{what}，但其中有数据（如 {}）；请改为表中的列名称，或删除该列",
+                            g.col_with_letter(gc),
+                            g.cell_name(r, gc)
+                        ),
                     );
                 }
             }

@@ -151,7 +151,8 @@ pub fn render_records_toml(t: &Table, rows: &[Vec<String>]) -> String {
             if v.is_empty() {
                 continue;
             }
-            let numeric = matches!(f.ty, FieldType::Integer | FieldType::Decimal | FieldType::Percent | FieldType::Year);
+            let numeric =
+                matches!(f.ty, FieldType::Integer | FieldType::Decimal | FieldType::Percent | FieldType::Year);
             let val = if numeric && is_plain_number(v) { v.clone() } else { toml_string(v) };
             out.push_str(&format!("{} = {val}\n", f.id));
         }
@@ -190,13 +191,17 @@ pub fn remove_section(text: &str, id: &str) -> Result<(String, bool), String> {
     let mut out = String::with_capacity(text.len());
     let mut inside = false;
     let mut found = false;
+    // Only keys before the first section header are top-level: `fund_balance = "…"` inside
+    // `[notes]` is a note, not the table.
+    let mut top = true;
     for line in text.split_inclusive('\n') {
         let tl = line.trim_start();
         if tl.starts_with('[') {
             let name = tl.trim_start_matches('[').split(']').next().unwrap_or("").trim().trim_matches('"');
             inside = name == id || name.starts_with(&format!("{id}."));
             found |= inside;
-        } else if !inside {
+            top = false;
+        } else if top {
             let key = tl.split('=').next().unwrap_or("").trim().trim_matches('"');
             if tl.contains('=') && (key == id || key.starts_with(&format!("{id}."))) {
                 return Err(format!("“{id}”在文件中不是以 [{id}] 小节写的，无法自动替换；请手工修改"));
@@ -310,12 +315,19 @@ mod tests {
         assert!(found);
         assert_eq!(out, "published_on = 2024-10-18\n\n[fund_income]\nx = 1\n[a]\ny = 2\n[b]\nz = 3\n");
         assert!(remove_section("t.r1.c = 1\n", "t").is_err());
+        assert!(
+            remove_section("[notes]\nt = \"a note\"\n[t]\nx = 1\n", "t")
+                .is_ok_and(|(o, f)| f && o == "[notes]\nt = \"a note\"\n")
+        );
     }
 
     #[test]
     fn sections_replaced_in_place() {
         let t = "a = 1\n\n[x]\nv = 1\n\n[[t]]\nk = 1\n\n[[t]]\nk = 2\n\n[y]\nz = 3\n";
-        assert_eq!(replace_section(t, "t", "[[t]]\nk = 9\n").unwrap(), "a = 1\n\n[x]\nv = 1\n\n[[t]]\nk = 9\n\n[y]\nz = 3\n");
+        assert_eq!(
+            replace_section(t, "t", "[[t]]\nk = 9\n").unwrap(),
+            "a = 1\n\n[x]\nv = 1\n\n[[t]]\nk = 9\n\n[y]\nz = 3\n"
+        );
         assert_eq!(replace_section("a = 1\n", "t", "[t]\nk = 1\n").unwrap(), "a = 1\n\n[t]\nk = 1\n");
         assert_eq!(replace_section("[t]\nk = 1\n", "t", "[t]\nk = 2\n").unwrap(), "[t]\nk = 2\n");
     }
