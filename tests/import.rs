@@ -695,3 +695,203 @@ fn the_code_in_the_file_decides_whose_data_it_is() {
     assert_eq!(column(&r, "医保结算人次"), ["41102", "37949"]);
     check_passes(site.path());
 }
+
+/// The office-style files under tests/import-files (made by make.py there; the .xlsx by
+/// `pharmacy_xlsx` below with PILU_WRITE_FIXTURES=1).
+fn office_file(site: &Path, name: &str) -> String {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-files").join(name);
+    let bytes = std::fs::read(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    write_bytes(site, &format!("in/{name}"), &bytes);
+    format!("in/{name}")
+}
+
+/// The xlsx fixture: a collection sheet of two pharmacies with a merged title, a merged
+/// two-row header band (医保结算总金额 over 金额 and 其中：… columns), a 序号 and a name column,
+/// a 合计 row and a 填表人 footer.
+fn pharmacy_xlsx() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件10").unwrap();
+    let f = Format::new();
+    ws.merge_range(0, 0, 0, 9, "附件10 定点零售药店医保服务情况表", &f).unwrap();
+    ws.write_string(1, 0, "统计年度：2023年度").unwrap();
+    ws.write_string(1, 8, "单位：万元").unwrap();
+    for (c, h) in
+        [(0u16, "序号"), (1, "医保定点零售药店编码"), (2, "药店名称"), (3, "是否纳入门诊统筹"), (4, "医保结算人次")]
+    {
+        ws.merge_range(2, c, 3, c, h, &f).unwrap();
+    }
+    ws.merge_range(2, 5, 2, 8, "医保结算总金额", &f).unwrap();
+    for (c, h) in [
+        (5u16, "金额"),
+        (6, "其中：个人账户支付"),
+        (7, "其中：统筹基金支付（门诊统筹/双通道）"),
+        (8, "其中：个人现金支付"),
+    ] {
+        ws.write_string(3, c, h).unwrap();
+    }
+    ws.merge_range(2, 9, 3, 9, "次均结算金额（元）", &f).unwrap();
+    let rows: [(&str, &str, &str, f64, [f64; 4], f64); 2] = [
+        ("P52039900002", "测试县平价大药房", "是", 41102.0, [363.67, 200.01, 54.55, 109.11], 88.48),
+        ("P52039900004", "测试县康民药店", "否", 37949.0, [376.83, 207.25, 0.0, 169.58], 99.3),
+    ];
+    for (i, (code, name, pool, visits, money, avg)) in rows.iter().enumerate() {
+        let r = 4 + i as u32;
+        ws.write_number(r, 0, i as f64 + 1.0).unwrap();
+        ws.write_string(r, 1, *code).unwrap();
+        ws.write_string(r, 2, *name).unwrap();
+        ws.write_string(r, 3, *pool).unwrap();
+        ws.write_number(r, 4, *visits).unwrap();
+        for (j, m) in money.iter().enumerate() {
+            if i == 1 && j == 2 {
+                ws.write_string(r, 7, "—").unwrap();
+            } else {
+                ws.write_number(r, 5 + j as u16, *m).unwrap();
+            }
+        }
+        ws.write_number(r, 9, *avg).unwrap();
+    }
+    ws.write_string(6, 0, "合计").unwrap();
+    ws.write_formula(6, 4, Formula::new("=SUM(E5:E6)").set_result("79051")).unwrap();
+    ws.write_string(8, 0, "填表人：赵六").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+/// Six files as offices send them, committed under tests/import-files, each imported into a
+/// fresh site; the written values are compared one by one.
+#[test]
+fn office_files_import_with_exact_values() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-files");
+    let xlsx = dir.join("药店-合并表头.xlsx");
+    if std::env::var_os("PILU_WRITE_FIXTURES").is_some() {
+        std::fs::write(&xlsx, pharmacy_xlsx()).unwrap();
+    }
+
+    // 1. GB18030 CSV: title rows, 基本医疗保险费收入 over 金额 / 其中：… (merged, exported as blanks), footer.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "收入-gb18030.csv");
+    let out = import(site.path(), &[&f, "--entity", "520399"]);
+    ok(&out);
+    for s in [
+        "GB18030",
+        "第 5 行至第 6 行（2 行合并表头）",
+        "第 2 列“基本医疗保险费收入/金额” → 基本医疗保险费收入（premium_income）",
+        "表尾：第 10 行“填表人：张三”",
+    ] {
+        assert!(out.stdout.contains(s), "missing {s}:\n{}", out.stdout);
+    }
+    let r = rows(&site.path().join("data/520399/2023/fund_income.csv"));
+    assert_eq!(column(&r, "险种"), ["employee", "resident"]);
+    assert_eq!(column(&r, "基本医疗保险费收入（万元）"), ["13857.11", "2000.00"]);
+    assert_eq!(column(&r, "其中：单位缴费（万元）"), ["9000.00", ""]);
+    assert_eq!(column(&r, "其中：个人缴费（万元）"), ["4857.11", "2000.00"]);
+    assert_eq!(column(&r, "转移收入（万元）"), ["7747.23", "—"]);
+    assert_eq!(column(&r, "本年收入合计（万元）"), ["21772.41", "8689.16"]);
+    check_passes(site.path());
+
+    // 2. UTF-8 with BOM and △ for decreases.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "结余-utf8-bom.csv");
+    let out = import(site.path(), &[&f, "--entity", "520399"]);
+    ok(&out);
+    assert!(out.stdout.contains("UTF-8（带 BOM）") && out.stdout.contains("`△113.12` 按负数导入"), "{}", out.stdout);
+    let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
+    assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96", "354.15"]);
+    assert_eq!(column(&r, "本年支出合计（万元）"), ["21885.53", "8915.30"]);
+    assert_eq!(column(&r, "本年收支结余（当期结余）（万元）"), ["-113.12", "-226.14"]);
+    assert_eq!(column(&r, "累计结余可支付月数"), ["0.5", "0.2"]);
+    check_passes(site.path());
+
+    // 3. UTF-16 tab text: Alt+Enter headers, #DIV/0! where there is no base, two institutions by code.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "住院-utf16.txt");
+    let out = import(site.path(), &[&f, "--table", "institution_employee_service"]);
+    ok(&out);
+    assert!(
+        out.stdout.contains("UTF-16LE") && out.stdout.contains("第 2 列“机构名称” → 忽略（名称列（仅供核对））"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("第 7 列“住院医疗总费用” → ip_total_cost"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(&format!("{f}，第 7 行第 11 列：次均住院费用（ip_avg_cost）：电子表格错误值 `#DIV/0!`")),
+        "{}",
+        out.stderr
+    );
+    let r = rows(&site.path().join("data/2023/institution_employee_service.csv"));
+    assert_eq!(column(&r, "医保定点医疗机构编码"), ["H52039900001", "H52039900003"]);
+    assert_eq!(column(&r, "住院结算人次"), ["50", "0"]);
+    assert_eq!(column(&r, "住院医疗总费用（万元）"), ["100.00", "0.00"]);
+    assert_eq!(column(&r, "次均住院费用（元）"), ["20000.00", "—"]);
+    assert_eq!(column(&r, "平均住院日（天）"), ["8.0", "—"]);
+    assert_eq!(column(&r, "政策范围内住院费用报销比例（%）"), ["75.00", "—"]);
+    check_passes(site.path());
+
+    // 4. xlsx with merged headers: 医保结算总金额 over 金额 and its parts; 序号 and names ignored and listed.
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let f = office_file(site.path(), "药店-合并表头.xlsx");
+    let out = import(site.path(), &[&f]);
+    ok(&out);
+    for s in [
+        "第 3 行至第 4 行（2 行合并表头）",
+        "A 列“序号” → 忽略（序号列）",
+        "F 列“医保结算总金额/金额” → 医保结算总金额（total_amount）",
+        "G 列“医保结算总金额/其中：个人账户支付” → 个人账户支付（account_pay）",
+        "“合计”行是合计，未导入",
+    ] {
+        assert!(out.stdout.contains(s), "missing {s}:\n{}", out.stdout);
+    }
+    let r = rows(&site.path().join("data/2023/pharmacy_service.csv"));
+    assert_eq!(column(&r, "医保定点零售药店编码"), ["P52039900002", "P52039900004"]);
+    assert_eq!(column(&r, "医保结算人次"), ["41102", "37949"]);
+    assert_eq!(column(&r, "医保结算总金额（万元）"), ["363.67", "376.83"]);
+    assert_eq!(column(&r, "统筹基金支付（门诊统筹/双通道）（万元）"), ["54.55", "—"]);
+    assert_eq!(column(&r, "次均结算金额（元）"), ["88.48", "99.30"]);
+    check_passes(site.path());
+
+    // 5. A real BIFF .xls: 总数 under each group is the group's total; the entity-year keeps this
+    //    table in its TOML file, which is updated in place (with --force, as a figure changes).
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "定点机构-biff.xls");
+    let all = refused(&import(site.path(), &[&f, "--entity", "520399"]));
+    assert!(all.contains("Excel 97-2003 工作簿（.xls）"), "{all}");
+    assert!(all.contains("“定点医疗机构/总数” → 定点医疗机构总数（inst_total）"), "{all}");
+    assert!(all.contains("-   11 | pharmacy_total = 8") && all.contains("+   11 | pharmacy_total = 9"), "{all}");
+    assert!(all.contains("data/520399/2023.toml 已有不同的数据"), "{all}");
+    ok(&import(site.path(), &[&f, "--entity", "520399", "--force"]));
+    assert!(!site.path().join("data/520399/2023").exists(), "no CSV beside the TOML file");
+    let doc: toml::Table = read(&site.path().join("data/520399/2023.toml")).parse().unwrap();
+    let t = doc["designated_institutions_summary"].as_table().unwrap();
+    for (k, v) in [
+        ("inst_total", 12),
+        ("inst_level2", 2),
+        ("inst_unrated", 6),
+        ("inst_village_clinic", 5),
+        ("pharmacy_total", 9),
+        ("pharmacy_chain", 3),
+        ("pharmacy_single", 6),
+    ] {
+        assert_eq!(t[k].as_integer(), Some(v), "{k}");
+    }
+    assert_eq!(doc["reporting_channels"]["hotline"].as_str(), Some("0851-12345678；12393"), "other tables kept");
+    check_passes(site.path());
+
+    // 6. A WPS “网页” export: rowspan/colspan header, x:num, &nbsp;, a 合计 row; the body named by
+    //    its registered name after 填报单位.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "结余-wps.html");
+    let out = import(site.path(), &[&f]);
+    ok(&out);
+    assert!(
+        out.stdout.contains("披露主体：测试县医疗保障局（520399，来自标题“填报单位：测试县医疗保障局”）"),
+        "{}",
+        out.stdout
+    );
+    let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
+    assert_eq!(column(&r, "险种"), ["employee"]);
+    assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96"]);
+    assert_eq!(column(&r, "本年收支结余（当期结余）（万元）"), ["-113.12"]);
+    assert_eq!(column(&r, "年末滚存结余（累计结余）（万元）"), ["966.84"]);
+    check_passes(site.path());
+}

@@ -1020,6 +1020,28 @@ fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
         let c = &out.ctx.registry.get(i).code;
         !codes.iter().any(|o| o.len() > c.len() && o.contains(c.as_str()))
     });
+    // No code: a registered full name after `填报单位：` names the body (the longest that fits,
+    // so `测试县医疗保障局` is not also `测试县`).
+    if found.is_empty() {
+        for (_, t) in titles {
+            let k = exact(t);
+            if !k.contains("填报单位") && !k.contains("单位名称") {
+                continue;
+            }
+            let best = out
+                .ctx
+                .registry
+                .entities
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.name.chars().count() >= 4 && k.contains(&exact(&e.name)))
+                .max_by_key(|(_, e)| e.name.chars().count());
+            if let Some((i, _)) = best {
+                found.insert(i);
+                from = t.clone();
+            }
+        }
+    }
     let titled = if found.len() == 1 { found.iter().next().copied() } else { None };
     if let Some(e) = out.ctx.entity {
         if let Some(t) = titled.filter(|&t| t != e) {
@@ -1407,7 +1429,10 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             values[*k] = v.clone();
         }
         let mut cells = vec![String::new(); fields.len()];
-        for (&fi, &c) in &field_col {
+        // Left to right, so the report lists a row's corrections in order.
+        let mut in_order: Vec<(usize, usize)> = field_col.iter().map(|(&fi, &c)| (c, fi)).collect();
+        in_order.sort();
+        for (c, fi) in in_order {
             cells[fi] = out.at(r, c);
             if let Some((_, text)) = out.cell(r, c, &fields[fi], col_units[c].as_deref()) {
                 values[fi] = text;
