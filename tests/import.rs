@@ -569,15 +569,239 @@ fn existing_data_is_never_overwritten_silently() {
     assert_eq!(column(&rows(&target), "险种"), ["employee", "resident"]);
 }
 
-/// A table given twice in the site (here: a TOML section and the imported CSV) is refused by
-/// the same duplicate check `pilu check` uses.
+/// A table the entity-year keeps in `data/<id>/<year>.toml` is updated there, in place: the
+/// same figures change nothing, different ones are shown as a diff and need --force, and the
+/// rest of the file stays as it was.
 #[test]
-fn a_table_already_given_elsewhere_is_refused() {
+fn a_table_kept_in_the_toml_file_is_updated_in_place() {
     let site = fixture("minimal");
-    let body = "2023年度\n定点医疗机构总数,其中：三级,二级,一级,未定级（含村卫生室）,定点零售药店总数\n12,0,2,4,6,8\n";
+    let toml_path = site.path().join("data/520399/2023.toml");
+    let before = read(&toml_path);
+    let body = "2023年度\n定点医疗机构总数,其中：三级,二级,一级,未定级（含村卫生室）,其中：村卫生室,定点零售药店总数\n12,0,2,4,6,5,8\n";
     write(site.path(), "in/s.csv", body);
+    let same = import(site.path(), &["in/s.csv", "--entity", "520399"]);
+    ok(&same);
+    assert!(same.stdout.contains("data/520399/2023.toml（无变化）"), "{}", same.stdout);
+    assert_eq!(read(&toml_path), before);
+
+    write(site.path(), "in/s.csv", &body.replace("12,0,2,4,6,5,8", "13,0,3,4,6,5,8"));
     let all = refused(&import(site.path(), &["in/s.csv", "--entity", "520399"]));
-    assert!(all.contains("重复提供"), "{all}");
+    assert!(all.contains("-    5 | inst_total = 12") && all.contains("+    5 | inst_total = 13"), "{all}");
+    assert!(all.contains("定点医疗机构总数 12 → 13，二级 2 → 3"), "{all}");
+    assert_eq!(read(&toml_path), before);
+    ok(&import(site.path(), &["in/s.csv", "--entity", "520399", "--force"]));
+    let after = read(&toml_path);
+    assert_eq!(
+        after,
+        before.replace("inst_total = 12", "inst_total = 13").replace("inst_level2 = 2", "inst_level2 = 3")
+    );
+    assert!(!site.path().join("data/520399/2023").exists(), "no CSV written beside the TOML file");
+    check_passes(site.path());
+}
+
+/// Nothing with data is dropped: an untitled column, a row down a column that names no field,
+/// and a matrix column that is not in the table are errors naming them (with the nearest
+/// labels); columns for checking (序号, 名称) are ignored and listed.
+#[test]
+fn no_column_or_row_with_data_is_dropped() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "in/a.csv",
+        "2023年 单位：万元\n序号,险种,上年结余（年初滚存结余）,本年收入合计,,年末滚存结余（累计结余）,年末结存\n1,职工,1079.96,21772.41,99,966.84,5\n",
+    );
+    let all = refused(&import(site.path(), &["in/a.csv", "--entity", "520399"]));
+    assert!(all.contains("第 1 列“序号” → 忽略（序号列）"), "{all}");
+    assert!(all.contains("in/a.csv，第 2 行第 5 列：第 5 列（E 列）没有列标题，但其中有数据"), "{all}");
+    assert!(all.contains("未识别的列 第 7 列（G 列）“年末结存”，其中有数据"), "{all}");
+    assert!(all.contains("最接近的名称：“年末滚存结余（累计结余）”"), "{all}");
+
+    write(site.path(), "in/b.csv", "2023年度\n项目,数量\n定点医疗机构总数,12\n其中：三级,0\n二级,2\n民营医院,4\n");
+    let all = refused(&import(site.path(), &["in/b.csv", "--entity", "520399"]));
+    assert!(all.contains("in/b.csv，第 6 行第 1 列：未识别的行“民营医院”，其中有数据"), "{all}");
+    assert!(all.contains("“民营”"), "nearest label suggested: {all}");
+
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "2023年度").unwrap();
+    for (c, h) in ["项目", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计", "个体户"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.write_string(2, 0, "一、本年新收政府信息公开申请数量").unwrap();
+    for c in 1..=8 {
+        ws.write_number(2, c, 1.0).unwrap();
+    }
+    write_bytes(site.path(), "in/c.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/c.xlsx", "--entity", "520399", "--table", "annual_report_requests"]));
+    assert!(
+        all.contains("in/c.xlsx，Sheet1!I2：未识别的列 I 列：“个体户”不是此表的列，但其中有数据（如 Sheet1!I3）"),
+        "{all}"
+    );
+}
+
+/// Labels as offices write them: a site's own `aliases`, a header decided by the columns around
+/// it (政策范围内费用 right after 住院医疗总费用), a shortened percent header with 78.89%, and the
+/// nearest labels when nothing matches.
+#[test]
+fn labels_as_offices_write_them() {
+    let site = fixture("minimal");
+    let def = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/fund_balance.toml"))
+        .replace("id = \"opening_balance\"\n", "id = \"opening_balance\"\naliases = [\"上年末结存\", \"期初结余\"]\n");
+    assert!(def.contains("期初结余"));
+    write(site.path(), "data/tables/fund_balance.toml", &def);
+    write(
+        site.path(),
+        "in/a.csv",
+        "2023年 单位：万元\n险种,期初结余,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n职工,1079.96,21772.41,21885.53,-113.12,966.84\n",
+    );
+    let out = import(site.path(), &["in/a.csv", "--entity", "520399"]);
+    ok(&out);
+    assert!(out.stdout.contains("“期初结余” → 上年结余（年初滚存结余）（opening_balance）"), "{}", out.stdout);
+    assert_eq!(
+        column(&rows(&site.path().join("data/520399/2023/fund_balance.csv")), "上年结余（年初滚存结余）（万元）"),
+        ["1079.96"]
+    );
+
+    let site = fixture("minimal");
+    let head = "医保定点医疗机构编码,普通门诊结算人次,普通门诊医疗总费用,普通门诊统筹基金支付,住院结算人次,住院医疗总费用,政策范围内费用,统筹基金支付,个人现金支付,次均住院费用（元）,平均住院日（天）,政策范围内报销比例,医保结算总人次,医保患者医疗总费用,医保基金支付合计";
+    let row = "H52039900001,1000,20.00,10.00,50,100.00,80.00,60.00,40.00,20000.00,8.0,75.00%,1050,120.00,70.00";
+    write(site.path(), "in/b.csv", &format!("2023年 单位：万元\n{head}\n{row}\n"));
+    let out = import(site.path(), &["in/b.csv", "--table", "institution_employee_service"]);
+    ok(&out);
+    for s in [
+        "第 7 列“政策范围内费用” → 住院政策范围内费用（ip_policy_scope_cost），单位 万元（按所在表头组或前一列确定）",
+        "第 8 列“统筹基金支付” → 住院统筹基金支付（ip_fund_pay），单位 万元（按所在表头组或前一列确定）",
+        "第 9 列“个人现金支付” → 住院个人现金支付（ip_cash_pay）",
+        "第 12 列“政策范围内报销比例” → 政策范围内住院费用报销比例（policy_reimb_rate）",
+        "`75.00%` 去掉了百分号",
+    ] {
+        assert!(out.stdout.contains(s), "missing {s}:\n{}", out.stdout);
+    }
+    assert!(out.stderr.contains("表头“政策范围内报销比例”是简写"), "{}", out.stderr);
+    let r = rows(&site.path().join("data/renmin/2023/institution_employee_service.csv"));
+    assert_eq!(column(&r, "住院政策范围内费用（万元）"), ["80.00"]);
+    assert_eq!(column(&r, "住院统筹基金支付（万元）"), ["60.00"]);
+    assert_eq!(column(&r, "政策范围内住院费用报销比例（%）"), ["75.00"]);
+
+    write(site.path(), "in/c.csv", "2023年\n举报电话,举报邮箱地址\n12345,a@b.cn\n");
+    let all = refused(&import(site.path(), &["in/c.csv", "--entity", "520399", "--table", "reporting_channels"]));
+    assert!(all.contains("未识别的列 第 2 列（B 列）“举报邮箱地址”") && all.contains("最接近的名称："), "{all}");
+}
+
+/// Errors name the file, sheet and cell as Excel does (`附件5!C4`); a rule broken after
+/// conversion points back at the source cells of every figure it reads.
+#[test]
+fn errors_point_at_the_cells_of_the_source_file() {
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件5").unwrap();
+    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
+    for (c, h) in [
+        "险种",
+        "上年结余（年初滚存结余）",
+        "本年收入合计",
+        "本年支出合计",
+        "本年收支结余（当期结余）",
+        "年末滚存结余（累计结余）",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_string(3, 0, "职工").unwrap();
+    for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
+        ws.write_number(3, c as u16 + 1, *v).unwrap();
+    }
+    ws.write_string(4, 0, "居民").unwrap();
+    ws.write_string(4, 1, "abc").unwrap();
+    write_bytes(site.path(), "in/结余.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/结余.xlsx", "--entity", "520399"]));
+    assert!(all.contains("错误：in/结余.xlsx，附件5!B5：上年结余（年初滚存结余）（opening_balance）"), "{all}");
+
+    // Without the bad row, the rule found after conversion names the cells it reads.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件5").unwrap();
+    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
+    for (c, h) in [
+        "险种",
+        "上年结余（年初滚存结余）",
+        "本年收入合计",
+        "本年支出合计",
+        "本年收支结余（当期结余）",
+        "年末滚存结余（累计结余）",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_string(3, 0, "职工").unwrap();
+    for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
+        ws.write_number(3, c as u16 + 1, *v).unwrap();
+    }
+    write_bytes(site.path(), "in/结余.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/结余.xlsx", "--entity", "520399"]));
+    assert!(all.contains("在导入的文件中，对应的单元格："), "{all}");
+    assert!(
+        all.contains("错误 [fund_balance.rollforward]：in/结余.xlsx，附件5!B4（上年结余（年初滚存结余））；in/结余.xlsx，附件5!C4（本年收入合计）；in/结余.xlsx，附件5!D4（本年支出合计）；in/结余.xlsx，附件5!F4（年末滚存结余（累计结余））"),
+        "{all}"
+    );
+}
+
+/// Spreadsheet specifics: a formula saved without its result is an error, `#N/A` is an error
+/// while `#DIV/0!` is 不适用 with a warning; a year from the file name is shown as the file
+/// name; float noise and percent formats are listed as corrections.
+#[test]
+fn spreadsheet_specifics() {
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "单位：万元").unwrap();
+    for (c, h) in [
+        "险种",
+        "上年结余（年初滚存结余）",
+        "本年收入合计",
+        "本年支出合计",
+        "本年收支结余（当期结余）",
+        "年末滚存结余（累计结余）",
+        "累计结余可支付月数",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.write_string(2, 0, "职工").unwrap();
+    ws.write_number(2, 1, 1079.96).unwrap();
+    ws.write_number(2, 2, 21772.41 + 2e-12).unwrap();
+    ws.write_number(2, 3, 21885.53).unwrap();
+    ws.write_formula(2, 4, Formula::new("=C3-D3").set_result("-113.12")).unwrap();
+    ws.write_number(2, 5, 966.84).unwrap();
+    ws.write_formula(2, 6, Formula::new("=VLOOKUP(A3,X:Y,2,0)").set_result("#N/A")).unwrap();
+    write_bytes(site.path(), "in/fund_balance_2023.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/fund_balance_2023.xlsx", "--entity", "520399"]));
+    assert!(all.contains("年度：2023（来自文件名“fund_balance_2023.xlsx”）"), "{all}");
+    assert!(
+        all.contains("Sheet1!G3：累计结余可支付月数（months_payable）：电子表格错误值 `#N/A`：公式出错，数值未知"),
+        "{all}"
+    );
+    assert!(all.contains("[浮点误差]") && all.contains("21772.410000000003 按 21772.41 导入"), "{all}");
+    assert!(!all.contains("Sheet1!E3"), "a formula with its result is read: {all}");
+
+    // Written by a system that does not calculate: formulas without results are errors, not blanks.
+    let f = office_file(site.path(), "公式无结果.xlsx");
+    let all = refused(&import(site.path(), &[&f, "--entity", "520399"]));
+    assert!(
+        all.contains("附件5!E3：本年收支结余（当期结余）（current_surplus）：公式没有计算结果，请在 Excel 中打开并保存后再导入（公式 =C3-D3）"),
+        "{all}"
+    );
+    assert!(all.contains("附件5!F3：年末滚存结余（累计结余）（closing_balance）：公式没有计算结果"), "{all}");
 }
 
 /// Unknown columns with data would be lost: an error naming the column; a bad option value is

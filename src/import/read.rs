@@ -337,7 +337,8 @@ fn mark_uncalculated(g: &mut Grid, formulas: &calamine::Range<String>) {
         if row.len() <= ac {
             row.resize(ac + 1, Cell::Empty);
         }
-        if row[ac] == Cell::Empty {
+        // No cached value, or an empty one: what a program that cannot calculate saves.
+        if row[ac].is_blank() {
             row[ac] = Cell::Uncalculated(f.clone());
         }
     }

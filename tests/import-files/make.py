@@ -85,3 +85,30 @@ html = """<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:s
 </table></body></html>
 """
 open("结余-wps.html", "wb").write(html.encode("utf-8"))
+
+# 7. An .xlsx as a reporting system writes it without calculating: formula cells with no cached
+#    value (<f> without <v>), strings inline. Excel would show the results; pilu cannot.
+import zipfile
+
+def cell(ref, v):
+    if isinstance(v, str) and v.startswith("="):
+        return f'<c r="{ref}"><f>{v[1:]}</f></c>'
+    if isinstance(v, str):
+        return f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>'
+    return f'<c r="{ref}"><v>{v}</v></c>'
+
+sheet_rows = [
+    ["2023年度 单位：万元"],
+    ["险种", "上年结余（年初滚存结余）", "本年收入合计", "本年支出合计", "本年收支结余（当期结余）", "年末滚存结余（累计结余）"],
+    ["职工", 1079.96, 21772.41, 21885.53, "=C3-D3", "=B3+E3"],
+]
+xml_rows = "".join(
+    f'<row r="{i + 1}">' + "".join(cell(f"{chr(65 + j)}{i + 1}", v) for j, v in enumerate(r)) + "</row>"
+    for i, r in enumerate(sheet_rows)
+)
+with zipfile.ZipFile("公式无结果.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    z.writestr("xl/workbook.xml", '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="附件5" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    z.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{xml_rows}</sheetData></worksheet>')
