@@ -752,6 +752,21 @@ fn errors_point_at_the_cells_of_the_source_file() {
         all.contains("错误 [fund_balance.rollforward]：in/结余.xlsx，附件5!B4（上年结余（年初滚存结余））；in/结余.xlsx，附件5!C4（本年收入合计）；in/结余.xlsx，附件5!D4（本年支出合计）；in/结余.xlsx，附件5!F4（年末滚存结余（累计结余））"),
         "{all}"
     );
+
+    // A matrix table: the row's cells that the broken row total reads.
+    write(
+        site.path(),
+        "in/表三.csv",
+        "2023年度\n项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计\n一、本年新收政府信息公开申请数量,1,0,0,0,0,0,5\n",
+    );
+    let all =
+        refused(&import(site.path(), &["in/表三.csv", "--entity", "520399", "--table", "annual_report_requests"]));
+    assert!(all.contains("错误 [annual_report_requests.row_total]："), "{all}");
+    assert!(
+        all.contains("in/表三.csv，第 3 行第 2 列（new_received.natural_person）")
+            && all.contains("in/表三.csv，第 3 行第 8 列（new_received.total）"),
+        "{all}"
+    );
 }
 
 /// Spreadsheet specifics: a formula saved without its result is an error, `#N/A` is an error

@@ -57,7 +57,7 @@ struct Records {
 
 enum Planned {
     Records(Records),
-    Matrix { format: String, cells: Cells },
+    Matrix { format: String, cells: Cells, sources: Cells },
 }
 
 /// What happens to one file.
@@ -76,13 +76,13 @@ struct FilePlan {
     origins: Vec<Origin>,
 }
 
-/// An imported record in a file to be written: its lines (1-based, end exclusive), its table,
-/// and per field the source cell its value came from.
-struct Origin {
-    lines: std::ops::Range<usize>,
-    table: usize,
-    at: String,
-    cells: Vec<String>,
+/// Where the imported values in a file to be written came from.
+enum Origin {
+    /// A record: its lines (1-based, end exclusive), its table, where its row is, and per field
+    /// the source cell of its value.
+    Record { lines: std::ops::Range<usize>, table: usize, at: String, cells: Vec<String> },
+    /// A matrix table's cells: (row id, column id) → source cell.
+    Matrix { table: usize, sources: Cells },
 }
 
 fn sev_counts(x: &[sheet::Issue]) -> (usize, usize) {
@@ -289,11 +289,12 @@ pub fn run(o: &Options) -> u8 {
                 }
             }
             Some(Data::Matrix { cells, .. }) if cells.is_empty() => {}
-            Some(Data::Matrix { entity, year, format, cells }) => {
+            Some(Data::Matrix { entity, year, format, cells, sources }) => {
                 let target = Target::MatrixToml { entity, year, table: x.table };
                 let at = format!("“{}”{year} 年", registry.get(entity).name);
                 match planned.get_mut(&target) {
-                    Some(Planned::Matrix { format: f, cells: c, .. }) if *f == format => {
+                    Some(Planned::Matrix { format: f, cells: c, sources: src }) if *f == format => {
+                        src.extend(sources);
                         for (k, v) in cells {
                             if let Some(prev) = c.insert(k.clone(), v.clone())
                                 && prev != v
@@ -311,7 +312,7 @@ pub fn run(o: &Options) -> u8 {
                         errors += 1;
                     }
                     None => {
-                        planned.insert(target, Planned::Matrix { format, cells });
+                        planned.insert(target, Planned::Matrix { format, cells, sources });
                     }
                 }
             }
@@ -656,12 +657,12 @@ fn plan_file(
                 .zip(spans)
                 .filter_map(|((e, v), lines)| {
                     let (at, cells) = sources.get(&write::record_key(t, *e, v))?.clone();
-                    Some(Origin { lines, table: target.table(), at, cells })
+                    Some(Origin::Record { lines, table: target.table(), at, cells })
                 })
                 .collect();
             Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins })
         }
-        Planned::Matrix { format, cells } => {
+        Planned::Matrix { format, cells, sources } => {
             let path = o.root.join(&rel);
             let old_text = if current.is_some() {
                 current
@@ -699,7 +700,8 @@ fn plan_file(
                 .map_err(|m| vec![format!("{rel}：{m}")])?;
             let same = old_text.as_deref() == Some(new_text.as_str());
             let summary = summary(old_text.is_some(), same, added, changed.len(), "个单元格");
-            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins: vec![] })
+            let origins = vec![Origin::Matrix { table: target.table(), sources }];
+            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins })
         }
     }
 }
@@ -745,7 +747,8 @@ fn names_id(text: &str, id: &str) -> bool {
 }
 
 /// The source cells of every figure a problem in a file to be written involves: the fields its
-/// rule reads and the fields its message names, in the record at its line.
+/// rule reads and the fields its message names, in the record at its line; for a matrix table,
+/// the cell it is located at and the cells of the same row and column its rule names.
 fn source_cells(
     d: &crate::diag::Diagnostic,
     sources: &crate::diag::Sources,
@@ -755,22 +758,53 @@ fn source_cells(
     let loc = d.loc?;
     let plan = plans.iter().find(|p| p.rel == sources.path(loc.file))?;
     let line = sources.line_col(loc.file, loc.start).0;
-    let origin = plan.origins.iter().find(|o| o.lines.contains(&line))?;
-    let t = &schema.tables[origin.table];
-    let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
-    let mut named: Vec<String> = Vec::new();
-    for (fi, f) in t.fields().iter().enumerate() {
-        if names_id(rule, &f.id) || names_id(&d.message, &f.id) {
-            match origin.cells.get(fi).filter(|c| !c.is_empty()) {
-                Some(c) => named.push(format!("{c}（{}）", f.label)),
-                None => named.push(format!("“{}”（{}）在导入的表中没有", f.label, f.id)),
+    let text = sources.text(loc.file);
+    for origin in &plan.origins {
+        match origin {
+            Origin::Record { lines, table, at, cells } if lines.contains(&line) => {
+                let t = &schema.tables[*table];
+                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let mut named: Vec<String> = Vec::new();
+                for (fi, f) in t.fields().iter().enumerate() {
+                    if names_id(rule, &f.id) || names_id(&d.message, &f.id) {
+                        match cells.get(fi).filter(|c| !c.is_empty()) {
+                            Some(c) => named.push(format!("{c}（{}）", f.label)),
+                            None => named.push(format!("“{}”（{}）在导入的表中没有", f.label, f.id)),
+                        }
+                    }
+                }
+                return Some(if named.is_empty() { at.clone() } else { named.join("；") });
             }
+            Origin::Matrix { table, sources: src } => {
+                let t = &schema.tables[*table];
+                let (row, col) = matrix_cell_at(text, &t.id, line)?;
+                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let mut named: Vec<String> = src
+                    .iter()
+                    .filter(|((r, c), _)| {
+                        (*r == row && *c == col) || (*r == row && names_id(rule, c)) || (*c == col && names_id(rule, r))
+                    })
+                    .map(|((r, c), at)| format!("{at}（{r}.{c}）"))
+                    .collect();
+                named.dedup();
+                if !named.is_empty() {
+                    return Some(named.join("；"));
+                }
+            }
+            Origin::Record { .. } => {}
         }
     }
-    if named.is_empty() {
-        return Some(origin.at.clone());
-    }
-    Some(named.join("；"))
+    None
+}
+
+/// The (row id, column id) of a value line inside `[table.row]` of a TOML data file.
+fn matrix_cell_at(text: &str, table: &str, line: usize) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.get(line.checked_sub(1)?)?.split('=').next()?.trim().to_string();
+    let header = lines[..line].iter().rev().find(|l| l.trim_start().starts_with('['))?;
+    let name = header.trim().trim_start_matches('[').split(']').next()?.trim();
+    let row = name.strip_prefix(table)?.strip_prefix('.')?;
+    Some((row.to_string(), key))
 }
 
 fn show(v: Option<&String>) -> String {

@@ -71,6 +71,8 @@ pub enum Data {
         format: String,
         /// (row id, column id) → text as written.
         cells: BTreeMap<(String, String), String>,
+        /// (row id, column id) → the source cell (`in/年报.xlsx，表三!C5`).
+        sources: BTreeMap<(String, String), String>,
     },
 }
 
@@ -1614,9 +1616,11 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         let h = exact(&header_text(c));
         if h == "单位" || h == "计量单位" {
             unit_col = Some(c);
+            out.report.push(format!("  {}“{}” → 各行的单位", g.col_name(c), header_text(c)));
             continue;
         }
         if SEQ_HEADERS.iter().any(|s| exact(s) == h) {
+            out.report.push(format!("  {}“{}” → 忽略（序号列）", g.col_name(c), header_text(c)));
             continue;
         }
         if l.rows.iter().any(|(r, _, _)| !g.get(*r, c).is_blank()) {
@@ -1797,6 +1801,7 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
         return None;
     }
     let mut cells: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut sources: BTreeMap<(String, String), String> = BTreeMap::new();
     for (si, s) in p.segments.iter().enumerate() {
         let b = &blocks[s.block];
         let end = p.segments.get(si + 1).map_or(g.rows.len(), |n| n.h + 1 - n.d);
@@ -1933,6 +1938,7 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
                     ..col.cell.clone()
                 };
                 let unit = if labels::money_factor(&f.unit).is_some() { Some(f.unit.clone()) } else { None };
+                sources.insert((row.id.clone(), col.id.clone()), out.at(r, gc));
                 if let Some((_, text)) = out.cell(r, gc, &f, unit.as_deref())
                     && !text.is_empty()
                     && cells.insert((row.id.clone(), col.id.clone()), text).is_some()
@@ -1944,7 +1950,7 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
         }
         out.report.push(format!("  {} 行数据", rows_found));
     }
-    Some(Data::Matrix { entity, year, format: p.format, cells })
+    Some(Data::Matrix { entity, year, format: p.format, cells, sources })
 }
 
 #[cfg(test)]
