@@ -1136,3 +1136,63 @@ fn office_files_import_with_exact_values() {
     assert_eq!(column(&r, "年末滚存结余（累计结余）（万元）"), ["966.84"]);
     check_passes(site.path());
 }
+
+/// One header band, four formats: 基本医疗保险费收入 over 金额 / 其中：单位缴费 / 其中：个人缴费 as
+/// blanks in CSV, colspan in HTML, merged ranges in xlsx, and under a third row naming the
+/// group — all give the same data file.
+#[test]
+fn header_bands_read_alike_in_every_format() {
+    let top = ["险种", "基本医疗保险费收入", "", "", "财政补贴收入", "利息收入", "其他收入", "本年收入合计"];
+    let leaf = ["", "金额", "其中：单位缴费", "其中：个人缴费", "", "", "", ""];
+    let data = ["职工", "1000.00", "600.00", "400.00", "0.00", "10.00", "5.00", "1015.00"];
+    let want = [
+        ("基本医疗保险费收入（万元）", "1000.00"),
+        ("其中：单位缴费（万元）", "600.00"),
+        ("其中：个人缴费（万元）", "400.00"),
+        ("本年收入合计（万元）", "1015.00"),
+    ];
+    let check = |site: &Path, file: &str| {
+        let out = import(site, &[file, "--entity", "520399"]);
+        ok(&out);
+        let r = rows(&site.join("data/520399/2023/fund_income.csv"));
+        for (h, v) in want {
+            assert_eq!(column(&r, h), [v], "{file}: {h}\n{}", out.stdout);
+        }
+    };
+
+    let site = fixture("minimal");
+    let csv = format!("2023年度 单位：万元\n{}\n{}\n{}\n", top.join(","), leaf.join(","), data.join(","));
+    write(site.path(), "in/a.csv", &csv);
+    check(site.path(), "in/a.csv");
+
+    let site = fixture("minimal");
+    let html = format!(
+        "<html><body><table><tr><td colspan=8>2023年度 单位：万元</td></tr>\
+         <tr><td rowspan=2>险种</td><td colspan=3>基本医疗保险费收入</td><td rowspan=2>财政补贴收入</td><td rowspan=2>利息收入</td><td rowspan=2>其他收入</td><td rowspan=2>本年收入合计</td></tr>\
+         <tr><td>金额</td><td>其中：单位缴费</td><td>其中：个人缴费</td></tr><tr>{}</tr></table></body></html>",
+        data.iter().map(|d| format!("<td>{d}</td>")).collect::<String>()
+    );
+    write(site.path(), "in/a.xls", &html);
+    check(site.path(), "in/a.xls");
+
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let f = Format::new();
+    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
+    // A third band row above: the whole income side under one group.
+    ws.merge_range(1, 1, 1, 7, "本年收入", &f).unwrap();
+    ws.merge_range(1, 0, 3, 0, "险种", &f).unwrap();
+    ws.merge_range(2, 1, 2, 3, "基本医疗保险费收入", &f).unwrap();
+    for (c, h) in leaf.iter().enumerate().skip(1).take(3) {
+        ws.write_string(3, c as u16, *h).unwrap();
+    }
+    for (c, h) in top.iter().enumerate().skip(4) {
+        ws.merge_range(2, c as u16, 3, c as u16, h, &f).unwrap();
+    }
+    for (c, d) in data.iter().enumerate() {
+        ws.write_string(4, c as u16, *d).unwrap();
+    }
+    write_bytes(site.path(), "in/a.xlsx", &wb.save_to_buffer().unwrap());
+    check(site.path(), "in/a.xlsx");
+}

@@ -1971,6 +1971,26 @@ mod tests {
     }
 
     #[test]
+    fn header_bands() {
+        let t = |s: &str| if s.is_empty() { Cell::Empty } else { Cell::Text(s.into()) };
+        let row = |v: &[&str]| v.iter().map(|s| t(s)).collect::<Vec<_>>();
+        // A CSV: merges exported as blanks; a blank continues the group to its left, and a new
+        // group starts its children afresh.
+        let g = Grid {
+            rows: vec![row(&["A", "", "", "B", ""]), row(&["x", "y", "", "", "z"]), row(&["1", "2", "3", "4", "5"])],
+            lines: Some(vec![1, 2, 3]),
+            ..Grid::default()
+        };
+        let cols = header_columns(&g, 2, 3, 5);
+        assert_eq!(cols[2], ["A", "y", "3"]);
+        assert_eq!(cols[3], ["B", "4"]);
+        assert_eq!(cols[4], ["B", "z", "5"]);
+        assert!(is_own_value("金额（万元）") && is_own_value("合 计") && !is_own_value("其中：单位缴费"));
+        assert!(subsequence("政策范围内报销比例", "政策范围内住院费用报销比例"));
+        assert!(!subsequence("实际报销比例", "政策范围内住院费用报销比例"));
+    }
+
+    #[test]
     fn paths() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(path_fits(&s(&["行政复议", "结果维持"]), &s(&["行政复议", "结果维持"])), Some(1));
