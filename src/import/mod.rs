@@ -782,7 +782,7 @@ fn source_cells(
                 let mut named: Vec<String> = src
                     .iter()
                     .filter(|((r, c), _)| {
-                        (*r == row && *c == col) || (*r == row && names_id(rule, c)) || (*c == col && names_id(rule, r))
+                        (*r == row && (*c == col || names_id(rule, c))) || (*c == col && names_id(rule, r))
                     })
                     .map(|((r, c), at)| format!("{at}（{r}.{c}）"))
                     .collect();
