@@ -465,6 +465,8 @@ struct Long {
     /// when they hold data, which would otherwise be lost.
     unknown: Vec<(usize, String)>,
     dups: Vec<(usize, usize)>,
+    /// Rows matched by a shortened label (a warning to check).
+    shortened: Vec<(usize, String)>,
     score: usize,
 }
 
@@ -486,19 +488,23 @@ fn best_long(g: &Grid, t: &Table) -> Option<Long> {
     let m = field_matcher(t);
     let mut best: Option<Long> = None;
     for lc in 0..g.width().min(4) {
-        let (mut rows, mut unknown, mut dups) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut rows, mut unknown, mut dups, mut shortened) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut seen = BTreeSet::new();
         let mut prev = None;
         // Fields down a column fit in the first rows; a long sheet is a list, not this layout.
         for r in 0..g.rows.len().min(LONG_ROWS) {
             let Some((_, text)) = row_label(g, r, lc) else { continue };
-            let pick = match m.all(&text).0.as_slice() {
+            let (cands, how) = m.all(&text);
+            let pick = match cands.as_slice() {
                 [] => None,
                 [one] => Some(*one),
                 many => by_context(t, many, std::slice::from_ref(&text), prev),
             };
             match pick {
                 Some(fi) if seen.insert(fi) => {
+                    if matches!(how, How::Partial | How::Prefix) {
+                        shortened.push((r, text.clone()));
+                    }
                     rows.push((r, fi, split_unit(&text).1));
                     prev = Some(fi);
                 }
@@ -508,7 +514,7 @@ fn best_long(g: &Grid, t: &Table) -> Option<Long> {
         }
         let score = seen.len();
         if score >= 2 && best.as_ref().is_none_or(|b| score > b.score) {
-            best = Some(Long { label_col: lc, rows, unknown, dups, score });
+            best = Some(Long { label_col: lc, rows, unknown, dups, shortened, score });
         }
     }
     best
@@ -1653,6 +1659,13 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
             nearest_text(t, text)
         );
         out.err(at, msg);
+    }
+    for (r, text) in &l.shortened {
+        if let Some((_, fi, _)) = l.rows.iter().find(|x| x.0 == *r) {
+            let f = &fields[*fi];
+            let at = out.at(*r, l.label_col);
+            out.warn(at, format!("行标题“{text}”是简写或不完整，按相近名称匹配为“{}”（{}），请核对", f.label, f.id));
+        }
     }
     for (r, fi) in &l.dups {
         if *r >= first_row && *r < stop && has_values(*r) {
