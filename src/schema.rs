@@ -158,6 +158,9 @@ struct RawField {
     headline: bool,
     #[serde(default)]
     only_when: Option<String>,
+    /// Other headers offices use for this field (`pilu import` matches them too).
+    #[serde(default)]
+    aliases: Vec<String>,
     #[serde(default)]
     visibility: Visibility,
     #[allow(dead_code)] // documentation for readers of the definition (certain/attested/proposed)
@@ -356,8 +359,19 @@ pub struct Block {
 
 #[derive(Clone, Debug)]
 pub enum Layout {
-    Records { orientation: Orientation, key: Vec<usize>, fields: Vec<Field>, entity_field: Option<usize> },
-    Matrix { formats: Vec<String>, corner: Option<String>, blocks: Vec<Block> },
+    Records {
+        orientation: Orientation,
+        key: Vec<usize>,
+        fields: Vec<Field>,
+        entity_field: Option<usize>,
+        /// Per field (same index): other headers offices use for it, from `aliases = [...]`.
+        aliases: Vec<Vec<String>>,
+    },
+    Matrix {
+        formats: Vec<String>,
+        corner: Option<String>,
+        blocks: Vec<Block>,
+    },
 }
 
 /// Entities that must publish a table online every year: those of `kind`, and when `levels` is
@@ -394,6 +408,13 @@ impl Table {
     pub fn fields(&self) -> &[Field] {
         match &self.layout {
             Layout::Records { fields, .. } => fields,
+            Layout::Matrix { .. } => &[],
+        }
+    }
+    /// Other headers for a field (`aliases = [...]` in the definition).
+    pub fn aliases(&self, fi: usize) -> &[String] {
+        match &self.layout {
+            Layout::Records { aliases, .. } => aliases.get(fi).map_or(&[], Vec::as_slice),
             Layout::Matrix { .. } => &[],
         }
     }
@@ -682,13 +703,16 @@ fn compile(
                 err(diags, "layout", format!("表 `{}` 没有任何字段", raw.id));
             }
             let mut fields = Vec::new();
+            let mut aliases = Vec::new();
             let mut ids = HashMap::new();
             for f in raw.fields {
                 if ids.insert(f.id.clone(), ()).is_some() {
                     err(diags, &f.id, format!("字段 id `{}` 重复", f.id));
                 }
+                let a = f.aliases.clone();
                 if let Some(cf) = compile_field(diags, f) {
                     fields.push(cf);
+                    aliases.push(a);
                 }
             }
             let mut key = Vec::new();
@@ -713,7 +737,7 @@ fn compile(
             } else {
                 Orientation::RecordsAsRows
             });
-            Layout::Records { orientation, key, fields, entity_field }
+            Layout::Records { orientation, key, fields, entity_field, aliases }
         }
         "matrix" => {
             if !raw.fields.is_empty() {
@@ -750,6 +774,7 @@ fn compile(
                             from_entity: None,
                             headline: false,
                             only_when: None,
+                            aliases: vec![],
                             visibility: Visibility::Public,
                             certainty: None,
                             note: None,

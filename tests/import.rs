@@ -98,7 +98,7 @@ fn gb18030_csv_with_title_rows_merged_header_and_footer() {
     assert!(out.stdout.contains("`△113.12` 按负数导入"), "{}", out.stdout);
     assert!(out.stdout.contains("`21,772.41` 去掉了千位分隔符"), "{}", out.stdout);
     assert!(out.stderr.contains("第 8 行第 9 列") && out.stderr.contains("months_payable"), "{}", out.stderr);
-    assert!(out.stderr.contains("`#DIV/0!` 按“不适用”导入（不是 0）"), "{}", out.stderr);
+    assert!(out.stderr.contains("`#DIV/0!`（除数为 0）按“不适用”导入（不是 0）"), "{}", out.stderr);
     let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
     assert_eq!(column(&r, "险种"), ["employee", "resident"]);
     assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96", "354.15"]);
@@ -310,7 +310,12 @@ fn xlsx_with_float_noise_merged_cells_and_percent_formats() {
         "{}",
         out.stdout
     );
-    assert!(out.stderr.contains("单元格 L5") && out.stderr.contains("`#DIV/0!` 按“不适用”导入"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("in/职工医保.xlsx，职工医保!L5")
+            && out.stderr.contains("`#DIV/0!`（除数为 0）按“不适用”导入"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("住院个人负担比例（personal_burden_rate）为 0.37"), "{}", out.stderr);
     let r = rows(&site.path().join("data/renmin/2023/institution_employee_service.csv"));
     let get = |h: &str| column(&r, h).remove(0);
@@ -499,7 +504,7 @@ fn codes_in_scientific_notation_are_refused() {
     ws.write_number(2, 2, 41102.0).unwrap();
     write_bytes(site.path(), "in/药店.xlsx", &wb.save_to_buffer().unwrap());
     let all = refused(&import(site.path(), &["in/药店.xlsx"]));
-    assert!(all.contains("单元格 B3") && all.contains("编码被电子表格存成了数字"), "{all}");
+    assert!(all.contains("in/药店.xlsx，Sheet1!B3") && all.contains("编码被电子表格存成了数字"), "{all}");
     assert!(!site.path().join("data/P52039900002").exists());
 }
 
@@ -564,15 +569,254 @@ fn existing_data_is_never_overwritten_silently() {
     assert_eq!(column(&rows(&target), "险种"), ["employee", "resident"]);
 }
 
-/// A table given twice in the site (here: a TOML section and the imported CSV) is refused by
-/// the same duplicate check `pilu check` uses.
+/// A table the entity-year keeps in `data/<id>/<year>.toml` is updated there, in place: the
+/// same figures change nothing, different ones are shown as a diff and need --force, and the
+/// rest of the file stays as it was.
 #[test]
-fn a_table_already_given_elsewhere_is_refused() {
+fn a_table_kept_in_the_toml_file_is_updated_in_place() {
     let site = fixture("minimal");
-    let body = "2023年度\n定点医疗机构总数,其中：三级,二级,一级,未定级（含村卫生室）,定点零售药店总数\n12,0,2,4,6,8\n";
+    let toml_path = site.path().join("data/520399/2023.toml");
+    let before = read(&toml_path);
+    let body = "2023年度\n定点医疗机构总数,其中：三级,二级,一级,未定级（含村卫生室）,其中：村卫生室,定点零售药店总数\n12,0,2,4,6,5,8\n";
     write(site.path(), "in/s.csv", body);
+    let same = import(site.path(), &["in/s.csv", "--entity", "520399"]);
+    ok(&same);
+    assert!(same.stdout.contains("data/520399/2023.toml（无变化）"), "{}", same.stdout);
+    assert_eq!(read(&toml_path), before);
+
+    write(site.path(), "in/s.csv", &body.replace("12,0,2,4,6,5,8", "13,0,3,4,6,5,8"));
     let all = refused(&import(site.path(), &["in/s.csv", "--entity", "520399"]));
-    assert!(all.contains("重复提供"), "{all}");
+    assert!(all.contains("-    5 | inst_total = 12") && all.contains("+    5 | inst_total = 13"), "{all}");
+    assert!(all.contains("定点医疗机构总数 12 → 13，二级 2 → 3"), "{all}");
+    assert_eq!(read(&toml_path), before);
+    ok(&import(site.path(), &["in/s.csv", "--entity", "520399", "--force"]));
+    let after = read(&toml_path);
+    assert_eq!(
+        after,
+        before.replace("inst_total = 12", "inst_total = 13").replace("inst_level2 = 2", "inst_level2 = 3")
+    );
+    assert!(!site.path().join("data/520399/2023").exists(), "no CSV written beside the TOML file");
+    check_passes(site.path());
+}
+
+/// Nothing with data is dropped: an untitled column, a row down a column that names no field,
+/// and a matrix column that is not in the table are errors naming them (with the nearest
+/// labels); columns for checking (序号, 名称) are ignored and listed.
+#[test]
+fn no_column_or_row_with_data_is_dropped() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "in/a.csv",
+        "2023年 单位：万元\n序号,险种,上年结余（年初滚存结余）,本年收入合计,,年末滚存结余（累计结余）,年末结存\n1,职工,1079.96,21772.41,99,966.84,5\n",
+    );
+    let all = refused(&import(site.path(), &["in/a.csv", "--entity", "520399"]));
+    assert!(all.contains("第 1 列“序号” → 忽略（序号列）"), "{all}");
+    assert!(all.contains("in/a.csv，第 2 行第 5 列：第 5 列（E 列）没有列标题，但其中有数据"), "{all}");
+    assert!(all.contains("未识别的列 第 7 列（G 列）“年末结存”，其中有数据"), "{all}");
+    assert!(all.contains("最接近的名称：“年末滚存结余（累计结余）”"), "{all}");
+
+    write(site.path(), "in/b.csv", "2023年度\n项目,数量\n定点医疗机构总数,12\n其中：三级,0\n二级,2\n民营医院,4\n");
+    let all = refused(&import(site.path(), &["in/b.csv", "--entity", "520399"]));
+    assert!(all.contains("in/b.csv，第 6 行第 1 列：未识别的行“民营医院”，其中有数据"), "{all}");
+    assert!(all.contains("“民营”"), "nearest label suggested: {all}");
+
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "2023年度").unwrap();
+    for (c, h) in ["项目", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计", "个体户"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.write_string(2, 0, "一、本年新收政府信息公开申请数量").unwrap();
+    for c in 1..=8 {
+        ws.write_number(2, c, 1.0).unwrap();
+    }
+    write_bytes(site.path(), "in/c.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/c.xlsx", "--entity", "520399", "--table", "annual_report_requests"]));
+    assert!(
+        all.contains("in/c.xlsx，Sheet1!I2：未识别的列 I 列：“个体户”不是此表的列，但其中有数据（如 Sheet1!I3）"),
+        "{all}"
+    );
+}
+
+/// Labels as offices write them: a site's own `aliases`, a header decided by the columns around
+/// it (政策范围内费用 right after 住院医疗总费用), a shortened percent header with 78.89%, and the
+/// nearest labels when nothing matches.
+#[test]
+fn labels_as_offices_write_them() {
+    let site = fixture("minimal");
+    let def = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/fund_balance.toml"))
+        .replace("id = \"opening_balance\"\n", "id = \"opening_balance\"\naliases = [\"上年末结存\", \"期初结余\"]\n");
+    assert!(def.contains("期初结余"));
+    write(site.path(), "data/tables/fund_balance.toml", &def);
+    write(
+        site.path(),
+        "in/a.csv",
+        "2023年 单位：万元\n险种,期初结余,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n职工,1079.96,21772.41,21885.53,-113.12,966.84\n",
+    );
+    let out = import(site.path(), &["in/a.csv", "--entity", "520399"]);
+    ok(&out);
+    assert!(out.stdout.contains("“期初结余” → 上年结余（年初滚存结余）（opening_balance）"), "{}", out.stdout);
+    assert_eq!(
+        column(&rows(&site.path().join("data/520399/2023/fund_balance.csv")), "上年结余（年初滚存结余）（万元）"),
+        ["1079.96"]
+    );
+
+    let site = fixture("minimal");
+    let head = "医保定点医疗机构编码,普通门诊结算人次,普通门诊医疗总费用,普通门诊统筹基金支付,住院结算人次,住院医疗总费用,政策范围内费用,统筹基金支付,个人现金支付,次均住院费用（元）,平均住院日（天）,政策范围内报销比例,医保结算总人次,医保患者医疗总费用,医保基金支付合计";
+    let row = "H52039900001,1000,20.00,10.00,50,100.00,80.00,60.00,40.00,20000.00,8.0,75.00%,1050,120.00,70.00";
+    write(site.path(), "in/b.csv", &format!("2023年 单位：万元\n{head}\n{row}\n"));
+    let out = import(site.path(), &["in/b.csv", "--table", "institution_employee_service"]);
+    ok(&out);
+    for s in [
+        "第 7 列“政策范围内费用” → 住院政策范围内费用（ip_policy_scope_cost），单位 万元（按所在表头组或前一列确定）",
+        "第 8 列“统筹基金支付” → 住院统筹基金支付（ip_fund_pay），单位 万元（按所在表头组或前一列确定）",
+        "第 9 列“个人现金支付” → 住院个人现金支付（ip_cash_pay）",
+        "第 12 列“政策范围内报销比例” → 政策范围内住院费用报销比例（policy_reimb_rate）",
+        "`75.00%` 去掉了百分号",
+    ] {
+        assert!(out.stdout.contains(s), "missing {s}:\n{}", out.stdout);
+    }
+    assert!(out.stderr.contains("表头“政策范围内报销比例”是简写"), "{}", out.stderr);
+    let r = rows(&site.path().join("data/renmin/2023/institution_employee_service.csv"));
+    assert_eq!(column(&r, "住院政策范围内费用（万元）"), ["80.00"]);
+    assert_eq!(column(&r, "住院统筹基金支付（万元）"), ["60.00"]);
+    assert_eq!(column(&r, "政策范围内住院费用报销比例（%）"), ["75.00"]);
+
+    write(site.path(), "in/c.csv", "2023年\n举报电话,举报邮箱地址\n12345,a@b.cn\n");
+    let all = refused(&import(site.path(), &["in/c.csv", "--entity", "520399", "--table", "reporting_channels"]));
+    assert!(all.contains("未识别的列 第 2 列（B 列）“举报邮箱地址”") && all.contains("最接近的名称："), "{all}");
+}
+
+/// Errors name the file, sheet and cell as Excel does (`附件5!C4`); a rule broken after
+/// conversion points back at the source cells of every figure it reads.
+#[test]
+fn errors_point_at_the_cells_of_the_source_file() {
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件5").unwrap();
+    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
+    for (c, h) in [
+        "险种",
+        "上年结余（年初滚存结余）",
+        "本年收入合计",
+        "本年支出合计",
+        "本年收支结余（当期结余）",
+        "年末滚存结余（累计结余）",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_string(3, 0, "职工").unwrap();
+    for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
+        ws.write_number(3, c as u16 + 1, *v).unwrap();
+    }
+    ws.write_string(4, 0, "居民").unwrap();
+    ws.write_string(4, 1, "abc").unwrap();
+    write_bytes(site.path(), "in/结余.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/结余.xlsx", "--entity", "520399"]));
+    assert!(all.contains("错误：in/结余.xlsx，附件5!B5：上年结余（年初滚存结余）（opening_balance）"), "{all}");
+
+    // Without the bad row, the rule found after conversion names the cells it reads.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件5").unwrap();
+    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
+    for (c, h) in [
+        "险种",
+        "上年结余（年初滚存结余）",
+        "本年收入合计",
+        "本年支出合计",
+        "本年收支结余（当期结余）",
+        "年末滚存结余（累计结余）",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_string(3, 0, "职工").unwrap();
+    for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
+        ws.write_number(3, c as u16 + 1, *v).unwrap();
+    }
+    write_bytes(site.path(), "in/结余.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/结余.xlsx", "--entity", "520399"]));
+    assert!(all.contains("在导入的文件中，对应的单元格："), "{all}");
+    assert!(
+        all.contains("错误 [fund_balance.rollforward]：in/结余.xlsx，附件5!B4（上年结余（年初滚存结余））；in/结余.xlsx，附件5!C4（本年收入合计）；in/结余.xlsx，附件5!D4（本年支出合计）；in/结余.xlsx，附件5!F4（年末滚存结余（累计结余））"),
+        "{all}"
+    );
+
+    // A matrix table: the row's cells that the broken row total reads.
+    write(
+        site.path(),
+        "in/表三.csv",
+        "2023年度\n项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计\n一、本年新收政府信息公开申请数量,1,0,0,0,0,0,5\n",
+    );
+    let all =
+        refused(&import(site.path(), &["in/表三.csv", "--entity", "520399", "--table", "annual_report_requests"]));
+    assert!(all.contains("错误 [annual_report_requests.row_total]："), "{all}");
+    assert!(
+        all.contains("in/表三.csv，第 3 行第 2 列（new_received.natural_person）")
+            && all.contains("in/表三.csv，第 3 行第 8 列（new_received.total）"),
+        "{all}"
+    );
+}
+
+/// Spreadsheet specifics: a formula saved without its result is an error, `#N/A` is an error
+/// while `#DIV/0!` is 不适用 with a warning; a year from the file name is shown as the file
+/// name; float noise and percent formats are listed as corrections.
+#[test]
+fn spreadsheet_specifics() {
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "单位：万元").unwrap();
+    for (c, h) in [
+        "险种",
+        "上年结余（年初滚存结余）",
+        "本年收入合计",
+        "本年支出合计",
+        "本年收支结余（当期结余）",
+        "年末滚存结余（累计结余）",
+        "累计结余可支付月数",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    ws.write_string(2, 0, "职工").unwrap();
+    ws.write_number(2, 1, 1079.96).unwrap();
+    ws.write_number(2, 2, 21772.41 + 2e-12).unwrap();
+    ws.write_number(2, 3, 21885.53).unwrap();
+    ws.write_formula(2, 4, Formula::new("=C3-D3").set_result("-113.12")).unwrap();
+    ws.write_number(2, 5, 966.84).unwrap();
+    ws.write_formula(2, 6, Formula::new("=VLOOKUP(A3,X:Y,2,0)").set_result("#N/A")).unwrap();
+    write_bytes(site.path(), "in/fund_balance_2023.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/fund_balance_2023.xlsx", "--entity", "520399"]));
+    assert!(all.contains("年度：2023（来自文件名“fund_balance_2023.xlsx”）"), "{all}");
+    assert!(
+        all.contains("Sheet1!G3：累计结余可支付月数（months_payable）：电子表格错误值 `#N/A`：公式出错，数值未知"),
+        "{all}"
+    );
+    assert!(all.contains("[浮点误差]") && all.contains("21772.410000000003 按 21772.41 导入"), "{all}");
+    assert!(!all.contains("Sheet1!E3"), "a formula with its result is read: {all}");
+
+    // Written by a system that does not calculate: formulas without results are errors, not blanks.
+    let f = office_file(site.path(), "公式无结果.xlsx");
+    let all = refused(&import(site.path(), &[&f, "--entity", "520399"]));
+    assert!(
+        all.contains("附件5!E3：本年收支结余（当期结余）（current_surplus）：公式没有计算结果，请在 Excel 中打开并保存后再导入（公式 =C3-D3）"),
+        "{all}"
+    );
+    assert!(all.contains("附件5!F3：年末滚存结余（累计结余）（closing_balance）：公式没有计算结果"), "{all}");
 }
 
 /// Unknown columns with data would be lost: an error naming the column; a bad option value is
@@ -582,7 +826,7 @@ fn unknown_columns_options_and_missing_files() {
     let site = fixture("minimal");
     write(site.path(), "in/x.csv", "2023年\n举报电话,微博账号\n12345,@abc\n");
     let all = refused(&import(site.path(), &["in/x.csv", "--entity", "520399", "--table", "reporting_channels"]));
-    assert!(all.contains("未识别的列“微博账号”，其中有数据"), "{all}");
+    assert!(all.contains("未识别的列 第 2 列（B 列）“微博账号”，其中有数据"), "{all}");
     let out = import(site.path(), &["in/x.csv", "--entity", "nobody"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let out = import(site.path(), &["in/x.csv", "--table", "fund_incme"]);
@@ -689,4 +933,266 @@ fn the_code_in_the_file_decides_whose_data_it_is() {
     assert_eq!(column(&r, "医保定点零售药店编码"), ["P52039900002", "P52039900004"]);
     assert_eq!(column(&r, "医保结算人次"), ["41102", "37949"]);
     check_passes(site.path());
+}
+
+/// The office-style files under tests/import-files (made by make.py there; the .xlsx by
+/// `pharmacy_xlsx` below with PILU_WRITE_FIXTURES=1).
+fn office_file(site: &Path, name: &str) -> String {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-files").join(name);
+    let bytes = std::fs::read(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    write_bytes(site, &format!("in/{name}"), &bytes);
+    format!("in/{name}")
+}
+
+/// The xlsx fixture: a collection sheet of two pharmacies with a merged title, a merged
+/// two-row header band (医保结算总金额 over 金额 and 其中：… columns), a 序号 and a name column,
+/// a 合计 row and a 填表人 footer.
+fn pharmacy_xlsx() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件10").unwrap();
+    let f = Format::new();
+    ws.merge_range(0, 0, 0, 9, "附件10 定点零售药店医保服务情况表", &f).unwrap();
+    ws.write_string(1, 0, "统计年度：2023年度").unwrap();
+    ws.write_string(1, 8, "单位：万元").unwrap();
+    for (c, h) in
+        [(0u16, "序号"), (1, "医保定点零售药店编码"), (2, "药店名称"), (3, "是否纳入门诊统筹"), (4, "医保结算人次")]
+    {
+        ws.merge_range(2, c, 3, c, h, &f).unwrap();
+    }
+    ws.merge_range(2, 5, 2, 8, "医保结算总金额", &f).unwrap();
+    for (c, h) in [
+        (5u16, "金额"),
+        (6, "其中：个人账户支付"),
+        (7, "其中：统筹基金支付（门诊统筹/双通道）"),
+        (8, "其中：个人现金支付"),
+    ] {
+        ws.write_string(3, c, h).unwrap();
+    }
+    ws.merge_range(2, 9, 3, 9, "次均结算金额（元）", &f).unwrap();
+    // (code, name, 门诊统筹, 人次, [金额, 个人账户, 统筹基金, 现金], 次均)
+    type Row<'a> = (&'a str, &'a str, &'a str, f64, [f64; 4], f64);
+    let rows: [Row; 2] = [
+        ("P52039900002", "测试县平价大药房", "是", 41102.0, [363.67, 200.01, 54.55, 109.11], 88.48),
+        ("P52039900004", "测试县康民药店", "否", 37949.0, [376.83, 207.25, 0.0, 169.58], 99.3),
+    ];
+    for (i, (code, name, pool, visits, money, avg)) in rows.iter().enumerate() {
+        let r = 4 + i as u32;
+        ws.write_number(r, 0, i as f64 + 1.0).unwrap();
+        ws.write_string(r, 1, *code).unwrap();
+        ws.write_string(r, 2, *name).unwrap();
+        ws.write_string(r, 3, *pool).unwrap();
+        ws.write_number(r, 4, *visits).unwrap();
+        for (j, m) in money.iter().enumerate() {
+            if i == 1 && j == 2 {
+                ws.write_string(r, 7, "—").unwrap();
+            } else {
+                ws.write_number(r, 5 + j as u16, *m).unwrap();
+            }
+        }
+        ws.write_number(r, 9, *avg).unwrap();
+    }
+    ws.write_string(6, 0, "合计").unwrap();
+    ws.write_formula(6, 4, Formula::new("=SUM(E5:E6)").set_result("79051")).unwrap();
+    ws.write_string(8, 0, "填表人：赵六").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+/// Six files as offices send them, committed under tests/import-files, each imported into a
+/// fresh site; the written values are compared one by one.
+#[test]
+fn office_files_import_with_exact_values() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-files");
+    let xlsx = dir.join("药店-合并表头.xlsx");
+    if std::env::var_os("PILU_WRITE_FIXTURES").is_some() {
+        std::fs::write(&xlsx, pharmacy_xlsx()).unwrap();
+    }
+
+    // 1. GB18030 CSV: title rows, 基本医疗保险费收入 over 金额 / 其中：… (merged, exported as blanks), footer.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "收入-gb18030.csv");
+    let out = import(site.path(), &[&f, "--entity", "520399"]);
+    ok(&out);
+    for s in [
+        "GB18030",
+        "第 5 行至第 6 行（2 行合并表头）",
+        "第 2 列“基本医疗保险费收入/金额” → 基本医疗保险费收入（premium_income）",
+        "表尾：第 10 行“填表人：张三”",
+    ] {
+        assert!(out.stdout.contains(s), "missing {s}:\n{}", out.stdout);
+    }
+    let r = rows(&site.path().join("data/520399/2023/fund_income.csv"));
+    assert_eq!(column(&r, "险种"), ["employee", "resident"]);
+    assert_eq!(column(&r, "基本医疗保险费收入（万元）"), ["13857.11", "2000.00"]);
+    assert_eq!(column(&r, "其中：单位缴费（万元）"), ["9000.00", ""]);
+    assert_eq!(column(&r, "其中：个人缴费（万元）"), ["4857.11", "2000.00"]);
+    assert_eq!(column(&r, "转移收入（万元）"), ["7747.23", "—"]);
+    assert_eq!(column(&r, "本年收入合计（万元）"), ["21772.41", "8689.16"]);
+    check_passes(site.path());
+
+    // 2. UTF-8 with BOM and △ for decreases.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "结余-utf8-bom.csv");
+    let out = import(site.path(), &[&f, "--entity", "520399"]);
+    ok(&out);
+    assert!(out.stdout.contains("UTF-8（带 BOM）") && out.stdout.contains("`△113.12` 按负数导入"), "{}", out.stdout);
+    let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
+    assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96", "354.15"]);
+    assert_eq!(column(&r, "本年支出合计（万元）"), ["21885.53", "8915.30"]);
+    assert_eq!(column(&r, "本年收支结余（当期结余）（万元）"), ["-113.12", "-226.14"]);
+    assert_eq!(column(&r, "累计结余可支付月数"), ["0.5", "0.2"]);
+    check_passes(site.path());
+
+    // 3. UTF-16 tab text: Alt+Enter headers, #DIV/0! where there is no base, two institutions by code.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "住院-utf16.txt");
+    let out = import(site.path(), &[&f, "--table", "institution_employee_service"]);
+    ok(&out);
+    assert!(
+        out.stdout.contains("UTF-16LE") && out.stdout.contains("第 2 列“机构名称” → 忽略（名称列（仅供核对））"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("第 7 列“住院医疗总费用” → ip_total_cost"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(&format!("{f}，第 7 行第 11 列：次均住院费用（ip_avg_cost）：电子表格错误值 `#DIV/0!`")),
+        "{}",
+        out.stderr
+    );
+    let r = rows(&site.path().join("data/2023/institution_employee_service.csv"));
+    assert_eq!(column(&r, "医保定点医疗机构编码"), ["H52039900001", "H52039900003"]);
+    assert_eq!(column(&r, "住院结算人次"), ["50", "0"]);
+    assert_eq!(column(&r, "住院医疗总费用（万元）"), ["100.00", "0.00"]);
+    assert_eq!(column(&r, "次均住院费用（元）"), ["20000.00", "—"]);
+    assert_eq!(column(&r, "平均住院日（天）"), ["8.0", "—"]);
+    assert_eq!(column(&r, "政策范围内住院费用报销比例（%）"), ["75.00", "—"]);
+    check_passes(site.path());
+
+    // 4. xlsx with merged headers: 医保结算总金额 over 金额 and its parts; 序号 and names ignored and listed.
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let f = office_file(site.path(), "药店-合并表头.xlsx");
+    let out = import(site.path(), &[&f]);
+    ok(&out);
+    for s in [
+        "第 3 行至第 4 行（2 行合并表头）",
+        "A 列“序号” → 忽略（序号列）",
+        "F 列“医保结算总金额/金额” → 医保结算总金额（total_amount）",
+        "G 列“医保结算总金额/其中：个人账户支付” → 个人账户支付（account_pay）",
+        "“合计”行是合计，未导入",
+    ] {
+        assert!(out.stdout.contains(s), "missing {s}:\n{}", out.stdout);
+    }
+    let r = rows(&site.path().join("data/2023/pharmacy_service.csv"));
+    assert_eq!(column(&r, "医保定点零售药店编码"), ["P52039900002", "P52039900004"]);
+    assert_eq!(column(&r, "医保结算人次"), ["41102", "37949"]);
+    assert_eq!(column(&r, "医保结算总金额（万元）"), ["363.67", "376.83"]);
+    assert_eq!(column(&r, "统筹基金支付（门诊统筹/双通道）（万元）"), ["54.55", "—"]);
+    assert_eq!(column(&r, "次均结算金额（元）"), ["88.48", "99.30"]);
+    check_passes(site.path());
+
+    // 5. A real BIFF .xls: 总数 under each group is the group's total; the entity-year keeps this
+    //    table in its TOML file, which is updated in place (with --force, as a figure changes).
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "定点机构-biff.xls");
+    let all = refused(&import(site.path(), &[&f, "--entity", "520399"]));
+    assert!(all.contains("Excel 97-2003 工作簿（.xls）"), "{all}");
+    assert!(all.contains("“定点医疗机构/总数” → 定点医疗机构总数（inst_total）"), "{all}");
+    assert!(all.contains("-   11 | pharmacy_total = 8") && all.contains("+   11 | pharmacy_total = 9"), "{all}");
+    assert!(all.contains("data/520399/2023.toml 已有不同的数据"), "{all}");
+    ok(&import(site.path(), &[&f, "--entity", "520399", "--force"]));
+    assert!(!site.path().join("data/520399/2023").exists(), "no CSV beside the TOML file");
+    let doc: toml::Table = read(&site.path().join("data/520399/2023.toml")).parse().unwrap();
+    let t = doc["designated_institutions_summary"].as_table().unwrap();
+    for (k, v) in [
+        ("inst_total", 12),
+        ("inst_level2", 2),
+        ("inst_unrated", 6),
+        ("inst_village_clinic", 5),
+        ("pharmacy_total", 9),
+        ("pharmacy_chain", 3),
+        ("pharmacy_single", 6),
+    ] {
+        assert_eq!(t[k].as_integer(), Some(v), "{k}");
+    }
+    assert_eq!(doc["reporting_channels"]["hotline"].as_str(), Some("0851-12345678；12393"), "other tables kept");
+    check_passes(site.path());
+
+    // 6. A WPS “网页” export: rowspan/colspan header, x:num, &nbsp;, a 合计 row; the body named by
+    //    its registered name after 填报单位.
+    let site = fixture("minimal");
+    let f = office_file(site.path(), "结余-wps.html");
+    let out = import(site.path(), &[&f]);
+    ok(&out);
+    assert!(
+        out.stdout.contains("披露主体：测试县医疗保障局（520399，来自标题“填报单位：测试县医疗保障局”）"),
+        "{}",
+        out.stdout
+    );
+    let r = rows(&site.path().join("data/520399/2023/fund_balance.csv"));
+    assert_eq!(column(&r, "险种"), ["employee"]);
+    assert_eq!(column(&r, "上年结余（年初滚存结余）（万元）"), ["1079.96"]);
+    assert_eq!(column(&r, "本年收支结余（当期结余）（万元）"), ["-113.12"]);
+    assert_eq!(column(&r, "年末滚存结余（累计结余）（万元）"), ["966.84"]);
+    check_passes(site.path());
+}
+
+/// One header band, four formats: 基本医疗保险费收入 over 金额 / 其中：单位缴费 / 其中：个人缴费 as
+/// blanks in CSV, colspan in HTML, merged ranges in xlsx, and under a third row naming the
+/// group — all give the same data file.
+#[test]
+fn header_bands_read_alike_in_every_format() {
+    let top = ["险种", "基本医疗保险费收入", "", "", "财政补贴收入", "利息收入", "其他收入", "本年收入合计"];
+    let leaf = ["", "金额", "其中：单位缴费", "其中：个人缴费", "", "", "", ""];
+    let data = ["职工", "1000.00", "600.00", "400.00", "0.00", "10.00", "5.00", "1015.00"];
+    let want = [
+        ("基本医疗保险费收入（万元）", "1000.00"),
+        ("其中：单位缴费（万元）", "600.00"),
+        ("其中：个人缴费（万元）", "400.00"),
+        ("本年收入合计（万元）", "1015.00"),
+    ];
+    let check = |site: &Path, file: &str| {
+        let out = import(site, &[file, "--entity", "520399"]);
+        ok(&out);
+        let r = rows(&site.join("data/520399/2023/fund_income.csv"));
+        for (h, v) in want {
+            assert_eq!(column(&r, h), [v], "{file}: {h}\n{}", out.stdout);
+        }
+    };
+
+    let site = fixture("minimal");
+    let csv = format!("2023年度 单位：万元\n{}\n{}\n{}\n", top.join(","), leaf.join(","), data.join(","));
+    write(site.path(), "in/a.csv", &csv);
+    check(site.path(), "in/a.csv");
+
+    let site = fixture("minimal");
+    let html = format!(
+        "<html><body><table><tr><td colspan=8>2023年度 单位：万元</td></tr>\
+         <tr><td rowspan=2>险种</td><td colspan=3>基本医疗保险费收入</td><td rowspan=2>财政补贴收入</td><td rowspan=2>利息收入</td><td rowspan=2>其他收入</td><td rowspan=2>本年收入合计</td></tr>\
+         <tr><td>金额</td><td>其中：单位缴费</td><td>其中：个人缴费</td></tr><tr>{}</tr></table></body></html>",
+        data.iter().map(|d| format!("<td>{d}</td>")).collect::<String>()
+    );
+    write(site.path(), "in/a.xls", &html);
+    check(site.path(), "in/a.xls");
+
+    let site = fixture("minimal");
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let f = Format::new();
+    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
+    // A third band row above: the whole income side under one group.
+    ws.merge_range(1, 1, 1, 7, "本年收入", &f).unwrap();
+    ws.merge_range(1, 0, 3, 0, "险种", &f).unwrap();
+    ws.merge_range(2, 1, 2, 3, "基本医疗保险费收入", &f).unwrap();
+    for (c, h) in leaf.iter().enumerate().skip(1).take(3) {
+        ws.write_string(3, c as u16, *h).unwrap();
+    }
+    for (c, h) in top.iter().enumerate().skip(4) {
+        ws.merge_range(2, c as u16, 3, c as u16, h, &f).unwrap();
+    }
+    for (c, d) in data.iter().enumerate() {
+        ws.write_string(4, c as u16, *d).unwrap();
+    }
+    write_bytes(site.path(), "in/a.xlsx", &wb.save_to_buffer().unwrap());
+    check(site.path(), "in/a.xlsx");
 }

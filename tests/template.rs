@@ -51,11 +51,14 @@ fn read_book(path: &Path) -> Vec<Sheet> {
     out
 }
 
-/// A value typed into a cell: a number (as Excel stores it) or text.
+/// A value typed into a cell: a number (as Excel stores it), text, or a formula saved with its
+/// result (as Excel saves it).
 #[derive(Clone)]
 enum Typed {
     Num(f64),
     Text(&'static str),
+    Str(String),
+    Formula(String, String),
 }
 
 /// Save `sheets` as a new workbook, with `typed` values at (sheet, row, col).
@@ -81,6 +84,10 @@ fn fill(sheets: &[Sheet], typed: &HashMap<(usize, u32, u16), Typed>, out: &Path)
                 match v {
                     Typed::Num(n) => ws.write_number(*r, *c, *n).unwrap(),
                     Typed::Text(t) => ws.write_string(*r, *c, *t).unwrap(),
+                    Typed::Str(t) => ws.write_string(*r, *c, t).unwrap(),
+                    Typed::Formula(f, v) => {
+                        ws.write_formula(*r, *c, rust_xlsxwriter::Formula::new(f).set_result(v)).unwrap()
+                    }
                 };
             }
         }
@@ -362,4 +369,324 @@ fn template_for_a_kind_of_entity_and_usage_errors() {
     let out = run(site.path(), &["template", "--table", "medical_institution", "-o", "医院.xlsx"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     ok(&run(site.path(), &["template", "--table", "medical_institution", "-o", "医院.xlsx", "--force"]));
+}
+
+/// Digits, point and minus as a Chinese input method types them in full width.
+fn full_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap_or(c),
+            '.' => '．',
+            '-' => '－',
+            other => other,
+        })
+        .collect()
+}
+
+/// How a clerk types one published value into a cell: numbers in turn as full-width text, as
+/// a formula with its cached result, as a number stored as text, and as a number; enums by
+/// their label; 不适用 as “—”; a value not filled in is left blank.
+fn typed(f: &pilu::schema::Field, v: &serde_json::Value, turn: usize) -> Option<Typed> {
+    use pilu::schema::FieldType as T;
+    let text = match v {
+        // Published JSON: "—" is not applicable, null is not filled in.
+        serde_json::Value::String(s) if s == "—" => return Some(Typed::Text("—")),
+        serde_json::Value::Null => return None,
+        serde_json::Value::Bool(b) => return Some(Typed::Text(if *b { "是" } else { "否" })),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match f.ty {
+        T::Integer | T::Decimal | T::Percent => Some(match turn % 4 {
+            0 if f.ty == T::Percent => Typed::Str(format!("{text}%")),
+            0 => Typed::Str(full_width(&text)),
+            1 => Typed::Formula(format!("={text}*1"), text),
+            2 => Typed::Str(text),
+            _ => Typed::Num(text.parse().expect("number")),
+        }),
+        T::Enum => Some(Typed::Str(f.enum_label(&text).unwrap_or(&text).to_string())),
+        _ => Some(Typed::Str(text)),
+    }
+}
+
+/// The published data of one table of one entity-year, as JSON values (records or cells).
+fn published(out: &Path, entity: &str, year: &str, table: &str) -> serde_json::Value {
+    let v: serde_json::Value =
+        serde_json::from_str(&read(&out.join(format!("e/{entity}/{year}/{table}.json")))).expect("json");
+    match v.get("records") {
+        Some(_) => sorted_records(&v),
+        _ => {
+            serde_json::json!(v["blocks"].as_array().map(|b| b.iter().map(|x| x["cells"].clone()).collect::<Vec<_>>()))
+        }
+    }
+}
+
+/// Order is not a figure: records as a sorted list.
+fn sorted_records(v: &serde_json::Value) -> serde_json::Value {
+    let mut l: Vec<String> = v["records"].as_array().into_iter().flatten().map(|r| r.to_string()).collect();
+    l.sort();
+    serde_json::json!(l)
+}
+
+fn published_exists(out: &Path, entity: &str, year: &str, table: &str) -> bool {
+    out.join(format!("e/{entity}/{year}/{table}.json")).is_file()
+}
+
+/// An internal table's data as the example site keeps it (TOML), shaped like a download.
+fn kept_data(site: &Path, table: &str) -> serde_json::Value {
+    let mut files: Vec<_> =
+        walk(&site.join("data")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    files.sort();
+    for p in files {
+        let doc: toml::Table = read(&p).parse().expect("toml");
+        let Some(sec) = doc.get(table) else { continue };
+        let recs: Vec<toml::Value> = match sec {
+            toml::Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        let to_json = |v: &toml::Value| match v {
+            toml::Value::String(s) => serde_json::json!(s),
+            toml::Value::Boolean(b) => serde_json::json!(b),
+            other => serde_json::json!(other.to_string()),
+        };
+        let records: Vec<serde_json::Value> = recs
+            .iter()
+            .map(|r| {
+                serde_json::Value::Object(r.as_table().unwrap().iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+            })
+            .collect();
+        let id = p.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        let year = p.file_stem().unwrap().to_string_lossy().into_owned();
+        return serde_json::json!({"entity": {"id": id, "code": id}, "year": year.parse::<i32>().unwrap(), "records": records});
+    }
+    panic!("no data for the internal table {table} in the example site");
+}
+
+/// A record for a public table the example site has no data for (the city's directory of
+/// designated institutions): one registered hospital, as the registry describes it.
+fn invented(t: &pilu::schema::Table) -> serde_json::Value {
+    assert_eq!(t.id, "designated_directory", "no published data for {} in the example site", t.id);
+    let first = |id: &str| t.fields()[t.field_index(id).unwrap()].values[0].clone();
+    let kind =
+        t.fields()[t.field_index("kind").unwrap()].values.iter().find(|v| *v == "H").cloned().unwrap_or_default();
+    let rec = serde_json::json!({
+        "code": "H52030200002", "name": "遵义市第一人民医院", "kind": kind, "admdvs": "520302",
+        "level": "level3", "is_village_clinic": false, "category": "general", "ownership": "public",
+        "uscc": null, "address": "遵义市汇川区示例路1号", "agreement_start": "2023-01-01",
+        "status": first("status"),
+    });
+    serde_json::json!({"entity": {"id": "520300", "code": "520300"}, "year": 2023, "records": [rec]})
+}
+
+/// Take the table's data of one entity-year out of a site, wherever it is kept.
+fn remove_table(site: &Path, id: &str, code: &str, year: &str, table: &str) {
+    let csv = site.join(format!("data/{id}/{year}/{table}.csv"));
+    if csv.is_file() {
+        std::fs::remove_file(csv).unwrap();
+        return;
+    }
+    let coll = site.join(format!("data/{year}/{table}.csv"));
+    if coll.is_file() {
+        let text = read(&coll);
+        let kept: Vec<&str> = text.split_inclusive('\n').filter(|l| !l.contains(code)).collect();
+        assert!(kept.len() < text.split_inclusive('\n').count(), "{code} not in {}", coll.display());
+        std::fs::write(&coll, kept.concat()).unwrap();
+        return;
+    }
+    let toml = site.join(format!("data/{id}/{year}.toml"));
+    let (rest, found) = pilu::import::write::remove_section(&read(&toml), table).unwrap();
+    assert!(found, "{table} not found for {id} {year}");
+    std::fs::write(&toml, rest).unwrap();
+}
+
+/// For every table definition: the example site's published figures are typed into the table's
+/// template as a clerk would (a merged two-row header band, full-width digits, formulas with
+/// their results, numbers stored as text, percent signs), imported and built: the published
+/// figures are the same. Internal tables are compared in the data file.
+#[test]
+fn every_table_round_trips_through_its_template() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = pilu::diag::Sources::default();
+    let mut diags = pilu::diag::Diagnostics::default();
+    let schema = pilu::schema::Schema::load(root, &mut sources, &mut diags);
+    let base = tempfile::tempdir().unwrap();
+    for d in ["data", "content", "themes", "static"] {
+        if root.join(d).is_dir() {
+            copy_dir(&root.join(d), &base.path().join(d));
+        }
+    }
+    std::fs::copy(root.join("pilu.toml"), base.path().join("pilu.toml")).unwrap();
+    ok(&run(base.path(), &["build", "--output", "before"]));
+    let before = base.path().join("before");
+    let mut done = Vec::new();
+    for t in &schema.tables {
+        // The first entity-year that publishes the table (in the template's format for matrices).
+        let mut found = None;
+        let mut dirs: Vec<_> =
+            walk(&before.join("e")).into_iter().filter(|p| p.ends_with(format!("{}.json", t.id))).collect();
+        dirs.sort();
+        for p in dirs {
+            let v: serde_json::Value = serde_json::from_str(&read(&p)).unwrap();
+            let fmt_ok = match &t.layout {
+                pilu::schema::Layout::Matrix { formats, .. } => {
+                    v["format"].as_str() == formats.first().map(String::as_str)
+                }
+                _ => true,
+            };
+            if fmt_ok {
+                found = Some(v);
+                break;
+            }
+        }
+        let internal = !t.is_public();
+        let v = match found {
+            Some(v) => v,
+            None if internal => kept_data(base.path(), &t.id),
+            None => invented(t),
+        };
+        let (id, code, year) = (
+            v["entity"]["id"].as_str().unwrap().to_string(),
+            v["entity"]["code"].as_str().unwrap().to_string(),
+            v["year"].to_string(),
+        );
+        let site = tempfile::tempdir().unwrap();
+        copy_dir(base.path(), site.path());
+        std::fs::remove_dir_all(site.path().join("before")).unwrap();
+        // Internal tables are not published: their data stays, and the import must find the
+        // typed values equal to it (no change). Others are taken out and imported afresh.
+        let original = site.path().join(format!("data/{id}/{year}.toml"));
+        let kept = if internal { read(&original) } else { String::new() };
+        if !internal && published_exists(&before, &id, &year, &t.id) {
+            remove_table(site.path(), &id, &code, &year, &t.id);
+        }
+        write(site.path(), "list.txt", &format!("{code}\n"));
+        ok(&run(
+            site.path(),
+            &["template", "--table", &t.id, "--year", &year, "--entities", "list.txt", "-o", "t.xlsx"],
+        ));
+        let mut sheets = read_book(&site.path().join("t.xlsx"));
+        let mut typed_cells = HashMap::new();
+        let mut turn = 0;
+        match &t.layout {
+            pilu::schema::Layout::Records { key, .. } => {
+                let cells = &mut sheets[0].1;
+                let head = 2usize;
+                let header = cells[head].clone();
+                let width = header.len();
+                // A merged two-row header band: the first column merged down, the rest under a group.
+                cells.insert(head, vec![String::new(); width]);
+                cells[head][0] = cells[head + 1][0].clone();
+                cells[head + 1][0] = String::new();
+                cells[head][1] = "本年度数据".into();
+                let merges = &mut sheets[0].2;
+                merges.retain(|m| m.0 < head as u32);
+                merges.push((head as u32, 0, head as u32 + 1, 0));
+                if width > 2 {
+                    merges.push((head as u32, 1, head as u32, width as u32 - 1));
+                }
+                let cells = &sheets[0].1;
+                let records = v["records"].as_array().unwrap();
+                let enum_key = match key.as_slice() {
+                    [k] if t.fields()[*k].ty == pilu::schema::FieldType::Enum => Some(*k),
+                    _ => None,
+                };
+                for (n, rec) in records.iter().enumerate() {
+                    let row = match enum_key {
+                        Some(k) => {
+                            let f = &t.fields()[k];
+                            let label = f.enum_label(rec[&f.id].as_str().unwrap()).unwrap();
+                            (head + 2..cells.len()).find(|&r| cells[r].iter().any(|c| c == label)).unwrap()
+                        }
+                        None => head + 2 + n,
+                    };
+                    for f in t.fields() {
+                        let Some(c) = header.iter().position(|h| *h == f.label_with_unit()) else {
+                            panic!("{}: no column {}", t.id, f.label_with_unit())
+                        };
+                        // Registry-mirrored fields are prefilled by the template.
+                        if f.from_entity.is_some()
+                            && !cells.get(row).and_then(|r| r.get(c)).is_none_or(String::is_empty)
+                        {
+                            continue;
+                        }
+                        if let Some(x) = typed(f, &rec[&f.id], turn) {
+                            typed_cells.insert((0, row as u32, c as u16), x);
+                        }
+                        turn += 1;
+                    }
+                }
+            }
+            pilu::schema::Layout::Matrix { blocks, formats, .. } => {
+                let fmt = formats.first().cloned().unwrap_or_default();
+                let cells = &sheets[0].1;
+                let json_blocks = v["blocks"].as_array().unwrap();
+                // Rows are written in the definition's order under each block's header.
+                let mut r = 2usize;
+                for (bi, b) in blocks.iter().filter(|b| b.applies(&fmt)).enumerate() {
+                    if !b.label.is_empty() {
+                        r += 1;
+                    }
+                    let depth = blocks
+                        .iter()
+                        .filter(|b| b.applies(&fmt))
+                        .flat_map(|b| b.columns.iter())
+                        .map(|c| c.group.len() + 1)
+                        .max()
+                        .unwrap_or(1);
+                    r += depth;
+                    for row in b.rows.iter().filter(|x| x.applies(&fmt)) {
+                        assert_eq!(cells[r][0], row.label, "{}: row layout", t.id);
+                        for (ci, col) in b.columns.iter().enumerate() {
+                            let val = &json_blocks[bi]["cells"][&row.id][&col.id];
+                            if !row.heading
+                                && let Some(x) = typed(&col.cell, val, turn)
+                            {
+                                typed_cells.insert((0, r as u32, ci as u16 + 1), x);
+                            }
+                            turn += 1;
+                        }
+                        r += 1;
+                    }
+                    r += 1;
+                }
+            }
+        }
+        fill(&sheets, &typed_cells, &site.path().join("filled.xlsx"));
+        let out = run(site.path(), &["import", "filled.xlsx"]);
+        assert_eq!(out.code, 0, "{}:\n{}\n{}", t.id, out.stdout, out.stderr);
+        if internal {
+            assert!(out.stdout.contains("无变化"), "{}: {}", t.id, out.stdout);
+            assert_eq!(read(&original), kept);
+            done.push(t.id.clone());
+            continue;
+        }
+        ok(&run(site.path(), &["build", "--output", "after"]));
+        let want = if published_exists(&before, &id, &year, &t.id) {
+            published(&before, &id, &year, &t.id)
+        } else {
+            sorted_records(&v)
+        };
+        assert_eq!(
+            published(&site.path().join("after"), &id, &year, &t.id),
+            want,
+            "{}: published figures differ after the round trip\n{}",
+            t.id,
+            out.stdout
+        );
+        done.push(t.id.clone());
+    }
+    assert!(done.len() >= 19, "{done:?}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -48,6 +48,20 @@ pub fn is_spreadsheet_error(s: &str) -> bool {
     ERRORS.contains(&n.as_str())
 }
 
+/// The one rule for spreadsheet error values: `#DIV/0!` means the ratio does not exist (次均费用
+/// with 0 人次), so it is imported as 不适用 with a warning; every other error (`#N/A`, `#VALUE!`,
+/// `#REF!` …) means the formula itself is broken and the figure unknown, so it is an error.
+fn spreadsheet_error(e: &str, notes: &mut Vec<Note>) -> Result<(), String> {
+    let n: String = e.nfkc().collect::<String>().trim().to_ascii_uppercase();
+    if n == "#DIV/0!" {
+        notes.push(Note::Warn(format!(
+            "电子表格错误值 `{n}`（除数为 0）按“不适用”导入（不是 0）；请核对，例如人次为 0 时次均费用应填“—”"
+        )));
+        return Ok(());
+    }
+    Err(format!("电子表格错误值 `{n}`：公式出错，数值未知；请改正公式或直接填写数值（不适用的填“—”）"))
+}
+
 /// Float noise: what is left after rounding is below a billionth of the value's size.
 fn is_noise(exact: Decimal, rounded: Decimal) -> bool {
     let size = exact.abs().max(Decimal::ONE);
@@ -82,10 +96,11 @@ pub fn parse(field: &Field, cell: &Cell, unit: Option<&str>) -> Result<Parsed, S
     let value = match cell {
         Cell::Empty => Value::Absent,
         Cell::Error(e) => {
-            notes.push(Note::Warn(format!(
-                "电子表格错误值 `{e}` 按“不适用”导入（不是 0）；请检查公式，例如人次为 0 时次均费用应填“—”"
-            )));
+            spreadsheet_error(e, &mut notes)?;
             Value::NotApplicable
+        }
+        Cell::Uncalculated(f) => {
+            return Err(format!("公式没有计算结果，请在 Excel 中打开并保存后再导入（公式 ={f}）"));
         }
         Cell::Text(t) => return parse_text(field, t, unit),
         Cell::Bool(b) => match field.ty {
@@ -112,6 +127,12 @@ pub fn parse(field: &Field, cell: &Cell, unit: Option<&str>) -> Result<Parsed, S
             let mut d = Decimal::from_str(&shortest).map_err(|_| format!("数值 `{shortest}` 超出范围"))?;
             let shown = if *percent {
                 d = d.checked_mul(Decimal::ONE_HUNDRED).ok_or_else(|| format!("数值 `{shortest}` 超出范围"))?;
+                if field.ty == FieldType::Percent {
+                    notes.push(Note::Fix(
+                        "百分号",
+                        format!("{shortest}（显示为 {}%）按百分数 {} 导入", d.normalize(), d.normalize()),
+                    ));
+                }
                 format!("{}%", d.normalize())
             } else {
                 shortest.clone()
@@ -136,6 +157,9 @@ fn number(field: &Field, d: Decimal, shown: &str, unit: Option<&str>, notes: &mu
             let r = d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
             if !is_noise(d, r) {
                 return Err(format!("应为整数，实际为 `{shown}`"));
+            }
+            if r != d {
+                notes.push(Note::Fix("浮点误差", format!("{shown} 按 {r} 导入")));
             }
             if field.ty == FieldType::Year {
                 return value::parse_text(field, &r.to_string());
@@ -222,7 +246,9 @@ fn at_places(
     let mut r = d;
     if d.scale() > places {
         r = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-        if !is_noise(d, r) {
+        if is_noise(d, r) {
+            notes.push(Note::Fix("浮点误差", format!("{shown} 按 {} 导入", value::format_places(r, places))));
+        } else {
             if !rounding_ok {
                 return Err(format!("`{shown}` 的小数位数超过了规定的 {places} 位"));
             }
@@ -247,9 +273,7 @@ fn parse_text(field: &Field, raw: &str, unit: Option<&str>) -> Result<Parsed, St
         return Ok(Parsed { value: Value::Absent, text: String::new(), notes });
     }
     if is_spreadsheet_error(&cleaned) {
-        notes.push(Note::Warn(format!(
-            "电子表格错误值 `{cleaned}` 按“不适用”导入（不是 0）；请检查公式，例如人次为 0 时次均费用应填“—”"
-        )));
+        spreadsheet_error(&cleaned, &mut notes)?;
         return Ok(Parsed { value: Value::NotApplicable, text: "—".into(), notes });
     }
     let value = match field.ty {
@@ -342,6 +366,9 @@ fn numeric_text(field: &Field, cleaned: &str, unit: Option<&str>, notes: &mut Ve
     } else if s.starts_with('△') || (s.starts_with('(') && s.ends_with(')')) {
         notes.push(Note::Fix("负数", format!("`{cleaned}` 按负数导入")));
     }
+    if field.ty == FieldType::Percent && s.ends_with('%') {
+        notes.push(Note::Fix("百分号", format!("`{cleaned}` 去掉了百分号，按百分数导入")));
+    }
     if s.contains([',', '\u{2009}', '\u{202f}']) || (s.contains(' ') && s.chars().any(|c| c.is_ascii_digit())) {
         notes.push(Note::Fix("千位分隔符", format!("`{cleaned}` 去掉了千位分隔符")));
     }
@@ -420,6 +447,9 @@ mod tests {
         assert_eq!(text(&f, Cell::Text("１２３４．５６".into()), None), "1234.56");
         assert_eq!(text(&f, Cell::Text("#DIV/0!".into()), None), "—");
         assert_eq!(text(&f, Cell::Error("#DIV/0!".into()), None), "—");
+        assert!(text(&f, Cell::Error("#N/A".into()), None).contains("公式出错"));
+        assert!(text(&f, Cell::Text("#VALUE!".into()), None).contains("公式出错"));
+        assert!(text(&f, Cell::Uncalculated("B2/C2".into()), None).contains("公式没有计算结果"));
         assert_eq!(text(&f, Cell::Text("／".into()), None), "—");
         assert_eq!(text(&f, Cell::Text("3750万元".into()), None), "3750.00");
         assert_eq!(text(&f, Cell::Text("12345678.90".into()), Some("元")), "1234.57");

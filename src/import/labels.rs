@@ -192,6 +192,27 @@ pub fn years_in(text: &str) -> Vec<i32> {
     out
 }
 
+/// Years in a file or sheet name: four digits standing alone (`fund_income_2022`, `2023年定点药店`),
+/// not part of a longer number such as a date `20231020`.
+pub fn years_in_name(name: &str) -> Vec<i32> {
+    let k = exact(name);
+    let mut out = Vec::new();
+    let b = k.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let n = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 4
+            && let Ok(y) = k[i..i + 4].parse::<i32>()
+            && (1990..=2200).contains(&y)
+            && !out.contains(&y)
+        {
+            out.push(y);
+        }
+        i += n.max(1);
+    }
+    out
+}
+
 /// A footer row: `填表人：`, `审核人：`, `负责人：`, `联系电话：`, `填报日期：`, `注：1.…`, `说明：`.
 pub fn is_footer(first_text: &str) -> bool {
     let k = exact(first_text);
@@ -259,6 +280,9 @@ mod tests {
         assert_eq!(years_in("统计期间：2022年1月1日—12月31日"), vec![2022]);
         assert!(years_in("填报日期：2023年10月20日").is_empty());
         assert!(years_in("H52030200002").is_empty());
+        assert_eq!(years_in_name("fund_income_2022"), vec![2022]);
+        assert_eq!(years_in_name("2023年定点药店"), vec![2023]);
+        assert!(years_in_name("报表20231020").is_empty());
         assert!(is_footer("填表人：张三"));
         assert!(is_footer("注：1.本表"));
         assert!(!is_footer("住院医疗总费用"));

@@ -51,12 +51,13 @@ pub fn find_table(schema: &Schema, key: &str) -> Option<usize> {
 
 struct Records {
     collection: bool,
-    rows: Vec<(usize, Vec<String>, String)>,
+    /// (entity, values, where the row is, source cell per field)
+    rows: Vec<(usize, Vec<String>, String, Vec<String>)>,
 }
 
 enum Planned {
     Records(Records),
-    Matrix { format: String, cells: Cells },
+    Matrix { format: String, cells: Cells, sources: Cells },
 }
 
 /// What happens to one file.
@@ -70,6 +71,18 @@ struct FilePlan {
     added: usize,
     changed: Vec<String>,
     summary: String,
+    /// Where each imported record lands in the new text, so that a problem found there after
+    /// conversion can name the cells of the source file it came from.
+    origins: Vec<Origin>,
+}
+
+/// Where the imported values in a file to be written came from.
+enum Origin {
+    /// A record: its lines (1-based, end exclusive), its table, where its row is, and per field
+    /// the source cell of its value.
+    Record { lines: std::ops::Range<usize>, table: usize, at: String, cells: Vec<String> },
+    /// A matrix table's cells: (row id, column id) → source cell.
+    Matrix { table: usize, sources: Cells },
 }
 
 fn sev_counts(x: &[sheet::Issue]) -> (usize, usize) {
@@ -259,12 +272,15 @@ pub fn run(o: &Options) -> u8 {
                             .entry(target)
                             .or_insert_with(|| Planned::Records(Records { collection, rows: vec![] }));
                         if let Planned::Records(rec) = p {
-                            rec.rows.push((r.entity, r.values, r.at));
+                            rec.rows.push((r.entity, r.values, r.at, r.cells));
                         }
                     };
                     for r in rows {
                         let target = if collection {
                             Target::Collection { year, table: x.table }
+                        } else if toml_holds(o, registry, r.entity, year, &t.id) {
+                            // The entity-year keeps this table in its TOML file: update it there.
+                            Target::RecordsToml { entity: r.entity, year, table: x.table }
                         } else {
                             Target::EntityCsv { entity: r.entity, year, table: x.table }
                         };
@@ -273,11 +289,12 @@ pub fn run(o: &Options) -> u8 {
                 }
             }
             Some(Data::Matrix { cells, .. }) if cells.is_empty() => {}
-            Some(Data::Matrix { entity, year, format, cells }) => {
+            Some(Data::Matrix { entity, year, format, cells, sources }) => {
                 let target = Target::MatrixToml { entity, year, table: x.table };
                 let at = format!("“{}”{year} 年", registry.get(entity).name);
                 match planned.get_mut(&target) {
-                    Some(Planned::Matrix { format: f, cells: c, .. }) if *f == format => {
+                    Some(Planned::Matrix { format: f, cells: c, sources: src }) if *f == format => {
+                        src.extend(sources);
                         for (k, v) in cells {
                             if let Some(prev) = c.insert(k.clone(), v.clone())
                                 && prev != v
@@ -295,7 +312,7 @@ pub fn run(o: &Options) -> u8 {
                         errors += 1;
                     }
                     None => {
-                        planned.insert(target, Planned::Matrix { format, cells });
+                        planned.insert(target, Planned::Matrix { format, cells, sources });
                     }
                 }
             }
@@ -308,10 +325,25 @@ pub fn run(o: &Options) -> u8 {
     }
 
     // 3. Merge with existing files and render.
-    let mut plans = Vec::new();
+    let mut plans: Vec<FilePlan> = Vec::new();
     for (target, p) in planned {
-        match plan_file(o, schema, registry, target, p) {
-            Ok(fp) => plans.push(fp),
+        // Several tables into one TOML file: each builds on the text the one before planned.
+        let rel = target.rel_path(&schema.tables, registry);
+        let earlier = plans.iter().position(|x| x.rel == rel);
+        let current = earlier.map(|i| plans[i].new_text.clone());
+        match plan_file(o, schema, registry, target, p, current) {
+            Ok(fp) => match earlier {
+                Some(i) => {
+                    let e = &mut plans[i];
+                    e.same = e.old_text.as_deref() == Some(fp.new_text.as_str());
+                    e.new_text = fp.new_text;
+                    e.added += fp.added;
+                    e.changed.extend(fp.changed);
+                    e.origins.extend(fp.origins);
+                    e.summary = format!("{}；{}", e.summary, fp.summary);
+                }
+                None => plans.push(fp),
+            },
             Err(msgs) => {
                 for m in msgs {
                     eprintln!("错误：{m}");
@@ -341,7 +373,7 @@ pub fn run(o: &Options) -> u8 {
             }
         }
     }
-    match validate(o, &checked.diags, &checked.sources, &plans) {
+    match validate(o, schema, &checked.diags, &checked.sources, &plans) {
         Ok(true) => println!("校验通过：与现有数据一起按 pilu check 的全部规则检查，没有新的错误。"),
         Ok(false) => {
             eprintln!("导入后的数据有错误（见上）；未写入任何文件。");
@@ -458,22 +490,64 @@ fn existing_records(
     Ok(Some((text, rows)))
 }
 
+/// Whether `data/<entity>/<year>.toml` holds a section for the table.
+fn toml_holds(o: &Options, registry: &Registry, entity: usize, year: i32, table: &str) -> bool {
+    let path = o.root.join(format!("data/{}/{year}.toml", registry.get(entity).id));
+    let Ok(text) = std::fs::read_to_string(path) else { return false };
+    crate::input::toml_doc(&text, 0).is_ok_and(|d| d.get_ref().get(table).is_some())
+}
+
+/// The records of a table kept in a TOML data file (`[id]` or `[[id]]`), as canonical text.
+fn existing_toml_records(t: &Table, text: &str) -> Result<Vec<Vec<String>>, String> {
+    let doc = crate::input::toml_doc(text, 0).map_err(|d| d.message)?;
+    let Some(sec) = doc.get_ref().get(t.id.as_str()) else { return Ok(vec![]) };
+    let tables: Vec<&toml::de::DeTable> = match (sec.get_ref().as_table(), sec.get_ref().as_array()) {
+        (Some(one), _) => vec![one],
+        (_, Some(list)) => list.iter().filter_map(|v| v.get_ref().as_table()).collect(),
+        _ => return Err(format!("“{}”不是 [{}] 或 [[{}]] 小节", t.id, t.id, t.id)),
+    };
+    let mut out = Vec::new();
+    for tb in tables {
+        let rec = crate::input::toml_record(tb, 0, crate::diag::Loc::new(0, 0..0));
+        let mut values = vec![String::new(); t.fields().len()];
+        for c in rec.cells {
+            let Some(fi) = t.field_index(&c.key) else { continue };
+            let f = &t.fields()[fi];
+            let raw = crate::input::raw_text(&c.raw);
+            let v = match &c.raw {
+                crate::input::Raw::Number(n) => crate::value::parse_toml_number(f, n),
+                _ => crate::value::parse_text(f, &raw),
+            };
+            values[fi] = match v {
+                Ok(v) => cell::canonical(f, &v, Some(&raw)),
+                Err(_) => raw,
+            };
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
 fn plan_file(
     o: &Options,
     schema: &Schema,
     registry: &Registry,
     target: Target,
     p: Planned,
+    current: Option<String>,
 ) -> Result<FilePlan, Vec<String>> {
     let t = &schema.tables[target.table()];
     let rel = target.rel_path(&schema.tables, registry);
     match p {
         Planned::Records(rec) => {
             let (entity, year) = match &target {
-                Target::EntityCsv { entity, year, .. } => (Some(*entity), *year),
+                Target::EntityCsv { entity, year, .. } | Target::RecordsToml { entity, year, .. } => {
+                    (Some(*entity), *year)
+                }
                 Target::Collection { year, .. } => (None, *year),
                 Target::MatrixToml { .. } => return Err(vec!["内部错误：记录表不能写成矩阵".into()]),
             };
+            let in_toml = matches!(target, Target::RecordsToml { .. });
             let keep = match (&t.layout, rec.collection) {
                 (Layout::Records { entity_field, .. }, true) => *entity_field,
                 _ => None,
@@ -482,7 +556,8 @@ fn plan_file(
             let mut new: Vec<(write::RecKey, usize, Vec<String>)> = Vec::new();
             let mut seen: HashMap<write::RecKey, String> = HashMap::new();
             let mut errs = Vec::new();
-            for (ent, mut values, at) in rec.rows {
+            let mut sources: HashMap<write::RecKey, (String, Vec<String>)> = HashMap::new();
+            for (ent, mut values, at, cells) in rec.rows {
                 // In a collection sheet the code column says whose row it is.
                 if let Some(fi) = keep
                     && let Some(v) = values.get_mut(fi)
@@ -501,13 +576,27 @@ fn plan_file(
                     errs.push(format!("{at}：“{}”{year} 年：{what}（另见 {prev}）", registry.get(ent).name));
                     continue;
                 }
-                seen.insert(k.clone(), at);
+                seen.insert(k.clone(), at.clone());
+                sources.insert(k.clone(), (at, cells));
                 new.push((k, ent, values));
             }
             if !errs.is_empty() {
                 return Err(errs);
             }
-            let old = match existing_records(o, schema, registry, &rel, target.table(), entity, year) {
+            let read_old = if in_toml {
+                let text = match current.clone() {
+                    Some(c) => c,
+                    None => std::fs::read_to_string(o.root.join(&rel))
+                        .map_err(|e| vec![format!("无法读取现有文件 {rel}：{e}")])?,
+                };
+                let ent = entity.unwrap_or_default();
+                existing_toml_records(t, &text)
+                    .map(|rows| Some((text, rows.into_iter().map(|v| (ent, v)).collect())))
+                    .map_err(|m| vec![format!("现有文件 {rel}：{m}")])
+            } else {
+                existing_records(o, schema, registry, &rel, target.table(), entity, year)
+            };
+            let old = match read_old {
                 Ok(x) => x,
                 Err(e) if o.force => {
                     eprintln!("警告：现有文件 {rel} 无法读取（{}），按 --force 整个替换", e.join("；"));
@@ -552,14 +641,32 @@ fn plan_file(
                     added += 1;
                 }
             }
-            let new_text = write::render_csv(t, registry, rec.collection, &rows);
+            let new_text = if in_toml {
+                let base = old_text.clone().unwrap_or_default();
+                let values: Vec<Vec<String>> = rows.iter().map(|(_, v)| v.clone()).collect();
+                write::replace_section(&base, &t.id, &write::render_records_toml(t, &values))
+                    .map_err(|m| vec![format!("{rel}：{m}")])?
+            } else {
+                write::render_csv(t, registry, rec.collection, &rows)
+            };
             let same = std::fs::read(o.root.join(&rel)).is_ok_and(|b| b == new_text.as_bytes());
             let summary = summary(old_text.is_some(), same, added, changed.len(), "行");
-            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary })
+            let spans = if in_toml { toml_record_lines(&new_text, &t.id) } else { csv_record_lines(&rows) };
+            let origins = rows
+                .iter()
+                .zip(spans)
+                .filter_map(|((e, v), lines)| {
+                    let (at, cells) = sources.get(&write::record_key(t, *e, v))?.clone();
+                    Some(Origin::Record { lines, table: target.table(), at, cells })
+                })
+                .collect();
+            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins })
         }
-        Planned::Matrix { format, cells } => {
+        Planned::Matrix { format, cells, sources } => {
             let path = o.root.join(&rel);
-            let old_text = if path.exists() {
+            let old_text = if current.is_some() {
+                current
+            } else if path.exists() {
                 Some(std::fs::read_to_string(&path).map_err(|e| vec![format!("无法读取现有文件 {rel}：{e}")])?)
             } else {
                 None
@@ -585,20 +692,119 @@ fn plan_file(
                     Some((old_fmt, _)) => changed.push(format!("格式 {old_fmt} → {format}，整张表替换")),
                     None => added = cells.len(),
                 }
-                let (rest, _) = write::remove_section(text, &t.id).map_err(|m| vec![format!("{rel}：{m}")])?;
-                base = rest.trim_end().to_string();
-                if !base.is_empty() {
-                    base.push_str("\n\n");
-                }
+                base = text.clone();
             } else {
                 added = cells.len();
             }
-            let new_text = format!("{base}{}", write::render_matrix(t, &format, &merged));
+            let new_text = write::replace_section(&base, &t.id, &write::render_matrix(t, &format, &merged))
+                .map_err(|m| vec![format!("{rel}：{m}")])?;
             let same = old_text.as_deref() == Some(new_text.as_str());
             let summary = summary(old_text.is_some(), same, added, changed.len(), "个单元格");
-            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary })
+            let origins = vec![Origin::Matrix { table: target.table(), sources }];
+            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins })
         }
     }
+}
+
+/// Lines of each record in a CSV written by `render_csv`: the header is line 1.
+fn csv_record_lines(rows: &[(usize, Vec<String>)]) -> Vec<std::ops::Range<usize>> {
+    let mut line = 2;
+    rows.iter()
+        .map(|(_, v)| {
+            let n = 1 + v.iter().map(|x| x.matches('\n').count()).sum::<usize>();
+            line += n;
+            line - n..line
+        })
+        .collect()
+}
+
+/// Lines of each `[id]` / `[[id]]` record of a TOML data file, in order.
+fn toml_record_lines(text: &str, id: &str) -> Vec<std::ops::Range<usize>> {
+    let (one, many) = (format!("[{id}]"), format!("[[{id}]]"));
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut open = false;
+    for (i, l) in text.lines().enumerate() {
+        let tl = l.trim();
+        if tl.starts_with('[') {
+            if open && let Some(last) = out.last_mut() {
+                last.end = i + 1;
+            }
+            open = tl == one || tl == many;
+            if open {
+                out.push(i + 1..usize::MAX);
+            }
+        }
+    }
+    out
+}
+
+/// Whether `id` occurs in `text` as a whole word (not inside a longer id).
+fn names_id(text: &str, id: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(id).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(word) && !text[i + id.len()..].chars().next().is_some_and(word)
+    })
+}
+
+/// The source cells of every figure a problem in a file to be written involves: the fields its
+/// rule reads and the fields its message names, in the record at its line; for a matrix table,
+/// the cell it is located at and the cells of the same row and column its rule names.
+fn source_cells(
+    d: &crate::diag::Diagnostic,
+    sources: &crate::diag::Sources,
+    schema: &Schema,
+    plans: &[FilePlan],
+) -> Option<String> {
+    let loc = d.loc?;
+    let plan = plans.iter().find(|p| p.rel == sources.path(loc.file))?;
+    let line = sources.line_col(loc.file, loc.start).0;
+    let text = sources.text(loc.file);
+    for origin in &plan.origins {
+        match origin {
+            Origin::Record { lines, table, at, cells } if lines.contains(&line) => {
+                let t = &schema.tables[*table];
+                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let mut named: Vec<String> = Vec::new();
+                for (fi, f) in t.fields().iter().enumerate() {
+                    if names_id(rule, &f.id) || names_id(&d.message, &f.id) {
+                        match cells.get(fi).filter(|c| !c.is_empty()) {
+                            Some(c) => named.push(format!("{c}（{}）", f.label)),
+                            None => named.push(format!("“{}”（{}）在导入的表中没有", f.label, f.id)),
+                        }
+                    }
+                }
+                return Some(if named.is_empty() { at.clone() } else { named.join("；") });
+            }
+            Origin::Matrix { table, sources: src } => {
+                let t = &schema.tables[*table];
+                let (row, col) = matrix_cell_at(text, &t.id, line)?;
+                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let mut named: Vec<String> = src
+                    .iter()
+                    .filter(|((r, c), _)| {
+                        (*r == row && (*c == col || names_id(rule, c))) || (*c == col && names_id(rule, r))
+                    })
+                    .map(|((r, c), at)| format!("{at}（{r}.{c}）"))
+                    .collect();
+                named.dedup();
+                if !named.is_empty() {
+                    return Some(named.join("；"));
+                }
+            }
+            Origin::Record { .. } => {}
+        }
+    }
+    None
+}
+
+/// The (row id, column id) of a value line inside `[table.row]` of a TOML data file.
+fn matrix_cell_at(text: &str, table: &str, line: usize) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.get(line.checked_sub(1)?)?.split('=').next()?.trim().to_string();
+    let header = lines[..line].iter().rev().find(|l| l.trim_start().starts_with('['))?;
+    let name = header.trim().trim_start_matches('[').split(']').next()?.trim();
+    let row = name.strip_prefix(table)?.strip_prefix('.')?;
+    Some((row.to_string(), key))
 }
 
 fn show(v: Option<&String>) -> String {
@@ -673,6 +879,7 @@ fn key(d: &crate::diag::Diagnostic, sources: &crate::diag::Sources) -> DiagKey {
 /// place. Problems that were already there before the import do not block it; new ones do.
 fn validate(
     o: &Options,
+    schema: &Schema,
     before: &Diagnostics,
     before_sources: &crate::diag::Sources,
     plans: &[FilePlan],
@@ -691,9 +898,23 @@ fn validate(
     let fresh: Vec<crate::diag::Diagnostic> = after.diags.list.iter().filter(new).cloned().collect();
     let has_errors = fresh.iter().any(|d| d.severity == Severity::Error) || after.site.is_none();
     if !fresh.is_empty() {
+        let back: Vec<String> = fresh
+            .iter()
+            .filter_map(|d| {
+                let cells = source_cells(d, &after.sources, schema, plans)?;
+                let what = if d.severity == Severity::Error { "错误" } else { "警告" };
+                Some(format!("  {what} [{}]：{cells}", d.code))
+            })
+            .collect();
         let list = Diagnostics { list: fresh };
         eprint!("{}", list.render(&after.sources));
         eprintln!("（以上位置指导入后将写入的文件。）");
+        if !back.is_empty() {
+            eprintln!("在导入的文件中，对应的单元格：");
+            for b in back {
+                eprintln!("{b}");
+            }
+        }
     }
     let pre = before.errors();
     if pre > 0 {

@@ -27,6 +27,9 @@ pub enum Cell {
     },
     /// A spreadsheet error value such as `#DIV/0!`.
     Error(String),
+    /// A formula saved without its result (written by a program, never opened in Excel): the
+    /// value is unknown, so it is an error, never a blank.
+    Uncalculated(String),
 }
 
 impl Cell {
@@ -55,6 +58,7 @@ impl Cell {
             Cell::Bool(b) => if *b { "是" } else { "否" }.to_string(),
             Cell::Date { ymd: (y, m, d), .. } => format!("{y}-{m:02}-{d:02}"),
             Cell::Error(e) => e.clone(),
+            Cell::Uncalculated(f) => format!("={f}"),
         }
     }
 }
@@ -89,11 +93,19 @@ impl Grid {
             None => format!("第 {} 行", r + 1),
         }
     }
-    /// `C5` for spreadsheets (as Excel shows it), `第 5 行第 3 列` for text files.
+    /// `附件8!H4` for spreadsheets (as an Excel formula names it), `第 5 行第 3 列` for text files.
     pub fn cell_name(&self, r: usize, c: usize) -> String {
         match &self.lines {
             Some(l) => format!("第 {} 行第 {} 列", l.get(r).copied().unwrap_or(r + 1), c + 1),
-            None => format!("单元格 {}{}", column_letters(c), r + 1),
+            None if self.name.is_empty() => format!("{}{}", column_letters(c), r + 1),
+            None => format!("{}!{}{}", sheet_ref(&self.name), column_letters(c), r + 1),
+        }
+    }
+    /// `第 3 列（C 列）` for text files (Excel shows a CSV with letters), `C 列` for sheets.
+    pub fn col_with_letter(&self, c: usize) -> String {
+        match &self.lines {
+            Some(_) => format!("第 {} 列（{} 列）", c + 1, column_letters(c)),
+            None => format!("{} 列", column_letters(c)),
         }
     }
     pub fn col_name(&self, c: usize) -> String {
@@ -117,6 +129,15 @@ impl Grid {
     /// Whether the cell is covered by a merged area without being its top-left cell.
     pub fn is_covered(&self, r: usize, c: usize) -> bool {
         self.merge_of(r, c).is_some_and(|(r0, c0, _, _)| (r0, c0) != (r, c))
+    }
+}
+
+/// A sheet name as a cell reference writes it: quoted when it has spaces or punctuation.
+fn sheet_ref(name: &str) -> String {
+    if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        name.to_string()
+    } else {
+        format!("'{}'", name.replace('\'', "''"))
     }
 }
 
@@ -302,6 +323,27 @@ fn grid_from_range(
     Ok(Grid { name: name.to_string(), hidden, rows, merges, lines: None })
 }
 
+/// Formula cells that hold no value: saved by a program that cannot calculate.
+fn mark_uncalculated(g: &mut Grid, formulas: &calamine::Range<String>) {
+    for (r, c, f) in formulas.used_cells() {
+        let (ar, ac) = formulas.start().map_or((r, c), |(r0, c0)| (r + r0 as usize, c + c0 as usize));
+        if f.trim().is_empty() || ar >= MAX_ROWS || ac >= MAX_COLS {
+            continue;
+        }
+        if g.rows.len() <= ar {
+            g.rows.resize(ar + 1, Vec::new());
+        }
+        let row = &mut g.rows[ar];
+        if row.len() <= ac {
+            row.resize(ac + 1, Cell::Empty);
+        }
+        // No cached value, or an empty one: what a program that cannot calculate saves.
+        if row[ac].is_blank() {
+            row[ac] = Cell::Uncalculated(f.clone());
+        }
+    }
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| format!("文件以 PK 开头，但不是可读取的 Excel 工作簿（.xlsx）：{e}"))?;
@@ -321,7 +363,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
                 .and_then(|st| st.number_format.as_ref())
                 .is_some_and(|f| f.format_code.contains('%'))
         };
-        sheets.push(grid_from_range(&s.name, s.visible != SheetVisible::Visible, &range, merges, &percent_at)?);
+        let mut g = grid_from_range(&s.name, s.visible != SheetVisible::Visible, &range, merges, &percent_at)?;
+        if let Ok(f) = wb.worksheet_formula(&s.name) {
+            mark_uncalculated(&mut g, &f);
+        }
+        sheets.push(g);
     }
     Ok(Workbook { kind: "Excel 工作簿（.xlsx）".into(), sheets, notes: vec![] })
 }
@@ -336,7 +382,11 @@ fn read_xls(bytes: &[u8]) -> Result<Workbook, String> {
         }
         let range = wb.worksheet_range(&s.name).map_err(|e| format!("无法读取工作表“{}”：{e}", s.name))?;
         let merges = wb.merge_cells_by_sheet_name(&s.name).unwrap_or_default();
-        sheets.push(grid_from_range(&s.name, s.visible != SheetVisible::Visible, &range, merges, &|_, _| false)?);
+        let mut g = grid_from_range(&s.name, s.visible != SheetVisible::Visible, &range, merges, &|_, _| false)?;
+        if let Ok(f) = wb.worksheet_formula(&s.name) {
+            mark_uncalculated(&mut g, &f);
+        }
+        sheets.push(g);
     }
     Ok(Workbook { kind: "Excel 97-2003 工作簿（.xls）".into(), sheets, notes: vec![] })
 }

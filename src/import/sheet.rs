@@ -54,6 +54,8 @@ pub struct RecRow {
     pub year: i32,
     pub values: Vec<String>,
     pub at: String,
+    /// Per field: the source cell its value came from (`in/表.xlsx，附件8!H4`), empty when none.
+    pub cells: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -69,6 +71,8 @@ pub enum Data {
         format: String,
         /// (row id, column id) → text as written.
         cells: BTreeMap<(String, String), String>,
+        /// (row id, column id) → the source cell (`in/年报.xlsx，表三!C5`).
+        sources: BTreeMap<(String, String), String>,
     },
 }
 
@@ -101,6 +105,11 @@ enum How {
     Exact,
     Loose,
     Prefix,
+    /// The header's characters appear in this order in exactly one label (`政策范围内报销比例`
+    /// for `政策范围内住院费用报销比例`): taken, with a warning to check.
+    Partial,
+    /// Decided by the columns around it (`政策范围内费用` right after `住院医疗总费用`).
+    Context,
 }
 
 /// Candidates (fields, matrix rows) by exact and loose key.
@@ -110,17 +119,26 @@ struct Matcher {
     loose_list: Vec<(String, usize)>,
 }
 
+/// Whether every character of `short` appears in `long` in the same order.
+fn subsequence(short: &str, long: &str) -> bool {
+    let mut it = long.chars();
+    short.chars().all(|c| it.any(|x| x == c))
+}
+
 impl Matcher {
-    fn new<'a>(items: impl IntoIterator<Item = (usize, Vec<String>, &'a str)>) -> Matcher {
+    /// Items: (index, texts matched exactly, labels matched loosely).
+    fn new(items: impl IntoIterator<Item = (usize, Vec<String>, Vec<String>)>) -> Matcher {
         let mut m = Matcher { exact: HashMap::new(), loose: HashMap::new(), loose_list: Vec::new() };
-        for (i, exacts, label) in items {
+        for (i, exacts, labels) in items {
             for e in exacts {
                 m.exact.entry(exact(&e)).or_default().insert(i);
             }
-            let l = loose(label);
-            if !l.is_empty() {
-                m.loose.entry(l.clone()).or_default().insert(i);
-                m.loose_list.push((l, i));
+            for label in labels {
+                let l = loose(&label);
+                if !l.is_empty() {
+                    m.loose.entry(l.clone()).or_default().insert(i);
+                    m.loose_list.push((l, i));
+                }
             }
         }
         m
@@ -145,21 +163,22 @@ impl Matcher {
         if let Some(s) = self.loose.get(l) {
             return (s.iter().copied().collect(), How::Loose);
         }
+        if l.chars().count() < 4 {
+            return (vec![], How::Exact);
+        }
         // A truncated label (`要求行政机关确认或重新出具` for `…已获取信息`).
-        if l.chars().count() >= 4 {
-            let mut hits: Vec<usize> =
-                self.loose_list.iter().filter(|(k, _)| k.starts_with(l.as_str())).map(|(_, i)| *i).collect();
-            hits.sort();
-            hits.dedup();
+        let hits = self.hits(|k| k.starts_with(l.as_str()));
+        if !hits.is_empty() {
             return (hits, How::Prefix);
         }
-        (vec![], How::Exact)
+        // A shortened label (`政策范围内报销比例`, `医疗总费用`): the context may decide among several.
+        (self.hits(|k| subsequence(l, k)), How::Partial)
     }
-    fn one(&self, text: &str) -> Option<(usize, How)> {
-        match self.all(text) {
-            (v, how) if v.len() == 1 => Some((v[0], how)),
-            _ => None,
-        }
+    fn hits(&self, f: impl Fn(&str) -> bool) -> Vec<usize> {
+        let mut hits: Vec<usize> = self.loose_list.iter().filter(|(k, _)| f(k)).map(|(_, i)| *i).collect();
+        hits.sort();
+        hits.dedup();
+        hits
     }
 }
 
@@ -185,31 +204,65 @@ fn keys_of(t: &str) -> Keys {
     })
 }
 
-fn field_matcher(fields: &[Field]) -> Matcher {
-    Matcher::new(
-        fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (i, vec![f.id.clone(), f.label.clone(), f.label_with_unit()], f.label.as_str())),
-    )
+fn field_matcher(t: &Table) -> Matcher {
+    Matcher::new(t.fields().iter().enumerate().map(|(i, f)| {
+        let aliases = t.aliases(i);
+        let mut exacts = vec![f.id.clone(), f.label.clone(), f.label_with_unit()];
+        exacts.extend(aliases.iter().cloned());
+        let mut labels = vec![f.label.clone()];
+        labels.extend(aliases.iter().cloned());
+        (i, exacts, labels)
+    }))
+}
+
+/// Up to three field labels nearest to a header that matched none, for the message.
+fn nearest_labels(t: &Table, text: &str) -> Vec<String> {
+    let k = loose(text);
+    if k.is_empty() {
+        return vec![];
+    }
+    let mut scored: Vec<(f64, String)> = t
+        .fields()
+        .iter()
+        .map(|f| {
+            let l = loose(&f.label);
+            let common = k.chars().filter(|c| l.contains(*c)).count() as f64 / k.chars().count().max(1) as f64;
+            (strsim::normalized_levenshtein(&k, &l).max(common * 0.9), f.label.clone())
+        })
+        .filter(|(sc, _)| *sc >= 0.3)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, l)| l).collect()
+}
+
+fn nearest_text(t: &Table, text: &str) -> String {
+    let near = nearest_labels(t, text);
+    if near.is_empty() {
+        String::new()
+    } else {
+        format!("（最接近的名称：{}）", near.iter().map(|l| format!("“{l}”")).collect::<Vec<_>>().join("、"))
+    }
 }
 
 /// Header levels of each column for a header ending at row `h` and `d` rows deep: merged cells
-/// give their value to every cell they cover; in text files (no merge information) a blank in an
-/// upper header row continues the group to its left. Equal consecutive levels collapse.
+/// give their value to every cell they cover; a blank cell in an upper header row (a merge
+/// exported as blanks, or a group typed once) continues the group to its left, in every format
+/// alike. Equal consecutive levels collapse.
 fn header_columns(g: &Grid, h: usize, d: usize, width: usize) -> Vec<Vec<String>> {
     let top = h + 1 - d;
     let mut cols: Vec<Vec<String>> = vec![Vec::new(); width];
-    let text_file = g.lines.is_some();
     let mut carry: Vec<String> = vec![String::new(); d];
     for (c, col) in cols.iter_mut().enumerate() {
         for (li, r) in (top..=h).enumerate() {
             let mut t = g.shown(r, c).text().trim().to_string();
-            if text_file && r < h {
-                if t.is_empty() {
+            if r < h {
+                let merge = g.merge_of(r, c);
+                if t.is_empty() && merge.is_none() {
                     t = carry[li].clone();
-                } else {
+                } else if merge.is_none_or(|m| m.1 == c) {
                     carry[li] = t.clone();
+                    // A new group starts: the groups below it start afresh.
+                    carry[li + 1..].iter_mut().for_each(String::clear);
                 }
             }
             if !t.is_empty() && col.last() != Some(&t) {
@@ -268,20 +321,81 @@ struct Wide {
     score: usize,
 }
 
-fn map_wide(cols: &[Vec<String>], m: &Matcher) -> (Vec<Role>, usize) {
+/// Leaves that, under a parent, are the parent's own value: `基本医疗保险费收入` over `金额` and
+/// `其中：单位缴费` is the field 基本医疗保险费收入.
+const OWN_VALUE: &[&str] = &["金额", "合计", "小计", "总计", "数额", "金额合计", "本年数", "本年金额", "数值"];
+
+fn is_own_value(leaf: &str) -> bool {
+    OWN_VALUE.contains(&loose(leaf).as_str())
+}
+
+/// Whether a header names a percentage (`报销比例`, `药占比`, `（%）`).
+fn says_percent(levels: &[String]) -> bool {
+    levels.iter().any(|l| {
+        let k = loose(l);
+        split_unit(l).1.as_deref() == Some("%") || k.ends_with("比例") || k.ends_with('率') || k.contains("占比")
+    })
+}
+
+/// Among several candidate fields, the one the context names: a percent header takes a percent
+/// field; a group above (`住院`) or the column before (`住院医疗总费用`) takes the field that
+/// starts like it.
+fn by_context(t: &Table, cands: &[usize], levels: &[String], prev: Option<usize>) -> Option<usize> {
+    let fields = t.fields();
+    let mut c: Vec<usize> = cands.to_vec();
+    if says_percent(levels) {
+        let pct: Vec<usize> = c.iter().copied().filter(|&i| fields[i].ty == FieldType::Percent).collect();
+        if !pct.is_empty() {
+            c = pct;
+        }
+    }
+    if c.len() == 1 {
+        return c.first().copied();
+    }
+    let groups: Vec<String> = levels[..levels.len().saturating_sub(1)].iter().map(|l| loose(l)).collect();
+    let in_group: Vec<usize> = c
+        .iter()
+        .copied()
+        .filter(|&i| groups.iter().any(|g| g.chars().count() >= 2 && loose(&fields[i].label).starts_with(g.as_str())))
+        .collect();
+    if let [one] = in_group.as_slice() {
+        return Some(*one);
+    }
+    let prev = loose(&fields[prev?].label);
+    let common = |i: usize| prev.chars().zip(loose(&fields[i].label).chars()).take_while(|(a, b)| a == b).count();
+    let best = c.iter().map(|&i| common(i)).max().unwrap_or(0);
+    let top: Vec<usize> = c.iter().copied().filter(|&i| common(i) == best).collect();
+    match top.as_slice() {
+        [one] if best >= 2 => Some(*one),
+        _ => None,
+    }
+}
+
+fn map_wide(cols: &[Vec<String>], t: &Table, m: &Matcher) -> (Vec<Role>, usize) {
     let mut roles = Vec::with_capacity(cols.len());
     let mut seen = BTreeSet::new();
+    let mut prev: Option<usize> = None;
     for levels in cols {
         let Some(leaf) = levels.last() else {
             roles.push(Role::Ignore("空白列"));
             continue;
         };
+        let unit = column_unit(levels);
+        // `金额` / `合计` / `小计` under a parent is the parent's own value.
+        let path: &[String] =
+            if levels.len() >= 2 && is_own_value(leaf) { &levels[..levels.len() - 1] } else { levels };
         let lk = exact(&split_unit(leaf).0);
         let keyed = |list: &[&str]| list.iter().any(|h| exact(h) == lk);
+        let tries: Vec<(Vec<usize>, How)> = column_keys(path).iter().map(|k| m.all(k)).collect();
         let mut role = Role::Unknown;
-        for k in column_keys(levels) {
-            if let Some((fi, how)) = m.one(&k) {
-                role = Role::Field { fi, unit: column_unit(levels), how };
+        // Exact, loose and prefix matches first; a unique one wins, several go to the context.
+        for (c, how) in tries.iter().filter(|(c, how)| *how != How::Partial && !c.is_empty()) {
+            let pick = match c.as_slice() {
+                [one] => Some((*one, *how)),
+                many => by_context(t, many, path, prev).map(|fi| (fi, How::Context)),
+            };
+            if let Some((fi, how)) = pick {
+                role = Role::Field { fi, unit: unit.clone(), how };
                 break;
             }
         }
@@ -298,8 +412,21 @@ fn map_wide(cols: &[Vec<String>], m: &Matcher) -> (Vec<Role>, usize) {
                 Role::Unknown
             };
         }
+        // A shortened header: taken only when one field fits, or the context decides.
+        if matches!(role, Role::Unknown)
+            && let Some((c, _)) = tries.iter().find(|(c, how)| *how == How::Partial && !c.is_empty())
+        {
+            let pick = match c.as_slice() {
+                [one] => Some((*one, How::Partial)),
+                many => by_context(t, many, path, prev).map(|fi| (fi, How::Context)),
+            };
+            if let Some((fi, how)) = pick {
+                role = Role::Field { fi, unit: unit.clone(), how };
+            }
+        }
         if let Role::Field { fi, .. } = role {
             seen.insert(fi);
+            prev = Some(fi);
         }
         roles.push(role);
     }
@@ -308,16 +435,17 @@ fn map_wide(cols: &[Vec<String>], m: &Matcher) -> (Vec<Role>, usize) {
 }
 
 fn best_wide(g: &Grid, t: &Table) -> Option<Wide> {
-    let m = field_matcher(t.fields());
+    let m = field_matcher(t);
     let width = g.width();
     let mut best: Option<Wide> = None;
     for h in 0..g.rows.len().min(60) {
         if g.row_is_blank(h) {
             continue;
         }
-        for d in 1..=3usize.min(h + 1) {
+        // Header bands of one to four rows.
+        for d in 1..=4usize.min(h + 1) {
             let cols = header_columns(g, h, d, width);
-            let (roles, score) = map_wide(&cols, &m);
+            let (roles, score) = map_wide(&cols, t, &m);
             if best.as_ref().is_none_or(|b| score > b.score) && score > 0 {
                 let headers = cols.iter().map(|l| l.join("/")).collect();
                 best = Some(Wide { h, d, roles, headers, score });
@@ -333,6 +461,12 @@ struct Long {
     label_col: usize,
     /// (row, field, unit stated in the label)
     rows: Vec<(usize, usize, Option<String>)>,
+    /// Rows with a label that names no field, and rows naming a field already found: an error
+    /// when they hold data, which would otherwise be lost.
+    unknown: Vec<(usize, String)>,
+    dups: Vec<(usize, usize)>,
+    /// Rows matched by a shortened label (a warning to check).
+    shortened: Vec<(usize, String)>,
     score: usize,
 }
 
@@ -351,23 +485,36 @@ const LONG_ROWS: usize = 200;
 const MATRIX_ROWS: usize = 400;
 
 fn best_long(g: &Grid, t: &Table) -> Option<Long> {
-    let m = field_matcher(t.fields());
+    let m = field_matcher(t);
     let mut best: Option<Long> = None;
     for lc in 0..g.width().min(4) {
-        let mut rows = Vec::new();
+        let (mut rows, mut unknown, mut dups, mut shortened) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut seen = BTreeSet::new();
+        let mut prev = None;
         // Fields down a column fit in the first rows; a long sheet is a list, not this layout.
         for r in 0..g.rows.len().min(LONG_ROWS) {
             let Some((_, text)) = row_label(g, r, lc) else { continue };
-            if let Some((fi, _)) = m.one(&text)
-                && seen.insert(fi)
-            {
-                rows.push((r, fi, split_unit(&text).1));
+            let (cands, how) = m.all(&text);
+            let pick = match cands.as_slice() {
+                [] => None,
+                [one] => Some(*one),
+                many => by_context(t, many, std::slice::from_ref(&text), prev),
+            };
+            match pick {
+                Some(fi) if seen.insert(fi) => {
+                    if matches!(how, How::Partial | How::Prefix) {
+                        shortened.push((r, text.clone()));
+                    }
+                    rows.push((r, fi, split_unit(&text).1));
+                    prev = Some(fi);
+                }
+                Some(fi) => dups.push((r, fi)),
+                None => unknown.push((r, text)),
             }
         }
         let score = seen.len();
         if score >= 2 && best.as_ref().is_none_or(|b| score > b.score) {
-            best = Some(Long { label_col: lc, rows, score });
+            best = Some(Long { label_col: lc, rows, unknown, dups, shortened, score });
         }
     }
     best
@@ -462,7 +609,7 @@ fn best_matrix(g: &Grid, t: &Table) -> Option<MatrixPlan> {
             let need = b.columns.len().clamp(1, 2).max(b.columns.len().div_ceil(3));
             let score_at = |h: usize| -> Option<(usize, usize, Vec<Option<usize>>, usize)> {
                 let mut best_d: Option<(usize, usize, Vec<Option<usize>>, usize)> = None;
-                for d in 1..=3usize.min(h + 1) {
+                for d in 1..=4usize.min(h + 1) {
                     let (cols, n, groups) = block_columns(g, b, &paths[bi], h, d, width);
                     // The leaf row of a header has text over the columns it names; a blank
                     // data row under a header is not one.
@@ -528,7 +675,7 @@ fn row_matcher(b: &Block, fmt: &str) -> Matcher {
             .iter()
             .enumerate()
             .filter(|(_, r)| r.applies(fmt))
-            .map(|(i, r)| (i, vec![r.id.clone(), r.label.clone()], r.label.as_str())),
+            .map(|(i, r)| (i, vec![r.id.clone(), r.label.clone()], vec![r.label.clone()])),
     )
 }
 
@@ -664,8 +811,9 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
+    /// `in/表.xlsx，附件8!H4`: the file and the cell as Excel names it (sheet included).
     fn at(&self, r: usize, c: usize) -> String {
-        format!("{}，{}", sheet_label(self.ctx, self.g), self.g.cell_name(r, c))
+        format!("{}，{}", self.ctx.file, self.g.cell_name(r, c))
     }
     fn at_row(&self, r: usize) -> String {
         format!("{}，{}", sheet_label(self.ctx, self.g), self.g.row_name(r))
@@ -849,20 +997,14 @@ fn sheet_year(out: &mut Out, titles: &[(usize, String)]) -> Option<i32> {
             return None;
         }
     }
-    for (what, text) in [("工作表名称", out.g.name.clone()), ("文件名", file_stem(&out.ctx.file))] {
-        if let [y] = labels::years_in(&text).as_slice() {
+    let file = out.ctx.file.rsplit(['/', '\\']).next().unwrap_or(&out.ctx.file).to_string();
+    for (what, text) in [("工作表名称", out.g.name.clone()), ("文件名", file)] {
+        if let [y] = labels::years_in_name(&text).as_slice() {
             out.report.push(format!("年度：{y}（来自{what}“{text}”）"));
             return Some(*y);
         }
     }
     None
-}
-
-fn file_stem(file: &str) -> String {
-    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
-    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-    // `2023年医保基金收入` as well as `fund_income_2023`.
-    stem.replace(['_', '-'], " ").replace(' ', "年 ")
 }
 
 /// The entity for a sheet without a code column: `--entity`, else a registered code in the titles.
@@ -886,6 +1028,28 @@ fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
         let c = &out.ctx.registry.get(i).code;
         !codes.iter().any(|o| o.len() > c.len() && o.contains(c.as_str()))
     });
+    // No code: a registered full name after `填报单位：` names the body (the longest that fits,
+    // so `测试县医疗保障局` is not also `测试县`).
+    if found.is_empty() {
+        for (_, t) in titles {
+            let k = exact(t);
+            if !k.contains("填报单位") && !k.contains("单位名称") {
+                continue;
+            }
+            let best = out
+                .ctx
+                .registry
+                .entities
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.name.chars().count() >= 4 && k.contains(&exact(&e.name)))
+                .max_by_key(|(_, e)| e.name.chars().count());
+            if let Some((i, _)) = best {
+                found.insert(i);
+                from = t.clone();
+            }
+        }
+    }
     let titled = if found.len() == 1 { found.iter().next().copied() } else { None };
     if let Some(e) = out.ctx.entity {
         if let Some(t) = titled.filter(|&t| t != e) {
@@ -1064,9 +1228,17 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
                     How::Exact => "",
                     How::Loose => "（忽略编号、“其中”、引号等差异）",
                     How::Prefix => "（表头不完整，按开头匹配，请核对）",
+                    How::Partial => "（表头是简写，按相近名称匹配，请核对）",
+                    How::Context => "（按所在表头组或前一列确定）",
                 };
                 if *how == How::Prefix {
                     out.warn(at.clone(), format!("表头“{header}”不完整，按开头匹配为“{}”（{}）", f.label, f.id));
+                }
+                if *how == How::Partial {
+                    out.warn(
+                        at.clone(),
+                        format!("表头“{header}”是简写，按相近名称匹配为“{}”（{}），请核对", f.label, f.id),
+                    );
                 }
                 let ushow = u.as_deref().map(|u| format!("，单位 {u}")).unwrap_or_default();
                 let target = if exact(&split_unit(&header).0) == exact(&f.label) || header.trim() == f.id {
@@ -1181,18 +1353,27 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         return None;
     }
 
-    // Unknown columns: an error when they hold data (it would be lost), else just noted.
+    // No column with data is dropped: an unknown or untitled one is an error naming it.
+    let end = (first..g.rows.len())
+        .find(|&r| labels::is_footer(&first_text(g, r).unwrap_or_default()))
+        .unwrap_or(g.rows.len());
     for (c, role) in roles.iter().enumerate() {
-        if !matches!(role, Role::Unknown) {
+        let untitled = matches!(role, Role::Ignore("空白列"));
+        if !matches!(role, Role::Unknown) && !untitled {
             continue;
         }
-        let header = w.headers.get(c).cloned().unwrap_or_default();
-        let has_data = (first..g.rows.len()).any(|r| !g.get(r, c).is_blank() && !g.is_covered(r, c));
-        if has_data {
-            let mut msg = format!("未识别的列“{header}”，其中有数据；请改为“{}”中字段的名称，或删除该列", t.title);
-            if let Some(s) = crate::diag::suggest(&header, fields.iter().map(|f| f.label.as_str())) {
-                msg.push_str(&format!("（是否应为“{s}”？）"));
-            }
+        let header = w.headers.get(c).cloned().unwrap_or_default().replace(['\r', '\n'], "");
+        let has_data = (first..end).any(|r| !g.get(r, c).is_blank() && !g.is_covered(r, c));
+        let col = g.col_with_letter(c);
+        if has_data && untitled {
+            let at = out.at(w.h, c);
+            out.err(at, format!("{col}没有列标题，但其中有数据；请写上“{}”中字段的名称，或删除该列", t.title));
+        } else if has_data {
+            let msg = format!(
+                "未识别的列 {col}“{header}”，其中有数据；请改为“{}”中字段的名称，或删除该列{}",
+                t.title,
+                nearest_text(t, &header)
+            );
             let at = out.at(w.h, c);
             out.err(at, msg);
         } else if !header.is_empty() {
@@ -1255,7 +1436,12 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         if let Some((k, v)) = &key_from_name {
             values[*k] = v.clone();
         }
-        for (&fi, &c) in &field_col {
+        let mut cells = vec![String::new(); fields.len()];
+        // Left to right, so the report lists a row's corrections in order.
+        let mut in_order: Vec<(usize, usize)> = field_col.iter().map(|(&fi, &c)| (c, fi)).collect();
+        in_order.sort();
+        for (c, fi) in in_order {
+            cells[fi] = out.at(r, c);
             if let Some((_, text)) = out.cell(r, c, &fields[fi], col_units[c].as_deref()) {
                 values[fi] = text;
             }
@@ -1333,7 +1519,7 @@ fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         if let (Some(entity), Some(year)) = (ent, row_year)
             && errors_now == before
         {
-            rows.push(RecRow { entity, year, values, at: out.at_row(r) });
+            rows.push(RecRow { entity, year, values, at: out.at_row(r), cells });
         } else if row_year.is_none() && errors_now == before {
             let at = out.at_row(r);
             out.err(at, "此行的年度为空，且无法从标题确定年度；请填写年度或用 --year 指定".into());
@@ -1436,9 +1622,11 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         let h = exact(&header_text(c));
         if h == "单位" || h == "计量单位" {
             unit_col = Some(c);
+            out.report.push(format!("  {}“{}” → 各行的单位", g.col_name(c), header_text(c)));
             continue;
         }
         if SEQ_HEADERS.iter().any(|s| exact(s) == h) {
+            out.report.push(format!("  {}“{}” → 忽略（序号列）", g.col_name(c), header_text(c)));
             continue;
         }
         if l.rows.iter().any(|(r, _, _)| !g.get(*r, c).is_blank()) {
@@ -1449,6 +1637,43 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         let at = sheet_label(out.ctx, g);
         out.err(at, "找到了字段名称，但旁边没有数值列".into());
         return None;
+    }
+    // Rows below the first field, up to a blank row or the footer after the last one: a row there
+    // with data that maps to no field (or repeats one) is an error, never dropped.
+    let stop = (last_row + 1..g.rows.len())
+        .find(|&r| g.row_is_blank(r) || labels::is_footer(&first_text(g, r).unwrap_or_default()))
+        .unwrap_or(g.rows.len());
+    let has_values = |r: usize| value_cols.iter().any(|&c| !g.get(r, c).is_blank());
+    for (r, text) in &l.unknown {
+        if *r < first_row || *r >= stop || !has_values(*r) {
+            continue;
+        }
+        if labels::is_total(text) {
+            out.fixes.push(("合计行", format!("{}：“{text}”行是合计，未导入", out.at_row(*r))));
+            continue;
+        }
+        let at = out.at(*r, l.label_col);
+        let msg = format!(
+            "未识别的行“{text}”，其中有数据；请改为“{}”中字段的名称，或删除该行{}",
+            t.title,
+            nearest_text(t, text)
+        );
+        out.err(at, msg);
+    }
+    for (r, text) in &l.shortened {
+        if let Some((_, fi, _)) = l.rows.iter().find(|x| x.0 == *r) {
+            let f = &fields[*fi];
+            let at = out.at(*r, l.label_col);
+            out.warn(at, format!("行标题“{text}”是简写或不完整，按相近名称匹配为“{}”（{}），请核对", f.label, f.id));
+        }
+    }
+    for (r, fi) in &l.dups {
+        if *r >= first_row && *r < stop && has_values(*r) {
+            let f = &fields[*fi];
+            let other = l.rows.iter().find(|x| x.1 == *fi).map_or(0, |x| x.0);
+            let at = out.at(*r, l.label_col);
+            out.err(at, format!("“{}”（{}）出现了两次（另见{}）", f.label, f.id, g.row_name(other)));
+        }
     }
     let key_in_rows: BTreeSet<usize> = l.rows.iter().map(|r| r.1).collect();
     let missing_key: Vec<usize> = key.iter().copied().filter(|k| !key_in_rows.contains(k)).collect();
@@ -1484,6 +1709,7 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         let (_, hunit) = split_unit(&htext);
         out.report.push(format!("  {}“{htext}” → 一条记录", g.col_name(vc)));
         let mut values = vec![String::new(); fields.len()];
+        let mut cells = vec![String::new(); fields.len()];
         let before = out.issues.iter().filter(|i| i.sev == Sev::Error).count();
         if let Some(&k) = missing_key.first() {
             let f = &fields[k];
@@ -1522,6 +1748,7 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
                 );
                 continue;
             }
+            cells[*fi] = out.at(*r, vc);
             if let Some((_, text)) = out.cell(*r, vc, f, u.as_deref()) {
                 values[*fi] = text;
             }
@@ -1556,7 +1783,8 @@ fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
                     return None;
                 }
             }
-            rows.push(RecRow { entity, year, values, at: format!("{}，{}", sheet_label(out.ctx, g), g.col_name(vc)) });
+            let at = format!("{}，{}", sheet_label(out.ctx, g), g.col_name(vc));
+            rows.push(RecRow { entity, year, values, at, cells });
         }
     }
     out.report.push(format!("数据：{} 条记录", rows.len()));
@@ -1586,6 +1814,7 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
         return None;
     }
     let mut cells: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut sources: BTreeMap<(String, String), String> = BTreeMap::new();
     for (si, s) in p.segments.iter().enumerate() {
         let b = &blocks[s.block];
         let end = p.segments.get(si + 1).map_or(g.rows.len(), |n| n.h + 1 - n.d);
@@ -1606,6 +1835,10 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
         let m = row_matcher(b, &p.format);
         let mut last_def: Option<usize> = None;
         let mut rows_found = 0;
+        // Columns right of the row labels that name no column of the block: flagged once when
+        // they hold data.
+        let heads = header_columns(g, s.h, s.d, g.width());
+        let mut flagged: BTreeSet<usize> = BTreeSet::new();
         for r in s.h + 1..end {
             if g.row_is_blank(r) {
                 continue;
@@ -1635,7 +1868,11 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
             if blocks.iter().any(|x| !x.label.is_empty() && loose(&x.label) == loose(&label)) {
                 continue;
             }
-            let (cands, how) = m.all(&label);
+            let (mut cands, how) = m.all(&label);
+            // A shortened row label is taken only when it fits one row.
+            if how == How::Partial && cands.len() > 1 {
+                cands.clear();
+            }
             // Equal labels (`其他`): the first one after the row matched last, as sheets keep
             // the definition's order.
             let pick = match cands.as_slice() {
@@ -1661,7 +1898,7 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
             };
             last_def = Some(ri);
             let row = &b.rows[ri];
-            if how == How::Prefix {
+            if how == How::Prefix || how == How::Partial {
                 let at = out.at(r, lc);
                 out.warn(at, format!("行标题“{label}”不完整，按开头匹配为“{}”，请核对", row.label));
             }
@@ -1682,6 +1919,29 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
                 continue;
             }
             rows_found += 1;
+            for gc in first_col..g.width() {
+                if s.cols.get(gc).is_none_or(Option::is_none)
+                    && !g.get(r, gc).is_blank()
+                    && !g.is_covered(r, gc)
+                    && flagged.insert(gc)
+                {
+                    let head = heads.get(gc).map(|l| l.join("/")).unwrap_or_default().replace(['\r', '\n'], "");
+                    let at = out.at(s.h, gc);
+                    let what = if head.is_empty() {
+                        "没有列标题".to_string()
+                    } else {
+                        format!("“{head}”不是此表的列")
+                    };
+                    out.err(
+                        at,
+                        format!(
+                            "未识别的列 {}：{what}，但其中有数据（如 {}）；请改为表中的列名称，或删除该列",
+                            g.col_with_letter(gc),
+                            g.cell_name(r, gc)
+                        ),
+                    );
+                }
+            }
             for (gc, ci) in s.cols.iter().enumerate() {
                 let Some(ci) = ci else { continue };
                 let col = &b.columns[*ci];
@@ -1691,6 +1951,7 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
                     ..col.cell.clone()
                 };
                 let unit = if labels::money_factor(&f.unit).is_some() { Some(f.unit.clone()) } else { None };
+                sources.insert((row.id.clone(), col.id.clone()), out.at(r, gc));
                 if let Some((_, text)) = out.cell(r, gc, &f, unit.as_deref())
                     && !text.is_empty()
                     && cells.insert((row.id.clone(), col.id.clone()), text).is_some()
@@ -1702,7 +1963,7 @@ fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
         }
         out.report.push(format!("  {} 行数据", rows_found));
     }
-    Some(Data::Matrix { entity, year, format: p.format, cells })
+    Some(Data::Matrix { entity, year, format: p.format, cells, sources })
 }
 
 #[cfg(test)]
@@ -1720,6 +1981,26 @@ mod tests {
         assert!(mojibake(&grid(&garble_gbk)).is_some_and(|m| m.contains("GBK")));
         assert!(mojibake(&grid(&garble_latin)).is_some_and(|m| m.contains("西文")));
         assert!(mojibake(&grid(&|s: &str| s.to_string())).is_none());
+    }
+
+    #[test]
+    fn header_bands() {
+        let t = |s: &str| if s.is_empty() { Cell::Empty } else { Cell::Text(s.into()) };
+        let row = |v: &[&str]| v.iter().map(|s| t(s)).collect::<Vec<_>>();
+        // A CSV: merges exported as blanks; a blank continues the group to its left, and a new
+        // group starts its children afresh.
+        let g = Grid {
+            rows: vec![row(&["A", "", "", "B", ""]), row(&["x", "y", "", "", "z"]), row(&["1", "2", "3", "4", "5"])],
+            lines: Some(vec![1, 2, 3]),
+            ..Grid::default()
+        };
+        let cols = header_columns(&g, 2, 3, 5);
+        assert_eq!(cols[2], ["A", "y", "3"]);
+        assert_eq!(cols[3], ["B", "4"]);
+        assert_eq!(cols[4], ["B", "z", "5"]);
+        assert!(is_own_value("金额（万元）") && is_own_value("合 计") && !is_own_value("其中：单位缴费"));
+        assert!(subsequence("政策范围内报销比例", "政策范围内住院费用报销比例"));
+        assert!(!subsequence("实际报销比例", "政策范围内住院费用报销比例"));
     }
 
     #[test]

@@ -16,14 +16,18 @@ pub enum Target {
     Collection { year: i32, table: usize },
     /// `data/<entity>/<year>.toml`, section `[<table>]` (matrix tables, whose format is stated).
     MatrixToml { entity: usize, year: i32, table: usize },
+    /// `data/<entity>/<year>.toml`, section `[<table>]` or `[[<table>]]`: a records table the
+    /// entity-year already keeps there is updated in place.
+    RecordsToml { entity: usize, year: i32, table: usize },
 }
 
 impl Target {
     pub fn table(&self) -> usize {
         match self {
-            Target::EntityCsv { table, .. } | Target::Collection { table, .. } | Target::MatrixToml { table, .. } => {
-                *table
-            }
+            Target::EntityCsv { table, .. }
+            | Target::Collection { table, .. }
+            | Target::MatrixToml { table, .. }
+            | Target::RecordsToml { table, .. } => *table,
         }
     }
     pub fn rel_path(&self, tables: &[Table], reg: &Registry) -> String {
@@ -32,7 +36,9 @@ impl Target {
                 format!("data/{}/{year}/{}.csv", reg.get(*entity).id, tables[*table].id)
             }
             Target::Collection { year, table } => format!("data/{year}/{}.csv", tables[*table].id),
-            Target::MatrixToml { entity, year, .. } => format!("data/{}/{year}.toml", reg.get(*entity).id),
+            Target::MatrixToml { entity, year, .. } | Target::RecordsToml { entity, year, .. } => {
+                format!("data/{}/{year}.toml", reg.get(*entity).id)
+            }
         }
     }
 }
@@ -126,6 +132,58 @@ pub fn render_matrix(t: &Table, format: &str, cells: &BTreeMap<(String, String),
     out
 }
 
+/// The TOML section(s) of a records table: `[id]` for a table with one record per entity-year,
+/// `[[id]]` per record otherwise. Numbers are written bare, everything else as strings; empty
+/// values are left out.
+pub fn render_records_toml(t: &Table, rows: &[Vec<String>]) -> String {
+    let Layout::Records { key, .. } = &t.layout else { return String::new() };
+    let mut out = String::new();
+    for (i, values) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if key.is_empty() {
+            out.push_str(&format!("[{}]\n", t.id));
+        } else {
+            out.push_str(&format!("[[{}]]\n", t.id));
+        }
+        for (f, v) in t.fields().iter().zip(values) {
+            if v.is_empty() {
+                continue;
+            }
+            let numeric =
+                matches!(f.ty, FieldType::Integer | FieldType::Decimal | FieldType::Percent | FieldType::Year);
+            let val = if numeric && is_plain_number(v) { v.clone() } else { toml_string(v) };
+            out.push_str(&format!("{} = {val}\n", f.id));
+        }
+    }
+    out
+}
+
+/// Put `section` where the table's section(s) stood in a TOML data file (at the end when it had
+/// none), keeping everything else as it was.
+pub fn replace_section(text: &str, id: &str, section: &str) -> Result<String, String> {
+    let (rest, found) = remove_section(text, id)?;
+    if !found {
+        let base = rest.trim_end();
+        return Ok(if base.is_empty() { section.to_string() } else { format!("{base}\n\n{section}") });
+    }
+    // The first line of the old section: the new one goes there.
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let tl = line.trim_start();
+        if tl.starts_with('[') {
+            let name = tl.trim_start_matches('[').split(']').next().unwrap_or("").trim().trim_matches('"');
+            if name == id || name.starts_with(&format!("{id}.")) {
+                break;
+            }
+        }
+        at += line.len();
+    }
+    let (before, after) = rest.split_at(at.min(rest.len()));
+    Ok(if after.trim().is_empty() { format!("{before}{section}") } else { format!("{before}{section}\n{after}") })
+}
+
 /// Remove a table's section(s) from a TOML data file: `[id]`, `[id.*]`, `[[id]]` blocks.
 /// `Err` when the table is written another way (dotted keys, inline table) that text surgery
 /// could get wrong.
@@ -133,13 +191,17 @@ pub fn remove_section(text: &str, id: &str) -> Result<(String, bool), String> {
     let mut out = String::with_capacity(text.len());
     let mut inside = false;
     let mut found = false;
+    // Only keys before the first section header are top-level: `fund_balance = "…"` inside
+    // `[notes]` is a note, not the table.
+    let mut top = true;
     for line in text.split_inclusive('\n') {
         let tl = line.trim_start();
         if tl.starts_with('[') {
             let name = tl.trim_start_matches('[').split(']').next().unwrap_or("").trim().trim_matches('"');
             inside = name == id || name.starts_with(&format!("{id}."));
             found |= inside;
-        } else if !inside {
+            top = false;
+        } else if top {
             let key = tl.split('=').next().unwrap_or("").trim().trim_matches('"');
             if tl.contains('=') && (key == id || key.starts_with(&format!("{id}."))) {
                 return Err(format!("“{id}”在文件中不是以 [{id}] 小节写的，无法自动替换；请手工修改"));
@@ -253,6 +315,21 @@ mod tests {
         assert!(found);
         assert_eq!(out, "published_on = 2024-10-18\n\n[fund_income]\nx = 1\n[a]\ny = 2\n[b]\nz = 3\n");
         assert!(remove_section("t.r1.c = 1\n", "t").is_err());
+        assert!(
+            remove_section("[notes]\nt = \"a note\"\n[t]\nx = 1\n", "t")
+                .is_ok_and(|(o, f)| f && o == "[notes]\nt = \"a note\"\n")
+        );
+    }
+
+    #[test]
+    fn sections_replaced_in_place() {
+        let t = "a = 1\n\n[x]\nv = 1\n\n[[t]]\nk = 1\n\n[[t]]\nk = 2\n\n[y]\nz = 3\n";
+        assert_eq!(
+            replace_section(t, "t", "[[t]]\nk = 9\n").unwrap(),
+            "a = 1\n\n[x]\nv = 1\n\n[[t]]\nk = 9\n\n[y]\nz = 3\n"
+        );
+        assert_eq!(replace_section("a = 1\n", "t", "[t]\nk = 1\n").unwrap(), "a = 1\n\n[t]\nk = 1\n");
+        assert_eq!(replace_section("[t]\nk = 1\n", "t", "[t]\nk = 2\n").unwrap(), "[t]\nk = 2\n");
     }
 
     #[test]
