@@ -56,3 +56,15 @@ fn a_planted_violation_fails_the_gate() {
     assert_eq!(code, 1, "the gate must fail:\n{text}");
     assert!(text.contains("image-alt") && text.contains("link-name"), "{text}");
 }
+
+#[test]
+#[ignore = "needs Chromium and tests/a11y/node_modules; run by .ci/run"]
+fn a_figure_broken_across_lines_fails_the_gate() {
+    let site = fixture("minimal");
+    // a theme stylesheet that lets table cells squeeze their figures
+    write(site.path(), "themes/default/static/style.css", "td { width: 1px; overflow-wrap: anywhere; }\n");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let (code, text) = run(Command::new("node").arg(tools().join("wrap.mjs")).arg(site.path().join("public")));
+    assert_eq!(code, 1, "the wrap check must fail:\n{text}");
+    assert!(text.contains("WRAP ") && text.contains(" on 2 lines"), "{text}");
+}

@@ -31,23 +31,27 @@ const { urls, close } = await resolveTargets(targets);
 const browser = await launch();
 let failures = 0; let cells = 0;
 try {
-  const combos = [];
-  for (const width of widths) for (const zoom of zooms) combos.push({ width, zoom, ctx: await newContext(browser, { mobile: true, width, ua: opts.mobile ? 'wechat-android' : undefined }) });
-  const queue = urls.flatMap(url => combos.map(c => ({ url, ...c })));
+  // One load per page; the widths and text sizes are applied to the loaded page in turn.
+  const queue = [...urls];
   const worker = async () => {
-    for (let job; (job = queue.shift()); ) {
-      const page = await job.ctx.newPage();
-      await guardNetwork(page, []);
-      await page.goto(job.url, { waitUntil: 'load', timeout: 30000 });
-      if (job.zoom !== 1) await page.addStyleTag({ content: `html{font-size:${job.zoom * 100}% !important}` });
-      const broken = await page.evaluate(measure);
+    const ctx = await newContext(browser, { mobile: true, width: widths[0], ua: opts.mobile ? 'wechat-android' : undefined });
+    const page = await ctx.newPage();
+    await guardNetwork(page, []);
+    for (let url; (url = queue.shift()); ) {
+      await page.goto(url, { waitUntil: 'load', timeout: 30000 });
       cells += await page.evaluate(() => document.querySelectorAll('td, th').length);
-      await page.close();
-      for (const b of broken) {
-        failures++;
-        if (failures <= 60) console.log(`WRAP ${job.url} @${job.width}px ×${job.zoom}: "${b.text}" on ${b.lines} lines (${b.where})`);
+      for (const zoom of zooms) {
+        await page.evaluate(z => { document.documentElement.style.setProperty('font-size', `${z * 100}%`, 'important'); }, zoom);
+        for (const width of widths) {
+          await page.setViewportSize({ width, height: 667 });
+          for (const b of await page.evaluate(measure)) {
+            failures++;
+            if (failures <= 60) console.log(`WRAP ${url} @${width}px ×${zoom}: "${b.text}" on ${b.lines} lines (${b.where})`);
+          }
+        }
       }
     }
+    await ctx.close();
   };
   await Promise.all(Array.from({ length: Math.max(1, +(opts.concurrency || 3)) }, worker));
 } finally { await browser.close(); close(); }
