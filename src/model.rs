@@ -885,7 +885,7 @@ fn records_part(
                         })
                         .collect();
                     BodyRow {
-                        level: u32::from(f.label.starts_with("其中")),
+                        level: f.depth,
                         th: hc(label(f), rid, "row"),
                         heading: false,
                         total: f.label.contains("合计") || f.label.contains("总数"),
@@ -981,7 +981,7 @@ fn split_records(
                             rowspan: 1,
                             scope: "row",
                         },
-                        level: u32::from(f.label.starts_with("其中")),
+                        level: f.depth,
                         heading: false,
                         total: f.label.contains("合计") || f.label.contains("总数"),
                         cells: vec![cell(f, v, String::new())],

@@ -161,6 +161,9 @@ struct RawField {
     /// Other headers offices use for this field (`pilu import` matches them too).
     #[serde(default)]
     aliases: Vec<String>,
+    /// The field this one is a part of (其中 items): pages indent it under that row.
+    #[serde(default)]
+    parent: Option<String>,
     #[serde(default)]
     visibility: Visibility,
     #[allow(dead_code)] // documentation for readers of the definition (certain/attested/proposed)
@@ -295,6 +298,9 @@ pub struct Field {
     pub only_when: Option<Expr>,
     pub visibility: Visibility,
     pub note: Option<String>,
+    /// Rows above this one in the table's hierarchy (0 for a total, 1 for its 其中 items, …):
+    /// from `parent`, so every theme indents alike.
+    pub depth: u32,
 }
 
 impl Field {
@@ -674,6 +680,8 @@ fn compile(
             None => None,
         };
         let only_when = f.only_when.as_deref().and_then(|s| compile_expr(diags, s, false)).and_then(|mut v| v.pop());
+        // refined from `parent` once the table's fields are known
+        let depth = u32::from(f.label.starts_with("其中"));
         Some(Field {
             id: f.id,
             label: f.label,
@@ -691,6 +699,7 @@ fn compile(
             only_when,
             visibility: f.visibility,
             note: f.note,
+            depth,
         })
     };
 
@@ -704,15 +713,25 @@ fn compile(
             }
             let mut fields = Vec::new();
             let mut aliases = Vec::new();
+            let mut parents = Vec::new();
             let mut ids = HashMap::new();
             for f in raw.fields {
                 if ids.insert(f.id.clone(), ()).is_some() {
                     err(diags, &f.id, format!("字段 id `{}` 重复", f.id));
                 }
                 let a = f.aliases.clone();
+                let parent = f.parent.clone();
                 if let Some(cf) = compile_field(diags, f) {
                     fields.push(cf);
                     aliases.push(a);
+                    parents.push(parent);
+                }
+            }
+            for (i, p) in parents.iter().enumerate() {
+                let Some(p) = p else { continue };
+                match fields[..i].iter().position(|f| &f.id == p) {
+                    Some(j) => fields[i].depth = fields[j].depth + 1,
+                    None => err(diags, p, format!("字段 `{}` 的 parent `{p}` 应为排在它前面的字段", fields[i].id)),
                 }
             }
             let mut key = Vec::new();
@@ -775,6 +794,7 @@ fn compile(
                             headline: false,
                             only_when: None,
                             aliases: vec![],
+                            parent: None,
                             visibility: Visibility::Public,
                             certainty: None,
                             note: None,

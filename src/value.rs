@@ -376,6 +376,7 @@ mod tests {
             only_when: None,
             visibility: Visibility::Public,
             note: None,
+            depth: 0,
         }
     }
 

@@ -427,3 +427,53 @@ fn each_year_has_a_coverage_and_comparison_page() {
     assert!(read(&site.path().join("public/index.html")).contains("y/2023/index.html"), "linked from home");
     check_links(&site.path().join("public"));
 }
+
+/// 附件6's sub-items are indented under the row the definition names as their parent (not only
+/// rows whose label starts with 其中), in both themes; a parent that is not an earlier field is
+/// a definition error.
+#[test]
+fn rows_are_indented_under_their_parent_row() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = pilu(root, &["build", "--output", dir.path().join("public").to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for page in ["public/e/520300/2023/index.html", "public/m/e/520300/2023/index.html"] {
+        let html = read(&dir.path().join(page));
+        let level = |field: &str| -> u32 {
+            let id = format!("id=\"designated_institutions_summary-{field}\"");
+            let at = html.find(&id).unwrap_or_else(|| panic!("{page}: no row {field}"));
+            let tag = &html[html[..at].rfind('<').unwrap()..at + html[at..].find('>').unwrap()];
+            tag.split("class=\"level-").nth(1).map_or(0, |x| x[..1].parse().unwrap())
+        };
+        for (f, want) in [
+            ("inst_total", 0),
+            ("inst_level3", 1),
+            ("inst_level2", 1),
+            ("inst_level1", 1),
+            ("inst_unrated", 1),
+            ("inst_village_clinic", 2),
+            ("inst_public", 1),
+            ("inst_private", 1),
+            ("pharmacy_total", 0),
+            ("pharmacy_chain", 1),
+            ("pharmacy_single", 1),
+        ] {
+            assert_eq!(level(f), want, "{page}: {f}");
+        }
+    }
+
+    let site = fixture("minimal");
+    let def = read(&root.join("data/tables/designated_institutions_summary.toml"));
+    write(
+        site.path(),
+        "data/tables/designated_institutions_summary.toml",
+        &def.replacen("parent = \"inst_total\"", "parent = \"pharmacy_total\"", 1),
+    );
+    let out = pilu(site.path(), &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("字段 `inst_level3` 的 parent `pharmacy_total` 应为排在它前面的字段"),
+        "{}",
+        out.stderr
+    );
+}
