@@ -66,10 +66,24 @@ pub fn load_site_as_of(root: &Path, base_url: Option<&str>, as_of: Option<comple
     }
     if let Some(site) = &checked.site {
         completeness::check(site, &checked.sources, &mut checked.diags);
-        let v = validate::Validator::new(&site.schema, &site.registry, &site.data);
-        for &(e, y) in site.data.years.keys() {
-            v.entity_year(e, y, &mut checked.diags);
-            privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut checked.diags);
+        // Entity-years are checked independently, in parallel; the sort below makes the report
+        // the same whatever order they finish in. The validator caches (RefCell): one per worker.
+        use rayon::prelude::*;
+        let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
+        let found: Vec<Diagnostics> = keys
+            .par_iter()
+            .map_init(
+                || validate::Validator::new(&site.schema, &site.registry, &site.data),
+                |v, &(e, y)| {
+                    let mut d = Diagnostics::default();
+                    v.entity_year(e, y, &mut d);
+                    privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
+                    d
+                },
+            )
+            .collect();
+        for d in found {
+            checked.diags.extend(d);
         }
     }
     checked.diags.sort(&checked.sources);
