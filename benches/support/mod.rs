@@ -50,7 +50,12 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
         );
         pharmacy_codes.push(code);
     }
-    write(dir, "pilu.toml", "title = \"基准测试站点\"\nowner = \"520300\"\nthemes = [\"default\", \"wechat\"]\n");
+    // The generated city bureau publishes no fund tables (附件2–6), which is reported as a warning.
+    write(
+        dir,
+        "pilu.toml",
+        "title = \"基准测试站点\"\nowner = \"520300\"\nthemes = [\"default\", \"wechat\"]\n\n[completeness]\nmissing = \"warning\"\n",
+    );
     write(dir, "data/entities.toml", &reg);
     for &y in &years {
         for (h, id) in hospital_ids.iter().enumerate() {
@@ -59,7 +64,7 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
         for c in 0..counties {
             let n = hospitals / counties;
             let text = format!(
-                "published_on = {}-10-20\n\n[designated_institutions_summary]\ninst_total = {n}\ninst_level3 = 0\ninst_level2 = 0\ninst_level1 = 0\ninst_unrated = {n}\npharmacy_total = {}\n\n[reporting_channels]\nhotline = \"0851-2{c:07}；12393\"\n",
+                "published_on = {}-10-20\n\n[designated_institutions_summary]\ninst_total = {n}\ninst_level3 = 0\ninst_level2 = 0\ninst_level1 = 0\ninst_unrated = {n}\npharmacy_total = {}\n\n[reporting_channels]\nhotline = \"0851-2{c:07}；12393\"\n\n[notes]\ndisqualified_list = \"本年度无解除医保服务协议的定点医药机构。\"\n",
                 y + 1,
                 pharmacies / counties
             );
@@ -88,27 +93,32 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
 pub fn hospital_year(h: usize, y: i32) -> String {
     let visits = 1000 + (h * 13 + y as usize) % 9000;
     let ip = visits / 10;
-    let mut s = format!("published_on = {}-10-{:02}\n\n", y + 1, 1 + h % 28);
+    // published by the 25 October deadline
+    let mut s = format!("published_on = {}-10-{:02}\n\n", y + 1, 1 + h % 25);
     let _ = write!(
         s,
         "[institution_overview]\ncomplaint_phone = \"0851-3{h:07}\"\nhi_settlement_visits = {}\nhi_total_cost = {}.00\nhi_fund_pay = {}.00\n\n",
-        visits + ip,
-        visits / 10 + ip,
-        visits / 20 + ip / 2
+        2 * (visits + ip),
+        2 * (visits / 10 + ip),
+        2 * (visits / 20 + ip / 2)
     );
-    let _ = write!(
-        s,
-        "[institution_employee_service]\nop_visits = {visits}\nop_total_cost = {}.00\nop_fund_pay = {}.00\nip_visits = {ip}\nip_total_cost = {ip}.00\nip_policy_scope_cost = {ip}.00\nip_fund_pay = {}.00\nip_cash_pay = {}.00\nip_avg_cost = 10000.00\nip_avg_los = 8.0\nip_bed_days = {}\npolicy_reimb_rate = {}\ntotal_visits = {}\ntotal_cost = {}.00\ntotal_fund_pay = {}.00\n",
-        visits / 10,
-        visits / 20,
-        ip / 2,
-        ip - ip / 2,
-        ip * 8,
-        if ip.is_multiple_of(2) { "50.00" } else { "\"—\"" },
-        visits + ip,
-        visits / 10 + ip,
-        visits / 20 + ip / 2
-    );
+    // 附件8 and 附件9 (both mandatory for grade-2 and above) with the same figures; the overview
+    // above holds their sums.
+    for table in ["institution_employee_service", "institution_resident_service"] {
+        let _ = write!(
+            s,
+            "[{table}]\nop_visits = {visits}\nop_total_cost = {}.00\nop_fund_pay = {}.00\nip_visits = {ip}\nip_total_cost = {ip}.00\nip_policy_scope_cost = {ip}.00\nip_fund_pay = {}.00\nip_cash_pay = {}.00\nip_avg_cost = 10000.00\nip_avg_los = 8.0\nip_bed_days = {}\npolicy_reimb_rate = {}\ntotal_visits = {}\ntotal_cost = {}.00\ntotal_fund_pay = {}.00\n\n",
+            visits / 10,
+            visits / 20,
+            ip / 2,
+            ip - ip / 2,
+            ip * 8,
+            if ip.is_multiple_of(2) { "50.00" } else { "\"—\"" },
+            visits + ip,
+            visits / 10 + ip,
+            visits / 20 + ip / 2
+        );
+    }
     s
 }
 
