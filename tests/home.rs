@@ -173,7 +173,6 @@ fn home_headline_figures_equal_the_owners_latest_data_and_link_to_their_tables()
     }
 }
 
-
 #[test]
 fn reporting_channels_are_a_contact_card_near_the_top_with_tel_and_mailto_links() {
     let (_t, site) = example();
@@ -220,8 +219,8 @@ fn phones_urls_and_websites_are_links_in_tables_and_entity_pages() {
         // Amounts and dates are never dialled.
         assert_eq!(links(&page).iter().filter(|(h, _)| h.starts_with("tel:")).count(), 2, "{theme}");
         let hospital = read(&site.join(format!("{theme}e/H52030300001/2023/index.html")));
-        let sec = element(&hospital, "<section class=\"disclosure-table\" id=\"institution_overview\"", "section")
-            .unwrap();
+        let sec =
+            element(&hospital, "<section class=\"disclosure-table\" id=\"institution_overview\"", "section").unwrap();
         assert!(links(sec).contains(&("tel:085120001000".into(), "0851-20001000".into())));
     }
     let entity = read(&site.join("e/H52030300001/index.html"));
@@ -230,24 +229,43 @@ fn phones_urls_and_websites_are_links_in_tables_and_entity_pages() {
 }
 
 #[test]
-fn a_website_that_is_not_http_is_shown_but_not_linked() {
+fn only_http_addresses_become_links_and_are_escaped() {
     let dir = fixture("minimal");
-    let reg = read(&dir.path().join("data/entities.toml"));
-    let reg = reg.replacen(
-        "disclosure = \"online_website\"\n",
-        "disclosure = \"online_website\"\nwebsite = \"javascript:alert(1)\"\n",
-        1,
+    let path = dir.path().join("data/520399/2023.toml");
+    let text = read(&path).replace(
+        "[notes]",
+        r#"[[disclosure_links]]
+county = "测试县"
+unit_name = "测试县医疗保障局"
+unit_type = "bureau"
+channel = "website"
+module_name = "医疗保障信息披露"
+url = "https://example.org/a?b=1&c=\"x\""
+
+[[disclosure_links]]
+county = "测试县"
+unit_name = "测试县人民医院"
+unit_type = "county_institution"
+level = "level2"
+channel = "wechat"
+module_name = "医疗保障信息披露"
+url = "javascript:alert(1)"
+
+[notes]"#,
     );
-    write(dir.path(), "data/entities.toml", &reg);
-    let run = pilu(dir.path(), &["build", "--output", dir.path().join("out").to_str().unwrap()]);
-    if run.code != 0 {
-        // Refused at load is fine too: what matters is that it is never a link.
-        assert!(run.stderr.contains("javascript") || run.stdout.contains("javascript"), "{}", run.stderr);
-        return;
+    write(dir.path(), "data/520399/2023.toml", &text);
+    let settings = read(&dir.path().join("pilu.toml"));
+    write(dir.path(), "pilu.toml", &format!("themes = [\"default\", \"wechat\"]\n{settings}"));
+    let (_o, out) = build(dir.path());
+    for theme in ["", "m/"] {
+        let page = read(&out.join(format!("{theme}e/520399/2023/index.html")));
+        let sec = element(&page, "<section class=\"disclosure-table\" id=\"disclosure_links\"", "section").unwrap();
+        let l = links(sec);
+        let url = "https://example.org/a?b=1&c=\"x\"";
+        assert!(l.contains(&(url.into(), url.into())), "{l:?}");
+        assert!(sec.contains("javascript:alert(1)"), "shown as written");
+        assert!(!l.iter().any(|(h, _)| h.contains("javascript")), "never a link: {l:?}");
     }
-    let page = read(&dir.path().join("out/e/520399/index.html"));
-    assert!(page.contains("javascript:alert(1)"), "shown as written");
-    assert!(!links(&page).iter().any(|(h, _)| h.contains("javascript")), "never a link");
 }
 
 #[test]
@@ -266,7 +284,10 @@ fn region_codes_are_shown_as_names_from_the_registry_or_the_built_in_table() {
     // unknown code stays the code.
     let dir = fixture("minimal");
     let reg = read(&dir.path().join("data/entities.toml"));
-    let reg = reg.replace("region = \"520399\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\naddress = \"测试县人民路2号\"", "region = \"520102\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\naddress = \"测试县人民路2号\"");
+    let reg = reg.replace(
+        "region = \"520399\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\naddress = \"测试县人民路2号\"",
+        "region = \"520102\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\naddress = \"测试县人民路2号\"",
+    );
     assert!(reg.contains("520102"));
     write(dir.path(), "data/entities.toml", &reg);
     let (_o, out) = build(dir.path());
@@ -294,7 +315,9 @@ fn disclosed_items_name_only_tables_of_kinds_registered_on_the_site() {
 /// A site of one city bureau, 10 county bureaus and `bodies` institutions and pharmacies spread
 /// over them (all kinds and levels), with no year data: the directory is the registry's.
 fn generated_site(dir: &Path, bodies: usize) -> BTreeMap<String, BTreeSet<String>> {
-    let mut reg = String::from("[[entities]]\ncode = \"520300\"\nname = \"测试市医疗保障局\"\nkind = \"bureau_city\"\nregion = \"520300\"\n");
+    let mut reg = String::from(
+        "[[entities]]\ncode = \"520300\"\nname = \"测试市医疗保障局\"\nkind = \"bureau_city\"\nregion = \"520300\"\n",
+    );
     let county = |c: usize| format!("5203{:02}", 40 + c);
     for c in 0..10 {
         let _ = write!(
@@ -308,13 +331,18 @@ fn generated_site(dir: &Path, bodies: usize) -> BTreeMap<String, BTreeSet<String
     for i in 0..bodies {
         let parent = county(i % 10);
         let (code, extra) = if i % 3 == 2 {
-            (format!("P{parent}{i:05}"), "kind = \"retail_pharmacy\"\nbusiness_type = \"single\"\ndisclosure = \"delegated_county\"".to_string())
+            (
+                format!("P{parent}{i:05}"),
+                "kind = \"retail_pharmacy\"\nbusiness_type = \"single\"\ndisclosure = \"delegated_county\"".to_string(),
+            )
         } else {
             let level = ["level3", "level2", "level1", "unrated"][i % 4];
             let mode = if i % 4 < 2 { "online_website" } else { "delegated_county" };
             (
                 format!("H{parent}{i:05}"),
-                format!("kind = \"medical_institution\"\nlevel = \"{level}\"\ncategory = \"general\"\nownership = \"public\"\ndisclosure = \"{mode}\""),
+                format!(
+                    "kind = \"medical_institution\"\nlevel = \"{level}\"\ncategory = \"general\"\nownership = \"public\"\ndisclosure = \"{mode}\""
+                ),
             )
         };
         let _ = write!(
@@ -345,7 +373,9 @@ fn per_bureau_directory_pages_list_every_body_of_a_2500_body_site() {
             assert!(page.len() < budget, "{theme}{href} is {} bytes", page.len());
             let listed: BTreeSet<String> = links(&page)
                 .into_iter()
-                .filter_map(|(h, _)| h.strip_prefix("../../e/").and_then(|h| h.strip_suffix("/index.html")).map(str::to_string))
+                .filter_map(|(h, _)| {
+                    h.strip_prefix("../../e/").and_then(|h| h.strip_suffix("/index.html")).map(str::to_string)
+                })
                 .filter(|id| id != county)
                 .collect();
             assert_eq!(&listed, codes, "{theme}{href} lists exactly the bodies reporting to {county}");
