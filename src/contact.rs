@@ -77,8 +77,10 @@ fn phone_spans(text: &str) -> Vec<(usize, usize, String)> {
             chars.next();
         }
         if (5..=15).contains(&digits.len()) {
-            let plain: String =
-                digits.iter().map(|&d| char::from_digit(d.to_digit(10).unwrap_or(0), 10).unwrap_or('0')).collect();
+            // Full-width digits (０８５１) dial as ASCII ones.
+            let ascii =
+                |d: char| if d.is_ascii_digit() { d } else { char::from(b'0' + (d as u32 - '０' as u32) as u8) };
+            let plain: String = digits.iter().map(|&d| ascii(d)).collect();
             out.push((start, end, format!("tel:{plain}")));
         }
     }

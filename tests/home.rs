@@ -297,6 +297,20 @@ fn region_codes_are_shown_as_names_from_the_registry_or_the_built_in_table() {
     let html = read(&out.join("e/P52039900002/index.html"));
     let dl: BTreeMap<String, String> = texts(&html, "dt").into_iter().zip(texts(&html, "dd")).collect();
     assert_eq!(dl["所在行政区划"], "520102", "an unknown code is shown as the code, never guessed");
+
+    // In a table: 附件 designated_directory's 区划代码 shows the name; its download keeps the code.
+    let path = dir.path().join("data/520399/2023.toml");
+    let text = read(&path).replace(
+        "[notes]",
+        "[[designated_directory]]\ncode = \"H52039900001\"\nname = \"测试县人民医院\"\nkind = \"H\"\nadmdvs = \"520399\"\nstatus = \"active\"\n\n[notes]",
+    );
+    write(dir.path(), "data/520399/2023.toml", &text);
+    let (_o, out) = build(dir.path());
+    let page = read(&out.join("e/520399/2023/index.html"));
+    let sec = element(&page, "<section class=\"disclosure-table\" id=\"designated_directory\"", "section").unwrap();
+    assert!(texts(sec, "td").contains(&"测试县（520399）".to_string()), "{:?}", texts(sec, "td"));
+    let csv = read(&out.join("e/520399/2023/designated_directory.csv"));
+    assert!(csv.contains(",520399,") && !csv.contains("测试县（"), "{csv}");
 }
 
 #[test]
