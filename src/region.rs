@@ -49,10 +49,10 @@ impl Regions {
         let region_of = |name: &str| BUREAU_SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).map(str::to_string);
         for e in registry.entities.iter().filter(|e| e.kind.is_bureau()) {
             let Some(mut name) = region_of(&e.name).filter(|n| !n.is_empty()) else { continue };
-            if let Some(parent) = e.parent.and_then(|p| region_of(&registry.get(p).name)) {
-                if let Some(short) = name.strip_prefix(parent.as_str()).filter(|s| !s.is_empty()) {
-                    name = short.to_string();
-                }
+            if let Some(parent) = e.parent.and_then(|p| region_of(&registry.get(p).name))
+                && let Some(short) = name.strip_prefix(parent.as_str()).filter(|s| !s.is_empty())
+            {
+                name = short.to_string();
             }
             names.insert(e.code.clone(), name.clone());
             if let Some(r) = e.region.as_ref().filter(|r| **r != e.code) {
