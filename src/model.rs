@@ -457,10 +457,13 @@ impl Site<'_> {
 
     /// Bureaus that get a directory page: those with institutions or pharmacies reporting to them.
     fn directory_bureaus(&self) -> Vec<usize> {
-        self.bureaus()
-            .into_iter()
-            .filter(|&b| self.children[b].iter().any(|&c| !self.registry.get(c).kind.is_bureau()))
-            .collect()
+        self.bureaus().into_iter().filter(|&b| self.has_directory(b)).collect()
+    }
+
+    /// Whether `b` has a directory page (`d/<id>/`).
+    pub fn has_directory(&self, b: usize) -> bool {
+        self.registry.get(b).kind.is_bureau()
+            && self.children[b].iter().any(|&c| !self.registry.get(c).kind.is_bureau())
     }
 
     /// A bureau's institutions and pharmacies (not its sub-bureaus) by kind and level.

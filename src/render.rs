@@ -239,6 +239,8 @@ impl Site<'_> {
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("groups", &self.child_groups(e));
+                let dir = PageKind::Directory(e);
+                ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
             }

@@ -394,6 +394,11 @@ fn per_bureau_directory_pages_list_every_body_of_a_2500_body_site() {
                 .collect();
             assert_eq!(&listed, codes, "{theme}{href} lists exactly the bodies reporting to {county}");
             seen.extend(listed);
+            let bureau = read(&site.join(format!("{theme}e/{county}/index.html")));
+            assert!(
+                links(&bureau).iter().any(|(h, _)| *h == format!("../../{href}")),
+                "bureau page links its directory"
+            );
         }
         assert_eq!(seen.len(), 2500, "every body is in a directory");
     }
