@@ -42,8 +42,9 @@ pub enum PageKind {
     Notice(usize, i32),
     /// One year across all entities: who has disclosed, and hospitals' key indicators side by side.
     Year(i32),
-    /// A bureau's directory: every institution and pharmacy reporting to it, by kind and level.
-    Directory(usize),
+    /// A bureau's directory: every institution and pharmacy reporting to it, by kind and level,
+    /// `DIRECTORY_PAGE` bodies a page (page index from 0).
+    Directory(usize, usize),
 }
 
 impl<'a> Site<'a> {
@@ -81,7 +82,9 @@ impl<'a> Site<'a> {
         }
         out.extend((0..self.pages.len()).map(PageKind::Content));
         out.extend(self.all_years().into_iter().map(PageKind::Year));
-        out.extend(self.directory_bureaus().into_iter().map(PageKind::Directory));
+        for b in self.directory_bureaus() {
+            out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
+        }
         out
     }
 
@@ -94,7 +97,8 @@ impl<'a> Site<'a> {
             PageKind::Content(i) => format!("p/{}/index.html", self.pages[i].slug),
             PageKind::Year(y) => format!("y/{y}/index.html"),
             PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),
-            PageKind::Directory(b) => format!("d/{}/index.html", self.registry.get(b).id),
+            PageKind::Directory(b, 0) => format!("d/{}/index.html", self.registry.get(b).id),
+            PageKind::Directory(b, n) => format!("d/{}/{}.html", self.registry.get(b).id, n + 1),
         }
     }
 
@@ -107,7 +111,7 @@ impl<'a> Site<'a> {
             PageKind::Content(_) => "page.html",
             PageKind::Notice(..) => "notice.html",
             PageKind::Year(_) => "year.html",
-            PageKind::Directory(_) => "directory.html",
+            PageKind::Directory(..) => "directory.html",
         }
     }
 
@@ -375,6 +379,47 @@ pub struct ContactRow {
     pub parts: Vec<Part>,
 }
 
+/// Bodies listed on one directory page: about 45 KB of HTML, within the phone theme's page budget.
+pub const DIRECTORY_PAGE: usize = 400;
+
+/// One page of a bureau's directory.
+#[derive(Serialize)]
+pub struct DirectoryPage {
+    pub total: usize,
+    /// The groups (or parts of groups) on this page; `index` is the group's place in `jump`.
+    pub groups: Vec<DirectoryGroup>,
+    /// Every group of the directory with the page it starts on, for the jump list.
+    pub jump: Vec<JumpLink>,
+    /// All pages of the directory (one entry when it fits on one page).
+    pub pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+pub struct DirectoryGroup {
+    pub index: usize,
+    pub title: String,
+    pub count: usize,
+    /// The group began on an earlier page.
+    pub continued: bool,
+    pub entities: Vec<EntitySummary>,
+}
+
+#[derive(Serialize)]
+pub struct JumpLink {
+    pub index: usize,
+    pub title: String,
+    pub count: usize,
+    /// Relative to the site root, with the group's anchor.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub href: String,
+    pub current: bool,
+}
+
 /// One bureau's entry of the home directory: counts by kind and level, its directory page, and
 /// (on small sites) the entities themselves.
 #[derive(Serialize)]
@@ -433,7 +478,7 @@ impl Site<'_> {
                 let total = counts.iter().map(|c| c.count).sum();
                 DirectoryEntry {
                     bureau: self.summary(b),
-                    href: if total > 0 { self.path(PageKind::Directory(b)) } else { String::new() },
+                    href: if total > 0 { self.path(PageKind::Directory(b, 0)) } else { String::new() },
                     total,
                     counts,
                     groups: if inline { groups } else { Vec::new() },
@@ -458,6 +503,47 @@ impl Site<'_> {
     /// Bureaus that get a directory page: those with institutions or pharmacies reporting to them.
     fn directory_bureaus(&self) -> Vec<usize> {
         self.bureaus().into_iter().filter(|&b| self.has_directory(b)).collect()
+    }
+
+    /// How many directory pages bureau `b` has.
+    pub fn directory_pages(&self, b: usize) -> usize {
+        let bodies = self.children[b].iter().filter(|&&c| !self.registry.get(c).kind.is_bureau()).count();
+        bodies.div_ceil(DIRECTORY_PAGE).max(1)
+    }
+
+    /// Page `n` of bureau `b`'s directory: the bodies in group order, `DIRECTORY_PAGE` a page.
+    pub fn directory_page(&self, b: usize, n: usize) -> DirectoryPage {
+        let groups = self.body_groups(b);
+        let total: usize = groups.iter().map(|g| g.entities.len()).sum();
+        let (from, to) = (n * DIRECTORY_PAGE, ((n + 1) * DIRECTORY_PAGE).min(total));
+        let mut jump = Vec::new();
+        let mut shown = Vec::new();
+        let mut start = 0;
+        for (index, g) in groups.into_iter().enumerate() {
+            let count = g.entities.len();
+            let page = start / DIRECTORY_PAGE;
+            jump.push(JumpLink {
+                index,
+                title: g.title.clone(),
+                count,
+                href: format!("{}#g{index}", self.path(PageKind::Directory(b, page))),
+            });
+            let (lo, hi) = (start.max(from), (start + count).min(to));
+            if lo < hi {
+                shown.push(DirectoryGroup {
+                    index,
+                    title: g.title,
+                    count,
+                    continued: lo > start,
+                    entities: g.entities.into_iter().skip(lo - start).take(hi - lo).collect(),
+                });
+            }
+            start += count;
+        }
+        let pages = (0..self.directory_pages(b))
+            .map(|k| PageLink { number: k + 1, href: self.path(PageKind::Directory(b, k)), current: k == n })
+            .collect();
+        DirectoryPage { total, groups: shown, jump, pages }
     }
 
     /// Whether `b` has a directory page (`d/<id>/`).

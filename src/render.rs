@@ -179,7 +179,8 @@ impl Site<'_> {
             PageKind::Content(i) => self.pages[i].title.clone(),
             PageKind::Year(y) => format!("{y}年度披露情况"),
             PageKind::Notice(e, y) => format!("{} {y}年度 公示栏", self.registry.get(e).name),
-            PageKind::Directory(b) => format!("{} 定点医药机构名录", self.registry.get(b).name),
+            PageKind::Directory(b, 0) => format!("{} 定点医药机构名录", self.registry.get(b).name),
+            PageKind::Directory(b, n) => format!("{} 定点医药机构名录（第 {} 页）", self.registry.get(b).name, n + 1),
         }
     }
 
@@ -220,14 +221,12 @@ impl Site<'_> {
                 years.reverse();
                 ctx.insert("years", &years);
             }
-            PageKind::Directory(b) => {
+            PageKind::Directory(b, n) => {
                 let bureau = self.registry.get(b);
                 crumbs.push(json!({"text": bureau.name, "href": format!("e/{}/index.html", bureau.id)}));
-                let groups = self.body_groups(b);
-                ctx.insert("total", &groups.iter().map(|g| g.entities.len()).sum::<usize>());
                 ctx.insert("entity", &self.summary(b));
                 ctx.insert("region", &bureau.region.as_deref().map(|r| self.regions.display(r)));
-                ctx.insert("groups", &groups);
+                ctx.insert("directory", &self.directory_page(b, n));
             }
             PageKind::Entity(e) => {
                 let ent = self.registry.get(e);
@@ -239,7 +238,7 @@ impl Site<'_> {
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("groups", &self.child_groups(e));
-                let dir = PageKind::Directory(e);
+                let dir = PageKind::Directory(e, 0);
                 ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);

@@ -326,14 +326,14 @@ fn disclosed_items_name_only_tables_of_kinds_registered_on_the_site() {
     assert!(!items.iter().any(|t| t.contains("联络员")), "internal tables never listed");
 }
 
-/// A site of one city bureau, 10 county bureaus and `bodies` institutions and pharmacies spread
-/// over them (all kinds and levels), with no year data: the directory is the registry's.
-fn generated_site(dir: &Path, bodies: usize) -> BTreeMap<String, BTreeSet<String>> {
+/// A site of one city bureau, `counties` county bureaus and `bodies` institutions and pharmacies
+/// spread over them (all kinds and levels), with no year data: the directory is the registry's.
+fn generated_site(dir: &Path, bodies: usize, counties: usize) -> BTreeMap<String, BTreeSet<String>> {
     let mut reg = String::from(
         "[[entities]]\ncode = \"520300\"\nname = \"测试市医疗保障局\"\nkind = \"bureau_city\"\nregion = \"520300\"\n",
     );
     let county = |c: usize| format!("5203{:02}", 40 + c);
-    for c in 0..10 {
+    for c in 0..counties {
         let _ = write!(
             reg,
             "\n[[entities]]\ncode = \"{}\"\nname = \"第{c}县医疗保障局\"\nkind = \"bureau_county\"\nregion = \"{}\"\nparent = \"520300\"\n",
@@ -343,7 +343,7 @@ fn generated_site(dir: &Path, bodies: usize) -> BTreeMap<String, BTreeSet<String
     }
     let mut expected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for i in 0..bodies {
-        let parent = county(i % 10);
+        let parent = county(i % counties);
         let (code, extra) = if i % 3 == 2 {
             (
                 format!("P{parent}{i:05}"),
@@ -373,7 +373,8 @@ fn generated_site(dir: &Path, bodies: usize) -> BTreeMap<String, BTreeSet<String
 #[test]
 fn per_bureau_directory_pages_list_every_body_of_a_2500_body_site() {
     let dir = tempfile::tempdir().unwrap();
-    let expected = generated_site(dir.path(), 2500);
+    // 625 bodies a county: more than one directory page each.
+    let expected = generated_site(dir.path(), 2500, 4);
     let (_o, site) = build(dir.path());
     for (theme, budget) in [("", 100_000), ("m/", 60_000)] {
         let home = read(&site.join(format!("{theme}index.html")));
@@ -383,15 +384,28 @@ fn per_bureau_directory_pages_list_every_body_of_a_2500_body_site() {
         for (county, codes) in &expected {
             let href = format!("d/{county}/index.html");
             assert!(home_links.contains(&href), "home links to {href}");
-            let page = read(&site.join(theme).join(&href));
-            assert!(page.len() < budget, "{theme}{href} is {} bytes", page.len());
-            let listed: BTreeSet<String> = links(&page)
+            // The first page, then every page its pager links to.
+            let first = read(&site.join(theme).join(&href));
+            let pager: BTreeSet<String> = links(&first)
                 .into_iter()
-                .filter_map(|(h, _)| {
-                    h.strip_prefix("../../e/").and_then(|h| h.strip_suffix("/index.html")).map(str::to_string)
-                })
-                .filter(|id| id != county)
+                .filter_map(|(h, _)| h.strip_prefix("../../").map(str::to_string))
+                .filter(|h| h.starts_with(&format!("d/{county}/")) && !h.contains('#'))
                 .collect();
+            assert!(pager.len() >= 2, "{theme}{href}: 625 bodies need several pages: {pager:?}");
+            let mut listed = BTreeSet::new();
+            for p in &pager {
+                let page = read(&site.join(theme).join(p));
+                assert!(page.len() < budget, "{theme}{p} is {} bytes", page.len());
+                for id in links(&page)
+                    .into_iter()
+                    .filter_map(|(h, _)| {
+                        h.strip_prefix("../../e/").and_then(|h| h.strip_suffix("/index.html")).map(str::to_string)
+                    })
+                    .filter(|id| id != county)
+                {
+                    assert!(listed.insert(id.clone()), "{id} listed twice");
+                }
+            }
             assert_eq!(&listed, codes, "{theme}{href} lists exactly the bodies reporting to {county}");
             seen.extend(listed);
             let bureau = read(&site.join(format!("{theme}e/{county}/index.html")));
