@@ -8,6 +8,7 @@
 
 pub mod completeness;
 pub mod config;
+pub mod contact;
 pub mod content;
 pub mod dataset;
 pub mod diag;
@@ -21,6 +22,7 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod privacy;
+pub mod region;
 pub mod registry;
 pub mod render;
 pub mod schema;

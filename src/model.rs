@@ -4,8 +4,10 @@
 
 use crate::completeness::{self, Status};
 use crate::config::Settings;
+use crate::contact::{self, Links, Part};
 use crate::content::Page as ContentPage;
 use crate::dataset::{Dataset, EntityYear, Matrix, Rec, TableData};
+use crate::region::Regions;
 use crate::registry::{Entity, Kind, Registry};
 use crate::schema::{Field, FieldType, Layout, Orientation, Schema, Table};
 use crate::value::{self, Value};
@@ -25,6 +27,8 @@ pub struct Site<'a> {
     /// Years with data, per entity, ascending.
     pub years: Vec<Vec<i32>>,
     pub owner: usize,
+    /// Names of region codes (所在行政区划 520303 → 汇川区).
+    pub regions: Regions,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +42,9 @@ pub enum PageKind {
     Notice(usize, i32),
     /// One year across all entities: who has disclosed, and hospitals' key indicators side by side.
     Year(i32),
+    /// A bureau's directory: every institution and pharmacy reporting to it, by kind and level,
+    /// `DIRECTORY_PAGE` bodies a page (page index from 0).
+    Directory(usize, usize),
 }
 
 impl<'a> Site<'a> {
@@ -60,7 +67,7 @@ impl<'a> Site<'a> {
         for &(e, y) in data.years.keys() {
             years[e].push(y);
         }
-        Site { settings, schema, registry, data, pages, children, years, owner }
+        Site { settings, schema, registry, data, pages, children, years, owner, regions: Regions::new(registry) }
     }
 
     /// Every page of the site, in a fixed order.
@@ -75,6 +82,9 @@ impl<'a> Site<'a> {
         }
         out.extend((0..self.pages.len()).map(PageKind::Content));
         out.extend(self.all_years().into_iter().map(PageKind::Year));
+        for b in self.directory_bureaus() {
+            out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
+        }
         out
     }
 
@@ -87,6 +97,8 @@ impl<'a> Site<'a> {
             PageKind::Content(i) => format!("p/{}/index.html", self.pages[i].slug),
             PageKind::Year(y) => format!("y/{y}/index.html"),
             PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),
+            PageKind::Directory(b, 0) => format!("d/{}/index.html", self.registry.get(b).id),
+            PageKind::Directory(b, n) => format!("d/{}/{}.html", self.registry.get(b).id, n + 1),
         }
     }
 
@@ -99,6 +111,7 @@ impl<'a> Site<'a> {
             PageKind::Content(_) => "page.html",
             PageKind::Notice(..) => "notice.html",
             PageKind::Year(_) => "year.html",
+            PageKind::Directory(..) => "directory.html",
         }
     }
 
@@ -154,12 +167,6 @@ pub struct Group {
 }
 
 #[derive(Serialize)]
-pub struct Branch {
-    pub bureau: EntitySummary,
-    pub groups: Vec<Group>,
-}
-
-#[derive(Serialize)]
 pub struct InfoRow {
     pub label: &'static str,
     pub value: String,
@@ -189,6 +196,12 @@ pub struct Cell {
     /// A code, date or year: never broken across lines, though not right-aligned like a number.
     pub fig: bool,
     pub headers: String,
+    /// The text split into linked and plain runs (phones, e-mail, web addresses); empty when
+    /// nothing in it is linked, and the template shows `text`.
+    pub parts: Vec<Part>,
+    /// A region code, shown by name once the site's regions are known (`Site::name_regions`).
+    #[serde(skip)]
+    pub region: bool,
 }
 
 /// A table not given for a year, with the site's note about it.
@@ -329,6 +342,102 @@ pub struct ComparisonRow {
     pub cells: Vec<Cell>,
 }
 
+/// One headline figure of the home page, linking to its table.
+#[derive(Serialize)]
+pub struct KeyFigure {
+    /// 基金收入, 基金支出, 累计结余, 定点医疗机构, 定点零售药店
+    pub label: String,
+    /// The scheme (险种) the figure is of, when the table has one per scheme.
+    pub scheme: String,
+    pub value: String,
+    pub unit: String,
+    /// Relative to the site root: the entity-year page at the table's anchor.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct KeyFigures {
+    pub year: i32,
+    pub entity: String,
+    pub figures: Vec<KeyFigure>,
+}
+
+/// The home page's fraud-reporting contact card (欺诈骗保举报渠道及奖励), from the owner's latest year.
+#[derive(Serialize)]
+pub struct ContactCard {
+    pub title: String,
+    pub year: i32,
+    pub rows: Vec<ContactRow>,
+    /// The full table on the entity-year page.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct ContactRow {
+    pub label: String,
+    /// The value as linked and plain runs (a phone as `tel:`, an e-mail as `mailto:`).
+    pub parts: Vec<Part>,
+}
+
+/// Bodies listed on one directory page: about 45 KB of HTML, within the phone theme's page budget.
+pub const DIRECTORY_PAGE: usize = 400;
+
+/// One page of a bureau's directory.
+#[derive(Serialize)]
+pub struct DirectoryPage {
+    pub total: usize,
+    /// The groups (or parts of groups) on this page; `index` is the group's place in `jump`.
+    pub groups: Vec<DirectoryGroup>,
+    /// Every group of the directory with the page it starts on, for the jump list.
+    pub jump: Vec<JumpLink>,
+    /// All pages of the directory (one entry when it fits on one page).
+    pub pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+pub struct DirectoryGroup {
+    pub index: usize,
+    pub title: String,
+    pub count: usize,
+    /// The group began on an earlier page.
+    pub continued: bool,
+    pub entities: Vec<EntitySummary>,
+}
+
+#[derive(Serialize)]
+pub struct JumpLink {
+    pub index: usize,
+    pub title: String,
+    pub count: usize,
+    /// Relative to the site root, with the group's anchor.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+/// One bureau's entry of the home directory: counts by kind and level, its directory page, and
+/// (on small sites) the entities themselves.
+#[derive(Serialize)]
+pub struct DirectoryEntry {
+    pub bureau: EntitySummary,
+    /// `d/<id>/index.html`, or empty when nothing reports to the bureau.
+    pub href: String,
+    pub total: usize,
+    pub counts: Vec<GroupCount>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+pub struct GroupCount {
+    pub title: String,
+    pub count: usize,
+}
+
 #[derive(Serialize)]
 pub struct TableKind {
     pub title: String,
@@ -352,29 +461,112 @@ impl Site<'_> {
         }
     }
 
-    /// Home: the owner's tree of bureaus, their institutions and pharmacies by kind and level.
-    /// Above `TREE_LIMIT` entities the tree stops at bureaus (each bureau page lists the rest).
-    pub fn tree(&self) -> (Vec<Branch>, Vec<EntitySummary>) {
-        const TREE_LIMIT: usize = 2000;
-        let full = self.registry.entities.len() <= TREE_LIMIT;
-        let mut bureaus: Vec<usize> =
-            (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
-        bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));
-        let branches = bureaus
-            .iter()
-            .map(|&b| Branch { bureau: self.summary(b), groups: if full { self.child_groups(b) } else { Vec::new() } })
+    /// Home: every bureau with the institutions and pharmacies reporting to it, counted by kind
+    /// and level, each linking to its directory page (`d/<id>/`), which lists them all. Small sites
+    /// (up to `INLINE_LIMIT` entities) also list them on the home page itself; nothing is dropped
+    /// at any size. Entities reporting to no bureau are listed after.
+    pub fn directory(&self) -> (Vec<DirectoryEntry>, Vec<EntitySummary>) {
+        const INLINE_LIMIT: usize = 150;
+        let inline = self.registry.entities.len() <= INLINE_LIMIT;
+        let entries = self
+            .bureaus()
+            .into_iter()
+            .map(|b| {
+                let groups = self.body_groups(b);
+                let counts: Vec<GroupCount> =
+                    groups.iter().map(|g| GroupCount { title: g.title.clone(), count: g.entities.len() }).collect();
+                let total = counts.iter().map(|c| c.count).sum();
+                DirectoryEntry {
+                    bureau: self.summary(b),
+                    href: if total > 0 { self.path(PageKind::Directory(b, 0)) } else { String::new() },
+                    total,
+                    counts,
+                    groups: if inline { groups } else { Vec::new() },
+                }
+            })
             .collect();
         let orphans = (0..self.registry.entities.len())
             .filter(|&i| !self.registry.get(i).kind.is_bureau() && self.registry.get(i).parent.is_none())
             .map(|i| self.summary(i))
             .collect();
-        (branches, orphans)
+        (entries, orphans)
+    }
+
+    /// Bureaus by kind (province, city, county), then code.
+    fn bureaus(&self) -> Vec<usize> {
+        let mut bureaus: Vec<usize> =
+            (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
+        bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));
+        bureaus
+    }
+
+    /// Bureaus that get a directory page: those with institutions or pharmacies reporting to them.
+    fn directory_bureaus(&self) -> Vec<usize> {
+        self.bureaus().into_iter().filter(|&b| self.has_directory(b)).collect()
+    }
+
+    /// How many directory pages bureau `b` has.
+    pub fn directory_pages(&self, b: usize) -> usize {
+        let bodies = self.children[b].iter().filter(|&&c| !self.registry.get(c).kind.is_bureau()).count();
+        bodies.div_ceil(DIRECTORY_PAGE).max(1)
+    }
+
+    /// Page `n` of bureau `b`'s directory: the bodies in group order, `DIRECTORY_PAGE` a page.
+    pub fn directory_page(&self, b: usize, n: usize) -> DirectoryPage {
+        let groups = self.body_groups(b);
+        let total: usize = groups.iter().map(|g| g.entities.len()).sum();
+        let (from, to) = (n * DIRECTORY_PAGE, ((n + 1) * DIRECTORY_PAGE).min(total));
+        let mut jump = Vec::new();
+        let mut shown = Vec::new();
+        let mut start = 0;
+        for (index, g) in groups.into_iter().enumerate() {
+            let count = g.entities.len();
+            let page = start / DIRECTORY_PAGE;
+            jump.push(JumpLink {
+                index,
+                title: g.title.clone(),
+                count,
+                href: format!("{}#g{index}", self.path(PageKind::Directory(b, page))),
+            });
+            let (lo, hi) = (start.max(from), (start + count).min(to));
+            if lo < hi {
+                shown.push(DirectoryGroup {
+                    index,
+                    title: g.title,
+                    count,
+                    continued: lo > start,
+                    entities: g.entities.into_iter().skip(lo - start).take(hi - lo).collect(),
+                });
+            }
+            start += count;
+        }
+        let pages = (0..self.directory_pages(b))
+            .map(|k| PageLink { number: k + 1, href: self.path(PageKind::Directory(b, k)), current: k == n })
+            .collect();
+        DirectoryPage { total, groups: shown, jump, pages }
+    }
+
+    /// Whether `b` has a directory page (`d/<id>/`).
+    pub fn has_directory(&self, b: usize) -> bool {
+        self.registry.get(b).kind.is_bureau()
+            && self.children[b].iter().any(|&c| !self.registry.get(c).kind.is_bureau())
+    }
+
+    /// A bureau's institutions and pharmacies (not its sub-bureaus) by kind and level.
+    pub fn body_groups(&self, b: usize) -> Vec<Group> {
+        let bodies: Vec<usize> =
+            self.children[b].iter().copied().filter(|&c| !self.registry.get(c).kind.is_bureau()).collect();
+        self.groups_of(&bodies)
     }
 
     /// A bureau's reporting entities grouped as 医疗机构（三级/二级/一级/未定级）and 零售药店.
     pub fn child_groups(&self, b: usize) -> Vec<Group> {
+        self.groups_of(&self.children[b])
+    }
+
+    fn groups_of(&self, entities: &[usize]) -> Vec<Group> {
         let mut groups: BTreeMap<(u8, String), Vec<EntitySummary>> = BTreeMap::new();
-        for &c in &self.children[b] {
+        for &c in entities {
             let e = self.registry.get(c);
             let (rank, title) = match (e.kind, e.level.as_deref()) {
                 (Kind::MedicalInstitution, Some("level3")) => (1, "三级定点医疗机构".to_string()),
@@ -413,7 +605,7 @@ impl Site<'_> {
         push(&mut rows, "经营性质", e.ownership.as_deref().map(|c| enum_label(s, "ownership", c)));
         push(&mut rows, "经营类型", e.business_type.as_deref().map(|c| enum_label(s, "pharmacy_business_type", c)));
         push(&mut rows, "所属连锁企业", e.chain.clone());
-        push(&mut rows, "所在行政区划", e.region.clone());
+        push(&mut rows, "所在行政区划", e.region.as_deref().map(|r| self.regions.display(r)));
         push(&mut rows, "地址", e.address.clone());
         if let Some(p) = e.parent {
             let pe = self.registry.get(p);
@@ -426,7 +618,9 @@ impl Site<'_> {
         }
         push(&mut rows, "披露方式", e.disclosure.as_deref().map(|c| enum_label(s, "disclosure_mode", c)));
         if let Some(w) = &e.website {
-            rows.push(InfoRow { label: "官方网站", value: w.clone(), href: Some(w.clone()), external: true });
+            // Only http(s) addresses are links; anything else is shown as written.
+            let href = contact::web_href(w);
+            rows.push(InfoRow { label: "官方网站", value: w.clone(), external: href.is_some(), href });
         }
         push(&mut rows, "微信公众号", e.wechat.clone());
         rows
@@ -581,10 +775,7 @@ impl Site<'_> {
     pub fn coverage(&self, y: i32) -> (Vec<CoverageGroup>, usize, usize) {
         let row = |i: usize| self.coverage_row(i, y);
         let mut groups = Vec::new();
-        let mut bureaus: Vec<usize> =
-            (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
-        bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));
-        for b in bureaus {
+        for b in self.bureaus() {
             let rows: Vec<CoverageRow> = std::iter::once(b)
                 .chain(self.children[b].iter().copied().filter(|&c| !self.registry.get(c).kind.is_bureau()))
                 .map(row)
@@ -668,16 +859,97 @@ impl Site<'_> {
         })
     }
 
-    /// What is disclosed, by kind of discloser.
+    /// Home: the owner's headline figures of its latest year (fund income, expenditure, balance,
+    /// designated institutions and pharmacies), each linking to its table. None when the owner
+    /// has no year, or none of these tables in it.
+    pub fn key_figures(&self) -> Option<KeyFigures> {
+        // (table, field, label, scheme for tables that are of one scheme without a key field)
+        const FIGURES: [(&str, &str, &str, &str); 6] = [
+            ("fund_income", "income_total", "基金收入", ""),
+            ("employee_expenditure", "expenditure_total", "基金支出", "职工基本医疗保险"),
+            ("resident_expenditure", "expenditure_total", "基金支出", "城乡居民基本医疗保险"),
+            ("fund_balance", "closing_balance", "累计结余", ""),
+            ("designated_institutions_summary", "inst_total", "定点医疗机构", ""),
+            ("designated_institutions_summary", "pharmacy_total", "定点零售药店", ""),
+        ];
+        let owner = self.registry.get(self.owner);
+        let y = *self.years[self.owner].last()?;
+        let ey = self.data.years.get(&(self.owner, y))?;
+        let mut figures = Vec::new();
+        for (table, field, label, scheme) in FIGURES {
+            let Some(ti) = self.schema.index(table) else { continue };
+            let t = &self.schema.tables[ti];
+            let (Some(fi), Layout::Records { fields, key, .. }) = (t.field_index(field), &t.layout) else { continue };
+            let Some(TableData::Records(recs)) = ey.tables.get(&ti).map(|x| &x.data) else { continue };
+            let f = &fields[fi];
+            if !t.is_public() || f.visibility != crate::schema::Visibility::Public {
+                continue;
+            }
+            for r in recs.iter().filter(|r| matches!(r.values[fi], Value::Int(_) | Value::Dec(_))) {
+                let keyed = key_text(fields, key, r);
+                figures.push(KeyFigure {
+                    label: label.to_string(),
+                    scheme: if keyed.is_empty() { scheme.to_string() } else { keyed },
+                    value: value::display(f, &r.values[fi]),
+                    unit: f.unit.clone(),
+                    href: format!("e/{}/{y}/index.html#{}", owner.id, t.id),
+                });
+            }
+        }
+        (!figures.is_empty()).then(|| KeyFigures { year: y, entity: owner.name.clone(), figures })
+    }
+
+    /// Home: the owner's latest 欺诈骗保举报渠道及奖励 as a contact card: phones as `tel:` links,
+    /// e-mail as `mailto:`, the reward cap in words (最高 10 万元), not as a table of figures.
+    pub fn contact_card(&self) -> Option<ContactCard> {
+        let ti = self.schema.index("reporting_channels")?;
+        let t = &self.schema.tables[ti];
+        let Layout::Records { fields, .. } = &t.layout else { return None };
+        let y = *self.years[self.owner].last()?;
+        let ey = self.data.years.get(&(self.owner, y))?;
+        let Some(TableData::Records(recs)) = ey.tables.get(&ti).map(|x| &x.data) else { return None };
+        if !t.is_public() {
+            return None;
+        }
+        let mut rows = Vec::new();
+        for r in recs {
+            for (fi, f) in fields.iter().enumerate() {
+                let v = &r.values[fi];
+                if f.visibility != crate::schema::Visibility::Public
+                    || matches!(v, Value::Absent | Value::NotApplicable)
+                    || !applies(fields, f, r)
+                {
+                    continue;
+                }
+                let text = match v {
+                    Value::Int(_) | Value::Dec(_) if f.unit == "元" => money_words(v),
+                    _ => value::display(f, v),
+                };
+                let c = cell(f, v, String::new());
+                let parts = if c.parts.is_empty() { vec![Part { text, href: None }] } else { c.parts };
+                rows.push(ContactRow { label: f.label.clone(), parts });
+            }
+        }
+        Some(ContactCard {
+            title: t.title.clone(),
+            year: y,
+            rows,
+            href: format!("e/{}/{y}/index.html#{}", self.registry.get(self.owner).id, t.id),
+        })
+    }
+
+    /// What is disclosed, by kind of discloser: only the kinds registered on this site, so the
+    /// list names only tables someone here discloses.
     pub fn table_kinds(&self) -> Vec<TableKind> {
         Kind::ALL
             .iter()
+            .filter(|k| self.registry.entities.iter().any(|e| e.kind == **k))
             .filter_map(|k| {
                 let tables: Vec<String> = self
                     .schema
                     .tables
                     .iter()
-                    .filter(|t| t.is_public() && t.disclosed_by.iter().any(|d| d == k.id()))
+                    .filter(|t| t.is_public() && has_public_fields(t) && t.disclosed_by.iter().any(|d| d == k.id()))
                     .map(|t| t.full_title())
                     .collect();
                 (!tables.is_empty()).then(|| TableKind { title: k.label().to_string(), tables })
@@ -715,6 +987,8 @@ impl Site<'_> {
                         .collect(),
                     _ => Vec::new(),
                 };
+                let mut parts = parts;
+                self.name_regions(&mut parts);
                 let mut notes = Vec::new();
                 if let Some(n) = ey.meta.table_notes.get(&t.id) {
                     notes.push(n.clone());
@@ -734,6 +1008,15 @@ impl Site<'_> {
                 }
             })
             .collect()
+    }
+
+    /// Region codes in table cells are shown by name, with the code (汇川区（520303）).
+    fn name_regions(&self, parts: &mut [TablePart]) {
+        for c in parts.iter_mut().flat_map(|p| p.body.iter_mut()).flat_map(|r| r.cells.iter_mut()) {
+            if c.region {
+                c.text = self.regions.display(&c.text);
+            }
+        }
     }
 
     /// Notes on public tables the entity-year does not give (e.g. 本年度无解除协议的定点医药机构):
@@ -789,6 +1072,21 @@ fn level_text(s: &Schema, e: &Entity) -> String {
     t
 }
 
+/// An amount in 元 as people say it: whole 万元 as 万 (100000 → 10 万元), else grouped 元.
+fn money_words(v: &Value) -> String {
+    let d = match v {
+        Value::Int(i) => rust_decimal::Decimal::from(*i),
+        Value::Dec(d) => *d,
+        _ => return String::new(),
+    };
+    let wan = rust_decimal::Decimal::from(10_000);
+    if d >= wan && (d % wan).is_zero() {
+        format!("{} 万元", value::group_thousands(&(d / wan).normalize().to_string()))
+    } else {
+        format!("{} 元", value::group_thousands(&d.normalize().to_string()))
+    }
+}
+
 pub fn date_text(d: Option<(i32, u32, u32)>) -> String {
     d.map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")).unwrap_or_default()
 }
@@ -797,9 +1095,33 @@ fn key_text(fields: &[Field], key: &[usize], r: &Rec) -> String {
     key.iter().map(|&k| value::display(&fields[k], &r.values[k])).collect::<Vec<_>>().join(" ")
 }
 
+/// Which links a field's text holds: decided by the field (its type, id or label), never
+/// guessed from the text, so a year or an amount is never dialled.
+fn link_kind(f: &Field) -> Option<Links> {
+    let has = |words: &[&str]| words.iter().any(|w| f.id.contains(w) || f.label.contains(w));
+    match f.ty {
+        FieldType::Url => Some(Links::Web),
+        FieldType::Text if has(&["电话", "phone", "hotline"]) => Some(Links::Phone),
+        FieldType::Text if has(&["邮箱", "电子邮件", "email"]) => Some(Links::Email),
+        _ => None,
+    }
+}
+
+/// A 行政区划代码 field (所在县（市、区）区划代码).
+fn is_region_field(f: &Field) -> bool {
+    matches!(f.ty, FieldType::Code | FieldType::Text) && (f.label.contains("区划") || f.id == "admdvs")
+}
+
 fn cell(f: &Field, v: &Value, headers: String) -> Cell {
+    let text = value::display(f, v);
+    let parts = match (v, link_kind(f)) {
+        (Value::Text(_), Some(kind)) => contact::parts(kind, &text),
+        _ => Vec::new(),
+    };
     Cell {
-        text: value::display(f, v),
+        region: matches!(v, Value::Text(_)) && is_region_field(f),
+        parts,
+        text,
         na: *v == Value::NotApplicable,
         absent: *v == Value::Absent,
         numeric: f.ty.is_numeric() && f.ty != FieldType::Year,

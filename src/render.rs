@@ -179,6 +179,8 @@ impl Site<'_> {
             PageKind::Content(i) => self.pages[i].title.clone(),
             PageKind::Year(y) => format!("{y}年度披露情况"),
             PageKind::Notice(e, y) => format!("{} {y}年度 公示栏", self.registry.get(e).name),
+            PageKind::Directory(b, 0) => format!("{} 定点医药机构名录", self.registry.get(b).name),
+            PageKind::Directory(b, n) => format!("{} 定点医药机构名录（第 {} 页）", self.registry.get(b).name, n + 1),
         }
     }
 
@@ -205,28 +207,26 @@ impl Site<'_> {
         }
         match kind {
             PageKind::Home => {
-                let (branches, orphans) = self.tree();
+                let (directory, orphans) = self.directory();
                 ctx.insert("owner", &self.summary(self.owner));
                 ctx.insert("owner_info", &self.info(self.owner));
                 ctx.insert("intro", &intro);
-                ctx.insert("branches", &branches);
+                ctx.insert("key_figures", &self.key_figures());
+                ctx.insert("contact", &self.contact_card());
+                ctx.insert("directory", &directory);
                 ctx.insert("orphans", &orphans);
                 ctx.insert("updates", &self.updates(10));
                 ctx.insert("table_kinds", &self.table_kinds());
-                let mut years: Vec<i32> = self.data.years.keys().map(|(_, y)| *y).collect();
-                years.sort_unstable();
-                years.dedup();
+                let mut years = self.all_years();
                 years.reverse();
                 ctx.insert("years", &years);
-                // The owner's latest reporting channels (举报渠道), if it discloses them.
-                let latest = self.years[self.owner].last().copied();
-                let channels = latest
-                    .map(|y| self.table_views(self.owner, y, "home-", "h", theme.split_tables))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|t| t.id == "reporting_channels")
-                    .collect::<Vec<_>>();
-                ctx.insert("channels", &channels);
+            }
+            PageKind::Directory(b, n) => {
+                let bureau = self.registry.get(b);
+                crumbs.push(json!({"text": bureau.name, "href": format!("e/{}/index.html", bureau.id)}));
+                ctx.insert("entity", &self.summary(b));
+                ctx.insert("region", &bureau.region.as_deref().map(|r| self.regions.display(r)));
+                ctx.insert("directory", &self.directory_page(b, n));
             }
             PageKind::Entity(e) => {
                 let ent = self.registry.get(e);
@@ -238,6 +238,8 @@ impl Site<'_> {
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("groups", &self.child_groups(e));
+                let dir = PageKind::Directory(e, 0);
+                ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
             }

@@ -628,7 +628,17 @@ fn cell_token(inner: &str) -> String {
     } else if inner == "<span class=\"absent\">未填报</span>" {
         "[未填报]".into()
     } else {
-        text_of(inner)
+        region_code(text_of(inner))
+    }
+}
+
+/// A region code is shown with its name (汇川区（520303）): the code is the value compared here
+/// (tests/home.rs checks the names).
+fn region_code(text: String) -> String {
+    let code = text.strip_suffix('）').and_then(|t| t.rsplit_once('（')).map(|(_, c)| c);
+    match code {
+        Some(c) if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) => c.to_string(),
+        _ => text,
     }
 }
 
