@@ -459,10 +459,47 @@ impl Site<'_> {
                 continue;
             }
             let url = absolute(base, &self.path(kind));
-            s.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
+            let lastmod = match self.lastmod(kind) {
+                Some(d) => format!("<lastmod>{d}</lastmod>"),
+                None => String::new(),
+            };
+            s.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url)));
         }
         s.push_str("</urlset>\n");
         s
+    }
+
+    /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
+    /// build reads no clock, so a page without a date has no `lastmod`.
+    fn lastmod(&self, kind: PageKind) -> Option<String> {
+        let on = |e: usize, y: i32| self.data.years.get(&(e, y)).and_then(|ey| ey.meta.published_on);
+        let date = match kind {
+            PageKind::Home => self.data.years.values().filter_map(|ey| ey.meta.published_on).max(),
+            PageKind::Entity(e) => self.years[e].iter().filter_map(|&y| on(e, y)).max(),
+            // a county bureau's year page also shows the tables of those who delegated to it
+            PageKind::EntityYear(e, y) => std::iter::once(e)
+                .chain(
+                    self.children[e]
+                        .iter()
+                        .copied()
+                        .filter(|&c| self.registry.get(c).disclosure.as_deref() == Some("delegated_county")),
+                )
+                .filter_map(|i| on(i, y))
+                .max(),
+            PageKind::Year(y) => self.data.years.iter().filter(|((_, yy), _)| *yy == y).filter_map(|(_, ey)| ey.meta.published_on).max(),
+            PageKind::Content(i) => {
+                let d = &self.pages[i].date;
+                return (d.len() >= 10 && d.is_char_boundary(10)).then(|| d[..10].to_string());
+            }
+            PageKind::NotFound | PageKind::Notice(..) => None,
+        };
+        date.map(|d| crate::model::date_text(Some(d)))
+    }
+
+    /// `robots.txt` pointing at the sitemap (written with it, when `base_url` is set). Crawlers
+    /// read it only at a host's root, so a section under a sub-path gives it to the host's admin.
+    pub fn robots(&self, base: &str) -> String {
+        format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
     }
 }
 
