@@ -486,7 +486,9 @@ impl Site<'_> {
                 )
                 .filter_map(|i| on(i, y))
                 .max(),
-            PageKind::Year(y) => self.data.years.iter().filter(|((_, yy), _)| *yy == y).filter_map(|(_, ey)| ey.meta.published_on).max(),
+            PageKind::Year(y) => {
+                self.data.years.iter().filter(|((_, yy), _)| *yy == y).filter_map(|(_, ey)| ey.meta.published_on).max()
+            }
             PageKind::Content(i) => {
                 let d = &self.pages[i].date;
                 return (d.len() >= 10 && d.is_char_boundary(10)).then(|| d[..10].to_string());
