@@ -188,6 +188,11 @@ impl Site<'_> {
         // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
         let theme_root = root_of(&path);
         let site_root = root_of(&format!("{}{path}", theme.prefix));
+        // A host serves 404.html for unknown paths at any depth: relative links cannot work there.
+        let (theme_root, site_root) = match (kind, &self.settings.base_url) {
+            (PageKind::NotFound, Some(base)) => (format!("{base}{}", theme.prefix), base.clone()),
+            _ => (theme_root, site_root),
+        };
         ctx.insert("root", &theme_root);
         ctx.insert("site_root", &site_root);
         ctx.insert("path", &path);
@@ -197,7 +202,9 @@ impl Site<'_> {
             if title.chars().count() > 30 { title.chars().take(29).chain(['…']).collect() } else { title.clone() };
         ctx.insert("short_title", &short);
         ctx.insert("page_title", &title);
-        let canonical = self.settings.base_url.as_deref().map(|b| absolute(b, &path));
+        // the not-found page stands for no URL of its own
+        let canonical =
+            self.settings.base_url.as_deref().filter(|_| kind != PageKind::NotFound).map(|b| absolute(b, &path));
         ctx.insert("canonical", &canonical);
         let mut crumbs = Vec::new();
         if kind != PageKind::Home {
