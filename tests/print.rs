@@ -1,8 +1,8 @@
-//! Printing, as a reader does it: the notice-board posters (公示栏) of the example site printed by
-//! Chromium to PDF, read back with poppler's pdfinfo and pdftotext. Each poster is exactly one
-//! A4 portrait page holding the entity, year, tables, date, source, hotline and QR code, without
-//! the site header or the sample banner. Skipped, with a note, where Chromium or poppler-utils is
-//! missing (`.ci/run` installs both).
+//! What a reader sees in Chromium. Printing: the notice-board posters (公示栏) of the example site
+//! printed to PDF and read back with poppler's pdfinfo and pdftotext; each is exactly one A4
+//! portrait page holding the entity, year, tables, date, source, hotline and QR code, without the
+//! site header or the sample banner. Layout: breadcrumbs on a narrow screen with large text.
+//! Skipped, with a note, where Chromium or poppler-utils is missing (`.ci/run` installs both).
 
 mod common;
 
@@ -110,5 +110,57 @@ fn every_notice_board_poster_prints_on_one_a4_portrait_page() {
         assert!(!text.contains("遵义市医疗保障信息披露"), "{rel}: the site header (and footer) do not print");
         assert!(!text.contains("跳到正文") && !text.contains("大字版"), "{rel}: no screen tools on paper");
         assert!(html.contains("<svg"), "{rel}: has its QR code");
+    }
+}
+
+/// In the page, after load: for each crumb after the first, whether its text hangs beside its
+/// "›" (every line of the name starts where the first does, so the separator never sits alone
+/// at a line's start or end), and the page's width. Written into the DOM for `--dump-dom`.
+const CRUMB_PROBE: &str = r#"<style>html{width:320px;font-size:200% !important}</style>
+<script>addEventListener('load', () => {
+  const out = [];
+  for (const li of document.querySelectorAll('.breadcrumbs li + li')) {
+    const r = document.createRange(); r.selectNodeContents(li);
+    const rects = [...r.getClientRects()].filter(x => x.width > 0);
+    const lines = new Set(rects.map(x => Math.round(x.top))).size;
+    const first = Math.min(...rects.filter(x => Math.abs(x.top - rects[0].top) < 4).map(x => x.left));
+    const hangs = rects.every(x => x.left >= first - 1);
+    out.push({ text: li.textContent.trim(), lines, hangs });
+  }
+  const pre = document.createElement('pre'); pre.id = 'crumb-probe';
+  pre.textContent = JSON.stringify(out); document.body.append(pre);
+});</script></head>"#;
+
+#[test]
+fn breadcrumbs_wrap_with_their_separator_on_a_narrow_screen() {
+    if !have("chromium") {
+        eprintln!("NOTE: breadcrumb test skipped: needs chromium; `.ci/run` installs it");
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let built = pilu(repo, &["build", "--output", out.to_str().unwrap()]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    // a township health centre: the longest names of the example, two crumbs that must wrap
+    for rel in ["e/H52030400022/2023/index.html", "m/e/H52030400022/2023/index.html"] {
+        let page = out.join(rel);
+        let probe = page.with_file_name("probe.html");
+        std::fs::write(&probe, read(&page).replacen("</head>", CRUMB_PROBE, 1)).unwrap();
+        let dom = Command::new("chromium")
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
+            .arg(format!("file://{}", probe.display()))
+            .output()
+            .expect("run chromium");
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        let json = dom.split("<pre id=\"crumb-probe\">").nth(1).and_then(|s| s.split("</pre>").next());
+        let json = json.unwrap_or_else(|| panic!("{rel}: no probe result in the page"));
+        let crumbs: Vec<serde_json::Value> = serde_json::from_str(&json.replace("&quot;", "\"")).unwrap();
+        assert!(crumbs.len() >= 2, "{rel}: {crumbs:?}");
+        assert!(crumbs.iter().any(|c| c["lines"].as_u64() > Some(1)), "{rel}: a long crumb wraps here: {crumbs:?}");
+        for c in &crumbs {
+            assert_eq!(c["hangs"], true, "{rel}: crumb {} wraps under its separator", c["text"]);
+        }
     }
 }
