@@ -1,7 +1,8 @@
 //! What a reader sees in Chromium. Printing: the notice-board posters (公示栏) of the example site
 //! printed to PDF and read back with poppler's pdfinfo and pdftotext; each is exactly one A4
 //! portrait page holding the entity, year, tables, date, source, hotline and QR code, without the
-//! site header or the sample banner. Layout: breadcrumbs on a narrow screen with large text.
+//! site header or the sample banner. Layout: breadcrumbs on a narrow screen with large text, and
+//! the 404 page served at a deep path.
 //! Skipped, with a note, where Chromium or poppler-utils is missing (`.ci/run` installs both).
 
 mod common;
@@ -129,7 +130,7 @@ const CRUMB_PROBE: &str = r#"<style>html{width:320px;font-size:200% !important}<
   }
   const pre = document.createElement('pre'); pre.id = 'crumb-probe';
   pre.textContent = JSON.stringify(out); document.body.append(pre);
-});</script></head>"#;
+});</script>"#;
 
 #[test]
 fn breadcrumbs_wrap_with_their_separator_on_a_narrow_screen() {
@@ -144,16 +145,7 @@ fn breadcrumbs_wrap_with_their_separator_on_a_narrow_screen() {
     assert_eq!(built.code, 0, "{}", built.stderr);
     // a township health centre: the longest names of the example, two crumbs that must wrap
     for rel in ["e/H52030400022/2023/index.html", "m/e/H52030400022/2023/index.html"] {
-        let page = out.join(rel);
-        let probe = page.with_file_name("probe.html");
-        std::fs::write(&probe, read(&page).replacen("</head>", CRUMB_PROBE, 1)).unwrap();
-        let dom = Command::new("chromium")
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
-            .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
-            .arg(format!("file://{}", probe.display()))
-            .output()
-            .expect("run chromium");
-        let dom = String::from_utf8_lossy(&dom.stdout);
+        let dom = dump_dom(&out.join(rel), CRUMB_PROBE, &tmp.path().join("profile"));
         let json = dom.split("<pre id=\"crumb-probe\">").nth(1).and_then(|s| s.split("</pre>").next());
         let json = json.unwrap_or_else(|| panic!("{rel}: no probe result in the page"));
         let crumbs: Vec<serde_json::Value> = serde_json::from_str(&json.replace("&quot;", "\"")).unwrap();
@@ -162,5 +154,47 @@ fn breadcrumbs_wrap_with_their_separator_on_a_narrow_screen() {
         for c in &crumbs {
             assert_eq!(c["hangs"], true, "{rel}: crumb {} wraps under its separator", c["text"]);
         }
+    }
+}
+
+/// Chromium's DOM of `page` after load, with `probe` (HTML) inserted before `</head>` of a copy.
+fn dump_dom(page: &Path, probe: &str, profile: &Path) -> String {
+    let copy = page.with_file_name("probe.html");
+    std::fs::write(&copy, read(page).replacen("</head>", &format!("{probe}</head>"), 1)).unwrap();
+    let out = Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", copy.display()))
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_404_page_is_styled_when_served_at_a_deep_path() {
+    if !have("chromium") {
+        eprintln!("NOTE: 404 layout test skipped: needs chromium; `.ci/run` installs it");
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let built = pilu(repo, &["build", "--output", out.to_str().unwrap()]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    // What a static host does for /a/b/c/: the 404 page's bytes at that path (no base_url here).
+    let probe = r#"<script>addEventListener('load', () => {
+  const h = getComputedStyle(document.querySelector('.site-header'));
+  const b = getComputedStyle(document.body);
+  const pre = document.createElement('pre'); pre.id = 'style-probe';
+  pre.textContent = [h.borderBottomWidth, h.borderBottomStyle, b.marginTop].join(' ');
+  document.body.append(pre);
+});</script>"#;
+    for (page, deep) in [("404.html", "a/b/c/index.html"), ("m/404.html", "m/a/b/c/index.html")] {
+        let at = out.join(deep);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::copy(out.join(page), &at).unwrap();
+        let dom = dump_dom(&at, probe, &tmp.path().join("profile"));
+        let seen = dom.split("<pre id=\"style-probe\">").nth(1).and_then(|s| s.split("</pre>").next());
+        assert_eq!(seen, Some("4px solid 0px"), "{page} at /{deep}: the site's header rule and body margin");
     }
 }
