@@ -43,6 +43,9 @@ pub struct Settings {
     pub as_of: Option<(i32, u32, u32)>,
     #[serde(default)]
     pub completeness: Completeness,
+    /// `[basis]`: the policy documents shown under tables (依据：…).
+    #[serde(default)]
+    pub basis: Basis,
     /// The source id of `pilu.toml` (its texts are scanned for personal numbers).
     #[serde(skip)]
     pub file: crate::diag::FileId,
@@ -65,6 +68,19 @@ impl Default for Completeness {
 
 fn default_missing() -> crate::schema::Severity {
     crate::schema::Severity::Error
+}
+
+/// `[basis]`: which documents a site's tables cite. Built-in definitions cite national documents
+/// only, so a city's own notice (e.g. its disclosure plan) comes from here, never from another city.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Basis {
+    /// For every table whose definition names no basis.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Per table id, over the definition's; `""` shows none.
+    #[serde(default)]
+    pub tables: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize, Clone, Default)]
@@ -186,7 +202,7 @@ impl Settings {
 }
 
 /// Span of `key = value` on its own line, for errors about a value that deserialized fine.
-fn find_key(text: &str, file: usize, key: &str) -> Option<crate::diag::Loc> {
+pub(crate) fn find_key(text: &str, file: usize, key: &str) -> Option<crate::diag::Loc> {
     let mut off = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();

@@ -14,10 +14,15 @@ description = "示例县医疗保障局依法公开医疗保障基金监管信�
 language = "zh-CN"
 # 发布地址（可选）：只用于规范链接（canonical）和 sitemap.xml
 # base_url = "https://www.example.gov.cn/yibao/"
-themes = ["default"]
+# 电脑版和手机版（手机版在 m/ 下）
+themes = ["default", "wechat"]
 output = "public"
 # 示例数据：每个页面都标注“示例数据”。正式发布前请删除此行。
 sample = true
+# 表格下方“依据”所写的政策文件（可选）：内置表定义只写全国性文件，其余的表用这里的 default；
+# 也可以按表指定，如 [basis.tables] 下写 fund_income = "……"，写 "" 则不显示。
+# [basis]
+# default = "××医保发〔2023〕1号"
 "#;
 
 const ENTITIES: &str = r#"# 披露主体登记表：每个主体一个 [[entities]]。

@@ -98,7 +98,10 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     let mut sources = Sources::new(root);
     let mut diags = Diagnostics::default();
     let settings = config::Settings::load(root, &mut sources, &mut diags);
-    let schema = schema::Schema::load(root, &mut sources, &mut diags);
+    let mut schema = schema::Schema::load(root, &mut sources, &mut diags);
+    if let Some(s) = &settings {
+        schema.apply_basis(s, &sources, &mut diags);
+    }
     let registry = registry::Registry::load(root, &schema, &mut sources, &mut diags);
     let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
@@ -248,12 +251,14 @@ fn render_site(
     }
     let downloads = model.write_downloads(&staging).map_err(classify)?;
     if let Some(base) = &site.settings.base_url {
-        staging.write("sitemap.xml", model.sitemap(base).as_bytes()).map_err(|e| {
-            one(
-                Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{}", crate::diag::os_text(&e))),
-                Failure::Io,
-            )
-        })?;
+        for (name, text) in [("sitemap.xml", model.sitemap(base)), ("robots.txt", model.robots(base))] {
+            staging.write(name, text.as_bytes()).map_err(|e| {
+                one(
+                    Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::diag::os_text(&e))),
+                    Failure::Io,
+                )
+            })?;
+        }
     }
     copy_static(root, &staging).map_err(classify)?;
     staging.commit(how).map_err(|e| match e {

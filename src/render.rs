@@ -190,6 +190,11 @@ impl Site<'_> {
         // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
         let theme_root = root_of(&path);
         let site_root = root_of(&format!("{}{path}", theme.prefix));
+        // A host serves 404.html for unknown paths at any depth: relative links cannot work there.
+        let (theme_root, site_root) = match (kind, &self.settings.base_url) {
+            (PageKind::NotFound, Some(base)) => (format!("{base}{}", theme.prefix), base.clone()),
+            _ => (theme_root, site_root),
+        };
         ctx.insert("root", &theme_root);
         ctx.insert("site_root", &site_root);
         ctx.insert("path", &path);
@@ -199,7 +204,9 @@ impl Site<'_> {
             if title.chars().count() > 30 { title.chars().take(29).chain(['…']).collect() } else { title.clone() };
         ctx.insert("short_title", &short);
         ctx.insert("page_title", &title);
-        let canonical = self.settings.base_url.as_deref().map(|b| absolute(b, &path));
+        // the not-found page stands for no URL of its own
+        let canonical =
+            self.settings.base_url.as_deref().filter(|_| kind != PageKind::NotFound).map(|b| absolute(b, &path));
         ctx.insert("canonical", &canonical);
         let mut crumbs = Vec::new();
         if kind != PageKind::Home {
@@ -461,10 +468,50 @@ impl Site<'_> {
                 continue;
             }
             let url = absolute(base, &self.path(kind));
-            s.push_str(&format!("  <url><loc>{}</loc></url>\n", xml_escape(&url)));
+            let lastmod = match self.lastmod(kind) {
+                Some(d) => format!("<lastmod>{d}</lastmod>"),
+                None => String::new(),
+            };
+            s.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url)));
         }
         s.push_str("</urlset>\n");
         s
+    }
+
+    /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
+    /// build reads no clock, so a page without a date has no `lastmod`.
+    fn lastmod(&self, kind: PageKind) -> Option<String> {
+        let on = |e: usize, y: i32| self.data.years.get(&(e, y)).and_then(|ey| ey.meta.published_on);
+        let date = match kind {
+            PageKind::Home => self.data.years.values().filter_map(|ey| ey.meta.published_on).max(),
+            PageKind::Entity(e) => self.years[e].iter().filter_map(|&y| on(e, y)).max(),
+            // a county bureau's year page also shows the tables of those who delegated to it
+            PageKind::EntityYear(e, y) => std::iter::once(e)
+                .chain(
+                    self.children[e]
+                        .iter()
+                        .copied()
+                        .filter(|&c| self.registry.get(c).disclosure.as_deref() == Some("delegated_county")),
+                )
+                .filter_map(|i| on(i, y))
+                .max(),
+            PageKind::Year(y) => {
+                self.data.years.iter().filter(|((_, yy), _)| *yy == y).filter_map(|(_, ey)| ey.meta.published_on).max()
+            }
+            PageKind::Content(i) => {
+                let d = &self.pages[i].date;
+                return (d.len() >= 10 && d.is_char_boundary(10)).then(|| d[..10].to_string());
+            }
+            // directory pages list the registry, which has no date
+            PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) => None,
+        };
+        date.map(|d| crate::model::date_text(Some(d)))
+    }
+
+    /// `robots.txt` pointing at the sitemap (written with it, when `base_url` is set). Crawlers
+    /// read it only at a host's root, so a section under a sub-path gives it to the host's admin.
+    pub fn robots(&self, base: &str) -> String {
+        format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
     }
 }
 

@@ -592,6 +592,32 @@ impl Schema {
     }
 }
 
+impl Schema {
+    /// The basis shown under each table: the site's `[basis.tables]` entry, else the definition's,
+    /// else `[basis] default` (an empty text shows none). A table id not defined is an error.
+    pub fn apply_basis(&mut self, settings: &crate::config::Settings, sources: &Sources, diags: &mut Diagnostics) {
+        let b = &settings.basis;
+        let text = sources.text(settings.file);
+        for id in b.tables.keys() {
+            if self.by_id.contains_key(id) {
+                continue;
+            }
+            let at = crate::config::find_key(text, settings.file, id).unwrap_or(Loc::new(settings.file, 0..0));
+            let mut d = Diagnostic::error("config.basis", format!("[basis.tables] 中的 `{id}` 不是已定义的表 id"))
+                .at(at)
+                .label("此处");
+            if let Some(sug) = crate::diag::suggest(id, self.ids()) {
+                d = d.note(format!("是否应为 `{sug}`？"));
+            }
+            diags.push(d);
+        }
+        for t in &mut self.tables {
+            let chosen = b.tables.get(&t.id).or(t.basis.as_ref()).or(b.default.as_ref());
+            t.basis = chosen.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        }
+    }
+}
+
 fn valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')

@@ -317,18 +317,15 @@ async fn inject(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> 
     // Relative to the page, so it also works when the preview sits behind a sub-path.
     let dirs = path.rsplit_once('/').map_or(0, |(d, _)| d.split('/').filter(|s| !s.is_empty()).count());
     let up = "../".repeat(dirs);
-    let mut extra = format!(
+    let script = format!(
         "<script>/* pilu serve */(function(){{var s=new EventSource(\"{up}{EVENTS}\");s.addEventListener(\"reload\",function(){{location.reload()}});}})();</script>"
     );
-    if let Some(text) = overlay {
-        extra.push_str(&format!(
-            "<div id=\"pilu-errors\" role=\"alert\" style=\"position:fixed;inset:0;z-index:99999;overflow:auto;background:rgba(20,20,20,.96);color:#fff;padding:1.5rem;font:14px/1.5 monospace\"><h2 style=\"color:#ff9a9a;margin-top:0\">站点有错误（改正后自动刷新）</h2><pre style=\"white-space:pre-wrap\">{}</pre></div>",
-            escape(&text)
-        ));
-    }
     match page.rfind("</body>") {
-        Some(i) => page.insert_str(i, &extra),
-        None => page.push_str(&extra),
+        Some(i) => page.insert_str(i, &script),
+        None => page.push_str(&script),
+    }
+    if let Some(text) = overlay {
+        insert_after_body(&mut page, &error_panel(&text));
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::ETAG);
@@ -347,6 +344,21 @@ fn open_browser(url: &str) {
     if std::process::Command::new(cmd.0).args(&cmd.1).spawn().is_err() {
         eprintln!("无法自动打开浏览器，请手动访问 {url}");
     }
+}
+
+/// The errors as a panel above the page, in the flow: the last good page stays readable below it
+/// (a full-screen cover would hide what the reviewer is checking), and it folds away.
+fn error_panel(text: &str) -> String {
+    format!(
+        "<div id=\"pilu-errors\" role=\"alert\" style=\"margin:0;padding:.75rem 1rem;background:#fff4f4;color:#5c0000;border-bottom:3px solid #b00020;font:15px/1.5 system-ui,sans-serif;max-height:50vh;overflow:auto\"><details open><summary style=\"cursor:pointer;font-weight:bold\">站点有错误，下面仍是上次正确的页面（改正后自动刷新）</summary><pre style=\"white-space:pre-wrap;font:13px/1.5 monospace;margin:.5rem 0 0\">{}</pre></details></div>",
+        escape(text)
+    )
+}
+
+/// Right after the `<body …>` tag, else at the start.
+fn insert_after_body(page: &mut String, html: &str) {
+    let at = page.find("<body").and_then(|i| page[i..].find('>').map(|j| i + j + 1)).unwrap_or(0);
+    page.insert_str(at, html);
 }
 
 fn escape(s: &str) -> String {

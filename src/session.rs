@@ -491,10 +491,13 @@ impl Session {
                 }
             }
         }
-        if let Some(base) = &site.settings.base_url
-            && let Err(e) = out.write("sitemap.xml", model.sitemap(base).as_bytes())
-        {
-            errors.push(Diagnostic::error("io.write", format!("写入 sitemap.xml 失败：{}", crate::diag::os_text(&e))));
+        if let Some(base) = &site.settings.base_url {
+            for (name, text) in [("sitemap.xml", model.sitemap(base)), ("robots.txt", model.robots(base))] {
+                if let Err(e) = out.write(name, text.as_bytes()) {
+                    errors
+                        .push(Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::diag::os_text(&e))));
+                }
+            }
         }
         for f in &statics {
             let src = self.root.join("static").join(f);

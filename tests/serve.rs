@@ -203,6 +203,11 @@ fn errors_show_an_overlay_over_the_last_good_pages() {
     assert!(page.contains("id=\"pilu-errors\""), "overlay shown");
     assert!(page.contains("data/renmin/2023.toml:"), "located diagnostics, as pilu check prints them");
     assert!(page.contains("12,345.67"), "the last good page underneath");
+    // a panel above the page, in its flow: it does not cover the page being reviewed
+    let panel = page.find("id=\"pilu-errors\"").unwrap();
+    assert!(panel < page.find("class=\"site-header\"").unwrap(), "the errors come first");
+    let panel_tag = &page[panel..page[panel..].find('>').unwrap() + panel];
+    assert!(!panel_tag.contains("position:fixed") && !panel_tag.contains("inset:0"), "not a cover: {panel_tag}");
     assert!(get(s.port, "/").body.contains("pilu-errors"), "on every page");
     write(root, "data/renmin/2023.toml", &data.replace("12345.67", "12346.67"));
     ev.reload();

@@ -1,0 +1,236 @@
+//! Files around the pages that readers and crawlers rely on: `sitemap.xml` with `lastmod` from
+//! the data, `robots.txt`, a 404 page that works at any depth, the policy basis under tables
+//! (from the site, never another city's), and what `pilu init` writes.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+const BASE: &str = "https://example.org/yibao/";
+
+/// `(loc, lastmod)` of every `<url>` in a sitemap, read without trusting its layout.
+fn sitemap_entries(xml: &str) -> Vec<(String, Option<String>)> {
+    let tag = |s: &str, name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = s.find(&open)? + open.len();
+        let end = s[start..].find(&format!("</{name}>"))? + start;
+        Some(s[start..end].to_string())
+    };
+    xml.split("<url>").skip(1).map(|u| (tag(u, "loc").expect("loc"), tag(u, "lastmod"))).collect()
+}
+
+/// The TOML date `published_on = 2024-10-20` of a data file, as text.
+fn published_on(file: &Path) -> String {
+    let text = read(file);
+    let v: toml::Table = toml::from_str(&text).unwrap();
+    v["published_on"].to_string()
+}
+
+#[test]
+fn sitemap_dates_come_from_the_data_and_robots_txt_points_at_it() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // a content page with a date of its own
+    write(root, "content/gonggao.md", "+++\ntitle = \"公告\"\ndate = 2024-11-02\n+++\n公告正文。\n");
+    let r = pilu(root, &["build"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let xml = read(&root.join("public/sitemap.xml"));
+    let entries = sitemap_entries(&xml);
+    let lastmod = |loc: &str| {
+        entries.iter().find(|(l, _)| l == &format!("{BASE}{loc}")).unwrap_or_else(|| panic!("{loc} in {xml}")).1.clone()
+    };
+    let bureau = published_on(&root.join("data/520399/2023.toml"));
+    let hospital = published_on(&root.join("data/renmin/2023.toml"));
+    assert_eq!(lastmod("e/520399/2023/").as_deref(), Some(bureau.as_str()), "an entity-year: its published_on");
+    assert_eq!(lastmod("e/renmin/2023/").as_deref(), Some(hospital.as_str()));
+    assert_eq!(lastmod("e/renmin/").as_deref(), Some(hospital.as_str()), "an entity: its latest year");
+    let latest = bureau.clone().max(hospital.clone());
+    assert_eq!(lastmod("").as_deref(), Some(latest.as_str()), "home: the latest publication");
+    assert_eq!(lastmod("y/2023/").as_deref(), Some(latest.as_str()), "a year: its latest publication");
+    assert_eq!(lastmod("p/gonggao/").as_deref(), Some("2024-11-02"), "a content page: its date");
+    assert_eq!(lastmod("p/jubao/"), None, "no date in the inputs, no lastmod (the build reads no clock)");
+    for (loc, m) in &entries {
+        if let Some(m) = m {
+            let ok = m.len() == 10 && m.as_bytes()[4] == b'-' && m.as_bytes()[7] == b'-';
+            assert!(ok, "{loc}: lastmod {m} is a W3C date");
+        }
+    }
+    let robots = read(&root.join("public/robots.txt"));
+    assert!(robots.lines().any(|l| l == format!("Sitemap: {BASE}sitemap.xml")), "{robots}");
+    assert!(robots.lines().any(|l| l == "User-agent: *"), "{robots}");
+    assert!(read(&root.join("public/.pilu-manifest")).lines().any(|l| l == "robots.txt"), "listed as written");
+
+    // without base_url neither file is written
+    let settings = read(&root.join("pilu.toml"));
+    write(root, "pilu.toml", &settings.replace("base_url = \"https://example.org/yibao\"", ""));
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    assert!(!root.join("public/sitemap.xml").exists() && !root.join("public/robots.txt").exists());
+}
+
+/// Every `href`/`src` value of a page.
+fn references(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        for part in html.split(attr).skip(1) {
+            out.push(part.split('"').next().unwrap().to_string());
+        }
+    }
+    out
+}
+
+/// Resolve `r` as a browser does on a page at `page_url` (a folder URL ending in `/`).
+fn resolve(page_url: &str, r: &str) -> String {
+    if r.starts_with("http://") || r.starts_with("https://") {
+        return r.to_string();
+    }
+    let mut parts: Vec<&str> = page_url.trim_end_matches('/').split('/').collect();
+    for seg in r.split('/') {
+        match seg {
+            ".." => {
+                parts.pop();
+            }
+            "." => {}
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn the_404_page_finds_its_style_and_links_at_any_depth() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(
+        root,
+        "pilu.toml",
+        &read(&root.join("pilu.toml")).replace("owner = ", "themes = [\"default\", \"wechat\"]\nowner = "),
+    );
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    let out = root.join("public");
+    for (page, prefix) in [("404.html", ""), ("m/404.html", "m/")] {
+        let html = read(&out.join(page));
+        // A static host answers /yibao/a/b/c/ (any unknown path) with this file.
+        let deep = format!("{BASE}{prefix}a/b/c/");
+        let refs: Vec<String> = references(&html).into_iter().filter(|r| !r.starts_with('#')).collect();
+        assert!(refs.iter().any(|r| r.ends_with("assets/style.css")), "{page} links its stylesheet");
+        for r in &refs {
+            let url = resolve(&deep, r);
+            let rel = url.strip_prefix(BASE).unwrap_or_else(|| panic!("{page}: {r} leaves the site from a deep path"));
+            let file = if rel.is_empty() || rel.ends_with('/') { format!("{rel}index.html") } else { rel.to_string() };
+            assert!(out.join(&file).is_file(), "{page}: {r} resolves to {url}, which is no file of the site");
+        }
+        assert!(!html.contains("rel=\"canonical\""), "{page}: a not-found page has no canonical URL");
+    }
+
+    // Without base_url nothing absolute is known: the page still carries its own styles.
+    write(root, "pilu.toml", &read(&root.join("pilu.toml")).replace("base_url = \"https://example.org/yibao\"", ""));
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    for page in ["404.html", "m/404.html"] {
+        let html = read(&out.join(page));
+        let style = html.split("<style>").nth(1).and_then(|s| s.split("</style>").next()).unwrap_or("");
+        for rule in ["body {", ".site-header {", "prefers-color-scheme: dark", ".skip-link {"] {
+            assert!(style.contains(rule), "{page}: inline CSS has `{rule}`");
+        }
+    }
+}
+
+/// The text of every `依据：…` line of a page.
+fn bases(html: &str) -> Vec<String> {
+    html.split("<p>依据：").skip(1).map(|s| s.split("</p>").next().unwrap().to_string()).collect()
+}
+
+#[test]
+fn the_basis_under_tables_comes_from_the_site() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let page = || read(&root.join("public/e/520399/2023/index.html"));
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    let before = page();
+    for b in bases(&before) {
+        for other_city in ["遵市", "秦医保", "绍政"] {
+            assert!(!b.contains(other_city), "a built-in definition cites a city's own notice: {b}");
+        }
+    }
+
+    let settings = read(&root.join("pilu.toml"));
+    write(
+        root,
+        "pilu.toml",
+        &format!(
+            "{settings}\n[basis]\ndefault = \"测县医保发〔2024〕1号\"\n[basis.tables]\nreporting_channels = \"测县医保发〔2024〕9号\"\n"
+        ),
+    );
+    let r = pilu(root, &["build"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = page();
+    let summary = html.split("id=\"designated_institutions_summary\"").nth(1).expect("附件6 on the page");
+    let summary = summary.split("</section>").next().unwrap();
+    assert_eq!(bases(summary), ["测县医保发〔2024〕1号"], "the site's default");
+    let channels = html.split("id=\"reporting_channels\"").nth(1).expect("举报渠道 on the page");
+    let channels = channels.split("</section>").next().unwrap();
+    assert_eq!(bases(channels), ["测县医保发〔2024〕9号"], "the site's per-table basis");
+
+    // "" shows none; an unknown table id is a located error in Chinese, with a suggestion
+    write(
+        root,
+        "pilu.toml",
+        &format!(
+            "{settings}\n[basis]\ndefault = \"测县医保发〔2024〕1号\"\n[basis.tables]\nreporting_chanels = \"\"\n"
+        ),
+    );
+    let r = pilu(root, &["check"]);
+    assert_eq!(r.code, 1);
+    let line = settings.lines().count() + 5;
+    assert!(r.stderr.contains(&format!("pilu.toml:{line}:1")), "located:\n{}", r.stderr);
+    assert!(r.stderr.contains("[basis.tables] 中的 `reporting_chanels` 不是已定义的表 id"), "{}", r.stderr);
+    assert!(r.stderr.contains("是否应为 `reporting_channels`"), "{}", r.stderr);
+    write(
+        root,
+        "pilu.toml",
+        &format!(
+            "{settings}\n[basis]\ndefault = \"测县医保发〔2024〕1号\"\n[basis.tables]\nreporting_channels = \"\"\n"
+        ),
+    );
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    let html = page();
+    let channels = html.split("id=\"reporting_channels\"").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(bases(channels).is_empty(), "\"\" shows no basis");
+}
+
+#[test]
+fn init_turns_both_themes_on_and_writes_definitions_without_internal_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("site");
+    let r = pilu(tmp.path(), &["init", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let settings: toml::Table = toml::from_str(&read(&dir.join("pilu.toml"))).unwrap();
+    let themes: Vec<&str> = settings["themes"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    assert_eq!(themes, ["default", "wechat"]);
+    let r = pilu(&dir, &["build"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.join("public/m/index.html").is_file(), "the phone version that serve advertises at /m/ exists");
+
+    let mut n = 0;
+    for e in std::fs::read_dir(dir.join("data/tables")).unwrap().flatten() {
+        let text = read(&e.path());
+        let name = e.file_name().to_string_lossy().into_owned();
+        n += 1;
+        for (i, line) in text.lines().enumerate() {
+            for jargon in ["Generated from", "PROPOSED", "shared/domain", "researcher", "fixture"] {
+                assert!(!line.contains(jargon), "{name}:{}: `{jargon}` in {line}", i + 1);
+            }
+            // source codes of an internal research file (S1, S12, S19b …)
+            let code = line.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+                w.len() >= 2 && w.starts_with('S') && w[1..].trim_end_matches(char::is_lowercase).parse::<u32>().is_ok()
+            });
+            assert!(!code, "{name}:{}: a source code in {line}", i + 1);
+            if line.starts_with("basis") {
+                for other_city in ["遵市", "秦医保", "绍政"] {
+                    assert!(!line.contains(other_city), "{name}: a city's own notice as built-in basis: {line}");
+                }
+            }
+        }
+    }
+    assert!(n >= 15, "the built-in definitions were written");
+}
