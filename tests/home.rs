@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, pilu, read, write};
+use common::{decode_entities, fixture, pilu, read, text_of, write};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,7 +60,7 @@ fn links(html: &str) -> Vec<(String, String)> {
         let tag = &rest[i..tag_end];
         let end = tag_end + rest[tag_end..].find("</a>").expect("link closed");
         if let Some(h) = tag.split("href=\"").nth(1) {
-            let href = decode(&h[..h.find('"').unwrap()]);
+            let href = decode_entities(&h[..h.find('"').unwrap()]);
             out.push((href, text_of(&rest[tag_end + 1..end])));
         }
         rest = &rest[end..];
@@ -78,42 +78,6 @@ fn texts(html: &str, tag: &str) -> Vec<String> {
             text_of(&inner[..inner.find(&format!("</{tag}>")).expect("closed")])
         })
         .collect()
-}
-
-fn text_of(html: &str) -> String {
-    let mut s = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => s.push(c),
-            _ => {}
-        }
-    }
-    decode(s.trim())
-}
-
-fn decode(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let j = i + rest[i..].find(';').expect("entity ends with ;");
-        let ent = &rest[i + 1..j];
-        out.push(match ent {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "#x27" | "#39" | "apos" => '\'',
-            "#x2F" | "#47" => '/',
-            _ => panic!("unknown entity &{ent};"),
-        });
-        rest = &rest[j + 1..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Raw values of `field` in the `[table]` / `[[table]]` sections of a TOML data file, as written.

@@ -691,61 +691,48 @@ fn labels_as_offices_write_them() {
     assert!(all.contains("未识别的列 第 2 列（B 列）“举报邮箱地址”") && all.contains("最接近的名称："), "{all}");
 }
 
+/// 附件5 as an office saves it: title with year and unit, a header, the employees' row whose
+/// closing balance breaks the roll-forward; with `bad_row`, a residents' row with text in a figure.
+fn balance_sheet(bad_row: bool) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件5").unwrap();
+    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
+    for (c, h) in [
+        "险种",
+        "上年结余（年初滚存结余）",
+        "本年收入合计",
+        "本年支出合计",
+        "本年收支结余（当期结余）",
+        "年末滚存结余（累计结余）",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    ws.write_string(3, 0, "职工").unwrap();
+    for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
+        ws.write_number(3, c as u16 + 1, *v).unwrap();
+    }
+    if bad_row {
+        ws.write_string(4, 0, "居民").unwrap();
+        ws.write_string(4, 1, "abc").unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
 /// Errors name the file, sheet and cell as Excel does (`附件5!C4`); a rule broken after
 /// conversion points back at the source cells of every figure it reads.
 #[test]
 fn errors_point_at_the_cells_of_the_source_file() {
     let site = fixture("minimal");
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("附件5").unwrap();
-    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
-    for (c, h) in [
-        "险种",
-        "上年结余（年初滚存结余）",
-        "本年收入合计",
-        "本年支出合计",
-        "本年收支结余（当期结余）",
-        "年末滚存结余（累计结余）",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(2, c as u16, *h).unwrap();
-    }
-    ws.write_string(3, 0, "职工").unwrap();
-    for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
-        ws.write_number(3, c as u16 + 1, *v).unwrap();
-    }
-    ws.write_string(4, 0, "居民").unwrap();
-    ws.write_string(4, 1, "abc").unwrap();
-    write_bytes(site.path(), "in/结余.xlsx", &wb.save_to_buffer().unwrap());
+    write_bytes(site.path(), "in/结余.xlsx", &balance_sheet(true));
     let all = refused(&import(site.path(), &["in/结余.xlsx", "--entity", "520399"]));
     assert!(all.contains("错误：in/结余.xlsx，附件5!B5：上年结余（年初滚存结余）（opening_balance）"), "{all}");
 
     // Without the bad row, the rule found after conversion names the cells it reads.
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("附件5").unwrap();
-    ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
-    for (c, h) in [
-        "险种",
-        "上年结余（年初滚存结余）",
-        "本年收入合计",
-        "本年支出合计",
-        "本年收支结余（当期结余）",
-        "年末滚存结余（累计结余）",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(2, c as u16, *h).unwrap();
-    }
-    ws.write_string(3, 0, "职工").unwrap();
-    for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
-        ws.write_number(3, c as u16 + 1, *v).unwrap();
-    }
-    write_bytes(site.path(), "in/结余.xlsx", &wb.save_to_buffer().unwrap());
+    write_bytes(site.path(), "in/结余.xlsx", &balance_sheet(false));
     let all = refused(&import(site.path(), &["in/结余.xlsx", "--entity", "520399"]));
     assert!(all.contains("在导入的文件中，对应的单元格："), "{all}");
     assert!(

@@ -138,11 +138,8 @@ fn breadcrumbs_wrap_with_their_separator_on_a_narrow_screen() {
         eprintln!("NOTE: breadcrumb test skipped: needs chromium; `.ci/run` installs it");
         return;
     }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("site");
-    let built = pilu(repo, &["build", "--output", out.to_str().unwrap()]);
-    assert_eq!(built.code, 0, "{}", built.stderr);
+    let out = build_example(tmp.path());
     // a township health centre: the longest names of the example, two crumbs that must wrap
     for rel in ["e/H52030400022/2023/index.html", "m/e/H52030400022/2023/index.html"] {
         let dom = dump_dom(&out.join(rel), CRUMB_PROBE, &tmp.path().join("profile"));
@@ -176,11 +173,8 @@ fn the_404_page_is_styled_when_served_at_a_deep_path() {
         eprintln!("NOTE: 404 layout test skipped: needs chromium; `.ci/run` installs it");
         return;
     }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("site");
-    let built = pilu(repo, &["build", "--output", out.to_str().unwrap()]);
-    assert_eq!(built.code, 0, "{}", built.stderr);
+    let out = build_example(tmp.path());
     // What a static host does for /a/b/c/: the 404 page's bytes at that path (no base_url here).
     let probe = r#"<script>addEventListener('load', () => {
   const h = getComputedStyle(document.querySelector('.site-header'));
@@ -197,4 +191,13 @@ fn the_404_page_is_styled_when_served_at_a_deep_path() {
         let seen = dom.split("<pre id=\"style-probe\">").nth(1).and_then(|s| s.split("</pre>").next());
         assert_eq!(seen, Some("4px solid 0px"), "{page} at /{deep}: the site's header rule and body margin");
     }
+}
+
+/// The example site built into `dir/site`.
+fn build_example(dir: &Path) -> std::path::PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dir.join("site");
+    let built = pilu(repo, &["build", "--output", out.to_str().unwrap()]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    out
 }

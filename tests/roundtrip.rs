@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::pilu;
+use common::{pilu, text_of};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -640,44 +640,6 @@ fn region_code(text: String) -> String {
         Some(c) if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) => c.to_string(),
         _ => text,
     }
-}
-
-/// Text without tags, entities decoded.
-fn text_of(html: &str) -> String {
-    let mut s = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => s.push(c),
-            _ => {}
-        }
-    }
-    let mut out = String::new();
-    let mut rest = s.as_str();
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let j = rest[i..].find(';').map(|j| i + j).expect("entity ends with ;");
-        let ent = &rest[i + 1..j];
-        let c = match ent {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            "nbsp" => '\u{a0}',
-            _ if ent.starts_with("#x") || ent.starts_with("#X") => {
-                char::from_u32(u32::from_str_radix(&ent[2..], 16).unwrap()).unwrap()
-            }
-            _ if ent.starts_with('#') => char::from_u32(ent[1..].parse().unwrap()).unwrap(),
-            _ => panic!("unknown entity &{ent};"),
-        };
-        out.push(c);
-        rest = &rest[j + 1..];
-    }
-    out.push_str(rest);
-    out.trim().to_string()
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -138,3 +138,47 @@ fn normalize(p: &Path) -> PathBuf {
     }
     out
 }
+
+/// The text of an HTML fragment as a reader sees it: tags dropped, entities decoded, trimmed.
+/// An independent reader of pilu's output (it shares no code with the renderer).
+pub fn text_of(html: &str) -> String {
+    let mut s = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => s.push(c),
+            _ => {}
+        }
+    }
+    decode_entities(&s).trim().to_string()
+}
+
+/// HTML character references decoded (named ones pilu's templates write, and numeric ones).
+pub fn decode_entities(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let j = rest[i..].find(';').map(|j| i + j).expect("entity ends with ;");
+        let ent = &rest[i + 1..j];
+        let c = match ent {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "nbsp" => '\u{a0}',
+            _ if ent.starts_with("#x") || ent.starts_with("#X") => {
+                char::from_u32(u32::from_str_radix(&ent[2..], 16).expect("hex reference")).expect("a character")
+            }
+            _ if ent.starts_with('#') => char::from_u32(ent[1..].parse().expect("reference")).expect("a character"),
+            _ => panic!("unknown entity &{ent};"),
+        };
+        out.push(c);
+        rest = &rest[j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
