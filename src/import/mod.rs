@@ -181,7 +181,7 @@ pub fn run(o: &Options) -> u8 {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("错误：无法读取文件 {shown}：{e}");
+                eprintln!("错误：无法读取文件 {shown}：{}", crate::diag::os_text(&e));
                 return IO;
             }
         };
@@ -380,7 +380,7 @@ pub fn run(o: &Options) -> u8 {
             return INPUT;
         }
         Err(e) => {
-            eprintln!("错误：无法建立临时副本来校验：{e}");
+            eprintln!("错误：无法建立临时副本来校验：{}", crate::diag::os_text(&e));
             return IO;
         }
     }
@@ -405,7 +405,7 @@ pub fn run(o: &Options) -> u8 {
         }
         let path = o.root.join(&p.rel);
         if let Err(e) = write::write_file(&path, &p.new_text) {
-            eprintln!("错误：写入 {} 失败：{e}", p.rel);
+            eprintln!("错误：写入 {} 失败：{}", p.rel, crate::diag::os_text(&e));
             return IO;
         }
         written += 1;
@@ -457,7 +457,8 @@ fn existing_records(
     if !path.exists() {
         return Ok(None);
     }
-    let bytes = std::fs::read(&path).map_err(|e| vec![format!("无法读取现有文件 {rel}：{e}")])?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| vec![format!("无法读取现有文件 {rel}：{}", crate::diag::os_text(&e))])?;
     let text = crate::tabular::decode(&bytes).map(|d| d.text).unwrap_or_default();
     let wb = read::read(&bytes).map_err(|m| vec![format!("现有文件 {rel}：{m}")])?;
     let ctx = Ctx {
@@ -587,7 +588,7 @@ fn plan_file(
                 let text = match current.clone() {
                     Some(c) => c,
                     None => std::fs::read_to_string(o.root.join(&rel))
-                        .map_err(|e| vec![format!("无法读取现有文件 {rel}：{e}")])?,
+                        .map_err(|e| vec![format!("无法读取现有文件 {rel}：{}", crate::diag::os_text(&e))])?,
                 };
                 let ent = entity.unwrap_or_default();
                 existing_toml_records(t, &text)
@@ -667,7 +668,10 @@ fn plan_file(
             let old_text = if current.is_some() {
                 current
             } else if path.exists() {
-                Some(std::fs::read_to_string(&path).map_err(|e| vec![format!("无法读取现有文件 {rel}：{e}")])?)
+                Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| vec![format!("无法读取现有文件 {rel}：{}", crate::diag::os_text(&e))])?,
+                )
             } else {
                 None
             };

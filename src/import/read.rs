@@ -346,13 +346,13 @@ fn mark_uncalculated(g: &mut Grid, formulas: &calamine::Range<String>) {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| format!("文件以 PK 开头，但不是可读取的 Excel 工作簿（.xlsx）：{e}"))?;
+        .map_err(|e| format!("文件以 PK 开头，但不是可读取的 Excel 工作簿（.xlsx）（原文：{e}）"))?;
     let mut sheets = Vec::new();
     for s in wb.sheets_metadata().to_vec() {
         if s.typ != SheetType::WorkSheet {
             continue;
         }
-        let range = wb.worksheet_range(&s.name).map_err(|e| format!("无法读取工作表“{}”：{e}", s.name))?;
+        let range = wb.worksheet_range(&s.name).map_err(|e| format!("无法读取工作表“{}”（原文：{e}）", s.name))?;
         let merges = wb.merge_cells_by_sheet_name(&s.name).unwrap_or_default();
         // A fraction shown as 85.30% is stored as 0.853: the number format tells them apart.
         let styles = wb.worksheet_style(&s.name).ok();
@@ -374,13 +374,13 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
 
 fn read_xls(bytes: &[u8]) -> Result<Workbook, String> {
     let mut wb: Xls<_> = Xls::new(Cursor::new(bytes))
-        .map_err(|e| format!("文件是 Excel 97-2003 格式（.xls），但无法读取（可能已加密或损坏）：{e}"))?;
+        .map_err(|e| format!("文件是 Excel 97-2003 格式（.xls），但无法读取（可能已加密或损坏）（原文：{e}）"))?;
     let mut sheets = Vec::new();
     for s in wb.sheets_metadata().to_vec() {
         if s.typ != SheetType::WorkSheet {
             continue;
         }
-        let range = wb.worksheet_range(&s.name).map_err(|e| format!("无法读取工作表“{}”：{e}", s.name))?;
+        let range = wb.worksheet_range(&s.name).map_err(|e| format!("无法读取工作表“{}”（原文：{e}）", s.name))?;
         let merges = wb.merge_cells_by_sheet_name(&s.name).unwrap_or_default();
         let mut g = grid_from_range(&s.name, s.visible != SheetVisible::Visible, &range, merges, &|_, _| false)?;
         if let Ok(f) = wb.worksheet_formula(&s.name) {

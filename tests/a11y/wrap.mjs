@@ -1,6 +1,7 @@
 // Figures never break: loads every page in Chromium at the given widths, at 100 % and 200 % text,
-// and fails when a table cell holding an amount, count, percent, date or code is laid out on more
-// than one line. The accessibility checks cannot see this ("306,82|1.43" reads as two numbers).
+// and fails when a table cell (or a .keep/.date span) holding an amount, count, percent, date or
+// code is laid out on more than one line. The accessibility checks cannot see this ("306,82|1.43"
+// reads as two numbers).
 // Usage: node wrap.mjs [--mobile] [--widths=320,375] [--zooms=1,2] <dir|file|url>...
 import { parseArgs, resolveTargets, launch, newContext, guardNetwork } from './lib.mjs';
 
@@ -13,7 +14,7 @@ const zooms = (opts.zooms || '1,2').split(',').map(Number);
 function measure() {
   const figure = /^[-−+]?(?=.*\d)[0-9A-Z][0-9A-Z,.:%\-]*$/;
   const out = [];
-  for (const cell of document.querySelectorAll('td, th')) {
+  for (const cell of document.querySelectorAll('td, th, .keep, .date')) {
     const text = cell.textContent.replace(/\s+/g, ' ').trim();
     if (!figure.test(text)) continue;
     const range = document.createRange();
