@@ -691,6 +691,13 @@ fn labels_as_offices_write_them() {
     assert!(all.contains("未识别的列 第 2 列（B 列）“举报邮箱地址”") && all.contains("最接近的名称："), "{all}");
 }
 
+/// One row of header texts, from column A.
+fn header_row(ws: &mut rust_xlsxwriter::Worksheet, row: u32, texts: &[&str]) {
+    for (c, h) in texts.iter().enumerate() {
+        ws.write_string(row, c as u16, *h).unwrap();
+    }
+}
+
 /// 附件5 as an office saves it: title with year and unit, a header, the employees' row whose
 /// closing balance breaks the roll-forward; with `bad_row`, a residents' row with text in a figure.
 fn balance_sheet(bad_row: bool) -> Vec<u8> {
@@ -698,19 +705,18 @@ fn balance_sheet(bad_row: bool) -> Vec<u8> {
     let ws = wb.add_worksheet();
     ws.set_name("附件5").unwrap();
     ws.write_string(0, 0, "2023年度 单位：万元").unwrap();
-    for (c, h) in [
-        "险种",
-        "上年结余（年初滚存结余）",
-        "本年收入合计",
-        "本年支出合计",
-        "本年收支结余（当期结余）",
-        "年末滚存结余（累计结余）",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(2, c as u16, *h).unwrap();
-    }
+    header_row(
+        ws,
+        2,
+        &[
+            "险种",
+            "上年结余（年初滚存结余）",
+            "本年收入合计",
+            "本年支出合计",
+            "本年收支结余（当期结余）",
+            "年末滚存结余（累计结余）",
+        ],
+    );
     ws.write_string(3, 0, "职工").unwrap();
     for (c, v) in [1079.96, 21772.41, 21885.53, -113.12, 996.84].iter().enumerate() {
         ws.write_number(3, c as u16 + 1, *v).unwrap();
@@ -765,20 +771,19 @@ fn spreadsheet_specifics() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "单位：万元").unwrap();
-    for (c, h) in [
-        "险种",
-        "上年结余（年初滚存结余）",
-        "本年收入合计",
-        "本年支出合计",
-        "本年收支结余（当期结余）",
-        "年末滚存结余（累计结余）",
-        "累计结余可支付月数",
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string(1, c as u16, *h).unwrap();
-    }
+    header_row(
+        ws,
+        1,
+        &[
+            "险种",
+            "上年结余（年初滚存结余）",
+            "本年收入合计",
+            "本年支出合计",
+            "本年收支结余（当期结余）",
+            "年末滚存结余（累计结余）",
+            "累计结余可支付月数",
+        ],
+    );
     ws.write_string(2, 0, "职工").unwrap();
     ws.write_number(2, 1, 1079.96).unwrap();
     ws.write_number(2, 2, 21772.41 + 2e-12).unwrap();
