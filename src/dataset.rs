@@ -62,3 +62,29 @@ impl Matrix {
         self.cells.get(&(row.to_string(), col.to_string())).map_or(&ABSENT, |(v, _)| v)
     }
 }
+
+/// Does `field` apply to `rec`? Evaluates the simple `only_when` forms used in definitions
+/// (`scheme in ['employee']`, `scheme == 'employee'`); anything else applies.
+/// Pages, downloads and the checks use it, so they agree on what does not apply.
+pub fn applies(fields: &[crate::schema::Field], f: &crate::schema::Field, rec: &Rec) -> bool {
+    use crate::expr::{CmpOp, Expr};
+    let text_of = |e: &Expr| -> Option<String> {
+        let Expr::Ident(id) = e else { return None };
+        let i = fields.iter().position(|x| &x.id == id)?;
+        match &rec.values[i] {
+            Value::Text(t) => Some(t.clone()),
+            _ => None,
+        }
+    };
+    match &f.only_when {
+        Some(Expr::In(l, items)) => match text_of(l) {
+            Some(v) => items.iter().any(|i| matches!(i, Expr::Str(s) if *s == v)),
+            None => true,
+        },
+        Some(Expr::Cmp(l, rest)) if rest.len() == 1 && rest[0].0 == CmpOp::Eq => match (text_of(l), &rest[0].1) {
+            (Some(v), Expr::Str(s)) => v == *s,
+            _ => true,
+        },
+        _ => true,
+    }
+}

@@ -151,7 +151,7 @@ impl<'a> Validator<'a> {
             if f.only_when.is_none() || matches!(rec.values[i], Value::Absent | Value::NotApplicable) {
                 continue;
             }
-            if crate::model::applies(fields, f, rec) {
+            if crate::dataset::applies(fields, f, rec) {
                 continue;
             }
             let shown = value::display(f, &rec.values[i]);

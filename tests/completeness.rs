@@ -329,7 +329,7 @@ fn the_year_overview_counts_each_status_and_lists_the_missing_first() {
     // with a date past the deadline the missing one is shown as overdue
     assert_eq!(pilu(root, &["build", "--as-of", "2024-06-01"]).code, 0);
     let html = read(&root.join("public/y/2023/index.html"));
-    assert!(html.contains("本页按 2024-06-01 判断是否逾期"));
+    assert!(html.contains("本页按 <span class=\"keep\">2024-06-01</span> 判断是否逾期"));
     assert_eq!(table_cells(&html, "status-attention")[1][2], "未公开（截止日期 2024-10-25）");
     assert_eq!(pilu(root, &["build", "--as-of", "2024-11-01"]).code, 0, "warnings only in this site");
     let html = read(&root.join("public/y/2023/index.html"));
