@@ -4,7 +4,7 @@
 
 mod support;
 
-use pilu::session::{Outcome, Session};
+use pilu::serve::session::{Outcome, Session};
 use std::time::{Duration, Instant};
 
 fn main() {

@@ -1,7 +1,7 @@
 //! `pilu init DIR`: a new site with the default tables, a sample entity, both themes and a
 //! Markdown page, all from what is embedded in the binary (no network, no repository).
 
-use crate::embedded;
+use crate::base::embedded;
 use std::fs;
 use std::io;
 use std::path::Path;

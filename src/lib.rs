@@ -6,46 +6,23 @@
 // Diagnostics travel in `Result::Err` on the cold path only; boxing them would add noise everywhere.
 #![allow(clippy::result_large_err)]
 
-pub mod completeness;
-pub mod config;
-pub mod contact;
-pub mod content;
-pub mod dataset;
-pub mod diag;
-pub mod download;
-pub mod embedded;
-pub mod expr;
-pub mod import;
+pub mod base;
+pub mod checks;
 pub mod init;
-pub mod input;
-pub mod load;
-pub mod model;
-pub mod output;
-pub mod privacy;
-pub mod region;
-pub mod registry;
-pub mod render;
-pub mod schema;
+pub mod inputs;
+pub mod publish;
 pub mod serve;
-pub mod session;
-pub mod tabular;
-pub mod template;
-pub mod tomlfile;
-pub mod validate;
-pub mod value;
+pub mod sheets;
+
+use base::diag;
+use checks::{completeness, privacy, rules};
+use inputs::{config, content, load, registry, schema};
+use publish::{model, output, render};
 
 use diag::{Diagnostic, Diagnostics, Sources};
 use std::path::{Path, PathBuf};
 
-/// Everything read from a site, ready to render.
-pub struct Loaded {
-    pub settings: config::Settings,
-    pub schema: schema::Schema,
-    pub registry: registry::Registry,
-    pub data: dataset::Dataset,
-    pub content: content::Content,
-    pub owner: usize,
-}
+pub use inputs::Loaded;
 
 /// The result of reading and checking a site: the diagnostics with their sources, and the
 /// loaded site when it could be read far enough to render.
@@ -75,7 +52,7 @@ pub fn load_site_as_of(root: &Path, base_url: Option<&str>, as_of: Option<comple
         let found: Vec<Diagnostics> = keys
             .par_iter()
             .map_init(
-                || validate::Validator::new(&site.schema, &site.registry, &site.data),
+                || rules::Validator::new(&site.schema, &site.registry, &site.data),
                 |v, &(e, y)| {
                     let mut d = Diagnostics::default();
                     v.entity_year(e, y, &mut d);
@@ -100,12 +77,12 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     let settings = config::Settings::load(root, &mut sources, &mut diags);
     let mut schema = schema::Schema::load(root, &mut sources, &mut diags);
     if let Some(s) = &settings {
-        schema.apply_basis(s, &sources, &mut diags);
+        s.apply_basis(&mut schema, &sources, &mut diags);
     }
     let registry = registry::Registry::load(root, &schema, &mut sources, &mut diags);
     let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
-    validate::check_references(&schema, &sources, &mut diags);
+    rules::check_references(&schema, &sources, &mut diags);
     privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         if let Some(b) = base_url {
@@ -114,7 +91,7 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
         if settings.minify && !cfg!(feature = "minify") {
             diags.push(
                 Diagnostic::error("config.minify", "此 pilu 程序编译时未启用 minify 功能，不能压缩 HTML")
-                    .at(load::find_text(&sources, 0, "minify"))
+                    .at(base::files::find_text(&sources, 0, "minify"))
                     .note("用 `cargo install pilu --features minify` 安装带压缩功能的版本，或删除 minify = true"),
             );
         }
@@ -123,7 +100,7 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
             None => {
                 diags.push(
                     Diagnostic::error("config.owner", format!("站点所有者 `{}` 不在披露主体登记表中", settings.owner))
-                        .at(load::find_text(&sources, 0, "owner"))
+                        .at(base::files::find_text(&sources, 0, "owner"))
                         .label("应为 data/entities.toml 中某个主体的标识或编码")
                         .follows(diag::REGISTRY)
                         .follows(diag::entity_key(&settings.owner)),
@@ -238,7 +215,7 @@ fn render_site(
     }
     let staging = output::Staging::begin(target).map_err(|e| {
         one(
-            Diagnostic::error("io.write", format!("无法创建临时输出目录：{}", crate::diag::os_text(&e)))
+            Diagnostic::error("io.write", format!("无法创建临时输出目录：{}", crate::base::diag::os_text(&e)))
                 .in_file(target),
             Failure::Io,
         )
@@ -254,7 +231,7 @@ fn render_site(
         for (name, text) in [("sitemap.xml", model.sitemap(base)), ("robots.txt", model.robots(base))] {
             staging.write(name, text.as_bytes()).map_err(|e| {
                 one(
-                    Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::diag::os_text(&e))),
+                    Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e))),
                     Failure::Io,
                 )
             })?;
@@ -264,7 +241,8 @@ fn render_site(
     staging.commit(how).map_err(|e| match e {
         output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),
         output::CommitError::Io(e) => one(
-            Diagnostic::error("io.write", format!("无法替换输出目录：{}", crate::diag::os_text(&e))).in_file(target),
+            Diagnostic::error("io.write", format!("无法替换输出目录：{}", crate::base::diag::os_text(&e)))
+                .in_file(target),
             Failure::Io,
         ),
     })?;
@@ -295,8 +273,11 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
             Ok(e) => e,
             Err(e) => {
                 diags.push(
-                    Diagnostic::error("static.read", format!("无法读取 static 目录：{}", crate::diag::os_text(&e)))
-                        .in_file(&dir),
+                    Diagnostic::error(
+                        "static.read",
+                        format!("无法读取 static 目录：{}", crate::base::diag::os_text(&e)),
+                    )
+                    .in_file(&dir),
                 );
                 continue;
             }
@@ -316,12 +297,12 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
                 if let Err(e) = out.write(&rel, &b) {
                     diags.push(Diagnostic::error(
                         "io.write",
-                        format!("复制 static/{rel} 失败：{}", crate::diag::os_text(&e)),
+                        format!("复制 static/{rel} 失败：{}", crate::base::diag::os_text(&e)),
                     ));
                 }
             }
             Err(e) => diags.push(
-                Diagnostic::error("static.read", format!("无法读取 static/{rel}：{}", crate::diag::os_text(&e)))
+                Diagnostic::error("static.read", format!("无法读取 static/{rel}：{}", crate::base::diag::os_text(&e)))
                     .in_file(entry.path()),
             ),
         }

@@ -2,7 +2,7 @@
 //! usage, 3 an I/O failure while writing.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pilu::diag::Diagnostics;
+use pilu::base::diag::Diagnostics;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,7 +28,7 @@ enum Command {
         base_url: Option<String>,
         /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
         #[arg(long, value_parser = parse_as_of)]
-        as_of: Option<pilu::completeness::Date>,
+        as_of: Option<pilu::checks::completeness::Date>,
     },
     /// 只校验，不生成；退出码表明数据能否发布
     Check {
@@ -42,7 +42,7 @@ enum Command {
         deny_warnings: bool,
         /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
         #[arg(long, value_parser = parse_as_of)]
-        as_of: Option<pilu::completeness::Date>,
+        as_of: Option<pilu::checks::completeness::Date>,
         /// 同时显示提示（如因缺少数值而未能核对的规则）
         #[arg(long, short)]
         verbose: bool,
@@ -198,15 +198,15 @@ fn main() -> ExitCode {
         }
         Command::Template { table, format, entities, year, output, force, root } => {
             let format = match format {
-                TemplateFormat::Xlsx => pilu::template::Format::Xlsx,
-                TemplateFormat::Csv => pilu::template::Format::Csv,
+                TemplateFormat::Xlsx => pilu::sheets::fill::Format::Xlsx,
+                TemplateFormat::Csv => pilu::sheets::fill::Format::Csv,
             };
-            let o = pilu::template::Options { root, table, format, entities, year, output, force };
-            ExitCode::from(pilu::template::run(&o))
+            let o = pilu::sheets::fill::Options { root, table, format, entities, year, output, force };
+            ExitCode::from(pilu::sheets::fill::run(&o))
         }
         Command::Import { files, table, year, entity, unit, dry_run, force, root } => {
-            let o = pilu::import::Options { root, files, table, year, entity, unit, dry_run, force };
-            ExitCode::from(pilu::import::run(&o))
+            let o = pilu::sheets::import::Options { root, files, table, year, entity, unit, dry_run, force };
+            ExitCode::from(pilu::sheets::import::run(&o))
         }
         Command::Serve { root, bind, port, open, output } => {
             match pilu::serve::run(pilu::serve::Options { root, bind, port, open, output }) {
@@ -223,7 +223,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("无法新建站点：{}（{e}）", pilu::diag::io_reason(&e));
+                eprintln!("无法新建站点：{}（{e}）", pilu::base::diag::io_reason(&e));
                 ExitCode::from(if e.kind() == std::io::ErrorKind::AlreadyExists { 2 } else { 3 })
             }
         },
@@ -231,12 +231,12 @@ fn main() -> ExitCode {
 }
 
 /// `--as-of 2025-11-01` (also 2025/11/1, 2025年11月1日); a bad date is a usage error (exit 2).
-fn parse_as_of(s: &str) -> Result<pilu::completeness::Date, String> {
-    pilu::value::parse_date(&pilu::value::normalize(s))
+fn parse_as_of(s: &str) -> Result<pilu::checks::completeness::Date, String> {
+    pilu::inputs::value::parse_date(&pilu::inputs::value::normalize(s))
 }
 
 /// Errors and warnings; the info lines only with `check --verbose`.
-fn report(diags: &Diagnostics, sources: &pilu::diag::Sources) {
+fn report(diags: &Diagnostics, sources: &pilu::base::diag::Sources) {
     if diags.errors() + diags.warnings() > 0 {
         eprint!("{}", diags.render(sources));
     }

@@ -346,7 +346,7 @@ fn serve_reports_missing_tables_after_an_incremental_change() {
     write(root, "data/renmin/2023/institution_employee_service.csv", EMPLOYEE_CSV);
     write(root, "data/renmin/2023/institution_resident_service.csv", RESIDENT_CSV);
     let out_dir = tempfile::tempdir().unwrap();
-    let mut s = pilu::session::Session::open(root, &out_dir.path().join("serve"), None);
+    let mut s = pilu::serve::session::Session::open(root, &out_dir.path().join("serve"), None);
     assert!(!s.has_errors(), "complete: {}", s.diagnostics_text());
     // the bureau's 附件6 goes: the session reports it without a full reload
     let path = root.join("data/520399/2023.toml");

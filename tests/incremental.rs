@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use pilu::session::{Outcome, Session};
+use pilu::serve::session::{Outcome, Session};
 use std::path::Path;
 
 /// The served output equals a fresh `pilu build` of the same inputs.

@@ -128,7 +128,7 @@ fn serve_catches_a_number_typed_into_the_home_intro() {
     let site = fixture("minimal");
     let root = site.path();
     let out_dir = tempfile::tempdir().unwrap();
-    let mut s = pilu::session::Session::open(root, &out_dir.path().join("serve"), None);
+    let mut s = pilu::serve::session::Session::open(root, &out_dir.path().join("serve"), None);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     write(root, "content/_index.md", "+++\ntitle = \"首页\"\n+++\n\n联系人 13812345678\n");
     s.apply(&[root.join("content/_index.md")]);

@@ -386,8 +386,8 @@ fn full_width(s: &str) -> String {
 /// How a clerk types one published value into a cell: numbers in turn as full-width text, as
 /// a formula with its cached result, as a number stored as text, and as a number; enums by
 /// their label; 不适用 as “—”; a value not filled in is left blank.
-fn typed(f: &pilu::schema::Field, v: &serde_json::Value, turn: usize) -> Option<Typed> {
-    use pilu::schema::FieldType as T;
+fn typed(f: &pilu::inputs::schema::Field, v: &serde_json::Value, turn: usize) -> Option<Typed> {
+    use pilu::inputs::schema::FieldType as T;
     let text = match v {
         // Published JSON: "—" is not applicable, null is not filled in.
         serde_json::Value::String(s) if s == "—" => return Some(Typed::Text("—")),
@@ -464,7 +464,7 @@ fn kept_data(site: &Path, table: &str) -> serde_json::Value {
 
 /// A record for a public table the example site has no data for (the city's directory of
 /// designated institutions): one registered hospital, as the registry describes it.
-fn invented(t: &pilu::schema::Table) -> serde_json::Value {
+fn invented(t: &pilu::inputs::schema::Table) -> serde_json::Value {
     assert_eq!(t.id, "designated_directory", "no published data for {} in the example site", t.id);
     let first = |id: &str| t.fields()[t.field_index(id).unwrap()].values[0].clone();
     let kind =
@@ -494,7 +494,7 @@ fn remove_table(site: &Path, id: &str, code: &str, year: &str, table: &str) {
         return;
     }
     let toml = site.join(format!("data/{id}/{year}.toml"));
-    let (rest, found) = pilu::import::write::remove_section(&read(&toml), table).unwrap();
+    let (rest, found) = pilu::sheets::import::write::remove_section(&read(&toml), table).unwrap();
     assert!(found, "{table} not found for {id} {year}");
     std::fs::write(&toml, rest).unwrap();
 }
@@ -506,9 +506,9 @@ fn remove_table(site: &Path, id: &str, code: &str, year: &str, table: &str) {
 #[test]
 fn every_table_round_trips_through_its_template() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut sources = pilu::diag::Sources::default();
-    let mut diags = pilu::diag::Diagnostics::default();
-    let schema = pilu::schema::Schema::load(root, &mut sources, &mut diags);
+    let mut sources = pilu::base::diag::Sources::default();
+    let mut diags = pilu::base::diag::Diagnostics::default();
+    let schema = pilu::inputs::schema::Schema::load(root, &mut sources, &mut diags);
     let base = tempfile::tempdir().unwrap();
     for d in ["data", "content", "themes", "static"] {
         if root.join(d).is_dir() {
@@ -528,7 +528,7 @@ fn every_table_round_trips_through_its_template() {
         for p in dirs {
             let v: serde_json::Value = serde_json::from_str(&read(&p)).unwrap();
             let fmt_ok = match &t.layout {
-                pilu::schema::Layout::Matrix { formats, .. } => {
+                pilu::inputs::schema::Layout::Matrix { formats, .. } => {
                     v["format"].as_str() == formats.first().map(String::as_str)
                 }
                 _ => true,
@@ -568,7 +568,7 @@ fn every_table_round_trips_through_its_template() {
         let mut typed_cells = HashMap::new();
         let mut turn = 0;
         match &t.layout {
-            pilu::schema::Layout::Records { key, .. } => {
+            pilu::inputs::schema::Layout::Records { key, .. } => {
                 let cells = &mut sheets[0].1;
                 let head = 2usize;
                 let header = cells[head].clone();
@@ -587,7 +587,7 @@ fn every_table_round_trips_through_its_template() {
                 let cells = &sheets[0].1;
                 let records = v["records"].as_array().unwrap();
                 let enum_key = match key.as_slice() {
-                    [k] if t.fields()[*k].ty == pilu::schema::FieldType::Enum => Some(*k),
+                    [k] if t.fields()[*k].ty == pilu::inputs::schema::FieldType::Enum => Some(*k),
                     _ => None,
                 };
                 for (n, rec) in records.iter().enumerate() {
@@ -616,7 +616,7 @@ fn every_table_round_trips_through_its_template() {
                     }
                 }
             }
-            pilu::schema::Layout::Matrix { blocks, formats, .. } => {
+            pilu::inputs::schema::Layout::Matrix { blocks, formats, .. } => {
                 let fmt = formats.first().cloned().unwrap_or_default();
                 let cells = &sheets[0].1;
                 let json_blocks = v["blocks"].as_array().unwrap();

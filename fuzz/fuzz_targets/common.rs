@@ -1,7 +1,7 @@
 // Shared set-up for the data targets: the built-in schema and a small registry, built once.
-use pilu::diag::{Diagnostics, Sources};
-use pilu::registry::Registry;
-use pilu::schema::Schema;
+use pilu::base::diag::{Diagnostics, Sources};
+use pilu::inputs::registry::Registry;
+use pilu::inputs::schema::Schema;
 use std::sync::OnceLock;
 
 pub struct World {

@@ -1,8 +1,8 @@
 //! CSV in every encoding and shape: decoding, splitting, header matching, value parsing, rules.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pilu::diag::{Diagnostics, Sources};
-use pilu::load::{load_bytes, Shape};
+use pilu::base::diag::{Diagnostics, Sources};
+use pilu::inputs::load::{load_bytes, Shape};
 
 #[path = "common.rs"]
 mod common;
@@ -21,6 +21,6 @@ fuzz_target!(|data: &[u8]| {
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
     let d = load_bytes(s, &w.registry, &mut sources, &mut diags, "fuzz.csv", bytes, shape);
-    pilu::validate::run(s, &w.registry, &d, &mut diags);
+    pilu::checks::rules::run(s, &w.registry, &d, &mut diags);
     let _ = diags.render(&sources);
 });

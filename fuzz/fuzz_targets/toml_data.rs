@@ -1,8 +1,8 @@
 //! `data/<entity>/<year>.toml`: parsing with spans, every table shape, exact numbers, rules.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pilu::diag::{Diagnostics, Sources};
-use pilu::load::{load_bytes, Shape};
+use pilu::base::diag::{Diagnostics, Sources};
+use pilu::inputs::load::{load_bytes, Shape};
 
 #[path = "common.rs"]
 mod common;
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
     let d = load_bytes(&w.schema, &w.registry, &mut sources, &mut diags, "fuzz.toml", bytes, Shape::YearToml { entity, year: 2023 });
-    pilu::validate::run(&w.schema, &w.registry, &d, &mut diags);
+    pilu::checks::rules::run(&w.schema, &w.registry, &d, &mut diags);
     let _ = diags.render(&sources);
     let _ = diags.to_json(&sources);
 });

@@ -1,0 +1,72 @@
+//! Reading the site's files: sorted folder listings, size-capped reads, UTF-8 text, decoded
+//! CSV sources, and locating a piece of text for a diagnostic. Every error is a located
+//! diagnostic in Chinese.
+
+use crate::base::diag::{self, Diagnostic, FileId, Loc, Sources};
+use std::path::{Path, PathBuf};
+
+/// Where a site keeps its own table definitions, and the shared choice lists among them.
+pub const TABLES_DIR: &str = "data/tables";
+pub const ENUMS_FILE: &str = "_enums.toml";
+
+/// Largest data file read (a province-wide collection sheet is a few MB).
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Entries of a folder, sorted by name (stable output whatever the file system's order).
+pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::error("io.read_dir", format!("无法读取目录：{}", diag::io_reason(&e))).in_file(dir).os(&e)
+    })?;
+    let mut out: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+    out.sort();
+    Ok(out)
+}
+
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
+    })?;
+    if meta.is_dir() {
+        return Err(Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            "io.too_large",
+            format!("文件过大（{} MB，上限 {} MB）", meta.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576),
+        )
+        .in_file(path));
+    }
+    std::fs::read(path).map_err(|e| {
+        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
+    })
+}
+
+/// A UTF-8 text file (TOML, Markdown). A BOM is dropped.
+pub fn read_text_file(path: &Path) -> Result<String, Diagnostic> {
+    let bytes = read_bytes(path)?;
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Diagnostic::error(
+            "io.encoding",
+            format!("文件不是有效的 UTF-8 文本（第 {} 字节处）", e.utf8_error().valid_up_to()),
+        )
+        .in_file(path)
+        .note("TOML 与 Markdown 文件须以 UTF-8 编码保存")
+    })
+}
+
+/// Read and decode a CSV file into `sources`; returns its id and the encoding found.
+pub fn read_csv_source(path: &Path, shown: &str, sources: &mut Sources) -> Result<(FileId, &'static str), Diagnostic> {
+    let bytes = read_bytes(path)?;
+    let d = crate::base::tabular::decode(&bytes).map_err(|m| Diagnostic::error("csv.encoding", m).in_file(path))?;
+    Ok((sources.add(shown.to_string(), d.text), d.encoding))
+}
+
+/// Span of the first occurrence of `needle` in a source (for errors about deserialized values).
+pub fn find_text(sources: &Sources, file: FileId, needle: &str) -> Loc {
+    let t = sources.text(file);
+    match t.find(needle) {
+        Some(i) => Loc::new(file, i..i + needle.len()),
+        None => Loc::new(file, 0..0),
+    }
+}

@@ -1,0 +1,230 @@
+//! Delimited text as offices export it: decoding and splitting into cells with their spans.
+//!
+//! Decoding order: BOM (UTF-8, UTF-16LE/BE) → strict UTF-8 → GB18030 (a superset of GBK; never
+//! GB2312, which lacks characters such as 仡). A file that is none of these is refused, never
+//! decoded with replacement characters.
+
+use std::ops::Range;
+
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static str,
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return std::str::from_utf8(rest)
+            .map(|t| Decoded { text: t.to_string(), encoding: "UTF-8（带 BOM）" })
+            .map_err(|e| format!("文件以 UTF-8 BOM 开头，但第 {} 字节处不是有效的 UTF-8", e.valid_up_to() + 3));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return utf16(&bytes[2..], true, "UTF-16LE");
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return utf16(&bytes[2..], false, "UTF-16BE");
+    }
+    // UTF-16 without a BOM: ASCII-heavy text has a NUL in every other byte.
+    if bytes.len() >= 4 {
+        let n = bytes.len().min(512) / 2 * 2;
+        let odd_nuls = bytes[..n].iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+        let even_nuls = bytes[..n].iter().step_by(2).filter(|&&b| b == 0).count();
+        if odd_nuls * 3 > n && even_nuls == 0 {
+            return utf16(bytes, true, "UTF-16LE");
+        }
+        if even_nuls * 3 > n && odd_nuls == 0 {
+            return utf16(bytes, false, "UTF-16BE");
+        }
+    }
+    if bytes.contains(&0) {
+        return Err("文件含有 NUL 字节，不是文本文件（可能是 Excel 工作簿或其他二进制文件；请另存为 CSV，或用 pilu import 导入）".into());
+    }
+    if let Ok(t) = std::str::from_utf8(bytes) {
+        return Ok(Decoded { text: t.to_string(), encoding: "UTF-8" });
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(
+            "文件既不是有效的 UTF-8，也不是有效的 GB18030/GBK 编码；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”".into(),
+        );
+    }
+    Ok(Decoded { text: text.into_owned(), encoding: "GB18030" })
+}
+
+fn utf16(bytes: &[u8], le: bool, name: &'static str) -> Result<Decoded, String> {
+    let enc = if le { encoding_rs::UTF_16LE } else { encoding_rs::UTF_16BE };
+    let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    if had_errors || !bytes.len().is_multiple_of(2) {
+        return Err(format!("文件看起来是 {name} 编码，但内容不完整或有误"));
+    }
+    Ok(Decoded { text: text.into_owned(), encoding: name })
+}
+
+/// One line of a sheet: its 1-based line number and its cells with byte spans in the text.
+pub struct Row {
+    pub line: usize,
+    pub cells: Vec<(String, Range<usize>)>,
+}
+
+impl Row {
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(|(c, _)| c.trim().is_empty())
+    }
+    pub fn span(&self) -> Range<usize> {
+        match (self.cells.first(), self.cells.last()) {
+            (Some(a), Some(b)) => a.1.start..b.1.end,
+            _ => 0..0,
+        }
+    }
+}
+
+/// The delimiter of the header line: tab (UTF-16 "Unicode text" exports), semicolon, or comma.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let count = |c: char| first.matches(c).count();
+    let (tabs, commas, semis) = (count('\t'), count(','), count(';'));
+    if tabs > 0 && tabs >= commas {
+        b'\t'
+    } else if semis > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Split `text` into rows of cells. Quoted cells may contain delimiters and line breaks.
+pub fn parse(text: &str) -> Result<Vec<Row>, (String, usize)> {
+    parse_with(text, sniff_delimiter(text))
+}
+
+/// As [`parse`], with a delimiter the caller chose (the importer sniffs more widely).
+pub fn parse_with(text: &str, delim: u8) -> Result<Vec<Row>, (String, usize)> {
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delim).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    let b = text.as_bytes();
+    // Line numbers are counted here: csv reports a record's position on the line break before it.
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let mut start = rec.position().map_or(0, |p| p.byte() as usize);
+                while start < b.len() && (b[start] == b'\r' || b[start] == b'\n') {
+                    start += 1;
+                }
+                // a line ends at LF, at CRLF, or at a lone CR (old Mac exports)
+                line += (counted_to.min(start)..start)
+                    .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+                    .count();
+                counted_to = start;
+                let spans = cell_spans(text, start, delim, rec.len());
+                let cells = rec.iter().zip(spans).map(|(c, s)| (c.to_string(), s)).collect();
+                rows.push(Row { line, cells });
+            }
+            Err(e) => {
+                let off = e.position().map(|p| p.byte() as usize).unwrap_or(0);
+                return Err((format!("CSV 格式错误：{}", csv_reason(&e)), off));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The csv reader's error in Chinese, its own words in brackets.
+fn csv_reason(e: &csv::Error) -> String {
+    let what = match e.kind() {
+        csv::ErrorKind::Io(io) => crate::base::diag::io_reason(io),
+        csv::ErrorKind::Utf8 { .. } => "此行含有无效的 UTF-8 字符".to_string(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("此行有 {len} 列，而前面的行有 {expected_len} 列")
+        }
+        _ => "无法解析".to_string(),
+    };
+    format!("{what}（原文：{e}）")
+}
+
+/// Byte spans of the `n` cells of the record starting at `start` (quotes excluded).
+fn cell_spans(text: &str, start: usize, delim: u8, n: usize) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(n);
+    let mut i = start;
+    while out.len() < n {
+        if i < b.len() && b[i] == b'"' {
+            let s = i + 1;
+            let mut j = s;
+            while j < b.len() {
+                if b[j] == b'"' {
+                    if b.get(j + 1) == Some(&b'"') {
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                j += 1;
+            }
+            out.push(s..j.min(b.len()));
+            i = j + 1;
+            while i < b.len() && b[i] != delim && b[i] != b'\n' && b[i] != b'\r' {
+                i += 1;
+            }
+        } else {
+            let s = i;
+            while i < b.len() && b[i] != delim && b[i] != b'\n' && b[i] != b'\r' {
+                i += 1;
+            }
+            out.push(s..i);
+        }
+        if i < b.len() && b[i] == delim {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_office_encodings() {
+        let s = "年度,险种\n2023,职工\n";
+        assert_eq!(decode(s.as_bytes()).unwrap().encoding, "UTF-8");
+        let bom = [&[0xEF, 0xBB, 0xBF][..], s.as_bytes()].concat();
+        assert_eq!(decode(&bom).unwrap().text, s);
+        let (gb, _, _) = encoding_rs::GB18030.encode("道真仡佬族苗族自治县");
+        let d = decode(&gb).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding), ("道真仡佬族苗族自治县", "GB18030"));
+        let mut u16 = vec![0xFF, 0xFE];
+        for u in "年度\t险种".encode_utf16() {
+            u16.extend(u.to_le_bytes());
+        }
+        assert_eq!(decode(&u16).unwrap().text, "年度\t险种");
+        assert!(decode(&[0x50, 0x4B, 0x03, 0x04, 0, 0, 0xFF]).is_err());
+    }
+
+    #[test]
+    fn spans_point_at_cells() {
+        let t = "a,\"b,c\",d\r\n1,\"x\ny\",3\n";
+        let rows = parse(t).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(&t[rows[0].cells[1].1.clone()], "b,c");
+        assert_eq!(&t[rows[1].cells[2].1.clone()], "3");
+        assert_eq!(rows[1].line, 2);
+        assert_eq!(rows[1].cells[1].0, "x\ny");
+    }
+
+    #[test]
+    fn line_numbers_with_every_line_ending() {
+        for text in ["a,1\nb,2\nc,3\n", "a,1\r\nb,2\r\nc,3\r\n", "a,1\rb,2\rc,3\r"] {
+            let lines: Vec<usize> = parse(text).unwrap().iter().map(|r| r.line).collect();
+            assert_eq!(lines, vec![1, 2, 3], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn tab_delimited() {
+        let rows = parse("年度\t险种\n2023\t职工\n").unwrap();
+        assert_eq!(rows[1].cells[1].0, "职工");
+    }
+}

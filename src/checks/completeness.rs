@@ -1,0 +1,215 @@
+//! Completeness and timeliness: who must publish which tables online, every year, and by when.
+//!
+//! Who must publish is data: each table definition's `mandatory` list (by kind, and for
+//! institutions by level). Every disclosure is due by 25 October of the year after the data year.
+//! The build reads no clock: "still missing now" is judged only against `as_of` (pilu.toml or
+//! `--as-of`); without it every year the site has data for is judged as if it were due.
+
+use crate::base::diag::{Diagnostic, Diagnostics, Loc, Sources};
+use crate::inputs::Loaded;
+use crate::inputs::dataset::{Dataset, EntityYear};
+use crate::inputs::registry::{Entity, Registry};
+use crate::inputs::schema::{Schema, Severity};
+
+pub type Date = (i32, u32, u32);
+
+/// 每年10月25日前上传上一年度数据 (遵市医保通〔2023〕49号).
+pub fn deadline(year: i32) -> Date {
+    (year + 1, 10, 25)
+}
+
+pub fn date_text((y, m, d): Date) -> String {
+    format!("{y}-{m:02}-{d:02}")
+}
+
+/// An entity-year measured against the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Every mandatory table is there, published on time (or without a date).
+    Published,
+    /// Every mandatory table is there, published after the deadline.
+    Late,
+    /// Some data, but these mandatory tables (schema indexes) are missing.
+    Partial(Vec<usize>),
+    /// Nothing on this site for the year, though the entity must publish online.
+    Missing,
+    /// Nothing on this site, and the entity may disclose offline or through its county bureau.
+    NotRequired,
+}
+
+/// The tables `e` must publish online every year, in page order.
+pub fn required_tables(schema: &Schema, e: &Entity) -> Vec<usize> {
+    (0..schema.tables.len()).filter(|&t| schema.tables[t].mandatory_for(e.kind.id(), e.level.as_deref())).collect()
+}
+
+pub fn status(schema: &Schema, registry: &Registry, data: &Dataset, e: usize, y: i32) -> Status {
+    let required = required_tables(schema, registry.get(e));
+    match data.years.get(&(e, y)) {
+        None if required.is_empty() => Status::NotRequired,
+        None => Status::Missing,
+        Some(ey) => {
+            let missing: Vec<usize> = required.into_iter().filter(|t| !ey.tables.contains_key(t)).collect();
+            if !missing.is_empty() {
+                Status::Partial(missing)
+            } else if ey.meta.published_on.is_some_and(|d| d > deadline(y)) {
+                Status::Late
+            } else {
+                Status::Published
+            }
+        }
+    }
+}
+
+/// Whether year `y`'s deadline has passed as of `as_of`; with no date everything counts as due.
+pub fn due(as_of: Option<Date>, y: i32) -> bool {
+    as_of.is_none_or(|d| d > deadline(y))
+}
+
+/// The years judged: every year the site has data for, and with `as_of` also every later year
+/// whose deadline has passed by then (nobody having published it yet is exactly what to report).
+pub fn judged_years(data: &Dataset, as_of: Option<Date>) -> Vec<i32> {
+    let mut ys: Vec<i32> = data.years.keys().map(|&(_, y)| y).collect();
+    ys.sort_unstable();
+    ys.dedup();
+    if let (Some(&first), Some(d)) = (ys.first(), as_of) {
+        let last_due = (first..d.0).rev().find(|&y| due(as_of, y));
+        if let Some(last) = last_due {
+            ys.extend(first..=last);
+            ys.sort_unstable();
+            ys.dedup();
+        }
+    }
+    ys
+}
+
+/// Report missing mandatory tables, and publication dates before the year ended or after the
+/// deadline.
+pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
+    let (schema, registry, data) = (&site.schema, &site.registry, &site.data);
+    let as_of = site.settings.as_of;
+    for (&(e, y), ey) in &data.years {
+        timeliness(registry.get(e), y, ey, sources, diags);
+        if ey.tables.is_empty() && ey.meta.table_notes.is_empty() {
+            // An empty year file would publish a year page with nothing on it, as if disclosed.
+            diags.push(
+                Diagnostic::error(
+                    "data.empty_year",
+                    format!("“{}”{y} 年度的数据文件中没有任何表，发布出去会是一张空页面", registry.get(e).name),
+                )
+                .at(ey_loc(ey, sources))
+                .label("本年度数据")
+                .note("请填写本年度的表；某张表本年确实没有内容时，在 [notes] 中写明（如 disqualified_list = \"本年度无……\"）；否则删除此文件"),
+            );
+        }
+    }
+    let severity = site.settings.completeness.missing;
+    for y in judged_years(data, as_of) {
+        if !due(as_of, y) {
+            continue;
+        }
+        for e in 0..registry.entities.len() {
+            let ent = registry.get(e);
+            let (message, loc, label, tables) = match status(schema, registry, data, e, y) {
+                Status::Missing => {
+                    let overdue = match as_of {
+                        Some(d) => {
+                            format!("逾期未公开（截止日期 {}，判断日期 {}）", date_text(deadline(y)), date_text(d))
+                        }
+                        None => "未公开".to_string(),
+                    };
+                    (format!("“{}”{y} 年度{overdue}", ent.name), ent.loc, "登记于此", required_tables(schema, ent))
+                }
+                Status::Partial(missing) => {
+                    let ey = &data.years[&(e, y)];
+                    (format!("“{}”{y} 年度部分公开", ent.name), ey_loc(ey, sources), "本年度数据", missing)
+                }
+                _ => continue,
+            };
+            let titles: Vec<String> = tables.iter().map(|&t| schema.tables[t].full_title()).collect();
+            let msg = format!("{message}，缺少必须在线公开的表：{}", titles.join("、"));
+            let d = match severity {
+                Severity::Error => Diagnostic::error("completeness.missing", msg),
+                Severity::Warning => Diagnostic::warning("completeness.missing", msg),
+            };
+            diags.push(d.at(loc).label(label).note(
+                "县级以上医保局和二级及以上定点医疗机构每年须在线公开本类主体的统一表格（见表定义中的 mandatory），\
+                 于次年 10 月 25 日前上传；收集数据期间可在 pilu.toml 中设置 [completeness] missing = \"warning\"",
+            ));
+        }
+    }
+}
+
+/// `published_on` must come after the data year and by 25 October of the next year.
+fn timeliness(ent: &Entity, y: i32, ey: &EntityYear, sources: &Sources, diags: &mut Diagnostics) {
+    let Some(on) = ey.meta.published_on else { return };
+    let loc = ey_loc(ey, sources);
+    if on < (y + 1, 1, 1) {
+        diags.push(
+            Diagnostic::error(
+                "completeness.early",
+                format!(
+                    "“{}”{y} 年度数据的发布日期 {} 早于该年度结束：年度数据应在 {} 年发布",
+                    ent.name,
+                    date_text(on),
+                    y + 1
+                ),
+            )
+            .at(loc)
+            .label("发布日期"),
+        );
+    } else if on > deadline(y) {
+        diags.push(
+            Diagnostic::warning(
+                "completeness.late",
+                format!(
+                    "逾期：“{}”{y} 年度数据的发布日期 {} 晚于截止日期 {}",
+                    ent.name,
+                    date_text(on),
+                    date_text(deadline(y))
+                ),
+            )
+            .at(loc)
+            .label("发布日期"),
+        );
+    }
+}
+
+/// Where an entity-year is given: its `published_on` in its TOML file, else its first table.
+fn ey_loc(ey: &EntityYear, sources: &Sources) -> Loc {
+    match ey.meta.files.first() {
+        // top-level keys come before any table, so the first `published_on` is the year's own
+        Some(&f) if ey.meta.published_on.is_some() => crate::base::files::find_text(sources, f, "published_on"),
+        Some(&f) => Loc::new(f, 0..0),
+        None => ey.tables.values().next().map_or(Loc::new(0, 0..0), |t| t.origin),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::dataset::EntityYear;
+
+    fn data(years: &[i32]) -> Dataset {
+        let mut d = Dataset::default();
+        for &y in years {
+            d.years.insert((0, y), EntityYear::default());
+        }
+        d
+    }
+
+    #[test]
+    fn due_only_after_25_october_of_the_next_year() {
+        assert!(due(None, 2099), "no date: everything is judged");
+        assert!(!due(Some((2024, 10, 25)), 2023));
+        assert!(due(Some((2024, 10, 26)), 2023));
+    }
+
+    #[test]
+    fn as_of_adds_the_years_that_fell_due_since_the_last_data() {
+        let d = data(&[2021, 2023]);
+        assert_eq!(judged_years(&d, None), [2021, 2023]);
+        assert_eq!(judged_years(&d, Some((2025, 10, 25))), [2021, 2022, 2023]);
+        assert_eq!(judged_years(&d, Some((2025, 10, 26))), [2021, 2022, 2023, 2024]);
+        assert!(judged_years(&data(&[]), Some((2025, 1, 1))).is_empty(), "no data, no years");
+    }
+}

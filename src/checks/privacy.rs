@@ -1,0 +1,400 @@
+//! The privacy guard: personal identifiers must never reach a published page.
+//!
+//! Every text that would be published — every string of `pilu.toml` (but the allow-list), the
+//! strings of the site's own table definitions, the registry's free-text items, text and code
+//! fields of public tables, the notes of a data year, and every Markdown file (the home intro
+//! `_index.md` and front matter included) — is scanned for 18-digit
+//! identity-card numbers (valid check digit and birth date), mainland mobile numbers and bank-card
+//! numbers (Luhn). Landlines and hotlines (0851-28000000, 12393) do not match. Each hit is an
+//! error; a site may allow a specific value, with its reason, in `pilu.toml` (`[[privacy.allow]]`).
+//! Internal tables and fields are not scanned: they are never written.
+
+use crate::base::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
+use crate::inputs::config::Settings;
+use crate::inputs::content::Content;
+use crate::inputs::dataset::{Dataset, TableData};
+use crate::inputs::registry::{Entity, Registry};
+use crate::inputs::schema::{FieldType, Layout, Schema, Visibility};
+use crate::inputs::value::Value;
+use toml::de::{DeTable, DeValue};
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Kind {
+    IdCard,
+    Mobile,
+    BankCard,
+}
+
+impl Kind {
+    fn code(self) -> &'static str {
+        match self {
+            Kind::IdCard => "privacy.id_card",
+            Kind::Mobile => "privacy.mobile",
+            Kind::BankCard => "privacy.bank_card",
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Kind::IdCard => "居民身份证号码",
+            Kind::Mobile => "手机号码",
+            Kind::BankCard => "银行卡号",
+        }
+    }
+}
+
+/// A hit: its kind, byte range in the scanned text, and the digits found.
+#[derive(Debug, PartialEq)]
+pub struct Hit {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+    pub digits: String,
+}
+
+/// Runs of digits, allowing single spaces or hyphens between groups (`138 1234 5678`), and a
+/// final `X` (identity cards).
+fn runs(text: &str) -> Vec<(usize, usize, String)> {
+    let b: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].1.is_ascii_digit() || (i > 0 && (b[i - 1].1.is_ascii_alphanumeric())) {
+            i += 1;
+            continue;
+        }
+        let start = b[i].0;
+        let mut digits = String::new();
+        let mut j = i;
+        let mut end = start;
+        while j < b.len() {
+            let c = b[j].1;
+            if c.is_ascii_digit() {
+                digits.push(c);
+                end = b[j].0 + 1;
+                j += 1;
+            } else if matches!(c, ' ' | '-') && j + 1 < b.len() && b[j + 1].1.is_ascii_digit() && !digits.is_empty() {
+                j += 1;
+            } else if matches!(c, 'X' | 'x') && digits.len() == 17 {
+                digits.push('X');
+                end = b[j].0 + 1;
+                j += 1;
+                break;
+            } else {
+                break;
+            }
+        }
+        // A run glued to letters (H52030300001, a URL path) is a code, not a personal number.
+        let glued = j < b.len() && b[j].1.is_ascii_alphabetic();
+        if !glued {
+            out.push((start, end, digits));
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+pub fn id_card_valid(d: &str) -> bool {
+    let b = d.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = b[..17].iter().zip(ID_WEIGHTS).map(|(c, w)| u32::from(c - b'0') * w).sum();
+    let check = b"10X98765432"[(sum % 11) as usize];
+    let year: u32 = d[6..10].parse().unwrap_or(0);
+    let month: u32 = d[10..12].parse().unwrap_or(0);
+    let day: u32 = d[12..14].parse().unwrap_or(0);
+    b[17].to_ascii_uppercase() == check
+        && (1900..=2100).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+}
+
+pub fn luhn_valid(d: &str) -> bool {
+    let mut sum = 0;
+    for (i, c) in d.bytes().rev().enumerate() {
+        if !c.is_ascii_digit() {
+            return false;
+        }
+        let mut n = u32::from(c - b'0');
+        if i % 2 == 1 {
+            n *= 2;
+            if n > 9 {
+                n -= 9;
+            }
+        }
+        sum += n;
+    }
+    sum % 10 == 0
+}
+
+fn mobile(d: &str) -> bool {
+    let d = if d.len() == 13 && d.starts_with("86") { &d[2..] } else { d };
+    let b = d.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
+}
+
+/// Every personal identifier in `text`.
+pub fn scan(text: &str) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for (start, end, digits) in runs(text) {
+        let kind = if id_card_valid(&digits) {
+            Some(Kind::IdCard)
+        } else if mobile(&digits) {
+            Some(Kind::Mobile)
+        } else if (16..=19).contains(&digits.len()) && !digits.contains('X') && luhn_valid(&digits) {
+            Some(Kind::BankCard)
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            out.push(Hit { kind, start, end, digits });
+        }
+    }
+    out
+}
+
+/// `110105********1234`: enough to find it, without repeating the number in logs.
+pub fn mask(d: &str) -> String {
+    let n = d.chars().count();
+    if n <= 7 {
+        return "*".repeat(n);
+    }
+    let keep_head = if n >= 16 { 6 } else { 3 };
+    d.chars().enumerate().map(|(i, c)| if i < keep_head || i >= n - 4 { c } else { '*' }).collect()
+}
+
+struct Guard<'a> {
+    allowed: Vec<String>,
+    diags: &'a mut Diagnostics,
+}
+
+impl Guard<'_> {
+    fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: &str) {
+        // Data texts are published as written, so full-width digits are folded here to be seen.
+        let folded = if whole_span { crate::inputs::value::normalize(text) } else { text.to_string() };
+        for h in scan(&folded) {
+            if self.allowed.contains(&h.digits) {
+                continue;
+            }
+            let loc = loc.map(|l| {
+                if whole_span {
+                    l
+                } else {
+                    Loc { file: l.file, start: l.start + h.start as u32, end: l.start + h.end as u32 }
+                }
+            });
+            self.diags.push(
+                Diagnostic::error(h.kind.code(), format!("{what}中疑似有{}：{}", h.kind.label(), mask(&h.digits)))
+                    .at_opt(loc)
+                    .label("疑似个人信息，不得公开")
+                    .note("信息披露不得泄露个人隐私。请删除或改为机构的公开电话、对公账户等。")
+                    .note("如确属可以公开的号码，在 pilu.toml 中加入 [[privacy.allow]]，写明 value 和 reason"),
+            );
+        }
+    }
+
+    /// Every string value of a TOML source (keys are ids, never published), except under the
+    /// top-level keys in `skip`. A value written without escapes is located to the digit.
+    fn toml_strings(&mut self, sources: &Sources, file: FileId, skip: &[&str], what: &str) {
+        let src = sources.text(file);
+        let Ok(doc) = DeTable::parse(src) else { return }; // a syntax error is reported by the loader
+        for (k, v) in doc.get_ref().iter() {
+            if !skip.contains(&k.get_ref().as_ref()) {
+                self.toml_value(src, file, v, what);
+            }
+        }
+    }
+
+    fn toml_value(&mut self, src: &str, file: FileId, v: &toml::Spanned<DeValue>, what: &str) {
+        match v.get_ref() {
+            DeValue::String(s) => {
+                let span = v.span();
+                // `"text"` or `'text'` as written: hits can be pointed at exactly.
+                let inner = span.start + 1..span.end.saturating_sub(1);
+                let exact = src.get(inner.clone()) == Some(s.as_ref());
+                let loc = if exact { Loc::new(file, inner) } else { Loc::new(file, span) };
+                self.text(s, Some(loc), !exact, what);
+            }
+            DeValue::Array(a) => a.iter().for_each(|x| self.toml_value(src, file, x, what)),
+            DeValue::Table(t) => t.iter().for_each(|(_, x)| self.toml_value(src, file, x, what)),
+            _ => {}
+        }
+    }
+}
+
+fn digits_of(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x').map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Scan everything a build publishes.
+pub fn run(
+    settings: Option<&Settings>,
+    schema: &Schema,
+    registry: &Registry,
+    data: &Dataset,
+    content: &Content,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    site_texts(settings, schema, registry, content, sources, diags);
+    for &(e, y) in data.years.keys() {
+        entity_year(settings, schema, data, e, y, diags);
+    }
+}
+
+fn guard<'d>(settings: Option<&Settings>, diags: &'d mut Diagnostics) -> Guard<'d> {
+    let allowed = settings.map(|s| s.privacy.allow.iter().map(|a| digits_of(&a.value)).collect()).unwrap_or_default();
+    Guard { allowed, diags }
+}
+
+/// Settings, the site's table definitions, the registry and the Markdown files.
+pub fn site_texts(
+    settings: Option<&Settings>,
+    schema: &Schema,
+    registry: &Registry,
+    content: &Content,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    let mut g = guard(settings, diags);
+    if let Some(s) = settings {
+        // Every text of pilu.toml except the allow-list itself (its reasons are never published).
+        g.toml_strings(sources, s.file, &["privacy"], "站点设置");
+    }
+    definitions(&mut g, schema, sources);
+    for e in &registry.entities {
+        for (col, loc) in &e.locs {
+            if let Some(v) = registry_text(e, col) {
+                let what = format!("登记表中“{}”的{}（{col}）", e.name, crate::inputs::registry::column_label(col));
+                g.text(v, Some(*loc), true, &what);
+            }
+        }
+    }
+    drop(g);
+    content_texts(settings, content, sources, diags);
+}
+
+/// The published registry items that are free text (kinds and enumerations are fixed words).
+fn registry_text<'e>(e: &'e Entity, col: &str) -> Option<&'e str> {
+    match col {
+        "id" => Some(&e.id),
+        "code" => Some(&e.code),
+        "name" => Some(&e.name),
+        "region" => e.region.as_deref(),
+        "website" => e.website.as_deref(),
+        "wechat" => e.wechat.as_deref(),
+        "address" => e.address.as_deref(),
+        "chain" => e.chain.as_deref(),
+        _ => None,
+    }
+}
+
+/// The site's own table definitions (`data/tables/*.toml`): titles, labels, units, notes and
+/// enumeration labels are printed on pages. Built-in definitions are ours and not scanned;
+/// internal tables are never published.
+fn definitions(g: &mut Guard, schema: &Schema, sources: &Sources) {
+    let prefix = format!("{}/", crate::inputs::schema::DIR);
+    for file in 0..sources.len() {
+        if !sources.path(file).starts_with(&prefix) {
+            continue;
+        }
+        if schema.tables.iter().any(|t| t.file == file && !t.is_public()) {
+            continue;
+        }
+        g.toml_strings(sources, file, &[], "表定义");
+    }
+}
+
+/// The Markdown files (front matter included: titles are published), the home intro among them.
+pub fn content_texts(settings: Option<&Settings>, content: &Content, sources: &Sources, diags: &mut Diagnostics) {
+    let mut g = guard(settings, diags);
+    for &file in &content.files {
+        g.text(sources.text(file), Some(Loc::new(file, 0..0)), false, "页面");
+    }
+}
+
+/// The published texts of one entity-year: its notes and the text fields of its public tables.
+pub fn entity_year(
+    settings: Option<&Settings>,
+    schema: &Schema,
+    data: &Dataset,
+    e: usize,
+    y: i32,
+    diags: &mut Diagnostics,
+) {
+    let Some(ey) = data.years.get(&(e, y)) else { return };
+    let mut g = guard(settings, diags);
+    for (text, loc) in &ey.meta.texts {
+        g.text(text, Some(*loc), true, "年度说明");
+    }
+    for (&ti, entry) in &ey.tables {
+        let t = &schema.tables[ti];
+        if !t.is_public() {
+            continue;
+        }
+        if let TableData::Matrix(m) = &entry.data {
+            for ((row, col), (v, loc)) in &m.cells {
+                if let Value::Text(s) = v {
+                    g.text(s, Some(*loc), true, &format!("“{}”的 {row}·{col}", t.title));
+                }
+            }
+            continue;
+        }
+        let (Layout::Records { fields, .. }, TableData::Records(recs)) = (&t.layout, &entry.data) else { continue };
+        for r in recs {
+            for (i, f) in fields.iter().enumerate() {
+                let free_text = matches!(f.ty, FieldType::Text | FieldType::Url | FieldType::Code);
+                if f.visibility == Visibility::Internal || !free_text {
+                    continue;
+                }
+                // A value filled in from the registry was scanned there, at its source.
+                if f.from_entity.is_some() && r.locs[i].is_none() {
+                    continue;
+                }
+                if let Value::Text(s) = &r.values[i] {
+                    g.text(s, r.locs[i], true, &format!("“{}”的“{}”", t.title, f.label));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_personal_numbers() {
+        // GB 11643 example number with a valid check digit
+        assert!(id_card_valid("11010519491231002X"));
+        assert!(!id_card_valid("110105194912310021"));
+        let hits = scan("联系人张某，身份证 11010519491231002X，手机 138-1234-5678，卡号 6222 0202 0011 2233 445。");
+        let kinds: Vec<Kind> = hits.iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, vec![Kind::IdCard, Kind::Mobile]);
+        assert!(luhn_valid("4111111111111111"));
+        assert_eq!(scan("卡号 4111 1111 1111 1111")[0].kind, Kind::BankCard);
+    }
+
+    #[test]
+    fn hotlines_codes_and_dates_are_fine() {
+        for ok in [
+            "0851-28000000；12393",
+            "H52030300001",
+            "P13800000001",
+            "2023-10-25",
+            "遵市医保通〔2023〕49号",
+            "https://a.example/13812345678x",
+            "统一社会信用代码 12520300429260513X",
+        ] {
+            assert!(scan(ok).is_empty(), "{ok}: {:?}", scan(ok));
+        }
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask("13812345678"), "138****5678");
+        assert_eq!(mask("11010519491231002X"), "110105********002X");
+    }
+}

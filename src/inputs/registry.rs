@@ -1,0 +1,563 @@
+//! The entity registry: who discloses (`data/entities.toml` or `data/entities.csv`).
+//!
+//! An entity's id is its stable, URL-safe name in the output (`e/<id>/`); it defaults to its
+//! code (医保编码 for institutions and pharmacies, the 6-digit region code for bureaus).
+
+use crate::base::diag::{Diagnostic, Diagnostics, Loc, REGISTRY, Sources, entity_key, suggest};
+use crate::inputs::records::{self, Raw, Record};
+use crate::inputs::schema::{EntityAttr, Schema};
+use crate::inputs::value::{label_key, normalize};
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    BureauProvince,
+    BureauCity,
+    BureauCounty,
+    MedicalInstitution,
+    RetailPharmacy,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] =
+        [Kind::BureauProvince, Kind::BureauCity, Kind::BureauCounty, Kind::MedicalInstitution, Kind::RetailPharmacy];
+    pub fn id(self) -> &'static str {
+        crate::inputs::schema::DISCLOSER_KINDS[self as usize]
+    }
+    pub fn label(self) -> &'static str {
+        ["省级医疗保障局", "市（州）医疗保障局", "县（市、区）医疗保障局", "定点医疗机构", "定点零售药店"]
+            [self as usize]
+    }
+    pub fn is_bureau(self) -> bool {
+        matches!(self, Kind::BureauProvince | Kind::BureauCity | Kind::BureauCounty)
+    }
+    fn parse(s: &str) -> Option<Kind> {
+        let k = label_key(s);
+        Kind::ALL.into_iter().find(|x| x.id() == s || label_key(x.label()) == k)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Entity {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: Kind,
+    pub level: Option<String>,
+    pub grade: Option<String>,
+    pub category: Option<String>,
+    pub ownership: Option<String>,
+    pub village_clinic: bool,
+    pub region: Option<String>,
+    /// Index of the bureau this entity reports to.
+    pub parent: Option<usize>,
+    pub website: Option<String>,
+    pub wechat: Option<String>,
+    pub disclosure: Option<String>,
+    pub address: Option<String>,
+    pub business_type: Option<String>,
+    pub chain: Option<String>,
+    pub loc: Loc,
+    /// Where each registry item was written, in column order (for errors about one value).
+    pub locs: Vec<(&'static str, Loc)>,
+}
+
+impl Entity {
+    /// Its tables are published on the county bureau's pages (委托县级医疗保障部门披露).
+    pub fn delegated(&self) -> bool {
+        self.disclosure.as_deref() == Some("delegated_county")
+    }
+}
+
+pub struct Registry {
+    pub entities: Vec<Entity>,
+    by_key: HashMap<String, usize>,
+}
+
+/// Registry columns: id and the Chinese labels accepted in CSV headers.
+const COLUMNS: &[(&str, &[&str])] = &[
+    ("id", &["标识", "站点标识"]),
+    ("code", &["编码", "医保编码", "机构编码", "区划代码", "医保区划代码"]),
+    ("name", &["名称", "机构名称", "单位名称"]),
+    ("kind", &["类型", "主体类型", "披露主体类型"]),
+    ("level", &["等级", "机构等级"]),
+    ("grade", &["等次"]),
+    ("category", &["类别", "机构类别"]),
+    ("ownership", &["经营性质"]),
+    ("village_clinic", &["是否村卫生室", "村卫生室"]),
+    ("region", &["所在区划", "所在县（市、区）", "所在县(市、区)区划代码"]),
+    ("parent", &["上级医保部门", "所属医保部门", "报送医保局"]),
+    ("website", &["网站", "官方网站", "网址"]),
+    ("wechat", &["微信公众号"]),
+    ("disclosure", &["披露方式"]),
+    ("address", &["地址"]),
+    ("business_type", &["经营类型"]),
+    ("chain", &["所属连锁企业"]),
+];
+
+pub const RESERVED_IDS: &[&str] = &["tables", "entities", "assets", "static"];
+
+/// The Chinese name of a registry column (`address` → 地址).
+pub fn column_label(id: &str) -> &'static str {
+    COLUMNS.iter().find(|(c, _)| *c == id).map_or("", |(_, labels)| labels[0])
+}
+
+fn column(key: &str) -> Option<&'static str> {
+    let k = label_key(key);
+    COLUMNS.iter().find(|(id, labels)| *id == key || labels.iter().any(|l| label_key(l) == k)).map(|(id, _)| *id)
+}
+
+impl Registry {
+    pub fn empty() -> Registry {
+        Registry { entities: Vec::new(), by_key: HashMap::new() }
+    }
+
+    pub fn get(&self, idx: usize) -> &Entity {
+        &self.entities[idx]
+    }
+    /// Look an entity up by id or by code.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    pub fn load(root: &Path, schema: &Schema, sources: &mut Sources, diags: &mut Diagnostics) -> Registry {
+        let toml_path = root.join("data/entities.toml");
+        let csv_path = root.join("data/entities.csv");
+        let records = match (toml_path.is_file(), csv_path.is_file()) {
+            (true, true) => {
+                diags.push(
+                    Diagnostic::error("registry.two_files", "data/entities.toml 与 data/entities.csv 只能有一个")
+                        .in_file(&csv_path)
+                        .causes(REGISTRY),
+                );
+                vec![]
+            }
+            (true, false) => as_registry_cause(diags, |d| read_toml(&toml_path, sources, d)),
+            (false, true) => as_registry_cause(diags, |d| read_csv(&csv_path, sources, d)),
+            (false, false) => {
+                diags.push(
+                    Diagnostic::error(
+                        "registry.missing",
+                        "缺少披露主体登记表 data/entities.toml（或 data/entities.csv）",
+                    )
+                    .in_file(&toml_path)
+                    .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等")
+                    .causes(REGISTRY),
+                );
+                vec![]
+            }
+        };
+        let mut entities = Vec::new();
+        let mut parents = Vec::new();
+        for r in &records {
+            if let Some((e, parent)) = registered(r, schema, diags) {
+                entities.push(e);
+                parents.push(parent);
+            }
+        }
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut lower_ids: HashMap<String, usize> = HashMap::new();
+        for (i, e) in entities.iter().enumerate() {
+            if let Some(&j) = lower_ids.get(&e.id.to_ascii_lowercase()) {
+                diags.push(
+                    Diagnostic::error(
+                        "registry.duplicate_id",
+                        format!(
+                            "披露主体标识 `{}` 重复（大小写不同也视为重复，见 {} 第 {} 行）",
+                            e.id,
+                            sources.path(entities[j].loc.file),
+                            sources.line_col(entities[j].loc.file, entities[j].loc.start).0
+                        ),
+                    )
+                    .at(e.loc)
+                    .label("重复的标识")
+                    .causes(entity_key(&e.code)),
+                );
+                continue;
+            }
+            if let Some(&j) = by_key.get(&e.code) {
+                diags.push(
+                    Diagnostic::error(
+                        "registry.duplicate_code",
+                        format!("编码 `{}` 重复（另见 {}）", e.code, entities[j].name),
+                    )
+                    .at(e.loc)
+                    .label("重复的编码")
+                    .causes(entity_key(&e.id)),
+                );
+                continue;
+            }
+            lower_ids.insert(e.id.to_ascii_lowercase(), i);
+            by_key.insert(e.id.clone(), i);
+            by_key.insert(e.code.clone(), i);
+        }
+        for (i, p) in parents.into_iter().enumerate() {
+            let Some((key, loc)) = p else { continue };
+            match by_key.get(&key) {
+                Some(&j) if entities[j].kind.is_bureau() && j != i => entities[i].parent = Some(j),
+                Some(&j) => diags.push(
+                    Diagnostic::error(
+                        "registry.parent_kind",
+                        format!("上级 `{key}`（{}）不是医疗保障局", entities[j].name),
+                    )
+                    .at(loc)
+                    .label("应为医疗保障局的标识或区划代码")
+                    .causes(parent_key(&entities[i].id)),
+                ),
+                None => {
+                    let mut d =
+                        Diagnostic::error("registry.parent_missing", format!("上级医保部门 `{key}` 不在登记表中"))
+                            .at(loc)
+                            .label("未登记")
+                            .follows(entity_key(&key))
+                            .causes(parent_key(&entities[i].id));
+                    if let Some(s) = suggest(&key, by_key.keys().map(String::as_str)) {
+                        d = d.note(format!("是否应为 `{s}`？"));
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+        let reg = Registry { entities, by_key };
+        reg.check(diags);
+        reg
+    }
+
+    fn check(&self, diags: &mut Diagnostics) {
+        for e in &self.entities {
+            if e.delegated() {
+                match e.parent.map(|p| self.get(p)) {
+                    Some(p) if p.kind == Kind::BureauCounty => {}
+                    Some(p) => diags.push(
+                        Diagnostic::error(
+                            "registry.delegated_parent",
+                            format!("“{}”委托县级医疗保障部门披露，但其上级“{}”不是县级医保局", e.name, p.name),
+                        )
+                        .at(e.loc),
+                    ),
+                    None => diags.push(
+                        Diagnostic::error(
+                            "registry.delegated_parent",
+                            format!("“{}”委托县级医疗保障部门披露，但未填写所属县级医保局（parent）", e.name),
+                        )
+                        .at(e.loc)
+                        .follows(parent_key(&e.id)),
+                    ),
+                }
+            }
+            let online_required = e.kind.is_bureau() && e.kind != Kind::BureauProvince
+                || matches!(e.level.as_deref(), Some("level2" | "level3"));
+            if online_required && matches!(e.disclosure.as_deref(), Some("offline" | "delegated_county")) {
+                diags.push(
+                    Diagnostic::error("registry.online_required", format!("“{}”须在本机构官方网站或微信公众号披露（二级及以上定点医疗机构和县级以上医保局不能线下或委托披露）", e.name))
+                        .at(e.loc),
+                );
+            }
+            if e.village_clinic && e.level.as_deref().is_some_and(|l| l != "unrated") {
+                diags.push(
+                    Diagnostic::error("registry.village_level", format!("村卫生室“{}”的等级应为“未定级”", e.name))
+                        .at(e.loc),
+                );
+            }
+        }
+    }
+}
+
+fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
+    let text = match crate::base::files::read_text_file(path) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return vec![];
+        }
+    };
+    let file = sources.add("data/entities.toml".into(), text.clone());
+    let doc = match records::toml_doc(&text, file) {
+        Ok(d) => d,
+        Err(d) => {
+            diags.push(d);
+            return vec![];
+        }
+    };
+    let mut out = Vec::new();
+    for (k, v) in doc.get_ref().iter() {
+        let key_loc = Loc::new(file, k.span());
+        if k.get_ref() != "entities" {
+            let mut d = Diagnostic::error(
+                "registry.unknown_key",
+                format!("登记表中未知的键 `{}`；每个主体写成一个 [[entities]] 表", k.get_ref()),
+            )
+            .at(key_loc);
+            if suggest(k.get_ref(), ["entities"]).is_some() {
+                d = d.note("是否应为 `entities`？");
+            }
+            diags.push(d);
+            continue;
+        }
+        let Some(arr) = v.get_ref().as_array() else {
+            diags.push(Diagnostic::error("registry.shape", "entities 应写成 [[entities]] 表数组").at(key_loc));
+            continue;
+        };
+        for item in arr.iter() {
+            match item.get_ref().as_table() {
+                Some(t) => out.push(records::toml_record(t, file, Loc::new(file, item.span()))),
+                None => diags.push(
+                    Diagnostic::error("registry.shape", "entities 的每一项应为一个表").at(Loc::new(file, item.span())),
+                ),
+            }
+        }
+    }
+    out
+}
+
+fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
+    let (file, enc) = match crate::base::files::read_csv_source(path, "data/entities.csv", sources) {
+        Ok(x) => x,
+        Err(d) => {
+            diags.push(d);
+            return vec![];
+        }
+    };
+    match records::csv_sheet(sources, file, enc) {
+        Ok(sheet) => sheet.records,
+        Err(d) => {
+            diags.push(d);
+            vec![]
+        }
+    }
+}
+
+/// The key of an entity whose `parent` was given but could not be used (for `causes`/`follows`).
+fn parent_key(id: &str) -> String {
+    format!("parent-of:{id}")
+}
+
+/// Reading the registry file: any problem there (unreadable, a TOML syntax error, a wrong
+/// shape) loses entities we cannot name, so it is the root cause of every "not registered".
+fn as_registry_cause(diags: &mut Diagnostics, read: impl FnOnce(&mut Diagnostics) -> Vec<Record>) -> Vec<Record> {
+    let first = diags.list.len();
+    let records = read(diags);
+    for d in &mut diags.list[first..] {
+        d.causes.push(REGISTRY.to_string());
+    }
+    records
+}
+
+type ParentRef = Option<(String, Loc)>;
+
+/// One entity; when it cannot be registered, its errors are the root cause of every later
+/// "not registered" for its id and code.
+fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
+    let first = diags.list.len();
+    let e = entity(r, schema, diags);
+    if e.is_none() {
+        let keys: Vec<String> = r
+            .cells
+            .iter()
+            .filter(|c| matches!(column(&c.key), Some("id" | "code")))
+            .map(|c| entity_key(&normalize(&records::raw_text(&c.raw))))
+            .collect();
+        for d in &mut diags.list[first..] {
+            d.causes.extend(keys.iter().cloned());
+        }
+    }
+    e
+}
+
+fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
+    let before = diags.errors();
+    let mut vals: HashMap<&'static str, (String, Loc)> = HashMap::new();
+    for c in &r.cells {
+        let Some(col) = column(&c.key) else {
+            let mut d = Diagnostic::error("registry.unknown_column", format!("未知的登记项 `{}`", c.key))
+                .at(c.key_loc)
+                .label("未知");
+            if let Some(s) = suggest(&c.key, COLUMNS.iter().map(|(id, _)| *id)) {
+                d = d.note(format!("是否应为 `{s}`？"));
+            }
+            diags.push(d.note(format!(
+                "可用的登记项：{}",
+                COLUMNS.iter().map(|(id, l)| format!("{id}（{}）", l[0])).collect::<Vec<_>>().join("、")
+            )));
+            continue;
+        };
+        if let Raw::Nested(t) = &c.raw {
+            diags.push(Diagnostic::error("registry.type", format!("登记项 `{col}` 应为单个值，实际为{t}")).at(c.loc));
+            continue;
+        }
+        // Names and addresses are published as written; codes and choices are folded to compare.
+        let raw = records::raw_text(&c.raw);
+        let free_text = matches!(col, "name" | "address" | "website" | "wechat" | "chain");
+        let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
+        if !v.is_empty() {
+            vals.insert(col, (v, c.loc));
+        }
+    }
+    let get = |k: &str| vals.get(k).map(|(v, _)| v.clone());
+    let Some((code, code_loc)) = vals.get("code").cloned() else {
+        diags.push(Diagnostic::error("registry.missing_code", "披露主体缺少编码（code）").at(r.loc).label("此主体"));
+        return None;
+    };
+    let Some(name) = get("name") else {
+        diags.push(Diagnostic::error("registry.missing_name", format!("主体 `{code}` 缺少名称（name）")).at(r.loc));
+        return None;
+    };
+    let kind = match vals.get("kind") {
+        Some((k, loc)) => match Kind::parse(k) {
+            Some(kind) => kind,
+            None => {
+                diags.push(Diagnostic::error("registry.kind", format!("未知的主体类型 `{k}`")).at(*loc).note(format!(
+                    "可选：{}",
+                    Kind::ALL.iter().map(|k| format!("{}（{}）", k.id(), k.label())).collect::<Vec<_>>().join("、")
+                )));
+                return None;
+            }
+        },
+        None => {
+            diags.push(Diagnostic::error("registry.kind", format!("主体“{name}”缺少类型（kind）")).at(r.loc));
+            return None;
+        }
+    };
+    let code_ok = match kind {
+        Kind::MedicalInstitution => {
+            code.len() == 12 && code.starts_with('H') && code[1..].bytes().all(|b| b.is_ascii_digit())
+        }
+        Kind::RetailPharmacy => {
+            code.len() == 12 && code.starts_with('P') && code[1..].bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+    };
+    if !code_ok {
+        let want = match kind {
+            Kind::MedicalInstitution => "H 加 11 位数字（医保定点医疗机构编码，如 H52030300001）",
+            Kind::RetailPharmacy => "P 加 11 位数字（医保定点零售药店编码，如 P52030200101）",
+            _ => "6 位行政区划代码（如 520300）",
+        };
+        diags.push(
+            Diagnostic::error("registry.code", format!("“{name}”的编码 `{code}` 格式不正确，应为{want}"))
+                .at(code_loc)
+                .label("编码"),
+        );
+    }
+    let (id, id_loc) = vals.get("id").cloned().unwrap_or((code.clone(), code_loc));
+    let id_ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && !RESERVED_IDS.contains(&id.as_str())
+        && !(id.len() == 4 && id.bytes().all(|b| b.is_ascii_digit()));
+    if !id_ok {
+        diags.push(
+            Diagnostic::error("registry.id", format!("主体标识 `{id}` 不可用"))
+                .at(id_loc)
+                .note("标识用于网址，只能由字母、数字、- 和 _ 组成（不超过 64 个字符），不能是四位年份，也不能是 tables、entities、assets、static"),
+        );
+    }
+    let enum_attr = |key: &str, enum_name: &str, diags: &mut Diagnostics| -> Option<String> {
+        let (v, loc) = vals.get(key)?;
+        let def = schema.enums.get(enum_name)?;
+        if def.values.contains(v) {
+            return Some(v.clone());
+        }
+        let k = label_key(v);
+        if let Some(i) = def.labels.iter().position(|l| label_key(l) == k) {
+            return Some(def.values[i].clone());
+        }
+        diags.push(
+            Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一")).at(*loc).note(
+                format!(
+                    "可选：{}",
+                    def.values
+                        .iter()
+                        .zip(&def.labels)
+                        .map(|(a, b)| format!("{a}（{b}）"))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            ),
+        );
+        None
+    };
+    let level = enum_attr("level", "institution_level", diags);
+    let grade = enum_attr("grade", "institution_grade", diags);
+    let category = enum_attr("category", "institution_category", diags);
+    let ownership = enum_attr("ownership", "ownership", diags);
+    let disclosure = enum_attr("disclosure", "disclosure_mode", diags);
+    let business_type = enum_attr("business_type", "pharmacy_business_type", diags);
+    let village_clinic = match vals.get("village_clinic") {
+        Some((v, loc)) => match v.as_str() {
+            "true" | "是" | "1" => true,
+            "false" | "否" | "0" => false,
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "registry.bool",
+                        format!("village_clinic 应为 true/false（是/否），实际为 `{v}`"),
+                    )
+                    .at(*loc),
+                );
+                false
+            }
+        },
+        None => false,
+    };
+    if let Some((region, loc)) = vals.get("region")
+        && !(region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()))
+    {
+        diags.push(Diagnostic::error("registry.region", format!("所在区划 `{region}` 应为 6 位行政区划代码")).at(*loc));
+    }
+    for key in ["website"] {
+        if let Some((url, loc)) = vals.get(key)
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            diags.push(
+                Diagnostic::error("registry.url", format!("网址 `{url}` 应以 http:// 或 https:// 开头")).at(*loc),
+            );
+        }
+    }
+    if diags.errors() > before {
+        return None;
+    }
+    let parent = vals.get("parent").cloned();
+    Some((
+        Entity {
+            id,
+            code,
+            name,
+            kind,
+            level,
+            grade,
+            category,
+            ownership,
+            village_clinic,
+            region: get("region"),
+            parent: None,
+            website: get("website"),
+            wechat: get("wechat"),
+            disclosure,
+            address: get("address"),
+            business_type,
+            chain: get("chain"),
+            loc: r.loc,
+            locs: COLUMNS.iter().filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l))).collect(),
+        },
+        parent,
+    ))
+}
+
+/// The registry's value of an attribute that a table field mirrors (`from_entity`).
+pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<String> {
+    match attr {
+        EntityAttr::Code => Some(e.code.clone()),
+        EntityAttr::Name => Some(e.name.clone()),
+        EntityAttr::Region => e.region.clone(),
+        EntityAttr::Level => e.level.clone(),
+        EntityAttr::Grade => e.grade.clone(),
+        EntityAttr::Category => e.category.clone(),
+        EntityAttr::Ownership => e.ownership.clone(),
+        EntityAttr::Address => e.address.clone(),
+        EntityAttr::Disclosure => e.disclosure.clone(),
+        EntityAttr::BusinessType => e.business_type.clone(),
+    }
+}

@@ -1,0 +1,450 @@
+//! One cell: how the text an office typed becomes a typed value, and how a value is shown.
+//!
+//! Input is NFKC-normalised to be read and compared, so full-width digits, signs, commas and
+//! spaces (`１２３４．５６`, `－`, `，`, U+3000) read like their ASCII forms; free text (text and URL
+//! fields) is then kept exactly as written, only trimmed, because it is published. Money and every
+//! other decimal are exact (`rust_decimal`), stored at the schema's decimal places.
+
+use crate::inputs::schema::{Field, FieldType};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use std::str::FromStr;
+use unicode_normalization::UnicodeNormalization;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// Nothing was given (empty cell, or field left out).
+    Absent,
+    /// Explicitly "not applicable" (`—`, `/`, `不适用`). Shown as an em dash; never a zero.
+    NotApplicable,
+    Int(i64),
+    /// Decimal and percent values, scaled to the field's places.
+    Dec(Decimal),
+    Text(String),
+    Bool(bool),
+    Date {
+        y: i32,
+        m: u32,
+        d: u32,
+    },
+}
+
+impl Value {
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Absent | Value::NotApplicable)
+    }
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Value::Int(i) => Some(Decimal::from(*i)),
+            Value::Dec(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// How a not-applicable value is shown on pages (with 不适用 for screen readers) and in downloads.
+pub const NOT_APPLICABLE: &str = "—";
+/// How a value nobody filled in is shown on pages: it is not known to be “not applicable”.
+pub const NOT_REPORTED: &str = "未填报";
+
+/// Markers offices use for "not applicable" or "nothing to report".
+const NA_MARKERS: &[&str] = &["—", "——", "-", "--", "/", "不适用", "\\", "－"];
+/// Extra markers accepted in numeric cells only (in text they may be real words).
+const NA_NUMERIC_EXTRA: &[&str] = &["无", "空", "N/A", "n/a", "NA", "×"];
+
+/// NFKC, then trim (including ideographic spaces and NBSP, which NFKC turns into spaces).
+/// For reading and comparing only: published text keeps its own characters (`trim`).
+pub fn normalize(raw: &str) -> String {
+    let s: String = raw.nfkc().collect();
+    trim(&s).to_string()
+}
+
+/// Leading and trailing spaces of any kind (ideographic, NBSP, zero-width, BOM) removed; nothing else changed.
+pub fn trim(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}')
+}
+
+/// Normalised form used to match header labels: NFKC, all whitespace removed.
+pub fn label_key(raw: &str) -> String {
+    raw.nfkc().filter(|c| !c.is_whitespace() && *c != '\u{200b}' && *c != '\u{feff}').collect()
+}
+
+/// Parse the text of one cell for `field`. The error is a Chinese sentence saying what was expected.
+pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
+    let s = normalize(raw);
+    if s.is_empty() {
+        return Ok(Value::Absent);
+    }
+    // Keep the original dash for messages; NFKC leaves the em dash alone, maps － to -.
+    if NA_MARKERS.contains(&s.as_str()) || (field.ty.is_numeric() && NA_NUMERIC_EXTRA.contains(&s.as_str())) {
+        return Ok(Value::NotApplicable);
+    }
+    if s.starts_with('#') && field.ty.is_numeric() {
+        return Err(format!("`{s}` 是电子表格的计算错误，不是数值；请改正公式，或填写“—”表示不适用"));
+    }
+    match field.ty {
+        FieldType::Integer => parse_integer(&s, field.negative_allowed).map(Value::Int),
+        FieldType::Year => parse_year(&s).map(|y| Value::Int(y as i64)),
+        FieldType::Decimal | FieldType::Percent => parse_decimal(&s, field).map(Value::Dec),
+        // Published as written: `（）；` stay full-width (`s` is only for the checks above).
+        FieldType::Text | FieldType::Url => Ok(Value::Text(trim(raw).to_string())),
+        FieldType::Code => parse_code(&s, field).map(Value::Text),
+        FieldType::Enum => parse_enum(&s, field).map(Value::Text),
+        FieldType::Bool => parse_bool(&s).map(Value::Bool),
+        FieldType::Date => parse_date(&s).map(|(y, m, d)| Value::Date { y, m, d }),
+    }
+}
+
+/// A number written in TOML (its exact source text, so `0.1` stays 0.1).
+pub fn parse_toml_number(field: &Field, text: &str) -> Result<Value, String> {
+    let t = text.replace('_', "");
+    match field.ty {
+        FieldType::Integer => parse_integer(&t, field.negative_allowed).map(Value::Int),
+        FieldType::Year => parse_year(&t).map(|y| Value::Int(y as i64)),
+        FieldType::Decimal | FieldType::Percent => parse_decimal(&t, field).map(Value::Dec),
+        // A code or text typed as a bare number: accept its digits, but never a float's.
+        FieldType::Code | FieldType::Text | FieldType::Enum | FieldType::Url => {
+            if t.contains(['.', 'e', 'E']) {
+                Err(format!("`{t}` 应写成带引号的文本，例如 \"{t}\""))
+            } else {
+                parse_text(field, &t)
+            }
+        }
+        FieldType::Bool => Err(format!("应为 true 或 false，实际为数值 `{t}`")),
+        FieldType::Date => Err(format!("应为日期（如 2023-10-20），实际为数值 `{t}`")),
+    }
+}
+
+fn sign_and_digits(s: &str) -> (bool, String) {
+    let (neg, body) = if let Some(rest) = s.strip_prefix('-') {
+        (true, rest.trim_start())
+    } else if let Some(rest) = s.strip_prefix('△') {
+        // Chinese finance tables mark a decrease with △.
+        (true, rest.trim_start())
+    } else if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        (true, inner.trim())
+    } else {
+        (false, s.strip_prefix('+').unwrap_or(s))
+    };
+    (neg, body.to_string())
+}
+
+/// Remove thousands separators (`27,362.00`, `27 362`) after checking they group by three.
+fn strip_grouping(body: &str) -> Result<String, String> {
+    let seps = |c: char| c == ',' || c == ' ' || c == '\u{2009}' || c == '\u{202f}' || c == '\'';
+    if !body.contains(seps) {
+        return Ok(body.to_string());
+    }
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let groups: Vec<&str> = int.split(seps).collect();
+    let ok = !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
+    if !ok || frac.is_some_and(|f| f.contains(seps)) {
+        return Err(format!("`{body}` 的千位分隔符位置不正确"));
+    }
+    Ok(groups.concat() + &frac.map(|f| format!(".{f}")).unwrap_or_default())
+}
+
+fn parse_integer(s: &str, negative_allowed: bool) -> Result<i64, String> {
+    let (neg, body) = sign_and_digits(s);
+    let body = strip_grouping(&body)?;
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!("应为整数，实际为 `{s}`"));
+    }
+    // Counts typed as `12.0` are whole numbers; `12.5` is not.
+    let d = Decimal::from_str(&body).map_err(|_| format!("应为整数，实际为 `{s}`"))?;
+    if d.fract() != Decimal::ZERO {
+        return Err(format!("应为整数，实际为 `{s}`"));
+    }
+    let n: i64 = d.trunc().try_into().map_err(|_| format!("数值 `{s}` 超出范围"))?;
+    if neg && n != 0 && !negative_allowed {
+        return Err(format!("此项不能为负数，实际为 `{s}`"));
+    }
+    Ok(if neg { -n } else { n })
+}
+
+fn parse_year(s: &str) -> Result<i32, String> {
+    let t = s.trim_end_matches("年度").trim_end_matches('年');
+    match t.parse::<i32>() {
+        Ok(y) if (1949..=2200).contains(&y) && t.len() == 4 => Ok(y),
+        _ => Err(format!("应为四位年份（如 2023），实际为 `{s}`")),
+    }
+}
+
+fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
+    let mut t = s.to_string();
+    if field.ty == FieldType::Percent {
+        t = t.trim_end_matches('%').trim_end().to_string();
+    }
+    let (neg, body) = sign_and_digits(&t);
+    let body = strip_grouping(&body)?;
+    let valid = !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && body.matches('.').count() <= 1
+        && !body.starts_with('.')
+        && !body.ends_with('.');
+    if !valid {
+        let what = if field.ty == FieldType::Percent { "百分数（0–100，如 85.30）" } else { "数值" };
+        return Err(format!("应为{what}，实际为 `{s}`"));
+    }
+    let mut d = Decimal::from_str(&body).map_err(|_| format!("数值 `{s}` 超出范围"))?;
+    let places = field.places;
+    if d.scale() > places {
+        // Spreadsheets write 128.01 as 128.01000000000022: read it at the schema's places.
+        let rounded = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        let noise = Decimal::new(1, 9);
+        if d.scale() >= 10 && (d - rounded).abs() < noise {
+            d = rounded;
+        } else {
+            return Err(format!("`{s}` 的小数位数超过了规定的 {places} 位"));
+        }
+    }
+    if neg && !d.is_zero() && !field.negative_allowed {
+        return Err(format!("此项不能为负数，实际为 `{s}`"));
+    }
+    if neg {
+        d.set_sign_negative(true);
+    }
+    if field.ty == FieldType::Percent && d > Decimal::ONE_HUNDRED {
+        return Err(format!("百分数应在 0 到 100 之间，实际为 `{s}`"));
+    }
+    d.rescale(places);
+    Ok(d)
+}
+
+const USCC_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// Is `code` an 18-character 统一社会信用代码 with a correct check character?
+pub fn uscc_valid(code: &str) -> bool {
+    let b = code.as_bytes();
+    if b.len() != 18 {
+        return false;
+    }
+    let pos = |c: u8| USCC_CHARS.iter().position(|&x| x == c).map(|p| p as u32);
+    let mut sum = 0;
+    for (i, w) in USCC_WEIGHTS.iter().enumerate() {
+        match pos(b[i]) {
+            Some(p) => sum += p * w,
+            None => return false,
+        }
+    }
+    let check = (31 - sum % 31) % 31;
+    pos(b[17]) == Some(check)
+}
+
+fn parse_code(s: &str, field: &Field) -> Result<String, String> {
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.contains(['E', 'e']) && t.contains('.') && t.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return Err(format!("`{s}` 像是被电子表格转成了科学计数法的编码；请把该列设为“文本”格式后重新填写"));
+    }
+    if let Some((src, re)) = &field.pattern
+        && !re.is_match(&t)
+    {
+        return Err(format!("`{s}` 不符合编码格式 {src}"));
+    }
+    // Only 18-character values are credit codes (a field may also accept 医保编码).
+    if field.checksum == Some(crate::inputs::schema::Checksum::Uscc) && t.len() == 18 && !uscc_valid(&t) {
+        return Err(format!("`{s}` 不是有效的统一社会信用代码（校验位不正确）"));
+    }
+    Ok(t)
+}
+
+fn parse_enum(s: &str, field: &Field) -> Result<String, String> {
+    if field.values.iter().any(|v| v == s) {
+        return Ok(s.to_string());
+    }
+    let key = label_key(s);
+    if let Some(i) = field.labels.iter().position(|l| label_key(l) == key) {
+        return Ok(field.values[i].clone());
+    }
+    let choices: Vec<String> = field.values.iter().zip(&field.labels).map(|(v, l)| format!("{l}（{v}）")).collect();
+    Err(format!("`{s}` 不是可选值之一；可选：{}", choices.join("、")))
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "是" | "true" | "TRUE" | "True" | "1" | "Y" | "y" | "√" => Ok(true),
+        "否" | "false" | "FALSE" | "False" | "0" | "N" | "n" => Ok(false),
+        _ => Err(format!("应为“是”或“否”，实际为 `{s}`")),
+    }
+}
+
+/// `2023-06-25`, `2023/6/25`, `2023.6.25`, `2023年6月25日`.
+pub fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
+    let t = s.trim_end_matches('日');
+    let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
+    let bad = || format!("应为日期（如 2023-10-20 或 2023年10月20日），实际为 `{s}`");
+    if parts.len() != 3 || parts[0].len() != 4 {
+        return Err(bad());
+    }
+    let y: i32 = parts[0].parse().map_err(|_| bad())?;
+    let m: u32 = parts[1].parse().map_err(|_| bad())?;
+    let d: u32 = parts[2].parse().map_err(|_| bad())?;
+    if !(1949..=2200).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return Err(format!("`{s}` 不是有效的日期"));
+    }
+    Ok((y, m, d))
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// A value as shown on a page and in messages: thousands separators, exactly the field's places
+/// (none for counts), enum labels; 未填报 for nothing given, — for not applicable.
+pub fn display(field: &Field, v: &Value) -> String {
+    match v {
+        Value::Absent => NOT_REPORTED.into(),
+        Value::NotApplicable => NOT_APPLICABLE.into(),
+        Value::Int(i) if field.ty == FieldType::Year => i.to_string(),
+        Value::Int(i) => group_thousands(&i.to_string()),
+        Value::Dec(d) => group_thousands(&format_places(*d, field.places)),
+        Value::Text(t) if field.ty == FieldType::Enum => field.enum_label(t).unwrap_or(t).to_string(),
+        Value::Text(t) => t.clone(),
+        Value::Bool(b) => if *b { "是" } else { "否" }.into(),
+        Value::Date { y, m, d } => format!("{y}-{m:02}-{d:02}"),
+    }
+}
+
+/// A value as written to CSV/JSON downloads: exact digits, no grouping; enum ids in JSON.
+/// Missing values are empty here; `download` encodes the two kinds differently.
+pub fn plain(field: &Field, v: &Value) -> String {
+    match v {
+        Value::Absent | Value::NotApplicable => String::new(),
+        Value::Int(i) => i.to_string(),
+        Value::Dec(d) => format_places(*d, field.places),
+        Value::Text(t) => t.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Date { y, m, d } => format!("{y}-{m:02}-{d:02}"),
+    }
+}
+
+pub fn format_places(d: Decimal, places: u32) -> String {
+    let mut d = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(places);
+    d.to_string()
+}
+
+/// `1234567.89` → `1,234,567.89`; keeps the sign and the fraction.
+pub fn group_thousands(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    let mut r = format!("{sign}{out}");
+    if let Some(f) = frac {
+        r.push('.');
+        r.push_str(f);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::schema::Visibility;
+
+    fn field(ty: FieldType, places: u32) -> Field {
+        Field {
+            id: "x".into(),
+            label: "x".into(),
+            ty,
+            unit: String::new(),
+            places,
+            required: false,
+            negative_allowed: false,
+            values: vec!["employee".into()],
+            labels: vec!["职工基本医疗保险（含生育保险）".into()],
+            pattern: None,
+            checksum: None,
+            from_entity: None,
+            headline: false,
+            only_when: None,
+            visibility: Visibility::Public,
+            note: None,
+            depth: 0,
+        }
+    }
+
+    #[test]
+    fn decimals_are_exact_and_scaled() {
+        let f = field(FieldType::Decimal, 2);
+        assert_eq!(parse_text(&f, "27,362.5").unwrap(), Value::Dec(Decimal::from_str("27362.50").unwrap()));
+        assert_eq!(parse_text(&f, "１２３４．５６").unwrap(), Value::Dec(Decimal::from_str("1234.56").unwrap()));
+        assert_eq!(parse_text(&f, "128.01000000000022").unwrap(), Value::Dec(Decimal::from_str("128.01").unwrap()));
+        assert!(parse_text(&f, "128.015").unwrap_err().contains("小数位数"));
+        assert!(parse_text(&f, "1,23,456").is_err());
+        assert!(parse_text(&f, "-5").unwrap_err().contains("负数"));
+        assert_eq!(display(&f, &parse_text(&f, "1234567").unwrap()), "1,234,567.00");
+    }
+
+    #[test]
+    fn not_applicable_is_not_zero() {
+        let f = field(FieldType::Integer, 0);
+        for na in ["—", "－", "/", "／", "不适用", "  "] {
+            assert!(parse_text(&f, na).unwrap().is_missing(), "{na}");
+        }
+        assert_eq!(parse_text(&f, "0").unwrap(), Value::Int(0));
+        assert_eq!(parse_text(&f, "12.0").unwrap(), Value::Int(12));
+        assert!(parse_text(&f, "#DIV/0!").is_err());
+    }
+
+    #[test]
+    fn text_is_kept_as_written_and_missing_kinds_differ() {
+        let f = field(FieldType::Text, 0);
+        let v = parse_text(&f, "\u{3000}违反协议，虚构项目（示例）；\u{3000}").unwrap();
+        assert_eq!(v, Value::Text("违反协议，虚构项目（示例）；".into()));
+        assert_eq!(parse_text(&f, "／").unwrap(), Value::NotApplicable, "markers are still read folded");
+        let n = field(FieldType::Integer, 0);
+        assert_eq!(display(&n, &parse_text(&n, "480,210").unwrap()), "480,210");
+        assert_eq!(display(&n, &Value::Absent), "未填报");
+        assert_eq!(display(&n, &Value::NotApplicable), "—");
+    }
+
+    #[test]
+    fn enums_by_id_or_label() {
+        let f = field(FieldType::Enum, 0);
+        assert_eq!(parse_text(&f, "employee").unwrap(), Value::Text("employee".into()));
+        assert_eq!(parse_text(&f, "职工基本医疗保险(含生育保险)").unwrap(), Value::Text("employee".into()));
+        assert!(parse_text(&f, "职工").is_err());
+    }
+
+    #[test]
+    fn dates_in_office_formats() {
+        assert_eq!(parse_date("2023年6月25日"), Ok((2023, 6, 25)));
+        assert_eq!(parse_date("2023/6/25"), Ok((2023, 6, 25)));
+        assert!(parse_date("2023-02-30").is_err());
+    }
+
+    #[test]
+    fn credit_code_check_character() {
+        // GB 32100-2015 worked examples
+        assert!(uscc_valid("91350100M000100Y43"));
+        assert!(!uscc_valid("91350100M000100Y44"));
+        assert!(!uscc_valid("91350100M000100Y4"));
+        let mut f = field(FieldType::Percent, 2);
+        f.ty = FieldType::Percent;
+        assert!(parse_text(&f, "100.5").unwrap_err().contains("0 到 100"));
+        assert!(parse_text(&f, "85.30%").is_ok());
+    }
+
+    #[test]
+    fn grouping() {
+        assert_eq!(group_thousands("-1234567.80"), "-1,234,567.80");
+        assert_eq!(group_thousands("999"), "999");
+    }
+}

@@ -1,0 +1,211 @@
+//! Downloads: every public table of every entity-year as CSV and JSON.
+//!
+//! CSV is UTF-8 with a BOM and Chinese headers with units, so Excel on Chinese Windows opens it
+//! correctly; a not-applicable value is written as `—` and an unreported one as an empty cell.
+//! A matrix table's blocks each start with their own header row and may differ in width.
+//! JSON carries field ids and writes decimals as strings, so no consumer ever sees a binary float
+//! of a money amount; not applicable is `"—"`, not reported is `null`.
+//!
+//! Both return the serialisation error instead of a partial file: the caller reports it.
+
+use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData};
+use crate::inputs::registry::Entity;
+use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
+use crate::inputs::value::{self, Value};
+use crate::publish::model::{applies, date_text};
+use serde_json::{Map, Value as Json, json};
+
+fn csv_text(f: &Field, v: &Value) -> String {
+    match v {
+        Value::NotApplicable => value::NOT_APPLICABLE.into(),
+        Value::Text(t) if f.ty == FieldType::Enum => f.enum_label(t).unwrap_or(t).to_string(),
+        Value::Bool(b) => if *b { "是" } else { "否" }.into(),
+        other => value::plain(f, other),
+    }
+}
+
+fn json_value(f: &Field, v: &Value) -> Json {
+    match v {
+        Value::Absent => Json::Null,
+        Value::NotApplicable => json!(value::NOT_APPLICABLE),
+        Value::Int(i) => json!(i),
+        Value::Bool(b) => json!(b),
+        other => Json::String(value::plain(f, other)),
+    }
+}
+
+fn public(fields: &[Field]) -> impl Iterator<Item = (usize, &Field)> {
+    fields.iter().enumerate().filter(|(_, f)| f.visibility == Visibility::Public)
+}
+
+pub fn csv(t: &Table, data: &TableData) -> Result<Vec<u8>, String> {
+    // Matrix blocks have different numbers of columns, so rows may differ in length; the default
+    // (strict) writer would refuse a row and leave it half-written without its line end.
+    let mut w =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let err = |e: csv::Error| e.to_string();
+    match (&t.layout, data) {
+        (Layout::Records { fields, .. }, TableData::Records(recs)) => {
+            w.write_record(public(fields).map(|(_, f)| f.label_with_unit())).map_err(err)?;
+            for r in recs {
+                w.write_record(public(fields).map(|(i, f)| csv_text(f, shown(fields, f, r, i)))).map_err(err)?;
+            }
+        }
+        (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
+            for b in blocks.iter().filter(|b| b.applies(&m.format)) {
+                let title = if b.label.is_empty() { "项目".to_string() } else { b.label.clone() };
+                let head = std::iter::once(title).chain(b.columns.iter().map(|c| {
+                    let mut parts = c.group.clone();
+                    parts.push(c.label.clone());
+                    parts.join("/")
+                }));
+                w.write_record(head).map_err(err)?;
+                for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
+                    let row = std::iter::once(r.label.clone())
+                        .chain(b.columns.iter().map(|c| csv_text(&c.cell, m.get(&r.id, &c.id))));
+                    w.write_record(row).map_err(err)?;
+                }
+            }
+        }
+        _ => return Err(layout_mismatch(t)),
+    }
+    w.into_inner().map_err(|e| e.error().to_string())
+}
+
+/// Loading builds records for record tables and cells for matrix tables; anything else is a bug,
+/// reported rather than written as an empty file.
+fn layout_mismatch(t: &Table) -> String {
+    format!("表“{}”（{}）的数据与表定义的布局不一致", t.title, t.id)
+}
+
+pub fn json(t: &Table, data: &TableData, e: &Entity, year: i32, ey: &EntityYear) -> Result<Vec<u8>, String> {
+    let mut doc = Map::new();
+    doc.insert("table".into(), json!(t.id));
+    doc.insert("title".into(), json!(t.title));
+    doc.insert("attachment".into(), json!(t.attachment));
+    doc.insert("entity".into(), json!({"id": e.id, "code": e.code, "name": e.name}));
+    doc.insert("year".into(), json!(year));
+    let pub_on = date_text(ey.meta.published_on);
+    doc.insert("published_on".into(), if pub_on.is_empty() { Json::Null } else { json!(pub_on) });
+    doc.insert("source".into(), json!(ey.meta.source));
+    match (&t.layout, data) {
+        (Layout::Records { fields, .. }, TableData::Records(recs)) => {
+            doc.insert("fields".into(), Json::Array(public(fields).map(|(_, f)| field_json(f)).collect()));
+            doc.insert("records".into(), Json::Array(recs.iter().map(|r| record_json(fields, r)).collect()));
+        }
+        (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
+            doc.insert("format".into(), json!(m.format));
+            doc.insert(
+                "blocks".into(),
+                Json::Array(blocks.iter().filter(|b| b.applies(&m.format)).map(|b| block_json(b, m)).collect()),
+            );
+        }
+        _ => return Err(layout_mismatch(t)),
+    }
+    let mut out = serde_json::to_vec_pretty(&Json::Object(doc)).map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn field_json(f: &Field) -> Json {
+    let ty = match f.ty {
+        FieldType::Integer => "integer",
+        FieldType::Decimal => "decimal",
+        FieldType::Percent => "percent",
+        FieldType::Text => "text",
+        FieldType::Date => "date",
+        FieldType::Year => "year",
+        FieldType::Enum => "enum",
+        FieldType::Code => "code",
+        FieldType::Url => "url",
+        FieldType::Bool => "bool",
+    };
+    let mut m = Map::new();
+    m.insert("id".into(), json!(f.id));
+    m.insert("label".into(), json!(f.label));
+    m.insert("type".into(), json!(ty));
+    if !f.unit.is_empty() {
+        m.insert("unit".into(), json!(f.unit));
+    }
+    if matches!(f.ty, FieldType::Decimal | FieldType::Percent) {
+        m.insert("places".into(), json!(f.places));
+    }
+    if f.ty == FieldType::Enum {
+        m.insert("values".into(), json!(f.values));
+        m.insert("labels".into(), json!(f.labels));
+    }
+    Json::Object(m)
+}
+
+fn record_json(fields: &[Field], r: &Rec) -> Json {
+    Json::Object(public(fields).map(|(i, f)| (f.id.clone(), json_value(f, shown(fields, f, r, i)))).collect())
+}
+
+/// The value of field `i` as published: not applicable where the field's `only_when` excludes the record.
+fn shown<'r>(fields: &[Field], f: &Field, r: &'r Rec, i: usize) -> &'r Value {
+    static NA: Value = Value::NotApplicable;
+    if applies(fields, f, r) { &r.values[i] } else { &NA }
+}
+
+fn block_json(b: &crate::inputs::schema::Block, m: &Matrix) -> Json {
+    let rows: Vec<Json> = b
+        .rows
+        .iter()
+        .filter(|r| r.applies(&m.format) && !r.heading)
+        .map(|r| json!({"id": r.id, "label": r.label}))
+        .collect();
+    let cols: Vec<Json> = b
+        .columns
+        .iter()
+        .map(|c| json!({"id": c.id, "label": c.label, "group": c.group, "unit": c.cell.unit}))
+        .collect();
+    let mut cells = Map::new();
+    for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
+        let row: Map<String, Json> =
+            b.columns.iter().map(|c| (c.id.clone(), json_value(&c.cell, m.get(&r.id, &c.id)))).collect();
+        cells.insert(r.id.clone(), Json::Object(row));
+    }
+    json!({"id": b.id, "label": b.label, "unit": b.unit, "rows": rows, "columns": cols, "cells": cells})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::diag::{Diagnostics, Loc, Sources};
+    use crate::inputs::schema::Schema;
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    fn built_in(id: &str) -> Table {
+        // `src/` has no data/tables, so only the built-in definitions are read.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let (mut sources, mut diags) = (Sources::new(&root), Diagnostics::default());
+        let schema = Schema::load(&root, &mut sources, &mut diags);
+        schema.tables[schema.index(id).expect("built-in table")].clone()
+    }
+
+    #[test]
+    fn matrix_blocks_of_different_widths_stay_apart() {
+        let t = built_in("annual_report_active");
+        let loc = Loc::new(0, 0..0);
+        let cells: BTreeMap<(String, String), (Value, Loc)> =
+            [("punishment", "decisions", 63), ("normative_documents", "in_force", 54)]
+                .into_iter()
+                .map(|(r, c, n)| ((r.to_string(), c.to_string()), (Value::Int(n), loc)))
+                .collect();
+        let data = TableData::Matrix(Matrix { format: "2021".into(), cells });
+        let bytes = csv(&t, &data).expect("csv");
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+        let rows: Vec<Vec<&str>> = text.split_terminator("\r\n").map(|l| l.split(',').collect()).collect();
+        let widths: Vec<usize> = rows.iter().map(Vec::len).collect();
+        assert_eq!(widths[..6], [4, 4, 4, 2, 2, 2], "{text}");
+        assert_eq!(rows[2], ["行政规范性文件", "", "", "54"], "absent cells are empty");
+        assert_eq!(rows[6], ["行政处罚", "63"]);
+    }
+
+    #[test]
+    fn data_of_the_wrong_shape_is_an_error_not_an_empty_file() {
+        let t = built_in("annual_report_active");
+        assert!(csv(&t, &TableData::Records(Vec::new())).is_err());
+    }
+}

@@ -1,0 +1,398 @@
+//! Writing the site atomically: everything goes into a fresh staging folder next to the output,
+//! which replaces the output only when the whole build succeeded. A failed build leaves the
+//! previous output untouched, and a successful one leaves no stale file behind.
+//!
+//! pilu deletes only what it wrote: every output holds a manifest (`.pilu-manifest`) listing its
+//! files, and an existing output is replaced only when every file in it is listed there.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The list of files pilu wrote into an output, one relative path a line.
+pub const MANIFEST: &str = ".pilu-manifest";
+const MANIFEST_HEAD: &str = "# pilu 生成的文件清单：构建时只替换清单中的文件。请勿修改。\n";
+/// The site's inputs, relative to its root: an output may not be, contain or lie inside one.
+const INPUTS: [&str; 5] = ["pilu.toml", "data", "content", "themes", "static"];
+
+pub struct Staging {
+    pub dir: PathBuf,
+    target: PathBuf,
+    committed: bool,
+    /// Writing into a folder that is being served: each file is replaced atomically.
+    in_place: bool,
+    /// Every file written, relative to `dir` (rendering writes from several threads).
+    written: Mutex<BTreeSet<String>>,
+}
+
+/// How a finished staging folder replaces the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Publish {
+    /// Swap the folders (`pilu build`): one complete site at every moment.
+    Swap,
+    /// Move the files in one by one (`pilu serve`): the folder being served never disappears,
+    /// and each file is replaced by a rename, so a reader gets a whole old or a whole new page.
+    FileByFile,
+}
+
+fn sibling_name(target: &Path) -> String {
+    target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into())
+}
+
+fn sibling(target: &Path, tag: &str) -> PathBuf {
+    target.with_file_name(format!(".{}.pilu-{tag}-{}", sibling_name(target), std::process::id()))
+}
+
+/// The absolute form of `target`, resolving symlinks of the parts that exist.
+fn absolute(target: &Path) -> Result<PathBuf, String> {
+    if let Ok(real) = fs::canonicalize(target) {
+        return Ok(real);
+    }
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent_abs = fs::canonicalize(parent).map_err(|e| {
+        format!("输出目录的上级目录不存在或无法访问（{}）：{}", parent.display(), crate::base::diag::os_text(&e))
+    })?;
+    let name = target.file_name().ok_or_else(|| "输出目录不能是根目录或 ..".to_string())?;
+    Ok(parent_abs.join(name))
+}
+
+/// Refuse outputs that would replace the site's own inputs: the root or a folder holding it, an
+/// input (`data`, `content`, `themes`, `static`, `pilu.toml`), a folder inside one, or a folder
+/// holding one (inputs may be symlinks to elsewhere).
+pub fn check_target(root: &Path, target: &Path) -> Result<(), String> {
+    let root_abs =
+        fs::canonicalize(root).map_err(|e| format!("无法解析站点目录：{}", crate::base::diag::os_text(&e)))?;
+    let target_abs = absolute(target)?;
+    let t = target.display();
+    let advice = "请换一个不在站点输入中的目录（默认为 public）";
+    if root_abs.starts_with(&target_abs) {
+        return Err(format!("输出目录 {t} 包含站点本身，构建会删除站点文件；{advice}"));
+    }
+    for input in INPUTS {
+        let input_abs = fs::canonicalize(root_abs.join(input)).unwrap_or_else(|_| root_abs.join(input));
+        if target_abs == input_abs {
+            return Err(format!("输出目录 {t} 就是站点的输入 {input}，构建会删除其中的文件；{advice}"));
+        }
+        if target_abs.starts_with(&input_abs) {
+            return Err(format!("输出目录 {t} 位于站点的输入 {input} 之中，构建会删除其中的文件；{advice}"));
+        }
+        if input_abs.starts_with(&target_abs) {
+            return Err(format!("输出目录 {t} 包含站点的输入 {input}，构建会删除站点文件；{advice}"));
+        }
+    }
+    if target_abs.is_file() {
+        return Err(format!("输出路径 {t} 是一个文件，不是目录"));
+    }
+    Ok(())
+}
+
+/// Files a half-finished atomic write may leave behind (pilu's own, never listed).
+fn is_part_file(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".pilu-part-")
+}
+
+/// The files listed in the manifest of `dir`, or None when it has none.
+fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
+    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    Some(text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
+}
+
+fn manifest_text(files: &BTreeSet<String>) -> String {
+    let mut s = String::from(MANIFEST_HEAD);
+    for f in files {
+        s.push_str(f);
+        s.push('\n');
+    }
+    s
+}
+
+/// Every file (and symlink) under `dir`, relative, except the manifest and pilu's part files.
+fn files_under(dir: &Path) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::other)?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+        if rel != MANIFEST && !is_part_file(&entry.file_name().to_string_lossy()) {
+            out.push(rel);
+        }
+    }
+    Ok(out)
+}
+
+/// An existing output may be replaced only when pilu wrote every file in it: it is absent,
+/// holds no file, or each of its files is listed in its manifest.
+pub fn check_replaceable(target: &Path) -> Result<(), String> {
+    let t = target.display();
+    match fs::symlink_metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e))),
+        Ok(m) if !m.is_dir() => return Err(format!("输出路径 {t} 不是目录")),
+        Ok(_) => {}
+    }
+    let files = files_under(target).map_err(|e| format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e)))?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let Some(listed) = read_manifest(target) else {
+        return Err(format!(
+            "输出目录 {t} 中已有文件，但没有 pilu 的文件清单 {MANIFEST}：它不是 pilu 生成的，或是旧版 pilu 生成的。\
+             为免删除不是 pilu 写入的文件，不替换这个目录。请确认其中没有要保留的文件后删除它（或用 --output 换一个目录），再构建"
+        ));
+    };
+    let foreign: Vec<&String> = files.iter().filter(|f| !listed.contains(*f)).collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = foreign.iter().take(5).map(|s| s.as_str()).collect();
+    let more = if foreign.len() > 5 { format!(" 等 {} 个文件", foreign.len()) } else { String::new() };
+    Err(format!(
+        "输出目录 {t} 中有不是 pilu 写入的文件（不在 {MANIFEST} 中）：{}{more}。为免删除它们，不替换这个目录。\
+         请把它们移到别处（要随网站发布的文件放进 static/），再构建",
+        shown.join("、")
+    ))
+}
+
+/// Whether process `pid` is running. When it cannot be told, it counts as running: a staging
+/// folder is removed only when its process is surely gone.
+#[cfg(target_os = "linux")]
+fn alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn alive(pid: u32) -> bool {
+    std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_or(true, |s| s.success())
+}
+
+#[cfg(not(unix))]
+fn alive(_pid: u32) -> bool {
+    true
+}
+
+/// Remove the staging folders (`.<output>.pilu-tmp-<pid>`, `.<output>.pilu-old-<pid>`) that
+/// builds killed mid-way left beside `target`, when their process is gone. Returns each folder
+/// with a message saying what happened to it.
+pub fn remove_stale(target: &Path) -> Vec<(PathBuf, String)> {
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix = format!(".{}.pilu-", sibling_name(target));
+    let Ok(entries) = fs::read_dir(parent) else { return vec![] };
+    let mut found: Vec<(PathBuf, u32)> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rest = name.strip_prefix(&prefix)?;
+            let pid = rest.strip_prefix("tmp-").or_else(|| rest.strip_prefix("old-"))?;
+            Some((e.path(), pid.parse().ok()?))
+        })
+        .filter(|&(_, pid)| pid != std::process::id() && !alive(pid))
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|(p, pid)| {
+            let msg = match fs::remove_dir_all(&p) {
+                Ok(()) => format!("已删除中断的构建留下的临时目录 {}（进程 {pid} 已不存在）", p.display()),
+                Err(e) => format!(
+                    "无法删除中断的构建留下的临时目录 {}（进程 {pid} 已不存在）：{}",
+                    p.display(),
+                    crate::base::diag::os_text(&e)
+                ),
+            };
+            (p, msg)
+        })
+        .collect()
+}
+
+/// Write `bytes` to `path` through a temporary name in the same folder and a rename, so a
+/// reader of `path` sees the whole old file or the whole new one, never a part.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_file_name(format!(".{name}.pilu-part-{}-{n}", std::process::id()));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
+impl Staging {
+    pub fn begin(target: &Path) -> io::Result<Staging> {
+        let dir = sibling(target, "tmp");
+        if dir.exists() {
+            // ours: a process with our pid is gone
+            fs::remove_dir_all(&dir)?;
+        }
+        fs::create_dir_all(&dir)?;
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+            committed: false,
+            in_place: false,
+            written: Default::default(),
+        })
+    }
+
+    /// Write straight into an existing folder (serve's private output, updated file by file).
+    pub fn in_place(dir: &Path) -> Staging {
+        Staging {
+            dir: dir.to_path_buf(),
+            target: dir.to_path_buf(),
+            committed: true,
+            in_place: true,
+            written: Default::default(),
+        }
+    }
+
+    /// Remove a file or folder of the output, if it is there.
+    pub fn remove(&self, rel: &str) -> io::Result<()> {
+        let p = self.dir.join(rel);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => fs::remove_dir_all(p),
+            Ok(_) => fs::remove_file(p),
+            Err(_) => Ok(()),
+        }
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        let p = self.dir.join(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        if self.in_place { write_atomic(&p, bytes) } else { fs::write(p, bytes) }?;
+        if let Ok(mut w) = self.written.lock() {
+            w.insert(rel.to_string());
+        }
+        Ok(())
+    }
+
+    /// Whether this build already wrote `rel`.
+    pub fn exists(&self, rel: &str) -> bool {
+        self.written.lock().is_ok_and(|w| w.contains(rel))
+    }
+
+    fn written(&self) -> BTreeSet<String> {
+        self.written.lock().map(|w| w.clone()).unwrap_or_default()
+    }
+
+    /// After in-place updates: list what the folder now holds of pilu's (the files listed
+    /// before or written now that are still there).
+    pub fn update_manifest(&self) -> io::Result<()> {
+        let mut files = read_manifest(&self.dir).unwrap_or_default();
+        files.extend(self.written());
+        files.retain(|f| self.dir.join(f).is_file());
+        let text = manifest_text(&files);
+        if fs::read_to_string(self.dir.join(MANIFEST)).ok().as_deref() == Some(text.as_str()) {
+            return Ok(());
+        }
+        write_atomic(&self.dir.join(MANIFEST), text.as_bytes())
+    }
+
+    /// Replace the output with the staging folder, if pilu wrote everything the output holds.
+    /// Err(message) when the output is refused; nothing was changed then.
+    pub fn commit(self, how: Publish) -> Result<(), CommitError> {
+        check_replaceable(&self.target).map_err(CommitError::Refused)?;
+        let files = self.written();
+        match how {
+            Publish::Swap => self.swap(&files),
+            Publish::FileByFile => self.move_files(&files),
+        }
+        .map_err(CommitError::Io)
+    }
+
+    /// Swap the staging folder in. The old output is moved aside first and removed last, so
+    /// at every moment one complete site is in place.
+    fn swap(mut self, files: &BTreeSet<String>) -> io::Result<()> {
+        fs::write(self.dir.join(MANIFEST), manifest_text(files))?;
+        let old = sibling(&self.target, "old");
+        if old.exists() {
+            fs::remove_dir_all(&old)?;
+        }
+        let had_old = self.target.exists();
+        if had_old {
+            fs::rename(&self.target, &old)?;
+        }
+        if let Err(e) = fs::rename(&self.dir, &self.target) {
+            if had_old {
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(e);
+        }
+        self.committed = true;
+        if had_old {
+            let _ = fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+
+    fn move_file(&self, rel: &str) -> io::Result<()> {
+        let to = self.target.join(rel);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        if to.is_dir() {
+            fs::remove_dir_all(&to)?;
+        }
+        fs::rename(self.dir.join(rel), &to)
+    }
+
+    /// Move each written file over its old version, then remove the old files this build did
+    /// not write, then list the new set.
+    fn move_files(mut self, files: &BTreeSet<String>) -> io::Result<()> {
+        fs::create_dir_all(&self.target)?;
+        let before = read_manifest(&self.target).unwrap_or_default();
+        let mut moved = before.clone();
+        for rel in files {
+            if let Err(e) = self.move_file(rel) {
+                // keep listing what is there, so the next build may still replace it
+                let _ = write_atomic(&self.target.join(MANIFEST), manifest_text(&moved).as_bytes());
+                return Err(e);
+            }
+            moved.insert(rel.clone());
+        }
+        for rel in before.difference(files) {
+            let p = self.target.join(rel);
+            if fs::remove_file(&p).is_ok() {
+                // drop folders left empty (a page that no longer exists); stops at a non-empty one
+                let mut dir = p.parent();
+                while let Some(d) = dir.filter(|d| *d != self.target) {
+                    if fs::remove_dir(d).is_err() {
+                        break;
+                    }
+                    dir = d.parent();
+                }
+            }
+        }
+        write_atomic(&self.target.join(MANIFEST), manifest_text(files).as_bytes())?;
+        self.committed = true;
+        let _ = fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
+}
+
+/// Why a staging folder did not replace the output.
+#[derive(Debug)]
+pub enum CommitError {
+    /// The output holds files pilu did not write (message for the user).
+    Refused(String),
+    Io(io::Error),
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}

@@ -1,0 +1,545 @@
+//! Rendering: themes (tera templates and assets), page contexts, and writing every page.
+//!
+//! A theme is the built-in `themes/<name>/` with the site's `themes/<name>/` laid over it file
+//! by file. Pages render in parallel; each page's context holds only what that page shows.
+
+use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::base::embedded;
+use crate::publish::download;
+use crate::publish::model::{PageKind, Site, root_of};
+use crate::publish::output::Staging;
+use rayon::prelude::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use tera::{Context, Tera};
+
+pub struct Theme {
+    pub name: String,
+    /// Where the theme's pages go in the output: "" for `default`, "m/" for `wechat`.
+    pub prefix: &'static str,
+    pub tera: Tera,
+    /// Theme assets (CSS, JS, icons), written under `<prefix>assets/`.
+    pub assets: BTreeMap<String, Vec<u8>>,
+    pub split_tables: bool,
+}
+
+pub fn prefix_of(theme: &str) -> &'static str {
+    if theme == "wechat" { "m/" } else { "" }
+}
+
+/// A theme's own settings (`themes/<name>/theme.toml`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeSettings {
+    /// Another theme whose files this one starts from; its own files replace them one by one.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// Split wide tables for narrow screens: one table per record (e.g. per scheme), and lists
+    /// as stacked label–value cards.
+    #[serde(default)]
+    pub split_tables: bool,
+}
+
+/// Built-in files of a theme overlaid with the site's, as (path under the theme, bytes, shown path).
+fn own_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<String, (Vec<u8>, String)> {
+    let mut files = BTreeMap::new();
+    let base = format!("themes/{name}");
+    for (path, bytes) in embedded::files_under(&base) {
+        let rel = path[base.len() + 1..].to_string();
+        files.insert(rel, (bytes.to_vec(), format!("（内置）{path}")));
+    }
+    let dir = root.join(&base);
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "theme.read",
+                            format!("无法读取主题目录：{}", crate::base::diag::os_text(&e)),
+                        )
+                        .in_file(&dir),
+                    );
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+            match std::fs::read(entry.path()) {
+                Ok(b) => {
+                    files.insert(rel.clone(), (b, format!("{base}/{rel}")));
+                }
+                Err(e) => diags.push(
+                    Diagnostic::error("theme.read", format!("无法读取主题文件：{}", crate::base::diag::os_text(&e)))
+                        .in_file(entry.path()),
+                ),
+            }
+        }
+    }
+    files
+}
+
+/// A theme's files with its base theme's underneath, and its settings.
+fn theme_files(
+    root: &Path,
+    name: &str,
+    diags: &mut Diagnostics,
+) -> (BTreeMap<String, (Vec<u8>, String)>, ThemeSettings) {
+    let own = own_files(root, name, diags);
+    let settings: ThemeSettings = match own.get("theme.toml") {
+        Some((bytes, shown)) => match toml::from_str(&String::from_utf8_lossy(bytes)) {
+            Ok(s) => s,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("theme.settings", format!("主题设置有误：{}", e.message()))
+                        .in_file(Path::new(shown)),
+                );
+                ThemeSettings::default()
+            }
+        },
+        None => ThemeSettings::default(),
+    };
+    let mut files = match settings.base.as_deref() {
+        Some(b) if b == name => {
+            diags.push(Diagnostic::error("theme.settings", format!("主题 `{name}` 不能以自身为基础")));
+            BTreeMap::new()
+        }
+        // one level of inheritance keeps themes easy to reason about
+        Some(b) => own_files(root, b, diags),
+        None => BTreeMap::new(),
+    };
+    files.extend(own);
+    files.remove("theme.toml");
+    (files, settings)
+}
+
+pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Theme> {
+    let (files, settings) = theme_files(root, name, diags);
+    if files.is_empty() {
+        diags.push(
+            Diagnostic::error("theme.missing", format!("找不到主题 `{name}`")).in_file(&root.join("themes").join(name)),
+        );
+        return None;
+    }
+    let mut templates = Vec::new();
+    let mut assets = BTreeMap::new();
+    for (rel, (bytes, shown)) in files {
+        if let Some(t) = rel.strip_prefix("templates/") {
+            match String::from_utf8(bytes) {
+                Ok(text) => templates.push((t.to_string(), text, shown)),
+                Err(_) => diags.push(
+                    Diagnostic::error("theme.encoding", "模板文件不是有效的 UTF-8 文本").in_file(Path::new(&shown)),
+                ),
+            }
+        } else if let Some(a) = rel.strip_prefix("static/") {
+            assets.insert(a.to_string(), bytes);
+        }
+    }
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".xml"]);
+    if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))) {
+        diags.push(
+            Diagnostic::error("theme.template", format!("主题 `{name}` 的模板有误：\n{}", error_chain(&e))).note(
+                format!("模板文件：{}", templates.iter().map(|(_, _, s)| s.as_str()).collect::<Vec<_>>().join("、")),
+            ),
+        );
+        return None;
+    }
+    for required in ["home.html", "entity.html", "entity_year.html", "page.html", "404.html"] {
+        if !tera.contains_template(required) {
+            diags.push(Diagnostic::error("theme.template", format!("主题 `{name}` 缺少模板 templates/{required}")));
+        }
+    }
+    Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets, split_tables: settings.split_tables })
+}
+
+fn error_chain(e: &tera::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        s.push_str(&format!("\n{inner}"));
+        src = inner.source();
+    }
+    s
+}
+
+/// Absolute URL of a page for canonical links and the sitemap (`…/e/x/` for `e/x/index.html`).
+pub fn absolute(base: &str, rel: &str) -> String {
+    format!("{base}{}", rel.strip_suffix("index.html").unwrap_or(rel))
+}
+
+impl Site<'_> {
+    fn title_of(&self, kind: PageKind) -> String {
+        match kind {
+            PageKind::Home => self.settings.title.clone(),
+            PageKind::NotFound => "页面未找到".into(),
+            PageKind::Entity(e) => self.registry.get(e).name.clone(),
+            PageKind::EntityYear(e, y) => format!("{} {y}年度", self.registry.get(e).name),
+            PageKind::Content(i) => self.pages[i].title.clone(),
+            PageKind::Year(y) => format!("{y}年度披露情况"),
+            PageKind::Notice(e, y) => format!("{} {y}年度 公示栏", self.registry.get(e).name),
+            PageKind::Directory(b, 0) => format!("{} 定点医药机构名录", self.registry.get(b).name),
+            PageKind::Directory(b, n) => format!("{} 定点医药机构名录（第 {} 页）", self.registry.get(b).name, n + 1),
+        }
+    }
+
+    fn context(&self, theme: &Theme, kind: PageKind, intro: Option<&str>) -> Context {
+        let path = self.path(kind);
+        let mut ctx = Context::new();
+        // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
+        let theme_root = root_of(&path);
+        let site_root = root_of(&format!("{}{path}", theme.prefix));
+        // A host serves 404.html for unknown paths at any depth: relative links cannot work there.
+        let (theme_root, site_root) = match (kind, &self.settings.base_url) {
+            (PageKind::NotFound, Some(base)) => (format!("{base}{}", theme.prefix), base.clone()),
+            _ => (theme_root, site_root),
+        };
+        ctx.insert("root", &theme_root);
+        ctx.insert("site_root", &site_root);
+        ctx.insert("path", &path);
+        let title = self.title_of(kind);
+        // WeChat's share card shows about 30 characters of the title.
+        let short: String =
+            if title.chars().count() > 30 { title.chars().take(29).chain(['…']).collect() } else { title.clone() };
+        ctx.insert("short_title", &short);
+        ctx.insert("page_title", &title);
+        // the not-found page stands for no URL of its own
+        let canonical =
+            self.settings.base_url.as_deref().filter(|_| kind != PageKind::NotFound).map(|b| absolute(b, &path));
+        ctx.insert("canonical", &canonical);
+        let mut crumbs = Vec::new();
+        if kind != PageKind::Home {
+            crumbs.push(json!({"text": "首页", "href": "index.html"}));
+        }
+        match kind {
+            PageKind::Home => {
+                let (directory, orphans) = self.directory();
+                ctx.insert("owner", &self.summary(self.owner));
+                ctx.insert("owner_info", &self.info(self.owner));
+                ctx.insert("intro", &intro);
+                ctx.insert("key_figures", &self.key_figures());
+                ctx.insert("contact", &self.contact_card());
+                ctx.insert("directory", &directory);
+                ctx.insert("orphans", &orphans);
+                ctx.insert("updates", &self.updates(10));
+                ctx.insert("table_kinds", &self.table_kinds());
+                let mut years = self.all_years();
+                years.reverse();
+                ctx.insert("years", &years);
+            }
+            PageKind::Directory(b, n) => {
+                let bureau = self.registry.get(b);
+                crumbs.push(json!({"text": bureau.name, "href": format!("e/{}/index.html", bureau.id)}));
+                ctx.insert("entity", &self.summary(b));
+                ctx.insert("region", &bureau.region.as_deref().map(|r| self.regions.display(r)));
+                ctx.insert("directory", &self.directory_page(b, n));
+            }
+            PageKind::Entity(e) => {
+                let ent = self.registry.get(e);
+                if let Some(p) = ent.parent {
+                    crumbs.push(json!({"text": self.registry.get(p).name, "href": format!("e/{}/index.html", self.registry.get(p).id)}));
+                }
+                ctx.insert("entity", &self.summary(e));
+                ctx.insert("info", &self.info(e));
+                ctx.insert("years", &self.year_links(e));
+                ctx.insert("headlines", &self.headlines(e));
+                ctx.insert("groups", &self.child_groups(e));
+                let dir = PageKind::Directory(e, 0);
+                ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
+                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
+                ctx.insert("delegated_to", &host);
+            }
+            PageKind::EntityYear(e, y) => {
+                let (ent, ey) = self.year_context(&mut ctx, &mut crumbs, e, y);
+                ctx.insert("note", &ey.meta.note);
+                ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
+                ctx.insert("absent_notes", &self.absent_notes(e, y));
+                ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
+                let ys = &self.years[e];
+                let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
+                let link = |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
+                ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
+                ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
+                let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
+                ctx.insert("delegated_to", &host);
+                let offline = ent.disclosure.as_deref() == Some("offline") && theme.prefix.is_empty();
+                ctx.insert("notice_href", &offline.then(|| self.path(PageKind::Notice(e, y))));
+            }
+            PageKind::Content(i) => {
+                let p = &self.pages[i];
+                ctx.insert(
+                    "page",
+                    &json!({"title": p.title, "description": p.description, "date": p.date, "html": p.html}),
+                );
+            }
+            PageKind::Notice(e, y) => {
+                self.year_context(&mut ctx, &mut crumbs, e, y);
+                ctx.insert("tables", &self.table_views(e, y, "", "", false));
+                let online =
+                    self.settings.base_url.as_deref().map(|b| absolute(b, &self.path(PageKind::EntityYear(e, y))));
+                ctx.insert("online_url", &online);
+                ctx.insert("qr_svg", &online.as_deref().and_then(qr_svg));
+            }
+            PageKind::Year(y) => {
+                let (groups, total, done) = self.coverage(y);
+                ctx.insert("year", &y);
+                ctx.insert("coverage", &groups);
+                ctx.insert("total", &total);
+                ctx.insert("disclosed", &done);
+                ctx.insert("status", &self.year_status(y));
+                ctx.insert("comparison", &self.comparison(y));
+                let ys = self.all_years();
+                let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
+                let link = |yy: i32| json!({"year": yy, "href": format!("y/{yy}/index.html")});
+                ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
+                ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
+            }
+            PageKind::NotFound => {}
+        }
+        ctx.insert("breadcrumbs", &crumbs);
+        ctx
+    }
+
+    /// What an entity-year page and its poster share: the entity, the year and its metadata.
+    fn year_context(
+        &self,
+        ctx: &mut Context,
+        crumbs: &mut Vec<serde_json::Value>,
+        e: usize,
+        y: i32,
+    ) -> (&crate::inputs::registry::Entity, &crate::inputs::dataset::EntityYear) {
+        let ent = self.registry.get(e);
+        crumbs.push(json!({"text": ent.name, "href": format!("e/{}/index.html", ent.id)}));
+        let ey = &self.data.years[&(e, y)];
+        ctx.insert("entity", &self.summary(e));
+        ctx.insert("year", &y);
+        ctx.insert("published_on", &crate::publish::model::date_text(ey.meta.published_on));
+        ctx.insert("source", &ey.meta.source);
+        (ent, ey)
+    }
+
+    fn global(&self, theme: &mut Theme) {
+        let nav: Vec<_> = self
+            .pages
+            .iter()
+            .filter(|p| p.in_nav)
+            .map(|p| json!({"text": p.title, "href": format!("p/{}/index.html", p.slug)}))
+            .collect();
+        let owner = self.registry.get(self.owner);
+        let g = theme.tera.global_context();
+        g.insert(
+            "site",
+            &json!({
+                "title": self.settings.title,
+                "description": self.settings.description,
+                "language": self.settings.language,
+                "sample": self.settings.sample,
+                "owner": owner.name,
+                "base_url": self.settings.base_url,
+            }),
+        );
+        g.insert("nav", &nav);
+        g.insert("theme", &theme.name);
+        g.insert("has_mobile", &self.settings.themes.iter().any(|t| t == "wechat"));
+        g.insert("has_desktop", &self.settings.themes.iter().any(|t| t == "default"));
+    }
+
+    /// Render every page of one theme into the staging folder.
+    pub fn render_theme(&self, theme: &mut Theme, out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
+        let n = self.render_pages(theme, out, intro, &self.page_list())?;
+        self.write_assets(theme, out)?;
+        Ok(n)
+    }
+
+    pub fn write_assets(&self, theme: &Theme, out: &Staging) -> Result<(), Diagnostics> {
+        for (rel, bytes) in &theme.assets {
+            let path = format!("{}assets/{rel}", theme.prefix);
+            if let Err(e) = out.write(&path, bytes) {
+                return Err(Diagnostics {
+                    list: vec![Diagnostic::error(
+                        "io.write",
+                        format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)),
+                    )],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Render `pages` of one theme (all of them, or those an incremental rebuild needs).
+    pub fn render_pages(
+        &self,
+        theme: &mut Theme,
+        out: &Staging,
+        intro: Option<&str>,
+        pages: &[PageKind],
+    ) -> Result<usize, Diagnostics> {
+        self.global(theme);
+        let theme = &*theme;
+        // Notice-board posters are printed from the desktop theme only.
+        let pages: Vec<PageKind> =
+            pages.iter().copied().filter(|k| theme.prefix.is_empty() || !matches!(k, PageKind::Notice(..))).collect();
+        let errors: Vec<Diagnostic> = pages
+            .par_iter()
+            .filter_map(|&kind| {
+                let ctx = self.context(theme, kind, intro);
+                let tpl = Site::template(kind);
+                let html = match theme.tera.render(tpl, &ctx) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        return Some(Diagnostic::error(
+                            "theme.render",
+                            format!(
+                                "渲染 {} 失败（主题 {}，模板 {tpl}）：\n{}",
+                                self.path(kind),
+                                theme.name,
+                                error_chain(&e)
+                            ),
+                        ));
+                    }
+                };
+                let html = minify(html, self.settings.minify);
+                let rel = format!("{}{}", theme.prefix, self.path(kind));
+                out.write(&rel, html.as_bytes()).err().map(|e| {
+                    Diagnostic::error("io.write", format!("写入 {rel} 失败：{}", crate::base::diag::os_text(&e)))
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Diagnostics { list: errors });
+        }
+        Ok(pages.len())
+    }
+
+    /// CSV and JSON of every public table of every entity-year.
+    pub fn write_downloads(&self, out: &Staging) -> Result<usize, Diagnostics> {
+        let keys: Vec<(usize, i32)> = self.data.years.keys().copied().collect();
+        self.write_downloads_for(out, &keys)
+    }
+
+    /// CSV and JSON of the public tables of the given entity-years.
+    pub fn write_downloads_for(&self, out: &Staging, keys: &[(usize, i32)]) -> Result<usize, Diagnostics> {
+        let items: Vec<_> = keys.iter().filter_map(|k| self.data.years.get_key_value(k)).collect();
+        let results: Vec<Result<usize, Diagnostic>> = items
+            .par_iter()
+            .map(|&(&(e, y), ey)| {
+                let ent = self.registry.get(e);
+                let mut n = 0;
+                for (&ti, entry) in &ey.tables {
+                    let t = &self.schema.tables[ti];
+                    if !t.is_public() {
+                        continue;
+                    }
+                    let base = format!("e/{}/{y}/{}", ent.id, t.id);
+                    // A file that cannot be produced is reported at the table's data, never skipped.
+                    let made = |name: String, bytes: Result<Vec<u8>, String>| {
+                        let bytes = bytes.map_err(|err| {
+                            Diagnostic::error("io.write", format!("无法生成下载文件 {name}：{err}")).at(entry.origin)
+                        })?;
+                        out.write(&name, &bytes)
+                            .map_err(|err| Diagnostic::error("io.write", format!("写入 {name} 失败：{err}")))
+                    };
+                    made(format!("{base}.csv"), download::csv(t, &entry.data))?;
+                    made(format!("{base}.json"), download::json(t, &entry.data, ent, y, ey))?;
+                    n += 2;
+                }
+                Ok(n)
+            })
+            .collect();
+        let mut total = 0;
+        let mut diags = Diagnostics::default();
+        for r in results {
+            match r {
+                Ok(n) => total += n,
+                Err(d) => diags.push(d),
+            }
+        }
+        if diags.list.is_empty() { Ok(total) } else { Err(diags) }
+    }
+
+    /// `sitemap.xml` with absolute URLs (needs `base_url`).
+    pub fn sitemap(&self, base: &str) -> String {
+        let mut s = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for kind in self.page_list() {
+            if matches!(kind, PageKind::NotFound | PageKind::Notice(..)) {
+                continue;
+            }
+            let url = absolute(base, &self.path(kind));
+            let lastmod = match self.lastmod(kind) {
+                Some(d) => format!("<lastmod>{d}</lastmod>"),
+                None => String::new(),
+            };
+            s.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url)));
+        }
+        s.push_str("</urlset>\n");
+        s
+    }
+
+    /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
+    /// build reads no clock, so a page without a date has no `lastmod`.
+    fn lastmod(&self, kind: PageKind) -> Option<String> {
+        let on = |e: usize, y: i32| self.data.years.get(&(e, y)).and_then(|ey| ey.meta.published_on);
+        let date = match kind {
+            PageKind::Home => self.data.years.values().filter_map(|ey| ey.meta.published_on).max(),
+            PageKind::Entity(e) => self.years[e].iter().filter_map(|&y| on(e, y)).max(),
+            // a county bureau's year page also shows the tables of those who delegated to it
+            PageKind::EntityYear(e, y) => std::iter::once(e)
+                .chain(
+                    self.children[e]
+                        .iter()
+                        .copied()
+                        .filter(|&c| self.registry.get(c).disclosure.as_deref() == Some("delegated_county")),
+                )
+                .filter_map(|i| on(i, y))
+                .max(),
+            PageKind::Year(y) => {
+                self.data.years.iter().filter(|((_, yy), _)| *yy == y).filter_map(|(_, ey)| ey.meta.published_on).max()
+            }
+            PageKind::Content(i) => {
+                let d = &self.pages[i].date;
+                return (d.len() >= 10 && d.is_char_boundary(10)).then(|| d[..10].to_string());
+            }
+            // directory pages list the registry, which has no date
+            PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) => None,
+        };
+        date.map(|d| crate::publish::model::date_text(Some(d)))
+    }
+
+    /// `robots.txt` pointing at the sitemap (written with it, when `base_url` is set). Crawlers
+    /// read it only at a host's root, so a section under a sub-path gives it to the host's admin.
+    pub fn robots(&self, base: &str) -> String {
+        format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
+    }
+}
+
+#[cfg(feature = "minify")]
+fn minify(html: String, on: bool) -> String {
+    if !on {
+        return html;
+    }
+    let cfg = minify_html::Cfg::new();
+    String::from_utf8(minify_html::minify(html.as_bytes(), &cfg)).unwrap_or(html)
+}
+
+#[cfg(not(feature = "minify"))]
+fn minify(html: String, _on: bool) -> String {
+    html
+}
+
+/// An inline SVG QR code for `url` (generated at build time; no script, no external image).
+fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    // Inline SVG in HTML takes no XML declaration.
+    svg.find("<svg").map(|i| svg[i..].to_string())
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
