@@ -1,0 +1,377 @@
+//! Diagnostics: every problem found in a run, with its location in a source file.
+//!
+//! Sources are kept as decoded text (a GB18030 CSV is stored as its UTF-8 decoding), so byte
+//! spans index into what the user sees, and codespan-reporting turns them into correct
+//! character columns on lines with Chinese text.
+
+mod os;
+mod report;
+
+pub use os::{io_reason, os_text, walk_reason};
+pub use report::{cap_text, thousands};
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub type FileId = usize;
+
+/// A byte span in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Loc {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Range<usize>) -> Self {
+        Loc { file, start: span.start as u32, end: span.end as u32 }
+    }
+}
+
+/// The text of every file read in a run, by id. Paths are shown relative to the site root.
+#[derive(Default)]
+pub struct Sources {
+    files: Vec<(String, String)>,
+    /// Byte offsets where each file's lines start, computed on first use: a report of many
+    /// diagnostics in one large file looks lines up once, not by rescanning the file.
+    line_starts: Vec<OnceLock<Vec<usize>>>,
+    /// The site root, stripped from paths in messages.
+    pub root: PathBuf,
+}
+
+impl Sources {
+    pub fn new(root: &Path) -> Self {
+        Sources { files: Vec::new(), line_starts: Vec::new(), root: root.to_path_buf() }
+    }
+    /// A path as shown to users: relative to the site root when it is inside it.
+    pub fn shown(&self, p: &Path) -> String {
+        p.strip_prefix(&self.root).unwrap_or(p).display().to_string().replace('\\', "/")
+    }
+    pub fn add(&mut self, shown_path: String, text: String) -> FileId {
+        self.files.push((shown_path, text));
+        self.line_starts.push(OnceLock::new());
+        self.files.len() - 1
+    }
+    /// How many sources were read; ids are `0..len()`.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+    pub fn path(&self, id: FileId) -> &str {
+        &self.files[id].0
+    }
+    pub fn text(&self, id: FileId) -> &str {
+        &self.files[id].1
+    }
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
+        let text = self.text(id);
+        let off = (offset as usize).min(text.len());
+        let off = (0..=off).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let (line, line_start) = self.line_of(id, off);
+        (line, text[line_start..off].chars().count() + 1)
+    }
+    /// The 1-based line of a byte offset and the offset where that line starts.
+    fn line_of(&self, id: FileId, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts[id]
+            .get_or_init(|| std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i + 1)).collect());
+        let i = starts.partition_point(|&s| s <= offset).max(1) - 1;
+        (i + 1, starts[i])
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    /// Shown only with `check --verbose` (always in JSON): e.g. a rule that could not be evaluated.
+    Info,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable machine id: a rule id (`fund_balance.rollforward`) or a check id (`csv.unknown_column`).
+    pub code: String,
+    pub message: String,
+    /// Where: a span in a loaded source, or just a path for files that could not be read as text.
+    pub loc: Option<Loc>,
+    pub path: Option<PathBuf>,
+    /// Short text under the underline.
+    pub label: String,
+    pub notes: Vec<String>,
+    /// The field concerned (its id), so repeated errors of one kind and field are grouped.
+    pub field: Option<String>,
+    /// Inputs this diagnostic is the root cause of a failure of, as keys: `registry` (the whole
+    /// registry could not be read), `entity:<id or code>` (one entity was not registered),
+    /// `table:<id>` (a table definition could not be read).
+    pub causes: Vec<String>,
+    /// The failed inputs this diagnostic would only follow from: when a diagnostic in the run
+    /// has one of these keys in `causes`, this one is left out and counted there.
+    pub follows: Vec<String>,
+    /// How many diagnostics that only followed from this one were left out.
+    pub suppressed: usize,
+}
+
+impl Diagnostic {
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code: code.to_string(),
+            message: message.into(),
+            loc: None,
+            path: None,
+            label: String::new(),
+            notes: Vec::new(),
+            field: None,
+            causes: Vec::new(),
+            follows: Vec::new(),
+            suppressed: 0,
+        }
+    }
+    pub fn warning(code: &str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+    pub fn info(code: &str, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Info, ..Diagnostic::error(code, message) }
+    }
+    pub fn at(mut self, loc: Loc) -> Self {
+        self.loc = Some(loc);
+        self
+    }
+    pub fn at_opt(mut self, loc: Option<Loc>) -> Self {
+        self.loc = loc.or(self.loc);
+        self
+    }
+    pub fn in_file(mut self, path: &Path) -> Self {
+        self.path = Some(path.to_path_buf());
+        self
+    }
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+    /// The operating system's own words, after a Chinese message made with `io_reason`.
+    pub fn os(self, e: &impl std::fmt::Display) -> Self {
+        self.note(format!("系统信息：{e}"))
+    }
+    pub fn field(mut self, id: &str) -> Self {
+        self.field = Some(id.to_string());
+        self
+    }
+    /// Marks this diagnostic as the root cause of a failed input (see `causes`).
+    pub fn causes(mut self, key: impl Into<String>) -> Self {
+        self.causes.push(key.into());
+        self
+    }
+    /// Marks this diagnostic as a consequence of `key` failing (see `follows`).
+    pub fn follows(mut self, key: impl Into<String>) -> Self {
+        self.follows.push(key.into());
+        self
+    }
+}
+
+/// The key of an entity that could not be registered (for `causes` and `follows`).
+pub fn entity_key(id_or_code: &str) -> String {
+    format!("entity:{id_or_code}")
+}
+
+/// The key of a table definition that could not be read (for `causes` and `follows`).
+pub fn table_key(id: &str) -> String {
+    format!("table:{id}")
+}
+
+/// The key of a registry that could not be read at all.
+pub const REGISTRY: &str = "registry";
+
+/// All diagnostics of a run, reported together.
+#[derive(Default)]
+pub struct Diagnostics {
+    pub list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.list.push(d);
+    }
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.list.extend(other.list);
+    }
+    pub fn errors(&self) -> usize {
+        self.list.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.list.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+    pub fn infos(&self) -> usize {
+        self.list.iter().filter(|d| d.severity == Severity::Info).count()
+    }
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+
+    /// Settles the list for reporting: diagnostics that only follow from a root cause in the run
+    /// are left out and counted on it; root causes come first, then the rest by file, position
+    /// and code, so output is stable whatever order checks ran in.
+    pub fn sort(&mut self, sources: &Sources) {
+        self.list.sort_by(|a, b| {
+            key(a, sources)
+                .cmp(&key(b, sources))
+                .then_with(|| a.code.cmp(&b.code))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        self.suppress_follow_ons();
+        fn key(d: &Diagnostic, s: &Sources) -> (bool, String, u32) {
+            let not_a_cause = d.causes.is_empty();
+            match (d.loc, &d.path) {
+                (Some(l), _) => (not_a_cause, s.path(l.file).to_string(), l.start),
+                (None, Some(p)) => (not_a_cause, s.shown(p), 0),
+                (None, None) => (not_a_cause, String::new(), 0),
+            }
+        }
+    }
+
+    /// Drops every diagnostic that follows from a cause present in the list and counts it on
+    /// its root: the first diagnostic naming the cause, or that one's own root when it is a
+    /// follow-on too. A diagnostic whose chain of causes does not end (a cycle) is kept.
+    fn suppress_follow_ons(&mut self) {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, d) in self.list.iter().enumerate() {
+            for k in &d.causes {
+                first.entry(k.as_str()).or_insert(i);
+            }
+        }
+        let cause_of: Vec<Option<usize>> = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d.follows.iter().find_map(|k| first.get(k.as_str()).copied()).filter(|&j| j != i))
+            .collect();
+        let root = |mut i: usize| {
+            for _ in 0..=cause_of.len() {
+                match cause_of[i] {
+                    Some(j) => i = j,
+                    None => return Some(i),
+                }
+            }
+            None
+        };
+        let mut counts = vec![0; self.list.len()];
+        let mut keep = vec![true; self.list.len()];
+        for i in 0..self.list.len() {
+            if cause_of[i].is_some()
+                && let Some(r) = root(i)
+            {
+                keep[i] = false;
+                counts[r] += 1;
+            }
+        }
+        for (d, n) in self.list.iter_mut().zip(&counts) {
+            d.suppressed += n;
+        }
+        let mut keep = keep.into_iter();
+        self.list.retain(|_| keep.next().unwrap_or(true));
+    }
+}
+
+/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(word, c);
+        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let mut s = Sources::default();
+        let id = s.add("a.csv".into(), "年度,险种\n2023,职工x".into());
+        let off = "年度,险种\n2023,职工".len() as u32;
+        assert_eq!(s.line_col(id, off), (2, 8));
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan() {
+        let mut s = Sources::default();
+        let text = "a\n\n年度,险种\r\nx";
+        let id = s.add("a.csv".into(), text.into());
+        for off in 0..=text.len() as u32 {
+            if !text.is_char_boundary(off as usize) {
+                continue;
+            }
+            let before = &text[..off as usize];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            assert_eq!(s.line_col(id, off), (line, col), "offset {off}");
+        }
+    }
+
+    #[test]
+    fn follow_ons_are_dropped_only_when_their_cause_is_present() {
+        let mut s = Sources::default();
+        let f = s.add("data/entities.toml".into(), "x\ny\n".into());
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("data.unknown_entity", "a").follows(REGISTRY).follows(entity_key("a")));
+        d.push(Diagnostic::error("data.unknown_entity", "b").follows(REGISTRY).follows(entity_key("b")));
+        d.push(Diagnostic::error("registry.kind", "bad").at(Loc::new(f, 2..3)).causes(entity_key("a")));
+        d.sort(&s);
+        let codes: Vec<(&str, usize)> = d.list.iter().map(|x| (x.code.as_str(), x.suppressed)).collect();
+        assert_eq!(codes, [("registry.kind", 1), ("data.unknown_entity", 0)]);
+        assert_eq!(d.list[1].message, "b");
+    }
+
+    #[test]
+    fn a_follow_on_of_a_follow_on_is_counted_on_the_root() {
+        let mut s = Sources::default();
+        let f = s.add("data/entities.toml".into(), "x\ny\nz\n".into());
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("registry.kind", "root").at(Loc::new(f, 0..1)).causes(entity_key("p")));
+        d.push(
+            Diagnostic::error("registry.parent_missing", "mid")
+                .at(Loc::new(f, 2..3))
+                .follows(entity_key("p"))
+                .causes("x"),
+        );
+        d.push(Diagnostic::error("registry.delegated_parent", "leaf").at(Loc::new(f, 4..5)).follows("x"));
+        // a cycle is kept whole rather than lost
+        d.push(Diagnostic::error("c.a", "a").causes("ca").follows("cb"));
+        d.push(Diagnostic::error("c.b", "b").causes("cb").follows("ca"));
+        d.sort(&s);
+        let left: Vec<(&str, usize)> = d.list.iter().map(|x| (x.message.as_str(), x.suppressed)).collect();
+        assert_eq!(left, [("a", 0), ("b", 0), ("root", 2)]);
+    }
+
+    #[test]
+    fn long_texts_keep_both_ends() {
+        let t = format!("a{}z", "x".repeat(5000));
+        let c = cap_text(&t);
+        assert!(c.starts_with('a') && c.ends_with('z') && c.contains("中间省略 4,042 个字符"), "{c}");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn suggests_near_keys_only() {
+        assert_eq!(suggest("titel", ["title", "owner"]), Some("title"));
+        assert_eq!(suggest("zzz", ["title", "owner"]), None);
+    }
+}
