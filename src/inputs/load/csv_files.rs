@@ -1,0 +1,172 @@
+//! CSV data: `data/<entity>/<year>/<table>.csv` (one table of one entity-year) and
+//! `data/<year>/<table>.csv` collection sheets (one row per entity, keyed by its code or id).
+
+use super::Loader;
+use super::values::resolve_field;
+use crate::base::diag::{self, Diagnostic, FileId, Loc, suggest};
+use crate::base::files::read_csv_source;
+use crate::inputs::dataset::{Rec, TableData};
+use crate::inputs::records::{self};
+use crate::inputs::schema::Layout;
+use crate::inputs::value::{self, label_key};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+impl Loader<'_> {
+    /// One table of one entity-year from a decoded CSV source.
+    pub(super) fn table_csv(&mut self, file: FileId, enc: &'static str, ti: usize, ent: usize, year: i32) {
+        let sheet = match records::csv_sheet(self.sources, file, enc) {
+            Ok(s) => s,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        let origin = Loc::new(file, 0..0);
+        if !self.check_discloser(ti, ent, origin) {
+            return;
+        }
+        let table = &self.schema.tables[ti];
+        let data = match &table.layout {
+            Layout::Records { .. } => {
+                let mut recs = Vec::new();
+                let mut reported = HashSet::new();
+                for r in &sheet.records {
+                    if let Some(rec) = self.record(table, r, ent, year, &[], &mut reported) {
+                        recs.push(rec);
+                    }
+                }
+                TableData::Records(recs)
+            }
+            Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
+                Some(m) => TableData::Matrix(m),
+                None => return,
+            },
+        };
+        self.insert(ent, year, ti, data, origin);
+    }
+
+    pub(super) fn collection_dir(&mut self, dir: &Path, year: i32) {
+        for (p, fname) in self.entries(dir) {
+            let stem = match fname.rsplit_once('.') {
+                Some((s, e)) if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") && !p.is_dir() => {
+                    s.to_string()
+                }
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是汇总表 CSV 文件"))
+                            .in_file(&p)
+                            .note("data/<年度>/ 中每个表一个汇总表：<表 id>.csv，每行一个披露主体"),
+                    );
+                    continue;
+                }
+            };
+            let Some(ti) = self.table_by_file_stem(&stem, &p) else {
+                continue;
+            };
+            self.collection_sheet(&p, ti, year);
+        }
+    }
+
+    pub(super) fn collection_sheet(&mut self, p: &Path, ti: usize, year: i32) {
+        let schema = self.schema;
+        let table = &schema.tables[ti];
+        let Layout::Records { .. } = &table.layout else {
+            self.diags.push(
+                Diagnostic::error(
+                    "data.collection_matrix",
+                    format!("矩阵表“{}”不能用汇总表提供，请按主体放在 data/<主体>/{year}.toml", table.title),
+                )
+                .in_file(p),
+            );
+            return;
+        };
+        match read_csv_source(p, &self.rel(p), self.sources) {
+            Ok((file, enc)) => self.collection_text(file, enc, ti, year),
+            Err(d) => self.diags.push(d),
+        }
+    }
+
+    /// A collection sheet from a decoded CSV source.
+    pub(super) fn collection_text(&mut self, file: FileId, enc: &'static str, ti: usize, year: i32) {
+        let schema = self.schema;
+        let table = &schema.tables[ti];
+        let Layout::Records { entity_field, key, .. } = &table.layout else { return };
+        let sheet = match records::csv_sheet(self.sources, file, enc) {
+            Ok(s) => s,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        // The entity column: the table's entity field (e.g. 医保定点医疗机构编码), or `entity`.
+        let entity_keys: Vec<String> = {
+            let mut v = vec!["entity".to_string(), label_key("披露主体编码"), label_key("披露主体")];
+            if let Some(fi) = entity_field {
+                let f = &table.fields()[*fi];
+                v.extend([f.id.clone(), label_key(&f.label)]);
+            }
+            v
+        };
+        let Some((ekey, _)) =
+            sheet.header.iter().find(|(h, _)| entity_keys.contains(h) || entity_keys.contains(&label_key(h)))
+        else {
+            self.diags.push(
+                Diagnostic::error(
+                    "data.collection_key",
+                    format!("汇总表缺少披露主体列（{}）", entity_keys.join(" 或 ")),
+                )
+                .at(sheet.header.first().map_or(Loc::new(file, 0..0), |h| h.1))
+                .label("表头"),
+            );
+            return;
+        };
+        let ekey = ekey.clone();
+        // Keep the entity field itself when it is a real field (it is shown in the table).
+        let skip: Vec<&str> = if entity_field.is_some_and(|fi| resolve_field(table.fields(), &ekey) == Some(fi)) {
+            vec![]
+        } else {
+            vec![ekey.as_str()]
+        };
+        let mut by_entity: BTreeMap<usize, (Vec<Rec>, Loc)> = BTreeMap::new();
+        let mut reported = HashSet::new();
+        for r in &sheet.records {
+            let Some(cell) = r.get(&ekey) else { continue };
+            let code = value::normalize(&records::raw_text(&cell.raw));
+            let Some(ent) = self.registry.find(&code) else {
+                let mut d =
+                    Diagnostic::error("data.unknown_entity", format!("编码 `{code}` 不对应任何已登记的披露主体"))
+                        .at(cell.loc)
+                        .label("未登记")
+                        .follows(diag::REGISTRY)
+                        .follows(diag::entity_key(&code));
+                if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
+                    d = d.note(format!("是否应为 `{s}`？"));
+                }
+                self.diags.push(d);
+                continue;
+            };
+            if !self.check_discloser(ti, ent, cell.loc) {
+                continue;
+            }
+            if let Some(rec) = self.record(table, r, ent, year, &skip, &mut reported) {
+                let e = by_entity.entry(ent).or_insert_with(|| (Vec::new(), r.loc));
+                if key.is_empty() && !e.0.is_empty() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "data.duplicate_record",
+                            format!("“{}”在汇总表中出现多次", self.registry.get(ent).name),
+                        )
+                        .at(r.loc)
+                        .label("重复的行"),
+                    );
+                    continue;
+                }
+                e.0.push(rec);
+            }
+        }
+        for (ent, (recs, loc)) in by_entity {
+            self.insert(ent, year, ti, TableData::Records(recs), loc);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! One record's values: raw cells matched to fields, converted to typed values, each problem
+//! reported with the field's label and what was expected.
+
+use super::Loader;
+use crate::base::diag::{Diagnostic, Loc, suggest};
+use crate::inputs::dataset::Rec;
+use crate::inputs::records::{self, Raw, Record};
+use crate::inputs::schema::{Field, FieldType, Table};
+use crate::inputs::value::{self, Value, label_key};
+use std::collections::HashSet;
+
+impl Loader<'_> {
+    /// One record of a records-layout table. `skip` are keys the caller has consumed (the entity
+    /// column of a collection sheet). Unknown-column errors are reported once per header cell.
+    pub(super) fn record(
+        &mut self,
+        table: &Table,
+        r: &Record,
+        ent: usize,
+        year: i32,
+        skip: &[&str],
+        reported: &mut HashSet<(u32, u32)>,
+    ) -> Option<Rec> {
+        let fields = table.fields();
+        let mut values = vec![Value::Absent; fields.len()];
+        let mut locs: Vec<Option<Loc>> = vec![None; fields.len()];
+        // A field whose value failed to parse is not also reported as missing.
+        let mut invalid = vec![false; fields.len()];
+        let before = self.diags.errors();
+        for c in &r.cells {
+            if skip.contains(&c.key.as_str()) {
+                continue;
+            }
+            let k = label_key(&c.key);
+            if c.key == "year" || k == "年度" {
+                let t = value::normalize(&records::raw_text(&c.raw));
+                if !t.is_empty() && t.trim_end_matches("年度").trim_end_matches('年') != year.to_string() {
+                    self.diags.push(
+                        Diagnostic::error("data.year_mismatch", format!("年度 `{t}` 与所在位置的年度 {year} 不一致"))
+                            .at(c.loc)
+                            .label("年度"),
+                    );
+                }
+                continue;
+            }
+            let Some(fi) = resolve_field(fields, &c.key) else {
+                if reported.insert((c.key_loc.start, c.key_loc.end)) {
+                    let mut d =
+                        Diagnostic::error("data.unknown_field", format!("“{}”没有字段 `{}`", table.title, c.key))
+                            .at(c.key_loc)
+                            .label("未知的字段")
+                            .field(&format!("{}.{}", table.id, c.key));
+                    if let Some(s) = suggest(&c.key, fields.iter().map(|f| f.id.as_str()))
+                        .or_else(|| suggest(&c.key, fields.iter().map(|f| f.label.as_str())))
+                    {
+                        d = d.note(format!("是否应为 `{s}`？"));
+                    }
+                    self.diags.push(d.note("字段可用 id（如 premium_income）或中文名称（如 基本医疗保险费收入）"));
+                }
+                continue;
+            };
+            let f = &fields[fi];
+            if locs[fi].is_some() {
+                if reported.insert((c.key_loc.start, c.key_loc.end)) {
+                    self.diags.push(
+                        Diagnostic::error("data.duplicate_field", format!("字段“{}”（{}）重复出现", f.label, f.id))
+                            .at(c.key_loc)
+                            .label("重复"),
+                    );
+                }
+                continue;
+            }
+            locs[fi] = Some(c.loc);
+            match convert(f, &c.raw) {
+                Ok(v) => values[fi] = v,
+                Err(m) => {
+                    invalid[fi] = true;
+                    self.diags.push(
+                        Diagnostic::error("data.value", format!("字段“{}”（{}）：{m}", f.label, f.id))
+                            .at(c.loc)
+                            .label(expected(f))
+                            .field(&format!("{}.{}", table.id, f.id)),
+                    );
+                }
+            }
+        }
+        // Registry-mirrored fields: filled when absent, and must agree when given.
+        let e = self.registry.get(ent);
+        for (fi, f) in fields.iter().enumerate() {
+            let Some(attr) = f.from_entity else { continue };
+            let Some(reg) = crate::inputs::registry::entity_attr(e, attr) else {
+                continue;
+            };
+            match &values[fi] {
+                Value::Absent => values[fi] = Value::Text(reg),
+                Value::Text(t) if *t == reg || value::label_key(t) == value::label_key(&reg) => {}
+                other => self.diags.push(
+                    Diagnostic::error(
+                        "data.registry_mismatch",
+                        format!(
+                            "字段“{}”（{}）为 `{}`，与登记表中的 `{reg}` 不一致",
+                            f.label,
+                            f.id,
+                            value::display(f, other)
+                        ),
+                    )
+                    .at(locs[fi].unwrap_or(r.loc))
+                    .field(&format!("{}.{}", table.id, f.id)),
+                ),
+            }
+        }
+        for (fi, f) in fields.iter().enumerate() {
+            if f.required && values[fi] == Value::Absent && !invalid[fi] {
+                self.diags.push(
+                    Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
+                        .at(locs[fi].unwrap_or(r.loc))
+                        .label("此记录")
+                        .field(&format!("{}.{}", table.id, f.id))
+                        .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
+                );
+            }
+        }
+        if self.diags.errors() > before {
+            return None;
+        }
+        Some(Rec { values, locs, loc: r.loc })
+    }
+}
+
+/// A field by id, by label, or by label with its unit (`基本医疗保险费收入（万元）`).
+pub fn resolve_field(fields: &[Field], key: &str) -> Option<usize> {
+    if let Some(i) = fields.iter().position(|f| f.id == key) {
+        return Some(i);
+    }
+    let k = label_key(key);
+    let by = |f: &Field| label_key(&f.label) == k || label_key(&f.label_with_unit()) == k;
+    let hits: Vec<usize> = fields.iter().enumerate().filter(|(_, f)| by(f)).map(|(i, _)| i).collect();
+    // Some labels repeat (e.g. “二级” under different parents); a label must name one field.
+    (hits.len() == 1).then(|| hits[0])
+}
+
+pub(super) fn convert(f: &Field, raw: &Raw) -> Result<Value, String> {
+    match raw {
+        Raw::Text(t) => value::parse_text(f, t),
+        Raw::Number(n) => value::parse_toml_number(f, n),
+        Raw::Bool(b) if f.ty == FieldType::Bool => Ok(Value::Bool(*b)),
+        Raw::Bool(b) => Err(format!("应为{}，实际为布尔值 {b}", type_word(f))),
+        Raw::Date(d) if f.ty == FieldType::Date => {
+            value::parse_date(&d[..d.len().min(10)]).map(|(y, m, d)| Value::Date { y, m, d })
+        }
+        Raw::Date(d) => Err(format!("应为{}，实际为日期 {d}", type_word(f))),
+        Raw::Nested(t) => Err(format!("应为单个值，实际为{t}")),
+    }
+}
+
+pub(super) fn type_word(f: &Field) -> &'static str {
+    match f.ty {
+        FieldType::Integer => "整数",
+        FieldType::Decimal => "数值",
+        FieldType::Percent => "百分数",
+        FieldType::Text | FieldType::Url => "文本",
+        FieldType::Date => "日期",
+        FieldType::Year => "年份",
+        FieldType::Enum => "可选值之一",
+        FieldType::Code => "编码",
+        FieldType::Bool => "是/否",
+    }
+}
+
+/// What the field expects, for the label under a bad value.
+pub(super) fn expected(f: &Field) -> String {
+    match f.ty {
+        FieldType::Decimal | FieldType::Percent => {
+            format!(
+                "应为{}，最多 {} 位小数{}",
+                type_word(f),
+                f.places,
+                if f.unit.is_empty() { String::new() } else { format!("，单位：{}", f.unit) }
+            )
+        }
+        _ => format!("应为{}", type_word(f)),
+    }
+}

@@ -1,0 +1,229 @@
+//! `data/<entity>/<year>.toml`: one entity's tables for one year, with `published_on`, `source`
+//! and notes. TOML numbers are read from their source text, so amounts stay exact.
+
+use super::Loader;
+use crate::base::diag::{self, Diagnostic, FileId, Loc, suggest};
+use crate::base::files::read_text_file;
+use crate::inputs::dataset::{TableData, YearMeta};
+use crate::inputs::records::{self, Record};
+use crate::inputs::schema::Layout;
+use crate::inputs::value::{self};
+use std::collections::HashSet;
+use std::path::Path;
+use toml::de::DeValue;
+
+impl Loader<'_> {
+    pub(super) fn year_toml(&mut self, p: &Path, ent: usize, year: i32) {
+        let text = match read_text_file(p) {
+            Ok(t) => t,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        let file = self.sources.add(self.rel(p), text.clone());
+        self.year_toml_text(file, &text, ent, year);
+    }
+
+    /// `data/<entity>/<year>.toml` from its text (already added to the sources as `file`).
+    /// The parsed document borrows `text`, a copy of the source, so `self` stays free to report.
+    pub(super) fn year_toml_text(&mut self, file: FileId, text: &str, ent: usize, year: i32) {
+        let doc = match records::toml_doc(text, file) {
+            Ok(d) => d,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        let mut meta = YearMeta { files: vec![file], ..Default::default() };
+        let mut pending: Vec<(usize, TableData, Loc)> = Vec::new();
+        for (k, v) in doc.get_ref().iter() {
+            let key = k.get_ref().as_ref();
+            let key_loc = Loc::new(file, k.span());
+            let vloc = Loc::new(file, v.span());
+            match key {
+                "published_on" => match v.get_ref() {
+                    DeValue::Datetime(d) => match value::parse_date(&d.to_string()[..d.to_string().len().min(10)]) {
+                        Ok(x) => meta.published_on = Some(x),
+                        Err(m) => self
+                            .diags
+                            .push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
+                    },
+                    DeValue::String(s) => match value::parse_date(&value::normalize(s)) {
+                        Ok(x) => meta.published_on = Some(x),
+                        Err(m) => self
+                            .diags
+                            .push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
+                    },
+                    _ => self
+                        .diags
+                        .push(Diagnostic::error("data.meta", "发布日期 published_on 应为日期，如 2023-10-20").at(vloc)),
+                },
+                "source" | "note" => match v.get_ref().as_str() {
+                    Some(s) => {
+                        meta.texts.push((s.to_string(), vloc));
+                        if key == "source" {
+                            meta.source = Some(s.trim().to_string());
+                        } else {
+                            meta.note = Some(s.trim().to_string());
+                        }
+                    }
+                    None => self.diags.push(Diagnostic::error("data.meta", format!("`{key}` 应为文本")).at(vloc)),
+                },
+                "notes" => match v.get_ref().as_table() {
+                    Some(t) => {
+                        for (tk, tv) in t.iter() {
+                            let tid = tk.get_ref().to_string();
+                            if self.schema.index(&tid).is_none() {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "data.unknown_table",
+                                        format!("notes 中的 `{tid}` 不是已定义的表 id"),
+                                    )
+                                    .at(Loc::new(file, tk.span()))
+                                    .follows(diag::table_key(&tid)),
+                                );
+                            } else if let Some(s) = tv.get_ref().as_str() {
+                                meta.texts.push((s.to_string(), Loc::new(file, tv.span())));
+                                meta.table_notes.insert(tid, s.trim().to_string());
+                            } else {
+                                self.diags.push(
+                                    Diagnostic::error("data.meta", "表说明应为文本").at(Loc::new(file, tv.span())),
+                                );
+                            }
+                        }
+                    }
+                    None => self
+                        .diags
+                        .push(Diagnostic::error("data.meta", "notes 应为一个表：[notes] 表id = \"说明\"").at(vloc)),
+                },
+                "year" => {
+                    let ok = matches!(v.get_ref(), DeValue::Integer(i) if i.as_str() == year.to_string());
+                    if !ok {
+                        self.diags.push(
+                            Diagnostic::error("data.year_mismatch", format!("year 与文件名中的年度 {year} 不一致"))
+                                .at(vloc),
+                        );
+                    }
+                }
+                _ => {
+                    let Some(ti) = self.schema.index(key) else {
+                        let mut d = Diagnostic::error(
+                            "data.unknown_table",
+                            format!("`{key}` 不是已定义的表 id，也不是 published_on、source、note、notes"),
+                        )
+                        .at(key_loc)
+                        .label("未知")
+                        .follows(diag::table_key(key));
+                        if let Some(s) =
+                            suggest(key, self.schema.ids().chain(["published_on", "source", "note", "notes"]))
+                        {
+                            d = d.note(format!("是否应为 `{s}`？"));
+                        }
+                        self.diags.push(d);
+                        continue;
+                    };
+                    if !self.check_discloser(ti, ent, key_loc) {
+                        continue;
+                    }
+                    if let Some(data) = self.toml_table(ti, v.get_ref(), vloc, file, ent, year) {
+                        pending.push((ti, data, key_loc));
+                    }
+                }
+            }
+        }
+        let ey = self.data.years.entry((ent, year)).or_default();
+        merge_meta(&mut ey.meta, meta);
+        for (ti, data, loc) in pending {
+            self.insert(ent, year, ti, data, loc);
+        }
+    }
+
+    pub(super) fn toml_table(
+        &mut self,
+        ti: usize,
+        v: &DeValue,
+        vloc: Loc,
+        file: FileId,
+        ent: usize,
+        year: i32,
+    ) -> Option<TableData> {
+        let table = &self.schema.tables[ti];
+        match &table.layout {
+            Layout::Records { key, .. } => {
+                let items: Vec<Record> = match v {
+                    DeValue::Table(t) => vec![records::toml_record(t, file, vloc)],
+                    DeValue::Array(a) => {
+                        let mut out = Vec::new();
+                        for item in a.iter() {
+                            match item.get_ref().as_table() {
+                                Some(t) => out.push(records::toml_record(t, file, Loc::new(file, item.span()))),
+                                None => self.diags.push(
+                                    Diagnostic::error("data.shape", format!("“{}”的每条记录应为一个表", table.title))
+                                        .at(Loc::new(file, item.span())),
+                                ),
+                            }
+                        }
+                        out
+                    }
+                    other => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "data.shape",
+                                format!(
+                                    "“{}”应写成 [{}] 表或 [[{}]] 表数组，实际为{}",
+                                    table.title,
+                                    table.id,
+                                    table.id,
+                                    records::type_name(other)
+                                ),
+                            )
+                            .at(vloc),
+                        );
+                        return None;
+                    }
+                };
+                if key.is_empty() && items.len() > 1 {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "data.duplicate_record",
+                            format!("“{}”每个主体每年只有一条记录，实际有 {} 条", table.title, items.len()),
+                        )
+                        .at(items[1].loc),
+                    );
+                    return None;
+                }
+                let mut recs = Vec::new();
+                let mut reported = HashSet::new();
+                for r in &items {
+                    if let Some(rec) = self.record(table, r, ent, year, &[], &mut reported) {
+                        recs.push(rec);
+                    }
+                }
+                Some(TableData::Records(recs))
+            }
+            Layout::Matrix { .. } => {
+                let Some(t) = v.as_table() else {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "data.shape",
+                            format!("矩阵表“{}”应写成 [{}] 表，每行一个子表", table.title, table.id),
+                        )
+                        .at(vloc),
+                    );
+                    return None;
+                };
+                self.matrix_toml(table, t, file).map(TableData::Matrix)
+            }
+        }
+    }
+}
+
+pub(super) fn merge_meta(into: &mut YearMeta, m: YearMeta) {
+    into.published_on = into.published_on.or(m.published_on);
+    into.source = into.source.take().or(m.source);
+    into.note = into.note.take().or(m.note);
+    into.table_notes.extend(m.table_notes);
+    into.files.extend(m.files);
+    into.texts.extend(m.texts);
+}
