@@ -39,6 +39,11 @@ pub struct ThemeSettings {
     /// as stacked label–value cards.
     #[serde(default)]
     pub split_tables: bool,
+    /// The parts joined, in order, into the theme's `assets/style.css` (paths under the theme,
+    /// the base theme's files included), so a derived theme states only what differs. A theme
+    /// with its own `static/style.css` uses that file instead.
+    #[serde(default)]
+    pub stylesheet: Vec<String>,
 }
 
 /// Built-in files of a theme overlaid with the site's, as (path under the theme, bytes, shown path).
@@ -125,6 +130,7 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
         );
         return None;
     }
+    let joined = join_stylesheet(name, &settings.stylesheet, &files, diags);
     let mut templates = Vec::new();
     let mut assets = BTreeMap::new();
     for (rel, (bytes, shown)) in files {
@@ -138,6 +144,9 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
         } else if let Some(a) = rel.strip_prefix("static/") {
             assets.insert(a.to_string(), bytes);
         }
+    }
+    if let Some(css) = joined {
+        assets.entry("style.css".to_string()).or_insert(css);
     }
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
@@ -155,6 +164,69 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
         }
     }
     Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets, split_tables: settings.split_tables })
+}
+
+/// The theme's stylesheet parts joined into one file (one request per page), comments left out:
+/// they explain the source, and the phone budget counts every byte sent.
+fn join_stylesheet(
+    name: &str,
+    parts: &[String],
+    files: &BTreeMap<String, (Vec<u8>, String)>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<u8>> {
+    if parts.is_empty() {
+        return None;
+    }
+    let mut css = String::new();
+    for part in parts {
+        match files.get(part) {
+            Some((bytes, _)) => {
+                css.push_str(&strip_css_comments(&String::from_utf8_lossy(bytes)));
+            }
+            None => diags.push(Diagnostic::error(
+                "theme.stylesheet",
+                format!("主题 `{name}` 的 theme.toml 中 stylesheet 列出的 `{part}` 不存在"),
+            )),
+        }
+    }
+    Some(css.into_bytes())
+}
+
+/// CSS without its comments (quoted strings kept as they are), and without the blank lines
+/// they leave.
+fn strip_css_comments(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while !rest.is_empty() {
+        let next = rest.find(['/', '"', '\'']).unwrap_or(rest.len());
+        out.push_str(&rest[..next]);
+        rest = &rest[next..];
+        if rest.starts_with("/*") {
+            rest = rest.find("*/").map_or("", |end| &rest[end + 2..]);
+        } else if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
+            // a string runs to the next unescaped quote of its kind
+            let mut end = rest.len();
+            let mut escaped = false;
+            for (i, c) in rest.char_indices().skip(1) {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    end = i + 1;
+                    break;
+                }
+            }
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        } else if let Some(c) = rest.chars().next() {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    let mut lines: Vec<&str> = out.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
+    lines.push("");
+    lines.join("\n")
 }
 
 fn error_chain(e: &tera::Error) -> String {
@@ -542,4 +614,19 @@ fn qr_svg(url: &str) -> Option<String> {
 
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_css_comments;
+
+    #[test]
+    fn stylesheet_comments_go_and_strings_stay() {
+        let css = "/* head */\na { color: red; } /* why */\n\n.x::before { content: \"/* not a comment */\"; }\n/* a\n   b */\n.y { content: '\\'/*'; }\n";
+        assert_eq!(
+            strip_css_comments(css),
+            "a { color: red; }\n.x::before { content: \"/* not a comment */\"; }\n.y { content: '\\'/*'; }\n"
+        );
+        assert_eq!(strip_css_comments("a{} /* unclosed"), "a{}\n");
+    }
 }
