@@ -1,33 +1,64 @@
-//! Full-build benchmark on a generated site of 1,000 entities × 5 years: how long reading and
-//! checking everything takes, and how long a whole build takes. Run with `cargo bench --bench build`.
+//! Full-build benchmark on a generated site, by default 1,000 entities × 5 years (5,000
+//! entity-years): how long reading and checking everything takes, how long a whole build takes,
+//! and the peak memory. Run with `cargo bench --bench build`.
 //! (A benchmark, not a test: the machines are shared and timings are noisy.)
+//!
+//! Sizes: `PILU_BENCH_ENTITIES` and `PILU_BENCH_YEARS`; `PILU_BENCH_RUNS` (default 3).
+//! `PILU_BENCH_SITE=DIR` writes the generated site to DIR and keeps it (for profiling
+//! `pilu build` on it) instead of a temporary folder.
 
 mod support;
 
 use std::time::Instant;
 
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Peak resident memory of this process so far (Linux), in MB.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
 fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let g = support::generate(dir.path(), 1000, 5);
-    let runs = 3;
+    let entities = env_num("PILU_BENCH_ENTITIES", 1000);
+    let years = env_num("PILU_BENCH_YEARS", 5);
+    let runs = env_num("PILU_BENCH_RUNS", 3).max(1);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let site = std::env::var_os("PILU_BENCH_SITE").map(std::path::PathBuf::from).unwrap_or(tmp.path().to_path_buf());
+    std::fs::create_dir_all(&site).expect("site dir");
+    let g = support::generate(&site, entities, years);
+    let out = tmp.path().join("public");
     let mut load = Vec::new();
     let mut build = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let checked = pilu::load_site(dir.path(), None);
+        let checked = pilu::load_site(&site, None);
         load.push(t.elapsed());
         assert!(
             !checked.diags.has_errors(),
             "generated site must be valid:\n{}",
             checked.diags.render(&checked.sources)
         );
+        drop(checked);
         let t = Instant::now();
-        let (_, r) = pilu::build(dir.path(), Some(&dir.path().join("public")), None);
+        let (_, r) = pilu::build(&site, Some(&out), None);
         build.push(t.elapsed());
         assert!(r.is_ok());
     }
     let best = |v: &[std::time::Duration]| v.iter().min().copied().unwrap_or_default();
-    println!("site: 1000 entities ({} hospitals) × {} years", g.hospitals.len(), g.years.len());
+    println!(
+        "site: {entities} entities ({} hospitals) × {} years = {} entity-years",
+        g.hospitals.len(),
+        g.years.len(),
+        entities * g.years.len()
+    );
     println!("load + check: best {:?} of {runs}", best(&load));
     println!("full build:   best {:?} of {runs}", best(&build));
+    if let Some(mb) = peak_rss_mb() {
+        println!("peak memory:  {mb} MB");
+    }
 }

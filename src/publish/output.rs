@@ -5,7 +5,7 @@
 //! pilu deletes only what it wrote: every output holds a manifest (`.pilu-manifest`) listing its
 //! files, and an existing output is replaced only when every file in it is listed there.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -26,6 +26,9 @@ pub struct Staging {
     in_place: bool,
     /// Every file written, relative to `dir` (rendering writes from several threads).
     written: Mutex<BTreeSet<String>>,
+    /// Folders already created in this staging folder: one `create_dir_all` per folder, not
+    /// one per file (tens of thousands of files share a few thousand folders).
+    made: Mutex<HashSet<PathBuf>>,
 }
 
 /// How a finished staging folder replaces the output.
@@ -241,6 +244,7 @@ impl Staging {
             committed: false,
             in_place: false,
             written: Default::default(),
+            made: Default::default(),
         })
     }
 
@@ -252,6 +256,7 @@ impl Staging {
             committed: true,
             in_place: true,
             written: Default::default(),
+            made: Default::default(),
         }
     }
 
@@ -268,7 +273,14 @@ impl Staging {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         let p = self.dir.join(rel);
         if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent)?;
+            // (not in place: serve may remove folders between writes)
+            let known = !self.in_place && self.made.lock().is_ok_and(|m| m.contains(parent));
+            if !known {
+                fs::create_dir_all(parent)?;
+                if let Ok(mut m) = self.made.lock() {
+                    m.insert(parent.to_path_buf());
+                }
+            }
         }
         if self.in_place { write_atomic(&p, bytes) } else { fs::write(p, bytes) }?;
         if let Ok(mut w) = self.written.lock() {
