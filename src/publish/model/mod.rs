@@ -2,9 +2,9 @@
 //! template receives. Table markup decisions (header rows, scopes, `headers`/`id`, units in
 //! captions) are made here once, so both themes render the same, correct structure.
 //!
-//! From the bottom up: `views` (the data templates see), `site` (the page list and its
-//! indexes), `cells` (one value as shown), then one file per kind of view data: `entity`,
-//! `directory`, `year`, `home` and `tables`.
+//! From the bottom up: `views` (the data templates see), `cells` (one value as shown), `site`
+//! (the page list and its indexes), then one file per kind of view data: `entity`, `directory`,
+//! `year`, `home` and `tables`.
 
 mod cells;
 mod directory;
