@@ -1,0 +1,228 @@
+//! Names in rules: what `x`, `prev.x`, `table.x`, `children.x`, `entity.x`, `notes.t` and a
+//! matrix's row and column ids stand for where a rule runs, each with the label, place and
+//! reason-if-missing that messages need. Evaluation and messages both start from here.
+
+use crate::base::diag::Loc;
+use crate::inputs::dataset::{Matrix, Rec};
+use crate::inputs::schema::expr::Expr;
+use crate::inputs::schema::{Block, Field};
+use rust_decimal::Decimal;
+
+use super::validator::{At, Validator};
+use super::values::{V, from_value, why};
+
+/// The registry attributes a rule can read as `entity.<attr>`.
+pub const ENTITY_ATTRS: &[&str] =
+    &["id", "code", "name", "kind", "level", "grade", "category", "ownership", "region", "disclosure", "parent"];
+
+/// A resolved name: its value, and what is needed to show it in a message.
+pub(super) struct Named<'a> {
+    pub(super) v: V,
+    pub(super) field: Option<&'a Field>,
+    pub(super) label: String,
+    pub(super) loc: Option<Loc>,
+    /// Why the value is missing, for "rule not checked" lines: 未填报, 填报为不适用, ….
+    pub(super) why: &'static str,
+}
+
+impl<'a> Validator<'a> {
+    fn field_named(&self, ti: usize, rec: &'a Rec, name: &str, label_prefix: &str) -> Named<'a> {
+        let t = &self.schema.tables[ti];
+        match t.field_index(name) {
+            Some(i) => {
+                let f = &t.fields()[i];
+                Named {
+                    v: from_value(&rec.values[i]),
+                    field: Some(f),
+                    label: format!("{label_prefix}{}", f.label),
+                    loc: rec.locs[i],
+                    why: why(&rec.values[i]),
+                }
+            }
+            None => Named { v: V::Missing, field: None, label: name.to_string(), loc: None, why: "未填报" },
+        }
+    }
+
+    /// `entity.<attr>`: the registry attribute of the entity the rule is evaluated for.
+    pub(super) fn entity_attr(&self, e: usize, attr: &str) -> Named<'a> {
+        let ent = self.registry.get(e);
+        let v = match attr {
+            "id" => Some(ent.id.clone()),
+            "code" => Some(ent.code.clone()),
+            "name" => Some(ent.name.clone()),
+            "kind" => Some(ent.kind.id().to_string()),
+            "level" => ent.level.clone(),
+            "grade" => ent.grade.clone(),
+            "category" => ent.category.clone(),
+            "ownership" => ent.ownership.clone(),
+            "region" => ent.region.clone(),
+            "disclosure" => ent.disclosure.clone(),
+            "parent" => ent.parent.map(|p| self.registry.get(p).code.clone()),
+            _ => None,
+        };
+        let what = match attr {
+            "id" => "标识",
+            "code" => "编码",
+            "name" => "名称",
+            "kind" => "类型",
+            "level" => "等级",
+            "grade" => "等次",
+            "category" => "机构类别",
+            "ownership" => "经营性质",
+            "region" => "所在区划",
+            "disclosure" => "披露方式",
+            _ => "上级医保部门",
+        };
+        Named {
+            v: v.map_or(V::Missing, V::Str),
+            field: None,
+            label: format!("登记表中“{}”的{what}", ent.name),
+            loc: None,
+            why: "登记表未填写",
+        }
+    }
+
+    /// Resolve a name (`x`, `prev.x`, `table.x`, `children.x`) in scope.
+    pub(super) fn resolve(&self, path: &[&str], at: At<'a>) -> Named<'a> {
+        let (e, y, ti) = at.ey();
+        let missing = |label: String| Named { v: V::Missing, field: None, label, loc: None, why: "未填报" };
+        match (at, path) {
+            (_, ["year"]) => {
+                Named { v: V::Num(Decimal::from(y)), field: None, label: "年度".into(), loc: None, why: "" }
+            }
+            (_, ["entity", attr]) => self.entity_attr(e, attr),
+            (_, ["notes", tid]) => {
+                let note = self.data.years.get(&(e, y)).and_then(|ey| ey.meta.table_notes.get(*tid));
+                Named {
+                    v: note.map_or(V::Missing, |n| V::Str(n.clone())),
+                    field: None,
+                    label: format!("“{tid}”的说明"),
+                    loc: None,
+                    why: "未填写",
+                }
+            }
+            (At::Record { rec, .. }, [name]) => self.field_named(ti, rec, name, ""),
+            (At::Record { rec, .. }, ["prev", name]) => {
+                let prev = self.recs(e, y - 1, ti);
+                match self.matching(ti, rec, ti, prev) {
+                    Some(p) => self.field_named(ti, p, name, &format!("{}年", y - 1)),
+                    None => no_prev(y, self.label_of(ti, name)),
+                }
+            }
+            (At::Record { .. }, ["children", name]) => {
+                let mut vals = Vec::new();
+                for &c in &self.children[e] {
+                    for r in self.recs(c, y, ti) {
+                        if let Some(i) = self.schema.tables[ti].field_index(name) {
+                            vals.push(from_value(&r.values[i]));
+                        }
+                    }
+                }
+                let t = &self.schema.tables[ti];
+                let field = t.field_index(name).map(|i| &t.fields()[i]);
+                let label = format!("下级单位“{}”", field.map_or(*name, |f| f.label.as_str()));
+                Named { v: V::Set(vals), field, label, loc: None, why: "" }
+            }
+            (At::Record { rec, .. }, [tid, name]) => match self.schema.index(tid) {
+                Some(oti) => {
+                    let other = self.recs(e, y, oti);
+                    match self.matching(ti, rec, oti, other) {
+                        Some(r) => {
+                            let ot = &self.schema.tables[oti];
+                            self.field_named(oti, r, name, &format!("{}·", ot.full_title()))
+                        }
+                        None => {
+                            let ot = &self.schema.tables[oti];
+                            let mut n = missing(format!("{}·{}", ot.full_title(), self.label_of(oti, name)));
+                            n.why = "本年度没有对应的记录";
+                            n
+                        }
+                    }
+                }
+                None => missing(format!("{tid}.{name}")),
+            },
+            (At::Row { row, .. }, ["row"]) => {
+                Named { v: V::Str(row.id.clone()), field: None, label: row.label.clone(), loc: None, why: "" }
+            }
+            (At::Row { block, row, m, .. }, [col]) => self.cell(m, block, &row.id, col),
+            (At::Row { block, row, .. }, ["prev", col]) => {
+                let c = block.columns.iter().find(|c| c.id == *col).map_or(*col, |c| c.label.as_str());
+                self.prev_cell(at, block, (&row.id, &row.label), (col, c))
+            }
+            (At::Col { block, col, m, .. }, ["leaf_rows"]) => {
+                let vals = block
+                    .rows
+                    .iter()
+                    .filter(|r| r.leaf && r.applies(&m.format))
+                    .map(|r| from_value(m.get(&r.id, &col.id)))
+                    .collect();
+                Named { v: V::Set(vals), field: None, label: "各明细行".into(), loc: None, why: "" }
+            }
+            (At::Col { block, col, m, .. }, [row]) => self.cell(m, block, row, &col.id),
+            (At::Col { block, col, .. }, ["prev", row]) => {
+                let r = block.rows.iter().find(|r| r.id == *row).map_or(*row, |r| r.label.as_str());
+                self.prev_cell(at, block, (row, r), (&col.id, &col.label))
+            }
+            _ => missing(path.join(".")),
+        }
+    }
+
+    /// `prev.x` in a matrix: the cell at (`row`, `col`) one year earlier; ids with their labels.
+    fn prev_cell(&self, at: At<'a>, block: &'a Block, row: (&str, &str), col: (&str, &str)) -> Named<'a> {
+        let (e, y, ti) = at.ey();
+        match self.matrix(e, y - 1, ti) {
+            Some(pm) => {
+                let mut n = self.cell(pm, block, row.0, col.0);
+                n.label = format!("{}年{}", y - 1, n.label);
+                n
+            }
+            None => no_prev(y, &format!("{}·{}", row.1, col.1)),
+        }
+    }
+
+    fn cell(&self, m: &'a Matrix, block: &'a Block, row: &str, col: &str) -> Named<'a> {
+        let c = block.columns.iter().find(|c| c.id == col);
+        let r = block.rows.iter().find(|r| r.id == row);
+        match (c, r) {
+            (Some(c), Some(r)) => {
+                let key = (r.id.clone(), c.id.clone());
+                let (v, loc, why) = m
+                    .cells
+                    .get(&key)
+                    .map_or((V::Missing, None, "未填报"), |(v, l)| (from_value(v), Some(*l), why(v)));
+                Named { v, field: Some(&c.cell), label: format!("{}·{}", r.label, c.label), loc, why }
+            }
+            _ => Named { v: V::Missing, field: None, label: format!("{row}·{col}"), loc: None, why: "未填报" },
+        }
+    }
+
+    /// A name as written in a rule (`x`, `prev.x`, `table.x`), resolved in scope.
+    pub(super) fn resolve_name(&self, name: &str, at: At<'a>) -> Named<'a> {
+        let p: Vec<&str> = name.split('.').collect();
+        self.resolve(&p, at)
+    }
+
+    /// The dotted name an expression reads, when it is one (`prev.x` → [prev, x]).
+    pub(super) fn path(e: &Expr) -> Option<Vec<&str>> {
+        match e {
+            Expr::Ident(n) => Some(vec![n.as_str()]),
+            Expr::Member(b, m) => {
+                let mut p = Self::path(b)?;
+                p.push(m.as_str());
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A name read one year earlier when that year has no such table or record.
+fn no_prev<'a>(y: i32, name: &str) -> Named<'a> {
+    Named {
+        v: V::Missing,
+        field: None,
+        label: format!("{}年“{name}”", y - 1),
+        loc: None,
+        why: "没有数据（本站没有上一年度的这张表或这条记录）",
+    }
+}

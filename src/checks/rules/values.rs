@@ -1,0 +1,121 @@
+//! Values as rules see them: what a cell becomes during evaluation, how two values compare
+//! within a tolerance, and how a value is written in a message. The bottom of the rules
+//! module: everything else evaluates into or prints these.
+
+use crate::inputs::schema::expr::CmpOp;
+use crate::inputs::schema::{Field, FieldType};
+use crate::inputs::value::{self, Value};
+use rust_decimal::Decimal;
+
+/// A value during evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum V {
+    Num(Decimal),
+    Str(String),
+    Bool(bool),
+    Date(i32, u32, u32),
+    Set(Vec<V>),
+    Missing,
+}
+
+/// The number in `v`, when it is one.
+pub(super) fn num(v: &V) -> Option<Decimal> {
+    match v {
+        V::Num(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Why a cell has no value, for "rule not checked" lines.
+pub(super) fn why(v: &Value) -> &'static str {
+    match v {
+        Value::NotApplicable => "填报为不适用",
+        _ => "未填报",
+    }
+}
+
+/// A loaded cell as an evaluation value (absent and 不适用 are both missing).
+pub(super) fn from_value(v: &Value) -> V {
+    match v {
+        Value::Absent | Value::NotApplicable => V::Missing,
+        Value::Int(i) => V::Num(Decimal::from(*i)),
+        Value::Dec(d) => V::Num(*d),
+        Value::Text(t) => V::Str(t.clone()),
+        Value::Bool(b) => V::Bool(*b),
+        Value::Date { y, m, d } => V::Date(*y, *m, *d),
+    }
+}
+
+/// Does `a op b` hold within `tol`? None when the values cannot be compared.
+pub(super) fn compare(a: &V, op: CmpOp, b: &V, tol: Decimal) -> Option<bool> {
+    match (a, b) {
+        (V::Num(x), V::Num(y)) => {
+            let d = *x - *y;
+            Some(match op {
+                CmpOp::Eq | CmpOp::Approx => d.abs() <= tol,
+                CmpOp::Ne => d.abs() > tol,
+                CmpOp::Le => d <= tol,
+                CmpOp::Lt => d < tol,
+                CmpOp::Ge => d >= -tol,
+                CmpOp::Gt => d > -tol,
+            })
+        }
+        (V::Date(..), V::Date(..)) => {
+            let (x, y) = (date_key(a), date_key(b));
+            Some(match op {
+                CmpOp::Eq | CmpOp::Approx => x == y,
+                CmpOp::Ne => x != y,
+                CmpOp::Le => x <= y,
+                CmpOp::Lt => x < y,
+                CmpOp::Ge => x >= y,
+                CmpOp::Gt => x > y,
+            })
+        }
+        (V::Missing, _) | (_, V::Missing) => None,
+        _ => match op {
+            CmpOp::Eq | CmpOp::Approx => Some(a == b),
+            CmpOp::Ne => Some(a != b),
+            _ => None,
+        },
+    }
+}
+
+fn date_key(v: &V) -> (i32, u32, u32) {
+    match v {
+        V::Date(y, m, d) => (*y, *m, *d),
+        _ => (0, 0, 0),
+    }
+}
+
+/// 0.29 → "29": the percentage a fraction was probably meant as.
+pub(super) fn percent_of(d: Decimal) -> String {
+    value::group_thousands(&(d * Decimal::ONE_HUNDRED).normalize().to_string())
+}
+
+pub(super) fn fmt_num(n: Decimal, places: u32) -> String {
+    value::group_thousands(&value::format_places(n, places))
+}
+
+pub(super) fn show_num(v: &V, places: u32) -> String {
+    match v {
+        V::Num(n) => fmt_num(*n, places),
+        other => show_v(other),
+    }
+}
+
+pub(super) fn show_v(v: &V) -> String {
+    match v {
+        V::Num(n) => value::group_thousands(&n.normalize().to_string()),
+        V::Str(s) => s.clone(),
+        V::Bool(b) => if *b { "是" } else { "否" }.into(),
+        V::Date(y, m, d) => format!("{y}-{m:02}-{d:02}"),
+        V::Set(s) => format!("{} 项", s.len()),
+        V::Missing => "—".into(),
+    }
+}
+
+/// The decimal places a field's figures are shown with: its own for decimals and percentages,
+/// none for counts and years.
+pub(super) fn field_places(f: &Field) -> u32 {
+    if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 }
+}

@@ -1,0 +1,186 @@
+//! The site as a set of pages: the model every view is built from, which pages exist, where
+//! each lives and which template shows it. The indexes built here once (children, years,
+//! bureaus) are what keep each page's work independent of the size of the registry.
+
+use crate::inputs::config::Settings;
+use crate::inputs::content::Page as ContentPage;
+use crate::inputs::dataset::{Dataset, EntityYear, TableData};
+use crate::inputs::registry::Registry;
+use crate::inputs::schema::{Layout, Schema, Table};
+use crate::publish::region::Regions;
+
+use super::cells::is_public;
+
+/// Bodies listed on one directory page: about 45 KB of HTML, within the phone theme's page budget.
+pub const DIRECTORY_PAGE: usize = 400;
+
+/// Everything rendering needs, with the indexes that keep per-page work independent of the
+/// number of entities (no page scans the whole registry).
+pub struct Site<'a> {
+    pub settings: &'a Settings,
+    pub schema: &'a Schema,
+    pub registry: &'a Registry,
+    pub data: &'a Dataset,
+    pub pages: &'a [ContentPage],
+    /// Entities reporting to each entity (bureaus only have any), in registry order.
+    pub children: Vec<Vec<usize>>,
+    /// Years with data, per entity, ascending.
+    pub years: Vec<Vec<i32>>,
+    pub owner: usize,
+    /// Names of region codes (所在行政区划 520303 → 汇川区).
+    pub regions: Regions,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PageKind {
+    Home,
+    Entity(usize),
+    EntityYear(usize, i32),
+    Content(usize),
+    NotFound,
+    /// A print-ready notice-board poster (公示栏) for an entity that discloses offline.
+    Notice(usize, i32),
+    /// One year across all entities: who has disclosed, and hospitals' key indicators side by side.
+    Year(i32),
+    /// A bureau's directory: every institution and pharmacy reporting to it, by kind and level,
+    /// `DIRECTORY_PAGE` bodies a page (page index from 0).
+    Directory(usize, usize),
+}
+
+impl<'a> Site<'a> {
+    pub fn new(
+        settings: &'a Settings,
+        schema: &'a Schema,
+        registry: &'a Registry,
+        data: &'a Dataset,
+        pages: &'a [ContentPage],
+        owner: usize,
+    ) -> Self {
+        let n = registry.entities.len();
+        let mut children = vec![Vec::new(); n];
+        for (i, e) in registry.entities.iter().enumerate() {
+            if let Some(p) = e.parent {
+                children[p].push(i);
+            }
+        }
+        let mut years = vec![Vec::new(); n];
+        for &(e, y) in data.years.keys() {
+            years[e].push(y);
+        }
+        Site { settings, schema, registry, data, pages, children, years, owner, regions: Regions::new(registry) }
+    }
+
+    /// Every page of the site, in a fixed order.
+    pub fn page_list(&self) -> Vec<PageKind> {
+        let mut out = vec![PageKind::Home, PageKind::NotFound];
+        for i in 0..self.registry.entities.len() {
+            out.push(PageKind::Entity(i));
+            out.extend(self.years[i].iter().map(|&y| PageKind::EntityYear(i, y)));
+            if self.registry.get(i).disclosure.as_deref() == Some("offline") {
+                out.extend(self.years[i].iter().map(|&y| PageKind::Notice(i, y)));
+            }
+        }
+        out.extend((0..self.pages.len()).map(PageKind::Content));
+        out.extend(self.all_years().into_iter().map(PageKind::Year));
+        for b in self.directory_bureaus() {
+            out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
+        }
+        out
+    }
+
+    pub fn path(&self, kind: PageKind) -> String {
+        match kind {
+            PageKind::Home => "index.html".into(),
+            PageKind::NotFound => "404.html".into(),
+            PageKind::Entity(e) => format!("e/{}/index.html", self.registry.get(e).id),
+            PageKind::EntityYear(e, y) => format!("e/{}/{y}/index.html", self.registry.get(e).id),
+            PageKind::Content(i) => format!("p/{}/index.html", self.pages[i].slug),
+            PageKind::Year(y) => format!("y/{y}/index.html"),
+            PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),
+            PageKind::Directory(b, 0) => format!("d/{}/index.html", self.registry.get(b).id),
+            PageKind::Directory(b, n) => format!("d/{}/{}.html", self.registry.get(b).id, n + 1),
+        }
+    }
+
+    pub fn template(kind: PageKind) -> &'static str {
+        match kind {
+            PageKind::Home => "home.html",
+            PageKind::NotFound => "404.html",
+            PageKind::Entity(_) => "entity.html",
+            PageKind::EntityYear(..) => "entity_year.html",
+            PageKind::Content(_) => "page.html",
+            PageKind::Notice(..) => "notice.html",
+            PageKind::Year(_) => "year.html",
+            PageKind::Directory(..) => "directory.html",
+        }
+    }
+
+    /// The public tables of an entity-year, in page order.
+    pub(super) fn public_tables<'d>(
+        &self,
+        ey: &'d EntityYear,
+    ) -> impl Iterator<Item = (&'a Table, &'d TableData)> + use<'a, 'd> {
+        let schema = self.schema;
+        ey.tables
+            .iter()
+            .map(move |(&ti, t)| (&schema.tables[ti], &t.data))
+            .filter(|(t, _)| t.is_public() && has_public_fields(t))
+    }
+}
+
+/// A table whose fields are all internal has nothing to show (and must not show its key).
+pub(super) fn has_public_fields(t: &Table) -> bool {
+    match &t.layout {
+        Layout::Records { fields, .. } => fields.iter().any(is_public),
+        Layout::Matrix { .. } => true,
+    }
+}
+
+/// `../../` from a page at `path` back to the site root.
+pub fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+impl Site<'_> {
+    /// Every year with data, ascending.
+    pub fn all_years(&self) -> Vec<i32> {
+        let mut ys: Vec<i32> = self.data.years.keys().map(|(_, y)| *y).collect();
+        ys.sort_unstable();
+        ys.dedup();
+        ys
+    }
+
+    /// Bureaus by kind (province, city, county), then code.
+    pub(super) fn bureaus(&self) -> Vec<usize> {
+        let mut bureaus: Vec<usize> =
+            (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
+        bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));
+        bureaus
+    }
+
+    /// Bureaus that get a directory page: those with institutions or pharmacies reporting to them.
+    fn directory_bureaus(&self) -> Vec<usize> {
+        self.bureaus().into_iter().filter(|&b| self.has_directory(b)).collect()
+    }
+
+    /// How many directory pages bureau `b` has.
+    pub fn directory_pages(&self, b: usize) -> usize {
+        self.bodies(b).count().div_ceil(DIRECTORY_PAGE).max(1)
+    }
+
+    /// Whether `b` has a directory page (`d/<id>/`).
+    pub fn has_directory(&self, b: usize) -> bool {
+        self.registry.get(b).kind.is_bureau() && self.bodies(b).next().is_some()
+    }
+
+    /// The institutions and pharmacies reporting to bureau `b` (not its sub-bureaus).
+    pub(super) fn bodies(&self, b: usize) -> impl Iterator<Item = usize> + '_ {
+        self.children[b].iter().copied().filter(|&c| !self.registry.get(c).kind.is_bureau())
+    }
+
+    /// Entities other than bureaus that report to no bureau, in registry order.
+    pub(super) fn unattached(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.registry.entities.len())
+            .filter(|&i| !self.registry.get(i).kind.is_bureau() && self.registry.get(i).parent.is_none())
+    }
+}

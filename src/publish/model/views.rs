@@ -1,0 +1,305 @@
+//! The view data templates receive: plain serialisable records, no logic. Kept apart so a
+//! theme author can read in one place every name a template may use.
+
+use crate::publish::contact::Part;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Link {
+    pub text: String,
+    /// Relative to the site root; templates prefix `root`.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct EntitySummary {
+    pub id: String,
+    pub name: String,
+    pub code: String,
+    pub kind: &'static str,
+    pub level: String,
+    pub href: String,
+    pub latest_year: Option<i32>,
+    pub delegated: bool,
+}
+
+#[derive(Serialize)]
+pub struct Group {
+    pub title: String,
+    pub entities: Vec<EntitySummary>,
+}
+
+#[derive(Serialize)]
+pub struct InfoRow {
+    pub label: &'static str,
+    pub value: String,
+    /// Relative to the site root, or absolute when `external`.
+    pub href: Option<String>,
+    pub external: bool,
+}
+
+#[derive(Serialize)]
+pub struct HCell {
+    pub text: String,
+    pub id: String,
+    pub colspan: usize,
+    pub rowspan: usize,
+    /// `col`, `colgroup` or `row`.
+    pub scope: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Cell {
+    pub text: String,
+    /// Not applicable: shown as an em dash, read out as 不适用.
+    pub na: bool,
+    /// Nothing filled in: shown as 未填报 (`text`), which does not claim it does not apply.
+    pub absent: bool,
+    pub numeric: bool,
+    /// A code, date or year: never broken across lines, though not right-aligned like a number.
+    pub fig: bool,
+    pub headers: String,
+    /// The text split into linked and plain runs (phones, e-mail, web addresses); empty when
+    /// nothing in it is linked, and the template shows `text`.
+    pub parts: Vec<Part>,
+    /// A region code, shown by name once the site's regions are known (`Site::name_regions`).
+    #[serde(skip)]
+    pub region: bool,
+}
+
+/// A table not given for a year, with the site's note about it.
+#[derive(Serialize)]
+pub struct AbsentNote {
+    pub title: String,
+    pub note: String,
+}
+
+#[derive(Serialize)]
+pub struct BodyRow {
+    pub th: HCell,
+    /// 0 for top-level rows; 1, 2 for 其中 items and nested rows (indentation).
+    pub level: u32,
+    /// A heading row with no data (a merged label spanning the row in the source table).
+    pub heading: bool,
+    pub total: bool,
+    pub cells: Vec<Cell>,
+}
+
+/// One HTML table. A matrix with several blocks (annual report 表二) becomes several parts.
+#[derive(Serialize)]
+pub struct TablePart {
+    pub caption: String,
+    pub unit: String,
+    pub head: Vec<Vec<HCell>>,
+    pub body: Vec<BodyRow>,
+}
+
+#[derive(Serialize)]
+pub struct TableView {
+    pub id: String,
+    pub anchor: String,
+    pub title: String,
+    pub parts: Vec<TablePart>,
+    pub notes: Vec<String>,
+    pub basis: Option<String>,
+    pub csv: String,
+    pub json: String,
+}
+
+#[derive(Serialize)]
+pub struct DelegatedSection {
+    pub entity: EntitySummary,
+    pub anchor: String,
+    pub tables: Vec<TableView>,
+}
+
+#[derive(Serialize)]
+pub struct YearLink {
+    pub year: i32,
+    pub href: String,
+    pub published_on: String,
+    pub tables: usize,
+}
+
+#[derive(Serialize)]
+pub struct Headline {
+    pub caption: String,
+    pub years: Vec<i32>,
+    pub rows: Vec<HeadlineRow>,
+}
+
+#[derive(Serialize)]
+pub struct HeadlineRow {
+    pub label: String,
+    pub values: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+pub struct Update {
+    pub entity: String,
+    pub year: i32,
+    pub href: String,
+    pub published_on: String,
+}
+
+/// One row of a year's coverage view.
+#[derive(Serialize)]
+pub struct CoverageRow {
+    pub entity: EntitySummary,
+    pub disclosure: String,
+    /// Public tables given for the year (0: nothing disclosed on this site).
+    pub tables: usize,
+    pub published_on: String,
+    pub href: Option<String>,
+    pub status: StatusView,
+}
+
+/// An entity-year's completeness and timeliness, as shown on the year overview.
+#[derive(Serialize)]
+pub struct StatusView {
+    /// `published`, `partial`, `missing`, `late` or `not_required` (for styling and tests).
+    pub key: &'static str,
+    /// 已公开, 部分公开（缺 附件8 …）, 未公开（已逾期）, 逾期公开 …
+    pub text: String,
+}
+
+/// The top of a year overview: counts by status, then the entities needing attention.
+#[derive(Serialize)]
+pub struct YearStatus {
+    /// 已公开 / 部分公开 / 未公开 / 逾期, in that order.
+    pub counts: Vec<StatusCount>,
+    /// Entities that may disclose offline or through their county bureau and have nothing here.
+    pub not_required: usize,
+    /// Missing first, then partial, then late.
+    pub attention: Vec<CoverageRow>,
+    pub deadline: String,
+    pub as_of: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct StatusCount {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct CoverageGroup {
+    pub title: String,
+    pub rows: Vec<CoverageRow>,
+}
+
+/// Hospitals' key indicators in one year, side by side (a plain table: one row per hospital).
+#[derive(Serialize)]
+pub struct Comparison {
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<ComparisonRow>,
+}
+
+#[derive(Serialize)]
+pub struct ComparisonRow {
+    pub name: String,
+    pub href: String,
+    pub level: String,
+    pub cells: Vec<Cell>,
+}
+
+/// One headline figure of the home page, linking to its table.
+#[derive(Serialize)]
+pub struct KeyFigure {
+    /// 基金收入, 基金支出, 累计结余, 定点医疗机构, 定点零售药店
+    pub label: String,
+    /// The scheme (险种) the figure is of, when the table has one per scheme.
+    pub scheme: String,
+    pub value: String,
+    pub unit: String,
+    /// Relative to the site root: the entity-year page at the table's anchor.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct KeyFigures {
+    pub year: i32,
+    pub entity: String,
+    pub figures: Vec<KeyFigure>,
+}
+
+/// The home page's fraud-reporting contact card (欺诈骗保举报渠道及奖励), from the owner's latest year.
+#[derive(Serialize)]
+pub struct ContactCard {
+    pub title: String,
+    pub year: i32,
+    pub rows: Vec<ContactRow>,
+    /// The full table on the entity-year page.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct ContactRow {
+    pub label: String,
+    /// The value as linked and plain runs (a phone as `tel:`, an e-mail as `mailto:`).
+    pub parts: Vec<Part>,
+}
+
+/// One page of a bureau's directory.
+#[derive(Serialize)]
+pub struct DirectoryPage {
+    pub total: usize,
+    /// The groups (or parts of groups) on this page; `index` is the group's place in `jump`.
+    pub groups: Vec<DirectoryGroup>,
+    /// Every group of the directory with the page it starts on, for the jump list.
+    pub jump: Vec<JumpLink>,
+    /// All pages of the directory (one entry when it fits on one page).
+    pub pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+pub struct DirectoryGroup {
+    pub index: usize,
+    pub title: String,
+    pub count: usize,
+    /// The group began on an earlier page.
+    pub continued: bool,
+    pub entities: Vec<EntitySummary>,
+}
+
+#[derive(Serialize)]
+pub struct JumpLink {
+    pub index: usize,
+    pub title: String,
+    pub count: usize,
+    /// Relative to the site root, with the group's anchor.
+    pub href: String,
+}
+
+#[derive(Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+/// One bureau's entry of the home directory: counts by kind and level, its directory page, and
+/// (on small sites) the entities themselves.
+#[derive(Serialize)]
+pub struct DirectoryEntry {
+    pub bureau: EntitySummary,
+    /// `d/<id>/index.html`, or empty when nothing reports to the bureau.
+    pub href: String,
+    pub total: usize,
+    pub counts: Vec<GroupCount>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+pub struct GroupCount {
+    pub title: String,
+    pub count: usize,
+}
+
+#[derive(Serialize)]
+pub struct TableKind {
+    pub title: String,
+    pub tables: Vec<String>,
+}
