@@ -81,10 +81,7 @@ pub fn run(o: &Options) -> u8 {
         );
         return USAGE;
     }
-    if let Some(y) = o.year
-        && !(1990..=2200).contains(&y)
-    {
-        eprintln!("错误：--year 应为四位年份，实际为 {y}");
+    if !super::year_ok(o.year) {
         return USAGE;
     }
     let listed = match &o.entities {
