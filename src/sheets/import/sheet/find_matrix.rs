@@ -1,7 +1,7 @@
 //! Finding a matrix (annual-report) table in a grid: for each format, the header of each block
 //! and which grid column is which block column. Only recognition; reading is in `matrix`.
 
-use super::super::labels::loose;
+use super::super::labels::{column_path, loose};
 use super::super::read::Grid;
 use super::headers::{header_columns, row_label};
 use super::matcher::{keys_of, row_matcher};
@@ -57,7 +57,7 @@ pub(super) fn path_fits(header: &[String], col: &[String]) -> Option<usize> {
 
 /// Loose keys of each column's groups and label.
 pub(super) fn block_paths(b: &Block) -> Vec<Vec<String>> {
-    b.columns.iter().map(|c| c.group.iter().chain([&c.label]).map(|s| loose(s)).collect()).collect()
+    b.columns.iter().map(|c| column_path(c).into_iter().map(|s| loose(s)).collect()).collect()
 }
 
 /// The block's column for each grid column, how many were found, and how many header levels

@@ -47,7 +47,7 @@ pub(super) fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
         for (gc, ci) in s.cols.iter().enumerate() {
             if let Some(ci) = ci {
                 let c = &b.columns[*ci];
-                let path = c.group.iter().chain([&c.label]).cloned().collect::<Vec<_>>().join("/");
+                let path = labels::column_path_text(c);
                 out.report.push(format!("  {} → {path}（{}）", g.col_name(gc), c.id));
             }
         }
