@@ -15,8 +15,9 @@ pub(super) fn sheet_label(ctx: &Ctx, g: &Grid) -> String {
     if g.name.is_empty() { ctx.file.clone() } else { format!("{}，工作表“{}”", ctx.file, g.name) }
 }
 
-/// Why a layout could not be read: no year, or no entity, anywhere it may be stated.
+/// No year anywhere it may be stated: the sheet cannot be read.
 pub(super) const NO_YEAR: &str = "无法确定年度：标题、工作表名称和文件名中都没有年份；请用 --year 指定";
+/// No entity anywhere it may be stated: the sheet cannot be read.
 pub(super) const NO_ENTITY: &str = "无法确定披露主体；请用 --entity 指定（主体标识或编码）";
 
 pub(super) struct Out<'a> {
