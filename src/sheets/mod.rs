@@ -3,3 +3,15 @@
 
 pub mod fill;
 pub mod import;
+
+/// `--year`, when given, must be a four-digit year; otherwise the error is printed (a usage
+/// error for both commands).
+fn year_ok(year: Option<i32>) -> bool {
+    match year {
+        Some(y) if !(1990..=2200).contains(&y) => {
+            eprintln!("错误：--year 应为四位年份，实际为 {y}");
+            false
+        }
+        _ => true,
+    }
+}

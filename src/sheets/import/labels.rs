@@ -6,6 +6,7 @@
 //! marks left by mangled copies, and a trailing unit in brackets. A loose match is only taken
 //! when exactly one candidate has that key.
 
+use crate::inputs::schema::Column;
 use crate::inputs::value::label_key;
 use regex_lite::Regex;
 use rust_decimal::Decimal;
@@ -240,6 +241,17 @@ pub fn is_footer(first_text: &str) -> bool {
 
 pub fn is_total(text: &str) -> bool {
     matches!(exact(text).as_str(), "合计" | "小计" | "总计" | "总合计" | "全市合计" | "全县合计")
+}
+
+/// A matrix column's header path, top down: its groups, then its label (as the template writes
+/// it and as a sheet's header levels are matched against).
+pub fn column_path(c: &Column) -> Vec<&String> {
+    c.group.iter().chain([&c.label]).collect()
+}
+
+/// The header path as one text, `行政复议/结果维持`, for reports and explanations.
+pub fn column_path_text(c: &Column) -> String {
+    column_path(c).iter().map(|s| s.as_str()).collect::<Vec<_>>().join("/")
 }
 
 #[cfg(test)]

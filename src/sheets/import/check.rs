@@ -1,0 +1,141 @@
+//! Checking an import before anything is written: the whole site with the planned files in a
+//! scratch copy, only new problems counted, each mapped back to the cells of the imported file.
+
+use super::types::{FilePlan, Origin};
+use super::write;
+use crate::base::diag::{Diagnostics, Severity};
+use crate::inputs::schema::Schema;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// Whether `id` occurs in `text` as a whole word (not inside a longer id).
+pub(super) fn names_id(text: &str, id: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(id).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(word) && !text[i + id.len()..].chars().next().is_some_and(word)
+    })
+}
+
+/// The source cells of every figure a problem in a file to be written involves: the fields its
+/// rule reads and the fields its message names, in the record at its line; for a matrix table,
+/// the cell it is located at and the cells of the same row and column its rule names.
+pub(super) fn source_cells(
+    d: &crate::base::diag::Diagnostic,
+    sources: &crate::base::diag::Sources,
+    schema: &Schema,
+    plans: &[FilePlan],
+) -> Option<String> {
+    let loc = d.loc?;
+    let plan = plans.iter().find(|p| p.rel == sources.path(loc.file))?;
+    let line = sources.line_col(loc.file, loc.start).0;
+    let text = sources.text(loc.file);
+    for origin in &plan.origins {
+        match origin {
+            Origin::Record { lines, table, at, cells } if lines.contains(&line) => {
+                let t = &schema.tables[*table];
+                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let mut named: Vec<String> = Vec::new();
+                for (fi, f) in t.fields().iter().enumerate() {
+                    if names_id(rule, &f.id) || names_id(&d.message, &f.id) {
+                        match cells.get(fi).filter(|c| !c.is_empty()) {
+                            Some(c) => named.push(format!("{c}（{}）", f.label)),
+                            None => named.push(format!("“{}”（{}）在导入的表中没有", f.label, f.id)),
+                        }
+                    }
+                }
+                return Some(if named.is_empty() { at.clone() } else { named.join("；") });
+            }
+            Origin::Matrix { table, sources: src } => {
+                let t = &schema.tables[*table];
+                let (row, col) = matrix_cell_at(text, &t.id, line)?;
+                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let mut named: Vec<String> = src
+                    .iter()
+                    .filter(|((r, c), _)| {
+                        (*r == row && (*c == col || names_id(rule, c))) || (*c == col && names_id(rule, r))
+                    })
+                    .map(|((r, c), at)| format!("{at}（{r}.{c}）"))
+                    .collect();
+                named.dedup();
+                if !named.is_empty() {
+                    return Some(named.join("；"));
+                }
+            }
+            Origin::Record { .. } => {}
+        }
+    }
+    None
+}
+
+/// The (row id, column id) of a value line inside `[table.row]` of a TOML data file.
+pub(super) fn matrix_cell_at(text: &str, table: &str, line: usize) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.get(line.checked_sub(1)?)?.split('=').next()?.trim().to_string();
+    let header = lines[..line].iter().rev().find(|l| l.trim_start().starts_with('['))?;
+    let name = header.trim().trim_start_matches('[').split(']').next()?.trim();
+    let row = name.strip_prefix(table)?.strip_prefix('.')?;
+    Some((row.to_string(), key))
+}
+
+pub(super) type DiagKey = (bool, String, String, String);
+
+pub(super) fn keys(diags: &Diagnostics, sources: &crate::base::diag::Sources) -> HashSet<DiagKey> {
+    diags.list.iter().map(|d| key(d, sources)).collect()
+}
+
+pub(super) fn key(d: &crate::base::diag::Diagnostic, sources: &crate::base::diag::Sources) -> DiagKey {
+    let file = match (d.loc, &d.path) {
+        (Some(l), _) => sources.path(l.file).to_string(),
+        (None, Some(p)) => sources.shown(p),
+        _ => String::new(),
+    };
+    (d.severity == Severity::Error, d.code.clone(), d.message.clone(), file)
+}
+
+/// Run every check of `pilu check` on a scratch copy of the site with the planned files in
+/// place. Problems that were already there before the import do not block it; new ones do.
+pub(super) fn validate(
+    root: &Path,
+    schema: &Schema,
+    before: &Diagnostics,
+    before_sources: &crate::base::diag::Sources,
+    plans: &[FilePlan],
+) -> std::io::Result<bool> {
+    let scratch = write::Scratch::new(root)?;
+    for p in plans {
+        write::write_file(&scratch.root.join(&p.rel), &p.new_text)?;
+    }
+    let after = crate::load_site(&scratch.root, None);
+    let old = keys(before, before_sources);
+    // An import only adds tables: tables still missing (completeness) are not its doing, and
+    // info lines (rules that could not be evaluated) are not problems; check reports both.
+    let new = |d: &&crate::base::diag::Diagnostic| {
+        d.severity != Severity::Info && d.code != "completeness.missing" && !old.contains(&key(d, &after.sources))
+    };
+    let fresh: Vec<crate::base::diag::Diagnostic> = after.diags.list.iter().filter(new).cloned().collect();
+    let has_errors = fresh.iter().any(|d| d.severity == Severity::Error) || after.site.is_none();
+    if !fresh.is_empty() {
+        let back: Vec<String> = fresh
+            .iter()
+            .filter_map(|d| {
+                let cells = source_cells(d, &after.sources, schema, plans)?;
+                let what = if d.severity == Severity::Error { "错误" } else { "警告" };
+                Some(format!("  {what} [{}]：{cells}", d.code))
+            })
+            .collect();
+        let list = Diagnostics { list: fresh };
+        eprint!("{}", list.render(&after.sources));
+        eprintln!("（以上位置指导入后将写入的文件。）");
+        if !back.is_empty() {
+            eprintln!("在导入的文件中，对应的单元格：");
+            for b in back {
+                eprintln!("{b}");
+            }
+        }
+    }
+    let pre = before.errors();
+    if pre > 0 {
+        println!("注意：站点中原有 {pre} 个错误（与本次导入无关），请用 pilu check 查看。");
+    }
+    Ok(!has_errors)
+}
