@@ -268,31 +268,12 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
         return Ok(());
     }
     let mut diags = Diagnostics::default();
-    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                diags.push(
-                    Diagnostic::error(
-                        "static.read",
-                        format!("无法读取 static 目录：{}", crate::base::diag::os_text(&e)),
-                    )
-                    .in_file(&dir),
-                );
-                continue;
-            }
-        };
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+    for (path, rel) in base::files::walk_files(&dir, "static.read", " static 目录", &mut diags) {
         if out.exists(&rel) || rel == output::MANIFEST {
-            diags.push(
-                Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名")).in_file(entry.path()),
-            );
+            diags.push(Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名")).in_file(&path));
             continue;
         }
-        match std::fs::read(entry.path()) {
+        match std::fs::read(&path) {
             Ok(b) => {
                 if let Err(e) = out.write(&rel, &b) {
                     diags.push(Diagnostic::error(
@@ -303,7 +284,7 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
             }
             Err(e) => diags.push(
                 Diagnostic::error("static.read", format!("无法读取 static/{rel}：{}", crate::base::diag::os_text(&e)))
-                    .in_file(entry.path()),
+                    .in_file(&path),
             ),
         }
     }

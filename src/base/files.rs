@@ -70,3 +70,25 @@ pub fn find_text(sources: &Sources, file: FileId, needle: &str) -> Loc {
         None => Loc::new(file, 0..0),
     }
 }
+
+/// Every file below `dir` (following links), sorted by path, with its path relative to `dir`
+/// written with `/`. A folder that cannot be read is a located error (`code`, "无法读取{what}")
+/// and the walk goes on.
+pub fn walk_files(dir: &Path, code: &str, what: &str, diags: &mut diag::Diagnostics) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let rel = e.path().strip_prefix(dir).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+                files.push((e.into_path(), rel));
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(
+                Diagnostic::error(code, format!("无法读取{what}：{}", diag::walk_reason(&e)))
+                    .in_file(e.path().unwrap_or(dir))
+                    .os(&e),
+            ),
+        }
+    }
+    files
+}

@@ -60,22 +60,8 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
     if !dir.is_dir() {
         return out;
     }
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-            Ok(_) => {}
-            Err(e) => diags.push(
-                Diagnostic::error(
-                    "io.read_dir",
-                    format!("无法读取 content 目录：{}", crate::base::diag::walk_reason(&e)),
-                )
-                .in_file(e.path().unwrap_or(&dir))
-                .os(&e),
-            ),
-        }
-    }
-    for p in files {
+    let files = crate::base::files::walk_files(&dir, "io.read_dir", " content 目录", diags);
+    for (p, _) in files {
         let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if name.starts_with('.') || name.ends_with('~') {

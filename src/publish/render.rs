@@ -56,31 +56,17 @@ fn own_files(root: &Path, name: &str, diags: &mut Diagnostics) -> BTreeMap<Strin
     }
     let dir = root.join(&base);
     if dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::error(
-                            "theme.read",
-                            format!("无法读取主题目录：{}", crate::base::diag::os_text(&e)),
-                        )
-                        .in_file(&dir),
-                    );
-                    continue;
-                }
-            };
-            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+        for (path, rel) in crate::base::files::walk_files(&dir, "theme.read", "主题目录", diags) {
+            if rel.split('/').next_back().is_some_and(|n| n.starts_with('.')) {
                 continue;
             }
-            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-            match std::fs::read(entry.path()) {
+            match std::fs::read(&path) {
                 Ok(b) => {
                     files.insert(rel.clone(), (b, format!("{base}/{rel}")));
                 }
                 Err(e) => diags.push(
                     Diagnostic::error("theme.read", format!("无法读取主题文件：{}", crate::base::diag::os_text(&e)))
-                        .in_file(entry.path()),
+                        .in_file(&path),
                 ),
             }
         }
