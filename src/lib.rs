@@ -19,6 +19,7 @@ use checks::{completeness, privacy, rules};
 use inputs::{config, content, load, registry, schema};
 use publish::{model, output, render};
 
+use base::progress::Progress;
 use diag::{Diagnostic, Diagnostics, Sources};
 use std::path::{Path, PathBuf};
 
@@ -39,11 +40,23 @@ pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
 
 /// `load_site`, judging overdue disclosures as of `as_of` (`--as-of`; replaces pilu.toml's).
 pub fn load_site_as_of(root: &Path, base_url: Option<&str>, as_of: Option<completeness::Date>) -> Checked {
+    load_site_reporting(root, base_url, as_of, &Progress::quiet())
+}
+
+/// `load_site_as_of`, telling `progress` about its phases.
+pub fn load_site_reporting(
+    root: &Path,
+    base_url: Option<&str>,
+    as_of: Option<completeness::Date>,
+    progress: &Progress,
+) -> Checked {
+    progress.phase("读取输入", None, "");
     let mut checked = read_site(root, base_url);
     if let (Some(site), Some(d)) = (checked.site.as_mut(), as_of) {
         site.settings.as_of = Some(d);
     }
     if let Some(site) = &checked.site {
+        progress.phase("校验", Some(site.data.years.len() as u64), "个主体年度");
         completeness::check(site, &checked.sources, &mut checked.diags);
         // Entity-years are checked independently, in parallel; the sort below makes the report
         // the same whatever order they finish in. The validator caches (RefCell): one per worker.
@@ -57,6 +70,7 @@ pub fn load_site_as_of(root: &Path, base_url: Option<&str>, as_of: Option<comple
                     let mut d = Diagnostics::default();
                     v.entity_year(e, y, &mut d);
                     privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
+                    progress.inc(1);
                     d
                 },
             )
@@ -66,6 +80,7 @@ pub fn load_site_as_of(root: &Path, base_url: Option<&str>, as_of: Option<comple
         }
     }
     checked.diags.sort(&checked.sources);
+    progress.finish();
     checked
 }
 
@@ -148,7 +163,18 @@ pub fn build_as_of(
     base_url: Option<&str>,
     as_of: Option<completeness::Date>,
 ) -> (Checked, Result<Built, Failure>) {
-    let mut checked = load_site_as_of(root, base_url, as_of);
+    build_reporting(root, output, base_url, as_of, std::sync::Arc::new(Progress::quiet()))
+}
+
+/// `build_as_of`, telling `progress` about its phases (the command line's progress bar).
+pub fn build_reporting(
+    root: &Path,
+    output: Option<&Path>,
+    base_url: Option<&str>,
+    as_of: Option<completeness::Date>,
+    progress: std::sync::Arc<Progress>,
+) -> (Checked, Result<Built, Failure>) {
+    let mut checked = load_site_reporting(root, base_url, as_of, &progress);
     if checked.diags.has_errors() || checked.site.is_none() {
         return (checked, Err(Failure::Inputs));
     }
@@ -156,7 +182,7 @@ pub fn build_as_of(
         return (checked, Err(Failure::Inputs));
     };
     let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
-    let result = write_site(root, site, &target, output::Publish::Swap);
+    let result = write_site_reporting(root, site, &target, output::Publish::Swap, progress);
     match result {
         Ok(mut b) => {
             checked.diags.extend(std::mem::take(&mut b.notes));
@@ -177,6 +203,16 @@ pub fn write_site(
     target: &Path,
     how: output::Publish,
 ) -> Result<Built, (Diagnostics, Failure)> {
+    write_site_reporting(root, site, target, how, std::sync::Arc::new(Progress::quiet()))
+}
+
+fn write_site_reporting(
+    root: &Path,
+    site: &Loaded,
+    target: &Path,
+    how: output::Publish,
+    progress: std::sync::Arc<Progress>,
+) -> Result<Built, (Diagnostics, Failure)> {
     output::check_target(root, target).map_err(|m| {
         (Diagnostics { list: vec![Diagnostic::error("output.target", m).in_file(target)] }, Failure::Output)
     })?;
@@ -184,7 +220,9 @@ pub fn write_site(
     for (path, msg) in output::remove_stale(target) {
         notes.push(Diagnostic::warning("output.stale_staging", msg).in_file(&path));
     }
-    match render_site(root, site, target, how) {
+    let result = render_site(root, site, target, how, &progress);
+    progress.finish();
+    match result {
         Ok(b) => Ok(Built { notes, ..b }),
         Err((d, f)) => {
             notes.extend(d);
@@ -198,6 +236,7 @@ fn render_site(
     site: &Loaded,
     target: &Path,
     how: output::Publish,
+    progress: &std::sync::Arc<Progress>,
 ) -> Result<Built, (Diagnostics, Failure)> {
     let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
     // refused before rendering; checked again when swapping in
@@ -220,6 +259,8 @@ fn render_site(
             Failure::Io,
         )
     })?;
+    let staging = staging.with_progress(progress.clone());
+    progress.phase("生成页面和下载文件", None, "个文件");
     let model =
         model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
     let mut pages = 0;
@@ -238,6 +279,7 @@ fn render_site(
         }
     }
     copy_static(root, &staging).map_err(classify)?;
+    progress.phase("替换输出目录", None, "");
     staging.commit(how).map_err(|e| match e {
         output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),
         output::CommitError::Io(e) => one(

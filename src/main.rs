@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pilu::base::diag::Diagnostics;
+use pilu::base::progress::{self, Progress};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,6 +30,9 @@ enum Command {
         /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
         #[arg(long, value_parser = parse_as_of)]
         as_of: Option<pilu::checks::completeness::Date>,
+        /// 安静模式：不显示进度和完成信息，只报告错误和警告
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// 只校验，不生成；退出码表明数据能否发布
     Check {
@@ -138,10 +142,13 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { root, output, base_url, as_of } => {
-            let (checked, result) = pilu::build_as_of(&root, output.as_deref(), base_url.as_deref(), as_of);
+        Command::Build { root, output, base_url, as_of, quiet } => {
+            let progress = std::sync::Arc::new(Progress::new(progress::Mode::for_stderr(quiet)));
+            let (checked, result) =
+                pilu::build_reporting(&root, output.as_deref(), base_url.as_deref(), as_of, progress);
             report(&checked.diags, &checked.sources);
             match result {
+                Ok(_) if quiet => ExitCode::SUCCESS,
                 Ok(b) => {
                     eprintln!(
                         "已生成 {} 个页面、{} 个下载文件（{} 个披露主体）到 {}",

@@ -127,10 +127,13 @@ fn not_applicable_markers_differ_from_zero() {
         assert!(row(id).contains("<span class=\"absent\">未填报</span>"), "{id} is not reported: {}", row(id));
         assert!(!row(id).contains("不适用"), "{id} must not claim it does not apply: {}", row(id));
     }
-    let json = read(&site.path().join("public/e/renmin/2023/institution_overview.json"));
-    assert!(json.contains("\"hi_settlement_visits\": 0"));
-    assert!(json.contains("\"hi_total_cost\": \"—\""), "not applicable is “—” in JSON");
-    assert!(json.contains("\"medical_income\": null"), "not reported is null in JSON");
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&site.path().join("public/e/renmin/2023/institution_overview.json"))).unwrap();
+    let record = &json["records"][0];
+    assert_eq!(record["hi_settlement_visits"], serde_json::json!(0));
+    assert_eq!(record["hi_total_cost"], serde_json::json!("—"), "not applicable is “—” in JSON");
+    assert_eq!(record["medical_income"], serde_json::Value::Null, "not reported is null in JSON");
+    assert!(record.as_object().unwrap().contains_key("medical_income"), "absent is listed, as null");
     let csv = read(&site.path().join("public/e/renmin/2023/institution_overview.csv"));
     let mut lines = csv.trim_start_matches('\u{feff}').lines();
     let (head, first) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
@@ -476,4 +479,37 @@ fn rows_are_indented_under_their_parent_row() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn build_reports_its_phases_unless_quiet() {
+    let site = fixture("minimal");
+    // not a terminal here: one plain line per phase, with counts and times
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let phase = |name: &str| lines.iter().position(|l| l.starts_with(&format!("{name}：")) && l.ends_with(" 秒"));
+    let (read, check, render, swap) =
+        (phase("读取输入"), phase("校验"), phase("生成页面和下载文件"), phase("替换输出目录"));
+    assert!(read < check && check < render && render < swap && read.is_some(), "{}", out.stderr);
+    // the manifest lists every file after its one-line header
+    let files = fs::read_to_string(site.path().join("public/.pilu-manifest")).unwrap().lines().count() - 1;
+    assert!(
+        out.stderr.contains(&format!("生成页面和下载文件：{} 个文件，", files)),
+        "the count is every file written ({files}):\n{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("个主体年度，"), "{}", out.stderr);
+    // --quiet: nothing but problems
+    let quiet = pilu(site.path(), &["build", "--quiet"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    for said in ["读取输入", "校验：", "生成页面和下载文件", "已生成", "提示："] {
+        assert!(!quiet.stderr.contains(said), "--quiet prints only problems, not {said}:\n{}", quiet.stderr);
+    }
+    assert!(quiet.stderr.contains("completeness.missing"), "warnings are still reported: {}", quiet.stderr);
+    // and problems still are reported
+    write(site.path(), "data/renmin/2023.toml", "published_on = 2023-13-01\n");
+    let bad = pilu(site.path(), &["build", "-q"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("error"), "{}", bad.stderr);
 }

@@ -4,5 +4,6 @@
 pub mod diag;
 pub mod embedded;
 pub mod files;
+pub mod progress;
 pub mod tabular;
 pub mod tomlfile;

@@ -102,7 +102,8 @@ pub fn json(t: &Table, data: &TableData, e: &Entity, year: i32, ey: &EntityYear)
         }
         _ => return Err(layout_mismatch(t)),
     }
-    let mut out = serde_json::to_vec_pretty(&Json::Object(doc)).map_err(|e| e.to_string())?;
+    // Compact: machines read these; at national scale the indentation alone is ~30 % of the bytes.
+    let mut out = serde_json::to_vec(&Json::Object(doc)).map_err(|e| e.to_string())?;
     out.push(b'\n');
     Ok(out)
 }

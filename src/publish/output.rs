@@ -29,6 +29,8 @@ pub struct Staging {
     /// Folders already created in this staging folder: one `create_dir_all` per folder, not
     /// one per file (tens of thousands of files share a few thousand folders).
     made: Mutex<HashSet<PathBuf>>,
+    /// Counts the files written, for the progress report.
+    progress: Option<std::sync::Arc<crate::base::progress::Progress>>,
 }
 
 /// How a finished staging folder replaces the output.
@@ -245,7 +247,14 @@ impl Staging {
             in_place: false,
             written: Default::default(),
             made: Default::default(),
+            progress: None,
         })
+    }
+
+    /// Count every file written in `progress`'s current phase.
+    pub fn with_progress(mut self, progress: std::sync::Arc<crate::base::progress::Progress>) -> Staging {
+        self.progress = Some(progress);
+        self
     }
 
     /// Write straight into an existing folder (serve's private output, updated file by file).
@@ -257,6 +266,7 @@ impl Staging {
             in_place: true,
             written: Default::default(),
             made: Default::default(),
+            progress: None,
         }
     }
 
@@ -285,6 +295,9 @@ impl Staging {
         if self.in_place { write_atomic(&p, bytes) } else { fs::write(p, bytes) }?;
         if let Ok(mut w) = self.written.lock() {
             w.insert(rel.to_string());
+        }
+        if let Some(p) = &self.progress {
+            p.inc(1);
         }
         Ok(())
     }
