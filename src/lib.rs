@@ -15,17 +15,20 @@ pub mod diag;
 pub mod download;
 pub mod embedded;
 pub mod expr;
+pub mod feeds;
 pub mod import;
 pub mod init;
 pub mod input;
 pub mod load;
 pub mod model;
+pub mod opendata;
 pub mod output;
 pub mod privacy;
 pub mod region;
 pub mod registry;
 pub mod render;
 pub mod schema;
+pub mod search;
 pub mod serve;
 pub mod session;
 pub mod tabular;
@@ -146,6 +149,8 @@ pub struct Built {
     pub sitemap: bool,
     /// What else happened, to be shown (staging folders of interrupted builds removed).
     pub notes: Diagnostics,
+    /// The open-data files, for `serve` to update in place.
+    pub open_files: std::collections::BTreeMap<(i32, usize), opendata::FileInfo>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -245,6 +250,13 @@ fn render_site(
     })?;
     let model =
         model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+    // Search index, feeds and open data; the 数据下载 page lists the open-data files' sizes.
+    let (open_data, open_files) = opendata::write(&model, &staging).map_err(classify)?;
+    search::write(&model, &staging).map_err(classify)?;
+    feeds::write(&model, &staging, None).map_err(classify)?;
+    for theme in &mut themes {
+        opendata::expose(theme, &open_data);
+    }
     let mut pages = 0;
     for theme in &mut themes {
         pages += model.render_theme(theme, &staging, site.content.home_intro.as_deref()).map_err(classify)?;
@@ -275,6 +287,7 @@ fn render_site(
         entities: site.registry.entities.len(),
         sitemap: site.settings.base_url.is_some(),
         notes: Diagnostics::default(),
+        open_files,
     })
 }
 
