@@ -76,13 +76,8 @@ fn year_entry(site: &Site, e: usize, y: i32) -> Option<Entry> {
     let ey = site.data.years.get(&(e, y))?;
     let date = ey.meta.published_on?;
     let ent = site.registry.get(e);
-    let titles: Vec<String> = ey
-        .tables
-        .keys()
-        .map(|&ti| &site.schema.tables[ti])
-        .filter(|t| t.is_public())
-        .map(|t| t.full_title())
-        .collect();
+    let titles: Vec<String> =
+        ey.tables.keys().map(|&ti| &site.schema.tables[ti]).filter(|t| t.is_public()).map(|t| t.full_title()).collect();
     let mut summary = format!("{}公开{y}年度信息披露数据，共 {} 张表：{}。", ent.name, titles.len(), titles.join("；"));
     if let Some(src) = &ey.meta.source {
         summary.push_str(&format!("数据来源：{src}。"));
@@ -109,7 +104,7 @@ fn page_date(d: &str) -> Option<(i32, u32, u32)> {
 
 /// The feed document; `at` is the feed's path under the site root (relative links start there).
 fn document(site: &Site, at: &str, title: &str, id: &str, alternate: &str, mut entries: Vec<Entry>) -> String {
-    entries.sort_by(|a, b| b.date.cmp(&a.date));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.date));
     let base = site.settings.base_url.as_deref();
     let depth = crate::model::root_of(at);
     let href = |rel: &str| match base {
@@ -119,7 +114,10 @@ fn document(site: &Site, at: &str, title: &str, id: &str, alternate: &str, mut e
     let updated = entries.iter().map(|e| e.date).max().map(stamp).unwrap_or_else(|| FALLBACK_UPDATED.into());
     let owner = site.registry.get(site.owner);
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    s.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", esc(&site.settings.language)));
+    s.push_str(&format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
+        esc(&site.settings.language)
+    ));
     s.push_str(&format!("  <title>{}</title>\n", esc(title)));
     if !site.settings.description.is_empty() {
         s.push_str(&format!("  <subtitle>{}</subtitle>\n", esc(&site.settings.description)));
@@ -159,7 +157,7 @@ pub fn site_feed(site: &Site) -> String {
         });
     }
     // newest first; ties in a fixed order (entity-years in registry order, then pages)
-    entries.sort_by(|a, b| b.date.cmp(&a.date));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.date));
     entries.truncate(SITE_ENTRIES);
     let title = format!("{} · 更新", site.settings.title);
     let alternate = format!("{}index.html", theme_prefix(site));

@@ -44,6 +44,9 @@ pub const MATRIX_COLUMNS: [(&str, &str); 8] = [
     ("value", "数值"),
 ];
 
+/// The open-data files written, by (year, table index).
+pub type Files = BTreeMap<(i32, usize), FileInfo>;
+
 /// One file on the 数据下载 page.
 #[derive(Serialize, Clone)]
 pub struct FileInfo {
@@ -97,9 +100,7 @@ fn public(t: &Table) -> Option<&[Field]> {
 /// The CSV of table `ti` in year `y` over `items` (entity, data), with its row count.
 fn table_csv(site: &Site, ti: usize, y: i32, items: &[(usize, &TableData)]) -> Result<(Vec<u8>, usize), String> {
     let t = &site.schema.tables[ti];
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
     let err = |e: csv::Error| e.to_string();
     let mut head: Vec<String> = ENTITY_COLUMNS.iter().map(|(n, _)| n.to_string()).collect();
     match &t.layout {
@@ -273,7 +274,8 @@ fn schema_of(site: &Site, t: &Table) -> Json {
             fields.extend(fs.iter().filter(|f| f.visibility == Visibility::Public).map(field_descriptor));
             // a primary key only where every key field must be given and is published
             let usable = !k.is_empty()
-                && k.iter().all(|&i| fs[i].required && fs[i].only_when.is_none() && fs[i].visibility == Visibility::Public);
+                && k.iter()
+                    .all(|&i| fs[i].required && fs[i].only_when.is_none() && fs[i].visibility == Visibility::Public);
             if usable {
                 key.extend(k.iter().map(|&i| column_name(&fs[i])));
             } else {
@@ -352,8 +354,8 @@ pub fn write_years(
 ) -> Result<BTreeMap<(i32, usize), FileInfo>, Diagnostics> {
     use rayon::prelude::*;
     let by = tables_of_years(site, years);
-    let items: Vec<(&(i32, usize), &Vec<(usize, &TableData)>)> = by.iter().collect();
-    let results: Vec<Result<((i32, usize), FileInfo), Diagnostic>> = items
+    let items: Vec<_> = by.iter().collect();
+    let results: Vec<Result<_, Diagnostic>> = items
         .par_iter()
         .map(|&(&(y, ti), list)| {
             let t = &site.schema.tables[ti];
@@ -422,7 +424,7 @@ pub fn expose(theme: &mut crate::render::Theme, summary: &Summary) {
 }
 
 /// Every open-data file and the package; the summary for the 数据下载 page.
-pub fn write(site: &Site, out: &Staging) -> Result<(Summary, BTreeMap<(i32, usize), FileInfo>), Diagnostics> {
+pub fn write(site: &Site, out: &Staging) -> Result<(Summary, Files), Diagnostics> {
     let files = write_years(site, out, None)?;
     let summary = finish(site, out, &files)?;
     Ok((summary, files))

@@ -454,7 +454,9 @@ impl Session {
             }
         }
         let mut errors = Diagnostics::default();
-        if let Err(d) = write_extras(&model, &out, &self.out, &years, &mut pages, &mut self.open_files, &mut self.themes) {
+        if let Err(d) =
+            write_extras(&model, &out, &self.out, &years, &mut pages, &mut self.open_files, &mut self.themes)
+        {
             errors.extend(d);
         }
         let existing: BTreeSet<PageKind> = model.page_list().into_iter().collect();
@@ -527,49 +529,49 @@ impl Session {
 }
 
 /// Feeds and open data after changes: the site feed always (content dates feed it too); the
-    /// feeds of changed entities; the open-data files of changed years and the package. The
-    /// themes get the 数据下载 page's list. (The search index reads only the registry.)
+/// feeds of changed entities; the open-data files of changed years and the package. The
+/// themes get the 数据下载 page's list. (The search index reads only the registry.)
 fn write_extras(
-        model: &Site,
-        out: &Staging,
-        out_dir: &Path,
-        years: &BTreeSet<(usize, i32)>,
-        pages: &mut BTreeSet<PageKind>,
-        open_files: &mut BTreeMap<(i32, usize), crate::opendata::FileInfo>,
-        themes: &mut [Theme],
-    ) -> Result<(), Diagnostics> {
-        let entities: BTreeSet<usize> = years.iter().map(|&(e, _)| e).collect();
-        let entities: Vec<usize> = entities.into_iter().collect();
-        crate::feeds::write(model, out, Some(&entities))?;
-        if !years.is_empty() {
-            let ys: BTreeSet<i32> = years.iter().map(|&(_, y)| y).collect();
-            let ys: Vec<i32> = ys.into_iter().collect();
-            let fresh = crate::opendata::write_years(model, out, Some(&ys))?;
-            open_files.retain(|(y, _), _| !ys.contains(y));
-            for &y in &ys {
-                // files of tables (or a year) that have no data left
-                let dir = format!("o/{y}");
-                if let Ok(entries) = std::fs::read_dir(out_dir.join(&dir)) {
-                    for entry in entries.flatten() {
-                        let n = entry.file_name().to_string_lossy().into_owned();
-                        if !fresh.values().any(|f| f.href == format!("{dir}/{n}")) {
-                            let _ = std::fs::remove_file(entry.path());
-                        }
+    model: &Site,
+    out: &Staging,
+    out_dir: &Path,
+    years: &BTreeSet<(usize, i32)>,
+    pages: &mut BTreeSet<PageKind>,
+    open_files: &mut BTreeMap<(i32, usize), crate::opendata::FileInfo>,
+    themes: &mut [Theme],
+) -> Result<(), Diagnostics> {
+    let entities: BTreeSet<usize> = years.iter().map(|&(e, _)| e).collect();
+    let entities: Vec<usize> = entities.into_iter().collect();
+    crate::feeds::write(model, out, Some(&entities))?;
+    if !years.is_empty() {
+        let ys: BTreeSet<i32> = years.iter().map(|&(_, y)| y).collect();
+        let ys: Vec<i32> = ys.into_iter().collect();
+        let fresh = crate::opendata::write_years(model, out, Some(&ys))?;
+        open_files.retain(|(y, _), _| !ys.contains(y));
+        for &y in &ys {
+            // files of tables (or a year) that have no data left
+            let dir = format!("o/{y}");
+            if let Ok(entries) = std::fs::read_dir(out_dir.join(&dir)) {
+                for entry in entries.flatten() {
+                    let n = entry.file_name().to_string_lossy().into_owned();
+                    if !fresh.values().any(|f| f.href == format!("{dir}/{n}")) {
+                        let _ = std::fs::remove_file(entry.path());
                     }
                 }
-                if !fresh.keys().any(|(yy, _)| *yy == y) {
-                    let _ = out.remove(&dir);
-                }
             }
-            open_files.extend(fresh);
-            crate::opendata::finish(model, out, open_files)?;
-            pages.insert(PageKind::OpenData);
+            if !fresh.keys().any(|(yy, _)| *yy == y) {
+                let _ = out.remove(&dir);
+            }
         }
-        let (summary, _) = crate::opendata::summary(model, open_files);
-        for t in themes.iter_mut() {
-            crate::opendata::expose(t, &summary);
-        }
-        Ok(())
+        open_files.extend(fresh);
+        crate::opendata::finish(model, out, open_files)?;
+        pages.insert(PageKind::OpenData);
+    }
+    let (summary, _) = crate::opendata::summary(model, open_files);
+    for t in themes.iter_mut() {
+        crate::opendata::expose(t, &summary);
+    }
+    Ok(())
 }
 
 /// Rules and the privacy scan of data, for each of `keys`.

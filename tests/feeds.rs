@@ -173,7 +173,10 @@ fn feeds_carry_every_dated_publication_and_resolve() {
             let html = read(&out.join(&page));
             let depth = "../".repeat(page.matches('/').count());
             let href = format!("{depth}e/{id}/feed.xml");
-            assert!(html.contains(&format!("type=\"application/atom+xml\" title=\"本主体的更新\" href=\"{href}\"")), "{page}");
+            assert!(
+                html.contains(&format!("type=\"application/atom+xml\" title=\"本主体的更新\" href=\"{href}\"")),
+                "{page}"
+            );
             assert!(html.contains(&format!("<a href=\"{href}\">订阅本主体的更新</a>")), "{page}");
         }
         entities += 1;

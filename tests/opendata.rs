@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-const LEAD: [&str; 7] = ["entity_code", "entity_name", "entity_kind", "entity_level", "region_code", "region_name", "year"];
+const LEAD: [&str; 7] =
+    ["entity_code", "entity_name", "entity_kind", "entity_level", "region_code", "region_name", "year"];
 
 fn rows(bytes: &[u8]) -> Vec<Vec<String>> {
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM");
@@ -27,7 +28,10 @@ fn build() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, out)
 }
 
-/// Entity code → id, from the per-entity JSON downloads.
+/// A per-entity download: (entity code, year, table).
+type Download = (String, i32, String);
+
+/// A JSON download's cell as the CSV writes it.
 fn json_cell(v: &Json) -> String {
     match v {
         Json::Null => String::new(),
@@ -42,7 +46,7 @@ fn year_files_hold_every_public_table_of_every_entity_as_downloaded() {
     let (_dir, out) = build();
     let files = tree(&out);
     // the per-entity downloads: (code, year, table) → (csv rows, json)
-    let mut per_entity: BTreeMap<(String, i32, String), (Vec<Vec<String>>, Json)> = BTreeMap::new();
+    let mut per_entity: BTreeMap<Download, (Vec<Vec<String>>, Json)> = BTreeMap::new();
     for (rel, bytes) in &files {
         let parts: Vec<&str> = rel.split('/').collect();
         if let ["e", _, year, file] = parts.as_slice()
@@ -108,11 +112,18 @@ fn check_value(field: &Json, v: &str, at: &str) {
         "number" => {
             let t = v.strip_prefix('-').unwrap_or(v);
             let (i, f) = t.split_once('.').unwrap_or((t, "0"));
-            !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()) && !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())
+            !i.is_empty()
+                && i.bytes().all(|b| b.is_ascii_digit())
+                && !f.is_empty()
+                && f.bytes().all(|b| b.is_ascii_digit())
         }
         "date" => {
             let p: Vec<&str> = v.split('-').collect();
-            p.len() == 3 && p[0].len() == 4 && p[1].len() == 2 && p[2].len() == 2 && p.iter().all(|x| x.parse::<u32>().is_ok())
+            p.len() == 3
+                && p[0].len() == 4
+                && p[1].len() == 2
+                && p[2].len() == 2
+                && p.iter().all(|x| x.parse::<u32>().is_ok())
         }
         "year" => v.len() == 4 && v.parse::<u32>().is_ok(),
         "boolean" => {
@@ -140,11 +151,8 @@ fn the_data_package_describes_every_file() {
     assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._".contains(&b)), "{name}");
     let resources = pkg["resources"].as_array().unwrap();
     let described: BTreeSet<String> = resources.iter().map(|r| format!("o/{}", r["path"].as_str().unwrap())).collect();
-    let on_disk: BTreeSet<String> = tree(&out.join("o"))
-        .keys()
-        .filter(|k| k.ends_with(".csv"))
-        .map(|k| format!("o/{k}"))
-        .collect();
+    let on_disk: BTreeSet<String> =
+        tree(&out.join("o")).keys().filter(|k| k.ends_with(".csv")).map(|k| format!("o/{k}")).collect();
     assert_eq!(described, on_disk, "every file described, nothing else");
     let mut names = BTreeSet::new();
     for r in resources {
@@ -153,7 +161,8 @@ fn the_data_package_describes_every_file() {
         assert_eq!(r["profile"], "tabular-data-resource");
         assert_eq!(r["encoding"], "utf-8");
         let schema = &r["schema"];
-        let missing: Vec<&str> = schema["missingValues"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let missing: Vec<&str> =
+            schema["missingValues"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert_eq!(missing, ["", "—"]);
         let fields = schema["fields"].as_array().unwrap();
         let all = rows(&std::fs::read(out.join("o").join(path)).unwrap());
@@ -181,7 +190,8 @@ fn the_data_package_describes_every_file() {
     }
     // units travel with their fields
     let income = resources.iter().find(|r| r["path"] == "2023/fund_income.csv").unwrap();
-    let premium = income["schema"]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "premium_income").unwrap();
+    let premium =
+        income["schema"]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "premium_income").unwrap();
     assert_eq!(premium["unit"], "万元");
     assert_eq!(premium["type"], "number");
 }

@@ -104,7 +104,9 @@ fn the_example_index_is_small_complete_and_links_every_body() {
             let id = if id.is_empty() { code } else { id };
             let body = reg.iter().find(|b| b.code == code).unwrap_or_else(|| panic!("{code} in the registry"));
             assert_eq!((body.name.as_str(), body.id.as_str()), (n, id));
-            assert!(out.join(format!("e/{id}/index.html")).is_file() && out.join(format!("m/e/{id}/index.html")).is_file());
+            assert!(
+                out.join(format!("e/{id}/index.html")).is_file() && out.join(format!("m/e/{id}/index.html")).is_file()
+            );
             assert!(seen.insert(code.to_string()), "{code} twice");
         }
     }
@@ -126,11 +128,8 @@ fn the_example_index_is_small_complete_and_links_every_body() {
 #[test]
 fn every_page_has_a_search_form_that_works_without_javascript() {
     let (_dir, out) = build_example();
-    let dirs: BTreeSet<String> = tree(&out.join("d"))
-        .keys()
-        .filter(|k| k.ends_with("/index.html"))
-        .map(|k| format!("d/{k}"))
-        .collect();
+    let dirs: BTreeSet<String> =
+        tree(&out.join("d")).keys().filter(|k| k.ends_with("/index.html")).map(|k| format!("d/{k}")).collect();
     assert!(!dirs.is_empty());
     for (rel, bytes) in tree(&out) {
         if !rel.ends_with(".html") || rel.ends_with("404.html") || rel.ends_with("notice.html") {
@@ -175,7 +174,8 @@ fn province(dir: &Path, bodies: usize) {
     };
     let counties = 100;
     let per = bodies / counties;
-    let mut csv = String::from("code,name,kind,level,region,parent\n520000,测试省医疗保障局,bureau_province,,520000,\n");
+    let mut csv =
+        String::from("code,name,kind,level,region,parent\n520000,测试省医疗保障局,bureau_province,,520000,\n");
     for c in 0..counties {
         let region = format!("52{:02}{:02}", 1 + c / 20, 1 + c % 20);
         let county = format!("{}县", word(2, &mut rnd));
@@ -183,11 +183,20 @@ fn province(dir: &Path, bodies: usize) {
         for i in 0..per - 1 {
             let town = word(2, &mut rnd);
             let (prefix, kind, level, name) = match i % 20 {
-                0 => ("H", "medical_institution", "level2", format!("{county}人民医院{}", if i > 0 { format!("{i}分院") } else { String::new() })),
+                0 => (
+                    "H",
+                    "medical_institution",
+                    "level2",
+                    format!("{county}人民医院{}", if i > 0 { format!("{i}分院") } else { String::new() }),
+                ),
                 1 => ("H", "medical_institution", "level2", format!("{county}中医医院{i}")),
                 2..=4 => ("H", "medical_institution", "level1", format!("{county}{town}镇卫生院")),
-                5..=10 => ("H", "medical_institution", "unrated", format!("{county}{town}镇{}村卫生室", word(2, &mut rnd))),
-                11..=13 => ("H", "medical_institution", "unrated", format!("{}{}诊所", word(1, &mut rnd), word(2, &mut rnd))),
+                5..=10 => {
+                    ("H", "medical_institution", "unrated", format!("{county}{town}镇{}村卫生室", word(2, &mut rnd)))
+                }
+                11..=13 => {
+                    ("H", "medical_institution", "unrated", format!("{}{}诊所", word(1, &mut rnd), word(2, &mut rnd)))
+                }
                 14..=16 => ("P", "retail_pharmacy", "", format!("{}大药房（{town}店）", word(2, &mut rnd))),
                 _ => ("P", "retail_pharmacy", "", format!("{county}{}药店", word(3, &mut rnd))),
             };
@@ -237,7 +246,10 @@ fn one_query_on_a_province_of_100000_bodies_loads_at_most_100_kb() {
     ];
     let (zipped, raw) = parts.iter().fold((0, 0), |acc, p| (acc.0 + p.0, acc.1 + p.1));
     let all: usize = files.iter().map(|(_, b)| b.len()).sum();
-    println!("100,000 bodies: {} index files, {all} bytes; one query at most {zipped} bytes gzip ({raw} raw): {parts:?}", files.len());
+    println!(
+        "100,000 bodies: {} index files, {all} bytes; one query at most {zipped} bytes gzip ({raw} raw): {parts:?}",
+        files.len()
+    );
     assert!(zipped <= 100 * 1024, "one query may load {zipped} bytes gzip: {parts:?}");
     assert!(raw <= 100 * 1024, "one query may load {raw} bytes: {parts:?}");
 }

@@ -28,11 +28,13 @@ try {
     page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
     const external = [];
     page.on('request', r => { if (!r.url().startsWith('file:')) external.push(r.url()); });
-    const loaded = () => page.evaluate(() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/search/')));
+    // index files are the scripts the search injects (file:// loads leave no resource timing)
+    const loaded = () => page.evaluate(() => [...document.querySelectorAll('script[src*="/search/"]')].map(s => s.src));
 
     // An entity page: the header form, and no index loaded until it is used.
     await page.goto(url(`${prefix}e/520300/index.html`));
     if ((await loaded()).length) fail(`${prefix}: the index loaded before any search`);
+    if (await page.$('script[src$="assets/search.js"]')) fail(`${prefix}: an entity page loads the search script`);
     await page.fill('#site-q', cases[0].q);
     await Promise.all([page.waitForURL(/\/s\/index\.html\?q=/), page.press('#site-q', 'Enter')]);
     for (const c of cases) {
@@ -43,6 +45,7 @@ try {
       const n = want.length;
       if (n && !found.status.includes(`找到 ${n} 个结果`)) fail(`${prefix}「${c.q}」: status “${found.status}”`);
       if (!n && !found.status.includes('没有找到')) fail(`${prefix}「${c.q}」: status “${found.status}”`);
+      if (!(await loaded()).some(n => n.endsWith('/search/index.js'))) fail(`${prefix}「${c.q}」: the index was not loaded`);
       for (const href of found.hrefs) if (!fs.existsSync(new URL(href).pathname)) fail(`${prefix}「${c.q}」: broken link ${href}`);
       const bad = (await loaded()).filter(n => !/\/search\/(index|p\d+|r\d+|c[0-9A-Z]+)\.js$/.test(n));
       if (bad.length) fail(`${prefix}: unexpected index files ${bad.join(' ')}`);
