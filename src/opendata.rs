@@ -317,7 +317,8 @@ pub fn package(site: &Site, files: &[(i32, usize)]) -> Vec<u8> {
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
                 "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": "\"", "doubleQuote": true, "header": true},
-                "schema": schema_of(site, t),
+                // one Table Schema per table, shared by its years
+                "schema": format!("schemas/{}.json", t.id),
             })
         })
         .collect();
@@ -406,16 +407,37 @@ pub fn summary(site: &Site, files: &BTreeMap<(i32, usize), FileInfo>) -> (Summar
     (summary, pkg)
 }
 
-/// Write `datapackage.json` for `files` and return the page's summary.
-pub fn finish(site: &Site, out: &Staging, files: &BTreeMap<(i32, usize), FileInfo>) -> Result<Summary, Diagnostics> {
+/// The Table Schema files (`o/schemas/<table>.json`) of the tables in `files`.
+pub fn schemas(site: &Site, files: &BTreeMap<(i32, usize), FileInfo>) -> Vec<(String, Vec<u8>)> {
+    let tables: std::collections::BTreeSet<usize> = files.keys().map(|&(_, ti)| ti).collect();
+    tables
+        .into_iter()
+        .map(|ti| {
+            let t = &site.schema.tables[ti];
+            let mut bytes = serde_json::to_vec_pretty(&schema_of(site, t)).unwrap_or_default();
+            bytes.push(b'\n');
+            (format!("o/schemas/{}.json", t.id), bytes)
+        })
+        .collect()
+}
+
+/// Write `datapackage.json` and the schemas for `files`; returns the page's summary and the
+/// schema files written.
+pub fn finish(
+    site: &Site,
+    out: &Staging,
+    files: &BTreeMap<(i32, usize), FileInfo>,
+) -> Result<(Summary, Vec<String>), Diagnostics> {
     let (summary, pkg) = self::summary(site, files);
-    out.write("o/datapackage.json", &pkg).map_err(|e| Diagnostics {
-        list: vec![Diagnostic::error(
-            "io.write",
-            format!("写入 o/datapackage.json 失败：{}", crate::diag::os_text(&e)),
-        )],
-    })?;
-    Ok(summary)
+    let mut all = schemas(site, files);
+    let written: Vec<String> = all.iter().map(|(p, _)| p.clone()).collect();
+    all.push(("o/datapackage.json".into(), pkg));
+    for (path, bytes) in all {
+        out.write(&path, &bytes).map_err(|e| Diagnostics {
+            list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::diag::os_text(&e)))],
+        })?;
+    }
+    Ok((summary, written))
 }
 
 /// Give the 数据下载 page its list (a global of the theme: only that page uses it).
@@ -426,7 +448,7 @@ pub fn expose(theme: &mut crate::render::Theme, summary: &Summary) {
 /// Every open-data file and the package; the summary for the 数据下载 page.
 pub fn write(site: &Site, out: &Staging) -> Result<(Summary, Files), Diagnostics> {
     let files = write_years(site, out, None)?;
-    let summary = finish(site, out, &files)?;
+    let (summary, _) = finish(site, out, &files)?;
     Ok((summary, files))
 }
 

@@ -564,7 +564,16 @@ fn write_extras(
             }
         }
         open_files.extend(fresh);
-        crate::opendata::finish(model, out, open_files)?;
+        let (_, schemas) = crate::opendata::finish(model, out, open_files)?;
+        // the schema of a table no year has any more
+        if let Ok(entries) = std::fs::read_dir(out_dir.join("o/schemas")) {
+            for entry in entries.flatten() {
+                let n = entry.file_name().to_string_lossy().into_owned();
+                if !schemas.contains(&format!("o/schemas/{n}")) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         pages.insert(PageKind::OpenData);
     }
     let (summary, _) = crate::opendata::summary(model, open_files);

@@ -160,7 +160,10 @@ fn the_data_package_describes_every_file() {
         assert!(names.insert(r["name"].as_str().unwrap().to_string()), "resource names are unique");
         assert_eq!(r["profile"], "tabular-data-resource");
         assert_eq!(r["encoding"], "utf-8");
-        let schema = &r["schema"];
+        // the schema is a path to a Table Schema file beside the package
+        let path_of_schema = r["schema"].as_str().expect("schema path");
+        let schema: Json = serde_json::from_slice(&std::fs::read(out.join("o").join(path_of_schema)).unwrap()).unwrap();
+        let schema = &schema;
         let missing: Vec<&str> =
             schema["missingValues"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert_eq!(missing, ["", "—"]);
@@ -190,8 +193,9 @@ fn the_data_package_describes_every_file() {
     }
     // units travel with their fields
     let income = resources.iter().find(|r| r["path"] == "2023/fund_income.csv").unwrap();
-    let premium =
-        income["schema"]["fields"].as_array().unwrap().iter().find(|f| f["name"] == "premium_income").unwrap();
+    assert_eq!(income["schema"], "schemas/fund_income.json");
+    let schema: Json = serde_json::from_slice(&std::fs::read(out.join("o/schemas/fund_income.json")).unwrap()).unwrap();
+    let premium = schema["fields"].as_array().unwrap().iter().find(|f| f["name"] == "premium_income").unwrap();
     assert_eq!(premium["unit"], "万元");
     assert_eq!(premium["type"], "number");
 }
