@@ -201,9 +201,7 @@ fn field_descriptor(f: &Field) -> Json {
         FieldType::Text | FieldType::Code | FieldType::Enum | FieldType::Url => "string",
     };
     m.insert("type".into(), json!(ty));
-    if f.ty == FieldType::Url {
-        m.insert("format".into(), json!("uri"));
-    }
+    // no `format: uri`: an address field may also hold a WeChat menu path, published as written
     if f.ty == FieldType::Bool {
         m.insert("trueValues".into(), json!(["是"]));
         m.insert("falseValues".into(), json!(["否"]));
