@@ -150,7 +150,7 @@ pub struct Built {
     /// What else happened, to be shown (staging folders of interrupted builds removed).
     pub notes: Diagnostics,
     /// The open-data files, for `serve` to update in place.
-    pub open_files: std::collections::BTreeMap<(i32, usize), opendata::FileInfo>,
+    pub open_files: opendata::Files,
 }
 
 #[derive(Debug, PartialEq, Eq)]

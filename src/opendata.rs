@@ -346,11 +346,7 @@ pub fn package(site: &Site, files: &[(i32, usize)]) -> Vec<u8> {
 
 /// Write the open-data files of `years` (every year when None) and return what was written,
 /// as `(year, table) → file`.
-pub fn write_years(
-    site: &Site,
-    out: &Staging,
-    years: Option<&[i32]>,
-) -> Result<BTreeMap<(i32, usize), FileInfo>, Diagnostics> {
+pub fn write_years(site: &Site, out: &Staging, years: Option<&[i32]>) -> Result<Files, Diagnostics> {
     use rayon::prelude::*;
     let by = tables_of_years(site, years);
     let items: Vec<_> = by.iter().collect();
@@ -390,7 +386,7 @@ pub fn write_years(
 }
 
 /// The 数据下载 page's summary of `files`, and the `datapackage.json` describing them.
-pub fn summary(site: &Site, files: &BTreeMap<(i32, usize), FileInfo>) -> (Summary, Vec<u8>) {
+pub fn summary(site: &Site, files: &Files) -> (Summary, Vec<u8>) {
     let keys: Vec<(i32, usize)> = files.keys().copied().collect();
     let pkg = package(site, &keys);
     let mut years: BTreeMap<i32, Vec<FileInfo>> = BTreeMap::new();
@@ -406,7 +402,7 @@ pub fn summary(site: &Site, files: &BTreeMap<(i32, usize), FileInfo>) -> (Summar
 }
 
 /// The Table Schema files (`o/schemas/<table>.json`) of the tables in `files`.
-pub fn schemas(site: &Site, files: &BTreeMap<(i32, usize), FileInfo>) -> Vec<(String, Vec<u8>)> {
+pub fn schemas(site: &Site, files: &Files) -> Vec<(String, Vec<u8>)> {
     let tables: std::collections::BTreeSet<usize> = files.keys().map(|&(_, ti)| ti).collect();
     tables
         .into_iter()
@@ -421,11 +417,7 @@ pub fn schemas(site: &Site, files: &BTreeMap<(i32, usize), FileInfo>) -> Vec<(St
 
 /// Write `datapackage.json` and the schemas for `files`; returns the page's summary and the
 /// schema files written.
-pub fn finish(
-    site: &Site,
-    out: &Staging,
-    files: &BTreeMap<(i32, usize), FileInfo>,
-) -> Result<(Summary, Vec<String>), Diagnostics> {
+pub fn finish(site: &Site, out: &Staging, files: &Files) -> Result<(Summary, Vec<String>), Diagnostics> {
     let (summary, pkg) = self::summary(site, files);
     let mut all = schemas(site, files);
     let written: Vec<String> = all.iter().map(|(p, _)| p.clone()).collect();

@@ -35,7 +35,7 @@ pub struct Session {
     /// pause mid-file. `serve` sets it; zero for callers that write whole files first.
     pub settle: Duration,
     /// The open-data files written, by (year, table), for the 数据下载 page and datapackage.json.
-    open_files: BTreeMap<(i32, usize), crate::opendata::FileInfo>,
+    open_files: crate::opendata::Files,
 }
 
 /// What one update did.
@@ -537,7 +537,7 @@ fn write_extras(
     out_dir: &Path,
     years: &BTreeSet<(usize, i32)>,
     pages: &mut BTreeSet<PageKind>,
-    open_files: &mut BTreeMap<(i32, usize), crate::opendata::FileInfo>,
+    open_files: &mut crate::opendata::Files,
     themes: &mut [Theme],
 ) -> Result<(), Diagnostics> {
     let entities: BTreeSet<usize> = years.iter().map(|&(e, _)| e).collect();
@@ -660,6 +660,8 @@ fn template_pages(file: &str) -> Option<Vec<&'static str>> {
         "404.html" => vec!["404.html"],
         "notice.html" => vec!["notice.html"],
         "table.html" => vec!["home.html", "entity_year.html", "notice.html"],
+        "search.html" => vec!["search.html"],
+        "opendata.html" => vec!["opendata.html"],
         _ => return None,
     })
 }
