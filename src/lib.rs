@@ -138,6 +138,8 @@ pub struct Built {
     pub sitemap: bool,
     /// What else happened, to be shown (staging folders of interrupted builds removed).
     pub notes: Diagnostics,
+    /// The open-data files, for `serve` to update in place.
+    pub open_files: publish::opendata::Files,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -263,6 +265,13 @@ fn render_site(
     progress.phase("生成页面和下载文件", None, "个文件");
     let model =
         model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+    // Search index, feeds and open data; the 数据下载 page lists the open-data files' sizes.
+    let (open_data, open_files) = publish::opendata::write(&model, &staging).map_err(classify)?;
+    publish::search::write(&model, &staging).map_err(classify)?;
+    publish::feeds::write(&model, &staging, None).map_err(classify)?;
+    for theme in &mut themes {
+        publish::opendata::expose(theme, &open_data);
+    }
     let mut pages = 0;
     for theme in &mut themes {
         pages += model.render_theme(theme, &staging, site.content.home_intro.as_deref()).map_err(classify)?;
@@ -295,6 +304,7 @@ fn render_site(
         entities: site.registry.entities.len(),
         sitemap: site.settings.base_url.is_some(),
         notes: Diagnostics::default(),
+        open_files,
     })
 }
 

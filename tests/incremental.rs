@@ -61,6 +61,12 @@ fn every_kind_of_change_matches_a_full_build() {
     step("data/renmin/2023/institution_employee_service.csv", Some(EMPLOYEE_CSV), "per-table CSV added");
     step("data/2023/pharmacy_service.csv", Some(&PHARMACY_CSV.replace("8123", "9000")), "collection sheet edited");
     step("data/renmin/2022.toml", Some(&hospital.replace("2024-10-21", "2023-10-21")), "new entity-year");
+    let edited = read(&root.join("data/renmin/2023.toml"));
+    step(
+        "data/renmin/2023.toml",
+        Some(&edited.replace("published_on = 2024-10-21", "published_on = 2024-10-25")),
+        "publication date changed (feeds, open data, 数据下载)",
+    );
     step("data/renmin/2022.toml", None, "entity-year removed");
     step("data/2023/pharmacy_service.csv", None, "collection sheet removed");
     step("data/renmin/2023/institution_employee_service.csv", None, "per-table CSV removed");
@@ -69,6 +75,11 @@ fn every_kind_of_change_matches_a_full_build() {
         "content/jubao.md",
         Some("+++\ntitle = \"举报渠道\"\n+++\n新的举报电话：0851-12345670。\n"),
         "page body edited",
+    );
+    step(
+        "content/jubao.md",
+        Some("+++\ntitle = \"举报渠道\"\ndate = 2024-11-01\n+++\n新的举报电话：0851-12345670。\n"),
+        "page dated (site feed)",
     );
     step(
         "content/guanyu.md",

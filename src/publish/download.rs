@@ -15,7 +15,7 @@ use crate::inputs::value::{self, Value};
 use crate::publish::model::{applies, date_text};
 use serde_json::{Map, Value as Json, json};
 
-fn csv_text(f: &Field, v: &Value) -> String {
+pub(crate) fn csv_text(f: &Field, v: &Value) -> String {
     match v {
         Value::NotApplicable => value::NOT_APPLICABLE.into(),
         Value::Text(t) if f.ty == FieldType::Enum => f.enum_label(t).unwrap_or(t).to_string(),
@@ -143,7 +143,7 @@ fn record_json(fields: &[Field], r: &Rec) -> Json {
 }
 
 /// The value of field `i` as published: not applicable where the field's `only_when` excludes the record.
-fn shown<'r>(fields: &[Field], f: &Field, r: &'r Rec, i: usize) -> &'r Value {
+pub(crate) fn shown<'r>(fields: &[Field], f: &Field, r: &'r Rec, i: usize) -> &'r Value {
     static NA: Value = Value::NotApplicable;
     if applies(fields, f, r) { &r.values[i] } else { &NA }
 }

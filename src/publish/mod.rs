@@ -3,7 +3,10 @@
 
 pub mod contact;
 pub mod download;
+pub mod feeds;
 pub mod model;
+pub mod opendata;
 pub mod output;
 pub mod region;
 pub mod render;
+pub mod search;

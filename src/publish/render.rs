@@ -242,6 +242,8 @@ impl Site<'_> {
             PageKind::Notice(e, y) => format!("{} {y}年度 公示栏", self.registry.get(e).name),
             PageKind::Directory(b, 0) => format!("{} 定点医药机构名录", self.registry.get(b).name),
             PageKind::Directory(b, n) => format!("{} 定点医药机构名录（第 {} 页）", self.registry.get(b).name, n + 1),
+            PageKind::Search => "搜索机构".into(),
+            PageKind::OpenData => "数据下载".into(),
         }
     }
 
@@ -356,8 +358,15 @@ impl Site<'_> {
                 ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
                 ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
             }
-            PageKind::NotFound => {}
+            PageKind::Search => {
+                let (directory, orphans) = self.directory();
+                ctx.insert("directory", &directory);
+                ctx.insert("orphans", &orphans);
+            }
+            // the files and their sizes are in the global context (`open_data`), written first
+            PageKind::NotFound | PageKind::OpenData => {}
         }
+        ctx.insert("feed", &crate::publish::feeds::page_feed(self, kind));
         ctx.insert("breadcrumbs", &crumbs);
         ctx
     }
@@ -564,7 +573,8 @@ impl Site<'_> {
                 return (d.len() >= 10 && d.is_char_boundary(10)).then(|| d[..10].to_string());
             }
             // directory pages list the registry, which has no date
-            PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) => None,
+            PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) | PageKind::Search => None,
+            PageKind::OpenData => self.data.years.values().filter_map(|ey| ey.meta.published_on).max(),
         };
         date.map(|d| crate::publish::model::date_text(Some(d)))
     }

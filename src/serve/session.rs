@@ -34,6 +34,8 @@ pub struct Session {
     /// How long a changed file must stay as it was read for the reading to count: a writer may
     /// pause mid-file. `serve` sets it; zero for callers that write whole files first.
     pub settle: Duration,
+    /// The open-data files written, by (year, table), for the 数据下载 page and datapackage.json.
+    open_files: crate::publish::opendata::Files,
 }
 
 /// What one update did.
@@ -110,6 +112,7 @@ impl Session {
             themes: Vec::new(),
             stale: true,
             settle: Duration::ZERO,
+            open_files: BTreeMap::new(),
         };
         s.reload_everything();
         s.finish(BTreeSet::new(), BTreeSet::new(), Instant::now());
@@ -405,6 +408,7 @@ impl Session {
             return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
                 Ok(b) => {
                     self.stale = false;
+                    self.open_files = b.open_files;
                     Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
                 }
                 Err((d, _)) => {
@@ -449,10 +453,15 @@ impl Session {
                 }
             }
         }
+        let mut errors = Diagnostics::default();
+        if let Err(d) =
+            write_extras(&model, &out, &self.out, &years, &mut pages, &mut self.open_files, &mut self.themes)
+        {
+            errors.extend(d);
+        }
         let existing: BTreeSet<PageKind> = model.page_list().into_iter().collect();
         let pages: Vec<PageKind> = pages.into_iter().filter(|k| existing.contains(k)).collect();
         let intro = site.content.home_intro.as_deref();
-        let mut errors = Diagnostics::default();
         // Content pages that disappeared.
         for t in &self.themes {
             if let Ok(entries) = std::fs::read_dir(self.out.join(format!("{}p", t.prefix))) {
@@ -521,6 +530,61 @@ impl Session {
         }
         Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
     }
+}
+
+/// Feeds and open data after changes: the site feed always (content dates feed it too); the
+/// feeds of changed entities; the open-data files of changed years and the package. The
+/// themes get the 数据下载 page's list. (The search index reads only the registry.)
+fn write_extras(
+    model: &Site,
+    out: &Staging,
+    out_dir: &Path,
+    years: &BTreeSet<(usize, i32)>,
+    pages: &mut BTreeSet<PageKind>,
+    open_files: &mut crate::publish::opendata::Files,
+    themes: &mut [Theme],
+) -> Result<(), Diagnostics> {
+    let entities: BTreeSet<usize> = years.iter().map(|&(e, _)| e).collect();
+    let entities: Vec<usize> = entities.into_iter().collect();
+    crate::publish::feeds::write(model, out, Some(&entities))?;
+    if !years.is_empty() {
+        let ys: BTreeSet<i32> = years.iter().map(|&(_, y)| y).collect();
+        let ys: Vec<i32> = ys.into_iter().collect();
+        let fresh = crate::publish::opendata::write_years(model, out, Some(&ys))?;
+        open_files.retain(|(y, _), _| !ys.contains(y));
+        for &y in &ys {
+            // files of tables (or a year) that have no data left
+            let dir = format!("o/{y}");
+            if let Ok(entries) = std::fs::read_dir(out_dir.join(&dir)) {
+                for entry in entries.flatten() {
+                    let n = entry.file_name().to_string_lossy().into_owned();
+                    if !fresh.values().any(|f| f.href == format!("{dir}/{n}")) {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+            }
+            if !fresh.keys().any(|(yy, _)| *yy == y) {
+                let _ = out.remove(&dir);
+            }
+        }
+        open_files.extend(fresh);
+        let (_, schemas) = crate::publish::opendata::finish(model, out, open_files)?;
+        // the schema of a table no year has any more
+        if let Ok(entries) = std::fs::read_dir(out_dir.join("o/schemas")) {
+            for entry in entries.flatten() {
+                let n = entry.file_name().to_string_lossy().into_owned();
+                if !schemas.contains(&format!("o/schemas/{n}")) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        pages.insert(PageKind::OpenData);
+    }
+    let (summary, _) = crate::publish::opendata::summary(model, open_files);
+    for t in themes.iter_mut() {
+        crate::publish::opendata::expose(t, &summary);
+    }
+    Ok(())
 }
 
 /// Rules and the privacy scan of data, for each of `keys`.
@@ -600,6 +664,8 @@ fn template_pages(file: &str) -> Option<Vec<&'static str>> {
         "404.html" => vec!["404.html"],
         "notice.html" => vec!["notice.html"],
         "table.html" => vec!["home.html", "entity_year.html", "notice.html"],
+        "search.html" => vec!["search.html"],
+        "opendata.html" => vec!["opendata.html"],
         _ => return None,
     })
 }

@@ -45,6 +45,10 @@ pub enum PageKind {
     /// A bureau's directory: every institution and pharmacy reporting to it, by kind and level,
     /// `DIRECTORY_PAGE` bodies a page (page index from 0).
     Directory(usize, usize),
+    /// Search by name, code, region or kind (`s/`); without JavaScript, the directories.
+    Search,
+    /// 数据下载: the open-data files of every year (`o/`).
+    OpenData,
 }
 
 impl<'a> Site<'a> {
@@ -85,6 +89,7 @@ impl<'a> Site<'a> {
         for b in self.directory_bureaus() {
             out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
         }
+        out.extend([PageKind::Search, PageKind::OpenData]);
         out
     }
 
@@ -99,6 +104,8 @@ impl<'a> Site<'a> {
             PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),
             PageKind::Directory(b, 0) => format!("d/{}/index.html", self.registry.get(b).id),
             PageKind::Directory(b, n) => format!("d/{}/{}.html", self.registry.get(b).id, n + 1),
+            PageKind::Search => "s/index.html".into(),
+            PageKind::OpenData => "o/index.html".into(),
         }
     }
 
@@ -112,6 +119,8 @@ impl<'a> Site<'a> {
             PageKind::Notice(..) => "notice.html",
             PageKind::Year(_) => "year.html",
             PageKind::Directory(..) => "directory.html",
+            PageKind::Search => "search.html",
+            PageKind::OpenData => "opendata.html",
         }
     }
 

@@ -1,0 +1,456 @@
+//! Open data: per year, one CSV per public table across every entity (`o/<year>/<table>.csv`),
+//! described by one Frictionless Data Package (`o/datapackage.json`), and listed with their sizes
+//! on the 数据下载 page (`o/`).
+//!
+//! Each row starts with the entity (`entity_code`, `entity_name`, `entity_kind`, `entity_level`,
+//! `region_code`, `region_name`) and `year`. A record table then has one column per public field,
+//! named by the field's id (its Chinese label is the field's `title` in the package). A matrix
+//! table is written long ("tidy"): one row per cell — `format`, `block`, `row`, `row_label`,
+//! `column`, `column_label`, `unit`, `value` — because its blocks have different columns.
+//! Cells are written as in the per-entity downloads: UTF-8 with BOM, `—` for not applicable,
+//! an empty cell for not reported. The package declares both as missing values (`["", "—"]`);
+//! its description says which is which. Internal tables and fields are never written.
+
+use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::inputs::dataset::TableData;
+use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
+use crate::publish::download::{csv_text, shown};
+use crate::publish::model::Site;
+use crate::publish::output::Staging;
+use serde::Serialize;
+use serde_json::{Map, Value as Json, json};
+use std::collections::BTreeMap;
+
+/// The columns every file starts with: (name, title).
+pub const ENTITY_COLUMNS: [(&str, &str); 7] = [
+    ("entity_code", "主体编码（医保编码或行政区划代码）"),
+    ("entity_name", "主体名称"),
+    ("entity_kind", "主体类型"),
+    ("entity_level", "机构等级"),
+    ("region_code", "所在行政区划代码"),
+    ("region_name", "所在行政区划"),
+    ("year", "年度"),
+];
+
+/// The long-format columns of a matrix table, after the entity columns.
+pub const MATRIX_COLUMNS: [(&str, &str); 8] = [
+    ("format", "表式版本"),
+    ("block", "分表"),
+    ("row", "行"),
+    ("row_label", "行名称"),
+    ("column", "列"),
+    ("column_label", "列名称"),
+    ("unit", "单位"),
+    ("value", "数值"),
+];
+
+/// The open-data files written, by (year, table index).
+pub type Files = BTreeMap<(i32, usize), FileInfo>;
+
+/// One file on the 数据下载 page.
+#[derive(Serialize, Clone)]
+pub struct FileInfo {
+    pub table: String,
+    pub title: String,
+    /// Relative to the site root.
+    pub href: String,
+    pub bodies: usize,
+    pub rows: usize,
+    pub bytes: usize,
+    pub size: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct YearFiles {
+    pub year: i32,
+    pub files: Vec<FileInfo>,
+}
+
+/// What the 数据下载 page lists (the global `open_data` of the themes), newest year first.
+#[derive(Serialize, Clone, Default)]
+pub struct Summary {
+    pub years: Vec<YearFiles>,
+    pub package_href: String,
+    pub package_size: String,
+}
+
+pub fn size_text(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} 字节")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// A field's column name: its id, unless that is taken by an entity column.
+fn column_name(f: &Field) -> String {
+    if ENTITY_COLUMNS.iter().any(|(n, _)| *n == f.id) { format!("field_{}", f.id) } else { f.id.clone() }
+}
+
+fn public(t: &Table) -> Option<&[Field]> {
+    match &t.layout {
+        Layout::Records { fields, .. } if fields.iter().any(|f| f.visibility == Visibility::Public) => Some(fields),
+        Layout::Records { .. } => None,
+        Layout::Matrix { .. } => Some(&[]),
+    }
+}
+
+/// The CSV of table `ti` in year `y` over `items` (entity, data), with its row count.
+fn table_csv(site: &Site, ti: usize, y: i32, items: &[(usize, &TableData)]) -> Result<(Vec<u8>, usize), String> {
+    let t = &site.schema.tables[ti];
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let err = |e: csv::Error| e.to_string();
+    let mut head: Vec<String> = ENTITY_COLUMNS.iter().map(|(n, _)| n.to_string()).collect();
+    match &t.layout {
+        Layout::Records { fields, .. } => {
+            head.extend(fields.iter().filter(|f| f.visibility == Visibility::Public).map(column_name));
+        }
+        Layout::Matrix { .. } => head.extend(MATRIX_COLUMNS.iter().map(|(n, _)| n.to_string())),
+    }
+    w.write_record(&head).map_err(err)?;
+    let mut rows = 0;
+    for &(e, data) in items {
+        let ent = site.registry.get(e);
+        let region = ent.region.clone().unwrap_or_default();
+        let lead = [
+            ent.code.clone(),
+            ent.name.clone(),
+            ent.kind.label().to_string(),
+            site.summary(e).level,
+            region.clone(),
+            site.regions.name(&region).unwrap_or_default().to_string(),
+            y.to_string(),
+        ];
+        match (&t.layout, data) {
+            (Layout::Records { fields, .. }, TableData::Records(recs)) => {
+                for r in recs {
+                    let cells = fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| f.visibility == Visibility::Public)
+                        .map(|(i, f)| csv_text(f, shown(fields, f, r, i)));
+                    w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
+                    rows += 1;
+                }
+            }
+            (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
+                for b in blocks.iter().filter(|b| b.applies(&m.format)) {
+                    for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
+                        for c in &b.columns {
+                            let mut label = c.group.clone();
+                            label.push(c.label.clone());
+                            let cells = [
+                                m.format.clone(),
+                                b.id.clone(),
+                                r.id.clone(),
+                                r.label.clone(),
+                                c.id.clone(),
+                                label.join("/"),
+                                c.cell.unit.clone(),
+                                csv_text(&c.cell, m.get(&r.id, &c.id)),
+                            ];
+                            w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
+                            rows += 1;
+                        }
+                    }
+                }
+            }
+            _ => return Err(format!("表“{}”（{}）的数据与表定义的布局不一致", t.title, t.id)),
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.error().to_string())?;
+    Ok((bytes, rows))
+}
+
+/// Every (year, table) with data: the entities that gave it, in registry order.
+fn tables_of_years<'d>(site: &Site<'d>, years: Option<&[i32]>) -> BTreeMap<(i32, usize), Vec<(usize, &'d TableData)>> {
+    let mut by: BTreeMap<(i32, usize), Vec<(usize, &TableData)>> = BTreeMap::new();
+    for (&(e, y), ey) in &site.data.years {
+        if years.is_some_and(|ys| !ys.contains(&y)) {
+            continue;
+        }
+        for (&ti, entry) in &ey.tables {
+            let t = &site.schema.tables[ti];
+            if t.is_public() && public(t).is_some() {
+                by.entry((y, ti)).or_default().push((e, &entry.data));
+            }
+        }
+    }
+    by
+}
+
+fn resource_name(id: &str, y: i32) -> String {
+    let id: String =
+        id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '-' }).collect();
+    format!("{id}-{y}")
+}
+
+fn field_descriptor(f: &Field) -> Json {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(column_name(f)));
+    m.insert("title".into(), json!(f.label));
+    let mut constraints = Map::new();
+    let ty = match f.ty {
+        FieldType::Integer => "integer",
+        FieldType::Decimal | FieldType::Percent => "number",
+        FieldType::Date => "date",
+        FieldType::Year => "year",
+        FieldType::Bool => "boolean",
+        FieldType::Text | FieldType::Code | FieldType::Enum | FieldType::Url => "string",
+    };
+    m.insert("type".into(), json!(ty));
+    // no `format: uri`: an address field may also hold a WeChat menu path, published as written
+    if f.ty == FieldType::Bool {
+        m.insert("trueValues".into(), json!(["是"]));
+        m.insert("falseValues".into(), json!(["否"]));
+    }
+    if f.ty == FieldType::Enum {
+        constraints.insert("enum".into(), json!(f.labels));
+    }
+    if f.ty.is_numeric() && f.ty != FieldType::Year && !f.negative_allowed {
+        constraints.insert("minimum".into(), json!(0));
+    }
+    let mut desc = Vec::new();
+    if !f.unit.is_empty() {
+        m.insert("unit".into(), json!(f.unit));
+        desc.push(format!("单位：{}", f.unit));
+    }
+    if matches!(f.ty, FieldType::Decimal | FieldType::Percent) {
+        m.insert("decimalPlaces".into(), json!(f.places));
+        desc.push(format!("保留 {} 位小数", f.places));
+    }
+    if f.required {
+        desc.push("必填（“—”表示不适用）".into());
+    }
+    if let Some(n) = &f.note {
+        desc.push(n.clone());
+    }
+    if !desc.is_empty() {
+        m.insert("description".into(), json!(desc.join("；")));
+    }
+    if !constraints.is_empty() {
+        m.insert("constraints".into(), Json::Object(constraints));
+    }
+    Json::Object(m)
+}
+
+fn entity_fields(site: &Site) -> Vec<Json> {
+    let kinds: Vec<&str> = {
+        let mut k: Vec<_> = site.registry.entities.iter().map(|e| e.kind).collect();
+        k.sort();
+        k.dedup();
+        k.into_iter().map(|k| k.label()).collect()
+    };
+    ENTITY_COLUMNS
+        .iter()
+        .map(|(name, title)| {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(name));
+            m.insert("title".into(), json!(title));
+            m.insert("type".into(), json!(if *name == "year" { "year" } else { "string" }));
+            match *name {
+                "entity_code" | "entity_name" | "year" => {
+                    m.insert("constraints".into(), json!({"required": true}));
+                }
+                "entity_kind" => {
+                    m.insert("constraints".into(), json!({"required": true, "enum": kinds}));
+                }
+                _ => {}
+            }
+            Json::Object(m)
+        })
+        .collect()
+}
+
+fn schema_of(site: &Site, t: &Table) -> Json {
+    let mut fields = entity_fields(site);
+    let mut key: Vec<String> = vec!["entity_code".into(), "year".into()];
+    match &t.layout {
+        Layout::Records { fields: fs, key: k, .. } => {
+            fields.extend(fs.iter().filter(|f| f.visibility == Visibility::Public).map(field_descriptor));
+            // a primary key only where every key field must be given and is published
+            let usable = !k.is_empty()
+                && k.iter()
+                    .all(|&i| fs[i].required && fs[i].only_when.is_none() && fs[i].visibility == Visibility::Public);
+            if usable {
+                key.extend(k.iter().map(|&i| column_name(&fs[i])));
+            } else {
+                key.clear();
+            }
+        }
+        Layout::Matrix { .. } => {
+            for (name, title) in MATRIX_COLUMNS {
+                let mut m = json!({"name": name, "title": title, "type": "string"});
+                if name == "value" {
+                    m["description"] = json!("单元格的值，按所在列的类型和单位书写（整数、小数、日期或文字）");
+                } else if name != "unit" {
+                    m["constraints"] = json!({"required": true});
+                }
+                fields.push(m);
+            }
+            key.extend(["block", "row", "column"].map(String::from));
+        }
+    }
+    let mut s = json!({"fields": fields, "missingValues": ["", "—"]});
+    if !key.is_empty() {
+        s["primaryKey"] = json!(key);
+    }
+    s
+}
+
+/// `datapackage.json` for the given files (year, table), sorted.
+pub fn package(site: &Site, files: &[(i32, usize)]) -> Vec<u8> {
+    let resources: Vec<Json> = files
+        .iter()
+        .map(|&(y, ti)| {
+            let t = &site.schema.tables[ti];
+            json!({
+                "profile": "tabular-data-resource",
+                "name": resource_name(&t.id, y),
+                "path": format!("{y}/{}.csv", t.id),
+                "title": format!("{}（{y}年度）", t.full_title()),
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "quoteChar": "\"", "doubleQuote": true, "header": true},
+                // one Table Schema per table, shared by its years
+                "schema": format!("schemas/{}.json", t.id),
+            })
+        })
+        .collect();
+    let owner = site.registry.get(site.owner);
+    let name: String = format!("yibao-disclosure-{}", owner.code)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    let mut doc = json!({
+        "profile": "tabular-data-package",
+        "name": name,
+        "title": site.settings.title,
+        "description": format!(
+            "{}。每年度每张表一个 CSV 文件（UTF-8，带 BOM），包含全部披露主体。缺失值：“—”表示不适用，空白表示未填报。",
+            site.settings.description.trim_end_matches('。')
+        ),
+        "publisher": owner.name,
+        "resources": resources,
+    });
+    if let Some(b) = &site.settings.base_url {
+        doc["homepage"] = json!(format!("{b}o/"));
+    }
+    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// Write the open-data files of `years` (every year when None) and return what was written,
+/// as `(year, table) → file`.
+pub fn write_years(site: &Site, out: &Staging, years: Option<&[i32]>) -> Result<Files, Diagnostics> {
+    use rayon::prelude::*;
+    let by = tables_of_years(site, years);
+    let items: Vec<_> = by.iter().collect();
+    let results: Vec<Result<_, Diagnostic>> = items
+        .par_iter()
+        .map(|&(&(y, ti), list)| {
+            let t = &site.schema.tables[ti];
+            let path = format!("o/{y}/{}.csv", t.id);
+            let (bytes, rows) = table_csv(site, ti, y, list)
+                .map_err(|e| Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}")))?;
+            out.write(&path, &bytes).map_err(|e| {
+                Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))
+            })?;
+            let info = FileInfo {
+                table: t.id.clone(),
+                title: t.full_title(),
+                href: path,
+                bodies: list.len(),
+                rows,
+                bytes: bytes.len(),
+                size: size_text(bytes.len()),
+            };
+            Ok(((y, ti), info))
+        })
+        .collect();
+    let mut done = BTreeMap::new();
+    let mut diags = Diagnostics::default();
+    for r in results {
+        match r {
+            Ok((k, v)) => {
+                done.insert(k, v);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.list.is_empty() { Ok(done) } else { Err(diags) }
+}
+
+/// The 数据下载 page's summary of `files`, and the `datapackage.json` describing them.
+pub fn summary(site: &Site, files: &Files) -> (Summary, Vec<u8>) {
+    let keys: Vec<(i32, usize)> = files.keys().copied().collect();
+    let pkg = package(site, &keys);
+    let mut years: BTreeMap<i32, Vec<FileInfo>> = BTreeMap::new();
+    for (&(y, _), f) in files {
+        years.entry(y).or_default().push(f.clone());
+    }
+    let summary = Summary {
+        years: years.into_iter().rev().map(|(year, files)| YearFiles { year, files }).collect(),
+        package_href: "o/datapackage.json".into(),
+        package_size: size_text(pkg.len()),
+    };
+    (summary, pkg)
+}
+
+/// The Table Schema files (`o/schemas/<table>.json`) of the tables in `files`.
+pub fn schemas(site: &Site, files: &Files) -> Vec<(String, Vec<u8>)> {
+    let tables: std::collections::BTreeSet<usize> = files.keys().map(|&(_, ti)| ti).collect();
+    tables
+        .into_iter()
+        .map(|ti| {
+            let t = &site.schema.tables[ti];
+            let mut bytes = serde_json::to_vec_pretty(&schema_of(site, t)).unwrap_or_default();
+            bytes.push(b'\n');
+            (format!("o/schemas/{}.json", t.id), bytes)
+        })
+        .collect()
+}
+
+/// Write `datapackage.json` and the schemas for `files`; returns the page's summary and the
+/// schema files written.
+pub fn finish(site: &Site, out: &Staging, files: &Files) -> Result<(Summary, Vec<String>), Diagnostics> {
+    let (summary, pkg) = self::summary(site, files);
+    let mut all = schemas(site, files);
+    let written: Vec<String> = all.iter().map(|(p, _)| p.clone()).collect();
+    all.push(("o/datapackage.json".into(), pkg));
+    for (path, bytes) in all {
+        out.write(&path, &bytes).map_err(|e| Diagnostics {
+            list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))],
+        })?;
+    }
+    Ok((summary, written))
+}
+
+/// Give the 数据下载 page its list (a global of the theme: only that page uses it).
+pub fn expose(theme: &mut crate::publish::render::Theme, summary: &Summary) {
+    theme.tera.global_context().insert("open_data", summary);
+}
+
+/// Every open-data file and the package; the summary for the 数据下载 page.
+pub fn write(site: &Site, out: &Staging) -> Result<(Summary, Files), Diagnostics> {
+    let files = write_years(site, out, None)?;
+    let (summary, _) = finish(site, out, &files)?;
+    Ok((summary, files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size_text(10), "10 字节");
+        assert_eq!(size_text(2048), "2.0 KB");
+        assert_eq!(resource_name("fund_income", 2023), "fund_income-2023");
+        assert_eq!(resource_name("Fund Income", 2023), "fund_income-2023".replace('_', "-"));
+    }
+}

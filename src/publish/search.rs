@@ -1,0 +1,231 @@
+//! The search index: every disclosing body by name, 医保编码, region and kind, as small script
+//! files the search page (`s/`) loads only when a query is made.
+//!
+//! Index files are JavaScript calling one global function, `pilu_search(type, id, data)`, so a
+//! `<script src>` loads them from disk too (`file://` forbids fetching JSON). Bodies are numbered
+//! in (region, kind, level, name) order, so a region, a kind within a region and most characters'
+//! postings are runs of consecutive numbers:
+//!
+//! - `search/index.js` (`"i"`): the manifest — regions, kinds, levels, the groups (first body
+//!   number of each region × kind × level run), the characters not indexed and the shard sizes.
+//! - `search/p<k>.js` (`"p"`): character postings, as `[gap, length, gap, length, …]` runs of
+//!   body numbers, for the characters whose code point modulo the shard count is `k`. A query
+//!   loads the shards of (up to `MAX_POSTING_SHARDS`) characters of each word and intersects them.
+//! - `search/r<k>.js` (`"r"`): `RECORDS` bodies each, `[name, code, id]` (id `""` when it is the
+//!   code), read to confirm a match and to show it; a query reads at most `MAX_RECORD_SHARDS` at
+//!   a time (the reader asks for more).
+//! - `search/c<key>.js` (`"c"`): bodies by the first 6 (all digits) or 7 characters of their
+//!   code, `[code, number]`, for 医保编码 queries.
+//!
+//! A character in more names than a posting may cheaply list (`STOP_BYTES`) is not indexed; a word
+//! made only of such characters is matched against the records themselves, a bounded number of
+//! shards at a time. So one query never loads more than the manifest, `MAX_POSTING_SHARDS` posting
+//! shards, `MAX_CODE_SHARDS` code shards and `MAX_RECORD_SHARDS` record shards.
+
+use crate::publish::model::Site;
+use serde_json::{Value as Json, json};
+use std::collections::BTreeMap;
+use unicode_normalization::UnicodeNormalization;
+
+/// Bodies per record shard.
+pub const RECORDS: usize = 100;
+/// Target size of a posting shard, in bytes.
+const POSTING_SHARD_BYTES: usize = 4_000;
+/// A character whose postings take more bytes than this is not indexed.
+pub const STOP_BYTES: usize = 3_000;
+/// Shards one query may load at once (the script reads them from the manifest).
+pub const MAX_POSTING_SHARDS: usize = 6;
+pub const MAX_CODE_SHARDS: usize = 1;
+pub const MAX_RECORD_SHARDS: usize = 8;
+
+/// How a body name, a region or a query is compared: NFKC (full-width letters and digits fold),
+/// upper case (codes are written in capitals). The script does the same to the query.
+pub fn fold(s: &str) -> String {
+    s.nfkc().flat_map(char::to_uppercase).collect()
+}
+
+/// The key of a code's shard: its first 6 characters when it starts with a digit (a 6-digit
+/// region code), else 7 (H/P and the region). None for a code too short or not ASCII letters
+/// and digits (such a body is still found by its name).
+pub fn code_key(code: &str) -> Option<String> {
+    let code = code.to_ascii_uppercase();
+    let n = if code.starts_with(|c: char| c.is_ascii_digit()) { 6 } else { 7 };
+    (code.len() >= n && code.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| code[..n].to_string())
+}
+
+/// A kind's label and the everyday words readers search it by.
+fn kind_words(label: &str) -> Json {
+    let words: &[&str] = match label {
+        "定点医疗机构" => &["医院"],
+        "定点零售药店" => &["药房"],
+        l if l.ends_with("医疗保障局") => &["医保局"],
+        _ => &[],
+    };
+    json!(std::iter::once(label).chain(words.iter().copied()).collect::<Vec<_>>())
+}
+
+fn script(kind: &str, id: &Json, data: &Json) -> Vec<u8> {
+    format!("pilu_search({},{},{});\n", json!(kind), id, data).into_bytes()
+}
+
+/// Every index file, as (path under the site root, bytes), in a fixed order.
+pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
+    let reg = site.registry;
+    // (region code, kind, level text, folded name, code, index)
+    let mut bodies: Vec<(String, crate::inputs::registry::Kind, String, String, String, usize)> = (0..reg
+        .entities
+        .len())
+        .map(|i| {
+            let e = reg.get(i);
+            let region = e.region.clone().or_else(|| e.kind.is_bureau().then(|| e.code.clone())).unwrap_or_default();
+            (region, e.kind, site.summary(i).level, fold(&e.name), e.code.clone(), i)
+        })
+        .collect();
+    bodies.sort();
+    let mut regions: Vec<(String, String)> = Vec::new();
+    let mut kinds: Vec<&'static str> = Vec::new();
+    let mut levels: Vec<String> = Vec::new();
+    let mut groups: Vec<Json> = Vec::new();
+    let mut last: Option<(&str, crate::inputs::registry::Kind, &str)> = None;
+    let mut postings: BTreeMap<char, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut codes: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    let mut records = Vec::with_capacity(bodies.len());
+    for (n, (region, kind, level, name, code, i)) in bodies.iter().enumerate() {
+        if last != Some((region.as_str(), *kind, level.as_str())) {
+            let index = |list: &mut Vec<String>, v: &str| match list.iter().position(|x| x == v) {
+                Some(p) => p,
+                None => {
+                    list.push(v.to_string());
+                    list.len() - 1
+                }
+            };
+            let r = match regions.iter().position(|(c, _)| c == region) {
+                Some(p) => p,
+                None => {
+                    let name = site.regions.name(region).map(str::to_string).unwrap_or_else(|| region.clone());
+                    regions.push((region.clone(), name));
+                    regions.len() - 1
+                }
+            };
+            let k = match kinds.iter().position(|x| *x == kind.label()) {
+                Some(p) => p,
+                None => {
+                    kinds.push(kind.label());
+                    kinds.len() - 1
+                }
+            };
+            let l = index(&mut levels, level);
+            groups.push(json!([n, r, k, l]));
+            last = Some((region.as_str(), *kind, level.as_str()));
+        }
+        let mut seen: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for c in seen {
+            let runs = postings.entry(c).or_default();
+            match runs.last_mut() {
+                Some((_, end)) if *end == n => *end = n + 1,
+                _ => runs.push((n, n + 1)),
+            }
+        }
+        if let Some(key) = code_key(code) {
+            codes.entry(key).or_default().push(json!([code.to_ascii_uppercase(), n]));
+        }
+        let e = reg.get(*i);
+        let id = if e.id == e.code { String::new() } else { e.id.clone() };
+        records.push(json!([e.name, e.code, id]));
+    }
+    // Postings as [gap, length, …]; the characters in too many scattered names are left out.
+    let mut stop = String::new();
+    let mut encoded: Vec<(char, String)> = Vec::new();
+    for (c, runs) in postings {
+        let mut flat = Vec::with_capacity(runs.len() * 2);
+        let mut prev = 0;
+        for (a, b) in runs {
+            flat.push(a - prev);
+            flat.push(b - a);
+            prev = b;
+        }
+        let text = json!(flat).to_string();
+        if text.len() > STOP_BYTES {
+            stop.push(c);
+        } else {
+            encoded.push((c, text));
+        }
+    }
+    let total: usize = encoded.iter().map(|(_, t)| t.len() + 8).sum();
+    let shards = total.div_ceil(POSTING_SHARD_BYTES).max(1);
+    let mut by_shard: Vec<Vec<(char, String)>> = vec![Vec::new(); shards];
+    for (c, t) in encoded {
+        by_shard[c as usize % shards].push((c, t));
+    }
+    let mut out = Vec::new();
+    let manifest = json!({
+        "v": 1,
+        "n": bodies.len(),
+        "p": shards,
+        "r": RECORDS,
+        "lim": {"p": MAX_POSTING_SHARDS, "c": MAX_CODE_SHARDS, "r": MAX_RECORD_SHARDS},
+        "stop": stop,
+        "regions": regions.iter().map(|(c, n)| json!([c, n])).collect::<Vec<_>>(),
+        "kinds": kinds.iter().map(|k| kind_words(k)).collect::<Vec<_>>(),
+        "levels": levels,
+        "groups": groups,
+    });
+    out.push(("search/index.js".to_string(), script("i", &json!(0), &manifest)));
+    for (k, list) in by_shard.into_iter().enumerate() {
+        // written by hand: the posting texts are JSON already
+        let mut body = String::from("{");
+        for (j, (c, t)) in list.iter().enumerate() {
+            if j > 0 {
+                body.push(',');
+            }
+            body.push_str(&json!(c.to_string()).to_string());
+            body.push(':');
+            body.push_str(t);
+        }
+        body.push('}');
+        out.push((format!("search/p{k}.js"), format!("pilu_search(\"p\",{k},{body});\n").into_bytes()));
+    }
+    for (k, chunk) in records.chunks(RECORDS).enumerate() {
+        out.push((format!("search/r{k}.js"), script("r", &json!(k), &json!(chunk))));
+    }
+    for (key, list) in codes {
+        out.push((format!("search/c{key}.js"), script("c", &json!(key), &json!(list))));
+    }
+    out
+}
+
+/// Write the index files; returns how many.
+pub fn write(site: &Site, out: &crate::publish::output::Staging) -> Result<usize, crate::base::diag::Diagnostics> {
+    let all = files(site);
+    for (path, bytes) in &all {
+        out.write(path, bytes).map_err(|e| crate::base::diag::Diagnostics {
+            list: vec![crate::base::diag::Diagnostic::error(
+                "io.write",
+                format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)),
+            )],
+        })?;
+    }
+    Ok(all.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_keys() {
+        assert_eq!(code_key("H52032800012").as_deref(), Some("H520328"));
+        assert_eq!(code_key("520328").as_deref(), Some("520328"));
+        assert_eq!(code_key("h52032800012").as_deref(), Some("H520328"));
+        assert_eq!(code_key("H5203"), None);
+        assert_eq!(code_key("H52/0328001"), None);
+    }
+
+    #[test]
+    fn folding_matches_full_width_input() {
+        assert_eq!(fold("Ｈ５２０３"), "H5203");
+        assert_eq!(fold("湄潭县"), "湄潭县");
+    }
+}
