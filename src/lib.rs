@@ -6,6 +6,8 @@
 // Diagnostics travel in `Result::Err` on the cold path only; boxing them would add noise everywhere.
 #![allow(clippy::result_large_err)]
 
+pub mod charts;
+pub mod compare;
 pub mod completeness;
 pub mod config;
 pub mod contact;

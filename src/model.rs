@@ -29,6 +29,8 @@ pub struct Site<'a> {
     pub owner: usize,
     /// Names of region codes (所在行政区划 520303 → 汇川区).
     pub regions: Regions,
+    // hook (comparisons): cohorts and sorted views, built on first use
+    pub compare: std::sync::OnceLock<crate::compare::Index>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +47,8 @@ pub enum PageKind {
     /// A bureau's directory: every institution and pharmacy reporting to it, by kind and level,
     /// `DIRECTORY_PAGE` bodies a page (page index from 0).
     Directory(usize, usize),
+    // hook (comparisons): one page of one sorted view of a cohort (`y/<year>/compare/…`)
+    Compare(crate::compare::PageId),
 }
 
 impl<'a> Site<'a> {
@@ -67,7 +71,18 @@ impl<'a> Site<'a> {
         for &(e, y) in data.years.keys() {
             years[e].push(y);
         }
-        Site { settings, schema, registry, data, pages, children, years, owner, regions: Regions::new(registry) }
+        Site {
+            settings,
+            schema,
+            registry,
+            data,
+            pages,
+            children,
+            years,
+            owner,
+            regions: Regions::new(registry),
+            compare: Default::default(),
+        }
     }
 
     /// Every page of the site, in a fixed order.
@@ -85,6 +100,7 @@ impl<'a> Site<'a> {
         for b in self.directory_bureaus() {
             out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
         }
+        out.extend(self.compare_pages().into_iter().map(PageKind::Compare)); // hook (comparisons)
         out
     }
 
@@ -99,6 +115,7 @@ impl<'a> Site<'a> {
             PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),
             PageKind::Directory(b, 0) => format!("d/{}/index.html", self.registry.get(b).id),
             PageKind::Directory(b, n) => format!("d/{}/{}.html", self.registry.get(b).id, n + 1),
+            PageKind::Compare(p) => self.compare_path(p), // hook (comparisons)
         }
     }
 
@@ -112,6 +129,7 @@ impl<'a> Site<'a> {
             PageKind::Notice(..) => "notice.html",
             PageKind::Year(_) => "year.html",
             PageKind::Directory(..) => "directory.html",
+            PageKind::Compare(_) => "compare.html", // hook (comparisons)
         }
     }
 
@@ -324,22 +342,6 @@ pub struct StatusCount {
 pub struct CoverageGroup {
     pub title: String,
     pub rows: Vec<CoverageRow>,
-}
-
-/// Hospitals' key indicators in one year, side by side (a plain table: one row per hospital).
-#[derive(Serialize)]
-pub struct Comparison {
-    pub caption: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<ComparisonRow>,
-}
-
-#[derive(Serialize)]
-pub struct ComparisonRow {
-    pub name: String,
-    pub href: String,
-    pub level: String,
-    pub cells: Vec<Cell>,
 }
 
 /// One headline figure of the home page, linking to its table.
@@ -821,42 +823,6 @@ impl Site<'_> {
             deadline: completeness::date_text(completeness::deadline(y)),
             as_of: self.settings.as_of.map(completeness::date_text),
         }
-    }
-
-    /// Hospitals' headline indicators for year `y` (from 附件7), ordered by level then code.
-    pub fn comparison(&self, y: i32) -> Option<Comparison> {
-        let ti = self.schema.index("institution_overview")?;
-        let t = &self.schema.tables[ti];
-        let ids = ["avg_inpatient_cost", "avg_los", "avg_outpatient_cost", "hi_fund_pay"];
-        let fields: Vec<(usize, &Field)> =
-            ids.iter().filter_map(|id| t.field_index(id).map(|i| (i, &t.fields()[i]))).collect();
-        let mut rows: Vec<(usize, String, ComparisonRow)> = Vec::new();
-        // Keys are (entity, year): the year's records are spread over the whole map.
-        for (&(e, _), ey) in self.data.years.iter().filter(|((_, yy), _)| *yy == y) {
-            let Some(TableData::Records(recs)) = ey.tables.get(&ti).map(|x| &x.data) else { continue };
-            let Some(r) = recs.first() else { continue };
-            let ent = self.registry.get(e);
-            let rank = ["level3", "level2", "level1"].iter().position(|l| ent.level.as_deref() == Some(l)).unwrap_or(3);
-            rows.push((
-                rank,
-                ent.code.clone(),
-                ComparisonRow {
-                    name: ent.name.clone(),
-                    href: format!("e/{}/{y}/index.html", ent.id),
-                    level: level_text(self.schema, ent),
-                    cells: fields.iter().map(|(i, f)| cell(f, &r.values[*i], String::new())).collect(),
-                },
-            ));
-        }
-        if rows.is_empty() {
-            return None;
-        }
-        rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Some(Comparison {
-            caption: format!("{y}年度定点医疗机构主要指标（按机构等级排列）"),
-            columns: fields.iter().map(|(_, f)| f.label_with_unit()).collect(),
-            rows: rows.into_iter().map(|(_, _, r)| r).collect(),
-        })
     }
 
     /// Home: the owner's headline figures of its latest year (fund income, expenditure, balance,
