@@ -72,13 +72,16 @@ pub struct Cohort {
     pub orders: Vec<Vec<usize>>,
     /// Per view after the first: the column it is sorted by.
     pub sort_columns: Vec<usize>,
+    /// Labels of the table's numeric fields no member gave a figure for (not shown as columns).
+    pub empty: Vec<String>,
     rows: OnceLock<Vec<String>>,
 }
 
 impl Cohort {
     pub fn rows_per_page(&self) -> usize {
-        // About 1,200 cells a page keeps the widest tables within the phone theme's page budget.
-        (1200 / self.columns.len().max(1)).clamp(25, 100)
+        // About 800 cells a page keeps the widest tables within the phone theme's page budget
+        // (60 KB) even when many cells say 未填报.
+        (800 / self.columns.len().max(1)).clamp(20, 100)
     }
     pub fn pages(&self) -> usize {
         self.members.len().div_ceil(self.rows_per_page()).max(1)
@@ -191,6 +194,7 @@ impl Site<'_> {
                 columns: Vec::new(),
                 orders: vec![Vec::new()],
                 sort_columns: Vec::new(),
+                empty: Vec::new(),
                 rows: OnceLock::new(),
             };
         };
@@ -219,13 +223,37 @@ impl Site<'_> {
                 columns.push(Column { field: fi, key: text.clone(), slug, key_column: f.headline });
             }
         }
+        // A column nobody in the cohort gave a figure for is only a column of 未填报: it is named
+        // under the table instead.
+        let values: Vec<Vec<Option<Decimal>>> = columns
+            .iter()
+            .map(|col| members.iter().map(|&m| self.value_of(m, year, table, col).and_then(number)).collect())
+            .collect();
+        let mut empty = Vec::new();
+        let mut kept = Vec::new();
+        let mut kept_values = Vec::new();
+        for (col, vals) in columns.into_iter().zip(values) {
+            if vals.iter().any(Option::is_some) {
+                kept.push(col);
+                kept_values.push(vals);
+            } else {
+                let f = &fields[col.field];
+                empty.push(if col.key.is_empty() { f.label.clone() } else { format!("{}·{}", col.key, f.label) });
+            }
+        }
+        let columns = kept;
         let mut orders = vec![(0..members.len()).collect::<Vec<usize>>()];
         let mut sort_columns = Vec::new();
-        // Sorting one member is pointless: such a cohort has its default page only.
-        let sortable = members.len() >= 2;
-        for (c, col) in columns.iter().enumerate().filter(|(_, c)| c.key_column && sortable) {
-            let vals: Vec<Option<Decimal>> =
-                members.iter().map(|&m| self.value_of(m, year, table, col).and_then(number)).collect();
+        // A view sorted by a column of one value (or of one member) would repeat the default
+        // order: key columns get a view only when they tell members apart.
+        for c in (0..columns.len()).filter(|&c| columns[c].key_column) {
+            let vals = &kept_values[c];
+            let mut distinct: Vec<Decimal> = vals.iter().flatten().copied().collect();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() < 2 {
+                continue;
+            }
             let mut order: Vec<usize> = (0..members.len()).collect();
             // Largest first; figures not given last; ties stay in code order (stable sort).
             order.sort_by(|&a, &b| match (vals[a], vals[b]) {
@@ -237,7 +265,7 @@ impl Site<'_> {
             orders.push(order);
             sort_columns.push(c);
         }
-        Cohort { year, table, group, members, columns, orders, sort_columns, rows: OnceLock::new() }
+        Cohort { year, table, group, members, columns, orders, sort_columns, empty, rows: OnceLock::new() }
     }
 
     /// A member's value in a column: Absent when its record for that key is missing, not
@@ -343,14 +371,12 @@ impl Site<'_> {
                     for col in &c.columns {
                         let f = &fields[col.field];
                         match self.value_of(m, c.year, c.table, col).unwrap_or(&Value::Absent) {
+                            // Cells are figures: the table's class aligns them and keeps them whole.
                             Value::NotApplicable => s.push_str(
-                                "<td class=\"num\"><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
+                                "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
                             ),
-                            Value::Absent => s.push_str(&format!(
-                                "<td class=\"num\"><span class=\"absent\">{}</span></td>",
-                                value::NOT_REPORTED
-                            )),
-                            v => s.push_str(&format!("<td class=\"num\">{}</td>", escape(&value::display(f, v)))),
+                            Value::Absent => s.push_str(&format!("<td class=\"absent\">{}</td>", value::NOT_REPORTED)),
+                            v => s.push_str(&format!("<td>{}</td>", escape(&value::display(f, v)))),
                         }
                     }
                     s.push_str("</tr>\n");
@@ -451,6 +477,7 @@ impl Site<'_> {
             pages,
             siblings,
             note,
+            empty: c.empty.join("、"),
             year_href: format!("y/{}/index.html", c.year),
         })
     }
@@ -520,6 +547,8 @@ pub struct CompareView {
     pub pages: Vec<PageLink>,
     pub siblings: Vec<CompareLink>,
     pub note: String,
+    /// The numeric fields nobody in the cohort gave, joined.
+    pub empty: String,
     pub year_href: String,
 }
 

@@ -206,24 +206,25 @@ fn comparison_views_are_complete_sorted_and_equal_the_inputs(root: &Path, g: &su
     let data = inputs(root, &ents, &g.years);
     let by_code: BTreeMap<&str, &Ent> = ents.iter().map(|e| (e.code.as_str(), e)).collect();
     let mut paged = 0;
+    let mut views_checked = 0;
     for &y in &g.years {
         let year_page = read(&public.join(format!("y/{y}/index.html")));
         // (cohort folder, table, members, key fields with the places they are written at)
-        let mut cohorts: Vec<(String, &str, Vec<&Ent>, Vec<&str>)> = Vec::new();
+        let mut cohorts: Vec<(String, &str, Vec<&Ent>, Vec<(&str, &str)>)> = Vec::new();
         for level in ["level3", "level2", "level1"] {
             let members = ents.iter().filter(|e| e.kind == "medical_institution" && e.level == level).collect();
             cohorts.push((
                 format!("y/{y}/compare/institution_overview/{level}/"),
                 "institution_overview",
                 members,
-                vec!["hi_settlement_visits", "hi_fund_pay"],
+                vec![("hi_settlement_visits", "医保结算总人次"), ("hi_fund_pay", "医保基金支付总额")],
             ));
             let members = ents.iter().filter(|e| e.kind == "medical_institution" && e.level == level).collect();
             cohorts.push((
                 format!("y/{y}/compare/institution_employee_service/{level}/"),
                 "institution_employee_service",
                 members,
-                vec!["ip_avg_cost", "policy_reimb_rate"],
+                vec![("ip_avg_cost", "次均住院费用"), ("policy_reimb_rate", "政策范围内住院费用报销比例")],
             ));
         }
         for county in ents.iter().filter(|e| e.kind == "bureau_county") {
@@ -232,7 +233,11 @@ fn comparison_views_are_complete_sorted_and_equal_the_inputs(root: &Path, g: &su
                 format!("y/{y}/compare/pharmacy_service/p-{}/", county.code),
                 "pharmacy_service",
                 members,
-                vec!["settle_visits", "total_amount", "avg_amount"],
+                vec![
+                    ("settle_visits", "医保结算人次"),
+                    ("total_amount", "医保结算总金额"),
+                    ("avg_amount", "次均结算金额"),
+                ],
             ));
         }
         for (folder, table, members, keys) in cohorts {
@@ -241,13 +246,30 @@ fn comparison_views_are_complete_sorted_and_equal_the_inputs(root: &Path, g: &su
             let first = read(&dir.join("index.html"));
             assert!(first.contains("不宜直接比较"), "{folder}: the cohort note");
             let head = header(&first);
+            let label = |field: &str| keys.iter().find(|k| k.0 == field).unwrap().1;
             let col = |field: &str| {
                 head.iter()
-                    .position(|(_, href, _)| href.ends_with(&format!("/by-{field}.html")))
-                    .unwrap_or_else(|| panic!("{folder}: no sort link for {field}"))
+                    .position(|(text, _, _)| text.starts_with(&format!("{}（", label(field))))
+                    .unwrap_or_else(|| panic!("{folder}: no column {field}"))
             };
+            // A key column gets a sorted view, linked from its header, when it tells members
+            // apart (two or more different figures).
             let mut views = vec![("index.html".to_string(), None)];
-            views.extend(keys.iter().map(|k| (format!("by-{k}.html"), Some(*k))));
+            for (k, _) in &keys {
+                let mut figures: Vec<Decimal> = members
+                    .iter()
+                    .filter_map(|e| data[&(e.code.clone(), y)][table].get(*k).and_then(|raw| number(raw)))
+                    .collect();
+                figures.sort();
+                figures.dedup();
+                let file = format!("by-{k}.html");
+                let linked = head[col(k)].1.ends_with(&format!("/{file}"));
+                assert_eq!(linked, figures.len() > 1, "{folder}: link to {file}");
+                assert_eq!(dir.join(&file).is_file(), figures.len() > 1, "{folder}{file}");
+                if figures.len() > 1 {
+                    views.push((file, Some(*k)));
+                }
+            }
             for (file, sorted) in views {
                 let pages = view_pages(&dir, &file);
                 paged += usize::from(pages.len() > 1);
@@ -265,11 +287,12 @@ fn comparison_views_are_complete_sorted_and_equal_the_inputs(root: &Path, g: &su
                         assert!(href.ends_with(&format!("e/{code}/{y}/index.html")), "{href}");
                         assert_eq!(cells[0], e.name, "{folder}{file}: row header");
                         let rec = &data[&(code.clone(), y)][table];
-                        for k in &keys {
+                        for (k, _) in &keys {
                             let want = rec.get(*k).map_or("未填报".to_string(), |raw| {
                                 if raw == "—" { "—不适用".to_string() } else { grouped(raw) }
                             });
                             assert_eq!(cells[col(k)], want, "{folder}{file}: {code} {k}");
+                            views_checked += 1;
                         }
                         if let Some(k) = sorted {
                             let v = number(&cells[col(k)]);
@@ -299,7 +322,7 @@ fn comparison_views_are_complete_sorted_and_equal_the_inputs(root: &Path, g: &su
             }
         }
     }
-    assert!(paged > 0, "some cohort spans several pages");
+    assert!(paged > 0 && views_checked > 0, "some cohort spans several pages");
     check_links(&public);
 }
 
