@@ -72,7 +72,7 @@ pub struct Cohort {
     pub orders: Vec<Vec<usize>>,
     /// Per view after the first: the column it is sorted by.
     pub sort_columns: Vec<usize>,
-    /// Labels of the table's numeric fields no member gave a figure for (not shown as columns).
+    /// Labels of the numeric fields no member gave a figure for (all 未填报 or 不适用; not shown).
     pub empty: Vec<String>,
     rows: OnceLock<Vec<String>>,
 }
@@ -411,7 +411,8 @@ impl Site<'_> {
                 let v = c.sort_columns.iter().position(|&s| s == ci).map(|k| k + 1);
                 CompareColumn {
                     label: if col.key.is_empty() { f.label.clone() } else { format!("{}·{}", col.key, f.label) },
-                    unit: f.unit.clone(),
+                    // a label that names its unit (人次) needs no second one
+                    unit: if f.label.contains(&f.unit) { String::new() } else { f.unit.clone() },
                     href: v.map(|v| format!("{dir}{}", self.view_file(c, v, 0))),
                     sorted: sorted_by == Some(ci),
                 }
