@@ -421,11 +421,16 @@ fn each_year_has_a_coverage_and_comparison_page() {
     };
     assert!(row("测试县平价大药房").contains("未公开"));
     assert!(page.contains("href=\"../../e/renmin/2023/index.html\">测试县人民医院</a>"));
-    // hospitals side by side, with the overview's indicators
+    // hospitals side by side, with the overview's indicators, on the comparison page it links to
+    let href = "href=\"../../y/2023/compare/institution_overview/level2/index.html\"";
+    assert!(page.contains("横向比较") && page.contains(href), "{page}");
+    let cmp = read(&site.path().join("public/y/2023/compare/institution_overview/level2/index.html"));
     assert!(
-        page.contains("定点医疗机构主要指标")
-            && page.contains("医保基金支付总额（万元）")
-            && page.contains(">8,765.43<")
+        cmp.contains("二级定点医疗机构")
+            && cmp.contains("医保基金支付总额<span class=\"unit\">（万元）")
+            && cmp.contains(">8,765.43<")
+            && cmp.contains("不同等级、类别的机构不宜直接比较"),
+        "{cmp}"
     );
     assert!(read(&site.path().join("public/index.html")).contains("y/2023/index.html"), "linked from home");
     check_links(&site.path().join("public"));

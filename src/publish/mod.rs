@@ -1,6 +1,8 @@
 //! Publishing a checked site: the page model, rendering with the themes' tera templates,
 //! downloads, and the atomic write of the output folder.
 
+pub mod charts;
+pub mod compare;
 pub mod contact;
 pub mod download;
 pub mod feeds;

@@ -244,6 +244,7 @@ impl Site<'_> {
             PageKind::Directory(b, n) => format!("{} 定点医药机构名录（第 {} 页）", self.registry.get(b).name, n + 1),
             PageKind::Search => "搜索机构".into(),
             PageKind::OpenData => "数据下载".into(),
+            PageKind::Compare(p) => self.compare_title(p), // hook (comparisons)
         }
     }
 
@@ -307,6 +308,7 @@ impl Site<'_> {
                 ctx.insert("info", &self.info(e));
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
+                ctx.insert("charts", &self.charts(e)); // hook (charts)
                 ctx.insert("groups", &self.child_groups(e));
                 let dir = PageKind::Directory(e, 0);
                 ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
@@ -318,6 +320,7 @@ impl Site<'_> {
                 ctx.insert("note", &ey.meta.note);
                 ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
                 ctx.insert("absent_notes", &self.absent_notes(e, y));
+                ctx.insert("changes", &self.changes(e, y)); // hook (charts)
                 ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
@@ -351,7 +354,7 @@ impl Site<'_> {
                 ctx.insert("total", &total);
                 ctx.insert("disclosed", &done);
                 ctx.insert("status", &self.year_status(y));
-                ctx.insert("comparison", &self.comparison(y));
+                ctx.insert("compare", &self.compare_links(y)); // hook (comparisons)
                 let ys = self.all_years();
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
                 let link = |yy: i32| json!({"year": yy, "href": format!("y/{yy}/index.html")});
@@ -365,6 +368,13 @@ impl Site<'_> {
             }
             // the files and their sizes are in the global context (`open_data`), written first
             PageKind::NotFound | PageKind::OpenData => {}
+            // hook (comparisons)
+            PageKind::Compare(p) => {
+                crumbs.push(
+                    json!({"text": format!("{}年度披露情况", p.year), "href": format!("y/{}/index.html", p.year)}),
+                );
+                ctx.insert("compare", &self.compare_view(p));
+            }
         }
         ctx.insert("feed", &crate::publish::feeds::page_feed(self, kind));
         ctx.insert("breadcrumbs", &crumbs);
@@ -534,7 +544,10 @@ impl Site<'_> {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );
         for kind in self.page_list() {
-            if matches!(kind, PageKind::NotFound | PageKind::Notice(..)) {
+            // hook (comparisons): sorted views and later pages repeat the first page's rows
+            if matches!(kind, PageKind::NotFound | PageKind::Notice(..))
+                || matches!(kind, PageKind::Compare(p) if p.view > 0 || p.page > 0)
+            {
                 continue;
             }
             let url = absolute(base, &self.path(kind));
@@ -565,7 +578,7 @@ impl Site<'_> {
                 )
                 .filter_map(|i| on(i, y))
                 .max(),
-            PageKind::Year(y) => {
+            PageKind::Year(y) | PageKind::Compare(crate::publish::compare::PageId { year: y, .. }) => {
                 self.data.years.iter().filter(|((_, yy), _)| *yy == y).filter_map(|(_, ey)| ey.meta.published_on).max()
             }
             PageKind::Content(i) => {

@@ -460,6 +460,9 @@ impl Session {
             errors.extend(d);
         }
         let existing: BTreeSet<PageKind> = model.page_list().into_iter().collect();
+        // hook (comparisons): a year's comparison pages show every entity of that year
+        let compare_years: Vec<i32> = years.iter().map(|&(_, y)| y).collect();
+        pages.extend(existing.iter().filter(|k| matches!(k, PageKind::Compare(p) if compare_years.contains(&p.year))));
         let pages: Vec<PageKind> = pages.into_iter().filter(|k| existing.contains(k)).collect();
         let intro = site.content.home_intro.as_deref();
         // Content pages that disappeared.
@@ -481,6 +484,7 @@ impl Session {
             if assets && let Err(d) = model.write_assets(theme, &out) {
                 errors.extend(d);
             }
+            crate::publish::compare::remove_stale(&out, &self.out, theme.prefix, &compare_years); // hook (comparisons)
         }
         let keys: Vec<(usize, i32)> = years.iter().copied().filter(|k| site.data.years.contains_key(k)).collect();
         if let Err(d) = model.write_downloads_for(&out, &keys) {

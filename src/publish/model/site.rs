@@ -29,6 +29,8 @@ pub struct Site<'a> {
     pub owner: usize,
     /// Names of region codes (所在行政区划 520303 → 汇川区).
     pub regions: Regions,
+    /// Comparison cohorts and their sorted views, built on first use.
+    pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,7 +42,7 @@ pub enum PageKind {
     NotFound,
     /// A print-ready notice-board poster (公示栏) for an entity that discloses offline.
     Notice(usize, i32),
-    /// One year across all entities: who has disclosed, and hospitals' key indicators side by side.
+    /// One year across all entities: who has disclosed, and links to the year's comparisons.
     Year(i32),
     /// A bureau's directory: every institution and pharmacy reporting to it, by kind and level,
     /// `DIRECTORY_PAGE` bodies a page (page index from 0).
@@ -49,6 +51,8 @@ pub enum PageKind {
     Search,
     /// 数据下载: the open-data files of every year (`o/`).
     OpenData,
+    /// One page of one sorted view of a comparison cohort (`y/<year>/compare/…`).
+    Compare(crate::publish::compare::PageId),
 }
 
 impl<'a> Site<'a> {
@@ -71,7 +75,18 @@ impl<'a> Site<'a> {
         for &(e, y) in data.years.keys() {
             years[e].push(y);
         }
-        Site { settings, schema, registry, data, pages, children, years, owner, regions: Regions::new(registry) }
+        Site {
+            settings,
+            schema,
+            registry,
+            data,
+            pages,
+            children,
+            years,
+            owner,
+            regions: Regions::new(registry),
+            compare: Default::default(),
+        }
     }
 
     /// Every page of the site, in a fixed order.
@@ -90,6 +105,7 @@ impl<'a> Site<'a> {
             out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
         }
         out.extend([PageKind::Search, PageKind::OpenData]);
+        out.extend(self.compare_pages().into_iter().map(PageKind::Compare));
         out
     }
 
@@ -106,6 +122,7 @@ impl<'a> Site<'a> {
             PageKind::Directory(b, n) => format!("d/{}/{}.html", self.registry.get(b).id, n + 1),
             PageKind::Search => "s/index.html".into(),
             PageKind::OpenData => "o/index.html".into(),
+            PageKind::Compare(p) => self.compare_path(p),
         }
     }
 
@@ -121,6 +138,7 @@ impl<'a> Site<'a> {
             PageKind::Directory(..) => "directory.html",
             PageKind::Search => "search.html",
             PageKind::OpenData => "opendata.html",
+            PageKind::Compare(_) => "compare.html",
         }
     }
 

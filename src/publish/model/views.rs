@@ -189,22 +189,6 @@ pub struct CoverageGroup {
     pub rows: Vec<CoverageRow>,
 }
 
-/// Hospitals' key indicators in one year, side by side (a plain table: one row per hospital).
-#[derive(Serialize)]
-pub struct Comparison {
-    pub caption: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<ComparisonRow>,
-}
-
-#[derive(Serialize)]
-pub struct ComparisonRow {
-    pub name: String,
-    pub href: String,
-    pub level: String,
-    pub cells: Vec<Cell>,
-}
-
 /// One headline figure of the home page, linking to its table.
 #[derive(Serialize)]
 pub struct KeyFigure {

@@ -3,11 +3,10 @@
 //! that compare entities with each other.
 
 use crate::checks::completeness::{self, Status};
-use crate::inputs::schema::Field;
 
-use super::cells::{cell, date_text, enum_label, level_text, records_of};
+use super::cells::{date_text, enum_label};
 use super::site::{PageKind, Site};
-use super::views::{Comparison, ComparisonRow, CoverageGroup, CoverageRow, StatusCount, StatusView, YearStatus};
+use super::views::{CoverageGroup, CoverageRow, StatusCount, StatusView, YearStatus};
 
 impl Site<'_> {
     /// One entity's row in year `y`'s overview.
@@ -91,40 +90,5 @@ impl Site<'_> {
             deadline: completeness::date_text(completeness::deadline(y)),
             as_of: self.settings.as_of.map(completeness::date_text),
         }
-    }
-
-    /// Hospitals' headline indicators for year `y` (from 附件7), ordered by level then code.
-    pub fn comparison(&self, y: i32) -> Option<Comparison> {
-        let ti = self.schema.index("institution_overview")?;
-        let t = &self.schema.tables[ti];
-        let ids = ["avg_inpatient_cost", "avg_los", "avg_outpatient_cost", "hi_fund_pay"];
-        let fields: Vec<(usize, &Field)> =
-            ids.iter().filter_map(|id| t.field_index(id).map(|i| (i, &t.fields()[i]))).collect();
-        let mut rows: Vec<(usize, String, ComparisonRow)> = Vec::new();
-        // Keys are (entity, year): the year's records are spread over the whole map.
-        for (&(e, _), ey) in self.data.years.iter().filter(|((_, yy), _)| *yy == y) {
-            let Some(r) = records_of(ey, ti).and_then(|recs| recs.first()) else { continue };
-            let ent = self.registry.get(e);
-            let rank = ["level3", "level2", "level1"].iter().position(|l| ent.level.as_deref() == Some(l)).unwrap_or(3);
-            rows.push((
-                rank,
-                ent.code.clone(),
-                ComparisonRow {
-                    name: ent.name.clone(),
-                    href: self.path(PageKind::EntityYear(e, y)),
-                    level: level_text(self.schema, ent),
-                    cells: fields.iter().map(|(i, f)| cell(f, &r.values[*i], String::new())).collect(),
-                },
-            ));
-        }
-        if rows.is_empty() {
-            return None;
-        }
-        rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Some(Comparison {
-            caption: format!("{y}年度定点医疗机构主要指标（按机构等级排列）"),
-            columns: fields.iter().map(|(_, f)| f.label_with_unit()).collect(),
-            rows: rows.into_iter().map(|(_, _, r)| r).collect(),
-        })
     }
 }

@@ -1,0 +1,576 @@
+//! Comparisons: one year's members of a cohort side by side on every indicator of a table.
+//!
+//! Cohorts, per year: hospitals of one level (tables disclosed by medical institutions), county
+//! bureaus (tables disclosed by county bureaus), and the pharmacies reporting to one bureau
+//! (tables disclosed by pharmacies). A table takes part when it is a public records table with at
+//! least one `headline` field; its columns are every public numeric field (per record key, e.g.
+//! per scheme), and the headline fields are its key columns.
+//!
+//! Sorting needs no script: every view is a static page — the default order (by code) and one
+//! view per key column, largest first — linked from the column headers, `aria-sort` on the
+//! current one. Views are paged (`rows_per_page`). All pages of a cohort sit in one folder, so
+//! the table rows (the bulk of the bytes) are rendered once per cohort and shared by every view,
+//! page and theme: the cost stays proportional to the members, not to views × columns × themes.
+//!
+//! Paths: `y/<year>/compare/<table>/<group>/index.html`, then `2.html`, `3.html` … for later
+//! pages of the default order; `by-<column>.html`, `by-<column>-2.html` … for the sorted views.
+//! `<group>` is `level3`, `level2`, `level1`, `unrated`, `counties`, or `p-<bureau id>` (`p`
+//! for pharmacies reporting to no bureau).
+
+use crate::inputs::dataset::{Rec, TableData};
+use crate::inputs::registry::Kind;
+use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
+use crate::inputs::value::{self, Value};
+use crate::publish::model::{Link, PageLink, Site};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// One page of a comparison: which cohort (index into `Index::cohorts`), which view (0: by
+/// code; `k`: by the k-th key column) and which page (from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PageId {
+    pub year: i32,
+    pub cohort: u32,
+    pub view: u16,
+    pub page: u32,
+}
+
+/// Who is compared with whom.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Group {
+    /// Hospitals of one level: 0 三级, 1 二级, 2 一级, 3 未定级.
+    Level(u8),
+    /// County bureaus.
+    Counties,
+    /// Pharmacies reporting to one bureau (None: to none).
+    Pharmacies(Option<usize>),
+}
+
+const LEVELS: [(&str, &str); 4] =
+    [("level3", "三级"), ("level2", "二级"), ("level1", "一级"), ("unrated", "未定级（含村卫生室）")];
+
+/// A column: one numeric field of one record key (the key is empty for one-record tables).
+pub struct Column {
+    pub field: usize,
+    /// The record key as shown (职工基本医疗保险); empty for one-record tables.
+    pub key: String,
+    /// ASCII, for the view's file name.
+    pub slug: String,
+    pub key_column: bool,
+}
+
+pub struct Cohort {
+    pub year: i32,
+    pub table: usize,
+    pub group: Group,
+    /// Entities, by code.
+    pub members: Vec<usize>,
+    pub columns: Vec<Column>,
+    /// Per view: member positions in display order. View 0 is by code.
+    pub orders: Vec<Vec<usize>>,
+    /// Per view after the first: the column it is sorted by.
+    pub sort_columns: Vec<usize>,
+    /// Labels of the numeric fields no member gave a figure for (all 未填报 or 不适用; not shown).
+    pub empty: Vec<String>,
+    rows: OnceLock<Vec<String>>,
+}
+
+impl Cohort {
+    pub fn rows_per_page(&self) -> usize {
+        // About 800 cells a page keeps the widest tables within the phone theme's page budget
+        // (60 KB) even when many cells say 未填报.
+        (800 / self.columns.len().max(1)).clamp(20, 100)
+    }
+    pub fn pages(&self) -> usize {
+        self.members.len().div_ceil(self.rows_per_page()).max(1)
+    }
+}
+
+#[derive(Default)]
+pub struct Index {
+    /// By year, table, group.
+    pub cohorts: Vec<Cohort>,
+}
+
+/// The key text and ASCII slug of a record, and its sort rank (enum order of the key fields).
+fn record_key(fields: &[Field], key: &[usize], r: &Rec) -> (Vec<usize>, String, String) {
+    let mut rank = Vec::new();
+    let mut text = Vec::new();
+    let mut slug = Vec::new();
+    for &k in key {
+        let f = &fields[k];
+        let v = &r.values[k];
+        text.push(value::display(f, v));
+        let plain = value::plain(f, v);
+        rank.push(match v {
+            Value::Text(t) => f.values.iter().position(|x| x == t).unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        });
+        slug.push(plain);
+    }
+    let slug = slug.join("-");
+    let ascii = !slug.is_empty()
+        && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !slug.chars().all(|c| c.is_ascii_digit() || c == '-');
+    (rank, text.join(" "), if ascii { slug } else { String::new() })
+}
+
+fn number(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Int(i) => Some(Decimal::from(*i)),
+        Value::Dec(d) => Some(*d),
+        _ => None,
+    }
+}
+
+fn is_indicator(f: &Field) -> bool {
+    f.visibility == Visibility::Public && matches!(f.ty, FieldType::Integer | FieldType::Decimal | FieldType::Percent)
+}
+
+/// A table's comparison groups: which kinds of discloser it is compared among.
+fn compared_kinds(t: &Table) -> Vec<Kind> {
+    let Layout::Records { fields, .. } = &t.layout else { return Vec::new() };
+    if !t.is_public() || !fields.iter().any(|f| f.headline && is_indicator(f)) {
+        return Vec::new();
+    }
+    [Kind::MedicalInstitution, Kind::BureauCounty, Kind::RetailPharmacy]
+        .into_iter()
+        .filter(|k| t.disclosed_by.iter().any(|d| d == k.id()))
+        .collect()
+}
+
+impl Site<'_> {
+    /// The comparison cohorts of every year (built once per site, on first use).
+    pub fn compare_index(&self) -> &Index {
+        self.compare.get_or_init(|| self.build_compare_index())
+    }
+
+    fn build_compare_index(&self) -> Index {
+        let mut found: BTreeMap<(i32, usize, Group), Vec<usize>> = BTreeMap::new();
+        let kinds: Vec<Vec<Kind>> = self.schema.tables.iter().map(compared_kinds).collect();
+        for (&(e, y), ey) in &self.data.years {
+            let ent = self.registry.get(e);
+            for &ti in ey.tables.keys() {
+                if !kinds[ti].contains(&ent.kind) {
+                    continue;
+                }
+                let group = match ent.kind {
+                    Kind::MedicalInstitution => {
+                        let l = if ent.village_clinic { None } else { ent.level.as_deref() };
+                        let rank = LEVELS[..3].iter().position(|(id, _)| Some(*id) == l).unwrap_or(3);
+                        Group::Level(rank as u8)
+                    }
+                    Kind::BureauCounty => Group::Counties,
+                    _ => Group::Pharmacies(ent.parent),
+                };
+                found.entry((y, ti, group)).or_default().push(e);
+            }
+        }
+        let mut cohorts = Vec::new();
+        for ((year, table, group), mut members) in found {
+            members.sort_by(|&a, &b| self.registry.get(a).code.cmp(&self.registry.get(b).code).then(a.cmp(&b)));
+            cohorts.push(self.cohort(year, table, group, members));
+        }
+        Index { cohorts }
+    }
+
+    fn records(&self, e: usize, y: i32, ti: usize) -> &[Rec] {
+        match self.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data) {
+            Some(TableData::Records(r)) => r,
+            _ => &[],
+        }
+    }
+
+    fn cohort(&self, year: i32, table: usize, group: Group, members: Vec<usize>) -> Cohort {
+        let t = &self.schema.tables[table];
+        let Layout::Records { fields, key, .. } = &t.layout else {
+            return Cohort {
+                year,
+                table,
+                group,
+                members,
+                columns: Vec::new(),
+                orders: vec![Vec::new()],
+                sort_columns: Vec::new(),
+                empty: Vec::new(),
+                rows: OnceLock::new(),
+            };
+        };
+        // Record keys seen in the cohort (e.g. both schemes), in the key enum's order.
+        let mut keys: Vec<(Vec<usize>, String, String)> = Vec::new();
+        for &m in &members {
+            for r in self.records(m, year, table) {
+                let k = record_key(fields, key, r);
+                if !keys.iter().any(|x| x.1 == k.1) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys.sort();
+        if keys.is_empty() {
+            keys.push((Vec::new(), String::new(), String::new()));
+        }
+        let mut columns = Vec::new();
+        for (fi, f) in fields.iter().enumerate().filter(|(i, f)| is_indicator(f) && !key.contains(i)) {
+            for (n, (_, text, slug)) in keys.iter().enumerate() {
+                let slug = match (keys.len(), slug.is_empty()) {
+                    (1, _) => f.id.clone(),
+                    (_, false) => format!("{}-{slug}", f.id),
+                    (_, true) => format!("{}-k{}", f.id, n + 1),
+                };
+                columns.push(Column { field: fi, key: text.clone(), slug, key_column: f.headline });
+            }
+        }
+        // A column nobody in the cohort gave a figure for is only a column of 未填报: it is named
+        // under the table instead.
+        let values: Vec<Vec<Option<Decimal>>> = columns
+            .iter()
+            .map(|col| members.iter().map(|&m| self.value_of(m, year, table, col).and_then(number)).collect())
+            .collect();
+        let mut empty = Vec::new();
+        let mut kept = Vec::new();
+        let mut kept_values = Vec::new();
+        for (col, vals) in columns.into_iter().zip(values) {
+            if vals.iter().any(Option::is_some) {
+                kept.push(col);
+                kept_values.push(vals);
+            } else {
+                let f = &fields[col.field];
+                empty.push(if col.key.is_empty() { f.label.clone() } else { format!("{}·{}", col.key, f.label) });
+            }
+        }
+        let columns = kept;
+        let mut orders = vec![(0..members.len()).collect::<Vec<usize>>()];
+        let mut sort_columns = Vec::new();
+        // A view sorted by a column of one value (or of one member) would repeat the default
+        // order: key columns get a view only when they tell members apart.
+        for c in (0..columns.len()).filter(|&c| columns[c].key_column) {
+            let vals = &kept_values[c];
+            let mut distinct: Vec<Decimal> = vals.iter().flatten().copied().collect();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() < 2 {
+                continue;
+            }
+            let mut order: Vec<usize> = (0..members.len()).collect();
+            // Largest first; figures not given last; ties stay in code order (stable sort).
+            order.sort_by(|&a, &b| match (vals[a], vals[b]) {
+                (Some(x), Some(y)) => y.cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+            orders.push(order);
+            sort_columns.push(c);
+        }
+        Cohort { year, table, group, members, columns, orders, sort_columns, empty, rows: OnceLock::new() }
+    }
+
+    /// A member's value in a column: Absent when its record for that key is missing, not
+    /// applicable when the field does not apply to the record.
+    fn value_of(&self, e: usize, y: i32, ti: usize, col: &Column) -> Option<&Value> {
+        let t = &self.schema.tables[ti];
+        let Layout::Records { fields, key, .. } = &t.layout else { return None };
+        let r = self.records(e, y, ti).iter().find(|r| key.is_empty() || record_key(fields, key, r).1 == col.key)?;
+        let f = &fields[col.field];
+        if !crate::inputs::dataset::applies(fields, f, r) {
+            return Some(&Value::NotApplicable);
+        }
+        r.values.get(col.field)
+    }
+
+    /// Every comparison page of the site.
+    pub fn compare_pages(&self) -> Vec<PageId> {
+        let mut out = Vec::new();
+        for (ci, c) in self.compare_index().cohorts.iter().enumerate() {
+            for view in 0..c.orders.len() {
+                for page in 0..c.pages() {
+                    out.push(PageId { year: c.year, cohort: ci as u32, view: view as u16, page: page as u32 });
+                }
+            }
+        }
+        out
+    }
+
+    /// The folder of a cohort's pages, relative to the site root (`y/2023/compare/<table>/<group>/`).
+    pub fn compare_dir(&self, c: &Cohort) -> String {
+        let group = match &c.group {
+            Group::Level(l) => LEVELS[*l as usize].0.to_string(),
+            Group::Counties => "counties".into(),
+            Group::Pharmacies(Some(b)) => format!("p-{}", self.registry.get(*b).id),
+            Group::Pharmacies(None) => "p".into(),
+        };
+        format!("y/{}/compare/{}/{group}/", c.year, self.schema.tables[c.table].id)
+    }
+
+    fn view_file(&self, c: &Cohort, view: usize, page: usize) -> String {
+        let base = if view == 0 { String::new() } else { format!("by-{}", c.columns[c.sort_columns[view - 1]].slug) };
+        match (base.is_empty(), page) {
+            (true, 0) => "index.html".into(),
+            (true, p) => format!("{}.html", p + 1),
+            (false, 0) => format!("{base}.html"),
+            (false, p) => format!("{base}-{}.html", p + 1),
+        }
+    }
+
+    pub fn compare_path(&self, p: PageId) -> String {
+        let idx = self.compare_index();
+        match idx.cohorts.get(p.cohort as usize) {
+            Some(c) => format!("{}{}", self.compare_dir(c), self.view_file(c, p.view as usize, p.page as usize)),
+            None => format!("y/{}/compare/index.html", p.year),
+        }
+    }
+
+    fn group_title(&self, c: &Cohort) -> String {
+        match &c.group {
+            Group::Level(l) => format!("{}定点医疗机构", LEVELS[*l as usize].1),
+            Group::Counties => "县级医疗保障局".into(),
+            Group::Pharmacies(Some(b)) => format!("{}辖区定点零售药店", self.registry.get(*b).name),
+            Group::Pharmacies(None) => "未隶属医保部门的定点零售药店".into(),
+        }
+    }
+
+    pub fn compare_title(&self, p: PageId) -> String {
+        let Some(c) = self.compare_index().cohorts.get(p.cohort as usize) else { return String::new() };
+        let t = &self.schema.tables[c.table];
+        let mut s = format!("{}年度{}比较：{}", c.year, self.group_title(c), t.title);
+        if p.view > 0 {
+            s.push_str(&format!("（按{}）", self.column_label(c, c.sort_columns[p.view as usize - 1])));
+        }
+        if p.page > 0 {
+            s.push_str(&format!("（第 {} 页）", p.page + 1));
+        }
+        s
+    }
+
+    fn column_label(&self, c: &Cohort, col: usize) -> String {
+        let fields = self.schema.tables[c.table].fields();
+        let column = &c.columns[col];
+        let label = fields[column.field].label_with_unit();
+        if column.key.is_empty() { label } else { format!("{}·{label}", column.key) }
+    }
+
+    /// The table rows of a cohort, in member order, rendered once and shared by all its pages.
+    fn compare_rows<'c>(&self, c: &'c Cohort) -> &'c [String] {
+        c.rows.get_or_init(|| {
+            let fields = self.schema.tables[c.table].fields();
+            // Every page of a cohort is five folders below the root.
+            let root = "../../../../../";
+            c.members
+                .iter()
+                .map(|&m| {
+                    let e = self.registry.get(m);
+                    let mut s = format!(
+                        "<tr><th scope=\"row\"><a href=\"{root}e/{}/{}/index.html\">{}</a></th>",
+                        escape(&e.id),
+                        c.year,
+                        escape(&e.name)
+                    );
+                    for col in &c.columns {
+                        let f = &fields[col.field];
+                        match self.value_of(m, c.year, c.table, col).unwrap_or(&Value::Absent) {
+                            // Cells are figures: the table's class aligns them and keeps them whole.
+                            Value::NotApplicable => s.push_str(
+                                "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
+                            ),
+                            Value::Absent => s.push_str(&format!("<td class=\"absent\">{}</td>", value::NOT_REPORTED)),
+                            v => s.push_str(&format!("<td>{}</td>", escape(&value::display(f, v)))),
+                        }
+                    }
+                    s.push_str("</tr>\n");
+                    s
+                })
+                .collect()
+        })
+    }
+
+    /// What a comparison page shows.
+    pub fn compare_view(&self, p: PageId) -> Option<CompareView> {
+        let c = self.compare_index().cohorts.get(p.cohort as usize)?;
+        let t = &self.schema.tables[c.table];
+        let fields = t.fields();
+        let (view, page) = (p.view as usize, p.page as usize);
+        let order = c.orders.get(view)?;
+        let per = c.rows_per_page();
+        let (from, to) = ((page * per).min(order.len()), ((page + 1) * per).min(order.len()));
+        let rows = self.compare_rows(c);
+        let mut body = String::with_capacity(rows.iter().take(per).map(String::len).sum::<usize>() + 64);
+        for &i in &order[from..to] {
+            body.push_str(&rows[i]);
+        }
+        let dir = self.compare_dir(c);
+        let sorted_by = (view > 0).then(|| c.sort_columns[view - 1]);
+        let columns = c
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(ci, col)| {
+                let f = &fields[col.field];
+                let v = c.sort_columns.iter().position(|&s| s == ci).map(|k| k + 1);
+                CompareColumn {
+                    label: if col.key.is_empty() { f.label.clone() } else { format!("{}·{}", col.key, f.label) },
+                    // a label that names its unit (人次) needs no second one
+                    unit: if f.label.contains(&f.unit) { String::new() } else { f.unit.clone() },
+                    href: v.map(|v| format!("{dir}{}", self.view_file(c, v, 0))),
+                    sorted: sorted_by == Some(ci),
+                }
+            })
+            .collect();
+        let views = (0..c.orders.len())
+            .map(|v| CompareLink {
+                text: match v {
+                    0 => "按编码".to_string(),
+                    _ => format!("按{}从高到低", self.column_label(c, c.sort_columns[v - 1])),
+                },
+                href: format!("{dir}{}", self.view_file(c, v, 0)),
+                current: v == view,
+            })
+            .collect();
+        let pages = (0..c.pages())
+            .map(|k| PageLink {
+                number: k + 1,
+                href: format!("{dir}{}", self.view_file(c, view, k)),
+                current: k == page,
+            })
+            .collect();
+        // The same group's other tables this year (附件7 ↔ 附件8 ↔ 附件9).
+        let idx = self.compare_index();
+        let siblings = idx
+            .cohorts
+            .iter()
+            .filter(|o| o.year == c.year && o.group == c.group)
+            .map(|o| CompareLink {
+                text: self.schema.tables[o.table].full_title(),
+                href: format!("{}index.html", self.compare_dir(o)),
+                current: o.table == c.table,
+            })
+            .collect();
+        let note = match &c.group {
+            Group::Level(_) => format!(
+                "本表只列{}；不同等级、类别的机构不宜直接比较。各项指标的口径见各机构的“{}”。",
+                self.group_title(c),
+                t.title
+            ),
+            Group::Counties => "各县（市、区）参保人数和基金规模不同，总量指标不宜直接比较。".to_string(),
+            Group::Pharmacies(_) => {
+                "本表只列同一医保部门辖区的定点零售药店；经营规模不同的药店不宜直接比较总量。".to_string()
+            }
+        };
+        Some(CompareView {
+            year: c.year,
+            table: t.full_title(),
+            group: self.group_title(c),
+            count: c.members.len(),
+            from: from + 1,
+            to,
+            caption: format!("{}年度{}：{}", c.year, self.group_title(c), t.full_title()),
+            order: match sorted_by {
+                Some(s) => format!("按“{}”从高到低排列，未填报和不适用的排在最后", self.column_label(c, s)),
+                None => "按医保编码（行政区划代码）排列".to_string(),
+            },
+            name_href: format!("{dir}index.html"),
+            default_view: view == 0,
+            columns,
+            body,
+            views,
+            pages,
+            siblings,
+            note,
+            empty: c.empty.join("、"),
+            year_href: format!("y/{}/index.html", c.year),
+        })
+    }
+
+    /// The year overview's list of comparisons: per table, a link per cohort.
+    pub fn compare_links(&self, y: i32) -> Vec<CompareSection> {
+        let mut out: Vec<CompareSection> = Vec::new();
+        for c in self.compare_index().cohorts.iter().filter(|c| c.year == y) {
+            let title = self.schema.tables[c.table].full_title();
+            let link = Link {
+                text: format!("{}（{}）", self.group_title(c), c.members.len()),
+                href: format!("{}index.html", self.compare_dir(c)),
+            };
+            match out.last_mut() {
+                Some(s) if s.title == title => s.links.push(link),
+                _ => out.push(CompareSection { title, links: vec![link] }),
+            }
+        }
+        out
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[derive(Serialize)]
+pub struct CompareSection {
+    pub title: String,
+    pub links: Vec<Link>,
+}
+
+#[derive(Serialize)]
+pub struct CompareColumn {
+    pub label: String,
+    pub unit: String,
+    /// The view sorted by this column (key columns only), relative to the site root.
+    pub href: Option<String>,
+    pub sorted: bool,
+}
+
+#[derive(Serialize)]
+pub struct CompareLink {
+    pub text: String,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Serialize)]
+pub struct CompareView {
+    pub year: i32,
+    pub table: String,
+    pub group: String,
+    pub count: usize,
+    /// Rows shown on this page, counted from 1.
+    pub from: usize,
+    pub to: usize,
+    pub caption: String,
+    /// How this view is ordered, in words.
+    pub order: String,
+    pub name_href: String,
+    pub default_view: bool,
+    pub columns: Vec<CompareColumn>,
+    /// The rows of this page (pre-rendered, escaped).
+    pub body: String,
+    pub views: Vec<CompareLink>,
+    pub pages: Vec<PageLink>,
+    pub siblings: Vec<CompareLink>,
+    pub note: String,
+    /// The numeric fields nobody in the cohort gave, joined.
+    pub empty: String,
+    pub year_href: String,
+}
+
+/// After an incremental rebuild that wrote every comparison page of `years` (in `out`, over the
+/// output folder `dir`): remove the pages no longer produced (a cohort shrank or is gone), then
+/// the folders left empty, so the output equals a full build.
+pub fn remove_stale(out: &crate::publish::output::Staging, dir: &std::path::Path, prefix: &str, years: &[i32]) {
+    for y in years {
+        let top = format!("{prefix}y/{y}/compare");
+        for entry in walkdir::WalkDir::new(dir.join(&top)).contents_first(true).into_iter().flatten() {
+            let Ok(rel) = entry.path().strip_prefix(dir) else { continue };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if entry.file_type().is_file() {
+                if !out.exists(&rel) {
+                    let _ = out.remove(&rel);
+                }
+            } else if entry.file_type().is_dir()
+                && std::fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none())
+            {
+                let _ = std::fs::remove_dir(entry.path());
+            }
+        }
+    }
+}
