@@ -193,6 +193,9 @@ fn view_pages(dir: &Path, first: &str) -> Vec<String> {
 }
 
 /// One build serves both checks (a build of the generated site takes a while unoptimised).
+/// A comparison cohort: its folder, table, members, and key fields with the places they are written at.
+type Cohort<'a> = (String, &'a str, Vec<&'a Ent>, Vec<(&'a str, &'a str)>);
+
 #[test]
 fn charts_and_comparisons_equal_the_inputs() {
     let (site, g) = build();
@@ -210,7 +213,7 @@ fn comparison_views_are_complete_sorted_and_equal_the_inputs(root: &Path, g: &su
     for &y in &g.years {
         let year_page = read(&public.join(format!("y/{y}/index.html")));
         // (cohort folder, table, members, key fields with the places they are written at)
-        let mut cohorts: Vec<(String, &str, Vec<&Ent>, Vec<(&str, &str)>)> = Vec::new();
+        let mut cohorts: Vec<Cohort> = Vec::new();
         for level in ["level3", "level2", "level1"] {
             let members = ents.iter().filter(|e| e.kind == "medical_institution" && e.level == level).collect();
             cohorts.push((
