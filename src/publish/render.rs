@@ -256,6 +256,14 @@ impl Site<'_> {
             PageKind::Notice(e, y) => format!("{} {y}年度 公示栏", self.registry.get(e).name),
             PageKind::Directory(b, 0) => format!("{} 定点医药机构名录", self.registry.get(b).name),
             PageKind::Directory(b, n) => format!("{} 定点医药机构名录（第 {} 页）", self.registry.get(b).name, n + 1),
+            PageKind::YearGroup(y, g, n) => {
+                let name = g.map_or("其他披露主体", |b| self.registry.get(b).name.as_str());
+                if n == 0 {
+                    format!("{name} {y}年度披露情况")
+                } else {
+                    format!("{name} {y}年度披露情况（第 {} 页）", n + 1)
+                }
+            }
         }
     }
 
@@ -319,7 +327,12 @@ impl Site<'_> {
                 ctx.insert("info", &self.info(e));
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
-                ctx.insert("groups", &self.child_groups(e));
+                let mut groups = self.child_groups(e);
+                // a large bureau's page counts them; its directory lists them, paged
+                if self.children[e].len() > crate::publish::model::INLINE_LIST {
+                    groups.iter_mut().for_each(|g| g.entities.clear());
+                }
+                ctx.insert("groups", &groups);
                 let dir = PageKind::Directory(e, 0);
                 ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
@@ -331,6 +344,7 @@ impl Site<'_> {
                 ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
                 ctx.insert("absent_notes", &self.absent_notes(e, y));
                 ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
+                ctx.insert("delegated_list", &self.delegated_list(e, y));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
                 let link = |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
@@ -364,11 +378,23 @@ impl Site<'_> {
                 ctx.insert("disclosed", &done);
                 ctx.insert("status", &self.year_status(y));
                 ctx.insert("comparison", &self.comparison(y));
+                ctx.insert("bureau_rows", &self.bureau_year_rows(y));
+                ctx.insert("listed_inline", &self.overview_inline());
                 let ys = self.all_years();
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
                 let link = |yy: i32| json!({"year": yy, "href": format!("y/{yy}/index.html")});
                 ctx.insert("prev_year", &pos.checked_sub(1).map(|p| link(ys[p])));
                 ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
+            }
+            PageKind::YearGroup(y, g, n) => {
+                crumbs.push(json!({"text": format!("{y}年度披露情况"), "href": self.path(PageKind::Year(y))}));
+                ctx.insert("year", &y);
+                ctx.insert("group", &self.year_group_page(y, g, n));
+                ctx.insert(
+                    "deadline",
+                    &crate::checks::completeness::date_text(crate::checks::completeness::deadline(y)),
+                );
+                ctx.insert("as_of", &self.settings.as_of.map(crate::checks::completeness::date_text));
             }
             PageKind::NotFound => {}
         }
@@ -578,6 +604,7 @@ impl Site<'_> {
                 return (d.len() >= 10 && d.is_char_boundary(10)).then(|| d[..10].to_string());
             }
             // directory pages list the registry, which has no date
+            PageKind::YearGroup(y, g, _) => self.year_group_latest(y, g),
             PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) => None,
         };
         date.map(|d| crate::publish::model::date_text(Some(d)))

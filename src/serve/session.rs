@@ -428,6 +428,16 @@ impl Session {
                 pages.insert(PageKind::EntityYear(e, *yy));
                 pages.insert(PageKind::Notice(e, *yy));
             }
+            // its bureau's year pages list it by state; a year's first data brings every
+            // bureau's pages of that year, and the other years' overviews link to it
+            let first = model.data.years.keys().filter(|(_, yy)| *yy == y).nth(1).is_none();
+            let groups = if first { model.year_groups() } else { vec![model.year_group_of(e)] };
+            for g in groups {
+                pages.extend((0..model.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+            }
+            if first {
+                pages.extend(model.all_years().into_iter().map(PageKind::Year));
+            }
             let ent = site.registry.get(e);
             if let Some(p) = ent.parent.filter(|_| ent.delegated()) {
                 pages.insert(PageKind::EntityYear(p, y));
@@ -599,6 +609,9 @@ fn template_pages(file: &str) -> Option<Vec<&'static str>> {
         "page.html" => vec!["page.html"],
         "404.html" => vec!["404.html"],
         "notice.html" => vec!["notice.html"],
+        "year.html" => vec!["year.html"],
+        "year_group.html" => vec!["year_group.html"],
+        "directory.html" => vec!["directory.html"],
         "table.html" => vec!["home.html", "entity_year.html", "notice.html"],
         _ => return None,
     })
