@@ -85,7 +85,11 @@ fn every_kind_of_change_matches_a_full_build() {
     let tpl = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/entity_year.html"));
     step("themes/default/templates/entity_year.html", Some(&tpl.replace("本页目录", "目录")), "page template edited");
     let tpl = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/year_group.html"));
-    step("themes/default/templates/year_group.html", Some(&tpl.replace("按公开情况跳转", "跳转")), "year page template edited");
+    step(
+        "themes/default/templates/year_group.html",
+        Some(&tpl.replace("按公开情况跳转", "跳转")),
+        "year page template edited",
+    );
     let layout = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/layout.html"));
     step("themes/default/templates/layout.html", Some(&layout.replace("跳到正文", "跳到主要内容")), "layout edited");
     step("themes/default/static/style.css", Some("body { color: #000; }\n"), "stylesheet edited");

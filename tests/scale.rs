@@ -153,11 +153,8 @@ fn large_bureaus_are_split_into_bounded_pages() {
         let overview = read(&root.join(&overview_rel));
         let bureaus = rows(table(&overview, "id=\"status-bureaus\"").expect("bureau table"));
         assert_eq!(bureaus.len(), members.len(), "{theme}: one row per bureau");
-        let counts: Vec<usize> = rows(table(&overview, "id=\"status-counts\"").unwrap())[0]
-            .1
-            .iter()
-            .map(|c| c.parse().unwrap())
-            .collect();
+        let counts: Vec<usize> =
+            rows(table(&overview, "id=\"status-counts\"").unwrap())[0].1.iter().map(|c| c.parse().unwrap()).collect();
         let mut sums = [0usize; 4];
         let mut listed_total = 0;
         for (href, cells) in &bureaus {

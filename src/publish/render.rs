@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use tera::{Context, Tera};
 
+/// Pages listed in one sitemap file (the protocol allows 50,000).
+pub const SITEMAP_URLS: usize = 50_000;
+
 pub struct Theme {
     pub name: String,
     /// Where the theme's pages go in the output: "" for `default`, "m/" for `wechat`.
@@ -559,24 +562,24 @@ impl Site<'_> {
         if diags.list.is_empty() { Ok(total) } else { Err(diags) }
     }
 
-    /// `sitemap.xml` with absolute URLs (needs `base_url`).
-    pub fn sitemap(&self, base: &str) -> String {
-        let mut s = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-        );
-        for kind in self.page_list() {
-            if matches!(kind, PageKind::NotFound | PageKind::Notice(..)) {
-                continue;
-            }
-            let url = absolute(base, &self.path(kind));
-            let lastmod = match self.lastmod(kind) {
-                Some(d) => format!("<lastmod>{d}</lastmod>"),
-                None => String::new(),
-            };
-            s.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url)));
-        }
-        s.push_str("</urlset>\n");
-        s
+    /// `sitemap.xml` with absolute URLs (needs `base_url`), as (file name, text): one file up to
+    /// `SITEMAP_URLS` pages; beyond, `sitemap-1.xml`, `sitemap-2.xml`, … of that many each and
+    /// `sitemap.xml` as their index (the protocol's limit is 50,000 URLs and 50 MB a file).
+    pub fn sitemaps(&self, base: &str) -> Vec<(String, String)> {
+        let urls: Vec<String> = self
+            .page_list()
+            .into_iter()
+            .filter(|k| !matches!(k, PageKind::NotFound | PageKind::Notice(..)))
+            .map(|kind| {
+                let url = absolute(base, &self.path(kind));
+                let lastmod = match self.lastmod(kind) {
+                    Some(d) => format!("<lastmod>{d}</lastmod>"),
+                    None => String::new(),
+                };
+                format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url))
+            })
+            .collect();
+        sitemap_files(base, &urls, SITEMAP_URLS)
     }
 
     /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
@@ -639,13 +642,46 @@ fn qr_svg(url: &str) -> Option<String> {
     svg.find("<svg").map(|i| svg[i..].to_string())
 }
 
+/// The sitemap's `<url>` lines in files of up to `per` each, with an index when there are several.
+fn sitemap_files(base: &str, urls: &[String], per: usize) -> Vec<(String, String)> {
+    const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    const NS: &str = "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"";
+    let urlset = |urls: &[String]| format!("{HEAD}<urlset {NS}>\n{}</urlset>\n", urls.concat());
+    if urls.len() <= per {
+        return vec![("sitemap.xml".into(), urlset(urls))];
+    }
+    let mut files = Vec::new();
+    let mut index = format!("{HEAD}<sitemapindex {NS}>\n");
+    for (n, chunk) in urls.chunks(per.max(1)).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        index.push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", xml_escape(&format!("{base}{name}"))));
+        files.push((name, urlset(chunk)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.insert(0, ("sitemap.xml".into(), index));
+    files
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::strip_css_comments;
+    use super::{sitemap_files, strip_css_comments};
+
+    #[test]
+    fn a_long_sitemap_is_split_under_an_index() {
+        let urls: Vec<String> = (0..5).map(|i| format!("  <url><loc>https://h/e/{i}/</loc></url>\n")).collect();
+        let one = sitemap_files("https://h/", &urls, 5);
+        assert_eq!(one.len(), 1);
+        assert!(one[0].1.contains("<urlset") && one[0].1.matches("<url>").count() == 5);
+        let split = sitemap_files("https://h/", &urls, 2);
+        let names: Vec<&str> = split.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]);
+        assert!(split[0].1.contains("<sitemapindex") && split[0].1.contains("<loc>https://h/sitemap-3.xml</loc>"));
+        assert_eq!(split[1..].iter().map(|(_, t)| t.matches("<url>").count()).sum::<usize>(), 5);
+    }
 
     #[test]
     fn stylesheet_comments_go_and_strings_stay() {

@@ -502,7 +502,15 @@ impl Session {
             }
         }
         if let Some(base) = &site.settings.base_url {
-            for (name, text) in [("sitemap.xml", model.sitemap(base)), ("robots.txt", model.robots(base))] {
+            let mut files = model.sitemaps(base);
+            // a sitemap split into fewer files than before leaves none behind
+            let mut n = if files.len() == 1 { 1 } else { files.len() };
+            while out.exists(&format!("sitemap-{n}.xml")) {
+                let _ = out.remove(&format!("sitemap-{n}.xml"));
+                n += 1;
+            }
+            files.push(("robots.txt".into(), model.robots(base)));
+            for (name, text) in &files {
                 if let Err(e) = out.write(name, text.as_bytes()) {
                     errors.push(Diagnostic::error(
                         "io.write",
