@@ -278,7 +278,9 @@ fn render_site(
     }
     let downloads = model.write_downloads(&staging).map_err(classify)?;
     if let Some(base) = &site.settings.base_url {
-        for (name, text) in [("sitemap.xml", model.sitemap(base)), ("robots.txt", model.robots(base))] {
+        let mut files = model.sitemaps(base);
+        files.push(("robots.txt".into(), model.robots(base)));
+        for (name, text) in &files {
             staging.write(name, text.as_bytes()).map_err(|e| {
                 one(
                     Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e))),

@@ -68,6 +68,10 @@ fn every_kind_of_change_matches_a_full_build() {
         "publication date changed (feeds, open data, 数据下载)",
     );
     step("data/renmin/2022.toml", None, "entity-year removed");
+    // a year's first data brings the year's overview and every bureau's year page, and the
+    // other years' overviews link to it; its last data takes them away again
+    step("data/renmin/2021.toml", Some(&hospital.replace("2024-10-21", "2022-10-21")), "a year's first data");
+    step("data/renmin/2021.toml", None, "a year's last data removed");
     step("data/2023/pharmacy_service.csv", None, "collection sheet removed");
     step("data/renmin/2023/institution_employee_service.csv", None, "per-table CSV removed");
     // pages
@@ -91,6 +95,12 @@ fn every_kind_of_change_matches_a_full_build() {
     // themes and static files
     let tpl = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/entity_year.html"));
     step("themes/default/templates/entity_year.html", Some(&tpl.replace("本页目录", "目录")), "page template edited");
+    let tpl = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/year_group.html"));
+    step(
+        "themes/default/templates/year_group.html",
+        Some(&tpl.replace("按公开情况跳转", "跳转")),
+        "year page template edited",
+    );
     let layout = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/layout.html"));
     step("themes/default/templates/layout.html", Some(&layout.replace("跳到正文", "跳到主要内容")), "layout edited");
     step("themes/default/static/style.css", Some("body { color: #000; }\n"), "stylesheet edited");

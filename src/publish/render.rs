@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use tera::{Context, Tera};
 
+/// Pages listed in one sitemap file (the protocol allows 50,000).
+pub const SITEMAP_URLS: usize = 50_000;
+
 pub struct Theme {
     pub name: String,
     /// Where the theme's pages go in the output: "" for `default`, "m/" for `wechat`.
@@ -245,6 +248,14 @@ impl Site<'_> {
             PageKind::Search => "搜索机构".into(),
             PageKind::OpenData => "数据下载".into(),
             PageKind::Compare(p) => self.compare_title(p), // hook (comparisons)
+            PageKind::YearGroup(y, g, n) => {
+                let name = g.map_or("其他披露主体", |b| self.registry.get(b).name.as_str());
+                if n == 0 {
+                    format!("{name} {y}年度披露情况")
+                } else {
+                    format!("{name} {y}年度披露情况（第 {} 页）", n + 1)
+                }
+            }
         }
     }
 
@@ -309,7 +320,12 @@ impl Site<'_> {
                 ctx.insert("years", &self.year_links(e));
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("charts", &self.charts(e)); // hook (charts)
-                ctx.insert("groups", &self.child_groups(e));
+                let mut groups = self.child_groups(e);
+                // a large bureau's page counts them; its directory lists them, paged
+                if self.children[e].len() > crate::publish::model::INLINE_LIST {
+                    groups.iter_mut().for_each(|g| g.entities.clear());
+                }
+                ctx.insert("groups", &groups);
                 let dir = PageKind::Directory(e, 0);
                 ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
@@ -322,6 +338,7 @@ impl Site<'_> {
                 ctx.insert("absent_notes", &self.absent_notes(e, y));
                 ctx.insert("changes", &self.changes(e, y)); // hook (charts)
                 ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
+                ctx.insert("delegated_list", &self.delegated_list(e, y));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
                 let link = |yy: i32| json!({"year": yy, "href": format!("e/{}/{yy}/index.html", ent.id)});
@@ -355,6 +372,8 @@ impl Site<'_> {
                 ctx.insert("disclosed", &done);
                 ctx.insert("status", &self.year_status(y));
                 ctx.insert("compare", &self.compare_links(y)); // hook (comparisons)
+                ctx.insert("bureau_rows", &self.bureau_year_rows(y));
+                ctx.insert("listed_inline", &self.overview_inline());
                 let ys = self.all_years();
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
                 let link = |yy: i32| json!({"year": yy, "href": format!("y/{yy}/index.html")});
@@ -374,6 +393,16 @@ impl Site<'_> {
                     json!({"text": format!("{}年度披露情况", p.year), "href": format!("y/{}/index.html", p.year)}),
                 );
                 ctx.insert("compare", &self.compare_view(p));
+            }
+            PageKind::YearGroup(y, g, n) => {
+                crumbs.push(json!({"text": format!("{y}年度披露情况"), "href": self.path(PageKind::Year(y))}));
+                ctx.insert("year", &y);
+                ctx.insert("group", &self.year_group_page(y, g, n));
+                ctx.insert(
+                    "deadline",
+                    &crate::checks::completeness::date_text(crate::checks::completeness::deadline(y)),
+                );
+                ctx.insert("as_of", &self.settings.as_of.map(crate::checks::completeness::date_text));
             }
         }
         ctx.insert("feed", &crate::publish::feeds::page_feed(self, kind));
@@ -538,27 +567,28 @@ impl Site<'_> {
         if diags.list.is_empty() { Ok(total) } else { Err(diags) }
     }
 
-    /// `sitemap.xml` with absolute URLs (needs `base_url`).
-    pub fn sitemap(&self, base: &str) -> String {
-        let mut s = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-        );
-        for kind in self.page_list() {
-            // hook (comparisons): sorted views and later pages repeat the first page's rows
-            if matches!(kind, PageKind::NotFound | PageKind::Notice(..))
-                || matches!(kind, PageKind::Compare(p) if p.view > 0 || p.page > 0)
-            {
-                continue;
-            }
-            let url = absolute(base, &self.path(kind));
-            let lastmod = match self.lastmod(kind) {
-                Some(d) => format!("<lastmod>{d}</lastmod>"),
-                None => String::new(),
-            };
-            s.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url)));
-        }
-        s.push_str("</urlset>\n");
-        s
+    /// `sitemap.xml` with absolute URLs (needs `base_url`), as (file name, text): one file up to
+    /// `SITEMAP_URLS` pages; beyond, `sitemap-1.xml`, `sitemap-2.xml`, … of that many each and
+    /// `sitemap.xml` as their index (the protocol's limit is 50,000 URLs and 50 MB a file).
+    pub fn sitemaps(&self, base: &str) -> Vec<(String, String)> {
+        let urls: Vec<String> = self
+            .page_list()
+            .into_iter()
+            // sorted views and later pages of a comparison repeat its first page's rows
+            .filter(|k| {
+                !matches!(k, PageKind::NotFound | PageKind::Notice(..))
+                    && !matches!(k, PageKind::Compare(p) if p.view > 0 || p.page > 0)
+            })
+            .map(|kind| {
+                let url = absolute(base, &self.path(kind));
+                let lastmod = match self.lastmod(kind) {
+                    Some(d) => format!("<lastmod>{d}</lastmod>"),
+                    None => String::new(),
+                };
+                format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url))
+            })
+            .collect();
+        sitemap_files(base, &urls, SITEMAP_URLS)
     }
 
     /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
@@ -588,6 +618,7 @@ impl Site<'_> {
             // directory pages list the registry, which has no date
             PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) | PageKind::Search => None,
             PageKind::OpenData => self.data.years.values().filter_map(|ey| ey.meta.published_on).max(),
+            PageKind::YearGroup(y, g, _) => self.year_group_latest(y, g),
         };
         date.map(|d| crate::publish::model::date_text(Some(d)))
     }
@@ -621,13 +652,46 @@ fn qr_svg(url: &str) -> Option<String> {
     svg.find("<svg").map(|i| svg[i..].to_string())
 }
 
+/// The sitemap's `<url>` lines in files of up to `per` each, with an index when there are several.
+fn sitemap_files(base: &str, urls: &[String], per: usize) -> Vec<(String, String)> {
+    const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    const NS: &str = "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"";
+    let urlset = |urls: &[String]| format!("{HEAD}<urlset {NS}>\n{}</urlset>\n", urls.concat());
+    if urls.len() <= per {
+        return vec![("sitemap.xml".into(), urlset(urls))];
+    }
+    let mut files = Vec::new();
+    let mut index = format!("{HEAD}<sitemapindex {NS}>\n");
+    for (n, chunk) in urls.chunks(per.max(1)).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        index.push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", xml_escape(&format!("{base}{name}"))));
+        files.push((name, urlset(chunk)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.insert(0, ("sitemap.xml".into(), index));
+    files
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::strip_css_comments;
+    use super::{sitemap_files, strip_css_comments};
+
+    #[test]
+    fn a_long_sitemap_is_split_under_an_index() {
+        let urls: Vec<String> = (0..5).map(|i| format!("  <url><loc>https://h/e/{i}/</loc></url>\n")).collect();
+        let one = sitemap_files("https://h/", &urls, 5);
+        assert_eq!(one.len(), 1);
+        assert!(one[0].1.contains("<urlset") && one[0].1.matches("<url>").count() == 5);
+        let split = sitemap_files("https://h/", &urls, 2);
+        let names: Vec<&str> = split.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]);
+        assert!(split[0].1.contains("<sitemapindex") && split[0].1.contains("<loc>https://h/sitemap-3.xml</loc>"));
+        assert_eq!(split[1..].iter().map(|(_, t)| t.matches("<url>").count()).sum::<usize>(), 5);
+    }
 
     #[test]
     fn stylesheet_comments_go_and_strings_stay() {

@@ -432,6 +432,16 @@ impl Session {
                 pages.insert(PageKind::EntityYear(e, *yy));
                 pages.insert(PageKind::Notice(e, *yy));
             }
+            // its bureau's year pages list it by state; a year's first data brings every
+            // bureau's pages of that year, and the other years' overviews link to it
+            let first = model.data.years.keys().filter(|(_, yy)| *yy == y).nth(1).is_none();
+            let groups = if first { model.year_groups() } else { vec![model.year_group_of(e)] };
+            for g in groups {
+                pages.extend((0..model.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+            }
+            if first {
+                pages.extend(model.all_years().into_iter().map(PageKind::Year));
+            }
             let ent = site.registry.get(e);
             if let Some(p) = ent.parent.filter(|_| ent.delegated()) {
                 pages.insert(PageKind::EntityYear(p, y));
@@ -505,7 +515,15 @@ impl Session {
             }
         }
         if let Some(base) = &site.settings.base_url {
-            for (name, text) in [("sitemap.xml", model.sitemap(base)), ("robots.txt", model.robots(base))] {
+            let mut files = model.sitemaps(base);
+            // a sitemap split into fewer files than before leaves none behind
+            let mut n = if files.len() == 1 { 1 } else { files.len() };
+            while out.exists(&format!("sitemap-{n}.xml")) {
+                let _ = out.remove(&format!("sitemap-{n}.xml"));
+                n += 1;
+            }
+            files.push(("robots.txt".into(), model.robots(base)));
+            for (name, text) in &files {
                 if let Err(e) = out.write(name, text.as_bytes()) {
                     errors.push(Diagnostic::error(
                         "io.write",
@@ -667,6 +685,9 @@ fn template_pages(file: &str) -> Option<Vec<&'static str>> {
         "page.html" => vec!["page.html"],
         "404.html" => vec!["404.html"],
         "notice.html" => vec!["notice.html"],
+        "year.html" => vec!["year.html"],
+        "year_group.html" => vec!["year_group.html"],
+        "directory.html" => vec!["directory.html"],
         "table.html" => vec!["home.html", "entity_year.html", "notice.html"],
         "search.html" => vec!["search.html"],
         "opendata.html" => vec!["opendata.html"],

@@ -5,7 +5,7 @@
 use crate::inputs::registry::Kind;
 use std::collections::BTreeMap;
 
-use super::site::{DIRECTORY_PAGE, PageKind, Site};
+use super::site::{DIRECTORY_PAGE, INLINE_LIST, PageKind, Site};
 use super::views::{
     DirectoryEntry, DirectoryGroup, DirectoryPage, EntitySummary, Group, GroupCount, JumpLink, PageLink,
 };
@@ -13,11 +13,10 @@ use super::views::{
 impl Site<'_> {
     /// Home: every bureau with the institutions and pharmacies reporting to it, counted by kind
     /// and level, each linking to its directory page (`d/<id>/`), which lists them all. Small sites
-    /// (up to `INLINE_LIMIT` entities) also list them on the home page itself; nothing is dropped
+    /// (up to `INLINE_LIST` entities) also list them on the home page itself; nothing is dropped
     /// at any size. Entities reporting to no bureau are listed after.
     pub fn directory(&self) -> (Vec<DirectoryEntry>, Vec<EntitySummary>) {
-        const INLINE_LIMIT: usize = 150;
-        let inline = self.registry.entities.len() <= INLINE_LIMIT;
+        let inline = self.registry.entities.len() <= INLINE_LIST;
         let entries = self
             .bureaus()
             .into_iter()
@@ -99,6 +98,6 @@ impl Site<'_> {
             };
             groups.entry((rank, title)).or_default().push(self.summary(c));
         }
-        groups.into_iter().map(|((_, title), entities)| Group { title, entities }).collect()
+        groups.into_iter().map(|((_, title), entities)| Group { title, count: entities.len(), entities }).collect()
     }
 }

@@ -14,6 +14,15 @@ use super::cells::is_public;
 /// Bodies listed on one directory page: about 45 KB of HTML, within the phone theme's page budget.
 pub const DIRECTORY_PAGE: usize = 400;
 
+/// Lists of up to this many entities are shown in full where they are summarised (the home
+/// page's directory, a bureau's page, the year overview); longer ones are counted there and
+/// listed, paged, on their own pages.
+pub const INLINE_LIST: usize = 150;
+
+/// Entities listed on one page of a bureau's year (`y/<year>/<id>/`): a row of that table is
+/// about 1.5 times a directory entry, so fewer fit the phone theme's 60 KB page budget.
+pub const YEAR_PAGE: usize = 200;
+
 /// Everything rendering needs, with the indexes that keep per-page work independent of the
 /// number of entities (no page scans the whole registry).
 pub struct Site<'a> {
@@ -53,6 +62,9 @@ pub enum PageKind {
     OpenData,
     /// One page of one sorted view of a comparison cohort (`y/<year>/compare/…`).
     Compare(crate::publish::compare::PageId),
+    /// Year `y` of one bureau (None: the entities reporting to no bureau): every entity of it
+    /// with its state, `YEAR_PAGE` a page (page index from 0).
+    YearGroup(i32, Option<usize>, usize),
 }
 
 impl<'a> Site<'a> {
@@ -100,7 +112,13 @@ impl<'a> Site<'a> {
             }
         }
         out.extend((0..self.pages.len()).map(PageKind::Content));
-        out.extend(self.all_years().into_iter().map(PageKind::Year));
+        let groups = self.year_groups();
+        for y in self.all_years() {
+            out.push(PageKind::Year(y));
+            for &g in &groups {
+                out.extend((0..self.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+            }
+        }
         for b in self.directory_bureaus() {
             out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
         }
@@ -123,6 +141,11 @@ impl<'a> Site<'a> {
             PageKind::Search => "s/index.html".into(),
             PageKind::OpenData => "o/index.html".into(),
             PageKind::Compare(p) => self.compare_path(p),
+            PageKind::YearGroup(y, Some(b), 0) => format!("y/{y}/{}/index.html", self.registry.get(b).id),
+            PageKind::YearGroup(y, Some(b), n) => format!("y/{y}/{}/{}.html", self.registry.get(b).id, n + 1),
+            // a file, not a folder: no entity id can take its name
+            PageKind::YearGroup(y, None, 0) => format!("y/{y}/others.html"),
+            PageKind::YearGroup(y, None, n) => format!("y/{y}/others-{}.html", n + 1),
         }
     }
 
@@ -139,6 +162,7 @@ impl<'a> Site<'a> {
             PageKind::Search => "search.html",
             PageKind::OpenData => "opendata.html",
             PageKind::Compare(_) => "compare.html",
+            PageKind::YearGroup(..) => "year_group.html",
         }
     }
 

@@ -91,12 +91,14 @@ impl Site<'_> {
     }
 
     /// Institutions that delegated disclosure to this county bureau and have data for `y`.
+    /// None at all when there are more than `DELEGATED_INLINE`: `delegated_list` lists them then.
     pub fn delegated_sections(&self, e: usize, y: i32, split: bool) -> Vec<DelegatedSection> {
-        self.children[e]
-            .iter()
-            .filter(|&&c| self.registry.get(c).delegated() && self.data.years.contains_key(&(c, y)))
+        if self.delegated_with_data(e, y).nth(super::year::DELEGATED_INLINE).is_some() {
+            return Vec::new();
+        }
+        self.delegated_with_data(e, y)
             .enumerate()
-            .map(|(n, &c)| {
+            .map(|(n, c)| {
                 let anchor = format!("d-{}", self.registry.get(c).id);
                 DelegatedSection {
                     entity: self.summary(c),

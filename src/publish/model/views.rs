@@ -26,6 +26,8 @@ pub struct EntitySummary {
 #[derive(Serialize)]
 pub struct Group {
     pub title: String,
+    /// How many entities the group has (`entities` may be left empty on large sites).
+    pub count: usize,
     pub entities: Vec<EntitySummary>,
 }
 
@@ -181,6 +183,57 @@ pub struct StatusCount {
     pub key: &'static str,
     pub label: &'static str,
     pub count: usize,
+}
+
+/// One bureau's line of a year overview: its year page and how many of its bodies (itself
+/// included) are in each state.
+#[derive(Serialize)]
+pub struct BureauYearRow {
+    /// The bureau's name, or 其他披露主体 for entities reporting to no bureau.
+    pub title: String,
+    /// Relative to the site root: the first of the bureau's year pages.
+    pub href: String,
+    pub total: usize,
+    /// In the order of `YearStatus::counts`, then those that need not publish online.
+    pub counts: Vec<usize>,
+    pub not_required: usize,
+}
+
+/// One page of a bureau's year: every entity of the bureau once, grouped by state (those
+/// needing attention first), `YEAR_PAGE` a page.
+#[derive(Serialize)]
+pub struct YearGroupPage {
+    /// The bureau, or None for entities reporting to no bureau.
+    pub bureau: Option<EntitySummary>,
+    pub title: String,
+    pub total: usize,
+    pub groups: Vec<StatusGroup>,
+    /// Every state present with the page it starts on.
+    pub jump: Vec<JumpLink>,
+    pub pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+pub struct StatusGroup {
+    pub index: usize,
+    /// `missing`, `partial`, `late`, `published` or `not_required`.
+    pub key: &'static str,
+    pub title: &'static str,
+    pub count: usize,
+    /// The group began on an earlier page.
+    pub continued: bool,
+    pub rows: Vec<CoverageRow>,
+}
+
+/// A county bureau's year page lists the bodies it discloses for one by one (with a link to
+/// each one's year page) when they are too many to show their tables inline.
+#[derive(Serialize)]
+pub struct DelegatedList {
+    pub total: usize,
+    /// Empty when even the list is too long for one page; `href` then lists them, paged.
+    pub rows: Vec<CoverageRow>,
+    /// Relative to the site root: the bureau's year page.
+    pub href: String,
 }
 
 #[derive(Serialize)]

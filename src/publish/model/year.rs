@@ -5,8 +5,26 @@
 use crate::checks::completeness::{self, Status};
 
 use super::cells::{date_text, enum_label};
-use super::site::{PageKind, Site};
-use super::views::{CoverageGroup, CoverageRow, StatusCount, StatusView, YearStatus};
+use super::site::{INLINE_LIST, PageKind, Site, YEAR_PAGE};
+use super::views::{
+    BureauYearRow, CoverageGroup, CoverageRow, DelegatedList, JumpLink, PageLink, StatusCount, StatusGroup, StatusView,
+    YearGroupPage, YearStatus,
+};
+
+/// The states of an entity-year in the order a bureau's year page lists them (those needing
+/// attention first), with the heading of each.
+const STATES: [(&str, &str); 5] = [
+    ("missing", "未公开"),
+    ("partial", "部分公开（缺表）"),
+    ("late", "逾期公开"),
+    ("published", "已公开"),
+    ("not_required", "可线下公示或委托县级医保局披露，本站无数据"),
+];
+
+/// A county bureau's year page shows the tables of up to this many delegated bodies inline; more
+/// become one list linking to each body's own year page. Five keep the page readable and, at
+/// about 3–8 KB of tables each, within the phone theme's 60 KB page budget.
+pub const DELEGATED_INLINE: usize = 5;
 
 impl Site<'_> {
     /// One entity's row in year `y`'s overview.
@@ -50,6 +68,11 @@ impl Site<'_> {
     pub fn coverage(&self, y: i32) -> (Vec<CoverageGroup>, usize, usize) {
         let row = |i: usize| self.coverage_row(i, y);
         let mut groups = Vec::new();
+        let total = self.registry.entities.len();
+        let done = self.data.years.keys().filter(|(_, yy)| *yy == y).count();
+        if !self.overview_inline() {
+            return (groups, total, done);
+        }
         for b in self.bureaus() {
             let rows: Vec<CoverageRow> = std::iter::once(b).chain(self.bodies(b)).map(row).collect();
             groups.push(CoverageGroup { title: self.registry.get(b).name.clone(), rows });
@@ -58,8 +81,6 @@ impl Site<'_> {
         if !others.is_empty() {
             groups.push(CoverageGroup { title: "其他披露主体".into(), rows: others });
         }
-        let total = self.registry.entities.len();
-        let done = (0..total).filter(|&i| self.data.years.contains_key(&(i, y))).count();
         (groups, total, done)
     }
 
@@ -83,6 +104,9 @@ impl Site<'_> {
             (rank, e.kind, e.code.clone())
         };
         attention.sort_by_key(order);
+        if !self.overview_inline() {
+            attention.clear();
+        }
         YearStatus {
             counts,
             not_required,
@@ -90,5 +114,154 @@ impl Site<'_> {
             deadline: completeness::date_text(completeness::deadline(y)),
             as_of: self.settings.as_of.map(completeness::date_text),
         }
+    }
+
+    /// Whether the year overview also lists every entity and those needing attention (sites of
+    /// up to `INLINE_LIST` entities, as the home page lists them); larger sites list them only on
+    /// the bureaus' year pages.
+    pub fn overview_inline(&self) -> bool {
+        self.registry.entities.len() <= INLINE_LIST
+    }
+
+    /// The groups with year pages: every bureau, then (when there are any) the entities
+    /// reporting to no bureau.
+    pub fn year_groups(&self) -> Vec<Option<usize>> {
+        let mut groups: Vec<Option<usize>> = self.bureaus().into_iter().map(Some).collect();
+        if self.unattached().next().is_some() {
+            groups.push(None);
+        }
+        groups
+    }
+
+    /// The entities of a group: the bureau itself and its institutions and pharmacies.
+    fn group_members(&self, g: Option<usize>) -> Vec<usize> {
+        match g {
+            Some(b) => std::iter::once(b).chain(self.bodies(b)).collect(),
+            None => self.unattached().collect(),
+        }
+    }
+
+    /// The group whose year pages list entity `e`.
+    pub fn year_group_of(&self, e: usize) -> Option<usize> {
+        let ent = self.registry.get(e);
+        if ent.kind.is_bureau() { Some(e) } else { ent.parent }
+    }
+
+    /// The latest publication among a group's entities in year `y` (the pages' `lastmod`).
+    pub fn year_group_latest(&self, y: i32, g: Option<usize>) -> Option<(i32, u32, u32)> {
+        self.group_members(g).into_iter().filter_map(|i| self.data.years.get(&(i, y))?.meta.published_on).max()
+    }
+
+    /// How many year pages group `g` has (each year the same: membership is the registry's).
+    pub fn year_group_pages(&self, g: Option<usize>) -> usize {
+        let n = match g {
+            Some(b) => 1 + self.bodies(b).count(),
+            None => self.unattached().count(),
+        };
+        n.div_ceil(YEAR_PAGE).max(1)
+    }
+
+    /// A group's entities with their state's place in `STATES`, in page order.
+    fn ranked_members(&self, y: i32, g: Option<usize>) -> Vec<(usize, usize)> {
+        let mut ranked: Vec<(usize, usize)> = self
+            .group_members(g)
+            .into_iter()
+            .map(|i| {
+                let key = self.status_view(i, y).key;
+                (STATES.iter().position(|(k, _)| *k == key).unwrap_or(STATES.len()), i)
+            })
+            .collect();
+        ranked.sort_by_key(|&(rank, i)| (rank, self.registry.get(i).kind, self.registry.get(i).code.clone()));
+        ranked
+    }
+
+    /// The year overview's line for each group: counts by state, linking to its year pages.
+    pub fn bureau_year_rows(&self, y: i32) -> Vec<BureauYearRow> {
+        self.year_groups()
+            .into_iter()
+            .map(|g| {
+                let ranked = self.ranked_members(y, g);
+                let count = |key: &str| {
+                    let rank = STATES.iter().position(|(k, _)| *k == key);
+                    ranked.iter().filter(|(r, _)| Some(*r) == rank).count()
+                };
+                BureauYearRow {
+                    title: g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone()),
+                    href: self.path(PageKind::YearGroup(y, g, 0)),
+                    total: ranked.len(),
+                    counts: ["published", "partial", "missing", "late"].iter().map(|k| count(k)).collect(),
+                    not_required: count("not_required"),
+                }
+            })
+            .collect()
+    }
+
+    /// Page `n` of group `g`'s year `y`: its entities by state, `YEAR_PAGE` a page.
+    pub fn year_group_page(&self, y: i32, g: Option<usize>, n: usize) -> YearGroupPage {
+        let ranked = self.ranked_members(y, g);
+        let total = ranked.len();
+        let (from, to) = (n * YEAR_PAGE, ((n + 1) * YEAR_PAGE).min(total));
+        let mut groups = Vec::new();
+        let mut jump = Vec::new();
+        let mut start = 0;
+        for (index, &(key, title)) in STATES.iter().enumerate() {
+            let count = ranked.iter().filter(|(r, _)| *r == index).count();
+            if count == 0 {
+                continue;
+            }
+            jump.push(JumpLink {
+                index,
+                title: title.to_string(),
+                count,
+                href: format!("{}#s-{key}", self.path(PageKind::YearGroup(y, g, start / YEAR_PAGE))),
+            });
+            let (lo, hi) = (start.max(from), (start + count).min(to));
+            if lo < hi {
+                groups.push(StatusGroup {
+                    index,
+                    key,
+                    title,
+                    count,
+                    continued: lo > start,
+                    rows: ranked[lo..hi].iter().map(|&(_, i)| self.coverage_row(i, y)).collect(),
+                });
+            }
+            start += count;
+        }
+        let pages = (0..self.year_group_pages(g))
+            .map(|k| PageLink { number: k + 1, href: self.path(PageKind::YearGroup(y, g, k)), current: k == n })
+            .collect();
+        YearGroupPage {
+            bureau: g.map(|b| self.summary(b)),
+            title: g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone()),
+            total,
+            groups,
+            jump,
+            pages,
+        }
+    }
+
+    /// The bodies that delegated disclosure to county bureau `e` and have data for `y`.
+    pub(super) fn delegated_with_data(&self, e: usize, y: i32) -> impl Iterator<Item = usize> + '_ {
+        self.children[e]
+            .iter()
+            .copied()
+            .filter(move |&c| self.registry.get(c).delegated() && self.data.years.contains_key(&(c, y)))
+    }
+
+    /// More than `DELEGATED_INLINE` delegated bodies with data for `y`: one row each, linking to
+    /// its own year page, instead of their tables (up to `YEAR_PAGE` rows; beyond that, only a
+    /// link to the bureau's year pages, which list them all, paged).
+    pub fn delegated_list(&self, e: usize, y: i32) -> Option<DelegatedList> {
+        let total = self.delegated_with_data(e, y).count();
+        if total <= DELEGATED_INLINE {
+            return None;
+        }
+        let rows = if total <= YEAR_PAGE {
+            self.delegated_with_data(e, y).map(|c| self.coverage_row(c, y)).collect()
+        } else {
+            Vec::new()
+        };
+        Some(DelegatedList { total, rows, href: self.path(PageKind::YearGroup(y, Some(e), 0)) })
     }
 }
