@@ -69,6 +69,9 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// 删除构建替换下来的旧输出目录（由 build 在后台调用）
+    #[command(hide = true)]
+    RemoveOld { dir: PathBuf },
     /// 新建站点：默认表定义、示例主体和主题
     Init {
         /// 新站点目录（不存在或为空）
@@ -147,6 +150,11 @@ fn main() -> ExitCode {
             let (checked, result) =
                 pilu::build_reporting(&root, output.as_deref(), base_url.as_deref(), as_of, progress);
             report(&checked.diags, &checked.sources);
+            if let Ok(b) = &result
+                && let Some(old) = &b.old_output
+            {
+                remove_in_background(old);
+            }
             match result {
                 Ok(_) if quiet => ExitCode::SUCCESS,
                 Ok(b) => {
@@ -224,6 +232,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::RemoveOld { dir } => match pilu::publish::output::remove_old(&dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("无法删除旧输出目录 {}：{}", dir.display(), pilu::base::diag::os_text(&e));
+                ExitCode::from(3)
+            }
+        },
         Command::Init { dir } => match pilu::init::init(&dir) {
             Ok(()) => {
                 eprintln!("已新建站点 {}。下一步：cd {} && pilu build", dir.display(), dir.display());
@@ -234,6 +249,25 @@ fn main() -> ExitCode {
                 ExitCode::from(if e.kind() == std::io::ErrorKind::AlreadyExists { 2 } else { 3 })
             }
         },
+    }
+}
+
+/// The new site is in place; the old one, moved aside, is removed by a detached `pilu remove-old`
+/// so the build returns at once (a later build removes what an interrupted removal left). If no
+/// process can be started, it is removed here.
+fn remove_in_background(old: &std::path::Path) {
+    use std::process::{Command, Stdio};
+    let started = std::env::current_exe().and_then(|exe| {
+        Command::new(exe)
+            .arg("remove-old")
+            .arg(old)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+    });
+    if started.is_err() {
+        let _ = pilu::publish::output::remove_old(old);
     }
 }
 

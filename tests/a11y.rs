@@ -28,6 +28,8 @@ fn example_site_passes_the_gate_in_both_themes() {
     let site = dir.path().join("public");
     let out = pilu(root, &["build", "--output", site.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    let (kept, left) = sample_comparisons(&site);
+    assert!(kept > 0 && left > 0, "the example has comparison pages to sample: kept {kept}, left {left}");
     for (theme, path) in [("default", site.clone()), ("wechat", site.join("m"))] {
         let (code, text) = run(Command::new("sh")
             .arg(tools().join("check-theme.sh"))
@@ -37,6 +39,49 @@ fn example_site_passes_the_gate_in_both_themes() {
         assert_eq!(code, 0, "{theme} theme has accessibility problems:\n{text}");
         assert!(text.contains("\n0 problem(s) in "), "{theme}: the checker ran: {text}");
     }
+}
+
+/// Comparison pages are one template in many copies: every cohort of every year, and one copy
+/// per sort column that differs from the cohort's page only in row order and `aria-sort`. The
+/// gate checks every comparison page of the newest year and, of its sort views, those of one
+/// cohort per table; the other copies are removed from the checked folder. (`charts_compare.rs`
+/// reads every sort view back and `charts_browser.rs` follows a sort link in Chromium.)
+/// Returns (pages kept, pages left out).
+fn sample_comparisons(site: &Path) -> (usize, usize) {
+    let (mut kept, mut left) = (0, 0);
+    for prefix in ["", "m/"] {
+        let y = site.join(format!("{prefix}y"));
+        let mut years: Vec<_> = std::fs::read_dir(&y).unwrap().flatten().map(|e| e.file_name()).collect();
+        years.sort();
+        let Some(newest) = years.iter().rev().find(|n| y.join(n).join("compare").is_dir()).cloned() else { continue };
+        for year in &years {
+            let compare = y.join(year).join("compare");
+            if !compare.is_dir() {
+                continue;
+            }
+            for table in sorted_dirs(&compare) {
+                for (i, cohort) in sorted_dirs(&table).into_iter().enumerate() {
+                    for page in std::fs::read_dir(&cohort).unwrap().flatten() {
+                        let name = page.file_name().to_string_lossy().into_owned();
+                        let sort_view = name.starts_with("by-");
+                        if *year == newest && (!sort_view || i == 0) {
+                            kept += 1;
+                        } else {
+                            std::fs::remove_file(page.path()).unwrap();
+                            left += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (kept, left)
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    v.sort();
+    v
 }
 
 #[test]

@@ -219,6 +219,40 @@ pub fn remove_stale(target: &Path) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
+/// Whether `dir` is a previous output that a swap moved aside: `.<output>.pilu-old-<pid>`, with
+/// pilu's manifest in it. Nothing else is ever removed by `remove_old`.
+pub fn is_old_output(dir: &Path) -> bool {
+    let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else { return false };
+    let pid = name.strip_prefix('.').and_then(|n| n.rsplit_once(".pilu-old-")).map(|(_, pid)| pid);
+    pid.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) && dir.join(MANIFEST).is_file()
+}
+
+/// Remove a previous output that a swap moved aside. It is first renamed to this process's own
+/// `…pilu-old-<pid>`, so a build starting meanwhile takes it for a live process's folder and
+/// leaves it alone; its folders are then removed in parallel.
+pub fn remove_old(dir: &Path) -> io::Result<()> {
+    if !is_old_output(dir) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{} 不是替换下来的旧输出目录", dir.display())));
+    }
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let base = name.rsplit_once(".pilu-old-").map(|(b, _)| b).unwrap_or(&name);
+    let mine = dir.with_file_name(format!("{base}.pilu-old-{}", std::process::id()));
+    let dir = if mine != dir && fs::rename(dir, &mine).is_ok() { mine } else { dir.to_path_buf() };
+    // the second level: most files sit under a few top folders (e/, m/)
+    let mut parts = Vec::new();
+    for top in fs::read_dir(&dir)?.flatten() {
+        match fs::read_dir(top.path()) {
+            Ok(children) => parts.extend(children.flatten().map(|c| c.path())),
+            Err(_) => parts.push(top.path()),
+        }
+    }
+    use rayon::prelude::*;
+    parts.par_iter().for_each(|p| {
+        let _ = if p.is_dir() { fs::remove_dir_all(p) } else { fs::remove_file(p) };
+    });
+    fs::remove_dir_all(&dir)
+}
+
 /// Write `bytes` to `path` through a temporary name in the same folder and a rename, so a
 /// reader of `path` sees the whole old file or the whole new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -325,20 +359,22 @@ impl Staging {
     }
 
     /// Replace the output with the staging folder, if pilu wrote everything the output holds.
-    /// Err(message) when the output is refused; nothing was changed then.
-    pub fn commit(self, how: Publish) -> Result<(), CommitError> {
+    /// Err(message) when the output is refused; nothing was changed then. A swap returns the
+    /// previous output, moved aside, for the caller to remove (see `remove_old`): deleting tens of
+    /// thousands of files takes seconds, which need not delay the new site.
+    pub fn commit(self, how: Publish) -> Result<Option<PathBuf>, CommitError> {
         check_replaceable(&self.target).map_err(CommitError::Refused)?;
         let files = self.written();
         match how {
             Publish::Swap => self.swap(&files),
-            Publish::FileByFile => self.move_files(&files),
+            Publish::FileByFile => self.move_files(&files).map(|()| None),
         }
         .map_err(CommitError::Io)
     }
 
-    /// Swap the staging folder in. The old output is moved aside first and removed last, so
-    /// at every moment one complete site is in place.
-    fn swap(mut self, files: &BTreeSet<String>) -> io::Result<()> {
+    /// Swap the staging folder in. The old output is moved aside first (and returned, to be
+    /// removed after), so at every moment one complete site is in place.
+    fn swap(mut self, files: &BTreeSet<String>) -> io::Result<Option<PathBuf>> {
         fs::write(self.dir.join(MANIFEST), manifest_text(files))?;
         let old = sibling(&self.target, "old");
         if old.exists() {
@@ -355,10 +391,7 @@ impl Staging {
             return Err(e);
         }
         self.committed = true;
-        if had_old {
-            let _ = fs::remove_dir_all(&old);
-        }
-        Ok(())
+        Ok(had_old.then_some(old))
     }
 
     fn move_file(&self, rel: &str) -> io::Result<()> {

@@ -259,19 +259,11 @@ impl Site<'_> {
         }
     }
 
-    fn context(&self, theme: &Theme, kind: PageKind, intro: Option<&str>) -> Context {
+    /// What a page shows in every theme: built once per page and shared by the themes, which
+    /// add their own part (`theme_context`).
+    fn context(&self, kind: PageKind, intro: Option<&str>) -> Context {
         let path = self.path(kind);
         let mut ctx = Context::new();
-        // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
-        let theme_root = root_of(&path);
-        let site_root = root_of(&format!("{}{path}", theme.prefix));
-        // A host serves 404.html for unknown paths at any depth: relative links cannot work there.
-        let (theme_root, site_root) = match (kind, &self.settings.base_url) {
-            (PageKind::NotFound, Some(base)) => (format!("{base}{}", theme.prefix), base.clone()),
-            _ => (theme_root, site_root),
-        };
-        ctx.insert("root", &theme_root);
-        ctx.insert("site_root", &site_root);
         ctx.insert("path", &path);
         let title = self.title_of(kind);
         // WeChat's share card shows about 30 characters of the title.
@@ -334,10 +326,8 @@ impl Site<'_> {
             PageKind::EntityYear(e, y) => {
                 let (ent, ey) = self.year_context(&mut ctx, &mut crumbs, e, y);
                 ctx.insert("note", &ey.meta.note);
-                ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
                 ctx.insert("absent_notes", &self.absent_notes(e, y));
                 ctx.insert("changes", &self.changes(e, y)); // hook (charts)
-                ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
                 ctx.insert("delegated_list", &self.delegated_list(e, y));
                 let ys = &self.years[e];
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
@@ -346,8 +336,6 @@ impl Site<'_> {
                 ctx.insert("next_year", &ys.get(pos + 1).map(|&n| link(n)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
-                let offline = ent.disclosure.as_deref() == Some("offline") && theme.prefix.is_empty();
-                ctx.insert("notice_href", &offline.then(|| self.path(PageKind::Notice(e, y))));
             }
             PageKind::Content(i) => {
                 let p = &self.pages[i];
@@ -410,6 +398,29 @@ impl Site<'_> {
         ctx
     }
 
+    /// What differs between themes: where the theme's pages and the site's root are, tables
+    /// split for phones, and the poster, which only the desktop theme prints.
+    fn theme_context(&self, ctx: &mut Context, theme: &Theme, kind: PageKind) {
+        let path = self.path(kind);
+        // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
+        let theme_root = root_of(&path);
+        let site_root = root_of(&format!("{}{path}", theme.prefix));
+        // A host serves 404.html for unknown paths at any depth: relative links cannot work there.
+        let (theme_root, site_root) = match (kind, &self.settings.base_url) {
+            (PageKind::NotFound, Some(base)) => (format!("{base}{}", theme.prefix), base.clone()),
+            _ => (theme_root, site_root),
+        };
+        ctx.insert("root", &theme_root);
+        ctx.insert("site_root", &site_root);
+        if let PageKind::EntityYear(e, y) = kind {
+            ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
+            ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
+            let ent = self.registry.get(e);
+            let offline = ent.disclosure.as_deref() == Some("offline") && theme.prefix.is_empty();
+            ctx.insert("notice_href", &offline.then(|| self.path(PageKind::Notice(e, y))));
+        }
+    }
+
     /// What an entity-year page and its poster share: the entity, the year and its metadata.
     fn year_context(
         &self,
@@ -454,10 +465,12 @@ impl Site<'_> {
         g.insert("has_desktop", &self.settings.themes.iter().any(|t| t == "default"));
     }
 
-    /// Render every page of one theme into the staging folder.
-    pub fn render_theme(&self, theme: &mut Theme, out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
-        let n = self.render_pages(theme, out, intro, &self.page_list())?;
-        self.write_assets(theme, out)?;
+    /// Render every page of every theme into the staging folder, with their assets.
+    pub fn render_all(&self, themes: &mut [Theme], out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
+        let n = self.render_themes(themes, out, intro, &self.page_list())?;
+        for theme in themes.iter() {
+            self.write_assets(theme, out)?;
+        }
         Ok(n)
     }
 
@@ -484,41 +497,60 @@ impl Site<'_> {
         intro: Option<&str>,
         pages: &[PageKind],
     ) -> Result<usize, Diagnostics> {
-        self.global(theme);
-        let theme = &*theme;
+        self.render_themes(std::slice::from_mut(theme), out, intro, pages)
+    }
+
+    /// Render `pages` in every theme: each page's shared context is built once, then each theme
+    /// adds its part and renders. Returns how many files were written.
+    pub fn render_themes(
+        &self,
+        themes: &mut [Theme],
+        out: &Staging,
+        intro: Option<&str>,
+        pages: &[PageKind],
+    ) -> Result<usize, Diagnostics> {
+        for theme in themes.iter_mut() {
+            self.global(theme);
+        }
+        let themes = &*themes;
         // Notice-board posters are printed from the desktop theme only.
-        let pages: Vec<PageKind> =
-            pages.iter().copied().filter(|k| theme.prefix.is_empty() || !matches!(k, PageKind::Notice(..))).collect();
+        let renders = |kind: PageKind, theme: &Theme| theme.prefix.is_empty() || !matches!(kind, PageKind::Notice(..));
         let errors: Vec<Diagnostic> = pages
             .par_iter()
-            .filter_map(|&kind| {
-                let ctx = self.context(theme, kind, intro);
-                let tpl = Site::template(kind);
-                let html = match theme.tera.render(tpl, &ctx) {
-                    Ok(h) => h,
-                    Err(e) => {
-                        return Some(Diagnostic::error(
-                            "theme.render",
-                            format!(
-                                "渲染 {} 失败（主题 {}，模板 {tpl}）：\n{}",
-                                self.path(kind),
-                                theme.name,
-                                error_chain(&e)
-                            ),
-                        ));
-                    }
-                };
-                let html = minify(html, self.settings.minify);
-                let rel = format!("{}{}", theme.prefix, self.path(kind));
-                out.write(&rel, html.as_bytes()).err().map(|e| {
-                    Diagnostic::error("io.write", format!("写入 {rel} 失败：{}", crate::base::diag::os_text(&e)))
-                })
+            .flat_map_iter(|&kind| {
+                let shared = self.context(kind, intro);
+                let mut errors = Vec::new();
+                for theme in themes.iter().filter(|t| renders(kind, t)) {
+                    let mut ctx = shared.clone();
+                    self.theme_context(&mut ctx, theme, kind);
+                    errors.extend(self.render_one(theme, kind, &ctx, out));
+                }
+                errors
             })
             .collect();
         if !errors.is_empty() {
             return Err(Diagnostics { list: errors });
         }
-        Ok(pages.len())
+        Ok(themes.iter().map(|t| pages.iter().filter(|&&k| renders(k, t)).count()).sum())
+    }
+
+    /// Render one page of one theme and write it.
+    fn render_one(&self, theme: &Theme, kind: PageKind, ctx: &Context, out: &Staging) -> Option<Diagnostic> {
+        let tpl = Site::template(kind);
+        let html = match theme.tera.render(tpl, ctx) {
+            Ok(h) => h,
+            Err(e) => {
+                return Some(Diagnostic::error(
+                    "theme.render",
+                    format!("渲染 {} 失败（主题 {}，模板 {tpl}）：\n{}", self.path(kind), theme.name, error_chain(&e)),
+                ));
+            }
+        };
+        let html = minify(html, self.settings.minify);
+        let rel = format!("{}{}", theme.prefix, self.path(kind));
+        out.write(&rel, html.as_bytes())
+            .err()
+            .map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{}", crate::base::diag::os_text(&e))))
     }
 
     /// CSV and JSON of every public table of every entity-year.
