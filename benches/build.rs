@@ -5,7 +5,7 @@
 //!
 //! Sizes: `PILU_BENCH_ENTITIES` and `PILU_BENCH_YEARS`; `PILU_BENCH_RUNS` (default 3).
 //! `PILU_BENCH_SITE=DIR` writes the generated site to DIR and keeps it (for profiling
-//! `pilu build` on it) instead of a temporary folder.
+//! `pilu build` on it) instead of a temporary folder; with `PILU_BENCH_RUNS=0` it only generates.
 
 mod support;
 
@@ -26,14 +26,19 @@ fn peak_rss_mb() -> Option<u64> {
 fn main() {
     let entities = env_num("PILU_BENCH_ENTITIES", 1000);
     let years = env_num("PILU_BENCH_YEARS", 5);
-    let runs = env_num("PILU_BENCH_RUNS", 3).max(1);
+    let runs = env_num("PILU_BENCH_RUNS", 3);
     let tmp = tempfile::tempdir().expect("temp dir");
     let site = std::env::var_os("PILU_BENCH_SITE").map(std::path::PathBuf::from).unwrap_or(tmp.path().to_path_buf());
     std::fs::create_dir_all(&site).expect("site dir");
     let g = support::generate(&site, entities, years);
+    if runs == 0 {
+        println!("generated {entities} entities × {years} years in {}", site.display());
+        return;
+    }
     let out = tmp.path().join("public");
     let mut load = Vec::new();
     let mut build = Vec::new();
+    let mut removal = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
         let checked = pilu::load_site(&site, None);
@@ -44,10 +49,22 @@ fn main() {
             checked.diags.render(&checked.sources)
         );
         drop(checked);
+        // What the user waits for: `pilu build` hands the previous output to a background
+        // process, so removing it is timed apart.
         let t = Instant::now();
-        let (_, r) = pilu::build(&site, Some(&out), None);
+        let (_, r) = pilu::build_reporting(
+            &site,
+            Some(&out),
+            None,
+            None,
+            std::sync::Arc::new(pilu::base::progress::Progress::quiet()),
+        );
         build.push(t.elapsed());
-        assert!(r.is_ok());
+        let t = Instant::now();
+        if let Some(old) = r.expect("build").old_output {
+            pilu::publish::output::remove_old(&old).expect("remove the old output");
+            removal.push(t.elapsed());
+        }
     }
     let best = |v: &[std::time::Duration]| v.iter().min().copied().unwrap_or_default();
     println!(
@@ -58,6 +75,9 @@ fn main() {
     );
     println!("load + check: best {:?} of {runs}", best(&load));
     println!("full build:   best {:?} of {runs}", best(&build));
+    if !removal.is_empty() {
+        println!("old output removed (in the background): best {:?}", best(&removal));
+    }
     if let Some(mb) = peak_rss_mb() {
         println!("peak memory:  {mb} MB");
     }

@@ -65,21 +65,19 @@ pub fn load_site_reporting(
         progress.phase("校验", Some(site.data.years.len() as u64), "个主体年度");
         completeness::check(site, &checked.sources, &mut checked.diags);
         // Entity-years are checked independently, in parallel; the sort below makes the report
-        // the same whatever order they finish in. The validator caches (RefCell): one per worker.
+        // the same whatever order they finish in.
         use rayon::prelude::*;
         let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
+        let v = rules::Validator::new(&site.schema, &site.registry, &site.data);
         let found: Vec<Diagnostics> = keys
             .par_iter()
-            .map_init(
-                || rules::Validator::new(&site.schema, &site.registry, &site.data),
-                |v, &(e, y)| {
-                    let mut d = Diagnostics::default();
-                    v.entity_year(e, y, &mut d);
-                    privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
-                    progress.inc(1);
-                    d
-                },
-            )
+            .map(|&(e, y)| {
+                let mut d = Diagnostics::default();
+                v.entity_year(e, y, &mut d);
+                privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
+                progress.inc(1);
+                d
+            })
             .collect();
         for d in found {
             checked.diags.extend(d);

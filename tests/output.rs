@@ -147,3 +147,39 @@ fn an_os_error_is_reported_in_chinese() {
     assert!(out.stderr.contains("路径中的某一段是文件，不是目录（系统信息："), "{}", out.stderr);
     assert_eq!(read(&root.join("afile")), "not a folder");
 }
+
+#[test]
+fn the_replaced_output_is_removed_after_the_build_returns() {
+    let site = fixture("minimal");
+    let root = site.path();
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    let first = tree(&root.join("public"));
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    assert_eq!(first, tree(&root.join("public")), "the new output is complete when the build returns");
+    // the old output is removed by a background process: wait for it, within a generous bound
+    let old_folders = || {
+        fs::read_dir(root).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".pilu-old-")).count()
+    };
+    for _ in 0..600 {
+        if old_folders() == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(old_folders(), 0, "the replaced output was removed");
+}
+
+#[test]
+fn remove_old_removes_nothing_but_a_replaced_output() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // named like a replaced output, but without pilu's manifest; and an input folder
+    write(root, "mine/.public.pilu-old-1/notes.txt", "keep");
+    let before = tree(root);
+    for dir in ["mine/.public.pilu-old-1", "data", "mine"] {
+        let run = pilu(root, &["remove-old", dir]);
+        assert_eq!(run.code, 3, "{dir}: {}", run.stderr);
+        assert!(run.stderr.contains("不是替换下来的旧输出目录"), "{}", run.stderr);
+    }
+    assert_eq!(before, tree(root), "nothing was removed");
+}

@@ -170,11 +170,15 @@ impl<'a> Validator<'a> {
                 }
                 Some(a) if self.all_of(a).is_some() => {
                     let oti = self.all_of(a).unwrap_or_default();
-                    let n = *self
-                        .all_counts
-                        .borrow_mut()
-                        .entry((y, oti))
-                        .or_insert_with(|| self.year_recs(y, oti).map(|(_, r)| r.len()).sum::<usize>());
+                    let cached = self.all_counts.lock().ok().and_then(|c| c.get(&(y, oti)).copied());
+                    // counted outside the lock; two workers may both count a year once
+                    let n = cached.unwrap_or_else(|| {
+                        let n = self.year_recs(y, oti).map(|(_, r)| r.len()).sum::<usize>();
+                        if let Ok(mut c) = self.all_counts.lock() {
+                            c.insert((y, oti), n);
+                        }
+                        n
+                    });
                     V::Num(Decimal::from(n))
                 }
                 Some(a) => match self.eval(a, at, false) {
