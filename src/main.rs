@@ -258,13 +258,12 @@ fn main() -> ExitCode {
 fn remove_in_background(old: &std::path::Path) {
     use std::process::{Command, Stdio};
     let started = std::env::current_exe().and_then(|exe| {
-        Command::new(exe)
-            .arg("remove-old")
-            .arg(old)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
+        let mut cmd = Command::new(exe);
+        cmd.arg("remove-old").arg(old).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        // its own process group: a Ctrl-C meant for the terminal's next command does not stop it
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        cmd.spawn()
     });
     if started.is_err() {
         let _ = pilu::publish::output::remove_old(old);
