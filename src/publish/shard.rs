@@ -113,6 +113,7 @@ impl Split {
 
 /// The entity whose shard writes page `kind`; None for pages across entities (the merge's).
 pub fn page_entity(kind: PageKind) -> Option<usize> {
+    // no wildcard: a new kind of page has to be given to a shard or to the merge here
     match kind {
         PageKind::Entity(e) | PageKind::EntityYear(e, _) | PageKind::Notice(e, _) => Some(e),
         PageKind::Directory(b, _) | PageKind::YearGroup(_, Some(b), _) => Some(b),
