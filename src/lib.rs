@@ -407,23 +407,15 @@ fn render_site(
             })?;
         }
     }
-    // after every generated file, so a static file may replace none of them, as in a full build
-    if let Part::Merge(shards) = part {
-        progress.phase("复制分片文件", None, "个文件");
-        publish::shard::copy_in(&staging, shards).map_err(|d| {
-            let io = d.list.iter().any(|x| x.code.starts_with("io."));
-            (d, if io { Failure::Io } else { Failure::Shards })
-        })?;
-    }
+    // the merge's shard files, before static/: a static file may replace none of them, as in a build
+    publish::shard::copy_shards(&staging, part, progress).map_err(|d| match classify(d) {
+        (d, Failure::Inputs) => (d, Failure::Shards),
+        other => other,
+    })?;
     if across {
         copy_static(root, &staging).map_err(classify)?;
     }
-    if let Part::Shard { inputs, index, split } = part {
-        let spec = publish::shard::Spec { index: index + 1, of: split.of };
-        let entities = (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count();
-        let counts = publish::shard::Counts { pages, downloads, entities };
-        publish::shard::write_manifest(&staging, spec, inputs, counts).map_err(classify)?;
-    }
+    publish::shard::write_manifest(&model, &staging, part, pages, downloads).map_err(classify)?;
     progress.phase("替换输出目录", None, "");
     staging.commit(how).map_err(|e| match e {
         output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),

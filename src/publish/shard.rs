@@ -299,16 +299,16 @@ pub struct FileEntry {
     pub hash: String,
 }
 
-/// Counts a shard reports in its manifest.
-pub struct Counts {
-    pub pages: usize,
-    pub downloads: usize,
-    pub entities: usize,
-}
-
-/// List every file the shard wrote into its staging folder, with sizes and hashes, in
-/// `.pilu-shard.json` (last: it describes the others).
-pub fn write_manifest(out: &Staging, spec: Spec, inputs: &str, counts: Counts) -> Result<(), Diagnostics> {
+/// A shard's last file: `.pilu-shard.json`, listing every file it wrote with sizes and hashes
+/// (nothing for the other parts).
+pub fn write_manifest(
+    site: &Site,
+    out: &Staging,
+    part: &Part,
+    pages: usize,
+    downloads: usize,
+) -> Result<(), Diagnostics> {
+    let Part::Shard { split, index, inputs } = part else { return Ok(()) };
     let io = |e: std::io::Error| Diagnostics {
         list: vec![Diagnostic::error("io.write", format!("无法生成分片清单 {SHARD_MANIFEST}：{}", os_text(&e)))],
     };
@@ -332,12 +332,12 @@ pub fn write_manifest(out: &Staging, spec: Spec, inputs: &str, counts: Counts) -
     let m = Manifest {
         format: FORMAT,
         pilu: env!("CARGO_PKG_VERSION").into(),
-        shard: spec.index,
-        of: spec.of,
-        inputs: inputs.into(),
-        pages: counts.pages,
-        downloads: counts.downloads,
-        entities: counts.entities,
+        shard: index + 1,
+        of: split.of,
+        inputs: inputs.to_string(),
+        pages,
+        downloads,
+        entities: (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count(),
         files,
         dir: PathBuf::new(),
     };
@@ -506,10 +506,16 @@ fn safe_path(p: &str) -> bool {
         && Path::new(p).components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
-/// Copy the checked shards' files into the merge's staging folder, after the merge wrote its
+/// The merge: copy the checked shards' files into the staging folder, after the merge wrote its
 /// own: each file must have the size and hash its manifest gives, and no file may come from two
-/// places. Returns how many were copied.
-pub fn copy_in(out: &Staging, shards: &[Manifest]) -> Result<usize, Diagnostics> {
+/// places. Returns how many were copied (none for the other parts).
+pub fn copy_shards(
+    out: &Staging,
+    part: &Part,
+    progress: &crate::base::progress::Progress,
+) -> Result<usize, Diagnostics> {
+    let &Part::Merge(shards) = part else { return Ok(0) };
+    progress.phase("复制分片文件", None, "个文件");
     let mut diags = Diagnostics::default();
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for m in shards {
