@@ -23,6 +23,7 @@ pub mod sheets;
 use base::diag;
 use checks::{completeness, privacy, rules};
 use inputs::{config, content, load, registry, schema};
+use publish::shard::Part;
 use publish::{model, output, render};
 
 use base::progress::Progress;
@@ -158,6 +159,9 @@ pub enum Failure {
     /// The output folder may not be used: it is an input, or holds files pilu did not write
     /// (exit status 1, like bad inputs: nothing was written).
     Output,
+    /// The shards given to `--merge` do not make one whole site, or were changed (exit status 1;
+    /// nothing was written).
+    Shards,
 }
 
 /// Check the site, then write it atomically into its output folder (or `output`).
@@ -199,7 +203,111 @@ pub fn build_reporting(
         return (checked, Err(Failure::Inputs));
     };
     let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
-    let result = write_site_reporting(root, site, &target, output::Publish::Swap, progress);
+    let result = write_site_reporting(root, site, &target, output::Publish::Swap, &Part::Whole, progress);
+    match result {
+        Ok(mut b) => {
+            checked.diags.extend(std::mem::take(&mut b.notes));
+            (checked, Ok(b))
+        }
+        Err((d, f)) => {
+            checked.diags.extend(d);
+            (checked, Err(f))
+        }
+    }
+}
+
+/// `pilu build --shard I/N`: check the whole site like `build`, then write only the files of
+/// shard I's entities, with the shard's manifest, atomically into `output` (default: beside the
+/// site's output, `<output>-shard-I-of-N`). See `publish::shard`.
+pub fn build_shard(
+    root: &Path,
+    output: Option<&Path>,
+    base_url: Option<&str>,
+    as_of: Option<completeness::Date>,
+    spec: publish::shard::Spec,
+    progress: std::sync::Arc<Progress>,
+) -> (Checked, Result<Built, Failure>) {
+    let mut checked = load_site_reporting(root, base_url, as_of, &progress);
+    let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
+        return (checked, Err(Failure::Inputs));
+    };
+    let inputs = match publish::shard::fingerprint(root, &site.settings) {
+        Ok(f) => f,
+        Err(d) => {
+            checked.diags.extend(d);
+            return (checked, Err(Failure::Inputs));
+        }
+    };
+    let target = output.map(Path::to_path_buf).unwrap_or_else(|| {
+        let mut dir = site.settings.output_dir(root).into_os_string();
+        dir.push(format!("-shard-{}-of-{}", spec.index, spec.of));
+        PathBuf::from(dir)
+    });
+    let model =
+        model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+    let split = publish::shard::Split::new(&model, spec.of);
+    let part = Part::Shard { split: &split, index: spec.index - 1, inputs: &inputs };
+    let entities = (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count();
+    let result = write_site_reporting(root, site, &target, output::Publish::Swap, &part, progress);
+    finish(checked, result.map(|b| Built { entities, ..b }))
+}
+
+/// `pilu build --merge DIR…`: check that the folders are shards 1..N of one build of these
+/// inputs, then write the files across entities and the shards' files, atomically, into
+/// `output` (default: the site's output). The result is the output of `build`, byte for byte.
+pub fn build_merge(
+    root: &Path,
+    dirs: &[PathBuf],
+    output: Option<&Path>,
+    base_url: Option<&str>,
+    as_of: Option<completeness::Date>,
+    progress: std::sync::Arc<Progress>,
+) -> (Checked, Result<Built, Failure>) {
+    // the manifests first: a wrong set of folders is told before the long load
+    let shards = match publish::shard::read_shards(dirs) {
+        Ok(s) => s,
+        Err(d) => {
+            let checked = Checked { sources: Sources::new(root), diags: d, site: None };
+            return (checked, Err(Failure::Shards));
+        }
+    };
+    let mut checked = load_site_reporting(root, base_url, as_of, &progress);
+    let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
+        return (checked, Err(Failure::Inputs));
+    };
+    let inputs = match publish::shard::fingerprint(root, &site.settings) {
+        Ok(f) => f,
+        Err(d) => {
+            checked.diags.extend(d);
+            return (checked, Err(Failure::Inputs));
+        }
+    };
+    if let Some(m) = shards.iter().find(|m| m.inputs != inputs) {
+        checked.diags.push(
+            Diagnostic::error(
+                "shard.inputs",
+                format!(
+                    "分片 {}/{} 不是用当前的输入生成的：生成分片之后，数据、内容、主题、static、pilu.toml、--base-url、--as-of 或 pilu 版本有了改动",
+                    m.shard, m.of
+                ),
+            )
+            .in_file(&m.dir.join(publish::shard::SHARD_MANIFEST))
+            .note("请用与合并相同的输入和参数重新生成全部分片"),
+        );
+        return (checked, Err(Failure::Shards));
+    }
+    let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
+    if let Err(d) = publish::shard::check_apart(&target, &shards) {
+        checked.diags.extend(d);
+        return (checked, Err(Failure::Output));
+    }
+    let (pages, downloads) = publish::shard::totals(&shards);
+    let result = write_site_reporting(root, site, &target, output::Publish::Swap, &Part::Merge(&shards), progress);
+    finish(checked, result.map(|b| Built { pages: b.pages + pages, downloads: b.downloads + downloads, ..b }))
+}
+
+/// A build's notes or errors added to what loading found.
+fn finish(mut checked: Checked, result: Result<Built, (Diagnostics, Failure)>) -> (Checked, Result<Built, Failure>) {
     match result {
         Ok(mut b) => {
             checked.diags.extend(std::mem::take(&mut b.notes));
@@ -220,7 +328,7 @@ pub fn write_site(
     target: &Path,
     how: output::Publish,
 ) -> Result<Built, (Diagnostics, Failure)> {
-    write_site_reporting(root, site, target, how, std::sync::Arc::new(Progress::quiet()))
+    write_site_reporting(root, site, target, how, &Part::Whole, std::sync::Arc::new(Progress::quiet()))
 }
 
 fn write_site_reporting(
@@ -228,6 +336,7 @@ fn write_site_reporting(
     site: &Loaded,
     target: &Path,
     how: output::Publish,
+    part: &Part,
     progress: std::sync::Arc<Progress>,
 ) -> Result<Built, (Diagnostics, Failure)> {
     output::check_target(root, target).map_err(|m| {
@@ -237,7 +346,7 @@ fn write_site_reporting(
     for (path, msg) in output::remove_stale(target) {
         notes.push(Diagnostic::warning("output.stale_staging", msg).in_file(&path));
     }
-    let result = render_site(root, site, target, how, &progress);
+    let result = render_site(root, site, target, how, part, &progress);
     progress.finish();
     match result {
         Ok(b) => Ok(Built { notes, ..b }),
@@ -253,6 +362,7 @@ fn render_site(
     site: &Loaded,
     target: &Path,
     how: output::Publish,
+    part: &Part,
     progress: &std::sync::Arc<Progress>,
 ) -> Result<Built, (Diagnostics, Failure)> {
     let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
@@ -280,16 +390,27 @@ fn render_site(
     progress.phase("生成页面和下载文件", None, "个文件");
     let model =
         model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+    // A shard writes only its entities' files; everything across entities is the merge's.
+    let (across, list) = (part.across(), part.pages(&model));
     // Search index, feeds and open data; the 数据下载 page lists the open-data files' sizes.
-    let (open_data, open_files) = publish::opendata::write(&model, &staging).map_err(classify)?;
-    publish::search::write(&model, &staging).map_err(classify)?;
-    publish::feeds::write(&model, &staging, None).map_err(classify)?;
+    let (open_data, open_files) =
+        if across { publish::opendata::write(&model, &staging).map_err(classify)? } else { Default::default() };
+    if across {
+        publish::search::write(&model, &staging).map_err(classify)?;
+    }
+    publish::shard::write_feeds(&model, &staging, part).map_err(classify)?;
     for theme in &mut themes {
         publish::opendata::expose(theme, &open_data);
     }
-    let pages = model.render_all(&mut themes, &staging, site.content.home_intro.as_deref()).map_err(classify)?;
-    let downloads = model.write_downloads(&staging).map_err(classify)?;
-    if let Some(base) = &site.settings.base_url {
+    let intro = site.content.home_intro.as_deref();
+    let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
+    if across {
+        for theme in &themes {
+            model.write_assets(theme, &staging).map_err(classify)?;
+        }
+    }
+    let downloads = model.write_downloads_for(&staging, &part.downloads(&model)).map_err(classify)?;
+    if let Some(base) = site.settings.base_url.as_ref().filter(|_| across) {
         let mut files = model.sitemaps(base);
         files.push(("robots.txt".into(), model.robots(base)));
         for (name, text) in &files {
@@ -301,7 +422,15 @@ fn render_site(
             })?;
         }
     }
-    copy_static(root, &staging).map_err(classify)?;
+    // the merge's shard files, before static/: a static file may replace none of them, as in a build
+    publish::shard::copy_shards(&staging, part, progress).map_err(|d| match classify(d) {
+        (d, Failure::Inputs) => (d, Failure::Shards),
+        other => other,
+    })?;
+    if across {
+        copy_static(root, &staging).map_err(classify)?;
+    }
+    publish::shard::write_manifest(&model, &staging, part, pages, downloads).map_err(classify)?;
     progress.phase("替换输出目录", None, "");
     let old_output = staging.commit(how).map_err(|e| match e {
         output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),

@@ -33,6 +33,14 @@ enum Command {
         /// 安静模式：不显示进度和完成信息，只报告错误和警告
         #[arg(short, long)]
         quiet: bool,
+        /// 只生成第 I 个分片（共 N 个，按地区稳定划分）的页面和下载文件及分片清单，供 --merge 合并；
+        /// 输出目录默认为 <output>-shard-I-of-N
+        #[arg(long, value_name = "I/N", value_parser = pilu::publish::shard::Spec::parse)]
+        shard: Option<pilu::publish::shard::Spec>,
+        /// 合并全部分片目录（pilu build --shard 的输出），生成首页、总览、搜索、开放数据、sitemap 等跨主体页面，
+        /// 结果与完整构建逐字节相同
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        merge: Vec<PathBuf>,
     },
     /// 只校验，不生成；退出码表明数据能否发布
     Check {
@@ -145,10 +153,25 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { root, output, base_url, as_of, quiet } => {
+        Command::Build { root, output, base_url, as_of, quiet, shard, merge } => {
+            if shard.is_some() && !merge.is_empty() {
+                eprintln!(
+                    "用法错误：--shard 与 --merge 不能同时使用：先用 --shard I/N 分别生成各分片，再用 --merge 合并"
+                );
+                return ExitCode::from(2);
+            }
             let progress = std::sync::Arc::new(Progress::new(progress::Mode::for_stderr(quiet)));
-            let (checked, result) =
-                pilu::build_reporting(&root, output.as_deref(), base_url.as_deref(), as_of, progress);
+            let (output, base_url) = (output.as_deref(), base_url.as_deref());
+            let (what, (checked, result)) = match shard {
+                Some(spec) => {
+                    (format!("分片 {spec}："), pilu::build_shard(&root, output, base_url, as_of, spec, progress))
+                }
+                None if !merge.is_empty() => (
+                    format!("合并 {} 个分片：", merge.len()),
+                    pilu::build_merge(&root, &merge, output, base_url, as_of, progress),
+                ),
+                None => (String::new(), pilu::build_reporting(&root, output, base_url, as_of, progress)),
+            };
             report(&checked.diags, &checked.sources);
             if let Ok(b) = &result
                 && let Some(old) = &b.old_output
@@ -159,13 +182,13 @@ fn main() -> ExitCode {
                 Ok(_) if quiet => ExitCode::SUCCESS,
                 Ok(b) => {
                     eprintln!(
-                        "已生成 {} 个页面、{} 个下载文件（{} 个披露主体）到 {}",
+                        "{what}已生成 {} 个页面、{} 个下载文件（{} 个披露主体）到 {}",
                         b.pages,
                         b.downloads,
                         b.entities,
                         b.output.display()
                     );
-                    if !b.sitemap {
+                    if !b.sitemap && shard.is_none() {
                         eprintln!(
                             "提示：未设置 base_url（pilu.toml 或 --base-url），因此未生成 sitemap.xml 和规范链接。"
                         );
@@ -178,6 +201,10 @@ fn main() -> ExitCode {
                 }
                 Err(pilu::Failure::Output) => {
                     eprintln!("构建失败：不能使用这个输出目录，原有输出未改动。");
+                    ExitCode::from(1)
+                }
+                Err(pilu::Failure::Shards) => {
+                    eprintln!("合并失败：这些分片不能合并成一个完整的网站，原有输出未改动。");
                     ExitCode::from(1)
                 }
                 Err(pilu::Failure::Io) => {

@@ -12,3 +12,4 @@ pub mod output;
 pub mod region;
 pub mod render;
 pub mod search;
+pub mod shard;

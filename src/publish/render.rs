@@ -465,15 +465,6 @@ impl Site<'_> {
         g.insert("has_desktop", &self.settings.themes.iter().any(|t| t == "default"));
     }
 
-    /// Render every page of every theme into the staging folder, with their assets.
-    pub fn render_all(&self, themes: &mut [Theme], out: &Staging, intro: Option<&str>) -> Result<usize, Diagnostics> {
-        let n = self.render_themes(themes, out, intro, &self.page_list())?;
-        for theme in themes.iter() {
-            self.write_assets(theme, out)?;
-        }
-        Ok(n)
-    }
-
     pub fn write_assets(&self, theme: &Theme, out: &Staging) -> Result<(), Diagnostics> {
         for (rel, bytes) in &theme.assets {
             let path = format!("{}assets/{rel}", theme.prefix);
