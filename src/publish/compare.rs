@@ -141,7 +141,26 @@ fn compared_kinds(t: &Table) -> Vec<Kind> {
         .collect()
 }
 
+/// Whether table `t` is compared among entities of `kind`.
+pub fn compared(t: &Table, kind: Kind) -> bool {
+    compared_kinds(t).contains(&kind)
+}
+
 impl Site<'_> {
+    /// The group entity `e` is compared in (for the tables compared among its kind).
+    pub fn compare_group(&self, e: usize) -> Group {
+        let ent = self.registry.get(e);
+        match ent.kind {
+            Kind::MedicalInstitution => {
+                let l = if ent.village_clinic { None } else { ent.level.as_deref() };
+                let rank = LEVELS[..3].iter().position(|(id, _)| Some(*id) == l).unwrap_or(3);
+                Group::Level(rank as u8)
+            }
+            Kind::BureauCounty => Group::Counties,
+            _ => Group::Pharmacies(ent.parent),
+        }
+    }
+
     /// The comparison cohorts of every year (built once per site, on first use).
     pub fn compare_index(&self) -> &Index {
         self.compare.get_or_init(|| self.build_compare_index())
@@ -183,7 +202,9 @@ impl Site<'_> {
         }
     }
 
-    fn cohort(&self, year: i32, table: usize, group: Group, members: Vec<usize>) -> Cohort {
+    /// The cohort of `members` (sorted by code) for `table` in `year` (`serve` rebuilds the
+    /// cohorts an edit touches this way).
+    pub fn cohort(&self, year: i32, table: usize, group: Group, members: Vec<usize>) -> Cohort {
         let t = &self.schema.tables[table];
         let Layout::Records { fields, key, .. } = &t.layout else {
             return Cohort {
@@ -313,6 +334,15 @@ impl Site<'_> {
             (false, 0) => format!("{base}.html"),
             (false, p) => format!("{base}-{}.html", p + 1),
         }
+    }
+
+    /// The paths of cohort `c`'s pages, by view, then page (also of a cohort no longer in the
+    /// index: `serve` compares a cohort's pages before and after an edit).
+    pub fn cohort_paths(&self, c: &Cohort) -> Vec<Vec<String>> {
+        let dir = self.compare_dir(c);
+        (0..c.orders.len())
+            .map(|v| (0..c.pages()).map(|p| format!("{dir}{}", self.view_file(c, v, p))).collect())
+            .collect()
     }
 
     pub fn compare_path(&self, p: PageId) -> String {

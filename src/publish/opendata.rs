@@ -347,8 +347,24 @@ pub fn package(site: &Site, files: &[(i32, usize)]) -> Vec<u8> {
 /// Write the open-data files of `years` (every year when None) and return what was written,
 /// as `(year, table) → file`.
 pub fn write_years(site: &Site, out: &Staging, years: Option<&[i32]>) -> Result<Files, Diagnostics> {
+    write_by(site, out, tables_of_years(site, years))
+}
+
+/// Write only the files of `keys` (year, table) that have data, and return them (`serve`
+/// rewrites the files an edit changed, not every table of the year).
+pub fn write_tables(site: &Site, out: &Staging, keys: &[(i32, usize)]) -> Result<Files, Diagnostics> {
+    let years: Vec<i32> = keys.iter().map(|&(y, _)| y).collect();
+    let mut by = tables_of_years(site, Some(&years));
+    by.retain(|k, _| keys.contains(k));
+    write_by(site, out, by)
+}
+
+fn write_by(
+    site: &Site,
+    out: &Staging,
+    by: BTreeMap<(i32, usize), Vec<(usize, &TableData)>>,
+) -> Result<Files, Diagnostics> {
     use rayon::prelude::*;
-    let by = tables_of_years(site, years);
     let items: Vec<_> = by.iter().collect();
     let results: Vec<Result<_, Diagnostic>> = items
         .par_iter()
