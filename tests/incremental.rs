@@ -2,6 +2,9 @@
 //! every kind of input is changed in turn and the two outputs are compared byte for byte.
 
 mod common;
+#[allow(dead_code)]
+#[path = "../benches/support/mod.rs"]
+mod support;
 
 use common::*;
 use pilu::serve::session::{Outcome, Session};
@@ -248,4 +251,29 @@ fn an_edit_rewrites_only_the_files_whose_content_changed() {
     for f in ["sitemap.xml", ".pilu-manifest"] {
         assert!(w.contains(&f), "entity-year deleted: {f} not rewritten ({w:?})");
     }
+}
+
+/// In a cohort of about a hundred hospitals over two pages, a figure its sorted view orders by
+/// moves one hospital up and down: its place is found again and the pages it left and entered
+/// match a full build.
+#[test]
+fn a_sorted_comparison_follows_an_edited_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let g = support::generate(&root, 300, 1);
+    let out = dir.path().join("serve");
+    let mut s = Session::open(&root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    // hospitals 1 and 5 are of level 2 (the generator's levels repeat 3, 2, 2, 1)
+    for (h, visits, what) in [(1, 999_999, "to the top"), (5, 1, "to the bottom"), (1, 30_000, "back in the middle")] {
+        let rel = format!("data/{}/{}.toml", g.hospitals[h], g.years[0]);
+        let text = read(&root.join(&rel));
+        let line = text.lines().find(|l| l.starts_with("hi_settlement_visits = ")).unwrap().to_string();
+        write(&root, &rel, &text.replace(&line, &format!("hi_settlement_visits = {visits}")));
+        rebuilt(s.apply(&[root.join(&rel)]), what);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        same_as_full_build(&root, &out, what);
+    }
+    let second = out.join("y/2019/compare/institution_overview/level2/by-hi_settlement_visits-2.html");
+    assert!(second.is_file(), "the sorted view has two pages");
 }

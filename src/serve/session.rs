@@ -715,58 +715,64 @@ impl Session {
             pages.insert(PageKind::Home);
         }
         clock.lap("what changed");
-        // Comparison cohorts: rebuilt with the new values; a page is written when its rows or
-        // the cohort's columns and views changed.
+        // Comparison cohorts: updated with the new values (the member placed again in each
+        // sorted view, or the cohort rebuilt when its columns or views may change); a page is
+        // written when its rows or the cohort's columns and views changed.
+        // (taken out of the model while it changes; the model only reads it to render)
+        let mut idx = if cohorts.is_empty() { Default::default() } else { model.compare.take().unwrap_or_default() };
         for &(ci, e) in &cohorts {
-            let Some(old) = model.compare_index().cohorts.get(ci) else { continue };
-            let fresh = model.cohort(old.year, old.table, old.group.clone(), old.members.clone());
-            let header = |c: &crate::publish::compare::Cohort| {
-                let cols: Vec<(usize, String, String, bool)> =
-                    c.columns.iter().map(|k| (k.field, k.key.clone(), k.slug.clone(), k.key_column)).collect();
-                (cols, c.sort_columns.clone(), c.orders.len(), c.members.len(), c.empty.clone(), c.rows_per_page())
+            let Some(old) = idx.cohorts.get_mut(ci) else { continue };
+            let old_orders = old.orders.clone();
+            let (fresh, same) = match model.cohort_after_edit(old, e) {
+                Some(fresh) => (fresh, true),
+                None => {
+                    let fresh = model.cohort(old.year, old.table, old.group.clone(), old.members.clone());
+                    let header = |c: &crate::publish::compare::Cohort| {
+                        let cols: Vec<(usize, String, String, bool)> =
+                            c.columns.iter().map(|k| (k.field, k.key.clone(), k.slug.clone(), k.key_column)).collect();
+                        (cols, c.sort_columns.clone(), c.orders.len(), c.members.len(), c.empty.clone())
+                    };
+                    let same = header(old) == header(&fresh);
+                    if !same {
+                        // pages of views or page numbers no longer produced
+                        let new_paths: BTreeSet<String> = model.cohort_paths(&fresh).into_iter().flatten().collect();
+                        for p in model.cohort_paths(old).into_iter().flatten().filter(|p| !new_paths.contains(p)) {
+                            for t in &self.themes {
+                                let rel = format!("{}{p}", t.prefix);
+                                let _ = out.remove(&rel);
+                                removed.push(rel);
+                            }
+                        }
+                        // pages gone, new, or the same number under other names
+                        sitemap = true;
+                    }
+                    (fresh, same)
+                }
             };
-            let same = header(old) == header(&fresh);
-            let old_paths = model.cohort_paths(old);
-            let new_paths = model.cohort_paths(&fresh);
+            // the same members in the same order: rows are compared by position
+            let Some(pos) = fresh.members.iter().position(|&m| m == e) else { continue };
             let per = fresh.rows_per_page();
-            let mut write = Vec::new();
-            // (the old cohort is read only when its views are the same)
             for v in 0..fresh.orders.len() {
                 for p in 0..fresh.pages() {
-                    let slice = |c: &crate::publish::compare::Cohort| -> Vec<usize> {
-                        c.orders[v].iter().skip(p * per).take(per).map(|&i| c.members[i]).collect()
+                    let slice = |orders: &[Vec<usize>]| -> Vec<usize> {
+                        orders[v].iter().skip(p * per).take(per).copied().collect()
                     };
-                    let rows = slice(&fresh);
-                    if !same || rows != slice(old) || rows.contains(&e) {
-                        write.push((v, p));
+                    let rows = slice(&fresh.orders);
+                    // (the old orders are read only when the views are the same)
+                    if !same || rows.contains(&pos) || rows != slice(&old_orders) {
+                        pages.insert(PageKind::Compare(crate::publish::compare::PageId {
+                            year: fresh.year,
+                            cohort: ci as u32,
+                            view: v as u16,
+                            page: p as u32,
+                        }));
                     }
                 }
             }
-            if old.members.len() != fresh.members.len() {
-                pages.insert(PageKind::Year(fresh.year));
-            }
-            let gone: Vec<String> =
-                old_paths.iter().flatten().filter(|p| !new_paths.iter().flatten().any(|q| q == *p)).cloned().collect();
-            sitemap |= !gone.is_empty() || new_paths.iter().flatten().count() != old_paths.iter().flatten().count();
-            if let Some(idx) = model.compare.get_mut() {
-                idx.cohorts[ci] = fresh;
-            }
-            for t in &self.themes {
-                for p in &gone {
-                    let rel = format!("{}{p}", t.prefix);
-                    let _ = out.remove(&rel);
-                    removed.push(rel);
-                }
-            }
-            let year = model.compare_index().cohorts[ci].year;
-            pages.extend(write.into_iter().map(|(v, p)| {
-                PageKind::Compare(crate::publish::compare::PageId {
-                    year,
-                    cohort: ci as u32,
-                    view: v as u16,
-                    page: p as u32,
-                })
-            }));
+            idx.cohorts[ci] = fresh;
+        }
+        if !cohorts.is_empty() {
+            model.compare = std::sync::OnceLock::from(idx);
         }
         clock.lap("comparisons");
         // Open data: the year's files of the tables whose values changed; the 数据下载 page when
