@@ -43,6 +43,10 @@ pub struct Session {
     dated: BTreeSet<(Reverse<Date>, usize, i32)>,
     /// Entity-years with data, per year.
     year_counts: BTreeMap<i32, usize>,
+    /// The rows of open-data files edits rewrote, per entity: (year, table) → entity → (CSV
+    /// rows, count). An edit replaces its entity's rows and joins them again, instead of
+    /// writing every entity's rows anew. Cleared whenever anything else changed.
+    open_rows: OpenRows,
     /// The output's manifest as last written (None: read it from the output when needed).
     manifest: Option<BTreeSet<String>>,
     site: Option<Loaded>,
@@ -226,6 +230,7 @@ impl Session {
             published: BTreeMap::new(),
             dated: BTreeSet::new(),
             year_counts: BTreeMap::new(),
+            open_rows: BTreeMap::new(),
             manifest: None,
             site: None,
             themes: Vec::new(),
@@ -778,8 +783,10 @@ impl Session {
         // Open data: the year's files of the tables whose values changed; the 数据下载 page when
         // their sizes did (the package lists the files, which stay the same).
         if !open_keys.is_empty() {
-            let keys: Vec<(i32, usize)> = open_keys.into_iter().collect();
-            match crate::publish::opendata::write_tables(&model, &out, &keys) {
+            // (a table without public fields has no file)
+            let keys: Vec<(i32, usize)> = open_keys.into_iter().filter(|k| self.open_files.contains_key(k)).collect();
+            let edited: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
+            match write_open_data(&model, &out, &keys, &edited, &mut self.open_rows) {
                 Ok(fresh) => {
                     let mut sizes_changed = false;
                     for (k, f) in fresh {
@@ -891,6 +898,7 @@ impl Session {
         }
         let Some(site) = &self.site else { return Outcome::Errors };
         self.ix = None;
+        self.open_rows.clear();
         if self.stale {
             return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
                 Ok(b) => {
@@ -1062,6 +1070,70 @@ impl Session {
         }
         Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
     }
+}
+
+/// Open-data CSV rows by (year, table), then entity: (bytes, rows).
+type OpenRows = BTreeMap<(i32, usize), BTreeMap<usize, (Vec<u8>, usize)>>;
+
+/// The open-data files `keys` (year, table) after `edited` entity-years changed values: each
+/// entity's rows are kept in `rows`, so only the edited entities' rows are written anew before
+/// the file is joined (the first edit of a file reads every entity's rows once).
+fn write_open_data(
+    model: &Site,
+    out: &Staging,
+    keys: &[(i32, usize)],
+    edited: &[(usize, i32)],
+    rows: &mut OpenRows,
+) -> Result<crate::publish::opendata::Files, Diagnostics> {
+    use crate::publish::opendata::{FileInfo, entity_rows, size_text, table_head};
+    let fail = |path: &str, e: String| Diagnostics {
+        list: vec![Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}"))],
+    };
+    let mut files = BTreeMap::new();
+    for &(y, ti) in keys {
+        let t = &model.schema.tables[ti];
+        let path = format!("o/{y}/{}.csv", t.id);
+        let of = |e: usize| model.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data);
+        let table = match rows.entry((y, ti)) {
+            std::collections::btree_map::Entry::Occupied(o) => {
+                let table = o.into_mut();
+                for &(e, yy) in edited {
+                    if let (true, Some(data)) = (yy == y, of(e)) {
+                        table.insert(e, entity_rows(model, ti, y, e, data).map_err(|m| fail(&path, m))?);
+                    }
+                }
+                table
+            }
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let mut table = BTreeMap::new();
+                for (&(e, yy), ey) in &model.data.years {
+                    if let (true, Some(entry)) = (yy == y, ey.tables.get(&ti)) {
+                        table.insert(e, entity_rows(model, ti, y, e, &entry.data).map_err(|m| fail(&path, m))?);
+                    }
+                }
+                v.insert(table)
+            }
+        };
+        let mut bytes = table_head(model, ti).map_err(|m| fail(&path, m))?;
+        bytes.reserve(table.values().map(|(b, _)| b.len()).sum());
+        for (b, _) in table.values() {
+            bytes.extend_from_slice(b);
+        }
+        out.write(&path, &bytes).map_err(|e| Diagnostics {
+            list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))],
+        })?;
+        let info = FileInfo {
+            table: t.id.clone(),
+            title: t.full_title(),
+            href: path,
+            bodies: table.len(),
+            rows: table.values().map(|(_, n)| n).sum(),
+            bytes: bytes.len(),
+            size: size_text(bytes.len()),
+        };
+        files.insert((y, ti), info);
+    }
+    Ok(files)
 }
 
 /// Feeds and open data after changes: the site feed always (content dates feed it too); the
