@@ -432,7 +432,8 @@ impl Site<'_> {
             let probe = Column { field: fi, key: String::new(), slug: String::new(), key_column: f.headline };
             let given = num(e, &probe).is_some();
             let shown = c.columns.iter().any(|col| col.field == fi);
-            let filled = given || c.members.iter().any(|&m| m != e && num(m, &probe).is_some());
+            // (an empty column stays empty unless `e` gave it: nobody else's figures changed)
+            let filled = given || shown && c.members.iter().any(|&m| m != e && num(m, &probe).is_some());
             if shown != filled {
                 return None;
             }

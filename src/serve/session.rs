@@ -31,6 +31,9 @@ pub struct Session {
     /// Completeness and timeliness, per entity-year: redone for the entity-years an edit
     /// touched, and for all when the years judged change.
     completeness: BTreeMap<(usize, i32), Vec<Diagnostic>>,
+    /// The entity-years with an error among their rule, privacy or completeness results, so
+    /// telling whether the site has errors does not walk every result.
+    error_keys: BTreeSet<(usize, i32)>,
     /// The years completeness judges (`completeness::judged_years`).
     judged: Vec<i32>,
     /// The site model's indexes (children, years, regions, comparison cohorts), kept across
@@ -226,6 +229,7 @@ impl Session {
             ey_diags: BTreeMap::new(),
             completeness: BTreeMap::new(),
             judged: Vec::new(),
+            error_keys: BTreeSet::new(),
             ix: None,
             published: BTreeMap::new(),
             dated: BTreeSet::new(),
@@ -250,9 +254,7 @@ impl Session {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.read_diags.has_errors()
-            || self.completeness.values().flatten().any(|d| d.severity == crate::base::diag::Severity::Error)
-            || self.ey_diags.values().flatten().any(|d| d.severity == crate::base::diag::Severity::Error)
+        self.read_diags.has_errors() || !self.error_keys.is_empty()
     }
 
     /// All current diagnostics, sorted, as `pilu check` prints them.
@@ -270,6 +272,7 @@ impl Session {
         self.read_diags = diags;
         self.site = site;
         self.ey_diags.clear();
+        self.error_keys.clear();
         self.ix = None;
         self.manifest = None;
         self.track_all();
@@ -278,6 +281,13 @@ impl Session {
         if let Some(site) = &self.site {
             let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
             check(site, &keys, &mut self.ey_diags);
+            let mut with_errors = BTreeSet::new();
+            for (k, l) in self.ey_diags.iter().chain(&self.completeness) {
+                if l.iter().any(|d| d.severity == crate::base::diag::Severity::Error) {
+                    with_errors.insert(*k);
+                }
+            }
+            self.error_keys = with_errors;
             for name in &site.settings.themes {
                 if let Some(t) = render::load_theme(&self.root, name, &mut self.read_diags) {
                     self.themes.push(t);
@@ -342,6 +352,7 @@ impl Session {
             _ => BTreeMap::new(),
         };
         let latest_before = self.latest();
+        self.phases.clear();
         let mut plan = Plan::default();
         for _ in 0..MAX_READS {
             let before = fingerprints(paths);
@@ -354,7 +365,7 @@ impl Session {
         }
         let mut clock = Clock::new(start);
         clock.lap("read and check");
-        self.phases = clock.laps;
+        self.phases.extend(clock.laps);
         let Plan { everything, mut pages, years, all_pages } = plan;
         if everything {
             return self.finish(BTreeSet::new(), BTreeSet::new(), start);
@@ -368,7 +379,10 @@ impl Session {
             changes.iter().filter_map(|c| if let Change::Static(f) = c { Some(f.clone()) } else { None }).collect();
         let only_edits =
             pages.is_empty() && statics.is_empty() && changes.iter().all(|c| matches!(c, Change::EntityYear(..)));
-        if only_edits && !self.stale && !self.has_errors() && !self.themes.is_empty() && self.ix.is_some() {
+        let t = Instant::now();
+        let fast = only_edits && !self.stale && !self.has_errors() && !self.themes.is_empty() && self.ix.is_some();
+        self.phases.push(("errors?", t.elapsed()));
+        if fast {
             let edits: Option<Vec<Edit>> = years
                 .iter()
                 .map(|k| {
@@ -485,7 +499,10 @@ impl Session {
         for k in &keys {
             self.ey_diags.remove(k);
         }
+        let t = Instant::now();
         check(site, &keys, &mut self.ey_diags);
+        self.phases.push(("rules", t.elapsed()));
+        let t = Instant::now();
         if self.track(changed) {
             self.check_completeness_all();
         } else if let Some(site) = &self.site {
@@ -500,7 +517,24 @@ impl Session {
                 }
             }
         }
+        self.phases.push(("completeness", t.elapsed()));
+        self.note_errors(&keys);
+        self.note_errors(changed);
         changed.to_vec()
+    }
+
+    /// Note whether `keys` have errors now (after their results were replaced).
+    fn note_errors(&mut self, keys: &[(usize, i32)]) {
+        let error = |l: Option<&Vec<Diagnostic>>| {
+            l.is_some_and(|l| l.iter().any(|d| d.severity == crate::base::diag::Severity::Error))
+        };
+        for k in keys {
+            if error(self.ey_diags.get(k)) || error(self.completeness.get(k)) {
+                self.error_keys.insert(*k);
+            } else {
+                self.error_keys.remove(k);
+            }
+        }
     }
 
     /// Note the publication dates of every entity-year (after everything was read).
@@ -571,6 +605,9 @@ impl Session {
                 self.completeness.insert((e, y), d.list);
             }
         }
+        self.error_keys.clear();
+        let keys: Vec<(usize, i32)> = self.ey_diags.keys().chain(self.completeness.keys()).copied().collect();
+        self.note_errors(&keys);
     }
 
     /// Reload every Markdown page; returns whether every page must be rendered again (the
@@ -904,7 +941,9 @@ impl Session {
                 Ok(b) => {
                     self.stale = false;
                     self.open_files = b.open_files;
+                    // read the manifest now, not on the first edit (nothing was written in place)
                     self.manifest = None;
+                    let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest, &[]);
                     let model = Site::new(
                         &site.settings,
                         &site.schema,
