@@ -21,13 +21,14 @@
 //! |---|---|---|---|
 //! | 1,000 × 5 | complaint phone | 246 ms / 524 ms | 16.5 ms / 24.7 ms |
 //! | 1,000 × 5 | total cost | 388 ms / 539 ms | 22.5 ms / 58.2 ms |
-//! | 100,000 × 1 | complaint phone | 20.5 s / 26.5 s | 126 ms / 735 ms |
-//! | 100,000 × 1 | total cost | 29.2 s / 39.0 s | 497 ms / 664 ms |
+//! | 100,000 × 1 | complaint phone | 20.5 s / 26.5 s | 261 ms / 2.1 s |
+//! | 100,000 × 1 | total cost | 29.2 s / 39.0 s | 213 ms / 297 ms |
 //!
-//! (The 100,000 "after" row predates two fixes measured at 10,000 × 1: the comparison update
-//! from 154 ms to 0.15 ms.) What still grows with the site: the rule checks of the edited
-//! entity-year build their validator's indexes over every entity (about 6 ms at 10,000), and
-//! the year's open-data file of the edited table holds every entity's rows, so it is joined
+//! (The 100,000 "after" row ran under heavy load, before the error check was kept per
+//! entity-year: it spent 17–47 ms walking every result.) What still grows with the site: the
+//! rule checks of the edited entity-year build their validator's indexes over every entity and
+//! year (79–106 ms at 100,000), and the year's open-data file of the edited table holds every
+//! entity's rows, so it is joined
 //! and written whole (about 7 ms at 10,000). The first edit of a comparison cohort or open-data
 //! file reads all of its rows once (the max).
 
