@@ -2,6 +2,9 @@
 //! every kind of input is changed in turn and the two outputs are compared byte for byte.
 
 mod common;
+#[allow(dead_code)]
+#[path = "../benches/support/mod.rs"]
+mod support;
 
 use common::*;
 use pilu::serve::session::{Outcome, Session};
@@ -152,4 +155,125 @@ fn unrelated_files_change_nothing() {
         write(root, p, "x");
         assert!(matches!(s.apply(&[root.join(p)]), Outcome::Unchanged), "{p}");
     }
+}
+
+/// Output files whose rewriting the next test watches: the edited hospital's own page, the
+/// aggregate pages (home, the year overview, its bureau's year page), the
+/// comparison page of its cohort, open data, feeds, the sitemap and the manifest.
+const WATCHED: [&str; 11] = [
+    "e/renmin/2023/index.html",
+    "index.html",
+    "y/2023/index.html",
+    "y/2023/520399/index.html",
+    "y/2023/compare/institution_overview/level2/index.html",
+    "o/index.html",
+    "o/datapackage.json",
+    "feed.xml",
+    "sitemap.xml",
+    ".pilu-manifest",
+    "y/2023/compare/designated_institutions_summary/counties/index.html",
+];
+
+/// Modification time of each watched file (None when absent).
+fn stamps(out: &Path) -> Vec<Option<std::time::SystemTime>> {
+    WATCHED.iter().map(|f| std::fs::metadata(out.join(f)).and_then(|m| m.modified()).ok()).collect()
+}
+
+#[test]
+fn an_edit_rewrites_only_the_files_whose_content_changed() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    // Apply one change; check the output against a full build; return the watched files rewritten.
+    let mut step = |rel: &str, text: Option<&str>, what: &str| -> Vec<&'static str> {
+        let before = stamps(&out);
+        match text {
+            Some(t) => write(root, rel, t),
+            None => std::fs::remove_file(root.join(rel)).unwrap(),
+        }
+        let o = s.apply(&[root.join(rel)]);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        rebuilt(o, what);
+        same_as_full_build(root, &out, what);
+        let after = stamps(&out);
+        WATCHED.iter().zip(before.iter().zip(&after)).filter(|(_, (b, a))| b != a).map(|(f, _)| *f).collect()
+    };
+    let toml = "data/renmin/2023.toml";
+    let hospital = read(&root.join(toml));
+
+    // a text only the hospital's own pages (and the open-data file) show
+    let phone = hospital.replace("0851-87654321", "0851-87654329");
+    let w = step(toml, Some(&phone), "complaint phone edited");
+    assert_eq!(w, ["e/renmin/2023/index.html"], "nothing else shows the phone");
+
+    // a figure its comparison cohort shows, but no aggregate page
+    let cost = phone.replace("12345.67", "12346.67");
+    let w = step(toml, Some(&cost), "total cost edited");
+    assert_eq!(w, ["e/renmin/2023/index.html", "y/2023/compare/institution_overview/level2/index.html"]);
+
+    // the owner's headline figure (home page key figures; the county bureaus' comparison)
+    let owner = "data/520399/2023.toml";
+    let text = read(&root.join(owner));
+    let w = step(owner, Some(&text.replace("pharmacy_total = 8", "pharmacy_total = 9")), "owner's figure edited");
+    assert_eq!(
+        w,
+        ["index.html", "y/2023/compare/designated_institutions_summary/counties/index.html"],
+        "the home page shows the owner's figures"
+    );
+
+    // a state: published after the deadline (已公开 → 逾期公开) moves it on the overview and its
+    // bureau's year page, changes the home page's updates, the site feed and the sitemap dates;
+    // no file appears or goes, so the manifest stays
+    let late = cost.replace("published_on = 2024-10-21", "published_on = 2024-10-30");
+    let w = step(toml, Some(&late), "published late");
+    for f in ["index.html", "y/2023/index.html", "y/2023/520399/index.html", "feed.xml"] {
+        assert!(w.contains(&f), "published late: {f} not rewritten ({w:?})");
+    }
+    assert!(w.contains(&"sitemap.xml") && !w.contains(&".pilu-manifest"), "{w:?}");
+
+    // a table added, then removed again (部分公开 with it, 未填报 cells without): files appear
+    // and go, so the manifest is rewritten
+    let csv = "data/renmin/2023/institution_employee_service.csv";
+    let w = step(csv, Some(EMPLOYEE_CSV), "table added");
+    assert!(w.contains(&"y/2023/index.html") && w.contains(&".pilu-manifest"), "{w:?}");
+    let w = step(csv, None, "table removed");
+    assert!(w.contains(&"y/2023/index.html") && w.contains(&".pilu-manifest"), "{w:?}");
+
+    // a new entity-year, then deleted: the page set changes (sitemap, manifest, home's years)
+    let w = step("data/renmin/2022.toml", Some(&hospital.replace("2024-10-21", "2023-10-21")), "entity-year added");
+    for f in ["index.html", "sitemap.xml", ".pilu-manifest"] {
+        assert!(w.contains(&f), "entity-year added: {f} not rewritten ({w:?})");
+    }
+    let w = step("data/renmin/2022.toml", None, "entity-year deleted");
+    for f in ["sitemap.xml", ".pilu-manifest"] {
+        assert!(w.contains(&f), "entity-year deleted: {f} not rewritten ({w:?})");
+    }
+}
+
+/// In a cohort of about a hundred hospitals over two pages, a figure its sorted view orders by
+/// moves one hospital up and down: its place is found again and the pages it left and entered
+/// match a full build.
+#[test]
+fn a_sorted_comparison_follows_an_edited_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let g = support::generate(&root, 300, 1);
+    let out = dir.path().join("serve");
+    let mut s = Session::open(&root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    // hospitals 1 and 5 are of level 2 (the generator's levels repeat 3, 2, 2, 1)
+    for (h, visits, what) in [(1, 999_999, "to the top"), (5, 1, "to the bottom"), (1, 30_000, "back in the middle")] {
+        let rel = format!("data/{}/{}.toml", g.hospitals[h], g.years[0]);
+        let text = read(&root.join(&rel));
+        let line = text.lines().find(|l| l.starts_with("hi_settlement_visits = ")).unwrap().to_string();
+        write(&root, &rel, &text.replace(&line, &format!("hi_settlement_visits = {visits}")));
+        rebuilt(s.apply(&[root.join(&rel)]), what);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        same_as_full_build(&root, &out, what);
+    }
+    let second = out.join("y/2019/compare/institution_overview/level2/by-hi_settlement_visits-2.html");
+    assert!(second.is_file(), "the sorted view has two pages");
 }

@@ -85,58 +85,83 @@ pub fn judged_years(data: &Dataset, as_of: Option<Date>) -> Vec<i32> {
 /// Report missing mandatory tables, and publication dates before the year ended or after the
 /// deadline.
 pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
-    let (schema, registry, data) = (&site.schema, &site.registry, &site.data);
+    let (registry, data) = (&site.registry, &site.data);
     let as_of = site.settings.as_of;
     for (&(e, y), ey) in &data.years {
-        timeliness(registry.get(e), y, ey, sources, diags);
-        if ey.tables.is_empty() && ey.meta.table_notes.is_empty() {
-            // An empty year file would publish a year page with nothing on it, as if disclosed.
-            diags.push(
-                Diagnostic::error(
-                    "data.empty_year",
-                    format!("“{}”{y} 年度的数据文件中没有任何表，发布出去会是一张空页面", registry.get(e).name),
-                )
-                .at(ey_loc(ey, sources))
-                .label("本年度数据")
-                .note("请填写本年度的表；某张表本年确实没有内容时，在 [notes] 中写明（如 disqualified_list = \"本年度无……\"）；否则删除此文件"),
-            );
-        }
+        year_file(site, sources, e, y, ey, diags);
     }
-    let severity = site.settings.completeness.missing;
     for y in judged_years(data, as_of) {
         if !due(as_of, y) {
             continue;
         }
         for e in 0..registry.entities.len() {
-            let ent = registry.get(e);
-            let (message, loc, label, tables) = match status(schema, registry, data, e, y) {
-                Status::Missing => {
-                    let overdue = match as_of {
-                        Some(d) => {
-                            format!("逾期未公开（截止日期 {}，判断日期 {}）", date_text(deadline(y)), date_text(d))
-                        }
-                        None => "未公开".to_string(),
-                    };
-                    (format!("“{}”{y} 年度{overdue}", ent.name), ent.loc, "登记于此", required_tables(schema, ent))
-                }
-                Status::Partial(missing) => {
-                    let ey = &data.years[&(e, y)];
-                    (format!("“{}”{y} 年度部分公开", ent.name), ey_loc(ey, sources), "本年度数据", missing)
-                }
-                _ => continue,
-            };
-            let titles: Vec<String> = tables.iter().map(|&t| schema.tables[t].full_title()).collect();
-            let msg = format!("{message}，缺少必须在线公开的表：{}", titles.join("、"));
-            let d = match severity {
-                Severity::Error => Diagnostic::error("completeness.missing", msg),
-                Severity::Warning => Diagnostic::warning("completeness.missing", msg),
-            };
-            diags.push(d.at(loc).label(label).note(
-                "县级以上医保局和二级及以上定点医疗机构每年须在线公开本类主体的统一表格（见表定义中的 mandatory），\
-                 于次年 10 月 25 日前上传；收集数据期间可在 pilu.toml 中设置 [completeness] missing = \"warning\"",
-            ));
+            missing(site, sources, e, y, diags);
         }
     }
+}
+
+/// What `check` reports about entity-year `(e, y)` alone, given whether year `y` is judged
+/// (`judged_years`): `serve` redoes only the entity-years an edit touched while the judged
+/// years stay the same.
+pub fn check_entity_year(site: &Loaded, sources: &Sources, e: usize, y: i32, judged: bool, diags: &mut Diagnostics) {
+    if let Some(ey) = site.data.years.get(&(e, y)) {
+        year_file(site, sources, e, y, ey, diags);
+    }
+    if judged && due(site.settings.as_of, y) {
+        missing(site, sources, e, y, diags);
+    }
+}
+
+/// Timeliness and emptiness of one entity-year's data.
+fn year_file(site: &Loaded, sources: &Sources, e: usize, y: i32, ey: &EntityYear, diags: &mut Diagnostics) {
+    let registry = &site.registry;
+    timeliness(registry.get(e), y, ey, sources, diags);
+    if ey.tables.is_empty() && ey.meta.table_notes.is_empty() {
+        // An empty year file would publish a year page with nothing on it, as if disclosed.
+        diags.push(
+            Diagnostic::error(
+                "data.empty_year",
+                format!("“{}”{y} 年度的数据文件中没有任何表，发布出去会是一张空页面", registry.get(e).name),
+            )
+            .at(ey_loc(ey, sources))
+            .label("本年度数据")
+            .note("请填写本年度的表；某张表本年确实没有内容时，在 [notes] 中写明（如 disqualified_list = \"本年度无……\"）；否则删除此文件"),
+        );
+    }
+}
+
+/// Mandatory tables entity `e` has not published for judged, due year `y`.
+fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagnostics) {
+    let (schema, registry, data) = (&site.schema, &site.registry, &site.data);
+    let as_of = site.settings.as_of;
+    let severity = site.settings.completeness.missing;
+    let ent = registry.get(e);
+    let (message, loc, label, tables) = match status(schema, registry, data, e, y) {
+        Status::Missing => {
+            let overdue = match as_of {
+                Some(d) => {
+                    format!("逾期未公开（截止日期 {}，判断日期 {}）", date_text(deadline(y)), date_text(d))
+                }
+                None => "未公开".to_string(),
+            };
+            (format!("“{}”{y} 年度{overdue}", ent.name), ent.loc, "登记于此", required_tables(schema, ent))
+        }
+        Status::Partial(missing) => {
+            let ey = &data.years[&(e, y)];
+            (format!("“{}”{y} 年度部分公开", ent.name), ey_loc(ey, sources), "本年度数据", missing)
+        }
+        _ => return,
+    };
+    let titles: Vec<String> = tables.iter().map(|&t| schema.tables[t].full_title()).collect();
+    let msg = format!("{message}，缺少必须在线公开的表：{}", titles.join("、"));
+    let d = match severity {
+        Severity::Error => Diagnostic::error("completeness.missing", msg),
+        Severity::Warning => Diagnostic::warning("completeness.missing", msg),
+    };
+    diags.push(d.at(loc).label(label).note(
+        "县级以上医保局和二级及以上定点医疗机构每年须在线公开本类主体的统一表格（见表定义中的 mandatory），\
+         于次年 10 月 25 日前上传；收集数据期间可在 pilu.toml 中设置 [completeness] missing = \"warning\"",
+    ));
 }
 
 /// `published_on` must come after the data year and by 25 October of the next year.

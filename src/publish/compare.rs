@@ -141,7 +141,26 @@ fn compared_kinds(t: &Table) -> Vec<Kind> {
         .collect()
 }
 
+/// Whether table `t` is compared among entities of `kind`.
+pub fn compared(t: &Table, kind: Kind) -> bool {
+    compared_kinds(t).contains(&kind)
+}
+
 impl Site<'_> {
+    /// The group entity `e` is compared in (for the tables compared among its kind).
+    pub fn compare_group(&self, e: usize) -> Group {
+        let ent = self.registry.get(e);
+        match ent.kind {
+            Kind::MedicalInstitution => {
+                let l = if ent.village_clinic { None } else { ent.level.as_deref() };
+                let rank = LEVELS[..3].iter().position(|(id, _)| Some(*id) == l).unwrap_or(3);
+                Group::Level(rank as u8)
+            }
+            Kind::BureauCounty => Group::Counties,
+            _ => Group::Pharmacies(ent.parent),
+        }
+    }
+
     /// The comparison cohorts of every year (built once per site, on first use).
     pub fn compare_index(&self) -> &Index {
         self.compare.get_or_init(|| self.build_compare_index())
@@ -183,7 +202,9 @@ impl Site<'_> {
         }
     }
 
-    fn cohort(&self, year: i32, table: usize, group: Group, members: Vec<usize>) -> Cohort {
+    /// The cohort of `members` (sorted by code) for `table` in `year` (`serve` rebuilds the
+    /// cohorts an edit touches this way).
+    pub fn cohort(&self, year: i32, table: usize, group: Group, members: Vec<usize>) -> Cohort {
         let t = &self.schema.tables[table];
         let Layout::Records { fields, key, .. } = &t.layout else {
             return Cohort {
@@ -315,6 +336,15 @@ impl Site<'_> {
         }
     }
 
+    /// The paths of cohort `c`'s pages, by view, then page (also of a cohort no longer in the
+    /// index: `serve` compares a cohort's pages before and after an edit).
+    pub fn cohort_paths(&self, c: &Cohort) -> Vec<Vec<String>> {
+        let dir = self.compare_dir(c);
+        (0..c.orders.len())
+            .map(|v| (0..c.pages()).map(|p| format!("{dir}{}", self.view_file(c, v, p))).collect())
+            .collect()
+    }
+
     pub fn compare_path(&self, p: PageId) -> String {
         let idx = self.compare_index();
         match idx.cohorts.get(p.cohort as usize) {
@@ -354,35 +384,97 @@ impl Site<'_> {
 
     /// The table rows of a cohort, in member order, rendered once and shared by all its pages.
     fn compare_rows<'c>(&self, c: &'c Cohort) -> &'c [String] {
-        c.rows.get_or_init(|| {
-            let fields = self.schema.tables[c.table].fields();
-            // Every page of a cohort is five folders below the root.
-            let root = "../../../../../";
-            c.members
-                .iter()
-                .map(|&m| {
-                    let e = self.registry.get(m);
-                    let mut s = format!(
-                        "<tr><th scope=\"row\"><a href=\"{root}e/{}/{}/index.html\">{}</a></th>",
-                        escape(&e.id),
-                        c.year,
-                        escape(&e.name)
-                    );
-                    for col in &c.columns {
-                        let f = &fields[col.field];
-                        match self.value_of(m, c.year, c.table, col).unwrap_or(&Value::Absent) {
-                            // Cells are figures: the table's class aligns them and keeps them whole.
-                            Value::NotApplicable => s.push_str(
-                                "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
-                            ),
-                            Value::Absent => s.push_str(&format!("<td class=\"absent\">{}</td>", value::NOT_REPORTED)),
-                            v => s.push_str(&format!("<td>{}</td>", escape(&value::display(f, v)))),
-                        }
-                    }
-                    s.push_str("</tr>\n");
-                    s
-                })
-                .collect()
+        c.rows.get_or_init(|| c.members.iter().map(|&m| self.compare_row(c, m)).collect())
+    }
+
+    /// Member `m`'s table row in cohort `c`.
+    fn compare_row(&self, c: &Cohort, m: usize) -> String {
+        let fields = self.schema.tables[c.table].fields();
+        // Every page of a cohort is five folders below the root.
+        let root = "../../../../../";
+        let e = self.registry.get(m);
+        let mut s = format!(
+            "<tr><th scope=\"row\"><a href=\"{root}e/{}/{}/index.html\">{}</a></th>",
+            escape(&e.id),
+            c.year,
+            escape(&e.name)
+        );
+        for col in &c.columns {
+            let f = &fields[col.field];
+            match self.value_of(m, c.year, c.table, col).unwrap_or(&Value::Absent) {
+                // Cells are figures: the table's class aligns them and keeps them whole.
+                Value::NotApplicable => s.push_str(
+                    "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
+                ),
+                Value::Absent => s.push_str(&format!("<td class=\"absent\">{}</td>", value::NOT_REPORTED)),
+                v => s.push_str(&format!("<td>{}</td>", escape(&value::display(f, v)))),
+            }
+        }
+        s.push_str("</tr>\n");
+        s
+    }
+
+    /// Cohort `c` after member `e`'s values changed, when its columns and views stay as they
+    /// are (a one-record table; no column filled or emptied; no view appearing or going): `e`
+    /// is placed again in each sorted view by binary search and only its row is rendered
+    /// anew, so the cost follows the cohort's size only in copying, not in reading every
+    /// member's values. `c` is left as it was on None (then build the cohort again instead).
+    pub fn cohort_after_edit(&self, c: &mut Cohort, e: usize) -> Option<Cohort> {
+        let t = &self.schema.tables[c.table];
+        let Layout::Records { fields, key, .. } = &t.layout else { return None };
+        let pos = c.members.iter().position(|&m| m == e)?;
+        if !key.is_empty() || c.columns.iter().any(|col| !col.key.is_empty()) {
+            return None;
+        }
+        let num = |m: usize, col: &Column| self.value_of(m, c.year, c.table, col).and_then(number);
+        // Every indicator field is a column or named as empty; it stays so.
+        for (fi, f) in fields.iter().enumerate().filter(|(i, f)| is_indicator(f) && !key.contains(i)) {
+            let probe = Column { field: fi, key: String::new(), slug: String::new(), key_column: f.headline };
+            let given = num(e, &probe).is_some();
+            let shown = c.columns.iter().any(|col| col.field == fi);
+            // (an empty column stays empty unless `e` gave it: nobody else's figures changed)
+            let filled = given || shown && c.members.iter().any(|&m| m != e && num(m, &probe).is_some());
+            if shown != filled {
+                return None;
+            }
+        }
+        // A key column has a view when it tells members apart (two different figures).
+        for (ci, col) in c.columns.iter().enumerate().filter(|(_, col)| col.key_column) {
+            let mut first = None;
+            let distinct = c.members.iter().filter_map(|&m| num(m, col)).any(|v| *first.get_or_insert(v) != v);
+            if distinct != c.sort_columns.contains(&ci) {
+                return None;
+            }
+        }
+        let mut orders = vec![c.orders[0].clone()];
+        for (k, &sc) in c.sort_columns.iter().enumerate() {
+            let col = &c.columns[sc];
+            // largest first, figures not given last, ties in code order (as `cohort` sorts)
+            let rank = |p: usize| match num(c.members[p], col) {
+                Some(v) => (0, std::cmp::Reverse(v), p),
+                None => (1, std::cmp::Reverse(Decimal::ZERO), p),
+            };
+            let mut order: Vec<usize> = c.orders[k + 1].iter().copied().filter(|&p| p != pos).collect();
+            let mine = rank(pos);
+            let at = order.partition_point(|&p| rank(p) < mine);
+            order.insert(at, pos);
+            orders.push(order);
+        }
+        let rows = OnceLock::new();
+        if let Some(mut old) = c.rows.take() {
+            old[pos] = self.compare_row(c, e);
+            let _ = rows.set(old);
+        }
+        Some(Cohort {
+            year: c.year,
+            table: c.table,
+            group: c.group.clone(),
+            members: std::mem::take(&mut c.members),
+            columns: std::mem::take(&mut c.columns),
+            orders,
+            sort_columns: std::mem::take(&mut c.sort_columns),
+            empty: std::mem::take(&mut c.empty),
+            rows,
         })
     }
 

@@ -143,7 +143,15 @@ fn document(site: &Site, at: &str, title: &str, id: &str, alternate: &str, mut e
 
 /// `feed.xml`: the latest `SITE_ENTRIES` publications of every entity and dated content pages.
 pub fn site_feed(site: &Site) -> String {
-    let mut entries: Vec<Entry> = site.data.years.keys().filter_map(|&(e, y)| year_entry(site, e, y)).collect();
+    let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
+    site_feed_of(site, &keys)
+}
+
+/// The site feed from the entity-years `keys` (in entity, year order) and the content pages:
+/// the same as `site_feed` when `keys` holds the `SITE_ENTRIES` latest dated ones (`serve`
+/// keeps those instead of walking every entity-year).
+pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
+    let mut entries: Vec<Entry> = keys.iter().filter_map(|&(e, y)| year_entry(site, e, y)).collect();
     let owner = site.registry.get(site.owner);
     for p in site.pages {
         let Some(date) = page_date(&p.date) else { continue };

@@ -99,9 +99,19 @@ fn public(t: &Table) -> Option<&[Field]> {
 
 /// The CSV of table `ti` in year `y` over `items` (entity, data), with its row count.
 fn table_csv(site: &Site, ti: usize, y: i32, items: &[(usize, &TableData)]) -> Result<(Vec<u8>, usize), String> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(table_head(site, ti)?);
+    let mut rows = 0;
+    for &(e, data) in items {
+        rows += write_rows(&mut w, site, ti, y, e, data)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.error().to_string())?;
+    Ok((bytes, rows))
+}
+
+/// The start of table `ti`'s CSV: the byte order mark and the header row.
+pub fn table_head(site: &Site, ti: usize) -> Result<Vec<u8>, String> {
     let t = &site.schema.tables[ti];
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let err = |e: csv::Error| e.to_string();
     let mut head: Vec<String> = ENTITY_COLUMNS.iter().map(|(n, _)| n.to_string()).collect();
     match &t.layout {
         Layout::Records { fields, .. } => {
@@ -109,59 +119,79 @@ fn table_csv(site: &Site, ti: usize, y: i32, items: &[(usize, &TableData)]) -> R
         }
         Layout::Matrix { .. } => head.extend(MATRIX_COLUMNS.iter().map(|(n, _)| n.to_string())),
     }
-    w.write_record(&head).map_err(err)?;
+    w.write_record(&head).map_err(|e| e.to_string())?;
+    w.into_inner().map_err(|e| e.error().to_string())
+}
+
+/// Entity `e`'s rows of table `ti` in year `y`, as they appear in the table's CSV, with their
+/// count (`serve` keeps each entity's rows and joins them, instead of writing every row anew).
+pub fn entity_rows(site: &Site, ti: usize, y: i32, e: usize, data: &TableData) -> Result<(Vec<u8>, usize), String> {
+    let mut w =
+        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).buffer_capacity(1024).from_writer(Vec::new());
+    let rows = write_rows(&mut w, site, ti, y, e, data)?;
+    let bytes = w.into_inner().map_err(|e| e.error().to_string())?;
+    Ok((bytes, rows))
+}
+
+fn write_rows<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    site: &Site,
+    ti: usize,
+    y: i32,
+    e: usize,
+    data: &TableData,
+) -> Result<usize, String> {
+    let t = &site.schema.tables[ti];
+    let err = |e: csv::Error| e.to_string();
     let mut rows = 0;
-    for &(e, data) in items {
-        let ent = site.registry.get(e);
-        let region = ent.region.clone().unwrap_or_default();
-        let lead = [
-            ent.code.clone(),
-            ent.name.clone(),
-            ent.kind.label().to_string(),
-            site.summary(e).level,
-            region.clone(),
-            site.regions.name(&region).unwrap_or_default().to_string(),
-            y.to_string(),
-        ];
-        match (&t.layout, data) {
-            (Layout::Records { fields, .. }, TableData::Records(recs)) => {
-                for r in recs {
-                    let cells = fields
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| f.visibility == Visibility::Public)
-                        .map(|(i, f)| csv_text(f, shown(fields, f, r, i)));
-                    w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
-                    rows += 1;
-                }
+    let ent = site.registry.get(e);
+    let region = ent.region.clone().unwrap_or_default();
+    let lead = [
+        ent.code.clone(),
+        ent.name.clone(),
+        ent.kind.label().to_string(),
+        site.summary(e).level,
+        region.clone(),
+        site.regions.name(&region).unwrap_or_default().to_string(),
+        y.to_string(),
+    ];
+    match (&t.layout, data) {
+        (Layout::Records { fields, .. }, TableData::Records(recs)) => {
+            for r in recs {
+                let cells = fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.visibility == Visibility::Public)
+                    .map(|(i, f)| csv_text(f, shown(fields, f, r, i)));
+                w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
+                rows += 1;
             }
-            (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
-                for b in blocks.iter().filter(|b| b.applies(&m.format)) {
-                    for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
-                        for c in &b.columns {
-                            let mut label = c.group.clone();
-                            label.push(c.label.clone());
-                            let cells = [
-                                m.format.clone(),
-                                b.id.clone(),
-                                r.id.clone(),
-                                r.label.clone(),
-                                c.id.clone(),
-                                label.join("/"),
-                                c.cell.unit.clone(),
-                                csv_text(&c.cell, m.get(&r.id, &c.id)),
-                            ];
-                            w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
-                            rows += 1;
-                        }
+        }
+        (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
+            for b in blocks.iter().filter(|b| b.applies(&m.format)) {
+                for r in b.rows.iter().filter(|r| r.applies(&m.format) && !r.heading) {
+                    for c in &b.columns {
+                        let mut label = c.group.clone();
+                        label.push(c.label.clone());
+                        let cells = [
+                            m.format.clone(),
+                            b.id.clone(),
+                            r.id.clone(),
+                            r.label.clone(),
+                            c.id.clone(),
+                            label.join("/"),
+                            c.cell.unit.clone(),
+                            csv_text(&c.cell, m.get(&r.id, &c.id)),
+                        ];
+                        w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
+                        rows += 1;
                     }
                 }
             }
-            _ => return Err(format!("表“{}”（{}）的数据与表定义的布局不一致", t.title, t.id)),
         }
+        _ => return Err(format!("表“{}”（{}）的数据与表定义的布局不一致", t.title, t.id)),
     }
-    let bytes = w.into_inner().map_err(|e| e.error().to_string())?;
-    Ok((bytes, rows))
+    Ok(rows)
 }
 
 /// Every (year, table) with data: the entities that gave it, in registry order.
@@ -347,8 +377,15 @@ pub fn package(site: &Site, files: &[(i32, usize)]) -> Vec<u8> {
 /// Write the open-data files of `years` (every year when None) and return what was written,
 /// as `(year, table) → file`.
 pub fn write_years(site: &Site, out: &Staging, years: Option<&[i32]>) -> Result<Files, Diagnostics> {
+    write_by(site, out, tables_of_years(site, years))
+}
+
+fn write_by(
+    site: &Site,
+    out: &Staging,
+    by: BTreeMap<(i32, usize), Vec<(usize, &TableData)>>,
+) -> Result<Files, Diagnostics> {
     use rayon::prelude::*;
-    let by = tables_of_years(site, years);
     let items: Vec<_> = by.iter().collect();
     let results: Vec<Result<_, Diagnostic>> = items
         .par_iter()

@@ -345,17 +345,35 @@ impl Staging {
         self.written.lock().map(|w| w.clone()).unwrap_or_default()
     }
 
-    /// After in-place updates: list what the folder now holds of pilu's (the files listed
-    /// before or written now that are still there).
-    pub fn update_manifest(&self) -> io::Result<()> {
-        let mut files = read_manifest(&self.dir).unwrap_or_default();
-        files.extend(self.written());
-        files.retain(|f| self.dir.join(f).is_file());
-        let text = manifest_text(&files);
-        if fs::read_to_string(self.dir.join(MANIFEST)).ok().as_deref() == Some(text.as_str()) {
-            return Ok(());
+    /// After in-place updates: bring `listed` (the caller's copy of the manifest; read from the
+    /// folder when None) up to date — the files written now, less those under `removed` (files or
+    /// folders; "" for the whole output) that are gone — and write it only when it changed. Only
+    /// the removed paths are looked at on disk, so an edit that adds or removes no file costs no
+    /// walk over the output and leaves the manifest as it was. Returns whether it was written.
+    pub fn update_manifest(&self, listed: &mut Option<BTreeSet<String>>, removed: &[String]) -> io::Result<bool> {
+        let files = listed.get_or_insert_with(|| read_manifest(&self.dir).unwrap_or_default());
+        let mut changed = false;
+        for f in self.written() {
+            changed |= files.insert(f);
         }
-        write_atomic(&self.dir.join(MANIFEST), text.as_bytes())
+        for r in removed {
+            let under =
+                |f: &String| r.is_empty() || f == r || f.strip_prefix(r.as_str()).is_some_and(|t| t.starts_with('/'));
+            let gone: Vec<String> = files
+                .range::<String, _>(r.clone()..)
+                .take_while(|f| f.starts_with(r.as_str()))
+                .filter(|f| under(f) && !self.dir.join(f).is_file())
+                .cloned()
+                .collect();
+            for f in gone {
+                changed |= files.remove(&f);
+            }
+        }
+        if !changed {
+            return Ok(false);
+        }
+        write_atomic(&self.dir.join(MANIFEST), manifest_text(files).as_bytes())?;
+        Ok(true)
     }
 
     /// Replace the output with the staging folder, if pilu wrote everything the output holds.

@@ -7,11 +7,14 @@
 //! writes for the same inputs (tested for every kind of input).
 
 use crate::base::diag::{Diagnostic, Diagnostics, Sources};
+use crate::checks::completeness::{self, Date, Status};
+use crate::inputs::dataset::TableData;
 use crate::inputs::dataset::{Dataset, EntityYear};
-use crate::publish::model::{PageKind, Site};
+use crate::publish::model::{Indexes, PageKind, Site};
 use crate::publish::output::{Publish, Staging};
 use crate::publish::render::{self, Theme};
 use crate::{Checked, Loaded, checks::privacy, checks::rules, inputs::content, inputs::load};
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -25,8 +28,30 @@ pub struct Session {
     read_diags: Diagnostics,
     /// Rule and privacy results of each entity-year, replaced when it is checked again.
     ey_diags: BTreeMap<(usize, i32), Vec<Diagnostic>>,
-    /// Completeness and timeliness: they depend on every entity-year, so are redone on each change.
-    completeness: Diagnostics,
+    /// Completeness and timeliness, per entity-year: redone for the entity-years an edit
+    /// touched, and for all when the years judged change.
+    completeness: BTreeMap<(usize, i32), Vec<Diagnostic>>,
+    /// The entity-years with an error among their rule, privacy or completeness results, so
+    /// telling whether the site has errors does not walk every result.
+    error_keys: BTreeSet<(usize, i32)>,
+    /// The years completeness judges (`completeness::judged_years`).
+    judged: Vec<i32>,
+    /// The site model's indexes (children, years, regions, comparison cohorts), kept across
+    /// edits so an edit does not rebuild them; None until the next full write.
+    ix: Option<Indexes>,
+    /// Every entity-year with data and its publication date.
+    published: BTreeMap<(usize, i32), Option<Date>>,
+    /// Dated entity-years, newest first, ties by entity and year: the home page's updates and the
+    /// site feed's entries are the first of them.
+    dated: BTreeSet<(Reverse<Date>, usize, i32)>,
+    /// Entity-years with data, per year.
+    year_counts: BTreeMap<i32, usize>,
+    /// The rows of open-data files edits rewrote, per entity: (year, table) → entity → (CSV
+    /// rows, count). An edit replaces its entity's rows and joins them again, instead of
+    /// writing every entity's rows anew. Cleared whenever anything else changed.
+    open_rows: OpenRows,
+    /// The output's manifest as last written (None: read it from the output when needed).
+    manifest: Option<BTreeSet<String>>,
     site: Option<Loaded>,
     themes: Vec<Theme>,
     /// The output no longer matches the inputs as a whole (an error stopped rendering).
@@ -36,6 +61,25 @@ pub struct Session {
     pub settle: Duration,
     /// The open-data files written, by (year, table), for the 数据下载 page and datapackage.json.
     open_files: crate::publish::opendata::Files,
+    /// Where the last update's time went, phase by phase (for the serve benchmark).
+    phases: Vec<(&'static str, Duration)>,
+}
+
+/// Times the phases of one update: each lap is the time since the previous one.
+struct Clock {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn new(start: Instant) -> Clock {
+        Clock { last: start, laps: Vec::new() }
+    }
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.laps.push((name, now - self.last));
+        self.last = now;
+    }
 }
 
 /// What one update did.
@@ -57,6 +101,82 @@ struct Plan {
     pages: BTreeSet<PageKind>,
     years: BTreeSet<(usize, i32)>,
     all_pages: bool,
+}
+
+/// What pages other than an entity's own show of one of its years: the overview and its
+/// bureau's year pages (state, date, tables), the home page and the feeds (date, source,
+/// tables), its comparison cohorts and the year's open-data files (the values, hashed per
+/// table). Equal before and after an edit: none of those pages or files change.
+#[derive(Clone, PartialEq)]
+struct Shown {
+    exists: bool,
+    published_on: Option<Date>,
+    source: Option<String>,
+    status: Status,
+    /// Table index → a hash of its values, and one of the values comparisons may show (not
+    /// texts, addresses, codes or dates outside the record key).
+    tables: BTreeMap<usize, (u64, u64)>,
+}
+
+fn shown(site: &Loaded, (e, y): (usize, i32)) -> Shown {
+    use std::hash::{Hash, Hasher};
+    let ey = site.data.years.get(&(e, y));
+    let tables = ey
+        .map(|ey| {
+            ey.tables
+                .iter()
+                .map(|(&ti, t)| {
+                    let mut all = std::collections::hash_map::DefaultHasher::new();
+                    let mut compared = std::collections::hash_map::DefaultHasher::new();
+                    match &t.data {
+                        TableData::Records(recs) => {
+                            use crate::inputs::schema::{FieldType, Layout};
+                            let shown_in_comparisons = |i: usize| match &site.schema.tables[ti].layout {
+                                Layout::Records { fields, key, .. } => {
+                                    key.contains(&i)
+                                        || fields.get(i).is_none_or(|f| {
+                                            !matches!(
+                                                f.ty,
+                                                FieldType::Text | FieldType::Url | FieldType::Code | FieldType::Date
+                                            )
+                                        })
+                                }
+                                Layout::Matrix { .. } => true,
+                            };
+                            recs.len().hash(&mut all);
+                            recs.len().hash(&mut compared);
+                            for r in recs {
+                                r.values.hash(&mut all);
+                                for (i, v) in r.values.iter().enumerate().filter(|(i, _)| shown_in_comparisons(*i)) {
+                                    (i, v).hash(&mut compared);
+                                }
+                            }
+                        }
+                        TableData::Matrix(m) => {
+                            m.format.hash(&mut all);
+                            m.cells.iter().for_each(|(k, (v, _))| (k, v).hash(&mut all));
+                            compared = all.clone();
+                        }
+                    }
+                    (ti, (all.finish(), compared.finish()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Shown {
+        exists: ey.is_some(),
+        published_on: ey.and_then(|ey| ey.meta.published_on),
+        source: ey.and_then(|ey| ey.meta.source.clone()),
+        status: completeness::status(&site.schema, &site.registry, &site.data, e, y),
+        tables,
+    }
+}
+
+/// One edited entity-year that keeps its pages and tables: only values, dates or states changed.
+struct Edit {
+    key: (usize, i32),
+    before: Shown,
+    after: Shown,
 }
 
 /// Reads of one burst before rendering anyway (a file rewritten without pause for seconds); the
@@ -107,29 +227,41 @@ impl Session {
             sources: Sources::new(root),
             read_diags: Diagnostics::default(),
             ey_diags: BTreeMap::new(),
-            completeness: Diagnostics::default(),
+            completeness: BTreeMap::new(),
+            judged: Vec::new(),
+            error_keys: BTreeSet::new(),
+            ix: None,
+            published: BTreeMap::new(),
+            dated: BTreeSet::new(),
+            year_counts: BTreeMap::new(),
+            open_rows: BTreeMap::new(),
+            manifest: None,
             site: None,
             themes: Vec::new(),
             stale: true,
             settle: Duration::ZERO,
             open_files: BTreeMap::new(),
+            phases: Vec::new(),
         };
         s.reload_everything();
         s.finish(BTreeSet::new(), BTreeSet::new(), Instant::now());
         s
     }
 
+    /// Where the last update's time went: (phase, time), in order.
+    pub fn phases(&self) -> &[(&'static str, Duration)] {
+        &self.phases
+    }
+
     pub fn has_errors(&self) -> bool {
-        self.read_diags.has_errors()
-            || self.completeness.has_errors()
-            || self.ey_diags.values().flatten().any(|d| d.severity == crate::base::diag::Severity::Error)
+        self.read_diags.has_errors() || !self.error_keys.is_empty()
     }
 
     /// All current diagnostics, sorted, as `pilu check` prints them.
     pub fn diagnostics_text(&self) -> String {
         let mut all = Diagnostics { list: self.read_diags.list.clone() };
         all.list.extend(self.ey_diags.values().flatten().cloned());
-        all.list.extend(self.completeness.list.iter().cloned());
+        all.list.extend(self.completeness.values().flatten().cloned());
         all.sort(&self.sources);
         all.render(&self.sources)
     }
@@ -140,12 +272,22 @@ impl Session {
         self.read_diags = diags;
         self.site = site;
         self.ey_diags.clear();
-        self.completeness = Diagnostics::default();
+        self.error_keys.clear();
+        self.ix = None;
+        self.manifest = None;
+        self.track_all();
+        self.check_completeness_all();
         self.themes.clear();
         if let Some(site) = &self.site {
             let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
             check(site, &keys, &mut self.ey_diags);
-            crate::checks::completeness::check(site, &self.sources, &mut self.completeness);
+            let mut with_errors = BTreeSet::new();
+            for (k, l) in self.ey_diags.iter().chain(&self.completeness) {
+                if l.iter().any(|d| d.severity == crate::base::diag::Severity::Error) {
+                    with_errors.insert(*k);
+                }
+            }
+            self.error_keys = with_errors;
             for name in &site.settings.themes {
                 if let Some(t) = render::load_theme(&self.root, name, &mut self.read_diags) {
                     self.themes.push(t);
@@ -199,6 +341,18 @@ impl Session {
         if changes.is_empty() {
             return Outcome::Unchanged;
         }
+        // What the aggregate pages show of each edited entity-year, before the edit: compared
+        // with the same afterwards, it tells which of them change.
+        let before: BTreeMap<(usize, i32), Shown> = match &self.site {
+            Some(site) if !self.stale => changes
+                .iter()
+                .filter_map(|c| if let Change::EntityYear(e, y) = c { Some((*e, *y)) } else { None })
+                .map(|k| (k, shown(site, k)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let latest_before = self.latest();
+        self.phases.clear();
         let mut plan = Plan::default();
         for _ in 0..MAX_READS {
             let before = fingerprints(paths);
@@ -209,6 +363,9 @@ impl Session {
                 break;
             }
         }
+        let mut clock = Clock::new(start);
+        clock.lap("read and check");
+        self.phases.extend(clock.laps);
         let Plan { everything, mut pages, years, all_pages } = plan;
         if everything {
             return self.finish(BTreeSet::new(), BTreeSet::new(), start);
@@ -220,7 +377,34 @@ impl Session {
         }
         let statics: BTreeSet<String> =
             changes.iter().filter_map(|c| if let Change::Static(f) = c { Some(f.clone()) } else { None }).collect();
+        let only_edits =
+            pages.is_empty() && statics.is_empty() && changes.iter().all(|c| matches!(c, Change::EntityYear(..)));
+        let t = Instant::now();
+        let fast = only_edits && !self.stale && !self.has_errors() && !self.themes.is_empty() && self.ix.is_some();
+        self.phases.push(("errors?", t.elapsed()));
+        if fast {
+            let edits: Option<Vec<Edit>> = years
+                .iter()
+                .map(|k| {
+                    let site = self.site.as_ref()?;
+                    let after = shown(site, *k);
+                    let before = before.get(k)?;
+                    // a page appearing or going, or a table of it: the whole site's page set
+                    // and indexes may change, so the general path below handles it
+                    let same_pages = before.exists && after.exists && before.tables.keys().eq(after.tables.keys());
+                    same_pages.then(|| Edit { key: *k, before: before.clone(), after })
+                })
+                .collect();
+            if let Some(edits) = edits {
+                return self.finish_edits(edits, latest_before, start);
+            }
+        }
         self.finish_with(pages, years, statics, changes.iter().any(|c| matches!(c, Change::ThemeAsset(..))), start)
+    }
+
+    /// The latest dated entity-years (as many as the site feed shows, the home page the first).
+    fn latest(&self) -> Vec<(Reverse<Date>, usize, i32)> {
+        self.dated.iter().take(crate::publish::feeds::SITE_ENTRIES).copied().collect()
     }
 
     /// Read again what `changes` touch; `plan` gathers what to write (over several reads of
@@ -315,10 +499,115 @@ impl Session {
         for k in &keys {
             self.ey_diags.remove(k);
         }
+        let t = Instant::now();
         check(site, &keys, &mut self.ey_diags);
-        self.completeness = Diagnostics::default();
-        crate::checks::completeness::check(site, &self.sources, &mut self.completeness);
+        self.phases.push(("rules", t.elapsed()));
+        let t = Instant::now();
+        if self.track(changed) {
+            self.check_completeness_all();
+        } else if let Some(site) = &self.site {
+            for &(e, y) in changed {
+                let mut d = Diagnostics::default();
+                let judged = self.judged.contains(&y);
+                completeness::check_entity_year(site, &self.sources, e, y, judged, &mut d);
+                if d.list.is_empty() {
+                    self.completeness.remove(&(e, y));
+                } else {
+                    self.completeness.insert((e, y), d.list);
+                }
+            }
+        }
+        self.phases.push(("completeness", t.elapsed()));
+        self.note_errors(&keys);
+        self.note_errors(changed);
         changed.to_vec()
+    }
+
+    /// Note whether `keys` have errors now (after their results were replaced).
+    fn note_errors(&mut self, keys: &[(usize, i32)]) {
+        let error = |l: Option<&Vec<Diagnostic>>| {
+            l.is_some_and(|l| l.iter().any(|d| d.severity == crate::base::diag::Severity::Error))
+        };
+        for k in keys {
+            if error(self.ey_diags.get(k)) || error(self.completeness.get(k)) {
+                self.error_keys.insert(*k);
+            } else {
+                self.error_keys.remove(k);
+            }
+        }
+    }
+
+    /// Note the publication dates of every entity-year (after everything was read).
+    fn track_all(&mut self) {
+        self.published.clear();
+        self.dated.clear();
+        self.year_counts.clear();
+        let Some(site) = &self.site else { return };
+        for (&(e, y), ey) in &site.data.years {
+            self.published.insert((e, y), ey.meta.published_on);
+            *self.year_counts.entry(y).or_default() += 1;
+            if let Some(d) = ey.meta.published_on {
+                self.dated.insert((Reverse(d), e, y));
+            }
+        }
+    }
+
+    /// Note what changed of `keys`: their existence and dates. Returns whether the set of years
+    /// with data changed (the years completeness judges, the overviews, the home page's years).
+    fn track(&mut self, keys: &[(usize, i32)]) -> bool {
+        let Some(site) = &self.site else { return false };
+        let mut years_changed = false;
+        for &(e, y) in keys {
+            let had = self.published.remove(&(e, y));
+            if let Some(Some(d)) = had {
+                self.dated.remove(&(Reverse(d), e, y));
+            }
+            let now = site.data.years.get(&(e, y)).map(|ey| ey.meta.published_on);
+            if let Some(on) = now {
+                self.published.insert((e, y), on);
+                if let Some(d) = on {
+                    self.dated.insert((Reverse(d), e, y));
+                }
+            }
+            match (had.is_some(), now.is_some()) {
+                (false, true) => {
+                    let n = self.year_counts.entry(y).or_default();
+                    *n += 1;
+                    years_changed |= *n == 1;
+                }
+                (true, false) => {
+                    let n = self.year_counts.entry(y).or_default();
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.year_counts.remove(&y);
+                        years_changed = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        years_changed
+    }
+
+    /// Completeness of every entity-year, and the years judged.
+    fn check_completeness_all(&mut self) {
+        self.completeness.clear();
+        let Some(site) = &self.site else { return };
+        self.judged = completeness::judged_years(&site.data, site.settings.as_of);
+        let mut keys: BTreeSet<(usize, i32)> = site.data.years.keys().copied().collect();
+        for &y in &self.judged {
+            keys.extend((0..site.registry.entities.len()).map(|e| (e, y)));
+        }
+        for (e, y) in keys {
+            let mut d = Diagnostics::default();
+            completeness::check_entity_year(site, &self.sources, e, y, self.judged.contains(&y), &mut d);
+            if !d.list.is_empty() {
+                self.completeness.insert((e, y), d.list);
+            }
+        }
+        self.error_keys.clear();
+        let keys: Vec<(usize, i32)> = self.ey_diags.keys().chain(self.completeness.keys()).copied().collect();
+        self.note_errors(&keys);
     }
 
     /// Reload every Markdown page; returns whether every page must be rendered again (the
@@ -386,6 +675,247 @@ impl Session {
         model.page_list().into_iter().filter(|k| kinds.contains(&Site::template(*k))).collect()
     }
 
+    /// Write what edits of values, dates or states changed, where nothing appeared or went: the
+    /// entity's own pages and files always; the aggregate pages, the comparison pages, open
+    /// data, feeds, sitemap and manifest only when what they show of it changed. Nothing here
+    /// walks the whole site: the cost follows what changed, not the size of the site.
+    fn finish_edits(
+        &mut self,
+        edits: Vec<Edit>,
+        latest_before: Vec<(Reverse<Date>, usize, i32)>,
+        start: Instant,
+    ) -> Outcome {
+        let mut clock = Clock::new(Instant::now());
+        let latest_after = self.latest();
+        let (Some(site), Some(ix)) = (&self.site, self.ix.take()) else { return Outcome::Errors };
+        let mut model = Site::with_indexes(
+            &site.settings,
+            &site.schema,
+            &site.registry,
+            &site.data,
+            &site.content.pages,
+            site.owner,
+            ix,
+        );
+        let out = Staging::in_place(&self.out);
+        let mut errors = Diagnostics::default();
+        let mut removed: Vec<String> = Vec::new();
+        let mut pages: BTreeSet<PageKind> = BTreeSet::new();
+        let mut sitemap = false;
+        let mut open_keys: BTreeSet<(i32, usize)> = BTreeSet::new();
+        let mut feeds: Vec<usize> = Vec::new();
+        let mut site_feed = latest_before != latest_after;
+        // the home page's updates are the first ten of the latest
+        let mut home = latest_before.iter().take(10).ne(latest_after.iter().take(10));
+        let mut cohorts: Vec<(usize, usize)> = Vec::new();
+        for Edit { key: (e, y), before, after } in &edits {
+            let (e, y) = (*e, *y);
+            let ent = site.registry.get(e);
+            pages.insert(PageKind::Entity(e));
+            for &yy in &model.years[e] {
+                pages.insert(PageKind::EntityYear(e, yy));
+                pages.insert(PageKind::Notice(e, yy));
+            }
+            if let Some(p) = ent.parent.filter(|_| ent.delegated()) {
+                pages.insert(PageKind::EntityYear(p, y));
+            }
+            home |= e == site.owner;
+            let dated = before.published_on != after.published_on;
+            let listed = before.status != after.status || dated;
+            if listed {
+                // counts by state, the bureau's year pages that list it by state (and on small
+                // sites the overview's own list)
+                pages.insert(PageKind::Year(y));
+                let g = model.year_group_of(e);
+                pages.extend((0..model.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+            }
+            let entry = dated || before.source != after.source;
+            if entry {
+                feeds.push(e);
+                let k = |l: &[(Reverse<Date>, usize, i32)]| l.iter().any(|&(_, ee, yy)| (ee, yy) == (e, y));
+                site_feed |= k(&latest_before) || k(&latest_after);
+            }
+            // lastmod of its pages, its year's and the home page
+            sitemap |= dated;
+            for (&ti, &(all, compared)) in &after.tables {
+                let Some(&(all_before, compared_before)) = before.tables.get(&ti) else { continue };
+                let t = &site.schema.tables[ti];
+                if t.is_public() && all != all_before {
+                    open_keys.insert((y, ti));
+                }
+                if compared != compared_before && crate::publish::compare::compared(t, ent.kind) {
+                    let group = model.compare_group(e);
+                    let idx = model.compare_index();
+                    if let Some(ci) = idx.cohorts.iter().position(|c| c.year == y && c.table == ti && c.group == group)
+                    {
+                        cohorts.push((ci, e));
+                    }
+                }
+            }
+        }
+        if home {
+            pages.insert(PageKind::Home);
+        }
+        clock.lap("what changed");
+        // Comparison cohorts: updated with the new values (the member placed again in each
+        // sorted view, or the cohort rebuilt when its columns or views may change); a page is
+        // written when its rows or the cohort's columns and views changed.
+        // (taken out of the model while it changes; the model only reads it to render)
+        let mut idx = if cohorts.is_empty() { Default::default() } else { model.compare.take().unwrap_or_default() };
+        for &(ci, e) in &cohorts {
+            let Some(old) = idx.cohorts.get_mut(ci) else { continue };
+            let old_orders = old.orders.clone();
+            let (fresh, same) = match model.cohort_after_edit(old, e) {
+                Some(fresh) => (fresh, true),
+                None => {
+                    let fresh = model.cohort(old.year, old.table, old.group.clone(), old.members.clone());
+                    let header = |c: &crate::publish::compare::Cohort| {
+                        let cols: Vec<(usize, String, String, bool)> =
+                            c.columns.iter().map(|k| (k.field, k.key.clone(), k.slug.clone(), k.key_column)).collect();
+                        (cols, c.sort_columns.clone(), c.orders.len(), c.members.len(), c.empty.clone())
+                    };
+                    let same = header(old) == header(&fresh);
+                    if !same {
+                        // pages of views or page numbers no longer produced
+                        let new_paths: BTreeSet<String> = model.cohort_paths(&fresh).into_iter().flatten().collect();
+                        for p in model.cohort_paths(old).into_iter().flatten().filter(|p| !new_paths.contains(p)) {
+                            for t in &self.themes {
+                                let rel = format!("{}{p}", t.prefix);
+                                let _ = out.remove(&rel);
+                                removed.push(rel);
+                            }
+                        }
+                        // pages gone, new, or the same number under other names
+                        sitemap = true;
+                    }
+                    (fresh, same)
+                }
+            };
+            // the same members in the same order: rows are compared by position
+            let Some(pos) = fresh.members.iter().position(|&m| m == e) else { continue };
+            let per = fresh.rows_per_page();
+            for v in 0..fresh.orders.len() {
+                for p in 0..fresh.pages() {
+                    let slice = |orders: &[Vec<usize>]| -> Vec<usize> {
+                        orders[v].iter().skip(p * per).take(per).copied().collect()
+                    };
+                    let rows = slice(&fresh.orders);
+                    // (the old orders are read only when the views are the same)
+                    if !same || rows.contains(&pos) || rows != slice(&old_orders) {
+                        pages.insert(PageKind::Compare(crate::publish::compare::PageId {
+                            year: fresh.year,
+                            cohort: ci as u32,
+                            view: v as u16,
+                            page: p as u32,
+                        }));
+                    }
+                }
+            }
+            idx.cohorts[ci] = fresh;
+        }
+        if !cohorts.is_empty() {
+            model.compare = std::sync::OnceLock::from(idx);
+        }
+        clock.lap("comparisons");
+        // Open data: the year's files of the tables whose values changed; the 数据下载 page when
+        // their sizes did (the package lists the files, which stay the same).
+        if !open_keys.is_empty() {
+            // (a table without public fields has no file)
+            let keys: Vec<(i32, usize)> = open_keys.into_iter().filter(|k| self.open_files.contains_key(k)).collect();
+            let edited: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
+            match write_open_data(&model, &out, &keys, &edited, &mut self.open_rows) {
+                Ok(fresh) => {
+                    let mut sizes_changed = false;
+                    for (k, f) in fresh {
+                        let old = self.open_files.get(&k);
+                        sizes_changed |= old.is_none_or(|o| (o.bytes, o.rows, o.bodies) != (f.bytes, f.rows, f.bodies));
+                        self.open_files.insert(k, f);
+                    }
+                    if sizes_changed {
+                        let (summary, _) = crate::publish::opendata::summary(&model, &self.open_files);
+                        for t in self.themes.iter_mut() {
+                            crate::publish::opendata::expose(t, &summary);
+                        }
+                        pages.insert(PageKind::OpenData);
+                    }
+                }
+                Err(d) => errors.extend(d),
+            }
+        }
+        if !feeds.is_empty() || site_feed {
+            let keys: Vec<(usize, i32)> = {
+                let mut k: Vec<(usize, i32)> = latest_after.iter().map(|&(_, e, y)| (e, y)).collect();
+                k.sort();
+                k
+            };
+            let fail = |name: &str, e: std::io::Error| {
+                Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)))
+            };
+            for &e in &feeds {
+                let name = format!("e/{}/feed.xml", site.registry.get(e).id);
+                if let Err(err) = out.write(&name, crate::publish::feeds::entity_feed(&model, e).as_bytes()) {
+                    errors.push(fail(&name, err));
+                }
+            }
+            if site_feed
+                && let Err(err) = out.write("feed.xml", crate::publish::feeds::site_feed_of(&model, &keys).as_bytes())
+            {
+                errors.push(fail("feed.xml", err));
+            }
+        }
+        clock.lap("open data, feeds");
+        // Notice-board posters exist only for offline disclosers.
+        let pages: Vec<PageKind> = pages
+            .into_iter()
+            .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure.as_deref() != Some("offline")))
+            .collect();
+        let intro = site.content.home_intro.as_deref();
+        let mut written = 0;
+        for theme in &mut self.themes {
+            match model.render_pages(theme, &out, intro, &pages) {
+                Ok(n) => written += n,
+                Err(d) => errors.extend(d),
+            }
+        }
+        clock.lap("render");
+        let keys: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
+        if let Err(d) = model.write_downloads_for(&out, &keys) {
+            errors.extend(d);
+        }
+        clock.lap("downloads");
+        if sitemap && let Some(base) = &site.settings.base_url {
+            let files = model.sitemaps(base);
+            let mut n = if files.len() == 1 { 1 } else { files.len() };
+            while self.out.join(format!("sitemap-{n}.xml")).exists() {
+                let name = format!("sitemap-{n}.xml");
+                let _ = out.remove(&name);
+                removed.push(name);
+                n += 1;
+            }
+            for (name, text) in &files {
+                if let Err(e) = out.write(name, text.as_bytes()) {
+                    errors.push(Diagnostic::error(
+                        "io.write",
+                        format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)),
+                    ));
+                }
+            }
+        }
+        clock.lap("sitemap");
+        if let Err(e) = out.update_manifest(&mut self.manifest, &removed) {
+            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
+        }
+        clock.lap("manifest");
+        self.ix = Some(model.into_indexes());
+        self.phases.extend(clock.laps);
+        if !errors.list.is_empty() {
+            self.read_diags.extend(errors);
+            self.stale = true;
+            return Outcome::Errors;
+        }
+        Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
+    }
+
     fn finish(&mut self, pages: BTreeSet<PageKind>, years: BTreeSet<(usize, i32)>, start: Instant) -> Outcome {
         self.finish_with(pages, years, BTreeSet::new(), false, start)
     }
@@ -404,11 +934,26 @@ impl Session {
             return Outcome::Errors;
         }
         let Some(site) = &self.site else { return Outcome::Errors };
+        self.ix = None;
+        self.open_rows.clear();
         if self.stale {
             return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
                 Ok(b) => {
                     self.stale = false;
                     self.open_files = b.open_files;
+                    // read the manifest now, not on the first edit (nothing was written in place)
+                    self.manifest = None;
+                    let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest, &[]);
+                    let model = Site::new(
+                        &site.settings,
+                        &site.schema,
+                        &site.registry,
+                        &site.data,
+                        &site.content.pages,
+                        site.owner,
+                    );
+                    model.compare_index();
+                    self.ix = Some(model.into_indexes());
                     Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
                 }
                 Err((d, _)) => {
@@ -417,8 +962,10 @@ impl Session {
                 }
             };
         }
+        let mut clock = Clock::new(Instant::now());
         let model =
             Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+        clock.lap("model");
         let out = Staging::in_place(&self.out);
         let mut written = 0;
         // Pages that show a changed entity-year: its page and poster, its entity page (years,
@@ -469,11 +1016,13 @@ impl Session {
         {
             errors.extend(d);
         }
+        clock.lap("feeds, open data");
         let existing: BTreeSet<PageKind> = model.page_list().into_iter().collect();
         // hook (comparisons): a year's comparison pages show every entity of that year
         let compare_years: Vec<i32> = years.iter().map(|&(_, y)| y).collect();
         pages.extend(existing.iter().filter(|k| matches!(k, PageKind::Compare(p) if compare_years.contains(&p.year))));
         let pages: Vec<PageKind> = pages.into_iter().filter(|k| existing.contains(k)).collect();
+        clock.lap("page list");
         let intro = site.content.home_intro.as_deref();
         // Content pages that disappeared.
         for t in &self.themes {
@@ -496,6 +1045,7 @@ impl Session {
             }
             crate::publish::compare::remove_stale(&out, &self.out, theme.prefix, &compare_years); // hook (comparisons)
         }
+        clock.lap("render");
         let keys: Vec<(usize, i32)> = years.iter().copied().filter(|k| site.data.years.contains_key(k)).collect();
         if let Err(d) = model.write_downloads_for(&out, &keys) {
             errors.extend(d);
@@ -514,6 +1064,7 @@ impl Session {
                 }
             }
         }
+        clock.lap("downloads");
         if let Some(base) = &site.settings.base_url {
             let mut files = model.sitemaps(base);
             // a sitemap split into fewer files than before leaves none behind
@@ -542,9 +1093,15 @@ impl Session {
                 ));
             }
         }
-        if let Err(e) = out.update_manifest() {
+        clock.lap("sitemap, static");
+        // files went in ways not tracked one by one here: look at every listed file
+        if let Err(e) = out.update_manifest(&mut self.manifest, &[String::new()]) {
             errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
         }
+        clock.lap("manifest");
+        self.phases.extend(clock.laps);
+        // the page list above built the comparison cohorts: keep them with the other indexes
+        self.ix = Some(model.into_indexes());
         if !errors.list.is_empty() {
             self.read_diags.extend(errors);
             self.stale = true;
@@ -552,6 +1109,70 @@ impl Session {
         }
         Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
     }
+}
+
+/// Open-data CSV rows by (year, table), then entity: (bytes, rows).
+type OpenRows = BTreeMap<(i32, usize), BTreeMap<usize, (Vec<u8>, usize)>>;
+
+/// The open-data files `keys` (year, table) after `edited` entity-years changed values: each
+/// entity's rows are kept in `rows`, so only the edited entities' rows are written anew before
+/// the file is joined (the first edit of a file reads every entity's rows once).
+fn write_open_data(
+    model: &Site,
+    out: &Staging,
+    keys: &[(i32, usize)],
+    edited: &[(usize, i32)],
+    rows: &mut OpenRows,
+) -> Result<crate::publish::opendata::Files, Diagnostics> {
+    use crate::publish::opendata::{FileInfo, entity_rows, size_text, table_head};
+    let fail = |path: &str, e: String| Diagnostics {
+        list: vec![Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}"))],
+    };
+    let mut files = BTreeMap::new();
+    for &(y, ti) in keys {
+        let t = &model.schema.tables[ti];
+        let path = format!("o/{y}/{}.csv", t.id);
+        let of = |e: usize| model.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data);
+        let table = match rows.entry((y, ti)) {
+            std::collections::btree_map::Entry::Occupied(o) => {
+                let table = o.into_mut();
+                for &(e, yy) in edited {
+                    if let (true, Some(data)) = (yy == y, of(e)) {
+                        table.insert(e, entity_rows(model, ti, y, e, data).map_err(|m| fail(&path, m))?);
+                    }
+                }
+                table
+            }
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let mut table = BTreeMap::new();
+                for (&(e, yy), ey) in &model.data.years {
+                    if let (true, Some(entry)) = (yy == y, ey.tables.get(&ti)) {
+                        table.insert(e, entity_rows(model, ti, y, e, &entry.data).map_err(|m| fail(&path, m))?);
+                    }
+                }
+                v.insert(table)
+            }
+        };
+        let mut bytes = table_head(model, ti).map_err(|m| fail(&path, m))?;
+        bytes.reserve(table.values().map(|(b, _)| b.len()).sum());
+        for (b, _) in table.values() {
+            bytes.extend_from_slice(b);
+        }
+        out.write(&path, &bytes).map_err(|e| Diagnostics {
+            list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))],
+        })?;
+        let info = FileInfo {
+            table: t.id.clone(),
+            title: t.full_title(),
+            href: path,
+            bodies: table.len(),
+            rows: table.values().map(|(_, n)| n).sum(),
+            bytes: bytes.len(),
+            size: size_text(bytes.len()),
+        };
+        files.insert((y, ti), info);
+    }
+    Ok(files)
 }
 
 /// Feeds and open data after changes: the site feed always (content dates feed it too); the

@@ -17,5 +17,5 @@ mod year;
 
 pub use crate::inputs::dataset::applies;
 pub use cells::date_text;
-pub use site::{DIRECTORY_PAGE, INLINE_LIST, PageKind, Site, YEAR_PAGE, root_of};
+pub use site::{DIRECTORY_PAGE, INLINE_LIST, Indexes, PageKind, Site, YEAR_PAGE, root_of};
 pub use views::*;

@@ -42,6 +42,14 @@ pub struct Site<'a> {
     pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
 }
 
+/// The indexes of a `Site` apart from the inputs they index (see `Site::with_indexes`).
+pub struct Indexes {
+    pub children: Vec<Vec<usize>>,
+    pub years: Vec<Vec<i32>>,
+    pub regions: Regions,
+    pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PageKind {
     Home,
@@ -99,6 +107,26 @@ impl<'a> Site<'a> {
             regions: Regions::new(registry),
             compare: Default::default(),
         }
+    }
+
+    /// A site over indexes built before (`into_indexes`): `serve` keeps them across edits, since
+    /// building them is the part of a `Site` that grows with the registry and the data.
+    pub fn with_indexes(
+        settings: &'a Settings,
+        schema: &'a Schema,
+        registry: &'a Registry,
+        data: &'a Dataset,
+        pages: &'a [ContentPage],
+        owner: usize,
+        ix: Indexes,
+    ) -> Self {
+        let Indexes { children, years, regions, compare } = ix;
+        Site { settings, schema, registry, data, pages, children, years, owner, regions, compare }
+    }
+
+    /// The indexes, to build the next `Site` over the same inputs without scanning them again.
+    pub fn into_indexes(self) -> Indexes {
+        Indexes { children: self.children, years: self.years, regions: self.regions, compare: self.compare }
     }
 
     /// Every page of the site, in a fixed order.
