@@ -1,0 +1,396 @@
+//! The fast path of `pilu serve`: an edit that changes values, dates or states but adds or
+//! removes no page or table. What other pages show of the edited entity-year is compared before
+//! and after (`Shown`), and only the pages and files whose content changed are written, so the
+//! cost follows the edit, not the size of the site.
+
+use super::*;
+
+/// What pages other than an entity's own show of one of its years: the overview and its
+/// bureau's year pages (state, date, tables), the home page and the feeds (date, source,
+/// tables), its comparison cohorts and the year's open-data files (the values, hashed per
+/// table). Equal before and after an edit: none of those pages or files change.
+#[derive(Clone, PartialEq)]
+pub(super) struct Shown {
+    exists: bool,
+    published_on: Option<Date>,
+    source: Option<String>,
+    status: Status,
+    /// Table index → a hash of its values, and one of the values comparisons may show (not
+    /// texts, addresses, codes or dates outside the record key).
+    tables: BTreeMap<usize, (u64, u64)>,
+}
+
+impl Shown {
+    /// Both exist with the same tables: the edit adds or removes no page or download.
+    pub(super) fn same_pages(&self, other: &Shown) -> bool {
+        self.exists && other.exists && self.tables.keys().eq(other.tables.keys())
+    }
+}
+
+pub(super) fn shown(site: &Loaded, (e, y): (usize, i32)) -> Shown {
+    use std::hash::{Hash, Hasher};
+    let ey = site.data.years.get(&(e, y));
+    let tables = ey
+        .map(|ey| {
+            ey.tables
+                .iter()
+                .map(|(&ti, t)| {
+                    let mut all = std::collections::hash_map::DefaultHasher::new();
+                    let mut compared = std::collections::hash_map::DefaultHasher::new();
+                    match &t.data {
+                        TableData::Records(recs) => {
+                            use crate::inputs::schema::{FieldType, Layout};
+                            let shown_in_comparisons = |i: usize| match &site.schema.tables[ti].layout {
+                                Layout::Records { fields, key, .. } => {
+                                    key.contains(&i)
+                                        || fields.get(i).is_none_or(|f| {
+                                            !matches!(
+                                                f.ty,
+                                                FieldType::Text | FieldType::Url | FieldType::Code | FieldType::Date
+                                            )
+                                        })
+                                }
+                                Layout::Matrix { .. } => true,
+                            };
+                            recs.len().hash(&mut all);
+                            recs.len().hash(&mut compared);
+                            for r in recs {
+                                r.values.hash(&mut all);
+                                for (i, v) in r.values.iter().enumerate().filter(|(i, _)| shown_in_comparisons(*i)) {
+                                    (i, v).hash(&mut compared);
+                                }
+                            }
+                        }
+                        TableData::Matrix(m) => {
+                            m.format.hash(&mut all);
+                            m.cells.iter().for_each(|(k, (v, _))| (k, v).hash(&mut all));
+                            compared = all.clone();
+                        }
+                    }
+                    (ti, (all.finish(), compared.finish()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Shown {
+        exists: ey.is_some(),
+        published_on: ey.and_then(|ey| ey.meta.published_on),
+        source: ey.and_then(|ey| ey.meta.source.clone()),
+        status: completeness::status(&site.schema, &site.registry, &site.data, e, y),
+        tables,
+    }
+}
+
+/// One edited entity-year that keeps its pages and tables: only values, dates or states changed.
+pub(super) struct Edit {
+    pub(super) key: (usize, i32),
+    pub(super) before: Shown,
+    pub(super) after: Shown,
+}
+
+/// Open-data CSV rows by (year, table), then entity: (bytes, rows).
+pub(super) type OpenRows = BTreeMap<(i32, usize), BTreeMap<usize, (Vec<u8>, usize)>>;
+
+/// The open-data files `keys` (year, table) after `edited` entity-years changed values: each
+/// entity's rows are kept in `rows`, so only the edited entities' rows are written anew before
+/// the file is joined (the first edit of a file reads every entity's rows once).
+fn write_open_data(
+    model: &Site,
+    out: &Staging,
+    keys: &[(i32, usize)],
+    edited: &[(usize, i32)],
+    rows: &mut OpenRows,
+) -> Result<crate::publish::opendata::Files, Diagnostics> {
+    use crate::publish::opendata::{FileInfo, entity_rows, size_text, table_head};
+    let fail = |path: &str, e: String| Diagnostics {
+        list: vec![Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}"))],
+    };
+    let mut files = BTreeMap::new();
+    for &(y, ti) in keys {
+        let t = &model.schema.tables[ti];
+        let path = format!("o/{y}/{}.csv", t.id);
+        let of = |e: usize| model.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data);
+        let table = match rows.entry((y, ti)) {
+            std::collections::btree_map::Entry::Occupied(o) => {
+                let table = o.into_mut();
+                for &(e, yy) in edited {
+                    if let (true, Some(data)) = (yy == y, of(e)) {
+                        table.insert(e, entity_rows(model, ti, y, e, data).map_err(|m| fail(&path, m))?);
+                    }
+                }
+                table
+            }
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let mut table = BTreeMap::new();
+                for (&(e, yy), ey) in &model.data.years {
+                    if let (true, Some(entry)) = (yy == y, ey.tables.get(&ti)) {
+                        table.insert(e, entity_rows(model, ti, y, e, &entry.data).map_err(|m| fail(&path, m))?);
+                    }
+                }
+                v.insert(table)
+            }
+        };
+        let mut bytes = table_head(model, ti).map_err(|m| fail(&path, m))?;
+        bytes.reserve(table.values().map(|(b, _)| b.len()).sum());
+        for (b, _) in table.values() {
+            bytes.extend_from_slice(b);
+        }
+        out.write(&path, &bytes).map_err(|e| Diagnostics {
+            list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))],
+        })?;
+        let info = FileInfo {
+            table: t.id.clone(),
+            title: t.full_title(),
+            href: path,
+            bodies: table.len(),
+            rows: table.values().map(|(_, n)| n).sum(),
+            bytes: bytes.len(),
+            size: size_text(bytes.len()),
+        };
+        files.insert((y, ti), info);
+    }
+    Ok(files)
+}
+
+impl Session {
+    /// Write what edits of values, dates or states changed, where nothing appeared or went: the
+    /// entity's own pages and files always; the aggregate pages, the comparison pages, open
+    /// data, feeds, sitemap and manifest only when what they show of it changed. Nothing here
+    /// walks the whole site: the cost follows what changed, not the size of the site.
+    pub(super) fn finish_edits(
+        &mut self,
+        edits: Vec<Edit>,
+        latest_before: Vec<(Reverse<Date>, usize, i32)>,
+        start: Instant,
+    ) -> Outcome {
+        let mut clock = Clock::new(Instant::now());
+        let latest_after = self.latest();
+        let (Some(site), Some(ix)) = (&self.site, self.ix.take()) else { return Outcome::Errors };
+        let mut model = Site::with_indexes(
+            &site.settings,
+            &site.schema,
+            &site.registry,
+            &site.data,
+            &site.content.pages,
+            site.owner,
+            ix,
+        );
+        let out = Staging::in_place(&self.out);
+        let mut errors = Diagnostics::default();
+        let mut removed: Vec<String> = Vec::new();
+        let mut pages: BTreeSet<PageKind> = BTreeSet::new();
+        let mut sitemap = false;
+        let mut open_keys: BTreeSet<(i32, usize)> = BTreeSet::new();
+        let mut feeds: Vec<usize> = Vec::new();
+        let mut site_feed = latest_before != latest_after;
+        // the home page's updates are the first ten of the latest
+        let mut home = latest_before.iter().take(10).ne(latest_after.iter().take(10));
+        let mut cohorts: Vec<(usize, usize)> = Vec::new();
+        for Edit { key: (e, y), before, after } in &edits {
+            let (e, y) = (*e, *y);
+            let ent = site.registry.get(e);
+            pages.insert(PageKind::Entity(e));
+            for &yy in &model.years[e] {
+                pages.insert(PageKind::EntityYear(e, yy));
+                pages.insert(PageKind::Notice(e, yy));
+            }
+            if let Some(p) = ent.parent.filter(|_| ent.delegated()) {
+                pages.insert(PageKind::EntityYear(p, y));
+            }
+            home |= e == site.owner;
+            let dated = before.published_on != after.published_on;
+            let listed = before.status != after.status || dated;
+            if listed {
+                // counts by state, the bureau's year pages that list it by state (and on small
+                // sites the overview's own list)
+                pages.insert(PageKind::Year(y));
+                let g = model.year_group_of(e);
+                pages.extend((0..model.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+            }
+            let entry = dated || before.source != after.source;
+            if entry {
+                feeds.push(e);
+                let k = |l: &[(Reverse<Date>, usize, i32)]| l.iter().any(|&(_, ee, yy)| (ee, yy) == (e, y));
+                site_feed |= k(&latest_before) || k(&latest_after);
+            }
+            // lastmod of its pages, its year's and the home page
+            sitemap |= dated;
+            for (&ti, &(all, compared)) in &after.tables {
+                let Some(&(all_before, compared_before)) = before.tables.get(&ti) else { continue };
+                let t = &site.schema.tables[ti];
+                if t.is_public() && all != all_before {
+                    open_keys.insert((y, ti));
+                }
+                if compared != compared_before && crate::publish::compare::compared(t, ent.kind) {
+                    let group = model.compare_group(e);
+                    let idx = model.compare_index();
+                    if let Some(ci) = idx.cohorts.iter().position(|c| c.year == y && c.table == ti && c.group == group)
+                    {
+                        cohorts.push((ci, e));
+                    }
+                }
+            }
+        }
+        if home {
+            pages.insert(PageKind::Home);
+        }
+        clock.lap("what changed");
+        // Comparison cohorts: updated with the new values (the member placed again in each
+        // sorted view, or the cohort rebuilt when its columns or views may change); a page is
+        // written when its rows or the cohort's columns and views changed.
+        // (taken out of the model while it changes; the model only reads it to render)
+        let mut idx = if cohorts.is_empty() { Default::default() } else { model.compare.take().unwrap_or_default() };
+        for &(ci, e) in &cohorts {
+            let Some(old) = idx.cohorts.get_mut(ci) else { continue };
+            let old_orders = old.orders.clone();
+            let (fresh, same) = match model.cohort_after_edit(old, e) {
+                Some(fresh) => (fresh, true),
+                None => {
+                    let fresh = model.cohort(old.year, old.table, old.group.clone(), old.members.clone());
+                    let header = |c: &crate::publish::compare::Cohort| {
+                        let cols: Vec<(usize, String, String, bool)> =
+                            c.columns.iter().map(|k| (k.field, k.key.clone(), k.slug.clone(), k.key_column)).collect();
+                        (cols, c.sort_columns.clone(), c.orders.len(), c.members.len(), c.empty.clone())
+                    };
+                    let same = header(old) == header(&fresh);
+                    if !same {
+                        // pages of views or page numbers no longer produced
+                        let new_paths: BTreeSet<String> = model.cohort_paths(&fresh).into_iter().flatten().collect();
+                        for p in model.cohort_paths(old).into_iter().flatten().filter(|p| !new_paths.contains(p)) {
+                            for t in &self.themes {
+                                let rel = format!("{}{p}", t.prefix);
+                                let _ = out.remove(&rel);
+                                removed.push(rel);
+                            }
+                        }
+                        // pages gone, new, or the same number under other names
+                        sitemap = true;
+                    }
+                    (fresh, same)
+                }
+            };
+            // the same members in the same order: rows are compared by position
+            let Some(pos) = fresh.members.iter().position(|&m| m == e) else { continue };
+            let per = fresh.rows_per_page();
+            for v in 0..fresh.orders.len() {
+                for p in 0..fresh.pages() {
+                    let slice = |orders: &[Vec<usize>]| -> Vec<usize> {
+                        orders[v].iter().skip(p * per).take(per).copied().collect()
+                    };
+                    let rows = slice(&fresh.orders);
+                    // (the old orders are read only when the views are the same)
+                    if !same || rows.contains(&pos) || rows != slice(&old_orders) {
+                        pages.insert(PageKind::Compare(crate::publish::compare::PageId {
+                            year: fresh.year,
+                            cohort: ci as u32,
+                            view: v as u16,
+                            page: p as u32,
+                        }));
+                    }
+                }
+            }
+            idx.cohorts[ci] = fresh;
+        }
+        if !cohorts.is_empty() {
+            model.compare = std::sync::OnceLock::from(idx);
+        }
+        clock.lap("comparisons");
+        // Open data: the year's files of the tables whose values changed; the 数据下载 page when
+        // their sizes did (the package lists the files, which stay the same).
+        if !open_keys.is_empty() {
+            // (a table without public fields has no file)
+            let keys: Vec<(i32, usize)> = open_keys.into_iter().filter(|k| self.open_files.contains_key(k)).collect();
+            let edited: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
+            match write_open_data(&model, &out, &keys, &edited, &mut self.open_rows) {
+                Ok(fresh) => {
+                    let mut sizes_changed = false;
+                    for (k, f) in fresh {
+                        let old = self.open_files.get(&k);
+                        sizes_changed |= old.is_none_or(|o| (o.bytes, o.rows, o.bodies) != (f.bytes, f.rows, f.bodies));
+                        self.open_files.insert(k, f);
+                    }
+                    if sizes_changed {
+                        let (summary, _) = crate::publish::opendata::summary(&model, &self.open_files);
+                        for t in self.themes.iter_mut() {
+                            crate::publish::opendata::expose(t, &summary);
+                        }
+                        pages.insert(PageKind::OpenData);
+                    }
+                }
+                Err(d) => errors.extend(d),
+            }
+        }
+        if !feeds.is_empty() || site_feed {
+            let keys: Vec<(usize, i32)> = {
+                let mut k: Vec<(usize, i32)> = latest_after.iter().map(|&(_, e, y)| (e, y)).collect();
+                k.sort();
+                k
+            };
+            let fail = |name: &str, e: std::io::Error| {
+                Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)))
+            };
+            for &e in &feeds {
+                let name = format!("e/{}/feed.xml", site.registry.get(e).id);
+                if let Err(err) = out.write(&name, crate::publish::feeds::entity_feed(&model, e).as_bytes()) {
+                    errors.push(fail(&name, err));
+                }
+            }
+            if site_feed
+                && let Err(err) = out.write("feed.xml", crate::publish::feeds::site_feed_of(&model, &keys).as_bytes())
+            {
+                errors.push(fail("feed.xml", err));
+            }
+        }
+        clock.lap("open data, feeds");
+        // Notice-board posters exist only for offline disclosers.
+        let pages: Vec<PageKind> = pages
+            .into_iter()
+            .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure.as_deref() != Some("offline")))
+            .collect();
+        let intro = site.content.home_intro.as_deref();
+        let mut written = 0;
+        for theme in &mut self.themes {
+            match model.render_pages(theme, &out, intro, &pages) {
+                Ok(n) => written += n,
+                Err(d) => errors.extend(d),
+            }
+        }
+        clock.lap("render");
+        let keys: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
+        if let Err(d) = model.write_downloads_for(&out, &keys) {
+            errors.extend(d);
+        }
+        clock.lap("downloads");
+        if sitemap && let Some(base) = &site.settings.base_url {
+            let files = model.sitemaps(base);
+            let mut n = if files.len() == 1 { 1 } else { files.len() };
+            while self.out.join(format!("sitemap-{n}.xml")).exists() {
+                let name = format!("sitemap-{n}.xml");
+                let _ = out.remove(&name);
+                removed.push(name);
+                n += 1;
+            }
+            for (name, text) in &files {
+                if let Err(e) = out.write(name, text.as_bytes()) {
+                    errors.push(Diagnostic::error(
+                        "io.write",
+                        format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)),
+                    ));
+                }
+            }
+        }
+        clock.lap("sitemap");
+        if let Err(e) = out.update_manifest(&mut self.manifest, &removed) {
+            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
+        }
+        clock.lap("manifest");
+        self.ix = Some(model.into_indexes());
+        self.phases.extend(clock.laps);
+        if !errors.list.is_empty() {
+            self.read_diags.extend(errors);
+            self.stale = true;
+            return Outcome::Errors;
+        }
+        Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
+    }
+}

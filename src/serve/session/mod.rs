@@ -1,0 +1,691 @@
+//! The site kept in memory for `pilu serve`, updated incrementally when input files change.
+//!
+//! A data file change reloads only that entity-year's files (or one collection sheet), checks
+//! again only the entity-years whose rules can see it, and re-renders only the pages and
+//! downloads that show it. Settings, the registry and table definitions rebuild everything; a
+//! template re-renders the pages that use it. The output is byte-for-byte what `pilu build`
+//! writes for the same inputs (tested for every kind of input).
+
+use crate::base::diag::{Diagnostic, Diagnostics, Sources};
+use crate::checks::completeness::{self, Date, Status};
+use crate::inputs::dataset::TableData;
+use crate::inputs::dataset::{Dataset, EntityYear};
+use crate::publish::model::{Indexes, PageKind, Site};
+use crate::publish::output::Staging;
+use crate::publish::render::{self, Theme};
+use crate::{Checked, Loaded, checks::privacy, checks::rules, inputs::content, inputs::load};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+mod edits;
+mod rebuild;
+use edits::{Edit, OpenRows, Shown, shown};
+
+pub struct Session {
+    pub root: PathBuf,
+    pub out: PathBuf,
+    base_url: Option<String>,
+    sources: Sources,
+    /// Problems found while reading (files, fields, registry, definitions, pages).
+    read_diags: Diagnostics,
+    /// Rule and privacy results of each entity-year, replaced when it is checked again.
+    ey_diags: BTreeMap<(usize, i32), Vec<Diagnostic>>,
+    /// Completeness and timeliness, per entity-year: redone for the entity-years an edit
+    /// touched, and for all when the years judged change.
+    completeness: BTreeMap<(usize, i32), Vec<Diagnostic>>,
+    /// The entity-years with an error among their rule, privacy or completeness results, so
+    /// telling whether the site has errors does not walk every result.
+    error_keys: BTreeSet<(usize, i32)>,
+    /// The years completeness judges (`completeness::judged_years`).
+    judged: Vec<i32>,
+    /// The site model's indexes (children, years, regions, comparison cohorts), kept across
+    /// edits so an edit does not rebuild them; None until the next full write.
+    ix: Option<Indexes>,
+    /// Every entity-year with data and its publication date.
+    published: BTreeMap<(usize, i32), Option<Date>>,
+    /// Dated entity-years, newest first, ties by entity and year: the home page's updates and the
+    /// site feed's entries are the first of them.
+    dated: BTreeSet<(Reverse<Date>, usize, i32)>,
+    /// Entity-years with data, per year.
+    year_counts: BTreeMap<i32, usize>,
+    /// The rows of open-data files edits rewrote, per entity: (year, table) → entity → (CSV
+    /// rows, count). An edit replaces its entity's rows and joins them again, instead of
+    /// writing every entity's rows anew. Cleared whenever anything else changed.
+    open_rows: OpenRows,
+    /// The output's manifest as last written (None: read it from the output when needed).
+    manifest: Option<BTreeSet<String>>,
+    site: Option<Loaded>,
+    themes: Vec<Theme>,
+    /// The output no longer matches the inputs as a whole (an error stopped rendering).
+    stale: bool,
+    /// How long a changed file must stay as it was read for the reading to count: a writer may
+    /// pause mid-file. `serve` sets it; zero for callers that write whole files first.
+    pub settle: Duration,
+    /// The open-data files written, by (year, table), for the 数据下载 page and datapackage.json.
+    open_files: crate::publish::opendata::Files,
+    /// Where the last update's time went, phase by phase (for the serve benchmark).
+    phases: Vec<(&'static str, Duration)>,
+}
+
+/// Times the phases of one update: each lap is the time since the previous one.
+struct Clock {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn new(start: Instant) -> Clock {
+        Clock { last: start, laps: Vec::new() }
+    }
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.laps.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+/// What one update did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Pages re-rendered, and the time the rebuild took.
+    Rebuilt { pages: usize, elapsed: Duration },
+    /// The inputs have errors: nothing was written; the report is in `diagnostics_text`.
+    Errors,
+    /// Nothing that affects the output changed.
+    Unchanged,
+}
+
+/// What one burst of changes asks to write.
+#[derive(Default)]
+struct Plan {
+    /// Everything was read again: write everything.
+    everything: bool,
+    pages: BTreeSet<PageKind>,
+    years: BTreeSet<(usize, i32)>,
+    all_pages: bool,
+}
+
+/// Reads of one burst before rendering anyway (a file rewritten without pause for seconds); the
+/// writer's last save triggers another update.
+const MAX_READS: usize = 50;
+
+/// What tells that a file changed: its size, modification time and a hash of its bytes (the
+/// time alone is not enough: truncating a file may leave it unchanged). None when not a file.
+fn fingerprints(paths: &[PathBuf]) -> Vec<Option<(u64, Option<std::time::SystemTime>, u64)>> {
+    use std::hash::{Hash, Hasher};
+    paths
+        .iter()
+        .map(|p| {
+            let meta = std::fs::metadata(p).ok().filter(|m| m.is_file())?;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::fs::read(p).ok()?.hash(&mut h);
+            Some((meta.len(), meta.modified().ok(), h.finish()))
+        })
+        .collect()
+}
+
+/// What a changed path means for the output.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    Everything,
+    EntityYear(usize, i32),
+    Collection(PathBuf, usize),
+    Content,
+    Template(String, String),
+    ThemeAsset(String, String),
+    Static(String),
+}
+
+/// Editor and system files that never count as changes (vim swap files and its `4913` probe,
+/// emacs locks, backups).
+pub fn ignored(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name == "4913"
+}
+
+impl Session {
+    /// Read everything and write the whole site into `out`.
+    pub fn open(root: &Path, out: &Path, base_url: Option<&str>) -> Session {
+        let mut s = Session {
+            root: root.to_path_buf(),
+            out: out.to_path_buf(),
+            base_url: base_url.map(str::to_string),
+            sources: Sources::new(root),
+            read_diags: Diagnostics::default(),
+            ey_diags: BTreeMap::new(),
+            completeness: BTreeMap::new(),
+            judged: Vec::new(),
+            error_keys: BTreeSet::new(),
+            ix: None,
+            published: BTreeMap::new(),
+            dated: BTreeSet::new(),
+            year_counts: BTreeMap::new(),
+            open_rows: BTreeMap::new(),
+            manifest: None,
+            site: None,
+            themes: Vec::new(),
+            stale: true,
+            settle: Duration::ZERO,
+            open_files: BTreeMap::new(),
+            phases: Vec::new(),
+        };
+        s.reload_everything();
+        s.finish(BTreeSet::new(), BTreeSet::new(), Instant::now());
+        s
+    }
+
+    /// Where the last update's time went: (phase, time), in order.
+    pub fn phases(&self) -> &[(&'static str, Duration)] {
+        &self.phases
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.read_diags.has_errors() || !self.error_keys.is_empty()
+    }
+
+    /// All current diagnostics, sorted, as `pilu check` prints them.
+    pub fn diagnostics_text(&self) -> String {
+        let mut all = Diagnostics { list: self.read_diags.list.clone() };
+        all.list.extend(self.ey_diags.values().flatten().cloned());
+        all.list.extend(self.completeness.values().flatten().cloned());
+        all.sort(&self.sources);
+        all.render(&self.sources)
+    }
+
+    fn reload_everything(&mut self) {
+        let Checked { sources, diags, site } = crate::read_site(&self.root, self.base_url.as_deref());
+        self.sources = sources;
+        self.read_diags = diags;
+        self.site = site;
+        self.ey_diags.clear();
+        self.error_keys.clear();
+        self.ix = None;
+        self.manifest = None;
+        self.track_all();
+        self.check_completeness_all();
+        self.themes.clear();
+        if let Some(site) = &self.site {
+            let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
+            check(site, &keys, &mut self.ey_diags);
+            let mut with_errors = BTreeSet::new();
+            for (k, l) in self.ey_diags.iter().chain(&self.completeness) {
+                if l.iter().any(|d| d.severity == crate::base::diag::Severity::Error) {
+                    with_errors.insert(*k);
+                }
+            }
+            self.error_keys = with_errors;
+            for name in &site.settings.themes {
+                if let Some(t) = render::load_theme(&self.root, name, &mut self.read_diags) {
+                    self.themes.push(t);
+                }
+            }
+        }
+        self.stale = true;
+    }
+
+    fn classify(&self, path: &Path) -> Option<Change> {
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        if rel.starts_with(self.out.strip_prefix(&self.root).unwrap_or(&self.out)) || ignored(rel) {
+            return None;
+        }
+        let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let site = self.site.as_ref()?;
+        let p: Vec<&str> = parts.iter().map(String::as_str).collect();
+        Some(match p.as_slice() {
+            ["pilu.toml"] => Change::Everything,
+            ["data", "tables", ..] | ["data", "entities.toml" | "entities.csv"] => Change::Everything,
+            ["data", year, file] if load::is_year(year).is_some() => {
+                let stem = file.rsplit_once('.').map_or(*file, |(s, _)| s);
+                match site.schema.index(stem) {
+                    Some(ti) => Change::Collection(rel.to_path_buf(), ti),
+                    None => Change::Everything,
+                }
+            }
+            ["data", id, rest @ ..] if !rest.is_empty() => {
+                let year = rest[0].strip_suffix(".toml").unwrap_or(rest[0]);
+                match (site.registry.find(id).filter(|&e| site.registry.get(e).id == *id), load::is_year(year)) {
+                    (Some(e), Some(y)) => Change::EntityYear(e, y),
+                    _ => Change::Everything,
+                }
+            }
+            ["content", ..] => Change::Content,
+            ["themes", name, "templates", file @ ..] => Change::Template(name.to_string(), file.join("/")),
+            ["themes", name, "static", file @ ..] => Change::ThemeAsset(name.to_string(), file.join("/")),
+            ["themes", ..] => Change::Everything,
+            ["static", file @ ..] => Change::Static(file.join("/")),
+            _ => return None,
+        })
+    }
+
+    /// Bring the output up to date after `paths` changed (created, modified or removed).
+    ///
+    /// A file that changed while it was read (an editor or a script still writing it) is read
+    /// again before anything is rendered, so a half-saved file never reaches a page.
+    pub fn apply(&mut self, paths: &[PathBuf]) -> Outcome {
+        let start = Instant::now();
+        let changes: BTreeSet<Change> = paths.iter().filter_map(|p| self.classify(p)).collect();
+        if changes.is_empty() {
+            return Outcome::Unchanged;
+        }
+        // What the aggregate pages show of each edited entity-year, before the edit: compared
+        // with the same afterwards, it tells which of them change.
+        let before: BTreeMap<(usize, i32), Shown> = match &self.site {
+            Some(site) if !self.stale => changes
+                .iter()
+                .filter_map(|c| if let Change::EntityYear(e, y) = c { Some((*e, *y)) } else { None })
+                .map(|k| (k, shown(site, k)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let latest_before = self.latest();
+        self.phases.clear();
+        let mut plan = Plan::default();
+        for _ in 0..MAX_READS {
+            let before = fingerprints(paths);
+            self.reload(&changes, &mut plan);
+            // a writer stalled mid-file shows only as a later change
+            std::thread::sleep(self.settle);
+            if fingerprints(paths) == before {
+                break;
+            }
+        }
+        let mut clock = Clock::new(start);
+        clock.lap("read and check");
+        self.phases.extend(clock.laps);
+        let Plan { everything, mut pages, years, all_pages } = plan;
+        if everything {
+            return self.finish(BTreeSet::new(), BTreeSet::new(), start);
+        }
+        if all_pages && let Some(site) = &self.site {
+            let model =
+                Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+            pages.extend(model.page_list());
+        }
+        let statics: BTreeSet<String> =
+            changes.iter().filter_map(|c| if let Change::Static(f) = c { Some(f.clone()) } else { None }).collect();
+        let only_edits =
+            pages.is_empty() && statics.is_empty() && changes.iter().all(|c| matches!(c, Change::EntityYear(..)));
+        let t = Instant::now();
+        let fast = only_edits && !self.stale && !self.has_errors() && !self.themes.is_empty() && self.ix.is_some();
+        self.phases.push(("errors?", t.elapsed()));
+        if fast {
+            let edits: Option<Vec<Edit>> = years
+                .iter()
+                .map(|k| {
+                    let site = self.site.as_ref()?;
+                    let after = shown(site, *k);
+                    let before = before.get(k)?;
+                    // a page appearing or going, or a table of it: the whole site's page set
+                    // and indexes may change, so the general path below handles it
+                    let same_pages = before.same_pages(&after);
+                    same_pages.then(|| Edit { key: *k, before: before.clone(), after })
+                })
+                .collect();
+            if let Some(edits) = edits {
+                return self.finish_edits(edits, latest_before, start);
+            }
+        }
+        self.finish_with(pages, years, statics, changes.iter().any(|c| matches!(c, Change::ThemeAsset(..))), start)
+    }
+
+    /// The latest dated entity-years (as many as the site feed shows, the home page the first).
+    fn latest(&self) -> Vec<(Reverse<Date>, usize, i32)> {
+        self.dated.iter().take(crate::publish::feeds::SITE_ENTRIES).copied().collect()
+    }
+
+    /// Read again what `changes` touch; `plan` gathers what to write (over several reads of
+    /// the same changes, it holds everything any of them changed).
+    fn reload(&mut self, changes: &BTreeSet<Change>, plan: &mut Plan) {
+        if plan.everything || self.site.is_none() || changes.contains(&Change::Everything) {
+            self.reload_everything();
+            plan.everything = true;
+            return;
+        }
+        for c in changes {
+            match c {
+                Change::EntityYear(e, y) => {
+                    let touched = self.reload_entity_year(*e, *y);
+                    plan.years.extend(touched);
+                }
+                Change::Collection(path, ti) => {
+                    let touched = self.reload_collection(path, *ti);
+                    plan.years.extend(touched);
+                }
+                Change::Content => plan.all_pages |= self.reload_content(&mut plan.pages),
+                Change::Template(theme, file) => {
+                    self.reload_theme(theme);
+                    match template_pages(file) {
+                        Some(kinds) => plan.pages.extend(self.pages_of(&kinds)),
+                        None => plan.all_pages = true,
+                    }
+                }
+                Change::ThemeAsset(..) => self.reload_theme_assets(),
+                Change::Static(_) | Change::Everything => {}
+            }
+        }
+    }
+
+    /// Reload data/<id>/<year>.* and return the entity-years whose pages may change.
+    fn reload_entity_year(&mut self, e: usize, y: i32) -> Vec<(usize, i32)> {
+        let Some(site) = self.site.as_mut() else { return vec![] };
+        let prefix_toml = format!("data/{}/{y}.toml", site.registry.get(e).id);
+        let prefix_dir = format!("data/{}/{y}/", site.registry.get(e).id);
+        let mine = |p: &str| p == prefix_toml || p.starts_with(&prefix_dir);
+        remove_diags(&mut self.read_diags, &self.sources, &self.root, &mine);
+        let mut diags = Diagnostics::default();
+        let fresh =
+            load::load_entity_year(&self.root, &site.schema, &site.registry, &mut self.sources, &mut diags, e, y);
+        // Keep what came from collection sheets; replace what came from this entity-year's files.
+        let kept = site.data.years.remove(&(e, y)).map(|mut ey| {
+            ey.tables.retain(|_, t| !mine(self.sources.path(t.origin.file)));
+            // the metadata came from this entity-year's TOML, which is read again
+            ey.meta = Default::default();
+            ey
+        });
+        merge(&mut site.data, fresh, kept.map(|k| ((e, y), k)), &self.sources, &mut diags);
+        self.read_diags.extend(diags);
+        self.recheck(&[(e, y)])
+    }
+
+    /// Reload one collection sheet; every entity-year it fed before or feeds now is touched.
+    fn reload_collection(&mut self, path: &Path, ti: usize) -> Vec<(usize, i32)> {
+        let Some(site) = self.site.as_mut() else { return vec![] };
+        let shown = path.to_string_lossy().replace('\\', "/");
+        remove_diags(&mut self.read_diags, &self.sources, &self.root, &|p: &str| p == shown);
+        let mut touched: Vec<(usize, i32)> = Vec::new();
+        for (&k, ey) in site.data.years.iter_mut() {
+            let before = ey.tables.len();
+            ey.tables.retain(|_, t| self.sources.path(t.origin.file) != shown);
+            if ey.tables.len() != before {
+                touched.push(k);
+            }
+        }
+        site.data.years.retain(|_, ey| !ey.tables.is_empty() || !ey.meta.files.is_empty());
+        let mut diags = Diagnostics::default();
+        let abs = self.root.join(path);
+        let fresh = if abs.is_file() {
+            load::load_collection(&self.root, &site.schema, &site.registry, &mut self.sources, &mut diags, &abs, ti)
+        } else {
+            Dataset::default()
+        };
+        touched.extend(fresh.years.keys().copied());
+        merge(&mut site.data, fresh, None, &self.sources, &mut diags);
+        self.read_diags.extend(diags);
+        self.recheck(&touched)
+    }
+
+    /// Check again the entity-years whose rules can see `changed`; returns `changed`.
+    fn recheck(&mut self, changed: &[(usize, i32)]) -> Vec<(usize, i32)> {
+        let Some(site) = &self.site else { return vec![] };
+        let mut keys = BTreeSet::new();
+        for &(e, y) in changed {
+            keys.extend(rules::dependents(&site.registry, e, y));
+        }
+        let keys: Vec<(usize, i32)> = keys.into_iter().collect();
+        for k in &keys {
+            self.ey_diags.remove(k);
+        }
+        let t = Instant::now();
+        check(site, &keys, &mut self.ey_diags);
+        self.phases.push(("rules", t.elapsed()));
+        let t = Instant::now();
+        if self.track(changed) {
+            self.check_completeness_all();
+        } else if let Some(site) = &self.site {
+            for &(e, y) in changed {
+                let mut d = Diagnostics::default();
+                let judged = self.judged.contains(&y);
+                completeness::check_entity_year(site, &self.sources, e, y, judged, &mut d);
+                if d.list.is_empty() {
+                    self.completeness.remove(&(e, y));
+                } else {
+                    self.completeness.insert((e, y), d.list);
+                }
+            }
+        }
+        self.phases.push(("completeness", t.elapsed()));
+        self.note_errors(&keys);
+        self.note_errors(changed);
+        changed.to_vec()
+    }
+
+    /// Note whether `keys` have errors now (after their results were replaced).
+    fn note_errors(&mut self, keys: &[(usize, i32)]) {
+        let error = |l: Option<&Vec<Diagnostic>>| {
+            l.is_some_and(|l| l.iter().any(|d| d.severity == crate::base::diag::Severity::Error))
+        };
+        for k in keys {
+            if error(self.ey_diags.get(k)) || error(self.completeness.get(k)) {
+                self.error_keys.insert(*k);
+            } else {
+                self.error_keys.remove(k);
+            }
+        }
+    }
+
+    /// Note the publication dates of every entity-year (after everything was read).
+    fn track_all(&mut self) {
+        self.published.clear();
+        self.dated.clear();
+        self.year_counts.clear();
+        let Some(site) = &self.site else { return };
+        for (&(e, y), ey) in &site.data.years {
+            self.published.insert((e, y), ey.meta.published_on);
+            *self.year_counts.entry(y).or_default() += 1;
+            if let Some(d) = ey.meta.published_on {
+                self.dated.insert((Reverse(d), e, y));
+            }
+        }
+    }
+
+    /// Note what changed of `keys`: their existence and dates. Returns whether the set of years
+    /// with data changed (the years completeness judges, the overviews, the home page's years).
+    fn track(&mut self, keys: &[(usize, i32)]) -> bool {
+        let Some(site) = &self.site else { return false };
+        let mut years_changed = false;
+        for &(e, y) in keys {
+            let had = self.published.remove(&(e, y));
+            if let Some(Some(d)) = had {
+                self.dated.remove(&(Reverse(d), e, y));
+            }
+            let now = site.data.years.get(&(e, y)).map(|ey| ey.meta.published_on);
+            if let Some(on) = now {
+                self.published.insert((e, y), on);
+                if let Some(d) = on {
+                    self.dated.insert((Reverse(d), e, y));
+                }
+            }
+            match (had.is_some(), now.is_some()) {
+                (false, true) => {
+                    let n = self.year_counts.entry(y).or_default();
+                    *n += 1;
+                    years_changed |= *n == 1;
+                }
+                (true, false) => {
+                    let n = self.year_counts.entry(y).or_default();
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.year_counts.remove(&y);
+                        years_changed = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        years_changed
+    }
+
+    /// Completeness of every entity-year, and the years judged.
+    fn check_completeness_all(&mut self) {
+        self.completeness.clear();
+        let Some(site) = &self.site else { return };
+        self.judged = completeness::judged_years(&site.data, site.settings.as_of);
+        let mut keys: BTreeSet<(usize, i32)> = site.data.years.keys().copied().collect();
+        for &y in &self.judged {
+            keys.extend((0..site.registry.entities.len()).map(|e| (e, y)));
+        }
+        for (e, y) in keys {
+            let mut d = Diagnostics::default();
+            completeness::check_entity_year(site, &self.sources, e, y, self.judged.contains(&y), &mut d);
+            if !d.list.is_empty() {
+                self.completeness.insert((e, y), d.list);
+            }
+        }
+        self.error_keys.clear();
+        let keys: Vec<(usize, i32)> = self.ey_diags.keys().chain(self.completeness.keys()).copied().collect();
+        self.note_errors(&keys);
+    }
+
+    /// Reload every Markdown page; returns whether every page must be rendered again (the
+    /// navigation changed), else adds the pages that changed.
+    fn reload_content(&mut self, pages: &mut BTreeSet<PageKind>) -> bool {
+        let Some(site) = self.site.as_mut() else { return false };
+        remove_diags(&mut self.read_diags, &self.sources, &self.root, &|p: &str| p.starts_with("content/"));
+        let mut diags = Diagnostics::default();
+        let fresh = content::load(&self.root, &mut self.sources, &mut diags);
+        privacy::content_texts(Some(&site.settings), &fresh, &self.sources, &mut diags);
+        self.read_diags.extend(diags);
+        let nav = |c: &content::Content| -> Vec<(String, String, bool, i64)> {
+            c.pages.iter().map(|p| (p.slug.clone(), p.title.clone(), p.in_nav, p.weight)).collect()
+        };
+        let same_nav = nav(&fresh) == nav(&site.content);
+        let intro_changed = fresh.home_intro != site.content.home_intro;
+        let changed: Vec<usize> =
+            fresh
+                .pages
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    !site.content.pages.iter().any(|o| {
+                        o.slug == p.slug && o.html == p.html && o.date == p.date && o.description == p.description
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect();
+        site.content = fresh;
+        if !same_nav {
+            self.stale = true;
+            return true;
+        }
+        pages.extend(changed.into_iter().map(PageKind::Content));
+        if intro_changed {
+            pages.insert(PageKind::Home);
+        }
+        false
+    }
+
+    fn reload_theme(&mut self, name: &str) {
+        let Some(i) = self.themes.iter().position(|t| t.name == name) else {
+            // a template of a theme the site does not use, or one that failed before
+            self.reload_everything();
+            return;
+        };
+        remove_diags_code(&mut self.read_diags, "theme.");
+        match render::load_theme(&self.root, name, &mut self.read_diags) {
+            Some(t) => self.themes[i] = t,
+            None => self.stale = true,
+        }
+    }
+
+    fn reload_theme_assets(&mut self) {
+        let names: Vec<String> = self.themes.iter().map(|t| t.name.clone()).collect();
+        for n in names {
+            self.reload_theme(&n);
+        }
+    }
+
+    fn pages_of(&self, kinds: &[&str]) -> Vec<PageKind> {
+        let Some(site) = &self.site else { return vec![] };
+        let model =
+            Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+        model.page_list().into_iter().filter(|k| kinds.contains(&Site::template(*k))).collect()
+    }
+}
+
+/// Rules and the privacy scan of data, for each of `keys`.
+fn check(site: &Loaded, keys: &[(usize, i32)], out: &mut BTreeMap<(usize, i32), Vec<Diagnostic>>) {
+    let v = rules::Validator::new(&site.schema, &site.registry, &site.data);
+    for &(e, y) in keys {
+        let mut d = Diagnostics::default();
+        v.entity_year(e, y, &mut d);
+        privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
+        if !d.list.is_empty() {
+            out.insert((e, y), d.list);
+        }
+    }
+}
+
+/// Put freshly loaded entity-years into `data`, next to what was kept; a table given in two
+/// places is an error, as in a full build.
+fn merge(
+    data: &mut Dataset,
+    fresh: Dataset,
+    kept: Option<((usize, i32), EntityYear)>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    if let Some((k, ey)) = kept
+        && (!ey.tables.is_empty())
+    {
+        data.years.insert(k, ey);
+    }
+    for (k, ey) in fresh.years {
+        let slot = data.years.entry(k).or_default();
+        if !ey.meta.files.is_empty() {
+            slot.meta = ey.meta;
+        }
+        for (ti, t) in ey.tables {
+            if let Some(prev) = slot.tables.get(&ti) {
+                let (line, _) = sources.line_col(prev.origin.file, prev.origin.start);
+                diags.push(
+                    Diagnostic::error(
+                        "data.duplicate_table",
+                        format!("同一张表重复提供（已在 {} 第 {line} 行提供）", sources.path(prev.origin.file)),
+                    )
+                    .at(t.origin)
+                    .label("重复"),
+                );
+                continue;
+            }
+            slot.tables.insert(ti, t);
+        }
+    }
+}
+
+fn diag_path(d: &Diagnostic, sources: &Sources, root: &Path) -> String {
+    match (d.loc, &d.path) {
+        (Some(l), _) => sources.path(l.file).to_string(),
+        (None, Some(p)) => p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/"),
+        _ => String::new(),
+    }
+}
+
+fn remove_diags(diags: &mut Diagnostics, sources: &Sources, root: &Path, pred: &dyn Fn(&str) -> bool) {
+    diags.list.retain(|d| !pred(&diag_path(d, sources, root)));
+}
+
+fn remove_diags_code(diags: &mut Diagnostics, prefix: &str) {
+    diags.list.retain(|d| !d.code.starts_with(prefix));
+}
+
+/// The page templates a template file is used by; None when every page uses it (layout, base,
+/// or an unknown file that any page might include).
+fn template_pages(file: &str) -> Option<Vec<&'static str>> {
+    Some(match file {
+        "home.html" => vec!["home.html"],
+        "entity.html" => vec!["entity.html"],
+        "entity_year.html" => vec!["entity_year.html"],
+        "page.html" => vec!["page.html"],
+        "404.html" => vec!["404.html"],
+        "notice.html" => vec!["notice.html"],
+        "year.html" => vec!["year.html"],
+        "year_group.html" => vec!["year_group.html"],
+        "directory.html" => vec!["directory.html"],
+        "table.html" => vec!["home.html", "entity_year.html", "notice.html"],
+        "search.html" => vec!["search.html"],
+        "opendata.html" => vec!["opendata.html"],
+        _ => return None,
+    })
+}

@@ -1,0 +1,262 @@
+//! The general path of `pilu serve`: after any change that the fast path (`edits`) does not
+//! cover — pages or tables that appear or go, settings, content, templates — write the pages
+//! and files it can touch, or the whole site when the output is stale.
+
+use super::*;
+use crate::publish::output::Publish;
+
+impl Session {
+    pub(super) fn finish(
+        &mut self,
+        pages: BTreeSet<PageKind>,
+        years: BTreeSet<(usize, i32)>,
+        start: Instant,
+    ) -> Outcome {
+        self.finish_with(pages, years, BTreeSet::new(), false, start)
+    }
+
+    /// Write what changed, or everything when the output is stale; nothing while there are errors.
+    pub(super) fn finish_with(
+        &mut self,
+        mut pages: BTreeSet<PageKind>,
+        years: BTreeSet<(usize, i32)>,
+        statics: BTreeSet<String>,
+        assets: bool,
+        start: Instant,
+    ) -> Outcome {
+        if self.has_errors() || self.site.is_none() || self.themes.is_empty() {
+            self.stale = true;
+            return Outcome::Errors;
+        }
+        let Some(site) = &self.site else { return Outcome::Errors };
+        self.ix = None;
+        self.open_rows.clear();
+        if self.stale {
+            return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
+                Ok(b) => {
+                    self.stale = false;
+                    self.open_files = b.open_files;
+                    // read the manifest now, not on the first edit (nothing was written in place)
+                    self.manifest = None;
+                    let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest, &[]);
+                    let model = Site::new(
+                        &site.settings,
+                        &site.schema,
+                        &site.registry,
+                        &site.data,
+                        &site.content.pages,
+                        site.owner,
+                    );
+                    model.compare_index();
+                    self.ix = Some(model.into_indexes());
+                    Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
+                }
+                Err((d, _)) => {
+                    self.read_diags.extend(d);
+                    Outcome::Errors
+                }
+            };
+        }
+        let mut clock = Clock::new(Instant::now());
+        let model =
+            Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+        clock.lap("model");
+        let out = Staging::in_place(&self.out);
+        let mut written = 0;
+        // Pages that show a changed entity-year: its page and poster, its entity page (years,
+        // headlines), the home page (updates), its neighbours' year links, and its county's
+        // page when the county publishes for it.
+        for &(e, y) in &years {
+            pages.insert(PageKind::Home);
+            pages.insert(PageKind::Year(y));
+            pages.insert(PageKind::Entity(e));
+            for yy in &model.years[e] {
+                pages.insert(PageKind::EntityYear(e, *yy));
+                pages.insert(PageKind::Notice(e, *yy));
+            }
+            // its bureau's year pages list it by state; a year's first data brings every
+            // bureau's pages of that year, and the other years' overviews link to it
+            let first = model.data.years.keys().filter(|(_, yy)| *yy == y).nth(1).is_none();
+            let groups = if first { model.year_groups() } else { vec![model.year_group_of(e)] };
+            for g in groups {
+                pages.extend((0..model.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+            }
+            if first {
+                pages.extend(model.all_years().into_iter().map(PageKind::Year));
+            }
+            let ent = site.registry.get(e);
+            if let Some(p) = ent.parent.filter(|_| ent.delegated()) {
+                pages.insert(PageKind::EntityYear(p, y));
+                pages.insert(PageKind::Entity(p));
+            }
+            // An entity-year that no longer exists loses its folder in every theme.
+            if !site.data.years.contains_key(&(e, y)) {
+                for t in &self.themes {
+                    let _ = out.remove(&format!("{}e/{}/{y}", t.prefix, ent.id));
+                }
+            }
+        }
+        // A year with no data left loses its overview page.
+        let all_years = model.all_years();
+        for &(_, y) in &years {
+            if !all_years.contains(&y) {
+                for t in &self.themes {
+                    let _ = out.remove(&format!("{}y/{y}", t.prefix));
+                }
+            }
+        }
+        let mut errors = Diagnostics::default();
+        if let Err(d) =
+            write_extras(&model, &out, &self.out, &years, &mut pages, &mut self.open_files, &mut self.themes)
+        {
+            errors.extend(d);
+        }
+        clock.lap("feeds, open data");
+        let existing: BTreeSet<PageKind> = model.page_list().into_iter().collect();
+        // hook (comparisons): a year's comparison pages show every entity of that year
+        let compare_years: Vec<i32> = years.iter().map(|&(_, y)| y).collect();
+        pages.extend(existing.iter().filter(|k| matches!(k, PageKind::Compare(p) if compare_years.contains(&p.year))));
+        let pages: Vec<PageKind> = pages.into_iter().filter(|k| existing.contains(k)).collect();
+        clock.lap("page list");
+        let intro = site.content.home_intro.as_deref();
+        // Content pages that disappeared.
+        for t in &self.themes {
+            if let Ok(entries) = std::fs::read_dir(self.out.join(format!("{}p", t.prefix))) {
+                for entry in entries.flatten() {
+                    let slug = entry.file_name().to_string_lossy().into_owned();
+                    if !site.content.pages.iter().any(|p| p.slug == slug || p.slug.starts_with(&format!("{slug}/"))) {
+                        let _ = out.remove(&format!("{}p/{slug}", t.prefix));
+                    }
+                }
+            }
+        }
+        for theme in &mut self.themes {
+            match model.render_pages(theme, &out, intro, &pages) {
+                Ok(n) => written += n,
+                Err(d) => errors.extend(d),
+            }
+            if assets && let Err(d) = model.write_assets(theme, &out) {
+                errors.extend(d);
+            }
+            crate::publish::compare::remove_stale(&out, &self.out, theme.prefix, &compare_years); // hook (comparisons)
+        }
+        clock.lap("render");
+        let keys: Vec<(usize, i32)> = years.iter().copied().filter(|k| site.data.years.contains_key(k)).collect();
+        if let Err(d) = model.write_downloads_for(&out, &keys) {
+            errors.extend(d);
+        }
+        for &(e, y) in &keys {
+            // Downloads of tables that were removed must not linger; the others were just
+            // replaced (removing them first would answer 404 meanwhile).
+            let rel_dir = format!("e/{}/{y}", site.registry.get(e).id);
+            if let Ok(entries) = std::fs::read_dir(self.out.join(&rel_dir)) {
+                for entry in entries.flatten() {
+                    let n = entry.file_name().to_string_lossy().into_owned();
+                    let download = n.ends_with(".csv") || n.ends_with(".json");
+                    if download && !out.exists(&format!("{rel_dir}/{n}")) {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+            }
+        }
+        clock.lap("downloads");
+        if let Some(base) = &site.settings.base_url {
+            let mut files = model.sitemaps(base);
+            // a sitemap split into fewer files than before leaves none behind
+            let mut n = if files.len() == 1 { 1 } else { files.len() };
+            while out.exists(&format!("sitemap-{n}.xml")) {
+                let _ = out.remove(&format!("sitemap-{n}.xml"));
+                n += 1;
+            }
+            files.push(("robots.txt".into(), model.robots(base)));
+            for (name, text) in &files {
+                if let Err(e) = out.write(name, text.as_bytes()) {
+                    errors.push(Diagnostic::error(
+                        "io.write",
+                        format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)),
+                    ));
+                }
+            }
+        }
+        for f in &statics {
+            let src = self.root.join("static").join(f);
+            let r = if src.is_file() { std::fs::read(&src).and_then(|b| out.write(f, &b)) } else { out.remove(f) };
+            if let Err(e) = r {
+                errors.push(Diagnostic::error(
+                    "io.write",
+                    format!("复制 static/{f} 失败：{}", crate::base::diag::os_text(&e)),
+                ));
+            }
+        }
+        clock.lap("sitemap, static");
+        // files went in ways not tracked one by one here: look at every listed file
+        if let Err(e) = out.update_manifest(&mut self.manifest, &[String::new()]) {
+            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
+        }
+        clock.lap("manifest");
+        self.phases.extend(clock.laps);
+        // the page list above built the comparison cohorts: keep them with the other indexes
+        self.ix = Some(model.into_indexes());
+        if !errors.list.is_empty() {
+            self.read_diags.extend(errors);
+            self.stale = true;
+            return Outcome::Errors;
+        }
+        Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
+    }
+}
+
+/// Feeds and open data after changes: the site feed always (content dates feed it too); the
+/// feeds of changed entities; the open-data files of changed years and the package. The
+/// themes get the 数据下载 page's list. (The search index reads only the registry.)
+fn write_extras(
+    model: &Site,
+    out: &Staging,
+    out_dir: &Path,
+    years: &BTreeSet<(usize, i32)>,
+    pages: &mut BTreeSet<PageKind>,
+    open_files: &mut crate::publish::opendata::Files,
+    themes: &mut [Theme],
+) -> Result<(), Diagnostics> {
+    let entities: BTreeSet<usize> = years.iter().map(|&(e, _)| e).collect();
+    let entities: Vec<usize> = entities.into_iter().collect();
+    crate::publish::feeds::write(model, out, Some(&entities))?;
+    if !years.is_empty() {
+        let ys: BTreeSet<i32> = years.iter().map(|&(_, y)| y).collect();
+        let ys: Vec<i32> = ys.into_iter().collect();
+        let fresh = crate::publish::opendata::write_years(model, out, Some(&ys))?;
+        open_files.retain(|(y, _), _| !ys.contains(y));
+        for &y in &ys {
+            // files of tables (or a year) that have no data left
+            let dir = format!("o/{y}");
+            if let Ok(entries) = std::fs::read_dir(out_dir.join(&dir)) {
+                for entry in entries.flatten() {
+                    let n = entry.file_name().to_string_lossy().into_owned();
+                    if !fresh.values().any(|f| f.href == format!("{dir}/{n}")) {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+            }
+            if !fresh.keys().any(|(yy, _)| *yy == y) {
+                let _ = out.remove(&dir);
+            }
+        }
+        open_files.extend(fresh);
+        let (_, schemas) = crate::publish::opendata::finish(model, out, open_files)?;
+        // the schema of a table no year has any more
+        if let Ok(entries) = std::fs::read_dir(out_dir.join("o/schemas")) {
+            for entry in entries.flatten() {
+                let n = entry.file_name().to_string_lossy().into_owned();
+                if !schemas.contains(&format!("o/schemas/{n}")) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        pages.insert(PageKind::OpenData);
+    }
+    let (summary, _) = crate::publish::opendata::summary(model, open_files);
+    for t in themes.iter_mut() {
+        crate::publish::opendata::expose(t, &summary);
+    }
+    Ok(())
+}
