@@ -195,7 +195,7 @@ pub fn build_reporting(
     as_of: Option<completeness::Date>,
     progress: std::sync::Arc<Progress>,
 ) -> (Checked, Result<Built, Failure>) {
-    let mut checked = load_site_reporting(root, base_url, as_of, &progress);
+    let checked = load_site_reporting(root, base_url, as_of, &progress);
     if checked.diags.has_errors() || checked.site.is_none() {
         return (checked, Err(Failure::Inputs));
     }
@@ -204,16 +204,7 @@ pub fn build_reporting(
     };
     let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
     let result = write_site_reporting(root, site, &target, output::Publish::Swap, &Part::Whole, progress);
-    match result {
-        Ok(mut b) => {
-            checked.diags.extend(std::mem::take(&mut b.notes));
-            (checked, Ok(b))
-        }
-        Err((d, f)) => {
-            checked.diags.extend(d);
-            (checked, Err(f))
-        }
-    }
+    finish(checked, result)
 }
 
 /// `pilu build --shard I/N`: check the whole site like `build`, then write only the files of
@@ -243,8 +234,7 @@ pub fn build_shard(
         dir.push(format!("-shard-{}-of-{}", spec.index, spec.of));
         PathBuf::from(dir)
     });
-    let model =
-        model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+    let model = model::Site::of(site);
     let split = publish::shard::Split::new(&model, spec.of);
     let part = Part::Shard { split: &split, index: spec.index - 1, inputs: &inputs };
     let entities = (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count();
@@ -388,8 +378,7 @@ fn render_site(
     })?;
     let staging = staging.with_progress(progress.clone());
     progress.phase("生成页面和下载文件", None, "个文件");
-    let model =
-        model::Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+    let model = model::Site::of(site);
     // A shard writes only its entities' files; everything across entities is the merge's.
     let (across, list) = (part.across(), part.pages(&model));
     // Search index, feeds and open data; the 数据下载 page lists the open-data files' sizes.

@@ -8,7 +8,6 @@ mod common;
 use common::*;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 const LEAD: [&str; 7] =
     ["entity_code", "entity_name", "entity_kind", "entity_level", "region_code", "region_name", "year"];
@@ -17,15 +16,6 @@ fn rows(bytes: &[u8]) -> Vec<Vec<String>> {
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM");
     let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&bytes[3..]);
     r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()
-}
-
-fn build() -> (tempfile::TempDir, std::path::PathBuf) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("public");
-    let run = pilu(root, &["build", "--output", out.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    (dir, out)
 }
 
 /// A per-entity download: (entity code, year, table).
@@ -43,7 +33,7 @@ fn json_cell(v: &Json) -> String {
 
 #[test]
 fn year_files_hold_every_public_table_of_every_entity_as_downloaded() {
-    let (_dir, out) = build();
+    let (_dir, out) = build_example();
     let files = tree(&out);
     // the per-entity downloads: (code, year, table) → (csv rows, json)
     let mut per_entity: BTreeMap<Download, (Vec<Vec<String>>, Json)> = BTreeMap::new();
@@ -144,7 +134,7 @@ fn check_value(field: &Json, v: &str, at: &str) {
 
 #[test]
 fn the_data_package_describes_every_file() {
-    let (_dir, out) = build();
+    let (_dir, out) = build_example();
     let pkg: Json = serde_json::from_slice(&std::fs::read(out.join("o/datapackage.json")).unwrap()).unwrap();
     assert_eq!(pkg["profile"], "tabular-data-package");
     let name = pkg["name"].as_str().unwrap();
@@ -202,7 +192,7 @@ fn the_data_package_describes_every_file() {
 
 #[test]
 fn the_download_page_lists_every_file_in_both_themes() {
-    let (_dir, out) = build();
+    let (_dir, out) = build_example();
     let files: Vec<String> =
         tree(&out.join("o")).keys().filter(|k| k.ends_with(".csv")).map(|k| format!("o/{k}")).collect();
     for (page, depth) in [("o/index.html", "../"), ("m/o/index.html", "../../")] {

@@ -75,15 +75,6 @@ fn registry() -> Vec<Body> {
         .collect()
 }
 
-fn build_example() -> (tempfile::TempDir, std::path::PathBuf) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("public");
-    let run = pilu(root, &["build", "--output", out.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    (dir, out)
-}
-
 #[test]
 fn the_example_index_is_small_complete_and_links_every_body() {
     let (_dir, out) = build_example();
@@ -215,14 +206,7 @@ fn one_query_on_a_province_of_100000_bodies_loads_at_most_100_kb() {
     province(dir.path(), 100_000);
     let checked = pilu::load_site(dir.path(), None);
     let site = checked.site.as_ref().unwrap_or_else(|| panic!("{}", checked.diags.render(&checked.sources)));
-    let model = pilu::publish::model::Site::new(
-        &site.settings,
-        &site.schema,
-        &site.registry,
-        &site.data,
-        &site.content.pages,
-        site.owner,
-    );
+    let model = pilu::publish::model::Site::of(site);
     assert!(site.registry.entities.len() >= 100_000);
     let files = pilu::publish::search::files(&model);
     let manifest = data(std::str::from_utf8(&files[0].1).unwrap());

@@ -175,16 +175,7 @@ impl Site<'_> {
                 if !kinds[ti].contains(&ent.kind) {
                     continue;
                 }
-                let group = match ent.kind {
-                    Kind::MedicalInstitution => {
-                        let l = if ent.village_clinic { None } else { ent.level.as_deref() };
-                        let rank = LEVELS[..3].iter().position(|(id, _)| Some(*id) == l).unwrap_or(3);
-                        Group::Level(rank as u8)
-                    }
-                    Kind::BureauCounty => Group::Counties,
-                    _ => Group::Pharmacies(ent.parent),
-                };
-                found.entry((y, ti, group)).or_default().push(e);
+                found.entry((y, ti, self.compare_group(e))).or_default().push(e);
             }
         }
         let mut cohorts = Vec::new();

@@ -29,6 +29,17 @@ pub fn pilu(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// The example site at the repository root, built by the binary into a temporary folder:
+/// (the folder, which removes the build when dropped; the output inside it).
+pub fn build_example() -> (tempfile::TempDir, PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("public");
+    let run = pilu(root, &["build", "--output", out.to_str().expect("a UTF-8 temp path")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (dir, out)
+}
+
 /// A fresh copy of `tests/sites/<name>` in a temporary folder.
 pub fn fixture(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites").join(name);

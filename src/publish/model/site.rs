@@ -111,17 +111,16 @@ impl<'a> Site<'a> {
 
     /// A site over indexes built before (`into_indexes`): `serve` keeps them across edits, since
     /// building them is the part of a `Site` that grows with the registry and the data.
-    pub fn with_indexes(
-        settings: &'a Settings,
-        schema: &'a Schema,
-        registry: &'a Registry,
-        data: &'a Dataset,
-        pages: &'a [ContentPage],
-        owner: usize,
-        ix: Indexes,
-    ) -> Self {
+    pub fn with_indexes(site: &'a crate::inputs::Loaded, ix: Indexes) -> Self {
         let Indexes { children, years, regions, compare } = ix;
+        let (settings, schema, registry, data) = (&site.settings, &site.schema, &site.registry, &site.data);
+        let (pages, owner) = (site.content.pages.as_slice(), site.owner);
         Site { settings, schema, registry, data, pages, children, years, owner, regions, compare }
+    }
+
+    /// The model of a loaded site.
+    pub fn of(site: &'a crate::inputs::Loaded) -> Self {
+        Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner)
     }
 
     /// The indexes, to build the next `Site` over the same inputs without scanning them again.

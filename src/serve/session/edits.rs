@@ -166,15 +166,7 @@ impl Session {
         let mut clock = Clock::new(Instant::now());
         let latest_after = self.latest();
         let (Some(site), Some(ix)) = (&self.site, self.ix.take()) else { return Outcome::Errors };
-        let mut model = Site::with_indexes(
-            &site.settings,
-            &site.schema,
-            &site.registry,
-            &site.data,
-            &site.content.pages,
-            site.owner,
-            ix,
-        );
+        let mut model = Site::with_indexes(site, ix);
         let out = Staging::in_place(&self.out);
         let mut errors = Diagnostics::default();
         let mut removed: Vec<String> = Vec::new();

@@ -299,8 +299,7 @@ impl Session {
             return self.finish(BTreeSet::new(), BTreeSet::new(), start);
         }
         if all_pages && let Some(site) = &self.site {
-            let model =
-                Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+            let model = Site::of(site);
             pages.extend(model.page_list());
         }
         let statics: BTreeSet<String> =
@@ -598,8 +597,7 @@ impl Session {
 
     fn pages_of(&self, kinds: &[&str]) -> Vec<PageKind> {
         let Some(site) = &self.site else { return vec![] };
-        let model =
-            Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+        let model = Site::of(site);
         model.page_list().into_iter().filter(|k| kinds.contains(&Site::template(*k))).collect()
     }
 }

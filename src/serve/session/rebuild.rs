@@ -39,14 +39,7 @@ impl Session {
                     // read the manifest now, not on the first edit (nothing was written in place)
                     self.manifest = None;
                     let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest, &[]);
-                    let model = Site::new(
-                        &site.settings,
-                        &site.schema,
-                        &site.registry,
-                        &site.data,
-                        &site.content.pages,
-                        site.owner,
-                    );
+                    let model = Site::of(site);
                     model.compare_index();
                     self.ix = Some(model.into_indexes());
                     Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
@@ -58,8 +51,7 @@ impl Session {
             };
         }
         let mut clock = Clock::new(Instant::now());
-        let model =
-            Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner);
+        let model = Site::of(site);
         clock.lap("model");
         let out = Staging::in_place(&self.out);
         let mut written = 0;
