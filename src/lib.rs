@@ -40,6 +40,16 @@ pub struct Checked {
     pub site: Option<Loaded>,
 }
 
+/// Whether a run keeps the info lines of its checks (a rule that could not be evaluated, …).
+/// Only `check --verbose` and the JSON report show them; a site where a field is often “not
+/// applicable” has several per entity-year, which at national scale is most of a build's memory.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Infos {
+    Keep,
+    /// Left out as they are found: `diags.infos()` is then 0.
+    Leave,
+}
+
 /// Read every input of the site under `root` and check it. Never stops at the first problem.
 pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
     load_site_as_of(root, base_url, None)
@@ -47,7 +57,7 @@ pub fn load_site(root: &Path, base_url: Option<&str>) -> Checked {
 
 /// `load_site`, judging overdue disclosures as of `as_of` (`--as-of`; replaces pilu.toml's).
 pub fn load_site_as_of(root: &Path, base_url: Option<&str>, as_of: Option<completeness::Date>) -> Checked {
-    load_site_reporting(root, base_url, as_of, &Progress::quiet())
+    load_site_reporting(root, base_url, as_of, Infos::Keep, &Progress::quiet())
 }
 
 /// `load_site_as_of`, telling `progress` about its phases.
@@ -55,6 +65,7 @@ pub fn load_site_reporting(
     root: &Path,
     base_url: Option<&str>,
     as_of: Option<completeness::Date>,
+    infos: Infos,
     progress: &Progress,
 ) -> Checked {
     progress.phase("读取输入", None, "");
@@ -76,6 +87,9 @@ pub fn load_site_reporting(
                 let mut d = Diagnostics::default();
                 v.entity_year(e, y, &mut d);
                 privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
+                if infos == Infos::Leave {
+                    d.leave_out_infos();
+                }
                 progress.inc(1);
                 d
             })
@@ -83,6 +97,9 @@ pub fn load_site_reporting(
         for d in found {
             checked.diags.extend(d);
         }
+    }
+    if infos == Infos::Leave {
+        checked.diags.leave_out_infos();
     }
     checked.diags.sort(&checked.sources);
     progress.finish();
@@ -195,7 +212,7 @@ pub fn build_reporting(
     as_of: Option<completeness::Date>,
     progress: std::sync::Arc<Progress>,
 ) -> (Checked, Result<Built, Failure>) {
-    let checked = load_site_reporting(root, base_url, as_of, &progress);
+    let checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
     if checked.diags.has_errors() || checked.site.is_none() {
         return (checked, Err(Failure::Inputs));
     }
@@ -218,7 +235,7 @@ pub fn build_shard(
     spec: publish::shard::Spec,
     progress: std::sync::Arc<Progress>,
 ) -> (Checked, Result<Built, Failure>) {
-    let mut checked = load_site_reporting(root, base_url, as_of, &progress);
+    let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
     let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
         return (checked, Err(Failure::Inputs));
     };
@@ -261,7 +278,7 @@ pub fn build_merge(
             return (checked, Err(Failure::Shards));
         }
     };
-    let mut checked = load_site_reporting(root, base_url, as_of, &progress);
+    let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
     let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
         return (checked, Err(Failure::Inputs));
     };

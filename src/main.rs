@@ -214,7 +214,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Check { root, format, deny_warnings, as_of, verbose } => {
-            let checked = pilu::load_site_as_of(&root, None, as_of);
+            // Info lines are shown only by --verbose and the JSON report.
+            let infos = if verbose || matches!(format, Format::Json) { pilu::Infos::Keep } else { pilu::Infos::Leave };
+            let quiet = Progress::quiet();
+            let checked = pilu::load_site_reporting(&root, None, as_of, infos, &quiet);
             match format {
                 Format::Human if verbose => {
                     eprint!("{}", checked.diags.render_verbose(&checked.sources));

@@ -492,6 +492,13 @@ fn example_site_with_one_planted_error_of_each_class() {
     let quiet = pilu(dir.path(), &["check"]);
     assert!(quiet.stderr.contains("校验通过") && !quiet.stderr.contains("rule.not_checked"), "{}", quiet.stderr);
     assert!(pilu(dir.path(), &["check", "--verbose"]).stderr.contains("note[rule.not_checked]"));
+    // Runs that never show info lines (builds, a plain check) do not keep them, and keep every
+    // error and warning.
+    let quiet = pilu::base::progress::Progress::quiet();
+    let kept = pilu::load_site_reporting(dir.path(), None, None, pilu::Infos::Keep, &quiet).diags;
+    let left = pilu::load_site_reporting(dir.path(), None, None, pilu::Infos::Leave, &quiet).diags;
+    assert_eq!(kept.infos() as u64, v["infos"].as_u64().unwrap());
+    assert_eq!((left.infos(), left.list.len()), (0, kept.list.len() - kept.infos()));
 
     let edit = |rel: &str, from: &str, to: &str| {
         let p = dir.path().join(rel);

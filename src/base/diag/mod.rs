@@ -220,6 +220,10 @@ impl Diagnostics {
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
     }
+    /// Drops the info lines (for runs that never show them; see `Infos::Leave`).
+    pub fn leave_out_infos(&mut self) {
+        self.list.retain(|d| d.severity != Severity::Info);
+    }
 
     /// Settles the list for reporting: diagnostics that only follow from a root cause in the run
     /// are left out and counted on it; root causes come first, then the rest by file, position
