@@ -105,6 +105,19 @@ fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
     Some(text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
 }
 
+/// Writes the manifest line by line: at national scale its text is megabytes, and the commit
+/// comes at the build's peak of memory.
+fn write_manifest(path: &Path, files: &BTreeSet<String>) -> io::Result<()> {
+    use std::io::Write;
+    let mut w = io::BufWriter::new(fs::File::create(path)?);
+    w.write_all(MANIFEST_HEAD.as_bytes())?;
+    for f in files {
+        w.write_all(f.as_bytes())?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
+}
+
 fn manifest_text(files: &BTreeSet<String>) -> String {
     let mut s = String::from(MANIFEST_HEAD);
     for f in files {
@@ -382,7 +395,8 @@ impl Staging {
     /// thousands of files takes seconds, which need not delay the new site.
     pub fn commit(self, how: Publish) -> Result<Option<PathBuf>, CommitError> {
         check_replaceable(&self.target).map_err(CommitError::Refused)?;
-        let files = self.written();
+        // Taken, not copied: the list of a national site is tens of megabytes.
+        let files = self.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
         match how {
             Publish::Swap => self.swap(&files),
             Publish::FileByFile => self.move_files(&files).map(|()| None),
@@ -393,7 +407,7 @@ impl Staging {
     /// Swap the staging folder in. The old output is moved aside first (and returned, to be
     /// removed after), so at every moment one complete site is in place.
     fn swap(mut self, files: &BTreeSet<String>) -> io::Result<Option<PathBuf>> {
-        fs::write(self.dir.join(MANIFEST), manifest_text(files))?;
+        write_manifest(&self.dir.join(MANIFEST), files)?;
         let old = sibling(&self.target, "old");
         if old.exists() {
             fs::remove_dir_all(&old)?;
