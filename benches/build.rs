@@ -41,7 +41,9 @@ fn main() {
     let mut removal = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let checked = pilu::load_site(&site, None);
+        // As `pilu check` reads and checks: without --verbose it keeps no info lines.
+        let quiet = pilu::base::progress::Progress::quiet();
+        let checked = pilu::load_site_reporting(&site, None, None, pilu::Infos::Leave, &quiet);
         load.push(t.elapsed());
         assert!(
             !checked.diags.has_errors(),

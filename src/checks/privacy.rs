@@ -296,7 +296,7 @@ fn registry_text<'e>(e: &'e Entity, col: &str) -> Option<&'e str> {
 /// internal tables are never published.
 fn definitions(g: &mut Guard, schema: &Schema, sources: &Sources) {
     let prefix = format!("{}/", crate::inputs::schema::DIR);
-    for file in 0..sources.len() {
+    for file in sources.ids() {
         if !sources.path(file).starts_with(&prefix) {
             continue;
         }

@@ -203,7 +203,7 @@ impl Settings {
 }
 
 /// Span of `key = value` on its own line, for errors about a value that deserialized fine.
-pub(crate) fn find_key(text: &str, file: usize, key: &str) -> Option<crate::base::diag::Loc> {
+pub(crate) fn find_key(text: &str, file: crate::base::diag::FileId, key: &str) -> Option<crate::base::diag::Loc> {
     let mut off = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim_start();

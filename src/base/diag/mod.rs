@@ -16,7 +16,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-pub type FileId = usize;
+/// A source file's index in [`Sources`]; 32 bits keep a location (and each value's) small.
+pub type FileId = u32;
 
 /// A byte span in a source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +55,12 @@ impl Sources {
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
         self.files.push((shown_path, text));
         self.line_starts.push(OnceLock::new());
-        self.files.len() - 1
+        // (4 billion source files is far beyond any site)
+        (self.files.len() - 1) as FileId
+    }
+    /// The ids of every source read.
+    pub fn ids(&self) -> impl Iterator<Item = FileId> + use<> {
+        0..self.files.len() as FileId
     }
     /// How many sources were read; ids are `0..len()`.
     pub fn len(&self) -> usize {
@@ -64,10 +70,10 @@ impl Sources {
         self.files.is_empty()
     }
     pub fn path(&self, id: FileId) -> &str {
-        &self.files[id].0
+        &self.files[id as usize].0
     }
     pub fn text(&self, id: FileId) -> &str {
-        &self.files[id].1
+        &self.files[id as usize].1
     }
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
@@ -79,7 +85,7 @@ impl Sources {
     }
     /// The 1-based line of a byte offset and the offset where that line starts.
     fn line_of(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let starts = self.line_starts[id]
+        let starts = self.line_starts[id as usize]
             .get_or_init(|| std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i + 1)).collect());
         let i = starts.partition_point(|&s| s <= offset).max(1) - 1;
         (i + 1, starts[i])
