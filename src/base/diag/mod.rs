@@ -229,6 +229,8 @@ impl Diagnostics {
     /// Drops the info lines (for runs that never show them; see `Infos::Leave`).
     pub fn leave_out_infos(&mut self) {
         self.list.retain(|d| d.severity != Severity::Info);
+        // (the room they took would otherwise stay with every entity-year's list)
+        self.list.shrink_to_fit();
     }
 
     /// Settles the list for reporting: diagnostics that only follow from a root cause in the run
