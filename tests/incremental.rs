@@ -277,3 +277,80 @@ fn a_sorted_comparison_follows_an_edited_figure() {
     let second = out.join("y/2019/compare/institution_overview/level2/by-hi_settlement_visits-2.html");
     assert!(second.is_file(), "the sorted view has two pages");
 }
+
+/// The session's report equals a fresh `pilu check` of the same inputs.
+fn same_report_as_check(s: &Session, site: &Path, what: &str) {
+    let checked = pilu::load_site(site, None);
+    assert_eq!(s.diagnostics_text(), checked.diags.render(&checked.sources), "{what}: report differs from a check");
+}
+
+/// A rule reading every entity's table (`count(all.disclosure_links)`, `count_where(all.…)`)
+/// gives other results for entities the edited one has nothing to do with: the county's list
+/// of links decides the hospital's coverage warning. Each edit's report matches a fresh check.
+#[test]
+fn rules_over_every_entity_follow_an_edit() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    same_report_as_check(&s, root, "initial build");
+    let county = read(&root.join("data/520399/2023.toml"));
+    let link = |unit: &str| {
+        format!(
+            "\n[[disclosure_links]]\ncounty = \"测试县\"\nunit_name = \"{unit}\"\nunit_type = \"bureau\"\nchannel = \"website\"\nmodule_name = \"医疗保障信息披露\"\nurl = \"https://example.org/{}\"\n",
+            unit.len()
+        )
+    };
+    let steps = [
+        (county.clone() + &link("测试县医疗保障局"), "links collected without the hospital (it is warned)"),
+        (county.clone() + &link("测试县医疗保障局") + &link("测试县人民医院"), "the hospital's link added"),
+        (county.clone() + &link("测试县人民医院"), "the county's own link dropped (one link fewer)"),
+        (county.clone(), "no links collected this year (nobody is warned)"),
+    ];
+    for (text, what) in steps {
+        write(root, "data/520399/2023.toml", &text);
+        rebuilt(s.apply(&[root.join("data/520399/2023.toml")]), what);
+        same_report_as_check(&s, root, what);
+        same_as_full_build(root, &out, what);
+    }
+}
+
+/// The year's open-data file is spliced, not joined: edits in the middle of the file that
+/// change its length, and entities leaving and coming back between them, give the bytes of a
+/// full build.
+#[test]
+fn open_data_spliced_in_the_middle_matches_a_full_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let g = support::generate(&root, 120, 1);
+    let out = dir.path().join("serve");
+    let mut s = Session::open(&root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    let y = g.years[0];
+    let rel = |h: usize| format!("data/{}/{y}.toml", g.hospitals[h]);
+    // the total cost ten times larger: one byte longer, and the rules still hold
+    let longer = |h: usize| {
+        let text = read(&root.join(rel(h)));
+        let line = text.lines().find(|l| l.starts_with("hi_total_cost = ")).unwrap().to_string();
+        let n: u64 = line["hi_total_cost = ".len()..].trim_end_matches(".00").parse().unwrap();
+        text.replace(&line, &format!("hi_total_cost = {}.00", n * 10))
+    };
+    let removed = read(&root.join(rel(60)));
+    let mut step = |rel: String, text: Option<String>, what: &str| {
+        match text {
+            Some(t) => write(&root, &rel, &t),
+            None => std::fs::remove_file(root.join(&rel)).unwrap(),
+        }
+        rebuilt(s.apply(&[root.join(&rel)]), what);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        same_as_full_build(&root, &out, what);
+    };
+    step(rel(40), Some(longer(40)), "a hospital in the middle (the file is read once)");
+    step(rel(20), Some(longer(20)), "one before it (spliced, the rest moves)");
+    step(rel(41), Some(longer(41)), "one after it");
+    step(rel(60), None, "a hospital's year removed after splicing");
+    step(rel(30), Some(longer(30)), "an edit after the removal");
+    step(rel(60), Some(removed), "the hospital's year back");
+    step(rel(61), Some(longer(61)), "an edit right after it");
+}

@@ -123,8 +123,66 @@ pub fn table_head(site: &Site, ti: usize) -> Result<Vec<u8>, String> {
     w.into_inner().map_err(|e| e.error().to_string())
 }
 
+/// One year's file of one table kept in memory with the place of each entity's rows in it:
+/// `serve` splices an edited entity's rows in, so an edit costs its own rows and one copy of
+/// the file, never encoding every entity's rows again.
+pub struct Kept {
+    bytes: Vec<u8>,
+    /// The header's length: where the first entity's rows start.
+    head: usize,
+    /// (entity, bytes, rows) in the file's order (ascending entity, as a full build writes).
+    parts: Vec<(usize, usize, usize)>,
+    rows: usize,
+}
+
+impl Kept {
+    /// Table `ti`'s file of year `y`, byte for byte as a full build writes it.
+    pub fn new(site: &Site, ti: usize, y: i32) -> Result<Kept, String> {
+        let mut k = Kept { bytes: table_head(site, ti)?, head: 0, parts: Vec::new(), rows: 0 };
+        k.head = k.bytes.len();
+        for (&(e, yy), ey) in &site.data.years {
+            if let (true, Some(entry)) = (yy == y, ey.tables.get(&ti)) {
+                let (b, n) = entity_rows(site, ti, y, e, &entry.data)?;
+                k.bytes.extend_from_slice(&b);
+                k.parts.push((e, b.len(), n));
+                k.rows += n;
+            }
+        }
+        Ok(k)
+    }
+
+    /// Put entity `e`'s rows (`entity_rows`) in place of those it had; false when the file had
+    /// none of it (an entity that gained the table: build the file again).
+    pub fn replace(&mut self, e: usize, (rows, n): (Vec<u8>, usize)) -> bool {
+        let Ok(i) = self.parts.binary_search_by_key(&e, |p| p.0) else { return false };
+        let start = self.head + self.parts[..i].iter().map(|p| p.1).sum::<usize>();
+        let (_, len, old) = self.parts[i];
+        self.bytes.splice(start..start + len, rows.iter().copied());
+        self.parts[i] = (e, rows.len(), n);
+        self.rows = self.rows - old + n;
+        true
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The file's line on the 数据下载 page.
+    pub fn info(&self, t: &Table, href: String) -> FileInfo {
+        FileInfo {
+            table: t.id.clone(),
+            title: t.full_title(),
+            href,
+            bodies: self.parts.len(),
+            rows: self.rows,
+            bytes: self.bytes.len(),
+            size: size_text(self.bytes.len()),
+        }
+    }
+}
+
 /// Entity `e`'s rows of table `ti` in year `y`, as they appear in the table's CSV, with their
-/// count (`serve` keeps each entity's rows and joins them, instead of writing every row anew).
+/// count (`serve` splices them into the file it keeps: `Kept`).
 pub fn entity_rows(site: &Site, ti: usize, y: i32, e: usize, data: &TableData) -> Result<(Vec<u8>, usize), String> {
     let mut w =
         csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).buffer_capacity(1024).from_writer(Vec::new());

@@ -170,15 +170,7 @@ impl<'a> Validator<'a> {
                 }
                 Some(a) if self.all_of(a).is_some() => {
                     let oti = self.all_of(a).unwrap_or_default();
-                    let cached = self.all_counts.lock().ok().and_then(|c| c.get(&(y, oti)).copied());
-                    // counted outside the lock; two workers may both count a year once
-                    let n = cached.unwrap_or_else(|| {
-                        let n = self.year_recs(y, oti).map(|(_, r)| r.len()).sum::<usize>();
-                        if let Ok(mut c) = self.all_counts.lock() {
-                            c.insert((y, oti), n);
-                        }
-                        n
-                    });
+                    let n = self.all_count(y, oti);
                     V::Num(Decimal::from(n))
                 }
                 Some(a) => match self.eval(a, at, false) {

@@ -8,20 +8,22 @@
 //! `1,079.96 + 21,772.41 − 21,885.53 = 966.84，但填报值为 996.84（相差 30.00）`.
 //! Totals that do not add up are reported, never corrected.
 //!
-//! From the bottom up: `values` (evaluation values), `validator` (where a rule runs, lookups
-//! into the data), `resolve` (names), `eval` (expressions), `explain` (operands in words),
-//! `failure` (messages), `run` (which rules run where, and their outcomes). `references`
-//! checks the definitions alone.
+//! From the bottom up: `values` (evaluation values), `lookups` (across entities, kept by
+//! `serve`), `validator` (where a rule runs, lookups into the data), `resolve` (names), `eval`
+//! (expressions), `explain` (operands in words), `failure` (messages), `run` (which rules run
+//! where, and their outcomes). `references` checks the definitions alone.
 
 mod eval;
 mod explain;
 mod failure;
+mod lookups;
 mod references;
 mod resolve;
 mod run;
 mod validator;
 mod values;
 
+pub use lookups::{Before, Lookups, children_of};
 pub use references::check_references;
 pub use resolve::ENTITY_ATTRS;
 pub use run::{dependents, run};

@@ -111,7 +111,7 @@ impl<'a> Validator<'a> {
             }
             (At::Record { .. }, ["children", name]) => {
                 let mut vals = Vec::new();
-                for &c in &self.children[e] {
+                for &c in &self.ix.children[e] {
                     for r in self.recs(c, y, ti) {
                         if let Some(i) = self.schema.tables[ti].field_index(name) {
                             vals.push(from_value(&r.values[i]));

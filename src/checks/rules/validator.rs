@@ -6,8 +6,8 @@ use crate::inputs::dataset::{Dataset, Matrix, Rec, TableData, TableEntry};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::expr::Expr;
 use crate::inputs::schema::{Block, Column, Layout, Row, Schema};
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+
+use super::lookups::Lookups;
 
 /// Where a rule is being evaluated.
 #[derive(Clone, Copy)]
@@ -54,33 +54,54 @@ impl At<'_> {
     }
 }
 
-/// Evaluates rules over one loaded site. Built once and shared by the workers: it indexes who
-/// reports to whom and who gave data each year, and caches `count(all.<table>)`. (Built per
-/// worker, each copy redid that site-wide work: a tenth of `check` at 50,000 entity-years.)
+/// The lookups a validator uses: its own, or kept by the caller across checks.
+pub(super) enum Held<'a> {
+    Own(Box<Lookups>),
+    Kept(&'a Lookups),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Lookups;
+    fn deref(&self) -> &Lookups {
+        match self {
+            Held::Own(l) => l,
+            Held::Kept(l) => l,
+        }
+    }
+}
+
+/// Evaluates rules over one loaded site. Built once and shared by the workers, over lookups
+/// built once (`Lookups`). (Built per worker, each copy redid that site-wide work: a tenth of
+/// `check` at 50,000 entity-years.)
 pub struct Validator<'a> {
     pub(super) schema: &'a Schema,
     pub(super) registry: &'a Registry,
     pub(super) data: &'a Dataset,
-    pub(super) children: Vec<Vec<usize>>,
-    /// The entities with data, by year (for `all.<table>`).
-    pub(super) by_year: BTreeMap<i32, Vec<usize>>,
-    /// `count(all.<table>)` by (year, table): the same for every discloser of a year.
-    pub(super) all_counts: Mutex<BTreeMap<(i32, usize), usize>>,
+    pub(super) ix: Held<'a>,
 }
 
 impl<'a> Validator<'a> {
     pub fn new(schema: &'a Schema, registry: &'a Registry, data: &'a Dataset) -> Self {
-        let mut children = vec![Vec::new(); registry.entities.len()];
-        for (i, e) in registry.entities.iter().enumerate() {
-            if let Some(p) = e.parent {
-                children[p].push(i);
+        let ix = Held::Own(Box::new(Lookups::new(schema, registry, data)));
+        Validator { schema, registry, data, ix }
+    }
+
+    /// Over lookups the caller keeps, up to date with `data` (see `Lookups::replace`).
+    pub fn with_lookups(schema: &'a Schema, registry: &'a Registry, data: &'a Dataset, ix: &'a Lookups) -> Self {
+        Validator { schema, registry, data, ix: Held::Kept(ix) }
+    }
+
+    /// `count(all.<table>)` of year `y`, counted once and then kept.
+    pub(super) fn all_count(&self, y: i32, ti: usize) -> usize {
+        let cached = self.ix.all_counts().lock().ok().and_then(|c| c.get(&(y, ti)).copied());
+        // counted outside the lock; two workers may both count a year once
+        cached.unwrap_or_else(|| {
+            let n = self.year_recs(y, ti).map(|(_, r)| r.len()).sum::<usize>();
+            if let Ok(mut c) = self.ix.all_counts().lock() {
+                c.insert((y, ti), n);
             }
-        }
-        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
-        for &(e, y) in data.years.keys() {
-            by_year.entry(y).or_default().push(e);
-        }
-        Validator { schema, registry, data, children, by_year, all_counts: Mutex::default() }
+            n
+        })
     }
 
     /// What entity `e` gave for table `ti` in year `y`.
@@ -135,7 +156,6 @@ impl<'a> Validator<'a> {
 
     /// The records of table `ti` given by every entity for year `y`.
     pub(super) fn year_recs(&self, y: i32, ti: usize) -> impl Iterator<Item = (usize, &'a [Rec])> + '_ {
-        let es = self.by_year.get(&y).map_or(&[][..], |v| v.as_slice());
-        es.iter().map(move |&e| (e, self.recs(e, y, ti))).filter(|(_, r)| !r.is_empty())
+        self.ix.of_year(y).iter().map(move |&e| (e, self.recs(e, y, ti))).filter(|(_, r)| !r.is_empty())
     }
 }

@@ -8,6 +8,7 @@ use crate::inputs::dataset::{Dataset, EntityYear, TableData};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::{Layout, Schema, Table};
 use crate::publish::region::Regions;
+use std::sync::Arc;
 
 use super::cells::is_public;
 
@@ -31,8 +32,9 @@ pub struct Site<'a> {
     pub registry: &'a Registry,
     pub data: &'a Dataset,
     pub pages: &'a [ContentPage],
-    /// Entities reporting to each entity (bureaus only have any), in registry order.
-    pub children: Vec<Vec<usize>>,
+    /// Entities reporting to each entity (bureaus only have any), in registry order; the same
+    /// list the rules use (`checks::rules::children_of`), shared.
+    pub children: Arc<Vec<Vec<usize>>>,
     /// Years with data, per entity, ascending.
     pub years: Vec<Vec<i32>>,
     pub owner: usize,
@@ -44,7 +46,7 @@ pub struct Site<'a> {
 
 /// The indexes of a `Site` apart from the inputs they index (see `Site::with_indexes`).
 pub struct Indexes {
-    pub children: Vec<Vec<usize>>,
+    pub children: Arc<Vec<Vec<usize>>>,
     pub years: Vec<Vec<i32>>,
     pub regions: Regions,
     pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
@@ -84,13 +86,20 @@ impl<'a> Site<'a> {
         pages: &'a [ContentPage],
         owner: usize,
     ) -> Self {
+        Self::sharing(settings, schema, registry, data, pages, owner, crate::checks::rules::children_of(registry))
+    }
+
+    /// A site over a children list built before.
+    fn sharing(
+        settings: &'a Settings,
+        schema: &'a Schema,
+        registry: &'a Registry,
+        data: &'a Dataset,
+        pages: &'a [ContentPage],
+        owner: usize,
+        children: Arc<Vec<Vec<usize>>>,
+    ) -> Self {
         let n = registry.entities.len();
-        let mut children = vec![Vec::new(); n];
-        for (i, e) in registry.entities.iter().enumerate() {
-            if let Some(p) = e.parent {
-                children[p].push(i);
-            }
-        }
         let mut years = vec![Vec::new(); n];
         for &(e, y) in data.years.keys() {
             years[e].push(y);
@@ -121,6 +130,12 @@ impl<'a> Site<'a> {
     /// The model of a loaded site.
     pub fn of(site: &'a crate::inputs::Loaded) -> Self {
         Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner)
+    }
+
+    /// The model of a loaded site over a children list built before.
+    pub fn of_sharing(site: &'a crate::inputs::Loaded, children: Arc<Vec<Vec<usize>>>) -> Self {
+        let (pages, owner) = (site.content.pages.as_slice(), site.owner);
+        Site::sharing(&site.settings, &site.schema, &site.registry, &site.data, pages, owner, children)
     }
 
     /// The indexes, to build the next `Site` over the same inputs without scanning them again.

@@ -88,12 +88,12 @@ pub(super) struct Edit {
     pub(super) after: Shown,
 }
 
-/// Open-data CSV rows by (year, table), then entity: (bytes, rows).
-pub(super) type OpenRows = BTreeMap<(i32, usize), BTreeMap<usize, (Vec<u8>, usize)>>;
+/// The open-data files edits rewrote, by (year, table), each with its entities' places.
+pub(super) type OpenRows = BTreeMap<(i32, usize), crate::publish::opendata::Kept>;
 
-/// The open-data files `keys` (year, table) after `edited` entity-years changed values: each
-/// entity's rows are kept in `rows`, so only the edited entities' rows are written anew before
-/// the file is joined (the first edit of a file reads every entity's rows once).
+/// The open-data files `keys` (year, table) after `edited` entity-years changed values: the
+/// edited entities' rows are encoded again and spliced into the file kept in `rows` (the first
+/// edit of a file encodes every entity's rows once).
 fn write_open_data(
     model: &Site,
     out: &Staging,
@@ -101,7 +101,7 @@ fn write_open_data(
     edited: &[(usize, i32)],
     rows: &mut OpenRows,
 ) -> Result<crate::publish::opendata::Files, Diagnostics> {
-    use crate::publish::opendata::{FileInfo, entity_rows, size_text, table_head};
+    use crate::publish::opendata::{Kept, entity_rows};
     let fail = |path: &str, e: String| Diagnostics {
         list: vec![Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}"))],
     };
@@ -110,44 +110,22 @@ fn write_open_data(
         let t = &model.schema.tables[ti];
         let path = format!("o/{y}/{}.csv", t.id);
         let of = |e: usize| model.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data);
-        let table = match rows.entry((y, ti)) {
-            std::collections::btree_map::Entry::Occupied(o) => {
-                let table = o.into_mut();
-                for &(e, yy) in edited {
-                    if let (true, Some(data)) = (yy == y, of(e)) {
-                        table.insert(e, entity_rows(model, ti, y, e, data).map_err(|m| fail(&path, m))?);
-                    }
-                }
-                table
+        let mut kept = rows.remove(&(y, ti));
+        for &(e, _) in edited.iter().filter(|k| k.1 == y) {
+            let (Some(k), Some(data)) = (kept.as_mut(), of(e)) else { continue };
+            if !k.replace(e, entity_rows(model, ti, y, e, data).map_err(|m| fail(&path, m))?) {
+                kept = None;
             }
-            std::collections::btree_map::Entry::Vacant(v) => {
-                let mut table = BTreeMap::new();
-                for (&(e, yy), ey) in &model.data.years {
-                    if let (true, Some(entry)) = (yy == y, ey.tables.get(&ti)) {
-                        table.insert(e, entity_rows(model, ti, y, e, &entry.data).map_err(|m| fail(&path, m))?);
-                    }
-                }
-                v.insert(table)
-            }
-        };
-        let mut bytes = table_head(model, ti).map_err(|m| fail(&path, m))?;
-        bytes.reserve(table.values().map(|(b, _)| b.len()).sum());
-        for (b, _) in table.values() {
-            bytes.extend_from_slice(b);
         }
-        out.write(&path, &bytes).map_err(|e| Diagnostics {
+        let kept = match kept {
+            Some(k) => k,
+            None => Kept::new(model, ti, y).map_err(|m| fail(&path, m))?,
+        };
+        out.write(&path, kept.bytes()).map_err(|e| Diagnostics {
             list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))],
         })?;
-        let info = FileInfo {
-            table: t.id.clone(),
-            title: t.full_title(),
-            href: path,
-            bodies: table.len(),
-            rows: table.values().map(|(_, n)| n).sum(),
-            bytes: bytes.len(),
-            size: size_text(bytes.len()),
-        };
-        files.insert((y, ti), info);
+        files.insert((y, ti), kept.info(t, path));
+        rows.insert((y, ti), kept);
     }
     Ok(files)
 }

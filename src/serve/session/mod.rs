@@ -50,9 +50,9 @@ pub struct Session {
     dated: BTreeSet<(Reverse<Date>, usize, i32)>,
     /// Entity-years with data, per year.
     year_counts: BTreeMap<i32, usize>,
-    /// The rows of open-data files edits rewrote, per entity: (year, table) → entity → (CSV
-    /// rows, count). An edit replaces its entity's rows and joins them again, instead of
-    /// writing every entity's rows anew. Cleared whenever anything else changed.
+    /// The open-data files edits rewrote, by (year, table), with each entity's place in them:
+    /// an edit splices its entity's rows in instead of encoding every entity's rows anew.
+    /// Cleared whenever anything else changed.
     open_rows: OpenRows,
     /// The output's manifest as last written (None: read it from the output when needed).
     manifest: Option<BTreeSet<String>>,
@@ -67,6 +67,9 @@ pub struct Session {
     open_files: crate::publish::opendata::Files,
     /// Where the last update's time went, phase by phase (for the serve benchmark).
     phases: Vec<(&'static str, Duration)>,
+    /// What the rules look up across entities (children, who has data each year, counts over
+    /// all entities), kept up to date by each reload so a re-check never scans the site.
+    lookups: Option<rules::Lookups>,
 }
 
 /// Times the phases of one update: each lap is the time since the previous one.
@@ -170,6 +173,7 @@ impl Session {
             settle: Duration::ZERO,
             open_files: BTreeMap::new(),
             phases: Vec::new(),
+            lookups: None,
         };
         s.reload_everything();
         s.finish(BTreeSet::new(), BTreeSet::new(), Instant::now());
@@ -206,9 +210,10 @@ impl Session {
         self.track_all();
         self.check_completeness_all();
         self.themes.clear();
-        if let Some(site) = &self.site {
+        self.lookups = self.site.as_ref().map(|s| rules::Lookups::new(&s.schema, &s.registry, &s.data));
+        if let (Some(site), Some(lookups)) = (&self.site, &self.lookups) {
             let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
-            check(site, &keys, &mut self.ey_diags);
+            check(site, lookups, &keys, &mut self.ey_diags);
             let mut with_errors = BTreeSet::new();
             for (k, l) in self.ey_diags.iter().chain(&self.completeness) {
                 if l.iter().any(|d| d.severity == crate::base::diag::Severity::Error) {
@@ -299,7 +304,7 @@ impl Session {
             return self.finish(BTreeSet::new(), BTreeSet::new(), start);
         }
         if all_pages && let Some(site) = &self.site {
-            let model = Site::of(site);
+            let model = model_of(site, &self.lookups);
             pages.extend(model.page_list());
         }
         let statics: BTreeSet<String> =
@@ -374,6 +379,7 @@ impl Session {
         let mine = |p: &str| p == prefix_toml || p.starts_with(&prefix_dir);
         remove_diags(&mut self.read_diags, &self.sources, &self.root, &mine);
         let mut diags = Diagnostics::default();
+        let before = self.lookups.as_ref().map(|l| l.before(&site.data, e, y));
         let fresh =
             load::load_entity_year(&self.root, &site.schema, &site.registry, &mut self.sources, &mut diags, e, y);
         // Keep what came from collection sheets; replace what came from this entity-year's files.
@@ -385,7 +391,13 @@ impl Session {
         });
         merge(&mut site.data, fresh, kept.map(|k| ((e, y), k)), &self.sources, &mut diags);
         self.read_diags.extend(diags);
-        self.recheck(&[(e, y)])
+        // what `all.<table>` reads changed: every entity of the year is checked again
+        let wide = match (self.lookups.as_mut(), before) {
+            (Some(l), Some(before)) => l.replace(&site.data, e, y, before),
+            _ => false,
+        };
+        let wide: &[i32] = if wide { &[y] } else { &[] };
+        self.recheck(&[(e, y)], wide)
     }
 
     /// Reload one collection sheet; every entity-year it fed before or feeds now is touched.
@@ -412,22 +424,39 @@ impl Session {
         touched.extend(fresh.years.keys().copied());
         merge(&mut site.data, fresh, None, &self.sources, &mut diags);
         self.read_diags.extend(diags);
-        self.recheck(&touched)
+        // (a sheet feeds many entity-years: the lookups are built again, as reading it scans the site)
+        let children = self.lookups.as_ref().map(|l| l.children.clone());
+        let lookups = match children {
+            Some(c) => rules::Lookups::with_children(&site.schema, &site.data, c),
+            None => rules::Lookups::new(&site.schema, &site.registry, &site.data),
+        };
+        let mut wide: Vec<i32> = Vec::new();
+        if lookups.read_by_all(ti) {
+            wide = touched.iter().map(|&(_, y)| y).collect();
+            wide.sort_unstable();
+            wide.dedup();
+        }
+        self.lookups = Some(lookups);
+        self.recheck(&touched, &wide)
     }
 
-    /// Check again the entity-years whose rules can see `changed`; returns `changed`.
-    fn recheck(&mut self, changed: &[(usize, i32)]) -> Vec<(usize, i32)> {
-        let Some(site) = &self.site else { return vec![] };
+    /// Check again the entity-years whose rules can see `changed`, and every entity-year of
+    /// the `wide` years (what rules read across all entities changed); returns `changed`.
+    fn recheck(&mut self, changed: &[(usize, i32)], wide: &[i32]) -> Vec<(usize, i32)> {
+        let (Some(site), Some(lookups)) = (&self.site, &self.lookups) else { return vec![] };
         let mut keys = BTreeSet::new();
         for &(e, y) in changed {
             keys.extend(rules::dependents(&site.registry, e, y));
+        }
+        for &y in wide {
+            keys.extend(lookups.of_year(y).iter().map(|&e| (e, y)));
         }
         let keys: Vec<(usize, i32)> = keys.into_iter().collect();
         for k in &keys {
             self.ey_diags.remove(k);
         }
         let t = Instant::now();
-        check(site, &keys, &mut self.ey_diags);
+        check(site, lookups, &keys, &mut self.ey_diags);
         self.phases.push(("rules", t.elapsed()));
         let t = Instant::now();
         if self.track(changed) {
@@ -597,14 +626,27 @@ impl Session {
 
     fn pages_of(&self, kinds: &[&str]) -> Vec<PageKind> {
         let Some(site) = &self.site else { return vec![] };
-        let model = Site::of(site);
+        let model = model_of(site, &self.lookups);
         model.page_list().into_iter().filter(|k| kinds.contains(&Site::template(*k))).collect()
     }
 }
 
+/// The site model, over the children list the rules keep when there is one.
+fn model_of<'a>(site: &'a Loaded, lookups: &Option<rules::Lookups>) -> Site<'a> {
+    match lookups {
+        Some(l) => Site::of_sharing(site, l.children.clone()),
+        None => Site::of(site),
+    }
+}
+
 /// Rules and the privacy scan of data, for each of `keys`.
-fn check(site: &Loaded, keys: &[(usize, i32)], out: &mut BTreeMap<(usize, i32), Vec<Diagnostic>>) {
-    let v = rules::Validator::new(&site.schema, &site.registry, &site.data);
+fn check(
+    site: &Loaded,
+    lookups: &rules::Lookups,
+    keys: &[(usize, i32)],
+    out: &mut BTreeMap<(usize, i32), Vec<Diagnostic>>,
+) {
+    let v = rules::Validator::with_lookups(&site.schema, &site.registry, &site.data, lookups);
     for &(e, y) in keys {
         let mut d = Diagnostics::default();
         v.entity_year(e, y, &mut d);

@@ -39,7 +39,7 @@ impl Session {
                     // read the manifest now, not on the first edit (nothing was written in place)
                     self.manifest = None;
                     let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest, &[]);
-                    let model = Site::of(site);
+                    let model = model_of(site, &self.lookups);
                     model.compare_index();
                     self.ix = Some(model.into_indexes());
                     Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
@@ -51,7 +51,7 @@ impl Session {
             };
         }
         let mut clock = Clock::new(Instant::now());
-        let model = Site::of(site);
+        let model = model_of(site, &self.lookups);
         clock.lap("model");
         let out = Staging::in_place(&self.out);
         let mut written = 0;

@@ -1,0 +1,124 @@
+//! What rules look up across entities — who reports to whom, who gave data each year, counts
+//! over every entity's table (`count(all.<table>)`) — built once per site. `serve` keeps them
+//! across edits and updates them per edited entity-year, so re-checking one entity-year never
+//! scans the site.
+
+use crate::inputs::dataset::{Dataset, TableData};
+use crate::inputs::registry::Registry;
+use crate::inputs::schema::Schema;
+use crate::inputs::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+/// Who reports to whom: the entities reporting to each entity, in registry order. Built once
+/// per registry and shared by the rules (`children.`) and the site model (`publish::model`).
+pub fn children_of(registry: &Registry) -> Arc<Vec<Vec<usize>>> {
+    let mut children = vec![Vec::new(); registry.entities.len()];
+    for (i, e) in registry.entities.iter().enumerate() {
+        if let Some(p) = e.parent {
+            children[p].push(i);
+        }
+    }
+    Arc::new(children)
+}
+
+/// What rules look up across entities: who reports to whom, who gave data each year, and
+/// `count(all.<table>)`. Built once per site; `serve` keeps it across edits and updates it for
+/// each edited entity-year (`replace`), so checking one entity-year never scans the site.
+pub struct Lookups {
+    pub children: Arc<Vec<Vec<usize>>>,
+    /// The entities with data, by year, ascending (for `all.<table>`).
+    by_year: BTreeMap<i32, Vec<usize>>,
+    /// `count(all.<table>)` by (year, table): the same for every discloser of a year. Filled on
+    /// first use, kept exact by `replace`.
+    all_counts: Mutex<BTreeMap<(i32, usize), usize>>,
+    /// The tables some rule reads across all entities (`all.<table>`): a change to one of them
+    /// can change the rules of every entity of that year.
+    all_tables: BTreeSet<usize>,
+}
+
+/// The records an entity-year gave for the tables read across all entities (`all.<table>`),
+/// before an edit: what `Lookups::replace` compares with afterwards.
+pub struct Before(Vec<(usize, Vec<Vec<Value>>)>);
+
+impl Lookups {
+    pub fn new(schema: &Schema, registry: &Registry, data: &Dataset) -> Self {
+        Self::with_children(schema, data, children_of(registry))
+    }
+
+    /// Over a children list built before (the site model's).
+    pub fn with_children(schema: &Schema, data: &Dataset, children: Arc<Vec<Vec<usize>>>) -> Self {
+        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        for &(e, y) in data.years.keys() {
+            by_year.entry(y).or_default().push(e);
+        }
+        let mut all_tables = BTreeSet::new();
+        for t in &schema.tables {
+            for r in &t.rules {
+                let mut names = Vec::new();
+                let exprs = r.when.iter().chain(&r.checks).chain(&r.tolerance);
+                exprs.for_each(|x| x.refs(&mut names));
+                all_tables.extend(names.iter().filter_map(|n| schema.index(n.strip_prefix("all.")?)));
+            }
+        }
+        Lookups { children, by_year, all_counts: Mutex::default(), all_tables }
+    }
+
+    /// What entity-year (e, y) gives now of the tables read across entities.
+    pub fn before(&self, data: &Dataset, e: usize, y: i32) -> Before {
+        Before(self.all_recs(data, e, y))
+    }
+
+    fn all_recs(&self, data: &Dataset, e: usize, y: i32) -> Vec<(usize, Vec<Vec<Value>>)> {
+        let Some(ey) = data.years.get(&(e, y)) else { return Vec::new() };
+        let recs = |ti: usize| match ey.tables.get(&ti).map(|t| &t.data) {
+            Some(TableData::Records(r)) => r.iter().map(|r| r.values.clone()).collect(),
+            _ => Vec::new(),
+        };
+        self.all_tables.iter().map(|&ti| (ti, recs(ti))).filter(|(_, r)| !r.is_empty()).collect()
+    }
+
+    /// Note that (e, y)'s data was replaced (given, edited or removed); `before` is what it gave
+    /// before. Returns whether what `all.<table>` reads changed: then the rules of every entity
+    /// of year `y` may give other results.
+    pub fn replace(&mut self, data: &Dataset, e: usize, y: i32, before: Before) -> bool {
+        let es = self.by_year.entry(y).or_default();
+        match (es.binary_search(&e), data.years.contains_key(&(e, y))) {
+            (Err(i), true) => es.insert(i, e),
+            (Ok(i), false) => {
+                es.remove(i);
+            }
+            _ => {}
+        }
+        if es.is_empty() {
+            self.by_year.remove(&y);
+        }
+        let after = self.all_recs(data, e, y);
+        if after == before.0 {
+            return false;
+        }
+        let count =
+            |l: &[(usize, Vec<Vec<Value>>)], ti: usize| l.iter().find(|(t, _)| *t == ti).map_or(0, |(_, r)| r.len());
+        if let Ok(counts) = self.all_counts.get_mut() {
+            for (&(_, ti), n) in counts.range_mut((y, 0)..=(y, usize::MAX)) {
+                *n = (*n + count(&after, ti)).saturating_sub(count(&before.0, ti));
+            }
+        }
+        true
+    }
+
+    /// Whether some rule reads table `ti` of every entity (`all.<table>`).
+    pub fn read_by_all(&self, ti: usize) -> bool {
+        self.all_tables.contains(&ti)
+    }
+
+    /// The cache of `count(all.<table>)`, by (year, table).
+    pub(super) fn all_counts(&self) -> &Mutex<BTreeMap<(i32, usize), usize>> {
+        &self.all_counts
+    }
+
+    /// The entities with data in year `y`, ascending.
+    pub fn of_year(&self, y: i32) -> &[usize] {
+        self.by_year.get(&y).map_or(&[][..], |v| v.as_slice())
+    }
+}
