@@ -651,6 +651,8 @@ fn check(
         let mut d = Diagnostics::default();
         v.entity_year(e, y, &mut d);
         privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
+        // serve reports as a plain `pilu check` does, without info lines (see `Infos`)
+        d.leave_out_infos();
         if !d.list.is_empty() {
             out.insert((e, y), d.list);
         }
