@@ -80,7 +80,8 @@ pub fn load_site_reporting(
         // the same whatever order they finish in.
         use rayon::prelude::*;
         let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
-        let v = rules::Validator::new(&site.schema, &site.registry, &site.data);
+        let lookups = rules::Lookups::new(&site.schema, &site.registry, &site.data);
+        let v = rules::Validator::new(&site.schema, &site.registry, &site.data, &lookups);
         let found: Vec<Diagnostics> = keys
             .par_iter()
             .map(|&(e, y)| {

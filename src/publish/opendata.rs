@@ -60,6 +60,14 @@ pub struct FileInfo {
     pub size: String,
 }
 
+impl FileInfo {
+    /// The line of table `t`'s file at `href`: `bodies` entities, `rows` rows, `bytes` long.
+    fn new(t: &Table, href: String, bodies: usize, rows: usize, bytes: usize) -> FileInfo {
+        let (table, title, size) = (t.id.clone(), t.full_title(), size_text(bytes));
+        FileInfo { table, title, href, bodies, rows, bytes, size }
+    }
+}
+
 #[derive(Serialize, Clone)]
 pub struct YearFiles {
     pub year: i32,
@@ -169,15 +177,7 @@ impl Kept {
 
     /// The file's line on the 数据下载 page.
     pub fn info(&self, t: &Table, href: String) -> FileInfo {
-        FileInfo {
-            table: t.id.clone(),
-            title: t.full_title(),
-            href,
-            bodies: self.parts.len(),
-            rows: self.rows,
-            bytes: self.bytes.len(),
-            size: size_text(self.bytes.len()),
-        }
+        FileInfo::new(t, href, self.parts.len(), self.rows, self.bytes.len())
     }
 }
 
@@ -455,16 +455,7 @@ fn write_by(
             out.write(&path, &bytes).map_err(|e| {
                 Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))
             })?;
-            let info = FileInfo {
-                table: t.id.clone(),
-                title: t.full_title(),
-                href: path,
-                bodies: list.len(),
-                rows,
-                bytes: bytes.len(),
-                size: size_text(bytes.len()),
-            };
-            Ok(((y, ti), info))
+            Ok(((y, ti), FileInfo::new(t, path, list.len(), rows, bytes.len())))
         })
         .collect();
     let mut done = BTreeMap::new();

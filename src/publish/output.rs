@@ -105,26 +105,29 @@ fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
     Some(text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
 }
 
-/// Writes the manifest line by line: at national scale its text is megabytes, and the commit
-/// comes at the build's peak of memory.
-fn write_manifest(path: &Path, files: &BTreeSet<String>) -> io::Result<()> {
-    use std::io::Write;
-    let mut w = io::BufWriter::new(fs::File::create(path)?);
+/// The manifest's lines, into `w`.
+fn manifest_into(w: &mut impl io::Write, files: &BTreeSet<String>) -> io::Result<()> {
     w.write_all(MANIFEST_HEAD.as_bytes())?;
     for f in files {
         w.write_all(f.as_bytes())?;
         w.write_all(b"\n")?;
     }
+    Ok(())
+}
+
+/// Writes the manifest line by line: at national scale its text is megabytes, and the commit
+/// comes at the build's peak of memory.
+fn write_manifest(path: &Path, files: &BTreeSet<String>) -> io::Result<()> {
+    use std::io::Write;
+    let mut w = io::BufWriter::new(fs::File::create(path)?);
+    manifest_into(&mut w, files)?;
     w.flush()
 }
 
-fn manifest_text(files: &BTreeSet<String>) -> String {
-    let mut s = String::from(MANIFEST_HEAD);
-    for f in files {
-        s.push_str(f);
-        s.push('\n');
-    }
-    s
+fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
+    let mut v = Vec::new();
+    let _ = manifest_into(&mut v, files); // (writing into memory cannot fail)
+    v
 }
 
 /// Every file (and symlink) under `dir`, relative, except the manifest and pilu's part files.
@@ -385,7 +388,7 @@ impl Staging {
         if !changed {
             return Ok(false);
         }
-        write_atomic(&self.dir.join(MANIFEST), manifest_text(files).as_bytes())?;
+        write_atomic(&self.dir.join(MANIFEST), &manifest_bytes(files))?;
         Ok(true)
     }
 
@@ -446,7 +449,7 @@ impl Staging {
         for rel in files {
             if let Err(e) = self.move_file(rel) {
                 // keep listing what is there, so the next build may still replace it
-                let _ = write_atomic(&self.target.join(MANIFEST), manifest_text(&moved).as_bytes());
+                let _ = write_atomic(&self.target.join(MANIFEST), &manifest_bytes(&moved));
                 return Err(e);
             }
             moved.insert(rel.clone());
@@ -464,7 +467,7 @@ impl Staging {
                 }
             }
         }
-        write_atomic(&self.target.join(MANIFEST), manifest_text(files).as_bytes())?;
+        write_atomic(&self.target.join(MANIFEST), &manifest_bytes(files))?;
         self.committed = true;
         let _ = fs::remove_dir_all(&self.dir);
         Ok(())

@@ -25,7 +25,8 @@ enum Outcome {
 /// Check every rule of every entity-year. (That rules name existing fields is checked once, when
 /// the definitions are read: see [`super::check_references`].)
 pub fn run(schema: &Schema, registry: &Registry, data: &Dataset, diags: &mut Diagnostics) {
-    let v = Validator::new(schema, registry, data);
+    let ix = super::Lookups::new(schema, registry, data);
+    let v = Validator::new(schema, registry, data, &ix);
     for &(e, y) in data.years.keys() {
         v.entity_year(e, y, diags);
     }

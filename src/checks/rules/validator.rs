@@ -54,41 +54,20 @@ impl At<'_> {
     }
 }
 
-/// The lookups a validator uses: its own, or kept by the caller across checks.
-pub(super) enum Held<'a> {
-    Own(Box<Lookups>),
-    Kept(&'a Lookups),
-}
-
-impl std::ops::Deref for Held<'_> {
-    type Target = Lookups;
-    fn deref(&self) -> &Lookups {
-        match self {
-            Held::Own(l) => l,
-            Held::Kept(l) => l,
-        }
-    }
-}
-
 /// Evaluates rules over one loaded site. Built once and shared by the workers, over lookups
-/// built once (`Lookups`). (Built per worker, each copy redid that site-wide work: a tenth of
-/// `check` at 50,000 entity-years.)
+/// built once (`Lookups`; `serve` keeps them across edits). (Built per worker, each copy redid
+/// that site-wide work: a tenth of `check` at 50,000 entity-years.)
 pub struct Validator<'a> {
     pub(super) schema: &'a Schema,
     pub(super) registry: &'a Registry,
     pub(super) data: &'a Dataset,
-    pub(super) ix: Held<'a>,
+    pub(super) ix: &'a Lookups,
 }
 
 impl<'a> Validator<'a> {
-    pub fn new(schema: &'a Schema, registry: &'a Registry, data: &'a Dataset) -> Self {
-        let ix = Held::Own(Box::new(Lookups::new(schema, registry, data)));
+    /// Over lookups up to date with `data` (see `Lookups::replace`).
+    pub fn new(schema: &'a Schema, registry: &'a Registry, data: &'a Dataset, ix: &'a Lookups) -> Self {
         Validator { schema, registry, data, ix }
-    }
-
-    /// Over lookups the caller keeps, up to date with `data` (see `Lookups::replace`).
-    pub fn with_lookups(schema: &'a Schema, registry: &'a Registry, data: &'a Dataset, ix: &'a Lookups) -> Self {
-        Validator { schema, registry, data, ix: Held::Kept(ix) }
     }
 
     /// `count(all.<table>)` of year `y`, counted once and then kept.

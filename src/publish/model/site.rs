@@ -78,44 +78,19 @@ pub enum PageKind {
 }
 
 impl<'a> Site<'a> {
-    pub fn new(
-        settings: &'a Settings,
-        schema: &'a Schema,
-        registry: &'a Registry,
-        data: &'a Dataset,
-        pages: &'a [ContentPage],
-        owner: usize,
-    ) -> Self {
-        Self::sharing(settings, schema, registry, data, pages, owner, crate::checks::rules::children_of(registry))
+    /// The model of a loaded site.
+    pub fn of(site: &'a crate::inputs::Loaded) -> Self {
+        Site::of_sharing(site, crate::checks::rules::children_of(&site.registry))
     }
 
-    /// A site over a children list built before.
-    fn sharing(
-        settings: &'a Settings,
-        schema: &'a Schema,
-        registry: &'a Registry,
-        data: &'a Dataset,
-        pages: &'a [ContentPage],
-        owner: usize,
-        children: Arc<Vec<Vec<usize>>>,
-    ) -> Self {
-        let n = registry.entities.len();
-        let mut years = vec![Vec::new(); n];
-        for &(e, y) in data.years.keys() {
+    /// The model of a loaded site over a children list built before (the rules' lookups').
+    pub fn of_sharing(site: &'a crate::inputs::Loaded, children: Arc<Vec<Vec<usize>>>) -> Self {
+        let mut years = vec![Vec::new(); site.registry.entities.len()];
+        for &(e, y) in site.data.years.keys() {
             years[e].push(y);
         }
-        Site {
-            settings,
-            schema,
-            registry,
-            data,
-            pages,
-            children,
-            years,
-            owner,
-            regions: Regions::new(registry),
-            compare: Default::default(),
-        }
+        let ix = Indexes { children, years, regions: Regions::new(&site.registry), compare: Default::default() };
+        Site::with_indexes(site, ix)
     }
 
     /// A site over indexes built before (`into_indexes`): `serve` keeps them across edits, since
@@ -125,17 +100,6 @@ impl<'a> Site<'a> {
         let (settings, schema, registry, data) = (&site.settings, &site.schema, &site.registry, &site.data);
         let (pages, owner) = (site.content.pages.as_slice(), site.owner);
         Site { settings, schema, registry, data, pages, children, years, owner, regions, compare }
-    }
-
-    /// The model of a loaded site.
-    pub fn of(site: &'a crate::inputs::Loaded) -> Self {
-        Site::new(&site.settings, &site.schema, &site.registry, &site.data, &site.content.pages, site.owner)
-    }
-
-    /// The model of a loaded site over a children list built before.
-    pub fn of_sharing(site: &'a crate::inputs::Loaded, children: Arc<Vec<Vec<usize>>>) -> Self {
-        let (pages, owner) = (site.content.pages.as_slice(), site.owner);
-        Site::sharing(&site.settings, &site.schema, &site.registry, &site.data, pages, owner, children)
     }
 
     /// The indexes, to build the next `Site` over the same inputs without scanning them again.

@@ -646,7 +646,7 @@ fn check(
     keys: &[(usize, i32)],
     out: &mut BTreeMap<(usize, i32), Vec<Diagnostic>>,
 ) {
-    let v = rules::Validator::with_lookups(&site.schema, &site.registry, &site.data, lookups);
+    let v = rules::Validator::new(&site.schema, &site.registry, &site.data, lookups);
     for &(e, y) in keys {
         let mut d = Diagnostics::default();
         v.entity_year(e, y, &mut d);
