@@ -374,9 +374,12 @@ fn render_site(
     progress: &std::sync::Arc<Progress>,
 ) -> Result<Built, (Diagnostics, Failure)> {
     let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
-    // refused before rendering; checked again when swapping in
-    output::check_replaceable(target)
-        .map_err(|m| one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output))?;
+    // Refused before the pages are rendered, and checked again when swapping in. Walking an old
+    // national output takes a while, so it runs beside the single-threaded steps below.
+    let early_check = {
+        let target = target.to_path_buf();
+        std::thread::spawn(move || output::check_replaceable(&target))
+    };
     let mut diags = Diagnostics::default();
     let mut themes = Vec::new();
     for name in &site.settings.themes {
@@ -409,6 +412,10 @@ fn render_site(
     for theme in &mut themes {
         publish::opendata::expose(theme, &open_data);
     }
+    early_check
+        .join()
+        .unwrap_or_else(|_| Err(format!("无法检查输出目录 {}", target.display())))
+        .map_err(|m| one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output))?;
     let intro = site.content.home_intro.as_deref();
     let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
     if across {

@@ -155,6 +155,20 @@ pub fn scan(text: &str) -> Vec<Hit> {
     out
 }
 
+/// Whether NFKC could turn some character of `text` into an ASCII digit (a digit itself, a
+/// full-width ２, a circled ②, an ㍘ …): composing never makes digits, so checking each character's
+/// compatibility decomposition is exact.
+fn may_fold_to_digit(text: &str) -> bool {
+    text.chars().any(|c| {
+        if c.is_ascii() {
+            return c.is_ascii_digit();
+        }
+        let mut digit = false;
+        unicode_normalization::char::decompose_compatible(c, |d| digit |= d.is_ascii_digit());
+        digit
+    })
+}
+
 /// `110105********1234`: enough to find it, without repeating the number in logs.
 pub fn mask(d: &str) -> String {
     let n = d.chars().count();
@@ -171,10 +185,20 @@ struct Guard<'a> {
 }
 
 impl Guard<'_> {
-    fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: &str) {
+    /// `what` names where the text is, for a finding's message: built only when there is one.
+    fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: impl FnOnce() -> String) {
+        // Every finding is a run of digits: a text none of whose characters folds to one has none.
+        if !may_fold_to_digit(text) {
+            return;
+        }
         // Data texts are published as written, so full-width digits are folded here to be seen.
         let folded = if whole_span { crate::inputs::value::normalize(text) } else { text.to_string() };
-        for h in scan(&folded) {
+        let hits = scan(&folded);
+        if hits.is_empty() {
+            return;
+        }
+        let what = what();
+        for h in hits {
             if self.allowed.contains(&h.digits) {
                 continue;
             }
@@ -215,7 +239,7 @@ impl Guard<'_> {
                 let inner = span.start + 1..span.end.saturating_sub(1);
                 let exact = src.get(inner.clone()) == Some(s.as_ref());
                 let loc = if exact { Loc::new(file, inner) } else { Loc::new(file, span) };
-                self.text(s, Some(loc), !exact, what);
+                self.text(s, Some(loc), !exact, || what.to_string());
             }
             DeValue::Array(a) => a.iter().for_each(|x| self.toml_value(src, file, x, what)),
             DeValue::Table(t) => t.iter().for_each(|(_, x)| self.toml_value(src, file, x, what)),
@@ -267,8 +291,9 @@ pub fn site_texts(
     for e in &registry.entities {
         for (col, loc) in &e.locs {
             if let Some(v) = registry_text(e, col) {
-                let what = format!("登记表中“{}”的{}（{col}）", e.name, crate::inputs::registry::column_label(col));
-                g.text(v, Some(*loc), true, &what);
+                g.text(v, Some(*loc), true, || {
+                    format!("登记表中“{}”的{}（{col}）", e.name, crate::inputs::registry::column_label(col))
+                });
             }
         }
     }
@@ -311,7 +336,7 @@ fn definitions(g: &mut Guard, schema: &Schema, sources: &Sources) {
 pub fn content_texts(settings: Option<&Settings>, content: &Content, sources: &Sources, diags: &mut Diagnostics) {
     let mut g = guard(settings, diags);
     for &file in &content.files {
-        g.text(sources.text(file), Some(Loc::new(file, 0..0)), false, "页面");
+        g.text(sources.text(file), Some(Loc::new(file, 0..0)), false, || "页面".into());
     }
 }
 
@@ -327,7 +352,7 @@ pub fn entity_year(
     let Some(ey) = data.years.get(&(e, y)) else { return };
     let mut g = guard(settings, diags);
     for (text, loc) in &ey.meta.texts {
-        g.text(text, Some(*loc), true, "年度说明");
+        g.text(text, Some(*loc), true, || "年度说明".into());
     }
     for (&ti, entry) in &ey.tables {
         let t = &schema.tables[ti];
@@ -337,7 +362,7 @@ pub fn entity_year(
         if let TableData::Matrix(m) = &entry.data {
             for ((row, col), (v, loc)) in &m.cells {
                 if let Value::Text(s) = v {
-                    g.text(s, Some(*loc), true, &format!("“{}”的 {row}·{col}", t.title));
+                    g.text(s, Some(*loc), true, || format!("“{}”的 {row}·{col}", t.title));
                 }
             }
             continue;
@@ -354,7 +379,7 @@ pub fn entity_year(
                     continue;
                 }
                 if let Value::Text(s) = &r.values[i] {
-                    g.text(s, r.locs[i], true, &format!("“{}”的“{}”", t.title, f.label));
+                    g.text(s, r.locs[i], true, || format!("“{}”的“{}”", t.title, f.label));
                 }
             }
         }
@@ -390,6 +415,20 @@ mod tests {
         ] {
             assert!(scan(ok).is_empty(), "{ok}: {:?}", scan(ok));
         }
+    }
+
+    #[test]
+    fn digits_in_other_forms_are_folded_and_caught() {
+        assert!(!may_fold_to_digit("遵义市医疗保障局（举报电话见公示栏）"));
+        for t in ["１３８", "手机⑴", "②", "㍘", "13"] {
+            assert!(may_fold_to_digit(t), "{t}");
+        }
+        let mut d = Diagnostics::default();
+        let mut g = Guard { allowed: Vec::new(), diags: &mut d };
+        g.text("联系人手机１３８１２３４５６７８", None, true, || "年度说明".into());
+        g.text("联系人手机见公示栏", None, true, || unreachable!("no finding, no message"));
+        assert_eq!(d.list.len(), 1);
+        assert!(d.list[0].message.contains("138****5678"), "{}", d.list[0].message);
     }
 
     #[test]

@@ -56,6 +56,10 @@ const NA_NUMERIC_EXTRA: &[&str] = &["无", "空", "N/A", "n/a", "NA", "×"];
 /// NFKC, then trim (including ideographic spaces and NBSP, which NFKC turns into spaces).
 /// For reading and comparing only: published text keeps its own characters (`trim`).
 pub fn normalize(raw: &str) -> String {
+    // ASCII is its own NFKC form; most cells are, and composing them again was a sixth of a check.
+    if raw.is_ascii() {
+        return trim(raw).to_string();
+    }
     let s: String = raw.nfkc().collect();
     trim(&s).to_string()
 }
@@ -67,6 +71,9 @@ pub fn trim(raw: &str) -> &str {
 
 /// Normalised form used to match header labels: NFKC, all whitespace removed.
 pub fn label_key(raw: &str) -> String {
+    if raw.is_ascii() {
+        return raw.chars().filter(|c| !c.is_whitespace()).collect();
+    }
     raw.nfkc().filter(|c| !c.is_whitespace() && *c != '\u{200b}' && *c != '\u{feff}').collect()
 }
 
@@ -356,6 +363,14 @@ pub fn group_thousands(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_and_wide_text_normalise_alike() {
+        assert_eq!(normalize(" 12 "), "12");
+        assert_eq!(normalize("　１２　"), "12");
+        assert_eq!(label_key(" income total "), "incometotal");
+        assert_eq!(label_key("基金 收入（万元）"), label_key("基金收入(万元)"));
+    }
     use crate::inputs::schema::Visibility;
 
     fn field(ty: FieldType, places: u32) -> Field {
