@@ -287,3 +287,40 @@ fn wrong_usage_exits_2() {
     assert_eq!(pilu(site.path(), &["build", "--no-such-flag"]).code, 2);
     assert_eq!(pilu(site.path(), &["frobnicate"]).code, 2);
 }
+
+#[test]
+fn entity_folders_read_in_parallel_keep_their_lines_and_meet_the_sheets() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // given in the county's sheet and again in the pharmacy's own folder
+    write(
+        root,
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,1,1,1\n",
+    );
+    write(root, "data/P52039900002/2023/pharmacy_service.csv", "settle_visits,total_amount,account_pay\n1,1,1\n");
+    // a wrong value in each of two other entity folders
+    replace_in_file(root, "data/renmin/2023.toml", "hi_settlement_visits = 52340", "hi_settlement_visits = \"x\"");
+    let county = read(&root.join("data/520399/2023.toml"));
+    write(
+        root,
+        "data/520399/2023.toml",
+        &format!("# 注释\n\n{county}\n{}", FUND.replace("premium_income = 1", "premium_income = \"y\"")),
+    );
+    let err = build_fails(root);
+    assert!(
+        err.contains("重复提供（已在 data/2023/pharmacy_service.csv 第 2 行提供）"),
+        "the sheet, read first, keeps the table: {err}"
+    );
+    assert!(err.contains("data/P52039900002/2023/pharmacy_service.csv:1:"), "{err}");
+    let visits = 1 + read(&root.join("data/renmin/2023.toml")).lines().position(|l| l.contains("\"x\"")).unwrap();
+    assert!(err.contains(&format!("data/renmin/2023.toml:{visits}:")), "{err}");
+    let premium = 1 + read(&root.join("data/520399/2023.toml")).lines().position(|l| l.contains("\"y\"")).unwrap();
+    assert!(err.contains(&format!("data/520399/2023.toml:{premium}:")), "{err}");
+}
+
+fn replace_in_file(root: &std::path::Path, rel: &str, from: &str, to: &str) {
+    let text = read(&root.join(rel));
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    write(root, rel, &text.replace(from, to));
+}

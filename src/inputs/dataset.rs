@@ -10,6 +10,32 @@ pub struct Dataset {
     pub years: BTreeMap<(usize, i32), EntityYear>,
 }
 
+impl Dataset {
+    /// Every location, once the files it was read from were appended to other sources at
+    /// `offset` (`Sources::append`): entity folders are read apart, in parallel.
+    pub fn shift_files(&mut self, offset: FileId) {
+        if offset == 0 {
+            return;
+        }
+        for ey in self.years.values_mut() {
+            ey.meta.files.iter_mut().for_each(|f| *f += offset);
+            ey.meta.texts.iter_mut().for_each(|(_, l)| l.shift(offset));
+            for t in ey.tables.values_mut() {
+                t.origin.shift(offset);
+                match &mut t.data {
+                    TableData::Records(recs) => {
+                        for r in recs {
+                            r.loc.shift(offset);
+                            r.locs.iter_mut().flatten().for_each(|l| l.shift(offset));
+                        }
+                    }
+                    TableData::Matrix(m) => m.cells.values_mut().for_each(|(_, l)| l.shift(offset)),
+                }
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct EntityYear {
     pub meta: YearMeta,

@@ -31,6 +31,10 @@ impl Loc {
     pub fn new(file: FileId, span: Range<usize>) -> Self {
         Loc { file, start: span.start as u32, end: span.end as u32 }
     }
+    /// The same span once its file was appended to other sources at `offset` (`Sources::append`).
+    pub fn shift(&mut self, offset: FileId) {
+        self.file += offset;
+    }
 }
 
 /// The text of every file read in a run, by id. Paths are shown relative to the site root.
@@ -57,6 +61,14 @@ impl Sources {
         self.line_starts.push(OnceLock::new());
         // (4 billion source files is far beyond any site)
         (self.files.len() - 1) as FileId
+    }
+    /// Take over every source of `other`, read apart (on another thread): their ids here are
+    /// theirs there plus the returned offset (see `Loc::shifted`).
+    pub fn append(&mut self, other: Sources) -> FileId {
+        let offset = self.files.len() as FileId;
+        self.files.extend(other.files);
+        self.line_starts.extend(other.line_starts);
+        offset
     }
     /// The ids of every source read.
     pub fn ids(&self) -> impl Iterator<Item = FileId> + use<> {

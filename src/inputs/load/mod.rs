@@ -21,6 +21,7 @@ use crate::inputs::value::{self, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 pub use values::resolve_field;
+use year_files::merge_meta;
 
 pub fn is_year(name: &str) -> Option<i32> {
     (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
@@ -58,17 +59,23 @@ pub fn load(
             return l.data;
         }
     };
+    // Entity folders are independent of each other: a run of them is read in parallel, then
+    // taken in in folder order. A collection sheet's folder (it spans entities) is read alone,
+    // in its place, so the result is the same as reading everything in order.
+    let mut run: Vec<(PathBuf, String)> = Vec::new();
     for p in entries {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
             continue;
         }
-        if p.is_dir() {
-            if let Some(year) = is_year(&name) {
-                l.collection_dir(&p, year);
-            } else {
-                l.entity_dir(&p, &name);
-            }
+        let year = is_year(&name);
+        if p.is_dir() && year.is_none() {
+            run.push((p, name));
+            continue;
+        }
+        l.entity_dirs(std::mem::take(&mut run));
+        if let Some(year) = year.filter(|_| p.is_dir()) {
+            l.collection_dir(&p, year);
         } else {
             l.diags.push(
                 Diagnostic::error("data.unexpected_file", format!("data/ 下不应有文件 `{name}`")).in_file(&p).note(
@@ -77,6 +84,7 @@ pub fn load(
             );
         }
     }
+    l.entity_dirs(run);
     l.data
 }
 
@@ -198,6 +206,48 @@ impl Loader<'_> {
         }
     }
 
+    /// Read entity folders in parallel, each into sources, findings and data of its own, then
+    /// take them in, in order (see `load`).
+    fn entity_dirs(&mut self, dirs: Vec<(PathBuf, String)>) {
+        use rayon::prelude::*;
+        let (root, schema, registry) = (self.root, self.schema, self.registry);
+        let read: Vec<(Sources, Diagnostics, Dataset)> = dirs
+            .par_iter()
+            .map(|(dir, name)| {
+                let mut sources = Sources::new(&self.sources.root);
+                let mut diags = Diagnostics::default();
+                let mut l = Loader {
+                    root,
+                    schema,
+                    registry,
+                    sources: &mut sources,
+                    diags: &mut diags,
+                    data: Dataset::default(),
+                };
+                l.entity_dir(dir, name);
+                let data = l.data;
+                (sources, diags, data)
+            })
+            .collect();
+        for (sources, diags, mut data) in read {
+            let offset = self.sources.append(sources);
+            data.shift_files(offset);
+            for mut d in diags.list {
+                if let Some(l) = d.loc.as_mut() {
+                    l.shift(offset);
+                }
+                self.diags.push(d);
+            }
+            for ((ent, year), ey) in data.years {
+                // A collection sheet read before may have given this entity-year's tables already.
+                merge_meta(&mut self.data.years.entry((ent, year)).or_default().meta, ey.meta);
+                for (ti, entry) in ey.tables {
+                    self.insert_checked(ent, year, ti, entry);
+                }
+            }
+        }
+    }
+
     fn rel(&self, p: &Path) -> String {
         p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
     }
@@ -310,6 +360,13 @@ impl Loader<'_> {
             // run, the spare room was 5 % of a national build's memory.
             recs.shrink_to_fit();
         }
+        self.insert_checked(ent, year, ti, TableEntry { data, origin });
+    }
+
+    /// `insert` for a table whose records were checked already: refused when the entity-year has
+    /// the table from elsewhere.
+    fn insert_checked(&mut self, ent: usize, year: i32, ti: usize, entry: TableEntry) {
+        let origin = entry.origin;
         let ey = self.data.years.entry((ent, year)).or_default();
         if let Some(prev) = ey.tables.get_mut(&ti) {
             // A table of an entity-year comes from exactly one place, so no figure is ever merged.
@@ -331,7 +388,7 @@ impl Loader<'_> {
             );
             return;
         }
-        ey.tables.insert(ti, TableEntry { data, origin });
+        ey.tables.insert(ti, entry);
     }
 
     /// Two records of one table with the same key (e.g. two 职工 rows) are an error, never merged.
