@@ -104,8 +104,15 @@ pub fn column_label(id: &str) -> &'static str {
 }
 
 fn column(key: &str) -> Option<&'static str> {
+    // Asked for every cell of the registry: ids first, and the labels' keys worked out once.
+    static LABEL_KEYS: std::sync::LazyLock<Vec<(&str, Vec<String>)>> = std::sync::LazyLock::new(|| {
+        COLUMNS.iter().map(|(id, labels)| (*id, labels.iter().map(|l| label_key(l)).collect())).collect()
+    });
+    if let Some((id, _)) = COLUMNS.iter().find(|(id, _)| *id == key) {
+        return Some(id);
+    }
     let k = label_key(key);
-    COLUMNS.iter().find(|(id, labels)| *id == key || labels.iter().any(|l| label_key(l) == k)).map(|(id, _)| *id)
+    LABEL_KEYS.iter().find(|(_, keys)| keys.contains(&k)).map(|(id, _)| *id)
 }
 
 impl Registry {
