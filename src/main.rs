@@ -151,7 +151,10 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     match cli.command {
         Command::Build { root, output, base_url, as_of, quiet, shard, merge } => {
             if shard.is_some() && !merge.is_empty() {
@@ -310,4 +313,50 @@ fn report(diags: &Diagnostics, sources: &pilu::base::diag::Sources) {
     if diags.errors() + diags.warnings() > 0 {
         eprint!("{}", diags.render(sources));
     }
+}
+
+/// A usage mistake said in Chinese, like every other message (clap's own are English), with
+/// exit status 2; `--help` and `--version` print as usual.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind: ContextKind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        _ => String::new(),
+    };
+    let arg = text(ContextKind::InvalidArg);
+    let message = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let value = text(ContextKind::InvalidValue);
+            // our own parsers say what is wrong with the value, naming it
+            match std::error::Error::source(&e) {
+                Some(inner) => format!("参数 {arg}：{inner}"),
+                None if value.is_empty() => format!("参数 {arg} 缺少值"),
+                None => format!("参数 {arg} 的值 `{value}` 不是可选值之一；可选：{}", text(ContextKind::ValidValue)),
+            }
+        }
+        ErrorKind::UnknownArgument => {
+            let hint = text(ContextKind::SuggestedArg);
+            let hint = if hint.is_empty() { String::new() } else { format!("；是否应为 {hint}？") };
+            format!("没有参数 `{arg}`{hint}")
+        }
+        ErrorKind::InvalidSubcommand => {
+            let hint = text(ContextKind::SuggestedSubcommand);
+            let hint = if hint.is_empty() { String::new() } else { format!("；是否应为 `{hint}`？") };
+            format!("没有命令 `{}`{hint}", text(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::MissingRequiredArgument => format!("缺少参数：{arg}"),
+        ErrorKind::MissingSubcommand => "缺少命令".to_string(),
+        ErrorKind::ArgumentConflict if text(ContextKind::PriorArg) == arg => format!("参数 {arg} 只能给一次"),
+        ErrorKind::ArgumentConflict => format!("参数 {arg} 不能与 {} 同时使用", text(ContextKind::PriorArg)),
+        ErrorKind::TooManyValues => format!("参数 {arg} 只能给一次、一个值"),
+        // anything rarer: clap's own words, after our heading
+        _ => e.render().to_string().trim().trim_start_matches("error: ").to_string(),
+    };
+    eprintln!("用法错误：{message}\n运行 `pilu --help` 或 `pilu <命令> --help` 查看用法");
+    ExitCode::from(2)
 }

@@ -284,8 +284,29 @@ fn output_that_would_delete_the_site_is_refused() {
 #[test]
 fn wrong_usage_exits_2() {
     let site = fixture("minimal");
-    assert_eq!(pilu(site.path(), &["build", "--no-such-flag"]).code, 2);
-    assert_eq!(pilu(site.path(), &["frobnicate"]).code, 2);
+    // Each mistake is said in Chinese, naming what was given; none in clap's English.
+    for (args, says) in [
+        (&["build", "--no-such-flag"][..], "没有参数 `--no-such-flag`"),
+        (&["biuld"][..], "没有命令 `biuld`；是否应为 `build`？"),
+        (&["build", "--shard", "3/2"][..], "参数 --shard <I/N>：分片 `3/2` 有误：序号 I 应在 1 到 2 之间"),
+        (&["build", "--as-of", "明天"][..], "参数 --as-of <AS_OF>：应为日期"),
+        (&["check", "--format", "xml"][..], "的值 `xml` 不是可选值之一；可选：human、json"),
+        (&["build", "--output"][..], "参数 --output <OUTPUT> 缺少值"),
+        (&["build", "--root", ".", "--root", "."][..], "参数 --root <ROOT> 只能给一次"),
+        (&["import"][..], "缺少参数"),
+    ] {
+        let out = pilu(site.path(), args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.starts_with("用法错误："), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{args:?} should say {says}: {}", out.stderr);
+        for english in ["error:", "invalid value", "unexpected argument", "For more information"] {
+            assert!(!out.stderr.contains(english), "{args:?}: {}", out.stderr);
+        }
+    }
+    // help is not a mistake
+    let help = pilu(site.path(), &["build", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("--shard <I/N>"), "{}", help.stdout);
 }
 
 #[test]
