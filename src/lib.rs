@@ -213,7 +213,8 @@ pub fn build_reporting(
     as_of: Option<completeness::Date>,
     progress: std::sync::Arc<Progress>,
 ) -> (Checked, Result<Built, Failure>) {
-    let checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
+    let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
+    checked.sources.keep_reported(&checked.diags);
     if checked.diags.has_errors() || checked.site.is_none() {
         return (checked, Err(Failure::Inputs));
     }
@@ -237,6 +238,7 @@ pub fn build_shard(
     progress: std::sync::Arc<Progress>,
 ) -> (Checked, Result<Built, Failure>) {
     let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
+    checked.sources.keep_reported(&checked.diags);
     let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
         return (checked, Err(Failure::Inputs));
     };
@@ -280,6 +282,7 @@ pub fn build_merge(
         }
     };
     let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
+    checked.sources.keep_reported(&checked.diags);
     let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
         return (checked, Err(Failure::Inputs));
     };

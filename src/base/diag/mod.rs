@@ -70,6 +70,19 @@ impl Sources {
         self.line_starts.extend(other.line_starts);
         offset
     }
+    /// Let go of the text of every file no diagnostic in `diags` points into. A build needs the
+    /// sources only for its report, and keeping every one while rendering was a tenth of a
+    /// national build's memory.
+    pub fn keep_reported(&mut self, diags: &Diagnostics) {
+        let shown: std::collections::HashSet<FileId> =
+            diags.list.iter().filter_map(|d| d.loc.map(|l| l.file)).collect();
+        for (id, ((_, text), lines)) in self.files.iter_mut().zip(&mut self.line_starts).enumerate() {
+            if !shown.contains(&(id as FileId)) {
+                *text = String::new();
+                *lines = OnceLock::new();
+            }
+        }
+    }
     /// The ids of every source read.
     pub fn ids(&self) -> impl Iterator<Item = FileId> + use<> {
         0..self.files.len() as FileId
@@ -324,6 +337,21 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_keeps_only_the_sources_its_report_shows() {
+        let mut s = Sources::new(Path::new("/site"));
+        let quiet = s.add("data/a.toml".into(), "x = 1\n".into());
+        let shown = s.add("data/b.toml".into(), "a = 1\nb = \"二\"\n".into());
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::warning("t", "w").at(Loc::new(shown, 10..13)));
+        s.keep_reported(&d);
+        assert_eq!(s.text(quiet), "");
+        assert_eq!(s.path(quiet), "data/a.toml");
+        assert_eq!(s.line_col(shown, 10), (2, 5));
+        let report = d.render(&s);
+        assert!(report.contains("b = \"二\""), "{report}");
+    }
 
     #[test]
     fn columns_count_characters_not_bytes() {
