@@ -211,38 +211,42 @@ impl Loader<'_> {
     fn entity_dirs(&mut self, dirs: Vec<(PathBuf, String)>) {
         use rayon::prelude::*;
         let (root, schema, registry) = (self.root, self.schema, self.registry);
-        let read: Vec<(Sources, Diagnostics, Dataset)> = dirs
-            .par_iter()
-            .map(|(dir, name)| {
-                let mut sources = Sources::new(&self.sources.root);
-                let mut diags = Diagnostics::default();
-                let mut l = Loader {
-                    root,
-                    schema,
-                    registry,
-                    sources: &mut sources,
-                    diags: &mut diags,
-                    data: Dataset::default(),
-                };
-                l.entity_dir(dir, name);
-                let data = l.data;
-                (sources, diags, data)
-            })
-            .collect();
-        for (sources, diags, mut data) in read {
-            let offset = self.sources.append(sources);
-            data.shift_files(offset);
-            for mut d in diags.list {
-                if let Some(l) = d.loc.as_mut() {
-                    l.shift(offset);
+        // In chunks, so what was read apart and not yet taken in stays small: each folder's own
+        // map of years takes a couple of kilobytes until it is taken in.
+        for chunk in dirs.chunks(1024) {
+            let read: Vec<(Sources, Diagnostics, Dataset)> = chunk
+                .par_iter()
+                .map(|(dir, name)| {
+                    let mut sources = Sources::new(&self.sources.root);
+                    let mut diags = Diagnostics::default();
+                    let mut l = Loader {
+                        root,
+                        schema,
+                        registry,
+                        sources: &mut sources,
+                        diags: &mut diags,
+                        data: Dataset::default(),
+                    };
+                    l.entity_dir(dir, name);
+                    let data = l.data;
+                    (sources, diags, data)
+                })
+                .collect();
+            for (sources, diags, mut data) in read {
+                let offset = self.sources.append(sources);
+                data.shift_files(offset);
+                for mut d in diags.list {
+                    if let Some(l) = d.loc.as_mut() {
+                        l.shift(offset);
+                    }
+                    self.diags.push(d);
                 }
-                self.diags.push(d);
-            }
-            for ((ent, year), ey) in data.years {
-                // A collection sheet read before may have given this entity-year's tables already.
-                merge_meta(&mut self.data.years.entry((ent, year)).or_default().meta, ey.meta);
-                for (ti, entry) in ey.tables {
-                    self.insert_checked(ent, year, ti, entry);
+                for ((ent, year), ey) in data.years {
+                    // A collection sheet read before may have given this entity-year's tables.
+                    merge_meta(&mut self.data.years.entry((ent, year)).or_default().meta, ey.meta);
+                    for (ti, entry) in ey.tables {
+                        self.insert_checked(ent, year, ti, entry);
+                    }
                 }
             }
         }
