@@ -33,15 +33,16 @@
 //!
 //! | site | edit | first | indexes kept | lookups kept (disk) | lookups kept (tmpfs) | pages first: on disk | pages first: settled |
 //! |---|---|---|---|---|---|---|---|
-//! | 1,000 × 5 | complaint phone | 246 / 524 ms | 10.8 / 18.4 ms | 37.2 / 128 ms (a) | — | 4.2 / 20.9 ms (b) | 4.4 / 21.1 ms (b) |
-//! | 1,000 × 5 | total cost | 388 / 539 ms | 13.7 / 20.2 ms | 48.2 / 74.0 ms (a) | — | 5.0 / 41.8 ms (b) | 5.1 / 42.0 ms (b) |
+//! | 1,000 × 5 | complaint phone | 246 / 524 ms | 10.8 / 18.4 ms | 37.2 / 128 ms (a) | — | 3.0 / 4.4 ms (b) | 3.2 / 4.5 ms (b) |
+//! | 1,000 × 5 | total cost | 388 / 539 ms | 13.7 / 20.2 ms | 48.2 / 74.0 ms (a) | — | 3.2 / 5.4 ms (b) | 3.4 / 5.5 ms (b) |
 //! | 100,000 × 1 | complaint phone | 20.5 / 26.5 s | 256 / 884 ms | 63.1 ms / 1.15 s | 13.1 / 368 ms | 5.3 / 9.2 ms | 27.0 / 46.6 ms |
 //! | 100,000 × 1 | total cost | 29.2 / 39.0 s | 211 ms / 1.04 s | 83.1 / 371 ms | 18.6 / 132 ms | 10.8 / 29.0 ms | 27.1 / 51.2 ms |
 //!
 //! (a) ran while a 100,000-entity build wrote gigabytes: rendering and downloads took 3–10 times
-//! their quiet figures. (b) the maxima are single slow renders on a machine at load 5–6; an
-//! earlier run of this order (before comparison rows were rendered per member) gave 7.1 / 12.3
-//! and 8.4 / 14.6 ms on disk, 7.3 / 12.6 and 8.6 / 14.8 ms settled.
+//! their quiet figures. (b) at load 3.5; a run at load 5–6 gave 4.2 / 20.9 and 5.0 / 41.8 ms
+//! on disk, 4.4 / 21.1 and 5.1 / 42.0 ms settled (the maxima single slow renders), and an
+//! earlier one of this order (before comparison rows were rendered per member) 7.1 / 12.3 and
+//! 8.4 / 14.6 ms on disk, 7.3 / 12.6 and 8.6 / 14.8 ms settled.
 //!
 //! The 100,000 × 1 figures of the last two columns are one of two runs at load 4–6 (the other:
 //! 6.5 / 13.9 and 11.5 / 21.4 ms on disk, 28.7 / 37.3 and 28.4 / 42.8 ms settled); the "lookups
