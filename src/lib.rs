@@ -161,8 +161,10 @@ pub struct Built {
     pub sitemap: bool,
     /// What else happened, to be shown (staging folders of interrupted builds removed).
     pub notes: Diagnostics,
-    /// The open-data files, for `serve` to update in place.
+    /// The open-data files, for `serve` to update in place, and where each entity's rows are
+    /// in them.
     pub open_files: publish::opendata::Files,
+    pub open_layouts: publish::opendata::Layouts,
     /// The previous output, moved aside by the swap and not yet removed (`build_reporting`
     /// leaves it to the caller; `output::remove_old` removes it).
     pub old_output: Option<PathBuf>,
@@ -406,7 +408,7 @@ fn render_site(
     // A shard writes only its entities' files; everything across entities is the merge's.
     let (across, list) = (part.across(), part.pages(&model));
     // Search index, feeds and open data; the 数据下载 page lists the open-data files' sizes.
-    let (open_data, open_files) =
+    let (open_data, open_files, open_layouts) =
         if across { publish::opendata::write(&model, &staging).map_err(classify)? } else { Default::default() };
     if across {
         publish::search::write(&model, &staging).map_err(classify)?;
@@ -465,6 +467,7 @@ fn render_site(
         sitemap: site.settings.base_url.is_some(),
         notes: Diagnostics::default(),
         open_files,
+        open_layouts,
         old_output,
     })
 }

@@ -346,11 +346,117 @@ fn open_data_spliced_in_the_middle_matches_a_full_build() {
         assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
         same_as_full_build(&root, &out, what);
     };
-    step(rel(40), Some(longer(40)), "a hospital in the middle (the file is read once)");
+    step(rel(40), Some(longer(40)), "a hospital in the middle (spliced from the built file)");
     step(rel(20), Some(longer(20)), "one before it (spliced, the rest moves)");
     step(rel(41), Some(longer(41)), "one after it");
     step(rel(60), None, "a hospital's year removed after splicing");
     step(rel(30), Some(longer(30)), "an edit after the removal");
     step(rel(60), Some(removed), "the hospital's year back");
     step(rel(61), Some(longer(61)), "an edit right after it");
+}
+
+/// One update may edit several entities of one open-data file (a burst of saves): each range
+/// is replaced in one pass over the old file. A file on disk that is not the one the session
+/// wrote (changed by hand) is encoded anew, not spliced. A change that rewrites one year's
+/// files (a page appears) leaves the other year's files spliceable.
+#[test]
+fn open_data_after_a_burst_of_edits_and_a_file_changed_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let g = support::generate(&root, 120, 2);
+    let out = dir.path().join("serve");
+    let mut s = Session::open(&root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    let rel = |h: usize, y: i32| format!("data/{}/{y}.toml", g.hospitals[h]);
+    // the total cost ten times larger: one byte longer, and the rules still hold
+    let longer = |h: usize, y: i32| {
+        let text = read(&root.join(rel(h, y)));
+        let line = text.lines().find(|l| l.starts_with("hi_total_cost = ")).unwrap().to_string();
+        let n: u64 = line["hi_total_cost = ".len()..].trim_end_matches(".00").parse().unwrap();
+        text.replace(&line, &format!("hi_total_cost = {}.00", n * 10))
+    };
+    let (y0, y1) = (g.years[0], g.years[1]);
+    let mut burst = |edits: Vec<(String, Option<String>)>, what: &str| {
+        let mut paths = Vec::new();
+        for (rel, text) in edits {
+            match text {
+                Some(t) => write(&root, &rel, &t),
+                None => std::fs::remove_file(root.join(&rel)).unwrap(),
+            }
+            paths.push(root.join(rel));
+        }
+        rebuilt(s.apply(&paths), what);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        same_as_full_build(&root, &out, what);
+    };
+    burst(
+        vec![
+            (rel(10, y0), Some(longer(10, y0))),
+            (rel(50, y0), Some(longer(50, y0))),
+            (rel(51, y0), Some(longer(51, y0))),
+        ],
+        "three hospitals of one file in one update",
+    );
+    // the file on disk one line longer than the session wrote it
+    let file = out.join(format!("o/{y0}/institution_overview.csv"));
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(b"x\r\n");
+    std::fs::write(&file, bytes).unwrap();
+    burst(vec![(rel(30, y0), Some(longer(30, y0)))], "an edit after the file was changed on disk");
+    // a hospital's second year removed: that year's files are written again by the general path
+    burst(vec![(rel(70, y1), None)], "a year's file rewritten by the general path");
+    burst(vec![(rel(20, y0), Some(longer(20, y0))), (rel(80, y1), Some(longer(80, y1)))], "edits in both years");
+}
+
+/// The pages showing an edit are on disk when the session says so (`on_pages`: `serve`
+/// reloads the browsers then), before the files across the site it writes after them; when
+/// `apply` returns, everything matches a full build. The session says so once per update,
+/// on the general path too.
+#[test]
+fn pages_are_on_disk_before_the_files_across_the_site() {
+    use std::sync::{Arc, Mutex};
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    // what is on disk each time the session says the pages are: the page, its download, its
+    // comparison page and the year's open-data file
+    let seen: Arc<Mutex<Vec<[String; 4]>>> = Arc::default();
+    let (o, record) = (out.clone(), seen.clone());
+    s.on_pages = Some(Box::new(move || {
+        let r = |f: &str| std::fs::read_to_string(o.join(f)).unwrap_or_default();
+        record.lock().unwrap().push([
+            r("e/renmin/2023/index.html"),
+            r("e/renmin/2023/institution_overview.csv"),
+            r("y/2023/compare/institution_overview/level2/index.html"),
+            r("o/2023/institution_overview.csv"),
+        ]);
+    }));
+    let open_before = read(&out.join("o/2023/institution_overview.csv"));
+    let text = read(&root.join("data/renmin/2023.toml"));
+    write(root, "data/renmin/2023.toml", &text.replace("12345.67", "12346.67"));
+    let o = s.apply(&[root.join("data/renmin/2023.toml")]);
+    let Outcome::Rebuilt { on_disk, elapsed, .. } = o else { panic!("{o:?}") };
+    assert!(on_disk <= elapsed);
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "told once");
+        let [page, download, compare, open] = &seen[0];
+        assert!(page.contains("12,346.67"), "the entity's page is on disk when told");
+        assert!(download.contains("12346.67"), "its download too");
+        assert!(compare.contains("12,346.67"), "and its comparison page");
+        assert_eq!(open, &open_before, "the open-data file follows the pages");
+    }
+    assert!(read(&out.join("o/2023/institution_overview.csv")).contains("12346.67"));
+    same_as_full_build(root, &out, "after the files across the site");
+    // the general path (a page's text) says so once, at its end
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n已更新。\n");
+    rebuilt(s.apply(&[root.join("content/jubao.md")]), "page edited");
+    assert_eq!(seen.lock().unwrap().len(), 2, "told once more");
+    // nothing written: not told
+    write(root, "data/renmin/2023.toml", &text.replace("12345.67", "12x45.67"));
+    assert!(matches!(s.apply(&[root.join("data/renmin/2023.toml")]), Outcome::Errors));
+    assert_eq!(seen.lock().unwrap().len(), 2, "not told of errors");
 }

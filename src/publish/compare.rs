@@ -74,7 +74,14 @@ pub struct Cohort {
     pub sort_columns: Vec<usize>,
     /// Labels of the numeric fields no member gave a figure for (all 未填报 or 不适用; not shown).
     pub empty: Vec<String>,
-    rows: OnceLock<Vec<String>>,
+    /// Each member's table row, rendered when a page first shows it and shared by its pages
+    /// (one per member: `serve` renders a page of a large cohort without rendering them all).
+    rows: Vec<OnceLock<String>>,
+}
+
+/// No member's row rendered yet.
+fn unrendered(n: usize) -> Vec<OnceLock<String>> {
+    (0..n).map(|_| OnceLock::new()).collect()
 }
 
 impl Cohort {
@@ -202,12 +209,12 @@ impl Site<'_> {
                 year,
                 table,
                 group,
+                rows: unrendered(members.len()),
                 members,
                 columns: Vec::new(),
                 orders: vec![Vec::new()],
                 sort_columns: Vec::new(),
                 empty: Vec::new(),
-                rows: OnceLock::new(),
             };
         };
         // Record keys seen in the cohort (e.g. both schemes), in the key enum's order.
@@ -277,7 +284,8 @@ impl Site<'_> {
             orders.push(order);
             sort_columns.push(c);
         }
-        Cohort { year, table, group, members, columns, orders, sort_columns, empty, rows: OnceLock::new() }
+        let rows = unrendered(members.len());
+        Cohort { year, table, group, members, columns, orders, sort_columns, empty, rows }
     }
 
     /// A member's value in a column: Absent when its record for that key is missing, not
@@ -373,9 +381,10 @@ impl Site<'_> {
         if column.key.is_empty() { label } else { format!("{}·{label}", column.key) }
     }
 
-    /// The table rows of a cohort, in member order, rendered once and shared by all its pages.
-    fn compare_rows<'c>(&self, c: &'c Cohort) -> &'c [String] {
-        c.rows.get_or_init(|| c.members.iter().map(|&m| self.compare_row(c, m)).collect())
+    /// The table row of a cohort's member at position `i`, rendered once and shared by all
+    /// its pages.
+    fn compare_row_at<'c>(&self, c: &'c Cohort, i: usize) -> &'c str {
+        c.rows[i].get_or_init(|| self.compare_row(c, c.members[i]))
     }
 
     /// Member `m`'s table row in cohort `c`.
@@ -451,11 +460,9 @@ impl Site<'_> {
             order.insert(at, pos);
             orders.push(order);
         }
-        let rows = OnceLock::new();
-        if let Some(mut old) = c.rows.take() {
-            old[pos] = self.compare_row(c, e);
-            let _ = rows.set(old);
-        }
+        // (its row is rendered again when a page shows it)
+        let mut rows = std::mem::take(&mut c.rows);
+        rows[pos] = OnceLock::new();
         Some(Cohort {
             year: c.year,
             table: c.table,
@@ -478,10 +485,10 @@ impl Site<'_> {
         let order = c.orders.get(view)?;
         let per = c.rows_per_page();
         let (from, to) = ((page * per).min(order.len()), ((page + 1) * per).min(order.len()));
-        let rows = self.compare_rows(c);
-        let mut body = String::with_capacity(rows.iter().take(per).map(String::len).sum::<usize>() + 64);
-        for &i in &order[from..to] {
-            body.push_str(&rows[i]);
+        let rows: Vec<&str> = order[from..to].iter().map(|&i| self.compare_row_at(c, i)).collect();
+        let mut body = String::with_capacity(rows.iter().map(|r| r.len()).sum::<usize>() + 64);
+        for r in rows {
+            body.push_str(r);
         }
         let dir = self.compare_dir(c);
         let sorted_by = (view > 0).then(|| c.sort_columns[view - 1]);

@@ -105,15 +105,23 @@ fn public(t: &Table) -> Option<&[Field]> {
     }
 }
 
-/// The CSV of table `ti` in year `y` over `items` (entity, data), with its row count.
-fn table_csv(site: &Site, ti: usize, y: i32, items: &[(usize, &TableData)]) -> Result<(Vec<u8>, usize), String> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(table_head(site, ti)?);
-    let mut rows = 0;
+/// The CSV of table `ti` in year `y` over `items` (entity, data), with where each entity's
+/// rows are in it.
+fn table_csv(site: &Site, ti: usize, y: i32, items: &[(usize, &TableData)]) -> Result<(Vec<u8>, Kept), String> {
+    let head = table_head(site, ti)?;
+    let mut k = Kept { head: head.len(), parts: Vec::with_capacity(items.len()), rows: 0, len: head.len() };
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(head);
     for &(e, data) in items {
-        rows += write_rows(&mut w, site, ti, y, e, data)?;
+        let n = write_rows(&mut w, site, ti, y, e, data)?;
+        // (flushed into the vector to measure the entity's bytes; the bytes are the same)
+        w.flush().map_err(|e| e.to_string())?;
+        let len = w.get_ref().len();
+        k.parts.push((e, len - k.len, n));
+        k.rows += n;
+        k.len = len;
     }
     let bytes = w.into_inner().map_err(|e| e.error().to_string())?;
-    Ok((bytes, rows))
+    Ok((bytes, k))
 }
 
 /// The start of table `ti`'s CSV: the byte order mark and the header row.
@@ -131,53 +139,108 @@ pub fn table_head(site: &Site, ti: usize) -> Result<Vec<u8>, String> {
     w.into_inner().map_err(|e| e.error().to_string())
 }
 
-/// One year's file of one table kept in memory with the place of each entity's rows in it:
-/// `serve` splices an edited entity's rows in, so an edit costs its own rows and one copy of
-/// the file, never encoding every entity's rows again.
+/// Where each entity's rows are in one year's file of one table (not the bytes: a file is
+/// about 15 MB for 70,000 hospitals). `serve` keeps it from the build and, after an edit,
+/// writes the new file from the old one on disk with only the edited entities' rows encoded
+/// again (`Splice`): the rest is copied file to file, by the kernel where it can.
+#[derive(Clone, Default)]
 pub struct Kept {
-    bytes: Vec<u8>,
     /// The header's length: where the first entity's rows start.
     head: usize,
     /// (entity, bytes, rows) in the file's order (ascending entity, as a full build writes).
     parts: Vec<(usize, usize, usize)>,
     rows: usize,
+    /// The file's length.
+    len: usize,
+}
+
+/// Where each open-data file's entities are, by (year, table).
+pub type Layouts = BTreeMap<(i32, usize), Kept>;
+
+/// How to turn one open-data file into its next version: the old file's length, and each
+/// replaced range (start, length in the old file) with its new bytes, in file order.
+pub struct Splice {
+    old_len: usize,
+    edits: Vec<(usize, usize, Vec<u8>)>,
 }
 
 impl Kept {
-    /// Table `ti`'s file of year `y`, byte for byte as a full build writes it.
-    pub fn new(site: &Site, ti: usize, y: i32) -> Result<Kept, String> {
-        let mut k = Kept { bytes: table_head(site, ti)?, head: 0, parts: Vec::new(), rows: 0 };
-        k.head = k.bytes.len();
-        for (&(e, yy), ey) in &site.data.years {
-            if let (true, Some(entry)) = (yy == y, ey.tables.get(&ti)) {
-                let (b, n) = entity_rows(site, ti, y, e, &entry.data)?;
-                k.bytes.extend_from_slice(&b);
-                k.parts.push((e, b.len(), n));
-                k.rows += n;
-            }
+    /// Table `ti`'s file of year `y`, byte for byte as a full build writes it, and its layout.
+    pub fn new(site: &Site, ti: usize, y: i32) -> Result<(Kept, Vec<u8>), String> {
+        let items: Vec<(usize, &TableData)> = site
+            .data
+            .years
+            .iter()
+            .filter(|((_, yy), _)| *yy == y)
+            .filter_map(|(&(e, _), ey)| ey.tables.get(&ti).map(|t| (e, &t.data)))
+            .collect();
+        let (bytes, k) = table_csv(site, ti, y, &items)?;
+        Ok((k, bytes))
+    }
+
+    /// Put each entity's new rows (`entity_rows`) in place of those it had, and say where in
+    /// the old file they go; None when the file had none of one of them (an entity that
+    /// gained the table: build the file again), and then nothing changed.
+    pub fn replace(&mut self, rows: Vec<(usize, (Vec<u8>, usize))>) -> Option<Splice> {
+        // (a burst may name one entity twice: its last rows count)
+        let rows: BTreeMap<usize, (Vec<u8>, usize)> = rows.into_iter().collect();
+        let at: Vec<usize> =
+            rows.keys().map(|e| self.parts.binary_search_by_key(e, |p| p.0).ok()).collect::<Option<_>>()?;
+        let old_len = self.len;
+        let mut edits = Vec::with_capacity(rows.len());
+        // starts in the old file, in one pass over the parts for all edits
+        let (mut start, mut next) = (self.head, 0);
+        for (i, (e, (bytes, n))) in at.into_iter().zip(rows) {
+            start += self.parts[next..i].iter().map(|p| p.1).sum::<usize>();
+            let (_, len, old) = self.parts[i];
+            self.parts[i] = (e, bytes.len(), n);
+            self.rows = self.rows - old + n;
+            self.len = self.len - len + bytes.len();
+            edits.push((start, len, bytes));
+            start += len;
+            next = i + 1;
         }
-        Ok(k)
+        Some(Splice { old_len, edits })
     }
 
-    /// Put entity `e`'s rows (`entity_rows`) in place of those it had; false when the file had
-    /// none of it (an entity that gained the table: build the file again).
-    pub fn replace(&mut self, e: usize, (rows, n): (Vec<u8>, usize)) -> bool {
-        let Ok(i) = self.parts.binary_search_by_key(&e, |p| p.0) else { return false };
-        let start = self.head + self.parts[..i].iter().map(|p| p.1).sum::<usize>();
-        let (_, len, old) = self.parts[i];
-        self.bytes.splice(start..start + len, rows.iter().copied());
-        self.parts[i] = (e, rows.len(), n);
-        self.rows = self.rows - old + n;
-        true
-    }
-
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+    /// The file's length.
+    pub fn file_len(&self) -> usize {
+        self.len
     }
 
     /// The file's line on the 数据下载 page.
     pub fn info(&self, t: &Table, href: String) -> FileInfo {
-        FileInfo::new(t, href, self.parts.len(), self.rows, self.bytes.len())
+        FileInfo::new(t, href, self.parts.len(), self.rows, self.len)
+    }
+}
+
+impl Splice {
+    /// The old file's length: a file on disk of another length is not the one this splice
+    /// was made for.
+    pub fn old_len(&self) -> usize {
+        self.old_len
+    }
+
+    /// Write the new file into `to` from the old file `from`: the unchanged ranges copied,
+    /// the replaced ones written.
+    pub fn write(&self, from: &mut std::fs::File, to: &mut std::fs::File) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        let mut at = 0;
+        for (start, len, bytes) in &self.edits {
+            // `io::copy` between files copies in the kernel (copy_file_range) where it can
+            let n = std::io::copy(&mut Read::by_ref(from).take((start - at) as u64), to)?;
+            if n != (start - at) as u64 {
+                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "open-data file shorter than kept"));
+            }
+            to.write_all(bytes)?;
+            at = start + len;
+            from.seek(SeekFrom::Start(at as u64))?;
+        }
+        let n = std::io::copy(from, to)?;
+        if n != (self.old_len - at) as u64 {
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "open-data file of another length"));
+        }
+        Ok(())
     }
 }
 
@@ -433,8 +496,8 @@ pub fn package(site: &Site, files: &[(i32, usize)]) -> Vec<u8> {
 }
 
 /// Write the open-data files of `years` (every year when None) and return what was written,
-/// as `(year, table) → file`.
-pub fn write_years(site: &Site, out: &Staging, years: Option<&[i32]>) -> Result<Files, Diagnostics> {
+/// as `(year, table) → file`, with where each entity's rows are in each file.
+pub fn write_years(site: &Site, out: &Staging, years: Option<&[i32]>) -> Result<(Files, Layouts), Diagnostics> {
     write_by(site, out, tables_of_years(site, years))
 }
 
@@ -442,7 +505,7 @@ fn write_by(
     site: &Site,
     out: &Staging,
     by: BTreeMap<(i32, usize), Vec<(usize, &TableData)>>,
-) -> Result<Files, Diagnostics> {
+) -> Result<(Files, Layouts), Diagnostics> {
     use rayon::prelude::*;
     let items: Vec<_> = by.iter().collect();
     let results: Vec<Result<_, Diagnostic>> = items
@@ -450,25 +513,26 @@ fn write_by(
         .map(|&(&(y, ti), list)| {
             let t = &site.schema.tables[ti];
             let path = format!("o/{y}/{}.csv", t.id);
-            let (bytes, rows) = table_csv(site, ti, y, list)
+            let (bytes, kept) = table_csv(site, ti, y, list)
                 .map_err(|e| Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}")))?;
             out.write(&path, &bytes).map_err(|e| {
                 Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))
             })?;
-            Ok(((y, ti), FileInfo::new(t, path, list.len(), rows, bytes.len())))
+            Ok(((y, ti), kept.info(t, path), kept))
         })
         .collect();
-    let mut done = BTreeMap::new();
+    let (mut done, mut layouts) = (BTreeMap::new(), BTreeMap::new());
     let mut diags = Diagnostics::default();
     for r in results {
         match r {
-            Ok((k, v)) => {
+            Ok((k, v, kept)) => {
                 done.insert(k, v);
+                layouts.insert(k, kept);
             }
             Err(d) => diags.push(d),
         }
     }
-    if diags.list.is_empty() { Ok(done) } else { Err(diags) }
+    if diags.list.is_empty() { Ok((done, layouts)) } else { Err(diags) }
 }
 
 /// The 数据下载 page's summary of `files`, and the `datapackage.json` describing them.
@@ -521,11 +585,12 @@ pub fn expose(theme: &mut crate::publish::render::Theme, summary: &Summary) {
     theme.tera.global_context().insert("open_data", summary);
 }
 
-/// Every open-data file and the package; the summary for the 数据下载 page.
-pub fn write(site: &Site, out: &Staging) -> Result<(Summary, Files), Diagnostics> {
-    let files = write_years(site, out, None)?;
+/// Every open-data file and the package; the summary for the 数据下载 page, the files, and
+/// where each entity's rows are in them.
+pub fn write(site: &Site, out: &Staging) -> Result<(Summary, Files, Layouts), Diagnostics> {
+    let (files, layouts) = write_years(site, out, None)?;
     let (summary, _) = finish(site, out, &files)?;
-    Ok((summary, files))
+    Ok((summary, files, layouts))
 }
 
 #[cfg(test)]

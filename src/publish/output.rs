@@ -272,12 +272,17 @@ pub fn remove_old(dir: &Path) -> io::Result<()> {
 /// Write `bytes` to `path` through a temporary name in the same folder and a rename, so a
 /// reader of `path` sees the whole old file or the whole new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |f| io::Write::write_all(f, bytes))
+}
+
+/// As `write_atomic`, the new file's bytes written by `fill`.
+pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = path.with_file_name(format!(".{name}.pilu-part-{}-{n}", std::process::id()));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path).inspect_err(|_| {
+    let written = fs::File::create(&tmp).and_then(|mut f| fill(&mut f));
+    written.and_then(|()| fs::rename(&tmp, path)).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
     })
 }
@@ -331,6 +336,11 @@ impl Staging {
     }
 
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        self.write_with(rel, |f| io::Write::write_all(f, bytes))
+    }
+
+    /// Write the file `rel` whose bytes `fill` writes (in place: whole or not at all).
+    pub fn write_with(&self, rel: &str, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
         let p = self.dir.join(rel);
         if let Some(parent) = p.parent() {
             // (not in place: serve may remove folders between writes)
@@ -342,7 +352,7 @@ impl Staging {
                 }
             }
         }
-        if self.in_place { write_atomic(&p, bytes) } else { fs::write(p, bytes) }?;
+        if self.in_place { write_atomic_with(&p, fill) } else { fs::File::create(p).and_then(|mut f| fill(&mut f)) }?;
         if let Ok(mut w) = self.written.lock() {
             w.insert(rel.to_string());
         }

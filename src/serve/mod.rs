@@ -80,6 +80,16 @@ pub fn run(opts: Options) -> Result<(), String> {
     session.settle = SETTLE;
     let (reload, _) = broadcast::channel(16);
     let shared = Arc::new(Shared { out: out.clone(), overlay: RwLock::new(None), reload });
+    // Browsers reload as soon as the pages showing a change are on disk, not after the files
+    // across the site (open data, feeds) that follow them; the update was good so far, so no
+    // overlay.
+    let told = shared.clone();
+    session.on_pages = Some(Box::new(move || {
+        if let Ok(mut o) = told.overlay.write() {
+            *o = None;
+        }
+        let _ = told.reload.send(());
+    }));
     report(&shared, &session, None);
     if !session.has_errors() {
         eprintln!("已生成预览（{} ms）", started.elapsed().as_millis());
@@ -171,20 +181,29 @@ impl Stop {
     }
 }
 
-/// Print the outcome, update the overlay and tell browsers to reload.
+/// Print the outcome, update the overlay and tell browsers to reload (unless the session did
+/// already: `Session::on_pages`).
 fn report(shared: &Shared, session: &Session, outcome: Option<&Outcome>) {
     let overlay = session.has_errors().then(|| session.diagnostics_text());
     match (outcome, &overlay) {
         (_, Some(text)) => eprintln!("{text}站点有错误：浏览器中显示错误信息，仍提供上次正确的页面。"),
-        (Some(Outcome::Rebuilt { pages, elapsed }), None) => {
-            eprintln!("已更新 {pages} 个页面（{:.1} ms）", elapsed.as_secs_f64() * 1000.0)
+        (Some(Outcome::Rebuilt { pages, on_disk, elapsed }), None) => {
+            let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+            if on_disk < elapsed {
+                eprintln!("已更新 {pages} 个页面（{:.1} ms；全部文件 {:.1} ms）", ms(on_disk), ms(elapsed))
+            } else {
+                eprintln!("已更新 {pages} 个页面（{:.1} ms）", ms(elapsed))
+            }
         }
         _ => {}
     }
+    let told = matches!(outcome, Some(Outcome::Rebuilt { .. })) && overlay.is_none();
     if let Ok(mut o) = shared.overlay.write() {
         *o = overlay;
     }
-    let _ = shared.reload.send(());
+    if !told {
+        let _ = shared.reload.send(());
+    }
 }
 
 type Watcher = notify_debouncer_full::Debouncer<

@@ -88,46 +88,88 @@ pub(super) struct Edit {
     pub(super) after: Shown,
 }
 
-/// The open-data files edits rewrote, by (year, table), each with its entities' places.
-pub(super) type OpenRows = BTreeMap<(i32, usize), crate::publish::opendata::Kept>;
+/// Where each entity's rows are in each open-data file, by (year, table): from the last
+/// build or general update that wrote the file, updated by each edit.
+pub(super) type OpenRows = crate::publish::opendata::Layouts;
+
+/// One open-data file's next version: (year, table), its path, and how it is written.
+struct OpenPlan {
+    key: (i32, usize),
+    path: String,
+    how: OpenWrite,
+}
+
+/// How one open-data file gets its next version.
+enum OpenWrite {
+    /// From the file on disk, the edited entities' rows replaced.
+    Splice(crate::publish::opendata::Splice),
+    /// Encoded anew (no layout was kept, or the file on disk is not the one it describes).
+    Whole(Vec<u8>),
+}
 
 /// The open-data files `keys` (year, table) after `edited` entity-years changed values: the
-/// edited entities' rows are encoded again and spliced into the file kept in `rows` (the first
-/// edit of a file encodes every entity's rows once).
-fn write_open_data(
+/// edited entities' rows are encoded again and placed in the layout kept in `rows`. Only
+/// decides the files' next versions and sizes (for the 数据下载 page): `write_open_data`
+/// writes them after the pages.
+fn plan_open_data(
     model: &Site,
-    out: &Staging,
+    out: &Path,
     keys: &[(i32, usize)],
     edited: &[(usize, i32)],
     rows: &mut OpenRows,
-) -> Result<crate::publish::opendata::Files, Diagnostics> {
+) -> Result<Vec<OpenPlan>, Diagnostics> {
     use crate::publish::opendata::{Kept, entity_rows};
     let fail = |path: &str, e: String| Diagnostics {
         list: vec![Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}"))],
     };
-    let mut files = BTreeMap::new();
+    let mut plans = Vec::new();
     for &(y, ti) in keys {
-        let t = &model.schema.tables[ti];
-        let path = format!("o/{y}/{}.csv", t.id);
+        let path = format!("o/{y}/{}.csv", model.schema.tables[ti].id);
         let of = |e: usize| model.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data);
-        let mut kept = rows.remove(&(y, ti));
+        let mut fresh = Vec::new();
         for &(e, _) in edited.iter().filter(|k| k.1 == y) {
-            let (Some(k), Some(data)) = (kept.as_mut(), of(e)) else { continue };
-            if !k.replace(e, entity_rows(model, ti, y, e, data).map_err(|m| fail(&path, m))?) {
-                kept = None;
+            if let Some(data) = of(e) {
+                fresh.push((e, entity_rows(model, ti, y, e, data).map_err(|m| fail(&path, m))?));
             }
         }
-        let kept = match kept {
-            Some(k) => k,
-            None => Kept::new(model, ti, y).map_err(|m| fail(&path, m))?,
+        // a file that is not the one the layout describes (changed by hand, or gone) is
+        // encoded anew
+        let on_disk = std::fs::metadata(out.join(&path)).map(|m| m.len()).ok();
+        let kept = rows.get_mut(&(y, ti)).filter(|k| on_disk == Some(k.file_len() as u64));
+        let splice = kept.and_then(|k| k.replace(fresh));
+        let how = match splice {
+            Some(s) => OpenWrite::Splice(s),
+            None => {
+                let (k, bytes) = Kept::new(model, ti, y).map_err(|m| fail(&path, m))?;
+                rows.insert((y, ti), k);
+                OpenWrite::Whole(bytes)
+            }
         };
-        out.write(&path, kept.bytes()).map_err(|e| Diagnostics {
-            list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))],
-        })?;
-        files.insert((y, ti), kept.info(t, path));
-        rows.insert((y, ti), kept);
+        plans.push(OpenPlan { key: (y, ti), path, how });
     }
-    Ok(files)
+    Ok(plans)
+}
+
+/// Write the open-data files planned by `plan_open_data`, each whole or not at all.
+fn write_open_data(out: &Staging, plans: Vec<OpenPlan>, rows: &mut OpenRows) -> Result<(), Diagnostics> {
+    for OpenPlan { key, path, how } in plans {
+        let written = match how {
+            OpenWrite::Splice(s) => std::fs::File::open(out.dir.join(&path))
+                .and_then(|mut old| out.write_with(&path, |to| s.write(&mut old, to))),
+            OpenWrite::Whole(bytes) => out.write(&path, &bytes),
+        };
+        if let Err(e) = written {
+            // what is on disk is no longer known
+            rows.remove(&key);
+            return Err(Diagnostics {
+                list: vec![Diagnostic::error(
+                    "io.write",
+                    format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)),
+                )],
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Session {
@@ -265,19 +307,22 @@ impl Session {
             model.compare = std::sync::OnceLock::from(idx);
         }
         clock.lap("comparisons");
-        // Open data: the year's files of the tables whose values changed; the 数据下载 page when
-        // their sizes did (the package lists the files, which stay the same).
+        // Open data: the year's files of the tables whose values changed, planned now (their
+        // sizes are on the 数据下载 page, when they changed) and written after the pages.
+        let mut open_plans = Vec::new();
         if !open_keys.is_empty() {
             // (a table without public fields has no file)
             let keys: Vec<(i32, usize)> = open_keys.into_iter().filter(|k| self.open_files.contains_key(k)).collect();
             let edited: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
-            match write_open_data(&model, &out, &keys, &edited, &mut self.open_rows) {
-                Ok(fresh) => {
+            match plan_open_data(&model, &self.out, &keys, &edited, &mut self.open_rows) {
+                Ok(plans) => {
                     let mut sizes_changed = false;
-                    for (k, f) in fresh {
-                        let old = self.open_files.get(&k);
+                    for OpenPlan { key: k, path, .. } in &plans {
+                        let Some(kept) = self.open_rows.get(k) else { continue };
+                        let f = kept.info(&site.schema.tables[k.1], path.clone());
+                        let old = self.open_files.get(k);
                         sizes_changed |= old.is_none_or(|o| (o.bytes, o.rows, o.bodies) != (f.bytes, f.rows, f.bodies));
-                        self.open_files.insert(k, f);
+                        self.open_files.insert(*k, f);
                     }
                     if sizes_changed {
                         let (summary, _) = crate::publish::opendata::summary(&model, &self.open_files);
@@ -286,10 +331,44 @@ impl Session {
                         }
                         pages.insert(PageKind::OpenData);
                     }
+                    open_plans = plans;
                 }
                 Err(d) => errors.extend(d),
             }
         }
+        clock.lap("open data (rows)");
+        // Notice-board posters exist only for offline disclosers.
+        let pages: Vec<PageKind> = pages
+            .into_iter()
+            .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure.as_deref() != Some("offline")))
+            .collect();
+        let intro = site.content.home_intro.as_deref();
+        let mut written = 0;
+        for theme in &mut self.themes {
+            match model.render_pages(theme, &out, intro, &pages) {
+                Ok(n) => written += n,
+                Err(d) => errors.extend(d),
+            }
+        }
+        clock.lap("render");
+        let keys: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
+        if let Err(d) = model.write_downloads_for(&out, &keys) {
+            errors.extend(d);
+        }
+        clock.lap("downloads");
+        // Every page that shows the edit, and the entity's downloads, are on disk: readers are
+        // told now. What follows are files across the site (the year's open-data file is
+        // megabytes on a large site), written each as a whole, before the next update starts.
+        let on_disk = start.elapsed();
+        if errors.list.is_empty()
+            && let Some(told) = &self.on_pages
+        {
+            told();
+        }
+        if let Err(d) = write_open_data(&out, open_plans, &mut self.open_rows) {
+            errors.extend(d);
+        }
+        clock.lap("open data (files)");
         if !feeds.is_empty() || site_feed {
             let keys: Vec<(usize, i32)> = {
                 let mut k: Vec<(usize, i32)> = latest_after.iter().map(|&(_, e, y)| (e, y)).collect();
@@ -311,26 +390,7 @@ impl Session {
                 errors.push(fail("feed.xml", err));
             }
         }
-        clock.lap("open data, feeds");
-        // Notice-board posters exist only for offline disclosers.
-        let pages: Vec<PageKind> = pages
-            .into_iter()
-            .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure.as_deref() != Some("offline")))
-            .collect();
-        let intro = site.content.home_intro.as_deref();
-        let mut written = 0;
-        for theme in &mut self.themes {
-            match model.render_pages(theme, &out, intro, &pages) {
-                Ok(n) => written += n,
-                Err(d) => errors.extend(d),
-            }
-        }
-        clock.lap("render");
-        let keys: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
-        if let Err(d) = model.write_downloads_for(&out, &keys) {
-            errors.extend(d);
-        }
-        clock.lap("downloads");
+        clock.lap("feeds");
         if sitemap && let Some(base) = &site.settings.base_url {
             let files = model.sitemaps(base);
             let mut n = if files.len() == 1 { 1 } else { files.len() };
@@ -361,6 +421,6 @@ impl Session {
             self.stale = true;
             return Outcome::Errors;
         }
-        Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
+        Outcome::Rebuilt { pages: written, on_disk, elapsed: start.elapsed() }
     }
 }

@@ -50,9 +50,10 @@ pub struct Session {
     dated: BTreeSet<(Reverse<Date>, usize, i32)>,
     /// Entity-years with data, per year.
     year_counts: BTreeMap<i32, usize>,
-    /// The open-data files edits rewrote, by (year, table), with each entity's place in them:
-    /// an edit splices its entity's rows in instead of encoding every entity's rows anew.
-    /// Cleared whenever anything else changed.
+    /// Where each entity's rows are in each open-data file, by (year, table), from the build
+    /// that wrote it: an edit writes the file's next version from the one on disk with only
+    /// its entity's rows encoded again. Replaced for the years the general path rewrites,
+    /// cleared on a full rewrite.
     open_rows: OpenRows,
     /// The output's manifest as last written (None: read it from the output when needed).
     manifest: Option<BTreeSet<String>>,
@@ -70,6 +71,10 @@ pub struct Session {
     /// What the rules look up across entities (children, who has data each year, counts over
     /// all entities), kept up to date by each reload so a re-check never scans the site.
     lookups: Option<rules::Lookups>,
+    /// Called once per successful update, as soon as every page showing the change is on
+    /// disk: `serve` tells the browsers to reload then. An edit of values writes files across
+    /// the site (open data, feeds, sitemap) after it, before `apply` returns.
+    pub on_pages: Option<Box<dyn Fn() + Send>>,
 }
 
 /// Times the phases of one update: each lap is the time since the previous one.
@@ -92,8 +97,9 @@ impl Clock {
 /// What one update did.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Pages re-rendered, and the time the rebuild took.
-    Rebuilt { pages: usize, elapsed: Duration },
+    /// Pages re-rendered; the time until every page showing the change was on disk (when
+    /// `Session::on_pages` was called), and until every file was.
+    Rebuilt { pages: usize, on_disk: Duration, elapsed: Duration },
     /// The inputs have errors: nothing was written; the report is in `diagnostics_text`.
     Errors,
     /// Nothing that affects the output changed.
@@ -174,6 +180,7 @@ impl Session {
             open_files: BTreeMap::new(),
             phases: Vec::new(),
             lookups: None,
+            on_pages: None,
         };
         s.reload_everything();
         s.finish(BTreeSet::new(), BTreeSet::new(), Instant::now());
@@ -301,7 +308,8 @@ impl Session {
         self.phases.extend(clock.laps);
         let Plan { everything, mut pages, years, all_pages } = plan;
         if everything {
-            return self.finish(BTreeSet::new(), BTreeSet::new(), start);
+            let o = self.finish(BTreeSet::new(), BTreeSet::new(), start);
+            return self.told(o);
         }
         if all_pages && let Some(site) = &self.site {
             let model = model_of(site, &self.lookups);
@@ -328,10 +336,21 @@ impl Session {
                 })
                 .collect();
             if let Some(edits) = edits {
+                // (tells the browsers itself, before the files across the site)
                 return self.finish_edits(edits, latest_before, start);
             }
         }
-        self.finish_with(pages, years, statics, changes.iter().any(|c| matches!(c, Change::ThemeAsset(..))), start)
+        let assets = changes.iter().any(|c| matches!(c, Change::ThemeAsset(..)));
+        let o = self.finish_with(pages, years, statics, assets, start);
+        self.told(o)
+    }
+
+    /// Call `on_pages` after an update that wrote everything before returning.
+    fn told(&self, o: Outcome) -> Outcome {
+        if let (Outcome::Rebuilt { .. }, Some(told)) = (&o, &self.on_pages) {
+            told();
+        }
+        o
     }
 
     /// The latest dated entity-years (as many as the site feed shows, the home page the first).

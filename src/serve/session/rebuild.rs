@@ -30,19 +30,21 @@ impl Session {
         }
         let Some(site) = &self.site else { return Outcome::Errors };
         self.ix = None;
-        self.open_rows.clear();
         if self.stale {
+            self.open_rows.clear();
             return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
                 Ok(b) => {
                     self.stale = false;
                     self.open_files = b.open_files;
+                    self.open_rows = b.open_layouts;
                     // read the manifest now, not on the first edit (nothing was written in place)
                     self.manifest = None;
                     let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest, &[]);
                     let model = model_of(site, &self.lookups);
                     model.compare_index();
                     self.ix = Some(model.into_indexes());
-                    Outcome::Rebuilt { pages: b.pages, elapsed: start.elapsed() }
+                    let elapsed = start.elapsed();
+                    Outcome::Rebuilt { pages: b.pages, on_disk: elapsed, elapsed }
                 }
                 Err((d, _)) => {
                     self.read_diags.extend(d);
@@ -99,7 +101,7 @@ impl Session {
         }
         let mut errors = Diagnostics::default();
         if let Err(d) =
-            write_extras(&model, &out, &self.out, &years, &mut pages, &mut self.open_files, &mut self.themes)
+            write_extras(&model, &out, &years, &mut pages, &mut self.open_files, &mut self.open_rows, &mut self.themes)
         {
             errors.extend(d);
         }
@@ -194,7 +196,8 @@ impl Session {
             self.stale = true;
             return Outcome::Errors;
         }
-        Outcome::Rebuilt { pages: written, elapsed: start.elapsed() }
+        let elapsed = start.elapsed();
+        Outcome::Rebuilt { pages: written, on_disk: elapsed, elapsed }
     }
 }
 
@@ -204,19 +207,23 @@ impl Session {
 fn write_extras(
     model: &Site,
     out: &Staging,
-    out_dir: &Path,
     years: &BTreeSet<(usize, i32)>,
     pages: &mut BTreeSet<PageKind>,
     open_files: &mut crate::publish::opendata::Files,
+    layouts: &mut crate::publish::opendata::Layouts,
     themes: &mut [Theme],
 ) -> Result<(), Diagnostics> {
+    let out_dir = &out.dir;
     let entities: BTreeSet<usize> = years.iter().map(|&(e, _)| e).collect();
     let entities: Vec<usize> = entities.into_iter().collect();
     crate::publish::feeds::write(model, out, Some(&entities))?;
     if !years.is_empty() {
         let ys: BTreeSet<i32> = years.iter().map(|&(_, y)| y).collect();
         let ys: Vec<i32> = ys.into_iter().collect();
-        let fresh = crate::publish::opendata::write_years(model, out, Some(&ys))?;
+        // (the years' layouts are unknown until they are written again)
+        layouts.retain(|(y, _), _| !ys.contains(y));
+        let (fresh, fresh_layouts) = crate::publish::opendata::write_years(model, out, Some(&ys))?;
+        layouts.extend(fresh_layouts);
         open_files.retain(|(y, _), _| !ys.contains(y));
         for &y in &ys {
             // files of tables (or a year) that have no data left
