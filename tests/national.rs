@@ -73,7 +73,9 @@ fn national(dir: &Path) -> Registry {
             entity(&mut reg, &cc, &format!("第{p}省第{c}市医疗保障局"), "bureau_city", Some(&pc), "");
             parent.insert(cc.clone(), Some(pc.clone()));
             let pharmacy = format!("P{cc}00001");
-            let extra = format!("business_type = \"single\"\nregion = \"{cc}\"\ndisclosure = \"offline\"\n");
+            let extra = format!(
+                "business_type = \"single\"\nregion = \"{cc}\"\ndisclosure = \"offline\"\naddress = \"第{c}路\"\n"
+            );
             entity(&mut reg, &pharmacy, &format!("第{p}省第{c}市药店"), "retail_pharmacy", Some(&cc), &extra);
             parent.insert(pharmacy, Some(cc.clone()));
             for k in 1..10 {
@@ -95,6 +97,12 @@ fn national(dir: &Path) -> Registry {
     }
     let published: Vec<&str> = published.iter().map(String::as_str).collect();
     site(dir, &reg, &published);
+    // the pharmacies of the first province disclosed: each city's own comparison cohort
+    let mut sheet = String::from("pharmacy_code,settle_visits,total_amount,account_pay,cash_pay,avg_amount\n");
+    for c in 1..12 {
+        let _ = writeln!(sheet, "P11{c:02}0000001,10000,100.00,50.00,50.00,100.00");
+    }
+    write(dir, &format!("data/{YEAR}/pharmacy_service.csv"), &sheet);
     let bureaus = parent.keys().filter(|c| !c.starts_with(['H', 'P'])).cloned().collect();
     Registry { parent, bureaus }
 }
@@ -302,6 +310,12 @@ fn a_national_registry_is_listed_level_by_level() {
                 assert_eq!(n(2 + k), states.get(*key).copied().unwrap_or(0), "{theme}: {code} {key}");
             }
         }
+        // 341 cities have pharmacies: the overview does not link each one's comparison, the
+        // city's year page does
+        assert!(overview.contains("见各部门的年度页面"), "{theme}: pharmacies compared on the bureaus' pages");
+        assert!(!overview.contains("/p-110100/"), "{theme}: no city's cohort on the overview");
+        let city = read(&root.join(format!("y/{YEAR}/110100/index.html")));
+        assert!(city.contains("compare/pharmacy_service/p-110100/index.html"), "{theme}: the city links its own");
         // a province's year page: a row for each city, counting its subtree
         let p = provinces[0];
         let province = read(&root.join(format!("y/{YEAR}/{p}/index.html")));

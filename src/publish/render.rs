@@ -437,6 +437,11 @@ impl Site<'_> {
                 crumbs.push(json!({"text": format!("{y}年度披露情况"), "href": self.path(PageKind::Year(y))}));
                 ctx.insert("year", &y);
                 ctx.insert("group", &self.year_group_page(y, g, n));
+                let compare = match g {
+                    Some(b) if n == 0 => self.bureau_compare_links(y, b), // hook (comparisons)
+                    _ => Vec::new(),
+                };
+                ctx.insert("compare", &compare);
                 ctx.insert(
                     "deadline",
                     &crate::checks::completeness::date_text(crate::checks::completeness::deadline(y)),

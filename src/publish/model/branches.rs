@@ -32,6 +32,8 @@ pub struct Tree {
     below: Vec<[usize; 3]>,
     /// Institutions and pharmacies in each bureau's subtree, its own included.
     bodies: Vec<usize>,
+    /// Bureaus with pharmacies reporting to them (each a comparison cohort of its own).
+    pharmacy_bureaus: usize,
 }
 
 impl Tree {
@@ -55,6 +57,7 @@ impl Tree {
             below: vec![[0; 3]; n],
             bodies: vec![0; n],
             top: Vec::new(),
+            pharmacy_bureaus: 0,
         };
         let mut placed = vec![false; n];
         let mut order = Vec::new();
@@ -84,6 +87,8 @@ impl Tree {
             t.top.extend(own);
         }
         t.top.sort_by_key(order_key);
+        let pharmacy = |c: &usize| registry.get(*c).kind == Kind::RetailPharmacy;
+        t.pharmacy_bureaus = order.iter().filter(|&&b| children[b].iter().any(pharmacy)).count();
         for &b in order.iter().rev() {
             t.bodies[b] += children[b].iter().filter(|&&c| !is_bureau(c)).count();
             if let Some(p) = t.up[b] {
@@ -309,6 +314,12 @@ impl Site<'_> {
             }
             Some(b) => self.subtree(b).into_iter().filter(|&i| i != b).filter_map(on).max(),
         }
+    }
+
+    /// Whether each bureau's year page links the comparison of its pharmacies, rather than the
+    /// year overview listing every bureau's.
+    pub fn pharmacies_on_bureau_pages(&self) -> bool {
+        self.tree().pharmacy_bureaus > BRANCH_INLINE
     }
 
     /// How many pages list the entities reporting to no bureau (0: the home page lists them).
