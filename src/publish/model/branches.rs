@@ -302,7 +302,10 @@ impl Site<'_> {
         } else {
             Some(e)
         };
-        Some(self.branch_list(parent, None, |b| self.directory_entry(b, false)))
+        let mut list = self.branch_list(parent, None, |b| self.directory_entry(b, false));
+        // the owner's own, though its pages list the whole first level
+        list.total = sub.len();
+        Some(list)
     }
 
     /// The latest publication in year `y` below `parent` (the first level: the whole site).
