@@ -331,3 +331,60 @@ impl Site<'_> {
         if n > INLINE_LIST { n.div_ceil(super::site::DIRECTORY_PAGE) } else { 0 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Tree;
+    use crate::base::diag::{Diagnostics, Sources};
+    use crate::inputs::{registry::Registry, schema::Schema};
+
+    /// (code, kind, parent) → the registry and its children lists.
+    fn registry(entities: &[(&str, &str, Option<&str>)]) -> (Registry, Vec<Vec<usize>>) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut text = String::new();
+        for (code, kind, parent) in entities {
+            text.push_str(&format!("[[entities]]\ncode = \"{code}\"\nname = \"{code}\"\nkind = \"{kind}\"\n"));
+            if let Some(p) = parent {
+                text.push_str(&format!("parent = \"{p}\"\n"));
+            }
+        }
+        std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+        std::fs::write(dir.path().join("data/entities.toml"), text).expect("registry");
+        let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
+        let schema = Schema::load(dir.path(), &mut sources, &mut diags);
+        let reg = Registry::load(dir.path(), &schema, &mut sources, &mut diags);
+        let children = crate::checks::rules::children_of(&reg).to_vec();
+        (reg, children)
+    }
+
+    #[test]
+    fn every_bureau_is_placed_once_with_its_subtree_counted() {
+        let (reg, children) = registry(&[
+            ("100000", "bureau_province", None),
+            ("110000", "bureau_province", Some("100000")),
+            ("110100", "bureau_city", Some("110000")),
+            ("110101", "bureau_county", Some("110100")),
+            ("H11010100001", "medical_institution", Some("110101")),
+            ("P11010000001", "retail_pharmacy", Some("110100")),
+            // a bureau of no parent, and two whose parents loop
+            ("120000", "bureau_province", None),
+            ("130101", "bureau_county", Some("130102")),
+            ("130102", "bureau_county", Some("130101")),
+        ]);
+        let t = Tree::new(&reg, &children, 0);
+        let code = |i: &usize| reg.get(*i).code.as_str();
+        assert_eq!(t.top.iter().map(code).collect::<Vec<_>>(), ["100000", "110000", "120000", "130101"]);
+        assert_eq!(t.sub[7].iter().map(code).collect::<Vec<_>>(), ["130102"], "the loop is cut once");
+        assert!(t.sub[8].is_empty());
+        // each bureau is either a root (nothing above it) or below exactly one bureau
+        let bureaus: Vec<usize> = (0..reg.entities.len()).filter(|&i| reg.get(i).kind.is_bureau()).collect();
+        for &b in &bureaus {
+            let above = t.sub.iter().filter(|s| s.contains(&b)).count();
+            assert_eq!(above + usize::from(t.up[b].is_none()), 1, "{} placed once", code(&b));
+        }
+        assert_eq!((t.below[1], t.bodies[1]), ([0, 1, 1], 2), "110000: a city, a county, two bodies");
+        assert_eq!(t.below_count(2), 1);
+        assert_eq!(t.up[3].map(|i| code(&i)), Some("110100"));
+        assert_eq!(t.pharmacy_bureaus, 1);
+    }
+}
