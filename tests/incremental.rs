@@ -123,6 +123,37 @@ fn every_kind_of_change_matches_a_full_build() {
 }
 
 #[test]
+fn edits_below_nested_bureaus_update_every_bureau_above() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    nested_site(root);
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "initial build");
+    // everything a county must publish: its state follows its date alone
+    let year = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites/minimal/data/520399/2023.toml"));
+    let year = year.as_str();
+    let mut step = |rel: &str, text: Option<&str>, what: &str| {
+        match text {
+            Some(t) => write(root, rel, t),
+            None => std::fs::remove_file(root.join(rel)).unwrap(),
+        }
+        rebuilt(s.apply(&[root.join(rel)]), what);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        same_as_full_build(root, &out, what);
+    };
+    // a county three levels down: the counts of its city, province and the overview change
+    step("data/113001/2023.toml", Some(year), "a county's first year under a city under a province");
+    // (a value edit, on the fast path: published → late)
+    step("data/113001/2023.toml", Some(&year.replace("2024-10-20", "2024-11-20")), "published late");
+    step("data/120101/2023.toml", Some(&year.replace("2024-10-20", "2024-12-01")), "another province's county");
+    step("data/140101/2023.toml", Some(year), "a bureau of no parent on the paged first level");
+    step("data/113001/2023.toml", None, "a county's year removed");
+}
+
+#[test]
 fn errors_keep_the_last_good_output_until_fixed() {
     let site = fixture("minimal");
     let root = site.path();

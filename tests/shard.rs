@@ -175,6 +175,22 @@ fn a_generated_site_with_many_bureaus_splits_stably_and_evenly() {
     assert!(home.join("e").join(hospital).join(&year).join("index.html").is_file(), "its hospitals are with it");
 }
 
+#[test]
+fn a_site_of_nested_bureaus_and_paged_lists_of_bureaus_merges_to_the_full_build() {
+    let site = tempfile::tempdir().unwrap();
+    nested_site(site.path());
+    let work = tempfile::tempdir().unwrap();
+    let full = work.path().join("full");
+    build_ok(site.path(), &["--output", s(&full)]);
+    // every kind of list page is there: of the first level, of a bureau, of a year, of no bureau
+    for page in
+        ["d/index.html", "d/110000/bureaus.html", "y/2023/bureaus.html", "y/2023/110000/bureaus.html", "d/others.html"]
+    {
+        assert!(full.join(page).is_file(), "{page}");
+    }
+    shards_merge_to_full(site.path(), work.path(), &full, 3, &[]);
+}
+
 /// A copy of the example's inputs, to change.
 fn example_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -573,14 +573,31 @@ impl Site<'_> {
         })
     }
 
-    /// The year overview's list of comparisons: per table, a link per cohort.
+    /// The year overview's list of comparisons: per table, a link per cohort. The pharmacies of
+    /// each bureau are a cohort of their own: when more than `BRANCH_INLINE` bureaus have
+    /// pharmacies (a fact of the registry, so the choice never follows an edit of data), the
+    /// overview says so once per table and each bureau's year page links its own
+    /// (`bureau_compare_links`), so the overview does not list every bureau.
     pub fn compare_links(&self, y: i32) -> Vec<CompareSection> {
+        let moved = self.pharmacies_on_bureau_pages();
         let mut out: Vec<CompareSection> = Vec::new();
+        let mut said: Vec<usize> = Vec::new();
         for c in self.compare_index().cohorts.iter().filter(|c| c.year == y) {
             let title = self.schema.tables[c.table].full_title();
-            let link = Link {
-                text: format!("{}（{}）", self.group_title(c), c.members.len()),
-                href: format!("{}index.html", self.compare_dir(c)),
+            let link = if moved && matches!(c.group, Group::Pharmacies(Some(_))) {
+                if said.contains(&c.table) {
+                    continue;
+                }
+                said.push(c.table);
+                Link {
+                    text: "各医疗保障部门辖区定点零售药店（见各部门的年度页面）".into(),
+                    href: format!("y/{y}/index.html#status-bureaus"),
+                }
+            } else {
+                Link {
+                    text: format!("{}（{}）", self.group_title(c), c.members.len()),
+                    href: format!("{}index.html", self.compare_dir(c)),
+                }
             };
             match out.last_mut() {
                 Some(s) if s.title == title => s.links.push(link),
@@ -588,6 +605,26 @@ impl Site<'_> {
             }
         }
         out
+    }
+
+    /// Bureau `b`'s year page: the comparisons of its pharmacies, when the overview leaves them
+    /// to it.
+    pub fn bureau_compare_links(&self, y: i32, b: usize) -> Vec<CompareSection> {
+        if !self.pharmacies_on_bureau_pages() {
+            return Vec::new();
+        }
+        let idx = self.compare_index();
+        idx.cohorts
+            .iter()
+            .filter(|c| c.year == y && c.group == Group::Pharmacies(Some(b)))
+            .map(|c| CompareSection {
+                title: self.schema.tables[c.table].full_title(),
+                links: vec![Link {
+                    text: format!("{}（{}）", self.group_title(c), c.members.len()),
+                    href: format!("{}index.html", self.compare_dir(c)),
+                }],
+            })
+            .collect()
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::embedded;
+use crate::inputs::registry::Kind;
 use crate::publish::download;
 use crate::publish::model::{PageKind, Site, root_of};
 use crate::publish::output::Staging;
@@ -256,6 +257,21 @@ impl Site<'_> {
                     format!("{name} {y}年度披露情况（第 {} 页）", n + 1)
                 }
             }
+            PageKind::Branches(p, n) => {
+                let title = match p {
+                    None => "各医疗保障部门".to_string(),
+                    Some(b) => format!("{} 下级医疗保障部门", self.registry.get(b).name),
+                };
+                with_page(title, n)
+            }
+            PageKind::YearBranches(y, p, n) => {
+                let title = match p {
+                    None => format!("{y}年度各医疗保障部门披露情况"),
+                    Some(b) => format!("{} 下级医疗保障部门 {y}年度披露情况", self.registry.get(b).name),
+                };
+                with_page(title, n)
+            }
+            PageKind::Others(n) => with_page("其他披露主体名录".to_string(), n),
         }
     }
 
@@ -313,11 +329,20 @@ impl Site<'_> {
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("charts", &self.charts(e)); // hook (charts)
                 let mut groups = self.child_groups(e);
-                // a large bureau's page counts them; its directory lists them, paged
+                let bureau_group =
+                    |g: &crate::publish::model::Group| Kind::ALL.iter().any(|k| k.is_bureau() && k.label() == g.title);
+                // a large bureau's page counts its bodies; its directory lists them, paged (its
+                // bureaus stay: nothing else below the first level links them)
                 if self.children[e].len() > crate::publish::model::INLINE_LIST {
-                    groups.iter_mut().for_each(|g| g.entities.clear());
+                    groups.iter_mut().filter(|g| !bureau_group(g)).for_each(|g| g.entities.clear());
+                }
+                let branches = self.entity_branches(e);
+                if branches.is_some() {
+                    // listed with what is below each instead
+                    groups.retain(|g| !bureau_group(g));
                 }
                 ctx.insert("groups", &groups);
+                ctx.insert("branches", &branches);
                 let dir = PageKind::Directory(e, 0);
                 ctx.insert("directory_href", &self.has_directory(e).then(|| self.path(dir)));
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
@@ -360,7 +385,9 @@ impl Site<'_> {
                 ctx.insert("disclosed", &done);
                 ctx.insert("status", &self.year_status(y));
                 ctx.insert("compare", &self.compare_links(y)); // hook (comparisons)
-                ctx.insert("bureau_rows", &self.bureau_year_rows(y));
+                let (rows, pages) = self.bureau_year_rows(y);
+                ctx.insert("bureau_rows", &rows);
+                ctx.insert("bureau_pages", &pages);
                 ctx.insert("listed_inline", &self.overview_inline());
                 let ys = self.all_years();
                 let pos = ys.iter().position(|&x| x == y).unwrap_or(0);
@@ -375,6 +402,30 @@ impl Site<'_> {
             }
             // the files and their sizes are in the global context (`open_data`), written first
             PageKind::NotFound | PageKind::OpenData => {}
+            PageKind::Branches(p, n) => {
+                if let Some(b) = p {
+                    let bureau = self.registry.get(b);
+                    crumbs.push(json!({"text": bureau.name, "href": self.path(PageKind::Entity(b))}));
+                }
+                ctx.insert("parent", &p.map(|b| self.summary(b)));
+                ctx.insert("list", &self.branch_page(p, None, n, |c| self.directory_entry(c, false)));
+            }
+            PageKind::YearBranches(y, p, n) => {
+                crumbs.push(json!({"text": format!("{y}年度披露情况"), "href": self.path(PageKind::Year(y))}));
+                if let Some(b) = p {
+                    let name = format!("{} {y}年度披露情况", self.registry.get(b).name);
+                    crumbs.push(json!({"text": name, "href": self.path(PageKind::YearGroup(y, p, 0))}));
+                }
+                ctx.insert("year", &y);
+                ctx.insert("parent", &p.map(|b| self.summary(b)));
+                ctx.insert("list", &self.branch_page(p, Some(y), n, |c| self.year_row(y, Some(c))));
+                ctx.insert("counts", &["已公开", "部分公开", "未公开", "逾期"]);
+            }
+            PageKind::Others(n) => {
+                ctx.insert("entity", &None::<()>);
+                ctx.insert("region", &None::<()>);
+                ctx.insert("directory", &self.others_page(n));
+            }
             // hook (comparisons)
             PageKind::Compare(p) => {
                 crumbs.push(
@@ -386,6 +437,11 @@ impl Site<'_> {
                 crumbs.push(json!({"text": format!("{y}年度披露情况"), "href": self.path(PageKind::Year(y))}));
                 ctx.insert("year", &y);
                 ctx.insert("group", &self.year_group_page(y, g, n));
+                let compare = match g {
+                    Some(b) if n == 0 => self.bureau_compare_links(y, b), // hook (comparisons)
+                    _ => Vec::new(),
+                };
+                ctx.insert("compare", &compare);
                 ctx.insert(
                     "deadline",
                     &crate::checks::completeness::date_text(crate::checks::completeness::deadline(y)),
@@ -642,6 +698,9 @@ impl Site<'_> {
             PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) | PageKind::Search => None,
             PageKind::OpenData => self.data.years.values().filter_map(|ey| ey.meta.published_on).max(),
             PageKind::YearGroup(y, g, _) => self.year_group_latest(y, g),
+            // the registry's lists have no date
+            PageKind::Branches(..) | PageKind::Others(_) => None,
+            PageKind::YearBranches(y, p, _) => self.year_branches_latest(y, p),
         };
         date.map(|d| crate::publish::model::date_text(Some(d)))
     }
@@ -651,6 +710,11 @@ impl Site<'_> {
     pub fn robots(&self, base: &str) -> String {
         format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
     }
+}
+
+/// A list's title, with the page number after the first page.
+fn with_page(title: String, n: usize) -> String {
+    if n == 0 { title } else { format!("{title}（第 {} 页）", n + 1) }
 }
 
 #[cfg(feature = "minify")]

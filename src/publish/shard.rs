@@ -116,12 +116,18 @@ pub fn page_entity(kind: PageKind) -> Option<usize> {
     // no wildcard: a new kind of page has to be given to a shard or to the merge here
     match kind {
         PageKind::Entity(e) | PageKind::EntityYear(e, _) | PageKind::Notice(e, _) => Some(e),
-        PageKind::Directory(b, _) | PageKind::YearGroup(_, Some(b), _) => Some(b),
+        PageKind::Directory(b, _)
+        | PageKind::YearGroup(_, Some(b), _)
+        | PageKind::Branches(Some(b), _)
+        | PageKind::YearBranches(_, Some(b), _) => Some(b),
         PageKind::Home
         | PageKind::NotFound
         | PageKind::Content(_)
         | PageKind::Year(_)
         | PageKind::YearGroup(_, None, _)
+        | PageKind::Branches(None, _)
+        | PageKind::YearBranches(_, None, _)
+        | PageKind::Others(_)
         | PageKind::Search
         | PageKind::OpenData
         | PageKind::Compare(_) => None,

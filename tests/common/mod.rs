@@ -193,3 +193,56 @@ pub fn decode_entities(s: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A small site with bureaus nested three deep and every list of bureaus long enough to be
+/// paged: a national owner over three provinces, one of them over 60 cities (each over a
+/// county), 55 county bureaus reporting to no one and 160 hospitals of no bureau; two counties
+/// disclosed 2023.
+pub fn nested_site(root: &Path) {
+    use std::fmt::Write as _;
+    let mut reg = String::new();
+    let mut add = |code: &str, name: &str, kind: &str, parent: Option<&str>| {
+        let _ = write!(reg, "[[entities]]\ncode = \"{code}\"\nname = \"{name}\"\nkind = \"{kind}\"\n");
+        if let Some(p) = parent {
+            let _ = writeln!(reg, "parent = \"{p}\"");
+        }
+        if kind == "medical_institution" {
+            reg.push_str(
+                "level = \"level1\"\ncategory = \"general\"\nownership = \"public\"\ndisclosure = \"offline\"\n",
+            );
+        }
+        reg.push('\n');
+    };
+    add("100000", "国家医疗保障局", "bureau_province", None);
+    for p in ["110000", "120000", "130000"] {
+        add(p, &format!("{p}省医疗保障局"), "bureau_province", Some("100000"));
+    }
+    for c in 1..=60 {
+        let city = format!("11{c:02}00");
+        add(&city, &format!("第{c}市医疗保障局"), "bureau_city", Some("110000"));
+        add(&format!("11{c:02}01"), &format!("第{c}市第一县医疗保障局"), "bureau_county", Some(&city));
+    }
+    add("120100", "一二市医疗保障局", "bureau_city", Some("120000"));
+    for k in 1..=3 {
+        add(&format!("12010{k}"), &format!("一二市第{k}县医疗保障局"), "bureau_county", Some("120100"));
+    }
+    for k in 1..=55 {
+        add(&format!("14{k:02}01"), &format!("独立第{k}县医疗保障局"), "bureau_county", None);
+    }
+    for i in 0..160 {
+        add(&format!("H1400000{i:04}"), &format!("第{i}号医院"), "medical_institution", None);
+    }
+    write(
+        root,
+        "pilu.toml",
+        "title = \"多级测试站点\"\nowner = \"100000\"\nbase_url = \"https://ybj.example.gov.cn/\"\nthemes = [\"default\", \"wechat\"]\n\n[completeness]\nmissing = \"warning\"\n",
+    );
+    write(root, "data/entities.toml", &reg);
+    for county in ["110101", "120101"] {
+        write(
+            root,
+            &format!("data/{county}/2023.toml"),
+            "published_on = 2024-10-20\n\n[reporting_channels]\nhotline = \"12393\"\n",
+        );
+    }
+}

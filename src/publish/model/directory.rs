@@ -7,40 +7,54 @@ use std::collections::BTreeMap;
 
 use super::site::{DIRECTORY_PAGE, INLINE_LIST, PageKind, Site};
 use super::views::{
-    DirectoryEntry, DirectoryGroup, DirectoryPage, EntitySummary, Group, GroupCount, JumpLink, PageLink,
+    BranchList, DirectoryEntry, DirectoryGroup, DirectoryPage, EntitySummary, Group, JumpLink, PageLink,
 };
 
 impl Site<'_> {
-    /// Home: every bureau with the institutions and pharmacies reporting to it, counted by kind
-    /// and level, each linking to its directory page (`d/<id>/`), which lists them all. Small sites
-    /// (up to `INLINE_LIST` entities) also list them on the home page itself; nothing is dropped
-    /// at any size. Entities reporting to no bureau are listed after.
-    pub fn directory(&self) -> (Vec<DirectoryEntry>, Vec<EntitySummary>) {
+    /// Home and search: the first level of bureaus (`Tree::top`: the owner, the bureaus reporting
+    /// to it and those reporting to no one) with the institutions and pharmacies reporting to
+    /// each, counted by kind and level, each linking to its directory page (`d/<id>/`), which
+    /// lists them all, and with what is below it counted. Small sites (up to `INLINE_LIST`
+    /// entities) also list the bodies on the home page itself; nothing is dropped at any size.
+    /// Entities reporting to no bureau are listed after, up to `INLINE_LIST` (else counted, and
+    /// listed on pages of their own).
+    pub fn directory(&self) -> (BranchList<DirectoryEntry>, BranchList<EntitySummary>) {
         let inline = self.registry.entities.len() <= INLINE_LIST;
-        let entries = self
-            .bureaus()
-            .into_iter()
-            .map(|b| {
-                let groups = self.body_groups(b);
-                let counts: Vec<GroupCount> =
-                    groups.iter().map(|g| GroupCount { title: g.title.clone(), count: g.entities.len() }).collect();
-                let total = counts.iter().map(|c| c.count).sum();
-                DirectoryEntry {
-                    bureau: self.summary(b),
-                    href: if total > 0 { self.path(PageKind::Directory(b, 0)) } else { String::new() },
-                    total,
-                    counts,
-                    groups: if inline { groups } else { Vec::new() },
-                }
-            })
-            .collect();
-        let orphans = self.unattached().map(|i| self.summary(i)).collect();
+        let mut entries = self.branch_list(None, None, |b| self.directory_entry(b, inline));
+        // a first level too long for the page: the owner's own entry stays, the rest are paged
+        if !entries.pages.is_empty() && self.registry.get(self.owner).kind.is_bureau() {
+            entries.entries.push(self.directory_entry(self.owner, inline));
+        }
+        let others = self.others_pages();
+        let orphans = BranchList {
+            total: self.unattached().count(),
+            entries: if others == 0 { self.unattached().map(|i| self.summary(i)).collect() } else { Vec::new() },
+            pages: (0..others)
+                .map(|k| PageLink { number: k + 1, href: self.path(PageKind::Others(k)), current: false })
+                .collect(),
+        };
         (entries, orphans)
+    }
+
+    /// Page `n` of the entities reporting to no bureau, grouped and paged like a directory.
+    pub fn others_page(&self, n: usize) -> DirectoryPage {
+        let bodies: Vec<usize> = self.unattached().collect();
+        self.paged_groups(self.groups_of(&bodies), n, self.others_pages().max(1), PageKind::Others)
     }
 
     /// Page `n` of bureau `b`'s directory: the bodies in group order, `DIRECTORY_PAGE` a page.
     pub fn directory_page(&self, b: usize, n: usize) -> DirectoryPage {
-        let groups = self.body_groups(b);
+        self.paged_groups(self.body_groups(b), n, self.directory_pages(b), |k| PageKind::Directory(b, k))
+    }
+
+    /// Page `n` of `pages` of groups listed in order, `DIRECTORY_PAGE` entities a page.
+    fn paged_groups(
+        &self,
+        groups: Vec<Group>,
+        n: usize,
+        pages: usize,
+        at: impl Fn(usize) -> PageKind,
+    ) -> DirectoryPage {
         let total: usize = groups.iter().map(|g| g.entities.len()).sum();
         let (from, to) = (n * DIRECTORY_PAGE, ((n + 1) * DIRECTORY_PAGE).min(total));
         let mut jump = Vec::new();
@@ -53,7 +67,7 @@ impl Site<'_> {
                 index,
                 title: g.title.clone(),
                 count,
-                href: format!("{}#g{index}", self.path(PageKind::Directory(b, page))),
+                href: format!("{}#g{index}", self.path(at(page))),
             });
             let (lo, hi) = (start.max(from), (start + count).min(to));
             if lo < hi {
@@ -67,9 +81,7 @@ impl Site<'_> {
             }
             start += count;
         }
-        let pages = (0..self.directory_pages(b))
-            .map(|k| PageLink { number: k + 1, href: self.path(PageKind::Directory(b, k)), current: k == n })
-            .collect();
+        let pages = (0..pages).map(|k| PageLink { number: k + 1, href: self.path(at(k)), current: k == n }).collect();
         DirectoryPage { total, groups: shown, jump, pages }
     }
 
@@ -84,7 +96,7 @@ impl Site<'_> {
         self.groups_of(&self.children[b])
     }
 
-    fn groups_of(&self, entities: &[usize]) -> Vec<Group> {
+    pub(super) fn groups_of(&self, entities: &[usize]) -> Vec<Group> {
         let mut groups: BTreeMap<(u8, String), Vec<EntitySummary>> = BTreeMap::new();
         for &c in entities {
             let e = self.registry.get(c);

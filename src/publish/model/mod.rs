@@ -4,8 +4,9 @@
 //!
 //! From the bottom up: `views` (the data templates see), `cells` (one value as shown), `site`
 //! (the page list and its indexes), then one file per kind of view data: `entity`, `directory`,
-//! `year`, `home` and `tables`.
+//! `branches` (the bureau tree and the lists of bureaus), `year`, `home` and `tables`.
 
+mod branches;
 mod cells;
 mod directory;
 mod entity;
@@ -16,6 +17,7 @@ mod views;
 mod year;
 
 pub use crate::inputs::dataset::applies;
+pub use branches::{BRANCH_INLINE, BRANCH_PAGE, Tree};
 pub use cells::date_text;
 pub use site::{DIRECTORY_PAGE, INLINE_LIST, Indexes, PageKind, Site, YEAR_PAGE, root_of};
 pub use views::*;

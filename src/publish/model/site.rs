@@ -42,6 +42,8 @@ pub struct Site<'a> {
     pub regions: Regions,
     /// Comparison cohorts and their sorted views, built on first use.
     pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
+    /// The bureaus as a tree (from the registry alone), built on first use.
+    pub tree: std::sync::OnceLock<super::branches::Tree>,
 }
 
 /// The indexes of a `Site` apart from the inputs they index (see `Site::with_indexes`).
@@ -50,6 +52,7 @@ pub struct Indexes {
     pub years: Vec<Vec<i32>>,
     pub regions: Regions,
     pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
+    pub tree: std::sync::OnceLock<super::branches::Tree>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,6 +78,14 @@ pub enum PageKind {
     /// Year `y` of one bureau (None: the entities reporting to no bureau): every entity of it
     /// with its state, `YEAR_PAGE` a page (page index from 0).
     YearGroup(i32, Option<usize>, usize),
+    /// The bureaus of the first level (None) or below a bureau, each with its subtree counted,
+    /// `BRANCH_PAGE` a page; only for lists longer than `BRANCH_INLINE`.
+    Branches(Option<usize>, usize),
+    /// The same list for year `y`, each bureau with its subtree counted by state.
+    YearBranches(i32, Option<usize>, usize),
+    /// The entities reporting to no bureau, `DIRECTORY_PAGE` a page; only when they are more
+    /// than `INLINE_LIST`.
+    Others(usize),
 }
 
 impl<'a> Site<'a> {
@@ -89,22 +100,34 @@ impl<'a> Site<'a> {
         for &(e, y) in site.data.years.keys() {
             years[e].push(y);
         }
-        let ix = Indexes { children, years, regions: Regions::new(&site.registry), compare: Default::default() };
+        let ix = Indexes {
+            children,
+            years,
+            regions: Regions::new(&site.registry),
+            compare: Default::default(),
+            tree: Default::default(),
+        };
         Site::with_indexes(site, ix)
     }
 
     /// A site over indexes built before (`into_indexes`): `serve` keeps them across edits, since
     /// building them is the part of a `Site` that grows with the registry and the data.
     pub fn with_indexes(site: &'a crate::inputs::Loaded, ix: Indexes) -> Self {
-        let Indexes { children, years, regions, compare } = ix;
+        let Indexes { children, years, regions, compare, tree } = ix;
         let (settings, schema, registry, data) = (&site.settings, &site.schema, &site.registry, &site.data);
         let (pages, owner) = (site.content.pages.as_slice(), site.owner);
-        Site { settings, schema, registry, data, pages, children, years, owner, regions, compare }
+        Site { settings, schema, registry, data, pages, children, years, owner, regions, compare, tree }
     }
 
     /// The indexes, to build the next `Site` over the same inputs without scanning them again.
     pub fn into_indexes(self) -> Indexes {
-        Indexes { children: self.children, years: self.years, regions: self.regions, compare: self.compare }
+        Indexes {
+            children: self.children,
+            years: self.years,
+            regions: self.regions,
+            compare: self.compare,
+            tree: self.tree,
+        }
     }
 
     /// Every page of the site, in a fixed order.
@@ -118,16 +141,17 @@ impl<'a> Site<'a> {
             }
         }
         out.extend((0..self.pages.len()).map(PageKind::Content));
-        let groups = self.year_groups();
         for y in self.all_years() {
             out.push(PageKind::Year(y));
-            for &g in &groups {
-                out.extend((0..self.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
-            }
+            out.extend(self.year_list_pages(y));
         }
         for b in self.directory_bureaus() {
             out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
         }
+        for p in self.branch_parents() {
+            out.extend((0..self.branch_pages(p)).map(|n| PageKind::Branches(p, n)));
+        }
+        out.extend((0..self.others_pages()).map(PageKind::Others));
         out.extend([PageKind::Search, PageKind::OpenData]);
         out.extend(self.compare_pages().into_iter().map(PageKind::Compare));
         out
@@ -152,6 +176,19 @@ impl<'a> Site<'a> {
             // a file, not a folder: no entity id can take its name
             PageKind::YearGroup(y, None, 0) => format!("y/{y}/others.html"),
             PageKind::YearGroup(y, None, n) => format!("y/{y}/others-{}.html", n + 1),
+            // files beside the numbered pages of the same folder: no id or page number clashes
+            PageKind::Branches(None, 0) => "d/index.html".into(),
+            PageKind::Branches(None, n) => format!("d/{}.html", n + 1),
+            PageKind::Branches(Some(b), 0) => format!("d/{}/bureaus.html", self.registry.get(b).id),
+            PageKind::Branches(Some(b), n) => format!("d/{}/bureaus-{}.html", self.registry.get(b).id, n + 1),
+            PageKind::YearBranches(y, None, 0) => format!("y/{y}/bureaus.html"),
+            PageKind::YearBranches(y, None, n) => format!("y/{y}/bureaus-{}.html", n + 1),
+            PageKind::YearBranches(y, Some(b), 0) => format!("y/{y}/{}/bureaus.html", self.registry.get(b).id),
+            PageKind::YearBranches(y, Some(b), n) => {
+                format!("y/{y}/{}/bureaus-{}.html", self.registry.get(b).id, n + 1)
+            }
+            PageKind::Others(0) => "d/others.html".into(),
+            PageKind::Others(n) => format!("d/others-{}.html", n + 1),
         }
     }
 
@@ -169,6 +206,9 @@ impl<'a> Site<'a> {
             PageKind::OpenData => "opendata.html",
             PageKind::Compare(_) => "compare.html",
             PageKind::YearGroup(..) => "year_group.html",
+            PageKind::Branches(..) => "branches.html",
+            PageKind::YearBranches(..) => "year_branches.html",
+            PageKind::Others(_) => "directory.html",
         }
     }
 
@@ -208,7 +248,7 @@ impl Site<'_> {
     }
 
     /// Bureaus by kind (province, city, county), then code.
-    pub(super) fn bureaus(&self) -> Vec<usize> {
+    pub fn bureaus(&self) -> Vec<usize> {
         let mut bureaus: Vec<usize> =
             (0..self.registry.entities.len()).filter(|&i| self.registry.get(i).kind.is_bureau()).collect();
         bureaus.sort_by_key(|&i| (self.registry.get(i).kind, self.registry.get(i).code.clone()));

@@ -197,12 +197,16 @@ pub struct BureauYearRow {
     /// In the order of `YearStatus::counts`, then those that need not publish online.
     pub counts: Vec<usize>,
     pub not_required: usize,
+    /// Bureaus below it whose entities the counts include (0: only the bureau and its own bodies).
+    pub below: usize,
 }
 
 /// One page of a bureau's year: every entity of the bureau once, grouped by state (those
 /// needing attention first), `YEAR_PAGE` a page.
 #[derive(Serialize)]
 pub struct YearGroupPage {
+    /// The bureaus below it, each with its subtree counted by state (first page only).
+    pub branches: BranchList<BureauYearRow>,
     /// The bureau, or None for entities reporting to no bureau.
     pub bureau: Option<EntitySummary>,
     pub title: String,
@@ -327,6 +331,29 @@ pub struct DirectoryEntry {
     pub total: usize,
     pub counts: Vec<GroupCount>,
     pub groups: Vec<Group>,
+    /// The bureaus below it and their bodies, when it has any (not for the owner, whose bureaus
+    /// are listed beside it).
+    pub below: Option<Below>,
+}
+
+/// What is below a bureau in the tree: its bureaus by kind, and the institutions and pharmacies
+/// of its whole subtree.
+#[derive(Serialize)]
+pub struct Below {
+    pub bureaus: Vec<GroupCount>,
+    pub bodies: usize,
+    /// Relative to the site root: the bureau's page, which lists the bureaus below it.
+    pub href: String,
+}
+
+/// A list of bureaus (or entities) where it is summarised: all of it when it is short, else
+/// none of it and the pages that list it.
+#[derive(Serialize)]
+pub struct BranchList<T> {
+    pub total: usize,
+    pub entries: Vec<T>,
+    /// Empty when `entries` holds the whole list.
+    pub pages: Vec<PageLink>,
 }
 
 #[derive(Serialize)]

@@ -7,8 +7,8 @@ use crate::checks::completeness::{self, Status};
 use super::cells::{date_text, enum_label};
 use super::site::{INLINE_LIST, PageKind, Site, YEAR_PAGE};
 use super::views::{
-    BureauYearRow, CoverageGroup, CoverageRow, DelegatedList, JumpLink, PageLink, StatusCount, StatusGroup, StatusView,
-    YearGroupPage, YearStatus,
+    BranchList, BureauYearRow, CoverageGroup, CoverageRow, DelegatedList, JumpLink, PageLink, StatusCount, StatusGroup,
+    StatusView, YearGroupPage, YearStatus,
 };
 
 /// The states of an entity-year in the order a bureau's year page lists them (those needing
@@ -45,7 +45,7 @@ impl Site<'_> {
         }
     }
 
-    fn status_view(&self, i: usize, y: i32) -> StatusView {
+    pub(super) fn status_view(&self, i: usize, y: i32) -> StatusView {
         let as_of = self.settings.as_of;
         let (key, text) = match completeness::status(self.schema, self.registry, self.data, i, y) {
             Status::Published => ("published", "已公开".to_string()),
@@ -134,7 +134,7 @@ impl Site<'_> {
     }
 
     /// The entities of a group: the bureau itself and its institutions and pharmacies.
-    fn group_members(&self, g: Option<usize>) -> Vec<usize> {
+    pub(super) fn group_members(&self, g: Option<usize>) -> Vec<usize> {
         match g {
             Some(b) => std::iter::once(b).chain(self.bodies(b)).collect(),
             None => self.unattached().collect(),
@@ -175,25 +175,20 @@ impl Site<'_> {
         ranked
     }
 
-    /// The year overview's line for each group: counts by state, linking to its year pages.
-    pub fn bureau_year_rows(&self, y: i32) -> Vec<BureauYearRow> {
-        self.year_groups()
-            .into_iter()
-            .map(|g| {
-                let ranked = self.ranked_members(y, g);
-                let count = |key: &str| {
-                    let rank = STATES.iter().position(|(k, _)| *k == key);
-                    ranked.iter().filter(|(r, _)| Some(*r) == rank).count()
-                };
-                BureauYearRow {
-                    title: g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone()),
-                    href: self.path(PageKind::YearGroup(y, g, 0)),
-                    total: ranked.len(),
-                    counts: ["published", "partial", "missing", "late"].iter().map(|k| count(k)).collect(),
-                    not_required: count("not_required"),
-                }
-            })
-            .collect()
+    /// The year overview's lines: each bureau of the first level (its subtree counted by state,
+    /// linking to its year pages), then the entities reporting to no bureau; when the first
+    /// level is too long for the overview, only the owner's line and theirs, with the pages that
+    /// list the first level.
+    pub fn bureau_year_rows(&self, y: i32) -> (Vec<BureauYearRow>, Vec<PageLink>) {
+        let list = self.branch_list(None, Some(y), |b| self.year_row(y, Some(b)));
+        let mut rows = list.entries;
+        if !list.pages.is_empty() && self.registry.get(self.owner).kind.is_bureau() {
+            rows.push(self.year_row(y, Some(self.owner)));
+        }
+        if self.unattached().next().is_some() {
+            rows.push(self.year_row(y, None));
+        }
+        (rows, list.pages)
     }
 
     /// Page `n` of group `g`'s year `y`: its entities by state, `YEAR_PAGE` a page.
@@ -231,7 +226,13 @@ impl Site<'_> {
         let pages = (0..self.year_group_pages(g))
             .map(|k| PageLink { number: k + 1, href: self.path(PageKind::YearGroup(y, g, k)), current: k == n })
             .collect();
+        // the bureaus below it, each with its subtree: on the first page only
+        let branches = match g {
+            Some(b) if n == 0 && b != self.owner => self.branch_list(Some(b), Some(y), |c| self.year_row(y, Some(c))),
+            _ => BranchList { total: 0, entries: Vec::new(), pages: Vec::new() },
+        };
         YearGroupPage {
+            branches,
             bureau: g.map(|b| self.summary(b)),
             title: g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone()),
             total,

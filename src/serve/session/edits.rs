@@ -213,11 +213,10 @@ impl Session {
             let dated = before.published_on != after.published_on;
             let listed = before.status != after.status || dated;
             if listed {
-                // counts by state, the bureau's year pages that list it by state (and on small
-                // sites the overview's own list)
-                pages.insert(PageKind::Year(y));
-                let g = model.year_group_of(e);
-                pages.extend((0..model.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+                // counts by state: the overview (on small sites also its own list), the bureau's
+                // year pages that list it by state, and those of every bureau above it, which
+                // count its subtree
+                pages.extend(model.year_pages_showing(e, y));
             }
             let entry = dated || before.source != after.source;
             if entry {

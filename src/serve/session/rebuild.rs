@@ -71,9 +71,11 @@ impl Session {
             // its bureau's year pages list it by state; a year's first data brings every
             // bureau's pages of that year, and the other years' overviews link to it
             let first = model.data.years.keys().filter(|(_, yy)| *yy == y).nth(1).is_none();
-            let groups = if first { model.year_groups() } else { vec![model.year_group_of(e)] };
-            for g in groups {
-                pages.extend((0..model.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)));
+            if first {
+                pages.extend(model.year_list_pages(y));
+            } else {
+                // and those of every bureau above it, which count its subtree
+                pages.extend(model.year_pages_showing(e, y));
             }
             if first {
                 pages.extend(model.all_years().into_iter().map(PageKind::Year));
