@@ -9,17 +9,22 @@
 //! Output goes to the temporary folder: `TMPDIR=/dev/shm` keeps the disk out of the timing.
 //!
 //! Measured on a shared 2-core machine (output on tmpfs; `pilu` itself for the larger sites,
-//! generated with `PILU_BENCH_RUNS=0`):
+//! generated with `PILU_BENCH_RUNS=0`; medians of paired runs against the previous version where
+//! two figures are given):
 //!
 //! | entity-years | load + check | full build | peak memory |
 //! |---|---|---|---|
-//! | 5,000 (1,000 × 5) | 0.24 s | 1.93 s | 97 MB |
-//! | 10,000 (2,000 × 5), `pilu check` / `pilu build` | 1.5 s, 81 MB | 4.3 s | 114 MB |
-//! | 50,000 (10,000 × 5), `pilu check` / `pilu build` | 11 s (7 s CPU), 290 MB | 25 s | 415 MB |
+//! | 5,000 (1,000 × 5), `pilu check` / `pilu build` | 0.34 s → 0.20 s, 62 MB | 2.21 s → 2.13 s | 90 MB |
+//! | 10,000 (2,000 × 5), `pilu check` / `pilu build`, single runs | 0.35 s, 91 MB | 3.7–9.5 s (machine busy) | 110–130 MB |
+//! | 50,000 (10,000 × 5), `pilu check` / `pilu build` (earlier version) | 11 s (7 s CPU), 290 MB | 25 s | 415 MB |
+//! | 100,000 (100,000 × 1), `pilu check` / `pilu build` | 9.1 s → 4.7 s, 674 MB | 57 s, 1,006,775 files (8.8 GB) | 938 MB |
 //!
-//! Issue 13's targets are 0.6 s at 5,000 and 6 s / 150 MB at 50,000: not met. What memory is
-//! left is mostly the loaded values with their locations (about 2.2 KB per entity-year), the
-//! list of files written, and the comparison rows.
+//! The check got faster by reading entity folders in parallel, by not composing ASCII text to
+//! NFKC again and by scanning for personal numbers only texts that can hold a digit. Issue 13's
+//! targets are 0.6 s at 5,000 and 6 s / 150 MB at 50,000: not met. The build is mostly rendering
+//! (tera, and serialising each page's tables into its values: about 60 % of the CPU) and writing
+//! files; the memory is mostly the loaded values with their locations (about 2.2 KB per
+//! entity-year), the list of files written and the comparison rows.
 
 mod support;
 
