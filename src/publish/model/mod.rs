@@ -13,11 +13,13 @@ mod entity;
 mod home;
 mod site;
 mod tables;
+mod tree;
 mod views;
 mod year;
 
 pub use crate::inputs::dataset::applies;
-pub use branches::{BRANCH_INLINE, BRANCH_PAGE, Tree};
+pub use branches::{BRANCH_INLINE, BRANCH_PAGE};
 pub use cells::date_text;
 pub use site::{DIRECTORY_PAGE, INLINE_LIST, Indexes, PageKind, Site, YEAR_PAGE, root_of};
+pub use tree::Tree;
 pub use views::*;

@@ -43,7 +43,7 @@ pub struct Site<'a> {
     /// Comparison cohorts and their sorted views, built on first use.
     pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
     /// The bureaus as a tree (from the registry alone), built on first use.
-    pub tree: std::sync::OnceLock<super::branches::Tree>,
+    pub tree: std::sync::OnceLock<super::tree::Tree>,
 }
 
 /// The indexes of a `Site` apart from the inputs they index (see `Site::with_indexes`).
@@ -52,7 +52,7 @@ pub struct Indexes {
     pub years: Vec<Vec<i32>>,
     pub regions: Regions,
     pub compare: std::sync::OnceLock<crate::publish::compare::Index>,
-    pub tree: std::sync::OnceLock<super::branches::Tree>,
+    pub tree: std::sync::OnceLock<super::tree::Tree>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
