@@ -151,6 +151,17 @@ fn edits_below_nested_bureaus_update_every_bureau_above() {
     step("data/120101/2023.toml", Some(&year.replace("2024-10-20", "2024-12-01")), "another province's county");
     step("data/140101/2023.toml", Some(year), "a bureau of no parent on the paged first level");
     step("data/113001/2023.toml", None, "a county's year removed");
+    // the parts of the lists of bureaus: each edit re-renders exactly the pages that use it
+    for (part, from, to) in [
+        ("year_rows.html", "可不在线公开", "可不在线公开的"),
+        ("branch_entry.html", "定点医药机构名录（共", "定点医药机构名录（合计"),
+        ("below.html", "下级", "所辖"),
+        ("branch_list.html", "医疗保障部门分页", "医疗保障部门的分页"),
+    ] {
+        let text = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates").join(part));
+        assert!(text.contains(from), "{part} has no {from}");
+        step(&format!("themes/default/templates/{part}"), Some(&text.replace(from, to)), part);
+    }
 }
 
 #[test]

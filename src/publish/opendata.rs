@@ -215,12 +215,6 @@ impl Kept {
 }
 
 impl Splice {
-    /// The old file's length: a file on disk of another length is not the one this splice
-    /// was made for.
-    pub fn old_len(&self) -> usize {
-        self.old_len
-    }
-
     /// Write the new file into `to` from the old file `from`: the unchanged ranges copied,
     /// the replaced ones written.
     pub fn write(&self, from: &mut std::fs::File, to: &mut std::fs::File) -> std::io::Result<()> {

@@ -5,7 +5,6 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::embedded;
-use crate::inputs::registry::Kind;
 use crate::publish::download;
 use crate::publish::model::{PageKind, Site, root_of};
 use crate::publish::output::Staging;
@@ -329,17 +328,15 @@ impl Site<'_> {
                 ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("charts", &self.charts(e)); // hook (charts)
                 let mut groups = self.child_groups(e);
-                let bureau_group =
-                    |g: &crate::publish::model::Group| Kind::ALL.iter().any(|k| k.is_bureau() && k.label() == g.title);
                 // a large bureau's page counts its bodies; its directory lists them, paged (its
                 // bureaus stay: nothing else below the first level links them)
                 if self.children[e].len() > crate::publish::model::INLINE_LIST {
-                    groups.iter_mut().filter(|g| !bureau_group(g)).for_each(|g| g.entities.clear());
+                    groups.iter_mut().filter(|g| !g.bureaus).for_each(|g| g.entities.clear());
                 }
                 let branches = self.entity_branches(e);
                 if branches.is_some() {
                     // listed with what is below each instead
-                    groups.retain(|g| !bureau_group(g));
+                    groups.retain(|g| !g.bureaus);
                 }
                 ctx.insert("groups", &groups);
                 ctx.insert("branches", &branches);
@@ -419,7 +416,6 @@ impl Site<'_> {
                 ctx.insert("year", &y);
                 ctx.insert("parent", &p.map(|b| self.summary(b)));
                 ctx.insert("list", &self.branch_page(p, Some(y), n, |c| self.year_row(y, Some(c))));
-                ctx.insert("counts", &["已公开", "部分公开", "未公开", "逾期"]);
             }
             PageKind::Others(n) => {
                 ctx.insert("entity", &None::<()>);

@@ -46,11 +46,13 @@ pub struct Sources {
     line_starts: Vec<OnceLock<Vec<usize>>>,
     /// The site root, stripped from paths in messages.
     pub root: PathBuf,
+    /// Files whose text was let go (`keep_reported`): a later diagnostic in one names the file.
+    dropped: std::collections::HashSet<FileId>,
 }
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources { files: Vec::new(), line_starts: Vec::new(), root: root.to_path_buf() }
+        Sources { files: Vec::new(), line_starts: Vec::new(), root: root.to_path_buf(), dropped: Default::default() }
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
@@ -63,7 +65,7 @@ impl Sources {
         (self.files.len() - 1) as FileId
     }
     /// Take over every source of `other`, read apart (on another thread): their ids here are
-    /// theirs there plus the returned offset (see `Loc::shifted`).
+    /// theirs there plus the returned offset (see `Loc::shift`).
     pub fn append(&mut self, other: Sources) -> FileId {
         let offset = self.files.len() as FileId;
         self.files.extend(other.files);
@@ -80,7 +82,16 @@ impl Sources {
             if !shown.contains(&(id as FileId)) {
                 *text = String::new();
                 *lines = OnceLock::new();
+                self.dropped.insert(id as FileId);
             }
+        }
+    }
+    /// Where a diagnostic is, as a report can show it: its span, or only the file when the
+    /// file's text was let go after the checks (an error found while writing, say).
+    pub fn place_of(&self, d: &Diagnostic) -> (Option<Loc>, Option<PathBuf>) {
+        match d.loc {
+            Some(l) if self.dropped.contains(&l.file) => (None, Some(PathBuf::from(self.path(l.file)))),
+            loc => (loc, d.path.clone()),
         }
     }
     /// The ids of every source read.
@@ -351,6 +362,13 @@ mod tests {
         assert_eq!(s.line_col(shown, 10), (2, 5));
         let report = d.render(&s);
         assert!(report.contains("b = \"二\""), "{report}");
+        // found later (while writing) in a file let go: the report names the file, no false line
+        d.push(Diagnostic::error("io.write", "无法生成下载文件").at(Loc::new(quiet, 4..5)));
+        let report = d.render(&s);
+        assert!(report.contains("文件：data/a.toml"), "{report}");
+        assert!(!report.contains("data/a.toml:1"), "{report}");
+        let later = &d.to_json(&s)["diagnostics"][1];
+        assert_eq!((later["file"].as_str(), later["line"].as_u64()), (Some("data/a.toml"), None), "{later}");
     }
 
     #[test]

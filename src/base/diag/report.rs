@@ -79,9 +79,9 @@ impl Diagnostics {
     pub fn summary(&self, sources: &Sources) -> String {
         let mut per_file: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
         for d in self.list.iter().filter(|d| d.severity != Severity::Info) {
-            let f = match (d.loc, &d.path) {
+            let f = match sources.place_of(d) {
                 (Some(l), _) => sources.path(l.file).to_string(),
-                (None, Some(p)) => sources.shown(p),
+                (None, Some(p)) => sources.shown(&p),
                 _ => "（站点）".to_string(),
             };
             let e = per_file.entry(f).or_default();
@@ -118,12 +118,12 @@ impl Diagnostics {
             .list
             .iter()
             .map(|d| {
-                let (file, line, column) = match (d.loc, &d.path) {
+                let (file, line, column) = match sources.place_of(d) {
                     (Some(l), _) => {
                         let (line, col) = sources.line_col(l.file, l.start);
                         (Some(sources.path(l.file).to_string()), Some(line), Some(col))
                     }
-                    (None, Some(p)) => (Some(sources.shown(p)), None, None),
+                    (None, Some(p)) => (Some(sources.shown(&p)), None, None),
                     _ => (None, None, None),
                 };
                 serde_json::json!({
@@ -185,12 +185,12 @@ pub fn thousands(n: usize) -> String {
 
 /// `file:line:column` (or just the file) of a diagnostic.
 fn place(d: &Diagnostic, sources: &Sources) -> String {
-    match (d.loc, &d.path) {
+    match sources.place_of(d) {
         (Some(l), _) => {
             let (line, col) = sources.line_col(l.file, l.start);
             format!("{}:{line}:{col}", sources.path(l.file))
         }
-        (None, Some(p)) => sources.shown(p),
+        (None, Some(p)) => sources.shown(&p),
         _ => "（站点）".to_string(),
     }
 }
@@ -219,14 +219,14 @@ fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> Strin
     }
     .with_code(d.code.clone())
     .with_message(cap_text(&d.message));
-    let text = match (d.loc, &d.path) {
+    let text = match sources.place_of(d) {
         (Some(l), _) => {
             let (ex, span) = Excerpt::new(sources, l);
             let cs = cs.with_labels(vec![Label::primary((), span).with_message(cap_text(&d.label))]).with_notes(notes);
             term::emit_into_string(config, &ex, &cs)
         }
         (None, Some(p)) => {
-            notes.insert(0, format!("文件：{}", sources.shown(p)));
+            notes.insert(0, format!("文件：{}", sources.shown(&p)));
             term::emit_into_string(config, &NoFiles, &cs.with_notes(notes))
         }
         _ => term::emit_into_string(config, &NoFiles, &cs.with_notes(notes)),

@@ -110,6 +110,9 @@ impl Site<'_> {
             };
             groups.entry((rank, title)).or_default().push(self.summary(c));
         }
-        groups.into_iter().map(|((_, title), entities)| Group { title, count: entities.len(), entities }).collect()
+        groups
+            .into_iter()
+            .map(|((rank, title), entities)| Group { title, bureaus: rank == 0, count: entities.len(), entities })
+            .collect()
     }
 }

@@ -13,7 +13,8 @@ pub struct Tree {
     pub top: Vec<usize>,
     /// Each bureau's bureaus in the tree, by kind and code (empty for other entities).
     pub sub: Vec<Vec<usize>>,
-    /// Each bureau's bureau above it in the tree (None on the first level).
+    /// Each bureau's bureau above it in the tree: None for the owner and the bureaus reporting
+    /// to no one; the owner for its own bureaus, though they are listed on the first level.
     pub up: Vec<Option<usize>>,
     /// How many bureaus are below each bureau, by kind (province, city, county).
     pub(super) below: Vec<[usize; 3]>,

@@ -26,6 +26,9 @@ pub struct EntitySummary {
 #[derive(Serialize)]
 pub struct Group {
     pub title: String,
+    /// A group of bureaus (not of institutions or pharmacies): pages may list them otherwise.
+    #[serde(skip)]
+    pub bureaus: bool,
     /// How many entities the group has (`entities` may be left empty on large sites).
     pub count: usize,
     pub entities: Vec<EntitySummary>,

@@ -378,13 +378,18 @@ impl Session {
                 }
                 Change::Content => plan.all_pages |= self.reload_content(&mut plan.pages),
                 Change::Template(theme, file) => {
-                    self.reload_theme(theme);
+                    // every theme: one may be built on the edited one (wechat on default)
+                    if self.themes.iter().any(|t| t.name == *theme) {
+                        self.reload_themes();
+                    } else {
+                        self.reload_theme(theme);
+                    }
                     match template_pages(file) {
                         Some(kinds) => plan.pages.extend(self.pages_of(&kinds)),
                         None => plan.all_pages = true,
                     }
                 }
-                Change::ThemeAsset(..) => self.reload_theme_assets(),
+                Change::ThemeAsset(..) => self.reload_themes(),
                 Change::Static(_) | Change::Everything => {}
             }
         }
@@ -636,7 +641,7 @@ impl Session {
         }
     }
 
-    fn reload_theme_assets(&mut self) {
+    fn reload_themes(&mut self) {
         let names: Vec<String> = self.themes.iter().map(|t| t.name.clone()).collect();
         for n in names {
             self.reload_theme(&n);
@@ -747,6 +752,11 @@ fn template_pages(file: &str) -> Option<Vec<&'static str>> {
         "table.html" => vec!["home.html", "entity_year.html", "notice.html"],
         "search.html" => vec!["search.html"],
         "opendata.html" => vec!["opendata.html"],
+        "branches.html" => vec!["branches.html"],
+        "year_branches.html" => vec!["year_branches.html"],
+        "year_rows.html" => vec!["year_branches.html", "year_group.html"],
+        "branch_list.html" => vec!["branches.html", "entity.html"],
+        "branch_entry.html" | "below.html" => vec!["home.html", "branches.html", "entity.html"],
         _ => return None,
     })
 }
