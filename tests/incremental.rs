@@ -150,6 +150,8 @@ fn edits_below_nested_bureaus_update_every_bureau_above() {
     step("data/113001/2023.toml", Some(&year.replace("2024-10-20", "2024-11-20")), "published late");
     step("data/120101/2023.toml", Some(&year.replace("2024-10-20", "2024-12-01")), "another province's county");
     step("data/140101/2023.toml", Some(year), "a bureau of no parent on the paged first level");
+    step("data/166001/2023.toml", Some(year), "the owner's county on the first level's second page");
+    step("data/166001/2023.toml", Some(&year.replace("2024-10-20", "2024-11-20")), "that county late");
     step("data/113001/2023.toml", None, "a county's year removed");
     // the parts of the lists of bureaus: each edit re-renders exactly the pages that use it
     for (part, from, to) in [

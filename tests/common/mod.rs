@@ -229,6 +229,11 @@ pub fn nested_site(root: &Path) {
     for k in 1..=55 {
         add(&format!("14{k:02}01"), &format!("独立第{k}县医疗保障局"), "bureau_county", None);
     }
+    // counties reporting to the owner itself: listed on the first level after the counties of
+    // no parent, the last on its second page, while the owner's row is on the first
+    for k in 1..=60 {
+        add(&format!("16{k:02}01"), &format!("直属第{k}县医疗保障局"), "bureau_county", Some("100000"));
+    }
     for i in 0..160 {
         add(&format!("H1400000{i:04}"), &format!("第{i}号医院"), "medical_institution", None);
     }

@@ -153,19 +153,27 @@ impl Site<'_> {
     }
 
     /// The pages whose counts show entity `e`'s state in year `y`: its group's year pages, the
-    /// first year page and the paged lists of every bureau above it, and the year's overview.
+    /// year's overview, the first year page of every bureau above it, and in each paged list of
+    /// bureaus (theirs and the first level's) the one page with the row it is counted in.
     pub fn year_pages_showing(&self, e: usize, y: i32) -> Vec<PageKind> {
         let g = self.year_group_of(e);
         let mut pages: Vec<PageKind> = (0..self.year_group_pages(g)).map(|n| PageKind::YearGroup(y, g, n)).collect();
         pages.push(PageKind::Year(y));
-        pages.extend((0..self.branch_pages(None)).map(|n| PageKind::YearBranches(y, None, n)));
         let t = self.tree();
-        let mut up = g.and_then(|b| t.up.get(b).copied().flatten());
-        // bounded by the tree's depth; the tree has no loops
-        while let Some(a) = up {
+        // its group and every bureau above it: bounded by the tree's depth (the tree has no loops)
+        let mut path: Vec<usize> = g.into_iter().collect();
+        while let Some(a) = path.last().and_then(|&b| t.up.get(b).copied().flatten()) {
+            path.push(a);
             pages.push(PageKind::YearGroup(y, Some(a), 0));
-            pages.extend((0..self.branch_pages(Some(a))).map(|n| PageKind::YearBranches(y, Some(a), n)));
-            up = t.up[a];
+        }
+        // In each list the row counting it is that of the lowest bureau of the path in the list
+        // (the owner's row on the first level counts only its own bodies); `BRANCH_PAGE` a page.
+        let lists = std::iter::once(None).chain(path.iter().map(|&a| Some(a)));
+        for list in lists.filter(|&l| self.branch_pages(l) > 0) {
+            let members = self.branch_members(list);
+            if let Some(i) = path.iter().find_map(|b| members.iter().position(|m| m == b)) {
+                pages.push(PageKind::YearBranches(y, list, i / BRANCH_PAGE));
+            }
         }
         pages
     }
