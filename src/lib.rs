@@ -107,6 +107,19 @@ pub fn load_site_reporting(
     checked
 }
 
+/// What the build commands read and check: no info lines, and only the sources their report
+/// shows (rendering never reads sources).
+fn load_for_build(
+    root: &Path,
+    base_url: Option<&str>,
+    as_of: Option<completeness::Date>,
+    progress: &Progress,
+) -> Checked {
+    let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, progress);
+    checked.sources.keep_reported(&checked.diags);
+    checked
+}
+
 /// Everything `load_site` does except the per-entity-year checks (rules and the privacy scan of
 /// data), which incremental rebuilds run only where data changed.
 pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
@@ -215,8 +228,7 @@ pub fn build_reporting(
     as_of: Option<completeness::Date>,
     progress: std::sync::Arc<Progress>,
 ) -> (Checked, Result<Built, Failure>) {
-    let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
-    checked.sources.keep_reported(&checked.diags);
+    let checked = load_for_build(root, base_url, as_of, &progress);
     if checked.diags.has_errors() || checked.site.is_none() {
         return (checked, Err(Failure::Inputs));
     }
@@ -239,8 +251,7 @@ pub fn build_shard(
     spec: publish::shard::Spec,
     progress: std::sync::Arc<Progress>,
 ) -> (Checked, Result<Built, Failure>) {
-    let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
-    checked.sources.keep_reported(&checked.diags);
+    let mut checked = load_for_build(root, base_url, as_of, &progress);
     let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
         return (checked, Err(Failure::Inputs));
     };
@@ -283,8 +294,7 @@ pub fn build_merge(
             return (checked, Err(Failure::Shards));
         }
     };
-    let mut checked = load_site_reporting(root, base_url, as_of, Infos::Leave, &progress);
-    checked.sources.keep_reported(&checked.diags);
+    let mut checked = load_for_build(root, base_url, as_of, &progress);
     let Some(site) = checked.site.as_ref().filter(|_| !checked.diags.has_errors()) else {
         return (checked, Err(Failure::Inputs));
     };

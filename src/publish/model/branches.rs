@@ -9,6 +9,7 @@ use crate::inputs::registry::Kind;
 use super::site::{INLINE_LIST, PageKind, Site};
 use super::tree::Tree;
 use super::views::{Below, BranchList, BureauYearRow, DirectoryEntry, GroupCount, PageLink};
+use super::year::COUNTED;
 
 /// Bureaus listed where their list is summarised (home, a bureau's page, a year page). A
 /// national owner has 31 provinces, a province up to about 20 cities and a city up to about
@@ -87,6 +88,16 @@ impl Site<'_> {
         BranchList { total: members.len(), entries, pages }
     }
 
+    /// The first level as home, search and the year overview show it: in full when short; else
+    /// the owner's own entry alone (its page lists its bodies), with the pages that list them all.
+    pub fn first_level<T>(&self, year: Option<i32>, entry: impl Fn(usize) -> T) -> BranchList<T> {
+        let mut list = self.branch_list(None, year, &entry);
+        if !list.pages.is_empty() && self.registry.get(self.owner).kind.is_bureau() {
+            list.entries.push(entry(self.owner));
+        }
+        list
+    }
+
     /// Page `n` of the list of `parent`'s bureaus (of year `year`'s states, or of the registry).
     pub fn branch_page<T>(
         &self,
@@ -134,20 +145,14 @@ impl Site<'_> {
             Some(b) if nests => self.subtree(b),
             _ => self.group_members(g),
         };
-        let mut counts = [0usize; 5];
-        for &i in &members {
-            let key = self.status_view(i, y).key;
-            if let Some(k) = ["published", "partial", "missing", "late", "not_required"].iter().position(|s| *s == key)
-            {
-                counts[k] += 1;
-            }
-        }
+        let keys: Vec<&str> = members.iter().map(|&i| self.status_view(i, y).key).collect();
+        let count = |key: &str| keys.iter().filter(|k| **k == key).count();
         BureauYearRow {
-            title: g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone()),
+            title: self.year_group_title(g),
             href: self.path(PageKind::YearGroup(y, g, 0)),
             total: members.len(),
-            counts: counts[..4].to_vec(),
-            not_required: counts[4],
+            counts: COUNTED.iter().map(|(key, _)| count(key)).collect(),
+            not_required: count("not_required"),
             below: if nests { g.map_or(0, |b| self.tree().below_count(b)) } else { 0 },
         }
     }

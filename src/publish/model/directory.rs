@@ -20,11 +20,7 @@ impl Site<'_> {
     /// listed on pages of their own).
     pub fn directory(&self) -> (BranchList<DirectoryEntry>, BranchList<EntitySummary>) {
         let inline = self.registry.entities.len() <= INLINE_LIST;
-        let mut entries = self.branch_list(None, None, |b| self.directory_entry(b, inline));
-        // a first level too long for the page: the owner's own entry stays, the rest are paged
-        if !entries.pages.is_empty() && self.registry.get(self.owner).kind.is_bureau() {
-            entries.entries.push(self.directory_entry(self.owner, inline));
-        }
+        let entries = self.first_level(None, |b| self.directory_entry(b, inline));
         let others = self.others_pages();
         let orphans = BranchList {
             total: self.unattached().count(),

@@ -21,6 +21,10 @@ const STATES: [(&str, &str); 5] = [
     ("not_required", "可线下公示或委托县级医保局披露，本站无数据"),
 ];
 
+/// The states counted in a year's columns, in column order (the rest: not required online).
+pub(super) const COUNTED: [(&str, &str); 4] =
+    [("published", "已公开"), ("partial", "部分公开"), ("missing", "未公开"), ("late", "逾期")];
+
 /// A county bureau's year page shows the tables of up to this many delegated bodies inline; more
 /// become one list linking to each body's own year page. Five keep the page readable and, at
 /// about 3–8 KB of tables each, within the phone theme's 60 KB page budget.
@@ -79,7 +83,7 @@ impl Site<'_> {
         }
         let others: Vec<CoverageRow> = self.unattached().map(row).collect();
         if !others.is_empty() {
-            groups.push(CoverageGroup { title: "其他披露主体".into(), rows: others });
+            groups.push(CoverageGroup { title: self.year_group_title(None), rows: others });
         }
         (groups, total, done)
     }
@@ -87,8 +91,6 @@ impl Site<'_> {
     /// Counts by status for year `y`, and the entities that are missing, partial or late (in
     /// that order, then by kind and code).
     pub fn year_status(&self, y: i32) -> YearStatus {
-        const COUNTED: [(&str, &str); 4] =
-            [("published", "已公开"), ("partial", "部分公开"), ("missing", "未公开"), ("late", "逾期")];
         const ATTENTION: [&str; 3] = ["missing", "partial", "late"];
         let rows: Vec<(usize, CoverageRow)> =
             (0..self.registry.entities.len()).map(|i| (i, self.coverage_row(i, y))).collect();
@@ -121,6 +123,11 @@ impl Site<'_> {
     /// the bureaus' year pages.
     pub fn overview_inline(&self) -> bool {
         self.registry.entities.len() <= INLINE_LIST
+    }
+
+    /// A group's name: its bureau's, or 其他披露主体 for the entities reporting to no bureau.
+    pub(super) fn year_group_title(&self, g: Option<usize>) -> String {
+        g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone())
     }
 
     /// The groups with year pages: every bureau, then (when there are any) the entities
@@ -180,11 +187,8 @@ impl Site<'_> {
     /// level is too long for the overview, only the owner's line and theirs, with the pages that
     /// list the first level.
     pub fn bureau_year_rows(&self, y: i32) -> (Vec<BureauYearRow>, Vec<PageLink>) {
-        let list = self.branch_list(None, Some(y), |b| self.year_row(y, Some(b)));
+        let list = self.first_level(Some(y), |b| self.year_row(y, Some(b)));
         let mut rows = list.entries;
-        if !list.pages.is_empty() && self.registry.get(self.owner).kind.is_bureau() {
-            rows.push(self.year_row(y, Some(self.owner)));
-        }
         if self.unattached().next().is_some() {
             rows.push(self.year_row(y, None));
         }
@@ -234,7 +238,7 @@ impl Site<'_> {
         YearGroupPage {
             branches,
             bureau: g.map(|b| self.summary(b)),
-            title: g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone()),
+            title: self.year_group_title(g),
             total,
             groups,
             jump,
