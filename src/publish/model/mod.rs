@@ -4,13 +4,15 @@
 //!
 //! From the bottom up: `views` (the data templates see), `cells` (one value as shown), `site`
 //! (the page list and its indexes), then one file per kind of view data: `entity`, `directory`,
-//! `branches` (the bureau tree and the lists of bureaus), `year`, `home` and `tables`.
+//! `branches` (the bureau tree and the lists of bureaus), `year`, `home` and `tables`, whose
+//! `<table>` elements `markup` writes.
 
 mod branches;
 mod cells;
 mod directory;
 mod entity;
 mod home;
+mod markup;
 mod site;
 mod tables;
 mod tree;

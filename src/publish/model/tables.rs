@@ -7,8 +7,9 @@ use crate::inputs::schema::{Block, Field, FieldType, Layout, Orientation, Table}
 use crate::inputs::value::{self, Value};
 
 use super::cells::{cell, is_public, key_text};
+use super::markup::{self, BodyRow, Grid, HCell};
 use super::site::Site;
-use super::views::{AbsentNote, BodyRow, Cell, DelegatedSection, HCell, TablePart, TableView};
+use super::views::{AbsentNote, Cell, DelegatedSection, TablePart, TableView};
 
 impl Site<'_> {
     /// The tables of one entity-year, ready for the template. `prefix` keeps ids unique when a
@@ -41,8 +42,22 @@ impl Site<'_> {
                         .collect(),
                     _ => Vec::new(),
                 };
-                let mut parts = parts;
-                self.name_regions(&mut parts);
+                let mut grids = parts;
+                self.name_regions(&mut grids);
+                let shown = grids.len() > 1;
+                let parts = grids
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, g)| {
+                        let caption_id = format!("{anchor}-cap{}", i + 1);
+                        TablePart {
+                            html: markup::table(&g, &caption_id, shown),
+                            caption: g.caption,
+                            unit: g.unit,
+                            caption_id,
+                        }
+                    })
+                    .collect();
                 let mut notes = Vec::new();
                 if let Some(n) = ey.meta.table_notes.get(&t.id) {
                     notes.push(n.clone());
@@ -65,7 +80,7 @@ impl Site<'_> {
     }
 
     /// Region codes in table cells are shown by name, with the code (汇川区（520303）).
-    fn name_regions(&self, parts: &mut [TablePart]) {
+    fn name_regions(&self, parts: &mut [Grid]) {
         for c in parts.iter_mut().flat_map(|p| p.body.iter_mut()).flat_map(|r| r.cells.iter_mut()) {
             if c.region {
                 c.text = self.regions.display(&c.text);
@@ -163,7 +178,7 @@ fn records_part(
     recs: &[Rec],
     year: i32,
     anchor: &str,
-) -> TablePart {
+) -> Grid {
     let public = public_fields(fields);
     let unit = shared_unit(public.iter().map(|&i| &fields[i]));
     match orientation {
@@ -183,7 +198,7 @@ fn records_part(
                     field_row(f, format!("{anchor}-{}", f.id), unit.is_some(), cells)
                 })
                 .collect();
-            TablePart { caption: t.full_title(), unit: unit.unwrap_or_default(), head: vec![head], body }
+            Grid { caption: t.full_title(), unit: unit.unwrap_or_default(), head: vec![head], body }
         }
         Orientation::RecordsAsRows => {
             let first = key.first().copied().or(public.first().copied()).unwrap_or(0);
@@ -211,7 +226,7 @@ fn records_part(
                     }
                 })
                 .collect();
-            TablePart { caption: t.full_title(), unit: unit.unwrap_or_default(), head, body }
+            Grid { caption: t.full_title(), unit: unit.unwrap_or_default(), head, body }
         }
     }
 }
@@ -226,7 +241,7 @@ fn split_records(
     recs: &[Rec],
     year: i32,
     anchor: &str,
-) -> Vec<TablePart> {
+) -> Vec<Grid> {
     if orientation == Orientation::FieldsAsRows && recs.len() <= 1 {
         return vec![records_part(t, fields, key, orientation, recs, year, anchor)];
     }
@@ -266,7 +281,7 @@ fn split_records(
                     )
                 })
                 .collect();
-            TablePart {
+            Grid {
                 caption: format!("{}：{name}", t.full_title()),
                 unit: unit.clone().unwrap_or_default(),
                 head: vec![head],
@@ -279,7 +294,7 @@ fn split_records(
 /// A matrix block with multi-level column headers. Every data cell lists its row header, the
 /// row's heading ancestors and every column header above it in `headers`, so screen readers
 /// announce e.g. “（三）不予公开 · 1.属于国家秘密 · 申请人情况 · 法人或其他组织 · 商业企业”.
-fn matrix_part(t: &Table, b: &Block, corner: Option<&str>, m: &Matrix, anchor: &str) -> TablePart {
+fn matrix_part(t: &Table, b: &Block, corner: Option<&str>, m: &Matrix, anchor: &str) -> Grid {
     let depth = b.columns.iter().map(|c| c.group.len()).max().unwrap_or(0) + 1;
     // Header grid: level l holds group[l] for columns deep enough, else the leaf label.
     let mut head: Vec<Vec<HCell>> = (0..depth).map(|_| Vec::new()).collect();
@@ -360,5 +375,5 @@ fn matrix_part(t: &Table, b: &Block, corner: Option<&str>, m: &Matrix, anchor: &
         });
     }
     let caption = if b.label.is_empty() { t.full_title() } else { format!("{} {}", t.full_title(), b.label) };
-    TablePart { caption, unit: b.unit.clone(), head, body }
+    Grid { caption, unit: b.unit.clone(), head, body }
 }

@@ -43,16 +43,7 @@ pub struct InfoRow {
     pub external: bool,
 }
 
-#[derive(Serialize)]
-pub struct HCell {
-    pub text: String,
-    pub id: String,
-    pub colspan: usize,
-    pub rowspan: usize,
-    /// `col`, `colgroup` or `row`.
-    pub scope: &'static str,
-}
-
+/// A data cell: in tables (`markup::table`) and in the headline figures of an entity page.
 #[derive(Serialize)]
 pub struct Cell {
     pub text: String,
@@ -65,7 +56,7 @@ pub struct Cell {
     pub fig: bool,
     pub headers: String,
     /// The text split into linked and plain runs (phones, e-mail, web addresses); empty when
-    /// nothing in it is linked, and the template shows `text`.
+    /// nothing in it is linked, and `text` is shown.
     pub parts: Vec<Part>,
     /// A region code, shown by name once the site's regions are known (`Site::name_regions`).
     #[serde(skip)]
@@ -79,24 +70,16 @@ pub struct AbsentNote {
     pub note: String,
 }
 
-#[derive(Serialize)]
-pub struct BodyRow {
-    pub th: HCell,
-    /// 0 for top-level rows; 1, 2 for 其中 items and nested rows (indentation).
-    pub level: u32,
-    /// A heading row with no data (a merged label spanning the row in the source table).
-    pub heading: bool,
-    pub total: bool,
-    pub cells: Vec<Cell>,
-}
-
-/// One HTML table. A matrix with several blocks (annual report 表二) becomes several parts.
+/// One HTML table. A matrix with several blocks (annual report 表二) becomes several parts;
+/// a wide table split for phones, one part per record.
 #[derive(Serialize)]
 pub struct TablePart {
     pub caption: String,
     pub unit: String,
-    pub head: Vec<Vec<HCell>>,
-    pub body: Vec<BodyRow>,
+    /// The caption's id, for the scroll region's `aria-labelledby`.
+    pub caption_id: String,
+    /// The whole `<table>` element, caption included (written by `markup::table`).
+    pub html: String,
 }
 
 #[derive(Serialize)]
