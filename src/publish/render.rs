@@ -6,7 +6,7 @@
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::embedded;
 use crate::publish::download;
-use crate::publish::model::{PageKind, Site, root_of};
+use crate::publish::model::{PageKind, Site, TableView, root_of};
 use crate::publish::output::Staging;
 use rayon::prelude::*;
 use serde_json::json;
@@ -451,8 +451,9 @@ impl Site<'_> {
     }
 
     /// What differs between themes: where the theme's pages and the site's root are, tables
-    /// split for phones, and the poster, which only the desktop theme prints.
-    fn theme_context(&self, ctx: &mut Context, theme: &Theme, kind: PageKind) {
+    /// split for phones (`tables`, this theme's, for an entity-year), and the poster, which only
+    /// the desktop theme prints.
+    fn theme_context(&self, ctx: &mut Context, theme: &Theme, kind: PageKind, tables: Vec<TableView>) {
         let path = self.path(kind);
         // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
         let theme_root = root_of(&path);
@@ -465,7 +466,7 @@ impl Site<'_> {
         ctx.insert("root", &theme_root);
         ctx.insert("site_root", &site_root);
         if let PageKind::EntityYear(e, y) = kind {
-            ctx.insert("tables", &self.table_views(e, y, "", "", theme.split_tables));
+            ctx.insert("tables", &tables);
             ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
             let ent = self.registry.get(e);
             let offline = ent.disclosure.as_deref() == Some("offline") && theme.prefix.is_empty();
@@ -562,10 +563,20 @@ impl Site<'_> {
             .par_iter()
             .flat_map_iter(|&kind| {
                 let shared = self.context(kind, intro);
+                let shown: Vec<&Theme> = themes.iter().filter(|t| renders(kind, t)).collect();
+                // An entity-year's tables are built once for all themes (only split ones differ).
+                let mut tables = match kind {
+                    PageKind::EntityYear(e, y) => {
+                        let splits: Vec<bool> = shown.iter().map(|t| t.split_tables).collect();
+                        self.table_views_for(e, y, "", "", &splits)
+                    }
+                    _ => Vec::new(),
+                }
+                .into_iter();
                 let mut errors = Vec::new();
-                for theme in themes.iter().filter(|t| renders(kind, t)) {
+                for theme in shown {
                     let mut ctx = shared.clone();
-                    self.theme_context(&mut ctx, theme, kind);
+                    self.theme_context(&mut ctx, theme, kind, tables.next().unwrap_or_default());
                     errors.extend(self.render_one(theme, kind, &ctx, out));
                 }
                 errors
@@ -579,21 +590,25 @@ impl Site<'_> {
 
     /// Render one page of one theme and write it.
     fn render_one(&self, theme: &Theme, kind: PageKind, ctx: &Context, out: &Staging) -> Option<Diagnostic> {
+        thread_local! {
+            // One page buffer per thread, reused: pages are written as bytes, never validated
+            // again as a String, and a fresh buffer per page cost page faults.
+            static PAGE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         let tpl = Site::template(kind);
-        let html = match theme.tera.render(tpl, ctx) {
-            Ok(h) => h,
-            Err(e) => {
+        PAGE.with_borrow_mut(|buf| {
+            buf.clear();
+            if let Err(e) = theme.tera.render_to(tpl, ctx, &mut *buf) {
                 return Some(Diagnostic::error(
                     "theme.render",
                     format!("渲染 {} 失败（主题 {}，模板 {tpl}）：\n{}", self.path(kind), theme.name, error_chain(&e)),
                 ));
             }
-        };
-        let html = minify(html, self.settings.minify);
-        let rel = format!("{}{}", theme.prefix, self.path(kind));
-        out.write(&rel, html.as_bytes())
-            .err()
-            .map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{}", crate::base::diag::os_text(&e))))
+            let rel = format!("{}{}", theme.prefix, self.path(kind));
+            out.write(&rel, &minify(buf, self.settings.minify))
+                .err()
+                .map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{}", crate::base::diag::os_text(&e))))
+        })
     }
 
     /// CSV and JSON of every public table of every entity-year.
@@ -714,17 +729,16 @@ fn with_page(title: String, n: usize) -> String {
 }
 
 #[cfg(feature = "minify")]
-fn minify(html: String, on: bool) -> String {
+fn minify(html: &[u8], on: bool) -> std::borrow::Cow<'_, [u8]> {
     if !on {
-        return html;
+        return html.into();
     }
-    let cfg = minify_html::Cfg::new();
-    String::from_utf8(minify_html::minify(html.as_bytes(), &cfg)).unwrap_or(html)
+    minify_html::minify(html, &minify_html::Cfg::new()).into()
 }
 
 #[cfg(not(feature = "minify"))]
-fn minify(html: String, _on: bool) -> String {
-    html
+fn minify(html: &[u8], _on: bool) -> std::borrow::Cow<'_, [u8]> {
+    html.into()
 }
 
 /// An inline SVG QR code for `url` (generated at build time; no script, no external image).

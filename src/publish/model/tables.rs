@@ -19,64 +19,91 @@ impl Site<'_> {
     /// the compact header ids that matrix cells list in `headers` (kept short: a matrix repeats them
     /// in every cell).
     pub fn table_views(&self, e: usize, y: i32, prefix: &str, short: &str, split: bool) -> Vec<TableView> {
+        self.table_views_for(e, y, prefix, short, &[split]).pop().unwrap_or_default()
+    }
+
+    /// The tables for each of `splits` (as `table_views`), each table built once when it is
+    /// the same in all of them: only a table that splits for phones differs between themes.
+    pub fn table_views_for(&self, e: usize, y: i32, prefix: &str, short: &str, splits: &[bool]) -> Vec<Vec<TableView>> {
+        let mut out: Vec<Vec<TableView>> = splits.iter().map(|_| Vec::new()).collect();
         let Some(ey) = self.data.years.get(&(e, y)) else {
-            return Vec::new();
+            return out;
+        };
+        for (ti, (t, data)) in self.public_tables(ey).enumerate() {
+            let splits_here = splits_for_phones(t, data);
+            let mut plain = None;
+            for (views, &split) in out.iter_mut().zip(splits) {
+                let view = if split && splits_here {
+                    self.table_view(e, y, ti, t, data, prefix, short, true)
+                } else {
+                    plain.get_or_insert_with(|| self.table_view(e, y, ti, t, data, prefix, short, false)).clone()
+                };
+                views.push(view);
+            }
+        }
+        out
+    }
+
+    /// Table `t` (the `ti`th public table of the entity-year), split for phones or not.
+    #[allow(clippy::too_many_arguments)]
+    fn table_view(
+        &self,
+        e: usize,
+        y: i32,
+        ti: usize,
+        t: &Table,
+        data: &TableData,
+        prefix: &str,
+        short: &str,
+        split: bool,
+    ) -> TableView {
+        let Some(ey) = self.data.years.get(&(e, y)) else {
+            return TableView::default();
         };
         let ent = self.registry.get(e);
-        self.public_tables(ey)
+        let anchor = format!("{prefix}{}", t.id);
+        let mut grids = match (data, &t.layout) {
+            (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) if split => {
+                split_records(t, fields, key, *orientation, recs, y, &anchor)
+            }
+            (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) => {
+                vec![records_part(t, fields, key, *orientation, recs, y, &anchor)]
+            }
+            (TableData::Matrix(m), Layout::Matrix { blocks, corner, .. }) => blocks
+                .iter()
+                .filter(|b| b.applies(&m.format))
+                .enumerate()
+                .map(|(bi, b)| matrix_part(t, b, corner.as_deref(), m, &format!("{short}t{ti}b{bi}")))
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.name_regions(&mut grids);
+        let shown = grids.len() > 1;
+        let parts = grids
+            .into_iter()
             .enumerate()
-            .map(|(ti, (t, data))| {
-                let anchor = format!("{prefix}{}", t.id);
-                let parts = match (data, &t.layout) {
-                    (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) if split => {
-                        split_records(t, fields, key, *orientation, recs, y, &anchor)
-                    }
-                    (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) => {
-                        vec![records_part(t, fields, key, *orientation, recs, y, &anchor)]
-                    }
-                    (TableData::Matrix(m), Layout::Matrix { blocks, corner, .. }) => blocks
-                        .iter()
-                        .filter(|b| b.applies(&m.format))
-                        .enumerate()
-                        .map(|(bi, b)| matrix_part(t, b, corner.as_deref(), m, &format!("{short}t{ti}b{bi}")))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let mut grids = parts;
-                self.name_regions(&mut grids);
-                let shown = grids.len() > 1;
-                let parts = grids
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, g)| {
-                        let caption_id = format!("{anchor}-cap{}", i + 1);
-                        TablePart {
-                            html: markup::table(&g, &caption_id, shown),
-                            caption: g.caption,
-                            unit: g.unit,
-                            caption_id,
-                        }
-                    })
-                    .collect();
-                let mut notes = Vec::new();
-                if let Some(n) = ey.meta.table_notes.get(&t.id) {
-                    notes.push(n.clone());
-                }
-                if let Some(n) = &t.note {
-                    notes.push(n.clone());
-                }
-                TableView {
-                    id: t.id.clone(),
-                    anchor,
-                    title: t.full_title(),
-                    parts,
-                    notes,
-                    basis: t.basis.clone(),
-                    csv: format!("e/{}/{y}/{}.csv", ent.id, t.id),
-                    json: format!("e/{}/{y}/{}.json", ent.id, t.id),
-                }
+            .map(|(i, g)| {
+                let caption_id = format!("{anchor}-cap{}", i + 1);
+                TablePart { html: markup::table(&g, &caption_id, shown), caption: g.caption, unit: g.unit, caption_id }
             })
-            .collect()
+            .collect();
+        let mut notes = Vec::new();
+        if let Some(n) = ey.meta.table_notes.get(&t.id) {
+            notes.push(n.clone());
+        }
+        if let Some(n) = &t.note {
+            notes.push(n.clone());
+        }
+        TableView {
+            id: t.id.clone(),
+            anchor,
+            title: t.full_title(),
+            parts,
+            notes,
+            basis: t.basis.clone(),
+            csv: format!("e/{}/{y}/{}.csv", ent.id, t.id),
+            json: format!("e/{}/{y}/{}.json", ent.id, t.id),
+        }
     }
 
     /// Region codes in table cells are shown by name, with the code (汇川区（520303）).
@@ -123,6 +150,19 @@ impl Site<'_> {
             })
             .collect()
     }
+}
+
+/// Whether `split_records` splits this table for phones (else both themes show the same one).
+fn splits_for_phones(t: &Table, data: &TableData) -> bool {
+    match (data, &t.layout) {
+        (TableData::Records(recs), Layout::Records { orientation, .. }) => splits(*orientation, recs.len()),
+        _ => false,
+    }
+}
+
+/// A records table splits unless it is one record shown as a column of fields.
+fn splits(orientation: Orientation, records: usize) -> bool {
+    !(orientation == Orientation::FieldsAsRows && records <= 1)
 }
 
 /// The public fields of a records table, by index.
@@ -242,7 +282,7 @@ fn split_records(
     year: i32,
     anchor: &str,
 ) -> Vec<Grid> {
-    if orientation == Orientation::FieldsAsRows && recs.len() <= 1 {
+    if !splits(orientation, recs.len()) {
         return vec![records_part(t, fields, key, orientation, recs, year, anchor)];
     }
     let public = public_fields(fields);
