@@ -237,6 +237,9 @@ fn sentence(title: &str, f: &Field, points: &[(i32, Value)], last: &ChangeView) 
     s
 }
 
+/// A record with its key as shown and as the plain text chart ids are made from.
+type Keyed<'r> = (String, String, &'r Rec);
+
 impl Site<'_> {
     /// Every headline figure of entity `e`, per table and record key, over the years it gave
     /// the table.
@@ -244,7 +247,10 @@ impl Site<'_> {
         let mut out = Vec::new();
         for (ti, t) in self.schema.tables.iter().enumerate() {
             let Layout::Records { fields, key, .. } = &t.layout else { continue };
-            if !t.is_public() {
+            let charted = |f: &Field| {
+                f.headline && f.visibility == Visibility::Public && f.ty.is_numeric() && f.ty != FieldType::Year
+            };
+            if !t.is_public() || !fields.iter().any(charted) {
                 continue;
             }
             let recs: Vec<(i32, &Vec<Rec>)> = self.years[e]
@@ -264,27 +270,40 @@ impl Site<'_> {
                 let slug = key.iter().map(|&k| value::plain(&fields[k], &r.values[k])).collect::<Vec<_>>().join("-");
                 (text, slug)
             };
-            let mut keys: Vec<(String, String)> = Vec::new();
-            for (_, rs) in &recs {
-                for r in rs.iter() {
-                    let k = key_of(r);
-                    if !keys.contains(&k) {
-                        keys.push(k);
+            // Each record's key once: series are matched by it for every field and year.
+            let keyed: Vec<(i32, Vec<Keyed>)> = recs
+                .iter()
+                .map(|(y, rs)| {
+                    let rs = rs
+                        .iter()
+                        .map(|r| {
+                            let (text, slug) = key_of(r);
+                            (text, slug, r)
+                        })
+                        .collect();
+                    (*y, rs)
+                })
+                .collect();
+            let mut keys: Vec<(&str, &str)> = Vec::new();
+            for (_, rs) in &keyed {
+                for (text, slug, _) in rs {
+                    if !keys.contains(&(text.as_str(), slug.as_str())) {
+                        keys.push((text, slug));
                     }
                 }
             }
             for (fi, f) in fields.iter().enumerate() {
-                if !f.headline || f.visibility != Visibility::Public || !f.ty.is_numeric() || f.ty == FieldType::Year {
+                if !charted(f) {
                     continue;
                 }
-                for (k, slug) in &keys {
-                    let points = recs
+                for &(k, slug) in &keys {
+                    let points = keyed
                         .iter()
                         .map(|(y, rs)| {
                             let v = rs
                                 .iter()
-                                .find(|r| &key_of(r).0 == k)
-                                .map(|r| {
+                                .find(|(text, _, _)| text == k)
+                                .map(|(_, _, r)| {
                                     if crate::inputs::dataset::applies(fields, f, r) {
                                         r.values[fi].clone()
                                     } else {
@@ -295,7 +314,7 @@ impl Site<'_> {
                             (*y, v)
                         })
                         .collect();
-                    out.push(Series { table: ti, field: f, key: k.clone(), slug: slug.clone(), points });
+                    out.push(Series { table: ti, field: f, key: k.to_string(), slug: slug.to_string(), points });
                 }
             }
         }
