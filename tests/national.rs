@@ -45,7 +45,7 @@ fn site(dir: &Path, reg: &str, published: &[&str]) {
     write(
         dir,
         "pilu.toml",
-        "title = \"全国测试站点\"\nowner = \"100000\"\nthemes = [\"default\", \"wechat\"]\n\n[completeness]\nmissing = \"warning\"\n",
+        "title = \"全国测试站点\"\ndescription = \"全国医疗保障基金监管信息披露测试站点\"\nowner = \"100000\"\nthemes = [\"default\", \"wechat\"]\n\n[completeness]\nmissing = \"warning\"\n",
     );
     write(dir, "data/entities.toml", reg);
     for code in published {
@@ -361,4 +361,102 @@ fn a_flat_registry_and_thousands_of_unattached_bodies_are_paged() {
         let last = others.last().unwrap();
         assert_eq!(last.1[1], "3000", "{theme}: the entities of no bureau are counted");
     }
+}
+
+/// Whether a page of a national site goes into the accessibility sample: the pages of the
+/// entities in `kept` (`e/<id>/…`, `d/<id>/…`, `y/<year>/<id>/…`) and every page that belongs to
+/// no one entity, but no comparison, nor the third or later page of a paged list (the same
+/// template again).
+fn sampled(rel: &str, kept: &[&str]) -> bool {
+    let rel = rel.strip_prefix("m/").unwrap_or(rel);
+    let parts: Vec<&str> = rel.split('/').collect();
+    let owner = match parts.as_slice() {
+        ["e", id, _, ..] | ["d", id, _, ..] => Some(*id),
+        ["y", _, id, _, ..] => Some(*id),
+        _ => None,
+    };
+    if owner == Some("compare") {
+        return false;
+    }
+    if let Some(id) = owner {
+        return kept.contains(&id);
+    }
+    let name = parts.last().unwrap_or(&rel).trim_end_matches(".html");
+    let later = name.rsplit('-').next().and_then(|n| n.parse::<usize>().ok()).is_some_and(|n| n > 2);
+    !later
+}
+
+/// The lists of bureaus and of bodies with no bureau only appear on large sites, so the gate
+/// that checks the example never sees them: a sample of both national shapes goes through it.
+#[test]
+#[ignore = "needs Chromium, Java and tests/a11y/node_modules; run by .ci/run"]
+fn lists_of_a_national_site_pass_the_accessibility_gate() {
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y");
+    for (shape, kept) in [
+        ("national", &["100000", "110000", "110100", "110103", "H11010300001"][..]),
+        ("flat", &["100000", "110101", "H11010100000"][..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        if shape == "national" {
+            national(dir.path());
+        } else {
+            flat(dir.path());
+        }
+        let site = build(dir.path());
+        let sample = dir.path().join("sample");
+        let mut pages = 0;
+        for entry in walkdir_files(&site) {
+            let rel = entry.strip_prefix(&site).unwrap().to_string_lossy().replace('\\', "/");
+            let html = rel.ends_with(".html");
+            if html && !sampled(&rel, kept) {
+                continue;
+            }
+            pages += usize::from(html);
+            let to = sample.join(&rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, &to).unwrap();
+        }
+        eprintln!("{shape}: {pages} pages in the sample");
+        for (theme, path) in [("default", sample.clone()), ("wechat", sample.join("m"))] {
+            let out = std::process::Command::new("sh")
+                .arg(tools.join("check-theme.sh"))
+                .arg(theme)
+                .arg(&path)
+                .output()
+                .expect("run the a11y checker (are node, java and chromium installed?)");
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert_eq!(out.status.code(), Some(0), "{shape}, {theme} theme has accessibility problems:\n{text}");
+            assert!(text.contains("\n0 problem(s) in "), "{shape}, {theme}: the checker ran: {text}");
+        }
+    }
+}
+
+/// Every file under `dir`.
+fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() { todo.push(p) } else { out.push(p) }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_sample_keeps_lists_and_chosen_entities() {
+    let kept = ["100000"];
+    assert!(sampled("d/index.html", &kept));
+    assert!(sampled("m/y/2023/bureaus-2.html", &kept));
+    assert!(!sampled("y/2023/bureaus-3.html", &kept));
+    assert!(!sampled("d/others-12.html", &kept));
+    assert!(sampled("e/100000/2023/index.html", &kept));
+    assert!(!sampled("m/e/110000/index.html", &kept));
+    assert!(!sampled("y/2023/compare/x/y/index.html", &kept));
+    assert!(sampled("y/2023/100000/bureaus-2.html", &kept));
+    assert!(!sampled("y/2023/110000/index.html", &kept));
+    assert!(!sampled("d/110000/bureaus.html", &kept));
+    assert!(!sampled("d/7.html", &kept));
+    assert!(sampled("d/2.html", &kept));
 }
