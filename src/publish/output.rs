@@ -102,7 +102,12 @@ fn is_part_file(name: &str) -> bool {
 /// The files listed in the manifest of `dir`, or None when it has none.
 fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
     let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
-    Some(text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect())
+    Some(manifest_lines(&text).map(str::to_string).collect())
+}
+
+/// The files a manifest's text lists.
+fn manifest_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// The manifest's lines, into `w`.
@@ -130,25 +135,126 @@ fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
     v
 }
 
-/// Every file (and symlink) under `dir`, relative, except the manifest and pilu's part files.
-fn files_under(dir: &Path) -> io::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
-        let entry = entry.map_err(io::Error::other)?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-        if rel != MANIFEST && !is_part_file(&entry.file_name().to_string_lossy()) {
-            out.push(rel);
+/// A fast hash for the manifest's paths: tens of thousands are hashed per check, and the keys
+/// are pilu's own file names, not chosen by an adversary (std's SipHash guards against that).
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl std::hash::Hasher for PathHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
-    Ok(out)
+    fn finish(&self) -> u64 {
+        // the multiply leaves the low bits (a table's bucket) weakest: bring high ones down
+        self.0.rotate_left(26)
+    }
+}
+
+type Listed<'a> = HashSet<&'a str, std::hash::BuildHasherDefault<PathHasher>>;
+
+/// What a walk over an output found.
+#[derive(Default)]
+struct Found {
+    /// Whether it holds any file (or symlink) besides the manifest and pilu's part files.
+    any: bool,
+    /// Those of its files that the manifest does not list, relative, `/` between folders.
+    foreign: Vec<String>,
+}
+
+/// A walk's error, naming the path it happened at (the kind is kept for the reason shown).
+fn at(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("IO error for operation on {}: {e}", path.display()))
+}
+
+/// Read one folder of an output (`rel` inside it, "" for its root): note its files in `found`,
+/// return its folders with their relative paths. No String is made for a listed file.
+fn read_folder(
+    dir: &Path,
+    rel: &str,
+    listed: Option<&Listed>,
+    found: &mut Found,
+) -> io::Result<Vec<(PathBuf, String)>> {
+    let mut folders = Vec::new();
+    let mut path = String::with_capacity(rel.len() + 64);
+    for entry in fs::read_dir(dir).map_err(|e| at(dir, e))? {
+        let entry = entry.map_err(|e| at(dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        path.clear();
+        if !rel.is_empty() {
+            path.push_str(rel);
+            path.push('/');
+        }
+        if name.contains('\\') {
+            path.push_str(&name.replace('\\', "/"));
+        } else {
+            path.push_str(&name);
+        }
+        // not followed: a symlink counts as a file
+        let ty = entry.file_type().map_err(|e| at(&entry.path(), e))?;
+        if ty.is_dir() {
+            folders.push((entry.path(), path.clone()));
+        } else if path != MANIFEST && !is_part_file(&name) {
+            found.any = true;
+            if let Some(listed) = listed
+                && !listed.contains(path.as_str())
+            {
+                found.foreign.push(path.clone());
+            }
+        }
+    }
+    Ok(folders)
+}
+
+fn walk(dir: &Path, rel: &str, listed: Option<&Listed>, found: &mut Found) -> io::Result<()> {
+    for (sub, sub_rel) in read_folder(dir, rel, listed, found)? {
+        walk(&sub, &sub_rel, listed, found)?;
+    }
+    Ok(())
+}
+
+/// Walk the whole output `dir`. In parallel, the folders below the first two levels are walked
+/// on all cores (most files sit under a few top folders: e/, m/).
+fn walk_output(dir: &Path, listed: Option<&Listed>, parallel: bool) -> io::Result<Found> {
+    let mut found = Found::default();
+    if !parallel {
+        walk(dir, "", listed, &mut found)?;
+    } else {
+        use rayon::prelude::*;
+        let mut parts = Vec::new();
+        for (top, top_rel) in read_folder(dir, "", listed, &mut found)? {
+            parts.extend(read_folder(&top, &top_rel, listed, &mut found)?);
+        }
+        let each: Vec<io::Result<Found>> = parts
+            .par_iter()
+            .map(|(sub, rel)| {
+                let mut f = Found::default();
+                walk(sub, rel, listed, &mut f).map(|()| f)
+            })
+            .collect();
+        for f in each {
+            let f = f?;
+            found.any |= f.any;
+            found.foreign.extend(f.foreign);
+        }
+    }
+    // the order of a walk sorted by name, whatever order the folders were read in
+    found.foreign.sort_unstable_by(|a, b| a.split('/').cmp(b.split('/')));
+    Ok(found)
 }
 
 /// An existing output may be replaced only when pilu wrote every file in it: it is absent,
 /// holds no file, or each of its files is listed in its manifest.
 pub fn check_replaceable(target: &Path) -> Result<(), String> {
+    check_replaceable_with(target, false)
+}
+
+/// As `check_replaceable`; `parallel`: walk the output on all cores (when nothing else runs).
+fn check_replaceable_with(target: &Path, parallel: bool) -> Result<(), String> {
     let t = target.display();
     match fs::symlink_metadata(target) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -156,17 +262,25 @@ pub fn check_replaceable(target: &Path) -> Result<(), String> {
         Ok(m) if !m.is_dir() => return Err(format!("输出路径 {t} 不是目录")),
         Ok(_) => {}
     }
-    let files = files_under(target).map_err(|e| format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e)))?;
-    if files.is_empty() {
+    // Looked up by &str, borrowed from the manifest's text: no String per listed file.
+    let text = fs::read_to_string(target.join(MANIFEST)).ok();
+    let listed: Option<Listed> = text.as_deref().map(|text| {
+        let mut set = Listed::with_capacity_and_hasher(text.len() / 32, Default::default());
+        set.extend(manifest_lines(text));
+        set
+    });
+    let found = walk_output(target, listed.as_ref(), parallel)
+        .map_err(|e| format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e)))?;
+    if !found.any {
         return Ok(());
     }
-    let Some(listed) = read_manifest(target) else {
+    if listed.is_none() {
         return Err(format!(
             "输出目录 {t} 中已有文件，但没有 pilu 的文件清单 {MANIFEST}：它不是 pilu 生成的，或是旧版 pilu 生成的。\
              为免删除不是 pilu 写入的文件，不替换这个目录。请确认其中没有要保留的文件后删除它（或用 --output 换一个目录），再构建"
         ));
-    };
-    let foreign: Vec<&String> = files.iter().filter(|f| !listed.contains(*f)).collect();
+    }
+    let foreign = found.foreign;
     if foreign.is_empty() {
         return Ok(());
     }
@@ -407,7 +521,8 @@ impl Staging {
     /// previous output, moved aside, for the caller to remove (see `remove_old`): deleting tens of
     /// thousands of files takes seconds, which need not delay the new site.
     pub fn commit(self, how: Publish) -> Result<Option<PathBuf>, CommitError> {
-        check_replaceable(&self.target).map_err(CommitError::Refused)?;
+        // Nothing else runs now: the walk of the old output may take every core.
+        check_replaceable_with(&self.target, true).map_err(CommitError::Refused)?;
         // Taken, not copied: the list of a national site is tens of megabytes.
         let files = self.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
         match how {
@@ -497,5 +612,46 @@ impl Drop for Staging {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(dir: &Path, rel: &str) {
+        let p = dir.join(rel);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(p, rel).expect("write");
+    }
+
+    /// Both walks (the one beside the build, the parallel one at the swap) give one answer.
+    fn both(dir: &Path) -> Result<(), String> {
+        let seq = check_replaceable_with(dir, false);
+        assert_eq!(seq, check_replaceable_with(dir, true));
+        seq
+    }
+
+    #[test]
+    fn files_not_listed_are_named_in_the_order_of_a_sorted_walk() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path();
+        assert_eq!(both(&dir.join("absent")), Ok(()));
+        fs::create_dir_all(dir.join("empty/folders")).expect("mkdir");
+        assert_eq!(both(dir), Ok(()), "folders without files");
+        let ours = ["index.html", "e/1/2024/t.csv", "e/1/2024/t.json", "e/2/index.html", "m/x.html"];
+        for f in ours {
+            put(dir, f);
+        }
+        put(dir, "e/1/.t.csv.pilu-part-7-1");
+        assert!(both(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
+        let listed: BTreeSet<String> = ours.iter().map(|s| s.to_string()).collect();
+        write_manifest(&dir.join(MANIFEST), &listed).expect("manifest");
+        assert_eq!(both(dir), Ok(()), "every file listed; part files and the manifest are pilu's");
+        for f in ["e/1/2024/mine.pdf", "e/1-a/x", "e/1/z", "a", "e/1/2024/t.csv.bak", "e/10/y"] {
+            put(dir, f);
+        }
+        let m = both(dir).expect_err("foreign files");
+        assert!(m.contains("：a、e/1/2024/mine.pdf、e/1/2024/t.csv.bak、e/1/z、e/1-a/x 等 6 个文件。"), "{m}");
     }
 }
