@@ -28,7 +28,7 @@ pub struct Staging {
     written: Mutex<BTreeSet<String>>,
     /// Folders already created in this staging folder: one `create_dir_all` per folder, not
     /// one per file (tens of thousands of files share a few thousand folders).
-    made: Mutex<HashSet<PathBuf>>,
+    made: Mutex<HashSet<String>>,
     /// Counts the files written, for the progress report.
     progress: Option<std::sync::Arc<crate::base::progress::Progress>>,
 }
@@ -456,19 +456,21 @@ impl Staging {
     /// Write the file `rel` whose bytes `fill` writes (in place: whole or not at all).
     pub fn write_with(&self, rel: &str, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
         let p = self.dir.join(rel);
-        if let Some(parent) = p.parent() {
-            // (not in place: serve may remove folders between writes)
-            let known = !self.in_place && self.made.lock().is_ok_and(|m| m.contains(parent));
-            if !known {
+        // Known by its relative name: hashing the short &str, and no PathBuf, for a known folder.
+        // (not in place: serve may remove folders between writes)
+        if let Some((folder, _)) = rel.rsplit_once(std::path::is_separator) {
+            let known = !self.in_place && self.made.lock().is_ok_and(|m| m.contains(folder));
+            if !known && let Some(parent) = p.parent() {
                 fs::create_dir_all(parent)?;
                 if let Ok(mut m) = self.made.lock() {
-                    m.insert(parent.to_path_buf());
+                    m.insert(folder.to_string());
                 }
             }
         }
         if self.in_place { write_atomic_with(&p, fill) } else { fs::File::create(p).and_then(|mut f| fill(&mut f)) }?;
+        let rel = rel.to_string(); // (made before taking the lock)
         if let Ok(mut w) = self.written.lock() {
-            w.insert(rel.to_string());
+            w.insert(rel);
         }
         if let Some(p) = &self.progress {
             p.inc(1);
