@@ -458,13 +458,12 @@ impl Staging {
         let p = self.dir.join(rel);
         // Known by its relative name: hashing the short &str, and no PathBuf, for a known folder.
         // (not in place: serve may remove folders between writes)
-        if let Some((folder, _)) = rel.rsplit_once(std::path::is_separator) {
-            let known = !self.in_place && self.made.lock().is_ok_and(|m| m.contains(folder));
-            if !known && let Some(parent) = p.parent() {
-                fs::create_dir_all(parent)?;
-                if let Ok(mut m) = self.made.lock() {
-                    m.insert(folder.to_string());
-                }
+        let folder = rel.rsplit_once(std::path::is_separator).map_or("", |(folder, _)| folder);
+        let known = !self.in_place && self.made.lock().is_ok_and(|m| m.contains(folder));
+        if !known && let Some(parent) = p.parent() {
+            fs::create_dir_all(parent)?;
+            if let Ok(mut m) = self.made.lock() {
+                m.insert(folder.to_string());
             }
         }
         if self.in_place { write_atomic_with(&p, fill) } else { fs::File::create(p).and_then(|mut f| fill(&mut f)) }?;
