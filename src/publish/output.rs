@@ -135,26 +135,8 @@ fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
     v
 }
 
-/// A fast hash for the manifest's paths: tens of thousands are hashed per check, and the keys
-/// are pilu's own file names, not chosen by an adversary (std's SipHash guards against that).
-#[derive(Default)]
-struct PathHasher(u64);
-
-impl std::hash::Hasher for PathHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn finish(&self) -> u64 {
-        // the multiply leaves the low bits (a table's bucket) weakest: bring high ones down
-        self.0.rotate_left(26)
-    }
-}
-
-type Listed<'a> = HashSet<&'a str, std::hash::BuildHasherDefault<PathHasher>>;
+/// The files a manifest lists, borrowed from its text: no String per listed file.
+type Listed<'a> = HashSet<&'a str>;
 
 /// What a walk over an output found.
 #[derive(Default)]
@@ -265,7 +247,7 @@ fn check_replaceable_with(target: &Path, parallel: bool) -> Result<(), String> {
     // Looked up by &str, borrowed from the manifest's text: no String per listed file.
     let text = fs::read_to_string(target.join(MANIFEST)).ok();
     let listed: Option<Listed> = text.as_deref().map(|text| {
-        let mut set = Listed::with_capacity_and_hasher(text.len() / 32, Default::default());
+        let mut set = Listed::with_capacity(text.len() / 32);
         set.extend(manifest_lines(text));
         set
     });
