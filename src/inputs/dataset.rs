@@ -24,10 +24,8 @@ impl Dataset {
                 t.origin.shift(offset);
                 match &mut t.data {
                     TableData::Records(recs) => {
-                        for r in recs {
-                            r.loc.shift(offset);
-                            r.locs.iter_mut().flatten().for_each(|l| l.shift(offset));
-                        }
+                        // (a value's span is in its record's file)
+                        recs.iter_mut().for_each(|r| r.loc.shift(offset));
                     }
                     TableData::Matrix(m) => m.cells.values_mut().for_each(|(_, l)| l.shift(offset)),
                 }
@@ -71,9 +69,110 @@ pub enum TableData {
 
 pub struct Rec {
     /// One value per field of the table, in field order.
-    pub values: Vec<Value>,
-    pub locs: Vec<Option<Loc>>,
+    pub values: Values,
     pub loc: Loc,
+}
+
+impl Rec {
+    /// Where field `i`'s value was written (in the record's file); none when the record left the
+    /// field out or the value was filled in from the registry.
+    pub fn loc_of(&self, i: usize) -> Option<Loc> {
+        self.values.span(i).map(|(start, end)| Loc { file: self.loc.file, start, end })
+    }
+}
+
+/// A record's values, one per field of its table, read like a slice (`values[i]`, `get`,
+/// `iter`). Kept sparse: most fields of a record are left out, and a value with its span for
+/// every field was most of the memory of a loaded site.
+#[derive(Clone, Debug)]
+pub struct Values {
+    len: u32,
+    /// The fields given (or filled in from the registry), by ascending field index.
+    given: Box<[Given]>,
+}
+
+#[derive(Clone, Debug)]
+struct Given {
+    field: u32,
+    /// Where the value was written in the record's file; `NO_SPAN` when it was not written there.
+    start: u32,
+    end: u32,
+    value: Value,
+}
+
+const NO_SPAN: u32 = u32::MAX;
+
+static ABSENT: Value = Value::Absent;
+
+impl Values {
+    /// From one value and one place (where it was written, if it was) per field. A field keeps
+    /// room only when it has a value or a place (an empty cell is a place for messages).
+    pub fn new(values: Vec<Value>, spans: &[Option<Loc>]) -> Values {
+        let len = values.len() as u32;
+        let given = values
+            .into_iter()
+            .zip(spans)
+            .enumerate()
+            .filter(|(_, (v, span))| *v != Value::Absent || span.is_some())
+            .map(|(i, (value, span))| {
+                let (start, end) = span.map_or((NO_SPAN, NO_SPAN), |l| (l.start, l.end));
+                Given { field: i as u32, start, end, value }
+            })
+            .collect();
+        Values { len, given }
+    }
+    fn find(&self, i: usize) -> Option<&Given> {
+        let i = u32::try_from(i).ok()?;
+        self.given.binary_search_by_key(&i, |g| g.field).ok().map(|k| &self.given[k])
+    }
+    /// How many fields (values) the record has.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The value of field `i`, `None` past the last field.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        (i < self.len()).then(|| self.find(i).map_or(&ABSENT, |g| &g.value))
+    }
+    /// Every value, in field order (`Absent` for a field left out).
+    pub fn iter(&self) -> impl Iterator<Item = &Value> + '_ {
+        let mut given = self.given.iter().peekable();
+        (0..self.len).map(move |i| match given.next_if(|g| g.field == i) {
+            Some(g) => &g.value,
+            None => &ABSENT,
+        })
+    }
+    fn span(&self, i: usize) -> Option<(u32, u32)> {
+        self.find(i).filter(|g| g.start != NO_SPAN).map(|g| (g.start, g.end))
+    }
+}
+
+impl std::ops::Index<usize> for Values {
+    type Output = Value;
+    fn index(&self, i: usize) -> &Value {
+        match self.get(i) {
+            Some(v) => v,
+            None => panic!("field {i} of a record of {} fields", self.len),
+        }
+    }
+}
+
+/// Equal when every value is: where values were written does not count.
+impl PartialEq for Values {
+    fn eq(&self, other: &Values) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Values {}
+
+impl std::hash::Hash for Values {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.len());
+        self.iter().for_each(|v| v.hash(state));
+    }
 }
 
 pub struct Matrix {

@@ -123,7 +123,7 @@ impl Loader<'_> {
         if self.diags.errors() > before {
             return None;
         }
-        Some(Rec { values, locs, loc: r.loc })
+        Some(Rec { values: crate::inputs::dataset::Values::new(values, &locs), loc: r.loc })
     }
 }
 
