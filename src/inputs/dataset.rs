@@ -38,7 +38,82 @@ impl Dataset {
 pub struct EntityYear {
     pub meta: YearMeta,
     /// Keyed by the table's index in the schema (which is page order).
-    pub tables: BTreeMap<usize, TableEntry>,
+    pub tables: Tables,
+}
+
+/// An entity-year's tables by the table's index, ascending, read like a map. A sorted vector:
+/// a year gives a few tables, and a map's node (room for eleven) per entity-year was a sixth of a
+/// loaded site's memory.
+#[derive(Default)]
+pub struct Tables(Vec<(usize, TableEntry)>);
+
+type Pair<'a> = &'a (usize, TableEntry);
+
+impl Tables {
+    fn pos(&self, ti: usize) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&ti, |(k, _)| *k)
+    }
+    pub fn get(&self, ti: &usize) -> Option<&TableEntry> {
+        self.pos(*ti).ok().map(|i| &self.0[i].1)
+    }
+    pub fn get_mut(&mut self, ti: &usize) -> Option<&mut TableEntry> {
+        self.pos(*ti).ok().map(|i| &mut self.0[i].1)
+    }
+    pub fn contains_key(&self, ti: &usize) -> bool {
+        self.pos(*ti).is_ok()
+    }
+    /// Adds or replaces table `ti`; the one it replaces, if any.
+    pub fn insert(&mut self, ti: usize, entry: TableEntry) -> Option<TableEntry> {
+        match self.pos(ti) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, entry)),
+            Err(i) => {
+                // room for exactly the tables given, not a doubled vector's
+                self.0.reserve_exact(1);
+                self.0.insert(i, (ti, entry));
+                None
+            }
+        }
+    }
+    pub fn remove(&mut self, ti: &usize) -> Option<TableEntry> {
+        self.pos(*ti).ok().map(|i| self.0.remove(i).1)
+    }
+    pub fn retain(&mut self, mut keep: impl FnMut(&usize, &mut TableEntry) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v));
+    }
+    pub fn iter(&self) -> <&Tables as IntoIterator>::IntoIter {
+        self.into_iter()
+    }
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &usize> + '_ {
+        self.0.iter().map(|(k, _)| k)
+    }
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &TableEntry> + '_ {
+        self.0.iter().map(|(_, v)| v)
+    }
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut TableEntry> + '_ {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a Tables {
+    type Item = (&'a usize, &'a TableEntry);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (usize, TableEntry)>, fn(Pair<'a>) -> Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl IntoIterator for Tables {
+    type Item = (usize, TableEntry);
+    type IntoIter = std::vec::IntoIter<(usize, TableEntry)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
 }
 
 #[derive(Default, Clone)]
