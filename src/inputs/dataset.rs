@@ -272,7 +272,7 @@ pub fn applies(fields: &[crate::inputs::schema::Field], f: &crate::inputs::schem
         let Expr::Ident(id) = e else { return None };
         let i = fields.iter().position(|x| &x.id == id)?;
         match &rec.values[i] {
-            Value::Text(t) => Some(t.clone()),
+            Value::Text(t) => Some(t.to_string()),
             _ => None,
         }
     };
