@@ -226,6 +226,7 @@ impl Registry {
                 }
             }
         }
+        entities.shrink_to_fit();
         let reg = Registry { entities, by_key };
         reg.check(diags);
         reg
@@ -547,7 +548,12 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             business_type,
             chain: get("chain"),
             loc: r.loc,
-            locs: COLUMNS.iter().filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l))).collect(),
+            // (collected into exactly its room: a registry holds one per entity)
+            locs: COLUMNS
+                .iter()
+                .filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l)))
+                .collect::<Box<[_]>>()
+                .into_vec(),
         },
         parent,
     ))
