@@ -167,7 +167,8 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
 /// `published_on` must come after the data year and by 25 October of the next year.
 fn timeliness(ent: &Entity, y: i32, ey: &EntityYear, sources: &Sources, diags: &mut Diagnostics) {
     let Some(on) = ey.meta.published_on else { return };
-    let loc = ey_loc(ey, sources);
+    // Looked up only for a finding: it reads the file's text, which may have been let go.
+    let loc = || ey_loc(ey, sources);
     if on < (y + 1, 1, 1) {
         diags.push(
             Diagnostic::error(
@@ -179,7 +180,7 @@ fn timeliness(ent: &Entity, y: i32, ey: &EntityYear, sources: &Sources, diags: &
                     y + 1
                 ),
             )
-            .at(loc)
+            .at(loc())
             .label("发布日期"),
         );
     } else if on > deadline(y) {
@@ -193,7 +194,7 @@ fn timeliness(ent: &Entity, y: i32, ey: &EntityYear, sources: &Sources, diags: &
                     date_text(deadline(y))
                 ),
             )
-            .at(loc)
+            .at(loc())
             .label("发布日期"),
         );
     }

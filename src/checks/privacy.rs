@@ -375,11 +375,11 @@ pub fn entity_year(
                     continue;
                 }
                 // A value filled in from the registry was scanned there, at its source.
-                if f.from_entity.is_some() && r.locs[i].is_none() {
+                if f.from_entity.is_some() && r.loc_of(i).is_none() {
                     continue;
                 }
                 if let Value::Text(s) = &r.values[i] {
-                    g.text(s, r.locs[i], true, || format!("“{}”的“{}”", t.title, f.label));
+                    g.text(s, r.loc_of(i), true, || format!("“{}”的“{}”", t.title, f.label));
                 }
             }
         }

@@ -24,10 +24,8 @@ impl Dataset {
                 t.origin.shift(offset);
                 match &mut t.data {
                     TableData::Records(recs) => {
-                        for r in recs {
-                            r.loc.shift(offset);
-                            r.locs.iter_mut().flatten().for_each(|l| l.shift(offset));
-                        }
+                        // (a value's span is in its record's file)
+                        recs.iter_mut().for_each(|r| r.loc.shift(offset));
                     }
                     TableData::Matrix(m) => m.cells.values_mut().for_each(|(_, l)| l.shift(offset)),
                 }
@@ -40,7 +38,82 @@ impl Dataset {
 pub struct EntityYear {
     pub meta: YearMeta,
     /// Keyed by the table's index in the schema (which is page order).
-    pub tables: BTreeMap<usize, TableEntry>,
+    pub tables: Tables,
+}
+
+/// An entity-year's tables by the table's index, ascending, read like a map. A sorted vector:
+/// a year gives a few tables, and a map's node (room for eleven) per entity-year was a sixth of a
+/// loaded site's memory.
+#[derive(Default)]
+pub struct Tables(Vec<(usize, TableEntry)>);
+
+type Pair<'a> = &'a (usize, TableEntry);
+
+impl Tables {
+    fn pos(&self, ti: usize) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&ti, |(k, _)| *k)
+    }
+    pub fn get(&self, ti: &usize) -> Option<&TableEntry> {
+        self.pos(*ti).ok().map(|i| &self.0[i].1)
+    }
+    pub fn get_mut(&mut self, ti: &usize) -> Option<&mut TableEntry> {
+        self.pos(*ti).ok().map(|i| &mut self.0[i].1)
+    }
+    pub fn contains_key(&self, ti: &usize) -> bool {
+        self.pos(*ti).is_ok()
+    }
+    /// Adds or replaces table `ti`; the one it replaces, if any.
+    pub fn insert(&mut self, ti: usize, entry: TableEntry) -> Option<TableEntry> {
+        match self.pos(ti) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, entry)),
+            Err(i) => {
+                // room for exactly the tables given, not a doubled vector's
+                self.0.reserve_exact(1);
+                self.0.insert(i, (ti, entry));
+                None
+            }
+        }
+    }
+    pub fn remove(&mut self, ti: &usize) -> Option<TableEntry> {
+        self.pos(*ti).ok().map(|i| self.0.remove(i).1)
+    }
+    pub fn retain(&mut self, mut keep: impl FnMut(&usize, &mut TableEntry) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v));
+    }
+    pub fn iter(&self) -> <&Tables as IntoIterator>::IntoIter {
+        self.into_iter()
+    }
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &usize> + '_ {
+        self.0.iter().map(|(k, _)| k)
+    }
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &TableEntry> + '_ {
+        self.0.iter().map(|(_, v)| v)
+    }
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut TableEntry> + '_ {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a Tables {
+    type Item = (&'a usize, &'a TableEntry);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (usize, TableEntry)>, fn(Pair<'a>) -> Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl IntoIterator for Tables {
+    type Item = (usize, TableEntry);
+    type IntoIter = std::vec::IntoIter<(usize, TableEntry)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
 }
 
 #[derive(Default, Clone)]
@@ -71,9 +144,110 @@ pub enum TableData {
 
 pub struct Rec {
     /// One value per field of the table, in field order.
-    pub values: Vec<Value>,
-    pub locs: Vec<Option<Loc>>,
+    pub values: Values,
     pub loc: Loc,
+}
+
+impl Rec {
+    /// Where field `i`'s value was written (in the record's file); none when the record left the
+    /// field out or the value was filled in from the registry.
+    pub fn loc_of(&self, i: usize) -> Option<Loc> {
+        self.values.span(i).map(|(start, end)| Loc { file: self.loc.file, start, end })
+    }
+}
+
+/// A record's values, one per field of its table, read like a slice (`values[i]`, `get`,
+/// `iter`). Kept sparse: most fields of a record are left out, and a value with its span for
+/// every field was most of the memory of a loaded site.
+#[derive(Clone, Debug)]
+pub struct Values {
+    len: u32,
+    /// The fields given (or filled in from the registry), by ascending field index.
+    given: Box<[Given]>,
+}
+
+#[derive(Clone, Debug)]
+struct Given {
+    field: u32,
+    /// Where the value was written in the record's file; `NO_SPAN` when it was not written there.
+    start: u32,
+    end: u32,
+    value: Value,
+}
+
+const NO_SPAN: u32 = u32::MAX;
+
+static ABSENT: Value = Value::Absent;
+
+impl Values {
+    /// From one value and one place (where it was written, if it was) per field. A field keeps
+    /// room only when it has a value or a place (an empty cell is a place for messages).
+    pub fn new(values: Vec<Value>, spans: &[Option<Loc>]) -> Values {
+        let len = values.len() as u32;
+        let given = values
+            .into_iter()
+            .zip(spans)
+            .enumerate()
+            .filter(|(_, (v, span))| *v != Value::Absent || span.is_some())
+            .map(|(i, (value, span))| {
+                let (start, end) = span.map_or((NO_SPAN, NO_SPAN), |l| (l.start, l.end));
+                Given { field: i as u32, start, end, value }
+            })
+            .collect();
+        Values { len, given }
+    }
+    fn find(&self, i: usize) -> Option<&Given> {
+        let i = u32::try_from(i).ok()?;
+        self.given.binary_search_by_key(&i, |g| g.field).ok().map(|k| &self.given[k])
+    }
+    /// How many fields (values) the record has.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The value of field `i`, `None` past the last field.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        (i < self.len()).then(|| self.find(i).map_or(&ABSENT, |g| &g.value))
+    }
+    /// Every value, in field order (`Absent` for a field left out).
+    pub fn iter(&self) -> impl Iterator<Item = &Value> + '_ {
+        let mut given = self.given.iter().peekable();
+        (0..self.len).map(move |i| match given.next_if(|g| g.field == i) {
+            Some(g) => &g.value,
+            None => &ABSENT,
+        })
+    }
+    fn span(&self, i: usize) -> Option<(u32, u32)> {
+        self.find(i).filter(|g| g.start != NO_SPAN).map(|g| (g.start, g.end))
+    }
+}
+
+impl std::ops::Index<usize> for Values {
+    type Output = Value;
+    fn index(&self, i: usize) -> &Value {
+        match self.get(i) {
+            Some(v) => v,
+            None => panic!("field {i} of a record of {} fields", self.len),
+        }
+    }
+}
+
+/// Equal when every value is: where values were written does not count.
+impl PartialEq for Values {
+    fn eq(&self, other: &Values) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Values {}
+
+impl std::hash::Hash for Values {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.len());
+        self.iter().for_each(|v| v.hash(state));
+    }
 }
 
 pub struct Matrix {
@@ -98,7 +272,7 @@ pub fn applies(fields: &[crate::inputs::schema::Field], f: &crate::inputs::schem
         let Expr::Ident(id) = e else { return None };
         let i = fields.iter().position(|x| &x.id == id)?;
         match &rec.values[i] {
-            Value::Text(t) => Some(t.clone()),
+            Value::Text(t) => Some(t.to_string()),
             _ => None,
         }
     };

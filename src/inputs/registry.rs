@@ -226,6 +226,7 @@ impl Registry {
                 }
             }
         }
+        entities.shrink_to_fit();
         let reg = Registry { entities, by_key };
         reg.check(diags);
         reg
@@ -280,7 +281,15 @@ fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec
         }
     };
     let file = sources.add("data/entities.toml".into(), text.clone());
-    let doc = match records::toml_doc(&text, file) {
+    match entity_by_entity(&text, file) {
+        Some(out) => out,
+        None => whole_document(&text, file, diags),
+    }
+}
+
+/// The registry parsed as one document.
+fn whole_document(text: &str, file: crate::base::diag::FileId, diags: &mut Diagnostics) -> Vec<Record> {
+    let doc = match records::toml_doc(text, file) {
         Ok(d) => d,
         Err(d) => {
             diags.push(d);
@@ -316,6 +325,61 @@ fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec
         }
     }
     out
+}
+
+/// The registry read one `[[entities]]` table at a time, when it is only such tables (and
+/// comments): parsed whole, a national registry's document took ten times its text's size, most
+/// of `check`'s memory. `None` (read it whole) for anything else, so every error is found and
+/// reported as in one document.
+fn entity_by_entity(text: &str, file: crate::base::diag::FileId) -> Option<Vec<Record>> {
+    let is_header = |line: &str| {
+        let l = line.trim();
+        let l = l.split_once('#').map_or(l, |(before, _)| before).trim_end();
+        l.strip_prefix("[[").and_then(|r| r.strip_suffix("]]")).is_some_and(|name| name.trim() == "entities")
+    };
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if is_header(line) {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    let first = *starts.first()?;
+    // Before the first table: nothing but blank lines and comments.
+    if !text[..first].lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return None;
+    }
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let mut out = Vec::with_capacity(starts.len());
+    for (start, end) in starts.iter().copied().zip(ends) {
+        // A header-like line inside a multi-line string leaves a chunk that does not parse.
+        let doc = toml::de::DeTable::parse(&text[start..end]).ok()?;
+        let mut keys = doc.get_ref().iter();
+        let (k, v) = keys.next()?;
+        if keys.next().is_some() || k.get_ref() != "entities" {
+            return None;
+        }
+        let mut items = v.get_ref().as_array()?.iter();
+        let item = items.next()?;
+        if items.next().is_some() {
+            return None;
+        }
+        let t = item.get_ref().as_table()?;
+        let mut r = records::toml_record(t, file, Loc::new(file, item.span()));
+        // spans in the chunk, to spans in the file
+        let shift = |l: &mut Loc| {
+            l.start += start as u32;
+            l.end += start as u32;
+        };
+        shift(&mut r.loc);
+        for c in &mut r.cells {
+            shift(&mut c.key_loc);
+            shift(&mut c.loc);
+        }
+        out.push(r);
+    }
+    Some(out)
 }
 
 fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
@@ -547,7 +611,12 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             business_type,
             chain: get("chain"),
             loc: r.loc,
-            locs: COLUMNS.iter().filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l))).collect(),
+            // (collected into exactly its room: a registry holds one per entity)
+            locs: COLUMNS
+                .iter()
+                .filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l)))
+                .collect::<Box<[_]>>()
+                .into_vec(),
         },
         parent,
     ))
@@ -566,5 +635,31 @@ pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<String> {
         EntityAttr::Address => e.address.clone(),
         EntityAttr::Disclosure => e.disclosure.clone(),
         EntityAttr::BusinessType => e.business_type.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_entity_by_entity_as_in_one_document() {
+        let text = "# 登记表\r\n\n[[entities]]\ncode = \"520300\"  # 市局\nname = \"遵义市医疗保障局\"\nkind = \"bureau_city\"\n\n\
+                    # 下一个\n[[ entities ]] # 注释\ncode = \"H1\"\nname = '''第一\n医院'''\nlevel = 2\n[entities.extra]\nx = 1\n\n\
+                    [[entities]]\r\ncode = \"P1\"\r\nsince = 2023-01-01\r\n";
+        let chunked = entity_by_entity(text, 0).expect("only [[entities]] tables");
+        let whole = whole_document(text, 0, &mut Diagnostics::default());
+        assert_eq!(chunked.len(), 3);
+        assert_eq!(format!("{chunked:?}"), format!("{whole:?}"));
+        // anything else is read whole, so it is reported as before
+        for other in [
+            "title = \"x\"\n[[entities]]\ncode = \"a\"\n",
+            "[[entities]]\ncode = \"a\"\n[other]\nx = 1\n",
+            "[[entities]]\nnote = \"\"\"\n[[entities]]\n\"\"\"\n",
+            "[[entities]]\ncode = \n",
+            "[entities]\ncode = \"a\"\n",
+        ] {
+            assert!(entity_by_entity(other, 0).is_none(), "{other}");
+        }
     }
 }

@@ -21,7 +21,8 @@ pub enum Value {
     Int(i64),
     /// Decimal and percent values, scaled to the field's places.
     Dec(Decimal),
-    Text(String),
+    /// A box, not a `String`: a value is 24 bytes rather than 32, and a large site holds millions.
+    Text(Box<str>),
     Bool(bool),
     Date {
         y: i32,
@@ -95,9 +96,9 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
         FieldType::Year => parse_year(&s).map(|y| Value::Int(y as i64)),
         FieldType::Decimal | FieldType::Percent => parse_decimal(&s, field).map(Value::Dec),
         // Published as written: `（）；` stay full-width (`s` is only for the checks above).
-        FieldType::Text | FieldType::Url => Ok(Value::Text(trim(raw).to_string())),
-        FieldType::Code => parse_code(&s, field).map(Value::Text),
-        FieldType::Enum => parse_enum(&s, field).map(Value::Text),
+        FieldType::Text | FieldType::Url => Ok(Value::Text(trim(raw).into())),
+        FieldType::Code => parse_code(&s, field).map(|t| Value::Text(t.into())),
+        FieldType::Enum => parse_enum(&s, field).map(|t| Value::Text(t.into())),
         FieldType::Bool => parse_bool(&s).map(Value::Bool),
         FieldType::Date => parse_date(&s).map(|(y, m, d)| Value::Date { y, m, d }),
     }
@@ -316,7 +317,7 @@ pub fn display(field: &Field, v: &Value) -> String {
         Value::Int(i) => group_thousands(&i.to_string()),
         Value::Dec(d) => group_thousands(&format_places(*d, field.places)),
         Value::Text(t) if field.ty == FieldType::Enum => field.enum_label(t).unwrap_or(t).to_string(),
-        Value::Text(t) => t.clone(),
+        Value::Text(t) => t.to_string(),
         Value::Bool(b) => if *b { "是" } else { "否" }.into(),
         Value::Date { y, m, d } => format!("{y}-{m:02}-{d:02}"),
     }
@@ -329,7 +330,7 @@ pub fn plain(field: &Field, v: &Value) -> String {
         Value::Absent | Value::NotApplicable => String::new(),
         Value::Int(i) => i.to_string(),
         Value::Dec(d) => format_places(*d, field.places),
-        Value::Text(t) => t.clone(),
+        Value::Text(t) => t.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Date { y, m, d } => format!("{y}-{m:02}-{d:02}"),
     }

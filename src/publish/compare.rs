@@ -112,7 +112,7 @@ fn record_key(fields: &[Field], key: &[usize], r: &Rec) -> (Vec<usize>, String, 
         text.push(value::display(f, v));
         let plain = value::plain(f, v);
         rank.push(match v {
-            Value::Text(t) => f.values.iter().position(|x| x == t).unwrap_or(usize::MAX),
+            Value::Text(t) => f.values.iter().position(|x| **x == **t).unwrap_or(usize::MAX),
             _ => usize::MAX,
         });
         slug.push(plain);

@@ -48,11 +48,58 @@ pub struct Sources {
     pub root: PathBuf,
     /// Files whose text was let go (`keep_reported`): a later diagnostic in one names the file.
     dropped: std::collections::HashSet<FileId>,
+    /// Files whose text was let go while loading (`let_go`), to be read again if a report needs it.
+    let_go: Vec<Option<Box<LetGo>>>,
+}
+
+/// How a file's text was read from its bytes, to read it again the same way.
+#[derive(Clone, Copy, Debug)]
+pub enum Reading {
+    /// UTF-8, a byte-order mark left out (TOML).
+    Utf8,
+    /// CSV: UTF-8 or GB18030 (`tabular::decode`).
+    Csv,
+}
+
+/// A text let go: where to read it again, and what it was, so a file changed since is not
+/// shown with spans that no longer fit it.
+struct LetGo {
+    path: PathBuf,
+    reading: Reading,
+    len: usize,
+    hash: u64,
+    text: OnceLock<Option<String>>,
+}
+
+fn fingerprint(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+impl LetGo {
+    fn read_again(&self) -> Option<String> {
+        let bytes = std::fs::read(&self.path).ok()?;
+        let text = match self.reading {
+            Reading::Utf8 => {
+                String::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes).to_vec()).ok()?
+            }
+            Reading::Csv => crate::base::tabular::decode(&bytes).ok()?.text,
+        };
+        (text.len() == self.len && fingerprint(&text) == self.hash).then_some(text)
+    }
 }
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources { files: Vec::new(), line_starts: Vec::new(), root: root.to_path_buf(), dropped: Default::default() }
+        Sources {
+            files: Vec::new(),
+            line_starts: Vec::new(),
+            root: root.to_path_buf(),
+            dropped: Default::default(),
+            let_go: Vec::new(),
+        }
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
@@ -61,6 +108,7 @@ impl Sources {
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
         self.files.push((shown_path, text));
         self.line_starts.push(OnceLock::new());
+        self.let_go.push(None);
         // (4 billion source files is far beyond any site)
         (self.files.len() - 1) as FileId
     }
@@ -70,6 +118,7 @@ impl Sources {
         let offset = self.files.len() as FileId;
         self.files.extend(other.files);
         self.line_starts.extend(other.line_starts);
+        self.let_go.extend(other.let_go);
         offset
     }
     /// Let go of the text of every file no diagnostic in `diags` points into. A build needs the
@@ -82,15 +131,28 @@ impl Sources {
             if !shown.contains(&(id as FileId)) {
                 *text = String::new();
                 *lines = OnceLock::new();
+                self.let_go[id] = None;
                 self.dropped.insert(id as FileId);
             }
         }
+    }
+    /// Let go of the text of a file read from `path` as `reading`; it is read again from there
+    /// only if a report shows a place in it. Most data files have no finding, and holding every
+    /// one's text was a sixth of what `check` kept of a large site.
+    pub fn let_go(&mut self, id: FileId, path: &Path, reading: Reading) {
+        let text = std::mem::take(&mut self.files[id as usize].1);
+        self.line_starts[id as usize] = OnceLock::new();
+        let (len, hash) = (text.len(), fingerprint(&text));
+        self.let_go[id as usize] =
+            Some(Box::new(LetGo { path: path.to_path_buf(), reading, len, hash, text: OnceLock::new() }));
     }
     /// Where a diagnostic is, as a report can show it: its span, or only the file when the
     /// file's text was let go after the checks (an error found while writing, say).
     pub fn place_of(&self, d: &Diagnostic) -> (Option<Loc>, Option<PathBuf>) {
         match d.loc {
-            Some(l) if self.dropped.contains(&l.file) => (None, Some(PathBuf::from(self.path(l.file)))),
+            Some(l) if self.dropped.contains(&l.file) || !self.readable(l.file) => {
+                (None, Some(PathBuf::from(self.path(l.file))))
+            }
             loc => (loc, d.path.clone()),
         }
     }
@@ -109,7 +171,14 @@ impl Sources {
         &self.files[id as usize].0
     }
     pub fn text(&self, id: FileId) -> &str {
-        &self.files[id as usize].1
+        match &self.let_go[id as usize] {
+            Some(g) => g.text.get_or_init(|| g.read_again()).as_deref().unwrap_or(""),
+            None => &self.files[id as usize].1,
+        }
+    }
+    /// Whether the text of a file is at hand: not let go, or read again as it was.
+    fn readable(&self, id: FileId) -> bool {
+        self.let_go[id as usize].as_ref().is_none_or(|g| g.text.get_or_init(|| g.read_again()).is_some())
     }
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
@@ -369,6 +438,27 @@ mod tests {
         assert!(!report.contains("data/a.toml:1"), "{report}");
         let later = &d.to_json(&s)["diagnostics"][1];
         assert_eq!((later["file"].as_str(), later["line"].as_u64()), (Some("data/a.toml"), None), "{later}");
+    }
+
+    #[test]
+    fn a_text_let_go_is_read_again_only_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        let text = "a = 1\nb = \"二\"\n";
+        std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+        let mut s = Sources::new(dir.path());
+        let id = s.add("a.toml".into(), text.into());
+        s.let_go(id, &path, Reading::Utf8);
+        let d = Diagnostic::error("t", "x").at(Loc::new(id, 10..13));
+        assert_eq!(s.place_of(&d).0, Some(Loc::new(id, 10..13)));
+        assert_eq!((s.text(id), s.line_col(id, 10)), (text, (2, 5)));
+        // changed since it was read: the report names the file, never a span that no longer fits
+        let mut s2 = Sources::new(dir.path());
+        let id2 = s2.add("a.toml".into(), text.into());
+        s2.let_go(id2, &path, Reading::Utf8);
+        std::fs::write(&path, "a = 2\n").unwrap();
+        let d2 = Diagnostic::error("t", "x").at(Loc::new(id2, 10..13));
+        assert_eq!(s2.place_of(&d2), (None, Some(PathBuf::from("a.toml"))));
     }
 
     #[test]

@@ -3,10 +3,10 @@
 //! across edits and updates them per edited entity-year, so re-checking one entity-year never
 //! scans the site.
 
+use crate::inputs::dataset::Values;
 use crate::inputs::dataset::{Dataset, TableData};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::Schema;
-use crate::inputs::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
@@ -39,7 +39,7 @@ pub struct Lookups {
 
 /// The records an entity-year gave for the tables read across all entities (`all.<table>`),
 /// before an edit: what `Lookups::replace` compares with afterwards.
-pub struct Before(Vec<(usize, Vec<Vec<Value>>)>);
+pub struct Before(Vec<(usize, Vec<Values>)>);
 
 impl Lookups {
     pub fn new(schema: &Schema, registry: &Registry, data: &Dataset) -> Self {
@@ -69,7 +69,7 @@ impl Lookups {
         Before(self.all_recs(data, e, y))
     }
 
-    fn all_recs(&self, data: &Dataset, e: usize, y: i32) -> Vec<(usize, Vec<Vec<Value>>)> {
+    fn all_recs(&self, data: &Dataset, e: usize, y: i32) -> Vec<(usize, Vec<Values>)> {
         let Some(ey) = data.years.get(&(e, y)) else { return Vec::new() };
         let recs = |ti: usize| match ey.tables.get(&ti).map(|t| &t.data) {
             Some(TableData::Records(r)) => r.iter().map(|r| r.values.clone()).collect(),
@@ -98,7 +98,7 @@ impl Lookups {
             return false;
         }
         let count =
-            |l: &[(usize, Vec<Vec<Value>>)], ti: usize| l.iter().find(|(t, _)| *t == ti).map_or(0, |(_, r)| r.len());
+            |l: &[(usize, Vec<Values>)], ti: usize| l.iter().find(|(t, _)| *t == ti).map_or(0, |(_, r)| r.len());
         if let Ok(counts) = self.all_counts.get_mut() {
             for (&(_, ti), n) in counts.range_mut((y, 0)..=(y, usize::MAX)) {
                 *n = (*n + count(&after, ti)).saturating_sub(count(&before.0, ti));

@@ -35,7 +35,7 @@ impl<'a> Validator<'a> {
                     v: from_value(&rec.values[i]),
                     field: Some(f),
                     label: format!("{label_prefix}{}", f.label),
-                    loc: rec.locs[i],
+                    loc: rec.loc_of(i),
                     why: why(&rec.values[i]),
                 }
             }

@@ -60,7 +60,7 @@ impl<'a> Validator<'a> {
                     "data.not_applicable",
                     format!("“{}”（{}）不适用于这条记录，却填写了 {shown}；发布时不会显示这个数值", f.label, f.id),
                 )
-                .at(rec.locs[i].unwrap_or(rec.loc))
+                .at(rec.loc_of(i).unwrap_or(rec.loc))
                 .field(&f.id)
                 .label("此项不适用")
                 .note("此项只适用于表定义 only_when 所写的记录；请核对这一行（如险种）是否填错，或改为“—”"),
@@ -148,7 +148,7 @@ impl<'a> Validator<'a> {
                 percent_of(d)
             ),
         )
-        .at_opt(rec.locs[i].or(Some(rec.loc)))
+        .at_opt(rec.loc_of(i).or(Some(rec.loc)))
         .label("是否应为百分数？");
         if vals.len() > 1 {
             let all: Vec<String> = vals

@@ -3,7 +3,7 @@
 
 use super::Loader;
 use super::values::resolve_field;
-use crate::base::diag::{self, Diagnostic, FileId, Loc, suggest};
+use crate::base::diag::{self, Diagnostic, FileId, Loc, Reading, suggest};
 use crate::base::files::read_csv_source;
 use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::records::{self};
@@ -81,8 +81,12 @@ impl Loader<'_> {
             );
             return;
         };
+        let before = self.diags.list.len();
         match read_csv_source(p, &self.rel(p), self.sources) {
-            Ok((file, enc)) => self.collection_text(file, enc, ti, year),
+            Ok((file, enc)) => {
+                self.collection_text(file, enc, ti, year);
+                self.let_go_unreported(file, p, Reading::Csv, before);
+            }
             Err(d) => self.diags.push(d),
         }
     }

@@ -12,7 +12,7 @@ mod matrix;
 mod values;
 mod year_files;
 
-use crate::base::diag::{self, Diagnostic, Diagnostics, Loc, Sources, suggest};
+use crate::base::diag::{self, Diagnostic, Diagnostics, FileId, Loc, Reading, Sources, suggest};
 use crate::base::files::{list_dir, read_csv_source};
 use crate::inputs::dataset::{Dataset, Rec, TableData, TableEntry};
 use crate::inputs::registry::Registry;
@@ -252,6 +252,14 @@ impl Loader<'_> {
         }
     }
 
+    /// Let go of the text of a data file read from `path` when no finding since `before` points
+    /// into it (a later one has it read again).
+    fn let_go_unreported(&mut self, file: FileId, path: &Path, reading: Reading, before: usize) {
+        if !self.diags.list[before..].iter().any(|d| d.loc.is_some_and(|l| l.file == file)) {
+            self.sources.let_go(file, path, reading);
+        }
+    }
+
     fn rel(&self, p: &Path) -> String {
         p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
     }
@@ -315,8 +323,12 @@ impl Loader<'_> {
             let Some(ti) = self.table_by_file_stem(stem, &p) else {
                 continue;
             };
+            let before = self.diags.list.len();
             match read_csv_source(&p, &self.rel(&p), self.sources) {
-                Ok((file, enc)) => self.table_csv(file, enc, ti, ent, year),
+                Ok((file, enc)) => {
+                    self.table_csv(file, enc, ti, ent, year);
+                    self.let_go_unreported(file, &p, Reading::Csv, before);
+                }
                 Err(d) => self.diags.push(d),
             }
         }

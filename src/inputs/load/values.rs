@@ -92,8 +92,8 @@ impl Loader<'_> {
                 continue;
             };
             match &values[fi] {
-                Value::Absent => values[fi] = Value::Text(reg),
-                Value::Text(t) if *t == reg || value::label_key(t) == value::label_key(&reg) => {}
+                Value::Absent => values[fi] = Value::Text(reg.into()),
+                Value::Text(t) if **t == *reg || value::label_key(t) == value::label_key(&reg) => {}
                 other => self.diags.push(
                     Diagnostic::error(
                         "data.registry_mismatch",
@@ -123,7 +123,7 @@ impl Loader<'_> {
         if self.diags.errors() > before {
             return None;
         }
-        Some(Rec { values, locs, loc: r.loc })
+        Some(Rec { values: crate::inputs::dataset::Values::new(values, &locs), loc: r.loc })
     }
 }
 

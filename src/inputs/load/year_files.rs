@@ -2,7 +2,7 @@
 //! and notes. TOML numbers are read from their source text, so amounts stay exact.
 
 use super::Loader;
-use crate::base::diag::{self, Diagnostic, FileId, Loc, suggest};
+use crate::base::diag::{self, Diagnostic, FileId, Loc, Reading, suggest};
 use crate::base::files::read_text_file;
 use crate::inputs::dataset::{TableData, YearMeta};
 use crate::inputs::records::{self, Record};
@@ -21,8 +21,10 @@ impl Loader<'_> {
                 return;
             }
         };
+        let before = self.diags.list.len();
         let file = self.sources.add(self.rel(p), text.clone());
         self.year_toml_text(file, &text, ent, year);
+        self.let_go_unreported(file, p, Reading::Utf8, before);
     }
 
     /// `data/<entity>/<year>.toml` from its text (already added to the sources as `file`).

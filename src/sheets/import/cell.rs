@@ -109,7 +109,7 @@ pub fn parse(field: &Field, cell: &Cell, unit: Option<&str>) -> Result<Parsed, S
         },
         Cell::Date { serial, ymd: (y, m, d) } => match field.ty {
             FieldType::Date => Value::Date { y: *y, m: *m, d: *d },
-            FieldType::Text | FieldType::Url => Value::Text(format!("{y}-{m:02}-{d:02}")),
+            FieldType::Text | FieldType::Url => Value::Text(format!("{y}-{m:02}-{d:02}").into()),
             FieldType::Year => Value::Int(*y as i64),
             _ => {
                 return Err(format!(
@@ -309,7 +309,7 @@ fn parse_text(field: &Field, raw: &str, unit: Option<&str>) -> Result<Parsed, St
                 match hits.as_slice() {
                     [i] => {
                         notes.push(Note::Fix("简称", format!("“{cleaned}”按“{}”导入", field.labels[*i])));
-                        Value::Text(field.values[*i].clone())
+                        Value::Text(field.values[*i].as_str().into())
                     }
                     _ => return Err(e),
                 }
