@@ -129,6 +129,38 @@ fn oversized_files_and_symlink_loops_are_refused() {
     assert!(out.stderr.contains("content/loop.md"), "{}", out.stderr);
 }
 
+/// The country's registry (500,000 bodies, ~110 MB of TOML) is read; a data file that size is not.
+#[test]
+fn a_national_registry_is_over_the_data_file_limit_but_under_its_own() {
+    let site = fixture("minimal");
+    let reg = site.path().join("data/entities.toml");
+    // sparse: no disk space used; read in full only when under the limit
+    std::fs::File::create(&reg).unwrap().set_len(65 * 1024 * 1024).unwrap();
+    let out = pilu(site.path(), &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("文件过大"), "{}", out.stderr);
+    std::fs::File::create(&reg).unwrap().set_len(1025 * 1024 * 1024).unwrap();
+    let out = pilu(site.path(), &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("文件过大（1025 MB，上限 1024 MB）"), "{}", out.stderr);
+}
+
+/// Every unknown code is an error, but only the first ones of a sheet get a suggestion: each
+/// scans the whole registry, and a sheet of unknown codes would scan it once per row.
+#[test]
+fn a_sheet_of_unknown_codes_is_reported_row_by_row_with_a_few_suggestions() {
+    let site = fixture("minimal");
+    let mut sheet = String::from("pharmacy_code,settle_visits,total_amount,account_pay,cash_pay,avg_amount\n");
+    for i in 0..25 {
+        sheet.push_str(&format!("P520399{:05},1,1.00,0.50,0.50,1.00\n", 10 + i));
+    }
+    write(site.path(), "data/2023/pharmacy_service.csv", &sheet);
+    let out = pilu(site.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout.matches("\"data.unknown_entity\"").count(), 25, "{}", out.stdout);
+    assert_eq!(out.stdout.matches("是否应为 `P52039900002`").count(), 20, "{}", out.stdout);
+}
+
 #[test]
 fn undecodable_csv_is_refused_not_guessed() {
     let site = fixture("minimal");

@@ -10,7 +10,9 @@ pub const TABLES_DIR: &str = "data/tables";
 pub const ENUMS_FILE: &str = "_enums.toml";
 
 /// Largest data file read (a province-wide collection sheet is a few MB).
-const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest registry read: the country's 500,000 disclosing bodies take about 110 MB of TOML.
+pub const MAX_REGISTRY_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Entries of a folder, sorted by name (stable output whatever the file system's order).
 pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
@@ -22,17 +24,18 @@ pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(out)
 }
 
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+/// The bytes of `path`, refused when it holds more than `cap`.
+pub fn read_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
     })?;
     if meta.is_dir() {
         return Err(Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path));
     }
-    if meta.len() > MAX_FILE_BYTES {
+    if meta.len() > cap {
         return Err(Diagnostic::error(
             "io.too_large",
-            format!("文件过大（{} MB，上限 {} MB）", meta.len() / 1_048_576, MAX_FILE_BYTES / 1_048_576),
+            format!("文件过大（{} MB，上限 {} MB）", meta.len() / 1_048_576, cap / 1_048_576),
         )
         .in_file(path));
     }
@@ -42,8 +45,8 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
 }
 
 /// A UTF-8 text file (TOML, Markdown). A BOM is dropped.
-pub fn read_text_file(path: &Path) -> Result<String, Diagnostic> {
-    let bytes = read_bytes(path)?;
+pub fn read_text_file(path: &Path, cap: u64) -> Result<String, Diagnostic> {
+    let bytes = read_bytes(path, cap)?;
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         Diagnostic::error(
@@ -56,8 +59,13 @@ pub fn read_text_file(path: &Path) -> Result<String, Diagnostic> {
 }
 
 /// Read and decode a CSV file into `sources`; returns its id and the encoding found.
-pub fn read_csv_source(path: &Path, shown: &str, sources: &mut Sources) -> Result<(FileId, &'static str), Diagnostic> {
-    let bytes = read_bytes(path)?;
+pub fn read_csv_source(
+    path: &Path,
+    shown: &str,
+    sources: &mut Sources,
+    cap: u64,
+) -> Result<(FileId, &'static str), Diagnostic> {
+    let bytes = read_bytes(path, cap)?;
     let d = crate::base::tabular::decode(&bytes).map_err(|m| Diagnostic::error("csv.encoding", m).in_file(path))?;
     Ok((sources.add(shown.to_string(), d.text), d.encoding))
 }

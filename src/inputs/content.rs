@@ -75,7 +75,7 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             );
             continue;
         }
-        let text = match crate::base::files::read_text_file(&p) {
+        let text = match crate::base::files::read_text_file(&p, crate::base::files::MAX_FILE_BYTES) {
             Ok(t) => t,
             Err(d) => {
                 diags.push(d);

@@ -273,7 +273,7 @@ impl Registry {
 }
 
 fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
-    let text = match crate::base::files::read_text_file(path) {
+    let text = match crate::base::files::read_text_file(path, crate::base::files::MAX_REGISTRY_BYTES) {
         Ok(t) => t,
         Err(d) => {
             diags.push(d);
@@ -383,7 +383,12 @@ fn entity_by_entity(text: &str, file: crate::base::diag::FileId) -> Option<Vec<R
 }
 
 fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
-    let (file, enc) = match crate::base::files::read_csv_source(path, "data/entities.csv", sources) {
+    let (file, enc) = match crate::base::files::read_csv_source(
+        path,
+        "data/entities.csv",
+        sources,
+        crate::base::files::MAX_REGISTRY_BYTES,
+    ) {
         Ok(x) => x,
         Err(d) => {
             diags.push(d);

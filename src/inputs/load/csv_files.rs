@@ -12,6 +12,9 @@ use crate::inputs::value::{self, label_key};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+/// Unknown codes of one collection sheet that get a “did you mean” note.
+const SUGGESTED_CODES: usize = 20;
+
 impl Loader<'_> {
     /// One table of one entity-year from a decoded CSV source.
     pub(super) fn table_csv(&mut self, file: FileId, enc: &'static str, ti: usize, ent: usize, year: i32) {
@@ -82,7 +85,7 @@ impl Loader<'_> {
             return;
         };
         let before = self.diags.list.len();
-        match read_csv_source(p, &self.rel(p), self.sources) {
+        match read_csv_source(p, &self.rel(p), self.sources, crate::base::files::MAX_FILE_BYTES) {
             Ok((file, enc)) => {
                 self.collection_text(file, enc, ti, year);
                 self.let_go_unreported(file, p, Reading::Csv, before);
@@ -134,6 +137,9 @@ impl Loader<'_> {
         };
         let mut by_entity: BTreeMap<usize, (Vec<Rec>, Loc)> = BTreeMap::new();
         let mut reported = HashSet::new();
+        // A suggestion scans the whole registry: a sheet full of unknown codes (a wrong column, or
+        // a registry that failed) would scan it once per row, for no better advice than the first.
+        let mut suggestions_left = SUGGESTED_CODES;
         for r in &sheet.records {
             let Some(cell) = r.get(&ekey) else { continue };
             let code = value::normalize(&records::raw_text(&cell.raw));
@@ -144,8 +150,11 @@ impl Loader<'_> {
                         .label("未登记")
                         .follows(diag::REGISTRY)
                         .follows(diag::entity_key(&code));
-                if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
-                    d = d.note(format!("是否应为 `{s}`？"));
+                if suggestions_left > 0 {
+                    suggestions_left -= 1;
+                    if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
+                        d = d.note(format!("是否应为 `{s}`？"));
+                    }
                 }
                 self.diags.push(d);
                 continue;

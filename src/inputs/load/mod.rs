@@ -324,7 +324,7 @@ impl Loader<'_> {
                 continue;
             };
             let before = self.diags.list.len();
-            match read_csv_source(&p, &self.rel(&p), self.sources) {
+            match read_csv_source(&p, &self.rel(&p), self.sources, crate::base::files::MAX_FILE_BYTES) {
                 Ok((file, enc)) => {
                     self.table_csv(file, enc, ti, ent, year);
                     self.let_go_unreported(file, &p, Reading::Csv, before);

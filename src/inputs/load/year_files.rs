@@ -14,7 +14,7 @@ use toml::de::DeValue;
 
 impl Loader<'_> {
     pub(super) fn year_toml(&mut self, p: &Path, ent: usize, year: i32) {
-        let text = match read_text_file(p) {
+        let text = match read_text_file(p, crate::base::files::MAX_FILE_BYTES) {
             Ok(t) => t,
             Err(d) => {
                 self.diags.push(d);

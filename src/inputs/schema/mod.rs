@@ -344,7 +344,7 @@ impl Schema {
                             }
                             continue;
                         }
-                        match crate::base::files::read_text_file(&p) {
+                        match crate::base::files::read_text_file(&p, crate::base::files::MAX_FILE_BYTES) {
                             Ok(text) => {
                                 let shown = format!("{DIR}/{name}");
                                 if name == ENUMS_FILE {
