@@ -405,16 +405,14 @@ fn lists_of_a_national_site_pass_the_accessibility_gate() {
         let site = build(dir.path());
         let sample = dir.path().join("sample");
         let mut pages = 0;
-        for entry in walkdir_files(&site) {
-            let rel = entry.strip_prefix(&site).unwrap().to_string_lossy().replace('\\', "/");
+        for (rel, bytes) in common::tree(&site) {
+            let rel = rel.replace('\\', "/");
             let html = rel.ends_with(".html");
             if html && !sampled(&rel, kept) {
                 continue;
             }
             pages += usize::from(html);
-            let to = sample.join(&rel);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(&entry, &to).unwrap();
+            common::write_bytes(&sample, &rel, &bytes);
         }
         eprintln!("{shape}: {pages} pages in the sample");
         for (theme, path) in [("default", sample.clone()), ("wechat", sample.join("m"))] {
@@ -429,19 +427,6 @@ fn lists_of_a_national_site_pass_the_accessibility_gate() {
             assert!(text.contains("\n0 problem(s) in "), "{shape}, {theme}: the checker ran: {text}");
         }
     }
-}
-
-/// Every file under `dir`.
-fn walkdir_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() { todo.push(p) } else { out.push(p) }
-        }
-    }
-    out
 }
 
 #[test]

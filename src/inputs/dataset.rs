@@ -74,9 +74,6 @@ impl Tables {
             }
         }
     }
-    pub fn remove(&mut self, ti: &usize) -> Option<TableEntry> {
-        self.pos(*ti).ok().map(|i| self.0.remove(i).1)
-    }
     pub fn retain(&mut self, mut keep: impl FnMut(&usize, &mut TableEntry) -> bool) {
         self.0.retain_mut(|(k, v)| keep(k, v));
     }

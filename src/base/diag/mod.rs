@@ -46,10 +46,18 @@ pub struct Sources {
     line_starts: Vec<OnceLock<Vec<usize>>>,
     /// The site root, stripped from paths in messages.
     pub root: PathBuf,
-    /// Files whose text was let go (`keep_reported`): a later diagnostic in one names the file.
-    dropped: std::collections::HashSet<FileId>,
-    /// Files whose text was let go while loading (`let_go`), to be read again if a report needs it.
-    let_go: Vec<Option<Box<LetGo>>>,
+    /// Whether each file's text is held, let go while loading, or gone after the checks.
+    held: Vec<Held>,
+}
+
+/// Where a file's text is.
+enum Held {
+    /// In `files`.
+    Here,
+    /// Let go while loading (`let_go`): read again if a report needs it.
+    LetGo(Box<LetGo>),
+    /// Let go after the checks (`keep_reported`): a later diagnostic in it names only the file.
+    Gone,
 }
 
 /// How a file's text was read from its bytes, to read it again the same way.
@@ -93,13 +101,7 @@ impl LetGo {
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources {
-            files: Vec::new(),
-            line_starts: Vec::new(),
-            root: root.to_path_buf(),
-            dropped: Default::default(),
-            let_go: Vec::new(),
-        }
+        Sources { files: Vec::new(), line_starts: Vec::new(), root: root.to_path_buf(), held: Vec::new() }
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
@@ -108,7 +110,7 @@ impl Sources {
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
         self.files.push((shown_path, text));
         self.line_starts.push(OnceLock::new());
-        self.let_go.push(None);
+        self.held.push(Held::Here);
         // (4 billion source files is far beyond any site)
         (self.files.len() - 1) as FileId
     }
@@ -118,7 +120,7 @@ impl Sources {
         let offset = self.files.len() as FileId;
         self.files.extend(other.files);
         self.line_starts.extend(other.line_starts);
-        self.let_go.extend(other.let_go);
+        self.held.extend(other.held);
         offset
     }
     /// Let go of the text of every file no diagnostic in `diags` points into. A build needs the
@@ -131,8 +133,7 @@ impl Sources {
             if !shown.contains(&(id as FileId)) {
                 *text = String::new();
                 *lines = OnceLock::new();
-                self.let_go[id] = None;
-                self.dropped.insert(id as FileId);
+                self.held[id] = Held::Gone;
             }
         }
     }
@@ -143,16 +144,14 @@ impl Sources {
         let text = std::mem::take(&mut self.files[id as usize].1);
         self.line_starts[id as usize] = OnceLock::new();
         let (len, hash) = (text.len(), fingerprint(&text));
-        self.let_go[id as usize] =
-            Some(Box::new(LetGo { path: path.to_path_buf(), reading, len, hash, text: OnceLock::new() }));
+        self.held[id as usize] =
+            Held::LetGo(Box::new(LetGo { path: path.to_path_buf(), reading, len, hash, text: OnceLock::new() }));
     }
     /// Where a diagnostic is, as a report can show it: its span, or only the file when the
     /// file's text was let go after the checks (an error found while writing, say).
     pub fn place_of(&self, d: &Diagnostic) -> (Option<Loc>, Option<PathBuf>) {
         match d.loc {
-            Some(l) if self.dropped.contains(&l.file) || !self.readable(l.file) => {
-                (None, Some(PathBuf::from(self.path(l.file))))
-            }
+            Some(l) if !self.readable(l.file) => (None, Some(PathBuf::from(self.path(l.file)))),
             loc => (loc, d.path.clone()),
         }
     }
@@ -171,14 +170,18 @@ impl Sources {
         &self.files[id as usize].0
     }
     pub fn text(&self, id: FileId) -> &str {
-        match &self.let_go[id as usize] {
-            Some(g) => g.text.get_or_init(|| g.read_again()).as_deref().unwrap_or(""),
-            None => &self.files[id as usize].1,
+        match &self.held[id as usize] {
+            Held::LetGo(g) => g.text.get_or_init(|| g.read_again()).as_deref().unwrap_or(""),
+            Held::Here | Held::Gone => &self.files[id as usize].1,
         }
     }
-    /// Whether the text of a file is at hand: not let go, or read again as it was.
+    /// Whether the text of a file is at hand: held, or let go and read again as it was.
     fn readable(&self, id: FileId) -> bool {
-        self.let_go[id as usize].as_ref().is_none_or(|g| g.text.get_or_init(|| g.read_again()).is_some())
+        match &self.held[id as usize] {
+            Held::Here => true,
+            Held::LetGo(g) => g.text.get_or_init(|| g.read_again()).is_some(),
+            Held::Gone => false,
+        }
     }
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {

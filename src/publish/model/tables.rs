@@ -2,7 +2,7 @@
 //! pairs for matrix cells, units in captions, phone-sized cards. The markup decisions are made
 //! here once so both themes render the same, correct structure.
 
-use crate::inputs::dataset::{Matrix, Rec, TableData, applies};
+use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, applies};
 use crate::inputs::schema::{Block, Field, FieldType, Layout, Orientation, Table};
 use crate::inputs::value::{self, Value};
 
@@ -29,14 +29,15 @@ impl Site<'_> {
         let Some(ey) = self.data.years.get(&(e, y)) else {
             return out;
         };
+        let id = &self.registry.get(e).id;
         for (ti, (t, data)) in self.public_tables(ey).enumerate() {
             let splits_here = splits_for_phones(t, data);
             let mut plain = None;
             for (views, &split) in out.iter_mut().zip(splits) {
                 let view = if split && splits_here {
-                    self.table_view(e, y, ti, t, data, prefix, short, true)
+                    self.table_view(ey, id, y, ti, t, data, prefix, short, true)
                 } else {
-                    plain.get_or_insert_with(|| self.table_view(e, y, ti, t, data, prefix, short, false)).clone()
+                    plain.get_or_insert_with(|| self.table_view(ey, id, y, ti, t, data, prefix, short, false)).clone()
                 };
                 views.push(view);
             }
@@ -44,11 +45,12 @@ impl Site<'_> {
         out
     }
 
-    /// Table `t` (the `ti`th public table of the entity-year), split for phones or not.
+    /// Table `t` (the `ti`th public table of entity `id`'s year `y`), split for phones or not.
     #[allow(clippy::too_many_arguments)]
     fn table_view(
         &self,
-        e: usize,
+        ey: &EntityYear,
+        id: &str,
         y: i32,
         ti: usize,
         t: &Table,
@@ -57,10 +59,6 @@ impl Site<'_> {
         short: &str,
         split: bool,
     ) -> TableView {
-        let Some(ey) = self.data.years.get(&(e, y)) else {
-            return TableView::default();
-        };
-        let ent = self.registry.get(e);
         let anchor = format!("{prefix}{}", t.id);
         let mut grids = match (data, &t.layout) {
             (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) if split => {
@@ -101,8 +99,8 @@ impl Site<'_> {
             parts,
             notes,
             basis: t.basis.clone(),
-            csv: format!("e/{}/{y}/{}.csv", ent.id, t.id),
-            json: format!("e/{}/{y}/{}.json", ent.id, t.id),
+            csv: format!("e/{id}/{y}/{}.csv", t.id),
+            json: format!("e/{id}/{y}/{}.json", t.id),
         }
     }
 

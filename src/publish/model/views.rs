@@ -72,7 +72,7 @@ pub struct AbsentNote {
 
 /// One HTML table. A matrix with several blocks (annual report 表二) becomes several parts;
 /// a wide table split for phones, one part per record.
-#[derive(Serialize, Clone, Default)]
+#[derive(Serialize, Clone)]
 pub struct TablePart {
     pub caption: String,
     pub unit: String,
@@ -82,7 +82,7 @@ pub struct TablePart {
     pub html: String,
 }
 
-#[derive(Serialize, Clone, Default)]
+#[derive(Serialize, Clone)]
 pub struct TableView {
     pub id: String,
     pub anchor: String,
