@@ -81,7 +81,10 @@ pub fn load_site_reporting(
         use rayon::prelude::*;
         let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
         let lookups = rules::Lookups::new(&site.schema, &site.registry, &site.data);
-        let v = rules::Validator::new(&site.schema, &site.registry, &site.data, &lookups);
+        let mut v = rules::Validator::new(&site.schema, &site.registry, &site.data, &lookups);
+        if infos == Infos::Leave {
+            v = v.without_infos();
+        }
         let found: Vec<Diagnostics> = keys
             .par_iter()
             .map(|&(e, y)| {

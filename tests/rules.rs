@@ -516,6 +516,12 @@ fn example_site_with_one_planted_error_of_each_class() {
     edit("data/520300/2023/annual_report_requests.csv", "（七）总计,", "（七）总计,1");
     let (code, codes, _) = check_json(dir.path());
     assert_eq!(code, 1);
+    // Rules that fail are reported the same when the info lines are not built.
+    let kept = pilu::load_site_reporting(dir.path(), None, None, pilu::Infos::Keep, &quiet);
+    let left = pilu::load_site_reporting(dir.path(), None, None, pilu::Infos::Leave, &quiet);
+    assert!(kept.diags.infos() > 0 && left.diags.infos() == 0);
+    assert_eq!(left.diags.list.len(), kept.diags.list.len() - kept.diags.infos());
+    assert_eq!(left.diags.render(&left.sources), kept.diags.render(&kept.sources));
     let mut got: Vec<&str> = codes.iter().map(String::as_str).filter(|c| *c != "rule.not_checked").collect();
     got.sort();
     got.dedup();

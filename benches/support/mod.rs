@@ -32,7 +32,8 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
     let mut hospital_ids = Vec::new();
     for h in 0..hospitals {
         let parent = county_code(h % counties);
-        let code = format!("H{}{:05}", parent, h);
+        // The sequence number counts within the county, so codes keep their 12 characters at any size.
+        let code = format!("H{}{:05}", parent, h / counties);
         let level = ["level3", "level2", "level2", "level1"][h % 4];
         let _ = write!(
             reg,
@@ -43,7 +44,7 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
     let mut pharmacy_codes = Vec::new();
     for p in 0..pharmacies {
         let parent = county_code(p % counties);
-        let code = format!("P{}{:05}", parent, p);
+        let code = format!("P{}{:05}", parent, p / counties);
         let _ = write!(
             reg,
             "\n[[entities]]\ncode = \"{code}\"\nname = \"第{p}药店\"\nkind = \"retail_pharmacy\"\nbusiness_type = \"single\"\nregion = \"{parent}\"\nparent = \"{parent}\"\ndisclosure = \"delegated_county\"\naddress = \"第{p}街\"\n"

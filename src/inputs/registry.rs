@@ -131,7 +131,13 @@ impl Registry {
     pub fn load(root: &Path, schema: &Schema, sources: &mut Sources, diags: &mut Diagnostics) -> Registry {
         let toml_path = root.join("data/entities.toml");
         let csv_path = root.join("data/entities.csv");
-        let records = match (toml_path.is_file(), csv_path.is_file()) {
+        // Each record is turned into an entity where it is read (in parallel for a TOML registry
+        // of [[entities]] tables), so the records of a national registry are never all held.
+        let convert = |r: Record| {
+            let mut d = Diagnostics::default();
+            (registered(&r, schema, &mut d), d)
+        };
+        let read = match (toml_path.is_file(), csv_path.is_file()) {
             (true, true) => {
                 diags.push(
                     Diagnostic::error("registry.two_files", "data/entities.toml 与 data/entities.csv 只能有一个")
@@ -140,8 +146,10 @@ impl Registry {
                 );
                 vec![]
             }
-            (true, false) => as_registry_cause(diags, |d| read_toml(&toml_path, sources, d)),
-            (false, true) => as_registry_cause(diags, |d| read_csv(&csv_path, sources, d)),
+            (true, false) => as_registry_cause(diags, |d| read_toml(&toml_path, sources, d, &convert)),
+            (false, true) => {
+                as_registry_cause(diags, |d| read_csv(&csv_path, sources, d).into_iter().map(convert).collect())
+            }
             (false, false) => {
                 diags.push(
                     Diagnostic::error(
@@ -157,8 +165,9 @@ impl Registry {
         };
         let mut entities = Vec::new();
         let mut parents = Vec::new();
-        for r in &records {
-            if let Some((e, parent)) = registered(r, schema, diags) {
+        for (e, d) in read {
+            diags.extend(d);
+            if let Some((e, parent)) = e {
                 entities.push(e);
                 parents.push(parent);
             }
@@ -272,7 +281,12 @@ impl Registry {
     }
 }
 
-fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
+fn read_toml<T: Send>(
+    path: &Path,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+    convert: &(impl Fn(Record) -> T + Sync),
+) -> Vec<T> {
     let text = match crate::base::files::read_text_file(path, crate::base::files::MAX_REGISTRY_BYTES) {
         Ok(t) => t,
         Err(d) => {
@@ -280,10 +294,11 @@ fn read_toml(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec
             return vec![];
         }
     };
-    let file = sources.add("data/entities.toml".into(), text.clone());
-    match entity_by_entity(&text, file) {
+    let file = sources.add("data/entities.toml".into(), text);
+    let text = sources.text(file);
+    match entity_by_entity(text, file, convert) {
         Some(out) => out,
-        None => whole_document(&text, file, diags),
+        None => whole_document(text, file, diags).into_iter().map(convert).collect(),
     }
 }
 
@@ -331,7 +346,12 @@ fn whole_document(text: &str, file: crate::base::diag::FileId, diags: &mut Diagn
 /// comments): parsed whole, a national registry's document took ten times its text's size, most
 /// of `check`'s memory. `None` (read it whole) for anything else, so every error is found and
 /// reported as in one document.
-fn entity_by_entity(text: &str, file: crate::base::diag::FileId) -> Option<Vec<Record>> {
+fn entity_by_entity<T: Send>(
+    text: &str,
+    file: crate::base::diag::FileId,
+    convert: &(impl Fn(Record) -> T + Sync),
+) -> Option<Vec<T>> {
+    use rayon::prelude::*;
     let is_header = |line: &str| {
         let l = line.trim();
         let l = l.split_once('#').map_or(l, |(before, _)| before).trim_end();
@@ -350,36 +370,38 @@ fn entity_by_entity(text: &str, file: crate::base::diag::FileId) -> Option<Vec<R
     if !text[..first].lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         return None;
     }
-    let ends = starts.iter().skip(1).copied().chain([text.len()]);
-    let mut out = Vec::with_capacity(starts.len());
-    for (start, end) in starts.iter().copied().zip(ends) {
-        // A header-like line inside a multi-line string leaves a chunk that does not parse.
-        let doc = toml::de::DeTable::parse(&text[start..end]).ok()?;
-        let mut keys = doc.get_ref().iter();
-        let (k, v) = keys.next()?;
-        if keys.next().is_some() || k.get_ref() != "entities" {
-            return None;
-        }
-        let mut items = v.get_ref().as_array()?.iter();
-        let item = items.next()?;
-        if items.next().is_some() {
-            return None;
-        }
-        let t = item.get_ref().as_table()?;
-        let mut r = records::toml_record(t, file, Loc::new(file, item.span()));
-        // spans in the chunk, to spans in the file
-        let shift = |l: &mut Loc| {
-            l.start += start as u32;
-            l.end += start as u32;
-        };
-        shift(&mut r.loc);
-        for c in &mut r.cells {
-            shift(&mut c.key_loc);
-            shift(&mut c.loc);
-        }
-        out.push(r);
-    }
-    Some(out)
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
+    starts
+        .par_iter()
+        .zip(ends.par_iter())
+        .map(|(&start, &end)| {
+            // A header-like line inside a multi-line string leaves a chunk that does not parse.
+            let doc = toml::de::DeTable::parse(&text[start..end]).ok()?;
+            let mut keys = doc.get_ref().iter();
+            let (k, v) = keys.next()?;
+            if keys.next().is_some() || k.get_ref() != "entities" {
+                return None;
+            }
+            let mut items = v.get_ref().as_array()?.iter();
+            let item = items.next()?;
+            if items.next().is_some() {
+                return None;
+            }
+            let t = item.get_ref().as_table()?;
+            let mut r = records::toml_record(t, file, Loc::new(file, item.span()));
+            // spans in the chunk, to spans in the file
+            let shift = |l: &mut Loc| {
+                l.start += start as u32;
+                l.end += start as u32;
+            };
+            shift(&mut r.loc);
+            for c in &mut r.cells {
+                shift(&mut c.key_loc);
+                shift(&mut c.loc);
+            }
+            Some(convert(r))
+        })
+        .collect()
 }
 
 fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
@@ -411,7 +433,7 @@ fn parent_key(id: &str) -> String {
 
 /// Reading the registry file: any problem there (unreadable, a TOML syntax error, a wrong
 /// shape) loses entities we cannot name, so it is the root cause of every "not registered".
-fn as_registry_cause(diags: &mut Diagnostics, read: impl FnOnce(&mut Diagnostics) -> Vec<Record>) -> Vec<Record> {
+fn as_registry_cause<T>(diags: &mut Diagnostics, read: impl FnOnce(&mut Diagnostics) -> Vec<T>) -> Vec<T> {
     let first = diags.list.len();
     let records = read(diags);
     for d in &mut diags.list[first..] {
@@ -652,7 +674,7 @@ mod tests {
         let text = "# 登记表\r\n\n[[entities]]\ncode = \"520300\"  # 市局\nname = \"遵义市医疗保障局\"\nkind = \"bureau_city\"\n\n\
                     # 下一个\n[[ entities ]] # 注释\ncode = \"H1\"\nname = '''第一\n医院'''\nlevel = 2\n[entities.extra]\nx = 1\n\n\
                     [[entities]]\r\ncode = \"P1\"\r\nsince = 2023-01-01\r\n";
-        let chunked = entity_by_entity(text, 0).expect("only [[entities]] tables");
+        let chunked = entity_by_entity(text, 0, &|r| r).expect("only [[entities]] tables");
         let whole = whole_document(text, 0, &mut Diagnostics::default());
         assert_eq!(chunked.len(), 3);
         assert_eq!(format!("{chunked:?}"), format!("{whole:?}"));
@@ -664,7 +686,7 @@ mod tests {
             "[[entities]]\ncode = \n",
             "[entities]\ncode = \"a\"\n",
         ] {
-            assert!(entity_by_entity(other, 0).is_none(), "{other}");
+            assert!(entity_by_entity(other, 0, &|r| r).is_none(), "{other}");
         }
     }
 }

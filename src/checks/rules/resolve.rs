@@ -2,6 +2,8 @@
 //! matrix's row and column ids stand for where a rule runs, each with the label, place and
 //! reason-if-missing that messages need. Evaluation and messages both start from here.
 
+use std::borrow::Cow;
+
 use crate::base::diag::Loc;
 use crate::inputs::dataset::{Matrix, Rec};
 use crate::inputs::schema::expr::Expr;
@@ -19,7 +21,9 @@ pub const ENTITY_ATTRS: &[&str] =
 pub(super) struct Named<'a> {
     pub(super) v: V,
     pub(super) field: Option<&'a Field>,
-    pub(super) label: String,
+    /// Borrowed for a field read where the rule runs, the common case: a label is only shown
+    /// when a rule fails.
+    pub(super) label: Cow<'a, str>,
     pub(super) loc: Option<Loc>,
     /// Why the value is missing, for "rule not checked" lines: 未填报, 填报为不适用, ….
     pub(super) why: &'static str,
@@ -34,12 +38,16 @@ impl<'a> Validator<'a> {
                 Named {
                     v: from_value(&rec.values[i]),
                     field: Some(f),
-                    label: format!("{label_prefix}{}", f.label),
+                    label: if label_prefix.is_empty() {
+                        Cow::Borrowed(f.label.as_str())
+                    } else {
+                        Cow::Owned(format!("{label_prefix}{}", f.label))
+                    },
                     loc: rec.loc_of(i),
                     why: why(&rec.values[i]),
                 }
             }
-            None => Named { v: V::Missing, field: None, label: name.to_string(), loc: None, why: "未填报" },
+            None => Named { v: V::Missing, field: None, label: name.to_string().into(), loc: None, why: "未填报" },
         }
     }
 
@@ -76,7 +84,7 @@ impl<'a> Validator<'a> {
         Named {
             v: v.map_or(V::Missing, V::Str),
             field: None,
-            label: format!("登记表中“{}”的{what}", ent.name),
+            label: format!("登记表中“{}”的{what}", ent.name).into(),
             loc: None,
             why: "登记表未填写",
         }
@@ -85,7 +93,8 @@ impl<'a> Validator<'a> {
     /// Resolve a name (`x`, `prev.x`, `table.x`, `children.x`) in scope.
     pub(super) fn resolve(&self, path: &[&str], at: At<'a>) -> Named<'a> {
         let (e, y, ti) = at.ey();
-        let missing = |label: String| Named { v: V::Missing, field: None, label, loc: None, why: "未填报" };
+        let missing =
+            |label: String| Named { v: V::Missing, field: None, label: label.into(), loc: None, why: "未填报" };
         match (at, path) {
             (_, ["year"]) => {
                 Named { v: V::Num(Decimal::from(y)), field: None, label: "年度".into(), loc: None, why: "" }
@@ -96,7 +105,7 @@ impl<'a> Validator<'a> {
                 Named {
                     v: note.map_or(V::Missing, |n| V::Str(n.clone())),
                     field: None,
-                    label: format!("“{tid}”的说明"),
+                    label: format!("“{tid}”的说明").into(),
                     loc: None,
                     why: "未填写",
                 }
@@ -121,7 +130,7 @@ impl<'a> Validator<'a> {
                 let t = &self.schema.tables[ti];
                 let field = t.field_index(name).map(|i| &t.fields()[i]);
                 let label = format!("下级单位“{}”", field.map_or(*name, |f| f.label.as_str()));
-                Named { v: V::Set(vals), field, label, loc: None, why: "" }
+                Named { v: V::Set(vals), field, label: label.into(), loc: None, why: "" }
             }
             (At::Record { rec, .. }, [tid, name]) => match self.schema.index(tid) {
                 Some(oti) => {
@@ -142,7 +151,7 @@ impl<'a> Validator<'a> {
                 None => missing(format!("{tid}.{name}")),
             },
             (At::Row { row, .. }, ["row"]) => {
-                Named { v: V::Str(row.id.clone()), field: None, label: row.label.clone(), loc: None, why: "" }
+                Named { v: V::Str(row.id.clone()), field: None, label: row.label.as_str().into(), loc: None, why: "" }
             }
             (At::Row { block, row, m, .. }, [col]) => self.cell(m, block, &row.id, col),
             (At::Row { block, row, .. }, ["prev", col]) => {
@@ -173,7 +182,7 @@ impl<'a> Validator<'a> {
         match self.matrix(e, y - 1, ti) {
             Some(pm) => {
                 let mut n = self.cell(pm, block, row.0, col.0);
-                n.label = format!("{}年{}", y - 1, n.label);
+                n.label = format!("{}年{}", y - 1, n.label).into();
                 n
             }
             None => no_prev(y, &format!("{}·{}", row.1, col.1)),
@@ -190,9 +199,11 @@ impl<'a> Validator<'a> {
                     .cells
                     .get(&key)
                     .map_or((V::Missing, None, "未填报"), |(v, l)| (from_value(v), Some(*l), why(v)));
-                Named { v, field: Some(&c.cell), label: format!("{}·{}", r.label, c.label), loc, why }
+                Named { v, field: Some(&c.cell), label: format!("{}·{}", r.label, c.label).into(), loc, why }
             }
-            _ => Named { v: V::Missing, field: None, label: format!("{row}·{col}"), loc: None, why: "未填报" },
+            _ => {
+                Named { v: V::Missing, field: None, label: format!("{row}·{col}").into(), loc: None, why: "未填报" }
+            }
         }
     }
 
@@ -221,7 +232,7 @@ fn no_prev<'a>(y: i32, name: &str) -> Named<'a> {
     Named {
         v: V::Missing,
         field: None,
-        label: format!("{}年“{name}”", y - 1),
+        label: format!("{}年“{name}”", y - 1).into(),
         loc: None,
         why: "没有数据（本站没有上一年度的这张表或这条记录）",
     }

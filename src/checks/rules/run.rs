@@ -164,13 +164,14 @@ impl<'a> Validator<'a> {
         if let Some(w) = &rule.when {
             match self.eval(w, at, false) {
                 V::Bool(true) => {}
-                V::Missing => return self.not_checked(rule, t, at, self.stops(w, at), diags),
+                V::Missing if self.infos => return self.not_checked(rule, t, at, self.stops(w, at), diags),
                 _ => return,
             }
         }
         let tol = match &rule.tolerance {
             Some(x) => match self.eval(x, at, false) {
                 V::Num(n) => n.abs(),
+                _ if !self.infos => return,
                 _ => return self.not_checked(rule, t, at, self.stops(x, at), diags),
             },
             None => Decimal::ZERO,
@@ -259,6 +260,10 @@ impl<'a> Validator<'a> {
     }
 
     fn unknown(&self, x: &Expr, at: At<'a>) -> Outcome {
+        if !self.infos {
+            // nothing to say why: `rule` writes no line for it
+            return Outcome::Unknown(Vec::new(), None);
+        }
         let (why, loc) = self.stops(x, at);
         Outcome::Unknown(why, loc)
     }
@@ -336,13 +341,41 @@ impl<'a> Validator<'a> {
     /// An operand in zero mode is Missing when every name it reads is missing (nothing was given).
     fn operand(&self, x: &Expr, at: At<'a>, zero: bool) -> V {
         if zero && !matches!(x, Expr::Num(_)) {
-            let mut names = Vec::new();
-            x.refs(&mut names);
-            let any = names.iter().any(|n| !matches!(self.resolve_name(n, at).v, V::Missing));
-            if !names.is_empty() && !any {
+            let (reads, given) = self.reads_given(x, at);
+            if reads && !given {
                 return V::Missing;
             }
         }
         self.eval(x, at, zero)
+    }
+
+    /// Whether `x` reads any name (as `Expr::refs` lists them), and whether one of those has a
+    /// value; stops at the first that has.
+    fn reads_given(&self, x: &Expr, at: At<'a>) -> (bool, bool) {
+        let name = |p: &[&str]| (true, !matches!(self.resolve(p, at).v, V::Missing));
+        let any = |xs: &mut dyn Iterator<Item = &Expr>| {
+            let mut reads = false;
+            for x in xs {
+                let (r, g) = self.reads_given(x, at);
+                if g {
+                    return (true, true);
+                }
+                reads |= r;
+            }
+            (reads, false)
+        };
+        match x {
+            Expr::Ident(n) => name(&[n.as_str()]),
+            Expr::Member(b, m) => match b.as_ref() {
+                Expr::Ident(base) => name(&[base.as_str(), m.as_str()]),
+                _ => self.reads_given(b, at),
+            },
+            Expr::Index(a, b) | Expr::Bin(_, a, b) => any(&mut [a.as_ref(), b.as_ref()].into_iter()),
+            Expr::Call(_, args) | Expr::List(args) => any(&mut args.iter()),
+            Expr::Neg(a) | Expr::Not(a) => self.reads_given(a, at),
+            Expr::Cmp(a, rest) => any(&mut std::iter::once(a.as_ref()).chain(rest.iter().map(|(_, e)| e))),
+            Expr::In(a, l) => any(&mut std::iter::once(a.as_ref()).chain(l.iter())),
+            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null => (false, false),
+        }
     }
 }
