@@ -32,16 +32,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-fn tools() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y")
-}
-
-fn run(cmd: &mut Command) -> (i32, String) {
-    let out = cmd.output().expect("run the a11y checker (are node, java and chromium installed?)");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
-}
-
 #[test]
 #[ignore = "needs Chromium, Java and tests/a11y/node_modules; run by .ci/run"]
 fn example_site_passes_the_gate_in_both_themes() {
@@ -53,13 +43,7 @@ fn example_site_passes_the_gate_in_both_themes() {
     let (kept, left) = sample_comparisons(&site);
     assert!(kept > 0 && left > 0, "the example has comparison pages to sample: kept {kept}, left {left}");
     for (theme, path) in [("default", site.clone()), ("wechat", site.join("m"))] {
-        let (code, text) = run(Command::new("sh")
-            .arg(tools().join("check-theme.sh"))
-            .arg(theme)
-            .arg(&path)
-            .env("SHOTS", dir.path().join("shots")));
-        assert_eq!(code, 0, "{theme} theme has accessibility problems:\n{text}");
-        assert!(text.contains("\n0 problem(s) in "), "{theme}: the checker ran: {text}");
+        assert_gate_passes("the example", theme, &path, Some(&dir.path().join("shots")));
     }
 }
 
@@ -120,7 +104,7 @@ fn a_planted_violation_fails_the_gate() {
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     let page = site.path().join("public/p/jubao/index.html");
     let (code, text) =
-        run(Command::new("node").arg(tools().join("axe-run.mjs")).args(["--dark", "--sample"]).arg(&page));
+        run_checker(Command::new("node").arg(a11y_tools().join("axe-run.mjs")).args(["--dark", "--sample"]).arg(&page));
     assert_eq!(code, 1, "the gate must fail:\n{text}");
     assert!(text.contains("image-alt") && text.contains("link-name"), "{text}");
     // found in the light run and again in the dark one
@@ -130,7 +114,9 @@ fn a_planted_violation_fails_the_gate() {
 /// The gate's steps on the built minimal fixture (its pages link to its `base_url`, which the budget
 /// step reports as external resources, so the tests look for the planted problem by name).
 fn gate(site: &Path, step: &str) -> (i32, String) {
-    run(Command::new("sh").arg(tools().join("check-theme.sh")).arg("default").arg(site.join("public")).arg(step))
+    run_checker(
+        Command::new("sh").arg(a11y_tools().join("check-theme.sh")).arg("default").arg(site.join("public")).arg(step),
+    )
 }
 
 #[test]

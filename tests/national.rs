@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{pilu, read, text_of, write};
+use common::{assert_gate_passes, pilu, read, text_of, write};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -391,7 +391,6 @@ fn sampled(rel: &str, kept: &[&str]) -> bool {
 #[test]
 #[ignore = "needs Chromium, Java and tests/a11y/node_modules; run by .ci/run"]
 fn lists_of_a_national_site_pass_the_accessibility_gate() {
-    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y");
     for (shape, kept) in [
         ("national", &["100000", "110000", "110100", "110103", "H11010300001"][..]),
         ("flat", &["100000", "110101", "H11010100000"][..]),
@@ -416,15 +415,7 @@ fn lists_of_a_national_site_pass_the_accessibility_gate() {
         }
         eprintln!("{shape}: {pages} pages in the sample");
         for (theme, path) in [("default", sample.clone()), ("wechat", sample.join("m"))] {
-            let out = std::process::Command::new("sh")
-                .arg(tools.join("check-theme.sh"))
-                .arg(theme)
-                .arg(&path)
-                .output()
-                .expect("run the a11y checker (are node, java and chromium installed?)");
-            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-            assert_eq!(out.status.code(), Some(0), "{shape}, {theme} theme has accessibility problems:\n{text}");
-            assert!(text.contains("\n0 problem(s) in "), "{shape}, {theme}: the checker ran: {text}");
+            assert_gate_passes(shape, theme, &path, None);
         }
     }
 }

@@ -251,3 +251,28 @@ pub fn nested_site(root: &Path) {
         );
     }
 }
+
+/// The accessibility gate's folder (check-theme.sh and its checkers).
+pub fn a11y_tools() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y")
+}
+
+/// Run an accessibility checker: its exit code and everything it wrote.
+pub fn run_checker(cmd: &mut Command) -> (i32, String) {
+    let out = cmd.output().expect("run the a11y checker (are node, java and chromium installed?)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Every step of the accessibility gate passes on the pages of `theme` in `dir`; `what` names
+/// the site in the failure message, `shots` keeps the gate's screenshots there.
+pub fn assert_gate_passes(what: &str, theme: &str, dir: &Path, shots: Option<&Path>) {
+    let mut cmd = Command::new("sh");
+    cmd.arg(a11y_tools().join("check-theme.sh")).arg(theme).arg(dir);
+    if let Some(s) = shots {
+        cmd.env("SHOTS", s);
+    }
+    let (code, text) = run_checker(&mut cmd);
+    assert_eq!(code, 0, "{what}, {theme} theme has accessibility problems:\n{text}");
+    assert!(text.contains("\n0 problem(s) in "), "{what}, {theme}: the checker ran: {text}");
+}
