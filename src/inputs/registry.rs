@@ -344,8 +344,9 @@ fn whole_document(text: &str, file: crate::base::diag::FileId, diags: &mut Diagn
 
 /// The registry read one `[[entities]]` table at a time, when it is only such tables (and
 /// comments): parsed whole, a national registry's document took ten times its text's size, most
-/// of `check`'s memory. `None` (read it whole) for anything else, so every error is found and
-/// reported as in one document.
+/// of `check`'s memory. The tables are parsed in parallel, each record handed to `convert` as
+/// soon as it is read; the results are in file order. `None` (read it whole) for anything else,
+/// so every error is found and reported as in one document.
 fn entity_by_entity<T: Send>(
     text: &str,
     file: crate::base::diag::FileId,
