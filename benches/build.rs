@@ -18,7 +18,7 @@
 //! | 10,000 (2,000 × 5), `pilu check` / `pilu build`, single runs | 0.35 s, 91 MB | 3.7–9.5 s (machine busy) | 110–130 MB |
 //! | 50,000 (10,000 × 5), `pilu check` / `pilu build` (earlier version) | 11 s (7 s CPU), 290 MB | 25 s | 415 MB |
 //! | 100,000 (100,000 × 1), `pilu check` / `pilu build` | 9.1 s → 4.7 s, 674 MB | 57 s, 1,006,775 files (8.8 GB) | 938 MB |
-//! | 500,000 (500,000 × 1), `pilu check` | 22.1 s → 18.1 s, 1.97 GB | — | — |
+//! | 500,000 (500,000 × 1), `pilu check` | 22.1 s → 18.1 s, 1.96 → 1.90 GB | — | — |
 //!
 //! The check got faster by reading entity folders in parallel, by not composing ASCII text to
 //! NFKC again and by scanning for personal numbers only texts that can hold a digit. Issue 13's

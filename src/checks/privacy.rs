@@ -289,9 +289,9 @@ pub fn site_texts(
     }
     definitions(&mut g, schema, sources);
     for e in &registry.entities {
-        for (col, loc) in &e.locs {
+        for (col, loc) in e.locs() {
             if let Some(v) = registry_text(e, col) {
-                g.text(v, Some(*loc), true, || {
+                g.text(v, Some(loc), true, || {
                     format!("登记表中“{}”的{}（{col}）", e.name, crate::inputs::registry::column_label(col))
                 });
             }

@@ -59,11 +59,18 @@ pub struct Entity {
     pub business_type: Option<String>,
     pub chain: Option<String>,
     pub loc: Loc,
-    /// Where each registry item was written, in column order (for errors about one value).
-    pub locs: Vec<(&'static str, Loc)>,
+    /// Where each registry item was written, in column order (for errors about one value), by
+    /// index into the columns: half the room of the column's name, for every item of a national
+    /// registry. Read with `locs()`.
+    locs: Box<[(u8, Loc)]>,
 }
 
 impl Entity {
+    /// Where each registry item was written: its column and place, in column order.
+    pub fn locs(&self) -> impl Iterator<Item = (&'static str, Loc)> + '_ {
+        self.locs.iter().map(|&(i, l)| (COLUMNS[usize::from(i)].0, l))
+    }
+
     /// Its tables are published on the county bureau's pages (委托县级医疗保障部门披露).
     pub fn delegated(&self) -> bool {
         self.disclosure.as_deref() == Some("delegated_county")
@@ -95,6 +102,8 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("business_type", &["经营类型"]),
     ("chain", &["所属连锁企业"]),
 ];
+// `Entity::locs` numbers the columns in a byte.
+const _: () = assert!(COLUMNS.len() <= 256);
 
 pub const RESERVED_IDS: &[&str] = &["tables", "entities", "assets", "static"];
 
@@ -639,12 +648,11 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             business_type,
             chain: get("chain"),
             loc: r.loc,
-            // (collected into exactly its room: a registry holds one per entity)
             locs: COLUMNS
                 .iter()
-                .filter_map(|(id, _)| vals.get(id).map(|(_, l)| (*id, *l)))
-                .collect::<Box<[_]>>()
-                .into_vec(),
+                .enumerate()
+                .filter_map(|(i, (id, _))| vals.get(id).and_then(|(_, l)| Some((u8::try_from(i).ok()?, *l))))
+                .collect(),
         },
         parent,
     ))
