@@ -164,14 +164,13 @@ impl<'a> Validator<'a> {
         if let Some(w) = &rule.when {
             match self.eval(w, at, false) {
                 V::Bool(true) => {}
-                V::Missing if self.infos => return self.not_checked(rule, t, at, self.stops(w, at), diags),
+                V::Missing => return self.not_checked(rule, t, at, self.stops(w, at), diags),
                 _ => return,
             }
         }
         let tol = match &rule.tolerance {
             Some(x) => match self.eval(x, at, false) {
                 V::Num(n) => n.abs(),
-                _ if !self.infos => return,
                 _ => return self.not_checked(rule, t, at, self.stops(x, at), diags),
             },
             None => Decimal::ZERO,
@@ -197,7 +196,8 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// An info line: the rule applies here but a value it needs is missing.
+    /// An info line: the rule applies here but a value it needs is missing (none when the
+    /// validator writes no info lines).
     fn not_checked(
         &self,
         rule: &Rule,
@@ -206,6 +206,9 @@ impl<'a> Validator<'a> {
         (why, loc): (Vec<String>, Option<Loc>),
         diags: &mut Diagnostics,
     ) {
+        if !self.infos {
+            return;
+        }
         diags.push(
             Diagnostic::info(
                 "rule.not_checked",
@@ -260,18 +263,18 @@ impl<'a> Validator<'a> {
     }
 
     fn unknown(&self, x: &Expr, at: At<'a>) -> Outcome {
-        if !self.infos {
-            // nothing to say why: `rule` writes no line for it
-            return Outcome::Unknown(Vec::new(), None);
-        }
         let (why, loc) = self.stops(x, at);
         Outcome::Unknown(why, loc)
     }
 
     /// What keeps `x` from having a value: the names it reads that are missing, or, when every
     /// name has one, the arithmetic that cannot be done (a division by zero).
+    /// Without info lines nothing is said, so nothing is worked out (an empty list).
     fn stops(&self, x: &Expr, at: At<'a>) -> (Vec<String>, Option<Loc>) {
         let (mut why, mut loc) = (Vec::new(), None);
+        if !self.infos {
+            return (why, loc);
+        }
         self.walk_missing(x, at, &mut why, &mut loc);
         if why.is_empty() {
             why.push(format!("{} 无法计算（除数为零或超出范围）", self.show(x, at, false)));
