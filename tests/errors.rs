@@ -241,6 +241,19 @@ fn broken_definition_and_template_are_located() {
     let line = def.lines().position(|l| l == "id = \"premium_employer\"").unwrap() + 1;
     assert!(err.contains(&format!("data/tables/fund_income.toml:{line}:1")), "{err}");
 
+    // a table of more fields than a record can number is refused, not wrapped around
+    let site = fixture("minimal");
+    let many: String =
+        (0..4097).map(|i| format!("[[fields]]\nid = \"f{i}\"\nlabel = \"字段{i}\"\ntype = \"integer\"\n")).collect();
+    write(
+        site.path(),
+        "data/tables/wide.toml",
+        &format!("id = \"wide\"\ntitle = \"宽表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\n{many}"),
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("表 `wide` 有 4097 个字段，最多 4096 个"), "{err}");
+    assert!(err.contains("data/tables/wide.toml:4:"), "{err}");
+
     let site = fixture("minimal");
     write(
         site.path(),

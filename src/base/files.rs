@@ -14,34 +14,67 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest registry read: the country's 500,000 disclosing bodies take about 110 MB of TOML.
 pub const MAX_REGISTRY_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// One entry of a folder listing.
+pub struct Entry {
+    pub path: PathBuf,
+    /// Whether it is a folder (a link is followed). Known from the listing itself on most file
+    /// systems: asking the file system again for each of a national site's 350,000 folders was a
+    /// twentieth of a check.
+    pub is_dir: bool,
+}
+
 /// Entries of a folder, sorted by name (stable output whatever the file system's order).
-pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+pub fn list_dir(dir: &Path) -> Result<Vec<Entry>, Diagnostic> {
     let rd = std::fs::read_dir(dir).map_err(|e| {
         Diagnostic::error("io.read_dir", format!("无法读取目录：{}", diag::io_reason(&e))).in_file(dir).os(&e)
     })?;
-    let mut out: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-    out.sort();
+    let mut out: Vec<Entry> = rd
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            let is_dir = match e.file_type() {
+                Ok(t) if !t.is_symlink() => t.is_dir(),
+                _ => path.is_dir(),
+            };
+            Entry { path, is_dir }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
 
-/// The bytes of `path`, refused when it holds more than `cap`.
+/// The bytes of `path`, refused when it holds more than `cap`. The file is opened once and asked
+/// its size through the open handle (a path looked up twice per file was a twentieth of a check).
 pub fn read_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, Diagnostic> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
-    })?;
+    use std::io::Read;
+    let failed = |e: &std::io::Error| {
+        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(e))).in_file(path).os(e)
+    };
+    let is_dir = || Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path);
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        // Some systems refuse to open a folder as a file at all.
+        Err(_) if path.is_dir() => return Err(is_dir()),
+        Err(e) => return Err(failed(&e)),
+    };
+    let meta = file.metadata().map_err(|e| failed(&e))?;
     if meta.is_dir() {
-        return Err(Diagnostic::error("io.is_dir", "此处应为文件，实际是目录").in_file(path));
+        return Err(is_dir());
     }
+    let too_large = |len: u64| {
+        Diagnostic::error("io.too_large", format!("文件过大（{} MB，上限 {} MB）", len / 1_048_576, cap / 1_048_576))
+            .in_file(path)
+    };
     if meta.len() > cap {
-        return Err(Diagnostic::error(
-            "io.too_large",
-            format!("文件过大（{} MB，上限 {} MB）", meta.len() / 1_048_576, cap / 1_048_576),
-        )
-        .in_file(path));
+        return Err(too_large(meta.len()));
     }
-    std::fs::read(path).map_err(|e| {
-        Diagnostic::error("io.read", format!("无法读取文件：{}", diag::io_reason(&e))).in_file(path).os(&e)
-    })
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // At most one byte past the cap: a file that grows while read is still refused, not read whole.
+    file.take(cap + 1).read_to_end(&mut bytes).map_err(|e| failed(&e))?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// A UTF-8 text file (TOML, Markdown). A BOM is dropped.

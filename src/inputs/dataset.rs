@@ -163,16 +163,23 @@ pub struct Values {
     given: Box<[Given]>,
 }
 
+/// 32 bytes: a value and where it was written, packed next to it. Records are most of a loaded
+/// site's memory.
 #[derive(Clone, Debug)]
 struct Given {
-    field: u32,
-    /// Where the value was written in the record's file; `NO_SPAN` when it was not written there.
+    /// The field's index (a table has at most `schema::MAX_FIELDS`).
+    field: u16,
+    /// Where the value was written in the record's file: `start` and a length, `start` being
+    /// `NO_SPAN` when it was not written there. A cell longer than 64 KiB is marked by its
+    /// first 64 KiB.
+    len: u16,
     start: u32,
-    end: u32,
     value: Value,
 }
 
 const NO_SPAN: u32 = u32::MAX;
+const _: () = assert!(std::mem::size_of::<Given>() == 32);
+const _: () = assert!(crate::inputs::schema::MAX_FIELDS <= u16::MAX as usize + 1);
 
 static ABSENT: Value = Value::Absent;
 
@@ -187,14 +194,16 @@ impl Values {
             .enumerate()
             .filter(|(_, (v, span))| *v != Value::Absent || span.is_some())
             .map(|(i, (value, span))| {
-                let (start, end) = span.map_or((NO_SPAN, NO_SPAN), |l| (l.start, l.end));
-                Given { field: i as u32, start, end, value }
+                let (start, len) = span.map_or((NO_SPAN, 0), |l| {
+                    (l.start, u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX))
+                });
+                Given { field: i as u16, len, start, value }
             })
             .collect();
         Values { len, given }
     }
     fn find(&self, i: usize) -> Option<&Given> {
-        let i = u32::try_from(i).ok()?;
+        let i = u16::try_from(i).ok()?;
         self.given.binary_search_by_key(&i, |g| g.field).ok().map(|k| &self.given[k])
     }
     /// How many fields (values) the record has.
@@ -211,13 +220,13 @@ impl Values {
     /// Every value, in field order (`Absent` for a field left out).
     pub fn iter(&self) -> impl Iterator<Item = &Value> + '_ {
         let mut given = self.given.iter().peekable();
-        (0..self.len).map(move |i| match given.next_if(|g| g.field == i) {
+        (0..self.len).map(move |i| match given.next_if(|g| u32::from(g.field) == i) {
             Some(g) => &g.value,
             None => &ABSENT,
         })
     }
     fn span(&self, i: usize) -> Option<(u32, u32)> {
-        self.find(i).filter(|g| g.start != NO_SPAN).map(|g| (g.start, g.end))
+        self.find(i).filter(|g| g.start != NO_SPAN).map(|g| (g.start, g.start.saturating_add(u32::from(g.len))))
     }
 }
 
@@ -283,5 +292,29 @@ pub fn applies(fields: &[crate::inputs::schema::Field], f: &crate::inputs::schem
             _ => true,
         },
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_keep_their_places_and_a_huge_cell_is_marked_by_its_start() {
+        let at = |start: u32, end: u32| Some(Loc { file: 3, start, end });
+        let values = vec![Value::Int(7), Value::Absent, Value::Absent, Value::Text("长".into())];
+        let spans = [at(10, 12), None, at(20, 20), at(100, 100 + 70_000)];
+        let rec = Rec { values: Values::new(values, &spans), loc: Loc { file: 3, start: 0, end: 200_000 } };
+        assert_eq!(rec.values.len(), 4);
+        assert_eq!(
+            rec.values.iter().collect::<Vec<_>>(),
+            [&Value::Int(7), &ABSENT, &ABSENT, &Value::Text("长".into())]
+        );
+        assert_eq!(rec.loc_of(0), at(10, 12));
+        assert_eq!(rec.loc_of(1), None);
+        // an empty cell keeps its place, for messages
+        assert_eq!(rec.loc_of(2), at(20, 20));
+        assert_eq!(rec.loc_of(3), at(100, 100 + u32::from(u16::MAX)));
+        assert_eq!(rec.values.get(4), None);
     }
 }

@@ -50,9 +50,9 @@ impl Loader<'_> {
     }
 
     pub(super) fn collection_dir(&mut self, dir: &Path, year: i32) {
-        for (p, fname) in self.entries(dir) {
+        for (p, fname, is_dir) in self.entries(dir) {
             let stem = match fname.rsplit_once('.') {
-                Some((s, e)) if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") && !p.is_dir() => {
+                Some((s, e)) if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") && !is_dir => {
                     s.to_string()
                 }
                 _ => {

@@ -13,7 +13,7 @@ mod values;
 mod year_files;
 
 use crate::base::diag::{self, Diagnostic, Diagnostics, FileId, Loc, Reading, Sources, suggest};
-use crate::base::files::{list_dir, read_csv_source};
+use crate::base::files::{Entry, list_dir, read_csv_source};
 use crate::inputs::dataset::{Dataset, Rec, TableData, TableEntry};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::{Layout, Schema};
@@ -63,18 +63,18 @@ pub fn load(
     // taken in in folder order. A collection sheet's folder (it spans entities) is read alone,
     // in its place, so the result is the same as reading everything in order.
     let mut run: Vec<(PathBuf, String)> = Vec::new();
-    for p in entries {
+    for Entry { path: p, is_dir } in entries {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
             continue;
         }
         let year = is_year(&name);
-        if p.is_dir() && year.is_none() {
+        if is_dir && year.is_none() {
             run.push((p, name));
             continue;
         }
         l.entity_dirs(std::mem::take(&mut run));
-        if let Some(year) = year.filter(|_| p.is_dir()) {
+        if let Some(year) = year.filter(|_| is_dir) {
             l.collection_dir(&p, year);
         } else {
             l.diags.push(
@@ -189,15 +189,15 @@ pub fn load_bytes(
 impl Loader<'_> {
     /// The entries of a data folder worth reading (no dotfiles or editor backups), sorted;
     /// an unreadable folder is reported and reads as empty.
-    fn entries(&mut self, dir: &Path) -> Vec<(PathBuf, String)> {
+    fn entries(&mut self, dir: &Path) -> Vec<(PathBuf, String, bool)> {
         match list_dir(dir) {
             Ok(e) => e
                 .into_iter()
-                .map(|p| {
-                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    (p, name)
+                .map(|Entry { path, is_dir }| {
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    (path, name, is_dir)
                 })
-                .filter(|(_, name)| !ignorable(name))
+                .filter(|(_, name, _)| !ignorable(name))
                 .collect(),
             Err(d) => {
                 self.diags.push(d);
@@ -281,8 +281,8 @@ impl Loader<'_> {
             self.diags.push(d);
             return;
         };
-        for (p, fname) in self.entries(dir) {
-            if p.is_dir() {
+        for (p, fname, is_dir) in self.entries(dir) {
+            if is_dir {
                 match is_year(&fname) {
                     Some(year) => self.year_dir(&p, ent, year),
                     None => self.diags.push(
@@ -306,13 +306,13 @@ impl Loader<'_> {
     }
 
     fn year_dir(&mut self, dir: &Path, ent: usize, year: i32) {
-        for (p, fname) in self.entries(dir) {
+        for (p, fname, is_dir) in self.entries(dir) {
             let Some((stem, ext)) = fname.rsplit_once('.') else {
                 self.diags
                     .push(Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件")).in_file(&p));
                 continue;
             };
-            if !matches!(ext.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") || p.is_dir() {
+            if !matches!(ext.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") || is_dir {
                 self.diags.push(
                     Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件")).in_file(&p).note(
                         "年度目录中每个表一个文件：<表 id>.csv，如 fund_income.csv；Excel 文件请用 pilu import 导入",

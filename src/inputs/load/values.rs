@@ -31,8 +31,8 @@ impl Loader<'_> {
             if skip.contains(&c.key.as_str()) {
                 continue;
             }
-            let k = label_key(&c.key);
-            if c.key == "year" || k == "年度" {
+            // (an ASCII key is never 年度: most keys are field ids, and are not normalised here)
+            if c.key == "year" || (!c.key.is_ascii() && label_key(&c.key) == "年度") {
                 let t = value::normalize(&records::raw_text(&c.raw));
                 if !t.is_empty() && t.trim_end_matches("年度").trim_end_matches('年') != year.to_string() {
                     self.diags.push(

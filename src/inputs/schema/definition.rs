@@ -187,6 +187,10 @@ pub(super) fn valid_id(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
+/// Most fields a records table may have. The largest province table has a few dozen; a loaded
+/// record numbers its fields in 16 bits (`dataset::Values`).
+pub const MAX_FIELDS: usize = 4096;
+
 pub(super) fn compile(
     raw: RawTable,
     file: FileId,
@@ -299,6 +303,9 @@ pub(super) fn compile(
             }
             if raw.fields.is_empty() {
                 err(diags, "layout", format!("表 `{}` 没有任何字段", raw.id));
+            }
+            if raw.fields.len() > MAX_FIELDS {
+                err(diags, "layout", format!("表 `{}` 有 {} 个字段，最多 {MAX_FIELDS} 个", raw.id, raw.fields.len()));
             }
             let mut fields = Vec::new();
             let mut aliases = Vec::new();

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 pub use crate::base::files::{ENUMS_FILE, TABLES_DIR as DIR};
+pub use definition::MAX_FIELDS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -330,7 +331,7 @@ impl Schema {
         if dir.is_dir() {
             match crate::base::files::list_dir(&dir) {
                 Ok(entries) => {
-                    for p in entries {
+                    for crate::base::files::Entry { path: p, .. } in entries {
                         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                         if name.starts_with('.') || !name.ends_with(".toml") {
                             if !name.starts_with('.') {
