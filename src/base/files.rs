@@ -13,6 +13,8 @@ pub const ENUMS_FILE: &str = "_enums.toml";
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest registry read: the country's 500,000 disclosing bodies take about 110 MB of TOML.
 pub const MAX_REGISTRY_BYTES: u64 = 1024 * 1024 * 1024;
+// Locations and line starts are 32-bit offsets (`diag::Loc`).
+const _: () = assert!(MAX_REGISTRY_BYTES <= u32::MAX as u64 && MAX_FILE_BYTES <= MAX_REGISTRY_BYTES);
 
 /// One entry of a folder listing.
 pub struct Entry {

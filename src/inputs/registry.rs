@@ -7,8 +7,9 @@ use crate::base::diag::{Diagnostic, Diagnostics, Loc, REGISTRY, Sources, entity_
 use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::{EntityAttr, Schema};
 use crate::inputs::value::{label_key, normalize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
@@ -40,24 +41,26 @@ impl Kind {
 
 #[derive(Clone, Debug)]
 pub struct Entity {
-    pub id: String,
-    pub code: String,
-    pub name: String,
+    // The attributes a table field may mirror (`from_entity`) are shared, not copied, with every
+    // record they are filled into; words many entities have (等级, 区划) are one allocation each.
+    pub id: Arc<str>,
+    pub code: Arc<str>,
+    pub name: Arc<str>,
     pub kind: Kind,
-    pub level: Option<String>,
-    pub grade: Option<String>,
-    pub category: Option<String>,
-    pub ownership: Option<String>,
+    pub level: Option<Arc<str>>,
+    pub grade: Option<Arc<str>>,
+    pub category: Option<Arc<str>>,
+    pub ownership: Option<Arc<str>>,
     pub village_clinic: bool,
-    pub region: Option<String>,
+    pub region: Option<Arc<str>>,
     /// Index of the bureau this entity reports to.
     pub parent: Option<usize>,
-    pub website: Option<String>,
-    pub wechat: Option<String>,
-    pub disclosure: Option<String>,
-    pub address: Option<String>,
-    pub business_type: Option<String>,
-    pub chain: Option<String>,
+    pub website: Option<Box<str>>,
+    pub wechat: Option<Box<str>>,
+    pub disclosure: Option<Arc<str>>,
+    pub address: Option<Arc<str>>,
+    pub business_type: Option<Arc<str>>,
+    pub chain: Option<Box<str>>,
     pub loc: Loc,
     /// Where each registry item was written, in column order (for errors about one value), by
     /// index into the columns: half the room of the column's name, for every item of a national
@@ -79,7 +82,8 @@ impl Entity {
 
 pub struct Registry {
     pub entities: Vec<Entity>,
-    by_key: HashMap<String, usize>,
+    /// Keyed by id and by code: the entity's own texts, shared.
+    by_key: HashMap<Arc<str>, usize>,
 }
 
 /// Registry columns: id and the Chinese labels accepted in CSV headers.
@@ -181,7 +185,7 @@ impl Registry {
                 parents.push(parent);
             }
         }
-        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut by_key: HashMap<Arc<str>, usize> = HashMap::new();
         let mut lower_ids: HashMap<String, usize> = HashMap::new();
         for (i, e) in entities.iter().enumerate() {
             if let Some(&j) = lower_ids.get(&e.id.to_ascii_lowercase()) {
@@ -201,7 +205,7 @@ impl Registry {
                 );
                 continue;
             }
-            if let Some(&j) = by_key.get(&e.code) {
+            if let Some(&j) = by_key.get(&*e.code) {
                 diags.push(
                     Diagnostic::error(
                         "registry.duplicate_code",
@@ -214,12 +218,12 @@ impl Registry {
                 continue;
             }
             lower_ids.insert(e.id.to_ascii_lowercase(), i);
-            by_key.insert(e.id.clone(), i);
-            by_key.insert(e.code.clone(), i);
+            by_key.insert(Arc::clone(&e.id), i);
+            by_key.insert(Arc::clone(&e.code), i);
         }
         for (i, p) in parents.into_iter().enumerate() {
             let Some((key, loc)) = p else { continue };
-            match by_key.get(&key) {
+            match by_key.get(key.as_str()) {
                 Some(&j) if entities[j].kind.is_bureau() && j != i => entities[i].parent = Some(j),
                 Some(&j) => diags.push(
                     Diagnostic::error(
@@ -237,7 +241,7 @@ impl Registry {
                             .label("未登记")
                             .follows(entity_key(&key))
                             .causes(parent_key(&entities[i].id));
-                    if let Some(s) = suggest(&key, by_key.keys().map(String::as_str)) {
+                    if let Some(s) = suggest(&key, by_key.keys().map(|k| &**k)) {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
                     diags.push(d);
@@ -245,6 +249,7 @@ impl Registry {
             }
         }
         entities.shrink_to_fit();
+        share_words(&mut entities);
         let reg = Registry { entities, by_key };
         reg.check(diags);
         reg
@@ -630,23 +635,23 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     let parent = vals.get("parent").cloned();
     Some((
         Entity {
-            id,
-            code,
-            name,
+            id: id.into(),
+            code: code.into(),
+            name: name.into(),
             kind,
-            level,
-            grade,
-            category,
-            ownership,
+            level: level.map(Into::into),
+            grade: grade.map(Into::into),
+            category: category.map(Into::into),
+            ownership: ownership.map(Into::into),
             village_clinic,
-            region: get("region"),
+            region: get("region").map(Into::into),
             parent: None,
-            website: get("website"),
-            wechat: get("wechat"),
-            disclosure,
-            address: get("address"),
-            business_type,
-            chain: get("chain"),
+            website: get("website").map(Into::into),
+            wechat: get("wechat").map(Into::into),
+            disclosure: disclosure.map(Into::into),
+            address: get("address").map(Into::into),
+            business_type: business_type.map(Into::into),
+            chain: get("chain").map(Into::into),
             loc: r.loc,
             locs: COLUMNS
                 .iter()
@@ -659,18 +664,45 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
 }
 
 /// The registry's value of an attribute that a table field mirrors (`from_entity`).
-pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<String> {
+pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<&Arc<str>> {
     match attr {
-        EntityAttr::Code => Some(e.code.clone()),
-        EntityAttr::Name => Some(e.name.clone()),
-        EntityAttr::Region => e.region.clone(),
-        EntityAttr::Level => e.level.clone(),
-        EntityAttr::Grade => e.grade.clone(),
-        EntityAttr::Category => e.category.clone(),
-        EntityAttr::Ownership => e.ownership.clone(),
-        EntityAttr::Address => e.address.clone(),
-        EntityAttr::Disclosure => e.disclosure.clone(),
-        EntityAttr::BusinessType => e.business_type.clone(),
+        EntityAttr::Code => Some(&e.code),
+        EntityAttr::Name => Some(&e.name),
+        EntityAttr::Region => e.region.as_ref(),
+        EntityAttr::Level => e.level.as_ref(),
+        EntityAttr::Grade => e.grade.as_ref(),
+        EntityAttr::Category => e.category.as_ref(),
+        EntityAttr::Ownership => e.ownership.as_ref(),
+        EntityAttr::Address => e.address.as_ref(),
+        EntityAttr::Disclosure => e.disclosure.as_ref(),
+        EntityAttr::BusinessType => e.business_type.as_ref(),
+    }
+}
+
+/// One allocation for each word that entities share: choice-list values and region codes are a
+/// few hundred words across a national registry's 500,000 entities.
+fn share_words(entities: &mut [Entity]) {
+    let mut words: HashSet<Arc<str>> = HashSet::new();
+    for e in entities {
+        for w in [
+            &mut e.level,
+            &mut e.grade,
+            &mut e.category,
+            &mut e.ownership,
+            &mut e.region,
+            &mut e.disclosure,
+            &mut e.business_type,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            match words.get(&**w) {
+                Some(shared) => *w = Arc::clone(shared),
+                None => {
+                    words.insert(Arc::clone(w));
+                }
+            }
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::inputs::schema::{Field, FieldType};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use std::str::FromStr;
+use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -21,8 +22,9 @@ pub enum Value {
     Int(i64),
     /// Decimal and percent values, scaled to the field's places.
     Dec(Decimal),
-    /// A box, not a `String`: a value is 24 bytes rather than 32, and a large site holds millions.
-    Text(Box<str>),
+    /// Not a `String`: a value is 24 bytes rather than 32, and a large site holds millions.
+    /// Shared: a value filled in from the registry is the registry's own text (`from_entity`).
+    Text(Arc<str>),
     Bool(bool),
     Date {
         y: i32,

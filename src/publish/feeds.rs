@@ -87,7 +87,7 @@ fn year_entry(site: &Site, e: usize, y: i32) -> Option<Entry> {
         title: format!("{} {y}年度信息披露", ent.name),
         id: urn(&format!("pilu:{}:e/{}/{y}", site.registry.get(site.owner).code, ent.id)),
         href: format!("{}e/{}/{y}/index.html", theme_prefix(site), ent.id),
-        author: ent.name.clone(),
+        author: ent.name.to_string(),
         summary,
     })
 }
@@ -160,7 +160,7 @@ pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
             title: p.title.clone(),
             id: urn(&format!("pilu:{}:p/{}", owner.code, p.slug)),
             href: format!("{}p/{}/index.html", theme_prefix(site), p.slug),
-            author: owner.name.clone(),
+            author: owner.name.to_string(),
             summary: p.description.clone(),
         });
     }

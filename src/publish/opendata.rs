@@ -260,10 +260,10 @@ fn write_rows<W: std::io::Write>(
     let err = |e: csv::Error| e.to_string();
     let mut rows = 0;
     let ent = site.registry.get(e);
-    let region = ent.region.clone().unwrap_or_default();
+    let region = ent.region.as_deref().unwrap_or_default().to_string();
     let lead = [
-        ent.code.clone(),
-        ent.name.clone(),
+        ent.code.to_string(),
+        ent.name.to_string(),
         ent.kind.label().to_string(),
         site.summary(e).level,
         region.clone(),

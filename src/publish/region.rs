@@ -54,9 +54,9 @@ impl Regions {
             {
                 name = short.to_string();
             }
-            names.insert(e.code.clone(), name.clone());
+            names.insert(e.code.to_string(), name.clone());
             if let Some(r) = e.region.as_ref().filter(|r| **r != e.code) {
-                names.entry(r.clone()).or_insert(name);
+                names.entry(r.to_string()).or_insert(name);
             }
         }
         Regions { names }

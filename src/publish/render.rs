@@ -238,7 +238,7 @@ impl Site<'_> {
         match kind {
             PageKind::Home => self.settings.title.clone(),
             PageKind::NotFound => "页面未找到".into(),
-            PageKind::Entity(e) => self.registry.get(e).name.clone(),
+            PageKind::Entity(e) => self.registry.get(e).name.to_string(),
             PageKind::EntityYear(e, y) => format!("{} {y}年度", self.registry.get(e).name),
             PageKind::Content(i) => self.pages[i].title.clone(),
             PageKind::Year(y) => format!("{y}年度披露情况"),
@@ -249,7 +249,7 @@ impl Site<'_> {
             PageKind::OpenData => "数据下载".into(),
             PageKind::Compare(p) => self.compare_title(p), // hook (comparisons)
             PageKind::YearGroup(y, g, n) => {
-                let name = g.map_or("其他披露主体", |b| self.registry.get(b).name.as_str());
+                let name = g.map_or("其他披露主体", |b| &*self.registry.get(b).name);
                 if n == 0 {
                     format!("{name} {y}年度披露情况")
                 } else {

@@ -72,15 +72,14 @@ fn script(kind: &str, id: &Json, data: &Json) -> Vec<u8> {
 pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
     let reg = site.registry;
     // (region code, kind, level text, folded name, code, index)
-    let mut bodies: Vec<(String, crate::inputs::registry::Kind, String, String, String, usize)> = (0..reg
-        .entities
-        .len())
-        .map(|i| {
-            let e = reg.get(i);
-            let region = e.region.clone().or_else(|| e.kind.is_bureau().then(|| e.code.clone())).unwrap_or_default();
-            (region, e.kind, site.summary(i).level, fold(&e.name), e.code.clone(), i)
-        })
-        .collect();
+    let mut bodies: Vec<(String, crate::inputs::registry::Kind, String, String, String, usize)> =
+        (0..reg.entities.len())
+            .map(|i| {
+                let e = reg.get(i);
+                let region = e.region.as_deref().or_else(|| e.kind.is_bureau().then_some(&*e.code)).unwrap_or_default();
+                (region.to_string(), e.kind, site.summary(i).level, fold(&e.name), e.code.to_string(), i)
+            })
+            .collect();
     bodies.sort();
     let mut regions: Vec<(String, String)> = Vec::new();
     let mut kinds: Vec<&'static str> = Vec::new();
@@ -132,7 +131,7 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
             codes.entry(key).or_default().push(json!([code.to_ascii_uppercase(), n]));
         }
         let e = reg.get(*i);
-        let id = if e.id == e.code { String::new() } else { e.id.clone() };
+        let id = if e.id == e.code { String::new() } else { e.id.to_string() };
         records.push(json!([e.name, e.code, id]));
     }
     // Postings as [gap, length, …]; the characters in too many scattered names are left out.

@@ -43,7 +43,8 @@ pub struct Sources {
     files: Vec<(String, String)>,
     /// Byte offsets where each file's lines start, computed on first use: a report of many
     /// diagnostics in one large file looks lines up once, not by rescanning the file.
-    line_starts: Vec<OnceLock<Vec<usize>>>,
+    /// 32 bits a line start: a file read is at most 1 GiB (`files::MAX_REGISTRY_BYTES`).
+    line_starts: Vec<OnceLock<Vec<u32>>>,
     /// The site root, stripped from paths in messages.
     pub root: PathBuf,
     /// Whether each file's text is held, let go while loading, or gone after the checks.
@@ -193,10 +194,11 @@ impl Sources {
     }
     /// The 1-based line of a byte offset and the offset where that line starts.
     fn line_of(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let starts = self.line_starts[id as usize]
-            .get_or_init(|| std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i + 1)).collect());
-        let i = starts.partition_point(|&s| s <= offset).max(1) - 1;
-        (i + 1, starts[i])
+        let starts = self.line_starts[id as usize].get_or_init(|| {
+            std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i as u32 + 1)).collect()
+        });
+        let i = starts.partition_point(|&s| s as usize <= offset).max(1) - 1;
+        (i + 1, starts[i] as usize)
     }
 }
 

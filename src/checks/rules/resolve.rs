@@ -55,17 +55,17 @@ impl<'a> Validator<'a> {
     pub(super) fn entity_attr(&self, e: usize, attr: &str) -> Named<'a> {
         let ent = self.registry.get(e);
         let v = match attr {
-            "id" => Some(ent.id.clone()),
-            "code" => Some(ent.code.clone()),
-            "name" => Some(ent.name.clone()),
+            "id" => Some(ent.id.to_string()),
+            "code" => Some(ent.code.to_string()),
+            "name" => Some(ent.name.to_string()),
             "kind" => Some(ent.kind.id().to_string()),
-            "level" => ent.level.clone(),
-            "grade" => ent.grade.clone(),
-            "category" => ent.category.clone(),
-            "ownership" => ent.ownership.clone(),
-            "region" => ent.region.clone(),
-            "disclosure" => ent.disclosure.clone(),
-            "parent" => ent.parent.map(|p| self.registry.get(p).code.clone()),
+            "level" => ent.level.as_deref().map(str::to_string),
+            "grade" => ent.grade.as_deref().map(str::to_string),
+            "category" => ent.category.as_deref().map(str::to_string),
+            "ownership" => ent.ownership.as_deref().map(str::to_string),
+            "region" => ent.region.as_deref().map(str::to_string),
+            "disclosure" => ent.disclosure.as_deref().map(str::to_string),
+            "parent" => ent.parent.map(|p| self.registry.get(p).code.to_string()),
             _ => None,
         };
         let what = match attr {

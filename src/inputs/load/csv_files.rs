@@ -152,7 +152,7 @@ impl Loader<'_> {
                         .follows(diag::entity_key(&code));
                 if suggestions_left > 0 {
                     suggestions_left -= 1;
-                    if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| e.code.as_str())) {
+                    if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| &*e.code)) {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
                 }

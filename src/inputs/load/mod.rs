@@ -100,7 +100,7 @@ pub fn load_entity_year(
     year: i32,
 ) -> Dataset {
     let mut l = Loader { root, schema, registry, sources, diags, data: Dataset::default() };
-    let dir = root.join("data").join(&registry.get(ent).id);
+    let dir = root.join("data").join(&*registry.get(ent).id);
     let toml = dir.join(format!("{year}.toml"));
     if toml.exists() {
         l.year_toml(&toml, ent, year);
@@ -265,7 +265,7 @@ impl Loader<'_> {
     }
 
     fn entity_dir(&mut self, dir: &Path, name: &str) {
-        let Some(ent) = self.registry.find(name).filter(|&i| self.registry.get(i).id == name) else {
+        let Some(ent) = self.registry.find(name).filter(|&i| &*self.registry.get(i).id == name) else {
             let mut d =
                 Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
                     .in_file(dir)
@@ -273,7 +273,7 @@ impl Loader<'_> {
                     .follows(diag::entity_key(name));
             if let Some(i) = self.registry.find(name) {
                 d = d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id));
-            } else if let Some(s) = suggest(name, self.registry.entities.iter().map(|e| e.id.as_str())) {
+            } else if let Some(s) = suggest(name, self.registry.entities.iter().map(|e| &*e.id)) {
                 d = d.note(format!("是否应为 `{s}`？"));
             } else {
                 d = d.note("请先在 data/entities.toml 中登记该主体");

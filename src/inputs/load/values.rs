@@ -92,8 +92,8 @@ impl Loader<'_> {
                 continue;
             };
             match &values[fi] {
-                Value::Absent => values[fi] = Value::Text(reg.into()),
-                Value::Text(t) if **t == *reg || value::label_key(t) == value::label_key(&reg) => {}
+                Value::Absent => values[fi] = Value::Text(std::sync::Arc::clone(reg)),
+                Value::Text(t) if **t == **reg || value::label_key(t) == value::label_key(reg) => {}
                 other => self.diags.push(
                     Diagnostic::error(
                         "data.registry_mismatch",

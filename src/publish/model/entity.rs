@@ -14,9 +14,9 @@ impl Site<'_> {
     pub fn summary(&self, i: usize) -> EntitySummary {
         let e = self.registry.get(i);
         EntitySummary {
-            id: e.id.clone(),
-            name: e.name.clone(),
-            code: e.code.clone(),
+            id: e.id.to_string(),
+            name: e.name.to_string(),
+            code: e.code.to_string(),
             kind: e.kind.label(),
             level: level_text(self.schema, e),
             href: self.path(PageKind::Entity(i)),
@@ -30,10 +30,10 @@ impl Site<'_> {
         let e = self.registry.get(i);
         let s = self.schema;
         let mut rows = vec![
-            InfoRow { label: "名称", value: e.name.clone(), href: None, external: false },
+            InfoRow { label: "名称", value: e.name.to_string(), href: None, external: false },
             InfoRow {
                 label: if e.kind.is_bureau() { "行政区划代码" } else { "医保编码" },
-                value: e.code.clone(),
+                value: e.code.to_string(),
                 href: None,
                 external: false,
             },
@@ -49,14 +49,14 @@ impl Site<'_> {
         push(&mut rows, "机构类别", e.category.as_deref().map(|c| enum_label(s, "institution_category", c)));
         push(&mut rows, "经营性质", e.ownership.as_deref().map(|c| enum_label(s, "ownership", c)));
         push(&mut rows, "经营类型", e.business_type.as_deref().map(|c| enum_label(s, "pharmacy_business_type", c)));
-        push(&mut rows, "所属连锁企业", e.chain.clone());
+        push(&mut rows, "所属连锁企业", e.chain.as_deref().map(str::to_string));
         push(&mut rows, "所在行政区划", e.region.as_deref().map(|r| self.regions.display(r)));
-        push(&mut rows, "地址", e.address.clone());
+        push(&mut rows, "地址", e.address.as_deref().map(str::to_string));
         if let Some(p) = e.parent {
             let pe = self.registry.get(p);
             rows.push(InfoRow {
                 label: "所属医疗保障部门",
-                value: pe.name.clone(),
+                value: pe.name.to_string(),
                 href: Some(self.path(PageKind::Entity(p))),
                 external: false,
             });
@@ -65,9 +65,9 @@ impl Site<'_> {
         if let Some(w) = &e.website {
             // Only http(s) addresses are links; anything else is shown as written.
             let href = contact::web_href(w);
-            rows.push(InfoRow { label: "官方网站", value: w.clone(), external: href.is_some(), href });
+            rows.push(InfoRow { label: "官方网站", value: w.to_string(), external: href.is_some(), href });
         }
-        push(&mut rows, "微信公众号", e.wechat.clone());
+        push(&mut rows, "微信公众号", e.wechat.as_deref().map(str::to_string));
         rows
     }
 

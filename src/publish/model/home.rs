@@ -21,7 +21,7 @@ impl Site<'_> {
         all.into_iter()
             .take(limit)
             .map(|(&(e, y), ey)| Update {
-                entity: self.registry.get(e).name.clone(),
+                entity: self.registry.get(e).name.to_string(),
                 year: y,
                 href: self.path(PageKind::EntityYear(e, y)),
                 published_on: date_text(ey.meta.published_on),
@@ -66,7 +66,7 @@ impl Site<'_> {
         }
         (!figures.is_empty()).then(|| KeyFigures {
             year: y,
-            entity: self.registry.get(self.owner).name.clone(),
+            entity: self.registry.get(self.owner).name.to_string(),
             figures,
         })
     }

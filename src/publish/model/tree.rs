@@ -143,7 +143,7 @@ mod tests {
             ("130102", "bureau_county", Some("130101")),
         ]);
         let t = Tree::new(&reg, &children, 0);
-        let code = |i: &usize| reg.get(*i).code.as_str();
+        let code = |i: &usize| &*reg.get(*i).code;
         assert_eq!(t.top.iter().map(code).collect::<Vec<_>>(), ["100000", "110000", "120000", "130101"]);
         assert_eq!(t.sub[7].iter().map(code).collect::<Vec<_>>(), ["130102"], "the loop is cut once");
         assert!(t.sub[8].is_empty());

@@ -79,7 +79,7 @@ impl Site<'_> {
         }
         for b in self.bureaus() {
             let rows: Vec<CoverageRow> = std::iter::once(b).chain(self.bodies(b)).map(row).collect();
-            groups.push(CoverageGroup { title: self.registry.get(b).name.clone(), rows });
+            groups.push(CoverageGroup { title: self.registry.get(b).name.to_string(), rows });
         }
         let others: Vec<CoverageRow> = self.unattached().map(row).collect();
         if !others.is_empty() {
@@ -127,7 +127,7 @@ impl Site<'_> {
 
     /// A group's name: its bureau's, or 其他披露主体 for the entities reporting to no bureau.
     pub(super) fn year_group_title(&self, g: Option<usize>) -> String {
-        g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.clone())
+        g.map_or_else(|| "其他披露主体".to_string(), |b| self.registry.get(b).name.to_string())
     }
 
     /// The groups with year pages: every bureau, then (when there are any) the entities

@@ -257,7 +257,7 @@ impl Session {
             }
             ["data", id, rest @ ..] if !rest.is_empty() => {
                 let year = rest[0].strip_suffix(".toml").unwrap_or(rest[0]);
-                match (site.registry.find(id).filter(|&e| site.registry.get(e).id == *id), load::is_year(year)) {
+                match (site.registry.find(id).filter(|&e| &*site.registry.get(e).id == *id), load::is_year(year)) {
                     (Some(e), Some(y)) => Change::EntityYear(e, y),
                     _ => Change::Everything,
                 }

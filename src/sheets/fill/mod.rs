@@ -89,7 +89,7 @@ pub fn run(o: &Options) -> u8 {
         let left_out: Vec<&str> = l
             .iter()
             .filter(|&&e| !p.table.disclosed_by.iter().any(|d| d == registry.get(e).kind.id()))
-            .map(|&e| registry.get(e).name.as_str())
+            .map(|&e| &*registry.get(e).name)
             .collect();
         if !left_out.is_empty() {
             println!("注意：名单中的 {} 不披露“{}”，未列入模板", left_out.join("、"), p.table.title);

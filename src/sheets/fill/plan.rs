@@ -121,13 +121,13 @@ pub(super) fn records_rows(p: &SheetPlan, registry: &Registry) -> Vec<Vec<String
     let row_for = |ent: Option<usize>, kv: Option<&String>| -> Vec<String> {
         cols.iter()
             .map(|c| match (c, ent) {
-                (Col::EntityCode, Some(e)) => registry.get(e).code.clone(),
-                (Col::EntityName, Some(e)) => registry.get(e).name.clone(),
+                (Col::EntityCode, Some(e)) => registry.get(e).code.to_string(),
+                (Col::EntityName, Some(e)) => registry.get(e).name.to_string(),
                 (Col::Field(f), Some(e)) if entity_field.is_some_and(|fi| fields[fi].id == f.id) => {
-                    registry.get(e).code.clone()
+                    registry.get(e).code.to_string()
                 }
                 (Col::Field(f), Some(e)) if f.from_entity == Some(crate::inputs::schema::EntityAttr::Name) => {
-                    registry.get(e).name.clone()
+                    registry.get(e).name.to_string()
                 }
                 (Col::Field(f), _) if key.len() == 1 && fields[key[0]].id == f.id => kv.cloned().unwrap_or_default(),
                 _ => String::new(),

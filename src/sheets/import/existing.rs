@@ -23,11 +23,11 @@ pub(super) fn strip_mirrored(t: &Table, reg: &Registry, ent: usize, values: &mut
         if let Some(v) = crate::inputs::registry::entity_attr(e, attr)
             && let Some(cur) = values.get_mut(fi)
         {
-            let same = crate::inputs::value::label_key(cur) == crate::inputs::value::label_key(&v)
-                || f.enum_label(&v)
+            let same = crate::inputs::value::label_key(cur) == crate::inputs::value::label_key(v)
+                || f.enum_label(v)
                     .is_some_and(|l| crate::inputs::value::label_key(l) == crate::inputs::value::label_key(cur))
                 || f.enum_label(cur)
-                    .is_some_and(|l| crate::inputs::value::label_key(l) == crate::inputs::value::label_key(&v));
+                    .is_some_and(|l| crate::inputs::value::label_key(l) == crate::inputs::value::label_key(v));
             if same {
                 cur.clear();
             }

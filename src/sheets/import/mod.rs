@@ -126,7 +126,7 @@ pub fn run(o: &Options) -> u8 {
             Some(i) => Some(i),
             None => {
                 let mut m = format!("错误：--entity `{key}` 不是已登记的披露主体标识或编码");
-                if let Some(s) = crate::base::diag::suggest(key, registry.entities.iter().map(|e| e.id.as_str())) {
+                if let Some(s) = crate::base::diag::suggest(key, registry.entities.iter().map(|e| &*e.id)) {
                     m.push_str(&format!("；是否应为 `{s}`？"));
                 }
                 eprintln!("{m}");

@@ -129,7 +129,7 @@ pub(super) fn plan_file(
                     && let Some(v) = values.get_mut(fi)
                     && v.is_empty()
                 {
-                    *v = registry.get(ent).code.clone();
+                    *v = registry.get(ent).code.to_string();
                 }
                 strip_mirrored(t, registry, ent, &mut values, keep);
                 let k = write::record_key(t, ent, &values);

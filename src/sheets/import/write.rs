@@ -74,7 +74,7 @@ pub fn render_csv(t: &Table, reg: &Registry, collection: bool, rows: &[(usize, V
     for (ent, values) in rows {
         let mut rec: Vec<String> = Vec::new();
         if extra {
-            rec.push(reg.get(*ent).code.clone());
+            rec.push(reg.get(*ent).code.to_string());
         }
         rec.extend(values.iter().cloned());
         let _ = w.write_record(&rec);

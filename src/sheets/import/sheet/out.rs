@@ -162,7 +162,7 @@ pub(super) fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<
     for (_, t) in titles {
         let k = exact(t);
         for (i, e) in out.ctx.registry.entities.iter().enumerate() {
-            if e.code.len() >= 6 && k.contains(&e.code) {
+            if e.code.len() >= 6 && k.contains(&*e.code) {
                 found.insert(i);
                 from = t.clone();
             }
@@ -170,10 +170,10 @@ pub(super) fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<
     }
     // `P52039900004` also contains the county code `520399`: a code inside a longer one found
     // in the same titles does not count.
-    let codes: Vec<&str> = found.iter().map(|&i| out.ctx.registry.get(i).code.as_str()).collect();
+    let codes: Vec<&str> = found.iter().map(|&i| &*out.ctx.registry.get(i).code).collect();
     found.retain(|&i| {
         let c = &out.ctx.registry.get(i).code;
-        !codes.iter().any(|o| o.len() > c.len() && o.contains(c.as_str()))
+        !codes.iter().any(|o| o.len() > c.len() && o.contains(&**c))
     });
     // No code: a registered full name after `填报单位：` names the body (the longest that fits,
     // so `测试县医疗保障局` is not also `测试县`).
@@ -252,8 +252,7 @@ pub(super) fn find_entity(out: &mut Out, code: &str, at: String) -> Option<usize
         Some(i) => Some(i),
         None => {
             let mut msg = format!("编码 `{code}` 不对应任何已登记的披露主体");
-            if let Some(s) = crate::base::diag::suggest(code, out.ctx.registry.entities.iter().map(|e| e.code.as_str()))
-            {
+            if let Some(s) = crate::base::diag::suggest(code, out.ctx.registry.entities.iter().map(|e| &*e.code)) {
                 msg.push_str(&format!("；是否应为 `{s}`？"));
             }
             out.err(at, msg + "（请先在 data/entities.toml 中登记）");
