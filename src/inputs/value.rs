@@ -8,6 +8,7 @@
 use crate::inputs::schema::{Field, FieldType};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
@@ -59,12 +60,17 @@ const NA_NUMERIC_EXTRA: &[&str] = &["无", "空", "N/A", "n/a", "NA", "×"];
 /// NFKC, then trim (including ideographic spaces and NBSP, which NFKC turns into spaces).
 /// For reading and comparing only: published text keeps its own characters (`trim`).
 pub fn normalize(raw: &str) -> String {
-    // ASCII is its own NFKC form; most cells are, and composing them again was a sixth of a check.
+    normalized(raw).into_owned()
+}
+
+/// `normalize`, borrowing `raw` when it needs no change: most cells are ASCII, which is its own
+/// NFKC form (composing them again was a sixth of a check).
+fn normalized(raw: &str) -> Cow<'_, str> {
     if raw.is_ascii() {
-        return trim(raw).to_string();
+        return Cow::Borrowed(trim(raw));
     }
     let s: String = raw.nfkc().collect();
-    trim(&s).to_string()
+    Cow::Owned(trim(&s).to_string())
 }
 
 /// Leading and trailing spaces of any kind (ideographic, NBSP, zero-width, BOM) removed; nothing else changed.
@@ -82,12 +88,12 @@ pub fn label_key(raw: &str) -> String {
 
 /// Parse the text of one cell for `field`. The error is a Chinese sentence saying what was expected.
 pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
-    let s = normalize(raw);
+    let s = normalized(raw);
     if s.is_empty() {
         return Ok(Value::Absent);
     }
     // Keep the original dash for messages; NFKC leaves the em dash alone, maps － to -.
-    if NA_MARKERS.contains(&s.as_str()) || (field.ty.is_numeric() && NA_NUMERIC_EXTRA.contains(&s.as_str())) {
+    if NA_MARKERS.contains(&&*s) || (field.ty.is_numeric() && NA_NUMERIC_EXTRA.contains(&&*s)) {
         return Ok(Value::NotApplicable);
     }
     if s.starts_with('#') && field.ty.is_numeric() {
@@ -108,7 +114,7 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
 
 /// A number written in TOML (its exact source text, so `0.1` stays 0.1).
 pub fn parse_toml_number(field: &Field, text: &str) -> Result<Value, String> {
-    let t = text.replace('_', "");
+    let t = if text.contains('_') { Cow::Owned(text.replace('_', "")) } else { Cow::Borrowed(text) };
     match field.ty {
         FieldType::Integer => parse_integer(&t, field.negative_allowed).map(Value::Int),
         FieldType::Year => parse_year(&t).map(|y| Value::Int(y as i64)),
@@ -126,7 +132,7 @@ pub fn parse_toml_number(field: &Field, text: &str) -> Result<Value, String> {
     }
 }
 
-fn sign_and_digits(s: &str) -> (bool, String) {
+fn sign_and_digits(s: &str) -> (bool, &str) {
     let (neg, body) = if let Some(rest) = s.strip_prefix('-') {
         (true, rest.trim_start())
     } else if let Some(rest) = s.strip_prefix('△') {
@@ -137,14 +143,14 @@ fn sign_and_digits(s: &str) -> (bool, String) {
     } else {
         (false, s.strip_prefix('+').unwrap_or(s))
     };
-    (neg, body.to_string())
+    (neg, body)
 }
 
 /// Remove thousands separators (`27,362.00`, `27 362`) after checking they group by three.
-fn strip_grouping(body: &str) -> Result<String, String> {
+fn strip_grouping(body: &str) -> Result<Cow<'_, str>, String> {
     let seps = |c: char| c == ',' || c == ' ' || c == '\u{2009}' || c == '\u{202f}' || c == '\'';
     if !body.contains(seps) {
-        return Ok(body.to_string());
+        return Ok(Cow::Borrowed(body));
     }
     let (int, frac) = match body.split_once('.') {
         Some((i, f)) => (i, Some(f)),
@@ -155,12 +161,12 @@ fn strip_grouping(body: &str) -> Result<String, String> {
     if !ok || frac.is_some_and(|f| f.contains(seps)) {
         return Err(format!("`{body}` 的千位分隔符位置不正确"));
     }
-    Ok(groups.concat() + &frac.map(|f| format!(".{f}")).unwrap_or_default())
+    Ok(Cow::Owned(groups.concat() + &frac.map(|f| format!(".{f}")).unwrap_or_default()))
 }
 
 fn parse_integer(s: &str, negative_allowed: bool) -> Result<i64, String> {
     let (neg, body) = sign_and_digits(s);
-    let body = strip_grouping(&body)?;
+    let body = strip_grouping(body)?;
     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return Err(format!("应为整数，实际为 `{s}`"));
     }
@@ -185,12 +191,9 @@ fn parse_year(s: &str) -> Result<i32, String> {
 }
 
 fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
-    let mut t = s.to_string();
-    if field.ty == FieldType::Percent {
-        t = t.trim_end_matches('%').trim_end().to_string();
-    }
-    let (neg, body) = sign_and_digits(&t);
-    let body = strip_grouping(&body)?;
+    let t = if field.ty == FieldType::Percent { s.trim_end_matches('%').trim_end() } else { s };
+    let (neg, body) = sign_and_digits(t);
+    let body = strip_grouping(body)?;
     let valid = !body.is_empty()
         && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && body.matches('.').count() <= 1
