@@ -161,6 +161,38 @@ fn a_sheet_of_unknown_codes_is_reported_row_by_row_with_a_few_suggestions() {
     assert_eq!(out.stdout.matches("是否应为 `P52039900002`").count(), 20, "{}", out.stdout);
 }
 
+/// Likewise for folders under data/: the first 20 unknown ones in folder order get a suggestion,
+/// across the runs of entity folders that a year folder splits (`1…` sorts before `2023`).
+#[test]
+fn unknown_entity_folders_get_a_few_suggestions_in_folder_order() {
+    let site = fixture("minimal");
+    std::fs::create_dir_all(site.path().join("data/2023")).unwrap();
+    for i in 0..10 {
+        std::fs::create_dir_all(site.path().join(format!("data/1renmin{i:02}"))).unwrap();
+    }
+    for i in 0..15 {
+        std::fs::create_dir_all(site.path().join(format!("data/renmin{i:02}"))).unwrap();
+    }
+    let out = pilu(site.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let notes: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "data.unknown_entity")
+        .map(|d| (d["path"].as_str().unwrap_or_default().to_string(), d["notes"][0].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(notes.len(), 25, "{notes:#?}");
+    let suggested: Vec<&str> =
+        notes.iter().filter(|(_, n)| n == "是否应为 `renmin`？").map(|(p, _)| p.as_str()).collect();
+    assert_eq!(suggested.len(), 20, "{notes:#?}");
+    // the first 20 in folder order: all ten 1renmin*, then renmin00 to renmin09
+    assert!(suggested.iter().all(|p| p.contains("1renmin") || p < &"data/renmin10"), "{suggested:#?}");
+    let rest = notes.iter().filter(|(_, n)| n == "请先在 data/entities.toml 中登记该主体").count();
+    assert_eq!(rest, 5, "{notes:#?}");
+}
+
 #[test]
 fn undecodable_csv_is_refused_not_guessed() {
     let site = fixture("minimal");

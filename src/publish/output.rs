@@ -147,9 +147,10 @@ struct Found {
     foreign: Vec<String>,
 }
 
-/// A walk's error, naming the path it happened at (the kind is kept for the reason shown).
+/// A walk's error, naming the path it happened at (the kind is kept for the Chinese reason shown
+/// before it; this text is the system's part of the message).
 fn at(path: &Path, e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("IO error for operation on {}: {e}", path.display()))
+    io::Error::new(e.kind(), format!("{}：{e}", path.display()))
 }
 
 /// Read one folder of an output (`rel` inside it, "" for its root): note its files in `found`,

@@ -23,6 +23,9 @@ use std::path::{Path, PathBuf};
 pub use values::resolve_field;
 use year_files::merge_meta;
 
+/// Unknown entity folders of one site read that get a “did you mean” note.
+const SUGGESTED_FOLDERS: usize = 20;
+
 pub fn is_year(name: &str) -> Option<i32> {
     (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
         .then(|| name.parse().ok())
@@ -63,6 +66,7 @@ pub fn load(
     // taken in in folder order. A collection sheet's folder (it spans entities) is read alone,
     // in its place, so the result is the same as reading everything in order.
     let mut run: Vec<(PathBuf, String)> = Vec::new();
+    let mut suggestions_left = SUGGESTED_FOLDERS;
     for Entry { path: p, is_dir } in entries {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
@@ -73,7 +77,7 @@ pub fn load(
             run.push((p, name));
             continue;
         }
-        l.entity_dirs(std::mem::take(&mut run));
+        l.entity_dirs(std::mem::take(&mut run), &mut suggestions_left);
         if let Some(year) = year.filter(|_| is_dir) {
             l.collection_dir(&p, year);
         } else {
@@ -84,7 +88,7 @@ pub fn load(
             );
         }
     }
-    l.entity_dirs(run);
+    l.entity_dirs(run, &mut suggestions_left);
     l.data
 }
 
@@ -208,15 +212,27 @@ impl Loader<'_> {
 
     /// Read entity folders in parallel, each into sources, findings and data of its own, then
     /// take them in, in order (see `load`).
-    fn entity_dirs(&mut self, dirs: Vec<(PathBuf, String)>) {
+    fn entity_dirs(&mut self, dirs: Vec<(PathBuf, String)>, suggestions_left: &mut usize) {
         use rayon::prelude::*;
         let (root, schema, registry) = (self.root, self.schema, self.registry);
+        // Unknown folders are reported here, in folder order, so the ones that get a suggestion
+        // are the same on every run.
+        let dirs: Vec<(PathBuf, usize)> = dirs
+            .into_iter()
+            .filter_map(|(dir, name)| match registry.find(&name).filter(|&i| *registry.get(i).id == name) {
+                Some(ent) => Some((dir, ent)),
+                None => {
+                    self.unknown_entity_dir(&dir, &name, suggestions_left);
+                    None
+                }
+            })
+            .collect();
         // In chunks, so what was read apart and not yet taken in stays small: each folder's own
         // map of years takes a couple of kilobytes until it is taken in.
         for chunk in dirs.chunks(1024) {
             let read: Vec<(Sources, Diagnostics, Dataset)> = chunk
                 .par_iter()
-                .map(|(dir, name)| {
+                .map(|&(ref dir, ent)| {
                     let mut sources = Sources::new(&self.sources.root);
                     let mut diags = Diagnostics::default();
                     let mut l = Loader {
@@ -227,7 +243,7 @@ impl Loader<'_> {
                         diags: &mut diags,
                         data: Dataset::default(),
                     };
-                    l.entity_dir(dir, name);
+                    l.entity_dir(dir, ent);
                     let data = l.data;
                     (sources, diags, data)
                 })
@@ -264,23 +280,30 @@ impl Loader<'_> {
         p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
     }
 
-    fn entity_dir(&mut self, dir: &Path, name: &str) {
-        let Some(ent) = self.registry.find(name).filter(|&i| &*self.registry.get(i).id == name) else {
-            let mut d =
-                Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
-                    .in_file(dir)
-                    .follows(diag::REGISTRY)
-                    .follows(diag::entity_key(name));
-            if let Some(i) = self.registry.find(name) {
-                d = d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id));
-            } else if let Some(s) = suggest(name, self.registry.entities.iter().map(|e| &*e.id)) {
-                d = d.note(format!("是否应为 `{s}`？"));
-            } else {
-                d = d.note("请先在 data/entities.toml 中登记该主体");
-            }
-            self.diags.push(d);
+    /// A folder under data/ named after no registered entity. A suggestion scans the whole
+    /// registry (about 50 ms at national size): only the first few unknown folders get one.
+    fn unknown_entity_dir(&mut self, dir: &Path, name: &str, suggestions_left: &mut usize) {
+        let mut d = Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
+            .in_file(dir)
+            .follows(diag::REGISTRY)
+            .follows(diag::entity_key(name));
+        if let Some(i) = self.registry.find(name) {
+            self.diags.push(d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id)));
             return;
+        }
+        let suggestion = (*suggestions_left > 0).then(|| {
+            *suggestions_left -= 1;
+            suggest(name, self.registry.entities.iter().map(|e| &*e.id))
+        });
+        d = match suggestion.flatten() {
+            Some(s) => d.note(format!("是否应为 `{s}`？")),
+            None => d.note("请先在 data/entities.toml 中登记该主体"),
         };
+        self.diags.push(d);
+    }
+
+    /// The files of a registered entity's folder.
+    fn entity_dir(&mut self, dir: &Path, ent: usize) {
         for (p, fname, is_dir) in self.entries(dir) {
             if is_dir {
                 match is_year(&fname) {
