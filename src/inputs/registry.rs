@@ -41,8 +41,9 @@ impl Kind {
 
 #[derive(Clone, Debug)]
 pub struct Entity {
-    // The attributes a table field may mirror (`from_entity`) are shared, not copied, with every
-    // record they are filled into; words many entities have (等级, 区划) are one allocation each.
+    // Texts are shared (`Arc`) where something else holds them too: the code index (id, code),
+    // every record a table field fills in from them (`from_entity`), and words many entities
+    // repeat (等级, 区划). Texts only shown are boxed. Either is smaller than a `String`.
     pub id: Arc<str>,
     pub code: Arc<str>,
     pub name: Arc<str>,
