@@ -274,11 +274,11 @@ impl Matrix {
 /// Pages, downloads and the checks use it, so they agree on what does not apply.
 pub fn applies(fields: &[crate::inputs::schema::Field], f: &crate::inputs::schema::Field, rec: &Rec) -> bool {
     use crate::inputs::schema::expr::{CmpOp, Expr};
-    let text_of = |e: &Expr| -> Option<String> {
+    let text_of = |e: &Expr| -> Option<&str> {
         let Expr::Ident(id) = e else { return None };
         let i = fields.iter().position(|x| &x.id == id)?;
         match &rec.values[i] {
-            Value::Text(t) => Some(t.to_string()),
+            Value::Text(t) => Some(t),
             _ => None,
         }
     };
