@@ -3,7 +3,7 @@
 
 use super::Loader;
 use super::values::resolve_field;
-use crate::base::diag::{self, Diagnostic, FileId, Loc, Reading, suggest};
+use crate::base::diag::{self, Diagnostic, FileId, Loc, Reading};
 use crate::base::files::read_csv_source;
 use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::records::{self};
@@ -11,9 +11,6 @@ use crate::inputs::schema::Layout;
 use crate::inputs::value::{self, label_key};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
-
-/// Unknown codes of one collection sheet that get a “did you mean” note.
-const SUGGESTED_CODES: usize = 20;
 
 impl Loader<'_> {
     /// One table of one entity-year from a decoded CSV source.
@@ -137,9 +134,8 @@ impl Loader<'_> {
         };
         let mut by_entity: BTreeMap<usize, (Vec<Rec>, Loc)> = BTreeMap::new();
         let mut reported = HashSet::new();
-        // A suggestion scans the whole registry: a sheet full of unknown codes (a wrong column, or
-        // a registry that failed) would scan it once per row, for no better advice than the first.
-        let mut suggestions_left = SUGGESTED_CODES;
+        // (a sheet full of unknown codes: a wrong column, or a registry that failed)
+        let mut suggestions_left = super::SUGGESTIONS;
         for r in &sheet.records {
             let Some(cell) = r.get(&ekey) else { continue };
             let code = value::normalize(&records::raw_text(&cell.raw));
@@ -150,11 +146,8 @@ impl Loader<'_> {
                         .label("未登记")
                         .follows(diag::REGISTRY)
                         .follows(diag::entity_key(&code));
-                if suggestions_left > 0 {
-                    suggestions_left -= 1;
-                    if let Some(s) = suggest(&code, self.registry.entities.iter().map(|e| &*e.code)) {
-                        d = d.note(format!("是否应为 `{s}`？"));
-                    }
+                if let Some(s) = self.suggest_entity(&code, &mut suggestions_left, |e| &e.code) {
+                    d = d.note(format!("是否应为 `{s}`？"));
                 }
                 self.diags.push(d);
                 continue;

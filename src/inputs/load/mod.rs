@@ -15,7 +15,7 @@ mod year_files;
 use crate::base::diag::{self, Diagnostic, Diagnostics, FileId, Loc, Reading, Sources, suggest};
 use crate::base::files::{Entry, list_dir, read_csv_source};
 use crate::inputs::dataset::{Dataset, Rec, TableData, TableEntry};
-use crate::inputs::registry::Registry;
+use crate::inputs::registry::{Entity, Registry};
 use crate::inputs::schema::{Layout, Schema};
 use crate::inputs::value::{self, Value};
 use std::collections::HashMap;
@@ -23,8 +23,10 @@ use std::path::{Path, PathBuf};
 pub use values::resolve_field;
 use year_files::merge_meta;
 
-/// Unknown entity folders of one site read that get a “did you mean” note.
-const SUGGESTED_FOLDERS: usize = 20;
+/// How many unknown entity keys get a “did you mean” note: the first ones of a collection sheet,
+/// and of a site's entity folders. Each scans the whole registry (about 50 ms at national size),
+/// and a sheet or site full of unknown keys would scan it once per key for no better advice.
+pub(super) const SUGGESTIONS: usize = 20;
 
 pub fn is_year(name: &str) -> Option<i32> {
     (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
@@ -66,7 +68,7 @@ pub fn load(
     // taken in in folder order. A collection sheet's folder (it spans entities) is read alone,
     // in its place, so the result is the same as reading everything in order.
     let mut run: Vec<(PathBuf, String)> = Vec::new();
-    let mut suggestions_left = SUGGESTED_FOLDERS;
+    let mut suggestions_left = SUGGESTIONS;
     for Entry { path: p, is_dir } in entries {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
@@ -280,8 +282,17 @@ impl Loader<'_> {
         p.strip_prefix(self.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
     }
 
-    /// A folder under data/ named after no registered entity. A suggestion scans the whole
-    /// registry (about 50 ms at national size): only the first few unknown folders get one.
+    /// The registered key nearest to an unknown one (`key_of`: an entity's id or code), while
+    /// `left` lasts (see `SUGGESTIONS`).
+    pub(super) fn suggest_entity(&self, key: &str, left: &mut usize, key_of: fn(&Entity) -> &str) -> Option<String> {
+        if *left == 0 {
+            return None;
+        }
+        *left -= 1;
+        suggest(key, self.registry.entities.iter().map(key_of)).map(str::to_string)
+    }
+
+    /// A folder under data/ named after no registered entity.
     fn unknown_entity_dir(&mut self, dir: &Path, name: &str, suggestions_left: &mut usize) {
         let mut d = Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
             .in_file(dir)
@@ -291,11 +302,7 @@ impl Loader<'_> {
             self.diags.push(d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id)));
             return;
         }
-        let suggestion = (*suggestions_left > 0).then(|| {
-            *suggestions_left -= 1;
-            suggest(name, self.registry.entities.iter().map(|e| &*e.id))
-        });
-        d = match suggestion.flatten() {
+        d = match self.suggest_entity(name, suggestions_left, |e| &e.id) {
             Some(s) => d.note(format!("是否应为 `{s}`？")),
             None => d.note("请先在 data/entities.toml 中登记该主体"),
         };
