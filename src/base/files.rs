@@ -41,7 +41,10 @@ pub fn list_dir(dir: &Path) -> Result<Vec<Entry>, Diagnostic> {
             Entry { path, is_dir }
         })
         .collect();
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    // Every entry is `dir` joined with its name, so comparing the paths' bytes orders them by
+    // name, as comparing them as paths does, without splitting 350,000 paths into components
+    // at every comparison (a third of a second of a national check, on one thread).
+    out.sort_unstable_by(|a, b| a.path.as_os_str().as_encoded_bytes().cmp(b.path.as_os_str().as_encoded_bytes()));
     Ok(out)
 }
 

@@ -151,6 +151,14 @@ impl Rec {
     pub fn loc_of(&self, i: usize) -> Option<Loc> {
         self.values.span(i).map(|(start, end)| Loc { file: self.loc.file, start, end })
     }
+    /// Field `i`'s value and where it was written, found at once (rules read both for every
+    /// name they evaluate).
+    pub fn value_and_loc(&self, i: usize) -> (&Value, Option<Loc>) {
+        match self.values.find(i) {
+            Some(g) => (&g.value, g.span().map(|(start, end)| Loc { file: self.loc.file, start, end })),
+            None => (&ABSENT, None),
+        }
+    }
 }
 
 /// A record's values, one per field of its table, read like a slice (`values[i]`, `get`,
@@ -175,6 +183,12 @@ struct Given {
     len: u16,
     start: u32,
     value: Value,
+}
+
+impl Given {
+    fn span(&self) -> Option<(u32, u32)> {
+        (self.start != NO_SPAN).then(|| (self.start, self.start.saturating_add(u32::from(self.len))))
+    }
 }
 
 const NO_SPAN: u32 = u32::MAX;
@@ -226,7 +240,7 @@ impl Values {
         })
     }
     fn span(&self, i: usize) -> Option<(u32, u32)> {
-        self.find(i).filter(|g| g.start != NO_SPAN).map(|g| (g.start, g.start.saturating_add(u32::from(g.len))))
+        self.find(i).and_then(Given::span)
     }
 }
 
@@ -315,6 +329,10 @@ mod tests {
         // an empty cell keeps its place, for messages
         assert_eq!(rec.loc_of(2), at(20, 20));
         assert_eq!(rec.loc_of(3), at(100, 100 + u32::from(u16::MAX)));
+        // value and place found at once agree with each asked apart
+        for i in 0..4 {
+            assert_eq!(rec.value_and_loc(i), (&rec.values[i], rec.loc_of(i)), "field {i}");
+        }
         assert_eq!(rec.values.get(4), None);
     }
 }

@@ -20,12 +20,17 @@ impl<'a> Validator<'a> {
             Expr::Bool(b) => V::Bool(*b),
             Expr::Null => V::Missing,
             Expr::Ident(_) | Expr::Member(..) => {
-                let v = match (e, Self::path(e)) {
-                    (Expr::Member(base, field), _) if matches!(base.as_ref(), Expr::Index(..)) => {
+                // (the one- and two-part names of nearly every rule are read without collecting
+                // their path first)
+                let v = match e {
+                    Expr::Member(base, field) if matches!(base.as_ref(), Expr::Index(..)) => {
                         self.indexed(base, field, at)
                     }
-                    (_, Some(p)) => self.resolve(&p, at).v,
-                    _ => V::Missing,
+                    Expr::Ident(n) => self.resolve(&[n.as_str()], at).v,
+                    Expr::Member(base, m) if let Expr::Ident(b) = base.as_ref() => {
+                        self.resolve(&[b.as_str(), m.as_str()], at).v
+                    }
+                    _ => Self::path(e).map_or(V::Missing, |p| self.resolve(&p, at).v),
                 };
                 if zero && v == V::Missing { V::Num(Decimal::ZERO) } else { v }
             }

@@ -35,16 +35,17 @@ impl<'a> Validator<'a> {
         match t.field_index(name) {
             Some(i) => {
                 let f = &t.fields()[i];
+                let (value, loc) = rec.value_and_loc(i);
                 Named {
-                    v: from_value(&rec.values[i]),
+                    v: from_value(value),
                     field: Some(f),
                     label: if label_prefix.is_empty() {
                         Cow::Borrowed(f.label.as_str())
                     } else {
                         Cow::Owned(format!("{label_prefix}{}", f.label))
                     },
-                    loc: rec.loc_of(i),
-                    why: why(&rec.values[i]),
+                    loc,
+                    why: why(value),
                 }
             }
             None => Named { v: V::Missing, field: None, label: name.to_string().into(), loc: None, why: "未填报" },
