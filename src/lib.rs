@@ -133,8 +133,9 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     if let Some(s) = &settings {
         s.apply_basis(&mut schema, &sources, &mut diags);
     }
-    let registry = registry::Registry::load(root, &schema, &mut sources, &mut diags);
-    let data = load::load(root, &schema, &registry, &mut sources, &mut diags);
+    let (registry, listed) =
+        rayon::join(|| registry::Registry::load(root, &schema, &mut sources, &mut diags), || load::list_data(root));
+    let data = load::load(root, &schema, &registry, listed, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     rules::check_references(&schema, &sources, &mut diags);
     privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);

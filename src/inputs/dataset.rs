@@ -202,19 +202,19 @@ impl Values {
     /// room only when it has a value or a place (an empty cell is a place for messages).
     pub fn new(values: Vec<Value>, spans: &[Option<Loc>]) -> Values {
         let len = values.len() as u32;
-        let given = values
-            .into_iter()
-            .zip(spans)
-            .enumerate()
-            .filter(|(_, (v, span))| *v != Value::Absent || span.is_some())
-            .map(|(i, (value, span))| {
+        let kept = |v: &Value, span: &Option<Loc>| *v != Value::Absent || span.is_some();
+        // Counted first, so the slice is allocated once at its size, not grown and then shrunk
+        // (millions of records in a country).
+        let mut given = Vec::with_capacity(values.iter().zip(spans).filter(|(v, s)| kept(v, s)).count());
+        for (i, (value, span)) in values.into_iter().zip(spans).enumerate() {
+            if kept(&value, span) {
                 let (start, len) = span.map_or((NO_SPAN, 0), |l| {
                     (l.start, u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX))
                 });
-                Given { field: i as u16, len, start, value }
-            })
-            .collect();
-        Values { len, given }
+                given.push(Given { field: i as u16, len, start, value });
+            }
+        }
+        Values { len, given: given.into_boxed_slice() }
     }
     fn find(&self, i: usize) -> Option<&Given> {
         let i = u16::try_from(i).ok()?;

@@ -115,6 +115,12 @@ impl Sources {
         // (4 billion source files is far beyond any site)
         (self.files.len() - 1) as FileId
     }
+    /// The text of a file added before it was read through (`add` with an empty text).
+    pub fn hold(&mut self, id: FileId, text: String) {
+        self.files[id as usize].1 = text;
+        self.line_starts[id as usize] = OnceLock::new();
+        self.held[id as usize] = Held::Here;
+    }
     /// Take over every source of `other`, read apart (on another thread): their ids here are
     /// theirs there plus the returned offset (see `Loc::shift`).
     pub fn append(&mut self, other: Sources) -> FileId {

@@ -48,16 +48,24 @@ struct Loader<'a> {
     data: Dataset,
 }
 
+/// The entries of `data/`: listed apart from `load`, since the listing needs nothing from the
+/// registry and a country's 350,000 folders take a while to list (`read_site` lists them while
+/// the registry is read).
+pub fn list_data(root: &Path) -> Result<Vec<Entry>, Diagnostic> {
+    list_dir(&root.join("data"))
+}
+
+/// The data of the site under `root`, from the entries of its `data/` (`list_data`).
 pub fn load(
     root: &Path,
     schema: &Schema,
     registry: &Registry,
+    listed: Result<Vec<Entry>, Diagnostic>,
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Dataset {
     let mut l = Loader { root, schema, registry, sources, diags, data: Dataset::default() };
-    let dir = root.join("data");
-    let entries = match list_dir(&dir) {
+    let entries = match listed {
         Ok(e) => e,
         Err(d) => {
             l.diags.push(d);
@@ -229,12 +237,14 @@ impl Loader<'_> {
                 }
             })
             .collect();
-        // In chunks, so what was read apart and not yet taken in stays small: each folder's own
-        // map of years takes a couple of kilobytes until it is taken in.
+        // In chunks, so what was read apart and not yet taken in stays small; and a few folders
+        // to each part read apart, since each part's own sources, findings and map of years
+        // take a couple of kilobytes (allocated and freed again for each of a country's 350,000
+        // folders when each folder was a part).
         for chunk in dirs.chunks(1024) {
             let read: Vec<(Sources, Diagnostics, Dataset)> = chunk
-                .par_iter()
-                .map(|&(ref dir, ent)| {
+                .par_chunks(16)
+                .map(|group| {
                     let mut sources = Sources::new(&self.sources.root);
                     let mut diags = Diagnostics::default();
                     let mut l = Loader {
@@ -245,7 +255,9 @@ impl Loader<'_> {
                         diags: &mut diags,
                         data: Dataset::default(),
                     };
-                    l.entity_dir(dir, ent);
+                    for &(ref dir, ent) in group {
+                        l.entity_dir(dir, ent);
+                    }
                     let data = l.data;
                     (sources, diags, data)
                 })

@@ -22,13 +22,16 @@ impl Loader<'_> {
             }
         };
         let before = self.diags.list.len();
-        let file = self.sources.add(self.rel(p), text.clone());
+        // The text is read where it is and handed to the sources after, not copied for them.
+        let file = self.sources.add(self.rel(p), String::new());
         self.year_toml_text(file, &text, ent, year);
+        self.sources.hold(file, text);
         self.let_go_unreported(file, p, Reading::Utf8, before);
     }
 
-    /// `data/<entity>/<year>.toml` from its text (already added to the sources as `file`).
-    /// The parsed document borrows `text`, a copy of the source, so `self` stays free to report.
+    /// `data/<entity>/<year>.toml` from its text (added to the sources as `file`, its text
+    /// perhaps only once this returns). The parsed document borrows `text`, not the sources, so
+    /// `self` stays free to report.
     pub(super) fn year_toml_text(&mut self, file: FileId, text: &str, ent: usize, year: i32) {
         let doc = match records::toml_doc(text, file) {
             Ok(d) => d,
