@@ -23,14 +23,13 @@ impl<'a> Validator<'a> {
                 // (the one- and two-part names of nearly every rule are read without collecting
                 // their path first)
                 let v = match e {
-                    Expr::Member(base, field) if matches!(base.as_ref(), Expr::Index(..)) => {
-                        self.indexed(base, field, at)
-                    }
                     Expr::Ident(n) => self.resolve(&[n.as_str()], at).v,
-                    Expr::Member(base, m) if let Expr::Ident(b) = base.as_ref() => {
-                        self.resolve(&[b.as_str(), m.as_str()], at).v
-                    }
-                    _ => Self::path(e).map_or(V::Missing, |p| self.resolve(&p, at).v),
+                    Expr::Member(base, m) => match base.as_ref() {
+                        Expr::Index(..) => self.indexed(base, m, at),
+                        Expr::Ident(b) => self.resolve(&[b.as_str(), m.as_str()], at).v,
+                        _ => Self::path(e).map_or(V::Missing, |p| self.resolve(&p, at).v),
+                    },
+                    _ => V::Missing,
                 };
                 if zero && v == V::Missing { V::Num(Decimal::ZERO) } else { v }
             }
