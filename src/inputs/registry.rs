@@ -427,8 +427,10 @@ fn entity_by_entity<T: Send>(
     if converted.iter().any(Option::is_none) {
         return None;
     }
-    let mut out = Vec::with_capacity(converted.len());
-    out.extend(converted.into_iter().flatten());
+    // Collected in place, in the same allocation: copying half a million entities to a new one
+    // was about 0.4 s on one thread, and `flatten` (clippy's advice) does copy.
+    #[allow(clippy::filter_map_identity)]
+    let out: Vec<T> = converted.into_iter().filter_map(std::convert::identity).collect();
     Some(out)
 }
 
