@@ -82,44 +82,31 @@ pub fn judged_years(data: &Dataset, as_of: Option<Date>) -> Vec<i32> {
     ys
 }
 
+/// Entities or entity-years to each part checked in parallel (`Diagnostics::gather`).
+const PART: usize = 4096;
+
 /// Report missing mandatory tables, and publication dates before the year ended or after the
 /// deadline.
 pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
-    use rayon::prelude::*;
     let (registry, data) = (&site.registry, &site.data);
     let as_of = site.settings.as_of;
-    // A country has half a million entities and entity-years: both are gone through in parallel,
-    // in parts taken in in order.
-    const PART: usize = 4096;
+    // A country has half a million entities and entity-years.
     let years: Vec<(&(usize, i32), &EntityYear)> = data.years.iter().collect();
-    let found: Vec<Diagnostics> = years
-        .par_chunks(PART)
-        .map(|part| {
-            let mut found = Diagnostics::default();
-            for &(&(e, y), ey) in part {
-                year_file(site, sources, e, y, ey, &mut found);
-            }
-            found
-        })
-        .collect();
-    found.into_iter().for_each(|d| diags.extend(d));
-    let n = registry.entities.len();
-    let parts: Vec<std::ops::Range<usize>> = (0..n).step_by(PART).map(|s| s..(s + PART).min(n)).collect();
+    diags.gather(&years, PART, |part, found| {
+        for &(&(e, y), ey) in part {
+            year_file(site, sources, e, y, ey, found);
+        }
+    });
+    let entities: Vec<usize> = (0..registry.entities.len()).collect();
     for y in judged_years(data, as_of) {
         if !due(as_of, y) {
             continue;
         }
-        let found: Vec<Diagnostics> = parts
-            .par_iter()
-            .map(|part| {
-                let mut found = Diagnostics::default();
-                for e in part.clone() {
-                    missing(site, sources, e, y, &mut found);
-                }
-                found
-            })
-            .collect();
-        found.into_iter().for_each(|d| diags.extend(d));
+        diags.gather(&entities, PART, |part, found| {
+            for &e in part {
+                missing(site, sources, e, y, found);
+            }
+        });
     }
 }
 

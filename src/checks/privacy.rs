@@ -290,26 +290,18 @@ pub fn site_texts(
     definitions(&mut g, schema, sources);
     drop(g);
     // A country's registry is half a million entities: scanned in parallel, in order.
-    use rayon::prelude::*;
-    let found: Vec<Diagnostics> = registry
-        .entities
-        .par_chunks(4096)
-        .map(|chunk| {
-            let mut found = Diagnostics::default();
-            let mut g = guard(settings, &mut found);
-            for e in chunk {
-                for (col, loc) in e.locs() {
-                    if let Some(v) = registry_text(e, col) {
-                        g.text(v, Some(loc), true, || {
-                            format!("登记表中“{}”的{}（{col}）", e.name, crate::inputs::registry::column_label(col))
-                        });
-                    }
+    diags.gather(&registry.entities, 4096, |part, found| {
+        let mut g = guard(settings, found);
+        for e in part {
+            for (col, loc) in e.locs() {
+                if let Some(v) = registry_text(e, col) {
+                    g.text(v, Some(loc), true, || {
+                        format!("登记表中“{}”的{}（{col}）", e.name, crate::inputs::registry::column_label(col))
+                    });
                 }
             }
-            found
-        })
-        .collect();
-    found.into_iter().for_each(|d| diags.extend(d));
+        }
+    });
     content_texts(settings, content, sources, diags);
 }
 
