@@ -76,31 +76,24 @@ pub fn load_site_reporting(
     if let Some(site) = &checked.site {
         progress.phase("校验", Some(site.data.years.len() as u64), "个主体年度");
         completeness::check(site, &checked.sources, &mut checked.diags);
-        // Entity-years are checked independently, in parallel; the sort below makes the report
-        // the same whatever order they finish in.
-        use rayon::prelude::*;
+        // Entity-years are checked independently, in parallel, and taken in in order.
         let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
         let lookups = rules::Lookups::new(&site.schema, &site.registry, &site.data);
         let mut v = rules::Validator::new(&site.schema, &site.registry, &site.data, &lookups);
         if infos == Infos::Leave {
             v = v.without_infos();
         }
-        let found: Vec<Diagnostics> = keys
-            .par_iter()
-            .map(|&(e, y)| {
-                let mut d = Diagnostics::default();
-                v.entity_year(e, y, &mut d);
-                privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, &mut d);
-                if infos == Infos::Leave {
-                    d.leave_out_infos();
-                }
-                progress.inc(1);
-                d
-            })
-            .collect();
-        for d in found {
-            checked.diags.extend(d);
-        }
+        // (one entity-year to a part, so info lines are dropped as each is checked)
+        checked.diags.gather(&keys, 1, |part, d| {
+            for &(e, y) in part {
+                v.entity_year(e, y, d);
+                privacy::entity_year(Some(&site.settings), &site.schema, &site.data, e, y, d);
+            }
+            if infos == Infos::Leave {
+                d.leave_out_infos();
+            }
+            progress.inc(part.len() as u64);
+        });
     }
     if infos == Infos::Leave {
         checked.diags.leave_out_infos();

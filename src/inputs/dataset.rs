@@ -149,7 +149,7 @@ impl Rec {
     /// Where field `i`'s value was written (in the record's file); none when the record left the
     /// field out or the value was filled in from the registry.
     pub fn loc_of(&self, i: usize) -> Option<Loc> {
-        self.values.span(i).map(|(start, end)| Loc { file: self.loc.file, start, end })
+        self.value_and_loc(i).1
     }
     /// Field `i`'s value and where it was written, found at once (rules read both for every
     /// name they evaluate).
@@ -238,9 +238,6 @@ impl Values {
             Some(g) => &g.value,
             None => &ABSENT,
         })
-    }
-    fn span(&self, i: usize) -> Option<(u32, u32)> {
-        self.find(i).and_then(Given::span)
     }
 }
 
