@@ -25,7 +25,8 @@ use crate::publish::model::{Link, PageLink, Site};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 /// One page of a comparison: which cohort (index into `Index::cohorts`), which view (0: by
 /// code; `k`: by the k-th key column) and which page (from 0).
@@ -76,12 +77,16 @@ pub struct Cohort {
     pub empty: Vec<String>,
     /// Each member's table row, rendered when a page first shows it and shared by its pages
     /// (one per member: `serve` renders a page of a large cohort without rendering them all).
-    rows: Vec<OnceLock<String>>,
+    /// A build lets them go after the cohort's last page (`compare_page_done`); a page shown
+    /// after that renders its rows without keeping them.
+    rows: RwLock<Vec<OnceLock<String>>>,
+    /// How many of its pages a build has rendered in every theme.
+    done: AtomicUsize,
 }
 
 /// No member's row rendered yet.
-fn unrendered(n: usize) -> Vec<OnceLock<String>> {
-    (0..n).map(|_| OnceLock::new()).collect()
+fn unrendered(n: usize) -> RwLock<Vec<OnceLock<String>>> {
+    RwLock::new((0..n).map(|_| OnceLock::new()).collect())
 }
 
 impl Cohort {
@@ -210,6 +215,7 @@ impl Site<'_> {
                 table,
                 group,
                 rows: unrendered(members.len()),
+                done: AtomicUsize::new(0),
                 members,
                 columns: Vec::new(),
                 orders: vec![Vec::new()],
@@ -285,7 +291,7 @@ impl Site<'_> {
             sort_columns.push(c);
         }
         let rows = unrendered(members.len());
-        Cohort { year, table, group, members, columns, orders, sort_columns, empty, rows }
+        Cohort { year, table, group, members, columns, orders, sort_columns, empty, rows, done: AtomicUsize::new(0) }
     }
 
     /// A member's value in a column: Absent when its record for that key is missing, not
@@ -381,10 +387,13 @@ impl Site<'_> {
         if column.key.is_empty() { label } else { format!("{}·{label}", column.key) }
     }
 
-    /// The table row of a cohort's member at position `i`, rendered once and shared by all
-    /// its pages.
-    fn compare_row_at<'c>(&self, c: &'c Cohort, i: usize) -> &'c str {
-        c.rows[i].get_or_init(|| self.compare_row(c, c.members[i]))
+    /// A build rendered comparison page `p` in every theme. After a cohort's last page its rows
+    /// are let go: at national scale they are hundreds of megabytes, and no page needs them.
+    pub fn compare_page_done(&self, p: PageId) {
+        let Some(c) = self.compare_index().cohorts.get(p.cohort as usize) else { return };
+        if c.done.fetch_add(1, AtomicOrdering::AcqRel) + 1 == c.orders.len() * c.pages() {
+            *c.rows.write().unwrap_or_else(PoisonError::into_inner) = Vec::new();
+        }
     }
 
     /// Member `m`'s table row in cohort `c`.
@@ -461,8 +470,10 @@ impl Site<'_> {
             orders.push(order);
         }
         // (its row is rendered again when a page shows it)
-        let mut rows = std::mem::take(&mut c.rows);
-        rows[pos] = OnceLock::new();
+        let mut rows = std::mem::take(c.rows.get_mut().unwrap_or_else(PoisonError::into_inner));
+        if let Some(row) = rows.get_mut(pos) {
+            *row = OnceLock::new();
+        }
         Some(Cohort {
             year: c.year,
             table: c.table,
@@ -472,7 +483,8 @@ impl Site<'_> {
             orders,
             sort_columns: std::mem::take(&mut c.sort_columns),
             empty: std::mem::take(&mut c.empty),
-            rows,
+            rows: RwLock::new(rows),
+            done: AtomicUsize::new(0),
         })
     }
 
@@ -485,10 +497,16 @@ impl Site<'_> {
         let order = c.orders.get(view)?;
         let per = c.rows_per_page();
         let (from, to) = ((page * per).min(order.len()), ((page + 1) * per).min(order.len()));
-        let rows: Vec<&str> = order[from..to].iter().map(|&i| self.compare_row_at(c, i)).collect();
-        let mut body = String::with_capacity(rows.iter().map(|r| r.len()).sum::<usize>() + 64);
-        for r in rows {
-            body.push_str(r);
+        let mut body = String::with_capacity((to - from) * 512);
+        {
+            // Each row rendered once and shared by the pages that show it (see `Cohort::rows`).
+            let rows = c.rows.read().unwrap_or_else(PoisonError::into_inner);
+            for &i in &order[from..to] {
+                match rows.get(i) {
+                    Some(row) => body.push_str(row.get_or_init(|| self.compare_row(c, c.members[i]))),
+                    None => body.push_str(&self.compare_row(c, c.members[i])),
+                }
+            }
         }
         let dir = self.compare_dir(c);
         let sorted_by = (view > 0).then(|| c.sort_columns[view - 1]);

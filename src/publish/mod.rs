@@ -13,3 +13,4 @@ pub mod region;
 pub mod render;
 pub mod search;
 pub mod shard;
+pub mod written;

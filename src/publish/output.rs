@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::publish::written::Written;
+
 /// The list of files pilu wrote into an output, one relative path a line.
 pub const MANIFEST: &str = ".pilu-manifest";
 const MANIFEST_HEAD: &str = "# pilu 生成的文件清单：构建时只替换清单中的文件。请勿修改。\n";
@@ -24,11 +26,10 @@ pub struct Staging {
     committed: bool,
     /// Writing into a folder that is being served: each file is replaced atomically.
     in_place: bool,
-    /// Every file written, relative to `dir` (rendering writes from several threads).
-    written: Mutex<BTreeSet<String>>,
-    /// Folders already created in this staging folder: one `create_dir_all` per folder, not
-    /// one per file (tens of thousands of files share a few thousand folders).
-    made: Mutex<HashSet<String>>,
+    /// Every file written, relative to `dir` (rendering writes from several threads), and the
+    /// folders made: one `create_dir_all` per folder, not one per file (tens of thousands of
+    /// files share a few thousand folders).
+    written: Mutex<Written>,
     /// Counts the files written, for the progress report.
     progress: Option<std::sync::Arc<crate::base::progress::Progress>>,
 }
@@ -120,12 +121,16 @@ fn manifest_into(w: &mut impl io::Write, files: &BTreeSet<String>) -> io::Result
     Ok(())
 }
 
-/// Writes the manifest line by line: at national scale its text is megabytes, and the commit
-/// comes at the build's peak of memory.
-fn write_manifest(path: &Path, files: &BTreeSet<String>) -> io::Result<()> {
+/// Writes the manifest of a build line by line, in the same order as `manifest_into`: at
+/// national scale its text is megabytes, and the commit comes at the build's peak of memory.
+fn write_manifest(path: &Path, files: &Written) -> io::Result<()> {
     use std::io::Write;
     let mut w = io::BufWriter::new(fs::File::create(path)?);
-    manifest_into(&mut w, files)?;
+    w.write_all(MANIFEST_HEAD.as_bytes())?;
+    files.for_each_sorted(|f| {
+        w.write_all(f.as_bytes())?;
+        w.write_all(b"\n")
+    })?;
     w.flush()
 }
 
@@ -398,7 +403,6 @@ impl Staging {
             committed: false,
             in_place: false,
             written: Default::default(),
-            made: Default::default(),
             progress: None,
         })
     }
@@ -417,7 +421,6 @@ impl Staging {
             committed: true,
             in_place: true,
             written: Default::default(),
-            made: Default::default(),
             progress: None,
         }
     }
@@ -441,18 +444,17 @@ impl Staging {
         let p = self.dir.join(rel);
         // Known by its relative name: hashing the short &str, and no PathBuf, for a known folder.
         // (not in place: serve may remove folders between writes)
-        let folder = rel.rsplit_once(std::path::is_separator).map_or("", |(folder, _)| folder);
-        let known = !self.in_place && self.made.lock().is_ok_and(|m| m.contains(folder));
+        let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let known = !self.in_place && self.written.lock().is_ok_and(|w| w.has_folder(folder));
         if !known && let Some(parent) = p.parent() {
             fs::create_dir_all(parent)?;
-            if let Ok(mut m) = self.made.lock() {
-                m.insert(folder.to_string());
+            if let Ok(mut w) = self.written.lock() {
+                w.add_folder(folder);
             }
         }
         if self.in_place { write_atomic_with(&p, fill) } else { fs::File::create(p).and_then(|mut f| fill(&mut f)) }?;
-        let rel = rel.to_string(); // (made before taking the lock)
         if let Ok(mut w) = self.written.lock() {
-            w.insert(rel);
+            w.add(rel);
         }
         if let Some(p) = &self.progress {
             p.inc(1);
@@ -466,7 +468,7 @@ impl Staging {
     }
 
     fn written(&self) -> BTreeSet<String> {
-        self.written.lock().map(|w| w.clone()).unwrap_or_default()
+        self.written.lock().map(|w| w.to_set()).unwrap_or_default()
     }
 
     /// After in-place updates: bring `listed` (the caller's copy of the manifest; read from the
@@ -511,14 +513,14 @@ impl Staging {
         let files = self.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
         match how {
             Publish::Swap => self.swap(&files),
-            Publish::FileByFile => self.move_files(&files).map(|()| None),
+            Publish::FileByFile => self.move_files(&files.to_set()).map(|()| None),
         }
         .map_err(CommitError::Io)
     }
 
     /// Swap the staging folder in. The old output is moved aside first (and returned, to be
     /// removed after), so at every moment one complete site is in place.
-    fn swap(mut self, files: &BTreeSet<String>) -> io::Result<Option<PathBuf>> {
+    fn swap(mut self, files: &Written) -> io::Result<Option<PathBuf>> {
         write_manifest(&self.dir.join(MANIFEST), files)?;
         let old = sibling(&self.target, "old");
         if old.exists() {
@@ -629,7 +631,8 @@ mod tests {
         }
         put(dir, "e/1/.t.csv.pilu-part-7-1");
         assert!(both(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
-        let listed: BTreeSet<String> = ours.iter().map(|s| s.to_string()).collect();
+        let mut listed = Written::default();
+        ours.iter().for_each(|f| listed.add(f));
         write_manifest(&dir.join(MANIFEST), &listed).expect("manifest");
         assert_eq!(both(dir), Ok(()), "every file listed; part files and the manifest are pilu's");
         for f in ["e/1/2024/mine.pdf", "e/1-a/x", "e/1/z", "a", "e/1/2024/t.csv.bak", "e/10/y"] {

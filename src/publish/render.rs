@@ -541,17 +541,30 @@ impl Site<'_> {
         intro: Option<&str>,
         pages: &[PageKind],
     ) -> Result<usize, Diagnostics> {
-        self.render_themes(std::slice::from_mut(theme), out, intro, pages)
+        self.render_in(std::slice::from_mut(theme), out, intro, pages, false)
     }
 
-    /// Render `pages` in every theme: each page's shared context is built once, then each theme
-    /// adds its part and renders. Returns how many files were written.
+    /// A build: render `pages` in every theme, each page once (so what only pages use, such as
+    /// a comparison's rows, is let go after its last page). Returns how many files were written.
     pub fn render_themes(
         &self,
         themes: &mut [Theme],
         out: &Staging,
         intro: Option<&str>,
         pages: &[PageKind],
+    ) -> Result<usize, Diagnostics> {
+        self.render_in(themes, out, intro, pages, true)
+    }
+
+    /// Render `pages` in every theme: each page's shared context is built once, then each theme
+    /// adds its part and renders. `once`: no page is rendered again (see `render_themes`).
+    fn render_in(
+        &self,
+        themes: &mut [Theme],
+        out: &Staging,
+        intro: Option<&str>,
+        pages: &[PageKind],
+        once: bool,
     ) -> Result<usize, Diagnostics> {
         for theme in themes.iter_mut() {
             self.global(theme);
@@ -578,6 +591,9 @@ impl Site<'_> {
                     let mut ctx = shared.clone();
                     self.theme_context(&mut ctx, theme, kind, tables.next().unwrap_or_default());
                     errors.extend(self.render_one(theme, kind, &ctx, out));
+                }
+                if let (true, PageKind::Compare(p)) = (once, kind) {
+                    self.compare_page_done(p);
                 }
                 errors
             })
@@ -620,7 +636,9 @@ impl Site<'_> {
     /// CSV and JSON of the public tables of the given entity-years.
     pub fn write_downloads_for(&self, out: &Staging, keys: &[(usize, i32)]) -> Result<usize, Diagnostics> {
         let items: Vec<_> = keys.iter().filter_map(|k| self.data.years.get_key_value(k)).collect();
-        let results: Vec<Result<usize, Diagnostic>> = items
+        // Counted and reported in order as they go: a list of one result per entity-year is
+        // tens of megabytes at national scale (a Diagnostic is large).
+        let (total, errors) = items
             .par_iter()
             .map(|&(&(e, y), ey)| {
                 let ent = self.registry.get(e);
@@ -645,15 +663,18 @@ impl Site<'_> {
                 }
                 Ok(n)
             })
-            .collect();
-        let mut total = 0;
-        let mut diags = Diagnostics::default();
-        for r in results {
-            match r {
-                Ok(n) => total += n,
-                Err(d) => diags.push(d),
-            }
-        }
+            .map(|r: Result<usize, Diagnostic>| match r {
+                Ok(n) => (n, Vec::new()),
+                Err(d) => (0, vec![d]),
+            })
+            .reduce(
+                || (0, Vec::new()),
+                |(n, mut errors), (m, more)| {
+                    errors.extend(more);
+                    (n + m, errors)
+                },
+            );
+        let diags = Diagnostics { list: errors };
         if diags.list.is_empty() { Ok(total) } else { Err(diags) }
     }
 
