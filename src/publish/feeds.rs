@@ -151,22 +151,39 @@ pub fn site_feed(site: &Site) -> String {
 /// the same as `site_feed` when `keys` holds the `SITE_ENTRIES` latest dated ones (`serve`
 /// keeps those instead of walking every entity-year).
 pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
-    let mut entries: Vec<Entry> = keys.iter().filter_map(|&(e, y)| year_entry(site, e, y)).collect();
-    let owner = site.registry.get(site.owner);
-    for p in site.pages {
-        let Some(date) = page_date(&p.date) else { continue };
-        entries.push(Entry {
-            date,
-            title: p.title.clone(),
-            id: urn(&format!("pilu:{}:p/{}", owner.code, p.slug)),
-            href: format!("{}p/{}/index.html", theme_prefix(site), p.slug),
-            author: owner.name.to_string(),
-            summary: p.description.clone(),
-        });
+    // Newest first; ties in a fixed order: entity-years in `keys` order, then pages. Only the
+    // chosen few become entries (a national site has hundreds of thousands of dated years).
+    let year_date = |&(e, y): &(usize, i32)| site.data.years.get(&(e, y)).and_then(|ey| ey.meta.published_on);
+    let mut dated: Vec<_> = keys
+        .iter()
+        .map(year_date)
+        .chain(site.pages.iter().map(|p| page_date(&p.date)))
+        .enumerate()
+        .filter_map(|(at, date)| date.map(|d| (std::cmp::Reverse(d), at)))
+        .collect();
+    if dated.len() > SITE_ENTRIES {
+        dated.select_nth_unstable(SITE_ENTRIES);
+        dated.truncate(SITE_ENTRIES);
     }
-    // newest first; ties in a fixed order (entity-years in registry order, then pages)
-    entries.sort_by_key(|e| std::cmp::Reverse(e.date));
-    entries.truncate(SITE_ENTRIES);
+    dated.sort_unstable();
+    let owner = site.registry.get(site.owner);
+    let entries = dated
+        .into_iter()
+        .filter_map(|(_, at)| match keys.get(at) {
+            Some(&(e, y)) => year_entry(site, e, y),
+            None => {
+                let p = site.pages.get(at - keys.len())?;
+                Some(Entry {
+                    date: page_date(&p.date)?,
+                    title: p.title.clone(),
+                    id: urn(&format!("pilu:{}:p/{}", owner.code, p.slug)),
+                    href: format!("{}p/{}/index.html", theme_prefix(site), p.slug),
+                    author: owner.name.to_string(),
+                    summary: p.description.clone(),
+                })
+            }
+        })
+        .collect();
     let title = format!("{} · 更新", site.settings.title);
     let alternate = format!("{}index.html", theme_prefix(site));
     document(site, "feed.xml", &title, &urn(&format!("pilu:{}:feed", owner.code)), &alternate, entries)
