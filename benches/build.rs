@@ -32,8 +32,9 @@
 //! files; the memory is mostly the loaded values with their locations (about 2.2 KB per
 //! entity-year). Rendering's own share fell when the list of files written was kept by folder
 //! with interned names, a comparison's rows were let go after its last page and the site feed
-//! stopped making an entry per entity-year. Beyond the heap, the allocator holds freed pages for
-//! a second and backs its arenas with huge pages: 50 to 90 MB of the 50,000 build's peak.
+//! stopped making an entry per entity-year. Beyond the heap (140 MB at its peak), the allocator
+//! holds freed pages for a second and backs its arenas with huge pages: most of the rest of the
+//! 50,000 build's 237 MB.
 
 mod support;
 

@@ -1,8 +1,8 @@
 //! The list of files a build wrote, kept compactly. A national build writes millions of files;
 //! one `String` a file in a sorted set cost about 110 bytes each (half a gigabyte at 500,000
-//! entity-years). Here files are kept by folder, each name interned once (a site's files share a
-//! few hundred names: `index.html`, `<table>.csv`, …), so a file costs a `u32` beside its folder.
-//! Relative paths use `/` between folders, as everywhere in the output.
+//! entity-years). Here files are kept by folder, each name interned once (millions of files share
+//! a few thousand names: `index.html`, `<table>.csv`, …), so a file costs a `u32` beside its
+//! folder. Relative paths use `/` between folders, as everywhere in the output.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io;
@@ -67,7 +67,7 @@ impl Written {
     /// Every file written, each once, in the order of their relative paths' bytes (the order of
     /// a sorted set of the paths), without making a String per file.
     pub fn for_each_sorted(&self, mut each: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
-        // The folder tree, including folders that hold no file themselves (e/, e/<id>/).
+        // The folder tree, including folders that hold no file themselves (e/, m/e/).
         let mut subs: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut seen: HashSet<&str> = HashSet::new();
         for folder in self.folders.keys() {
