@@ -4,7 +4,8 @@
 //! a few thousand names: `index.html`, `<table>.csv`, …), so a file costs a `u32` beside its
 //! folder. Relative paths use `/` between folders, as everywhere in the output.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rayon::slice::ParallelSliceMut;
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 
 #[derive(Default)]
@@ -67,47 +68,56 @@ impl Written {
     /// Every file written, each once, in the order of their relative paths' bytes (the order of
     /// a sorted set of the paths), without making a String per file.
     pub fn for_each_sorted(&self, mut each: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
-        // The folder tree, including folders that hold no file themselves (e/, m/e/).
-        let mut subs: HashMap<&str, Vec<&str>> = HashMap::new();
-        let mut seen: HashSet<&str> = HashSet::new();
-        for folder in self.folders.keys() {
-            let mut child: &str = folder;
-            while !child.is_empty() && seen.insert(child) {
-                let parent = split(child).0;
-                subs.entry(parent).or_default().push(child);
-                child = parent;
-            }
-        }
+        // Folders in the order of their paths with a `/` after: the folders below one come right
+        // after it, together (one list of references, not a map of the tree: this runs at the
+        // build's peak of memory).
+        let mut below: Vec<&str> = self.folders.keys().map(|f| &**f).filter(|f| !f.is_empty()).collect();
+        below.par_sort_unstable_by(|a, b| a.bytes().chain([b'/']).cmp(b.bytes().chain([b'/'])));
         let mut path = String::new();
-        self.emit("", &subs, &mut path, &mut each)
+        self.emit("", &below, &mut path, &mut each)
     }
 
-    /// Folder `folder`'s files and, in their place, its subfolders' files. Among the paths below
-    /// a folder, a file named `n` sorts against a subfolder `s` as `n` against `s/`: a name holds
-    /// no `/`, so the first difference falls at the same byte either way.
+    /// Folder `folder`'s files and, in their place, its subfolders' files; `below` are the
+    /// folders under it, in the order of `for_each_sorted`. Among the paths below a folder, a file
+    /// named `n` sorts against a subfolder `s` as `n` against `s/`: a name holds no `/`, so the
+    /// first difference falls at the same byte either way.
     fn emit(
         &self,
         folder: &str,
-        subs: &HashMap<&str, Vec<&str>>,
+        below: &[&str],
         path: &mut String,
         each: &mut impl FnMut(&str) -> io::Result<()>,
     ) -> io::Result<()> {
-        // (name, subfolder's full path when it is one)
-        let mut entries: Vec<(&str, Option<&str>)> = Vec::new();
+        // (name, and for a subfolder its path and the folders under it)
+        type Sub<'s> = Option<(&'s str, &'s [&'s str])>;
+        let mut entries: Vec<(&str, Sub)> = Vec::new();
         if let Some(files) = self.folders.get(folder) {
             entries.extend(files.iter().map(|&id| (&*self.names[id as usize], None)));
         }
-        for &sub in subs.get(folder).into_iter().flatten() {
-            entries.push((split(sub).1, Some(sub)));
+        let skip = if folder.is_empty() { 0 } else { folder.len() + 1 };
+        let mut rest = below;
+        while let Some(first) = rest.first() {
+            let name = first.get(skip..).unwrap_or_default().split('/').next().unwrap_or_default();
+            let sub = first.get(..skip + name.len()).unwrap_or_default();
+            let n = rest
+                .iter()
+                .take_while(|f| f.strip_prefix(sub).is_some_and(|t| t.is_empty() || t.starts_with('/')))
+                .count()
+                .max(1);
+            let (group, more) = rest.split_at(n);
+            // the subfolder itself, when it holds files, comes first in its group
+            let under = group.strip_prefix(&[sub]).unwrap_or(group);
+            entries.push((name, Some((sub, under))));
+            rest = more;
         }
-        fn key<'a>(&(name, sub): &(&'a str, Option<&str>)) -> impl Iterator<Item = u8> + 'a {
+        fn key<'a>(&(name, sub): &(&'a str, Sub)) -> impl Iterator<Item = u8> + 'a {
             name.bytes().chain(sub.map(|_| b'/'))
         }
         entries.sort_unstable_by(|a, b| key(a).cmp(key(b)));
-        entries.dedup();
+        entries.dedup_by(|a, b| a.1.is_none() && b.1.is_none() && a.0 == b.0);
         for (name, sub) in entries {
             match sub {
-                Some(sub) => self.emit(sub, subs, path, each)?,
+                Some((sub, under)) => self.emit(sub, under, path, each)?,
                 None => {
                     path.clear();
                     if !folder.is_empty() {
@@ -154,6 +164,9 @@ mod tests {
             "y/2023/index.html",
             "a b/é.html",
             "e/1/2023/a.csv",
+            "f/x.html",
+            "f-b/y.html",
+            "f/c/z.html",
         ];
         let mut w = Written::default();
         w.add_folder("unused/folder");
