@@ -82,9 +82,6 @@ pub fn judged_years(data: &Dataset, as_of: Option<Date>) -> Vec<i32> {
     ys
 }
 
-/// Entities or entity-years to each part checked in parallel (`Diagnostics::gather`).
-const PART: usize = 4096;
-
 /// Report missing mandatory tables, and publication dates before the year ended or after the
 /// deadline.
 pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
@@ -92,7 +89,7 @@ pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
     let as_of = site.settings.as_of;
     // A country has half a million entities and entity-years.
     let years: Vec<(&(usize, i32), &EntityYear)> = data.years.iter().collect();
-    diags.gather(&years, PART, |part, found| {
+    diags.gather(&years, Diagnostics::PART, |part, found| {
         for &(&(e, y), ey) in part {
             year_file(site, sources, e, y, ey, found);
         }
@@ -102,7 +99,7 @@ pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
         if !due(as_of, y) {
             continue;
         }
-        diags.gather(&entities, PART, |part, found| {
+        diags.gather(&entities, Diagnostics::PART, |part, found| {
             for &e in part {
                 missing(site, sources, e, y, found);
             }

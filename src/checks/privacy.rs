@@ -290,7 +290,7 @@ pub fn site_texts(
     definitions(&mut g, schema, sources);
     drop(g);
     // A country's registry is half a million entities: scanned in parallel, in order.
-    diags.gather(&registry.entities, 4096, |part, found| {
+    diags.gather(&registry.entities, Diagnostics::PART, |part, found| {
         let mut g = guard(settings, found);
         for e in part {
             for (col, loc) in e.locs() {

@@ -111,32 +111,31 @@ fn manifest_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
-/// The manifest's lines, into `w`.
-fn manifest_into(w: &mut impl io::Write, files: &BTreeSet<String>) -> io::Result<()> {
+/// The manifest into `w`: its head, then a line for each file `list` gives (in sorted order).
+fn manifest_into(
+    w: &mut impl io::Write,
+    list: impl FnOnce(&mut dyn FnMut(&str) -> io::Result<()>) -> io::Result<()>,
+) -> io::Result<()> {
     w.write_all(MANIFEST_HEAD.as_bytes())?;
-    for f in files {
+    list(&mut |f| {
         w.write_all(f.as_bytes())?;
-        w.write_all(b"\n")?;
-    }
-    Ok(())
+        w.write_all(b"\n")
+    })
 }
 
-/// Writes the manifest of a build line by line, in the same order as `manifest_into`: at
-/// national scale its text is megabytes, and the commit comes at the build's peak of memory.
+/// Writes the manifest of a build line by line: at national scale its text is megabytes, and
+/// the commit comes at the build's peak of memory.
 fn write_manifest(path: &Path, files: &Written) -> io::Result<()> {
     use std::io::Write;
     let mut w = io::BufWriter::new(fs::File::create(path)?);
-    w.write_all(MANIFEST_HEAD.as_bytes())?;
-    files.for_each_sorted(|f| {
-        w.write_all(f.as_bytes())?;
-        w.write_all(b"\n")
-    })?;
+    manifest_into(&mut w, |line| files.for_each_sorted(line))?;
     w.flush()
 }
 
 fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
     let mut v = Vec::new();
-    let _ = manifest_into(&mut v, files); // (writing into memory cannot fail)
+    // (writing into memory cannot fail)
+    let _ = manifest_into(&mut v, |line| files.iter().try_for_each(|f| line(f)));
     v
 }
 
