@@ -88,7 +88,7 @@ pub fn check(site: &Loaded, sources: &Sources, diags: &mut Diagnostics) {
     let (registry, data) = (&site.registry, &site.data);
     let as_of = site.settings.as_of;
     // A country has half a million entities and entity-years.
-    let years: Vec<(&(usize, i32), &EntityYear)> = data.years.iter().collect();
+    let years: Vec<(&(usize, i32), &EntityYear)> = data.years.iter().map(|(k, ey)| (k, &**ey)).collect();
     diags.gather(&years, Diagnostics::PART, |part, found| {
         for &(&(e, y), ey) in part {
             year_file(site, sources, e, y, ey, found);
@@ -225,7 +225,7 @@ mod tests {
     fn data(years: &[i32]) -> Dataset {
         let mut d = Dataset::default();
         for &y in years {
-            d.years.insert((0, y), EntityYear::default());
+            d.years.insert((0, y), Box::default());
         }
         d
     }

@@ -194,7 +194,7 @@ mod tests {
                 .into_iter()
                 .map(|(r, c, n)| ((r.to_string(), c.to_string()), (Value::Int(n), loc)))
                 .collect();
-        let data = TableData::Matrix(Matrix { format: "2021".into(), cells });
+        let data = TableData::Matrix(Box::new(Matrix { format: "2021".into(), cells }));
         let bytes = csv(&t, &data).expect("csv");
         let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
         let rows: Vec<Vec<&str>> = text.split_terminator("\r\n").map(|l| l.split(',').collect()).collect();

@@ -39,7 +39,7 @@ impl Loader<'_> {
                 TableData::Records(recs)
             }
             Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
-                Some(m) => TableData::Matrix(m),
+                Some(m) => TableData::Matrix(Box::new(m)),
                 None => return,
             },
         };

@@ -218,7 +218,7 @@ impl Loader<'_> {
                     );
                     return None;
                 };
-                self.matrix_toml(table, t, file).map(TableData::Matrix)
+                self.matrix_toml(table, t, file).map(|m| TableData::Matrix(Box::new(m)))
             }
         }
     }

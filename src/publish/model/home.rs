@@ -16,7 +16,7 @@ impl Site<'_> {
     /// The `limit` entity-years published most recently (newest first; ties by entity, year).
     pub fn updates(&self, limit: usize) -> Vec<Update> {
         let mut all: Vec<(&(usize, i32), &EntityYear)> =
-            self.data.years.iter().filter(|(_, ey)| ey.meta.published_on.is_some()).collect();
+            self.data.years.iter().filter(|(_, ey)| ey.meta.published_on.is_some()).map(|(k, ey)| (k, &**ey)).collect();
         all.sort_by(|a, b| b.1.meta.published_on.cmp(&a.1.meta.published_on).then(a.0.cmp(b.0)));
         all.into_iter()
             .take(limit)

@@ -688,7 +688,7 @@ fn check(
 fn merge(
     data: &mut Dataset,
     fresh: Dataset,
-    kept: Option<((usize, i32), EntityYear)>,
+    kept: Option<((usize, i32), Box<EntityYear>)>,
     sources: &Sources,
     diags: &mut Diagnostics,
 ) {
