@@ -80,6 +80,29 @@ fn all_errors_of_a_run_are_reported_together() {
 }
 
 #[test]
+fn a_record_s_fields_are_located_whatever_order_they_are_written_in() {
+    let site = fixture("minimal");
+    // Written out of field order: a name that disagrees with the registry, an empty required
+    // cell, an empty registry-mirrored cell (filled in, no error) and a field given twice (once
+    // by id, once by label).
+    write(
+        site.path(),
+        "data/renmin/2023.toml",
+        "[institution_overview]\nhi_total_cost = 12345.67\nname = \"别的医院\"\ncomplaint_phone = \"\"\n\
+         hi_fund_pay = 1\naddress = \"\"\nhi_settlement_visits = 5\n\"医保结算总人次\" = 6\n",
+    );
+    let err = build_fails(site.path());
+    assert!(err.contains("data/renmin/2023.toml:3:8"), "mismatch at the name's cell: {err}");
+    assert!(err.contains("为 `别的医院`，与登记表中的 `测试县人民医院` 不一致"), "{err}");
+    assert!(err.contains("data/renmin/2023.toml:4:19"), "empty required cell located: {err}");
+    assert!(err.contains("缺少必填项“医保投诉举报电话”"), "{err}");
+    assert!(err.contains("data/renmin/2023.toml:8:1"), "second hi_settlement_visits at its key: {err}");
+    assert!(err.contains("重复出现"), "{err}");
+    assert!(!err.contains("地址"), "an empty mirrored cell is filled from the registry: {err}");
+    assert_eq!(err.matches("error[").count(), 3, "{err}");
+}
+
+#[test]
 fn duplicate_records_and_tables_are_located() {
     let site = fixture("minimal");
     write(site.path(), "data/520399/2023/reporting_channels.csv", "hotline\n12393\n");

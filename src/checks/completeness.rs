@@ -220,7 +220,6 @@ fn ey_loc(ey: &EntityYear, sources: &Sources) -> Loc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inputs::dataset::EntityYear;
 
     fn data(years: &[i32]) -> Dataset {
         let mut d = Dataset::default();

@@ -201,25 +201,47 @@ const _: () = assert!(crate::inputs::schema::MAX_FIELDS <= u16::MAX as usize + 1
 
 static ABSENT: Value = Value::Absent;
 
-impl Values {
-    /// From one value and one place (where it was written, if it was) per field. A field keeps
-    /// room only when it has a value or a place (an empty cell is a place for messages).
-    pub fn new(values: Vec<Value>, spans: &[Option<Loc>]) -> Values {
-        let len = values.len() as u32;
-        let kept = |v: &Value, span: &Option<Loc>| *v != Value::Absent || span.is_some();
-        // Counted first, so the slice is allocated once at its size, not grown and then shrunk
-        // (millions of records in a country).
-        let mut given = Vec::with_capacity(values.iter().zip(spans).filter(|(v, s)| kept(v, s)).count());
-        for (i, (value, span)) in values.into_iter().zip(spans).enumerate() {
-            if kept(&value, span) {
-                let (start, len) = span.map_or((NO_SPAN, 0), |l| {
-                    (l.start, u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX))
-                });
-                given.push(Given { field: i as u16, len, start, value });
-            }
-        }
-        Values { len, given: given.into_boxed_slice() }
+/// A record's values as its cells are read, in the order they were written: one entry for each
+/// field given or filled in, never one for every field of the table (most records leave most
+/// fields out, and a full row of values and places was most of the cost of reading a record).
+pub struct ValuesBuilder {
+    len: u32,
+    given: Vec<Given>,
+}
+
+impl ValuesBuilder {
+    /// For a record of `len` fields, with room for `room` entries.
+    pub fn new(len: usize, room: usize) -> ValuesBuilder {
+        ValuesBuilder { len: len as u32, given: Vec::with_capacity(room) }
     }
+    /// Field `i`'s value and where it was written, if it was; the entry's number, for `value`
+    /// and `replace`. Each field is set at most once.
+    pub fn set(&mut self, i: usize, value: Value, at: Option<Loc>) -> usize {
+        let (start, len) =
+            at.map_or((NO_SPAN, 0), |l| (l.start, u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX)));
+        self.given.push(Given { field: i as u16, len, start, value });
+        self.given.len() - 1
+    }
+    pub fn value(&self, entry: usize) -> &Value {
+        &self.given[entry].value
+    }
+    pub fn replace(&mut self, entry: usize, value: Value) {
+        self.given[entry].value = value;
+    }
+    pub fn finish(mut self) -> Values {
+        self.given.sort_unstable_by_key(|g| g.field);
+        // Allocated again at its size when fewer were set than there was room for: shrinking
+        // in place keeps the larger block, and a country holds millions of these.
+        let given = if self.given.len() == self.given.capacity() {
+            self.given.into_boxed_slice()
+        } else {
+            self.given.drain(..).collect()
+        };
+        Values { len: self.len, given }
+    }
+}
+
+impl Values {
     fn find(&self, i: usize) -> Option<&Given> {
         let i = u16::try_from(i).ok()?;
         self.given.binary_search_by_key(&i, |g| g.field).ok().map(|k| &self.given[k])
@@ -317,9 +339,12 @@ mod tests {
     #[test]
     fn values_keep_their_places_and_a_huge_cell_is_marked_by_its_start() {
         let at = |start: u32, end: u32| Some(Loc { file: 3, start, end });
-        let values = vec![Value::Int(7), Value::Absent, Value::Absent, Value::Text("长".into())];
-        let spans = [at(10, 12), None, at(20, 20), at(100, 100 + 70_000)];
-        let rec = Rec { values: Values::new(values, &spans), loc: Loc { file: 3, start: 0, end: 200_000 } };
+        // set out of order, as cells are written
+        let mut b = ValuesBuilder::new(4, 3);
+        b.set(3, Value::Text("长".into()), at(100, 100 + 70_000));
+        b.set(0, Value::Int(7), at(10, 12));
+        b.set(2, Value::Absent, at(20, 20));
+        let rec = Rec { values: b.finish(), loc: Loc { file: 3, start: 0, end: 200_000 } };
         assert_eq!(rec.values.len(), 4);
         assert_eq!(
             rec.values.iter().collect::<Vec<_>>(),

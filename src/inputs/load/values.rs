@@ -3,7 +3,7 @@
 
 use super::Loader;
 use crate::base::diag::{Diagnostic, Loc, suggest};
-use crate::inputs::dataset::Rec;
+use crate::inputs::dataset::{Rec, ValuesBuilder};
 use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::{Field, FieldType, Table};
 use crate::inputs::value::{self, Value, label_key};
@@ -22,10 +22,9 @@ impl Loader<'_> {
         reported: &mut HashSet<(u32, u32)>,
     ) -> Option<Rec> {
         let fields = table.fields();
-        let mut values = vec![Value::Absent; fields.len()];
-        let mut locs: Vec<Option<Loc>> = vec![None; fields.len()];
-        // A field whose value failed to parse is not also reported as missing.
-        let mut invalid = vec![false; fields.len()];
+        let filled = fields.iter().filter(|f| f.from_entity.is_some()).count();
+        let mut values = ValuesBuilder::new(fields.len(), r.cells.len() + filled);
+        let mut slots = vec![Slot::Open; fields.len()];
         let before = self.diags.errors();
         for c in &r.cells {
             if skip.contains(&c.key.as_str()) {
@@ -60,7 +59,7 @@ impl Loader<'_> {
                 continue;
             };
             let f = &fields[fi];
-            if locs[fi].is_some() {
+            if slots[fi] != Slot::Open {
                 if reported.insert((c.key_loc.start, c.key_loc.end)) {
                     self.diags.push(
                         Diagnostic::error("data.duplicate_field", format!("字段“{}”（{}）重复出现", f.label, f.id))
@@ -70,11 +69,10 @@ impl Loader<'_> {
                 }
                 continue;
             }
-            locs[fi] = Some(c.loc);
             match convert(f, &c.raw) {
-                Ok(v) => values[fi] = v,
+                Ok(v) => slots[fi] = Slot::Given(values.set(fi, v, Some(c.loc)), c.loc),
                 Err(m) => {
-                    invalid[fi] = true;
+                    slots[fi] = Slot::Invalid(values.set(fi, Value::Absent, Some(c.loc)), c.loc);
                     self.diags.push(
                         Diagnostic::error("data.value", format!("字段“{}”（{}）：{m}", f.label, f.id))
                             .at(c.loc)
@@ -91,8 +89,17 @@ impl Loader<'_> {
             let Some(reg) = crate::inputs::registry::entity_attr(e, attr) else {
                 continue;
             };
-            match &values[fi] {
-                Value::Absent => values[fi] = Value::Text(std::sync::Arc::clone(reg)),
+            let reg_value = || Value::Text(std::sync::Arc::clone(reg));
+            let (entry, at) = match slots[fi] {
+                Slot::Open => {
+                    slots[fi] = Slot::Filled(values.set(fi, reg_value(), None));
+                    continue;
+                }
+                Slot::Filled(_) => continue,
+                Slot::Given(k, at) | Slot::Invalid(k, at) => (k, at),
+            };
+            match values.value(entry) {
+                Value::Absent => values.replace(entry, reg_value()),
                 Value::Text(t) if **t == **reg || value::label_key(t) == value::label_key(reg) => {}
                 other => self.diags.push(
                     Diagnostic::error(
@@ -104,16 +111,22 @@ impl Loader<'_> {
                             value::display(f, other)
                         ),
                     )
-                    .at(locs[fi].unwrap_or(r.loc))
+                    .at(at)
                     .field(&format!("{}.{}", table.id, f.id)),
                 ),
             }
         }
         for (fi, f) in fields.iter().enumerate() {
-            if f.required && values[fi] == Value::Absent && !invalid[fi] {
+            let at = match slots[fi] {
+                Slot::Open => r.loc,
+                Slot::Given(k, at) if *values.value(k) == Value::Absent => at,
+                // (a value that failed to parse is not also reported as missing)
+                Slot::Given(..) | Slot::Filled(_) | Slot::Invalid(..) => continue,
+            };
+            if f.required {
                 self.diags.push(
                     Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
-                        .at(locs[fi].unwrap_or(r.loc))
+                        .at(at)
                         .label("此记录")
                         .field(&format!("{}.{}", table.id, f.id))
                         .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
@@ -123,8 +136,20 @@ impl Loader<'_> {
         if self.diags.errors() > before {
             return None;
         }
-        Some(Rec { values: crate::inputs::dataset::Values::new(values, &locs), loc: r.loc })
+        Some(Rec { values: values.finish(), loc: r.loc })
     }
+}
+
+/// What a record has read for one field of its table.
+#[derive(Clone, Copy, PartialEq)]
+enum Slot {
+    Open,
+    /// Written in the record (possibly as an empty cell): its entry in the values, and where.
+    Given(usize, Loc),
+    /// Filled in from the registry.
+    Filled(usize),
+    /// Written, but its value could not be read.
+    Invalid(usize, Loc),
 }
 
 /// A field by id, by label, or by label with its unit (`基本医疗保险费收入（万元）`).
