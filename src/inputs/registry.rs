@@ -63,16 +63,28 @@ pub struct Entity {
     pub business_type: Option<Arc<str>>,
     pub chain: Option<Box<str>>,
     pub loc: Loc,
-    /// Where each registry item was written, in column order (for errors about one value), by
-    /// index into the columns: half the room of the column's name, for every item of a national
-    /// registry. Read with `locs()`.
-    locs: Box<[(u8, Loc)]>,
+    /// Where each registry item was written, in column order (for errors about one value). Read
+    /// with `locs()`.
+    locs: Box<[ItemLoc]>,
+}
+
+/// Where one registry item was written, in the entity's own file: 8 bytes, not 16, for each of
+/// the millions of items of a national registry. The column is an index into `COLUMNS`; an item
+/// longer than 64 KiB is marked by its first 64 KiB.
+#[derive(Clone, Copy, Debug)]
+struct ItemLoc {
+    start: u32,
+    len: u16,
+    column: u8,
 }
 
 impl Entity {
     /// Where each registry item was written: its column and place, in column order.
     pub fn locs(&self) -> impl Iterator<Item = (&'static str, Loc)> + '_ {
-        self.locs.iter().map(|&(i, l)| (COLUMNS[usize::from(i)].0, l))
+        self.locs.iter().map(|l| {
+            let end = l.start.saturating_add(u32::from(l.len));
+            (COLUMNS[usize::from(l.column)].0, Loc { file: self.loc.file, start: l.start, end })
+        })
     }
 
     /// Its tables are published on the county bureau's pages (委托县级医疗保障部门披露).
@@ -671,7 +683,11 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             locs: COLUMNS
                 .iter()
                 .enumerate()
-                .filter_map(|(i, (id, _))| vals.get(id).and_then(|(_, l)| Some((u8::try_from(i).ok()?, *l))))
+                .filter_map(|(i, (id, _))| {
+                    let (_, l) = vals.get(id)?;
+                    let len = u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX);
+                    Some(ItemLoc { start: l.start, len, column: u8::try_from(i).ok()? })
+                })
                 .collect(),
         },
         parent,
