@@ -34,8 +34,11 @@ impl Kind {
         matches!(self, Kind::BureauProvince | Kind::BureauCity | Kind::BureauCounty)
     }
     fn parse(s: &str) -> Option<Kind> {
-        let k = label_key(s);
-        Kind::ALL.into_iter().find(|x| x.id() == s || label_key(x.label()) == k)
+        // Ids first: folding a Chinese label is slow, and every entity of a registry has a kind.
+        Kind::ALL.into_iter().find(|x| x.id() == s).or_else(|| {
+            let k = label_key(s);
+            Kind::ALL.into_iter().find(|x| label_key(x.label()) == k)
+        })
     }
 }
 
@@ -198,8 +201,10 @@ impl Registry {
                 parents.push(parent);
             }
         }
-        let mut by_key: HashMap<Arc<str>, usize> = HashMap::new();
-        let mut lower_ids: HashMap<String, usize> = HashMap::new();
+        // At their size from the start: growing a map of a million keys hashes them all again.
+        let keys = entities.len() + entities.iter().filter(|e| e.id != e.code).count();
+        let mut by_key: HashMap<Arc<str>, usize> = HashMap::with_capacity(keys);
+        let mut lower_ids: HashMap<String, usize> = HashMap::with_capacity(entities.len());
         for (i, e) in entities.iter().enumerate() {
             if let Some(&j) = lower_ids.get(&e.id.to_ascii_lowercase()) {
                 diags.push(
