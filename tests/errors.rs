@@ -103,6 +103,58 @@ fn a_record_s_fields_are_located_whatever_order_they_are_written_in() {
 }
 
 #[test]
+fn a_long_collection_sheet_reports_as_if_read_row_by_row() {
+    // Rows are read in parallel parts of a few thousand; findings must still come in row order,
+    // a column that does not exist is reported once, and only rows with errors are dropped.
+    let site = fixture("minimal");
+    let n = 9_000;
+    let mut registry = read(&site.path().join("data/entities.toml"));
+    let mut sheet = String::from("pharmacy_code,settle_visits,total_amount,account_pay,colour\n");
+    let mut expected = Vec::new(); // (line, code)
+    for i in 0..n {
+        let code = format!("P5203991{i:04}");
+        registry.push_str(&format!(
+            "\n[[entities]]\ncode = \"{code}\"\nname = \"药店{i}\"\nkind = \"retail_pharmacy\"\n\
+             business_type = \"single\"\nregion = \"520399\"\nparent = \"520399\"\n\
+             disclosure = \"delegated_county\"\naddress = \"测试县某街{i}号\"\n"
+        ));
+        let line = sheet.lines().count() + 1;
+        if i == 4_500 {
+            sheet.push_str("P99999999999,1,1,1,c\n");
+            expected.push((line, "data.unknown_entity"));
+            continue;
+        }
+        if i % 1_000 == 999 {
+            sheet.push_str(&format!("{code},x,1,1,c\n"));
+            expected.push((line, "data.value"));
+        } else {
+            sheet.push_str(&format!("{code},{i},1,1,c\n"));
+        }
+    }
+    write(site.path(), "data/entities.toml", &registry);
+    write(site.path(), "data/2023/pharmacy_service.csv", &sheet);
+    let out = pilu(site.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let found: Vec<(usize, String)> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| {
+            d["file"] == "data/2023/pharmacy_service.csv" && d["code"].as_str().is_some_and(|c| c.starts_with("data."))
+        })
+        .map(|d| (d["line"].as_u64().unwrap_or(0) as usize, d["code"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let mut want = vec![(1, "data.unknown_field".to_string())];
+    want.extend(expected.iter().map(|(l, c)| (*l, c.to_string())));
+    assert!(found == want, "{:?}…\nwanted {want:?}", &found[..found.len().min(20)]);
+    // Every row without an error was taken in, and none with one (the unknown column is an error
+    // of the first row): the fixture's two entity-years and 8,989 pharmacies' are checked.
+    let err = build_fails(site.path());
+    assert!(err.contains("校验：8,991 个主体年度"), "{}", &err[..err.len().min(2000)]);
+}
+
+#[test]
 fn duplicate_records_and_tables_are_located() {
     let site = fixture("minimal");
     write(site.path(), "data/520399/2023/reporting_channels.csv", "hotline\n12393\n");

@@ -330,8 +330,9 @@ impl Diagnostics {
     pub fn extend(&mut self, other: Diagnostics) {
         self.list.extend(other.list);
     }
-    /// Items to a part for `gather` in the checks that go through every entity or entity-year:
-    /// large enough that a part's own list of findings costs nothing beside its work.
+    /// Items to a part for `gather` in the checks that go through every entity or entity-year,
+    /// and rows to a part of a collection sheet: large enough that a part's own list of findings
+    /// costs nothing beside its work.
     pub const PART: usize = 4096;
 
     /// What `check` finds in `items`, checked in parallel parts of `part` items and taken in in

@@ -390,20 +390,30 @@ impl Loader<'_> {
     }
 
     fn check_discloser(&mut self, ti: usize, ent: usize, at: Loc) -> bool {
+        match self.discloser(ti, ent, at) {
+            Ok(()) => true,
+            Err(d) => {
+                self.diags.push(*d);
+                false
+            }
+        }
+    }
+
+    /// Whether entity `ent` discloses table `ti`; the error located `at` when it does not.
+    fn discloser(&self, ti: usize, ent: usize, at: Loc) -> Result<(), Box<Diagnostic>> {
         let table = &self.schema.tables[ti];
         let e = self.registry.get(ent);
         if table.disclosed_by.iter().any(|k| k == e.kind.id()) {
-            return true;
+            return Ok(());
         }
-        self.diags.push(
+        Err(Box::new(
             Diagnostic::error(
                 "data.wrong_discloser",
                 format!("“{}”是{}，不披露“{}”", e.name, e.kind.label(), table.title),
             )
             .at(at)
             .note(format!("此表由以下主体披露：{}", table.disclosed_by.join("、"))),
-        );
-        false
+        ))
     }
 
     fn insert(&mut self, ent: usize, year: i32, ti: usize, mut data: TableData, origin: Loc) {

@@ -2,16 +2,16 @@
 //! reported with the field's label and what was expected.
 
 use super::Loader;
-use crate::base::diag::{Diagnostic, Loc, suggest};
+use crate::base::diag::{Diagnostic, Diagnostics, Loc, Severity, suggest};
 use crate::inputs::dataset::{Rec, ValuesBuilder};
 use crate::inputs::records::{self, Raw, Record};
+use crate::inputs::registry::Registry;
 use crate::inputs::schema::{Field, FieldType, Table};
 use crate::inputs::value::{self, Value, label_key};
 use std::collections::HashSet;
 
 impl Loader<'_> {
-    /// One record of a records-layout table. `skip` are keys the caller has consumed (the entity
-    /// column of a collection sheet). Unknown-column errors are reported once per header cell.
+    /// One record of a records-layout table (see `RecordReader`).
     pub(super) fn record(
         &mut self,
         table: &Table,
@@ -21,11 +21,38 @@ impl Loader<'_> {
         skip: &[&str],
         reported: &mut HashSet<(u32, u32)>,
     ) -> Option<Rec> {
+        RecordReader { registry: self.registry, table, year, skip }.read(r, ent, reported, self.diags)
+    }
+}
+
+/// What reading a record of one table needs of the loader: the registry alone, so the rows of a
+/// collection sheet can be read in parallel.
+pub(super) struct RecordReader<'a> {
+    pub registry: &'a Registry,
+    pub table: &'a Table,
+    pub year: i32,
+    /// Keys the caller has consumed (the entity column of a collection sheet).
+    pub skip: &'a [&'a str],
+}
+
+impl RecordReader<'_> {
+    /// One record of entity `ent`; none when it has errors (they are in `diags`). Unknown or
+    /// repeated columns are reported once per header cell: `reported` holds those reported.
+    pub fn read(
+        &self,
+        r: &Record,
+        ent: usize,
+        reported: &mut HashSet<(u32, u32)>,
+        diags: &mut Diagnostics,
+    ) -> Option<Rec> {
+        let (table, year, skip) = (self.table, self.year, self.skip);
         let fields = table.fields();
         let filled = fields.iter().filter(|f| f.from_entity.is_some()).count();
         let mut values = ValuesBuilder::new(fields.len(), r.cells.len() + filled);
         let mut slots = vec![Slot::Open; fields.len()];
-        let before = self.diags.errors();
+        // (findings made here, not all of `diags`: counting a long list for every row of a
+        // sheet was quadratic)
+        let before = diags.list.len();
         for c in &r.cells {
             if skip.contains(&c.key.as_str()) {
                 continue;
@@ -34,7 +61,7 @@ impl Loader<'_> {
             if c.key == "year" || (!c.key.is_ascii() && label_key(&c.key) == "年度") {
                 let t = value::normalize(&records::raw_text(&c.raw));
                 if !t.is_empty() && t.trim_end_matches("年度").trim_end_matches('年') != year.to_string() {
-                    self.diags.push(
+                    diags.push(
                         Diagnostic::error("data.year_mismatch", format!("年度 `{t}` 与所在位置的年度 {year} 不一致"))
                             .at(c.loc)
                             .label("年度"),
@@ -54,14 +81,14 @@ impl Loader<'_> {
                     {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
-                    self.diags.push(d.note("字段可用 id（如 premium_income）或中文名称（如 基本医疗保险费收入）"));
+                    diags.push(d.note("字段可用 id（如 premium_income）或中文名称（如 基本医疗保险费收入）"));
                 }
                 continue;
             };
             let f = &fields[fi];
             if slots[fi] != Slot::Open {
                 if reported.insert((c.key_loc.start, c.key_loc.end)) {
-                    self.diags.push(
+                    diags.push(
                         Diagnostic::error("data.duplicate_field", format!("字段“{}”（{}）重复出现", f.label, f.id))
                             .at(c.key_loc)
                             .label("重复"),
@@ -73,7 +100,7 @@ impl Loader<'_> {
                 Ok(v) => slots[fi] = Slot::Given(values.set(fi, v, Some(c.loc)), c.loc),
                 Err(m) => {
                     slots[fi] = Slot::Invalid(values.set(fi, Value::Absent, Some(c.loc)), c.loc);
-                    self.diags.push(
+                    diags.push(
                         Diagnostic::error("data.value", format!("字段“{}”（{}）：{m}", f.label, f.id))
                             .at(c.loc)
                             .label(expected(f))
@@ -101,7 +128,7 @@ impl Loader<'_> {
             match values.value(entry) {
                 Value::Absent => values.replace(entry, reg_value()),
                 Value::Text(t) if **t == **reg || value::label_key(t) == value::label_key(reg) => {}
-                other => self.diags.push(
+                other => diags.push(
                     Diagnostic::error(
                         "data.registry_mismatch",
                         format!(
@@ -124,7 +151,7 @@ impl Loader<'_> {
                 Slot::Given(..) | Slot::Filled(_) | Slot::Invalid(..) => continue,
             };
             if f.required {
-                self.diags.push(
+                diags.push(
                     Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
                         .at(at)
                         .label("此记录")
@@ -133,7 +160,7 @@ impl Loader<'_> {
                 );
             }
         }
-        if self.diags.errors() > before {
+        if diags.list[before..].iter().any(|d| d.severity == Severity::Error) {
             return None;
         }
         Some(Rec { values: values.finish(), loc: r.loc })
