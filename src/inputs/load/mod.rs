@@ -269,10 +269,20 @@ impl Loader<'_> {
                     self.diags.push(d);
                 }
                 for ((ent, year), ey) in data.years {
-                    // A collection sheet read before may have given this entity-year's tables.
-                    merge_meta(&mut self.data.years.entry((ent, year)).or_default().meta, ey.meta);
-                    for (ti, entry) in ey.tables {
-                        self.insert_checked(ent, year, ti, entry);
+                    match self.data.years.entry((ent, year)) {
+                        // (its tables were checked against each other when the folder was read;
+                        // taken in as it is, not moved into an entity-year made anew)
+                        std::collections::btree_map::Entry::Vacant(slot) => {
+                            slot.insert(ey);
+                        }
+                        // A collection sheet read before gave some of this entity-year's tables.
+                        std::collections::btree_map::Entry::Occupied(slot) => {
+                            let ey = *ey;
+                            merge_meta(&mut slot.into_mut().meta, ey.meta);
+                            for (ti, entry) in ey.tables {
+                                self.insert_checked(ent, year, ti, entry);
+                            }
+                        }
                     }
                 }
             }
