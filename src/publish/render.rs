@@ -5,6 +5,7 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::embedded;
+use crate::inputs::dataset::EntityYear;
 use crate::publish::download;
 use crate::publish::model::{PageKind, Site, TableView, root_of};
 use crate::publish::output::Staging;
@@ -12,6 +13,7 @@ use rayon::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use tera::{Context, Tera};
 
 /// Pages listed in one sitemap file (the protocol allows 50,000).
@@ -636,46 +638,47 @@ impl Site<'_> {
     /// CSV and JSON of the public tables of the given entity-years.
     pub fn write_downloads_for(&self, out: &Staging, keys: &[(usize, i32)]) -> Result<usize, Diagnostics> {
         let items: Vec<_> = keys.iter().filter_map(|k| self.data.years.get_key_value(k)).collect();
-        // Counted and reported in order as they go: a list of one result per entity-year is
-        // tens of megabytes at national scale (a Diagnostic is large).
-        let (total, errors) = items
-            .par_iter()
-            .map(|&(&(e, y), ey)| {
-                let ent = self.registry.get(e);
-                let mut n = 0;
-                for (&ti, entry) in &ey.tables {
-                    let t = &self.schema.tables[ti];
-                    if !t.is_public() {
-                        continue;
+        // Counted, and their errors taken in in order, as the checks' are (`gather`), not kept
+        // as one result per entity-year: tens of megabytes at national scale. Small parts: each
+        // entity-year writes files.
+        let total = AtomicUsize::new(0);
+        let mut diags = Diagnostics::default();
+        diags.gather(&items, 32, |part, found| {
+            for &(&(e, y), ey) in part {
+                match self.downloads_of(out, e, y, ey) {
+                    Ok(n) => {
+                        total.fetch_add(n, AtomicOrdering::Relaxed);
                     }
-                    let base = format!("e/{}/{y}/{}", ent.id, t.id);
-                    // A file that cannot be produced is reported at the table's data, never skipped.
-                    let made = |name: String, bytes: Result<Vec<u8>, String>| {
-                        let bytes = bytes.map_err(|err| {
-                            Diagnostic::error("io.write", format!("无法生成下载文件 {name}：{err}")).at(entry.origin)
-                        })?;
-                        out.write(&name, &bytes)
-                            .map_err(|err| Diagnostic::error("io.write", format!("写入 {name} 失败：{err}")))
-                    };
-                    made(format!("{base}.csv"), download::csv(t, &entry.data))?;
-                    made(format!("{base}.json"), download::json(t, &entry.data, ent, y, ey))?;
-                    n += 2;
+                    Err(d) => found.push(d),
                 }
-                Ok(n)
-            })
-            .map(|r: Result<usize, Diagnostic>| match r {
-                Ok(n) => (n, Vec::new()),
-                Err(d) => (0, vec![d]),
-            })
-            .reduce(
-                || (0, Vec::new()),
-                |(n, mut errors), (m, more)| {
-                    errors.extend(more);
-                    (n + m, errors)
-                },
-            );
-        let diags = Diagnostics { list: errors };
-        if diags.list.is_empty() { Ok(total) } else { Err(diags) }
+            }
+        });
+        if diags.list.is_empty() { Ok(total.into_inner()) } else { Err(diags) }
+    }
+
+    /// The downloads of entity `e`'s year `y`: how many files were written.
+    fn downloads_of(&self, out: &Staging, e: usize, y: i32, ey: &EntityYear) -> Result<usize, Diagnostic> {
+        let ent = self.registry.get(e);
+        let mut n = 0;
+        for (&ti, entry) in &ey.tables {
+            let t = &self.schema.tables[ti];
+            if !t.is_public() {
+                continue;
+            }
+            let base = format!("e/{}/{y}/{}", ent.id, t.id);
+            // A file that cannot be produced is reported at the table's data, never skipped.
+            let made = |name: String, bytes: Result<Vec<u8>, String>| {
+                let bytes = bytes.map_err(|err| {
+                    Diagnostic::error("io.write", format!("无法生成下载文件 {name}：{err}")).at(entry.origin)
+                })?;
+                out.write(&name, &bytes)
+                    .map_err(|err| Diagnostic::error("io.write", format!("写入 {name} 失败：{err}")))
+            };
+            made(format!("{base}.csv"), download::csv(t, &entry.data))?;
+            made(format!("{base}.json"), download::json(t, &entry.data, ent, y, ey))?;
+            n += 2;
+        }
+        Ok(n)
     }
 
     /// `sitemap.xml` with absolute URLs (needs `base_url`), as (file name, text): one file up to

@@ -19,6 +19,7 @@ use crate::inputs::registry::{Entity, Registry};
 use crate::inputs::schema::{Layout, Schema};
 use crate::inputs::value::{self, Value};
 use std::collections::HashMap;
+use std::collections::btree_map::Entry as Slot;
 use std::path::{Path, PathBuf};
 pub use values::resolve_field;
 use year_files::merge_meta;
@@ -272,11 +273,11 @@ impl Loader<'_> {
                     match self.data.years.entry((ent, year)) {
                         // (its tables were checked against each other when the folder was read;
                         // taken in as it is, not moved into an entity-year made anew)
-                        std::collections::btree_map::Entry::Vacant(slot) => {
+                        Slot::Vacant(slot) => {
                             slot.insert(ey);
                         }
                         // A collection sheet read before gave some of this entity-year's tables.
-                        std::collections::btree_map::Entry::Occupied(slot) => {
+                        Slot::Occupied(slot) => {
                             let ey = *ey;
                             merge_meta(&mut slot.into_mut().meta, ey.meta);
                             for (ti, entry) in ey.tables {
