@@ -284,6 +284,38 @@ fn example_site_builds_and_links_resolve() {
     assert!(!meitan.contains("张某"), "internal table not rendered");
 }
 
+/// Every JSON download is what a JSON library writes for the same document: compact, its keys in
+/// sorted order, one line. Each record has exactly the fields the file lists.
+#[test]
+fn json_downloads_are_compact_sorted_documents() {
+    let (_dir, out) = build_example();
+    let (mut records, mut matrices) = (0, 0);
+    for (path, bytes) in tree(&out).into_iter().filter(|(p, _)| p.starts_with("e/") && p.ends_with(".json")) {
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut again = serde_json::to_vec(&doc).unwrap();
+        again.push(b'\n');
+        assert!(again == bytes, "{path} is not the compact sorted form:\n{}", String::from_utf8_lossy(&bytes));
+        let year = path.split('/').nth(2).and_then(|y| y.parse::<i64>().ok());
+        assert_eq!(doc["year"].as_i64(), year, "{path}");
+        assert!(doc["table"].as_str().is_some_and(|t| path.ends_with(&format!("/{t}.json"))), "{path}");
+        if let Some(list) = doc["records"].as_array() {
+            records += 1;
+            let ids: Vec<&str> = doc["fields"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+            for r in list {
+                let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+                let mut want = ids.clone();
+                keys.sort();
+                want.sort();
+                assert_eq!(keys, want, "{path}: a record's fields");
+            }
+        } else {
+            matrices += 1;
+            assert!(doc["blocks"].as_array().is_some_and(|b| !b.is_empty()), "{path}");
+        }
+    }
+    assert!(records > 50 && matrices > 0, "{records} record tables, {matrices} matrices");
+}
+
 #[test]
 fn init_then_build_works_offline() {
     let dir = tempfile::tempdir().unwrap();

@@ -78,33 +78,98 @@ fn layout_mismatch(t: &Table) -> String {
     format!("表“{}”（{}）的数据与表定义的布局不一致", t.title, t.id)
 }
 
-pub fn json(t: &Table, data: &TableData, e: &Entity, year: i32, ey: &EntityYear) -> Result<Vec<u8>, String> {
-    let mut doc = Map::new();
-    doc.insert("table".into(), json!(t.id));
-    doc.insert("title".into(), json!(t.title));
-    doc.insert("attachment".into(), json!(t.attachment));
-    doc.insert("entity".into(), json!({"id": e.id, "code": e.code, "name": e.name}));
-    doc.insert("year".into(), json!(year));
+/// What every JSON download of one table shares, serialised once per build rather than once
+/// per entity-year: its field list, and the keys of a record's object.
+pub struct JsonParts {
+    /// `[{"id":…,"label":…,…},…]` for a record table; empty for a matrix.
+    fields: Vec<u8>,
+    /// A record's public fields as written: (field index, `"id":`), in the order of their ids,
+    /// the order in which serde_json writes an object's keys.
+    keys: Vec<(usize, Vec<u8>)>,
+}
+
+/// The shared part of table `t`'s JSON downloads.
+pub fn json_parts(t: &Table) -> JsonParts {
+    match &t.layout {
+        Layout::Records { fields, .. } => {
+            let list = Json::Array(public(fields).map(|(_, f)| field_json(f)).collect());
+            let mut keys: Vec<(usize, Vec<u8>)> =
+                public(fields).map(|(i, f)| (i, [json_bytes(&f.id), b":".to_vec()].concat())).collect();
+            keys.sort_by(|a, b| fields[a.0].id.cmp(&fields[b.0].id));
+            JsonParts { fields: json_bytes(&list), keys }
+        }
+        Layout::Matrix { .. } => JsonParts { fields: Vec::new(), keys: Vec::new() },
+    }
+}
+
+/// Compact JSON of something that always serialises (strings, numbers, JSON values), appended.
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // (writing these into memory cannot fail)
+    let _ = serde_json::to_writer(out, v);
+}
+
+fn json_bytes<T: serde::Serialize + ?Sized>(v: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_json(&mut out, v);
+    out
+}
+
+/// One key and its value, then a comma unless it is the last.
+fn put(out: &mut Vec<u8>, key: &str, value: &[u8], last: bool) {
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+    out.extend_from_slice(value);
+    if !last {
+        out.push(b',');
+    }
+}
+
+/// The JSON download of one table of an entity-year: written in the order serde_json writes a
+/// map, its keys sorted, with the parts every entity-year shares (`parts`) copied in.
+pub fn json(
+    t: &Table,
+    parts: &JsonParts,
+    data: &TableData,
+    e: &Entity,
+    year: i32,
+    ey: &EntityYear,
+) -> Result<Vec<u8>, String> {
+    let entity = json_bytes(&json!({"id": e.id, "code": e.code, "name": e.name}));
     let pub_on = date_text(ey.meta.published_on);
-    doc.insert("published_on".into(), if pub_on.is_empty() { Json::Null } else { json!(pub_on) });
-    doc.insert("source".into(), json!(ey.meta.source));
+    let pub_on = if pub_on.is_empty() { b"null".to_vec() } else { json_bytes(&pub_on) };
+    let mut out = Vec::with_capacity(parts.fields.len() + 1024);
+    out.push(b'{');
+    put(&mut out, "attachment", &json_bytes(&t.attachment), false);
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
-            doc.insert("fields".into(), Json::Array(public(fields).map(|(_, f)| field_json(f)).collect()));
-            doc.insert("records".into(), Json::Array(recs.iter().map(|r| record_json(fields, r)).collect()));
+            put(&mut out, "entity", &entity, false);
+            put(&mut out, "fields", &parts.fields, false);
+            put(&mut out, "published_on", &pub_on, false);
+            out.extend_from_slice(b"\"records\":[");
+            for (n, r) in recs.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                record_json(&mut out, parts, fields, r);
+            }
+            out.extend_from_slice(b"],");
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
-            doc.insert("format".into(), json!(m.format));
-            doc.insert(
-                "blocks".into(),
-                Json::Array(blocks.iter().filter(|b| b.applies(&m.format)).map(|b| block_json(b, m)).collect()),
-            );
+            let list = Json::Array(blocks.iter().filter(|b| b.applies(&m.format)).map(|b| block_json(b, m)).collect());
+            put(&mut out, "blocks", &json_bytes(&list), false);
+            put(&mut out, "entity", &entity, false);
+            put(&mut out, "format", &json_bytes(&m.format), false);
+            put(&mut out, "published_on", &pub_on, false);
         }
         _ => return Err(layout_mismatch(t)),
     }
+    put(&mut out, "source", &json_bytes(&ey.meta.source), false);
+    put(&mut out, "table", &json_bytes(&t.id), false);
+    put(&mut out, "title", &json_bytes(&t.title), false);
+    put(&mut out, "year", &json_bytes(&year), true);
     // Compact: machines read these; at national scale the indentation alone is ~30 % of the bytes.
-    let mut out = serde_json::to_vec(&Json::Object(doc)).map_err(|e| e.to_string())?;
-    out.push(b'\n');
+    out.extend_from_slice(b"}\n");
     Ok(out)
 }
 
@@ -138,8 +203,17 @@ fn field_json(f: &Field) -> Json {
     Json::Object(m)
 }
 
-fn record_json(fields: &[Field], r: &Rec) -> Json {
-    Json::Object(public(fields).map(|(i, f)| (f.id.clone(), json_value(f, shown(fields, f, r, i)))).collect())
+fn record_json(out: &mut Vec<u8>, parts: &JsonParts, fields: &[Field], r: &Rec) {
+    out.push(b'{');
+    for (n, (i, key)) in parts.keys.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(key);
+        let f = &fields[*i];
+        write_json(out, &json_value(f, shown(fields, f, r, *i)));
+    }
+    out.push(b'}');
 }
 
 /// The value of field `i` as published: not applicable where the field's `only_when` excludes the record.

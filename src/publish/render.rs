@@ -642,10 +642,12 @@ impl Site<'_> {
         // as one result per entity-year: tens of megabytes at national scale. Small parts: each
         // entity-year writes files.
         let total = AtomicUsize::new(0);
+        // What each table's JSON files share, made once (a few dozen tables).
+        let parts: Vec<download::JsonParts> = self.schema.tables.iter().map(download::json_parts).collect();
         let mut diags = Diagnostics::default();
         diags.gather(&items, 32, |part, found| {
             for &(&(e, y), ey) in part {
-                match self.downloads_of(out, e, y, ey) {
+                match self.downloads_of(out, &parts, e, y, ey) {
                     Ok(n) => {
                         total.fetch_add(n, AtomicOrdering::Relaxed);
                     }
@@ -657,7 +659,14 @@ impl Site<'_> {
     }
 
     /// The downloads of entity `e`'s year `y`: how many files were written.
-    fn downloads_of(&self, out: &Staging, e: usize, y: i32, ey: &EntityYear) -> Result<usize, Diagnostic> {
+    fn downloads_of(
+        &self,
+        out: &Staging,
+        parts: &[download::JsonParts],
+        e: usize,
+        y: i32,
+        ey: &EntityYear,
+    ) -> Result<usize, Diagnostic> {
         let ent = self.registry.get(e);
         let mut n = 0;
         for (&ti, entry) in &ey.tables {
@@ -675,7 +684,7 @@ impl Site<'_> {
                     .map_err(|err| Diagnostic::error("io.write", format!("写入 {name} 失败：{err}")))
             };
             made(format!("{base}.csv"), download::csv(t, &entry.data))?;
-            made(format!("{base}.json"), download::json(t, &entry.data, ent, y, ey))?;
+            made(format!("{base}.json"), download::json(t, &parts[ti], &entry.data, ent, y, ey))?;
             n += 2;
         }
         Ok(n)
