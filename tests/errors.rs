@@ -236,6 +236,27 @@ fn a_sheet_of_unknown_codes_is_reported_row_by_row_with_a_few_suggestions() {
     assert_eq!(out.stdout.matches("是否应为 `P52039900002`").count(), 20, "{}", out.stdout);
 }
 
+/// Likewise for the registry: every entity naming an unregistered parent is an error, and the
+/// first ones get a suggestion (each scans every registered key).
+#[test]
+fn unknown_parents_get_a_few_suggestions() {
+    let site = fixture("minimal");
+    let mut reg = read(&site.path().join("data/entities.toml"));
+    for i in 0..25 {
+        reg.push_str(&format!(
+            "\n[[entities]]\ncode = \"P520399{:05}\"\nname = \"药店{i}\"\nkind = \"retail_pharmacy\"\n\
+             business_type = \"single\"\nregion = \"520399\"\nparent = \"52039\"\n\
+             disclosure = \"delegated_county\"\n",
+            10 + i
+        ));
+    }
+    write(site.path(), "data/entities.toml", &reg);
+    let out = pilu(site.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout.matches("\"registry.parent_missing\"").count(), 25, "{}", out.stdout);
+    assert_eq!(out.stdout.matches("是否应为 `520399`").count(), 20, "{}", out.stdout);
+}
+
 /// Likewise for folders under data/: the first 20 unknown ones in folder order get a suggestion,
 /// across the runs of entity folders that a year folder splits (`1…` sorts before `2023`).
 #[test]

@@ -1188,3 +1188,21 @@ fn header_bands_read_alike_in_every_format() {
     write_bytes(site.path(), "in/a.xlsx", &wb.save_to_buffer().unwrap());
     check(site.path(), "in/a.xlsx");
 }
+
+/// A sheet of unknown codes: each row is a located error, but only the first ones get a "did
+/// you mean" note. Each note scans the whole registry, once per row for no better advice.
+#[test]
+fn a_sheet_of_unknown_codes_gets_a_few_suggestions() {
+    let site = fixture("minimal");
+    let header = "医保编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付,次均结算金额（元）";
+    let mut sheet = format!("2022年定点药店医保服务情况\n单位：万元\n{header}\n");
+    for i in 0..25 {
+        sheet.push_str(&format!("P520399{:05},否,1,1.00,1.00,—,0.00,10000.00\n", 10 + i));
+    }
+    write(site.path(), "in/汇总.csv", &sheet);
+    let all = refused(&import(site.path(), &["in/汇总.csv", "--table", "pharmacy_service"]));
+    for i in 0..25 {
+        assert!(all.contains(&format!("编码 `P520399{:05}` 不对应任何已登记的披露主体", 10 + i)), "{all}");
+    }
+    assert_eq!(all.matches("是否应为 `P52039900002`").count(), 20, "{all}");
+}

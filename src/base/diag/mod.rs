@@ -433,6 +433,12 @@ impl Diagnostics {
     }
 }
 
+/// How many unknown entity keys get a “did you mean” note: the first ones of a collection sheet,
+/// of a site's entity folders, of the registry's parents and of an imported sheet. Each scans the
+/// whole registry (about 50 ms at national size), and a file full of unknown keys would scan it
+/// once per key for no better advice.
+pub const SUGGESTIONS: usize = 20;
+
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;

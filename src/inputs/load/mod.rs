@@ -24,10 +24,7 @@ use std::path::{Path, PathBuf};
 pub use values::resolve_field;
 use year_files::merge_meta;
 
-/// How many unknown entity keys get a “did you mean” note: the first ones of a collection sheet,
-/// and of a site's entity folders. Each scans the whole registry (about 50 ms at national size),
-/// and a sheet or site full of unknown keys would scan it once per key for no better advice.
-pub(super) const SUGGESTIONS: usize = 20;
+pub(super) use crate::base::diag::SUGGESTIONS;
 
 pub fn is_year(name: &str) -> Option<i32> {
     (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
