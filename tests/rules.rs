@@ -590,3 +590,50 @@ fn base_lines() -> u64 {
     let site = fixture("minimal");
     read(&site.path().join("data/520399/2023.toml")).lines().count() as u64
 }
+
+/// A `matches` whose pattern is not a valid regular expression, or not written out, could never
+/// fail: it is an error in the definitions, located at the rule (or the field), before any data
+/// is checked. A valid one runs on every record.
+#[test]
+fn a_rule_pattern_that_cannot_run_is_an_error_in_the_definitions() {
+    let table = |check: &str, only_when: &str| {
+        format!(
+            "id = \"extra\"\ntitle = \"附加表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\n\
+             [[fields]]\nid = \"a\"\nlabel = \"A\"\ntype = \"text\"\n\
+             [[fields]]\nid = \"b\"\nlabel = \"B\"\ntype = \"text\"\n{only_when}\n\
+             [[rules]]\nid = \"extra.r\"\nkind = \"pattern\"\nseverity = \"error\"\ncheck = \"{check}\"\n"
+        )
+    };
+    let site = county("[[extra]]\na = \"x1\"\n");
+    write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x(')", ""));
+    let (code, codes, v) = check_json(site.path());
+    assert_eq!(code, 1, "{codes:?}");
+    let m = messages(&v, "schema.rule_pattern");
+    assert_eq!(m.len(), 1, "{v}");
+    assert!(m[0].starts_with("规则 `extra.r` 中，matches 的模式 '^x(' 不是有效的正则表达式"), "{m:?}");
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "schema.rule_pattern").unwrap();
+    assert_eq!(d["file"], "data/tables/extra.toml", "{d}");
+    assert_eq!(d["line"], 15, "located at the rule's id: {d}");
+
+    // the pattern taken from a value, not written out
+    write(site.path(), "data/tables/extra.toml", &table("matches(a, b)", ""));
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 1);
+    assert!(messages(&v, "schema.rule_pattern")[0].contains("模式须是写明的文本"), "{v}");
+
+    // in a field's condition, located at the field
+    write(site.path(), "data/tables/extra.toml", &table("a != ''", "only_when = \"matches(a, '[')\""));
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 1);
+    assert!(messages(&v, "schema.rule_pattern")[0].starts_with("字段 `b` 的 only_when 中，matches 的模式 '['"), "{v}");
+
+    // a valid pattern runs: it passes, then fails on a value that does not match
+    write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x[0-9]$')", ""));
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 0, "{codes:?}");
+    let site = county("[[extra]]\na = \"y1\"\n");
+    write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x[0-9]$')", ""));
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 1);
+    assert!(codes.contains(&"extra.r".to_string()), "{codes:?}");
+}

@@ -223,9 +223,9 @@ impl<'a> Validator<'a> {
                 _ => V::Missing,
             },
             "matches" => match (args.first().map(|a| self.eval(a, at, false)), args.get(1)) {
-                (Some(V::Str(s)), Some(Expr::Str(p))) => match regex_lite::Regex::new(p) {
-                    Ok(re) => V::Bool(re.is_match(&s)),
-                    Err(_) => V::Missing,
+                (Some(V::Str(s)), Some(Expr::Str(p))) => match matches(p, &s) {
+                    Some(m) => V::Bool(m),
+                    None => V::Missing,
                 },
                 _ => V::Missing,
             },
@@ -248,4 +248,20 @@ impl<'a> Validator<'a> {
             _ => V::Missing,
         }
     }
+}
+
+/// Whether `s` matches `pattern`; None for an invalid pattern (reported when the definitions are
+/// read). Each pattern is compiled once per thread: a rule runs for every record of a country.
+fn matches(pattern: &str, s: &str) -> Option<bool> {
+    use std::collections::HashMap;
+    thread_local! {
+        static COMPILED: std::cell::RefCell<HashMap<String, Option<regex_lite::Regex>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    COMPILED.with_borrow_mut(|c| {
+        if !c.contains_key(pattern) {
+            c.insert(pattern.to_string(), regex_lite::Regex::new(pattern).ok());
+        }
+        c.get(pattern).and_then(Option::as_ref).map(|re| re.is_match(s))
+    })
 }

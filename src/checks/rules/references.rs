@@ -39,6 +39,12 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
             let mut names = Vec::new();
             if let Some(e) = &f.only_when {
                 e.refs(&mut names);
+                for msg in pattern_errors(e) {
+                    diags.push(
+                        Diagnostic::error("schema.rule_pattern", format!("字段 `{}` 的 only_when 中，{msg}", f.id))
+                            .at(crate::base::files::find_text(sources, t.file, &format!("id = \"{}\"", f.id))),
+                    );
+                }
             }
             for n in names.into_iter().filter(|n| !local.contains(&n.as_str())) {
                 diags.push(
@@ -55,6 +61,13 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
             let mut names = Vec::new();
             for e in r.checks.iter().chain(&r.when).chain(&r.tolerance) {
                 e.refs(&mut names);
+                for msg in pattern_errors(e) {
+                    diags.push(
+                        Diagnostic::error("schema.rule_pattern", format!("规则 `{}` 中，{msg}", r.id))
+                            .at(r.loc)
+                            .note("规则不能执行就永远不会报错：请改正后再校验"),
+                    );
+                }
             }
             // count_where(T, cond) evaluates cond over T's records.
             let mut foreign = Vec::new();
@@ -75,27 +88,38 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
     }
 }
 
+/// What is wrong with each `matches(x, 'pattern')` in `e`: its pattern must be written out and
+/// be a valid regular expression, or the rule would evaluate to "not checked" everywhere and
+/// never fail.
+fn pattern_errors(e: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    e.walk(&mut |x| {
+        if let Expr::Call(name, args) = x
+            && name == "matches"
+        {
+            match args.as_slice() {
+                [_, Expr::Str(p)] => {
+                    if let Err(err) = regex_lite::Regex::new(p) {
+                        out.push(format!("matches 的模式 '{p}' 不是有效的正则表达式：{err}"));
+                    }
+                }
+                _ => out.push("matches 应写成 matches(字段, '正则表达式')，模式须是写明的文本".to_string()),
+            }
+        }
+    });
+    out
+}
+
 fn collect_count_where(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::Call(name, args) if name == "count_where" => match args.first() {
-            Some(Expr::Ident(t)) => out.push(t.clone()),
-            Some(Expr::Member(a, t)) if matches!(a.as_ref(), Expr::Ident(x) if x == "all") => out.push(t.clone()),
-            _ => {}
-        },
-        Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| collect_count_where(a, out)),
-        Expr::Bin(_, a, b) | Expr::Index(a, b) => {
-            collect_count_where(a, out);
-            collect_count_where(b, out);
+    e.walk(&mut |x| {
+        if let Expr::Call(name, args) = x
+            && name == "count_where"
+        {
+            match args.first() {
+                Some(Expr::Ident(t)) => out.push(t.clone()),
+                Some(Expr::Member(a, t)) if matches!(a.as_ref(), Expr::Ident(x) if x == "all") => out.push(t.clone()),
+                _ => {}
+            }
         }
-        Expr::Cmp(a, rest) => {
-            collect_count_where(a, out);
-            rest.iter().for_each(|(_, x)| collect_count_where(x, out));
-        }
-        Expr::Neg(a) | Expr::Not(a) | Expr::Member(a, _) => collect_count_where(a, out),
-        Expr::In(a, l) => {
-            collect_count_where(a, out);
-            l.iter().for_each(|x| collect_count_where(x, out));
-        }
-        _ => {}
-    }
+    });
 }

@@ -102,6 +102,28 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
 }
 
 impl Expr {
+    /// Calls `f` on this expression and on every expression inside it, outermost first.
+    pub fn walk<'e, F: FnMut(&'e Expr)>(&'e self, f: &mut F) {
+        f(self);
+        match self {
+            Expr::Member(a, _) | Expr::Neg(a) | Expr::Not(a) => a.walk(f),
+            Expr::Index(a, b) | Expr::Bin(_, a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| a.walk(f)),
+            Expr::Cmp(a, rest) => {
+                a.walk(f);
+                rest.iter().for_each(|(_, e)| e.walk(f));
+            }
+            Expr::In(a, list) => {
+                a.walk(f);
+                list.iter().for_each(|e| e.walk(f));
+            }
+            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Ident(_) => {}
+        }
+    }
+
     /// Every identifier path the expression reads (`a`, `prev.a`, `fund_income.income_total`).
     pub fn refs(&self, out: &mut Vec<String>) {
         match self {
