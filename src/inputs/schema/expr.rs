@@ -82,6 +82,16 @@ pub const FUNCTIONS: &[&str] = &[
     "date",
 ];
 
+/// How many arguments each of `FUNCTIONS` takes: (at least, at most).
+fn arity(name: &str) -> (usize, usize) {
+    match name {
+        "sum" | "min" | "max" => (1, usize::MAX),
+        "count_where" | "matches" => (2, 2),
+        "substr" | "date" => (3, 3),
+        _ => (1, 1),
+    }
+}
+
 /// Parse `a ; b ; c` into its checks.
 pub fn parse_checks(src: &str) -> Result<Vec<Expr>, ParseError> {
     let mut p = Parser { toks: lex(src)?, pos: 0, depth: 0, len: src.len() };
@@ -416,7 +426,20 @@ impl Parser {
                         self.pos -= 2;
                         return self.err(format!("未知的函数 `{name}`，可用：{}", FUNCTIONS.join("、")));
                     }
+                    let name_at = self.pos - 2;
                     let args = self.args(Tok::RParen)?;
+                    // A call with the wrong number of arguments would evaluate to "missing"
+                    // everywhere: its rule could never fail.
+                    let (least, most) = arity(&name);
+                    if args.len() < least || args.len() > most {
+                        self.pos = name_at;
+                        let wanted = match (least, most) {
+                            (l, usize::MAX) => format!("至少 {l} 个"),
+                            (l, m) if l == m => format!(" {l} 个"),
+                            (l, m) => format!(" {l} 到 {m} 个"),
+                        };
+                        return self.err(format!("函数 `{name}` 需要{wanted}参数，这里有 {} 个", args.len()));
+                    }
                     Ok(Expr::Call(name, args))
                 }
                 _ => Ok(Expr::Ident(name)),
@@ -476,6 +499,14 @@ mod tests {
         assert_eq!(parse("a + ").unwrap_err().offset, 4);
         assert_eq!(parse("a $ b").unwrap_err().offset, 2);
         assert!(parse("foo(a)").unwrap_err().message.contains("未知的函数"));
+        // the wrong number of arguments, located at the function's name
+        let e = parse("1 + substr(a, 1)").unwrap_err();
+        assert_eq!((e.offset, e.message.as_str()), (4, "函数 `substr` 需要 3 个参数，这里有 2 个"));
+        assert!(parse("abs(a, b)").unwrap_err().message.contains("需要 1 个参数"));
+        assert!(parse("sum()").unwrap_err().message.contains("需要至少 1 个参数"));
+        for ok in ["sum(a)", "max(a, b, c)", "count(t)", "count_where(t, a > 0)", "date(2024, 1, 31)"] {
+            assert!(parse(ok).is_ok(), "{ok}");
+        }
         assert!(parse("'abc").is_err());
     }
 
