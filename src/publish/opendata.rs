@@ -108,20 +108,68 @@ fn public(t: &Table) -> Option<&[Field]> {
 /// The CSV of table `ti` in year `y` over `items` (entity, data), with where each entity's
 /// rows are in it.
 fn table_csv(site: &Site, ti: usize, y: i32, items: &[(usize, &TableData)]) -> Result<(Vec<u8>, Kept), String> {
-    let head = table_head(site, ti)?;
-    let mut k = Kept { head: head.len(), parts: Vec::with_capacity(items.len()), rows: 0, len: head.len() };
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(head);
-    for &(e, data) in items {
-        let n = write_rows(&mut w, site, ti, y, e, data)?;
-        // (flushed into the vector to measure the entity's bytes; the bytes are the same)
-        w.flush().map_err(|e| e.to_string())?;
-        let len = w.get_ref().len();
-        k.parts.push((e, len - k.len, n));
-        k.rows += n;
-        k.len = len;
+    let mut bytes = Vec::new();
+    let kept = table_csv_into(site, ti, y, items, &mut bytes).map_err(|e| e.to_string())?;
+    Ok((bytes, kept))
+}
+
+/// Why an open-data file could not be written: its rows could not be made, or written out.
+#[derive(Debug)]
+enum CsvError {
+    Make(String),
+    Write(std::io::Error),
+}
+
+impl std::fmt::Display for CsvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CsvError::Make(m) => f.write_str(m),
+            CsvError::Write(e) => f.write_str(&crate::base::diag::os_text(e)),
+        }
     }
-    let bytes = w.into_inner().map_err(|e| e.error().to_string())?;
-    Ok((bytes, k))
+}
+
+/// `table_csv` into `sink`, one entity's rows at a time: a national file is tens of megabytes,
+/// and a vector grown to hold it was copied at every doubling.
+fn table_csv_into(
+    site: &Site,
+    ti: usize,
+    y: i32,
+    items: &[(usize, &TableData)],
+    sink: &mut impl std::io::Write,
+) -> Result<Kept, CsvError> {
+    let head = table_head(site, ti).map_err(CsvError::Make)?;
+    sink.write_all(&head).map_err(CsvError::Write)?;
+    let mut k = Kept { head: head.len(), parts: Vec::with_capacity(items.len()), rows: 0, len: head.len() };
+    // Each entity's rows are made in this buffer, measured, then passed on.
+    let buffer = Buffer::default();
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(buffer.clone());
+    for &(e, data) in items {
+        let n = write_rows(&mut w, site, ti, y, e, data).map_err(CsvError::Make)?;
+        w.flush().map_err(|e| CsvError::Make(e.to_string()))?;
+        let mut rows = buffer.0.borrow_mut();
+        sink.write_all(&rows).map_err(CsvError::Write)?;
+        k.parts.push((e, rows.len(), n));
+        k.rows += n;
+        k.len += rows.len();
+        rows.clear();
+    }
+    Ok(k)
+}
+
+/// A buffer that a CSV writer writes into and its owner empties (`csv::Writer` does not lend
+/// out its writer).
+#[derive(Clone, Default)]
+struct Buffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The start of table `ti`'s CSV: the byte order mark and the header row.
@@ -507,11 +555,26 @@ fn write_by(
         .map(|&(&(y, ti), list)| {
             let t = &site.schema.tables[ti];
             let path = format!("o/{y}/{}.csv", t.id);
-            let (bytes, kept) = table_csv(site, ti, y, list)
-                .map_err(|e| Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}")))?;
-            out.write(&path, &bytes).map_err(|e| {
-                Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))
-            })?;
+            let mut made = Err(CsvError::Make(String::new()));
+            let written = out.write_with(&path, |f| {
+                let mut sink = std::io::BufWriter::with_capacity(1 << 16, f);
+                made = table_csv_into(site, ti, y, list, &mut sink);
+                match &made {
+                    Ok(_) => std::io::Write::flush(&mut sink),
+                    // (the error itself is in `made`; this one only stops the write)
+                    Err(_) => Err(std::io::Error::other("open data")),
+                }
+            });
+            let kept = match (made, written) {
+                (Err(CsvError::Make(e)), _) => {
+                    return Err(Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}")));
+                }
+                (Err(CsvError::Write(e)), _) | (Ok(_), Err(e)) => {
+                    let why = crate::base::diag::os_text(&e);
+                    return Err(Diagnostic::error("io.write", format!("写入 {path} 失败：{why}")));
+                }
+                (Ok(kept), Ok(())) => kept,
+            };
             Ok(((y, ti), kept.info(t, path), kept))
         })
         .collect();
