@@ -38,15 +38,14 @@ fn public(fields: &[Field]) -> impl Iterator<Item = (usize, &Field)> {
     fields.iter().enumerate().filter(|(_, f)| f.visibility == Visibility::Public)
 }
 
-pub fn csv(t: &Table, data: &TableData) -> Result<Vec<u8>, String> {
-    // Matrix blocks have different numbers of columns, so rows may differ in length; the default
-    // (strict) writer would refuse a row and leave it half-written without its line end.
-    let mut w =
-        csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(vec![0xEF, 0xBB, 0xBF]);
+pub fn csv(t: &Table, shared: &Shared, data: &TableData) -> Result<Vec<u8>, String> {
+    if shared.csv_head.is_empty() {
+        return Err(format!("表“{}”（{}）的表头无法写成 CSV", t.title, t.id));
+    }
+    let mut w = csv_writer(shared.csv_head.clone());
     let err = |e: csv::Error| e.to_string();
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
-            w.write_record(public(fields).map(|(_, f)| f.label_with_unit())).map_err(err)?;
             for r in recs {
                 w.write_record(public(fields).map(|(i, f)| csv_text(f, shown(fields, f, r, i)))).map_err(err)?;
             }
@@ -78,9 +77,11 @@ fn layout_mismatch(t: &Table) -> String {
     format!("表“{}”（{}）的数据与表定义的布局不一致", t.title, t.id)
 }
 
-/// What every JSON download of one table shares, serialised once per build rather than once
-/// per entity-year: its field list, and the keys of a record's object.
-pub struct JsonParts {
+/// What every download of one table shares, made once per build rather than once per
+/// entity-year: the start of its CSV, its JSON field list and the keys of a record's object.
+pub struct Shared {
+    /// The byte order mark and, for a record table, the header row.
+    csv_head: Vec<u8>,
     /// `[{"id":…,"label":…,…},…]` for a record table; empty for a matrix.
     fields: Vec<u8>,
     /// A record's public fields as written: (field index, `"id":`), in the order of their ids,
@@ -88,18 +89,29 @@ pub struct JsonParts {
     keys: Vec<(usize, Vec<u8>)>,
 }
 
-/// The shared part of table `t`'s JSON downloads.
-pub fn json_parts(t: &Table) -> JsonParts {
+/// The shared part of table `t`'s downloads.
+pub fn shared(t: &Table) -> Shared {
+    let bom = vec![0xEF, 0xBB, 0xBF];
     match &t.layout {
         Layout::Records { fields, .. } => {
+            let mut w = csv_writer(bom);
+            let head = w.write_record(public(fields).map(|(_, f)| f.label_with_unit()));
+            // (a header row written into memory cannot fail; were it to, each file reports it)
+            let csv_head = head.ok().and_then(|()| w.into_inner().ok()).unwrap_or_default();
             let list = Json::Array(public(fields).map(|(_, f)| field_json(f)).collect());
             let mut keys: Vec<(usize, Vec<u8>)> =
                 public(fields).map(|(i, f)| (i, [json_bytes(&f.id), b":".to_vec()].concat())).collect();
             keys.sort_by(|a, b| fields[a.0].id.cmp(&fields[b.0].id));
-            JsonParts { fields: json_bytes(&list), keys }
+            Shared { csv_head, fields: json_bytes(&list), keys }
         }
-        Layout::Matrix { .. } => JsonParts { fields: Vec::new(), keys: Vec::new() },
+        Layout::Matrix { .. } => Shared { csv_head: bom, fields: Vec::new(), keys: Vec::new() },
     }
+}
+
+fn csv_writer(into: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    // Matrix blocks have different numbers of columns, so rows may differ in length; the default
+    // (strict) writer would refuse a row and leave it half-written without its line end.
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(into)
 }
 
 /// Compact JSON of something that always serialises (strings, numbers, JSON values), appended.
@@ -126,10 +138,10 @@ fn put(out: &mut Vec<u8>, key: &str, value: &[u8], last: bool) {
 }
 
 /// The JSON download of one table of an entity-year: written in the order serde_json writes a
-/// map, its keys sorted, with the parts every entity-year shares (`parts`) copied in.
+/// map, its keys sorted, with the parts every entity-year shares (`shared`) copied in.
 pub fn json(
     t: &Table,
-    parts: &JsonParts,
+    shared: &Shared,
     data: &TableData,
     e: &Entity,
     year: i32,
@@ -138,20 +150,20 @@ pub fn json(
     let entity = json_bytes(&json!({"id": e.id, "code": e.code, "name": e.name}));
     let pub_on = date_text(ey.meta.published_on);
     let pub_on = if pub_on.is_empty() { b"null".to_vec() } else { json_bytes(&pub_on) };
-    let mut out = Vec::with_capacity(parts.fields.len() + 1024);
+    let mut out = Vec::with_capacity(shared.fields.len() + 1024);
     out.push(b'{');
     put(&mut out, "attachment", &json_bytes(&t.attachment), false);
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
             put(&mut out, "entity", &entity, false);
-            put(&mut out, "fields", &parts.fields, false);
+            put(&mut out, "fields", &shared.fields, false);
             put(&mut out, "published_on", &pub_on, false);
             out.extend_from_slice(b"\"records\":[");
             for (n, r) in recs.iter().enumerate() {
                 if n > 0 {
                     out.push(b',');
                 }
-                record_json(&mut out, parts, fields, r);
+                record_json(&mut out, shared, fields, r);
             }
             out.extend_from_slice(b"],");
         }
@@ -203,9 +215,9 @@ fn field_json(f: &Field) -> Json {
     Json::Object(m)
 }
 
-fn record_json(out: &mut Vec<u8>, parts: &JsonParts, fields: &[Field], r: &Rec) {
+fn record_json(out: &mut Vec<u8>, shared: &Shared, fields: &[Field], r: &Rec) {
     out.push(b'{');
-    for (n, (i, key)) in parts.keys.iter().enumerate() {
+    for (n, (i, key)) in shared.keys.iter().enumerate() {
         if n > 0 {
             out.push(b',');
         }
@@ -269,7 +281,7 @@ mod tests {
                 .map(|(r, c, n)| ((r.to_string(), c.to_string()), (Value::Int(n), loc)))
                 .collect();
         let data = TableData::Matrix(Box::new(Matrix { format: "2021".into(), cells }));
-        let bytes = csv(&t, &data).expect("csv");
+        let bytes = csv(&t, &shared(&t), &data).expect("csv");
         let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
         let rows: Vec<Vec<&str>> = text.split_terminator("\r\n").map(|l| l.split(',').collect()).collect();
         let widths: Vec<usize> = rows.iter().map(Vec::len).collect();
@@ -281,6 +293,6 @@ mod tests {
     #[test]
     fn data_of_the_wrong_shape_is_an_error_not_an_empty_file() {
         let t = built_in("annual_report_active");
-        assert!(csv(&t, &TableData::Records(Vec::new())).is_err());
+        assert!(csv(&t, &shared(&t), &TableData::Records(Vec::new())).is_err());
     }
 }

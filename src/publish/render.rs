@@ -642,12 +642,12 @@ impl Site<'_> {
         // as one result per entity-year: tens of megabytes at national scale. Small parts: each
         // entity-year writes files.
         let total = AtomicUsize::new(0);
-        // What each table's JSON files share, made once (a few dozen tables).
-        let parts: Vec<download::JsonParts> = self.schema.tables.iter().map(download::json_parts).collect();
+        // What each table's files share, made once (a few dozen tables).
+        let shared: Vec<download::Shared> = self.schema.tables.iter().map(download::shared).collect();
         let mut diags = Diagnostics::default();
         diags.gather(&items, 32, |part, found| {
             for &(&(e, y), ey) in part {
-                match self.downloads_of(out, &parts, e, y, ey) {
+                match self.downloads_of(out, &shared, e, y, ey) {
                     Ok(n) => {
                         total.fetch_add(n, AtomicOrdering::Relaxed);
                     }
@@ -662,7 +662,7 @@ impl Site<'_> {
     fn downloads_of(
         &self,
         out: &Staging,
-        parts: &[download::JsonParts],
+        shared: &[download::Shared],
         e: usize,
         y: i32,
         ey: &EntityYear,
@@ -683,8 +683,8 @@ impl Site<'_> {
                 out.write(&name, &bytes)
                     .map_err(|err| Diagnostic::error("io.write", format!("写入 {name} 失败：{err}")))
             };
-            made(format!("{base}.csv"), download::csv(t, &entry.data))?;
-            made(format!("{base}.json"), download::json(t, &parts[ti], &entry.data, ent, y, ey))?;
+            made(format!("{base}.csv"), download::csv(t, &shared[ti], &entry.data))?;
+            made(format!("{base}.json"), download::json(t, &shared[ti], &entry.data, ent, y, ey))?;
             n += 2;
         }
         Ok(n)
