@@ -386,11 +386,12 @@ fn render_site(
     progress: &std::sync::Arc<Progress>,
 ) -> Result<Built, (Diagnostics, Failure)> {
     let one = |d: Diagnostic, f: Failure| (Diagnostics { list: vec![d] }, f);
-    // Refused before the pages are rendered, and checked again when swapping in. Walking an old
-    // national output takes a while, so it runs beside the single-threaded steps below.
+    // Refused before the pages are rendered when the output is not pilu's or has someone else's
+    // files or folders beside pilu's (its top level); checked whole when swapping in. It runs
+    // beside the single-threaded steps below.
     let early_check = {
         let target = target.to_path_buf();
-        std::thread::spawn(move || output::check_replaceable(&target))
+        std::thread::spawn(move || output::check_replaceable_early(&target))
     };
     let mut diags = Diagnostics::default();
     let mut themes = Vec::new();

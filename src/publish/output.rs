@@ -237,11 +237,43 @@ fn walk_output(dir: &Path, listed: Option<&Listed>, parallel: bool) -> io::Resul
 /// An existing output may be replaced only when pilu wrote every file in it: it is absent,
 /// holds no file, or each of its files is listed in its manifest.
 pub fn check_replaceable(target: &Path) -> Result<(), String> {
-    check_replaceable_with(target, false)
+    check_replaceable_with(target, Depth::All { parallel: false })
 }
 
-/// As `check_replaceable`; `parallel`: walk the output on all cores (when nothing else runs).
-fn check_replaceable_with(target: &Path, parallel: bool) -> Result<(), String> {
+/// The check a build makes before it renders anything: `check_replaceable` of the output's top
+/// level only, when it has a manifest. It refuses a folder that is not a pilu output, and a
+/// file or folder of someone else's beside pilu's. A file dropped deeper, inside pilu's own
+/// folders, is found by the whole check made when the build swaps in (`Staging::commit`), before
+/// anything is replaced: walking a national output twice cost every build the time of one walk.
+pub fn check_replaceable_early(target: &Path) -> Result<(), String> {
+    check_replaceable_with(target, Depth::Top)
+}
+
+/// How much of an output `check_replaceable_with` walks.
+#[derive(Clone, Copy)]
+enum Depth {
+    /// Its top level, and whole any folder there that its manifest lists nothing in.
+    Top,
+    /// All of it; `parallel`: on all cores (when nothing else runs).
+    All { parallel: bool },
+}
+
+/// The files of `target` that its manifest (`text`) does not list, looking only at its top
+/// level and into the folders there that the manifest lists nothing in.
+fn walk_top(target: &Path, text: &str) -> io::Result<Found> {
+    let tops: Listed = manifest_lines(text).map(|l| l.split('/').next().unwrap_or(l)).collect();
+    let mut found = Found::default();
+    let nothing = Listed::new();
+    for (sub, rel) in read_folder(target, "", Some(&tops), &mut found)? {
+        if !tops.contains(rel.as_str()) {
+            walk(&sub, &rel, Some(&nothing), &mut found)?;
+        }
+    }
+    found.foreign.sort_unstable_by(|a, b| a.split('/').cmp(b.split('/')));
+    Ok(found)
+}
+
+fn check_replaceable_with(target: &Path, depth: Depth) -> Result<(), String> {
     let t = target.display();
     match fs::symlink_metadata(target) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -251,17 +283,23 @@ fn check_replaceable_with(target: &Path, parallel: bool) -> Result<(), String> {
     }
     // Looked up by &str, borrowed from the manifest's text: no String per listed file.
     let text = fs::read_to_string(target.join(MANIFEST)).ok();
-    let listed: Option<Listed> = text.as_deref().map(|text| {
-        let mut set = Listed::with_capacity(text.len() / 32);
-        set.extend(manifest_lines(text));
-        set
-    });
-    let found = walk_output(target, listed.as_ref(), parallel)
-        .map_err(|e| format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e)))?;
+    let found = match (depth, text.as_deref()) {
+        (Depth::Top, Some(text)) => walk_top(target, text),
+        (Depth::Top, None) => walk_output(target, None, false),
+        (Depth::All { parallel }, text) => {
+            let listed: Option<Listed> = text.map(|text| {
+                let mut set = Listed::with_capacity(text.len() / 32);
+                set.extend(manifest_lines(text));
+                set
+            });
+            walk_output(target, listed.as_ref(), parallel)
+        }
+    }
+    .map_err(|e| format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e)))?;
     if !found.any {
         return Ok(());
     }
-    if listed.is_none() {
+    if text.is_none() {
         return Err(format!(
             "输出目录 {t} 中已有文件，但没有 pilu 的文件清单 {MANIFEST}：它不是 pilu 生成的，或是旧版 pilu 生成的。\
              为免删除不是 pilu 写入的文件，不替换这个目录。请确认其中没有要保留的文件后删除它（或用 --output 换一个目录），再构建"
@@ -507,7 +545,7 @@ impl Staging {
     /// thousands of files takes seconds, which need not delay the new site.
     pub fn commit(self, how: Publish) -> Result<Option<PathBuf>, CommitError> {
         // Nothing else runs now: the walk of the old output may take every core.
-        check_replaceable_with(&self.target, true).map_err(CommitError::Refused)?;
+        check_replaceable_with(&self.target, Depth::All { parallel: true }).map_err(CommitError::Refused)?;
         // Taken, not copied: the list of a national site is tens of megabytes.
         let files = self.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
         match how {
@@ -612,8 +650,8 @@ mod tests {
 
     /// Both walks (the one beside the build, the parallel one at the swap) give one answer.
     fn both(dir: &Path) -> Result<(), String> {
-        let seq = check_replaceable_with(dir, false);
-        assert_eq!(seq, check_replaceable_with(dir, true));
+        let seq = check_replaceable_with(dir, Depth::All { parallel: false });
+        assert_eq!(seq, check_replaceable_with(dir, Depth::All { parallel: true }));
         seq
     }
 
@@ -639,5 +677,30 @@ mod tests {
         }
         let m = both(dir).expect_err("foreign files");
         assert!(m.contains("：a、e/1/2024/mine.pdf、e/1/2024/t.csv.bak、e/1/z、e/1-a/x 等 6 个文件。"), "{m}");
+    }
+
+    /// The early check looks at the top level only: someone else's file or folder there, or an
+    /// output without a manifest, is refused at once; a file deep in pilu's folders is left to
+    /// the whole check at the swap.
+    #[test]
+    fn the_early_check_refuses_what_is_beside_pilus_folders() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path();
+        let ours = ["index.html", "e/1/2024/t.csv", "m/x.html"];
+        for f in ours {
+            put(dir, f);
+        }
+        assert!(check_replaceable_early(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
+        let mut listed = Written::default();
+        ours.iter().for_each(|f| listed.add(f));
+        write_manifest(&dir.join(MANIFEST), &listed).expect("manifest");
+        assert_eq!(check_replaceable_early(dir), Ok(()));
+        put(dir, "e/1/2024/mine.pdf");
+        assert_eq!(check_replaceable_early(dir), Ok(()), "deep inside pilu's folders: left to the swap");
+        assert!(both(dir).is_err_and(|m| m.contains("e/1/2024/mine.pdf")), "which refuses it");
+        put(dir, "mine/notes/a.txt");
+        put(dir, "robots.txt");
+        let m = check_replaceable_early(dir).expect_err("beside pilu's folders");
+        assert!(m.contains("：mine/notes/a.txt、robots.txt。"), "{m}");
     }
 }
