@@ -125,7 +125,7 @@ fn manifest_into(
 
 /// Writes the manifest of a build line by line: at national scale its text is megabytes, and
 /// the commit comes at the build's peak of memory.
-fn write_manifest(path: &Path, files: &Written) -> io::Result<()> {
+fn write_manifest(path: &Path, files: &mut Written) -> io::Result<()> {
     use std::io::Write;
     let mut w = io::BufWriter::new(fs::File::create(path)?);
     manifest_into(&mut w, |line| files.for_each_sorted(line))?;
@@ -501,11 +501,11 @@ impl Staging {
 
     /// Whether this build already wrote `rel`.
     pub fn exists(&self, rel: &str) -> bool {
-        self.written.lock().is_ok_and(|w| w.contains(rel))
+        self.written.lock().is_ok_and(|mut w| w.contains(rel))
     }
 
     fn written(&self) -> BTreeSet<String> {
-        self.written.lock().map(|w| w.to_set()).unwrap_or_default()
+        self.written.lock().map(|mut w| w.to_set()).unwrap_or_default()
     }
 
     /// After in-place updates: bring `listed` (the caller's copy of the manifest; read from the
@@ -547,9 +547,9 @@ impl Staging {
         // Nothing else runs now: the walk of the old output may take every core.
         check_replaceable_with(&self.target, Depth::All { parallel: true }).map_err(CommitError::Refused)?;
         // Taken, not copied: the list of a national site is tens of megabytes.
-        let files = self.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
+        let mut files = self.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
         match how {
-            Publish::Swap => self.swap(&files),
+            Publish::Swap => self.swap(&mut files),
             Publish::FileByFile => self.move_files(&files.to_set()).map(|()| None),
         }
         .map_err(CommitError::Io)
@@ -557,7 +557,7 @@ impl Staging {
 
     /// Swap the staging folder in. The old output is moved aside first (and returned, to be
     /// removed after), so at every moment one complete site is in place.
-    fn swap(mut self, files: &Written) -> io::Result<Option<PathBuf>> {
+    fn swap(mut self, files: &mut Written) -> io::Result<Option<PathBuf>> {
         write_manifest(&self.dir.join(MANIFEST), files)?;
         let old = sibling(&self.target, "old");
         if old.exists() {
@@ -670,7 +670,7 @@ mod tests {
         assert!(both(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
         let mut listed = Written::default();
         ours.iter().for_each(|f| listed.add(f));
-        write_manifest(&dir.join(MANIFEST), &listed).expect("manifest");
+        write_manifest(&dir.join(MANIFEST), &mut listed).expect("manifest");
         assert_eq!(both(dir), Ok(()), "every file listed; part files and the manifest are pilu's");
         for f in ["e/1/2024/mine.pdf", "e/1-a/x", "e/1/z", "a", "e/1/2024/t.csv.bak", "e/10/y"] {
             put(dir, f);
@@ -693,7 +693,7 @@ mod tests {
         assert!(check_replaceable_early(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
         let mut listed = Written::default();
         ours.iter().for_each(|f| listed.add(f));
-        write_manifest(&dir.join(MANIFEST), &listed).expect("manifest");
+        write_manifest(&dir.join(MANIFEST), &mut listed).expect("manifest");
         assert_eq!(check_replaceable_early(dir), Ok(()));
         put(dir, "e/1/2024/mine.pdf");
         assert_eq!(check_replaceable_early(dir), Ok(()), "deep inside pilu's folders: left to the swap");
