@@ -555,25 +555,31 @@ fn write_by(
         .map(|&(&(y, ti), list)| {
             let t = &site.schema.tables[ti];
             let path = format!("o/{y}/{}.csv", t.id);
-            let mut made = Err(CsvError::Make(String::new()));
+            // (None when the file could not even be created)
+            let mut made = None;
             let written = out.write_with(&path, |f| {
                 let mut sink = std::io::BufWriter::with_capacity(1 << 16, f);
-                made = table_csv_into(site, ti, y, list, &mut sink);
-                match &made {
+                let result = table_csv_into(site, ti, y, list, &mut sink);
+                let flushed = match &result {
                     Ok(_) => std::io::Write::flush(&mut sink),
                     // (the error itself is in `made`; this one only stops the write)
                     Err(_) => Err(std::io::Error::other("open data")),
-                }
+                };
+                made = Some(result);
+                flushed
             });
             let kept = match (made, written) {
-                (Err(CsvError::Make(e)), _) => {
+                (Some(Ok(kept)), Ok(())) => kept,
+                (Some(Err(CsvError::Make(e))), _) => {
                     return Err(Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}")));
                 }
-                (Err(CsvError::Write(e)), _) | (Ok(_), Err(e)) => {
+                (Some(Err(CsvError::Write(e))), _) | (_, Err(e)) => {
                     let why = crate::base::diag::os_text(&e);
                     return Err(Diagnostic::error("io.write", format!("写入 {path} 失败：{why}")));
                 }
-                (Ok(kept), Ok(())) => kept,
+                (None, Ok(())) => {
+                    return Err(Diagnostic::error("io.write", format!("写入 {path} 失败：未写入任何内容")));
+                }
             };
             Ok(((y, ti), kept.info(t, path), kept))
         })
