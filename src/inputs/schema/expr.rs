@@ -112,26 +112,31 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
 }
 
 impl Expr {
-    /// Calls `f` on this expression and on every expression inside it, outermost first.
-    pub fn walk<'e, F: FnMut(&'e Expr)>(&'e self, f: &mut F) {
-        f(self);
+    /// Calls `f` on each expression directly inside this one.
+    fn each_child<'e, F: FnMut(&'e Expr)>(&'e self, f: &mut F) {
         match self {
-            Expr::Member(a, _) | Expr::Neg(a) | Expr::Not(a) => a.walk(f),
+            Expr::Member(a, _) | Expr::Neg(a) | Expr::Not(a) => f(a),
             Expr::Index(a, b) | Expr::Bin(_, a, b) => {
-                a.walk(f);
-                b.walk(f);
+                f(a);
+                f(b);
             }
-            Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| a.walk(f)),
+            Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(f),
             Expr::Cmp(a, rest) => {
-                a.walk(f);
-                rest.iter().for_each(|(_, e)| e.walk(f));
+                f(a);
+                rest.iter().for_each(|(_, e)| f(e));
             }
             Expr::In(a, list) => {
-                a.walk(f);
-                list.iter().for_each(|e| e.walk(f));
+                f(a);
+                list.iter().for_each(f);
             }
             Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null | Expr::Ident(_) => {}
         }
+    }
+
+    /// Calls `f` on this expression and on every expression inside it, outermost first.
+    pub fn walk<'e, F: FnMut(&'e Expr)>(&'e self, f: &mut F) {
+        f(self);
+        self.each_child(&mut |c| c.walk(f));
     }
 
     /// Every identifier path the expression reads (`a`, `prev.a`, `fund_income.income_total`).
@@ -147,21 +152,7 @@ impl Expr {
                     out.extend(inner);
                 }
             }
-            Expr::Index(a, b) | Expr::Bin(_, a, b) => {
-                a.refs(out);
-                b.refs(out);
-            }
-            Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| a.refs(out)),
-            Expr::Neg(a) | Expr::Not(a) => a.refs(out),
-            Expr::Cmp(a, rest) => {
-                a.refs(out);
-                rest.iter().for_each(|(_, e)| e.refs(out));
-            }
-            Expr::In(a, list) => {
-                a.refs(out);
-                list.iter().for_each(|e| e.refs(out));
-            }
-            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null => {}
+            _ => self.each_child(&mut |c| c.refs(out)),
         }
     }
 }
