@@ -14,9 +14,9 @@
 //!
 //! | entity-years | load + check | full build | peak memory |
 //! |---|---|---|---|
-//! | 5,000 (1,000 × 5), `pilu check` / `pilu build` | 0.34 s → 0.20 s, 62 MB | 1.38 s → 1.24 s | 75 MB |
+//! | 5,000 (1,000 × 5), `pilu check` / `pilu build` | 0.34 s → 0.20 s, 62 MB | 1.38 s → 1.24 s; later 1.21 s → 1.07 s (9 pairs) | 75 MB; later 71 → 63 MB |
 //! | 10,000 (2,000 × 5), `pilu check` / `pilu build`, single runs | 0.35 s, 91 MB | 3.7–9.5 s (machine busy) | 110–130 MB |
-//! | 50,000 (10,000 × 5), `pilu check` / `pilu build` | 1.35 s → 1.21 s, 172 → 154 MB; later 0.94 s → 0.89 s (5 pairs, quieter machine) | 15.8 s → 14.9 s; later 15.5 s → 13.8 s (3 pairs, noisy) | 311 → 304 MB; later 284 → 237 MB, then 253 → 232 MB (3 pairs) |
+//! | 50,000 (10,000 × 5), `pilu check` / `pilu build` | 1.35 s → 1.21 s, 172 → 154 MB; later 0.94 s → 0.89 s (5 pairs, quieter machine) | 15.8 s → 14.9 s; later 15.5 s → 13.8 s (3 pairs, noisy), then 13.4 s → 13.0 s (CPU −11 %) | 311 → 304 MB; later 284 → 237 MB, then 253 → 232 MB, then 217 → 172 MB (3 pairs) |
 //! | 100,000 (100,000 × 1), `pilu check` / `pilu build` | 9.1 s → 4.7 s, 674 MB | 57 s, 1,006,775 files (8.8 GB) | 938 MB |
 //! | 500,000 (500,000 × 1), `pilu check` / `pilu build` (output on disk, single runs) | 22.1 s → 18.9 s → 15.9 s → (16.1 s →) 14.5 s, 1.96 → 1.86 → 1.57 → 1.53 GB; later 12.8 s → 12.0 s, 1.53 → 1.40 GB (3 pairs) | 388 s, 5,034,107 files (60 GB) | 2.75 → 2.16 GB |
 //!
@@ -32,9 +32,12 @@
 //! files; the memory is mostly the loaded values with their locations (about 2.2 KB per
 //! entity-year). Rendering's own share fell when the list of files written was kept by folder
 //! with interned names, a comparison's rows were let go after its last page and the site feed
-//! stopped making an entry per entity-year. Beyond the heap (140 MB at its peak), the allocator
-//! holds freed pages for a second and backs its arenas with huge pages: most of the rest of the
-//! 50,000 build's 237 MB.
+//! stopped making an entry per entity-year. Later, what each table's downloads share (the CSV
+//! header, the JSON field list) was made once per build, the open-data files were streamed to
+//! disk instead of grown in memory, the list of files written went to 8 bytes a file, and a build
+//! stopped walking the whole old output twice. Beyond the heap (120 MB at its peak), the
+//! allocator holds freed pages for a second and backs its arenas with huge pages: most of the
+//! rest of the 50,000 build's 172 MB. The heap is half record values (32 bytes each).
 
 mod support;
 
