@@ -323,21 +323,7 @@ impl<'a> Validator<'a> {
                 }
             }
             Expr::Call(name, _) if matches!(name.as_str(), "count" | "count_where" | "present" | "absent") => {}
-            Expr::Call(_, args) | Expr::List(args) => args.iter().for_each(|a| self.walk_missing(a, at, why, loc)),
-            Expr::Bin(_, a, b) | Expr::Index(a, b) => {
-                self.walk_missing(a, at, why, loc);
-                self.walk_missing(b, at, why, loc);
-            }
-            Expr::Neg(a) | Expr::Not(a) => self.walk_missing(a, at, why, loc),
-            Expr::Cmp(a, rest) => {
-                self.walk_missing(a, at, why, loc);
-                rest.iter().for_each(|(_, b)| self.walk_missing(b, at, why, loc));
-            }
-            Expr::In(a, l) => {
-                self.walk_missing(a, at, why, loc);
-                l.iter().for_each(|b| self.walk_missing(b, at, why, loc));
-            }
-            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null => {}
+            _ => x.each_child(&mut |c| self.walk_missing(c, at, why, loc)),
         }
     }
 
@@ -356,29 +342,22 @@ impl<'a> Validator<'a> {
     /// value; stops at the first that has.
     fn reads_given(&self, x: &Expr, at: At<'a>) -> (bool, bool) {
         let name = |p: &[&str]| (true, !matches!(self.resolve(p, at).v, V::Missing));
-        let any = |xs: &mut dyn Iterator<Item = &Expr>| {
-            let mut reads = false;
-            for x in xs {
-                let (r, g) = self.reads_given(x, at);
-                if g {
-                    return (true, true);
-                }
-                reads |= r;
-            }
-            (reads, false)
-        };
         match x {
             Expr::Ident(n) => name(&[n.as_str()]),
             Expr::Member(b, m) => match b.as_ref() {
                 Expr::Ident(base) => name(&[base.as_str(), m.as_str()]),
                 _ => self.reads_given(b, at),
             },
-            Expr::Index(a, b) | Expr::Bin(_, a, b) => any(&mut [a.as_ref(), b.as_ref()].into_iter()),
-            Expr::Call(_, args) | Expr::List(args) => any(&mut args.iter()),
-            Expr::Neg(a) | Expr::Not(a) => self.reads_given(a, at),
-            Expr::Cmp(a, rest) => any(&mut std::iter::once(a.as_ref()).chain(rest.iter().map(|(_, e)| e))),
-            Expr::In(a, l) => any(&mut std::iter::once(a.as_ref()).chain(l.iter())),
-            Expr::Num(_) | Expr::Str(_) | Expr::Bool(_) | Expr::Null => (false, false),
+            _ => {
+                let (mut reads, mut given) = (false, false);
+                x.each_child(&mut |c| {
+                    if !given {
+                        let (r, g) = self.reads_given(c, at);
+                        (reads, given) = (reads || r, g);
+                    }
+                });
+                (reads, given)
+            }
         }
     }
 }

@@ -113,7 +113,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
 
 impl Expr {
     /// Calls `f` on each expression directly inside this one.
-    fn each_child<'e, F: FnMut(&'e Expr)>(&'e self, f: &mut F) {
+    pub fn each_child<'e, F: FnMut(&'e Expr)>(&'e self, f: &mut F) {
         match self {
             Expr::Member(a, _) | Expr::Neg(a) | Expr::Not(a) => f(a),
             Expr::Index(a, b) | Expr::Bin(_, a, b) => {
