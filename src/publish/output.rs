@@ -252,7 +252,7 @@ pub fn check_replaceable_early(target: &Path) -> Result<(), String> {
 /// How much of an output `check_replaceable_with` walks.
 #[derive(Clone, Copy)]
 enum Depth {
-    /// Its top level, and whole any folder there that its manifest lists nothing in.
+    /// Its top level, and all of any folder there in which its manifest lists nothing.
     Top,
     /// All of it; `parallel`: on all cores (when nothing else runs).
     All { parallel: bool },
