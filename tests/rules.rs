@@ -591,11 +591,12 @@ fn base_lines() -> u64 {
     read(&site.path().join("data/520399/2023.toml")).lines().count() as u64
 }
 
-/// A `matches` whose pattern is not a valid regular expression, or not written out, could never
-/// fail: it is an error in the definitions, located at the rule (or the field), before any data
-/// is checked. A valid one runs on every record.
+/// A `matches` whose pattern is not a valid regular expression or not written out, or a
+/// `count_where` over something that is not a table, could never fail: it is an error in the
+/// definitions, located at the rule (or the field), before any data is checked. A valid one runs
+/// on every record.
 #[test]
-fn a_rule_pattern_that_cannot_run_is_an_error_in_the_definitions() {
+fn a_rule_call_that_cannot_run_is_an_error_in_the_definitions() {
     let table = |check: &str, only_when: &str| {
         format!(
             "id = \"extra\"\ntitle = \"附加表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\n\
@@ -608,10 +609,10 @@ fn a_rule_pattern_that_cannot_run_is_an_error_in_the_definitions() {
     write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x(')", ""));
     let (code, codes, v) = check_json(site.path());
     assert_eq!(code, 1, "{codes:?}");
-    let m = messages(&v, "schema.rule_pattern");
+    let m = messages(&v, "schema.rule_call");
     assert_eq!(m.len(), 1, "{v}");
     assert!(m[0].starts_with("规则 `extra.r` 中，matches 的模式 '^x(' 不是有效的正则表达式"), "{m:?}");
-    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "schema.rule_pattern").unwrap();
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "schema.rule_call").unwrap();
     assert_eq!(d["file"], "data/tables/extra.toml", "{d}");
     assert_eq!(d["line"], 15, "located at the rule's id: {d}");
 
@@ -619,13 +620,24 @@ fn a_rule_pattern_that_cannot_run_is_an_error_in_the_definitions() {
     write(site.path(), "data/tables/extra.toml", &table("matches(a, b)", ""));
     let (code, _, v) = check_json(site.path());
     assert_eq!(code, 1);
-    assert!(messages(&v, "schema.rule_pattern")[0].contains("模式须是写明的文本"), "{v}");
+    assert!(messages(&v, "schema.rule_call")[0].contains("模式须是写明的文本"), "{v}");
 
     // in a field's condition, located at the field
     write(site.path(), "data/tables/extra.toml", &table("a != ''", "only_when = \"matches(a, '[')\""));
     let (code, _, v) = check_json(site.path());
     assert_eq!(code, 1);
-    assert!(messages(&v, "schema.rule_pattern")[0].starts_with("字段 `b` 的 only_when 中，matches 的模式 '['"), "{v}");
+    assert!(messages(&v, "schema.rule_call")[0].starts_with("字段 `b` 的 only_when 中，matches 的模式 '['"), "{v}");
+
+    // count_where over something that is not a table
+    write(site.path(), "data/tables/extra.toml", &table("count_where(a, b != '') == 0", ""));
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 1);
+    let m = messages(&v, "schema.rule_call");
+    assert!(m[0].contains("count_where 的第一个参数应为表 id 或 all.表 id，`a`不是已定义的表"), "{m:?}");
+    write(site.path(), "data/tables/extra.toml", &table("count_where(all.nothing, b != '') == 0", ""));
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 1);
+    assert!(messages(&v, "schema.rule_call")[0].contains("`all.nothing`不是已定义的表"), "{v}");
 
     // a valid pattern runs: it passes, then fails on a value that does not match
     write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x[0-9]$')", ""));

@@ -39,9 +39,9 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
             let mut names = Vec::new();
             if let Some(e) = &f.only_when {
                 e.refs(&mut names);
-                for msg in pattern_errors(e) {
+                for msg in call_errors(schema, e) {
                     diags.push(
-                        Diagnostic::error("schema.rule_pattern", format!("字段 `{}` 的 only_when 中，{msg}", f.id))
+                        Diagnostic::error("schema.rule_call", format!("字段 `{}` 的 only_when 中，{msg}", f.id))
                             .at(crate::base::files::find_text(sources, t.file, &format!("id = \"{}\"", f.id))),
                     );
                 }
@@ -61,9 +61,9 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
             let mut names = Vec::new();
             for e in r.checks.iter().chain(&r.when).chain(&r.tolerance) {
                 e.refs(&mut names);
-                for msg in pattern_errors(e) {
+                for msg in call_errors(schema, e) {
                     diags.push(
-                        Diagnostic::error("schema.rule_pattern", format!("规则 `{}` 中，{msg}", r.id))
+                        Diagnostic::error("schema.rule_call", format!("规则 `{}` 中，{msg}", r.id))
                             .at(r.loc)
                             .note("规则不能执行就永远不会报错：请改正后再校验"),
                     );
@@ -88,24 +88,33 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
     }
 }
 
-/// What is wrong with each `matches(x, 'pattern')` in `e`: its pattern must be written out and
-/// be a valid regular expression, or the rule would evaluate to "not checked" everywhere and
-/// never fail.
-fn pattern_errors(e: &Expr) -> Vec<String> {
+/// What is wrong with the calls in `e` that would evaluate to "not checked" everywhere, so that
+/// their rule could never fail: a `matches(x, 'pattern')` whose pattern is not written out or
+/// not a valid regular expression, and a `count_where(t, …)` whose `t` is not a table.
+fn call_errors(schema: &Schema, e: &Expr) -> Vec<String> {
     let mut out = Vec::new();
-    e.walk(&mut |x| {
-        if let Expr::Call(name, args) = x
-            && name == "matches"
-        {
-            match args.as_slice() {
-                [_, Expr::Str(p)] => {
-                    if let Err(err) = regex_lite::Regex::new(p) {
-                        out.push(format!("matches 的模式 '{p}' 不是有效的正则表达式：{err}"));
-                    }
+    e.walk(&mut |x| match x {
+        Expr::Call(name, args) if name == "matches" => match args.as_slice() {
+            [_, Expr::Str(p)] => {
+                if let Err(err) = regex_lite::Regex::new(p) {
+                    out.push(format!("matches 的模式 '{p}' 不是有效的正则表达式：{err}"));
                 }
-                _ => out.push("matches 应写成 matches(字段, '正则表达式')，模式须是写明的文本".to_string()),
+            }
+            _ => out.push("matches 应写成 matches(字段, '正则表达式')，模式须是写明的文本".to_string()),
+        },
+        Expr::Call(name, args) if name == "count_where" => {
+            let mut tables = Vec::new();
+            collect_count_where(x, &mut tables);
+            if tables.first().is_none_or(|t| schema.get(t).is_none()) {
+                let shown = match args.first() {
+                    Some(Expr::Ident(t)) => format!("`{t}`"),
+                    Some(Expr::Member(_, t)) => format!("`all.{t}`"),
+                    _ => "它".to_string(),
+                };
+                out.push(format!("count_where 的第一个参数应为表 id 或 all.表 id，{shown}不是已定义的表"));
             }
         }
+        _ => {}
     });
     out
 }
