@@ -616,28 +616,23 @@ fn a_rule_call_that_cannot_run_is_an_error_in_the_definitions() {
     assert_eq!(d["file"], "data/tables/extra.toml", "{d}");
     assert_eq!(d["line"], 15, "located at the rule's id: {d}");
 
+    // The messages of a check refused for a call that cannot run, in `check` (and `only_when`).
+    let refused = |check: &str, only_when: &str| {
+        write(site.path(), "data/tables/extra.toml", &table(check, only_when));
+        let (code, _, v) = check_json(site.path());
+        assert_eq!(code, 1, "{v}");
+        messages(&v, "schema.rule_call")
+    };
     // the pattern taken from a value, not written out
-    write(site.path(), "data/tables/extra.toml", &table("matches(a, b)", ""));
-    let (code, _, v) = check_json(site.path());
-    assert_eq!(code, 1);
-    assert!(messages(&v, "schema.rule_call")[0].contains("模式须是写明的文本"), "{v}");
-
+    assert!(refused("matches(a, b)", "")[0].contains("模式须是写明的文本"));
     // in a field's condition, located at the field
-    write(site.path(), "data/tables/extra.toml", &table("a != ''", "only_when = \"matches(a, '[')\""));
-    let (code, _, v) = check_json(site.path());
-    assert_eq!(code, 1);
-    assert!(messages(&v, "schema.rule_call")[0].starts_with("字段 `b` 的 only_when 中，matches 的模式 '['"), "{v}");
-
+    let m = refused("a != ''", "only_when = \"matches(a, '[')\"");
+    assert!(m[0].starts_with("字段 `b` 的 only_when 中，matches 的模式 '['"), "{m:?}");
     // count_where over something that is not a table
-    write(site.path(), "data/tables/extra.toml", &table("count_where(a, b != '') == 0", ""));
-    let (code, _, v) = check_json(site.path());
-    assert_eq!(code, 1);
-    let m = messages(&v, "schema.rule_call");
+    let m = refused("count_where(a, b != '') == 0", "");
     assert!(m[0].contains("count_where 的第一个参数应为表 id 或 all.表 id，`a`不是已定义的表"), "{m:?}");
-    write(site.path(), "data/tables/extra.toml", &table("count_where(all.nothing, b != '') == 0", ""));
-    let (code, _, v) = check_json(site.path());
-    assert_eq!(code, 1);
-    assert!(messages(&v, "schema.rule_call")[0].contains("`all.nothing`不是已定义的表"), "{v}");
+    let m = refused("count_where(all.nothing, b != '') == 0", "");
+    assert!(m[0].contains("`all.nothing`不是已定义的表"), "{m:?}");
 
     // a valid pattern runs: it passes, then fails on a value that does not match
     write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x[0-9]$')", ""));
