@@ -591,10 +591,10 @@ fn base_lines() -> u64 {
     read(&site.path().join("data/520399/2023.toml")).lines().count() as u64
 }
 
-/// A `matches` whose pattern is not a valid regular expression or not written out, or a
-/// `count_where` over something that is not a table, could never fail: it is an error in the
-/// definitions, located at the rule (or the field), before any data is checked. A valid one runs
-/// on every record.
+/// A `matches` whose pattern is not a valid regular expression or not written out, a
+/// `count_where` over something that is not a table, or a text where a number is taken, could
+/// never fail: it is an error in the definitions, located at the rule (or the field), before any
+/// data is checked. A valid one runs on every record.
 #[test]
 fn a_rule_call_that_cannot_run_is_an_error_in_the_definitions() {
     let table = |check: &str, only_when: &str| {
@@ -633,6 +633,10 @@ fn a_rule_call_that_cannot_run_is_an_error_in_the_definitions() {
     assert!(m[0].contains("count_where 的第一个参数应为表 id 或 all.表 id，`a`不是已定义的表"), "{m:?}");
     let m = refused("count_where(all.nothing, b != '') == 0", "");
     assert!(m[0].contains("`all.nothing`不是已定义的表"), "{m:?}");
+    // a text where a function takes a number
+    let m = refused("substr(a, '0', 1) == 'x'", "");
+    assert!(m[0].ends_with("函数 `substr` 的第 2 个参数应为数值，这里是文本 '0'"), "{m:?}");
+    assert!(refused("abs(true) == 1", "")[0].ends_with("函数 `abs` 的第 1 个参数应为数值，这里是 `true`"));
 
     // a valid pattern runs: it passes, then fails on a value that does not match
     write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x[0-9]$')", ""));

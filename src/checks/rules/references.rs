@@ -90,9 +90,28 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
 
 /// What is wrong with the calls in `e` that would evaluate to "not checked" everywhere, so that
 /// their rule could never fail: a `matches(x, 'pattern')` whose pattern is not written out or
-/// not a valid regular expression, and a `count_where(t, …)` whose `t` is not a table.
+/// not a valid regular expression, a `count_where(t, …)` whose `t` is not a table, and a text,
+/// `true`, `false`, `null` or list written where a function takes a number.
 fn call_errors(schema: &Schema, e: &Expr) -> Vec<String> {
     let mut out = Vec::new();
+    e.walk(&mut |x| {
+        let Expr::Call(name, args) = x else { return };
+        let numbers = match name.as_str() {
+            "sum" | "min" | "max" | "abs" | "date" => 0..args.len(),
+            "substr" => 1..args.len(),
+            _ => 0..0,
+        };
+        for (i, a) in args.iter().enumerate().filter(|(i, _)| numbers.contains(i)) {
+            let what = match a {
+                Expr::Str(t) => format!("文本 '{t}'"),
+                Expr::Bool(b) => format!(" `{b}`"),
+                Expr::Null => " `null`".to_string(),
+                Expr::List(_) => "列表".to_string(),
+                _ => continue,
+            };
+            out.push(format!("函数 `{name}` 的第 {} 个参数应为数值，这里是{what}", i + 1));
+        }
+    });
     e.walk(&mut |x| match x {
         Expr::Call(name, args) if name == "matches" => match args.as_slice() {
             [_, Expr::Str(p)] => {
