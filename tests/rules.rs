@@ -637,9 +637,12 @@ fn a_rule_call_that_cannot_run_is_an_error_in_the_definitions() {
     let m = refused("substr(a, '0', 1) == 'x'", "");
     assert!(m[0].ends_with("函数 `substr` 的第 2 个参数应为数值，这里是文本 '0'"), "{m:?}");
     assert!(refused("abs(true) == 1", "")[0].ends_with("函数 `abs` 的第 1 个参数应为数值，这里是 `true`"));
+    assert!(refused("abs([1, 2]) == 1", "")[0].ends_with("这里是列表"));
 
-    // a valid pattern runs: it passes, then fails on a value that does not match
-    write(site.path(), "data/tables/extra.toml", &table("matches(a, '^x[0-9]$')", ""));
+    // a valid pattern runs: it passes, then fails on a value that does not match (and sum and
+    // max take a list)
+    let valid = "matches(a, '^x[0-9]$') and sum([1, 2]) == max([3])";
+    write(site.path(), "data/tables/extra.toml", &table(valid, ""));
     let (code, codes, _) = check_json(site.path());
     assert_eq!(code, 0, "{codes:?}");
     let site = county("[[extra]]\na = \"y1\"\n");

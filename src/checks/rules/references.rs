@@ -91,7 +91,8 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
 /// What is wrong with the calls in `e` that would evaluate to "not checked" everywhere, so that
 /// their rule could never fail: a `matches(x, 'pattern')` whose pattern is not written out or
 /// not a valid regular expression, a `count_where(t, …)` whose `t` is not a table, and a text,
-/// `true`, `false`, `null` or list written where a function takes a number.
+/// `true`, `false`, `null` or (but for `sum`, `min`, `max`) a list written where a function takes
+/// a number.
 fn call_errors(schema: &Schema, e: &Expr) -> Vec<String> {
     let mut out = Vec::new();
     e.walk(&mut |x| {
@@ -106,7 +107,8 @@ fn call_errors(schema: &Schema, e: &Expr) -> Vec<String> {
                 Expr::Str(t) => format!("文本 '{t}'"),
                 Expr::Bool(b) => format!(" `{b}`"),
                 Expr::Null => " `null`".to_string(),
-                Expr::List(_) => "列表".to_string(),
+                // (sum, min and max take the numbers of a list)
+                Expr::List(_) if !matches!(name.as_str(), "sum" | "min" | "max") => "列表".to_string(),
                 _ => continue,
             };
             out.push(format!("函数 `{name}` 的第 {} 个参数应为数值，这里是{what}", i + 1));
