@@ -113,29 +113,29 @@ fn call_errors(schema: &Schema, e: &Expr) -> Vec<String> {
             };
             out.push(format!("函数 `{name}` 的第 {} 个参数应为数值，这里是{what}", i + 1));
         }
-    });
-    e.walk(&mut |x| match x {
-        Expr::Call(name, args) if name == "matches" => match args.as_slice() {
-            [_, Expr::Str(p)] => {
+        match (name.as_str(), args.as_slice()) {
+            ("matches", [_, Expr::Str(p)]) => {
                 if let Err(err) = regex_lite::Regex::new(p) {
                     out.push(format!("matches 的模式 '{p}' 不是有效的正则表达式：{err}"));
                 }
             }
-            _ => out.push("matches 应写成 matches(字段, '正则表达式')，模式须是写明的文本".to_string()),
-        },
-        Expr::Call(name, args) if name == "count_where" => {
-            let mut tables = Vec::new();
-            collect_count_where(x, &mut tables);
-            if tables.first().is_none_or(|t| schema.get(t).is_none()) {
-                let shown = match args.first() {
-                    Some(Expr::Ident(t)) => format!("`{t}`"),
-                    Some(Expr::Member(_, t)) => format!("`all.{t}`"),
-                    _ => "它".to_string(),
-                };
-                out.push(format!("count_where 的第一个参数应为表 id 或 all.表 id，{shown}不是已定义的表"));
+            ("matches", _) => out.push("matches 应写成 matches(字段, '正则表达式')，模式须是写明的文本".to_string()),
+            ("count_where", [t, ..]) => {
+                let mut tables = Vec::new();
+                collect_count_where(x, &mut tables);
+                if tables.first().is_none_or(|t| schema.get(t).is_none()) {
+                    let shown = match t {
+                        Expr::Ident(t) => format!("`{t}`"),
+                        Expr::Member(b, t) if matches!(b.as_ref(), Expr::Ident(a) if a == "all") => {
+                            format!("`all.{t}`")
+                        }
+                        _ => "它".to_string(),
+                    };
+                    out.push(format!("count_where 的第一个参数应为表 id 或 all.表 id，{shown}不是已定义的表"));
+                }
             }
+            _ => {}
         }
-        _ => {}
     });
     out
 }
