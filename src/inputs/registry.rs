@@ -239,7 +239,7 @@ impl Registry {
             by_key.insert(Arc::clone(&e.id), i);
             by_key.insert(Arc::clone(&e.code), i);
         }
-        let mut suggestions_left = crate::base::diag::SUGGESTIONS;
+        let mut suggestions = crate::base::diag::Suggestions::default();
         for (i, p) in parents.into_iter().enumerate() {
             let Some((key, loc)) = p else { continue };
             match by_key.get(key.as_str()) {
@@ -260,11 +260,8 @@ impl Registry {
                             .label("未登记")
                             .follows(entity_key(&key))
                             .causes(parent_key(&entities[i].id));
-                    if suggestions_left > 0 {
-                        suggestions_left -= 1;
-                        if let Some(s) = suggest(&key, by_key.keys().map(|k| &**k)) {
-                            d = d.note(format!("是否应为 `{s}`？"));
-                        }
+                    if let Some(s) = suggestions.suggest(&key, by_key.keys().map(|k| &**k)) {
+                        d = d.note(format!("是否应为 `{s}`？"));
                     }
                     diags.push(d);
                 }

@@ -479,19 +479,23 @@ impl Staging {
     /// Write the file `rel` whose bytes `fill` writes (in place: whole or not at all).
     pub fn write_with(&self, rel: &str, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
         let p = self.dir.join(rel);
-        // Known by its relative name: hashing the short &str, and no PathBuf, for a known folder.
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        // A folder this build made is known by its relative name: hashing short names, and no
+        // PathBuf. Its id is looked up once and used again to note the file.
         // (not in place: serve may remove folders between writes)
-        let folder = rel.rsplit_once('/').map_or("", |(folder, _)| folder);
-        let known = !self.in_place && self.written.lock().is_ok_and(|w| w.has_folder(folder));
-        if !known && let Some(parent) = p.parent() {
-            fs::create_dir_all(parent)?;
-            if let Ok(mut w) = self.written.lock() {
-                w.add_folder(folder);
+        let known = if self.in_place { None } else { self.written.lock().ok().and_then(|w| w.folder_id(folder)) };
+        let folder = match known {
+            Some(id) => Some(id),
+            None => {
+                if let Some(parent) = p.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                self.written.lock().ok().map(|mut w| w.add_folder(folder))
             }
-        }
+        };
         if self.in_place { write_atomic_with(&p, fill) } else { fs::File::create(p).and_then(|mut f| fill(&mut f)) }?;
-        if let Ok(mut w) = self.written.lock() {
-            w.add(rel);
+        if let (Some(folder), Ok(mut w)) = (folder, self.written.lock()) {
+            w.add_in(folder, name);
         }
         if let Some(p) = &self.progress {
             p.inc(1);

@@ -42,8 +42,9 @@ impl Written {
         id
     }
 
-    /// The id of `folder`, noted with its parents when new.
-    fn folder(&mut self, folder: &str) -> u32 {
+    /// Note `folder` (and the folders holding it) as made, before any file is written in it:
+    /// its id, for `add_in`.
+    pub fn add_folder(&mut self, folder: &str) -> u32 {
         let mut id = TOP;
         for part in folder.split('/').filter(|p| !p.is_empty()) {
             let key = (id, self.intern(part));
@@ -60,28 +61,26 @@ impl Written {
         id
     }
 
-    /// The id of `folder`, if it is known.
-    fn find(&self, folder: &str) -> Option<u32> {
+    /// The id of `folder`, if it is known: a file was written in it or below it, or it was
+    /// noted as made.
+    pub fn folder_id(&self, folder: &str) -> Option<u32> {
         folder
             .split('/')
             .filter(|p| !p.is_empty())
             .try_fold(TOP, |id, part| self.ids.get(part).and_then(|&n| self.folders.get(&(id, n))).copied())
     }
 
-    /// Whether `folder` is known: a file was written in it or below it, or it was noted as made.
-    pub fn has_folder(&self, folder: &str) -> bool {
-        self.find(folder).is_some()
-    }
-
-    /// Note `folder` (and the folders holding it) as made, before any file is written in it.
-    pub fn add_folder(&mut self, folder: &str) {
-        self.folder(folder);
-    }
-
     /// Note the file `rel` as written.
     pub fn add(&mut self, rel: &str) {
         let (folder, name) = split(rel);
-        let file = (self.folder(folder), self.intern(name));
+        let folder = self.add_folder(folder);
+        self.add_in(folder, name);
+    }
+
+    /// Note the file `name` as written in the folder of id `folder` (from `add_folder` or
+    /// `folder_id`).
+    pub fn add_in(&mut self, folder: u32, name: &str) {
+        let file = (folder, self.intern(name));
         self.unsorted |= self.files.last().is_some_and(|&last| last > file);
         self.files.push(file);
     }
@@ -98,7 +97,7 @@ impl Written {
     /// Whether the file `rel` was written.
     pub fn contains(&mut self, rel: &str) -> bool {
         let (folder, name) = split(rel);
-        let (Some(f), Some(&n)) = (self.find(folder), self.ids.get(name)) else { return false };
+        let (Some(f), Some(&n)) = (self.folder_id(folder), self.ids.get(name)) else { return false };
         self.sort();
         self.files.binary_search(&(f, n)).is_ok()
     }
@@ -208,7 +207,11 @@ mod tests {
         assert_eq!(w.to_set().into_iter().collect::<Vec<_>>(), want);
         assert!(w.contains("e/1/2023/a.csv") && w.contains("index.html"));
         assert!(!w.contains("e/1/2023/b.csv") && !w.contains("e/2/index.html") && !w.contains("e/1"));
-        assert!(w.has_folder("unused/folder") && w.has_folder("e/1/2023") && !w.has_folder("e/2"));
+        assert!(w.folder_id("unused/folder").is_some() && w.folder_id("e/2").is_none());
+        let id = w.folder_id("e/1/2023").expect("made");
+        assert_eq!(w.add_folder("e/1/2023"), id, "a folder keeps its id");
+        w.add_in(id, "b.csv");
+        assert!(w.contains("e/1/2023/b.csv"));
     }
 
     /// Thousands of paths made of names that sort around `/`, written in a scrambled order with
@@ -230,7 +233,7 @@ mod tests {
             let file = format!("{path}/f{}", next(3));
             w.add(&file);
             want.insert(file.clone());
-            assert!(w.contains(&file) && w.has_folder(&path), "{file}");
+            assert!(w.contains(&file) && w.folder_id(&path).is_some(), "{file}");
             if round % 500 == 0 {
                 assert_eq!(w.to_set(), want);
             }
@@ -242,6 +245,6 @@ mod tests {
         })
         .expect("listing");
         assert_eq!(got, want.iter().cloned().collect::<Vec<_>>());
-        assert!(!w.contains("a/f9") && !w.has_folder("a/zz"));
+        assert!(!w.contains("a/f9") && w.folder_id("a/zz").is_none());
     }
 }

@@ -433,11 +433,28 @@ impl Diagnostics {
     }
 }
 
-/// How many unknown entity keys get a “did you mean” note: the first ones of a collection sheet,
-/// of a site's entity folders, of the registry's parents and of an imported sheet. Each scans the
+/// “Did you mean” notes for unknown entity keys, for the first 20 of a collection sheet, of a
+/// site's entity folders, of the registry's parents and of an imported sheet. Each scans the
 /// whole registry (about 50 ms at national size), and a file full of unknown keys would scan it
 /// once per key for no better advice.
-pub const SUGGESTIONS: usize = 20;
+pub struct Suggestions(usize);
+
+impl Default for Suggestions {
+    fn default() -> Suggestions {
+        Suggestions(20)
+    }
+}
+
+impl Suggestions {
+    /// `suggest` while they last: each call spends one, whether or not it finds a candidate.
+    pub fn suggest<'a>(&mut self, word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+        if self.0 == 0 {
+            return None;
+        }
+        self.0 -= 1;
+        suggest(word, candidates)
+    }
+}
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

@@ -137,7 +137,7 @@ impl Loader<'_> {
         // Each row's entity is looked up in row order (the first unknown codes get a suggestion),
         // then rows are read in parallel parts and taken in in row order: the findings are the
         // same as reading them one after another. A national sheet has 150,000 rows.
-        let mut suggestions_left = super::SUGGESTIONS;
+        let mut suggestions = diag::Suggestions::default();
         let mut rows: Vec<Row> = Vec::with_capacity(sheet.records.len());
         for r in &sheet.records {
             let Some(cell) = r.get(&ekey) else { continue };
@@ -149,7 +149,7 @@ impl Loader<'_> {
                         .label("未登记")
                         .follows(diag::REGISTRY)
                         .follows(diag::entity_key(&code));
-                if let Some(s) = self.suggest_entity(&code, &mut suggestions_left, |e| &e.code) {
+                if let Some(s) = self.suggest_entity(&code, &mut suggestions, |e| &e.code) {
                     d = d.note(format!("是否应为 `{s}`？"));
                 }
                 rows.push((r, Err(Box::new(d))));

@@ -24,8 +24,6 @@ use std::path::{Path, PathBuf};
 pub use values::resolve_field;
 use year_files::merge_meta;
 
-pub(super) use crate::base::diag::SUGGESTIONS;
-
 pub fn is_year(name: &str) -> Option<i32> {
     (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
         .then(|| name.parse().ok())
@@ -74,7 +72,7 @@ pub fn load(
     // taken in in folder order. A collection sheet's folder (it spans entities) is read alone,
     // in its place, so the result is the same as reading everything in order.
     let mut run: Vec<(PathBuf, String)> = Vec::new();
-    let mut suggestions_left = SUGGESTIONS;
+    let mut suggestions = diag::Suggestions::default();
     for Entry { path: p, is_dir } in entries {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
@@ -85,7 +83,7 @@ pub fn load(
             run.push((p, name));
             continue;
         }
-        l.entity_dirs(std::mem::take(&mut run), &mut suggestions_left);
+        l.entity_dirs(std::mem::take(&mut run), &mut suggestions);
         if let Some(year) = year.filter(|_| is_dir) {
             l.collection_dir(&p, year);
         } else {
@@ -96,7 +94,7 @@ pub fn load(
             );
         }
     }
-    l.entity_dirs(run, &mut suggestions_left);
+    l.entity_dirs(run, &mut suggestions);
     l.data
 }
 
@@ -220,7 +218,7 @@ impl Loader<'_> {
 
     /// Read entity folders in parallel, each into sources, findings and data of its own, then
     /// take them in, in order (see `load`).
-    fn entity_dirs(&mut self, dirs: Vec<(PathBuf, String)>, suggestions_left: &mut usize) {
+    fn entity_dirs(&mut self, dirs: Vec<(PathBuf, String)>, suggestions: &mut diag::Suggestions) {
         use rayon::prelude::*;
         let (root, schema, registry) = (self.root, self.schema, self.registry);
         // Unknown folders are reported here, in folder order, so the ones that get a suggestion
@@ -230,7 +228,7 @@ impl Loader<'_> {
             .filter_map(|(dir, name)| match registry.find(&name).filter(|&i| *registry.get(i).id == name) {
                 Some(ent) => Some((dir, ent)),
                 None => {
-                    self.unknown_entity_dir(&dir, &name, suggestions_left);
+                    self.unknown_entity_dir(&dir, &name, suggestions);
                     None
                 }
             })
@@ -300,17 +298,18 @@ impl Loader<'_> {
     }
 
     /// The registered key nearest to an unknown one (`key_of`: an entity's id or code), while
-    /// `left` lasts (see `SUGGESTIONS`).
-    pub(super) fn suggest_entity(&self, key: &str, left: &mut usize, key_of: fn(&Entity) -> &str) -> Option<String> {
-        if *left == 0 {
-            return None;
-        }
-        *left -= 1;
-        suggest(key, self.registry.entities.iter().map(key_of)).map(str::to_string)
+    /// `suggestions` last.
+    pub(super) fn suggest_entity(
+        &self,
+        key: &str,
+        suggestions: &mut diag::Suggestions,
+        key_of: fn(&Entity) -> &str,
+    ) -> Option<String> {
+        suggestions.suggest(key, self.registry.entities.iter().map(key_of)).map(str::to_string)
     }
 
     /// A folder under data/ named after no registered entity.
-    fn unknown_entity_dir(&mut self, dir: &Path, name: &str, suggestions_left: &mut usize) {
+    fn unknown_entity_dir(&mut self, dir: &Path, name: &str, suggestions: &mut diag::Suggestions) {
         let mut d = Diagnostic::error("data.unknown_entity", format!("目录 data/{name}/ 不对应任何已登记的披露主体"))
             .in_file(dir)
             .follows(diag::REGISTRY)
@@ -319,7 +318,7 @@ impl Loader<'_> {
             self.diags.push(d.note(format!("目录名应为主体标识 `{}`（不是编码）", self.registry.get(i).id)));
             return;
         }
-        d = match self.suggest_entity(name, suggestions_left, |e| &e.id) {
+        d = match self.suggest_entity(name, suggestions, |e| &e.id) {
             Some(s) => d.note(format!("是否应为 `{s}`？")),
             None => d.note("请先在 data/entities.toml 中登记该主体"),
         };

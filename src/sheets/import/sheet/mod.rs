@@ -98,14 +98,8 @@ pub fn analyze(g: &Grid, ctx: &Ctx) -> Result<Extract, Skip> {
         Skip::NoTable(format!("{}：{m}{hint}", sheet_label(ctx, g)))
     })?;
     let t = &ctx.schema.tables[cand.table];
-    let mut out = Out {
-        ctx,
-        g,
-        report: Vec::new(),
-        fixes: Vec::new(),
-        issues: Vec::new(),
-        suggestions_left: crate::base::diag::SUGGESTIONS,
-    };
+    let mut out =
+        Out { ctx, g, report: Vec::new(), fixes: Vec::new(), issues: Vec::new(), suggestions: Default::default() };
     out.report.push(format!(
         "表：{}（{}）{}",
         t.full_title(),

@@ -26,8 +26,8 @@ pub(super) struct Out<'a> {
     pub(super) report: Vec<String>,
     pub(super) fixes: Vec<(&'static str, String)>,
     pub(super) issues: Vec<Issue>,
-    /// How many more unknown codes get a “did you mean” note (`diag::SUGGESTIONS`).
-    pub(super) suggestions_left: usize,
+    /// The “did you mean” notes left for unknown codes.
+    pub(super) suggestions: crate::base::diag::Suggestions,
 }
 
 impl Out<'_> {
@@ -254,12 +254,9 @@ pub(super) fn find_entity(out: &mut Out, code: &str, at: String) -> Option<usize
         Some(i) => Some(i),
         None => {
             let mut msg = format!("编码 `{code}` 不对应任何已登记的披露主体");
-            if out.suggestions_left > 0 {
-                out.suggestions_left -= 1;
-                let codes = out.ctx.registry.entities.iter().map(|e| &*e.code);
-                if let Some(s) = crate::base::diag::suggest(code, codes) {
-                    msg.push_str(&format!("；是否应为 `{s}`？"));
-                }
+            let codes = out.ctx.registry.entities.iter().map(|e| &*e.code);
+            if let Some(s) = out.suggestions.suggest(code, codes) {
+                msg.push_str(&format!("；是否应为 `{s}`？"));
             }
             out.err(at, msg + "（请先在 data/entities.toml 中登记）");
             None
