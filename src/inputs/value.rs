@@ -351,19 +351,19 @@ pub fn format_places(d: Decimal, places: u32) -> String {
 pub fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
     let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);
     }
-    let mut r = format!("{sign}{out}");
     if let Some(f) = frac {
-        r.push('.');
-        r.push_str(f);
+        out.push('.');
+        out.push_str(f);
     }
-    r
+    out
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::schema::{Field, FieldType, Layout, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::Site;
+use crate::publish::model::{Site, by_key, keyed};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -238,8 +238,6 @@ fn sentence(title: &str, f: &Field, points: &[(i32, Value)], last: &ChangeView) 
 }
 
 /// A record with its key as shown and as the plain text chart ids are made from.
-type Keyed<'r> = (String, String, &'r Rec);
-
 impl Site<'_> {
     /// Every headline figure of entity `e`, per table and record key, over the years it gave
     /// the table.
@@ -265,45 +263,28 @@ impl Site<'_> {
             if recs.is_empty() {
                 continue;
             }
-            let key_of = |r: &Rec| -> (String, String) {
-                let text = key.iter().map(|&k| value::display(&fields[k], &r.values[k])).collect::<Vec<_>>().join(" ");
-                let slug = key.iter().map(|&k| value::plain(&fields[k], &r.values[k])).collect::<Vec<_>>().join("-");
-                (text, slug)
-            };
+            let slug_of =
+                |r: &Rec| key.iter().map(|&k| value::plain(&fields[k], &r.values[k])).collect::<Vec<_>>().join("-");
             // Each record's key once: series are matched by it for every field and year.
-            let keyed: Vec<(i32, Vec<Keyed>)> = recs
-                .iter()
-                .map(|(y, rs)| {
-                    let rs = rs
-                        .iter()
-                        .map(|r| {
-                            let (text, slug) = key_of(r);
-                            (text, slug, r)
-                        })
-                        .collect();
-                    (*y, rs)
-                })
-                .collect();
-            let mut keys: Vec<(&str, &str)> = Vec::new();
-            for (_, rs) in &keyed {
-                for (text, slug, _) in rs {
-                    if !keys.contains(&(text.as_str(), slug.as_str())) {
-                        keys.push((text, slug));
-                    }
+            let recs: Vec<(i32, Vec<(String, &Rec)>)> =
+                recs.iter().map(|(y, rs)| (*y, keyed(fields, key, rs))).collect();
+            let mut keys: Vec<(&str, String)> = Vec::new();
+            for (text, r) in recs.iter().flat_map(|(_, rs)| rs) {
+                let slug = slug_of(r);
+                if !keys.iter().any(|(t, s)| t == text && *s == slug) {
+                    keys.push((text, slug));
                 }
             }
             for (fi, f) in fields.iter().enumerate() {
                 if !charted(f) {
                     continue;
                 }
-                for &(k, slug) in &keys {
-                    let points = keyed
+                for (k, slug) in &keys {
+                    let points = recs
                         .iter()
                         .map(|(y, rs)| {
-                            let v = rs
-                                .iter()
-                                .find(|(text, _, _)| text == k)
-                                .map(|(_, _, r)| {
+                            let v = by_key(rs, k)
+                                .map(|r| {
                                     if crate::inputs::dataset::applies(fields, f, r) {
                                         r.values[fi].clone()
                                     } else {
@@ -314,7 +295,7 @@ impl Site<'_> {
                             (*y, v)
                         })
                         .collect();
-                    out.push(Series { table: ti, field: f, key: k.to_string(), slug: slug.to_string(), points });
+                    out.push(Series { table: ti, field: f, key: k.to_string(), slug: slug.clone(), points });
                 }
             }
         }

@@ -21,7 +21,7 @@ use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::registry::Kind;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Link, PageLink, Site};
+use crate::publish::model::{Link, PageLink, Site, by_key, keyed};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -250,9 +250,10 @@ impl Site<'_> {
         }
         // A column nobody in the cohort gave a figure for is only a column of 未填报: it is named
         // under the table instead.
+        let keyed: Vec<_> = members.iter().map(|&m| self.keyed_records(m, year, table)).collect();
         let values: Vec<Vec<Option<Decimal>>> = columns
             .iter()
-            .map(|col| members.iter().map(|&m| self.value_of(m, year, table, col).and_then(number)).collect())
+            .map(|col| keyed.iter().map(|rs| self.value_in(rs, table, col).and_then(number)).collect())
             .collect();
         let mut empty = Vec::new();
         let mut kept = Vec::new();
@@ -297,11 +298,24 @@ impl Site<'_> {
     /// A member's value in a column: Absent when its record for that key is missing, not
     /// applicable when the field does not apply to the record.
     fn value_of(&self, e: usize, y: i32, ti: usize, col: &Column) -> Option<&Value> {
-        let t = &self.schema.tables[ti];
-        let Layout::Records { fields, key, .. } = &t.layout else { return None };
-        let r = self.records(e, y, ti).iter().find(|r| key.is_empty() || record_key(fields, key, r).1 == col.key)?;
-        let f = &fields[col.field];
-        if !crate::inputs::dataset::applies(fields, f, r) {
+        self.value_in(&self.keyed_records(e, y, ti), ti, col)
+    }
+
+    /// A member's records of table `ti` with their keys, for `value_in`: each key is made once,
+    /// not once for every column.
+    fn keyed_records(&self, e: usize, y: i32, ti: usize) -> Vec<(String, &Rec)> {
+        match &self.schema.tables[ti].layout {
+            Layout::Records { fields, key, .. } => keyed(fields, key, self.records(e, y, ti)),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `value_of`, from the member's `keyed_records`.
+    fn value_in<'r>(&self, keyed: &[(String, &'r Rec)], ti: usize, col: &Column) -> Option<&'r Value> {
+        let fields = self.schema.tables[ti].fields();
+        // A table without a key has one record, whose key is shown as "" like every column's.
+        let r = by_key(keyed, &col.key)?;
+        if !crate::inputs::dataset::applies(fields, &fields[col.field], r) {
             return Some(&Value::NotApplicable);
         }
         r.values.get(col.field)
@@ -408,9 +422,10 @@ impl Site<'_> {
             c.year,
             escape(&e.name)
         );
+        let keyed = self.keyed_records(m, c.year, c.table);
         for col in &c.columns {
             let f = &fields[col.field];
-            match self.value_of(m, c.year, c.table, col).unwrap_or(&Value::Absent) {
+            match self.value_in(&keyed, c.table, col).unwrap_or(&Value::Absent) {
                 // Cells are figures: the table's class aligns them and keeps them whole.
                 Value::NotApplicable => s.push_str(
                     "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",

@@ -49,6 +49,17 @@ pub(super) fn key_text(fields: &[Field], key: &[usize], r: &Rec) -> String {
     key.iter().map(|&k| value::display(&fields[k], &r.values[k])).collect::<Vec<_>>().join(" ")
 }
 
+/// Each record with its key as shown (`key_text`), made once: views that look a record up by
+/// key for every field and year compare texts, instead of formatting every key again.
+pub fn keyed<'r>(fields: &[Field], key: &[usize], rs: &'r [Rec]) -> Vec<(String, &'r Rec)> {
+    rs.iter().map(|r| (key_text(fields, key, r), r)).collect()
+}
+
+/// The first record whose key is shown as `k`.
+pub fn by_key<'r>(keyed: &[(String, &'r Rec)], k: &str) -> Option<&'r Rec> {
+    keyed.iter().find(|(t, _)| t == k).map(|&(_, r)| r)
+}
+
 /// Which links a field's text holds: decided by the field (its type, id or label), never
 /// guessed from the text, so a year or an amount is never dialled.
 fn link_kind(f: &Field) -> Option<Links> {

@@ -6,7 +6,7 @@ use crate::inputs::schema::Layout;
 use crate::inputs::value::Value;
 use crate::publish::contact;
 
-use super::cells::{cell, date_text, enum_label, is_public, key_text, level_text, records_of};
+use super::cells::{by_key, cell, date_text, enum_label, is_public, keyed, level_text, records_of};
 use super::site::{PageKind, Site};
 use super::views::{EntitySummary, Headline, HeadlineRow, InfoRow, YearLink};
 
@@ -108,32 +108,23 @@ impl Site<'_> {
                 continue;
             }
             let ys: Vec<i32> = recs.iter().map(|(y, _)| *y).collect();
+            let recs: Vec<Vec<(String, &Rec)>> = recs.iter().map(|(_, rs)| keyed(fields, key, rs)).collect();
             // Rows: each headline field, for each record key seen (e.g. each scheme).
-            let mut keys: Vec<String> = Vec::new();
-            for (_, rs) in &recs {
-                for r in rs.iter() {
-                    let k = key_text(fields, key, r);
-                    if !keys.contains(&k) {
-                        keys.push(k);
-                    }
+            let mut keys: Vec<&str> = Vec::new();
+            for (k, _) in recs.iter().flatten() {
+                if !keys.contains(&k.as_str()) {
+                    keys.push(k);
                 }
             }
             let mut rows = Vec::new();
             for &fi in &heads {
                 let f = &fields[fi];
-                for k in &keys {
+                for &k in &keys {
                     let label =
                         if k.is_empty() { f.label_with_unit() } else { format!("{}·{}", k, f.label_with_unit()) };
                     let values = recs
                         .iter()
-                        .map(|(_, rs)| {
-                            let v = rs
-                                .iter()
-                                .find(|r| &key_text(fields, key, r) == k)
-                                .map(|r| &r.values[fi])
-                                .unwrap_or(&Value::Absent);
-                            cell(f, v, String::new())
-                        })
+                        .map(|rs| cell(f, by_key(rs, k).map_or(&Value::Absent, |r| &r.values[fi]), String::new()))
                         .collect();
                     rows.push(HeadlineRow { label, values });
                 }
