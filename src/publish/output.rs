@@ -5,8 +5,9 @@
 //! pilu deletes only what it wrote: every output holds a manifest (`.pilu-manifest`) listing its
 //! files, and an existing output is replaced only when every file in it is listed there.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::fs;
+use std::hash::BuildHasher;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -139,8 +140,46 @@ fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
     v
 }
 
-/// The files a manifest lists, borrowed from its text: no String per listed file.
-type Listed<'a> = HashSet<&'a str>;
+/// Paths a manifest lists (whole lines, or their first folders), looked up without a String or
+/// a `&str` per path: each is kept as its place in the manifest's text, 8 bytes. A national
+/// manifest lists millions of files, and the set of `&str` it replaced was the largest thing a
+/// build allocated while swapping in.
+struct Listed<'a> {
+    text: &'a str,
+    places: hashbrown::HashTable<(u32, u32)>,
+    hasher: std::hash::RandomState,
+}
+
+impl<'a> Listed<'a> {
+    /// `paths` (about `n` of them) are slices of `text`. None when `text` is 4 GiB or more
+    /// (tens of millions of files): places are 32-bit.
+    fn of(text: &'a str, n: usize, paths: impl Iterator<Item = &'a str>) -> Option<Self> {
+        u32::try_from(text.len()).ok()?;
+        let mut places = hashbrown::HashTable::with_capacity(n);
+        let hasher = std::hash::RandomState::new();
+        for p in paths {
+            // a slice of `text`, so its offset is below text.len()
+            let start = (p.as_ptr() as usize - text.as_ptr() as usize) as u32;
+            let hash = hasher.hash_one(p);
+            let text_at = |&(s, l): &(u32, u32)| &text[s as usize..(s + l) as usize];
+            if let hashbrown::hash_table::Entry::Vacant(v) =
+                places.entry(hash, |x| text_at(x) == p, |x| hasher.hash_one(text_at(x)))
+            {
+                v.insert((start, p.len() as u32));
+            }
+        }
+        Some(Listed { text, places, hasher })
+    }
+
+    fn empty() -> Self {
+        Listed { text: "", places: hashbrown::HashTable::new(), hasher: std::hash::RandomState::new() }
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        let text = self.text;
+        self.places.find(self.hasher.hash_one(path), |&(s, l)| &text[s as usize..(s + l) as usize] == path).is_some()
+    }
+}
 
 /// What a walk over an output found.
 #[derive(Default)]
@@ -261,9 +300,10 @@ enum Depth {
 /// The files of `target` that its manifest (`text`) does not list, looking only at its top
 /// level and into the folders there that the manifest lists nothing in.
 fn walk_top(target: &Path, text: &str) -> io::Result<Found> {
-    let tops: Listed = manifest_lines(text).map(|l| l.split('/').next().unwrap_or(l)).collect();
+    let tops =
+        Listed::of(text, 64, manifest_lines(text).map(|l| l.split('/').next().unwrap_or(l))).ok_or_else(too_large)?;
     let mut found = Found::default();
-    let nothing = Listed::new();
+    let nothing = Listed::empty();
     for (sub, rel) in read_folder(target, "", Some(&tops), &mut found)? {
         if !tops.contains(rel.as_str()) {
             walk(&sub, &rel, Some(&nothing), &mut found)?;
@@ -271,6 +311,11 @@ fn walk_top(target: &Path, text: &str) -> io::Result<Found> {
     }
     found.foreign.sort_unstable_by(|a, b| a.split('/').cmp(b.split('/')));
     Ok(found)
+}
+
+/// A manifest too large to look paths up in (`Listed::of`): the output is then not replaced.
+fn too_large() -> io::Error {
+    io::Error::other(format!("文件清单 {MANIFEST} 超过 4 GiB"))
 }
 
 fn check_replaceable_with(target: &Path, depth: Depth) -> Result<(), String> {
@@ -287,12 +332,12 @@ fn check_replaceable_with(target: &Path, depth: Depth) -> Result<(), String> {
         (Depth::Top, Some(text)) => walk_top(target, text),
         (Depth::Top, None) => walk_output(target, None, false),
         (Depth::All { parallel }, text) => {
-            let listed: Option<Listed> = text.map(|text| {
-                let mut set = Listed::with_capacity(text.len() / 32);
-                set.extend(manifest_lines(text));
-                set
-            });
-            walk_output(target, listed.as_ref(), parallel)
+            let lines = |text: &str| text.bytes().filter(|&b| b == b'\n').count();
+            match text.map(|text| Listed::of(text, lines(text), manifest_lines(text))) {
+                Some(None) => Err(too_large()),
+                Some(Some(listed)) => walk_output(target, Some(&listed), parallel),
+                None => walk_output(target, None, parallel),
+            }
         }
     }
     .map_err(|e| format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e)))?;
@@ -650,6 +695,23 @@ mod tests {
         let p = dir.join(rel);
         fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         fs::write(p, rel).expect("write");
+    }
+
+    /// Paths are found by their text, whole lines or first folders, wherever they are in the
+    /// manifest; nothing else is, not even a prefix or a longer path.
+    #[test]
+    fn listed_paths_are_looked_up_by_text() {
+        let text = "# pilu\r\ne/a/index.html\r\ne/a/index.html\nm/e/a/index.html\nindex.html\n";
+        let lines = Listed::of(text, 1, manifest_lines(text)).expect("small");
+        for p in ["e/a/index.html", "m/e/a/index.html", "index.html"] {
+            assert!(lines.contains(p), "{p}");
+        }
+        for p in ["e/a", "e/a/index.htm", "e/a/index.html/x", "# pilu", "", "m"] {
+            assert!(!lines.contains(p), "{p}");
+        }
+        let tops = Listed::of(text, 1, manifest_lines(text).map(|l| l.split('/').next().unwrap_or(l))).expect("small");
+        assert!(tops.contains("e") && tops.contains("m") && tops.contains("index.html"));
+        assert!(!tops.contains("e/a/index.html") && !Listed::empty().contains("e"));
     }
 
     /// Both walks (the one beside the build, the parallel one at the swap) give one answer.
