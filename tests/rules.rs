@@ -651,3 +651,56 @@ fn a_rule_call_that_cannot_run_is_an_error_in_the_definitions() {
     assert_eq!(code, 1);
     assert!(codes.contains(&"extra.r".to_string()), "{codes:?}");
 }
+
+/// An operation the kinds of its values rule out (a text in arithmetic or compared by size, a
+/// number given to `substr`, a date compared with a number) would leave its rule "not checked"
+/// on every record, so it could never fail: an error in the definitions, located at the rule (or
+/// the field). The same operations on values of the right kinds run, and fail when the data is
+/// wrong.
+#[test]
+fn a_rule_on_values_of_the_wrong_kind_is_an_error_in_the_definitions() {
+    let table = |check: &str, only_when: &str| {
+        format!(
+            "id = \"extra\"\ntitle = \"附加表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\n\
+             [[fields]]\nid = \"name\"\nlabel = \"名称\"\ntype = \"text\"\n\
+             [[fields]]\nid = \"n\"\nlabel = \"数量\"\ntype = \"integer\"\n\
+             [[fields]]\nid = \"on\"\nlabel = \"日期\"\ntype = \"date\"\n{only_when}\n\
+             [[rules]]\nid = \"extra.r\"\nkind = \"range\"\nseverity = \"error\"\ncheck = \"{check}\"\n"
+        )
+    };
+    let site = county("[[extra]]\nname = \"x\"\nn = 5\non = 2023-05-01\n");
+    let refused = |check: &str, only_when: &str| {
+        write(site.path(), "data/tables/extra.toml", &table(check, only_when));
+        let (code, _, v) = check_json(site.path());
+        assert_eq!(code, 1, "{check}: {v}");
+        messages(&v, "schema.rule_type")
+    };
+    let m = refused("name > 3", "");
+    assert_eq!(m, ["规则 `extra.r` 中，`name`（文本）与 3（数值）不能比较大小：只有数值与数值、日期与日期能比较"]);
+    assert!(refused("n + name == 6", "")[0].ends_with("`name` 是文本，不能参与加减乘除"));
+    assert!(refused("0 <= n <= on", "")[0].contains("`n`（数值）与 `on`（日期）不能比较大小"));
+    assert!(refused("substr(n, 0, 1) == '5'", "")[0].ends_with("函数 `substr` 的第 1 个参数应为文本，`n` 是数值"));
+    assert!(refused("sum(n, name) > 0", "")[0].ends_with("函数 `sum` 的第 2 个参数应为数值，`name` 是文本"));
+    assert!(refused("n > 0 and name", "")[0].ends_with("`name` 是文本，不能用 and、or 连接"));
+    // a whole computation's kind counts, and the previous year's field has its field's kind
+    assert!(refused("substr(name, 0, 1) + 1 > 0", "")[0].contains("`substr(…)` 是文本"));
+    assert!(refused("prev.name < n", "")[0].contains("`prev.name`（文本）"));
+    // in a field's condition, located at the field
+    let m = refused("n >= 0", "only_when = \"name > 0\"");
+    assert!(m[0].starts_with("字段 `on` 的 only_when 中，`name`（文本）"), "{m:?}");
+    write(site.path(), "data/tables/extra.toml", &table("-name == 0", ""));
+    let (_, _, v) = check_json(site.path());
+    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "schema.rule_type").unwrap();
+    assert_eq!((d["file"].as_str(), d["line"].as_u64()), (Some("data/tables/extra.toml"), Some(19)), "located at the rule's id: {d}");
+
+    // the right kinds run: equality of a text, sizes of numbers and of dates, substr of a text
+    let valid = "name == 'x' and 0 <= n <= 10 and on >= date(2023, 1, 1) and substr(name, 0, 1) != '' and n + year > 0";
+    write(site.path(), "data/tables/extra.toml", &table(valid, ""));
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 0, "{codes:?}");
+    let site = county("[[extra]]\nname = \"x\"\nn = 50\non = 2023-05-01\n");
+    write(site.path(), "data/tables/extra.toml", &table(valid, ""));
+    let (code, codes, _) = check_json(site.path());
+    assert_eq!(code, 1);
+    assert!(codes.contains(&"extra.r".to_string()), "{codes:?}");
+}

@@ -11,7 +11,7 @@
 //! From the bottom up: `values` (evaluation values), `lookups` (across entities, kept by
 //! `serve`), `validator` (where a rule runs, lookups into the data), `resolve` (names), `eval`
 //! (expressions), `explain` (operands in words), `failure` (messages), `run` (which rules run
-//! where, and their outcomes). `references` checks the definitions alone.
+//! where, and their outcomes). `references` and `types` check the definitions alone.
 
 mod eval;
 mod explain;
@@ -20,6 +20,7 @@ mod lookups;
 mod references;
 mod resolve;
 mod run;
+mod types;
 mod validator;
 mod values;
 

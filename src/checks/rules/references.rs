@@ -6,6 +6,9 @@ use crate::inputs::schema::expr::Expr;
 use crate::inputs::schema::{Field, Layout, Schema};
 
 use super::resolve::ENTITY_ATTRS;
+use super::types::type_errors;
+
+const NEVER: &str = "规则不能执行就永远不会报错：请改正后再校验";
 
 /// Names a rule reads must exist, or the rule would silently never apply.
 pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnostics) {
@@ -39,10 +42,15 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
             let mut names = Vec::new();
             if let Some(e) = &f.only_when {
                 e.refs(&mut names);
+                let at = crate::base::files::find_text(sources, t.file, &format!("id = \"{}\"", f.id));
                 for msg in call_errors(schema, e) {
                     diags.push(
-                        Diagnostic::error("schema.rule_call", format!("字段 `{}` 的 only_when 中，{msg}", f.id))
-                            .at(crate::base::files::find_text(sources, t.file, &format!("id = \"{}\"", f.id))),
+                        Diagnostic::error("schema.rule_call", format!("字段 `{}` 的 only_when 中，{msg}", f.id)).at(at),
+                    );
+                }
+                for msg in type_errors(schema, t, None, e) {
+                    diags.push(
+                        Diagnostic::error("schema.rule_type", format!("字段 `{}` 的 only_when 中，{msg}", f.id)).at(at),
                     );
                 }
             }
@@ -65,7 +73,14 @@ pub fn check_references(schema: &Schema, sources: &Sources, diags: &mut Diagnost
                     diags.push(
                         Diagnostic::error("schema.rule_call", format!("规则 `{}` 中，{msg}", r.id))
                             .at(r.loc)
-                            .note("规则不能执行就永远不会报错：请改正后再校验"),
+                            .note(NEVER),
+                    );
+                }
+                for msg in type_errors(schema, t, r.scope, e) {
+                    diags.push(
+                        Diagnostic::error("schema.rule_type", format!("规则 `{}` 中，{msg}", r.id))
+                            .at(r.loc)
+                            .note(NEVER),
                     );
                 }
             }
