@@ -343,12 +343,22 @@ fn a_flat_registry_and_thousands_of_unattached_bodies_are_paged() {
         let overview = read(&root.join(format!("y/{YEAR}/index.html")));
         let mut listed = BTreeSet::new();
         let mut n = 1;
+        let page =
+            |n: usize| if n == 1 { format!("y/{YEAR}/bureaus.html") } else { format!("y/{YEAR}/bureaus-{n}.html") };
+        // Thirteen pages: the overview links the first two and the last, with a gap between;
+        // each page links the next.
+        let linked: Vec<String> = hrefs(&overview).into_iter().filter(|h| h.contains("/bureaus")).collect();
+        assert_eq!(linked, [page(1), page(2), page(13)].map(|p| format!("../../{p}")), "{theme}");
+        assert_eq!(overview.matches("<li class=\"gap\">…</li>").count(), 1, "{theme}");
         loop {
-            let p = if n == 1 { format!("y/{YEAR}/bureaus.html") } else { format!("y/{YEAR}/bureaus-{n}.html") };
+            let p = page(n);
             if !root.join(&p).is_file() {
                 break;
             }
-            assert!(overview.contains(&format!("href=\"../../{p}\"")), "{theme}: the overview links {p}");
+            if n > 1 {
+                let before = read(&root.join(page(n - 1)));
+                assert!(before.contains(&format!("href=\"../../{p}\"")), "{theme}: page {} links {p}", n - 1);
+            }
             for (link, cells) in rows(&read(&root.join(&p)), "id=\"branch-rows\"") {
                 let code = resolve(&p, &link).unwrap().split('/').nth(2).unwrap().to_string();
                 assert!(listed.insert(code.clone()), "{theme}: {code} listed twice");
@@ -356,6 +366,7 @@ fn a_flat_registry_and_thousands_of_unattached_bodies_are_paged() {
             }
             n += 1;
         }
+        assert_eq!(n, 14, "{theme}: 1,201 bureaus, 100 a page");
         assert_eq!(listed, reg.bureaus, "{theme}: every bureau once");
         let others: Vec<(String, Vec<String>)> = rows(&overview, "id=\"status-bureaus\"");
         let last = others.last().unwrap();

@@ -691,7 +691,11 @@ fn a_rule_on_values_of_the_wrong_kind_is_an_error_in_the_definitions() {
     write(site.path(), "data/tables/extra.toml", &table("-name == 0", ""));
     let (_, _, v) = check_json(site.path());
     let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "schema.rule_type").unwrap();
-    assert_eq!((d["file"].as_str(), d["line"].as_u64()), (Some("data/tables/extra.toml"), Some(19)), "located at the rule's id: {d}");
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("data/tables/extra.toml"), Some(19)),
+        "located at the rule's id: {d}"
+    );
 
     // the right kinds run: equality of a text, sizes of numbers and of dates, substr of a text
     let valid = "name == 'x' and 0 <= n <= 10 and on >= date(2023, 1, 1) and substr(name, 0, 1) != '' and n + year > 0";

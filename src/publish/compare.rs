@@ -21,7 +21,7 @@ use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::registry::Kind;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Link, PageLink, Site, by_key, keyed};
+use crate::publish::model::{Link, PageLink, Site, by_key, keyed, page_links};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -551,13 +551,7 @@ impl Site<'_> {
                 current: v == view,
             })
             .collect();
-        let pages = (0..c.pages())
-            .map(|k| PageLink {
-                number: k + 1,
-                href: format!("{dir}{}", self.view_file(c, view, k)),
-                current: k == page,
-            })
-            .collect();
+        let pages = page_links(c.pages(), Some(page), |k| format!("{dir}{}", self.view_file(c, view, k)));
         // The same group's other tables this year (附件7 ↔ 附件8 ↔ 附件9).
         let idx = self.compare_index();
         let siblings = idx

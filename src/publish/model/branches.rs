@@ -8,7 +8,7 @@ use crate::inputs::registry::Kind;
 
 use super::site::{INLINE_LIST, PageKind, Site};
 use super::tree::Tree;
-use super::views::{Below, BranchList, BureauYearRow, DirectoryEntry, GroupCount, PageLink};
+use super::views::{Below, BranchList, BureauYearRow, DirectoryEntry, GroupCount, PageLink, page_links};
 use super::year::COUNTED;
 
 /// Bureaus listed where their list is summarised (home, a bureau's page, a year page). A
@@ -83,7 +83,7 @@ impl Site<'_> {
         entry: impl Fn(usize) -> T,
     ) -> BranchList<T> {
         let members = self.branch_members(parent);
-        let pages = self.branch_page_links(parent, year, usize::MAX);
+        let pages = self.branch_page_links(parent, year, None);
         let entries = if pages.is_empty() { members.iter().map(|&b| entry(b)).collect() } else { Vec::new() };
         BranchList { total: members.len(), entries, pages }
     }
@@ -108,19 +108,16 @@ impl Site<'_> {
     ) -> BranchList<T> {
         let members = self.branch_members(parent);
         let entries = members.iter().skip(n * BRANCH_PAGE).take(BRANCH_PAGE).map(|&b| entry(b)).collect();
-        BranchList { total: members.len(), entries, pages: self.branch_page_links(parent, year, n) }
+        BranchList { total: members.len(), entries, pages: self.branch_page_links(parent, year, Some(n)) }
     }
 
-    fn branch_page_links(&self, parent: Option<usize>, year: Option<i32>, current: usize) -> Vec<PageLink> {
-        (0..self.branch_pages(parent))
-            .map(|k| {
-                let kind = match year {
-                    Some(y) => PageKind::YearBranches(y, parent, k),
-                    None => PageKind::Branches(parent, k),
-                };
-                PageLink { number: k + 1, href: self.path(kind), current: k == current }
+    fn branch_page_links(&self, parent: Option<usize>, year: Option<i32>, current: Option<usize>) -> Vec<PageLink> {
+        page_links(self.branch_pages(parent), current, |k| {
+            self.path(match year {
+                Some(y) => PageKind::YearBranches(y, parent, k),
+                None => PageKind::Branches(parent, k),
             })
-            .collect()
+        })
     }
 
     /// Every entity in bureau `b`'s subtree: the bureaus and their institutions and pharmacies.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::site::{DIRECTORY_PAGE, INLINE_LIST, PageKind, Site};
 use super::views::{
-    BranchList, DirectoryEntry, DirectoryGroup, DirectoryPage, EntitySummary, Group, JumpLink, PageLink,
+    BranchList, DirectoryEntry, DirectoryGroup, DirectoryPage, EntitySummary, Group, JumpLink, page_links,
 };
 
 impl Site<'_> {
@@ -25,9 +25,7 @@ impl Site<'_> {
         let orphans = BranchList {
             total: self.unattached().count(),
             entries: if others == 0 { self.unattached().map(|i| self.summary(i)).collect() } else { Vec::new() },
-            pages: (0..others)
-                .map(|k| PageLink { number: k + 1, href: self.path(PageKind::Others(k)), current: false })
-                .collect(),
+            pages: page_links(others, None, |k| self.path(PageKind::Others(k))),
         };
         (entries, orphans)
     }
@@ -77,7 +75,7 @@ impl Site<'_> {
             }
             start += count;
         }
-        let pages = (0..pages).map(|k| PageLink { number: k + 1, href: self.path(at(k)), current: k == n }).collect();
+        let pages = page_links(pages, Some(n), |k| self.path(at(k)));
         DirectoryPage { total, groups: shown, jump, pages }
     }
 

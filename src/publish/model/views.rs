@@ -305,6 +305,36 @@ pub struct PageLink {
     pub number: usize,
     pub href: String,
     pub current: bool,
+    /// Pages are left out before this one (shown as …).
+    pub gap: bool,
+}
+
+/// Pages of a list linked on one page before pages are left out (…).
+const PAGES_IN_FULL: usize = 7;
+
+/// The page links of a list of `count` pages, on its page `current` (None: on the page that
+/// summarises the list). Up to `PAGES_IN_FULL` pages, every page; beyond, as GOV.UK's pagination
+/// does, the first and last pages and the current one with its neighbours, the rest left out:
+/// a national list of thousands of pages linking every page from every page was both
+/// unreadable and quadratic in size.
+pub fn page_links(count: usize, current: Option<usize>, href: impl Fn(usize) -> String) -> Vec<PageLink> {
+    let at = current.unwrap_or(0);
+    let last = count.saturating_sub(1);
+    let shown = |k: usize| {
+        count <= PAGES_IN_FULL
+            || k == 0
+            || k == last
+            || k.abs_diff(at) <= 1
+            // a gap of one page is that page
+            || (k == 1 && at == 3)
+            || (k + 1 == last && at + 3 == last)
+    };
+    let mut out: Vec<PageLink> = Vec::new();
+    for k in (0..count).filter(|&k| shown(k)) {
+        let gap = out.last().is_some_and(|p| p.number != k);
+        out.push(PageLink { number: k + 1, href: href(k), current: current == Some(k), gap });
+    }
+    out
 }
 
 /// One bureau's entry of the home directory: counts by kind and level, its directory page, and
@@ -352,4 +382,37 @@ pub struct GroupCount {
 pub struct TableKind {
     pub title: String,
     pub tables: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_links;
+
+    /// The page numbers a list of `count` pages links on page `at`, 0 for a gap.
+    fn shown(count: usize, at: Option<usize>) -> Vec<usize> {
+        let mut out = Vec::new();
+        for p in page_links(count, at, |k| format!("{k}.html")) {
+            if p.gap {
+                out.push(0);
+            }
+            assert_eq!(p.href, format!("{}.html", p.number - 1));
+            assert_eq!(p.current, at == Some(p.number - 1));
+            out.push(p.number);
+        }
+        out
+    }
+
+    #[test]
+    fn long_lists_link_the_ends_and_the_neighbours() {
+        assert_eq!(shown(0, None), Vec::<usize>::new());
+        assert_eq!(shown(7, Some(3)), [1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(shown(8, None), [1, 2, 0, 8]);
+        assert_eq!(shown(20, Some(0)), [1, 2, 0, 20]);
+        assert_eq!(shown(20, Some(9)), [1, 0, 9, 10, 11, 0, 20]);
+        // a gap of one page is that page
+        assert_eq!(shown(20, Some(3)), [1, 2, 3, 4, 5, 0, 20]);
+        assert_eq!(shown(20, Some(16)), [1, 0, 16, 17, 18, 19, 20]);
+        assert_eq!(shown(20, Some(19)), [1, 0, 19, 20]);
+        assert_eq!(shown(1000, Some(500)).len(), 7);
+    }
 }

@@ -8,7 +8,7 @@ use super::cells::{date_text, enum_label};
 use super::site::{INLINE_LIST, PageKind, Site, YEAR_PAGE};
 use super::views::{
     BranchList, BureauYearRow, CoverageGroup, CoverageRow, DelegatedList, JumpLink, PageLink, StatusCount, StatusGroup,
-    StatusView, YearGroupPage, YearStatus,
+    StatusView, YearGroupPage, YearStatus, page_links,
 };
 
 /// The states of an entity-year in the order a bureau's year page lists them (those needing
@@ -227,9 +227,7 @@ impl Site<'_> {
             }
             start += count;
         }
-        let pages = (0..self.year_group_pages(g))
-            .map(|k| PageLink { number: k + 1, href: self.path(PageKind::YearGroup(y, g, k)), current: k == n })
-            .collect();
+        let pages = page_links(self.year_group_pages(g), Some(n), |k| self.path(PageKind::YearGroup(y, g, k)));
         // the bureaus below it, each with its subtree: on the first page only
         let branches = match g {
             Some(b) if n == 0 && b != self.owner => self.branch_list(Some(b), Some(y), |c| self.year_row(y, Some(c))),
