@@ -398,6 +398,7 @@ mod tests {
             visibility: Visibility::Public,
             note: None,
             depth: 0,
+            total: false,
         }
     }
 

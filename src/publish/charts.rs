@@ -13,7 +13,7 @@
 use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::schema::{Field, FieldType, Layout, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Site, by_key, keyed};
+use crate::publish::model::{Site, by_key, escape, keyed};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -137,10 +137,6 @@ pub fn change(f: &Field, cur: &Value, prev: Option<&Value>) -> ChangeView {
     };
     let size = value::group_thousands(&value::format_places(diff.abs(), places));
     ChangeView { amount: signed(diff, places), size, pct, why, word: word.into() }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn ascii_slug(s: &str) -> String {
@@ -411,6 +407,7 @@ mod tests {
             visibility: Visibility::Public,
             note: None,
             depth: 0,
+            total: false,
         }
     }
 

@@ -21,7 +21,7 @@ use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::registry::Kind;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Link, PageLink, Site, by_key, keyed, page_links};
+use crate::publish::model::{Link, PageLink, Site, by_key, escape, keyed, page_links};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -653,10 +653,6 @@ impl Site<'_> {
             })
             .collect()
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[derive(Serialize)]

@@ -12,7 +12,7 @@
 //! works under any sub-path like the pages do.
 
 use crate::base::diag::{Diagnostic, Diagnostics};
-use crate::publish::model::{PageKind, Site};
+use crate::publish::model::{PageKind, Site, escape};
 use crate::publish::output::Staging;
 
 /// `updated` of a feed without any dated entry (a fixed date: the build reads no clock).
@@ -61,10 +61,6 @@ pub fn urn(name: &str) -> String {
 
 fn stamp(d: (i32, u32, u32)) -> String {
     format!("{:04}-{:02}-{:02}T00:00:00+08:00", d.0, d.1, d.2)
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Where readers are sent: the desktop pages when built, else the phone pages.
@@ -116,25 +112,25 @@ fn document(site: &Site, at: &str, title: &str, id: &str, alternate: &str, mut e
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     s.push_str(&format!(
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
-        esc(&site.settings.language)
+        escape(&site.settings.language)
     ));
-    s.push_str(&format!("  <title>{}</title>\n", esc(title)));
+    s.push_str(&format!("  <title>{}</title>\n", escape(title)));
     if !site.settings.description.is_empty() {
-        s.push_str(&format!("  <subtitle>{}</subtitle>\n", esc(&site.settings.description)));
+        s.push_str(&format!("  <subtitle>{}</subtitle>\n", escape(&site.settings.description)));
     }
     s.push_str(&format!("  <id>{id}</id>\n  <updated>{updated}</updated>\n"));
-    s.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", esc(&href(at))));
-    s.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", esc(&href(alternate))));
-    s.push_str(&format!("  <author><name>{}</name></author>\n", esc(&owner.name)));
+    s.push_str(&format!("  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", escape(&href(at))));
+    s.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(&href(alternate))));
+    s.push_str(&format!("  <author><name>{}</name></author>\n", escape(&owner.name)));
     s.push_str("  <generator>pilu</generator>\n");
     for e in entries {
         let when = stamp(e.date);
         s.push_str("  <entry>\n");
-        s.push_str(&format!("    <title>{}</title>\n    <id>{}</id>\n", esc(&e.title), e.id));
+        s.push_str(&format!("    <title>{}</title>\n    <id>{}</id>\n", escape(&e.title), e.id));
         s.push_str(&format!("    <published>{when}</published>\n    <updated>{when}</updated>\n"));
-        s.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", esc(&href(&e.href))));
-        s.push_str(&format!("    <author><name>{}</name></author>\n", esc(&e.author)));
-        s.push_str(&format!("    <summary>{}</summary>\n", esc(&e.summary)));
+        s.push_str(&format!("    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape(&href(&e.href))));
+        s.push_str(&format!("    <author><name>{}</name></author>\n", escape(&e.author)));
+        s.push_str(&format!("    <summary>{}</summary>\n", escape(&e.summary)));
         s.push_str("  </entry>\n");
     }
     s.push_str("</feed>\n");

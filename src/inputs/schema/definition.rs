@@ -275,6 +275,7 @@ pub(super) fn compile(
         let only_when = f.only_when.as_deref().and_then(|s| compile_expr(diags, s, false)).and_then(|mut v| v.pop());
         // refined from `parent` once the table's fields are known
         let depth = u32::from(f.label.starts_with("其中"));
+        let total = f.label.contains("合计") || f.label.contains("总数");
         Some(Field {
             id: f.id,
             label: f.label,
@@ -293,6 +294,7 @@ pub(super) fn compile(
             visibility: f.visibility,
             note: f.note,
             depth,
+            total,
         })
     };
 

@@ -130,6 +130,8 @@ pub struct Field {
     /// Rows above this one in the table's hierarchy (0 for a total, 1 for its 其中 items, …):
     /// from `parent`, so every theme indents alike.
     pub depth: u32,
+    /// Its label names a total (合计, 总数): every theme shows it as a total row.
+    pub total: bool,
 }
 
 impl Field {

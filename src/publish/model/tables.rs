@@ -203,7 +203,7 @@ fn field_row(f: &Field, id: String, unit_in_caption: bool, cells: Vec<Cell>) -> 
         th: hcell(field_label(f, unit_in_caption), id, "row"),
         level: f.depth,
         heading: false,
-        total: f.label.contains("合计") || f.label.contains("总数"),
+        total: f.total,
         cells,
     }
 }
