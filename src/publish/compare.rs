@@ -21,7 +21,7 @@ use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::registry::Kind;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Link, PageLink, Site, by_key, escape, keyed, page_links};
+use crate::publish::model::{Link, PageLink, Site, by_key, escape, escape_into, keyed, page_links};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -430,8 +430,16 @@ impl Site<'_> {
                 Value::NotApplicable => s.push_str(
                     "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
                 ),
-                Value::Absent => s.push_str(&format!("<td class=\"absent\">{}</td>", value::NOT_REPORTED)),
-                v => s.push_str(&format!("<td>{}</td>", escape(&value::display(f, v)))),
+                Value::Absent => {
+                    s.push_str("<td class=\"absent\">");
+                    s.push_str(value::NOT_REPORTED);
+                    s.push_str("</td>");
+                }
+                v => {
+                    s.push_str("<td>");
+                    escape_into(&mut s, &value::display(f, v));
+                    s.push_str("</td>");
+                }
             }
         }
         s.push_str("</tr>\n");

@@ -140,7 +140,13 @@ impl Field {
         if self.unit.is_empty() || self.label.contains(&self.unit) {
             self.label.clone()
         } else {
-            format!("{}（{}）", self.label, self.unit)
+            // (not format!: this is on every row of every table of every page)
+            let mut s = String::with_capacity(self.label.len() + self.unit.len() + 6);
+            s.push_str(&self.label);
+            s.push('（');
+            s.push_str(&self.unit);
+            s.push('）');
+            s
         }
     }
     pub fn enum_label(&self, value: &str) -> Option<&str> {
