@@ -13,7 +13,7 @@
 use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::schema::{Field, FieldType, Layout, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Site, by_key, escape, keyed};
+use crate::publish::model::{Site, by_key, escape, escape_into, keyed};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -45,7 +45,7 @@ pub struct ChangeView {
     pub word: String,
 }
 
-#[derive(Serialize)]
+/// One year of a chart's data table.
 pub struct ChartRow {
     pub year: i32,
     pub value: String,
@@ -65,7 +65,50 @@ pub struct Chart {
     pub sentence: String,
     /// Inline SVG (built here, escaped), labelled by the sentence.
     pub svg: String,
-    pub rows: Vec<ChartRow>,
+    /// The data table's body rows (`rows_html`), written here, not in the template, as table
+    /// cells are (`model::markup`): every entity page of every theme has them, and they were
+    /// most of a chart's template work.
+    pub body: String,
+}
+
+/// A chart's data rows as `<tr>`s, each on a line of its own: year, figure (不适用 and 未填报
+/// marked), change and rate of change (or why there is none).
+fn rows_html(rows: &[ChartRow]) -> String {
+    let mut o = String::with_capacity(rows.len() * 160);
+    for r in rows {
+        o.push_str("\n<tr><th scope=\"row\" class=\"fig\">");
+        o.push_str(&r.year.to_string());
+        o.push_str("年</th><td class=\"num\">");
+        if r.na {
+            o.push_str("<span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span>");
+        } else if r.absent {
+            o.push_str("<span class=\"absent\">");
+            escape_into(&mut o, &r.value);
+            o.push_str("</span>");
+        } else {
+            escape_into(&mut o, &r.value);
+        }
+        o.push_str("</td>");
+        let c = &r.change;
+        if !c.why.is_empty() && c.amount == "—" {
+            o.push_str("<td colspan=\"2\">—<span class=\"why\">（");
+            escape_into(&mut o, &c.why);
+            o.push_str("）</span></td>");
+        } else {
+            o.push_str("<td class=\"num\">");
+            escape_into(&mut o, &c.amount);
+            o.push_str("</td><td class=\"num\">");
+            escape_into(&mut o, &c.pct);
+            if !c.why.is_empty() {
+                o.push_str("<span class=\"why keep\">（");
+                escape_into(&mut o, &c.why);
+                o.push_str("）</span>");
+            }
+            o.push_str("</td>");
+        }
+        o.push_str("</tr>");
+    }
+    o
 }
 
 #[derive(Serialize)]
@@ -342,7 +385,7 @@ impl Site<'_> {
                 unit: f.unit.clone(),
                 change_unit: change_unit(f),
                 sentence,
-                rows,
+                body: rows_html(&rows),
             };
             if s.table != last_table {
                 groups.push(ChartGroup { title: t.full_title(), charts: Vec::new() });
