@@ -276,7 +276,6 @@ fn sentence(title: &str, f: &Field, points: &[(i32, Value)], last: &ChangeView) 
     s
 }
 
-/// A record with its key as shown and as the plain text chart ids are made from.
 impl Site<'_> {
     /// Every headline figure of entity `e`, per table and record key, over the years it gave
     /// the table.

@@ -158,14 +158,18 @@ impl<'a> Listed<'a> {
         let mut places = hashbrown::HashTable::with_capacity(n);
         let hasher = std::hash::RandomState::new();
         for p in paths {
-            // a slice of `text`, so its offset is below text.len()
-            let start = (p.as_ptr() as usize - text.as_ptr() as usize) as u32;
+            // Its place in `text` (every path is a slice of it; one that is not is left out).
+            let Some(start) = (p.as_ptr() as usize).checked_sub(text.as_ptr() as usize) else { continue };
+            if text.get(start..start + p.len()) != Some(p) {
+                continue;
+            }
             let hash = hasher.hash_one(p);
-            let text_at = |&(s, l): &(u32, u32)| &text[s as usize..(s + l) as usize];
+            let text_at = |&(s, l): &(u32, u32)| text.get(s as usize..(s + l) as usize).unwrap_or_default();
             if let hashbrown::hash_table::Entry::Vacant(v) =
                 places.entry(hash, |x| text_at(x) == p, |x| hasher.hash_one(text_at(x)))
             {
-                v.insert((start, p.len() as u32));
+                // (below 4 GiB, as `text` is)
+                v.insert((start as u32, p.len() as u32));
             }
         }
         Some(Listed { text, places, hasher })
@@ -177,7 +181,8 @@ impl<'a> Listed<'a> {
 
     fn contains(&self, path: &str) -> bool {
         let text = self.text;
-        self.places.find(self.hasher.hash_one(path), |&(s, l)| &text[s as usize..(s + l) as usize] == path).is_some()
+        let at = |s: u32, l: u32| text.get(s as usize..(s + l) as usize);
+        self.places.find(self.hasher.hash_one(path), |&(s, l)| at(s, l) == Some(path)).is_some()
     }
 }
 

@@ -577,7 +577,7 @@ impl Site<'_> {
         let errors: Vec<Diagnostic> = pages
             .par_iter()
             .flat_map_iter(|&kind| {
-                let mut shared = Some(self.context(kind, intro));
+                let mut shared = self.context(kind, intro);
                 let shown: Vec<&Theme> = themes.iter().filter(|t| renders(kind, t)).collect();
                 // An entity-year's tables are built once for all themes (only split ones differ).
                 let mut tables = match kind {
@@ -589,13 +589,10 @@ impl Site<'_> {
                 }
                 .into_iter();
                 let mut errors = Vec::new();
-                let last = shown.len().saturating_sub(1);
+                let n = shown.len();
                 for (i, theme) in shown.into_iter().enumerate() {
                     // The last theme takes the shared context; the others copy it.
-                    let mut ctx = match (i == last, &mut shared) {
-                        (true, s) => s.take().unwrap_or_default(),
-                        (false, s) => s.clone().unwrap_or_default(),
-                    };
+                    let mut ctx = if i + 1 == n { std::mem::take(&mut shared) } else { shared.clone() };
                     self.theme_context(&mut ctx, theme, kind, tables.next().unwrap_or_default());
                     errors.extend(self.render_one(theme, kind, &ctx, out));
                 }

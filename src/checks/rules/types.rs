@@ -102,7 +102,7 @@ impl Place<'_> {
 
     /// The kind of `e`, noting in `out` each operation in it that its operands' kinds rule out.
     fn kind(&self, e: &Expr, out: &mut Vec<String>) -> Kind {
-        let want = |out: &mut Vec<String>, x: &Expr, k: Kind, want: Kind, what: &str| {
+        let check = |out: &mut Vec<String>, x: &Expr, k: Kind, want: Kind, what: &str| {
             if k.is_not(want) {
                 out.push(format!("{} 是{}，{what}", shown(x), k.word()));
             }
@@ -121,12 +121,12 @@ impl Place<'_> {
             }
             Expr::Neg(a) => {
                 let k = self.kind(a, out);
-                want(out, a, k, Kind::Num, "不能取负");
+                check(out, a, k, Kind::Num, "不能取负");
                 Kind::Num
             }
             Expr::Not(a) => {
                 let k = self.kind(a, out);
-                want(out, a, k, Kind::Bool, "不能用 not");
+                check(out, a, k, Kind::Bool, "不能用 not");
                 Kind::Bool
             }
             Expr::Bin(op, a, b) => {
@@ -135,8 +135,8 @@ impl Place<'_> {
                     BinOp::And | BinOp::Or => (Kind::Bool, "不能用 and、or 连接"),
                     _ => (Kind::Num, "不能参与加减乘除"),
                 };
-                want(out, a, ka, kind, what);
-                want(out, b, kb, kind, what);
+                check(out, a, ka, kind, what);
+                check(out, b, kb, kind, what);
                 kind
             }
             Expr::Cmp(first, rest) => {
