@@ -344,7 +344,50 @@ pub fn plain(field: &Field, v: &Value) -> String {
 pub fn format_places(d: Decimal, places: u32) -> String {
     let mut d = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
     d.rescale(places);
-    d.to_string()
+    decimal_text(&d)
+}
+
+/// `d` as its `Display` writes it (every digit of its scale; `-` for a negative zero too),
+/// without dividing all 96 bits of the mantissa once per digit: every figure of every page
+/// and download is written here.
+fn decimal_text(d: &Decimal) -> String {
+    let scale = d.scale() as usize;
+    // Digits from the last; a mantissa has at most 29 and a scale is at most 28.
+    let mut digits = [b'0'; 40];
+    let mut n = 0;
+    let m = d.mantissa().unsigned_abs();
+    match u64::try_from(m) {
+        Ok(mut v) => {
+            while v > 0 {
+                digits[n] = b'0' + (v % 10) as u8;
+                v /= 10;
+                n += 1;
+            }
+        }
+        Err(_) => {
+            let mut v = m;
+            while v > 0 {
+                digits[n] = b'0' + (v % 10) as u8;
+                v /= 10;
+                n += 1;
+            }
+        }
+    }
+    let n = n.max(scale);
+    let mut out = String::with_capacity(n + 3);
+    if d.is_sign_negative() {
+        out.push('-');
+    }
+    if n == scale {
+        out.push('0');
+    }
+    for (i, &c) in digits[..n].iter().rev().enumerate() {
+        if i + scale == n && scale > 0 {
+            out.push('.');
+        }
+        out.push(char::from(c));
+    }
+    out
 }
 
 /// `1234567.89` → `1,234,567.89`; keeps the sign and the fraction.
@@ -369,6 +412,49 @@ pub fn group_thousands(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The figures written without `Display` are the bytes `Display` writes, at every scale,
+    /// for small and 96-bit mantissas, negative zero included.
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut seen = 0;
+        for i in 0..20_000u32 {
+            let r = next();
+            let hi = if i % 5 == 0 { (next() % (1 << 32)) as u32 } else { 0 };
+            let mid = if i % 3 == 0 { (r >> 32) as u32 } else { 0 };
+            let lo = match i % 4 {
+                0 => 0,
+                1 => (r % 10) as u32,
+                _ => r as u32,
+            };
+            let d = Decimal::from_parts(lo, mid, hi, i % 2 == 0, i % 29);
+            assert_eq!(decimal_text(&d), d.to_string(), "{d:?}");
+            for places in [0, 2, 4] {
+                let mut e = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+                e.rescale(places);
+                if e.scale() == places {
+                    assert_eq!(decimal_text(&e), e.to_string(), "{e:?}");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 10_000);
+        // small negatives rounded away, whatever sign their zero keeps
+        for d in [Decimal::new(-4, 3), Decimal::new(-5, 3), Decimal::new(-1, 28)] {
+            let mut e = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            e.rescale(2);
+            assert_eq!(decimal_text(&e), e.to_string(), "{e:?}");
+        }
+        assert_eq!(decimal_text(&Decimal::new(-12345, 2)), "-123.45");
+        assert_eq!(decimal_text(&Decimal::new(5, 3)), "0.005");
+    }
 
     #[test]
     fn ascii_and_wide_text_normalise_alike() {
