@@ -14,9 +14,9 @@
 //!
 //! | entity-years | load + check | full build | peak memory |
 //! |---|---|---|---|
-//! | 5,000 (1,000 × 5), `pilu check` / `pilu build` | 0.34 s → 0.20 s, 62 MB | 1.38 s → 1.24 s; later 1.21 s → 1.07 s (9 pairs) | 75 MB; later 71 → 63 MB; on a quiet machine, single runs: 0.68–0.73 s, 63–65 MB |
+//! | 5,000 (1,000 × 5), `pilu check` / `pilu build` | 0.34 s → 0.20 s, 62 MB | 1.38 s → 1.24 s; later 1.21 s → 1.07 s (9 pairs) | 75 MB; later 71 → 63 MB; on a quiet machine, single runs: 0.68–0.73 s, then 0.66–0.76 s (61–67 MB) after chart rows and figures were written in code |
 //! | 10,000 (2,000 × 5), `pilu check` / `pilu build`, single runs | 0.35 s, 91 MB | 3.7–9.5 s (machine busy) | 110–130 MB |
-//! | 50,000 (10,000 × 5), `pilu check` / `pilu build` | 1.35 s → 1.21 s, 172 → 154 MB; later 0.94 s → 0.89 s (5 pairs, quieter machine) | 15.8 s → 14.9 s; later 15.5 s → 13.8 s (3 pairs, noisy), then 13.4 s → 13.0 s (CPU −11 %); into a new output on a quiet machine with warm memory (see below), 3 pairs: 7.2 s → 7.0 s | 311 → 304 MB; later 284 → 237 MB, then 253 → 232 MB, then 217 → 172 MB (3 pairs); replacing an output (peak at the swap's check) 201 → 190 MB |
+//! | 50,000 (10,000 × 5), `pilu check` / `pilu build` | 1.35 s → 1.21 s, 172 → 154 MB; later 0.94 s → 0.89 s (5 pairs, quieter machine) | 15.8 s → 14.9 s; later 15.5 s → 13.8 s (3 pairs, noisy), then 13.4 s → 13.0 s (CPU −11 %); into a new output on a quiet machine with warm memory (see below), 3 pairs: 7.2 s → 7.0 s, then 7.96 s → 6.75 s (user −17 %) | 311 → 304 MB; later 284 → 237 MB, then 253 → 232 MB, then 217 → 172 MB (3 pairs); replacing an output (peak at the swap's check) 201 → 190 MB |
 //! | 100,000 (100,000 × 1), `pilu check` / `pilu build` | 9.1 s → 4.7 s, 674 MB | 57 s, 1,006,775 files (8.8 GB) | 938 MB |
 //! | 500,000 (500,000 × 1), `pilu check` / `pilu build` (output on disk, single runs) | 22.1 s → 18.9 s → 15.9 s → (16.1 s →) 14.5 s, 1.96 → 1.86 → 1.57 → 1.53 GB; later 12.8 s → 12.0 s, 1.53 → 1.40 GB (3 pairs) | 388 s, 5,034,107 files (60 GB) | 2.75 → 2.16 GB |
 //!
