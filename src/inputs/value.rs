@@ -355,23 +355,18 @@ fn decimal_text(d: &Decimal) -> String {
     // Digits from the last; a mantissa has at most 29 and a scale is at most 28.
     let mut digits = [b'0'; 40];
     let mut n = 0;
-    let m = d.mantissa().unsigned_abs();
-    match u64::try_from(m) {
-        Ok(mut v) => {
-            while v > 0 {
-                digits[n] = b'0' + (v % 10) as u8;
-                v /= 10;
-                n += 1;
-            }
-        }
-        Err(_) => {
-            let mut v = m;
-            while v > 0 {
-                digits[n] = b'0' + (v % 10) as u8;
-                v /= 10;
-                n += 1;
-            }
-        }
+    // 128-bit division only for the digits above 64 bits (rare), 64-bit for the rest.
+    let mut wide = d.mantissa().unsigned_abs();
+    while wide > u128::from(u64::MAX) {
+        digits[n] = b'0' + (wide % 10) as u8;
+        wide /= 10;
+        n += 1;
+    }
+    let mut v = wide as u64;
+    while v > 0 {
+        digits[n] = b'0' + (v % 10) as u8;
+        v /= 10;
+        n += 1;
     }
     let n = n.max(scale);
     let mut out = String::with_capacity(n + 3);

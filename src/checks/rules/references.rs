@@ -6,7 +6,7 @@ use crate::inputs::schema::expr::Expr;
 use crate::inputs::schema::{Field, Layout, Schema};
 
 use super::resolve::ENTITY_ATTRS;
-use super::types::type_errors;
+use super::types::{takes_number, type_errors};
 
 const NEVER: &str = "规则不能执行就永远不会报错：请改正后再校验";
 
@@ -112,12 +112,7 @@ fn call_errors(schema: &Schema, e: &Expr) -> Vec<String> {
     let mut out = Vec::new();
     e.walk(&mut |x| {
         let Expr::Call(name, args) = x else { return };
-        let numbers = match name.as_str() {
-            "sum" | "min" | "max" | "abs" | "date" => 0..args.len(),
-            "substr" => 1..args.len(),
-            _ => 0..0,
-        };
-        for (i, a) in args.iter().enumerate().filter(|(i, _)| numbers.contains(i)) {
+        for (i, a) in args.iter().enumerate().filter(|&(i, _)| takes_number(name, i)) {
             let what = match a {
                 Expr::Str(t) => format!("文本 '{t}'"),
                 Expr::Bool(b) => format!(" `{b}`"),

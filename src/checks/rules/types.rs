@@ -43,6 +43,21 @@ impl Kind {
     }
 }
 
+/// The kind function `name` takes as its argument `i` (`Any`: whatever it is given).
+fn param(name: &str, i: usize) -> Kind {
+    match (name, i) {
+        ("sum" | "min" | "max" | "abs" | "date", _) | ("substr", 1 | 2) => Kind::Num,
+        ("substr" | "matches" | "normalize", 0) => Kind::Text,
+        _ => Kind::Any,
+    }
+}
+
+/// Whether function `name` takes a number as its argument `i` (for `call_errors`, which
+/// refuses what is written out there).
+pub(super) fn takes_number(name: &str, i: usize) -> bool {
+    param(name, i) == Kind::Num
+}
+
 /// Where an expression's names resolve: the rule's table and scope.
 struct Place<'a> {
     schema: &'a Schema,
@@ -176,11 +191,7 @@ impl Place<'_> {
         if matches!(name, "count" | "count_where") {
             return Kind::Num;
         }
-        let wanted = |i: usize| match (name, i) {
-            ("sum" | "min" | "max" | "abs" | "date", _) | ("substr", 1 | 2) => Kind::Num,
-            ("substr" | "matches" | "normalize", 0) => Kind::Text,
-            _ => Kind::Any,
-        };
+        let wanted = |i: usize| param(name, i);
         for (i, a) in args.iter().enumerate() {
             let k = self.kind(a, out);
             // Written-out values are `call_errors`' (references.rs), lists are sum's to take.
