@@ -22,6 +22,7 @@ use crate::inputs::registry::Kind;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
 use crate::publish::model::{Link, PageLink, Site, by_key, escape, escape_into, keyed, page_links};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -57,6 +58,8 @@ pub struct Column {
     pub field: usize,
     /// The record key as shown (职工基本医疗保险); empty for one-record tables.
     pub key: String,
+    /// The key's place in `Cohort::keys`.
+    pub slot: usize,
     /// ASCII, for the view's file name.
     pub slug: String,
     pub key_column: bool,
@@ -68,6 +71,8 @@ pub struct Cohort {
     pub group: Group,
     /// Entities, by code.
     pub members: Vec<usize>,
+    /// The record keys as shown, in column order (one "" for one-record tables).
+    pub keys: Vec<String>,
     pub columns: Vec<Column>,
     /// Per view: member positions in display order. View 0 is by code.
     pub orders: Vec<Vec<usize>>,
@@ -190,11 +195,15 @@ impl Site<'_> {
                 found.entry((y, ti, self.compare_group(e))).or_default().push(e);
             }
         }
-        let mut cohorts = Vec::new();
-        for ((year, table, group), mut members) in found {
-            members.sort_by(|&a, &b| self.registry.get(a).code.cmp(&self.registry.get(b).code).then(a.cmp(&b)));
-            cohorts.push(self.cohort(year, table, group, members));
-        }
+        // Cohorts are independent: built on every core, kept in (year, table, group) order.
+        let found: Vec<_> = found.into_iter().collect();
+        let cohorts = found
+            .into_par_iter()
+            .map(|((year, table, group), mut members)| {
+                members.sort_by(|&a, &b| self.registry.get(a).code.cmp(&self.registry.get(b).code).then(a.cmp(&b)));
+                self.cohort(year, table, group, members)
+            })
+            .collect();
         Index { cohorts }
     }
 
@@ -217,6 +226,7 @@ impl Site<'_> {
                 rows: unrendered(members.len()),
                 done: AtomicUsize::new(0),
                 members,
+                keys: Vec::new(),
                 columns: Vec::new(),
                 orders: vec![Vec::new()],
                 sort_columns: Vec::new(),
@@ -245,15 +255,16 @@ impl Site<'_> {
                     (_, false) => format!("{}-{slug}", f.id),
                     (_, true) => format!("{}-k{}", f.id, n + 1),
                 };
-                columns.push(Column { field: fi, key: text.clone(), slug, key_column: f.headline });
+                columns.push(Column { field: fi, key: text.clone(), slot: n, slug, key_column: f.headline });
             }
         }
         // A column nobody in the cohort gave a figure for is only a column of 未填报: it is named
         // under the table instead.
-        let keyed: Vec<_> = members.iter().map(|&m| self.keyed_records(m, year, table)).collect();
+        let keys: Vec<String> = keys.into_iter().map(|(_, text, _)| text).collect();
+        let slots: Vec<_> = members.iter().map(|&m| self.slots(&keys, m, year, table)).collect();
         let values: Vec<Vec<Option<Decimal>>> = columns
             .iter()
-            .map(|col| keyed.iter().map(|rs| self.value_in(rs, table, col).and_then(number)).collect())
+            .map(|col| slots.iter().map(|rs| self.value_in(rs, table, col).and_then(number)).collect())
             .collect();
         let mut empty = Vec::new();
         let mut kept = Vec::new();
@@ -292,29 +303,40 @@ impl Site<'_> {
             sort_columns.push(c);
         }
         let rows = unrendered(members.len());
-        Cohort { year, table, group, members, columns, orders, sort_columns, empty, rows, done: AtomicUsize::new(0) }
-    }
-
-    /// A member's value in a column: Absent when its record for that key is missing, not
-    /// applicable when the field does not apply to the record.
-    fn value_of(&self, e: usize, y: i32, ti: usize, col: &Column) -> Option<&Value> {
-        self.value_in(&self.keyed_records(e, y, ti), ti, col)
-    }
-
-    /// A member's records of table `ti` with their keys, for `value_in`: each key is made once,
-    /// not once for every column.
-    fn keyed_records(&self, e: usize, y: i32, ti: usize) -> Vec<(String, &Rec)> {
-        match &self.schema.tables[ti].layout {
-            Layout::Records { fields, key, .. } => keyed(fields, key, self.records(e, y, ti)),
-            _ => Vec::new(),
+        Cohort {
+            year,
+            table,
+            group,
+            members,
+            keys,
+            columns,
+            orders,
+            sort_columns,
+            empty,
+            rows,
+            done: AtomicUsize::new(0),
         }
     }
 
-    /// `value_of`, from the member's `keyed_records`.
-    fn value_in<'r>(&self, keyed: &[(String, &'r Rec)], ti: usize, col: &Column) -> Option<&'r Value> {
+    /// Member `e`'s value in a column of cohort `c`: Absent when its record for that key is
+    /// missing, not applicable when the field does not apply to the record.
+    fn value_of(&self, c: &Cohort, e: usize, col: &Column) -> Option<&Value> {
+        self.value_in(&self.slots(&c.keys, e, c.year, c.table), c.table, col)
+    }
+
+    /// Member `e`'s record for each of `keys` (a column's `slot` indexes it): each record's key
+    /// is made once and each key looked up once, not once for every column.
+    fn slots(&self, keys: &[String], e: usize, y: i32, ti: usize) -> Vec<Option<&Rec>> {
+        let Layout::Records { fields, key, .. } = &self.schema.tables[ti].layout else { return Vec::new() };
+        let keyed = keyed(fields, key, self.records(e, y, ti));
+        keys.iter().map(|k| by_key(&keyed, k)).collect()
+    }
+
+    /// `value_of`, from the member's `slots`.
+    fn value_in<'r>(&self, slots: &[Option<&'r Rec>], ti: usize, col: &Column) -> Option<&'r Value> {
         let fields = self.schema.tables[ti].fields();
         // A table without a key has one record, whose key is shown as "" like every column's.
-        let r = by_key(keyed, &col.key)?;
+        let r = (*slots.get(col.slot)?)?;
         if !crate::inputs::dataset::applies(fields, &fields[col.field], r) {
             return Some(&Value::NotApplicable);
         }
@@ -422,10 +444,10 @@ impl Site<'_> {
             c.year,
             escape(&e.name)
         );
-        let keyed = self.keyed_records(m, c.year, c.table);
+        let slots = self.slots(&c.keys, m, c.year, c.table);
         for col in &c.columns {
             let f = &fields[col.field];
-            match self.value_in(&keyed, c.table, col).unwrap_or(&Value::Absent) {
+            match self.value_in(&slots, c.table, col).unwrap_or(&Value::Absent) {
                 // Cells are figures: the table's class aligns them and keeps them whole.
                 Value::NotApplicable => s.push_str(
                     "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
@@ -458,10 +480,10 @@ impl Site<'_> {
         if !key.is_empty() || c.columns.iter().any(|col| !col.key.is_empty()) {
             return None;
         }
-        let num = |m: usize, col: &Column| self.value_of(m, c.year, c.table, col).and_then(number);
+        let num = |m: usize, col: &Column| self.value_of(c, m, col).and_then(number);
         // Every indicator field is a column or named as empty; it stays so.
         for (fi, f) in fields.iter().enumerate().filter(|(i, f)| is_indicator(f) && !key.contains(i)) {
-            let probe = Column { field: fi, key: String::new(), slug: String::new(), key_column: f.headline };
+            let probe = Column { field: fi, key: String::new(), slot: 0, slug: String::new(), key_column: f.headline };
             let given = num(e, &probe).is_some();
             let shown = c.columns.iter().any(|col| col.field == fi);
             // (an empty column stays empty unless `e` gave it: nobody else's figures changed)
@@ -502,6 +524,7 @@ impl Site<'_> {
             table: c.table,
             group: c.group.clone(),
             members: std::mem::take(&mut c.members),
+            keys: std::mem::take(&mut c.keys),
             columns: std::mem::take(&mut c.columns),
             orders,
             sort_columns: std::mem::take(&mut c.sort_columns),
