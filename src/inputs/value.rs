@@ -322,7 +322,7 @@ pub fn display(field: &Field, v: &Value) -> String {
         Value::Int(i) => group_thousands(&i.to_string()),
         Value::Dec(d) => group_thousands(&format_places(*d, field.places)),
         Value::Text(t) if field.ty == FieldType::Enum => field.enum_label(t).unwrap_or(t).to_string(),
-        Value::Text(t) => t.to_string(),
+        Value::Text(t) => String::from(&**t),
         Value::Bool(b) => if *b { "是" } else { "否" }.into(),
         Value::Date { y, m, d } => format!("{y}-{m:02}-{d:02}"),
     }
@@ -335,7 +335,7 @@ pub fn plain(field: &Field, v: &Value) -> String {
         Value::Absent | Value::NotApplicable => String::new(),
         Value::Int(i) => i.to_string(),
         Value::Dec(d) => format_places(*d, field.places),
-        Value::Text(t) => t.to_string(),
+        Value::Text(t) => String::from(&**t),
         Value::Bool(b) => b.to_string(),
         Value::Date { y, m, d } => format!("{y}-{m:02}-{d:02}"),
     }

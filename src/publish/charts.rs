@@ -13,10 +13,11 @@
 use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::schema::{Field, FieldType, Layout, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Site, by_key, escape, escape_into, keyed};
+use crate::publish::model::{Site, by_key, escape_into, keyed};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
+use std::fmt::Write;
 
 /// One key figure over the years.
 struct Series<'a> {
@@ -193,40 +194,52 @@ fn change_unit(f: &Field) -> String {
 
 /// A horizontal bar chart: a row per year (label above, bar below), bars from the zero line.
 fn svg(id: &str, points: &[(i32, Value)]) -> String {
-    const ROW: f64 = 2.6;
     let nums: Vec<Option<f64>> = points.iter().map(|(_, v)| number(v).and_then(|d| d.to_f64())).collect();
     let lo = nums.iter().flatten().fold(0.0_f64, |a, &b| a.min(b));
     let hi = nums.iter().flatten().fold(0.0_f64, |a, &b| a.max(b));
     let span = if hi - lo > 0.0 { hi - lo } else { 1.0 };
     // `+ 0.0` turns a negative zero into zero (`-0.00%` is not a valid length everywhere).
     let zero = -lo / span * 100.0 + 0.0;
-    let height = points.len() as f64 * ROW + 0.3;
-    let mut s = format!(
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-s\" width=\"100%\" height=\"{height:.1}em\" fill=\"currentColor\">"
-    );
+    // Rows are 2.6em apart: positions are counted in tenths of an em, exactly.
+    let mut s = String::with_capacity(160 + points.len() * 120);
+    s.push_str("<svg class=\"chart\" role=\"img\" aria-labelledby=\"");
+    s.push_str(id);
+    s.push_str("-s\" width=\"100%\" height=\"");
+    tenths(&mut s, points.len() * 26 + 3);
+    s.push_str("em\" fill=\"currentColor\">");
     for (k, ((y, v), n)) in points.iter().zip(&nums).enumerate() {
-        let top = k as f64 * ROW;
-        let label = match v {
-            Value::NotApplicable => format!("{y}年（不适用）"),
-            Value::Absent => format!("{y}年（未填报）"),
-            _ => format!("{y}年"),
-        };
-        s.push_str(&format!("<text x=\"0\" y=\"{:.1}em\">{}</text>", top + 1.0, escape(&label)));
+        s.push_str("<text x=\"0\" y=\"");
+        tenths(&mut s, k * 26 + 10);
+        s.push_str("em\">");
+        s.push_str(&y.to_string());
+        s.push_str(match v {
+            Value::NotApplicable => "年（不适用）",
+            Value::Absent => "年（未填报）",
+            _ => "年",
+        });
+        s.push_str("</text>");
         if let Some(n) = n {
             let (x, w) =
                 if *n >= 0.0 { (zero, n / span * 100.0) } else { (zero + n / span * 100.0 + 0.0, -n / span * 100.0) };
             // A bar of a figure that is not zero is never drawn thinner than a hairline.
             let w = if *n != 0.0 { w.max(0.5) } else { 0.0 };
-            s.push_str(&format!("<rect x=\"{x:.2}%\" y=\"{:.1}em\" width=\"{w:.2}%\" height=\"0.9em\"/>", top + 1.4));
+            let _ = write!(s, "<rect x=\"{x:.2}%\" y=\"");
+            tenths(&mut s, k * 26 + 14);
+            let _ = write!(s, "em\" width=\"{w:.2}%\" height=\"0.9em\"/>");
         }
     }
     if lo < 0.0 {
-        s.push_str(&format!(
-            "<line x1=\"{zero:.2}%\" x2=\"{zero:.2}%\" y1=\"0\" y2=\"100%\" stroke=\"currentColor\"/>"
-        ));
+        let _ = write!(s, "<line x1=\"{zero:.2}%\" x2=\"{zero:.2}%\" y1=\"0\" y2=\"100%\" stroke=\"currentColor\"/>");
     }
     s.push_str("</svg>");
     s
+}
+
+/// `n` tenths written as a decimal with one place (`27` → `2.7`).
+fn tenths(s: &mut String, n: usize) {
+    s.push_str(&(n / 10).to_string());
+    s.push('.');
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 fn shown(f: &Field, v: &Value, unit: &str) -> String {
@@ -278,8 +291,9 @@ fn sentence(title: &str, f: &Field, points: &[(i32, Value)], last: &ChangeView) 
 
 impl Site<'_> {
     /// Every headline figure of entity `e`, per table and record key, over the years it gave
-    /// the table.
-    fn series(&self, e: usize) -> Vec<Series<'_>> {
+    /// the table; with `only`, the points of those years alone (the keys, and so the order of
+    /// the series, still come from every year).
+    fn series(&self, e: usize, only: Option<[i32; 2]>) -> Vec<Series<'_>> {
         let mut out = Vec::new();
         for (ti, t) in self.schema.tables.iter().enumerate() {
             let Layout::Records { fields, key, .. } = &t.layout else { continue };
@@ -306,20 +320,25 @@ impl Site<'_> {
             // Each record's key once: series are matched by it for every field and year.
             let recs: Vec<(i32, Vec<(String, &Rec)>)> =
                 recs.iter().map(|(y, rs)| (*y, keyed(fields, key, rs))).collect();
-            let mut keys: Vec<(&str, String)> = Vec::new();
+            let mut keys: Vec<(&str, String, &Rec)> = Vec::new();
             for (text, r) in recs.iter().flat_map(|(_, rs)| rs) {
+                // A record with the key values of one already seen has its text and slug too.
+                if keys.iter().any(|(_, _, k)| key.iter().all(|&i| k.values[i] == r.values[i])) {
+                    continue;
+                }
                 let slug = slug_of(r);
-                if !keys.iter().any(|(t, s)| t == text && *s == slug) {
-                    keys.push((text, slug));
+                if !keys.iter().any(|(t, s, _)| t == text && *s == slug) {
+                    keys.push((text, slug, r));
                 }
             }
             for (fi, f) in fields.iter().enumerate() {
                 if !charted(f) {
                     continue;
                 }
-                for (k, slug) in &keys {
+                for (k, slug, _) in &keys {
                     let points = recs
                         .iter()
+                        .filter(|(y, _)| only.is_none_or(|w| w.contains(y)))
                         .map(|(y, rs)| {
                             let v = by_key(rs, k)
                                 .map(|r| {
@@ -348,7 +367,7 @@ impl Site<'_> {
     pub fn charts(&self, e: usize) -> Vec<ChartGroup> {
         let mut groups: Vec<ChartGroup> = Vec::new();
         let mut last_table = usize::MAX;
-        for s in self.series(e) {
+        for s in self.series(e, None) {
             let f = s.field;
             let t = &self.schema.tables[s.table];
             let id = format!(
@@ -403,7 +422,7 @@ impl Site<'_> {
         if !self.data.years.contains_key(&(e, y - 1)) {
             return Vec::new();
         }
-        self.series(e)
+        self.series(e, Some([y - 1, y]))
             .into_iter()
             .filter_map(|s| {
                 let (_, v) = s.points.iter().find(|(py, _)| *py == y)?;

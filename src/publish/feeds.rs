@@ -83,7 +83,7 @@ fn year_entry(site: &Site, e: usize, y: i32) -> Option<Entry> {
         title: format!("{} {y}年度信息披露", ent.name),
         id: urn(&format!("pilu:{}:e/{}/{y}", site.registry.get(site.owner).code, ent.id)),
         href: format!("{}e/{}/{y}/index.html", theme_prefix(site), ent.id),
-        author: ent.name.to_string(),
+        author: String::from(&*ent.name),
         summary,
     })
 }

@@ -310,8 +310,8 @@ fn write_rows<W: std::io::Write>(
     let ent = site.registry.get(e);
     let region = ent.region.as_deref().unwrap_or_default().to_string();
     let lead = [
-        ent.code.to_string(),
-        ent.name.to_string(),
+        String::from(&*ent.code),
+        String::from(&*ent.name),
         ent.kind.label().to_string(),
         site.summary(e).level,
         region.clone(),

@@ -40,7 +40,7 @@ pub(super) fn from_value(v: &Value) -> V {
         Value::Absent | Value::NotApplicable => V::Missing,
         Value::Int(i) => V::Num(Decimal::from(*i)),
         Value::Dec(d) => V::Num(*d),
-        Value::Text(t) => V::Str(t.to_string()),
+        Value::Text(t) => V::Str(String::from(&**t)),
         Value::Bool(b) => V::Bool(*b),
         Value::Date { y, m, d } => V::Date(*y, *m, *d),
     }

@@ -14,9 +14,9 @@ impl Site<'_> {
     pub fn summary(&self, i: usize) -> EntitySummary {
         let e = self.registry.get(i);
         EntitySummary {
-            id: e.id.to_string(),
-            name: e.name.to_string(),
-            code: e.code.to_string(),
+            id: String::from(&*e.id),
+            name: String::from(&*e.name),
+            code: String::from(&*e.code),
             kind: e.kind.label(),
             level: level_text(self.schema, e),
             href: self.path(PageKind::Entity(i)),

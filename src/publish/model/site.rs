@@ -161,8 +161,9 @@ impl<'a> Site<'a> {
         match kind {
             PageKind::Home => "index.html".into(),
             PageKind::NotFound => "404.html".into(),
-            PageKind::Entity(e) => format!("e/{}/index.html", self.registry.get(e).id),
-            PageKind::EntityYear(e, y) => format!("e/{}/{y}/index.html", self.registry.get(e).id),
+            // (the most made paths: one of each per entity and entity-year, in every theme)
+            PageKind::Entity(e) => ["e/", &self.registry.get(e).id, "/index.html"].concat(),
+            PageKind::EntityYear(e, y) => ["e/", &self.registry.get(e).id, "/", &y.to_string(), "/index.html"].concat(),
             PageKind::Content(i) => format!("p/{}/index.html", self.pages[i].slug),
             PageKind::Year(y) => format!("y/{y}/index.html"),
             PageKind::Notice(e, y) => format!("e/{}/{y}/notice.html", self.registry.get(e).id),

@@ -59,7 +59,7 @@ impl Site<'_> {
         short: &str,
         split: bool,
     ) -> TableView {
-        let anchor = format!("{prefix}{}", t.id);
+        let anchor = [prefix, &t.id].concat();
         let mut grids = match (data, &t.layout) {
             (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) if split => {
                 split_records(t, fields, key, *orientation, recs, y, &anchor)
@@ -81,7 +81,7 @@ impl Site<'_> {
             .into_iter()
             .enumerate()
             .map(|(i, g)| {
-                let caption_id = format!("{anchor}-cap{}", i + 1);
+                let caption_id = [&anchor, "-cap", &(i + 1).to_string()].concat();
                 TablePart { html: markup::table(&g, &caption_id, shown), caption: g.caption, unit: g.unit, caption_id }
             })
             .collect();
@@ -99,8 +99,8 @@ impl Site<'_> {
             parts,
             notes,
             basis: t.basis.clone(),
-            csv: format!("e/{id}/{y}/{}.csv", t.id),
-            json: format!("e/{id}/{y}/{}.json", t.id),
+            csv: ["e/", id, "/", &y.to_string(), "/", &t.id, ".csv"].concat(),
+            json: ["e/", id, "/", &y.to_string(), "/", &t.id, ".json"].concat(),
         }
     }
 
@@ -223,17 +223,17 @@ fn records_part(
         Orientation::FieldsAsRows => {
             // Columns: one per record (its key, e.g. the scheme), or the year for single records.
             let shown: Vec<usize> = public.iter().copied().filter(|i| !key.contains(i)).collect();
-            let mut head = vec![hcell("项目".into(), format!("{anchor}-item"), "col")];
+            let mut head = vec![hcell("项目".into(), [anchor, "-item"].concat(), "col")];
             for (j, r) in recs.iter().enumerate() {
                 let text = if key.is_empty() { format!("{year}年") } else { key_text(fields, key, r) };
-                head.push(hcell(text, format!("{anchor}-c{j}"), "col"));
+                head.push(hcell(text, [anchor, "-c", &j.to_string()].concat(), "col"));
             }
             let body = shown
                 .iter()
                 .map(|&fi| {
                     let f = &fields[fi];
                     let cells = recs.iter().map(|r| cell(f, shown_value(fields, fi, r), String::new())).collect();
-                    field_row(f, format!("{anchor}-{}", f.id), unit.is_some(), cells)
+                    field_row(f, [anchor, "-", &f.id].concat(), unit.is_some(), cells)
                 })
                 .collect();
             Grid { caption: t.full_title(), unit: unit.unwrap_or_default(), head: vec![head], body }
@@ -246,7 +246,7 @@ fn records_part(
                 order
                     .iter()
                     .map(|&fi| {
-                        hcell(field_label(&fields[fi], unit.is_some()), format!("{anchor}-{}", fields[fi].id), "col")
+                        hcell(field_label(&fields[fi], unit.is_some()), [anchor, "-", &fields[fi].id].concat(), "col")
                     })
                     .collect(),
             ];
@@ -256,7 +256,7 @@ fn records_part(
                 .map(|(j, r)| {
                     let f0 = &fields[first];
                     BodyRow {
-                        th: hcell(value::display(f0, &r.values[first]), format!("{anchor}-r{j}"), "row"),
+                        th: hcell(value::display(f0, &r.values[first]), [anchor, "-r", &j.to_string()].concat(), "row"),
                         level: 0,
                         heading: false,
                         total: false,
@@ -339,7 +339,7 @@ fn matrix_part(t: &Table, b: &Block, corner: Option<&str>, m: &Matrix, anchor: &
     let mut col_headers: Vec<Vec<String>> = vec![Vec::new(); b.columns.len()];
     head[0].push(HCell {
         text: corner.unwrap_or("项目").to_string(),
-        id: format!("{anchor}h"),
+        id: [anchor, "h"].concat(),
         colspan: 1,
         rowspan: depth,
         scope: "col",
@@ -356,14 +356,14 @@ fn matrix_part(t: &Table, b: &Block, corner: Option<&str>, m: &Matrix, anchor: &
                 {
                     k += 1;
                 }
-                let id = format!("{anchor}g{level}x{j}");
+                let id = [anchor, "g", &level.to_string(), "x", &j.to_string()].concat();
                 for ch in col_headers.iter_mut().take(k).skip(j) {
                     ch.push(id.clone());
                 }
                 row.push(HCell { text: c.group[level].clone(), id, colspan: k - j, rowspan: 1, scope: "colgroup" });
                 j = k;
             } else if level == c.group.len() {
-                let id = format!("{anchor}c{j}");
+                let id = [anchor, "c", &j.to_string()].concat();
                 col_headers[j].push(id.clone());
                 row.push(HCell { text: c.label.clone(), id, colspan: 1, rowspan: depth - level, scope: "col" });
                 j += 1;
@@ -375,7 +375,7 @@ fn matrix_part(t: &Table, b: &Block, corner: Option<&str>, m: &Matrix, anchor: &
     let mut body = Vec::new();
     let mut headings: Vec<(u32, String)> = Vec::new();
     for (ri, r) in b.rows.iter().enumerate().filter(|(_, r)| r.applies(&m.format)) {
-        let id = format!("{anchor}r{ri}");
+        let id = [anchor, "r", &ri.to_string()].concat();
         headings.retain(|(lvl, _)| *lvl < r.level);
         if r.heading {
             body.push(BodyRow {
