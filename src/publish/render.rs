@@ -327,7 +327,6 @@ impl Site<'_> {
                 ctx.insert("entity", &self.summary(e));
                 ctx.insert("info", &self.info(e));
                 ctx.insert("years", &self.year_links(e));
-                ctx.insert("headlines", &self.headlines(e));
                 ctx.insert("charts", &self.charts(e)); // hook (charts)
                 let mut groups = self.child_groups(e);
                 // a large bureau's page counts its bodies; its directory lists them, paged (its

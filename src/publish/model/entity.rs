@@ -1,14 +1,12 @@
-//! An entity's own page: its summary as listed everywhere, its registry facts, its years, and
-//! the year-over-year headline figures. What one entity shows about itself lives here.
+//! An entity's own page: its summary as listed everywhere, its registry facts and its years
+//! (its year-over-year figures are charts: `publish::charts`). What one entity shows about
+//! itself lives here.
 
-use crate::inputs::dataset::Rec;
-use crate::inputs::schema::Layout;
-use crate::inputs::value::Value;
 use crate::publish::contact;
 
-use super::cells::{by_key, cell, date_text, enum_label, is_public, keyed, level_text, records_of};
+use super::cells::{date_text, enum_label, level_text};
 use super::site::{PageKind, Site};
-use super::views::{EntitySummary, Headline, HeadlineRow, InfoRow, YearLink};
+use super::views::{EntitySummary, InfoRow, YearLink};
 
 impl Site<'_> {
     pub fn summary(&self, i: usize) -> EntitySummary {
@@ -85,52 +83,5 @@ impl Site<'_> {
                 }
             })
             .collect()
-    }
-
-    /// Year-over-year headline figures, one small table per disclosed table with headlines.
-    pub fn headlines(&self, i: usize) -> Vec<Headline> {
-        let years = &self.years[i];
-        let mut out = Vec::new();
-        for (ti, t) in self.schema.tables.iter().enumerate() {
-            let Layout::Records { fields, key, .. } = &t.layout else {
-                continue;
-            };
-            if !t.is_public() {
-                continue;
-            }
-            let heads: Vec<usize> =
-                fields.iter().enumerate().filter(|(_, f)| f.headline && is_public(f)).map(|(i, _)| i).collect();
-            let recs: Vec<(i32, &[Rec])> = years
-                .iter()
-                .filter_map(|&y| self.data.years.get(&(i, y)).and_then(|ey| records_of(ey, ti)).map(|r| (y, r)))
-                .collect();
-            if heads.is_empty() || recs.is_empty() {
-                continue;
-            }
-            let ys: Vec<i32> = recs.iter().map(|(y, _)| *y).collect();
-            let recs: Vec<Vec<(String, &Rec)>> = recs.iter().map(|(_, rs)| keyed(fields, key, rs)).collect();
-            // Rows: each headline field, for each record key seen (e.g. each scheme).
-            let mut keys: Vec<&str> = Vec::new();
-            for (k, _) in recs.iter().flatten() {
-                if !keys.contains(&k.as_str()) {
-                    keys.push(k);
-                }
-            }
-            let mut rows = Vec::new();
-            for &fi in &heads {
-                let f = &fields[fi];
-                for &k in &keys {
-                    let label =
-                        if k.is_empty() { f.label_with_unit() } else { format!("{}·{}", k, f.label_with_unit()) };
-                    let values = recs
-                        .iter()
-                        .map(|rs| cell(f, by_key(rs, k).map_or(&Value::Absent, |r| &r.values[fi]), String::new()))
-                        .collect();
-                    rows.push(HeadlineRow { label, values });
-                }
-            }
-            out.push(Headline { caption: t.full_title(), years: ys, rows });
-        }
-        out
     }
 }

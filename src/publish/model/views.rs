@@ -110,19 +110,6 @@ pub struct YearLink {
 }
 
 #[derive(Serialize)]
-pub struct Headline {
-    pub caption: String,
-    pub years: Vec<i32>,
-    pub rows: Vec<HeadlineRow>,
-}
-
-#[derive(Serialize)]
-pub struct HeadlineRow {
-    pub label: String,
-    pub values: Vec<Cell>,
-}
-
-#[derive(Serialize)]
 pub struct Update {
     pub entity: String,
     pub year: i32,

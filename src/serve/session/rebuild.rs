@@ -58,7 +58,7 @@ impl Session {
         let out = Staging::in_place(&self.out);
         let mut written = 0;
         // Pages that show a changed entity-year: its page and poster, its entity page (years,
-        // headlines), the home page (updates), its neighbours' year links, and its county's
+        // charts), the home page (updates), its neighbours' year links, and its county's
         // page when the county publishes for it.
         for &(e, y) in &years {
             pages.insert(PageKind::Home);
