@@ -111,7 +111,9 @@ pub fn shared(t: &Table) -> Shared {
 fn csv_writer(into: Vec<u8>) -> csv::Writer<Vec<u8>> {
     // Matrix blocks have different numbers of columns, so rows may differ in length; the default
     // (strict) writer would refuse a row and leave it half-written without its line end.
-    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(into)
+    // A table's CSV is about a kilobyte: the default staging buffer (8 KiB, zeroed for every
+    // file) is larger than most whole files.
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).buffer_capacity(1024).from_writer(into)
 }
 
 /// Compact JSON of something that always serialises (strings, numbers, JSON values), appended.

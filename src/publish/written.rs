@@ -8,13 +8,17 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io;
 
+/// Every file written is looked up here by its folder's names: a fast hash of short keys (the
+/// names are the site's own ids, not hostile input).
+type Map<K, V> = HashMap<K, V, ahash::RandomState>;
+
 #[derive(Default)]
 pub struct Written {
     /// Interned names of files and folders, by id.
     names: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
+    ids: Map<Box<str>, u32>,
     /// Folders, by (parent, name): their id. `TOP` ("") is no entry; the others count from 1.
-    folders: HashMap<(u32, u32), u32>,
+    folders: Map<(u32, u32), u32>,
     /// Each folder's (parent, name), at its id − 1.
     parents: Vec<(u32, u32)>,
     /// Files as (folder, name), in the order written (a file written twice is there twice) until
