@@ -480,6 +480,7 @@ mod tests {
             note: None,
             depth: 0,
             total: false,
+            unit_in_label: false,
         }
     }
 

@@ -469,6 +469,7 @@ mod tests {
             note: None,
             depth: 0,
             total: false,
+            unit_in_label: false,
         }
     }
 

@@ -566,7 +566,7 @@ impl Site<'_> {
                 CompareColumn {
                     label: if col.key.is_empty() { f.label.clone() } else { format!("{}·{}", col.key, f.label) },
                     // a label that names its unit (人次) needs no second one
-                    unit: if f.label.contains(&f.unit) { String::new() } else { f.unit.clone() },
+                    unit: if f.unit_in_label { String::new() } else { f.unit.clone() },
                     href: v.map(|v| format!("{dir}{}", self.view_file(c, v, 0))),
                     sorted: sorted_by == Some(ci),
                 }

@@ -35,6 +35,18 @@ fn split(rel: &str) -> (&str, &str) {
     rel.rsplit_once('/').unwrap_or(("", rel))
 }
 
+/// The order of a folder's entries as of their paths: a name, with a `/` after it for a
+/// subfolder. Names hold no `/`, so past their common part the first byte decides (a name that
+/// ends first sorts first), and one memcmp does the rest.
+fn entry_order((x, xs): (&str, Option<u32>), (y, ys): (&str, Option<u32>)) -> std::cmp::Ordering {
+    let n = x.len().min(y.len());
+    let (x, y) = (x.as_bytes(), y.as_bytes());
+    x[..n].cmp(&y[..n]).then_with(|| {
+        let next = |s: &[u8], sub: Option<u32>| s.get(n).copied().or(sub.map(|_| b'/'));
+        next(x, xs).cmp(&next(y, ys))
+    })
+}
+
 impl Written {
     fn intern(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.ids.get(name) {
@@ -140,10 +152,7 @@ impl Written {
             let name = self.parents[sub as usize - 1].1;
             entries.push((&self.names[name as usize], Some(sub)));
         }
-        fn key<'a>(&(name, sub): &(&'a str, Option<u32>)) -> impl Iterator<Item = u8> + 'a {
-            name.bytes().chain(sub.map(|_| b'/'))
-        }
-        entries.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        entries.sort_unstable_by(|a, b| entry_order(*a, *b));
         let len = path.len();
         for (name, sub) in entries {
             path.push_str(name);

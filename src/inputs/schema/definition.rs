@@ -276,6 +276,7 @@ pub(super) fn compile(
         // refined from `parent` once the table's fields are known
         let depth = u32::from(f.label.starts_with("其中"));
         let total = f.label.contains("合计") || f.label.contains("总数");
+        let unit_in_label = f.label.contains(&f.unit);
         Some(Field {
             id: f.id,
             label: f.label,
@@ -295,6 +296,7 @@ pub(super) fn compile(
             note: f.note,
             depth,
             total,
+            unit_in_label,
         })
     };
 

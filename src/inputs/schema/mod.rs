@@ -132,12 +132,15 @@ pub struct Field {
     pub depth: u32,
     /// Its label names a total (合计, 总数): every theme shows it as a total row.
     pub total: bool,
+    /// Its label names its unit (门诊人次): headers add no second one. (Decided once: every
+    /// row of every table asks.)
+    pub unit_in_label: bool,
 }
 
 impl Field {
     /// Label with the unit, as a header: `基本医疗保险费收入（万元）`.
     pub fn label_with_unit(&self) -> String {
-        if self.unit.is_empty() || self.label.contains(&self.unit) {
+        if self.unit.is_empty() || self.unit_in_label {
             self.label.clone()
         } else {
             // (not format!: this is on every row of every table of every page)
