@@ -61,6 +61,7 @@ fn peak_rss_mb() -> Option<u64> {
 }
 
 fn main() {
+    pilu::use_small_pages();
     let entities = env_num("PILU_BENCH_ENTITIES", 1000);
     let years = env_num("PILU_BENCH_YEARS", 5);
     let runs = env_num("PILU_BENCH_RUNS", 3);

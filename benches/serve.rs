@@ -82,6 +82,7 @@ fn env_num(name: &str, default: usize) -> usize {
 }
 
 fn main() {
+    pilu::use_small_pages();
     let entities = env_num("PILU_BENCH_ENTITIES", 1000);
     let years = env_num("PILU_BENCH_YEARS", 5);
     let edits = env_num("PILU_BENCH_EDITS", 20).max(1);

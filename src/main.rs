@@ -151,6 +151,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    pilu::use_small_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
