@@ -4,10 +4,11 @@
 //! code (医保编码 for institutions and pharmacies, the 6-digit region code for bureaus).
 
 use crate::base::diag::{Diagnostic, Diagnostics, Loc, REGISTRY, Sources, entity_key, suggest};
+use crate::base::{FastMap, FastSet};
 use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::{EntityAttr, Schema};
 use crate::inputs::value::{label_key, normalize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -99,7 +100,7 @@ impl Entity {
 pub struct Registry {
     pub entities: Vec<Entity>,
     /// Keyed by id and by code: the entity's own texts, shared.
-    by_key: HashMap<Arc<str>, usize>,
+    by_key: FastMap<Arc<str>, usize>,
 }
 
 /// Registry columns: id and the Chinese labels accepted in CSV headers.
@@ -146,7 +147,7 @@ fn column(key: &str) -> Option<&'static str> {
 
 impl Registry {
     pub fn empty() -> Registry {
-        Registry { entities: Vec::new(), by_key: HashMap::new() }
+        Registry { entities: Vec::new(), by_key: FastMap::default() }
     }
 
     pub fn get(&self, idx: usize) -> &Entity {
@@ -203,8 +204,9 @@ impl Registry {
         }
         // At their size from the start: growing a map of a million keys hashes them all again.
         let keys = entities.len() + entities.iter().filter(|e| e.id != e.code).count();
-        let mut by_key: HashMap<Arc<str>, usize> = HashMap::with_capacity(keys);
-        let mut lower_ids: HashMap<String, usize> = HashMap::with_capacity(entities.len());
+        let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
+        let mut lower_ids: FastMap<String, usize> =
+            FastMap::with_capacity_and_hasher(entities.len(), Default::default());
         for (i, e) in entities.iter().enumerate() {
             if let Some(&j) = lower_ids.get(&e.id.to_ascii_lowercase()) {
                 diags.push(
@@ -719,7 +721,7 @@ pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<&Arc<str>> {
 /// One allocation for each word that entities share: choice-list values and region codes are a
 /// few hundred words across a national registry's 500,000 entities.
 fn share_words(entities: &mut [Entity]) {
-    let mut words: HashSet<Arc<str>> = HashSet::new();
+    let mut words: FastSet<Arc<str>> = FastSet::default();
     for e in entities {
         for w in [
             &mut e.level,

@@ -5,12 +5,9 @@
 //! name's, and a file is its folder's id and its name's: 8 bytes. Relative paths use `/` between
 //! folders, as everywhere in the output.
 
-use std::collections::{BTreeSet, HashMap};
+use crate::base::FastMap as Map;
+use std::collections::BTreeSet;
 use std::io;
-
-/// Every file written is looked up here by its folder's names: a fast hash of short keys (the
-/// names are the site's own ids, not hostile input).
-type Map<K, V> = HashMap<K, V, ahash::RandomState>;
 
 #[derive(Default)]
 pub struct Written {
