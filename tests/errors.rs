@@ -518,3 +518,28 @@ fn replace_in_file(root: &std::path::Path, rel: &str, from: &str, to: &str) {
     assert!(text.contains(from), "{rel} has no `{from}`");
     write(root, rel, &text.replace(from, to));
 }
+
+#[test]
+fn registry_ids_repeated_in_another_case_and_repeated_codes_are_located() {
+    let site = fixture("minimal");
+    let path = site.path().join("data/entities.toml");
+    let mut reg = std::fs::read_to_string(&path).expect("registry");
+    // `RenMin` is `renmin` in another case (an id and a folder name must not differ only so);
+    // the third repeats the pharmacy's code.
+    reg.push_str(
+        "\n[[entities]]\nid = \"RenMin\"\ncode = \"H52039900009\"\nname = \"重复标识医院\"\nkind = \"medical_institution\"\n\
+         level = \"level2\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"online_wechat\"\n\
+         \n[[entities]]\nid = \"p2\"\ncode = \"P52039900002\"\nname = \"重复编码药房\"\nkind = \"retail_pharmacy\"\n\
+         region = \"520399\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\n",
+    );
+    std::fs::write(&path, &reg).expect("write registry");
+    let err = build_fails(site.path());
+    assert!(err.contains("披露主体标识 `RenMin` 重复（大小写不同也视为重复，见 data/entities.toml 第 8 行）"), "{err}");
+    assert!(err.contains("编码 `P52039900002` 重复（另见 测试县平价大药房）"), "{err}");
+    // each at the repeating entity's own table
+    let line_of = |needle: &str| reg.lines().position(|l| l.contains(needle)).map(|i| i + 1).unwrap_or(0);
+    let first = line_of("id = \"RenMin\"") - 1;
+    let second = line_of("id = \"p2\"") - 1;
+    assert!(err.contains(&format!("data/entities.toml:{first}:1")), "{err}");
+    assert!(err.contains(&format!("data/entities.toml:{second}:1")), "{err}");
+}

@@ -205,10 +205,16 @@ impl Registry {
         // At their size from the start: growing a map of a million keys hashes them all again.
         let keys = entities.len() + entities.iter().filter(|e| e.id != e.code).count();
         let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
-        let mut lower_ids: FastMap<String, usize> =
+        let mut lower_ids: FastMap<Arc<str>, usize> =
             FastMap::with_capacity_and_hasher(entities.len(), Default::default());
         for (i, e) in entities.iter().enumerate() {
-            if let Some(&j) = lower_ids.get(&e.id.to_ascii_lowercase()) {
+            // (most ids are lower case already: they are shared, not copied)
+            let lower = if e.id.bytes().any(|b| b.is_ascii_uppercase()) {
+                e.id.to_ascii_lowercase().into()
+            } else {
+                Arc::clone(&e.id)
+            };
+            if let Some(&j) = lower_ids.get(&lower) {
                 diags.push(
                     Diagnostic::error(
                         "registry.duplicate_id",
@@ -237,7 +243,7 @@ impl Registry {
                 );
                 continue;
             }
-            lower_ids.insert(e.id.to_ascii_lowercase(), i);
+            lower_ids.insert(lower, i);
             by_key.insert(Arc::clone(&e.id), i);
             by_key.insert(Arc::clone(&e.code), i);
         }
