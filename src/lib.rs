@@ -14,9 +14,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Keeps this process's memory in ordinary pages (Linux). Where the system turns transparent
 /// huge pages on for everything, the allocator's arenas were backed by 2 MiB pages, half of
-/// them unused: a quarter of the 50,000 entity-year build's peak memory (188 → 143 MB), and half
-/// of the 5,000 one's (65 → 31 MB), for no time measured. First thing in `main` (and in the
-/// benchmarks, which build in-process): it applies to pages touched from then on.
+/// them unused: a fifth of the 50,000 entity-year build's peak memory (about 183 → 145 MB) and
+/// half of the 5,000 one's (65 → 33 MB), with no change in time measured. First thing in `main`
+/// (and in the benchmarks, which build in-process): it applies to pages touched from then on.
 pub fn use_small_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with integer arguments only; PR_SET_THP_DISABLE reads and writes no memory

@@ -178,7 +178,8 @@ impl Site<'_> {
         }
     }
 
-    /// The comparison cohorts of every year (built once per site, on first use).
+    /// The comparison cohorts of every year (built once per site, on first use, on every core:
+    /// first use it outside parallel work, as `page_list` and `render_in` do).
     pub fn compare_index(&self) -> &Index {
         self.compare.get_or_init(|| self.build_compare_index())
     }
