@@ -528,3 +528,18 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
     }
     if diags.list.is_empty() { Ok(()) } else { Err(diags) }
 }
+
+#[cfg(test)]
+mod tests {
+    /// After `use_small_pages` the kernel says huge pages are off for this process (where its
+    /// status shows it at all: Linux 6.x).
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn small_pages_turn_huge_pages_off() {
+        super::use_small_pages();
+        let status = std::fs::read_to_string("/proc/self/status").expect("process status");
+        if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+            assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+        }
+    }
+}

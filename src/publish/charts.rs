@@ -13,7 +13,7 @@
 use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::schema::{Field, FieldType, Layout, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Site, by_key, escape_into, keyed};
+use crate::publish::model::{NOT_APPLICABLE_HTML, Site, by_key, escape_into, keyed};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -81,7 +81,7 @@ fn rows_html(rows: &[ChartRow]) -> String {
         o.push_str(&r.year.to_string());
         o.push_str("年</th><td class=\"num\">");
         if r.na {
-            o.push_str("<span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span>");
+            o.push_str(NOT_APPLICABLE_HTML);
         } else if r.absent {
             o.push_str("<span class=\"absent\">");
             escape_into(&mut o, &r.value);

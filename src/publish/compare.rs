@@ -21,7 +21,9 @@ use crate::inputs::dataset::{Rec, TableData};
 use crate::inputs::registry::Kind;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{Link, PageLink, Site, by_key, escape, escape_into, keyed, page_links};
+use crate::publish::model::{
+    Link, NOT_APPLICABLE_HTML, PageLink, Site, by_key, escape, escape_into, keyed, page_links,
+};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -178,8 +180,7 @@ impl Site<'_> {
         }
     }
 
-    /// The comparison cohorts of every year (built once per site, on first use, on every core:
-    /// first use it outside parallel work, as `page_list` and `render_in` do).
+    /// The comparison cohorts of every year (built once per site, on first use).
     pub fn compare_index(&self) -> &Index {
         self.compare.get_or_init(|| self.build_compare_index())
     }
@@ -196,15 +197,19 @@ impl Site<'_> {
                 found.entry((y, ti, self.compare_group(e))).or_default().push(e);
             }
         }
-        // Cohorts are independent: built on every core, kept in (year, table, group) order.
-        let found: Vec<_> = found.into_iter().collect();
-        let cohorts = found
-            .into_par_iter()
-            .map(|((year, table, group), mut members)| {
-                members.sort_by(|&a, &b| self.registry.get(a).code.cmp(&self.registry.get(b).code).then(a.cmp(&b)));
-                self.cohort(year, table, group, members)
-            })
-            .collect();
+        let build = |((year, table, group), mut members): ((i32, usize, Group), Vec<usize>)| {
+            members.sort_by(|&a, &b| self.registry.get(a).code.cmp(&self.registry.get(b).code).then(a.cmp(&b)));
+            self.cohort(year, table, group, members)
+        };
+        // Cohorts are independent: built on every core, kept in (year, table, group) order. Not
+        // from inside parallel work, though: a worker waiting there for the others could take up
+        // a page that waits for this very index (`compare_index` fills a cell), so one there
+        // builds them alone.
+        let cohorts = if rayon::current_thread_index().is_none() {
+            found.into_iter().collect::<Vec<_>>().into_par_iter().map(build).collect()
+        } else {
+            found.into_iter().map(build).collect()
+        };
         Index { cohorts }
     }
 
@@ -450,9 +455,11 @@ impl Site<'_> {
             let f = &fields[col.field];
             match self.value_in(&slots, c.table, col).unwrap_or(&Value::Absent) {
                 // Cells are figures: the table's class aligns them and keeps them whole.
-                Value::NotApplicable => s.push_str(
-                    "<td><span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span></td>",
-                ),
+                Value::NotApplicable => {
+                    s.push_str("<td>");
+                    s.push_str(NOT_APPLICABLE_HTML);
+                    s.push_str("</td>");
+                }
                 Value::Absent => {
                     s.push_str("<td class=\"absent\">");
                     s.push_str(value::NOT_REPORTED);

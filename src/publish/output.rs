@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::hash::BuildHasher;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -147,7 +146,8 @@ fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
 struct Listed<'a> {
     text: &'a str,
     places: hashbrown::HashTable<(u32, u32)>,
-    hasher: std::hash::RandomState,
+    /// (the paths are pilu's own: the fast hash of `base::FastMap`)
+    hasher: ahash::RandomState,
 }
 
 impl<'a> Listed<'a> {
@@ -156,7 +156,7 @@ impl<'a> Listed<'a> {
     fn of(text: &'a str, n: usize, paths: impl Iterator<Item = &'a str>) -> Option<Self> {
         u32::try_from(text.len()).ok()?;
         let mut places = hashbrown::HashTable::with_capacity(n);
-        let hasher = std::hash::RandomState::new();
+        let hasher = ahash::RandomState::new();
         for p in paths {
             // Its place in `text` (every path is a slice of it; one that is not is left out).
             let Some(start) = (p.as_ptr() as usize).checked_sub(text.as_ptr() as usize) else { continue };
@@ -176,7 +176,7 @@ impl<'a> Listed<'a> {
     }
 
     fn empty() -> Self {
-        Listed { text: "", places: hashbrown::HashTable::new(), hasher: std::hash::RandomState::new() }
+        Listed { text: "", places: hashbrown::HashTable::new(), hasher: ahash::RandomState::new() }
     }
 
     fn contains(&self, path: &str) -> bool {

@@ -571,8 +571,8 @@ impl Site<'_> {
             self.global(theme);
         }
         let themes = &*themes;
-        // The comparison cohorts are built here if not yet (in parallel themselves): never by
-        // the first page that needs them, inside the parallel loop, which could wait on itself.
+        // The comparison cohorts are built here if not yet, on every core, rather than by the
+        // first page that needs them inside the loop, where they are built on one.
         self.compare_index();
         // Notice-board posters are printed from the desktop theme only.
         let renders = |kind: PageKind, theme: &Theme| theme.prefix.is_empty() || !matches!(kind, PageKind::Notice(..));

@@ -126,6 +126,11 @@ pub fn escape_into(out: &mut String, s: &str) {
     let _ = pulldown_cmark_escape::escape_html(out, s);
 }
 
+/// A cell's content when the field does not apply: an em dash, read out as 不适用. (Tables,
+/// chart data and comparisons all show it so.)
+pub const NOT_APPLICABLE_HTML: &str =
+    "<span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span>";
+
 struct Html(String);
 
 impl Html {
@@ -162,7 +167,7 @@ impl Html {
         }
         self.raw(">");
         if c.na {
-            self.raw("<span aria-hidden=\"true\">—</span><span class=\"visually-hidden\">不适用</span>");
+            self.raw(NOT_APPLICABLE_HTML);
         } else if c.absent {
             self.raw("<span class=\"absent\">");
             self.text(&c.text);

@@ -22,7 +22,7 @@ mod year;
 pub use crate::inputs::dataset::applies;
 pub use branches::{BRANCH_INLINE, BRANCH_PAGE};
 pub use cells::{by_key, date_text, keyed};
-pub use markup::{escape, escape_into};
+pub use markup::{NOT_APPLICABLE_HTML, escape, escape_into};
 pub use site::{DIRECTORY_PAGE, INLINE_LIST, Indexes, PageKind, Site, YEAR_PAGE, root_of};
 pub use tree::Tree;
 pub use views::*;
