@@ -405,7 +405,7 @@ fn render_site(
     // beside the single-threaded steps below.
     let early_check = {
         let target = target.to_path_buf();
-        std::thread::spawn(move || output::check_replaceable_early(&target))
+        std::thread::spawn(move || crate::publish::owned::check_replaceable_early(&target))
     };
     let mut diags = Diagnostics::default();
     let mut themes = Vec::new();

@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod model;
 pub mod opendata;
 pub mod output;
+pub mod owned;
 pub mod region;
 pub mod render;
 pub mod search;

@@ -95,11 +95,6 @@ pub fn check_target(root: &Path, target: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Files a half-finished atomic write may leave behind (pilu's own, never listed).
-fn is_part_file(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".pilu-part-")
-}
-
 /// The files listed in the manifest of `dir`, or None when it has none.
 fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
     let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
@@ -107,7 +102,7 @@ fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
 }
 
 /// The files a manifest's text lists.
-fn manifest_lines(text: &str) -> impl Iterator<Item = &str> {
+pub(super) fn manifest_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
@@ -125,7 +120,7 @@ fn manifest_into(
 
 /// Writes the manifest of a build line by line: at national scale its text is megabytes, and
 /// the commit comes at the build's peak of memory.
-fn write_manifest(path: &Path, files: &mut Written) -> io::Result<()> {
+pub(super) fn write_manifest(path: &Path, files: &mut Written) -> io::Result<()> {
     use std::io::Write;
     let mut w = io::BufWriter::new(fs::File::create(path)?);
     manifest_into(&mut w, |line| files.for_each_sorted(line))?;
@@ -137,235 +132,6 @@ fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
     // (writing into memory cannot fail)
     let _ = manifest_into(&mut v, |line| files.iter().try_for_each(|f| line(f)));
     v
-}
-
-/// Paths a manifest lists (whole lines, or their first folders), looked up without a String or
-/// a `&str` per path: each is kept as its place in the manifest's text, 8 bytes. A national
-/// manifest lists millions of files, and the set of `&str` it replaced was the largest thing a
-/// build allocated while swapping in.
-struct Listed<'a> {
-    text: &'a str,
-    places: hashbrown::HashTable<(u32, u32)>,
-    /// (the paths are pilu's own: the fast hash of `base::FastMap`)
-    hasher: ahash::RandomState,
-}
-
-impl<'a> Listed<'a> {
-    /// `paths` (about `n` of them) are slices of `text`. None when `text` is 4 GiB or more
-    /// (tens of millions of files): places are 32-bit.
-    fn of(text: &'a str, n: usize, paths: impl Iterator<Item = &'a str>) -> Option<Self> {
-        u32::try_from(text.len()).ok()?;
-        let mut places = hashbrown::HashTable::with_capacity(n);
-        let hasher = ahash::RandomState::new();
-        for p in paths {
-            // Its place in `text` (every path is a slice of it; one that is not is left out).
-            let Some(start) = (p.as_ptr() as usize).checked_sub(text.as_ptr() as usize) else { continue };
-            if text.get(start..start + p.len()) != Some(p) {
-                continue;
-            }
-            let hash = hasher.hash_one(p);
-            let text_at = |&(s, l): &(u32, u32)| text.get(s as usize..(s + l) as usize).unwrap_or_default();
-            if let hashbrown::hash_table::Entry::Vacant(v) =
-                places.entry(hash, |x| text_at(x) == p, |x| hasher.hash_one(text_at(x)))
-            {
-                // (below 4 GiB, as `text` is)
-                v.insert((start as u32, p.len() as u32));
-            }
-        }
-        Some(Listed { text, places, hasher })
-    }
-
-    fn empty() -> Self {
-        Listed { text: "", places: hashbrown::HashTable::new(), hasher: ahash::RandomState::new() }
-    }
-
-    fn contains(&self, path: &str) -> bool {
-        let text = self.text;
-        let at = |s: u32, l: u32| text.get(s as usize..(s + l) as usize);
-        self.places.find(self.hasher.hash_one(path), |&(s, l)| at(s, l) == Some(path)).is_some()
-    }
-}
-
-/// What a walk over an output found.
-#[derive(Default)]
-struct Found {
-    /// Whether it holds any file (or symlink) besides the manifest and pilu's part files.
-    any: bool,
-    /// Those of its files that the manifest does not list, relative, `/` between folders.
-    foreign: Vec<String>,
-}
-
-/// A walk's error, naming the path it happened at (the kind is kept for the Chinese reason shown
-/// before it; this text is the system's part of the message).
-fn at(path: &Path, e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("{}：{e}", path.display()))
-}
-
-/// Read one folder of an output (`rel` inside it, "" for its root): note its files in `found`,
-/// return its folders with their relative paths. No String is made for a listed file.
-fn read_folder(
-    dir: &Path,
-    rel: &str,
-    listed: Option<&Listed>,
-    found: &mut Found,
-) -> io::Result<Vec<(PathBuf, String)>> {
-    let mut folders = Vec::new();
-    let mut path = String::with_capacity(rel.len() + 64);
-    for entry in fs::read_dir(dir).map_err(|e| at(dir, e))? {
-        let entry = entry.map_err(|e| at(dir, e))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        path.clear();
-        if !rel.is_empty() {
-            path.push_str(rel);
-            path.push('/');
-        }
-        if name.contains('\\') {
-            path.push_str(&name.replace('\\', "/"));
-        } else {
-            path.push_str(&name);
-        }
-        // not followed: a symlink counts as a file
-        let ty = entry.file_type().map_err(|e| at(&entry.path(), e))?;
-        if ty.is_dir() {
-            folders.push((entry.path(), path.clone()));
-        } else if path != MANIFEST && !is_part_file(&name) {
-            found.any = true;
-            if let Some(listed) = listed
-                && !listed.contains(path.as_str())
-            {
-                found.foreign.push(path.clone());
-            }
-        }
-    }
-    Ok(folders)
-}
-
-fn walk(dir: &Path, rel: &str, listed: Option<&Listed>, found: &mut Found) -> io::Result<()> {
-    for (sub, sub_rel) in read_folder(dir, rel, listed, found)? {
-        walk(&sub, &sub_rel, listed, found)?;
-    }
-    Ok(())
-}
-
-/// Walk the whole output `dir`. In parallel, the folders below the first two levels are walked
-/// on all cores (most files sit under a few top folders: e/, m/).
-fn walk_output(dir: &Path, listed: Option<&Listed>, parallel: bool) -> io::Result<Found> {
-    let mut found = Found::default();
-    if !parallel {
-        walk(dir, "", listed, &mut found)?;
-    } else {
-        use rayon::prelude::*;
-        let mut parts = Vec::new();
-        for (top, top_rel) in read_folder(dir, "", listed, &mut found)? {
-            parts.extend(read_folder(&top, &top_rel, listed, &mut found)?);
-        }
-        let each: Vec<io::Result<Found>> = parts
-            .par_iter()
-            .map(|(sub, rel)| {
-                let mut f = Found::default();
-                walk(sub, rel, listed, &mut f).map(|()| f)
-            })
-            .collect();
-        for f in each {
-            let f = f?;
-            found.any |= f.any;
-            found.foreign.extend(f.foreign);
-        }
-    }
-    // the order of a walk sorted by name, whatever order the folders were read in
-    found.foreign.sort_unstable_by(|a, b| a.split('/').cmp(b.split('/')));
-    Ok(found)
-}
-
-/// An existing output may be replaced only when pilu wrote every file in it: it is absent,
-/// holds no file, or each of its files is listed in its manifest.
-pub fn check_replaceable(target: &Path) -> Result<(), String> {
-    check_replaceable_with(target, Depth::All { parallel: false })
-}
-
-/// The check a build makes before it renders anything: `check_replaceable` of the output's top
-/// level only, when it has a manifest. It refuses a folder that is not a pilu output, and a
-/// file or folder of someone else's beside pilu's. A file dropped deeper, inside pilu's own
-/// folders, is found by the whole check made when the build swaps in (`Staging::commit`), before
-/// anything is replaced: walking a national output twice cost every build the time of one walk.
-pub fn check_replaceable_early(target: &Path) -> Result<(), String> {
-    check_replaceable_with(target, Depth::Top)
-}
-
-/// How much of an output `check_replaceable_with` walks.
-#[derive(Clone, Copy)]
-enum Depth {
-    /// Its top level, and all of any folder there in which its manifest lists nothing.
-    Top,
-    /// All of it; `parallel`: on all cores (when nothing else runs).
-    All { parallel: bool },
-}
-
-/// The files of `target` that its manifest (`text`) does not list, looking only at its top
-/// level and into the folders there that the manifest lists nothing in.
-fn walk_top(target: &Path, text: &str) -> io::Result<Found> {
-    let tops =
-        Listed::of(text, 64, manifest_lines(text).map(|l| l.split('/').next().unwrap_or(l))).ok_or_else(too_large)?;
-    let mut found = Found::default();
-    let nothing = Listed::empty();
-    for (sub, rel) in read_folder(target, "", Some(&tops), &mut found)? {
-        if !tops.contains(rel.as_str()) {
-            walk(&sub, &rel, Some(&nothing), &mut found)?;
-        }
-    }
-    found.foreign.sort_unstable_by(|a, b| a.split('/').cmp(b.split('/')));
-    Ok(found)
-}
-
-/// A manifest too large to look paths up in (`Listed::of`): the output is then not replaced.
-fn too_large() -> io::Error {
-    io::Error::other(format!("文件清单 {MANIFEST} 超过 4 GiB"))
-}
-
-fn check_replaceable_with(target: &Path, depth: Depth) -> Result<(), String> {
-    let t = target.display();
-    match fs::symlink_metadata(target) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e))),
-        Ok(m) if !m.is_dir() => return Err(format!("输出路径 {t} 不是目录")),
-        Ok(_) => {}
-    }
-    // Looked up by &str, borrowed from the manifest's text: no String per listed file.
-    let text = fs::read_to_string(target.join(MANIFEST)).ok();
-    let found = match (depth, text.as_deref()) {
-        (Depth::Top, Some(text)) => walk_top(target, text),
-        (Depth::Top, None) => walk_output(target, None, false),
-        (Depth::All { parallel }, text) => {
-            let lines = |text: &str| text.bytes().filter(|&b| b == b'\n').count();
-            match text.map(|text| Listed::of(text, lines(text), manifest_lines(text))) {
-                Some(None) => Err(too_large()),
-                Some(Some(listed)) => walk_output(target, Some(&listed), parallel),
-                None => walk_output(target, None, parallel),
-            }
-        }
-    }
-    .map_err(|e| format!("无法读取输出目录 {t}：{}", crate::base::diag::os_text(&e)))?;
-    if !found.any {
-        return Ok(());
-    }
-    if text.is_none() {
-        return Err(format!(
-            "输出目录 {t} 中已有文件，但没有 pilu 的文件清单 {MANIFEST}：它不是 pilu 生成的，或是旧版 pilu 生成的。\
-             为免删除不是 pilu 写入的文件，不替换这个目录。请确认其中没有要保留的文件后删除它（或用 --output 换一个目录），再构建"
-        ));
-    }
-    let foreign = found.foreign;
-    if foreign.is_empty() {
-        return Ok(());
-    }
-    let shown: Vec<&str> = foreign.iter().take(5).map(|s| s.as_str()).collect();
-    let more = if foreign.len() > 5 { format!(" 等 {} 个文件", foreign.len()) } else { String::new() };
-    Err(format!(
-        "输出目录 {t} 中有不是 pilu 写入的文件（不在 {MANIFEST} 中）：{}{more}。为免删除它们，不替换这个目录。\
-         请把它们移到别处（要随网站发布的文件放进 static/），再构建",
-        shown.join("、")
-    ))
 }
 
 /// Whether process `pid` is running. When it cannot be told, it counts as running: a staging
@@ -599,7 +365,7 @@ impl Staging {
     /// thousands of files takes seconds, which need not delay the new site.
     pub fn commit(self, how: Publish) -> Result<Option<PathBuf>, CommitError> {
         // Nothing else runs now: the walk of the old output may take every core.
-        check_replaceable_with(&self.target, Depth::All { parallel: true }).map_err(CommitError::Refused)?;
+        crate::publish::owned::check_replaceable_on_all_cores(&self.target).map_err(CommitError::Refused)?;
         // Taken, not copied: the list of a national site is tens of megabytes.
         let mut files = self.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
         match how {
@@ -689,89 +455,5 @@ impl Drop for Staging {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn put(dir: &Path, rel: &str) {
-        let p = dir.join(rel);
-        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        fs::write(p, rel).expect("write");
-    }
-
-    /// Paths are found by their text, whole lines or first folders, wherever they are in the
-    /// manifest; nothing else is, not even a prefix or a longer path.
-    #[test]
-    fn listed_paths_are_looked_up_by_text() {
-        let text = "# pilu\r\ne/a/index.html\r\ne/a/index.html\nm/e/a/index.html\nindex.html\n";
-        let lines = Listed::of(text, 1, manifest_lines(text)).expect("small");
-        for p in ["e/a/index.html", "m/e/a/index.html", "index.html"] {
-            assert!(lines.contains(p), "{p}");
-        }
-        for p in ["e/a", "e/a/index.htm", "e/a/index.html/x", "# pilu", "", "m"] {
-            assert!(!lines.contains(p), "{p}");
-        }
-        let tops = Listed::of(text, 1, manifest_lines(text).map(|l| l.split('/').next().unwrap_or(l))).expect("small");
-        assert!(tops.contains("e") && tops.contains("m") && tops.contains("index.html"));
-        assert!(!tops.contains("e/a/index.html") && !Listed::empty().contains("e"));
-    }
-
-    /// Both walks (the one beside the build, the parallel one at the swap) give one answer.
-    fn both(dir: &Path) -> Result<(), String> {
-        let seq = check_replaceable_with(dir, Depth::All { parallel: false });
-        assert_eq!(seq, check_replaceable_with(dir, Depth::All { parallel: true }));
-        seq
-    }
-
-    #[test]
-    fn files_not_listed_are_named_in_the_order_of_a_sorted_walk() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = tmp.path();
-        assert_eq!(both(&dir.join("absent")), Ok(()));
-        fs::create_dir_all(dir.join("empty/folders")).expect("mkdir");
-        assert_eq!(both(dir), Ok(()), "folders without files");
-        let ours = ["index.html", "e/1/2024/t.csv", "e/1/2024/t.json", "e/2/index.html", "m/x.html"];
-        for f in ours {
-            put(dir, f);
-        }
-        put(dir, "e/1/.t.csv.pilu-part-7-1");
-        assert!(both(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
-        let mut listed = Written::default();
-        ours.iter().for_each(|f| listed.add(f));
-        write_manifest(&dir.join(MANIFEST), &mut listed).expect("manifest");
-        assert_eq!(both(dir), Ok(()), "every file listed; part files and the manifest are pilu's");
-        for f in ["e/1/2024/mine.pdf", "e/1-a/x", "e/1/z", "a", "e/1/2024/t.csv.bak", "e/10/y"] {
-            put(dir, f);
-        }
-        let m = both(dir).expect_err("foreign files");
-        assert!(m.contains("：a、e/1/2024/mine.pdf、e/1/2024/t.csv.bak、e/1/z、e/1-a/x 等 6 个文件。"), "{m}");
-    }
-
-    /// The early check looks at the top level only: someone else's file or folder there, or an
-    /// output without a manifest, is refused at once; a file deep in pilu's folders is left to
-    /// the whole check at the swap.
-    #[test]
-    fn the_early_check_refuses_what_is_beside_pilus_folders() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = tmp.path();
-        let ours = ["index.html", "e/1/2024/t.csv", "m/x.html"];
-        for f in ours {
-            put(dir, f);
-        }
-        assert!(check_replaceable_early(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
-        let mut listed = Written::default();
-        ours.iter().for_each(|f| listed.add(f));
-        write_manifest(&dir.join(MANIFEST), &mut listed).expect("manifest");
-        assert_eq!(check_replaceable_early(dir), Ok(()));
-        put(dir, "e/1/2024/mine.pdf");
-        assert_eq!(check_replaceable_early(dir), Ok(()), "deep inside pilu's folders: left to the swap");
-        assert!(both(dir).is_err_and(|m| m.contains("e/1/2024/mine.pdf")), "which refuses it");
-        put(dir, "mine/notes/a.txt");
-        put(dir, "robots.txt");
-        let m = check_replaceable_early(dir).expect_err("beside pilu's folders");
-        assert!(m.contains("：mine/notes/a.txt、robots.txt。"), "{m}");
     }
 }

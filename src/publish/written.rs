@@ -35,7 +35,7 @@ fn split(rel: &str) -> (&str, &str) {
 /// The order of a folder's entries as of their paths: a name, with a `/` after it for a
 /// subfolder. Names hold no `/`, so past their common part the first byte decides (a name that
 /// ends first sorts first), and one memcmp does the rest.
-fn entry_order((x, xs): (&str, Option<u32>), (y, ys): (&str, Option<u32>)) -> std::cmp::Ordering {
+pub(crate) fn entry_order((x, xs): (&str, Option<u32>), (y, ys): (&str, Option<u32>)) -> std::cmp::Ordering {
     let n = x.len().min(y.len());
     let (x, y) = (x.as_bytes(), y.as_bytes());
     x[..n].cmp(&y[..n]).then_with(|| {

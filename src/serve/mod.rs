@@ -55,7 +55,7 @@ pub fn run(opts: Options) -> Result<(), String> {
     if let Some(o) = &opts.output {
         // before creating it: a folder made inside an input would itself change the site
         crate::publish::output::check_target(&root, o)?;
-        crate::publish::output::check_replaceable(o)?;
+        crate::publish::owned::check_replaceable(o)?;
     }
     let out =
         opts.output.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("pilu-serve-{}", std::process::id())));
