@@ -44,6 +44,27 @@ pub(crate) fn entry_order((x, xs): (&str, Option<u32>), (y, ys): (&str, Option<u
     })
 }
 
+/// Where each folder's entries start in a list sorted by folder (`files`, `below`), and where
+/// the last one's end: found in one pass over each list, not by two searches per folder (on one
+/// thread, at the end of a build).
+struct Starts {
+    files: Vec<u32>,
+    below: Vec<u32>,
+}
+
+/// `list` sorted by its first part (a folder id, at most `folders`): entry `f` is where folder
+/// `f`'s entries start, entry `f + 1` where they end.
+fn starts(list: &[(u32, u32)], folders: usize) -> Vec<u32> {
+    let mut starts = vec![0u32; folders + 2];
+    for &(f, _) in list {
+        starts[f as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    starts
+}
+
 impl Written {
     fn intern(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.ids.get(name) {
@@ -123,8 +144,9 @@ impl Written {
         let mut below: Vec<(u32, u32)> =
             self.parents.iter().enumerate().map(|(i, &(parent, _))| (parent, i as u32 + 1)).collect();
         below.sort_unstable();
+        let at = Starts { files: starts(&self.files, self.parents.len()), below: starts(&below, self.parents.len()) };
         let mut path = String::new();
-        self.emit(TOP, &below, &mut path, &mut each)
+        self.emit(TOP, &below, &at, &mut path, &mut each)
     }
 
     /// Folder `folder`'s files and, in their place, its subfolders' files; `path` is the folder's
@@ -135,17 +157,15 @@ impl Written {
         &self,
         folder: u32,
         below: &[(u32, u32)],
+        at: &Starts,
         path: &mut String,
         each: &mut impl FnMut(&str) -> io::Result<()>,
     ) -> io::Result<()> {
-        let range = |list: &[(u32, u32)]| {
-            let start = list.partition_point(|&(f, _)| f < folder);
-            start..start + list[start..].partition_point(|&(f, _)| f == folder)
-        };
+        let range = |starts: &[u32]| starts[folder as usize] as usize..starts[folder as usize + 1] as usize;
         // (name, and the subfolder's id for a subfolder)
         let mut entries: Vec<(&str, Option<u32>)> =
-            self.files[range(&self.files)].iter().map(|&(_, n)| (&*self.names[n as usize], None)).collect();
-        for &(_, sub) in &below[range(below)] {
+            self.files[range(&at.files)].iter().map(|&(_, n)| (&*self.names[n as usize], None)).collect();
+        for &(_, sub) in &below[range(&at.below)] {
             let name = self.parents[sub as usize - 1].1;
             entries.push((&self.names[name as usize], Some(sub)));
         }
@@ -156,7 +176,7 @@ impl Written {
             match sub {
                 Some(sub) => {
                     path.push('/');
-                    self.emit(sub, below, path, each)?;
+                    self.emit(sub, below, at, path, each)?;
                 }
                 None => each(path)?,
             }
