@@ -2,17 +2,22 @@
 //! applied. The registry and the data loader both read through this, so a value is located the
 //! same way whichever shape it came in.
 
+use std::borrow::Cow;
+
 use crate::base::diag::{Diagnostic, FileId, Loc, Sources};
 
 use crate::base::tabular;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+/// A cell's value as written. Texts are borrowed from the parsed document where they can be:
+/// a national site reads tens of millions of cells, and a copy of each key and text was two
+/// allocations a cell.
 #[derive(Clone, Debug)]
-pub enum Raw {
-    Text(String),
+pub enum Raw<'a> {
+    Text(Cow<'a, str>),
     /// A TOML integer or float, as its exact source text (never through f64).
-    Number(String),
+    Number(Cow<'a, str>),
     Bool(bool),
     /// A TOML date or date-time, as written.
     Date(String),
@@ -21,29 +26,30 @@ pub enum Raw {
 }
 
 #[derive(Clone, Debug)]
-pub struct Cell {
-    pub key: String,
+pub struct Cell<'a> {
+    pub key: Cow<'a, str>,
     pub key_loc: Loc,
-    pub raw: Raw,
+    pub raw: Raw<'a>,
     pub loc: Loc,
 }
 
 #[derive(Clone, Debug)]
-pub struct Record {
-    pub cells: Vec<Cell>,
+pub struct Record<'a> {
+    pub cells: Vec<Cell<'a>>,
     /// The whole row (CSV) or the table header (TOML), for errors about the record as a whole.
     pub loc: Loc,
 }
 
-impl Record {
-    pub fn get(&self, key: &str) -> Option<&Cell> {
+impl<'a> Record<'a> {
+    pub fn get(&self, key: &str) -> Option<&Cell<'a>> {
         self.cells.iter().find(|c| c.key == key)
     }
 }
 
 pub fn raw_text(raw: &Raw) -> String {
     match raw {
-        Raw::Text(s) | Raw::Number(s) | Raw::Date(s) => s.clone(),
+        Raw::Text(s) | Raw::Number(s) => s.to_string(),
+        Raw::Date(s) => s.clone(),
         Raw::Bool(b) => b.to_string(),
         Raw::Nested(t) => format!("（{t}）"),
     }
@@ -68,20 +74,20 @@ pub fn type_name(v: &DeValue) -> &'static str {
 }
 
 /// One TOML table as a record; `loc` is where the table is (its header or inline span).
-pub fn toml_record(table: &DeTable, file: FileId, loc: Loc) -> Record {
+pub fn toml_record<'a>(table: &'a DeTable<'_>, file: FileId, loc: Loc) -> Record<'a> {
     let mut cells = Vec::with_capacity(table.len());
     for (k, v) in table.iter() {
         let raw = match v.get_ref() {
-            DeValue::String(s) => Raw::Text(s.to_string()),
-            DeValue::Integer(i) if i.radix() == 10 => Raw::Number(i.as_str().to_string()),
+            DeValue::String(s) => Raw::Text(Cow::Borrowed(s)),
+            DeValue::Integer(i) if i.radix() == 10 => Raw::Number(Cow::Borrowed(i.as_str())),
             DeValue::Integer(_) => Raw::Nested("非十进制整数"),
-            DeValue::Float(f) => Raw::Number(f.as_str().to_string()),
+            DeValue::Float(f) => Raw::Number(Cow::Borrowed(f.as_str())),
             DeValue::Boolean(b) => Raw::Bool(*b),
             DeValue::Datetime(d) => Raw::Date(d.to_string()),
             other => Raw::Nested(type_name(other)),
         };
         cells.push(Cell {
-            key: k.get_ref().to_string(),
+            key: Cow::Borrowed(k.get_ref()),
             key_loc: Loc::new(file, k.span()),
             raw,
             loc: Loc::new(file, v.span()),
@@ -93,7 +99,7 @@ pub fn toml_record(table: &DeTable, file: FileId, loc: Loc) -> Record {
 /// A CSV sheet: its header cells and its data rows as records keyed by header text.
 pub struct Sheet {
     pub header: Vec<(String, Loc)>,
-    pub records: Vec<Record>,
+    pub records: Vec<Record<'static>>,
     pub encoding: &'static str,
 }
 
@@ -111,12 +117,13 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
     let mut records = Vec::new();
     for r in rows {
         let loc = Loc::new(file, r.span());
+        let line = r.line;
         if r.cells.len() > header.len() {
             let extra = &r.cells[header.len()];
             if r.cells[header.len()..].iter().any(|(c, _)| !c.trim().is_empty()) {
                 return Err(Diagnostic::error(
                     "csv.ragged",
-                    format!("第 {} 行有 {} 个单元格，但表头只有 {} 列", r.line, r.cells.len(), header.len()),
+                    format!("第 {line} 行有 {} 个单元格，但表头只有 {} 列", r.cells.len(), header.len()),
                 )
                 .at(Loc::new(file, extra.1.clone()))
                 .label("多出的单元格"));
@@ -124,12 +131,18 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
         }
         // Excel drops trailing empty cells; a short row has empty values for the missing columns.
         let end = r.cells.last().map_or(loc.start as usize, |c| c.1.end);
+        // (the row's texts are moved into its cells, not copied)
+        let mut texts = r.cells.into_iter();
         let cells = header
             .iter()
-            .enumerate()
-            .map(|(i, (h, hl))| {
-                let (text, span) = r.cells.get(i).cloned().unwrap_or((String::new(), end..end));
-                Cell { key: h.clone(), key_loc: *hl, raw: Raw::Text(text), loc: Loc::new(file, span) }
+            .map(|(h, hl)| {
+                let (text, span) = texts.next().unwrap_or((String::new(), end..end));
+                Cell {
+                    key: Cow::Owned(h.clone()),
+                    key_loc: *hl,
+                    raw: Raw::Text(Cow::Owned(text)),
+                    loc: Loc::new(file, span),
+                }
             })
             .collect();
         records.push(Record { cells, loc });

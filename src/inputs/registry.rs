@@ -339,12 +339,17 @@ fn read_toml<T: Send>(
     let text = sources.text(file);
     match entity_by_entity(text, file, convert) {
         Some(out) => out,
-        None => whole_document(text, file, diags).into_iter().map(convert).collect(),
+        None => whole_document(text, file, diags, convert),
     }
 }
 
 /// The registry parsed as one document.
-fn whole_document(text: &str, file: crate::base::diag::FileId, diags: &mut Diagnostics) -> Vec<Record> {
+fn whole_document<T>(
+    text: &str,
+    file: crate::base::diag::FileId,
+    diags: &mut Diagnostics,
+    convert: &impl Fn(Record) -> T,
+) -> Vec<T> {
     let doc = match records::toml_doc(text, file) {
         Ok(d) => d,
         Err(d) => {
@@ -373,7 +378,7 @@ fn whole_document(text: &str, file: crate::base::diag::FileId, diags: &mut Diagn
         };
         for item in arr.iter() {
             match item.get_ref().as_table() {
-                Some(t) => out.push(records::toml_record(t, file, Loc::new(file, item.span()))),
+                Some(t) => out.push(convert(records::toml_record(t, file, Loc::new(file, item.span())))),
                 None => diags.push(
                     Diagnostic::error("registry.shape", "entities 的每一项应为一个表").at(Loc::new(file, item.span())),
                 ),
@@ -460,7 +465,7 @@ fn entity_by_entity<T: Send>(
     Some(out)
 }
 
-fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record> {
+fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record<'static>> {
     let (file, enc) = match crate::base::files::read_csv_source(
         path,
         "data/entities.csv",
@@ -760,8 +765,9 @@ mod tests {
         let text = "# 登记表\r\n\n[[entities]]\ncode = \"520300\"  # 市局\nname = \"遵义市医疗保障局\"\nkind = \"bureau_city\"\n\n\
                     # 下一个\n[[ entities ]] # 注释\ncode = \"H1\"\nname = '''第一\n医院'''\nlevel = 2\n[entities.extra]\nx = 1\n\n\
                     [[entities]]\r\ncode = \"P1\"\r\nsince = 2023-01-01\r\n";
-        let chunked = entity_by_entity(text, 0, &|r| r).expect("only [[entities]] tables");
-        let whole = whole_document(text, 0, &mut Diagnostics::default());
+        let shown = |r: Record| format!("{r:?}");
+        let chunked = entity_by_entity(text, 0, &shown).expect("only [[entities]] tables");
+        let whole = whole_document(text, 0, &mut Diagnostics::default(), &shown);
         assert_eq!(chunked.len(), 3);
         assert_eq!(format!("{chunked:?}"), format!("{whole:?}"));
         // anything else is read whole, so it is reported as before
@@ -772,7 +778,7 @@ mod tests {
             "[[entities]]\ncode = \n",
             "[entities]\ncode = \"a\"\n",
         ] {
-            assert!(entity_by_entity(other, 0, &|r| r).is_none(), "{other}");
+            assert!(entity_by_entity(other, 0, &shown).is_none(), "{other}");
         }
     }
 }

@@ -206,4 +206,4 @@ impl Loader<'_> {
 
 /// A row of a collection sheet and its entity, or why it has none (an unknown code, an entity
 /// that does not disclose the table).
-type Row<'s> = (&'s Record, Result<usize, Box<Diagnostic>>);
+type Row<'s> = (&'s Record<'s>, Result<usize, Box<Diagnostic>>);

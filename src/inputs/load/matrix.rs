@@ -7,11 +7,12 @@ use crate::inputs::dataset::Matrix;
 use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::{Layout, Table};
 use crate::inputs::value::{self, label_key};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 impl Loader<'_> {
     pub(super) fn matrix_toml(&mut self, table: &Table, t: &toml::de::DeTable, file: FileId) -> Option<Matrix> {
-        let mut cells: Vec<(String, Loc, String, Loc, Raw, Loc)> = Vec::new();
+        let mut cells: Vec<(String, Loc, Cow<'_, str>, Loc, Raw<'_>, Loc)> = Vec::new();
         let mut format = None;
         for (rk, rv) in t.iter() {
             let rkey = rk.get_ref().to_string();
@@ -62,7 +63,7 @@ impl Loader<'_> {
         &mut self,
         table: &Table,
         format: Option<(String, Loc)>,
-        cells: Vec<(String, Loc, String, Loc, Raw, Loc)>,
+        cells: Vec<(String, Loc, Cow<'_, str>, Loc, Raw<'_>, Loc)>,
     ) -> Option<Matrix> {
         let Layout::Matrix { formats, blocks, .. } = &table.layout else {
             return None;
@@ -144,7 +145,7 @@ impl Loader<'_> {
                     }
                 }
                 Err(row_found) => {
-                    let (what, at, key) = if row_found { ("列", cloc, &ckey) } else { ("行", rloc, &rkey) };
+                    let (what, at, key) = if row_found { ("列", cloc, &*ckey) } else { ("行", rloc, rkey.as_str()) };
                     if reported.insert((at.start, at.end)) {
                         let mut d = Diagnostic::error(
                             "data.unknown_cell",

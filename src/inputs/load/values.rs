@@ -54,7 +54,7 @@ impl RecordReader<'_> {
         // sheet was quadratic)
         let before = diags.list.len();
         for c in &r.cells {
-            if skip.contains(&c.key.as_str()) {
+            if skip.contains(&&*c.key) {
                 continue;
             }
             // (an ASCII key is never 年度: most keys are field ids, and are not normalised here)

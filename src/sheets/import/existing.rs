@@ -135,7 +135,7 @@ pub(super) fn existing_matrix(t: &Table, text: &str) -> Result<Option<(String, C
             let Some(col) = col else { continue };
             let text = canonical_raw(&col.cell, &c.raw, false);
             if !text.is_empty() {
-                cells.insert((rid.clone(), c.key.clone()), text);
+                cells.insert((rid.clone(), c.key.to_string()), text);
             }
         }
     }
