@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use crate::publish::owned::MANIFEST;
+use crate::publish::owned::manifest_lines;
 use crate::publish::written::Written;
 
-/// The list of files pilu wrote into an output, one relative path a line.
-pub const MANIFEST: &str = ".pilu-manifest";
 const MANIFEST_HEAD: &str = "# pilu 生成的文件清单：构建时只替换清单中的文件。请勿修改。\n";
 /// The site's inputs, relative to its root: an output may not be, contain or lie inside one.
 const INPUTS: [&str; 5] = ["pilu.toml", "data", "content", "themes", "static"];
@@ -101,11 +101,6 @@ fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
     Some(manifest_lines(&text).map(str::to_string).collect())
 }
 
-/// The files a manifest's text lists.
-pub(super) fn manifest_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
-
 /// The manifest into `w`: its head, then a line for each file `list` gives (in sorted order).
 fn manifest_into(
     w: &mut impl io::Write,
@@ -120,7 +115,7 @@ fn manifest_into(
 
 /// Writes the manifest of a build line by line: at national scale its text is megabytes, and
 /// the commit comes at the build's peak of memory.
-pub(super) fn write_manifest(path: &Path, files: &mut Written) -> io::Result<()> {
+fn write_manifest(path: &Path, files: &mut Written) -> io::Result<()> {
     use std::io::Write;
     let mut w = io::BufWriter::new(fs::File::create(path)?);
     manifest_into(&mut w, |line| files.for_each_sorted(line))?;

@@ -12,7 +12,15 @@ use std::io::{self, BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use crate::base::{FastMap, FastSet};
-use crate::publish::output::{MANIFEST, manifest_lines};
+
+/// The list of files pilu wrote into an output, one relative path a line, sorted by their bytes
+/// (`publish::output` writes it).
+pub const MANIFEST: &str = ".pilu-manifest";
+
+/// The files a manifest's text lists.
+pub fn manifest_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
 
 /// Files a half-finished atomic write may leave behind (pilu's own, never listed).
 fn is_part_file(name: &str) -> bool {
@@ -460,8 +468,13 @@ fn check_replaceable_with(target: &Path, depth: Depth) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::output::write_manifest;
-    use crate::publish::written::Written;
+
+    /// A manifest of `files` as pilu writes it: a comment, then the paths sorted by their bytes.
+    fn write_manifest(path: &Path, files: &[&str]) {
+        let mut sorted = files.to_vec();
+        sorted.sort_unstable();
+        fs::write(path, format!("# pilu\n{}\n", sorted.join("\n"))).expect("manifest");
+    }
 
     fn put(dir: &Path, rel: &str) {
         let p = dir.join(rel);
@@ -509,11 +522,10 @@ mod tests {
     fn a_sorted_manifest_is_indexed_by_its_second_level() {
         let tmp = tempfile::tempdir().expect("tmp");
         let path = tmp.path().join(MANIFEST);
-        let mut listed = Written::default();
-        for f in ["index.html", "e/index.html", "e/1/a.html", "e/1/2024/t.csv", "e/10/a.html", "e/1-a/b/c"] {
-            listed.add(f);
-        }
-        write_manifest(&path, &mut listed).expect("manifest");
+        write_manifest(
+            &path,
+            &["index.html", "e/index.html", "e/1/a.html", "e/1/2024/t.csv", "e/10/a.html", "e/1-a/b/c"],
+        );
         let sorted = Sorted::read(&path).expect("read").expect("in order");
         let mut shallow: Vec<&str> = sorted.shallow.iter().map(|s| s.as_str()).collect();
         shallow.sort();
@@ -556,9 +568,7 @@ mod tests {
         }
         put(dir, "e/1/.t.csv.pilu-part-7-1");
         assert!(both(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
-        let mut listed = Written::default();
-        ours.iter().for_each(|f| listed.add(f));
-        write_manifest(&dir.join(MANIFEST), &mut listed).expect("manifest");
+        write_manifest(&dir.join(MANIFEST), &ours);
         assert_eq!(both(dir), Ok(()), "every file listed; part files and the manifest are pilu's");
         for f in ["e/1/2024/mine.pdf", "e/1-a/x", "e/1/z", "a", "e/1/2024/t.csv.bak", "e/10/y"] {
             put(dir, f);
@@ -579,9 +589,7 @@ mod tests {
             put(dir, f);
         }
         assert!(check_replaceable_early(dir).is_err_and(|m| m.contains("没有 pilu 的文件清单")));
-        let mut listed = Written::default();
-        ours.iter().for_each(|f| listed.add(f));
-        write_manifest(&dir.join(MANIFEST), &mut listed).expect("manifest");
+        write_manifest(&dir.join(MANIFEST), &ours);
         assert_eq!(check_replaceable_early(dir), Ok(()));
         put(dir, "e/1/2024/mine.pdf");
         assert_eq!(check_replaceable_early(dir), Ok(()), "deep inside pilu's folders: left to the swap");
