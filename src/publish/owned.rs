@@ -332,7 +332,7 @@ fn walk_output(dir: &Path, lookup: Lookup, parallel: bool) -> io::Result<Found> 
             Lookup::InMemory(listed) => Check::InMemory(listed),
             Lookup::Stream(s) => {
                 let file = manifest.get_or_insert_with(|| fs::File::open(&s.path));
-                let file = file.as_ref().map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
+                let file = file.as_ref().map_err(|e| at(&s.path, io::Error::new(e.kind(), e.to_string())))?;
                 Check::Stream(s.lines(rel, file)?)
             }
         };

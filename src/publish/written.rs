@@ -44,9 +44,9 @@ pub(crate) fn entry_order((x, xs): (&str, Option<u32>), (y, ys): (&str, Option<u
     })
 }
 
-/// Where each folder's entries start in a list sorted by folder (`files`, `below`), and where
-/// the last one's end: found in one pass over each list, not by two searches per folder (on one
-/// thread, at the end of a build).
+/// Where each folder's entries start and end in a list sorted by folder (`files`, `below`):
+/// found in one pass over each list, not by two searches per folder (this runs on one thread,
+/// at the end of a build).
 struct Starts {
     files: Vec<u32>,
     below: Vec<u32>,
