@@ -106,6 +106,31 @@ fn a_folder_pilu_did_not_write_is_never_replaced() {
     assert_eq!(pilu(root, &["build"]).code, 0);
 }
 
+/// pilu reads its manifest as sorted streams; one edited by hand (its lines out of order, with
+/// Windows line ends) is still read whole: a file it does not list is refused, and once every
+/// file is listed the output is replaced and its manifest written in order again.
+#[test]
+fn a_manifest_put_out_of_order_is_still_checked() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let manifest = root.join("public/.pilu-manifest");
+    let text = read(&manifest);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    fs::write(&manifest, lines.join("\r\n")).unwrap();
+    write(root, "public/e/renmin/report.pdf", "not pilu's");
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("（不在 .pilu-manifest 中）：e/renmin/report.pdf。"), "{}", run.stderr);
+    fs::remove_file(root.join("public/e/renmin/report.pdf")).unwrap();
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 0, "every file listed: replaced\n{}", run.stderr);
+    let listed: Vec<String> = read(&manifest).lines().filter(|l| !l.starts_with('#')).map(str::to_string).collect();
+    assert!(listed.len() > 10 && listed.is_sorted(), "{listed:?}");
+}
+
 #[test]
 fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
     let site = fixture("minimal");
