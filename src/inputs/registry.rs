@@ -8,7 +8,6 @@ use crate::base::{FastMap, FastSet};
 use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::{EntityAttr, Schema};
 use crate::inputs::value::{label_key, normalize};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -145,6 +144,79 @@ fn column(key: &str) -> Option<&'static str> {
     LABEL_KEYS.iter().find(|(_, keys)| keys.contains(&k)).map(|(id, _)| *id)
 }
 
+/// An entity's id in lower case, to find ids that differ only in case (most ids are lower case
+/// already: they are shared, not copied).
+fn lower_id(e: &Entity) -> Arc<str> {
+    if e.id.bytes().any(|b| b.is_ascii_uppercase()) { e.id.to_ascii_lowercase().into() } else { Arc::clone(&e.id) }
+}
+
+/// Every entity's id and code to its index (`keys` of them), or None when one names two entities.
+fn unique_keys(entities: &[Entity], keys: usize) -> Option<FastMap<Arc<str>, usize>> {
+    let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
+    for (i, e) in entities.iter().enumerate() {
+        for k in [&e.id, &e.code] {
+            if by_key.insert(Arc::clone(k), i).is_some_and(|j| j != i) {
+                return None;
+            }
+        }
+    }
+    Some(by_key)
+}
+
+/// Whether no two ids differ only in case.
+fn unique_lower_ids(entities: &[Entity]) -> bool {
+    let mut lower_ids: FastSet<Arc<str>> = FastSet::with_capacity_and_hasher(entities.len(), Default::default());
+    entities.iter().all(|e| lower_ids.insert(lower_id(e)))
+}
+
+/// Every entity's id and code to its index, entity after entity: one whose id repeats
+/// another's (in any case), or whose code is already taken, is reported and left out.
+fn keys_in_order(
+    entities: &[Entity],
+    keys: usize,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> FastMap<Arc<str>, usize> {
+    let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
+    let mut lower_ids: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(entities.len(), Default::default());
+    for (i, e) in entities.iter().enumerate() {
+        let lower = lower_id(e);
+        if let Some(&j) = lower_ids.get(&lower) {
+            diags.push(
+                Diagnostic::error(
+                    "registry.duplicate_id",
+                    format!(
+                        "披露主体标识 `{}` 重复（大小写不同也视为重复，见 {} 第 {} 行）",
+                        e.id,
+                        sources.path(entities[j].loc.file),
+                        sources.line_col(entities[j].loc.file, entities[j].loc.start).0
+                    ),
+                )
+                .at(e.loc)
+                .label("重复的标识")
+                .causes(entity_key(&e.code)),
+            );
+            continue;
+        }
+        if let Some(&j) = by_key.get(&*e.code) {
+            diags.push(
+                Diagnostic::error(
+                    "registry.duplicate_code",
+                    format!("编码 `{}` 重复（另见 {}）", e.code, entities[j].name),
+                )
+                .at(e.loc)
+                .label("重复的编码")
+                .causes(entity_key(&e.id)),
+            );
+            continue;
+        }
+        lower_ids.insert(lower, i);
+        by_key.insert(Arc::clone(&e.id), i);
+        by_key.insert(Arc::clone(&e.code), i);
+    }
+    by_key
+}
+
 impl Registry {
     pub fn empty() -> Registry {
         Registry { entities: Vec::new(), by_key: FastMap::default() }
@@ -204,49 +276,15 @@ impl Registry {
         }
         // At their size from the start: growing a map of a million keys hashes them all again.
         let keys = entities.len() + entities.iter().filter(|e| e.id != e.code).count();
-        let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
-        let mut lower_ids: FastMap<Arc<str>, usize> =
-            FastMap::with_capacity_and_hasher(entities.len(), Default::default());
-        for (i, e) in entities.iter().enumerate() {
-            // (most ids are lower case already: they are shared, not copied)
-            let lower = if e.id.bytes().any(|b| b.is_ascii_uppercase()) {
-                e.id.to_ascii_lowercase().into()
-            } else {
-                Arc::clone(&e.id)
-            };
-            if let Some(&j) = lower_ids.get(&lower) {
-                diags.push(
-                    Diagnostic::error(
-                        "registry.duplicate_id",
-                        format!(
-                            "披露主体标识 `{}` 重复（大小写不同也视为重复，见 {} 第 {} 行）",
-                            e.id,
-                            sources.path(entities[j].loc.file),
-                            sources.line_col(entities[j].loc.file, entities[j].loc.start).0
-                        ),
-                    )
-                    .at(e.loc)
-                    .label("重复的标识")
-                    .causes(entity_key(&e.code)),
-                );
-                continue;
-            }
-            if let Some(&j) = by_key.get(&*e.code) {
-                diags.push(
-                    Diagnostic::error(
-                        "registry.duplicate_code",
-                        format!("编码 `{}` 重复（另见 {}）", e.code, entities[j].name),
-                    )
-                    .at(e.loc)
-                    .label("重复的编码")
-                    .causes(entity_key(&e.id)),
-                );
-                continue;
-            }
-            lower_ids.insert(lower, i);
-            by_key.insert(Arc::clone(&e.id), i);
-            by_key.insert(Arc::clone(&e.code), i);
-        }
+        // Nothing repeats in nearly every registry: then the keys are mapped while, on the other
+        // core, the ids are checked in lower case (one after the other, a national registry's
+        // took a quarter of a second while the other core waited). When either finds a repeat,
+        // the keys are mapped again entity after entity, which reports each repeat.
+        let (by_key, unique) = rayon::join(|| unique_keys(&entities, keys), || unique_lower_ids(&entities));
+        let by_key = match by_key {
+            Some(by_key) if unique => by_key,
+            _ => keys_in_order(&entities, keys, sources, diags),
+        };
         let mut suggestions = crate::base::diag::Suggestions::default();
         for (i, p) in parents.into_iter().enumerate() {
             let Some((key, loc)) = p else { continue };
@@ -526,7 +564,9 @@ fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(E
 
 fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
     let before = diags.errors();
-    let mut vals: HashMap<&'static str, (String, Loc)> = HashMap::new();
+    // (half a million of these at national scale: the fast hash, at its size from the start)
+    let mut vals: FastMap<&'static str, (String, Loc)> =
+        FastMap::with_capacity_and_hasher(r.cells.len(), Default::default());
     for c in &r.cells {
         let Some(col) = column(&c.key) else {
             let mut d = Diagnostic::error("registry.unknown_column", format!("未知的登记项 `{}`", c.key))

@@ -80,11 +80,12 @@ struct LetGo {
     text: OnceLock<Option<String>>,
 }
 
+/// What a let-go text is known again by when read back (with its length): a file edited in
+/// between is told apart. ahash with fixed seeds, the same in every run: every data file of a
+/// site is fingerprinted (350,000 files at national scale: with SipHash, a quarter of a percent
+/// of a national check).
 fn fingerprint(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+    ahash::RandomState::with_seeds(0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344).hash_one(text)
 }
 
 impl LetGo {
