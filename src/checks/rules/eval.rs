@@ -59,17 +59,7 @@ impl<'a> Validator<'a> {
                         (V::Bool(true), _) | (_, V::Bool(true)) if *op == BinOp::Or => V::Bool(true),
                         _ => V::Missing,
                     },
-                    _ => match (num(&x), num(&y)) {
-                        (Some(p), Some(q)) => match op {
-                            BinOp::Add => p.checked_add(q).map_or(V::Missing, V::Num),
-                            BinOp::Sub => p.checked_sub(q).map_or(V::Missing, V::Num),
-                            BinOp::Mul => p.checked_mul(q).map_or(V::Missing, V::Num),
-                            BinOp::Div if q.is_zero() => V::Missing,
-                            BinOp::Div => p.checked_div(q).map_or(V::Missing, V::Num),
-                            _ => V::Missing,
-                        },
-                        _ => V::Missing,
-                    },
+                    _ => arith(*op, &x, &y),
                 }
             }
             Expr::Cmp(first, rest) => {
@@ -252,6 +242,22 @@ impl<'a> Validator<'a> {
 
 /// Whether `s` matches `pattern`; None for an invalid pattern (reported when the definitions are
 /// read). Each pattern is compiled once per thread: a rule runs for every record of a country.
+/// `x op y` for an arithmetic operator: Missing when either is not a number, on overflow and on
+/// a division by zero.
+pub(super) fn arith(op: BinOp, x: &V, y: &V) -> V {
+    match (num(x), num(y)) {
+        (Some(p), Some(q)) => match op {
+            BinOp::Add => p.checked_add(q).map_or(V::Missing, V::Num),
+            BinOp::Sub => p.checked_sub(q).map_or(V::Missing, V::Num),
+            BinOp::Mul => p.checked_mul(q).map_or(V::Missing, V::Num),
+            BinOp::Div if q.is_zero() => V::Missing,
+            BinOp::Div => p.checked_div(q).map_or(V::Missing, V::Num),
+            _ => V::Missing,
+        },
+        _ => V::Missing,
+    }
+}
+
 fn matches(pattern: &str, s: &str) -> Option<bool> {
     use std::collections::HashMap;
     thread_local! {

@@ -5,11 +5,12 @@
 use crate::base::diag::{Diagnostic, Diagnostics, Loc};
 use crate::inputs::dataset::{Dataset, Rec, TableData};
 use crate::inputs::registry::Registry;
-use crate::inputs::schema::expr::Expr;
+use crate::inputs::schema::expr::{BinOp, Expr};
 use crate::inputs::schema::{FieldType, Layout, Missing, Rule, Schema, Scope as RuleScope, Table};
 use crate::inputs::value::{self, Value};
 use rust_decimal::Decimal;
 
+use super::eval::arith;
 use super::failure::source_note;
 use super::validator::{At, Validator};
 use super::values::{V, compare, fmt_num, from_value, num, percent_of, show_v};
@@ -330,12 +331,46 @@ impl<'a> Validator<'a> {
     /// An operand in zero mode is Missing when every name it reads is missing (nothing was given).
     fn operand(&self, x: &Expr, at: At<'a>, zero: bool) -> V {
         if zero && !matches!(x, Expr::Num(_)) {
+            let (mut reads, mut given) = (false, false);
+            if let Some(v) = self.zero_operand(x, at, &mut reads, &mut given) {
+                return if reads && !given { V::Missing } else { v };
+            }
             let (reads, given) = self.reads_given(x, at);
             if reads && !given {
                 return V::Missing;
             }
         }
         self.eval(x, at, zero)
+    }
+
+    /// `eval(x, at, true)` of names and arithmetic in one pass, noting whether `x` reads a name
+    /// and whether one had a value: `operand` otherwise resolves names twice, and most operands
+    /// of zero-mode rules are sums (a national check spent 3.5 % of its time resolving them
+    /// again). None for any other shape (`operand` then takes the two passes).
+    fn zero_operand(&self, x: &Expr, at: At<'a>, reads: &mut bool, given: &mut bool) -> Option<V> {
+        let mut name = |v: V| {
+            *reads = true;
+            *given |= v != V::Missing;
+            Some(if v == V::Missing { V::Num(Decimal::ZERO) } else { v })
+        };
+        match x {
+            Expr::Num(n) => Some(V::Num(*n)),
+            Expr::Ident(n) => name(self.resolve(&[n.as_str()], at).v),
+            Expr::Member(b, m) => match b.as_ref() {
+                Expr::Ident(b) => name(self.resolve(&[b.as_str(), m.as_str()], at).v),
+                _ => None,
+            },
+            Expr::Neg(a) => match self.zero_operand(a, at, reads, given)? {
+                V::Num(n) => Some(V::Num(-n)),
+                _ => Some(V::Missing),
+            },
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {
+                let x = self.zero_operand(a, at, reads, given)?;
+                let y = self.zero_operand(b, at, reads, given)?;
+                Some(arith(*op, &x, &y))
+            }
+            _ => None,
+        }
     }
 
     /// Whether `x` reads any name (as `Expr::refs` lists them), and whether one of those has a
