@@ -507,7 +507,7 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
     }
     let mut diags = Diagnostics::default();
     for (path, rel) in base::files::walk_files(&dir, "static.read", " static 目录", &mut diags) {
-        if out.exists(&rel) || rel == output::MANIFEST {
+        if out.exists(&rel) || rel == publish::owned::MANIFEST {
             diags.push(Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名")).in_file(&path));
             continue;
         }

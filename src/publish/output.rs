@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use crate::publish::owned::MANIFEST;
-use crate::publish::owned::manifest_lines;
+use crate::publish::owned::{MANIFEST, manifest_lines};
 use crate::publish::written::Written;
 
 const MANIFEST_HEAD: &str = "# pilu 生成的文件清单：构建时只替换清单中的文件。请勿修改。\n";

@@ -27,10 +27,9 @@ fn is_part_file(name: &str) -> bool {
     name.starts_with('.') && name.contains(".pilu-part-")
 }
 
-/// Paths a manifest lists (whole lines, or their first folders), looked up without a String or
-/// a `&str` per path: each is kept as its place in the manifest's text, 8 bytes. A national
-/// manifest lists millions of files, and the set of `&str` it replaced was the largest thing a
-/// build allocated while swapping in.
+/// The paths a manifest out of order lists, looked up without a String or a `&str` per path:
+/// each is kept as its place in the manifest's text, 8 bytes (a national manifest lists millions
+/// of files).
 struct Listed<'a> {
     text: &'a str,
     places: hashbrown::HashTable<(u32, u32)>,
@@ -39,24 +38,21 @@ struct Listed<'a> {
 }
 
 impl<'a> Listed<'a> {
-    /// `paths` (about `n` of them) are slices of `text`. None when `text` is 4 GiB or more
-    /// (tens of millions of files): places are 32-bit.
-    fn of(text: &'a str, n: usize, paths: impl Iterator<Item = &'a str>) -> Option<Self> {
+    /// The paths the manifest `text` lists. None when it is 4 GiB or more (tens of millions of
+    /// files): places are 32-bit.
+    fn of(text: &'a str) -> Option<Self> {
         u32::try_from(text.len()).ok()?;
-        let mut places = hashbrown::HashTable::with_capacity(n);
+        let lines = text.bytes().filter(|&b| b == b'\n').count();
+        let mut places = hashbrown::HashTable::with_capacity(lines);
         let hasher = ahash::RandomState::new();
-        for p in paths {
-            // Its place in `text` (every path is a slice of it; one that is not is left out).
-            let Some(start) = (p.as_ptr() as usize).checked_sub(text.as_ptr() as usize) else { continue };
-            if text.get(start..start + p.len()) != Some(p) {
-                continue;
-            }
+        for p in manifest_lines(text) {
+            // (each line is a slice of `text`, below 4 GiB as it is)
+            let start = p.as_ptr() as usize - text.as_ptr() as usize;
             let hash = hasher.hash_one(p);
             let text_at = |&(s, l): &(u32, u32)| text.get(s as usize..(s + l) as usize).unwrap_or_default();
             if let hashbrown::hash_table::Entry::Vacant(v) =
                 places.entry(hash, |x| text_at(x) == p, |x| hasher.hash_one(text_at(x)))
             {
-                // (below 4 GiB, as `text` is)
                 v.insert((start as u32, p.len() as u32));
             }
         }
@@ -173,7 +169,9 @@ impl Sorted {
         let (start, end) = self.ranges.get(folder).copied().unwrap_or((0, 0));
         let mut f = file;
         f.seek(io::SeekFrom::Start(start))?;
-        Cursor::new(io::BufReader::with_capacity(8 * 1024, f).take(end - start))
+        // (most folders' lines are a few kilobytes; one reader per folder, half a million of them)
+        let room = (end - start).clamp(1, 8 * 1024) as usize;
+        Cursor::new(io::BufReader::with_capacity(room, f).take(end - start))
     }
 }
 
@@ -418,8 +416,7 @@ fn walk_all(target: &Path, parallel: bool) -> io::Result<Found> {
             let Ok(text) = fs::read_to_string(&manifest) else {
                 return walk_output(target, Lookup::NoManifest, parallel);
             };
-            let lines = text.bytes().filter(|&b| b == b'\n').count();
-            let listed = Listed::of(&text, lines, manifest_lines(&text)).ok_or_else(too_large)?;
+            let listed = Listed::of(&text).ok_or_else(too_large)?;
             walk_output(target, Lookup::InMemory(&listed), parallel)
         }
     }
@@ -482,12 +479,12 @@ mod tests {
         fs::write(p, rel).expect("write");
     }
 
-    /// Paths are found by their text, whole lines or first folders, wherever they are in the
-    /// manifest; nothing else is, not even a prefix or a longer path.
+    /// Paths are found by their text, wherever they are in the manifest; nothing else is, not
+    /// even a prefix or a longer path.
     #[test]
     fn listed_paths_are_looked_up_by_text() {
         let text = "# pilu\r\ne/a/index.html\r\ne/a/index.html\nm/e/a/index.html\nindex.html\n";
-        let lines = Listed::of(text, 1, manifest_lines(text)).expect("small");
+        let lines = Listed::of(text).expect("small");
         for p in ["e/a/index.html", "m/e/a/index.html", "index.html"] {
             assert!(lines.contains(p), "{p}");
         }

@@ -20,7 +20,8 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics, os_text};
 use crate::publish::model::{PageKind, Site};
-use crate::publish::output::{MANIFEST, Staging};
+use crate::publish::output::Staging;
+use crate::publish::owned::MANIFEST;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};

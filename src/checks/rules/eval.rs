@@ -20,16 +20,12 @@ impl<'a> Validator<'a> {
             Expr::Bool(b) => V::Bool(*b),
             Expr::Null => V::Missing,
             Expr::Ident(_) | Expr::Member(..) => {
-                // (the one- and two-part names of nearly every rule are read without collecting
-                // their path first)
-                let v = match e {
-                    Expr::Ident(n) => self.resolve(&[n.as_str()], at).v,
-                    Expr::Member(base, m) => match base.as_ref() {
-                        Expr::Index(..) => self.indexed(base, m, at),
-                        Expr::Ident(b) => self.resolve(&[b.as_str(), m.as_str()], at).v,
-                        _ => Self::path(e).map_or(V::Missing, |p| self.resolve(&p, at).v),
-                    },
-                    _ => V::Missing,
+                let v = match (self.short_name(e, at), e) {
+                    (Some(v), _) => v,
+                    (None, Expr::Member(base, m)) if matches!(base.as_ref(), Expr::Index(..)) => {
+                        self.indexed(base, m, at)
+                    }
+                    _ => Self::path(e).map_or(V::Missing, |p| self.resolve(&p, at).v),
                 };
                 if zero && v == V::Missing { V::Num(Decimal::ZERO) } else { v }
             }
@@ -82,6 +78,19 @@ impl<'a> Validator<'a> {
                 V::Bool(list.iter().any(|i| self.eval(i, at, false) == x))
             }
             Expr::Call(name, args) => self.call(name, args, at, zero),
+        }
+    }
+
+    /// The value of a one- or two-part name (`x`, `prev.x`, `table.x`), the names of nearly
+    /// every rule, read without collecting a path first; None for any other expression.
+    pub(super) fn short_name(&self, e: &Expr, at: At<'a>) -> Option<V> {
+        match e {
+            Expr::Ident(n) => Some(self.resolve(&[n.as_str()], at).v),
+            Expr::Member(b, m) => match b.as_ref() {
+                Expr::Ident(b) => Some(self.resolve(&[b.as_str(), m.as_str()], at).v),
+                _ => None,
+            },
+            _ => None,
         }
     }
 

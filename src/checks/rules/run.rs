@@ -348,18 +348,14 @@ impl<'a> Validator<'a> {
     /// of zero-mode rules are sums (a national check spent 3.5 % of its time resolving them
     /// again). None for any other shape (`operand` then takes the two passes).
     fn zero_operand(&self, x: &Expr, at: At<'a>, reads: &mut bool, given: &mut bool) -> Option<V> {
-        let mut name = |v: V| {
-            *reads = true;
-            *given |= v != V::Missing;
-            Some(if v == V::Missing { V::Num(Decimal::ZERO) } else { v })
-        };
         match x {
             Expr::Num(n) => Some(V::Num(*n)),
-            Expr::Ident(n) => name(self.resolve(&[n.as_str()], at).v),
-            Expr::Member(b, m) => match b.as_ref() {
-                Expr::Ident(b) => name(self.resolve(&[b.as_str(), m.as_str()], at).v),
-                _ => None,
-            },
+            Expr::Ident(_) | Expr::Member(..) => {
+                let v = self.short_name(x, at)?;
+                *reads = true;
+                *given |= v != V::Missing;
+                Some(if v == V::Missing { V::Num(Decimal::ZERO) } else { v })
+            }
             Expr::Neg(a) => match self.zero_operand(a, at, reads, given)? {
                 V::Num(n) => Some(V::Num(-n)),
                 _ => Some(V::Missing),
@@ -376,13 +372,11 @@ impl<'a> Validator<'a> {
     /// Whether `x` reads any name (as `Expr::refs` lists them), and whether one of those has a
     /// value; stops at the first that has.
     fn reads_given(&self, x: &Expr, at: At<'a>) -> (bool, bool) {
-        let name = |p: &[&str]| (true, !matches!(self.resolve(p, at).v, V::Missing));
+        if let Some(v) = self.short_name(x, at) {
+            return (true, v != V::Missing);
+        }
         match x {
-            Expr::Ident(n) => name(&[n.as_str()]),
-            Expr::Member(b, m) => match b.as_ref() {
-                Expr::Ident(base) => name(&[base.as_str(), m.as_str()]),
-                _ => self.reads_given(b, at),
-            },
+            Expr::Member(b, _) => self.reads_given(b, at),
             _ => {
                 let (mut reads, mut given) = (false, false);
                 x.each_child(&mut |c| {
