@@ -29,12 +29,38 @@ pub struct Lookups {
     pub children: Arc<Vec<Vec<usize>>>,
     /// The entities with data, by year, ascending (for `all.<table>`).
     by_year: BTreeMap<i32, Vec<usize>>,
-    /// `count(all.<table>)` by (year, table): the same for every discloser of a year. Filled on
-    /// first use, kept exact by `replace`.
+    /// `count(all.<table>)` by (year, table): the same for every discloser of a year. Counted
+    /// for every year when built, kept exact by `replace`; a year added since is counted on first
+    /// use.
     all_counts: Mutex<BTreeMap<(i32, usize), usize>>,
     /// The tables some rule reads across all entities (`all.<table>`): a change to one of them
     /// can change the rules of every entity of that year.
     all_tables: BTreeSet<usize>,
+}
+
+/// `count(all.<table>)` of every year and table that rules read across entities, counted on
+/// every core. Counted on first use instead, both workers met the first discloser of a national
+/// year at once and each counted half a million entities (a fortieth of `check`).
+fn count_all(
+    data: &Dataset,
+    by_year: &BTreeMap<i32, Vec<usize>>,
+    all_tables: &BTreeSet<usize>,
+) -> BTreeMap<(i32, usize), usize> {
+    use rayon::prelude::*;
+    let recs = |e: usize, y: i32, ti: usize| match data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)) {
+        Some(t) => match &t.data {
+            TableData::Records(r) => r.len(),
+            TableData::Matrix(_) => 0,
+        },
+        None => 0,
+    };
+    let mut counts = BTreeMap::new();
+    for (&y, es) in by_year {
+        for &ti in all_tables {
+            counts.insert((y, ti), es.par_iter().map(|&e| recs(e, y, ti)).sum());
+        }
+    }
+    counts
 }
 
 /// The records an entity-year gave for the tables read across all entities (`all.<table>`),
@@ -61,7 +87,8 @@ impl Lookups {
                 all_tables.extend(names.iter().filter_map(|n| schema.index(n.strip_prefix("all.")?)));
             }
         }
-        Lookups { children, by_year, all_counts: Mutex::default(), all_tables }
+        let all_counts = Mutex::new(count_all(data, &by_year, &all_tables));
+        Lookups { children, by_year, all_counts, all_tables }
     }
 
     /// What entity-year (e, y) gives now of the tables read across entities.
