@@ -513,6 +513,32 @@ fn entity_folders_read_in_parallel_keep_their_lines_and_meet_the_sheets() {
     assert!(err.contains(&format!("data/520399/2023.toml:{premium}:")), "{err}");
 }
 
+#[test]
+fn an_entity_folder_read_before_a_sheet_keeps_its_table() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // an id that sorts before the year's folder, so its folder is read before the sheet
+    replace_in_file(
+        root,
+        "data/entities.toml",
+        "code = \"P52039900002\"",
+        "id = \"0pharmacy\"\ncode = \"P52039900002\"",
+    );
+    write(root, "data/0pharmacy/2023/pharmacy_service.csv", "settle_visits,total_amount,account_pay\n1,1,1\n");
+    write(
+        root,
+        "data/2023/pharmacy_service.csv",
+        "pharmacy_code,settle_visits,total_amount,account_pay\nP52039900002,1,1,1\n",
+    );
+    let err = build_fails(root);
+    assert!(
+        err.contains("重复提供（已在 data/0pharmacy/2023/pharmacy_service.csv 第 1 行提供）"),
+        "the folder, read first, keeps the table: {err}"
+    );
+    assert!(err.contains("data/2023/pharmacy_service.csv:2:"), "{err}");
+    assert_eq!(err.matches("重复提供").count(), 1, "{err}");
+}
+
 fn replace_in_file(root: &std::path::Path, rel: &str, from: &str, to: &str) {
     let text = read(&root.join(rel));
     assert!(text.contains(from), "{rel} has no `{from}`");

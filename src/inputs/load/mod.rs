@@ -68,34 +68,40 @@ pub fn load(
             return l.data;
         }
     };
-    // Entity folders are independent of each other: a run of them is read in parallel, then
-    // taken in in folder order. A collection sheet's folder (it spans entities) is read alone,
-    // in its place, so the result is the same as reading everything in order.
-    let mut run: Vec<(PathBuf, String)> = Vec::new();
+    // Folders are independent of each other: a run of them is read in parallel, then taken in
+    // in folder order, so the result is the same as reading everything in order. A year's
+    // collection sheets (they span entities) are one folder of the run like an entity's: read
+    // alone first, a national pharmacy sheet kept one core idle for a quarter of a second.
+    let mut run: Vec<(PathBuf, String, Option<i32>)> = Vec::new();
     let mut suggestions = diag::Suggestions::default();
     for Entry { path: p, is_dir } in entries {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if ignorable(&name) || name == "tables" || name == "entities.toml" || name == "entities.csv" {
             continue;
         }
-        let year = is_year(&name);
-        if is_dir && year.is_none() {
-            run.push((p, name));
+        if is_dir {
+            let year = is_year(&name);
+            run.push((p, name, year));
             continue;
         }
-        l.entity_dirs(std::mem::take(&mut run), &mut suggestions);
-        if let Some(year) = year.filter(|_| is_dir) {
-            l.collection_dir(&p, year);
-        } else {
-            l.diags.push(
-                Diagnostic::error("data.unexpected_file", format!("data/ 下不应有文件 `{name}`")).in_file(&p).note(
-                    "数据放在 data/<主体标识>/<年度>.toml、data/<主体标识>/<年度>/<表>.csv 或 data/<年度>/<表>.csv",
-                ),
-            );
-        }
+        l.folders(std::mem::take(&mut run), &mut suggestions);
+        l.diags.push(
+            Diagnostic::error("data.unexpected_file", format!("data/ 下不应有文件 `{name}`"))
+                .in_file(&p)
+                .note("数据放在 data/<主体标识>/<年度>.toml、data/<主体标识>/<年度>/<表>.csv 或 data/<年度>/<表>.csv"),
+        );
     }
-    l.entity_dirs(run, &mut suggestions);
+    l.folders(run, &mut suggestions);
     l.data
+}
+
+/// What a folder of `data/` holds.
+#[derive(Clone, Copy)]
+enum Folder {
+    /// `data/<entity>/`: one entity's years.
+    Entity(usize),
+    /// `data/<year>/`: that year's collection sheets.
+    Collection(i32),
 }
 
 /// Read the files of one entity-year from disk (`data/<id>/<year>.toml` and
@@ -216,20 +222,25 @@ impl Loader<'_> {
         }
     }
 
-    /// Read entity folders in parallel, each into sources, findings and data of its own, then
-    /// take them in, in order (see `load`).
-    fn entity_dirs(&mut self, dirs: Vec<(PathBuf, String)>, suggestions: &mut diag::Suggestions) {
+    /// Read folders of `data/` (each with its year when it is named as one) in parallel, each
+    /// into sources, findings and data of its own, then take them in, in order (see `load`).
+    fn folders(&mut self, dirs: Vec<(PathBuf, String, Option<i32>)>, suggestions: &mut diag::Suggestions) {
         use rayon::prelude::*;
         let (root, schema, registry) = (self.root, self.schema, self.registry);
         // Unknown folders are reported here, in folder order, so the ones that get a suggestion
         // are the same on every run.
-        let dirs: Vec<(PathBuf, usize)> = dirs
+        let dirs: Vec<(PathBuf, Folder)> = dirs
             .into_iter()
-            .filter_map(|(dir, name)| match registry.find(&name).filter(|&i| *registry.get(i).id == name) {
-                Some(ent) => Some((dir, ent)),
-                None => {
-                    self.unknown_entity_dir(&dir, &name, suggestions);
-                    None
+            .filter_map(|(dir, name, year)| {
+                if let Some(year) = year {
+                    return Some((dir, Folder::Collection(year)));
+                }
+                match registry.find(&name).filter(|&i| *registry.get(i).id == name) {
+                    Some(ent) => Some((dir, Folder::Entity(ent))),
+                    None => {
+                        self.unknown_entity_dir(&dir, &name, suggestions);
+                        None
+                    }
                 }
             })
             .collect();
@@ -239,7 +250,7 @@ impl Loader<'_> {
         for chunk in dirs.chunks(1024) {
             let read: Vec<(Sources, Diagnostics, Dataset)> = chunk
                 .par_iter()
-                .map(|&(ref dir, ent)| {
+                .map(|&(ref dir, folder)| {
                     let mut sources = Sources::new(&self.sources.root);
                     let mut diags = Diagnostics::default();
                     let mut l = Loader {
@@ -250,7 +261,10 @@ impl Loader<'_> {
                         diags: &mut diags,
                         data: Dataset::default(),
                     };
-                    l.entity_dir(dir, ent);
+                    match folder {
+                        Folder::Entity(ent) => l.entity_dir(dir, ent),
+                        Folder::Collection(year) => l.collection_dir(dir, year),
+                    }
                     let data = l.data;
                     (sources, diags, data)
                 })
@@ -271,7 +285,8 @@ impl Loader<'_> {
                         Slot::Vacant(slot) => {
                             slot.insert(ey);
                         }
-                        // A collection sheet read before gave some of this entity-year's tables.
+                        // A folder taken in before (an entity's, or a collection sheet's) gave
+                        // some of this entity-year's tables.
                         Slot::Occupied(slot) => {
                             let ey = *ey;
                             merge_meta(&mut slot.into_mut().meta, ey.meta);
