@@ -25,7 +25,7 @@ impl<'a> Validator<'a> {
                     (None, Expr::Member(base, m)) if matches!(base.as_ref(), Expr::Index(..)) => {
                         self.indexed(base, m, at)
                     }
-                    _ => Self::path(e).map_or(V::Missing, |p| self.resolve(&p, at).v),
+                    _ => Self::path(e).map_or(V::Missing, |p| self.value(&p, at)),
                 };
                 if zero && v == V::Missing { V::Num(Decimal::ZERO) } else { v }
             }
@@ -85,9 +85,9 @@ impl<'a> Validator<'a> {
     /// every rule, read without collecting a path first; None for any other expression.
     pub(super) fn short_name(&self, e: &Expr, at: At<'a>) -> Option<V> {
         match e {
-            Expr::Ident(n) => Some(self.resolve(&[n.as_str()], at).v),
+            Expr::Ident(n) => Some(self.value(&[n.as_str()], at)),
             Expr::Member(b, m) => match b.as_ref() {
-                Expr::Ident(b) => Some(self.resolve(&[b.as_str(), m.as_str()], at).v),
+                Expr::Ident(b) => Some(self.value(&[b.as_str(), m.as_str()], at)),
                 _ => None,
             },
             _ => None,

@@ -29,6 +29,25 @@ pub(super) struct Named<'a> {
     pub(super) why: &'static str,
 }
 
+/// What a name read by a record rule points at (see `Validator::in_record`).
+enum InRecord<'a> {
+    /// A field of `rec`, a record of table `ti`, read `from` there.
+    Field { ti: usize, rec: &'a Rec, from: From },
+    /// `prev.x` without a matching record one year earlier.
+    NoPrev,
+    /// `table.x` without a matching record of that table this year.
+    NoMatch(usize),
+    /// `a.x` where `a` names no table.
+    NoTable,
+}
+
+/// Which record a field is read from: the rule's own, last year's, or another table's.
+enum From {
+    This,
+    Prev,
+    Table,
+}
+
 impl<'a> Validator<'a> {
     fn field_named(&self, ti: usize, rec: &'a Rec, name: &str, label_prefix: &str) -> Named<'a> {
         let t = &self.schema.tables[ti];
@@ -49,6 +68,45 @@ impl<'a> Validator<'a> {
                 }
             }
             None => Named { v: V::Missing, field: None, label: name.to_string().into(), loc: None, why: "未填报" },
+        }
+    }
+
+    /// Where a name read by a record rule points: `x` in the record, `prev.x` in the matching
+    /// record one year earlier, `table.x` in the matching record of another table. None for
+    /// any other name (`year`, `entity.`, `notes.`, `children.`, longer paths) or scope. The one
+    /// place both evaluation (`value`) and messages (`resolve`) look these names up.
+    fn in_record(&self, path: &[&str], at: At<'a>) -> Option<InRecord<'a>> {
+        let At::Record { e, y, ti, rec } = at else { return None };
+        Some(match path {
+            ["year"] => return None,
+            [_] => InRecord::Field { ti, rec, from: From::This },
+            ["entity" | "notes" | "children", _] => return None,
+            ["prev", _] => match self.matching(ti, rec, ti, self.recs(e, y - 1, ti)) {
+                Some(p) => InRecord::Field { ti, rec: p, from: From::Prev },
+                None => InRecord::NoPrev,
+            },
+            [tid, _] => match self.schema.index(tid) {
+                Some(oti) => match self.matching(ti, rec, oti, self.recs(e, y, oti)) {
+                    Some(r) => InRecord::Field { ti: oti, rec: r, from: From::Table },
+                    None => InRecord::NoMatch(oti),
+                },
+                None => InRecord::NoTable,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The value of a name in scope: `resolve(path, at).v`, without the label, place and reason
+    /// that only messages need. Rules read names millions of times at national scale, and
+    /// building a label for each read (`2022年…`) was most of reading it.
+    pub(super) fn value(&self, path: &[&str], at: At<'a>) -> V {
+        match self.in_record(path, at) {
+            Some(InRecord::Field { ti, rec, .. }) => {
+                let name = path.last().copied().unwrap_or_default();
+                self.schema.tables[ti].field_index(name).map_or(V::Missing, |i| from_value(&rec.values[i]))
+            }
+            Some(InRecord::NoPrev | InRecord::NoMatch(_) | InRecord::NoTable) => V::Missing,
+            None => self.resolve(path, at).v,
         }
     }
 
@@ -111,14 +169,23 @@ impl<'a> Validator<'a> {
                     why: "未填写",
                 }
             }
-            (At::Record { rec, .. }, [name]) => self.field_named(ti, rec, name, ""),
-            (At::Record { rec, .. }, ["prev", name]) => {
-                let prev = self.recs(e, y - 1, ti);
-                match self.matching(ti, rec, ti, prev) {
-                    Some(p) => self.field_named(ti, p, name, &format!("{}年", y - 1)),
-                    None => no_prev(y, self.label_of(ti, name)),
+            (At::Record { .. }, [.., name]) if let Some(target) = self.in_record(path, at) => match target {
+                InRecord::Field { ti: fti, rec, from: From::This } => self.field_named(fti, rec, name, ""),
+                InRecord::Field { ti: fti, rec, from: From::Prev } => {
+                    self.field_named(fti, rec, name, &format!("{}年", y - 1))
                 }
-            }
+                InRecord::Field { ti: oti, rec, from: From::Table } => {
+                    self.field_named(oti, rec, name, &format!("{}·", self.schema.tables[oti].full_title()))
+                }
+                InRecord::NoPrev => no_prev(y, self.label_of(ti, name)),
+                InRecord::NoMatch(oti) => {
+                    let ot = &self.schema.tables[oti];
+                    let mut n = missing(format!("{}·{}", ot.full_title(), self.label_of(oti, name)));
+                    n.why = "本年度没有对应的记录";
+                    n
+                }
+                InRecord::NoTable => missing(path.join(".")),
+            },
             (At::Record { .. }, ["children", name]) => {
                 let mut vals = Vec::new();
                 for &c in &self.ix.children[e] {
@@ -133,24 +200,6 @@ impl<'a> Validator<'a> {
                 let label = format!("下级单位“{}”", field.map_or(*name, |f| f.label.as_str()));
                 Named { v: V::Set(vals), field, label: label.into(), loc: None, why: "" }
             }
-            (At::Record { rec, .. }, [tid, name]) => match self.schema.index(tid) {
-                Some(oti) => {
-                    let other = self.recs(e, y, oti);
-                    match self.matching(ti, rec, oti, other) {
-                        Some(r) => {
-                            let ot = &self.schema.tables[oti];
-                            self.field_named(oti, r, name, &format!("{}·", ot.full_title()))
-                        }
-                        None => {
-                            let ot = &self.schema.tables[oti];
-                            let mut n = missing(format!("{}·{}", ot.full_title(), self.label_of(oti, name)));
-                            n.why = "本年度没有对应的记录";
-                            n
-                        }
-                    }
-                }
-                None => missing(format!("{tid}.{name}")),
-            },
             (At::Row { row, .. }, ["row"]) => {
                 Named { v: V::Str(row.id.clone()), field: None, label: row.label.as_str().into(), loc: None, why: "" }
             }
