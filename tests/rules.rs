@@ -195,6 +195,16 @@ fn range_rule() {
             .contains("应不大于“政策范围内住院费用报销比例”（policy_reimb_rate）（75.00）"),
         "{v}"
     );
+    // `1 <= ip_avg_los <= 60`: each pair of the chain is checked, and the failing one is named
+    for (los, said) in [("80.0", "为 80.0，应不大于60"), ("0.5", "应不大于“平均住院日”（ip_avg_los）（0.5）")]
+    {
+        let csv = csv.replace("{actual}", "60.00").replace(",8.0,75.00,", &format!(",{los},75.00,"));
+        write(site.path(), "data/renmin/2023/institution_employee_service.csv", &csv);
+        let (_, _, v) = check_json(site.path());
+        let ranges = messages(&v, "institution_service.ranges");
+        assert_eq!(ranges.len(), 1, "{v}");
+        assert!(ranges[0].contains("平均住院日") && ranges[0].contains(said), "{los}: {}", ranges[0]);
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use crate::base::diag::{Diagnostic, Diagnostics, Loc};
 use crate::inputs::dataset::{Dataset, Rec, TableData};
 use crate::inputs::registry::Registry;
-use crate::inputs::schema::expr::{BinOp, Expr};
+use crate::inputs::schema::expr::{BinOp, CmpOp, Expr};
 use crate::inputs::schema::{FieldType, Layout, Missing, Rule, Schema, Scope as RuleScope, Table};
 use crate::inputs::value::{self, Value};
 use rust_decimal::Decimal;
@@ -221,7 +221,7 @@ impl<'a> Validator<'a> {
         );
     }
 
-    fn check(&self, rule: &Rule, t: &Table, check: &Expr, at: At<'a>, zero: bool, tol: Decimal) -> Outcome {
+    fn check<'e>(&self, rule: &Rule, t: &Table, check: &'e Expr, at: At<'a>, zero: bool, tol: Decimal) -> Outcome {
         let Expr::Cmp(first, rest) = check else {
             return match self.eval(check, at, zero) {
                 V::Bool(false) => Outcome::Fail(self.generic_failure(rule, t, check, at)),
@@ -229,33 +229,46 @@ impl<'a> Validator<'a> {
                 _ => self.unknown(check, at),
             };
         };
-        let mut operands: Vec<&Expr> = vec![first];
-        operands.extend(rest.iter().map(|(_, x)| x));
         // With missing = "zero" every operand counts absent values as 0, the reported total
         // included; an operand of which nothing at all was given still stops the rule.
-        let values: Vec<V> = operands.iter().map(|x| self.operand(x, at, zero)).collect();
-        if let Some(i) = values.iter().position(|v| *v == V::Missing) {
-            return self.unknown(operands[i], at);
+        // (`a op b`, nearly every check, is held on the stack, not in a vector made for every
+        // check of every record.)
+        let value = |x: &'e Expr| (x, self.operand(x, at, zero));
+        if let [(op, second)] = rest.as_slice() {
+            return self.chain(rule, t, check, at, tol, &[value(first), value(second)], &[*op]);
         }
-        for (i, (op, _)) in rest.iter().enumerate() {
-            match compare(&values[i], *op, &values[i + 1], tol) {
+        let operands: Vec<(&Expr, V)> =
+            std::iter::once(value(first)).chain(rest.iter().map(|(_, x)| value(x))).collect();
+        let ops: Vec<CmpOp> = rest.iter().map(|(op, _)| *op).collect();
+        self.chain(rule, t, check, at, tol, &operands, &ops)
+    }
+
+    /// A comparison chain `a op b op c` once its operands' values are known: stopped by the
+    /// first operand without a value, else each adjacent pair must hold.
+    #[allow(clippy::too_many_arguments)]
+    fn chain(
+        &self,
+        rule: &Rule,
+        t: &Table,
+        check: &Expr,
+        at: At<'a>,
+        tol: Decimal,
+        operands: &[(&Expr, V)],
+        ops: &[CmpOp],
+    ) -> Outcome {
+        if let Some((x, _)) = operands.iter().find(|(_, v)| *v == V::Missing) {
+            return self.unknown(x, at);
+        }
+        for (i, op) in ops.iter().enumerate() {
+            let ((a, x), (b, y)) = (&operands[i], &operands[i + 1]);
+            match compare(x, *op, y, tol) {
                 Some(true) => {}
                 Some(false) if matches!(at, At::Site { .. }) => {
                     return Outcome::Fail(self.generic_failure(rule, t, check, at));
                 }
-                Some(false) => {
-                    return Outcome::Fail(self.failure(
-                        rule,
-                        t,
-                        (operands[i], &values[i]),
-                        *op,
-                        (operands[i + 1], &values[i + 1]),
-                        at,
-                        tol,
-                    ));
-                }
+                Some(false) => return Outcome::Fail(self.failure(rule, t, (a, x), *op, (b, y), at, tol)),
                 None => {
-                    let w = format!("{} 与 {} 无法比较", show_v(&values[i]), show_v(&values[i + 1]));
+                    let w = format!("{} 与 {} 无法比较", show_v(x), show_v(y));
                     return Outcome::Unknown(vec![w], None);
                 }
             }
