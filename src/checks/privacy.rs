@@ -192,7 +192,7 @@ impl Guard<'_> {
             return;
         }
         // Data texts are published as written, so full-width digits are folded here to be seen.
-        let folded = if whole_span { crate::inputs::value::normalize(text) } else { text.to_string() };
+        let folded = if whole_span { crate::inputs::value::normalized(text) } else { text.into() };
         let hits = scan(&folded);
         if hits.is_empty() {
             return;
