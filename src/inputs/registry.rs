@@ -132,16 +132,36 @@ pub fn column_label(id: &str) -> &'static str {
     COLUMNS.iter().find(|(c, _)| *c == id).map_or("", |(_, labels)| labels[0])
 }
 
-fn column(key: &str) -> Option<&'static str> {
+/// The index in `COLUMNS` of a registry key: its id, or one of its Chinese labels.
+fn column(key: &str) -> Option<usize> {
     // Asked for every cell of the registry: ids first, and the labels' keys worked out once.
-    static LABEL_KEYS: std::sync::LazyLock<Vec<(&str, Vec<String>)>> = std::sync::LazyLock::new(|| {
-        COLUMNS.iter().map(|(id, labels)| (*id, labels.iter().map(|l| label_key(l)).collect())).collect()
+    static LABEL_KEYS: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
+        COLUMNS.iter().map(|(_, labels)| labels.iter().map(|l| label_key(l)).collect()).collect()
     });
-    if let Some((id, _)) = COLUMNS.iter().find(|(id, _)| *id == key) {
-        return Some(id);
+    if let Some(i) = COLUMNS.iter().position(|(id, _)| *id == key) {
+        return Some(i);
     }
     let k = label_key(key);
-    LABEL_KEYS.iter().find(|(_, keys)| keys.contains(&k)).map(|(id, _)| *id)
+    LABEL_KEYS.iter().position(|keys| keys.contains(&k))
+}
+
+/// The index of column `id` in `COLUMNS`, worked out when compiling (a wrong id does not build).
+const fn col(id: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        let (a, b) = (COLUMNS[i].0.as_bytes(), id.as_bytes());
+        let mut same = a.len() == b.len();
+        let mut j = 0;
+        while same && j < a.len() {
+            same = a[j] == b[j];
+            j += 1;
+        }
+        if same {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a registry column")
 }
 
 /// An entity's id in lower case, to find ids that differ only in case (most ids are lower case
@@ -564,7 +584,7 @@ fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(E
         let keys: Vec<String> = r
             .cells
             .iter()
-            .filter(|c| matches!(column(&c.key), Some("id" | "code")))
+            .filter(|c| matches!(column(&c.key), Some(i) if i == col("id") || i == col("code")))
             .map(|c| entity_key(&normalize(&records::raw_text(&c.raw))))
             .collect();
         for d in &mut diags.list[first..] {
@@ -575,12 +595,19 @@ fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(E
 }
 
 fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
+    const ID: usize = col("id");
+    const CODE: usize = col("code");
+    const NAME: usize = col("name");
+    const KIND: usize = col("kind");
+    const REGION: usize = col("region");
+    const WEBSITE: usize = col("website");
+    const PARENT: usize = col("parent");
     let before = diags.errors();
-    // (half a million of these at national scale: the fast hash, at its size from the start)
-    let mut vals: FastMap<&'static str, (String, Loc)> =
-        FastMap::with_capacity_and_hasher(r.cells.len(), Default::default());
+    // Each item's text and place by its column's index (half a million entities at national
+    // scale, each item asked for a few times: a hash map of them was a third of the work).
+    let mut vals: [Option<(String, Loc)>; COLUMNS.len()] = std::array::from_fn(|_| None);
     for c in &r.cells {
-        let Some(col) = column(&c.key) else {
+        let Some(ci) = column(&c.key) else {
             let mut d = Diagnostic::error("registry.unknown_column", format!("未知的登记项 `{}`", c.key))
                 .at(c.key_loc)
                 .label("未知");
@@ -593,6 +620,7 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             )));
             continue;
         };
+        let col = COLUMNS[ci].0;
         if let Raw::Nested(t) = &c.raw {
             diags.push(Diagnostic::error("registry.type", format!("登记项 `{col}` 应为单个值，实际为{t}")).at(c.loc));
             continue;
@@ -602,19 +630,19 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         let free_text = matches!(col, "name" | "address" | "website" | "wechat" | "chain");
         let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
         if !v.is_empty() {
-            vals.insert(col, (v, c.loc));
+            vals[ci] = Some((v, c.loc));
         }
     }
-    let get = |k: &str| vals.get(k).map(|(v, _)| v.clone());
-    let Some((code, code_loc)) = vals.get("code").cloned() else {
+    let text = |i: usize| vals[i].as_ref().map(|(v, _)| v.as_str());
+    let Some((code, code_loc)) = vals[CODE].as_ref().map(|(v, l)| (v.as_str(), *l)) else {
         diags.push(Diagnostic::error("registry.missing_code", "披露主体缺少编码（code）").at(r.loc).label("此主体"));
         return None;
     };
-    let Some(name) = get("name") else {
+    let Some(name) = text(NAME) else {
         diags.push(Diagnostic::error("registry.missing_name", format!("主体 `{code}` 缺少名称（name）")).at(r.loc));
         return None;
     };
-    let kind = match vals.get("kind") {
+    let kind = match &vals[KIND] {
         Some((k, loc)) => match Kind::parse(k) {
             Some(kind) => kind,
             None => {
@@ -651,12 +679,12 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
                 .label("编码"),
         );
     }
-    let (id, id_loc) = vals.get("id").cloned().unwrap_or((code.clone(), code_loc));
+    let (id, id_loc) = vals[ID].as_ref().map_or((code, code_loc), |(v, l)| (v.as_str(), *l));
     let id_ok = !id.is_empty()
         && id.len() <= 64
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && id.as_bytes()[0].is_ascii_alphanumeric()
-        && !RESERVED_IDS.contains(&id.as_str())
+        && !RESERVED_IDS.contains(&id)
         && !(id.len() == 4 && id.bytes().all(|b| b.is_ascii_digit()));
     if !id_ok {
         diags.push(
@@ -665,15 +693,17 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
                 .note("标识用于网址，只能由字母、数字、- 和 _ 组成（不超过 64 个字符），不能是四位年份，也不能是 tables、entities、assets、static"),
         );
     }
-    let enum_attr = |key: &str, enum_name: &str, diags: &mut Diagnostics| -> Option<String> {
-        let (v, loc) = vals.get(key)?;
+    // A choice as its value id (a label is accepted for it), shared with the schema's word.
+    let enum_attr = |ci: usize, enum_name: &str, diags: &mut Diagnostics| -> Option<Arc<str>> {
+        let (v, loc) = vals[ci].as_ref()?;
+        let key = COLUMNS[ci].0;
         let def = schema.enums.get(enum_name)?;
         if def.values.contains(v) {
-            return Some(v.clone());
+            return Some(v.as_str().into());
         }
         let k = label_key(v);
         if let Some(i) = def.labels.iter().position(|l| label_key(l) == k) {
-            return Some(def.values[i].clone());
+            return Some(def.values[i].as_str().into());
         }
         diags.push(
             Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一")).at(*loc).note(
@@ -690,13 +720,13 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         );
         None
     };
-    let level = enum_attr("level", "institution_level", diags);
-    let grade = enum_attr("grade", "institution_grade", diags);
-    let category = enum_attr("category", "institution_category", diags);
-    let ownership = enum_attr("ownership", "ownership", diags);
-    let disclosure = enum_attr("disclosure", "disclosure_mode", diags);
-    let business_type = enum_attr("business_type", "pharmacy_business_type", diags);
-    let village_clinic = match vals.get("village_clinic") {
+    let level = enum_attr(col("level"), "institution_level", diags);
+    let grade = enum_attr(col("grade"), "institution_grade", diags);
+    let category = enum_attr(col("category"), "institution_category", diags);
+    let ownership = enum_attr(col("ownership"), "ownership", diags);
+    let disclosure = enum_attr(col("disclosure"), "disclosure_mode", diags);
+    let business_type = enum_attr(col("business_type"), "pharmacy_business_type", diags);
+    let village_clinic = match &vals[col("village_clinic")] {
         Some((v, loc)) => match v.as_str() {
             "true" | "是" | "1" => true,
             "false" | "否" | "0" => false,
@@ -713,56 +743,51 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         },
         None => false,
     };
-    if let Some((region, loc)) = vals.get("region")
+    if let Some((region, loc)) = &vals[REGION]
         && !(region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()))
     {
         diags.push(Diagnostic::error("registry.region", format!("所在区划 `{region}` 应为 6 位行政区划代码")).at(*loc));
     }
-    for key in ["website"] {
-        if let Some((url, loc)) = vals.get(key)
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            diags.push(
-                Diagnostic::error("registry.url", format!("网址 `{url}` 应以 http:// 或 https:// 开头")).at(*loc),
-            );
-        }
+    if let Some((url, loc)) = &vals[WEBSITE]
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        diags.push(Diagnostic::error("registry.url", format!("网址 `{url}` 应以 http:// 或 https:// 开头")).at(*loc));
     }
     if diags.errors() > before {
         return None;
     }
-    let parent = vals.get("parent").cloned();
-    Some((
-        Entity {
-            id: id.into(),
-            code: code.into(),
-            name: name.into(),
-            kind,
-            level: level.map(Into::into),
-            grade: grade.map(Into::into),
-            category: category.map(Into::into),
-            ownership: ownership.map(Into::into),
-            village_clinic,
-            region: get("region").map(Into::into),
-            parent: None,
-            website: get("website").map(Into::into),
-            wechat: get("wechat").map(Into::into),
-            disclosure: disclosure.map(Into::into),
-            address: get("address").map(Into::into),
-            business_type: business_type.map(Into::into),
-            chain: get("chain").map(Into::into),
-            loc: r.loc,
-            locs: COLUMNS
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (id, _))| {
-                    let (_, l) = vals.get(id)?;
-                    let len = u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX);
-                    Some(ItemLoc { start: l.start, len, column: u8::try_from(i).ok()? })
-                })
-                .collect(),
-        },
-        parent,
-    ))
+    let code_text: Arc<str> = code.into();
+    let entity = Entity {
+        // (an entity without its own id shares its code's text)
+        id: if vals[ID].is_some() { id.into() } else { Arc::clone(&code_text) },
+        code: code_text,
+        name: name.into(),
+        kind,
+        level,
+        grade,
+        category,
+        ownership,
+        village_clinic,
+        region: text(REGION).map(Into::into),
+        parent: None,
+        website: text(WEBSITE).map(Into::into),
+        wechat: text(col("wechat")).map(Into::into),
+        disclosure,
+        address: text(col("address")).map(Into::into),
+        business_type,
+        chain: text(col("chain")).map(Into::into),
+        loc: r.loc,
+        locs: vals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let (_, l) = v.as_ref()?;
+                let len = u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX);
+                Some(ItemLoc { start: l.start, len, column: u8::try_from(i).ok()? })
+            })
+            .collect(),
+    };
+    Some((entity, vals[PARENT].take()))
 }
 
 /// The registry's value of an attribute that a table field mirrors (`from_entity`).
