@@ -164,6 +164,25 @@ const fn col(id: &str) -> usize {
     panic!("not a registry column")
 }
 
+// The columns code reads by index (see `entity`).
+const ID: usize = col("id");
+const CODE: usize = col("code");
+const NAME: usize = col("name");
+const KIND: usize = col("kind");
+const LEVEL: usize = col("level");
+const GRADE: usize = col("grade");
+const CATEGORY: usize = col("category");
+const OWNERSHIP: usize = col("ownership");
+const VILLAGE_CLINIC: usize = col("village_clinic");
+const REGION: usize = col("region");
+const PARENT: usize = col("parent");
+const WEBSITE: usize = col("website");
+const WECHAT: usize = col("wechat");
+const DISCLOSURE: usize = col("disclosure");
+const ADDRESS: usize = col("address");
+const BUSINESS_TYPE: usize = col("business_type");
+const CHAIN: usize = col("chain");
+
 /// An entity's id in lower case, to find ids that differ only in case (most ids are lower case
 /// already: they are shared, not copied).
 fn lower_id(e: &Entity) -> Arc<str> {
@@ -472,8 +491,7 @@ fn entity_by_entity<T: Send>(
     };
     // Only a line with `[[` can be a header: those lines are found with a vectorised search,
     // not by looking at each of a national registry's millions of lines (a tenth of a second
-    // with one core idle).
-    // Each line is looked at once, however many `[[` it holds.
+    // with one core idle), and each is looked at once, however many `[[` it holds.
     let mut starts: Vec<usize> = Vec::new();
     let mut looked = 0; // where the lines not yet looked at begin
     for at in memchr::memmem::find_iter(text.as_bytes(), b"[[") {
@@ -584,7 +602,7 @@ fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(E
         let keys: Vec<String> = r
             .cells
             .iter()
-            .filter(|c| matches!(column(&c.key), Some(i) if i == col("id") || i == col("code")))
+            .filter(|c| matches!(column(&c.key), Some(ID | CODE)))
             .map(|c| entity_key(&normalize(&records::raw_text(&c.raw))))
             .collect();
         for d in &mut diags.list[first..] {
@@ -595,13 +613,6 @@ fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(E
 }
 
 fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
-    const ID: usize = col("id");
-    const CODE: usize = col("code");
-    const NAME: usize = col("name");
-    const KIND: usize = col("kind");
-    const REGION: usize = col("region");
-    const WEBSITE: usize = col("website");
-    const PARENT: usize = col("parent");
     let before = diags.errors();
     // Each item's text and place by its column's index (half a million entities at national
     // scale, each item asked for a few times: a hash map of them was a third of the work).
@@ -720,13 +731,13 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         );
         None
     };
-    let level = enum_attr(col("level"), "institution_level", diags);
-    let grade = enum_attr(col("grade"), "institution_grade", diags);
-    let category = enum_attr(col("category"), "institution_category", diags);
-    let ownership = enum_attr(col("ownership"), "ownership", diags);
-    let disclosure = enum_attr(col("disclosure"), "disclosure_mode", diags);
-    let business_type = enum_attr(col("business_type"), "pharmacy_business_type", diags);
-    let village_clinic = match &vals[col("village_clinic")] {
+    let level = enum_attr(LEVEL, "institution_level", diags);
+    let grade = enum_attr(GRADE, "institution_grade", diags);
+    let category = enum_attr(CATEGORY, "institution_category", diags);
+    let ownership = enum_attr(OWNERSHIP, "ownership", diags);
+    let disclosure = enum_attr(DISCLOSURE, "disclosure_mode", diags);
+    let business_type = enum_attr(BUSINESS_TYPE, "pharmacy_business_type", diags);
+    let village_clinic = match &vals[VILLAGE_CLINIC] {
         Some((v, loc)) => match v.as_str() {
             "true" | "是" | "1" => true,
             "false" | "否" | "0" => false,
@@ -771,11 +782,11 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         region: text(REGION).map(Into::into),
         parent: None,
         website: text(WEBSITE).map(Into::into),
-        wechat: text(col("wechat")).map(Into::into),
+        wechat: text(WECHAT).map(Into::into),
         disclosure,
-        address: text(col("address")).map(Into::into),
+        address: text(ADDRESS).map(Into::into),
         business_type,
-        chain: text(col("chain")).map(Into::into),
+        chain: text(CHAIN).map(Into::into),
         loc: r.loc,
         locs: vals
             .iter()

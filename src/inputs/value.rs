@@ -65,8 +65,8 @@ pub fn normalize(raw: &str) -> String {
 
 /// `normalize`, borrowing `raw` when it needs no change: most cells are ASCII, which is its own
 /// NFKC form (composing them again was a sixth of a check), and most Chinese text is in NFKC
-/// already (names and addresses of a national registry, scanned for personal numbers, were a
-/// twentieth of a check). The common characters (ASCII and the CJK Unified Ideographs, which
+/// already (composing a national registry's names and addresses again for the privacy scan was
+/// about 0.3 s of a check's CPU). The common characters (ASCII and the CJK Unified Ideographs, which
 /// have no decomposition and compose with nothing) are known at once; the quick check of the
 /// normalization crate looks up the others.
 pub fn normalized(raw: &str) -> Cow<'_, str> {
@@ -412,6 +412,7 @@ pub fn group_thousands(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn text_already_in_nfkc_is_borrowed_and_the_rest_folded_as_before() {
@@ -435,7 +436,6 @@ mod tests {
         assert!(matches!(normalized(" 遵义市人民路1号 "), Cow::Borrowed("遵义市人民路1号")));
         assert!(matches!(normalized("人民路１号"), Cow::Owned(_)));
     }
-    use super::*;
 
     /// The figures written without `Display` are the bytes `Display` writes, at every scale,
     /// for small and 96-bit mantissas, negative zero included.

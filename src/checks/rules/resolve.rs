@@ -29,14 +29,15 @@ pub(super) struct Named<'a> {
     pub(super) why: &'static str,
 }
 
-/// What a name read by a record rule points at (see `Validator::in_record`).
-enum InRecord<'a> {
-    /// A field of `rec`, a record of table `ti`, read `from` there.
-    Field { ti: usize, rec: &'a Rec, from: From },
-    /// `prev.x` without a matching record one year earlier.
-    NoPrev,
-    /// `table.x` without a matching record of that table this year.
-    NoMatch(usize),
+/// What a name read by a record rule points at (see `Validator::in_record`); `name` is the
+/// field's id as the rule writes it.
+enum InRecord<'a, 'p> {
+    /// Field `name` of `rec`, a record of table `ti`, read `from` there.
+    Field { ti: usize, rec: &'a Rec, name: &'p str, from: From },
+    /// `prev.name` without a matching record one year earlier.
+    NoPrev(&'p str),
+    /// `table.name` without a matching record of table `oti` this year.
+    NoMatch(usize, &'p str),
     /// `a.x` where `a` names no table.
     NoTable,
 }
@@ -75,20 +76,20 @@ impl<'a> Validator<'a> {
     /// record one year earlier, `table.x` in the matching record of another table. None for
     /// any other name (`year`, `entity.`, `notes.`, `children.`, longer paths) or scope. The one
     /// place both evaluation (`value`) and messages (`resolve`) look these names up.
-    fn in_record(&self, path: &[&str], at: At<'a>) -> Option<InRecord<'a>> {
+    fn in_record<'p>(&self, path: &[&'p str], at: At<'a>) -> Option<InRecord<'a, 'p>> {
         let At::Record { e, y, ti, rec } = at else { return None };
-        Some(match path {
+        Some(match *path {
             ["year"] => return None,
-            [_] => InRecord::Field { ti, rec, from: From::This },
+            [name] => InRecord::Field { ti, rec, name, from: From::This },
             ["entity" | "notes" | "children", _] => return None,
-            ["prev", _] => match self.matching(ti, rec, ti, self.recs(e, y - 1, ti)) {
-                Some(p) => InRecord::Field { ti, rec: p, from: From::Prev },
-                None => InRecord::NoPrev,
+            ["prev", name] => match self.matching(ti, rec, ti, self.recs(e, y - 1, ti)) {
+                Some(p) => InRecord::Field { ti, rec: p, name, from: From::Prev },
+                None => InRecord::NoPrev(name),
             },
-            [tid, _] => match self.schema.index(tid) {
+            [tid, name] => match self.schema.index(tid) {
                 Some(oti) => match self.matching(ti, rec, oti, self.recs(e, y, oti)) {
-                    Some(r) => InRecord::Field { ti: oti, rec: r, from: From::Table },
-                    None => InRecord::NoMatch(oti),
+                    Some(r) => InRecord::Field { ti: oti, rec: r, name, from: From::Table },
+                    None => InRecord::NoMatch(oti, name),
                 },
                 None => InRecord::NoTable,
             },
@@ -101,12 +102,36 @@ impl<'a> Validator<'a> {
     /// building a label for each read (`2022年…`) was most of reading it.
     pub(super) fn value(&self, path: &[&str], at: At<'a>) -> V {
         match self.in_record(path, at) {
-            Some(InRecord::Field { ti, rec, .. }) => {
-                let name = path.last().copied().unwrap_or_default();
+            Some(InRecord::Field { ti, rec, name, .. }) => {
                 self.schema.tables[ti].field_index(name).map_or(V::Missing, |i| from_value(&rec.values[i]))
             }
-            Some(InRecord::NoPrev | InRecord::NoMatch(_) | InRecord::NoTable) => V::Missing,
+            Some(InRecord::NoPrev(_) | InRecord::NoMatch(..) | InRecord::NoTable) => V::Missing,
             None => self.resolve(path, at).v,
+        }
+    }
+
+    /// `resolve` of a name `in_record` placed: with the label that says where it was read.
+    fn in_record_named(&self, target: InRecord<'a, '_>, path: &[&str], at: At<'a>) -> Named<'a> {
+        let (_, y, ti) = at.ey();
+        match target {
+            InRecord::Field { ti, rec, name, from: From::This } => self.field_named(ti, rec, name, ""),
+            InRecord::Field { ti, rec, name, from: From::Prev } => {
+                self.field_named(ti, rec, name, &format!("{}年", y - 1))
+            }
+            InRecord::Field { ti: oti, rec, name, from: From::Table } => {
+                self.field_named(oti, rec, name, &format!("{}·", self.schema.tables[oti].full_title()))
+            }
+            InRecord::NoPrev(name) => no_prev(y, self.label_of(ti, name)),
+            InRecord::NoMatch(oti, name) => {
+                let ot = &self.schema.tables[oti];
+                let label = format!("{}·{}", ot.full_title(), self.label_of(oti, name));
+                Named {
+                    v: V::Missing, field: None, label: label.into(), loc: None, why: "本年度没有对应的记录"
+                }
+            }
+            InRecord::NoTable => {
+                Named { v: V::Missing, field: None, label: path.join(".").into(), loc: None, why: "未填报" }
+            }
         }
     }
 
@@ -151,6 +176,9 @@ impl<'a> Validator<'a> {
 
     /// Resolve a name (`x`, `prev.x`, `table.x`, `children.x`) in scope.
     pub(super) fn resolve(&self, path: &[&str], at: At<'a>) -> Named<'a> {
+        if let Some(target) = self.in_record(path, at) {
+            return self.in_record_named(target, path, at);
+        }
         let (e, y, ti) = at.ey();
         let missing =
             |label: String| Named { v: V::Missing, field: None, label: label.into(), loc: None, why: "未填报" };
@@ -169,23 +197,6 @@ impl<'a> Validator<'a> {
                     why: "未填写",
                 }
             }
-            (At::Record { .. }, [.., name]) if let Some(target) = self.in_record(path, at) => match target {
-                InRecord::Field { ti: fti, rec, from: From::This } => self.field_named(fti, rec, name, ""),
-                InRecord::Field { ti: fti, rec, from: From::Prev } => {
-                    self.field_named(fti, rec, name, &format!("{}年", y - 1))
-                }
-                InRecord::Field { ti: oti, rec, from: From::Table } => {
-                    self.field_named(oti, rec, name, &format!("{}·", self.schema.tables[oti].full_title()))
-                }
-                InRecord::NoPrev => no_prev(y, self.label_of(ti, name)),
-                InRecord::NoMatch(oti) => {
-                    let ot = &self.schema.tables[oti];
-                    let mut n = missing(format!("{}·{}", ot.full_title(), self.label_of(oti, name)));
-                    n.why = "本年度没有对应的记录";
-                    n
-                }
-                InRecord::NoTable => missing(path.join(".")),
-            },
             (At::Record { .. }, ["children", name]) => {
                 let mut vals = Vec::new();
                 for &c in &self.ix.children[e] {

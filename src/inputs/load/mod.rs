@@ -70,8 +70,8 @@ pub fn load(
     };
     // Folders are independent of each other: a run of them is read in parallel, then taken in
     // in folder order, so the result is the same as reading everything in order. A year's
-    // collection sheets (they span entities) are one folder of the run like an entity's: read
-    // alone first, a national pharmacy sheet kept one core idle for a quarter of a second.
+    // collection sheets (they span entities) are one folder of the run like an entity's, read
+    // beside the entity folders of its part instead of alone with every other core idle.
     let mut run: Vec<(PathBuf, String, Option<i32>)> = Vec::new();
     let mut suggestions = diag::Suggestions::default();
     for Entry { path: p, is_dir } in entries {
