@@ -18,7 +18,7 @@
 //! | 10,000 (2,000 × 5), `pilu check` / `pilu build`, single runs | 0.35 s, 91 MB | 3.7–9.5 s (machine busy) | 110–130 MB |
 //! | 50,000 (10,000 × 5), `pilu check` / `pilu build` | 1.35 s → 1.21 s, 172 → 154 MB; later 0.94 s → 0.89 s (5 pairs, quieter machine) | 15.8 s → 14.9 s; later 15.5 s → 13.8 s (3 pairs, noisy), then 13.4 s → 13.0 s (CPU −11 %); into a new output on a quiet machine with warm memory (see below), 3 pairs: 7.2 s → 7.0 s, then 7.96 s → 6.75 s (user −17 %); then 5 pairs: 7.09 s → 6.19 s median (6.03–7.33 s, user 9.9 → 8.3 s); next round, 5 pairs: 6.21 s → 6.20 s median (6.11–6.26 s); then 5 pairs on a quieter machine: 5.96 s → 5.97 s median (5.86–6.08 s → 5.75–6.07 s) | 311 → 304 MB; later 284 → 237 MB, then 253 → 232 MB, then 217 → 172 MB (3 pairs), then 176 → 145 MB (5 pairs, without huge pages); replacing an output (peak at the swap's check) 201 → 190 MB, then 168 MB; then, the old manifest streamed (5 pairs), 161–163 → 144–147 MB |
 //! | 100,000 (100,000 × 1), `pilu check` / `pilu build` | 9.1 s → 4.7 s, 674 MB | 57 s, 1,006,775 files (8.8 GB) | 938 MB |
-//! | 500,000 (500,000 × 1), `pilu check` / `pilu build` (output on disk, single runs) | 22.1 s → 18.9 s → 15.9 s → (16.1 s →) 14.5 s, 1.96 → 1.86 → 1.57 → 1.53 GB; later 12.8 s → 12.0 s, 1.53 → 1.40 GB (3 pairs); then 13.5–14.1 s → 11.6–11.7 s (2 pairs; system time 6 → 3 s), 1.44 GB; then 11.11–11.52 s → 10.69–11.13 s (3 pairs, medians 11.39 → 10.80 s, user 18.1 → 17.5 s), 1.44–1.46 GB; next round, 5 pairs: 10.38–10.85 s → 9.48–9.80 s (medians 10.61 → 9.56 s, user 17.1 → 15.3 s), 1.42 → 1.39–1.41 GB | 388 s, 5,034,107 files (60 GB); then 237 s; one eighth (`--shard 1/8`, output on tmpfs): 35.9 s, 616,502 files (5.1 GB), 42.4 s user + 15.6 s system | 2.75 → 2.16 GB; then 1.88 GB; the eighth 1.82 GB |
+//! | 500,000 (500,000 × 1), `pilu check` / `pilu build` (output on disk, single runs) | 22.1 s → 18.9 s → 15.9 s → (16.1 s →) 14.5 s, 1.96 → 1.86 → 1.57 → 1.53 GB; later 12.8 s → 12.0 s, 1.53 → 1.40 GB (3 pairs); then 13.5–14.1 s → 11.6–11.7 s (2 pairs; system time 6 → 3 s), 1.44 GB; then 11.11–11.52 s → 10.69–11.13 s (3 pairs, medians 11.39 → 10.80 s, user 18.1 → 17.5 s), 1.44–1.46 GB; next round, 5 pairs: 10.38–10.85 s → 9.48–9.80 s (medians 10.61 → 9.56 s, user 17.1 → 15.3 s), 1.42 → 1.39–1.41 GB; in a busier hour, 4 pairs: 10.97–11.73 s → 10.12–10.51 s | 388 s, 5,034,107 files (60 GB); then 237 s; one eighth (`--shard 1/8`, output on tmpfs): 35.9 s, 616,502 files (5.1 GB), 42.4 s user + 15.6 s system | 2.75 → 2.16 GB; then 1.88 GB; the eighth 1.82 GB |
 //!
 //! Warm the memory of a freshly booted virtual machine before timing the larger sites: the
 //! first touch of each page of guest memory is about ten times slower than later ones (writing
@@ -35,7 +35,8 @@
 //! targets are 0.6 s at 5,000 and 6 s / 150 MB at 50,000: on a quiet machine the first is met
 //! at the median (0.60–0.62 s), and so is the memory at 50,000, into a new output (145 MB) and,
 //! since the old manifest is streamed, replacing one (146 MB); the time at 50,000 is about 6.0 s
-//! at the median, with no margin, and a national check is 9.5–9.8 s (target 10 s).
+//! at the median, with no margin, and a national check is 9.5–9.8 s (target 10 s) on a quiet machine
+//! (10.1–10.5 s in a busier hour, when the previous round's took 11.0–11.7 s).
 //! The national build is bound by its CPU before its disk: an eighth of it on tmpfs takes 58 s of
 //! CPU, of which the shared load and check are 21 s, so the whole would need about 320 s of CPU
 //! (160 s on 2 cores) even with storage that cost nothing; this machine's disk writes 305 MB/s. The build is mostly rendering
