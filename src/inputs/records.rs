@@ -46,12 +46,14 @@ impl<'a> Record<'a> {
     }
 }
 
-pub fn raw_text(raw: &Raw) -> String {
+/// A cell's value as text, borrowed where it is text already (a registry's millions of items
+/// are read through this).
+pub fn raw_text<'r>(raw: &'r Raw) -> Cow<'r, str> {
     match raw {
-        Raw::Text(s) | Raw::Number(s) => s.to_string(),
-        Raw::Date(s) => s.clone(),
-        Raw::Bool(b) => b.to_string(),
-        Raw::Nested(t) => format!("（{t}）"),
+        Raw::Text(s) | Raw::Number(s) => Cow::Borrowed(s),
+        Raw::Date(s) => Cow::Borrowed(s),
+        Raw::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        Raw::Nested(t) => Cow::Owned(format!("（{t}）")),
     }
 }
 

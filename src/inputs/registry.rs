@@ -638,7 +638,7 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         }
         // Names and addresses are published as written; codes and choices are folded to compare.
         let raw = records::raw_text(&c.raw);
-        let free_text = matches!(col, "name" | "address" | "website" | "wechat" | "chain");
+        let free_text = matches!(ci, NAME | ADDRESS | WEBSITE | WECHAT | CHAIN);
         let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
         if !v.is_empty() {
             vals[ci] = Some((v, c.loc));

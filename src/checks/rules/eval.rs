@@ -173,7 +173,7 @@ impl<'a> Validator<'a> {
                 }
                 Some(a) if self.all_of(a).is_some() => {
                     let oti = self.all_of(a).unwrap_or_default();
-                    let n = self.all_count(y, oti);
+                    let n = self.ix.all_count(self.data, y, oti);
                     V::Num(Decimal::from(n))
                 }
                 Some(a) => match self.eval(a, at, false) {
@@ -249,8 +249,6 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// Whether `s` matches `pattern`; None for an invalid pattern (reported when the definitions are
-/// read). Each pattern is compiled once per thread: a rule runs for every record of a country.
 /// `x op y` for an arithmetic operator: Missing when either is not a number, on overflow and on
 /// a division by zero.
 pub(super) fn arith(op: BinOp, x: &V, y: &V) -> V {
@@ -267,6 +265,8 @@ pub(super) fn arith(op: BinOp, x: &V, y: &V) -> V {
     }
 }
 
+/// Whether `s` matches `pattern`; None for an invalid pattern (reported when the definitions are
+/// read). Each pattern is compiled once per thread: a rule runs for every record of a country.
 fn matches(pattern: &str, s: &str) -> Option<bool> {
     use std::collections::HashMap;
     thread_local! {

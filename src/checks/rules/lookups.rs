@@ -38,29 +38,15 @@ pub struct Lookups {
     all_tables: BTreeSet<usize>,
 }
 
-/// `count(all.<table>)` of every year and table that rules read across entities, counted on
-/// every core. Counted on first use instead, both workers met the first discloser of a national
-/// year at once and each counted half a million entities (a fortieth of `check`).
-fn count_all(
-    data: &Dataset,
-    by_year: &BTreeMap<i32, Vec<usize>>,
-    all_tables: &BTreeSet<usize>,
-) -> BTreeMap<(i32, usize), usize> {
+/// The records of table `ti` that entities `es` gave for year `y`: `count(all.<table>)`.
+/// Counted on every core: half a million entities in a national year.
+fn count_year(data: &Dataset, es: &[usize], y: i32, ti: usize) -> usize {
     use rayon::prelude::*;
-    let recs = |e: usize, y: i32, ti: usize| match data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)) {
-        Some(t) => match &t.data {
-            TableData::Records(r) => r.len(),
-            TableData::Matrix(_) => 0,
-        },
-        None => 0,
+    let recs = |e: usize| match data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti)).map(|t| &t.data) {
+        Some(TableData::Records(r)) => r.len(),
+        _ => 0,
     };
-    let mut counts = BTreeMap::new();
-    for (&y, es) in by_year {
-        for &ti in all_tables {
-            counts.insert((y, ti), es.par_iter().map(|&e| recs(e, y, ti)).sum());
-        }
-    }
-    counts
+    es.par_iter().map(|&e| recs(e)).sum()
 }
 
 /// The records an entity-year gave for the tables read across all entities (`all.<table>`),
@@ -87,8 +73,15 @@ impl Lookups {
                 all_tables.extend(names.iter().filter_map(|n| schema.index(n.strip_prefix("all.")?)));
             }
         }
-        let all_counts = Mutex::new(count_all(data, &by_year, &all_tables));
-        Lookups { children, by_year, all_counts, all_tables }
+        // Counted now for every year: counted on first use, both workers met the first discloser
+        // of a national year at once and each counted half a million entities.
+        let mut counts = BTreeMap::new();
+        for (&y, es) in &by_year {
+            for &ti in &all_tables {
+                counts.insert((y, ti), count_year(data, es, y, ti));
+            }
+        }
+        Lookups { children, by_year, all_counts: Mutex::new(counts), all_tables }
     }
 
     /// What entity-year (e, y) gives now of the tables read across entities.
@@ -139,9 +132,18 @@ impl Lookups {
         self.all_tables.contains(&ti)
     }
 
-    /// The cache of `count(all.<table>)`, by (year, table).
-    pub(super) fn all_counts(&self) -> &Mutex<BTreeMap<(i32, usize), usize>> {
-        &self.all_counts
+    /// `count(all.<table>)` of year `y`: counted when the lookups were built, or now once for a
+    /// year added since.
+    pub(super) fn all_count(&self, data: &Dataset, y: i32, ti: usize) -> usize {
+        let cached = self.all_counts.lock().ok().and_then(|c| c.get(&(y, ti)).copied());
+        // counted outside the lock; two workers may both count a new year once
+        cached.unwrap_or_else(|| {
+            let n = count_year(data, self.of_year(y), y, ti);
+            if let Ok(mut c) = self.all_counts.lock() {
+                c.insert((y, ti), n);
+            }
+            n
+        })
     }
 
     /// The entities with data in year `y`, ascending.

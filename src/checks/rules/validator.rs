@@ -78,20 +78,6 @@ impl<'a> Validator<'a> {
         Validator { infos: false, ..self }
     }
 
-    /// `count(all.<table>)` of year `y`: counted when the lookups were built, or here once for
-    /// a year added since.
-    pub(super) fn all_count(&self, y: i32, ti: usize) -> usize {
-        let cached = self.ix.all_counts().lock().ok().and_then(|c| c.get(&(y, ti)).copied());
-        // counted outside the lock; two workers may both count a new year once
-        cached.unwrap_or_else(|| {
-            let n = self.year_recs(y, ti).map(|(_, r)| r.len()).sum::<usize>();
-            if let Ok(mut c) = self.ix.all_counts().lock() {
-                c.insert((y, ti), n);
-            }
-            n
-        })
-    }
-
     /// What entity `e` gave for table `ti` in year `y`.
     pub(super) fn entry(&self, e: usize, y: i32, ti: usize) -> Option<&'a TableEntry> {
         self.data.years.get(&(e, y)).and_then(|ey| ey.tables.get(&ti))

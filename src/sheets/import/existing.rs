@@ -146,7 +146,7 @@ pub(super) fn existing_matrix(t: &Table, text: &str) -> Result<Option<(String, C
 /// writes, so old and new compare equal; a value that does not parse stays as written.
 /// `as_written`: free text keeps what was typed (records do; matrix cells are never free text).
 fn canonical_raw(f: &Field, raw: &Raw, as_written: bool) -> String {
-    let text = raw_text(raw);
+    let text = raw_text(raw).into_owned();
     let v = match raw {
         Raw::Number(n) => crate::inputs::value::parse_toml_number(f, n),
         _ => crate::inputs::value::parse_text(f, &text),
