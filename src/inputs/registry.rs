@@ -3,7 +3,7 @@
 //! An entity's id is its stable, URL-safe name in the output (`e/<id>/`); it defaults to its
 //! code (医保编码 for institutions and pharmacies, the 6-digit region code for bureaus).
 
-use crate::base::diag::{Diagnostic, Diagnostics, Loc, REGISTRY, Sources, entity_key, suggest};
+use crate::base::diag::{Diagnostic, Diagnostics, Loc, REGISTRY, Reading, Sources, entity_key, suggest};
 use crate::base::{FastMap, FastSet};
 use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::{EntityAttr, Schema};
@@ -279,7 +279,9 @@ impl Registry {
             let mut d = Diagnostics::default();
             (registered(&r, schema, &mut d), d)
         };
-        let read = match (toml_path.is_file(), csv_path.is_file()) {
+        let (before, first_file) = (diags.list.len(), sources.len());
+        let (toml_given, csv_given) = (toml_path.is_file(), csv_path.is_file());
+        let read = match (toml_given, csv_given) {
             (true, true) => {
                 diags.push(
                     Diagnostic::error("registry.two_files", "data/entities.toml 与 data/entities.csv 只能有一个")
@@ -360,6 +362,16 @@ impl Registry {
         share_words(&mut entities);
         let reg = Registry { entities, by_key };
         reg.check(diags);
+        // The registry's text is let go when nothing found so far points into it, like a data
+        // file's: a national one is ~110 MB, held through the checks and the whole build only for
+        // a report that rarely shows it (one that does reads it again).
+        if sources.len() > first_file {
+            let file = first_file as crate::base::diag::FileId;
+            if !diags.list[before..].iter().any(|d| d.loc.is_some_and(|l| l.file == file)) {
+                let (path, reading) = if csv_given { (&csv_path, Reading::Csv) } else { (&toml_path, Reading::Utf8) };
+                sources.let_go(file, path, reading);
+            }
+        }
         reg
     }
 
@@ -869,5 +881,38 @@ mod tests {
         ] {
             assert!(entity_by_entity(other, 0, &shown).is_none(), "{other}");
         }
+    }
+
+    /// A registry nothing was found in is not held after loading: a report reads it again, and
+    /// only as it was read (edited since, it is shown by name alone). One with a finding is held.
+    #[test]
+    fn the_registry_text_is_let_go_unless_a_finding_points_into_it() {
+        let good = "[[entities]]\ncode = \"520300\"\nname = \"遵义市医疗保障局\"\nkind = \"bureau_city\"\n";
+        let bad = "[[entities]]\ncode = \"520300\"\nname = \"遵义市医疗保障局\"\nkind = \"bureau_town\"\n";
+        for (text, held) in [(good, false), (bad, true)] {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let path = dir.path().join("data/entities.toml");
+            std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+            std::fs::write(&path, text).expect("registry");
+            let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
+            let schema = Schema::load(dir.path(), &mut sources, &mut diags);
+            let before = diags.list.len();
+            let reg = Registry::load(dir.path(), &schema, &mut sources, &mut diags);
+            let file = (sources.len() - 1) as crate::base::diag::FileId;
+            assert_eq!(sources.path(file), "data/entities.toml");
+            assert_eq!(diags.list.len() > before, held, "{:?}", diags.list);
+            assert_eq!(reg.entities.len(), usize::from(!held));
+            // edited after loading: a text held is still the one read, one let go is not shown
+            std::fs::write(&path, format!("# 改过\n{text}")).expect("registry edited");
+            assert_eq!(sources.text(file), if held { text } else { "" });
+        }
+        // not edited, a text let go is read again as it was
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+        std::fs::write(dir.path().join("data/entities.toml"), good).expect("registry");
+        let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
+        let schema = Schema::load(dir.path(), &mut sources, &mut diags);
+        Registry::load(dir.path(), &schema, &mut sources, &mut diags);
+        assert_eq!(sources.text((sources.len() - 1) as crate::base::diag::FileId), good);
     }
 }

@@ -73,7 +73,10 @@ pub enum Reading {
 /// A text let go: where to read it again, and what it was, so a file changed since is not
 /// shown with spans that no longer fit it.
 struct LetGo {
-    path: PathBuf,
+    /// Only when the shown path does not lead back to it from the root (a name not in UTF-8, a
+    /// file outside the site): the shown path is kept anyway, and a copy of each data file's
+    /// path was 30 MB of a national check.
+    path: Option<PathBuf>,
     reading: Reading,
     len: usize,
     hash: u64,
@@ -89,11 +92,21 @@ fn fingerprint(text: &str) -> u64 {
 }
 
 impl LetGo {
-    fn read_again(&self) -> Option<String> {
-        let bytes = std::fs::read(&self.path).ok()?;
+    /// The text read again from `path`, or from the site root's `shown` path.
+    fn read_again(&self, root: &Path, shown: &str) -> Option<String> {
+        let bytes = match &self.path {
+            Some(p) => std::fs::read(p),
+            None => std::fs::read(root.join(shown)),
+        }
+        .ok()?;
         let text = match self.reading {
             Reading::Utf8 => {
-                String::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(&bytes).to_vec()).ok()?
+                let mut bytes = bytes;
+                // (in place, not copied: the registry is read again this way, ~110 MB nationally)
+                if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                    bytes.drain(..3);
+                }
+                String::from_utf8(bytes).ok()?
             }
             Reading::Csv => crate::base::tabular::decode(&bytes).ok()?.text,
         };
@@ -152,8 +165,9 @@ impl Sources {
         let text = std::mem::take(&mut self.files[id as usize].1);
         self.line_starts[id as usize] = OnceLock::new();
         let (len, hash) = (text.len(), fingerprint(&text));
-        self.held[id as usize] =
-            Held::LetGo(Box::new(LetGo { path: path.to_path_buf(), reading, len, hash, text: OnceLock::new() }));
+        let shown = Path::new(&self.files[id as usize].0);
+        let path = (path.strip_prefix(&self.root).ok() != Some(shown)).then(|| path.to_path_buf());
+        self.held[id as usize] = Held::LetGo(Box::new(LetGo { path, reading, len, hash, text: OnceLock::new() }));
     }
     /// Where a diagnostic is, as a report can show it: its span, or only the file when the
     /// file's text was let go after the checks (an error found while writing, say).
@@ -179,7 +193,7 @@ impl Sources {
     }
     pub fn text(&self, id: FileId) -> &str {
         match &self.held[id as usize] {
-            Held::LetGo(g) => g.text.get_or_init(|| g.read_again()).as_deref().unwrap_or(""),
+            Held::LetGo(g) => g.text.get_or_init(|| g.read_again(&self.root, self.path(id))).as_deref().unwrap_or(""),
             Held::Here | Held::Gone => &self.files[id as usize].1,
         }
     }
@@ -187,7 +201,7 @@ impl Sources {
     fn readable(&self, id: FileId) -> bool {
         match &self.held[id as usize] {
             Held::Here => true,
-            Held::LetGo(g) => g.text.get_or_init(|| g.read_again()).is_some(),
+            Held::LetGo(g) => g.text.get_or_init(|| g.read_again(&self.root, self.path(id))).is_some(),
             Held::Gone => false,
         }
     }
@@ -514,6 +528,13 @@ mod tests {
         std::fs::write(&path, "a = 2\n").unwrap();
         let d2 = Diagnostic::error("t", "x").at(Loc::new(id2, 10..13));
         assert_eq!(s2.place_of(&d2), (None, Some(PathBuf::from("a.toml"))));
+        // a shown path that does not lead back to the file from the root: read from its own path
+        std::fs::write(&path, text).unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let mut s3 = Sources::new(elsewhere.path());
+        let id3 = s3.add("a.toml".into(), text.into());
+        s3.let_go(id3, &path, Reading::Utf8);
+        assert_eq!(s3.text(id3), text);
     }
 
     #[test]
