@@ -268,17 +268,15 @@ impl Site<'_> {
         // under the table instead.
         let keys: Vec<String> = keys.into_iter().map(|(_, text, _)| text).collect();
         let slots: Vec<_> = members.iter().map(|&m| self.slots(&keys, m, year, table)).collect();
-        let values: Vec<Vec<Option<Decimal>>> = columns
-            .iter()
-            .map(|col| slots.iter().map(|rs| self.value_in(rs, table, col).and_then(number)).collect())
-            .collect();
+        // Figures are looked up again where needed, not held for every column: a country's
+        // cohorts are built at once, and every member's figure of every column was the largest
+        // thing a national build held beside its data.
+        let figure = |col: &Column, rs: &[Option<&Rec>]| self.value_in(rs, table, col).and_then(number);
         let mut empty = Vec::new();
         let mut kept = Vec::new();
-        let mut kept_values = Vec::new();
-        for (col, vals) in columns.into_iter().zip(values) {
-            if vals.iter().any(Option::is_some) {
+        for col in columns {
+            if slots.iter().any(|rs| figure(&col, rs).is_some()) {
                 kept.push(col);
-                kept_values.push(vals);
             } else {
                 let f = &fields[col.field];
                 empty.push(if col.key.is_empty() { f.label.clone() } else { format!("{}·{}", col.key, f.label) });
@@ -290,11 +288,10 @@ impl Site<'_> {
         // A view sorted by a column of one value (or of one member) would repeat the default
         // order: key columns get a view only when they tell members apart.
         for c in (0..columns.len()).filter(|&c| columns[c].key_column) {
-            let vals = &kept_values[c];
-            let mut distinct: Vec<Decimal> = vals.iter().flatten().copied().collect();
-            distinct.sort();
-            distinct.dedup();
-            if distinct.len() < 2 {
+            let vals: Vec<Option<Decimal>> = slots.iter().map(|rs| figure(&columns[c], rs)).collect();
+            // (two figures that differ, found in one pass rather than by sorting them all)
+            let mut given = vals.iter().flatten();
+            if !given.next().is_some_and(|first| given.any(|v| v != first)) {
                 continue;
             }
             let mut order: Vec<usize> = (0..members.len()).collect();
