@@ -71,7 +71,7 @@ impl<'a> Validator<'a> {
                 };
                 format!("{}{sym}{}", wrap(a, self.show(a, at, zero)), right)
             }
-            Expr::Call(name, args) if name == "sum" => {
+            Expr::Call(name, _) if name == "sum" => {
                 let v = self.eval(x, at, zero);
                 match v {
                     V::Num(n) => format!("合计 {}", fmt_num(n, self.places(x, at))),
