@@ -279,8 +279,9 @@ pub fn build_shard(
         dir.push(format!("-shard-{}-of-{}", spec.index, spec.of));
         PathBuf::from(dir)
     });
-    let model = model::Site::of(site);
-    let split = publish::shard::Split::new(&model, spec.of);
+    // (the model is let go once the split is made: rendering builds its own, and holding both
+    // through the render was about 20 MB of a national shard's peak)
+    let split = publish::shard::Split::new(&model::Site::of(site), spec.of);
     let part = Part::Shard { split: &split, index: spec.index - 1, inputs: &inputs };
     let entities = (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count();
     let result = write_site_reporting(root, site, &target, output::Publish::Swap, &part, progress);
