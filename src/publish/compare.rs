@@ -270,7 +270,7 @@ impl Site<'_> {
         let slots: Vec<_> = members.iter().map(|&m| self.slots(&keys, m, year, table)).collect();
         // Figures are looked up again where needed, not held for every column: a country's
         // cohorts are built at once, and every member's figure of every column was the largest
-        // thing a national build held beside its data.
+        // allocation a national build made beside its data (about 90 MB).
         let figure = |col: &Column, rs: &[Option<&Rec>]| self.value_in(rs, table, col).and_then(number);
         let mut empty = Vec::new();
         let mut kept = Vec::new();

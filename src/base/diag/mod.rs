@@ -74,8 +74,8 @@ pub enum Reading {
 /// shown with spans that no longer fit it.
 struct LetGo {
     /// Only when the shown path does not lead back to it from the root (a name not in UTF-8, a
-    /// file outside the site): the shown path is kept anyway, and a copy of each data file's
-    /// path was 30 MB of a national check.
+    /// file outside the site): the shown path is kept anyway, and a second copy of it was one
+    /// more allocation for each of a country's half a million data files.
     path: Option<PathBuf>,
     reading: Reading,
     len: usize,
