@@ -1,0 +1,384 @@
+//! An entity, and one registry entry (a `[[entities]]` table or a CSV row) made one: its
+//! columns, their values checked and kept compactly, and the parent it names.
+
+use crate::base::diag::{Diagnostic, Diagnostics, Loc, entity_key, suggest};
+use crate::inputs::records::{self, Raw, Record};
+use crate::inputs::schema::Schema;
+use crate::inputs::value::{label_key, normalize};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    BureauProvince,
+    BureauCity,
+    BureauCounty,
+    MedicalInstitution,
+    RetailPharmacy,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] =
+        [Kind::BureauProvince, Kind::BureauCity, Kind::BureauCounty, Kind::MedicalInstitution, Kind::RetailPharmacy];
+    pub fn id(self) -> &'static str {
+        crate::inputs::schema::DISCLOSER_KINDS[self as usize]
+    }
+    pub fn label(self) -> &'static str {
+        ["省级医疗保障局", "市（州）医疗保障局", "县（市、区）医疗保障局", "定点医疗机构", "定点零售药店"]
+            [self as usize]
+    }
+    pub fn is_bureau(self) -> bool {
+        matches!(self, Kind::BureauProvince | Kind::BureauCity | Kind::BureauCounty)
+    }
+    fn parse(s: &str) -> Option<Kind> {
+        // Ids first: folding a Chinese label is slow, and every entity of a registry has a kind.
+        Kind::ALL.into_iter().find(|x| x.id() == s).or_else(|| {
+            let k = label_key(s);
+            Kind::ALL.into_iter().find(|x| label_key(x.label()) == k)
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Entity {
+    // Texts are shared (`Arc`) where something else holds them too: the code index (id, code),
+    // every record a table field fills in from them (`from_entity`), and words many entities
+    // repeat (等级, 区划). Texts only shown are boxed. Either is smaller than a `String`.
+    pub id: Arc<str>,
+    pub code: Arc<str>,
+    pub name: Arc<str>,
+    pub kind: Kind,
+    pub level: Option<Arc<str>>,
+    pub grade: Option<Arc<str>>,
+    pub category: Option<Arc<str>>,
+    pub ownership: Option<Arc<str>>,
+    pub village_clinic: bool,
+    pub region: Option<Arc<str>>,
+    /// Index of the bureau this entity reports to.
+    pub parent: Option<usize>,
+    pub website: Option<Box<str>>,
+    pub wechat: Option<Box<str>>,
+    pub disclosure: Option<Arc<str>>,
+    pub address: Option<Arc<str>>,
+    pub business_type: Option<Arc<str>>,
+    pub chain: Option<Box<str>>,
+    pub loc: Loc,
+    /// Where each registry item was written, in column order (for errors about one value). Read
+    /// with `locs()`.
+    locs: Box<[ItemLoc]>,
+}
+
+/// Where one registry item was written, in the entity's own file: 8 bytes, not 16, for each of
+/// the millions of items of a national registry. The column is an index into `COLUMNS`; an item
+/// longer than 64 KiB is marked by its first 64 KiB.
+#[derive(Clone, Copy, Debug)]
+struct ItemLoc {
+    start: u32,
+    len: u16,
+    column: u8,
+}
+
+impl Entity {
+    /// Where each registry item was written: its column and place, in column order.
+    pub fn locs(&self) -> impl Iterator<Item = (&'static str, Loc)> + '_ {
+        self.locs.iter().map(|l| {
+            let end = l.start.saturating_add(u32::from(l.len));
+            (COLUMNS[usize::from(l.column)].0, Loc { file: self.loc.file, start: l.start, end })
+        })
+    }
+
+    /// Its tables are published on the county bureau's pages (委托县级医疗保障部门披露).
+    pub fn delegated(&self) -> bool {
+        self.disclosure.as_deref() == Some("delegated_county")
+    }
+}
+
+/// Registry columns: id and the Chinese labels accepted in CSV headers.
+const COLUMNS: &[(&str, &[&str])] = &[
+    ("id", &["标识", "站点标识"]),
+    ("code", &["编码", "医保编码", "机构编码", "区划代码", "医保区划代码"]),
+    ("name", &["名称", "机构名称", "单位名称"]),
+    ("kind", &["类型", "主体类型", "披露主体类型"]),
+    ("level", &["等级", "机构等级"]),
+    ("grade", &["等次"]),
+    ("category", &["类别", "机构类别"]),
+    ("ownership", &["经营性质"]),
+    ("village_clinic", &["是否村卫生室", "村卫生室"]),
+    ("region", &["所在区划", "所在县（市、区）", "所在县(市、区)区划代码"]),
+    ("parent", &["上级医保部门", "所属医保部门", "报送医保局"]),
+    ("website", &["网站", "官方网站", "网址"]),
+    ("wechat", &["微信公众号"]),
+    ("disclosure", &["披露方式"]),
+    ("address", &["地址"]),
+    ("business_type", &["经营类型"]),
+    ("chain", &["所属连锁企业"]),
+];
+// `Entity::locs` numbers the columns in a byte.
+const _: () = assert!(COLUMNS.len() <= 256);
+
+pub const RESERVED_IDS: &[&str] = &["tables", "entities", "assets", "static"];
+
+/// The Chinese name of a registry column (`address` → 地址).
+pub fn column_label(id: &str) -> &'static str {
+    COLUMNS.iter().find(|(c, _)| *c == id).map_or("", |(_, labels)| labels[0])
+}
+
+/// The index in `COLUMNS` of a registry key: its id, or one of its Chinese labels.
+fn column(key: &str) -> Option<usize> {
+    // Asked for every cell of the registry: ids first, and the labels' keys worked out once.
+    static LABEL_KEYS: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
+        COLUMNS.iter().map(|(_, labels)| labels.iter().map(|l| label_key(l)).collect()).collect()
+    });
+    if let Some(i) = COLUMNS.iter().position(|(id, _)| *id == key) {
+        return Some(i);
+    }
+    let k = label_key(key);
+    LABEL_KEYS.iter().position(|keys| keys.contains(&k))
+}
+
+/// The index of column `id` in `COLUMNS`, worked out when compiling (a wrong id does not build).
+const fn col(id: &str) -> usize {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        let (a, b) = (COLUMNS[i].0.as_bytes(), id.as_bytes());
+        let mut same = a.len() == b.len();
+        let mut j = 0;
+        while same && j < a.len() {
+            same = a[j] == b[j];
+            j += 1;
+        }
+        if same {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a registry column")
+}
+
+// The columns code reads by index (see `entity`).
+const ID: usize = col("id");
+const CODE: usize = col("code");
+const NAME: usize = col("name");
+const KIND: usize = col("kind");
+const LEVEL: usize = col("level");
+const GRADE: usize = col("grade");
+const CATEGORY: usize = col("category");
+const OWNERSHIP: usize = col("ownership");
+const VILLAGE_CLINIC: usize = col("village_clinic");
+const REGION: usize = col("region");
+const PARENT: usize = col("parent");
+const WEBSITE: usize = col("website");
+const WECHAT: usize = col("wechat");
+const DISCLOSURE: usize = col("disclosure");
+const ADDRESS: usize = col("address");
+const BUSINESS_TYPE: usize = col("business_type");
+const CHAIN: usize = col("chain");
+
+pub(super) type ParentRef = Option<(String, Loc)>;
+
+/// One entity; when it cannot be registered, its errors are the root cause of every later
+/// "not registered" for its id and code.
+pub(super) fn registered(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
+    let first = diags.list.len();
+    let e = entity(r, schema, diags);
+    if e.is_none() {
+        let keys: Vec<String> = r
+            .cells
+            .iter()
+            .filter(|c| matches!(column(&c.key), Some(ID | CODE)))
+            .map(|c| entity_key(&normalize(&records::raw_text(&c.raw))))
+            .collect();
+        for d in &mut diags.list[first..] {
+            d.causes.extend(keys.iter().cloned());
+        }
+    }
+    e
+}
+
+fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entity, ParentRef)> {
+    let before = diags.errors();
+    // Each item's text and place by its column's index (half a million entities at national
+    // scale, each item asked for a few times: a hash map of them was a third of the work).
+    let mut vals: [Option<(String, Loc)>; COLUMNS.len()] = std::array::from_fn(|_| None);
+    for c in &r.cells {
+        let Some(ci) = column(&c.key) else {
+            let mut d = Diagnostic::error("registry.unknown_column", format!("未知的登记项 `{}`", c.key))
+                .at(c.key_loc)
+                .label("未知");
+            if let Some(s) = suggest(&c.key, COLUMNS.iter().map(|(id, _)| *id)) {
+                d = d.note(format!("是否应为 `{s}`？"));
+            }
+            diags.push(d.note(format!(
+                "可用的登记项：{}",
+                COLUMNS.iter().map(|(id, l)| format!("{id}（{}）", l[0])).collect::<Vec<_>>().join("、")
+            )));
+            continue;
+        };
+        let col = COLUMNS[ci].0;
+        if let Raw::Nested(t) = &c.raw {
+            diags.push(Diagnostic::error("registry.type", format!("登记项 `{col}` 应为单个值，实际为{t}")).at(c.loc));
+            continue;
+        }
+        // Names and addresses are published as written; codes and choices are folded to compare.
+        let raw = records::raw_text(&c.raw);
+        let free_text = matches!(ci, NAME | ADDRESS | WEBSITE | WECHAT | CHAIN);
+        let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
+        if !v.is_empty() {
+            vals[ci] = Some((v, c.loc));
+        }
+    }
+    let text = |i: usize| vals[i].as_ref().map(|(v, _)| v.as_str());
+    let Some((code, code_loc)) = vals[CODE].as_ref().map(|(v, l)| (v.as_str(), *l)) else {
+        diags.push(Diagnostic::error("registry.missing_code", "披露主体缺少编码（code）").at(r.loc).label("此主体"));
+        return None;
+    };
+    let Some(name) = text(NAME) else {
+        diags.push(Diagnostic::error("registry.missing_name", format!("主体 `{code}` 缺少名称（name）")).at(r.loc));
+        return None;
+    };
+    let kind = match &vals[KIND] {
+        Some((k, loc)) => match Kind::parse(k) {
+            Some(kind) => kind,
+            None => {
+                diags.push(Diagnostic::error("registry.kind", format!("未知的主体类型 `{k}`")).at(*loc).note(format!(
+                    "可选：{}",
+                    Kind::ALL.iter().map(|k| format!("{}（{}）", k.id(), k.label())).collect::<Vec<_>>().join("、")
+                )));
+                return None;
+            }
+        },
+        None => {
+            diags.push(Diagnostic::error("registry.kind", format!("主体“{name}”缺少类型（kind）")).at(r.loc));
+            return None;
+        }
+    };
+    let code_ok = match kind {
+        Kind::MedicalInstitution => {
+            code.len() == 12 && code.starts_with('H') && code[1..].bytes().all(|b| b.is_ascii_digit())
+        }
+        Kind::RetailPharmacy => {
+            code.len() == 12 && code.starts_with('P') && code[1..].bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+    };
+    if !code_ok {
+        let want = match kind {
+            Kind::MedicalInstitution => "H 加 11 位数字（医保定点医疗机构编码，如 H52030300001）",
+            Kind::RetailPharmacy => "P 加 11 位数字（医保定点零售药店编码，如 P52030200101）",
+            _ => "6 位行政区划代码（如 520300）",
+        };
+        diags.push(
+            Diagnostic::error("registry.code", format!("“{name}”的编码 `{code}` 格式不正确，应为{want}"))
+                .at(code_loc)
+                .label("编码"),
+        );
+    }
+    let (id, id_loc) = vals[ID].as_ref().map_or((code, code_loc), |(v, l)| (v.as_str(), *l));
+    let id_ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+        && !RESERVED_IDS.contains(&id)
+        && !(id.len() == 4 && id.bytes().all(|b| b.is_ascii_digit()));
+    if !id_ok {
+        diags.push(
+            Diagnostic::error("registry.id", format!("主体标识 `{id}` 不可用"))
+                .at(id_loc)
+                .note("标识用于网址，只能由字母、数字、- 和 _ 组成（不超过 64 个字符），不能是四位年份，也不能是 tables、entities、assets、static"),
+        );
+    }
+    // A choice as its value id (a label is accepted for it), shared with the schema's word.
+    let enum_attr = |ci: usize, enum_name: &str, diags: &mut Diagnostics| -> Option<Arc<str>> {
+        let (v, loc) = vals[ci].as_ref()?;
+        let key = COLUMNS[ci].0;
+        let def = schema.enums.get(enum_name)?;
+        if def.values.contains(v) {
+            return Some(v.as_str().into());
+        }
+        let k = label_key(v);
+        if let Some(i) = def.labels.iter().position(|l| label_key(l) == k) {
+            return Some(def.values[i].as_str().into());
+        }
+        diags.push(
+            Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一")).at(*loc).note(
+                format!(
+                    "可选：{}",
+                    def.values
+                        .iter()
+                        .zip(&def.labels)
+                        .map(|(a, b)| format!("{a}（{b}）"))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            ),
+        );
+        None
+    };
+    let level = enum_attr(LEVEL, "institution_level", diags);
+    let grade = enum_attr(GRADE, "institution_grade", diags);
+    let category = enum_attr(CATEGORY, "institution_category", diags);
+    let ownership = enum_attr(OWNERSHIP, "ownership", diags);
+    let disclosure = enum_attr(DISCLOSURE, "disclosure_mode", diags);
+    let business_type = enum_attr(BUSINESS_TYPE, "pharmacy_business_type", diags);
+    let village_clinic = match &vals[VILLAGE_CLINIC] {
+        Some((v, loc)) => match v.as_str() {
+            "true" | "是" | "1" => true,
+            "false" | "否" | "0" => false,
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "registry.bool",
+                        format!("village_clinic 应为 true/false（是/否），实际为 `{v}`"),
+                    )
+                    .at(*loc),
+                );
+                false
+            }
+        },
+        None => false,
+    };
+    if let Some((region, loc)) = &vals[REGION]
+        && !(region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()))
+    {
+        diags.push(Diagnostic::error("registry.region", format!("所在区划 `{region}` 应为 6 位行政区划代码")).at(*loc));
+    }
+    if let Some((url, loc)) = &vals[WEBSITE]
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        diags.push(Diagnostic::error("registry.url", format!("网址 `{url}` 应以 http:// 或 https:// 开头")).at(*loc));
+    }
+    if diags.errors() > before {
+        return None;
+    }
+    let code_text: Arc<str> = code.into();
+    let entity = Entity {
+        // (an entity without its own id shares its code's text)
+        id: if vals[ID].is_some() { id.into() } else { Arc::clone(&code_text) },
+        code: code_text,
+        name: name.into(),
+        kind,
+        level,
+        grade,
+        category,
+        ownership,
+        village_clinic,
+        region: text(REGION).map(Into::into),
+        parent: None,
+        website: text(WEBSITE).map(Into::into),
+        wechat: text(WECHAT).map(Into::into),
+        disclosure,
+        address: text(ADDRESS).map(Into::into),
+        business_type,
+        chain: text(CHAIN).map(Into::into),
+        loc: r.loc,
+        locs: vals
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let (_, l) = v.as_ref()?;
+                let len = u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX);
+                Some(ItemLoc { start: l.start, len, column: u8::try_from(i).ok()? })
+            })
+            .collect(),
+    };
+    Some((entity, vals[PARENT].take()))
+}

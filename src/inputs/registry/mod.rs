@@ -1,0 +1,356 @@
+//! The entity registry: who discloses (`data/entities.toml` or `data/entities.csv`).
+//!
+//! An entity's id is its stable, URL-safe name in the output (`e/<id>/`); it defaults to its
+//! code (医保编码 for institutions and pharmacies, the 6-digit region code for bureaus).
+//! `read` reads the file into records, `entry` makes each record an entity (and defines what an
+//! entity is), and this module indexes them by id and code, links parents and checks what spans
+//! entities.
+
+mod entry;
+mod read;
+
+pub use entry::{Entity, Kind, RESERVED_IDS, column_label};
+
+use crate::base::diag::{Diagnostic, Diagnostics, REGISTRY, Reading, Sources, entity_key};
+use crate::base::{FastMap, FastSet};
+use crate::inputs::records::Record;
+use crate::inputs::schema::{EntityAttr, Schema};
+use entry::registered;
+use read::{read_csv, read_toml};
+use std::path::Path;
+use std::sync::Arc;
+
+pub struct Registry {
+    pub entities: Vec<Entity>,
+    /// Keyed by id and by code: the entity's own texts, shared.
+    by_key: FastMap<Arc<str>, usize>,
+}
+
+/// An entity's id in lower case, to find ids that differ only in case (most ids are lower case
+/// already: they are shared, not copied).
+fn lower_id(e: &Entity) -> Arc<str> {
+    if e.id.bytes().any(|b| b.is_ascii_uppercase()) { e.id.to_ascii_lowercase().into() } else { Arc::clone(&e.id) }
+}
+
+/// Every entity's id and code to its index (`keys` of them), or None when one names two entities.
+fn unique_keys(entities: &[Entity], keys: usize) -> Option<FastMap<Arc<str>, usize>> {
+    let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
+    for (i, e) in entities.iter().enumerate() {
+        for k in [&e.id, &e.code] {
+            if by_key.insert(Arc::clone(k), i).is_some_and(|j| j != i) {
+                return None;
+            }
+        }
+    }
+    Some(by_key)
+}
+
+/// Whether no two ids differ only in case.
+fn unique_lower_ids(entities: &[Entity]) -> bool {
+    let mut lower_ids: FastSet<Arc<str>> = FastSet::with_capacity_and_hasher(entities.len(), Default::default());
+    entities.iter().all(|e| lower_ids.insert(lower_id(e)))
+}
+
+/// Every entity's id and code to its index, entity after entity: one whose id repeats
+/// another's (in any case), or whose code is already taken, is reported and left out.
+fn keys_in_order(
+    entities: &[Entity],
+    keys: usize,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> FastMap<Arc<str>, usize> {
+    let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
+    let mut lower_ids: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(entities.len(), Default::default());
+    for (i, e) in entities.iter().enumerate() {
+        let lower = lower_id(e);
+        if let Some(&j) = lower_ids.get(&lower) {
+            diags.push(
+                Diagnostic::error(
+                    "registry.duplicate_id",
+                    format!(
+                        "披露主体标识 `{}` 重复（大小写不同也视为重复，见 {} 第 {} 行）",
+                        e.id,
+                        sources.path(entities[j].loc.file),
+                        sources.line_col(entities[j].loc.file, entities[j].loc.start).0
+                    ),
+                )
+                .at(e.loc)
+                .label("重复的标识")
+                .causes(entity_key(&e.code)),
+            );
+            continue;
+        }
+        if let Some(&j) = by_key.get(&*e.code) {
+            diags.push(
+                Diagnostic::error(
+                    "registry.duplicate_code",
+                    format!("编码 `{}` 重复（另见 {}）", e.code, entities[j].name),
+                )
+                .at(e.loc)
+                .label("重复的编码")
+                .causes(entity_key(&e.id)),
+            );
+            continue;
+        }
+        lower_ids.insert(lower, i);
+        by_key.insert(Arc::clone(&e.id), i);
+        by_key.insert(Arc::clone(&e.code), i);
+    }
+    by_key
+}
+
+impl Registry {
+    pub fn empty() -> Registry {
+        Registry { entities: Vec::new(), by_key: FastMap::default() }
+    }
+
+    pub fn get(&self, idx: usize) -> &Entity {
+        &self.entities[idx]
+    }
+    /// Look an entity up by id or by code.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    pub fn load(root: &Path, schema: &Schema, sources: &mut Sources, diags: &mut Diagnostics) -> Registry {
+        use rayon::prelude::*;
+        let toml_path = root.join("data/entities.toml");
+        let csv_path = root.join("data/entities.csv");
+        // Each record is turned into an entity where it is read (in parallel for a TOML registry
+        // of [[entities]] tables), so the records of a national registry are never all held.
+        let convert = |r: Record| {
+            let mut d = Diagnostics::default();
+            (registered(&r, schema, &mut d), d)
+        };
+        let (before, first_file) = (diags.list.len(), sources.len());
+        let (toml_given, csv_given) = (toml_path.is_file(), csv_path.is_file());
+        let read = match (toml_given, csv_given) {
+            (true, true) => {
+                diags.push(
+                    Diagnostic::error("registry.two_files", "data/entities.toml 与 data/entities.csv 只能有一个")
+                        .in_file(&csv_path)
+                        .causes(REGISTRY),
+                );
+                vec![]
+            }
+            (true, false) => as_registry_cause(diags, |d| read_toml(&toml_path, sources, d, &convert)),
+            (false, true) => {
+                as_registry_cause(diags, |d| read_csv(&csv_path, sources, d).into_iter().map(convert).collect())
+            }
+            (false, false) => {
+                diags.push(
+                    Diagnostic::error(
+                        "registry.missing",
+                        "缺少披露主体登记表 data/entities.toml（或 data/entities.csv）",
+                    )
+                    .in_file(&toml_path)
+                    .note("每个披露主体（医保局、定点医疗机构、定点零售药店）登记一条：code、name、kind 等")
+                    .causes(REGISTRY),
+                );
+                vec![]
+            }
+        };
+        let mut entities = Vec::with_capacity(read.len());
+        let mut parents = Vec::with_capacity(read.len());
+        for (e, d) in read {
+            diags.extend(d);
+            if let Some((e, parent)) = e {
+                entities.push(e);
+                parents.push(parent);
+            }
+        }
+        // At their size from the start: growing a map of a million keys hashes them all again.
+        let keys = entities.len() + entities.iter().filter(|e| e.id != e.code).count();
+        // Nothing repeats in nearly every registry: then the keys are mapped while, on the other
+        // core, the ids are checked in lower case (one after the other, a national registry's
+        // took a quarter of a second while the other core waited). When either finds a repeat,
+        // the keys are mapped again entity after entity, which reports each repeat.
+        let (by_key, unique) = rayon::join(|| unique_keys(&entities, keys), || unique_lower_ids(&entities));
+        let by_key = match by_key {
+            Some(by_key) if unique => by_key,
+            _ => keys_in_order(&entities, keys, sources, diags),
+        };
+        let mut suggestions = crate::base::diag::Suggestions::default();
+        // (looked up on every core: a million lookups in a map far larger than the caches)
+        let found: Vec<Option<usize>> =
+            parents.par_iter().map(|p| p.as_ref().and_then(|(key, _)| by_key.get(key.as_str()).copied())).collect();
+        for (i, (p, found)) in parents.into_iter().zip(found).enumerate() {
+            let Some((key, loc)) = p else { continue };
+            match found {
+                Some(j) if entities[j].kind.is_bureau() && j != i => entities[i].parent = Some(j),
+                Some(j) => diags.push(
+                    Diagnostic::error(
+                        "registry.parent_kind",
+                        format!("上级 `{key}`（{}）不是医疗保障局", entities[j].name),
+                    )
+                    .at(loc)
+                    .label("应为医疗保障局的标识或区划代码")
+                    .causes(parent_key(&entities[i].id)),
+                ),
+                None => {
+                    let mut d =
+                        Diagnostic::error("registry.parent_missing", format!("上级医保部门 `{key}` 不在登记表中"))
+                            .at(loc)
+                            .label("未登记")
+                            .follows(entity_key(&key))
+                            .causes(parent_key(&entities[i].id));
+                    if let Some(s) = suggestions.suggest(&key, by_key.keys().map(|k| &**k)) {
+                        d = d.note(format!("是否应为 `{s}`？"));
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+        entities.shrink_to_fit();
+        share_words(&mut entities);
+        let reg = Registry { entities, by_key };
+        reg.check(diags);
+        // The registry's text is let go when nothing found so far points into it, like a data
+        // file's: a national one is ~110 MB, held through the checks and the whole build only for
+        // a report that rarely shows it (one that does reads it again).
+        if sources.len() > first_file {
+            let file = first_file as crate::base::diag::FileId;
+            if !diags.list[before..].iter().any(|d| d.loc.is_some_and(|l| l.file == file)) {
+                let (path, reading) = if csv_given { (&csv_path, Reading::Csv) } else { (&toml_path, Reading::Utf8) };
+                sources.let_go(file, path, reading);
+            }
+        }
+        reg
+    }
+
+    fn check(&self, diags: &mut Diagnostics) {
+        for e in &self.entities {
+            if e.delegated() {
+                match e.parent.map(|p| self.get(p)) {
+                    Some(p) if p.kind == Kind::BureauCounty => {}
+                    Some(p) => diags.push(
+                        Diagnostic::error(
+                            "registry.delegated_parent",
+                            format!("“{}”委托县级医疗保障部门披露，但其上级“{}”不是县级医保局", e.name, p.name),
+                        )
+                        .at(e.loc),
+                    ),
+                    None => diags.push(
+                        Diagnostic::error(
+                            "registry.delegated_parent",
+                            format!("“{}”委托县级医疗保障部门披露，但未填写所属县级医保局（parent）", e.name),
+                        )
+                        .at(e.loc)
+                        .follows(parent_key(&e.id)),
+                    ),
+                }
+            }
+            let online_required = e.kind.is_bureau() && e.kind != Kind::BureauProvince
+                || matches!(e.level.as_deref(), Some("level2" | "level3"));
+            if online_required && matches!(e.disclosure.as_deref(), Some("offline" | "delegated_county")) {
+                diags.push(
+                    Diagnostic::error("registry.online_required", format!("“{}”须在本机构官方网站或微信公众号披露（二级及以上定点医疗机构和县级以上医保局不能线下或委托披露）", e.name))
+                        .at(e.loc),
+                );
+            }
+            if e.village_clinic && e.level.as_deref().is_some_and(|l| l != "unrated") {
+                diags.push(
+                    Diagnostic::error("registry.village_level", format!("村卫生室“{}”的等级应为“未定级”", e.name))
+                        .at(e.loc),
+                );
+            }
+        }
+    }
+}
+
+/// The key of an entity whose `parent` was given but could not be used (for `causes`/`follows`).
+fn parent_key(id: &str) -> String {
+    format!("parent-of:{id}")
+}
+
+/// Reading the registry file: any problem there (unreadable, a TOML syntax error, a wrong
+/// shape) loses entities we cannot name, so it is the root cause of every "not registered".
+fn as_registry_cause<T>(diags: &mut Diagnostics, read: impl FnOnce(&mut Diagnostics) -> Vec<T>) -> Vec<T> {
+    let first = diags.list.len();
+    let records = read(diags);
+    for d in &mut diags.list[first..] {
+        d.causes.push(REGISTRY.to_string());
+    }
+    records
+}
+
+/// The registry's value of an attribute that a table field mirrors (`from_entity`).
+pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<&Arc<str>> {
+    match attr {
+        EntityAttr::Code => Some(&e.code),
+        EntityAttr::Name => Some(&e.name),
+        EntityAttr::Region => e.region.as_ref(),
+        EntityAttr::Level => e.level.as_ref(),
+        EntityAttr::Grade => e.grade.as_ref(),
+        EntityAttr::Category => e.category.as_ref(),
+        EntityAttr::Ownership => e.ownership.as_ref(),
+        EntityAttr::Address => e.address.as_ref(),
+        EntityAttr::Disclosure => e.disclosure.as_ref(),
+        EntityAttr::BusinessType => e.business_type.as_ref(),
+    }
+}
+
+/// One allocation for each word that entities share: choice-list values and region codes are a
+/// few hundred words across a national registry's 500,000 entities.
+fn share_words(entities: &mut [Entity]) {
+    let mut words: FastSet<Arc<str>> = FastSet::default();
+    for e in entities {
+        for w in [
+            &mut e.level,
+            &mut e.grade,
+            &mut e.category,
+            &mut e.ownership,
+            &mut e.region,
+            &mut e.disclosure,
+            &mut e.business_type,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            match words.get(&**w) {
+                Some(shared) => *w = Arc::clone(shared),
+                None => {
+                    words.insert(Arc::clone(w));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A registry nothing was found in is not held after loading: a report reads it again, and
+    /// only as it was read (edited since, it is shown by name alone). One with a finding is held.
+    #[test]
+    fn the_registry_text_is_let_go_unless_a_finding_points_into_it() {
+        let good = "[[entities]]\ncode = \"520300\"\nname = \"遵义市医疗保障局\"\nkind = \"bureau_city\"\n";
+        let bad = "[[entities]]\ncode = \"520300\"\nname = \"遵义市医疗保障局\"\nkind = \"bureau_town\"\n";
+        for (text, held) in [(good, false), (bad, true)] {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let path = dir.path().join("data/entities.toml");
+            std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+            std::fs::write(&path, text).expect("registry");
+            let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
+            let schema = Schema::load(dir.path(), &mut sources, &mut diags);
+            let before = diags.list.len();
+            let reg = Registry::load(dir.path(), &schema, &mut sources, &mut diags);
+            let file = (sources.len() - 1) as crate::base::diag::FileId;
+            assert_eq!(sources.path(file), "data/entities.toml");
+            assert_eq!(diags.list.len() > before, held, "{:?}", diags.list);
+            assert_eq!(reg.entities.len(), usize::from(!held));
+            // edited after loading: a text held is still the one read, one let go is not shown
+            std::fs::write(&path, format!("# 改过\n{text}")).expect("registry edited");
+            assert_eq!(sources.text(file), if held { text } else { "" });
+        }
+        // not edited, a text let go is read again as it was
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+        std::fs::write(dir.path().join("data/entities.toml"), good).expect("registry");
+        let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
+        let schema = Schema::load(dir.path(), &mut sources, &mut diags);
+        Registry::load(dir.path(), &schema, &mut sources, &mut diags);
+        assert_eq!(sources.text((sources.len() - 1) as crate::base::diag::FileId), good);
+    }
+}
