@@ -22,12 +22,6 @@ fn diags(v: &Value) -> Vec<Value> {
     all.into_iter().filter(|d| d["severity"] == "error").collect()
 }
 
-fn replace_in(root: &Path, rel: &str, from: &str, to: &str) {
-    let text = read(&root.join(rel));
-    assert!(text.contains(from), "{rel} has no `{from}`");
-    write(root, rel, &text.replacen(from, to, 1));
-}
-
 /// No run of three or more ASCII letters: the text is Chinese (codes, ids and "TOML" aside).
 fn no_english(s: &str) -> bool {
     let s = s.replace("TOML", "");

@@ -494,7 +494,7 @@ fn entity_folders_read_in_parallel_keep_their_lines_and_meet_the_sheets() {
     );
     write(root, "data/P52039900002/2023/pharmacy_service.csv", "settle_visits,total_amount,account_pay\n1,1,1\n");
     // a wrong value in each of two other entity folders
-    replace_in_file(root, "data/renmin/2023.toml", "hi_settlement_visits = 52340", "hi_settlement_visits = \"x\"");
+    replace_in(root, "data/renmin/2023.toml", "hi_settlement_visits = 52340", "hi_settlement_visits = \"x\"");
     let county = read(&root.join("data/520399/2023.toml"));
     write(
         root,
@@ -518,12 +518,7 @@ fn an_entity_folder_read_before_a_sheet_keeps_its_table() {
     let site = fixture("minimal");
     let root = site.path();
     // an id that sorts before the year's folder, so its folder is read before the sheet
-    replace_in_file(
-        root,
-        "data/entities.toml",
-        "code = \"P52039900002\"",
-        "id = \"0pharmacy\"\ncode = \"P52039900002\"",
-    );
+    replace_in(root, "data/entities.toml", "code = \"P52039900002\"", "id = \"0pharmacy\"\ncode = \"P52039900002\"");
     write(root, "data/0pharmacy/2023/pharmacy_service.csv", "settle_visits,total_amount,account_pay\n1,1,1\n");
     write(
         root,
@@ -537,12 +532,6 @@ fn an_entity_folder_read_before_a_sheet_keeps_its_table() {
     );
     assert!(err.contains("data/2023/pharmacy_service.csv:2:"), "{err}");
     assert_eq!(err.matches("重复提供").count(), 1, "{err}");
-}
-
-fn replace_in_file(root: &std::path::Path, rel: &str, from: &str, to: &str) {
-    let text = read(&root.join(rel));
-    assert!(text.contains(from), "{rel} has no `{from}`");
-    write(root, rel, &text.replace(from, to));
 }
 
 #[test]

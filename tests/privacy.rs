@@ -26,12 +26,6 @@ fn hits(diags: &[serde_json::Value]) -> Vec<(String, u64, String)> {
         .collect()
 }
 
-fn replace_in(root: &Path, rel: &str, from: &str, to: &str) {
-    let text = read(&root.join(rel));
-    assert!(text.contains(from), "{rel} has no `{from}`");
-    write(root, rel, &text.replacen(from, to, 1));
-}
-
 #[test]
 fn a_number_in_every_kind_of_published_text_is_caught() {
     let site = fixture("minimal");

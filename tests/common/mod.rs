@@ -70,6 +70,13 @@ pub fn write_bytes(root: &Path, rel: &str, bytes: &[u8]) {
     fs::write(p, bytes).unwrap();
 }
 
+/// Replaces the first `from` in file `rel` of a site with `to`; `from` must be there.
+pub fn replace_in(root: &Path, rel: &str, from: &str, to: &str) {
+    let text = read(&root.join(rel));
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    write(root, rel, &text.replacen(from, to, 1));
+}
+
 pub fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }

@@ -169,6 +169,13 @@ impl Sources {
         let path = (path.strip_prefix(&self.root).ok() != Some(shown)).then(|| path.to_path_buf());
         self.held[id as usize] = Held::LetGo(Box::new(LetGo { path, reading, len, hash, text: OnceLock::new() }));
     }
+    /// `let_go`, unless one of `found` (what was found while the file was read) points into it:
+    /// a file with findings is kept as it was read for the report.
+    pub fn let_go_unless_found(&mut self, id: FileId, path: &Path, reading: Reading, found: &[Diagnostic]) {
+        if !found.iter().any(|d| d.loc.is_some_and(|l| l.file == id)) {
+            self.let_go(id, path, reading);
+        }
+    }
     /// Where a diagnostic is, as a report can show it: its span, or only the file when the
     /// file's text was let go after the checks (an error found while writing, say).
     pub fn place_of(&self, d: &Diagnostic) -> (Option<Loc>, Option<PathBuf>) {

@@ -303,9 +303,7 @@ impl Loader<'_> {
     /// Let go of the text of a data file read from `path` when no finding since `before` points
     /// into it (a later one has it read again).
     fn let_go_unreported(&mut self, file: FileId, path: &Path, reading: Reading, before: usize) {
-        if !self.diags.list[before..].iter().any(|d| d.loc.is_some_and(|l| l.file == file)) {
-            self.sources.let_go(file, path, reading);
-        }
+        self.sources.let_go_unless_found(file, path, reading, &self.diags.list[before..]);
     }
 
     fn rel(&self, p: &Path) -> String {

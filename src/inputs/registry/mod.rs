@@ -11,7 +11,7 @@ mod read;
 
 pub use entry::{Entity, Kind, RESERVED_IDS, column_label};
 
-use crate::base::diag::{Diagnostic, Diagnostics, REGISTRY, Reading, Sources, entity_key};
+use crate::base::diag::{Diagnostic, Diagnostics, FileId, REGISTRY, Reading, Sources, entity_key};
 use crate::base::{FastMap, FastSet};
 use crate::inputs::records::Record;
 use crate::inputs::schema::{EntityAttr, Schema};
@@ -209,11 +209,8 @@ impl Registry {
         // file's: a national one is ~110 MB, held through the checks and the whole build only for
         // a report that rarely shows it (one that does reads it again).
         if sources.len() > first_file {
-            let file = first_file as crate::base::diag::FileId;
-            if !diags.list[before..].iter().any(|d| d.loc.is_some_and(|l| l.file == file)) {
-                let (path, reading) = if csv_given { (&csv_path, Reading::Csv) } else { (&toml_path, Reading::Utf8) };
-                sources.let_go(file, path, reading);
-            }
+            let (path, reading) = if csv_given { (&csv_path, Reading::Csv) } else { (&toml_path, Reading::Utf8) };
+            sources.let_go_unless_found(first_file as FileId, path, reading, &diags.list[before..]);
         }
         reg
     }
@@ -327,30 +324,29 @@ mod tests {
     fn the_registry_text_is_let_go_unless_a_finding_points_into_it() {
         let good = "[[entities]]\ncode = \"520300\"\nname = \"遵义市医疗保障局\"\nkind = \"bureau_city\"\n";
         let bad = "[[entities]]\ncode = \"520300\"\nname = \"遵义市医疗保障局\"\nkind = \"bureau_town\"\n";
-        for (text, held) in [(good, false), (bad, true)] {
+        // The registry `text` loaded from a site of its own: the site, its sources and the
+        // registry's id in them, whether anything was found, how many entities were registered.
+        let loaded = |text: &str| {
             let dir = tempfile::tempdir().expect("temporary folder");
-            let path = dir.path().join("data/entities.toml");
             std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
-            std::fs::write(&path, text).expect("registry");
+            std::fs::write(dir.path().join("data/entities.toml"), text).expect("registry");
             let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
             let schema = Schema::load(dir.path(), &mut sources, &mut diags);
             let before = diags.list.len();
             let reg = Registry::load(dir.path(), &schema, &mut sources, &mut diags);
-            let file = (sources.len() - 1) as crate::base::diag::FileId;
+            let file = (sources.len() - 1) as FileId;
             assert_eq!(sources.path(file), "data/entities.toml");
-            assert_eq!(diags.list.len() > before, held, "{:?}", diags.list);
-            assert_eq!(reg.entities.len(), usize::from(!held));
+            (dir, sources, file, diags.list.len() > before, reg.entities.len())
+        };
+        for (text, held) in [(good, false), (bad, true)] {
+            let (_dir, sources, file, found, entities) = loaded(text);
+            assert_eq!((found, entities), (held, usize::from(!held)));
+            // not edited: the text read, held or read again
+            assert_eq!(sources.text(file), text);
             // edited after loading: a text held is still the one read, one let go is not shown
-            std::fs::write(&path, format!("# 改过\n{text}")).expect("registry edited");
+            let (dir, sources, file, _, _) = loaded(text);
+            std::fs::write(dir.path().join("data/entities.toml"), format!("# 改过\n{text}")).expect("registry edited");
             assert_eq!(sources.text(file), if held { text } else { "" });
         }
-        // not edited, a text let go is read again as it was
-        let dir = tempfile::tempdir().expect("temporary folder");
-        std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
-        std::fs::write(dir.path().join("data/entities.toml"), good).expect("registry");
-        let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
-        let schema = Schema::load(dir.path(), &mut sources, &mut diags);
-        Registry::load(dir.path(), &schema, &mut sources, &mut diags);
-        assert_eq!(sources.text((sources.len() - 1) as crate::base::diag::FileId), good);
     }
 }
