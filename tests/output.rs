@@ -84,6 +84,12 @@ fn a_folder_pilu_did_not_write_is_never_replaced() {
     fs::remove_dir_all(root.join("public")).unwrap();
     fs::create_dir_all(root.join("public/empty")).unwrap();
     assert_eq!(pilu(root, &["build"]).code, 0);
+    // and it is gone once the build returns, not left beside the site: only a replaced output
+    // of pilu's own is removed later, in the background
+    let beside: Vec<_> =
+        fs::read_dir(root).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains("pilu-")).collect();
+    assert!(beside.is_empty(), "the empty folder moved aside is removed: {beside:?}");
+    assert!(!root.join("public/empty").exists());
     let manifest = read(&root.join("public/.pilu-manifest"));
     let listed: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
     let files: Vec<String> = tree(&root.join("public")).into_keys().filter(|k| k != ".pilu-manifest").collect();

@@ -218,6 +218,19 @@ pub fn remove_old(dir: &Path) -> io::Result<()> {
     fs::remove_dir_all(&dir)
 }
 
+/// Remove `dir` if it holds folders only; at the first file (or link) it stops with an error,
+/// having removed only empty folders.
+fn remove_folders_only(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_dir() {
+            return Err(io::Error::new(io::ErrorKind::DirectoryNotEmpty, "holds a file"));
+        }
+        remove_folders_only(&entry.path())?;
+    }
+    fs::remove_dir(dir)
+}
+
 /// Write `bytes` to `path` through a temporary name in the same folder and a rename, so a
 /// reader of `path` sees the whole old file or the whole new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -378,6 +391,8 @@ impl Staging {
             fs::remove_dir_all(&old)?;
         }
         let had_old = self.target.exists();
+        // no manifest: a folder made ready for the site, holding no file (else it was refused)
+        let made_ready = had_old && !self.target.join(MANIFEST).is_file();
         if had_old {
             fs::rename(&self.target, &old)?;
         }
@@ -388,6 +403,11 @@ impl Staging {
             return Err(e);
         }
         self.committed = true;
+        // removed here, being empty: `remove-old` removes only an output pilu wrote, and would
+        // leave it beside the site
+        if made_ready && remove_folders_only(&old).is_ok() {
+            return Ok(None);
+        }
         Ok(had_old.then_some(old))
     }
 
