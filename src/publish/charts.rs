@@ -331,16 +331,22 @@ impl Site<'_> {
                     keys.push((text, slug, r));
                 }
             }
+            // Each key's record in each year shown, found once rather than once per field (a
+            // scan of the year's key texts each time).
+            let shown: Vec<&(i32, Vec<(String, &Rec)>)> =
+                recs.iter().filter(|(y, _)| only.is_none_or(|w| w.contains(y))).collect();
+            let found: Vec<Vec<Option<&Rec>>> =
+                keys.iter().map(|(k, _, _)| shown.iter().map(|(_, rs)| by_key(rs, k)).collect()).collect();
             for (fi, f) in fields.iter().enumerate() {
                 if !charted(f) {
                     continue;
                 }
-                for (k, slug, _) in &keys {
-                    let points = recs
+                for ((k, slug, _), found) in keys.iter().zip(&found) {
+                    let points = shown
                         .iter()
-                        .filter(|(y, _)| only.is_none_or(|w| w.contains(y)))
-                        .map(|(y, rs)| {
-                            let v = by_key(rs, k)
+                        .zip(found)
+                        .map(|((y, _), r)| {
+                            let v = r
                                 .map(|r| {
                                     if crate::inputs::dataset::applies(fields, f, r) {
                                         r.values[fi].clone()
