@@ -369,6 +369,15 @@ fn template_for_a_kind_of_entity_and_usage_errors() {
     let out = run(site.path(), &["template", "--table", "medical_institution", "-o", "医院.xlsx"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     ok(&run(site.path(), &["template", "--table", "medical_institution", "-o", "医院.xlsx", "--force"]));
+    // A file that cannot be written is said in Chinese, the system's own text kept after it.
+    for args in [
+        &["template", "--table", "medical_institution", "-o", "没有的目录/医院.xlsx"][..],
+        &["template", "--table", "fund_income", "--format", "csv", "-o", "没有的目录/收入.csv"][..],
+    ] {
+        let out = run(site.path(), args);
+        assert_eq!(out.code, 3, "{}", out.stderr);
+        assert!(out.stderr.contains("失败：文件或目录不存在（系统信息："), "{args:?}: {}", out.stderr);
+    }
 }
 
 /// Digits, point and minus as a Chinese input method types them in full width.

@@ -687,8 +687,9 @@ impl Site<'_> {
                 let bytes = bytes.map_err(|err| {
                     Diagnostic::error("io.write", format!("无法生成下载文件 {name}：{err}")).at(entry.origin)
                 })?;
-                out.write(&name, &bytes)
-                    .map_err(|err| Diagnostic::error("io.write", format!("写入 {name} 失败：{err}")))
+                out.write(&name, &bytes).map_err(|err| {
+                    Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&err)))
+                })
             };
             made(format!("{base}.csv"), download::csv(t, &shared[ti], &entry.data))?;
             made(format!("{base}.json"), download::json(t, &shared[ti], &entry.data, ent, y, ey))?;

@@ -494,6 +494,27 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 mod tests {
     use super::*;
 
+    /// Many findings of one kind without a place (a full disk fails thousands of writes) are
+    /// counted, not followed by a list of （站点） repeated; those with a place list places.
+    #[test]
+    fn a_group_of_findings_without_a_place_lists_no_places() {
+        let mut s = Sources::new(Path::new("/site"));
+        let mut d = Diagnostics::default();
+        for i in 0..9 {
+            d.push(Diagnostic::error("io.write", format!("写入 e/{i}.csv 失败：磁盘空间不足")));
+        }
+        let report = d.render(&s);
+        assert!(report.contains("同样的错误（io.write）另有 6 处\n"), "{report}");
+        assert!(!report.contains("（站点）、"), "{report}");
+        let file = s.add("data/a.csv".into(), "a\n1\n2\n3\n4\n5\n6\n7\n8\n9\n".into());
+        let mut d = Diagnostics::default();
+        for i in 0..9 {
+            d.push(Diagnostic::error("csv.value", "坏值").at(Loc::new(file, 2 + 2 * i..3 + 2 * i)));
+        }
+        let report = d.render(&s);
+        assert!(report.contains("同样的错误（csv.value）另有 6 处：data/a.csv:5:1、data/a.csv:6:1、"), "{report}");
+    }
+
     #[test]
     fn a_build_keeps_only_the_sources_its_report_shows() {
         let mut s = Sources::new(Path::new("/site"));

@@ -54,13 +54,14 @@ impl Diagnostics {
 
     /// `同样的错误另有 4,998 处：…` with the places of the next few.
     fn group_line(&self, after: usize, g: &GroupKey, more: usize, sources: &Sources) -> String {
+        // (findings without a place, such as a failed write, would only repeat （站点）)
         let places: Vec<String> = self.list[after + 1..]
             .iter()
-            .filter(|d| group_key(d) == *g)
+            .filter(|d| group_key(d) == *g && sources.place_of(d) != (None, None))
             .take(GROUP_PLACES)
             .map(|d| place(d, sources))
             .collect();
-        let etc = if more > places.len() { " 等" } else { "" };
+        let etc = if more > places.len() && !places.is_empty() { " 等" } else { "" };
         let what = match (&g.2, g.0) {
             (Some(f), Severity::Error) => format!("同样的错误（{}，字段 {f}）", g.1),
             (Some(f), Severity::Warning) => format!("同样的警告（{}，字段 {f}）", g.1),
@@ -69,8 +70,9 @@ impl Diagnostics {
             (Some(f), Severity::Info) => format!("同样的提示（{}，字段 {f}）", g.1),
             (None, Severity::Info) => format!("同样的提示（{}）", g.1),
         };
+        let colon = if places.is_empty() { "" } else { "：" };
         format!(
-            "{what}另有 {} 处：{}{etc}\n  （`pilu check --format json` 列出全部）\n\n",
+            "{what}另有 {} 处{colon}{}{etc}\n  （`pilu check --format json` 列出全部）\n\n",
             thousands(more),
             places.join("、")
         )

@@ -6,7 +6,7 @@ use super::plan::{
     SheetPlan, col_header, common_money_unit, first_format, matrix_depth, records_columns, records_rows, title,
     title_facts,
 };
-use crate::base::diag::Sources;
+use crate::base::diag::{Sources, os_text};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::{Field, Layout};
 use crate::sheets::import::labels::column_path;
@@ -76,12 +76,12 @@ pub(super) fn csv_files(
     let body = w.into_inner().map_err(|e| e.to_string())?;
     let mut bytes = vec![0xEF, 0xBB, 0xBF];
     bytes.extend(body);
-    std::fs::write(out, bytes).map_err(|e| e.to_string())?;
+    std::fs::write(out, bytes).map_err(|e| os_text(&e))?;
     // The explanation that an xlsx carries on its second sheet.
     let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let notes_path = out.with_file_name(format!("{stem}-填写说明.txt"));
     let text = notes_text(t, sources);
-    std::fs::write(&notes_path, text).map_err(|e| e.to_string())?;
+    std::fs::write(&notes_path, text).map_err(|e| os_text(&e))?;
     println!("填写说明：{}", notes_path.display());
     Ok(())
 }

@@ -11,6 +11,7 @@ mod notes;
 mod plan;
 mod xlsx;
 
+use crate::base::diag::os_text;
 use crate::inputs::registry::{Kind, Registry};
 use crate::inputs::schema::Schema;
 use plan::{SheetPlan, plan};
@@ -105,7 +106,11 @@ pub fn run(o: &Options) -> u8 {
         return USAGE;
     }
     let result = match o.format {
-        Format::Xlsx => xlsx::xlsx(&plans, registry, &checked.sources, o.year, &out).map_err(|e| e.to_string()),
+        Format::Xlsx => xlsx::xlsx(&plans, registry, &checked.sources, o.year, &out).map_err(|e| match &e {
+            // (its `source` skips the I/O error itself)
+            rust_xlsxwriter::XlsxError::IoError(io) => os_text(io),
+            _ => os_text(&e),
+        }),
         Format::Csv => csv_file::csv_files(&plans[0], registry, &checked.sources, o.year, &out),
     };
     match result {
