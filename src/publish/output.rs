@@ -326,6 +326,14 @@ impl Staging {
         Ok(())
     }
 
+    /// Every file this build wrote so far, in the order of their paths (`Written::for_each_sorted`).
+    pub fn for_each_written(&self, each: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
+        match self.written.lock() {
+            Ok(mut w) => w.for_each_sorted(each),
+            Err(_) => Err(io::Error::other("the list of written files is unusable")),
+        }
+    }
+
     /// Whether this build already wrote `rel`.
     pub fn exists(&self, rel: &str) -> bool {
         self.written.lock().is_ok_and(|mut w| w.contains(rel))

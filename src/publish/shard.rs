@@ -25,6 +25,7 @@ use crate::publish::owned::MANIFEST;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The file a shard writes beside its pages: which shard it is, of which inputs, and its files.
@@ -307,7 +308,8 @@ pub struct FileEntry {
 }
 
 /// A shard's last file: `.pilu-shard.json`, listing every file it wrote with sizes and hashes
-/// (nothing for the other parts).
+/// (nothing for the other parts). Written as the files are read back, a few thousand at a time:
+/// the list of a national shard's files, held whole, was a tenth of its memory at the end.
 pub fn write_manifest(
     site: &Site,
     out: &Staging,
@@ -319,24 +321,7 @@ pub fn write_manifest(
     let io = |e: std::io::Error| Diagnostics {
         list: vec![Diagnostic::error("io.write", format!("无法生成分片清单 {SHARD_MANIFEST}：{}", os_text(&e)))],
     };
-    let mut paths = Vec::new();
-    for entry in walkdir::WalkDir::new(&out.dir).min_depth(1).sort_by_file_name() {
-        let entry = entry.map_err(|e| io(std::io::Error::other(e)))?;
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(&out.dir).unwrap_or(entry.path());
-            paths.push(rel.to_string_lossy().replace('\\', "/"));
-        }
-    }
-    paths.sort();
-    let files: Vec<FileEntry> = paths
-        .par_iter()
-        .map(|rel| {
-            let bytes = std::fs::read(out.dir.join(rel))?;
-            Ok(FileEntry { path: rel.clone(), size: bytes.len() as u64, hash: hash_hex(&bytes) })
-        })
-        .collect::<Result<_, std::io::Error>>()
-        .map_err(io)?;
-    let m = Manifest {
+    let head = Manifest {
         format: FORMAT,
         pilu: env!("CARGO_PKG_VERSION").into(),
         shard: index + 1,
@@ -345,17 +330,50 @@ pub fn write_manifest(
         pages,
         downloads,
         entities: (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count(),
-        files,
+        files: Vec::new(),
         dir: PathBuf::new(),
     };
-    out.write(SHARD_MANIFEST, manifest_text(&m).as_bytes()).map_err(io)
+    out.write_with(SHARD_MANIFEST, |f| {
+        let mut w = std::io::BufWriter::new(f);
+        w.write_all(manifest_head(&head).as_bytes())?;
+        let mut chunk: Vec<String> = Vec::new();
+        let mut first = true;
+        out.for_each_written(|rel| {
+            chunk.push(rel.to_string());
+            if chunk.len() == MANIFEST_CHUNK {
+                manifest_lines(&out.dir, &mut chunk, &mut first, &mut w)?;
+            }
+            Ok(())
+        })?;
+        manifest_lines(&out.dir, &mut chunk, &mut first, &mut w)?;
+        w.write_all(b"\n]}\n")?;
+        w.flush()
+    })
+    .map_err(io)
 }
 
-/// The manifest as JSON with one file a line: readable, and a tenth of the pretty form's size
-/// for shards of a hundred thousand files.
-fn manifest_text(m: &Manifest) -> String {
+/// Files read back (and hashed) in parallel at a time when a shard manifest is written.
+const MANIFEST_CHUNK: usize = 4096;
+
+/// The manifest's lines of the files in `chunk` (emptied), read back from `dir`.
+fn manifest_lines(dir: &Path, chunk: &mut Vec<String>, first: &mut bool, w: &mut impl Write) -> std::io::Result<()> {
+    let sums: Vec<std::io::Result<(u64, String)>> = chunk
+        .par_iter()
+        .map(|rel| std::fs::read(dir.join(rel)).map(|bytes| (bytes.len() as u64, hash_hex(&bytes))))
+        .collect();
+    for (rel, sum) in chunk.iter().zip(sums) {
+        let (size, hash) = sum?;
+        w.write_all(if std::mem::take(first) { b"\n" } else { b",\n" })?;
+        w.write_all(file_line(rel, size, &hash).as_bytes())?;
+    }
+    chunk.clear();
+    Ok(())
+}
+
+/// The manifest before its list of files.
+fn manifest_head(m: &Manifest) -> String {
     let text = |s: &str| serde_json::Value::from(s).to_string();
-    let mut s = format!(
+    format!(
         "{{\"format\":{},\"pilu\":{},\"shard\":{},\"of\":{},\"inputs\":{},\"pages\":{},\"downloads\":{},\"entities\":{},\"files\":[",
         m.format,
         text(&m.pilu),
@@ -365,13 +383,14 @@ fn manifest_text(m: &Manifest) -> String {
         m.pages,
         m.downloads,
         m.entities
-    );
-    for (i, f) in m.files.iter().enumerate() {
-        s.push_str(if i == 0 { "\n" } else { ",\n" });
-        s.push_str(&format!("{{\"path\":{},\"size\":{},\"hash\":{}}}", text(&f.path), f.size, text(&f.hash)));
-    }
-    s.push_str("\n]}\n");
-    s
+    )
+}
+
+/// One file of the manifest: JSON with one file a line, readable, and a tenth of the pretty
+/// form's size for shards of a hundred thousand files.
+fn file_line(path: &str, size: u64, hash: &str) -> String {
+    let text = |s: &str| serde_json::Value::from(s).to_string();
+    format!("{{\"path\":{},\"size\":{},\"hash\":{}}}", text(path), size, text(hash))
 }
 
 /// Read the manifest of each shard folder and check that together they are shards 1..N of one

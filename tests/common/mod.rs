@@ -22,10 +22,35 @@ pub struct Run {
 /// Run `pilu` with `args` in `dir` (as `--root` is `.` by default).
 pub fn pilu(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_pilu")).args(args).current_dir(dir).output().expect("run pilu");
+    if args.first() == Some(&"build") {
+        wait_for_old_output(dir, args);
+    }
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A build that replaced an output leaves the old one to a detached `pilu remove-old`. Waited
+/// for here: a test's temporary folder removed while that process renames and empties the old
+/// output inside it fails to go, and was left behind in the system's temporary folder.
+fn wait_for_old_output(dir: &Path, args: &[&str]) {
+    let after = |flag: &str| args.iter().position(|a| *a == flag).and_then(|i| args.get(i + 1));
+    let root = after("--root").map_or(dir.to_path_buf(), |r| dir.join(r));
+    let out = after("--output").map_or(root.join("public"), |o| dir.join(o));
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else { return };
+    let prefix = format!(".{}.pilu-old-", name.to_string_lossy());
+    let old_left = || {
+        fs::read_dir(parent)
+            .map(|es| es.flatten().any(|e| e.file_name().to_string_lossy().starts_with(&prefix)))
+            .unwrap_or(false)
+    };
+    for _ in 0..3000 {
+        if !old_left() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
