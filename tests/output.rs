@@ -214,3 +214,36 @@ fn remove_old_removes_nothing_but_a_replaced_output() {
     }
     assert_eq!(before, tree(root), "nothing was removed");
 }
+
+/// A disk that fills up: the build stops at the first write that finds it full, says so once,
+/// in Chinese, and leaves nothing behind. A small tmpfs is mounted for it, which needs root
+/// (CI runs as root); where it cannot be mounted the test says it was skipped, and the unit
+/// test `a_full_disk_stops_every_later_write` still covers the staging folder's part.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_fails_the_build_at_once_and_leaves_nothing() {
+    use std::process::Command;
+    let disk = tempfile::tempdir().unwrap();
+    let mount = Command::new("mount").args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"]).arg(disk.path()).output();
+    if !mount.as_ref().is_ok_and(|m| m.status.success()) {
+        eprintln!("skipped: a small tmpfs could not be mounted (needs root): {mount:?}");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(disk.path());
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = disk.path().join("public");
+    // the example's output is about 7 MB
+    let run = pilu(repo, &["build", "--output", out.to_str().unwrap()]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("error[io.write]").count(), 1, "one error, not one per file: {}", run.stderr);
+    assert!(run.stderr.contains("磁盘空间不足（系统信息："), "{}", run.stderr);
+    assert!(run.stderr.contains("共 1 个错误"), "{}", run.stderr);
+    assert!(run.stderr.contains("原有输出未改动"), "{}", run.stderr);
+    assert_eq!(fs::read_dir(disk.path()).unwrap().count(), 0, "the staging folder was removed");
+}

@@ -10,7 +10,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::publish::owned::{MANIFEST, manifest_lines};
 use crate::publish::written::Written;
@@ -31,6 +31,9 @@ pub struct Staging {
     written: Mutex<Written>,
     /// Counts the files written, for the progress report.
     progress: Option<std::sync::Arc<crate::base::progress::Progress>>,
+    /// Set when a write finds the disk full: every later write fails at once, and rendering
+    /// stops making files (a national build would otherwise render for minutes, to fail each).
+    full: AtomicBool,
 }
 
 /// How a finished staging folder replaces the output.
@@ -264,6 +267,7 @@ impl Staging {
             in_place: false,
             written: Default::default(),
             progress: None,
+            full: AtomicBool::new(false),
         })
     }
 
@@ -282,6 +286,7 @@ impl Staging {
             in_place: true,
             written: Default::default(),
             progress: None,
+            full: AtomicBool::new(false),
         }
     }
 
@@ -301,6 +306,22 @@ impl Staging {
 
     /// Write the file `rel` whose bytes `fill` writes (in place: whole or not at all).
     pub fn write_with(&self, rel: &str, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
+        if self.is_full() {
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "an earlier write found the disk full"));
+        }
+        self.write_unless_full(rel, fill).inspect_err(|e| {
+            if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) {
+                self.full.store(true, Ordering::Relaxed);
+            }
+        })
+    }
+
+    /// Whether a write found the disk full: nothing more can be written, and the build has failed.
+    pub fn is_full(&self) -> bool {
+        self.full.load(Ordering::Relaxed)
+    }
+
+    fn write_unless_full(&self, rel: &str, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
         let p = self.dir.join(rel);
         let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
         // A folder this build made is known by its relative name: hashing short names, and no
@@ -477,5 +498,32 @@ impl Drop for Staging {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Once a write finds the disk full, no file more is made: every later write fails at once
+    /// with the same kind of error, and rendering can ask before making a page. Other errors
+    /// (a name that cannot be made) do not stop the writes that can still succeed.
+    #[test]
+    fn a_full_disk_stops_every_later_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = Staging::begin(&tmp.path().join("public")).unwrap();
+        out.write("a.html", b"a").unwrap();
+        let denied = out.write_with("b.html", |_| Err(io::Error::from(io::ErrorKind::PermissionDenied)));
+        assert_eq!(denied.map_err(|e| e.kind()), Err(io::ErrorKind::PermissionDenied));
+        assert!(!out.is_full());
+        out.write("c/d.html", b"d").unwrap();
+        let full = out.write_with("e.html", |_| Err(io::Error::from(io::ErrorKind::StorageFull)));
+        assert_eq!(full.map_err(|e| e.kind()), Err(io::ErrorKind::StorageFull));
+        assert!(out.is_full());
+        let later = out.write("f/g.html", b"g");
+        assert_eq!(later.map_err(|e| e.kind()), Err(io::ErrorKind::StorageFull));
+        assert!(!out.dir.join("f").exists(), "not even its folder was made");
+        assert!(!out.exists("f/g.html"));
+        assert!(out.exists("a.html") && out.exists("c/d.html"));
     }
 }

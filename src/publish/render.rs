@@ -620,6 +620,10 @@ impl Site<'_> {
             // again as a String, and a fresh buffer per page cost page faults.
             static PAGE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        if out.is_full() {
+            // (the write that found the disk full is the build's error; no page more is made)
+            return None;
+        }
         let tpl = Site::template(kind);
         PAGE.with_borrow_mut(|buf| {
             buf.clear();
@@ -653,7 +657,7 @@ impl Site<'_> {
         let shared: Vec<download::Shared> = self.schema.tables.iter().map(download::shared).collect();
         let mut diags = Diagnostics::default();
         diags.gather(&items, 32, |part, found| {
-            for &(&(e, y), ey) in part {
+            for &(&(e, y), ey) in part.iter().take_while(|_| !out.is_full()) {
                 match self.downloads_of(out, &shared, e, y, ey) {
                     Ok(n) => {
                         total.fetch_add(n, AtomicOrdering::Relaxed);

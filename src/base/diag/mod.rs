@@ -504,7 +504,8 @@ mod tests {
             d.push(Diagnostic::error("io.write", format!("写入 e/{i}.csv 失败：磁盘空间不足")));
         }
         let report = d.render(&s);
-        assert!(report.contains("同样的错误（io.write）另有 6 处\n"), "{report}");
+        assert!(report.contains("同样的错误（io.write）另有 6 处\n\n"), "{report}");
+        assert!(!report.contains("列出全部"), "check does not list a build's failed writes: {report}");
         assert!(!report.contains("（站点）、"), "{report}");
         let file = s.add("data/a.csv".into(), "a\n1\n2\n3\n4\n5\n6\n7\n8\n9\n".into());
         let mut d = Diagnostics::default();
@@ -513,6 +514,7 @@ mod tests {
         }
         let report = d.render(&s);
         assert!(report.contains("同样的错误（csv.value）另有 6 处：data/a.csv:5:1、data/a.csv:6:1、"), "{report}");
+        assert!(report.contains("data/a.csv:9:1 等\n  （`pilu check --format json` 列出全部）"), "{report}");
     }
 
     #[test]

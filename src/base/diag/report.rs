@@ -61,7 +61,7 @@ impl Diagnostics {
             .take(GROUP_PLACES)
             .map(|d| place(d, sources))
             .collect();
-        let etc = if more > places.len() && !places.is_empty() { " 等" } else { "" };
+        let etc = if more > places.len() { " 等" } else { "" };
         let what = match (&g.2, g.0) {
             (Some(f), Severity::Error) => format!("同样的错误（{}，字段 {f}）", g.1),
             (Some(f), Severity::Warning) => format!("同样的警告（{}，字段 {f}）", g.1),
@@ -70,9 +70,12 @@ impl Diagnostics {
             (Some(f), Severity::Info) => format!("同样的提示（{}，字段 {f}）", g.1),
             (None, Severity::Info) => format!("同样的提示（{}）", g.1),
         };
-        let colon = if places.is_empty() { "" } else { "：" };
+        // Findings without a place are a build's own (a failed write): `check` does not list them.
+        if places.is_empty() {
+            return format!("{what}另有 {} 处\n\n", thousands(more));
+        }
         format!(
-            "{what}另有 {} 处{colon}{}{etc}\n  （`pilu check --format json` 列出全部）\n\n",
+            "{what}另有 {} 处：{}{etc}\n  （`pilu check --format json` 列出全部）\n\n",
             thousands(more),
             places.join("、")
         )
