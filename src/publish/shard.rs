@@ -372,14 +372,13 @@ fn manifest_lines(dir: &Path, chunk: &mut Vec<String>, first: &mut bool, w: &mut
 
 /// The manifest before its list of files.
 fn manifest_head(m: &Manifest) -> String {
-    let text = |s: &str| serde_json::Value::from(s).to_string();
     format!(
         "{{\"format\":{},\"pilu\":{},\"shard\":{},\"of\":{},\"inputs\":{},\"pages\":{},\"downloads\":{},\"entities\":{},\"files\":[",
         m.format,
-        text(&m.pilu),
+        json_text(&m.pilu),
         m.shard,
         m.of,
-        text(&m.inputs),
+        json_text(&m.inputs),
         m.pages,
         m.downloads,
         m.entities
@@ -389,8 +388,12 @@ fn manifest_head(m: &Manifest) -> String {
 /// One file of the manifest: JSON with one file a line, readable, and a tenth of the pretty
 /// form's size for shards of a hundred thousand files.
 fn file_line(path: &str, size: u64, hash: &str) -> String {
-    let text = |s: &str| serde_json::Value::from(s).to_string();
-    format!("{{\"path\":{},\"size\":{},\"hash\":{}}}", text(path), size, text(hash))
+    format!("{{\"path\":{},\"size\":{},\"hash\":{}}}", json_text(path), size, json_text(hash))
+}
+
+/// A JSON string of `s`.
+fn json_text(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
 }
 
 /// Read the manifest of each shard folder and check that together they are shards 1..N of one

@@ -57,7 +57,7 @@ impl Diagnostics {
         // (findings without a place, such as a failed write, would only repeat （站点）)
         let places: Vec<String> = self.list[after + 1..]
             .iter()
-            .filter(|d| group_key(d) == *g && sources.place_of(d) != (None, None))
+            .filter(|d| group_key(d) == *g && (d.loc.is_some() || d.path.is_some()))
             .take(GROUP_PLACES)
             .map(|d| place(d, sources))
             .collect();
