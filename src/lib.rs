@@ -388,6 +388,8 @@ fn write_site_reporting(
         Ok(b) => Ok(Built { notes, ..b }),
         Err((d, f)) => {
             notes.extend(d);
+            // (a full disk: its first failed write is shown, the later ones counted on it)
+            notes.suppress_follow_ons();
             Err((notes, f))
         }
     }
@@ -457,12 +459,9 @@ fn render_site(
         let mut files = model.sitemaps(base);
         files.push(("robots.txt".into(), model.robots(base)));
         for (name, text) in &files {
-            staging.write(name, text.as_bytes()).map_err(|e| {
-                one(
-                    Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e))),
-                    Failure::Io,
-                )
-            })?;
+            staging
+                .write(name, text.as_bytes())
+                .map_err(|e| one(crate::publish::output::write_failed(name, &e), Failure::Io))?;
         }
     }
     // the merge's shard files, before static/: a static file may replace none of them, as in a build

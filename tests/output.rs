@@ -243,6 +243,8 @@ fn a_full_disk_fails_the_build_at_once_and_leaves_nothing() {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(run.stderr.matches("error[io.write]").count(), 1, "one error, not one per file: {}", run.stderr);
     assert!(run.stderr.contains("磁盘空间不足（系统信息："), "{}", run.stderr);
+    // (the write that found the disk full is shown, whichever of the threads it was)
+    assert!(!run.stderr.contains("此前的写入已发现磁盘已满"), "{}", run.stderr);
     assert!(run.stderr.contains("共 1 个错误"), "{}", run.stderr);
     assert!(run.stderr.contains("原有输出未改动"), "{}", run.stderr);
     assert_eq!(fs::read_dir(disk.path()).unwrap().count(), 0, "the staging folder was removed");

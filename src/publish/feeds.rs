@@ -203,9 +203,7 @@ pub fn write(site: &Site, out: &Staging, entities: Option<&[usize]>) -> Result<u
         Some(list) => list.to_vec(),
         None => (0..site.registry.entities.len()).collect(),
     };
-    let fail = |name: &str, e: std::io::Error| {
-        Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)))
-    };
+    let fail = |name: &str, e: std::io::Error| crate::publish::output::write_failed(name, &e);
     let mut errors: Vec<Diagnostic> = all
         .par_iter()
         .filter_map(|&e| {

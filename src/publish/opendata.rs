@@ -559,11 +559,13 @@ fn write_by(
             let mut made = None;
             let written = out.write_with(&path, |f| {
                 let mut sink = std::io::BufWriter::with_capacity(1 << 16, f);
-                let result = table_csv_into(site, ti, y, list, &mut sink);
-                let flushed = match &result {
+                let mut result = table_csv_into(site, ti, y, list, &mut sink);
+                let flushed = match &mut result {
                     Ok(_) => std::io::Write::flush(&mut sink),
-                    // (the error itself is in `made`; this one only stops the write)
-                    Err(_) => Err(std::io::Error::other("open data")),
+                    // (a made file's error is in `made`; this one only stops the write)
+                    Err(CsvError::Make(_)) => Err(std::io::Error::other("open data")),
+                    // handed to the staging folder, which tells a full disk's first write
+                    Err(CsvError::Write(e)) => Err(std::mem::replace(e, std::io::Error::other("open data"))),
                 };
                 made = Some(result);
                 flushed
@@ -573,11 +575,9 @@ fn write_by(
                 (Some(Err(CsvError::Make(e))), _) => {
                     return Err(Diagnostic::error("io.write", format!("无法生成开放数据文件 {path}：{e}")));
                 }
-                (Some(Err(CsvError::Write(e))), _) | (_, Err(e)) => {
-                    let why = crate::base::diag::os_text(&e);
-                    return Err(Diagnostic::error("io.write", format!("写入 {path} 失败：{why}")));
-                }
-                (None, Ok(())) => {
+                (_, Err(e)) => return Err(crate::publish::output::write_failed(&path, &e)),
+                // (a write error is always handed on, so never the second)
+                (None | Some(Err(CsvError::Write(_))), Ok(())) => {
                     return Err(Diagnostic::error("io.write", format!("写入 {path} 失败：未写入任何内容")));
                 }
             };
@@ -636,9 +636,8 @@ pub fn finish(site: &Site, out: &Staging, files: &Files) -> Result<(Summary, Vec
     let written: Vec<String> = all.iter().map(|(p, _)| p.clone()).collect();
     all.push(("o/datapackage.json".into(), pkg));
     for (path, bytes) in all {
-        out.write(&path, &bytes).map_err(|e| Diagnostics {
-            list: vec![Diagnostic::error("io.write", format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)))],
-        })?;
+        out.write(&path, &bytes)
+            .map_err(|e| Diagnostics { list: vec![crate::publish::output::write_failed(&path, &e)] })?;
     }
     Ok((summary, written))
 }

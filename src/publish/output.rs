@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::base::diag::Diagnostic;
 use crate::publish::owned::{MANIFEST, manifest_lines};
 use crate::publish::written::Written;
 
@@ -34,6 +35,43 @@ pub struct Staging {
     /// Set when a write finds the disk full: every later write fails at once, and rendering
     /// stops making files (a national build would otherwise render for minutes, to fail each).
     full: AtomicBool,
+}
+
+/// The key a full disk's first failed write `causes` and every later one `follows`, so a report
+/// shows the first and counts the rest on it.
+const DISK_FULL: &str = "output:disk-full";
+
+/// The error of a write given up because an earlier one found the disk full.
+#[derive(Debug)]
+struct AfterFull;
+
+impl std::fmt::Display for AfterFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("此前的写入已发现磁盘已满，未再写入")
+    }
+}
+
+impl std::error::Error for AfterFull {}
+
+fn after_full() -> io::Error {
+    io::Error::new(io::ErrorKind::StorageFull, AfterFull)
+}
+
+fn is_disk_full(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+}
+
+/// The finding of a failed write of the output file `name`. After a full disk, only the write
+/// that found it is reported; the others are counted on it.
+pub fn write_failed(name: &str, e: &io::Error) -> Diagnostic {
+    let d = Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(e)));
+    if e.get_ref().is_some_and(|inner| inner.is::<AfterFull>()) {
+        d.follows(DISK_FULL)
+    } else if is_disk_full(e) {
+        d.causes(DISK_FULL)
+    } else {
+        d
+    }
 }
 
 /// How a finished staging folder replaces the output.
@@ -307,13 +345,14 @@ impl Staging {
     /// Write the file `rel` whose bytes `fill` writes (in place: whole or not at all).
     pub fn write_with(&self, rel: &str, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
         if self.is_full() {
-            return Err(io::Error::new(io::ErrorKind::StorageFull, "an earlier write found the disk full"));
+            return Err(after_full());
         }
-        self.write_unless_full(rel, fill).inspect_err(|e| {
-            if matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded) {
-                self.full.store(true, Ordering::Relaxed);
-            }
-        })
+        match self.write_unless_full(rel, fill) {
+            // Only the write that first found the disk full keeps its own error: writes on other
+            // threads that found it too follow from it, so the build reports one error.
+            Err(e) if is_disk_full(&e) && self.full.swap(true, Ordering::Relaxed) => Err(after_full()),
+            other => other,
+        }
     }
 
     /// Whether a write found the disk full: nothing more can be written, and the build has failed.
@@ -525,5 +564,34 @@ mod tests {
         assert!(!out.dir.join("f").exists(), "not even its folder was made");
         assert!(!out.exists("f/g.html"));
         assert!(out.exists("a.html") && out.exists("c/d.html"));
+    }
+
+    /// Writes on two threads can both find the disk full. Only the first keeps its error; the
+    /// other, like every later write, follows from it, and a report shows one error that counts
+    /// the rest. (Simulated in order: the inner write finds the disk full while the outer one
+    /// is still writing, and then the outer one finds it too.)
+    #[test]
+    fn a_full_disk_is_reported_once_whichever_thread_found_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = Staging::begin(&tmp.path().join("public")).unwrap();
+        let mut inner = None;
+        let outer = out.write_with("a.html", |_| {
+            inner = Some(out.write_with("b.html", |_| Err(io::Error::from(io::ErrorKind::StorageFull))));
+            Err(io::Error::from(io::ErrorKind::StorageFull))
+        });
+        let later = out.write("c.html", b"c");
+        let (Some(Err(inner)), Err(outer), Err(later)) = (inner, outer, later) else {
+            panic!("every write failed");
+        };
+        let mut found = crate::base::diag::Diagnostics::default();
+        for (name, e) in [("a.html", &outer), ("b.html", &inner), ("c.html", &later)] {
+            found.push(write_failed(name, e));
+        }
+        found.suppress_follow_ons();
+        let shown: Vec<(&str, usize)> = found.list.iter().map(|d| (d.message.as_str(), d.suppressed)).collect();
+        assert_eq!(shown, [("写入 b.html 失败：磁盘空间不足（系统信息：no storage space）", 2)]);
+        // a write that failed otherwise is its own error
+        let denied = write_failed("d.html", &io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(denied.causes.is_empty() && denied.follows.is_empty());
     }
 }

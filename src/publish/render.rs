@@ -523,12 +523,7 @@ impl Site<'_> {
         for (rel, bytes) in &theme.assets {
             let path = format!("{}assets/{rel}", theme.prefix);
             if let Err(e) = out.write(&path, bytes) {
-                return Err(Diagnostics {
-                    list: vec![Diagnostic::error(
-                        "io.write",
-                        format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)),
-                    )],
-                });
+                return Err(Diagnostics { list: vec![crate::publish::output::write_failed(&path, &e)] });
             }
         }
         Ok(())
@@ -636,7 +631,7 @@ impl Site<'_> {
             let rel = format!("{}{}", theme.prefix, self.path(kind));
             out.write(&rel, &minify(buf, self.settings.minify))
                 .err()
-                .map(|e| Diagnostic::error("io.write", format!("写入 {rel} 失败：{}", crate::base::diag::os_text(&e))))
+                .map(|e| crate::publish::output::write_failed(&rel, &e))
         })
     }
 
@@ -691,9 +686,7 @@ impl Site<'_> {
                 let bytes = bytes.map_err(|err| {
                     Diagnostic::error("io.write", format!("无法生成下载文件 {name}：{err}")).at(entry.origin)
                 })?;
-                out.write(&name, &bytes).map_err(|err| {
-                    Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&err)))
-                })
+                out.write(&name, &bytes).map_err(|err| crate::publish::output::write_failed(&name, &err))
             };
             made(format!("{base}.csv"), download::csv(t, &shared[ti], &entry.data))?;
             made(format!("{base}.json"), download::json(t, &shared[ti], &entry.data, ent, y, ey))?;

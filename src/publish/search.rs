@@ -200,10 +200,7 @@ pub fn write(site: &Site, out: &crate::publish::output::Staging) -> Result<usize
     let all = files(site);
     for (path, bytes) in &all {
         out.write(path, bytes).map_err(|e| crate::base::diag::Diagnostics {
-            list: vec![crate::base::diag::Diagnostic::error(
-                "io.write",
-                format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)),
-            )],
+            list: vec![crate::publish::output::write_failed(path, &e)],
         })?;
     }
     Ok(all.len())

@@ -199,7 +199,7 @@ pub fn write_feeds(site: &Site, out: &Staging, part: &Part) -> Result<usize, Dia
 }
 
 fn write_one(out: &Staging, name: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-    out.write(name, bytes).map_err(|e| Diagnostic::error("io.write", format!("写入 {name} 失败：{}", os_text(&e))))
+    out.write(name, bytes).map_err(|e| crate::publish::output::write_failed(name, &e))
 }
 
 /// 64-bit FNV-1a: stable across builds, platforms and releases (the standard hasher is not).

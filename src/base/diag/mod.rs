@@ -415,7 +415,7 @@ impl Diagnostics {
     /// Drops every diagnostic that follows from a cause present in the list and counts it on
     /// its root: the first diagnostic naming the cause, or that one's own root when it is a
     /// follow-on too. A diagnostic whose chain of causes does not end (a cycle) is kept.
-    fn suppress_follow_ons(&mut self) {
+    pub fn suppress_follow_ons(&mut self) {
         let mut first: HashMap<&str, usize> = HashMap::new();
         for (i, d) in self.list.iter().enumerate() {
             for k in &d.causes {

@@ -161,12 +161,7 @@ fn write_open_data(out: &Staging, plans: Vec<OpenPlan>, rows: &mut OpenRows) -> 
         if let Err(e) = written {
             // what is on disk is no longer known
             rows.remove(&key);
-            return Err(Diagnostics {
-                list: vec![Diagnostic::error(
-                    "io.write",
-                    format!("写入 {path} 失败：{}", crate::base::diag::os_text(&e)),
-                )],
-            });
+            return Err(Diagnostics { list: vec![crate::publish::output::write_failed(&path, &e)] });
         }
     }
     Ok(())
@@ -374,9 +369,7 @@ impl Session {
                 k.sort();
                 k
             };
-            let fail = |name: &str, e: std::io::Error| {
-                Diagnostic::error("io.write", format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)))
-            };
+            let fail = |name: &str, e: std::io::Error| crate::publish::output::write_failed(name, &e);
             for &e in &feeds {
                 let name = format!("e/{}/feed.xml", site.registry.get(e).id);
                 if let Err(err) = out.write(&name, crate::publish::feeds::entity_feed(&model, e).as_bytes()) {
@@ -401,10 +394,7 @@ impl Session {
             }
             for (name, text) in &files {
                 if let Err(e) = out.write(name, text.as_bytes()) {
-                    errors.push(Diagnostic::error(
-                        "io.write",
-                        format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)),
-                    ));
+                    errors.push(crate::publish::output::write_failed(name, &e));
                 }
             }
         }

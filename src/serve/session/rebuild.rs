@@ -167,10 +167,7 @@ impl Session {
             files.push(("robots.txt".into(), model.robots(base)));
             for (name, text) in &files {
                 if let Err(e) = out.write(name, text.as_bytes()) {
-                    errors.push(Diagnostic::error(
-                        "io.write",
-                        format!("写入 {name} 失败：{}", crate::base::diag::os_text(&e)),
-                    ));
+                    errors.push(crate::publish::output::write_failed(name, &e));
                 }
             }
         }
