@@ -68,6 +68,39 @@ fn sitemap_dates_come_from_the_data_and_robots_txt_points_at_it() {
     assert!(!root.join("public/sitemap.xml").exists() && !root.join("public/robots.txt").exists());
 }
 
+/// A bureau's first year page counts the bureaus below it by state, their whole subtrees: its
+/// `lastmod` is the latest publication there, not only among its own bodies.
+#[test]
+fn a_bureau_year_page_dates_from_the_subtree_it_counts() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    nested_site(root);
+    let r = pilu(root, &["build"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let base = "https://ybj.example.gov.cn/";
+    let mut entries = Vec::new();
+    for f in std::fs::read_dir(root.join("public")).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        // (one file, or an index and its parts)
+        if name.starts_with("sitemap") {
+            entries.extend(sitemap_entries(&read(&root.join("public").join(&name))));
+        }
+    }
+    let lastmod = |loc: &str| {
+        let url = format!("{base}{loc}");
+        entries.iter().find(|(l, _)| *l == url).unwrap_or_else(|| panic!("{url} in the sitemap")).1.clone()
+    };
+    // county 110101 (of city 110100, of province 110000) published on 2024-10-20
+    let county = published_on(&root.join("data/110101/2023.toml"));
+    assert_eq!(lastmod("y/2023/110101/").as_deref(), Some(county.as_str()), "its own page");
+    let city = read(&root.join("public/y/2023/110100/index.html"));
+    assert!(text_of(&city).contains("第1市第一县医疗保障局"), "the city's page counts the county");
+    assert_eq!(lastmod("y/2023/110100/").as_deref(), Some(county.as_str()), "the city's: its county");
+    assert_eq!(lastmod("y/2023/110000/").as_deref(), Some(county.as_str()), "the province's: its cities' counties");
+    // a city whose county published nothing, and its later year pages, have no date
+    assert_eq!(lastmod("y/2023/110200/"), None);
+}
+
 /// Every `href`/`src` value of a page.
 fn references(html: &str) -> Vec<String> {
     let mut out = Vec::new();

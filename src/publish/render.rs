@@ -746,7 +746,13 @@ impl Site<'_> {
             // directory pages list the registry, which has no date
             PageKind::NotFound | PageKind::Notice(..) | PageKind::Directory(..) | PageKind::Search => None,
             PageKind::OpenData => self.data.years.values().filter_map(|ey| ey.meta.published_on).max(),
-            PageKind::YearGroup(y, g, _) => self.year_group_latest(y, g),
+            PageKind::YearGroup(y, g, n) => match g {
+                // the first page also counts, by state, the subtree of each bureau below it
+                Some(b) if n == 0 && b != self.owner => {
+                    self.year_group_latest(y, g).max(self.year_branches_latest(y, Some(b)))
+                }
+                _ => self.year_group_latest(y, g),
+            },
             // the registry's lists have no date
             PageKind::Branches(..) | PageKind::Others(_) => None,
             PageKind::YearBranches(y, p, _) => self.year_branches_latest(y, p),
