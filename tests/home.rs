@@ -381,3 +381,39 @@ fn per_bureau_directory_pages_list_every_body_of_a_2500_body_site() {
         assert_eq!(seen.len(), 2500, "every body is in a directory");
     }
 }
+
+/// A list of bureaus long enough to have a page of its own (over 50) but short enough for one
+/// (up to 100) is linked by one link that names it where it is summarised, not by a pager
+/// holding "第 1 页" alone; a list of two pages keeps its pager. Both themes.
+#[test]
+fn a_list_on_one_page_of_its_own_is_one_named_link() {
+    let dir = tempfile::tempdir().unwrap();
+    // province 110000 over 60 cities; 118 bureaus on the first level
+    common::nested_site(dir.path());
+    let (_o, site) = build(dir.path());
+    for theme in ["", "m/"] {
+        let page = |rel: &str| read(&site.join(format!("{theme}{rel}")));
+        for (host, list, name) in [
+            ("e/110000/index.html", "d/110000/bureaus.html", "查看医疗保障部门完整列表"),
+            ("y/2023/110000/index.html", "y/2023/110000/bureaus.html", "查看下级医疗保障部门完整列表"),
+        ] {
+            let html = page(host);
+            let text = text_of(&html);
+            assert!(text.contains(name), "{theme}{host}: {text}");
+            assert!(!text.contains("第 1 页"), "{theme}{host}: no pager of one page: {text}");
+            let to = format!("href=\"../../../{list}\"");
+            let to = if host.starts_with("e/") { to.replacen("../", "", 1) } else { to };
+            assert!(html.contains(&format!("{to}>{name}</a>")), "{theme}{host} links {list}: {html}");
+            // the list's own page lists all 60, with no pager
+            let own = page(list);
+            assert_eq!(own.matches("市医疗保障局</a>").count(), 60, "{theme}{list}");
+            assert!(!text_of(&own).contains("第 1 页"), "{theme}{list}");
+        }
+        // the first level's two pages keep their pager, and their lead says so
+        let home = text_of(&page("index.html"));
+        assert!(home.contains("分页列出") && home.contains("第 2 页"), "{theme}: {home}");
+        // the 160 bodies of no bureau: one page of their own
+        assert!(home.contains("共 160 家不隶属于任何医疗保障部门，另页列出："), "{theme}: {home}");
+        assert!(home.contains("查看其他披露主体完整列表"), "{theme}: {home}");
+    }
+}
