@@ -514,6 +514,9 @@ impl Site<'_> {
             }),
         );
         g.insert("nav", &nav);
+        // the states a list of bureaus counts, in the order of each row's counts
+        let counted: Vec<&str> = crate::publish::model::COUNTED.iter().map(|&(_, label)| label).collect();
+        g.insert("counted_states", &counted);
         g.insert("theme", &theme.name);
         g.insert("has_mobile", &self.settings.themes.iter().any(|t| t == "wechat"));
         g.insert("has_desktop", &self.settings.themes.iter().any(|t| t == "default"));

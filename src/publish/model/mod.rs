@@ -26,3 +26,4 @@ pub use markup::{NOT_APPLICABLE_HTML, escape, escape_into};
 pub use site::{DIRECTORY_PAGE, INLINE_LIST, Indexes, PageKind, Site, YEAR_PAGE, root_of};
 pub use tree::Tree;
 pub use views::*;
+pub use year::COUNTED;

@@ -22,7 +22,7 @@ const STATES: [(&str, &str); 5] = [
 ];
 
 /// The states counted in a year's columns, in column order (the rest: not required online).
-pub(super) const COUNTED: [(&str, &str); 4] =
+pub const COUNTED: [(&str, &str); 4] =
     [("published", "已公开"), ("partial", "部分公开"), ("missing", "未公开"), ("late", "逾期")];
 
 /// A county bureau's year page shows the tables of up to this many delegated bodies inline; more
