@@ -1041,7 +1041,7 @@ fn office_files_import_with_exact_values() {
     let out = import(site.path(), &[&f, "--table", "institution_employee_service"]);
     ok(&out);
     assert!(
-        out.stdout.contains("UTF-16LE") && out.stdout.contains("第 2 列“机构名称” → 忽略（名称列（仅供核对））"),
+        out.stdout.contains("UTF-16LE") && out.stdout.contains("第 2 列“机构名称” → 披露主体名称（与登记的名称核对）"),
         "{}",
         out.stdout
     );
@@ -1205,4 +1205,80 @@ fn a_sheet_of_unknown_codes_gets_a_few_suggestions() {
         assert!(all.contains(&format!("编码 `P520399{:05}` 不对应任何已登记的披露主体", 10 + i)), "{all}");
     }
     assert_eq!(all.matches("是否应为 `P52039900002`").count(), 20, "{all}");
+}
+
+/// Whose data a sheet is: never a registered body that merely starts the title's name, never
+/// one side of a title whose name and code disagree, never a row whose name is another body's,
+/// never a row of another body in an institution's own sheet. Each is refused with the place
+/// and both bodies named, and nothing is written.
+#[test]
+fn a_sheet_is_never_filed_under_a_body_it_does_not_name() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let before = tree(&root.join("data"));
+    let income = |filer: &str| {
+        format!(
+            "附件2 医保基金收入情况表\n{filer},统计年度：2023年度,单位：万元\n\
+             险种,基本医疗保险费收入,财政补贴收入,利息收入,其他收入,本年收入合计\n\
+             职工基本医疗保险（含生育保险）,100.00,0,1.00,0,101.00\n"
+        )
+    };
+    // a sub-office of a registered bureau is not that bureau
+    write(root, "in/分局.csv", &income("填报单位：测试县医疗保障局城关分局"));
+    let msg = refused(&import(root, &["in/分局.csv"]));
+    assert!(
+        msg.contains("in/分局.csv，第 2 行：标题中的填报单位“测试县医疗保障局城关分局”不是已登记的披露主体名称")
+            && msg.contains("是否应为“测试县医疗保障局”"),
+        "{msg}"
+    );
+    // a name and a code of two bodies
+    write(root, "in/不一致.csv", &income("填报单位：测试县医疗保障局（H52039900001）"));
+    let msg = refused(&import(root, &["in/不一致.csv"]));
+    assert!(
+        msg.contains("标题中的填报单位“测试县医疗保障局”是“测试县医疗保障局”（520399），而标题")
+            && msg.contains("中的编码是“测试县人民医院”（H52039900001），两者不一致"),
+        "{msg}"
+    );
+    // the template's stamp names nobody, and a phone number holds no code: --entity decides
+    write(root, "in/盖章.csv", &income("填报单位：（盖章）　联系电话：0851-2520399"));
+    let out = import(root, &["in/盖章.csv", "--entity", "520399", "--dry-run"]);
+    ok(&out);
+    assert!(out.stdout.contains("披露主体：测试县医疗保障局（520399，--entity）"), "{}", out.stdout);
+
+    // rows with codes: a name beside a code is checked against the registry
+    let service = |filer: &str, rows: &[(&str, &str)]| {
+        let mut s = format!(
+            "附件8 医保定点医疗机构职工医保服务情况表\n{filer},统计年度：2023年度\n\
+             医保定点医疗机构编码,机构名称,普通门诊结算人次,普通门诊医疗总费用（万元）\n"
+        );
+        for (code, name) in rows {
+            s.push_str(&format!("{code},{name},100,1.00\n"));
+        }
+        s
+    };
+    let swapped = [("H52039900001", "测试县某某村卫生室"), ("H52039900003", "测试县人民医院")];
+    write(root, "in/名称.csv", &service("填报单位：测试县医疗保障局", &swapped));
+    let msg = refused(&import(root, &["in/名称.csv"]));
+    assert!(
+        msg.contains(
+            "in/名称.csv，第 4 行第 2 列：名称“测试县某某村卫生室”与编码 H52039900001 登记的名称“测试县人民医院”不一致（“测试县某某村卫生室”登记的编码是 H52039900003）"
+        ) && msg.contains("in/名称.csv，第 5 行第 2 列：名称“测试县人民医院”与编码 H52039900003"),
+        "{msg}"
+    );
+    // an institution's own sheet holds its own rows only
+    let other = [("H52039900003", "测试县某某村卫生室")];
+    write(root, "in/本院.csv", &service("填报单位：测试县人民医院（H52039900001）", &other));
+    let msg = refused(&import(root, &["in/本院.csv"]));
+    assert!(
+        msg.contains("in/本院.csv，第 4 行第 1 列：披露主体不一致：此行编码是“测试县某某村卫生室”（H52039900003），标题中的填报单位是“测试县人民医院”（H52039900001）"),
+        "{msg}"
+    );
+    assert_eq!(before, tree(&root.join("data")), "nothing was written");
+    // the names as registered, under a bureau that collects them: no finding about whose rows
+    // they are (this short sheet still lacks the table's required fields)
+    let right = [("H52039900001", "测试县人民医院"), ("H52039900003", "测试县某某村卫生室")];
+    write(root, "in/正确.csv", &service("填报单位：测试县医疗保障局", &right));
+    let msg = refused(&import(root, &["in/正确.csv"]));
+    assert!(msg.contains("“机构名称” → 披露主体名称（与登记的名称核对）"), "{msg}");
+    assert!(msg.contains("data.required") && !msg.contains("不一致"), "{msg}");
 }

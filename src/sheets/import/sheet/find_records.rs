@@ -11,9 +11,15 @@ use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
 pub(super) enum Role {
-    Field { fi: usize, unit: Option<String>, how: How },
+    Field {
+        fi: usize,
+        unit: Option<String>,
+        how: How,
+    },
     Entity,
     Year,
+    /// The body's name beside its code: checked against the registry, never read.
+    EntityName,
     Ignore(&'static str),
     Unknown,
 }
@@ -87,7 +93,7 @@ pub(super) fn map_wide(cols: &[Vec<String>], t: &Table, m: &Matcher) -> (Vec<Rol
             } else if keyed(SEQ_HEADERS) {
                 Role::Ignore("序号列")
             } else if keyed(ENTITY_NAME_HEADERS) {
-                Role::Ignore("名称列（仅供核对）")
+                Role::EntityName
             } else {
                 Role::Unknown
             };

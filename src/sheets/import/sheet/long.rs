@@ -10,7 +10,7 @@ use super::headers::{SEQ_HEADERS, first_text, title_texts};
 use super::matcher::nearest_text;
 use super::out::{
     NO_ENTITY, NO_YEAR, Out, check_discloser, field_unit, find_entity, named_entity, same_as_named, sheet_entity,
-    sheet_label, sheet_unit, sheet_year,
+    sheet_label, sheet_unit, sheet_year, titled_filer,
 };
 use super::types::{Data, RecRow};
 use crate::inputs::schema::{Layout, Table};
@@ -109,6 +109,8 @@ pub(super) fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
     let year = sheet_year(out, &titles);
     let entity_in_rows = entity_field.is_some_and(|e| key_in_rows.contains(&e));
     let sheet_ent = if entity_in_rows { None } else { sheet_entity(out, &titles) };
+    // an institution or pharmacy named in the titles fills in its own records only
+    let filer = if entity_in_rows { titled_filer(out, &titles) } else { None };
     if year.is_none() {
         out.err_sheet(NO_YEAR.into());
         return None;
@@ -171,6 +173,7 @@ pub(super) fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
             find_entity(out, &code, at.clone())
                 .filter(|&e| same_as_named(out, (e, "文件中的编码是"), out.ctx.entity, "--entity 指定的是", at.clone()))
                 .filter(|&e| same_as_named(out, (e, "文件中的编码是"), headed, "列标题是", at.clone()))
+                .filter(|&e| same_as_named(out, (e, "文件中的编码是"), filer, "标题中的填报单位是", at.clone()))
                 .filter(|&e| check_discloser(out, t, e, at.clone()))
         } else if let Some(e) = sheet_ent {
             let at = out.at(head.unwrap_or(first_row), vc);

@@ -156,55 +156,125 @@ pub(super) fn sheet_year(out: &mut Out, titles: &[(usize, String)]) -> Option<i3
     None
 }
 
-/// The entity for a sheet without a code column: `--entity`, else a registered code in the titles.
-/// A code in the titles that differs from `--entity` is an error naming both: the file wins.
-pub(super) fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
-    let mut found: BTreeSet<usize> = BTreeSet::new();
-    let mut from = String::new();
+/// The body a sheet's titles name, and the title that names it: a registered code standing
+/// alone in them (not inside a longer code or number), or the text after `填报单位：` /
+/// `单位名称：` when it is exactly a registered name. A name and a code of two different bodies
+/// is an error (Err), never settled by one of them; so is a name that is no registered body's
+/// and no code to go by. A name other than the coded body's registered one is warned about.
+pub(super) fn titled_entity(out: &mut Out, titles: &[(usize, String)]) -> Result<Option<(usize, String)>, ()> {
+    let reg = out.ctx.registry;
+    let mut coded: BTreeSet<usize> = BTreeSet::new();
+    let mut code_from = String::new();
     for (_, t) in titles {
         let k = exact(t);
-        for (i, e) in out.ctx.registry.entities.iter().enumerate() {
-            if e.code.len() >= 6 && k.contains(&*e.code) {
-                found.insert(i);
-                from = t.clone();
+        for (i, e) in reg.entities.iter().enumerate() {
+            if e.code.len() >= 6 && stands_alone(&k, &e.code) {
+                coded.insert(i);
+                code_from = t.clone();
             }
         }
     }
-    // `P52039900004` also contains the county code `520399`: a code inside a longer one found
-    // in the same titles does not count.
-    let codes: Vec<&str> = found.iter().map(|&i| &*out.ctx.registry.get(i).code).collect();
-    found.retain(|&i| {
-        let c = &out.ctx.registry.get(i).code;
+    // `P52039900004` also holds the county code `520399`: a code inside a longer one found in
+    // the same titles does not count.
+    let codes: Vec<&str> = coded.iter().map(|&i| &*reg.get(i).code).collect();
+    coded.retain(|&i| {
+        let c = &reg.get(i).code;
         !codes.iter().any(|o| o.len() > c.len() && o.contains(&**c))
     });
-    // No code: a registered full name after `填报单位：` names the body (the longest that fits,
-    // so `测试县医疗保障局` is not also `测试县`).
-    if found.is_empty() {
-        for (_, t) in titles {
-            let k = exact(t);
-            if !k.contains("填报单位") && !k.contains("单位名称") {
-                continue;
-            }
-            let best = out
-                .ctx
-                .registry
-                .entities
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.name.chars().count() >= 4 && k.contains(&exact(&e.name)))
-                .max_by_key(|(_, e)| e.name.chars().count());
-            if let Some((i, _)) = best {
-                found.insert(i);
-                from = t.clone();
-            }
+    let named = titles.iter().find_map(|(r, t)| {
+        let name = filer_name(t)?;
+        let k = exact(&name);
+        Some((*r, t.clone(), name, reg.entities.iter().position(|e| exact(&e.name) == k)))
+    });
+    let coded = if coded.len() == 1 { coded.first().copied() } else { None };
+    match (coded, named) {
+        (Some(c), Some((r, _, name, Some(n)))) if n != c => {
+            let (a, b) = (reg.get(n), reg.get(c));
+            let at = out.at_row(r);
+            out.err(
+                at,
+                format!(
+                    "标题中的填报单位“{name}”是“{}”（{}），而标题“{code_from}”中的编码是“{}”（{}），两者不一致；请核对填报单位和编码",
+                    a.name, a.code, b.name, b.code
+                ),
+            );
+            Err(())
         }
+        (Some(c), named) => {
+            if let Some((r, _, name, None)) = named {
+                let e = reg.get(c);
+                let at = out.at_row(r);
+                out.warn(
+                    at,
+                    format!("标题中的填报单位“{name}”不是编码 {} 登记的名称“{}”，按编码导入；请核对", e.code, e.name),
+                );
+            }
+            Ok(Some((c, code_from)))
+        }
+        (None, Some((_, t, _, Some(n)))) => Ok(Some((n, t))),
+        // `--entity` names the body: a title name that is no registered one is only told
+        (None, Some((r, _, name, None))) if out.ctx.entity.is_some() => {
+            let at = out.at_row(r);
+            out.warn(at, format!("标题中的填报单位“{name}”不是已登记的披露主体名称；按 --entity 导入，请核对"));
+            Ok(None)
+        }
+        (None, Some((r, _, name, None))) => {
+            let at = out.at_row(r);
+            let mut msg = format!("标题中的填报单位“{name}”不是已登记的披露主体名称，标题中也没有已登记的编码");
+            let names = reg.entities.iter().map(|e| &*e.name);
+            if let Some(s) = out.suggestions.suggest(&name, names) {
+                msg.push_str(&format!("；是否应为“{s}”？"));
+            }
+            out.err(at, msg + "（请写登记的全称或编码，或用 --entity 指定）");
+            Err(())
+        }
+        (None, None) => Ok(None),
     }
-    let titled = if found.len() == 1 { found.iter().next().copied() } else { None };
+}
+
+/// Whether `code` is in `text` with no letter or digit right before or after it: `520303` in
+/// `（520303）`, not in a phone number `0851-28520303` or a longer code.
+fn stands_alone(text: &str, code: &str) -> bool {
+    text.match_indices(code).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + code.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// The name after `填报单位：` or `单位名称：` in a title, up to the next separator (a space,
+/// comma, bracket or colon), without a code glued to its end.
+fn filer_name(title: &str) -> Option<String> {
+    let t = crate::inputs::value::normalize(title);
+    let start = ["填报单位", "单位名称"].iter().find_map(|l| t.find(l).map(|i| i + l.len()))?;
+    // `填报单位名称：`, `填报单位（盖章）：`
+    let mut rest = t[start..].trim_start();
+    rest = rest.strip_prefix("名称").unwrap_or(rest).trim_start();
+    if let Some(after) = rest.strip_prefix('(').and_then(|r| r.split_once(')')).map(|(_, a)| a)
+        && after.trim_start().starts_with([':', '：'])
+    {
+        rest = after;
+    }
+    let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '：');
+    let end = rest.find(|c: char| c.is_whitespace() || "，,；;、（(：:|".contains(c)).unwrap_or(rest.len());
+    let name = &rest[..end];
+    // `遵义医科大学附属医院H52030300001`: the code is read on its own
+    let glued = name.len() - name.trim_end_matches(|c: char| c.is_ascii_alphanumeric()).len();
+    let name = if glued >= 6 { &name[..name.len() - glued] } else { name };
+    // `（盖章）` or a line to write on (`______`) names nobody
+    name.chars().any(char::is_alphanumeric).then(|| name.to_string())
+}
+
+/// The entity for a sheet without a code column: `--entity`, else the body its titles name
+/// (`titled_entity`). A body named in the titles that differs from `--entity` is an error
+/// naming both: the file wins.
+pub(super) fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
+    let titled = titled_entity(out, titles).ok()?;
     if let Some(e) = out.ctx.entity {
-        if let Some(t) = titled.filter(|&t| t != e) {
+        if let Some((t, from)) = titled.filter(|&(t, _)| t != e) {
             let (a, b) = (out.ctx.registry.get(t), out.ctx.registry.get(e));
             out.err_sheet(format!(
-                "标题“{from}”中的编码是“{}”（{}），与 --entity 指定的“{}”（{}）不一致；请核对文件或 --entity",
+                "标题“{from}”中的披露主体是“{}”（{}），与 --entity 指定的“{}”（{}）不一致；请核对文件或 --entity",
                 a.name, a.code, b.name, b.code
             ));
             return None;
@@ -213,10 +283,18 @@ pub(super) fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<
         out.report.push(format!("披露主体：{}（{}，--entity）", en.name, en.code));
         return Some(e);
     }
-    let i = titled?;
+    let (i, from) = titled?;
     let e = out.ctx.registry.get(i);
     out.report.push(format!("披露主体：{}（{}，来自标题“{from}”）", e.name, e.code));
     Some(i)
+}
+
+/// The body the titles of a sheet with a code column name, when it can only have filled in its
+/// own rows: an institution or a pharmacy (a bureau's sheet lists the bodies it collects for).
+/// Each row's code is then checked against it.
+pub(super) fn titled_filer(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
+    let (t, _) = titled_entity(out, titles).ok()??;
+    (!out.ctx.registry.get(t).kind.is_bureau()).then_some(t)
 }
 
 /// The registered body a header names by its id, code or full name.
@@ -235,6 +313,24 @@ pub(super) fn same_as_named(out: &mut Out, ent: (usize, &str), other: Option<usi
     let (a, b) = (out.ctx.registry.get(ent.0), out.ctx.registry.get(o));
     out.err(at, format!("披露主体不一致：{}“{}”（{}），{what}“{}”（{}）", ent.1, a.name, a.code, b.name, b.code));
     false
+}
+
+/// A row's name cell beside its code (`披露主体名称`): when filled in, it must be the coded
+/// body's registered name, so a row whose code was mistyped or shifted is caught before its
+/// figures are filed under another body.
+pub(super) fn same_name(out: &mut Out, e: usize, r: usize, c: usize) {
+    let text = out.g.get(r, c).text();
+    let ent = out.ctx.registry.get(e);
+    if text.trim().is_empty() || exact(&text) == exact(&ent.name) {
+        return;
+    }
+    let at = out.at(r, c);
+    let mut msg = format!("名称“{}”与编码 {} 登记的名称“{}”不一致", text.trim(), ent.code, ent.name);
+    if let Some(o) = named_entity(out.ctx.registry, &text).filter(|&o| o != e) {
+        let o = out.ctx.registry.get(o);
+        msg.push_str(&format!("（“{}”登记的编码是 {}）", o.name, o.code));
+    }
+    out.err(at, msg + "；请核对编码和名称（名称列只用于核对，也可删去）");
 }
 
 pub(super) fn check_discloser(out: &mut Out, t: &Table, ent: usize, at: String) -> bool {
@@ -311,5 +407,40 @@ pub(super) fn field_unit(
         }
         Some(u) => Some(u.to_string()),
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{filer_name, stands_alone};
+
+    #[test]
+    fn the_filer_is_the_name_after_its_label() {
+        let name = |t: &str| filer_name(t);
+        assert_eq!(name("填报单位：遵义市医疗保障局新蒲新区分局").as_deref(), Some("遵义市医疗保障局新蒲新区分局"));
+        assert_eq!(name("填报单位：遵义市红花岗区医疗保障局（520303）").as_deref(), Some("遵义市红花岗区医疗保障局"));
+        assert_eq!(
+            name("填报单位：遵义市红花岗区医疗保障局  联系人：王五 520303").as_deref(),
+            Some("遵义市红花岗区医疗保障局")
+        );
+        assert_eq!(name("填报单位（盖章）：测试县人民医院，2023年").as_deref(), Some("测试县人民医院"));
+        assert_eq!(name("填报单位名称: 测试县人民医院H52039900001").as_deref(), Some("测试县人民医院"));
+        assert_eq!(name("单位名称：测试县平价大药房;日期").as_deref(), Some("测试县平价大药房"));
+        // nobody named: a stamp, a line to write on, no label
+        for t in ["填报单位：（盖章）", "填报单位：________", "填报单位：", "医保基金收入情况表"]
+        {
+            assert_eq!(name(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn a_code_counts_only_standing_alone() {
+        assert!(stands_alone("(520303)", "520303"));
+        assert!(stands_alone("填报单位:某局520303", "520303"));
+        assert!(stands_alone("520303", "520303"));
+        // a phone number, a longer code
+        assert!(!stands_alone("联系电话:0851-28520303", "520303"));
+        assert!(!stands_alone("P52030300004", "520303"));
+        assert!(!stands_alone("5203031", "520303"));
     }
 }

@@ -9,7 +9,8 @@ use super::find_records::{Role, Wide};
 use super::headers::{first_text, title_texts};
 use super::matcher::{How, nearest_text};
 use super::out::{
-    NO_YEAR, Out, check_discloser, field_unit, find_entity, sheet_entity, sheet_label, sheet_unit, sheet_year,
+    NO_YEAR, Out, check_discloser, field_unit, find_entity, same_as_named, same_name, sheet_entity, sheet_label,
+    sheet_unit, sheet_year, titled_filer,
 };
 use super::types::{Data, RecRow};
 use crate::inputs::schema::{FieldType, Layout, Table};
@@ -56,6 +57,7 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
     let mut entity_col: Option<usize> = None;
     let mut code_col: Option<usize> = None;
     let mut year_col: Option<usize> = None;
+    let mut name_col: Option<usize> = None;
     for (c, role) in roles.iter().enumerate() {
         // A label typed with Alt+Enter is shown on one line.
         let header = w.headers.get(c).map(|h| h.replace(['\r', '\n'], "")).unwrap_or_default();
@@ -114,6 +116,10 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             Role::Year => {
                 year_col = Some(c);
                 out.report.push(format!("  {colname}“{header}” → 年度"));
+            }
+            Role::EntityName => {
+                name_col = Some(c);
+                out.report.push(format!("  {colname}“{header}” → 披露主体名称（与登记的名称核对）"));
             }
             Role::Ignore(why) => {
                 if !header.is_empty() {
@@ -178,6 +184,8 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
     };
     let year = sheet_year(out, &titles);
     let sheet_ent = if entity_col.is_none() { sheet_entity(out, &titles) } else { None };
+    // an institution or pharmacy named in the titles of a sheet with codes fills in its own rows
+    let filer = if entity_col.is_some() { titled_filer(out, &titles) } else { None };
     if entity_col.is_none() && sheet_ent.is_none() {
         out.err_sheet(
             "无法确定披露主体：表中没有编码列，标题中也没有已登记的编码；请用 --entity 指定（主体标识或编码）".into(),
@@ -330,6 +338,11 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
                             );
                             None
                         }
+                        (Some(e), _)
+                            if !same_as_named(out, (e, "此行编码是"), filer, "标题中的填报单位是", at.clone()) =>
+                        {
+                            None
+                        }
                         (Some(e), _) => check_discloser(out, t, e, at).then_some(e),
                         (None, _) => None,
                     }
@@ -337,6 +350,9 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             }
             None => sheet_ent,
         };
+        if let (Some(e), Some(nc)) = (ent, name_col) {
+            same_name(out, e, r, nc);
+        }
         let row_year = match year_col.map(|c| crate::inputs::value::normalize(&g.get(r, c).text())) {
             Some(y) if !y.is_empty() => {
                 let y = y.trim_end_matches("年度").trim_end_matches('年').trim_end_matches(".0").to_string();
