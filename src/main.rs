@@ -102,7 +102,7 @@ enum Command {
         /// 输出文件（默认：模板-<表或类型>[-年度].xlsx）
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// 输出文件已存在时覆盖
+        /// 输出文件（CSV 格式还有旁边的 <文件名>-填写说明.txt）已存在时覆盖
         #[arg(long)]
         force: bool,
         /// 站点根目录（含 pilu.toml）

@@ -380,6 +380,36 @@ fn template_for_a_kind_of_entity_and_usage_errors() {
     }
 }
 
+#[test]
+fn csv_template_does_not_overwrite_its_notes_without_force() {
+    let site = fixture("minimal");
+    let (csv, notes) = (site.path().join("z.csv"), site.path().join("z-填写说明.txt"));
+    write(site.path(), "z-填写说明.txt", "keep\n");
+    let args = ["template", "--table", "fund_income", "--format", "csv", "-o", "z.csv"];
+    // Only the notes beside the CSV exist: refused like an existing CSV, and nothing written.
+    let out = run(site.path(), &args);
+    assert_eq!(out.code, 2, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("z-填写说明.txt 已存在"), "{}", out.stderr);
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert_eq!(read(&notes), "keep\n");
+    assert!(!csv.exists());
+    // --force writes both.
+    ok(&run(site.path(), &[&args[..], &["--force"]].concat()));
+    assert!(read(&csv).starts_with("\u{feff}附件2 医保基金收入情况表"));
+    assert!(read(&notes).contains("填写说明"));
+    // Both there: refused again, neither touched.
+    let before = tree(site.path());
+    let out = run(site.path(), &args);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(tree(site.path()), before);
+    // The xlsx form carries its notes as a sheet and writes no file beside it.
+    let before = tree(site.path());
+    ok(&run(site.path(), &["template", "--table", "fund_income", "-o", "z.xlsx"]));
+    let mut after = tree(site.path());
+    assert!(after.remove("z.xlsx").is_some());
+    assert_eq!(before, after);
+}
+
 /// Digits, point and minus as a Chinese input method types them in full width.
 fn full_width(s: &str) -> String {
     s.chars()

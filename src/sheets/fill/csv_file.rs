@@ -10,7 +10,13 @@ use crate::base::diag::{Sources, os_text};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::{Field, Layout};
 use crate::sheets::import::labels::column_path;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The text file written beside the CSV `out`: `z.csv` → `z-填写说明.txt`.
+pub(super) fn notes_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    out.with_file_name(format!("{stem}-填写说明.txt"))
+}
 
 pub(super) fn csv_files(
     p: &SheetPlan,
@@ -78,8 +84,7 @@ pub(super) fn csv_files(
     bytes.extend(body);
     std::fs::write(out, bytes).map_err(|e| os_text(&e))?;
     // The explanation that an xlsx carries on its second sheet.
-    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let notes_path = out.with_file_name(format!("{stem}-填写说明.txt"));
+    let notes_path = notes_path(out);
     let text = notes_text(t, sources);
     std::fs::write(&notes_path, text).map_err(|e| os_text(&e))?;
     println!("填写说明：{}", notes_path.display());

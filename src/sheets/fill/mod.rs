@@ -101,8 +101,15 @@ pub fn run(o: &Options) -> u8 {
         let year = o.year.map(|y| format!("-{y}")).unwrap_or_default();
         PathBuf::from(format!("模板-{what}{year}.{ext}"))
     });
-    if out.exists() && !o.force {
-        eprintln!("错误：{} 已存在；换一个文件名（-o），或加 --force 覆盖", out.display());
+    // Every file the command writes, checked before any is written: a CSV's notes beside it are
+    // as much the user's as the CSV, so they are not overwritten without --force either.
+    let mut files = vec![out.clone()];
+    if o.format == Format::Csv {
+        files.push(csv_file::notes_path(&out));
+    }
+    let existing: Vec<String> = files.iter().filter(|f| f.exists()).map(|f| f.display().to_string()).collect();
+    if !existing.is_empty() && !o.force {
+        eprintln!("错误：{} 已存在；换一个文件名（-o），或加 --force 覆盖", existing.join("、"));
         return USAGE;
     }
     let result = match o.format {
