@@ -1282,3 +1282,25 @@ fn a_sheet_is_never_filed_under_a_body_it_does_not_name() {
     assert!(msg.contains("“机构名称” → 披露主体名称（与登记的名称核对）"), "{msg}");
     assert!(msg.contains("data.required") && !msg.contains("不一致"), "{msg}");
 }
+
+/// `--unit` is for a sheet that states no money unit: one whose title states another is
+/// refused at that row, never read in `--unit`'s (200.01 万元 read as 元 became 0.02 万元).
+#[test]
+fn unit_given_against_the_title_s_unit_is_refused() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(
+        root,
+        "in/收入.csv",
+        "附件2 医保基金收入情况表\n填报单位：测试县医疗保障局,统计年度：2023年度,单位：万元\n\
+         险种,基本医疗保险费收入,财政补贴收入,利息收入,其他收入,本年收入合计\n\
+         职工基本医疗保险（含生育保险）,100.00,0,1.00,0,101.00\n",
+    );
+    let msg = refused(&import(root, &["in/收入.csv", "--unit", "元"]));
+    assert!(msg.contains("in/收入.csv，第 2 行：标题注明金额单位为“万元”，与 --unit 指定的“元”不一致"), "{msg}");
+    assert_eq!(msg.matches("错误：").count(), 1, "one error, no follow-on about unstated units: {msg}");
+    // the same unit: taken
+    let out = import(root, &["in/收入.csv", "--unit", "万元"]);
+    ok(&out);
+    assert_eq!(column(&rows(&root.join("data/520399/2023/fund_income.csv")), "本年收入合计（万元）"), ["101.00"]);
+}

@@ -86,11 +86,27 @@ impl Out<'_> {
 }
 
 /// The money unit for the sheet: `--unit`, else the title rows.
+/// `--unit` is for sheets that state none: one that states another is an error, as for `--year`.
 pub(super) fn sheet_unit(out: &mut Out, titles: &[(usize, String)]) -> Option<String> {
-    if let Some(u) = &out.ctx.unit {
+    let stated = titles_unit(out, titles);
+    let Some(u) = out.ctx.unit.clone() else {
+        let (u, r, t) = stated?;
+        out.report.push(format!("金额单位：{u}（来自{}“{t}”）", out.g.row_name(r)));
+        return Some(u);
+    };
+    if let Some((s, r, _)) = stated.filter(|(s, _, _)| *s != u) {
+        let at = out.at_row(r);
+        out.err(at, format!("标题注明金额单位为“{s}”，与 --unit 指定的“{u}”不一致；请核对文件或 --unit"));
+    } else {
         out.report.push(format!("金额单位：{u}（--unit）"));
-        return Some(u.clone());
     }
+    // (after a conflict, columns are read in --unit's: the error has already refused the sheet)
+    Some(u)
+}
+
+/// The money unit the title rows state, with the row and its text; None when they state none
+/// or two (an error).
+fn titles_unit(out: &mut Out, titles: &[(usize, String)]) -> Option<(String, usize, String)> {
     let mut found: Option<(String, usize, String)> = None;
     for (r, t) in titles {
         match labels::sheet_unit(t) {
@@ -111,9 +127,7 @@ pub(super) fn sheet_unit(out: &mut Out, titles: &[(usize, String)]) -> Option<St
             }
         }
     }
-    let (u, r, t) = found?;
-    out.report.push(format!("金额单位：{u}（来自{}“{t}”）", out.g.row_name(r)));
-    Some(u)
+    found
 }
 
 /// The year: `--year`, else the title rows, the sheet name, the file name.
