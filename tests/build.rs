@@ -550,3 +550,33 @@ fn build_reports_its_phases_unless_quiet() {
     assert_eq!(bad.code, 1);
     assert!(bad.stderr.contains("error"), "{}", bad.stderr);
 }
+
+/// A pharmacy's 所属连锁企业 in its service table is the registry's, as its entity page says:
+/// the table, its downloads and the open data never say "not filled in" beside a page that
+/// names the chain.
+#[test]
+fn a_pharmacy_s_chain_comes_from_the_registry_everywhere() {
+    let (_tmp, out) = build_example();
+    let reg: toml::Table =
+        toml::from_str(&read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/entities.toml"))).unwrap();
+    let chain = reg["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"].as_str() == Some("P52030200101"))
+        .and_then(|e| e.get("chain"))
+        .and_then(|c| c.as_str())
+        .expect("the example's chain pharmacy")
+        .to_string();
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&out.join("e/P52030200101/2023/pharmacy_service.json"))).unwrap();
+    let records = json["records"].as_array().unwrap();
+    assert!(
+        !records.is_empty() && records.iter().all(|r| r["chain_company"].as_str() == Some(chain.as_str())),
+        "{json}"
+    );
+    let open = read(&out.join("o/2023/pharmacy_service.csv"));
+    assert!(open.lines().any(|l| l.contains("P52030200101") && l.contains(&chain)), "{open}");
+    let page = text_of(&read(&out.join("e/P52030200101/2023/index.html")));
+    assert!(!page.contains("所属连锁企业 未填报"), "{page}");
+}

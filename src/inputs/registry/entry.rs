@@ -60,7 +60,7 @@ pub struct Entity {
     pub disclosure: Option<Arc<str>>,
     pub address: Option<Arc<str>>,
     pub business_type: Option<Arc<str>>,
-    pub chain: Option<Box<str>>,
+    pub chain: Option<Arc<str>>,
     pub loc: Loc,
     /// Where each registry item was written, in column order (for errors about one value). Read
     /// with `locs()`.

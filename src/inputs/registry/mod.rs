@@ -284,6 +284,7 @@ pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<&Arc<str>> {
         EntityAttr::Address => e.address.as_ref(),
         EntityAttr::Disclosure => e.disclosure.as_ref(),
         EntityAttr::BusinessType => e.business_type.as_ref(),
+        EntityAttr::Chain => e.chain.as_ref(),
     }
 }
 

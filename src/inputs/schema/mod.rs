@@ -78,6 +78,7 @@ pub enum EntityAttr {
     Address,
     Disclosure,
     BusinessType,
+    Chain,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
