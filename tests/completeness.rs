@@ -373,6 +373,16 @@ fn importing_one_table_of_a_new_year_is_not_blocked_by_the_tables_still_missing(
     let out = pilu(root, &args);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(root.join("data/renmin/2024/institution_employee_service.csv").is_file());
+    // but never passed over as "no new errors": the import says build will not publish yet
+    assert!(!out.stdout.contains("检查，没有新的错误"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("除缺表外没有新的错误")
+            && out
+                .stdout
+                .contains("个主体年度缺少必须公开的表；在导入这些表之前，pilu check 报告错误，pilu build 不会发布"),
+        "{}",
+        out.stdout
+    );
     // check still names what is missing
     let (code, list) = check(root, &[]);
     assert_eq!(code, 1);

@@ -100,7 +100,7 @@ pub(super) fn validate(
     before: &Diagnostics,
     before_sources: &crate::base::diag::Sources,
     plans: &[FilePlan],
-) -> std::io::Result<bool> {
+) -> std::io::Result<Option<usize>> {
     let scratch = write::Scratch::new(root)?;
     for p in plans {
         write::write_file(&scratch.root.join(&p.rel), &p.new_text)?;
@@ -137,5 +137,10 @@ pub(super) fn validate(
     if pre > 0 {
         println!("注意：站点中原有 {pre} 个错误（与本次导入无关），请用 pilu check 查看。");
     }
-    Ok(!has_errors)
+    // Tables still missing are not refused (a year's tables come in one file at a time), but
+    // never passed over: `build` will not publish until they are there.
+    let missing = |d: &Diagnostics| {
+        d.list.iter().filter(|x| x.code == "completeness.missing" && x.severity == Severity::Error).count()
+    };
+    Ok((!has_errors).then(|| missing(&after.diags).saturating_sub(missing(before))))
 }

@@ -274,8 +274,12 @@ pub fn run(o: &Options) -> u8 {
         }
     }
     match check::validate(&o.root, schema, &checked.diags, &checked.sources, &plans) {
-        Ok(true) => println!("校验通过：与现有数据一起按 pilu check 的全部规则检查，没有新的错误。"),
-        Ok(false) => {
+        Ok(Some(0)) => println!("校验通过：与现有数据一起按 pilu check 的全部规则检查，没有新的错误。"),
+        Ok(Some(n)) => println!(
+            "校验通过：与现有数据一起按 pilu check 的全部规则检查，除缺表外没有新的错误。\n\
+             注意：导入后又有 {n} 个主体年度缺少必须公开的表；在导入这些表之前，pilu check 报告错误，pilu build 不会发布。请继续导入其余的表（pilu check 列出缺少哪些）。"
+        ),
+        Ok(None) => {
             eprintln!("导入后的数据有错误（见上）；未写入任何文件。");
             return INPUT;
         }
