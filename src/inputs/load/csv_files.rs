@@ -31,6 +31,11 @@ impl Loader<'_> {
         let table = &self.schema.tables[ti];
         let data = match &table.layout {
             Layout::Records { .. } => {
+                // (a CSV of a header alone is located at its first cell)
+                let header = sheet.header.first().map_or(origin, |h| h.1);
+                if !self.one_record_each(ti, &sheet.records, header, "只有表头，没有数据行") {
+                    return;
+                }
                 let mut recs = Vec::new();
                 let mut reported = HashSet::new();
                 for r in &sheet.records {

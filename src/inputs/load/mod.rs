@@ -15,6 +15,7 @@ mod year_files;
 use crate::base::diag::{self, Diagnostic, Diagnostics, FileId, Loc, Reading, Sources, suggest};
 use crate::base::files::{Entry, list_dir, read_csv_source};
 use crate::inputs::dataset::{Dataset, Rec, TableData, TableEntry};
+use crate::inputs::records::Record;
 use crate::inputs::registry::{Entity, Registry};
 use crate::inputs::schema::{Layout, Schema};
 use crate::inputs::value::{self, Value};
@@ -474,6 +475,38 @@ impl Loader<'_> {
             return;
         }
         ey.tables.insert(ti, entry);
+    }
+
+    /// A table whose records have no key (e.g. 附件8) holds exactly one record per entity-year,
+    /// however it is given (a TOML table or array, a CSV file). Given with none (`at`, labelled
+    /// `none`: an empty array, a CSV of a header alone) or with more than one (at the second),
+    /// it is an error and the table is not taken in: not published, nor counted as disclosed.
+    /// Whether `items` may be taken in.
+    fn one_record_each(&mut self, ti: usize, items: &[Record], at: Loc, none: &str) -> bool {
+        let table = &self.schema.tables[ti];
+        let Layout::Records { key, .. } = &table.layout else { return true };
+        if !key.is_empty() {
+            return true;
+        }
+        let d = match items {
+            [_] => return true,
+            [] => Diagnostic::error("data.required", format!("“{}”每个主体每年应有一条记录，实际没有", table.title))
+                .at(at)
+                .label(none)
+                .note(format!(
+                    "每个主体每年填写一条记录；本年确实没有内容时，不提供此表，\
+                     并在 <年度>.toml 的 [notes] 中写明原因（如 {} = \"本年度无……\"）",
+                    table.id
+                )),
+            [_, second, ..] => Diagnostic::error(
+                "data.duplicate_record",
+                format!("“{}”每个主体每年只有一条记录，实际有 {} 条", table.title, items.len()),
+            )
+            .at(second.loc)
+            .label("多出的记录"),
+        };
+        self.diags.push(d);
+        false
     }
 
     /// Two records of one table with the same key (e.g. two 职工 rows) are an error, never merged.

@@ -155,7 +155,7 @@ impl Loader<'_> {
     ) -> Option<TableData> {
         let table = &self.schema.tables[ti];
         match &table.layout {
-            Layout::Records { key, .. } => {
+            Layout::Records { .. } => {
                 let items: Vec<Record> = match v {
                     DeValue::Table(t) => vec![records::toml_record(t, file, vloc)],
                     DeValue::Array(a) => {
@@ -188,14 +188,9 @@ impl Loader<'_> {
                         return None;
                     }
                 };
-                if key.is_empty() && items.len() > 1 {
-                    self.diags.push(
-                        Diagnostic::error(
-                            "data.duplicate_record",
-                            format!("“{}”每个主体每年只有一条记录，实际有 {} 条", table.title, items.len()),
-                        )
-                        .at(items[1].loc),
-                    );
+                // (an array of nothing but misshapen items was reported above)
+                let misshapen = items.is_empty() && matches!(v, DeValue::Array(a) if !a.is_empty());
+                if !misshapen && !self.one_record_each(ti, &items, vloc, "没有记录") {
                     return None;
                 }
                 let mut recs = Vec::new();

@@ -1,0 +1,248 @@
+//! A table whose records have no key (e.g. 附件8) holds one record per entity-year, whether it is
+//! given in the year's TOML file or as its own CSV file: two rows are an error at the second, a
+//! CSV of a header alone is no record (an error at the file, and the table is not disclosed).
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// 附件8 of the example's grade-2 hospital (湄潭县人民医院), a GBK CSV of a header and one row.
+const CSV: &str = "data/H52032800012/2023/institution_employee_service.csv";
+const HOSPITAL: &str = "湄潭县人民医院";
+const TITLE: &str = "医保定点医疗机构职工医保服务情况表";
+
+/// One reported diagnostic: (severity, code, message, file, line).
+type Diag = (String, String, String, String, u64);
+
+/// A copy of the example site at the repository root.
+fn example() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    for d in ["data", "content", "static", "themes"] {
+        if root.join(d).is_dir() {
+            copy_dir(&root.join(d), &dir.path().join(d));
+        }
+    }
+    std::fs::copy(root.join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
+    dir
+}
+
+/// The lines of the example's 附件8 CSV, as bytes (it is GBK) without their line ends.
+fn csv_lines(site: &Path) -> Vec<Vec<u8>> {
+    let bytes = std::fs::read(site.join(CSV)).unwrap();
+    let lines: Vec<Vec<u8>> = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 2, "a header and one row");
+    lines
+}
+
+fn write_csv(site: &Path, lines: &[Vec<u8>]) {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.extend_from_slice(b"\r\n");
+    }
+    write_bytes(site, CSV, &out);
+}
+
+/// `pilu check --format json`: the exit code and every diagnostic.
+fn check(site: &Path) -> (i32, Vec<Diag>) {
+    let out = pilu(site, &["check", "--format", "json"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr));
+    let list = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            (s("severity"), s("code"), s("message"), s("file"), d["line"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    (out.code, list)
+}
+
+fn with_code<'a>(list: &'a [Diag], code: &str) -> Vec<&'a Diag> {
+    list.iter().filter(|d| d.1 == code).collect()
+}
+
+/// The build fails, says why in text, and writes nothing.
+fn build_fails(site: &Path, needles: &[&str]) {
+    let out = pilu(site, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    for n in needles {
+        assert!(out.stderr.contains(n), "{n}: {}", out.stderr);
+    }
+    assert!(!site.join("public").exists(), "nothing written on failure");
+}
+
+/// The hospital's 附件8 is reported missing by the completeness check (an error in the example).
+fn reported_missing(list: &[Diag]) -> bool {
+    with_code(list, "completeness.missing")
+        .iter()
+        .any(|d| d.2.contains(&format!("“{HOSPITAL}”2023 年度部分公开")) && d.2.contains(&format!("附件8 {TITLE}")))
+}
+
+/// The completeness status of the hospital's 2023 as the loaded site has it.
+fn status(site: &Path) -> pilu::checks::completeness::Status {
+    let checked = pilu::load_site(site, None);
+    let s = checked.site.expect("the site is read");
+    let e = s.registry.find("H52032800012").expect("the hospital");
+    pilu::checks::completeness::status(&s.schema, &s.registry, &s.data, e, 2023)
+}
+
+/// Text of every cell of `<table id="{id}">`, row by row (as in tests/completeness.rs).
+fn table_cells(html: &str, id: &str) -> Vec<Vec<String>> {
+    let start = html.find(&format!("<table id=\"{id}\"")).unwrap_or_else(|| panic!("table {id}"));
+    let body = &html[start..start + html[start..].find("</table>").unwrap()];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("</t")
+                .filter_map(|cell| {
+                    let open = cell.rfind("<th").max(cell.rfind("<td"))?;
+                    let inner = &cell[open..];
+                    Some(text_of(&inner[inner.find('>')? + 1..]))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_example_gives_its_hospital_s_attachment_8_as_one_csv_row() {
+    let site = example();
+    let (code, list) = check(site.path());
+    assert_eq!(code, 0, "{list:?}");
+    assert_eq!(status(site.path()), pilu::checks::completeness::Status::Published);
+}
+
+#[test]
+fn a_second_row_in_a_one_record_csv_is_an_error_at_that_row() {
+    let site = example();
+    let lines = csv_lines(site.path());
+    let second = String::from_utf8(lines[1].clone()).unwrap().replacen("74938", "74939", 1);
+    assert_ne!(second.as_bytes(), &lines[1][..], "the row has 74938");
+    write_csv(site.path(), &[lines[0].clone(), lines[1].clone(), second.into_bytes()]);
+
+    let (code, list) = check(site.path());
+    assert_eq!(code, 1, "{list:?}");
+    let d = with_code(&list, "data.duplicate_record");
+    assert_eq!(d.len(), 1, "{list:?}");
+    let (sev, _, msg, file, line) = d[0];
+    assert_eq!(sev, "error");
+    assert_eq!(msg, &format!("“{TITLE}”每个主体每年只有一条记录，实际有 2 条"));
+    assert_eq!((file.as_str(), *line), (CSV, 3), "at the second record's row");
+    // neither row is published: the table is not given, as for two records in TOML
+    assert!(reported_missing(&list), "{list:?}");
+    build_fails(site.path(), &[&format!("{CSV}:3:1"), "实际有 2 条"]);
+
+    // the same table with two records in the year's TOML file: the same message
+    std::fs::remove_file(site.path().join(CSV)).unwrap();
+    let year = site.path().join("data/H52032800012/2023.toml");
+    let text = read(&year);
+    let rec = "[[institution_employee_service]]\nop_visits = 1\n";
+    write(site.path(), "data/H52032800012/2023.toml", &format!("{text}\n{rec}\n{rec}"));
+    let (code, list) = check(site.path());
+    assert_eq!(code, 1);
+    let t = with_code(&list, "data.duplicate_record");
+    assert_eq!(t.len(), 1, "{list:?}");
+    assert_eq!(t[0].2, *msg, "one message for TOML and CSV");
+    assert_eq!(t[0].3, "data/H52032800012/2023.toml");
+}
+
+#[test]
+fn a_header_only_csv_of_a_one_record_table_is_an_error_and_not_a_disclosure() {
+    let site = example();
+    let lines = csv_lines(site.path());
+    write_csv(site.path(), &lines[..1]);
+
+    let (code, list) = check(site.path());
+    assert_eq!(code, 1, "{list:?}");
+    let d = with_code(&list, "data.required");
+    assert_eq!(d.len(), 1, "{list:?}");
+    let (sev, _, msg, file, line) = d[0];
+    assert_eq!(sev, "error");
+    assert_eq!(msg, &format!("“{TITLE}”每个主体每年应有一条记录，实际没有"));
+    assert_eq!((file.as_str(), *line), (CSV, 1), "at the file's header");
+    build_fails(site.path(), &[&format!("{CSV}:1:1"), "只有表头，没有数据行", "实际没有"]);
+    // the mandatory table counts as not given
+    assert!(reported_missing(&list), "{list:?}");
+    let loaded = pilu::load_site(site.path(), None).site.expect("the site is read");
+    let ti = loaded.schema.index("institution_employee_service").unwrap();
+    assert_eq!(status(site.path()), pilu::checks::completeness::Status::Partial(vec![ti]));
+
+    // What the loaded data would publish (the pages rendered in spite of the errors): the year
+    // overview has the hospital partly published, and there is no download of an empty table.
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("public");
+    let written = pilu::write_site(site.path(), &loaded, &target, pilu::publish::output::Publish::FileByFile);
+    assert!(written.is_ok(), "rendered");
+    let html = read(&target.join("y/2023/index.html"));
+    let counts = table_cells(&html, "status-counts");
+    assert_eq!(counts[0][1], "部分公开（缺表）");
+    assert_eq!(counts[1][1], "1", "the hospital is counted partly published: {counts:?}");
+    let row = &html[html.find(&format!(">{HOSPITAL}<")).expect("the hospital's row")..];
+    let row = text_of(row.split("</tr>").next().unwrap());
+    assert!(row.contains("部分公开") && row.contains("附件8"), "{row}");
+    assert!(!target.join("e/H52032800012/2023/institution_employee_service.csv").exists());
+    assert!(target.join("e/H52032800012/2023/institution_overview.csv").exists());
+}
+
+/// The TOML form of the same mistake: an empty array of records.
+#[test]
+fn an_empty_array_for_a_one_record_table_in_toml_is_the_same_error() {
+    let site = example();
+    std::fs::remove_file(site.path().join(CSV)).unwrap();
+    let text = read(&site.path().join("data/H52032800012/2023.toml"));
+    let at = text.find("\n[").unwrap() + 1;
+    let edited = format!("{}institution_employee_service = []\n\n{}", &text[..at], &text[at..]);
+    write(site.path(), "data/H52032800012/2023.toml", &edited);
+    let (code, list) = check(site.path());
+    assert_eq!(code, 1, "{list:?}");
+    let d = with_code(&list, "data.required");
+    assert_eq!(d.len(), 1, "{list:?}");
+    assert_eq!(d[0].2, format!("“{TITLE}”每个主体每年应有一条记录，实际没有"));
+    let line = edited[..at].matches('\n').count() as u64 + 1;
+    assert_eq!((d[0].3.as_str(), d[0].4), ("data/H52032800012/2023.toml", line));
+    assert!(reported_missing(&list), "{list:?}");
+}
+
+/// A keyed table (records by 险种) may hold any number of records: a CSV of a header alone is
+/// read as its TOML form `fund_income = []` is, whatever that is.
+#[test]
+fn a_header_only_csv_of_a_keyed_table_is_read_as_an_empty_toml_array() {
+    let site = example();
+    let rel = "data/520300/2023.toml";
+    let text = read(&site.path().join(rel));
+    let (a, b) = (text.find("[[fund_income]]").unwrap(), text.find("[employee_expenditure]").unwrap());
+    let without = format!("{}{}", &text[..a], &text[b..]);
+    let outcome = |site: &Path| {
+        let (code, list) = check(site);
+        let mut codes: Vec<String> = list.iter().filter(|d| d.0 != "info").map(|d| d.1.clone()).collect();
+        codes.sort();
+        let checked = pilu::load_site(site, None);
+        let s = checked.site.unwrap();
+        let (e, ti) = (s.registry.find("520300").unwrap(), s.schema.index("fund_income").unwrap());
+        let given = s.data.years[&(e, 2023)].tables.contains_key(&ti);
+        (code, codes, given)
+    };
+
+    let at = without.find("\n[").unwrap() + 1;
+    write(site.path(), rel, &format!("{}fund_income = []\n\n{}", &without[..at], &without[at..]));
+    let toml = outcome(site.path());
+
+    write(site.path(), rel, &without);
+    write(
+        site.path(),
+        "data/520300/2023/fund_income.csv",
+        "险种,基本医疗保险费收入,财政补贴收入,利息收入,其他收入,本年收入合计\n",
+    );
+    let csv = outcome(site.path());
+    assert_eq!(csv, toml, "(exit code, codes, table given)");
+}
