@@ -92,8 +92,61 @@ pub fn label_key(raw: &str) -> String {
     raw.nfkc().filter(|c| !c.is_whitespace() && *c != '\u{200b}' && *c != '\u{feff}').collect()
 }
 
+/// Control characters no typed text contains: C0 (but tab and line breaks, which a multi-line
+/// cell has) and DEL, and C1 (U+0080–U+009F). C1 controls are the mark of mojibake: UTF-8
+/// bytes read as Latin-1 (`医保` → `å\u{8c}»ä¿\u{9d}`); published as is, they are invisible in
+/// a page and forbidden in its feeds.
+pub fn is_stray_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Refuse text with a control character (`is_stray_control`): the one check for every value
+/// read, from the site's data files (`pilu check`, `pilu build`) as from an imported sheet.
+/// The message shows the text with each control as `<U+008C>` (raw, some of them are terminal
+/// commands) and says what to do.
+pub fn no_control_chars(raw: &str) -> Result<(), String> {
+    // Fast path: in UTF-8 a control is a byte below 0x20, 0x7F, or 0xC2 then 0x80–0x9F.
+    if !raw.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) || !raw.chars().any(is_stray_control) {
+        return Ok(());
+    }
+    let chars: Vec<char> = raw.chars().collect();
+    let mut codes: Vec<String> = Vec::new();
+    for c in chars.iter().filter(|c| is_stray_control(**c)) {
+        let code = format!("U+{:04X}", *c as u32);
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    // Long free text: the part around the first control.
+    let first = chars.iter().position(|c| is_stray_control(*c)).unwrap_or(0);
+    let from = first.saturating_sub(20);
+    let to = (from + 60).min(chars.len());
+    let mut shown = String::from(if from > 0 { "…" } else { "" });
+    for c in &chars[from..to] {
+        if is_stray_control(*c) {
+            shown.push_str(&format!("<U+{:04X}>", *c as u32));
+        } else {
+            shown.push(*c);
+        }
+    }
+    if to < chars.len() {
+        shown.push('…');
+    }
+    let latin = raw.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c));
+    let why = if latin {
+        "可能是编码错误造成的乱码（UTF-8 文字被当作西文编码读取后保存，如“医保”变成“å<U+008C>»ä¿<U+009D>”）"
+    } else {
+        "可能是编码错误或复制时带入的不可见字符"
+    };
+    Err(format!(
+        "文字“{shown}”含有控制字符 {}，{why}；请改正这段文字：找到原始文件，另存为 UTF-8 或 GB18030 编码（或从系统重新导出）后重新导入",
+        codes.join("、")
+    ))
+}
+
 /// Parse the text of one cell for `field`. The error is a Chinese sentence saying what was expected.
 pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
+    no_control_chars(raw)?;
     let s = normalized(raw);
     if s.is_empty() {
         return Ok(Value::Absent);
@@ -546,6 +599,26 @@ mod tests {
         assert_eq!(display(&n, &parse_text(&n, "480,210").unwrap()), "480,210");
         assert_eq!(display(&n, &Value::Absent), "未填报");
         assert_eq!(display(&n, &Value::NotApplicable), "—");
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let f = field(FieldType::Text, 0);
+        // `医保` as UTF-8 bytes read as Latin-1.
+        let e = parse_text(&f, "串换药品å\u{8c}»ä¿\u{9d}").unwrap_err();
+        assert!(e.contains("“串换药品å<U+008C>»ä¿<U+009D>”含有控制字符 U+008C、U+009D"), "{e}");
+        assert!(e.contains("乱码") && e.contains("UTF-8 或 GB18030"), "{e}");
+        assert!(!e.contains('\u{8c}'), "the control itself is never printed");
+        assert!(parse_text(&f, "a\u{7}b").unwrap_err().contains("U+0007"));
+        assert!(parse_text(&f, "a\u{7f}b").unwrap_err().contains("U+007F"));
+        assert!(parse_text(&field(FieldType::Integer, 0), "12\u{9b}").unwrap_err().contains("U+009B"));
+        // Line breaks and tabs are text; Latin-1 letters and Ä, ¿ are not controls.
+        assert!(parse_text(&f, "住院医疗\r\n总费用\t（见附表）").is_ok());
+        assert!(parse_text(&f, "Müller ¿ Å").is_ok());
+        // A long text shows the part around the control.
+        let long = format!("{}\u{85}{}", "甲".repeat(100), "乙".repeat(100));
+        let e = parse_text(&f, &long).unwrap_err();
+        assert!(e.contains(&format!("…{}<U+0085>{}…", "甲".repeat(20), "乙".repeat(39))), "{e}");
     }
 
     #[test]

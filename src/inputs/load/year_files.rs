@@ -66,6 +66,9 @@ impl Loader<'_> {
                 },
                 "source" | "note" => match v.get_ref().as_str() {
                     Some(s) => {
+                        if let Err(m) = value::no_control_chars(s) {
+                            self.diags.push(Diagnostic::error("data.meta", format!("`{key}`：{m}")).at(vloc));
+                        }
                         meta.texts.push((s.to_string(), vloc));
                         if key == "source" {
                             meta.source = Some(s.trim().to_string());
@@ -89,6 +92,12 @@ impl Loader<'_> {
                                     .follows(diag::table_key(&tid)),
                                 );
                             } else if let Some(s) = tv.get_ref().as_str() {
+                                if let Err(m) = value::no_control_chars(s) {
+                                    self.diags.push(
+                                        Diagnostic::error("data.meta", format!("表说明 `{tid}`：{m}"))
+                                            .at(Loc::new(file, tv.span())),
+                                    );
+                                }
                                 meta.texts.push((s.to_string(), Loc::new(file, tv.span())));
                                 meta.table_notes.insert(tid, s.trim().to_string());
                             } else {

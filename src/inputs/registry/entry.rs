@@ -220,6 +220,10 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         }
         // Names and addresses are published as written; codes and choices are folded to compare.
         let raw = records::raw_text(&c.raw);
+        // The same refusal as for every data value (mojibake would be published as the name).
+        if let Err(m) = crate::inputs::value::no_control_chars(&raw) {
+            diags.push(Diagnostic::error("registry.control", format!("登记项 `{col}`：{m}")).at(c.loc));
+        }
         let free_text = matches!(ci, NAME | ADDRESS | WEBSITE | WECHAT | CHAIN);
         let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
         if !v.is_empty() {

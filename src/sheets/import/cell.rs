@@ -265,8 +265,35 @@ fn at_places(
     Ok(r)
 }
 
+/// A short form of one choice of an enum (`职工` for `职工基本医疗保险（含生育保险）`, `居民` for
+/// `城乡居民基本医疗保险`): text found in the name proper of exactly one label. Never in what the
+/// label says in brackets or after `其中`: that is a part of the value or a gloss on it, not the
+/// value. `生育保险` is a fund of its own that Guizhou merges into 职工; a sheet of 生育保险 figures
+/// filed as the whole 职工 scheme would be wrong. `unknown` is the core's refusal, kept when no
+/// short form fits.
+fn short_form(field: &Field, cleaned: &str, unknown: String) -> Result<usize, String> {
+    use super::labels::{loose, name_part};
+    let k = loose(cleaned);
+    if k.chars().count() < 2 {
+        return Err(unknown);
+    }
+    let keys: Vec<String> = field.labels.iter().map(|l| loose(l)).collect();
+    let hits: Vec<usize> = (0..keys.len()).filter(|&i| name_part(&keys[i]).contains(&k)).collect();
+    if let [i] = hits.as_slice() {
+        return Ok(*i);
+    }
+    match keys.iter().position(|l| l.contains(&k)) {
+        Some(i) if hits.is_empty() => Err(format!(
+            "{unknown}。“{cleaned}”只是“{}”括号（或“其中”）里的内容，是它所含的一部分或补充说明，不是这个值本身，不能当作它的简称；请填写可选值的完整名称（若这一行只是其中那一部分的数据，本表没有与之对应的可选值）",
+            field.labels[i]
+        )),
+        _ => Err(unknown),
+    }
+}
+
 /// A cell typed as text.
 fn parse_text(field: &Field, raw: &str, unit: Option<&str>) -> Result<Parsed, String> {
+    value::no_control_chars(raw)?;
     let mut notes = Vec::new();
     let cleaned = clean_text(raw);
     if cleaned.is_empty() {
@@ -296,23 +323,9 @@ fn parse_text(field: &Field, raw: &str, unit: Option<&str>) -> Result<Parsed, St
         FieldType::Enum => match value::parse_text(field, &cleaned) {
             Ok(v) => v,
             Err(e) => {
-                // `职工` for `职工基本医疗保险（含生育保险）`, `居民` for `城乡居民基本医疗保险`: a short
-                // form found in exactly one label.
-                let k = super::labels::loose(&cleaned);
-                let hits: Vec<usize> = field
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| k.chars().count() >= 2 && super::labels::loose(l).contains(&k))
-                    .map(|(i, _)| i)
-                    .collect();
-                match hits.as_slice() {
-                    [i] => {
-                        notes.push(Note::Fix("简称", format!("“{cleaned}”按“{}”导入", field.labels[*i])));
-                        Value::Text(field.values[*i].as_str().into())
-                    }
-                    _ => return Err(e),
-                }
+                let i = short_form(field, &cleaned, e)?;
+                notes.push(Note::Fix("简称", format!("“{cleaned}”按“{}”导入", field.labels[i])));
+                Value::Text(field.values[i].as_str().into())
             }
         },
         _ => value::parse_text(field, &cleaned)?,
@@ -481,6 +494,19 @@ mod tests {
         assert_eq!(text(&f, Cell::Text("职工".into()), None), "employee");
         assert_eq!(text(&f, Cell::Text("居民".into()), None), "resident");
         assert!(text(&f, Cell::Text("基本医疗保险".into()), None).starts_with("ERR"));
+        assert_eq!(text(&f, Cell::Text("职工基本医疗保险".into()), None), "employee");
+        assert_eq!(text(&f, Cell::Text("城乡居民".into()), None), "resident");
+        // A part named in the label's brackets is not the value: 生育保险 is not the 职工 scheme.
+        for part in ["生育保险", "生育", "其中：生育保险", "（含生育保险）", "含生育保险", "　　其中:生育"]
+        {
+            let got = text(&f, Cell::Text(part.into()), None);
+            assert!(got.starts_with("ERR") && got.contains("不是可选值之一") && got.contains("括号"), "{part}: {got}");
+        }
+        // Mojibake (UTF-8 read as Latin-1) is refused, whatever the field.
+        for ty in [FieldType::Enum, FieldType::Text, FieldType::Decimal] {
+            let got = text(&field(ty, 2, ""), Cell::Text("职工\u{85}".into()), None);
+            assert!(got.contains("控制字符 U+0085"), "{got}");
+        }
         let d = field(FieldType::Date, 0, "");
         assert_eq!(text(&d, Cell::Text("45102".into()), None), "2023-06-25");
         assert_eq!(excel_serial(Decimal::from(45102)), Some((2023, 6, 25)));

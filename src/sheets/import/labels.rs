@@ -121,6 +121,25 @@ pub fn loose(s: &str) -> String {
     k
 }
 
+/// The name proper of a (loose) label: what it says in brackets and from `其中` on is left
+/// out. `职工基本医疗保险(含生育保险)` → `职工基本医疗保险`; `A(守信)` → `A`. Brackets are the
+/// ASCII ones NFKC makes of `（）［］`, and `【】〔〕〖〗`, nested or not; an unclosed one runs to
+/// the end.
+pub fn name_part(loose_key: &str) -> String {
+    let head = loose_key.split("其中").next().unwrap_or_default();
+    let mut depth = 0usize;
+    let mut out = String::new();
+    for c in head.chars() {
+        match c {
+            '(' | '[' | '【' | '〔' | '〖' => depth += 1,
+            ')' | ']' | '】' | '〕' | '〗' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 const CN_DIGITS: &str = "一二三四五六七八九十百零〇";
 
 /// Outline numbering at the start of an (NFKC, whitespace-free) label: `第三、`, `一、`, `(一)`,
@@ -271,6 +290,17 @@ mod tests {
         assert_eq!(loose("商业 企业"), "商业企业");
         assert_eq!(loose("基本医疗保险费收入（万元）"), "基本医疗保险费收入");
         assert_eq!(loose("2021年"), "2021年");
+    }
+
+    #[test]
+    fn name_parts() {
+        assert_eq!(name_part(&loose("职工基本医疗保险（含生育保险）")), "职工基本医疗保险");
+        assert_eq!(name_part(&loose("线下（院内公示栏等，留存照片/视频佐证）")), "线下");
+        assert_eq!(name_part(&loose("D（“黑名单”）")), "D");
+        assert_eq!(name_part("a(b(c)d)e[f]g【h】"), "aeg");
+        assert_eq!(name_part("基金收入其中:利息"), "基金收入");
+        assert_eq!(name_part("城乡居民基本医疗保险"), "城乡居民基本医疗保险");
+        assert_eq!(name_part("未闭合(括号"), "未闭合");
     }
 
     #[test]
