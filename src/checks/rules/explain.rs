@@ -8,8 +8,9 @@ use crate::inputs::schema::{Field, Layout, Table};
 use crate::inputs::value;
 use rust_decimal::Decimal;
 
+use super::resolve::leaf_rows;
 use super::validator::{At, Validator};
-use super::values::{V, field_places, fmt_num, num, show_v};
+use super::values::{V, field_places, fmt_num, from_value, given, num, show_v};
 
 impl<'a> Validator<'a> {
     fn places(&self, x: &Expr, at: At<'a>) -> u32 {
@@ -72,6 +73,9 @@ impl<'a> Validator<'a> {
                 format!("{}{sym}{}", wrap(a, self.show(a, at, zero)), right)
             }
             Expr::Call(name, _) if name == "sum" => {
+                if let Some(s) = self.leaf_sum(x, at, zero) {
+                    return s;
+                }
                 let v = self.eval(x, at, zero);
                 match v {
                     V::Num(n) => format!("合计 {}", fmt_num(n, self.places(x, at))),
@@ -82,8 +86,67 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// `sum(leaf_rows)` in a matrix column, figure by figure as a sum of fields is shown:
+    /// `各明细行 27 + 4 + 0 + 9`, a blank (or a row left out) as 0 when the rule counts blanks as
+    /// 0, else —. None for any other expression or scope.
+    fn leaf_sum(&self, x: &Expr, at: At<'a>, zero: bool) -> Option<String> {
+        let (Expr::Call(f, args), At::Col { m, block, col, .. }) = (x, at) else { return None };
+        let [Expr::Ident(arg)] = args.as_slice() else { return None };
+        if f != "sum" || arg != "leaf_rows" {
+            return None;
+        }
+        let places = field_places(&col.cell);
+        let terms: Vec<String> = leaf_rows(block, m)
+            .map(|r| match from_value(m.get(&r.id, &col.id)) {
+                V::Num(d) => fmt_num(d, places),
+                V::Missing if zero => fmt_num(Decimal::ZERO, places),
+                v => show_v(&v),
+            })
+            .collect();
+        Some(format!("各明细行 {}", terms.join(" + ")))
+    }
+
+    /// With blanks counted as 0, a note naming the figures `xs` read that were blank (未填报 or
+    /// 不适用; in a matrix column also the detail rows left out), so a sum showing 0 says which
+    /// 0 was not reported. None when every figure was given.
+    pub(super) fn blanks_note(&self, xs: &[&Expr], at: At<'a>) -> Option<String> {
+        const SHOWN: usize = 5;
+        let mut names = Vec::new();
+        for x in xs {
+            x.refs(&mut names);
+        }
+        names.dedup();
+        let mut blank: Vec<String> = Vec::new();
+        for n in &names {
+            match at {
+                At::Col { m, block, col, .. } if n == "leaf_rows" => blank.extend(
+                    leaf_rows(block, m)
+                        .filter(|r| !given(&from_value(m.get(&r.id, &col.id))))
+                        .map(|r| format!("“{}·{}”", r.label, col.label)),
+                ),
+                _ => {
+                    let r = self.resolve_name(n, at);
+                    let shown = format!("“{}”（{n}）", r.label);
+                    if r.v == V::Missing && !blank.contains(&shown) {
+                        blank.push(shown);
+                    }
+                }
+            }
+        }
+        if blank.is_empty() {
+            return None;
+        }
+        let more = if blank.len() > SHOWN { format!(" 等 {} 项", blank.len()) } else { String::new() };
+        blank.truncate(SHOWN);
+        Some(format!("未填报或不适用的数值按 0 计：{}{more}", blank.join("、")))
+    }
+
     /// How an operand is named in a message: a field's label, or its formula.
     pub(super) fn describe(&self, x: &Expr, v: &V, at: At<'a>, zero: bool) -> (String, bool, Option<Loc>) {
+        // sum(leaf_rows): the column's detail rows, figure by figure
+        if let Some(s) = self.leaf_sum(x, at, zero) {
+            return (s, false, None);
+        }
         // sum(children.x): name the aggregate instead of repeating its value
         if let Expr::Call(f, args) = x
             && f == "sum"

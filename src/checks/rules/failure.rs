@@ -78,6 +78,9 @@ impl<'a> Validator<'a> {
         {
             d = d.note(n);
         }
+        if zero && let Some(n) = self.blanks_note(&[a, b], at) {
+            d = d.note(n);
+        }
         if let Some(n) = &rule.note {
             d = d.note(n.clone());
         }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crate::base::diag::Loc;
 use crate::inputs::dataset::{Matrix, Rec};
 use crate::inputs::schema::expr::Expr;
-use crate::inputs::schema::{Block, Field};
+use crate::inputs::schema::{Block, Field, Row};
 use rust_decimal::Decimal;
 
 use super::validator::{At, Validator};
@@ -220,13 +220,9 @@ impl<'a> Validator<'a> {
                 self.prev_cell(at, block, (&row.id, &row.label), (col, c))
             }
             (At::Col { block, col, m, .. }, ["leaf_rows"]) => {
-                let vals = block
-                    .rows
-                    .iter()
-                    .filter(|r| r.leaf && r.applies(&m.format))
-                    .map(|r| from_value(m.get(&r.id, &col.id)))
-                    .collect();
-                Named { v: V::Set(vals), field: None, label: "各明细行".into(), loc: None, why: "" }
+                let vals = leaf_rows(block, m).map(|r| from_value(m.get(&r.id, &col.id))).collect();
+                // the column's cell type gives the sum's decimal places
+                Named { v: V::Set(vals), field: Some(&col.cell), label: "各明细行".into(), loc: None, why: "" }
             }
             (At::Col { block, col, m, .. }, [row]) => self.cell(m, block, row, &col.id),
             (At::Col { block, col, .. }, ["prev", row]) => {
@@ -286,6 +282,11 @@ impl<'a> Validator<'a> {
             _ => None,
         }
     }
+}
+
+/// The rows `leaf_rows` stands for in a column of `m`: the block's leaf rows in `m`'s format.
+pub(super) fn leaf_rows<'b>(block: &'b Block, m: &Matrix) -> impl Iterator<Item = &'b Row> {
+    block.rows.iter().filter(move |r| r.leaf && r.applies(&m.format))
 }
 
 /// A name read one year earlier when that year has no such table or record.

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use super::eval::arith;
 use super::failure::source_note;
 use super::validator::{At, Validator};
-use super::values::{V, compare, fmt_num, from_value, num, percent_of, show_v};
+use super::values::{self, V, compare, fmt_num, from_value, num, percent_of, show_v};
 
 /// How one rule evaluation ended.
 enum Outcome {
@@ -341,7 +341,8 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// An operand in zero mode is Missing when every name it reads is missing (nothing was given).
+    /// An operand in zero mode is Missing when every name it reads is missing (nothing was given;
+    /// a matrix column's `leaf_rows` only counts as given when one of its rows has a value).
     fn operand(&self, x: &Expr, at: At<'a>, zero: bool) -> V {
         if zero && !matches!(x, Expr::Num(_)) {
             let (mut reads, mut given) = (false, false);
@@ -366,7 +367,7 @@ impl<'a> Validator<'a> {
             Expr::Ident(_) | Expr::Member(..) => {
                 let v = self.short_name(x, at)?;
                 *reads = true;
-                *given |= v != V::Missing;
+                *given |= values::given(&v);
                 Some(if v == V::Missing { V::Num(Decimal::ZERO) } else { v })
             }
             Expr::Neg(a) => match self.zero_operand(a, at, reads, given)? {
@@ -386,7 +387,7 @@ impl<'a> Validator<'a> {
     /// value; stops at the first that has.
     fn reads_given(&self, x: &Expr, at: At<'a>) -> (bool, bool) {
         if let Some(v) = self.short_name(x, at) {
-            return (true, v != V::Missing);
+            return (true, values::given(&v));
         }
         match x {
             Expr::Member(b, _) => self.reads_given(b, at),

@@ -26,6 +26,16 @@ pub(super) fn num(v: &V) -> Option<Decimal> {
     }
 }
 
+/// Whether `v` holds anything that was given: a set (a matrix column's `leaf_rows`,
+/// `children.x`) only when one of its members was.
+pub(super) fn given(v: &V) -> bool {
+    match v {
+        V::Missing => false,
+        V::Set(s) => s.iter().any(given),
+        _ => true,
+    }
+}
+
 /// Why a cell has no value, for "rule not checked" lines.
 pub(super) fn why(v: &Value) -> &'static str {
     match v {
