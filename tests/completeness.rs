@@ -9,29 +9,6 @@ use std::path::Path;
 /// One reported diagnostic: (severity, code, message, file, line).
 type Diag = (String, String, String, String, u64);
 
-/// `pilu check --format json [extra…]`: the exit code and every diagnostic.
-fn check(site: &Path, extra: &[&str]) -> (i32, Vec<Diag>) {
-    let mut args = vec!["check", "--format", "json"];
-    args.extend_from_slice(extra);
-    let out = pilu(site, &args);
-    let v: serde_json::Value =
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr));
-    let list = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
-            (s("severity"), s("code"), s("message"), s("file"), d["line"].as_u64().unwrap_or(0))
-        })
-        .collect();
-    (out.code, list)
-}
-
-fn with_code<'a>(list: &'a [Diag], code: &str) -> Vec<&'a Diag> {
-    list.iter().filter(|d| d.1 == code).collect()
-}
-
 /// The minimal fixture with missing tables as errors (the fixture itself lowers them to warnings).
 fn strict() -> tempfile::TempDir {
     let site = fixture("minimal");
@@ -46,7 +23,7 @@ const IMPORTANT: &str = "测试县人民医院";
 fn a_grade_2_hospital_with_no_data_is_an_error_at_its_registry_entry() {
     let site = strict();
     std::fs::remove_file(site.path().join("data/renmin/2023.toml")).unwrap();
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 1, "{list:?}");
     let m = with_code(&list, "completeness.missing");
     assert_eq!(m.len(), 1, "{list:?}");
@@ -72,7 +49,7 @@ fn a_city_bureau_missing_attachments_2_to_5_is_an_error_naming_them() {
     let site = strict();
     let reg = read(&site.path().join("data/entities.toml"));
     write(site.path(), "data/entities.toml", &reg.replacen("kind = \"bureau_county\"", "kind = \"bureau_city\"", 1));
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 1, "{list:?}");
     let m: Vec<_> =
         with_code(&list, "completeness.missing").into_iter().filter(|d| d.2.contains("测试县医疗保障局")).collect();
@@ -91,14 +68,14 @@ fn a_city_bureau_missing_attachments_2_to_5_is_an_error_naming_them() {
     // located at the year file's published_on
     assert_eq!((file.as_str(), *line), ("data/520399/2023.toml", 1));
     // as a county bureau it only owes 附件6, which it gave
-    let (_, list) = check(strict().path(), &[]);
+    let (_, list) = check_json(strict().path(), &[]);
     assert!(!list.iter().any(|d| d.0 != "info" && d.2.contains("测试县医疗保障局")), "{list:?}");
 }
 
 #[test]
 fn pilu_toml_lowers_missing_tables_to_a_warning() {
     let site = strict();
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 1);
     let m = with_code(&list, "completeness.missing");
     assert_eq!(m.len(), 1, "{list:?}");
@@ -107,7 +84,7 @@ fn pilu_toml_lowers_missing_tables_to_a_warning() {
 
     let settings = read(&site.path().join("pilu.toml"));
     write(site.path(), "pilu.toml", &format!("{settings}\n[completeness]\nmissing = \"warning\"\n"));
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 0, "warnings only: {list:?}");
     let m = with_code(&list, "completeness.missing");
     assert_eq!(m.len(), 1);
@@ -116,7 +93,7 @@ fn pilu_toml_lowers_missing_tables_to_a_warning() {
 
     // a wrong value is a located settings error
     write(site.path(), "pilu.toml", &format!("{settings}\n[completeness]\nmissing = \"ignore\"\n"));
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 1);
     assert!(list.iter().any(|d| d.3 == "pilu.toml" && d.0 == "error"), "{list:?}");
 }
@@ -129,7 +106,7 @@ fn published_before_the_year_ended_is_an_error_and_after_25_october_is_late() {
     let set = |date: &str| write(site.path(), "data/520399/2023.toml", &text.replace("2024-10-20", date));
 
     set("2023-12-31");
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 1);
     let e = with_code(&list, "completeness.early");
     assert_eq!(e.len(), 1, "{list:?}");
@@ -137,16 +114,16 @@ fn published_before_the_year_ended_is_an_error_and_after_25_october_is_late() {
     assert!(e[0].2.contains("2023-12-31") && e[0].2.contains("早于该年度结束"), "{}", e[0].2);
 
     set("2024-01-01");
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 0, "{list:?}");
     assert!(with_code(&list, "completeness.early").is_empty() && with_code(&list, "completeness.late").is_empty());
 
     set("2024-10-25");
-    let (_, list) = check(site.path(), &[]);
+    let (_, list) = check_json(site.path(), &[]);
     assert!(with_code(&list, "completeness.late").is_empty(), "the deadline day is on time");
 
     set("2024-10-26");
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 0, "late is a warning: {list:?}");
     let l = with_code(&list, "completeness.late");
     assert_eq!(l.len(), 1, "{list:?}");
@@ -163,12 +140,12 @@ fn as_of_judges_what_is_overdue_and_without_it_no_clock_is_read() {
     };
 
     // before the deadline nothing is overdue yet
-    let (code, list) = check(site.path(), &["--as-of", "2024-06-01"]);
+    let (code, list) = check_json(site.path(), &["--as-of", "2024-06-01"]);
     assert_eq!(code, 0, "{list:?}");
     assert!(missing(&list).is_empty(), "{list:?}");
 
     // after it: overdue, with both dates
-    let (code, list) = check(site.path(), &["--as-of", "2024-11-01"]);
+    let (code, list) = check_json(site.path(), &["--as-of", "2024-11-01"]);
     assert_eq!(code, 1);
     let m = missing(&list);
     assert_eq!(m.len(), 1, "{m:?}");
@@ -177,11 +154,11 @@ fn as_of_judges_what_is_overdue_and_without_it_no_clock_is_read() {
     // the same from pilu.toml; the command line wins
     let settings = read(&site.path().join("pilu.toml"));
     write(site.path(), "pilu.toml", &format!("as_of = 2024-11-01\n{settings}"));
-    assert_eq!(missing(&check(site.path(), &[]).1).len(), 1);
-    assert!(missing(&check(site.path(), &["--as-of", "2024-06-01"]).1).is_empty());
+    assert_eq!(missing(&check_json(site.path(), &[]).1).len(), 1);
+    assert!(missing(&check_json(site.path(), &["--as-of", "2024-06-01"]).1).is_empty());
 
     // a year later the next year is overdue for everyone who must publish, though nobody has data
-    let m = missing(&check(site.path(), &["--as-of", "2025-10-26"]).1);
+    let m = missing(&check_json(site.path(), &["--as-of", "2025-10-26"]).1);
     assert!(m.iter().any(|x| x.contains("“测试县医疗保障局”2024 年度逾期未公开")), "{m:?}");
     assert!(m.iter().any(|x| x.contains(&format!("“{IMPORTANT}”2024 年度逾期未公开"))), "{m:?}");
     assert_eq!(m.len(), 3, "2023 and 2024 of the hospital, 2024 of the bureau: {m:?}");
@@ -193,14 +170,14 @@ fn as_of_judges_what_is_overdue_and_without_it_no_clock_is_read() {
         "data/520399/2099.toml",
         "published_on = 2100-01-05\n[designated_institutions_summary]\ninst_total = 1\ninst_level3 = 0\ninst_level2 = 1\ninst_level1 = 0\ninst_unrated = 0\npharmacy_total = 0\n",
     );
-    let m = missing(&check(site.path(), &[]).1);
+    let m = missing(&check_json(site.path(), &[]).1);
     assert!(m.iter().any(|x| x.contains(&format!("“{IMPORTANT}”2099 年度未公开"))), "{m:?}");
     assert!(!m.iter().any(|x| x.contains("逾期")), "{m:?}");
 
     // bad dates
     assert_eq!(pilu(site.path(), &["check", "--as-of", "2024-13-01"]).code, 2, "usage error");
     write(site.path(), "pilu.toml", &format!("as_of = \"下个月\"\n{settings}"));
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 1);
     let e = with_code(&list, "config.as_of");
     assert_eq!(e.len(), 1, "{list:?}");
@@ -220,7 +197,7 @@ fn who_must_disclose_is_checked_in_the_definition() {
         let text = def.replace("mandatory = [{ kind = \"bureau_city\" }]", bad);
         assert_ne!(text, def);
         write(site.path(), "data/tables/fund_income.toml", &text);
-        let (code, list) = check(site.path(), &[]);
+        let (code, list) = check_json(site.path(), &[]);
         assert_eq!(code, 1);
         let e = with_code(&list, "schema.mandatory");
         assert_eq!(e.len(), 1, "{bad}: {list:?}");
@@ -230,7 +207,7 @@ fn who_must_disclose_is_checked_in_the_definition() {
     let inst = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/institution_overview.toml"));
     write(site.path(), "data/tables/institution_overview.toml", &inst.replace("\"level2\"]", "\"level_2\"]"));
     std::fs::remove_file(site.path().join("data/tables/fund_income.toml")).unwrap();
-    let (_, list) = check(site.path(), &[]);
+    let (_, list) = check_json(site.path(), &[]);
     let e = with_code(&list, "schema.mandatory");
     assert!(e.len() == 1 && e[0].2.contains("未知的机构等级 `level_2`"), "{list:?}");
 
@@ -245,7 +222,7 @@ fn who_must_disclose_is_checked_in_the_definition() {
             "mandatory = [{ kind = \"bureau_city\" }, { kind = \"bureau_county\" }]",
         ),
     );
-    let (_, list) = check(site.path(), &[]);
+    let (_, list) = check_json(site.path(), &[]);
     assert!(
         with_code(&list, "completeness.missing")
             .iter()
@@ -384,7 +361,7 @@ fn importing_one_table_of_a_new_year_is_not_blocked_by_the_tables_still_missing(
         out.stdout
     );
     // check still names what is missing
-    let (code, list) = check(root, &[]);
+    let (code, list) = check_json(root, &[]);
     assert_eq!(code, 1);
     let m: Vec<&str> = with_code(&list, "completeness.missing").iter().map(|d| d.2.as_str()).collect();
     assert!(m.iter().any(|x| x.contains("2024 年度部分公开") && x.contains("附件7") && x.contains("附件9")), "{m:?}");
@@ -397,7 +374,7 @@ fn importing_one_table_of_a_new_year_is_not_blocked_by_the_tables_still_missing(
 fn an_empty_year_file_is_an_error_and_notes_on_absent_tables_are_published() {
     let site = fixture("minimal");
     write(site.path(), "data/P52039900002/2023.toml", "published_on = 2024-10-20\n");
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 1, "{list:?}");
     let m = with_code(&list, "data.empty_year");
     assert_eq!(m.len(), 1, "{list:?}");
@@ -409,7 +386,7 @@ fn an_empty_year_file_is_an_error_and_notes_on_absent_tables_are_published() {
         "data/P52039900002/2023.toml",
         "published_on = 2024-10-20\n\n[notes]\npharmacy_service = \"本年度暂停营业，无医保结算。\"\n",
     );
-    let (code, list) = check(site.path(), &[]);
+    let (code, list) = check_json(site.path(), &[]);
     assert!(with_code(&list, "data.empty_year").is_empty(), "{list:?}");
     assert_eq!(code, 0, "{list:?}");
     assert_eq!(pilu(site.path(), &["build"]).code, 0);

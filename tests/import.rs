@@ -13,14 +13,6 @@ fn gb18030(s: &str) -> Vec<u8> {
     encoding_rs::GB18030.encode(s).0.into_owned()
 }
 
-fn import(site: &Path, args: &[&str]) -> Run {
-    let mut a = vec!["import"];
-    a.extend_from_slice(args);
-    let out = pilu(site, &a);
-    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    out
-}
-
 fn ok(out: &Run) {
     assert_eq!(out.code, 0, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
 }

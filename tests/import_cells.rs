@@ -7,15 +7,6 @@
 mod common;
 
 use common::*;
-use std::path::Path;
-
-fn import(site: &Path, args: &[&str]) -> Run {
-    let mut a = vec!["import"];
-    a.extend_from_slice(args);
-    let out = pilu(site, &a);
-    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    out
-}
 
 /// Refused with exit status 1 and nothing written: the whole output.
 fn refused(out: &Run) -> String {

@@ -19,6 +19,42 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// `pilu import` with `args`, which must never panic.
+pub fn import(site: &Path, args: &[&str]) -> Run {
+    let mut a = vec!["import"];
+    a.extend_from_slice(args);
+    let out = pilu(site, &a);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    out
+}
+
+/// A diagnostic of `pilu check --format json`: (severity, code, message, file, line).
+pub type Diag = (String, String, String, String, u64);
+
+/// `pilu check --format json` with `extra` arguments: the exit code and every diagnostic.
+pub fn check_json(site: &Path, extra: &[&str]) -> (i32, Vec<Diag>) {
+    let mut args = vec!["check", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = pilu(site, &args);
+    let v: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr));
+    let list = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            (s("severity"), s("code"), s("message"), s("file"), d["line"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    (out.code, list)
+}
+
+/// The diagnostics of one code.
+pub fn with_code<'a>(list: &'a [Diag], code: &str) -> Vec<&'a Diag> {
+    list.iter().filter(|d| d.1 == code).collect()
+}
+
 /// Run `pilu` with `args` in `dir` (as `--root` is `.` by default).
 pub fn pilu(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_pilu")).args(args).current_dir(dir).output().expect("run pilu");
