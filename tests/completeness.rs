@@ -231,35 +231,6 @@ fn who_must_disclose_is_checked_in_the_definition() {
     );
 }
 
-/// Text of every cell of `<table id="{id}">`, row by row, tags stripped.
-fn table_cells(html: &str, id: &str) -> Vec<Vec<String>> {
-    let start = html.find(&format!("<table id=\"{id}\"")).unwrap_or_else(|| panic!("table {id}"));
-    let body = &html[start..start + html[start..].find("</table>").unwrap()];
-    body.split("<tr")
-        .skip(1)
-        .map(|row| {
-            row.split("</t")
-                .filter_map(|cell| {
-                    let open = cell.rfind("<th").max(cell.rfind("<td"))?;
-                    let inner = &cell[open..];
-                    let inner = &inner[inner.find('>')? + 1..];
-                    let mut text = String::new();
-                    let mut in_tag = false;
-                    for c in inner.chars() {
-                        match c {
-                            '<' => in_tag = true,
-                            '>' => in_tag = false,
-                            _ if !in_tag => text.push(c),
-                            _ => {}
-                        }
-                    }
-                    Some(text.trim().to_string())
-                })
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn the_year_overview_counts_each_status_and_lists_the_missing_first() {
     let site = fixture("minimal"); // missing tables are warnings here, so it builds

@@ -75,24 +75,6 @@ fn status(site: &Path) -> pilu::checks::completeness::Status {
     pilu::checks::completeness::status(&s.schema, &s.registry, &s.data, e, 2023)
 }
 
-/// Text of every cell of `<table id="{id}">`, row by row (as in tests/completeness.rs).
-fn table_cells(html: &str, id: &str) -> Vec<Vec<String>> {
-    let start = html.find(&format!("<table id=\"{id}\"")).unwrap_or_else(|| panic!("table {id}"));
-    let body = &html[start..start + html[start..].find("</table>").unwrap()];
-    body.split("<tr")
-        .skip(1)
-        .map(|row| {
-            row.split("</t")
-                .filter_map(|cell| {
-                    let open = cell.rfind("<th").max(cell.rfind("<td"))?;
-                    let inner = &cell[open..];
-                    Some(text_of(&inner[inner.find('>')? + 1..]))
-                })
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn the_example_gives_its_hospital_s_attachment_8_as_one_csv_row() {
     let site = example();

@@ -344,3 +344,21 @@ pub fn assert_gate_passes(what: &str, theme: &str, dir: &Path, shots: Option<&Pa
     assert_eq!(code, 0, "{what}, {theme} theme has accessibility problems:\n{text}");
     assert!(text.contains("\n0 problem(s) in "), "{what}, {theme}: the checker ran: {text}");
 }
+
+/// Text of every cell of `<table id="{id}">`, row by row.
+pub fn table_cells(html: &str, id: &str) -> Vec<Vec<String>> {
+    let start = html.find(&format!("<table id=\"{id}\"")).unwrap_or_else(|| panic!("table {id}"));
+    let body = &html[start..start + html[start..].find("</table>").unwrap()];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("</t")
+                .filter_map(|cell| {
+                    let open = cell.rfind("<th").max(cell.rfind("<td"))?;
+                    let inner = &cell[open..];
+                    Some(text_of(&inner[inner.find('>')? + 1..]))
+                })
+                .collect()
+        })
+        .collect()
+}
