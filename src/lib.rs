@@ -26,6 +26,19 @@ pub fn use_small_pages() {
     }
 }
 
+/// A reader that stops reading (`pilu check | head`) ends the process quietly, as it ends
+/// `grep` or `cat`, instead of the panic Rust's print macros give on a closed pipe (exit 101
+/// and a backtrace hint). A build stopped so is stopped before its swap, like one interrupted:
+/// its staging folder is removed by the next build.
+pub fn end_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any thread is started; no
+    // memory of this process is read or written.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 pub mod base;
 pub mod checks;
 pub mod init;

@@ -152,6 +152,7 @@ enum Format {
 
 fn main() -> ExitCode {
     pilu::use_small_pages();
+    pilu::end_quietly_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

@@ -558,3 +558,29 @@ fn registry_ids_repeated_in_another_case_and_repeated_codes_are_located() {
     assert!(err.contains(&format!("data/entities.toml:{first}:1")), "{err}");
     assert!(err.contains(&format!("data/entities.toml:{second}:1")), "{err}");
 }
+
+/// A reader that stops reading (`pilu check --format json | head`) ends pilu quietly, as it
+/// ends `grep`, never with a panic (exit 101) for printing to a closed pipe.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_pilu_quietly() {
+    use std::fmt::Write as _;
+    let site = fixture("minimal");
+    let root = site.path();
+    // 3,000 bodies of an unknown kind: a report far larger than a pipe holds
+    let mut reg = read(&root.join("data/entities.toml"));
+    for i in 0..3000 {
+        let _ = write!(reg, "\n[[entities]]\ncode = \"X{i:08}\"\nname = \"第{i}号\"\nkind = \"no_such_kind\"\n");
+    }
+    write(root, "data/entities.toml", &reg);
+    let bin = env!("CARGO_BIN_EXE_pilu");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("'{bin}' check --format json 2>&1 | head -c 100 >/dev/null; echo \"${{PIPESTATUS[0]}}\""))
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // 141: ended by SIGPIPE (128 + 13), as a shell reports it
+    assert_eq!(status, "141", "{}", String::from_utf8_lossy(&out.stderr));
+}
