@@ -1266,10 +1266,11 @@ fn a_sheet_is_never_filed_under_a_body_it_does_not_name() {
         "{msg}"
     );
     assert_eq!(before, tree(&root.join("data")), "nothing was written");
-    // the names as registered, under a bureau that collects them: no finding about whose rows
-    // they are (this short sheet still lacks the table's required fields)
+    // the names as registered, under a bureau that collects them (written by a short name the
+    // registry does not have: the rows' codes decide): no finding about whose rows they are
+    // (this short sheet still lacks the table's required fields)
     let right = [("H52039900001", "测试县人民医院"), ("H52039900003", "测试县某某村卫生室")];
-    write(root, "in/正确.csv", &service("填报单位：测试县医疗保障局", &right));
+    write(root, "in/正确.csv", &service("填报单位：测试县医保局", &right));
     let msg = refused(&import(root, &["in/正确.csv"]));
     assert!(msg.contains("“机构名称” → 披露主体名称（与登记的名称核对）"), "{msg}");
     assert!(msg.contains("data.required") && !msg.contains("不一致"), "{msg}");

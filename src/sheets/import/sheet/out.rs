@@ -175,7 +175,11 @@ pub(super) fn sheet_year(out: &mut Out, titles: &[(usize, String)]) -> Option<i3
 /// `单位名称：` when it is exactly a registered name. A name and a code of two different bodies
 /// is an error (Err), never settled by one of them; so is a name that is no registered body's
 /// and no code to go by. A name other than the coded body's registered one is warned about.
-pub(super) fn titled_entity(out: &mut Out, titles: &[(usize, String)]) -> Result<Option<(usize, String)>, ()> {
+pub(super) fn titled_entity(
+    out: &mut Out,
+    titles: &[(usize, String)],
+    codes_in_rows: bool,
+) -> Result<Option<(usize, String)>, ()> {
     let reg = out.ctx.registry;
     let mut coded: BTreeSet<usize> = BTreeSet::new();
     let mut code_from = String::new();
@@ -226,6 +230,9 @@ pub(super) fn titled_entity(out: &mut Out, titles: &[(usize, String)]) -> Result
             Ok(Some((c, code_from)))
         }
         (None, Some((_, t, _, Some(n)))) => Ok(Some((n, t))),
+        // the rows' codes say whose each row is: a title name that is no registered one (a
+        // bureau's short name over a collection sheet) decides nothing
+        (None, Some((_, _, _, None))) if codes_in_rows => Ok(None),
         // `--entity` names the body: a title name that is no registered one is only told
         (None, Some((r, _, name, None))) if out.ctx.entity.is_some() => {
             let at = out.at_row(r);
@@ -283,7 +290,7 @@ fn filer_name(title: &str) -> Option<String> {
 /// (`titled_entity`). A body named in the titles that differs from `--entity` is an error
 /// naming both: the file wins.
 pub(super) fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
-    let titled = titled_entity(out, titles).ok()?;
+    let titled = titled_entity(out, titles, false).ok()?;
     if let Some(e) = out.ctx.entity {
         if let Some((t, from)) = titled.filter(|&(t, _)| t != e) {
             let (a, b) = (out.ctx.registry.get(t), out.ctx.registry.get(e));
@@ -307,7 +314,7 @@ pub(super) fn sheet_entity(out: &mut Out, titles: &[(usize, String)]) -> Option<
 /// own rows: an institution or a pharmacy (a bureau's sheet lists the bodies it collects for).
 /// Each row's code is then checked against it.
 pub(super) fn titled_filer(out: &mut Out, titles: &[(usize, String)]) -> Option<usize> {
-    let (t, _) = titled_entity(out, titles).ok()??;
+    let (t, _) = titled_entity(out, titles, true).ok()??;
     (!out.ctx.registry.get(t).kind.is_bureau()).then_some(t)
 }
 
