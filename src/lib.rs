@@ -161,8 +161,11 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     rules::check_references(&schema, &sources, &mut diags);
     privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
     let site = settings.and_then(|mut settings| {
-        if let Some(b) = base_url {
-            settings.base_url = Some(if b.ends_with('/') { b.to_string() } else { format!("{b}/") });
+        // (the command line refuses a bad --base-url before this; a library caller gets an error)
+        match base_url.map(config::base_url) {
+            Some(Ok(b)) => settings.base_url = Some(b),
+            Some(Err(why)) => diags.push(Diagnostic::error("config.base_url", format!("--base-url {why}"))),
+            None => {}
         }
         if settings.minify && !cfg!(feature = "minify") {
             diags.push(

@@ -25,7 +25,7 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
         /// 发布地址，覆盖 pilu.toml 中的 base_url
-        #[arg(long)]
+        #[arg(long, value_parser = parse_base_url)]
         base_url: Option<String>,
         /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
         #[arg(long, value_parser = parse_as_of)]
@@ -315,6 +315,10 @@ fn remove_in_background(old: &std::path::Path) {
 }
 
 /// `--as-of 2025-11-01` (also 2025/11/1, 2025年11月1日); a bad date is a usage error (exit 2).
+fn parse_base_url(s: &str) -> Result<String, String> {
+    pilu::inputs::config::base_url(s)
+}
+
 fn parse_as_of(s: &str) -> Result<pilu::checks::completeness::Date, String> {
     pilu::inputs::value::parse_date(&pilu::inputs::value::normalize(s))
 }

@@ -362,6 +362,37 @@ fn base_url_only_in_canonical_and_sitemap() {
     assert!(sitemap.contains("<loc>https://h.example/yb/e/renmin/</loc>"));
 }
 
+/// Every canonical link, the sitemap and the feeds are the base address plus a path: one they
+/// cannot be joined to is refused, from the command line as from pilu.toml, and nothing is
+/// written.
+#[test]
+fn a_base_url_pages_cannot_be_joined_to_is_refused() {
+    let site = fixture("minimal");
+    for bad in [
+        "www.example.gov.cn/yibao/",
+        "https://x.example/yibao/?a=1",
+        "https://x.example/yibao/index.html",
+        "https:///yb/",
+    ] {
+        let out = pilu(site.path(), &["build", "--base-url", bad]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains("--base-url") && out.stderr.contains("应为网站目录的绝对地址"), "{}", out.stderr);
+        assert!(!site.path().join("public").exists(), "{bad}: nothing written");
+        replace_in(site.path(), "pilu.toml", "https://example.org/yibao", bad);
+        let (code, diags) = check_json(site.path(), &[]);
+        assert_eq!(code, 1, "{bad}");
+        let found = with_code(&diags, "config.base_url");
+        assert_eq!(found.len(), 1, "{bad}: {diags:?}");
+        assert!(found[0].2.contains(bad), "the address as written: {}", found[0].2);
+        assert_eq!((found[0].3.as_str(), found[0].4), ("pilu.toml", 4), "located at its line");
+        replace_in(site.path(), "pilu.toml", bad, "https://example.org/yibao");
+    }
+    // a Chinese folder name is kept, percent-encoded, so the sitemap holds plain URLs
+    assert_eq!(pilu(site.path(), &["build", "--base-url", "https://h.example/医保"]).code, 0);
+    let sitemap = read(&site.path().join("public/sitemap.xml"));
+    assert!(sitemap.contains("<loc>https://h.example/%E5%8C%BB%E4%BF%9D/e/renmin/</loc>"), "{sitemap}");
+}
+
 #[test]
 fn markdown_raw_html_is_shown_as_text() {
     let site = fixture("minimal");

@@ -140,18 +140,14 @@ impl Settings {
         };
         s.file = file;
         let whole = crate::base::diag::Loc::new(file, 0..0);
-        if let Some(url) = &s.base_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
-                diags.push(
-                    Diagnostic::error(
-                        "config.base_url",
-                        format!("base_url 应为以 http:// 或 https:// 开头的绝对地址，实际为 `{url}`"),
-                    )
-                    .at(find_key(&text, file, "base_url").unwrap_or(whole))
-                    .label("此处"),
-                );
-            } else if !url.ends_with('/') {
-                s.base_url = Some(format!("{url}/"));
+        if let Some(url) = s.base_url.take() {
+            match base_url(&url) {
+                Ok(url) => s.base_url = Some(url),
+                Err(why) => diags.push(
+                    Diagnostic::error("config.base_url", format!("base_url {why}"))
+                        .at(find_key(&text, file, "base_url").unwrap_or(whole))
+                        .label("此处"),
+                ),
             }
         }
         if let Some(v) = s.as_of_raw.take() {
@@ -242,3 +238,40 @@ impl Settings {
         }
     }
 }
+
+/// The address the site is published at (`base_url` in pilu.toml or `--base-url`), as the
+/// pages use it: a folder, ending in `/`, with non-ASCII path characters percent-encoded (a
+/// sitemap must hold plain URLs). Every page's canonical link, the sitemap and the feeds are
+/// this plus a path, so an address they could not be joined to is refused, not published.
+pub fn base_url(url: &str) -> Result<String, String> {
+    let refuse =
+        |why: &str| Err(format!("应为网站目录的绝对地址（如 https://www.example.gov.cn/yibao/）：`{url}` {why}"));
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return refuse("不以 http:// 或 https:// 开头");
+    };
+    if url.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return refuse("含有空白字符");
+    }
+    if url.contains(['?', '#']) {
+        return refuse("含有查询参数或锚点（? 或 #），页面地址无法接在其后");
+    }
+    let (host, path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
+    if host.is_empty() || host.starts_with(':') {
+        return refuse("缺少域名");
+    }
+    if !host.is_ascii() {
+        return refuse("的域名含有非 ASCII 字符，请改用其 punycode 形式（xn--…）");
+    }
+    let last = path.rsplit('/').next().unwrap_or("");
+    if last.contains('.') && !path.ends_with('/') {
+        return refuse(&format!("以文件名 `{last}` 结尾；应为该文件所在的目录"));
+    }
+    let path = percent_encoding::utf8_percent_encode(path, NON_ASCII).to_string();
+    let scheme = &url[..url.len() - rest.len()];
+    let slash = if path.is_empty() || path.ends_with('/') { "" } else { "/" };
+    Ok(format!("{scheme}{host}/{path}{slash}"))
+}
+
+/// Only what is not ASCII (and controls, refused before): `%` and reserved characters the user
+/// wrote are kept as written.
+const NON_ASCII: &percent_encoding::AsciiSet = percent_encoding::CONTROLS;
