@@ -129,3 +129,30 @@ fn check_refuses_control_characters_in_data_files() {
         assert!(!message.contains('\u{8c}'), "{message}");
     }
 }
+
+/// Text Excel would run as a formula when a reader opens a downloaded CSV is refused where it is
+/// written, in a data value and in a registry name; numbers with signs and phone numbers are not.
+#[test]
+fn text_excel_would_run_as_a_formula_is_refused() {
+    let site = fixture("minimal");
+    write(
+        site.path(),
+        "data/renmin/2023/reporting_channels.csv",
+        "hotline,address\n+86 851 1234567,\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"点此查看\"\")\"\n",
+    );
+    replace_in(site.path(), "data/entities.toml", "测试县某某村卫生室", "-测试县某某村卫生室");
+    let out = pilu(site.path(), &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let err = &out.stderr;
+    for (code, at, what) in [
+        ("data.value", "data/renmin/2023/reporting_channels.csv:2:", "`=HYPERLINK("),
+        ("registry.formula", "data/entities.toml:", "`-测试县某某村卫生室` 以“-”开头"),
+    ] {
+        let block = err
+            .split("\n\n")
+            .find(|b| b.contains(&format!("[{code}]")) && b.contains(what))
+            .unwrap_or_else(|| panic!("no {code} for {what}:\n{err}"));
+        assert!(block.contains(at) && block.contains("会被当作公式执行"), "{code} not at {at}:\n{block}");
+    }
+    assert_eq!(err.matches("会被当作公式执行").count(), 2, "the phone number passes: {err}");
+}

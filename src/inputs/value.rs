@@ -163,12 +163,35 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
         FieldType::Year => parse_year(&s).map(|y| Value::Int(y as i64)),
         FieldType::Decimal | FieldType::Percent => parse_decimal(&s, field).map(Value::Dec),
         // Published as written: `（）；` stay full-width (`s` is only for the checks above).
-        FieldType::Text | FieldType::Url => Ok(Value::Text(trim(raw).into())),
+        FieldType::Text | FieldType::Url => no_formula(trim(raw)).map(|t| Value::Text(t.into())),
         FieldType::Code => parse_code(&s, field).map(|t| Value::Text(t.into())),
         FieldType::Enum => parse_enum(&s, field).map(|t| Value::Text(t.into())),
         FieldType::Bool => parse_bool(&s).map(Value::Bool),
         FieldType::Date => parse_date(&s).map(|(y, m, d)| Value::Date { y, m, d }),
     }
+}
+
+/// Text that Excel would run as a formula when a reader opens the downloaded CSV (`=`, `@`, or
+/// `+`/`-` before something not a number: `=HYPERLINK(…)`, `-cmd|…`) is refused, not published:
+/// pages show it as text, but the downloads are made for Excel.
+pub fn no_formula(text: &str) -> Result<&str, String> {
+    let mut chars = text.chars();
+    let first = chars.next();
+    let next = chars.next();
+    let formula = match first {
+        Some('=' | '@') => true,
+        Some('+' | '-') => next.is_some_and(|c| !(c.is_ascii_digit() || c == '.' || c.is_whitespace())),
+        _ => false,
+    };
+    if !formula {
+        return Ok(text);
+    }
+    let shown: String = text.chars().take(40).collect();
+    let more = if text.chars().nth(40).is_some() { "…" } else { "" };
+    Err(format!(
+        "`{shown}{more}` 以“{}”开头：下载的 CSV 在 Excel 中打开时会被当作公式执行；请改写开头（如去掉“{0}”，或在前面加上文字）",
+        first.unwrap_or_default()
+    ))
 }
 
 /// A number written in TOML (its exact source text, so `0.1` stays 0.1).

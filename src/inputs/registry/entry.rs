@@ -226,6 +226,10 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         }
         let free_text = matches!(ci, NAME | ADDRESS | WEBSITE | WECHAT | CHAIN);
         let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
+        // (names and addresses are columns of the downloads too)
+        if free_text && let Err(m) = crate::inputs::value::no_formula(&v) {
+            diags.push(Diagnostic::error("registry.formula", format!("登记项 `{col}`：{m}")).at(c.loc));
+        }
         if !v.is_empty() {
             vals[ci] = Some((v, c.loc));
         }
