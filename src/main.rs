@@ -202,7 +202,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(pilu::Failure::Inputs) => {
-                    eprintln!("构建失败：站点数据有错误，原有输出未改动。");
+                    eprintln!("构建失败：站点的输入有错误，原有输出未改动。");
                     ExitCode::from(1)
                 }
                 Err(pilu::Failure::Output) => {

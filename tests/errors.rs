@@ -388,8 +388,15 @@ fn broken_definition_and_template_are_located() {
         "themes/default/templates/page.html",
         "{% extends \"base.html\" %}{% block main %}{{ page.title {% endblock main %}",
     );
+    let settings = read(&site.path().join("pilu.toml"));
+    write(site.path(), "pilu.toml", &format!("{settings}themes = [\"default\", \"wechat\"]\n"));
     let err = build_fails(site.path());
-    assert!(err.contains("page.html"), "{err}");
+    // named by its file, line and column, once though both themes read it, and no list of
+    // every template
+    assert_eq!(err.matches("[theme.template]").count(), 1, "{err}");
+    assert!(err.contains("模板 themes/default/templates/page.html:1:56 有语法错误"), "{err}");
+    assert!(err.contains("第 1 行：{% extends"), "{err}");
+    assert!(!err.contains("模板文件：") && !err.contains("站点数据有错误"), "{err}");
 }
 
 #[test]

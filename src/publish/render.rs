@@ -142,11 +142,11 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
     if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))) {
-        diags.push(
-            Diagnostic::error("theme.template", format!("主题 `{name}` 的模板有误：\n{}", error_chain(&e))).note(
-                format!("模板文件：{}", templates.iter().map(|(_, _, s)| s.as_str()).collect::<Vec<_>>().join("、")),
-            ),
-        );
+        let d = template_error(name, &e, &templates);
+        // A theme built on another (wechat on default) reads the same file: one finding.
+        if !diags.list.iter().any(|o| o.message == d.message) {
+            diags.push(d);
+        }
         return None;
     }
     for required in ["home.html", "entity.html", "entity_year.html", "page.html", "404.html"] {
@@ -218,6 +218,57 @@ fn strip_css_comments(css: &str) -> String {
     let mut lines: Vec<&str> = out.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
     lines.push("");
     lines.join("\n")
+}
+
+/// A template that could not be read, named by its file (the site's override or the built-in
+/// one) with the line and column tera gives, not by the theme that read it.
+fn template_error(theme: &str, e: &tera::Error, templates: &[(String, String, String)]) -> Diagnostic {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cause {
+        if let Some(te) = err.downcast_ref::<tera::Error>() {
+            let file = |tpl: &str| templates.iter().find(|(n, _, _)| n == tpl);
+            let shown = |tpl: &str| file(tpl).map_or_else(|| format!("templates/{tpl}"), |(_, _, s)| s.clone());
+            let located = |d: Diagnostic, tpl: &str| match file(tpl) {
+                Some((_, _, s)) if !s.starts_with('（') => d.in_file(Path::new(s)),
+                _ => d,
+            };
+            match te.kind() {
+                tera::ErrorKind::SyntaxError(r) => {
+                    let (line, col) = (r.span().start_line, r.span().start_col + 1);
+                    let text = file(r.filename()).and_then(|(_, t, _)| t.lines().nth(line.saturating_sub(1)));
+                    let d = Diagnostic::error(
+                        "theme.template",
+                        format!("模板 {}:{line}:{col} 有语法错误：{}", shown(r.filename()), r.message()),
+                    );
+                    let d = match text {
+                        Some(t) => d.note(format!("第 {line} 行：{}", t.trim_end())),
+                        None => d,
+                    };
+                    return located(
+                        d.note("语法见 https://keats.github.io/tera/docs/ （模板引擎 Tera 的说明为英文）"),
+                        r.filename(),
+                    );
+                }
+                tera::ErrorKind::MissingParent { current, parent } => {
+                    let d = Diagnostic::error(
+                        "theme.template",
+                        format!("模板 {} 继承（extends）的模板 `{parent}` 不存在", shown(current)),
+                    );
+                    return located(d, current);
+                }
+                tera::ErrorKind::CircularExtend { tpl, inheritance_chain } => {
+                    let d = Diagnostic::error(
+                        "theme.template",
+                        format!("模板 {} 的继承（extends）形成循环：{}", shown(tpl), inheritance_chain.join(" → ")),
+                    );
+                    return located(d, tpl);
+                }
+                _ => {}
+            }
+        }
+        cause = err.source();
+    }
+    Diagnostic::error("theme.template", format!("主题 `{theme}` 的模板有误：\n{}", error_chain(e)))
 }
 
 fn error_chain(e: &tera::Error) -> String {
