@@ -339,8 +339,16 @@ pub fn build_merge(
             Diagnostic::error(
                 "shard.inputs",
                 format!(
-                    "分片 {}/{} 不是用当前的输入生成的：生成分片之后，数据、内容、主题、static、pilu.toml、--base-url、--as-of 或 pilu 版本有了改动",
-                    m.shard, m.of
+                    "分片 {}/{} 不是用当前的输入生成的：{}",
+                    m.shard,
+                    m.of,
+                    publish::shard::differs(
+                        m,
+                        env!("CARGO_PKG_VERSION"),
+                        &site.settings.base_url,
+                        &publish::shard::as_of_text(&site.settings),
+                        "本次合并"
+                    )
                 ),
             )
             .in_file(&m.dir.join(publish::shard::SHARD_MANIFEST))

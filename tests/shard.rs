@@ -254,7 +254,9 @@ fn a_merge_refuses_shards_that_do_not_make_one_site() {
     // the merge's output may not be one of the shards
     refused(&["--merge", d1, d2, d3, "--output", d1], 1, &["重叠"], "output is a shard");
     // other settings than the shards were built with
-    refused(&["--merge", d1, d2, d3, "--output", o, "--base-url", BASE], 1, &["不是用当前的输入生成的"], "base url");
+    // (named: not only that something differs)
+    let named = format!("不是用当前的输入生成的：base_url（此分片为 未设置，本次合并为 `{BASE}`）不同");
+    refused(&["--merge", d1, d2, d3, "--output", o, "--base-url", BASE], 1, &[&named], "base url");
     // a shard damaged after it was built
     let victim = listed(&dirs[1]).into_keys().find(|p| p.ends_with(".html")).expect("a page in shard 2");
     let page = dirs[1].join(&victim);
@@ -275,14 +277,18 @@ fn a_merge_refuses_shards_that_do_not_make_one_site() {
     std::fs::write(&m, text).unwrap();
     // the inputs changed after the shards were built
     write(root, "content/shard-test.md", "+++\ntitle = \"新页面\"\n+++\n\n正文。\n");
-    refused(&["--merge", d1, d2, d3, "--output", o], 1, &["不是用当前的输入生成的"], "changed input");
+    let changed_files = "不是用当前的输入生成的：数据、内容、主题、static 或 pilu.toml 的文件有所不同";
+    refused(&["--merge", d1, d2, d3, "--output", o], 1, &[changed_files], "changed input");
     std::fs::remove_file(root.join("content/shard-test.md")).unwrap();
     // shards built from different inputs
     write(root, "content/shard-test.md", "+++\ntitle = \"新页面\"\n+++\n\n正文。\n");
     let changed = w.join("changed-3");
     build_ok(root, &["--shard", "3/3", "--output", s(&changed)]);
     std::fs::remove_file(root.join("content/shard-test.md")).unwrap();
-    refused(&["--merge", d1, d2, s(&changed), "--output", o], 1, &["不同的输入"], "mixed inputs");
+    refused(&["--merge", d1, d2, s(&changed), "--output", o], 1, &["不同的输入", "的文件有所不同"], "mixed inputs");
+    build_ok(root, &["--shard", "3/3", "--output", s(&changed), "--base-url", BASE]);
+    let named = format!("不同的输入生成的：base_url（此分片为 `{BASE}`，另一分片为 未设置）不同");
+    refused(&["--merge", d1, d2, s(&changed), "--output", o], 1, &[&named], "shards of two base addresses");
     // everything restored: the merge works again and gives the same site
     merge(root, &dirs, &out, &[]);
     assert!(tree(&out) == before, "a good merge gives the same output again");

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 /// The file a shard writes beside its pages: which shard it is, of which inputs, and its files.
 pub const SHARD_MANIFEST: &str = ".pilu-shard.json";
 /// Bumped when the manifest changes meaning; a merge refuses other versions.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// `--shard I/N`: shard `index` (1-based) of `of`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,6 +236,32 @@ pub fn hash_hex(bytes: &[u8]) -> String {
 /// The site's inputs under its root, as read by a build.
 const INPUTS: [&str; 5] = ["pilu.toml", "data", "content", "themes", "static"];
 
+/// `as_of` as a manifest keeps it.
+pub fn as_of_text(settings: &crate::inputs::config::Settings) -> Option<String> {
+    settings.as_of.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// What differs between shard `m`'s inputs and another build's (`other`: "另一分片", "本次合并"):
+/// the pilu version, `base_url` or `as_of` when one of them does, else the input files.
+pub fn differs(m: &Manifest, pilu: &str, base_url: &Option<String>, as_of: &Option<String>, other: &str) -> String {
+    let show = |v: &Option<String>| v.as_deref().map_or_else(|| "未设置".to_string(), |v| format!("`{v}`"));
+    let mut what = Vec::new();
+    if m.pilu != pilu {
+        what.push(format!("pilu 版本（此分片为 {}，{other}为 {pilu}）", m.pilu));
+    }
+    if &m.base_url != base_url {
+        what.push(format!("base_url（此分片为 {}，{other}为 {}）", show(&m.base_url), show(base_url)));
+    }
+    if &m.as_of != as_of {
+        what.push(format!("as_of（此分片为 {}，{other}为 {}）", show(&m.as_of), show(as_of)));
+    }
+    if what.is_empty() {
+        "数据、内容、主题、static 或 pilu.toml 的文件有所不同".to_string()
+    } else {
+        format!("{}不同", what.join("、"))
+    }
+}
+
 /// A fingerprint of everything a build's output depends on: every input file (path and bytes),
 /// the settings the command line can override, and this program's version. Shards and the
 /// merge must agree on it.
@@ -288,6 +314,10 @@ pub struct Manifest {
     pub of: usize,
     /// The inputs' fingerprint (`fingerprint`).
     pub inputs: String,
+    /// The settings the command line can override, as the shard was built with them, to name
+    /// what differs when a merge refuses it (the fingerprint says only that something does).
+    pub base_url: Option<String>,
+    pub as_of: Option<String>,
     pub pages: usize,
     pub downloads: usize,
     pub entities: usize,
@@ -327,6 +357,8 @@ pub fn write_manifest(
         shard: index + 1,
         of: split.of,
         inputs: inputs.to_string(),
+        base_url: site.settings.base_url.clone(),
+        as_of: as_of_text(site.settings),
         pages,
         downloads,
         entities: (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count(),
@@ -373,12 +405,14 @@ fn manifest_lines(dir: &Path, chunk: &mut Vec<String>, first: &mut bool, w: &mut
 /// The manifest before its list of files.
 fn manifest_head(m: &Manifest) -> String {
     format!(
-        "{{\"format\":{},\"pilu\":{},\"shard\":{},\"of\":{},\"inputs\":{},\"pages\":{},\"downloads\":{},\"entities\":{},\"files\":[",
+        "{{\"format\":{},\"pilu\":{},\"shard\":{},\"of\":{},\"inputs\":{},\"base_url\":{},\"as_of\":{},\"pages\":{},\"downloads\":{},\"entities\":{},\"files\":[",
         m.format,
         json_text(&m.pilu),
         m.shard,
         m.of,
         json_text(&m.inputs),
+        serde_json::Value::from(m.base_url.as_deref()),
+        serde_json::Value::from(m.as_of.as_deref()),
         m.pages,
         m.downloads,
         m.entities
@@ -438,12 +472,13 @@ pub fn read_shards(dirs: &[PathBuf]) -> Result<Vec<Manifest>, Diagnostics> {
                 Diagnostic::error(
                     "shard.inputs",
                     format!(
-                        "分片 {}/{} 与 {} 中的分片 {}/{} 是用不同的输入（数据、内容、主题、设置、--base-url、--as-of 或 pilu 版本）生成的",
+                        "分片 {}/{} 与 {} 中的分片 {}/{} 是用不同的输入生成的：{}",
                         m.shard,
                         m.of,
                         first.dir.display(),
                         first.shard,
-                        first.of
+                        first.of,
+                        differs(m, &first.pilu, &first.base_url, &first.as_of, "另一分片")
                     ),
                 )
                 .in_file(&at)
