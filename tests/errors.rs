@@ -591,3 +591,30 @@ fn a_closed_pipe_ends_pilu_quietly() {
     // 141: ended by SIGPIPE (128 + 13), as a shell reports it
     assert_eq!(status, "141", "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Files Windows Explorer or an open sheet leave among the data are not the office's data: a
+/// build beside them gives the same site, and a file of the user's own with an odd name is
+/// still refused.
+#[test]
+fn system_clutter_among_the_data_is_ignored() {
+    let site = fixture("minimal");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let clean = tree(&site.path().join("public"));
+    for rel in
+        ["data/Thumbs.db", "data/renmin/Thumbs.db", "data/renmin/2023/desktop.ini", "data/2023/~$pharmacy_service.csv"]
+    {
+        write_bytes(site.path(), rel, b"\x00\x01binary");
+    }
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(tree(&site.path().join("public")) == clean, "the same site");
+    write(site.path(), "data/renmin/notes.db", "x");
+    let err = build_fails_keeping(site.path());
+    assert!(err.contains("`notes.db` 不是数据文件"), "{err}");
+}
+
+fn build_fails_keeping(site: &std::path::Path) -> String {
+    let out = pilu(site, &["build"]);
+    assert_eq!(out.code, 1, "expected input errors, got:\n{}", out.stderr);
+    out.stderr
+}

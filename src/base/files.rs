@@ -26,6 +26,13 @@ pub struct Entry {
 }
 
 /// Entries of a folder, sorted by name (stable output whatever the file system's order).
+/// Files the system or an office program leaves beside the user's files, never the user's
+/// own: Windows Explorer's thumbnails and folder settings, and the lock file Excel or WPS keeps
+/// beside a sheet while it is open (`~$name.csv`).
+pub fn os_clutter(name: &str) -> bool {
+    name.starts_with("~$") || ["thumbs.db", "ehthumbs.db", "desktop.ini"].iter().any(|n| name.eq_ignore_ascii_case(n))
+}
+
 pub fn list_dir(dir: &Path) -> Result<Vec<Entry>, Diagnostic> {
     let rd = std::fs::read_dir(dir).map_err(|e| {
         Diagnostic::error("io.read_dir", format!("无法读取目录：{}", diag::io_reason(&e))).in_file(dir).os(&e)

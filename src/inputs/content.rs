@@ -105,9 +105,12 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
                 .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         if !slug_ok {
             diags.push(
-                Diagnostic::error("content.slug", format!("页面地址 `{slug}` 只能由字母、数字、- 和 _ 组成"))
-                    .at(Loc::new(file, 0..0))
-                    .note("请把文件改名为英文或拼音（如 jubao.md），或在前置信息中写 slug = \"jubao\""),
+                Diagnostic::error(
+                    "content.slug",
+                    format!("页面地址 `{slug}` 只能由字母、数字、- 和 _ 组成（可用 / 分层，如 zhengce/2024）"),
+                )
+                .at(Loc::new(file, 0..0))
+                .note("请把文件改名为英文或拼音（如 jubao.md），或在前置信息中写 slug = \"jubao\""),
             );
             continue;
         }

@@ -33,7 +33,11 @@ pub fn is_year(name: &str) -> Option<i32> {
 }
 
 fn ignorable(name: &str) -> bool {
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with("README")
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.starts_with("README")
+        || crate::base::files::os_clutter(name)
 }
 
 struct Loader<'a> {
