@@ -451,6 +451,56 @@ fn unsafe_markdown_links_are_errors() {
 }
 
 #[test]
+fn images_from_outside_the_site_are_errors_and_raw_html_loads_nothing() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let raw_html = "<img src=\"https://t.example/a.png\"> <iframe src=\"https://t.example/\"></iframe> \
+                    <script src=\"https://cdn.example/x.js\"></script> <link href=\"https://cdn.example/x.css\">";
+    let page = format!(
+        "+++\ntitle = \"举报\"\n+++\n![图](https://t.example/t.png)\n\n![图](//cdn.example/x.png)\n\n\
+         [站外链接](https://t.example/) [无协议](//t.example/a)\n\n{raw_html}\n"
+    );
+    write(root, "content/jubao.md", &page);
+    write(root, "content/_index.md", "+++\ntitle = \"首页\"\n+++\n![图][t]\n\n[t]: HTTP://t.example/t.png\n");
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:#?}");
+    let at = |c: &str| -> Vec<(String, u64)> { with_code(&list, c).iter().map(|d| (d.3.clone(), d.4)).collect() };
+    let images = at("content.external_image");
+    assert_eq!(
+        images,
+        [
+            ("content/_index.md".to_string(), 4),
+            ("content/jubao.md".to_string(), 4),
+            ("content/jubao.md".to_string(), 6)
+        ],
+        "{list:#?}"
+    );
+    let image = with_code(&list, "content.external_image")[1];
+    assert!(image.2.contains("图片 `https://t.example/t.png` 在本站之外"), "{image:?}");
+    // An external link is fine; one without its scheme breaks when the page is opened from disk.
+    assert_eq!(at("content.link_scheme"), [("content/jubao.md".to_string(), 8)], "{list:#?}");
+    let out = pilu(root, &["check"]);
+    assert!(out.stderr.contains("static/") && out.stderr.contains("追踪"), "{}", out.stderr);
+    build_fails(root);
+
+    // Raw HTML is published as text: no element of it loads anything from outside.
+    write(
+        root,
+        "content/jubao.md",
+        &format!("+++\ntitle = \"举报\"\n+++\n[站外链接](https://t.example/)\n\n{raw_html}\n"),
+    );
+    std::fs::remove_file(root.join("content/_index.md")).unwrap();
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let html = read(&root.join("public/p/jubao/index.html"));
+    assert!(html.contains("<a href=\"https://t.example/\">站外链接</a>"), "{html}");
+    assert!(html.contains("&lt;img src=\"https://t.example/a.png\"&gt;"), "{html}");
+    for tag in ["<img", "<iframe", "<script src=\"https://cdn", "<link href=\"https://cdn"] {
+        assert!(!html.contains(tag), "{tag} in {html}");
+    }
+}
+
+#[test]
 fn output_that_would_delete_the_site_is_refused() {
     let site = fixture("minimal");
     let out = pilu(site.path(), &["build", "--output", "."]);

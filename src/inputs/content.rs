@@ -2,6 +2,8 @@
 //!
 //! Front matter is TOML between `+++` lines, as in Zola. Raw HTML in Markdown is shown as text,
 //! never passed through, and links may only use http, https, mailto, tel or relative targets.
+//! Images may only be relative: an image from another host is fetched by every reader's browser,
+//! telling that host who reads the page, and is missing when the page is opened offline.
 //! `content/_index.md` is the home page's introduction rather than a page of its own.
 
 use crate::base::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
@@ -185,45 +187,92 @@ fn split_front_matter<'t>(
     Some((fm, after, body_off))
 }
 
-fn allowed_link(url: &str) -> bool {
+/// Where a link or image of a page points.
+#[derive(Debug, PartialEq)]
+enum Target {
+    /// A relative address: a file of the site.
+    InSite,
+    /// http, https, mailto or tel.
+    Outside,
+    /// `//host/x`: takes the page's scheme, so from disk it is `file://host/x` and breaks.
+    NoScheme,
+    /// Any other scheme (javascript:, data:, …).
+    Refused,
+}
+
+fn target(url: &str) -> Target {
+    // Browsers drop leading blanks and controls and tabs and line breaks anywhere, and read `\` as `/`.
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    if url.starts_with("//") {
+        return Target::NoScheme;
+    }
     let scheme_end = url.find(':');
     let first_sep = url.find(['/', '?', '#']);
     match scheme_end {
         // A colon after the first slash is part of a path, not a scheme.
         Some(c) if first_sep.is_none_or(|s| c < s) => {
             let scheme = url[..c].to_ascii_lowercase();
-            matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel")
+            if matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel") {
+                Target::Outside
+            } else {
+                Target::Refused
+            }
         }
-        _ => true,
+        _ => Target::InSite,
     }
+}
+
+/// Why a link or image may not be published as written, with what to do; `None` when it may.
+fn refusal(url: &str, image: bool) -> Option<Diagnostic> {
+    let d = match (target(url), image) {
+        (Target::InSite, _) | (Target::Outside, false) => return None,
+        (Target::Refused, _) => Diagnostic::error("content.link_scheme", format!("链接地址 `{url}` 不允许"))
+            .label("此链接")
+            .note("链接只能是 http、https、mailto、tel 或站内相对地址"),
+        (Target::NoScheme, false) => {
+            Diagnostic::error("content.link_scheme", format!("链接地址 `{url}` 缺少 https: 开头"))
+                .label("此链接")
+                .note("以 // 开头的地址从本地磁盘打开页面时会指向本机文件，无法打开；请写完整的 https:// 地址")
+        }
+        (Target::Outside | Target::NoScheme, true) => {
+            Diagnostic::error("content.external_image", format!("图片 `{url}` 在本站之外，不能引用"))
+                .label("站外图片")
+                .note("页面每次打开都会向这个网站请求图片，对方由此可以追踪每一位读者；从本地磁盘或在微信中离线打开时图片也无法显示")
+                .note("请把图片文件放进站点的 static/ 目录（构建时原样复制到输出目录），用相对地址引用；只想指向对方网站时，写成链接 [说明](https://…)")
+        }
+    };
+    Some(d)
 }
 
 fn render_markdown(body: &str, file: FileId, offset: usize, diags: &mut Diagnostics) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
-    let events = Parser::new_ext(body, opts).into_offset_iter().map(|(ev, range)| match ev {
-        // Raw HTML is shown as the text the author typed, never interpreted.
-        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-        Event::Start(Tag::Link { ref dest_url, .. }) | Event::Start(Tag::Image { ref dest_url, .. })
-            if !allowed_link(dest_url) =>
-        {
-            let loc = Loc::new(file, offset + range.start..offset + range.end);
-            diags.push(
-                Diagnostic::error("content.link_scheme", format!("链接地址 `{dest_url}` 不允许"))
-                    .at(loc)
-                    .label("此链接")
-                    .note("链接只能是 http、https、mailto、tel 或站内相对地址"),
-            );
-            match ev {
-                Event::Start(Tag::Link { link_type, title, id, .. }) => {
-                    Event::Start(Tag::Link { link_type, dest_url: CowStr::Borrowed("#"), title, id })
-                }
-                Event::Start(Tag::Image { link_type, title, id, .. }) => {
-                    Event::Start(Tag::Image { link_type, dest_url: CowStr::Borrowed("#"), title, id })
-                }
-                other => other,
-            }
+    let events = Parser::new_ext(body, opts).into_offset_iter().map(|(ev, range)| {
+        let refusal = match &ev {
+            Event::Start(Tag::Link { dest_url, .. }) => refusal(dest_url, false),
+            Event::Start(Tag::Image { dest_url, .. }) => refusal(dest_url, true),
+            _ => None,
+        };
+        let refused = refusal.is_some();
+        if let Some(d) = refusal {
+            diags.push(d.at(Loc::new(file, offset + range.start..offset + range.end)));
         }
-        other => other,
+        match ev {
+            // Raw HTML is shown as the text the author typed, never interpreted: an `<img>`,
+            // `<script src>` or `<iframe>` in it loads nothing.
+            Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+            Event::Start(Tag::Link { link_type, title, id, .. }) if refused => {
+                Event::Start(Tag::Link { link_type, dest_url: CowStr::Borrowed("#"), title, id })
+            }
+            Event::Start(Tag::Image { link_type, title, id, .. }) if refused => {
+                Event::Start(Tag::Image { link_type, dest_url: CowStr::Borrowed("#"), title, id })
+            }
+            other => other,
+        }
     });
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, events);
@@ -245,11 +294,17 @@ mod tests {
 
     #[test]
     fn link_schemes() {
-        for ok in ["https://a.b/", "mailto:x@y", "tel:12393", "../jubao/index.html", "#top", "a/b:c"] {
-            assert!(allowed_link(ok), "{ok}");
+        for ok in ["https://a.b/", "mailto:x@y", "tel:12393", "HTTP://a.b"] {
+            assert_eq!(target(ok), Target::Outside, "{ok}");
         }
-        for bad in ["javascript:alert(1)", "JavaScript:x", "data:text/html,x", "vbscript:x"] {
-            assert!(!allowed_link(bad), "{bad}");
+        for ok in ["../jubao/index.html", "#top", "a/b:c", "tu.png", ""] {
+            assert_eq!(target(ok), Target::InSite, "{ok}");
+        }
+        for bad in ["javascript:alert(1)", "JavaScript:x", "data:text/html,x", "vbscript:x", " java\tscript:x"] {
+            assert_eq!(target(bad), Target::Refused, "{bad}");
+        }
+        for bad in ["//cdn.example.com/x.png", "\\\\host/x.png", "/\\host/x.png", " //host/x"] {
+            assert_eq!(target(bad), Target::NoScheme, "{bad}");
         }
         let mut d = Diagnostics::default();
         render_markdown("[x](javascript:alert(1))", 0, 0, &mut d);
