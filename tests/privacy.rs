@@ -100,6 +100,37 @@ fn a_number_in_every_kind_of_published_text_is_caught() {
 }
 
 #[test]
+fn mistyped_and_old_identity_card_numbers_are_caught_and_codes_amounts_stay_quiet() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(
+        root,
+        "content/jubao.md",
+        "+++\ntitle = \"举报渠道\"\n+++\n\
+         经办人身份证 110105194912310021（最后一位应为 X）。\n\n\
+         统一社会信用代码 125203200101010010、91520300MA6DXXXX1X，医保编码 H52030200001、P52030200002。\n\n\
+         基金支出 123456789012345.00 元、110105491231002.50 元；电话 0851-28000000、12393；2023-10-25，20231025。\n",
+    );
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        "complaint_phone = \"0851-87654321（联系人 520302491231002）\"",
+    );
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found = hits(&diags);
+    let expected = [
+        ("content/jubao.md".to_string(), 4, "110105********0021".to_string()),
+        ("data/renmin/2023.toml".to_string(), 4, "520302*****1002".to_string()),
+    ];
+    assert_eq!(found, expected, "{diags:#?}");
+    let messages: Vec<&str> = diags.iter().filter_map(|d| d["message"].as_str()).collect();
+    assert!(messages.iter().any(|m| m.contains("校验位不符")), "{messages:#?}");
+    assert!(messages.iter().any(|m| m.contains("15 位旧号码")), "{messages:#?}");
+}
+
+#[test]
 fn the_home_intro_is_published_once_allowed() {
     let site = fixture("minimal");
     let root = site.path();

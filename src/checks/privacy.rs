@@ -4,8 +4,11 @@
 //! strings of the site's own table definitions, the registry's free-text items, text and code
 //! fields of public tables, the notes of a data year, and every Markdown file (the home intro
 //! `_index.md` and front matter included) — is scanned for 18-digit
-//! identity-card numbers (valid check digit and birth date), mainland mobile numbers and bank-card
-//! numbers (Luhn). Landlines and hotlines (0851-28000000, 12393) do not match. Each hit is an
+//! identity-card numbers (valid check digit and birth date; with a wrong check digit too, when
+//! region and birth date are plausible and it is no valid 统一社会信用代码), 15-digit ones of the
+//! first-generation cards (region and YYMMDD), mainland mobile numbers and bank-card numbers (Luhn).
+//! Landlines and hotlines (0851-28000000, 12393), codes glued to letters (H52030300001) and
+//! amounts with decimals (123456789012345.00) do not match. Each hit is an
 //! error; a site may allow a specific value, with its reason, in `pilu.toml` (`[[privacy.allow]]`).
 //! Internal tables and fields are not scanned: they are never written.
 
@@ -21,6 +24,11 @@ use toml::de::{DeTable, DeValue};
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Kind {
     IdCard,
+    /// 18 characters whose region and birth date are an identity card's but whose check digit
+    /// is wrong: most likely a card number with one digit mistyped, still someone's.
+    IdCardMistyped,
+    /// The 15-digit number of the first-generation cards (region, YYMMDD, sequence).
+    IdCardOld,
     Mobile,
     BankCard,
 }
@@ -28,7 +36,7 @@ pub enum Kind {
 impl Kind {
     fn code(self) -> &'static str {
         match self {
-            Kind::IdCard => "privacy.id_card",
+            Kind::IdCard | Kind::IdCardMistyped | Kind::IdCardOld => "privacy.id_card",
             Kind::Mobile => "privacy.mobile",
             Kind::BankCard => "privacy.bank_card",
         }
@@ -36,6 +44,8 @@ impl Kind {
     fn label(self) -> &'static str {
         match self {
             Kind::IdCard => "居民身份证号码",
+            Kind::IdCardMistyped => "居民身份证号码（校验位不符，仍可能是某人的号码）",
+            Kind::IdCardOld => "居民身份证号码（15 位旧号码）",
             Kind::Mobile => "手机号码",
             Kind::BankCard => "银行卡号",
         }
@@ -83,9 +93,12 @@ fn runs(text: &str) -> Vec<(usize, usize, String)> {
                 break;
             }
         }
-        // A run glued to letters (H52030300001, a URL path) is a code, not a personal number.
+        // A run glued to letters (H52030300001, a URL path) is a code, not a personal number,
+        // and one with a decimal point (123456789012345.00) an amount.
         let glued = j < b.len() && b[j].1.is_ascii_alphabetic();
-        if !glued {
+        let decimal = |k: usize, l: usize| b[k].1 == '.' && b[l].1.is_ascii_digit();
+        let amount = (j + 1 < b.len() && decimal(j, j + 1)) || (i >= 2 && decimal(i - 1, i - 2));
+        if !glued && !amount {
             out.push((start, end, digits));
         }
         i = j.max(i + 1);
@@ -102,13 +115,46 @@ pub fn id_card_valid(d: &str) -> bool {
     }
     let sum: u32 = b[..17].iter().zip(ID_WEIGHTS).map(|(c, w)| u32::from(c - b'0') * w).sum();
     let check = b"10X98765432"[(sum % 11) as usize];
-    let year: u32 = d[6..10].parse().unwrap_or(0);
-    let month: u32 = d[10..12].parse().unwrap_or(0);
-    let day: u32 = d[12..14].parse().unwrap_or(0);
-    b[17].to_ascii_uppercase() == check
-        && (1900..=2100).contains(&year)
-        && (1..=12).contains(&month)
-        && (1..=31).contains(&day)
+    b[17].to_ascii_uppercase() == check && birth_date(&d[6..14], false)
+}
+
+/// An 18-character number with a region and birth date an identity card could have, whatever
+/// its check digit; a valid 统一社会信用代码 of only digits (事业单位, 社会团体 …) is a code.
+fn id_card_like(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && province(d)
+        && birth_date(&d[6..14], false)
+        && !crate::inputs::value::uscc_valid(d)
+}
+
+/// The first-generation card: 15 digits, region, YYMMDD (19YY), a 3-digit sequence.
+fn old_id_card(d: &str) -> bool {
+    d.len() == 15 && d.bytes().all(|c| c.is_ascii_digit()) && province(d) && birth_date(&d[6..12], true)
+}
+
+/// The province of a region code (GB/T 2260), with 71 台湾, 81 香港, 82 澳门 and 83 (港澳台居民居住证).
+fn province(d: &str) -> bool {
+    matches!(
+        d.get(..2).and_then(|p| p.parse::<u32>().ok()),
+        Some(11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83)
+    )
+}
+
+/// `YYYYMMDD` (or `YYMMDD` of the 1900s, `short`) a real day from 1900 to 2099.
+fn birth_date(d: &str, short: bool) -> bool {
+    let (y, rest) = if short {
+        (d.get(..2).map(|y| format!("19{y}")), d.get(2..))
+    } else {
+        (d.get(..4).map(String::from), d.get(4..))
+    };
+    let (Some(y), Some(rest)) = (y.and_then(|y| y.parse::<i32>().ok()), rest) else { return false };
+    let m: u32 = rest.get(..2).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let day: u32 = rest.get(2..4).and_then(|x| x.parse().ok()).unwrap_or(0);
+    (1900..=2099).contains(&y)
+        && (1..=12).contains(&m)
+        && (1..=crate::inputs::value::days_in_month(y, m)).contains(&day)
 }
 
 pub fn luhn_valid(d: &str) -> bool {
@@ -141,6 +187,10 @@ pub fn scan(text: &str) -> Vec<Hit> {
     for (start, end, digits) in runs(text) {
         let kind = if id_card_valid(&digits) {
             Some(Kind::IdCard)
+        } else if id_card_like(&digits) {
+            Some(Kind::IdCardMistyped)
+        } else if old_id_card(&digits) {
+            Some(Kind::IdCardOld)
         } else if mobile(&digits) {
             Some(Kind::Mobile)
         } else if (16..=19).contains(&digits.len()) && !digits.contains('X') && luhn_valid(&digits) {
@@ -175,7 +225,7 @@ pub fn mask(d: &str) -> String {
     if n <= 7 {
         return "*".repeat(n);
     }
-    let keep_head = if n >= 16 { 6 } else { 3 };
+    let keep_head = if n >= 15 { 6 } else { 3 };
     d.chars().enumerate().map(|(i, c)| if i < keep_head || i >= n - 4 { c } else { '*' }).collect()
 }
 
@@ -402,6 +452,12 @@ mod tests {
         let hits = scan("联系人张某，身份证 11010519491231002X，手机 138-1234-5678，卡号 6222 0202 0011 2233 445。");
         let kinds: Vec<Kind> = hits.iter().map(|h| h.kind).collect();
         assert_eq!(kinds, vec![Kind::IdCard, Kind::Mobile]);
+        // One digit mistyped (check digit X expected) and the 15-digit first-generation card.
+        let kinds: Vec<Kind> = scan("110105194912310021；520302491231002").iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, vec![Kind::IdCardMistyped, Kind::IdCardOld]);
+        for not_an_id in ["990105194912310021", "110105194902300022", "520302491331002", "520302490229002"] {
+            assert!(scan(not_an_id).is_empty(), "{not_an_id}");
+        }
         assert!(luhn_valid("4111111111111111"));
         assert_eq!(scan("卡号 4111 1111 1111 1111")[0].kind, Kind::BankCard);
     }
@@ -416,6 +472,11 @@ mod tests {
             "遵市医保通〔2023〕49号",
             "https://a.example/13812345678x",
             "统一社会信用代码 12520300429260513X",
+            // only digits, with a region and a date in the right places, but a valid credit code
+            "统一社会信用代码 125203200101010010",
+            "91520300MA6DXXXX1X",
+            "123456789012345.00 元；110105491231002.50 元；0.110105491231002",
+            "20231025；2023年10月25日",
         ] {
             assert!(scan(ok).is_empty(), "{ok}: {:?}", scan(ok));
         }
@@ -439,5 +500,6 @@ mod tests {
     fn masking() {
         assert_eq!(mask("13812345678"), "138****5678");
         assert_eq!(mask("11010519491231002X"), "110105********002X");
+        assert_eq!(mask("520302491231002"), "520302*****1002");
     }
 }

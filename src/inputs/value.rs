@@ -385,7 +385,7 @@ pub fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
     Ok((y, m, d))
 }
 
-fn days_in_month(y: i32, m: u32) -> u32 {
+pub fn days_in_month(y: i32, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
