@@ -207,6 +207,32 @@ fn range_rule() {
     }
 }
 
+/// `reward_cap` is in 元: 10 is almost surely 10 万元 written in 万元, below the least reward
+/// there is (200 元). A warning at the figure; the site is still built.
+#[test]
+fn a_reward_cap_below_the_least_reward_is_questioned() {
+    let site = fixture("minimal");
+    let path = "data/520399/2023.toml";
+    // the line after the table's header, where the cap is written
+    let line = read(&site.path().join(path)).lines().position(|l| l == "[reporting_channels]").unwrap() as u64 + 2;
+    for (cap, warned) in [("10", true), ("199", true), ("200", false), ("100000", false)] {
+        replace_in(site.path(), path, "[reporting_channels]\n", &format!("[reporting_channels]\nreward_cap = {cap}\n"));
+        let (code, list) = common::check_json(site.path(), &[]);
+        let found = with_code(&list, "reporting_channels.reward_cap_floor");
+        assert_eq!(found.len(), usize::from(warned), "{cap}: {list:#?}");
+        if let Some(d) = found.first() {
+            assert_eq!((d.0.as_str(), d.3.as_str(), d.4), ("warning", path, line), "{d:?}");
+            assert!(d.2.contains(&format!("“举报奖励最高金额”（reward_cap）为 {cap}")), "{d:?}");
+            assert_eq!(code, 0, "a warning, not an error");
+        }
+        replace_in(site.path(), path, &format!("reward_cap = {cap}\n"), "");
+    }
+    replace_in(site.path(), path, "[reporting_channels]\n", "[reporting_channels]\nreward_cap = 10\n");
+    let out = pilu(site.path(), &["check"]);
+    assert!(out.stderr.contains("最高 10 万元应填 100000"), "{}", out.stderr);
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+}
+
 #[test]
 fn conditional_rule_zero_visits_means_not_applicable() {
     let site = fixture("minimal");
