@@ -320,7 +320,7 @@ fn parse_base_url(s: &str) -> Result<String, String> {
 }
 
 fn parse_as_of(s: &str) -> Result<pilu::checks::completeness::Date, String> {
-    pilu::inputs::value::parse_date(&pilu::inputs::value::normalize(s))
+    pilu::inputs::value::parse_date(s)
 }
 
 /// Errors and warnings; the info lines only with `check --verbose`.

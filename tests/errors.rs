@@ -450,6 +450,28 @@ fn unsafe_markdown_links_are_errors() {
     assert!(err.contains("链接地址 `javascript:alert(1)` 不允许"), "{err}");
 }
 
+/// A message quotes a value as the office wrote it, full-width characters included, so that it
+/// can be found in the file; the value is only read through NFKC.
+#[test]
+fn messages_quote_values_as_written() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(root, "data/520399/2023.toml", "inst_total = 12", "inst_total = \"填表人：张三\"");
+    replace_in(root, "data/520399/2023.toml", "inst_level3 = 0", "inst_level3 = \"１２，３\"");
+    replace_in(root, "data/renmin/2023.toml", "published_on = 2024-10-21", "published_on = \"２０２４年１０月３２日\"");
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:#?}");
+    let message = |c: &str, file: &str, quoted: &str| {
+        assert!(
+            with_code(&list, c).iter().any(|d| d.3 == file && d.2.contains(quoted)),
+            "no {c} quoting {quoted} in {file}: {list:#?}"
+        );
+    };
+    message("data.value", "data/520399/2023.toml", "应为整数，实际为 `填表人：张三`");
+    message("data.value", "data/520399/2023.toml", "`１２，３` 的千位分隔符位置不正确");
+    message("data.meta", "data/renmin/2023.toml", "`２０２４年１０月３２日` 不是有效的日期");
+}
+
 #[test]
 fn images_from_outside_the_site_are_errors_and_raw_html_loads_nothing() {
     let site = fixture("minimal");

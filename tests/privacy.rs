@@ -72,11 +72,11 @@ fn a_number_in_every_kind_of_published_text_is_caught() {
     let def_line = def.lines().position(|l| l == "label = \"举报电话\"").unwrap() as u64 + 1;
     let expected: [(&str, u64, &str); 7] = [
         ("content/_index.md", 5, "138****5678"),
-        ("content/gonggao/_2024-notice.md", 5, "139****5678"),
+        ("content/gonggao/_2024-notice.md", 5, "139 **** 5678"),
         ("content/jubao.md", 3, "137****5678"),
         ("pilu.toml", 4, "136****5678"),
         ("data/entities.toml", 19, "135****5678"),
-        ("data/renmin/2023.toml", 4, "411111******1111"),
+        ("data/renmin/2023.toml", 4, "4111 11** **** 1111"),
         ("data/tables/reporting_channels.toml", def_line, "110105********002X"),
     ];
     for (file, line, masked) in expected {
@@ -128,6 +128,31 @@ fn mistyped_and_old_identity_card_numbers_are_caught_and_codes_amounts_stay_quie
     let messages: Vec<&str> = diags.iter().filter_map(|d| d["message"].as_str()).collect();
     assert!(messages.iter().any(|m| m.contains("校验位不符")), "{messages:#?}");
     assert!(messages.iter().any(|m| m.contains("15 位旧号码")), "{messages:#?}");
+}
+
+/// A number is quoted (masked) as it was written, full-width digits and separators included, so
+/// that searching the file for the quoted digits finds it; in Markdown it is located to the column.
+#[test]
+fn numbers_are_quoted_as_written() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n值班手机：１３９　１２３４　５６７８。\n");
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"",
+        "complaint_phone = \"联系人：１３８１２３４５６７８；",
+    );
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found = hits(&diags);
+    let expected = [
+        ("content/jubao.md".to_string(), 4, "１３９　****　５６７８".to_string()),
+        ("data/renmin/2023.toml".to_string(), 4, "１３８****５６７８".to_string()),
+    ];
+    assert_eq!(found, expected, "{diags:#?}");
+    let md = diags.iter().find(|d| d["file"] == "content/jubao.md").unwrap();
+    assert_eq!(md["column"], 6, "{md}");
 }
 
 #[test]

@@ -219,14 +219,73 @@ fn may_fold_to_digit(text: &str) -> bool {
     })
 }
 
-/// `110105********1234`: enough to find it, without repeating the number in logs.
-pub fn mask(d: &str) -> String {
-    let n = d.chars().count();
-    if n <= 7 {
-        return "*".repeat(n);
+/// A digit or the final X of a number as written (full-width ２ and circled ② included), not a
+/// separator between its groups.
+fn digit_like(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit() || c == 'X' || c == 'x';
     }
-    let keep_head = if n >= 15 { 6 } else { 3 };
-    d.chars().enumerate().map(|(i, c)| if i < keep_head || i >= n - 4 { c } else { '*' }).collect()
+    let mut folded = String::new();
+    unicode_normalization::char::decompose_compatible(c, |d| folded.push(d));
+    matches!(folded.as_str(), "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "X" | "x")
+}
+
+/// `110105********1234`: enough to find it, without repeating the number in logs. A number as
+/// written keeps its own characters and separators (`１３８ **** ５６７８`), so it can be found.
+pub fn mask(written: &str) -> String {
+    let n = written.chars().filter(|&c| digit_like(c)).count();
+    let keep_head = match n {
+        ..=7 => 0,
+        8..=14 => 3,
+        _ => 6,
+    };
+    let keep_tail = if n <= 7 { 0 } else { 4 };
+    let mut i = 0;
+    written
+        .chars()
+        .map(|c| {
+            if !digit_like(c) {
+                return c;
+            }
+            i += 1;
+            if i <= keep_head || i > n - keep_tail { c } else { '*' }
+        })
+        .collect()
+}
+
+/// A text with each character NFKC-folded on its own (full-width ２, circled ②, ideographic
+/// space), and where each byte of the result came from: findings are located and quoted as
+/// written. Composing across characters never makes a digit, a space or a hyphen.
+struct Folded<'t> {
+    text: std::borrow::Cow<'t, str>,
+    /// Per byte of `text`, the offset of the character of the original it came from; empty when
+    /// the text is its own fold.
+    from: Vec<usize>,
+}
+
+impl<'t> Folded<'t> {
+    fn new(original: &'t str) -> Self {
+        use unicode_normalization::UnicodeNormalization;
+        if crate::inputs::value::is_nfkc(original) {
+            return Folded { text: original.into(), from: Vec::new() };
+        }
+        let mut text = String::with_capacity(original.len());
+        let mut from = Vec::with_capacity(original.len());
+        for (i, c) in original.char_indices() {
+            text.extend(std::iter::once(c).nfkc());
+            from.resize(text.len(), i);
+        }
+        Folded { text: text.into(), from }
+    }
+
+    /// The bytes of `original` that folded into `start..end` of the folded text.
+    fn written(&self, original: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+        if self.from.is_empty() {
+            return start..end;
+        }
+        let last = self.from[end - 1];
+        self.from[start]..last + original[last..].chars().next().map_or(0, char::len_utf8)
+    }
 }
 
 struct Guard<'a> {
@@ -241,9 +300,9 @@ impl Guard<'_> {
         if !may_fold_to_digit(text) {
             return;
         }
-        // Data texts are published as written, so full-width digits are folded here to be seen.
-        let folded = if whole_span { crate::inputs::value::normalized(text) } else { text.into() };
-        let hits = scan(&folded);
+        // Texts are published as written, so full-width digits are folded here to be seen.
+        let folded = Folded::new(text);
+        let hits = scan(&folded.text);
         if hits.is_empty() {
             return;
         }
@@ -252,15 +311,17 @@ impl Guard<'_> {
             if self.allowed.contains(&h.digits) {
                 continue;
             }
+            let written = folded.written(text, h.start, h.end);
             let loc = loc.map(|l| {
                 if whole_span {
                     l
                 } else {
-                    Loc { file: l.file, start: l.start + h.start as u32, end: l.start + h.end as u32 }
+                    Loc { file: l.file, start: l.start + written.start as u32, end: l.start + written.end as u32 }
                 }
             });
+            let shown = mask(&text[written]);
             self.diags.push(
-                Diagnostic::error(h.kind.code(), format!("{what}中疑似有{}：{}", h.kind.label(), mask(&h.digits)))
+                Diagnostic::error(h.kind.code(), format!("{what}中疑似有{}：{shown}", h.kind.label()))
                     .at_opt(loc)
                     .label("疑似个人信息，不得公开")
                     .note("信息披露不得泄露个人隐私。请删除或改为机构的公开电话、对公账户等。")
@@ -492,8 +553,10 @@ mod tests {
         let mut g = Guard { allowed: Vec::new(), diags: &mut d };
         g.text("联系人手机１３８１２３４５６７８", None, true, || "年度说明".into());
         g.text("联系人手机见公示栏", None, true, || unreachable!("no finding, no message"));
-        assert_eq!(d.list.len(), 1);
-        assert!(d.list[0].message.contains("138****5678"), "{}", d.list[0].message);
+        g.text("值班手机　１３９　１２３４　５６７８", None, false, || "页面".into());
+        assert_eq!(d.list.len(), 2);
+        assert!(d.list[0].message.ends_with("：１３８****５６７８"), "{}", d.list[0].message);
+        assert!(d.list[1].message.ends_with("：１３９　****　５６７８"), "{}", d.list[1].message);
     }
 
     #[test]
@@ -501,5 +564,8 @@ mod tests {
         assert_eq!(mask("13812345678"), "138****5678");
         assert_eq!(mask("11010519491231002X"), "110105********002X");
         assert_eq!(mask("520302491231002"), "520302*****1002");
+        assert_eq!(mask("138-1234-5678"), "138-****-5678");
+        assert_eq!(mask("4111 1111 1111 1111"), "4111 11** **** 1111");
+        assert_eq!(mask("１３８１２３４５６７８"), "１３８****５６７８");
     }
 }

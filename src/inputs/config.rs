@@ -157,7 +157,7 @@ impl Settings {
                 toml::Value::String(t) => t.clone(),
                 _ => String::new(),
             };
-            match crate::inputs::value::parse_date(&crate::inputs::value::normalize(&given)) {
+            match crate::inputs::value::parse_date(&given) {
                 Ok(d) => s.as_of = Some(d),
                 Err(_) => diags.push(
                     Diagnostic::error("config.as_of", format!("as_of 应为日期，如 as_of = 2025-11-01，实际为 `{v}`"))

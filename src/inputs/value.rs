@@ -63,6 +63,13 @@ pub fn normalize(raw: &str) -> String {
     normalized(raw).into_owned()
 }
 
+/// Whether `raw` is its own NFKC form, known at once for ASCII and CJK text (see `normalized`).
+pub fn is_nfkc(raw: &str) -> bool {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    let known = |c: char| c.is_ascii() || ('\u{4e00}'..='\u{9fff}').contains(&c);
+    raw.chars().all(known) || is_nfkc_quick(raw.chars()) == IsNormalized::Yes
+}
+
 /// `normalize`, borrowing `raw` when it needs no change: most cells are ASCII, which is its own
 /// NFKC form (composing them again was a sixth of a check), and most Chinese text is in NFKC
 /// already (composing a national registry's names and addresses again for the privacy scan was
@@ -70,9 +77,7 @@ pub fn normalize(raw: &str) -> String {
 /// have no decomposition and compose with nothing) are known at once; the quick check of the
 /// normalization crate looks up the others.
 pub fn normalized(raw: &str) -> Cow<'_, str> {
-    use unicode_normalization::{IsNormalized, is_nfkc_quick};
-    let known = |c: char| c.is_ascii() || ('\u{4e00}'..='\u{9fff}').contains(&c);
-    if raw.chars().all(known) || is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
+    if is_nfkc(raw) {
         return Cow::Borrowed(trim(raw));
     }
     let s: String = raw.nfkc().collect();
@@ -148,6 +153,8 @@ pub fn no_control_chars(raw: &str) -> Result<(), String> {
 pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
     no_control_chars(raw)?;
     let s = normalized(raw);
+    // Messages quote the value as written (`填表人：张三`), not as read (`填表人:张三`).
+    let shown = trim(raw);
     if s.is_empty() {
         return Ok(Value::Absent);
     }
@@ -156,18 +163,18 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
         return Ok(Value::NotApplicable);
     }
     if s.starts_with('#') && field.ty.is_numeric() {
-        return Err(format!("`{s}` 是电子表格的计算错误，不是数值；请改正公式，或填写“—”表示不适用"));
+        return Err(format!("`{shown}` 是电子表格的计算错误，不是数值；请改正公式，或填写“—”表示不适用"));
     }
     match field.ty {
-        FieldType::Integer => parse_integer(&s, field.negative_allowed).map(Value::Int),
-        FieldType::Year => parse_year(&s).map(|y| Value::Int(y as i64)),
-        FieldType::Decimal | FieldType::Percent => parse_decimal(&s, field).map(Value::Dec),
+        FieldType::Integer => parse_integer(&s, shown, field.negative_allowed).map(Value::Int),
+        FieldType::Year => parse_year(&s, shown).map(|y| Value::Int(y as i64)),
+        FieldType::Decimal | FieldType::Percent => parse_decimal(&s, shown, field).map(Value::Dec),
         // Published as written: `（）；` stay full-width (`s` is only for the checks above).
         FieldType::Text | FieldType::Url => no_formula(trim(raw)).map(|t| Value::Text(t.into())),
-        FieldType::Code => parse_code(&s, field).map(|t| Value::Text(t.into())),
-        FieldType::Enum => parse_enum(&s, field).map(|t| Value::Text(t.into())),
-        FieldType::Bool => parse_bool(&s).map(Value::Bool),
-        FieldType::Date => parse_date(&s).map(|(y, m, d)| Value::Date { y, m, d }),
+        FieldType::Code => parse_code(&s, shown, field).map(|t| Value::Text(t.into())),
+        FieldType::Enum => parse_enum(&s, shown, field).map(|t| Value::Text(t.into())),
+        FieldType::Bool => parse_bool(&s, shown).map(Value::Bool),
+        FieldType::Date => parse_date(raw).map(|(y, m, d)| Value::Date { y, m, d }),
     }
 }
 
@@ -198,9 +205,9 @@ pub fn no_formula(text: &str) -> Result<&str, String> {
 pub fn parse_toml_number(field: &Field, text: &str) -> Result<Value, String> {
     let t = if text.contains('_') { Cow::Owned(text.replace('_', "")) } else { Cow::Borrowed(text) };
     match field.ty {
-        FieldType::Integer => parse_integer(&t, field.negative_allowed).map(Value::Int),
-        FieldType::Year => parse_year(&t).map(|y| Value::Int(y as i64)),
-        FieldType::Decimal | FieldType::Percent => parse_decimal(&t, field).map(Value::Dec),
+        FieldType::Integer => parse_integer(&t, text, field.negative_allowed).map(Value::Int),
+        FieldType::Year => parse_year(&t, text).map(|y| Value::Int(y as i64)),
+        FieldType::Decimal | FieldType::Percent => parse_decimal(&t, text, field).map(Value::Dec),
         // A code or text typed as a bare number: accept its digits, but never a float's.
         FieldType::Code | FieldType::Text | FieldType::Enum | FieldType::Url => {
             if t.contains(['.', 'e', 'E']) {
@@ -229,7 +236,7 @@ fn sign_and_digits(s: &str) -> (bool, &str) {
 }
 
 /// Remove thousands separators (`27,362.00`, `27 362`) after checking they group by three.
-fn strip_grouping(body: &str) -> Result<Cow<'_, str>, String> {
+fn strip_grouping<'b>(body: &'b str, shown: &str) -> Result<Cow<'b, str>, String> {
     let seps = |c: char| c == ',' || c == ' ' || c == '\u{2009}' || c == '\u{202f}' || c == '\'';
     if !body.contains(seps) {
         return Ok(Cow::Borrowed(body));
@@ -241,41 +248,41 @@ fn strip_grouping(body: &str) -> Result<Cow<'_, str>, String> {
     let groups: Vec<&str> = int.split(seps).collect();
     let ok = !groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3);
     if !ok || frac.is_some_and(|f| f.contains(seps)) {
-        return Err(format!("`{body}` 的千位分隔符位置不正确"));
+        return Err(format!("`{shown}` 的千位分隔符位置不正确"));
     }
     Ok(Cow::Owned(groups.concat() + &frac.map(|f| format!(".{f}")).unwrap_or_default()))
 }
 
-fn parse_integer(s: &str, negative_allowed: bool) -> Result<i64, String> {
+fn parse_integer(s: &str, shown: &str, negative_allowed: bool) -> Result<i64, String> {
     let (neg, body) = sign_and_digits(s);
-    let body = strip_grouping(body)?;
+    let body = strip_grouping(body, shown)?;
     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return Err(format!("应为整数，实际为 `{s}`"));
+        return Err(format!("应为整数，实际为 `{shown}`"));
     }
     // Counts typed as `12.0` are whole numbers; `12.5` is not.
-    let d = Decimal::from_str(&body).map_err(|_| format!("应为整数，实际为 `{s}`"))?;
+    let d = Decimal::from_str(&body).map_err(|_| format!("应为整数，实际为 `{shown}`"))?;
     if d.fract() != Decimal::ZERO {
-        return Err(format!("应为整数，实际为 `{s}`"));
+        return Err(format!("应为整数，实际为 `{shown}`"));
     }
-    let n: i64 = d.trunc().try_into().map_err(|_| format!("数值 `{s}` 超出范围"))?;
+    let n: i64 = d.trunc().try_into().map_err(|_| format!("数值 `{shown}` 超出范围"))?;
     if neg && n != 0 && !negative_allowed {
-        return Err(format!("此项不能为负数，实际为 `{s}`"));
+        return Err(format!("此项不能为负数，实际为 `{shown}`"));
     }
     Ok(if neg { -n } else { n })
 }
 
-fn parse_year(s: &str) -> Result<i32, String> {
+fn parse_year(s: &str, shown: &str) -> Result<i32, String> {
     let t = s.trim_end_matches("年度").trim_end_matches('年');
     match t.parse::<i32>() {
         Ok(y) if (1949..=2200).contains(&y) && t.len() == 4 => Ok(y),
-        _ => Err(format!("应为四位年份（如 2023），实际为 `{s}`")),
+        _ => Err(format!("应为四位年份（如 2023），实际为 `{shown}`")),
     }
 }
 
-fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
+fn parse_decimal(s: &str, shown: &str, field: &Field) -> Result<Decimal, String> {
     let t = if field.ty == FieldType::Percent { s.trim_end_matches('%').trim_end() } else { s };
     let (neg, body) = sign_and_digits(t);
-    let body = strip_grouping(body)?;
+    let body = strip_grouping(body, shown)?;
     let valid = !body.is_empty()
         && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && body.matches('.').count() <= 1
@@ -283,9 +290,9 @@ fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
         && !body.ends_with('.');
     if !valid {
         let what = if field.ty == FieldType::Percent { "百分数（0–100，如 85.30）" } else { "数值" };
-        return Err(format!("应为{what}，实际为 `{s}`"));
+        return Err(format!("应为{what}，实际为 `{shown}`"));
     }
-    let mut d = Decimal::from_str(&body).map_err(|_| format!("数值 `{s}` 超出范围"))?;
+    let mut d = Decimal::from_str(&body).map_err(|_| format!("数值 `{shown}` 超出范围"))?;
     let places = field.places;
     if d.scale() > places {
         // Spreadsheets write 128.01 as 128.01000000000022: read it at the schema's places.
@@ -294,17 +301,17 @@ fn parse_decimal(s: &str, field: &Field) -> Result<Decimal, String> {
         if d.scale() >= 10 && (d - rounded).abs() < noise {
             d = rounded;
         } else {
-            return Err(format!("`{s}` 的小数位数超过了规定的 {places} 位"));
+            return Err(format!("`{shown}` 的小数位数超过了规定的 {places} 位"));
         }
     }
     if neg && !d.is_zero() && !field.negative_allowed {
-        return Err(format!("此项不能为负数，实际为 `{s}`"));
+        return Err(format!("此项不能为负数，实际为 `{shown}`"));
     }
     if neg {
         d.set_sign_negative(true);
     }
     if field.ty == FieldType::Percent && d > Decimal::ONE_HUNDRED {
-        return Err(format!("百分数应在 0 到 100 之间，实际为 `{s}`"));
+        return Err(format!("百分数应在 0 到 100 之间，实际为 `{shown}`"));
     }
     d.rescale(places);
     Ok(d)
@@ -331,24 +338,24 @@ pub fn uscc_valid(code: &str) -> bool {
     pos(b[17]) == Some(check)
 }
 
-fn parse_code(s: &str, field: &Field) -> Result<String, String> {
+fn parse_code(s: &str, shown: &str, field: &Field) -> Result<String, String> {
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if t.contains(['E', 'e']) && t.contains('.') && t.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        return Err(format!("`{s}` 像是被电子表格转成了科学计数法的编码；请把该列设为“文本”格式后重新填写"));
+        return Err(format!("`{shown}` 像是被电子表格转成了科学计数法的编码；请把该列设为“文本”格式后重新填写"));
     }
     if let Some((src, re)) = &field.pattern
         && !re.is_match(&t)
     {
-        return Err(format!("`{s}` 不符合编码格式 {src}"));
+        return Err(format!("`{shown}` 不符合编码格式 {src}"));
     }
     // Only 18-character values are credit codes (a field may also accept 医保编码).
     if field.checksum == Some(crate::inputs::schema::Checksum::Uscc) && t.len() == 18 && !uscc_valid(&t) {
-        return Err(format!("`{s}` 不是有效的统一社会信用代码（校验位不正确）"));
+        return Err(format!("`{shown}` 不是有效的统一社会信用代码（校验位不正确）"));
     }
     Ok(t)
 }
 
-fn parse_enum(s: &str, field: &Field) -> Result<String, String> {
+fn parse_enum(s: &str, shown: &str, field: &Field) -> Result<String, String> {
     if field.values.iter().any(|v| v == s) {
         return Ok(s.to_string());
     }
@@ -357,22 +364,25 @@ fn parse_enum(s: &str, field: &Field) -> Result<String, String> {
         return Ok(field.values[i].clone());
     }
     let choices: Vec<String> = field.values.iter().zip(&field.labels).map(|(v, l)| format!("{l}（{v}）")).collect();
-    Err(format!("`{s}` 不是可选值之一；可选：{}", choices.join("、")))
+    Err(format!("`{shown}` 不是可选值之一；可选：{}", choices.join("、")))
 }
 
-fn parse_bool(s: &str) -> Result<bool, String> {
+fn parse_bool(s: &str, shown: &str) -> Result<bool, String> {
     match s {
         "是" | "true" | "TRUE" | "True" | "1" | "Y" | "y" | "√" => Ok(true),
         "否" | "false" | "FALSE" | "False" | "0" | "N" | "n" => Ok(false),
-        _ => Err(format!("应为“是”或“否”，实际为 `{s}`")),
+        _ => Err(format!("应为“是”或“否”，实际为 `{shown}`")),
     }
 }
 
-/// `2023-06-25`, `2023/6/25`, `2023.6.25`, `2023年6月25日`.
-pub fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
+/// `2023-06-25`, `2023/6/25`, `2023.6.25`, `2023年6月25日`, full-width digits too; messages quote
+/// `raw` as written.
+pub fn parse_date(raw: &str) -> Result<(i32, u32, u32), String> {
+    let s = normalized(raw);
+    let shown = trim(raw);
     let t = s.trim_end_matches('日');
     let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
-    let bad = || format!("应为日期（如 2023-10-20 或 2023年10月20日），实际为 `{s}`");
+    let bad = || format!("应为日期（如 2023-10-20 或 2023年10月20日），实际为 `{shown}`");
     if parts.len() != 3 || parts[0].len() != 4 {
         return Err(bad());
     }
@@ -380,7 +390,7 @@ pub fn parse_date(s: &str) -> Result<(i32, u32, u32), String> {
     let m: u32 = parts[1].parse().map_err(|_| bad())?;
     let d: u32 = parts[2].parse().map_err(|_| bad())?;
     if !(1949..=2200).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
-        return Err(format!("`{s}` 不是有效的日期"));
+        return Err(format!("`{shown}` 不是有效的日期"));
     }
     Ok((y, m, d))
 }

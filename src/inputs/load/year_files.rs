@@ -54,7 +54,7 @@ impl Loader<'_> {
                             .diags
                             .push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
                     },
-                    DeValue::String(s) => match value::parse_date(&value::normalize(s)) {
+                    DeValue::String(s) => match value::parse_date(s) {
                         Ok(x) => meta.published_on = Some(x),
                         Err(m) => self
                             .diags
