@@ -119,7 +119,7 @@ const BREAKS: &[Break] = &[
     brk("disclosure_links", "disclosure_links.module_name", LINKS, &[("[[disclosure_links]]", "module_name = \"医疗保障信息披露\"", "module_name = \"信息公开\"")], (LINKS, "[[disclosure_links]]", "module_name = ")),
     brk("disclosure_links", "disclosure_links.coverage", "data/520381/2023.toml", &[("[[disclosure_links]]", "unit_name = \"赤水市医疗保障局\"", "unit_name = \"赤水市医保局\"")], ("data/520381/2023.toml", "", "")),
     // 举报渠道
-    brk("reporting_channels", "reporting_channels.reward_cap", "data/520304/2022.toml", &[("[reporting_channels]", "reward_cap = 100000", "reward_cap = 200000")], ("data/520304/2022.toml", "[reporting_channels]", "reward_cap")),
+    brk("reporting_channels", "reporting_channels.reward_cap", "data/520304/2022.toml", &[("[reporting_channels]", "reward_cap = 100000", "reward_cap = 200001")], ("data/520304/2022.toml", "[reporting_channels]", "reward_cap")),
     brk("reporting_channels", "reporting_channels.reward_cap_floor", "data/520304/2022.toml", &[("[reporting_channels]", "reward_cap = 100000", "reward_cap = 10")], ("data/520304/2022.toml", "[reporting_channels]", "reward_cap")),
     // 附件7
     brk("institution_overview", "institution_overview.channel", "data/entities.toml", &[("code = \"H52032800012\"", "disclosure = \"online_wechat\"", "disclosure = \"offline\"")], ("data/H52032800012/2023.toml", "", OV)),
