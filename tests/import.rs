@@ -1297,3 +1297,57 @@ fn unit_given_against_the_title_s_unit_is_refused() {
     ok(&out);
     assert_eq!(column(&rows(&root.join("data/520399/2023/fund_income.csv")), "本年收入合计（万元）"), ["101.00"]);
 }
+
+/// Two pharmacies in 元 and a 合计 row (a wrong total amount when `total_amount` is given).
+fn pharmacies_with_total(total_amount: f64) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件10").unwrap();
+    ws.write_string(0, 0, "2023年度定点零售药店医保服务情况表（单位：元）").unwrap();
+    header_row(
+        ws,
+        1,
+        &["医保定点零售药店编码", "医保结算人次", "医保结算总金额", "个人账户支付", "个人现金支付", "次均结算金额"],
+    );
+    let rows = [
+        ("P52039900002", [41102.0, 3636700.0, 2000100.0, 1636600.0, 88.48]),
+        ("P52039900004", [37949.0, 3768300.0, 2072500.0, 1695800.0, 99.3]),
+    ];
+    for (i, (code, values)) in rows.iter().enumerate() {
+        ws.write_string(2 + i as u32, 0, *code).unwrap();
+        for (c, v) in values.iter().enumerate() {
+            ws.write_number(2 + i as u32, c as u16 + 1, *v).unwrap();
+        }
+    }
+    // 个人账户支付 left blank; 次均 is the average of all, no sum
+    ws.write_string(4, 0, "合计").unwrap();
+    for (c, v) in [(1u16, 79051.0), (2, total_amount), (4, 3332400.0), (5, 93.67)] {
+        ws.write_number(4, c, v).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// A 合计 row is compared with the rows it totals before it is left out: the amounts after
+/// their conversion from 元, exactly; a blank total cell and the average (次均) are not compared.
+#[test]
+fn a_total_row_that_does_not_add_up_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    write_bytes(site.path(), "in/药店.xlsx", &pharmacies_with_total(7405100.0));
+    let all = refused(&import(site.path(), &["in/药店.xlsx"]));
+    assert!(
+        all.contains("错误：in/药店.xlsx，附件10!C5：合计行“合计”的“医保结算总金额”（total_amount）为 740.51 万元（表中写作“7405100”，单位 元），但以上 2 行（第 3 行至第 4 行）之和为 740.50 万元（相差 0.01 万元）；合计与各行不符"),
+        "{all}"
+    );
+    assert_eq!(all.matches("错误：").count(), 1, "{all}");
+    assert!(!site.path().join("data/2023").exists());
+
+    write_bytes(site.path(), "in/药店.xlsx", &pharmacies_with_total(7405000.0));
+    let out = import(site.path(), &["in/药店.xlsx"]);
+    ok(&out);
+    assert!(out.stdout.contains("“合计”行是合计，未导入（与以上 2 行之和一致；"), "{}", out.stdout);
+    assert_eq!(
+        column(&rows(&site.path().join("data/2023/pharmacy_service.csv")), "医保结算总金额（万元）"),
+        ["363.67", "376.83"]
+    );
+}

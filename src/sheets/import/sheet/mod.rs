@@ -10,7 +10,8 @@
 //!
 //! Recognising (`choose`, `find_records`, `find_matrix`, on `matcher` and `headers`) is kept
 //! apart from reading the rows of each layout (`wide`, `long`, `matrix`), which write through
-//! `out`; `types` holds what the result looks like.
+//! `out`; a total row is checked against the rows it totals (`totals`) before it is left out;
+//! `types` holds what the result looks like.
 
 mod choose;
 mod find_matrix;
@@ -20,6 +21,7 @@ mod long;
 mod matcher;
 mod matrix;
 mod out;
+mod totals;
 mod types;
 mod wide;
 

@@ -1,5 +1,5 @@
 //! Unit tests of the pieces of sheet reading that are easy to get subtly wrong: garbled text,
-//! header bands, header paths.
+//! header bands, header paths, which columns a total row adds up.
 
 use super::super::read::{Cell, Grid};
 use super::find_matrix::path_fits;
@@ -7,6 +7,7 @@ use super::find_records::is_own_value;
 use super::headers::header_columns;
 use super::matcher::subsequence;
 use super::mojibake;
+use super::totals::summable;
 
 #[test]
 fn garbled_text_is_recognised() {
@@ -48,4 +49,36 @@ fn paths() {
     assert_eq!(path_fits(&s(&["结果维持"]), &s(&["行政复议", "结果维持"])), Some(0));
     assert_eq!(path_fits(&s(&["行政诉讼", "复议后起诉", "结果维持"]), &s(&["行政复议", "结果维持"])), None);
     assert_eq!(path_fits(&s(&["附件", "申请人情况", "自然人"]), &s(&["申请人情况", "自然人"])), Some(1));
+}
+
+#[test]
+fn a_total_adds_up_amounts_and_counts_only() {
+    let mut sources = crate::base::diag::Sources::default();
+    let mut diags = crate::base::diag::Diagnostics::default();
+    let schema = crate::inputs::schema::Schema::load(std::path::Path::new("/nonexistent"), &mut sources, &mut diags);
+    let adds = |table: &str, field: &str| {
+        let t = schema.get(table).expect("built-in table");
+        summable(t, t.field_index(field).expect("built-in field"))
+    };
+    for (t, f) in [
+        ("pharmacy_service", "total_amount"),
+        ("pharmacy_service", "settle_visits"),
+        ("employee_expenditure", "ip_bed_days"),
+        ("designated_institutions_summary", "inst_total"),
+        ("fund_balance", "closing_balance"),
+    ] {
+        assert!(adds(t, f), "{t}.{f}");
+    }
+    for (t, f) in [
+        ("pharmacy_service", "avg_amount"),               // 次均, and a ratio rule
+        ("institution_overview", "avg_los"),              // 平均, no rule
+        ("fund_balance", "months_payable"),               // 月, a ratio rule
+        ("credit_rating", "score"),                       // 分
+        ("reporting_channels", "reward_cap"),             // 最高
+        ("disclosure_links", "seq"),                      // no unit
+        ("employee_expenditure", "ip_policy_reimb_rate"), // a percentage
+        ("pharmacy_service", "pharmacy_code"),            // a code
+    ] {
+        assert!(!adds(t, f), "{t}.{f}");
+    }
 }

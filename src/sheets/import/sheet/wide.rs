@@ -12,6 +12,7 @@ use super::out::{
     NO_YEAR, Out, check_discloser, field_unit, find_entity, same_as_named, same_name, sheet_entity, sheet_label,
     sheet_unit, sheet_year, titled_filer,
 };
+use super::totals::Totals;
 use super::types::{Data, RecRow};
 use crate::inputs::schema::{FieldType, Layout, Table};
 use crate::inputs::value::Value;
@@ -231,6 +232,7 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         }
     }
 
+    let mut totals = Totals::new(out, t, first..end, &field_col, &col_units);
     let mut rows = Vec::new();
     let mut skipped_empty = 0;
     let mut r = first;
@@ -246,8 +248,7 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             break;
         }
         if labels::is_total(&ft) {
-            out.fixes
-                .push(("合计行", format!("{}：“{ft}”行是合计，未导入（合计由各行计算，不单独保存）", out.at_row(r))));
+            totals.check(out, r, &ft);
             r += 1;
             continue;
         }
@@ -281,6 +282,7 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             continue;
         }
         last_data = Some(r);
+        totals.add(g, r);
         let before = out.errors();
         let mut values = vec![String::new(); fields.len()];
         if let Some((k, v)) = &key_from_name {
