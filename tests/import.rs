@@ -1351,3 +1351,41 @@ fn a_total_row_that_does_not_add_up_is_refused() {
         ["363.67", "376.83"]
     );
 }
+
+/// Rows below a 注/说明 footer are notes, and are not read; one that looks like data (a code, or
+/// a number in a data column) is an error at its row, never dropped with the notes.
+#[test]
+fn a_data_row_after_the_footer_is_an_error() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let body = "2023年 单位：万元\n医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,个人现金支付,次均结算金额（元）\n\
+P52039900002,41102,363.67,200.01,163.66,88.48\n注：1. 数据截至2023年12月31日。\n2. 次均结算金额以元计。\n\
+P52039900004,37949,376.83,207.25,169.58,99.30\n";
+    write(site.path(), "in/药店.csv", body);
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(
+        all.contains("错误：in/药店.csv，第 6 行：此行在表尾“注：1. 数据截至2023年12月31日”（第 4 行）之后，但像是数据（第 1 列有编码 `P52039900004`）"),
+        "{all}"
+    );
+    assert_eq!(all.matches("错误：").count(), 1, "the note line is no data: {all}");
+    assert!(!site.path().join("data/2023").exists());
+
+    // No code column: figures in the data columns.
+    let body = "2023年度 单位：万元\n险种,上年结余（年初滚存结余）,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n\
+职工,1079.96,21772.41,21885.53,-113.12,966.84\n说明：居民医保见下。\n居民,\"354.15\",8689.16,8915.30,-226.14,128.01\n";
+    write(site.path(), "in/结余.csv", body);
+    let all = refused(&import(site.path(), &["in/结余.csv", "--entity", "520399"]));
+    assert!(all.contains("错误：in/结余.csv，第 5 行：此行在表尾“说明：居民医保见下。”（第 4 行）之后，但像是数据（第 2 列有数值 354.15）"), "{all}");
+    assert!(!site.path().join("data/520399/2023").exists());
+
+    // A matrix table (the annual report's 表三).
+    write(
+        site.path(),
+        "in/表三.csv",
+        "2023年度\n项目,自然人,商业企业,科研机构,社会公益组织,法律服务机构,其他,总计\n一、本年新收政府信息公开申请数量,1,0,0,0,0,0,1\n\
+注：本表按申请人分列。\n二、上年结转政府信息公开申请数量,2,0,0,0,0,0,2\n",
+    );
+    let all =
+        refused(&import(site.path(), &["in/表三.csv", "--entity", "520399", "--table", "annual_report_requests"]));
+    assert!(all.contains("错误：in/表三.csv，第 5 行：此行在表尾“注：本表按申请人分列。”（第 4 行）之后，但像是数据（第 2 列有数值 2）"), "{all}");
+}

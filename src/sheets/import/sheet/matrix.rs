@@ -6,7 +6,7 @@ use super::super::labels::{self, loose};
 use super::find_matrix::{MatrixPlan, Segment, segment_end};
 use super::headers::{first_text, header_columns, row_label, title_texts};
 use super::matcher::{How, row_matcher};
-use super::out::{NO_ENTITY, NO_YEAR, Out, check_discloser, sheet_entity, sheet_label, sheet_year};
+use super::out::{NO_ENTITY, NO_YEAR, Out, check_discloser, data_in_row, sheet_entity, sheet_label, sheet_year};
 use super::types::Data;
 use crate::inputs::schema::{Field, Layout, Table};
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,7 +64,8 @@ pub(super) fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
             }
             let ft = first_text(g, r).unwrap_or_default();
             if labels::is_footer(&ft) {
-                out.footer(r, &ft);
+                let numbers: Vec<usize> = (0..s.cols.len()).filter(|&gc| s.cols[gc].is_some()).collect();
+                out.footer(r, &ft, end, |x| data_in_row(g, x, None, &numbers));
                 break;
             }
             let has_data = s

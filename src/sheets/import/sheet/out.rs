@@ -5,6 +5,7 @@
 use super::super::cell::{self, Note};
 use super::super::labels::{self, exact};
 use super::super::read::{Cell, Grid};
+use super::headers::first_text;
 use super::types::{Ctx, Issue, Sev};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::{Field, FieldType, Table};
@@ -47,10 +48,25 @@ impl Out<'_> {
     pub(super) fn errors(&self) -> usize {
         self.issues.iter().filter(|i| i.sev == Sev::Error).count()
     }
-    /// A footer row (`填表人`, `说明`) ends the data; nothing below it is read.
-    pub(super) fn footer(&mut self, r: usize, text: &str) {
+    /// A footer row (`填表人`, `说明`) ends the data: below it, up to `end`, come notes and
+    /// signatures, and nothing is read. A row there that looks like data (`data_in` says why) is
+    /// an error: its figures would be lost.
+    pub(super) fn footer(&mut self, r: usize, text: &str, end: usize, data_in: impl Fn(usize) -> Option<String>) {
         let shown: String = text.chars().take(20).collect();
         self.report.push(format!("表尾：{}“{shown}”起不再读取", self.g.row_name(r)));
+        for below in r + 1..end {
+            if labels::is_footer(&first_text(self.g, below).unwrap_or_default()) {
+                continue;
+            }
+            if let Some(why) = data_in(below) {
+                let at = self.at_row(below);
+                let footer = self.g.row_name(r);
+                self.err(
+                    at,
+                    format!("此行在表尾“{shown}”（{footer}）之后，但像是数据（{why}）；表尾之后的行不导入，请把它移到表尾之前，或删除"),
+                );
+            }
+        }
     }
     pub(super) fn err(&mut self, at: String, msg: String) {
         self.issues.push(Issue { sev: Sev::Error, at, msg });
@@ -82,6 +98,34 @@ impl Out<'_> {
                 None
             }
         }
+    }
+}
+
+/// Why row `r` looks like a data row: a code in the code column, or a number in a data column.
+pub(super) fn data_in_row(g: &Grid, r: usize, code_col: Option<usize>, number_cols: &[usize]) -> Option<String> {
+    if let Some(c) = code_col {
+        let code = crate::inputs::value::normalize(&g.get(r, c).text());
+        if code.len() >= 6
+            && code.bytes().all(|b| b.is_ascii_alphanumeric())
+            && code.bytes().any(|b| b.is_ascii_digit())
+        {
+            return Some(format!("{}有编码 `{code}`", g.col_name(c)));
+        }
+    }
+    let c = number_cols.iter().copied().find(|&c| is_number(g.get(r, c)))?;
+    Some(format!("{}有数值 {}", g.col_name(c), g.get(r, c).text().trim()))
+}
+
+/// A number as offices write one: stored as a number, or typed (`1,234.5`, full-width digits,
+/// `△` or `-` for a negative).
+fn is_number(c: &Cell) -> bool {
+    match c {
+        Cell::Num { .. } | Cell::Int(_) => true,
+        Cell::Text(t) => {
+            let n = crate::inputs::value::normalize(t).replace(',', "");
+            n.trim_start_matches(['-', '△']).parse::<rust_decimal::Decimal>().is_ok()
+        }
+        _ => false,
     }
 }
 

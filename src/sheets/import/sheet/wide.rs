@@ -9,8 +9,8 @@ use super::find_records::{Role, Wide};
 use super::headers::{first_text, title_texts};
 use super::matcher::{How, nearest_text};
 use super::out::{
-    NO_YEAR, Out, check_discloser, field_unit, find_entity, same_as_named, same_name, sheet_entity, sheet_label,
-    sheet_unit, sheet_year, titled_filer,
+    NO_YEAR, Out, check_discloser, data_in_row, field_unit, find_entity, same_as_named, same_name, sheet_entity,
+    sheet_label, sheet_unit, sheet_year, titled_filer,
 };
 use super::totals::Totals;
 use super::types::{Data, RecRow};
@@ -244,7 +244,10 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         }
         let ft = first_text(g, r).unwrap_or_default();
         if labels::is_footer(&ft) {
-            out.footer(r, &ft);
+            let mut numbers: Vec<usize> =
+                field_col.iter().filter(|&(&fi, _)| fields[fi].ty.is_numeric()).map(|(_, &c)| c).collect();
+            numbers.sort();
+            out.footer(r, &ft, g.rows.len(), |x| data_in_row(g, x, entity_col, &numbers));
             break;
         }
         if labels::is_total(&ft) {
