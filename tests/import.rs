@@ -1389,3 +1389,33 @@ P52039900004,37949,376.83,207.25,169.58,99.30\n";
         refused(&import(site.path(), &["in/表三.csv", "--entity", "520399", "--table", "annual_report_requests"]));
     assert!(all.contains("错误：in/表三.csv，第 5 行：此行在表尾“注：本表按申请人分列。”（第 4 行）之后，但像是数据（第 2 列有数值 2）"), "{all}");
 }
+
+/// A title and a file name that name different years leave the year unknown: refused, naming
+/// both, until `--year` decides, which it does with a warning for the place it overrides.
+#[test]
+fn a_title_and_a_file_name_of_different_years_ask_for_the_year() {
+    let site = fixture("minimal");
+    let body = "2024年度 单位：万元\n医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,个人现金支付,次均结算金额（元）\n\
+P52039900002,41102,363.67,200.01,163.66,88.48\n";
+    write(site.path(), "in/2023年定点药店.csv", body);
+    let all = refused(&import(site.path(), &["in/2023年定点药店.csv"]));
+    assert!(
+        all.contains("错误：in/2023年定点药店.csv：年份不一致：第 1 行“2024年度 单位：万元”写的是 2024 年，文件名“2023年定点药店.csv”写的是 2023 年；请核对数据属于哪一年，用 --year 指定（--year 2024 或 --year 2023）"),
+        "{all}"
+    );
+    assert_eq!(all.matches("错误：").count(), 1, "{all}");
+    assert!(!site.path().join("data/2023").exists() && !site.path().join("data/2024").exists());
+
+    // --year decides, against the title too, and says so.
+    let out = import(site.path(), &["in/2023年定点药店.csv", "--year", "2023", "--dry-run"]);
+    ok(&out);
+    assert!(
+        out.stderr.contains("警告：in/2023年定点药店.csv，第 1 行：第 1 行“2024年度 单位：万元”写的是 2024 年，与 --year 2023 不一致；按 --year 导入为 2023 年的数据，请核对"),
+        "{}",
+        out.stderr
+    );
+    let out = import(site.path(), &["in/2023年定点药店.csv", "--year", "2024"]);
+    ok(&out);
+    assert!(out.stderr.contains("文件名“2023年定点药店.csv”写的是 2023 年，与 --year 2024 不一致"), "{}", out.stderr);
+    assert!(site.path().join("data/P52039900002/2024/pharmacy_service.csv").exists());
+}

@@ -106,7 +106,7 @@ pub(super) fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         out.err_sheet("表中缺少多个标识字段，无法确定每列是哪条记录".into());
         return None;
     }
-    let year = sheet_year(out, &titles);
+    let Ok(year) = sheet_year(out, &titles) else { return None };
     let entity_in_rows = entity_field.is_some_and(|e| key_in_rows.contains(&e));
     let sheet_ent = if entity_in_rows { None } else { sheet_entity(out, &titles) };
     // an institution or pharmacy named in the titles fills in its own records only

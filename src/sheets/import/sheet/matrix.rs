@@ -17,7 +17,7 @@ pub(super) fn matrix(out: &mut Out, t: &Table, p: MatrixPlan) -> Option<Data> {
     let top = p.segments.first().map_or(0, Segment::top);
     let titles = title_texts(g, top);
     out.report.push(format!("格式：{}", p.format));
-    let year = sheet_year(out, &titles);
+    let Ok(year) = sheet_year(out, &titles) else { return None };
     let ent = sheet_entity(out, &titles);
     let (Some(year), Some(entity)) = (year, ent) else {
         if year.is_none() {

@@ -174,44 +174,48 @@ fn titles_unit(out: &mut Out, titles: &[(usize, String)]) -> Option<(String, usi
     found
 }
 
-/// The year: `--year`, else the title rows, the sheet name, the file name.
-pub(super) fn sheet_year(out: &mut Out, titles: &[(usize, String)]) -> Option<i32> {
-    let mut from_titles: Vec<(i32, usize, String)> = Vec::new();
+/// The year: `--year`, else the title rows, the sheet name, the file name. Places that name
+/// different years leave the year unknown: an error asking for `--year`, never one of them
+/// chosen (Err: reported). `--year` decides over all of them, with a warning naming each that
+/// differs. None: no year anywhere.
+pub(super) fn sheet_year(out: &mut Out, titles: &[(usize, String)]) -> Result<Option<i32>, ()> {
+    // (year, the title row or None for a name, where it is said)
+    let mut places: Vec<(i32, Option<usize>, String)> = Vec::new();
     for (r, t) in titles {
         for y in labels::years_in(t) {
-            if !from_titles.iter().any(|x| x.0 == y) {
-                from_titles.push((y, *r, t.clone()));
+            if !places.iter().any(|x| x.0 == y) {
+                places.push((y, Some(*r), format!("{}“{t}”", out.g.row_name(*r))));
             }
         }
     }
-    if let Some(y) = out.ctx.year {
-        if let Some((ty, r, t)) = from_titles.iter().find(|x| x.0 != y) {
-            let at = out.at_row(*r);
-            out.err(at, format!("标题写的是 {ty} 年（“{t}”），与 --year {y} 不一致；请核对是哪一年的数据"));
-        }
-        out.report.push(format!("年度：{y}（--year）"));
-        return Some(y);
-    }
-    match from_titles.as_slice() {
-        [(y, r, t)] => {
-            out.report.push(format!("年度：{y}（来自{}“{t}”）", out.g.row_name(*r)));
-            return Some(*y);
-        }
-        [] => {}
-        many => {
-            let list: Vec<String> = many.iter().map(|(y, _, t)| format!("{y}（“{t}”）")).collect();
-            out.err_sheet(format!("标题中有多个年份：{}；请用 --year 指定数据所属年度", list.join("、")));
-            return None;
-        }
+    if places.len() > 1 && out.ctx.year.is_none() {
+        let list: Vec<String> = places.iter().map(|(y, _, t)| format!("{y}（{t}）")).collect();
+        out.err_sheet(format!("标题中有多个年份：{}；请用 --year 指定数据所属年度", list.join("、")));
+        return Err(());
     }
     let file = out.ctx.file.rsplit(['/', '\\']).next().unwrap_or(&out.ctx.file).to_string();
     for (what, text) in [("工作表名称", out.g.name.clone()), ("文件名", file)] {
         if let [y] = labels::years_in_name(&text).as_slice() {
-            out.report.push(format!("年度：{y}（来自{what}“{text}”）"));
-            return Some(*y);
+            places.push((*y, None, format!("{what}“{text}”")));
         }
     }
-    None
+    if let Some(y) = out.ctx.year {
+        for (py, r, place) in places.iter().filter(|p| p.0 != y) {
+            let at = r.map_or_else(|| sheet_label(out.ctx, out.g), |r| out.at_row(r));
+            out.warn(at, format!("{place}写的是 {py} 年，与 --year {y} 不一致；按 --year 导入为 {y} 年的数据，请核对"));
+        }
+        out.report.push(format!("年度：{y}（--year）"));
+        return Ok(Some(y));
+    }
+    let Some((y, _, place)) = places.first().cloned() else { return Ok(None) };
+    if let Some((other, _, there)) = places.iter().find(|p| p.0 != y) {
+        out.err_sheet(format!(
+            "年份不一致：{place}写的是 {y} 年，{there}写的是 {other} 年；请核对数据属于哪一年，用 --year 指定（--year {y} 或 --year {other}）"
+        ));
+        return Err(());
+    }
+    out.report.push(format!("年度：{y}（来自{place}）"));
+    Ok(Some(y))
 }
 
 /// The body a sheet's titles name, and the title that names it: a registered code standing

@@ -183,7 +183,7 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         (Some(_), Some(c)) => Some(c),
         _ => None,
     };
-    let year = sheet_year(out, &titles);
+    let Ok(year) = sheet_year(out, &titles) else { return None };
     let sheet_ent = if entity_col.is_none() { sheet_entity(out, &titles) } else { None };
     // an institution or pharmacy named in the titles of a sheet with codes fills in its own rows
     let filer = if entity_col.is_some() { titled_filer(out, &titles) } else { None };
