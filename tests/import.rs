@@ -158,7 +158,10 @@ fn per_visit_amount_without_its_unit_is_refused() {
 P52039900002,41102,363.67,200.01,88.48\nP52039900004,37949,376.83,207.25,99.30\n";
     write(site.path(), "in/药店.csv", body);
     let all = refused(&import(site.path(), &["in/药店.csv", "--year", "2023"]));
-    assert!(all.contains("“次均结算金额”（avg_amount）规定单位为“元”，表头未注明单位"), "{all}");
+    assert!(
+        all.contains("标题注明的金额单位“万元”与“次均结算金额”（avg_amount）的规定单位“元”不同，而表头未注明单位"),
+        "{all}"
+    );
     assert!(!site.path().join("data/2023").exists());
 }
 
@@ -1418,4 +1421,26 @@ P52039900002,41102,363.67,200.01,163.66,88.48\n";
     ok(&out);
     assert!(out.stderr.contains("文件名“2023年定点药店.csv”写的是 2023 年，与 --year 2024 不一致"), "{}", out.stderr);
     assert!(site.path().join("data/P52039900002/2024/pharmacy_service.csv").exists());
+}
+
+/// `--unit 万元` is the unit of amounts whose header states none; a per-visit amount (元) whose
+/// header states none is refused, and the message says what conflicts: it never advises the
+/// `--unit` the user already gave.
+#[test]
+fn a_unit_given_is_never_advised_again() {
+    let site = fixture("minimal");
+    let wide = "医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,次均结算金额\nP52039900002,41102,363.67,200.01,88.48\n";
+    let long =
+        "项目,金额\n医保定点零售药店编码,P52039900002\n医保结算人次,41102\n医保结算总金额,363.67\n次均结算金额,88.48\n";
+    for (name, body, at) in [("in/药店.csv", wide, "第 1 行第 5 列"), ("in/药店-竖排.csv", long, "第 5 行第 1 列")]
+    {
+        write(site.path(), name, body);
+        let all = refused(&import(site.path(), &[name, "--unit", "万元", "--year", "2023"]));
+        assert!(
+            all.contains(&format!("错误：{name}，{at}：--unit 指定的金额单位“万元”与“次均结算金额”（avg_amount）的规定单位“元”不同，而表头未注明单位")),
+            "{all}"
+        );
+        assert_eq!(all.matches("错误：").count(), 1, "{all}");
+        assert!(!all.contains("用 --unit"), "{all}");
+    }
 }

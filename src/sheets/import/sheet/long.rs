@@ -150,14 +150,17 @@ pub(super) fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
             let at = out.at(*r, l.label_col);
             let u = field_unit(out, f, header_unit.as_deref(), unit.as_deref(), false, &at);
             if labels::money_factor(&f.unit).is_some() && u.is_none() && !g.get(*r, vc).is_blank() {
-                let at = out.at(*r, vc);
-                out.err(
-                    at,
-                    format!(
-                        "“{}”（{}）没有注明单位（元还是万元），不作猜测；请在标题行写“单位：万元”或用 --unit 指定",
-                        f.label, f.id
-                    ),
-                );
+                // (with a sheet unit, `field_unit` has already said why it does not apply here)
+                if unit.is_none() {
+                    let at = out.at(*r, vc);
+                    out.err(
+                        at,
+                        format!(
+                            "“{}”（{}）没有注明单位（元还是万元），不作猜测；请在标题行写“单位：万元”或用 --unit 指定",
+                            f.label, f.id
+                        ),
+                    );
+                }
                 continue;
             }
             cells[*fi] = out.at(*r, vc);

@@ -463,12 +463,14 @@ pub(super) fn field_unit(
     }
     match sheet_unit {
         // A sheet unit of 万元 says nothing about a per-visit amount in 元 (次均): refuse to guess.
+        // The sheet's unit is `--unit`'s when given (a title stating another is refused).
         Some(u) if u != f.unit && f.unit == "元" => {
+            let given = if out.ctx.unit.is_some() { "--unit 指定的" } else { "标题注明的" };
             let a = at.to_string();
             out.err(
                 a,
                 format!(
-                    "标题注明金额单位为“{u}”，但“{}”（{}）规定单位为“元”，表头未注明单位，无法确定按哪个单位读取；请在表头注明，如“{}（元）”",
+                    "{given}金额单位“{u}”与“{}”（{}）的规定单位“元”不同，而表头未注明单位，无法确定此列按哪个单位读取；请在表头注明，如“{}（元）”",
                     f.label, f.id, f.label
                 ),
             );

@@ -130,11 +130,12 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             Role::Unknown => {}
         }
     }
-    // Money columns whose unit nobody stated: refuse to guess 元 vs 万元.
+    // Money columns whose unit nobody stated: refuse to guess 元 vs 万元. (With a sheet unit,
+    // a column without one is a per-visit amount `field_unit` has already refused.)
     let mut unstated = Vec::new();
     for (&fi, &c) in &field_col {
         let f = &fields[fi];
-        if labels::money_factor(&f.unit).is_some() && col_units[c].is_none() {
+        if labels::money_factor(&f.unit).is_some() && col_units[c].is_none() && unit.is_none() {
             let has_numbers = (first..g.rows.len()).any(|r| {
                 let cv = g.get(r, c);
                 !cv.is_blank()
