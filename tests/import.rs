@@ -1444,3 +1444,25 @@ fn a_unit_given_is_never_advised_again() {
         assert!(!all.contains("用 --unit"), "{all}");
     }
 }
+
+/// A refused import's report is true about its places: the files it would write are not there,
+/// so `pilu check` cannot list the rest of a group; a finding in a file the import leaves as it
+/// is (the registry, where a yearly rule of the bureau is located) is named as such.
+#[test]
+fn a_refused_import_s_report_says_where_its_places_are() {
+    let site = fixture("minimal");
+    let rows: String = (0..6)
+        .map(|i| format!("测试县,测试县医疗保障局{i},医疗保障局,官方网站,医疗保障信息披露,ftp://example.org/{i}\n"))
+        .collect();
+    let head = "2024年度\n县（市、区）,单位名称,单位类型,发布平台,模块名称,“医疗保障信息披露”模块发布链接\n";
+    write(site.path(), "in/链接.csv", &format!("{head}{rows}"));
+    let all = refused(&import(site.path(), &["in/链接.csv", "--entity", "520399"]));
+    assert!(all.contains("同样的错误（disclosure_links.url）另有 3 处"), "{all}");
+    assert!(!all.contains("pilu check --format json"), "{all}");
+    assert!(all.contains("（未写入任何文件，pilu check 还查不到这些；请改正后重新导入）"), "{all}");
+    assert!(
+        all.contains("（以上位置中，data/520399/2024/disclosure_links.csv 是导入后将写入的文件；data/entities.toml 是站点中已有的文件，导入不改动它们"),
+        "{all}"
+    );
+    assert!(!site.path().join("data/520399/2024").exists());
+}

@@ -15,15 +15,22 @@ impl Diagnostics {
     /// with how many more there are and where (the JSON report lists all). Info lines are left
     /// out (see [`Diagnostics::render_verbose`]).
     pub fn render(&self, sources: &Sources) -> String {
-        self.render_with(sources, false)
+        self.render_with(sources, false, CHECK_LISTS_ALL)
     }
 
     /// As [`Diagnostics::render`], with the info lines.
     pub fn render_verbose(&self, sources: &Sources) -> String {
-        self.render_with(sources, true)
+        self.render_with(sources, true, CHECK_LISTS_ALL)
     }
 
-    fn render_with(&self, sources: &Sources, verbose: bool) -> String {
+    /// As [`Diagnostics::render`], with `all_at` in place of the advice that `pilu check
+    /// --format json` lists every place of a group: for findings in files not written yet,
+    /// which `check` cannot see.
+    pub fn render_listing_all_at(&self, sources: &Sources, all_at: &str) -> String {
+        self.render_with(sources, false, all_at)
+    }
+
+    fn render_with(&self, sources: &Sources, verbose: bool, all_at: &str) -> String {
         let config = term::Config::default();
         let mut sizes: BTreeMap<GroupKey, usize> = BTreeMap::new();
         for d in &self.list {
@@ -45,7 +52,7 @@ impl Diagnostics {
             }
             out.push_str(&render_one(d, sources, &config));
             if grouped && *n == GROUP_SHOWN {
-                out.push_str(&self.group_line(i, &g, size - GROUP_SHOWN, sources));
+                out.push_str(&self.group_line(i, &g, size - GROUP_SHOWN, sources, all_at));
             }
         }
         out.push_str(&self.summary(sources));
@@ -53,7 +60,7 @@ impl Diagnostics {
     }
 
     /// `同样的错误另有 4,998 处：…` with the places of the next few.
-    fn group_line(&self, after: usize, g: &GroupKey, more: usize, sources: &Sources) -> String {
+    fn group_line(&self, after: usize, g: &GroupKey, more: usize, sources: &Sources, all_at: &str) -> String {
         // (findings without a place, such as a failed write, would only repeat （站点）)
         let places: Vec<String> = self.list[after + 1..]
             .iter()
@@ -74,11 +81,7 @@ impl Diagnostics {
         if places.is_empty() {
             return format!("{what}另有 {} 处\n\n", thousands(more));
         }
-        format!(
-            "{what}另有 {} 处：{}{etc}\n  （`pilu check --format json` 列出全部）\n\n",
-            thousands(more),
-            places.join("、")
-        )
+        format!("{what}另有 {} 处：{}{etc}\n  （{all_at}）\n\n", thousands(more), places.join("、"))
     }
     /// One line per file with its error and warning counts (the first few files), then the total.
     pub fn summary(&self, sources: &Sources) -> String {
@@ -166,6 +169,8 @@ const GROUP_AFTER: usize = 5;
 /// … to its first few, then one line with the count and the places of the next few.
 const GROUP_SHOWN: usize = 3;
 const GROUP_PLACES: usize = 5;
+/// Where every place of a group is listed.
+const CHECK_LISTS_ALL: &str = "`pilu check --format json` 列出全部";
 
 /// Files listed one by one in the summary of the human report.
 const SUMMARY_FILES: usize = 30;

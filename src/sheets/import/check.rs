@@ -5,7 +5,7 @@ use super::types::{FilePlan, Origin};
 use super::write;
 use crate::base::diag::{Diagnostics, Severity};
 use crate::inputs::schema::Schema;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 /// Whether `id` occurs in `text` as a whole word (not inside a longer id).
@@ -92,6 +92,34 @@ pub(super) fn key(d: &crate::base::diag::Diagnostic, sources: &crate::base::diag
     (d.severity == Severity::Error, d.code.clone(), d.message.clone(), file)
 }
 
+/// Which of the places of `list` are in files the import would write, and which in files of
+/// the site it leaves as they are (a registry entry, another year's data) where the imported
+/// data made a rule fail.
+fn where_they_are(list: &Diagnostics, sources: &crate::base::diag::Sources, plans: &[FilePlan]) -> Option<String> {
+    let (mut written, mut kept) = (BTreeSet::new(), BTreeSet::new());
+    for d in &list.list {
+        let (.., file) = key(d, sources);
+        if plans.iter().any(|p| p.rel == file) {
+            written.insert(file);
+        } else if !file.is_empty() {
+            kept.insert(file);
+        }
+    }
+    let join = |s: &BTreeSet<String>| s.iter().map(String::as_str).collect::<Vec<_>>().join("、");
+    Some(match (written.is_empty(), kept.is_empty()) {
+        (true, true) => return None,
+        (false, true) => "（以上位置指导入后将写入的文件。）".into(),
+        (true, false) => {
+            format!("（以上位置是站点中已有的文件 {}，导入不改动它们：问题由导入的数据引起。）", join(&kept))
+        }
+        (false, false) => format!(
+            "（以上位置中，{} 是导入后将写入的文件；{} 是站点中已有的文件，导入不改动它们：那里的问题由导入的数据引起。）",
+            join(&written),
+            join(&kept)
+        ),
+    })
+}
+
 /// Run every check of `pilu check` on a scratch copy of the site with the planned files in
 /// place. Problems that were already there before the import do not block it; new ones do.
 pub(super) fn validate(
@@ -124,8 +152,16 @@ pub(super) fn validate(
             })
             .collect();
         let list = Diagnostics { list: fresh };
-        eprint!("{}", list.render(&after.sources));
-        eprintln!("（以上位置指导入后将写入的文件。）");
+        // `check` sees these only once the files are written, and a refused import writes none.
+        let all_at = if has_errors {
+            "未写入任何文件，pilu check 还查不到这些；请改正后重新导入"
+        } else {
+            "写入后，`pilu check --format json` 列出全部"
+        };
+        eprint!("{}", list.render_listing_all_at(&after.sources, all_at));
+        if let Some(note) = where_they_are(&list, &after.sources, plans) {
+            eprintln!("{note}");
+        }
         if !back.is_empty() {
             eprintln!("在导入的文件中，对应的单元格：");
             for b in back {
