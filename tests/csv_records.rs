@@ -15,19 +15,6 @@ const TITLE: &str = "医保定点医疗机构职工医保服务情况表";
 /// One reported diagnostic: (severity, code, message, file, line).
 type Diag = (String, String, String, String, u64);
 
-/// A copy of the example site at the repository root.
-fn example() -> tempfile::TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    for d in ["data", "content", "static", "themes"] {
-        if root.join(d).is_dir() {
-            copy_dir(&root.join(d), &dir.path().join(d));
-        }
-    }
-    std::fs::copy(root.join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
-    dir
-}
-
 /// The lines of the example's 附件8 CSV, as bytes (it is GBK) without their line ends.
 fn csv_lines(site: &Path) -> Vec<Vec<u8>> {
     let bytes = std::fs::read(site.join(CSV)).unwrap();
@@ -77,7 +64,7 @@ fn status(site: &Path) -> pilu::checks::completeness::Status {
 
 #[test]
 fn the_example_gives_its_hospital_s_attachment_8_as_one_csv_row() {
-    let site = example();
+    let site = example_copy();
     let (code, list) = check_json(site.path(), &[]);
     assert_eq!(code, 0, "{list:?}");
     assert_eq!(status(site.path()), pilu::checks::completeness::Status::Published);
@@ -85,7 +72,7 @@ fn the_example_gives_its_hospital_s_attachment_8_as_one_csv_row() {
 
 #[test]
 fn a_second_row_in_a_one_record_csv_is_an_error_at_that_row() {
-    let site = example();
+    let site = example_copy();
     let lines = csv_lines(site.path());
     let second = String::from_utf8(lines[1].clone()).unwrap().replacen("74938", "74939", 1);
     assert_ne!(second.as_bytes(), &lines[1][..], "the row has 74938");
@@ -119,7 +106,7 @@ fn a_second_row_in_a_one_record_csv_is_an_error_at_that_row() {
 
 #[test]
 fn a_header_only_csv_of_a_one_record_table_is_an_error_and_not_a_disclosure() {
-    let site = example();
+    let site = example_copy();
     let lines = csv_lines(site.path());
     write_csv(site.path(), &lines[..1]);
 
@@ -158,7 +145,7 @@ fn a_header_only_csv_of_a_one_record_table_is_an_error_and_not_a_disclosure() {
 /// The TOML form of the same mistake: an empty array of records.
 #[test]
 fn an_empty_array_for_a_one_record_table_in_toml_is_the_same_error() {
-    let site = example();
+    let site = example_copy();
     std::fs::remove_file(site.path().join(CSV)).unwrap();
     let text = read(&site.path().join("data/H52032800012/2023.toml"));
     let at = text.find("\n[").unwrap() + 1;
@@ -178,7 +165,7 @@ fn an_empty_array_for_a_one_record_table_in_toml_is_the_same_error() {
 /// read as its TOML form `fund_income = []` is, whatever that is.
 #[test]
 fn a_header_only_csv_of_a_keyed_table_is_read_as_an_empty_toml_array() {
-    let site = example();
+    let site = example_copy();
     let rel = "data/520300/2023.toml";
     let text = read(&site.path().join(rel));
     let (a, b) = (text.find("[[fund_income]]").unwrap(), text.find("[employee_expenditure]").unwrap());

@@ -11,17 +11,6 @@ use std::path::Path;
 const REQUESTS: &str = "data/520300/2023/annual_report_requests.csv";
 const CITY23: &str = "data/520300/2023.toml";
 
-/// A copy of the example site at the repository root.
-fn example() -> tempfile::TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    for d in ["data", "content"] {
-        copy_dir(&root.join(d), &dir.path().join(d));
-    }
-    std::fs::copy(root.join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
-    dir
-}
-
 /// Replaces the line `from` of file `rel` (whatever its line ending) with `to`; `None` deletes it.
 fn edit_line(site: &Path, rel: &str, from: &str, to: Option<&str>) {
     let (mut out, mut found) = (String::new(), false);
@@ -98,7 +87,7 @@ fn finding<'d>(diags: &'d [Diag], rule: &str, what: &str) -> &'d Diag {
 
 #[test]
 fn the_example_site_checks_clean() {
-    let site = example();
+    let site = example_copy();
     let (code, diags) = check(site.path());
     let found: Vec<&Diag> = diags.iter().filter(|d| d.severity != "info").collect();
     assert_eq!((code, found.len()), (0, 0), "{found:#?}");
@@ -106,7 +95,7 @@ fn the_example_site_checks_clean() {
 
 #[test]
 fn a_blank_cell_counts_as_zero_in_the_row_and_the_column_total() {
-    let site = example();
+    let site = example_copy();
     edit_line(site.path(), REQUESTS, "（一）予以公开,27,0,0,0,1,0,28", Some("（一）予以公开,27,0,0,0,,0,28"));
     let (code, diags) = check(site.path());
     assert_eq!(code, 1, "{diags:#?}");
@@ -152,7 +141,7 @@ fn a_blank_cell_counts_as_zero_in_the_row_and_the_column_total() {
 
 #[test]
 fn a_detail_row_left_out_counts_as_zero_in_the_column_totals() {
-    let site = example();
+    let site = example_copy();
     edit_line(site.path(), REQUESTS, "2.重复申请,5,0,0,1,1,0,7", None);
     let (code, diags) = check(site.path());
     assert_eq!(code, 1, "{diags:#?}");
@@ -189,7 +178,7 @@ fn a_detail_row_left_out_counts_as_zero_in_the_column_totals() {
 
 #[test]
 fn a_sum_with_nothing_given_is_still_not_checked() {
-    let site = example();
+    let site = example_copy();
     // a row total with every part blank
     edit_line(
         site.path(),
@@ -229,7 +218,7 @@ fn a_sum_with_nothing_given_is_still_not_checked() {
 #[test]
 fn a_blank_in_the_review_and_litigation_table_counts_as_zero() {
     // the same table in the TOML form: 行政复议 1 + 0 + 0 + (blank) is not the reported 2
-    let site = example();
+    let site = example_copy();
     edit_line(site.path(), CITY23, "review_pending = 1", None);
     let (code, diags) = check(site.path());
     assert_eq!(code, 1, "{diags:#?}");

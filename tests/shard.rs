@@ -191,19 +191,6 @@ fn a_site_of_nested_bureaus_and_paged_lists_of_bureaus_merges_to_the_full_build(
     shards_merge_to_full(site.path(), work.path(), &full, 3, &[]);
 }
 
-/// A copy of the example's inputs, to change.
-fn example_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for d in ["data", "content", "static", "themes"] {
-        let from = example_root().join(d);
-        if from.is_dir() {
-            copy_dir(&from, &dir.path().join(d));
-        }
-    }
-    std::fs::copy(example_root().join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
-    dir
-}
-
 #[test]
 fn bad_shard_numbers_are_usage_errors() {
     let work = tempfile::tempdir().unwrap();

@@ -101,6 +101,19 @@ pub fn build_example() -> (tempfile::TempDir, PathBuf) {
     (dir, out)
 }
 
+/// A copy of the example site's inputs at the repository root, to change.
+pub fn example_copy() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    for d in ["data", "content", "static", "themes"] {
+        if root.join(d).is_dir() {
+            copy_dir(&root.join(d), &dir.path().join(d));
+        }
+    }
+    fs::copy(root.join("pilu.toml"), dir.path().join("pilu.toml")).unwrap();
+    dir
+}
+
 /// A fresh copy of `tests/sites/<name>` in a temporary folder.
 pub fn fixture(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites").join(name);
