@@ -185,6 +185,48 @@ fn duplicate_records_and_tables_are_located() {
 
 const FUND: &str = "[[fund_income]]\nscheme = \"employee\"\npremium_income = 1\nfiscal_subsidy = 0\ninterest_income = 0\nother_income = 0\nincome_total = 1\n";
 
+/// Two 城乡居民 records in the city's 附件2 (a TOML year file): one error, at the second, naming
+/// the first one's true line; the table is refused, and its being missing is counted on that
+/// error as a follow-on instead of a second finding that 附件2 was not published.
+#[test]
+fn a_duplicated_keyed_record_names_the_first_one_s_line_and_nothing_else() {
+    let site = example_copy();
+    let rel = "data/520300/2023.toml";
+    let text = read(&site.path().join(rel));
+    let resident = "[[fund_income]]\nscheme = \"resident\"\n";
+    let first = text.find(resident).expect("the city's 城乡居民 income");
+    let end = first + text[first..].find("\n\n").expect("a blank line after the record");
+    let copy = &text[first..end];
+    let twice = format!("{}\n\n{copy}{}", &text[..end], &text[end..]);
+    write(site.path(), rel, &twice);
+    let line_of = |offset: usize| twice[..offset].matches('\n').count() as u64 + 1;
+    let (first_line, second_line) = (line_of(first), line_of(end + 2));
+
+    let (code, list) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let errors: Vec<&Diag> = list.iter().filter(|d| d.0 == "error").collect();
+    assert_eq!(errors.len(), 1, "the duplicate alone: {errors:?}");
+    let (_, code, msg, file, line) = errors[0];
+    assert_eq!(code, "data.duplicate_record");
+    assert_eq!(
+        msg,
+        &format!("“医保基金收入情况表”中险种为“城乡居民基本医疗保险”的记录重复（第一条在第 {first_line} 行）")
+    );
+    assert_eq!((file.as_str(), *line), (rel, second_line));
+    assert!(with_code(&list, "completeness.missing").is_empty(), "{list:?}");
+
+    // the refused table's absence is a follow-on, counted on the duplicate
+    let out = pilu(site.path(), &["check"]);
+    assert!(out.stderr.contains("另有 1 处错误由此引起，已省略"), "{}", out.stderr);
+    let loaded = pilu::load_site(site.path(), None).site.expect("the site is read");
+    let (e, ti) = (loaded.registry.find("520300").unwrap(), loaded.schema.index("fund_income").unwrap());
+    assert_eq!(
+        pilu::checks::completeness::status(&loaded.schema, &loaded.registry, &loaded.data, e, 2023),
+        pilu::checks::completeness::Status::Partial(vec![ti]),
+        "the table is still not published"
+    );
+}
+
 #[test]
 fn oversized_files_and_symlink_loops_are_refused() {
     let site = fixture("minimal");

@@ -123,7 +123,8 @@ pub fn check_entity_year(site: &Loaded, sources: &Sources, e: usize, y: i32, jud
 fn year_file(site: &Loaded, sources: &Sources, e: usize, y: i32, ey: &EntityYear, diags: &mut Diagnostics) {
     let registry = &site.registry;
     timeliness(registry.get(e), y, ey, sources, diags);
-    if ey.tables.is_empty() && ey.meta.table_notes.is_empty() {
+    // (a table given but refused has its own error)
+    if ey.tables.is_empty() && ey.meta.table_notes.is_empty() && site.data.refused_in(e, y).is_empty() {
         // An empty year file would publish a year page with nothing on it, as if disclosed.
         diags.push(
             Diagnostic::error(
@@ -159,16 +160,37 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
         }
         _ => return,
     };
-    let titles: Vec<String> = tables.iter().map(|&t| schema.tables[t].full_title()).collect();
-    let msg = format!("{message}，缺少必须在线公开的表：{}", titles.join("、"));
-    let d = match severity {
+    let titles = |tables: &[usize]| -> String {
+        tables.iter().map(|&t| schema.tables[t].full_title()).collect::<Vec<_>>().join("、")
+    };
+    let finding = |msg: String| match severity {
         Severity::Error => Diagnostic::error("completeness.missing", msg),
         Severity::Warning => Diagnostic::warning("completeness.missing", msg),
     };
-    diags.push(d.at(loc).label(label).note(
-        "县级以上医保局和二级及以上定点医疗机构每年须在线公开本类主体的统一表格（见表定义中的 mandatory），\
-         于次年 10 月 25 日前上传；收集数据期间可在 pilu.toml 中设置 [completeness] missing = \"warning\"",
-    ));
+    // Tables given but refused with an error (e.g. two records with one key) are missing only
+    // because of that error: reported as its follow-ons, so the report shows the error alone.
+    let refused = data.refused_in(e, y);
+    let (refused_tables, tables): (Vec<usize>, Vec<usize>) =
+        tables.into_iter().partition(|t| refused.iter().any(|(r, _)| r == t));
+    if !tables.is_empty() {
+        let msg = format!("{message}，缺少必须在线公开的表：{}", titles(&tables));
+        diags.push(finding(msg).at(loc).label(label).note(
+            "县级以上医保局和二级及以上定点医疗机构每年须在线公开本类主体的统一表格（见表定义中的 mandatory），\
+             于次年 10 月 25 日前上传；收集数据期间可在 pilu.toml 中设置 [completeness] missing = \"warning\"",
+        ));
+    }
+    if let Some(&(_, at)) = refused.iter().find(|(r, _)| refused_tables.contains(r)) {
+        let msg = format!(
+            "“{}”{y} 年度提供的必须在线公开的表有错误，未能读入，不算公开：{}",
+            ent.name,
+            titles(&refused_tables)
+        );
+        let mut d = finding(msg).at(at).label("有错误的表");
+        for &t in &refused_tables {
+            d = d.follows(crate::base::diag::refused_table_key(&ent.id, y, &schema.tables[t].id));
+        }
+        diags.push(d);
+    }
 }
 
 /// `published_on` must come after the data year and by 25 October of the next year.

@@ -11,6 +11,11 @@ use std::collections::BTreeMap;
 #[derive(Default)]
 pub struct Dataset {
     pub years: BTreeMap<(usize, i32), Box<EntityYear>>,
+    /// Tables an entity-year gave that were refused with an error (two records with one key, a
+    /// one-record table of none or several, a matrix of no rows, records that all had errors),
+    /// with where each was given. Not data, yet not "not given" either: completeness reports them
+    /// missing only as follow-ons of that error (`diag::refused_table_key`). Empty but on errors.
+    pub refused: BTreeMap<(usize, i32), Vec<(usize, Loc)>>,
 }
 
 impl Dataset {
@@ -20,6 +25,7 @@ impl Dataset {
         if offset == 0 {
             return;
         }
+        self.refused.values_mut().flatten().for_each(|(_, l)| l.shift(offset));
         for ey in self.years.values_mut() {
             ey.meta.files.iter_mut().for_each(|f| *f += offset);
             ey.meta.texts.iter_mut().for_each(|(_, l)| l.shift(offset));
@@ -34,6 +40,11 @@ impl Dataset {
                 }
             }
         }
+    }
+
+    /// The tables entity-year `(e, y)` gave that were refused (see `refused`).
+    pub fn refused_in(&self, e: usize, y: i32) -> &[(usize, Loc)] {
+        self.refused.get(&(e, y)).map_or(&[], Vec::as_slice)
     }
 }
 

@@ -336,6 +336,12 @@ pub fn table_key(id: &str) -> String {
     format!("table:{id}")
 }
 
+/// The key of a table an entity-year gave that was refused with an error (`Dataset::refused`):
+/// its not being published follows from that error.
+pub fn refused_table_key(entity_id: &str, year: i32, table_id: &str) -> String {
+    format!("refused:{entity_id}/{year}/{table_id}")
+}
+
 /// The key of a registry that could not be read at all.
 pub const REGISTRY: &str = "registry";
 

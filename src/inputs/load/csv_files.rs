@@ -33,17 +33,13 @@ impl Loader<'_> {
             Layout::Records { .. } => {
                 // (a CSV of a header alone is located at its first cell)
                 let header = sheet.header.first().map_or(origin, |h| h.1);
-                if !self.one_record_each(ti, &sheet.records, header, "只有表头，没有数据行") {
+                if !self.one_record_each(ti, &sheet.records, (ent, year), header, "只有表头，没有数据行") {
                     return;
                 }
-                let mut recs = Vec::new();
-                let mut reported = HashSet::new();
-                for r in &sheet.records {
-                    if let Some(rec) = self.record(table, r, ent, year, &[], &mut reported) {
-                        recs.push(rec);
-                    }
+                match self.read_records(ti, &sheet.records, ent, year, origin) {
+                    Some(recs) => TableData::Records(recs),
+                    None => return,
                 }
-                TableData::Records(recs)
             }
             Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
                 Some(m) => TableData::Matrix(Box::new(m)),
@@ -179,6 +175,9 @@ impl Loader<'_> {
             part.iter().map(|row| read_row(row, &mut reported)).collect::<Vec<_>>()
         }));
         let mut by_entity: BTreeMap<usize, (Vec<Rec>, Loc)> = BTreeMap::new();
+        // Entities whose rows all had errors: their table is refused, the first error (by its
+        // place in the list) the cause.
+        let mut failed: BTreeMap<usize, (Loc, Option<usize>)> = BTreeMap::new();
         for ((r, ent), (rec, found)) in rows.into_iter().zip(read) {
             let ent = match ent {
                 Ok(ent) => ent,
@@ -187,6 +186,10 @@ impl Loader<'_> {
                     continue;
                 }
             };
+            if rec.is_none() {
+                let first = found.list.iter().position(|d| d.severity == diag::Severity::Error);
+                failed.entry(ent).or_insert((r.loc, first.map(|i| self.diags.list.len() + i)));
+            }
             self.diags.extend(found);
             let Some(rec) = rec else { continue };
             let e = by_entity.entry(ent).or_insert_with(|| (Vec::new(), r.loc));
@@ -202,6 +205,14 @@ impl Loader<'_> {
                 continue;
             }
             e.0.push(rec);
+        }
+        for (ent, (at, cause)) in failed {
+            if !by_entity.contains_key(&ent) {
+                if let (Some(i), Some(key)) = (cause, self.refusal_key(ent, year, ti)) {
+                    self.diags.list[i].causes.push(key);
+                }
+                self.refuse(ent, year, ti, at);
+            }
         }
         for (ent, (recs, loc)) in by_entity {
             self.insert(ent, year, ti, TableData::Records(recs), loc);

@@ -20,6 +20,7 @@ use crate::inputs::registry::{Entity, Registry};
 use crate::inputs::schema::{Layout, Schema};
 use crate::inputs::value::{self, Value};
 use std::collections::HashMap;
+use std::collections::HashSet;
 use std::collections::btree_map::Entry as Slot;
 use std::path::{Path, PathBuf};
 pub use values::resolve_field;
@@ -180,7 +181,8 @@ pub fn load_bytes(
             match std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes)) {
                 Ok(text) => {
                     let file = l.sources.add(shown.to_string(), text.to_string());
-                    l.year_toml_text(file, text, entity, year);
+                    let tables = l.year_toml_text(file, text, entity, year);
+                    l.take_in(entity, year, tables);
                 }
                 Err(e) => l.diags.push(
                     Diagnostic::error(
@@ -277,6 +279,9 @@ impl Loader<'_> {
             for (sources, diags, mut data) in read {
                 let offset = self.sources.append(sources);
                 data.shift_files(offset);
+                for (k, refused) in std::mem::take(&mut data.refused) {
+                    self.data.refused.entry(k).or_default().extend(refused);
+                }
                 for mut d in diags.list {
                     if let Some(l) = d.loc.as_mut() {
                         l.shift(offset);
@@ -443,7 +448,8 @@ impl Loader<'_> {
 
     fn insert(&mut self, ent: usize, year: i32, ti: usize, mut data: TableData, origin: Loc) {
         if let TableData::Records(recs) = &mut data {
-            if !self.unique_keys(ti, recs) {
+            if !self.unique_keys(ti, recs, (ent, year)) {
+                self.refuse(ent, year, ti, origin);
                 return;
             }
             // Most tables hold one record, in a vector grown to room for four: kept for the whole
@@ -451,6 +457,45 @@ impl Loader<'_> {
             recs.shrink_to_fit();
         }
         self.insert_checked(ent, year, ti, TableEntry { data, origin });
+    }
+
+    /// What the error refusing table `ti` of entity-year `(ent, year)` (see `refuse`) `causes`
+    /// when the entity must publish the table: its being missing follows from that error. Only
+    /// then, since a root cause is reported first and nothing follows from a table no one requires.
+    fn refusal_key(&self, ent: usize, year: i32, ti: usize) -> Option<String> {
+        let (e, table) = (self.registry.get(ent), &self.schema.tables[ti]);
+        table.mandatory_for(e.kind.id(), e.level.as_deref()).then(|| diag::refused_table_key(&e.id, year, &table.id))
+    }
+
+    /// Note that the entity-year gave table `ti` (at `at`) and it was refused with an error
+    /// (which `causes` its `refusal_key`): completeness reports it missing only as a follow-on.
+    fn refuse(&mut self, ent: usize, year: i32, ti: usize, at: Loc) {
+        self.data.refused.entry((ent, year)).or_default().push((ti, at));
+    }
+
+    /// The records of table `ti` of an entity-year given as `items`: each read against the
+    /// table's fields (one with errors is left out). Given records of which none could be read,
+    /// the table is refused (`refuse`, at `at`; the first error is the cause): a table of no
+    /// records then always is one given empty.
+    fn read_records(&mut self, ti: usize, items: &[Record], ent: usize, year: i32, at: Loc) -> Option<Vec<Rec>> {
+        let table = &self.schema.tables[ti];
+        let before = self.diags.list.len();
+        let mut recs = Vec::new();
+        let mut reported = HashSet::new();
+        for r in items {
+            if let Some(rec) = self.record(table, r, ent, year, &[], &mut reported) {
+                recs.push(rec);
+            }
+        }
+        if recs.is_empty() && !items.is_empty() {
+            let first = self.diags.list[before..].iter().position(|d| d.severity == diag::Severity::Error);
+            if let (Some(i), Some(key)) = (first, self.refusal_key(ent, year, ti)) {
+                self.diags.list[before + i].causes.push(key);
+            }
+            self.refuse(ent, year, ti, at);
+            return None;
+        }
+        Some(recs)
     }
 
     /// `insert` for a table whose records were checked already: refused when the entity-year has
@@ -486,7 +531,7 @@ impl Loader<'_> {
     /// `none`: an empty array, a CSV of a header alone) or with more than one (at the second),
     /// it is an error and the table is not taken in: not published, nor counted as disclosed.
     /// Whether `items` may be taken in.
-    fn one_record_each(&mut self, ti: usize, items: &[Record], at: Loc, none: &str) -> bool {
+    fn one_record_each(&mut self, ti: usize, items: &[Record], (ent, year): (usize, i32), at: Loc, none: &str) -> bool {
         let table = &self.schema.tables[ti];
         let Layout::Records { key, .. } = &table.layout else { return true };
         if !key.is_empty() {
@@ -509,12 +554,15 @@ impl Loader<'_> {
             .at(second.loc)
             .label("多出的记录"),
         };
+        let d = Diagnostic { causes: self.refusal_key(ent, year, ti).into_iter().collect(), ..d };
         self.diags.push(d);
+        self.refuse(ent, year, ti, at);
         false
     }
 
     /// Two records of one table with the same key (e.g. two 职工 rows) are an error, never merged.
-    fn unique_keys(&mut self, ti: usize, recs: &[Rec]) -> bool {
+    /// Each error `causes` the table's refusal, `key`.
+    fn unique_keys(&mut self, ti: usize, recs: &[Rec], (ent, year): (usize, i32)) -> bool {
         let table = &self.schema.tables[ti];
         let Layout::Records { key, fields, .. } = &table.layout else { return true };
         if key.is_empty() {
@@ -530,14 +578,13 @@ impl Loader<'_> {
                     .iter()
                     .map(|&i| format!("{}为“{}”", fields[i].label, value::display(&fields[i], &r.values[i])))
                     .collect();
-                self.diags.push(
-                    Diagnostic::error(
-                        "data.duplicate_record",
-                        format!("“{}”中{}的记录重复（第一条在第 {line} 行）", table.title, what.join("、")),
-                    )
-                    .at(r.loc)
-                    .label("重复的记录"),
-                );
+                let d = Diagnostic::error(
+                    "data.duplicate_record",
+                    format!("“{}”中{}的记录重复（第一条在第 {line} 行）", table.title, what.join("、")),
+                )
+                .at(r.loc)
+                .label("重复的记录");
+                self.diags.push(Diagnostic { causes: self.refusal_key(ent, year, ti).into_iter().collect(), ..d });
                 ok = false;
             } else {
                 seen.insert(k, r.loc);

@@ -8,7 +8,6 @@ use crate::inputs::dataset::{TableData, YearMeta};
 use crate::inputs::records::{self, Record};
 use crate::inputs::schema::Layout;
 use crate::inputs::value::{self};
-use std::collections::HashSet;
 use std::path::Path;
 use toml::de::DeValue;
 
@@ -24,20 +23,39 @@ impl Loader<'_> {
         let before = self.diags.list.len();
         // The text is read where it is and handed to the sources after, not copied for them.
         let file = self.sources.add(self.rel(p), String::new());
-        self.year_toml_text(file, &text, ent, year);
+        let tables = self.year_toml_text(file, &text, ent, year);
+        // (held before the tables are taken in: a duplicate record's message names the line of
+        // the first one, read from the text)
         self.sources.hold(file, text);
+        self.take_in(ent, year, tables);
         self.let_go_unreported(file, p, Reading::Utf8, before);
     }
 
+    /// The tables of a year file read by `year_toml_text`, taken in (checked against each other
+    /// and against the entity-year's tables from elsewhere).
+    pub(super) fn take_in(&mut self, ent: usize, year: i32, tables: Vec<(usize, TableData, Loc)>) {
+        for (ti, data, loc) in tables {
+            self.insert(ent, year, ti, data, loc);
+        }
+    }
+
     /// `data/<entity>/<year>.toml` from its text (added to the sources as `file`, its text
-    /// perhaps only once this returns). The parsed document borrows `text`, not the sources, so
+    /// perhaps only once this returns): its metadata, and its tables to be taken in (`take_in`)
+    /// once the sources hold the text. The parsed document borrows `text`, not the sources, so
     /// `self` stays free to report.
-    pub(super) fn year_toml_text(&mut self, file: FileId, text: &str, ent: usize, year: i32) {
+    #[must_use]
+    pub(super) fn year_toml_text(
+        &mut self,
+        file: FileId,
+        text: &str,
+        ent: usize,
+        year: i32,
+    ) -> Vec<(usize, TableData, Loc)> {
         let doc = match records::toml_doc(text, file) {
             Ok(d) => d,
             Err(d) => {
                 self.diags.push(d);
-                return;
+                return Vec::new();
             }
         };
         let mut meta = YearMeta { files: vec![file], ..Default::default() };
@@ -148,9 +166,7 @@ impl Loader<'_> {
         }
         let ey = self.data.years.entry((ent, year)).or_default();
         merge_meta(&mut ey.meta, meta);
-        for (ti, data, loc) in pending {
-            self.insert(ent, year, ti, data, loc);
-        }
+        pending
     }
 
     pub(super) fn toml_table(
@@ -199,17 +215,10 @@ impl Loader<'_> {
                 };
                 // (an array of nothing but misshapen items was reported above)
                 let misshapen = items.is_empty() && matches!(v, DeValue::Array(a) if !a.is_empty());
-                if !misshapen && !self.one_record_each(ti, &items, vloc, "没有记录") {
+                if !misshapen && !self.one_record_each(ti, &items, (ent, year), vloc, "没有记录") {
                     return None;
                 }
-                let mut recs = Vec::new();
-                let mut reported = HashSet::new();
-                for r in &items {
-                    if let Some(rec) = self.record(table, r, ent, year, &[], &mut reported) {
-                        recs.push(rec);
-                    }
-                }
-                Some(TableData::Records(recs))
+                self.read_records(ti, &items, ent, year, vloc).map(TableData::Records)
             }
             Layout::Matrix { .. } => {
                 let Some(t) = v.as_table() else {

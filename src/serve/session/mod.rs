@@ -418,6 +418,7 @@ impl Session {
             ey.meta = Default::default();
             ey
         });
+        forget_refused(&mut site.data, &self.sources, |p| mine(p));
         merge(&mut site.data, fresh, kept.map(|k| ((e, y), k)), &self.sources, &mut diags);
         self.read_diags.extend(diags);
         // what `all.<table>` reads changed: every entity of the year is checked again
@@ -443,6 +444,7 @@ impl Session {
             }
         }
         site.data.years.retain(|_, ey| !ey.tables.is_empty() || !ey.meta.files.is_empty());
+        forget_refused(&mut site.data, &self.sources, |p| p == shown);
         let mut diags = Diagnostics::default();
         let abs = self.root.join(path);
         let fresh = if abs.is_file() {
@@ -702,6 +704,9 @@ fn merge(
     {
         data.years.insert(k, ey);
     }
+    for (k, refused) in fresh.refused {
+        data.refused.entry(k).or_default().extend(refused);
+    }
     for (k, ey) in fresh.years {
         let slot = data.years.entry(k).or_default();
         if !ey.meta.files.is_empty() {
@@ -723,6 +728,14 @@ fn merge(
             slot.tables.insert(ti, t);
         }
     }
+}
+
+/// Forget the tables refused in the files whose paths `read_again` picks: they are read again.
+fn forget_refused(data: &mut Dataset, sources: &Sources, read_again: impl Fn(&str) -> bool) {
+    data.refused.retain(|_, refused| {
+        refused.retain(|(_, at)| !read_again(sources.path(at.file)));
+        !refused.is_empty()
+    });
 }
 
 fn diag_path(d: &Diagnostic, sources: &Sources, root: &Path) -> String {
