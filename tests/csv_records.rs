@@ -1,6 +1,8 @@
 //! A table whose records have no key (e.g. 附件8) holds one record per entity-year, whether it is
 //! given in the year's TOML file or as its own CSV file: two rows are an error at the second, a
 //! CSV of a header alone is no record (an error at the file, and the table is not disclosed).
+//! A matrix table (rows × columns, e.g. the annual report's 三) given with no row is likewise no
+//! table.
 
 mod common;
 
@@ -196,4 +198,38 @@ fn a_header_only_csv_of_a_keyed_table_is_read_as_an_empty_toml_array() {
     );
     let csv = outcome(site.path());
     assert_eq!(csv, toml, "(exit code, codes, table given)");
+}
+
+/// The city's 2023 annual report, part 三 (a matrix table), as a CSV of a header and its rows.
+const REQUESTS: &str = "data/520300/2023/annual_report_requests.csv";
+const REQUESTS_TITLE: &str = "三、收到和处理政府信息公开申请情况";
+
+/// A matrix table's CSV of its header alone is not the table: an error at the header, as for a
+/// one-record table, and so is the TOML form of no row (a `[table]` with only its `format`).
+#[test]
+fn a_header_only_csv_of_a_matrix_table_is_an_error_and_not_a_disclosure() {
+    let site = example_copy();
+    let text = read(&site.path().join(REQUESTS));
+    write(site.path(), REQUESTS, &format!("{}\n", text.lines().next().unwrap()));
+
+    let (code, list) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{:?}", list.iter().filter(|d| d.0 != "info").collect::<Vec<_>>());
+    let errors: Vec<&Diag> = list.iter().filter(|d| d.0 == "error").collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (_, code, msg, file, line) = errors[0];
+    assert_eq!(code, "data.required");
+    assert_eq!(msg, &format!("矩阵表“{REQUESTS_TITLE}”没有任何数据行，不算提供了这张表"));
+    assert_eq!((file.as_str(), *line), (REQUESTS, 1), "at the file's header");
+    build_fails(site.path(), &[&format!("{REQUESTS}:1:1"), "只有表头，没有数据行"]);
+
+    std::fs::remove_file(site.path().join(REQUESTS)).unwrap();
+    let year = "data/520300/2023.toml";
+    let toml = read(&site.path().join(year));
+    write(site.path(), year, &format!("{toml}\n[annual_report_requests]\nformat = \"2021\"\n"));
+    let (code, list) = check_json(site.path(), &[]);
+    assert_eq!(code, 1);
+    let d = with_code(&list, "data.required");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].2, *msg, "one message for TOML and CSV");
+    assert_eq!((d[0].3.as_str(), d[0].4), (year, toml.lines().count() as u64 + 2), "at the table's header");
 }

@@ -41,10 +41,17 @@ impl Loader<'_> {
                     None => return,
                 }
             }
-            Layout::Matrix { .. } => match self.matrix_csv(table, &sheet.header, &sheet.records) {
-                Some(m) => TableData::Matrix(Box::new(m)),
-                None => return,
-            },
+            Layout::Matrix { .. } => {
+                let header = sheet.header.first().map_or(origin, |h| h.1);
+                if !self.matrix_rows_given(ti, sheet.records.len(), (ent, year), header, "只有表头，没有数据行")
+                {
+                    return;
+                }
+                match self.matrix_csv(table, &sheet.header, &sheet.records) {
+                    Some(m) => TableData::Matrix(Box::new(m)),
+                    None => return,
+                }
+            }
         };
         self.insert(ent, year, ti, data, origin);
     }

@@ -560,6 +560,27 @@ impl Loader<'_> {
         false
     }
 
+    /// A matrix table given with no rows (a CSV of a header alone, a TOML table of none) is not
+    /// a disclosure of it, as a one-record table of no record is not (`one_record_each`): an
+    /// error at `at`, labelled `none`, and the table is refused. Whether `rows` may be taken in.
+    fn matrix_rows_given(&mut self, ti: usize, rows: usize, (ent, year): (usize, i32), at: Loc, none: &str) -> bool {
+        if rows > 0 {
+            return true;
+        }
+        let table = &self.schema.tables[ti];
+        let d = Diagnostic::error("data.required", format!("矩阵表“{}”没有任何数据行，不算提供了这张表", table.title))
+            .at(at)
+            .label(none)
+            .note(format!(
+                "每行第一格为行名（如“（一）予以公开”），其后为各列的数值；本年确实没有内容时，不提供此表，\
+                 并在 <年度>.toml 的 [notes] 中写明原因（如 {} = \"本年度无……\"）",
+                table.id
+            ));
+        self.diags.push(Diagnostic { causes: self.refusal_key(ent, year, ti).into_iter().collect(), ..d });
+        self.refuse(ent, year, ti, at);
+        false
+    }
+
     /// Two records of one table with the same key (e.g. two 职工 rows) are an error, never merged.
     /// Each error `causes` the table's refusal, `key`.
     fn unique_keys(&mut self, ti: usize, recs: &[Rec], (ent, year): (usize, i32)) -> bool {

@@ -231,6 +231,10 @@ impl Loader<'_> {
                     );
                     return None;
                 };
+                let rows = t.iter().filter(|(k, _)| k.get_ref() != "format").count();
+                if !self.matrix_rows_given(ti, rows, (ent, year), vloc, "没有数据行") {
+                    return None;
+                }
                 self.matrix_toml(table, t, file).map(|m| TableData::Matrix(Box::new(m)))
             }
         }
