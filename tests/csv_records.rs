@@ -166,10 +166,12 @@ fn an_empty_array_for_a_one_record_table_in_toml_is_the_same_error() {
     missing_as_follow_on(site.path(), &list);
 }
 
-/// A keyed table (records by 险种) may hold any number of records: a CSV of a header alone is
-/// read as its TOML form `fund_income = []` is, whatever that is.
+/// A keyed table (records by 险种) may hold any number of records, but given with none (`fund_income
+/// = []`, or a CSV of a header alone, read the same way) it says nothing: where the table is
+/// mandatory (附件2 for the city) it is not disclosed, a finding at the empty table, unless the
+/// year's [notes] says why (本年度无……), which the page then shows in place of the table.
 #[test]
-fn a_header_only_csv_of_a_keyed_table_is_read_as_an_empty_toml_array() {
+fn an_empty_mandatory_keyed_table_is_published_only_with_a_statement() {
     let site = example_copy();
     let rel = "data/520300/2023.toml";
     let text = read(&site.path().join(rel));
@@ -177,27 +179,46 @@ fn a_header_only_csv_of_a_keyed_table_is_read_as_an_empty_toml_array() {
     let without = format!("{}{}", &text[..a], &text[b..]);
     let outcome = |site: &Path| {
         let (code, list) = check_json(site, &[]);
-        let mut codes: Vec<String> = list.iter().filter(|d| d.0 != "info").map(|d| d.1.clone()).collect();
-        codes.sort();
+        let found: Vec<Diag> = list.into_iter().filter(|d| d.0 != "info").collect();
         let checked = pilu::load_site(site, None);
         let s = checked.site.unwrap();
         let (e, ti) = (s.registry.find("520300").unwrap(), s.schema.index("fund_income").unwrap());
-        let given = s.data.years[&(e, 2023)].tables.contains_key(&ti);
-        (code, codes, given)
+        let status = pilu::checks::completeness::status(&s.schema, &s.registry, &s.data, e, 2023);
+        (code, found, status, ti)
     };
+    let message = "“遵义市医疗保障局”2023 年度的“附件2 医保基金收入情况表”没有任何记录，不算公开";
 
     let at = without.find("\n[").unwrap() + 1;
-    write(site.path(), rel, &format!("{}fund_income = []\n\n{}", &without[..at], &without[at..]));
-    let toml = outcome(site.path());
+    let empty = format!("{}fund_income = []\n\n{}", &without[..at], &without[at..]);
+    write(site.path(), rel, &empty);
+    let (code, found, status, ti) = outcome(site.path());
+    let line = empty[..at].matches('\n').count() as u64 + 1;
+    let want = ("error".to_string(), "completeness.missing".to_string(), message.to_string(), rel.to_string(), line);
+    assert_eq!((code, &found[..]), (1, &[want][..]), "one finding, at the empty table");
+    assert_eq!(status, pilu::checks::completeness::Status::Partial(vec![ti]));
 
     write(site.path(), rel, &without);
-    write(
-        site.path(),
-        "data/520300/2023/fund_income.csv",
-        "险种,基本医疗保险费收入,财政补贴收入,利息收入,其他收入,本年收入合计\n",
-    );
-    let csv = outcome(site.path());
-    assert_eq!(csv, toml, "(exit code, codes, table given)");
+    let csv = "data/520300/2023/fund_income.csv";
+    write(site.path(), csv, "险种,基本医疗保险费收入,财政补贴收入,利息收入,其他收入,本年收入合计\n");
+    let (code, found, ..) = outcome(site.path());
+    let want = ("error".to_string(), "completeness.missing".to_string(), message.to_string(), csv.to_string(), 1);
+    assert_eq!((code, &found[..]), (1, &[want][..]), "the CSV form: the same finding, at the file");
+
+    // said in the year's notes: disclosed, and the page shows the statement, not a table of labels
+    let note = "本年度无医保基金收入（示例）。";
+    write(site.path(), rel, &without.replacen("[notes]\n", &format!("[notes]\nfund_income = \"{note}\"\n"), 1));
+    let (code, found, status, _) = outcome(site.path());
+    assert_eq!((code, &found[..]), (0, &[][..]));
+    assert_eq!(status, pilu::checks::completeness::Status::Published);
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("public");
+    let run = pilu(site.path(), &["build", "--output", target.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = read(&target.join("e/520300/2023/index.html"));
+    let section = &html[html.find("<section class=\"disclosure-table\" id=\"fund_income\"").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(section.contains(&format!("注：{note}")), "{section}");
+    assert!(!section.contains("<table"), "no table of labels without figures: {section}");
 }
 
 /// The city's 2023 annual report, part 三 (a matrix table), as a CSV of a header and its rows.

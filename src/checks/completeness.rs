@@ -7,7 +7,7 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics, Loc, Sources};
 use crate::inputs::Loaded;
-use crate::inputs::dataset::{Dataset, EntityYear};
+use crate::inputs::dataset::{Dataset, EntityYear, TableData};
 use crate::inputs::registry::{Entity, Registry};
 use crate::inputs::schema::{Schema, Severity};
 
@@ -48,7 +48,10 @@ pub fn status(schema: &Schema, registry: &Registry, data: &Dataset, e: usize, y:
         None if required.is_empty() => Status::NotRequired,
         None => Status::Missing,
         Some(ey) => {
-            let missing: Vec<usize> = required.into_iter().filter(|t| !ey.tables.contains_key(t)).collect();
+            let missing: Vec<usize> = required
+                .into_iter()
+                .filter(|&t| !ey.tables.contains_key(&t) || empty_unstated(schema, ey, t))
+                .collect();
             if !missing.is_empty() {
                 Status::Partial(missing)
             } else if ey.meta.published_on.is_some_and(|d| d > deadline(y)) {
@@ -58,6 +61,17 @@ pub fn status(schema: &Schema, registry: &Registry, data: &Dataset, e: usize, y:
             }
         }
     }
+}
+
+/// Whether table `t` of `ey` was given with no record and no statement why. A list table (records
+/// by a key, e.g. 附件2 by 险种) may genuinely have nothing to list in a year, but an empty table
+/// says nothing: it is disclosed only with that said in the year's `[notes]` (`fund_income =
+/// "本年度无……"`), shown on the page with it, as a note stands for a table left out. (The loader
+/// refuses a one-record table or a matrix given empty, and records that all have errors, so a
+/// table of no records here was given so.)
+fn empty_unstated(schema: &Schema, ey: &EntityYear, t: usize) -> bool {
+    let empty = matches!(ey.tables.get(&t).map(|x| &x.data), Some(TableData::Records(r)) if r.is_empty());
+    empty && !ey.meta.table_notes.contains_key(&schema.tables[t].id)
 }
 
 /// Whether year `y`'s deadline has passed as of `as_of`; with no date everything counts as due.
@@ -172,6 +186,19 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
     let refused = data.refused_in(e, y);
     let (refused_tables, tables): (Vec<usize>, Vec<usize>) =
         tables.into_iter().partition(|t| refused.iter().any(|(r, _)| r == t));
+    // Tables given empty with no statement why: each reported where it was given.
+    let given = data.years.get(&(e, y));
+    let (empty, tables): (Vec<usize>, Vec<usize>) =
+        tables.into_iter().partition(|&t| given.is_some_and(|ey| ey.tables.contains_key(&t)));
+    for t in empty {
+        let (table, at) = (&schema.tables[t], given.and_then(|ey| ey.tables.get(&t)).map(|x| x.origin));
+        let msg = format!("“{}”{y} 年度的“{}”没有任何记录，不算公开", ent.name, table.full_title());
+        diags.push(finding(msg).at_opt(at).label("没有记录").note(format!(
+            "本年确实没有可列的内容时，在 <年度>.toml 的 [notes] 中写明（如 {} = \"本年度无……\"），\
+             页面上会显示这一说明；否则请填写记录",
+            table.id
+        )));
+    }
     if !tables.is_empty() {
         let msg = format!("{message}，缺少必须在线公开的表：{}", titles(&tables));
         diags.push(finding(msg).at(loc).label(label).note(

@@ -61,6 +61,9 @@ impl Site<'_> {
     ) -> TableView {
         let anchor = [prefix, &t.id].concat();
         let mut grids = match (data, &t.layout) {
+            // A table given with no record is no grid of labels without figures: its note (本年度无……)
+            // says so under its title.
+            (TableData::Records(recs), _) if recs.is_empty() => Vec::new(),
             (TableData::Records(recs), Layout::Records { orientation, key, fields, .. }) if split => {
                 split_records(t, fields, key, *orientation, recs, y, &anchor)
             }
