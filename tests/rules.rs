@@ -746,3 +746,79 @@ fn a_rule_on_values_of_the_wrong_kind_is_an_error_in_the_definitions() {
     assert_eq!(code, 1);
     assert!(codes.contains(&"extra.r".to_string()), "{codes:?}");
 }
+
+/// An identity between figures (`kind = "identity"`, e.g. 一 + 二 = （七） + 四) is never left
+/// unchecked by a blank: either its definition counts a blank as 0 (`missing = "zero"`, the
+/// failure naming the figures so counted), or every figure it reads is a required field, whose
+/// blank is an error of its own. Read from `data/tables/` here, independently of pilu, so a new
+/// identity rule cannot skip silently.
+#[test]
+fn every_identity_rule_counts_a_blank_as_zero_or_reads_only_required_fields() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables");
+    let mut defs: std::collections::BTreeMap<String, toml::Table> = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "toml") && !p.file_name().unwrap().to_string_lossy().starts_with('_') {
+            let doc: toml::Table = read(&p).parse().unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            defs.insert(doc["id"].as_str().unwrap().to_string(), doc);
+        }
+    }
+    let required = |table: &str, field: &str| -> bool {
+        defs.get(table).and_then(|d| d.get("fields")).and_then(|f| f.as_array()).is_some_and(|fs| {
+            fs.iter()
+                .any(|f| f["id"].as_str() == Some(field) && f.get("required").and_then(|r| r.as_bool()) == Some(true))
+        })
+    };
+    let mut identities = 0;
+    for (id, doc) in &defs {
+        for r in doc.get("rules").and_then(|r| r.as_array()).into_iter().flatten() {
+            if r["kind"].as_str() != Some("identity") || r.get("missing").and_then(|m| m.as_str()) == Some("zero") {
+                identities += usize::from(r["kind"].as_str() == Some("identity"));
+                continue;
+            }
+            identities += 1;
+            let check = r["check"].as_str().unwrap();
+            let names = check
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic()))
+                .filter(|w| !WORDS.contains(w));
+            for name in names {
+                let (table, field) = match name.split_once('.') {
+                    Some(("prev", f)) => (id.as_str(), f),
+                    Some((t, f)) => (t, f),
+                    None => (id.as_str(), name),
+                };
+                assert!(
+                    required(table, field),
+                    "{}: `{name}` may be blank and the rule would not be checked; set missing = \"zero\" or make it required",
+                    r["id"]
+                );
+            }
+        }
+    }
+    assert!(identities >= 2, "the identity rules were found: {identities}");
+}
+
+/// The rule language's own words: functions and operators, not figures.
+const WORDS: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "in",
+    "sum",
+    "abs",
+    "min",
+    "max",
+    "count",
+    "count_where",
+    "present",
+    "absent",
+    "substr",
+    "matches",
+    "normalize",
+    "date",
+    "null",
+    "true",
+    "false",
+    "leaf_rows",
+];

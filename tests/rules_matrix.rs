@@ -1,7 +1,8 @@
 //! Sum rules of matrix tables (the annual report's 三、四): a blank cell or a detail row left out
 //! counts as 0 once any figure of the sum was given, as in records tables (`missing = "zero"`),
 //! so a total that does not add up is an error at the total cell, with the addition shown; a sum
-//! of which nothing at all was given is still not checked.
+//! of which nothing at all was given is still not checked. The identity 一 + 二 = （七） + 四 of the
+//! same table counts a blank as 0 the same way.
 
 mod common;
 
@@ -202,8 +203,16 @@ fn a_sum_with_nothing_given_is_still_not_checked() {
         edit_line(site.path(), REQUESTS, l, Some(&cells.join(",")));
     }
     let (code, diags) = check(site.path());
-    let found: Vec<&Diag> = diags.iter().filter(|d| d.severity != "info").collect();
-    assert_eq!((code, found.len()), (0, 0), "{found:#?}");
+    let gouji = "annual_report_requests.gouji";
+    let found: Vec<&Diag> = diags.iter().filter(|d| d.severity != "info" && d.code != gouji).collect();
+    assert_eq!(found.len(), 0, "{found:#?}");
+    // (the identity 一 + 二 = （七） + 四 counts the blank 一 as 0 too: it fails in the columns
+    // whose （七） is not 0, the 总计 column keeping its 48, and is the only finding)
+    assert_eq!(code, 1);
+    for column in ["自然人", "社会公益组织", "法律服务机构"] {
+        finding(&diags, gouji, &format!("·{column}："));
+    }
+    assert_eq!(findings(&diags, gouji).len(), 3);
     let not_checked = |what: &str, rule: &str| {
         diags.iter().any(|d| {
             d.code == "rule.not_checked"
@@ -232,4 +241,27 @@ fn a_blank_in_the_review_and_litigation_table_counts_as_zero() {
         "{}",
         d.message
     );
+}
+
+/// The identity 一 + 二 = （七） + 四 of a column counts a blank cell as 0, as the sums of the same
+/// table do, instead of not checking the column: a blank 本年新收 of 自然人 (45) makes it fail,
+/// and the failure says which figure counted as 0.
+#[test]
+fn a_blank_cell_counts_as_zero_in_the_identity() {
+    let site = example_copy();
+    let new_received = "一、本年新收政府信息公开申请数量";
+    edit_line(
+        site.path(),
+        REQUESTS,
+        &format!("{new_received},45,0,0,1,2,0,48"),
+        Some(&format!("{new_received},,0,0,1,2,0,48")),
+    );
+    let (code, diags) = check(site.path());
+    assert_eq!(code, 1, "{diags:#?}");
+    let d = finding(&diags, "annual_report_requests.gouji", "·自然人：");
+    assert_eq!(d.severity, "error");
+    assert_eq!(d.file, REQUESTS);
+    assert!(d.message.contains("0 + 0 = 0") && d.message.contains("45"), "{}", d.message);
+    assert!(d.notes.iter().any(|n| n.contains(&format!("按 0 计：“{new_received}·自然人”"))), "{:?}", d.notes);
+    assert_eq!(findings(&diags, "annual_report_requests.gouji").len(), 1, "the other columns hold");
 }
