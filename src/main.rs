@@ -196,7 +196,7 @@ fn main() -> ExitCode {
                     );
                     if !b.sitemap && shard.is_none() {
                         eprintln!(
-                            "提示：未设置 base_url（pilu.toml 或 --base-url），因此未生成 sitemap.xml 和规范链接。"
+                            "提示：未设置 base_url（pilu.toml 或 --base-url），因此未生成 sitemap.xml 和规范链接；404 页面的链接和样式也只能用相对地址，服务器为深层地址返回它时会失效。"
                         );
                     }
                     ExitCode::SUCCESS

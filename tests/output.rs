@@ -156,10 +156,12 @@ fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
     }
     let run = pilu(root, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    for tag in ["tmp", "old"] {
+    // each said for what it is: a build's unfinished output, or an old output left half removed
+    for (tag, what) in [("tmp", "中断的构建留下的临时目录"), ("old", "此前替换下来、未能删完的旧输出目录")] {
         let name = format!(".public.pilu-{tag}-{dead}");
         assert!(!root.join(&name).exists(), "{name} removed");
-        assert!(run.stderr.contains(&name), "{name} reported: {}", run.stderr);
+        let line = run.stderr.lines().find(|l| l.contains(&name)).unwrap_or_else(|| panic!("{name}: {}", run.stderr));
+        assert!(line.contains(what), "{line}");
     }
     assert!(run.stderr.contains(&format!("进程 {dead} 已不存在")), "{}", run.stderr);
     assert!(root.join(format!(".public.pilu-tmp-{live}/index.html")).is_file(), "a live process's folder is kept");

@@ -197,25 +197,31 @@ pub fn remove_stale(target: &Path) -> Vec<(PathBuf, String)> {
     let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let prefix = format!(".{}.pilu-", sibling_name(target));
     let Ok(entries) = fs::read_dir(parent) else { return vec![] };
-    let mut found: Vec<(PathBuf, u32)> = entries
+    let mut found: Vec<(PathBuf, u32, bool)> = entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             let rest = name.strip_prefix(&prefix)?;
-            let pid = rest.strip_prefix("tmp-").or_else(|| rest.strip_prefix("old-"))?;
-            Some((e.path(), pid.parse().ok()?))
+            let (pid, old) = match rest.strip_prefix("tmp-") {
+                Some(pid) => (pid, false),
+                None => (rest.strip_prefix("old-")?, true),
+            };
+            Some((e.path(), pid.parse().ok()?, old))
         })
-        .filter(|&(_, pid)| pid != std::process::id() && !alive(pid))
+        .filter(|&(_, pid, _)| pid != std::process::id() && !alive(pid))
         .collect();
     found.sort();
     found
         .into_iter()
-        .map(|(p, pid)| {
+        .map(|(p, pid, old)| {
+            // (a previous output moved aside whose removal did not finish: killed, or a file
+            // it could not remove; not an interrupted build)
+            let what = if old { "此前替换下来、未能删完的旧输出目录" } else { "中断的构建留下的临时目录" };
             let msg = match fs::remove_dir_all(&p) {
-                Ok(()) => format!("已删除中断的构建留下的临时目录 {}（进程 {pid} 已不存在）", p.display()),
+                Ok(()) => format!("已删除{what} {}（进程 {pid} 已不存在）", p.display()),
                 Err(e) => format!(
-                    "无法删除中断的构建留下的临时目录 {}（进程 {pid} 已不存在）：{}",
+                    "无法删除{what} {}（进程 {pid} 已不存在）：{}",
                     p.display(),
                     crate::base::diag::os_text(&e)
                 ),
