@@ -165,6 +165,7 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
+            stop_cleanly_on_interrupt();
             let progress = std::sync::Arc::new(Progress::new(progress::Mode::for_stderr(quiet)));
             let (output, base_url) = (output.as_deref(), base_url.as_deref());
             let (what, (checked, result)) = match shard {
@@ -296,6 +297,34 @@ fn end_with(checked: pilu::Checked) {
     std::mem::forget(checked);
 }
 
+/// Ctrl-C, `kill` or a closed terminal during a build: the unfinished output is removed before
+/// pilu ends (exit status 128 + the signal, as a shell reports it), instead of being left beside
+/// the site until the next build. The signals are taken by one thread waiting for them; every
+/// thread started later (rendering) inherits the mask, so none is stopped mid-write.
+fn stop_cleanly_on_interrupt() {
+    #[cfg(unix)]
+    // SAFETY: plain libc calls on a signal set owned by this function, before any other thread
+    // of this process is started.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&mut set, sig);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return;
+        }
+        std::thread::spawn(move || {
+            let mut sig = 0;
+            if libc::sigwait(&set, &mut sig) == 0 {
+                let removed = pilu::publish::output::abandon();
+                eprintln!("\n构建已中断{}", if removed { "：未完成的输出已删除，原有输出未改动。" } else { "。" });
+                std::process::exit(128 + sig);
+            }
+        });
+    }
+}
+
 /// The new site is in place; the old one, moved aside, is removed by a detached `pilu remove-old`
 /// so the build returns at once (a later build removes what an interrupted removal left). If no
 /// process can be started, it is removed here.
@@ -307,6 +336,17 @@ fn remove_in_background(old: &std::path::Path) {
         // its own process group: a Ctrl-C meant for the terminal's next command does not stop it
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        // (and it can be stopped: a child inherits the signals this build blocked)
+        #[cfg(unix)]
+        // SAFETY: between fork and exec only the async-signal-safe sigprocmask is called.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+                let mut none: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut none);
+                libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+                Ok(())
+            });
+        }
         cmd.spawn()
     });
     if started.is_err() {

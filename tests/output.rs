@@ -157,7 +157,8 @@ fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
     let run = pilu(root, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // each said for what it is: a build's unfinished output, or an old output left half removed
-    for (tag, what) in [("tmp", "中断的构建留下的临时目录"), ("old", "此前替换下来、未能删完的旧输出目录")] {
+    for (tag, what) in [("tmp", "中断的构建留下的临时目录"), ("old", "此前替换下来、未能删完的旧输出目录")]
+    {
         let name = format!(".public.pilu-{tag}-{dead}");
         assert!(!root.join(&name).exists(), "{name} removed");
         let line = run.stderr.lines().find(|l| l.contains(&name)).unwrap_or_else(|| panic!("{name}: {}", run.stderr));
@@ -265,4 +266,55 @@ fn build_on_a_disk_of(size: &str) -> Option<String> {
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert_eq!(fs::read_dir(disk.path()).unwrap().count(), 0, "the staging folder was removed");
     Some(run.stderr)
+}
+
+/// Ctrl-C during a build removes the unfinished output before pilu ends, and the previous
+/// output stays as it was; kill (SIGTERM) does the same.
+#[test]
+fn an_interrupted_build_leaves_nothing_and_the_old_output() {
+    let site = example_copy();
+    let root = site.path();
+    assert_eq!(pilu(root, &["build", "--quiet"]).code, 0);
+    let before = tree(&root.join("public"));
+    for (signal, status) in [("-INT", 130), ("-TERM", 143)] {
+        let mut caught = false;
+        for _ in 0..5 {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pilu"))
+                .args(["build", "--quiet"])
+                .current_dir(root)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run pilu");
+            let staging = root.join(format!(".public.pilu-tmp-{}", child.id()));
+            // interrupted while it writes the pages into the staging folder
+            while !staging.join("e").is_dir() && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            if child.try_wait().unwrap().is_some() {
+                continue; // finished before it could be interrupted: again
+            }
+            let kill = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status();
+            assert!(kill.unwrap().success());
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(status), "{signal}: {stderr}");
+            assert!(stderr.contains("构建已中断：未完成的输出已删除，原有输出未改动。"), "{stderr}");
+            assert!(!staging.exists(), "{signal}: the staging folder is removed");
+            caught = true;
+            break;
+        }
+        assert!(caught, "{signal}: every build finished before it could be interrupted");
+        let left: Vec<_> = fs::read_dir(root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".pilu-"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(tree(&root.join("public")) == before, "{signal}: the previous output is untouched");
+    }
+    // and a build afterwards reports nothing left over
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("临时目录"), "{}", run.stderr);
 }

@@ -37,6 +37,39 @@ pub struct Staging {
     full: AtomicBool,
 }
 
+/// This process's staging folders not yet swapped in (`begin` to `commit` or drop), for
+/// `abandon` to remove when the build is interrupted. A swap holds the lock while it renames.
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Set by `abandon`: every later write fails at once.
+static ABANDONED: AtomicBool = AtomicBool::new(false);
+
+fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    UNFINISHED.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Stop this process's build (Ctrl-C, a closed terminal): no more writes, and its unfinished
+/// staging folders removed, so nothing is left beside the output. Returns whether there was
+/// one. The caller exits next: the lock stays taken, so no swap can begin after this.
+pub fn abandon() -> bool {
+    ABANDONED.store(true, Ordering::SeqCst);
+    let list = unfinished();
+    for dir in list.iter() {
+        // A write that began before the flag was set may make a folder again: remove until a
+        // pause leaves nothing.
+        for _ in 0..50 {
+            let _ = fs::remove_dir_all(dir);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if !dir.exists() {
+                break;
+            }
+        }
+    }
+    let had = !list.is_empty();
+    std::mem::forget(list);
+    had
+}
+
 /// The key a full disk's first failed write `causes` and every later one `follows`, so a report
 /// shows the first and counts the rest on it.
 const DISK_FULL: &str = "output:disk-full";
@@ -217,14 +250,16 @@ pub fn remove_stale(target: &Path) -> Vec<(PathBuf, String)> {
         .map(|(p, pid, old)| {
             // (a previous output moved aside whose removal did not finish: killed, or a file
             // it could not remove; not an interrupted build)
-            let what = if old { "此前替换下来、未能删完的旧输出目录" } else { "中断的构建留下的临时目录" };
+            let what = if old {
+                "此前替换下来、未能删完的旧输出目录"
+            } else {
+                "中断的构建留下的临时目录"
+            };
             let msg = match fs::remove_dir_all(&p) {
                 Ok(()) => format!("已删除{what} {}（进程 {pid} 已不存在）", p.display()),
-                Err(e) => format!(
-                    "无法删除{what} {}（进程 {pid} 已不存在）：{}",
-                    p.display(),
-                    crate::base::diag::os_text(&e)
-                ),
+                Err(e) => {
+                    format!("无法删除{what} {}（进程 {pid} 已不存在）：{}", p.display(), crate::base::diag::os_text(&e))
+                }
             };
             (p, msg)
         })
@@ -304,6 +339,7 @@ impl Staging {
             fs::remove_dir_all(&dir)?;
         }
         fs::create_dir_all(&dir)?;
+        unfinished().push(dir.clone());
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
@@ -352,6 +388,9 @@ impl Staging {
     pub fn write_with(&self, rel: &str, fill: impl FnOnce(&mut fs::File) -> io::Result<()>) -> io::Result<()> {
         if self.is_full() {
             return Err(after_full());
+        }
+        if ABANDONED.load(Ordering::Relaxed) {
+            return Err(io::Error::other("构建已中断"));
         }
         match self.write_unless_full(rel, fill) {
             // Only the write that first found the disk full keeps its own error: writes on other
@@ -467,6 +506,11 @@ impl Staging {
         let had_old = self.target.exists();
         // no manifest: a folder made ready for the site, holding no file (else it was refused)
         let made_ready = had_old && !self.target.join(MANIFEST).is_file();
+        // (an interrupt waits for both renames, or comes before them)
+        let mut list = unfinished();
+        if ABANDONED.load(Ordering::SeqCst) {
+            return Err(io::Error::other("构建已中断"));
+        }
         if had_old {
             fs::rename(&self.target, &old)?;
         }
@@ -477,6 +521,8 @@ impl Staging {
             return Err(e);
         }
         self.committed = true;
+        list.retain(|d| *d != self.dir);
+        drop(list);
         // removed here, being empty: `remove-old` removes only an output pilu wrote, and would
         // leave it beside the site
         if made_ready && remove_folders_only(&old).is_ok() {
@@ -542,6 +588,9 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
+        }
+        if !self.in_place {
+            unfinished().retain(|d| *d != self.dir);
         }
     }
 }
