@@ -189,6 +189,43 @@ fn errors_keep_the_last_good_output_until_fixed() {
     same_as_full_build(root, &out, "after recovering from errors");
 }
 
+/// Settings that cannot be read leave nothing loaded; fixing them, or any change after, is
+/// still noticed (serve once ignored every change from then on).
+#[test]
+fn broken_settings_are_read_again_when_fixed() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    let settings = read(&root.join("pilu.toml"));
+    let path = root.join("pilu.toml");
+    let fixed = settings.replace("测试县医疗保障信息披露", "测试县医保信息披露");
+    let broken = [
+        (settings.replace("title = ", "titel = "), "an unknown key"),
+        (format!("{settings}sample = \"yes\"\n"), "a value of the wrong kind"),
+    ];
+    for (text, what) in broken {
+        write(root, "pilu.toml", &text);
+        assert!(matches!(s.apply(std::slice::from_ref(&path)), Outcome::Errors), "{what}");
+        same_report_as_check(&s, root, what);
+        write(root, "pilu.toml", &fixed);
+        rebuilt(s.apply(std::slice::from_ref(&path)), what);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        same_as_full_build(root, &out, what);
+    }
+    // a data edit while the settings are broken is shown once they are fixed
+    write(root, "pilu.toml", &settings.replace("title = ", "titel = "));
+    assert!(matches!(s.apply(std::slice::from_ref(&path)), Outcome::Errors));
+    let data = root.join("data/renmin/2023.toml");
+    write(root, "data/renmin/2023.toml", &read(&data).replace("12345.67", "12346.67"));
+    assert!(matches!(s.apply(std::slice::from_ref(&data)), Outcome::Errors), "the settings are still broken");
+    write(root, "pilu.toml", &settings);
+    rebuilt(s.apply(&[path]), "settings fixed after a data edit");
+    same_as_full_build(root, &out, "settings fixed after a data edit");
+    assert!(read(&out.join("e/renmin/2023/index.html")).contains("12,346.67"));
+}
+
 #[test]
 fn unrelated_files_change_nothing() {
     let site = fixture("minimal");

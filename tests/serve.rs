@@ -1,6 +1,6 @@
 //! `pilu serve` over real HTTP: pages, MIME types, 404s, path-traversal attempts, live reload
-//! after edits to data, templates and Markdown, the error overlay, whole pages while data is
-//! rewritten, stopping by signal, overlong paths.
+//! after edits to data, templates and Markdown, the error overlay (gone once fixed, in the
+//! settings too), whole pages while data is rewritten, stopping by signal, overlong paths.
 
 mod common;
 
@@ -213,6 +213,28 @@ fn errors_show_an_overlay_over_the_last_good_pages() {
     ev.reload();
     let fixed = wait_for(s.port, "/e/renmin/2023/", "12,346.67");
     assert!(fixed.contains("12,346.67") && !fixed.contains("pilu-errors"), "fixed page, no overlay");
+}
+
+/// A mistake in pilu.toml leaves nothing loaded: fixing it is noticed, and so is every change
+/// after it.
+#[test]
+fn fixed_settings_are_noticed() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let (s, mut ev) = serve_watched(root, &out.path().join("o"));
+    let settings = read(&root.join("pilu.toml"));
+    write(root, "pilu.toml", &settings.replace("title = ", "titel = "));
+    ev.reload();
+    assert!(wait_for(s.port, "/", "pilu-errors").contains("titel"), "the mistake shown");
+    write(root, "pilu.toml", &settings.replace("测试县医疗保障信息披露", "测试县医保信息披露"));
+    ev.reload();
+    let home = wait_for(s.port, "/", "测试县医保信息披露");
+    assert!(home.contains("测试县医保信息披露") && !home.contains("pilu-errors"), "fixed, no overlay");
+    let data = read(&root.join("data/renmin/2023.toml"));
+    write(root, "data/renmin/2023.toml", &data.replace("12345.67", "54321.98"));
+    ev.reload();
+    assert!(wait_for(s.port, "/e/renmin/2023/", "54,321.98").contains("54,321.98"), "a later edit shown");
 }
 
 #[test]

@@ -248,8 +248,13 @@ impl Session {
             return None;
         }
         let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-        let site = self.site.as_ref()?;
         let p: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let Some(site) = self.site.as_ref() else {
+            // Nothing loaded (the settings or the registry could not be read): any change of an
+            // input reads everything again, or fixing the file would never be noticed.
+            let input = matches!(p.as_slice(), ["pilu.toml" | "data" | "content" | "themes" | "static", ..]);
+            return input.then_some(Change::Everything);
+        };
         Some(match p.as_slice() {
             ["pilu.toml"] => Change::Everything,
             ["data", "tables", ..] | ["data", "entities.toml" | "entities.csv"] => Change::Everything,
