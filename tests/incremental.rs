@@ -226,6 +226,54 @@ fn broken_settings_are_read_again_when_fixed() {
     assert!(read(&out.join("e/renmin/2023/index.html")).contains("12,346.67"));
 }
 
+/// An entity's folder (or a file under data/) created, removed or renamed as a whole, as the
+/// watcher reports it: the folder alone, not the files it holds. The session then equals a
+/// fresh build, or reports what a check reports.
+#[test]
+fn data_folders_moved_or_removed_as_a_whole_match_a_full_build() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    let at = |rel: &str| root.join(rel);
+    let mv = |from: &str, to: &str| std::fs::rename(at(from), at(to)).unwrap();
+
+    // an entity's folder renamed to a name no entity has: the error a check reports
+    mv("data/renmin", "data/renminx");
+    assert!(matches!(s.apply(&[at("data/renmin"), at("data/renminx")]), Outcome::Errors));
+    same_report_as_check(&s, root, "entity folder renamed");
+    assert!(s.diagnostics_text().contains("data/renminx/"), "{}", s.diagnostics_text());
+    // and back: no error left about a folder that is gone
+    mv("data/renminx", "data/renmin");
+    rebuilt(s.apply(&[at("data/renminx"), at("data/renmin")]), "entity folder renamed back");
+    same_as_full_build(root, &out, "entity folder renamed back");
+    let data = read(&at("data/renmin/2023.toml"));
+    write(root, "data/renmin/2023.toml", &data.replace("12345.67", "12346.67"));
+    rebuilt(s.apply(&[at("data/renmin/2023.toml")]), "an edit after");
+    same_as_full_build(root, &out, "an edit after");
+
+    // an entity's folder removed: its pages go
+    std::fs::remove_dir_all(at("data/renmin")).unwrap();
+    rebuilt(s.apply(&[at("data/renmin")]), "entity folder removed");
+    same_as_full_build(root, &out, "entity folder removed");
+    assert!(!out.join("e/renmin/2023").exists());
+    // moved in again from elsewhere
+    write(root, "elsewhere/renmin/2023.toml", &data);
+    mv("elsewhere/renmin", "data/renmin");
+    rebuilt(s.apply(&[at("data/renmin")]), "entity folder moved in");
+    same_as_full_build(root, &out, "entity folder moved in");
+
+    // a file right under data/ is an error, as in a check, until it goes
+    write(root, "data/notes.txt", "x");
+    assert!(matches!(s.apply(&[at("data/notes.txt")]), Outcome::Errors));
+    same_report_as_check(&s, root, "a file under data/");
+    std::fs::remove_file(at("data/notes.txt")).unwrap();
+    rebuilt(s.apply(&[at("data/notes.txt")]), "the file under data/ removed");
+    same_as_full_build(root, &out, "the file under data/ removed");
+}
+
 #[test]
 fn unrelated_files_change_nothing() {
     let site = fixture("minimal");

@@ -1,6 +1,7 @@
 //! `pilu serve` over real HTTP: pages, MIME types, 404s, path-traversal attempts, live reload
 //! after edits to data, templates and Markdown, the error overlay (gone once fixed, in the
-//! settings too), whole pages while data is rewritten, stopping by signal, overlong paths.
+//! settings too), a data folder removed, whole pages while data is rewritten, stopping by
+//! signal, overlong paths.
 
 mod common;
 
@@ -216,9 +217,10 @@ fn errors_show_an_overlay_over_the_last_good_pages() {
 }
 
 /// A mistake in pilu.toml leaves nothing loaded: fixing it is noticed, and so is every change
-/// after it.
+/// after it. A data folder removed as a whole (the watcher reports the folder alone, not its
+/// files) takes its pages.
 #[test]
-fn fixed_settings_are_noticed() {
+fn fixed_settings_and_removed_data_folders_are_noticed() {
     let site = fixture("minimal");
     let root = site.path();
     let out = tempfile::tempdir().unwrap();
@@ -235,6 +237,11 @@ fn fixed_settings_are_noticed() {
     write(root, "data/renmin/2023.toml", &data.replace("12345.67", "54321.98"));
     ev.reload();
     assert!(wait_for(s.port, "/e/renmin/2023/", "54,321.98").contains("54,321.98"), "a later edit shown");
+
+    std::fs::remove_dir_all(root.join("data/renmin")).unwrap();
+    ev.reload();
+    wait_for(s.port, "/e/renmin/2023/", "页面未找到");
+    assert_eq!(get(s.port, "/e/renmin/2023/").status, 404, "the removed folder's pages are gone");
 }
 
 #[test]

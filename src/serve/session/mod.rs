@@ -2,9 +2,10 @@
 //!
 //! A data file change reloads only that entity-year's files (or one collection sheet), checks
 //! again only the entity-years whose rules can see it, and re-renders only the pages and
-//! downloads that show it. Settings, the registry and table definitions rebuild everything; a
-//! template re-renders the pages that use it. The output is byte-for-byte what `pilu build`
-//! writes for the same inputs (tested for every kind of input).
+//! downloads that show it. Settings, the registry, table definitions and a folder of `data/`
+//! created, removed or renamed as a whole rebuild everything; a template re-renders the pages
+//! that use it. The output is byte-for-byte what `pilu build` writes for the same inputs
+//! (tested for every kind of input).
 
 use crate::base::diag::{Diagnostic, Diagnostics, Sources};
 use crate::checks::completeness::{self, Date, Status};
@@ -249,29 +250,9 @@ impl Session {
         }
         let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         let p: Vec<&str> = parts.iter().map(String::as_str).collect();
-        let Some(site) = self.site.as_ref() else {
-            // Nothing loaded (the settings or the registry could not be read): any change of an
-            // input reads everything again, or fixing the file would never be noticed.
-            let input = matches!(p.as_slice(), ["pilu.toml" | "data" | "content" | "themes" | "static", ..]);
-            return input.then_some(Change::Everything);
-        };
         Some(match p.as_slice() {
             ["pilu.toml"] => Change::Everything,
-            ["data", "tables", ..] | ["data", "entities.toml" | "entities.csv"] => Change::Everything,
-            ["data", year, file] if load::is_year(year).is_some() => {
-                let stem = file.rsplit_once('.').map_or(*file, |(s, _)| s);
-                match site.schema.index(stem) {
-                    Some(ti) => Change::Collection(rel.to_path_buf(), ti),
-                    None => Change::Everything,
-                }
-            }
-            ["data", id, rest @ ..] if !rest.is_empty() => {
-                let year = rest[0].strip_suffix(".toml").unwrap_or(rest[0]);
-                match (site.registry.find(id).filter(|&e| &*site.registry.get(e).id == *id), load::is_year(year)) {
-                    (Some(e), Some(y)) => Change::EntityYear(e, y),
-                    _ => Change::Everything,
-                }
-            }
+            ["data", rest @ ..] => self.classify_data(rel, rest),
             ["content", ..] => Change::Content,
             ["themes", name, "templates", file @ ..] => Change::Template(name.to_string(), file.join("/")),
             ["themes", name, "static", file @ ..] => Change::ThemeAsset(name.to_string(), file.join("/")),
@@ -279,6 +260,35 @@ impl Session {
             ["static", file @ ..] => Change::Static(file.join("/")),
             _ => return None,
         })
+    }
+
+    /// What a path under `data/` (`rest`: its parts below `data/`) means for the output.
+    fn classify_data(&self, rel: &Path, rest: &[&str]) -> Change {
+        // Nothing loaded (the settings or the registry could not be read): any change of an
+        // input reads everything again, or fixing the file would never be noticed (`reload`
+        // does so for the other inputs).
+        let Some(site) = self.site.as_ref() else { return Change::Everything };
+        match rest {
+            ["tables", ..] | ["entities.toml" | "entities.csv"] => Change::Everything,
+            [year, file] if load::is_year(year).is_some() => {
+                let stem = file.rsplit_once('.').map_or(*file, |(s, _)| s);
+                match site.schema.index(stem) {
+                    Some(ti) => Change::Collection(rel.to_path_buf(), ti),
+                    None => Change::Everything,
+                }
+            }
+            [id, year, ..] => {
+                let year = year.strip_suffix(".toml").unwrap_or(year);
+                match (site.registry.find(id).filter(|&e| &*site.registry.get(e).id == *id), load::is_year(year)) {
+                    (Some(e), Some(y)) => Change::EntityYear(e, y),
+                    _ => Change::Everything,
+                }
+            }
+            // data/ itself, or a folder or file right under it, created, removed or renamed as
+            // a whole (the watcher reports a removed folder alone, not the files it held): an
+            // entity's every year, a year's sheets, or a folder or file no entity owns (an error).
+            [_] | [] => Change::Everything,
+        }
     }
 
     /// Bring the output up to date after `paths` changed (created, modified or removed).
