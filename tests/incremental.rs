@@ -26,6 +26,24 @@ fn same_as_full_build(site: &Path, served: &Path, what: &str) {
     for (k, v) in &a {
         assert!(b[k] == *v, "{what}: {k} differs from a full build");
     }
+    // a build leaves no folder empty; neither may an update
+    assert_eq!(folders(served), folders(&full), "{what}: the folders differ from a full build");
+}
+
+/// Every folder under `root`, relative to it.
+fn folders(root: &Path) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                all.push(entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                todo.push(entry.path());
+            }
+        }
+    }
+    all.sort();
+    all
 }
 
 fn rebuilt(o: Outcome, what: &str) {
@@ -109,6 +127,12 @@ fn every_kind_of_change_matches_a_full_build() {
     step("themes/default/static/style.css", Some("body { color: #000; }\n"), "stylesheet edited");
     step("static/notice.pdf", Some("%PDF-1.4 sample"), "static file added");
     step("static/notice.pdf", None, "static file removed");
+    step("static/docs/2023/notice.pdf", Some("%PDF-1.4 sample"), "static file added in folders");
+    step("static/docs/2023/notice.pdf", None, "static file removed from folders (they go with it)");
+    // a folder beside generated pages, removed as a whole (the watcher reports the folder
+    // alone): only what it put there goes
+    step("static/e/renmin/guide.pdf", Some("%PDF-1.4 sample"), "static file beside the entity pages");
+    step("static/e", None, "static folder beside the entity pages removed");
     // registry, definitions, settings
     let reg = read(&root.join("data/entities.toml"));
     step("data/entities.toml", Some(&reg.replace("测试县人民医院", "测试县第一人民医院")), "registry edited");
@@ -272,6 +296,32 @@ fn data_folders_moved_or_removed_as_a_whole_match_a_full_build() {
     std::fs::remove_file(at("data/notes.txt")).unwrap();
     rebuilt(s.apply(&[at("data/notes.txt")]), "the file under data/ removed");
     same_as_full_build(root, &out, "the file under data/ removed");
+}
+
+/// A folder of static files moved in or out as a whole (the watcher reports the folder alone),
+/// beside generated pages: what it holds is copied, or goes, and nothing else.
+#[test]
+fn static_folders_moved_in_or_out_match_a_full_build() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    let at = |rel: &str| root.join(rel);
+    let mv = |from: &str, to: &str| std::fs::rename(at(from), at(to)).unwrap();
+    write(root, "static/notice.pdf", "%PDF-1.4 sample");
+    rebuilt(s.apply(&[at("static/notice.pdf")]), "static file added");
+    write(root, "elsewhere/e/guide.pdf", "%PDF-1.4 sample");
+    mv("elsewhere/e", "static/e");
+    rebuilt(s.apply(&[at("static/e")]), "static folder moved in");
+    same_as_full_build(root, &out, "static folder moved in");
+    mv("static/e", "elsewhere/e");
+    rebuilt(s.apply(&[at("static/e")]), "static folder moved out");
+    same_as_full_build(root, &out, "static folder moved out");
+    // static/ itself renamed away and back
+    mv("static", "elsewhere/static");
+    rebuilt(s.apply(&[at("static")]), "static/ renamed");
+    same_as_full_build(root, &out, "static/ renamed");
 }
 
 #[test]

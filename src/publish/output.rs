@@ -370,14 +370,17 @@ impl Staging {
         }
     }
 
-    /// Remove a file or folder of the output, if it is there.
+    /// Remove a file or folder of the output, if it is there, and the folders it leaves empty
+    /// (a build makes no empty folder).
     pub fn remove(&self, rel: &str) -> io::Result<()> {
         let p = self.dir.join(rel);
         match fs::symlink_metadata(&p) {
-            Ok(m) if m.is_dir() => fs::remove_dir_all(p),
-            Ok(_) => fs::remove_file(p),
-            Err(_) => Ok(()),
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&p)?,
+            Ok(_) => fs::remove_file(&p)?,
+            Err(_) => return Ok(()),
         }
+        remove_empty_parents(&self.dir, &p);
+        Ok(())
     }
 
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
@@ -559,20 +562,26 @@ impl Staging {
         for rel in before.difference(files) {
             let p = self.target.join(rel);
             if fs::remove_file(&p).is_ok() {
-                // drop folders left empty (a page that no longer exists); stops at a non-empty one
-                let mut dir = p.parent();
-                while let Some(d) = dir.filter(|d| *d != self.target) {
-                    if fs::remove_dir(d).is_err() {
-                        break;
-                    }
-                    dir = d.parent();
-                }
+                // (a page that no longer exists)
+                remove_empty_parents(&self.target, &p);
             }
         }
         write_atomic(&self.target.join(MANIFEST), &manifest_bytes(files))?;
         self.committed = true;
         let _ = fs::remove_dir_all(&self.dir);
         Ok(())
+    }
+}
+
+/// Remove the folders above `removed` that are empty now, up to `top` (kept); stops at the
+/// first that is not empty.
+fn remove_empty_parents(top: &Path, removed: &Path) {
+    let mut dir = removed.parent();
+    while let Some(d) = dir.filter(|d| *d != top && d.starts_with(top)) {
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
     }
 }
 

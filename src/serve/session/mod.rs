@@ -257,7 +257,9 @@ impl Session {
             ["themes", name, "templates", file @ ..] => Change::Template(name.to_string(), file.join("/")),
             ["themes", name, "static", file @ ..] => Change::ThemeAsset(name.to_string(), file.join("/")),
             ["themes", ..] => Change::Everything,
-            ["static", file @ ..] => Change::Static(file.join("/")),
+            ["static", file @ ..] if !file.is_empty() => Change::Static(file.join("/")),
+            // the folder itself created, removed or renamed: what it holds is an input no more, or anew
+            ["static"] => Change::Everything,
             _ => return None,
         })
     }

@@ -30,6 +30,12 @@ impl Session {
         }
         let Some(site) = &self.site else { return Outcome::Errors };
         self.ix = None;
+        // A folder moved into or out of static/ (a removed one is reported alone, not its
+        // files): writing everything copies what is there and removes only what is gone, where
+        // removing the output's folder of that name would take generated pages sharing it.
+        if statics.iter().any(|f| self.root.join("static").join(f).is_dir() || self.out.join(f).is_dir()) {
+            self.stale = true;
+        }
         if self.stale {
             self.open_rows.clear();
             return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
