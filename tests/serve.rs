@@ -1,7 +1,7 @@
 //! `pilu serve` over real HTTP: pages, MIME types, 404s, path-traversal attempts, live reload
 //! after edits to data, templates and Markdown, the error overlay (gone once fixed, in the
-//! settings too), a data folder removed, whole pages while data is rewritten, stopping by
-//! signal, overlong paths.
+//! settings too), a data folder removed, an input folder made after the start, whole pages
+//! while data is rewritten, stopping by signal, overlong paths.
 
 mod common;
 
@@ -242,6 +242,22 @@ fn fixed_settings_and_removed_data_folders_are_noticed() {
     ev.reload();
     wait_for(s.port, "/e/renmin/2023/", "页面未找到");
     assert_eq!(get(s.port, "/e/renmin/2023/").status, 404, "the removed folder's pages are gone");
+}
+
+/// A folder of inputs made after the start (the site had no static/) is watched from then on.
+#[test]
+fn an_input_folder_made_after_the_start_is_watched() {
+    let site = fixture("minimal");
+    let root = site.path();
+    assert!(!root.join("static").exists());
+    let out = tempfile::tempdir().unwrap();
+    let (s, mut ev) = serve_watched(root, &out.path().join("o"));
+    write(root, "static/first.txt", "first");
+    ev.reload();
+    assert_eq!(wait_for(s.port, "/first.txt", "first"), "first");
+    write(root, "static/second.txt", "second");
+    ev.reload();
+    assert_eq!(wait_for(s.port, "/second.txt", "second"), "second", "a file added to it later");
 }
 
 #[test]

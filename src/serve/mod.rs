@@ -20,7 +20,7 @@ use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use session::{Outcome, Session};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
@@ -211,13 +211,16 @@ type Watcher = notify_debouncer_full::Debouncer<
     notify_debouncer_full::RecommendedCache,
 >;
 
+/// The folders of inputs, each watched with all it holds.
+const INPUT_FOLDERS: [&str; 4] = ["data", "content", "themes", "static"];
+
 /// Watch the inputs; each burst of edits becomes one incremental update. Returns the watcher and
 /// the thread doing the updates, which ends once the watcher is dropped.
 fn watch(
     root: &Path,
     mut session: Session,
     shared: Arc<Shared>,
-) -> Result<(Watcher, std::thread::JoinHandle<()>), String> {
+) -> Result<(Arc<Mutex<Watcher>>, std::thread::JoinHandle<()>), String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, tx)
         .map_err(|e| format!("无法监视文件改动：{}", crate::base::diag::os_text(&e)))?;
@@ -225,7 +228,7 @@ fn watch(
     debouncer
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| format!("无法监视 {}：{}", root.display(), crate::base::diag::os_text(&e)))?;
-    for dir in ["data", "content", "themes", "static"] {
+    for dir in INPUT_FOLDERS {
         let p = root.join(dir);
         if p.is_dir() {
             debouncer
@@ -233,6 +236,10 @@ fn watch(
                 .map_err(|e| format!("无法监视 {}：{}", p.display(), crate::base::diag::os_text(&e)))?;
         }
     }
+    let debouncer = Arc::new(Mutex::new(debouncer));
+    // (weak: the thread ends when the watcher is dropped and its events end)
+    let rewatch = Arc::downgrade(&debouncer);
+    let root = root.to_path_buf();
     let rebuilds = std::thread::spawn(move || {
         for result in rx {
             let Ok(events) = result else { continue };
@@ -247,6 +254,18 @@ fn watch(
             paths.dedup();
             if paths.is_empty() {
                 continue;
+            }
+            // A folder of inputs made (or made again) after the start is not watched yet: its
+            // files' changes would go unseen.
+            for dir in INPUT_FOLDERS.map(|d| root.join(d)) {
+                if paths.contains(&dir)
+                    && dir.is_dir()
+                    && let Some(w) = rewatch.upgrade()
+                    && let Ok(mut w) = w.lock()
+                    && let Err(e) = w.watch(&dir, RecursiveMode::Recursive)
+                {
+                    eprintln!("无法监视 {}：{}", dir.display(), crate::base::diag::os_text(&e));
+                }
             }
             let outcome = session.apply(&paths);
             if !matches!(outcome, Outcome::Unchanged) {
