@@ -611,3 +611,23 @@ fn a_pharmacy_s_chain_comes_from_the_registry_everywhere() {
     let page = text_of(&read(&out.join("e/P52030200101/2023/index.html")));
     assert!(!page.contains("所属连锁企业 未填报"), "{page}");
 }
+
+#[test]
+fn a_desktop_stylesheet_override_leaves_the_phone_its_own() {
+    let site = fixture("minimal");
+    let settings = read(&site.path().join("pilu.toml"));
+    write(site.path(), "pilu.toml", &format!("{settings}themes = [\"default\", \"wechat\"]\n"));
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    let phone = read(&site.path().join("public/m/assets/style.css"));
+    write(site.path(), "themes/default/static/style.css", "body{color:green}\n");
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // README: a theme's own static/style.css replaces that theme's joined stylesheet, no other
+    assert_eq!(read(&site.path().join("public/assets/style.css")), "body{color:green}\n");
+    assert_eq!(read(&site.path().join("public/m/assets/style.css")), phone, "the phone keeps its stylesheet");
+    // the phone theme's own override is the phone's
+    write(site.path(), "themes/wechat/static/style.css", "body{color:blue}\n");
+    assert_eq!(pilu(site.path(), &["build"]).code, 0);
+    assert_eq!(read(&site.path().join("public/m/assets/style.css")), "body{color:blue}\n");
+    assert_eq!(read(&site.path().join("public/assets/style.css")), "body{color:green}\n");
+}

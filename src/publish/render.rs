@@ -105,7 +105,16 @@ fn theme_files(
             BTreeMap::new()
         }
         // one level of inheritance keeps themes easy to reason about
-        Some(b) => own_files(root, b, diags),
+        Some(b) => {
+            let mut base = own_files(root, b, diags);
+            // The base theme's `static/style.css` stands in for *its* joined stylesheet (the
+            // desktop parts): a theme joining its own parts keeps them, and shares the base's
+            // changes through the parts it takes from it (`css/base.css`).
+            if !settings.stylesheet.is_empty() {
+                base.remove("static/style.css");
+            }
+            base
+        }
         None => BTreeMap::new(),
     };
     files.extend(own);
