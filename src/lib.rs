@@ -531,14 +531,28 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
         return Ok(());
     }
     let mut diags = Diagnostics::default();
-    for (path, rel) in base::files::walk_files(&dir, "static.read", " static 目录", &mut diags) {
-        if out.exists(&rel) || rel == publish::owned::MANIFEST {
-            diags.push(Diagnostic::error("static.conflict", format!("static/{rel} 与生成的文件同名")).in_file(&path));
+    let files = base::files::walk_files(&dir, "static.read", " static 目录", &mut diags);
+    // A name that differs only in case is the same file where case is ignored (Windows, macOS,
+    // IIS): one would replace the other when the site is copied there.
+    let rels: Vec<&str> = files.iter().map(|(_, rel)| rel.as_str()).collect();
+    let generated = out.same_ignoring_case(&rels);
+    let mut seen: base::FastMap<String, &str> = base::FastMap::default();
+    for ((path, rel), generated) in files.iter().zip(generated) {
+        let same_case = "（大小写不同也视为重复）";
+        let clash = match generated {
+            Some(g) if g == *rel => Some("与生成的文件同名".to_string()),
+            Some(g) => Some(format!("与生成的文件 {g} 重复{same_case}")),
+            None if rel.eq_ignore_ascii_case(publish::owned::MANIFEST) => Some("与生成的文件同名".to_string()),
+            None => seen.get(&rel.to_ascii_lowercase()).map(|other| format!("与 static/{other} 重复{same_case}")),
+        };
+        if let Some(why) = clash {
+            diags.push(Diagnostic::error("static.conflict", format!("static/{rel} {why}")).in_file(path));
             continue;
         }
-        match std::fs::read(&path) {
+        seen.insert(rel.to_ascii_lowercase(), rel);
+        match std::fs::read(path) {
             Ok(b) => {
-                if let Err(e) = out.write(&rel, &b) {
+                if let Err(e) = out.write(rel, &b) {
                     diags.push(Diagnostic::error(
                         "io.write",
                         format!("复制 static/{rel} 失败：{}", crate::base::diag::os_text(&e)),
@@ -547,7 +561,7 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
             }
             Err(e) => diags.push(
                 Diagnostic::error("static.read", format!("无法读取 static/{rel}：{}", crate::base::diag::os_text(&e)))
-                    .in_file(&path),
+                    .in_file(path),
             ),
         }
     }

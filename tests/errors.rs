@@ -565,6 +565,24 @@ fn images_from_outside_the_site_are_errors_and_raw_html_loads_nothing() {
 }
 
 #[test]
+fn names_differing_only_in_case_are_refused() {
+    // content pages: `p/Jubao/` and `p/jubao/` are one folder where case is ignored
+    let site = fixture("minimal");
+    write(site.path(), "content/Jubao.md", "+++\ntitle = \"举报（旧）\"\n+++\n旧的举报页面\n");
+    let err = build_fails(site.path());
+    assert!(err.contains("content/jubao.md"), "{err}");
+    assert!(err.contains("页面地址 `jubao` 重复（大小写不同也视为重复，见 content/Jubao.md）"), "{err}");
+    // static files: beside a generated file, and beside each other
+    let site = fixture("minimal");
+    write(site.path(), "static/INDEX.HTML", "<p>手写的首页</p>\n");
+    write(site.path(), "static/files/a.pdf", "%PDF-1.4");
+    write(site.path(), "static/Files/A.pdf", "%PDF-1.4");
+    let err = build_fails(site.path());
+    assert!(err.contains("static/INDEX.HTML 与生成的文件 index.html 重复（大小写不同也视为重复）"), "{err}");
+    assert!(err.contains("static/files/a.pdf 与 static/Files/A.pdf 重复（大小写不同也视为重复）"), "{err}");
+}
+
+#[test]
 fn output_that_would_delete_the_site_is_refused() {
     let site = fixture("minimal");
     let out = pilu(site.path(), &["build", "--output", "."]);

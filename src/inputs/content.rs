@@ -116,11 +116,12 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             );
             continue;
         }
-        if let Some(prev) = out.pages.iter().find(|pg| pg.slug == slug) {
+        // `p/Jubao/` and `p/jubao/` are one folder where case is ignored (Windows, macOS, IIS)
+        if let Some(prev) = out.pages.iter().find(|pg| pg.slug.eq_ignore_ascii_case(&slug)) {
             diags.push(
                 Diagnostic::error(
                     "content.duplicate_slug",
-                    format!("页面地址 `{slug}` 与 {} 重复", sources.path(prev.file)),
+                    format!("页面地址 `{slug}` 重复（大小写不同也视为重复，见 {}）", sources.path(prev.file)),
                 )
                 .at(Loc::new(file, 0..0)),
             );

@@ -447,6 +447,12 @@ impl Staging {
         self.written.lock().is_ok_and(|mut w| w.contains(rel))
     }
 
+    /// For each of `rels`, the file written whose path differs from it at most in the case of
+    /// ASCII letters (see `Written::same_ignoring_case`).
+    pub fn same_ignoring_case(&self, rels: &[&str]) -> Vec<Option<String>> {
+        self.written.lock().map(|mut w| w.same_ignoring_case(rels)).unwrap_or_else(|_| vec![None; rels.len()])
+    }
+
     fn written(&self) -> BTreeSet<String> {
         self.written.lock().map(|mut w| w.to_set()).unwrap_or_default()
     }

@@ -136,6 +136,54 @@ impl Written {
         self.files.binary_search(&(f, n)).is_ok()
     }
 
+    /// For each of `rels`, a file written whose path is the same but for the case of ASCII
+    /// letters (itself when it was written), as that file's path. The names that could match are
+    /// found in one pass over the names, then each path is followed folder by folder: no path is
+    /// made per file written.
+    pub fn same_ignoring_case(&mut self, rels: &[&str]) -> Vec<Option<String>> {
+        let wanted: crate::base::FastSet<String> =
+            rels.iter().flat_map(|r| r.split('/')).map(str::to_ascii_lowercase).collect();
+        let mut by_lower: Map<String, Vec<u32>> = Map::default();
+        for (id, name) in self.names.iter().enumerate() {
+            let lower = name.to_ascii_lowercase();
+            if wanted.contains(&lower) {
+                by_lower.entry(lower).or_default().push(id as u32);
+            }
+        }
+        self.sort();
+        let this = &*self;
+        let ids = |part: &str| by_lower.get(&part.to_ascii_lowercase()).map_or(&[][..], Vec::as_slice);
+        rels.iter()
+            .map(|rel| {
+                let (folder, name) = split(rel);
+                let mut folders = vec![TOP];
+                for part in folder.split('/').filter(|p| !p.is_empty()) {
+                    folders = folders
+                        .iter()
+                        .flat_map(|&f| ids(part).iter().filter_map(move |&n| this.folders.get(&(f, n)).copied()))
+                        .collect();
+                }
+                let (f, n) = folders
+                    .iter()
+                    .flat_map(|&f| ids(name).iter().map(move |&n| (f, n)))
+                    .find(|file| this.files.binary_search(file).is_ok())?;
+                Some(this.path_of(f, n))
+            })
+            .collect()
+    }
+
+    /// The relative path of file `name` in folder `folder`.
+    fn path_of(&self, mut folder: u32, name: u32) -> String {
+        let mut parts = vec![&*self.names[name as usize]];
+        while folder != TOP {
+            let (parent, n) = self.parents[folder as usize - 1];
+            parts.push(&self.names[n as usize]);
+            folder = parent;
+        }
+        parts.reverse();
+        parts.join("/")
+    }
+
     /// Every file written, each once, in the order of their relative paths' bytes (the order of
     /// a sorted set of the paths), without making a String per file.
     pub fn for_each_sorted(&mut self, mut each: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
