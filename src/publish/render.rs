@@ -352,6 +352,9 @@ impl Site<'_> {
         let canonical =
             self.settings.base_url.as_deref().filter(|_| kind != PageKind::NotFound).map(|b| absolute(b, &path));
         ctx.insert("canonical", &canonical);
+        // the phone version a desktop page names (rel="alternate", 手机版) must exist
+        let phone = prefix_of("wechat");
+        ctx.insert("phone_version", &(self.settings.themes.iter().any(|t| t == "wechat") && in_theme(kind, phone)));
         let mut crumbs = Vec::new();
         if kind != PageKind::Home {
             crumbs.push(json!({"text": "首页", "href": "index.html"}));
@@ -632,8 +635,7 @@ impl Site<'_> {
         // The comparison cohorts are built here if not yet, on every core, rather than by the
         // first page that needs them inside the loop, where they are built on one.
         self.compare_index();
-        // Notice-board posters are printed from the desktop theme only.
-        let renders = |kind: PageKind, theme: &Theme| theme.prefix.is_empty() || !matches!(kind, PageKind::Notice(..));
+        let renders = |kind: PageKind, theme: &Theme| in_theme(kind, theme.prefix);
         let errors: Vec<Diagnostic> = pages
             .par_iter()
             // Runs of at most 32 pages: rayon hands out halves, and a thread working through a
@@ -828,6 +830,12 @@ impl Site<'_> {
     pub fn robots(&self, base: &str) -> String {
         format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
     }
+}
+
+/// Whether a theme whose pages go under `prefix` has a page `kind`: notice-board posters are
+/// printed from the desktop theme only.
+fn in_theme(kind: PageKind, prefix: &str) -> bool {
+    prefix.is_empty() || !matches!(kind, PageKind::Notice(..))
 }
 
 /// A list's title, with the page number after the first page.

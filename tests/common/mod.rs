@@ -181,37 +181,68 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Every start tag of an HTML page and its attributes, as an HTML tokenizer reads them (the
+/// contents of `script`, `style` and `title` are text, values have their references decoded):
+/// an independent reader of the generated pages.
+pub fn start_tags(html: &str) -> Vec<(String, BTreeMap<String, String>)> {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let mut emitter = html5gum::DefaultEmitter::default();
+    emitter.naively_switch_states(true);
+    html5gum::Tokenizer::new_with_emitter(html, emitter)
+        .flatten()
+        .filter_map(|token| match token {
+            html5gum::Token::StartTag(tag) => {
+                Some((text(&tag.name), tag.attributes.iter().map(|(k, v)| (text(k), text(&v.value))).collect()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The file a relative `link` of page `rel` (both relative to the site's folder) leads to, as
+/// when the site is opened from disk: the link's path, without its `#fragment`, percent-decoded.
+pub fn target_of(rel: &str, link: &str) -> String {
+    let path = link.split_once('#').map_or(link, |(p, _)| p);
+    let path = &*percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    if path.is_empty() {
+        return rel.to_string();
+    }
+    let base = Path::new(rel).parent().unwrap_or(Path::new(""));
+    normalize(&base.join(path)).to_string_lossy().into_owned()
+}
+
 /// Every `href`/`src` in every HTML page resolves to an existing file (relative links only, as
 /// when the site is opened from disk), and every `#fragment` names an id in its target page.
 pub fn check_links(site: &Path) {
-    let re = regex_lite::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
     let files = tree(site);
+    let mut ids: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut checked = 0;
     for (rel, bytes) in &files {
         if !rel.ends_with(".html") {
             continue;
         }
         let html = String::from_utf8_lossy(bytes);
-        let base = Path::new(rel).parent().unwrap_or(Path::new(""));
-        for cap in re.captures_iter(&html) {
-            let link = &cap[1];
-            if link.starts_with("http://")
-                || link.starts_with("https://")
-                || link.starts_with("mailto:")
-                || link.starts_with("tel:")
-            {
-                continue;
+        for (_, attrs) in start_tags(&html) {
+            for link in ["href", "src"].iter().filter_map(|a| attrs.get(*a)) {
+                if link.starts_with("http://")
+                    || link.starts_with("https://")
+                    || link.starts_with("mailto:")
+                    || link.starts_with("tel:")
+                {
+                    continue;
+                }
+                assert!(!link.starts_with('/'), "{rel}: root-absolute link {link} breaks under a sub-path");
+                let key = target_of(rel, link);
+                assert!(files.contains_key(&key), "{rel}: link {link} → {key} does not exist");
+                if let Some((_, f)) = link.split_once('#').filter(|(_, f)| !f.is_empty()) {
+                    let ids = ids.entry(key.clone()).or_insert_with(|| {
+                        let page = String::from_utf8_lossy(&files[&key]);
+                        start_tags(&page).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect()
+                    });
+                    assert!(ids.contains(f), "{rel}: fragment #{f} not found in {key}");
+                }
+                checked += 1;
             }
-            assert!(!link.starts_with('/'), "{rel}: root-absolute link {link} breaks under a sub-path");
-            let (path, frag) = link.split_once('#').map_or((link, None), |(p, f)| (p, Some(f)));
-            let target = if path.is_empty() { PathBuf::from(rel) } else { normalize(&base.join(path)) };
-            let key = target.to_string_lossy().into_owned();
-            assert!(files.contains_key(&key), "{rel}: link {link} → {key} does not exist");
-            if let Some(f) = frag.filter(|f| !f.is_empty()) {
-                let page = String::from_utf8_lossy(&files[&key]);
-                assert!(page.contains(&format!("id=\"{f}\"")), "{rel}: fragment #{f} not found in {key}");
-            }
-            checked += 1;
         }
     }
     assert!(checked > 0, "no links checked");
