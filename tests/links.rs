@@ -1,12 +1,108 @@
-//! Links between the site's pages that must name pages that exist: the themes' own
-//! (`rel="alternate"`, `rel="canonical"`).
+//! Links inside the site: Markdown pages linking pages and the files of `static/`, resolved for
+//! each theme and page depth and checked when the site is read; and the links between the
+//! themes' pages (`rel="alternate"`, `rel="canonical"`), which must name pages that exist.
 
 mod common;
 
 use common::*;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 const BASE: &str = "https://example.org/yibao/";
+
+/// The minimal site in both themes with `tests/sites/links` laid over it: pages linking each
+/// other and `static/` in every form the content guide gives.
+fn linked_site() -> tempfile::TempDir {
+    let site = fixture("minimal");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites/links"), site.path());
+    let settings = read(&site.path().join("pilu.toml"));
+    write(site.path(), "pilu.toml", &format!("{settings}themes = [\"default\", \"wechat\"]\n"));
+    site
+}
+
+/// Where the links and images of a page's Markdown (its `.prose`) lead, as files of the output.
+fn prose_targets(out: &Path, page: &str) -> BTreeSet<String> {
+    let html = read(&out.join(page));
+    let prose = html.split("<div class=\"prose\">").nth(1).expect("the page's text");
+    let prose = prose.split("</div>").next().unwrap_or_default();
+    start_tags(prose)
+        .into_iter()
+        .filter_map(|(_, attrs)| attrs.get("href").or(attrs.get("src")).cloned())
+        .filter(|l| !l.starts_with("https:") && !l.starts_with("mailto:"))
+        .map(|l| target_of(page, &l))
+        .collect()
+}
+
+#[test]
+fn markdown_links_reach_pages_and_static_files_in_both_themes() {
+    let site = linked_site();
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    // every link of every page, the Markdown's among them, leads to a file from disk
+    check_links(&out);
+    let statics = ["files/a.pdf", "files/政策 2024.pdf", "img/tu.png"];
+    for m in ["", "m/"] {
+        let got = prose_targets(&out, &format!("{m}p/zhengce/index.html"));
+        let mut want: BTreeSet<String> = statics.iter().map(|s| s.to_string()).collect();
+        want.insert(format!("{m}p/jubao/index.html"));
+        want.insert(format!("{m}p/guide/shenqing/index.html"));
+        want.insert(format!("{m}p/zhengce/index.html")); // #main
+        assert_eq!(got, want, "{m}p/zhengce/");
+        let got = prose_targets(&out, &format!("{m}p/guide/shenqing/index.html"));
+        let want: BTreeSet<String> =
+            [format!("{m}p/zhengce/index.html"), "files/a.pdf".into(), format!("{m}index.html"), "img/tu.png".into()]
+                .into_iter()
+                .collect();
+        assert_eq!(got, want, "{m}p/guide/shenqing/");
+        let got = prose_targets(&out, &format!("{m}index.html"));
+        let want: BTreeSet<String> =
+            [format!("{m}p/zhengce/index.html"), format!("{m}p/guide/shenqing/index.html"), "img/tu.png".into()]
+                .into_iter()
+                .collect();
+        assert_eq!(got, want, "{m}index.html");
+    }
+}
+
+#[test]
+fn a_markdown_link_to_nothing_is_a_located_error() {
+    let site = linked_site();
+    write(site.path(), "static/files/a.pdf", "%PDF-1.4");
+    write(site.path(), "content/old.md", "+++\ntitle = \"旧页面\"\ndraft = true\n+++\n旧内容\n");
+    write(
+        site.path(),
+        "content/zhengce.md",
+        "+++\ntitle = \"政策\"\n+++\n[附件](../../files/a.pdf) [举报](jubao.md) [站内](@/jubao.md) [缺](nothere.md)\n\n![图](@/static/files/a.png)\n\n[旧](@/old.md) [根](/files/a.pdf) [外](../../x.md)\n",
+    );
+    let (code, diags) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    let found = with_code(&diags, "content.link_target");
+    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(
+        at,
+        [
+            ("content/zhengce.md", 4),
+            ("content/zhengce.md", 4),
+            ("content/zhengce.md", 6),
+            ("content/zhengce.md", 8),
+            ("content/zhengce.md", 8),
+            ("content/zhengce.md", 8)
+        ],
+        "{found:?}"
+    );
+    let said = |part: &str| found.iter().any(|d| d.2.contains(part));
+    assert!(said("content/nothere.md 不存在"), "{found:?}");
+    assert!(said("static/files/a.png 不存在"), "{found:?}");
+    assert!(said("content/old.md 是草稿"), "{found:?}");
+    assert!(said("`../../files/a.pdf` 在电脑版和手机版"), "{found:?}");
+    assert!(said("以 / 开头的地址 `/files/a.pdf`"), "{found:?}");
+    assert!(said("`../../x.md` 在 content/ 目录之外"), "{found:?}");
+    // the relative address of a static file is answered with the form to write
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("请写作 @/static/files/a.pdf"), "{}", run.stderr);
+    assert!(!site.path().join("public").exists(), "nothing published");
+}
 
 /// The output file an absolute URL of the site names (`…/e/x/` is `e/x/index.html`).
 fn file_of(url: &str) -> Option<String> {

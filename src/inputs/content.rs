@@ -1,15 +1,18 @@
 //! Markdown pages under `content/` (introduction, reporting channels, policies, notices).
 //!
 //! Front matter is TOML between `+++` lines, as in Zola. Raw HTML in Markdown is shown as text,
-//! never passed through, and links may only use http, https, mailto, tel or relative targets.
-//! Images may only be relative: an image from another host is fetched by every reader's browser,
-//! telling that host who reads the page, and is missing when the page is opened offline.
+//! never passed through. Links may only go to http, https, mailto, tel, or inside the site:
+//! a page as `@/jubao.md` (or `jubao.md` from the file's folder), a file of `static/` as
+//! `@/static/…`, each checked to exist and placed for every page and theme (`Links`, `place`).
+//! Images may only be the site's own: an image from another host is fetched by every reader's
+//! browser, telling that host who reads the page, and is missing when the page is opened offline.
 //! `content/_index.md` is the home page's introduction rather than a page of its own.
 
 use crate::base::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
 use crate::base::tomlfile;
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, html};
 use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 #[derive(Debug, Deserialize)]
@@ -63,7 +66,11 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
         return out;
     }
     let files = crate::base::files::walk_files(&dir, "io.read_dir", " content 目录", diags);
-    for (p, _) in files {
+    // Rendered once every page's address is known: a link may point at a later page.
+    let mut linkable = SiteFiles::of_static(root);
+    let mut bodies: Vec<(String, String, usize)> = Vec::new();
+    let mut intro = None;
+    for (p, under) in files {
         let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if name.starts_with('.') || name.ends_with('~') {
@@ -85,19 +92,22 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             }
         };
         let file = sources.add(rel.clone(), text.clone());
-        let Some((fm, body, body_off)) = split_front_matter(&text, file, sources, diags) else {
+        // (until it is known to be published: a link to it follows its own error, if any)
+        linkable.pages.insert(under.clone(), PageAt::Unpublished);
+        let Some((fm, _, body_off)) = split_front_matter(&text, file, sources, diags) else {
             // Scanned all the same: its author means to publish it once the front matter is fixed.
             out.files.push(file);
             continue;
         };
         if fm.draft {
+            linkable.pages.insert(under, PageAt::Draft);
             continue;
         }
         out.files.push(file);
-        let html = render_markdown(body, file, body_off, diags);
         let stem = rel.trim_start_matches("content/").trim_end_matches(".md").to_string();
         if stem == "_index" {
-            out.home_intro = Some(html);
+            linkable.pages.insert(under.clone(), PageAt::Address("index.html".into()));
+            intro = Some((under, text, body_off, file));
             continue;
         }
         let slug = fm.slug.clone().unwrap_or(stem);
@@ -127,6 +137,9 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             );
             continue;
         }
+        // (where the pages are published: `Site::path`)
+        linkable.pages.insert(under.clone(), PageAt::Address(format!("p/{slug}/index.html")));
+        bodies.push((under, text, body_off));
         out.pages.push(Page {
             slug,
             title: fm.title,
@@ -134,9 +147,17 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             date: fm.date.map(|d| d.to_string()).unwrap_or_default(),
             weight: fm.weight,
             in_nav: fm.in_nav,
-            html,
+            html: String::new(),
             file,
         });
+    }
+    for (page, (under, text, off)) in out.pages.iter_mut().zip(bodies) {
+        let links = Links { from: &under, files: &linkable };
+        page.html = render_markdown(&text[off..], page.file, off, &links, diags);
+    }
+    if let Some((under, text, off, file)) = intro {
+        let links = Links { from: &under, files: &linkable };
+        out.home_intro = Some(render_markdown(&text[off..], file, off, &links, diags));
     }
     out.pages.sort_by(|a, b| (a.weight, &a.slug).cmp(&(b.weight, &b.slug)));
     out
@@ -146,7 +167,9 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
 pub fn parse_page(shown: &str, text: &str, sources: &mut Sources, diags: &mut Diagnostics) -> Option<(String, String)> {
     let file = sources.add(shown.to_string(), text.to_string());
     let (fm, body, off) = split_front_matter(text, file, sources, diags)?;
-    Some((fm.title, render_markdown(body, file, off, diags)))
+    let none = SiteFiles::default();
+    let links = Links { from: shown, files: &none };
+    Some((fm.title, render_markdown(body, file, off, &links, diags)))
 }
 
 /// `+++\n<toml>\n+++\n<markdown>` → (front matter, body, body's byte offset).
@@ -244,13 +267,13 @@ fn refusal(url: &str, image: bool) -> Option<Diagnostic> {
             Diagnostic::error("content.external_image", format!("图片 `{url}` 在本站之外，不能引用"))
                 .label("站外图片")
                 .note("页面每次打开都会向这个网站请求图片，对方由此可以追踪每一位读者；从本地磁盘或在微信中离线打开时图片也无法显示")
-                .note("请把图片文件放进站点的 static/ 目录（构建时原样复制到输出目录），用相对地址引用；只想指向对方网站时，写成链接 [说明](https://…)")
+                .note("请把图片文件放进站点的 static/ 目录（构建时原样复制到输出目录），写作 @/static/…（如 ![说明](@/static/img/tu.png)）；只想指向对方网站时，写成链接 [说明](https://…)")
         }
     };
     Some(d)
 }
 
-fn render_markdown(body: &str, file: FileId, offset: usize, diags: &mut Diagnostics) -> String {
+fn render_markdown(body: &str, file: FileId, offset: usize, links: &Links, diags: &mut Diagnostics) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
     let events = Parser::new_ext(body, opts).into_offset_iter().map(|(ev, range)| {
         let refusal = match &ev {
@@ -276,7 +299,218 @@ fn render_markdown(body: &str, file: FileId, offset: usize, diags: &mut Diagnost
         }
     });
     let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, events);
+    html::push_html(&mut out, links.resolve(events));
+    links.check(Parser::new_ext(body, opts), file, offset, diags);
+    out
+}
+
+/// What a link inside the site may point at: the Markdown files under `content/` and the files
+/// under `static/`.
+#[derive(Default)]
+pub struct SiteFiles {
+    /// By path under `content/` (`jubao.md`, `a/b.md`).
+    pages: BTreeMap<String, PageAt>,
+    /// Paths under `static/`.
+    statics: BTreeSet<String>,
+}
+
+enum PageAt {
+    /// Its address in a theme's pages (`p/jubao/index.html`; `index.html` for `_index.md`).
+    Address(String),
+    Draft,
+    /// Not published because of an error of its own, reported there.
+    Unpublished,
+}
+
+impl SiteFiles {
+    fn of_static(root: &Path) -> SiteFiles {
+        let dir = root.join("static");
+        // (a folder that cannot be read is reported when the build copies it)
+        let statics = if dir.is_dir() {
+            crate::base::files::walk_files(&dir, "static.read", " static 目录", &mut Diagnostics::default())
+                .into_iter()
+                .map(|(_, rel)| rel)
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        SiteFiles { pages: BTreeMap::new(), statics }
+    }
+}
+
+/// The links of one Markdown file (`from`, its path under `content/`).
+///
+/// A page is linked as `@/jubao.md` (from `content/`) or `jubao.md` (from the file's folder), a
+/// file of `static/` as `@/static/files/a.pdf`; each must exist. Both themes show every page
+/// at their own depth, and `static/` is copied to the site root only, so a plain relative
+/// address such as `../../files/a.pdf` reaches it from the desktop pages but not from the
+/// phone pages under `m/`: it is refused. Resolved addresses keep the `@/` (`@/p/jubao/index.html`,
+/// `@/static/files/a.pdf`) and `place` completes them for each page and theme.
+pub struct Links<'a> {
+    from: &'a str,
+    files: &'a SiteFiles,
+}
+
+/// A link's address that `Links` refuses: why, and what to write instead.
+struct Refused {
+    why: String,
+    note: String,
+}
+
+const LINK_FORMS: &str = "站内页面写作 @/文件名.md（如 [举报渠道](@/jubao.md)），附件和图片放在 static/ 目录中，写作 @/static/…（如 @/static/files/a.pdf）";
+
+impl Links<'_> {
+    /// The address written for `url`: `None` to keep it as written (another site, mail,
+    /// phone, a place in the same page).
+    fn address(&self, url: &str) -> Result<Option<String>, Refused> {
+        let scheme = url.find(':').is_some_and(|c| url.find(['/', '?', '#']).is_none_or(|s| c < s));
+        if url.is_empty() || url.starts_with('#') || url.starts_with("//") || scheme {
+            return Ok(None);
+        }
+        let (path, fragment) = url.find('#').map_or((url, ""), |i| url.split_at(i));
+        let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+        let refused = |why: String, note: String| Err(Refused { why, note });
+        if let Some(rest) = decoded.strip_prefix("@/") {
+            if let Some(file) = rest.strip_prefix("static/") {
+                return if self.files.statics.contains(file) {
+                    Ok(Some(format!("{path}{fragment}")))
+                } else {
+                    refused(format!("static/{file} 不存在"), self.nearest_static(file))
+                };
+            }
+            if rest.ends_with(".md") {
+                return self.page(rest, fragment);
+            }
+            return refused(format!("`{url}` 不是站内页面或 static/ 中的文件"), LINK_FORMS.into());
+        }
+        if decoded.starts_with('/') || decoded.starts_with('\\') {
+            return refused(
+                format!("以 / 开头的地址 `{url}` 指向网站服务器的根目录"),
+                format!(
+                    "栏目放在子目录下或从本地磁盘打开时，这样的地址无法打开；{LINK_FORMS}；本站之外的网页请写完整的 https:// 地址"
+                ),
+            );
+        }
+        if decoded.ends_with(".md") {
+            let folder = self.from.rsplit_once('/').map_or("", |(f, _)| f);
+            return match normalize(folder, &decoded) {
+                Some(p) => self.page(&p, fragment),
+                None => refused(format!("`{url}` 在 content/ 目录之外"), LINK_FORMS.into()),
+            };
+        }
+        // What the address names once its leading `../` are gone, when that is a static file.
+        let bare = decoded.trim_start_matches("./").trim_start_matches("../");
+        let bare = bare.trim_start_matches(['.', '/']);
+        let note =
+            if self.files.statics.contains(bare) { format!("请写作 @/static/{bare}") } else { LINK_FORMS.into() };
+        refused(format!("相对地址 `{url}` 在电脑版和手机版（m/）页面中指向不同的位置，无法检查"), note)
+    }
+
+    /// The address of the page of `content/<under>`.
+    fn page(&self, under: &str, fragment: &str) -> Result<Option<String>, Refused> {
+        match self.files.pages.get(under) {
+            Some(PageAt::Address(a)) => Ok(Some(format!("@/{a}{fragment}"))),
+            Some(PageAt::Draft) => Err(Refused {
+                why: format!("content/{under} 是草稿（draft = true），不会发布"),
+                note: "发布该页面，或删去这个链接".into(),
+            }),
+            // (its own error is the cause)
+            Some(PageAt::Unpublished) => Ok(Some("#".into())),
+            None => {
+                let near = self.files.pages.keys().find(|k| k.eq_ignore_ascii_case(under));
+                Err(Refused {
+                    why: format!("content/{under} 不存在"),
+                    note: match near {
+                        Some(k) => format!("是否指 content/{k}？（大小写不同）"),
+                        None => LINK_FORMS.into(),
+                    },
+                })
+            }
+        }
+    }
+
+    /// What to do about a missing static file: the file of the same name but for case, if any.
+    fn nearest_static(&self, file: &str) -> String {
+        match self.files.statics.iter().find(|s| s.eq_ignore_ascii_case(file)) {
+            Some(s) => format!("是否指 static/{s}？（大小写不同）"),
+            None => "请把文件放进站点的 static/ 目录（构建时原样复制到输出目录）".into(),
+        }
+    }
+
+    /// The links and images of `events` with their site addresses (a refused one, reported by
+    /// `check`, goes nowhere).
+    fn resolve<'e>(&self, events: impl Iterator<Item = Event<'e>>) -> impl Iterator<Item = Event<'e>> {
+        let to = |url: &CowStr<'e>| match self.address(url) {
+            Ok(None) => None,
+            Ok(Some(a)) => Some(CowStr::from(a)),
+            Err(_) => Some(CowStr::Borrowed("#")),
+        };
+        events.map(move |ev| match ev {
+            // (an e-mail address in <…>: the writer adds mailto:)
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) if link_type != LinkType::Email => {
+                let dest_url = to(&dest_url).unwrap_or(dest_url);
+                Event::Start(Tag::Link { link_type, dest_url, title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let dest_url = to(&dest_url).unwrap_or(dest_url);
+                Event::Start(Tag::Image { link_type, dest_url, title, id })
+            }
+            other => other,
+        })
+    }
+
+    /// Every refused link and image of the Markdown, located.
+    fn check(&self, parser: Parser, file: FileId, offset: usize, diags: &mut Diagnostics) {
+        for (ev, range) in parser.into_offset_iter() {
+            let (url, what) = match &ev {
+                Event::Start(Tag::Link { link_type, dest_url, .. }) if *link_type != LinkType::Email => {
+                    (dest_url, "链接")
+                }
+                Event::Start(Tag::Image { dest_url, .. }) => (dest_url, "图片"),
+                _ => continue,
+            };
+            if let Err(r) = self.address(url) {
+                diags.push(
+                    Diagnostic::error("content.link_target", format!("{what}地址无效：{}", r.why))
+                        .at(Loc::new(file, offset + range.start..offset + range.end))
+                        .label(format!("此{what}"))
+                        .note(r.note),
+                );
+            }
+        }
+    }
+}
+
+/// `rel` (`/`-separated, with `.` and `..`) from `folder`: None when it leaves the top.
+fn normalize(folder: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// A page's HTML with its site addresses (`@/…`, from `Links`) made relative to where it is
+/// shown: `root` leads to the theme's pages, `site_root` to the site's root, where `static/`
+/// is copied for every theme. Only the HTML writer writes `="` (opening an attribute): text and
+/// titles escape the quote and addresses percent-encode it, and every `@/` address of a link or
+/// image went through `Links`, so what is replaced is exactly the addresses it wrote.
+pub fn place(html: &str, root: &str, site_root: &str) -> String {
+    if !html.contains("=\"@/") {
+        return html.to_string();
+    }
+    let mut out = html.to_string();
+    for attr in ["href", "src"] {
+        out = out
+            .replace(&format!("{attr}=\"@/static/"), &format!("{attr}=\"{site_root}"))
+            .replace(&format!("{attr}=\"@/"), &format!("{attr}=\"{root}"));
+    }
     out
 }
 
@@ -284,10 +518,50 @@ fn render_markdown(body: &str, file: FileId, offset: usize, diags: &mut Diagnost
 mod tests {
     use super::*;
 
+    fn no_links() -> Links<'static> {
+        static NONE: SiteFiles = SiteFiles { pages: BTreeMap::new(), statics: BTreeSet::new() };
+        Links { from: "t.md", files: &NONE }
+    }
+
+    #[test]
+    fn site_addresses_are_placed_per_page_and_theme() {
+        let mut files = SiteFiles::default();
+        files.pages.insert("jubao.md".into(), PageAt::Address("p/jubao/index.html".into()));
+        files.pages.insert("old.md".into(), PageAt::Draft);
+        files.statics.insert("files/政策 1.pdf".into());
+        let links = Links { from: "a/zhengce.md", files: &files };
+        let md = "[a](@/jubao.md#x) [b](../jubao.md) [c](<@/static/files/政策 1.pdf>) [d](https://e.cn/) <x@y.cn> [e](#t)\n\n![f](@/static/files/%E6%94%BF%E7%AD%96%201.pdf)";
+        let mut d = Diagnostics::default();
+        let html = render_markdown(md, 0, 0, &links, &mut d);
+        assert_eq!(d.errors(), 0, "{:?}", d.list);
+        let phone = place(&html, "../../", "../../../");
+        for want in [
+            "href=\"../../p/jubao/index.html#x\"",
+            "href=\"../../p/jubao/index.html\"",
+            "href=\"../../../files/%E6%94%BF%E7%AD%96%201.pdf\"",
+            "src=\"../../../files/%E6%94%BF%E7%AD%96%201.pdf\"",
+            "href=\"https://e.cn/\"",
+            "href=\"mailto:x@y.cn\"",
+            "href=\"#t\"",
+        ] {
+            assert!(phone.contains(want), "{want} in {phone}");
+        }
+        for (bad, count) in [
+            ("[x](nothere.md) ![y](@/static/no.png) [z](@/old.md)", 3),
+            ("[x](../../files/a.pdf) [y](/files/a.pdf) [z](@/e/1/) [w](../../x.md)", 4),
+        ] {
+            let mut d = Diagnostics::default();
+            let html = render_markdown(bad, 0, 0, &links, &mut d);
+            assert_eq!(d.errors(), count, "{bad}: {:?}", d.list);
+            assert_eq!(html.matches("href=\"#\"").count() + html.matches("src=\"#\"").count(), count, "{html}");
+        }
+    }
+
     #[test]
     fn raw_html_becomes_text() {
         let mut d = Diagnostics::default();
-        let h = render_markdown("hi <script>alert(1)</script>\n\n<div onclick=\"x\">y</div>\n", 0, 0, &mut d);
+        let h =
+            render_markdown("hi <script>alert(1)</script>\n\n<div onclick=\"x\">y</div>\n", 0, 0, &no_links(), &mut d);
         assert!(!h.contains("<script"), "{h}");
         assert!(!h.contains("<div"), "{h}");
         assert!(h.contains("&lt;script&gt;"), "{h}");
@@ -308,7 +582,7 @@ mod tests {
             assert_eq!(target(bad), Target::NoScheme, "{bad}");
         }
         let mut d = Diagnostics::default();
-        render_markdown("[x](javascript:alert(1))", 0, 0, &mut d);
+        render_markdown("[x](javascript:alert(1))", 0, 0, &no_links(), &mut d);
         assert_eq!(d.errors(), 1);
     }
 }

@@ -338,7 +338,7 @@ impl Site<'_> {
 
     /// What a page shows in every theme: built once per page and shared by the themes, which
     /// add their own part (`theme_context`).
-    fn context(&self, kind: PageKind, intro: Option<&str>) -> Context {
+    fn context(&self, kind: PageKind) -> Context {
         let path = self.path(kind);
         let mut ctx = Context::new();
         ctx.insert("path", &path);
@@ -364,7 +364,6 @@ impl Site<'_> {
                 let (directory, orphans) = self.directory();
                 ctx.insert("owner", &self.summary(self.owner));
                 ctx.insert("owner_info", &self.info(self.owner));
-                ctx.insert("intro", &intro);
                 ctx.insert("key_figures", &self.key_figures());
                 ctx.insert("contact", &self.contact_card());
                 ctx.insert("directory", &directory);
@@ -423,13 +422,8 @@ impl Site<'_> {
                 let host = ent.parent.filter(|_| ent.delegated()).map(|p| self.summary(p));
                 ctx.insert("delegated_to", &host);
             }
-            PageKind::Content(i) => {
-                let p = &self.pages[i];
-                ctx.insert(
-                    "page",
-                    &json!({"title": p.title, "description": p.description, "date": p.date, "html": p.html}),
-                );
-            }
+            // (the page's text in `theme_context`: its links depend on the theme)
+            PageKind::Content(_) => {}
             PageKind::Notice(e, y) => {
                 self.year_context(&mut ctx, &mut crumbs, e, y);
                 ctx.insert("tables", &self.table_views(e, y, "", "", false));
@@ -514,10 +508,17 @@ impl Site<'_> {
         ctx
     }
 
-    /// What differs between themes: where the theme's pages and the site's root are, tables
-    /// split for phones (`tables`, this theme's, for an entity-year), and the poster, which only
-    /// the desktop theme prints.
-    fn theme_context(&self, ctx: &mut Context, theme: &Theme, kind: PageKind, tables: Vec<TableView>) {
+    /// What differs between themes: where the theme's pages and the site's root are, the
+    /// Markdown's links (`content::place`), tables split for phones (`tables`, this theme's, for
+    /// an entity-year), and the poster, which only the desktop theme prints.
+    fn theme_context(
+        &self,
+        ctx: &mut Context,
+        theme: &Theme,
+        kind: PageKind,
+        intro: Option<&str>,
+        tables: Vec<TableView>,
+    ) {
         let path = self.path(kind);
         // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
         let theme_root = root_of(&path);
@@ -527,6 +528,18 @@ impl Site<'_> {
             (PageKind::NotFound, Some(base)) => (format!("{base}{}", theme.prefix), base.clone()),
             _ => (theme_root, site_root),
         };
+        let placed = |html: &str| crate::inputs::content::place(html, &theme_root, &site_root);
+        match kind {
+            PageKind::Home => ctx.insert("intro", &intro.map(placed)),
+            PageKind::Content(i) => {
+                let p = &self.pages[i];
+                ctx.insert(
+                    "page",
+                    &json!({"title": p.title, "description": p.description, "date": p.date, "html": placed(&p.html)}),
+                );
+            }
+            _ => {}
+        }
         ctx.insert("root", &theme_root);
         ctx.insert("site_root", &site_root);
         if let PageKind::EntityYear(e, y) = kind {
@@ -642,7 +655,7 @@ impl Site<'_> {
             // large run cannot share it, so the other sat idle for a tenth of the render's time.
             .with_max_len(32)
             .flat_map_iter(|&kind| {
-                let mut shared = self.context(kind, intro);
+                let mut shared = self.context(kind);
                 let shown: Vec<&Theme> = themes.iter().filter(|t| renders(kind, t)).collect();
                 // An entity-year's tables are built once for all themes (only split ones differ).
                 let mut tables = match kind {
@@ -658,7 +671,7 @@ impl Site<'_> {
                 for (i, theme) in shown.into_iter().enumerate() {
                     // The last theme takes the shared context; the others copy it.
                     let mut ctx = if i + 1 == n { std::mem::take(&mut shared) } else { shared.clone() };
-                    self.theme_context(&mut ctx, theme, kind, tables.next().unwrap_or_default());
+                    self.theme_context(&mut ctx, theme, kind, intro, tables.next().unwrap_or_default());
                     errors.extend(self.render_one(theme, kind, &ctx, out));
                 }
                 if let (true, PageKind::Compare(p)) = (once, kind) {

@@ -412,7 +412,10 @@ impl Session {
                     }
                 }
                 Change::ThemeAsset(..) => self.reload_themes(),
-                Change::Static(_) | Change::Everything => {}
+                // the Markdown's links to static/ are checked again (cheap: pages whose
+                // HTML is the same are not written)
+                Change::Static(_) => plan.all_pages |= self.reload_content(&mut plan.pages),
+                Change::Everything => {}
             }
         }
     }
