@@ -588,6 +588,8 @@ fn output_that_would_delete_the_site_is_refused() {
     let out = pilu(site.path(), &["build", "--output", "."]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(site.path().join("pilu.toml").is_file(), "site intact");
+    // the folder is named, even the site's own
+    assert!(out.stderr.contains("文件：./（站点根目录）") && !out.stderr.contains("\n  ：1 个错误"), "{}", out.stderr);
     let out = pilu(site.path(), &["build", "--output", "data"]);
     assert_eq!(out.code, 1);
     assert!(site.path().join("data/entities.toml").is_file());

@@ -120,7 +120,9 @@ impl Sources {
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
-        p.strip_prefix(&self.root).unwrap_or(p).display().to_string().replace('\\', "/")
+        let shown = p.strip_prefix(&self.root).unwrap_or(p).display().to_string().replace('\\', "/");
+        // the site's own folder (`--output .`) is named, not left blank
+        if shown.is_empty() { "./（站点根目录）".to_string() } else { shown }
     }
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
         self.files.push((shown_path, text));
