@@ -189,6 +189,10 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
         };
         Some(Loaded { settings, schema, registry, data, content, owner })
     });
+    if let Some(site) = &site {
+        // (which pages exist follows from the registry and the data: only the model knows)
+        model::links::check(&model::Site::of(site), &site.content.generated, &mut diags);
+    }
     Checked { sources, diags, site }
 }
 

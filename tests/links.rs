@@ -104,6 +104,65 @@ fn a_markdown_link_to_nothing_is_a_located_error() {
     assert!(!site.path().join("public").exists(), "nothing published");
 }
 
+/// A page of the links site linking the generated pages of `tests/sites/minimal` (the hospital
+/// `renmin` has data for 2023), at the depth `p/guide/…` so a wrong root shows.
+const GENERATED_LINKS: &str = "+++\ntitle = \"相关页面\"\n+++\n[人民医院](@/e/renmin/)、[2023 年度](@/e/renmin/2023/#main)、[年度概览](@/y/2023/)、[数据下载](@/o/)、[医保局](@/e/520399/index.html)\n";
+
+#[test]
+fn markdown_links_reach_generated_pages_in_both_themes() {
+    let site = linked_site();
+    write(site.path(), "content/guide/xiangguan.md", GENERATED_LINKS);
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    check_links(&out);
+    for m in ["", "m/"] {
+        let got = prose_targets(&out, &format!("{m}p/guide/xiangguan/index.html"));
+        let want: BTreeSet<String> = [
+            "e/renmin/index.html",
+            "e/renmin/2023/index.html",
+            "y/2023/index.html",
+            "o/index.html",
+            "e/520399/index.html",
+        ]
+        .iter()
+        .map(|p| format!("{m}{p}"))
+        .collect();
+        assert_eq!(got, want, "{m}p/guide/xiangguan/");
+        for f in &want {
+            assert!(out.join(f).is_file(), "{f}");
+        }
+    }
+}
+
+#[test]
+fn a_markdown_link_to_a_page_not_generated_is_a_located_error() {
+    let site = linked_site();
+    write(
+        site.path(),
+        "content/guide/xiangguan.md",
+        "+++\ntitle = \"相关页面\"\n+++\n[医院](@/e/renmim/) [2022](@/e/renmin/2022/)\n\n[概览](@/y/2022/)\n\n[旧地址](../../e/renmin/index.html) [好](@/e/renmin/)\n",
+    );
+    let (code, diags) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    let found = with_code(&diags, "content.link_target");
+    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    let file = "content/guide/xiangguan.md";
+    assert_eq!(at, [(file, 4), (file, 4), (file, 6), (file, 8)], "{found:?}");
+    let said = |part: &str| found.iter().any(|d| d.2.contains(part));
+    assert!(said("本站不生成页面 `@/e/renmim/`"), "{found:?}");
+    assert!(said("本站不生成页面 `@/e/renmin/2022/`"), "{found:?}");
+    assert!(said("本站不生成页面 `@/y/2022/`"), "{found:?}");
+    // the notes: the nearest id, the years with pages, the form to write
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 1);
+    for note in ["是否指 `renmin`", "`renmin` 有数据的年度：2023", "有年度概览的年度：2023", "请写作 @/e/renmin/"]
+    {
+        assert!(run.stderr.contains(note), "{note}: {}", run.stderr);
+    }
+    assert!(!site.path().join("public").exists(), "nothing published");
+}
+
 /// The output file an absolute URL of the site names (`…/e/x/` is `e/x/index.html`).
 fn file_of(url: &str) -> Option<String> {
     let rel = url.strip_prefix(BASE)?;

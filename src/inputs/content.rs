@@ -3,7 +3,9 @@
 //! Front matter is TOML between `+++` lines, as in Zola. Raw HTML in Markdown is shown as text,
 //! never passed through. Links may only go to http, https, mailto, tel, or inside the site:
 //! a page as `@/jubao.md` (or `jubao.md` from the file's folder), a file of `static/` as
-//! `@/static/…`, each checked to exist and placed for every page and theme (`Links`, `place`).
+//! `@/static/…`, each checked to exist and placed for every page and theme (`Links`, `place`);
+//! a generated page as `@/e/<id>/`, placed the same way and checked by the site model, which
+//! alone knows the pages (`Content::generated`, `publish::model::links`).
 //! Images may only be the site's own: an image from another host is fetched by every reader's
 //! browser, telling that host who reads the page, and is missing when the page is opened offline.
 //! `content/_index.md` is the home page's introduction rather than a page of its own.
@@ -57,11 +59,37 @@ pub struct Content {
     /// Every Markdown file that may be published (pages and the home intro, front matter
     /// included), whatever its name: the privacy guard scans these.
     pub files: Vec<FileId>,
+    /// The links to generated pages (`@/e/<id>/`), which the site model checks
+    /// (`publish::model::links`).
+    pub generated: Vec<Generated>,
+}
+
+/// A link of a Markdown file to a page the build generates (`@/e/<id>/`, `@/y/2023/`), or a
+/// plain relative address that may name one. Which pages exist follows from the registry and
+/// the data, so only the site model can check it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generated {
+    pub at: Loc,
+    /// The page under a theme's root (`e/H1/index.html`: a folder is its index.html).
+    pub path: String,
+    /// A plain relative address, already refused here: the model only tells whether to write
+    /// it as `@/…` instead.
+    pub relative: bool,
+}
+
+impl Generated {
+    /// The `@/` form of the page (`@/e/H1/` for `e/H1/index.html`).
+    pub fn form(&self) -> String {
+        match self.path.strip_suffix("index.html") {
+            Some(folder) if folder.is_empty() || folder.ends_with('/') => format!("@/{folder}"),
+            _ => format!("@/{}", self.path),
+        }
+    }
 }
 
 pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Content {
     let dir = root.join("content");
-    let mut out = Content { pages: Vec::new(), home_intro: None, files: Vec::new() };
+    let mut out = Content { pages: Vec::new(), home_intro: None, files: Vec::new(), generated: Vec::new() };
     if !dir.is_dir() {
         return out;
     }
@@ -153,11 +181,11 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
     }
     for (page, (under, text, off)) in out.pages.iter_mut().zip(bodies) {
         let links = Links { from: &under, files: &linkable };
-        page.html = render_markdown(&text[off..], page.file, off, &links, diags);
+        page.html = render_markdown(&text[off..], page.file, off, &links, &mut out.generated, diags);
     }
     if let Some((under, text, off, file)) = intro {
         let links = Links { from: &under, files: &linkable };
-        out.home_intro = Some(render_markdown(&text[off..], file, off, &links, diags));
+        out.home_intro = Some(render_markdown(&text[off..], file, off, &links, &mut out.generated, diags));
     }
     out.pages.sort_by(|a, b| (a.weight, &a.slug).cmp(&(b.weight, &b.slug)));
     out
@@ -169,7 +197,8 @@ pub fn parse_page(shown: &str, text: &str, sources: &mut Sources, diags: &mut Di
     let (fm, body, off) = split_front_matter(text, file, sources, diags)?;
     let none = SiteFiles::default();
     let links = Links { from: shown, files: &none };
-    Some((fm.title, render_markdown(body, file, off, &links, diags)))
+    // (links to generated pages are left unchecked: there is no site model here)
+    Some((fm.title, render_markdown(body, file, off, &links, &mut Vec::new(), diags)))
 }
 
 /// `+++\n<toml>\n+++\n<markdown>` → (front matter, body, body's byte offset).
@@ -273,7 +302,14 @@ fn refusal(url: &str, image: bool) -> Option<Diagnostic> {
     Some(d)
 }
 
-fn render_markdown(body: &str, file: FileId, offset: usize, links: &Links, diags: &mut Diagnostics) -> String {
+fn render_markdown(
+    body: &str,
+    file: FileId,
+    offset: usize,
+    links: &Links,
+    generated: &mut Vec<Generated>,
+    diags: &mut Diagnostics,
+) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
     let events = Parser::new_ext(body, opts).into_offset_iter().map(|(ev, range)| {
         let refusal = match &ev {
@@ -300,7 +336,7 @@ fn render_markdown(body: &str, file: FileId, offset: usize, links: &Links, diags
     });
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, links.resolve(events));
-    links.check(Parser::new_ext(body, opts), file, offset, diags);
+    links.check(Parser::new_ext(body, opts), file, offset, generated, diags);
     out
 }
 
@@ -341,7 +377,8 @@ impl SiteFiles {
 /// The links of one Markdown file (`from`, its path under `content/`).
 ///
 /// A page is linked as `@/jubao.md` (from `content/`) or `jubao.md` (from the file's folder), a
-/// file of `static/` as `@/static/files/a.pdf`; each must exist. Both themes show every page
+/// file of `static/` as `@/static/files/a.pdf`; each must exist. A generated page is linked as
+/// `@/e/<id>/` and kept for the model to check. Both themes show every page
 /// at their own depth, and `static/` is copied to the site root only, so a plain relative
 /// address such as `../../files/a.pdf` reaches it from the desktop pages but not from the
 /// phone pages under `m/`: it is refused. Resolved addresses keep the `@/` (`@/p/jubao/index.html`,
@@ -355,31 +392,65 @@ pub struct Links<'a> {
 struct Refused {
     why: String,
     note: String,
+    /// The generated page a plain relative address would name (`e/H1/index.html`), for the
+    /// model to tell whether to suggest its `@/` form.
+    generated: Option<String>,
 }
 
-const LINK_FORMS: &str = "站内页面写作 @/文件名.md（如 [举报渠道](@/jubao.md)），附件和图片放在 static/ 目录中，写作 @/static/…（如 @/static/files/a.pdf）";
+/// Where a link of the site leads: the address written into the HTML, and the generated page
+/// it names, if any (checked by the model).
+struct Address {
+    href: String,
+    generated: Option<String>,
+}
+
+impl Address {
+    fn to(href: String) -> Address {
+        Address { href, generated: None }
+    }
+}
+
+const LINK_FORMS: &str = "站内页面写作 @/文件名.md（如 [举报渠道](@/jubao.md)），生成的页面写作 @/ 加其地址（如 @/e/主体标识/、@/e/主体标识/2023/、@/y/2023/），附件和图片放在 static/ 目录中，写作 @/static/…（如 @/static/files/a.pdf）";
+
+/// The file a generated page's address names under a theme's root (`e/H1/` → `e/H1/index.html`,
+/// `` → `index.html`); None unless it is a plain path down from the root.
+fn generated_path(rest: &str) -> Option<String> {
+    if rest.contains(['?', '\\']) || rest.split('/').any(|p| p == "." || p == "..") {
+        return None;
+    }
+    let (dirs, last) = rest.rsplit_once('/').unwrap_or(("", rest));
+    if !dirs.is_empty() && dirs.split('/').any(str::is_empty) {
+        return None;
+    }
+    Some(if last.is_empty() { format!("{rest}index.html") } else { rest.to_string() })
+}
 
 impl Links<'_> {
     /// The address written for `url`: `None` to keep it as written (another site, mail,
     /// phone, a place in the same page).
-    fn address(&self, url: &str) -> Result<Option<String>, Refused> {
+    fn address(&self, url: &str) -> Result<Option<Address>, Refused> {
         let scheme = url.find(':').is_some_and(|c| url.find(['/', '?', '#']).is_none_or(|s| c < s));
         if url.is_empty() || url.starts_with('#') || url.starts_with("//") || scheme {
             return Ok(None);
         }
         let (path, fragment) = url.find('#').map_or((url, ""), |i| url.split_at(i));
         let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-        let refused = |why: String, note: String| Err(Refused { why, note });
+        let refused = |why: String, note: String| Err(Refused { why, note, generated: None });
         if let Some(rest) = decoded.strip_prefix("@/") {
             if let Some(file) = rest.strip_prefix("static/") {
                 return if self.files.statics.contains(file) {
-                    Ok(Some(format!("{path}{fragment}")))
+                    Ok(Some(Address::to(format!("{path}{fragment}"))))
                 } else {
                     refused(format!("static/{file} 不存在"), self.nearest_static(file))
                 };
             }
             if rest.ends_with(".md") {
                 return self.page(rest, fragment);
+            }
+            // (pages are shown in every theme, each under its own root, as the Markdown's pages)
+            if let Some(page) = generated_path(rest) {
+                let index = if path.ends_with('/') { "index.html" } else { "" };
+                return Ok(Some(Address { href: format!("{path}{index}{fragment}"), generated: Some(page) }));
             }
             return refused(format!("`{url}` 不是站内页面或 static/ 中的文件"), LINK_FORMS.into());
         }
@@ -401,21 +472,24 @@ impl Links<'_> {
         // What the address names once its leading `../` are gone, when that is a static file.
         let bare = decoded.trim_start_matches("./").trim_start_matches("../");
         let bare = bare.trim_start_matches(['.', '/']);
-        let note =
-            if self.files.statics.contains(bare) { format!("请写作 @/static/{bare}") } else { LINK_FORMS.into() };
-        refused(format!("相对地址 `{url}` 在电脑版和手机版（m/）页面中指向不同的位置，无法检查"), note)
+        let why = format!("相对地址 `{url}` 在电脑版和手机版（m/）页面中指向不同的位置，无法检查");
+        if self.files.statics.contains(bare) {
+            return refused(why, format!("请写作 @/static/{bare}"));
+        }
+        Err(Refused { why, note: LINK_FORMS.into(), generated: generated_path(bare) })
     }
 
     /// The address of the page of `content/<under>`.
-    fn page(&self, under: &str, fragment: &str) -> Result<Option<String>, Refused> {
+    fn page(&self, under: &str, fragment: &str) -> Result<Option<Address>, Refused> {
         match self.files.pages.get(under) {
-            Some(PageAt::Address(a)) => Ok(Some(format!("@/{a}{fragment}"))),
+            Some(PageAt::Address(a)) => Ok(Some(Address::to(format!("@/{a}{fragment}")))),
             Some(PageAt::Draft) => Err(Refused {
                 why: format!("content/{under} 是草稿（draft = true），不会发布"),
                 note: "发布该页面，或删去这个链接".into(),
+                generated: None,
             }),
             // (its own error is the cause)
-            Some(PageAt::Unpublished) => Ok(Some("#".into())),
+            Some(PageAt::Unpublished) => Ok(Some(Address::to("#".into()))),
             None => {
                 let near = self.files.pages.keys().find(|k| k.eq_ignore_ascii_case(under));
                 Err(Refused {
@@ -424,6 +498,7 @@ impl Links<'_> {
                         Some(k) => format!("是否指 content/{k}？（大小写不同）"),
                         None => LINK_FORMS.into(),
                     },
+                    generated: None,
                 })
             }
         }
@@ -442,7 +517,7 @@ impl Links<'_> {
     fn resolve<'e>(&self, events: impl Iterator<Item = Event<'e>>) -> impl Iterator<Item = Event<'e>> {
         let to = |url: &CowStr<'e>| match self.address(url) {
             Ok(None) => None,
-            Ok(Some(a)) => Some(CowStr::from(a)),
+            Ok(Some(a)) => Some(CowStr::from(a.href)),
             Err(_) => Some(CowStr::Borrowed("#")),
         };
         events.map(move |ev| match ev {
@@ -459,8 +534,16 @@ impl Links<'_> {
         })
     }
 
-    /// Every refused link and image of the Markdown, located.
-    fn check(&self, parser: Parser, file: FileId, offset: usize, diags: &mut Diagnostics) {
+    /// Every refused link and image of the Markdown, located; the links to generated pages
+    /// into `generated`, for the model to check.
+    fn check(
+        &self,
+        parser: Parser,
+        file: FileId,
+        offset: usize,
+        generated: &mut Vec<Generated>,
+        diags: &mut Diagnostics,
+    ) {
         for (ev, range) in parser.into_offset_iter() {
             let (url, what) = match &ev {
                 Event::Start(Tag::Link { link_type, dest_url, .. }) if *link_type != LinkType::Email => {
@@ -469,13 +552,23 @@ impl Links<'_> {
                 Event::Start(Tag::Image { dest_url, .. }) => (dest_url, "图片"),
                 _ => continue,
             };
-            if let Err(r) = self.address(url) {
-                diags.push(
-                    Diagnostic::error("content.link_target", format!("{what}地址无效：{}", r.why))
-                        .at(Loc::new(file, offset + range.start..offset + range.end))
-                        .label(format!("此{what}"))
-                        .note(r.note),
-                );
+            let at = Loc::new(file, offset + range.start..offset + range.end);
+            match self.address(url) {
+                Ok(Some(Address { generated: Some(path), .. })) => {
+                    generated.push(Generated { at, path, relative: false });
+                }
+                Ok(_) => {}
+                Err(r) => {
+                    diags.push(
+                        Diagnostic::error("content.link_target", format!("{what}地址无效：{}", r.why))
+                            .at(at)
+                            .label(format!("此{what}"))
+                            .note(r.note),
+                    );
+                    if let Some(path) = r.generated {
+                        generated.push(Generated { at, path, relative: true });
+                    }
+                }
             }
         }
     }
@@ -530,10 +623,16 @@ mod tests {
         files.pages.insert("old.md".into(), PageAt::Draft);
         files.statics.insert("files/政策 1.pdf".into());
         let links = Links { from: "a/zhengce.md", files: &files };
-        let md = "[a](@/jubao.md#x) [b](../jubao.md) [c](<@/static/files/政策 1.pdf>) [d](https://e.cn/) <x@y.cn> [e](#t)\n\n![f](@/static/files/%E6%94%BF%E7%AD%96%201.pdf)";
+        let md = "[a](@/jubao.md#x) [b](../jubao.md) [c](<@/static/files/政策 1.pdf>) [d](https://e.cn/) <x@y.cn> [e](#t) [g](@/e/H1/2023/#t)\n\n![f](@/static/files/%E6%94%BF%E7%AD%96%201.pdf)";
         let mut d = Diagnostics::default();
-        let html = render_markdown(md, 0, 0, &links, &mut d);
+        let mut generated = Vec::new();
+        let html = render_markdown(md, 0, 0, &links, &mut generated, &mut d);
         assert_eq!(d.errors(), 0, "{:?}", d.list);
+        // (a generated page is checked by the model, and placed as the Markdown's pages)
+        assert_eq!(
+            generated.iter().map(|g| (g.path.as_str(), g.form())).collect::<Vec<_>>(),
+            [("e/H1/2023/index.html", "@/e/H1/2023/".to_string())]
+        );
         let phone = place(&html, "../../", "../../../");
         for want in [
             "href=\"../../p/jubao/index.html#x\"",
@@ -543,15 +642,16 @@ mod tests {
             "href=\"https://e.cn/\"",
             "href=\"mailto:x@y.cn\"",
             "href=\"#t\"",
+            "href=\"../../e/H1/2023/index.html#t\"",
         ] {
             assert!(phone.contains(want), "{want} in {phone}");
         }
         for (bad, count) in [
             ("[x](nothere.md) ![y](@/static/no.png) [z](@/old.md)", 3),
-            ("[x](../../files/a.pdf) [y](/files/a.pdf) [z](@/e/1/) [w](../../x.md)", 4),
+            ("[x](../../files/a.pdf) [y](/files/a.pdf) [z](@/e/../1/) [w](../../x.md)", 4),
         ] {
             let mut d = Diagnostics::default();
-            let html = render_markdown(bad, 0, 0, &links, &mut d);
+            let html = render_markdown(bad, 0, 0, &links, &mut Vec::new(), &mut d);
             assert_eq!(d.errors(), count, "{bad}: {:?}", d.list);
             assert_eq!(html.matches("href=\"#\"").count() + html.matches("src=\"#\"").count(), count, "{html}");
         }
@@ -560,8 +660,14 @@ mod tests {
     #[test]
     fn raw_html_becomes_text() {
         let mut d = Diagnostics::default();
-        let h =
-            render_markdown("hi <script>alert(1)</script>\n\n<div onclick=\"x\">y</div>\n", 0, 0, &no_links(), &mut d);
+        let h = render_markdown(
+            "hi <script>alert(1)</script>\n\n<div onclick=\"x\">y</div>\n",
+            0,
+            0,
+            &no_links(),
+            &mut Vec::new(),
+            &mut d,
+        );
         assert!(!h.contains("<script"), "{h}");
         assert!(!h.contains("<div"), "{h}");
         assert!(h.contains("&lt;script&gt;"), "{h}");
@@ -582,7 +688,7 @@ mod tests {
             assert_eq!(target(bad), Target::NoScheme, "{bad}");
         }
         let mut d = Diagnostics::default();
-        render_markdown("[x](javascript:alert(1))", 0, 0, &no_links(), &mut d);
+        render_markdown("[x](javascript:alert(1))", 0, 0, &no_links(), &mut Vec::new(), &mut d);
         assert_eq!(d.errors(), 1);
     }
 }

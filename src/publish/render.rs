@@ -845,10 +845,9 @@ impl Site<'_> {
     }
 }
 
-/// Whether a theme whose pages go under `prefix` has a page `kind`: notice-board posters are
-/// printed from the desktop theme only.
+/// Whether a theme whose pages go under `prefix` has a page `kind`: the desktop theme has all.
 fn in_theme(kind: PageKind, prefix: &str) -> bool {
-    prefix.is_empty() || !matches!(kind, PageKind::Notice(..))
+    prefix.is_empty() || crate::publish::model::in_every_theme(kind)
 }
 
 /// A list's title, with the page number after the first page.

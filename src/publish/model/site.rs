@@ -234,6 +234,12 @@ pub(super) fn has_public_fields(t: &Table) -> bool {
     }
 }
 
+/// Whether every theme has a page `kind`: notice-board posters are printed from the desktop
+/// theme only.
+pub fn in_every_theme(kind: PageKind) -> bool {
+    !matches!(kind, PageKind::Notice(..))
+}
+
 /// `../../` from a page at `path` back to the site root.
 pub fn root_of(path: &str) -> String {
     "../".repeat(path.matches('/').count())

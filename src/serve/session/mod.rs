@@ -623,8 +623,12 @@ impl Session {
         let Some(site) = self.site.as_mut() else { return false };
         remove_diags(&mut self.read_diags, &self.sources, &self.root, &|p: &str| p.starts_with("content/"));
         let mut diags = Diagnostics::default();
-        let fresh = content::load(&self.root, &mut self.sources, &mut diags);
+        let mut fresh = content::load(&self.root, &mut self.sources, &mut diags);
         privacy::content_texts(Some(&site.settings), &fresh, &self.sources, &mut diags);
+        // (checked against the site as it is, with the fresh links)
+        std::mem::swap(&mut site.content.generated, &mut fresh.generated);
+        crate::publish::model::links::check(&model_of(site, &self.lookups), &site.content.generated, &mut diags);
+        std::mem::swap(&mut site.content.generated, &mut fresh.generated);
         self.read_diags.extend(diags);
         let nav = |c: &content::Content| -> Vec<(String, String, bool, i64)> {
             c.pages.iter().map(|p| (p.slug.clone(), p.title.clone(), p.in_nav, p.weight)).collect()
