@@ -189,8 +189,9 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
         };
         Some(Loaded { settings, schema, registry, data, content, owner })
     });
-    if let Some(site) = &site {
-        // (which pages exist follows from the registry and the data: only the model knows)
+    if let Some(site) = site.as_ref().filter(|s| !s.content.generated.is_empty()) {
+        // (which pages exist follows from the registry and the data: only the model knows; it is
+        // built for this only when a page links one, since it grows with the registry)
         model::links::check(&model::Site::of(site), &site.content.generated, &mut diags);
     }
     Checked { sources, diags, site }
