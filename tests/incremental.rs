@@ -324,6 +324,33 @@ fn static_folders_moved_in_or_out_match_a_full_build() {
     same_as_full_build(root, &out, "static/ renamed");
 }
 
+/// A static file that takes a generated file's name (even in another case) is refused in the
+/// preview as a build refuses it, not copied over the page; removed, the preview is a build's.
+#[test]
+fn a_static_file_named_like_a_generated_one_is_refused_as_in_a_build() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    let home = read(&out.join("index.html"));
+    for name in ["index.html", "INDEX.HTML"] {
+        write(root, &format!("static/{name}"), "<p>not the home page</p>");
+        let o = s.apply(&[root.join("static").join(name)]);
+        assert!(matches!(o, Outcome::Errors), "{name}: {o:?}");
+        assert!(s.diagnostics_text().contains(&format!("static/{name}")), "{}", s.diagnostics_text());
+        let (_, built) = pilu::build(root, Some(&out_dir.path().join("full")), None);
+        assert!(built.is_err(), "{name}: a build refuses it too");
+        assert_eq!(read(&out.join("index.html")), home, "{name}: the home page stays");
+        // another static file meanwhile does not hide it
+        write(root, "static/files/a.pdf", "%PDF-1.4");
+        assert!(matches!(s.apply(&[root.join("static/files/a.pdf")]), Outcome::Errors), "{name}: still refused");
+        std::fs::remove_file(root.join("static").join(name)).unwrap();
+        rebuilt(s.apply(&[root.join("static").join(name)]), "the static file removed");
+        same_as_full_build(root, &out, "the static file removed");
+    }
+}
+
 #[test]
 fn unrelated_files_change_nothing() {
     let site = fixture("minimal");

@@ -24,18 +24,26 @@ impl Session {
         assets: bool,
         start: Instant,
     ) -> Outcome {
+        // A folder moved into or out of static/ (a removed one is reported alone, not its
+        // files): writing everything copies what is there and removes only what is gone, where
+        // removing the output's folder of that name would take generated pages sharing it.
+        // So does a static file of a kind pilu writes too (a page, feed, download, script): it
+        // may take a generated file's name, even in another case, which the copy of a whole
+        // write refuses, as a build does (`copy_static`), where copying it alone would replace
+        // the page. That write finds the static files' conflicts again: the last ones go.
+        if statics
+            .iter()
+            .any(|f| self.root.join("static").join(f).is_dir() || self.out.join(f).is_dir() || of_a_generated_kind(f))
+        {
+            self.stale = true;
+            super::remove_diags_code(&mut self.read_diags, "static.");
+        }
         if self.has_errors() || self.site.is_none() || self.themes.is_empty() {
             self.stale = true;
             return Outcome::Errors;
         }
         let Some(site) = &self.site else { return Outcome::Errors };
         self.ix = None;
-        // A folder moved into or out of static/ (a removed one is reported alone, not its
-        // files): writing everything copies what is there and removes only what is gone, where
-        // removing the output's folder of that name would take generated pages sharing it.
-        if statics.iter().any(|f| self.root.join("static").join(f).is_dir() || self.out.join(f).is_dir()) {
-            self.stale = true;
-        }
         if self.stale {
             self.open_rows.clear();
             return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
@@ -263,4 +271,10 @@ fn write_extras(
         crate::publish::opendata::expose(t, &summary);
     }
     Ok(())
+}
+
+/// Whether a static file is of a kind the build also writes (by its extension).
+fn of_a_generated_kind(rel: &str) -> bool {
+    let ext = rel.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    matches!(ext.as_str(), "html" | "htm" | "xml" | "json" | "csv" | "js" | "css" | "txt")
 }
