@@ -429,8 +429,9 @@ impl Links<'_> {
     /// The address written for `url`: `None` to keep it as written (another site, mail,
     /// phone, a place in the same page).
     fn address(&self, url: &str) -> Result<Option<Address>, Refused> {
-        let scheme = url.find(':').is_some_and(|c| url.find(['/', '?', '#']).is_none_or(|s| c < s));
-        if url.is_empty() || url.starts_with('#') || url.starts_with("//") || scheme {
+        // Another site, mail or phone, or a scheme `refusal` reports: not an address in the site
+        // (one classification for both, so no link is reported twice).
+        if url.is_empty() || url.starts_with('#') || target(url) != Target::InSite {
             return Ok(None);
         }
         let (path, fragment) = url.find('#').map_or((url, ""), |i| url.split_at(i));
@@ -690,5 +691,11 @@ mod tests {
         let mut d = Diagnostics::default();
         render_markdown("[x](javascript:alert(1))", 0, 0, &no_links(), &mut Vec::new(), &mut d);
         assert_eq!(d.errors(), 1);
+        // a scheme-less address in any spelling is one finding, not one per check
+        for bad in ["\\\\host/x.png", "/\\host/x.png", " //host/x"] {
+            let mut d = Diagnostics::default();
+            render_markdown(&format!("[x](<{bad}>)"), 0, 0, &no_links(), &mut Vec::new(), &mut d);
+            assert_eq!(d.errors(), 1, "{bad}: {:?}", d.list.iter().map(|x| &x.message).collect::<Vec<_>>());
+        }
     }
 }
