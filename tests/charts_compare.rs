@@ -425,3 +425,48 @@ fn change_label(table: &str, field: &str) -> String {
     let n = if table == "institution_overview" { 7 } else { 8 };
     format!("附件{n}·{}", fig_title(field))
 }
+
+/// An entity that gave its key figures for one year only gets one table of them, not a chart of
+/// one bar each: every figure read back from both themes' pages equals the input.
+#[test]
+fn one_year_of_figures_is_a_table_not_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = support::generate(dir.path(), 40, 1);
+    let out = pilu(dir.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let root = dir.path();
+    let ents = entities(root);
+    let data = inputs(root, &ents, &g.years);
+    let y = g.years[0];
+    let mut checked = 0;
+    for e in ents.iter().filter(|e| g.hospitals.contains(&e.code)) {
+        for prefix in ["", "m/"] {
+            let page = read(&root.join(format!("public/{prefix}e/{}/index.html", e.code)));
+            assert!(!page.contains("<figure") && !page.contains("<svg"), "{prefix}{}: a chart of one year", e.code);
+            let section = between(&page, "<section aria-labelledby=\"trend-h\">", "</section>")
+                .unwrap_or_else(|| panic!("{prefix}{}: no key figures", e.code));
+            assert!(section.contains(&format!("<h2 id=\"trend-h\">主要指标（{y}年度）</h2>")), "{section}");
+            for (table, title, field) in [
+                ("institution_overview", "附件7 医保定点医疗机构总体情况表", "hi_settlement_visits"),
+                ("institution_overview", "附件7 医保定点医疗机构总体情况表", "hi_fund_pay"),
+                ("institution_employee_service", "附件8 医保定点医疗机构职工医保服务情况表", "policy_reimb_rate"),
+            ] {
+                let t = between(section, &format!("<caption>{title}</caption>"), "</table>")
+                    .unwrap_or_else(|| panic!("{prefix}{}: no table {title}", e.code));
+                let want = match data[&(e.code.clone(), y)][table].get(field).map(String::as_str) {
+                    Some("—") => "—不适用".to_string(),
+                    Some(raw) => grouped(raw),
+                    None => "未填报".to_string(),
+                };
+                let rows = body_rows(t);
+                let row = rows
+                    .iter()
+                    .find(|(_, cells)| cells[0].starts_with(fig_title(field)))
+                    .unwrap_or_else(|| panic!("{prefix}{}: no row {field} in {rows:?}", e.code));
+                assert_eq!(row.1[1], want, "{prefix}{} {field}", e.code);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "too few hospitals checked: {checked}");
+}

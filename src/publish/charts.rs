@@ -118,6 +118,24 @@ pub struct ChartGroup {
     pub charts: Vec<Chart>,
 }
 
+/// The key figures of an entity that gave them for one year only. A chart of one bar shows no
+/// change: one table says the same in far less (at national scale most bodies have one year,
+/// and their one-bar charts, each with its data table, were three quarters of the entity page).
+#[derive(Serialize)]
+pub struct Figures {
+    pub year: i32,
+    pub groups: Vec<FigureGroup>,
+}
+
+#[derive(Serialize)]
+pub struct FigureGroup {
+    /// The definition's title (附件7 …).
+    pub title: String,
+    /// `<tr>` per figure: its name and unit, its value (不适用 and 未填报 marked); written here,
+    /// as chart rows are.
+    pub body: String,
+}
+
 /// A key figure's change on an entity-year page.
 #[derive(Serialize)]
 pub struct ChangeLine {
@@ -369,11 +387,59 @@ impl Site<'_> {
         if s.key.is_empty() { s.field.label.clone() } else { format!("{}·{}", s.key, s.field.label) }
     }
 
-    /// The entity page's charts, grouped by table.
-    pub fn charts(&self, e: usize) -> Vec<ChartGroup> {
+    /// The entity page's key figures: charts grouped by table, or, when the entity gave them for
+    /// one year only, one table of that year's figures instead.
+    pub fn trend(&self, e: usize) -> (Vec<ChartGroup>, Option<Figures>) {
+        let series = self.series(e, None);
+        let year = series.first().and_then(|s| s.points.first()).map(|(y, _)| *y);
+        match year {
+            Some(y) if series.iter().all(|s| matches!(s.points.as_slice(), [(py, _)] if *py == y)) => {
+                (Vec::new(), Some(self.figures(y, &series)))
+            }
+            _ => (self.charts(series), None),
+        }
+    }
+
+    /// One year's key figures: a table per definition, a row per figure.
+    fn figures(&self, year: i32, series: &[Series]) -> Figures {
+        let mut groups: Vec<FigureGroup> = Vec::new();
+        let mut last_table = usize::MAX;
+        for s in series {
+            let Some((_, v)) = s.points.first() else { continue };
+            if s.table != last_table {
+                groups.push(FigureGroup { title: self.schema.tables[s.table].full_title(), body: String::new() });
+                last_table = s.table;
+            }
+            let Some(g) = groups.last_mut() else { continue };
+            let o = &mut g.body;
+            o.push_str("\n<tr><th scope=\"row\">");
+            escape_into(o, &Self::series_title(s));
+            if !s.field.unit.is_empty() {
+                o.push_str("<span class=\"unit\">（");
+                escape_into(o, &s.field.unit);
+                o.push_str("）</span>");
+            }
+            o.push_str("</th><td class=\"num\">");
+            let shown = value::display(s.field, v);
+            match v {
+                Value::NotApplicable => o.push_str(NOT_APPLICABLE_HTML),
+                Value::Absent => {
+                    o.push_str("<span class=\"absent\">");
+                    escape_into(o, &shown);
+                    o.push_str("</span>");
+                }
+                _ => escape_into(o, &shown),
+            }
+            o.push_str("</td></tr>");
+        }
+        Figures { year, groups }
+    }
+
+    /// Charts of the series, grouped by table.
+    fn charts(&self, series: Vec<Series>) -> Vec<ChartGroup> {
         let mut groups: Vec<ChartGroup> = Vec::new();
         let mut last_table = usize::MAX;
-        for s in self.series(e, None) {
+        for s in series {
             let f = s.field;
             let t = &self.schema.tables[s.table];
             let id = format!(

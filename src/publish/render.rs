@@ -389,7 +389,9 @@ impl Site<'_> {
                 ctx.insert("entity", &self.summary(e));
                 ctx.insert("info", &self.info(e));
                 ctx.insert("years", &self.year_links(e));
-                ctx.insert("charts", &self.charts(e)); // hook (charts)
+                let (charts, figures) = self.trend(e);
+                ctx.insert("charts", &charts); // hook (charts)
+                ctx.insert("figures", &figures);
                 let mut groups = self.child_groups(e);
                 // a large bureau's page counts its bodies; its directory lists them, paged (its
                 // bureaus stay: nothing else below the first level links them)
