@@ -200,3 +200,26 @@ fn every_alternate_and_canonical_names_a_generated_page() {
     }
     assert!(checked > 100, "only {checked} links checked");
 }
+
+/// A link to a heading names it by its id, made from the heading's text; one that names no
+/// heading of its page is a located error, with the ids the page has.
+#[test]
+fn a_markdown_link_to_a_missing_heading_is_a_located_error() {
+    let site = linked_site();
+    write(
+        site.path(),
+        "content/zhengce.md",
+        "+++\ntitle = \"政策\"\n+++\n## 第一条\n\n[本页](#第二条)\n\n[指南](guide/shenqing.md#流程)\n",
+    );
+    let (code, diags) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    let found = with_code(&diags, "content.link_target");
+    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(at, [("content/zhengce.md", 6), ("content/zhengce.md", 8)], "{found:?}");
+    assert!(found[0].2.contains("本页没有 id 为 `第二条` 的标题"), "{found:?}");
+    assert!(found[1].2.contains("content/guide/shenqing.md 中没有 id 为 `流程` 的标题"), "{found:?}");
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("该页的标题 id：办理流程"), "{}", run.stderr);
+    assert!(run.stderr.contains("该页的标题 id：第一条"), "{}", run.stderr);
+}

@@ -8,6 +8,8 @@
 //! alone knows the pages (`Content::generated`, `publish::model::links`).
 //! Images may only be the site's own: an image from another host is fetched by every reader's
 //! browser, telling that host who reads the page, and is missing when the page is opened offline.
+//! Every heading gets an id made from its text (`heading_ids`), and a link's `#fragment` into a
+//! page of `content/`, this one included, must name one of them.
 //! `content/_index.md` is the home page's introduction rather than a page of its own.
 
 use crate::base::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
@@ -179,6 +181,11 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             file,
         });
     }
+    // (every page's headings first: a link may name a heading of a later page)
+    let intro_body = intro.as_ref().map(|(u, t, o, _)| (u, t, o));
+    for (under, text, off) in bodies.iter().map(|(u, t, o)| (u, t, o)).chain(intro_body) {
+        linkable.anchors.insert(under.clone(), heading_ids(&text[*off..]));
+    }
     for (page, (under, text, off)) in out.pages.iter_mut().zip(bodies) {
         let links = Links { from: &under, files: &linkable };
         page.html = render_markdown(&text[off..], page.file, off, &links, &mut out.generated, diags);
@@ -310,8 +317,9 @@ fn render_markdown(
     generated: &mut Vec<Generated>,
     diags: &mut Diagnostics,
 ) -> String {
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
-    let events = Parser::new_ext(body, opts).into_offset_iter().map(|(ev, range)| {
+    let ids = heading_ids(body);
+    let mut next_id = ids.into_iter();
+    let events = Parser::new_ext(body, OPTIONS).into_offset_iter().map(|(ev, range)| {
         let refusal = match &ev {
             Event::Start(Tag::Link { dest_url, .. }) => refusal(dest_url, false),
             Event::Start(Tag::Image { dest_url, .. }) => refusal(dest_url, true),
@@ -325,6 +333,9 @@ fn render_markdown(
             // Raw HTML is shown as the text the author typed, never interpreted: an `<img>`,
             // `<script src>` or `<iframe>` in it loads nothing.
             Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+            Event::Start(Tag::Heading { level, classes, attrs, .. }) => {
+                Event::Start(Tag::Heading { level, id: next_id.next().map(CowStr::from), classes, attrs })
+            }
             Event::Start(Tag::Link { link_type, title, id, .. }) if refused => {
                 Event::Start(Tag::Link { link_type, dest_url: CowStr::Borrowed("#"), title, id })
             }
@@ -336,8 +347,57 @@ fn render_markdown(
     });
     let mut out = String::with_capacity(body.len() * 3 / 2);
     html::push_html(&mut out, links.resolve(events));
-    links.check(Parser::new_ext(body, opts), file, offset, generated, diags);
+    links.check(Parser::new_ext(body, OPTIONS), file, offset, generated, diags);
     out
+}
+
+const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH).union(Options::ENABLE_FOOTNOTES);
+
+/// Ids the built-in themes give their own elements on the pages that show Markdown (a page, the
+/// home page's introduction): a heading must not take one.
+const THEME_IDS: &[&str] =
+    &["main", "dazi", "site-q", "updates-h", "entities-h", "figures-h", "report-h", "what-h", "years-h"];
+
+/// The ids of the headings of Markdown `body`, in order, as links name them (`#举报电话`): the
+/// heading's text in lower case, without punctuation, blanks as `-`, Chinese kept as written;
+/// made unique with `-1`, `-2` … against the page's other headings and the theme's own ids.
+fn heading_ids(body: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut text: Option<String> = None;
+    for ev in Parser::new_ext(body, OPTIONS) {
+        match ev {
+            Event::Start(Tag::Heading { .. }) => text = Some(String::new()),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(s) = text.as_mut() {
+                    s.push_str(&t);
+                }
+            }
+            Event::End(pulldown_cmark::TagEnd::Heading(_)) => {
+                let Some(t) = text.take() else { continue };
+                let mut base = String::with_capacity(t.len());
+                for c in t.trim().chars() {
+                    if c.is_alphanumeric() || c == '_' || c == '-' {
+                        base.extend(c.to_lowercase());
+                    } else if c.is_whitespace() && !base.ends_with('-') {
+                        base.push('-');
+                    }
+                }
+                if base.is_empty() {
+                    base.push_str("标题");
+                }
+                let taken = |id: &str| ids.iter().any(|x| x == id) || THEME_IDS.contains(&id);
+                let mut id = base.clone();
+                let mut n = 0;
+                while taken(&id) {
+                    n += 1;
+                    id = format!("{base}-{n}");
+                }
+                ids.push(id);
+            }
+            _ => {}
+        }
+    }
+    ids
 }
 
 /// What a link inside the site may point at: the Markdown files under `content/` and the files
@@ -348,6 +408,8 @@ pub struct SiteFiles {
     pages: BTreeMap<String, PageAt>,
     /// Paths under `static/`.
     statics: BTreeSet<String>,
+    /// The heading ids of each published page, by its path under `content/` (`heading_ids`).
+    anchors: BTreeMap<String, Vec<String>>,
 }
 
 enum PageAt {
@@ -370,7 +432,7 @@ impl SiteFiles {
         } else {
             BTreeSet::new()
         };
-        SiteFiles { pages: BTreeMap::new(), statics }
+        SiteFiles { pages: BTreeMap::new(), statics, anchors: BTreeMap::new() }
     }
 }
 
@@ -431,7 +493,10 @@ impl Links<'_> {
     fn address(&self, url: &str) -> Result<Option<Address>, Refused> {
         // Another site, mail or phone, or a scheme `refusal` reports: not an address in the site
         // (one classification for both, so no link is reported twice).
-        if url.is_empty() || url.starts_with('#') || target(url) != Target::InSite {
+        if let Some(fragment) = url.strip_prefix('#') {
+            return self.anchor(self.from, fragment).map(|()| None);
+        }
+        if url.is_empty() || target(url) != Target::InSite {
             return Ok(None);
         }
         let (path, fragment) = url.find('#').map_or((url, ""), |i| url.split_at(i));
@@ -483,7 +548,10 @@ impl Links<'_> {
     /// The address of the page of `content/<under>`.
     fn page(&self, under: &str, fragment: &str) -> Result<Option<Address>, Refused> {
         match self.files.pages.get(under) {
-            Some(PageAt::Address(a)) => Ok(Some(Address::to(format!("@/{a}{fragment}")))),
+            Some(PageAt::Address(a)) => {
+                self.anchor(under, fragment.trim_start_matches('#'))?;
+                Ok(Some(Address::to(format!("@/{a}{fragment}"))))
+            }
             Some(PageAt::Draft) => Err(Refused {
                 why: format!("content/{under} 是草稿（draft = true），不会发布"),
                 note: "发布该页面，或删去这个链接".into(),
@@ -503,6 +571,35 @@ impl Links<'_> {
                 })
             }
         }
+    }
+
+    /// Whether the page of `content/<under>` has a heading of id `fragment` (as written in the
+    /// link, percent-encoded or not). Pages of generated pages' ids are not known here.
+    fn anchor(&self, under: &str, fragment: &str) -> Result<(), Refused> {
+        // (`#` alone is the top of the page; a page read alone, with no site, is not checked)
+        let Some(ids) = self.files.anchors.get(under).filter(|_| !fragment.is_empty()) else { return Ok(()) };
+        let id = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+        // (the theme's own ids, such as the main text's `#main`, are on every page too)
+        if ids.iter().any(|x| *x == id) || THEME_IDS.contains(&&*id) {
+            return Ok(());
+        }
+        let page = if under == self.from { "本页".to_string() } else { format!("content/{under} 中") };
+        let mut note =
+            "标题的 id 由标题文字生成：英文字母小写，去掉标点，空格换成 -（如“## 举报电话”的 id 是 举报电话，写作 #举报电话）"
+                .to_string();
+        match ids.iter().find(|x| x.to_lowercase() == id.to_lowercase()) {
+            Some(near) => note = format!("是否指 #{near}？（大小写不同）"),
+            None if ids.is_empty() => note.push_str("；该页没有标题"),
+            None => {
+                let shown: Vec<&str> = ids.iter().take(12).map(String::as_str).collect();
+                note.push_str(&format!(
+                    "；该页的标题 id：{}{}",
+                    shown.join("、"),
+                    if ids.len() > shown.len() { " 等" } else { "" }
+                ));
+            }
+        }
+        Err(Refused { why: format!("{page}没有 id 为 `{id}` 的标题"), note, generated: None })
     }
 
     /// What to do about a missing static file: the file of the same name but for case, if any.
@@ -613,7 +710,8 @@ mod tests {
     use super::*;
 
     fn no_links() -> Links<'static> {
-        static NONE: SiteFiles = SiteFiles { pages: BTreeMap::new(), statics: BTreeSet::new() };
+        static NONE: SiteFiles =
+            SiteFiles { pages: BTreeMap::new(), statics: BTreeSet::new(), anchors: BTreeMap::new() };
         Links { from: "t.md", files: &NONE }
     }
 
@@ -655,6 +753,43 @@ mod tests {
             let html = render_markdown(bad, 0, 0, &links, &mut Vec::new(), &mut d);
             assert_eq!(d.errors(), count, "{bad}: {:?}", d.list);
             assert_eq!(html.matches("href=\"#\"").count() + html.matches("src=\"#\"").count(), count, "{html}");
+        }
+    }
+
+    #[test]
+    fn headings_have_ids_and_links_name_them() {
+        assert_eq!(
+            heading_ids("# 一、举报电话（12393）\n\n## Phone  Line\n\n## 举报电话\n\n## main\n\n## ……\n\n### `a.b`"),
+            ["一举报电话12393", "phone-line", "举报电话", "main-1", "标题", "ab"]
+        );
+        let mut files = SiteFiles::default();
+        files.pages.insert("jubao.md".into(), PageAt::Address("p/jubao/index.html".into()));
+        files.pages.insert("a/zhengce.md".into(), PageAt::Address("p/zhengce/index.html".into()));
+        files.anchors.insert("jubao.md".into(), vec!["举报电话".into(), "phone-line".into()]);
+        files.anchors.insert("a/zhengce.md".into(), vec!["第一条".into()]);
+        let links = Links { from: "a/zhengce.md", files: &files };
+        let ok = "# 第一条\n\n[a](@/jubao.md#举报电话) [b](../jubao.md#%E4%B8%BE%E6%8A%A5%E7%94%B5%E8%AF%9D) [c](#第一条) [d](#) [e](@/jubao.md#phone-line)";
+        let mut d = Diagnostics::default();
+        let html = render_markdown(ok, 0, 0, &links, &mut Vec::new(), &mut d);
+        assert_eq!(d.errors(), 0, "{:?}", d.list);
+        assert!(html.contains("<h1 id=\"第一条\">第一条</h1>"), "{html}");
+        // (the writer percent-encodes the address; a browser decodes it to find the id)
+        assert!(html.contains("href=\"@/p/jubao/index.html#%E4%B8%BE%E6%8A%A5%E7%94%B5%E8%AF%9D\""), "{html}");
+        for (bad, why, note) in [
+            ("[x](@/jubao.md#电话)", "content/jubao.md 中没有 id 为 `电话` 的标题", "举报电话、phone-line"),
+            ("[x](#第二条)", "本页没有 id 为 `第二条` 的标题", "第一条"),
+            (
+                "[x](../jubao.md#Phone-Line)",
+                "content/jubao.md 中没有 id 为 `Phone-Line` 的标题",
+                "是否指 #phone-line？",
+            ),
+        ] {
+            let mut d = Diagnostics::default();
+            let html = render_markdown(bad, 0, 0, &links, &mut Vec::new(), &mut d);
+            assert_eq!(d.errors(), 1, "{bad}: {:?}", d.list);
+            assert!(d.list[0].message.contains(why), "{}", d.list[0].message);
+            assert!(d.list[0].notes.iter().any(|n| n.contains(note)), "{:?}", d.list[0].notes);
+            assert!(html.contains("href=\"#\""), "{html}");
         }
     }
 

@@ -235,6 +235,8 @@ pub fn check_links(site: &Path) {
                 let key = target_of(rel, link);
                 assert!(files.contains_key(&key), "{rel}: link {link} → {key} does not exist");
                 if let Some((_, f)) = link.split_once('#').filter(|(_, f)| !f.is_empty()) {
+                    // (as a browser finds it: the fragment percent-decoded)
+                    let f = &*percent_encoding::percent_decode_str(f).decode_utf8_lossy();
                     let ids = ids.entry(key.clone()).or_insert_with(|| {
                         let page = String::from_utf8_lossy(&files[&key]);
                         start_tags(&page).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect()
