@@ -729,3 +729,102 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The command a `data.template_sheet` error gives, as arguments (without `pilu`).
+fn import_command(report: &str) -> Vec<String> {
+    let start = report.find("请运行 `pilu ").unwrap_or_else(|| panic!("no import command in:\n{report}"));
+    let rest = &report[start + "请运行 `pilu ".len()..];
+    rest[..rest.find('`').unwrap()].split(' ').map(str::to_string).collect()
+}
+
+/// A CSV template filled in and put straight where a data CSV goes (beside the data, or as a
+/// collection sheet) is named for what it is, once, with the `pilu import` command that reads
+/// it; that command, run as given, makes it a data file the site accepts.
+#[test]
+fn a_filled_csv_template_put_in_data_is_named_with_its_import_command() {
+    let site = fixture("minimal");
+    // One entity's table: the template of 附件2 for the county bureau, with one 险种 filled in.
+    write(site.path(), "list.txt", "520399\n");
+    let args = ["template", "--table", "fund_income", "--format", "csv", "--year", "2023", "--entities", "list.txt"];
+    ok(&run(site.path(), &[&args[..], &["-o", "收入.csv"]].concat()));
+    let text = read(&site.path().join("收入.csv"));
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[2].split(',').collect();
+    let mut row = vec![String::new(); header.len()];
+    row[0] = "职工基本医疗保险（含生育保险）".into();
+    for (h, v) in [
+        ("基本医疗保险费收入（万元）", "13857.11"),
+        ("其中：单位缴费（万元）", "9000.00"),
+        ("其中：个人缴费（万元）", "4857.11"),
+        ("财政补贴收入（万元）", "19.02"),
+        ("利息收入（万元）", "126.18"),
+        ("其他收入（万元）", "22.87"),
+        ("转移收入（万元）", "7747.23"),
+        ("本年收入小计（万元）", "21772.41"),
+        ("本年收入合计（万元）", "21772.41"),
+    ] {
+        row[header.iter().position(|x| *x == h).unwrap_or_else(|| panic!("{h}"))] = v.into();
+    }
+    let filled = format!("{}\r\n{}\r\n{}\r\n{}\r\n", lines[0], lines[1], lines[2], row.join(","));
+    write(site.path(), "data/520399/2023/fund_income.csv", &filled);
+
+    // A collection sheet: 附件8 for the hospitals, the first one filled in, put in data/2023/.
+    write(site.path(), "list.txt", "renmin\nH52039900003\n");
+    let args = ["template", "--table", "institution_employee_service", "--format", "csv", "--year", "2023"];
+    ok(&run(site.path(), &[&args[..], &["--entities", "list.txt", "-o", "职工.csv"]].concat()));
+    let text = read(&site.path().join("职工.csv"));
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[2].split(',').collect();
+    let mut row: Vec<String> = lines[3].split(',').map(str::to_string).collect();
+    for (h, v) in [
+        ("普通门诊结算人次", "1000"),
+        ("普通门诊医疗总费用（万元）", "20.00"),
+        ("普通门诊统筹基金支付（万元）", "10.00"),
+        ("住院结算人次", "50"),
+        ("住院医疗总费用（万元）", "40.00"),
+        ("住院政策范围内费用（万元）", "30.00"),
+        ("住院统筹基金支付（万元）", "20.00"),
+        ("住院个人现金支付（万元）", "20.00"),
+        ("次均住院费用（元）", "8000.00"),
+        ("平均住院日（天）", "7.5"),
+        ("政策范围内住院费用报销比例（%）", "66.67"),
+        ("医保结算总人次", "1050"),
+        ("医保患者医疗总费用（万元）", "60.00"),
+        ("医保基金支付合计（万元）", "30.00"),
+    ] {
+        row[header.iter().position(|x| *x == h).unwrap_or_else(|| panic!("{h}"))] = v.into();
+    }
+    let filled = format!("{}\r\n{}\r\n{}\r\n{}\r\n{}\r\n", lines[0], lines[1], lines[2], row.join(","), lines[4]);
+    write(site.path(), "data/2023/institution_employee_service.csv", &filled);
+
+    let (code, list) = check_json(site.path(), &[]);
+    assert_eq!(code, 1);
+    let found = with_code(&list, "data.template_sheet");
+    let files: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(
+        files,
+        [("data/2023/institution_employee_service.csv", 2), ("data/520399/2023/fund_income.csv", 2)],
+        "{list:?}"
+    );
+    // nothing else is said about the two sheets: not their title rows as columns
+    assert!(list.iter().all(|d| d.1 == "data.template_sheet" || d.0 != "error"), "{list:?}");
+    let out = run(site.path(), &["check"]);
+    assert!(out.stderr.contains("填好的填报模板"), "{}", out.stderr);
+    let mut commands: Vec<Vec<String>> = out.stderr.split("error[").skip(1).map(import_command).collect();
+    commands.sort();
+    assert_eq!(
+        commands,
+        [
+            "import data/2023/institution_employee_service.csv --year 2023",
+            "import data/520399/2023/fund_income.csv --year 2023 --entity 520399",
+        ]
+        .map(|c| c.split(' ').map(str::to_string).collect::<Vec<_>>())
+    );
+    for c in &commands {
+        let args: Vec<&str> = c.iter().map(String::as_str).collect();
+        ok(&run(site.path(), &args));
+    }
+    ok(&run(site.path(), &["check"]));
+    let rows = data_rows(&site.path().join("data/520399/2023/fund_income.csv"));
+    assert_eq!(rows[1][0], "employee", "{rows:?}");
+}

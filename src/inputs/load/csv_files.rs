@@ -17,6 +17,9 @@ use std::path::Path;
 impl Loader<'_> {
     /// One table of one entity-year from a decoded CSV source.
     pub(super) fn table_csv(&mut self, file: FileId, enc: &'static str, ti: usize, ent: usize, year: i32) {
+        if self.template_sheet(file, Some(ent), year) {
+            return;
+        }
         let sheet = match records::csv_sheet(self.sources, file, enc) {
             Ok(s) => s,
             Err(d) => {
@@ -106,6 +109,9 @@ impl Loader<'_> {
         let schema = self.schema;
         let table = &schema.tables[ti];
         let Layout::Records { entity_field, key, .. } = &table.layout else { return };
+        if self.template_sheet(file, None, year) {
+            return;
+        }
         let sheet = match records::csv_sheet(self.sources, file, enc) {
             Ok(s) => s,
             Err(d) => {

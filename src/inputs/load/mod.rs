@@ -9,6 +9,7 @@
 
 mod csv_files;
 mod matrix;
+mod template_sheet;
 mod values;
 mod year_files;
 
