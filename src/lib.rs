@@ -28,15 +28,36 @@ pub fn use_small_pages() {
 
 /// A reader that stops reading (`pilu check | head`) ends the process quietly, as it ends
 /// `grep` or `cat`, instead of the panic Rust's print macros give on a closed pipe (exit 101
-/// and a backtrace hint). A build stopped so is stopped before its swap, like one interrupted:
-/// its staging folder is removed by the next build.
+/// and a backtrace hint).
 pub fn end_quietly_on_closed_pipe() {
+    set_closed_pipe_action(true);
+}
+
+/// A build whose reader stops reading (`pilu build 2>&1 | head -1`) goes on without saying
+/// anything more, so it never stops between writing its staging folder and swapping it in (or
+/// after the swap, before the old output is removed): the signal would end it there and leave
+/// either folder beside the output. Its writes to the closed pipe fail instead, and every line
+/// a build says is written so a failure is ignored (`say`).
+pub fn keep_building_on_closed_pipe() {
+    set_closed_pipe_action(false);
+}
+
+fn set_closed_pipe_action(end: bool) {
     #[cfg(unix)]
-    // SAFETY: restores the default action of one signal before any thread is started; no
-    // memory of this process is read or written.
+    // SAFETY: sets the action of one signal before any thread is started; no memory of this
+    // process is read or written.
     unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGPIPE, if end { libc::SIG_DFL } else { libc::SIG_IGN });
     }
+    #[cfg(not(unix))]
+    let _ = end;
+}
+
+/// Write `text` to stderr, ignoring a failure: a reader that closed its pipe does not stop a
+/// build (`keep_building_on_closed_pipe`), where `eprint!` would panic.
+pub fn say(text: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_fmt(text);
 }
 
 pub mod base;

@@ -150,6 +150,15 @@ enum Format {
     Json,
 }
 
+/// `eprint!`/`eprintln!` that never panic: a build goes on when its reader closed the pipe
+/// (`pilu::keep_building_on_closed_pipe`), and what it says is then dropped.
+macro_rules! say {
+    ($($t:tt)*) => { pilu::say(format_args!($($t)*)) };
+}
+macro_rules! sayln {
+    ($($t:tt)*) => { pilu::say(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 fn main() -> ExitCode {
     pilu::use_small_pages();
     pilu::end_quietly_on_closed_pipe();
@@ -160,11 +169,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build { root, output, base_url, as_of, quiet, shard, merge } => {
             if shard.is_some() && !merge.is_empty() {
-                eprintln!(
-                    "用法错误：--shard 与 --merge 不能同时使用：先用 --shard I/N 分别生成各分片，再用 --merge 合并"
-                );
+                sayln!("用法错误：--shard 与 --merge 不能同时使用：先用 --shard I/N 分别生成各分片，再用 --merge 合并");
                 return ExitCode::from(2);
             }
+            pilu::keep_building_on_closed_pipe();
             stop_cleanly_on_interrupt();
             let progress = std::sync::Arc::new(Progress::new(progress::Mode::for_stderr(quiet)));
             let (output, base_url) = (output.as_deref(), base_url.as_deref());
@@ -188,7 +196,7 @@ fn main() -> ExitCode {
             match result {
                 Ok(_) if quiet => ExitCode::SUCCESS,
                 Ok(b) => {
-                    eprintln!(
+                    sayln!(
                         "{what}已生成 {} 个页面、{} 个下载文件（{} 个披露主体）到 {}",
                         b.pages,
                         b.downloads,
@@ -196,26 +204,26 @@ fn main() -> ExitCode {
                         b.output.display()
                     );
                     if !b.sitemap && shard.is_none() {
-                        eprintln!(
+                        sayln!(
                             "提示：未设置 base_url（pilu.toml 或 --base-url），因此未生成 sitemap.xml 和规范链接；404 页面的链接和样式也只能用相对地址，服务器为深层地址返回它时会失效。"
                         );
                     }
                     ExitCode::SUCCESS
                 }
                 Err(pilu::Failure::Inputs) => {
-                    eprintln!("构建失败：站点的输入有错误，原有输出未改动。");
+                    sayln!("构建失败：站点的输入有错误，原有输出未改动。");
                     ExitCode::from(1)
                 }
                 Err(pilu::Failure::Output) => {
-                    eprintln!("构建失败：不能使用这个输出目录，原有输出未改动。");
+                    sayln!("构建失败：不能使用这个输出目录，原有输出未改动。");
                     ExitCode::from(1)
                 }
                 Err(pilu::Failure::Shards) => {
-                    eprintln!("合并失败：这些分片不能合并成一个完整的网站，原有输出未改动。");
+                    sayln!("合并失败：这些分片不能合并成一个完整的网站，原有输出未改动。");
                     ExitCode::from(1)
                 }
                 Err(pilu::Failure::Io) => {
-                    eprintln!("构建失败：写入输出时出错，原有输出未改动。");
+                    sayln!("构建失败：写入输出时出错，原有输出未改动。");
                     ExitCode::from(3)
                 }
             }
@@ -227,19 +235,19 @@ fn main() -> ExitCode {
             let checked = pilu::load_site_reporting(&root, None, as_of, infos, &quiet);
             match format {
                 Format::Human if verbose => {
-                    eprint!("{}", checked.diags.render_verbose(&checked.sources));
-                    eprintln!("另有 {} 条提示。", checked.diags.infos());
+                    say!("{}", checked.diags.render_verbose(&checked.sources));
+                    sayln!("另有 {} 条提示。", checked.diags.infos());
                 }
                 Format::Human => {
                     report(&checked.diags, &checked.sources);
                     if !checked.diags.has_errors() && checked.diags.warnings() == 0 {
-                        eprintln!("校验通过：没有错误和警告。");
+                        sayln!("校验通过：没有错误和警告。");
                     }
                 }
                 Format::Json => match serde_json::to_string_pretty(&checked.diags.to_json(&checked.sources)) {
                     Ok(s) => println!("{s}"),
                     Err(e) => {
-                        eprintln!("无法输出 JSON：{e}");
+                        sayln!("无法输出 JSON：{e}");
                         return ExitCode::from(3);
                     }
                 },
@@ -265,7 +273,7 @@ fn main() -> ExitCode {
             match pilu::serve::run(pilu::serve::Options { root, bind, port, open, output }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(m) => {
-                    eprintln!("{m}");
+                    sayln!("{m}");
                     ExitCode::from(3)
                 }
             }
@@ -273,17 +281,17 @@ fn main() -> ExitCode {
         Command::RemoveOld { dir } => match pilu::publish::output::remove_old(&dir) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("无法删除旧输出目录 {}：{}", dir.display(), pilu::base::diag::os_text(&e));
+                sayln!("无法删除旧输出目录 {}：{}", dir.display(), pilu::base::diag::os_text(&e));
                 ExitCode::from(3)
             }
         },
         Command::Init { dir } => match pilu::init::init(&dir) {
             Ok(()) => {
-                eprintln!("已新建站点 {}。下一步：cd {} && pilu build", dir.display(), dir.display());
+                sayln!("已新建站点 {}。下一步：cd {} && pilu build", dir.display(), dir.display());
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("无法新建站点：{}（{e}）", pilu::base::diag::io_reason(&e));
+                sayln!("无法新建站点：{}（{e}）", pilu::base::diag::io_reason(&e));
                 ExitCode::from(if e.kind() == std::io::ErrorKind::AlreadyExists { 2 } else { 3 })
             }
         },
@@ -318,7 +326,7 @@ fn stop_cleanly_on_interrupt() {
             let mut sig = 0;
             if libc::sigwait(&set, &mut sig) == 0 {
                 let removed = pilu::publish::output::abandon();
-                eprintln!("\n构建已中断{}", if removed { "：未完成的输出已删除，原有输出未改动。" } else { "。" });
+                sayln!("\n构建已中断{}", if removed { "：未完成的输出已删除，原有输出未改动。" } else { "。" });
                 std::process::exit(128 + sig);
             }
         });
@@ -366,7 +374,7 @@ fn parse_as_of(s: &str) -> Result<pilu::checks::completeness::Date, String> {
 /// Errors and warnings; the info lines only with `check --verbose`.
 fn report(diags: &Diagnostics, sources: &pilu::base::diag::Sources) {
     if diags.errors() + diags.warnings() > 0 {
-        eprint!("{}", diags.render(sources));
+        say!("{}", diags.render(sources));
     }
 }
 
@@ -412,6 +420,6 @@ fn usage_error(e: clap::Error) -> ExitCode {
         // anything rarer: clap's own words, after our heading
         _ => e.render().to_string().trim().trim_start_matches("error: ").to_string(),
     };
-    eprintln!("用法错误：{message}\n运行 `pilu --help` 或 `pilu <命令> --help` 查看用法");
+    sayln!("用法错误：{message}\n运行 `pilu --help` 或 `pilu <命令> --help` 查看用法");
     ExitCode::from(2)
 }

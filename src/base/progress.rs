@@ -111,7 +111,8 @@ impl Progress {
         if let Some(bar) = p.bar {
             bar.finish_and_clear();
         }
-        eprintln!("{line}");
+        // (a closed pipe does not stop the build: see `keep_building_on_closed_pipe`)
+        crate::say(format_args!("{line}\n"));
     }
 }
 
