@@ -243,9 +243,13 @@ pub enum Failure {
     Inputs,
     /// Writing the output failed (exit status 3).
     Io,
-    /// The output folder may not be used: it is an input, or holds files pilu did not write
-    /// (exit status 1, like bad inputs: nothing was written).
+    /// The output folder set in pilu.toml may not be used: it is an input, or holds files pilu
+    /// did not write (exit status 1, a settings error like bad inputs: nothing was written).
     Output,
+    /// The output folder named on the command line (`--output`) may not be used, for the
+    /// reasons of `Output`, or overlaps a shard given to `--merge` (exit status 2, a usage
+    /// error: nothing was written).
+    Usage,
     /// The shards given to `--merge` do not make one whole site, or were changed (exit status 1;
     /// nothing was written).
     Shards,
@@ -291,7 +295,7 @@ pub fn build_reporting(
     };
     let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
     let result = write_site_reporting(root, site, &target, output::Publish::Swap, &Part::Whole, progress);
-    finish(checked, result)
+    finish(checked, refused_from(output, result))
 }
 
 /// `pilu build --shard I/N`: check the whole site like `build`, then write only the files of
@@ -327,7 +331,7 @@ pub fn build_shard(
     let part = Part::Shard { split: &split, index: spec.index - 1, inputs: &inputs };
     let entities = (0..site.registry.entities.len()).filter(|&e| part.has_entity(e)).count();
     let result = write_site_reporting(root, site, &target, output::Publish::Swap, &part, progress);
-    finish(checked, result.map(|b| Built { entities, ..b }))
+    finish(checked, refused_from(output, result).map(|b| Built { entities, ..b }))
 }
 
 /// `pilu build --merge DIR…`: check that the folders are shards 1..N of one build of these
@@ -384,12 +388,35 @@ pub fn build_merge(
     }
     let target = output.map(Path::to_path_buf).unwrap_or_else(|| site.settings.output_dir(root));
     if let Err(d) = publish::shard::check_apart(&target, &shards) {
+        // (the shards are named on the command line, whichever gave the output)
         checked.diags.extend(d);
-        return (checked, Err(Failure::Output));
+        return (checked, Err(Failure::Usage));
     }
     let (pages, downloads) = publish::shard::totals(&shards);
     let result = write_site_reporting(root, site, &target, output::Publish::Swap, &Part::Merge(&shards), progress);
-    finish(checked, result.map(|b| Built { pages: b.pages + pages, downloads: b.downloads + downloads, ..b }))
+    finish(
+        checked,
+        refused_from(output, result).map(|b| Built { pages: b.pages + pages, downloads: b.downloads + downloads, ..b }),
+    )
+}
+
+/// A refused output folder as the place it came from decides: named by `--output` (`output`),
+/// a usage error; set in pilu.toml, a settings error, said so on the refusal.
+fn refused_from(
+    output: Option<&Path>,
+    result: Result<Built, (Diagnostics, Failure)>,
+) -> Result<Built, (Diagnostics, Failure)> {
+    match result {
+        Err((d, Failure::Output)) if output.is_some() => Err((d, Failure::Usage)),
+        Err((mut d, Failure::Output)) => {
+            for x in d.list.iter_mut().filter(|x| x.code.starts_with("output.") && x.severity == diag::Severity::Error)
+            {
+                x.notes.push("这个输出目录由 pilu.toml 的 output 设置指定".into());
+            }
+            Err((d, Failure::Output))
+        }
+        r => r,
+    }
 }
 
 /// A build's notes or errors added to what loading found.

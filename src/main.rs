@@ -218,6 +218,10 @@ fn main() -> ExitCode {
                     sayln!("构建失败：不能使用这个输出目录，原有输出未改动。");
                     ExitCode::from(1)
                 }
+                Err(pilu::Failure::Usage) => {
+                    sayln!("构建失败：不能使用这个输出目录，原有输出未改动。");
+                    ExitCode::from(2)
+                }
                 Err(pilu::Failure::Shards) => {
                     sayln!("合并失败：这些分片不能合并成一个完整的网站，原有输出未改动。");
                     ExitCode::from(1)

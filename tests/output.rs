@@ -42,7 +42,8 @@ fn every_input_folder_is_refused_as_output_and_nothing_is_deleted() {
         ("..", "站点本身"),
     ] {
         let run = pilu(root, &["build", "--output", output]);
-        assert_eq!(run.code, 1, "--output {output} must be refused:\n{}", run.stderr);
+        // named on the command line: a usage error
+        assert_eq!(run.code, 2, "--output {output} must be refused:\n{}", run.stderr);
         assert!(run.stderr.contains(&format!("输出目录 {output}")), "names the output: {}", run.stderr);
         assert!(run.stderr.contains(input), "names the input {input}: {}", run.stderr);
         assert!(run.stderr.contains("不能使用这个输出目录"), "{}", run.stderr);
@@ -60,7 +61,7 @@ fn an_input_symlinked_from_elsewhere_is_refused_as_output() {
     std::os::unix::fs::symlink(&data, site.path().join("data")).unwrap();
     let before = tree(&data);
     let run = pilu(site.path(), &["build", "--output", data.join("renmin").to_str().unwrap()]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("位于站点的输入 data 之中"), "{}", run.stderr);
     assert_eq!(before, tree(&data));
 }
@@ -110,6 +111,35 @@ fn a_folder_pilu_did_not_write_is_never_replaced() {
     // once it is moved away, pilu replaces its own output again
     fs::remove_file(root.join("public/e/renmin/report.pdf")).unwrap();
     assert_eq!(pilu(root, &["build"]).code, 0);
+}
+
+/// A refused output folder is a usage error (exit status 2) when `--output` named it, and a
+/// settings error (1, said to come from pilu.toml) when pilu.toml did; nothing is written either
+/// way. The shard and merge builds decide alike.
+#[test]
+fn a_refused_output_is_a_usage_error_from_the_command_line_and_a_settings_error_from_pilu_toml() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "mine/notes.txt", "my notes");
+    let toml = read(&root.join("pilu.toml"));
+    for (output, why) in
+        [("mine", "没有 pilu 的文件清单"), ("data/renmin", "位于站点的输入 data 之中"), (".", "包含站点本身")]
+    {
+        let before = tree(root);
+        for extra in [&[][..], &["--shard", "1/2"]] {
+            let run = pilu(root, &[&["build", "--output", output][..], extra].concat());
+            assert_eq!(run.code, 2, "--output {output} {extra:?}: {}", run.stderr);
+            assert!(run.stderr.contains(why) && !run.stderr.contains("pilu.toml 的 output"), "{}", run.stderr);
+        }
+        write(root, "pilu.toml", &format!("output = \"{output}\"\n{toml}"));
+        let run = pilu(root, &["build"]);
+        assert_eq!(run.code, 1, "output = {output} in pilu.toml: {}", run.stderr);
+        assert!(run.stderr.contains(why), "{}", run.stderr);
+        assert!(run.stderr.contains("这个输出目录由 pilu.toml 的 output 设置指定"), "{}", run.stderr);
+        assert!(run.stderr.contains("不能使用这个输出目录"), "{}", run.stderr);
+        write(root, "pilu.toml", &toml);
+        assert_eq!(before, tree(root), "output {output}: nothing written or removed");
+    }
 }
 
 /// pilu reads its manifest as sorted streams; one edited by hand (its lines out of order, with

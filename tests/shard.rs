@@ -239,7 +239,8 @@ fn a_merge_refuses_shards_that_do_not_make_one_site() {
     let other = shards(root, w, 2, &[]);
     refused(&["--merge", d1, d2, s(&other[1]), "--output", o], 1, &["分片总数"], "other N");
     // the merge's output may not be one of the shards
-    refused(&["--merge", d1, d2, d3, "--output", d1], 1, &["重叠"], "output is a shard");
+    // (a usage error: both are named on the command line)
+    refused(&["--merge", d1, d2, d3, "--output", d1], 2, &["重叠"], "output is a shard");
     // other settings than the shards were built with
     // (named: not only that something differs)
     let named = format!("不是用当前的输入生成的：base_url（此分片为 未设置，本次合并为 `{BASE}`）不同");
