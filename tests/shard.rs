@@ -245,6 +245,16 @@ fn a_merge_refuses_shards_that_do_not_make_one_site() {
     // (named: not only that something differs)
     let named = format!("不是用当前的输入生成的：base_url（此分片为 未设置，本次合并为 `{BASE}`）不同");
     refused(&["--merge", d1, d2, d3, "--output", o, "--base-url", BASE], 1, &[&named], "base url");
+    // shards judged as of another date than the merge, and shards of two dates: both named
+    let dated = tempfile::tempdir().unwrap();
+    let later = shards(root, dated.path(), 3, &["--as-of", "2024-12-01"]);
+    let (l1, l2, l3) = (s(&later[0]), s(&later[1]), s(&later[2]));
+    let named = "as_of（此分片为 `2024-12-01`，本次合并为 `2025-06-01`）不同";
+    refused(&["--merge", l1, l2, l3, "--output", o, "--as-of", "2025-06-01"], 1, &[named], "merge as of");
+    let named = "as_of（此分片为 `2024-12-01`，本次合并为 未设置）不同";
+    refused(&["--merge", l1, l2, l3, "--output", o], 1, &[named], "merge without as of");
+    let named = "as_of（此分片为 `2024-12-01`，另一分片为 未设置）不同";
+    refused(&["--merge", d1, l2, l3, "--output", o], 1, &[named, "2/3", "1/3"], "shards of two dates");
     // a shard damaged after it was built
     let victim = listed(&dirs[1]).into_keys().find(|p| p.ends_with(".html")).expect("a page in shard 2");
     let page = dirs[1].join(&victim);
