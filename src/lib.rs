@@ -499,11 +499,7 @@ fn render_site(
         return Err((diags, Failure::Inputs));
     }
     let staging = output::Staging::begin(target).map_err(|e| {
-        one(
-            Diagnostic::error("io.write", format!("无法创建临时输出目录：{}", crate::base::diag::os_text(&e)))
-                .in_file(target),
-            Failure::Io,
-        )
+        one(Diagnostic::error("io.write", format!("无法创建临时输出目录：{e}")).in_file(target), Failure::Io)
     })?;
     let staging = staging.with_progress(progress.clone());
     progress.phase("生成页面和下载文件", None, "个文件");
@@ -553,11 +549,9 @@ fn render_site(
     progress.phase("替换输出目录", None, "");
     let old_output = staging.commit(how).map_err(|e| match e {
         output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),
-        output::CommitError::Io(e) => one(
-            Diagnostic::error("io.write", format!("无法替换输出目录：{}", crate::base::diag::os_text(&e)))
-                .in_file(target),
-            Failure::Io,
-        ),
+        output::CommitError::Io(e) => {
+            one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io)
+        }
     })?;
     Ok(Built {
         output: target.to_path_buf(),

@@ -298,6 +298,51 @@ fn build_on_a_disk_of(size: &str) -> Option<String> {
     Some(run.stderr)
 }
 
+/// A failed step of making the staging folder or swapping it in names the path it failed on:
+/// the system's own error (`文件或目录不存在`) names none. The staging folder cannot be made
+/// where the system makes no folders (/proc refuses every mkdir, for root too).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_staging_folder_that_cannot_be_made_is_named() {
+    let site = fixture("minimal");
+    let run = pilu(site.path(), &["build", "--output", "/proc/pilu-public"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("无法创建临时输出目录：创建 /proc/.pilu-public.pilu-tmp-"), "{}", run.stderr);
+    assert!(run.stderr.contains("失败：文件或目录不存在（系统信息："), "{}", run.stderr);
+}
+
+/// The swap's rename of the old output fails where the output is a mount point (busy, for root
+/// too): the error names both folders, and nothing is left beside it. Mounting needs root (CI
+/// runs as root); where it cannot be done the test says it was skipped.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_swap_that_fails_names_the_folders() {
+    use std::process::Command;
+    let site = fixture("minimal");
+    let root = site.path();
+    let public = root.join("public");
+    fs::create_dir(&public).unwrap();
+    let mount = Command::new("mount").args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"]).arg(&public).output();
+    if !mount.as_ref().is_ok_and(|m| m.status.success()) {
+        eprintln!("skipped: a tmpfs could not be mounted (needs root): {mount:?}");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&public);
+    let run = pilu(root, &["build", "--output", "public"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let said = "无法替换输出目录：把 public 改名为 .public.pilu-old-";
+    assert!(run.stderr.contains(said), "{}", run.stderr);
+    assert!(run.stderr.contains("失败：文件正被占用（系统信息："), "{}", run.stderr);
+    assert!(leftovers(root).is_empty(), "{:?}", leftovers(root));
+    assert_eq!(fs::read_dir(&public).unwrap().count(), 0, "the output is as it was");
+}
+
 /// Names beside the output that a build makes and must not leave: staging and replaced folders.
 fn leftovers(root: &Path) -> Vec<String> {
     fs::read_dir(root)

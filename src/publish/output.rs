@@ -331,14 +331,41 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut fs::File) -> io::Re
     })
 }
 
+/// A file operation of the output stage that failed, said with the paths it was on (the
+/// system's error alone names none: `文件或目录不存在` of which?).
+#[derive(Debug)]
+pub struct Failed {
+    /// What was being done, naming its paths: `创建 public/.x`, `把 a 改名为 b`.
+    pub what: String,
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}失败：{}", self.what, crate::base::diag::os_text(&self.error))
+    }
+}
+
+/// The error of an operation `what` (`创建`, `删除`, `写入`) on `path`.
+fn on(what: &str, path: &Path) -> impl FnOnce(io::Error) -> Failed {
+    let what = format!("{what} {} ", path.display());
+    move |error| Failed { what, error }
+}
+
+/// The error of renaming `from` to `to`.
+fn renaming(from: &Path, to: &Path) -> impl FnOnce(io::Error) -> Failed {
+    let what = format!("把 {} 改名为 {} ", from.display(), to.display());
+    move |error| Failed { what, error }
+}
+
 impl Staging {
-    pub fn begin(target: &Path) -> io::Result<Staging> {
+    pub fn begin(target: &Path) -> Result<Staging, Failed> {
         let dir = sibling(target, "tmp");
         if dir.exists() {
             // ours: a process with our pid is gone
-            fs::remove_dir_all(&dir)?;
+            fs::remove_dir_all(&dir).map_err(on("删除", &dir))?;
         }
-        fs::create_dir_all(&dir)?;
+        fs::create_dir_all(&dir).map_err(on("创建", &dir))?;
         unfinished().push(dir.clone());
         Ok(Staging {
             dir,
@@ -506,11 +533,12 @@ impl Staging {
 
     /// Swap the staging folder in. The old output is moved aside first (and returned, to be
     /// removed after), so at every moment one complete site is in place.
-    fn swap(mut self, files: &mut Written) -> io::Result<Option<PathBuf>> {
-        write_manifest(&self.dir.join(MANIFEST), files)?;
+    fn swap(mut self, files: &mut Written) -> Result<Option<PathBuf>, Failed> {
+        let manifest = self.dir.join(MANIFEST);
+        write_manifest(&manifest, files).map_err(on("写入", &manifest))?;
         let old = sibling(&self.target, "old");
         if old.exists() {
-            fs::remove_dir_all(&old)?;
+            fs::remove_dir_all(&old).map_err(on("删除", &old))?;
         }
         let had_old = self.target.exists();
         // no manifest: a folder made ready for the site, holding no file (else it was refused)
@@ -518,16 +546,16 @@ impl Staging {
         // (an interrupt waits for both renames, or comes before them)
         let mut list = unfinished();
         if ABANDONED.load(Ordering::SeqCst) {
-            return Err(io::Error::other("构建已中断"));
+            return Err(on("替换", &self.target)(io::Error::other("构建已中断")));
         }
         if had_old {
-            fs::rename(&self.target, &old)?;
+            fs::rename(&self.target, &old).map_err(renaming(&self.target, &old))?;
         }
         if let Err(e) = fs::rename(&self.dir, &self.target) {
             if had_old {
                 let _ = fs::rename(&old, &self.target);
             }
-            return Err(e);
+            return Err(renaming(&self.dir, &self.target)(e));
         }
         self.committed = true;
         list.retain(|d| *d != self.dir);
@@ -540,21 +568,22 @@ impl Staging {
         Ok(had_old.then_some(old))
     }
 
-    fn move_file(&self, rel: &str) -> io::Result<()> {
+    fn move_file(&self, rel: &str) -> Result<(), Failed> {
         let to = self.target.join(rel);
         if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent)?;
+            fs::create_dir_all(parent).map_err(on("创建", parent))?;
         }
         if to.is_dir() {
-            fs::remove_dir_all(&to)?;
+            fs::remove_dir_all(&to).map_err(on("删除", &to))?;
         }
-        fs::rename(self.dir.join(rel), &to)
+        let from = self.dir.join(rel);
+        fs::rename(&from, &to).map_err(renaming(&from, &to))
     }
 
     /// Move each written file over its old version, then remove the old files this build did
     /// not write, then list the new set.
-    fn move_files(mut self, files: &BTreeSet<String>) -> io::Result<()> {
-        fs::create_dir_all(&self.target)?;
+    fn move_files(mut self, files: &BTreeSet<String>) -> Result<(), Failed> {
+        fs::create_dir_all(&self.target).map_err(on("创建", &self.target))?;
         let before = read_manifest(&self.target).unwrap_or_default();
         let mut moved = before.clone();
         for rel in files {
@@ -572,7 +601,8 @@ impl Staging {
                 remove_empty_parents(&self.target, &p);
             }
         }
-        write_atomic(&self.target.join(MANIFEST), &manifest_bytes(files))?;
+        let manifest = self.target.join(MANIFEST);
+        write_atomic(&manifest, &manifest_bytes(files)).map_err(on("写入", &manifest))?;
         self.committed = true;
         let _ = fs::remove_dir_all(&self.dir);
         Ok(())
@@ -596,7 +626,7 @@ fn remove_empty_parents(top: &Path, removed: &Path) {
 pub enum CommitError {
     /// The output holds files pilu did not write (message for the user).
     Refused(String),
-    Io(io::Error),
+    Io(Failed),
 }
 
 impl Drop for Staging {
