@@ -441,6 +441,40 @@ fn broken_definition_and_template_are_located() {
     assert!(!err.contains("模板文件：") && !err.contains("站点数据有错误"), "{err}");
 }
 
+/// A theme template that extends one that does not exist, and two that extend each other, are
+/// errors named by the template's file, once, in Chinese.
+#[test]
+fn a_template_extending_a_missing_or_circular_parent_is_named() {
+    let site = fixture("minimal");
+    let settings = read(&site.path().join("pilu.toml"));
+    write(site.path(), "pilu.toml", &format!("{settings}themes = [\"default\", \"wechat\"]\n"));
+    write(
+        site.path(),
+        "themes/default/templates/page.html",
+        "{% extends \"basis.html\" %}{% block main %}{{ page.title }}{% endblock main %}",
+    );
+    let err = build_fails(site.path());
+    assert_eq!(err.matches("[theme.template]").count(), 1, "{err}");
+    assert!(err.contains("模板 themes/default/templates/page.html 继承（extends）的模板 `basis.html` 不存在"), "{err}");
+    assert!(
+        err.contains("┌─ themes/default/templates/page.html")
+            || err.contains("= 文件：themes/default/templates/page.html"),
+        "{err}"
+    );
+
+    write(
+        site.path(),
+        "themes/default/templates/page.html",
+        "{% extends \"frame.html\" %}{% block main %}{{ page.title }}{% endblock main %}",
+    );
+    write(site.path(), "themes/default/templates/frame.html", "{% extends \"page.html\" %}");
+    let err = build_fails(site.path());
+    assert_eq!(err.matches("[theme.template]").count(), 1, "{err}");
+    assert!(err.contains("的继承（extends）形成循环："), "{err}");
+    assert!(err.contains("page.html") && err.contains("frame.html"), "{err}");
+    assert!(!err.contains("站点数据有错误"), "{err}");
+}
+
 #[test]
 fn check_reports_json_and_exit_status() {
     let site = fixture("minimal");
