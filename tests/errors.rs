@@ -620,12 +620,13 @@ fn names_differing_only_in_case_are_refused() {
 fn output_that_would_delete_the_site_is_refused() {
     let site = fixture("minimal");
     let out = pilu(site.path(), &["build", "--output", "."]);
-    assert_eq!(out.code, 1, "{}", out.stderr);
+    // (named on the command line: a usage error)
+    assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(site.path().join("pilu.toml").is_file(), "site intact");
     // the folder is named, even the site's own
     assert!(out.stderr.contains("文件：./（站点根目录）") && !out.stderr.contains("\n  ：1 个错误"), "{}", out.stderr);
     let out = pilu(site.path(), &["build", "--output", "data"]);
-    assert_eq!(out.code, 1);
+    assert_eq!(out.code, 2);
     assert!(site.path().join("data/entities.toml").is_file());
 }
 
