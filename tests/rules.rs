@@ -179,6 +179,51 @@ fn ratio_rule_with_per_visit_tolerance() {
     assert!(messages(&v, "institution_service.avg_cost")[0].contains("6,812.34 × 10000 ÷ 6,789"), "{v}");
 }
 
+/// A total written as 不适用 (`—`) beside parts that add up to a figure is a total that does not
+/// add up, published as “—”: an error at the dash. Parts written as 不适用 below a given whole,
+/// and a row not applicable throughout, are fine.
+#[test]
+fn a_total_written_as_not_applicable_beside_figures_is_an_error() {
+    let bad = INCOME_OK.replace("income_subtotal = 14025.18", "income_subtotal = \"—\"");
+    let site = county(&bad);
+    let (code, codes, v) = check_json(site.path());
+    assert_eq!(code, 1, "{codes:?}");
+    let found: Vec<&serde_json::Value> =
+        v["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "fund_income.subtotal").collect();
+    assert_eq!(found.len(), 1, "{v}");
+    let m = found[0]["message"].as_str().unwrap();
+    assert!(
+        m.contains("“本年收入小计”（income_subtotal）填报为不适用（—），但 13,857.11 + 19.02 + 126.18 + 22.87 + 0.00 = 14,025.18"),
+        "{m}"
+    );
+    // at the dash
+    let text = read(&site.path().join("data/520399/2023.toml"));
+    let line = text.lines().position(|l| l.starts_with("income_subtotal = \"—\"")).unwrap() as u64 + 1;
+    assert_eq!(found[0]["line"].as_u64(), Some(line), "{}", found[0]);
+    // every part written as 不适用 beside a given subtotal: the labels, not a sum of zeros
+    let parts = INCOME_OK
+        .replace("premium_income = 13857.11", "premium_income = \"—\"")
+        .replace("fiscal_subsidy = 19.02", "fiscal_subsidy = \"—\"")
+        .replace("interest_income = 126.18", "interest_income = \"—\"")
+        .replace("other_income = 22.87", "other_income = \"—\"");
+    let (code, _, v) = check_json(county(&parts).path());
+    assert_eq!(code, 1, "{v}");
+    let m = &messages(&v, "fund_income.subtotal")[0];
+    assert!(m.contains("“基本医疗保险费收入”（premium_income）、“财政补贴收入”（fiscal_subsidy）"), "{m}");
+    assert!(m.contains("均填报为不适用（—），但“本年收入小计”（income_subtotal）为 14,025.18"), "{m}");
+    // parts of a given whole written as 不适用 (`a + b <= premium_income`), and a row whose
+    // subtotal and parts are all 不适用, pass
+    let fine = INCOME_OK.replace(
+        "premium_income = 13857.11",
+        "premium_income = 13857.11\npremium_assistance_sponsored = \"—\"\npremium_fiscal_paid_for_needy = \"—\"",
+    );
+    let (code, codes, v) = check_json(county(&fine).path());
+    assert_eq!(code, 0, "{codes:?} {v}");
+    let none = "\n[[fund_income]]\nscheme = \"employee\"\npremium_income = \"—\"\nfiscal_subsidy = \"—\"\ninterest_income = \"—\"\nother_income = \"—\"\nincome_subtotal = \"—\"\nincome_total = \"—\"\n";
+    let (_, codes, v) = check_json(county(none).path());
+    assert!(!codes.iter().any(|c| c.starts_with("fund_income.")), "{codes:?} {v}");
+}
+
 #[test]
 fn range_rule() {
     let site = fixture("minimal");

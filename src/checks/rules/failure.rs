@@ -8,7 +8,8 @@ use crate::inputs::schema::{FieldType, Missing, Rule, Severity, Table};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::validator::{At, Validator};
-use super::values::{V, compare, field_places, fmt_num, num, percent_of, show_num, show_v};
+use super::values::{V, compare, field_places, fmt_num, num, percent_of, show_num, show_v, why};
+use crate::inputs::value::Value;
 
 impl<'a> Validator<'a> {
     #[allow(clippy::too_many_arguments)]
@@ -92,6 +93,58 @@ impl<'a> Validator<'a> {
                     places.max(2)
                 )
             ));
+        }
+        d.note(source_note(rule))
+    }
+
+    /// Whether `x` has no value because what it reads was written as 不适用 (`—`): each name
+    /// it reads is 不适用 or left out, and one at least is 不适用.
+    pub(super) fn not_applicable(&self, x: &Expr, at: At<'a>) -> bool {
+        let mut names = Vec::new();
+        x.refs(&mut names);
+        let (na, absent) = (why(&Value::NotApplicable), why(&Value::Absent));
+        let whys: Vec<&str> = names.iter().map(|n| self.resolve_name(n, at)).map(|r| r.why).collect();
+        whys.contains(&na) && whys.iter().all(|w| *w == na || *w == absent)
+    }
+
+    /// A side written as 不适用 (`x`) where another side of the rule is a figure other than 0:
+    /// `“本年收入小计”（income_subtotal）填报为不适用（—），但 保险费收入 + … = 453,975.29`.
+    pub(super) fn not_applicable_failure(
+        &self,
+        rule: &Rule,
+        t: &Table,
+        x: &Expr,
+        (b, vb): (&Expr, &V),
+        at: At<'a>,
+    ) -> Diagnostic {
+        let (dx, x_loc) = match Self::path(x) {
+            Some(_) => {
+                let (dx, _, loc) = self.describe(x, &V::Missing, at, true);
+                (dx, loc)
+            }
+            // a sum of names: each by its label (their figures would all show as 0)
+            None => {
+                let mut names = Vec::new();
+                x.refs(&mut names);
+                let na = why(&Value::NotApplicable);
+                let shown: Vec<String> = names
+                    .iter()
+                    .map(|n| (n, self.resolve_name(n, at)))
+                    .filter(|(_, r)| r.why == na)
+                    .map(|(n, r)| format!("“{}”（{n}）", r.label))
+                    .collect();
+                (format!("{}{}", shown.join("、"), if shown.len() > 1 { "均" } else { "" }), None)
+            }
+        };
+        let (db, b_named, _) = self.describe(b, vb, at, true);
+        let fb = self.known_places(b, at).map_or_else(|| show_v(vb), |p| show_num(vb, p));
+        let other = if b_named { format!("{db}为 {fb}") } else { format!(" {db} = {fb}") };
+        let mut d = diag(rule, format!("{}：{dx}填报为不适用（—），但{other}", self.context(t, at)))
+            .at_opt(x_loc.or_else(|| self.first_loc(x, at)).or_else(|| self.record_loc(at)))
+            .label("填报为不适用")
+            .note("不适用的合计或项目，与之相加或相比的数也应不适用或为 0：请核对是“—”填错了，还是其他数填错了");
+        if let Some(n) = &rule.note {
+            d = d.note(n.clone());
         }
         d.note(source_note(rule))
     }

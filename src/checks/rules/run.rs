@@ -235,12 +235,12 @@ impl<'a> Validator<'a> {
         // check of every record.)
         let value = |x: &'e Expr| (x, self.operand(x, at, zero));
         if let [(op, second)] = rest.as_slice() {
-            return self.chain(rule, t, check, at, tol, &[value(first), value(second)], &[*op]);
+            return self.chain(rule, t, check, (at, zero), tol, &[value(first), value(second)], &[*op]);
         }
         let operands: Vec<(&Expr, V)> =
             std::iter::once(value(first)).chain(rest.iter().map(|(_, x)| value(x))).collect();
         let ops: Vec<CmpOp> = rest.iter().map(|(op, _)| *op).collect();
-        self.chain(rule, t, check, at, tol, &operands, &ops)
+        self.chain(rule, t, check, (at, zero), tol, &operands, &ops)
     }
 
     /// A comparison chain `a op b op c` once its operands' values are known: stopped by the
@@ -251,12 +251,31 @@ impl<'a> Validator<'a> {
         rule: &Rule,
         t: &Table,
         check: &Expr,
-        at: At<'a>,
+        (at, zero): (At<'a>, bool),
         tol: Decimal,
         operands: &[(&Expr, V)],
         ops: &[CmpOp],
     ) -> Outcome {
-        if let Some((x, _)) = operands.iter().find(|(_, v)| *v == V::Missing) {
+        if let Some(i) = operands.iter().position(|(_, v)| *v == V::Missing) {
+            let x = operands[i].0;
+            // With missing = "zero" (totals and their parts), a total or bound written as 不适用
+            // while what it totals or bounds is a figure does not add up: it would be published
+            // as “—” beside that figure. (Parts written as 不适用 below a given whole are fine.)
+            if let ([a, b], [op]) = (operands, ops)
+                && zero
+                && !matches!(at, At::Site { .. })
+            {
+                let whole = match op {
+                    CmpOp::Eq | CmpOp::Approx => true,
+                    CmpOp::Ge | CmpOp::Gt => i == 0,
+                    CmpOp::Le | CmpOp::Lt => i == 1,
+                    CmpOp::Ne => false,
+                };
+                let other = if i == 0 { b } else { a };
+                if whole && num(&other.1).is_some_and(|n| !n.is_zero()) && self.not_applicable(x, at) {
+                    return Outcome::Fail(self.not_applicable_failure(rule, t, x, (other.0, &other.1), at));
+                }
+            }
             return self.unknown(x, at);
         }
         for (i, op) in ops.iter().enumerate() {
