@@ -93,7 +93,17 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
 /// One hospital-year whose figures satisfy every rule of the overview and service tables.
 pub fn hospital_year(h: usize, y: i32) -> String {
     let visits = 1000 + (h * 13 + y as usize) % 9000;
-    let ip = visits / 10;
+    // Some hospital-years have no inpatients: their inpatient rate and averages are 不适用.
+    let ip = if (visits / 10) % 7 == 3 { 0 } else { visits / 10 };
+    // the reimbursement rate of the figures below, (ip / 2) ÷ ip × 100, at 2 places
+    let rate = match ip {
+        0 => "\"—\"".to_string(),
+        _ => {
+            let r = ((ip / 2) * 20_000 + ip) / (2 * ip);
+            format!("{}.{:02}", r / 100, r % 100)
+        }
+    };
+    let (avg_cost, avg_los) = if ip == 0 { ("\"—\"", "\"—\"") } else { ("10000.00", "8.0") };
     // published by the 25 October deadline
     let mut s = format!("published_on = {}-10-{:02}\n\n", y + 1, 1 + h % 25);
     let _ = write!(
@@ -108,13 +118,12 @@ pub fn hospital_year(h: usize, y: i32) -> String {
     for table in ["institution_employee_service", "institution_resident_service"] {
         let _ = write!(
             s,
-            "[{table}]\nop_visits = {visits}\nop_total_cost = {}.00\nop_fund_pay = {}.00\nip_visits = {ip}\nip_total_cost = {ip}.00\nip_policy_scope_cost = {ip}.00\nip_fund_pay = {}.00\nip_cash_pay = {}.00\nip_avg_cost = 10000.00\nip_avg_los = 8.0\nip_bed_days = {}\npolicy_reimb_rate = {}\ntotal_visits = {}\ntotal_cost = {}.00\ntotal_fund_pay = {}.00\n\n",
+            "[{table}]\nop_visits = {visits}\nop_total_cost = {}.00\nop_fund_pay = {}.00\nip_visits = {ip}\nip_total_cost = {ip}.00\nip_policy_scope_cost = {ip}.00\nip_fund_pay = {}.00\nip_cash_pay = {}.00\nip_avg_cost = {avg_cost}\nip_avg_los = {avg_los}\nip_bed_days = {}\npolicy_reimb_rate = {rate}\ntotal_visits = {}\ntotal_cost = {}.00\ntotal_fund_pay = {}.00\n\n",
             visits / 10,
             visits / 20,
             ip / 2,
             ip - ip / 2,
             ip * 8,
-            if ip.is_multiple_of(2) { "50.00" } else { "\"—\"" },
             visits + ip,
             visits / 10 + ip,
             visits / 20 + ip / 2

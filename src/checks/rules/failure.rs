@@ -98,13 +98,15 @@ impl<'a> Validator<'a> {
     }
 
     /// Whether `x` has no value because what it reads was written as 不适用 (`—`): each name
-    /// it reads is 不适用 or left out, and one at least is 不适用.
+    /// it reads is 不适用 or left out, and one at least is 不适用 (not, say, a division by a
+    /// zero that was given).
     pub(super) fn not_applicable(&self, x: &Expr, at: At<'a>) -> bool {
         let mut names = Vec::new();
         x.refs(&mut names);
         let (na, absent) = (why(&Value::NotApplicable), why(&Value::Absent));
-        let whys: Vec<&str> = names.iter().map(|n| self.resolve_name(n, at)).map(|r| r.why).collect();
-        whys.contains(&na) && whys.iter().all(|w| *w == na || *w == absent)
+        let read: Vec<_> = names.iter().map(|n| self.resolve_name(n, at)).collect();
+        read.iter().any(|r| r.why == na && r.v == V::Missing)
+            && read.iter().all(|r| r.v == V::Missing && (r.why == na || r.why == absent))
     }
 
     /// A side written as 不适用 (`x`) where another side of the rule is a figure other than 0:
