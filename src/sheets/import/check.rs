@@ -169,7 +169,11 @@ pub(super) fn validate(
             }
         }
     }
-    let pre = before.errors();
+    // (only those the import leaves: a filled-in template put in data/ and imported in place
+    // was an error of the site until now, and is not one after)
+    let still = keys(&after.diags, &after.sources);
+    let pre =
+        before.list.iter().filter(|d| d.severity == Severity::Error && still.contains(&key(d, before_sources))).count();
     if pre > 0 {
         println!("注意：站点中原有 {pre} 个错误（与本次导入无关），请用 pilu check 查看。");
     }
