@@ -223,3 +223,35 @@ fn a_markdown_link_to_a_missing_heading_is_a_located_error() {
     assert!(run.stderr.contains("该页的标题 id：办理流程"), "{}", run.stderr);
     assert!(run.stderr.contains("该页的标题 id：第一条"), "{}", run.stderr);
 }
+
+/// A heading named like a footnote (`## 1` and `[^1]`) gets an id of its own: the footnote's
+/// mark still leads to the footnote, and a link may name either.
+#[test]
+fn headings_do_not_take_the_ids_of_footnotes() {
+    let site = linked_site();
+    write(
+        site.path(),
+        "content/zhengce.md",
+        "+++\ntitle = \"政策\"\n+++\n## 1\n\n第一条[^1]，见[注](#1)和[说明一节](#说明-1)。\n\n## 说明\n\n见[说明](#说明)。[^说明]\n\n\
+         [^1]: 注一。\n\n[^说明]: 注二。\n",
+    );
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    check_links(&out);
+    for m in ["", "m/"] {
+        let html = read(&out.join(format!("{m}p/zhengce/index.html")));
+        let tags = start_tags(&html);
+        let ids: Vec<&str> = tags.iter().filter_map(|(_, a)| a.get("id").map(String::as_str)).collect();
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len(), "{m}: ids repeat: {ids:?}");
+        // each footnote's id is on its footnote, and its mark leads there
+        for label in ["1", "说明"] {
+            let (name, attrs) = tags.iter().find(|(_, a)| a.get("id").is_some_and(|i| i == label)).unwrap();
+            assert_eq!((name.as_str(), attrs.get("class").map(String::as_str)), ("div", Some("footnote-definition")));
+        }
+        let headings: Vec<&str> =
+            tags.iter().filter(|(n, _)| n == "h2").filter_map(|(_, a)| a.get("id").map(String::as_str)).collect();
+        assert!(headings.contains(&"1-1") && headings.contains(&"说明-1"), "{m}: {headings:?}");
+    }
+}

@@ -184,7 +184,8 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
     // (every page's headings first: a link may name a heading of a later page)
     let intro_body = intro.as_ref().map(|(u, t, o, _)| (u, t, o));
     for (under, text, off) in bodies.iter().map(|(u, t, o)| (u, t, o)).chain(intro_body) {
-        linkable.anchors.insert(under.clone(), heading_ids(&text[*off..]));
+        let body = &text[*off..];
+        linkable.anchors.insert(under.clone(), (heading_ids(body), footnote_ids(body)));
     }
     for (page, (under, text, off)) in out.pages.iter_mut().zip(bodies) {
         let links = Links { from: &under, files: &linkable };
@@ -362,6 +363,9 @@ const THEME_IDS: &[&str] =
 /// heading's text in lower case, without punctuation, blanks as `-`, Chinese kept as written;
 /// made unique with `-1`, `-2` … against the page's other headings and the theme's own ids.
 fn heading_ids(body: &str) -> Vec<String> {
+    // (a footnote's element has its label for id, and its mark links there: `## 1` beside `[^1]`
+    // must not take it)
+    let footnotes = footnote_ids(body);
     let mut ids: Vec<String> = Vec::new();
     let mut text: Option<String> = None;
     for ev in Parser::new_ext(body, OPTIONS) {
@@ -385,7 +389,9 @@ fn heading_ids(body: &str) -> Vec<String> {
                 if base.is_empty() {
                     base.push_str("标题");
                 }
-                let taken = |id: &str| ids.iter().any(|x| x == id) || THEME_IDS.contains(&id);
+                let taken = |id: &str| {
+                    ids.iter().any(|x| x == id) || THEME_IDS.contains(&id) || footnotes.iter().any(|x| x == id)
+                };
                 let mut id = base.clone();
                 let mut n = 0;
                 while taken(&id) {
@@ -400,6 +406,16 @@ fn heading_ids(body: &str) -> Vec<String> {
     ids
 }
 
+/// The ids of the footnotes of Markdown `body`: their labels, as the HTML writer gives them.
+fn footnote_ids(body: &str) -> Vec<String> {
+    Parser::new_ext(body, OPTIONS)
+        .filter_map(|ev| match ev {
+            Event::Start(Tag::FootnoteDefinition(label)) => Some(label.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What a link inside the site may point at: the Markdown files under `content/` and the files
 /// under `static/`.
 #[derive(Default)]
@@ -408,8 +424,9 @@ pub struct SiteFiles {
     pages: BTreeMap<String, PageAt>,
     /// Paths under `static/`.
     statics: BTreeSet<String>,
-    /// The heading ids of each published page, by its path under `content/` (`heading_ids`).
-    anchors: BTreeMap<String, Vec<String>>,
+    /// The heading ids of each published page, by its path under `content/` (`heading_ids`),
+    /// and its footnotes' (`footnote_ids`).
+    anchors: BTreeMap<String, (Vec<String>, Vec<String>)>,
 }
 
 enum PageAt {
@@ -577,10 +594,12 @@ impl Links<'_> {
     /// link, percent-encoded or not). Pages of generated pages' ids are not known here.
     fn anchor(&self, under: &str, fragment: &str) -> Result<(), Refused> {
         // (`#` alone is the top of the page; a page read alone, with no site, is not checked)
-        let Some(ids) = self.files.anchors.get(under).filter(|_| !fragment.is_empty()) else { return Ok(()) };
+        let Some((ids, footnotes)) = self.files.anchors.get(under).filter(|_| !fragment.is_empty()) else {
+            return Ok(());
+        };
         let id = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
         // (the theme's own ids, such as the main text's `#main`, are on every page too)
-        if ids.iter().any(|x| *x == id) || THEME_IDS.contains(&&*id) {
+        if ids.iter().chain(footnotes).any(|x| *x == id) || THEME_IDS.contains(&&*id) {
             return Ok(());
         }
         let page = if under == self.from { "本页".to_string() } else { format!("content/{under} 中") };
@@ -765,8 +784,8 @@ mod tests {
         let mut files = SiteFiles::default();
         files.pages.insert("jubao.md".into(), PageAt::Address("p/jubao/index.html".into()));
         files.pages.insert("a/zhengce.md".into(), PageAt::Address("p/zhengce/index.html".into()));
-        files.anchors.insert("jubao.md".into(), vec!["举报电话".into(), "phone-line".into()]);
-        files.anchors.insert("a/zhengce.md".into(), vec!["第一条".into()]);
+        files.anchors.insert("jubao.md".into(), (vec!["举报电话".into(), "phone-line".into()], Vec::new()));
+        files.anchors.insert("a/zhengce.md".into(), (vec!["第一条".into()], Vec::new()));
         let links = Links { from: "a/zhengce.md", files: &files };
         let ok = "# 第一条\n\n[a](@/jubao.md#举报电话) [b](../jubao.md#%E4%B8%BE%E6%8A%A5%E7%94%B5%E8%AF%9D) [c](#第一条) [d](#) [e](@/jubao.md#phone-line)";
         let mut d = Diagnostics::default();
