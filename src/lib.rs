@@ -37,7 +37,8 @@ pub fn end_quietly_on_closed_pipe() {
 /// anything more, so it never stops between writing its staging folder and swapping it in (or
 /// after the swap, before the old output is removed): the signal would end it there and leave
 /// either folder beside the output. Its writes to the closed pipe fail instead, and every line
-/// a build says is written so a failure is ignored (`say`).
+/// a build says is written so a failure is ignored (`say`). `pilu serve` likewise, so that it
+/// still removes its temporary folder when stopped.
 pub fn keep_building_on_closed_pipe() {
     set_closed_pipe_action(false);
 }

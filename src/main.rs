@@ -274,6 +274,8 @@ fn main() -> ExitCode {
             ExitCode::from(pilu::sheets::import::run(&o))
         }
         Command::Serve { root, bind, port, open, output } => {
+            // (the signal would end it at its next line and leave its temporary folder behind)
+            pilu::keep_building_on_closed_pipe();
             match pilu::serve::run(pilu::serve::Options { root, bind, port, open, output }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(m) => {

@@ -459,3 +459,56 @@ fn an_output_in_the_inputs_or_holding_other_files_is_refused() {
     assert_eq!(read(&root.join("mine/notes.txt")), "my notes");
     assert_eq!(tree(&root.join("data/renmin")).len(), 1, "nothing written into the inputs");
 }
+
+/// A preview whose reader closed the pipe (`pilu serve | less`, then `q`) goes on serving and
+/// updating without saying more, and still removes its temporary folder when stopped: the
+/// signal of the closed pipe ended it at its next line, leaving a copy of the whole site there,
+/// or a failed line stopped its rebuilds.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_does_not_leave_the_temporary_folder() {
+    let site = fixture("minimal");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(site.path())
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    // (both readers gone: the pipes are closed)
+    drop(child.stderr.take());
+    let port: u16 = first.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+    let folder = tmp.path().join(format!("pilu-serve-{}", child.id()));
+    // (the watcher is set up after the address is printed)
+    let mut events = Events::open(port);
+    std::thread::sleep(Duration::from_millis(300));
+    // an edit: the preview says it updated the page, to nobody
+    write(site.path(), "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n新的举报电话：0851-12345670。\n");
+    events.reload();
+    assert!(wait_for(port, "/p/jubao/", "0851-12345670").contains("0851-12345670"));
+    // and says it again, after a second edit
+    write(site.path(), "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n新的举报电话：0851-12345671。\n");
+    events.reload();
+    assert!(wait_for(port, "/p/jubao/", "0851-12345671").contains("0851-12345671"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(get(port, "/").status, 200, "still serving");
+    let killed = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.is_some_and(|s| s.success()), "stopped cleanly: {status:?}");
+    assert!(!folder.exists(), "the temporary folder is removed");
+}

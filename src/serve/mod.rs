@@ -25,6 +25,18 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tower_http::services::{ServeDir, ServeFile};
 
+/// `eprintln!` and `println!` that never panic: the preview goes on when its reader closed the
+/// pipe (`pilu::keep_building_on_closed_pipe`), so that it still removes its folder when stopped.
+macro_rules! say {
+    ($($t:tt)*) => { crate::say(format_args!("{}\n", format_args!($($t)*))) };
+}
+macro_rules! tell {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 pub struct Options {
     pub root: PathBuf,
     pub bind: IpAddr,
@@ -92,7 +104,7 @@ pub fn run(opts: Options) -> Result<(), String> {
     }));
     report(&shared, &session, None);
     if !session.has_errors() {
-        eprintln!("已生成预览（{} ms）", started.elapsed().as_millis());
+        say!("已生成预览（{} ms）", started.elapsed().as_millis());
     }
 
     let result = rt.block_on(async move {
@@ -109,15 +121,15 @@ pub fn run(opts: Options) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
         let url = format!("http://{host}:{}/", addr.port());
-        println!("预览地址（电脑版）：{url}");
-        println!("预览地址（手机版）：{url}m/");
+        tell!("预览地址（电脑版）：{url}");
+        tell!("预览地址（手机版）：{url}m/");
         if !opts.bind.is_loopback() {
-            eprintln!(
+            say!(
                 "警告：预览服务监听在 {}，同一网络中的其他电脑和手机也能访问。请勿在不受信任的网络中使用。",
                 opts.bind
             );
         }
-        eprintln!("正在监视 pilu.toml、data/、content/、themes/、static/ 的改动；按 Ctrl+C 停止。");
+        say!("正在监视 pilu.toml、data/、content/、themes/、static/ 的改动；按 Ctrl+C 停止。");
         let (watcher, rebuilds) = watch(&root, session, shared.clone())?;
         if opts.open {
             open_browser(&url);
@@ -186,13 +198,13 @@ impl Stop {
 fn report(shared: &Shared, session: &Session, outcome: Option<&Outcome>) {
     let overlay = session.has_errors().then(|| session.diagnostics_text());
     match (outcome, &overlay) {
-        (_, Some(text)) => eprintln!("{text}站点有错误：浏览器中显示错误信息，仍提供上次正确的页面。"),
+        (_, Some(text)) => say!("{text}站点有错误：浏览器中显示错误信息，仍提供上次正确的页面。"),
         (Some(Outcome::Rebuilt { pages, on_disk, elapsed }), None) => {
             let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
             if on_disk < elapsed {
-                eprintln!("已更新 {pages} 个页面（{:.1} ms；全部文件 {:.1} ms）", ms(on_disk), ms(elapsed))
+                say!("已更新 {pages} 个页面（{:.1} ms；全部文件 {:.1} ms）", ms(on_disk), ms(elapsed))
             } else {
-                eprintln!("已更新 {pages} 个页面（{:.1} ms）", ms(elapsed))
+                say!("已更新 {pages} 个页面（{:.1} ms）", ms(elapsed))
             }
         }
         _ => {}
@@ -264,7 +276,7 @@ fn watch(
                     && let Ok(mut w) = w.lock()
                     && let Err(e) = w.watch(&dir, RecursiveMode::Recursive)
                 {
-                    eprintln!("无法监视 {}：{}", dir.display(), crate::base::diag::os_text(&e));
+                    say!("无法监视 {}：{}", dir.display(), crate::base::diag::os_text(&e));
                 }
             }
             let outcome = session.apply(&paths);
@@ -383,7 +395,7 @@ fn open_browser(url: &str) {
         ("xdg-open", vec![url])
     };
     if std::process::Command::new(cmd.0).args(&cmd.1).spawn().is_err() {
-        eprintln!("无法自动打开浏览器，请手动访问 {url}");
+        say!("无法自动打开浏览器，请手动访问 {url}");
     }
 }
 
