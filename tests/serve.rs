@@ -392,20 +392,7 @@ fn stop_with(signal: &str) {
     assert!(folder.join("index.html").is_file(), "the preview is in {}", folder.display());
     let _events = Events::open(port);
     std::thread::sleep(Duration::from_millis(300));
-    let killed = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break Some(s);
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = stop(&mut child, signal);
     assert!(status.is_some_and(|s| s.success()), "SIG{signal} stops the preview cleanly: {status:?}");
     assert!(!folder.exists(), "SIG{signal} removes the temporary folder");
 }
@@ -495,20 +482,27 @@ fn a_closed_pipe_does_not_leave_the_temporary_folder() {
     assert!(wait_for(port, "/p/jubao/", "0851-12345671").contains("0851-12345671"));
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(get(port, "/").status, 200, "still serving");
-    let killed = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = stop(&mut child, "TERM");
+    assert!(status.is_some_and(|s| s.success()), "stopped cleanly: {status:?}");
+    assert!(!folder.exists(), "the temporary folder is removed");
+}
+
+/// Send SIG`signal` to the preview and wait up to 10 s for it to end: its exit status, or None
+/// (then it is killed).
+#[cfg(unix)]
+fn stop(child: &mut std::process::Child, signal: &str) -> Option<std::process::ExitStatus> {
+    let killed = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
+    loop {
         if let Some(s) = child.try_wait().unwrap() {
-            break Some(s);
+            return Some(s);
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            break None;
+            return None;
         }
         std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.is_some_and(|s| s.success()), "stopped cleanly: {status:?}");
-    assert!(!folder.exists(), "the temporary folder is removed");
+    }
 }
