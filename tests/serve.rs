@@ -377,17 +377,7 @@ fn readers_never_see_a_partial_page_while_data_is_rewritten() {
 fn stop_with(signal: &str) {
     let site = fixture("minimal");
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
-        .args(["serve", "--port", "0", "--root"])
-        .arg(site.path())
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let port: u16 = first.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+    let (mut child, port, _lines) = preview_in(site.path(), tmp.path(), Stdio::null());
     let folder = tmp.path().join(format!("pilu-serve-{}", child.id()));
     assert!(folder.join("index.html").is_file(), "the preview is in {}", folder.display());
     let _events = Events::open(port);
@@ -456,18 +446,10 @@ fn an_output_in_the_inputs_or_holding_other_files_is_refused() {
 fn a_closed_pipe_does_not_leave_the_temporary_folder() {
     let site = fixture("minimal");
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
-        .args(["serve", "--port", "0", "--root"])
-        .arg(site.path())
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let (mut child, port, lines) = preview_in(site.path(), tmp.path(), Stdio::piped());
     // (both readers gone: the pipes are closed)
+    drop(lines);
     drop(child.stderr.take());
-    let port: u16 = first.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
     let folder = tmp.path().join(format!("pilu-serve-{}", child.id()));
     // (the watcher is set up after the address is printed)
     let mut events = Events::open(port);
@@ -505,4 +487,26 @@ fn stop(child: &mut std::process::Child, signal: &str) -> Option<std::process::E
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// `pilu serve` of `root` without `--output` (its temporary folder under `tmp`) on a free port:
+/// the process, its port, and the rest of its standard output.
+#[cfg(unix)]
+fn preview_in(
+    root: &Path,
+    tmp: &Path,
+    stderr: Stdio,
+) -> (std::process::Child, u16, std::io::Lines<BufReader<std::process::ChildStdout>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(root)
+        .env("TMPDIR", tmp)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port: u16 = first.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap();
+    (child, port, lines)
 }
