@@ -597,7 +597,8 @@ impl Links<'_> {
         let Some((ids, footnotes)) = self.files.anchors.get(under).filter(|_| !fragment.is_empty()) else {
             return Ok(());
         };
-        let id = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+        // (as written when it does not decode to text: `#%E4` is no id, and `�` would say less)
+        let id = percent_encoding::percent_decode_str(fragment).decode_utf8().unwrap_or(fragment.into());
         // (the theme's own ids, such as the main text's `#main`, are on every page too)
         if ids.iter().chain(footnotes).any(|x| *x == id) || THEME_IDS.contains(&&*id) {
             return Ok(());
@@ -802,6 +803,8 @@ mod tests {
                 "content/jubao.md 中没有 id 为 `Phone-Line` 的标题",
                 "是否指 #phone-line？",
             ),
+            // (shown as written when it does not decode to text)
+            ("[x](#%E4)", "本页没有 id 为 `%E4` 的标题", "第一条"),
         ] {
             let mut d = Diagnostics::default();
             let html = render_markdown(bad, 0, 0, &links, &mut Vec::new(), &mut d);
