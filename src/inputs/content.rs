@@ -185,7 +185,8 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
     let intro_body = intro.as_ref().map(|(u, t, o, _)| (u, t, o));
     for (under, text, off) in bodies.iter().map(|(u, t, o)| (u, t, o)).chain(intro_body) {
         let body = &text[*off..];
-        linkable.anchors.insert(under.clone(), (heading_ids(body), footnote_ids(body)));
+        let footnotes = footnote_ids(body);
+        linkable.anchors.insert(under.clone(), (heading_ids(body, &footnotes), footnotes));
     }
     for (page, (under, text, off)) in out.pages.iter_mut().zip(bodies) {
         let links = Links { from: &under, files: &linkable };
@@ -318,7 +319,11 @@ fn render_markdown(
     generated: &mut Vec<Generated>,
     diags: &mut Diagnostics,
 ) -> String {
-    let ids = heading_ids(body);
+    // (the ids `load` worked out for every page, else those of this page read alone)
+    let ids = match links.files.anchors.get(links.from) {
+        Some((ids, _)) => ids.clone(),
+        None => heading_ids(body, &footnote_ids(body)),
+    };
     let mut next_id = ids.into_iter();
     let events = Parser::new_ext(body, OPTIONS).into_offset_iter().map(|(ev, range)| {
         let refusal = match &ev {
@@ -362,10 +367,9 @@ const THEME_IDS: &[&str] =
 /// The ids of the headings of Markdown `body`, in order, as links name them (`#举报电话`): the
 /// heading's text in lower case, without punctuation, blanks as `-`, Chinese kept as written;
 /// made unique with `-1`, `-2` … against the page's other headings and the theme's own ids.
-fn heading_ids(body: &str) -> Vec<String> {
-    // (a footnote's element has its label for id, and its mark links there: `## 1` beside `[^1]`
-    // must not take it)
-    let footnotes = footnote_ids(body);
+/// A footnote's element has its label for id, and its mark links there: `## 1` beside `[^1]`
+/// must not take it (`footnotes`: the page's `footnote_ids`).
+fn heading_ids(body: &str, footnotes: &[String]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     let mut text: Option<String> = None;
     for ev in Parser::new_ext(body, OPTIONS) {
@@ -779,8 +783,11 @@ mod tests {
     #[test]
     fn headings_have_ids_and_links_name_them() {
         assert_eq!(
-            heading_ids("# 一、举报电话（12393）\n\n## Phone  Line\n\n## 举报电话\n\n## main\n\n## ……\n\n### `a.b`"),
-            ["一举报电话12393", "phone-line", "举报电话", "main-1", "标题", "ab"]
+            heading_ids(
+                "# 一、举报电话（12393）\n\n## Phone  Line\n\n## 举报电话\n\n## main\n\n## ……\n\n### `a.b`\n\n## 1",
+                &["1".to_string()]
+            ),
+            ["一举报电话12393", "phone-line", "举报电话", "main-1", "标题", "ab", "1-1"]
         );
         let mut files = SiteFiles::default();
         files.pages.insert("jubao.md".into(), PageAt::Address("p/jubao/index.html".into()));
