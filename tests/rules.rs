@@ -847,3 +847,36 @@ fn every_identity_rule_counts_a_blank_as_zero_or_reads_only_required_fields() {
 /// The rule language's own words besides its functions (`expr::FUNCTIONS`): operators,
 /// literals, and a matrix's `leaf_rows`.
 const WORDS: &[&str] = &["and", "or", "not", "in", "null", "true", "false", "leaf_rows"];
+
+/// Names in rules are resolved to fields once, when the definitions are read. A name read in
+/// another table (`other.a`, the condition of `count_where(other, …)`) is that table's field,
+/// wherever it stands in that table: here `a` and `b` are in the opposite order.
+#[test]
+fn a_name_read_in_another_table_is_that_tables_field() {
+    let table = |id: &str, fields: [&str; 2], rules: &str| {
+        let f = |n: &str| format!("[[fields]]\nid = \"{n}\"\nlabel = \"{}\"\ntype = \"integer\"\n", n.to_uppercase());
+        format!(
+            "id = \"{id}\"\ntitle = \"{id}表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\n{}{}{rules}",
+            f(fields[0]),
+            f(fields[1])
+        )
+    };
+    let rule = |id: &str, check: &str| {
+        format!("[[rules]]\nid = \"extra.{id}\"\nkind = \"identity\"\nseverity = \"error\"\ncheck = \"{check}\"\n")
+    };
+    let rules = [
+        rule("same", "a == other.a"),
+        rule("where", "count_where(other, a == 1 and b == 7) == 1"),
+        rule("differs", "b == other.a"),
+    ]
+    .concat();
+    let site = county("[[extra]]\na = 1\nb = 2\n\n[[other]]\nb = 7\na = 1\n");
+    write(site.path(), "data/tables/extra.toml", &table("extra", ["a", "b"], &rules));
+    write(site.path(), "data/tables/other.toml", &table("other", ["b", "a"], ""));
+    let (code, codes, v) = check_json(site.path());
+    assert_eq!(code, 1, "{codes:?}");
+    let failed: Vec<&String> = codes.iter().filter(|c| c.starts_with("extra.")).collect();
+    assert_eq!(failed, ["extra.differs"], "{v}");
+    let m = &messages(&v, "extra.differs")[0];
+    assert!(m.ends_with("“B”（b）为 2，“other表·A”（other.a）为 1，两者应相等（相差 1）"), "{m}");
+}

@@ -325,7 +325,7 @@ pub fn applies(fields: &[crate::inputs::schema::Field], f: &crate::inputs::schem
     use crate::inputs::schema::expr::{CmpOp, Expr};
     let text_of = |e: &Expr| -> Option<&str> {
         let Expr::Ident(id) = e else { return None };
-        let i = fields.iter().position(|x| &x.id == id)?;
+        let i = fields.iter().position(|x| x.id == id.as_str())?;
         match &rec.values[i] {
             Value::Text(t) => Some(t),
             _ => None,

@@ -25,7 +25,7 @@ impl<'a> Validator<'a> {
                     (None, Expr::Member(base, m)) if matches!(base.as_ref(), Expr::Index(..)) => {
                         self.indexed(base, m, at)
                     }
-                    _ => Self::path(e).map_or(V::Missing, |p| self.value(&p, at)),
+                    _ => Self::path(e).map_or(V::Missing, |p| self.value(&p, at, None)),
                 };
                 if zero && v == V::Missing { V::Num(Decimal::ZERO) } else { v }
             }
@@ -85,9 +85,12 @@ impl<'a> Validator<'a> {
     /// every rule, read without collecting a path first; None for any other expression.
     pub(super) fn short_name(&self, e: &Expr, at: At<'a>) -> Option<V> {
         match e {
-            Expr::Ident(n) => Some(self.value(&[n.as_str()], at)),
+            Expr::Ident(n) => Some(match at {
+                At::Record { ti, rec, .. } if let Some(i) = n.slot_in(ti) => from_value(&rec.values[i]),
+                _ => self.value(&[n.as_str()], at, None),
+            }),
             Expr::Member(b, m) => match b.as_ref() {
-                Expr::Ident(b) => Some(self.value(&[b.as_str(), m.as_str()], at)),
+                Expr::Ident(b) => Some(self.value(&[b.as_str(), m.as_str()], at, m.slot)),
                 _ => None,
             },
             _ => None,

@@ -156,8 +156,10 @@ fn collect_count_where(e: &Expr, out: &mut Vec<String>) {
             && name == "count_where"
         {
             match args.first() {
-                Some(Expr::Ident(t)) => out.push(t.clone()),
-                Some(Expr::Member(a, t)) if matches!(a.as_ref(), Expr::Ident(x) if x == "all") => out.push(t.clone()),
+                Some(Expr::Ident(t)) => out.push(t.id.clone()),
+                Some(Expr::Member(a, t)) if matches!(a.as_ref(), Expr::Ident(x) if x == "all") => {
+                    out.push(t.id.clone())
+                }
                 _ => {}
             }
         }

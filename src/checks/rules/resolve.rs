@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use crate::base::diag::Loc;
 use crate::inputs::dataset::{Matrix, Rec};
-use crate::inputs::schema::expr::Expr;
+use crate::inputs::schema::expr::{Expr, Slot};
 use crate::inputs::schema::{Block, Field, Row};
 use rust_decimal::Decimal;
 
@@ -99,12 +99,14 @@ impl<'a> Validator<'a> {
 
     /// The value of a name in scope: `resolve(path, at).v`, without the label, place and reason
     /// that only messages need. Rules read names millions of times at national scale, and
-    /// building a label for each read (`2022年…`) was most of reading it.
-    pub(super) fn value(&self, path: &[&str], at: At<'a>) -> V {
+    /// building a label for each read (`2022年…`) was most of reading it. `slot`: the field the
+    /// name's last part was resolved to when the definitions were read, if any.
+    pub(super) fn value(&self, path: &[&str], at: At<'a>, slot: Option<Slot>) -> V {
         match self.in_record(path, at) {
-            Some(InRecord::Field { ti, rec, name, .. }) => {
-                self.schema.tables[ti].field_index(name).map_or(V::Missing, |i| from_value(&rec.values[i]))
-            }
+            Some(InRecord::Field { ti, rec, name, .. }) => match slot {
+                Some(s) if s.table == ti => from_value(&rec.values[s.field]),
+                _ => self.schema.tables[ti].field_index(name).map_or(V::Missing, |i| from_value(&rec.values[i])),
+            },
             Some(InRecord::NoPrev(_) | InRecord::NoMatch(..) | InRecord::NoTable) => V::Missing,
             None => self.resolve(path, at).v,
         }

@@ -429,6 +429,66 @@ impl Schema {
         let mut tables: Vec<Table> = by_id_map.into_values().collect();
         tables.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
         let by_id = tables.iter().enumerate().map(|(i, t)| (t.id.clone(), i)).collect();
+        resolve_names(&mut tables, &by_id);
         Schema { tables, by_id, enums }
+    }
+}
+
+/// Gives every name a record rule reads the field it reads (`expr::Name::slot`), once: the
+/// rule's own table for `x` and `prev.x`, table `t` for `t.x` and for the condition of
+/// `count_where(t, …)`. Evaluation uses a slot only in a record of the table it names, and
+/// finds the field by its id otherwise, so a name resolved for another table is never misread.
+fn resolve_names(tables: &mut [Table], by_id: &HashMap<String, usize>) {
+    let ids: Vec<Vec<String>> = tables.iter().map(|t| t.fields().iter().map(|f| f.id.clone()).collect()).collect();
+    let names = Names { ids: &ids, by_id };
+    for (ti, t) in tables.iter_mut().enumerate() {
+        if !matches!(t.layout, Layout::Records { .. }) {
+            continue;
+        }
+        for r in &mut t.rules {
+            for e in r.checks.iter_mut().chain(&mut r.when).chain(&mut r.tolerance) {
+                names.resolve(e, ti);
+            }
+        }
+    }
+}
+
+struct Names<'s> {
+    ids: &'s [Vec<String>],
+    by_id: &'s HashMap<String, usize>,
+}
+
+impl Names<'_> {
+    fn slot(&self, table: usize, id: &str) -> Option<expr::Slot> {
+        self.ids[table].iter().position(|f| f == id).map(|field| expr::Slot { table, field })
+    }
+    /// As `rules::resolve` reads names in a record of table `ti`.
+    fn resolve(&self, e: &mut Expr, ti: usize) {
+        match e {
+            Expr::Ident(n) if n.id != "year" => n.slot = self.slot(ti, &n.id),
+            Expr::Member(b, m) => match b.as_mut() {
+                Expr::Ident(base) if base.id == "prev" => m.slot = self.slot(ti, &m.id),
+                Expr::Ident(base) => {
+                    let other = ["entity", "notes", "children"].contains(&base.id.as_str());
+                    if let (false, Some(&oti)) = (other, self.by_id.get(&base.id)) {
+                        m.slot = self.slot(oti, &m.id);
+                    }
+                }
+                inner => self.resolve(inner, ti),
+            },
+            Expr::Call(f, args) if f == "count_where" => {
+                let of = match args.first() {
+                    Some(Expr::Ident(t)) => self.by_id.get(&t.id),
+                    Some(Expr::Member(a, t)) if matches!(a.as_ref(), Expr::Ident(x) if x == "all") => {
+                        self.by_id.get(&t.id)
+                    }
+                    _ => None,
+                };
+                if let (Some(&oti), Some(cond)) = (of, args.get_mut(1)) {
+                    self.resolve(cond, oti);
+                }
+            }
+            _ => e.each_child_mut(&mut |c| self.resolve(c, ti)),
+        }
     }
 }
