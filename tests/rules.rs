@@ -880,3 +880,40 @@ fn a_name_read_in_another_table_is_that_tables_field() {
     let m = &messages(&v, "extra.differs")[0];
     assert!(m.ends_with("“B”（b）为 2，“other表·A”（other.a）为 1，两者应相等（相差 1）"), "{m}");
 }
+
+/// `count_where(all.t, l == r)`, with `l` reading the record and `r` the entity the rule runs
+/// for, is looked up in the counts of `l`'s values per year rather than evaluated for every
+/// record: the counts are those of the condition itself, either way round, with numbers equal by
+/// value (1 and 1.0), texts as `normalize` leaves them, and a missing value equal to nothing.
+#[test]
+fn count_where_over_all_disclosers_counts_as_the_condition_does() {
+    let rule = |id: &str, check: &str| {
+        format!(
+            "[[rules]]\nid = \"tally.{id}\"\nkind = \"coverage\"\nseverity = \"error\"\nscope = \"site\"\ncheck = \"{check}\"\n"
+        )
+    };
+    let rules = [
+        // normalize drops the quotes and the blank: three of the four name the bureau
+        rule("names", "count_where(all.tally, normalize(name) == normalize(entity.name)) == 3"),
+        rule("turned", "count_where(all.tally, entity.name == name) == 1"),
+        rule("ones", "count_where(all.tally, n == 1) == 3"),
+        // a county bureau has no grade
+        rule("nothing", "count_where(all.tally, n == entity.grade) == 0"),
+        rule("wrong", "count_where(all.tally, name == entity.name) == 2"),
+    ]
+    .concat();
+    let table = format!(
+        "id = \"tally\"\ntitle = \"计数表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\nkey = [\"name\"]\n\
+         [[fields]]\nid = \"name\"\nlabel = \"名称\"\ntype = \"text\"\n\
+         [[fields]]\nid = \"n\"\nlabel = \"数\"\ntype = \"decimal\"\nplaces = 1\n{rules}"
+    );
+    let records =
+        [("测试县医疗保障局", "1"), ("“测试县医疗保障局”", "1.0"), ("测试县 医疗保障局", "2"), ("别的局", "1")]
+            .map(|(name, n)| format!("[[tally]]\nname = \"{name}\"\nn = {n}\n"))
+            .join("\n");
+    let site = county(&records);
+    write(site.path(), "data/tables/tally.toml", &table);
+    let (_, codes, v) = check_json(site.path());
+    let failed: Vec<&String> = codes.iter().filter(|c| c.starts_with("tally.")).collect();
+    assert_eq!(failed, ["tally.wrong"], "{v}");
+}

@@ -15,6 +15,13 @@ pub struct Generated {
 /// Write a site with `entities` entities (about 2% bureaus, 70% hospitals, the rest pharmacies)
 /// and `years` years of data into `dir`.
 pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
+    generate_with(dir, entities, years, false)
+}
+
+/// As [`generate`]; with `links`, every county bureau also gives the disclosure links (附件11) of
+/// itself and of its level-2 and level-3 hospitals, which a site rule checks for every such
+/// discloser against the links of the whole site.
+pub fn generate_with(dir: &Path, entities: usize, years: usize, links: bool) -> Generated {
     let years: Vec<i32> = (0..years as i32).map(|i| 2019 + i).collect();
     let counties = (entities / 50).max(1);
     let hospitals = (entities - counties - 1) * 7 / 10;
@@ -69,6 +76,10 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
                 y + 1,
                 pharmacies / counties
             );
+            let mut text = text;
+            if links {
+                let _ = write!(text, "{}", county_links(c, hospitals, counties));
+            }
             write(dir, &format!("data/{}/{y}.toml", county_code(c)), &text);
         }
         let mut sheet = String::from("pharmacy_code,settle_visits,total_amount,account_pay,cash_pay,avg_amount\n");
@@ -88,6 +99,23 @@ pub fn generate(dir: &Path, entities: usize, years: usize) -> Generated {
     fs::create_dir_all(dir.join("content")).expect("content dir");
     write(dir, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n举报电话：12393。\n");
     Generated { hospitals: hospital_ids, years }
+}
+
+/// County `c`'s disclosure links: its own and those of its level-2 and level-3 hospitals
+/// (hospital `h` is in county `h % counties`, of level `h % 4` as in the registry).
+fn county_links(c: usize, hospitals: usize, counties: usize) -> String {
+    let link = |name: &str, kind: &str, level: &str| {
+        format!(
+            "\n[[disclosure_links]]\ncounty = \"第{c}县\"\nunit_name = \"{name}\"\nunit_type = \"{kind}\"\n{level}channel = \"website\"\nmodule_name = \"医疗保障信息披露\"\nurl = \"https://example.org.cn/{c}/ybxxpl/\"\n"
+        )
+    };
+    let mut out = link(&format!("第{c}县医疗保障局"), "bureau", "");
+    for h in (c..hospitals).step_by(counties) {
+        if let Some(level) = ["level3", "level2", "level2"].get(h % 4) {
+            out.push_str(&link(&format!("第{h}医院"), "county_institution", &format!("level = \"{level}\"\n")));
+        }
+    }
+    out
 }
 
 /// One hospital-year whose figures satisfy every rule of the overview and service tables.

@@ -114,7 +114,7 @@ impl<'a> Validator<'a> {
     }
 
     /// `x` with every `entity.<attr>` replaced by its value where the rule runs.
-    fn capture(&self, x: &Expr, at: At<'a>) -> Expr {
+    pub(super) fn capture(&self, x: &Expr, at: At<'a>) -> Expr {
         let sub = |a: &Expr| self.capture(a, at);
         match x {
             Expr::Member(b, attr) if matches!(b.as_ref(), Expr::Ident(n) if n == "entity") => {
@@ -188,6 +188,11 @@ impl<'a> Validator<'a> {
             },
             "count_where" => {
                 let (Some(table), Some(cond)) = (args.first(), args.get(1)) else { return V::Missing };
+                if let Some(oti) = self.all_of(table)
+                    && let Some(n) = self.joined_count(cond, oti, at)
+                {
+                    return V::Num(Decimal::from(n));
+                }
                 // `entity.x` in the condition means the entity the rule runs for, not the record's
                 let cond = self.capture(cond, at);
                 let holds = |oe: usize, r: &Rec, oti: usize| {

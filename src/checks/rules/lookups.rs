@@ -7,6 +7,9 @@ use crate::inputs::dataset::Values;
 use crate::inputs::dataset::{Dataset, TableData};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::Schema;
+use crate::inputs::schema::expr::Expr;
+
+use super::join::{Counts, Joins};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +39,9 @@ pub struct Lookups {
     /// The tables some rule reads across all entities (`all.<table>`): a change to one of them
     /// can change the rules of every entity of that year.
     all_tables: BTreeSet<usize>,
+    /// `count_where(all.<table>, l == r)` looked up (`join`): built on first use, forgotten for
+    /// a year by `replace`.
+    joins: Joins,
 }
 
 /// The records of table `ti` that entities `es` gave for year `y`: `count(all.<table>)`.
@@ -81,7 +87,7 @@ impl Lookups {
                 counts.insert((y, ti), count_year(data, es, y, ti));
             }
         }
-        Lookups { children, by_year, all_counts: Mutex::new(counts), all_tables }
+        Lookups { children, by_year, all_counts: Mutex::new(counts), all_tables, joins: Joins::default() }
     }
 
     /// What entity-year (e, y) gives now of the tables read across entities.
@@ -124,7 +130,25 @@ impl Lookups {
                 *n = (*n + count(&after, ti)).saturating_sub(count(&before.0, ti));
             }
         }
+        // (a join's `l` reads only the records of its table and year, so only that year's change)
+        if let Ok(joins) = self.joins.get_mut() {
+            joins.retain(|&(jy, _, _), _| jy != y);
+        }
         true
+    }
+
+    /// The counts of the values `l` takes in table `ti` of year `y` (`join`): counted by `count`
+    /// on first use; two workers may both count them once.
+    pub(super) fn join_counts(&self, y: i32, ti: usize, l: &Expr, count: impl FnOnce() -> Counts) -> Arc<Counts> {
+        let k = (y, ti, format!("{l:?}"));
+        if let Some(c) = self.joins.lock().ok().and_then(|j| j.get(&k).cloned()) {
+            return c;
+        }
+        let c = Arc::new(count());
+        if let Ok(mut j) = self.joins.lock() {
+            j.insert(k, c.clone());
+        }
+        c
     }
 
     /// Whether some rule reads table `ti` of every entity (`all.<table>`).
