@@ -420,6 +420,24 @@ fn refused_from(
     }
 }
 
+/// Whether `target` may take the site's output, checked before anything is written into it:
+/// when it may not, the refusal a build gives for it. `serve --output` writes into the folder
+/// itself, so it checks it whole before it starts.
+pub fn check_output(root: &Path, target: &Path) -> Result<(), Diagnostic> {
+    output::check_target(root, target).map_err(|m| refused_target(target, m))?;
+    publish::owned::check_replaceable(target).map_err(|m| foreign_output(target, m))
+}
+
+/// An output folder that is an input, or holds one or the site (`output::check_target`).
+fn refused_target(target: &Path, why: String) -> Diagnostic {
+    Diagnostic::error("output.target", why).in_file(target)
+}
+
+/// An output folder holding files pilu did not write (`publish::owned`).
+fn foreign_output(target: &Path, why: String) -> Diagnostic {
+    Diagnostic::error("output.foreign", why).in_file(target)
+}
+
 /// A build's notes or errors added to what loading found.
 fn finish(mut checked: Checked, result: Result<Built, (Diagnostics, Failure)>) -> (Checked, Result<Built, Failure>) {
     match result {
@@ -453,9 +471,8 @@ fn write_site_reporting(
     part: &Part,
     progress: std::sync::Arc<Progress>,
 ) -> Result<Built, (Diagnostics, Failure)> {
-    output::check_target(root, target).map_err(|m| {
-        (Diagnostics { list: vec![Diagnostic::error("output.target", m).in_file(target)] }, Failure::Output)
-    })?;
+    output::check_target(root, target)
+        .map_err(|m| (Diagnostics { list: vec![refused_target(target, m)] }, Failure::Output))?;
     let mut notes = Diagnostics::default();
     for (path, msg) in output::remove_stale(target) {
         notes.push(Diagnostic::warning("output.stale_staging", msg).in_file(&path));
@@ -520,7 +537,7 @@ fn render_site(
     early_check
         .join()
         .unwrap_or_else(|_| Err(format!("无法检查输出目录 {}", target.display())))
-        .map_err(|m| one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output))?;
+        .map_err(|m| one(foreign_output(target, m), Failure::Output))?;
     let intro = site.content.home_intro.as_deref();
     let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
     if across {
@@ -549,7 +566,7 @@ fn render_site(
     publish::shard::write_manifest(&model, &staging, part, pages, downloads).map_err(classify)?;
     progress.phase("替换输出目录", None, "");
     let old_output = staging.commit(how).map_err(|e| match e {
-        output::CommitError::Refused(m) => one(Diagnostic::error("output.foreign", m).in_file(target), Failure::Output),
+        output::CommitError::Refused(m) => one(foreign_output(target, m), Failure::Output),
         output::CommitError::Io(e) => {
             one(Diagnostic::error("io.write", format!("无法替换输出目录：{e}")).in_file(target), Failure::Io)
         }

@@ -276,9 +276,16 @@ fn main() -> ExitCode {
         Command::Serve { root, bind, port, open, output } => {
             // (the signal would end it at its next line and leave its temporary folder behind)
             pilu::keep_building_on_closed_pipe();
+            let sources = pilu::base::diag::Sources::new(&root);
             match pilu::serve::run(pilu::serve::Options { root, bind, port, open, output }) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(m) => {
+                // (as `build --output` says and exits for it)
+                Err(pilu::serve::NotStarted::Output(d)) => {
+                    report(&Diagnostics { list: vec![*d] }, &sources);
+                    sayln!("预览未启动：不能使用这个输出目录。");
+                    ExitCode::from(2)
+                }
+                Err(pilu::serve::NotStarted::Failed(m)) => {
                     sayln!("{m}");
                     ExitCode::from(3)
                 }

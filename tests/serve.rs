@@ -408,13 +408,28 @@ fn overlong_paths_are_refused_not_errors() {
     assert_eq!(get(s.port, "/").status, 200, "still serving");
 }
 
+/// A refused `--output` is the usage error `build --output` makes of it (exit status 2, the
+/// same finding), not a preview that could not start (3).
 #[test]
 fn an_output_in_the_inputs_or_holding_other_files_is_refused() {
     let site = fixture("minimal");
     let root = site.path();
     write(root, "mine/notes.txt", "my notes");
-    for (output, says) in [("data/renmin", "位于站点的输入 data 之中"), ("mine", "没有 pilu 的文件清单")]
-    {
+    let refusals = [
+        ("data/renmin", "error[output.target]: 输出目录 data/renmin 位于站点的输入 data 之中"),
+        ("data", "error[output.target]: 输出目录 data 就是站点的输入 data"),
+        (".", "error[output.target]: 输出目录 . 包含站点本身"),
+        ("mine", "error[output.foreign]: 输出目录 mine 中已有文件，但没有 pilu 的文件清单"),
+    ];
+    for (output, says) in refusals {
+        let build = Command::new(env!("CARGO_BIN_EXE_pilu"))
+            .args(["build", "-q", "--output", output])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        let built = String::from_utf8_lossy(&build.stderr);
+        assert_eq!(build.status.code(), Some(2), "build {output}: {built}");
+        assert!(built.contains(says), "build {output}: {built}");
         let mut child = Command::new(env!("CARGO_BIN_EXE_pilu"))
             .args(["serve", "--port", "0", "--output", output])
             .current_dir(root)
@@ -430,11 +445,38 @@ fn an_output_in_the_inputs_or_holding_other_files_is_refused() {
         let _ = child.kill();
         let run = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&run.stderr);
-        assert_eq!(run.status.code(), Some(3), "{output}: {stderr}");
+        assert_eq!(run.status.code(), Some(2), "{output}: {stderr}");
         assert!(stderr.contains(says), "{output}: {stderr}");
+        // the finding as build shows it, the file named the same way
+        let finding =
+            |text: &str| text.lines().skip_while(|l| !l.starts_with("error[")).take(2).collect::<Vec<_>>().join("\n");
+        assert_eq!(finding(&stderr), finding(&built), "{output}");
     }
     assert_eq!(read(&root.join("mine/notes.txt")), "my notes");
     assert_eq!(tree(&root.join("data/renmin")).len(), 1, "nothing written into the inputs");
+}
+
+/// A preview that cannot start (no site folder, an address it cannot listen on) stays exit
+/// status 3.
+#[test]
+fn a_preview_that_cannot_start_exits_3() {
+    let site = fixture("minimal");
+    let missing = site.path().join("no-such-site");
+    // (192.0.2.1 is for documentation only: no machine has it)
+    for (args, says) in [
+        (vec!["--root", missing.to_str().unwrap()], "无法打开站点目录"),
+        (vec!["--root", site.path().to_str().unwrap(), "--bind", "192.0.2.1"], "无法监听 192.0.2.1"),
+    ] {
+        let run = Command::new(env!("CARGO_BIN_EXE_pilu"))
+            .args(["serve", "--port", "0"])
+            .args(&args)
+            .stdout(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
 }
 
 /// A preview whose reader closed the pipe (`pilu serve | less`, then `q`) goes on serving and

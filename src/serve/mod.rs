@@ -59,16 +59,30 @@ struct Shared {
     reload: broadcast::Sender<()>,
 }
 
-/// Run the preview until interrupted. Returns a message for the user on failure.
-pub fn run(opts: Options) -> Result<(), String> {
-    let root = std::fs::canonicalize(&opts.root)
-        .map_err(|e| format!("无法打开站点目录 {}：{}", opts.root.display(), crate::base::diag::os_text(&e)))?;
-    let temporary = opts.output.is_none();
+/// Why the preview did not start.
+pub enum NotStarted {
+    /// The folder named by `--output` may not be used, as `build --output` refuses it (exit
+    /// status 2, a usage error).
+    Output(Box<crate::base::diag::Diagnostic>),
+    /// The preview could not start (the site folder, the port): a message for the user.
+    Failed(String),
+}
+
+/// Run the preview until interrupted.
+pub fn run(opts: Options) -> Result<(), NotStarted> {
+    let root = std::fs::canonicalize(&opts.root).map_err(|e| {
+        NotStarted::Failed(format!("无法打开站点目录 {}：{}", opts.root.display(), crate::base::diag::os_text(&e)))
+    })?;
     if let Some(o) = &opts.output {
         // before creating it: a folder made inside an input would itself change the site
-        crate::publish::output::check_target(&root, o)?;
-        crate::publish::owned::check_replaceable(o)?;
+        crate::check_output(&root, o).map_err(|d| NotStarted::Output(Box::new(d)))?;
     }
+    preview(root, opts).map_err(NotStarted::Failed)
+}
+
+/// `run` once the site folder and the output are accepted; a message for the user on failure.
+fn preview(root: PathBuf, opts: Options) -> Result<(), String> {
+    let temporary = opts.output.is_none();
     let out =
         opts.output.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("pilu-serve-{}", std::process::id())));
     std::fs::create_dir_all(&out)
