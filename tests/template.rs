@@ -835,3 +835,47 @@ fn a_filled_csv_template_put_in_data_is_named_with_its_import_command() {
     let rows = data_rows(&site.path().join("data/520399/2023/fund_income.csv"));
     assert_eq!(rows[1][0], "employee", "{rows:?}");
 }
+
+/// The explanation `pilu template` writes beside a CSV sheet, copied into `data/` with the
+/// sheet (wherever a data file may be, and at the top of `data/`), holds no data: a warning
+/// at each copy names it as the template's 填写说明, the build goes on, and none is published.
+/// It was an unknown table, or a file that does not belong, each an error.
+#[test]
+fn a_sheets_explanation_copied_into_data_is_passed_over_with_a_warning() {
+    let site = fixture("minimal");
+    let args = ["template", "--table", "fund_income", "--format", "csv", "--year", "2023", "-o", "fund_income.csv"];
+    ok(&run(site.path(), &args));
+    let notes = read(&site.path().join("fund_income-填写说明.txt"));
+    let places = ["data", "data/2023", "data/renmin", "data/renmin/2023", "data/520399/2023"]
+        .map(|d| format!("{d}/fund_income-填写说明.txt"));
+    for p in &places {
+        write(site.path(), p, &notes);
+    }
+    let (code, list) = check_json(site.path(), &[]);
+    assert_eq!(code, 0, "{list:?}");
+    assert!(list.iter().all(|d| d.0 != "error"), "{list:?}");
+    let mut found: Vec<&str> = with_code(&list, "data.template_notes").iter().map(|d| d.3.as_str()).collect();
+    found.sort();
+    let mut expected: Vec<&str> = places.iter().map(String::as_str).collect();
+    expected.sort();
+    assert_eq!(found, expected, "{list:?}");
+    assert!(with_code(&list, "data.template_notes").iter().all(|d| d.0 == "warning"), "{list:?}");
+
+    let out = run(site.path(), &["build", "--output", "out"]);
+    ok(&out);
+    assert!(
+        out.stderr.contains("`fund_income-填写说明.txt` 是 pilu template 生成的填写说明，不是数据：已忽略，不会发布"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("可以把它移出 data/ 目录"), "{}", out.stderr);
+    let published = tree(&site.path().join("out"));
+    assert!(
+        published.keys().all(|f| !f.contains("填写说明")),
+        "{:?}",
+        published.keys().filter(|f| f.contains("填写说明")).collect::<Vec<_>>()
+    );
+    let text = String::from_utf8_lossy(&published.values().flatten().copied().collect::<Vec<u8>>()).into_owned();
+    let line = notes.lines().find(|l| l.chars().count() > 12).unwrap();
+    assert!(!text.contains(line), "the explanation's text is published: {line}");
+}

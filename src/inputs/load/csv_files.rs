@@ -61,6 +61,9 @@ impl Loader<'_> {
 
     pub(super) fn collection_dir(&mut self, dir: &Path, year: i32) {
         for (p, fname, is_dir) in self.entries(dir) {
+            if !is_dir && self.template_notes(&p, &fname) {
+                continue;
+            }
             let stem = match fname.rsplit_once('.') {
                 Some((s, e)) if matches!(e.to_ascii_lowercase().as_str(), "csv" | "tsv" | "txt") && !is_dir => {
                     s.to_string()

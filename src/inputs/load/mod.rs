@@ -11,6 +11,7 @@ mod csv_files;
 mod matrix;
 mod template_sheet;
 mod values;
+pub use template_sheet::NOTES_SUFFIX;
 mod year_files;
 
 use crate::base::diag::{self, Diagnostic, Diagnostics, FileId, Loc, Reading, Sources, suggest};
@@ -92,6 +93,9 @@ pub fn load(
             continue;
         }
         l.folders(std::mem::take(&mut run), &mut suggestions);
+        if l.template_notes(&p, &name) {
+            continue;
+        }
         l.diags.push(
             Diagnostic::error("data.unexpected_file", format!("data/ 下不应有文件 `{name}`"))
                 .in_file(&p)
@@ -365,7 +369,7 @@ impl Loader<'_> {
                 }
             } else if let Some(year) = fname.strip_suffix(".toml").and_then(is_year) {
                 self.year_toml(&p, ent, year);
-            } else {
+            } else if !self.template_notes(&p, &fname) {
                 self.diags.push(
                     Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是数据文件"))
                         .in_file(&p)
@@ -377,6 +381,9 @@ impl Loader<'_> {
 
     fn year_dir(&mut self, dir: &Path, ent: usize, year: i32) {
         for (p, fname, is_dir) in self.entries(dir) {
+            if !is_dir && self.template_notes(&p, &fname) {
+                continue;
+            }
             let Some((stem, ext)) = fname.rsplit_once('.') else {
                 self.diags
                     .push(Diagnostic::error("data.unexpected_file", format!("`{fname}` 不是 CSV 文件")).in_file(&p));

@@ -1,15 +1,44 @@
 //! A sheet `pilu template` wrote, filled in and put into `data/` as it is. Its title rows
 //! (`填报单位：…`, `统计年度：…`) stand before the header, so read as a data CSV it would give a
 //! column-count error about a title: it is named for what it is instead, with the `pilu import`
-//! command that reads it (and rewrites it in place as a data file).
+//! command that reads it (and rewrites it in place as a data file). The explanation `pilu
+//! template` writes beside a CSV sheet, copied into `data/` with it, is named too: it holds no
+//! data, so it is passed over with a warning instead of read as a table of an unknown name.
 
 use super::Loader;
 use crate::base::diag::{Diagnostic, FileId, Loc};
+use std::path::Path;
 
 /// The cells the template writes in its second title row (`sheets::fill::plan::title_facts`).
 const MARKS: [&str; 2] = ["填报单位", "统计年度"];
 
+/// How the name of the explanation beside a CSV sheet ends: `z.csv` → `z-填写说明.txt`.
+pub const NOTES_SUFFIX: &str = "-填写说明.txt";
+
+/// Whether a file named `name` is the explanation `pilu template` writes beside a CSV sheet.
+fn is_template_notes(name: &str) -> bool {
+    name.len() > NOTES_SUFFIX.len() && name.to_ascii_lowercase().ends_with(NOTES_SUFFIX)
+}
+
 impl Loader<'_> {
+    /// Whether the file `name` at `path` (anywhere under `data/`) is a sheet's explanation; if
+    /// so it is reported (one warning) and not read. Nothing under `data/` is published, so
+    /// neither is it.
+    pub(super) fn template_notes(&mut self, path: &Path, name: &str) -> bool {
+        if !is_template_notes(name) {
+            return false;
+        }
+        self.diags.push(
+            Diagnostic::warning(
+                "data.template_notes",
+                format!("`{name}` 是 pilu template 生成的填写说明，不是数据：已忽略，不会发布"),
+            )
+            .in_file(path)
+            .note("填写说明只供填报时参考；可以把它移出 data/ 目录"),
+        );
+        true
+    }
+
     /// Whether `file` is a filled-in template; if so it is reported (one error) and not read.
     /// `entity`: the entity whose folder holds it (`data/<entity>/<year>/`), none for a
     /// collection sheet (`data/<year>/`).
@@ -85,7 +114,16 @@ fn shell_word(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::template_mark;
+    use super::{is_template_notes, template_mark};
+
+    #[test]
+    fn the_explanation_beside_a_csv_sheet_is_known_by_its_name() {
+        assert!(is_template_notes("模板-fund_income-2024-填写说明.txt"));
+        assert!(is_template_notes("fund_income-填写说明.TXT"));
+        assert!(!is_template_notes("-填写说明.txt"));
+        assert!(!is_template_notes("fund_income.txt"));
+        assert!(!is_template_notes("fund_income-填写说明.csv"));
+    }
 
     #[test]
     fn the_title_rows_of_a_template_are_found_and_a_header_is_not() {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// The text file written beside the CSV `out`: `z.csv` → `z-填写说明.txt`.
 pub(super) fn notes_path(out: &Path) -> PathBuf {
     let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    out.with_file_name(format!("{stem}-填写说明.txt"))
+    out.with_file_name(format!("{stem}{}", crate::inputs::load::NOTES_SUFFIX))
 }
 
 pub(super) fn csv_files(
