@@ -255,3 +255,72 @@ fn headings_do_not_take_the_ids_of_footnotes() {
         assert!(headings.contains(&"1-1") && headings.contains(&"说明-1"), "{m}: {headings:?}");
     }
 }
+
+/// A fragment into a page may name the theme's own ids of that kind of page only: the home
+/// page's sections (`#updates-h`) are on no content page, so a link to one there leads nowhere.
+#[test]
+fn a_fragment_names_the_theme_ids_of_its_kind_of_page_only() {
+    let site = linked_site();
+    write(
+        site.path(),
+        "content/zhengce.md",
+        "+++\ntitle = \"政策\"\n+++\n[最近更新](@/jubao.md#updates-h)\n\n[首页的最近更新](@/_index.md#updates-h)\n\n\
+         [举报正文](@/jubao.md#main)、[搜索](@/jubao.md#site-q)\n\n[本页](#what-h)\n",
+    );
+    let (code, diags) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    let found = with_code(&diags, "content.link_target");
+    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(at, [("content/zhengce.md", 4), ("content/zhengce.md", 10)], "{found:?}");
+    assert!(found[0].2.contains("content/jubao.md 中没有 id 为 `updates-h` 的标题"), "{found:?}");
+    assert!(found[1].2.contains("本页没有 id 为 `what-h` 的标题"), "{found:?}");
+}
+
+/// The ids of the page a theme writes around a page's Markdown (its `.prose` left out).
+fn theme_ids_on(html: &str) -> BTreeSet<String> {
+    let start = html.find("<div class=\"prose\">").map_or(html.len(), |i| i);
+    let (before, prose) = html.split_at(start);
+    // (the Markdown's own `div`s, footnotes, are closed within it: its raw HTML is text)
+    let mut depth = 0;
+    let mut end = prose.len();
+    for (i, _) in prose.match_indices('<') {
+        if prose[i..].starts_with("<div") {
+            depth += 1;
+        } else if prose[i..].starts_with("</div") {
+            depth -= 1;
+            if depth == 0 {
+                end = i;
+                break;
+            }
+        }
+    }
+    let around = format!("{before}{}", &prose[end..]);
+    start_tags(&around).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect()
+}
+
+/// The theme ids a fragment may name (the code's lists) are those both built-in themes put on
+/// each kind of page, read back from the built pages of the example: every one on every content
+/// page and on the home page, and none of the themes' others missing from the lists (a heading
+/// must not take one).
+#[test]
+fn the_theme_ids_a_fragment_may_name_are_on_those_pages_in_both_themes() {
+    let (_dir, out) = build_example();
+    let content: BTreeSet<String> = pilu::inputs::content::theme_ids(false).map(str::to_string).collect();
+    let home: BTreeSet<String> = pilu::inputs::content::theme_ids(true).map(str::to_string).collect();
+    for m in ["", "m/"] {
+        let pages: Vec<String> = std::fs::read_dir(out.join(format!("{m}p")))
+            .unwrap()
+            .map(|e| format!("{m}p/{}/index.html", e.unwrap().file_name().to_string_lossy()))
+            .collect();
+        assert!(pages.len() >= 3, "{pages:?}");
+        for page in &pages {
+            assert_eq!(theme_ids_on(&read(&out.join(page))), content, "{page}");
+        }
+        // (the bureaus' entries, `b-<id>`, are the site's, not the theme's)
+        let on_home: BTreeSet<String> = theme_ids_on(&read(&out.join(format!("{m}index.html"))))
+            .into_iter()
+            .filter(|i| !i.starts_with("b-"))
+            .collect();
+        assert_eq!(on_home, home, "{m}index.html");
+    }
+}

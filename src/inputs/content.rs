@@ -359,10 +359,29 @@ fn render_markdown(
 
 const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH).union(Options::ENABLE_FOOTNOTES);
 
-/// Ids the built-in themes give their own elements on the pages that show Markdown (a page, the
-/// home page's introduction): a heading must not take one.
-const THEME_IDS: &[&str] =
-    &["main", "dazi", "site-q", "updates-h", "entities-h", "figures-h", "report-h", "what-h", "years-h"];
+/// Ids both built-in themes give their own elements on every page that shows Markdown (their
+/// shared layout.html): the site's name (the 大字版 link's target), the search box, the main
+/// text. A fragment into a content page may name these alone.
+pub const PAGE_THEME_IDS: &[&str] = &["main", "dazi", "site-q"];
+
+/// Ids both built-in themes give the home page besides (home.html's sections; 主要数据, 欺诈骗保举报
+/// and 最近更新 only when the site has something to show there). A fragment into `_index.md`
+/// may name these too.
+pub const HOME_THEME_IDS: &[&str] = &["figures-h", "report-h", "years-h", "updates-h", "entities-h", "what-h"];
+
+/// The theme's ids a fragment into a page may name: the home page's (`home`) or a content page's.
+/// (`tests/links.rs` reads them back from both themes' built pages.)
+pub fn theme_ids(home: bool) -> impl Iterator<Item = &'static str> {
+    let extra: &[&str] = if home { HOME_THEME_IDS } else { &[] };
+    PAGE_THEME_IDS.iter().chain(extra).copied()
+}
+
+/// Whether a heading must not take `id`: the theme gives it to an element of a page that shows
+/// Markdown. (Every page's headings avoid the home page's ids too, as they always have: the ids
+/// of published headings stay as they are.)
+fn theme_id(id: &str) -> bool {
+    PAGE_THEME_IDS.contains(&id) || HOME_THEME_IDS.contains(&id)
+}
 
 /// The ids of the headings of Markdown `body`, in order, as links name them (`#举报电话`): the
 /// heading's text in lower case, without punctuation, blanks as `-`, Chinese kept as written;
@@ -393,9 +412,7 @@ fn heading_ids(body: &str, footnotes: &[String]) -> Vec<String> {
                 if base.is_empty() {
                     base.push_str("标题");
                 }
-                let taken = |id: &str| {
-                    ids.iter().any(|x| x == id) || THEME_IDS.contains(&id) || footnotes.iter().any(|x| x == id)
-                };
+                let taken = |id: &str| ids.iter().any(|x| x == id) || theme_id(id) || footnotes.iter().any(|x| x == id);
                 let mut id = base.clone();
                 let mut n = 0;
                 while taken(&id) {
@@ -603,8 +620,10 @@ impl Links<'_> {
         };
         // (as written when it does not decode to text: `#%E4` is no id, and `�` would say less)
         let id = percent_encoding::percent_decode_str(fragment).decode_utf8().unwrap_or(fragment.into());
-        // (the theme's own ids, such as the main text's `#main`, are on every page too)
-        if ids.iter().chain(footnotes).any(|x| *x == id) || THEME_IDS.contains(&&*id) {
+        // (the theme's own ids, such as the main text's `#main`: those of the kind of page it is,
+        // since the home page's sections are on no other page)
+        let home = matches!(self.files.pages.get(under), Some(PageAt::Address(a)) if a == "index.html");
+        if ids.iter().chain(footnotes).any(|x| *x == id) || theme_ids(home).any(|t| t == id) {
             return Ok(());
         }
         let page = if under == self.from { "本页".to_string() } else { format!("content/{under} 中") };
