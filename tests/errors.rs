@@ -442,7 +442,8 @@ fn broken_definition_and_template_are_located() {
 }
 
 /// A theme template that extends one that does not exist, and two that extend each other, are
-/// errors named by the template's file, once, in Chinese.
+/// errors named by the template's file and the line and column of its `extends` tag, once, in
+/// Chinese; a cycle is shown back to where it starts.
 #[test]
 fn a_template_extending_a_missing_or_circular_parent_is_named() {
     let site = fixture("minimal");
@@ -451,11 +452,15 @@ fn a_template_extending_a_missing_or_circular_parent_is_named() {
     write(
         site.path(),
         "themes/default/templates/page.html",
-        "{% extends \"basis.html\" %}{% block main %}{{ page.title }}{% endblock main %}",
+        "{# 说明页 #}\n  {% extends \"basis.html\" %}{% block main %}{{ page.title }}{% endblock main %}",
     );
     let err = build_fails(site.path());
     assert_eq!(err.matches("[theme.template]").count(), 1, "{err}");
-    assert!(err.contains("模板 themes/default/templates/page.html 继承（extends）的模板 `basis.html` 不存在"), "{err}");
+    assert!(
+        err.contains("模板 themes/default/templates/page.html:2:3 继承（extends）的模板 `basis.html` 不存在"),
+        "{err}"
+    );
+    assert!(err.contains("第 2 行：  {% extends \"basis.html\" %}"), "{err}");
     assert!(
         err.contains("┌─ themes/default/templates/page.html")
             || err.contains("= 文件：themes/default/templates/page.html"),
@@ -467,12 +472,33 @@ fn a_template_extending_a_missing_or_circular_parent_is_named() {
         "themes/default/templates/page.html",
         "{% extends \"frame.html\" %}{% block main %}{{ page.title }}{% endblock main %}",
     );
-    write(site.path(), "themes/default/templates/frame.html", "{% extends \"page.html\" %}");
+    write(site.path(), "themes/default/templates/frame.html", "{#- 框架 -#}\n{% extends \"page.html\" %}");
     let err = build_fails(site.path());
     assert_eq!(err.matches("[theme.template]").count(), 1, "{err}");
-    assert!(err.contains("的继承（extends）形成循环："), "{err}");
-    assert!(err.contains("page.html") && err.contains("frame.html"), "{err}");
+    // (tera meets the cycle first from frame.html, the first template by name in it)
+    assert!(
+        err.contains(
+            "模板 themes/default/templates/frame.html:2:1 的继承（extends）形成循环：frame.html → page.html → frame.html"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("第 2 行：{% extends \"page.html\" %}"), "{err}");
     assert!(!err.contains("站点数据有错误"), "{err}");
+
+    // a template leading into a cycle it is not part of: the cycle is shown, where it starts
+    // (aa.html: tera starts from it, the first template by name)
+    std::fs::remove_file(site.path().join("themes/default/templates/page.html")).unwrap();
+    write(site.path(), "themes/default/templates/aa.html", "{% extends \"frame.html\" %}");
+    write(site.path(), "themes/default/templates/frame.html", "{% extends \"ring.html\" %}");
+    write(site.path(), "themes/default/templates/ring.html", "\n\n{% extends \"frame.html\" %}");
+    let err = build_fails(site.path());
+    assert_eq!(err.matches("[theme.template]").count(), 1, "{err}");
+    assert!(
+        err.contains(
+            "模板 themes/default/templates/frame.html:1:1 的继承（extends）形成循环：frame.html → ring.html → frame.html"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

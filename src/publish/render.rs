@@ -241,6 +241,18 @@ fn template_error(theme: &str, e: &tera::Error, templates: &[(String, String, St
                 Some((_, _, s)) if !s.starts_with('（') => d.in_file(Path::new(s)),
                 _ => d,
             };
+            // (tera names the template only: the place is its `extends` tag, found here)
+            let extends = |tpl: &str| {
+                let at = file(tpl).and_then(|(_, t, _)| extends_tag(t).map(|(l, c, line)| (l, c, line.to_string())));
+                match at {
+                    Some((l, c, line)) => (format!("{}:{l}:{c}", shown(tpl)), Some(format!("第 {l} 行：{line}"))),
+                    None => (shown(tpl), None),
+                }
+            };
+            let noted = |d: Diagnostic, line: Option<String>| match line {
+                Some(l) => d.note(l),
+                None => d,
+            };
             match te.kind() {
                 tera::ErrorKind::SyntaxError(r) => {
                     let (line, col) = (r.span().start_line, r.span().start_col + 1);
@@ -259,18 +271,28 @@ fn template_error(theme: &str, e: &tera::Error, templates: &[(String, String, St
                     );
                 }
                 tera::ErrorKind::MissingParent { current, parent } => {
+                    let (place, line) = extends(current);
                     let d = Diagnostic::error(
                         "theme.template",
-                        format!("模板 {} 继承（extends）的模板 `{parent}` 不存在", shown(current)),
+                        format!("模板 {place} 继承（extends）的模板 `{parent}` 不存在"),
                     );
-                    return located(d, current);
+                    return located(noted(d, line), current);
                 }
                 tera::ErrorKind::CircularExtend { tpl, inheritance_chain } => {
+                    // The chain from `tpl` ends at the template it returns to, which may be one
+                    // `tpl` leads into: the cycle is shown from there, back to it.
+                    let chain: Vec<&str> =
+                        std::iter::once(tpl.as_str()).chain(inheritance_chain.iter().map(String::as_str)).collect();
+                    let back = chain.last().copied().unwrap_or(tpl);
+                    let from = chain.iter().position(|t| *t == back).unwrap_or(0);
+                    let cycle = &chain[from..];
+                    let first = cycle.first().copied().unwrap_or(tpl);
+                    let (place, line) = extends(first);
                     let d = Diagnostic::error(
                         "theme.template",
-                        format!("模板 {} 的继承（extends）形成循环：{}", shown(tpl), inheritance_chain.join(" → ")),
+                        format!("模板 {place} 的继承（extends）形成循环：{}", cycle.join(" → ")),
                     );
-                    return located(d, tpl);
+                    return located(noted(d, line), first);
                 }
                 _ => {}
             }
@@ -278,6 +300,28 @@ fn template_error(theme: &str, e: &tera::Error, templates: &[(String, String, St
         cause = err.source();
     }
     Diagnostic::error("theme.template", format!("主题 `{theme}` 的模板有误：\n{}", error_chain(e)))
+}
+
+/// Where a template's `{% extends … %}` tag is: 1-based line, column (in characters) and the
+/// text of its line. Only blanks and comments may come before it (tera refuses anything else).
+fn extends_tag(text: &str) -> Option<(usize, usize, &str)> {
+    let mut rest = text;
+    loop {
+        let trimmed = rest.trim_start();
+        match trimmed.strip_prefix("{#") {
+            Some(comment) => rest = &comment[comment.find("#}")? + 2..],
+            None => {
+                rest = trimmed;
+                break;
+            }
+        }
+    }
+    let tag = rest.strip_prefix("{%")?;
+    tag.trim_start_matches('-').trim_start().strip_prefix("extends")?;
+    let at = text.len() - rest.len();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    Some((text[..at].matches('\n').count() + 1, text[line_start..at].chars().count() + 1, line.trim_end()))
 }
 
 fn error_chain(e: &tera::Error) -> String {
@@ -904,7 +948,20 @@ fn xml_escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{sitemap_files, strip_css_comments};
+    use super::{extends_tag, sitemap_files, strip_css_comments};
+
+    #[test]
+    fn the_extends_tag_is_found_after_blanks_and_comments() {
+        assert_eq!(extends_tag("{% extends \"base.html\" %}x"), Some((1, 1, "{% extends \"base.html\" %}x")));
+        let t = "{#- 说明 -#}\n\n  {%- extends \"layout.html\" %}\n{% block a %}{% endblock %}";
+        assert_eq!(extends_tag(t), Some((3, 3, "  {%- extends \"layout.html\" %}")));
+        // (a comment that runs over lines, and one holding `{%`)
+        let t = "{# a\n{% extends \"no.html\" %} #}  {% extends \"yes.html\" %}";
+        assert_eq!(extends_tag(t), Some((2, 29, "{% extends \"no.html\" %} #}  {% extends \"yes.html\" %}")));
+        assert_eq!(extends_tag("{% block main %}{% endblock %}"), None);
+        assert_eq!(extends_tag("<p>{% extends \"base.html\" %}"), None);
+        assert_eq!(extends_tag("{# never closed"), None);
+    }
 
     #[test]
     fn a_long_sitemap_is_split_under_an_index() {
