@@ -6,41 +6,13 @@
 //! year and table, and each discloser looks its `r` up.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use rayon::prelude::*;
-use rust_decimal::Decimal;
 
 use crate::inputs::schema::expr::{CmpOp, Expr};
 
 use super::validator::{At, Validator};
-use super::values::V;
-
-/// A value as `==` with no tolerance tells values apart (`values::compare`): numbers by their
-/// value (1.0 == 1.00), dates by day, texts and yes/no as written.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub(super) enum Key {
-    Num(Decimal),
-    Str(String),
-    Bool(bool),
-    Date(i32, u32, u32),
-}
-
-/// How many records give each value of `l`; None when some record gives a list, which is not
-/// looked up (the rule is then evaluated record by record).
-pub(super) type Counts = Option<HashMap<Key, usize>>;
-
-/// Ok(None) for a missing value, which equals nothing; Err for a list.
-fn key(v: V) -> Result<Option<Key>, ()> {
-    Ok(Some(match v {
-        V::Num(n) => Key::Num(n.normalize()),
-        V::Str(s) => Key::Str(s),
-        V::Bool(b) => Key::Bool(b),
-        V::Date(y, m, d) => Key::Date(y, m, d),
-        V::Missing => return Ok(None),
-        V::Set(_) => return Err(()),
-    }))
-}
+use super::values::{Counts, Key, key};
 
 /// Whether `e` reads only fields of the record it is evaluated at (and constants): not another
 /// table, another year, the registry or a count, so its value changes only with that record.
@@ -109,7 +81,3 @@ impl<'a> Validator<'a> {
         Some(counts)
     }
 }
-
-/// The counts built so far, by year, table and `l` (as written out: the same condition in two
-/// rules shares them). `Lookups` holds them and forgets a year's when its data changes.
-pub(super) type Joins = std::sync::Mutex<HashMap<(i32, usize, String), Arc<Counts>>>;

@@ -9,7 +9,7 @@ use crate::inputs::registry::Registry;
 use crate::inputs::schema::Schema;
 use crate::inputs::schema::expr::Expr;
 
-use super::join::{Counts, Joins};
+use super::values::Counts;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
@@ -43,6 +43,10 @@ pub struct Lookups {
     /// a year by `replace`.
     joins: Joins,
 }
+
+/// The counts built so far, by year, table and `l` (as written out: the same condition in two
+/// rules shares them). `Lookups` holds them (`join` builds them) and forgets a year's when its data changes.
+type Joins = Mutex<std::collections::HashMap<(i32, usize, String), Arc<Counts>>>;
 
 /// The records of table `ti` that entities `es` gave for year `y`: `count(all.<table>)`.
 /// Counted on every core: half a million entities in a national year.

@@ -129,3 +129,29 @@ pub(super) fn show_v(v: &V) -> String {
 pub(super) fn field_places(f: &Field) -> u32 {
     if matches!(f.ty, FieldType::Decimal | FieldType::Percent) { f.places } else { 0 }
 }
+
+/// A value as `==` with no tolerance tells values apart (`compare`): numbers by their
+/// value (1.0 == 1.00), dates by day, texts and yes/no as written.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) enum Key {
+    Num(Decimal),
+    Str(String),
+    Bool(bool),
+    Date(i32, u32, u32),
+}
+
+/// How many records give each value of `l`; None when some record gives a list, which is not
+/// looked up (the rule is then evaluated record by record).
+pub(super) type Counts = Option<std::collections::HashMap<Key, usize>>;
+
+/// Ok(None) for a missing value, which equals nothing; Err for a list.
+pub(super) fn key(v: V) -> Result<Option<Key>, ()> {
+    Ok(Some(match v {
+        V::Num(n) => Key::Num(n.normalize()),
+        V::Str(s) => Key::Str(s),
+        V::Bool(b) => Key::Bool(b),
+        V::Date(y, m, d) => Key::Date(y, m, d),
+        V::Missing => return Ok(None),
+        V::Set(_) => return Err(()),
+    }))
+}
