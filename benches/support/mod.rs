@@ -71,12 +71,11 @@ pub fn generate_with(dir: &Path, entities: usize, years: usize, links: bool) -> 
         }
         for c in 0..counties {
             let n = hospitals / counties;
-            let text = format!(
+            let mut text = format!(
                 "published_on = {}-10-20\n\n[designated_institutions_summary]\ninst_total = {n}\ninst_level3 = 0\ninst_level2 = 0\ninst_level1 = 0\ninst_unrated = {n}\npharmacy_total = {}\n\n[reporting_channels]\nhotline = \"0851-2{c:07}；12393\"\n\n[notes]\ndisqualified_list = \"本年度无解除医保服务协议的定点医药机构。\"\n",
                 y + 1,
                 pharmacies / counties
             );
-            let mut text = text;
             if links {
                 let _ = write!(text, "{}", county_links(c, hospitals, counties));
             }

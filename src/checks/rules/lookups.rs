@@ -45,7 +45,7 @@ pub struct Lookups {
 }
 
 /// The counts built so far, by year, table and `l` (as written out: the same condition in two
-/// rules shares them). `Lookups` holds them (`join` builds them) and forgets a year's when its data changes.
+/// rules shares them). `join` builds them; `Lookups` forgets a year's when its data changes.
 type Joins = Mutex<std::collections::HashMap<(i32, usize, String), Arc<Counts>>>;
 
 /// The records of table `ti` that entities `es` gave for year `y`: `count(all.<table>)`.
