@@ -85,8 +85,8 @@ impl<'a> Validator<'a> {
     /// every rule, read without collecting a path first; None for any other expression.
     pub(super) fn short_name(&self, e: &Expr, at: At<'a>) -> Option<V> {
         match e {
-            Expr::Ident(n) => Some(match at {
-                At::Record { ti, rec, .. } if let Some(i) = n.slot_in(ti) => from_value(&rec.values[i]),
+            Expr::Ident(n) => Some(match (at, n.slot) {
+                (At::Record { ti, rec, .. }, Some(s)) if s.table == ti => from_value(&rec.values[s.field]),
                 _ => self.value(&[n.as_str()], at, None),
             }),
             Expr::Member(b, m) => match b.as_ref() {
