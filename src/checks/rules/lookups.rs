@@ -7,7 +7,6 @@ use crate::inputs::dataset::Values;
 use crate::inputs::dataset::{Dataset, TableData};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::Schema;
-use crate::inputs::schema::expr::Expr;
 
 use super::values::Counts;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,7 +38,7 @@ pub struct Lookups {
     /// The tables some rule reads across all entities (`all.<table>`): a change to one of them
     /// can change the rules of every entity of that year.
     all_tables: BTreeSet<usize>,
-    /// `count_where(all.<table>, l == r)` looked up (`join`): built on first use, forgotten for
+    /// `count_where(all.<table>, …)` looked up (`join`): built on first use, forgotten for
     /// a year by `replace`.
     joins: Joins,
 }
@@ -141,10 +140,11 @@ impl Lookups {
         true
     }
 
-    /// The counts of the values `l` takes in table `ti` of year `y` (`join`): counted by `count`
-    /// on first use; two workers may both count them once.
-    pub(super) fn join_counts(&self, y: i32, ti: usize, l: &Expr, count: impl FnOnce() -> Counts) -> Arc<Counts> {
-        let k = (y, ti, format!("{l:?}"));
+    /// The counts of `what` (a condition's `l` and record parts, as `join` writes them out) in
+    /// table `ti` of year `y`: counted by `count` on first use; two workers may both count them
+    /// once.
+    pub(super) fn join_counts(&self, y: i32, ti: usize, what: String, count: impl FnOnce() -> Counts) -> Arc<Counts> {
+        let k = (y, ti, what);
         if let Some(c) = self.joins.lock().ok().and_then(|j| j.get(&k).cloned()) {
             return c;
         }

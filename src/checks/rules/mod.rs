@@ -10,7 +10,7 @@
 //!
 //! From the bottom up: `values` (evaluation values), `lookups` (across entities, kept by
 //! `serve`), `validator` (where a rule runs, lookups into the data), `resolve` (names), `eval`
-//! (expressions; `join` looks `count_where(all.…, l == r)` up), `explain` (operands in words),
+//! (expressions; `join` looks `count_where(all.…, …)` up), `explain` (operands in words),
 //! `failure` (messages), `run` (which rules run where, and their outcomes). `references` and
 //! `types` check the definitions alone.
 
