@@ -236,7 +236,7 @@ fn main() -> ExitCode {
             // Info lines are shown only by --verbose and the JSON report.
             let infos = if verbose || matches!(format, Format::Json) { pilu::Infos::Keep } else { pilu::Infos::Leave };
             let quiet = Progress::quiet();
-            let checked = pilu::load_site_reporting(&root, None, as_of, infos, &quiet);
+            let mut checked = pilu::load_site_reporting(&root, None, as_of, infos, &quiet);
             match format {
                 Format::Human if verbose => {
                     say!("{}", checked.diags.render_verbose(&checked.sources));
@@ -248,13 +248,17 @@ fn main() -> ExitCode {
                         sayln!("校验通过：没有错误和警告。");
                     }
                 }
-                Format::Json => match serde_json::to_string_pretty(&checked.diags.to_json(&checked.sources)) {
-                    Ok(s) => println!("{s}"),
-                    Err(e) => {
+                Format::Json => {
+                    use std::io::Write;
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let written = checked.diags.write_json(&mut checked.sources, &mut out).map_err(|e| e.to_string());
+                    if let Err(e) =
+                        written.and_then(|()| writeln!(out).and_then(|()| out.flush()).map_err(|e| e.to_string()))
+                    {
                         sayln!("无法输出 JSON：{e}");
                         return ExitCode::from(3);
                     }
-                },
+                }
             }
             let fail =
                 checked.diags.has_errors() || checked.site.is_none() || (deny_warnings && checked.diags.warnings() > 0);

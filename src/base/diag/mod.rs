@@ -178,6 +178,14 @@ impl Sources {
             self.let_go(id, path, reading);
         }
     }
+    /// Let go again of a file's text read again for a report (`let_go`), with its lines: the
+    /// JSON report reads the files of a country's findings one after another.
+    pub fn let_go_again(&mut self, id: FileId) {
+        if let Held::LetGo(g) = &mut self.held[id as usize] {
+            g.text = OnceLock::new();
+            self.line_starts[id as usize] = OnceLock::new();
+        }
+    }
     /// Where a diagnostic is, as a report can show it: its span, or only the file when the
     /// file's text was let go after the checks (an error found while writing, say).
     pub fn place_of(&self, d: &Diagnostic) -> (Option<Loc>, Option<PathBuf>) {
@@ -543,7 +551,10 @@ mod tests {
         let report = d.render(&s);
         assert!(report.contains("文件：data/a.toml"), "{report}");
         assert!(!report.contains("data/a.toml:1"), "{report}");
-        let later = &d.to_json(&s)["diagnostics"][1];
+        let mut json = Vec::new();
+        d.write_json(&mut s, &mut json).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let later = &json["diagnostics"][1];
         assert_eq!((later["file"].as_str(), later["line"].as_u64()), (Some("data/a.toml"), None), "{later}");
     }
 
@@ -573,6 +584,40 @@ mod tests {
         let id3 = s3.add("a.toml".into(), text.into());
         s3.let_go(id3, &path, Reading::Utf8);
         assert_eq!(s3.text(id3), text);
+    }
+
+    /// The JSON report reads a let-go file again for its findings' lines, then lets it go again.
+    #[test]
+    fn the_json_report_lets_go_again_of_what_it_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "a = 1\nb = \"二\"\n";
+        let mut s = Sources::new(dir.path());
+        let mut d = Diagnostics::default();
+        let mut ids = Vec::new();
+        for name in ["a.toml", "b.toml"] {
+            std::fs::write(dir.path().join(name), text).unwrap();
+            let id = s.add(name.into(), text.into());
+            s.let_go(id, &dir.path().join(name), Reading::Utf8);
+            ids.push(id);
+        }
+        // findings of one file on both sides of the other's
+        d.push(Diagnostic::info("t", "x").at(Loc::new(ids[0], 10..13)));
+        d.push(Diagnostic::info("t", "y").at(Loc::new(ids[1], 0..1)));
+        d.push(Diagnostic::info("t", "z").at(Loc::new(ids[0], 0..1)));
+        let mut json = Vec::new();
+        d.write_json(&mut s, &mut json).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let at = |i: usize| {
+            let x = &json["diagnostics"][i];
+            (x["file"].as_str().unwrap().to_string(), x["line"].as_u64(), x["column"].as_u64())
+        };
+        assert_eq!(at(0), ("a.toml".into(), Some(2), Some(5)));
+        assert_eq!(at(1), ("b.toml".into(), Some(1), Some(1)));
+        assert_eq!(at(2), ("a.toml".into(), Some(1), Some(1)));
+        for id in ids {
+            assert!(matches!(&s.held[id as usize], Held::LetGo(g) if g.text.get().is_none()), "{id}");
+            assert!(s.line_starts[id as usize].get().is_none(), "{id}");
+        }
     }
 
     #[test]
