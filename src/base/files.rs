@@ -130,7 +130,7 @@ pub fn find_text(sources: &Sources, file: FileId, needle: &str) -> Loc {
 /// Every file below `dir` (following links), sorted by path, with its path relative to `dir`
 /// written with `/`. A folder that cannot be read is a located error (`code`, "无法读取{what}")
 /// and the walk goes on.
-pub fn walk_files(dir: &Path, code: &str, what: &str, diags: &mut diag::Diagnostics) -> Vec<(PathBuf, String)> {
+pub fn walk_files(dir: &Path, code: &'static str, what: &str, diags: &mut diag::Diagnostics) -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
         match entry {

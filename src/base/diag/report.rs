@@ -2,7 +2,7 @@
 //! repeats, a summary per file) and the JSON report. Only presentation: which diagnostics exist
 //! and in what order is decided in `mod.rs`.
 
-use super::{Diagnostic, Diagnostics, Loc, Severity, Sources};
+use super::{Diagnostic, Diagnostics, Loc, Severity, Sources, Words};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
 use codespan_reporting::files::{self, Files};
 use codespan_reporting::term;
@@ -230,7 +230,7 @@ impl serde::Serialize for JsonReport<'_> {
 }
 
 /// Severity, code and field: diagnostics alike enough to be shown as one group.
-type GroupKey = (Severity, String, Option<String>);
+type GroupKey = (Severity, Words, Option<String>);
 
 fn group_key(d: &Diagnostic) -> GroupKey {
     (d.severity, d.code.clone(), d.field.clone())

@@ -2,7 +2,7 @@
 //! texts and dates by their labels, a hint when percentages look typed as fractions, the rule's
 //! note and source. What an office reads to find and fix the figure.
 
-use crate::base::diag::Diagnostic;
+use crate::base::diag::{Diagnostic, Words};
 use crate::inputs::schema::expr::{CmpOp, Expr};
 use crate::inputs::schema::{FieldType, Missing, Rule, Severity, Table};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -253,14 +253,14 @@ impl<'a> Validator<'a> {
 /// A rule's finding at the rule's severity, under the rule's id.
 fn diag(rule: &Rule, message: String) -> Diagnostic {
     match rule.severity {
-        Severity::Error => Diagnostic::error(&rule.id, message),
-        Severity::Warning => Diagnostic::warning(&rule.id, message),
+        Severity::Error => Diagnostic::error(&rule.code, message),
+        Severity::Warning => Diagnostic::warning(&rule.code, message),
     }
 }
 
 /// The last note of every rule message: which rule, as written.
-pub(super) fn source_note(rule: &Rule) -> String {
-    format!("规则 {}：{}", rule.id, rule.source)
+pub(super) fn source_note(rule: &Rule) -> Words {
+    Words::from(&rule.source_note)
 }
 
 /// An ordering in words: 不大于, 小于 … for figures, 不晚于, 早于 … for dates.

@@ -539,7 +539,14 @@ impl Loader<'_> {
     /// `none`: an empty array, a CSV of a header alone) or with more than one (at the second),
     /// it is an error and the table is not taken in: not published, nor counted as disclosed.
     /// Whether `items` may be taken in.
-    fn one_record_each(&mut self, ti: usize, items: &[Record], (ent, year): (usize, i32), at: Loc, none: &str) -> bool {
+    fn one_record_each(
+        &mut self,
+        ti: usize,
+        items: &[Record],
+        (ent, year): (usize, i32),
+        at: Loc,
+        none: &'static str,
+    ) -> bool {
         let table = &self.schema.tables[ti];
         let Layout::Records { key, .. } = &table.layout else { return true };
         if !key.is_empty() {
@@ -571,7 +578,14 @@ impl Loader<'_> {
     /// A matrix table given with no rows (a CSV of a header alone, a TOML table of none) is not
     /// a disclosure of it, as a one-record table of no record is not (`one_record_each`): an
     /// error at `at`, labelled `none`, and the table is refused. Whether `rows` may be taken in.
-    fn matrix_rows_given(&mut self, ti: usize, rows: usize, (ent, year): (usize, i32), at: Loc, none: &str) -> bool {
+    fn matrix_rows_given(
+        &mut self,
+        ti: usize,
+        rows: usize,
+        (ent, year): (usize, i32),
+        at: Loc,
+        none: &'static str,
+    ) -> bool {
         if rows > 0 {
             return true;
         }

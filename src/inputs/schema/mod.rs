@@ -172,6 +172,10 @@ pub struct Rule {
     pub missing: Missing,
     pub note: Option<String>,
     pub loc: Loc,
+    /// The id and the note naming the rule and its check (`规则 id：check`), as every finding
+    /// of the rule carries them: held once, not once per finding.
+    pub code: std::sync::Arc<str>,
+    pub source_note: std::sync::Arc<str>,
 }
 
 #[derive(Clone, Debug)]

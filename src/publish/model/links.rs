@@ -28,7 +28,7 @@ pub fn check(site: &Site, links: &[Generated], diags: &mut Diagnostics) {
             if exists
                 && let Some(d) = diags.list.iter_mut().find(|d| d.loc == Some(l.at) && d.code == "content.link_target")
             {
-                d.notes = vec![format!("请写作 {}", l.form())];
+                d.notes = vec![format!("请写作 {}", l.form()).into()];
             }
             continue;
         }

@@ -33,7 +33,7 @@ pub(super) fn source_cells(
         match origin {
             Origin::Record { lines, table, at, cells } if lines.contains(&line) => {
                 let t = &schema.tables[*table];
-                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let rule = t.rules.iter().find(|r| *r.id == *d.code).map_or("", |r| r.source.as_str());
                 let mut named: Vec<String> = Vec::new();
                 for (fi, f) in t.fields().iter().enumerate() {
                     if names_id(rule, &f.id) || names_id(&d.message, &f.id) {
@@ -48,7 +48,7 @@ pub(super) fn source_cells(
             Origin::Matrix { table, sources: src } => {
                 let t = &schema.tables[*table];
                 let (row, col) = matrix_cell_at(text, &t.id, line)?;
-                let rule = t.rules.iter().find(|r| r.id == d.code).map_or("", |r| r.source.as_str());
+                let rule = t.rules.iter().find(|r| *r.id == *d.code).map_or("", |r| r.source.as_str());
                 let mut named: Vec<String> = src
                     .iter()
                     .filter(|((r, c), _)| {
@@ -89,7 +89,7 @@ pub(super) fn key(d: &crate::base::diag::Diagnostic, sources: &crate::base::diag
         (None, Some(p)) => sources.shown(p),
         _ => String::new(),
     };
-    (d.severity == Severity::Error, d.code.clone(), d.message.clone(), file)
+    (d.severity == Severity::Error, d.code.to_string(), d.message.clone(), file)
 }
 
 /// Which of the places of `list` are in files the import would write, and which in files of
