@@ -695,7 +695,7 @@ mod tests {
         assert_eq!(fixed.cmp(&shared), std::cmp::Ordering::Equal);
         let h = std::collections::hash_map::RandomState::new();
         assert_eq!(h.hash_one(&fixed), h.hash_one(&shared));
-        assert!(Words::from("a") < Words::from(String::from("b")));
+        assert_eq!(Words::from("a").cmp(&Words::from(String::from("b"))), std::cmp::Ordering::Less);
         assert_eq!(serde_json::to_string(&shared).unwrap(), "\"rule.x\"");
     }
 
