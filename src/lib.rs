@@ -214,9 +214,20 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
     if let Some(site) = site.as_ref().filter(|s| !s.content.generated.is_empty()) {
         // (which pages exist follows from the registry and the data: only the model knows; it is
         // built for this only when a page links one, since it grows with the registry)
-        model::links::check(&model::Site::of(site), &site.content.generated, &mut diags);
+        check_generated_links(root, site, &model::Site::of(site), &mut diags);
     }
     Checked { sources, diags, site }
+}
+
+/// The Markdown's links to generated pages (and fragments into the home page): each page must
+/// be generated, and each fragment name an id the page carries in every theme of the site.
+pub(crate) fn check_generated_links(root: &Path, site: &Loaded, model: &model::Site, diags: &mut Diagnostics) {
+    let links = &site.content.generated;
+    let kinds = model::links::check(model, links, diags);
+    if links.iter().any(|l| l.fragment.is_some()) {
+        let looks = publish::ids::looks(root, &site.settings.themes);
+        publish::ids::check(model, links, &kinds, &looks, site.content.home_intro.as_deref(), diags);
+    }
 }
 
 /// What a successful build wrote.

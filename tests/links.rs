@@ -276,51 +276,238 @@ fn a_fragment_names_the_theme_ids_of_its_kind_of_page_only() {
     assert!(found[1].2.contains("本页没有 id 为 `what-h` 的标题"), "{found:?}");
 }
 
-/// The ids of the page a theme writes around a page's Markdown (its `.prose` left out).
-fn theme_ids_on(html: &str) -> BTreeSet<String> {
-    let start = html.find("<div class=\"prose\">").map_or(html.len(), |i| i);
-    let (before, prose) = html.split_at(start);
-    // (the Markdown's own `div`s, footnotes, are closed within it: its raw HTML is text)
-    let mut depth = 0;
-    let mut end = prose.len();
-    for (i, _) in prose.match_indices('<') {
-        if prose[i..].starts_with("<div") {
-            depth += 1;
-        } else if prose[i..].starts_with("</div") {
-            depth -= 1;
-            if depth == 0 {
-                end = i;
-                break;
+/// The built pages of the site at `root` (output `out`, both themes): the ids the check gives
+/// each page in each theme (`Site::page_ids`, which a fragment may name) are exactly the ids the
+/// built page carries, read back by an independent HTML reader. Returns how many pages it read.
+fn page_ids_are_those_built(root: &Path, out: &Path) -> usize {
+    use pilu::publish::model::PageKind;
+    let checked = pilu::load_site(root, None);
+    let loaded = checked.site.expect("the site loads");
+    let site = pilu::publish::model::Site::of(&loaded);
+    let looks = pilu::publish::ids::looks(root, &loaded.settings.themes);
+    assert_eq!(looks.len(), 2, "both themes");
+    let intro = loaded.content.home_intro.as_deref();
+    let mut pages = 0;
+    for kind in site.page_list() {
+        for look in &looks {
+            let rel = format!("{}{}", look.prefix, site.path(kind));
+            if !out.join(&rel).is_file() {
+                // (the posters are printed from the desktop theme only)
+                assert!(!look.prefix.is_empty() && matches!(kind, PageKind::Notice(..)), "{rel} is not built");
+                continue;
             }
+            let built: BTreeSet<String> =
+                start_tags(&read(&out.join(&rel))).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect();
+            let known: BTreeSet<String> = site.page_ids(kind, *look, intro).into_iter().collect();
+            assert_eq!(known, built, "{rel}: the ids the check knows, and those built");
+            pages += 1;
         }
     }
-    let around = format!("{before}{}", &prose[end..]);
-    start_tags(&around).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect()
+    pages
 }
 
-/// The theme ids a fragment may name (the code's lists) are those both built-in themes put on
-/// each kind of page, read back from the built pages of the example: every one on every content
-/// page and on the home page, and none of the themes' others missing from the lists (a heading
-/// must not take one).
+/// The ids a fragment into a generated page may name are read from the page's context as the
+/// templates write them: on every page of three sites (the example: charts, delegated tables,
+/// comparisons, posters; a nested one: paged lists of bureaus; the links site: Markdown with
+/// headings, footnotes and the home page's introduction, and a county listing the bodies that
+/// delegated to it), in both themes, they are exactly the built page's ids, tables split for
+/// phones included.
 #[test]
-fn the_theme_ids_a_fragment_may_name_are_on_those_pages_in_both_themes() {
+fn the_ids_a_fragment_may_name_are_those_of_the_built_pages_in_both_themes() {
     let (_dir, out) = build_example();
-    let content: BTreeSet<String> = pilu::inputs::content::theme_ids(false).map(str::to_string).collect();
-    let home: BTreeSet<String> = pilu::inputs::content::theme_ids(true).map(str::to_string).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(page_ids_are_those_built(root, &out) > 400);
+
+    let nested = tempfile::tempdir().unwrap();
+    nested_site(nested.path());
+    let run = pilu(nested.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(page_ids_are_those_built(nested.path(), &nested.path().join("public")) > 100);
+
+    let site = linked_site();
+    write(
+        site.path(),
+        "content/zhengce.md",
+        "+++\ntitle = \"政策\"\n+++\n## 1\n\n第一条[^1]，见[注](#1)。\n\n## Main\n\n[^1]: 注一。\n",
+    );
+    write(site.path(), "content/_index.md", "+++\ntitle = \"简介\"\n+++\n## 栏目说明\n\n说明[^a]。\n\n[^a]: 注。\n");
+    // more pharmacies delegating to the county than its year page shows inline: it lists them
+    let mut registry = read(&site.path().join("data/entities.toml"));
+    let mut sheet = PHARMACY_CSV.to_string();
+    for n in 10..17 {
+        registry.push_str(&format!(
+            "\n[[entities]]\ncode = \"P520399000{n}\"\nname = \"测试县第{n}药房\"\nkind = \"retail_pharmacy\"\n\
+             business_type = \"single\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\n\
+             address = \"测试县人民路{n}号\"\n"
+        ));
+        sheet.push_str(&format!("P520399000{n},100,1.00,0.50\n"));
+    }
+    write(site.path(), "data/entities.toml", &registry);
+    write(site.path(), "data/2023/pharmacy_service.csv", &sheet);
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    assert!(ids_of(&out, "e/520399/2023/index.html").contains("delegated-list"), "the county lists them");
+    assert!(page_ids_are_those_built(site.path(), &out) > 30);
+}
+
+/// The ids of an element of `page` in the built output (`out`), as the independent reader sees them.
+fn ids_of(out: &Path, page: &str) -> BTreeSet<String> {
+    start_tags(&read(&out.join(page))).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect()
+}
+
+/// A fragment into the home page may name a section only when the home page shows it: without
+/// data, it has no 主要数据, 欺诈骗保举报 or 最近更新, and a link to one would lead nowhere.
+#[test]
+fn a_fragment_into_a_home_section_not_shown_is_a_located_error() {
+    let site = linked_site();
+    for dir in ["data/520399", "data/renmin"] {
+        std::fs::remove_dir_all(site.path().join(dir)).unwrap();
+    }
+    write(
+        site.path(),
+        "content/zhengce.md",
+        "+++\ntitle = \"政策\"\n+++\n[主要数据](@/_index.md#figures-h)\n\n[举报](@/_index.md#report-h)\n\n\
+         [更新](@/_index.md#updates-h)\n\n[年度](@/_index.md#years-h)、[主体](@/_index.md#b-520399)、[首页](@/#what-h)\n",
+    );
+    write(
+        site.path(),
+        "content/_index.md",
+        "+++\ntitle = \"简介\"\n+++\n见[最近更新](#updates-h)和[主体](#entities-h)。\n",
+    );
+    let (code, diags) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    let found = with_code(&diags, "content.link_target");
+    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(
+        at,
+        [("content/_index.md", 4), ("content/zhengce.md", 4), ("content/zhengce.md", 6), ("content/zhengce.md", 8)],
+        "{found:?}"
+    );
+    for (d, id) in found.iter().zip(["updates-h", "figures-h", "report-h", "updates-h"]) {
+        assert!(d.2.contains(&format!("首页中没有 id 为 `{id}` 的元素")), "{d:?}");
+    }
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("content/zhengce.md:4:1"), "{}", run.stderr);
+    assert!(run.stderr.contains("只在站点有可显示的数据时才有"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("该页的 id：dazi、site-q、main、years-h、entities-h、b-520399、what-h"),
+        "{}",
+        run.stderr
+    );
+    assert!(!site.path().join("public").exists(), "nothing published");
+}
+
+/// A fragment into a generated page must name an id that page carries: a typo is a located
+/// error with the nearest id (or the same but for case), and the ids the page has.
+#[test]
+fn a_fragment_into_a_generated_page_naming_no_id_of_it_is_a_located_error() {
+    let site = linked_site();
+    write(
+        site.path(),
+        "content/guide/xiangguan.md",
+        "+++\ntitle = \"相关页面\"\n+++\n[表](@/e/renmin/2023/#institution_overviews)\n\n[概览](@/y/2023/#Status-H)\n\n\
+         [下载](@/o/#y2022)\n\n[下级](@/e/renmin/#branches-h)\n\n[首页](@/#figure-h) [好](@/y/2023/#status-h)\n",
+    );
+    let (code, diags) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    let found = with_code(&diags, "content.link_target");
+    let file = "content/guide/xiangguan.md";
+    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(at, [(file, 4), (file, 6), (file, 8), (file, 10), (file, 12)], "{found:?}");
+    for (d, why) in found.iter().zip([
+        "页面 `@/e/renmin/2023/` 中没有 id 为 `institution_overviews` 的元素",
+        "页面 `@/y/2023/` 中没有 id 为 `Status-H` 的元素",
+        "页面 `@/o/` 中没有 id 为 `y2022` 的元素",
+        "页面 `@/e/renmin/` 中没有 id 为 `branches-h` 的元素",
+        "首页中没有 id 为 `figure-h` 的元素",
+    ]) {
+        assert!(d.2.contains(why), "{why}: {d:?}");
+    }
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 1);
+    for note in [
+        "是否指 #institution_overview？",
+        "是否指 #status-h？（大小写不同）",
+        "该页的 id：dazi、site-q、main、y2023",
+        "是否指 #figures-h？",
+        "content/guide/xiangguan.md:6:1",
+    ] {
+        assert!(run.stderr.contains(note), "{note}: {}", run.stderr);
+    }
+    assert!(!site.path().join("public").exists(), "nothing published");
+}
+
+/// An id the desktop page has but the phone page lacks (a wide table's rows, split into one
+/// table per record for phones) leads nowhere from the phone version of the linking page.
+#[test]
+fn a_fragment_naming_an_id_of_one_theme_only_is_a_located_error() {
+    let site = example_copy();
+    let (_dir, out) = build_example();
+    let page = "e/520382/2023/index.html";
+    assert!(ids_of(&out, page).contains("disclosure_links-r1"));
+    assert!(!ids_of(&out, &format!("m/{page}")).contains("disclosure_links-r1"));
+    write(
+        site.path(),
+        "content/lianjie.md",
+        "+++\ntitle = \"链接\"\n+++\n[链接表](@/e/520382/2023/#disclosure_links)\n\n[第二行](@/e/520382/2023/#disclosure_links-r1)\n",
+    );
+    let (code, diags) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    let found = with_code(&diags, "content.link_target");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].3.as_str(), found[0].4), ("content/lianjie.md", 6));
+    assert!(
+        found[0]
+            .2
+            .contains("页面 `@/e/520382/2023/` 的手机版（m/）中没有 id 为 `disclosure_links-r1` 的元素（电脑版中有）"),
+        "{found:?}"
+    );
+}
+
+/// The home page's bureaus (`b-<id>`) and sections it shows, and the ids of generated pages,
+/// may be named: the built links lead to an element of that id, in both themes.
+#[test]
+fn fragments_into_the_home_and_generated_pages_reach_their_ids_in_both_themes() {
+    let site = linked_site();
+    write(
+        site.path(),
+        "content/guide/xiangguan.md",
+        "+++\ntitle = \"相关页面\"\n+++\n[医保局](@/_index.md#b-520399)、[主要数据](@/_index.md#figures-h)、\
+         [表](@/e/renmin/2023/#institution_overview)、[概览](@/y/2023/#status-h)、[下载](@/o/#y2023)、\
+         [主体](@/#entities-h)、[基本信息](@/e/renmin/index.html#info-h)\n",
+    );
+    write(site.path(), "content/_index.md", "+++\ntitle = \"简介\"\n+++\n见[测试县医疗保障局](#b-520399)。\n");
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    // every fragment of every page names an id of its target (read back independently)
+    check_links(&out);
     for m in ["", "m/"] {
-        let pages: Vec<String> = std::fs::read_dir(out.join(format!("{m}p")))
-            .unwrap()
-            .map(|e| format!("{m}p/{}/index.html", e.unwrap().file_name().to_string_lossy()))
-            .collect();
-        assert!(pages.len() >= 3, "{pages:?}");
-        for page in &pages {
-            assert_eq!(theme_ids_on(&read(&out.join(page))), content, "{page}");
-        }
-        // (the bureaus' entries, `b-<id>`, are the site's, not the theme's)
-        let on_home: BTreeSet<String> = theme_ids_on(&read(&out.join(format!("{m}index.html"))))
+        let want = [
+            ("index.html", "b-520399"),
+            ("index.html", "figures-h"),
+            ("e/renmin/2023/index.html", "institution_overview"),
+            ("y/2023/index.html", "status-h"),
+            ("o/index.html", "y2023"),
+            ("index.html", "entities-h"),
+            ("e/renmin/index.html", "info-h"),
+        ];
+        let page = format!("{m}p/guide/xiangguan/index.html");
+        let html = read(&out.join(&page));
+        let prose = html.split("<div class=\"prose\">").nth(1).expect("the page's text");
+        let got: Vec<(String, String)> = start_tags(prose.split("</div>").next().unwrap_or_default())
             .into_iter()
-            .filter(|i| !i.starts_with("b-"))
+            .filter_map(|(_, a)| a.get("href").cloned())
+            .map(|l| (target_of(&page, &l), l.split_once('#').map(|(_, f)| f.to_string()).unwrap_or_default()))
             .collect();
-        assert_eq!(on_home, home, "{m}index.html");
+        let want: Vec<(String, String)> = want.iter().map(|(p, id)| (format!("{m}{p}"), id.to_string())).collect();
+        assert_eq!(got, want, "{page}");
+        for (target, id) in &want {
+            assert!(ids_of(&out, target).contains(id), "{target}#{id}");
+        }
+        let home = read(&out.join(format!("{m}index.html")));
+        assert!(home.contains("href=\"#b-520399\""), "{m}index.html: the introduction's link as written");
     }
 }

@@ -9,7 +9,9 @@
 //! Images may only be the site's own: an image from another host is fetched by every reader's
 //! browser, telling that host who reads the page, and is missing when the page is opened offline.
 //! Every heading gets an id made from its text (`heading_ids`), and a link's `#fragment` into a
-//! page of `content/`, this one included, must name one of them.
+//! page of `content/`, this one included, must name one of them or an id the theme gives every
+//! such page. A fragment into the home page or a generated page is kept with the link for the
+//! model, which alone knows what those pages show (`Generated::fragment`).
 //! `content/_index.md` is the home page's introduction rather than a page of its own.
 
 use crate::base::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
@@ -77,6 +79,10 @@ pub struct Generated {
     /// A plain relative address, already refused here: the model only tells whether to write
     /// it as `@/…` instead.
     pub relative: bool,
+    /// The id the link's `#fragment` names (percent-decoded), when the page's own ids cannot
+    /// tell it here: any of a generated page, and one of the home page that is not a heading of
+    /// `_index.md` (its sections and bureaus follow from the data).
+    pub fragment: Option<String>,
 }
 
 impl Generated {
@@ -136,7 +142,7 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
         out.files.push(file);
         let stem = rel.trim_start_matches("content/").trim_end_matches(".md").to_string();
         if stem == "_index" {
-            linkable.pages.insert(under.clone(), PageAt::Address("index.html".into()));
+            linkable.pages.insert(under.clone(), PageAt::Address(HOME.into()));
             intro = Some((under, text, body_off, file));
             continue;
         }
@@ -364,17 +370,11 @@ const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHRO
 /// text. A fragment into a content page may name these alone.
 pub const PAGE_THEME_IDS: &[&str] = &["main", "dazi", "site-q"];
 
-/// Ids both built-in themes give the home page besides (home.html's sections; 主要数据, 欺诈骗保举报
-/// and 最近更新 only when the site has something to show there). A fragment into `_index.md`
-/// may name these too.
+/// Ids both built-in themes may give the home page besides (home.html's sections; 主要数据, 欺诈骗保举报
+/// and 最近更新 only when the site has something to show there). Whether the home page carries
+/// one follows from the data, so a fragment into `_index.md` naming one is left to the model
+/// (`publish::ids`), as is one naming its bureaus (`b-<id>`).
 pub const HOME_THEME_IDS: &[&str] = &["figures-h", "report-h", "years-h", "updates-h", "entities-h", "what-h"];
-
-/// The theme's ids a fragment into a page may name: the home page's (`home`) or a content page's.
-/// (`tests/links.rs` reads them back from both themes' built pages.)
-pub fn theme_ids(home: bool) -> impl Iterator<Item = &'static str> {
-    let extra: &[&str] = if home { HOME_THEME_IDS } else { &[] };
-    PAGE_THEME_IDS.iter().chain(extra).copied()
-}
 
 /// Whether a heading must not take `id`: the theme gives it to an element of a page that shows
 /// Markdown. (Every page's headings avoid the home page's ids too, as they always have: the ids
@@ -450,8 +450,11 @@ pub struct SiteFiles {
     anchors: BTreeMap<String, (Vec<String>, Vec<String>)>,
 }
 
+/// The home page's address in a theme's pages, that of `_index.md`.
+const HOME: &str = "index.html";
+
 enum PageAt {
-    /// Its address in a theme's pages (`p/jubao/index.html`; `index.html` for `_index.md`).
+    /// Its address in a theme's pages (`p/jubao/index.html`; `HOME` for `_index.md`).
     Address(String),
     Draft,
     /// Not published because of an error of its own, reported there.
@@ -488,6 +491,21 @@ pub struct Links<'a> {
     files: &'a SiteFiles,
 }
 
+/// What a link's `#fragment` into a page of `content/` names.
+enum Anchor {
+    /// An id the page has, or nothing to check (`#` alone, a page read alone).
+    Found,
+    /// An id (decoded) that is no heading of the home page: whether the page carries it follows
+    /// from the data, which the model checks.
+    Home(String),
+}
+
+/// The id a link's `#fragment` names: percent-decoded, or as written when that is no text
+/// (`#%E4` is no id, and `�` would say less).
+fn fragment_id(fragment: &str) -> std::borrow::Cow<'_, str> {
+    percent_encoding::percent_decode_str(fragment).decode_utf8().unwrap_or(fragment.into())
+}
+
 /// A link's address that `Links` refuses: why, and what to write instead.
 struct Refused {
     why: String,
@@ -498,10 +516,10 @@ struct Refused {
 }
 
 /// Where a link of the site leads: the address written into the HTML, and the generated page
-/// it names, if any (checked by the model).
+/// it names, if any, with the id its fragment names (checked by the model).
 struct Address {
     href: String,
-    generated: Option<String>,
+    generated: Option<(String, Option<String>)>,
 }
 
 impl Address {
@@ -532,7 +550,11 @@ impl Links<'_> {
         // Another site, mail or phone, or a scheme `refusal` reports: not an address in the site
         // (one classification for both, so no link is reported twice).
         if let Some(fragment) = url.strip_prefix('#') {
-            return self.anchor(self.from, fragment).map(|()| None);
+            return Ok(match self.anchor(self.from, fragment)? {
+                Anchor::Found => None,
+                // (written as it is: only checked)
+                Anchor::Home(id) => Some(Address { href: url.into(), generated: Some((HOME.into(), Some(id))) }),
+            });
         }
         if url.is_empty() || target(url) != Target::InSite {
             return Ok(None);
@@ -554,7 +576,8 @@ impl Links<'_> {
             // (pages are shown in every theme, each under its own root, as the Markdown's pages)
             if let Some(page) = generated_path(rest) {
                 let index = if path.ends_with('/') { "index.html" } else { "" };
-                return Ok(Some(Address { href: format!("{path}{index}{fragment}"), generated: Some(page) }));
+                let id = Some(fragment_id(fragment.trim_start_matches('#')).into_owned()).filter(|f| !f.is_empty());
+                return Ok(Some(Address { href: format!("{path}{index}{fragment}"), generated: Some((page, id)) }));
             }
             return refused(format!("`{url}` 不是站内页面或 static/ 中的文件"), LINK_FORMS.into());
         }
@@ -587,8 +610,11 @@ impl Links<'_> {
     fn page(&self, under: &str, fragment: &str) -> Result<Option<Address>, Refused> {
         match self.files.pages.get(under) {
             Some(PageAt::Address(a)) => {
-                self.anchor(under, fragment.trim_start_matches('#'))?;
-                Ok(Some(Address::to(format!("@/{a}{fragment}"))))
+                let href = format!("@/{a}{fragment}");
+                Ok(Some(match self.anchor(under, fragment.trim_start_matches('#'))? {
+                    Anchor::Found => Address::to(href),
+                    Anchor::Home(id) => Address { href, generated: Some((a.clone(), Some(id))) },
+                }))
             }
             Some(PageAt::Draft) => Err(Refused {
                 why: format!("content/{under} 是草稿（draft = true），不会发布"),
@@ -612,19 +638,20 @@ impl Links<'_> {
     }
 
     /// Whether the page of `content/<under>` has a heading of id `fragment` (as written in the
-    /// link, percent-encoded or not). Pages of generated pages' ids are not known here.
-    fn anchor(&self, under: &str, fragment: &str) -> Result<(), Refused> {
+    /// link, percent-encoded or not), or an id the themes give every page showing Markdown. The
+    /// home page's other ids are the model's to check (`Anchor::Home`).
+    fn anchor(&self, under: &str, fragment: &str) -> Result<Anchor, Refused> {
         // (`#` alone is the top of the page; a page read alone, with no site, is not checked)
         let Some((ids, footnotes)) = self.files.anchors.get(under).filter(|_| !fragment.is_empty()) else {
-            return Ok(());
+            return Ok(Anchor::Found);
         };
-        // (as written when it does not decode to text: `#%E4` is no id, and `�` would say less)
-        let id = percent_encoding::percent_decode_str(fragment).decode_utf8().unwrap_or(fragment.into());
-        // (the theme's own ids, such as the main text's `#main`: those of the kind of page it is,
-        // since the home page's sections are on no other page)
-        let home = matches!(self.files.pages.get(under), Some(PageAt::Address(a)) if a == "index.html");
-        if ids.iter().chain(footnotes).any(|x| *x == id) || theme_ids(home).any(|t| t == id) {
-            return Ok(());
+        let id = fragment_id(fragment);
+        if ids.iter().chain(footnotes).any(|x| *x == id) || PAGE_THEME_IDS.contains(&&*id) {
+            return Ok(Anchor::Found);
+        }
+        // (its sections and bureaus follow from the data: only the model knows which it shows)
+        if matches!(self.files.pages.get(under), Some(PageAt::Address(a)) if a == HOME) {
+            return Ok(Anchor::Home(id.into_owned()));
         }
         let page = if under == self.from { "本页".to_string() } else { format!("content/{under} 中") };
         let mut note =
@@ -695,8 +722,8 @@ impl Links<'_> {
             };
             let at = Loc::new(file, offset + range.start..offset + range.end);
             match self.address(url) {
-                Ok(Some(Address { generated: Some(path), .. })) => {
-                    generated.push(Generated { at, path, relative: false });
+                Ok(Some(Address { generated: Some((path, fragment)), .. })) => {
+                    generated.push(Generated { at, path, relative: false, fragment });
                 }
                 Ok(_) => {}
                 Err(r) => {
@@ -707,7 +734,7 @@ impl Links<'_> {
                             .note(r.note),
                     );
                     if let Some(path) = r.generated {
-                        generated.push(Generated { at, path, relative: true });
+                        generated.push(Generated { at, path, relative: true, fragment: None });
                     }
                 }
             }
@@ -839,6 +866,34 @@ mod tests {
             assert!(d.list[0].notes.iter().any(|n| n.contains(note)), "{:?}", d.list[0].notes);
             assert!(html.contains("href=\"#\""), "{html}");
         }
+    }
+
+    /// A fragment into the home page naming no heading of `_index.md` (a section, a bureau) and
+    /// one into a generated page are kept, decoded, for the model; a heading is found here.
+    #[test]
+    fn fragments_into_the_home_and_generated_pages_are_kept_for_the_model() {
+        let mut files = SiteFiles::default();
+        files.pages.insert("_index.md".into(), PageAt::Address(HOME.into()));
+        files.anchors.insert("_index.md".into(), (vec!["简介".into()], Vec::new()));
+        let links = Links { from: "_index.md", files: &files };
+        let md = "[a](#figures-h) [b](@/_index.md#b-520300) [c](#%E7%AE%80%E4%BB%8B) [d](#main) [e](@/e/H1/2023/#fund_income) [f](@/y/2023/)";
+        let mut d = Diagnostics::default();
+        let mut generated = Vec::new();
+        let html = render_markdown(md, 0, 0, &links, &mut generated, &mut d);
+        assert_eq!(d.errors(), 0, "{:?}", d.list);
+        let kept: Vec<(&str, Option<&str>)> =
+            generated.iter().map(|g| (g.path.as_str(), g.fragment.as_deref())).collect();
+        assert_eq!(
+            kept,
+            [
+                ("index.html", Some("figures-h")),
+                ("index.html", Some("b-520300")),
+                ("e/H1/2023/index.html", Some("fund_income")),
+                ("y/2023/index.html", None)
+            ]
+        );
+        // (written as they were)
+        assert!(html.contains("href=\"#figures-h\"") && html.contains("href=\"@/index.html#b-520300\""), "{html}");
     }
 
     #[test]

@@ -365,13 +365,32 @@ fn tables_of_years<'d>(site: &Site<'d>, years: Option<&[i32]>) -> BTreeMap<(i32,
             continue;
         }
         for (&ti, entry) in &ey.tables {
-            let t = &site.schema.tables[ti];
-            if t.is_public() && public(t).is_some() {
+            if in_open_data(&site.schema.tables[ti]) {
                 by.entry((y, ti)).or_default().push((e, &entry.data));
             }
         }
     }
     by
+}
+
+/// Whether table `t` has open-data files (one a year it was given in).
+fn in_open_data(t: &Table) -> bool {
+    t.is_public() && public(t).is_some()
+}
+
+/// The years the 数据下载 page lists (`Summary::years`), newest first: those a file is written
+/// for, since a table with open-data files was given in them.
+pub fn listed_years(site: &Site) -> Vec<i32> {
+    let mut years: Vec<i32> = site
+        .data
+        .years
+        .iter()
+        .filter(|(_, ey)| ey.tables.keys().any(|&ti| in_open_data(&site.schema.tables[ti])))
+        .map(|(&(_, y), _)| y)
+        .collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    years
 }
 
 fn resource_name(id: &str, y: i32) -> String {

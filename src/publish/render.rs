@@ -122,6 +122,13 @@ fn theme_files(
     (files, settings)
 }
 
+/// Whether theme `name` splits wide tables for phones, as `load_theme` reads it (the site's
+/// `theme.toml` over the built-in one), without compiling its templates. (Its problems are
+/// reported when it is loaded to render.)
+pub fn splits_tables(root: &Path, name: &str) -> bool {
+    theme_files(root, name, &mut Diagnostics::default()).1.split_tables
+}
+
 pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Theme> {
     let (files, settings) = theme_files(root, name, diags);
     if files.is_empty() {
@@ -381,8 +388,9 @@ impl Site<'_> {
     }
 
     /// What a page shows in every theme: built once per page and shared by the themes, which
-    /// add their own part (`theme_context`).
-    fn context(&self, kind: PageKind) -> Context {
+    /// add their own part (`theme_context`). (The ids a page carries are read from it too:
+    /// `publish::ids`.)
+    pub(super) fn context(&self, kind: PageKind) -> Context {
         let path = self.path(kind);
         let mut ctx = Context::new();
         ctx.insert("path", &path);
@@ -556,11 +564,12 @@ impl Site<'_> {
 
     /// What differs between themes: where the theme's pages and the site's root are, the
     /// Markdown's links (`content::place`), tables split for phones (`tables`, this theme's, for
-    /// an entity-year), and the poster, which only the desktop theme prints.
-    fn theme_context(
+    /// an entity-year), and the poster, which only the desktop theme prints. A theme is known
+    /// here by its pages' `prefix` and whether it splits tables (`split`).
+    pub(super) fn theme_context(
         &self,
         ctx: &mut Context,
-        theme: &Theme,
+        (prefix, split): (&str, bool),
         kind: PageKind,
         intro: Option<&str>,
         tables: Vec<TableView>,
@@ -568,10 +577,10 @@ impl Site<'_> {
         let path = self.path(kind);
         // Theme pages may live under a prefix (m/); downloads and static files live at the site root.
         let theme_root = root_of(&path);
-        let site_root = root_of(&format!("{}{path}", theme.prefix));
+        let site_root = root_of(&format!("{prefix}{path}"));
         // A host serves 404.html for unknown paths at any depth: relative links cannot work there.
         let (theme_root, site_root) = match (kind, &self.settings.base_url) {
-            (PageKind::NotFound, Some(base)) => (format!("{base}{}", theme.prefix), base.clone()),
+            (PageKind::NotFound, Some(base)) => (format!("{base}{prefix}"), base.clone()),
             _ => (theme_root, site_root),
         };
         let placed = |html: &str| crate::inputs::content::place(html, &theme_root, &site_root);
@@ -590,9 +599,9 @@ impl Site<'_> {
         ctx.insert("site_root", &site_root);
         if let PageKind::EntityYear(e, y) = kind {
             ctx.insert("tables", &tables);
-            ctx.insert("delegated", &self.delegated_sections(e, y, theme.split_tables));
+            ctx.insert("delegated", &self.delegated_sections(e, y, split));
             let ent = self.registry.get(e);
-            let offline = ent.disclosure.as_deref() == Some("offline") && theme.prefix.is_empty();
+            let offline = ent.disclosure.as_deref() == Some("offline") && prefix.is_empty();
             ctx.insert("notice_href", &offline.then(|| self.path(PageKind::Notice(e, y))));
         }
     }
@@ -717,7 +726,8 @@ impl Site<'_> {
                 for (i, theme) in shown.into_iter().enumerate() {
                     // The last theme takes the shared context; the others copy it.
                     let mut ctx = if i + 1 == n { std::mem::take(&mut shared) } else { shared.clone() };
-                    self.theme_context(&mut ctx, theme, kind, intro, tables.next().unwrap_or_default());
+                    let look = (theme.prefix, theme.split_tables);
+                    self.theme_context(&mut ctx, look, kind, intro, tables.next().unwrap_or_default());
                     errors.extend(self.render_one(theme, kind, &ctx, out));
                 }
                 if let (true, PageKind::Compare(p)) = (once, kind) {

@@ -2,37 +2,42 @@
 //! checked against the page list itself: a link is good when the build writes that page in
 //! every theme, so the check cannot drift from the pages produced.
 
-use super::site::{Site, in_every_theme};
-use crate::base::FastSet;
+use super::site::{PageKind, Site, in_every_theme};
 use crate::base::diag::{Diagnostic, Diagnostics};
+use crate::base::{FastMap, FastSet};
 use crate::inputs::content::Generated;
 
 /// Each link of `links` to a page that is not generated is a located error; a plain relative
-/// address (already refused) that names a generated page has its `@/` form suggested.
-pub fn check(site: &Site, links: &[Generated], diags: &mut Diagnostics) {
+/// address (already refused) that names a generated page has its `@/` form suggested. Returns,
+/// for each link, the page it names when it is written as `@/…` and the page is generated (its
+/// fragment is checked against that page: `publish::ids::check`).
+pub fn check(site: &Site, links: &[Generated], diags: &mut Diagnostics) -> Vec<Option<PageKind>> {
     if links.is_empty() {
-        return;
+        return Vec::new();
     }
     let wanted: FastSet<&str> = links.iter().map(|l| l.path.as_str()).collect();
     // (only the few pages linked are kept, not the paths of a national site's every page)
-    let made: FastSet<String> = site
+    let made: FastMap<String, PageKind> = site
         .page_list()
         .into_iter()
         .filter(|&k| in_every_theme(k))
-        .map(|k| site.path(k))
-        .filter(|p| wanted.contains(p.as_str()))
+        .map(|k| (site.path(k), k))
+        .filter(|(p, _)| wanted.contains(p.as_str()))
         .collect();
+    let mut kinds = Vec::with_capacity(links.len());
     for l in links {
-        let exists = made.contains(&l.path);
+        let kind = made.get(&l.path).copied();
         if l.relative {
-            if exists
-                && let Some(d) = diags.list.iter_mut().find(|d| d.loc == Some(l.at) && d.code == "content.link_target")
+            let generated = kind.is_some();
+            if let Some(d) =
+                diags.list.iter_mut().find(|d| generated && d.loc == Some(l.at) && d.code == "content.link_target")
             {
                 d.notes = vec![format!("请写作 {}", l.form()).into()];
             }
+            kinds.push(None);
             continue;
         }
-        if !exists {
+        if kind.is_none() {
             diags.push(
                 Diagnostic::error("content.link_target", format!("链接地址无效：本站不生成页面 `{}`", l.form()))
                     .at(l.at)
@@ -40,7 +45,9 @@ pub fn check(site: &Site, links: &[Generated], diags: &mut Diagnostics) {
                     .note(nearest(site, &l.path)),
             );
         }
+        kinds.push(kind);
     }
+    kinds
 }
 
 /// What the link may have meant: an entity of a near id, the years an entity or the site has

@@ -628,7 +628,7 @@ impl Session {
         // (checked against the site as it is, with the fresh links)
         std::mem::swap(&mut site.content.generated, &mut fresh.generated);
         if !site.content.generated.is_empty() {
-            crate::publish::model::links::check(&model_of(site, &self.lookups), &site.content.generated, &mut diags);
+            crate::check_generated_links(&self.root, site, &model_of(site, &self.lookups), &mut diags);
         }
         std::mem::swap(&mut site.content.generated, &mut fresh.generated);
         self.read_diags.extend(diags);
