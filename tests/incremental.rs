@@ -213,6 +213,35 @@ fn errors_keep_the_last_good_output_until_fixed() {
     same_as_full_build(root, &out, "after recovering from errors");
 }
 
+/// The Markdown's fragments into generated pages are checked again when `content/` changes,
+/// against the pages as the edited Markdown makes them (the home page's ids include its new
+/// introduction's headings).
+#[test]
+fn fragments_into_generated_pages_are_checked_when_the_markdown_changes() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    let page = root.join("content/xiangguan.md");
+    write(root, "content/xiangguan.md", "+++\ntitle = \"相关\"\n+++\n[表](@/e/renmin/2023/#institution_overveiw)\n");
+    assert!(matches!(s.apply(std::slice::from_ref(&page)), Outcome::Errors));
+    let report = s.diagnostics_text();
+    assert!(report.contains("content/xiangguan.md:4:1"), "{report}");
+    assert!(report.contains("页面 `@/e/renmin/2023/` 中没有 id 为 `institution_overveiw` 的元素"), "{report}");
+    // a heading the same burst adds to the home page's introduction may be named
+    let intro = root.join("content/_index.md");
+    write(root, "content/_index.md", "+++\ntitle = \"简介\"\n+++\n## 新栏目\n");
+    write(
+        root,
+        "content/xiangguan.md",
+        "+++\ntitle = \"相关\"\n+++\n[表](@/e/renmin/2023/#institution_overview) [栏目](@/#新栏目)\n",
+    );
+    rebuilt(s.apply(&[page, intro]), "fixed");
+    same_as_full_build(root, &out, "after the links are fixed");
+}
+
 /// Settings that cannot be read leave nothing loaded; fixing them, or any change after, is
 /// still noticed (serve once ignored every change from then on).
 #[test]

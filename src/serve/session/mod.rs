@@ -625,12 +625,13 @@ impl Session {
         let mut diags = Diagnostics::default();
         let mut fresh = content::load(&self.root, &mut self.sources, &mut diags);
         privacy::content_texts(Some(&site.settings), &fresh, &self.sources, &mut diags);
-        // (checked against the site as it is, with the fresh links)
-        std::mem::swap(&mut site.content.generated, &mut fresh.generated);
+        // (checked against the site as it is, with the fresh pages: the home page's ids include
+        // its introduction's)
+        std::mem::swap(&mut site.content, &mut fresh);
         if !site.content.generated.is_empty() {
             crate::check_generated_links(&self.root, site, &model_of(site, &self.lookups), &mut diags);
         }
-        std::mem::swap(&mut site.content.generated, &mut fresh.generated);
+        std::mem::swap(&mut site.content, &mut fresh);
         self.read_diags.extend(diags);
         let nav = |c: &content::Content| -> Vec<(String, String, bool, i64)> {
             c.pages.iter().map(|p| (p.slug.clone(), p.title.clone(), p.in_nav, p.weight)).collect()
