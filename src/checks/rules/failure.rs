@@ -253,8 +253,8 @@ impl<'a> Validator<'a> {
 /// A rule's finding at the rule's severity, under the rule's id.
 fn diag(rule: &Rule, message: String) -> Diagnostic {
     match rule.severity {
-        Severity::Error => Diagnostic::error(&rule.code, message),
-        Severity::Warning => Diagnostic::warning(&rule.code, message),
+        Severity::Error => Diagnostic::error(&rule.id, message),
+        Severity::Warning => Diagnostic::warning(&rule.id, message),
     }
 }
 

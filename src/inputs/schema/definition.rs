@@ -444,9 +444,8 @@ pub(super) fn compile(
         let tolerance = r.tolerance.as_deref().and_then(|s| compile_expr(diags, s, false)).and_then(|mut v| v.pop());
         if let Some(checks) = checks {
             rules.push(Rule {
-                code: r.id.as_str().into(),
                 source_note: format!("规则 {}：{}", r.id, r.check).into(),
-                id: r.id,
+                id: r.id.into(),
                 kind: r.kind,
                 severity: r.severity,
                 scope: r.scope,

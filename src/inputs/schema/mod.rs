@@ -160,7 +160,7 @@ impl Field {
 
 #[derive(Clone, Debug)]
 pub struct Rule {
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     pub kind: String,
     pub severity: Severity,
     pub scope: Option<Scope>,
@@ -172,9 +172,8 @@ pub struct Rule {
     pub missing: Missing,
     pub note: Option<String>,
     pub loc: Loc,
-    /// The id and the note naming the rule and its check (`规则 id：check`), as every finding
-    /// of the rule carries them: held once, not once per finding.
-    pub code: std::sync::Arc<str>,
+    /// The note naming the rule and its check (`规则 id：check`), as every finding of the rule
+    /// carries it (with its id): held once, not once per finding.
     pub source_note: std::sync::Arc<str>,
 }
 

@@ -443,7 +443,7 @@ pub(super) fn notes_sheet(
                 }
                 let cells = [
                     t.id.clone(),
-                    rule.id.clone(),
+                    rule.id.to_string(),
                     sev.to_string(),
                     check,
                     String::new(),
