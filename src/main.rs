@@ -251,11 +251,9 @@ fn main() -> ExitCode {
                 Format::Json => {
                     use std::io::Write;
                     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                    let written = checked.diags.write_json(&mut checked.sources, &mut out).map_err(|e| e.to_string());
-                    if let Err(e) =
-                        written.and_then(|()| writeln!(out).and_then(|()| out.flush()).map_err(|e| e.to_string()))
-                    {
-                        sayln!("无法输出 JSON：{e}");
+                    let written = checked.diags.write_json(&mut checked.sources, &mut out);
+                    if let Err(e) = written.and_then(|()| writeln!(out)).and_then(|()| out.flush()) {
+                        sayln!("无法输出 JSON：{}", pilu::base::diag::os_text(&e));
                         return ExitCode::from(3);
                     }
                 }

@@ -240,3 +240,23 @@ fn a_bureau_that_cannot_be_registered_is_the_one_error_shown() {
     // those, the bureau's data folder and the site owner
     assert_eq!(list[0]["suppressed"], 7);
 }
+
+/// A JSON report that cannot be written (a full disk) is said in Chinese, with exit status 3, as
+/// any failed write of pilu's is.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_json_report_that_cannot_be_written_is_exit_3() {
+    let site = fixture("minimal");
+    let full = std::fs::File::create("/dev/full").expect("the full device");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pilu"))
+        .args(["check", "--format", "json"])
+        .current_dir(site.path())
+        .stdout(full)
+        .output()
+        .expect("run pilu");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("无法输出 JSON：") && !stderr.contains("panicked"), "{stderr}");
+    // (the system's own words follow the Chinese explanation)
+    assert!(stderr.contains("磁盘空间不足"), "{stderr}");
+}
