@@ -112,8 +112,7 @@ impl<'a> Validator<'a> {
             None => ALL,
         };
         let y = at.ey().1;
-        let what = format!("{:?} where {:?}", p.join.map(|(l, _)| l), p.record);
-        let counts = self.ix.join_counts(y, oti, what, || self.count_values(&p, y, oti));
+        let counts = self.ix.join_counts(cond, y, oti, || self.count_values(&p, y, oti));
         counts.as_ref().as_ref().map(|c| c.get(&want).copied().unwrap_or(0))
     }
 

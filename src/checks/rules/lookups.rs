@@ -7,6 +7,7 @@ use crate::inputs::dataset::Values;
 use crate::inputs::dataset::{Dataset, TableData};
 use crate::inputs::registry::Registry;
 use crate::inputs::schema::Schema;
+use crate::inputs::schema::expr::Expr;
 
 use super::values::Counts;
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,9 +44,9 @@ pub struct Lookups {
     joins: Joins,
 }
 
-/// The counts built so far, by year, table and `l` (as written out: the same condition in two
-/// rules shares them). `join` builds them; `Lookups` forgets a year's when its data changes.
-type Joins = Mutex<std::collections::HashMap<(i32, usize, String), Arc<Counts>>>;
+/// The counts built so far, by condition (the same condition in two rules shares them), then
+/// year and table. `join` builds them; `Lookups` forgets a year's when its data changes.
+type Joins = Mutex<std::collections::HashMap<Expr, std::collections::HashMap<(i32, usize), Arc<Counts>>>>;
 
 /// The records of table `ti` that entities `es` gave for year `y`: `count(all.<table>)`.
 /// Counted on every core: half a million entities in a national year.
@@ -135,22 +136,22 @@ impl Lookups {
         }
         // (a join's `l` reads only the records of its table and year, so only that year's change)
         if let Ok(joins) = self.joins.get_mut() {
-            joins.retain(|&(jy, _, _), _| jy != y);
+            joins.values_mut().for_each(|by| by.retain(|&(jy, _), _| jy != y));
         }
         true
     }
 
-    /// The counts of `what` (a condition's `l` and record parts, as `join` writes them out) in
-    /// table `ti` of year `y`: counted by `count` on first use; two workers may both count them
-    /// once.
-    pub(super) fn join_counts(&self, y: i32, ti: usize, what: String, count: impl FnOnce() -> Counts) -> Arc<Counts> {
-        let k = (y, ti, what);
-        if let Some(c) = self.joins.lock().ok().and_then(|j| j.get(&k).cloned()) {
+    /// The counts of condition `cond` (`join`) in table `ti` of year `y`: counted by `count` on
+    /// first use; two workers may both count them once. (Found by the condition itself, not a
+    /// text of it: every discloser looks its counts up.)
+    pub(super) fn join_counts(&self, cond: &Expr, y: i32, ti: usize, count: impl FnOnce() -> Counts) -> Arc<Counts> {
+        let found = self.joins.lock().ok().and_then(|j| j.get(cond).and_then(|by| by.get(&(y, ti))).cloned());
+        if let Some(c) = found {
             return c;
         }
         let c = Arc::new(count());
         if let Ok(mut j) = self.joins.lock() {
-            j.insert(k, c.clone());
+            j.entry(cond.clone()).or_default().insert((y, ti), c.clone());
         }
         c
     }

@@ -19,7 +19,7 @@
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Expr {
     Num(Decimal),
     Str(String),
@@ -61,10 +61,6 @@ impl Name {
     pub fn as_str(&self) -> &str {
         &self.id
     }
-    /// The field this name reads in a record of table `ti`, if it was resolved for that table.
-    pub fn slot_in(&self, ti: usize) -> Option<usize> {
-        self.slot.filter(|s| s.table == ti).map(|s| s.field)
-    }
 }
 
 impl std::ops::Deref for Name {
@@ -78,6 +74,12 @@ impl std::ops::Deref for Name {
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
         self.id == other.id
+    }
+}
+impl Eq for Name {}
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
     }
 }
 impl PartialEq<str> for Name {
@@ -101,7 +103,7 @@ impl std::fmt::Display for Name {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinOp {
     Add,
     Sub,
@@ -111,7 +113,7 @@ pub enum BinOp {
     Or,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CmpOp {
     Eq,
     Ne,
