@@ -8,6 +8,18 @@ use common::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+/// The link errors of `pilu check` on `site`, which must fail (exit 1).
+fn link_refusals(site: &Path) -> Vec<Diag> {
+    let (code, diags) = check_json(site, &[]);
+    assert_eq!(code, 1, "{diags:?}");
+    diags.into_iter().filter(|d| d.1 == "content.link_target").collect()
+}
+
+/// Where each of `found` is: file and line.
+fn places(found: &[Diag]) -> Vec<(&str, u64)> {
+    found.iter().map(|d| (d.3.as_str(), d.4)).collect()
+}
+
 const BASE: &str = "https://example.org/yibao/";
 
 /// The minimal site in both themes with `tests/sites/links` laid over it: pages linking each
@@ -74,10 +86,8 @@ fn a_markdown_link_to_nothing_is_a_located_error() {
         "content/zhengce.md",
         "+++\ntitle = \"政策\"\n+++\n[附件](../../files/a.pdf) [举报](jubao.md) [站内](@/jubao.md) [缺](nothere.md)\n\n![图](@/static/files/a.png)\n\n[旧](@/old.md) [根](/files/a.pdf) [外](../../x.md)\n",
     );
-    let (code, diags) = check_json(site.path(), &[]);
-    assert_eq!(code, 1, "{diags:?}");
-    let found = with_code(&diags, "content.link_target");
-    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    let found = link_refusals(site.path());
+    let at = places(&found);
     assert_eq!(
         at,
         [
@@ -143,10 +153,8 @@ fn a_markdown_link_to_a_page_not_generated_is_a_located_error() {
         "content/guide/xiangguan.md",
         "+++\ntitle = \"相关页面\"\n+++\n[医院](@/e/renmim/) [2022](@/e/renmin/2022/)\n\n[概览](@/y/2022/)\n\n[旧地址](../../e/renmin/index.html) [好](@/e/renmin/)\n",
     );
-    let (code, diags) = check_json(site.path(), &[]);
-    assert_eq!(code, 1, "{diags:?}");
-    let found = with_code(&diags, "content.link_target");
-    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    let found = link_refusals(site.path());
+    let at = places(&found);
     let file = "content/guide/xiangguan.md";
     assert_eq!(at, [(file, 4), (file, 4), (file, 6), (file, 8)], "{found:?}");
     let said = |part: &str| found.iter().any(|d| d.2.contains(part));
@@ -211,10 +219,8 @@ fn a_markdown_link_to_a_missing_heading_is_a_located_error() {
         "content/zhengce.md",
         "+++\ntitle = \"政策\"\n+++\n## 第一条\n\n[本页](#第二条)\n\n[指南](guide/shenqing.md#流程)\n",
     );
-    let (code, diags) = check_json(site.path(), &[]);
-    assert_eq!(code, 1, "{diags:?}");
-    let found = with_code(&diags, "content.link_target");
-    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    let found = link_refusals(site.path());
+    let at = places(&found);
     assert_eq!(at, [("content/zhengce.md", 6), ("content/zhengce.md", 8)], "{found:?}");
     assert!(found[0].2.contains("本页没有 id 为 `第二条` 的标题"), "{found:?}");
     assert!(found[1].2.contains("content/guide/shenqing.md 中没有 id 为 `流程` 的标题"), "{found:?}");
@@ -267,10 +273,8 @@ fn a_fragment_names_the_theme_ids_of_its_kind_of_page_only() {
         "+++\ntitle = \"政策\"\n+++\n[最近更新](@/jubao.md#updates-h)\n\n[首页的最近更新](@/_index.md#updates-h)\n\n\
          [举报正文](@/jubao.md#main)、[搜索](@/jubao.md#site-q)\n\n[本页](#what-h)\n",
     );
-    let (code, diags) = check_json(site.path(), &[]);
-    assert_eq!(code, 1, "{diags:?}");
-    let found = with_code(&diags, "content.link_target");
-    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    let found = link_refusals(site.path());
+    let at = places(&found);
     assert_eq!(at, [("content/zhengce.md", 4), ("content/zhengce.md", 10)], "{found:?}");
     assert!(found[0].2.contains("content/jubao.md 中没有 id 为 `updates-h` 的标题"), "{found:?}");
     assert!(found[1].2.contains("本页没有 id 为 `what-h` 的标题"), "{found:?}");
@@ -375,10 +379,8 @@ fn a_fragment_into_a_home_section_not_shown_is_a_located_error() {
         "content/_index.md",
         "+++\ntitle = \"简介\"\n+++\n见[最近更新](#updates-h)和[主体](#entities-h)。\n",
     );
-    let (code, diags) = check_json(site.path(), &[]);
-    assert_eq!(code, 1, "{diags:?}");
-    let found = with_code(&diags, "content.link_target");
-    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    let found = link_refusals(site.path());
+    let at = places(&found);
     assert_eq!(
         at,
         [("content/_index.md", 4), ("content/zhengce.md", 4), ("content/zhengce.md", 6), ("content/zhengce.md", 8)],
@@ -410,11 +412,9 @@ fn a_fragment_into_a_generated_page_naming_no_id_of_it_is_a_located_error() {
         "+++\ntitle = \"相关页面\"\n+++\n[表](@/e/renmin/2023/#institution_overviews)\n\n[概览](@/y/2023/#Status-H)\n\n\
          [下载](@/o/#y2022)\n\n[下级](@/e/renmin/#branches-h)\n\n[首页](@/#figure-h) [好](@/y/2023/#status-h)\n",
     );
-    let (code, diags) = check_json(site.path(), &[]);
-    assert_eq!(code, 1, "{diags:?}");
-    let found = with_code(&diags, "content.link_target");
+    let found = link_refusals(site.path());
     let file = "content/guide/xiangguan.md";
-    let at: Vec<(&str, u64)> = found.iter().map(|d| (d.3.as_str(), d.4)).collect();
+    let at = places(&found);
     assert_eq!(at, [(file, 4), (file, 6), (file, 8), (file, 10), (file, 12)], "{found:?}");
     for (d, why) in found.iter().zip([
         "页面 `@/e/renmin/2023/` 中没有 id 为 `institution_overviews` 的元素",
@@ -453,9 +453,7 @@ fn a_fragment_naming_an_id_of_one_theme_only_is_a_located_error() {
         "content/lianjie.md",
         "+++\ntitle = \"链接\"\n+++\n[链接表](@/e/520382/2023/#disclosure_links)\n\n[第二行](@/e/520382/2023/#disclosure_links-r1)\n",
     );
-    let (code, diags) = check_json(site.path(), &[]);
-    assert_eq!(code, 1, "{diags:?}");
-    let found = with_code(&diags, "content.link_target");
+    let found = link_refusals(site.path());
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!((found[0].3.as_str(), found[0].4), ("content/lianjie.md", 6));
     assert!(
