@@ -6,6 +6,7 @@
 
 mod os;
 mod report;
+mod window;
 
 pub use os::{io_reason, os_text, walk_reason};
 pub use report::{cap_text, thousands};
@@ -176,24 +177,25 @@ struct LetGo {
     len: usize,
     hash: u64,
     text: OnceLock<Option<String>>,
+    /// A large UTF-8 file (`window::WINDOW_FROM`) is read again by window for a report, never
+    /// whole (unless something asks for all its `text`).
+    window: OnceLock<Option<window::Window>>,
 }
 
 /// What a let-go text is known again by when read back (with its length): a file edited in
-/// between is told apart. ahash with fixed seeds, the same in every run: every data file of a
-/// site is fingerprinted (350,000 files at national scale: with SipHash, a quarter of a percent
-/// of a national check).
+/// between is told apart. Every data file of a site is fingerprinted (350,000 files at
+/// national scale: with SipHash, a quarter of a percent of a national check), so ahash.
 fn fingerprint(text: &str) -> u64 {
-    ahash::RandomState::with_seeds(0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344).hash_one(text)
+    window::fingerprint(text.as_bytes())
 }
 
 impl LetGo {
+    fn path_from(&self, root: &Path, shown: &str) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| root.join(shown))
+    }
     /// The text read again from `path`, or from the site root's `shown` path.
     fn read_again(&self, root: &Path, shown: &str) -> Option<String> {
-        let bytes = match &self.path {
-            Some(p) => std::fs::read(p),
-            None => std::fs::read(root.join(shown)),
-        }
-        .ok()?;
+        let bytes = std::fs::read(self.path_from(root, shown)).ok()?;
         let text = match self.reading {
             Reading::Utf8 => {
                 let mut bytes = bytes;
@@ -264,7 +266,8 @@ impl Sources {
         let (len, hash) = (text.len(), fingerprint(&text));
         let shown = Path::new(&self.files[id as usize].0);
         let path = (path.strip_prefix(&self.root).ok() != Some(shown)).then(|| path.to_path_buf());
-        self.held[id as usize] = Held::LetGo(Box::new(LetGo { path, reading, len, hash, text: OnceLock::new() }));
+        let (text, window) = (OnceLock::new(), OnceLock::new());
+        self.held[id as usize] = Held::LetGo(Box::new(LetGo { path, reading, len, hash, text, window }));
     }
     /// `let_go`, unless one of `found` (what was found while the file was read) points into it:
     /// a file with findings is kept as it was read for the report.
@@ -303,6 +306,25 @@ impl Sources {
     pub fn path(&self, id: FileId) -> &str {
         &self.files[id as usize].0
     }
+    /// A large let-go file's window (`window.rs`), once it was found unchanged.
+    fn window(&self, id: FileId) -> Option<&window::Window> {
+        match &self.held[id as usize] {
+            Held::LetGo(g) if matches!(g.reading, Reading::Utf8) && g.len >= window::WINDOW_FROM => g
+                .window
+                .get_or_init(|| window::Window::open(&g.path_from(&self.root, self.path(id)), g.len, g.hash))
+                .as_ref(),
+            _ => None,
+        }
+    }
+    /// Whether `id` is a large let-go file, read again by window (even if it changed since).
+    fn windowed(&self, id: FileId) -> bool {
+        matches!(&self.held[id as usize], Held::LetGo(g) if matches!(g.reading, Reading::Utf8) && g.len >= window::WINDOW_FROM)
+    }
+    /// The lines `l` is on, as a report shows them, when its file is read by window; `None`
+    /// for any other file (its whole `text` is at hand).
+    fn lines_of(&self, l: Loc) -> Option<window::Lines> {
+        self.window(l.file)?.lines(l.start as usize, l.end as usize)
+    }
     pub fn text(&self, id: FileId) -> &str {
         match &self.held[id as usize] {
             Held::LetGo(g) => g.text.get_or_init(|| g.read_again(&self.root, self.path(id))).as_deref().unwrap_or(""),
@@ -313,12 +335,17 @@ impl Sources {
     fn readable(&self, id: FileId) -> bool {
         match &self.held[id as usize] {
             Held::Here => true,
+            Held::LetGo(_) if self.windowed(id) => self.window(id).is_some(),
             Held::LetGo(g) => g.text.get_or_init(|| g.read_again(&self.root, self.path(id))).is_some(),
             Held::Gone => false,
         }
     }
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, id: FileId, offset: u32) -> (usize, usize) {
+        if self.windowed(id) {
+            // (a file that changed since has no lines to give: the report names only the file)
+            return self.window(id).and_then(|w| w.line_col(offset as usize)).unwrap_or((1, 1));
+        }
         let text = self.text(id);
         let off = (offset as usize).min(text.len());
         let off = (0..=off).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
@@ -681,6 +708,60 @@ mod tests {
         let id3 = s3.add("a.toml".into(), text.into());
         s3.let_go(id3, &path, Reading::Utf8);
         assert_eq!(s3.text(id3), text);
+    }
+
+    /// A large file let go is read again by window for a report: the same lines, columns and
+    /// excerpts as from its whole text, without holding the text (or its line starts) again.
+    #[test]
+    fn a_large_file_let_go_is_shown_by_window_as_from_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entities.toml");
+        // long enough to be read by window, with Chinese text, a line longer than a block, a
+        // CRLF line and no line break at the end
+        let mut text = String::new();
+        for i in 0..30_000 {
+            text.push_str(&format!("[[entities]]\ncode = \"52{i:04}\"\nname = \"第{i}县医疗保障局\"\n"));
+        }
+        text.push_str(&format!("long = \"{}\"\r\n", "长".repeat(70_000)));
+        text.push_str("last = 1");
+        assert!(text.len() > window::WINDOW_FROM);
+        std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+        let mut held = Sources::new(dir.path());
+        let hid = held.add("entities.toml".into(), text.clone());
+        let mut gone = Sources::new(dir.path());
+        let gid = gone.add("entities.toml".into(), text.clone());
+        gone.let_go(gid, &path, Reading::Utf8);
+        let long = text.find("long").unwrap();
+        let spans = [
+            (0, 12),
+            (text.find("第29999县").unwrap(), text.find("第29999县").unwrap() + 6),
+            (text.find("\"52123").unwrap(), text.find("第124县").unwrap()),
+            (long + 10, long + 13),
+            (long + 200_000, long + 200_003),
+            (text.len() - 1, text.len()),
+            (text.len(), text.len()),
+            // inside a character
+            (text.find("第7县").unwrap() + 1, text.find("第7县").unwrap() + 4),
+        ];
+        for (a, b) in spans {
+            let (a, b) = (a as u32, b as u32);
+            assert_eq!(gone.line_col(gid, a), held.line_col(hid, a), "line and column at {a}");
+            let report = |s: &Sources, id| {
+                let mut d = Diagnostics::default();
+                d.push(Diagnostic::warning("t", "w").at(Loc::new(id, a as usize..b as usize)).label("此处"));
+                d.render(s)
+            };
+            assert_eq!(report(&gone, gid), report(&held, hid), "excerpt of {a}..{b}");
+        }
+        assert!(matches!(&gone.held[gid as usize], Held::LetGo(g) if g.text.get().is_none()));
+        assert!(gone.line_starts[gid as usize].get().is_none());
+        // changed since: only the file is named
+        std::fs::write(&path, text.replace("第1县", "第2县")).unwrap();
+        let mut changed = Sources::new(dir.path());
+        let cid = changed.add("entities.toml".into(), text.clone());
+        changed.let_go(cid, &path, Reading::Utf8);
+        let d = Diagnostic::warning("t", "w").at(Loc::new(cid, 0..12));
+        assert_eq!(changed.place_of(&d), (None, Some(PathBuf::from("entities.toml"))));
     }
 
     /// Words are one text however they are held: findings of one code are grouped together

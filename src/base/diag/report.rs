@@ -321,11 +321,20 @@ struct Excerpt {
 
 impl Excerpt {
     fn new(sources: &Sources, l: Loc) -> (Excerpt, Range<usize>) {
-        let text = sources.text(l.file);
+        // Only the lines of the span when the file is read by window: offsets below are in
+        // `text`, which starts `base` bytes into the file's text.
+        let windowed = sources.lines_of(l);
+        let (text, base) = match &windowed {
+            Some(w) => (w.text.as_str(), w.start),
+            None => (sources.text(l.file), 0),
+        };
         let floor = |i: usize| (0..=i.min(text.len())).rev().find(|&j| text.is_char_boundary(j)).unwrap_or(0);
-        let (s, e) = (floor(l.start as usize), floor(l.end as usize));
+        let (s, e) = (floor((l.start as usize).saturating_sub(base)), floor((l.end as usize).saturating_sub(base)));
         let e = e.max(s);
-        let (first_line, line_start) = sources.line_of(l.file, s);
+        let (first_line, line_start) = match &windowed {
+            Some(w) => (w.line, 0),
+            None => sources.line_of(l.file, s),
+        };
         let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
         let name = sources.path(l.file).to_string();
         let end_line = line_end(e.max(line_start));
