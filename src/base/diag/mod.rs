@@ -178,8 +178,8 @@ struct LetGo {
     hash: u64,
     text: OnceLock<Option<String>>,
     /// A large UTF-8 file (`window::WINDOW_FROM`) is read again by window for a report, never
-    /// whole (unless something asks for all its `text`).
-    window: OnceLock<Option<window::Window>>,
+    /// whole (unless something asks for all its `text`). Boxed: every data file is let go.
+    window: OnceLock<Option<Box<window::Window>>>,
 }
 
 /// What a let-go text is known again by when read back (with its length): a file edited in
@@ -311,8 +311,10 @@ impl Sources {
         match &self.held[id as usize] {
             Held::LetGo(g) if matches!(g.reading, Reading::Utf8) && g.len >= window::WINDOW_FROM => g
                 .window
-                .get_or_init(|| window::Window::open(&g.path_from(&self.root, self.path(id)), g.len, g.hash))
-                .as_ref(),
+                .get_or_init(|| {
+                    window::Window::open(&g.path_from(&self.root, self.path(id)), g.len, g.hash).map(Box::new)
+                })
+                .as_deref(),
             _ => None,
         }
     }
