@@ -71,7 +71,7 @@ pub fn status(schema: &Schema, registry: &Registry, data: &Dataset, e: usize, y:
 /// table of no records here was given so.)
 fn empty_unstated(schema: &Schema, ey: &EntityYear, t: usize) -> bool {
     let empty = matches!(ey.tables.get(&t).map(|x| &x.data), Some(TableData::Records(r)) if r.is_empty());
-    empty && !ey.meta.table_notes.contains_key(&schema.tables[t].id)
+    empty && ey.meta.table_note(&schema.tables[t].id).is_none()
 }
 
 /// Whether year `y`'s deadline has passed as of `as_of`; with no date everything counts as due.
@@ -138,7 +138,7 @@ fn year_file(site: &Loaded, sources: &Sources, e: usize, y: i32, ey: &EntityYear
     let registry = &site.registry;
     timeliness(registry.get(e), y, ey, sources, diags);
     // (a table given but refused has its own error)
-    if ey.tables.is_empty() && ey.meta.table_notes.is_empty() && site.data.refused_in(e, y).is_empty() {
+    if ey.tables.is_empty() && !ey.meta.has_table_notes() && site.data.refused_in(e, y).is_empty() {
         // An empty year file would publish a year page with nothing on it, as if disclosed.
         diags.push(
             Diagnostic::error(

@@ -466,7 +466,7 @@ pub fn entity_year(
 ) {
     let Some(ey) = data.years.get(&(e, y)) else { return };
     let mut g = guard(settings, diags);
-    for (text, loc) in &ey.meta.texts {
+    for (text, loc) in ey.meta.texts() {
         g.text(text, Some(*loc), true, || "年度说明".into());
     }
     for (&ti, entry) in &ey.tables {

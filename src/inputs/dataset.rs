@@ -28,7 +28,9 @@ impl Dataset {
         self.refused.values_mut().flatten().for_each(|(_, l)| l.shift(offset));
         for ey in self.years.values_mut() {
             ey.meta.files.iter_mut().for_each(|f| *f += offset);
-            ey.meta.texts.iter_mut().for_each(|(_, l)| l.shift(offset));
+            if let Some(w) = &mut ey.meta.words {
+                w.texts.iter_mut().for_each(|(_, l)| l.shift(offset));
+            }
             for t in ey.tables.values_mut() {
                 t.origin.shift(offset);
                 match &mut t.data {
@@ -131,15 +133,45 @@ impl IntoIterator for Tables {
 pub struct YearMeta {
     /// 发布日期 (y, m, d).
     pub published_on: Option<(i32, u32, u32)>,
+    pub files: Vec<FileId>,
+    /// What the year's files say in words, when they say any. Boxed: most entity-years give
+    /// none, and a country has half a million of them (inline, 96 bytes each).
+    pub words: Option<Box<YearWords>>,
+}
+
+#[derive(Default, Clone)]
+pub struct YearWords {
     /// 数据来源 / 填报单位, e.g. 遵义市医疗保障局规划财务科.
     pub source: Option<String>,
     /// A note shown under every table of the year.
     pub note: Option<String>,
     /// Notes for one table, by table id.
     pub table_notes: BTreeMap<String, String>,
-    pub files: Vec<FileId>,
     /// Where each published text of the metadata was written (for the privacy scan).
     pub texts: Vec<(String, Loc)>,
+}
+
+impl YearMeta {
+    pub fn source(&self) -> Option<&String> {
+        self.words.as_ref()?.source.as_ref()
+    }
+    pub fn note(&self) -> Option<&String> {
+        self.words.as_ref()?.note.as_ref()
+    }
+    /// The note for table `id`.
+    pub fn table_note(&self, id: &str) -> Option<&String> {
+        self.words.as_ref()?.table_notes.get(id)
+    }
+    pub fn has_table_notes(&self) -> bool {
+        self.words.as_ref().is_some_and(|w| !w.table_notes.is_empty())
+    }
+    pub fn texts(&self) -> &[(String, Loc)] {
+        self.words.as_ref().map_or(&[], |w| w.texts.as_slice())
+    }
+    /// The words, made when the first is given.
+    pub fn words_mut(&mut self) -> &mut YearWords {
+        self.words.get_or_insert_with(Default::default)
+    }
 }
 
 pub struct TableEntry {

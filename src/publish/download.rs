@@ -178,7 +178,7 @@ pub fn json(
         }
         _ => return Err(layout_mismatch(t)),
     }
-    put(&mut out, "source", &json_bytes(&ey.meta.source), false);
+    put(&mut out, "source", &json_bytes(&ey.meta.source()), false);
     put(&mut out, "table", &json_bytes(&t.id), false);
     put(&mut out, "title", &json_bytes(&t.title), false);
     put(&mut out, "year", &json_bytes(&year), true);

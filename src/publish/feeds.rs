@@ -75,7 +75,7 @@ fn year_entry(site: &Site, e: usize, y: i32) -> Option<Entry> {
     let titles: Vec<String> =
         ey.tables.keys().map(|&ti| &site.schema.tables[ti]).filter(|t| t.is_public()).map(|t| t.full_title()).collect();
     let mut summary = format!("{}公开{y}年度信息披露数据，共 {} 张表：{}。", ent.name, titles.len(), titles.join("；"));
-    if let Some(src) = &ey.meta.source {
+    if let Some(src) = ey.meta.source() {
         summary.push_str(&format!("数据来源：{src}。"));
     }
     Some(Entry {

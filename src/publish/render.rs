@@ -464,7 +464,7 @@ impl Site<'_> {
             }
             PageKind::EntityYear(e, y) => {
                 let (ent, ey) = self.year_context(&mut ctx, &mut crumbs, e, y);
-                ctx.insert("note", &ey.meta.note);
+                ctx.insert("note", &ey.meta.note());
                 ctx.insert("absent_notes", &self.absent_notes(e, y));
                 ctx.insert("changes", &self.changes(e, y)); // hook (charts)
                 ctx.insert("delegated_list", &self.delegated_list(e, y));
@@ -620,7 +620,7 @@ impl Site<'_> {
         ctx.insert("entity", &self.summary(e));
         ctx.insert("year", &y);
         ctx.insert("published_on", &crate::publish::model::date_text(ey.meta.published_on));
-        ctx.insert("source", &ey.meta.source);
+        ctx.insert("source", &ey.meta.source());
         (ent, ey)
     }
 

@@ -190,7 +190,7 @@ impl<'a> Validator<'a> {
             }
             (_, ["entity", attr]) => self.entity_attr(e, attr),
             (_, ["notes", tid]) => {
-                let note = self.data.years.get(&(e, y)).and_then(|ey| ey.meta.table_notes.get(*tid));
+                let note = self.data.years.get(&(e, y)).and_then(|ey| ey.meta.table_note(tid));
                 Named {
                     v: note.map_or(V::Missing, |n| V::Str(n.clone())),
                     field: None,

@@ -87,11 +87,12 @@ impl Loader<'_> {
                         if let Err(m) = value::no_control_chars(s) {
                             self.diags.push(Diagnostic::error("data.meta", format!("`{key}`：{m}")).at(vloc));
                         }
-                        meta.texts.push((s.to_string(), vloc));
+                        let words = meta.words_mut();
+                        words.texts.push((s.to_string(), vloc));
                         if key == "source" {
-                            meta.source = Some(s.trim().to_string());
+                            words.source = Some(s.trim().to_string());
                         } else {
-                            meta.note = Some(s.trim().to_string());
+                            words.note = Some(s.trim().to_string());
                         }
                     }
                     None => self.diags.push(Diagnostic::error("data.meta", format!("`{key}` 应为文本")).at(vloc)),
@@ -116,8 +117,9 @@ impl Loader<'_> {
                                             .at(Loc::new(file, tv.span())),
                                     );
                                 }
-                                meta.texts.push((s.to_string(), Loc::new(file, tv.span())));
-                                meta.table_notes.insert(tid, s.trim().to_string());
+                                let words = meta.words_mut();
+                                words.texts.push((s.to_string(), Loc::new(file, tv.span())));
+                                words.table_notes.insert(tid, s.trim().to_string());
                             } else {
                                 self.diags.push(
                                     Diagnostic::error("data.meta", "表说明应为文本").at(Loc::new(file, tv.span())),
@@ -243,9 +245,12 @@ impl Loader<'_> {
 
 pub(super) fn merge_meta(into: &mut YearMeta, m: YearMeta) {
     into.published_on = into.published_on.or(m.published_on);
-    into.source = into.source.take().or(m.source);
-    into.note = into.note.take().or(m.note);
-    into.table_notes.extend(m.table_notes);
     into.files.extend(m.files);
-    into.texts.extend(m.texts);
+    if let Some(w) = m.words {
+        let into = into.words_mut();
+        into.source = into.source.take().or(w.source);
+        into.note = into.note.take().or(w.note);
+        into.table_notes.extend(w.table_notes);
+        into.texts.extend(w.texts);
+    }
 }

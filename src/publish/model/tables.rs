@@ -89,7 +89,7 @@ impl Site<'_> {
             })
             .collect();
         let mut notes = Vec::new();
-        if let Some(n) = ey.meta.table_notes.get(&t.id) {
+        if let Some(n) = ey.meta.table_note(&t.id) {
             notes.push(n.clone());
         }
         if let Some(n) = &t.note {
@@ -128,7 +128,7 @@ impl Site<'_> {
             .enumerate()
             .filter(|(ti, t)| t.is_public() && !ey.tables.contains_key(ti))
             .filter_map(|(_, t)| {
-                ey.meta.table_notes.get(&t.id).map(|n| AbsentNote { title: t.full_title(), note: n.clone() })
+                ey.meta.table_note(&t.id).map(|n| AbsentNote { title: t.full_title(), note: n.clone() })
             })
             .collect()
     }

@@ -75,7 +75,7 @@ pub(super) fn shown(site: &Loaded, (e, y): (usize, i32)) -> Shown {
     Shown {
         exists: ey.is_some(),
         published_on: ey.and_then(|ey| ey.meta.published_on),
-        source: ey.and_then(|ey| ey.meta.source.clone()),
+        source: ey.and_then(|ey| ey.meta.source().cloned()),
         status: completeness::status(&site.schema, &site.registry, &site.data, e, y),
         tables,
     }
