@@ -51,21 +51,20 @@ impl Site<'_> {
 
     pub(super) fn status_view(&self, i: usize, y: i32) -> StatusView {
         let as_of = self.settings.as_of;
-        let (key, text) = match completeness::status(self.schema, self.registry, self.data, i, y) {
-            Status::Published => ("published", "已公开".to_string()),
-            Status::Late => ("late", "逾期公开".to_string()),
+        let status = completeness::status(self.schema, self.registry, self.data, i, y);
+        let text = match &status {
+            Status::Published => "已公开".to_string(),
+            Status::Late => "逾期公开".to_string(),
             Status::Partial(missing) => {
                 let titles: Vec<String> = missing.iter().map(|&t| self.schema.tables[t].full_title()).collect();
-                ("partial", format!("部分公开（缺{}）", titles.join("、")))
+                format!("部分公开（缺{}）", titles.join("、"))
             }
-            Status::Missing if as_of.is_none() => ("missing", "未公开".to_string()),
-            Status::Missing if completeness::due(as_of, y) => ("missing", "未公开（已逾期）".to_string()),
-            Status::Missing => {
-                ("missing", format!("未公开（截止日期 {}）", completeness::date_text(completeness::deadline(y))))
-            }
-            Status::NotRequired => ("not_required", "未公开（可线下或委托县级医保局披露）".to_string()),
+            Status::Missing if as_of.is_none() => "未公开".to_string(),
+            Status::Missing if completeness::due(as_of, y) => "未公开（已逾期）".to_string(),
+            Status::Missing => format!("未公开（截止日期 {}）", completeness::date_text(completeness::deadline(y))),
+            Status::NotRequired => "未公开（可线下或委托县级医保局披露）".to_string(),
         };
-        StatusView { key, text }
+        StatusView { key: status_key(&status), text }
     }
 
     /// Who disclosed for year `y`, bureau by bureau (a bureau, then the entities reporting to it).
@@ -92,27 +91,28 @@ impl Site<'_> {
     /// that order, then by kind and code).
     pub fn year_status(&self, y: i32) -> YearStatus {
         const ATTENTION: [&str; 3] = ["missing", "partial", "late"];
-        let rows: Vec<(usize, CoverageRow)> =
-            (0..self.registry.entities.len()).map(|i| (i, self.coverage_row(i, y))).collect();
-        let count = |key: &str| rows.iter().filter(|(_, r)| r.status.key == key).count();
+        // Counted by key alone; rows are made only for the entities listed (none on a large
+        // site): a row for every body of a country was 140 MB at once.
+        let inline = self.overview_inline();
+        let mut by_key: std::collections::HashMap<&str, usize> = Default::default();
+        let mut attention: Vec<(usize, usize)> = Vec::new();
+        for i in 0..self.registry.entities.len() {
+            let key = status_key(&completeness::status(self.schema, self.registry, self.data, i, y));
+            *by_key.entry(key).or_default() += 1;
+            if let Some(rank) = ATTENTION.iter().position(|k| *k == key).filter(|_| inline) {
+                attention.push((rank, i));
+            }
+        }
+        let count = |key: &str| by_key.get(key).copied().unwrap_or(0);
         let counts = COUNTED.iter().map(|&(key, label)| StatusCount { key, label, count: count(key) }).collect();
-        let not_required = count("not_required");
-        let mut attention: Vec<(usize, usize, CoverageRow)> = rows
-            .into_iter()
-            .filter_map(|(i, r)| ATTENTION.iter().position(|k| *k == r.status.key).map(|rank| (rank, i, r)))
-            .collect();
-        let order = |&(rank, i, _): &(usize, usize, CoverageRow)| {
+        attention.sort_by_key(|&(rank, i)| {
             let e = self.registry.get(i);
             (rank, e.kind, e.code.clone())
-        };
-        attention.sort_by_key(order);
-        if !self.overview_inline() {
-            attention.clear();
-        }
+        });
         YearStatus {
             counts,
-            not_required,
-            attention: attention.into_iter().map(|(_, _, r)| r).collect(),
+            not_required: count("not_required"),
+            attention: attention.into_iter().map(|(_, i)| self.coverage_row(i, y)).collect(),
             deadline: completeness::date_text(completeness::deadline(y)),
             as_of: self.settings.as_of.map(completeness::date_text),
         }
@@ -266,5 +266,16 @@ impl Site<'_> {
             Vec::new()
         };
         Some(DelegatedList { total, rows, href: self.path(PageKind::YearGroup(y, Some(e), 0)) })
+    }
+}
+
+/// The key a state is known by in pages and styles (`STATES`, `COUNTED`).
+fn status_key(s: &Status) -> &'static str {
+    match s {
+        Status::Published => "published",
+        Status::Late => "late",
+        Status::Partial(_) => "partial",
+        Status::Missing => "missing",
+        Status::NotRequired => "not_required",
     }
 }
