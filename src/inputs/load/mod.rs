@@ -259,7 +259,13 @@ impl Loader<'_> {
         // In chunks, so what was read apart and not yet taken in stays small: each folder's own
         // map of years takes a couple of kilobytes until it is taken in. (Reading sixteen
         // folders to a part, to allocate less, was slower and larger: measured and dropped.)
-        for chunk in dirs.chunks(1024) {
+        // Each chunk's paths are let go once it is read: a country's folders are 40 MB of them.
+        let mut dirs = dirs.into_iter();
+        loop {
+            let chunk: Vec<(PathBuf, Folder)> = dirs.by_ref().take(1024).collect();
+            if chunk.is_empty() {
+                break;
+            }
             let read: Vec<(Sources, Diagnostics, Dataset)> = chunk
                 .par_iter()
                 .map(|&(ref dir, folder)| {
