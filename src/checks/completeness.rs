@@ -39,7 +39,7 @@ pub enum Status {
 
 /// The tables `e` must publish online every year, in page order.
 pub fn required_tables(schema: &Schema, e: &Entity) -> Vec<usize> {
-    (0..schema.tables.len()).filter(|&t| schema.tables[t].mandatory_for(e.kind.id(), e.level.as_deref())).collect()
+    (0..schema.tables.len()).filter(|&t| schema.tables[t].mandatory_for(e.kind.id(), e.level())).collect()
 }
 
 pub fn status(schema: &Schema, registry: &Registry, data: &Dataset, e: usize, y: i32) -> Status {

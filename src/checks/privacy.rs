@@ -416,17 +416,18 @@ pub fn site_texts(
     content_texts(settings, content, sources, diags);
 }
 
-/// The published registry items that are free text (kinds and enumerations are fixed words).
+/// The published registry items that are free text (kinds and enumerations are fixed words):
+/// the items whose places the registry keeps (`Entity::locs`).
 fn registry_text<'e>(e: &'e Entity, col: &str) -> Option<&'e str> {
     match col {
         "id" => Some(&e.id),
         "code" => Some(&e.code),
         "name" => Some(&e.name),
-        "region" => e.region.as_deref(),
-        "website" => e.website.as_deref(),
-        "wechat" => e.wechat.as_deref(),
-        "address" => e.address.as_deref(),
-        "chain" => e.chain.as_deref(),
+        "region" => e.region(),
+        "website" => e.website(),
+        "wechat" => e.wechat(),
+        "address" => e.address(),
+        "chain" => e.chain(),
         _ => None,
     }
 }

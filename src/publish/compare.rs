@@ -171,7 +171,7 @@ impl Site<'_> {
         let ent = self.registry.get(e);
         match ent.kind {
             Kind::MedicalInstitution => {
-                let l = if ent.village_clinic { None } else { ent.level.as_deref() };
+                let l = if ent.village_clinic { None } else { ent.level() };
                 let rank = LEVELS[..3].iter().position(|(id, _)| Some(*id) == l).unwrap_or(3);
                 Group::Level(rank as u8)
             }

@@ -308,7 +308,7 @@ fn write_rows<W: std::io::Write>(
     let err = |e: csv::Error| e.to_string();
     let mut rows = 0;
     let ent = site.registry.get(e);
-    let region = ent.region.as_deref().unwrap_or_default().to_string();
+    let region = ent.region().unwrap_or_default().to_string();
     let lead = [
         String::from(&*ent.code),
         String::from(&*ent.name),

@@ -55,7 +55,7 @@ impl Regions {
                 name = short.to_string();
             }
             names.insert(e.code.to_string(), name.clone());
-            if let Some(r) = e.region.as_ref().filter(|r| **r != e.code) {
+            if let Some(r) = e.region().filter(|r| *r != &*e.code) {
                 names.entry(r.to_string()).or_insert(name);
             }
         }

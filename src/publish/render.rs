@@ -430,7 +430,7 @@ impl Site<'_> {
                 let bureau = self.registry.get(b);
                 crumbs.push(json!({"text": bureau.name, "href": format!("e/{}/index.html", bureau.id)}));
                 ctx.insert("entity", &self.summary(b));
-                ctx.insert("region", &bureau.region.as_deref().map(|r| self.regions.display(r)));
+                ctx.insert("region", &bureau.region().map(|r| self.regions.display(r)));
                 ctx.insert("directory", &self.directory_page(b, n));
             }
             PageKind::Entity(e) => {
@@ -601,7 +601,7 @@ impl Site<'_> {
             ctx.insert("tables", &tables);
             ctx.insert("delegated", &self.delegated_sections(e, y, split));
             let ent = self.registry.get(e);
-            let offline = ent.disclosure.as_deref() == Some("offline") && prefix.is_empty();
+            let offline = ent.disclosure() == Some("offline") && prefix.is_empty();
             ctx.insert("notice_href", &offline.then(|| self.path(PageKind::Notice(e, y))));
         }
     }
@@ -866,7 +866,7 @@ impl Site<'_> {
                     self.children[e]
                         .iter()
                         .copied()
-                        .filter(|&c| self.registry.get(c).disclosure.as_deref() == Some("delegated_county")),
+                        .filter(|&c| self.registry.get(c).disclosure() == Some("delegated_county")),
                 )
                 .filter_map(|i| on(i, y))
                 .max(),

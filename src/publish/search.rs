@@ -76,7 +76,7 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
         (0..reg.entities.len())
             .map(|i| {
                 let e = reg.get(i);
-                let region = e.region.as_deref().or_else(|| e.kind.is_bureau().then_some(&*e.code)).unwrap_or_default();
+                let region = e.region().or_else(|| e.kind.is_bureau().then_some(&*e.code)).unwrap_or_default();
                 (region.to_string(), e.kind, site.summary(i).level, fold(&e.name), e.code.to_string(), i)
             })
             .collect();

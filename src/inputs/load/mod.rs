@@ -478,7 +478,7 @@ impl Loader<'_> {
     /// then, since a root cause is reported first and nothing follows from a table no one requires.
     fn refusal_key(&self, ent: usize, year: i32, ti: usize) -> Option<String> {
         let (e, table) = (self.registry.get(ent), &self.schema.tables[ti]);
-        table.mandatory_for(e.kind.id(), e.level.as_deref()).then(|| diag::refused_table_key(&e.id, year, &table.id))
+        table.mandatory_for(e.kind.id(), e.level()).then(|| diag::refused_table_key(&e.id, year, &table.id))
     }
 
     /// Note that the entity-year gave table `ti` (at `at`) and it was refused with an error

@@ -3,7 +3,7 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics, Loc, entity_key, suggest};
 use crate::inputs::records::{self, Raw, Record};
-use crate::inputs::schema::Schema;
+use crate::inputs::schema::{EntityAttr, Schema};
 use crate::inputs::value::{label_key, normalize};
 use std::sync::Arc;
 
@@ -42,28 +42,23 @@ impl Kind {
 pub struct Entity {
     // Texts are shared (`Arc`) where something else holds them too: the code index (id, code),
     // every record a table field fills in from them (`from_entity`), and words many entities
-    // repeat (等级, 区划). Texts only shown are boxed. Either is smaller than a `String`.
+    // repeat (等级, 区划).
     pub id: Arc<str>,
     pub code: Arc<str>,
     pub name: Arc<str>,
     pub kind: Kind,
-    pub level: Option<Arc<str>>,
-    pub grade: Option<Arc<str>>,
-    pub category: Option<Arc<str>>,
-    pub ownership: Option<Arc<str>>,
     pub village_clinic: bool,
-    pub region: Option<Arc<str>>,
+    /// Which optional items are given: a bit for each column from `level` on (see `optional`).
+    given: u16,
     /// Index of the bureau this entity reports to.
     pub parent: Option<usize>,
-    pub website: Option<Box<str>>,
-    pub wechat: Option<Box<str>>,
-    pub disclosure: Option<Arc<str>>,
-    pub address: Option<Arc<str>>,
-    pub business_type: Option<Arc<str>>,
-    pub chain: Option<Arc<str>>,
     pub loc: Loc,
-    /// Where each registry item was written, in column order (for errors about one value). Read
-    /// with `locs()`.
+    /// The optional items given (等级, 地址, 网站…), in column order: each entity gives a few of
+    /// eleven, and eleven fields of their own made an entity of a national registry twice the
+    /// size. Read with their methods (`level()`, `address()`…).
+    optional: Box<[Arc<str>]>,
+    /// Where each of its published texts was written (`PLACED`), in column order, for findings
+    /// about one value. Read with `locs()`.
     locs: Box<[ItemLoc]>,
 }
 
@@ -78,7 +73,9 @@ struct ItemLoc {
 }
 
 impl Entity {
-    /// Where each registry item was written: its column and place, in column order.
+    /// Where each of its published texts (`PLACED`) was written: its column and place, in
+    /// column order. The places of kinds, choices and parents are not kept: nothing after
+    /// loading reports one of them by its place.
     pub fn locs(&self) -> impl Iterator<Item = (&'static str, Loc)> + '_ {
         self.locs.iter().map(|l| {
             let end = l.start.saturating_add(u32::from(l.len));
@@ -88,7 +85,76 @@ impl Entity {
 
     /// Its tables are published on the county bureau's pages (委托县级医疗保障部门披露).
     pub fn delegated(&self) -> bool {
-        self.disclosure.as_deref() == Some("delegated_county")
+        self.disclosure() == Some("delegated_county")
+    }
+
+    /// The optional item of column `column` (from `LEVEL` on), if given.
+    fn optional(&self, column: usize) -> Option<&Arc<str>> {
+        let bit = optional_bit(column);
+        if self.given & bit == 0 {
+            return None;
+        }
+        // (the items given before it, in column order, come first)
+        self.optional.get((self.given & (bit - 1)).count_ones() as usize)
+    }
+
+    pub fn level(&self) -> Option<&str> {
+        self.optional(LEVEL).map(|t| &**t)
+    }
+    pub fn grade(&self) -> Option<&str> {
+        self.optional(GRADE).map(|t| &**t)
+    }
+    pub fn category(&self) -> Option<&str> {
+        self.optional(CATEGORY).map(|t| &**t)
+    }
+    pub fn ownership(&self) -> Option<&str> {
+        self.optional(OWNERSHIP).map(|t| &**t)
+    }
+    pub fn region(&self) -> Option<&str> {
+        self.optional(REGION).map(|t| &**t)
+    }
+    pub fn website(&self) -> Option<&str> {
+        self.optional(WEBSITE).map(|t| &**t)
+    }
+    pub fn wechat(&self) -> Option<&str> {
+        self.optional(WECHAT).map(|t| &**t)
+    }
+    pub fn disclosure(&self) -> Option<&str> {
+        self.optional(DISCLOSURE).map(|t| &**t)
+    }
+    pub fn address(&self) -> Option<&str> {
+        self.optional(ADDRESS).map(|t| &**t)
+    }
+    pub fn business_type(&self) -> Option<&str> {
+        self.optional(BUSINESS_TYPE).map(|t| &**t)
+    }
+    pub fn chain(&self) -> Option<&str> {
+        self.optional(CHAIN).map(|t| &**t)
+    }
+
+    /// The registry's value of an attribute that a table field mirrors (`from_entity`).
+    pub(super) fn attr(&self, attr: EntityAttr) -> Option<&Arc<str>> {
+        match attr {
+            EntityAttr::Code => Some(&self.code),
+            EntityAttr::Name => Some(&self.name),
+            EntityAttr::Region => self.optional(REGION),
+            EntityAttr::Level => self.optional(LEVEL),
+            EntityAttr::Grade => self.optional(GRADE),
+            EntityAttr::Category => self.optional(CATEGORY),
+            EntityAttr::Ownership => self.optional(OWNERSHIP),
+            EntityAttr::Address => self.optional(ADDRESS),
+            EntityAttr::Disclosure => self.optional(DISCLOSURE),
+            EntityAttr::BusinessType => self.optional(BUSINESS_TYPE),
+            EntityAttr::Chain => self.optional(CHAIN),
+        }
+    }
+
+    /// Its optional items that are words many entities repeat (choices and region codes), to be
+    /// shared (`share_words`); free texts (address, website…) are its own.
+    pub(super) fn words_mut(&mut self) -> impl Iterator<Item = &mut Arc<str>> {
+        let given = self.given;
+        let columns = (LEVEL..COLUMNS.len()).filter(move |&c| given & optional_bit(c) != 0);
+        columns.zip(self.optional.iter_mut()).filter(|(c, _)| !FREE_TEXT.contains(c)).map(|(_, t)| t)
     }
 }
 
@@ -173,6 +239,18 @@ const ADDRESS: usize = col("address");
 const BUSINESS_TYPE: usize = col("business_type");
 const CHAIN: usize = col("chain");
 
+/// Free texts, published as written; every other item is folded to compare.
+const FREE_TEXT: [usize; 5] = [NAME, ADDRESS, WEBSITE, WECHAT, CHAIN];
+/// The items whose places are kept (`Entity::locs`), in column order: the texts the privacy
+/// check reads.
+const PLACED: [usize; 8] = [ID, CODE, NAME, REGION, WEBSITE, WECHAT, ADDRESS, CHAIN];
+
+/// An optional item's bit in `Entity::given`: one for each column from `level` on.
+const fn optional_bit(column: usize) -> u16 {
+    1 << (column - LEVEL)
+}
+const _: () = assert!(COLUMNS.len() - LEVEL <= 16);
+
 pub(super) type ParentRef = Option<(String, Loc)>;
 
 /// One entity; when it cannot be registered, its errors are the root cause of every later
@@ -224,7 +302,7 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         if let Err(m) = crate::inputs::value::no_control_chars(&raw) {
             diags.push(Diagnostic::error("registry.control", format!("登记项 `{col}`：{m}")).at(c.loc));
         }
-        let free_text = matches!(ci, NAME | ADDRESS | WEBSITE | WECHAT | CHAIN);
+        let free_text = FREE_TEXT.contains(&ci);
         let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
         // (names and addresses are columns of the downloads too)
         if free_text && let Err(m) = crate::inputs::value::no_formula(&v) {
@@ -358,31 +436,43 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         return None;
     }
     let code_text: Arc<str> = code.into();
+    // In column order (`Entity::optional` counts the items given before one to find it).
+    let items: [(usize, Option<Arc<str>>); 11] = [
+        (LEVEL, level),
+        (GRADE, grade),
+        (CATEGORY, category),
+        (OWNERSHIP, ownership),
+        (REGION, text(REGION).map(Into::into)),
+        (WEBSITE, text(WEBSITE).map(Into::into)),
+        (WECHAT, text(WECHAT).map(Into::into)),
+        (DISCLOSURE, disclosure),
+        (ADDRESS, text(ADDRESS).map(Into::into)),
+        (BUSINESS_TYPE, business_type),
+        (CHAIN, text(CHAIN).map(Into::into)),
+    ];
+    let mut given = 0;
+    let mut optional = Vec::with_capacity(items.iter().filter(|(_, t)| t.is_some()).count());
+    for (column, item) in items {
+        if let Some(t) = item {
+            given |= optional_bit(column);
+            optional.push(t);
+        }
+    }
     let entity = Entity {
         // (an entity without its own id shares its code's text)
         id: if vals[ID].is_some() { id.into() } else { Arc::clone(&code_text) },
         code: code_text,
         name: name.into(),
         kind,
-        level,
-        grade,
-        category,
-        ownership,
         village_clinic,
-        region: text(REGION).map(Into::into),
+        given,
         parent: None,
-        website: text(WEBSITE).map(Into::into),
-        wechat: text(WECHAT).map(Into::into),
-        disclosure,
-        address: text(ADDRESS).map(Into::into),
-        business_type,
-        chain: text(CHAIN).map(Into::into),
         loc: r.loc,
-        locs: vals
+        optional: optional.into_boxed_slice(),
+        locs: PLACED
             .iter()
-            .enumerate()
-            .filter_map(|(i, v)| {
-                let (_, l) = v.as_ref()?;
+            .filter_map(|&i| {
+                let (_, l) = vals[i].as_ref()?;
                 let len = u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX);
                 Some(ItemLoc { start: l.start, len, column: u8::try_from(i).ok()? })
             })

@@ -7,6 +7,7 @@
 //! entities.
 
 mod entry;
+mod keys;
 mod read;
 
 pub use entry::{Entity, Kind, RESERVED_IDS, column_label};
@@ -16,14 +17,15 @@ use crate::base::{FastMap, FastSet};
 use crate::inputs::records::Record;
 use crate::inputs::schema::{EntityAttr, Schema};
 use entry::registered;
+use keys::Keys;
 use read::{read_csv, read_toml};
 use std::path::Path;
 use std::sync::Arc;
 
 pub struct Registry {
     pub entities: Vec<Entity>,
-    /// Keyed by id and by code: the entity's own texts, shared.
-    by_key: FastMap<Arc<str>, usize>,
+    /// Keyed by id and by code.
+    by_key: Keys,
 }
 
 /// An entity's id in lower case, to find ids that differ only in case (most ids are lower case
@@ -33,11 +35,11 @@ fn lower_id(e: &Entity) -> Arc<str> {
 }
 
 /// Every entity's id and code to its index (`keys` of them), or None when one names two entities.
-fn unique_keys(entities: &[Entity], keys: usize) -> Option<FastMap<Arc<str>, usize>> {
-    let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
-    for (i, e) in entities.iter().enumerate() {
-        for k in [&e.id, &e.code] {
-            if by_key.insert(Arc::clone(k), i).is_some_and(|j| j != i) {
+fn unique_keys(entities: &[Entity], keys: usize) -> Option<Keys> {
+    let mut by_key = Keys::with_capacity(keys);
+    for i in 0..entities.len() {
+        for code in [false, true] {
+            if by_key.insert(entities, i, code).is_some_and(|j| j != i) {
                 return None;
             }
         }
@@ -53,13 +55,8 @@ fn unique_lower_ids(entities: &[Entity]) -> bool {
 
 /// Every entity's id and code to its index, entity after entity: one whose id repeats
 /// another's (in any case), or whose code is already taken, is reported and left out.
-fn keys_in_order(
-    entities: &[Entity],
-    keys: usize,
-    sources: &Sources,
-    diags: &mut Diagnostics,
-) -> FastMap<Arc<str>, usize> {
-    let mut by_key: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(keys, Default::default());
+fn keys_in_order(entities: &[Entity], keys: usize, sources: &Sources, diags: &mut Diagnostics) -> Keys {
+    let mut by_key = Keys::with_capacity(keys);
     let mut lower_ids: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(entities.len(), Default::default());
     for (i, e) in entities.iter().enumerate() {
         let lower = lower_id(e);
@@ -80,7 +77,7 @@ fn keys_in_order(
             );
             continue;
         }
-        if let Some(&j) = by_key.get(&*e.code) {
+        if let Some(j) = by_key.get(entities, &e.code) {
             diags.push(
                 Diagnostic::error(
                     "registry.duplicate_code",
@@ -93,15 +90,15 @@ fn keys_in_order(
             continue;
         }
         lower_ids.insert(lower, i);
-        by_key.insert(Arc::clone(&e.id), i);
-        by_key.insert(Arc::clone(&e.code), i);
+        by_key.insert(entities, i, false);
+        by_key.insert(entities, i, true);
     }
     by_key
 }
 
 impl Registry {
     pub fn empty() -> Registry {
-        Registry { entities: Vec::new(), by_key: FastMap::default() }
+        Registry { entities: Vec::new(), by_key: Keys::default() }
     }
 
     pub fn get(&self, idx: usize) -> &Entity {
@@ -109,7 +106,7 @@ impl Registry {
     }
     /// Look an entity up by id or by code.
     pub fn find(&self, key: &str) -> Option<usize> {
-        self.by_key.get(key).copied()
+        self.by_key.get(&self.entities, key)
     }
 
     pub fn load(root: &Path, schema: &Schema, sources: &mut Sources, diags: &mut Diagnostics) -> Registry {
@@ -173,7 +170,7 @@ impl Registry {
         let mut suggestions = crate::base::diag::Suggestions::default();
         // (looked up on every core: a million lookups in a map far larger than the caches)
         let found: Vec<Option<usize>> =
-            parents.par_iter().map(|p| p.as_ref().and_then(|(key, _)| by_key.get(key.as_str()).copied())).collect();
+            parents.par_iter().map(|p| p.as_ref().and_then(|(key, _)| by_key.get(&entities, key))).collect();
         for (i, (p, found)) in parents.into_iter().zip(found).enumerate() {
             let Some((key, loc)) = p else { continue };
             match found {
@@ -194,7 +191,7 @@ impl Registry {
                             .label("未登记")
                             .follows(entity_key(&key))
                             .causes(parent_key(&entities[i].id));
-                    if let Some(s) = suggestions.suggest(&key, by_key.keys().map(|k| &**k)) {
+                    if let Some(s) = suggestions.suggest(&key, by_key.keys(&entities)) {
                         d = d.note(format!("是否应为 `{s}`？"));
                     }
                     diags.push(d);
@@ -237,15 +234,15 @@ impl Registry {
                     ),
                 }
             }
-            let online_required = e.kind.is_bureau() && e.kind != Kind::BureauProvince
-                || matches!(e.level.as_deref(), Some("level2" | "level3"));
-            if online_required && matches!(e.disclosure.as_deref(), Some("offline" | "delegated_county")) {
+            let online_required =
+                e.kind.is_bureau() && e.kind != Kind::BureauProvince || matches!(e.level(), Some("level2" | "level3"));
+            if online_required && matches!(e.disclosure(), Some("offline" | "delegated_county")) {
                 diags.push(
                     Diagnostic::error("registry.online_required", format!("“{}”须在本机构官方网站或微信公众号披露（二级及以上定点医疗机构和县级以上医保局不能线下或委托披露）", e.name))
                         .at(e.loc),
                 );
             }
-            if e.village_clinic && e.level.as_deref().is_some_and(|l| l != "unrated") {
+            if e.village_clinic && e.level().is_some_and(|l| l != "unrated") {
                 diags.push(
                     Diagnostic::error("registry.village_level", format!("村卫生室“{}”的等级应为“未定级”", e.name))
                         .at(e.loc),
@@ -273,19 +270,7 @@ fn as_registry_cause<T>(diags: &mut Diagnostics, read: impl FnOnce(&mut Diagnost
 
 /// The registry's value of an attribute that a table field mirrors (`from_entity`).
 pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<&Arc<str>> {
-    match attr {
-        EntityAttr::Code => Some(&e.code),
-        EntityAttr::Name => Some(&e.name),
-        EntityAttr::Region => e.region.as_ref(),
-        EntityAttr::Level => e.level.as_ref(),
-        EntityAttr::Grade => e.grade.as_ref(),
-        EntityAttr::Category => e.category.as_ref(),
-        EntityAttr::Ownership => e.ownership.as_ref(),
-        EntityAttr::Address => e.address.as_ref(),
-        EntityAttr::Disclosure => e.disclosure.as_ref(),
-        EntityAttr::BusinessType => e.business_type.as_ref(),
-        EntityAttr::Chain => e.chain.as_ref(),
-    }
+    e.attr(attr)
 }
 
 /// One allocation for each word that entities share: choice-list values and region codes are a
@@ -293,18 +278,7 @@ pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<&Arc<str>> {
 fn share_words(entities: &mut [Entity]) {
     let mut words: FastSet<Arc<str>> = FastSet::default();
     for e in entities {
-        for w in [
-            &mut e.level,
-            &mut e.grade,
-            &mut e.category,
-            &mut e.ownership,
-            &mut e.region,
-            &mut e.disclosure,
-            &mut e.business_type,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for w in e.words_mut() {
             match words.get(&**w) {
                 Some(shared) => *w = Arc::clone(shared),
                 None => {
@@ -318,6 +292,112 @@ fn share_words(entities: &mut [Entity]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The registry of a site of its own holding `text`, and the findings loading it.
+    fn loaded(text: &str) -> (Registry, Diagnostics) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+        std::fs::write(dir.path().join("data/entities.toml"), text).expect("registry");
+        let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
+        let schema = Schema::load(dir.path(), &mut sources, &mut diags);
+        let reg = Registry::load(dir.path(), &schema, &mut sources, &mut diags);
+        (reg, diags)
+    }
+
+    /// Each optional item is read back as given, whichever others are given beside it (they are
+    /// kept together, in column order), choices as their value ids; places are kept for the
+    /// texts the privacy check reads; ids and codes both find their entity.
+    #[test]
+    fn every_registry_item_is_read_back_as_given() {
+        let text = "[[entities]]\ncode = \"520302\"\nname = \"红花岗区医疗保障局\"\nkind = \"bureau_county\"\n\n\
+                    [[entities]]\nid = \"zy-first\"\ncode = \"H52030200002\"\nname = \"遵义市第一人民医院\"\n\
+                    kind = \"medical_institution\"\nlevel = \"三级\"\ngrade = \"jia\"\ncategory = \"general\"\n\
+                    ownership = \"public\"\nregion = \"520302\"\nparent = \"520302\"\n\
+                    website = \"https://www.example.org.cn/h1/\"\nwechat = \"遵义一院\"\ndisclosure = \"online_website\"\n\
+                    address = \"遵义市（示例地址）\"\n\n\
+                    [[entities]]\ncode = \"P52030200101\"\nname = \"示例大药房\"\nkind = \"retail_pharmacy\"\n\
+                    business_type = \"连锁门店\"\nchain = \"示例连锁\"\ndisclosure = \"delegated_county\"\nparent = \"520302\"\n";
+        let (reg, diags) = loaded(text);
+        assert_eq!(diags.errors(), 0, "{:?}", diags.list);
+        fn items(e: &Entity) -> [Option<&str>; 11] {
+            [
+                e.level(),
+                e.grade(),
+                e.category(),
+                e.ownership(),
+                e.region(),
+                e.website(),
+                e.wechat(),
+                e.disclosure(),
+                e.address(),
+                e.business_type(),
+                e.chain(),
+            ]
+        }
+        let [bureau, hospital, pharmacy] = [0, 1, 2].map(|i| reg.get(i));
+        assert_eq!(items(bureau), [None; 11]);
+        assert_eq!(
+            items(hospital),
+            [
+                Some("level3"),
+                Some("jia"),
+                Some("general"),
+                Some("public"),
+                Some("520302"),
+                Some("https://www.example.org.cn/h1/"),
+                Some("遵义一院"),
+                Some("online_website"),
+                Some("遵义市（示例地址）"),
+                None,
+                None
+            ]
+        );
+        let [.., business_type, chain] = items(pharmacy);
+        assert_eq!(
+            (business_type, chain, pharmacy.disclosure()),
+            (Some("chain_store"), Some("示例连锁"), Some("delegated_county"))
+        );
+        assert!(pharmacy.delegated() && !hospital.delegated());
+        assert_eq!(entity_attr(hospital, EntityAttr::Address).map(|t| &**t), Some("遵义市（示例地址）"));
+        assert_eq!(entity_attr(pharmacy, EntityAttr::Address), None);
+        // the places of what a finding may be about, each the text written there
+        let placed: Vec<(&str, &str)> =
+            hospital.locs().map(|(col, l)| (col, &text[l.start as usize..l.end as usize])).collect();
+        assert_eq!(
+            placed,
+            [
+                ("id", "\"zy-first\""),
+                ("code", "\"H52030200002\""),
+                ("name", "\"遵义市第一人民医院\""),
+                ("region", "\"520302\""),
+                ("website", "\"https://www.example.org.cn/h1/\""),
+                ("wechat", "\"遵义一院\""),
+                ("address", "\"遵义市（示例地址）\"")
+            ]
+        );
+        for (key, want) in [
+            ("520302", Some(0)),
+            ("zy-first", Some(1)),
+            ("H52030200002", Some(1)),
+            ("P52030200101", Some(2)),
+            ("P5", None),
+        ] {
+            assert_eq!(reg.find(key), want, "{key}");
+        }
+        assert_eq!((hospital.parent, pharmacy.parent), (Some(0), Some(0)));
+    }
+
+    /// A key is found as it was last given: an id that is another entity's code names the
+    /// entity whose id it is.
+    #[test]
+    fn an_id_given_after_the_same_code_names_its_own_entity() {
+        let (reg, _) = loaded(
+            "[[entities]]\nid = \"zy\"\ncode = \"520302\"\nname = \"甲\"\nkind = \"bureau_county\"\n\
+             [[entities]]\nid = \"520302\"\ncode = \"520303\"\nname = \"乙\"\nkind = \"bureau_county\"\n",
+        );
+        let found: Vec<Option<usize>> = ["zy", "520302", "520303", "ZY"].iter().map(|k| reg.find(k)).collect();
+        assert_eq!(found, [Some(0), Some(1), Some(1), None]);
+    }
 
     /// A registry nothing was found in is not held after loading: a report reads it again, and
     /// only as it was read (edited since, it is shown by name alone). One with a finding is held.

@@ -34,8 +34,8 @@ pub(super) fn level_text(s: &Schema, e: &Entity) -> String {
     if e.village_clinic {
         return "未定级（村卫生室）".into();
     }
-    let mut t = e.level.as_deref().map(|l| enum_label(s, "institution_level", l)).unwrap_or_default();
-    if let Some(g) = e.grade.as_deref().filter(|g| *g != "none") {
+    let mut t = e.level().map(|l| enum_label(s, "institution_level", l)).unwrap_or_default();
+    if let Some(g) = e.grade().filter(|g| *g != "none") {
         t.push_str(&enum_label(s, "institution_grade", g));
     }
     t

@@ -94,7 +94,7 @@ impl Site<'_> {
         let mut groups: BTreeMap<(u8, String), Vec<EntitySummary>> = BTreeMap::new();
         for &c in entities {
             let e = self.registry.get(c);
-            let (rank, title) = match (e.kind, e.level.as_deref()) {
+            let (rank, title) = match (e.kind, e.level()) {
                 (Kind::MedicalInstitution, Some("level3")) => (1, "三级定点医疗机构".to_string()),
                 (Kind::MedicalInstitution, Some("level2")) => (2, "二级定点医疗机构".to_string()),
                 (Kind::MedicalInstitution, Some("level1")) => (3, "一级定点医疗机构".to_string()),

@@ -44,12 +44,12 @@ impl Site<'_> {
         };
         let lvl = level_text(s, e);
         push(&mut rows, "机构等级", (!lvl.is_empty()).then_some(lvl));
-        push(&mut rows, "机构类别", e.category.as_deref().map(|c| enum_label(s, "institution_category", c)));
-        push(&mut rows, "经营性质", e.ownership.as_deref().map(|c| enum_label(s, "ownership", c)));
-        push(&mut rows, "经营类型", e.business_type.as_deref().map(|c| enum_label(s, "pharmacy_business_type", c)));
-        push(&mut rows, "所属连锁企业", e.chain.as_deref().map(str::to_string));
-        push(&mut rows, "所在行政区划", e.region.as_deref().map(|r| self.regions.display(r)));
-        push(&mut rows, "地址", e.address.as_deref().map(str::to_string));
+        push(&mut rows, "机构类别", e.category().map(|c| enum_label(s, "institution_category", c)));
+        push(&mut rows, "经营性质", e.ownership().map(|c| enum_label(s, "ownership", c)));
+        push(&mut rows, "经营类型", e.business_type().map(|c| enum_label(s, "pharmacy_business_type", c)));
+        push(&mut rows, "所属连锁企业", e.chain().map(str::to_string));
+        push(&mut rows, "所在行政区划", e.region().map(|r| self.regions.display(r)));
+        push(&mut rows, "地址", e.address().map(str::to_string));
         if let Some(p) = e.parent {
             let pe = self.registry.get(p);
             rows.push(InfoRow {
@@ -59,13 +59,13 @@ impl Site<'_> {
                 external: false,
             });
         }
-        push(&mut rows, "披露方式", e.disclosure.as_deref().map(|c| enum_label(s, "disclosure_mode", c)));
-        if let Some(w) = &e.website {
+        push(&mut rows, "披露方式", e.disclosure().map(|c| enum_label(s, "disclosure_mode", c)));
+        if let Some(w) = e.website() {
             // Only http(s) addresses are links; anything else is shown as written.
             let href = contact::web_href(w);
             rows.push(InfoRow { label: "官方网站", value: w.to_string(), external: href.is_some(), href });
         }
-        push(&mut rows, "微信公众号", e.wechat.as_deref().map(str::to_string));
+        push(&mut rows, "微信公众号", e.wechat().map(str::to_string));
         rows
     }
 

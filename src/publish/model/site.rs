@@ -136,7 +136,7 @@ impl<'a> Site<'a> {
         for i in 0..self.registry.entities.len() {
             out.push(PageKind::Entity(i));
             out.extend(self.years[i].iter().map(|&y| PageKind::EntityYear(i, y)));
-            if self.registry.get(i).disclosure.as_deref() == Some("offline") {
+            if self.registry.get(i).disclosure() == Some("offline") {
                 out.extend(self.years[i].iter().map(|&y| PageKind::Notice(i, y)));
             }
         }

@@ -37,11 +37,7 @@ impl Site<'_> {
         let ey = self.data.years.get(&(i, y));
         CoverageRow {
             entity: self.summary(i),
-            disclosure: e
-                .disclosure
-                .as_deref()
-                .map(|d| enum_label(self.schema, "disclosure_mode", d))
-                .unwrap_or_default(),
+            disclosure: e.disclosure().map(|d| enum_label(self.schema, "disclosure_mode", d)).unwrap_or_default(),
             tables: ey.map_or(0, |ey| self.public_tables(ey).count()),
             published_on: date_text(ey.and_then(|ey| ey.meta.published_on)),
             href: ey.map(|_| self.path(PageKind::EntityYear(i, y))),

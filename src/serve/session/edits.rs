@@ -334,7 +334,7 @@ impl Session {
         // Notice-board posters exist only for offline disclosers.
         let pages: Vec<PageKind> = pages
             .into_iter()
-            .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure.as_deref() != Some("offline")))
+            .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure() != Some("offline")))
             .collect();
         let intro = site.content.home_intro.as_deref();
         let mut written = 0;
