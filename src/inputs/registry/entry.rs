@@ -1,6 +1,7 @@
 //! An entity, and one registry entry (a `[[entities]]` table or a CSV row) made one: its
 //! columns, their values checked and kept compactly, and the parent it names.
 
+use crate::base::FastMap;
 use crate::base::diag::{Diagnostic, Diagnostics, Loc, entity_key, suggest};
 use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::{EntityAttr, Schema};
@@ -48,14 +49,20 @@ pub struct Entity {
     pub name: Arc<str>,
     pub kind: Kind,
     pub village_clinic: bool,
-    /// Which optional items are given: a bit for each column from `level` on (see `optional`).
+    /// The words its choices and region are (`WORDS`): one more than their index in
+    /// `word_table`, 0 for one not given.
+    words: [u16; WORDS.len()],
+    /// The words `words` index: shared by every entity of a registry once it is loaded
+    /// (`share_words`), where 2 bytes, not an `Arc` of 16, hold each of an entity's words.
+    word_table: Arc<Vec<Arc<str>>>,
+    /// Which optional free texts are given: a bit for each column from `level` on (see
+    /// `optional`).
     given: u16,
     /// Index of the bureau this entity reports to.
     pub parent: Option<usize>,
     pub loc: Loc,
-    /// The optional items given (等级, 地址, 网站…), in column order: each entity gives a few of
-    /// eleven, and eleven fields of their own made an entity of a national registry twice the
-    /// size. Read with their methods (`level()`, `address()`…).
+    /// The optional free texts given (地址, 网站…), in column order: most entities give one or
+    /// two of four, and a field for each made an entity larger than them.
     optional: Box<[Arc<str>]>,
     /// Where each of its published texts was written (`PLACED`), in column order, for findings
     /// about one value. Read with `locs()`.
@@ -88,7 +95,13 @@ impl Entity {
         self.disclosure() == Some("delegated_county")
     }
 
-    /// The optional item of column `column` (from `LEVEL` on), if given.
+    /// Its word of `WORDS[slot]`, if given.
+    fn word(&self, slot: usize) -> Option<&Arc<str>> {
+        let i = self.words[slot].checked_sub(1)?;
+        self.word_table.get(usize::from(i))
+    }
+
+    /// The optional free text of column `column` (website, wechat, address, chain), if given.
     fn optional(&self, column: usize) -> Option<&Arc<str>> {
         let bit = optional_bit(column);
         if self.given & bit == 0 {
@@ -99,19 +112,19 @@ impl Entity {
     }
 
     pub fn level(&self) -> Option<&str> {
-        self.optional(LEVEL).map(|t| &**t)
+        self.word(const { word_slot(LEVEL) }).map(|t| &**t)
     }
     pub fn grade(&self) -> Option<&str> {
-        self.optional(GRADE).map(|t| &**t)
+        self.word(const { word_slot(GRADE) }).map(|t| &**t)
     }
     pub fn category(&self) -> Option<&str> {
-        self.optional(CATEGORY).map(|t| &**t)
+        self.word(const { word_slot(CATEGORY) }).map(|t| &**t)
     }
     pub fn ownership(&self) -> Option<&str> {
-        self.optional(OWNERSHIP).map(|t| &**t)
+        self.word(const { word_slot(OWNERSHIP) }).map(|t| &**t)
     }
     pub fn region(&self) -> Option<&str> {
-        self.optional(REGION).map(|t| &**t)
+        self.word(const { word_slot(REGION) }).map(|t| &**t)
     }
     pub fn website(&self) -> Option<&str> {
         self.optional(WEBSITE).map(|t| &**t)
@@ -120,13 +133,13 @@ impl Entity {
         self.optional(WECHAT).map(|t| &**t)
     }
     pub fn disclosure(&self) -> Option<&str> {
-        self.optional(DISCLOSURE).map(|t| &**t)
+        self.word(const { word_slot(DISCLOSURE) }).map(|t| &**t)
     }
     pub fn address(&self) -> Option<&str> {
         self.optional(ADDRESS).map(|t| &**t)
     }
     pub fn business_type(&self) -> Option<&str> {
-        self.optional(BUSINESS_TYPE).map(|t| &**t)
+        self.word(const { word_slot(BUSINESS_TYPE) }).map(|t| &**t)
     }
     pub fn chain(&self) -> Option<&str> {
         self.optional(CHAIN).map(|t| &**t)
@@ -137,24 +150,16 @@ impl Entity {
         match attr {
             EntityAttr::Code => Some(&self.code),
             EntityAttr::Name => Some(&self.name),
-            EntityAttr::Region => self.optional(REGION),
-            EntityAttr::Level => self.optional(LEVEL),
-            EntityAttr::Grade => self.optional(GRADE),
-            EntityAttr::Category => self.optional(CATEGORY),
-            EntityAttr::Ownership => self.optional(OWNERSHIP),
+            EntityAttr::Region => self.word(const { word_slot(REGION) }),
+            EntityAttr::Level => self.word(const { word_slot(LEVEL) }),
+            EntityAttr::Grade => self.word(const { word_slot(GRADE) }),
+            EntityAttr::Category => self.word(const { word_slot(CATEGORY) }),
+            EntityAttr::Ownership => self.word(const { word_slot(OWNERSHIP) }),
             EntityAttr::Address => self.optional(ADDRESS),
-            EntityAttr::Disclosure => self.optional(DISCLOSURE),
-            EntityAttr::BusinessType => self.optional(BUSINESS_TYPE),
+            EntityAttr::Disclosure => self.word(const { word_slot(DISCLOSURE) }),
+            EntityAttr::BusinessType => self.word(const { word_slot(BUSINESS_TYPE) }),
             EntityAttr::Chain => self.optional(CHAIN),
         }
-    }
-
-    /// Its optional items that are words many entities repeat (choices and region codes), to be
-    /// shared (`share_words`); free texts (address, website…) are its own.
-    pub(super) fn words_mut(&mut self) -> impl Iterator<Item = &mut Arc<str>> {
-        let given = self.given;
-        let columns = (LEVEL..COLUMNS.len()).filter(move |&c| given & optional_bit(c) != 0);
-        columns.zip(self.optional.iter_mut()).filter(|(c, _)| !FREE_TEXT.contains(c)).map(|(_, t)| t)
     }
 }
 
@@ -241,11 +246,26 @@ const CHAIN: usize = col("chain");
 
 /// Free texts, published as written; every other item is folded to compare.
 const FREE_TEXT: [usize; 5] = [NAME, ADDRESS, WEBSITE, WECHAT, CHAIN];
+/// The items that are words many entities repeat (choices and region codes), in the order of
+/// `Entity::words`.
+const WORDS: [usize; 7] = [LEVEL, GRADE, CATEGORY, OWNERSHIP, REGION, DISCLOSURE, BUSINESS_TYPE];
+
+/// The place of column `column` in `WORDS` (a column that is not a word does not build).
+const fn word_slot(column: usize) -> usize {
+    let mut i = 0;
+    while i < WORDS.len() {
+        if WORDS[i] == column {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a word column")
+}
 /// The items whose places are kept (`Entity::locs`), in column order: the texts the privacy
 /// check reads.
 const PLACED: [usize; 8] = [ID, CODE, NAME, REGION, WEBSITE, WECHAT, ADDRESS, CHAIN];
 
-/// An optional item's bit in `Entity::given`: one for each column from `level` on.
+/// An optional free text's bit in `Entity::given`: one for each column from `level` on.
 const fn optional_bit(column: usize) -> u16 {
     1 << (column - LEVEL)
 }
@@ -436,23 +456,28 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         return None;
     }
     let code_text: Arc<str> = code.into();
-    // In column order (`Entity::optional` counts the items given before one to find it).
-    let items: [(usize, Option<Arc<str>>); 11] = [
-        (LEVEL, level),
-        (GRADE, grade),
-        (CATEGORY, category),
-        (OWNERSHIP, ownership),
-        (REGION, text(REGION).map(Into::into)),
+    // Its own words, in the order of `WORDS`, until the registry's are shared (`share_words`).
+    let mut word_table = Vec::new();
+    let mut words = [0; WORDS.len()];
+    for (slot, word) in [level, grade, category, ownership, text(REGION).map(Into::into), disclosure, business_type]
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(w) = word {
+            word_table.push(w);
+            words[slot] = word_table.len() as u16;
+        }
+    }
+    // In column order (`Entity::optional` counts the texts given before one to find it).
+    let texts: [(usize, Option<Arc<str>>); 4] = [
         (WEBSITE, text(WEBSITE).map(Into::into)),
         (WECHAT, text(WECHAT).map(Into::into)),
-        (DISCLOSURE, disclosure),
         (ADDRESS, text(ADDRESS).map(Into::into)),
-        (BUSINESS_TYPE, business_type),
         (CHAIN, text(CHAIN).map(Into::into)),
     ];
     let mut given = 0;
-    let mut optional = Vec::with_capacity(items.iter().filter(|(_, t)| t.is_some()).count());
-    for (column, item) in items {
+    let mut optional = Vec::with_capacity(texts.iter().filter(|(_, t)| t.is_some()).count());
+    for (column, item) in texts {
         if let Some(t) = item {
             given |= optional_bit(column);
             optional.push(t);
@@ -465,6 +490,8 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         name: name.into(),
         kind,
         village_clinic,
+        words,
+        word_table: Arc::new(word_table),
         given,
         parent: None,
         loc: r.loc,
@@ -479,4 +506,34 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             .collect(),
     };
     Some((entity, vals[PARENT].take()))
+}
+
+/// One table of the words entities share, for the whole registry: choice-list values and region
+/// codes are a few hundred words across a national registry's 500,000 entities. A registry of
+/// more words than 2 bytes count (never a real one) keeps each entity's own.
+pub(super) fn share_words(entities: &mut [Entity]) {
+    let mut index: FastMap<Arc<str>, u16> = FastMap::default();
+    let mut table: Vec<Arc<str>> = Vec::new();
+    let mut shared: Vec<[u16; WORDS.len()]> = Vec::with_capacity(entities.len());
+    for e in entities.iter() {
+        let mut words = [0; WORDS.len()];
+        for (slot, to) in words.iter_mut().enumerate() {
+            let Some(w) = e.word(slot) else { continue };
+            *to = match index.get(&**w) {
+                Some(&i) => i,
+                None => {
+                    let Ok(i) = u16::try_from(table.len() + 1) else { return };
+                    table.push(Arc::clone(w));
+                    index.insert(Arc::clone(w), i);
+                    i
+                }
+            };
+        }
+        shared.push(words);
+    }
+    let table = Arc::new(table);
+    for (e, words) in entities.iter_mut().zip(shared) {
+        e.words = words;
+        e.word_table = Arc::clone(&table);
+    }
 }

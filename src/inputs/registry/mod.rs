@@ -16,7 +16,7 @@ use crate::base::diag::{Diagnostic, Diagnostics, FileId, REGISTRY, Reading, Sour
 use crate::base::{FastMap, FastSet};
 use crate::inputs::records::Record;
 use crate::inputs::schema::{EntityAttr, Schema};
-use entry::registered;
+use entry::{registered, share_words};
 use keys::Keys;
 use read::{read_csv, read_toml};
 use std::path::Path;
@@ -273,22 +273,6 @@ pub fn entity_attr(e: &Entity, attr: EntityAttr) -> Option<&Arc<str>> {
     e.attr(attr)
 }
 
-/// One allocation for each word that entities share: choice-list values and region codes are a
-/// few hundred words across a national registry's 500,000 entities.
-fn share_words(entities: &mut [Entity]) {
-    let mut words: FastSet<Arc<str>> = FastSet::default();
-    for e in entities {
-        for w in e.words_mut() {
-            match words.get(&**w) {
-                Some(shared) => *w = Arc::clone(shared),
-                None => {
-                    words.insert(Arc::clone(w));
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,7 +300,7 @@ mod tests {
                     website = \"https://www.example.org.cn/h1/\"\nwechat = \"遵义一院\"\ndisclosure = \"online_website\"\n\
                     address = \"遵义市（示例地址）\"\n\n\
                     [[entities]]\ncode = \"P52030200101\"\nname = \"示例大药房\"\nkind = \"retail_pharmacy\"\n\
-                    business_type = \"连锁门店\"\nchain = \"示例连锁\"\ndisclosure = \"delegated_county\"\nparent = \"520302\"\n";
+                    business_type = \"连锁门店\"\nchain = \"示例连锁\"\nregion = \"520302\"\ndisclosure = \"delegated_county\"\nparent = \"520302\"\n";
         let (reg, diags) = loaded(text);
         assert_eq!(diags.errors(), 0, "{:?}", diags.list);
         fn items(e: &Entity) -> [Option<&str>; 11] {
@@ -358,6 +342,9 @@ mod tests {
             (Some("chain_store"), Some("示例连锁"), Some("delegated_county"))
         );
         assert!(pharmacy.delegated() && !hospital.delegated());
+        // one text for each word the entities share
+        let region = |e: &Entity| e.attr(EntityAttr::Region).cloned().expect("a region");
+        assert!(Arc::ptr_eq(&region(hospital), &region(pharmacy)));
         assert_eq!(entity_attr(hospital, EntityAttr::Address).map(|t| &**t), Some("遵义市（示例地址）"));
         assert_eq!(entity_attr(pharmacy, EntityAttr::Address), None);
         // the places of what a finding may be about, each the text written there
