@@ -620,12 +620,14 @@ impl Suggestions {
     }
 }
 
-/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+/// The candidate closest to `word`, if it is close enough to be a plausible typo; of equally
+/// close ones the first in text order, so the advice never depends on the candidates' order (the
+/// registry's keys come from a hash table).
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(word, c);
-        if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
+        if score > 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
             best = Some((score, c));
         }
     }
@@ -764,6 +766,14 @@ mod tests {
         changed.let_go(cid, &path, Reading::Utf8);
         let d = Diagnostic::warning("t", "w").at(Loc::new(cid, 0..12));
         assert_eq!(changed.place_of(&d), (None, Some(PathBuf::from("entities.toml"))));
+    }
+
+    /// Equally close candidates are told apart by their text, not by the order they come in.
+    #[test]
+    fn a_tie_between_suggestions_goes_to_the_first_in_text_order() {
+        let (a, b) = ("H520300001", "H520300003");
+        assert_eq!(suggest("H520300002", [a, b]), Some(a));
+        assert_eq!(suggest("H520300002", [b, a]), Some(a));
     }
 
     /// Words are one text however they are held: findings of one code are grouped together
