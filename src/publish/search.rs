@@ -64,12 +64,25 @@ fn kind_words(label: &str) -> Json {
     json!(std::iter::once(label).chain(words.iter().copied()).collect::<Vec<_>>())
 }
 
-fn script(kind: &str, id: &Json, data: &Json) -> Vec<u8> {
-    format!("pilu_search({},{},{});\n", json!(kind), id, data).into_bytes()
+fn script(kind: &str, id: &Json, data: &impl serde::Serialize) -> Vec<u8> {
+    // (compact, as a JSON value prints itself)
+    let data = serde_json::to_string(data).unwrap_or_default();
+    format!("pilu_search({},{},{data});\n", json!(kind), id).into_bytes()
 }
 
 /// Every index file, as (path under the site root, bytes), in a fixed order.
 pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Ok(_) = each_file(site, |path, bytes| {
+        out.push((path, bytes));
+        Ok::<(), std::convert::Infallible>(())
+    });
+    out
+}
+
+/// Every index file in the order of `files`, handed to `put` as it is made: a country's record
+/// files held together until written were 119 MB, the peak of a national build.
+fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), E>) -> Result<usize, E> {
     let reg = site.registry;
     // (region code, kind, level text, folded name, code, index)
     let mut bodies: Vec<(String, crate::inputs::registry::Kind, String, String, String, usize)> =
@@ -88,7 +101,9 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
     let mut last: Option<(&str, crate::inputs::registry::Kind, &str)> = None;
     let mut postings: BTreeMap<char, Vec<(usize, usize)>> = BTreeMap::new();
     let mut codes: BTreeMap<String, Vec<Json>> = BTreeMap::new();
-    let mut records = Vec::with_capacity(bodies.len());
+    // (name, code, id) of each body, borrowed from the registry: a JSON value for each was
+    // several times its text
+    let mut records: Vec<(&str, &str, &str)> = Vec::with_capacity(bodies.len());
     for (n, (region, kind, level, name, code, i)) in bodies.iter().enumerate() {
         if last != Some((region.as_str(), *kind, level.as_str())) {
             let index = |list: &mut Vec<String>, v: &str| match list.iter().position(|x| x == v) {
@@ -131,8 +146,8 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
             codes.entry(key).or_default().push(json!([code.to_ascii_uppercase(), n]));
         }
         let e = reg.get(*i);
-        let id = if e.id == e.code { String::new() } else { e.id.to_string() };
-        records.push(json!([e.name, e.code, id]));
+        let id = if e.id == e.code { "" } else { &*e.id };
+        records.push((&*e.name, &*e.code, id));
     }
     // Postings as [gap, length, …]; the characters in too many scattered names are left out.
     let mut stop = String::new();
@@ -158,7 +173,11 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
     for (c, t) in encoded {
         by_shard[c as usize % shards].push((c, t));
     }
-    let mut out = Vec::new();
+    let mut n = 0;
+    let mut out = |path: String, bytes: Vec<u8>| {
+        n += 1;
+        put(path, bytes)
+    };
     let manifest = json!({
         "v": 1,
         "n": bodies.len(),
@@ -171,7 +190,7 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
         "levels": levels,
         "groups": groups,
     });
-    out.push(("search/index.js".to_string(), script("i", &json!(0), &manifest)));
+    out("search/index.js".to_string(), script("i", &json!(0), &manifest))?;
     for (k, list) in by_shard.into_iter().enumerate() {
         // written by hand: the posting texts are JSON already
         let mut body = String::from("{");
@@ -184,26 +203,23 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
             body.push_str(t);
         }
         body.push('}');
-        out.push((format!("search/p{k}.js"), format!("pilu_search(\"p\",{k},{body});\n").into_bytes()));
+        out(format!("search/p{k}.js"), format!("pilu_search(\"p\",{k},{body});\n").into_bytes())?;
     }
     for (k, chunk) in records.chunks(RECORDS).enumerate() {
-        out.push((format!("search/r{k}.js"), script("r", &json!(k), &json!(chunk))));
+        out(format!("search/r{k}.js"), script("r", &json!(k), &chunk))?;
     }
     for (key, list) in codes {
-        out.push((format!("search/c{key}.js"), script("c", &json!(key), &json!(list))));
+        out(format!("search/c{key}.js"), script("c", &json!(key), &json!(list)))?;
     }
-    out
+    Ok(n)
 }
 
 /// Write the index files; returns how many.
 pub fn write(site: &Site, out: &crate::publish::output::Staging) -> Result<usize, crate::base::diag::Diagnostics> {
-    let all = files(site);
-    for (path, bytes) in &all {
-        out.write(path, bytes).map_err(|e| crate::base::diag::Diagnostics {
-            list: vec![crate::publish::output::write_failed(path, &e)],
-        })?;
-    }
-    Ok(all.len())
+    each_file(site, |path, bytes| {
+        out.write(&path, &bytes)
+            .map_err(|e| crate::base::diag::Diagnostics { list: vec![crate::publish::output::write_failed(&path, &e)] })
+    })
 }
 
 #[cfg(test)]
