@@ -80,19 +80,24 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A body as the index orders it: (region code, kind, level text, folded name, code, index).
+type Body<'a> = (&'a str, crate::inputs::registry::Kind, std::rc::Rc<str>, String, &'a str, usize);
+
 /// Every index file in the order of `files`, handed to `put` as it is made: a country's record
 /// files held together until written were 119 MB, the peak of a national build.
 fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), E>) -> Result<usize, E> {
     let reg = site.registry;
-    // (region code, kind, level text, folded name, code, index)
-    let mut bodies: Vec<(String, crate::inputs::registry::Kind, String, String, String, usize)> =
-        (0..reg.entities.len())
-            .map(|i| {
-                let e = reg.get(i);
-                let region = e.region().or_else(|| e.kind.is_bureau().then_some(&*e.code)).unwrap_or_default();
-                (region.to_string(), e.kind, site.summary(i).level, fold(&e.name), e.code.to_string(), i)
-            })
-            .collect();
+    // Texts borrowed from the registry and levels shared: a country's bodies are half a million.
+    let mut level_texts: std::collections::HashMap<String, std::rc::Rc<str>> = Default::default();
+    let mut bodies: Vec<Body> = (0..reg.entities.len())
+        .map(|i| {
+            let e = reg.get(i);
+            let region = e.region().or_else(|| e.kind.is_bureau().then_some(&*e.code)).unwrap_or_default();
+            let level = site.summary(i).level;
+            let level = level_texts.entry(level).or_insert_with_key(|l| l.as_str().into()).clone();
+            (region, e.kind, level, fold(&e.name), &*e.code, i)
+        })
+        .collect();
     bodies.sort();
     let mut regions: Vec<(String, String)> = Vec::new();
     let mut kinds: Vec<&'static str> = Vec::new();
@@ -100,12 +105,12 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
     let mut groups: Vec<Json> = Vec::new();
     let mut last: Option<(&str, crate::inputs::registry::Kind, &str)> = None;
     let mut postings: BTreeMap<char, Vec<(usize, usize)>> = BTreeMap::new();
-    let mut codes: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    let mut codes: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
     // (name, code, id) of each body, borrowed from the registry: a JSON value for each was
     // several times its text
     let mut records: Vec<(&str, &str, &str)> = Vec::with_capacity(bodies.len());
     for (n, (region, kind, level, name, code, i)) in bodies.iter().enumerate() {
-        if last != Some((region.as_str(), *kind, level.as_str())) {
+        if last != Some((*region, *kind, &**level)) {
             let index = |list: &mut Vec<String>, v: &str| match list.iter().position(|x| x == v) {
                 Some(p) => p,
                 None => {
@@ -116,8 +121,8 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
             let r = match regions.iter().position(|(c, _)| c == region) {
                 Some(p) => p,
                 None => {
-                    let name = site.regions.name(region).map(str::to_string).unwrap_or_else(|| region.clone());
-                    regions.push((region.clone(), name));
+                    let name = site.regions.name(region).map(str::to_string).unwrap_or_else(|| region.to_string());
+                    regions.push((region.to_string(), name));
                     regions.len() - 1
                 }
             };
@@ -130,7 +135,7 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
             };
             let l = index(&mut levels, level);
             groups.push(json!([n, r, k, l]));
-            last = Some((region.as_str(), *kind, level.as_str()));
+            last = Some((*region, *kind, &**level));
         }
         let mut seen: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
         seen.sort_unstable();
@@ -143,7 +148,7 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
             }
         }
         if let Some(key) = code_key(code) {
-            codes.entry(key).or_default().push(json!([code.to_ascii_uppercase(), n]));
+            codes.entry(key).or_default().push((code.to_ascii_uppercase(), n));
         }
         let e = reg.get(*i);
         let id = if e.id == e.code { "" } else { &*e.id };
@@ -209,7 +214,7 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
         out(format!("search/r{k}.js"), script("r", &json!(k), &chunk))?;
     }
     for (key, list) in codes {
-        out(format!("search/c{key}.js"), script("c", &json!(key), &json!(list)))?;
+        out(format!("search/c{key}.js"), script("c", &json!(key), &list))?;
     }
     Ok(n)
 }
