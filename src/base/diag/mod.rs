@@ -746,6 +746,8 @@ mod tests {
             (text.len(), text.len()),
             // inside a character
             (text.find("第7县").unwrap() + 1, text.find("第7县").unwrap() + 4),
+            // past the end (never from a file unchanged since, but never a panic)
+            (text.len() + 5, text.len() + 9),
         ];
         for (a, b) in spans {
             let (a, b) = (a as u32, b as u32);

@@ -107,8 +107,9 @@ impl Window {
 
     /// The lines `start..end` is on.
     pub(super) fn lines(&self, start: usize, end: usize) -> Option<Lines> {
+        let start = start.min(self.len);
         let (line, from, _) = self.locate(start)?;
-        let end = end.clamp(start, self.len);
+        let end = end.max(start).min(self.len);
         let mut bytes = self.read(from, end)?;
         // on to the end of the last line, a block at a time
         let (mut at, mut seen) = (end, end - from);
