@@ -141,6 +141,7 @@
 //! | national `check`, 2 pairs | 12.1–12.4 s, 1.40 GB | 11.3–12.9 s, 1.105 GB |
 //! | national eighth (`--shard 1/8`, output on tmpfs), 1 pair | 35.3 s, 1.49 GB | 35.7 s, 1.29 GB |
 //! | 50,000 entity-years (10,000 × 5), 3 pairs | 6.56–8.32 s (user 7.9–8.4 s), 139–142 MB | 6.33–6.93 s (user 7.2–7.3 s), 134–137 MB |
+//! | national build, output on disk, resident size sampled each second (single runs) | 1.68 GB, with only the first change of this round (a spike right after the check: the year overview's rows and the search index) | 1.44 GB (the search index, before its bodies borrowed their texts); 1.26–1.35 GB while rendering |
 //! | 5,000 entity-years (1,000 × 5), 5 pairs | 0.62–0.73 s (median 0.65 s), 33.5–33.8 MB | 0.64–0.69 s (median 0.68 s), 32.4–33.2 MB |
 //!
 //! Of the national check's heap, the record values are now 535 MB of 1.01 GB: the 1 GB target of
