@@ -190,6 +190,10 @@ fn fingerprint(text: &str) -> u64 {
 }
 
 impl LetGo {
+    /// Whether it is read again by window (`window::WINDOW_FROM`), not whole.
+    fn windowed(&self) -> bool {
+        matches!(self.reading, Reading::Utf8) && self.len >= window::WINDOW_FROM
+    }
     fn path_from(&self, root: &Path, shown: &str) -> PathBuf {
         self.path.clone().unwrap_or_else(|| root.join(shown))
     }
@@ -309,7 +313,7 @@ impl Sources {
     /// A large let-go file's window (`window.rs`), once it was found unchanged.
     fn window(&self, id: FileId) -> Option<&window::Window> {
         match &self.held[id as usize] {
-            Held::LetGo(g) if matches!(g.reading, Reading::Utf8) && g.len >= window::WINDOW_FROM => g
+            Held::LetGo(g) if g.windowed() => g
                 .window
                 .get_or_init(|| {
                     window::Window::open(&g.path_from(&self.root, self.path(id)), g.len, g.hash).map(Box::new)
@@ -320,7 +324,7 @@ impl Sources {
     }
     /// Whether `id` is a large let-go file, read again by window (even if it changed since).
     fn windowed(&self, id: FileId) -> bool {
-        matches!(&self.held[id as usize], Held::LetGo(g) if matches!(g.reading, Reading::Utf8) && g.len >= window::WINDOW_FROM)
+        matches!(&self.held[id as usize], Held::LetGo(g) if g.windowed())
     }
     /// The lines `l` is on, as a report shows them, when its file is read by window; `None`
     /// for any other file (its whole `text` is at hand).
