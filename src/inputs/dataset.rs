@@ -2,7 +2,10 @@
 
 use crate::base::diag::{FileId, Loc};
 use crate::inputs::value::Value;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Keyed by (entity index, year); BTreeMap so every walk over the data is in a stable order.
 /// Boxed entity-years: the map's nodes are about half full, and an entity-year is ten times its
@@ -201,49 +204,164 @@ impl Rec {
     }
     /// Field `i`'s value and where it was written, found at once (rules read both for every
     /// name they evaluate).
-    pub fn value_and_loc(&self, i: usize) -> (&Value, Option<Loc>) {
+    pub fn value_and_loc(&self, i: usize) -> (Cow<'_, Value>, Option<Loc>) {
         match self.values.find(i) {
-            Some(g) => (&g.value, g.span().map(|(start, end)| Loc { file: self.loc.file, start, end })),
-            None => (&ABSENT, None),
+            Some(g) => (self.values.value_of(g), g.span().map(|(start, end)| Loc { file: self.loc.file, start, end })),
+            None => (Cow::Borrowed(&ABSENT), None),
         }
     }
 }
 
-/// A record's values, one per field of its table, read like a slice (`values[i]`, `get`,
-/// `iter`). Kept sparse: most fields of a record are left out, and a value with its span for
-/// every field was most of the memory of a loaded site.
+/// A record's values, one per field of its table, read by index (`at`, `get`, `iter`). Kept
+/// sparse and packed: most fields of a record are left out, and the values of a country's records
+/// are half the memory of a check.
 #[derive(Clone, Debug)]
 pub struct Values {
     len: u32,
     /// The fields given (or filled in from the registry), by ascending field index.
     given: Box<[Given]>,
+    /// The texts, in entry order: a value that is not packed into its entry (`K_TEXT`), or the
+    /// written form of a rare one that does not fit (`K_WIDE_DEC`, `K_WIDE_DATE`). Texts, not
+    /// values: most are shared with the registry (`from_entity`), and a text is 16 bytes to a
+    /// value's 24.
+    side: Box<[Arc<str>]>,
 }
 
-/// 32 bytes: a value and where it was written, packed next to it. Records are most of a loaded
-/// site's memory.
+/// 16 bytes: a field's value, packed when it is a number, a date, a flag or missing (most of
+/// them), with where it was written beside it. A value with its place in 32 bytes was half the
+/// memory of a national check.
 #[derive(Clone, Debug)]
 struct Given {
-    /// The field's index (a table has at most `schema::MAX_FIELDS`).
-    field: u16,
+    /// The field's index (low 12 bits; a table has at most `schema::MAX_FIELDS`) and how `bits`
+    /// holds the value (high 4 bits: one of the `K_` kinds).
+    head: u16,
     /// Where the value was written in the record's file: `start` and a length, `start` being
     /// `NO_SPAN` when it was not written there. A cell longer than 64 KiB is marked by its
     /// first 64 KiB.
     len: u16,
     start: u32,
-    value: Value,
+    /// The value (`Int`: the number; `Dec`: the mantissa, the scale being in the kind; `Bool`:
+    /// 0 or 1; `Date`: year, month, day in 32, 16 and 16 bits), or its index in `side`.
+    bits: u64,
 }
 
+const K_ABSENT: u16 = 0;
+const K_NOT_APPLICABLE: u16 = 1;
+const K_INT: u16 = 2;
+const K_BOOL: u16 = 3;
+const K_DATE: u16 = 4;
+const K_TEXT: u16 = 5;
+/// A decimal that does not pack (more places, a mantissa wider than 64 bits, a negative zero),
+/// kept as written by `Decimal`'s `Display`, which `FromStr` reads back exactly but for the
+/// sign of a zero.
+const K_WIDE_DEC: u16 = 6;
+/// A date whose month or day does not fit 16 bits (never made by `value::convert`), as `y m d`.
+const K_WIDE_DATE: u16 = 7;
+/// `K_DEC + s`: a decimal of scale `s` (0 to `MAX_PACKED_SCALE`) whose mantissa fits an `i64`.
+const K_DEC: u16 = 8;
+const MAX_PACKED_SCALE: u32 = 15 - K_DEC as u32;
+const FIELD_BITS: u16 = 12;
+const FIELD_MASK: u16 = (1 << FIELD_BITS) - 1;
+
 impl Given {
+    fn field(&self) -> u16 {
+        self.head & FIELD_MASK
+    }
+    fn kind(&self) -> u16 {
+        self.head >> FIELD_BITS
+    }
     fn span(&self) -> Option<(u32, u32)> {
         (self.start != NO_SPAN).then(|| (self.start, self.start.saturating_add(u32::from(self.len))))
     }
 }
 
+impl Given {
+    /// Field `field`'s entry for `value`, written at `start` (`NO_SPAN`: not written) for `len`
+    /// bytes; a value that does not pack is pushed onto `side`.
+    fn new(field: u16, value: Value, (start, len): (u32, u16), side: &mut Vec<Arc<str>>) -> Given {
+        let (kind, bits) = pack(&value).unwrap_or_else(|| {
+            let (kind, text) = aside(value);
+            side.push(text);
+            (kind, side.len() as u64 - 1)
+        });
+        Given { head: kind << FIELD_BITS | field, len, start, bits }
+    }
+}
+
+/// How `value` packs into an entry: its kind and bits, or none when it goes to the side.
+fn pack(value: &Value) -> Option<(u16, u64)> {
+    Some(match value {
+        Value::Absent => (K_ABSENT, 0),
+        Value::NotApplicable => (K_NOT_APPLICABLE, 0),
+        Value::Int(i) => (K_INT, *i as u64),
+        Value::Bool(b) => (K_BOOL, u64::from(*b)),
+        Value::Date { y, m, d } if *m <= 0xffff && *d <= 0xffff => {
+            (K_DATE, u64::from(*y as u32) << 32 | u64::from(*m) << 16 | u64::from(*d))
+        }
+        // (`Decimal::new` makes every zero positive: a negative zero goes to the side)
+        Value::Dec(d) if d.scale() <= MAX_PACKED_SCALE && !(d.is_zero() && d.is_sign_negative()) => {
+            (K_DEC + d.scale() as u16, i64::try_from(d.mantissa()).ok()? as u64)
+        }
+        Value::Date { .. } | Value::Dec(_) | Value::Text(_) => return None,
+    })
+}
+
+/// How `value`, which does not pack, is kept on the side: its kind and text.
+fn aside(value: Value) -> (u16, Arc<str>) {
+    match value {
+        Value::Text(t) => (K_TEXT, t),
+        Value::Dec(d) => (K_WIDE_DEC, d.to_string().into()),
+        Value::Date { y, m, d } => (K_WIDE_DATE, format!("{y} {m} {d}").into()),
+        // (these always pack)
+        Value::Absent | Value::NotApplicable | Value::Int(_) | Value::Bool(_) => (K_TEXT, Arc::from("")),
+    }
+}
+
+/// The value in entry `g`, whose side texts are `side`.
+#[inline]
+fn unpack<'s>(g: &Given, side: &'s [Arc<str>]) -> Cow<'s, Value> {
+    Cow::Owned(match g.kind() {
+        K_ABSENT => return Cow::Borrowed(&ABSENT),
+        K_NOT_APPLICABLE => Value::NotApplicable,
+        K_INT => Value::Int(g.bits as i64),
+        K_BOOL => Value::Bool(g.bits != 0),
+        K_DATE => Value::Date {
+            y: (g.bits >> 32) as u32 as i32,
+            m: (g.bits >> 16) as u32 & 0xffff,
+            d: g.bits as u32 & 0xffff,
+        },
+        K_TEXT => Value::Text(Arc::clone(&side[g.bits as usize])),
+        K_WIDE_DEC | K_WIDE_DATE => wide(g.kind(), &side[g.bits as usize]),
+        k => Value::Dec(Decimal::new(g.bits as i64, u32::from(k - K_DEC))),
+    })
+}
+
+/// A value kept as written (`aside`), read back.
+#[cold]
+fn wide(kind: u16, text: &str) -> Value {
+    if kind == K_WIDE_DEC {
+        let mut d = text.parse::<Decimal>().unwrap_or_default();
+        // (`FromStr` drops the sign of a zero)
+        d.set_sign_negative(text.starts_with('-'));
+        return Value::Dec(d);
+    }
+    let mut n = text.split(' ').map(|t| t.parse::<i64>().unwrap_or_default());
+    let mut next = || n.next().unwrap_or_default();
+    Value::Date { y: next() as i32, m: next() as u32, d: next() as u32 }
+}
+
 const NO_SPAN: u32 = u32::MAX;
-const _: () = assert!(std::mem::size_of::<Given>() == 32);
-const _: () = assert!(crate::inputs::schema::MAX_FIELDS <= u16::MAX as usize + 1);
+const _: () = assert!(std::mem::size_of::<Given>() == 16);
+const _: () = assert!(crate::inputs::schema::MAX_FIELDS <= FIELD_MASK as usize + 1);
 
 static ABSENT: Value = Value::Absent;
+
+/// (apart, so that reading a value stays small enough to inline)
+#[cold]
+#[inline(never)]
+fn past_the_end(i: usize, len: u32) -> ! {
+    panic!("field {i} of a record of {len} fields")
+}
 
 /// A record's values as its cells are read, in the order they were written: one entry for each
 /// field given or filled in, never one for every field of the table (most records leave most
@@ -251,29 +369,33 @@ static ABSENT: Value = Value::Absent;
 pub struct ValuesBuilder {
     len: u32,
     given: Vec<Given>,
+    side: Vec<Arc<str>>,
 }
 
 impl ValuesBuilder {
     /// For a record of `len` fields, with room for `room` entries.
     pub fn new(len: usize, room: usize) -> ValuesBuilder {
-        ValuesBuilder { len: len as u32, given: Vec::with_capacity(room) }
+        ValuesBuilder { len: len as u32, given: Vec::with_capacity(room), side: Vec::new() }
     }
     /// Field `i`'s value and where it was written, if it was; the entry's number, for `value`
     /// and `replace`. Each field is set at most once.
     pub fn set(&mut self, i: usize, value: Value, at: Option<Loc>) -> usize {
-        let (start, len) =
+        let span =
             at.map_or((NO_SPAN, 0), |l| (l.start, u16::try_from(l.end.saturating_sub(l.start)).unwrap_or(u16::MAX)));
-        self.given.push(Given { field: i as u16, len, start, value });
+        self.given.push(Given::new(i as u16, value, span, &mut self.side));
         self.given.len() - 1
     }
-    pub fn value(&self, entry: usize) -> &Value {
-        &self.given[entry].value
+    pub fn value(&self, entry: usize) -> Cow<'_, Value> {
+        unpack(&self.given[entry], &self.side)
     }
+    /// The value of an entry, which keeps its place. (A text it held stays on the side, unread:
+    /// only a missing value is replaced.)
     pub fn replace(&mut self, entry: usize, value: Value) {
-        self.given[entry].value = value;
+        let g = &self.given[entry];
+        self.given[entry] = Given::new(g.field(), value, (g.start, g.len), &mut self.side);
     }
     pub fn finish(mut self) -> Values {
-        self.given.sort_unstable_by_key(|g| g.field);
+        self.given.sort_unstable_by_key(Given::field);
         // Allocated again at its size when fewer were set than there was room for: shrinking
         // in place keeps the larger block, and a country holds millions of these.
         let given = if self.given.len() == self.given.capacity() {
@@ -281,14 +403,33 @@ impl ValuesBuilder {
         } else {
             self.given.drain(..).collect()
         };
-        Values { len: self.len, given }
+        let side = if self.side.len() == self.side.capacity() {
+            self.side.into_boxed_slice()
+        } else {
+            self.side.drain(..).collect()
+        };
+        Values { len: self.len, given, side }
     }
 }
 
 impl Values {
+    #[inline]
     fn find(&self, i: usize) -> Option<&Given> {
+        // (a record that gives every field, as most do, holds field `i` at `i`)
+        if self.given.len() == self.len as usize {
+            return self.given.get(i);
+        }
         let i = u16::try_from(i).ok()?;
-        self.given.binary_search_by_key(&i, |g| g.field).ok().map(|k| &self.given[k])
+        self.given.binary_search_by_key(&i, Given::field).ok().map(|k| &self.given[k])
+    }
+    #[inline]
+    fn value_of(&self, g: &Given) -> Cow<'_, Value> {
+        unpack(g, &self.side)
+    }
+    /// The text of field `i`, when it is a text.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        let g = self.find(i)?;
+        (g.kind() == K_TEXT).then(|| &*self.side[g.bits as usize])
     }
     /// How many fields (values) the record has.
     pub fn len(&self) -> usize {
@@ -298,26 +439,28 @@ impl Values {
         self.len == 0
     }
     /// The value of field `i`, `None` past the last field.
-    pub fn get(&self, i: usize) -> Option<&Value> {
-        (i < self.len()).then(|| self.find(i).map_or(&ABSENT, |g| &g.value))
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<Cow<'_, Value>> {
+        (i < self.len()).then(|| self.find(i).map_or(Cow::Borrowed(&ABSENT), |g| self.value_of(g)))
     }
-    /// Every value, in field order (`Absent` for a field left out).
-    pub fn iter(&self) -> impl Iterator<Item = &Value> + '_ {
-        let mut given = self.given.iter().peekable();
-        (0..self.len).map(move |i| match given.next_if(|g| u32::from(g.field) == i) {
-            Some(g) => &g.value,
-            None => &ABSENT,
-        })
-    }
-}
-
-impl std::ops::Index<usize> for Values {
-    type Output = Value;
-    fn index(&self, i: usize) -> &Value {
+    /// The value of field `i` (`Absent` when the record left it out).
+    ///
+    /// # Panics
+    /// Past the last field: field indices come from the record's own table.
+    #[inline]
+    pub fn at(&self, i: usize) -> Cow<'_, Value> {
         match self.get(i) {
             Some(v) => v,
-            None => panic!("field {i} of a record of {} fields", self.len),
+            None => past_the_end(i, self.len),
         }
+    }
+    /// Every value, in field order (`Absent` for a field left out).
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, Value>> + '_ {
+        let mut given = self.given.iter().peekable();
+        (0..self.len).map(move |i| match given.next_if(|g| u32::from(g.field()) == i) {
+            Some(g) => self.value_of(g),
+            None => Cow::Borrowed(&ABSENT),
+        })
     }
 }
 
@@ -350,6 +493,17 @@ impl Matrix {
     }
 }
 
+/// The value of field `i` (`f`) as published: not applicable where its `only_when` excludes the
+/// record.
+pub fn as_published<'r>(
+    fields: &[crate::inputs::schema::Field],
+    f: &crate::inputs::schema::Field,
+    r: &'r Rec,
+    i: usize,
+) -> Cow<'r, Value> {
+    if applies(fields, f, r) { r.values.at(i) } else { Cow::Owned(Value::NotApplicable) }
+}
+
 /// Does `field` apply to `rec`? Evaluates the simple `only_when` forms used in definitions
 /// (`scheme in ['employee']`, `scheme == 'employee'`); anything else applies.
 /// Pages, downloads and the checks use it, so they agree on what does not apply.
@@ -358,10 +512,7 @@ pub fn applies(fields: &[crate::inputs::schema::Field], f: &crate::inputs::schem
     let text_of = |e: &Expr| -> Option<&str> {
         let Expr::Ident(id) = e else { return None };
         let i = fields.iter().position(|x| x.id == id.as_str())?;
-        match &rec.values[i] {
-            Value::Text(t) => Some(t),
-            _ => None,
-        }
+        rec.values.text(i)
     };
     match &f.only_when {
         Some(Expr::In(l, items)) => match text_of(l) {
@@ -391,8 +542,8 @@ mod tests {
         let rec = Rec { values: b.finish(), loc: Loc { file: 3, start: 0, end: 200_000 } };
         assert_eq!(rec.values.len(), 4);
         assert_eq!(
-            rec.values.iter().collect::<Vec<_>>(),
-            [&Value::Int(7), &ABSENT, &ABSENT, &Value::Text("长".into())]
+            rec.values.iter().map(Cow::into_owned).collect::<Vec<_>>(),
+            [Value::Int(7), Value::Absent, Value::Absent, Value::Text("长".into())]
         );
         assert_eq!(rec.loc_of(0), at(10, 12));
         assert_eq!(rec.loc_of(1), None);
@@ -401,8 +552,62 @@ mod tests {
         assert_eq!(rec.loc_of(3), at(100, 100 + u32::from(u16::MAX)));
         // value and place found at once agree with each asked apart
         for i in 0..4 {
-            assert_eq!(rec.value_and_loc(i), (&rec.values[i], rec.loc_of(i)), "field {i}");
+            assert_eq!(rec.value_and_loc(i), (rec.values.at(i), rec.loc_of(i)), "field {i}");
         }
         assert_eq!(rec.values.get(4), None);
+    }
+
+    #[test]
+    fn every_value_reads_back_as_it_was_set_packed_or_not() {
+        let dec = |t: &str| Value::Dec(t.parse().unwrap_or_else(|e| panic!("{t}: {e}")));
+        let mut neg_zero = Decimal::new(0, 2);
+        neg_zero.set_sign_negative(true);
+        let all = [
+            Value::Absent,
+            Value::NotApplicable,
+            Value::Int(0),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::Int(-1),
+            Value::Bool(true),
+            Value::Bool(false),
+            Value::Date { y: 2024, m: 2, d: 29 },
+            Value::Date { y: -5, m: 12, d: 31 },
+            Value::Date { y: i32::MAX, m: 70_000, d: 1 },
+            dec("1350.00"),
+            dec("-0.05"),
+            dec("0"),
+            dec("12.345678901"),
+            dec("0.123456789"),
+            dec("0.1234567890"),
+            dec("92233720368547758.07"),
+            dec("92233720368547758.08"),
+            dec("-92233720368547758.08"),
+            dec("79228162514264337593543950335"),
+            Value::Dec(neg_zero),
+            Value::Text("长".into()),
+            Value::Text("".into()),
+        ];
+        let mut b = ValuesBuilder::new(all.len() + 1, all.len());
+        // set backwards, with a field left out in the middle
+        for (i, v) in all.iter().enumerate().rev() {
+            b.set(if i < 5 { i } else { i + 1 }, v.clone(), None);
+        }
+        let values = b.finish();
+        let mut expected: Vec<Value> = all.to_vec();
+        expected.insert(5, Value::Absent);
+        let got: Vec<Value> = values.iter().map(Cow::into_owned).collect();
+        assert_eq!(got, expected);
+        // equal is not enough for decimals (1.0 == 1.00): the digits and sign shown must be kept
+        let shown = |v: &Value| match v {
+            Value::Dec(d) => format!("{d} {}", d.is_sign_negative()),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(got.iter().map(shown).collect::<Vec<_>>(), expected.iter().map(shown).collect::<Vec<_>>());
+        // texts and what does not pack are kept aside, the rest in 16 bytes each
+        assert_eq!(values.side.len(), 9, "{:?}", values.side);
+        // ("长" is the second last, set one field further on)
+        assert_eq!(values.text(all.len() - 1), Some("长"));
+        assert_eq!(values.text(2), None);
     }
 }

@@ -334,14 +334,14 @@ impl Site<'_> {
                 continue;
             }
             let slug_of =
-                |r: &Rec| key.iter().map(|&k| value::plain(&fields[k], &r.values[k])).collect::<Vec<_>>().join("-");
+                |r: &Rec| key.iter().map(|&k| value::plain(&fields[k], &r.values.at(k))).collect::<Vec<_>>().join("-");
             // Each record's key once: series are matched by it for every field and year.
             let recs: Vec<(i32, Vec<(String, &Rec)>)> =
                 recs.iter().map(|(y, rs)| (*y, keyed(fields, key, rs))).collect();
             let mut keys: Vec<(&str, String, &Rec)> = Vec::new();
             for (text, r) in recs.iter().flat_map(|(_, rs)| rs) {
                 // A record with the key values of one already seen has its text and slug too.
-                if keys.iter().any(|(_, _, k)| key.iter().all(|&i| k.values[i] == r.values[i])) {
+                if keys.iter().any(|(_, _, k)| key.iter().all(|&i| k.values.at(i) == r.values.at(i))) {
                     continue;
                 }
                 let slug = slug_of(r);
@@ -367,7 +367,7 @@ impl Site<'_> {
                             let v = r
                                 .map(|r| {
                                     if crate::inputs::dataset::applies(fields, f, r) {
-                                        r.values[fi].clone()
+                                        r.values.at(fi).into_owned()
                                     } else {
                                         Value::NotApplicable
                                     }

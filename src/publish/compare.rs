@@ -27,6 +27,7 @@ use crate::publish::model::{
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{OnceLock, PoisonError, RwLock};
@@ -120,10 +121,10 @@ fn record_key(fields: &[Field], key: &[usize], r: &Rec) -> (Vec<usize>, String, 
     let mut slug = Vec::new();
     for &k in key {
         let f = &fields[k];
-        let v = &r.values[k];
+        let v = &r.values.at(k);
         text.push(value::display(f, v));
         let plain = value::plain(f, v);
-        rank.push(match v {
+        rank.push(match &**v {
             Value::Text(t) => f.values.iter().position(|x| **x == **t).unwrap_or(usize::MAX),
             _ => usize::MAX,
         });
@@ -271,7 +272,7 @@ impl Site<'_> {
         // Figures are looked up again where needed, not held for every column: a country's
         // cohorts are built at once, and every member's figure of every column was the largest
         // allocation a national build made beside its data (about 90 MB).
-        let figure = |col: &Column, rs: &[Option<&Rec>]| self.value_in(rs, table, col).and_then(number);
+        let figure = |col: &Column, rs: &[Option<&Rec>]| self.value_in(rs, table, col).and_then(|v| number(&v));
         let mut empty = Vec::new();
         let mut kept = Vec::new();
         for col in columns {
@@ -323,7 +324,7 @@ impl Site<'_> {
 
     /// Member `e`'s value in a column of cohort `c`: Absent when its record for that key is
     /// missing, not applicable when the field does not apply to the record.
-    fn value_of(&self, c: &Cohort, e: usize, col: &Column) -> Option<&Value> {
+    fn value_of(&self, c: &Cohort, e: usize, col: &Column) -> Option<Cow<'_, Value>> {
         self.value_in(&self.slots(&c.keys, e, c.year, c.table), c.table, col)
     }
 
@@ -336,12 +337,12 @@ impl Site<'_> {
     }
 
     /// `value_of`, from the member's `slots`.
-    fn value_in<'r>(&self, slots: &[Option<&'r Rec>], ti: usize, col: &Column) -> Option<&'r Value> {
+    fn value_in<'r>(&self, slots: &[Option<&'r Rec>], ti: usize, col: &Column) -> Option<Cow<'r, Value>> {
         let fields = self.schema.tables[ti].fields();
         // A table without a key has one record, whose key is shown as "" like every column's.
         let r = (*slots.get(col.slot)?)?;
         if !crate::inputs::dataset::applies(fields, &fields[col.field], r) {
-            return Some(&Value::NotApplicable);
+            return Some(Cow::Owned(Value::NotApplicable));
         }
         r.values.get(col.field)
     }
@@ -450,7 +451,7 @@ impl Site<'_> {
         let slots = self.slots(&c.keys, m, c.year, c.table);
         for col in &c.columns {
             let f = &fields[col.field];
-            match self.value_in(&slots, c.table, col).unwrap_or(&Value::Absent) {
+            match &*self.value_in(&slots, c.table, col).unwrap_or(Cow::Borrowed(&Value::Absent)) {
                 // Cells are figures: the table's class aligns them and keeps them whole.
                 Value::NotApplicable => {
                     s.push_str("<td>");
@@ -485,7 +486,7 @@ impl Site<'_> {
         if !key.is_empty() || c.columns.iter().any(|col| !col.key.is_empty()) {
             return None;
         }
-        let num = |m: usize, col: &Column| self.value_of(c, m, col).and_then(number);
+        let num = |m: usize, col: &Column| self.value_of(c, m, col).and_then(|v| number(&v));
         // Every indicator field is a column or named as empty; it stays so.
         for (fi, f) in fields.iter().enumerate().filter(|(i, f)| is_indicator(f) && !key.contains(i)) {
             let probe = Column { field: fi, key: String::new(), slot: 0, slug: String::new(), key_column: f.headline };

@@ -8,11 +8,11 @@
 //!
 //! Both return the serialisation error instead of a partial file: the caller reports it.
 
-use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData};
+use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, as_published};
 use crate::inputs::registry::Entity;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
-use crate::publish::model::{applies, date_text};
+use crate::publish::model::date_text;
 use serde_json::{Map, Value as Json, json};
 
 pub(crate) fn csv_text(f: &Field, v: &Value) -> String {
@@ -47,7 +47,8 @@ pub fn csv(t: &Table, shared: &Shared, data: &TableData) -> Result<Vec<u8>, Stri
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
             for r in recs {
-                w.write_record(public(fields).map(|(i, f)| csv_text(f, shown(fields, f, r, i)))).map_err(err)?;
+                w.write_record(public(fields).map(|(i, f)| csv_text(f, &as_published(fields, f, r, i))))
+                    .map_err(err)?;
             }
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
@@ -225,15 +226,9 @@ fn record_json(out: &mut Vec<u8>, shared: &Shared, fields: &[Field], r: &Rec) {
         }
         out.extend_from_slice(key);
         let f = &fields[*i];
-        write_json(out, &json_value(f, shown(fields, f, r, *i)));
+        write_json(out, &json_value(f, &as_published(fields, f, r, *i)));
     }
     out.push(b'}');
-}
-
-/// The value of field `i` as published: not applicable where the field's `only_when` excludes the record.
-pub(crate) fn shown<'r>(fields: &[Field], f: &Field, r: &'r Rec, i: usize) -> &'r Value {
-    static NA: Value = Value::NotApplicable;
-    if applies(fields, f, r) { &r.values[i] } else { &NA }
 }
 
 fn block_json(b: &crate::inputs::schema::Block, m: &Matrix) -> Json {

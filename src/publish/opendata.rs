@@ -13,8 +13,9 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::inputs::dataset::TableData;
+use crate::inputs::dataset::as_published;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
-use crate::publish::download::{csv_text, shown};
+use crate::publish::download::csv_text;
 use crate::publish::model::Site;
 use crate::publish::output::Staging;
 use serde::Serialize;
@@ -325,7 +326,7 @@ fn write_rows<W: std::io::Write>(
                     .iter()
                     .enumerate()
                     .filter(|(_, f)| f.visibility == Visibility::Public)
-                    .map(|(i, f)| csv_text(f, shown(fields, f, r, i)));
+                    .map(|(i, f)| csv_text(f, &as_published(fields, f, r, i)));
                 w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
                 rows += 1;
             }

@@ -86,7 +86,7 @@ impl<'a> Validator<'a> {
     pub(super) fn short_name(&self, e: &Expr, at: At<'a>) -> Option<V> {
         match e {
             Expr::Ident(n) => Some(match (at, n.slot) {
-                (At::Record { ti, rec, .. }, Some(s)) if s.table == ti => from_value(&rec.values[s.field]),
+                (At::Record { ti, rec, .. }, Some(s)) if s.table == ti => from_value(&rec.values.at(s.field)),
                 _ => self.value(&[n.as_str()], at, None),
             }),
             Expr::Member(b, m) => match b.as_ref() {
@@ -109,8 +109,8 @@ impl<'a> Validator<'a> {
         let Some(fi) = ot.field_index(field) else { return V::Missing };
         self.recs(e, y, oti)
             .iter()
-            .find(|r| from_value(&r.values[kf]) == key)
-            .map_or(V::Missing, |r| from_value(&r.values[fi]))
+            .find(|r| from_value(&r.values.at(kf)) == key)
+            .map_or(V::Missing, |r| from_value(&r.values.at(fi)))
     }
 
     /// `x` with every `entity.<attr>` replaced by its value where the rule runs.

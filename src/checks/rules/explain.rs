@@ -186,7 +186,7 @@ impl<'a> Validator<'a> {
         let what = match at {
             At::Record { rec, .. } => match &t.layout {
                 Layout::Records { key, fields, .. } if !key.is_empty() => {
-                    let k: Vec<String> = key.iter().map(|&i| value::display(&fields[i], &rec.values[i])).collect();
+                    let k: Vec<String> = key.iter().map(|&i| value::display(&fields[i], &rec.values.at(i))).collect();
                     format!("“{}”（{}）", t.full_title(), k.join("，"))
                 }
                 _ => format!("“{}”", t.full_title()),

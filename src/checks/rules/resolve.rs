@@ -57,7 +57,7 @@ impl<'a> Validator<'a> {
                 let f = &t.fields()[i];
                 let (value, loc) = rec.value_and_loc(i);
                 Named {
-                    v: from_value(value),
+                    v: from_value(&value),
                     field: Some(f),
                     label: if label_prefix.is_empty() {
                         Cow::Borrowed(f.label.as_str())
@@ -65,7 +65,7 @@ impl<'a> Validator<'a> {
                         Cow::Owned(format!("{label_prefix}{}", f.label))
                     },
                     loc,
-                    why: why(value),
+                    why: why(&value),
                 }
             }
             None => Named { v: V::Missing, field: None, label: name.to_string().into(), loc: None, why: "未填报" },
@@ -104,8 +104,8 @@ impl<'a> Validator<'a> {
     pub(super) fn value(&self, path: &[&str], at: At<'a>, slot: Option<Slot>) -> V {
         match self.in_record(path, at) {
             Some(InRecord::Field { ti, rec, name, .. }) => match slot {
-                Some(s) if s.table == ti => from_value(&rec.values[s.field]),
-                _ => self.schema.tables[ti].field_index(name).map_or(V::Missing, |i| from_value(&rec.values[i])),
+                Some(s) if s.table == ti => from_value(&rec.values.at(s.field)),
+                _ => self.schema.tables[ti].field_index(name).map_or(V::Missing, |i| from_value(&rec.values.at(i))),
             },
             Some(InRecord::NoPrev(_) | InRecord::NoMatch(..) | InRecord::NoTable) => V::Missing,
             None => self.resolve(path, at).v,
@@ -204,7 +204,7 @@ impl<'a> Validator<'a> {
                 for &c in &self.ix.children[e] {
                     for r in self.recs(c, y, ti) {
                         if let Some(i) = self.schema.tables[ti].field_index(name) {
-                            vals.push(from_value(&r.values[i]));
+                            vals.push(from_value(&r.values.at(i)));
                         }
                     }
                 }

@@ -49,13 +49,13 @@ impl<'a> Validator<'a> {
     fn outside_only_when(&self, t: &Table, rec: &Rec, diags: &mut Diagnostics) {
         let fields = t.fields();
         for (i, f) in fields.iter().enumerate() {
-            if f.only_when.is_none() || matches!(rec.values[i], Value::Absent | Value::NotApplicable) {
+            if f.only_when.is_none() || matches!(*rec.values.at(i), Value::Absent | Value::NotApplicable) {
                 continue;
             }
             if crate::inputs::dataset::applies(fields, f, rec) {
                 continue;
             }
-            let shown = value::display(f, &rec.values[i]);
+            let shown = value::display(f, &rec.values.at(i));
             diags.push(
                 Diagnostic::error(
                     "data.not_applicable",
@@ -131,7 +131,7 @@ impl<'a> Validator<'a> {
             .iter()
             .enumerate()
             .filter(|(_, f)| f.ty == FieldType::Percent)
-            .filter_map(|(i, _)| num(&from_value(&rec.values[i])).map(|d| (i, d)))
+            .filter_map(|(i, _)| num(&from_value(&rec.values.at(i))).map(|d| (i, d)))
             .collect();
         if vals.iter().any(|(_, d)| *d > Decimal::ONE) {
             return None;

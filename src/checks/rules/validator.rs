@@ -108,7 +108,7 @@ impl<'a> Validator<'a> {
         }
         others.iter().find(|r| {
             okey.iter().all(|&k| match t.field_index(&ofields[k].id) {
-                Some(ci) => rec.values[ci] == r.values[k],
+                Some(ci) => rec.values.at(ci) == r.values.at(k),
                 None => false,
             })
         })

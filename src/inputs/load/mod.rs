@@ -21,6 +21,7 @@ use crate::inputs::records::Record;
 use crate::inputs::registry::{Entity, Registry};
 use crate::inputs::schema::{Layout, Schema};
 use crate::inputs::value::{self, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::collections::btree_map::Entry as Slot;
@@ -617,15 +618,15 @@ impl Loader<'_> {
         if key.is_empty() {
             return true;
         }
-        let mut seen: HashMap<Vec<&Value>, Loc> = HashMap::new();
+        let mut seen: HashMap<Vec<Cow<Value>>, Loc> = HashMap::new();
         let mut ok = true;
         for r in recs {
-            let k: Vec<&Value> = key.iter().map(|&i| &r.values[i]).collect();
+            let k: Vec<Cow<Value>> = key.iter().map(|&i| r.values.at(i)).collect();
             if let Some(first) = seen.get(&k) {
                 let (line, _) = self.sources.line_col(first.file, first.start);
                 let what: Vec<String> = key
                     .iter()
-                    .map(|&i| format!("{}为“{}”", fields[i].label, value::display(&fields[i], &r.values[i])))
+                    .map(|&i| format!("{}为“{}”", fields[i].label, value::display(&fields[i], &r.values.at(i))))
                     .collect();
                 let d = Diagnostic::error(
                     "data.duplicate_record",

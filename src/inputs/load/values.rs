@@ -125,9 +125,9 @@ impl RecordReader<'_> {
                 Slot::Filled(_) => continue,
                 Slot::Given(k, at) | Slot::Invalid(k, at) => (k, at),
             };
-            match values.value(entry) {
+            match values.value(entry).into_owned() {
                 Value::Absent => values.replace(entry, reg_value()),
-                Value::Text(t) if **t == **reg || value::label_key(t) == value::label_key(reg) => {}
+                Value::Text(t) if *t == **reg || value::label_key(&t) == value::label_key(reg) => {}
                 other => diags.push(
                     Diagnostic::error(
                         "data.registry_mismatch",
@@ -135,7 +135,7 @@ impl RecordReader<'_> {
                             "字段“{}”（{}）为 `{}`，与登记表中的 `{reg}` 不一致",
                             f.label,
                             f.id,
-                            value::display(f, other)
+                            value::display(f, &other)
                         ),
                     )
                     .at(at)

@@ -46,7 +46,7 @@ pub fn date_text(d: Option<(i32, u32, u32)>) -> String {
 }
 
 pub(super) fn key_text(fields: &[Field], key: &[usize], r: &Rec) -> String {
-    key.iter().map(|&k| value::display(&fields[k], &r.values[k])).collect::<Vec<_>>().join(" ")
+    key.iter().map(|&k| value::display(&fields[k], &r.values.at(k))).collect::<Vec<_>>().join(" ")
 }
 
 /// Each record with its key as shown (`key_text`), made once: views that look a record up by

@@ -53,12 +53,12 @@ impl Site<'_> {
             if !t.is_public() || !is_public(f) {
                 continue;
             }
-            for r in recs.iter().filter(|r| matches!(r.values[fi], Value::Int(_) | Value::Dec(_))) {
+            for r in recs.iter().filter(|r| matches!(*r.values.at(fi), Value::Int(_) | Value::Dec(_))) {
                 let keyed = key_text(fields, key, r);
                 figures.push(KeyFigure {
                     label: label.to_string(),
                     scheme: if keyed.is_empty() { scheme.to_string() } else { keyed },
-                    value: value::display(f, &r.values[fi]),
+                    value: value::display(f, &r.values.at(fi)),
                     unit: f.unit.clone(),
                     href: self.table_href(y, t),
                 });
@@ -85,7 +85,7 @@ impl Site<'_> {
         let mut rows = Vec::new();
         for r in recs {
             for (fi, f) in fields.iter().enumerate() {
-                let v = &r.values[fi];
+                let v = &*r.values.at(fi);
                 if !is_public(f) || matches!(v, Value::Absent | Value::NotApplicable) || !applies(fields, f, r) {
                     continue;
                 }

@@ -2,9 +2,9 @@
 //! pairs for matrix cells, units in captions, phone-sized cards. The markup decisions are made
 //! here once so both themes render the same, correct structure.
 
-use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, applies};
+use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, as_published};
 use crate::inputs::schema::{Block, Field, FieldType, Layout, Orientation, Table};
-use crate::inputs::value::{self, Value};
+use crate::inputs::value;
 
 use super::cells::{cell, is_public, key_text};
 use super::markup::{self, BodyRow, Grid, HCell};
@@ -194,11 +194,6 @@ fn hcell(text: String, id: String, scope: &'static str) -> HCell {
     HCell { text, id, colspan: 1, rowspan: 1, scope }
 }
 
-/// Field `fi` of record `r` as published: 不适用 where the field's `only_when` excludes the record.
-fn shown_value<'r>(fields: &[Field], fi: usize, r: &'r Rec) -> &'r Value {
-    if applies(fields, &fields[fi], r) { &r.values[fi] } else { &Value::NotApplicable }
-}
-
 /// One field as a body row (fields-as-rows tables and phone cards): indented by its depth, a
 /// total when its label says so.
 fn field_row(f: &Field, id: String, unit_in_caption: bool, cells: Vec<Cell>) -> BodyRow {
@@ -235,7 +230,7 @@ fn records_part(
                 .iter()
                 .map(|&fi| {
                     let f = &fields[fi];
-                    let cells = recs.iter().map(|r| cell(f, shown_value(fields, fi, r), String::new())).collect();
+                    let cells = recs.iter().map(|r| cell(f, &as_published(fields, f, r, fi), String::new())).collect();
                     field_row(f, [anchor, "-", &f.id].concat(), unit.is_some(), cells)
                 })
                 .collect();
@@ -259,11 +254,18 @@ fn records_part(
                 .map(|(j, r)| {
                     let f0 = &fields[first];
                     BodyRow {
-                        th: hcell(value::display(f0, &r.values[first]), [anchor, "-r", &j.to_string()].concat(), "row"),
+                        th: hcell(
+                            value::display(f0, &r.values.at(first)),
+                            [anchor, "-r", &j.to_string()].concat(),
+                            "row",
+                        ),
                         level: 0,
                         heading: false,
                         total: false,
-                        cells: order[1..].iter().map(|&fi| cell(&fields[fi], &r.values[fi], String::new())).collect(),
+                        cells: order[1..]
+                            .iter()
+                            .map(|&fi| cell(&fields[fi], &r.values.at(fi), String::new()))
+                            .collect(),
                     }
                 })
                 .collect();
@@ -302,7 +304,7 @@ fn split_records(
     recs.iter()
         .map(|r| {
             let name = if orientation == Orientation::RecordsAsRows {
-                value::display(&fields[first], &r.values[first])
+                value::display(&fields[first], &r.values.at(first))
             } else {
                 key_text(fields, key, r)
             };
@@ -318,7 +320,7 @@ fn split_records(
                         f,
                         String::new(),
                         unit.is_some(),
-                        vec![cell(f, shown_value(fields, fi, r), String::new())],
+                        vec![cell(f, &as_published(fields, f, r, fi), String::new())],
                     )
                 })
                 .collect();
