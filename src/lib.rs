@@ -558,13 +558,13 @@ fn render_site(
     }
     let downloads = model.write_downloads_for(&staging, &part.downloads(&model)).map_err(classify)?;
     if let Some(base) = site.settings.base_url.as_ref().filter(|_| across) {
-        let mut files = model.sitemaps(base);
-        files.push(("robots.txt".into(), model.robots(base)));
-        for (name, text) in &files {
+        let write = |name: &str, text: String| {
             staging
                 .write(name, text.as_bytes())
-                .map_err(|e| one(crate::publish::output::write_failed(name, &e), Failure::Io))?;
-        }
+                .map_err(|e| one(crate::publish::output::write_failed(name, &e), Failure::Io))
+        };
+        model.each_sitemap(base, write)?;
+        write("robots.txt", model.robots(base))?;
     }
     // the merge's shard files, before static/: a static file may replace none of them, as in a build
     publish::shard::copy_shards(&staging, part, progress).map_err(|d| match classify(d) {

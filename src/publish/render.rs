@@ -833,24 +833,33 @@ impl Site<'_> {
     /// `SITEMAP_URLS` pages; beyond, `sitemap-1.xml`, `sitemap-2.xml`, … of that many each and
     /// `sitemap.xml` as their index (the protocol's limit is 50,000 URLs and 50 MB a file).
     pub fn sitemaps(&self, base: &str) -> Vec<(String, String)> {
-        let urls: Vec<String> = self
-            .page_list()
-            .into_iter()
-            // sorted views and later pages of a comparison repeat its first page's rows
-            .filter(|k| {
-                !matches!(k, PageKind::NotFound | PageKind::Notice(..))
-                    && !matches!(k, PageKind::Compare(p) if p.view > 0 || p.page > 0)
-            })
-            .map(|kind| {
-                let url = absolute(base, &self.path(kind));
-                let lastmod = match self.lastmod(kind) {
-                    Some(d) => format!("<lastmod>{d}</lastmod>"),
-                    None => String::new(),
-                };
-                format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url))
-            })
-            .collect();
-        sitemap_files(base, &urls, SITEMAP_URLS)
+        let mut files = Vec::new();
+        let kept: Result<(), std::convert::Infallible> = self.each_sitemap(base, |name, text| {
+            files.push((name.to_string(), text));
+            Ok(())
+        });
+        let Ok(()) = kept;
+        files
+    }
+
+    /// `sitemaps`, each file handed to `each` as it is made: a national site has a million
+    /// addresses, which held at once with their files were about 0.3 GB.
+    pub fn each_sitemap<E>(&self, base: &str, each: impl FnMut(&str, String) -> Result<(), E>) -> Result<(), E> {
+        let mut kinds = self.page_list();
+        // sorted views and later pages of a comparison repeat its first page's rows
+        kinds.retain(|k| {
+            !matches!(k, PageKind::NotFound | PageKind::Notice(..))
+                && !matches!(k, PageKind::Compare(p) if p.view > 0 || p.page > 0)
+        });
+        let url = |&kind: &PageKind| {
+            let url = absolute(base, &self.path(kind));
+            let lastmod = match self.lastmod(kind) {
+                Some(d) => format!("<lastmod>{d}</lastmod>"),
+                None => String::new(),
+            };
+            format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url))
+        };
+        sitemap_files(base, &kinds, SITEMAP_URLS, url, each)
     }
 
     /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
@@ -933,23 +942,39 @@ fn qr_svg(url: &str) -> Option<String> {
 }
 
 /// The sitemap's `<url>` lines in files of up to `per` each, with an index when there are several.
-fn sitemap_files(base: &str, urls: &[String], per: usize) -> Vec<(String, String)> {
+/// The sitemap files of `pages`, `per` addresses a file (`url` writes a page's entry), each
+/// handed to `each` as it is made: `sitemap.xml` alone, or first as the index of
+/// `sitemap-1.xml`, `sitemap-2.xml`, ….
+fn sitemap_files<P, E>(
+    base: &str,
+    pages: &[P],
+    per: usize,
+    url: impl Fn(&P) -> String,
+    mut each: impl FnMut(&str, String) -> Result<(), E>,
+) -> Result<(), E> {
     const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     const NS: &str = "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"";
-    let urlset = |urls: &[String]| format!("{HEAD}<urlset {NS}>\n{}</urlset>\n", urls.concat());
-    if urls.len() <= per {
-        return vec![("sitemap.xml".into(), urlset(urls))];
+    let urlset = |pages: &[P]| {
+        let mut s = format!("{HEAD}<urlset {NS}>\n");
+        pages.iter().for_each(|p| s.push_str(&url(p)));
+        s.push_str("</urlset>\n");
+        s
+    };
+    if pages.len() <= per {
+        return each("sitemap.xml", urlset(pages));
     }
-    let mut files = Vec::new();
+    let chunks = pages.chunks(per.max(1));
+    let name = |n: usize| format!("sitemap-{}.xml", n + 1);
     let mut index = format!("{HEAD}<sitemapindex {NS}>\n");
-    for (n, chunk) in urls.chunks(per.max(1)).enumerate() {
-        let name = format!("sitemap-{}.xml", n + 1);
-        index.push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", xml_escape(&format!("{base}{name}"))));
-        files.push((name, urlset(chunk)));
+    for n in 0..chunks.len() {
+        index.push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", xml_escape(&format!("{base}{}", name(n)))));
     }
     index.push_str("</sitemapindex>\n");
-    files.insert(0, ("sitemap.xml".into(), index));
-    files
+    each("sitemap.xml", index)?;
+    for (n, chunk) in chunks.enumerate() {
+        each(&name(n), urlset(chunk))?;
+    }
+    Ok(())
 }
 
 fn xml_escape(s: &str) -> String {
@@ -976,14 +1001,36 @@ mod tests {
     #[test]
     fn a_long_sitemap_is_split_under_an_index() {
         let urls: Vec<String> = (0..5).map(|i| format!("  <url><loc>https://h/e/{i}/</loc></url>\n")).collect();
-        let one = sitemap_files("https://h/", &urls, 5);
+        let files = |per: usize| {
+            let mut files: Vec<(String, String)> = Vec::new();
+            let made: Result<(), ()> = sitemap_files("https://h/", &urls, per, String::clone, |name, text| {
+                files.push((name.to_string(), text));
+                Ok(())
+            });
+            assert_eq!(made, Ok(()));
+            files
+        };
+        let one = files(5);
         assert_eq!(one.len(), 1);
         assert!(one[0].1.contains("<urlset") && one[0].1.matches("<url>").count() == 5);
-        let split = sitemap_files("https://h/", &urls, 2);
+        let split = files(2);
         let names: Vec<&str> = split.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]);
         assert!(split[0].1.contains("<sitemapindex") && split[0].1.contains("<loc>https://h/sitemap-3.xml</loc>"));
         assert_eq!(split[1..].iter().map(|(_, t)| t.matches("<url>").count()).sum::<usize>(), 5);
+        // each file is handed over before the next is made: a country's are never held at once
+        let made = std::cell::Cell::new(0);
+        let mut handed = 0;
+        let url = |u: &String| {
+            made.set(made.get() + 1);
+            u.clone()
+        };
+        let streamed: Result<(), ()> = sitemap_files("https://h/", &urls, 2, url, |_, _| {
+            assert!(made.get() <= 2 * handed, "{} addresses made before file {handed} was handed over", made.get());
+            handed += 1;
+            Ok(())
+        });
+        assert_eq!((streamed, handed, made.get()), (Ok(()), 4, 5));
     }
 
     #[test]
