@@ -509,3 +509,33 @@ fn fragments_into_the_home_and_generated_pages_reach_their_ids_in_both_themes() 
         assert!(home.contains("href=\"#b-520399\""), "{m}index.html: the introduction's link as written");
     }
 }
+
+/// The home page's introduction is on the page that lists the bureaus as `b-<id>`: a heading
+/// “B 520300” takes `b-520300-1` there, not the bureau's id, in both themes, and a link may name
+/// it. A heading that is not of that form keeps its id.
+#[test]
+fn an_introduction_heading_never_takes_a_bureau_entrys_id() {
+    let site = example_copy();
+    write(
+        site.path(),
+        "content/_index.md",
+        "+++\ntitle = \"简介\"\n+++\n## B 520300\n\n见[上文](#b-520300-1)。\n\n## B 级\n\n说明。\n",
+    );
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for home in ["index.html", "m/index.html"] {
+        let html = read(&site.path().join("public").join(home));
+        let ids: Vec<String> = start_tags(&html).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect();
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{home}: an id given twice in {ids:?}");
+        let headings: Vec<String> = start_tags(&html)
+            .into_iter()
+            .filter(|(tag, _)| tag == "h2")
+            .filter_map(|(_, mut a)| a.remove("id"))
+            .filter(|id| id.starts_with("b-"))
+            .collect();
+        assert_eq!(headings, ["b-520300-1", "b-级"], "{home}");
+        assert!(ids.iter().any(|id| id == "b-520300"), "{home}: the bureau keeps its entry");
+        assert!(html.contains("href=\"#b-520300-1\""), "{home}: the link names the heading");
+    }
+}

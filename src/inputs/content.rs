@@ -189,10 +189,11 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
     }
     // (every page's headings first: a link may name a heading of a later page)
     let intro_body = intro.as_ref().map(|(u, t, o, _)| (u, t, o));
-    for (under, text, off) in bodies.iter().map(|(u, t, o)| (u, t, o)).chain(intro_body) {
+    let pages = bodies.iter().map(|(u, t, o)| (u, t, o, false));
+    for (under, text, off, home) in pages.chain(intro_body.map(|(u, t, o)| (u, t, o, true))) {
         let body = &text[*off..];
         let footnotes = footnote_ids(body);
-        linkable.anchors.insert(under.clone(), (heading_ids(body, &footnotes), footnotes));
+        linkable.anchors.insert(under.clone(), (heading_ids(body, &footnotes, home), footnotes));
     }
     for (page, (under, text, off)) in out.pages.iter_mut().zip(bodies) {
         let links = Links { from: &under, files: &linkable };
@@ -328,7 +329,7 @@ fn render_markdown(
     // (the ids `load` worked out for every page, else those of this page read alone)
     let ids = match links.files.anchors.get(links.from) {
         Some((ids, _)) => ids.clone(),
-        None => heading_ids(body, &footnote_ids(body)),
+        None => heading_ids(body, &footnote_ids(body), links.from == INTRO),
     };
     let mut next_id = ids.into_iter();
     let events = Parser::new_ext(body, OPTIONS).into_offset_iter().map(|(ev, range)| {
@@ -383,12 +384,20 @@ fn theme_id(id: &str) -> bool {
     PAGE_THEME_IDS.contains(&id) || HOME_THEME_IDS.contains(&id)
 }
 
+/// Whether `id` has the form of a bureau's entry on the home page (`b-<id>`, an entity id being
+/// ASCII letters and digits): the home page's introduction must not take one. Decided by form, not
+/// by the registry, so an introduction's ids do not change as bodies come and go.
+fn bureau_entry_id(id: &str) -> bool {
+    id.strip_prefix("b-").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// The ids of the headings of Markdown `body`, in order, as links name them (`#举报电话`): the
 /// heading's text in lower case, without punctuation, blanks as `-`, Chinese kept as written;
 /// made unique with `-1`, `-2` … against the page's other headings and the theme's own ids.
 /// A footnote's element has its label for id, and its mark links there: `## 1` beside `[^1]`
-/// must not take it (`footnotes`: the page's `footnote_ids`).
-fn heading_ids(body: &str, footnotes: &[String]) -> Vec<String> {
+/// must not take it (`footnotes`: the page's `footnote_ids`). The home page's introduction
+/// (`home`) does not take a bureau entry's id either (`bureau_entry_id`).
+fn heading_ids(body: &str, footnotes: &[String], home: bool) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     let mut text: Option<String> = None;
     for ev in Parser::new_ext(body, OPTIONS) {
@@ -412,7 +421,12 @@ fn heading_ids(body: &str, footnotes: &[String]) -> Vec<String> {
                 if base.is_empty() {
                     base.push_str("标题");
                 }
-                let taken = |id: &str| ids.iter().any(|x| x == id) || theme_id(id) || footnotes.iter().any(|x| x == id);
+                let taken = |id: &str| {
+                    ids.iter().any(|x| x == id)
+                        || theme_id(id)
+                        || footnotes.iter().any(|x| x == id)
+                        || (home && bureau_entry_id(id))
+                };
                 let mut id = base.clone();
                 let mut n = 0;
                 while taken(&id) {
@@ -452,6 +466,8 @@ pub struct SiteFiles {
 
 /// The home page's address in a theme's pages, that of `_index.md`.
 const HOME: &str = "index.html";
+/// The home page's introduction, as a link names it (`@/_index.md`).
+const INTRO: &str = "_index.md";
 
 enum PageAt {
     /// Its address in a theme's pages (`p/jubao/index.html`; `HOME` for `_index.md`).
@@ -831,10 +847,15 @@ mod tests {
         assert_eq!(
             heading_ids(
                 "# 一、举报电话（12393）\n\n## Phone  Line\n\n## 举报电话\n\n## main\n\n## ……\n\n### `a.b`\n\n## 1",
-                &["1".to_string()]
+                &["1".to_string()],
+                false
             ),
             ["一举报电话12393", "phone-line", "举报电话", "main-1", "标题", "ab", "1-1"]
         );
+        // the home page's introduction leaves a bureau entry's form (`b-<id>`) to the bureaus
+        let intro = "## B 520300\n\n## b-H5203\n\n## B 级\n\n## B\n\n## b-";
+        assert_eq!(heading_ids(intro, &[], true), ["b-520300-1", "b-h5203-1", "b-级", "b", "b-"]);
+        assert_eq!(heading_ids(intro, &[], false), ["b-520300", "b-h5203", "b-级", "b", "b-"]);
         let mut files = SiteFiles::default();
         files.pages.insert("jubao.md".into(), PageAt::Address("p/jubao/index.html".into()));
         files.pages.insert("a/zhengce.md".into(), PageAt::Address("p/zhengce/index.html".into()));
