@@ -273,9 +273,6 @@ impl Given {
     fn span(&self) -> Option<(u32, u32)> {
         (self.start != NO_SPAN).then(|| (self.start, self.start.saturating_add(u32::from(self.len))))
     }
-}
-
-impl Given {
     /// Field `field`'s entry for `value`, written at `start` (`NO_SPAN`: not written) for `len`
     /// bytes; a value that does not pack is pushed onto `side`.
     fn new(field: u16, value: Value, (start, len): (u32, u16), side: &mut Vec<Arc<str>>) -> Given {
