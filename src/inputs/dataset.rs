@@ -501,6 +501,18 @@ pub fn as_published<'r>(
     if applies(fields, f, r) { r.values.at(i) } else { Cow::Owned(Value::NotApplicable) }
 }
 
+/// Every field of `r` with its value as published (`as_published`), in field order, read in one
+/// pass rather than looked up field by field (downloads write every field of every record).
+pub fn published<'r>(
+    fields: &'r [crate::inputs::schema::Field],
+    r: &'r Rec,
+) -> impl Iterator<Item = (usize, &'r crate::inputs::schema::Field, Cow<'r, Value>)> + 'r {
+    fields.iter().zip(r.values.iter()).enumerate().map(move |(i, (f, v))| {
+        let v = if f.only_when.is_none() || applies(fields, f, r) { v } else { Cow::Owned(Value::NotApplicable) };
+        (i, f, v)
+    })
+}
+
 /// Does `field` apply to `rec`? Evaluates the simple `only_when` forms used in definitions
 /// (`scheme in ['employee']`, `scheme == 'employee'`); anything else applies.
 /// Pages, downloads and the checks use it, so they agree on what does not apply.

@@ -8,12 +8,13 @@
 //!
 //! Both return the serialisation error instead of a partial file: the caller reports it.
 
-use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, as_published};
+use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, published};
 use crate::inputs::registry::Entity;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
 use crate::publish::model::date_text;
 use serde_json::{Map, Value as Json, json};
+use std::borrow::Cow;
 
 pub(crate) fn csv_text(f: &Field, v: &Value) -> String {
     match v {
@@ -47,8 +48,8 @@ pub fn csv(t: &Table, shared: &Shared, data: &TableData) -> Result<Vec<u8>, Stri
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
             for r in recs {
-                w.write_record(public(fields).map(|(i, f)| csv_text(f, &as_published(fields, f, r, i))))
-                    .map_err(err)?;
+                let cells = published(fields, r).filter(|(_, f, _)| f.visibility == Visibility::Public);
+                w.write_record(cells.map(|(_, f, v)| csv_text(f, &v))).map_err(err)?;
             }
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {
@@ -220,13 +221,14 @@ fn field_json(f: &Field) -> Json {
 
 fn record_json(out: &mut Vec<u8>, shared: &Shared, fields: &[Field], r: &Rec) {
     out.push(b'{');
+    // (read once: the keys are in the order of their ids)
+    let row: Vec<Cow<Value>> = published(fields, r).map(|(_, _, v)| v).collect();
     for (n, (i, key)) in shared.keys.iter().enumerate() {
         if n > 0 {
             out.push(b',');
         }
         out.extend_from_slice(key);
-        let f = &fields[*i];
-        write_json(out, &json_value(f, &as_published(fields, f, r, *i)));
+        write_json(out, &json_value(&fields[*i], &row[*i]));
     }
     out.push(b'}');
 }

@@ -13,7 +13,7 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::inputs::dataset::TableData;
-use crate::inputs::dataset::as_published;
+use crate::inputs::dataset::published;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::publish::download::csv_text;
 use crate::publish::model::Site;
@@ -322,11 +322,9 @@ fn write_rows<W: std::io::Write>(
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
             for r in recs {
-                let cells = fields
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.visibility == Visibility::Public)
-                    .map(|(i, f)| csv_text(f, &as_published(fields, f, r, i)));
+                let cells = published(fields, r)
+                    .filter(|(_, f, _)| f.visibility == Visibility::Public)
+                    .map(|(_, f, v)| csv_text(f, &v));
                 w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
                 rows += 1;
             }
