@@ -490,19 +490,9 @@ impl Matrix {
     }
 }
 
-/// The value of field `i` (`f`) as published: not applicable where its `only_when` excludes the
-/// record.
-pub fn as_published<'r>(
-    fields: &[crate::inputs::schema::Field],
-    f: &crate::inputs::schema::Field,
-    r: &'r Rec,
-    i: usize,
-) -> Cow<'r, Value> {
-    if applies(fields, f, r) { r.values.at(i) } else { Cow::Owned(Value::NotApplicable) }
-}
-
-/// Every field of `r` with its value as published (`as_published`), in field order, read in one
-/// pass rather than looked up field by field (downloads write every field of every record).
+/// Every field of `r` with its value as published (not applicable where the field's `only_when`
+/// excludes the record), in field order, read in one pass rather than looked up field by field:
+/// pages and downloads show every field of every record.
 pub fn published<'r>(
     fields: &'r [crate::inputs::schema::Field],
     r: &'r Rec,
@@ -511,6 +501,12 @@ pub fn published<'r>(
         let v = if f.only_when.is_none() || applies(fields, f, r) { v } else { Cow::Owned(Value::NotApplicable) };
         (i, f, v)
     })
+}
+
+/// Every value of `r` as published, in field order (`published`'s values), for a reader that
+/// takes them out of order.
+pub fn published_row<'r>(fields: &'r [crate::inputs::schema::Field], r: &'r Rec) -> Vec<Cow<'r, Value>> {
+    published(fields, r).map(|(_, _, v)| v).collect()
 }
 
 /// Does `field` apply to `rec`? Evaluates the simple `only_when` forms used in definitions

@@ -8,13 +8,12 @@
 //!
 //! Both return the serialisation error instead of a partial file: the caller reports it.
 
-use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, published};
+use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, published, published_row};
 use crate::inputs::registry::Entity;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
 use crate::inputs::value::{self, Value};
 use crate::publish::model::date_text;
 use serde_json::{Map, Value as Json, json};
-use std::borrow::Cow;
 
 pub(crate) fn csv_text(f: &Field, v: &Value) -> String {
     match v {
@@ -222,7 +221,7 @@ fn field_json(f: &Field) -> Json {
 fn record_json(out: &mut Vec<u8>, shared: &Shared, fields: &[Field], r: &Rec) {
     out.push(b'{');
     // (read once: the keys are in the order of their ids)
-    let row: Vec<Cow<Value>> = published(fields, r).map(|(_, _, v)| v).collect();
+    let row = published_row(fields, r);
     for (n, (i, key)) in shared.keys.iter().enumerate() {
         if n > 0 {
             out.push(b',');

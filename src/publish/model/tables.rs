@@ -2,9 +2,10 @@
 //! pairs for matrix cells, units in captions, phone-sized cards. The markup decisions are made
 //! here once so both themes render the same, correct structure.
 
-use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, as_published};
+use crate::inputs::dataset::{EntityYear, Matrix, Rec, TableData, published_row};
 use crate::inputs::schema::{Block, Field, FieldType, Layout, Orientation, Table};
-use crate::inputs::value;
+use crate::inputs::value::{self, Value};
+use std::borrow::Cow;
 
 use super::cells::{cell, is_public, key_text};
 use super::markup::{self, BodyRow, Grid, HCell};
@@ -226,11 +227,13 @@ fn records_part(
                 let text = if key.is_empty() { format!("{year}年") } else { key_text(fields, key, r) };
                 head.push(hcell(text, [anchor, "-c", &j.to_string()].concat(), "col"));
             }
+            // (each record's values read once, not looked up field by field)
+            let rows: Vec<Vec<Cow<Value>>> = recs.iter().map(|r| published_row(fields, r)).collect();
             let body = shown
                 .iter()
                 .map(|&fi| {
                     let f = &fields[fi];
-                    let cells = recs.iter().map(|r| cell(f, &as_published(fields, f, r, fi), String::new())).collect();
+                    let cells = rows.iter().map(|row| cell(f, &row[fi], String::new())).collect();
                     field_row(f, [anchor, "-", &f.id].concat(), unit.is_some(), cells)
                 })
                 .collect();
@@ -303,6 +306,7 @@ fn split_records(
     };
     recs.iter()
         .map(|r| {
+            let row = published_row(fields, r);
             let name = if orientation == Orientation::RecordsAsRows {
                 value::display(&fields[first], &r.values.at(first))
             } else {
@@ -316,12 +320,7 @@ fn split_records(
                 .filter(|&&fi| fi != first && (orientation == Orientation::RecordsAsRows || !key.contains(&fi)))
                 .map(|&fi| {
                     let f = &fields[fi];
-                    field_row(
-                        f,
-                        String::new(),
-                        unit.is_some(),
-                        vec![cell(f, &as_published(fields, f, r, fi), String::new())],
-                    )
+                    field_row(f, String::new(), unit.is_some(), vec![cell(f, &row[fi], String::new())])
                 })
                 .collect();
             Grid {
