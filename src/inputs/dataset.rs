@@ -200,7 +200,8 @@ impl Rec {
     /// Where field `i`'s value was written (in the record's file); none when the record left the
     /// field out or the value was filled in from the registry.
     pub fn loc_of(&self, i: usize) -> Option<Loc> {
-        self.value_and_loc(i).1
+        let (start, end) = self.values.find(i)?.span()?;
+        Some(Loc { file: self.loc.file, start, end })
     }
     /// Field `i`'s value and where it was written, found at once (rules read both for every
     /// name they evaluate).
@@ -314,8 +315,9 @@ fn aside(value: Value) -> (u16, Arc<str>) {
     }
 }
 
-/// The value in entry `g`, whose side texts are `side`.
-#[inline]
+/// The value in entry `g`, whose side texts are `side`. (Inlined: it is most of reading a
+/// value, which rules and pages do millions of times.)
+#[inline(always)]
 fn unpack<'s>(g: &Given, side: &'s [Arc<str>]) -> Cow<'s, Value> {
     Cow::Owned(match g.kind() {
         K_ABSENT => return Cow::Borrowed(&ABSENT),
@@ -331,6 +333,11 @@ fn unpack<'s>(g: &Given, side: &'s [Arc<str>]) -> Cow<'s, Value> {
         K_WIDE_DEC | K_WIDE_DATE => wide(g.kind(), &side[g.bits as usize]),
         k => Value::Dec(Decimal::new(g.bits as i64, u32::from(k - K_DEC))),
     })
+}
+
+/// The text in entry `g`, when it holds one.
+fn text_of<'s>(g: &Given, side: &'s [Arc<str>]) -> Option<&'s str> {
+    (g.kind() == K_TEXT).then(|| &*side[g.bits as usize])
 }
 
 /// A value kept as written (`aside`), read back.
@@ -385,6 +392,14 @@ impl ValuesBuilder {
     pub fn value(&self, entry: usize) -> Cow<'_, Value> {
         unpack(&self.given[entry], &self.side)
     }
+    /// Whether an entry holds nothing (`Value::Absent`), found without unpacking it.
+    pub fn is_absent(&self, entry: usize) -> bool {
+        self.given[entry].kind() == K_ABSENT
+    }
+    /// The text of an entry, when it holds one (borrowed, unlike `value`'s).
+    pub fn text(&self, entry: usize) -> Option<&str> {
+        text_of(&self.given[entry], &self.side)
+    }
     /// The value of an entry, which keeps its place. (A text it held stays on the side, unread:
     /// only a missing value is replaced.)
     pub fn replace(&mut self, entry: usize, value: Value) {
@@ -410,7 +425,7 @@ impl ValuesBuilder {
 }
 
 impl Values {
-    #[inline]
+    #[inline(always)]
     fn find(&self, i: usize) -> Option<&Given> {
         // (a record that gives every field, as most do, holds field `i` at `i`)
         if self.given.len() == self.len as usize {
@@ -425,8 +440,7 @@ impl Values {
     }
     /// The text of field `i`, when it is a text.
     pub fn text(&self, i: usize) -> Option<&str> {
-        let g = self.find(i)?;
-        (g.kind() == K_TEXT).then(|| &*self.side[g.bits as usize])
+        text_of(self.find(i)?, &self.side)
     }
     /// How many fields (values) the record has.
     pub fn len(&self) -> usize {
@@ -438,17 +452,20 @@ impl Values {
     /// The value of field `i`, `None` past the last field.
     #[inline]
     pub fn get(&self, i: usize) -> Option<Cow<'_, Value>> {
-        (i < self.len()).then(|| self.find(i).map_or(Cow::Borrowed(&ABSENT), |g| self.value_of(g)))
+        (i < self.len()).then(|| self.at(i))
     }
     /// The value of field `i` (`Absent` when the record left it out).
     ///
     /// # Panics
     /// Past the last field: field indices come from the record's own table.
-    #[inline]
+    #[inline(always)]
     pub fn at(&self, i: usize) -> Cow<'_, Value> {
-        match self.get(i) {
-            Some(v) => v,
-            None => past_the_end(i, self.len),
+        if i >= self.len() {
+            past_the_end(i, self.len);
+        }
+        match self.find(i) {
+            Some(g) => unpack(g, &self.side),
+            None => Cow::Borrowed(&ABSENT),
         }
     }
     /// Every value, in field order (`Absent` for a field left out).

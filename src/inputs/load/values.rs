@@ -125,17 +125,21 @@ impl RecordReader<'_> {
                 Slot::Filled(_) => continue,
                 Slot::Given(k, at) | Slot::Invalid(k, at) => (k, at),
             };
-            match values.value(entry).into_owned() {
-                Value::Absent => values.replace(entry, reg_value()),
-                Value::Text(t) if *t == **reg || value::label_key(&t) == value::label_key(reg) => {}
-                other => diags.push(
+            if values.is_absent(entry) {
+                values.replace(entry, reg_value());
+                continue;
+            }
+            let same = |t: &str| t == &**reg || value::label_key(t) == value::label_key(reg);
+            match values.text(entry) {
+                Some(t) if same(t) => {}
+                _ => diags.push(
                     Diagnostic::error(
                         "data.registry_mismatch",
                         format!(
                             "字段“{}”（{}）为 `{}`，与登记表中的 `{reg}` 不一致",
                             f.label,
                             f.id,
-                            value::display(f, &other)
+                            value::display(f, &values.value(entry))
                         ),
                     )
                     .at(at)
@@ -146,7 +150,7 @@ impl RecordReader<'_> {
         for (fi, f) in fields.iter().enumerate() {
             let at = match slots[fi] {
                 Slot::Open => r.loc,
-                Slot::Given(k, at) if *values.value(k) == Value::Absent => at,
+                Slot::Given(k, at) if values.is_absent(k) => at,
                 // (a value that failed to parse is not also reported as missing)
                 Slot::Given(..) | Slot::Filled(_) | Slot::Invalid(..) => continue,
             };
