@@ -296,7 +296,7 @@ fn pack(value: &Value) -> Option<(u16, u64)> {
         Value::Date { y, m, d } if *m <= 0xffff && *d <= 0xffff => {
             (K_DATE, u64::from(*y as u32) << 32 | u64::from(*m) << 16 | u64::from(*d))
         }
-        // (`Decimal::new` makes every zero positive: a negative zero goes to the side)
+        // (`unpack` makes every zero positive: a negative zero goes to the side)
         Value::Dec(d) if d.scale() <= MAX_PACKED_SCALE && !(d.is_zero() && d.is_sign_negative()) => {
             (K_DEC + d.scale() as u16, i64::try_from(d.mantissa()).ok()? as u64)
         }
@@ -331,7 +331,12 @@ fn unpack<'s>(g: &Given, side: &'s [Arc<str>]) -> Cow<'s, Value> {
         },
         K_TEXT => Value::Text(Arc::clone(&side[g.bits as usize])),
         K_WIDE_DEC | K_WIDE_DATE => wide(g.kind(), &side[g.bits as usize]),
-        k => Value::Dec(Decimal::new(g.bits as i64, u32::from(k - K_DEC))),
+        k => {
+            // (from its parts: `Decimal::new` is not inlined, and this is every figure read)
+            let (m, scale) = (g.bits as i64, u32::from(k - K_DEC));
+            let abs = m.unsigned_abs();
+            Value::Dec(Decimal::from_parts(abs as u32, (abs >> 32) as u32, 0, m < 0, scale))
+        }
     })
 }
 
