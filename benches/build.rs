@@ -146,6 +146,27 @@
 //!
 //! Of the national check's heap, the record values are now 535 MB of 1.01 GB: the 1 GB target of
 //! the whole build is still held off by them and by what rendering adds beside them.
+//!
+//! Next round, those values: 16.7 million of them at 32 bytes with their places. A record's entry
+//! is now 16 bytes (12 bits of field, 4 of kind, the place, and 8 bytes holding the number, date,
+//! flag or mark), with texts kept as shared `str`s beside the entries (heap profile of a national
+//! eighth: 338 MB of entries and texts). Reading a value back costs more than borrowing it did:
+//! downloads and tables now read a record's row once, a figure is rebuilt from its parts, and the
+//! loader asks an entry whether it is absent without unpacking it. Instructions (callgrind) of a
+//! check of 1,000 × 5: 994 M → 1,029 M (+3.5 %); of a build: 5,957 M → 6,041 M (+1.4 %, before
+//! the last two of those). Sitemaps are written file by file: a site with a `base_url` made every
+//! address, then every file, before writing the first. Against the previous version (906e40d),
+//! on a machine busier than the figures above were taken on; outputs and the national report are
+//! byte-identical:
+//!
+//! | measure | before | after |
+//! |---|---|---|
+//! | national `check`, 3 pairs (medians) | 10.13–11.67 s (10.26 s), user 14.0–15.9 s, 1.103–1.104 GB | 10.20–10.95 s (10.88 s), user 14.6–15.4 s, 0.951–0.959 GB |
+//! | national build, output on disk, resident size sampled each second (single runs) | 1.44 GB last round | 1.32 GB (449 s: a spike two thirds through the render; 1.19–1.24 GB otherwise) |
+//! | national eighth (`--shard 1/8`, output on tmpfs), single runs | 1.29 GB last round | 1.13 GB |
+//! | 50,000 entity-years (10,000 × 5), 3 pairs (medians) | 6.70–7.84 s (7.73 s), 131–134 MB | 6.56–7.88 s (6.86 s), 115–119 MB |
+//! | 50,000 entity-years with a `base_url` (sitemaps), 1 pair | 157 MB | 123 MB |
+//! | 5,000 entity-years (1,000 × 5), 5 pairs (medians) | 0.61–0.80 s (0.72 s), 31.6–32.4 MB | 0.64–0.95 s (0.71 s), 30.6–31.2 MB |
 
 // (`generate`, without the links, is for the tests and the other benchmark)
 #[allow(dead_code)]
