@@ -494,7 +494,7 @@ pub fn entity_year(
                 if f.from_entity.is_some() && r.loc_of(i).is_none() {
                     continue;
                 }
-                if let Value::Text(s) = &*r.values.at(i) {
+                if let Some(s) = r.values.text(i) {
                     g.text(s, r.loc_of(i), true, || format!("“{}”的“{}”", t.title, f.label));
                 }
             }
