@@ -34,6 +34,12 @@ fn json_value(f: &Field, v: &Value) -> Json {
     }
 }
 
+/// A record's public values as CSV cells, under `public`'s columns (the entity-year's download
+/// and the open-data file write the same cells).
+pub(crate) fn csv_cells<'r>(fields: &'r [Field], r: &'r Rec) -> impl Iterator<Item = String> + 'r {
+    published(fields, r).filter(|(_, f, _)| f.visibility == Visibility::Public).map(|(_, f, v)| csv_text(f, &v))
+}
+
 fn public(fields: &[Field]) -> impl Iterator<Item = (usize, &Field)> {
     fields.iter().enumerate().filter(|(_, f)| f.visibility == Visibility::Public)
 }
@@ -47,8 +53,7 @@ pub fn csv(t: &Table, shared: &Shared, data: &TableData) -> Result<Vec<u8>, Stri
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
             for r in recs {
-                let cells = published(fields, r).filter(|(_, f, _)| f.visibility == Visibility::Public);
-                w.write_record(cells.map(|(_, f, v)| csv_text(f, &v))).map_err(err)?;
+                w.write_record(csv_cells(fields, r)).map_err(err)?;
             }
         }
         (Layout::Matrix { blocks, .. }, TableData::Matrix(m)) => {

@@ -13,9 +13,8 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::inputs::dataset::TableData;
-use crate::inputs::dataset::published;
 use crate::inputs::schema::{Field, FieldType, Layout, Table, Visibility};
-use crate::publish::download::csv_text;
+use crate::publish::download::{csv_cells, csv_text};
 use crate::publish::model::Site;
 use crate::publish::output::Staging;
 use serde::Serialize;
@@ -322,10 +321,7 @@ fn write_rows<W: std::io::Write>(
     match (&t.layout, data) {
         (Layout::Records { fields, .. }, TableData::Records(recs)) => {
             for r in recs {
-                let cells = published(fields, r)
-                    .filter(|(_, f, _)| f.visibility == Visibility::Public)
-                    .map(|(_, f, v)| csv_text(f, &v));
-                w.write_record(lead.iter().cloned().chain(cells)).map_err(err)?;
+                w.write_record(lead.iter().cloned().chain(csv_cells(fields, r))).map_err(err)?;
                 rows += 1;
             }
         }

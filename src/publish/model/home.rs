@@ -2,7 +2,7 @@
 //! contact card, and what each kind of discloser publishes. They read the owner's latest year,
 //! not a page's entity, so they are kept together.
 
-use crate::inputs::dataset::{EntityYear, applies};
+use crate::inputs::dataset::{EntityYear, published};
 use crate::inputs::registry::Kind;
 use crate::inputs::schema::{Layout, Table};
 use crate::inputs::value::{self, Value};
@@ -84,9 +84,10 @@ impl Site<'_> {
         }
         let mut rows = Vec::new();
         for r in recs {
-            for (fi, f) in fields.iter().enumerate() {
-                let v = &*r.values.at(fi);
-                if !is_public(f) || matches!(v, Value::Absent | Value::NotApplicable) || !applies(fields, f, r) {
+            // (a field that does not apply to the record is published as not applicable)
+            for (_, f, v) in published(fields, r) {
+                let v = &*v;
+                if !is_public(f) || matches!(v, Value::Absent | Value::NotApplicable) {
                     continue;
                 }
                 let text = match v {
