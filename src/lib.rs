@@ -169,6 +169,18 @@ fn load_for_build(
 /// Everything `load_site` does except the per-entity-year checks (rules and the privacy scan of
 /// data), which incremental rebuilds run only where data changed.
 pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
+    let mut checked = read_inputs(root, base_url);
+    if let Some(site) = checked.site.as_ref().filter(|s| !s.content.generated.is_empty()) {
+        // (which pages exist follows from the registry and the data: only the model knows; it is
+        // built for this only when a page links one, since it grows with the registry)
+        check_generated_links(root, site, &model::Site::of(site), &mut checked.diags);
+    }
+    checked
+}
+
+/// `read_site` but for the Markdown's links to generated pages, which `serve` checks again
+/// after every edit: the pages and their ids follow the data and the templates.
+pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
     let mut sources = Sources::new(root);
     let mut diags = Diagnostics::default();
     let settings = config::Settings::load(root, &mut sources, &mut diags);
@@ -211,11 +223,6 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
         };
         Some(Loaded { settings, schema, registry, data, content, owner })
     });
-    if let Some(site) = site.as_ref().filter(|s| !s.content.generated.is_empty()) {
-        // (which pages exist follows from the registry and the data: only the model knows; it is
-        // built for this only when a page links one, since it grows with the registry)
-        check_generated_links(root, site, &model::Site::of(site), &mut diags);
-    }
     Checked { sources, diags, site }
 }
 
@@ -225,8 +232,8 @@ pub(crate) fn check_generated_links(root: &Path, site: &Loaded, model: &model::S
     let links = &site.content.generated;
     let kinds = model::links::check(model, links, diags);
     if links.iter().any(|l| l.fragment.is_some()) {
-        let looks = publish::ids::looks(root, &site.settings.themes);
-        publish::ids::check(model, links, &kinds, &looks, site.content.home_intro.as_deref(), diags);
+        let themes = publish::ids::themes(root, model);
+        publish::ids::check(model, links, &kinds, &themes, site.content.home_intro.as_deref(), diags);
     }
 }
 

@@ -242,6 +242,47 @@ fn fragments_into_generated_pages_are_checked_when_the_markdown_changes() {
     same_as_full_build(root, &out, "after the links are fixed");
 }
 
+/// The Markdown's links into generated pages are checked again after any edit, not only of
+/// `content/`: a data edit can take the linked page away, and a template edit an id the link
+/// names. Each report matches a fresh check, and the fixed site a full build.
+#[test]
+fn fragments_into_generated_pages_are_checked_again_when_data_or_templates_change() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "content/xiangguan.md", "+++\ntitle = \"相关\"\n+++\n[表](@/e/renmin/2023/)\n\n[内容](@/#what-h)\n");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+
+    // the linked entity-year's data removed: its page goes
+    let data = root.join("data/renmin/2023.toml");
+    let kept = read(&data);
+    std::fs::remove_file(&data).unwrap();
+    assert!(matches!(s.apply(std::slice::from_ref(&data)), Outcome::Errors));
+    let report = s.diagnostics_text();
+    assert!(report.contains("content/xiangguan.md:4:1"), "{report}");
+    assert!(report.contains("本站不生成页面 `@/e/renmin/2023/`"), "{report}");
+    same_report_as_check(&s, root, "the linked page's data removed");
+    write(root, "data/renmin/2023.toml", &kept);
+    rebuilt(s.apply(std::slice::from_ref(&data)), "the data back");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+
+    // the site's own home page without 披露内容
+    let home = root.join("themes/default/templates/home.html");
+    let builtin = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/home.html"));
+    write(root, "themes/default/templates/home.html", &builtin.replace("<h2 id=\"what-h\">", "<h2>"));
+    assert!(matches!(s.apply(std::slice::from_ref(&home)), Outcome::Errors));
+    let report = s.diagnostics_text();
+    assert!(report.contains("content/xiangguan.md:6:1"), "{report}");
+    assert!(report.contains("首页中没有 id 为 `what-h` 的元素"), "{report}");
+    same_report_as_check(&s, root, "the linked id taken out of the site's home page");
+    std::fs::remove_file(&home).unwrap();
+    rebuilt(s.apply(std::slice::from_ref(&home)), "the built-in home page again");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "after the links are good again");
+}
+
 /// Settings that cannot be read leave nothing loaded; fixing them, or any change after, is
 /// still noticed (serve once ignored every change from then on).
 #[test]

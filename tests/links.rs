@@ -288,21 +288,23 @@ fn page_ids_are_those_built(root: &Path, out: &Path) -> usize {
     let checked = pilu::load_site(root, None);
     let loaded = checked.site.expect("the site loads");
     let site = pilu::publish::model::Site::of(&loaded);
-    let looks = pilu::publish::ids::looks(root, &loaded.settings.themes);
-    assert_eq!(looks.len(), 2, "both themes");
+    let themes = pilu::publish::ids::themes(root, &site);
+    assert_eq!(themes.len(), 2, "both themes");
     let intro = loaded.content.home_intro.as_deref();
     let mut pages = 0;
     for kind in site.page_list() {
-        for look in &looks {
-            let rel = format!("{}{}", look.prefix, site.path(kind));
+        for theme in &themes {
+            let rel = format!("{}{}", theme.prefix, site.path(kind));
+            let known = site.page_ids(kind, theme, intro);
             if !out.join(&rel).is_file() {
                 // (the posters are printed from the desktop theme only)
-                assert!(!look.prefix.is_empty() && matches!(kind, PageKind::Notice(..)), "{rel} is not built");
+                assert!(!theme.prefix.is_empty() && matches!(kind, PageKind::Notice(..)), "{rel} is not built");
+                assert!(known.is_none(), "{rel}: not built, yet the check reads ids of it");
                 continue;
             }
             let built: BTreeSet<String> =
                 start_tags(&read(&out.join(&rel))).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect();
-            let known: BTreeSet<String> = site.page_ids(kind, *look, intro).into_iter().collect();
+            let known: BTreeSet<String> = known.expect("the page renders").into_iter().collect();
             assert_eq!(known, built, "{rel}: the ids the check knows, and those built");
             pages += 1;
         }
@@ -310,8 +312,8 @@ fn page_ids_are_those_built(root: &Path, out: &Path) -> usize {
     pages
 }
 
-/// The ids a fragment into a generated page may name are read from the page's context as the
-/// templates write them: on every page of three sites (the example: charts, delegated tables,
+/// The ids a fragment into a generated page may name are read from the page as the site's
+/// themes render it: on every page of three sites (the example: charts, delegated tables,
 /// comparisons, posters; a nested one: paged lists of bureaus; the links site: Markdown with
 /// headings, footnotes and the home page's introduction, and a county listing the bodies that
 /// delegated to it), in both themes, they are exactly the built page's ids, tables split for
@@ -399,6 +401,42 @@ fn a_fragment_into_a_home_section_not_shown_is_a_located_error() {
         run.stderr
     );
     assert!(!site.path().join("public").exists(), "nothing published");
+}
+
+/// A site's own templates are what the check reads a page's ids from, as they are what is
+/// published: an id its `home.html` adds may be linked to, one it leaves out may not, and one
+/// that only the phone theme's own `home.html` adds is missing from the desktop version.
+#[test]
+fn a_fragment_is_checked_against_the_sites_own_templates() {
+    let site = linked_site();
+    let builtin = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/home.html"));
+    assert!(builtin.contains("<h2 id=\"what-h\">"), "the built-in home page has 披露内容");
+    let own = builtin.replace("<h2 id=\"what-h\">", "<h2 id=\"neirong\">");
+    write(site.path(), "themes/default/templates/home.html", &own);
+    let phone = own.replace("<h2 id=\"neirong\">", "<h2 id=\"neirong\"><span id=\"m-only\"></span>");
+    write(site.path(), "themes/wechat/templates/home.html", &phone);
+    write(
+        site.path(),
+        "content/guide/xiangguan.md",
+        "+++\ntitle = \"相关页面\"\n+++\n[内容](@/#neirong)\n\n[旧](@/#what-h)\n\n[手机](@/_index.md#m-only)\n",
+    );
+    let found = link_refusals(site.path());
+    let file = "content/guide/xiangguan.md";
+    assert_eq!(places(&found), [(file, 6), (file, 8)], "{found:?}");
+    assert!(found[0].2.contains("首页中没有 id 为 `what-h` 的元素"), "{found:?}");
+    assert!(found[1].2.contains("首页的电脑版中没有 id 为 `m-only` 的元素（手机版（m/）中有）"), "{found:?}");
+
+    // the links the templates bear out build, and the pages carry what the check read
+    write(site.path(), "content/guide/xiangguan.md", "+++\ntitle = \"相关页面\"\n+++\n[内容](@/#neirong)\n");
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    for (home, phone_only) in [("index.html", false), ("m/index.html", true)] {
+        let ids = ids_of(&out, home);
+        assert!(ids.contains("neirong") && !ids.contains("what-h"), "{home}: {ids:?}");
+        assert_eq!(ids.contains("m-only"), phone_only, "{home}: {ids:?}");
+    }
+    assert!(page_ids_are_those_built(site.path(), &out) > 30);
 }
 
 /// A fragment into a generated page must name an id that page carries: a typo is a located

@@ -4,6 +4,7 @@
 pub mod diag;
 pub mod embedded;
 pub mod files;
+pub mod html;
 pub mod progress;
 pub mod tabular;
 pub mod tomlfile;

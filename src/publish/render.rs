@@ -624,7 +624,8 @@ impl Site<'_> {
         (ent, ey)
     }
 
-    fn global(&self, theme: &mut Theme) {
+    /// What every page of `theme` reads: the site, its navigation, the themes it has.
+    pub(crate) fn global(&self, theme: &mut Theme) {
         let nav: Vec<_> = self
             .pages
             .iter()

@@ -31,6 +31,9 @@ pub struct Session {
     sources: Sources,
     /// Problems found while reading (files, fields, registry, definitions, pages).
     read_diags: Diagnostics,
+    /// The Markdown's links to generated pages and their fragments that lead nowhere: checked
+    /// again after every edit, since the pages and their ids follow the data and the templates.
+    link_diags: Diagnostics,
     /// Rule and privacy results of each entity-year, replaced when it is checked again.
     ey_diags: BTreeMap<(usize, i32), Vec<Diagnostic>>,
     /// Completeness and timeliness, per entity-year: redone for the entity-years an edit
@@ -169,6 +172,7 @@ impl Session {
             base_url: base_url.map(str::to_string),
             sources: Sources::new(root),
             read_diags: Diagnostics::default(),
+            link_diags: Diagnostics::default(),
             ey_diags: BTreeMap::new(),
             completeness: BTreeMap::new(),
             judged: Vec::new(),
@@ -199,12 +203,13 @@ impl Session {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.read_diags.has_errors() || !self.error_keys.is_empty()
+        self.read_diags.has_errors() || self.link_diags.has_errors() || !self.error_keys.is_empty()
     }
 
     /// All current diagnostics, sorted, as `pilu check` prints them.
     pub fn diagnostics_text(&self) -> String {
         let mut all = Diagnostics { list: self.read_diags.list.clone() };
+        all.list.extend(self.link_diags.list.iter().cloned());
         all.list.extend(self.ey_diags.values().flatten().cloned());
         all.list.extend(self.completeness.values().flatten().cloned());
         all.sort(&self.sources);
@@ -212,7 +217,7 @@ impl Session {
     }
 
     fn reload_everything(&mut self) {
-        let Checked { sources, diags, site } = crate::read_site(&self.root, self.base_url.as_deref());
+        let Checked { sources, diags, site } = crate::read_inputs(&self.root, self.base_url.as_deref());
         self.sources = sources;
         self.read_diags = diags;
         self.site = site;
@@ -240,7 +245,16 @@ impl Session {
                 }
             }
         }
+        self.check_links();
         self.stale = true;
+    }
+
+    /// Check the Markdown's links to generated pages again (`link_diags`).
+    fn check_links(&mut self) {
+        self.link_diags = Diagnostics::default();
+        if let Some(site) = self.site.as_ref().filter(|s| !s.content.generated.is_empty()) {
+            crate::check_generated_links(&self.root, site, &model_of(site, &self.lookups), &mut self.link_diags);
+        }
     }
 
     fn classify(&self, path: &Path) -> Option<Change> {
@@ -418,6 +432,8 @@ impl Session {
                 Change::Everything => {}
             }
         }
+        // (whatever changed: a link's page, or an id it names, may have come or gone with it)
+        self.check_links();
     }
 
     /// Reload data/<id>/<year>.* and return the entity-years whose pages may change.
@@ -623,15 +639,8 @@ impl Session {
         let Some(site) = self.site.as_mut() else { return false };
         remove_diags(&mut self.read_diags, &self.sources, &self.root, &|p: &str| p.starts_with("content/"));
         let mut diags = Diagnostics::default();
-        let mut fresh = content::load(&self.root, &mut self.sources, &mut diags);
+        let fresh = content::load(&self.root, &mut self.sources, &mut diags);
         privacy::content_texts(Some(&site.settings), &fresh, &self.sources, &mut diags);
-        // (checked against the site as it is, with the fresh pages: the home page's ids include
-        // its introduction's)
-        std::mem::swap(&mut site.content, &mut fresh);
-        if !site.content.generated.is_empty() {
-            crate::check_generated_links(&self.root, site, &model_of(site, &self.lookups), &mut diags);
-        }
-        std::mem::swap(&mut site.content, &mut fresh);
         self.read_diags.extend(diags);
         let nav = |c: &content::Content| -> Vec<(String, String, bool, i64)> {
             c.pages.iter().map(|p| (p.slug.clone(), p.title.clone(), p.in_nav, p.weight)).collect()
