@@ -230,7 +230,8 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
 /// be generated, and each fragment name an id the page carries in every theme of the site.
 pub(crate) fn check_generated_links(root: &Path, site: &Loaded, model: &model::Site, diags: &mut Diagnostics) {
     let links = &site.content.generated;
-    let kinds = model::links::check(model, links, diags);
+    let written = |path: &str| publish::download::written(model, path) || publish::opendata::written(model, path);
+    let kinds = model::links::check(model, links, &written, diags);
     if links.iter().any(|l| l.fragment.is_some()) {
         let themes = publish::ids::themes(root, model);
         publish::ids::check(model, links, &kinds, &themes, site.content.home_intro.as_deref(), diags);

@@ -281,6 +281,19 @@ fn fragments_into_generated_pages_are_checked_again_when_data_or_templates_chang
     rebuilt(s.apply(std::slice::from_ref(&home)), "the built-in home page again");
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     same_as_full_build(root, &out, "after the links are good again");
+
+    // a link to an id no heading has, which the site's own layout then gives every page
+    let page = root.join("content/xiangguan.md");
+    write(root, "content/xiangguan.md", "+++\ntitle = \"相关\"\n+++\n[顶部](#top)\n");
+    assert!(matches!(s.apply(std::slice::from_ref(&page)), Outcome::Errors));
+    same_report_as_check(&s, root, "a fragment naming no heading");
+    let layout = root.join("themes/default/templates/layout.html");
+    let builtin = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/layout.html"));
+    let main = "<main id=\"main\" class=\"wrap\" tabindex=\"-1\">";
+    write(root, "themes/default/templates/layout.html", &builtin.replace(main, &format!("{main}<a id=\"top\"></a>")));
+    rebuilt(s.apply(std::slice::from_ref(&layout)), "the site's own layout gives the id");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "with the site's own layout");
 }
 
 /// Settings that cannot be read leave nothing loaded; fixing them, or any change after, is

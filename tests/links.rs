@@ -439,6 +439,87 @@ fn a_fragment_is_checked_against_the_sites_own_templates() {
     assert!(page_ids_are_those_built(site.path(), &out) > 30);
 }
 
+/// With templates of its own, a site's Markdown pages may carry ids the built-in themes do not
+/// give them: a fragment into a Markdown page naming no heading is checked against the page as
+/// rendered, in the same page or another, and one it lacks is a located error.
+#[test]
+fn a_fragment_into_a_markdown_page_may_name_an_id_of_the_sites_own_layout() {
+    let site = linked_site();
+    let builtin = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/layout.html"));
+    let main = "<main id=\"main\" class=\"wrap\" tabindex=\"-1\">";
+    assert!(builtin.contains(main), "the built-in layout has its main text");
+    write(
+        site.path(),
+        "themes/default/templates/layout.html",
+        &builtin.replace(main, &format!("{main}<a id=\"top\"></a>")),
+    );
+    write(
+        site.path(),
+        "content/guide/xiangguan.md",
+        "+++\ntitle = \"相关页面\"\n+++\n[顶部](#top)\n\n[政策顶部](@/zhengce.md#top)\n\n[无](@/zhengce.md#bottom)\n",
+    );
+    let found = link_refusals(site.path());
+    assert_eq!(places(&found), [("content/guide/xiangguan.md", 8)], "{found:?}");
+    assert!(found[0].2.contains("页面 `@/p/zhengce/` 中没有 id 为 `bottom` 的元素"), "{found:?}");
+
+    write(
+        site.path(),
+        "content/guide/xiangguan.md",
+        "+++\ntitle = \"相关页面\"\n+++\n[顶部](#top)\n\n[政策](@/zhengce.md#top)\n",
+    );
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    for page in ["p/zhengce/index.html", "m/p/zhengce/index.html", "p/guide/xiangguan/index.html"] {
+        assert!(ids_of(&out, page).contains("top"), "{page}");
+    }
+    check_links(&out);
+}
+
+/// The Markdown may link a download the build writes: an entity-year's table as CSV or JSON,
+/// an open-data file. Both themes' pages reach the one file at the site's root; a download
+/// that is not written is a located error.
+#[test]
+fn markdown_links_reach_downloads_from_both_themes() {
+    let site = linked_site();
+    let links = [
+        "@/e/renmin/2023/institution_overview.csv",
+        "@/e/renmin/2023/institution_overview.json",
+        "@/o/2023/institution_overview.csv",
+        "@/o/schemas/institution_overview.json",
+        "@/o/datapackage.json",
+    ];
+    let body: String = links.iter().enumerate().map(|(i, l)| format!("[文件{i}]({l})\n\n")).collect();
+    write(
+        site.path(),
+        "content/guide/xiangguan.md",
+        &format!(
+            "+++\ntitle = \"相关页面\"\n+++\n{body}[无表](@/e/renmin/2023/nosuch.csv)\n\n[无年](@/o/2019/institution_overview.csv)\n\n\
+             [无主体](@/e/nobody/2023/institution_overview.json)\n"
+        ),
+    );
+    let found = link_refusals(site.path());
+    let file = "content/guide/xiangguan.md";
+    assert_eq!(places(&found), [(file, 14), (file, 16), (file, 18)], "{found:?}");
+    for (d, path) in found.iter().zip([
+        "@/e/renmin/2023/nosuch.csv",
+        "@/o/2019/institution_overview.csv",
+        "@/e/nobody/2023/institution_overview.json",
+    ]) {
+        assert!(d.2.contains(&format!("本站不生成文件 `{path}`")), "{d:?}");
+    }
+
+    write(site.path(), "content/guide/xiangguan.md", &format!("+++\ntitle = \"相关页面\"\n+++\n{body}"));
+    let run = pilu(site.path(), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = site.path().join("public");
+    check_links(&out);
+    let want: BTreeSet<String> = links.iter().map(|l| l.trim_start_matches("@/").to_string()).collect();
+    for m in ["", "m/"] {
+        assert_eq!(prose_targets(&out, &format!("{m}p/guide/xiangguan/index.html")), want, "{m}");
+    }
+}
+
 /// A fragment into a generated page must name an id that page carries: a typo is a located
 /// error with the nearest id (or the same but for case), and the ids the page has.
 #[test]

@@ -462,6 +462,9 @@ pub struct SiteFiles {
     /// The heading ids of each published page, by its path under `content/` (`heading_ids`),
     /// and its footnotes' (`footnote_ids`).
     anchors: BTreeMap<String, (Vec<String>, Vec<String>)>,
+    /// Whether the site has templates of its own (`themes/<name>/templates/`), which may give a
+    /// page ids the built-in ones do not.
+    own_templates: bool,
 }
 
 /// The home page's address in a theme's pages, that of `_index.md`.
@@ -489,8 +492,17 @@ impl SiteFiles {
         } else {
             BTreeSet::new()
         };
-        SiteFiles { pages: BTreeMap::new(), statics, anchors: BTreeMap::new() }
+        SiteFiles { pages: BTreeMap::new(), statics, anchors: BTreeMap::new(), own_templates: own_templates(root) }
     }
+}
+
+/// Whether the site under `root` has templates of its own for some theme (a file in
+/// `themes/<name>/templates/`).
+fn own_templates(root: &Path) -> bool {
+    let any = |dir: &Path| std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some());
+    std::fs::read_dir(root.join("themes"))
+        .map(|dirs| dirs.flatten().any(|d| any(&d.path().join("templates"))))
+        .unwrap_or(false)
 }
 
 /// The links of one Markdown file (`from`, its path under `content/`).
@@ -511,9 +523,11 @@ pub struct Links<'a> {
 enum Anchor {
     /// An id the page has, or nothing to check (`#` alone, a page read alone).
     Found,
-    /// An id (decoded) that is no heading of the home page: whether the page carries it follows
-    /// from the data, which the model checks.
-    Home(String),
+    /// An id (decoded) that is no heading of the page, which the page as rendered may carry
+    /// still: the home page's sections and bureaus follow from the data, and a site's own
+    /// templates may give any page ids of their own. The model checks it against the page as
+    /// the site's themes render it.
+    Rendered(String),
 }
 
 /// The id a link's `#fragment` names: percent-decoded, or as written when that is no text
@@ -544,7 +558,18 @@ impl Address {
     }
 }
 
-const LINK_FORMS: &str = "站内页面写作 @/文件名.md（如 [举报渠道](@/jubao.md)），生成的页面写作 @/ 加其地址（如 @/e/主体标识/、@/e/主体标识/2023/、@/y/2023/），附件和图片放在 static/ 目录中，写作 @/static/…（如 @/static/files/a.pdf）";
+const LINK_FORMS: &str = "站内页面写作 @/文件名.md（如 [举报渠道](@/jubao.md)），生成的页面写作 @/ 加其地址（如 @/e/主体标识/、@/e/主体标识/2023/、@/y/2023/），下载文件同理（如 @/e/主体标识/2023/表.csv），附件和图片放在 static/ 目录中，写作 @/static/…（如 @/static/files/a.pdf）";
+
+/// How a resolved address to a file at the site's root that is no static file (a download)
+/// starts, until `place` completes it: `@/static/` is taken by static files.
+const ROOT_FILE: &str = "@/~/";
+
+/// Whether a generated file's path has the form of a download: a table of an entity-year
+/// (`e/<id>/<year>/<table>.csv`, `.json`) or an open-data file (`o/…`). The model says whether
+/// the build writes it.
+fn is_download_form(path: &str) -> bool {
+    (path.starts_with("e/") || path.starts_with("o/")) && (path.ends_with(".csv") || path.ends_with(".json"))
+}
 
 /// The file a generated page's address names under a theme's root (`e/H1/` → `e/H1/index.html`,
 /// `` → `index.html`); None unless it is a plain path down from the root.
@@ -569,7 +594,13 @@ impl Links<'_> {
             return Ok(match self.anchor(self.from, fragment)? {
                 Anchor::Found => None,
                 // (written as it is: only checked)
-                Anchor::Home(id) => Some(Address { href: url.into(), generated: Some((HOME.into(), Some(id))) }),
+                Anchor::Rendered(id) => {
+                    let page = match self.files.pages.get(self.from) {
+                        Some(PageAt::Address(a)) => a.clone(),
+                        _ => HOME.into(),
+                    };
+                    Some(Address { href: url.into(), generated: Some((page, Some(id))) })
+                }
             });
         }
         if url.is_empty() || target(url) != Target::InSite {
@@ -589,8 +620,13 @@ impl Links<'_> {
             if rest.ends_with(".md") {
                 return self.page(rest, fragment);
             }
-            // (pages are shown in every theme, each under its own root, as the Markdown's pages)
+            // (pages are shown in every theme, each under its own root, as the Markdown's pages;
+            // downloads are written once, at the site's root, as static/ is copied there)
             if let Some(page) = generated_path(rest) {
+                if is_download_form(&page) {
+                    let href = format!("{ROOT_FILE}{}", path.strip_prefix("@/").unwrap_or(&page));
+                    return Ok(Some(Address { href, generated: Some((page, None)) }));
+                }
                 let index = if path.ends_with('/') { "index.html" } else { "" };
                 let id = Some(fragment_id(fragment.trim_start_matches('#')).into_owned()).filter(|f| !f.is_empty());
                 return Ok(Some(Address { href: format!("{path}{index}{fragment}"), generated: Some((page, id)) }));
@@ -629,7 +665,7 @@ impl Links<'_> {
                 let href = format!("@/{a}{fragment}");
                 Ok(Some(match self.anchor(under, fragment.trim_start_matches('#'))? {
                     Anchor::Found => Address::to(href),
-                    Anchor::Home(id) => Address { href, generated: Some((a.clone(), Some(id))) },
+                    Anchor::Rendered(id) => Address { href, generated: Some((a.clone(), Some(id))) },
                 }))
             }
             Some(PageAt::Draft) => Err(Refused {
@@ -655,7 +691,8 @@ impl Links<'_> {
 
     /// Whether the page of `content/<under>` has a heading of id `fragment` (as written in the
     /// link, percent-encoded or not), or an id the themes give every page showing Markdown. The
-    /// home page's other ids are the model's to check (`Anchor::Home`).
+    /// home page's other ids, and any page's when the site has templates of its own, are the
+    /// model's to check (`Anchor::Rendered`).
     fn anchor(&self, under: &str, fragment: &str) -> Result<Anchor, Refused> {
         // (`#` alone is the top of the page; a page read alone, with no site, is not checked)
         let Some((ids, footnotes)) = self.files.anchors.get(under).filter(|_| !fragment.is_empty()) else {
@@ -665,9 +702,10 @@ impl Links<'_> {
         if ids.iter().chain(footnotes).any(|x| *x == id) || PAGE_THEME_IDS.contains(&&*id) {
             return Ok(Anchor::Found);
         }
-        // (its sections and bureaus follow from the data: only the model knows which it shows)
-        if matches!(self.files.pages.get(under), Some(PageAt::Address(a)) if a == HOME) {
-            return Ok(Anchor::Home(id.into_owned()));
+        // (its sections and bureaus follow from the data: only the model knows which it shows;
+        // and what a site's own templates add, only the page as rendered shows)
+        if self.files.own_templates || matches!(self.files.pages.get(under), Some(PageAt::Address(a)) if a == HOME) {
+            return Ok(Anchor::Rendered(id.into_owned()));
         }
         let page = if under == self.from { "本页".to_string() } else { format!("content/{under} 中") };
         let mut note =
@@ -786,6 +824,7 @@ pub fn place(html: &str, root: &str, site_root: &str) -> String {
     for attr in ["href", "src"] {
         out = out
             .replace(&format!("{attr}=\"@/static/"), &format!("{attr}=\"{site_root}"))
+            .replace(&format!("{attr}=\"{ROOT_FILE}"), &format!("{attr}=\"{site_root}"))
             .replace(&format!("{attr}=\"@/"), &format!("{attr}=\"{root}"));
     }
     out
@@ -796,8 +835,12 @@ mod tests {
     use super::*;
 
     fn no_links() -> Links<'static> {
-        static NONE: SiteFiles =
-            SiteFiles { pages: BTreeMap::new(), statics: BTreeSet::new(), anchors: BTreeMap::new() };
+        static NONE: SiteFiles = SiteFiles {
+            pages: BTreeMap::new(),
+            statics: BTreeSet::new(),
+            anchors: BTreeMap::new(),
+            own_templates: false,
+        };
         Links { from: "t.md", files: &NONE }
     }
 
@@ -808,7 +851,7 @@ mod tests {
         files.pages.insert("old.md".into(), PageAt::Draft);
         files.statics.insert("files/政策 1.pdf".into());
         let links = Links { from: "a/zhengce.md", files: &files };
-        let md = "[a](@/jubao.md#x) [b](../jubao.md) [c](<@/static/files/政策 1.pdf>) [d](https://e.cn/) <x@y.cn> [e](#t) [g](@/e/H1/2023/#t)\n\n![f](@/static/files/%E6%94%BF%E7%AD%96%201.pdf)";
+        let md = "[a](@/jubao.md#x) [b](../jubao.md) [c](<@/static/files/政策 1.pdf>) [d](https://e.cn/) <x@y.cn> [e](#t) [g](@/e/H1/2023/#t) [h](@/e/H1/2023/t1.csv)\n\n![f](@/static/files/%E6%94%BF%E7%AD%96%201.pdf)";
         let mut d = Diagnostics::default();
         let mut generated = Vec::new();
         let html = render_markdown(md, 0, 0, &links, &mut generated, &mut d);
@@ -816,7 +859,10 @@ mod tests {
         // (a generated page is checked by the model, and placed as the Markdown's pages)
         assert_eq!(
             generated.iter().map(|g| (g.path.as_str(), g.form())).collect::<Vec<_>>(),
-            [("e/H1/2023/index.html", "@/e/H1/2023/".to_string())]
+            [
+                ("e/H1/2023/index.html", "@/e/H1/2023/".to_string()),
+                ("e/H1/2023/t1.csv", "@/e/H1/2023/t1.csv".to_string())
+            ]
         );
         let phone = place(&html, "../../", "../../../");
         for want in [
@@ -828,6 +874,8 @@ mod tests {
             "href=\"mailto:x@y.cn\"",
             "href=\"#t\"",
             "href=\"../../e/H1/2023/index.html#t\"",
+            // (a download is written once, at the site's root)
+            "href=\"../../../e/H1/2023/t1.csv\"",
         ] {
             assert!(phone.contains(want), "{want} in {phone}");
         }

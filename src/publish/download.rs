@@ -258,6 +258,20 @@ fn block_json(b: &crate::inputs::schema::Block, m: &Matrix) -> Json {
     json!({"id": b.id, "label": b.label, "unit": b.unit, "rows": rows, "columns": cols, "cells": cells})
 }
 
+/// Whether the build writes a download at `path` (`e/<id>/<year>/<table>.csv` or `.json`):
+/// the entity-year gave that table, and the table is public.
+pub fn written(site: &crate::publish::model::Site, path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let ["e", id, year, file] = parts.as_slice() else { return false };
+    let Some(table) = file.strip_suffix(".csv").or_else(|| file.strip_suffix(".json")) else { return false };
+    let (Some(e), Ok(y), Some(ti)) = (site.registry.find(id), year.parse::<i32>(), site.schema.index(table)) else {
+        return false;
+    };
+    &*site.registry.get(e).id == *id
+        && site.schema.tables[ti].is_public()
+        && site.data.years.get(&(e, y)).is_some_and(|ey| ey.tables.contains_key(&ti))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

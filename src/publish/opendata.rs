@@ -373,6 +373,29 @@ fn in_open_data(t: &Table) -> bool {
     t.is_public() && public(t).is_some()
 }
 
+/// Whether the build writes an open-data file at `path`: `o/datapackage.json`, a table's
+/// `o/<year>/<table>.csv` for a year it was given in, its `o/schemas/<table>.json`.
+pub fn written(site: &Site, path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let given = |ti: usize, year: Option<i32>| {
+        in_open_data(&site.schema.tables[ti])
+            && site.data.years.iter().any(|(&(_, y), ey)| year.is_none_or(|w| w == y) && ey.tables.contains_key(&ti))
+    };
+    match parts.as_slice() {
+        ["o", "datapackage.json"] => true,
+        ["o", "schemas", file] => {
+            file.strip_suffix(".json").and_then(|t| site.schema.index(t)).is_some_and(|ti| given(ti, None))
+        }
+        ["o", year, file] => {
+            match (year.parse::<i32>(), file.strip_suffix(".csv").and_then(|t| site.schema.index(t))) {
+                (Ok(y), Some(ti)) => given(ti, Some(y)),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// The years the 数据下载 page lists (`Summary::years`), newest first: those a file is written
 /// for, since a table with open-data files was given in them.
 pub fn listed_years(site: &Site) -> Vec<i32> {

@@ -1,17 +1,25 @@
 //! The Markdown's links to generated pages (`@/e/<id>/`, `@/e/<id>/2023/`, `@/y/2023/`),
 //! checked against the page list itself: a link is good when the build writes that page in
-//! every theme, so the check cannot drift from the pages produced.
+//! every theme, so the check cannot drift from the pages produced. A link to a download
+//! (`@/e/<id>/2023/<table>.csv`, `@/o/…`) is good when the build writes that file, as its
+//! writers say (`download::written`, `opendata::written`, handed in by the caller).
 
 use super::site::{PageKind, Site, in_every_theme};
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::{FastMap, FastSet};
 use crate::inputs::content::Generated;
 
-/// Each link of `links` to a page that is not generated is a located error; a plain relative
-/// address (already refused) that names a generated page has its `@/` form suggested. Returns,
-/// for each link, the page it names when it is written as `@/…` and the page is generated (its
-/// fragment is checked against that page: `publish::ids::check`).
-pub fn check(site: &Site, links: &[Generated], diags: &mut Diagnostics) -> Vec<Option<PageKind>> {
+/// Each link of `links` to a page that is not generated, or to a file that is not written
+/// (`written`: whether the build writes a download of that path), is a located error; a plain
+/// relative address (already refused) that names a generated page has its `@/` form suggested.
+/// Returns, for each link, the page it names when it is written as `@/…` and the page is
+/// generated (its fragment is checked against that page: `publish::ids::check`).
+pub fn check(
+    site: &Site,
+    links: &[Generated],
+    written: &dyn Fn(&str) -> bool,
+    diags: &mut Diagnostics,
+) -> Vec<Option<PageKind>> {
     if links.is_empty() {
         return Vec::new();
     }
@@ -37,12 +45,19 @@ pub fn check(site: &Site, links: &[Generated], diags: &mut Diagnostics) -> Vec<O
             kinds.push(None);
             continue;
         }
-        if kind.is_none() {
+        if kind.is_none() && !written(&l.path) {
             diags.push(
-                Diagnostic::error("content.link_target", format!("链接地址无效：本站不生成页面 `{}`", l.form()))
-                    .at(l.at)
-                    .label("此链接")
-                    .note(nearest(site, &l.path)),
+                Diagnostic::error(
+                    "content.link_target",
+                    format!(
+                        "链接地址无效：本站不生成{} `{}`",
+                        if l.path.ends_with(".html") { "页面" } else { "文件" },
+                        l.form()
+                    ),
+                )
+                .at(l.at)
+                .label("此链接")
+                .note(nearest(site, &l.path)),
             );
         }
         kinds.push(kind);

@@ -424,6 +424,9 @@ impl Session {
                         Some(kinds) => plan.pages.extend(self.pages_of(&kinds)),
                         None => plan.all_pages = true,
                     }
+                    // (the Markdown's fragments into its own pages are read against the
+                    // site's own templates once it has some: `content::SiteFiles`)
+                    plan.all_pages |= self.reload_content(&mut plan.pages);
                 }
                 Change::ThemeAsset(..) => self.reload_themes(),
                 // the Markdown's links to static/ are checked again (cheap: pages whose
