@@ -10,7 +10,9 @@
 //! view per key column, largest first — linked from the column headers, `aria-sort` on the
 //! current one. Views are paged (`rows_per_page`). All pages of a cohort sit in one folder, so
 //! the table rows (the bulk of the bytes) are rendered once per cohort and shared by every view,
-//! page and theme: the cost stays proportional to the members, not to views × columns × themes.
+//! page and theme: the cost stays proportional to the members, not to views × columns × themes
+//! (up to `KEPT_ROWS` members; a larger cohort renders a row for each page showing it, rather
+//! than hold them all until its last page).
 //!
 //! Paths: `y/<year>/compare/<table>/<group>/index.html`, then `2.html`, `3.html` … for later
 //! pages of the default order; `by-<column>.html`, `by-<column>-2.html` … for the sorted views.
@@ -84,7 +86,8 @@ pub struct Cohort {
     /// Labels of the numeric fields no member gave a figure for (all 未填报 or 不适用; not shown).
     pub empty: Vec<String>,
     /// Each member's table row, rendered when a page first shows it and shared by its pages
-    /// (one per member: `serve` renders a page of a large cohort without rendering them all).
+    /// (one per member: `serve` renders a page of a large cohort without rendering them all;
+    /// none over `KEPT_ROWS` members).
     /// A build lets them go after the cohort's last page (`compare_page_done`); a page shown
     /// after that renders its rows without keeping them.
     rows: RwLock<Vec<OnceLock<String>>>,
@@ -92,9 +95,15 @@ pub struct Cohort {
     done: AtomicUsize,
 }
 
-/// No member's row rendered yet.
+/// The most members a cohort keeps the rendered rows of (about 10 MB of rows). A larger one
+/// renders each row for each page that shows it: a country's 171,500 hospitals of one level,
+/// kept until the cohort's last page, were a spike of some 80 MB in its build.
+const KEPT_ROWS: usize = 20_000;
+
+/// No member's row rendered yet (nor any kept, for a cohort over `KEPT_ROWS`).
 fn unrendered(n: usize) -> RwLock<Vec<OnceLock<String>>> {
-    RwLock::new((0..n).map(|_| OnceLock::new()).collect())
+    let kept = if n > KEPT_ROWS { 0 } else { n };
+    RwLock::new((0..kept).map(|_| OnceLock::new()).collect())
 }
 
 impl Cohort {
@@ -790,5 +799,15 @@ mod tests {
         let after: Vec<String> = of_cohort.iter().map(|&p| body(p)).collect();
         assert_eq!(before, after);
         assert!(before.iter().all(|b| b.matches("<tr>").count() > 0));
+    }
+
+    /// A cohort keeps a slot for each member's row up to `KEPT_ROWS` members, and none beyond
+    /// (its pages render rows as a page shown after the let-go above does).
+    #[test]
+    fn a_large_cohort_keeps_no_rows() {
+        let slots = |n: usize| unrendered(n).into_inner().map_or(usize::MAX, |r| r.len());
+        assert_eq!(slots(3), 3);
+        assert_eq!(slots(KEPT_ROWS), KEPT_ROWS);
+        assert_eq!(slots(KEPT_ROWS + 1), 0);
     }
 }
