@@ -495,12 +495,14 @@ fn markdown_links_reach_downloads_from_both_themes() {
         "content/guide/xiangguan.md",
         &format!(
             "+++\ntitle = \"相关页面\"\n+++\n{body}[无表](@/e/renmin/2023/nosuch.csv)\n\n[无年](@/o/2019/institution_overview.csv)\n\n\
-             [无主体](@/e/nobody/2023/institution_overview.json)\n"
+             [无主体](@/e/nobody/2023/institution_overview.json)\n\n[相对](../../e/renmin/2023/institution_overview.csv)\n"
         ),
     );
     let found = link_refusals(site.path());
     let file = "content/guide/xiangguan.md";
-    assert_eq!(places(&found), [(file, 14), (file, 16), (file, 18)], "{found:?}");
+    assert_eq!(places(&found), [(file, 14), (file, 16), (file, 18), (file, 20)], "{found:?}");
+    let run = pilu(site.path(), &["check"]);
+    assert!(run.stderr.contains("请写作 @/e/renmin/2023/institution_overview.csv"), "{}", run.stderr);
     for (d, path) in found.iter().zip([
         "@/e/renmin/2023/nosuch.csv",
         "@/o/2019/institution_overview.csv",

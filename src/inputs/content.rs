@@ -624,7 +624,7 @@ impl Links<'_> {
             // downloads are written once, at the site's root, as static/ is copied there)
             if let Some(page) = generated_path(rest) {
                 if is_download_form(&page) {
-                    let href = format!("{ROOT_FILE}{}", path.strip_prefix("@/").unwrap_or(&page));
+                    let href = format!("{ROOT_FILE}{}{fragment}", path.strip_prefix("@/").unwrap_or(&page));
                     return Ok(Some(Address { href, generated: Some((page, None)) }));
                 }
                 let index = if path.ends_with('/') { "index.html" } else { "" };

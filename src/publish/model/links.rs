@@ -36,7 +36,7 @@ pub fn check(
     for l in links {
         let kind = made.get(&l.path).copied();
         if l.relative {
-            let generated = kind.is_some();
+            let generated = kind.is_some() || written(&l.path);
             if let Some(d) =
                 diags.list.iter_mut().find(|d| generated && d.loc == Some(l.at) && d.code == "content.link_target")
             {
