@@ -462,16 +462,23 @@ fn a_fragment_into_a_markdown_page_may_name_an_id_of_the_sites_own_layout() {
     assert_eq!(places(&found), [("content/guide/xiangguan.md", 8)], "{found:?}");
     assert!(found[0].2.contains("页面 `@/p/zhengce/` 中没有 id 为 `bottom` 的元素"), "{found:?}");
 
+    // a heading of the same text leaves `top` to the layout
     write(
         site.path(),
         "content/guide/xiangguan.md",
-        "+++\ntitle = \"相关页面\"\n+++\n[顶部](#top)\n\n[政策](@/zhengce.md#top)\n",
+        "+++\ntitle = \"相关页面\"\n+++\n## Top\n\n[顶部](#top)\n\n[政策](@/zhengce.md#top)\n",
     );
     let run = pilu(site.path(), &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = site.path().join("public");
     for page in ["p/zhengce/index.html", "m/p/zhengce/index.html", "p/guide/xiangguan/index.html"] {
         assert!(ids_of(&out, page).contains("top"), "{page}");
+    }
+    for page in ["p/guide/xiangguan/index.html", "m/p/guide/xiangguan/index.html"] {
+        let ids: Vec<String> =
+            start_tags(&read(&out.join(page))).into_iter().filter_map(|(_, mut a)| a.remove("id")).collect();
+        assert_eq!(ids.iter().filter(|i| *i == "top").count(), 1, "{page}: {ids:?}");
+        assert!(ids.iter().any(|i| i == "top-1"), "{page}: {ids:?}");
     }
     check_links(&out);
 }

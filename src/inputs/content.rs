@@ -193,7 +193,9 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
     for (under, text, off, home) in pages.chain(intro_body.map(|(u, t, o)| (u, t, o, true))) {
         let body = &text[*off..];
         let footnotes = footnote_ids(body);
-        linkable.anchors.insert(under.clone(), (heading_ids(body, &footnotes, home), footnotes));
+        let own = linkable.own_templates.as_deref().unwrap_or_default();
+        let ids = heading_ids(body, &footnotes, home, own);
+        linkable.anchors.insert(under.clone(), (ids, footnotes));
     }
     for (page, (under, text, off)) in out.pages.iter_mut().zip(bodies) {
         let links = Links { from: &under, files: &linkable };
@@ -329,7 +331,12 @@ fn render_markdown(
     // (the ids `load` worked out for every page, else those of this page read alone)
     let ids = match links.files.anchors.get(links.from) {
         Some((ids, _)) => ids.clone(),
-        None => heading_ids(body, &footnote_ids(body), links.from == INTRO),
+        None => heading_ids(
+            body,
+            &footnote_ids(body),
+            links.from == INTRO,
+            links.files.own_templates.as_deref().unwrap_or_default(),
+        ),
     };
     let mut next_id = ids.into_iter();
     let events = Parser::new_ext(body, OPTIONS).into_offset_iter().map(|(ev, range)| {
@@ -393,11 +400,12 @@ fn bureau_entry_id(id: &str) -> bool {
 
 /// The ids of the headings of Markdown `body`, in order, as links name them (`#举报电话`): the
 /// heading's text in lower case, without punctuation, blanks as `-`, Chinese kept as written;
-/// made unique with `-1`, `-2` … against the page's other headings and the theme's own ids.
+/// made unique with `-1`, `-2` … against the page's other headings and the theme's own ids
+/// (`own`: those the site's own templates write as they are).
 /// A footnote's element has its label for id, and its mark links there: `## 1` beside `[^1]`
 /// must not take it (`footnotes`: the page's `footnote_ids`). The home page's introduction
 /// (`home`) does not take a bureau entry's id either (`bureau_entry_id`).
-fn heading_ids(body: &str, footnotes: &[String], home: bool) -> Vec<String> {
+fn heading_ids(body: &str, footnotes: &[String], home: bool, own: &[String]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     let mut text: Option<String> = None;
     for ev in Parser::new_ext(body, OPTIONS) {
@@ -424,6 +432,7 @@ fn heading_ids(body: &str, footnotes: &[String], home: bool) -> Vec<String> {
                 let taken = |id: &str| {
                     ids.iter().any(|x| x == id)
                         || theme_id(id)
+                        || own.iter().any(|x| x == id)
                         || footnotes.iter().any(|x| x == id)
                         || (home && bureau_entry_id(id))
                 };
@@ -462,9 +471,10 @@ pub struct SiteFiles {
     /// The heading ids of each published page, by its path under `content/` (`heading_ids`),
     /// and its footnotes' (`footnote_ids`).
     anchors: BTreeMap<String, (Vec<String>, Vec<String>)>,
-    /// Whether the site has templates of its own (`themes/<name>/templates/`), which may give a
-    /// page ids the built-in ones do not.
-    own_templates: bool,
+    /// The ids written as such in the site's own templates (`themes/<name>/templates/`), when
+    /// it has any: they may give a page ids the built-in ones do not, and headings leave the
+    /// ones written as they are to them.
+    own_templates: Option<Vec<String>>,
 }
 
 /// The home page's address in a theme's pages, that of `_index.md`.
@@ -496,13 +506,25 @@ impl SiteFiles {
     }
 }
 
-/// Whether the site under `root` has templates of its own for some theme (a file in
-/// `themes/<name>/templates/`).
-fn own_templates(root: &Path) -> bool {
-    let any = |dir: &Path| std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some());
-    std::fs::read_dir(root.join("themes"))
-        .map(|dirs| dirs.flatten().any(|d| any(&d.path().join("templates"))))
-        .unwrap_or(false)
+/// The templates of its own the site under `root` has for some theme (the files in
+/// `themes/<name>/templates/`), as the ids they write as they are (`id="top"`, not one made
+/// of a value): None when it has none.
+fn own_templates(root: &Path) -> Option<Vec<String>> {
+    let mut files = Vec::new();
+    for theme in std::fs::read_dir(root.join("themes")).into_iter().flatten().flatten() {
+        let dir = theme.path().join("templates");
+        let found = crate::base::files::walk_files(&dir, "theme.read", "主题目录", &mut Diagnostics::default());
+        files.extend(found.into_iter().map(|(path, _)| path));
+    }
+    if files.is_empty() {
+        return None;
+    }
+    let mut ids = Vec::new();
+    for text in files.iter().filter_map(|p| std::fs::read_to_string(p).ok()) {
+        let written = text.split(" id=\"").skip(1).filter_map(|rest| rest.split_once('"').map(|(v, _)| v));
+        ids.extend(written.filter(|v| !v.contains(['{', '&'])).map(str::to_string));
+    }
+    Some(ids)
 }
 
 /// The links of one Markdown file (`from`, its path under `content/`).
@@ -704,7 +726,9 @@ impl Links<'_> {
         }
         // (its sections and bureaus follow from the data: only the model knows which it shows;
         // and what a site's own templates add, only the page as rendered shows)
-        if self.files.own_templates || matches!(self.files.pages.get(under), Some(PageAt::Address(a)) if a == HOME) {
+        if self.files.own_templates.is_some()
+            || matches!(self.files.pages.get(under), Some(PageAt::Address(a)) if a == HOME)
+        {
             return Ok(Anchor::Rendered(id.into_owned()));
         }
         let page = if under == self.from { "本页".to_string() } else { format!("content/{under} 中") };
@@ -839,7 +863,7 @@ mod tests {
             pages: BTreeMap::new(),
             statics: BTreeSet::new(),
             anchors: BTreeMap::new(),
-            own_templates: false,
+            own_templates: None,
         };
         Links { from: "t.md", files: &NONE }
     }
@@ -896,14 +920,17 @@ mod tests {
             heading_ids(
                 "# 一、举报电话（12393）\n\n## Phone  Line\n\n## 举报电话\n\n## main\n\n## ……\n\n### `a.b`\n\n## 1",
                 &["1".to_string()],
-                false
+                false,
+                &[]
             ),
             ["一举报电话12393", "phone-line", "举报电话", "main-1", "标题", "ab", "1-1"]
         );
         // the home page's introduction leaves a bureau entry's form (`b-<id>`) to the bureaus
         let intro = "## B 520300\n\n## b-H5203\n\n## B 级\n\n## B\n\n## b-";
-        assert_eq!(heading_ids(intro, &[], true), ["b-520300-1", "b-h5203-1", "b-级", "b", "b-"]);
-        assert_eq!(heading_ids(intro, &[], false), ["b-520300", "b-h5203", "b-级", "b", "b-"]);
+        assert_eq!(heading_ids(intro, &[], true, &[]), ["b-520300-1", "b-h5203-1", "b-级", "b", "b-"]);
+        assert_eq!(heading_ids(intro, &[], false, &[]), ["b-520300", "b-h5203", "b-级", "b", "b-"]);
+        // nor an id the site's own templates write (`own`)
+        assert_eq!(heading_ids("## Top\n\n## top", &[], false, &["top".to_string()]), ["top-1", "top-2"]);
         let mut files = SiteFiles::default();
         files.pages.insert("jubao.md".into(), PageAt::Address("p/jubao/index.html".into()));
         files.pages.insert("a/zhengce.md".into(), PageAt::Address("p/zhengce/index.html".into()));
