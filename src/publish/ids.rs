@@ -13,9 +13,9 @@ use crate::base::FastSet;
 use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::html::decode_entities;
 use crate::inputs::content::{Generated, HOME_THEME_IDS};
-use crate::publish::model::{PageKind, Site, in_every_theme};
+use crate::publish::model::{PageKind, Site};
 use crate::publish::opendata::{self, Summary, YearFiles};
-use crate::publish::render::{Theme, load_theme};
+use crate::publish::render::{Theme, in_theme, load_theme};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -48,7 +48,7 @@ fn look_name(prefix: &str) -> &'static str {
 /// come last, after its sections and headings, as a report lists them. Exact for pilu's pages:
 /// templates and the HTML written in code escape `"` and `>` in every value, so a tag ends at
 /// the next `>` and ` id="` within it can only open its id attribute.
-pub fn ids_in(html: &str) -> Vec<String> {
+fn ids_in(html: &str) -> Vec<String> {
     let (mut parts, mut cells, mut tables) = (Vec::new(), Vec::new(), 0usize);
     for tag in html.split('<').skip(1) {
         let tag = tag.split_once('>').map_or(tag, |(t, _)| t);
@@ -73,7 +73,7 @@ impl Site<'_> {
     /// theme only), or cannot render it: the build then fails, with the reason.
     /// `intro`: the home page's Markdown as rendered (`Content::home_intro`).
     pub fn page_ids(&self, kind: PageKind, theme: &Theme, intro: Option<&str>) -> Option<Vec<String>> {
-        if !theme.prefix.is_empty() && !in_every_theme(kind) {
+        if !in_theme(kind, theme.prefix) {
             return None;
         }
         let mut ctx = self.context(kind);

@@ -912,7 +912,7 @@ impl Site<'_> {
 }
 
 /// Whether a theme whose pages go under `prefix` has a page `kind`: the desktop theme has all.
-fn in_theme(kind: PageKind, prefix: &str) -> bool {
+pub(crate) fn in_theme(kind: PageKind, prefix: &str) -> bool {
     prefix.is_empty() || crate::publish::model::in_every_theme(kind)
 }
 
