@@ -228,13 +228,33 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
 
 /// The Markdown's links to generated pages (and fragments into the home page): each page must
 /// be generated, and each fragment name an id the page carries in every theme of the site.
-pub(crate) fn check_generated_links(root: &Path, site: &Loaded, model: &model::Site, diags: &mut Diagnostics) {
+/// Returns the generated page each link leads to (none for a download or a page not generated).
+pub(crate) fn check_generated_links(
+    root: &Path,
+    site: &Loaded,
+    model: &model::Site,
+    diags: &mut Diagnostics,
+) -> Vec<Option<model::PageKind>> {
     let links = &site.content.generated;
     let written = |path: &str| publish::download::written(model, path) || publish::opendata::written(model, path);
     let kinds = model::links::check(model, links, &written, diags);
+    check_fragments(root, site, model, links, &kinds, diags);
+    kinds
+}
+
+/// The fragments of `links` (leading to the pages `kinds`) checked against the ids of those
+/// pages, rendered with the site's themes.
+pub(crate) fn check_fragments(
+    root: &Path,
+    site: &Loaded,
+    model: &model::Site,
+    links: &[inputs::content::Generated],
+    kinds: &[Option<model::PageKind>],
+    diags: &mut Diagnostics,
+) {
     if links.iter().any(|l| l.fragment.is_some()) {
         let themes = publish::ids::themes(root, model);
-        publish::ids::check(model, links, &kinds, &themes, site.content.home_intro.as_deref(), diags);
+        publish::ids::check(model, links, kinds, &themes, site.content.home_intro.as_deref(), diags);
     }
 }
 

@@ -296,6 +296,54 @@ fn fragments_into_generated_pages_are_checked_again_when_data_or_templates_chang
     same_as_full_build(root, &out, "with the site's own layout");
 }
 
+/// An edit of values only is written on the fast path, which checks again the fragments into
+/// the pages it writes (no other page changes): the owner's figures given as 不适用 take
+/// 主要数据 off the home page, and a link to it is an error, as `check` reports, with nothing
+/// written.
+#[test]
+fn a_fragment_into_a_page_a_value_edit_changes_is_checked_on_the_fast_path() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "content/xiangguan.md", "+++\ntitle = \"相关\"\n+++\n[主要数据](@/#figures-h)\n");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    let on_fast_path = |s: &Session| s.phases().iter().any(|(name, _)| *name == "links");
+    let figures = "<h2 id=\"figures-h\">";
+    assert!(read(&out.join("index.html")).contains(figures));
+
+    let data = root.join("data/520399/2023.toml");
+    let kept = read(&data);
+    let not_applicable =
+        kept.replace("inst_total = 12", "inst_total = \"—\"").replace("pharmacy_total = 8", "pharmacy_total = \"—\"");
+    write(root, "data/520399/2023.toml", &not_applicable);
+    assert!(matches!(s.apply(std::slice::from_ref(&data)), Outcome::Errors));
+    assert!(on_fast_path(&s), "{:?}", s.phases());
+    let report = s.diagnostics_text();
+    assert!(report.contains("content/xiangguan.md:4:1"), "{report}");
+    assert!(report.contains("首页中没有 id 为 `figures-h` 的元素"), "{report}");
+    same_report_as_check(&s, root, "the linked section gone with the figures");
+    assert!(read(&out.join("index.html")).contains(figures), "nothing is written");
+
+    write(root, "data/520399/2023.toml", &kept);
+    rebuilt(s.apply(std::slice::from_ref(&data)), "the figures back");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "the figures back");
+
+    // a figure changed: the home page written again on the fast path, its link still good
+    write(
+        root,
+        "data/520399/2023.toml",
+        &kept.replace("inst_total = 12", "inst_total = 13").replace("inst_unrated = 6", "inst_unrated = 7"),
+    );
+    rebuilt(s.apply(std::slice::from_ref(&data)), "a figure changed");
+    assert!(on_fast_path(&s), "{:?}", s.phases());
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "a figure changed");
+    assert!(read(&out.join("index.html")).contains(">13<"));
+}
+
 /// Settings that cannot be read leave nothing loaded; fixing them, or any change after, is
 /// still noticed (serve once ignored every change from then on).
 #[test]

@@ -336,6 +336,30 @@ impl Session {
             .into_iter()
             .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure() != Some("offline")))
             .collect();
+        // The Markdown's fragments into the pages written: only these pages change (none
+        // appears or goes), so only their ids may. One that now leads nowhere is an error:
+        // nothing is written, as on the general path.
+        let mut fragments = Diagnostics::default();
+        if self.links_pending {
+            let links = &site.content.generated;
+            let (links, kinds): (Vec<_>, Vec<_>) = links
+                .iter()
+                .zip(&self.link_kinds)
+                .filter(|(l, k)| l.fragment.is_some() && k.is_some_and(|k| pages.contains(&k)))
+                .map(|(l, k)| (l.clone(), *k))
+                .unzip();
+            crate::check_fragments(&self.root, site, &model, &links, &kinds, &mut fragments);
+            self.links_pending = false;
+        }
+        clock.lap("links");
+        if fragments.has_errors() {
+            self.ix = Some(model.into_indexes());
+            self.phases.extend(clock.laps);
+            // (the whole report, as `check` gives it)
+            self.check_links();
+            self.stale = true;
+            return Outcome::Errors;
+        }
         let intro = site.content.home_intro.as_deref();
         let mut written = 0;
         for theme in &mut self.themes {

@@ -34,6 +34,13 @@ pub struct Session {
     /// The Markdown's links to generated pages and their fragments that lead nowhere: checked
     /// again after every edit, since the pages and their ids follow the data and the templates.
     link_diags: Diagnostics,
+    /// The generated page each of the Markdown's links leads to, as last checked (one for each
+    /// of `content.generated`).
+    link_kinds: Vec<Option<PageKind>>,
+    /// An edit of data values only has not had the links checked yet: the fast path checks the
+    /// fragments into the pages it writes again (no other page changes, and none appears or
+    /// goes), any other path checks every link.
+    links_pending: bool,
     /// Rule and privacy results of each entity-year, replaced when it is checked again.
     ey_diags: BTreeMap<(usize, i32), Vec<Diagnostic>>,
     /// Completeness and timeliness, per entity-year: redone for the entity-years an edit
@@ -173,6 +180,8 @@ impl Session {
             sources: Sources::new(root),
             read_diags: Diagnostics::default(),
             link_diags: Diagnostics::default(),
+            link_kinds: Vec::new(),
+            links_pending: false,
             ey_diags: BTreeMap::new(),
             completeness: BTreeMap::new(),
             judged: Vec::new(),
@@ -252,8 +261,11 @@ impl Session {
     /// Check the Markdown's links to generated pages again (`link_diags`).
     fn check_links(&mut self) {
         self.link_diags = Diagnostics::default();
+        self.link_kinds = Vec::new();
+        self.links_pending = false;
         if let Some(site) = self.site.as_ref().filter(|s| !s.content.generated.is_empty()) {
-            crate::check_generated_links(&self.root, site, &model_of(site, &self.lookups), &mut self.link_diags);
+            let model = model_of(site, &self.lookups);
+            self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut self.link_diags);
         }
     }
 
@@ -376,6 +388,9 @@ impl Session {
                 return self.finish_edits(edits, latest_before, start);
             }
         }
+        if self.links_pending {
+            self.check_links();
+        }
         let assets = changes.iter().any(|c| matches!(c, Change::ThemeAsset(..)));
         let o = self.finish_with(pages, years, statics, assets, start);
         self.told(o)
@@ -435,8 +450,13 @@ impl Session {
                 Change::Everything => {}
             }
         }
-        // (whatever changed: a link's page, or an id it names, may have come or gone with it)
-        self.check_links();
+        // (whatever changed: a link's page, or an id it names, may have come or gone with it;
+        // after edits of data only, the linked pages the update writes, see `links_pending`)
+        if changes.iter().all(|c| matches!(c, Change::EntityYear(..))) {
+            self.links_pending = true;
+        } else {
+            self.check_links();
+        }
     }
 
     /// Reload data/<id>/<year>.* and return the entity-years whose pages may change.
