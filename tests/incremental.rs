@@ -344,6 +344,47 @@ fn a_fragment_into_a_page_a_value_edit_changes_is_checked_on_the_fast_path() {
     assert!(read(&out.join("index.html")).contains(">13<"));
 }
 
+/// An edit of values on the fast path can take a comparison view away (two hospitals' figures
+/// made equal no longer tell them apart): a link to it is then an error, as `check` reports,
+/// and the view stays on disk until the link is fixed.
+#[test]
+fn a_link_to_a_comparison_view_an_edit_takes_away_is_an_error() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let registry = read(&root.join("data/entities.toml"));
+    let second = "\n[[entities]]\nid = \"zhongyi\"\ncode = \"H52039900004\"\nname = \"测试县中医医院\"\nkind = \"medical_institution\"\nlevel = \"level2\"\ncategory = \"general\"\nownership = \"public\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"online_wechat\"\naddress = \"测试县人民路3号\"\n";
+    write(root, "data/entities.toml", &(registry + second));
+    let data = read(&root.join("data/renmin/2023.toml")).replace("0851-87654321", "0851-87654322");
+    write(root, "data/zhongyi/2023.toml", &data.replace("52340", "40000"));
+    let view = "y/2023/compare/institution_overview/level2/by-hi_settlement_visits.html";
+    write(root, "content/xiangguan.md", &format!("+++\ntitle = \"相关\"\n+++\n[按结算人次](@/{view})\n"));
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("serve");
+    let mut s = Session::open(root, &out, None);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    assert!(out.join(view).is_file());
+
+    let path = root.join("data/zhongyi/2023.toml");
+    write(root, "data/zhongyi/2023.toml", &data);
+    assert!(matches!(s.apply(std::slice::from_ref(&path)), Outcome::Errors));
+    assert!(s.phases().iter().any(|(name, _)| *name == "links"), "on the fast path: {:?}", s.phases());
+    let report = s.diagnostics_text();
+    assert!(report.contains("content/xiangguan.md:4:1"), "{report}");
+    assert!(report.contains(&format!("本站不生成页面 `@/{view}`")), "{report}");
+    same_report_as_check(&s, root, "the linked view gone");
+    assert!(out.join(view).is_file(), "nothing is removed while the link is wrong");
+
+    write(
+        root,
+        "content/xiangguan.md",
+        "+++\ntitle = \"相关\"\n+++\n[比较](@/y/2023/compare/institution_overview/level2/)\n",
+    );
+    rebuilt(s.apply(&[root.join("content/xiangguan.md")]), "the link fixed");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "the link fixed");
+    assert!(!out.join(view).exists());
+}
+
 /// Settings that cannot be read leave nothing loaded; fixing them, or any change after, is
 /// still noticed (serve once ignored every change from then on).
 #[test]

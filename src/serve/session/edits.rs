@@ -260,13 +260,12 @@ impl Session {
                     };
                     let same = header(old) == header(&fresh);
                     if !same {
-                        // pages of views or page numbers no longer produced
+                        // pages of views or page numbers no longer produced (removed once the
+                        // links into them are checked)
                         let new_paths: BTreeSet<String> = model.cohort_paths(&fresh).into_iter().flatten().collect();
                         for p in model.cohort_paths(old).into_iter().flatten().filter(|p| !new_paths.contains(p)) {
                             for t in &self.themes {
-                                let rel = format!("{}{p}", t.prefix);
-                                let _ = out.remove(&rel);
-                                removed.push(rel);
+                                removed.push(format!("{}{p}", t.prefix));
                             }
                         }
                         // pages gone, new, or the same number under other names
@@ -337,9 +336,14 @@ impl Session {
             .filter(|k| !matches!(k, PageKind::Notice(e, _) if site.registry.get(*e).disclosure() != Some("offline")))
             .collect();
         // The Markdown's fragments into the pages written: only these pages change (none
-        // appears or goes), so only their ids may. One that now leads nowhere is an error:
-        // nothing is written, as on the general path.
+        // appears; only comparison pages may go), so only their ids may. One that now leads
+        // nowhere is an error: nothing is written, as on the general path.
         let mut fragments = Diagnostics::default();
+        if self.links_pending && !removed.is_empty() {
+            // pages went: every link is checked again, against this model
+            self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut fragments);
+            self.links_pending = false;
+        }
         if self.links_pending {
             let links = &site.content.generated;
             let (links, kinds): (Vec<_>, Vec<_>) = links
@@ -359,6 +363,9 @@ impl Session {
             self.check_links();
             self.stale = true;
             return Outcome::Errors;
+        }
+        for rel in &removed {
+            let _ = out.remove(rel);
         }
         let intro = site.content.home_intro.as_deref();
         let mut written = 0;
