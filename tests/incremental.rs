@@ -8,7 +8,7 @@ mod support;
 
 use common::*;
 use pilu::serve::session::{Outcome, Session};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The served output equals a fresh `pilu build` of the same inputs.
 fn same_as_full_build(site: &Path, served: &Path, what: &str) {
@@ -56,9 +56,7 @@ fn every_kind_of_change_matches_a_full_build() {
     let root = site.path();
     write(root, "data/2023/pharmacy_service.csv", PHARMACY_CSV);
     write(root, "data/520399/2022.toml", "published_on = 2023-10-20\n[reporting_channels]\nhotline = \"12393\"\n");
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     same_as_full_build(root, &out, "initial build");
 
@@ -151,9 +149,7 @@ fn edits_below_nested_bureaus_update_every_bureau_above() {
     let site = tempfile::tempdir().unwrap();
     let root = site.path();
     nested_site(root);
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     same_as_full_build(root, &out, "initial build");
     // everything a county must publish: its state follows its date alone
@@ -194,9 +190,7 @@ fn edits_below_nested_bureaus_update_every_bureau_above() {
 fn errors_keep_the_last_good_output_until_fixed() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     let good = tree(&out);
     let path = root.join("data/renmin/2023.toml");
     let text = read(&path);
@@ -220,9 +214,7 @@ fn errors_keep_the_last_good_output_until_fixed() {
 fn fragments_into_generated_pages_are_checked_when_the_markdown_changes() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     let page = root.join("content/xiangguan.md");
     write(root, "content/xiangguan.md", "+++\ntitle = \"相关\"\n+++\n[表](@/e/renmin/2023/#institution_overveiw)\n");
@@ -250,9 +242,7 @@ fn fragments_into_generated_pages_are_checked_again_when_data_or_templates_chang
     let site = fixture("minimal");
     let root = site.path();
     write(root, "content/xiangguan.md", "+++\ntitle = \"相关\"\n+++\n[表](@/e/renmin/2023/)\n\n[内容](@/#what-h)\n");
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
 
     // the linked entity-year's data removed: its page goes
@@ -305,9 +295,7 @@ fn a_fragment_into_a_page_a_value_edit_changes_is_checked_on_the_fast_path() {
     let site = fixture("minimal");
     let root = site.path();
     write(root, "content/xiangguan.md", "+++\ntitle = \"相关\"\n+++\n[主要数据](@/#figures-h)\n");
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     let on_fast_path = |s: &Session| s.phases().iter().any(|(name, _)| *name == "links");
     let figures = "<h2 id=\"figures-h\">";
@@ -358,9 +346,7 @@ fn a_link_to_a_comparison_view_an_edit_takes_away_is_an_error() {
     write(root, "data/zhongyi/2023.toml", &data.replace("52340", "40000"));
     let view = "y/2023/compare/institution_overview/level2/by-hi_settlement_visits.html";
     write(root, "content/xiangguan.md", &format!("+++\ntitle = \"相关\"\n+++\n[按结算人次](@/{view})\n"));
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     assert!(out.join(view).is_file());
 
@@ -391,9 +377,7 @@ fn a_link_to_a_comparison_view_an_edit_takes_away_is_an_error() {
 fn broken_settings_are_read_again_when_fixed() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     let settings = read(&root.join("pilu.toml"));
     let path = root.join("pilu.toml");
     let fixed = settings.replace("测试县医疗保障信息披露", "测试县医保信息披露");
@@ -429,9 +413,7 @@ fn broken_settings_are_read_again_when_fixed() {
 fn data_folders_moved_or_removed_as_a_whole_match_a_full_build() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     let at = |rel: &str| root.join(rel);
     let mv = |from: &str, to: &str| std::fs::rename(at(from), at(to)).unwrap();
@@ -476,9 +458,7 @@ fn data_folders_moved_or_removed_as_a_whole_match_a_full_build() {
 fn static_folders_moved_in_or_out_match_a_full_build() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     let at = |rel: &str| root.join(rel);
     let mv = |from: &str, to: &str| std::fs::rename(at(from), at(to)).unwrap();
     write(root, "static/notice.pdf", "%PDF-1.4 sample");
@@ -502,9 +482,7 @@ fn static_folders_moved_in_or_out_match_a_full_build() {
 fn a_static_file_named_like_a_generated_one_is_refused_as_in_a_build() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (out_dir, out, mut s) = serve(root);
     let home = read(&out.join("index.html"));
     for name in ["index.html", "INDEX.HTML"] {
         write(root, &format!("static/{name}"), "<p>not the home page</p>");
@@ -527,8 +505,7 @@ fn a_static_file_named_like_a_generated_one_is_refused_as_in_a_build() {
 fn unrelated_files_change_nothing() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let mut s = Session::open(root, &out_dir.path().join("serve"), None);
+    let (_out_dir, _out, mut s) = serve(root);
     for p in ["data/renmin/.2023.toml.swp", "data/renmin/2023.toml~", "content/4913", "notes.txt"] {
         write(root, p, "x");
         assert!(matches!(s.apply(&[root.join(p)]), Outcome::Unchanged), "{p}");
@@ -561,9 +538,7 @@ fn stamps(out: &Path) -> Vec<Option<std::time::SystemTime>> {
 fn an_edit_rewrites_only_the_files_whose_content_changed() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     // Apply one change; check the output against a full build; return the watched files rewritten.
     let mut step = |rel: &str, text: Option<&str>, what: &str| -> Vec<&'static str> {
@@ -656,6 +631,15 @@ fn a_sorted_comparison_follows_an_edited_figure() {
     assert!(second.is_file(), "the sorted view has two pages");
 }
 
+/// A session on the site at `root`, serving into a new temporary folder (`out`, removed with
+/// the guard returned first).
+fn serve(root: &Path) -> (tempfile::TempDir, PathBuf, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("serve");
+    let s = Session::open(root, &out, None);
+    (dir, out, s)
+}
+
 /// The session's report equals a fresh `pilu check` of the same inputs.
 fn same_report_as_check(s: &Session, site: &Path, what: &str) {
     let checked = pilu::load_site(site, None);
@@ -669,9 +653,7 @@ fn same_report_as_check(s: &Session, site: &Path, what: &str) {
 fn rules_over_every_entity_follow_an_edit() {
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     same_report_as_check(&s, root, "initial build");
     let county = read(&root.join("data/520399/2023.toml"));
     let link = |unit: &str| {
@@ -795,9 +777,7 @@ fn pages_are_on_disk_before_the_files_across_the_site() {
     use std::sync::{Arc, Mutex};
     let site = fixture("minimal");
     let root = site.path();
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = out_dir.path().join("serve");
-    let mut s = Session::open(root, &out, None);
+    let (_out_dir, out, mut s) = serve(root);
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     // what is on disk each time the session says the pages are: the page, its download, its
     // comparison page and the year's open-data file
