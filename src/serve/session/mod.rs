@@ -38,8 +38,8 @@ pub struct Session {
     /// of `content.generated`).
     link_kinds: Vec<Option<PageKind>>,
     /// An edit of data values only has not had the links checked yet: the fast path checks the
-    /// fragments into the pages it writes again (no other page changes, and none appears or
-    /// goes), any other path checks every link.
+    /// fragments into the pages it writes again (no other page changes and none appears; when
+    /// it takes comparison pages away, every link), any other path checks every link.
     links_pending: bool,
     /// Rule and privacy results of each entity-year, replaced when it is checked again.
     ey_diags: BTreeMap<(usize, i32), Vec<Diagnostic>>,
