@@ -603,6 +603,9 @@ fn render_site(
         copy_static(root, &staging).map_err(classify)?;
     }
     publish::shard::write_manifest(&model, &staging, part, pages, downloads).map_err(classify)?;
+    // (its page list, comparison cohorts and indexes let go before the swap lists every file
+    // written, which was a national build's peak of memory)
+    drop(model);
     progress.phase("替换输出目录", None, "");
     let old_output = staging.commit(how).map_err(|e| match e {
         output::CommitError::Refused(m) => one(foreign_output(target, m), Failure::Output),
