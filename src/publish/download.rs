@@ -258,16 +258,26 @@ fn block_json(b: &crate::inputs::schema::Block, m: &Matrix) -> Json {
     json!({"id": b.id, "label": b.label, "unit": b.unit, "rows": rows, "columns": cols, "cells": cells})
 }
 
-/// Whether the build writes a download at `path` (`e/<id>/<year>/<table>.csv` or `.json`):
-/// the entity-year gave that table, and the table is public.
+/// Where the download of entity `id`'s table `table` of `year` is written, as `ext` (`csv`,
+/// `json`), from the site's root. The one place of this scheme: the writer, the pages' links
+/// and `written` all go by it.
+pub fn path(id: &str, year: i32, table: &str, ext: &str) -> String {
+    ["e/", id, "/", &year.to_string(), "/", table, ".", ext].concat()
+}
+
+/// Whether the build writes a download at `path` (`path(…)` of a public table the entity-year
+/// gave).
 pub fn written(site: &crate::publish::model::Site, path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     let ["e", id, year, file] = parts.as_slice() else { return false };
-    let Some(table) = file.strip_suffix(".csv").or_else(|| file.strip_suffix(".json")) else { return false };
+    let Some((table, ext)) = file.rsplit_once('.').filter(|(_, ext)| matches!(*ext, "csv" | "json")) else {
+        return false;
+    };
     let (Some(e), Ok(y), Some(ti)) = (site.registry.find(id), year.parse::<i32>(), site.schema.index(table)) else {
         return false;
     };
-    &*site.registry.get(e).id == *id
+    let ent = site.registry.get(e);
+    self::path(&ent.id, y, table, ext) == path
         && site.schema.tables[ti].is_public()
         && site.data.years.get(&(e, y)).is_some_and(|ey| ey.tables.contains_key(&ti))
 }

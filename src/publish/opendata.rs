@@ -373,25 +373,37 @@ fn in_open_data(t: &Table) -> bool {
     t.is_public() && public(t).is_some()
 }
 
-/// Whether the build writes an open-data file at `path`: `o/datapackage.json`, a table's
-/// `o/<year>/<table>.csv` for a year it was given in, its `o/schemas/<table>.json`.
+/// Where the data package is written, from the site's root.
+const PACKAGE: &str = "o/datapackage.json";
+
+/// Where table `table`'s open-data file of `year` is written, from the site's root.
+fn year_file(year: i32, table: &str) -> String {
+    format!("o/{year}/{table}.csv")
+}
+
+/// Where table `table`'s schema is written, from the site's root.
+fn schema_file(table: &str) -> String {
+    format!("o/schemas/{table}.json")
+}
+
+/// Whether the build writes an open-data file at `path`: the package (`PACKAGE`), a table's
+/// `year_file` for a year it was given in, its `schema_file`.
 pub fn written(site: &Site, path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     let given = |ti: usize, year: Option<i32>| {
         in_open_data(&site.schema.tables[ti])
             && site.data.years.iter().any(|(&(_, y), ey)| year.is_none_or(|w| w == y) && ey.tables.contains_key(&ti))
     };
+    let table = |file: &str, ext: &str| file.strip_suffix(ext).and_then(|t| site.schema.index(t));
     match parts.as_slice() {
-        ["o", "datapackage.json"] => true,
+        _ if path == PACKAGE => true,
         ["o", "schemas", file] => {
-            file.strip_suffix(".json").and_then(|t| site.schema.index(t)).is_some_and(|ti| given(ti, None))
+            table(file, ".json").is_some_and(|ti| schema_file(&site.schema.tables[ti].id) == path && given(ti, None))
         }
-        ["o", year, file] => {
-            match (year.parse::<i32>(), file.strip_suffix(".csv").and_then(|t| site.schema.index(t))) {
-                (Ok(y), Some(ti)) => given(ti, Some(y)),
-                _ => false,
-            }
-        }
+        ["o", year, file] => match (year.parse::<i32>(), table(file, ".csv")) {
+            (Ok(y), Some(ti)) => year_file(y, &site.schema.tables[ti].id) == path && given(ti, Some(y)),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -591,7 +603,7 @@ fn write_by(
         .par_iter()
         .map(|&(&(y, ti), list)| {
             let t = &site.schema.tables[ti];
-            let path = format!("o/{y}/{}.csv", t.id);
+            let path = year_file(y, &t.id);
             // (None when the file could not even be created)
             let mut made = None;
             let written = out.write_with(&path, |f| {
@@ -645,7 +657,7 @@ pub fn summary(site: &Site, files: &Files) -> (Summary, Vec<u8>) {
     }
     let summary = Summary {
         years: years.into_iter().rev().map(|(year, files)| YearFiles { year, files }).collect(),
-        package_href: "o/datapackage.json".into(),
+        package_href: PACKAGE.into(),
         package_size: size_text(pkg.len()),
     };
     (summary, pkg)
@@ -660,7 +672,7 @@ pub fn schemas(site: &Site, files: &Files) -> Vec<(String, Vec<u8>)> {
             let t = &site.schema.tables[ti];
             let mut bytes = serde_json::to_vec_pretty(&schema_of(site, t)).unwrap_or_default();
             bytes.push(b'\n');
-            (format!("o/schemas/{}.json", t.id), bytes)
+            (schema_file(&t.id), bytes)
         })
         .collect()
 }
@@ -671,7 +683,7 @@ pub fn finish(site: &Site, out: &Staging, files: &Files) -> Result<(Summary, Vec
     let (summary, pkg) = self::summary(site, files);
     let mut all = schemas(site, files);
     let written: Vec<String> = all.iter().map(|(p, _)| p.clone()).collect();
-    all.push(("o/datapackage.json".into(), pkg));
+    all.push((PACKAGE.into(), pkg));
     for (path, bytes) in all {
         out.write(&path, &bytes)
             .map_err(|e| Diagnostics { list: vec![crate::publish::output::write_failed(&path, &e)] })?;

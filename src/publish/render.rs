@@ -815,7 +815,6 @@ impl Site<'_> {
             if !t.is_public() {
                 continue;
             }
-            let base = format!("e/{}/{y}/{}", ent.id, t.id);
             // A file that cannot be produced is reported at the table's data, never skipped.
             let made = |name: String, bytes: Result<Vec<u8>, String>| {
                 let bytes = bytes.map_err(|err| {
@@ -823,8 +822,8 @@ impl Site<'_> {
                 })?;
                 out.write(&name, &bytes).map_err(|err| crate::publish::output::write_failed(&name, &err))
             };
-            made(format!("{base}.csv"), download::csv(t, &shared[ti], &entry.data))?;
-            made(format!("{base}.json"), download::json(t, &shared[ti], &entry.data, ent, y, ey))?;
+            made(download::path(&ent.id, y, &t.id, "csv"), download::csv(t, &shared[ti], &entry.data))?;
+            made(download::path(&ent.id, y, &t.id, "json"), download::json(t, &shared[ti], &entry.data, ent, y, ey))?;
             n += 2;
         }
         Ok(n)

@@ -103,8 +103,8 @@ impl Site<'_> {
             parts,
             notes,
             basis: t.basis.clone(),
-            csv: ["e/", id, "/", &y.to_string(), "/", &t.id, ".csv"].concat(),
-            json: ["e/", id, "/", &y.to_string(), "/", &t.id, ".json"].concat(),
+            csv: crate::publish::download::path(id, y, &t.id, "csv"),
+            json: crate::publish::download::path(id, y, &t.id, "json"),
         }
     }
 

@@ -339,21 +339,20 @@ impl Session {
         // appears; only comparison pages may go), so only their ids may. One that now leads
         // nowhere is an error: nothing is written, as on the general path.
         let mut fragments = Diagnostics::default();
-        if self.links_pending && !removed.is_empty() {
-            // pages went: every link is checked again, against this model
-            self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut fragments);
-            self.links_pending = false;
-        }
-        if self.links_pending {
-            let links = &site.content.generated;
-            let (links, kinds): (Vec<_>, Vec<_>) = links
-                .iter()
-                .zip(&self.link_kinds)
-                .filter(|(l, k)| l.fragment.is_some() && k.is_some_and(|k| pages.contains(&k)))
-                .map(|(l, k)| (l.clone(), *k))
-                .unzip();
-            crate::check_fragments(&self.root, site, &model, &links, &kinds, &mut fragments);
-            self.links_pending = false;
+        if std::mem::take(&mut self.links_pending) {
+            if removed.is_empty() {
+                let links = &site.content.generated;
+                let (links, kinds): (Vec<_>, Vec<_>) = links
+                    .iter()
+                    .zip(&self.link_kinds)
+                    .filter(|(l, k)| l.fragment.is_some() && k.is_some_and(|k| pages.contains(&k)))
+                    .map(|(l, k)| (l.clone(), *k))
+                    .unzip();
+                crate::check_fragments(&self.root, site, &model, &links, &kinds, &mut fragments);
+            } else {
+                // pages went: every link is checked again, against this model
+                self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut fragments);
+            }
         }
         clock.lap("links");
         if fragments.has_errors() {
