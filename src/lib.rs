@@ -238,24 +238,11 @@ pub(crate) fn check_generated_links(
     let links = &site.content.generated;
     let written = |path: &str| publish::download::written(model, path) || publish::opendata::written(model, path);
     let kinds = model::links::check(model, links, &written, diags);
-    check_fragments(root, site, model, links, &kinds, diags);
-    kinds
-}
-
-/// The fragments of `links` (leading to the pages `kinds`) checked against the ids of those
-/// pages, rendered with the site's themes.
-pub(crate) fn check_fragments(
-    root: &Path,
-    site: &Loaded,
-    model: &model::Site,
-    links: &[inputs::content::Generated],
-    kinds: &[Option<model::PageKind>],
-    diags: &mut Diagnostics,
-) {
     if links.iter().any(|l| l.fragment.is_some()) {
         let themes = publish::ids::themes(root, model);
-        publish::ids::check(model, links, kinds, &themes, site.content.home_intro.as_deref(), diags);
+        publish::ids::check(model, links, &kinds, &themes, site.content.home_intro.as_deref(), diags);
     }
+    kinds
 }
 
 /// What a successful build wrote.

@@ -417,3 +417,50 @@ fn a_list_on_one_page_of_its_own_is_one_named_link() {
         assert!(home.contains("查看其他披露主体完整列表"), "{theme}: {home}");
     }
 }
+
+/// 最近更新 lists the ten entity-years published last, newest first, ties in registry order
+/// and then by year, as computed here from the data files' `published_on`. The example site has
+/// dates shared by two or three entity-years; one date moved makes three share the tenth place.
+#[test]
+fn the_latest_updates_are_the_ten_published_last_ties_in_registry_order() {
+    let copy = common::example_copy();
+    let root = copy.path();
+    common::replace_in(root, "data/520323/2023.toml", "published_on = 2024-10-15", "published_on = 2024-10-16");
+    let registry = read(&root.join("data/entities.toml"));
+    // (code, name) in registry order
+    let mut entities: Vec<(String, String)> = Vec::new();
+    for block in registry.split("\n[[entities]]\n").skip(1) {
+        let field = |k: &str| {
+            block.lines().find_map(|l| l.strip_prefix(&format!("{k} = ")).map(|v| v.trim_matches('"').to_string()))
+        };
+        entities.push((field("code").expect("code"), field("name").expect("name")));
+    }
+    let mut published: Vec<(String, usize, i32, String)> = Vec::new();
+    for (i, (code, name)) in entities.iter().enumerate() {
+        let Ok(files) = std::fs::read_dir(root.join("data").join(code)) else { continue };
+        for f in files.flatten() {
+            let file = f.file_name().to_string_lossy().into_owned();
+            let Some(year) = file.strip_suffix(".toml").and_then(|y| y.parse::<i32>().ok()) else { continue };
+            let text = read(&f.path());
+            let on =
+                text.lines().find_map(|l| l.strip_prefix("published_on = ")).map(|v| v.trim_matches('"').to_string());
+            if let Some(on) = on {
+                published.push((on, i, year, name.clone()));
+            }
+        }
+    }
+    assert!(published.len() > 20, "{published:?}");
+    published.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let expected: Vec<String> =
+        published.iter().take(10).map(|(on, _, y, name)| format!("{name} {y}年度 {on} 发布")).collect();
+    // the tenth and eleventh share a date: the tie decides which is listed
+    assert_eq!(published[9].0, published[10].0, "{published:?}");
+
+    let (_out, site) = build(root);
+    for page in ["index.html", "m/index.html"] {
+        let html = read(&site.join(page));
+        let list = element(&html, "<ul class=\"updates\"", "ul").expect("the updates list");
+        let shown: Vec<String> = texts(list, "li");
+        assert_eq!(shown, expected, "{page}");
+    }
+}

@@ -293,9 +293,8 @@ fn page_ids_are_those_built(root: &Path, out: &Path) -> usize {
     let intro = loaded.content.home_intro.as_deref();
     let mut pages = 0;
     for kind in site.page_list() {
-        for theme in &themes {
+        for (theme, known) in themes.iter().zip(site.page_ids(kind, &themes, intro)) {
             let rel = format!("{}{}", theme.prefix, site.path(kind));
-            let known = site.page_ids(kind, theme, intro);
             if !out.join(&rel).is_file() {
                 // (the posters are printed from the desktop theme only)
                 assert!(!theme.prefix.is_empty() && matches!(kind, PageKind::Notice(..)), "{rel} is not built");

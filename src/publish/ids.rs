@@ -68,23 +68,34 @@ fn ids_in(html: &str) -> Vec<String> {
 }
 
 impl Site<'_> {
-    /// The ids page `kind` carries in `theme` (`ids_in` of the page as the theme renders it).
-    /// None when the theme does not publish the page (the posters are printed from the desktop
-    /// theme only), or cannot render it: the build then fails, with the reason.
+    /// The ids page `kind` carries in each of `themes` (`ids_in` of the page as the theme
+    /// renders it), the page's context built once for all of them, as a build does. None for a
+    /// theme that does not publish the page (the posters are printed from the desktop theme
+    /// only), or cannot render it: the build then fails, with the reason.
     /// `intro`: the home page's Markdown as rendered (`Content::home_intro`).
-    pub fn page_ids(&self, kind: PageKind, theme: &Theme, intro: Option<&str>) -> Option<Vec<String>> {
-        if !in_theme(kind, theme.prefix) {
-            return None;
-        }
-        let mut ctx = self.context(kind);
-        let tables = match kind {
-            PageKind::EntityYear(e, y) => self.table_views(e, y, "", "", theme.split_tables),
-            _ => Vec::new(),
-        };
-        self.theme_context(&mut ctx, (theme.prefix, theme.split_tables), kind, intro, tables);
-        let mut html = Vec::new();
-        theme.tera.render_to(Site::template(kind), &ctx, &mut html).ok()?;
-        Some(ids_in(&String::from_utf8_lossy(&html)))
+    pub fn page_ids(&self, kind: PageKind, themes: &[Theme], intro: Option<&str>) -> Vec<Option<Vec<String>>> {
+        let shown = themes.iter().filter(|t| in_theme(kind, t.prefix)).count();
+        let mut shared = if shown == 0 { Default::default() } else { self.context(kind) };
+        let mut left = shown;
+        themes
+            .iter()
+            .map(|theme| {
+                if !in_theme(kind, theme.prefix) {
+                    return None;
+                }
+                left -= 1;
+                // (the last theme takes the shared context; the others copy it)
+                let mut ctx = if left == 0 { std::mem::take(&mut shared) } else { shared.clone() };
+                let tables = match kind {
+                    PageKind::EntityYear(e, y) => self.table_views(e, y, "", "", theme.split_tables),
+                    _ => Vec::new(),
+                };
+                self.theme_context(&mut ctx, (theme.prefix, theme.split_tables), kind, intro, tables);
+                let mut html = Vec::new();
+                theme.tera.render_to(Site::template(kind), &ctx, &mut html).ok()?;
+                Some(ids_in(&String::from_utf8_lossy(&html)))
+            })
+            .collect()
     }
 }
 
@@ -105,8 +116,10 @@ pub fn check(
     for (l, kind) in links.iter().zip(kinds) {
         let (Some(id), Some(kind)) = (&l.fragment, *kind) else { continue };
         let per_look = known.entry(kind).or_insert_with(|| {
-            themes.iter().filter_map(|t| Some((look_name(t.prefix), site.page_ids(kind, t, intro)?))).collect()
+            let ids = site.page_ids(kind, themes, intro).into_iter();
+            themes.iter().zip(ids).filter_map(|(t, ids)| Some((look_name(t.prefix), ids?))).collect()
         });
+
         // (a page no theme renders is the build's error, reported there with the reason)
         if per_look.is_empty() {
             continue;

@@ -664,15 +664,16 @@ impl Site<'_> {
         Ok(())
     }
 
-    /// Render `pages` of one theme (all of them, or those an incremental rebuild needs).
+    /// Render `pages` (those an incremental rebuild needs) in every theme, each page's context
+    /// built once for all of them.
     pub fn render_pages(
         &self,
-        theme: &mut Theme,
+        themes: &mut [Theme],
         out: &Staging,
         intro: Option<&str>,
         pages: &[PageKind],
     ) -> Result<usize, Diagnostics> {
-        self.render_in(std::slice::from_mut(theme), out, intro, pages, false)
+        self.render_in(themes, out, intro, pages, false)
     }
 
     /// A build: render `pages` in every theme, each page once (so what only pages use, such as

@@ -14,17 +14,29 @@ use super::views::{ContactCard, ContactRow, KeyFigure, KeyFigures, TableKind, Up
 
 impl Site<'_> {
     /// The `limit` entity-years published most recently (newest first; ties by entity, year).
+    /// Kept as the walk goes, never sorting them all: `serve` writes the home page again on
+    /// every edit of the owner's data, and a sort of every entity-year grew with the site.
     pub fn updates(&self, limit: usize) -> Vec<Update> {
-        let mut all: Vec<(&(usize, i32), &EntityYear)> =
-            self.data.years.iter().filter(|(_, ey)| ey.meta.published_on.is_some()).map(|(k, ey)| (k, &**ey)).collect();
-        all.sort_by(|a, b| b.1.meta.published_on.cmp(&a.1.meta.published_on).then(a.0.cmp(b.0)));
-        all.into_iter()
-            .take(limit)
-            .map(|(&(e, y), ey)| Update {
+        // (entity-year and date; newest first, then by entity-year: `Less` goes first)
+        type Dated = ((usize, i32), (i32, u32, u32));
+        let first = |a: &Dated, b: &Dated| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        let mut top: Vec<Dated> = Vec::with_capacity(limit + 1);
+        for (&k, ey) in &self.data.years {
+            let Some(on) = ey.meta.published_on else { continue };
+            let item = (k, on);
+            if top.len() == limit && top.last().is_none_or(|last| first(&item, last).is_ge()) {
+                continue;
+            }
+            let at = top.partition_point(|x| first(x, &item).is_lt());
+            top.insert(at, item);
+            top.truncate(limit);
+        }
+        top.into_iter()
+            .map(|((e, y), on)| Update {
                 entity: self.registry.get(e).name.to_string(),
                 year: y,
                 href: self.path(PageKind::EntityYear(e, y)),
-                published_on: date_text(ey.meta.published_on),
+                published_on: date_text(Some(on)),
             })
             .collect()
     }

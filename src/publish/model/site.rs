@@ -248,10 +248,13 @@ pub fn root_of(path: &str) -> String {
 impl Site<'_> {
     /// Every year with data, ascending.
     pub fn all_years(&self) -> Vec<i32> {
-        let mut ys: Vec<i32> = self.data.years.keys().map(|(_, y)| *y).collect();
-        ys.sort_unstable();
-        ys.dedup();
-        ys
+        // (a set of the few years, not a sort of every entity-year: the home page asks on each
+        // edit `serve` writes it for)
+        let mut ys = std::collections::BTreeSet::new();
+        for &(_, y) in self.data.years.keys() {
+            ys.insert(y);
+        }
+        ys.into_iter().collect()
     }
 
     /// Bureaus by kind (province, city, county), then code.

@@ -348,7 +348,13 @@ impl Session {
                     .filter(|(l, k)| l.fragment.is_some() && k.is_some_and(|k| pages.contains(&k)))
                     .map(|(l, k)| (l.clone(), *k))
                     .unzip();
-                crate::check_fragments(&self.root, site, &model, &links, &kinds, &mut fragments);
+                // (in the session's themes, as the pages are about to be written: the 数据下载
+                // page's files are those of this update)
+                for t in &mut self.themes {
+                    model.global(t);
+                }
+                let intro = site.content.home_intro.as_deref();
+                crate::publish::ids::check(&model, &links, &kinds, &self.themes, intro, &mut fragments);
             } else {
                 // pages went: every link is checked again, against this model
                 self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut fragments);
@@ -367,13 +373,10 @@ impl Session {
             let _ = out.remove(rel);
         }
         let intro = site.content.home_intro.as_deref();
-        let mut written = 0;
-        for theme in &mut self.themes {
-            match model.render_pages(theme, &out, intro, &pages) {
-                Ok(n) => written += n,
-                Err(d) => errors.extend(d),
-            }
-        }
+        let written = model.render_pages(&mut self.themes, &out, intro, &pages).unwrap_or_else(|d| {
+            errors.extend(d);
+            0
+        });
         clock.lap("render");
         let keys: Vec<(usize, i32)> = edits.iter().map(|e| e.key).collect();
         if let Err(d) = model.write_downloads_for(&out, &keys) {

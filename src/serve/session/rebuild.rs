@@ -140,11 +140,11 @@ impl Session {
                 }
             }
         }
-        for theme in &mut self.themes {
-            match model.render_pages(theme, &out, intro, &pages) {
-                Ok(n) => written += n,
-                Err(d) => errors.extend(d),
-            }
+        match model.render_pages(&mut self.themes, &out, intro, &pages) {
+            Ok(n) => written += n,
+            Err(d) => errors.extend(d),
+        }
+        for theme in &self.themes {
             if assets && let Err(d) = model.write_assets(theme, &out) {
                 errors.extend(d);
             }
