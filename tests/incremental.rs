@@ -818,3 +818,69 @@ fn pages_are_on_disk_before_the_files_across_the_site() {
     assert!(matches!(s.apply(&[root.join("data/renmin/2023.toml")]), Outcome::Errors));
     assert_eq!(seen.lock().unwrap().len(), 2, "not told of errors");
 }
+
+/// Files of a theme that only its assets are made of — a part of its stylesheet, a script of
+/// its own — are written again alone: no page is rendered or rewritten, an asset the edit takes
+/// away goes, and the output equals a full build after each edit. A part the theme's settings
+/// list that goes missing is an error that writes nothing, until it is back.
+#[test]
+fn theme_assets_alone_are_written_again_without_any_page() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let settings = read(&root.join("pilu.toml"));
+    write(root, "pilu.toml", &format!("themes = [\"default\", \"wechat\"]\n{settings}"));
+    let builtin = |rel: &str| read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes").join(rel));
+    // the site's own desktop theme settings: the built-in parts and one of its own
+    let theme_toml = "stylesheet = [\"css/base.css\", \"css/desktop.css\", \"css/own.css\"]\n";
+    write(root, "themes/default/theme.toml", theme_toml);
+    write(root, "themes/default/css/own.css", ".own { color: #000; }\n");
+    let (_out_dir, out, mut s) = serve(root);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "initial build");
+    let pages = ["index.html", "m/index.html", "e/renmin/2023/index.html", "m/e/renmin/2023/index.html"];
+    let stamps =
+        || -> Vec<_> { pages.iter().map(|p| std::fs::metadata(out.join(p)).unwrap().modified().unwrap()).collect() };
+    let pages_before = stamps();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    let mut step = |rel: &str, text: Option<&str>, what: &str| {
+        match text {
+            Some(t) => write(root, rel, t),
+            None => std::fs::remove_file(root.join(rel)).unwrap(),
+        }
+        let o = s.apply(&[root.join(rel)]);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        assert!(matches!(o, Outcome::Rebuilt { pages: 0, .. }), "{what}: {o:?}");
+        // (not the general path, whose page list grows with the site)
+        assert!(!s.phases().iter().any(|(name, _)| *name == "page list"), "{what}: {:?}", s.phases());
+        same_as_full_build(root, &out, what);
+    };
+    let desktop = builtin("default/css/desktop.css");
+    step("themes/default/css/desktop.css", Some(&format!("{desktop}\n.desk {{ color: #111; }}\n")), "desktop part");
+    assert!(read(&out.join("assets/style.css")).contains(".desk {"));
+    assert!(!read(&out.join("m/assets/style.css")).contains(".desk {"));
+    // the phone theme starts from the desktop theme's files: a shared part is in both
+    let base = builtin("default/css/base.css");
+    step("themes/default/css/base.css", Some(&format!("{base}\n.both {{ color: #222; }}\n")), "shared part");
+    assert!(read(&out.join("assets/style.css")).contains(".both {"));
+    assert!(read(&out.join("m/assets/style.css")).contains(".both {"));
+    step("themes/default/static/own.js", Some("// the site's own script\n"), "a script of its own");
+    assert!(out.join("assets/own.js").is_file() && out.join("m/assets/own.js").is_file());
+    step("themes/default/static/own.js", None, "the script removed");
+    assert!(!out.join("assets/own.js").exists() && !out.join("m/assets/own.js").exists());
+    step("themes/default/css/own.css", Some(".own { color: #333; }\n"), "its own part");
+    assert!(read(&out.join("assets/style.css")).contains(".own { color: #333; }"));
+    assert_eq!(stamps(), pages_before, "no page is written");
+
+    // a listed part gone: an error, and nothing written until it is back
+    let css = read(&out.join("assets/style.css"));
+    std::fs::remove_file(root.join("themes/default/css/own.css")).unwrap();
+    let o = s.apply(&[root.join("themes/default/css/own.css")]);
+    assert!(matches!(o, Outcome::Errors), "{o:?}");
+    assert!(s.diagnostics_text().contains("own.css"), "{}", s.diagnostics_text());
+    assert_eq!(read(&out.join("assets/style.css")), css, "nothing written");
+    write(root, "themes/default/css/own.css", ".own { color: #444; }\n");
+    rebuilt(s.apply(&[root.join("themes/default/css/own.css")]), "the part back");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "the part back");
+}

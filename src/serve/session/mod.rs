@@ -281,7 +281,10 @@ impl Session {
             ["data", rest @ ..] => self.classify_data(rel, rest),
             ["content", ..] => Change::Content,
             ["themes", name, "templates", file @ ..] => Change::Template(name.to_string(), file.join("/")),
-            ["themes", name, "static", file @ ..] => Change::ThemeAsset(name.to_string(), file.join("/")),
+            // (its base theme, split tables and stylesheet's parts shape pages and assets alike)
+            ["themes", _, "theme.toml"] => Change::Everything,
+            // static files and the stylesheet's parts (css/…), which only the assets are made of
+            ["themes", name, file @ ..] if !file.is_empty() => Change::ThemeAsset(name.to_string(), file.join("/")),
             ["themes", ..] => Change::Everything,
             ["static", file @ ..] if !file.is_empty() => Change::Static(file.join("/")),
             // the folder itself created, removed or renamed: what it holds is an input no more, or anew
@@ -340,6 +343,9 @@ impl Session {
             _ => BTreeMap::new(),
         };
         let latest_before = self.latest();
+        // The themes' assets before an edit of theme files alone, to remove those it takes away.
+        let only_assets = changes.iter().all(|c| matches!(c, Change::ThemeAsset(..)));
+        let assets_before = (only_assets && !self.stale && !self.has_errors()).then(|| self.assets());
         self.phases.clear();
         let mut plan = Plan::default();
         for _ in 0..MAX_READS {
@@ -388,6 +394,15 @@ impl Session {
                 return self.finish_edits(edits, latest_before, start);
             }
         }
+        // theme assets alone: no page changes
+        if let Some(before) = assets_before.filter(|_| pages.is_empty() && years.is_empty())
+            && !self.stale
+            && !self.has_errors()
+            && self.ix.is_some()
+        {
+            let o = self.finish_assets(&before, start);
+            return self.told(o);
+        }
         if self.links_pending {
             self.check_links();
         }
@@ -412,6 +427,7 @@ impl Session {
     /// Read again what `changes` touch; `plan` gathers what to write (over several reads of
     /// the same changes, it holds everything any of them changed).
     fn reload(&mut self, changes: &BTreeSet<Change>, plan: &mut Plan) {
+        let clean = !self.stale && !self.has_errors();
         if plan.everything || self.site.is_none() || changes.contains(&Change::Everything) {
             self.reload_everything();
             plan.everything = true;
@@ -429,11 +445,13 @@ impl Session {
                 }
                 Change::Content => plan.all_pages |= self.reload_content(&mut plan.pages),
                 Change::Template(theme, file) => {
-                    // every theme: one may be built on the edited one (wechat on default)
+                    // every theme: one may be built on the edited one (wechat on default); a
+                    // template of a theme the site does not use, or one that failed before,
+                    // reads everything again
                     if self.themes.iter().any(|t| t.name == *theme) {
                         self.reload_themes();
                     } else {
-                        self.reload_theme(theme);
+                        self.reload_everything();
                     }
                     match template_pages(file) {
                         Some(kinds) => plan.pages.extend(self.pages_of(&kinds)),
@@ -451,10 +469,11 @@ impl Session {
             }
         }
         // (whatever changed: a link's page, or an id it names, may have come or gone with it;
-        // after edits of data only, the linked pages the update writes, see `links_pending`)
+        // after edits of data only, the linked pages the update writes, see `links_pending`;
+        // theme assets make no page and no id, unless a theme that failed to load now loads)
         if changes.iter().all(|c| matches!(c, Change::EntityYear(..))) {
             self.links_pending = true;
-        } else {
+        } else if !(changes.iter().all(|c| matches!(c, Change::ThemeAsset(..))) && clean) {
             self.check_links();
         }
     }
@@ -694,24 +713,21 @@ impl Session {
         false
     }
 
-    fn reload_theme(&mut self, name: &str) {
-        let Some(i) = self.themes.iter().position(|t| t.name == name) else {
-            // a template of a theme the site does not use, or one that failed before
-            self.reload_everything();
-            return;
-        };
+    /// Load the site's themes again. Together: the report of one theme's files would otherwise
+    /// be taken away by loading the next (a missing stylesheet part went unreported).
+    fn reload_themes(&mut self) {
         remove_diags_code(&mut self.read_diags, "theme.");
-        match render::load_theme(&self.root, name, &mut self.read_diags) {
-            Some(t) => self.themes[i] = t,
-            None => self.stale = true,
+        for i in 0..self.themes.len() {
+            match render::load_theme(&self.root, &self.themes[i].name, &mut self.read_diags) {
+                Some(t) => self.themes[i] = t,
+                None => self.stale = true,
+            }
         }
     }
 
-    fn reload_themes(&mut self) {
-        let names: Vec<String> = self.themes.iter().map(|t| t.name.clone()).collect();
-        for n in names {
-            self.reload_theme(&n);
-        }
+    /// Each theme's assets by where its pages go: what `finish_assets` compares after an edit.
+    fn assets(&self) -> Vec<(&'static str, BTreeSet<String>)> {
+        self.themes.iter().map(|t| (t.prefix, t.assets.keys().cloned().collect())).collect()
     }
 
     fn pages_of(&self, kinds: &[&str]) -> Vec<PageKind> {

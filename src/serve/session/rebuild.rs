@@ -15,6 +15,50 @@ impl Session {
         self.finish_with(pages, years, BTreeSet::new(), false, start)
     }
 
+    /// After edits of theme files that only the assets are made of (a static file, a part of
+    /// the stylesheet): no page changes, so the themes' assets are written again, those the edit
+    /// took away removed (`before`: each theme's assets before it), and no page is listed.
+    pub(super) fn finish_assets(&mut self, before: &[(&'static str, BTreeSet<String>)], start: Instant) -> Outcome {
+        let (Some(site), Some(ix)) = (&self.site, self.ix.take()) else { return Outcome::Errors };
+        let model = Site::with_indexes(site, ix);
+        let out = Staging::in_place(&self.out);
+        let mut errors = Diagnostics::default();
+        // the themes were loaded again: they get what pages read from them, as after a build
+        let (summary, _) = crate::publish::opendata::summary(&model, &self.open_files);
+        for t in &mut self.themes {
+            model.global(t);
+            crate::publish::opendata::expose(t, &summary);
+            if let Err(d) = model.write_assets(t, &out) {
+                errors.extend(d);
+            }
+        }
+        let mut removed = Vec::new();
+        for (prefix, names) in before {
+            let now = self.themes.iter().find(|t| t.prefix == *prefix).map(|t| &t.assets);
+            for n in names.iter().filter(|n| now.is_none_or(|a| !a.contains_key(*n))) {
+                let rel = format!("{prefix}assets/{n}");
+                if let Err(e) = out.remove(&rel) {
+                    errors.push(Diagnostic::error(
+                        "io.write",
+                        format!("删除 {rel} 失败：{}", crate::base::diag::os_text(&e)),
+                    ));
+                }
+                removed.push(rel);
+            }
+        }
+        if let Err(e) = out.update_manifest(&mut self.manifest, &removed) {
+            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
+        }
+        self.ix = Some(model.into_indexes());
+        if !errors.list.is_empty() {
+            self.read_diags.extend(errors);
+            self.stale = true;
+            return Outcome::Errors;
+        }
+        let elapsed = start.elapsed();
+        Outcome::Rebuilt { pages: 0, on_disk: elapsed, elapsed }
+    }
+
     /// Write what changed, or everything when the output is stale; nothing while there are errors.
     pub(super) fn finish_with(
         &mut self,
