@@ -30,6 +30,9 @@ pub struct Staging {
     /// folders made: one `create_dir_all` per folder, not one per file (tens of thousands of
     /// files share a few thousand folders).
     written: Mutex<Written>,
+    /// Every file or folder removed (`remove`), relative to `dir`: the manifest of an update in
+    /// place looks only at these on disk (`update_manifest`), not at every file listed.
+    removed: Mutex<Vec<String>>,
     /// Counts the files written, for the progress report.
     progress: Option<std::sync::Arc<crate::base::progress::Progress>>,
     /// Set when a write finds the disk full: every later write fails at once, and rendering
@@ -373,6 +376,7 @@ impl Staging {
             committed: false,
             in_place: false,
             written: Default::default(),
+            removed: Default::default(),
             progress: None,
             full: AtomicBool::new(false),
         })
@@ -392,6 +396,7 @@ impl Staging {
             committed: true,
             in_place: true,
             written: Default::default(),
+            removed: Default::default(),
             progress: None,
             full: AtomicBool::new(false),
         }
@@ -406,8 +411,17 @@ impl Staging {
             Ok(_) => fs::remove_file(&p)?,
             Err(_) => return Ok(()),
         }
+        if let Ok(mut r) = self.removed.lock() {
+            r.push(rel.to_string());
+        }
         remove_empty_parents(&self.dir, &p);
         Ok(())
+    }
+
+    /// Every file or folder removed so far (`remove`), relative to the output; "" (the whole
+    /// output) when the list cannot be read.
+    pub fn removed(&self) -> Vec<String> {
+        self.removed.lock().map(|r| r.clone()).unwrap_or_else(|_| vec![String::new()])
     }
 
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {

@@ -365,7 +365,7 @@ impl Session {
             self.ix = Some(model.into_indexes());
             self.phases.extend(clock.laps);
             // (the whole report, as `check` gives it)
-            self.check_links();
+            self.check_links(true);
             self.stale = true;
             return Outcome::Errors;
         }
@@ -432,7 +432,7 @@ impl Session {
             }
         }
         clock.lap("sitemap");
-        if let Err(e) = out.update_manifest(&mut self.manifest, &removed) {
+        if let Err(e) = out.update_manifest(&mut self.manifest, &out.removed()) {
             errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
         }
         clock.lap("manifest");

@@ -52,7 +52,10 @@ pub struct Session {
     /// The years completeness judges (`completeness::judged_years`).
     judged: Vec<i32>,
     /// The site model's indexes (children, years, regions, comparison cohorts), kept across
-    /// edits so an edit does not rebuild them; None until the next full write.
+    /// edits so an edit does not rebuild them; None until the next full write. While the output
+    /// is not stale they are those of the data: every update that changes data either keeps
+    /// them so (the fast path) or makes them anew (the general path), and one with errors makes
+    /// the output stale. So an update that changes no data (Markdown, templates) uses them too.
     ix: Option<Indexes>,
     /// Every entity-year with data and its publication date.
     published: BTreeMap<(usize, i32), Option<Date>>,
@@ -254,18 +257,28 @@ impl Session {
                 }
             }
         }
-        self.check_links();
+        self.check_links(true);
         self.stale = true;
     }
 
     /// Check the Markdown's links to generated pages again (`link_diags`).
-    fn check_links(&mut self) {
+    /// `data`: whether the data changed since the session's indexes were made; when not, the
+    /// link check lists the pages over them (the comparison cohorts are most of a page list).
+    fn check_links(&mut self, data: bool) {
         self.link_diags = Diagnostics::default();
         self.link_kinds = Vec::new();
         self.links_pending = false;
         if let Some(site) = self.site.as_ref().filter(|s| !s.content.generated.is_empty()) {
-            let model = model_of(site, &self.lookups);
+            let kept = if data || self.stale { None } else { self.ix.take() };
+            let reused = kept.is_some();
+            let model = match kept {
+                Some(ix) => Site::with_indexes(site, ix),
+                None => model_of(site, &self.lookups),
+            };
             self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut self.link_diags);
+            if reused {
+                self.ix = Some(model.into_indexes());
+            }
         }
     }
 
@@ -404,7 +417,7 @@ impl Session {
             return self.told(o);
         }
         if self.links_pending {
-            self.check_links();
+            self.check_links(true);
         }
         let assets = changes.iter().any(|c| matches!(c, Change::ThemeAsset(..)));
         let o = self.finish_with(pages, years, statics, assets, start);
@@ -474,7 +487,8 @@ impl Session {
         if changes.iter().all(|c| matches!(c, Change::EntityYear(..))) {
             self.links_pending = true;
         } else if !(changes.iter().all(|c| matches!(c, Change::ThemeAsset(..))) && clean) {
-            self.check_links();
+            let data = changes.iter().any(|c| matches!(c, Change::EntityYear(..) | Change::Collection(..)));
+            self.check_links(data);
         }
     }
 

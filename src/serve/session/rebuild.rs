@@ -32,7 +32,6 @@ impl Session {
                 errors.extend(d);
             }
         }
-        let mut removed = Vec::new();
         for (prefix, names) in before {
             let now = self.themes.iter().find(|t| t.prefix == *prefix).map(|t| &t.assets);
             for n in names.iter().filter(|n| now.is_none_or(|a| !a.contains_key(*n))) {
@@ -43,10 +42,9 @@ impl Session {
                         format!("删除 {rel} 失败：{}", crate::base::diag::os_text(&e)),
                     ));
                 }
-                removed.push(rel);
             }
         }
-        if let Err(e) = out.update_manifest(&mut self.manifest, &removed) {
+        if let Err(e) = out.update_manifest(&mut self.manifest, &out.removed()) {
             errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
         }
         self.ix = Some(model.into_indexes());
@@ -87,7 +85,8 @@ impl Session {
             return Outcome::Errors;
         }
         let Some(site) = &self.site else { return Outcome::Errors };
-        self.ix = None;
+        // (still those of the data when no data changed: see `Session::ix`)
+        let kept = self.ix.take().filter(|_| years.is_empty());
         if self.stale {
             self.open_rows.clear();
             return match crate::write_site(&self.root, site, &self.out, Publish::FileByFile) {
@@ -111,7 +110,10 @@ impl Session {
             };
         }
         let mut clock = Clock::new(Instant::now());
-        let model = model_of(site, &self.lookups);
+        let model = match kept {
+            Some(ix) => Site::with_indexes(site, ix),
+            None => model_of(site, &self.lookups),
+        };
         clock.lap("model");
         let out = Staging::in_place(&self.out);
         let mut written = 0;
@@ -207,8 +209,9 @@ impl Session {
                 for entry in entries.flatten() {
                     let n = entry.file_name().to_string_lossy().into_owned();
                     let download = n.ends_with(".csv") || n.ends_with(".json");
-                    if download && !out.exists(&format!("{rel_dir}/{n}")) {
-                        let _ = std::fs::remove_file(entry.path());
+                    let rel = format!("{rel_dir}/{n}");
+                    if download && !out.exists(&rel) {
+                        let _ = out.remove(&rel);
                     }
                 }
             }
@@ -240,8 +243,8 @@ impl Session {
             }
         }
         clock.lap("sitemap, static");
-        // files went in ways not tracked one by one here: look at every listed file
-        if let Err(e) = out.update_manifest(&mut self.manifest, &[String::new()]) {
+        // (every file that went, went through `out.remove`)
+        if let Err(e) = out.update_manifest(&mut self.manifest, &out.removed()) {
             errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
         }
         clock.lap("manifest");
@@ -288,8 +291,9 @@ fn write_extras(
             if let Ok(entries) = std::fs::read_dir(out_dir.join(&dir)) {
                 for entry in entries.flatten() {
                     let n = entry.file_name().to_string_lossy().into_owned();
-                    if !fresh.values().any(|f| f.href == format!("{dir}/{n}")) {
-                        let _ = std::fs::remove_file(entry.path());
+                    let rel = format!("{dir}/{n}");
+                    if !fresh.values().any(|f| f.href == rel) {
+                        let _ = out.remove(&rel);
                     }
                 }
             }
@@ -303,8 +307,9 @@ fn write_extras(
         if let Ok(entries) = std::fs::read_dir(out_dir.join("o/schemas")) {
             for entry in entries.flatten() {
                 let n = entry.file_name().to_string_lossy().into_owned();
-                if !schemas.contains(&format!("o/schemas/{n}")) {
-                    let _ = std::fs::remove_file(entry.path());
+                let rel = format!("o/schemas/{n}");
+                if !schemas.contains(&rel) {
+                    let _ = out.remove(&rel);
                 }
             }
         }
