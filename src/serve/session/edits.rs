@@ -432,17 +432,13 @@ impl Session {
             }
         }
         clock.lap("sitemap");
-        if let Err(e) = out.update_manifest(&mut self.manifest, &out.removed()) {
-            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
-        }
+        super::rebuild::update_manifest(&out, &mut self.manifest, &mut errors);
         clock.lap("manifest");
-        self.ix = Some(model.into_indexes());
         self.phases.extend(clock.laps);
-        if !errors.list.is_empty() {
-            self.read_diags.extend(errors);
-            self.stale = true;
-            return Outcome::Errors;
-        }
-        Outcome::Rebuilt { pages: written, on_disk, elapsed: start.elapsed() }
+        self.conclude(
+            model.into_indexes(),
+            errors,
+            Outcome::Rebuilt { pages: written, on_disk, elapsed: start.elapsed() },
+        )
     }
 }

@@ -44,17 +44,21 @@ impl Session {
                 }
             }
         }
-        if let Err(e) = out.update_manifest(&mut self.manifest, &out.removed()) {
-            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
-        }
-        self.ix = Some(model.into_indexes());
+        update_manifest(&out, &mut self.manifest, &mut errors);
+        let elapsed = start.elapsed();
+        self.conclude(model.into_indexes(), errors, Outcome::Rebuilt { pages: 0, on_disk: elapsed, elapsed })
+    }
+
+    /// The end of an update in place: the indexes kept; on errors the output is stale (the
+    /// next good update writes everything) and they are reported, else `done`.
+    pub(super) fn conclude(&mut self, ix: Indexes, errors: Diagnostics, done: Outcome) -> Outcome {
+        self.ix = Some(ix);
         if !errors.list.is_empty() {
             self.read_diags.extend(errors);
             self.stale = true;
             return Outcome::Errors;
         }
-        let elapsed = start.elapsed();
-        Outcome::Rebuilt { pages: 0, on_disk: elapsed, elapsed }
+        done
     }
 
     /// Write what changed, or everything when the output is stale; nothing while there are errors.
@@ -244,20 +248,12 @@ impl Session {
         }
         clock.lap("sitemap, static");
         // (every file that went, went through `out.remove`)
-        if let Err(e) = out.update_manifest(&mut self.manifest, &out.removed()) {
-            errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
-        }
+        update_manifest(&out, &mut self.manifest, &mut errors);
         clock.lap("manifest");
         self.phases.extend(clock.laps);
-        // the page list above built the comparison cohorts: keep them with the other indexes
-        self.ix = Some(model.into_indexes());
-        if !errors.list.is_empty() {
-            self.read_diags.extend(errors);
-            self.stale = true;
-            return Outcome::Errors;
-        }
         let elapsed = start.elapsed();
-        Outcome::Rebuilt { pages: written, on_disk: elapsed, elapsed }
+        // (the page list above built the comparison cohorts: kept with the other indexes)
+        self.conclude(model.into_indexes(), errors, Outcome::Rebuilt { pages: written, on_disk: elapsed, elapsed })
     }
 }
 
@@ -326,4 +322,12 @@ fn write_extras(
 fn of_a_generated_kind(rel: &str) -> bool {
     let ext = rel.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
     matches!(ext.as_str(), "html" | "htm" | "xml" | "json" | "csv" | "js" | "css" | "txt")
+}
+
+/// The manifest (`listed`: the session's copy) after an update in place: the files written,
+/// less those removed.
+pub(super) fn update_manifest(out: &Staging, listed: &mut Option<BTreeSet<String>>, errors: &mut Diagnostics) {
+    if let Err(e) = out.update_manifest(listed, &out.removed()) {
+        errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
+    }
 }
