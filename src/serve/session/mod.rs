@@ -270,13 +270,9 @@ impl Session {
         self.links_pending = false;
         if let Some(site) = self.site.as_ref().filter(|s| !s.content.generated.is_empty()) {
             let kept = if data || self.stale { None } else { self.ix.take() };
-            let reused = kept.is_some();
-            let model = match kept {
-                Some(ix) => Site::with_indexes(site, ix),
-                None => model_of(site, &self.lookups),
-            };
+            let model = model_over(site, &self.lookups, kept);
             self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut self.link_diags);
-            if reused {
+            if !data && !self.stale {
                 self.ix = Some(model.into_indexes());
             }
         }
@@ -441,6 +437,8 @@ impl Session {
     /// the same changes, it holds everything any of them changed).
     fn reload(&mut self, changes: &BTreeSet<Change>, plan: &mut Plan) {
         let clean = !self.stale && !self.has_errors();
+        // (the kept indexes are not those of data this update changes)
+        let data = changes.iter().any(|c| matches!(c, Change::EntityYear(..) | Change::Collection(..)));
         if plan.everything || self.site.is_none() || changes.contains(&Change::Everything) {
             self.reload_everything();
             plan.everything = true;
@@ -467,7 +465,7 @@ impl Session {
                         self.reload_everything();
                     }
                     match template_pages(file) {
-                        Some(kinds) => plan.pages.extend(self.pages_of(&kinds)),
+                        Some(kinds) => plan.pages.extend(self.pages_of(&kinds, data)),
                         None => plan.all_pages = true,
                     }
                     // (the Markdown's fragments into its own pages are read against the
@@ -487,7 +485,6 @@ impl Session {
         if changes.iter().all(|c| matches!(c, Change::EntityYear(..))) {
             self.links_pending = true;
         } else if !(changes.iter().all(|c| matches!(c, Change::ThemeAsset(..))) && clean) {
-            let data = changes.iter().any(|c| matches!(c, Change::EntityYear(..) | Change::Collection(..)));
             self.check_links(data);
         }
     }
@@ -744,10 +741,16 @@ impl Session {
         self.themes.iter().map(|t| (t.prefix, t.assets.keys().cloned().collect())).collect()
     }
 
-    fn pages_of(&self, kinds: &[&str]) -> Vec<PageKind> {
+    /// The pages rendered with one of the templates `kinds`; `data` as for `check_links`.
+    fn pages_of(&mut self, kinds: &[&str], data: bool) -> Vec<PageKind> {
         let Some(site) = &self.site else { return vec![] };
-        let model = model_of(site, &self.lookups);
-        model.page_list().into_iter().filter(|k| kinds.contains(&Site::template(*k))).collect()
+        let kept = if data || self.stale { None } else { self.ix.take() };
+        let model = model_over(site, &self.lookups, kept);
+        let pages = model.page_list().into_iter().filter(|k| kinds.contains(&Site::template(*k))).collect();
+        if !data && !self.stale {
+            self.ix = Some(model.into_indexes());
+        }
+        pages
     }
 }
 
@@ -756,6 +759,14 @@ fn model_of<'a>(site: &'a Loaded, lookups: &Option<rules::Lookups>) -> Site<'a> 
     match lookups {
         Some(l) => Site::of_sharing(site, l.children.clone()),
         None => Site::of(site),
+    }
+}
+
+/// The site model over `kept` indexes (see `Session::ix`), or made anew.
+fn model_over<'a>(site: &'a Loaded, lookups: &Option<rules::Lookups>, kept: Option<Indexes>) -> Site<'a> {
+    match kept {
+        Some(ix) => Site::with_indexes(site, ix),
+        None => model_of(site, lookups),
     }
 }
 

@@ -114,10 +114,7 @@ impl Session {
             };
         }
         let mut clock = Clock::new(Instant::now());
-        let model = match kept {
-            Some(ix) => Site::with_indexes(site, ix),
-            None => model_of(site, &self.lookups),
-        };
+        let model = model_over(site, &self.lookups, kept);
         clock.lap("model");
         let out = Staging::in_place(&self.out);
         let mut written = 0;
