@@ -420,12 +420,18 @@ fn a_list_on_one_page_of_its_own_is_one_named_link() {
 
 /// 最近更新 lists the ten entity-years published last, newest first, ties in registry order
 /// and then by year, as computed here from the data files' `published_on`. The example site has
-/// dates shared by two or three entity-years; one date moved makes three share the tenth place.
+/// dates shared by two or three entity-years; dates moved make three share the tenth place, and
+/// three others a place where the registry's order is not the codes' and one entity has two years.
 #[test]
 fn the_latest_updates_are_the_ten_published_last_ties_in_registry_order() {
     let copy = common::example_copy();
     let root = copy.path();
     common::replace_in(root, "data/520323/2023.toml", "published_on = 2024-10-15", "published_on = 2024-10-16");
+    // three on one date: two years of one hospital, and a hospital listed after it in the
+    // registry whose code sorts before it
+    common::replace_in(root, "data/H52030300001/2022.toml", "published_on = 2023-10-16", "published_on = 2024-10-19");
+    common::replace_in(root, "data/H52030300001/2023.toml", "published_on = 2024-10-11", "published_on = 2024-10-19");
+    common::replace_in(root, "data/H52030200002/2023.toml", "published_on = 2024-10-12", "published_on = 2024-10-19");
     let registry = read(&root.join("data/entities.toml"));
     // (code, name) in registry order
     let mut entities: Vec<(String, String)> = Vec::new();

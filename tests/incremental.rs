@@ -872,6 +872,31 @@ fn theme_assets_alone_are_written_again_without_any_page() {
     assert!(read(&out.join("assets/style.css")).contains(".own { color: #333; }"));
     assert_eq!(stamps(), pages_before, "no page is written");
 
+    // a script taken away in the same update as a page's edit (the general path) goes too
+    step("themes/default/static/mixed.js", Some("// another script\n"), "another script");
+    std::fs::remove_file(root.join("themes/default/static/mixed.js")).unwrap();
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n新的举报电话。\n");
+    rebuilt(s.apply(&[root.join("themes/default/static/mixed.js"), root.join("content/jubao.md")]), "mixed");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    assert!(!out.join("assets/mixed.js").exists());
+    same_as_full_build(root, &out, "a script removed with a page's edit");
+
+    // an asset named like a file of the site's static/: refused as in a build, neither written
+    // over the other; the site's own file again once the theme's is gone
+    write(root, "static/assets/logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+    rebuilt(s.apply(&[root.join("static/assets/logo.svg")]), "the site's own file under assets/");
+    same_as_full_build(root, &out, "the site's own file under assets/");
+    write(root, "themes/default/static/logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><g/></svg>\n");
+    let o = s.apply(&[root.join("themes/default/static/logo.svg")]);
+    assert!(matches!(o, Outcome::Errors), "{o:?}");
+    assert!(s.diagnostics_text().contains("static/assets/logo.svg"), "{}", s.diagnostics_text());
+    assert_eq!(read(&out.join("assets/logo.svg")), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n");
+    std::fs::remove_file(root.join("themes/default/static/logo.svg")).unwrap();
+    rebuilt(s.apply(&[root.join("themes/default/static/logo.svg")]), "the theme's file gone");
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "the theme's file gone");
+    assert!(out.join("assets/logo.svg").is_file() && !out.join("m/assets/logo.svg").exists());
+
     // a listed part gone: an error, and nothing written until it is back
     let css = read(&out.join("assets/style.css"));
     std::fs::remove_file(root.join("themes/default/css/own.css")).unwrap();

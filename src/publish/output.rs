@@ -406,13 +406,14 @@ impl Staging {
     /// (a build makes no empty folder).
     pub fn remove(&self, rel: &str) -> io::Result<()> {
         let p = self.dir.join(rel);
+        // (listed before: a folder removed in part has files gone all the same)
+        if let Ok(mut r) = self.removed.lock() {
+            r.push(rel.to_string());
+        }
         match fs::symlink_metadata(&p) {
             Ok(m) if m.is_dir() => fs::remove_dir_all(&p)?,
             Ok(_) => fs::remove_file(&p)?,
             Err(_) => return Ok(()),
-        }
-        if let Ok(mut r) = self.removed.lock() {
-            r.push(rel.to_string());
         }
         remove_empty_parents(&self.dir, &p);
         Ok(())

@@ -354,7 +354,8 @@ impl Session {
         let latest_before = self.latest();
         // The themes' assets before an edit of theme files alone, to remove those it takes away.
         let only_assets = changes.iter().all(|c| matches!(c, Change::ThemeAsset(..)));
-        let assets_before = (only_assets && !self.stale && !self.has_errors()).then(|| self.assets());
+        let any_assets = changes.iter().any(|c| matches!(c, Change::ThemeAsset(..)));
+        let assets_before = (any_assets && !self.stale && !self.has_errors()).then(|| self.assets());
         self.phases.clear();
         let mut plan = Plan::default();
         for _ in 0..MAX_READS {
@@ -404,18 +405,23 @@ impl Session {
             }
         }
         // theme assets alone: no page changes
-        if let Some(before) = assets_before.filter(|_| pages.is_empty() && years.is_empty())
+        // (an asset named like a file of the site's static/ is refused by the whole write, as
+        // in a build: neither is written over the other)
+        if assets_before.as_ref().is_some_and(|before| self.assets_clash(before)) {
+            self.stale = true;
+        }
+        if let Some(before) = assets_before.as_ref().filter(|_| only_assets && pages.is_empty() && years.is_empty())
             && !self.stale
             && !self.has_errors()
             && self.ix.is_some()
         {
-            let o = self.finish_assets(&before, start);
+            let o = self.finish_assets(before, start);
             return self.told(o);
         }
         if self.links_pending {
             self.check_links(true);
         }
-        let assets = changes.iter().any(|c| matches!(c, Change::ThemeAsset(..)));
+        let assets = any_assets.then(|| assets_before.unwrap_or_default());
         let o = self.finish_with(pages, years, statics, assets, start);
         self.told(o)
     }
@@ -739,6 +745,17 @@ impl Session {
     /// Each theme's assets by where its pages go: what `finish_assets` compares after an edit.
     fn assets(&self) -> Vec<(&'static str, BTreeSet<String>)> {
         self.themes.iter().map(|t| (t.prefix, t.assets.keys().cloned().collect())).collect()
+    }
+
+    /// Whether a theme asset, before (`before`) or now, has the output path of a file of the
+    /// site's `static/` folder.
+    fn assets_clash(&self, before: &[(&'static str, BTreeSet<String>)]) -> bool {
+        let now = self.assets();
+        let statics = self.root.join("static");
+        before
+            .iter()
+            .chain(&now)
+            .any(|(prefix, names)| names.iter().any(|n| statics.join(format!("{prefix}assets/{n}")).exists()))
     }
 
     /// The pages rendered with one of the templates `kinds`; `data` as for `check_links`.

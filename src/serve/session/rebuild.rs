@@ -12,7 +12,7 @@ impl Session {
         years: BTreeSet<(usize, i32)>,
         start: Instant,
     ) -> Outcome {
-        self.finish_with(pages, years, BTreeSet::new(), false, start)
+        self.finish_with(pages, years, BTreeSet::new(), None, start)
     }
 
     /// After edits of theme files that only the assets are made of (a static file, a part of
@@ -22,27 +22,11 @@ impl Session {
         let (Some(site), Some(ix)) = (&self.site, self.ix.take()) else { return Outcome::Errors };
         let model = Site::with_indexes(site, ix);
         let out = Staging::in_place(&self.out);
-        let mut errors = Diagnostics::default();
-        // the themes were loaded again: they get what pages read from them, as after a build
+        let mut errors = write_assets(&model, &mut self.themes, &out, before);
+        // the themes were loaded again: they get the 数据下载 page's files, as after a build
         let (summary, _) = crate::publish::opendata::summary(&model, &self.open_files);
         for t in &mut self.themes {
-            model.global(t);
             crate::publish::opendata::expose(t, &summary);
-            if let Err(d) = model.write_assets(t, &out) {
-                errors.extend(d);
-            }
-        }
-        for (prefix, names) in before {
-            let now = self.themes.iter().find(|t| t.prefix == *prefix).map(|t| &t.assets);
-            for n in names.iter().filter(|n| now.is_none_or(|a| !a.contains_key(*n))) {
-                let rel = format!("{prefix}assets/{n}");
-                if let Err(e) = out.remove(&rel) {
-                    errors.push(Diagnostic::error(
-                        "io.write",
-                        format!("删除 {rel} 失败：{}", crate::base::diag::os_text(&e)),
-                    ));
-                }
-            }
         }
         update_manifest(&out, &mut self.manifest, &mut errors);
         let elapsed = start.elapsed();
@@ -67,7 +51,7 @@ impl Session {
         mut pages: BTreeSet<PageKind>,
         years: BTreeSet<(usize, i32)>,
         statics: BTreeSet<String>,
-        assets: bool,
+        assets: Option<Vec<(&'static str, BTreeSet<String>)>>,
         start: Instant,
     ) -> Outcome {
         // A folder moved into or out of static/ (a removed one is reported alone, not its
@@ -77,10 +61,23 @@ impl Session {
         // may take a generated file's name, even in another case, which the copy of a whole
         // write refuses, as a build does (`copy_static`), where copying it alone would replace
         // the page. That write finds the static files' conflicts again: the last ones go.
-        if statics
-            .iter()
-            .any(|f| self.root.join("static").join(f).is_dir() || self.out.join(f).is_dir() || of_a_generated_kind(f))
-        {
+        // A static file named like a theme's asset, likewise.
+        let in_assets = |f: &str| {
+            let asset = |t: &Theme| f.strip_prefix(t.prefix).and_then(|a| a.strip_prefix("assets/"));
+            self.themes.iter().any(|t| asset(t).is_some_and(|n| t.assets.contains_key(n)))
+        };
+        if statics.iter().any(|f| {
+            self.root.join("static").join(f).is_dir()
+                || self.out.join(f).is_dir()
+                || of_a_generated_kind(f)
+                || in_assets(f)
+        }) {
+            self.stale = true;
+            super::remove_diags_code(&mut self.read_diags, "static.");
+        }
+        // (a theme's asset that clashed with a static file may be gone: the whole write finds
+        // what still clashes)
+        if assets.is_some() && self.read_diags.list.iter().any(|d| d.code.starts_with("static.")) {
             self.stale = true;
             super::remove_diags_code(&mut self.read_diags, "static.");
         }
@@ -191,10 +188,10 @@ impl Session {
             Ok(n) => written += n,
             Err(d) => errors.extend(d),
         }
+        if let Some(before) = &assets {
+            errors.extend(write_assets(&model, &mut self.themes, &out, before));
+        }
         for theme in &self.themes {
-            if assets && let Err(d) = model.write_assets(theme, &out) {
-                errors.extend(d);
-            }
             crate::publish::compare::remove_stale(&out, &self.out, theme.prefix, &compare_years); // hook (comparisons)
         }
         clock.lap("render");
@@ -222,7 +219,7 @@ impl Session {
             let mut files = model.sitemaps(base);
             // a sitemap split into fewer files than before leaves none behind
             let mut n = if files.len() == 1 { 1 } else { files.len() };
-            while out.exists(&format!("sitemap-{n}.xml")) {
+            while self.out.join(format!("sitemap-{n}.xml")).exists() {
                 let _ = out.remove(&format!("sitemap-{n}.xml"));
                 n += 1;
             }
@@ -327,4 +324,34 @@ pub(super) fn update_manifest(out: &Staging, listed: &mut Option<BTreeSet<String
     if let Err(e) = out.update_manifest(listed, &out.removed()) {
         errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
     }
+}
+
+/// Every theme's assets written, and those of `before` (each theme's assets before the update)
+/// that no theme has now removed.
+fn write_assets(
+    model: &Site,
+    themes: &mut [Theme],
+    out: &Staging,
+    before: &[(&'static str, BTreeSet<String>)],
+) -> Diagnostics {
+    let mut errors = Diagnostics::default();
+    for t in themes.iter_mut() {
+        model.global(t);
+        if let Err(d) = model.write_assets(t, out) {
+            errors.extend(d);
+        }
+    }
+    for (prefix, names) in before {
+        let now = themes.iter().find(|t| t.prefix == *prefix).map(|t| &t.assets);
+        for n in names.iter().filter(|n| now.is_none_or(|a| !a.contains_key(*n))) {
+            let rel = format!("{prefix}assets/{n}");
+            if let Err(e) = out.remove(&rel) {
+                errors.push(Diagnostic::error(
+                    "io.write",
+                    format!("删除 {rel} 失败：{}", crate::base::diag::os_text(&e)),
+                ));
+            }
+        }
+    }
+    errors
 }
