@@ -352,7 +352,7 @@ impl Session {
             _ => BTreeMap::new(),
         };
         let latest_before = self.latest();
-        // The themes' assets before an edit of theme files alone, to remove those it takes away.
+        // The themes' assets before an update with theme files, to remove those it takes away.
         let only_assets = changes.iter().all(|c| matches!(c, Change::ThemeAsset(..)));
         let any_assets = changes.iter().any(|c| matches!(c, Change::ThemeAsset(..)));
         let assets_before = (any_assets && !self.stale && !self.has_errors()).then(|| self.assets());
