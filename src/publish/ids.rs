@@ -74,18 +74,17 @@ impl Site<'_> {
     /// only), or cannot render it: the build then fails, with the reason.
     /// `intro`: the home page's Markdown as rendered (`Content::home_intro`).
     pub fn page_ids(&self, kind: PageKind, themes: &[Theme], intro: Option<&str>) -> Vec<Option<Vec<String>>> {
-        let shown = themes.iter().filter(|t| in_theme(kind, t.prefix)).count();
-        let mut shared = if shown == 0 { Default::default() } else { self.context(kind) };
-        let mut left = shown;
+        let last = themes.iter().rposition(|t| in_theme(kind, t.prefix));
+        let mut shared = if last.is_some() { self.context(kind) } else { Default::default() };
         themes
             .iter()
-            .map(|theme| {
+            .enumerate()
+            .map(|(i, theme)| {
                 if !in_theme(kind, theme.prefix) {
                     return None;
                 }
-                left -= 1;
                 // (the last theme takes the shared context; the others copy it)
-                let mut ctx = if left == 0 { std::mem::take(&mut shared) } else { shared.clone() };
+                let mut ctx = if Some(i) == last { std::mem::take(&mut shared) } else { shared.clone() };
                 let tables = match kind {
                     PageKind::EntityYear(e, y) => self.table_views(e, y, "", "", theme.split_tables),
                     _ => Vec::new(),
@@ -119,7 +118,6 @@ pub fn check(
             let ids = site.page_ids(kind, themes, intro).into_iter();
             themes.iter().zip(ids).filter_map(|(t, ids)| Some((look_name(t.prefix), ids?))).collect()
         });
-
         // (a page no theme renders is the build's error, reported there with the reason)
         if per_look.is_empty() {
             continue;

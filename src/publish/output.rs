@@ -419,12 +419,6 @@ impl Staging {
         Ok(())
     }
 
-    /// Every file or folder removed so far (`remove`), relative to the output; "" (the whole
-    /// output) when the list cannot be read.
-    pub fn removed(&self) -> Vec<String> {
-        self.removed.lock().map(|r| r.clone()).unwrap_or_else(|_| vec![String::new()])
-    }
-
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         self.write_with(rel, |f| io::Write::write_all(f, bytes))
     }
@@ -500,17 +494,19 @@ impl Staging {
     }
 
     /// After in-place updates: bring `listed` (the caller's copy of the manifest; read from the
-    /// folder when None) up to date — the files written now, less those under `removed` (files or
-    /// folders; "" for the whole output) that are gone — and write it only when it changed. Only
-    /// the removed paths are looked at on disk, so an edit that adds or removes no file costs no
-    /// walk over the output and leaves the manifest as it was. Returns whether it was written.
-    pub fn update_manifest(&self, listed: &mut Option<BTreeSet<String>>, removed: &[String]) -> io::Result<bool> {
+    /// folder when None) up to date — the files written now, less those under the paths removed
+    /// (`remove`; the whole output when that list cannot be read) that are gone — and write it
+    /// only when it changed. Only the removed paths are looked at on disk, so an edit that adds or
+    /// removes no file costs no walk over the output and leaves the manifest as it was. Returns
+    /// whether it was written.
+    pub fn update_manifest(&self, listed: &mut Option<BTreeSet<String>>) -> io::Result<bool> {
         let files = listed.get_or_insert_with(|| read_manifest(&self.dir).unwrap_or_default());
         let mut changed = false;
         for f in self.written() {
             changed |= files.insert(f);
         }
-        for r in removed {
+        let removed = self.removed.lock().map(|r| r.clone()).unwrap_or_else(|_| vec![String::new()]);
+        for r in &removed {
             let under =
                 |f: &String| r.is_empty() || f == r || f.strip_prefix(r.as_str()).is_some_and(|t| t.starts_with('/'));
             let gone: Vec<String> = files

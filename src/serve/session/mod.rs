@@ -269,10 +269,10 @@ impl Session {
         self.link_kinds = Vec::new();
         self.links_pending = false;
         if let Some(site) = self.site.as_ref().filter(|s| !s.content.generated.is_empty()) {
-            let kept = if data || self.stale { None } else { self.ix.take() };
-            let model = model_over(site, &self.lookups, kept);
+            let reuse = !data && !self.stale;
+            let model = model_over(site, &self.lookups, if reuse { self.ix.take() } else { None });
             self.link_kinds = crate::check_generated_links(&self.root, site, &model, &mut self.link_diags);
-            if !data && !self.stale {
+            if reuse {
                 self.ix = Some(model.into_indexes());
             }
         }
@@ -761,10 +761,10 @@ impl Session {
     /// The pages rendered with one of the templates `kinds`; `data` as for `check_links`.
     fn pages_of(&mut self, kinds: &[&str], data: bool) -> Vec<PageKind> {
         let Some(site) = &self.site else { return vec![] };
-        let kept = if data || self.stale { None } else { self.ix.take() };
-        let model = model_over(site, &self.lookups, kept);
+        let reuse = !data && !self.stale;
+        let model = model_over(site, &self.lookups, if reuse { self.ix.take() } else { None });
         let pages = model.page_list().into_iter().filter(|k| kinds.contains(&Site::template(*k))).collect();
-        if !data && !self.stale {
+        if reuse {
             self.ix = Some(model.into_indexes());
         }
         pages

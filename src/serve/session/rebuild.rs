@@ -22,7 +22,7 @@ impl Session {
         let (Some(site), Some(ix)) = (&self.site, self.ix.take()) else { return Outcome::Errors };
         let model = Site::with_indexes(site, ix);
         let out = Staging::in_place(&self.out);
-        let mut errors = write_assets(&model, &mut self.themes, &out, before);
+        let mut errors = write_assets(&model, &self.themes, &out, before);
         // the themes were loaded again: they get the 数据下载 page's files, as after a build
         let (summary, _) = crate::publish::opendata::summary(&model, &self.open_files);
         for t in &mut self.themes {
@@ -66,18 +66,16 @@ impl Session {
             let asset = |t: &Theme| f.strip_prefix(t.prefix).and_then(|a| a.strip_prefix("assets/"));
             self.themes.iter().any(|t| asset(t).is_some_and(|n| t.assets.contains_key(n)))
         };
-        if statics.iter().any(|f| {
-            self.root.join("static").join(f).is_dir()
-                || self.out.join(f).is_dir()
-                || of_a_generated_kind(f)
-                || in_assets(f)
-        }) {
-            self.stale = true;
-            super::remove_diags_code(&mut self.read_diags, "static.");
-        }
-        // (a theme's asset that clashed with a static file may be gone: the whole write finds
-        // what still clashes)
-        if assets.is_some() && self.read_diags.list.iter().any(|d| d.code.starts_with("static.")) {
+        // And a theme's asset that clashed with a static file may be gone.
+        let clashed = assets.is_some() && self.read_diags.list.iter().any(|d| d.code.starts_with("static."));
+        if clashed
+            || statics.iter().any(|f| {
+                self.root.join("static").join(f).is_dir()
+                    || self.out.join(f).is_dir()
+                    || of_a_generated_kind(f)
+                    || in_assets(f)
+            })
+        {
             self.stale = true;
             super::remove_diags_code(&mut self.read_diags, "static.");
         }
@@ -97,7 +95,7 @@ impl Session {
                     self.open_rows = b.open_layouts;
                     // read the manifest now, not on the first edit (nothing was written in place)
                     self.manifest = None;
-                    let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest, &[]);
+                    let _ = Staging::in_place(&self.out).update_manifest(&mut self.manifest);
                     let model = model_of(site, &self.lookups);
                     model.compare_index();
                     self.ix = Some(model.into_indexes());
@@ -189,7 +187,7 @@ impl Session {
             Err(d) => errors.extend(d),
         }
         if let Some(before) = &assets {
-            errors.extend(write_assets(&model, &mut self.themes, &out, before));
+            errors.extend(write_assets(&model, &self.themes, &out, before));
         }
         for theme in &self.themes {
             crate::publish::compare::remove_stale(&out, &self.out, theme.prefix, &compare_years); // hook (comparisons)
@@ -318,10 +316,9 @@ fn of_a_generated_kind(rel: &str) -> bool {
     matches!(ext.as_str(), "html" | "htm" | "xml" | "json" | "csv" | "js" | "css" | "txt")
 }
 
-/// The manifest (`listed`: the session's copy) after an update in place: the files written,
-/// less those removed.
+/// The manifest (`listed`: the session's copy) after an update in place, a failure reported.
 pub(super) fn update_manifest(out: &Staging, listed: &mut Option<BTreeSet<String>>, errors: &mut Diagnostics) {
-    if let Err(e) = out.update_manifest(listed, &out.removed()) {
+    if let Err(e) = out.update_manifest(listed) {
         errors.push(Diagnostic::error("io.write", format!("写入文件清单失败：{}", crate::base::diag::os_text(&e))));
     }
 }
@@ -330,13 +327,12 @@ pub(super) fn update_manifest(out: &Staging, listed: &mut Option<BTreeSet<String
 /// that no theme has now removed.
 fn write_assets(
     model: &Site,
-    themes: &mut [Theme],
+    themes: &[Theme],
     out: &Staging,
     before: &[(&'static str, BTreeSet<String>)],
 ) -> Diagnostics {
     let mut errors = Diagnostics::default();
-    for t in themes.iter_mut() {
-        model.global(t);
+    for t in themes.iter() {
         if let Err(d) = model.write_assets(t, out) {
             errors.extend(d);
         }
