@@ -501,6 +501,61 @@ fn a_static_file_named_like_a_generated_one_is_refused_as_in_a_build() {
     }
 }
 
+/// Names that differ only in case are one file where case is ignored (Windows, macOS, IIS), so a
+/// build refuses a static file so named beside a theme's asset or another static file. The
+/// preview refuses it too, whichever of the two comes second, and leaves the output alone.
+#[test]
+fn static_files_differing_only_in_case_are_refused_as_in_a_build() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let (out_dir, out, mut s) = serve(root);
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n";
+    let mut n = 0;
+    let mut refused = |s: &mut Session, changed: &str, named: &str, what: &str| {
+        let o = s.apply(&[root.join(changed)]);
+        assert!(matches!(o, Outcome::Errors), "{what}: {o:?}");
+        assert!(s.diagnostics_text().contains(named), "{what}: {}", s.diagnostics_text());
+        n += 1;
+        let (_, built) = pilu::build(root, Some(&out_dir.path().join(format!("full{n}"))), None);
+        assert!(built.is_err(), "{what}: a build refuses it too");
+    };
+    let removed = |s: &mut Session, rel: &str, what: &str| {
+        std::fs::remove_file(root.join(rel)).unwrap();
+        rebuilt(s.apply(&[root.join(rel)]), what);
+        assert!(!s.has_errors(), "{what}: {}", s.diagnostics_text());
+        same_as_full_build(root, &out, what);
+    };
+
+    // the site's file first, then a theme's asset of that name in another case
+    write(root, "static/assets/Logo.svg", svg);
+    rebuilt(s.apply(&[root.join("static/assets/Logo.svg")]), "the site's own file");
+    write(root, "themes/default/static/logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><g/></svg>\n");
+    refused(&mut s, "themes/default/static/logo.svg", "static/assets/Logo.svg", "a theme's asset after");
+    assert_eq!(read(&out.join("assets/Logo.svg")), svg, "the site's file stays");
+    let names: Vec<String> =
+        std::fs::read_dir(out.join("assets")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(!names.contains(&"logo.svg".to_string()), "the theme's asset is not written beside it: {names:?}");
+    removed(&mut s, "themes/default/static/logo.svg", "the theme's asset gone");
+    removed(&mut s, "static/assets/Logo.svg", "the site's file gone");
+
+    // a theme's asset first, then the site's file in another case
+    write(root, "themes/default/static/logo.svg", svg);
+    rebuilt(s.apply(&[root.join("themes/default/static/logo.svg")]), "a theme's asset");
+    let asset = read(&out.join("assets/logo.svg"));
+    write(root, "static/assets/LOGO.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><g/></svg>\n");
+    refused(&mut s, "static/assets/LOGO.svg", "static/assets/LOGO.svg", "the site's file after");
+    assert_eq!(read(&out.join("assets/logo.svg")), asset, "the theme's asset stays");
+    removed(&mut s, "static/assets/LOGO.svg", "the site's file gone again");
+
+    // two static files of one name in two cases
+    write(root, "static/files/notice.pdf", "%PDF-1.4 a");
+    rebuilt(s.apply(&[root.join("static/files/notice.pdf")]), "a static file");
+    write(root, "static/files/Notice.PDF", "%PDF-1.4 b");
+    refused(&mut s, "static/files/Notice.PDF", "notice.pdf", "its twin in another case");
+    assert_eq!(read(&out.join("files/notice.pdf")), "%PDF-1.4 a", "the first file stays");
+    removed(&mut s, "static/files/Notice.PDF", "the twin gone");
+}
+
 #[test]
 fn unrelated_files_change_nothing() {
     let site = fixture("minimal");

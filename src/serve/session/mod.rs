@@ -748,14 +748,13 @@ impl Session {
     }
 
     /// Whether a theme asset, before (`before`) or now, has the output path of a file of the
-    /// site's `static/` folder.
+    /// site's `static/` folder, even in another case (as `copy_static` compares them).
     fn assets_clash(&self, before: &[(&'static str, BTreeSet<String>)]) -> bool {
         let now = self.assets();
-        let statics = self.root.join("static");
-        before
-            .iter()
-            .chain(&now)
-            .any(|(prefix, names)| names.iter().any(|n| statics.join(format!("{prefix}assets/{n}")).exists()))
+        let statics = static_files_folded(&self.root);
+        before.iter().chain(&now).any(|(prefix, names)| {
+            names.iter().any(|n| statics.contains_key(&format!("{prefix}assets/{n}").to_ascii_lowercase()))
+        })
     }
 
     /// The pages rendered with one of the templates `kinds`; `data` as for `check_links`.
@@ -769,6 +768,18 @@ impl Session {
         }
         pages
     }
+}
+
+/// The files of the site's `static/` folder by their path in lower case, each with how many
+/// files have it: names that differ only in case are one file where case is ignored. (A folder
+/// that cannot be read is left out: the whole write that follows reports it.)
+fn static_files_folded(root: &Path) -> BTreeMap<String, usize> {
+    let mut folded = BTreeMap::new();
+    let mut unread = Diagnostics::default();
+    for (_, rel) in crate::base::files::walk_files(&root.join("static"), "static.read", "", &mut unread) {
+        *folded.entry(rel.to_ascii_lowercase()).or_default() += 1;
+    }
+    folded
 }
 
 /// The site model, over the children list the rules keep when there is one.

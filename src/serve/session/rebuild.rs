@@ -61,19 +61,24 @@ impl Session {
         // may take a generated file's name, even in another case, which the copy of a whole
         // write refuses, as a build does (`copy_static`), where copying it alone would replace
         // the page. That write finds the static files' conflicts again: the last ones go.
-        // A static file named like a theme's asset, likewise.
+        // A static file named like a theme's asset or another static file, even in another
+        // case (one file where case is ignored), likewise.
         let in_assets = |f: &str| {
-            let asset = |t: &Theme| f.strip_prefix(t.prefix).and_then(|a| a.strip_prefix("assets/"));
-            self.themes.iter().any(|t| asset(t).is_some_and(|n| t.assets.contains_key(n)))
+            let path = |t: &'_ Theme, a: &str| format!("{}assets/{a}", t.prefix);
+            self.themes.iter().any(|t| t.assets.keys().any(|a| path(t, a).eq_ignore_ascii_case(f)))
         };
-        // And a theme's asset that clashed with a static file may be gone.
-        let clashed = assets.is_some() && self.read_diags.list.iter().any(|d| d.code.starts_with("static."));
+        let folded = if statics.is_empty() { BTreeMap::new() } else { static_files_folded(&self.root) };
+        let twin = |f: &str| folded.get(&f.to_ascii_lowercase()).is_some_and(|&n| n > 1);
+        // And a theme's asset or static file that clashed with a static file may be gone.
+        let clashed = (assets.is_some() || !statics.is_empty())
+            && self.read_diags.list.iter().any(|d| d.code.starts_with("static."));
         if clashed
             || statics.iter().any(|f| {
                 self.root.join("static").join(f).is_dir()
                     || self.out.join(f).is_dir()
                     || of_a_generated_kind(f)
                     || in_assets(f)
+                    || twin(f)
             })
         {
             self.stale = true;
