@@ -978,13 +978,22 @@ fn sitemap_files<P, E>(
     Ok(())
 }
 
+/// The parts of an earlier sitemap in the output folder `dir` that a sitemap of `files` files
+/// (`sitemaps`) no longer makes: a sitemap split into fewer parts, or no longer split, must not
+/// leave the last parts behind. Looked for on disk, where an update in place finds them.
+pub fn stale_sitemap_parts(dir: &Path, files: usize) -> Vec<String> {
+    // (one file is `sitemap.xml` alone; n + 1 files are the index and `sitemap-1` … `sitemap-n`)
+    let first = if files <= 1 { 1 } else { files };
+    (first..).map(|n| format!("sitemap-{n}.xml")).take_while(|name| dir.join(name).is_file()).collect()
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{extends_tag, sitemap_files, strip_css_comments};
+    use super::{extends_tag, sitemap_files, stale_sitemap_parts, strip_css_comments};
 
     #[test]
     fn the_extends_tag_is_found_after_blanks_and_comments() {
@@ -1032,6 +1041,22 @@ mod tests {
             Ok(())
         });
         assert_eq!((streamed, handed, made.get()), (Ok(()), 4, 5));
+    }
+
+    #[test]
+    fn the_parts_a_shorter_sitemap_no_longer_makes_are_found_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let parts = ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap-4.xml"];
+        for name in parts {
+            std::fs::write(dir.path().join(name), "<urlset/>").unwrap();
+        }
+        assert_eq!(stale_sitemap_parts(dir.path(), 5), Vec::<String>::new(), "all four parts still made");
+        assert_eq!(stale_sitemap_parts(dir.path(), 3), ["sitemap-3.xml", "sitemap-4.xml"]);
+        let every = ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap-4.xml"];
+        assert_eq!(stale_sitemap_parts(dir.path(), 1), every, "no longer split");
+        assert_eq!(stale_sitemap_parts(dir.path(), 0), every, "no sitemap");
+        std::fs::remove_file(dir.path().join("sitemap-2.xml")).unwrap();
+        assert_eq!(stale_sitemap_parts(dir.path(), 1), ["sitemap-1.xml"], "parts are numbered without gaps");
     }
 
     #[test]

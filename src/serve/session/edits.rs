@@ -418,12 +418,11 @@ impl Session {
         clock.lap("feeds");
         if sitemap && let Some(base) = &site.settings.base_url {
             let files = model.sitemaps(base);
-            let mut n = if files.len() == 1 { 1 } else { files.len() };
-            while self.out.join(format!("sitemap-{n}.xml")).exists() {
-                let name = format!("sitemap-{n}.xml");
-                let _ = out.remove(&name);
+            for name in crate::publish::render::stale_sitemap_parts(&self.out, files.len()) {
+                if let Err(e) = out.remove(&name) {
+                    errors.push(super::rebuild::remove_failed(&name, &e));
+                }
                 removed.push(name);
-                n += 1;
             }
             for (name, text) in &files {
                 if let Err(e) = out.write(name, text.as_bytes()) {

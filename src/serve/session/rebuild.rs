@@ -220,11 +220,10 @@ impl Session {
         clock.lap("downloads");
         if let Some(base) = &site.settings.base_url {
             let mut files = model.sitemaps(base);
-            // a sitemap split into fewer files than before leaves none behind
-            let mut n = if files.len() == 1 { 1 } else { files.len() };
-            while self.out.join(format!("sitemap-{n}.xml")).exists() {
-                let _ = out.remove(&format!("sitemap-{n}.xml"));
-                n += 1;
+            for name in crate::publish::render::stale_sitemap_parts(&self.out, files.len()) {
+                if let Err(e) = out.remove(&name) {
+                    errors.push(remove_failed(&name, &e));
+                }
             }
             files.push(("robots.txt".into(), model.robots(base)));
             for (name, text) in &files {
@@ -328,6 +327,11 @@ pub(super) fn update_manifest(out: &Staging, listed: &mut Option<BTreeSet<String
     }
 }
 
+/// A file of the output that an update in place could not remove.
+pub(super) fn remove_failed(rel: &str, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error("io.write", format!("删除 {rel} 失败：{}", crate::base::diag::os_text(e)))
+}
+
 /// Every theme's assets written, and those of `before` (each theme's assets before the update)
 /// that no theme has now removed.
 fn write_assets(
@@ -347,10 +351,7 @@ fn write_assets(
         for n in names.iter().filter(|n| now.is_none_or(|a| !a.contains_key(*n))) {
             let rel = format!("{prefix}assets/{n}");
             if let Err(e) = out.remove(&rel) {
-                errors.push(Diagnostic::error(
-                    "io.write",
-                    format!("删除 {rel} 失败：{}", crate::base::diag::os_text(&e)),
-                ));
+                errors.push(remove_failed(&rel, &e));
             }
         }
     }
