@@ -365,3 +365,58 @@ fn an_empty_year_file_is_an_error_and_notes_on_absent_tables_are_published() {
     assert!(html.contains("本年度没有数据的表"), "{html}");
     assert!(html.contains("定点零售药店医保服务情况表</strong>：本年度暂停营业，无医保结算。"), "{html}");
 }
+
+/// A year file that cannot be read (bad TOML, not UTF-8) is one error: the tables it would have
+/// given are missing only because of it, so their 未公开 or 部分公开 is its follow-on, not a
+/// second report that reads as if nothing had been sent. Fixed, the report is clean again.
+#[test]
+fn a_year_file_that_cannot_be_read_is_reported_alone() {
+    let site = strict();
+    let root = site.path();
+    let good = read(&root.join("data/renmin/2023.toml"));
+    let csvs = || {
+        write(root, "data/renmin/2023/institution_employee_service.csv", EMPLOYEE_CSV);
+        write(root, "data/renmin/2023/institution_resident_service.csv", RESIDENT_CSV);
+    };
+    csvs();
+    assert_eq!(check_json(root, &[]).0, 0, "complete with the year file and the two sheets");
+    let only = |list: &[Diag], code: &str| {
+        let list: Vec<&Diag> = list.iter().filter(|d| d.0 != "info").collect();
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0].1, code, "{list:?}");
+        assert_eq!(list[0].3, "data/renmin/2023.toml", "{list:?}");
+    };
+    // the sheets still give 附件8 and 附件9: 附件7 is missing because of the bad file
+    let bad_toml = good.replacen("\n", "\nhi_total_cost = = 1\n", 1);
+    write(root, "data/renmin/2023.toml", &bad_toml);
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1);
+    only(&list, "toml.syntax");
+    // nothing else given: every table is missing because of it
+    std::fs::remove_dir_all(root.join("data/renmin/2023")).unwrap();
+    only(&check_json(root, &[]).1, "toml.syntax");
+    let human = pilu(root, &["check"]);
+    assert!(human.stderr.contains("另有 1 处错误由此引起，已省略"), "{}", human.stderr);
+    // not UTF-8 (GBK)
+    let with_source = good.replacen("\n", "\nsource = \"医院财务科\"\n", 1);
+    let (gbk, _, _) = encoding_rs::GBK.encode(&with_source);
+    assert!(std::str::from_utf8(&gbk).is_err());
+    write_bytes(root, "data/renmin/2023.toml", &gbk);
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1);
+    only(&list, "io.encoding");
+    // the preview says the same, and is clean once the file is fixed
+    csvs();
+    write(root, "data/renmin/2023.toml", &bad_toml);
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut s = pilu::serve::session::Session::open(root, &out_dir.path().join("serve"), None);
+    let text = s.diagnostics_text();
+    assert!(text.contains("toml.syntax") && !text.contains("completeness.missing"), "{text}");
+    write(root, "data/renmin/2023.toml", &good);
+    s.apply(&[root.join("data/renmin/2023.toml")]);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    write(root, "data/renmin/2023.toml", &bad_toml);
+    s.apply(&[root.join("data/renmin/2023.toml")]);
+    let text = s.diagnostics_text();
+    assert!(text.contains("toml.syntax") && !text.contains("completeness.missing"), "after an edit: {text}");
+}

@@ -201,7 +201,9 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
     }
     if !tables.is_empty() {
         let msg = format!("{message}，缺少必须在线公开的表：{}", titles(&tables));
-        diags.push(finding(msg).at(loc).label(label).note(
+        // (a year file that could not be read would perhaps have given them: its error says so)
+        let finding = finding(msg).follows(crate::base::diag::unread_year_key(&ent.id, y));
+        diags.push(finding.at(loc).label(label).note(
             "县级以上医保局和二级及以上定点医疗机构每年须在线公开本类主体的统一表格（见表定义中的 mandatory），\
              于次年 10 月 25 日前上传；收集数据期间可在 pilu.toml 中设置 [completeness] missing = \"warning\"",
         ));

@@ -482,6 +482,12 @@ pub fn refused_table_key(entity_id: &str, year: i32, table_id: &str) -> String {
     format!("refused:{entity_id}/{year}/{table_id}")
 }
 
+/// The key of an entity's year file (`data/<entity>/<year>.toml`) that could not be read at all:
+/// the tables it would have given are missing because of that error.
+pub fn unread_year_key(entity_id: &str, year: i32) -> String {
+    format!("unread:{entity_id}/{year}")
+}
+
 /// The key of a registry that could not be read at all.
 pub const REGISTRY: &str = "registry";
 

@@ -16,7 +16,7 @@ impl Loader<'_> {
         let text = match read_text_file(p, crate::base::files::MAX_FILE_BYTES) {
             Ok(t) => t,
             Err(d) => {
-                self.diags.push(d);
+                self.diags.push(d.causes(diag::unread_year_key(&self.registry.get(ent).id, year)));
                 return;
             }
         };
@@ -54,7 +54,7 @@ impl Loader<'_> {
         let doc = match records::toml_doc(text, file) {
             Ok(d) => d,
             Err(d) => {
-                self.diags.push(d);
+                self.diags.push(d.causes(diag::unread_year_key(&self.registry.get(ent).id, year)));
                 return Vec::new();
             }
         };
