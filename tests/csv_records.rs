@@ -254,3 +254,28 @@ fn a_header_only_csv_of_a_matrix_table_is_an_error_and_not_a_disclosure() {
     assert_eq!(d[0].2, *msg, "one message for TOML and CSV");
     assert_eq!((d[0].3.as_str(), d[0].4), (year, toml.lines().count() as u64 + 2), "at the table's header");
 }
+
+/// A table's CSV that cannot be read as records — a blank template put in `data/` as it is, a
+/// file with nothing in it — is one error: the table counts as given and refused, so its
+/// being missing is that error's follow-on, not a second report of 部分公开.
+#[test]
+fn a_table_csv_that_cannot_be_read_is_reported_alone() {
+    let site = example_copy();
+    let root = site.path();
+    let template =
+        pilu(root, &["template", "--table", "institution_employee_service", "--format", "csv", "-o", "t.csv"]);
+    assert_eq!(template.code, 0, "{}", template.stderr);
+    for (what, bytes, code) in [
+        ("a template", std::fs::read(root.join("t.csv")).unwrap(), "data.template_sheet"),
+        ("an empty file", Vec::new(), "csv.empty"),
+        ("blank lines alone", b"\r\n,,\r\n\r\n".to_vec(), "csv.empty"),
+    ] {
+        write_bytes(root, CSV, &bytes);
+        let (code_, list) = check_json(root, &[]);
+        assert_eq!(code_, 1, "{what}: {list:?}");
+        let errors: Vec<_> = list.iter().filter(|d| d.0 == "error").collect();
+        assert_eq!(errors.len(), 1, "{what}: {errors:?}");
+        assert_eq!((errors[0].1.as_str(), errors[0].3.as_str()), (code, CSV), "{what}");
+        missing_as_follow_on(root, &list);
+    }
+}

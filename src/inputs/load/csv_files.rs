@@ -17,17 +17,20 @@ use std::path::Path;
 impl Loader<'_> {
     /// One table of one entity-year from a decoded CSV source.
     pub(super) fn table_csv(&mut self, file: FileId, enc: &'static str, ti: usize, ent: usize, year: i32) {
+        let origin = Loc::new(file, 0..0);
+        // A sheet that is no records (a blank template, a quote left open, nothing at all) still
+        // gave the table: refused, so that its being missing follows from the error.
+        let before = self.diags.list.len();
         if self.template_sheet(file, Some(ent), year) {
-            return;
+            return self.refuse_after(before, ent, year, ti, origin);
         }
         let sheet = match records::csv_sheet(self.sources, file, enc) {
             Ok(s) => s,
             Err(d) => {
                 self.diags.push(d);
-                return;
+                return self.refuse_after(before, ent, year, ti, origin);
             }
         };
-        let origin = Loc::new(file, 0..0);
         if !self.check_discloser(ti, ent, origin) {
             return;
         }

@@ -488,6 +488,15 @@ impl Loader<'_> {
         self.data.refused.entry((ent, year)).or_default().push((ti, at));
     }
 
+    /// `refuse`, the first error reported since `before` being the cause (see `refusal_key`).
+    fn refuse_after(&mut self, before: usize, ent: usize, year: i32, ti: usize, at: Loc) {
+        let first = self.diags.list[before..].iter().position(|d| d.severity == diag::Severity::Error);
+        if let (Some(i), Some(key)) = (first, self.refusal_key(ent, year, ti)) {
+            self.diags.list[before + i].causes.push(key);
+        }
+        self.refuse(ent, year, ti, at);
+    }
+
     /// The records of table `ti` of an entity-year given as `items`: each read against the
     /// table's fields (one with errors is left out). Given records of which none could be read,
     /// the table is refused (`refuse`, at `at`; the first error is the cause): a table of no
@@ -503,11 +512,7 @@ impl Loader<'_> {
             }
         }
         if recs.is_empty() && !items.is_empty() {
-            let first = self.diags.list[before..].iter().position(|d| d.severity == diag::Severity::Error);
-            if let (Some(i), Some(key)) = (first, self.refusal_key(ent, year, ti)) {
-                self.diags.list[before + i].causes.push(key);
-            }
-            self.refuse(ent, year, ti, at);
+            self.refuse_after(before, ent, year, ti, at);
             return None;
         }
         Some(recs)
