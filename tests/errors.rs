@@ -808,3 +808,50 @@ fn system_clutter_among_the_data_is_ignored() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("`notes.db` 不是数据文件"), "{}", out.stderr);
 }
+
+/// A quote never closed made the csv reader take every row after it as one cell: five
+/// pharmacies' 2023 figures vanished from the site without a word. It is an error at the quote,
+/// in `check` and in `import` alike, and nothing is published or written.
+#[test]
+fn a_quote_never_closed_in_a_csv_is_an_error_not_lost_rows() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = "data/2023/pharmacy_service.csv";
+    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
+    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    // the third pharmacy's phone opens a quote; no later row has one to close it
+    assert!(lines[3].ends_with(",12393"), "{}", lines[3]);
+    lines[3] = format!("{}\"12393", lines[3].strip_suffix("12393").unwrap());
+    for l in &mut lines[4..] {
+        let mut cells: Vec<String> = Vec::new();
+        let mut quoted = l.split('"');
+        // ("41,102" → 41102: the thousands separators in quotes go, the figures stay)
+        while let Some(plain) = quoted.next() {
+            cells.push(plain.to_string());
+            if let Some(q) = quoted.next() {
+                cells.push(q.replace(',', ""));
+            }
+        }
+        *l = cells.concat();
+    }
+    let later = lines.len() - 4;
+    assert!(lines[4..].iter().all(|l| !l.contains('"')) && later >= 4, "{lines:?}");
+    write(root, sheet, &lines.join("\r\n"));
+
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let syntax = with_code(&list, "csv.syntax");
+    assert_eq!(syntax.len(), 1, "{list:?}");
+    assert_eq!((syntax[0].3.as_str(), syntax[0].4), (sheet, 4), "at the quote's line: {syntax:?}");
+    assert!(syntax[0].2.contains("引号没有配对"), "{}", syntax[0].2);
+    let built = pilu(root, &["build"]);
+    assert_eq!(built.code, 1, "{}", built.stderr);
+    assert!(!root.join("public").exists());
+
+    // the same sheet brought in by import
+    write(root, "in/药店.csv", &lines.join("\r\n"));
+    let out = import(root, &["in/药店.csv", "--year", "2024"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("第 4 行附近") && out.stderr.contains("引号没有配对"), "{}", out.stderr);
+    assert!(!root.join("data/2024").exists(), "nothing written");
+}

@@ -60,6 +60,7 @@ fn utf16(bytes: &[u8], le: bool, name: &'static str) -> Result<Decoded, String> 
 }
 
 /// One line of a sheet: its 1-based line number and its cells with byte spans in the text.
+#[derive(Debug)]
 pub struct Row {
     pub line: usize,
     pub cells: Vec<(String, Range<usize>)>,
@@ -114,11 +115,22 @@ pub fn parse_with(text: &str, delim: u8) -> Result<Vec<Row>, (String, usize)> {
                     start += 1;
                 }
                 // a line ends at LF, at CRLF, or at a lone CR (old Mac exports)
-                line += (counted_to.min(start)..start)
-                    .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
-                    .count();
+                line += line_breaks(&text[counted_to.min(start)..start]);
                 counted_to = start;
-                let spans = cell_spans(text, start, delim, rec.len());
+                let (spans, unclosed) = cell_spans(text, start, delim, rec.len());
+                // The csv reader takes a quote never closed as a cell running to the end of the
+                // file: every row after it would be lost inside one cell without a word.
+                if let Some(at) = unclosed {
+                    let first = line_breaks(&text[..at]) + 1;
+                    let last = first + line_breaks(text[at..].trim_end_matches(['\r', '\n']));
+                    return Err((
+                        format!(
+                            "CSV 格式错误：这个引号没有配对的结束引号，从这里到文件末尾（第 {first}–{last} 行）\
+                             都会被读成同一个单元格，其后的行都不会读入；请删去这个引号，或在单元格末尾补上引号"
+                        ),
+                        at,
+                    ));
+                }
                 let cells = rec.iter().zip(spans).map(|(c, s)| (c.to_string(), s)).collect();
                 rows.push(Row { line, cells });
             }
@@ -129,6 +141,12 @@ pub fn parse_with(text: &str, delim: u8) -> Result<Vec<Row>, (String, usize)> {
         }
     }
     Ok(rows)
+}
+
+/// How many lines end in `s`: at LF, at CRLF, or at a lone CR (old Mac exports).
+fn line_breaks(s: &str) -> usize {
+    let b = s.as_bytes();
+    (0..b.len()).filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))).count()
 }
 
 /// The csv reader's error in Chinese, its own words in brackets.
@@ -144,8 +162,9 @@ fn csv_reason(e: &csv::Error) -> String {
     format!("{what}（原文：{e}）")
 }
 
-/// Byte spans of the `n` cells of the record starting at `start` (quotes excluded).
-fn cell_spans(text: &str, start: usize, delim: u8, n: usize) -> Vec<Range<usize>> {
+/// Byte spans of the `n` cells of the record starting at `start` (quotes excluded), and where a
+/// quote opens that is never closed, if one does.
+fn cell_spans(text: &str, start: usize, delim: u8, n: usize) -> (Vec<Range<usize>>, Option<usize>) {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(n);
     let mut i = start;
@@ -163,7 +182,10 @@ fn cell_spans(text: &str, start: usize, delim: u8, n: usize) -> Vec<Range<usize>
                 }
                 j += 1;
             }
-            out.push(s..j.min(b.len()));
+            if j >= b.len() {
+                return (out, Some(i));
+            }
+            out.push(s..j);
             i = j + 1;
             while i < b.len() && b[i] != delim && b[i] != b'\n' && b[i] != b'\r' {
                 i += 1;
@@ -179,7 +201,7 @@ fn cell_spans(text: &str, start: usize, delim: u8, n: usize) -> Vec<Range<usize>
             i += 1;
         }
     }
-    out
+    (out, None)
 }
 
 #[cfg(test)]
@@ -212,6 +234,21 @@ mod tests {
         assert_eq!(&t[rows[1].cells[2].1.clone()], "3");
         assert_eq!(rows[1].line, 2);
         assert_eq!(rows[1].cells[1].0, "x\ny");
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_at_the_quote() {
+        // the rows after it would all be read as one cell of the third row
+        let t = "code,phone\nP1,12393\nP2,\"12393\nP3,12393\nP4,12393\n";
+        let (msg, at) = parse(t).unwrap_err();
+        assert_eq!(at, t.find('"').unwrap());
+        assert!(msg.contains("引号没有配对") && msg.contains("（第 3–5 行）"), "{msg}");
+        // at the very end, and in a tab-separated file
+        assert_eq!(parse("a,b\n1,\"x").unwrap_err().1, 6);
+        assert!(parse("a\tb\n1\t\"x\n2\ty\n").is_err());
+        assert!(parse("a,b\r1,\"x\r2,y\r3,z\r").unwrap_err().0.contains("（第 2–4 行）"));
+        // a quote closed on a later line is a cell with a line break, as before
+        assert_eq!(parse("a,b\n1,\"x\ny\"\n2,z\n").unwrap().len(), 3);
     }
 
     #[test]
