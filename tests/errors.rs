@@ -855,3 +855,21 @@ fn a_quote_never_closed_in_a_csv_is_an_error_not_lost_rows() {
     assert!(out.stderr.contains("第 4 行附近") && out.stderr.contains("引号没有配对"), "{}", out.stderr);
     assert!(!root.join("data/2024").exists(), "nothing written");
 }
+
+/// A quote left open and closed by a later row's quote joins the rows between into one row:
+/// the row then has too many cells, and the report says where the quote opened.
+#[test]
+fn a_quote_closed_rows_later_is_named_in_the_ragged_row_error() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = "data/2023/pharmacy_service.csv";
+    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
+    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    lines[3] = format!("{}\"12393", lines[3].strip_suffix("12393").unwrap());
+    assert!(lines[4].contains('"'), "a later row has a quote: {}", lines[4]);
+    write(root, sheet, &lines.join("\r\n"));
+    let out = pilu(root, &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("error[csv.ragged]: 第 4 行有"), "{}", out.stderr);
+    assert!(out.stderr.contains("第 4 行第 10 列的单元格在引号内跨了行"), "{}", out.stderr);
+}

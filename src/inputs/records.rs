@@ -123,12 +123,20 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
         if r.cells.len() > header.len() {
             let extra = &r.cells[header.len()];
             if r.cells[header.len()..].iter().any(|(c, _)| !c.trim().is_empty()) {
-                return Err(Diagnostic::error(
+                let mut d = Diagnostic::error(
                     "csv.ragged",
                     format!("第 {line} 行有 {} 个单元格，但表头只有 {} 列", r.cells.len(), header.len()),
                 )
                 .at(Loc::new(file, extra.1.clone()))
-                .label("多出的单元格"));
+                .label("多出的单元格");
+                // A quote left open joins the next lines to this row, up to the next quote.
+                if let Some(col) = r.cells.iter().position(|(c, _)| c.contains(['\n', '\r'])) {
+                    d = d.note(format!(
+                        "第 {line} 行第 {} 列的单元格在引号内跨了行：多半是那里的引号没有配对，把后面的行并进了这一行",
+                        col + 1
+                    ));
+                }
+                return Err(d);
             }
         }
         // Excel drops trailing empty cells; a short row has empty values for the missing columns.
