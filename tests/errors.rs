@@ -761,6 +761,35 @@ fn registry_ids_repeated_in_another_case_and_repeated_codes_are_located() {
     assert!(err.contains(&format!("data/entities.toml:{second}:1")), "{err}");
 }
 
+/// An id that is another entity's code took that code over: every row found by code (collection
+/// sheets, `parent`) went to the wrong body, without a word. It is an error at the entity whose
+/// id it is, in whichever order the two are registered, and nothing is published.
+#[test]
+fn an_id_that_is_another_entity_s_code_is_refused() {
+    let site = fixture("minimal");
+    let path = site.path().join("data/entities.toml");
+    // the pharmacy gets an id of its own; its code stays P52039900002
+    let reg = std::fs::read_to_string(&path).expect("registry");
+    assert!(reg.contains("\ncode = \"P52039900002\"\n"));
+    let reg = reg.replace("\ncode = \"P52039900002\"\n", "\nid = \"pingjia\"\ncode = \"P52039900002\"\n");
+    let other = "\n[[entities]]\nid = \"P52039900002\"\ncode = \"P52039900009\"\nname = \"另一家药房\"\n\
+                 kind = \"retail_pharmacy\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"delegated_county\"\n";
+    // registered after the pharmacy whose code it takes, and before it
+    for reg in [format!("{reg}{other}"), format!("{}\n{reg}", other.trim_start())] {
+        std::fs::write(&path, &reg).expect("write registry");
+        let err = build_fails(site.path());
+        assert!(err.contains("P52039900002"), "{err}");
+        assert!(err.contains("测试县平价大药房") || err.contains("另一家药房"), "names the other body: {err}");
+        let line = reg.lines().position(|l| l.contains("id = \"P52039900002\"")).unwrap();
+        let code_line = reg.lines().position(|l| l.contains("code = \"P52039900002\"")).unwrap();
+        // at the entity registered second, whichever it is
+        let second = line.max(code_line);
+        let table =
+            reg.lines().take(second).collect::<Vec<_>>().iter().rposition(|l| *l == "[[entities]]").unwrap() + 1;
+        assert!(err.contains(&format!("data/entities.toml:{table}:1")), "{table}: {err}");
+    }
+}
+
 /// A reader that stops reading (`pilu check --format json | head`) ends pilu quietly, as it
 /// ends `grep`, never with a panic (exit 101) for printing to a closed pipe.
 #[cfg(unix)]

@@ -54,7 +54,8 @@ fn unique_lower_ids(entities: &[Entity]) -> bool {
 }
 
 /// Every entity's id and code to its index, entity after entity: one whose id repeats
-/// another's (in any case), or whose code is already taken, is reported and left out.
+/// another's (in any case) or is another's code, or whose code is already taken, is reported and
+/// left out.
 fn keys_in_order(entities: &[Entity], keys: usize, sources: &Sources, diags: &mut Diagnostics) -> Keys {
     let mut by_key = Keys::with_capacity(keys);
     let mut lower_ids: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(entities.len(), Default::default());
@@ -73,6 +74,24 @@ fn keys_in_order(entities: &[Entity], keys: usize, sources: &Sources, diags: &mu
                 )
                 .at(e.loc)
                 .label("重复的标识")
+                .causes(entity_key(&e.code)),
+            );
+            continue;
+        }
+        // (an id taking an earlier entity's code would take over what is found by that code)
+        if let Some(j) = by_key.get(entities, &e.id) {
+            diags.push(
+                Diagnostic::error(
+                    "registry.id_is_code",
+                    format!(
+                        "披露主体标识 `{}` 是“{}”的编码：按编码填报的数据（汇总表、上级）会归到错误的主体",
+                        e.id, entities[j].name
+                    ),
+                )
+                .at(e.loc)
+                .label("与其他主体的编码相同的标识")
+                .note("标识只用于网址，可以另取（如拼音缩写）；编码请保持登记的医保编码或区划代码")
+                .causes(entity_key(&e.id))
                 .causes(entity_key(&e.code)),
             );
             continue;
@@ -374,16 +393,20 @@ mod tests {
         assert_eq!((hospital.parent, pharmacy.parent), (Some(0), Some(0)));
     }
 
-    /// A key is found as it was last given: an id that is another entity's code names the
-    /// entity whose id it is.
+    /// An id that is another entity's code is refused: taking the code over, it would file what
+    /// is given by that code (collection sheets, `parent`) under the wrong body. The code keeps
+    /// naming its own entity.
     #[test]
-    fn an_id_given_after_the_same_code_names_its_own_entity() {
-        let (reg, _) = loaded(
+    fn an_id_given_after_the_same_code_is_refused() {
+        let (reg, diags) = loaded(
             "[[entities]]\nid = \"zy\"\ncode = \"520302\"\nname = \"甲\"\nkind = \"bureau_county\"\n\
              [[entities]]\nid = \"520302\"\ncode = \"520303\"\nname = \"乙\"\nkind = \"bureau_county\"\n",
         );
+        let codes: Vec<&str> = diags.list.iter().map(|d| &*d.code).collect();
+        assert_eq!(codes, ["registry.id_is_code"]);
+        assert!(diags.list[0].message.contains("“甲”的编码"), "{}", diags.list[0].message);
         let found: Vec<Option<usize>> = ["zy", "520302", "520303", "ZY"].iter().map(|k| reg.find(k)).collect();
-        assert_eq!(found, [Some(0), Some(1), Some(1), None]);
+        assert_eq!(found, [Some(0), Some(0), None, None]);
     }
 
     /// A registry nothing was found in is not held after loading: a report reads it again, and
