@@ -164,7 +164,7 @@ impl Entity {
 }
 
 /// Registry columns: id and the Chinese labels accepted in CSV headers.
-const COLUMNS: &[(&str, &[&str])] = &[
+pub(super) const COLUMNS: &[(&str, &[&str])] = &[
     ("id", &["标识", "站点标识"]),
     ("code", &["编码", "医保编码", "机构编码", "区划代码", "医保区划代码"]),
     ("name", &["名称", "机构名称", "单位名称"]),
@@ -194,7 +194,17 @@ pub fn column_label(id: &str) -> &'static str {
 }
 
 /// The index in `COLUMNS` of a registry key: its id, or one of its Chinese labels.
-fn column(key: &str) -> Option<usize> {
+/// Item `col` given a second time, as `again` (first as `first`): which of the two would count
+/// is no choice to make for the office, so neither does.
+pub(super) fn duplicate_column(col: &str, first: &str, again: &str, at: Loc) -> Diagnostic {
+    let what = if first == again { format!("`{again}`") } else { format!("`{first}` 与 `{again}`") };
+    Diagnostic::error("registry.duplicate_column", format!("登记项 `{col}` 给了两次：{what} 是同一项"))
+        .at(at)
+        .label("重复的登记项")
+        .note("请只保留一列（或一项），删去另一列")
+}
+
+pub(super) fn column(key: &str) -> Option<usize> {
     // Asked for every cell of the registry: ids first, and the labels' keys worked out once.
     static LABEL_KEYS: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
         COLUMNS.iter().map(|(_, labels)| labels.iter().map(|l| label_key(l)).collect()).collect()
@@ -297,6 +307,8 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     // Each item's text and place by its column's index (half a million entities at national
     // scale, each item asked for a few times: a hash map of them was a third of the work).
     let mut vals: [Option<(String, Loc)>; COLUMNS.len()] = std::array::from_fn(|_| None);
+    // The key each item was first given under: `name` and `名称` are one item, given twice.
+    let mut given: [Option<&str>; COLUMNS.len()] = [None; COLUMNS.len()];
     for c in &r.cells {
         let Some(ci) = column(&c.key) else {
             let mut d = Diagnostic::error("registry.unknown_column", format!("未知的登记项 `{}`", c.key))
@@ -312,6 +324,11 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             continue;
         };
         let col = COLUMNS[ci].0;
+        if let Some(first) = given[ci] {
+            diags.push(duplicate_column(col, first, &c.key, c.key_loc));
+            continue;
+        }
+        given[ci] = Some(&c.key);
         if let Raw::Nested(t) = &c.raw {
             diags.push(Diagnostic::error("registry.type", format!("登记项 `{col}` 应为单个值，实际为{t}")).at(c.loc));
             continue;
