@@ -1466,3 +1466,23 @@ fn a_refused_import_s_report_says_where_its_places_are() {
     );
     assert!(!site.path().join("data/520399/2024").exists());
 }
+
+/// A unit row between the rows (`单位：元` under a 万元 header) used to be skipped as a row
+/// without data, and the rows below it were read in 万元: a pharmacy's 37,683 元 became
+/// 3,768,300 万元 with nothing said. It is an error at that row, and nothing is written.
+#[test]
+fn a_unit_stated_between_the_rows_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let body = "定点零售药店医保服务情况表\n统计年度：2023年度,,,单位：万元\n\
+医保定点零售药店编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付\n\
+P52039900002,是,\"41,102\",363.67,200.01,54.55,109.11\n\
+单位：元\n\
+P52039900004,否,\"37,949\",3768300,2072500,—,1695800\n";
+    write(site.path(), "in/药店.csv", body);
+    let out = import(site.path(), &["in/药店.csv"]);
+    let text = refused(&out);
+    assert!(text.contains("“单位：元”另行说明了单位"), "{text}");
+    assert!(text.contains("第 5 行"), "at the unit row: {text}");
+    assert!(!site.path().join("data/2023/pharmacy_service.csv").exists());
+}

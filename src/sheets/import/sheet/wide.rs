@@ -272,6 +272,22 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             out.warn(at, format!("“{ft}”起像是另一张表，未导入；一张工作表请只放一张表"));
             break;
         }
+        // A unit stated between the rows (`单位：元`): the rows below it are in another unit than
+        // the header says, and reading them in the header's would scale every figure.
+        let row_text: String = g.rows[r].iter().map(|c| c.text()).collect::<Vec<_>>().join(" ");
+        if !matches!(labels::sheet_unit(&row_text), Ok(None)) {
+            let at = out.at_row(r);
+            out.err(
+                at,
+                format!(
+                    "表格中间的“{}”另行说明了单位：其后各行的单位与表头不同，不能按表头的单位导入；\
+                     请把这些行换算成表头的单位，或放到另一个文件中单独导入",
+                    row_text.trim()
+                ),
+            );
+            r += 1;
+            continue;
+        }
         // Does the row hold anything beyond the entity, the key and registry-mirrored fields?
         let has_data = field_col.iter().any(|(&fi, &c)| {
             let f = &fields[fi];
