@@ -1486,3 +1486,16 @@ P52039900004,否,\"37,949\",3768300,2072500,—,1695800\n";
     assert!(text.contains("第 5 行"), "at the unit row: {text}");
     assert!(!site.path().join("data/2023/pharmacy_service.csv").exists());
 }
+
+/// The same with fields down a column: a unit row between the fields is an error at that row.
+#[test]
+fn a_unit_stated_between_the_fields_down_a_column_is_refused() {
+    let site = fixture("minimal");
+    let body = "医保定点医疗机构总体情况表\n统计年度：2023年度,单位：万元\n项目,数值\n\
+医保结算人次,100\n单位：元\n医保医疗总费用,12000000\n医保基金支付,6000000\n";
+    write(site.path(), "in/总体.csv", body);
+    let out = import(site.path(), &["in/总体.csv", "--entity", "renmin"]);
+    let text = refused(&out);
+    assert!(text.contains("“单位：元”另行说明了单位"), "{text}");
+    assert!(text.contains("第 5 行"), "at the unit row: {text}");
+}

@@ -61,7 +61,16 @@ pub(super) fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         .unwrap_or(g.rows.len());
     let has_values = |r: usize| value_cols.iter().any(|&c| !g.get(r, c).is_blank());
     for (r, text) in &l.unknown {
-        if *r < first_row || *r >= stop || !has_values(*r) {
+        if *r < first_row || *r >= stop {
+            continue;
+        }
+        // A unit stated between the fields: the rows below it are in another unit than stated.
+        if !matches!(labels::sheet_unit(text), Ok(None)) {
+            let at = out.at(*r, l.label_col);
+            out.err(at, format!("表格中间的“{text}”另行说明了单位：其后各行的单位与表头不同，不能按表头的单位导入；请换算成同一单位，或分成两个文件导入"));
+            continue;
+        }
+        if !has_values(*r) {
             continue;
         }
         if labels::is_total(text) {
