@@ -631,3 +631,36 @@ fn a_desktop_stylesheet_override_leaves_the_phone_its_own() {
     assert_eq!(read(&site.path().join("public/m/assets/style.css")), "body{color:blue}\n");
     assert_eq!(read(&site.path().join("public/assets/style.css")), "body{color:green}\n");
 }
+
+/// A zero written with a sign (`-0.00`, or `(0)` in accounting style) is the figure zero: it was
+/// published as `-0.00`, in a field that cannot be negative, on the page, in the downloads and in
+/// the open data. Now it is 0.00 wherever it shows.
+#[test]
+fn a_zero_written_with_a_sign_is_published_as_zero() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = "data/2023/pharmacy_service.csv";
+    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
+    let edited = text.replacen(",200.01,54.55,109.11,", ",200.01,-0.00,109.11,", 1).replacen(
+        ",91.66,25.00,50.01,",
+        ",91.66,(0),50.01,",
+        1,
+    );
+    assert_eq!(edited.matches("-0.00").count() + edited.matches("(0)").count(), 2, "both rows edited");
+    write(root, sheet, &edited);
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let public = root.join("public");
+    for (code, id) in [("P52030200101", "P52030200101"), ("P52030300102", "P52030300102")] {
+        let dir = public.join(format!("e/{id}/2023"));
+        let page = read(&dir.join("index.html"));
+        assert!(!page.contains("-0.00"), "{code}: page");
+        assert!(
+            page.contains("统筹基金支付（门诊统筹/双通道）（万元）</th><td class=\"num\">0.00</td>"),
+            "{code}: {page}"
+        );
+        assert!(!read(&dir.join("pharmacy_service.csv")).contains("-0.00"), "{code}: csv");
+        assert!(!read(&dir.join("pharmacy_service.json")).contains("-0.00"), "{code}: json");
+    }
+    assert!(!read(&public.join("o/2023/pharmacy_service.csv")).contains("-0.00"), "open data");
+}

@@ -307,7 +307,9 @@ fn parse_decimal(s: &str, shown: &str, field: &Field) -> Result<Decimal, String>
     if neg && !d.is_zero() && !field.negative_allowed {
         return Err(format!("此项不能为负数，实际为 `{shown}`"));
     }
-    if neg {
+    // A zero written with a sign (`-0.00`, `(0)`: a spreadsheet's -0.0000001 shown at two
+    // places) is the figure zero, published as 0.00 like any other way of writing it.
+    if neg && !d.is_zero() {
         d.set_sign_negative(true);
     }
     if field.ty == FieldType::Percent && d > Decimal::ONE_HUNDRED {
