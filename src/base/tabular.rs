@@ -12,6 +12,23 @@ pub struct Decoded {
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+    let mut d = decode_text(bytes)?;
+    // Lines ended by a lone CR (old Mac exports) end with LF instead, byte for byte, so that a
+    // report counts their lines (it breaks lines at LF) and every place in the file stays put.
+    if d.text.contains('\r') {
+        let mut b = std::mem::take(&mut d.text).into_bytes();
+        for i in 0..b.len() {
+            if b[i] == b'\r' && b.get(i + 1) != Some(&b'\n') {
+                b[i] = b'\n';
+            }
+        }
+        // (an ASCII byte for an ASCII byte: still UTF-8)
+        d.text = String::from_utf8(b).map_err(|e| e.to_string())?;
+    }
+    Ok(d)
+}
+
+fn decode_text(bytes: &[u8]) -> Result<Decoded, String> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return std::str::from_utf8(rest)
             .map(|t| Decoded { text: t.to_string(), encoding: "UTF-8（带 BOM）" })
