@@ -115,7 +115,13 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
         return Err(Diagnostic::error("csv.empty", "CSV 文件为空：第一行应为表头（字段 id 或中文名称）")
             .at(Loc::new(file, 0..0)));
     };
-    let header: Vec<(String, Loc)> = head.cells.iter().map(|(c, s)| (c.clone(), Loc::new(file, s.clone()))).collect();
+    let mut header: Vec<(String, Loc)> =
+        head.cells.iter().map(|(c, s)| (c.clone(), Loc::new(file, s.clone()))).collect();
+    // Excel saves columns that were only formatted as empty cells at the end of every line: no
+    // column at all (a value under one is still refused below, as a cell beyond the header).
+    while header.len() > 1 && header.last().is_some_and(|(h, _)| h.trim().is_empty()) {
+        header.pop();
+    }
     let mut records = Vec::new();
     for r in rows {
         let loc = Loc::new(file, r.span());
