@@ -316,6 +316,10 @@ fn parse_decimal(s: &str, shown: &str, field: &Field) -> Result<Decimal, String>
         return Err(format!("百分数应在 0 到 100 之间，实际为 `{shown}`"));
     }
     d.rescale(places);
+    // (a figure of 29 digits has no room for the places: `rescale` would keep fewer)
+    if d.scale() != places {
+        return Err(format!("数值 `{shown}` 过大，无法按规定的 {places} 位小数保存"));
+    }
     Ok(d)
 }
 
@@ -576,6 +580,18 @@ mod tests {
         assert_eq!(label_key("基金 收入（万元）"), label_key("基金收入(万元)"));
     }
     use crate::inputs::schema::Visibility;
+
+    /// A figure too long to hold at its places is refused, not published with fewer.
+    #[test]
+    fn a_figure_too_long_for_its_places_is_refused() {
+        let money = field(FieldType::Decimal, 2);
+        for too_long in ["79228162514264337593543950335", "1234567890123456789012345678.9"] {
+            let err = parse_text(&money, too_long).unwrap_err();
+            assert!(err.contains("过大"), "{too_long}: {err}");
+        }
+        let Value::Dec(d) = parse_text(&money, "12345678901234567890123456.1").unwrap() else { panic!() };
+        assert_eq!(d.to_string(), "12345678901234567890123456.10");
+    }
 
     fn field(ty: FieldType, places: u32) -> Field {
         Field {
