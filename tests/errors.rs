@@ -935,3 +935,48 @@ fn a_quote_closed_rows_later_is_named_in_the_ragged_row_error() {
     assert!(out.stderr.contains("error[csv.ragged]: 第 4 行有"), "{}", out.stderr);
     assert!(out.stderr.contains("第 4 行第 10 列的单元格在引号内跨了行"), "{}", out.stderr);
 }
+
+/// A sheet whose lines end with a lone CR (old Mac exports) was read right, but every finding
+/// in it was placed on line 1, under a snippet of all its rows run together.
+#[test]
+fn findings_in_a_sheet_of_cr_line_ends_are_on_their_own_lines() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = "data/2023/pharmacy_service.csv";
+    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
+    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    assert!(lines[4].contains(",\"37,949\","), "{}", lines[4]);
+    lines[4] = lines[4].replacen(",\"37,949\",", ",三万,", 1);
+    write(root, sheet, &lines.join("\r"));
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let bad = with_code(&list, "data.value");
+    assert_eq!(bad.len(), 1, "{list:?}");
+    assert_eq!((bad[0].3.as_str(), bad[0].4), (sheet, 5), "{bad:?}");
+    let human = pilu(root, &["check"]);
+    assert!(human.stderr.contains(&format!("{sheet}:5:")), "{}", human.stderr);
+    assert!(!human.stderr.contains("P52030200101"), "one row shown, not all: {}", human.stderr);
+}
+
+/// Excel saves columns that were only formatted as empty cells at the end of every line. Such a
+/// sheet reads as without them; a value under an empty header is still an error at that value.
+#[test]
+fn empty_columns_at_the_end_of_a_sheet_are_no_columns() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = "data/2023/pharmacy_service.csv";
+    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    let padded: Vec<String> = lines.iter().map(|l| format!("{l},,")).collect();
+    write(root, sheet, &padded.join("\r\n"));
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 0, "{:?}", list.iter().filter(|d| d.0 == "error").collect::<Vec<_>>());
+    let mut filled = padded.clone();
+    filled[2].push_str("备注");
+    write(root, sheet, &filled.join("\r\n"));
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1);
+    let ragged = with_code(&list, "csv.ragged");
+    assert_eq!(ragged.len(), 1, "{list:?}");
+    assert_eq!((ragged[0].3.as_str(), ragged[0].4), (sheet, 3), "{ragged:?}");
+}
