@@ -639,8 +639,8 @@ fn a_desktop_stylesheet_override_leaves_the_phone_its_own() {
 fn a_zero_written_with_a_sign_is_published_as_zero() {
     let site = example_copy();
     let root = site.path();
-    let sheet = "data/2023/pharmacy_service.csv";
-    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
+    let sheet = PHARMACY_SHEET;
+    let text = pharmacy_lines(root).join("\r\n");
     let edited = text.replacen(",200.01,54.55,109.11,", ",200.01,-0.00,109.11,", 1).replacen(
         ",91.66,25.00,50.01,",
         ",91.66,(0),50.01,",

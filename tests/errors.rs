@@ -878,9 +878,8 @@ fn system_clutter_among_the_data_is_ignored() {
 fn a_quote_never_closed_in_a_csv_is_an_error_not_lost_rows() {
     let site = example_copy();
     let root = site.path();
-    let sheet = "data/2023/pharmacy_service.csv";
-    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
-    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    let sheet = PHARMACY_SHEET;
+    let mut lines = pharmacy_lines(root);
     // the third pharmacy's phone opens a quote; no later row has one to close it
     assert!(lines[3].ends_with(",12393"), "{}", lines[3]);
     lines[3] = format!("{}\"12393", lines[3].strip_suffix("12393").unwrap());
@@ -924,9 +923,8 @@ fn a_quote_never_closed_in_a_csv_is_an_error_not_lost_rows() {
 fn a_quote_closed_rows_later_is_named_in_the_ragged_row_error() {
     let site = example_copy();
     let root = site.path();
-    let sheet = "data/2023/pharmacy_service.csv";
-    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
-    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    let sheet = PHARMACY_SHEET;
+    let mut lines = pharmacy_lines(root);
     lines[3] = format!("{}\"12393", lines[3].strip_suffix("12393").unwrap());
     assert!(lines[4].contains('"'), "a later row has a quote: {}", lines[4]);
     write(root, sheet, &lines.join("\r\n"));
@@ -942,9 +940,8 @@ fn a_quote_closed_rows_later_is_named_in_the_ragged_row_error() {
 fn findings_in_a_sheet_of_cr_line_ends_are_on_their_own_lines() {
     let site = example_copy();
     let root = site.path();
-    let sheet = "data/2023/pharmacy_service.csv";
-    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
-    let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+    let sheet = PHARMACY_SHEET;
+    let mut lines = pharmacy_lines(root);
     assert!(lines[4].contains(",\"37,949\","), "{}", lines[4]);
     lines[4] = lines[4].replacen(",\"37,949\",", ",三万,", 1);
     write(root, sheet, &lines.join("\r"));
@@ -964,9 +961,8 @@ fn findings_in_a_sheet_of_cr_line_ends_are_on_their_own_lines() {
 fn empty_columns_at_the_end_of_a_sheet_are_no_columns() {
     let site = example_copy();
     let root = site.path();
-    let sheet = "data/2023/pharmacy_service.csv";
-    let text = String::from_utf8(std::fs::read(root.join(sheet)).unwrap()).unwrap();
-    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    let sheet = PHARMACY_SHEET;
+    let lines: Vec<String> = pharmacy_lines(root).into_iter().filter(|l| !l.is_empty()).collect();
     let padded: Vec<String> = lines.iter().map(|l| format!("{l},,")).collect();
     write(root, sheet, &padded.join("\r\n"));
     let (code, list) = check_json(root, &[]);

@@ -408,3 +408,14 @@ pub fn table_cells(html: &str, id: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// The example's 2023 pharmacy collection sheet (UTF-8 with BOM, CRLF lines): the sheet the
+/// tests of office-file hazards edit.
+pub const PHARMACY_SHEET: &str = "data/2023/pharmacy_service.csv";
+
+/// `PHARMACY_SHEET` of the site at `root`, line by line (the first with the BOM, and an empty
+/// last one when the file ends with a line break).
+pub fn pharmacy_lines(root: &Path) -> Vec<String> {
+    let text = String::from_utf8(std::fs::read(root.join(PHARMACY_SHEET)).unwrap()).unwrap();
+    text.split("\r\n").map(str::to_string).collect()
+}
