@@ -13,17 +13,11 @@ pub struct Decoded {
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     let mut d = decode_text(bytes)?;
-    // Lines ended by a lone CR (old Mac exports) end with LF instead, byte for byte, so that a
-    // report counts their lines (it breaks lines at LF) and every place in the file stays put.
-    if d.text.contains('\r') {
-        let mut b = std::mem::take(&mut d.text).into_bytes();
-        for i in 0..b.len() {
-            if b[i] == b'\r' && b.get(i + 1) != Some(&b'\n') {
-                b[i] = b'\n';
-            }
-        }
-        // (an ASCII byte for an ASCII byte: still UTF-8)
-        d.text = String::from_utf8(b).map_err(|e| e.to_string())?;
+    // A file whose lines all end with a lone CR (old Mac exports) is read with LF instead, byte
+    // for byte, so that a report counts its lines (it breaks lines at LF) and every place in
+    // the file stays put. (A file with any LF is left as it is: a CR there is inside a cell.)
+    if !d.text.contains('\n') && d.text.contains('\r') {
+        d.text = d.text.replace('\r', "\n");
     }
     Ok(d)
 }
@@ -140,9 +134,11 @@ pub fn parse_with(text: &str, delim: u8) -> Result<Vec<Row>, (String, usize)> {
                 if let Some(at) = unclosed {
                     let first = line_breaks(&text[..at]) + 1;
                     let last = first + line_breaks(text[at..].trim_end_matches(['\r', '\n']));
+                    let lines =
+                        if last > first { format!("第 {first}–{last} 行") } else { format!("第 {first} 行") };
                     return Err((
                         format!(
-                            "CSV 格式错误：这个引号没有配对的结束引号，从这里到文件末尾（第 {first}–{last} 行）\
+                            "CSV 格式错误：这个引号没有配对的结束引号，从这里到文件末尾（{lines}）\
                              都会被读成同一个单元格，其后的行都不会读入；请删去这个引号，或在单元格末尾补上引号"
                         ),
                         at,
@@ -261,11 +257,19 @@ mod tests {
         assert_eq!(at, t.find('"').unwrap());
         assert!(msg.contains("引号没有配对") && msg.contains("（第 3–5 行）"), "{msg}");
         // at the very end, and in a tab-separated file
-        assert_eq!(parse("a,b\n1,\"x").unwrap_err().1, 6);
+        let (msg, at) = parse("a,b\n1,\"x").unwrap_err();
+        assert_eq!(at, 6);
+        assert!(msg.contains("（第 2 行）"), "{msg}");
         assert!(parse("a\tb\n1\t\"x\n2\ty\n").is_err());
         assert!(parse("a,b\r1,\"x\r2,y\r3,z\r").unwrap_err().0.contains("（第 2–4 行）"));
         // a quote closed on a later line is a cell with a line break, as before
         assert_eq!(parse("a,b\n1,\"x\ny\"\n2,z\n").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn lone_cr_lines_read_as_lf_lines_and_a_cr_in_a_cell_stays() {
+        assert_eq!(decode(b"a,b\r1,2\r").unwrap().text, "a,b\n1,2\n");
+        assert_eq!(decode(b"a,b\r\n1,\"x\ry\"\r\n").unwrap().text, "a,b\r\n1,\"x\ry\"\r\n");
     }
 
     #[test]
