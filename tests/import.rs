@@ -1485,6 +1485,16 @@ P52039900004,否,\"37,949\",3768300,2072500,—,1695800\n";
     assert!(text.contains("“单位：元”另行说明了单位"), "{text}");
     assert!(text.contains("第 5 行"), "at the unit row: {text}");
     assert!(!site.path().join("data/2023/pharmacy_service.csv").exists());
+    // the sheet's own unit stated again, or another unit in a closing note: nothing to refuse
+    let same =
+        body.replace("单位：元\n", "单位：万元\n").replace("3768300,2072500,—,1695800", "376.83,207.25,—,169.58");
+    write(site.path(), "in/同单位.csv", &same);
+    ok(&import(site.path(), &["in/同单位.csv"]));
+    std::fs::remove_file(site.path().join("data/2023/pharmacy_service.csv")).unwrap();
+    let figures = body.replace("单位：元\n", "").replace("3768300,2072500,—,1695800", "376.83,207.25,—,169.58");
+    let closing = format!("{figures}单位：元\n");
+    write(site.path(), "in/末尾.csv", &closing);
+    ok(&import(site.path(), &["in/末尾.csv"]));
 }
 
 /// The same with fields down a column: a unit row between the fields is an error at that row.
@@ -1498,4 +1508,19 @@ fn a_unit_stated_between_the_fields_down_a_column_is_refused() {
     let text = refused(&out);
     assert!(text.contains("“单位：元”另行说明了单位"), "{text}");
     assert!(text.contains("第 5 行"), "at the unit row: {text}");
+    // the sheet's own unit again between the fields, or another one after the last: accepted
+    for (name, body) in [
+        ("同单位", body.replace("单位：元\n", "单位：万元\n").replace("12000000", "1200").replace("6000000", "600")),
+        (
+            "末尾",
+            format!(
+                "{}单位：元\n",
+                body.replace("单位：元\n", "").replace("12000000", "1200").replace("6000000", "600")
+            ),
+        ),
+    ] {
+        write(site.path(), &format!("in/{name}.csv"), &body);
+        let out = import(site.path(), &[&format!("in/{name}.csv"), "--entity", "renmin", "--dry-run"]);
+        assert!(!out.stderr.contains("另行说明了单位"), "{name}: {}", out.stderr);
+    }
 }

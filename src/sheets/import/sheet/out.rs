@@ -129,6 +129,15 @@ fn is_number(c: &Cell) -> bool {
     }
 }
 
+/// The error for a row between the data rows (or fields) that states another money unit than
+/// the sheet's: the rows after it are in that unit.
+pub(super) fn unit_between_rows(text: &str) -> String {
+    format!(
+        "表格中间的“{text}”另行说明了单位：其后各行的单位与表头不同，不能按表头的单位导入；\
+         请换算成表头的单位，或放到另一个文件中单独导入"
+    )
+}
+
 /// The money unit for the sheet: `--unit`, else the title rows.
 /// `--unit` is for sheets that state none: one that states another is an error, as for `--year`.
 pub(super) fn sheet_unit(out: &mut Out, titles: &[(usize, String)]) -> Option<String> {

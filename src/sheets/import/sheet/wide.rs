@@ -10,7 +10,7 @@ use super::headers::{first_text, title_texts};
 use super::matcher::{How, nearest_text};
 use super::out::{
     NO_YEAR, Out, check_discloser, data_in_row, field_unit, find_entity, same_as_named, same_name, sheet_entity,
-    sheet_label, sheet_unit, sheet_year, titled_filer,
+    sheet_label, sheet_unit, sheet_year, titled_filer, unit_between_rows,
 };
 use super::totals::Totals;
 use super::types::{Data, RecRow};
@@ -236,6 +236,8 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
     let mut totals = Totals::new(out, t, first..end, &field_col, &col_units);
     let mut rows = Vec::new();
     let mut skipped_empty = 0;
+    // A row that stated another money unit than the sheet's, not yet followed by data.
+    let mut unit_row: Option<(usize, String)> = None;
     let mut r = first;
     let mut last_data: Option<usize> = None;
     while r < g.rows.len() {
@@ -272,22 +274,6 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             out.warn(at, format!("“{ft}”起像是另一张表，未导入；一张工作表请只放一张表"));
             break;
         }
-        // A unit stated between the rows (`单位：元`): the rows below it are in another unit than
-        // the header says, and reading them in the header's would scale every figure.
-        let row_text: String = g.rows[r].iter().map(|c| c.text()).collect::<Vec<_>>().join(" ");
-        if !matches!(labels::sheet_unit(&row_text), Ok(None)) {
-            let at = out.at_row(r);
-            out.err(
-                at,
-                format!(
-                    "表格中间的“{}”另行说明了单位：其后各行的单位与表头不同，不能按表头的单位导入；\
-                     请把这些行换算成表头的单位，或放到另一个文件中单独导入",
-                    row_text.trim()
-                ),
-            );
-            r += 1;
-            continue;
-        }
         // Does the row hold anything beyond the entity, the key and registry-mirrored fields?
         let has_data = field_col.iter().any(|(&fi, &c)| {
             let f = &fields[fi];
@@ -297,9 +283,22 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
                 && !g.get(r, c).is_blank()
         });
         if !has_data {
+            // A row stating a money unit other than the sheet's (`单位：元` under 万元): the rows
+            // below it are in that unit, and reading them in the sheet's would scale every
+            // figure. Refused at the first data row after it (a closing note refuses nothing).
+            let row_text: String = g.rows[r].iter().map(|c| c.text()).collect::<Vec<_>>().join(" ");
+            match labels::sheet_unit(&row_text) {
+                Ok(Some(u)) if unit.as_deref() == Some(u.as_str()) => {}
+                Ok(None) => {}
+                _ => unit_row = Some((r, row_text.trim().to_string())),
+            }
             skipped_empty += 1;
             r += 1;
             continue;
+        }
+        if let Some((ur, text)) = unit_row.take() {
+            let at = out.at_row(ur);
+            out.err(at, unit_between_rows(&text));
         }
         last_data = Some(r);
         totals.add(g, r);
