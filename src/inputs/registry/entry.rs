@@ -164,7 +164,7 @@ impl Entity {
 }
 
 /// Registry columns: id and the Chinese labels accepted in CSV headers.
-pub(super) const COLUMNS: &[(&str, &[&str])] = &[
+const COLUMNS: &[(&str, &[&str])] = &[
     ("id", &["标识", "站点标识"]),
     ("code", &["编码", "医保编码", "机构编码", "区划代码", "医保区划代码"]),
     ("name", &["名称", "机构名称", "单位名称"]),
@@ -194,17 +194,17 @@ pub fn column_label(id: &str) -> &'static str {
 }
 
 /// The index in `COLUMNS` of a registry key: its id, or one of its Chinese labels.
-/// Item `col` given a second time, as `again` (first as `first`): which of the two would count
-/// is no choice to make for the office, so neither does.
-pub(super) fn duplicate_column(col: &str, first: &str, again: &str, at: Loc) -> Diagnostic {
+/// Item `col` given a second time with another value, as `again` (first as `first`): which of
+/// the two would count is no choice to make for the office, so neither does.
+fn duplicate_column(col: &str, first: &str, again: &str, at: Loc) -> Diagnostic {
     let what = if first == again { format!("`{again}`") } else { format!("`{first}` 与 `{again}`") };
-    Diagnostic::error("registry.duplicate_column", format!("登记项 `{col}` 给了两次：{what} 是同一项"))
+    Diagnostic::error("registry.duplicate_column", format!("登记项 `{col}` 给了两个不同的值：{what} 是同一项"))
         .at(at)
-        .label("重复的登记项")
+        .label("与前面的值不同")
         .note("请只保留一列（或一项），删去另一列")
 }
 
-pub(super) fn column(key: &str) -> Option<usize> {
+fn column(key: &str) -> Option<usize> {
     // Asked for every cell of the registry: ids first, and the labels' keys worked out once.
     static LABEL_KEYS: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
         COLUMNS.iter().map(|(_, labels)| labels.iter().map(|l| label_key(l)).collect()).collect()
@@ -324,11 +324,6 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             continue;
         };
         let col = COLUMNS[ci].0;
-        if let Some(first) = given[ci] {
-            diags.push(duplicate_column(col, first, &c.key, c.key_loc));
-            continue;
-        }
-        given[ci] = Some(&c.key);
         if let Raw::Nested(t) = &c.raw {
             diags.push(Diagnostic::error("registry.type", format!("登记项 `{col}` 应为单个值，实际为{t}")).at(c.loc));
             continue;
@@ -345,6 +340,17 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         if free_text && let Err(m) = crate::inputs::value::no_formula(&v) {
             diags.push(Diagnostic::error("registry.formula", format!("登记项 `{col}`：{m}")).at(c.loc));
         }
+        // One item under two of its names (`名称` and `单位名称`) with two values: which one
+        // counts is no choice to make for the office. (The region's names are its county's name
+        // and its code: different by nature, the code one wins as before.)
+        if let Some(first) = given[ci]
+            && ci != REGION
+            && vals[ci].as_ref().is_some_and(|(prev, _)| !v.is_empty() && *prev != v)
+        {
+            diags.push(duplicate_column(col, first, &c.key, c.loc));
+            continue;
+        }
+        given[ci] = given[ci].or(Some(&c.key));
         if !v.is_empty() {
             vals[ci] = Some((v, c.loc));
         }

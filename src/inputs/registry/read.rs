@@ -169,27 +169,7 @@ pub(super) fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnosti
         }
     };
     match records::csv_sheet(sources, file, enc) {
-        Ok(sheet) => {
-            // Two columns for one item (`name` and `名称`) would let the last filled cell win,
-            // row by row: the sheet is refused at the second column's header.
-            use super::entry::{COLUMNS, column, duplicate_column};
-            let mut seen: Vec<(usize, &str)> = Vec::new();
-            let mut twice = false;
-            for (h, loc) in &sheet.header {
-                let Some(ci) = column(h) else { continue };
-                match seen.iter().find(|(c, _)| *c == ci) {
-                    Some(&(_, first)) => {
-                        diags.push(duplicate_column(COLUMNS[ci].0, first, h, *loc));
-                        twice = true;
-                    }
-                    None => seen.push((ci, h)),
-                }
-            }
-            if twice {
-                return vec![];
-            }
-            sheet.records
-        }
+        Ok(sheet) => sheet.records,
         Err(d) => {
             diags.push(d);
             vec![]
