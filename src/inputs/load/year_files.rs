@@ -16,7 +16,7 @@ impl Loader<'_> {
         let text = match read_text_file(p, crate::base::files::MAX_FILE_BYTES) {
             Ok(t) => t,
             Err(d) => {
-                self.diags.push(d.causes(diag::unread_year_key(&self.registry.get(ent).id, year)));
+                self.unreadable(d, ent, year);
                 return;
             }
         };
@@ -29,6 +29,12 @@ impl Loader<'_> {
         self.sources.hold(file, text);
         self.take_in(ent, year, tables);
         self.let_go_unreported(file, p, Reading::Utf8, before);
+    }
+
+    /// A year file that could not be read at all (`d`): every table it would have given is
+    /// missing because of it (`diag::unread_year_key`).
+    fn unreadable(&mut self, d: Diagnostic, ent: usize, year: i32) {
+        self.diags.push(d.causes(diag::unread_year_key(&self.registry.get(ent).id, year)));
     }
 
     /// The tables of a year file read by `year_toml_text`, taken in (checked against each other
@@ -54,7 +60,7 @@ impl Loader<'_> {
         let doc = match records::toml_doc(text, file) {
             Ok(d) => d,
             Err(d) => {
-                self.diags.push(d.causes(diag::unread_year_key(&self.registry.get(ent).id, year)));
+                self.unreadable(d, ent, year);
                 return Vec::new();
             }
         };

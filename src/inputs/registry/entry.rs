@@ -193,7 +193,6 @@ pub fn column_label(id: &str) -> &'static str {
     COLUMNS.iter().find(|(c, _)| *c == id).map_or("", |(_, labels)| labels[0])
 }
 
-/// The index in `COLUMNS` of a registry key: its id, or one of its Chinese labels.
 /// Item `col` given a second time with another value, as `again` (first as `first`): which of
 /// the two would count is no choice to make for the office, so neither does.
 fn duplicate_column(col: &str, first: &str, again: &str, at: Loc) -> Diagnostic {
@@ -204,6 +203,7 @@ fn duplicate_column(col: &str, first: &str, again: &str, at: Loc) -> Diagnostic 
         .note("请只保留一列（或一项），删去另一列")
 }
 
+/// The index in `COLUMNS` of a registry key: its id, or one of its Chinese labels.
 fn column(key: &str) -> Option<usize> {
     // Asked for every cell of the registry: ids first, and the labels' keys worked out once.
     static LABEL_KEYS: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
@@ -307,7 +307,7 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     // Each item's text and place by its column's index (half a million entities at national
     // scale, each item asked for a few times: a hash map of them was a third of the work).
     let mut vals: [Option<(String, Loc)>; COLUMNS.len()] = std::array::from_fn(|_| None);
-    // The key each item was first given under: `name` and `名称` are one item, given twice.
+    // The key each item's value in `vals` was given under: `name` and `名称` are one item.
     let mut given: [Option<&str>; COLUMNS.len()] = [None; COLUMNS.len()];
     for c in &r.cells {
         let Some(ci) = column(&c.key) else {
@@ -343,17 +343,18 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         // One item under two of its names (`名称` and `单位名称`) with two values: which one
         // counts is no choice to make for the office. (The region's names are its county's name
         // and its code: different by nature, the code one wins as before.)
-        if let Some(first) = given[ci]
+        if v.is_empty() {
+            continue;
+        }
+        if let (Some((prev, _)), Some(first)) = (&vals[ci], given[ci])
             && ci != REGION
-            && vals[ci].as_ref().is_some_and(|(prev, _)| !v.is_empty() && *prev != v)
+            && *prev != v
         {
             diags.push(duplicate_column(col, first, &c.key, c.loc));
             continue;
         }
-        given[ci] = given[ci].or(Some(&c.key));
-        if !v.is_empty() {
-            vals[ci] = Some((v, c.loc));
-        }
+        vals[ci] = Some((v, c.loc));
+        given[ci] = Some(&c.key);
     }
     let text = |i: usize| vals[i].as_ref().map(|(v, _)| v.as_str());
     let Some((code, code_loc)) = vals[CODE].as_ref().map(|(v, l)| (v.as_str(), *l)) else {

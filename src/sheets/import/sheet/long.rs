@@ -10,7 +10,7 @@ use super::headers::{SEQ_HEADERS, first_text, title_texts};
 use super::matcher::nearest_text;
 use super::out::{
     NO_ENTITY, NO_YEAR, Out, check_discloser, field_unit, find_entity, named_entity, same_as_named, sheet_entity,
-    sheet_label, sheet_unit, sheet_year, titled_filer, unit_between_rows,
+    sheet_label, sheet_unit, sheet_year, states_other_unit, titled_filer, unit_between_rows,
 };
 use super::types::{Data, RecRow};
 use crate::inputs::schema::{Layout, Table};
@@ -66,12 +66,7 @@ pub(super) fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
         }
         // A money unit other than the sheet's stated between the fields: the fields after it
         // are in that unit (a closing note, after the last field, refuses nothing).
-        let other_unit = match labels::sheet_unit(text) {
-            Ok(Some(u)) => unit.as_deref() != Some(u.as_str()),
-            Ok(None) => false,
-            Err(_) => true,
-        };
-        if other_unit && *r < last_row {
+        if states_other_unit(text, unit.as_deref()) && *r < last_row {
             let at = out.at(*r, l.label_col);
             out.err(at, unit_between_rows(text));
             continue;

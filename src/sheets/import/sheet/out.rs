@@ -129,8 +129,17 @@ fn is_number(c: &Cell) -> bool {
     }
 }
 
-/// The error for a row between the data rows (or fields) that states another money unit than
-/// the sheet's: the rows after it are in that unit.
+/// Whether `text`, a row between the data rows (or fields), states another money unit than the
+/// sheet's (`sheet`), or two: the rows after it would be in that unit.
+pub(super) fn states_other_unit(text: &str, sheet: Option<&str>) -> bool {
+    match labels::sheet_unit(text) {
+        Ok(Some(u)) => sheet != Some(u.as_str()),
+        Ok(None) => false,
+        Err(_) => true,
+    }
+}
+
+/// The error for a row that `states_other_unit`.
 pub(super) fn unit_between_rows(text: &str) -> String {
     format!(
         "表格中间的“{text}”另行说明了单位：其后各行的单位与表头不同，不能按表头的单位导入；\

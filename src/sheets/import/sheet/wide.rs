@@ -10,7 +10,7 @@ use super::headers::{first_text, title_texts};
 use super::matcher::{How, nearest_text};
 use super::out::{
     NO_YEAR, Out, check_discloser, data_in_row, field_unit, find_entity, same_as_named, same_name, sheet_entity,
-    sheet_label, sheet_unit, sheet_year, titled_filer, unit_between_rows,
+    sheet_label, sheet_unit, sheet_year, states_other_unit, titled_filer, unit_between_rows,
 };
 use super::totals::Totals;
 use super::types::{Data, RecRow};
@@ -287,10 +287,8 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             // below it are in that unit, and reading them in the sheet's would scale every
             // figure. Refused at the first data row after it (a closing note refuses nothing).
             let row_text: String = g.rows[r].iter().map(|c| c.text()).collect::<Vec<_>>().join(" ");
-            match labels::sheet_unit(&row_text) {
-                Ok(Some(u)) if unit.as_deref() == Some(u.as_str()) => {}
-                Ok(None) => {}
-                _ => unit_row = Some((r, row_text.trim().to_string())),
+            if states_other_unit(&row_text, unit.as_deref()) {
+                unit_row = Some((r, row_text.trim().to_string()));
             }
             skipped_empty += 1;
             r += 1;
