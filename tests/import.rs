@@ -1524,3 +1524,26 @@ fn a_unit_stated_between_the_fields_down_a_column_is_refused() {
         assert!(!out.stderr.contains("另行说明了单位"), "{name}: {}", out.stderr);
     }
 }
+
+/// A count typed with a unit of another measure or scale (`4.1万人次` for visits) would be kept
+/// as the bare number, ten thousand times too small: an error at the cell. The field's own
+/// unit, or the word offices use for it (次 for 人次), is only taken off.
+#[test]
+fn a_count_typed_in_another_unit_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let body = "定点零售药店医保服务情况表\n统计年度：2023年度,,,单位：万元\n\
+医保定点零售药店编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付\n\
+P52039900002,是,4.1万人次,363.67,200.01,54.55,109.11\n\
+P52039900004,否,\"37,949次\",376.83,207.25,—,169.58\n";
+    write(site.path(), "in/药店.csv", body);
+    let text = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(text.contains("单元格中的单位“万人次”与此项的单位“人次”不一致"), "{text}");
+    assert!(text.contains("错误：in/药店.csv，第 4 行第 3 列"), "at the cell: {text}");
+    assert!(!text.contains("错误：in/药店.csv，第 5 行"), "次 is 人次: {text}");
+    assert!(!site.path().join("data/2023/pharmacy_service.csv").exists());
+    write(site.path(), "in/人次.csv", &body.replace("4.1万人次", "\"41,102人次\""));
+    ok(&import(site.path(), &["in/人次.csv"]));
+    let written = std::fs::read_to_string(site.path().join("data/2023/pharmacy_service.csv")).unwrap();
+    assert!(written.contains(",41102,") && written.contains(",37949,"), "{written}");
+}

@@ -6,7 +6,7 @@
 //! into exact decimals from their shortest round-trip text and rounded at the schema's places,
 //! and a rounding that changes more than float noise is reported.
 
-use super::labels::{UNITS, money_factor};
+use super::labels::{self, UNITS, money_factor};
 use super::read::Cell;
 use crate::inputs::schema::{Field, FieldType};
 use crate::inputs::value::{self, Value};
@@ -363,11 +363,16 @@ fn numeric_text(field: &Field, cleaned: &str, unit: Option<&str>, notes: &mut Ve
         }
     }
     if let Some(u) = cell_unit {
-        let money_mismatch = money_factor(u).is_some() != money_factor(&field.unit).is_some() && !field.unit.is_empty();
-        if money_mismatch {
-            return Err(format!("单元格中的单位“{u}”与此项的单位“{}”不一致", field.unit));
+        // Money converts exactly below; any other unit must be the field's own, or the figure
+        // would be kept in the wrong one (`3万人次` as 3 人次). A field without a unit has
+        // nothing to compare with but a scale (万人次 is not a count of one).
+        let both_money = money_factor(u).is_some() && money_factor(&field.unit).is_some();
+        let plain = if field.unit.is_empty() { !u.starts_with('万') } else { labels::same_unit(u, &field.unit) };
+        if !both_money && !plain {
+            let shown = if field.unit.is_empty() { "（无）" } else { &field.unit };
+            return Err(format!("单元格中的单位“{u}”与此项的单位“{shown}”不一致，请换算后填写数字"));
         }
-        if money_factor(u).is_none() || money_factor(u) == money_factor(&field.unit) {
+        if !both_money || money_factor(u) == money_factor(&field.unit) {
             notes.push(Note::Fix("单位", format!("`{cleaned}` 去掉了单元格中的单位“{u}”")));
         }
     }
@@ -476,6 +481,16 @@ mod tests {
         assert_eq!(text(&neg, Cell::Text("减2".into()), None), "-2.00");
         let int = field(FieldType::Integer, 0, "人次");
         assert_eq!(text(&int, Cell::Text("12人次".into()), None), "12");
+        assert_eq!(text(&int, Cell::Text("12次".into()), None), "12");
+        // Another measure, or a scale, is refused: kept as it stands it would be wrong.
+        for other in ["3万人次", "12人", "12天", "5‰"] {
+            assert!(text(&int, Cell::Text(other.into()), None).contains("不一致"), "{other}");
+        }
+        let days = field(FieldType::Decimal, 1, "天");
+        assert_eq!(text(&days, Cell::Text("8.5日".into()), None), "8.5");
+        let bare = field(FieldType::Integer, 0, "");
+        assert_eq!(text(&bare, Cell::Text("12人".into()), None), "12");
+        assert!(text(&bare, Cell::Text("3万人".into()), None).contains("不一致"));
     }
 
     #[test]

@@ -53,6 +53,16 @@ pub fn money_factor(unit: &str) -> Option<Decimal> {
     }
 }
 
+/// Units offices write for one measure: visits as 人次 or 次, institutions as 家 or 个, days as
+/// 天 or 日. Any other two units measure different things (人 are people, 人次 visits; 万人次 is
+/// ten thousand visits), and a figure read in one for the other is wrong by its scale.
+const SAME_MEASURE: &[&[&str]] = &[&["人次", "次", "人(次)"], &["家", "个"], &["天", "日"]];
+
+/// Whether a figure stated in `unit` is one in `field_unit` as it stands.
+pub fn same_unit(unit: &str, field_unit: &str) -> bool {
+    unit == field_unit || SAME_MEASURE.iter().any(|g| g.contains(&unit) && g.contains(&field_unit))
+}
+
 fn is_unit(s: &str) -> bool {
     UNITS.contains(&s)
 }
