@@ -194,6 +194,7 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
     let content = content::load(root, &mut sources, &mut diags);
     rules::check_references(&schema, &sources, &mut diags);
     privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
+    static_files(root, settings.as_ref(), &mut sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         // (the command line refuses a bad --base-url before this; a library caller gets an error)
         match base_url.map(config::base_url) {
@@ -618,14 +619,24 @@ fn classify(d: Diagnostics) -> (Diagnostics, Failure) {
     (d, if io { Failure::Io } else { Failure::Inputs })
 }
 
-/// `static/` is copied as is; a file there may not replace a generated one.
+/// What `static/` publishes, checked as everything read is: what is left out of it, and its
+/// names and texts scanned for personal numbers (`serve` again after a change there).
+pub(crate) fn static_files(
+    root: &Path,
+    settings: Option<&config::Settings>,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Vec<(PathBuf, String)> {
+    let files = inputs::statics::files(root, diags);
+    privacy::static_files(settings, &files, sources, diags);
+    files
+}
+
+/// `static/` is copied as is; a file there may not replace a generated one. (What it leaves
+/// out, and why, was reported when the site was read: `static_files`.)
 pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics> {
-    let dir = root.join("static");
-    if !dir.is_dir() {
-        return Ok(());
-    }
     let mut diags = Diagnostics::default();
-    let files = base::files::walk_files(&dir, "static.read", " static 目录", &mut diags);
+    let files = inputs::statics::files(root, &mut Diagnostics::default());
     // A name that differs only in case is the same file where case is ignored (Windows, macOS,
     // IIS): one would replace the other when the site is copied there.
     let rels: Vec<&str> = files.iter().map(|(_, rel)| rel.as_str()).collect();

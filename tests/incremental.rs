@@ -476,6 +476,47 @@ fn static_folders_moved_in_or_out_match_a_full_build() {
     same_as_full_build(root, &out, "static/ renamed");
 }
 
+/// What `static/` leaves out is left out of the preview too: a hidden file added while serving
+/// is not copied (with the build's warning), a link out of the site stops the update as it
+/// stops a build, and a personal number in a static text is found after each edit of it.
+#[test]
+fn static_files_left_out_of_a_build_are_left_out_of_the_preview() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let (_out_dir, out, mut s) = serve(root);
+    let at = |rel: &str| root.join(rel);
+    // (files of kinds pilu never writes: copied one by one, not by a whole write)
+    write(root, "static/.git/config", "[remote]\nurl = https://token@example.org/x\n");
+    write(root, "static/guide.pdf", "%PDF-1.4 sample");
+    rebuilt(s.apply(&[at("static/.git/config"), at("static/guide.pdf")]), "hidden file added");
+    assert!(!out.join(".git").exists() && out.join("guide.pdf").exists());
+    assert!(s.diagnostics_text().contains("static/.git 是隐藏文件夹，不会发布"), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "hidden file added");
+    write(root, "static/notice.txt", "通知\n");
+    rebuilt(s.apply(&[at("static/notice.txt")]), "text file added");
+    write(root, "static/notice.txt", "值班手机 13912340199\n");
+    assert!(matches!(s.apply(&[at("static/notice.txt")]), Outcome::Errors));
+    assert!(s.diagnostics_text().contains("static/notice.txt 中疑似有手机号码"), "{}", s.diagnostics_text());
+    assert_eq!(read(&out.join("notice.txt")), "通知\n", "not copied while wrong");
+    write(root, "static/notice.txt", "值班电话 0851-28221234\n");
+    rebuilt(s.apply(&[at("static/notice.txt")]), "number taken out");
+    assert!(!s.diagnostics_text().contains("手机号码"), "{}", s.diagnostics_text());
+    same_as_full_build(root, &out, "number taken out");
+    #[cfg(unix)]
+    {
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "private.txt", "不公开\n");
+        std::os::unix::fs::symlink(outside.path().join("private.txt"), at("static/private.txt")).unwrap();
+        assert!(matches!(s.apply(&[at("static/private.txt")]), Outcome::Errors));
+        assert!(s.diagnostics_text().contains("static/private.txt 是指向站点以外"), "{}", s.diagnostics_text());
+        assert!(!out.join("private.txt").exists());
+        std::fs::remove_file(at("static/private.txt")).unwrap();
+        rebuilt(s.apply(&[at("static/private.txt")]), "link taken away");
+        assert!(!s.has_errors(), "{}", s.diagnostics_text());
+        same_as_full_build(root, &out, "link taken away");
+    }
+}
+
 /// A static file that takes a generated file's name (even in another case) is refused in the
 /// preview as a build refuses it, not copied over the page; removed, the preview is a build's.
 #[test]

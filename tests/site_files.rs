@@ -267,3 +267,62 @@ fn init_turns_both_themes_on_and_writes_definitions_without_internal_notes() {
     }
     assert!(n >= 15, "the built-in definitions were written");
 }
+
+/// `static/` is published as it is, so what must not go is decided before: a hidden file or
+/// folder (`.git/`, `.env`) is left out with a warning, clutter without a word, and a link out
+/// of the site is an error in `check` as in `build`; `.well-known/` is kept. Names and text
+/// files there are scanned for personal numbers like every published text.
+#[test]
+fn static_publishes_no_hidden_files_no_links_out_and_no_personal_numbers() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "static/.git/config", "[remote]\nurl = https://token@example.org/x\n");
+    write(root, "static/.env", "SECRET=1\n");
+    write(root, "static/.DS_Store", "ds");
+    write(root, "static/~$报告.docx", "lock");
+    write(root, "static/.well-known/security.txt", "Contact: mailto:a@example.org\n");
+    write(root, "static/files/guide.pdf", "%PDF-1.4 sample");
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "private.txt", "不公开\n");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outside.path().join("private.txt"), root.join("static/private.txt")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("static/shared")).unwrap();
+        // a link within the site is a file of it
+        std::os::unix::fs::symlink(root.join("static/files"), root.join("static/docs")).unwrap();
+    }
+    write(root, "static/名单.csv", "姓名,电话\n张三,13912340199\n");
+    write(root, "static/张三13912340198.pdf", "%PDF-1.4");
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let hidden: Vec<&str> = with_code(&list, "static.hidden").iter().map(|d| d.3.as_str()).collect();
+    assert_eq!(hidden, ["static/.env", "static/.git"], "{list:?}");
+    let mobiles: Vec<(&str, u64)> = with_code(&list, "privacy.mobile").iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(mobiles, [("static/名单.csv", 2), ("static/张三13912340198.pdf", 0)], "{list:?}");
+    #[cfg(unix)]
+    {
+        let out: Vec<&str> = with_code(&list, "static.outside").iter().map(|d| d.3.as_str()).collect();
+        assert_eq!(out, ["static/private.txt", "static/shared"], "{list:?}");
+    }
+    let r = pilu(root, &["build"]);
+    assert_eq!(r.code, 1, "refused like check: {}", r.stderr);
+    std::fs::remove_file(root.join("static/名单.csv")).unwrap();
+    std::fs::remove_file(root.join("static/张三13912340198.pdf")).unwrap();
+    #[cfg(unix)]
+    for link in ["static/private.txt", "static/shared"] {
+        std::fs::remove_file(root.join(link)).unwrap();
+    }
+    let r = pilu(root, &["build"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("static/.env 是隐藏文件，不会发布"), "{}", r.stderr);
+    let published: Vec<String> = tree(&root.join("public"))
+        .into_keys()
+        .filter(|k| !k.ends_with(".html") && !k.starts_with("m/") && !k.starts_with("e/"))
+        .filter(|k| [".", "~", "files/", "docs/"].iter().any(|p| k.starts_with(p)))
+        .collect();
+    let mut expected = vec![".pilu-manifest", ".well-known/security.txt", "files/guide.pdf"];
+    if cfg!(unix) {
+        expected.insert(2, "docs/guide.pdf");
+    }
+    assert_eq!(published, expected);
+}

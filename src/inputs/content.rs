@@ -492,16 +492,9 @@ enum PageAt {
 
 impl SiteFiles {
     fn of_static(root: &Path) -> SiteFiles {
-        let dir = root.join("static");
-        // (a folder that cannot be read is reported when the build copies it)
-        let statics = if dir.is_dir() {
-            crate::base::files::walk_files(&dir, "static.read", " static 目录", &mut Diagnostics::default())
-                .into_iter()
-                .map(|(_, rel)| rel)
-                .collect()
-        } else {
-            BTreeSet::new()
-        };
+        // (what static/ leaves out, and a folder that cannot be read, are reported on their own)
+        let statics =
+            crate::inputs::statics::files(root, &mut Diagnostics::default()).into_iter().map(|(_, rel)| rel).collect();
         SiteFiles { pages: BTreeMap::new(), statics, anchors: BTreeMap::new(), own_templates: own_templates(root) }
     }
 }

@@ -9,6 +9,7 @@ pub mod load;
 pub mod records;
 pub mod registry;
 pub mod schema;
+pub mod statics;
 pub mod value;
 
 /// Everything read from a site, ready to render.

@@ -165,7 +165,8 @@ enum Change {
 /// emacs locks, backups).
 pub fn ignored(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    name.starts_with('.')
+    // (a host's own files in static/ are published: `.htaccess`)
+    name.starts_with('.') && !crate::inputs::statics::HOST_FILES.contains(&name.as_str())
         || name.ends_with('~')
         || name.ends_with(".swp")
         || name.ends_with(".swx")
@@ -775,8 +776,7 @@ impl Session {
 /// that cannot be read is left out: the whole write that follows reports it.)
 fn static_files_folded(root: &Path) -> BTreeMap<String, usize> {
     let mut folded = BTreeMap::new();
-    let mut unread = Diagnostics::default();
-    for (_, rel) in crate::base::files::walk_files(&root.join("static"), "static.read", "", &mut unread) {
+    for (_, rel) in crate::inputs::statics::files(root, &mut Diagnostics::default()) {
         *folded.entry(rel.to_ascii_lowercase()).or_default() += 1;
     }
     folded
@@ -866,7 +866,7 @@ fn forget_refused(data: &mut Dataset, sources: &Sources, read_again: impl Fn(&st
     });
 }
 
-fn diag_path(d: &Diagnostic, sources: &Sources, root: &Path) -> String {
+pub(super) fn diag_path(d: &Diagnostic, sources: &Sources, root: &Path) -> String {
     match (d.loc, &d.path) {
         (Some(l), _) => sources.path(l.file).to_string(),
         (None, Some(p)) => p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/"),

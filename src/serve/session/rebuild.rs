@@ -84,6 +84,19 @@ impl Session {
             self.stale = true;
             super::remove_diags_code(&mut self.read_diags, "static.");
         }
+        // What static/ leaves out, and the personal numbers in its names and texts, as the
+        // site's reading reported them, found again (its conflicts are the whole write's).
+        let published: BTreeSet<String> = if statics.is_empty() {
+            BTreeSet::new()
+        } else {
+            let (root, sources) = (&self.root, &self.sources);
+            self.read_diags
+                .list
+                .retain(|d| d.code == "static.conflict" || !super::diag_path(d, sources, root).starts_with("static/"));
+            let settings = self.site.as_ref().map(|s| &s.settings);
+            let files = crate::static_files(&self.root, settings, &mut self.sources, &mut self.read_diags);
+            files.into_iter().map(|(_, rel)| rel).collect()
+        };
         if self.has_errors() || self.site.is_none() || self.themes.is_empty() {
             self.stale = true;
             return Outcome::Errors;
@@ -234,7 +247,12 @@ impl Session {
         }
         for f in &statics {
             let src = self.root.join("static").join(f);
-            let r = if src.is_file() { std::fs::read(&src).and_then(|b| out.write(f, &b)) } else { out.remove(f) };
+            // (a file static/ leaves out is not copied, and gone from the output if it was there)
+            let r = if src.is_file() && published.contains(f) {
+                std::fs::read(&src).and_then(|b| out.write(f, &b))
+            } else {
+                out.remove(f)
+            };
             if let Err(e) = r {
                 errors.push(Diagnostic::error(
                     "io.write",

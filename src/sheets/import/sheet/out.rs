@@ -459,7 +459,8 @@ pub(super) fn field_unit(
     let money = labels::money_factor(&f.unit).is_some();
     if let Some(u) = header_unit {
         let both_money = money && labels::money_factor(u).is_some();
-        if !labels::same_unit(u, &f.unit) && !both_money && !(f.ty == FieldType::Percent && u == "%") {
+        let readable = labels::same_unit(u, &f.unit) || both_money || (f.ty == FieldType::Percent && u == "%");
+        if !readable {
             let a = at.to_string();
             out.err(
                 a,
