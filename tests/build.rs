@@ -373,6 +373,9 @@ fn a_base_url_pages_cannot_be_joined_to_is_refused() {
         "https://x.example/yibao/?a=1",
         "https://x.example/yibao/index.html",
         "https:///yb/",
+        // a user name and password would be printed in every canonical link and QR code
+        "https://admin:S3cret@x.example/yibao/",
+        "https://用户:pw@x.example/",
     ] {
         let out = pilu(site.path(), &["build", "--base-url", bad]);
         assert_eq!(out.code, 2, "{bad}: {}", out.stderr);

@@ -224,3 +224,31 @@ fn a_feed_without_dates_has_a_fixed_updated_and_no_entries() {
     assert_eq!(pilu(site.path(), &["build"]).code, 0);
     assert_eq!(first, read(&site.path().join("public/feed.xml")), "the same bytes again: no clock");
 }
+
+/// A control character in a title (a `\u000b` escape in the front matter or `pilu.toml`, a Word
+/// line break in the Markdown) made the site feed unreadable XML without a word: each is an
+/// error at its place, and the feed of the site without them parses.
+#[test]
+fn a_control_character_in_a_title_or_page_is_refused() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "content/tz.md", "+++\ntitle = \"关于调整举报电话的通知\\u000b\"\ndate = 2024-11-01\n+++\n正文\n");
+    write(root, "content/ws.md", "+++\ntitle = \"说明\"\n+++\n第一段\u{b}第二段\n");
+    let settings = read(&root.join("pilu.toml"));
+    let title = "title = \"测试县医疗保障信息披露\"";
+    assert!(settings.contains(title));
+    write(root, "pilu.toml", &settings.replace(title, "title = \"测试县医疗保障信息披露\\u0008\""));
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let found: Vec<(&str, u64)> = with_code(&list, "content.control").iter().map(|d| (d.3.as_str(), d.4)).collect();
+    assert_eq!(found, [("content/tz.md", 2), ("content/ws.md", 4)], "{list:?}");
+    let config = with_code(&list, "config.control");
+    assert!(config.len() == 1 && config[0].2.contains("U+0008") && config[0].4 >= 1, "{list:?}");
+    // written plainly, the pages are published and the feed is XML again
+    write(root, "content/tz.md", "+++\ntitle = \"关于调整举报电话的通知\"\ndate = 2024-11-01\n+++\n正文\n");
+    write(root, "content/ws.md", "+++\ntitle = \"说明\"\n+++\n第一段\n第二段\n");
+    write(root, "pilu.toml", &settings);
+    let (_dir, out) = build(root, &[]);
+    let feed = parse(&read(&out.join("feed.xml")));
+    assert!(feed.entries.iter().any(|e| e.title == "关于调整举报电话的通知"), "{feed:?}");
+}

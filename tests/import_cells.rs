@@ -131,7 +131,8 @@ fn check_refuses_control_characters_in_data_files() {
 }
 
 /// Text Excel would run as a formula when a reader opens a downloaded CSV is refused where it is
-/// written, in a data value and in a registry name; numbers with signs and phone numbers are not.
+/// written, in a data value and in a registry name: a phone number with `+` too, which Excel
+/// reads as a sum of its groups. A signed number alone is what Excel shows, and passes.
 #[test]
 fn text_excel_would_run_as_a_formula_is_refused() {
     let site = fixture("minimal");
@@ -147,6 +148,7 @@ fn text_excel_would_run_as_a_formula_is_refused() {
     for (code, at, what) in [
         ("data.value", "data/renmin/2023/reporting_channels.csv:2:", "`=HYPERLINK("),
         ("registry.formula", "data/entities.toml:", "`-测试县某某村卫生室` 以“-”开头"),
+        ("data.value", "data/renmin/2023/reporting_channels.csv:2:", "`+86 851 1234567` 以“+”开头"),
     ] {
         let block = err
             .split("\n\n")
@@ -154,5 +156,26 @@ fn text_excel_would_run_as_a_formula_is_refused() {
             .unwrap_or_else(|| panic!("no {code} for {what}:\n{err}"));
         assert!(block.contains(at) && block.contains("会被当作公式执行"), "{code} not at {at}:\n{block}");
     }
-    assert_eq!(err.matches("会被当作公式执行").count(), 2, "the phone number passes: {err}");
+    assert_eq!(err.matches("会被当作公式执行").count(), 3, "{err}");
+    write(site.path(), "data/renmin/2023/reporting_channels.csv", "hotline,address\n-12393,- 5\n");
+    replace_in(site.path(), "data/entities.toml", "-测试县某某村卫生室", "测试县某某村卫生室");
+    let out = pilu(site.path(), &["check"]);
+    assert!(!out.stderr.contains("会被当作公式执行"), "signed numbers pass: {}", out.stderr);
+}
+
+/// A site's table definition heads and fills the CSV downloads' columns with its labels: one
+/// Excel would run as a formula is refused at the label, as a data value is.
+#[test]
+fn a_definition_label_excel_would_run_as_a_formula_is_refused() {
+    let site = fixture("minimal");
+    let def = read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/reporting_channels.toml"));
+    let label = "label = \"举报奖励最高金额\"";
+    assert!(def.contains(label));
+    let bad = def.replace(label, "label = \"=HYPERLINK(\\\"http://evil.example\\\",\\\"举报奖励最高金额\\\")\"");
+    write(site.path(), "data/tables/reporting_channels.toml", &bad);
+    let out = pilu(site.path(), &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let line = bad.lines().position(|l| l.starts_with("label = \"=HYPERLINK")).unwrap() + 1;
+    assert!(out.stderr.contains(&format!("data/tables/reporting_channels.toml:{line}:")), "{}", out.stderr);
+    assert!(out.stderr.contains("表定义中的文字`=HYPERLINK("), "{}", out.stderr);
 }

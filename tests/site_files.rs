@@ -326,3 +326,24 @@ fn static_publishes_no_hidden_files_no_links_out_and_no_personal_numbers() {
     }
     assert_eq!(published, expected);
 }
+
+/// The desktop theme writes the section's root (`index.html`, `404.html`): a site listing only
+/// the phone theme published a folder that opens on nothing, and a theme listed twice passed.
+#[test]
+fn themes_must_include_the_desktop_one_once() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let settings = read(&root.join("pilu.toml"));
+    for (themes, why) in [("[\"wechat\"]", "缺少 default"), ("[\"default\", \"default\"]", "重复列出")] {
+        write(root, "pilu.toml", &format!("themes = {themes}\n{settings}"));
+        let (code, list) = check_json(root, &[]);
+        assert_eq!(code, 1, "{themes}: {list:?}");
+        let found = with_code(&list, "config.theme");
+        assert!(found.len() == 1 && found[0].2.contains(why) && found[0].4 == 1, "{themes}: {list:?}");
+        assert_eq!(pilu(root, &["build"]).code, 1, "{themes}");
+        assert!(!root.join("public").exists(), "{themes}: nothing written");
+    }
+    write(root, "pilu.toml", &format!("themes = [\"default\"]\n{settings}"));
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    assert!(root.join("public/index.html").exists() && !root.join("public/m").exists());
+}

@@ -183,6 +183,36 @@ impl Settings {
                 Diagnostic::error("config.theme", "themes 不能为空")
                     .at(find_key(&text, file, "themes").unwrap_or(whole)),
             );
+        } else if !s.themes.iter().any(|t| t == "default") {
+            // The desktop theme writes the section's root (index.html, 404.html); without it
+            // the published folder opens on nothing.
+            diags.push(
+                Diagnostic::error(
+                    "config.theme",
+                    "themes 中缺少 default：首页 index.html 由桌面主题生成，没有它栏目没有入口",
+                )
+                .at(find_key(&text, file, "themes").unwrap_or(whole))
+                .note("写作 themes = [\"default\", \"wechat\"]；只要电脑版时写 [\"default\"]"),
+            );
+        }
+        for (i, t) in s.themes.iter().enumerate() {
+            if s.themes[..i].contains(t) {
+                diags.push(
+                    Diagnostic::error("config.theme", format!("主题 `{t}` 重复列出"))
+                        .at(find_key(&text, file, "themes").unwrap_or(whole)),
+                );
+            }
+        }
+        // Titles go into every page and the feeds, where a control character makes the XML
+        // unreadable (a `\u000b` escape passes TOML).
+        for (key, v) in [("title", &s.title), ("description", &s.description)] {
+            if let Err(m) = crate::inputs::value::no_control_chars(v) {
+                diags.push(
+                    Diagnostic::error("config.control", format!("{key}：{m}"))
+                        .at(find_key(&text, file, key).unwrap_or(whole))
+                        .label("此处"),
+                );
+            }
         }
         if s.output.trim().is_empty() || Path::new(&s.output).is_absolute() && s.output == "/" {
             diags.push(
@@ -258,6 +288,10 @@ pub fn base_url(url: &str) -> Result<String, String> {
     let (host, path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
     if host.is_empty() || host.starts_with(':') {
         return refuse("缺少域名");
+    }
+    // (`user:password@host`: printed in every canonical link, the sitemap and the posters' QR codes)
+    if host.contains('@') {
+        return refuse("含有用户名或密码（@ 之前的部分）；公开的地址不能带登录信息");
     }
     if !host.is_ascii() {
         return refuse("的域名含有非 ASCII 字符，请改用其 punycode 形式（xn--…）");

@@ -255,6 +255,34 @@ fn split_front_matter<'t>(
     };
     let after = &rest[end_rel + 3..];
     let body_off = text.len() - after.len();
+    // A control character (a Word line break, `\u000b` in the front matter) is invisible on
+    // the page and makes the feeds that carry the title unreadable XML.
+    let escaped = [("title", &fm.title), ("description", &fm.description)]
+        .into_iter()
+        .filter_map(|(key, v)| Some((key, crate::inputs::value::no_control_chars(v).err()?)));
+    let mut bad = false;
+    for (key, m) in escaped {
+        let at = crate::inputs::config::find_key(fm_text, file, key).map(|mut l| {
+            l.start += start as u32;
+            l.end += start as u32;
+            l
+        });
+        diags.push(Diagnostic::error("content.control", format!("前置信息 {key}：{m}")).at_opt(at).label("此处"));
+        bad = true;
+    }
+    if let Some((i, c)) = after.char_indices().find(|(_, c)| crate::inputs::value::is_stray_control(*c)) {
+        let at = body_off + i;
+        diags.push(
+            Diagnostic::error("content.control", format!("正文含有控制字符 U+{:04X}", c as u32))
+                .at(Loc::new(file, at..at + c.len_utf8()))
+                .label("此处")
+                .note("多由从 Word 等软件复制带来；请删除，或改为普通换行"),
+        );
+        bad = true;
+    }
+    if bad {
+        return None;
+    }
     Some((fm, after, body_off))
 }
 

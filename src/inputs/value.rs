@@ -179,15 +179,23 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
 }
 
 /// Text that Excel would run as a formula when a reader opens the downloaded CSV (`=`, `@`, or
-/// `+`/`-` before something not a number: `=HYPERLINK(…)`, `-cmd|…`) is refused, not published:
-/// pages show it as text, but the downloads are made for Excel.
+/// `+`/`-` before anything but a plain number: `=HYPERLINK(…)`, `-cmd|…`, `+1+cmd|…`, and
+/// `-2+3`, which Excel shows as 1) is refused, not published: pages show it as text, but the
+/// downloads are made for Excel. A signed number alone (`-5`) or a lone dash is what it shows.
 pub fn no_formula(text: &str) -> Result<&str, String> {
-    let mut chars = text.chars();
-    let first = chars.next();
-    let next = chars.next();
+    let first = text.chars().next();
+    let plain_number = |rest: &str| {
+        let rest = rest.trim();
+        rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && rest.chars().filter(|&c| c == '.').count() <= 1
+            && rest.chars().any(|c| c.is_ascii_digit())
+    };
     let formula = match first {
         Some('=' | '@') => true,
-        Some('+' | '-') => next.is_some_and(|c| !(c.is_ascii_digit() || c == '.' || c.is_whitespace())),
+        Some(c @ ('+' | '-')) => {
+            let rest = &text[c.len_utf8()..];
+            !(rest.chars().all(|c| c == '-' || c.is_whitespace()) || plain_number(rest))
+        }
         _ => false,
     };
     if !formula {
@@ -505,6 +513,16 @@ pub fn group_thousands(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_excel_runs_as_a_formula_is_refused_and_a_signed_number_is_not() {
+        for f in ["=1+1", "@SUM(1)", "+1+cmd|' /C calc'!A0", "-2+3", "+86 851 1234567", "-cmd|x", "+ abc", "-1.2.3"] {
+            assert!(no_formula(f).is_err(), "{f}");
+        }
+        for t in ["-5", "+10.19", "- 3", "-", "--", "—", "12393", "a=b", "遵义-1"] {
+            assert_eq!(no_formula(t), Ok(t), "{t}");
+        }
+    }
 
     #[test]
     fn text_already_in_nfkc_is_borrowed_and_the_rest_folded_as_before() {

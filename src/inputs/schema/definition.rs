@@ -230,9 +230,22 @@ pub(super) fn compile(
         }
     };
 
+    // Titles, labels and units head the columns and fill the cells of the CSV downloads, made
+    // for Excel: a text it would run as a formula is refused, as in the data.
+    let formula = |diags: &mut Diagnostics, text: &str| {
+        if let Err(m) = crate::inputs::value::no_formula(text) {
+            // (found as written: up to a character TOML may have escaped)
+            let needle = text.split(['"', '\\']).next().unwrap_or(text);
+            err(diags, needle, format!("表定义中的文字{m}"));
+        }
+    };
+    formula(diags, &raw.title);
     let compile_field = |diags: &mut Diagnostics, f: RawField| -> Option<Field> {
         if !valid_id(&f.id) {
             err(diags, &f.id, format!("字段 id `{}` 只能由小写字母、数字和下划线组成", f.id));
+        }
+        for text in std::iter::once(&f.label).chain(&f.labels).chain(std::iter::once(&f.unit)) {
+            formula(diags, text);
         }
         let (values, labels) = match (&f.enum_name, f.ty) {
             (Some(name), FieldType::Enum) => match enums.get(name) {
@@ -405,6 +418,7 @@ pub(super) fn compile(
                 let rows = b
                     .rows
                     .into_iter()
+                    .inspect(|r| formula(diags, &r.label))
                     .map(|r| Row {
                         id: r.id,
                         label: r.label,
