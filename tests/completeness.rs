@@ -131,6 +131,45 @@ fn published_before_the_year_ended_is_an_error_and_after_25_october_is_late() {
     assert!(l[0].2.starts_with("逾期") && l[0].2.contains("2024-10-26") && l[0].2.contains("截止日期 2024-10-25"));
 }
 
+/// Judged at a date (`as_of`), a publication date after it, or data of a year not over by then,
+/// is a warning of its own, not a year published late or not judged at all; a body that must
+/// publish online and gives no date is counted as published, so the missing date is a warning.
+#[test]
+fn dates_after_as_of_are_errors_and_a_missing_date_is_a_warning() {
+    let site = fixture("minimal");
+    let text = read(&site.path().join("data/520399/2023.toml"));
+    write(site.path(), "data/520399/2023.toml", &text.replace("2024-10-20", "2099-01-01"));
+    let (code, list) = check_json(site.path(), &["--as-of", "2025-11-01"]);
+    assert_eq!(code, 0, "{list:?}");
+    let f = with_code(&list, "completeness.future");
+    assert_eq!(f.len(), 1, "{list:?}");
+    assert_eq!(f[0].0, "warning");
+    assert_eq!((f[0].3.as_str(), f[0].4), ("data/520399/2023.toml", 1));
+    assert!(f[0].2.contains("2099-01-01 晚于评估日期（as_of）2025-11-01"), "{}", f[0].2);
+    assert!(with_code(&list, "completeness.late").is_empty(), "not merely late: {list:?}");
+    // without a date to judge at, only the deadline is known
+    let (_, list) = check_json(site.path(), &[]);
+    assert!(with_code(&list, "completeness.future").is_empty() && with_code(&list, "completeness.late").len() == 1);
+
+    write(site.path(), "data/520399/2023.toml", &text);
+    let next = text.replace("2024-10-20", "2031-03-01");
+    write(site.path(), "data/520399/2030.toml", &next);
+    let (_, list) = check_json(site.path(), &["--as-of", "2025-11-01"]);
+    let f = with_code(&list, "completeness.future");
+    assert!(f.len() == 1 && f[0].2.contains("2030 年度在评估日期（as_of）2025-11-01尚未结束"), "{list:?}");
+    std::fs::remove_file(site.path().join("data/520399/2030.toml")).unwrap();
+
+    // the county bureau must publish online: no date is a warning; its page still builds
+    let dated = text.lines().find(|l| l.starts_with("published_on")).unwrap();
+    write(site.path(), "data/520399/2023.toml", &text.replace(&format!("{dated}\n"), ""));
+    let (code, list) = check_json(site.path(), &[]);
+    assert_eq!(code, 0, "a warning: {list:?}");
+    let w = with_code(&list, "completeness.no_date");
+    assert_eq!(w.len(), 1, "{list:?}");
+    assert_eq!((w[0].0.as_str(), w[0].3.as_str()), ("warning", "data/520399/2023.toml"));
+    assert!(w[0].2.contains("2023 年度数据没有写发布日期（published_on）"), "{}", w[0].2);
+}
+
 #[test]
 fn as_of_judges_what_is_overdue_and_without_it_no_clock_is_read() {
     let site = strict();

@@ -136,7 +136,8 @@ pub fn check_entity_year(site: &Loaded, sources: &Sources, e: usize, y: i32, jud
 /// Timeliness and emptiness of one entity-year's data.
 fn year_file(site: &Loaded, sources: &Sources, e: usize, y: i32, ey: &EntityYear, diags: &mut Diagnostics) {
     let registry = &site.registry;
-    timeliness(registry.get(e), y, ey, sources, diags);
+    let must = !required_tables(&site.schema, registry.get(e)).is_empty();
+    timeliness(registry.get(e), y, ey, (must, site.settings.as_of), sources, diags);
     // (a table given but refused has its own error)
     if ey.tables.is_empty() && !ey.meta.has_table_notes() && site.data.refused_in(e, y).is_empty() {
         // An empty year file would publish a year page with nothing on it, as if disclosed.
@@ -222,11 +223,62 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
     }
 }
 
-/// `published_on` must come after the data year and by 25 October of the next year.
-fn timeliness(ent: &Entity, y: i32, ey: &EntityYear, sources: &Sources, diags: &mut Diagnostics) {
-    let Some(on) = ey.meta.published_on else { return };
+/// `published_on` must come after the data year and by 25 October of the next year. Judged at a
+/// date (`as_of`), one after it, or data of a year not over by then, is most likely a typo (a
+/// year published in 2099), but `--as-of` also asks what would be overdue at an earlier date,
+/// so it is a warning. An entity that must publish online (`must`) and gives no date is counted
+/// as published, but on time or not cannot be told: a warning too.
+fn timeliness(
+    ent: &Entity,
+    y: i32,
+    ey: &EntityYear,
+    (must, as_of): (bool, Option<Date>),
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
     // Looked up only for a finding: it reads the file's text, which may have been let go.
     let loc = || ey_loc(ey, sources);
+    let judged_at = |d: Date| format!("评估日期（as_of）{}", date_text(d));
+    if let Some(d) = as_of.filter(|&d| d < (y + 1, 1, 1)) {
+        diags.push(
+            Diagnostic::warning(
+                "completeness.future",
+                format!("“{}”{y} 年度在{}尚未结束，不应有本年度的数据", ent.name, judged_at(d)),
+            )
+            .at(loc())
+            .label("本年度数据")
+            .note("请核对年度（文件名或汇总表的年度）是否写错"),
+        );
+        return;
+    }
+    let Some(on) = ey.meta.published_on else {
+        if must {
+            diags.push(
+                Diagnostic::warning(
+                    "completeness.no_date",
+                    format!("“{}”{y} 年度数据没有写发布日期（published_on），无法判断是否按时公开", ent.name),
+                )
+                .at(loc())
+                .label("本年度数据")
+                .note(format!("在年度文件开头写明实际发布日期，如 published_on = {}-10-20", y + 1))
+                // (a year file that cannot be read may hold it)
+                .follows(crate::base::diag::unread_year_key(&ent.id, y)),
+            );
+        }
+        return;
+    };
+    if let Some(d) = as_of.filter(|&d| on > d) {
+        diags.push(
+            Diagnostic::warning(
+                "completeness.future",
+                format!("“{}”{y} 年度数据的发布日期 {} 晚于{}", ent.name, date_text(on), judged_at(d)),
+            )
+            .at(loc())
+            .label("发布日期")
+            .note("发布日期应是实际在网上公开的日期；请核对是否写错"),
+        );
+        return;
+    }
     if on < (y + 1, 1, 1) {
         diags.push(
             Diagnostic::error(
