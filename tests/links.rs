@@ -118,6 +118,32 @@ fn a_markdown_link_to_nothing_is_a_located_error() {
 /// `renmin` has data for 2023), at the depth `p/guide/…` so a wrong root shows.
 const GENERATED_LINKS: &str = "+++\ntitle = \"相关页面\"\n+++\n[人民医院](@/e/renmin/)、[2023 年度](@/e/renmin/2023/#main)、[年度概览](@/y/2023/)、[数据下载](@/o/)、[医保局](@/e/520399/index.html)\n";
 
+/// A page's Markdown may not add a second <h1> nor skip heading levels (screen readers list the
+/// headings by level), and an empty link address is an error, not a link to the page itself.
+#[test]
+fn markdown_headings_go_down_from_h2_and_links_have_addresses() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(root, "content/tz.md", "+++\ntitle = \"通知\"\n+++\n# 通知\n\n正文\n\n#### 细则\n\n[原文]()\n");
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let found: Vec<(&str, &str, u64)> =
+        list.iter().filter(|d| d.1.starts_with("content.")).map(|d| (d.0.as_str(), d.1.as_str(), d.4)).collect();
+    assert_eq!(
+        found,
+        [("error", "content.heading", 4), ("warning", "content.heading", 8), ("error", "content.link_empty", 10)],
+        "{list:?}"
+    );
+    write(
+        root,
+        "content/tz.md",
+        "+++\ntitle = \"通知\"\n+++\n## 通知\n\n正文\n\n### 细则\n\n[原文](https://www.nhsa.gov.cn/)\n",
+    );
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 0, "{list:?}");
+    assert!(list.iter().all(|d| !d.1.starts_with("content.")), "{list:?}");
+}
+
 #[test]
 fn markdown_links_reach_generated_pages_in_both_themes() {
     let site = linked_site();

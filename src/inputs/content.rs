@@ -328,6 +328,14 @@ fn target(url: &str) -> Target {
 
 /// Why a link or image may not be published as written, with what to do; `None` when it may.
 fn refusal(url: &str, image: bool) -> Option<Diagnostic> {
+    if url.trim().is_empty() {
+        // (`[说明]()`: a link to the page itself, which a reader takes for a broken one)
+        return Some(
+            Diagnostic::error("content.link_empty", if image { "图片地址为空" } else { "链接地址为空" })
+                .label("此处")
+                .note("请在括号中写出地址，如 [举报渠道](@/jubao.md)；不需要链接时去掉方括号和括号"),
+        );
+    }
     let d = match (target(url), image) {
         (Target::InSite, _) | (Target::Outside, false) => return None,
         (Target::Refused, _) => Diagnostic::error("content.link_scheme", format!("链接地址 `{url}` 不允许"))
@@ -367,7 +375,30 @@ fn render_markdown(
         ),
     };
     let mut next_id = ids.into_iter();
+    // The page's title is its one <h1>; headings of the text go down one level at a time from
+    // <h2>, as screen readers list them (GOV.UK, WCAG 1.3.1).
+    let mut level_before = 1;
     let events = Parser::new_ext(body, OPTIONS).into_offset_iter().map(|(ev, range)| {
+        if let Event::Start(Tag::Heading { level, .. }) = &ev {
+            let at = Loc::new(file, offset + range.start..offset + range.end);
+            let n = *level as usize;
+            if n == 1 {
+                diags.push(
+                    Diagnostic::error("content.heading", "正文中的一级标题（# …）会成为页面的第二个一级标题")
+                        .at(at)
+                        .label("一级标题")
+                        .note("页面标题由前置信息的 title 生成；正文的标题请从二级标题（## …）开始"),
+                );
+            } else if n > level_before + 1 {
+                diags.push(
+                    Diagnostic::warning("content.heading", format!("标题从 {level_before} 级跳到了 {n} 级"))
+                        .at(at)
+                        .label("跳过了标题层级")
+                        .note("读屏软件按层级列出标题；请逐级使用（## 之下用 ###）"),
+                );
+            }
+            level_before = n;
+        }
         let refusal = match &ev {
             Event::Start(Tag::Link { dest_url, .. }) => refusal(dest_url, false),
             Event::Start(Tag::Image { dest_url, .. }) => refusal(dest_url, true),
