@@ -385,6 +385,33 @@ fn table_not_disclosed_by_this_kind_is_an_error() {
     assert!(err.contains("不披露“医保基金收入情况表”"), "{err}");
 }
 
+/// A copy of a built-in definition with its id changed replaced nothing: the built-in stayed,
+/// data kept filling it, and every hospital "missed" the second table of the same title.
+#[test]
+fn a_built_in_definition_copied_under_another_id_is_refused() {
+    let site = fixture("minimal");
+    let def = read(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tables/institution_overview.toml"));
+    let id = "id = \"institution_overview\"";
+    assert!(def.contains(id));
+    let copy = def.replacen(id, "id = \"institution_overview_svc\"", 1);
+    write(site.path(), "data/tables/institution_overview.toml", &copy);
+    let (code, list) = check_json(site.path(), &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let found = with_code(&list, "schema.override_id");
+    assert_eq!(found.len(), 1, "{list:?}");
+    let line = copy.lines().position(|l| l.contains("institution_overview_svc")).unwrap() as u64 + 1;
+    assert_eq!((found[0].3.as_str(), found[0].4), ("data/tables/institution_overview.toml", line));
+    assert!(found[0].2.contains("内置表不会被替换"), "{}", found[0].2);
+    // the same copy under its own name adds a table, as intended
+    std::fs::rename(
+        site.path().join("data/tables/institution_overview.toml"),
+        site.path().join("data/tables/institution_overview_svc.toml"),
+    )
+    .unwrap();
+    let (_, list) = check_json(site.path(), &[]);
+    assert!(with_code(&list, "schema.override_id").is_empty(), "{list:?}");
+}
+
 #[test]
 fn broken_definition_and_template_are_located() {
     let site = fixture("minimal");

@@ -406,7 +406,7 @@ impl Schema {
         }
 
         let mut by_id_map: BTreeMap<String, Table> = BTreeMap::new();
-        for list in [builtin, site] {
+        for (of_site, list) in [(false, builtin), (true, site)] {
             let mut seen: HashMap<String, String> = HashMap::new();
             for (shown, text) in list {
                 let file = sources.add(shown.clone(), text.clone());
@@ -417,6 +417,28 @@ impl Schema {
                         continue;
                     }
                 };
+                // A copy of a built-in definition with its id changed replaces nothing: the
+                // built-in stays, and a second table of the same title and attachment is added,
+                // which every discloser then "misses".
+                let stem = shown.rsplit('/').next().unwrap_or_default().trim_end_matches(".toml");
+                if of_site && stem != raw.id && by_id_map.contains_key(stem) {
+                    diags.push(
+                        Diagnostic::error(
+                            "schema.override_id",
+                            format!(
+                                "{shown} 与内置表 `{stem}` 同名，却定义了表 `{}`：内置表不会被替换，而是多出一张表",
+                                raw.id
+                            ),
+                        )
+                        .at(crate::base::files::find_text(sources, file, &raw.id))
+                        .label("此处")
+                        .note(format!(
+                            "要修改内置表，id 须保持为 `{stem}`；要增加一张表，请把文件改名为 {}.toml",
+                            raw.id
+                        )),
+                    );
+                    continue;
+                }
                 if let Some(prev) = seen.insert(raw.id.clone(), shown.clone()) {
                     diags.push(
                         Diagnostic::error("schema.duplicate_table", format!("表 `{}` 重复定义（另见 {prev}）", raw.id))
