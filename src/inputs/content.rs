@@ -989,11 +989,11 @@ mod tests {
         files.anchors.insert("jubao.md".into(), (vec!["举报电话".into(), "phone-line".into()], Vec::new()));
         files.anchors.insert("a/zhengce.md".into(), (vec!["第一条".into()], Vec::new()));
         let links = Links { from: "a/zhengce.md", files: &files };
-        let ok = "# 第一条\n\n[a](@/jubao.md#举报电话) [b](../jubao.md#%E4%B8%BE%E6%8A%A5%E7%94%B5%E8%AF%9D) [c](#第一条) [d](#) [e](@/jubao.md#phone-line)";
+        let ok = "## 第一条\n\n[a](@/jubao.md#举报电话) [b](../jubao.md#%E4%B8%BE%E6%8A%A5%E7%94%B5%E8%AF%9D) [c](#第一条) [d](#) [e](@/jubao.md#phone-line)";
         let mut d = Diagnostics::default();
         let html = render_markdown(ok, 0, 0, &links, &mut Vec::new(), &mut d);
         assert_eq!(d.errors(), 0, "{:?}", d.list);
-        assert!(html.contains("<h1 id=\"第一条\">第一条</h1>"), "{html}");
+        assert!(html.contains("<h2 id=\"第一条\">第一条</h2>"), "{html}");
         // (the writer percent-encodes the address; a browser decodes it to find the id)
         assert!(html.contains("href=\"@/p/jubao/index.html#%E4%B8%BE%E6%8A%A5%E7%94%B5%E8%AF%9D\""), "{html}");
         for (bad, why, note) in [
