@@ -187,3 +187,86 @@ fn serve_catches_a_number_typed_into_the_home_intro() {
     assert!(text.contains("privacy.mobile") && text.contains("content/_index.md:5:5"), "{text}");
     assert!(!read(&out_dir.path().join("serve/index.html")).contains("13812345678"), "the last good page stays");
 }
+
+/// The outside probe's numbers: invisible characters (zero-width space and joiners, word joiner,
+/// soft hyphen, Mongolian vowel separator, BOM), line breaks and tabs, dashes, dots and stars
+/// between the groups of a mobile or identity-card number in a data text of the example site, and
+/// dashes and a line break in a registry address; a mobile number after a landline too. Each is
+/// reported where it is written, quoted masked with what separates its groups, and nothing is built.
+#[test]
+fn numbers_split_by_invisible_characters_or_separators_are_caught() {
+    let site = example_copy();
+    let root = site.path();
+    let cases = [
+        (r"139\u200b1234\u200b5601", "139<U+200B>****<U+200B>5601"),
+        (r"139\u200c1234\u200c5602", "139<U+200C>****<U+200C>5602"),
+        (r"139\u200d1234\u200d5603", "139<U+200D>****<U+200D>5603"),
+        (r"139\u20601234\u20605604", "139<U+2060>****<U+2060>5604"),
+        (r"139\u00ad1234\u00ad5605", "139<U+00AD>****<U+00AD>5605"),
+        (r"139\u180e1234\u180e5606", "139<U+180E>****<U+180E>5606"),
+        (r"139\ufeff1234\ufeff5607", "139<U+FEFF>****<U+FEFF>5607"),
+        (r"139\n1234\n5608", "139<U+000A>****<U+000A>5608"),
+        (r"139\t1234\t5609", "139<U+0009>****<U+0009>5609"),
+        ("139–1234–5610", "139–****–5610"),
+        ("139—1234—5611", "139—****—5611"),
+        ("139·1234·5612", "139·****·5612"),
+        ("139.1234.5613", "139.****.5613"),
+        ("139*1234*5614", "139******5614"),
+        ("0851-28000000 13912345615", "139****5615"),
+        (r"5203021985\u200b06151234", "520302****<U+200B>****1234"),
+        ("520302–19850615–1234", "520302–********–1234"),
+    ];
+    let text: Vec<&str> = cases.iter().map(|(t, _)| *t).collect();
+    replace_in(
+        root,
+        "data/520300/2023.toml",
+        "address = \"遵义市医疗保障局基金监管科（示例地址）\"",
+        &format!("address = \"联系人张三 {}\"", text.join("；")),
+    );
+    let line =
+        read(&root.join("data/520300/2023.toml")).lines().position(|l| l.starts_with("address = \"联系人")).unwrap()
+            as u64
+            + 1;
+    replace_in(
+        root,
+        "data/entities.toml",
+        "address = \"遵义市汇川区厦门路（示例地址）\"",
+        "address = \"遵义市汇川区厦门路 139 – 1234 – 5616，值班 139\\r\\n1234\\r\\n5617\"",
+    );
+
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found = hits(&diags);
+    let mut expected: Vec<(String, u64, String)> =
+        cases.iter().map(|(_, masked)| ("data/520300/2023.toml".to_string(), line, masked.to_string())).collect();
+    expected.push(("data/entities.toml".into(), 11, "139 – **** – 5616".into()));
+    expected.push(("data/entities.toml".into(), 11, "139<U+000D><U+000A>****<U+000D><U+000A>5617".into()));
+    let mut found_sorted = found.clone();
+    found_sorted.sort();
+    expected.sort();
+    assert_eq!(found_sorted, expected, "{diags:#?}");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!root.join("public").exists());
+}
+
+/// Figures side by side — dates, ranges, years, amounts, an article's address, landlines — are
+/// no personal numbers, whatever separates them; the check passes and the site is built.
+#[test]
+fn figures_side_by_side_are_no_personal_numbers() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let figures = "2023.06.15—2023.12.31，1–5 人，2017 2018 2019 2020，2023-2024-2025-2026 年，\
+                   金额 1 391 234 567.89 元、1391.1234 万元，编号 2023-0615-0001-1234，\
+                   https://ybj.example/art/2023/6/15/art_178_13912345.html，0851-28000000-1391";
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        &format!("complaint_phone = \"0851-87654321（{figures}）\""),
+    );
+    write(root, "content/jubao.md", &format!("+++\ntitle = \"举报渠道\"\n+++\n\n{figures}\n\n139\n\n1234\n\n5678\n"));
+    let (code, diags) = check_json(root);
+    assert!(hits(&diags).is_empty(), "{diags:#?}");
+    assert_eq!(code, 0, "{diags:#?}");
+}

@@ -105,6 +105,33 @@ pub fn is_stray_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
+/// Characters that show as nothing (Unicode's Default_Ignorable_Code_Point): zero-width spaces
+/// and joiners, the soft hyphen, the word joiner, the BOM, bidirectional controls, variation
+/// selectors and the like. Pasted text brings them along; a reader cannot see them, but they sit
+/// between the characters a search, a comparison or the privacy scan reads.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fff8}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
 /// Refuse text with a control character (`is_stray_control`): the one check for every value
 /// read, from the site's data files (`pilu check`, `pilu build`) as from an imported sheet.
 /// The message shows the text with each control as `<U+008C>` (raw, some of them are terminal
