@@ -270,3 +270,54 @@ fn figures_side_by_side_are_no_personal_numbers() {
     assert!(hits(&diags).is_empty(), "{diags:#?}");
     assert_eq!(code, 0, "{diags:#?}");
 }
+
+/// A Markdown page is scanned as its reader sees it: character references (`&#49;`, `&#x2D;`),
+/// emphasis, a link or code marks between the digits, a link's address and a TOML escape in the
+/// front matter are undone first. Each number is reported once, at the line and column where it
+/// is written, quoted as the page shows it.
+#[test]
+fn markdown_is_read_as_its_reader_sees_it() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(
+        root,
+        "content/zhiban.md",
+        "+++\ntitle = \"值班 \\u00313912345670\"\n+++\n\n\
+         值班手机：&#49;3912345671\n\n\
+         甲 139*1234*5672\n\n\
+         乙 139–1234–5673\n\n\
+         丙 [139](@/jubao.md)12345674\n\n\
+         丁 139.1234.5675 与 139/1234/5676\n\n\
+         戊 `139`1234`5677`\n\n\
+         己 139&#x2D;1234&#x2D;5678，[电话](tel:139&#45;1234&#45;5679)\n",
+    );
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found: Vec<(u64, u64, String)> = diags
+        .iter()
+        .filter(|d| d["code"] == "privacy.mobile")
+        .map(|d| {
+            assert_eq!(d["file"], "content/zhiban.md", "{d}");
+            let msg = d["message"].as_str().unwrap_or("");
+            (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap(), msg.rsplit('：').next().unwrap().to_string())
+        })
+        .collect();
+    let expected: Vec<(u64, u64, String)> = [
+        (2, 9, "139****5670"),
+        (5, 6, "139****5671"),
+        (7, 3, "139******5672"),
+        (9, 3, "139–****–5673"),
+        (11, 4, "139****5674"),
+        (13, 3, "139.****.5675"),
+        (13, 19, "139/****/5676"),
+        (15, 4, "139****5677"),
+        (17, 3, "139-****-5678"),
+        (17, 27, "139-****-5679"),
+    ]
+    .into_iter()
+    .map(|(l, c, m)| (l, c, m.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{diags:#?}");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}

@@ -10,8 +10,8 @@
 //! Landlines and hotlines (0851-28000000, 12393), codes glued to letters (H52030300001) and
 //! amounts with decimals (123456789012345.00) do not match. A number is found written in groups
 //! (spaces, a tab, a line break, dashes, dots, `*` or `/` between them, in the shape such a number
-//! is written in) and through invisible characters, which are not there for its reader (`scan`).
-//! Each hit is an
+//! is written in) and through invisible characters, which are not there for its reader (`scan`);
+//! Markdown is read as its page shows it too (`Guard::markdown`). Each hit is an
 //! error; a site may allow a specific value, with its reason, in `pilu.toml` (`[[privacy.allow]]`).
 //! Internal tables and fields are not scanned: they are never written.
 
@@ -604,30 +604,72 @@ impl Guard<'_> {
         );
     }
 
+    /// A Markdown file: its front matter's values as published (TOML's escapes undone), and its
+    /// body both as written (link addresses included) and as the page reads (`Reading`). A number
+    /// found both ways is reported once, as written.
+    fn markdown(&mut self, sources: &Sources, file: FileId) {
+        let text = sources.text(file);
+        let Some((front, body_at)) = crate::inputs::content::parts(text) else {
+            // (no front matter to tell from the body: the loader reports it, the text is scanned as it is)
+            self.text(text, Some(Loc::new(file, 0..0)), false, || "页面".into());
+            return;
+        };
+        if !self.toml_part(text, front.clone(), file, &[], "页面") {
+            self.text(&text[front.clone()], Some(Loc::new(file, front.start..front.start)), false, || "页面".into());
+        }
+        let body = &text[body_at..];
+        let at = |r: std::ops::Range<usize>| Loc::new(file, body_at + r.start..body_at + r.end);
+        let mut seen: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        for (h, written) in self.found(body) {
+            self.push(finding(h.kind, "页面", &mask(&body[written.clone()])).at(at(written.clone())));
+            seen.push((h.digits, written));
+        }
+        let reading = crate::inputs::content::Reading::of(body);
+        for (h, read) in self.found(&reading.text) {
+            let src = reading.source(read.clone());
+            if seen.iter().any(|(d, r)| *d == h.digits && r.start < src.end && src.start < r.end) {
+                continue;
+            }
+            let shown = mask(&reading.text[read]);
+            self.push(finding(h.kind, "页面", &shown).at(at(src.clone())).note(
+                "这是页面上读者看到的号码：字符引用（如 &#49;）显示为它代表的字符，强调、链接、代码等标记不显示，被它们隔开的数字连在一起",
+            ));
+            seen.push((h.digits, src));
+        }
+    }
+
     /// Every string value of a TOML source (keys are ids, never published), except under the
     /// top-level keys in `skip`. A value written without escapes is located to the digit.
     fn toml_strings(&mut self, sources: &Sources, file: FileId, skip: &[&str], what: &str) {
         let src = sources.text(file);
-        let Ok(doc) = DeTable::parse(src) else { return }; // a syntax error is reported by the loader
-        for (k, v) in doc.get_ref().iter() {
-            if !skip.contains(&k.get_ref().as_ref()) {
-                self.toml_value(src, file, v, what);
-            }
-        }
+        // (a syntax error is reported by the loader)
+        self.toml_part(src, 0..src.len(), file, skip, what);
     }
 
-    fn toml_value(&mut self, src: &str, file: FileId, v: &toml::Spanned<DeValue>, what: &str) {
+    /// `toml_strings` for the TOML in `part` of `src` (a page's front matter); false when it
+    /// cannot be read as TOML.
+    fn toml_part(&mut self, src: &str, part: std::ops::Range<usize>, file: FileId, skip: &[&str], what: &str) -> bool {
+        let Ok(doc) = DeTable::parse(&src[part.clone()]) else { return false };
+        for (k, v) in doc.get_ref().iter() {
+            if !skip.contains(&k.get_ref().as_ref()) {
+                self.toml_value(src, part.start, file, v, what);
+            }
+        }
+        true
+    }
+
+    fn toml_value(&mut self, src: &str, base: usize, file: FileId, v: &toml::Spanned<DeValue>, what: &str) {
         match v.get_ref() {
             DeValue::String(s) => {
-                let span = v.span();
+                let span = base + v.span().start..base + v.span().end;
                 // `"text"` or `'text'` as written: hits can be pointed at exactly.
                 let inner = span.start + 1..span.end.saturating_sub(1);
                 let exact = src.get(inner.clone()) == Some(s.as_ref());
                 let loc = if exact { Loc::new(file, inner) } else { Loc::new(file, span) };
                 self.text(s, Some(loc), !exact, || what.to_string());
             }
-            DeValue::Array(a) => a.iter().for_each(|x| self.toml_value(src, file, x, what)),
-            DeValue::Table(t) => t.iter().for_each(|(_, x)| self.toml_value(src, file, x, what)),
+            DeValue::Array(a) => a.iter().for_each(|x| self.toml_value(src, base, file, x, what)),
+            DeValue::Table(t) => t.iter().for_each(|(_, x)| self.toml_value(src, base, file, x, what)),
             _ => {}
         }
     }
@@ -731,7 +773,7 @@ fn definitions(g: &mut Guard, schema: &Schema, sources: &Sources) {
 pub fn content_texts(settings: Option<&Settings>, content: &Content, sources: &Sources, diags: &mut Diagnostics) {
     let mut g = guard(settings, diags);
     for &file in &content.files {
-        g.text(sources.text(file), Some(Loc::new(file, 0..0)), false, || "页面".into());
+        g.markdown(sources, file);
     }
 }
 
