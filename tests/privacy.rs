@@ -321,3 +321,43 @@ fn markdown_is_read_as_its_reader_sees_it() {
     let out = pilu(root, &["build"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
 }
+
+/// A character that shows as nothing inside a registry item (a soft hyphen, a word joiner) is
+/// refused where it is written: a name with one looks like another but is searched, compared and
+/// sorted as another on every page, feed and index that shows it. One at either end, which is
+/// trimmed as in every value, is not published and passes.
+#[test]
+fn invisible_characters_in_a_registry_name_are_refused() {
+    let site = example_copy();
+    let root = site.path();
+    replace_in(root, "data/entities.toml", "name = \"遵义市医疗保障局\"", "name = \"遵义市医疗\\u00ad保障局\"");
+    replace_in(root, "data/entities.toml", "name = \"绥阳县医疗保障局\"", "name = \"绥阳县\\u2060医疗保障局\"");
+    replace_in(root, "data/entities.toml", "name = \"习水县医疗保障局\"", "name = \"\\u200b习水县医疗保障局\\ufeff\"");
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found: Vec<(u64, &str)> = diags
+        .iter()
+        .filter(|d| d["code"] == "registry.invisible")
+        .map(|d| (d["line"].as_u64().unwrap_or(0), d["message"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(found.len(), 2, "{diags:#?}");
+    assert_eq!(found[0].0, 6, "{found:?}");
+    assert!(
+        found[0].1.contains("登记项 `name`：文字“遵义市医疗<U+00AD>保障局”含有不可见字符 U+00AD（软连字符）"),
+        "{found:?}"
+    );
+    assert_eq!(found[1].0, 42, "{found:?}");
+    assert!(found[1].1.contains("“绥阳县<U+2060>医疗保障局”含有不可见字符 U+2060（字连接符）"), "{found:?}");
+    assert!(!found.iter().any(|(_, m)| m.contains('\u{ad}') || m.contains('\u{2060}')), "shown escaped: {found:?}");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!root.join("public").exists());
+
+    // Without them the site is built, the trimmed name as it reads.
+    replace_in(root, "data/entities.toml", "遵义市医疗\\u00ad保障局", "遵义市医疗保障局");
+    replace_in(root, "data/entities.toml", "绥阳县\\u2060医疗保障局", "绥阳县医疗保障局");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = read(&root.join("public/e/520330/index.html"));
+    assert!(page.contains("习水县医疗保障局") && !page.contains('\u{200b}') && !page.contains('\u{feff}'), "{page}");
+}
