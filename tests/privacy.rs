@@ -361,3 +361,39 @@ fn invisible_characters_in_a_registry_name_are_refused() {
     let page = read(&root.join("public/e/520330/index.html"));
     assert!(page.contains("习水县医疗保障局") && !page.contains('\u{200b}') && !page.contains('\u{feff}'), "{page}");
 }
+
+/// A bidirectional control among digits makes the page show them in another order than they are
+/// written (`<U+202E>87654321931` reads 13912345678), which no scan of the written text sees: it is
+/// refused where it is, in a data text and in Markdown, typed or as a character reference.
+#[test]
+fn a_control_that_reorders_digits_is_refused() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        "complaint_phone = \"0851-87654321，值班 \\u202e87654321931\\u202c\"",
+    );
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n\n值班 &#x202E;8765 4321 931&#x202C;\n");
+    write(root, "content/zhiban.md", "+++\ntitle = \"值班\"\n+++\n\n值班\n\n值班 \u{2067}8765-4321-931\u{2069}\n");
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found: Vec<(&str, u64, u64, &str)> = diags
+        .iter()
+        .filter(|d| d["code"] == "privacy.reordered")
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or("");
+            (s("file"), d["line"].as_u64().unwrap_or(0), d["column"].as_u64().unwrap_or(0), s("message"))
+        })
+        .collect();
+    let at: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.0, f.1, f.2)).collect();
+    assert_eq!(
+        at,
+        [("content/jubao.md", 5, 4), ("content/zhiban.md", 7, 4), ("data/renmin/2023.toml", 4, 19)],
+        "{diags:#?}"
+    );
+    assert!(found[0].3.starts_with("页面中有改变文字显示顺序的控制字符 U+202E（文字方向控制符）"), "{found:?}");
+    assert!(found[1].3.contains("U+2067"), "{found:?}");
+    assert_eq!(hits(&diags).len(), 3, "no number as written: {diags:#?}");
+}

@@ -11,7 +11,8 @@
 //! amounts with decimals (123456789012345.00) do not match. A number is found written in groups
 //! (spaces, a tab, a line break, dashes, dots, `*` or `/` between them, in the shape such a number
 //! is written in) and through invisible characters, which are not there for its reader (`scan`);
-//! Markdown is read as its page shows it too (`Guard::markdown`). Each hit is an
+//! Markdown is read as its page shows it too (`Guard::markdown`), and a control that makes a page
+//! show digits in another order than written is refused (`reorders`). Each hit is an
 //! error; a site may allow a specific value, with its reason, in `pilu.toml` (`[[privacy.allow]]`).
 //! Internal tables and fields are not scanned: they are never written.
 
@@ -557,28 +558,32 @@ struct Guard<'a> {
 
 impl Guard<'_> {
     /// The personal numbers in `text` that are not allowed, each with the bytes of `text` it is
-    /// written in. Nothing is allocated for a text without one.
-    fn found(&self, text: &str) -> Vec<(Hit, std::ops::Range<usize>)> {
+    /// written in, and the first bidirectional control among enough digits for one (`reorders`).
+    /// Nothing is allocated for a text without either.
+    fn look(&self, text: &str) -> Look {
         // Every finding is at least 11 digits: a text with fewer folded has none.
         if !enough_digits(text) {
-            return Vec::new();
+            return Look::default();
         }
+        let turned = if text.is_ascii() { None } else { text.char_indices().find(|&(_, c)| reorders(c)) };
         // Texts are published as written, so full-width digits are folded here to be seen.
         let folded = Folded::new(text);
         let mut hits = scan(&folded.text);
         hits.retain(|h| !self.allowed.contains(&h.digits));
-        hits.into_iter()
+        let hits = hits
+            .into_iter()
             .map(|h| {
                 let written = folded.written(text, h.start, h.end);
                 (h, written)
             })
-            .collect()
+            .collect();
+        Look { hits, turned }
     }
 
     /// `what` names where the text is, for a finding's message: built only when there is one.
     fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: impl FnOnce() -> String) {
-        let found = self.found(text);
-        if found.is_empty() {
+        let look = self.look(text);
+        if look.hits.is_empty() && look.turned.is_none() {
             return;
         }
         let what = what();
@@ -591,7 +596,10 @@ impl Guard<'_> {
                 }
             })
         };
-        for (h, written) in found {
+        if let Some((i, c)) = look.turned {
+            self.diags.push(reordered(&what, c).at_opt(at(i..i + c.len_utf8())));
+        }
+        for (h, written) in look.hits {
             self.push(finding(h.kind, &what, &mask(&text[written.clone()])).at_opt(at(written)));
         }
     }
@@ -620,12 +628,21 @@ impl Guard<'_> {
         let body = &text[body_at..];
         let at = |r: std::ops::Range<usize>| Loc::new(file, body_at + r.start..body_at + r.end);
         let mut seen: Vec<(String, std::ops::Range<usize>)> = Vec::new();
-        for (h, written) in self.found(body) {
+        let as_written = self.look(body);
+        if let Some((i, c)) = as_written.turned {
+            self.diags.push(reordered("页面", c).at(at(i..i + c.len_utf8())));
+        }
+        for (h, written) in as_written.hits {
             self.push(finding(h.kind, "页面", &mask(&body[written.clone()])).at(at(written.clone())));
             seen.push((h.digits, written));
         }
         let reading = crate::inputs::content::Reading::of(body);
-        for (h, read) in self.found(&reading.text) {
+        let read = self.look(&reading.text);
+        // (one written as a character reference: `&#x202E;`)
+        if let (Some((i, c)), None) = (read.turned, as_written.turned) {
+            self.diags.push(reordered("页面", c).at(at(reading.source(i..i + c.len_utf8()))));
+        }
+        for (h, read) in read.hits {
             let src = reading.source(read.clone());
             if seen.iter().any(|(d, r)| *d == h.digits && r.start < src.end && src.start < r.end) {
                 continue;
@@ -673,6 +690,34 @@ impl Guard<'_> {
             _ => {}
         }
     }
+}
+
+/// What `Guard::look` finds in a text.
+#[derive(Default)]
+struct Look {
+    hits: Vec<(Hit, std::ops::Range<usize>)>,
+    turned: Option<(usize, char)>,
+}
+
+/// Bidirectional controls: embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+/// A page shows what they govern in another order than it is written (`<U+202E>87654321931`
+/// shows as 13912345678), which no scan of the text as written can see. Text in a right-to-left
+/// script (Uyghur, Arabic) is shown right without them.
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The error for a bidirectional control among the digits of a text in `what`.
+fn reordered(what: &str, c: char) -> Diagnostic {
+    Diagnostic::error(
+        "privacy.reordered",
+        format!(
+            "{what}中有改变文字显示顺序的控制字符 {}：页面上显示的数字顺序与所写的不同，无法检查其中是否有个人号码",
+            crate::inputs::value::invisible_name(c)
+        ),
+    )
+    .label("看不见的控制字符")
+    .note("请删除这个字符（多是复制粘贴时带入的）；维吾尔文、阿拉伯文等从右向左书写的文字不需要它也能正确显示")
 }
 
 /// The error for a number of `kind` found in `what`, shown masked.
