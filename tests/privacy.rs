@@ -187,3 +187,213 @@ fn serve_catches_a_number_typed_into_the_home_intro() {
     assert!(text.contains("privacy.mobile") && text.contains("content/_index.md:5:5"), "{text}");
     assert!(!read(&out_dir.path().join("serve/index.html")).contains("13812345678"), "the last good page stays");
 }
+
+/// The outside probe's numbers: invisible characters (zero-width space and joiners, word joiner,
+/// soft hyphen, Mongolian vowel separator, BOM), line breaks and tabs, dashes, dots and stars
+/// between the groups of a mobile or identity-card number in a data text of the example site, and
+/// dashes and a line break in a registry address; a mobile number after a landline too. Each is
+/// reported where it is written, quoted masked with what separates its groups, and nothing is built.
+#[test]
+fn numbers_split_by_invisible_characters_or_separators_are_caught() {
+    let site = example_copy();
+    let root = site.path();
+    let cases = [
+        (r"139\u200b1234\u200b5601", "139<U+200B>****<U+200B>5601"),
+        (r"139\u200c1234\u200c5602", "139<U+200C>****<U+200C>5602"),
+        (r"139\u200d1234\u200d5603", "139<U+200D>****<U+200D>5603"),
+        (r"139\u20601234\u20605604", "139<U+2060>****<U+2060>5604"),
+        (r"139\u00ad1234\u00ad5605", "139<U+00AD>****<U+00AD>5605"),
+        (r"139\u180e1234\u180e5606", "139<U+180E>****<U+180E>5606"),
+        (r"139\ufeff1234\ufeff5607", "139<U+FEFF>****<U+FEFF>5607"),
+        (r"139\n1234\n5608", "139<U+000A>****<U+000A>5608"),
+        (r"139\t1234\t5609", "139<U+0009>****<U+0009>5609"),
+        ("139–1234–5610", "139–****–5610"),
+        ("139—1234—5611", "139—****—5611"),
+        ("139·1234·5612", "139·****·5612"),
+        ("139.1234.5613", "139.****.5613"),
+        ("139*1234*5614", "139******5614"),
+        ("0851-28000000 13912345615", "139****5615"),
+        (r"5203021985\u200b06151234", "520302****<U+200B>****1234"),
+        ("520302–19850615–1234", "520302–********–1234"),
+    ];
+    let text: Vec<&str> = cases.iter().map(|(t, _)| *t).collect();
+    replace_in(
+        root,
+        "data/520300/2023.toml",
+        "address = \"遵义市医疗保障局基金监管科（示例地址）\"",
+        &format!("address = \"联系人张三 {}\"", text.join("；")),
+    );
+    let line =
+        read(&root.join("data/520300/2023.toml")).lines().position(|l| l.starts_with("address = \"联系人")).unwrap()
+            as u64
+            + 1;
+    replace_in(
+        root,
+        "data/entities.toml",
+        "address = \"遵义市汇川区厦门路（示例地址）\"",
+        "address = \"遵义市汇川区厦门路 139 – 1234 – 5616，值班 139\\r\\n1234\\r\\n5617\"",
+    );
+
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found = hits(&diags);
+    let mut expected: Vec<(String, u64, String)> =
+        cases.iter().map(|(_, masked)| ("data/520300/2023.toml".to_string(), line, masked.to_string())).collect();
+    expected.push(("data/entities.toml".into(), 11, "139 – **** – 5616".into()));
+    expected.push(("data/entities.toml".into(), 11, "139<U+000D><U+000A>****<U+000D><U+000A>5617".into()));
+    let mut found_sorted = found.clone();
+    found_sorted.sort();
+    expected.sort();
+    assert_eq!(found_sorted, expected, "{diags:#?}");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!root.join("public").exists());
+}
+
+/// Figures side by side — dates, ranges, years, amounts, an article's address, landlines — are
+/// no personal numbers, whatever separates them; the check passes and the site is built.
+#[test]
+fn figures_side_by_side_are_no_personal_numbers() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let figures = "2023.06.15—2023.12.31，1–5 人，2017 2018 2019 2020，2023-2024-2025-2026 年，\
+                   金额 1 391 234 567.89 元、1391.1234 万元，编号 2023-0615-0001-1234，\
+                   https://ybj.example/art/2023/6/15/art_178_13912345.html，0851-28000000-1391";
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        &format!("complaint_phone = \"0851-87654321（{figures}）\""),
+    );
+    write(root, "content/jubao.md", &format!("+++\ntitle = \"举报渠道\"\n+++\n\n{figures}\n\n139\n\n1234\n\n5678\n"));
+    let (code, diags) = check_json(root);
+    assert!(hits(&diags).is_empty(), "{diags:#?}");
+    assert_eq!(code, 0, "{diags:#?}");
+}
+
+/// A Markdown page is scanned as its reader sees it: character references (`&#49;`, `&#x2D;`),
+/// emphasis, a link or code marks between the digits, a link's address and a TOML escape in the
+/// front matter are undone first. Each number is reported once, at the line and column where it
+/// is written, quoted as the page shows it.
+#[test]
+fn markdown_is_read_as_its_reader_sees_it() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(
+        root,
+        "content/zhiban.md",
+        "+++\ntitle = \"值班 \\u00313912345670\"\n+++\n\n\
+         值班手机：&#49;3912345671\n\n\
+         甲 139*1234*5672\n\n\
+         乙 139–1234–5673\n\n\
+         丙 [139](@/jubao.md)12345674\n\n\
+         丁 139.1234.5675 与 139/1234/5676\n\n\
+         戊 `139`1234`5677`\n\n\
+         己 139&#x2D;1234&#x2D;5678，[电话](tel:139&#45;1234&#45;5679)\n",
+    );
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found: Vec<(u64, u64, String)> = diags
+        .iter()
+        .filter(|d| d["code"] == "privacy.mobile")
+        .map(|d| {
+            assert_eq!(d["file"], "content/zhiban.md", "{d}");
+            let msg = d["message"].as_str().unwrap_or("");
+            (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap(), msg.rsplit('：').next().unwrap().to_string())
+        })
+        .collect();
+    let expected: Vec<(u64, u64, String)> = [
+        (2, 9, "139****5670"),
+        (5, 6, "139****5671"),
+        (7, 3, "139******5672"),
+        (9, 3, "139–****–5673"),
+        (11, 4, "139****5674"),
+        (13, 3, "139.****.5675"),
+        (13, 19, "139/****/5676"),
+        (15, 4, "139****5677"),
+        (17, 3, "139-****-5678"),
+        (17, 27, "139-****-5679"),
+    ]
+    .into_iter()
+    .map(|(l, c, m)| (l, c, m.to_string()))
+    .collect();
+    assert_eq!(found, expected, "{diags:#?}");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
+
+/// A character that shows as nothing inside a registry item (a soft hyphen, a word joiner) is
+/// refused where it is written: a name with one looks like another but is searched, compared and
+/// sorted as another on every page, feed and index that shows it. One at either end, which is
+/// trimmed as in every value, is not published and passes.
+#[test]
+fn invisible_characters_in_a_registry_name_are_refused() {
+    let site = example_copy();
+    let root = site.path();
+    replace_in(root, "data/entities.toml", "name = \"遵义市医疗保障局\"", "name = \"遵义市医疗\\u00ad保障局\"");
+    replace_in(root, "data/entities.toml", "name = \"绥阳县医疗保障局\"", "name = \"绥阳县\\u2060医疗保障局\"");
+    replace_in(root, "data/entities.toml", "name = \"习水县医疗保障局\"", "name = \"\\u200b习水县医疗保障局\\ufeff\"");
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found: Vec<(u64, &str)> = diags
+        .iter()
+        .filter(|d| d["code"] == "registry.invisible")
+        .map(|d| (d["line"].as_u64().unwrap_or(0), d["message"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(found.len(), 2, "{diags:#?}");
+    assert_eq!(found[0].0, 6, "{found:?}");
+    assert!(
+        found[0].1.contains("登记项 `name`：文字“遵义市医疗<U+00AD>保障局”含有不可见字符 U+00AD（软连字符）"),
+        "{found:?}"
+    );
+    assert_eq!(found[1].0, 42, "{found:?}");
+    assert!(found[1].1.contains("“绥阳县<U+2060>医疗保障局”含有不可见字符 U+2060（字连接符）"), "{found:?}");
+    assert!(!found.iter().any(|(_, m)| m.contains('\u{ad}') || m.contains('\u{2060}')), "shown escaped: {found:?}");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!root.join("public").exists());
+
+    // Without them the site is built, the trimmed name as it reads.
+    replace_in(root, "data/entities.toml", "遵义市医疗\\u00ad保障局", "遵义市医疗保障局");
+    replace_in(root, "data/entities.toml", "绥阳县\\u2060医疗保障局", "绥阳县医疗保障局");
+    let out = pilu(root, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = read(&root.join("public/e/520330/index.html"));
+    assert!(page.contains("习水县医疗保障局") && !page.contains('\u{200b}') && !page.contains('\u{feff}'), "{page}");
+}
+
+/// A bidirectional control among digits makes the page show them in another order than they are
+/// written (`<U+202E>87654321931` reads 13912345678), which no scan of the written text sees: it is
+/// refused where it is, in a data text and in Markdown, typed or as a character reference.
+#[test]
+fn a_control_that_reorders_digits_is_refused() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        "complaint_phone = \"0851-87654321，值班 \\u202e87654321931\\u202c\"",
+    );
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n\n值班 &#x202E;8765 4321 931&#x202C;\n");
+    write(root, "content/zhiban.md", "+++\ntitle = \"值班\"\n+++\n\n值班\n\n值班 \u{2067}8765-4321-931\u{2069}\n");
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let found: Vec<(&str, u64, u64, &str)> = diags
+        .iter()
+        .filter(|d| d["code"] == "privacy.reordered")
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or("");
+            (s("file"), d["line"].as_u64().unwrap_or(0), d["column"].as_u64().unwrap_or(0), s("message"))
+        })
+        .collect();
+    let at: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.0, f.1, f.2)).collect();
+    assert_eq!(
+        at,
+        [("content/jubao.md", 5, 4), ("content/zhiban.md", 7, 4), ("data/renmin/2023.toml", 4, 19)],
+        "{diags:#?}"
+    );
+    assert!(found[0].3.starts_with("页面中有改变文字显示顺序的控制字符 U+202E（文字方向控制符）"), "{found:?}");
+    assert!(found[1].3.contains("U+2067"), "{found:?}");
+    assert_eq!(hits(&diags).len(), 3, "no number as written: {diags:#?}");
+}

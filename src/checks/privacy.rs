@@ -8,7 +8,11 @@
 //! region and birth date are plausible and it is no valid 统一社会信用代码), 15-digit ones of the
 //! first-generation cards (region and YYMMDD), mainland mobile numbers and bank-card numbers (Luhn).
 //! Landlines and hotlines (0851-28000000, 12393), codes glued to letters (H52030300001) and
-//! amounts with decimals (123456789012345.00) do not match. Each hit is an
+//! amounts with decimals (123456789012345.00) do not match. A number is found written in groups
+//! (spaces, a tab, a line break, dashes, dots, `*` or `/` between them, in the shape such a number
+//! is written in) and through invisible characters, which are not there for its reader (`scan`);
+//! Markdown is read as its page shows it too (`Guard::markdown`), and a control that makes a page
+//! show digits in another order than written is refused (`reorders`). Each hit is an
 //! error; a site may allow a specific value, with its reason, in `pilu.toml` (`[[privacy.allow]]`).
 //! Internal tables and fields are not scanned: they are never written.
 
@@ -59,51 +63,6 @@ pub struct Hit {
     pub start: usize,
     pub end: usize,
     pub digits: String,
-}
-
-/// Runs of digits, allowing single spaces or hyphens between groups (`138 1234 5678`), and a
-/// final `X` (identity cards).
-fn runs(text: &str) -> Vec<(usize, usize, String)> {
-    let b: Vec<(usize, char)> = text.char_indices().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].1.is_ascii_digit() || (i > 0 && (b[i - 1].1.is_ascii_alphanumeric())) {
-            i += 1;
-            continue;
-        }
-        let start = b[i].0;
-        let mut digits = String::new();
-        let mut j = i;
-        let mut end = start;
-        while j < b.len() {
-            let c = b[j].1;
-            if c.is_ascii_digit() {
-                digits.push(c);
-                end = b[j].0 + 1;
-                j += 1;
-            } else if matches!(c, ' ' | '-') && j + 1 < b.len() && b[j + 1].1.is_ascii_digit() && !digits.is_empty() {
-                j += 1;
-            } else if matches!(c, 'X' | 'x') && digits.len() == 17 {
-                digits.push('X');
-                end = b[j].0 + 1;
-                j += 1;
-                break;
-            } else {
-                break;
-            }
-        }
-        // A run glued to letters (H52030300001, a URL path) is a code, not a personal number,
-        // and one with a decimal point (123456789012345.00) an amount.
-        let glued = j < b.len() && b[j].1.is_ascii_alphabetic();
-        let decimal = |k: usize, l: usize| b[k].1 == '.' && b[l].1.is_ascii_digit();
-        let amount = (j + 1 < b.len() && decimal(j, j + 1)) || (i >= 2 && decimal(i - 1, i - 2));
-        if !glued && !amount {
-            out.push((start, end, digits));
-        }
-        i = j.max(i + 1);
-    }
-    out
 }
 
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -181,41 +140,335 @@ fn mobile(d: &str) -> bool {
     b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
-/// Every personal identifier in `text`.
-pub fn scan(text: &str) -> Vec<Hit> {
-    let mut out = Vec::new();
-    for (start, end, digits) in runs(text) {
-        let kind = if id_card_valid(&digits) {
-            Some(Kind::IdCard)
-        } else if id_card_like(&digits) {
-            Some(Kind::IdCardMistyped)
-        } else if old_id_card(&digits) {
-            Some(Kind::IdCardOld)
-        } else if mobile(&digits) {
-            Some(Kind::Mobile)
-        } else if (16..=19).contains(&digits.len()) && !digits.contains('X') && luhn_valid(&digits) {
-            Some(Kind::BankCard)
-        } else {
-            None
-        };
-        if let Some(kind) = kind {
-            out.push(Hit { kind, start, end, digits });
+/// The fewest digits a personal number has (a mobile number) and the most (a bank card).
+const MIN_DIGITS: usize = 11;
+const MAX_DIGITS: usize = 19;
+
+/// How a group of digits is joined to the group before it: a number is often written in
+/// groups (`139 1234 5678`, `139–1234–5678`, `139.1234.5678`, one group a line, as Excel's
+/// Alt+Enter makes it).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+enum Sep {
+    /// Not joined: the first group of a chain.
+    #[default]
+    None,
+    /// A bare `.` between two digits: a decimal point as much as a separator.
+    Dot,
+    /// One mark (`mark`), maybe doubled (`——`), with spaces around it or not.
+    Mark(char),
+    /// Spaces or tabs alone.
+    Space,
+    /// One line break, with spaces around it or not.
+    Line,
+}
+
+/// The marks written between the groups of one number: dashes of every length, dots and
+/// middle dots, `*`, `/` and `~` (each after NFKC: `－` is `-`, `．` is `.`). Not `_` or `,`:
+/// `art_178_13912345.html` is an address and `1,391,234` an amount.
+fn is_mark(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '\u{30fc}'
+                | '.'
+                | '\u{b7}'
+                | '\u{30fb}'
+                | '\u{2022}'
+                | '\u{2027}'
+                | '\u{2219}'
+                | '\u{22c5}'
+                | '*'
+                | '/'
+                | '~'
+                | '\u{301c}'
+    )
+}
+
+/// The separator between a group ending at `from` and a next one: a few characters, of which
+/// one mark (maybe doubled) or one line break, then a digit. `None` when the next group is not
+/// joined (two line breaks, a word, a `,`).
+fn separator(t: &str, from: usize) -> Option<(Sep, usize)> {
+    let (mut spaces, mut line, mut mark, mut marks, mut count) = (0, false, None, 0, 0);
+    let mut prev = '\0';
+    for (k, c) in t[from..].char_indices() {
+        if c.is_ascii_digit() {
+            let sep = match (mark, line) {
+                (Some('.'), false) if marks == 1 && spaces == 0 => Sep::Dot,
+                (Some(m), false) => Sep::Mark(m),
+                (None, true) => Sep::Line,
+                (None, false) if spaces > 0 => Sep::Space,
+                _ => return None,
+            };
+            return Some((sep, from + k));
+        }
+        let crlf = prev == '\r' && c == '\n';
+        prev = c;
+        if crlf {
+            continue;
+        }
+        count += 1;
+        if count > 4 {
+            return None;
+        }
+        match c {
+            ' ' | '\t' => spaces += 1,
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' if !line => line = true,
+            c if is_mark(c) && mark.is_none_or(|m| m == c) && marks < 2 => {
+                mark = Some(c);
+                marks += 1;
+            }
+            _ => return None,
         }
     }
+    None
+}
+
+/// A run of digits in a folded text, and how it sits among its neighbours.
+#[derive(Clone, Copy, Default, Debug)]
+struct Group {
+    start: usize,
+    /// Just after its last digit.
+    end: usize,
+    digits: usize,
+    /// How it joins the group before it.
+    sep: Sep,
+    /// An ASCII letter or digit right before it: part of a code (`H52030300001`).
+    glued_left: bool,
+    /// An ASCII letter right after it (an `X` included), or after its `X`.
+    glued_right: bool,
+    glued_after_x: bool,
+    /// An `X` right after its digits: an identity card's check character when the digits
+    /// before it are 17.
+    x: bool,
+}
+
+/// Groups looked at together: a chain longer than this (a long list of figures) is decided
+/// in parts, each start once the groups a number could span from it are known.
+const CHAIN: usize = 40;
+
+/// Every personal identifier in `text`, a folded text (NFKC, ASCII digits): each group of digits
+/// alone, and groups joined by separators (`separator`) when they have the shape such a number
+/// is written in (`shape_fits`). Whatever else follows or precedes it (a date, a landline, an
+/// amount) does not hide a number.
+pub fn scan(text: &str) -> Vec<Hit> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    // Most texts have too few digits for any number: no further look.
+    if b.iter().filter(|c| c.is_ascii_digit()).count() < MIN_DIGITS {
+        return out;
+    }
+    let mut chain = [Group::default(); CHAIN];
+    let mut len = 0;
+    // Where a group joined to the last one starts, and how it is joined.
+    let mut joined: Option<(usize, Sep)> = None;
+    let mut at = 0;
+    while let Some(start) = b[at..].iter().position(u8::is_ascii_digit).map(|p| p + at) {
+        let sep = match joined {
+            Some((next, sep)) if next == start => sep,
+            _ => {
+                decide(text, &chain[..len], true, &mut out);
+                len = 0;
+                Sep::None
+            }
+        };
+        let end = start + b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let x = matches!(b.get(end), Some(b'X' | b'x'));
+        let group = Group {
+            start,
+            end,
+            digits: end - start,
+            sep,
+            glued_left: start > 0 && b[start - 1].is_ascii_alphanumeric(),
+            glued_right: b.get(end).is_some_and(u8::is_ascii_alphabetic),
+            glued_after_x: x && b.get(end + 1).is_some_and(u8::is_ascii_alphabetic),
+            x,
+        };
+        if len == CHAIN {
+            let done = decide(text, &chain[..len], false, &mut out);
+            chain.copy_within(done..len, 0);
+            len -= done;
+        }
+        chain[len] = group;
+        len += 1;
+        // An X ends its chain: a letter, not a separator.
+        joined = if x { None } else { separator(text, end).map(|(sep, next)| (next, sep)) };
+        at = match joined {
+            Some((next, _)) => next,
+            None => end + usize::from(x),
+        };
+    }
+    decide(text, &chain[..len], true, &mut out);
     out
 }
 
-/// Whether NFKC could turn some character of `text` into an ASCII digit (a digit itself, a
-/// full-width ２, a circled ②, an ㍘ …): composing never makes digits, so checking each character's
-/// compatibility decomposition is exact.
-fn may_fold_to_digit(text: &str) -> bool {
+/// The numbers among the groups of one chain (`ended`: no group joins after the last): from each
+/// start the longest that is one, and on after it. Returns how many groups are decided: those
+/// of a chain that goes on are kept until the groups a number could span are known.
+fn decide(text: &str, g: &[Group], ended: bool, out: &mut Vec<Hit>) -> usize {
+    let mut s = 0;
+    while s < g.len() {
+        let mut best: Option<(usize, Hit)> = None;
+        let mut total = 0;
+        for e in s..g.len() {
+            total += g[e].digits;
+            if total > MAX_DIGITS {
+                break;
+            }
+            let next = g.get(e + 1).map(|n| n.sep);
+            if next.is_none() && !ended {
+                // (a group may still join it)
+                return s;
+            }
+            if let Some(h) = number(text, &g[s..=e], next) {
+                best = Some((e, h));
+            }
+        }
+        match best {
+            Some((e, h)) => {
+                out.push(h);
+                s = e + 1;
+            }
+            None => s += 1,
+        }
+    }
+    s
+}
+
+/// The personal number groups `g` make, when they make one; `next` is how the group after
+/// them is joined (`None`: they end their chain).
+fn number(text: &str, g: &[Group], next: Option<Sep>) -> Option<Hit> {
+    let (first, last) = (g[0], g[g.len() - 1]);
+    let digits: usize = g.iter().map(|x| x.digits).sum();
+    // The check character ends a number that ends the chain (an X ends it).
+    let x = last.x && digits == 17 && next.is_none();
+    let n = digits + usize::from(x);
+    if !matches!(n, 11 | 13 | 15..=19) {
+        return None;
+    }
+    // Glued to letters (a code), or next to a decimal point (an amount: 123456789012345.00).
+    let left_ok = match first.sep {
+        Sep::None => !first.glued_left,
+        sep => sep != Sep::Dot,
+    };
+    let right_ok = match next {
+        None => !(if x { last.glued_after_x } else { last.glued_right }),
+        Some(sep) => sep != Sep::Dot,
+    };
+    if !left_ok || !right_ok {
+        return None;
+    }
+    let mut buf = [0u8; MAX_DIGITS];
+    let mut k = 0;
+    for grp in g {
+        buf[k..k + grp.digits].copy_from_slice(&text.as_bytes()[grp.start..grp.end]);
+        k += grp.digits;
+    }
+    if x {
+        buf[k] = b'X';
+    }
+    let d = std::str::from_utf8(&buf[..n]).ok()?;
+    // The groups' lengths, the check character counted in the last.
+    let mut lens = [0usize; MAX_DIGITS];
+    for (i, grp) in g.iter().enumerate() {
+        lens[i] = grp.digits;
+    }
+    lens[g.len() - 1] += usize::from(x);
+    let lens = &lens[..g.len()];
+    // A card's own separator on either side: the groups go on, and these are only some of them.
+    let inner = g.get(1).map(|x| x.sep);
+    let apart = inner.is_none_or(|i| first.sep != i && next != Some(i));
+    let kind = kind_of(d, lens, apart)?;
+    let end = if x { last.end + 1 } else { last.end };
+    Some(Hit { kind, start: first.start, end, digits: d.to_string() })
+}
+
+/// What `d` is, written in groups of `lens` digits (one group: as it is); `apart`: nothing
+/// joined on either side with the separator between the groups.
+fn kind_of(d: &str, lens: &[usize], apart: bool) -> Option<Kind> {
+    let one = lens.len() == 1;
+    let fits = |shape: Shape| one || shape_fits(shape, lens);
+    if d.len() == 18 && fits(Shape::IdCard) {
+        if id_card_valid(d) {
+            return Some(Kind::IdCard);
+        }
+        if id_card_like(d) {
+            return Some(Kind::IdCardMistyped);
+        }
+    }
+    if d.len() == 15 && fits(Shape::OldIdCard) && old_id_card(d) {
+        return Some(Kind::IdCardOld);
+    }
+    if fits(Shape::Mobile) && mobile(d) {
+        return Some(Kind::Mobile);
+    }
+    let card = (16..=19).contains(&d.len()) && !d.contains('X') && (one || (apart && fours(lens) && issued(d)));
+    (card && luhn_valid(d)).then_some(Kind::BankCard)
+}
+
+/// Whether a card number could be a payment card's by its first digits (ISO/IEC 7812: 3–6 and 9,
+/// or Mastercard's 2221–2720): four years in a row (`2017 2018 2019 2020`) pass the Luhn check
+/// one time in ten, but begin with 19 or 20.
+fn issued(d: &str) -> bool {
+    match d.as_bytes().first() {
+        Some(b'3'..=b'6' | b'9') => true,
+        Some(b'2') => d.get(..4).and_then(|p| p.parse::<u32>().ok()).is_some_and(|p| (2221..=2720).contains(&p)),
+        _ => false,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    IdCard,
+    OldIdCard,
+    Mobile,
+}
+
+/// Whether a number of `lens` groups is written as such numbers are: a mobile 3-4-4, 3-8 or
+/// 7-4 (after `86`); an identity card split between its parts (region, year of birth, month, day,
+/// sequence, check digit: 6-8-4, 6-4-4-4, 10-8 …); any long number in fours (`fours`). Ordinary
+/// figures side by side (dates, amounts, ranges) seldom make these shapes as well as the number.
+fn shape_fits(shape: Shape, lens: &[usize]) -> bool {
+    let cuts_at = |allowed: &[usize]| {
+        let mut at = 0;
+        lens[..lens.len() - 1].iter().all(|l| {
+            at += l;
+            allowed.contains(&at)
+        })
+    };
+    match shape {
+        Shape::IdCard => cuts_at(&[3, 6, 10, 12, 14, 17]) || fours(lens),
+        Shape::OldIdCard => cuts_at(&[3, 6, 8, 10, 12]) || fours(lens),
+        Shape::Mobile => {
+            let lens = match lens {
+                [2, rest @ ..] if !rest.is_empty() => rest,
+                _ => lens,
+            };
+            matches!(lens, [3, 4, 4] | [3, 8] | [7, 4] | [11])
+        }
+    }
+}
+
+/// Groups of four, the last of one to four (`6222 0202 0011 2233 445`).
+fn fours(lens: &[usize]) -> bool {
+    let (last, rest) = lens.split_last().unwrap_or((&0, &[]));
+    !rest.is_empty() && rest.iter().all(|&l| l == 4) && (1..=4).contains(last)
+}
+
+/// Whether NFKC could turn enough characters of `text` into ASCII digits for a personal number
+/// (digits themselves, full-width ２, circled ②, ㍘ …): composing never makes digits, so counting
+/// the digits of each character's compatibility decomposition is exact. Most texts have fewer
+/// and are passed over without a copy.
+fn enough_digits(text: &str) -> bool {
+    let mut n = 0;
     text.chars().any(|c| {
         if c.is_ascii() {
-            return c.is_ascii_digit();
+            n += usize::from(c.is_ascii_digit());
+        } else {
+            unicode_normalization::char::decompose_compatible(c, |d| n += usize::from(d.is_ascii_digit()));
         }
-        let mut digit = false;
-        unicode_normalization::char::decompose_compatible(c, |d| digit |= d.is_ascii_digit());
-        digit
+        n >= MIN_DIGITS
     })
 }
 
@@ -241,16 +494,21 @@ pub fn mask(written: &str) -> String {
     };
     let keep_tail = if n <= 7 { 0 } else { 4 };
     let mut i = 0;
-    written
-        .chars()
-        .map(|c| {
-            if !digit_like(c) {
-                return c;
+    let mut out = String::with_capacity(written.len());
+    for c in written.chars() {
+        if !digit_like(c) {
+            // (what cannot be seen or would break the report's line is named: `139<U+200B>****`)
+            if crate::inputs::value::is_invisible(c) || c.is_control() {
+                out.push_str(&format!("<U+{:04X}>", c as u32));
+            } else {
+                out.push(c);
             }
-            i += 1;
-            if i <= keep_head || i > n - keep_tail { c } else { '*' }
-        })
-        .collect()
+            continue;
+        }
+        i += 1;
+        out.push(if i <= keep_head || i > n - keep_tail { c } else { '*' });
+    }
+    out
 }
 
 /// A text with each character NFKC-folded on its own (full-width ２, circled ②, ideographic
@@ -265,15 +523,20 @@ struct Folded<'t> {
 
 impl<'t> Folded<'t> {
     fn new(original: &'t str) -> Self {
+        use crate::inputs::value::is_invisible;
         use unicode_normalization::UnicodeNormalization;
-        if crate::inputs::value::is_nfkc(original) {
+        if original.is_ascii() || (crate::inputs::value::is_nfkc(original) && !original.chars().any(is_invisible)) {
             return Folded { text: original.into(), from: Vec::new() };
         }
         let mut text = String::with_capacity(original.len());
         let mut from = Vec::with_capacity(original.len());
         for (i, c) in original.char_indices() {
-            text.extend(std::iter::once(c).nfkc());
-            from.resize(text.len(), i);
+            // Invisible characters are not there for the reader (`139<U+200B>1234…` reads as one
+            // number), nor for the scan.
+            if !is_invisible(c) {
+                text.extend(std::iter::once(c).nfkc());
+                from.resize(text.len(), i);
+            }
         }
         Folded { text: text.into(), from }
     }
@@ -294,39 +557,101 @@ struct Guard<'a> {
 }
 
 impl Guard<'_> {
-    /// `what` names where the text is, for a finding's message: built only when there is one.
-    fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: impl FnOnce() -> String) {
-        // Every finding is a run of digits: a text none of whose characters folds to one has none.
-        if !may_fold_to_digit(text) {
-            return;
+    /// The personal numbers in `text` that are not allowed, each with the bytes of `text` it is
+    /// written in, and the first bidirectional control among enough digits for one (`reorders`).
+    /// Nothing is allocated for a text without either.
+    fn look(&self, text: &str) -> Look {
+        // Every finding is at least 11 digits: a text with fewer folded has none.
+        if !enough_digits(text) {
+            return Look::default();
         }
+        let turned = if text.is_ascii() { None } else { text.char_indices().find(|&(_, c)| reorders(c)) };
         // Texts are published as written, so full-width digits are folded here to be seen.
         let folded = Folded::new(text);
-        let hits = scan(&folded.text);
-        if hits.is_empty() {
+        let mut hits = scan(&folded.text);
+        hits.retain(|h| !self.allowed.contains(&h.digits));
+        let hits = hits
+            .into_iter()
+            .map(|h| {
+                let written = folded.written(text, h.start, h.end);
+                (h, written)
+            })
+            .collect();
+        Look { hits, turned }
+    }
+
+    /// `what` names where the text is, for a finding's message: built only when there is one.
+    fn text(&mut self, text: &str, loc: Option<Loc>, whole_span: bool, what: impl FnOnce() -> String) {
+        let look = self.look(text);
+        if look.hits.is_empty() && look.turned.is_none() {
             return;
         }
         let what = what();
-        for h in hits {
-            if self.allowed.contains(&h.digits) {
-                continue;
-            }
-            let written = folded.written(text, h.start, h.end);
-            let loc = loc.map(|l| {
+        let at = |written: std::ops::Range<usize>| {
+            loc.map(|l| {
                 if whole_span {
                     l
                 } else {
                     Loc { file: l.file, start: l.start + written.start as u32, end: l.start + written.end as u32 }
                 }
-            });
-            let shown = mask(&text[written]);
-            self.diags.push(
-                Diagnostic::error(h.kind.code(), format!("{what}中疑似有{}：{shown}", h.kind.label()))
-                    .at_opt(loc)
-                    .label("疑似个人信息，不得公开")
-                    .note("信息披露不得泄露个人隐私。请删除或改为机构的公开电话、对公账户等。")
-                    .note("如确属可以公开的号码，在 pilu.toml 中加入 [[privacy.allow]]，写明 value 和 reason"),
-            );
+            })
+        };
+        if let Some((i, c)) = look.turned {
+            self.diags.push(reordered(&what, c).at_opt(at(i..i + c.len_utf8())));
+        }
+        for (h, written) in look.hits {
+            self.push(finding(h.kind, &what, &mask(&text[written.clone()])).at_opt(at(written)));
+        }
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(
+            d.label("疑似个人信息，不得公开")
+                .note("信息披露不得泄露个人隐私。请删除或改为机构的公开电话、对公账户等。")
+                .note("如确属可以公开的号码，在 pilu.toml 中加入 [[privacy.allow]]，写明 value 和 reason"),
+        );
+    }
+
+    /// A Markdown file: its front matter's values as published (TOML's escapes undone), and its
+    /// body both as written (link addresses included) and as the page reads (`Reading`). A number
+    /// found both ways is reported once, as written.
+    fn markdown(&mut self, sources: &Sources, file: FileId) {
+        let text = sources.text(file);
+        let Some((front, body_at)) = crate::inputs::content::parts(text) else {
+            // (no front matter to tell from the body: the loader reports it, the text is scanned as it is)
+            self.text(text, Some(Loc::new(file, 0..0)), false, || "页面".into());
+            return;
+        };
+        if !self.toml_part(text, front.clone(), file, &[], "页面") {
+            self.text(&text[front.clone()], Some(Loc::new(file, front.start..front.start)), false, || "页面".into());
+        }
+        let body = &text[body_at..];
+        let at = |r: std::ops::Range<usize>| Loc::new(file, body_at + r.start..body_at + r.end);
+        let mut seen: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        let as_written = self.look(body);
+        if let Some((i, c)) = as_written.turned {
+            self.diags.push(reordered("页面", c).at(at(i..i + c.len_utf8())));
+        }
+        for (h, written) in as_written.hits {
+            self.push(finding(h.kind, "页面", &mask(&body[written.clone()])).at(at(written.clone())));
+            seen.push((h.digits, written));
+        }
+        let reading = crate::inputs::content::Reading::of(body);
+        let read = self.look(&reading.text);
+        // (one written as a character reference: `&#x202E;`)
+        if let (Some((i, c)), None) = (read.turned, as_written.turned) {
+            self.diags.push(reordered("页面", c).at(at(reading.source(i..i + c.len_utf8()))));
+        }
+        for (h, read) in read.hits {
+            let src = reading.source(read.clone());
+            if seen.iter().any(|(d, r)| *d == h.digits && r.start < src.end && src.start < r.end) {
+                continue;
+            }
+            let shown = mask(&reading.text[read]);
+            self.push(finding(h.kind, "页面", &shown).at(at(src.clone())).note(
+                "这是页面上读者看到的号码：字符引用（如 &#49;）显示为它代表的字符，强调、链接、代码等标记不显示，被它们隔开的数字连在一起",
+            ));
+            seen.push((h.digits, src));
         }
     }
 
@@ -334,29 +659,70 @@ impl Guard<'_> {
     /// top-level keys in `skip`. A value written without escapes is located to the digit.
     fn toml_strings(&mut self, sources: &Sources, file: FileId, skip: &[&str], what: &str) {
         let src = sources.text(file);
-        let Ok(doc) = DeTable::parse(src) else { return }; // a syntax error is reported by the loader
-        for (k, v) in doc.get_ref().iter() {
-            if !skip.contains(&k.get_ref().as_ref()) {
-                self.toml_value(src, file, v, what);
-            }
-        }
+        // (a syntax error is reported by the loader)
+        self.toml_part(src, 0..src.len(), file, skip, what);
     }
 
-    fn toml_value(&mut self, src: &str, file: FileId, v: &toml::Spanned<DeValue>, what: &str) {
+    /// `toml_strings` for the TOML in `part` of `src` (a page's front matter); false when it
+    /// cannot be read as TOML.
+    fn toml_part(&mut self, src: &str, part: std::ops::Range<usize>, file: FileId, skip: &[&str], what: &str) -> bool {
+        let Ok(doc) = DeTable::parse(&src[part.clone()]) else { return false };
+        for (k, v) in doc.get_ref().iter() {
+            if !skip.contains(&k.get_ref().as_ref()) {
+                self.toml_value(src, part.start, file, v, what);
+            }
+        }
+        true
+    }
+
+    fn toml_value(&mut self, src: &str, base: usize, file: FileId, v: &toml::Spanned<DeValue>, what: &str) {
         match v.get_ref() {
             DeValue::String(s) => {
-                let span = v.span();
+                let span = base + v.span().start..base + v.span().end;
                 // `"text"` or `'text'` as written: hits can be pointed at exactly.
                 let inner = span.start + 1..span.end.saturating_sub(1);
                 let exact = src.get(inner.clone()) == Some(s.as_ref());
                 let loc = if exact { Loc::new(file, inner) } else { Loc::new(file, span) };
                 self.text(s, Some(loc), !exact, || what.to_string());
             }
-            DeValue::Array(a) => a.iter().for_each(|x| self.toml_value(src, file, x, what)),
-            DeValue::Table(t) => t.iter().for_each(|(_, x)| self.toml_value(src, file, x, what)),
+            DeValue::Array(a) => a.iter().for_each(|x| self.toml_value(src, base, file, x, what)),
+            DeValue::Table(t) => t.iter().for_each(|(_, x)| self.toml_value(src, base, file, x, what)),
             _ => {}
         }
     }
+}
+
+/// What `Guard::look` finds in a text.
+#[derive(Default)]
+struct Look {
+    hits: Vec<(Hit, std::ops::Range<usize>)>,
+    turned: Option<(usize, char)>,
+}
+
+/// Bidirectional controls: embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
+/// A page shows what they govern in another order than it is written (`<U+202E>87654321931`
+/// shows as 13912345678), which no scan of the text as written can see. Text in a right-to-left
+/// script (Uyghur, Arabic) is shown right without them.
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The error for a bidirectional control among the digits of a text in `what`.
+fn reordered(what: &str, c: char) -> Diagnostic {
+    Diagnostic::error(
+        "privacy.reordered",
+        format!(
+            "{what}中有改变文字显示顺序的控制字符 {}：页面上显示的数字顺序与所写的不同，无法检查其中是否有个人号码",
+            crate::inputs::value::invisible_name(c)
+        ),
+    )
+    .label("看不见的控制字符")
+    .note("请删除这个字符（多是复制粘贴时带入的）；维吾尔文、阿拉伯文等从右向左书写的文字不需要它也能正确显示")
+}
+
+/// The error for a number of `kind` found in `what`, shown masked.
+fn finding(kind: Kind, what: &str, shown: &str) -> Diagnostic {
+    Diagnostic::error(kind.code(), format!("{what}中疑似有{}：{shown}", kind.label()))
 }
 
 fn digits_of(s: &str) -> String {
@@ -452,7 +818,7 @@ fn definitions(g: &mut Guard, schema: &Schema, sources: &Sources) {
 pub fn content_texts(settings: Option<&Settings>, content: &Content, sources: &Sources, diags: &mut Diagnostics) {
     let mut g = guard(settings, diags);
     for &file in &content.files {
-        g.text(sources.text(file), Some(Loc::new(file, 0..0)), false, || "页面".into());
+        g.markdown(sources, file);
     }
 }
 
@@ -582,9 +948,11 @@ mod tests {
 
     #[test]
     fn digits_in_other_forms_are_folded_and_caught() {
-        assert!(!may_fold_to_digit("遵义市医疗保障局（举报电话见公示栏）"));
-        for t in ["１３８", "手机⑴", "②", "㍘", "13"] {
-            assert!(may_fold_to_digit(t), "{t}");
+        assert!(!enough_digits("遵义市医疗保障局（举报电话见公示栏）"));
+        assert!(!enough_digits("人民路1号，2023年10月25日"));
+        for t in ["１３８１２３４５６７８", "手机⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽", "①②③④⑤⑥⑦⑧⑨⑩⑪", "㍘㍙㍚㍛㍜㍝㍞㍟㍠㍡㍢", "13812345678"]
+        {
+            assert!(enough_digits(t), "{t}");
         }
         let mut d = Diagnostics::default();
         let mut g = Guard { allowed: Vec::new(), diags: &mut d };
@@ -596,6 +964,91 @@ mod tests {
         assert!(d.list[1].message.ends_with("：１３９　****　５６７８"), "{}", d.list[1].message);
     }
 
+    /// The numbers `text` holds, scanned as `Guard::text` scans it (folded, invisible characters gone).
+    fn found(text: &str) -> Vec<(Kind, String)> {
+        scan(&Folded::new(text).text).into_iter().map(|h| (h.kind, h.digits)).collect()
+    }
+
+    #[test]
+    fn numbers_in_groups_are_caught_whatever_separates_them() {
+        let mobile = vec![(Kind::Mobile, "13912345678".to_string())];
+        for t in [
+            "139\u{200b}1234\u{200b}5678",
+            "139\u{200c}1234\u{200c}5678",
+            "139\u{200d}1234\u{200d}5678",
+            "139\u{2060}1234\u{2060}5678",
+            "139\u{ad}1234\u{ad}5678",
+            "139\u{180e}1234\u{180e}5678",
+            "139\u{feff}1234\u{feff}5678",
+            "1\u{200b}3\u{200b}9\u{200b}1\u{200b}2\u{200b}3\u{200b}4\u{200b}5\u{200b}6\u{200b}7\u{200b}8",
+            "139\n1234\n5678",
+            "139\r\n1234\r\n5678",
+            "139\t1234\t5678",
+            "139–1234–5678",
+            "139—1234—5678",
+            "139——1234——5678",
+            "139·1234·5678",
+            "139.1234.5678",
+            "139*1234*5678",
+            "139/1234/5678",
+            "139 - 1234 - 5678",
+            "139 12345678",
+            "1391234-5678",
+            "+86 139 1234 5678",
+            "１３９－１２３４－５６７８",
+            "１３９．１２３４．５６７８",
+        ] {
+            let want =
+                if t.starts_with('+') { vec![(Kind::Mobile, "8613912345678".to_string())] } else { mobile.clone() };
+            assert_eq!(found(t), want, "{t:?}");
+        }
+        let id = vec![(Kind::IdCard, "520302198506151234".to_string())];
+        for t in [
+            "5203021985\u{200b}06151234",
+            "520302–19850615–1234",
+            "520302 1985 0615 1234",
+            "5203021985.06151234",
+            "5203 0219 8506 1512 34",
+        ] {
+            assert_eq!(found(t), id, "{t:?}");
+        }
+        assert_eq!(found("6222·0202·0011·2233·446")[0].0, Kind::BankCard);
+    }
+
+    /// A number beside other figures (a landline, a date, an amount) is not joined to them.
+    #[test]
+    fn a_number_beside_other_figures_is_found() {
+        for t in [
+            "电话 0851-28000000 13912345678",
+            "2023-06-15 13912345678",
+            "2023.06.15 139 1234 5678",
+            "0851-28000000\n139-1234-5678",
+            "共 12 人，139 1234 5678",
+            "金额 1.5 13912345678",
+        ] {
+            assert_eq!(found(t), vec![(Kind::Mobile, "13912345678".to_string())], "{t:?}");
+        }
+    }
+
+    #[test]
+    fn figures_written_side_by_side_stay_figures() {
+        for t in [
+            "2023.06.15；2023.06.15—2023.12.31；2023-10-25 14:30:00；2023/10/25",
+            "1–5；第 1—5 名；1~5 人",
+            // four years in a row pass the Luhn check, written in fours like a card
+            "2017 2018 2019 2020；2017—2018—2019—2020；2023-2024-2025-2026",
+            "1,391,234,567.00 元；1 391 234 567.89 元；1391.1234 万元；123456789012345.00 元；0.110105491231002",
+            "https://ybj.zunyi.example/art/2023/6/15/art_178_13912345.html",
+            "139.12.34.56；v1.3.9.1234；0851-28000000-1391；（0851）2800 0000；+86 851 2800 0000",
+            "0851-28000000 12393；0851 2800 0000",
+            "编号 2023-0615-0001-1234；139-1234-56789；1391-234-5678",
+            "139\n\n1234\n\n5678",
+            "139、1234、5678；139,1234,5678；139_1234_5678",
+        ] {
+            assert!(found(t).is_empty(), "{t}: {:?}", found(t));
+        }
+    }
+
     #[test]
     fn masking() {
         assert_eq!(mask("13812345678"), "138****5678");
@@ -604,5 +1057,8 @@ mod tests {
         assert_eq!(mask("138-1234-5678"), "138-****-5678");
         assert_eq!(mask("4111 1111 1111 1111"), "4111 11** **** 1111");
         assert_eq!(mask("１３８１２３４５６７８"), "１３８****５６７８");
+        // What does not show, or would break the report's line, is named.
+        assert_eq!(mask("139\u{200b}1234\u{ad}5678"), "139<U+200B>****<U+00AD>5678");
+        assert_eq!(mask("139\n1234\n5678"), "139<U+000A>****<U+000A>5678");
     }
 }

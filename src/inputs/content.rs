@@ -16,7 +16,7 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics, FileId, Loc, Sources};
 use crate::base::tomlfile;
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -284,6 +284,94 @@ fn split_front_matter<'t>(
         return None;
     }
     Some((fm, after, body_off))
+}
+
+/// Where a Markdown file's front matter (the TOML between its `+++` lines) and its body are,
+/// as `split_front_matter` finds them, when it has both.
+pub fn parts(text: &str) -> Option<(std::ops::Range<usize>, usize)> {
+    let rest = text.strip_prefix("+++")?;
+    let rest = rest.strip_prefix('\r').unwrap_or(rest);
+    let rest = rest.strip_prefix('\n')?;
+    let start = text.len() - rest.len();
+    let end = start + rest.find("\n+++")? + 1;
+    Some((start..end, end + 3))
+}
+
+/// A Markdown body as its reader sees it, for the privacy scan: the text of the rendered page,
+/// character references undone (`&#49;` is `1`) and emphasis, links and code marks gone, so that
+/// `139*1234*5678` or `[139](@/a.md)12345678` reads as the one number the page shows. Blocks
+/// (paragraphs, items, table cells) are kept apart by `\n\n`; a line break within one is `\n`.
+/// The addresses and titles of links and images, which the page carries in its markup, follow
+/// as blocks of their own.
+pub struct Reading {
+    pub text: String,
+    /// Each piece of `text` by its start: the bytes of the body it shows, and whether it is
+    /// those bytes as written (else it stands for all of them: `&#49;` for `1`).
+    pieces: Vec<(usize, std::ops::Range<usize>, bool)>,
+}
+
+impl Reading {
+    pub fn of(body: &str) -> Reading {
+        let mut r = Reading { text: String::new(), pieces: Vec::new() };
+        let mut addresses = Vec::new();
+        for (ev, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+            match ev {
+                // (raw HTML is shown as the text it is: `render_markdown`)
+                Event::Text(t) | Event::Html(t) | Event::InlineHtml(t) => r.push(body, &t, range),
+                Event::Code(t) => {
+                    let inner = body[range.clone()].find(&*t).map(|i| range.start + i..range.start + i + t.len());
+                    r.push(body, &t, inner.unwrap_or(range));
+                }
+                Event::SoftBreak | Event::HardBreak => r.push(body, "\n", range),
+                Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough)
+                | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => {}
+                Event::Start(Tag::Link { dest_url, title, .. }) => {
+                    addresses.push((dest_url, range.clone()));
+                    addresses.push((title, range));
+                }
+                Event::Start(Tag::Image { dest_url, title, .. }) => {
+                    addresses.push((dest_url, range.clone()));
+                    addresses.push((title, range));
+                    r.apart();
+                }
+                _ => r.apart(),
+            }
+        }
+        for (a, range) in addresses.into_iter().filter(|(a, _)| !a.is_empty()) {
+            r.apart();
+            r.push(body, &a, range);
+        }
+        r
+    }
+
+    fn push(&mut self, body: &str, shown: &str, src: std::ops::Range<usize>) {
+        if shown.is_empty() {
+            return;
+        }
+        let exact = body.get(src.clone()) == Some(shown);
+        self.pieces.push((self.text.len(), src, exact));
+        self.text.push_str(shown);
+    }
+
+    fn apart(&mut self) {
+        if !self.text.is_empty() && !self.text.ends_with("\n\n") {
+            self.text.push_str("\n\n");
+        }
+    }
+
+    /// The bytes of the body that `range` of the text (from one piece's character to another's)
+    /// shows.
+    pub fn source(&self, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let piece = |i: usize| self.pieces.get(self.pieces.partition_point(|p| p.0 <= i).saturating_sub(1));
+        let (Some((from, src, exact)), Some((last_from, last, last_exact))) =
+            (piece(range.start), piece(range.end.saturating_sub(1)))
+        else {
+            return range;
+        };
+        let start = if *exact { src.start + (range.start - from) } else { src.start };
+        let end = if *last_exact { last.start + (range.end - last_from).min(last.len()) } else { last.end };
+        start..end.max(start)
+    }
 }
 
 /// Where a link or image of a page points.
@@ -909,6 +997,21 @@ pub fn place(html: &str, root: &str, site_root: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_reads_as_its_reader_sees_it() {
+        let body = "值班：&#49;39*1234*5678，[电话](tel:139&#45;1234&#45;5679)\n\n| 139 | 1234 |\n|---|---|\n";
+        let r = Reading::of(body);
+        assert!(r.text.starts_with("值班：13912345678，电话\n\n139\n\n1234"), "{:?}", r.text);
+        assert!(r.text.ends_with("\n\ntel:139-1234-5679"), "{:?}", r.text);
+        // A number is found where it is written: from the character reference to its last digit.
+        let at = r.text.find("139").unwrap_or_default();
+        assert_eq!(&body[r.source(at..at + 11)], "&#49;39*1234*5678");
+        let at = r.text.find("1234").unwrap_or_default();
+        assert_eq!(&body[r.source(at..at + 4)], "1234");
+        assert_eq!(parts("+++\r\ntitle = \"x\"\n+++\nbody"), Some((5..17, 20)));
+        assert_eq!(parts("title = \"x\"\n"), None);
+    }
 
     fn no_links() -> Links<'static> {
         static NONE: SiteFiles = SiteFiles {

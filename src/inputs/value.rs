@@ -105,6 +105,87 @@ pub fn is_stray_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
+/// Characters that show as nothing (Unicode's Default_Ignorable_Code_Point): zero-width spaces
+/// and joiners, the soft hyphen, the word joiner, the BOM, bidirectional controls, variation
+/// selectors and the like. Pasted text brings them along; a reader cannot see them, but they sit
+/// between the characters a search, a comparison or the privacy scan reads.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff0}'..='\u{fff8}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// What an invisible character is, for a message (`U+00AD（软连字符）`).
+pub fn invisible_name(c: char) -> String {
+    let name = match c {
+        '\u{ad}' => "软连字符",
+        '\u{180e}' => "蒙古文元音分隔符",
+        '\u{200b}' => "零宽空格",
+        '\u{200c}' => "零宽不连字",
+        '\u{200d}' => "零宽连字",
+        '\u{200e}' | '\u{200f}' | '\u{61c}' => "文字方向标记",
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => "文字方向控制符",
+        '\u{2060}' => "字连接符",
+        '\u{feff}' => "零宽不换行空格（BOM）",
+        '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}' | '\u{180b}'..='\u{180d}' | '\u{180f}' => "变体选择符",
+        _ => "不可见的格式字符",
+    };
+    format!("U+{:04X}（{name}）", c as u32)
+}
+
+/// Refuse text with an invisible character (`is_invisible`) where every character must be
+/// seen: a registry item is an entity's name, address or code as pages, the search index and
+/// the feeds show it, and one that looks like another but is not compares, sorts and is found
+/// as another. The message shows the text with each one as `<U+00AD>`.
+pub fn no_invisible_chars(raw: &str) -> Result<(), String> {
+    if raw.is_ascii() || !raw.chars().any(is_invisible) {
+        return Ok(());
+    }
+    let chars: Vec<char> = raw.chars().collect();
+    let mut names: Vec<String> = Vec::new();
+    for &c in chars.iter().filter(|c| is_invisible(**c)) {
+        let name = invisible_name(c);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let first = chars.iter().position(|c| is_invisible(*c)).unwrap_or(0);
+    let from = first.saturating_sub(20);
+    let to = (from + 60).min(chars.len());
+    let mut shown = String::from(if from > 0 { "…" } else { "" });
+    for &c in &chars[from..to] {
+        if is_invisible(c) {
+            shown.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            shown.push(c);
+        }
+    }
+    if to < chars.len() {
+        shown.push('…');
+    }
+    Err(format!(
+        "文字“{shown}”含有不可见字符 {}：页面上看不出，却使这段文字与看起来相同的文字不同，检索不到、比对不上；请删除这些字符（多是从网页、微信或 Word 复制时带入的，可在编辑器中按位置找到后删除）",
+        names.join("、")
+    ))
+}
+
 /// Refuse text with a control character (`is_stray_control`): the one check for every value
 /// read, from the site's data files (`pilu check`, `pilu build`) as from an imported sheet.
 /// The message shows the text with each control as `<U+008C>` (raw, some of them are terminal
@@ -545,6 +626,28 @@ mod tests {
         }
         assert!(matches!(normalized(" 遵义市人民路1号 "), Cow::Borrowed("遵义市人民路1号")));
         assert!(matches!(normalized("人民路１号"), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn invisible_characters_are_named_and_refused_in_what_must_show() {
+        for c in
+            ['\u{ad}', '\u{180e}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{202e}', '\u{2060}', '\u{feff}', '\u{e0041}']
+        {
+            assert!(is_invisible(c), "{c:?}");
+        }
+        // Spaces, dots and dashes show, and so do the CJK punctuation and variation-free text.
+        for c in [' ', '\u{a0}', '\u{3000}', '\u{b7}', '\u{2014}', '\u{ff0d}', '\u{30fb}', '遵', 'X'] {
+            assert!(!is_invisible(c), "{c:?}");
+        }
+        assert_eq!(no_invisible_chars("遵义市医疗保障局"), Ok(()));
+        assert_eq!(no_invisible_chars("https://ybj.example/"), Ok(()));
+        let m = no_invisible_chars("遵义市医疗\u{ad}保障局\u{2060}").unwrap_err();
+        assert!(
+            m.starts_with(
+                "文字“遵义市医疗<U+00AD>保障局<U+2060>”含有不可见字符 U+00AD（软连字符）、U+2060（字连接符）"
+            ),
+            "{m}"
+        );
     }
 
     /// The figures written without `Display` are the bytes `Display` writes, at every scale,

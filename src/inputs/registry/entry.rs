@@ -334,6 +334,12 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         if let Err(m) = crate::inputs::value::no_control_chars(&raw) {
             diags.push(Diagnostic::error("registry.control", format!("登记项 `{col}`：{m}")).at(c.loc));
         }
+        // Nor a character that shows as nothing (a soft hyphen, a word joiner): a name with one
+        // looks like another name but is searched, compared and sorted as another, in every page,
+        // feed and index that shows it. (Those `trim` drops at the ends are not published.)
+        if let Err(m) = crate::inputs::value::no_invisible_chars(crate::inputs::value::trim(&raw)) {
+            diags.push(Diagnostic::error("registry.invisible", format!("登记项 `{col}`：{m}")).at(c.loc));
+        }
         let free_text = FREE_TEXT.contains(&ci);
         let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
         // (names and addresses are columns of the downloads too)
