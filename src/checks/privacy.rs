@@ -425,8 +425,8 @@ enum Shape {
     Mobile,
 }
 
-/// Whether a number of `lens` groups is written as such numbers are: a mobile 3-4-4, 3-8 or
-/// 7-4 (after `86`); an identity card split between its parts (region, year of birth, month, day,
+/// Whether a number of `lens` groups is written as such numbers are: a mobile 3-4-4 (or 4-3-4,
+/// 4-4-3), 3-8 or 7-4 (after `86`); an identity card split between its parts (region, year of birth, month, day,
 /// sequence, check digit: 6-8-4, 6-4-4-4, 10-8 …); any long number in fours (`fours`). Ordinary
 /// figures side by side (dates, amounts, ranges) seldom make these shapes as well as the number.
 fn shape_fits(shape: Shape, lens: &[usize]) -> bool {
@@ -445,7 +445,8 @@ fn shape_fits(shape: Shape, lens: &[usize]) -> bool {
                 [2, rest @ ..] if !rest.is_empty() => rest,
                 _ => lens,
             };
-            matches!(lens, [3, 4, 4] | [3, 8] | [7, 4] | [11])
+            // (also 4-3-4 and 4-4-3, as some write them: three groups of three or four digits)
+            matches!(lens, [3, 8] | [7, 4] | [11]) || lens.len() == 3 && lens.iter().all(|l| (3..=4).contains(l))
         }
     }
 }
@@ -994,6 +995,8 @@ mod tests {
             "139 - 1234 - 5678",
             "139 12345678",
             "1391234-5678",
+            "1391 234 5678",
+            "1391-2345-678",
             "+86 139 1234 5678",
             "１３９－１２３４－５６７８",
             "１３９．１２３４．５６７８",
@@ -1041,7 +1044,7 @@ mod tests {
             "https://ybj.zunyi.example/art/2023/6/15/art_178_13912345.html",
             "139.12.34.56；v1.3.9.1234；0851-28000000-1391；（0851）2800 0000；+86 851 2800 0000",
             "0851-28000000 12393；0851 2800 0000",
-            "编号 2023-0615-0001-1234；139-1234-56789；1391-234-5678",
+            "编号 2023-0615-0001-1234；139-1234-56789",
             "139\n\n1234\n\n5678",
             "139、1234、5678；139,1234,5678；139_1234_5678",
         ] {
