@@ -1467,6 +1467,10 @@ fn a_refused_import_s_report_says_where_its_places_are() {
     assert!(!site.path().join("data/520399/2024").exists());
 }
 
+/// The title, unit and header rows of a pharmacy sheet in 万元 as an office sends it.
+const PHARMACY_HEAD: &str = "定点零售药店医保服务情况表\n统计年度：2023年度,,,单位：万元\n\
+医保定点零售药店编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付\n";
+
 /// A unit row between the rows (`单位：元` under a 万元 header) used to be skipped as a row
 /// without data, and the rows below it were read in 万元: a pharmacy's 37,683 元 became
 /// 3,768,300 万元 with nothing said. It is an error at that row, and nothing is written.
@@ -1474,12 +1478,11 @@ fn a_refused_import_s_report_says_where_its_places_are() {
 fn a_unit_stated_between_the_rows_is_refused() {
     let site = fixture("minimal");
     add_pharmacy(site.path());
-    let body = "定点零售药店医保服务情况表\n统计年度：2023年度,,,单位：万元\n\
-医保定点零售药店编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付\n\
-P52039900002,是,\"41,102\",363.67,200.01,54.55,109.11\n\
-单位：元\n\
-P52039900004,否,\"37,949\",3768300,2072500,—,1695800\n";
-    write(site.path(), "in/药店.csv", body);
+    let body = format!(
+        "{PHARMACY_HEAD}P52039900002,是,\"41,102\",363.67,200.01,54.55,109.11\n单位：元\n\
+P52039900004,否,\"37,949\",3768300,2072500,—,1695800\n"
+    );
+    write(site.path(), "in/药店.csv", &body);
     let out = import(site.path(), &["in/药店.csv"]);
     let text = refused(&out);
     assert!(text.contains("“单位：元”另行说明了单位"), "{text}");
@@ -1532,11 +1535,11 @@ fn a_unit_stated_between_the_fields_down_a_column_is_refused() {
 fn a_count_typed_in_another_unit_is_refused() {
     let site = fixture("minimal");
     add_pharmacy(site.path());
-    let body = "定点零售药店医保服务情况表\n统计年度：2023年度,,,单位：万元\n\
-医保定点零售药店编码,是否纳入门诊统筹,医保结算人次,医保结算总金额,个人账户支付,统筹基金支付（门诊统筹/双通道）,个人现金支付\n\
-P52039900002,是,4.1万人次,363.67,200.01,54.55,109.11\n\
-P52039900004,否,\"37,949次\",376.83,207.25,—,169.58\n";
-    write(site.path(), "in/药店.csv", body);
+    let body = format!(
+        "{PHARMACY_HEAD}P52039900002,是,4.1万人次,363.67,200.01,54.55,109.11\n\
+P52039900004,否,\"37,949次\",376.83,207.25,—,169.58\n"
+    );
+    write(site.path(), "in/药店.csv", &body);
     let text = refused(&import(site.path(), &["in/药店.csv"]));
     assert!(text.contains("单元格中的单位“万人次”与此项的单位“人次”不一致"), "{text}");
     assert!(text.contains("错误：in/药店.csv，第 4 行第 3 列"), "at the cell: {text}");
