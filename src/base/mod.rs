@@ -3,6 +3,7 @@
 
 pub mod diag;
 pub mod embedded;
+pub mod excel;
 pub mod files;
 pub mod html;
 pub mod progress;

@@ -343,7 +343,7 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
         let free_text = FREE_TEXT.contains(&ci);
         let v = if free_text { crate::inputs::value::trim(&raw).to_string() } else { normalize(&raw) };
         // (names and addresses are columns of the downloads too)
-        if free_text && let Err(m) = crate::inputs::value::no_formula(&v) {
+        if free_text && let Err(m) = crate::base::excel::no_formula(&v) {
             diags.push(Diagnostic::error("registry.formula", format!("登记项 `{col}`：{m}")).at(c.loc));
         }
         // One item under two of its names (`名称` and `单位名称`) with two values: which one

@@ -233,7 +233,7 @@ pub(super) fn compile(
     // Titles, labels and units head the columns and fill the cells of the CSV downloads, made
     // for Excel: a text it would run as a formula is refused, as in the data.
     let formula = |diags: &mut Diagnostics, text: &str| {
-        if let Err(m) = crate::inputs::value::no_formula(text) {
+        if let Err(m) = crate::base::excel::no_formula(text) {
             // (found as written: up to a character TOML may have escaped)
             let needle = text.split(['"', '\\']).next().unwrap_or(text);
             err(diags, needle, format!("表定义中的文字{m}"));
