@@ -981,3 +981,66 @@ fn empty_columns_at_the_end_of_a_sheet_are_no_columns() {
     assert_eq!(ragged.len(), 1, "{list:?}");
     assert_eq!((ragged[0].3.as_str(), ragged[0].4), (sheet, 3), "{ragged:?}");
 }
+
+/// The number (from 1) of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> u64 {
+    let i = text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no `{needle}`"));
+    i as u64 + 1
+}
+
+/// The number of the line of the `[[entities]]` header of the entry holding `needle`.
+fn entry_line(text: &str, needle: &str) -> u64 {
+    let at = line_of(text, needle) as usize;
+    let header = text.lines().take(at).collect::<Vec<_>>().iter().rposition(|l| *l == "[[entities]]").unwrap();
+    header as u64 + 1
+}
+
+/// The errors of a check, as (code, message, file, line).
+fn errors_of(list: &[Diag]) -> Vec<(&str, &str, &str, u64)> {
+    list.iter().filter(|d| d.0 == "error").map(|d| (&*d.1, &*d.2, &*d.3, d.4)).collect()
+}
+
+/// A hospital registered without a 等级 silently needed not disclose: completeness took it for
+/// exempt, and its year page said it could disclose offline or through its county, which no
+/// office decided. One without a 披露方式 was told only at its data, as a field filled from the
+/// registry that was missing. Both are errors at the registry entry, nothing that follows from
+/// them is reported besides, and an unrated hospital written as such (未定级) is accepted.
+#[test]
+fn a_hospital_without_level_or_disclosure_mode_is_an_error_at_its_entry() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let toml = read(&root.join("data/entities.toml"));
+    // renmin has data (附件7); the second hospital has none
+    let second = "\n[[entities]]\ncode = \"H52039900005\"\nname = \"测试县第二人民医院\"\nkind = \"medical_institution\"\n\
+                  category = \"general\"\nownership = \"public\"\nregion = \"520399\"\nparent = \"520399\"\n\
+                  disclosure = \"online_website\"\naddress = \"测试县人民路5号\"\n";
+    let reg = toml.replacen("disclosure = \"online_wechat\"\n", "", 1) + second;
+    assert_ne!(reg, toml.clone() + second);
+    write(root, "data/entities.toml", &reg);
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    assert_eq!(
+        errors_of(&list),
+        [
+            (
+                "registry.missing_disclosure",
+                "定点医疗机构“测试县人民医院”缺少披露方式（disclosure）",
+                "data/entities.toml",
+                entry_line(&reg, "id = \"renmin\"")
+            ),
+            (
+                "registry.missing_level",
+                "定点医疗机构“测试县第二人民医院”缺少等级（level）",
+                "data/entities.toml",
+                entry_line(&reg, "H52039900005")
+            ),
+        ]
+    );
+    let err = build_fails(root);
+    assert!(err.contains("未评定等级的（含村卫生室）填写 unrated（未定级）"), "{err}");
+    // both said, the unrated one as a label (未定级): no error
+    let fixed = toml + &second.replacen("category = ", "level = \"未定级\"\ncategory = ", 1);
+    write(root, "data/entities.toml", &fixed);
+    let (code, list) = check_json(root, &[]);
+    assert_eq!((code, errors_of(&list)), (0, vec![]), "{list:?}");
+}

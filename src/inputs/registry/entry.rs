@@ -30,6 +30,16 @@ impl Kind {
     pub fn is_bureau(self) -> bool {
         matches!(self, Kind::BureauProvince | Kind::BureauCity | Kind::BureauCounty)
     }
+    /// Whether its bodies have a 等级 (三级/二级/一级/未定级): only hospitals do, and theirs
+    /// decides whether they must disclose online (`mandatory`'s `level` is for them alone too).
+    pub fn has_levels(self) -> bool {
+        self == Kind::MedicalInstitution
+    }
+    /// Whether its bodies choose how they disclose (online, offline, through the county bureau):
+    /// 定点医药机构 do; a bureau always discloses online.
+    pub fn chooses_disclosure(self) -> bool {
+        matches!(self, Kind::MedicalInstitution | Kind::RetailPharmacy)
+    }
     fn parse(s: &str) -> Option<Kind> {
         // Ids first: folding a Chinese label is slow, and every entity of a registry has a kind.
         Kind::ALL.into_iter().find(|x| x.id() == s).or_else(|| {
@@ -254,6 +264,13 @@ const ADDRESS: usize = col("address");
 const BUSINESS_TYPE: usize = col("business_type");
 const CHAIN: usize = col("chain");
 
+/// The choices of the schema's enum `name`, as `level3（三级）、…`.
+fn choices(schema: &Schema, name: &str) -> String {
+    schema.enums.get(name).map_or_else(String::new, |def| {
+        def.values.iter().zip(&def.labels).map(|(a, b)| format!("{a}（{b}）")).collect::<Vec<_>>().join("、")
+    })
+}
+
 /// Free texts, published as written; every other item is folded to compare.
 const FREE_TEXT: [usize; 5] = [NAME, ADDRESS, WEBSITE, WECHAT, CHAIN];
 /// The items that are words many entities repeat (choices and region codes), in the order of
@@ -429,17 +446,9 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             return Some(def.values[i].as_str().into());
         }
         diags.push(
-            Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一")).at(*loc).note(
-                format!(
-                    "可选：{}",
-                    def.values
-                        .iter()
-                        .zip(&def.labels)
-                        .map(|(a, b)| format!("{a}（{b}）"))
-                        .collect::<Vec<_>>()
-                        .join("、")
-                ),
-            ),
+            Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一"))
+                .at(*loc)
+                .note(format!("可选：{}", choices(schema, enum_name))),
         );
         None
     };
@@ -449,6 +458,34 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     let ownership = enum_attr(OWNERSHIP, "ownership", diags);
     let disclosure = enum_attr(DISCLOSURE, "disclosure_mode", diags);
     let business_type = enum_attr(BUSINESS_TYPE, "pharmacy_business_type", diags);
+    // Without a 等级 a hospital would silently need not disclose online (completeness and its
+    // pages read the level): an unrated one says so (未定级).
+    if kind.has_levels() && vals[LEVEL].is_none() {
+        diags.push(
+            Diagnostic::error("registry.missing_level", format!("{}“{name}”缺少等级（level）", kind.label()))
+                .at(r.loc)
+                .label("此主体")
+                .note(format!(
+                    "等级决定是否必须在线披露（二级及以上须在线公开）。可选：{}；未评定等级的（含村卫生室）填写 unrated（未定级）",
+                    choices(schema, "institution_level")
+                )),
+        );
+    }
+    // What it must publish where follows from it, and its tables mirror it (附件7、附件10).
+    if kind.chooses_disclosure() && vals[DISCLOSURE].is_none() {
+        diags.push(
+            Diagnostic::error(
+                "registry.missing_disclosure",
+                format!("{}“{name}”缺少披露方式（disclosure）", kind.label()),
+            )
+            .at(r.loc)
+            .label("此主体")
+            .note(format!(
+                "定点医疗机构和定点零售药店须登记披露方式（二级及以上定点医疗机构只能在线披露）。可选：{}",
+                choices(schema, "disclosure_mode")
+            )),
+        );
+    }
     let village_clinic = match &vals[VILLAGE_CLINIC] {
         Some((v, loc)) => match v.as_str() {
             "true" | "是" | "1" => true,

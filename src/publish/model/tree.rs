@@ -115,6 +115,13 @@ mod tests {
         let mut text = String::new();
         for (code, kind, parent) in entities {
             text.push_str(&format!("[[entities]]\ncode = \"{code}\"\nname = \"{code}\"\nkind = \"{kind}\"\n"));
+            // (what a hospital's or a pharmacy's entry must say)
+            if kind == &"medical_institution" {
+                text.push_str("level = \"level1\"\n");
+            }
+            if !kind.starts_with("bureau") {
+                text.push_str("disclosure = \"offline\"\n");
+            }
             if let Some(p) = parent {
                 text.push_str(&format!("parent = \"{p}\"\n"));
             }
