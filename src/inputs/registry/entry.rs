@@ -264,6 +264,16 @@ const ADDRESS: usize = col("address");
 const BUSINESS_TYPE: usize = col("business_type");
 const CHAIN: usize = col("chain");
 
+/// Items that describe one kind of body alone, and that kind.
+const KIND_ITEMS: [(usize, Kind); 6] = [
+    (LEVEL, Kind::MedicalInstitution),
+    (GRADE, Kind::MedicalInstitution),
+    (CATEGORY, Kind::MedicalInstitution),
+    (VILLAGE_CLINIC, Kind::MedicalInstitution),
+    (BUSINESS_TYPE, Kind::RetailPharmacy),
+    (CHAIN, Kind::RetailPharmacy),
+];
+
 /// The choices of the schema's enum `name`, as `level3（三级）、…`.
 fn choices(schema: &Schema, name: &str) -> String {
     schema.enums.get(name).map_or_else(String::new, |def| {
@@ -433,9 +443,32 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
                 .note("标识用于网址，只能由字母、数字、- 和 _ 组成（不超过 64 个字符），不能是四位年份，也不能是 tables、entities、assets、static"),
         );
     }
+    // An item of another kind of body would be published as this one's (a pharmacy of 二级, a
+    // hospital's 连锁企业), and a 等级 would make a pharmacy look bound to disclose online.
+    // (Such an item is not read further: its value is beside the point.)
+    let mut misplaced = [false; COLUMNS.len()];
+    for (ci, of) in KIND_ITEMS {
+        let Some((v, loc)) = &vals[ci] else { continue };
+        // (a sheet's 村卫生室 column may say 否 on every row)
+        if kind == of || ci == VILLAGE_CLINIC && matches!(v.as_str(), "false" | "否" | "0") {
+            continue;
+        }
+        let (col, label) = (COLUMNS[ci].0, COLUMNS[ci].1[0]);
+        diags.push(
+            Diagnostic::error(
+                "registry.kind_item",
+                format!("登记项 `{col}`（{label}）只适用于{}，“{name}”是{}", of.label(), kind.label()),
+            )
+            .at(*loc)
+            .label(format!("{}没有此项", kind.label()))
+            .note("请删去此项（登记表是 CSV 时留空此格）；若主体类型填错了，请改正 kind"),
+        );
+        misplaced[ci] = true;
+    }
+    let given = |ci: usize| vals[ci].as_ref().filter(|_| !misplaced[ci]);
     // A choice as its value id (a label is accepted for it), shared with the schema's word.
     let enum_attr = |ci: usize, enum_name: &str, diags: &mut Diagnostics| -> Option<Arc<str>> {
-        let (v, loc) = vals[ci].as_ref()?;
+        let (v, loc) = given(ci)?;
         let key = COLUMNS[ci].0;
         let def = schema.enums.get(enum_name)?;
         if def.values.contains(v) {
@@ -486,7 +519,34 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             )),
         );
     }
-    let village_clinic = match &vals[VILLAGE_CLINIC] {
+    // A 单体药店 has no chain; published together they contradict each other.
+    if business_type.as_deref() == Some("single")
+        && let Some((chain, loc)) = given(CHAIN)
+    {
+        diags.push(
+            Diagnostic::error(
+                "registry.chain_single",
+                format!("“{name}”的经营类型（business_type）是单体药店，却填写了所属连锁企业（chain）“{chain}”"),
+            )
+            .at(*loc)
+            .label("单体药店没有所属连锁企业")
+            .note("连锁门店请把 business_type 改为 chain_store（连锁门店）；单体药店请删去 chain"),
+        );
+    }
+    // The registry's guide and 附件10 leave the chain optional, but a 连锁门店 without it shows
+    // no 所属连锁企业 on its pages and downloads.
+    if business_type.as_deref() == Some("chain_store") && given(CHAIN).is_none() {
+        diags.push(
+            Diagnostic::warning(
+                "registry.chain_missing",
+                format!("“{name}”的经营类型（business_type）是连锁门店，但未填写所属连锁企业（chain）"),
+            )
+            .at(vals[BUSINESS_TYPE].as_ref().map_or(r.loc, |(_, l)| *l))
+            .label("连锁门店")
+            .note("请填写所属连锁企业的名称（chain），网页和下载中显示为“所属连锁企业”；不是连锁门店的，business_type 应为 single（单体药店）"),
+        );
+    }
+    let village_clinic = match given(VILLAGE_CLINIC) {
         Some((v, loc)) => match v.as_str() {
             "true" | "是" | "1" => true,
             "false" | "否" | "0" => false,
