@@ -1053,6 +1053,68 @@ fn a_hospital_without_level_or_disclosure_mode_is_an_error_at_its_entry() {
     assert_eq!((code, errors_of(&list)), (0, vec![]), "{list:?}");
 }
 
+/// Parents in a loop (two counties above each other, the city below one of its own counties)
+/// were never reported: what is summed below a bureau went to the wrong one, and the home page
+/// hung the city under a county. Each loop is an error at the first of its entries' `parent`,
+/// naming every entry of it, and nothing is checked on the loop (no rule of sums follows).
+#[test]
+fn parents_in_a_loop_are_an_error_naming_the_loop() {
+    let site = example_copy();
+    let root = site.path();
+    let toml = read(&root.join("data/entities.toml"));
+    let parent_of = |code: &str| format!("code = \"{code}\"\nname = ");
+    let set_parent = |text: &str, code: &str, to: &str| {
+        let at = text.find(&parent_of(code)).unwrap();
+        let p = at + text[at..].find("parent = \"520300\"").unwrap();
+        format!("{}parent = \"{to}\"{}", &text[..p], &text[p + "parent = \"520300\"".len()..])
+    };
+    let looped = set_parent(&set_parent(&toml, "520328", "520330"), "520330", "520328");
+    write(root, "data/entities.toml", &looped);
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let (l28, l30) = (entry_line(&looped, "code = \"520328\""), entry_line(&looped, "code = \"520330\""));
+    let msg = format!(
+        "上级医保部门形成循环（A → B 表示 A 的上级是 B）：“湄潭县医疗保障局”（520328，第 {l28} 行） → “习水县医疗保障局”（520330，第 {l30} 行） → “湄潭县医疗保障局”"
+    );
+    let parent_line = line_in_entry(&looped, "code = \"520328\"", "parent = ");
+    assert_eq!(errors_of(&list), [("registry.parent_cycle", &*msg, "data/entities.toml", parent_line)]);
+
+    // the owner below one of its own counties
+    let owner = toml.replacen("kind = \"bureau_city\"\n", "kind = \"bureau_city\"\nparent = \"520381\"\n", 1);
+    write(root, "data/entities.toml", &owner);
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    let msg = format!(
+        "上级医保部门形成循环（A → B 表示 A 的上级是 B）：“遵义市医疗保障局”（520300，第 {} 行） → “赤水市医疗保障局”（520381，第 {} 行） → “遵义市医疗保障局”",
+        entry_line(&owner, "code = \"520300\""),
+        entry_line(&owner, "code = \"520381\"")
+    );
+    assert_eq!(
+        errors_of(&list),
+        [("registry.parent_cycle", &*msg, "data/entities.toml", line_of(&owner, "parent = \"520381\""))]
+    );
+}
+
+/// A bureau naming itself as its parent was told its parent “is not a bureau”, which is false.
+#[test]
+fn a_bureau_that_is_its_own_parent_is_told_so() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(root, "data/entities.toml", "region = \"520399\"\n", "region = \"520399\"\nparent = \"520399\"\n");
+    let reg = read(&root.join("data/entities.toml"));
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:?}");
+    assert_eq!(
+        errors_of(&list),
+        [(
+            "registry.parent_self",
+            "“测试县医疗保障局”的上级 `520399` 是它自己",
+            "data/entities.toml",
+            line_of(&reg, "parent = \"520399\"")
+        )]
+    );
+}
+
 /// A hospital's items on another kind of body were accepted and published as its facts (a
 /// pharmacy of 机构等级 二级, with entity_level 二级 in the open data), and a pharmacy's 等级 first
 /// made it look bound to disclose online. Each is an error at the item. A 单体药店 with a chain
