@@ -165,12 +165,13 @@ fn province(dir: &Path, bodies: usize) {
     };
     let counties = 100;
     let per = bodies / counties;
-    let mut csv =
-        String::from("code,name,kind,level,region,parent\n520000,测试省医疗保障局,bureau_province,,520000,\n");
+    let mut csv = String::from(
+        "code,name,kind,level,region,parent,disclosure\n520000,测试省医疗保障局,bureau_province,,520000,,\n",
+    );
     for c in 0..counties {
         let region = format!("52{:02}{:02}", 1 + c / 20, 1 + c % 20);
         let county = format!("{}县", word(2, &mut rnd));
-        csv.push_str(&format!("{region},{county}医疗保障局,bureau_county,,{region},520000\n"));
+        csv.push_str(&format!("{region},{county}医疗保障局,bureau_county,,{region},520000,\n"));
         for i in 0..per - 1 {
             let town = word(2, &mut rnd);
             let (prefix, kind, level, name) = match i % 20 {
@@ -192,7 +193,9 @@ fn province(dir: &Path, bodies: usize) {
                 _ => ("P", "retail_pharmacy", "", format!("{county}{}药店", word(3, &mut rnd))),
             };
             let code = format!("{prefix}{region}{i:05}");
-            csv.push_str(&format!("{code},{name},{kind},{level},{region},{region}\n"));
+            // (二级 hospitals must disclose online; the others may disclose offline)
+            let disclosure = if level == "level2" { "online_website" } else { "offline" };
+            csv.push_str(&format!("{code},{name},{kind},{level},{region},{region},{disclosure}\n"));
         }
     }
     write(dir, "data/entities.csv", &csv);

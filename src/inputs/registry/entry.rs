@@ -30,6 +30,16 @@ impl Kind {
     pub fn is_bureau(self) -> bool {
         matches!(self, Kind::BureauProvince | Kind::BureauCity | Kind::BureauCounty)
     }
+    /// Whether its bodies have a 等级 (三级/二级/一级/未定级): only hospitals do, and theirs
+    /// decides whether they must disclose online (`mandatory`'s `level` is for them alone too).
+    pub fn has_levels(self) -> bool {
+        self == Kind::MedicalInstitution
+    }
+    /// Whether its bodies choose how they disclose (online, offline, through the county bureau):
+    /// 定点医药机构 do; a bureau always discloses online.
+    pub fn chooses_disclosure(self) -> bool {
+        matches!(self, Kind::MedicalInstitution | Kind::RetailPharmacy)
+    }
     fn parse(s: &str) -> Option<Kind> {
         // Ids first: folding a Chinese label is slow, and every entity of a registry has a kind.
         Kind::ALL.into_iter().find(|x| x.id() == s).or_else(|| {
@@ -254,6 +264,23 @@ const ADDRESS: usize = col("address");
 const BUSINESS_TYPE: usize = col("business_type");
 const CHAIN: usize = col("chain");
 
+/// Items that describe one kind of body alone, and that kind.
+const KIND_ITEMS: [(usize, Kind); 6] = [
+    (LEVEL, Kind::MedicalInstitution),
+    (GRADE, Kind::MedicalInstitution),
+    (CATEGORY, Kind::MedicalInstitution),
+    (VILLAGE_CLINIC, Kind::MedicalInstitution),
+    (BUSINESS_TYPE, Kind::RetailPharmacy),
+    (CHAIN, Kind::RetailPharmacy),
+];
+
+/// The choices of the schema's enum `name`, as `level3（三级）、…`.
+fn choices(schema: &Schema, name: &str) -> String {
+    schema.enums.get(name).map_or_else(String::new, |def| {
+        def.values.iter().zip(&def.labels).map(|(a, b)| format!("{a}（{b}）")).collect::<Vec<_>>().join("、")
+    })
+}
+
 /// Free texts, published as written; every other item is folded to compare.
 const FREE_TEXT: [usize; 5] = [NAME, ADDRESS, WEBSITE, WECHAT, CHAIN];
 /// The items that are words many entities repeat (choices and region codes), in the order of
@@ -422,9 +449,32 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
                 .note("标识用于网址，只能由字母、数字、- 和 _ 组成（不超过 64 个字符），不能是四位年份，也不能是 tables、entities、assets、static"),
         );
     }
+    // An item of another kind of body would be published as this one's (a pharmacy of 二级, a
+    // hospital's 连锁企业), and a 等级 would make a pharmacy look bound to disclose online.
+    // (Such an item is not read further: its value is beside the point.)
+    let mut misplaced = [false; COLUMNS.len()];
+    for (ci, of) in KIND_ITEMS {
+        let Some((v, loc)) = &vals[ci] else { continue };
+        // (a sheet's 村卫生室 column may say 否 on every row)
+        if kind == of || ci == VILLAGE_CLINIC && matches!(v.as_str(), "false" | "否" | "0") {
+            continue;
+        }
+        let (col, label) = (COLUMNS[ci].0, COLUMNS[ci].1[0]);
+        diags.push(
+            Diagnostic::error(
+                "registry.kind_item",
+                format!("登记项 `{col}`（{label}）只适用于{}，“{name}”是{}", of.label(), kind.label()),
+            )
+            .at(*loc)
+            .label(format!("{}没有此项", kind.label()))
+            .note("请删去此项（登记表是 CSV 时留空此格）；若主体类型填错了，请改正 kind"),
+        );
+        misplaced[ci] = true;
+    }
+    let given = |ci: usize| vals[ci].as_ref().filter(|_| !misplaced[ci]);
     // A choice as its value id (a label is accepted for it), shared with the schema's word.
     let enum_attr = |ci: usize, enum_name: &str, diags: &mut Diagnostics| -> Option<Arc<str>> {
-        let (v, loc) = vals[ci].as_ref()?;
+        let (v, loc) = given(ci)?;
         let key = COLUMNS[ci].0;
         let def = schema.enums.get(enum_name)?;
         if def.values.contains(v) {
@@ -435,17 +485,9 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
             return Some(def.values[i].as_str().into());
         }
         diags.push(
-            Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一")).at(*loc).note(
-                format!(
-                    "可选：{}",
-                    def.values
-                        .iter()
-                        .zip(&def.labels)
-                        .map(|(a, b)| format!("{a}（{b}）"))
-                        .collect::<Vec<_>>()
-                        .join("、")
-                ),
-            ),
+            Diagnostic::error("registry.enum", format!("登记项 `{key}` 的值 `{v}` 不是可选值之一"))
+                .at(*loc)
+                .note(format!("可选：{}", choices(schema, enum_name))),
         );
         None
     };
@@ -455,7 +497,62 @@ fn entity(r: &Record, schema: &Schema, diags: &mut Diagnostics) -> Option<(Entit
     let ownership = enum_attr(OWNERSHIP, "ownership", diags);
     let disclosure = enum_attr(DISCLOSURE, "disclosure_mode", diags);
     let business_type = enum_attr(BUSINESS_TYPE, "pharmacy_business_type", diags);
-    let village_clinic = match &vals[VILLAGE_CLINIC] {
+    // Without a 等级 a hospital would silently need not disclose online (completeness and its
+    // pages read the level): an unrated one says so (未定级).
+    if kind.has_levels() && vals[LEVEL].is_none() {
+        diags.push(
+            Diagnostic::error("registry.missing_level", format!("{}“{name}”缺少等级（level）", kind.label()))
+                .at(r.loc)
+                .label("此主体")
+                .note(format!(
+                    "等级决定是否必须在线披露（二级及以上须在线公开）。可选：{}；未评定等级的（含村卫生室）填写 unrated（未定级）",
+                    choices(schema, "institution_level")
+                )),
+        );
+    }
+    // What it must publish where follows from it, and its tables mirror it (附件7、附件10).
+    if kind.chooses_disclosure() && vals[DISCLOSURE].is_none() {
+        diags.push(
+            Diagnostic::error(
+                "registry.missing_disclosure",
+                format!("{}“{name}”缺少披露方式（disclosure）", kind.label()),
+            )
+            .at(r.loc)
+            .label("此主体")
+            .note(format!(
+                "定点医疗机构和定点零售药店须登记披露方式（二级及以上定点医疗机构只能在线披露）。可选：{}",
+                choices(schema, "disclosure_mode")
+            )),
+        );
+    }
+    // A 单体药店 has no chain; published together they contradict each other.
+    if business_type.as_deref() == Some("single")
+        && let Some((chain, loc)) = given(CHAIN)
+    {
+        diags.push(
+            Diagnostic::error(
+                "registry.chain_single",
+                format!("“{name}”的经营类型（business_type）是单体药店，却填写了所属连锁企业（chain）“{chain}”"),
+            )
+            .at(*loc)
+            .label("单体药店没有所属连锁企业")
+            .note("连锁门店请把 business_type 改为 chain_store（连锁门店）；单体药店请删去 chain"),
+        );
+    }
+    // The registry's guide and 附件10 leave the chain optional, but a 连锁门店 without it shows
+    // no 所属连锁企业 on its pages and downloads.
+    if business_type.as_deref() == Some("chain_store") && given(CHAIN).is_none() {
+        diags.push(
+            Diagnostic::warning(
+                "registry.chain_missing",
+                format!("“{name}”的经营类型（business_type）是连锁门店，但未填写所属连锁企业（chain）"),
+            )
+            .at(vals[BUSINESS_TYPE].as_ref().map_or(r.loc, |(_, l)| *l))
+            .label("连锁门店")
+            .note("请填写所属连锁企业的名称（chain），网页和下载中显示为“所属连锁企业”；不是连锁门店的，business_type 应为 single（单体药店）"),
+        );
+    }
+    let village_clinic = match given(VILLAGE_CLINIC) {
         Some((v, loc)) => match v.as_str() {
             "true" | "是" | "1" => true,
             "false" | "否" | "0" => false,

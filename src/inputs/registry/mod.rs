@@ -12,7 +12,7 @@ mod read;
 
 pub use entry::{Entity, Kind, RESERVED_IDS, column_label};
 
-use crate::base::diag::{Diagnostic, Diagnostics, FileId, REGISTRY, Reading, Sources, entity_key};
+use crate::base::diag::{Diagnostic, Diagnostics, FileId, Loc, REGISTRY, Reading, Sources, entity_key};
 use crate::base::{FastMap, FastSet};
 use crate::inputs::records::Record;
 use crate::inputs::schema::{EntityAttr, Schema};
@@ -190,10 +190,19 @@ impl Registry {
         // (looked up on every core: a million lookups in a map far larger than the caches)
         let found: Vec<Option<usize>> =
             parents.par_iter().map(|p| p.as_ref().and_then(|(key, _)| by_key.get(&entities, key))).collect();
-        for (i, (p, found)) in parents.into_iter().zip(found).enumerate() {
-            let Some((key, loc)) = p else { continue };
+        // (each key is taken, its place left for a loop of parents, found once all are linked)
+        for (i, (p, found)) in parents.iter_mut().zip(found).enumerate() {
+            let Some((key, loc)) = p.as_mut().map(|(key, loc)| (std::mem::take(key), *loc)) else { continue };
             match found {
-                Some(j) if entities[j].kind.is_bureau() && j != i => entities[i].parent = Some(j),
+                // (not "not a bureau": a bureau naming itself is one)
+                Some(j) if j == i => diags.push(
+                    Diagnostic::error("registry.parent_self", format!("“{}”的上级 `{key}` 是它自己", entities[i].name))
+                        .at(loc)
+                        .label("应为所报送的上一级医疗保障局")
+                        .note("填写所报送的上一级医保局的标识或编码；最上一级的医保局不填写 parent")
+                        .causes(parent_key(&entities[i].id)),
+                ),
+                Some(j) if entities[j].kind.is_bureau() => entities[i].parent = Some(j),
                 Some(j) => diags.push(
                     Diagnostic::error(
                         "registry.parent_kind",
@@ -217,6 +226,8 @@ impl Registry {
                 }
             }
         }
+        parent_loops(&mut entities, |i| parents[i].as_ref().map(|(_, loc)| *loc), sources, diags);
+        drop(parents);
         entities.shrink_to_fit();
         share_words(&mut entities);
         let reg = Registry { entities, by_key };
@@ -268,6 +279,76 @@ impl Registry {
                 );
             }
         }
+    }
+}
+
+/// Reports each loop of parents (a county above the city above it, two counties above each
+/// other) at the first of its entities' `parent` items, and leaves every entity of the loop with
+/// no parent, as an unusable parent is: a loop has no top, so what is counted or summed "below"
+/// a bureau of it would go to the wrong one, and the tree of bureaus would hang the city under
+/// a county. `parent_at` tells where an entity's `parent` was written.
+fn parent_loops(
+    entities: &mut [Entity],
+    parent_at: impl Fn(usize) -> Option<Loc>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    // Each entity has one parent: walking up from every entity not yet seen, a walk that meets
+    // itself has found a loop, one that meets an earlier walk has not. Once per entity.
+    const NEW: u8 = 0;
+    const WALKING: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![NEW; entities.len()];
+    let mut loops: Vec<Vec<usize>> = Vec::new();
+    let mut walk = Vec::new();
+    for start in 0..entities.len() {
+        let mut at = Some(start);
+        while let Some(i) = at.filter(|&i| state[i] == NEW) {
+            state[i] = WALKING;
+            walk.push(i);
+            at = entities[i].parent;
+        }
+        if let Some(i) = at.filter(|&i| state[i] == WALKING)
+            && let Some(first) = walk.iter().position(|&w| w == i)
+        {
+            loops.push(walk[first..].to_vec());
+        }
+        for &w in &walk {
+            state[w] = DONE;
+        }
+        walk.clear();
+    }
+    for members in loops {
+        // Told from the entity registered first, round the loop back to it.
+        let Some(first) = members.iter().copied().min() else { continue };
+        let mut named = Vec::new();
+        let mut at = first;
+        loop {
+            let e = &entities[at];
+            let line = sources.line_col(e.loc.file, e.loc.start).0;
+            named.push(format!("“{}”（{}，第 {line} 行）", e.name, e.id));
+            match e.parent {
+                Some(p) if p != first && named.len() < 10 => at = p,
+                Some(p) if p != first => {
+                    named.push(format!("……（共 {} 个）", members.len()));
+                    break;
+                }
+                _ => break,
+            }
+        }
+        named.push(format!("“{}”", entities[first].name));
+        let mut d = Diagnostic::error(
+            "registry.parent_cycle",
+            format!("上级医保部门形成循环（A → B 表示 A 的上级是 B）：{}", named.join(" → ")),
+        )
+        .at_opt(parent_at(first))
+        .label("形成循环的上级")
+        .note("沿上级逐级向上应到达最上一级的医保局（它不填写 parent）；请改正其中填错的 parent，如县级医保局的上级应为市（州）医保局");
+        for &m in &members {
+            d = d.causes(parent_key(&entities[m].id));
+            entities[m].parent = None;
+        }
+        diags.push(d);
     }
 }
 
@@ -407,6 +488,35 @@ mod tests {
         assert!(diags.list[0].message.contains("“甲”的编码"), "{}", diags.list[0].message);
         let found: Vec<Option<usize>> = ["zy", "520302", "520303", "ZY"].iter().map(|k| reg.find(k)).collect();
         assert_eq!(found, [Some(0), Some(0), None, None]);
+    }
+
+    /// A loop of parents is one finding, told from its entry registered first, whose members are
+    /// left with no parent; bodies below the loop and a chain leading into it keep theirs.
+    #[test]
+    fn a_loop_of_parents_is_reported_once_and_cut() {
+        let bureau = |code: &str, parent: &str| {
+            format!(
+                "[[entities]]\ncode = \"{code}\"\nname = \"局{code}\"\nkind = \"bureau_county\"\nparent = \"{parent}\"\n"
+            )
+        };
+        // 520301 → 520302 → 520303 → 520302; 520304 → 520301; 520305 is free
+        let text = [
+            bureau("520301", "520302"),
+            bureau("520302", "520303"),
+            bureau("520303", "520302"),
+            bureau("520304", "520301"),
+            "[[entities]]\ncode = \"520305\"\nname = \"局520305\"\nkind = \"bureau_city\"\n".to_string(),
+        ]
+        .concat();
+        let (reg, diags) = loaded(&text);
+        let codes: Vec<&str> = diags.list.iter().map(|d| &*d.code).collect();
+        assert_eq!(codes, ["registry.parent_cycle"]);
+        assert_eq!(
+            diags.list[0].message,
+            "上级医保部门形成循环（A → B 表示 A 的上级是 B）：“局520302”（520302，第 6 行） → “局520303”（520303，第 11 行） → “局520302”"
+        );
+        let parents: Vec<Option<usize>> = reg.entities.iter().map(|e| e.parent).collect();
+        assert_eq!(parents, [Some(1), None, None, Some(0), None]);
     }
 
     /// A registry nothing was found in is not held after loading: a report reads it again, and

@@ -26,7 +26,8 @@ pub struct Tree {
 
 impl Tree {
     /// Every bureau is placed once: the owner's tree first, then the trees of bureaus reporting
-    /// to no one, then (a registry whose parents loop) the first bureau not yet placed.
+    /// to no one, then (parents in a loop, which the registry cuts: not relied on here) the
+    /// first bureau not yet placed.
     pub fn new(registry: &Registry, children: &[Vec<usize>], owner: usize) -> Tree {
         let n = registry.entities.len();
         let is_bureau = |i: usize| registry.get(i).kind.is_bureau();
@@ -109,12 +110,19 @@ mod tests {
     use crate::base::diag::{Diagnostics, Sources};
     use crate::inputs::{registry::Registry, schema::Schema};
 
-    /// (code, kind, parent) → the registry and its children lists.
-    fn registry(entities: &[(&str, &str, Option<&str>)]) -> (Registry, Vec<Vec<usize>>) {
+    /// (code, kind, parent) → the registry, registered without an error.
+    fn registry(entities: &[(&str, &str, Option<&str>)]) -> Registry {
         let dir = tempfile::tempdir().expect("temporary folder");
         let mut text = String::new();
         for (code, kind, parent) in entities {
             text.push_str(&format!("[[entities]]\ncode = \"{code}\"\nname = \"{code}\"\nkind = \"{kind}\"\n"));
+            // (what a hospital's or a pharmacy's entry must say)
+            if kind == &"medical_institution" {
+                text.push_str("level = \"level1\"\n");
+            }
+            if !kind.starts_with("bureau") {
+                text.push_str("disclosure = \"offline\"\n");
+            }
             if let Some(p) = parent {
                 text.push_str(&format!("parent = \"{p}\"\n"));
             }
@@ -124,24 +132,28 @@ mod tests {
         let (mut sources, mut diags) = (Sources::new(dir.path()), Diagnostics::default());
         let schema = Schema::load(dir.path(), &mut sources, &mut diags);
         let reg = Registry::load(dir.path(), &schema, &mut sources, &mut diags);
-        let children = crate::checks::rules::children_of(&reg).to_vec();
-        (reg, children)
+        assert_eq!(diags.errors(), 0, "{:?}", diags.list);
+        reg
     }
 
     #[test]
     fn every_bureau_is_placed_once_with_its_subtree_counted() {
-        let (reg, children) = registry(&[
+        let mut reg = registry(&[
             ("100000", "bureau_province", None),
             ("110000", "bureau_province", Some("100000")),
             ("110100", "bureau_city", Some("110000")),
             ("110101", "bureau_county", Some("110100")),
             ("H11010100001", "medical_institution", Some("110101")),
             ("P11010000001", "retail_pharmacy", Some("110100")),
-            // a bureau of no parent, and two whose parents loop
+            // a bureau of no parent, and two whose parents loop (below)
             ("120000", "bureau_province", None),
-            ("130101", "bureau_county", Some("130102")),
-            ("130102", "bureau_county", Some("130101")),
+            ("130101", "bureau_county", None),
+            ("130102", "bureau_county", None),
         ]);
+        // The registry refuses a loop and cuts it (`registry.parent_cycle`); the tree still
+        // places every bureau of one once, should it ever be given one.
+        (reg.entities[7].parent, reg.entities[8].parent) = (Some(8), Some(7));
+        let children = crate::checks::rules::children_of(&reg).to_vec();
         let t = Tree::new(&reg, &children, 0);
         let code = |i: &usize| &*reg.get(*i).code;
         assert_eq!(t.top.iter().map(code).collect::<Vec<_>>(), ["100000", "110000", "120000", "130101"]);
