@@ -135,7 +135,7 @@ fn published_before_the_year_ended_is_an_error_and_after_25_october_is_late() {
 /// is a warning of its own, not a year published late or not judged at all; a body that must
 /// publish online and gives no date is counted as published, so the missing date is a warning.
 #[test]
-fn dates_after_as_of_are_errors_and_a_missing_date_is_a_warning() {
+fn dates_after_as_of_and_a_missing_date_are_warnings() {
     let site = fixture("minimal");
     let text = read(&site.path().join("data/520399/2023.toml"));
     write(site.path(), "data/520399/2023.toml", &text.replace("2024-10-20", "2099-01-01"));
