@@ -621,15 +621,9 @@ fn classify(d: Diagnostics) -> (Diagnostics, Failure) {
 
 /// What `static/` publishes, checked as everything read is: what is left out of it, and its
 /// names and texts scanned for personal numbers (`serve` again after a change there).
-pub(crate) fn static_files(
-    root: &Path,
-    settings: Option<&config::Settings>,
-    sources: &mut Sources,
-    diags: &mut Diagnostics,
-) -> Vec<(PathBuf, String)> {
+fn static_files(root: &Path, settings: Option<&config::Settings>, sources: &mut Sources, diags: &mut Diagnostics) {
     let files = inputs::statics::files(root, diags);
     privacy::static_files(settings, &files, sources, diags);
-    files
 }
 
 /// `static/` is copied as is; a file there may not replace a generated one. (What it leaves

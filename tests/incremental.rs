@@ -492,6 +492,10 @@ fn static_files_left_out_of_a_build_are_left_out_of_the_preview() {
     assert!(!out.join(".git").exists() && out.join("guide.pdf").exists());
     assert!(s.diagnostics_text().contains("static/.git 是隐藏文件夹，不会发布"), "{}", s.diagnostics_text());
     same_as_full_build(root, &out, "hidden file added");
+    // a host's own hidden file is published, and a change of it is not passed over
+    write(root, "static/.htaccess", "Options -Indexes\n");
+    rebuilt(s.apply(&[at("static/.htaccess")]), "host file added");
+    assert_eq!(read(&out.join(".htaccess")), "Options -Indexes\n");
     write(root, "static/notice.txt", "通知\n");
     rebuilt(s.apply(&[at("static/notice.txt")]), "text file added");
     write(root, "static/notice.txt", "值班手机 13912340199\n");

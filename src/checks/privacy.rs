@@ -874,7 +874,7 @@ pub fn entity_year(
 const STATIC_TEXTS: &[&str] = &["txt", "csv", "tsv", "htm", "html", "xml", "json", "md"];
 
 /// The published files of `static/` (`statics::files`): every name, and the text of each text
-/// file. A file is put in `sources` only when it has a finding, to be pointed into.
+/// file (put in `sources`, to be pointed into; `static/` is small).
 pub fn static_files(
     settings: Option<&Settings>,
     files: &[(std::path::PathBuf, String)],
@@ -883,10 +883,10 @@ pub fn static_files(
 ) {
     let mut g = guard(settings, diags);
     for (path, rel) in files {
-        let mut named = Guard { allowed: g.allowed.clone(), diags: &mut Diagnostics::default() };
-        named.text(rel, None, true, || format!("static/{rel} 的文件名"));
-        for d in std::mem::take(&mut named.diags.list) {
-            g.diags.push(d.in_file(path));
+        let before = g.diags.list.len();
+        g.text(rel, None, true, || format!("static/{rel} 的文件名"));
+        for d in &mut g.diags.list[before..] {
+            d.path = Some(path.clone());
         }
         let ext = rel.rsplit_once('.').map(|(_, x)| x.to_ascii_lowercase()).unwrap_or_default();
         if !STATIC_TEXTS.contains(&ext.as_str()) {
@@ -895,11 +895,6 @@ pub fn static_files(
         // (unreadable or not text: the copy reports a file it cannot read)
         let Ok(bytes) = crate::base::files::read_bytes(path, crate::base::files::MAX_FILE_BYTES) else { continue };
         let Ok(decoded) = crate::base::tabular::decode(&bytes) else { continue };
-        let mut found = Guard { allowed: g.allowed.clone(), diags: &mut Diagnostics::default() };
-        found.text(&decoded.text, None, true, String::new);
-        if found.diags.list.is_empty() {
-            continue;
-        }
         let file = sources.add(format!("static/{rel}"), decoded.text);
         g.text(sources.text(file), Some(Loc::new(file, 0..0)), false, || format!("static/{rel} "));
     }

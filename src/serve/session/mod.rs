@@ -775,8 +775,13 @@ impl Session {
 /// files have it: names that differ only in case are one file where case is ignored. (A folder
 /// that cannot be read is left out: the whole write that follows reports it.)
 fn static_files_folded(root: &Path) -> BTreeMap<String, usize> {
+    fold_case(&crate::inputs::statics::files(root, &mut Diagnostics::default()))
+}
+
+/// `files` (of `static/`) by their path in lower case, each with how many have it.
+pub(super) fn fold_case(files: &[(PathBuf, String)]) -> BTreeMap<String, usize> {
     let mut folded = BTreeMap::new();
-    for (_, rel) in crate::inputs::statics::files(root, &mut Diagnostics::default()) {
+    for (_, rel) in files {
         *folded.entry(rel.to_ascii_lowercase()).or_default() += 1;
     }
     folded

@@ -67,7 +67,12 @@ impl Session {
             let path = |t: &'_ Theme, a: &str| format!("{}assets/{a}", t.prefix);
             self.themes.iter().any(|t| t.assets.keys().any(|a| path(t, a).eq_ignore_ascii_case(f)))
         };
-        let folded = if statics.is_empty() { BTreeMap::new() } else { static_files_folded(&self.root) };
+        // (static/ listed once, for the twins here and the copy below; what it leaves out is
+        // reported after the clash check takes the last write's static findings away)
+        let mut listed = Diagnostics::default();
+        let files =
+            if statics.is_empty() { Vec::new() } else { crate::inputs::statics::files(&self.root, &mut listed) };
+        let folded = fold_case(&files);
         let twin = |f: &str| folded.get(&f.to_ascii_lowercase()).is_some_and(|&n| n > 1);
         // And a theme's asset or static file that clashed with a static file may be gone.
         let clashed = (assets.is_some() || !statics.is_empty())
@@ -93,8 +98,9 @@ impl Session {
             self.read_diags
                 .list
                 .retain(|d| d.code == "static.conflict" || !super::diag_path(d, sources, root).starts_with("static/"));
+            self.read_diags.extend(listed);
             let settings = self.site.as_ref().map(|s| &s.settings);
-            let files = crate::static_files(&self.root, settings, &mut self.sources, &mut self.read_diags);
+            crate::checks::privacy::static_files(settings, &files, &mut self.sources, &mut self.read_diags);
             files.into_iter().map(|(_, rel)| rel).collect()
         };
         if self.has_errors() || self.site.is_none() || self.themes.is_empty() {
