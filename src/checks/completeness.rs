@@ -136,7 +136,9 @@ pub fn check_entity_year(site: &Loaded, sources: &Sources, e: usize, y: i32, jud
 /// Timeliness and emptiness of one entity-year's data.
 fn year_file(site: &Loaded, sources: &Sources, e: usize, y: i32, ey: &EntityYear, diags: &mut Diagnostics) {
     let registry = &site.registry;
-    let must = !required_tables(&site.schema, registry.get(e)).is_empty();
+    // (asked of every entity-year of a country: no list made)
+    let ent = registry.get(e);
+    let must = site.schema.tables.iter().any(|t| t.mandatory_for(ent.kind.id(), ent.level()));
     timeliness(registry.get(e), y, ey, (must, site.settings.as_of), sources, diags);
     // (a table given but refused has its own error)
     if ey.tables.is_empty() && !ey.meta.has_table_notes() && site.data.refused_in(e, y).is_empty() {
