@@ -272,8 +272,8 @@ fn figures_side_by_side_are_no_personal_numbers() {
 }
 
 /// A Markdown page is scanned as its reader sees it: character references (`&#49;`, `&#x2D;`),
-/// emphasis, a link or code marks between the digits, a link's address and a TOML escape in the
-/// front matter are undone first. Each number is reported once, at the line and column where it
+/// emphasis, a link or code marks between the digits, a link's address (percent-encoding
+/// included, as the browser follows it) and a TOML escape in the front matter are undone first. Each number is reported once, at the line and column where it
 /// is written, quoted as the page shows it.
 #[test]
 fn markdown_is_read_as_its_reader_sees_it() {
@@ -289,7 +289,8 @@ fn markdown_is_read_as_its_reader_sees_it() {
          丙 [139](@/jubao.md)12345674\n\n\
          丁 139.1234.5675 与 139/1234/5676\n\n\
          戊 `139`1234`5677`\n\n\
-         己 139&#x2D;1234&#x2D;5678，[电话](tel:139&#45;1234&#45;5679)\n",
+         己 139&#x2D;1234&#x2D;5678，[电话](tel:139&#45;1234&#45;5679)\n\n\
+         庚 [拨打](tel:%31%33%39%31%32%33%34%35%36%38%30)\n",
     );
     let (code, diags) = check_json(root);
     assert_eq!(code, 1, "{diags:#?}");
@@ -313,6 +314,7 @@ fn markdown_is_read_as_its_reader_sees_it() {
         (15, 4, "139****5677"),
         (17, 3, "139-****-5678"),
         (17, 27, "139-****-5679"),
+        (19, 3, "139****5680"),
     ]
     .into_iter()
     .map(|(l, c, m)| (l, c, m.to_string()))

@@ -339,7 +339,9 @@ impl Reading {
         }
         for (a, range) in addresses.into_iter().filter(|(a, _)| !a.is_empty()) {
             r.apart();
-            r.push(body, &a, range);
+            // An address is followed as the browser decodes it: `tel:%31%33%39…` dials 139….
+            let decoded = percent_encoding::percent_decode_str(&a).decode_utf8_lossy();
+            r.push(body, &decoded, range);
         }
         r
     }
