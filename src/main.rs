@@ -58,6 +58,9 @@ enum Command {
         /// 同时显示提示（如因缺少数值而未能核对的规则）
         #[arg(long, short)]
         verbose: bool,
+        /// 不显示进度条（进度条只在终端中显示）
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// 本地预览：生成网站，在 127.0.0.1 上提供，监视改动并自动刷新浏览器
     Serve {
@@ -232,11 +235,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { root, format, deny_warnings, as_of, verbose } => {
+        Command::Check { root, format, deny_warnings, as_of, verbose, quiet } => {
             // Info lines are shown only by --verbose and the JSON report.
             let infos = if verbose || matches!(format, Format::Json) { pilu::Infos::Keep } else { pilu::Infos::Leave };
-            let quiet = Progress::quiet();
-            let mut checked = pilu::load_site_reporting(&root, None, as_of, infos, &quiet);
+            // (a national check takes seconds: a terminal is shown how far it is)
+            let progress = Progress::new(progress::Mode::bar_on_terminal(quiet));
+            let mut checked = pilu::load_site_reporting(&root, None, as_of, infos, &progress);
+            drop(progress);
             match format {
                 Format::Human if verbose => {
                     say!("{}", checked.diags.render_verbose(&checked.sources));

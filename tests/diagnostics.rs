@@ -67,6 +67,9 @@ fn a_duplicate_key_in_the_registry_is_reported_first_and_alone() {
     assert!(out.stderr.starts_with("error[toml.syntax]"), "{}", out.stderr);
     assert!(out.stderr.contains("另有 4 处错误由此引起，已省略"), "{}", out.stderr);
     assert!(!out.stderr.contains("data.unknown_entity") && !out.stderr.contains("config.owner"), "{}", out.stderr);
+    // Off a terminal the report is all there is (no phase lines among it), with or without -q.
+    let quiet = pilu(root, &["check", "-q"]);
+    assert_eq!((quiet.code, &quiet.stderr), (out.code, &out.stderr));
 }
 
 #[test]

@@ -28,6 +28,15 @@ impl Mode {
             Mode::Lines
         }
     }
+
+    /// A bar when stderr is a terminal, else nothing: for `check`, whose report is on stderr and
+    /// is read by scripts and CI logs, which need no phase lines among it.
+    pub fn bar_on_terminal(quiet: bool) -> Mode {
+        match Mode::for_stderr(quiet) {
+            Mode::Lines => Mode::Quiet,
+            m => m,
+        }
+    }
 }
 
 struct Phase {
