@@ -5,6 +5,7 @@
 pub mod config;
 pub mod content;
 pub mod dataset;
+pub mod flat_toml;
 pub mod load;
 pub mod records;
 pub mod registry;

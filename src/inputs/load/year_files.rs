@@ -5,9 +5,11 @@ use super::Loader;
 use crate::base::diag::{self, Diagnostic, FileId, Loc, Reading, suggest};
 use crate::base::files::read_text_file;
 use crate::inputs::dataset::{TableData, YearMeta};
-use crate::inputs::records::{self, Record};
+use crate::inputs::flat_toml;
+use crate::inputs::records::{self, Raw, Record};
 use crate::inputs::schema::Layout;
 use crate::inputs::value::{self};
+use std::borrow::Cow;
 use std::path::Path;
 use toml::de::DeValue;
 
@@ -57,6 +59,9 @@ impl Loader<'_> {
         ent: usize,
         year: i32,
     ) -> Vec<(usize, TableData, Loc)> {
+        if let Some(items) = flat_toml::read(text, file).filter(|items| self.flat_fits(items)) {
+            return self.year_flat(file, items, ent, year);
+        }
         let doc = match records::toml_doc(text, file) {
             Ok(d) => d,
             Err(d) => {
@@ -71,23 +76,14 @@ impl Loader<'_> {
             let key_loc = Loc::new(file, k.span());
             let vloc = Loc::new(file, v.span());
             match key {
-                "published_on" => match v.get_ref() {
-                    DeValue::Datetime(d) => match value::parse_date(&d.to_string()[..d.to_string().len().min(10)]) {
-                        Ok(x) => meta.published_on = Some(x),
-                        Err(m) => self
-                            .diags
-                            .push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
-                    },
-                    DeValue::String(s) => match value::parse_date(s) {
-                        Ok(x) => meta.published_on = Some(x),
-                        Err(m) => self
-                            .diags
-                            .push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
-                    },
-                    _ => self
-                        .diags
-                        .push(Diagnostic::error("data.meta", "发布日期 published_on 应为日期，如 2023-10-20").at(vloc)),
-                },
+                "published_on" => {
+                    let date = match v.get_ref() {
+                        DeValue::Datetime(d) => Some(Cow::Owned(date_part(&d.to_string()).to_string())),
+                        DeValue::String(s) => Some(Cow::Borrowed(s.as_ref())),
+                        _ => None,
+                    };
+                    self.published_on(&mut meta, date.as_deref(), vloc);
+                }
                 "source" | "note" => match v.get_ref().as_str() {
                     Some(s) => {
                         if let Err(m) = value::no_control_chars(s) {
@@ -223,10 +219,7 @@ impl Loader<'_> {
                 };
                 // (an array of nothing but misshapen items was reported above)
                 let misshapen = items.is_empty() && matches!(v, DeValue::Array(a) if !a.is_empty());
-                if !misshapen && !self.one_record_each(ti, &items, (ent, year), vloc, "没有记录") {
-                    return None;
-                }
-                self.read_records(ti, &items, ent, year, vloc).map(TableData::Records)
+                self.records_table(ti, &items, misshapen, vloc, ent, year)
             }
             Layout::Matrix { .. } => {
                 let Some(t) = v.as_table() else {
@@ -247,6 +240,92 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+impl Loader<'_> {
+    /// Whether a flat year file (`flat_toml`) holds only what `year_flat` reads: a publication
+    /// date and tables of records. Anything else is read as a tree, where it is handled.
+    fn flat_fits(&self, items: &[flat_toml::Item]) -> bool {
+        items.iter().all(|i| match &i.value {
+            flat_toml::Value::Scalar(_) => i.key == "published_on",
+            flat_toml::Value::Table(_) | flat_toml::Value::Tables(_) => self
+                .schema
+                .index(&i.key)
+                .is_some_and(|ti| matches!(self.schema.tables[ti].layout, Layout::Records { .. })),
+        })
+    }
+
+    /// `year_toml_text` for a flat year file that `flat_fits`: the same reading, item by item.
+    fn year_flat(
+        &mut self,
+        file: FileId,
+        items: Vec<flat_toml::Item>,
+        ent: usize,
+        year: i32,
+    ) -> Vec<(usize, TableData, Loc)> {
+        let mut meta = YearMeta { files: vec![file], ..Default::default() };
+        let mut pending: Vec<(usize, TableData, Loc)> = Vec::new();
+        for item in items {
+            let records = match item.value {
+                flat_toml::Value::Scalar(raw) => {
+                    let date = match &raw {
+                        Raw::Date(d) => Some(date_part(d)),
+                        Raw::Text(s) => Some(s.as_ref()),
+                        _ => None,
+                    };
+                    self.published_on(&mut meta, date, item.loc);
+                    continue;
+                }
+                flat_toml::Value::Table(r) => vec![r],
+                flat_toml::Value::Tables(rs) => rs,
+            };
+            let Some(ti) = self.schema.index(&item.key) else { continue };
+            if !self.check_discloser(ti, ent, item.key_loc) {
+                continue;
+            }
+            if let Some(data) = self.records_table(ti, &records, false, item.loc, ent, year) {
+                pending.push((ti, data, item.key_loc));
+            }
+        }
+        let ey = self.data.years.entry((ent, year)).or_default();
+        merge_meta(&mut ey.meta, meta);
+        pending
+    }
+
+    /// `published_on`, given as `date` (a TOML date's `date_part`, or a text); `None`: not a
+    /// date at all.
+    fn published_on(&mut self, meta: &mut YearMeta, date: Option<&str>, vloc: Loc) {
+        let Some(date) = date else {
+            self.diags.push(Diagnostic::error("data.meta", "发布日期 published_on 应为日期，如 2023-10-20").at(vloc));
+            return;
+        };
+        match value::parse_date(date) {
+            Ok(x) => meta.published_on = Some(x),
+            Err(m) => self.diags.push(Diagnostic::error("data.meta", format!("发布日期 published_on：{m}")).at(vloc)),
+        }
+    }
+
+    /// A records table's records, each checked and read; `misshapen`: given as an array whose
+    /// items were all reported as not tables.
+    fn records_table(
+        &mut self,
+        ti: usize,
+        items: &[Record],
+        misshapen: bool,
+        vloc: Loc,
+        ent: usize,
+        year: i32,
+    ) -> Option<TableData> {
+        if !misshapen && !self.one_record_each(ti, items, (ent, year), vloc, "没有记录") {
+            return None;
+        }
+        self.read_records(ti, items, ent, year, vloc).map(TableData::Records)
+    }
+}
+
+/// A TOML date or date-time, as written, read by its date.
+fn date_part(d: &str) -> &str {
+    d.get(..10).unwrap_or(d)
 }
 
 pub(super) fn merge_meta(into: &mut YearMeta, m: YearMeta) {
