@@ -754,7 +754,7 @@ impl Session {
         let now = self.assets();
         let statics = static_files_folded(&self.root);
         before.iter().chain(&now).any(|(prefix, names)| {
-            names.iter().any(|n| statics.contains_key(&format!("{prefix}assets/{n}").to_ascii_lowercase()))
+            names.iter().any(|n| statics.contains_key(&render::asset_path(prefix, n).to_ascii_lowercase()))
         })
     }
 
