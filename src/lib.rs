@@ -125,6 +125,7 @@ pub fn load_site_reporting(
     if let Some(site) = &checked.site {
         progress.phase("校验", Some(site.data.years.len() as u64), "个主体年度");
         completeness::check(site, &checked.sources, &mut checked.diags);
+        completeness::content_dates(&site.content, site.settings.as_of, &mut checked.diags);
         // Entity-years are checked independently, in parallel, and taken in in order.
         let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
         let lookups = rules::Lookups::new(&site.schema, &site.registry, &site.data);

@@ -97,16 +97,6 @@ fn year_entry(site: &Site, e: usize, y: i32) -> Option<Entry> {
     })
 }
 
-/// A content page's `date` (front matter) as a date.
-fn page_date(d: &str) -> Option<(i32, u32, u32)> {
-    let d = d.get(..10)?;
-    let mut it = d.split('-');
-    let y = it.next()?.parse().ok()?;
-    let m = it.next()?.parse().ok()?;
-    let day = it.next()?.parse().ok()?;
-    Some((y, m, day))
-}
-
 /// The feed document; `at` is the feed's path under the site root (relative links start there).
 fn document(site: &Site, at: &str, title: &str, id: &str, alternate: &str, mut entries: Vec<Entry>) -> String {
     entries.sort_by_key(|e| std::cmp::Reverse(e.date));
@@ -162,7 +152,7 @@ pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
     let mut dated: Vec<_> = keys
         .iter()
         .map(year_date)
-        .chain(site.pages.iter().map(|p| page_date(&p.date)))
+        .chain(site.pages.iter().map(|p| p.day()))
         .enumerate()
         .filter_map(|(at, date)| date.map(|d| (std::cmp::Reverse(d), at)))
         .collect();
@@ -179,7 +169,7 @@ pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
             None => {
                 let p = site.pages.get(at - keys.len())?;
                 Some(Entry {
-                    date: page_date(&p.date)?,
+                    date: p.day()?,
                     title: p.title.clone(),
                     id: urn(&format!("pilu:{}:p/{}", owner.code, p.slug)),
                     href: format!("{}p/{}/index.html", theme_prefix(site), p.slug),
@@ -243,6 +233,7 @@ mod tests {
 
     #[test]
     fn page_dates() {
+        use crate::inputs::content::page_date;
         assert_eq!(page_date("2024-03-01"), Some((2024, 3, 1)));
         assert_eq!(page_date("2024-03-01T08:00:00"), Some((2024, 3, 1)));
         assert_eq!(page_date(""), None);
