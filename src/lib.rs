@@ -125,6 +125,7 @@ pub fn load_site_reporting(
     if let Some(site) = &checked.site {
         progress.phase("校验", Some(site.data.years.len() as u64), "个主体年度");
         completeness::check(site, &checked.sources, &mut checked.diags);
+        completeness::content_dates(&site.content, site.settings.as_of, &mut checked.diags);
         // Entity-years are checked independently, in parallel, and taken in in order.
         let keys: Vec<(usize, i32)> = site.data.years.keys().copied().collect();
         let lookups = rules::Lookups::new(&site.schema, &site.registry, &site.data);
@@ -175,6 +176,7 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
         // built for this only when a page links one, since it grows with the registry)
         check_generated_links(root, site, &model::Site::of(site), &mut checked.diags);
     }
+    static_clashes(root, checked.site.as_ref(), &mut checked.diags);
     checked
 }
 
@@ -580,7 +582,7 @@ fn render_site(
                 .map_err(|e| one(crate::publish::output::write_failed(name, &e), Failure::Io))
         };
         model.each_sitemap(base, write)?;
-        write("robots.txt", model.robots(base))?;
+        write(render::ROBOTS, model.robots(base))?;
     }
     // the merge's shard files, before static/: a static file may replace none of them, as in a build
     publish::shard::copy_shards(&staging, part, progress).map_err(|d| match classify(d) {
@@ -626,29 +628,67 @@ fn static_files(root: &Path, settings: Option<&config::Settings>, sources: &mut 
     privacy::static_files(settings, &files, sources, diags);
 }
 
+/// The files of `static/` a build would refuse to copy (`copy_static`), found when the site is
+/// read, so that `check` refuses them too: one named like a file the build writes, even in
+/// another case, or like another static file in another case. The generated files are known
+/// by their names' shapes (`publish::generated`): only a static file of such a shape makes the
+/// site's model, and only the part of the site its name can name is looked at.
+fn static_clashes(root: &Path, site: Option<&Loaded>, diags: &mut Diagnostics) {
+    let files = inputs::statics::files(root, &mut Diagnostics::default());
+    if files.is_empty() {
+        return;
+    }
+    let generated = site.map(|s| publish::generated::Generated::new(root, s));
+    let names = files.iter().map(|(_, rel)| generated.as_ref().and_then(|g| g.same_ignoring_case(rel))).collect();
+    static_conflicts(&files, names, diags);
+}
+
+/// The static files (`files`) that may not be copied: each one whose path a generated file has
+/// (`generated`: that file's path, for each of `files`, when its path is the same but for the
+/// case of ASCII letters), or another static file before it in another case, is the error
+/// `static.conflict` at the file. Returns whether each file clashes. (A name that differs only in
+/// case is the same file where case is ignored — Windows, macOS, IIS —: one would replace the
+/// other when the site is copied there.)
+fn static_conflicts(files: &[(PathBuf, String)], generated: Vec<Option<String>>, diags: &mut Diagnostics) -> Vec<bool> {
+    let mut seen: base::FastMap<String, &str> = base::FastMap::default();
+    files
+        .iter()
+        .zip(generated)
+        .map(|((path, rel), generated)| {
+            let same_case = "（大小写不同也视为重复）";
+            // (the manifest is written last, when the output is swapped in)
+            let manifest =
+                || rel.eq_ignore_ascii_case(publish::owned::MANIFEST).then(|| publish::owned::MANIFEST.into());
+            let clash = match generated.or_else(manifest) {
+                Some(g) if g == *rel => Some("与生成的文件同名".to_string()),
+                Some(g) => Some(format!("与生成的文件 {g} 重复{same_case}")),
+                None => seen.get(&rel.to_ascii_lowercase()).map(|other| format!("与 static/{other} 重复{same_case}")),
+            };
+            match clash {
+                Some(why) => {
+                    diags.push(Diagnostic::error("static.conflict", format!("static/{rel} {why}")).in_file(path));
+                    true
+                }
+                None => {
+                    seen.insert(rel.to_ascii_lowercase(), rel);
+                    false
+                }
+            }
+        })
+        .collect()
+}
+
 /// `static/` is copied as is; a file there may not replace a generated one. (What it leaves
-/// out, and why, was reported when the site was read: `static_files`.)
+/// out, and why, was reported when the site was read: `static_files`, `static_clashes`.)
 pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::default();
     let files = inputs::statics::files(root, &mut Diagnostics::default());
-    // A name that differs only in case is the same file where case is ignored (Windows, macOS,
-    // IIS): one would replace the other when the site is copied there.
     let rels: Vec<&str> = files.iter().map(|(_, rel)| rel.as_str()).collect();
-    let generated = out.same_ignoring_case(&rels);
-    let mut seen: base::FastMap<String, &str> = base::FastMap::default();
-    for ((path, rel), generated) in files.iter().zip(generated) {
-        let same_case = "（大小写不同也视为重复）";
-        let clash = match generated {
-            Some(g) if g == *rel => Some("与生成的文件同名".to_string()),
-            Some(g) => Some(format!("与生成的文件 {g} 重复{same_case}")),
-            None if rel.eq_ignore_ascii_case(publish::owned::MANIFEST) => Some("与生成的文件同名".to_string()),
-            None => seen.get(&rel.to_ascii_lowercase()).map(|other| format!("与 static/{other} 重复{same_case}")),
-        };
-        if let Some(why) = clash {
-            diags.push(Diagnostic::error("static.conflict", format!("static/{rel} {why}")).in_file(path));
+    let clashes = static_conflicts(&files, out.same_ignoring_case(&rels), &mut diags);
+    for ((path, rel), clash) in files.iter().zip(clashes) {
+        if clash {
             continue;
         }
-        seen.insert(rel.to_ascii_lowercase(), rel);
         match std::fs::read(path) {
             Ok(b) => {
                 if let Err(e) = out.write(rel, &b) {

@@ -207,6 +207,53 @@ fn with_a_base_url_links_are_absolute_and_ids_do_not_change() {
     assert!(e.entries.iter().all(|x| x.href.starts_with("https://example.org/yibao/e/520300/")));
 }
 
+/// A content page dated after `as_of` becomes the site feed's `<updated>` and the sitemap's
+/// `lastmod`, as if it had appeared then: `check`, `build` and `serve` warn at its `date`, as
+/// they do for a data year published after it (`completeness.future`); what is published is
+/// not changed.
+#[test]
+fn a_page_dated_after_as_of_is_a_warning_at_its_date() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let page = "+++\ntitle = \"关于调整举报电话的通知\"\ndate = 2025-12-01\n+++\n正文\n";
+    write(root, "content/tz.md", page);
+    let future = |extra: &[&str]| {
+        let (code, list) = check_json(root, extra);
+        assert_eq!(code, 0, "a warning: {list:#?}");
+        with_code(&list, "content.future").iter().map(|d| (d.2.clone(), d.3.clone(), d.4)).collect::<Vec<_>>()
+    };
+    let said = "页面“关于调整举报电话的通知”的日期 2025-12-01 晚于评估日期（as_of）2025-11-30";
+    assert_eq!(future(&["--as-of", "2025-11-30"]), [(said.to_string(), "content/tz.md".to_string(), 3)]);
+    // on the day, or without a date to judge by, nothing
+    assert_eq!(future(&["--as-of", "2025-12-01"]), []);
+    assert_eq!(future(&[]), []);
+    // a date and time: its day
+    write(root, "content/tz.md", &page.replace("2025-12-01", "2025-12-01T09:30:00+08:00"));
+    assert_eq!(future(&["--as-of", "2025-11-30"]), [(said.to_string(), "content/tz.md".to_string(), 3)]);
+    write(root, "content/tz.md", page);
+    // as_of of pilu.toml, in a build: said, and published as written
+    let settings = read(&root.join("pilu.toml"));
+    write(root, "pilu.toml", &format!("as_of = 2025-11-30\n{settings}"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let run = pilu(root, &["build", "--output", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning[content.future]") && run.stderr.contains(said), "{}", run.stderr);
+    assert!(run.stderr.contains("content/tz.md:3:"), "at the date: {}", run.stderr);
+    assert_eq!(parse(&read(&out.join("feed.xml"))).updated, stamp("2025-12-01"));
+    assert!(read(&out.join("sitemap.xml")).contains("<lastmod>2025-12-01</lastmod>"));
+    // serve: at the start, and after each edit of the page
+    let served = tempfile::tempdir().unwrap();
+    let mut s = pilu::serve::session::Session::open(root, &served.path().join("public"), None);
+    assert!(!s.has_errors() && s.diagnostics_text().contains(said), "{}", s.diagnostics_text());
+    write(root, "content/tz.md", &page.replace("2025-12-01", "2025-11-01"));
+    s.apply(&[root.join("content/tz.md")]);
+    assert!(!s.diagnostics_text().contains("content.future"), "{}", s.diagnostics_text());
+    write(root, "content/tz.md", page);
+    s.apply(&[root.join("content/tz.md")]);
+    assert!(s.diagnostics_text().contains(said), "{}", s.diagnostics_text());
+}
+
 #[test]
 fn a_feed_without_dates_has_a_fixed_updated_and_no_entries() {
     let site = fixture("minimal");

@@ -311,15 +311,21 @@ fn a_shard_fails_like_build_on_bad_inputs() {
 }
 
 #[test]
-fn a_static_file_over_a_shard_page_fails_the_merge_like_build() {
+fn a_static_file_over_a_shard_page_fails_every_shard_and_the_merge_like_build() {
     let site = example_copy();
     let root = site.path();
-    write(root, "static/e/520302/index.html", "<p>手写的页面</p>\n");
     let work = tempfile::tempdir().unwrap();
-    let msg = build_fails(root, &["--output", s(&work.path().join("full"))], 1);
-    assert!(msg.contains("static/e/520302/index.html"), "{msg}");
-    // shards do not copy static/; the merge does, after the shards' files, and refuses the same way
     let dirs = shards(root, work.path(), 2, &[]);
+    write(root, "static/e/520302/index.html", "<p>手写的页面</p>\n");
+    let msg = build_fails(root, &["--output", s(&work.path().join("full"))], 1);
+    assert!(msg.contains("static/e/520302/index.html") && msg.contains("同名"), "{msg}");
+    // shards do not copy static/, but the clash is an error of the inputs, found when they are
+    // read (as `check` finds it): every shard refuses them, as it refuses any input with errors
+    for spec in ["1/2", "2/2"] {
+        let msg = build_fails(root, &["--shard", spec, "--output", s(&work.path().join(spec.replace('/', "-")))], 1);
+        assert!(msg.contains("static/e/520302/index.html") && msg.contains("同名"), "{msg}");
+    }
+    // and so does the merge (of shards built before the file came)
     let out = work.path().join("out");
     let mut args = vec!["--merge"];
     args.extend(dirs.iter().map(|d| s(d)));

@@ -168,6 +168,154 @@ fn the_404_page_finds_its_style_and_links_at_any_depth() {
     }
 }
 
+/// Names near `path` (a file of an output): each folder and the name with something added,
+/// each number one more, the file under the other theme's root. Most are not written; the
+/// others are files of the output too.
+fn near_names(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut out = Vec::new();
+    for i in 0..parts.len() {
+        let mut with = |part: String| {
+            let mut p: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
+            p[i] = part;
+            out.push(p.join("/"));
+        };
+        let part = parts[i];
+        with(format!("{part}x"));
+        match part.rsplit_once('.') {
+            Some((stem, ext)) => with(format!("{stem}2.{ext}")),
+            None => with(format!("x{part}")),
+        }
+        // (each run of digits one more: the next year, page, shard)
+        let mut next = String::new();
+        let mut digits = String::new();
+        for c in part.chars().chain(['/']) {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            if let Ok(n) = digits.parse::<u64>() {
+                next.push_str(&(n + 1).to_string());
+            }
+            digits.clear();
+            next.push(c);
+        }
+        next.pop();
+        if next != part {
+            with(next);
+        }
+    }
+    match path.strip_prefix("m/") {
+        Some(desktop) => out.push(desktop.to_string()),
+        None => out.push(format!("m/{path}")),
+    }
+    out
+}
+
+/// `check` refuses a file of `static/` that a build would refuse to copy over a generated file
+/// (`publish::generated` knows the files a build writes by their names' shapes, since the
+/// output's list is known only to a build): every file builds of the example site (both
+/// themes, with and without `base_url`) and of a test site really wrote is known, in any case
+/// of its letters, and no name near one that was not written.
+#[test]
+fn the_files_a_build_writes_are_known_by_their_names() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let minimal = fixture("minimal");
+    for (root, base) in [(example, None), (example, Some(BASE)), (minimal.path(), None)] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut args = vec!["build", "--output", out.to_str().unwrap()];
+        args.extend(base.iter().flat_map(|b| ["--base-url", b]));
+        let run = pilu(root, &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let written: std::collections::BTreeSet<String> = tree(&out).into_keys().collect();
+        let lower: std::collections::BTreeSet<String> = written.iter().map(|p| p.to_ascii_lowercase()).collect();
+        let checked = pilu::load_site(root, base);
+        let site = checked.site.as_ref().expect("the site loads");
+        for file in ["feed.xml", ".pilu-manifest", "o/datapackage.json", "search/index.js", "m/assets/style.css"] {
+            assert!(written.contains(file) || file.starts_with("m/") && root != example, "{file} ({base:?})");
+        }
+        for file in ["sitemap.xml", "robots.txt"] {
+            assert_eq!(written.contains(file), site.settings.base_url.is_some(), "{file} ({base:?})");
+        }
+        let generated = pilu::publish::generated::Generated::new(root, site);
+        for path in &written {
+            assert_eq!(generated.same_ignoring_case(path).as_deref(), Some(path.as_str()), "{base:?}");
+            let upper = path.to_ascii_uppercase();
+            assert_eq!(generated.same_ignoring_case(&upper).as_deref(), Some(path.as_str()), "{base:?}");
+            for near in near_names(path).into_iter().filter(|n| !lower.contains(&n.to_ascii_lowercase())) {
+                assert_eq!(generated.same_ignoring_case(&near), None, "{near} (near {path}, {base:?}) is not written");
+            }
+        }
+    }
+}
+
+/// A CI gate on `check` is not misled: what a build refuses to copy from `static/` (a file
+/// named like a generated page, feed, download, open-data file or theme asset, even in another
+/// case, or like another static file in another case), `check` refuses with the same code at
+/// the same file, and the static files of other names pass both.
+#[test]
+fn check_refuses_the_static_files_build_refuses() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // (both themes: the phone theme's pages and assets are under m/)
+    write(root, "pilu.toml", &format!("themes = [\"default\", \"wechat\"]\n{}", read(&root.join("pilu.toml"))));
+    let clashes = [
+        "static/Feed.xml",
+        "static/e/520399/Index.html",
+        "static/e/renmin/2023/institution_overview.CSV",
+        "static/m/assets/STYLE.css",
+        "static/o/2023/institution_overview.csv",
+    ];
+    for f in clashes {
+        write(root, f, "手写的文件\n");
+    }
+    // names of no file the build writes, some beside generated ones
+    for f in ["static/img/logo.png", "static/e/readme.txt", "static/e/520399/2022/index.html", "static/m/feed.xml"] {
+        write(root, f, "手写的文件\n");
+    }
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 1, "{list:#?}");
+    let found: Vec<(&str, &str)> =
+        list.iter().filter(|d| d.0 == "error").map(|d| (d.1.as_str(), d.3.as_str())).collect();
+    let expected: Vec<(&str, &str)> = clashes.iter().map(|f| ("static.conflict", *f)).collect();
+    assert_eq!(found, expected, "{list:#?}");
+    let run = pilu(root, &["build"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // the human report: each error's code, then its file
+    let mut built: Vec<(String, String)> = Vec::new();
+    let mut code = None;
+    for line in run.stderr.lines() {
+        if let Some(c) = line.strip_prefix("error[").and_then(|l| l.split(']').next()) {
+            code = Some(c.to_string());
+        } else if let (Some(c), Some(file)) = (&code, line.strip_prefix(" = 文件：")) {
+            built.push((c.clone(), file.to_string()));
+            code = None;
+        }
+    }
+    let built: Vec<(&str, &str)> = built.iter().map(|(c, f)| (c.as_str(), f.as_str())).collect();
+    assert_eq!(built, expected, "{}", run.stderr);
+    // the messages too: each names the generated file, in its own case
+    for (d, generated) in list.iter().filter(|d| d.0 == "error").zip([
+        "与生成的文件 feed.xml 重复",
+        "与生成的文件 e/520399/index.html 重复",
+        "与生成的文件 e/renmin/2023/institution_overview.csv 重复",
+        "与生成的文件 m/assets/style.css 重复",
+        "与生成的文件同名",
+    ]) {
+        assert!(d.2.contains(generated) && run.stderr.contains(&d.2), "{d:?}: {}", run.stderr);
+    }
+    assert!(!root.join("public").exists(), "nothing written");
+    // without them both pass, and the other static files are published
+    for f in clashes {
+        std::fs::remove_file(root.join(f)).unwrap();
+    }
+    let (code, list) = check_json(root, &[]);
+    assert!(code == 0 && with_code(&list, "static.conflict").is_empty(), "{list:#?}");
+    assert_eq!(pilu(root, &["build"]).code, 0);
+    assert_eq!(read(&root.join("public/e/520399/2022/index.html")), "手写的文件\n");
+}
+
 /// The text of every `依据：…` line of a page.
 fn bases(html: &str) -> Vec<String> {
     html.split("<p>依据：").skip(1).map(|s| s.split("</p>").next().unwrap().to_string()).collect()

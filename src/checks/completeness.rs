@@ -7,6 +7,7 @@
 
 use crate::base::diag::{Diagnostic, Diagnostics, Loc, Sources};
 use crate::inputs::Loaded;
+use crate::inputs::content::Content;
 use crate::inputs::dataset::{Dataset, EntityYear, TableData};
 use crate::inputs::registry::{Entity, Registry};
 use crate::inputs::schema::{Schema, Severity};
@@ -94,6 +95,28 @@ pub fn judged_years(data: &Dataset, as_of: Option<Date>) -> Vec<i32> {
         }
     }
     ys
+}
+
+/// Content pages dated after `as_of`: a page's `date` is published as the site feed's
+/// `<updated>` (and its entry's) and the sitemap's `lastmod`, as if the page had appeared then;
+/// like a data year's publication date after it (`completeness.future`), a warning at the date.
+/// Nothing is judged without `as_of` (the build reads no clock).
+pub fn content_dates(content: &Content, as_of: Option<Date>, diags: &mut Diagnostics) {
+    let Some(d) = as_of else { return };
+    for p in &content.pages {
+        let (Some(on), Some(at)) = (p.day(), p.date_at) else { continue };
+        if on > d {
+            diags.push(
+                Diagnostic::warning(
+                    "content.future",
+                    format!("页面“{}”的日期 {} 晚于评估日期（as_of）{}", p.title, date_text(on), date_text(d)),
+                )
+                .at(at)
+                .label("页面日期")
+                .note("这个日期会作为订阅（feed.xml）的更新时间和 sitemap.xml 的 lastmod 发布；请核对是否写错"),
+            );
+        }
+    }
 }
 
 /// Report missing mandatory tables, and publication dates before the year ended or after the

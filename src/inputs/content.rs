@@ -28,7 +28,7 @@ struct FrontMatter {
     #[serde(default)]
     description: String,
     #[serde(default)]
-    date: Option<toml::value::Datetime>,
+    date: Option<toml::Spanned<toml::value::Datetime>>,
     /// Order in lists and the navigation (smaller first).
     #[serde(default)]
     weight: i64,
@@ -39,6 +39,9 @@ struct FrontMatter {
     /// Listed in the navigation bar of every page.
     #[serde(default = "yes")]
     in_nav: bool,
+    /// Where the front matter starts in its file (spans are from there).
+    #[serde(skip)]
+    start: usize,
 }
 
 fn yes() -> bool {
@@ -50,10 +53,30 @@ pub struct Page {
     pub title: String,
     pub description: String,
     pub date: String,
+    /// Where `date` is written in the front matter.
+    pub date_at: Option<Loc>,
     pub weight: i64,
     pub in_nav: bool,
     pub html: String,
     pub file: FileId,
+}
+
+impl Page {
+    /// The day of its `date`, as the feeds and the sitemap publish it (`page_date`).
+    pub fn day(&self) -> Option<(i32, u32, u32)> {
+        page_date(&self.date)
+    }
+}
+
+/// A content page's `date` (front matter: a date, or a date and time whose day is taken) as a
+/// date; None without one.
+pub fn page_date(d: &str) -> Option<(i32, u32, u32)> {
+    let d = d.get(..10)?;
+    let mut it = d.split('-');
+    let y = it.next()?.parse().ok()?;
+    let m = it.next()?.parse().ok()?;
+    let day = it.next()?.parse().ok()?;
+    Some((y, m, day))
 }
 
 pub struct Content {
@@ -180,7 +203,8 @@ pub fn load(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Cont
             slug,
             title: fm.title,
             description: fm.description,
-            date: fm.date.map(|d| d.to_string()).unwrap_or_default(),
+            date: fm.date.as_ref().map(|d| d.get_ref().to_string()).unwrap_or_default(),
+            date_at: fm.date.as_ref().map(|d| Loc::new(file, fm.start + d.span().start..fm.start + d.span().end)),
             weight: fm.weight,
             in_nav: fm.in_nav,
             html: String::new(),
@@ -247,7 +271,7 @@ fn split_front_matter<'t>(
     };
     let fm_text = &rest[..end_rel];
     let fm: FrontMatter = match tomlfile::parse(sources, file, fm_text, start) {
-        Ok(f) => f,
+        Ok(f) => FrontMatter { start, ..f },
         Err(d) => {
             diags.push(d);
             return None;

@@ -268,18 +268,34 @@ pub fn path(id: &str, year: i32, table: &str, ext: &str) -> String {
 /// Whether the build writes a download at `path` (`path(…)` of a public table the entity-year
 /// gave).
 pub fn written(site: &crate::publish::model::Site, path: &str) -> bool {
+    written_ignoring_case(site, path, |id| site.registry.find(id)).as_deref() == Some(path)
+}
+
+/// The download the build writes whose path is `path` but for the case of ASCII letters, as its
+/// path: `path(…)` of a public table the entity-year gave (the files `Site::downloads_of`
+/// writes). `entity` finds the entity of an id (in any case, for a path in any case).
+pub fn written_ignoring_case(
+    site: &crate::publish::model::Site,
+    path: &str,
+    entity: impl Fn(&str) -> Option<usize>,
+) -> Option<String> {
     let parts: Vec<&str> = path.split('/').collect();
-    let ["e", id, year, file] = parts.as_slice() else { return false };
-    let Some((table, ext)) = file.rsplit_once('.').filter(|(_, ext)| matches!(*ext, "csv" | "json")) else {
-        return false;
-    };
-    let (Some(e), Ok(y), Some(ti)) = (site.registry.find(id), year.parse::<i32>(), site.schema.index(table)) else {
-        return false;
-    };
+    let [top, id, year, file] = parts.as_slice() else { return None };
+    let (table, ext) = file.rsplit_once('.')?;
+    let ext = ["csv", "json"].into_iter().find(|x| x.eq_ignore_ascii_case(ext))?;
+    if !top.eq_ignore_ascii_case("e") {
+        return None;
+    }
+    let (e, y) = (entity(id)?, year.parse::<i32>().ok()?);
+    let ey = site.data.years.get(&(e, y))?;
     let ent = site.registry.get(e);
-    self::path(&ent.id, y, table, ext) == path
-        && site.schema.tables[ti].is_public()
-        && site.data.years.get(&(e, y)).is_some_and(|ey| ey.tables.contains_key(&ti))
+    site.schema
+        .tables
+        .iter()
+        .enumerate()
+        .filter(|&(ti, t)| t.id.eq_ignore_ascii_case(table) && t.is_public() && ey.tables.contains_key(&ti))
+        .map(|(_, t)| self::path(&ent.id, y, &t.id, ext))
+        .find(|p| p.eq_ignore_ascii_case(path))
 }
 
 #[cfg(test)]

@@ -30,11 +30,20 @@ struct Entry {
     summary: String,
 }
 
+/// Where the site feed is written, from the site's root.
+pub const SITE_FEED: &str = "feed.xml";
+
+/// Where the feed of the entity of id `id` is written, from the site's root (every entity has
+/// one).
+pub fn entity_feed_path(id: &str) -> String {
+    format!("e/{id}/feed.xml")
+}
+
 /// The feed of the page's entity, relative to the site root (for `<link rel="alternate">`).
 pub fn page_feed(site: &Site, kind: PageKind) -> Option<String> {
     match kind {
         PageKind::Entity(e) | PageKind::EntityYear(e, _) | PageKind::Notice(e, _) => {
-            Some(format!("e/{}/feed.xml", site.registry.get(e).id))
+            Some(entity_feed_path(&site.registry.get(e).id))
         }
         _ => None,
     }
@@ -86,16 +95,6 @@ fn year_entry(site: &Site, e: usize, y: i32) -> Option<Entry> {
         author: String::from(&*ent.name),
         summary,
     })
-}
-
-/// A content page's `date` (front matter) as a date.
-fn page_date(d: &str) -> Option<(i32, u32, u32)> {
-    let d = d.get(..10)?;
-    let mut it = d.split('-');
-    let y = it.next()?.parse().ok()?;
-    let m = it.next()?.parse().ok()?;
-    let day = it.next()?.parse().ok()?;
-    Some((y, m, day))
 }
 
 /// The feed document; `at` is the feed's path under the site root (relative links start there).
@@ -153,7 +152,7 @@ pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
     let mut dated: Vec<_> = keys
         .iter()
         .map(year_date)
-        .chain(site.pages.iter().map(|p| page_date(&p.date)))
+        .chain(site.pages.iter().map(|p| p.day()))
         .enumerate()
         .filter_map(|(at, date)| date.map(|d| (std::cmp::Reverse(d), at)))
         .collect();
@@ -170,7 +169,7 @@ pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
             None => {
                 let p = site.pages.get(at - keys.len())?;
                 Some(Entry {
-                    date: page_date(&p.date)?,
+                    date: p.day()?,
                     title: p.title.clone(),
                     id: urn(&format!("pilu:{}:p/{}", owner.code, p.slug)),
                     href: format!("{}p/{}/index.html", theme_prefix(site), p.slug),
@@ -182,7 +181,7 @@ pub fn site_feed_of(site: &Site, keys: &[(usize, i32)]) -> String {
         .collect();
     let title = format!("{} · 更新", site.settings.title);
     let alternate = format!("{}index.html", theme_prefix(site));
-    document(site, "feed.xml", &title, &urn(&format!("pilu:{}:feed", owner.code)), &alternate, entries)
+    document(site, SITE_FEED, &title, &urn(&format!("pilu:{}:feed", owner.code)), &alternate, entries)
 }
 
 /// `e/<id>/feed.xml`: every dated year of one entity.
@@ -190,7 +189,7 @@ pub fn entity_feed(site: &Site, e: usize) -> String {
     let ent = site.registry.get(e);
     let entries = site.years[e].iter().filter_map(|&y| year_entry(site, e, y)).collect();
     let owner = site.registry.get(site.owner);
-    let at = format!("e/{}/feed.xml", ent.id);
+    let at = entity_feed_path(&ent.id);
     let alternate = format!("{}e/{}/index.html", theme_prefix(site), ent.id);
     let id = urn(&format!("pilu:{}:e/{}/feed", owner.code, ent.id));
     document(site, &at, &format!("{} · 信息披露更新", ent.name), &id, &alternate, entries)
@@ -207,12 +206,12 @@ pub fn write(site: &Site, out: &Staging, entities: Option<&[usize]>) -> Result<u
     let mut errors: Vec<Diagnostic> = all
         .par_iter()
         .filter_map(|&e| {
-            let name = format!("e/{}/feed.xml", site.registry.get(e).id);
+            let name = entity_feed_path(&site.registry.get(e).id);
             out.write(&name, entity_feed(site, e).as_bytes()).err().map(|err| fail(&name, err))
         })
         .collect();
-    if let Err(err) = out.write("feed.xml", site_feed(site).as_bytes()) {
-        errors.push(fail("feed.xml", err));
+    if let Err(err) = out.write(SITE_FEED, site_feed(site).as_bytes()) {
+        errors.push(fail(SITE_FEED, err));
     }
     if errors.is_empty() { Ok(all.len() + 1) } else { Err(Diagnostics { list: errors }) }
 }
@@ -234,6 +233,7 @@ mod tests {
 
     #[test]
     fn page_dates() {
+        use crate::inputs::content::page_date;
         assert_eq!(page_date("2024-03-01"), Some((2024, 3, 1)));
         assert_eq!(page_date("2024-03-01T08:00:00"), Some((2024, 3, 1)));
         assert_eq!(page_date(""), None);

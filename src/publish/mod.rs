@@ -6,6 +6,7 @@ pub mod compare;
 pub mod contact;
 pub mod download;
 pub mod feeds;
+pub mod generated;
 pub mod ids;
 pub mod model;
 pub mod opendata;

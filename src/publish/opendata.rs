@@ -389,23 +389,43 @@ fn schema_file(table: &str) -> String {
 /// Whether the build writes an open-data file at `path`: the package (`PACKAGE`), a table's
 /// `year_file` for a year it was given in, its `schema_file`.
 pub fn written(site: &Site, path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
+    written_ignoring_case(site, path).as_deref() == Some(path)
+}
+
+/// The open-data file the build writes whose path is `path` but for the case of ASCII letters,
+/// as its path (see `written`).
+pub fn written_ignoring_case(site: &Site, path: &str) -> Option<String> {
+    if path.eq_ignore_ascii_case(PACKAGE) {
+        return Some(PACKAGE.into());
+    }
     let given = |ti: usize, year: Option<i32>| {
         in_open_data(&site.schema.tables[ti])
             && site.data.years.iter().any(|(&(_, y), ey)| year.is_none_or(|w| w == y) && ey.tables.contains_key(&ti))
     };
-    let table = |file: &str, ext: &str| file.strip_suffix(ext).and_then(|t| site.schema.index(t));
-    match parts.as_slice() {
-        _ if path == PACKAGE => true,
-        ["o", "schemas", file] => {
-            table(file, ".json").is_some_and(|ti| schema_file(&site.schema.tables[ti].id) == path && given(ti, None))
-        }
-        ["o", year, file] => match (year.parse::<i32>(), table(file, ".csv")) {
-            (Ok(y), Some(ti)) => year_file(y, &site.schema.tables[ti].id) == path && given(ti, Some(y)),
-            _ => false,
-        },
-        _ => false,
-    }
+    let parts: Vec<&str> = path.split('/').collect();
+    let (year, file) = match parts.as_slice() {
+        [o, year, file] if o.eq_ignore_ascii_case("o") => (*year, *file),
+        _ => return None,
+    };
+    // (the tables whose id is the file's name but for case, when it ends with `ext`)
+    let named = |ext: &str| {
+        let n = file.len().saturating_sub(ext.len());
+        let stem = (file.is_char_boundary(n) && file[n..].eq_ignore_ascii_case(ext)).then(|| &file[..n]);
+        site.schema.tables.iter().enumerate().filter(move |(_, t)| stem.is_some_and(|s| t.id.eq_ignore_ascii_case(s)))
+    };
+    let found = if year.eq_ignore_ascii_case("schemas") {
+        named(".json")
+            .find(|&(ti, t)| schema_file(&t.id).eq_ignore_ascii_case(path) && given(ti, None))
+            .map(|(_, t)| schema_file(&t.id))
+    } else {
+        None
+    };
+    found.or_else(|| {
+        let y = year.parse::<i32>().ok()?;
+        named(".csv")
+            .find(|&(ti, t)| year_file(y, &t.id).eq_ignore_ascii_case(path) && given(ti, Some(y)))
+            .map(|(_, t)| year_file(y, &t.id))
+    })
 }
 
 /// The years the 数据下载 page lists (`Summary::years`), newest first: those a file is written

@@ -148,12 +148,12 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
                     Diagnostic::error("theme.encoding", "模板文件不是有效的 UTF-8 文本").in_file(Path::new(&shown)),
                 ),
             }
-        } else if let Some(a) = rel.strip_prefix("static/") {
+        } else if let Some(a) = asset_name(&rel) {
             assets.insert(a.to_string(), bytes);
         }
     }
     if let Some(css) = joined {
-        assets.entry("style.css".to_string()).or_insert(css);
+        assets.entry(JOINED_STYLESHEET.to_string()).or_insert(css);
     }
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml"]);
@@ -171,6 +171,32 @@ pub fn load_theme(root: &Path, name: &str, diags: &mut Diagnostics) -> Option<Th
         }
     }
     Some(Theme { name: name.to_string(), prefix: prefix_of(name), tera, assets, split_tables: settings.split_tables })
+}
+
+/// The asset a theme's file is (its path under the theme): the files of its `static/`.
+fn asset_name(rel: &str) -> Option<&str> {
+    rel.strip_prefix("static/")
+}
+
+/// The asset a theme's `stylesheet` parts are joined into (unless its `static/` has one).
+const JOINED_STYLESHEET: &str = "style.css";
+
+/// Where a theme whose pages go under `prefix` writes its asset `name`, from the site's root.
+pub fn asset_path(prefix: &str, name: &str) -> String {
+    format!("{prefix}assets/{name}")
+}
+
+/// The names of theme `name`'s assets, as `load_theme` makes them, without compiling its
+/// templates or reading its stylesheet's parts. (Its problems are reported when it is loaded
+/// to render.)
+pub fn asset_names(root: &Path, name: &str) -> Vec<String> {
+    let (files, settings) = theme_files(root, name, &mut Diagnostics::default());
+    let mut names: std::collections::BTreeSet<String> =
+        files.keys().filter_map(|rel| asset_name(rel)).map(str::to_string).collect();
+    if !settings.stylesheet.is_empty() {
+        names.insert(JOINED_STYLESHEET.to_string());
+    }
+    names.into_iter().collect()
 }
 
 /// The theme's stylesheet parts joined into one file (one request per page), comments left out:
@@ -656,7 +682,7 @@ impl Site<'_> {
 
     pub fn write_assets(&self, theme: &Theme, out: &Staging) -> Result<(), Diagnostics> {
         for (rel, bytes) in &theme.assets {
-            let path = format!("{}assets/{rel}", theme.prefix);
+            let path = asset_path(theme.prefix, rel);
             if let Err(e) = out.write(&path, bytes) {
                 return Err(Diagnostics { list: vec![crate::publish::output::write_failed(&path, &e)] });
             }
@@ -846,12 +872,7 @@ impl Site<'_> {
     /// `sitemaps`, each file handed to `each` as it is made: a national site has a million
     /// addresses, which held at once with their files were about 0.3 GB.
     pub fn each_sitemap<E>(&self, base: &str, each: impl FnMut(&str, String) -> Result<(), E>) -> Result<(), E> {
-        let mut kinds = self.page_list();
-        // sorted views and later pages of a comparison repeat its first page's rows
-        kinds.retain(|k| {
-            !matches!(k, PageKind::NotFound | PageKind::Notice(..))
-                && !matches!(k, PageKind::Compare(p) if p.view > 0 || p.page > 0)
-        });
+        let kinds = self.sitemap_pages();
         let url = |&kind: &PageKind| {
             let url = absolute(base, &self.path(kind));
             let lastmod = match self.lastmod(kind) {
@@ -861,6 +882,22 @@ impl Site<'_> {
             format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url))
         };
         sitemap_files(base, &kinds, SITEMAP_URLS, url, each)
+    }
+
+    /// The pages the sitemap lists.
+    fn sitemap_pages(&self) -> Vec<PageKind> {
+        let mut kinds = self.page_list();
+        // sorted views and later pages of a comparison repeat its first page's rows
+        kinds.retain(|k| {
+            !matches!(k, PageKind::NotFound | PageKind::Notice(..))
+                && !matches!(k, PageKind::Compare(p) if p.view > 0 || p.page > 0)
+        });
+        kinds
+    }
+
+    /// The names of the sitemap files (`each_sitemap`), without making them.
+    pub fn sitemap_names(&self) -> Vec<String> {
+        sitemap_file_names(self.sitemap_pages().len(), SITEMAP_URLS)
     }
 
     /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
@@ -910,6 +947,12 @@ impl Site<'_> {
         format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n")
     }
 }
+
+/// Where `robots.txt` is written, from the site's root (with the sitemap, when `base_url` is set).
+pub const ROBOTS: &str = "robots.txt";
+
+/// The sitemap's first file, written whenever `base_url` is set.
+pub const SITEMAP: &str = "sitemap.xml";
 
 /// Whether a theme whose pages go under `prefix` has a page `kind`: the desktop theme has all.
 pub(crate) fn in_theme(kind: PageKind, prefix: &str) -> bool {
@@ -962,20 +1005,31 @@ fn sitemap_files<P, E>(
         s
     };
     if pages.len() <= per {
-        return each("sitemap.xml", urlset(pages));
+        return each(SITEMAP, urlset(pages));
     }
     let chunks = pages.chunks(per.max(1));
-    let name = |n: usize| format!("sitemap-{}.xml", n + 1);
     let mut index = format!("{HEAD}<sitemapindex {NS}>\n");
     for n in 0..chunks.len() {
-        index.push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", xml_escape(&format!("{base}{}", name(n)))));
+        index
+            .push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", xml_escape(&format!("{base}{}", part_name(n)))));
     }
     index.push_str("</sitemapindex>\n");
-    each("sitemap.xml", index)?;
+    each(SITEMAP, index)?;
     for (n, chunk) in chunks.enumerate() {
-        each(&name(n), urlset(chunk))?;
+        each(&part_name(n), urlset(chunk))?;
     }
     Ok(())
+}
+
+/// The name of the sitemap's part `n` (from 0) when it is split.
+fn part_name(n: usize) -> String {
+    format!("sitemap-{}.xml", n + 1)
+}
+
+/// The names of the files `sitemap_files` makes of `pages` pages, `per` a file.
+fn sitemap_file_names(pages: usize, per: usize) -> Vec<String> {
+    let parts = if pages <= per { 0 } else { pages.div_ceil(per.max(1)) };
+    std::iter::once(SITEMAP.to_string()).chain((0..parts).map(part_name)).collect()
 }
 
 /// The parts of an earlier sitemap in the output folder `dir` that a sitemap of `files` files
@@ -984,7 +1038,7 @@ fn sitemap_files<P, E>(
 pub fn stale_sitemap_parts(dir: &Path, files: usize) -> Vec<String> {
     // (one file is `sitemap.xml` alone; n + 1 files are the index and `sitemap-1` … `sitemap-n`)
     let first = if files <= 1 { 1 } else { files };
-    (first..).map(|n| format!("sitemap-{n}.xml")).take_while(|name| dir.join(name).is_file()).collect()
+    (first - 1..).map(part_name).take_while(|name| dir.join(name).is_file()).collect()
 }
 
 fn xml_escape(s: &str) -> String {
@@ -993,7 +1047,7 @@ fn xml_escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{extends_tag, sitemap_files, stale_sitemap_parts, strip_css_comments};
+    use super::{extends_tag, sitemap_file_names, sitemap_files, stale_sitemap_parts, strip_css_comments};
 
     #[test]
     fn the_extends_tag_is_found_after_blanks_and_comments() {
@@ -1026,6 +1080,9 @@ mod tests {
         let split = files(2);
         let names: Vec<&str> = split.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]);
+        // (the names alone, as `check` asks for them: the same)
+        assert_eq!(sitemap_file_names(5, 2), names);
+        assert_eq!(sitemap_file_names(5, 5), ["sitemap.xml"]);
         assert!(split[0].1.contains("<sitemapindex") && split[0].1.contains("<loc>https://h/sitemap-3.xml</loc>"));
         assert_eq!(split[1..].iter().map(|(_, t)| t.matches("<url>").count()).sum::<usize>(), 5);
         // each file is handed over before the next is made: a country's are never held at once

@@ -27,6 +27,10 @@ use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization;
 
+/// Where the index's manifest is written, from the site's root (always: it says how many
+/// bodies there are, none at all too).
+pub const MANIFEST: &str = "search/index.js";
+
 /// Bodies per record shard.
 pub const RECORDS: usize = 100;
 /// Target size of a posting shard, in bytes.
@@ -75,6 +79,17 @@ pub fn files(site: &Site) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let Ok(_) = each_file(site, |path, bytes| {
         out.push((path, bytes));
+        Ok::<(), std::convert::Infallible>(())
+    });
+    out
+}
+
+/// Where the index files are written, from the site's root, in the order of `files`. (The
+/// index is made all the same: how many posting shards it has follows from its postings.)
+pub fn paths(site: &Site) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(_) = each_file(site, |path, _| {
+        out.push(path);
         Ok::<(), std::convert::Infallible>(())
     });
     out
@@ -195,7 +210,7 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
         "levels": levels,
         "groups": groups,
     });
-    out("search/index.js".to_string(), script("i", &json!(0), &manifest))?;
+    out(MANIFEST.to_string(), script("i", &json!(0), &manifest))?;
     for (k, list) in by_shard.into_iter().enumerate() {
         // written by hand: the posting texts are JSON already
         let mut body = String::from("{");

@@ -188,12 +188,13 @@ pub fn write_feeds(site: &Site, out: &Staging, part: &Part) -> Result<usize, Dia
     let mut errors: Vec<Diagnostic> = entities
         .par_iter()
         .filter_map(|&e| {
-            let name = format!("e/{}/feed.xml", site.registry.get(e).id);
+            let name = crate::publish::feeds::entity_feed_path(&site.registry.get(e).id);
             write_one(out, &name, crate::publish::feeds::entity_feed(site, e).as_bytes()).err()
         })
         .collect();
     if part.across() {
-        errors.extend(write_one(out, "feed.xml", crate::publish::feeds::site_feed(site).as_bytes()).err());
+        let feed = crate::publish::feeds::SITE_FEED;
+        errors.extend(write_one(out, feed, crate::publish::feeds::site_feed(site).as_bytes()).err());
     }
     if errors.is_empty() { Ok(entities.len() + usize::from(part.across())) } else { Err(Diagnostics { list: errors }) }
 }

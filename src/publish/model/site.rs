@@ -134,27 +134,57 @@ impl<'a> Site<'a> {
     pub fn page_list(&self) -> Vec<PageKind> {
         let mut out = vec![PageKind::Home, PageKind::NotFound];
         for i in 0..self.registry.entities.len() {
-            out.push(PageKind::Entity(i));
-            out.extend(self.years[i].iter().map(|&y| PageKind::EntityYear(i, y)));
-            if self.registry.get(i).disclosure() == Some("offline") {
-                out.extend(self.years[i].iter().map(|&y| PageKind::Notice(i, y)));
-            }
+            self.entity_pages(i, &mut out);
         }
         out.extend((0..self.pages.len()).map(PageKind::Content));
         for y in self.all_years() {
-            out.push(PageKind::Year(y));
-            out.extend(self.year_list_pages(y));
+            self.year_pages(y, &mut out);
         }
         for b in self.directory_bureaus() {
-            out.extend((0..self.directory_pages(b)).map(|n| PageKind::Directory(b, n)));
+            out.extend(self.directory_list(b));
         }
         for p in self.branch_parents() {
-            out.extend((0..self.branch_pages(p)).map(|n| PageKind::Branches(p, n)));
+            out.extend(self.branch_list_pages(p));
         }
-        out.extend((0..self.others_pages()).map(PageKind::Others));
+        out.extend(self.others_list());
         out.extend([PageKind::Search, PageKind::OpenData]);
         out.extend(self.compare_pages().into_iter().map(PageKind::Compare));
         out
+    }
+
+    /// The pages of entity `i` (`e/<id>/…`): its own, one a year it has data, and its posters
+    /// when it discloses offline; added to `out`.
+    pub fn entity_pages(&self, i: usize, out: &mut Vec<PageKind>) {
+        out.push(PageKind::Entity(i));
+        out.extend(self.years[i].iter().map(|&y| PageKind::EntityYear(i, y)));
+        if self.registry.get(i).disclosure() == Some("offline") {
+            out.extend(self.years[i].iter().map(|&y| PageKind::Notice(i, y)));
+        }
+    }
+
+    /// The pages of year `y` (`y/<year>/…`, a year with data) but its comparisons: the
+    /// overview and the lists by state; added to `out`.
+    pub fn year_pages(&self, y: i32, out: &mut Vec<PageKind>) {
+        out.push(PageKind::Year(y));
+        out.extend(self.year_list_pages(y));
+    }
+
+    /// Bureau `b`'s directory pages (`d/<id>/`; none when nothing but bureaus reports to it).
+    pub fn directory_list(&self, b: usize) -> impl Iterator<Item = PageKind> {
+        let n = if self.has_directory(b) { self.directory_pages(b) } else { 0 };
+        (0..n).map(move |n| PageKind::Directory(b, n))
+    }
+
+    /// The pages listing the bureaus of the first level (None) or below bureau `p` (none when
+    /// the list is shown in full where it is summarised).
+    pub fn branch_list_pages(&self, p: Option<usize>) -> impl Iterator<Item = PageKind> {
+        let n = if p.is_none_or(|b| self.registry.get(b).kind.is_bureau()) { self.branch_pages(p) } else { 0 };
+        (0..n).map(move |n| PageKind::Branches(p, n))
+    }
+
+    /// The pages listing the entities reporting to no bureau (`d/others.html`, …).
+    pub fn others_list(&self) -> impl Iterator<Item = PageKind> {
+        (0..self.others_pages()).map(PageKind::Others)
     }
 
     pub fn path(&self, kind: PageKind) -> String {

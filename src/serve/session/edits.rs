@@ -404,15 +404,16 @@ impl Session {
             };
             let fail = |name: &str, e: std::io::Error| crate::publish::output::write_failed(name, &e);
             for &e in &feeds {
-                let name = format!("e/{}/feed.xml", site.registry.get(e).id);
+                let name = crate::publish::feeds::entity_feed_path(&site.registry.get(e).id);
                 if let Err(err) = out.write(&name, crate::publish::feeds::entity_feed(&model, e).as_bytes()) {
                     errors.push(fail(&name, err));
                 }
             }
+            let feed = crate::publish::feeds::SITE_FEED;
             if site_feed
-                && let Err(err) = out.write("feed.xml", crate::publish::feeds::site_feed_of(&model, &keys).as_bytes())
+                && let Err(err) = out.write(feed, crate::publish::feeds::site_feed_of(&model, &keys).as_bytes())
             {
-                errors.push(fail("feed.xml", err));
+                errors.push(fail(feed, err));
             }
         }
         clock.lap("feeds");

@@ -234,6 +234,9 @@ impl Session {
         self.sources = sources;
         self.read_diags = diags;
         self.site = site;
+        if let Some(site) = &self.site {
+            completeness::content_dates(&site.content, site.settings.as_of, &mut self.read_diags);
+        }
         self.ey_diags.clear();
         self.error_keys.clear();
         self.ix = None;
@@ -701,6 +704,7 @@ impl Session {
         let mut diags = Diagnostics::default();
         let fresh = content::load(&self.root, &mut self.sources, &mut diags);
         privacy::content_texts(Some(&site.settings), &fresh, &self.sources, &mut diags);
+        completeness::content_dates(&fresh, site.settings.as_of, &mut diags);
         self.read_diags.extend(diags);
         let nav = |c: &content::Content| -> Vec<(String, String, bool, i64)> {
             c.pages.iter().map(|p| (p.slug.clone(), p.title.clone(), p.in_nav, p.weight)).collect()
@@ -754,7 +758,7 @@ impl Session {
         let now = self.assets();
         let statics = static_files_folded(&self.root);
         before.iter().chain(&now).any(|(prefix, names)| {
-            names.iter().any(|n| statics.contains_key(&format!("{prefix}assets/{n}").to_ascii_lowercase()))
+            names.iter().any(|n| statics.contains_key(&render::asset_path(prefix, n).to_ascii_lowercase()))
         })
     }
 

@@ -64,8 +64,7 @@ impl Session {
         // A static file named like a theme's asset or another static file, even in another
         // case (one file where case is ignored), likewise.
         let in_assets = |f: &str| {
-            let path = |t: &'_ Theme, a: &str| format!("{}assets/{a}", t.prefix);
-            self.themes.iter().any(|t| t.assets.keys().any(|a| path(t, a).eq_ignore_ascii_case(f)))
+            self.themes.iter().any(|t| t.assets.keys().any(|a| render::asset_path(t.prefix, a).eq_ignore_ascii_case(f)))
         };
         // (static/ listed once, for the twins here and the copy below; what it leaves out is
         // reported after the clash check takes the last write's static findings away)
@@ -244,7 +243,7 @@ impl Session {
                     errors.push(remove_failed(&name, &e));
                 }
             }
-            files.push(("robots.txt".into(), model.robots(base)));
+            files.push((render::ROBOTS.into(), model.robots(base)));
             for (name, text) in &files {
                 if let Err(e) = out.write(name, text.as_bytes()) {
                     errors.push(crate::publish::output::write_failed(name, &e));
