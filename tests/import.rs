@@ -1279,6 +1279,84 @@ fn a_sheet_is_never_filed_under_a_body_it_does_not_name() {
     assert!(msg.contains("data.required") && !msg.contains("不一致"), "{msg}");
 }
 
+/// A filer's name is taken whole: `测试县人民医院（测试县医共体总院）` is a registered body of its own,
+/// never the 测试县人民医院 its name begins with (the name used to be cut at its bracket, and the
+/// figures filed under the other hospital), and `甲、乙` names two bodies (it used to be cut at
+/// `、`, and filed under the first). A registered name followed by a bracket the registry does
+/// not have is taken with a warning when only one body fits, and refused when several do.
+#[test]
+fn a_filer_s_whole_name_decides_whose_data_it_is() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let overview = |filer: &str| {
+        format!(
+            "附件7 医保定点医疗机构总体情况表\n{filer},统计年度：2024年度\n\
+             医保投诉举报电话,医保结算总人次,医保患者医疗总费用（万元）,医保基金支付总额（万元）\n\
+             0851-87654321,52340,12345.67,8765.43\n"
+        )
+    };
+    let hospital = |code: &str, name: &str| {
+        let reg = read(&root.join("data/entities.toml"));
+        write(
+            root,
+            "data/entities.toml",
+            &format!(
+                "{reg}\n[[entities]]\ncode = \"{code}\"\nname = \"{name}\"\nkind = \"medical_institution\"\nlevel = \"level2\"\ncategory = \"general\"\nownership = \"public\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"online_wechat\"\naddress = \"测试县人民路{}号\"\n",
+                &code[code.len() - 1..]
+            ),
+        );
+    };
+    let filer = "填报单位：测试县人民医院（测试县医共体总院）";
+    write(root, "in/总院.csv", &overview(filer));
+    // only 测试县人民医院 is registered: taken, and said
+    let out = import(root, &["in/总院.csv", "--dry-run"]);
+    ok(&out);
+    assert!(
+        out.stderr.contains("警告：in/总院.csv，第 2 行：标题“填报单位：测试县人民医院（测试县医共体总院）”中的填报单位不是登记的全称，按其开头的登记名称“测试县人民医院”（H52039900001）导入"),
+        "{}",
+        out.stderr
+    );
+    // another body named so with a bracket of its own: which one is meant?
+    hospital("H52039900006", "测试县人民医院（城北院区）");
+    let msg = refused(&import(root, &["in/总院.csv"]));
+    assert!(
+        msg.contains("相近的登记名称有 “测试县人民医院”（H52039900001）、“测试县人民医院（城北院区）”（H52039900006），无法确定是哪一个"),
+        "{msg}"
+    );
+    // the whole name registered: that body, never the one its name begins with
+    hospital("H52039900005", "测试县人民医院（测试县医共体总院）");
+    let out = import(root, &["in/总院.csv"]);
+    ok(&out);
+    assert!(
+        out.stdout.contains("披露主体：测试县人民医院（测试县医共体总院）（H52039900005，来自标题"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stderr.contains("警告：in/总院.csv"), "{}", out.stderr);
+    assert!(root.join("data/H52039900005/2024/institution_overview.csv").exists());
+    assert!(!root.join("data/renmin/2024").exists());
+
+    // two bodies on one filer line
+    let before = tree(&root.join("data"));
+    write(
+        root,
+        "in/两家.csv",
+        "附件2 医保基金收入情况表\n填报单位：测试县医疗保障局、测试县人民医院,统计年度：2023年度,单位：万元\n\
+         险种,基本医疗保险费收入,财政补贴收入,利息收入,其他收入,本年收入合计\n\
+         职工基本医疗保险（含生育保险）,100.00,0,1.00,0,101.00\n",
+    );
+    let msg = refused(&import(root, &["in/两家.csv"]));
+    assert!(
+        msg.contains("错误：in/两家.csv，第 2 行：标题“填报单位：测试县医疗保障局、测试县人民医院”中的填报单位写了 2 个单位（“测试县医疗保障局”、“测试县人民医院”）；一个文件只能是一个披露主体的数据"),
+        "{msg}"
+    );
+    assert_eq!(before, tree(&root.join("data")), "nothing was written");
+    // --entity says whose it is: taken, and the two names told
+    let out = import(root, &["in/两家.csv", "--entity", "520399", "--dry-run"]);
+    ok(&out);
+    assert!(out.stderr.contains("写了 2 个单位") && out.stderr.contains("按 --entity 导入，请核对"), "{}", out.stderr);
+}
+
 /// `--unit` is for a sheet that states no money unit: one whose title states another is
 /// refused at that row, never read in `--unit`'s (200.01 万元 read as 元 became 0.02 万元).
 #[test]
@@ -1298,6 +1376,48 @@ fn unit_given_against_the_title_s_unit_is_refused() {
     // the same unit: taken
     let out = import(root, &["in/收入.csv", "--unit", "万元"]);
     ok(&out);
+    assert_eq!(column(&rows(&root.join("data/520399/2023/fund_income.csv")), "本年收入合计（万元）"), ["101.00"]);
+}
+
+/// A header's money unit against the title's (`单位：元` over `基本医疗保险费收入（万元）`): the
+/// figures are in one of the two, and the sheet does not say which. They used to be read in the
+/// header's, with the title's unit reported: amounts in 元 published as 万元, 10,000 times too
+/// large. Refused at each header cell, naming both units; the title's unit stays the unit of a
+/// column whose header states none.
+#[test]
+fn a_header_unit_against_the_title_s_unit_is_refused() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let before = tree(&root.join("data"));
+    let income = |title: &str, header: &str| {
+        format!(
+            "附件2 医保基金收入情况表\n填报单位：测试县医疗保障局,统计年度：2023年度,单位：{title}\n\
+             险种,基本医疗保险费收入（{header}）,财政补贴收入（{header}）,利息收入（{header}）,其他收入,本年收入合计（{header}）\n\
+             职工基本医疗保险（含生育保险）,100.00,0,1.00,0,101.00\n"
+        )
+    };
+    write(root, "in/收入.csv", &income("元", "万元"));
+    let msg = refused(&import(root, &["in/收入.csv"]));
+    assert!(
+        msg.contains("错误：in/收入.csv，第 3 行第 2 列：“基本医疗保险费收入”（premium_income）的表头注明单位“万元”，而标题（第 2 行“单位：元”）注明金额单位为“元”，两者不一致，无法确定此列按哪个单位读取"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("错误：in/收入.csv，第 3 行第 6 列：“本年收入合计”（income_total）的表头注明单位“万元”"),
+        "{msg}"
+    );
+    assert_eq!(msg.matches("错误：").count(), 4, "the column without a unit is the title's: {msg}");
+    // the other way round
+    write(root, "in/收入.csv", &income("万元", "元"));
+    let msg = refused(&import(root, &["in/收入.csv"]));
+    assert!(
+        msg.contains("第 3 行第 2 列：“基本医疗保险费收入”（premium_income）的表头注明单位“元”，而标题（第 2 行“单位：万元”）注明金额单位为“万元”"),
+        "{msg}"
+    );
+    assert_eq!(before, tree(&root.join("data")), "nothing was written");
+    // the same unit in both: taken
+    write(root, "in/收入.csv", &income("万元", "万元"));
+    ok(&import(root, &["in/收入.csv"]));
     assert_eq!(column(&rows(&root.join("data/520399/2023/fund_income.csv")), "本年收入合计（万元）"), ["101.00"]);
 }
 
@@ -1355,6 +1475,46 @@ fn a_total_row_that_does_not_add_up_is_refused() {
     );
 }
 
+/// A 合计 row right below the header totals the rows below it, and is checked against them: it
+/// used to be compared with the nothing above it, and a right total was refused as “以上没有数据
+/// 行”. A 合计 both first and last totals the same rows twice.
+#[test]
+fn a_total_row_above_its_rows_is_checked_against_the_rows_below() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let total = |amount: &str| format!("合计,79051,{amount},407.26,333.24,\n");
+    let sheet = |first: &str, last: &str| {
+        format!(
+            "2023年定点零售药店医保服务情况表\n单位：万元\n\
+             医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,个人现金支付,次均结算金额（元）\n\
+             {first}P52039900002,41102,363.67,200.01,163.66,88.48\n\
+             P52039900004,37949,376.83,207.25,169.58,99.30\n{last}"
+        )
+    };
+    write(site.path(), "in/药店.csv", &sheet(&total("740.51"), ""));
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(
+        all.contains("错误：in/药店.csv，第 4 行第 3 列：合计行“合计”的“医保结算总金额”（total_amount）为 740.51 万元，但以下 2 行（第 5 行至第 6 行）之和为 740.50 万元（相差 0.01 万元）"),
+        "{all}"
+    );
+    assert_eq!(all.matches("错误：").count(), 1, "{all}");
+    assert!(!site.path().join("data/2023").exists());
+
+    write(site.path(), "in/药店.csv", &sheet(&total("740.50"), ""));
+    let out = import(site.path(), &["in/药店.csv", "--dry-run"]);
+    ok(&out);
+    assert!(out.stdout.contains("第 4 行：“合计”行是合计，未导入（与以下 2 行之和一致；"), "{}", out.stdout);
+    // first and last
+    write(site.path(), "in/药店.csv", &sheet(&total("740.50"), &total("740.50")));
+    let out = import(site.path(), &["in/药店.csv"]);
+    ok(&out);
+    assert!(out.stdout.contains("第 7 行：“合计”行是合计，未导入（与以上 2 行之和一致；"), "{}", out.stdout);
+    assert_eq!(
+        column(&rows(&site.path().join("data/2023/pharmacy_service.csv")), "医保结算总金额（万元）"),
+        ["363.67", "376.83"]
+    );
+}
+
 /// Rows below a 注/说明 footer are notes, and are not read; one that looks like data (a code, or
 /// a number in a data column) is an error at its row, never dropped with the notes.
 #[test]
@@ -1391,6 +1551,111 @@ P52039900004,37949,376.83,207.25,169.58,99.30\n";
     let all =
         refused(&import(site.path(), &["in/表三.csv", "--entity", "520399", "--table", "annual_report_requests"]));
     assert!(all.contains("错误：in/表三.csv，第 5 行：此行在表尾“注：本表按申请人分列。”（第 4 行）之后，但像是数据（第 2 列有数值 2）"), "{all}");
+}
+
+/// A value merged down over several data rows (one phone number for every pharmacy, `是` over
+/// two rows) is held by the merged area's first cell alone: the other rows read it as blank, and
+/// their pages showed 未填报. An error at the area, naming it; a value is never filled down
+/// silently.
+#[test]
+fn a_value_merged_over_data_rows_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件10").unwrap();
+    ws.write_string(0, 0, "2023年度定点零售药店医保服务情况表（单位：万元）").unwrap();
+    header_row(
+        ws,
+        1,
+        &[
+            "医保定点零售药店编码",
+            "是否纳入门诊统筹",
+            "医保结算人次",
+            "医保结算总金额",
+            "个人账户支付",
+            "个人现金支付",
+            "投诉举报电话",
+        ],
+    );
+    for (i, (code, values)) in
+        [("P52039900002", [41102.0, 363.67, 200.01, 163.66]), ("P52039900004", [37949.0, 376.83, 207.25, 169.58])]
+            .iter()
+            .enumerate()
+    {
+        ws.write_string(2 + i as u32, 0, *code).unwrap();
+        for (c, v) in values.iter().enumerate() {
+            ws.write_number(2 + i as u32, c as u16 + 2, *v).unwrap();
+        }
+    }
+    ws.merge_range(2, 1, 3, 1, "是", &Format::new()).unwrap();
+    ws.merge_range(2, 6, 3, 6, "12393", &Format::new()).unwrap();
+    write_bytes(site.path(), "in/药店.xlsx", &wb.save_to_buffer().unwrap());
+    let all = refused(&import(site.path(), &["in/药店.xlsx"]));
+    assert!(
+        all.contains("错误：in/药店.xlsx，附件10!B3：B3:B4 是合并单元格：是否纳入门诊统筹（outpatient_pooling）的“是”只存在左上角的 B3 中，合并区域内的其余单元格读入时是空白"),
+        "{all}"
+    );
+    assert!(
+        all.contains("错误：in/药店.xlsx，附件10!G3：G3:G4 是合并单元格：投诉举报电话（complaint_phone）的“12393”"),
+        "{all}"
+    );
+    assert!(all.contains("请取消合并，并在每行填写"), "{all}");
+    assert_eq!(all.matches("错误：").count(), 2, "each area once: {all}");
+    assert!(!site.path().join("data/2023").exists());
+}
+
+/// A CSV row with a cell too few or too many: every value after the gap is in the next column
+/// and would be read as another field (a pharmacy's 个人现金支付 published as its 个人账户支付).
+/// An error at the row, naming both counts. Blank rows and a note under the table are no rows
+/// of it.
+#[test]
+fn a_csv_row_that_does_not_line_up_with_the_header_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let sheet = |rows: &str| {
+        format!(
+            "2023年 单位：万元\n医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,个人现金支付,次均结算金额（元）\n{rows}"
+        )
+    };
+    // a cell left out in the middle, the last one left out
+    write(
+        site.path(),
+        "in/药店.csv",
+        &sheet("P52039900002,41102,363.67,163.66,88.48\nP52039900004,37949,376.83,207.25,169.58\n"),
+    );
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(
+        all.contains("错误：in/药店.csv，第 3 行：此行只有 5 个单元格，表头（第 2 行）有 6 列：此行少了单元格"),
+        "{all}"
+    );
+    assert!(all.contains("错误：in/药店.csv，第 4 行：此行只有 5 个单元格，表头（第 2 行）有 6 列"), "{all}");
+    assert_eq!(all.matches("错误：").count(), 2, "{all}");
+    // a comma too many: an unquoted thousands separator
+    write(
+        site.path(),
+        "in/药店.csv",
+        &sheet("P52039900002,41,102,363.67,200.01,163.66,88.48\nP52039900004,37949,376.83,207.25,169.58,99.30\n"),
+    );
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(
+        all.contains("错误：in/药店.csv，第 3 行：此行有 7 个单元格，表头（第 2 行）有 6 列：此行多了分隔符"),
+        "{all}"
+    );
+    assert!(!site.path().join("data/2023").exists());
+    // blank rows, short or not, and a note below the table
+    write(
+        site.path(),
+        "in/药店.csv",
+        &sheet(
+            "P52039900002,41102,363.67,200.01,163.66,88.48\n,,\nP52039900004,37949,376.83,207.25,169.58,99.30\n,,,,,\n注：次均结算金额以元计。\n",
+        ),
+    );
+    ok(&import(site.path(), &["in/药店.csv"]));
+    assert_eq!(
+        column(&rows(&site.path().join("data/2023/pharmacy_service.csv")), "个人账户支付（万元）"),
+        ["200.01", "207.25"]
+    );
 }
 
 /// A title and a file name that name different years leave the year unknown: refused, naming

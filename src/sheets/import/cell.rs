@@ -244,7 +244,8 @@ fn at_places(
 ) -> Result<Decimal, String> {
     let places = field.places;
     let mut r = d;
-    if d.scale() > places {
+    // (trailing zeros are no places: 1666700 元 is 166.6700 万元, exactly 166.67)
+    if d.normalize().scale() > places {
         r = d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
         if is_noise(d, r) {
             notes.push(Note::Fix("浮点误差", format!("{shown} 按 {} 导入", value::format_places(r, places))));
@@ -316,6 +317,13 @@ fn parse_text(field: &Field, raw: &str, unit: Option<&str>) -> Result<Parsed, St
             {
                 notes.push(Note::Fix("日期序号", format!("日期序号 {n} 按 {y}-{m:02}-{d:02} 导入")));
                 Value::Date { y, m, d }
+            } else if let Some((day, time)) = n.split_once(' ')
+                && is_midnight(time.trim())
+                && let Ok(v @ Value::Date { .. }) = value::parse_text(field, day)
+            {
+                // `2022-01-01 00:00:00`: a date exported with the time of day a date cell holds
+                notes.push(Note::Fix("日期时间", format!("`{cleaned}` 去掉了零点的时间 {}，按日期导入", time.trim())));
+                v
             } else {
                 value::parse_text(field, &cleaned)?
             }
@@ -387,7 +395,12 @@ fn numeric_text(field: &Field, cleaned: &str, unit: Option<&str>, notes: &mut Ve
     if field.ty == FieldType::Percent && s.ends_with('%') {
         notes.push(Note::Fix("百分号", format!("`{cleaned}` 去掉了百分号，按百分数导入")));
     }
-    if s.contains([',', '\u{2009}', '\u{202f}']) || (s.contains(' ') && s.chars().any(|c| c.is_ascii_digit())) {
+    // A space between digits (`27 362`) groups thousands; one before `%` or a unit is only a space.
+    let chars: Vec<char> = s.chars().collect();
+    let spaced = chars.windows(3).any(|w| {
+        w[0].is_ascii_digit() && matches!(w[1], ' ' | '\u{a0}' | '\u{2009}' | '\u{202f}') && w[2].is_ascii_digit()
+    });
+    if s.contains(',') || spaced {
         notes.push(Note::Fix("千位分隔符", format!("`{cleaned}` 去掉了千位分隔符")));
     }
     let unit = cell_unit.or(unit);
@@ -401,8 +414,20 @@ fn numeric_text(field: &Field, cleaned: &str, unit: Option<&str>, notes: &mut Ve
         Value::Dec(d) => d,
         other => return Ok(other),
     };
-    let d = convert_unit(field, d, cleaned, unit, notes)?;
+    // the figure without the unit typed into the cell, which the note names
+    let d = convert_unit(field, d, &s, unit, notes)?;
     Ok(Value::Dec(at_places(field, d, cleaned, true, notes)?))
+}
+
+/// The time of day a date exported with its time shows at midnight: `00:00:00`, `0:00`,
+/// `00:00:00.000`.
+fn is_midnight(t: &str) -> bool {
+    let (hms, frac) = t.split_once('.').unwrap_or((t, "0"));
+    let parts: Vec<&str> = hms.split(':').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b == b'0'))
+        && !frac.is_empty()
+        && frac.bytes().all(|b| b == b'0')
 }
 
 /// Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 the fictitious 1900-02-29.
@@ -491,6 +516,30 @@ mod tests {
         let bare = field(FieldType::Integer, 0, "");
         assert_eq!(text(&bare, Cell::Text("12人".into()), None), "12");
         assert!(text(&bare, Cell::Text("3万人".into()), None).contains("不一致"));
+    }
+
+    /// Each correction is listed under what was done: a space before `%` is no thousands
+    /// separator, a unit typed into the cell and converted exactly is no float noise, and a date
+    /// exported with its midnight time is that date.
+    #[test]
+    fn corrections_are_named_for_what_was_done() {
+        let kinds = |f: &Field, c: &str| -> Vec<&'static str> {
+            let p = parse(f, &Cell::Text(c.into()), None).expect("parsed");
+            p.notes.iter().filter_map(|n| if let Note::Fix(k, _) = n { Some(*k) } else { None }).collect()
+        };
+        let pct = field(FieldType::Percent, 2, "%");
+        assert_eq!(text(&pct, Cell::Text(" 22.58 % ".into()), None), "22.58");
+        assert_eq!(kinds(&pct, " 22.58 % "), ["百分号"]);
+        let f = field(FieldType::Decimal, 2, "万元");
+        assert_eq!(text(&f, Cell::Text("1666700元".into()), None), "166.67");
+        assert_eq!(kinds(&f, "1666700元"), ["单位换算"]);
+        assert_eq!(kinds(&f, "27 362.00"), ["千位分隔符"]);
+        let d = field(FieldType::Date, 0, "");
+        assert_eq!(text(&d, Cell::Text("2022-01-01 00:00:00".into()), None), "2022-01-01");
+        assert_eq!(kinds(&d, "2022-01-01 00:00:00"), ["日期时间"]);
+        assert_eq!(text(&d, Cell::Text("2022/1/1 0:00".into()), None), "2022-01-01");
+        // another time of day is no date alone
+        assert!(text(&d, Cell::Text("2022-01-01 08:30:00".into()), None).starts_with("ERR"));
     }
 
     #[test]

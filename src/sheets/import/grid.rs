@@ -96,6 +96,17 @@ impl Grid {
             None => format!("{}!{}{}", sheet_ref(&self.name), column_letters(c), r + 1),
         }
     }
+    /// A rectangle of cells as Excel names it, `K4:K10` (without the sheet, which the place
+    /// the message is located at names); `第 4 行第 11 列至第 10 行第 11 列` for text files.
+    pub fn area_name(&self, r0: usize, c0: usize, r1: usize, c1: usize) -> String {
+        match &self.lines {
+            Some(l) => {
+                let line = |r: usize| l.get(r).copied().unwrap_or(r + 1);
+                format!("第 {} 行第 {} 列至第 {} 行第 {} 列", line(r0), c0 + 1, line(r1), c1 + 1)
+            }
+            None => format!("{}{}:{}{}", column_letters(c0), r0 + 1, column_letters(c1), r1 + 1),
+        }
+    }
     /// `第 3 列（C 列）` for text files (Excel shows a CSV with letters), `C 列` for sheets.
     pub fn col_with_letter(&self, c: usize) -> String {
         match &self.lines {

@@ -101,6 +101,15 @@ pub(super) fn long(out: &mut Out, t: &Table, l: Long) -> Option<Data> {
             out.err(at, format!("“{}”（{}）出现了两次（另见{}）", f.label, f.id, g.row_name(other)));
         }
     }
+    // In a text file, a field row with a cell too few or too many moves its values into
+    // another record's column.
+    if let Some(h) = head {
+        for (r, _, _) in &l.rows {
+            if has_values(*r) {
+                out.row_lines_up(*r, h..=h);
+            }
+        }
+    }
     let key_in_rows: BTreeSet<usize> = l.rows.iter().map(|r| r.1).collect();
     let missing_key: Vec<usize> = key.iter().copied().filter(|k| !key_in_rows.contains(k)).collect();
     if key.is_empty() && value_cols.len() > 1 {

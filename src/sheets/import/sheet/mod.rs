@@ -100,8 +100,16 @@ pub fn analyze(g: &Grid, ctx: &Ctx) -> Result<Extract, Skip> {
         Skip::NoTable(format!("{}：{m}{hint}", sheet_label(ctx, g)))
     })?;
     let t = &ctx.schema.tables[cand.table];
-    let mut out =
-        Out { ctx, g, report: Vec::new(), fixes: Vec::new(), issues: Vec::new(), suggestions: Default::default() };
+    let mut out = Out {
+        ctx,
+        g,
+        report: Vec::new(),
+        fixes: Vec::new(),
+        issues: Vec::new(),
+        suggestions: Default::default(),
+        title_unit: None,
+        merges_told: Vec::new(),
+    };
     out.report.push(format!(
         "表：{}（{}）{}",
         t.full_title(),

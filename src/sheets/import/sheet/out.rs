@@ -4,7 +4,7 @@
 
 use super::super::cell::{self, Note};
 use super::super::labels::{self, exact};
-use super::super::read::{Cell, Grid};
+use super::super::read::{Cell, Grid, column_letters};
 use super::headers::first_text;
 use super::types::{Ctx, Issue, Sev};
 use crate::inputs::registry::Registry;
@@ -29,6 +29,11 @@ pub(super) struct Out<'a> {
     pub(super) issues: Vec<Issue>,
     /// The “did you mean” notes left for unknown codes.
     pub(super) suggestions: crate::base::diag::Suggestions,
+    /// The money unit the title rows state, with its row and text (`sheet_unit`): a header
+    /// stating another is refused by `field_unit`.
+    pub(super) title_unit: Option<(String, usize, String)>,
+    /// The merged areas of data cells already reported (`cell`): each is told once.
+    pub(super) merges_told: Vec<(usize, usize, usize, usize)>,
 }
 
 impl Out<'_> {
@@ -84,8 +89,11 @@ impl Out<'_> {
     }
     /// Parse one cell for a field; errors are recorded and give `None`.
     pub(super) fn cell(&mut self, r: usize, c: usize, f: &Field, unit: Option<&str>) -> Option<(Value, String)> {
-        let cellv = if self.g.is_covered(r, c) { &Cell::Empty } else { self.g.get(r, c) };
         let what = format!("{}（{}）", f.label, f.id);
+        if self.g.is_covered(r, c) && !self.merged_blank(r, c, &what) {
+            return None;
+        }
+        let cellv = if self.g.is_covered(r, c) { &Cell::Empty } else { self.g.get(r, c) };
         match cell::parse(f, cellv, unit) {
             Ok(p) => {
                 let at = self.at(r, c);
@@ -98,6 +106,65 @@ impl Out<'_> {
                 None
             }
         }
+    }
+}
+
+impl Out<'_> {
+    /// In a text file, whether row `r` has as many cells as the header (rows `head`) has
+    /// columns: a cell left out, or a delimiter too many (an unquoted `41,102`), moves every
+    /// value after it into the next column, where it would be read as another field. An error
+    /// at the row when not. (A spreadsheet's rows always line up.)
+    pub(super) fn row_lines_up(&mut self, r: usize, head: std::ops::RangeInclusive<usize>) -> bool {
+        if self.g.lines.is_none() {
+            return true;
+        }
+        let width = head.clone().filter_map(|h| self.g.rows.get(h)).map(Vec::len).max().unwrap_or(0);
+        let n = self.g.rows.get(r).map_or(0, Vec::len);
+        if n == width {
+            return true;
+        }
+        let header = self.g.row_name(*head.end());
+        let (count, why) = if n < width {
+            (format!("只有 {n} 个单元格"), "少了单元格（空白的单元格也要保留它的分隔符）")
+        } else {
+            (format!("有 {n} 个单元格"), "多了分隔符（常见的是数字中的千位分隔逗号没有加引号，如 41,102）")
+        };
+        let at = self.at_row(r);
+        self.err(
+            at,
+            format!(
+                "此行{count}，表头（{header}）有 {width} 列：此行{why}，其后的数值会错位到别的列；\
+                 请核对此行，使每个数值都在自己的列中"
+            ),
+        );
+        false
+    }
+
+    /// Whether data cell (`r`, `c`), covered by a merged area, is blank: only the area's top-left
+    /// cell holds its value, so a value merged down over several rows (a phone number, `是`)
+    /// would be read for the first row alone and the others published blank. That is an error
+    /// naming the area, told once per area; values are never filled down silently.
+    fn merged_blank(&mut self, r: usize, c: usize, what: &str) -> bool {
+        let Some(m @ (r0, c0, r1, c1)) = self.g.merge_of(r, c) else { return true };
+        let value = self.g.get(r0, c0).text();
+        if value.trim().is_empty() {
+            return true;
+        }
+        if !self.merges_told.contains(&m) {
+            self.merges_told.push(m);
+            let area = self.g.area_name(r0, c0, r1, c1);
+            let first = format!("{}{}", column_letters(c0), r0 + 1);
+            let shown: String = value.trim().chars().take(20).collect();
+            let at = self.at(r0, c0);
+            self.err(
+                at,
+                format!(
+                    "{area} 是合并单元格：{what}的“{shown}”只存在左上角的 {first} 中，合并区域内的其余单元格读入时是空白，\
+                     不会当作每行都填了“{shown}”；请取消合并，并在每行填写"
+                ),
+            );
+        }
+        false
     }
 }
 
@@ -151,6 +218,7 @@ pub(super) fn unit_between_rows(text: &str) -> String {
 /// `--unit` is for sheets that state none: one that states another is an error, as for `--year`.
 pub(super) fn sheet_unit(out: &mut Out, titles: &[(usize, String)]) -> Option<String> {
     let stated = titles_unit(out, titles);
+    out.title_unit = stated.clone();
     let Some(u) = out.ctx.unit.clone() else {
         let (u, r, t) = stated?;
         out.report.push(format!("金额单位：{u}（来自{}“{t}”）", out.g.row_name(r)));
@@ -238,9 +306,11 @@ pub(super) fn sheet_year(out: &mut Out, titles: &[(usize, String)]) -> Result<Op
 
 /// The body a sheet's titles name, and the title that names it: a registered code standing
 /// alone in them (not inside a longer code or number), or the text after `填报单位：` /
-/// `单位名称：` when it is exactly a registered name. A name and a code of two different bodies
-/// is an error (Err), never settled by one of them; so is a name that is no registered body's
-/// and no code to go by. A name other than the coded body's registered one is warned about.
+/// `单位名称：` when it is a registered name (`filer`). A name and a code of two different
+/// bodies is an error (Err), never settled by one of them; so is a name that is no registered
+/// body's and no code to go by, and a filer line naming several bodies. A name other than the
+/// coded body's registered one is warned about, and so is a registered name followed by a
+/// bracket the registry does not have.
 pub(super) fn titled_entity(
     out: &mut Out,
     titles: &[(usize, String)],
@@ -267,12 +337,26 @@ pub(super) fn titled_entity(
     });
     let named = titles.iter().find_map(|(r, t)| {
         let name = filer_name(t)?;
-        let k = exact(&name);
-        Some((*r, t.clone(), name, reg.entities.iter().position(|e| exact(&e.name) == k)))
+        let found = filer(reg, &name);
+        Some((*r, t.clone(), name, found))
     });
     let coded = if coded.len() == 1 { coded.first().copied() } else { None };
+    // A registered name followed by a bracket the registry does not have: taken, and said.
+    if let Some((r, t, _, Filer::Shortened(n))) = &named
+        && coded.is_none_or(|c| c == *n)
+    {
+        let e = reg.get(*n);
+        let at = out.at_row(*r);
+        out.warn(
+            at,
+            format!(
+                "标题“{t}”中的填报单位不是登记的全称，按其开头的登记名称“{}”（{}）导入（其后括号中的内容未用于识别）；请核对",
+                e.name, e.code
+            ),
+        );
+    }
     match (coded, named) {
-        (Some(c), Some((r, _, name, Some(n)))) if n != c => {
+        (Some(c), Some((r, _, name, Filer::Registered(n) | Filer::Shortened(n)))) if n != c => {
             let (a, b) = (reg.get(n), reg.get(c));
             let at = out.at_row(r);
             out.err(
@@ -284,8 +368,32 @@ pub(super) fn titled_entity(
             );
             Err(())
         }
+        (_, Some((r, t, _, Filer::Several(parts)))) if !codes_in_rows && out.ctx.entity.is_none() => {
+            let at = out.at_row(r);
+            out.err(
+                at,
+                several_bodies(&t, &parts)
+                    + "；一个文件只能是一个披露主体的数据，请每个单位分别填报，或用 --entity 指定",
+            );
+            Err(())
+        }
+        (_, Some((r, t, _, Filer::Ambiguous(ids))))
+            if !codes_in_rows && out.ctx.entity.is_none() && coded.is_none() =>
+        {
+            let at = out.at_row(r);
+            let list: Vec<String> =
+                ids.iter().map(|&i| format!("“{}”（{}）", reg.get(i).name, reg.get(i).code)).collect();
+            out.err(
+                at,
+                format!(
+                    "标题“{t}”中的填报单位不是已登记的全称，相近的登记名称有 {}，无法确定是哪一个；请写登记的全称或编码，或用 --entity 指定",
+                    list.join("、")
+                ),
+            );
+            Err(())
+        }
         (Some(c), named) => {
-            if let Some((r, _, name, None)) = named {
+            if let Some((r, _, name, Filer::Unknown | Filer::Ambiguous(_) | Filer::Several(_))) = named {
                 let e = reg.get(c);
                 let at = out.at_row(r);
                 out.warn(
@@ -295,17 +403,21 @@ pub(super) fn titled_entity(
             }
             Ok(Some((c, code_from)))
         }
-        (None, Some((_, t, _, Some(n)))) => Ok(Some((n, t))),
+        (None, Some((_, t, _, Filer::Registered(n) | Filer::Shortened(n)))) => Ok(Some((n, t))),
         // the rows' codes say whose each row is: a title name that is no registered one (a
         // bureau's short name over a collection sheet) decides nothing
-        (None, Some((_, _, _, None))) if codes_in_rows => Ok(None),
+        (None, Some(_)) if codes_in_rows => Ok(None),
         // `--entity` names the body: a title name that is no registered one is only told
-        (None, Some((r, _, name, None))) if out.ctx.entity.is_some() => {
+        (None, Some((r, t, name, found))) if out.ctx.entity.is_some() => {
             let at = out.at_row(r);
-            out.warn(at, format!("标题中的填报单位“{name}”不是已登记的披露主体名称；按 --entity 导入，请核对"));
+            let what = match found {
+                Filer::Several(parts) => several_bodies(&t, &parts),
+                _ => format!("标题中的填报单位“{name}”不是已登记的披露主体名称"),
+            };
+            out.warn(at, what + "；按 --entity 导入，请核对");
             Ok(None)
         }
-        (None, Some((r, _, name, None))) => {
+        (None, Some((r, _, name, _))) => {
             let at = out.at_row(r);
             let mut msg = format!("标题中的填报单位“{name}”不是已登记的披露主体名称，标题中也没有已登记的编码");
             let names = reg.entities.iter().map(|e| &*e.name);
@@ -319,6 +431,84 @@ pub(super) fn titled_entity(
     }
 }
 
+/// What the name on a filer line is to the registry.
+#[derive(Debug, PartialEq)]
+enum Filer {
+    /// A registered name, whole.
+    Registered(usize),
+    /// A registered name followed by a bracket (`仁怀市人民医院（仁怀市医共体总院）` where only
+    /// `仁怀市人民医院` is registered): the longest such name, when no other registered name
+    /// starts with it and a bracket of its own.
+    Shortened(usize),
+    /// As `Shortened`, but more than one registered name fits: the candidates.
+    Ambiguous(Vec<usize>),
+    /// Several names joined by `、`: several bodies, whatever each is.
+    Several(Vec<String>),
+    Unknown,
+}
+
+/// The registered body a filer line's name is: the whole name first, so a registered name
+/// with brackets of its own (`仁怀市人民医院（仁怀市医共体总院）`) is never taken for a shorter
+/// one that begins it.
+fn filer(reg: &Registry, name: &str) -> Filer {
+    let k = exact(name);
+    if let Some(i) = reg.entities.iter().position(|e| exact(&e.name) == k) {
+        return Filer::Registered(i);
+    }
+    // `、` outside brackets: `甲局、乙局`, not `某医院（甲院区、乙院区）`
+    let mut depth = 0usize;
+    let parts: Vec<String> = name
+        .split(|c: char| {
+            match c {
+                '(' | '[' | '【' | '〔' | '〖' => depth += 1,
+                ')' | ']' | '】' | '〕' | '〗' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            c == '、' && depth == 0
+        })
+        .map(|p| p.trim().to_string())
+        .filter(|p| p.chars().any(char::is_alphanumeric))
+        .collect();
+    if parts.len() > 1 {
+        return Filer::Several(parts);
+    }
+    // registered names the name starts with, a bracket right after them
+    let mut fits: Vec<(usize, String)> = reg
+        .entities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let ek = exact(&e.name);
+            let rest = k.strip_prefix(ek.as_str())?;
+            (!ek.is_empty() && rest.starts_with(['(', '[', '【', '〔', '〖'])).then_some((i, ek))
+        })
+        .collect();
+    fits.sort_by_key(|(_, ek)| std::cmp::Reverse(ek.len()));
+    let Some((best, bk)) = fits.first().cloned() else { return Filer::Unknown };
+    // another body named as this one with a qualifier in brackets: which one is meant?
+    let mut others: Vec<usize> = reg
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|&(i, e)| {
+            let ek = exact(&e.name);
+            i != best && ek.len() > bk.len() && ek.strip_prefix(bk.as_str()).is_some_and(|r| r.starts_with('('))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if others.is_empty() {
+        return Filer::Shortened(best);
+    }
+    others.insert(0, best);
+    Filer::Ambiguous(others)
+}
+
+/// A filer line (title `title`) naming several bodies.
+fn several_bodies(title: &str, parts: &[String]) -> String {
+    let list: Vec<String> = parts.iter().map(|p| format!("“{p}”")).collect();
+    format!("标题“{title}”中的填报单位写了 {} 个单位（{}）", parts.len(), list.join("、"))
+}
+
 /// Whether `code` is in `text` with no letter or digit right before or after it: `520303` in
 /// `（520303）`, not in a phone number `0851-28520303` or a longer code.
 fn stands_alone(text: &str, code: &str) -> bool {
@@ -330,7 +520,9 @@ fn stands_alone(text: &str, code: &str) -> bool {
 }
 
 /// The name after `填报单位：` or `单位名称：` in a title, up to the next separator (a space,
-/// comma, bracket or colon), without a code glued to its end.
+/// comma, semicolon or colon), brackets and `、` kept (`仁怀市人民医院（仁怀市医共体总院）` is
+/// one registered name, `甲局、乙局` two bodies), without a stamp (`（盖章）`) or a code in
+/// brackets or glued to its end.
 fn filer_name(title: &str) -> Option<String> {
     let t = crate::inputs::value::normalize(title);
     let start = ["填报单位", "单位名称"].iter().find_map(|l| t.find(l).map(|i| i + l.len()))?;
@@ -343,12 +535,21 @@ fn filer_name(title: &str) -> Option<String> {
         rest = after;
     }
     let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ':' || c == '：');
-    let end = rest.find(|c: char| c.is_whitespace() || "，,；;、（(：:|".contains(c)).unwrap_or(rest.len());
-    let name = &rest[..end];
+    let end = rest.find(|c: char| c.is_whitespace() || "，,；;：:|".contains(c)).unwrap_or(rest.len());
+    let mut name = rest[..end].trim_end_matches('、');
+    // `（盖章）`, `（520303）` at the end: the code is read on its own
+    while let Some(open) = name.strip_suffix(')').and_then(|n| n.rfind('(')) {
+        let inner = &name[open + 1..name.len() - 1];
+        let code = inner.len() >= 6 && inner.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !code && !["盖章", "公章", "签章", "印章", "章"].contains(&inner.trim()) {
+            break;
+        }
+        name = name[..open].trim_end();
+    }
     // `遵义医科大学附属医院H52030300001`: the code is read on its own
     let glued = name.len() - name.trim_end_matches(|c: char| c.is_ascii_alphanumeric()).len();
     let name = if glued >= 6 { &name[..name.len() - glued] } else { name };
-    // `（盖章）` or a line to write on (`______`) names nobody
+    // a line to write on (`______`) names nobody
     name.chars().any(char::is_alphanumeric).then(|| name.to_string())
 }
 
@@ -471,6 +672,25 @@ pub(super) fn field_unit(
                     if f.unit.is_empty() { "（无）" } else { &f.unit }
                 ),
             );
+        } else if both_money
+            && let Some((s, r, t)) = out.title_unit.clone().filter(|(s, _, _)| s != u)
+            // 次均 in 元 under a title in 万元: the title's unit is not this column's (a column
+            // without a unit is refused for that reason), and its header says so
+            && !(f.unit == "元" && u == "元")
+        {
+            // Which of the two the figures are in cannot be told from the sheet: reading them
+            // in either could publish them 10,000 times too large or too small.
+            let a = at.to_string();
+            out.err(
+                a,
+                format!(
+                    "“{}”（{}）的表头注明单位“{u}”，而标题（{}“{t}”）注明金额单位为“{s}”，两者不一致，无法确定此列按哪个单位读取；\
+                     请核对数值是{u}还是{s}，改正表头或标题中错误的一处",
+                    f.label,
+                    f.id,
+                    out.g.row_name(r)
+                ),
+            );
         }
         return Some(u.to_string());
     }
@@ -516,6 +736,14 @@ mod tests {
         assert_eq!(name("填报单位（盖章）：测试县人民医院，2023年").as_deref(), Some("测试县人民医院"));
         assert_eq!(name("填报单位名称: 测试县人民医院H52039900001").as_deref(), Some("测试县人民医院"));
         assert_eq!(name("单位名称：测试县平价大药房;日期").as_deref(), Some("测试县平价大药房"));
+        // brackets belong to the name (a registered name may have them), a stamp or a code in
+        // them does not; `、` joins two names, which the caller refuses
+        assert_eq!(
+            name("填报单位：仁怀市人民医院（仁怀市医共体总院）（盖章）").as_deref(),
+            Some("仁怀市人民医院(仁怀市医共体总院)")
+        );
+        assert_eq!(name("填报单位：测试县人民医院（H52039900001）").as_deref(), Some("测试县人民医院"));
+        assert_eq!(name("填报单位：甲局、乙局").as_deref(), Some("甲局、乙局"));
         // nobody named: a stamp, a line to write on, no label
         for t in ["填报单位：（盖章）", "填报单位：________", "填报单位：", "医保基金收入情况表"]
         {

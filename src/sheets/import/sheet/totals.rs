@@ -5,7 +5,10 @@
 //! figures disagree, and dropping the row would hide it.
 //!
 //! A 小计 totals the rows since the last 小计 or 合计; any other total row, every row since the
-//! last 合计. A blank (or 不适用) cell of the total compares with nothing.
+//! last 合计. A total row right after the header, before any data row, is above the rows it
+//! totals, and so are the sheet's totals after it: a 小计 then totals the rows below it up to
+//! the next total row, any other total those up to the next total that is no 小计, or the end.
+//! A blank (or 不适用) cell of the total compares with nothing.
 
 use super::super::cell;
 use super::super::labels::{exact, is_total};
@@ -96,6 +99,24 @@ pub(super) struct Totals {
     /// Since the last 合计, and since the last 小计 or 合计.
     all: Span,
     sub: Span,
+    /// Whether a data row has been read: a total row before any is above the rows it totals,
+    /// and so are the sheet's other totals (`above`).
+    seen_data: bool,
+    above: bool,
+    /// Totals above their rows, waiting for the rows below them.
+    waiting: Vec<Waiting>,
+}
+
+/// A total row above the rows it totals: a 小计 totals the rows below it up to the next total
+/// row, any other total up to the next total that is no 小计, or the end of the table.
+struct Waiting {
+    r: usize,
+    label: String,
+    sub: bool,
+    below: Span,
+    /// The rows above it since the total before (what it would total below them): a total
+    /// with no rows below it is the table's closing one (a 合计 both first and last).
+    before: Span,
 }
 
 impl Totals {
@@ -120,31 +141,75 @@ impl Totals {
             })
             .collect();
         cols.sort_by_key(|x| x.c);
-        Totals { cols, all: Span::default(), sub: Span::default() }
+        Totals { cols, all: Span::default(), sub: Span::default(), seen_data: false, above: false, waiting: Vec::new() }
     }
 
     /// A data row read.
     pub(super) fn add(&mut self, g: &Grid, r: usize) {
+        self.seen_data = true;
         if self.cols.is_empty() {
             return;
         }
         let values: Vec<Option<Decimal>> = self.cols.iter().map(|c| c.value(g, r)).collect();
         self.all.add(r, &values);
         self.sub.add(r, &values);
+        for w in &mut self.waiting {
+            w.below.add(r, &values);
+        }
     }
 
-    /// Total row `r`, labelled `label`: an error at each cell that differs from the sum of the
-    /// rows it totals, else the note that it was left out. With errors already the sheet is
-    /// refused, and a sum missing the rows in error would only mislead: nothing is compared.
+    /// Total row `r`, labelled `label`. Below its rows (the usual place) it is compared with
+    /// them at once; a total row before any data row is above its rows, as are the sheet's
+    /// totals after it, and each is compared when its rows have been read (at the next total
+    /// row that ends them, or at `finish`).
     pub(super) fn check(&mut self, out: &mut Out, r: usize, label: &str) {
-        let span = if exact(label) == "小计" {
+        let sub = exact(label) == "小计";
+        let before = if sub {
             std::mem::take(&mut self.sub)
         } else {
             self.sub = Span::default();
             std::mem::take(&mut self.all)
         };
+        if !self.seen_data {
+            self.above = true;
+        }
+        if !self.above {
+            self.compare(out, r, label, &before, false);
+            return;
+        }
+        // a 小计 ends the rows of the 小计 above it; any other total, those of every total
+        let (done, keep): (Vec<Waiting>, Vec<Waiting>) =
+            std::mem::take(&mut self.waiting).into_iter().partition(|w| !sub || w.sub);
+        self.waiting = keep;
+        for w in done {
+            self.settle(out, w);
+        }
+        self.waiting.push(Waiting { r, label: label.to_string(), sub, below: Span::default(), before });
+    }
+
+    /// The end of the table: the totals still waiting for rows are compared with those below them.
+    pub(super) fn finish(&mut self, out: &mut Out) {
+        for w in std::mem::take(&mut self.waiting) {
+            self.settle(out, w);
+        }
+    }
+
+    fn settle(&self, out: &mut Out, w: Waiting) {
+        if w.below.rows == 0 {
+            self.compare(out, w.r, &w.label, &w.before, false);
+        } else {
+            self.compare(out, w.r, &w.label, &w.below, true);
+        }
+    }
+
+    /// An error at each cell of total row `r` that differs from the sum of `span`, the rows
+    /// above it or (`below`) below it, else the note that it was left out. With errors already
+    /// the sheet is refused, and a sum missing the rows in error would only mislead: nothing
+    /// is compared.
+    fn compare(&self, out: &mut Out, r: usize, label: &str, span: &Span, below: bool) {
         let g = out.g;
         let clean = out.errors() == 0;
+        let side = if below { "以下" } else { "以上" };
         let (mut compared, mut wrong) = (0, 0);
         for (i, col) in self.cols.iter().enumerate() {
             let Some(total) = col.value(g, r).filter(|_| clean) else { continue };
@@ -162,9 +227,9 @@ impl Totals {
                 _ => String::new(),
             };
             let rows = match span.rows {
-                0 => "以上没有数据行，之和".to_string(),
-                1 => format!("以上 1 行（{}）", g.row_name(span.first)),
-                n => format!("以上 {n} 行（{}至{}）之和", g.row_name(span.first), g.row_name(span.last)),
+                0 => format!("{side}没有数据行，之和"),
+                1 => format!("{side} 1 行（{}）", g.row_name(span.first)),
+                n => format!("{side} {n} 行（{}至{}）之和", g.row_name(span.first), g.row_name(span.last)),
             };
             let at = out.at(r, col.c);
             out.err(
@@ -182,7 +247,7 @@ impl Totals {
         }
         if wrong == 0 {
             let checked =
-                if compared > 0 { format!("与以上 {} 行之和一致；", span.rows) } else { String::new() };
+                if compared > 0 { format!("与{side} {} 行之和一致；", span.rows) } else { String::new() };
             out.fixes.push((
                 "合计行",
                 format!("{}：“{label}”行是合计，未导入（{checked}合计由各行计算，不单独保存）", out.at_row(r)),

@@ -254,7 +254,9 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             break;
         }
         if labels::is_total(&ft) {
-            totals.check(out, r, &ft);
+            if out.row_lines_up(r, top..=w.h) {
+                totals.check(out, r, &ft);
+            }
             r += 1;
             continue;
         }
@@ -299,6 +301,10 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
             out.err(at, unit_between_rows(&text));
         }
         last_data = Some(r);
+        if !out.row_lines_up(r, top..=w.h) {
+            r += 1;
+            continue;
+        }
         totals.add(g, r);
         let before = out.errors();
         let mut values = vec![String::new(); fields.len()];
@@ -403,6 +409,8 @@ pub(super) fn wide(out: &mut Out, t: &Table, w: Wide) -> Option<Data> {
         }
         r += 1;
     }
+    // totals above their rows are compared once the rows below them are read
+    totals.finish(out);
     if skipped_empty > 0 {
         out.report.push(format!("跳过 {skipped_empty} 行没有填写数据的行（只有编码、名称或险种）"));
     }
