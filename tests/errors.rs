@@ -963,7 +963,46 @@ fn a_quote_closed_rows_later_is_named_in_the_ragged_row_error() {
     let out = pilu(root, &["check"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("error[csv.ragged]: 第 4 行有"), "{}", out.stderr);
-    assert!(out.stderr.contains("第 4 行第 10 列的单元格在引号内跨了行"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("第 4 行第 10 列的单元格以引号开头，这个引号到第 5 行才有配对的引号，把第 5 行并进了这一行"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A row with more cells than the header was blamed on a quote left open whenever one of its
+/// cells spans lines, though such a cell is often just a label or note with a line break in it
+/// (Alt+Enter) and the extra cell came from elsewhere. The report says how many cells the row
+/// has and the header has, and the likely cause: a figure split at its thousands separator
+/// (named, cell by cell), else a delimiter in a text; a quote only when one joined rows.
+#[test]
+fn a_row_with_too_many_cells_is_told_its_real_cause() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = PHARMACY_SHEET;
+    let lines = pharmacy_lines(root);
+    assert!(lines[1].contains(",\"41,102\",") && lines[1].ends_with(",12393"), "{}", lines[1]);
+    // the phone cell has a line break in quotes, as Excel writes an Alt+Enter
+    let phone = format!("{}\"12393\n（工作日）\"", lines[1].strip_suffix("12393").unwrap());
+    let check = |row: String| {
+        let mut l = lines.clone();
+        l[1] = row;
+        write(root, sheet, &l.join("\r\n"));
+        let out = pilu(root, &["check"]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let ragged = out.stderr.split("\n\n").find(|b| b.contains("error[csv.ragged]")).unwrap_or_default().to_string();
+        assert!(ragged.contains("第 2 行有 11 个单元格，比表头的 10 列多 1 个"), "{}", out.stderr);
+        assert!(!ragged.contains("配对") && !ragged.contains("跨了行"), "no quote is to blame: {ragged}");
+        ragged
+    };
+    // 41,102 written without its quotes
+    let ragged = check(phone.replacen(",\"41,102\",", ",41,102,", 1));
+    assert!(ragged.contains("第 4–5 列的 41 和 102 应是一个数 41,102"), "{ragged}");
+    // a comma typed into a text
+    let ragged = check(phone.replacen(",是,", ",是,已纳入,", 1));
+    assert!(ragged.contains("这一行被逗号（,）分成了 11 个单元格，而表头只有 10 列"), "{ragged}");
+    assert!(!ragged.contains("千位分隔符的数字没有加引号"), "{ragged}");
 }
 
 /// A sheet whose lines end with a lone CR (old Mac exports) was read right, but every finding
