@@ -341,6 +341,137 @@ fn undecodable_csv_is_refused_not_guessed() {
     assert!(err.contains("data/2023/pharmacy_service.csv"), "{err}");
 }
 
+/// A finding as `findings` gives it: (severity, code, message, file, how many follow-ons were
+/// left out and counted on it).
+type Finding = (String, String, String, String, u64);
+
+/// The exit status of `pilu check --format json`, its findings but info lines, and the notes of each.
+fn findings(root: &std::path::Path) -> (i32, Vec<Finding>, Vec<Vec<String>>) {
+    let out = pilu(root, &["check", "--format", "json"]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let list: Vec<&serde_json::Value> =
+        v["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] != "info").collect();
+    let s = |d: &serde_json::Value, k: &str| d[k].as_str().unwrap_or_default().to_string();
+    let found = list
+        .iter()
+        .map(|d| (s(d, "severity"), s(d, "code"), s(d, "message"), s(d, "file"), d["suppressed"].as_u64().unwrap_or(0)))
+        .collect();
+    let notes = list
+        .iter()
+        .map(|d| {
+            d["notes"]
+                .as_array()
+                .map_or(vec![], |n| n.iter().map(|x| x.as_str().unwrap_or_default().to_string()).collect())
+        })
+        .collect();
+    (out.code, found, notes)
+}
+
+/// A collection sheet that could not be read gave no rows, yet every body whose table it was
+/// to hold was reported as not having published it, one finding each beside the read error, as
+/// if nothing had been given. Whatever keeps the sheet from being read (not text, a quote never
+/// closed, no column naming the bodies, nothing in it), the report is that error alone, with the
+/// bodies' missing table counted on it as its follow-ons; a table missing for another reason is
+/// still reported, alone.
+#[test]
+fn an_unreadable_collection_sheet_is_the_one_error_for_the_tables_it_held() {
+    let site = example_copy();
+    let root = site.path();
+    // two hospitals give 附件7 in a collection sheet instead of their year files
+    for h in ["H52030300001", "H52030200002"] {
+        let rel = format!("data/{h}/2023.toml");
+        let text = read(&root.join(&rel));
+        let start = text.find("[institution_overview]\n").expect("附件7 in the year file");
+        let end = start + text[start..].find("\n[institution_employee_service]").expect("附件8 after it");
+        write(root, &rel, &format!("{}{}", &text[..start], &text[end + 1..]));
+    }
+    // and one of them leaves out 附件9 as well, which no sheet was to give
+    let rel = "data/H52030200002/2023.toml";
+    let text = read(&root.join(rel));
+    let start = text.find("[institution_resident_service]\n").expect("附件9 in the year file");
+    let end = start + text[start + 1..].find("\n[").expect("a table after it") + 1;
+    write(root, rel, &format!("{}{}", &text[..start], &text[end + 1..]));
+
+    let sheet = "data/2023/institution_overview.csv";
+    let cases: [(&str, &[u8]); 4] = [
+        ("csv.encoding", b"medins_code,hi_total_cost\nH52030300001,\xff\xff\n"),
+        ("csv.syntax", b"medins_code,hi_total_cost\nH52030300001,\"12\nH52030200002,13\n"),
+        ("data.collection_key", b"hospital,hi_total_cost\nH52030300001,12\nH52030200002,13\n"),
+        ("csv.empty", b""),
+    ];
+    for (code, bytes) in cases {
+        write_bytes(root, sheet, bytes);
+        let (exit, found, _) = findings(root);
+        assert_eq!(exit, 1, "{code}: {found:#?}");
+        let errors: Vec<_> = found.iter().filter(|d| d.0 == "error").collect();
+        assert_eq!(errors.len(), 2, "{code}: the sheet's error and 附件9's: {found:#?}");
+        assert_eq!((errors[0].1.as_str(), errors[0].3.as_str(), errors[0].4), (code, sheet, 2), "{found:#?}");
+        // 附件9 of the hospital is missing for a reason of its own, reported without 附件7
+        let missing = with_code_of(&found, "completeness.missing");
+        assert_eq!(missing.len(), 1, "{code}: {found:#?}");
+        assert!(missing[0].2.contains("附件9") && !missing[0].2.contains("附件7"), "{code}: {}", missing[0].2);
+    }
+    // without its error (the sheet read, the hospitals' rows left out), 附件7 is missing again
+    write(root, sheet, "medins_code,hi_total_cost\n");
+    let (_, found, _) = findings(root);
+    let missing = with_code_of(&found, "completeness.missing");
+    assert_eq!(missing.len(), 2, "{found:#?}");
+    assert!(missing.iter().all(|d| d.2.contains("附件7")), "{found:#?}");
+}
+
+/// The findings of one code.
+fn with_code_of<'a>(found: &'a [Finding], code: &str) -> Vec<&'a Finding> {
+    found.iter().filter(|d| d.1 == code).collect()
+}
+
+/// An Excel workbook saved or renamed as `.csv` (a zip, not text) was reported as an encoding
+/// problem ("NUL 字节") and the table it held reported missing as well. It is one error that says
+/// what the file is and how to make it a CSV, with the `pilu import` command that reads it in
+/// place; the missing table is counted on it. In an entity's folder and as a collection sheet.
+#[test]
+fn a_workbook_named_csv_is_named_as_a_workbook_and_its_table_follows_from_it() {
+    let site = example_copy();
+    let root = site.path();
+    let xlsx =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-files/药店-合并表头.xlsx"))
+            .expect("an xlsx fixture");
+    let rel = "data/H52032800012/2023/institution_employee_service.csv";
+    assert!(root.join(rel).is_file());
+    write_bytes(root, rel, &xlsx);
+    let (exit, found, notes) = findings(root);
+    assert_eq!(exit, 1, "{found:#?}");
+    assert_eq!(found.len(), 1, "the workbook's error alone: {found:#?}");
+    let (severity, code, message, file, suppressed) = &found[0];
+    assert_eq!((severity.as_str(), code.as_str(), file.as_str()), ("error", "csv.workbook", rel), "{found:#?}");
+    assert!(message.contains("是 Excel 工作簿（.xlsx），只是文件名以 .csv 结尾"), "{message}");
+    assert_eq!(*suppressed, 1, "附件8 of the hospital follows from it: {found:#?}");
+    let notes = notes[0].join("\n");
+    assert!(notes.contains("“另存为”“CSV UTF-8（逗号分隔）”"), "{notes}");
+    assert!(notes.contains(&format!("`pilu import {rel} --year 2023 --entity H52032800012`")), "{notes}");
+    let human = pilu(root, &["check"]);
+    assert!(!human.stderr.contains("NUL"), "{}", human.stderr);
+    assert!(human.stderr.contains("另有 1 处错误由此引起"), "{}", human.stderr);
+
+    // the same workbook as a collection sheet of hospitals that give 附件7 nowhere else
+    let site = example_copy();
+    let root = site.path();
+    for h in ["H52030300001", "H52030200002"] {
+        let rel = format!("data/{h}/2023.toml");
+        let text = read(&root.join(&rel));
+        let start = text.find("[institution_overview]\n").expect("附件7 in the year file");
+        let end = start + text[start..].find("\n[institution_employee_service]").expect("附件8 after it");
+        write(root, &rel, &format!("{}{}", &text[..start], &text[end + 1..]));
+    }
+    let sheet = "data/2023/institution_overview.csv";
+    write_bytes(root, sheet, &xlsx);
+    let (exit, found, notes) = findings(root);
+    assert_eq!(exit, 1, "{found:#?}");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!((found[0].1.as_str(), found[0].3.as_str(), found[0].4), ("csv.workbook", sheet, 2), "{found:#?}");
+    assert!(notes[0].join("\n").contains(&format!("`pilu import {sheet} --year 2023`")), "{notes:?}");
+}
+
 #[test]
 fn spreadsheet_mangled_codes_and_errors_are_explained() {
     let site = fixture("minimal");
@@ -564,7 +695,8 @@ fn hostile_files_get_clear_errors() {
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"));
-    assert!(out.stderr.contains("NUL 字节"), "{}", out.stderr);
+    // (a zip's first bytes: a workbook or other archive named .csv)
+    assert!(out.stderr.contains("是压缩文件（zip，如 .xlsx、.docx），只是文件名以 .csv 结尾"), "{}", out.stderr);
     assert!(out.stderr.contains("CSV 文件为空"), "{}", out.stderr);
     assert!(out.stderr.contains("此处应为文件，实际是目录") || out.stderr.contains("2022.toml"), "{}", out.stderr);
     assert!(out.stderr.contains("data/520399/2021.toml"), "nested TOML reported: {}", out.stderr);
