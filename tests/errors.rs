@@ -939,13 +939,47 @@ fn an_id_that_is_another_entity_s_code_is_refused() {
         let err = build_fails(site.path());
         assert!(err.contains("P52039900002"), "{err}");
         assert!(err.contains("测试县平价大药房") || err.contains("另一家药房"), "names the other body: {err}");
+        assert!(err.contains("error[registry.id_is_code]"), "{err}");
+        // at the entity whose id it is, whichever is registered first
         let line = reg.lines().position(|l| l.contains("id = \"P52039900002\"")).unwrap();
-        let code_line = reg.lines().position(|l| l.contains("code = \"P52039900002\"")).unwrap();
-        // at the entity registered second, whichever it is
-        let second = line.max(code_line);
-        let table =
-            reg.lines().take(second).collect::<Vec<_>>().iter().rposition(|l| *l == "[[entities]]").unwrap() + 1;
+        let table = reg.lines().take(line).collect::<Vec<_>>().iter().rposition(|l| *l == "[[entities]]").unwrap() + 1;
         assert!(err.contains(&format!("data/entities.toml:{table}:1")), "{table}: {err}");
+        assert!(!err.contains("registry.duplicate_code"), "the pharmacy's code is its own: {err}");
+    }
+}
+
+/// When the entry whose id is another's code was registered first, the other one (whose code
+/// it is) was refused instead, for a code "repeated", and `data/<that code>/` was read as the
+/// first one's folder: its data checked and published under the wrong body. And an entry refused
+/// so was still reported as not having published its tables, beside its registry error. The entry
+/// whose id it is is refused in either order, nothing of `data/<id>/` is read as its data, and
+/// both follow from its error, counted on it.
+#[test]
+fn the_folder_of_an_entry_refused_for_an_id_that_is_a_code_is_not_read() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let path = root.join("data/entities.toml");
+    let reg = read(&path).replace("\ncode = \"P52039900002\"\n", "\nid = \"pingjia\"\ncode = \"P52039900002\"\n");
+    // a level-2 hospital must publish online: refused, its missing tables follow from that
+    let other = "[[entities]]\nid = \"P52039900002\"\ncode = \"H52039900009\"\nname = \"另一家医院\"\n\
+                 kind = \"medical_institution\"\nlevel = \"level2\"\ncategory = \"general\"\nownership = \"public\"\n\
+                 region = \"520399\"\nparent = \"520399\"\ndisclosure = \"online_website\"\n";
+    // a folder named by that id, holding a figure that is no figure
+    write(root, "data/P52039900002/2023/institution_overview.csv", "hi_total_cost\n一万\n");
+    for reg in [format!("{other}\n{reg}"), format!("{reg}\n{other}")] {
+        std::fs::write(&path, &reg).expect("write registry");
+        let (exit, found, _) = findings(root);
+        assert_eq!(exit, 1, "{found:#?}");
+        let errors: Vec<_> = found.iter().filter(|d| d.0 == "error").collect();
+        assert_eq!(errors.len(), 1, "{found:#?}");
+        assert_eq!(errors[0].1, "registry.id_is_code", "{found:#?}");
+        assert!(errors[0].2.contains("`P52039900002` 是“测试县平价大药房”的编码"), "{found:#?}");
+        assert_eq!(errors[0].4, 2, "the folder and the hospital's missing year follow from it: {found:#?}");
+        assert!(
+            found.iter().all(|d| !d.3.starts_with("data/P52039900002/")),
+            "nothing read from the folder: {found:#?}"
+        );
+        assert!(found.iter().all(|d| !d.2.contains("另一家医院")), "{found:#?}");
     }
 }
 

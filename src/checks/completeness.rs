@@ -189,9 +189,19 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
     let titles = |tables: &[usize]| -> String {
         tables.iter().map(|&t| schema.tables[t].full_title()).collect::<Vec<_>>().join("、")
     };
-    let finding = |msg: String| match severity {
-        Severity::Error => Diagnostic::error("completeness.missing", msg),
-        Severity::Warning => Diagnostic::warning("completeness.missing", msg),
+    // An entry refused for an id or code another has is not registered: what it has not
+    // published follows from that error (which `causes` its id or code), as its data would.
+    let refused_entry = !registry.registered(e);
+    let finding = |msg: String| {
+        let d = match severity {
+            Severity::Error => Diagnostic::error("completeness.missing", msg),
+            Severity::Warning => Diagnostic::warning("completeness.missing", msg),
+        };
+        if refused_entry {
+            d.follows(crate::base::diag::entity_key(&ent.id)).follows(crate::base::diag::entity_key(&ent.code))
+        } else {
+            d
+        }
     };
     // Tables given but refused with an error (e.g. two records with one key) are missing only
     // because of that error: reported as its follow-ons, so the report shows the error alone.
