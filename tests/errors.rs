@@ -341,6 +341,137 @@ fn undecodable_csv_is_refused_not_guessed() {
     assert!(err.contains("data/2023/pharmacy_service.csv"), "{err}");
 }
 
+/// A finding as `findings` gives it: (severity, code, message, file, how many follow-ons were
+/// left out and counted on it).
+type Finding = (String, String, String, String, u64);
+
+/// The exit status of `pilu check --format json`, its findings but info lines, and the notes of each.
+fn findings(root: &std::path::Path) -> (i32, Vec<Finding>, Vec<Vec<String>>) {
+    let out = pilu(root, &["check", "--format", "json"]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let list: Vec<&serde_json::Value> =
+        v["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] != "info").collect();
+    let s = |d: &serde_json::Value, k: &str| d[k].as_str().unwrap_or_default().to_string();
+    let found = list
+        .iter()
+        .map(|d| (s(d, "severity"), s(d, "code"), s(d, "message"), s(d, "file"), d["suppressed"].as_u64().unwrap_or(0)))
+        .collect();
+    let notes = list
+        .iter()
+        .map(|d| {
+            d["notes"]
+                .as_array()
+                .map_or(vec![], |n| n.iter().map(|x| x.as_str().unwrap_or_default().to_string()).collect())
+        })
+        .collect();
+    (out.code, found, notes)
+}
+
+/// A collection sheet that could not be read gave no rows, yet every body whose table it was
+/// to hold was reported as not having published it, one finding each beside the read error, as
+/// if nothing had been given. Whatever keeps the sheet from being read (not text, a quote never
+/// closed, no column naming the bodies, nothing in it), the report is that error alone, with the
+/// bodies' missing table counted on it as its follow-ons; a table missing for another reason is
+/// still reported, alone.
+#[test]
+fn an_unreadable_collection_sheet_is_the_one_error_for_the_tables_it_held() {
+    let site = example_copy();
+    let root = site.path();
+    // two hospitals give 附件7 in a collection sheet instead of their year files
+    for h in ["H52030300001", "H52030200002"] {
+        let rel = format!("data/{h}/2023.toml");
+        let text = read(&root.join(&rel));
+        let start = text.find("[institution_overview]\n").expect("附件7 in the year file");
+        let end = start + text[start..].find("\n[institution_employee_service]").expect("附件8 after it");
+        write(root, &rel, &format!("{}{}", &text[..start], &text[end + 1..]));
+    }
+    // and one of them leaves out 附件9 as well, which no sheet was to give
+    let rel = "data/H52030200002/2023.toml";
+    let text = read(&root.join(rel));
+    let start = text.find("[institution_resident_service]\n").expect("附件9 in the year file");
+    let end = start + text[start + 1..].find("\n[").expect("a table after it") + 1;
+    write(root, rel, &format!("{}{}", &text[..start], &text[end + 1..]));
+
+    let sheet = "data/2023/institution_overview.csv";
+    let cases: [(&str, &[u8]); 4] = [
+        ("csv.encoding", b"medins_code,hi_total_cost\nH52030300001,\xff\xff\n"),
+        ("csv.syntax", b"medins_code,hi_total_cost\nH52030300001,\"12\nH52030200002,13\n"),
+        ("data.collection_key", b"hospital,hi_total_cost\nH52030300001,12\nH52030200002,13\n"),
+        ("csv.empty", b""),
+    ];
+    for (code, bytes) in cases {
+        write_bytes(root, sheet, bytes);
+        let (exit, found, _) = findings(root);
+        assert_eq!(exit, 1, "{code}: {found:#?}");
+        let errors: Vec<_> = found.iter().filter(|d| d.0 == "error").collect();
+        assert_eq!(errors.len(), 2, "{code}: the sheet's error and 附件9's: {found:#?}");
+        assert_eq!((errors[0].1.as_str(), errors[0].3.as_str(), errors[0].4), (code, sheet, 2), "{found:#?}");
+        // 附件9 of the hospital is missing for a reason of its own, reported without 附件7
+        let missing = with_code_of(&found, "completeness.missing");
+        assert_eq!(missing.len(), 1, "{code}: {found:#?}");
+        assert!(missing[0].2.contains("附件9") && !missing[0].2.contains("附件7"), "{code}: {}", missing[0].2);
+    }
+    // without its error (the sheet read, the hospitals' rows left out), 附件7 is missing again
+    write(root, sheet, "medins_code,hi_total_cost\n");
+    let (_, found, _) = findings(root);
+    let missing = with_code_of(&found, "completeness.missing");
+    assert_eq!(missing.len(), 2, "{found:#?}");
+    assert!(missing.iter().all(|d| d.2.contains("附件7")), "{found:#?}");
+}
+
+/// The findings of one code.
+fn with_code_of<'a>(found: &'a [Finding], code: &str) -> Vec<&'a Finding> {
+    found.iter().filter(|d| d.1 == code).collect()
+}
+
+/// An Excel workbook saved or renamed as `.csv` (a zip, not text) was reported as an encoding
+/// problem ("NUL 字节") and the table it held reported missing as well. It is one error that says
+/// what the file is and how to make it a CSV, with the `pilu import` command that reads it in
+/// place; the missing table is counted on it. In an entity's folder and as a collection sheet.
+#[test]
+fn a_workbook_named_csv_is_named_as_a_workbook_and_its_table_follows_from_it() {
+    let site = example_copy();
+    let root = site.path();
+    let xlsx =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-files/药店-合并表头.xlsx"))
+            .expect("an xlsx fixture");
+    let rel = "data/H52032800012/2023/institution_employee_service.csv";
+    assert!(root.join(rel).is_file());
+    write_bytes(root, rel, &xlsx);
+    let (exit, found, notes) = findings(root);
+    assert_eq!(exit, 1, "{found:#?}");
+    assert_eq!(found.len(), 1, "the workbook's error alone: {found:#?}");
+    let (severity, code, message, file, suppressed) = &found[0];
+    assert_eq!((severity.as_str(), code.as_str(), file.as_str()), ("error", "csv.workbook", rel), "{found:#?}");
+    assert!(message.contains("是 Excel 工作簿（.xlsx），只是文件名以 .csv 结尾"), "{message}");
+    assert_eq!(*suppressed, 1, "附件8 of the hospital follows from it: {found:#?}");
+    let notes = notes[0].join("\n");
+    assert!(notes.contains("“另存为”“CSV UTF-8（逗号分隔）”"), "{notes}");
+    assert!(notes.contains(&format!("`pilu import {rel} --year 2023 --entity H52032800012`")), "{notes}");
+    let human = pilu(root, &["check"]);
+    assert!(!human.stderr.contains("NUL"), "{}", human.stderr);
+    assert!(human.stderr.contains("另有 1 处错误由此引起"), "{}", human.stderr);
+
+    // the same workbook as a collection sheet of hospitals that give 附件7 nowhere else
+    let site = example_copy();
+    let root = site.path();
+    for h in ["H52030300001", "H52030200002"] {
+        let rel = format!("data/{h}/2023.toml");
+        let text = read(&root.join(&rel));
+        let start = text.find("[institution_overview]\n").expect("附件7 in the year file");
+        let end = start + text[start..].find("\n[institution_employee_service]").expect("附件8 after it");
+        write(root, &rel, &format!("{}{}", &text[..start], &text[end + 1..]));
+    }
+    let sheet = "data/2023/institution_overview.csv";
+    write_bytes(root, sheet, &xlsx);
+    let (exit, found, notes) = findings(root);
+    assert_eq!(exit, 1, "{found:#?}");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!((found[0].1.as_str(), found[0].3.as_str(), found[0].4), ("csv.workbook", sheet, 2), "{found:#?}");
+    assert!(notes[0].join("\n").contains(&format!("`pilu import {sheet} --year 2023`")), "{notes:?}");
+}
+
 #[test]
 fn spreadsheet_mangled_codes_and_errors_are_explained() {
     let site = fixture("minimal");
@@ -564,7 +695,8 @@ fn hostile_files_get_clear_errors() {
     let out = pilu(site.path(), &["build"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"));
-    assert!(out.stderr.contains("NUL 字节"), "{}", out.stderr);
+    // (a zip's first bytes: a workbook or other archive named .csv)
+    assert!(out.stderr.contains("是压缩文件（zip，如 .xlsx、.docx），只是文件名以 .csv 结尾"), "{}", out.stderr);
     assert!(out.stderr.contains("CSV 文件为空"), "{}", out.stderr);
     assert!(out.stderr.contains("此处应为文件，实际是目录") || out.stderr.contains("2022.toml"), "{}", out.stderr);
     assert!(out.stderr.contains("data/520399/2021.toml"), "nested TOML reported: {}", out.stderr);
@@ -807,13 +939,47 @@ fn an_id_that_is_another_entity_s_code_is_refused() {
         let err = build_fails(site.path());
         assert!(err.contains("P52039900002"), "{err}");
         assert!(err.contains("测试县平价大药房") || err.contains("另一家药房"), "names the other body: {err}");
+        assert!(err.contains("error[registry.id_is_code]"), "{err}");
+        // at the entity whose id it is, whichever is registered first
         let line = reg.lines().position(|l| l.contains("id = \"P52039900002\"")).unwrap();
-        let code_line = reg.lines().position(|l| l.contains("code = \"P52039900002\"")).unwrap();
-        // at the entity registered second, whichever it is
-        let second = line.max(code_line);
-        let table =
-            reg.lines().take(second).collect::<Vec<_>>().iter().rposition(|l| *l == "[[entities]]").unwrap() + 1;
+        let table = reg.lines().take(line).collect::<Vec<_>>().iter().rposition(|l| *l == "[[entities]]").unwrap() + 1;
         assert!(err.contains(&format!("data/entities.toml:{table}:1")), "{table}: {err}");
+        assert!(!err.contains("registry.duplicate_code"), "the pharmacy's code is its own: {err}");
+    }
+}
+
+/// When the entry whose id is another's code was registered first, the other one (whose code
+/// it is) was refused instead, for a code "repeated", and `data/<that code>/` was read as the
+/// first one's folder: its data checked and published under the wrong body. And an entry refused
+/// so was still reported as not having published its tables, beside its registry error. The entry
+/// whose id it is is refused in either order, nothing of `data/<id>/` is read as its data, and
+/// both follow from its error, counted on it.
+#[test]
+fn the_folder_of_an_entry_refused_for_an_id_that_is_a_code_is_not_read() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let path = root.join("data/entities.toml");
+    let reg = read(&path).replace("\ncode = \"P52039900002\"\n", "\nid = \"pingjia\"\ncode = \"P52039900002\"\n");
+    // a level-2 hospital must publish online: refused, its missing tables follow from that
+    let other = "[[entities]]\nid = \"P52039900002\"\ncode = \"H52039900009\"\nname = \"另一家医院\"\n\
+                 kind = \"medical_institution\"\nlevel = \"level2\"\ncategory = \"general\"\nownership = \"public\"\n\
+                 region = \"520399\"\nparent = \"520399\"\ndisclosure = \"online_website\"\n";
+    // a folder named by that id, holding a figure that is no figure
+    write(root, "data/P52039900002/2023/institution_overview.csv", "hi_total_cost\n一万\n");
+    for reg in [format!("{other}\n{reg}"), format!("{reg}\n{other}")] {
+        std::fs::write(&path, &reg).expect("write registry");
+        let (exit, found, _) = findings(root);
+        assert_eq!(exit, 1, "{found:#?}");
+        let errors: Vec<_> = found.iter().filter(|d| d.0 == "error").collect();
+        assert_eq!(errors.len(), 1, "{found:#?}");
+        assert_eq!(errors[0].1, "registry.id_is_code", "{found:#?}");
+        assert!(errors[0].2.contains("`P52039900002` 是“测试县平价大药房”的编码"), "{found:#?}");
+        assert_eq!(errors[0].4, 2, "the folder and the hospital's missing year follow from it: {found:#?}");
+        assert!(
+            found.iter().all(|d| !d.3.starts_with("data/P52039900002/")),
+            "nothing read from the folder: {found:#?}"
+        );
+        assert!(found.iter().all(|d| !d.2.contains("另一家医院")), "{found:#?}");
     }
 }
 
@@ -963,7 +1129,46 @@ fn a_quote_closed_rows_later_is_named_in_the_ragged_row_error() {
     let out = pilu(root, &["check"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("error[csv.ragged]: 第 4 行有"), "{}", out.stderr);
-    assert!(out.stderr.contains("第 4 行第 10 列的单元格在引号内跨了行"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("第 4 行第 10 列的单元格以引号开头，这个引号到第 5 行才有配对的引号，把第 5 行并进了这一行"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A row with more cells than the header was blamed on a quote left open whenever one of its
+/// cells spans lines, though such a cell is often just a label or note with a line break in it
+/// (Alt+Enter) and the extra cell came from elsewhere. The report says how many cells the row
+/// has and the header has, and the likely cause: a figure split at its thousands separator
+/// (named, cell by cell), else a delimiter in a text; a quote only when one joined rows.
+#[test]
+fn a_row_with_too_many_cells_is_told_its_real_cause() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = PHARMACY_SHEET;
+    let lines = pharmacy_lines(root);
+    assert!(lines[1].contains(",\"41,102\",") && lines[1].ends_with(",12393"), "{}", lines[1]);
+    // the phone cell has a line break in quotes, as Excel writes an Alt+Enter
+    let phone = format!("{}\"12393\n（工作日）\"", lines[1].strip_suffix("12393").unwrap());
+    let check = |row: String| {
+        let mut l = lines.clone();
+        l[1] = row;
+        write(root, sheet, &l.join("\r\n"));
+        let out = pilu(root, &["check"]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let ragged = out.stderr.split("\n\n").find(|b| b.contains("error[csv.ragged]")).unwrap_or_default().to_string();
+        assert!(ragged.contains("第 2 行有 11 个单元格，比表头的 10 列多 1 个"), "{}", out.stderr);
+        assert!(!ragged.contains("配对") && !ragged.contains("跨了行"), "no quote is to blame: {ragged}");
+        ragged
+    };
+    // 41,102 written without its quotes
+    let ragged = check(phone.replacen(",\"41,102\",", ",41,102,", 1));
+    assert!(ragged.contains("第 4–5 列的 41 和 102 应是一个数 41,102"), "{ragged}");
+    // a comma typed into a text
+    let ragged = check(phone.replacen(",是,", ",是,已纳入,", 1));
+    assert!(ragged.contains("这一行被逗号（,）分成了 11 个单元格，而表头只有 10 列"), "{ragged}");
+    assert!(!ragged.contains("千位分隔符的数字没有加引号"), "{ragged}");
 }
 
 /// A sheet whose lines end with a lone CR (old Mac exports) was read right, but every finding

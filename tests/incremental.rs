@@ -207,6 +207,36 @@ fn errors_keep_the_last_good_output_until_fixed() {
     same_as_full_build(root, &out, "after recovering from errors");
 }
 
+/// A collection sheet that can no longer be read (here a workbook saved under its name) held
+/// tables of bodies it fed nothing before: `check` counts their missing tables on its error, but
+/// `serve` kept the findings it had, unrelated to it, since no entity-year the sheet fed was
+/// touched. Its report is a fresh check's at each step, and the sheet read again once it can be.
+#[test]
+fn a_collection_sheet_that_can_no_longer_be_read_is_reported_as_check_does() {
+    let site = fixture("minimal");
+    let root = site.path();
+    // the hospital gives 附件7 in a collection sheet that does not list it yet, 附件8 on its own
+    write(root, "data/renmin/2023.toml", "published_on = 2024-10-21\n");
+    write(root, "data/renmin/2023/institution_employee_service.csv", EMPLOYEE_CSV);
+    let header = "medins_code,complaint_phone,hi_settlement_visits,hi_total_cost,hi_fund_pay\n";
+    write(root, "data/2023/institution_overview.csv", header);
+    let (_out_dir, out, mut s) = serve(root);
+    assert!(!s.has_errors(), "{}", s.diagnostics_text());
+    same_report_as_check(&s, root, "the sheet without the hospital");
+    let sheet = root.join("data/2023/institution_overview.csv");
+    let xlsx =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-files/药店-合并表头.xlsx")).unwrap();
+    write_bytes(root, "data/2023/institution_overview.csv", &xlsx);
+    assert!(matches!(s.apply(std::slice::from_ref(&sheet)), Outcome::Errors));
+    assert!(s.diagnostics_text().contains("error[csv.workbook]"), "{}", s.diagnostics_text());
+    same_report_as_check(&s, root, "the sheet saved as a workbook");
+    let row = format!("{header}H52039900001,0851-87654321,52340,12345.67,8765.43\n");
+    write(root, "data/2023/institution_overview.csv", &row);
+    rebuilt(s.apply(std::slice::from_ref(&sheet)), "the sheet saved as CSV again, with the hospital");
+    same_report_as_check(&s, root, "the sheet with the hospital");
+    same_as_full_build(root, &out, "the sheet with the hospital");
+}
+
 /// The Markdown's fragments into generated pages are checked again when `content/` changes,
 /// against the pages as the edited Markdown makes them (the home page's ids include its new
 /// introduction's headings).

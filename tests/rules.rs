@@ -179,6 +179,80 @@ fn ratio_rule_with_per_visit_tolerance() {
     assert!(messages(&v, "institution_service.avg_cost")[0].contains("6,812.34 × 10000 ÷ 6,789"), "{v}");
 }
 
+/// Arithmetic whose result is beyond what an exact decimal holds (about 7.9 × 10²⁸) left its
+/// rule "not checked", shown only with --verbose: a total that cannot be verified passed without
+/// a word. It is a finding of the rule, at the rule's severity, at the largest figure of the part
+/// that overflows, naming the figures; and figures of opposite signs near the limit are compared
+/// without overflowing either (it used to end the run).
+#[test]
+fn arithmetic_beyond_the_range_of_decimals_is_a_located_finding() {
+    // a hospital's 住院医疗总费用 typed with its digits over and over: × 10000 ÷ 人次 overflows
+    let site = fixture("minimal");
+    let csv = "op_visits,op_total_cost,op_fund_pay,ip_visits,ip_total_cost,ip_policy_scope_cost,ip_fund_pay,ip_cash_pay,ip_avg_cost,ip_avg_los,ip_bed_days,policy_reimb_rate,total_visits,total_cost,total_fund_pay\n\
+               21345,512.27,256.13,6789,68123406812340681234068123.40,5722.37,3891.21,2921.13,10034.39,8.3,56349,68.00,28134,7324.61,4147.34\n";
+    write(site.path(), "data/renmin/2023/institution_employee_service.csv", csv);
+    let (code, _, v) = check_json(site.path());
+    assert_eq!(code, 1, "{v}");
+    let found: Vec<&serde_json::Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "institution_service.avg_cost" && d["message"].as_str().unwrap().contains("超出"))
+        .collect();
+    assert_eq!(found.len(), 1, "{v}");
+    let d = found[0];
+    assert_eq!(d["severity"], "error", "{d}");
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("data/renmin/2023/institution_employee_service.csv"), Some(2))
+    );
+    assert_eq!(d["column"], 26, "at the figure: {d}");
+    let m = d["message"].as_str().unwrap();
+    assert!(m.contains("68,123,406,812,340,681,234,068,123.40 × 10000 的结果超出了可以精确计算的范围"), "{m}");
+    assert!(
+        d["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("“住院医疗总费用”（ip_total_cost）为 68,123,406,812,340,681,234,068,123.40"),
+        "{d}"
+    );
+
+    // a site's own rules: a sum that overflows, and an order of figures whose difference would
+    // (a warning rule's finding is a warning)
+    let table = "id = \"extra\"\ntitle = \"附加表\"\ndisclosed_by = [\"bureau_county\"]\nlayout = \"records\"\n\
+                 [[fields]]\nid = \"a\"\nlabel = \"甲\"\ntype = \"decimal\"\nplaces = 0\nnegative_allowed = true\n\
+                 [[fields]]\nid = \"b\"\nlabel = \"乙\"\ntype = \"decimal\"\nplaces = 0\nnegative_allowed = true\n\
+                 [[fields]]\nid = \"total\"\nlabel = \"合计\"\ntype = \"decimal\"\nplaces = 0\nnegative_allowed = true\n\
+                 [[rules]]\nid = \"extra.sum\"\nkind = \"sum\"\nseverity = \"warning\"\ncheck = \"total == a + b\"\n\
+                 [[rules]]\nid = \"extra.order\"\nkind = \"range\"\nseverity = \"error\"\ncheck = \"a <= b\"\n";
+    let max = "79228162514264337593543950335";
+    let site = county(&format!("[[extra]]\na = \"{max}\"\nb = \"1{}\"\ntotal = 1\n", &max[1..]));
+    write(site.path(), "data/tables/extra.toml", table);
+    let (_, codes, v) = check_json(site.path());
+    let sum: Vec<&serde_json::Value> =
+        v["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "extra.sum").collect();
+    assert_eq!(sum.len(), 1, "{v}");
+    assert_eq!(sum[0]["severity"], "warning", "{v}");
+    assert!(sum[0]["message"].as_str().unwrap().contains("的结果超出了可以精确计算的范围"), "{v}");
+    assert_eq!(sum[0]["label"], "数值过大", "{v}");
+    // at the larger figure, a (b is smaller), on its line
+    let toml = read(&site.path().join("data/520399/2023.toml"));
+    let a_line = toml.lines().position(|l| l.starts_with("a = ")).unwrap() as u64 + 1;
+    assert_eq!(sum[0]["line"].as_u64(), Some(a_line), "{v}");
+    assert!(codes.contains(&"extra.order".to_string()), "a is more than b: {codes:?}");
+
+    let site = county(&format!("[[extra]]\na = \"{max}\"\nb = \"-{max}\"\ntotal = 0\n"));
+    write(site.path(), "data/tables/extra.toml", table);
+    let out = pilu(site.path(), &["check", "--format", "json"]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let (code, codes, v) = check_json(site.path());
+    assert_eq!(code, 1, "{v}");
+    assert!(!codes.contains(&"extra.sum".to_string()), "a + b is 0: {v}");
+    let m = messages(&v, "extra.order");
+    assert_eq!(m.len(), 1, "{v}");
+    assert!(m[0].contains("“甲”（a）为 79,228,162,514,264,337,593,543,950,335，应不大于“乙”（b）（-79,228,162,514,264,337,593,543,950,335）"), "{m:?}");
+}
+
 /// A total written as 不适用 (`—`) beside parts that add up to a figure is a total that does not
 /// add up, published as “—”: an error at the dash. Parts written as 不适用 below a given whole,
 /// and a row not applicable throughout, are fine.

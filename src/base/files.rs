@@ -140,8 +140,27 @@ pub fn read_csv_source(
     cap: u64,
 ) -> Result<(FileId, &'static str), Diagnostic> {
     let bytes = read_bytes(path, cap)?;
+    if let Some(kind) = crate::base::tabular::workbook(&bytes) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Err(Diagnostic::error(
+            "csv.workbook",
+            format!(
+                "`{name}` 是{}{kind}，只是文件名以 .{} 结尾：它不是 CSV 文本，无法读取",
+                crate::base::tabular::space_before(kind),
+                extension(path)
+            ),
+        )
+        .in_file(path)
+        .note("多半是把 Excel 文件直接改了扩展名，或“另存为”时保存成了工作簿")
+        .note("请在 Excel（或 WPS）中打开它，“另存为”“CSV UTF-8（逗号分隔）”，替换这个文件"));
+    }
     let d = crate::base::tabular::decode(&bytes).map_err(|m| Diagnostic::error("csv.encoding", m).in_file(path))?;
     Ok((sources.add(shown.to_string(), d.text), d.encoding))
+}
+
+/// A file's extension as written (`csv`), or `csv` when it has none.
+fn extension(path: &Path) -> String {
+    path.extension().map_or_else(|| "csv".to_string(), |e| e.to_string_lossy().into_owned())
 }
 
 /// Span of the first occurrence of `needle` in a source (for errors about deserialized values).

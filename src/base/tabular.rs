@@ -11,6 +11,26 @@ pub struct Decoded {
     pub encoding: &'static str,
 }
 
+/// What an office file saved as a workbook is, by its first bytes, when a text file was
+/// expected: an `.xlsx` (a zip holding `xl/`), another zip, or an `.xls` (the compound file of
+/// Office 97–2003). Renamed `.csv`, such a file is no text at all.
+pub fn workbook(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        // (the names of a zip's files are stored as they are, in each entry and at the end)
+        let xl = bytes.windows(3).any(|w| w == b"xl/");
+        return Some(if xl { "Excel 工作簿（.xlsx）" } else { "压缩文件（zip，如 .xlsx、.docx）" });
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Some("Excel 97-2003 工作簿（.xls）或其他 Office 文件");
+    }
+    None
+}
+
+/// A space between a Chinese word and `words` when they start with a Latin letter (是 Excel).
+pub fn space_before(words: &str) -> &'static str {
+    if words.starts_with(|c: char| c.is_ascii_alphanumeric()) { " " } else { "" }
+}
+
 pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     let mut d = decode_text(bytes)?;
     // A file whose lines all end with a lone CR (old Mac exports) is read with LF instead, byte
@@ -23,6 +43,12 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
 }
 
 fn decode_text(bytes: &[u8]) -> Result<Decoded, String> {
+    if let Some(kind) = workbook(bytes) {
+        return Err(format!(
+            "文件是{}{kind}，不是 CSV 文本；请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或用 pilu import 导入",
+            space_before(kind)
+        ));
+    }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return std::str::from_utf8(rest)
             .map(|t| Decoded { text: t.to_string(), encoding: "UTF-8（带 BOM）" })

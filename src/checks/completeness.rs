@@ -163,8 +163,12 @@ fn year_file(site: &Loaded, sources: &Sources, e: usize, y: i32, ey: &EntityYear
     let ent = registry.get(e);
     let must = site.schema.tables.iter().any(|t| t.mandatory_for(ent.kind.id(), ent.level()));
     timeliness(registry.get(e), y, ey, (must, site.settings.as_of), sources, diags);
-    // (a table given but refused has its own error)
-    if ey.tables.is_empty() && !ey.meta.has_table_notes() && site.data.refused_in(e, y).is_empty() {
+    // (a table given but refused, or a file that could not be read, has its own error)
+    if ey.tables.is_empty()
+        && !ey.meta.has_table_notes()
+        && site.data.refused_in(e, y).is_empty()
+        && !site.data.unread_in(e, y).any(|(t, _)| discloses(&site.schema.tables[t], ent.kind.id()))
+    {
         // An empty year file would publish a year page with nothing on it, as if disclosed.
         diags.push(
             Diagnostic::error(
@@ -176,6 +180,11 @@ fn year_file(site: &Loaded, sources: &Sources, e: usize, y: i32, ey: &EntityYear
             .note("请填写本年度的表；某张表本年确实没有内容时，在 [notes] 中写明（如 disqualified_list = \"本年度无……\"）；否则删除此文件"),
         );
     }
+}
+
+/// Whether a body of `kind` discloses `table` (any body, when the table names none).
+fn discloses(table: &crate::inputs::schema::Table, kind: &str) -> bool {
+    table.disclosed_by.is_empty() || table.disclosed_by.iter().any(|k| k == kind)
 }
 
 /// Mandatory tables entity `e` has not published for judged, due year `y`.
@@ -203,15 +212,29 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
     let titles = |tables: &[usize]| -> String {
         tables.iter().map(|&t| schema.tables[t].full_title()).collect::<Vec<_>>().join("、")
     };
-    let finding = |msg: String| match severity {
-        Severity::Error => Diagnostic::error("completeness.missing", msg),
-        Severity::Warning => Diagnostic::warning("completeness.missing", msg),
+    // An entry refused for an id or code another has is not registered: what it has not
+    // published follows from that error (which `causes` its id or code), as its data would.
+    let refused_entry = !registry.registered(e);
+    let finding = |msg: String| {
+        let d = match severity {
+            Severity::Error => Diagnostic::error("completeness.missing", msg),
+            Severity::Warning => Diagnostic::warning("completeness.missing", msg),
+        };
+        if refused_entry {
+            d.follows(crate::base::diag::entity_key(&ent.id)).follows(crate::base::diag::entity_key(&ent.code))
+        } else {
+            d
+        }
     };
     // Tables given but refused with an error (e.g. two records with one key) are missing only
     // because of that error: reported as its follow-ons, so the report shows the error alone.
     let refused = data.refused_in(e, y);
     let (refused_tables, tables): (Vec<usize>, Vec<usize>) =
         tables.into_iter().partition(|t| refused.iter().any(|(r, _)| r == t));
+    // Tables a file that could not be read at all would perhaps have given (a collection sheet
+    // of the year, a CSV in the entity's folder): missing only because of that file's error.
+    let (unread_tables, tables): (Vec<usize>, Vec<usize>) =
+        tables.into_iter().partition(|&t| data.unread_for(e, y, t).next().is_some());
     // Tables given empty with no statement why: each reported where it was given.
     let given = data.years.get(&(e, y));
     let (empty, tables): (Vec<usize>, Vec<usize>) =
@@ -233,6 +256,22 @@ fn missing(site: &Loaded, sources: &Sources, e: usize, y: i32, diags: &mut Diagn
             "县级以上医保局和二级及以上定点医疗机构每年须在线公开本类主体的统一表格（见表定义中的 mandatory），\
              于次年 10 月 25 日前上传；收集数据期间可在 pilu.toml 中设置 [completeness] missing = \"warning\"",
         ));
+    }
+    if !unread_tables.is_empty() {
+        let mut files: Vec<&str> = unread_tables.iter().flat_map(|&t| data.unread_for(e, y, t)).collect();
+        files.sort_unstable();
+        files.dedup();
+        let msg = format!(
+            "“{}”{y} 年度必须在线公开的表未能读入，不算公开：{}（{} 无法读取）",
+            ent.name,
+            titles(&unread_tables),
+            files.join("、")
+        );
+        let mut d = finding(msg).at(loc).label(label);
+        for f in files {
+            d = d.follows(crate::base::diag::unread_file_key(f));
+        }
+        diags.push(d);
     }
     if let Some(&(_, at)) = refused.iter().find(|(r, _)| refused_tables.contains(r)) {
         let msg = format!(

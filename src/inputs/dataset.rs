@@ -19,7 +19,18 @@ pub struct Dataset {
     /// with where each was given. Not data, yet not "not given" either: completeness reports them
     /// missing only as follow-ons of that error (`diag::refused_table_key`). Empty but on errors.
     pub refused: BTreeMap<(usize, i32), Vec<(usize, Loc)>>,
+    /// Data files that could not be read at all (not text, a workbook named `.csv`, a sheet with
+    /// no entity column, …), by the year and table they would have given: the entity whose
+    /// folder holds the file, none for a collection sheet (any entity), and the file's path as
+    /// shown. Completeness reports those tables missing only as follow-ons of the file's error
+    /// (`diag::unread_file_key`), since whose rows a sheet held is not known, and a year left
+    /// with no table not as empty. Empty but on errors.
+    pub unread: BTreeMap<(i32, usize), Vec<UnreadFile>>,
 }
+
+/// A data file that could not be read (`Dataset::unread`): the entity whose folder holds it, none
+/// for a collection sheet, and its path as shown.
+pub type UnreadFile = (Option<usize>, String);
 
 impl Dataset {
     /// Every location, once the files it was read from were appended to other sources at
@@ -45,6 +56,27 @@ impl Dataset {
                 }
             }
         }
+    }
+
+    /// The files that could not be read (see `unread`) that would have given entity `e` table
+    /// `t` of year `y`, by their paths as shown.
+    pub fn unread_for(&self, e: usize, y: i32, t: usize) -> impl Iterator<Item = &str> {
+        self.unread
+            .get(&(y, t))
+            .into_iter()
+            .flatten()
+            .filter(move |(of, _)| of.is_none_or(|o| o == e))
+            .map(|(_, p)| p.as_str())
+    }
+
+    /// The tables of year `y` that files which could not be read (see `unread`) would have
+    /// given entity `e`, each with such a file's path.
+    pub fn unread_in(&self, e: usize, y: i32) -> impl Iterator<Item = (usize, &str)> {
+        self.unread
+            .range((y, 0)..(y + 1, 0))
+            .flat_map(|(&(_, t), files)| files.iter().map(move |f| (t, f)))
+            .filter(move |(_, (of, _))| of.is_none_or(|o| o == e))
+            .map(|(t, (_, p))| (t, p.as_str()))
     }
 
     /// The tables entity-year `(e, y)` gave that were refused (see `refused`).

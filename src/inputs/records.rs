@@ -105,10 +105,98 @@ pub struct Sheet {
     pub encoding: &'static str,
 }
 
+/// A row with more cells than the header has columns (`cols`), with what most likely made them:
+/// a quote left open that joined the next lines to the row, a figure split in two by its
+/// thousands separator, or else a delimiter inside a text. (A cell that spans lines without
+/// anything like a row in it is a cell with a line break, Alt+Enter in Excel, and blamed for
+/// nothing.)
+fn too_many_cells(sources: &Sources, file: FileId, delim: u8, r: &tabular::Row, cols: usize) -> Diagnostic {
+    let (line, n) = (r.line, r.cells.len());
+    let d =
+        Diagnostic::error("csv.ragged", format!("第 {line} 行有 {n} 个单元格，比表头的 {cols} 列多 {} 个", n - cols))
+            .at(Loc::new(file, r.cells[cols].1.clone()))
+            .label("多出的单元格");
+    // A quote left open runs to the next quote, taking the line breaks and delimiters of the
+    // rows between into one cell.
+    let sep = char::from(delim);
+    let joined = r.cells.iter().position(|(c, _)| c.find(['\n', '\r']).is_some_and(|at| c[at..].contains(sep)));
+    if let Some(col) = joined {
+        let (end, _) = sources.line_col(file, r.cells[col].1.end as u32);
+        let rows = if end > line + 1 { format!("第 {}–{end} 行", line + 1) } else { format!("第 {end} 行") };
+        return d.note(format!(
+            "第 {line} 行第 {} 列的单元格以引号开头，这个引号到第 {end} 行才有配对的引号，\
+             把{rows}并进了这一行：多半是这个引号没有配对；请删去它，或在单元格末尾补上引号",
+            col + 1
+        ));
+    }
+    if delim == b',' {
+        // (`41,102,363.67` may be one figure or two: the reading that accounts for the extra
+        // cells is taken)
+        let adds = |s: &[(usize, usize)]| s.iter().map(|(i, j)| j - i).sum::<usize>();
+        let splits = [false, true].map(|chain| thousands_splits(r, chain)).into_iter().find(|s| adds(s) == n - cols);
+        if let Some(splits) = splits.filter(|s| !s.is_empty()) {
+            let shown: Vec<String> = splits
+                .iter()
+                .map(|&(i, j)| {
+                    let parts: Vec<&str> = r.cells[i..=j].iter().map(|(c, _)| c.trim()).collect();
+                    format!("第 {}–{} 列的 {} 应是一个数 {}", i + 1, j + 1, parts.join(" 和 "), parts.join(","))
+                })
+                .collect();
+            return d.note(format!(
+                "{}：带千位分隔符的数字没有加引号，被逗号拆成了几个单元格；请写成加引号的 \"27,362.00\"，\
+                 或去掉千位分隔符写成 27362.00",
+                shown.join("；")
+            ));
+        }
+    }
+    let sep = match delim {
+        b'\t' => "制表符",
+        b';' => "分号（;）",
+        _ => "逗号（,）",
+    };
+    d.note(format!(
+        "这一行被{sep}分成了 {n} 个单元格，而表头只有 {cols} 列：多半是某个文字中有没加引号的{sep}，\
+         或这一行多填了 {} 个单元格；请核对这一行，含有{sep}的文字请整个用英文双引号括起",
+        n - cols
+    ))
+}
+
+/// The runs of cells of `r` that look like one figure split at its thousands separators
+/// (`41`, `102` from an unquoted `41,102`), as (first, last) cell indexes; with `chain`, of as
+/// many groups as follow (`1`, `234`, `567.00`), else of two cells each.
+fn thousands_splits(r: &tabular::Row, chain: bool) -> Vec<(usize, usize)> {
+    let lead = |c: &str| {
+        let c = c.trim().trim_start_matches(['-', '+']);
+        (1..=3).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit())
+    };
+    // a group of three digits, the last one of a figure with its decimals
+    let group = |c: &str| {
+        let c = c.trim();
+        let (int, frac) = c.split_once('.').unwrap_or((c, ""));
+        int.len() == 3 && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < r.cells.len() {
+        if lead(&r.cells[i].0) && group(&r.cells[i + 1].0) {
+            let mut j = i + 1;
+            while chain && !r.cells[j].0.contains('.') && j + 1 < r.cells.len() && group(&r.cells[j + 1].0) {
+                j += 1;
+            }
+            out.push((i, j));
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Decode and split a CSV file. Blank rows are skipped; the first non-blank row is the header.
 pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Result<Sheet, Diagnostic> {
     let text = sources.text(file);
-    let rows = tabular::parse(text)
+    let delim = tabular::sniff_delimiter(text);
+    let rows = tabular::parse_with(text, delim)
         .map_err(|(msg, off)| Diagnostic::error("csv.syntax", msg).at(Loc::new(file, off..off + 1)).label("此处"))?;
     let mut rows = rows.into_iter().filter(|r| !r.is_blank());
     let Some(head) = rows.next() else {
@@ -125,25 +213,8 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
     let mut records = Vec::new();
     for r in rows {
         let loc = Loc::new(file, r.span());
-        let line = r.line;
-        if r.cells.len() > header.len() {
-            let extra = &r.cells[header.len()];
-            if r.cells[header.len()..].iter().any(|(c, _)| !c.trim().is_empty()) {
-                let mut d = Diagnostic::error(
-                    "csv.ragged",
-                    format!("第 {line} 行有 {} 个单元格，但表头只有 {} 列", r.cells.len(), header.len()),
-                )
-                .at(Loc::new(file, extra.1.clone()))
-                .label("多出的单元格");
-                // A quote left open joins the next lines to this row, up to the next quote.
-                if let Some(col) = r.cells.iter().position(|(c, _)| c.contains(['\n', '\r'])) {
-                    d = d.note(format!(
-                        "第 {line} 行第 {} 列的单元格在引号内跨了行：多半是那里的引号没有配对，把后面的行并进了这一行",
-                        col + 1
-                    ));
-                }
-                return Err(d);
-            }
+        if r.cells.len() > header.len() && r.cells[header.len()..].iter().any(|(c, _)| !c.trim().is_empty()) {
+            return Err(too_many_cells(sources, file, delim, &r, header.len()));
         }
         // Excel drops trailing empty cells; a short row has empty values for the missing columns.
         let end = r.cells.last().map_or(loc.start as usize, |c| c.1.end);

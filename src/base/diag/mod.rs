@@ -488,6 +488,12 @@ pub fn unread_year_key(entity_id: &str, year: i32) -> String {
     format!("unread:{entity_id}/{year}")
 }
 
+/// The key of a data file that could not be read at all (shown as `path`): the tables it would
+/// have given are missing because of that error.
+pub fn unread_file_key(path: &str) -> String {
+    format!("unread-file:{path}")
+}
+
 /// The key of a registry that could not be read at all.
 pub const REGISTRY: &str = "registry";
 

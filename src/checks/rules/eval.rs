@@ -33,6 +33,7 @@ impl<'a> Validator<'a> {
             Expr::List(items) => V::Set(items.iter().map(|i| self.eval(i, at, zero)).collect()),
             Expr::Neg(a) => match self.eval(a, at, zero) {
                 V::Num(n) => V::Num(-n),
+                V::Overflow => V::Overflow,
                 _ => V::Missing,
             },
             Expr::Not(a) => match self.eval(a, at, zero) {
@@ -50,6 +51,7 @@ impl<'a> Validator<'a> {
                 let y = self.eval(b, at, zero);
                 match op {
                     BinOp::And | BinOp::Or => match (x, y) {
+                        (V::Overflow, _) | (_, V::Overflow) => V::Overflow,
                         (V::Bool(p), V::Bool(q)) => V::Bool(if *op == BinOp::And { p && q } else { p || q }),
                         (V::Bool(false), _) | (_, V::Bool(false)) if *op == BinOp::And => V::Bool(false),
                         (V::Bool(true), _) | (_, V::Bool(true)) if *op == BinOp::Or => V::Bool(true),
@@ -62,6 +64,9 @@ impl<'a> Validator<'a> {
                 let mut prev = self.eval(first, at, false);
                 for (op, x) in rest {
                     let cur = self.eval(x, at, zero);
+                    if prev == V::Overflow || cur == V::Overflow {
+                        return V::Overflow;
+                    }
                     match compare(&prev, *op, &cur, Decimal::ZERO) {
                         Some(true) => prev = cur,
                         Some(false) => return V::Bool(false),
@@ -72,8 +77,8 @@ impl<'a> Validator<'a> {
             }
             Expr::In(a, list) => {
                 let x = self.eval(a, at, false);
-                if x == V::Missing {
-                    return V::Missing;
+                if matches!(x, V::Missing | V::Overflow) {
+                    return x;
                 }
                 V::Bool(list.iter().any(|i| self.eval(i, at, false) == x))
             }
@@ -154,12 +159,13 @@ impl<'a> Validator<'a> {
                     match v {
                         V::Num(n) => nums.push(n),
                         V::Missing if zero => nums.push(Decimal::ZERO),
+                        V::Overflow => return V::Overflow,
                         _ => return V::Missing,
                     }
                 }
                 match name {
                     "sum" => {
-                        nums.into_iter().try_fold(Decimal::ZERO, |a, b| a.checked_add(b)).map_or(V::Missing, V::Num)
+                        nums.into_iter().try_fold(Decimal::ZERO, |a, b| a.checked_add(b)).map_or(V::Overflow, V::Num)
                     }
                     "min" => nums.into_iter().min().map_or(V::Missing, V::Num),
                     _ => nums.into_iter().max().map_or(V::Missing, V::Num),
@@ -167,6 +173,7 @@ impl<'a> Validator<'a> {
             }
             "abs" => match args.first().map(|a| self.eval(a, at, zero)) {
                 Some(V::Num(n)) => V::Num(n.abs()),
+                Some(V::Overflow) => V::Overflow,
                 _ => V::Missing,
             },
             "count" => match args.first() {
@@ -257,18 +264,19 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// `x op y` for an arithmetic operator: Missing when either is not a number, on overflow and on
-/// a division by zero.
+/// `x op y` for an arithmetic operator: Missing when either is not a number and on a division
+/// by zero; Overflow when either is, or when the result is beyond what a decimal holds.
 pub(super) fn arith(op: BinOp, x: &V, y: &V) -> V {
     match (num(x), num(y)) {
         (Some(p), Some(q)) => match op {
-            BinOp::Add => p.checked_add(q).map_or(V::Missing, V::Num),
-            BinOp::Sub => p.checked_sub(q).map_or(V::Missing, V::Num),
-            BinOp::Mul => p.checked_mul(q).map_or(V::Missing, V::Num),
+            BinOp::Add => p.checked_add(q).map_or(V::Overflow, V::Num),
+            BinOp::Sub => p.checked_sub(q).map_or(V::Overflow, V::Num),
+            BinOp::Mul => p.checked_mul(q).map_or(V::Overflow, V::Num),
             BinOp::Div if q.is_zero() => V::Missing,
-            BinOp::Div => p.checked_div(q).map_or(V::Missing, V::Num),
+            BinOp::Div => p.checked_div(q).map_or(V::Overflow, V::Num),
             _ => V::Missing,
         },
+        _ if *x == V::Overflow || *y == V::Overflow => V::Overflow,
         _ => V::Missing,
     }
 }

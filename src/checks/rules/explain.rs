@@ -79,6 +79,7 @@ impl<'a> Validator<'a> {
                 let v = self.eval(x, at, zero);
                 match v {
                     V::Num(n) => format!("合计 {}", fmt_num(n, self.places(x, at))),
+                    V::Overflow => format!("合计 {}", show_v(&v)),
                     _ => "合计 —".into(),
                 }
             }

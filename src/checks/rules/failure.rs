@@ -2,7 +2,7 @@
 //! texts and dates by their labels, a hint when percentages look typed as fractions, the rule's
 //! note and source. What an office reads to find and fix the figure.
 
-use crate::base::diag::{Diagnostic, Words};
+use crate::base::diag::{Diagnostic, Loc, Words};
 use crate::inputs::schema::expr::{CmpOp, Expr};
 use crate::inputs::schema::{FieldType, Missing, Rule, Severity, Table};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -35,7 +35,7 @@ impl<'a> Validator<'a> {
         let fa = pa.map_or_else(|| show_v(va), |p| show_num(va, p));
         let fb = pb.map_or_else(|| show_v(vb), |p| show_num(vb, p));
         let diff = match (num(va), num(vb)) {
-            (Some(x), Some(y)) => fmt_num((x - y).abs(), places),
+            (Some(x), Some(y)) => x.checked_sub(y).map_or_else(|| show_v(&V::Overflow), |d| fmt_num(d.abs(), places)),
             _ => String::new(),
         };
         let text = match op {
@@ -93,6 +93,67 @@ impl<'a> Validator<'a> {
                     places.max(2)
                 )
             ));
+        }
+        d.note(source_note(rule))
+    }
+
+    /// A rule whose arithmetic on the reported figures goes beyond what an exact decimal holds
+    /// (`V::Overflow`, in `x`): figures that large are no fund's (digits typed twice, figures
+    /// run together, 元 where 万元 belong), and what they should add up to cannot be checked, so
+    /// it is a finding of the rule, never a rule "not checked". At the largest figure of the
+    /// part of `x` that overflows, naming each figure of that part. `zero`: the rule counts
+    /// blanks as 0.
+    pub(super) fn too_large(&self, rule: &Rule, t: &Table, x: &Expr, at: At<'a>, zero: bool) -> Diagnostic {
+        // the innermost part that overflows: `total_amount × 10000`, not the whole comparison
+        let mut part = x;
+        loop {
+            let mut inner = None;
+            part.each_child(&mut |c| {
+                if inner.is_none() && self.eval(c, at, zero) == V::Overflow {
+                    inner = Some(c);
+                }
+            });
+            match inner {
+                Some(c) => part = c,
+                None => break,
+            }
+        }
+        let mut names = Vec::new();
+        part.refs(&mut names);
+        names.dedup();
+        let (mut shown, mut largest) = (Vec::new(), None::<(Decimal, Loc)>);
+        for n in &names {
+            let r = self.resolve_name(n, at);
+            if let (V::Num(d), Some(l)) = (&r.v, r.loc)
+                && largest.is_none_or(|(m, _)| d.abs() > m)
+            {
+                largest = Some((d.abs(), l));
+            }
+            let v = match (&r.v, r.field) {
+                (V::Num(d), Some(f)) => fmt_num(*d, field_places(f)),
+                (v, _) => show_v(v),
+            };
+            shown.push(format!("“{}”（{n}）为 {v}", r.label));
+        }
+        let loc = largest.map(|(_, l)| l).or_else(|| self.first_loc(part, at)).or_else(|| self.record_loc(at));
+        let mut d = diag(
+            rule,
+            format!(
+                "{}：{} 的结果超出了可以精确计算的范围（约 7.9×10²⁸），无法核对规则 {}",
+                self.context(t, at),
+                self.show(part, at, zero),
+                rule.id
+            ),
+        )
+        .at_opt(loc)
+        .label("数值过大");
+        if !shown.is_empty() {
+            d = d.note(shown.join("；"));
+        }
+        d = d
+            .note("这样大的数不会是真实的金额或人次：多半是多填了位数、把几个数连在了一起，或单位填错；请核对这些数值");
+        if let Some(n) = &rule.note {
+            d = d.note(n.clone());
         }
         d.note(source_note(rule))
     }

@@ -166,12 +166,14 @@ impl<'a> Validator<'a> {
             match self.eval(w, at, false) {
                 V::Bool(true) => {}
                 V::Missing => return self.not_checked(rule, t, at, self.stops(w, at), diags),
+                V::Overflow => return diags.push(self.too_large(rule, t, w, at, false)),
                 _ => return,
             }
         }
         let tol = match &rule.tolerance {
             Some(x) => match self.eval(x, at, false) {
                 V::Num(n) => n.abs(),
+                V::Overflow => return diags.push(self.too_large(rule, t, x, at, false)),
                 _ => return self.not_checked(rule, t, at, self.stops(x, at), diags),
             },
             None => Decimal::ZERO,
@@ -226,6 +228,7 @@ impl<'a> Validator<'a> {
             return match self.eval(check, at, zero) {
                 V::Bool(false) => Outcome::Fail(self.generic_failure(rule, t, check, at)),
                 V::Bool(true) => Outcome::Pass,
+                V::Overflow => Outcome::Fail(self.too_large(rule, t, check, at, zero)),
                 _ => self.unknown(check, at),
             };
         };
@@ -256,6 +259,10 @@ impl<'a> Validator<'a> {
         operands: &[(&Expr, V)],
         ops: &[CmpOp],
     ) -> Outcome {
+        // (figures too large to compute with are reported, whatever else is missing)
+        if let Some((x, _)) = operands.iter().find(|(_, v)| *v == V::Overflow) {
+            return Outcome::Fail(self.too_large(rule, t, x, at, zero));
+        }
         if let Some(i) = operands.iter().position(|(_, v)| *v == V::Missing) {
             let x = operands[i].0;
             // With missing = "zero" (totals and their parts), a total or bound written as 不适用
@@ -391,6 +398,7 @@ impl<'a> Validator<'a> {
             }
             Expr::Neg(a) => match self.zero_operand(a, at, reads, given)? {
                 V::Num(n) => Some(V::Num(-n)),
+                V::Overflow => Some(V::Overflow),
                 _ => Some(V::Missing),
             },
             Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {

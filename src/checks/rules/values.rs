@@ -16,6 +16,11 @@ pub(super) enum V {
     Date(i32, u32, u32),
     Set(Vec<V>),
     Missing,
+    /// Arithmetic on figures so large that its result is beyond what an exact decimal holds
+    /// (about 7.9 × 10²⁸): the rule cannot be checked, and the figures are far from any real
+    /// fund's. Carried through what uses it like `Missing`, equal to nothing, and reported at
+    /// the figures (`Validator::too_large`), never taken as a rule not checked.
+    Overflow,
 }
 
 /// The number in `v`, when it is one.
@@ -60,7 +65,17 @@ pub(super) fn from_value(v: &Value) -> V {
 pub(super) fn compare(a: &V, op: CmpOp, b: &V, tol: Decimal) -> Option<bool> {
     match (a, b) {
         (V::Num(x), V::Num(y)) => {
-            let d = *x - *y;
+            // Figures of opposite signs near the limit differ by more than a decimal holds:
+            // then by far more than any tolerance, and in the direction of their order.
+            let Some(d) = x.checked_sub(*y) else {
+                let above = x > y;
+                return Some(match op {
+                    CmpOp::Eq | CmpOp::Approx => false,
+                    CmpOp::Ne => true,
+                    CmpOp::Le | CmpOp::Lt => !above,
+                    CmpOp::Ge | CmpOp::Gt => above,
+                });
+            };
             Some(match op {
                 CmpOp::Eq | CmpOp::Approx => d.abs() <= tol,
                 CmpOp::Ne => d.abs() > tol,
@@ -81,7 +96,7 @@ pub(super) fn compare(a: &V, op: CmpOp, b: &V, tol: Decimal) -> Option<bool> {
                 CmpOp::Gt => x > y,
             })
         }
-        (V::Missing, _) | (_, V::Missing) => None,
+        (V::Missing | V::Overflow, _) | (_, V::Missing | V::Overflow) => None,
         _ => match op {
             CmpOp::Eq | CmpOp::Approx => Some(a == b),
             CmpOp::Ne => Some(a != b),
@@ -121,6 +136,7 @@ pub(super) fn show_v(v: &V) -> String {
         V::Date(y, m, d) => format!("{y}-{m:02}-{d:02}"),
         V::Set(s) => format!("{} 项", s.len()),
         V::Missing => "—".into(),
+        V::Overflow => "（超出可计算的范围）".into(),
     }
 }
 
@@ -151,7 +167,7 @@ pub(super) fn key(v: V) -> Result<Option<Key>, ()> {
         V::Str(s) => Key::Str(s),
         V::Bool(b) => Key::Bool(b),
         V::Date(y, m, d) => Key::Date(y, m, d),
-        V::Missing => return Ok(None),
+        V::Missing | V::Overflow => return Ok(None),
         V::Set(_) => return Err(()),
     }))
 }

@@ -101,12 +101,17 @@ impl Loader<'_> {
             return;
         };
         let before = self.diags.list.len();
-        match read_csv_source(p, &self.rel(p), self.sources, crate::base::files::MAX_FILE_BYTES) {
+        let shown = self.rel(p);
+        match read_csv_source(p, &shown, self.sources, crate::base::files::MAX_FILE_BYTES) {
             Ok((file, enc)) => {
                 self.collection_text(file, enc, ti, year);
                 self.let_go_unreported(file, p, Reading::Csv, before);
             }
-            Err(d) => self.diags.push(d),
+            Err(d) => {
+                let d = self.with_import_note(d, &shown, year, None);
+                self.diags.push(d);
+                self.unread_after(before, &shown, (year, ti), None);
+            }
         }
     }
 
@@ -115,14 +120,18 @@ impl Loader<'_> {
         let schema = self.schema;
         let table = &schema.tables[ti];
         let Layout::Records { entity_field, key, .. } = &table.layout else { return };
+        // A sheet that gives no rows at all (a blank template, a quote left open, no entity
+        // column): whose tables it held is not known, so theirs are missing as its follow-ons.
+        let before = self.diags.list.len();
+        let shown = self.sources.path(file).to_string();
         if self.template_sheet(file, None, year) {
-            return;
+            return self.unread_after(before, &shown, (year, ti), None);
         }
         let sheet = match records::csv_sheet(self.sources, file, enc) {
             Ok(s) => s,
             Err(d) => {
                 self.diags.push(d);
-                return;
+                return self.unread_after(before, &shown, (year, ti), None);
             }
         };
         // The entity column: the table's entity field (e.g. 医保定点医疗机构编码), or `entity`.
@@ -145,7 +154,7 @@ impl Loader<'_> {
                 .at(sheet.header.first().map_or(Loc::new(file, 0..0), |h| h.1))
                 .label("表头"),
             );
-            return;
+            return self.unread_after(before, &shown, (year, ti), None);
         };
         let ekey = ekey.clone();
         // Keep the entity field itself when it is a real field (it is shown in the table).

@@ -294,6 +294,9 @@ impl Loader<'_> {
                 for (k, refused) in std::mem::take(&mut data.refused) {
                     self.data.refused.entry(k).or_default().extend(refused);
                 }
+                for (k, unread) in std::mem::take(&mut data.unread) {
+                    self.data.unread.entry(k).or_default().extend(unread);
+                }
                 for mut d in diags.list {
                     if let Some(l) = d.loc.as_mut() {
                         l.shift(offset);
@@ -408,12 +411,17 @@ impl Loader<'_> {
                 continue;
             };
             let before = self.diags.list.len();
-            match read_csv_source(&p, &self.rel(&p), self.sources, crate::base::files::MAX_FILE_BYTES) {
+            let shown = self.rel(&p);
+            match read_csv_source(&p, &shown, self.sources, crate::base::files::MAX_FILE_BYTES) {
                 Ok((file, enc)) => {
                     self.table_csv(file, enc, ti, ent, year);
                     self.let_go_unreported(file, &p, Reading::Csv, before);
                 }
-                Err(d) => self.diags.push(d),
+                Err(d) => {
+                    let d = self.with_import_note(d, &shown, year, Some(ent));
+                    self.diags.push(d);
+                    self.unread_after(before, &shown, (year, ti), Some(ent));
+                }
             }
         }
     }
@@ -495,6 +503,38 @@ impl Loader<'_> {
             self.diags.list[before + i].causes.push(key);
         }
         self.refuse(ent, year, ti, at);
+    }
+
+    /// The file shown as `shown`, which would have given table `ti` of `year` (to `entity`, or
+    /// as a collection sheet to any), could not be read at all: it is noted (`Dataset::unread`),
+    /// and the first error reported since `before` `causes` its key when the table is one some
+    /// body must publish (only then: a root cause is reported first), so that those bodies'
+    /// missing table follows from that error instead of being reported as if nothing had been
+    /// given.
+    pub(super) fn unread_after(&mut self, before: usize, shown: &str, (year, ti): (i32, usize), entity: Option<usize>) {
+        self.data.unread.entry((year, ti)).or_default().push((entity, shown.to_string()));
+        let table = &self.schema.tables[ti];
+        let required = match entity {
+            Some(ent) => {
+                let e = self.registry.get(ent);
+                table.mandatory_for(e.kind.id(), e.level())
+            }
+            None => !table.mandatory.is_empty(),
+        };
+        let first = self.diags.list[before..].iter().position(|d| d.severity == diag::Severity::Error);
+        if let (true, Some(i)) = (required, first) {
+            self.diags.list[before + i].causes.push(diag::unread_file_key(shown));
+        }
+    }
+
+    /// A file that could not be read because it is an Excel workbook (`csv.workbook`), with the
+    /// `pilu import` command that reads it where it is; any other error as it is.
+    pub(super) fn with_import_note(&self, d: Diagnostic, shown: &str, year: i32, entity: Option<usize>) -> Diagnostic {
+        if d.code != "csv.workbook" {
+            return d;
+        }
+        let command = self.import_command(shown, year, entity);
+        d.note(format!("或运行 `{command}`：它按内容识别 Excel 工作簿，核对后把这个文件就地改写为 CSV 数据文件"))
     }
 
     /// The records of table `ti` of an entity-year given as `items`: each read against the

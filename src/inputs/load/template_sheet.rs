@@ -44,17 +44,7 @@ impl Loader<'_> {
     /// collection sheet (`data/<year>/`).
     pub(super) fn template_sheet(&mut self, file: FileId, entity: Option<usize>, year: i32) -> bool {
         let Some(span) = template_mark(self.sources.text(file)) else { return false };
-        let shown = self.sources.path(file).to_string();
-        let root = self.root.to_string_lossy();
-        let (path, root_arg) = if root.is_empty() || root == "." {
-            (shown.clone(), String::new())
-        } else {
-            let root = root.trim_end_matches(['/', '\\']);
-            (format!("{root}/{shown}"), format!(" --root {}", shell_word(root)))
-        };
-        let entity_arg =
-            entity.map(|e| format!(" --entity {}", shell_word(&self.registry.get(e).id))).unwrap_or_default();
-        let command = format!("pilu import {}{root_arg} --year {year}{entity_arg}", shell_word(&path));
+        let command = self.import_command(self.sources.path(file), year, entity);
         self.diags.push(
             Diagnostic::error(
                 "data.template_sheet",
@@ -65,6 +55,24 @@ impl Loader<'_> {
             .note(format!("请运行 `{command}` 导入：它读取模板的标题行和中文表头，核对后把这个文件就地改写为数据文件")),
         );
         true
+    }
+}
+
+impl Loader<'_> {
+    /// The `pilu import` command that reads the file shown as `shown` (a path from the site's
+    /// root) where it is and rewrites it in place as a data file of `year` (and of `entity`, for
+    /// a file in an entity's folder).
+    pub(super) fn import_command(&self, shown: &str, year: i32, entity: Option<usize>) -> String {
+        let root = self.root.to_string_lossy();
+        let (path, root_arg) = if root.is_empty() || root == "." {
+            (shown.to_string(), String::new())
+        } else {
+            let root = root.trim_end_matches(['/', '\\']);
+            (format!("{root}/{shown}"), format!(" --root {}", shell_word(root)))
+        };
+        let entity_arg =
+            entity.map(|e| format!(" --entity {}", shell_word(&self.registry.get(e).id))).unwrap_or_default();
+        format!("pilu import {}{root_arg} --year {year}{entity_arg}", shell_word(&path))
     }
 }
 

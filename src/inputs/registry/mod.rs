@@ -55,10 +55,17 @@ fn unique_lower_ids(entities: &[Entity]) -> bool {
 
 /// Every entity's id and code to its index, entity after entity: one whose id repeats
 /// another's (in any case) or is another's code, or whose code is already taken, is reported and
-/// left out.
+/// left out. An id that is another entity's code is refused whichever of the two is registered
+/// first: the code keeps naming its own entity (and `data/<code>/` is never read as the other's
+/// folder), where the entity registered later used to be refused for a code "repeated".
 fn keys_in_order(entities: &[Entity], keys: usize, sources: &Sources, diags: &mut Diagnostics) -> Keys {
     let mut by_key = Keys::with_capacity(keys);
     let mut lower_ids: FastMap<Arc<str>, usize> = FastMap::with_capacity_and_hasher(entities.len(), Default::default());
+    // (the first entity of each code, for ids given before the entity whose code they are)
+    let mut codes: FastMap<&str, usize> = FastMap::with_capacity_and_hasher(entities.len(), Default::default());
+    for (i, e) in entities.iter().enumerate() {
+        codes.entry(&*e.code).or_insert(i);
+    }
     for (i, e) in entities.iter().enumerate() {
         let lower = lower_id(e);
         if let Some(&j) = lower_ids.get(&lower) {
@@ -78,8 +85,9 @@ fn keys_in_order(entities: &[Entity], keys: usize, sources: &Sources, diags: &mu
             );
             continue;
         }
-        // (an id taking an earlier entity's code would take over what is found by that code)
-        if let Some(j) = by_key.get(entities, &e.id) {
+        // (an id taking another entity's code would take over what is found by that code)
+        let code_of = codes.get(&*e.id).copied().filter(|&j| j != i && e.id != e.code);
+        if let Some(j) = code_of.or_else(|| by_key.get(entities, &e.id)) {
             diags.push(
                 Diagnostic::error(
                     "registry.id_is_code",
@@ -126,6 +134,11 @@ impl Registry {
     /// Look an entity up by id or by code.
     pub fn find(&self, key: &str) -> Option<usize> {
         self.by_key.get(&self.entities, key)
+    }
+    /// Whether entity `i` was registered: an entry refused for an id or code another entry has
+    /// (`keys_in_order`) is kept in `entities` but found by neither, and nothing of it is read.
+    pub fn registered(&self, i: usize) -> bool {
+        self.find(&self.entities[i].id) == Some(i)
     }
 
     pub fn load(root: &Path, schema: &Schema, sources: &mut Sources, diags: &mut Diagnostics) -> Registry {

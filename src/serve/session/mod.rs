@@ -543,6 +543,8 @@ impl Session {
             }
         }
         site.data.years.retain(|_, ey| !ey.tables.is_empty() || !ey.meta.files.is_empty());
+        let unread = |data: &Dataset| data.unread.values().flatten().any(|(_, p)| *p == shown);
+        let was_unread = unread(&site.data);
         forget_refused(&mut site.data, &self.sources, |p| p == shown);
         let mut diags = Diagnostics::default();
         let abs = self.root.join(path);
@@ -553,6 +555,9 @@ impl Session {
         };
         touched.extend(fresh.years.keys().copied());
         merge(&mut site.data, fresh, None, &self.sources, &mut diags);
+        // Whose tables a sheet that cannot be read held is not known: what every body has not
+        // published may follow from its error (`Dataset::unread`), or no longer does.
+        let unread = was_unread || unread(&site.data);
         self.read_diags.extend(diags);
         // (a sheet feeds many entity-years: the lookups are built again, as reading it scans the site)
         let children = self.lookups.as_ref().map(|l| l.children.clone());
@@ -567,7 +572,11 @@ impl Session {
             wide.dedup();
         }
         self.lookups = Some(lookups);
-        self.recheck(&touched, &wide)
+        let touched = self.recheck(&touched, &wide);
+        if unread {
+            self.check_completeness_all();
+        }
+        touched
     }
 
     /// Check again the entity-years whose rules can see `changed`, and every entity-year of
@@ -844,6 +853,9 @@ fn merge(
     for (k, refused) in fresh.refused {
         data.refused.entry(k).or_default().extend(refused);
     }
+    for (k, unread) in fresh.unread {
+        data.unread.entry(k).or_default().extend(unread);
+    }
     for (k, ey) in fresh.years {
         let slot = data.years.entry(k).or_default();
         if !ey.meta.files.is_empty() {
@@ -867,11 +879,17 @@ fn merge(
     }
 }
 
-/// Forget the tables refused in the files whose paths `read_again` picks: they are read again.
+/// Forget the tables refused in the files whose paths `read_again` picks, and those files if they
+/// could not be read: they are read again.
 fn forget_refused(data: &mut Dataset, sources: &Sources, read_again: impl Fn(&str) -> bool) {
     data.refused.retain(|_, refused| {
         refused.retain(|(_, at)| !read_again(sources.path(at.file)));
         !refused.is_empty()
+    });
+    // (and the files that could not be read at all among them)
+    data.unread.retain(|_, unread| {
+        unread.retain(|(_, path)| !read_again(path));
+        !unread.is_empty()
     });
 }
 
