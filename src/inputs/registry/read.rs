@@ -1,7 +1,9 @@
 //! Reading the registry file into records: a TOML registry of only `[[entities]]` tables one
-//! table at a time, in parallel; anything else, and a CSV registry, whole.
+//! table at a time, in parallel, each read from the parser's events when it holds only
+//! `key = scalar` lines (`flat_toml`); anything else, and a CSV registry, whole.
 
 use crate::base::diag::{Diagnostic, Diagnostics, Loc, Sources, suggest};
+use crate::inputs::flat_toml;
 use crate::inputs::records::{self, Record};
 use std::path::Path;
 
@@ -118,31 +120,24 @@ fn entity_by_entity<T: Send>(
         .par_iter()
         .zip(ends.par_iter())
         .map(|(&start, &end)| {
-            // A header-like line inside a multi-line string leaves a chunk that does not parse.
-            let doc = toml::de::DeTable::parse(&text[start..end]).ok()?;
-            let mut keys = doc.get_ref().iter();
-            let (k, v) = keys.next()?;
-            if keys.next().is_some() || k.get_ref() != "entities" {
-                return None;
-            }
-            let mut items = v.get_ref().as_array()?.iter();
-            let item = items.next()?;
-            if items.next().is_some() {
-                return None;
-            }
-            let t = item.get_ref().as_table()?;
-            let mut r = records::toml_record(t, file, Loc::new(file, item.span()));
+            let chunk = &text[start..end];
             // spans in the chunk, to spans in the file
-            let shift = |l: &mut Loc| {
-                l.start += start as u32;
-                l.end += start as u32;
+            let placed = |mut r: Record| {
+                let shift = |l: &mut Loc| {
+                    l.start += start as u32;
+                    l.end += start as u32;
+                };
+                shift(&mut r.loc);
+                for c in &mut r.cells {
+                    shift(&mut c.key_loc);
+                    shift(&mut c.loc);
+                }
+                convert(r)
             };
-            shift(&mut r.loc);
-            for c in &mut r.cells {
-                shift(&mut c.key_loc);
-                shift(&mut c.loc);
+            match flat_toml::read(chunk, file) {
+                Some(items) => flat_entity(items).map(placed),
+                None => tree_entity(chunk, file, placed),
             }
-            Some(convert(r))
         })
         .collect();
     if converted.iter().any(Option::is_none) {
@@ -153,6 +148,36 @@ fn entity_by_entity<T: Send>(
     #[allow(clippy::filter_map_identity)]
     let out: Vec<T> = converted.into_iter().filter_map(std::convert::identity).collect();
     Some(out)
+}
+
+/// The one `[[entities]]` record of a chunk read flat (`flat_toml`): most entries are only
+/// `key = scalar` lines, and reading them without building a tree halves the cost of parsing
+/// a national registry.
+fn flat_entity(items: Vec<flat_toml::Item<'_>>) -> Option<Record<'_>> {
+    let [item] = <[_; 1]>::try_from(items).ok()?;
+    match item.value {
+        flat_toml::Value::Tables(rs) if item.key == "entities" => <[_; 1]>::try_from(rs).ok().map(|[r]| r),
+        _ => None,
+    }
+}
+
+/// The one `[[entities]]` record of a chunk that is not flat (a sub-table, an array), read as a
+/// tree and handed to `f` (it borrows the tree); `None` when the chunk is not one such table.
+fn tree_entity<T>(chunk: &str, file: crate::base::diag::FileId, f: impl FnOnce(Record) -> T) -> Option<T> {
+    // A header-like line inside a multi-line string leaves a chunk that does not parse.
+    let doc = toml::de::DeTable::parse(chunk).ok()?;
+    let mut keys = doc.get_ref().iter();
+    let (k, v) = keys.next()?;
+    if keys.next().is_some() || k.get_ref() != "entities" {
+        return None;
+    }
+    let mut items = v.get_ref().as_array()?.iter();
+    let item = items.next()?;
+    if items.next().is_some() {
+        return None;
+    }
+    let t = item.get_ref().as_table()?;
+    Some(f(records::toml_record(t, file, Loc::new(file, item.span()))))
 }
 
 pub(super) fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Vec<Record<'static>> {
