@@ -403,6 +403,14 @@ pub fn uscc_valid(code: &str) -> bool {
 }
 
 fn parse_code(s: &str, shown: &str, field: &Field) -> Result<String, String> {
+    // A code is never typed over two lines: a line break inside one is a quote that ran on
+    // into the next row (or two codes in one cell), and dropping it would join two into one.
+    if trim(s).contains(['\n', '\r']) {
+        return Err(format!(
+            "编码中有换行（`{}`）：编码不会分行书写，多半是引号没有配对，把下一行并进了这个单元格；请核对这一格和下一行",
+            shown.replace(['\n', '\r'], "⏎")
+        ));
+    }
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if t.contains(['E', 'e']) && t.contains('.') && t.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         return Err(format!("`{shown}` 像是被电子表格转成了科学计数法的编码；请把该列设为“文本”格式后重新填写"));
