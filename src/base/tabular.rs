@@ -362,7 +362,7 @@ mod tests {
         // closed in the second cell of the next row: its other cells follow the quote
         let t = "code,name,visits,amount\nP1,\"甲\nP2,乙\",3,4\n";
         let rows = parse(t).unwrap();
-        assert_eq!(spill(t, &rows[1], b',').unwrap().lost_row(4), Some(2));
+        assert_eq!(spill(t, &rows[1], b',').unwrap().lost_row(4), Some(3));
         // a note with a comma on its second line is no row
         let t = "code,visits,amount,note\nP1,1,2,\"见说明：\n门诊,住院\"\n";
         let s = spill(t, &parse(t).unwrap()[1], b',').unwrap();

@@ -705,6 +705,20 @@ mod tests {
         }
     }
 
+    /// A code over two lines was read as one code, its line break dropped with the spaces: a
+    /// quote that ran into the next row (or two codes in one cell) became one code.
+    #[test]
+    fn a_code_with_a_line_break_inside_is_refused() {
+        let f = field(FieldType::Code, 0);
+        assert_eq!(parse_text(&f, " P52030200101\n").unwrap(), Value::Text("P52030200101".into()));
+        assert_eq!(parse_text(&f, "P520 302 00101").unwrap(), Value::Text("P52030200101".into()));
+        for t in ["P520302\n00101", "P520302\r\n00101", "P1\rP2"] {
+            assert!(parse_text(&f, t).unwrap_err().contains("编码中有换行"), "{t:?}");
+        }
+        // a number over two lines never was one
+        assert!(parse_text(&field(FieldType::Decimal, 2), "1\n234").is_err());
+    }
+
     #[test]
     fn decimals_are_exact_and_scaled() {
         let f = field(FieldType::Decimal, 2);

@@ -76,7 +76,10 @@ pub fn hidden_parts(
 type Res<T> = Result<T, String>;
 
 /// A part of the zip by name, matched without regard to case (as Excel does) when not exactly.
-fn open<'a, R: Read + Seek>(zip: &'a mut ZipArchive<R>, path: &str) -> Res<Option<BufReader<zip::read::ZipFile<'a, R>>>> {
+fn open<'a, R: Read + Seek>(
+    zip: &'a mut ZipArchive<R>,
+    path: &str,
+) -> Res<Option<BufReader<zip::read::ZipFile<'a, R>>>> {
     let name = if zip.index_for_name(path).is_some() {
         Some(path.to_string())
     } else {
@@ -96,9 +99,11 @@ fn xml<R: std::io::BufRead>(r: R) -> quick_xml::Reader<R> {
 
 /// An attribute's value by its local name (`r:id` is `id`), entities undone.
 fn attr(e: &BytesStart, name: &str) -> Option<String> {
-    e.attributes().with_checks(false).filter_map(Result::ok).find(|a| a.key.local_name().as_ref() == name).map(|a| {
-        quick_xml::escape::unescape(&a.value).map(|v| v.into_owned()).unwrap_or_else(|_| a.value.to_string())
-    })
+    e.attributes()
+        .with_checks(false)
+        .filter_map(Result::ok)
+        .find(|a| a.key.local_name().as_ref() == name)
+        .map(|a| quick_xml::escape::unescape(&a.value).map(|v| v.into_owned()).unwrap_or_else(|_| a.value.to_string()))
 }
 
 /// The workbook part: `xl/workbook.xml`, or where the package's relationships say it is.
@@ -205,7 +210,9 @@ pub(crate) fn read_sheet_xml(f: impl std::io::BufRead, max_rows: usize, max_cols
                     }
                 }
                 "row" => {
-                    let r = attr(&e, "r").and_then(|v| v.trim().parse::<usize>().ok()).map_or(next_row, |r| r.saturating_sub(1));
+                    let r = attr(&e, "r")
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .map_or(next_row, |r| r.saturating_sub(1));
                     next_row = r + 1;
                     if let Some(how) = how(&e, "ht")
                         && r < max_rows
