@@ -409,11 +409,10 @@ pub struct Diagnostic {
     /// The failed inputs this diagnostic would only follow from: when a diagnostic in the run
     /// has one of these keys in `causes`, this one is left out and counted there.
     pub follows: Vec<String>,
-    /// How many diagnostics that only followed from this one were left out.
-    pub suppressed: usize,
-    /// The same, by severity (errors, warnings, infos): the report counts each as what it is,
-    /// never a warning as an error.
-    pub suppressed_by: [usize; 3],
+    /// How many diagnostics that only followed from this one were left out, by severity
+    /// (errors, warnings, infos): the report counts each as what it is, never a warning as an
+    /// error. (u32: a diagnostic is in every result of the rules, and its size counts.)
+    pub suppressed_by: [u32; 3],
 }
 
 impl Diagnostic {
@@ -429,9 +428,12 @@ impl Diagnostic {
             field: None,
             causes: Vec::new(),
             follows: Vec::new(),
-            suppressed: 0,
             suppressed_by: [0; 3],
         }
+    }
+    /// How many diagnostics that only followed from this one were left out, of any severity.
+    pub fn suppressed(&self) -> usize {
+        self.suppressed_by.iter().map(|&n| n as usize).sum()
     }
     pub fn warning(code: impl Into<Words>, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
@@ -621,9 +623,8 @@ impl Diagnostics {
             }
         }
         for (d, n) in self.list.iter_mut().zip(&counts) {
-            d.suppressed += n.iter().sum::<usize>();
             for (k, m) in d.suppressed_by.iter_mut().zip(n) {
-                *k += m;
+                *k = k.saturating_add(u32::try_from(*m).unwrap_or(u32::MAX));
             }
         }
         let mut keep = keep.into_iter();
@@ -895,7 +896,7 @@ mod tests {
         d.push(Diagnostic::error("data.unknown_entity", "b").follows(REGISTRY).follows(entity_key("b")));
         d.push(Diagnostic::error("registry.kind", "bad").at(Loc::new(f, 2..3)).causes(entity_key("a")));
         d.sort(&s);
-        let codes: Vec<(&str, usize)> = d.list.iter().map(|x| (&*x.code, x.suppressed)).collect();
+        let codes: Vec<(&str, usize)> = d.list.iter().map(|x| (&*x.code, x.suppressed())).collect();
         assert_eq!(codes, [("registry.kind", 1), ("data.unknown_entity", 0)]);
         assert_eq!(d.list[1].message, "b");
     }
@@ -912,7 +913,7 @@ mod tests {
         d.push(Diagnostic::warning("completeness.late", "b").follows(entity_key("a")));
         d.push(Diagnostic::warning("completeness.late", "c").follows(entity_key("a")));
         d.sort(&s);
-        assert_eq!((d.list[0].suppressed, d.list[0].suppressed_by), (3, [1, 2, 0]));
+        assert_eq!((d.list[0].suppressed(), d.list[0].suppressed_by), (3, [1, 2, 0]));
         let human = d.render(&s);
         assert!(human.contains("另有 1 处错误、2 处警告由此引起，已省略；请先改正这一处"), "{human}");
         assert!(human.contains("（另有 1 处错误、2 处警告由此引起，已省略）"), "{human}");
@@ -936,7 +937,7 @@ mod tests {
         d.push(Diagnostic::error("c.a", "a").causes("ca").follows("cb"));
         d.push(Diagnostic::error("c.b", "b").causes("cb").follows("ca"));
         d.sort(&s);
-        let left: Vec<(&str, usize)> = d.list.iter().map(|x| (x.message.as_str(), x.suppressed)).collect();
+        let left: Vec<(&str, usize)> = d.list.iter().map(|x| (x.message.as_str(), x.suppressed())).collect();
         assert_eq!(left, [("a", 0), ("b", 0), ("root", 2)]);
     }
 

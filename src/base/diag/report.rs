@@ -108,7 +108,7 @@ impl Diagnostics {
         let mut suppressed = [0usize; 3];
         for d in &self.list {
             for (k, m) in suppressed.iter_mut().zip(d.suppressed_by) {
-                *k += m;
+                *k += m as usize;
             }
         }
         let left_out = match left_out_words(suppressed) {
@@ -212,7 +212,7 @@ impl serde::Serialize for JsonReport<'_> {
                         message: cap_text(&d.message),
                         notes: d.notes.iter().map(|n| cap_text(n)).collect(),
                         severity: d.severity,
-                        suppressed: d.suppressed,
+                        suppressed: d.suppressed(),
                     }
                 }))
             }
@@ -300,7 +300,7 @@ pub fn cap_text(s: &str) -> String {
 
 fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
     let mut notes: Vec<String> = d.notes.iter().map(|n| cap_text(n)).collect();
-    if let Some(w) = left_out_words(d.suppressed_by) {
+    if let Some(w) = left_out_words(d.suppressed_by.map(|n| n as usize)) {
         notes.push(format!("另有{w}由此引起，已省略；请先改正这一处"));
     }
     let cs = match d.severity {
