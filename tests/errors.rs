@@ -1424,3 +1424,68 @@ fn items_of_another_kind_of_body_and_a_single_pharmacy_s_chain_are_errors() {
     let (code, list) = check_json(root, &[]);
     assert_eq!((code, errors_of(&list)), (0, vec![]), "{list:?}");
 }
+
+/// A quote opened in a row's last cell and closed at the end of the next row joins the two into
+/// one row with as many cells as the header: no cell too many, and the second row's figures
+/// became text in the first row's phone cell — a pharmacy gone from the sheet without a word.
+/// An error at the quote, naming the line the quote closed on and the row that disappeared.
+/// A note typed over two lines with a comma on the second is no row: a warning to check.
+#[test]
+fn a_row_taken_into_a_quoted_cell_is_an_error_naming_it() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = PHARMACY_SHEET;
+    let lines = pharmacy_lines(root);
+    assert!(lines[1].ends_with(",12393") && lines[2].contains(",\"17,980\",") && lines[2].ends_with(",12393"));
+    let mut l = lines.clone();
+    l[1] = format!("{}\"12393", lines[1].strip_suffix("12393").unwrap());
+    l[2] = format!("{}\"", lines[2].replacen(",\"17,980\",", ",17980,", 1));
+    write(root, sheet, &l.join("\r\n"));
+    let out = pilu(root, &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error[csv.row_taken_in]: 第 2 行第 10 列的单元格以引号开头，这个引号到第 3 行才有配对的引号，把第 3 行并进了这个单元格：第 3 行不会作为一行读入"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&format!("{sheet}:2:")), "located at line 2: {}", out.stderr);
+    assert!(out.stderr.contains("第 3 行按逗号（,）分开正好是表头的列数"), "{}", out.stderr);
+    // a phone cell over two lines, with a comma in its second: read, with a warning
+    let mut l = lines.clone();
+    l[1] = format!("{}\"12393\r\n（工作日,9:00—17:00）\"", lines[1].strip_suffix("12393").unwrap());
+    write(root, sheet, &l.join("\r\n"));
+    let (code, list) = check_json(root, &[]);
+    assert_eq!(code, 0, "{list:?}");
+    let w: Vec<_> = list.iter().filter(|d| d.1 == "csv.cell_spills").collect();
+    assert_eq!(w.len(), 1, "{list:?}");
+    assert_eq!((w[0].0.as_str(), w[0].4), ("warning", 2), "{list:?}");
+    assert!(w[0].2.contains("第 2 行第 10 列的单元格在引号内跨到第 3 行，其后的行中有逗号（,）"), "{list:?}");
+}
+
+/// A row with fewer cells than the header is read as Excel writes it (trailing empty cells left
+/// out), but a required field among the missing cells is told why it is blank.
+#[test]
+fn a_short_row_missing_a_required_cell_says_so() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = PHARMACY_SHEET;
+    let lines = pharmacy_lines(root);
+    assert!(lines[2].starts_with("P52030300102,是,否,\"17,980\",166.67,91.66,"), "{}", lines[2]);
+    // 个人账户支付 (required) and all after it left out
+    let mut l = lines.clone();
+    l[2] = "P52030300102,是,否,\"17,980\",166.67".into();
+    write(root, sheet, &l.join("\r\n"));
+    let out = pilu(root, &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let required = out.stderr.split("\n\n").find(|b| b.contains("error[data.required]")).unwrap_or_default();
+    assert!(required.contains("缺少必填项“个人账户支付”（account_pay）"), "{}", out.stderr);
+    assert!(required.contains("第 3 行只有 5 个单元格，表头有 10 列：行末缺少的单元格按未填写读取"), "{}", out.stderr);
+    // only cells that need no value left out: read as blank, as before
+    let mut l = lines.clone();
+    l[2] = "P52030300102,是,否,\"17,980\",166.67,91.66,25.00,50.01".into();
+    write(root, sheet, &l.join("\r\n"));
+    let out = pilu(root, &["check"]);
+    assert!(!out.stderr.contains("data.required") && !out.stderr.contains("只有"), "{}", out.stderr);
+}

@@ -1815,3 +1815,174 @@ P52039900004,否,\"37,949次\",376.83,207.25,—,169.58\n"
     let written = std::fs::read_to_string(site.path().join("data/2023/pharmacy_service.csv")).unwrap();
     assert!(written.contains(",41102,") && written.contains(",37949,"), "{written}");
 }
+
+/// A pharmacy sheet of 附件10 with two rows of data (rows 3 and 4) under a title and a header,
+/// for `alter` to hide parts of.
+fn pharmacies_to_hide(alter: impl Fn(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("附件10").unwrap();
+    ws.write_string(0, 0, "2023年度定点零售药店医保服务情况表（单位：万元）").unwrap();
+    header_row(
+        ws,
+        1,
+        &[
+            "医保定点零售药店编码",
+            "医保结算人次",
+            "医保结算总金额",
+            "个人账户支付",
+            "个人现金支付",
+            "次均结算金额（元）",
+        ],
+    );
+    for (i, (code, values)) in [
+        ("P52039900002", [41102.0, 363.67, 200.01, 163.66, 88.48]),
+        ("P52039900004", [37949.0, 376.83, 207.25, 169.58, 99.3]),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(2 + i as u32, 0, *code).unwrap();
+        for (c, v) in values.iter().enumerate() {
+            ws.write_number(2 + i as u32, c as u16 + 1, *v).unwrap();
+        }
+    }
+    alter(ws);
+    wb.save_to_buffer().unwrap()
+}
+
+/// Hidden rows and columns are read like any others (calamine does not tell them apart), so a
+/// hidden row of last year's figures or a hidden helper column would be imported, or decide
+/// what is, unseen by whoever checked the sheet in Excel. A hidden row or column holding
+/// anything is an error at it (sheet, row number or column letter), with what it holds and what
+/// to do; nothing is written. Hidden by 隐藏, by a collapsed outline group or by width 0 alike.
+#[test]
+fn a_hidden_row_or_column_with_content_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let run = |name: &str, bytes: Vec<u8>| {
+        write_bytes(site.path(), &format!("in/{name}"), &bytes);
+        let all = refused(&import(site.path(), &[&format!("in/{name}")]));
+        assert!(!site.path().join("data/2023").exists(), "{all}");
+        all
+    };
+    // a hidden data row
+    let all = run(
+        "行.xlsx",
+        pharmacies_to_hide(|ws| {
+            ws.set_row_hidden(3).unwrap();
+        }),
+    );
+    assert!(
+        all.contains(
+            "错误：in/行.xlsx，工作表“附件10”，第 4 行：第 4 行是隐藏的行，其中有内容（A4“P52039900004”、B4“37949”、C4“376.83”等 6 个单元格）"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("请在 Excel 中取消隐藏，核对这一行，不需要的话删除整行"), "{all}");
+    assert_eq!(all.matches("错误：").count(), 1, "{all}");
+    // a hidden helper column beside the table, holding last year's figures
+    let all = run(
+        "列.xlsx",
+        pharmacies_to_hide(|ws| {
+            ws.write_string(1, 7, "上年医保结算人次").unwrap();
+            ws.write_number(2, 7, 40000.0).unwrap();
+            ws.set_column_hidden(7).unwrap();
+        }),
+    );
+    assert!(
+        all.contains(
+            "错误：in/列.xlsx，工作表“附件10”，H 列：H 列是隐藏的列，其中有内容（H2“上年医保结算人次”、H3“40000”）"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("请在 Excel 中取消隐藏，核对这一列，不需要的话删除整列"), "{all}");
+    // a data row in a collapsed group, and a column of width 0
+    let all = run(
+        "分组.xlsx",
+        pharmacies_to_hide(|ws| {
+            ws.group_rows_collapsed(3, 3).unwrap();
+            ws.set_column_width(4, 0).unwrap();
+        }),
+    );
+    assert!(all.contains("工作表“附件10”，第 4 行：第 4 行是折叠（隐藏）在分组中的行，其中有内容"), "{all}");
+    assert!(all.contains("工作表“附件10”，E 列：E 列是"), "{all}");
+    assert!(all.contains("其中有内容（E2“个人现金支付”、E3“163.66”、E4“169.58”）"), "{all}");
+}
+
+/// A hidden row or column with nothing in it changes nothing that is read: the sheet is imported
+/// as any other, and the empty parts are mentioned once.
+#[test]
+fn a_hidden_empty_row_or_column_is_accepted() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let bytes = pharmacies_to_hide(|ws| {
+        ws.set_row_hidden(4).unwrap();
+        ws.write_string(5, 0, "注：次均结算金额以元计。").unwrap();
+        ws.write_string(5, 7, "填表人：赵六").unwrap();
+        ws.set_column_hidden(6).unwrap();
+    });
+    write_bytes(site.path(), "in/药店.xlsx", &bytes);
+    let out = import(site.path(), &["in/药店.xlsx"]);
+    ok(&out);
+    assert!(out.stdout.contains("隐藏的空行：第 5 行（没有内容，不影响导入）"), "{}", out.stdout);
+    assert!(out.stdout.contains("隐藏的空列：G 列（没有内容，不影响导入）"), "{}", out.stdout);
+    assert_eq!(
+        column(&rows(&site.path().join("data/2023/pharmacy_service.csv")), "个人账户支付（万元）"),
+        ["200.01", "207.25"]
+    );
+    check_passes(site.path());
+}
+
+/// A quote opened in a row's last cell (the phone) and closed at the end of the next row joins
+/// the two into one row as wide as the header: the width check passes, and the second
+/// pharmacy would be lost, its figures text in the first one's phone. An error at the cell
+/// where the quote opened, naming the line it closed on and the row that disappeared; nothing
+/// is written. A phone over two lines with a comma on the second is only a warning.
+#[test]
+fn a_csv_row_taken_into_a_quoted_cell_is_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let sheet = |rows: &str| {
+        format!(
+            "2023年 单位：万元\n医保定点零售药店编码,医保结算人次,医保结算总金额,个人账户支付,个人现金支付,次均结算金额（元）,投诉举报电话\n{rows}"
+        )
+    };
+    write(
+        site.path(),
+        "in/药店.csv",
+        &sheet(
+            "P52039900002,41102,363.67,200.01,163.66,88.48,\"12393\nP52039900004,37949,376.83,207.25,169.58,99.30,12393\"\n",
+        ),
+    );
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(
+        all.contains(
+            "错误：in/药店.csv，第 3 行第 7 列：第 3 行第 7 列的单元格以引号开头，这个引号到第 4 行才有配对的引号，把第 4 行并进了这个单元格：第 4 行有表头那么多列，是一整行数据，却不会作为一行导入"
+        ),
+        "{all}"
+    );
+    assert!(!site.path().join("data/2023").exists());
+    // a note over two lines with a comma in it: imported, with a warning to check
+    write(
+        site.path(),
+        "in/药店.csv",
+        &sheet(
+            "P52039900002,41102,363.67,200.01,163.66,88.48,\"12393\n（工作日,9:00—17:00）\"\nP52039900004,37949,376.83,207.25,169.58,99.30,12393\n",
+        ),
+    );
+    let out = import(site.path(), &["in/药店.csv"]);
+    ok(&out);
+    let all = format!("{}\n{}", out.stdout, out.stderr);
+    assert!(
+        all.contains(
+            "警告：in/药店.csv，第 3 行第 7 列：第 3 行第 7 列的单元格以引号开头，这个引号到第 4 行才有配对的引号"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("其后的行中有分隔符"), "{all}");
+    assert_eq!(
+        column(&rows(&site.path().join("data/2023/pharmacy_service.csv")), "个人账户支付（万元）"),
+        ["200.01", "207.25"]
+    );
+}

@@ -182,6 +182,64 @@ pub fn parse_with(text: &str, delim: u8) -> Result<Vec<Row>, (String, usize)> {
     Ok(rows)
 }
 
+/// A quoted cell that runs over line breaks with the delimiter on a later line: what a quote
+/// left open does. The reader takes everything up to the next quote as one cell, so the rows
+/// in between are no rows any more but text in that cell. (A cell with a line break and no
+/// delimiter after it is a label or note typed with Alt+Enter.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spill {
+    /// The cell, 0-based in its row.
+    pub col: usize,
+    /// The line the quoted cell starts on, and the line its quote closes on.
+    pub opened: usize,
+    pub closed: usize,
+    /// For each later line of the cell: its line number and how many cells it splits into at
+    /// the delimiter (the last one with the row's cells after the closing quote added, which
+    /// came from that line too).
+    pub lines: Vec<(usize, usize)>,
+}
+
+impl Spill {
+    /// The first later line that holds a whole row of `width` cells: a row of the table that
+    /// disappeared into the cell. A note that merely has a comma on its second line never
+    /// splits into a row's worth of cells.
+    pub fn lost_row(&self, width: usize) -> Option<usize> {
+        self.lines.iter().find(|&&(_, n)| n == width && width > 1).map(|&(l, _)| l)
+    }
+    /// `第 5 行` or `第 5–7 行`: the lines taken into the cell.
+    pub fn taken(&self) -> String {
+        if self.closed > self.opened + 1 {
+            format!("第 {}–{} 行", self.opened + 1, self.closed)
+        } else {
+            format!("第 {} 行", self.closed)
+        }
+    }
+}
+
+/// The first cell of `row` that spills, as [`Spill`] says.
+pub fn spill(text: &str, row: &Row, delim: u8) -> Option<Spill> {
+    let sep = char::from(delim);
+    let col = row.cells.iter().position(|(c, _)| c.find(['\n', '\r']).is_some_and(|at| c[at..].contains(sep)))?;
+    let (content, span) = &row.cells[col];
+    let row_start = row.cells.first().map_or(span.start, |c| c.1.start).min(span.start);
+    let opened = row.line + line_breaks(&text[row_start..span.start]);
+    let closed = opened + line_breaks(&text[span.clone()]);
+    // (a line ends at LF, CRLF or a lone CR, as `line_breaks` counts them)
+    let later: Vec<&str> =
+        content.split('\n').flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r')).skip(1).collect();
+    let after = row.cells.len() - col - 1;
+    let n = later.len();
+    let lines = later
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let cells = l.split(sep).count() + if i + 1 == n { after } else { 0 };
+            (closed + 1 + i - n, cells)
+        })
+        .collect();
+    Some(Spill { col, opened, closed, lines })
+}
+
 /// How many lines end in `s`: at LF, at CRLF, or at a lone CR (old Mac exports).
 fn line_breaks(s: &str) -> usize {
     let b = s.as_bytes();
@@ -290,6 +348,28 @@ mod tests {
         assert!(parse("a,b\r1,\"x\r2,y\r3,z\r").unwrap_err().0.contains("（第 2–4 行）"));
         // a quote closed on a later line is a cell with a line break, as before
         assert_eq!(parse("a,b\n1,\"x\ny\"\n2,z\n").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_row_taken_into_a_quoted_cell_is_found() {
+        // the note of line 2 opens a quote that closes at the end of line 3: line 3 is gone
+        let t = "code,visits,amount,note\nP1,1,2,\"见说明\nP2,3,4,已核对\"\nP3,5,6,x\n";
+        let rows = parse(t).unwrap();
+        assert_eq!(rows.len(), 3);
+        let s = spill(t, &rows[1], b',').unwrap();
+        assert_eq!((s.col, s.opened, s.closed, s.lost_row(4)), (3, 2, 3, Some(3)));
+        assert_eq!(s.taken(), "第 3 行");
+        // closed in the second cell of the next row: its other cells follow the quote
+        let t = "code,name,visits,amount\nP1,\"甲\nP2,乙\",3,4\n";
+        let rows = parse(t).unwrap();
+        assert_eq!(spill(t, &rows[1], b',').unwrap().lost_row(4), Some(3));
+        // a note with a comma on its second line is no row
+        let t = "code,visits,amount,note\nP1,1,2,\"见说明：\n门诊,住院\"\n";
+        let s = spill(t, &parse(t).unwrap()[1], b',').unwrap();
+        assert_eq!((s.lost_row(4), s.taken()), (None, "第 3 行".to_string()));
+        // a line break without a delimiter after it is Alt+Enter
+        let t = "a,b\n1,\"x,\ny\"\n";
+        assert_eq!(spill(t, &parse(t).unwrap()[1], b','), None);
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl<'t> Reader<'t> {
         };
         let key = self.decode_key(key_span, encoding);
         let loc = self.loc(open.append(close));
-        let record = Record { cells: Vec::new(), loc };
+        let record = Record { cells: Vec::new(), loc, short: None };
         // The records of `[[name]]` are gathered under the name's first header, as in the tree.
         let earlier = self.top.iter().position(|i| i.key == key && matches!(i.value, Value::Tables(_)));
         if array && let Some(i) = earlier {

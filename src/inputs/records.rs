@@ -38,6 +38,10 @@ pub struct Record<'a> {
     pub cells: Vec<Cell<'a>>,
     /// The whole row (CSV) or the table header (TOML), for errors about the record as a whole.
     pub loc: Loc,
+    /// A CSV row with fewer cells than the header has columns: (its line, its cells, the
+    /// columns). The missing ones read as blank (Excel leaves trailing empty cells out), so a
+    /// required field among them is told why it is blank.
+    pub short: Option<(usize, usize, usize)>,
 }
 
 impl<'a> Record<'a> {
@@ -95,7 +99,7 @@ pub fn toml_record<'a>(table: &'a DeTable<'_>, file: FileId, loc: Loc) -> Record
             loc: Loc::new(file, v.span()),
         });
     }
-    Record { cells, loc }
+    Record { cells, loc, short: None }
 }
 
 /// A CSV sheet: its header cells and its data rows as records keyed by header text.
@@ -103,6 +107,60 @@ pub struct Sheet {
     pub header: Vec<(String, Loc)>,
     pub records: Vec<Record<'static>>,
     pub encoding: &'static str,
+    /// Things to check that do not stop the sheet being read (a quoted cell whose later lines
+    /// hold a delimiter, but no whole row).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A row that took whole rows after it into one quoted cell (`tabular::Spill`): a row of the
+/// table is gone, its figures text in that cell. An error at the quote.
+fn row_taken_in(file: FileId, delim: u8, r: &tabular::Row, s: &tabular::Spill, lost: usize) -> Diagnostic {
+    let at = r.cells[s.col].1.start.saturating_sub(1);
+    Diagnostic::error(
+        "csv.row_taken_in",
+        format!(
+            "第 {} 行第 {} 列的单元格以引号开头，这个引号到第 {} 行才有配对的引号，把{}并进了这个单元格：\
+             第 {lost} 行不会作为一行读入，它的数值成了这个单元格中的文字",
+            s.opened,
+            s.col + 1,
+            s.closed,
+            s.taken()
+        ),
+    )
+    .at(Loc::new(file, at..at + 1))
+    .label("引号从这里开始")
+    .note(format!(
+        "第 {lost} 行按{}分开正好是表头的列数，是一整行数据：多半是这个引号没有配对；请删去它，或在单元格末尾补上引号",
+        sep_name(delim)
+    ))
+}
+
+/// A quoted cell running over lines with a delimiter on a later one, but no whole row there:
+/// a note with a comma on its second line, or a quote left open that took in part of a row.
+fn cell_spills(file: FileId, delim: u8, r: &tabular::Row, s: &tabular::Spill) -> Diagnostic {
+    let at = r.cells[s.col].1.start.saturating_sub(1);
+    Diagnostic::warning(
+        "csv.cell_spills",
+        format!(
+            "第 {} 行第 {} 列的单元格在引号内跨到第 {} 行，其后的行中有{}：如果这个引号没有配对，{}已被并进这个单元格，不会作为数据读入",
+            s.opened,
+            s.col + 1,
+            s.closed,
+            sep_name(delim),
+            s.taken()
+        ),
+    )
+    .at(Loc::new(file, at..at + 1))
+    .label("引号从这里开始")
+    .note("这个单元格确实是多行文字时，把其中的半角分隔符换成全角的“，”，就不会再有这条提示")
+}
+
+fn sep_name(delim: u8) -> &'static str {
+    match delim {
+        b'\t' => "制表符",
+        b';' => "分号（;）",
+        _ => "逗号（,）",
+    }
 }
 
 /// A row with more cells than the header has columns (`cols`), with what most likely made them:
@@ -211,13 +269,22 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
         header.pop();
     }
     let mut records = Vec::new();
+    let mut warnings = Vec::new();
     for r in rows {
         let loc = Loc::new(file, r.span());
         if r.cells.len() > header.len() && r.cells[header.len()..].iter().any(|(c, _)| !c.trim().is_empty()) {
             return Err(too_many_cells(sources, file, delim, &r, header.len()));
         }
+        // A row that fits the header may still have taken the next rows into a quoted cell.
+        if let Some(s) = tabular::spill(text, &r, delim) {
+            match s.lost_row(header.len()) {
+                Some(lost) => return Err(row_taken_in(file, delim, &r, &s, lost)),
+                None => warnings.push(cell_spills(file, delim, &r, &s)),
+            }
+        }
         // Excel drops trailing empty cells; a short row has empty values for the missing columns.
         let end = r.cells.last().map_or(loc.start as usize, |c| c.1.end);
+        let short = (r.cells.len() < header.len()).then_some((r.line, r.cells.len(), header.len()));
         // (the row's texts are moved into its cells, not copied)
         let mut texts = r.cells.into_iter();
         let cells = header
@@ -232,7 +299,7 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
                 }
             })
             .collect();
-        records.push(Record { cells, loc });
+        records.push(Record { cells, loc, short });
     }
-    Ok(Sheet { header, records, encoding })
+    Ok(Sheet { header, records, encoding, warnings })
 }

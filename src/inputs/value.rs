@@ -403,6 +403,14 @@ pub fn uscc_valid(code: &str) -> bool {
 }
 
 fn parse_code(s: &str, shown: &str, field: &Field) -> Result<String, String> {
+    // A code is never typed over two lines: a line break inside one is a quote that ran on
+    // into the next row (or two codes in one cell), and dropping it would join two into one.
+    if trim(s).contains(['\n', '\r']) {
+        return Err(format!(
+            "编码中有换行（`{}`）：编码不会分行书写，多半是引号没有配对，把下一行并进了这个单元格；请核对这一格和下一行",
+            shown.replace(['\n', '\r'], "⏎")
+        ));
+    }
     let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if t.contains(['E', 'e']) && t.contains('.') && t.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         return Err(format!("`{shown}` 像是被电子表格转成了科学计数法的编码；请把该列设为“文本”格式后重新填写"));
@@ -695,6 +703,20 @@ mod tests {
             total: false,
             unit_in_label: false,
         }
+    }
+
+    /// A code over two lines was read as one code, its line break dropped with the spaces: a
+    /// quote that ran into the next row (or two codes in one cell) became one code.
+    #[test]
+    fn a_code_with_a_line_break_inside_is_refused() {
+        let f = field(FieldType::Code, 0);
+        assert_eq!(parse_text(&f, " P52030200101\n").unwrap(), Value::Text("P52030200101".into()));
+        assert_eq!(parse_text(&f, "P520 302 00101").unwrap(), Value::Text("P52030200101".into()));
+        for t in ["P520302\n00101", "P520302\r\n00101", "P1\rP2"] {
+            assert!(parse_text(&f, t).unwrap_err().contains("编码中有换行"), "{t:?}");
+        }
+        // a number over two lines never was one
+        assert!(parse_text(&field(FieldType::Decimal, 2), "1\n234").is_err());
     }
 
     #[test]

@@ -699,7 +699,7 @@ mod tests {
             found.push(write_failed(name, e));
         }
         found.suppress_follow_ons();
-        let shown: Vec<(&str, usize)> = found.list.iter().map(|d| (d.message.as_str(), d.suppressed)).collect();
+        let shown: Vec<(&str, usize)> = found.list.iter().map(|d| (d.message.as_str(), d.suppressed())).collect();
         assert_eq!(shown, [("写入 b.html 失败：磁盘空间不足（系统信息：no storage space）", 2)]);
         // a write that failed otherwise is its own error
         let denied = write_failed("d.html", &io::Error::from(io::ErrorKind::PermissionDenied));

@@ -377,6 +377,17 @@ pub enum Severity {
     Info,
 }
 
+impl Severity {
+    /// Its place in per-severity counts (`Diagnostic::suppressed_by`).
+    pub fn index(self) -> usize {
+        match self {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -398,8 +409,10 @@ pub struct Diagnostic {
     /// The failed inputs this diagnostic would only follow from: when a diagnostic in the run
     /// has one of these keys in `causes`, this one is left out and counted there.
     pub follows: Vec<String>,
-    /// How many diagnostics that only followed from this one were left out.
-    pub suppressed: usize,
+    /// How many diagnostics that only followed from this one were left out, by severity
+    /// (errors, warnings, infos): the report counts each as what it is, never a warning as an
+    /// error. (u32: a diagnostic is in every result of the rules, and its size counts.)
+    pub suppressed_by: [u32; 3],
 }
 
 impl Diagnostic {
@@ -415,8 +428,12 @@ impl Diagnostic {
             field: None,
             causes: Vec::new(),
             follows: Vec::new(),
-            suppressed: 0,
+            suppressed_by: [0; 3],
         }
+    }
+    /// How many diagnostics that only followed from this one were left out, of any severity.
+    pub fn suppressed(&self) -> usize {
+        self.suppressed_by.iter().map(|&n| n as usize).sum()
     }
     pub fn warning(code: impl Into<Words>, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
@@ -595,18 +612,20 @@ impl Diagnostics {
             }
             None
         };
-        let mut counts = vec![0; self.list.len()];
+        let mut counts = vec![[0usize; 3]; self.list.len()];
         let mut keep = vec![true; self.list.len()];
         for i in 0..self.list.len() {
             if cause_of[i].is_some()
                 && let Some(r) = root(i)
             {
                 keep[i] = false;
-                counts[r] += 1;
+                counts[r][self.list[i].severity.index()] += 1;
             }
         }
         for (d, n) in self.list.iter_mut().zip(&counts) {
-            d.suppressed += n;
+            for (k, m) in d.suppressed_by.iter_mut().zip(n) {
+                *k = k.saturating_add(u32::try_from(*m).unwrap_or(u32::MAX));
+            }
         }
         let mut keep = keep.into_iter();
         self.list.retain(|_| keep.next().unwrap_or(true));
@@ -877,9 +896,28 @@ mod tests {
         d.push(Diagnostic::error("data.unknown_entity", "b").follows(REGISTRY).follows(entity_key("b")));
         d.push(Diagnostic::error("registry.kind", "bad").at(Loc::new(f, 2..3)).causes(entity_key("a")));
         d.sort(&s);
-        let codes: Vec<(&str, usize)> = d.list.iter().map(|x| (&*x.code, x.suppressed)).collect();
+        let codes: Vec<(&str, usize)> = d.list.iter().map(|x| (&*x.code, x.suppressed())).collect();
         assert_eq!(codes, [("registry.kind", 1), ("data.unknown_entity", 0)]);
         assert_eq!(d.list[1].message, "b");
+    }
+
+    /// Follow-ons left out are counted as what they are: a warning (or an info) that followed
+    /// from a root cause was counted, and reported, as one more error.
+    #[test]
+    fn follow_ons_left_out_are_counted_by_severity() {
+        let mut s = Sources::default();
+        let f = s.add("data/entities.toml".into(), "x\ny\n".into());
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("registry.kind", "bad").at(Loc::new(f, 2..3)).causes(entity_key("a")));
+        d.push(Diagnostic::error("data.unknown_entity", "a").follows(entity_key("a")));
+        d.push(Diagnostic::warning("completeness.late", "b").follows(entity_key("a")));
+        d.push(Diagnostic::warning("completeness.late", "c").follows(entity_key("a")));
+        d.sort(&s);
+        assert_eq!((d.list[0].suppressed(), d.list[0].suppressed_by), (3, [1, 2, 0]));
+        let human = d.render(&s);
+        assert!(human.contains("另有 1 处错误、2 处警告由此引起，已省略；请先改正这一处"), "{human}");
+        assert!(human.contains("（另有 1 处错误、2 处警告由此引起，已省略）"), "{human}");
+        assert!(!human.contains("3 处错误"), "{human}");
     }
 
     #[test]
@@ -899,7 +937,7 @@ mod tests {
         d.push(Diagnostic::error("c.a", "a").causes("ca").follows("cb"));
         d.push(Diagnostic::error("c.b", "b").causes("cb").follows("ca"));
         d.sort(&s);
-        let left: Vec<(&str, usize)> = d.list.iter().map(|x| (x.message.as_str(), x.suppressed)).collect();
+        let left: Vec<(&str, usize)> = d.list.iter().map(|x| (x.message.as_str(), x.suppressed())).collect();
         assert_eq!(left, [("a", 0), ("b", 0), ("root", 2)]);
     }
 

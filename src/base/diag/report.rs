@@ -105,11 +105,15 @@ impl Diagnostics {
         if per_file.len() > SUMMARY_FILES {
             out.push_str(&format!("  ……另有 {} 个文件有问题\n", thousands(per_file.len() - SUMMARY_FILES)));
         }
-        let suppressed: usize = self.list.iter().map(|d| d.suppressed).sum();
-        let left_out = if suppressed > 0 {
-            format!("（另有 {} 处由此引起的错误已省略）", thousands(suppressed))
-        } else {
-            String::new()
+        let mut suppressed = [0usize; 3];
+        for d in &self.list {
+            for (k, m) in suppressed.iter_mut().zip(d.suppressed_by) {
+                *k += m as usize;
+            }
+        }
+        let left_out = match left_out_words(suppressed) {
+            Some(w) => format!("（另有{w}由此引起，已省略）"),
+            None => String::new(),
         };
         out.push_str(&format!(
             "共 {} 个错误，{} 个警告{left_out}\n",
@@ -208,7 +212,7 @@ impl serde::Serialize for JsonReport<'_> {
                         message: cap_text(&d.message),
                         notes: d.notes.iter().map(|n| cap_text(n)).collect(),
                         severity: d.severity,
-                        suppressed: d.suppressed,
+                        suppressed: d.suppressed(),
                     }
                 }))
             }
@@ -270,6 +274,18 @@ fn place(d: &Diagnostic, sources: &Sources) -> String {
     }
 }
 
+/// ` 3 处错误、1 处警告` for follow-ons left out, by severity (errors, warnings, infos), each
+/// named as what it is; `None` when none were.
+fn left_out_words(by: [usize; 3]) -> Option<String> {
+    let parts: Vec<String> = by
+        .iter()
+        .zip(["处错误", "处警告", "条提示"])
+        .filter(|(n, _)| **n > 0)
+        .map(|(n, what)| format!("{} {what}", thousands(*n)))
+        .collect();
+    (!parts.is_empty()).then(|| format!(" {}", parts.join("、")))
+}
+
 /// A text cut to `TEXT_MAX` characters, keeping its start and end.
 pub fn cap_text(s: &str) -> String {
     let n = s.chars().count();
@@ -284,8 +300,8 @@ pub fn cap_text(s: &str) -> String {
 
 fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
     let mut notes: Vec<String> = d.notes.iter().map(|n| cap_text(n)).collect();
-    if d.suppressed > 0 {
-        notes.push(format!("另有 {} 处错误由此引起，已省略；请先改正这一处", thousands(d.suppressed)));
+    if let Some(w) = left_out_words(d.suppressed_by.map(|n| n as usize)) {
+        notes.push(format!("另有{w}由此引起，已省略；请先改正这一处"));
     }
     let cs = match d.severity {
         Severity::Error => CsDiag::error(),

@@ -25,7 +25,10 @@ impl Loader<'_> {
             return self.refuse_after(before, ent, year, ti, origin);
         }
         let sheet = match records::csv_sheet(self.sources, file, enc) {
-            Ok(s) => s,
+            Ok(mut s) => {
+                self.diags.list.append(&mut s.warnings);
+                s
+            }
             Err(d) => {
                 self.diags.push(d);
                 return self.refuse_after(before, ent, year, ti, origin);
@@ -128,7 +131,10 @@ impl Loader<'_> {
             return self.unread_after(before, &shown, (year, ti), None);
         }
         let sheet = match records::csv_sheet(self.sources, file, enc) {
-            Ok(s) => s,
+            Ok(mut s) => {
+                self.diags.list.append(&mut s.warnings);
+                s
+            }
             Err(d) => {
                 self.diags.push(d);
                 return self.unread_after(before, &shown, (year, ti), None);

@@ -155,13 +155,22 @@ impl RecordReader<'_> {
                 Slot::Given(..) | Slot::Filled(_) | Slot::Invalid(..) => continue,
             };
             if f.required {
-                diags.push(
-                    Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
-                        .at(at)
-                        .label("此记录")
-                        .field(&format!("{}.{}", table.id, f.id))
-                        .note("不适用时填写“—”或“不适用”；数值为零时填写 0"),
-                );
+                let mut d = Diagnostic::error("data.required", format!("缺少必填项“{}”（{}）", f.label, f.id))
+                    .at(at)
+                    .label("此记录")
+                    .field(&format!("{}.{}", table.id, f.id));
+                // A cell the row left out (at its end) was read as blank: say so, as it may be a
+                // delimiter missing rather than a value.
+                if let Some((line, n, cols)) = r.short
+                    && at.start == at.end
+                    && at.end == r.loc.end
+                {
+                    d = d.note(format!(
+                        "第 {line} 行只有 {n} 个单元格，表头有 {cols} 列：行末缺少的单元格按未填写读取，其中有这个必填项；\
+                         请补上这一格（或核对这一行是否少了分隔符）"
+                    ));
+                }
+                diags.push(d.note("不适用时填写“—”或“不适用”；数值为零时填写 0"));
             }
         }
         if diags.list[before..].iter().any(|d| d.severity == Severity::Error) {

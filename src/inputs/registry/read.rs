@@ -194,7 +194,12 @@ pub(super) fn read_csv(path: &Path, sources: &mut Sources, diags: &mut Diagnosti
         }
     };
     match records::csv_sheet(sources, file, enc) {
-        Ok(sheet) => sheet.records,
+        Ok(sheet) => {
+            for w in sheet.warnings {
+                diags.push(w);
+            }
+            sheet.records
+        }
         Err(d) => {
             diags.push(d);
             vec![]

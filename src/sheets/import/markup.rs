@@ -207,7 +207,7 @@ impl Placer {
         while self.rows.last().is_some_and(|r| r.iter().all(Cell::is_blank)) {
             self.rows.pop();
         }
-        Grid { name, hidden: false, rows: self.rows, merges: self.merges, lines: None }
+        Grid { name, rows: self.rows, merges: self.merges, ..Grid::default() }
     }
 }
 

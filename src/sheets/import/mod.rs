@@ -10,6 +10,7 @@
 
 pub mod cell;
 pub mod grid;
+pub mod hidden;
 pub mod labels;
 pub mod markup;
 pub mod read;

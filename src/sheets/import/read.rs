@@ -106,6 +106,11 @@ fn read_text(text: &str, encoding: &str) -> Result<Workbook, String> {
         return Err(format!("文件超过 {MAX_ROWS} 行，不像是一张披露表"));
     }
     let line_of: Vec<usize> = parsed.iter().map(|r| r.line).collect();
+    let spills = parsed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| crate::base::tabular::spill(body, r, delim).map(|s| (i, s)))
+        .collect();
     let rows: Vec<Vec<Cell>> = parsed
         .into_iter()
         .map(|r| r.cells.into_iter().map(|(c, _)| if c.is_empty() { Cell::Empty } else { Cell::Text(c) }).collect())
@@ -117,7 +122,7 @@ fn read_text(text: &str, encoding: &str) -> Result<Workbook, String> {
     };
     Ok(Workbook {
         kind: format!("{what}，编码 {encoding}"),
-        sheets: vec![Grid { name: String::new(), hidden: false, rows, merges: vec![], lines: Some(line_of) }],
+        sheets: vec![Grid { rows, lines: Some(line_of), spills, ..Grid::default() }],
         notes,
     })
 }
@@ -173,7 +178,7 @@ fn grid_from_range(
         .map(|m| (m.start.0 as usize, m.start.1 as usize, m.end.0 as usize, m.end.1 as usize))
         .filter(|m| m.0 <= max_r && m.1 <= max_c)
         .collect();
-    Ok(Grid { name: name.to_string(), hidden, rows, merges, lines: None })
+    Ok(Grid { name: name.to_string(), hidden, rows, merges, ..Grid::default() })
 }
 
 /// Formula cells that hold no value: saved by a program that cannot calculate.
@@ -201,7 +206,16 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| format!("文件以 PK 开头，但不是可读取的 Excel 工作簿（.xlsx）（原文：{e}）"))?;
     let mut sheets = Vec::new();
-    for s in wb.sheets_metadata().to_vec() {
+    let metadata = wb.sheets_metadata().to_vec();
+    // Which rows and columns each sheet hides, read only for the sheets that can be imported
+    // (a hidden sheet is passed over whole).
+    let shown: Vec<&str> = metadata
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut hidden = super::hidden::hidden_parts(bytes, &shown, MAX_ROWS, MAX_COLS)?;
+    for s in metadata {
         if s.typ != SheetType::WorkSheet {
             continue;
         }
@@ -220,6 +234,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, String> {
         if let Ok(f) = wb.worksheet_formula(&s.name) {
             mark_uncalculated(&mut g, &f);
         }
+        g.hidden_parts = hidden.remove(&s.name).unwrap_or_default();
         sheets.push(g);
     }
     Ok(Workbook { kind: "Excel 工作簿（.xlsx）".into(), sheets, notes: vec![] })

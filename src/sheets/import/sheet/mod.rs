@@ -11,12 +11,14 @@
 //! Recognising (`choose`, `find_records`, `find_matrix`, on `matcher` and `headers`) is kept
 //! apart from reading the rows of each layout (`wide`, `long`, `matrix`), which write through
 //! `out`; a total row is checked against the rows it totals (`totals`) before it is left out;
+//! a hidden row or column with anything in it is refused (`hidden_parts`);
 //! `types` holds what the result looks like.
 
 mod choose;
 mod find_matrix;
 mod find_records;
 mod headers;
+mod hidden_parts;
 mod long;
 mod matcher;
 mod matrix;
@@ -116,6 +118,7 @@ pub fn analyze(g: &Grid, ctx: &Ctx) -> Result<Extract, Skip> {
         t.id,
         if cand.title_hit { "，标题与表名一致" } else { "" }
     ));
+    hidden_parts::check(&mut out);
     let data = match cand.plan {
         Plan::Wide(w) => wide::wide(&mut out, t, w),
         Plan::Long(l) => long::long(&mut out, t, l),

@@ -121,7 +121,7 @@ impl Out<'_> {
         let width = head.clone().filter_map(|h| self.g.rows.get(h)).map(Vec::len).max().unwrap_or(0);
         let n = self.g.rows.get(r).map_or(0, Vec::len);
         if n == width {
-            return true;
+            return self.row_keeps_its_lines(r, width);
         }
         let header = self.g.row_name(*head.end());
         let (count, why) = if n < width {
@@ -138,6 +138,48 @@ impl Out<'_> {
             ),
         );
         false
+    }
+
+    /// Whether row `r` of a text file, which lines up with the header, took no row after it
+    /// into a quoted cell. A quote left open runs to the next quote: when it closes in the same
+    /// column of a later row, the joined row has as many cells as the header, and the rows in
+    /// between would be lost without a word — an error when a later line of the cell holds a
+    /// whole row's worth of cells. A later line with a delimiter but no whole row may be a
+    /// note typed over two lines (Alt+Enter) with a comma in it: a warning to check.
+    fn row_keeps_its_lines(&mut self, r: usize, width: usize) -> bool {
+        let g = self.g;
+        let Some((_, s)) = g.spills.iter().find(|(row, _)| *row == r) else { return true };
+        let at = self.at(r, s.col);
+        let head = format!(
+            "第 {} 行第 {} 列的单元格以引号开头，这个引号到第 {} 行才有配对的引号，把{}并进了这个单元格",
+            s.opened,
+            s.col + 1,
+            s.closed,
+            s.taken()
+        );
+        match s.lost_row(width) {
+            Some(lost) => {
+                self.err(
+                    at,
+                    format!(
+                        "{head}：第 {lost} 行有表头那么多列，是一整行数据，却不会作为一行导入（它的数值成了这个单元格中的文字）；\
+                         多半是这个引号没有配对：请删去它，或在单元格末尾补上引号"
+                    ),
+                );
+                false
+            }
+            None => {
+                self.warn(
+                    at,
+                    format!(
+                        "{head}，其后的行中有分隔符：如果这个引号没有配对，{}的内容已被并进这个单元格，不会作为数据导入；请核对（确实是多行文字时，\
+                         把其中的半角逗号换成全角的“，”）",
+                        s.taken()
+                    ),
+                );
+                true
+            }
+        }
     }
 
     /// Whether data cell (`r`, `c`), covered by a merged area, is blank: only the area's top-left
