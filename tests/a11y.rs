@@ -215,7 +215,7 @@ fn a_figure_broken_inside_running_text_fails_the_gate() {
 fn sideways_scrolling_at_320_px_with_large_text_fails_the_gate() {
     let site = fixture("minimal");
     // fits 320 px at 100 % text and 375 px at 200 %, not 320 px at 200 %
-    built_with_css(site.path(), "public", "\n.site-name { width: calc(8.5rem + 28px); }\n");
+    built_with_css(site.path(), "public", "\n.site-name { width: calc(8.5rem + 40px); }\n");
     let (code, text) = gate(site.path(), "browser");
     assert_eq!(code, 1, "the reflow check must fail:\n{text}");
     assert!(text.contains("Page scrolls horizontally at 320px with text ×2"), "{text}");
