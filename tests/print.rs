@@ -114,6 +114,72 @@ fn every_notice_board_poster_prints_on_one_a4_portrait_page() {
     }
 }
 
+#[test]
+fn phone_pages_print_their_tables_without_the_menus() {
+    if !have("chromium") || !have("pdftotext") {
+        eprintln!("NOTE: phone print test skipped: needs chromium and poppler-utils; `.ci/run` installs them");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = build_example(tmp.path());
+    // the city bureau's year: its widest tables (the annual report's matrices, fund tables by scheme)
+    let rel = "m/e/520300/2023/index.html";
+    let pdf = tmp.path().join("phone.pdf");
+    print_to_pdf(&out.join(rel), &pdf, &tmp.path().join("profile"));
+    let text: String = poppler("pdftotext", &pdf).split_whitespace().collect();
+    for screen_only in ["跳到正文", "大字版", "搜索机构", "电脑版", "左右滑动查看", "下载本表", "订阅更新"]
+    {
+        assert!(!text.contains(screen_only), "{rel}: {screen_only} is printed:\n{text}");
+    }
+    // every table's last column is on paper: the last figure of each table is printed
+    let html = read(&out.join(rel));
+    for table in html.split("</table>").filter(|t| t.contains("class=\"num\">")) {
+        let last = table.rsplit("class=\"num\">").next().and_then(|s| s.split('<').next()).unwrap_or_default();
+        assert!(text.contains(last), "{rel}: the figure {last} at a table's end is printed");
+    }
+}
+
+#[test]
+fn a_long_entity_name_still_prints_its_poster_on_one_page() {
+    if !have("chromium") || !have("pdfinfo") {
+        eprintln!("NOTE: poster test skipped: needs chromium and poppler-utils; `.ci/run` installs them");
+        return;
+    }
+    let site = example_copy();
+    let list = posters_of(site.path());
+    let poster = list.first().expect("the example has a poster");
+    // the entity of the first poster renamed to 53 characters (the longest names are about that long)
+    let id = poster
+        .strip_prefix(site.path().join("public/e"))
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let name = "贵州省遵义市红花岗区某某街道社区卫生服务中心（遵义市红花岗区某某镇中心卫生院）附属第一村卫生室分部（东区）";
+    assert_eq!(name.chars().count(), 53);
+    let registry = site.path().join("data/entities.toml");
+    let text = read(&registry);
+    let at = text.find(&format!("\"{id}\"")).unwrap_or_else(|| panic!("{id} in the registry"));
+    let line = at + text[at..].find("name = \"").unwrap();
+    let end = line + text[line + 8..].find('"').unwrap() + 8;
+    std::fs::write(&registry, format!("{}name = \"{name}{}", &text[..line], &text[end..])).unwrap();
+    let built = pilu(site.path(), &["build", "--base-url", "https://ybj.example.gov.cn/yibao/"]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let pdf = site.path().join("poster.pdf");
+    print_to_pdf(poster, &pdf, &site.path().join("profile"));
+    let info = poppler("pdfinfo", &pdf);
+    assert_eq!(info_field(&info, "Pages:"), "1", "a poster with a 53-character name prints on one page:\n{info}");
+}
+
+/// The posters the example site's copy at `site` has, once built (built here to find them).
+fn posters_of(site: &Path) -> Vec<PathBuf> {
+    let built = pilu(site, &["build"]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    posters(&site.join("public"))
+}
+
 /// In the page, after load: for each crumb after the first, whether its text hangs beside its
 /// "›" (every line of the name starts where the first does, so the separator never sits alone
 /// at a line's start or end), and the page's width. Written into the DOM for `--dump-dom`.

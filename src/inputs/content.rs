@@ -539,9 +539,83 @@ fn render_markdown(
         }
     });
     let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, links.resolve(events));
+    html::push_html(&mut out, keep_figures(links.resolve(events)));
     links.check(Parser::new_ext(body, OPTIONS), file, offset, generated, diags);
     out
+}
+
+/// The text of `events` with each figure that a line could break inside (a phone number or date
+/// with hyphens, a written-out date, a long code or amount: see `figure_spans`) in a
+/// `<span class="keep">`, which the themes never wrap: "0851-" at a line's end and "28000000" at the
+/// next line's start read as two numbers. Not in code blocks (shown as typed) or an image's
+/// alternative text (the writer puts its text into an attribute).
+fn keep_figures<'e>(events: impl Iterator<Item = Event<'e>>) -> impl Iterator<Item = Event<'e>> {
+    let mut verbatim = 0usize;
+    events.map(move |ev| match ev {
+        Event::Start(Tag::CodeBlock(_) | Tag::Image { .. }) => {
+            verbatim += 1;
+            ev
+        }
+        Event::End(TagEnd::CodeBlock | TagEnd::Image) => {
+            verbatim = verbatim.saturating_sub(1);
+            ev
+        }
+        Event::Text(t) if verbatim == 0 => {
+            let spans = figure_spans(&t);
+            if spans.is_empty() {
+                return Event::Text(t);
+            }
+            let mut html = String::with_capacity(t.len() + spans.len() * 32);
+            let mut at = 0;
+            for (start, end) in spans {
+                escape_text(&mut html, &t[at..start]);
+                html.push_str("<span class=\"keep\">");
+                escape_text(&mut html, &t[start..end]);
+                html.push_str("</span>");
+                at = end;
+            }
+            escape_text(&mut html, &t[at..]);
+            Event::InlineHtml(CowStr::from(html))
+        }
+        other => other,
+    })
+}
+
+/// The byte ranges of `text` holding a figure a line could break inside: a run of digits and
+/// capitals with separators (`0851-28000000`, `2024-10-22`, `453,975.29`, `H52030200002`) that
+/// has a hyphen or is eight characters or longer, or a date written out (`2024年10月22日`, which
+/// breaks anywhere as Chinese text does). Not inside a word or a path (`v1.2`, `…/2023/…`).
+fn figure_spans(text: &str) -> Vec<(usize, usize)> {
+    static FIGURE: std::sync::OnceLock<regex_lite::Regex> = std::sync::OnceLock::new();
+    let re = FIGURE.get_or_init(|| {
+        regex_lite::Regex::new(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|[A-Z]{0,2}\d[\dA-Z]*(?:[-,.:][\dA-Z]+)*%?")
+            .expect("a valid pattern")
+    });
+    let inside_word = |c: char| c.is_ascii_alphanumeric() || "_.,:/@%-".contains(c);
+    re.find_iter(text)
+        .filter(|m| {
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            let s = m.as_str();
+            !before.is_some_and(inside_word)
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric() || "_/@-".contains(c))
+                && (s.contains('-') || s.contains('年') || s.chars().count() >= 8)
+        })
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
+/// `s` escaped as HTML text, as the Markdown writer escapes text.
+fn escape_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
 }
 
 const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH).union(Options::ENABLE_FOOTNOTES);
@@ -1187,6 +1261,24 @@ mod tests {
         assert!(!h.contains("<script"), "{h}");
         assert!(!h.contains("<div"), "{h}");
         assert!(h.contains("&lt;script&gt;"), "{h}");
+    }
+
+    #[test]
+    fn figures_in_running_text_are_kept_whole() {
+        let mut d = Diagnostics::default();
+        let h = render_markdown(
+            "电话 0851-28000000，2024年10月22日起；编码 H52030200002，v1.2、https://a.b/2023-01/ 与 12393 照旧。<b>\n\n```\n0851-28000000\n```\n",
+            0,
+            0,
+            &no_links(),
+            &mut Vec::new(),
+            &mut d,
+        );
+        assert!(h.contains("电话 <span class=\"keep\">0851-28000000</span>，"), "{h}");
+        assert!(h.contains("<span class=\"keep\">2024年10月22日</span>起"), "{h}");
+        assert!(h.contains("<span class=\"keep\">H52030200002</span>"), "{h}");
+        assert!(h.contains("v1.2、https://a.b/2023-01/ 与 12393 照旧。&lt;b&gt;"), "{h}");
+        assert!(h.contains("<code>0851-28000000\n</code>"), "code is shown as typed: {h}");
     }
 
     #[test]

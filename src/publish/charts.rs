@@ -230,11 +230,21 @@ fn svg(id: &str, points: &[(i32, Value)]) -> String {
         tenths(&mut s, k * 26 + 10);
         s.push_str("em\">");
         s.push_str(&y.to_string());
-        s.push_str(match v {
-            Value::NotApplicable => "年（不适用）",
-            Value::Absent => "年（未填报）",
-            _ => "年",
-        });
+        s.push('年');
+        // SVG text never wraps: why a year has no bar goes on a line of its own, where the bar
+        // would be, so a narrow chart with large text does not cut the label off.
+        let why = match v {
+            Value::NotApplicable => Some("（不适用）"),
+            Value::Absent => Some("（未填报）"),
+            _ => None,
+        };
+        if let Some(why) = why {
+            s.push_str("<tspan x=\"0\" y=\"");
+            tenths(&mut s, k * 26 + 22);
+            s.push_str("em\">");
+            s.push_str(why);
+            s.push_str("</tspan>");
+        }
         s.push_str("</text>");
         if let Some(n) = n {
             let (x, w) =
@@ -575,7 +585,9 @@ mod tests {
     #[test]
     fn bars_stay_inside_the_width() {
         let s = svg("x", &[(2022, dec("-50.00")), (2023, dec("150.00")), (2024, Value::Absent)]);
-        assert!(s.contains("aria-labelledby=\"x-s\"") && s.contains("2024年（未填报）"));
+        assert!(
+            s.contains("aria-labelledby=\"x-s\"") && s.contains("2024年<tspan x=\"0\" y=\"7.4em\">（未填报）</tspan>")
+        );
         for part in s.split("<rect ").skip(1) {
             let num = |a: &str| -> f64 {
                 let i = part.find(&format!("{a}=\"")).unwrap() + a.len() + 2;
