@@ -451,7 +451,8 @@ fn one_year_of_figures_is_a_table_not_charts() {
                 ("institution_overview", "附件7 医保定点医疗机构总体情况表", "hi_fund_pay"),
                 ("institution_employee_service", "附件8 医保定点医疗机构职工医保服务情况表", "policy_reimb_rate"),
             ] {
-                let t = between(section, &format!("<caption>{title}</caption>"), "</table>")
+                // (each table scrolls in its own region, labelled by its caption's id)
+                let t = between(section, &format!("-c\">{title}</caption>"), "</table>")
                     .unwrap_or_else(|| panic!("{prefix}{}: no table {title}", e.code));
                 let want = match data[&(e.code.clone(), y)][table].get(field).map(String::as_str) {
                     Some("—") => "—不适用".to_string(),

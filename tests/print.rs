@@ -157,7 +157,8 @@ fn a_long_entity_name_still_prints_its_poster_on_one_page() {
         .unwrap()
         .to_string_lossy()
         .into_owned();
-    let name = "贵州省遵义市红花岗区某某街道社区卫生服务中心（遵义市红花岗区某某镇中心卫生院）附属第一村卫生室分部（东区）";
+    let name =
+        "贵州省遵义市红花岗区某某街道社区卫生服务中心（遵义市红花岗区某某镇中心卫生院）附属第一村卫生室分部（东区）";
     assert_eq!(name.chars().count(), 53);
     let registry = site.path().join("data/entities.toml");
     let text = read(&registry);
