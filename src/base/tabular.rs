@@ -214,6 +214,17 @@ impl Spill {
             format!("第 {} 行", self.closed)
         }
     }
+    /// What happened, as both readers of CSV (`records::csv_sheet`, `pilu import`) say it:
+    /// `第 2 行第 10 列的单元格以引号开头，…把第 3 行并进了这个单元格`.
+    pub fn told(&self) -> String {
+        format!(
+            "第 {} 行第 {} 列的单元格以引号开头，这个引号到第 {} 行才有配对的引号，把{}并进了这个单元格",
+            self.opened,
+            self.col + 1,
+            self.closed,
+            self.taken()
+        )
+    }
 }
 
 /// The first cell of `row` that spills, as [`Spill`] says.

@@ -118,14 +118,7 @@ fn row_taken_in(file: FileId, delim: u8, r: &tabular::Row, s: &tabular::Spill, l
     let at = r.cells[s.col].1.start.saturating_sub(1);
     Diagnostic::error(
         "csv.row_taken_in",
-        format!(
-            "第 {} 行第 {} 列的单元格以引号开头，这个引号到第 {} 行才有配对的引号，把{}并进了这个单元格：\
-             第 {lost} 行不会作为一行读入，它的数值成了这个单元格中的文字",
-            s.opened,
-            s.col + 1,
-            s.closed,
-            s.taken()
-        ),
+        format!("{}：第 {lost} 行不会作为一行读入，它的数值成了这个单元格中的文字", s.told()),
     )
     .at(Loc::new(file, at..at + 1))
     .label("引号从这里开始")

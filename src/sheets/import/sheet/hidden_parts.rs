@@ -23,47 +23,51 @@ pub(super) fn check(out: &mut Out) {
         let t: String = t.trim().chars().take(20).collect();
         format!("{}{}“{t}”", column_letters(c), r + 1)
     };
+    // enough of a hidden part's filled cells to recognise it by, and how many there are
+    let contents = |filled: &[(usize, usize)]| {
+        let shown: Vec<String> = filled.iter().take(SHOWN).map(|&(r, c)| cell(r, c)).collect();
+        let more = if filled.len() > SHOWN { format!("等 {} 个单元格", filled.len()) } else { String::new() };
+        format!("{}{more}", shown.join("、"))
+    };
     // (parts beyond the cells the sheet uses hold nothing and are passed over without a word)
     let mut empty_rows = Vec::new();
     for &(r, how) in h.rows.iter().filter(|(r, _)| *r < g.rows.len()) {
-        let filled: Vec<usize> = (0..g.rows.get(r).map_or(0, Vec::len)).filter(|&c| !g.get(r, c).is_blank()).collect();
+        let filled: Vec<(usize, usize)> =
+            (0..g.rows.get(r).map_or(0, Vec::len)).filter(|&c| !g.get(r, c).is_blank()).map(|c| (r, c)).collect();
         if filled.is_empty() {
             empty_rows.push(r + 1);
             continue;
         }
-        let shown: Vec<String> = filled.iter().take(SHOWN).map(|&c| cell(r, c)).collect();
-        let more = if filled.len() > SHOWN { format!("等 {} 个单元格", filled.len()) } else { String::new() };
         let at = out.at_row(r);
         out.err(
             at,
             format!(
-                "第 {} 行是{}，其中有内容（{}{more}）：隐藏的行照样会被读取和导入，在 Excel 中却看不到、核对不到；\
+                "第 {} 行是{}，其中有内容（{}）：隐藏的行照样会被读取和导入，在 Excel 中却看不到、核对不到；\
                  请在 Excel 中取消隐藏，核对这一行，不需要的话删除整行",
                 r + 1,
                 row_how(how),
-                shown.join("、")
+                contents(&filled)
             ),
         );
     }
     let mut empty_cols = Vec::new();
     for &(c0, c1, how) in &h.cols {
         for c in c0..=c1.min(g.width().saturating_sub(1)) {
-            let filled: Vec<usize> = (0..g.rows.len()).filter(|&r| !g.get(r, c).is_blank()).collect();
+            let filled: Vec<(usize, usize)> =
+                (0..g.rows.len()).filter(|&r| !g.get(r, c).is_blank()).map(|r| (r, c)).collect();
             if filled.is_empty() {
                 empty_cols.push(column_letters(c));
                 continue;
             }
-            let shown: Vec<String> = filled.iter().take(SHOWN).map(|&r| cell(r, c)).collect();
-            let more = if filled.len() > SHOWN { format!("等 {} 个单元格", filled.len()) } else { String::new() };
             let at = format!("{}，{} 列", sheet_label(out.ctx, g), column_letters(c));
             out.err(
                 at,
                 format!(
-                    "{} 列是{}，其中有内容（{}{more}）：隐藏的列照样会被读取和导入，在 Excel 中却看不到、核对不到；\
+                    "{} 列是{}，其中有内容（{}）：隐藏的列照样会被读取和导入，在 Excel 中却看不到、核对不到；\
                      请在 Excel 中取消隐藏，核对这一列，不需要的话删除整列",
                     column_letters(c),
                     col_how(how),
-                    shown.join("、")
+                    contents(&filled)
                 ),
             );
         }

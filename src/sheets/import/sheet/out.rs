@@ -150,13 +150,7 @@ impl Out<'_> {
         let g = self.g;
         let Some((_, s)) = g.spills.iter().find(|(row, _)| *row == r) else { return true };
         let at = self.at(r, s.col);
-        let head = format!(
-            "第 {} 行第 {} 列的单元格以引号开头，这个引号到第 {} 行才有配对的引号，把{}并进了这个单元格",
-            s.opened,
-            s.col + 1,
-            s.closed,
-            s.taken()
-        );
+        let head = s.told();
         match s.lost_row(width) {
             Some(lost) => {
                 self.err(
