@@ -605,17 +605,11 @@ fn figure_spans(text: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// `s` escaped as HTML text, as the Markdown writer escapes text.
+/// `s` escaped as HTML text, with the Markdown writer's own function (so a text reads the same
+/// whether a figure in it was kept or not).
 fn escape_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
+    // Writing into a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html_body_text(out, s);
 }
 
 const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH).union(Options::ENABLE_FOOTNOTES);
@@ -1279,6 +1273,13 @@ mod tests {
         assert!(h.contains("<span class=\"keep\">H52030200002</span>"), "{h}");
         assert!(h.contains("v1.2、https://a.b/2023-01/ 与 12393 照旧。&lt;b&gt;"), "{h}");
         assert!(h.contains("<code>0851-28000000\n</code>"), "code is shown as typed: {h}");
+        // escaped as the writer escapes the text around it, kept figure or not
+        let quoted = |md: &str| render_markdown(md, 0, 0, &no_links(), &mut Vec::new(), &mut Diagnostics::default());
+        assert_eq!(
+            quoted("拨打\"0851-28000000\" & 询问"),
+            "<p>拨打\"<span class=\"keep\">0851-28000000</span>\" &amp; 询问</p>\n"
+        );
+        assert_eq!(quoted("拨打\"12393\" & 询问"), "<p>拨打\"12393\" &amp; 询问</p>\n");
     }
 
     #[test]
