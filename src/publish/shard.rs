@@ -170,6 +170,9 @@ impl Part<'_> {
                 None => self.across(),
             });
         }
+        // (held through the render: a country's million pages, with the room the list grew into,
+        // were up to 32 MB more)
+        list.shrink_to_fit();
         list
     }
 

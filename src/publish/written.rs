@@ -13,7 +13,10 @@ use std::io;
 pub struct Written {
     /// Interned names of files and folders, by id.
     names: Vec<Box<str>>,
-    ids: Map<Box<str>, u32>,
+    /// The ids of `names`, found by each name's hash (a map keyed by a second copy of each
+    /// name was 25 MB more for a country's half a million entity folders).
+    ids: hashbrown::HashTable<u32>,
+    hasher: ahash::RandomState,
     /// Folders, by (parent, name): their id. `TOP` ("") is no entry; the others count from 1.
     folders: Map<(u32, u32), u32>,
     /// Each folder's (parent, name), at its id − 1.
@@ -67,13 +70,20 @@ fn starts(list: &[(u32, u32)], folders: usize) -> Vec<u32> {
 
 impl Written {
     fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
+        let hash = self.hasher.hash_one(name);
+        if let Some(&id) = self.ids.find(hash, |&id| &*self.names[id as usize] == name) {
             return id;
         }
         let id = self.names.len() as u32;
         self.names.push(name.into());
-        self.ids.insert(name.into(), id);
+        let (names, hasher) = (&self.names, &self.hasher);
+        self.ids.insert_unique(hash, id, |&i| hasher.hash_one(&*names[i as usize]));
         id
+    }
+
+    /// The id of `name`, when it was interned.
+    fn name_id(&self, name: &str) -> Option<u32> {
+        self.ids.find(self.hasher.hash_one(name), |&id| &*self.names[id as usize] == name).copied()
     }
 
     /// Note `folder` (and the folders holding it) as made, before any file is written in it:
@@ -101,7 +111,7 @@ impl Written {
         folder
             .split('/')
             .filter(|p| !p.is_empty())
-            .try_fold(TOP, |id, part| self.ids.get(part).and_then(|&n| self.folders.get(&(id, n))).copied())
+            .try_fold(TOP, |id, part| self.name_id(part).and_then(|n| self.folders.get(&(id, n))).copied())
     }
 
     /// Note the file `rel` as written.
@@ -131,7 +141,7 @@ impl Written {
     /// Whether the file `rel` was written.
     pub fn contains(&mut self, rel: &str) -> bool {
         let (folder, name) = split(rel);
-        let (Some(f), Some(&n)) = (self.folder_id(folder), self.ids.get(name)) else { return false };
+        let (Some(f), Some(n)) = (self.folder_id(folder), self.name_id(name)) else { return false };
         self.sort();
         self.files.binary_search(&(f, n)).is_ok()
     }

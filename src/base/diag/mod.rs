@@ -134,27 +134,42 @@ impl Loc {
 }
 
 /// The text of every file read in a run, by id. Paths are shown relative to the site root.
+/// A country's check reads some 350,000 files and lets go of nearly all of them: what is kept
+/// for a let-go file is its path, length and fingerprint (about 100 bytes; twice that when every
+/// file had a path, a text, a line table and a boxed record of what was let go).
 #[derive(Default)]
 pub struct Sources {
-    files: Vec<(String, String)>,
-    /// Byte offsets where each file's lines start, computed on first use: a report of many
-    /// diagnostics in one large file looks lines up once, not by rescanning the file.
-    /// 32 bits a line start: a file read is at most 1 GiB (`files::MAX_REGISTRY_BYTES`).
-    line_starts: Vec<OnceLock<Vec<u32>>>,
+    /// Each file's path as shown, by id.
+    paths: Vec<Box<str>>,
+    /// Each file's text, by id, and where its lines start.
+    held: Vec<Held>,
     /// The site root, stripped from paths in messages.
     pub root: PathBuf,
-    /// Whether each file's text is held, let go while loading, or gone after the checks.
-    held: Vec<Held>,
 }
 
 /// Where a file's text is.
 enum Held {
-    /// In `files`.
-    Here,
+    /// Here, with where its lines start (32 bits each: a file read is at most 1 GiB,
+    /// `files::MAX_REGISTRY_BYTES`), computed on first use: a report of many diagnostics in
+    /// one large file looks lines up once, not by rescanning the file.
+    Here(Box<Text>),
     /// Let go while loading (`let_go`): read again if a report needs it.
-    LetGo(Box<LetGo>),
+    LetGo(LetGo),
     /// Let go after the checks (`keep_reported`): a later diagnostic in it names only the file.
     Gone,
+}
+
+/// A text at hand and its line starts.
+#[derive(Default)]
+struct Text {
+    text: String,
+    lines: OnceLock<Vec<u32>>,
+}
+
+impl Text {
+    fn new(text: String) -> Box<Text> {
+        Box::new(Text { text, lines: OnceLock::new() })
+    }
 }
 
 /// How a file's text was read from its bytes, to read it again the same way.
@@ -172,13 +187,22 @@ struct LetGo {
     /// Only when the shown path does not lead back to it from the root (a name not in UTF-8, a
     /// file outside the site): the shown path is kept anyway, and a second copy of it was one
     /// more allocation for each of a country's half a million data files.
-    path: Option<PathBuf>,
+    path: Option<Box<Path>>,
     reading: Reading,
-    len: usize,
+    /// (a file read is at most 1 GiB)
+    len: u32,
     hash: u64,
-    text: OnceLock<Option<String>>,
+    /// What was read again for a report, made on first use: most let-go files never are.
+    again: OnceLock<Box<Again>>,
+}
+
+/// A let-go file read again.
+#[derive(Default)]
+struct Again {
+    /// The text, when it is still what was read (None: changed since, or gone).
+    text: OnceLock<Option<Text>>,
     /// A large UTF-8 file (`window::WINDOW_FROM`) is read again by window for a report, never
-    /// whole (unless something asks for all its `text`). Boxed: every data file is let go.
+    /// whole (unless something asks for all its `text`).
     window: OnceLock<Option<Box<window::Window>>>,
 }
 
@@ -192,10 +216,20 @@ fn fingerprint(text: &str) -> u64 {
 impl LetGo {
     /// Whether it is read again by window (`window::WINDOW_FROM`), not whole.
     fn windowed(&self) -> bool {
-        matches!(self.reading, Reading::Utf8) && self.len >= window::WINDOW_FROM
+        matches!(self.reading, Reading::Utf8) && self.len as usize >= window::WINDOW_FROM
     }
     fn path_from(&self, root: &Path, shown: &str) -> PathBuf {
-        self.path.clone().unwrap_or_else(|| root.join(shown))
+        self.path.as_deref().map_or_else(|| root.join(shown), Path::to_path_buf)
+    }
+    fn again(&self) -> &Again {
+        self.again.get_or_init(Box::default)
+    }
+    /// The text read again, when it is still what was read (as a `Text`, for its lines).
+    fn text(&self, root: &Path, shown: &str) -> Option<&Text> {
+        self.again()
+            .text
+            .get_or_init(|| self.read_again(root, shown).map(|text| Text { text, lines: OnceLock::new() }))
+            .as_ref()
     }
     /// The text read again from `path`, or from the site root's `shown` path.
     fn read_again(&self, root: &Path, shown: &str) -> Option<String> {
@@ -211,13 +245,13 @@ impl LetGo {
             }
             Reading::Csv => crate::base::tabular::decode(&bytes).ok()?.text,
         };
-        (text.len() == self.len && fingerprint(&text) == self.hash).then_some(text)
+        (text.len() == self.len as usize && fingerprint(&text) == self.hash).then_some(text)
     }
 }
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources { files: Vec::new(), line_starts: Vec::new(), root: root.to_path_buf(), held: Vec::new() }
+        Sources { paths: Vec::new(), held: Vec::new(), root: root.to_path_buf() }
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
@@ -226,24 +260,20 @@ impl Sources {
         if shown.is_empty() { "./（站点根目录）".to_string() } else { shown }
     }
     pub fn add(&mut self, shown_path: String, text: String) -> FileId {
-        self.files.push((shown_path, text));
-        self.line_starts.push(OnceLock::new());
-        self.held.push(Held::Here);
+        self.paths.push(shown_path.into_boxed_str());
+        self.held.push(Held::Here(Text::new(text)));
         // (4 billion source files is far beyond any site)
-        (self.files.len() - 1) as FileId
+        (self.paths.len() - 1) as FileId
     }
     /// The text of a file added before it was read through (`add` with an empty text).
     pub fn hold(&mut self, id: FileId, text: String) {
-        self.files[id as usize].1 = text;
-        self.line_starts[id as usize] = OnceLock::new();
-        self.held[id as usize] = Held::Here;
+        self.held[id as usize] = Held::Here(Text::new(text));
     }
     /// Take over every source of `other`, read apart (on another thread): their ids here are
     /// theirs there plus the returned offset (see `Loc::shift`).
     pub fn append(&mut self, other: Sources) -> FileId {
-        let offset = self.files.len() as FileId;
-        self.files.extend(other.files);
-        self.line_starts.extend(other.line_starts);
+        let offset = self.paths.len() as FileId;
+        self.paths.extend(other.paths);
         self.held.extend(other.held);
         offset
     }
@@ -253,11 +283,9 @@ impl Sources {
     pub fn keep_reported(&mut self, diags: &Diagnostics) {
         let shown: std::collections::HashSet<FileId> =
             diags.list.iter().filter_map(|d| d.loc.map(|l| l.file)).collect();
-        for (id, ((_, text), lines)) in self.files.iter_mut().zip(&mut self.line_starts).enumerate() {
+        for (id, held) in self.held.iter_mut().enumerate() {
             if !shown.contains(&(id as FileId)) {
-                *text = String::new();
-                *lines = OnceLock::new();
-                self.held[id] = Held::Gone;
+                *held = Held::Gone;
             }
         }
     }
@@ -265,13 +293,11 @@ impl Sources {
     /// only if a report shows a place in it. Most data files have no finding, and holding every
     /// one's text was a sixth of what `check` kept of a large site.
     pub fn let_go(&mut self, id: FileId, path: &Path, reading: Reading) {
-        let text = std::mem::take(&mut self.files[id as usize].1);
-        self.line_starts[id as usize] = OnceLock::new();
-        let (len, hash) = (text.len(), fingerprint(&text));
-        let shown = Path::new(&self.files[id as usize].0);
-        let path = (path.strip_prefix(&self.root).ok() != Some(shown)).then(|| path.to_path_buf());
-        let (text, window) = (OnceLock::new(), OnceLock::new());
-        self.held[id as usize] = Held::LetGo(Box::new(LetGo { path, reading, len, hash, text, window }));
+        let Held::Here(text) = std::mem::replace(&mut self.held[id as usize], Held::Gone) else { return };
+        let (len, hash) = (text.text.len() as u32, fingerprint(&text.text));
+        let shown = Path::new(&*self.paths[id as usize]);
+        let path = (path.strip_prefix(&self.root).ok() != Some(shown)).then(|| path.into());
+        self.held[id as usize] = Held::LetGo(LetGo { path, reading, len, hash, again: OnceLock::new() });
     }
     /// `let_go`, unless one of `found` (what was found while the file was read) points into it:
     /// a file with findings is kept as it was read for the report.
@@ -284,8 +310,7 @@ impl Sources {
     /// JSON report reads the files of a country's findings one after another.
     pub fn let_go_again(&mut self, id: FileId) {
         if let Held::LetGo(g) = &mut self.held[id as usize] {
-            g.text = OnceLock::new();
-            self.line_starts[id as usize] = OnceLock::new();
+            g.again = OnceLock::new();
         }
     }
     /// Where a diagnostic is, as a report can show it: its span, or only the file when the
@@ -298,25 +323,26 @@ impl Sources {
     }
     /// The ids of every source read.
     pub fn ids(&self) -> impl Iterator<Item = FileId> + use<> {
-        0..self.files.len() as FileId
+        0..self.paths.len() as FileId
     }
     /// How many sources were read; ids are `0..len()`.
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.paths.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.paths.is_empty()
     }
     pub fn path(&self, id: FileId) -> &str {
-        &self.files[id as usize].0
+        &self.paths[id as usize]
     }
     /// A large let-go file's window (`window.rs`), once it was found unchanged.
     fn window(&self, id: FileId) -> Option<&window::Window> {
         match &self.held[id as usize] {
             Held::LetGo(g) if g.windowed() => g
+                .again()
                 .window
                 .get_or_init(|| {
-                    window::Window::open(&g.path_from(&self.root, self.path(id)), g.len, g.hash).map(Box::new)
+                    window::Window::open(&g.path_from(&self.root, self.path(id)), g.len as usize, g.hash).map(Box::new)
                 })
                 .as_deref(),
             _ => None,
@@ -331,18 +357,23 @@ impl Sources {
     fn lines_of(&self, l: Loc) -> Option<window::Lines> {
         self.window(l.file)?.lines(l.start as usize, l.end as usize)
     }
-    pub fn text(&self, id: FileId) -> &str {
+    /// A file's text with its lines: held, or read again (None when it cannot be).
+    fn text_of(&self, id: FileId) -> Option<&Text> {
         match &self.held[id as usize] {
-            Held::LetGo(g) => g.text.get_or_init(|| g.read_again(&self.root, self.path(id))).as_deref().unwrap_or(""),
-            Held::Here | Held::Gone => &self.files[id as usize].1,
+            Held::Here(t) => Some(t),
+            Held::LetGo(g) => g.text(&self.root, self.path(id)),
+            Held::Gone => None,
         }
+    }
+    pub fn text(&self, id: FileId) -> &str {
+        self.text_of(id).map_or("", |t| &t.text)
     }
     /// Whether the text of a file is at hand: held, or let go and read again as it was.
     fn readable(&self, id: FileId) -> bool {
         match &self.held[id as usize] {
-            Held::Here => true,
+            Held::Here(_) => true,
             Held::LetGo(_) if self.windowed(id) => self.window(id).is_some(),
-            Held::LetGo(g) => g.text.get_or_init(|| g.read_again(&self.root, self.path(id))).is_some(),
+            Held::LetGo(_) => self.text_of(id).is_some(),
             Held::Gone => false,
         }
     }
@@ -360,9 +391,10 @@ impl Sources {
     }
     /// The 1-based line of a byte offset and the offset where that line starts.
     fn line_of(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let starts = self.line_starts[id as usize].get_or_init(|| {
-            std::iter::once(0).chain(self.text(id).match_indices('\n').map(|(i, _)| i as u32 + 1)).collect()
-        });
+        let Some(t) = self.text_of(id) else { return (1, 0) };
+        let starts = t
+            .lines
+            .get_or_init(|| std::iter::once(0).chain(t.text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect());
         let i = starts.partition_point(|&s| s as usize <= offset).max(1) - 1;
         (i + 1, starts[i] as usize)
     }
@@ -794,8 +826,9 @@ mod tests {
             };
             assert_eq!(report(&gone, gid), report(&held, hid), "excerpt of {a}..{b}");
         }
-        assert!(matches!(&gone.held[gid as usize], Held::LetGo(g) if g.text.get().is_none()));
-        assert!(gone.line_starts[gid as usize].get().is_none());
+        assert!(
+            matches!(&gone.held[gid as usize], Held::LetGo(g) if g.again.get().is_none_or(|a| a.text.get().is_none()))
+        );
         // changed since: only the file is named
         std::fs::write(&path, text.replace("第1县", "第2县")).unwrap();
         let mut changed = Sources::new(dir.path());
@@ -858,8 +891,7 @@ mod tests {
         assert_eq!(at(1), ("b.toml".into(), Some(1), Some(1)));
         assert_eq!(at(2), ("a.toml".into(), Some(1), Some(1)));
         for id in ids {
-            assert!(matches!(&s.held[id as usize], Held::LetGo(g) if g.text.get().is_none()), "{id}");
-            assert!(s.line_starts[id as usize].get().is_none(), "{id}");
+            assert!(matches!(&s.held[id as usize], Held::LetGo(g) if g.again.get().is_none()), "{id}");
         }
     }
 
