@@ -801,6 +801,61 @@ fn names_differing_only_in_case_are_refused() {
     assert!(err.contains("static/files/a.pdf 与 static/Files/A.pdf 重复（大小写不同也视为重复）"), "{err}");
 }
 
+/// The output cannot hold a file and a folder of one name: a static file where the build writes
+/// a folder (`static/e`, beside the entities' pages), or in a folder named like a file the build
+/// writes (`static/feed.xml/…`, the site feed), even in another case. `check` and `build` refuse
+/// it alike, naming the static file and the generated path, before anything is written; the
+/// previous output stays as it was.
+#[test]
+fn a_static_file_and_a_generated_folder_of_one_name_are_refused() {
+    let site = example_copy();
+    let root = site.path();
+    let first = pilu(root, &["build", "--quiet"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let before = tree(&root.join("public"));
+    write(root, "static/feed.xml/x", "x");
+    write(root, "static/e", "e");
+    write(root, "static/Y/2023/Compare", "c");
+    write(root, "static/o/schemas", "s");
+    write(root, "static/m/assets/style.css/a.css", "a");
+    // (beside them, names the build does not write stay allowed)
+    write(root, "static/CNAME", "example.org");
+    write(root, "static/e2/x/index.html", "<p>x</p>");
+    let expected = [
+        ("static/feed.xml/x", "static/feed.xml/x 所在的文件夹 static/feed.xml 与生成的文件 feed.xml 同名"),
+        ("static/e", "static/e 与生成的文件夹 e/ 同名"),
+        ("static/Y/2023/Compare", "static/Y/2023/Compare 与生成的文件夹 y/2023/compare/ 重复（大小写不同也视为重复）"),
+        ("static/o/schemas", "static/o/schemas 与生成的文件夹 o/schemas/ 同名"),
+        (
+            "static/m/assets/style.css/a.css",
+            "static/m/assets/style.css/a.css 所在的文件夹 static/m/assets/style.css 与生成的文件 m/assets/style.css 同名",
+        ),
+    ];
+    for command in ["check", "build"] {
+        let out = pilu(root, &[command]);
+        assert_eq!(out.code, 1, "{command}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked") && !out.stderr.contains("io.write"), "{command}: {}", out.stderr);
+        for (file, says) in expected {
+            assert!(
+                out.stderr.contains(&format!("{says}：输出目录中不能同时有同名的文件和文件夹")),
+                "{command}: {}",
+                out.stderr
+            );
+            assert!(out.stderr.contains(&format!("文件：{file}\n")), "{command}: {file} located: {}", out.stderr);
+        }
+        assert!(out.stderr.contains(&format!("共 {} 个错误", expected.len())), "{command}: {}", out.stderr);
+    }
+    assert_eq!(tree(&root.join("public")), before, "the previous output is untouched");
+    // the JSON report too, each at its file
+    let (code, diags) = check_json(root, &[]);
+    assert_eq!(code, 1);
+    let files: Vec<&str> = with_code(&diags, "static.conflict").iter().map(|d| d.3.as_str()).collect();
+    assert_eq!(files.len(), expected.len(), "{diags:#?}");
+    for (file, _) in expected {
+        assert!(files.contains(&file), "{file}: {files:?}");
+    }
+}
+
 #[test]
 fn output_that_would_delete_the_site_is_refused() {
     let site = fixture("minimal");
