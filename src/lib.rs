@@ -195,7 +195,10 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
     let data = load::load(root, &schema, &registry, listed, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     rules::check_references(&schema, &sources, &mut diags);
-    privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
+    let numbers = privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
+    for n in numbers {
+        sources.mask(&n, &privacy::mask(&n), &privacy::mask_in_place(&n));
+    }
     static_files(root, settings.as_ref(), &mut sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         // (the command line refuses a bad --base-url before this; a library caller gets an error)
