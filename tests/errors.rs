@@ -1519,6 +1519,46 @@ fn a_row_taken_into_a_quoted_cell_is_an_error_naming_it() {
     assert!(w[0].2.contains("第 2 行第 10 列的单元格在引号内跨到第 3 行，其后的行中有逗号（,）"), "{list:?}");
 }
 
+/// Excel leaves a row's empty cells at its end out, so a row taken into a quoted cell may be
+/// shorter than the header. A later line of the cell that starts with a code of the shape of
+/// the rows' first cell and has figures after it is such a row: an error, as a whole row is. A
+/// note over two lines whose second line starts with words or a bare number stays a warning.
+#[test]
+fn a_short_row_taken_into_a_quoted_cell_is_an_error_and_a_note_is_not() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = PHARMACY_SHEET;
+    let lines = pharmacy_lines(root);
+    assert!(
+        lines[1].ends_with(",12393") && lines[2].starts_with("P52030300102,是,否,\"17,980\",166.67,91.66,25.00,50.01,")
+    );
+    // the pharmacy of line 3 with its last two cells left out, its line closing the quote
+    let mut l = lines.clone();
+    l[1] = format!("{}\"12393", lines[1].strip_suffix("12393").unwrap());
+    l[2] = "P52030300102,是,否,17980,166.67,91.66,25.00,50.01\"".to_string();
+    write(root, sheet, &l.join("\r\n"));
+    let out = pilu(root, &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error[csv.row_taken_in]: 第 2 行第 10 列的单元格以引号开头，这个引号到第 3 行才有配对的引号，把第 3 行并进了这个单元格：第 3 行不会作为一行读入"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&format!("{sheet}:2:")), "located at line 2: {}", out.stderr);
+    assert!(out.stderr.contains("第 3 行以与各行第一列同样格式的编码开头"), "{}", out.stderr);
+    // notes over two lines with commas in the second: read, with a warning each time
+    for second in ["（工作日,9:00—17:00）", "2023,2024 年同号", "节假日请拨 0851-12345678,转 2"] {
+        let mut l = lines.clone();
+        l[1] = format!("{}\"12393\r\n{second}\"", lines[1].strip_suffix("12393").unwrap());
+        write(root, sheet, &l.join("\r\n"));
+        let (code, list) = check_json(root, &[]);
+        assert_eq!(code, 0, "{second}: {list:?}");
+        assert_eq!(with_code(&list, "csv.cell_spills").len(), 1, "{second}: {list:?}");
+    }
+}
+
 /// A row with fewer cells than the header is read as Excel writes it (trailing empty cells left
 /// out), but a required field among the missing cells is told why it is blank.
 #[test]

@@ -1985,4 +1985,17 @@ fn a_csv_row_taken_into_a_quoted_cell_is_refused() {
         column(&rows(&site.path().join("data/2023/pharmacy_service.csv")), "个人账户支付（万元）"),
         ["200.01", "207.25"]
     );
+    // a row taken in without its empty cells at the end (as Excel writes it): refused too
+    std::fs::remove_dir_all(site.path().join("data/2023")).unwrap();
+    write(
+        site.path(),
+        "in/药店.csv",
+        &sheet("P52039900002,41102,363.67,200.01,163.66,88.48,\"12393\nP52039900004,37949,376.83,207.25\"\n"),
+    );
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(
+        all.contains("把第 4 行并进了这个单元格：第 4 行以与各行第一列同样格式的编码开头，其后是用逗号（,）分开的数值"),
+        "{all}"
+    );
+    assert!(!site.path().join("data/2023").exists());
 }
