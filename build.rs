@@ -17,7 +17,10 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<String>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // (read when the script runs, not when it was compiled: checkouts sharing a target folder
+    // share the compiled script, and `env!` would embed the files of the one that built it)
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo");
+    let root = Path::new(&manifest);
     let mut code = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
     for sub in ["themes", "data/tables"] {
         let dir = root.join(sub);

@@ -195,7 +195,10 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
     let data = load::load(root, &schema, &registry, listed, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     rules::check_references(&schema, &sources, &mut diags);
-    privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
+    let numbers = privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
+    for n in numbers {
+        sources.mask(&n, &privacy::mask(&n), &privacy::mask_in_place(&n));
+    }
     static_files(root, settings.as_ref(), &mut sources, &mut diags);
     let site = settings.and_then(|mut settings| {
         // (the command line refuses a bad --base-url before this; a library caller gets an error)
@@ -629,42 +632,61 @@ fn static_files(root: &Path, settings: Option<&config::Settings>, sources: &mut 
 }
 
 /// The files of `static/` a build would refuse to copy (`copy_static`), found when the site is
-/// read, so that `check` refuses them too: one named like a file the build writes, even in
-/// another case, or like another static file in another case. The generated files are known
-/// by their names' shapes (`publish::generated`): only a static file of such a shape makes the
-/// site's model, and only the part of the site its name can name is looked at.
+/// read, so that `check` refuses them too: one named like a file the build writes, or like a
+/// folder it writes files into, or lying in a folder named like a file it writes, even in
+/// another case, or named like another static file in another case. The generated files are
+/// known by their names' shapes (`publish::generated`): only the part of the site a name can
+/// name is looked at, never the whole page list.
 fn static_clashes(root: &Path, site: Option<&Loaded>, diags: &mut Diagnostics) {
     let files = inputs::statics::files(root, &mut Diagnostics::default());
     if files.is_empty() {
         return;
     }
-    let generated = site.map(|s| publish::generated::Generated::new(root, s));
-    let names = files.iter().map(|(_, rel)| generated.as_ref().and_then(|g| g.same_ignoring_case(rel))).collect();
-    static_conflicts(&files, names, diags);
+    let rels: Vec<&str> = files.iter().map(|(_, rel)| rel.as_str()).collect();
+    let clashes = match site {
+        Some(s) => publish::generated::Generated::new(root, s).clashes(&rels),
+        None => vec![None; rels.len()],
+    };
+    static_conflicts(&files, clashes, diags);
 }
 
-/// The static files (`files`) that may not be copied: each one whose path a generated file has
-/// (`generated`: that file's path, for each of `files`, when its path is the same but for the
-/// case of ASCII letters), or another static file before it in another case, is the error
-/// `static.conflict` at the file. Returns whether each file clashes. (A name that differs only in
-/// case is the same file where case is ignored — Windows, macOS, IIS —: one would replace the
-/// other when the site is copied there.)
-fn static_conflicts(files: &[(PathBuf, String)], generated: Vec<Option<String>>, diags: &mut Diagnostics) -> Vec<bool> {
+/// The static files (`files`) that may not be copied: each one that takes the place of a
+/// generated file or folder (`clashes`, for each of `files`, in any case), or of another static
+/// file before it in another case, is the error `static.conflict` at the file. Returns whether
+/// each file clashes. (A name that differs only in case is the same file where case is
+/// ignored — Windows, macOS, IIS —: one would replace the other when the site is copied there.
+/// A file and a folder of one name cannot both be in the output.)
+fn static_conflicts(
+    files: &[(PathBuf, String)],
+    clashes: Vec<Option<publish::generated::Clash>>,
+    diags: &mut Diagnostics,
+) -> Vec<bool> {
+    use publish::generated::Clash;
     let mut seen: base::FastMap<String, &str> = base::FastMap::default();
     files
         .iter()
-        .zip(generated)
-        .map(|((path, rel), generated)| {
+        .zip(clashes)
+        .map(|((path, rel), clash)| {
             let same_case = "（大小写不同也视为重复）";
+            let both = "：输出目录中不能同时有同名的文件和文件夹";
             // (the manifest is written last, when the output is swapped in)
-            let manifest =
-                || rel.eq_ignore_ascii_case(publish::owned::MANIFEST).then(|| publish::owned::MANIFEST.into());
-            let clash = match generated.or_else(manifest) {
-                Some(g) if g == *rel => Some("与生成的文件同名".to_string()),
-                Some(g) => Some(format!("与生成的文件 {g} 重复{same_case}")),
+            let manifest = || {
+                rel.eq_ignore_ascii_case(publish::owned::MANIFEST).then(|| Clash::File(publish::owned::MANIFEST.into()))
+            };
+            let why = match clash.or_else(manifest) {
+                Some(Clash::File(g)) if g == *rel => Some("与生成的文件同名".to_string()),
+                Some(Clash::File(g)) => Some(format!("与生成的文件 {g} 重复{same_case}")),
+                Some(Clash::FileAsFolder(f, g)) if f == g => {
+                    Some(format!("所在的文件夹 static/{f} 与生成的文件 {g} 同名{both}"))
+                }
+                Some(Clash::FileAsFolder(f, g)) => {
+                    Some(format!("所在的文件夹 static/{f} 与生成的文件 {g} 重复{same_case}{both}"))
+                }
+                Some(Clash::Folder(g)) if g == *rel => Some(format!("与生成的文件夹 {g}/ 同名{both}")),
+                Some(Clash::Folder(g)) => Some(format!("与生成的文件夹 {g}/ 重复{same_case}{both}")),
                 None => seen.get(&rel.to_ascii_lowercase()).map(|other| format!("与 static/{other} 重复{same_case}")),
             };
-            match clash {
+            match why {
                 Some(why) => {
                     diags.push(Diagnostic::error("static.conflict", format!("static/{rel} {why}")).in_file(path));
                     true
@@ -684,7 +706,7 @@ pub fn copy_static(root: &Path, out: &output::Staging) -> Result<(), Diagnostics
     let mut diags = Diagnostics::default();
     let files = inputs::statics::files(root, &mut Diagnostics::default());
     let rels: Vec<&str> = files.iter().map(|(_, rel)| rel.as_str()).collect();
-    let clashes = static_conflicts(&files, out.same_ignoring_case(&rels), &mut diags);
+    let clashes = static_conflicts(&files, out.clashes(&rels), &mut diags);
     for ((path, rel), clash) in files.iter().zip(clashes) {
         if clash {
             continue;

@@ -801,6 +801,61 @@ fn names_differing_only_in_case_are_refused() {
     assert!(err.contains("static/files/a.pdf 与 static/Files/A.pdf 重复（大小写不同也视为重复）"), "{err}");
 }
 
+/// The output cannot hold a file and a folder of one name: a static file where the build writes
+/// a folder (`static/e`, beside the entities' pages), or in a folder named like a file the build
+/// writes (`static/feed.xml/…`, the site feed), even in another case. `check` and `build` refuse
+/// it alike, naming the static file and the generated path, before anything is written; the
+/// previous output stays as it was.
+#[test]
+fn a_static_file_and_a_generated_folder_of_one_name_are_refused() {
+    let site = example_copy();
+    let root = site.path();
+    let first = pilu(root, &["build", "--quiet"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let before = tree(&root.join("public"));
+    write(root, "static/feed.xml/x", "x");
+    write(root, "static/e", "e");
+    write(root, "static/Y/2023/Compare", "c");
+    write(root, "static/o/schemas", "s");
+    write(root, "static/m/assets/style.css/a.css", "a");
+    // (beside them, names the build does not write stay allowed)
+    write(root, "static/CNAME", "example.org");
+    write(root, "static/e2/x/index.html", "<p>x</p>");
+    let expected = [
+        ("static/feed.xml/x", "static/feed.xml/x 所在的文件夹 static/feed.xml 与生成的文件 feed.xml 同名"),
+        ("static/e", "static/e 与生成的文件夹 e/ 同名"),
+        ("static/Y/2023/Compare", "static/Y/2023/Compare 与生成的文件夹 y/2023/compare/ 重复（大小写不同也视为重复）"),
+        ("static/o/schemas", "static/o/schemas 与生成的文件夹 o/schemas/ 同名"),
+        (
+            "static/m/assets/style.css/a.css",
+            "static/m/assets/style.css/a.css 所在的文件夹 static/m/assets/style.css 与生成的文件 m/assets/style.css 同名",
+        ),
+    ];
+    for command in ["check", "build"] {
+        let out = pilu(root, &[command]);
+        assert_eq!(out.code, 1, "{command}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked") && !out.stderr.contains("io.write"), "{command}: {}", out.stderr);
+        for (file, says) in expected {
+            assert!(
+                out.stderr.contains(&format!("{says}：输出目录中不能同时有同名的文件和文件夹")),
+                "{command}: {}",
+                out.stderr
+            );
+            assert!(out.stderr.contains(&format!("文件：{file}\n")), "{command}: {file} located: {}", out.stderr);
+        }
+        assert!(out.stderr.contains(&format!("共 {} 个错误", expected.len())), "{command}: {}", out.stderr);
+    }
+    assert_eq!(tree(&root.join("public")), before, "the previous output is untouched");
+    // the JSON report too, each at its file
+    let (code, diags) = check_json(root, &[]);
+    assert_eq!(code, 1);
+    let files: Vec<&str> = with_code(&diags, "static.conflict").iter().map(|d| d.3.as_str()).collect();
+    assert_eq!(files.len(), expected.len(), "{diags:#?}");
+    for (file, _) in expected {
+        assert!(files.contains(&file), "{file}: {files:?}");
+    }
+}
+
 #[test]
 fn output_that_would_delete_the_site_is_refused() {
     let site = fixture("minimal");
@@ -1462,6 +1517,46 @@ fn a_row_taken_into_a_quoted_cell_is_an_error_naming_it() {
     assert_eq!(w.len(), 1, "{list:?}");
     assert_eq!((w[0].0.as_str(), w[0].4), ("warning", 2), "{list:?}");
     assert!(w[0].2.contains("第 2 行第 10 列的单元格在引号内跨到第 3 行，其后的行中有逗号（,）"), "{list:?}");
+}
+
+/// Excel leaves a row's empty cells at its end out, so a row taken into a quoted cell may be
+/// shorter than the header. A later line of the cell that starts with a code of the shape of
+/// the rows' first cell and has figures after it is such a row: an error, as a whole row is. A
+/// note over two lines whose second line starts with words or a bare number stays a warning.
+#[test]
+fn a_short_row_taken_into_a_quoted_cell_is_an_error_and_a_note_is_not() {
+    let site = example_copy();
+    let root = site.path();
+    let sheet = PHARMACY_SHEET;
+    let lines = pharmacy_lines(root);
+    assert!(
+        lines[1].ends_with(",12393") && lines[2].starts_with("P52030300102,是,否,\"17,980\",166.67,91.66,25.00,50.01,")
+    );
+    // the pharmacy of line 3 with its last two cells left out, its line closing the quote
+    let mut l = lines.clone();
+    l[1] = format!("{}\"12393", lines[1].strip_suffix("12393").unwrap());
+    l[2] = "P52030300102,是,否,17980,166.67,91.66,25.00,50.01\"".to_string();
+    write(root, sheet, &l.join("\r\n"));
+    let out = pilu(root, &["check"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error[csv.row_taken_in]: 第 2 行第 10 列的单元格以引号开头，这个引号到第 3 行才有配对的引号，把第 3 行并进了这个单元格：第 3 行不会作为一行读入"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&format!("{sheet}:2:")), "located at line 2: {}", out.stderr);
+    assert!(out.stderr.contains("第 3 行以与各行第一列同样格式的编码开头"), "{}", out.stderr);
+    // notes over two lines with commas in the second: read, with a warning each time
+    for second in ["（工作日,9:00—17:00）", "2023,2024 年同号", "节假日请拨 0851-12345678,转 2"] {
+        let mut l = lines.clone();
+        l[1] = format!("{}\"12393\r\n{second}\"", lines[1].strip_suffix("12393").unwrap());
+        write(root, sheet, &l.join("\r\n"));
+        let (code, list) = check_json(root, &[]);
+        assert_eq!(code, 0, "{second}: {list:?}");
+        assert_eq!(with_code(&list, "csv.cell_spills").len(), 1, "{second}: {list:?}");
+    }
 }
 
 /// A row with fewer cells than the header is read as Excel writes it (trailing empty cells left

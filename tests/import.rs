@@ -1910,6 +1910,32 @@ fn a_hidden_row_or_column_with_content_is_refused() {
     assert!(all.contains("其中有内容（E2“个人现金支付”、E3“163.66”、E4“169.58”）"), "{all}");
 }
 
+/// An Excel 2003 XML sheet (SpreadsheetML, often saved as .xls) hides rows and columns too
+/// (`ss:Hidden="1"`, a height or width of 0): refused when they hold anything, as in an .xlsx.
+/// The file, under tests/import-files, is written by hand: the pharmacies with the second one's
+/// row hidden, a column of last year's figures hidden, and the cash column dragged shut.
+#[test]
+fn hidden_rows_and_columns_of_a_spreadsheet_ml_sheet_are_refused() {
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let f = office_file(site.path(), "药店-隐藏行列.xml");
+    let all = refused(&import(site.path(), &[&f]));
+    assert!(!site.path().join("data/2023").exists(), "{all}");
+    assert!(
+        all.contains(&format!(
+            "错误：{f}，工作表“附件10”，第 4 行：第 4 行是隐藏的行，其中有内容（A4“P52039900004”、B4“37949”、C4“376.83”等 6 个单元格）"
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "错误：{f}，工作表“附件10”，H 列：H 列是隐藏的列，其中有内容（H2“上年医保结算人次”、H3“40000”）"
+        )),
+        "{all}"
+    );
+    assert!(all.contains("工作表“附件10”，E 列：E 列是列宽为 0 的列（看不见，等于隐藏）"), "{all}");
+}
+
 /// A hidden row or column with nothing in it changes nothing that is read: the sheet is imported
 /// as any other, and the empty parts are mentioned once.
 #[test]
@@ -1985,4 +2011,17 @@ fn a_csv_row_taken_into_a_quoted_cell_is_refused() {
         column(&rows(&site.path().join("data/2023/pharmacy_service.csv")), "个人账户支付（万元）"),
         ["200.01", "207.25"]
     );
+    // a row taken in without its empty cells at the end (as Excel writes it): refused too
+    std::fs::remove_dir_all(site.path().join("data/2023")).unwrap();
+    write(
+        site.path(),
+        "in/药店.csv",
+        &sheet("P52039900002,41102,363.67,200.01,163.66,88.48,\"12393\nP52039900004,37949,376.83,207.25\"\n"),
+    );
+    let all = refused(&import(site.path(), &["in/药店.csv"]));
+    assert!(
+        all.contains("把第 4 行并进了这个单元格：第 4 行以与各行第一列同样格式的编码开头，其后是用逗号（,）分开的数值"),
+        "{all}"
+    );
+    assert!(!site.path().join("data/2023").exists());
 }

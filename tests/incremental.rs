@@ -576,6 +576,34 @@ fn a_static_file_named_like_a_generated_one_is_refused_as_in_a_build() {
     }
 }
 
+/// A static file named like a folder of the output (even in another case), or in a folder named
+/// like a file of it, is refused in the preview as a build refuses it, where copying it alone
+/// would fail to write or put a file beside a folder of its name; removed, the preview is a
+/// build's.
+#[test]
+fn a_static_file_and_a_generated_folder_of_one_name_are_refused_as_in_a_build() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let (out_dir, out, mut s) = serve(root);
+    let home = read(&out.join("index.html"));
+    for (rel, says) in [
+        ("static/E", "static/E 与生成的文件夹 e/ 重复（大小写不同也视为重复）"),
+        ("static/feed.xml/x", "static/feed.xml/x 所在的文件夹 static/feed.xml 与生成的文件 feed.xml 同名"),
+    ] {
+        write(root, rel, "x");
+        let o = s.apply(&[root.join(rel)]);
+        assert!(matches!(o, Outcome::Errors), "{rel}: {o:?}");
+        assert!(s.diagnostics_text().contains(says), "{rel}: {}", s.diagnostics_text());
+        let (_, built) = pilu::build(root, Some(&out_dir.path().join("full")), None);
+        assert!(built.is_err(), "{rel}: a build refuses it too");
+        assert_eq!(read(&out.join("index.html")), home, "{rel}: the output stays");
+        assert!(out.join("feed.xml").is_file() && out.join("e").is_dir() && !out.join("E").exists(), "{rel}");
+        std::fs::remove_file(root.join(rel)).unwrap();
+        rebuilt(s.apply(&[root.join(rel)]), "the static file removed");
+        same_as_full_build(root, &out, "the static file removed");
+    }
+}
+
 /// Names that differ only in case are one file where case is ignored (Windows, macOS, IIS), so a
 /// build refuses a static file so named beside a theme's asset or another static file. The
 /// preview refuses it too, whichever of the two comes second, and leaves the output alone.

@@ -399,3 +399,29 @@ fn a_control_that_reorders_digits_is_refused() {
     assert!(found[1].3.contains("U+2067"), "{found:?}");
     assert_eq!(hits(&diags).len(), 3, "no number as written: {diags:#?}");
 }
+
+/// A personal number in an entity's name in the registry is masked in the finding, and the
+/// finding quotes the name with it masked too; so does every other message naming the entity
+/// (its completeness, its rules), and the source excerpt under each: the report of `check`,
+/// human or JSON, and of `build` never shows the number whole.
+#[test]
+fn a_number_in_a_registry_name_is_masked_wherever_the_report_quotes_the_name() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(root, "data/entities.toml", "name = \"测试县人民医院\"", "name = \"测试县人民医院13912345678\"");
+    let (code, diags) = check_json(root);
+    assert_eq!(code, 1, "{diags:#?}");
+    let all = serde_json::to_string(&diags).unwrap();
+    assert!(all.contains("登记表中“测试县人民医院139****5678”的名称（name）中疑似有手机号码：139****5678"), "{all}");
+    // (other messages name the entity: the number must be masked there as well)
+    let naming = diags.iter().filter(|d| d["message"].as_str().unwrap_or("").contains("测试县人民医院139****5678"));
+    assert!(naming.count() >= 2, "{all}");
+    assert!(!all.contains("13912345678"), "{all}");
+    for args in [&["check"][..], &["check", "--verbose"], &["build"]] {
+        let out = pilu(root, args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("name = \"测试县人民医院139****5678\""), "{args:?}: the excerpt: {}", out.stderr);
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert!(!shown.contains("13912345678"), "{args:?}: {shown}");
+    }
+}

@@ -246,6 +246,20 @@ fn the_files_a_build_writes_are_known_by_their_names() {
             for near in near_names(path).into_iter().filter(|n| !lower.contains(&n.to_ascii_lowercase())) {
                 assert_eq!(generated.same_ignoring_case(&near), None, "{near} (near {path}, {base:?}) is not written");
             }
+            assert_eq!(generated.folder_ignoring_case(path), None, "{path} is a file ({base:?})");
+        }
+        // and every folder written into, in any case, and no name near one
+        let folders: std::collections::BTreeSet<String> =
+            written.iter().flat_map(|p| p.match_indices('/').map(|(i, _)| p[..i].to_string())).collect();
+        let lower: std::collections::BTreeSet<String> = folders.iter().map(|p| p.to_ascii_lowercase()).collect();
+        for folder in &folders {
+            assert_eq!(generated.folder_ignoring_case(folder).as_deref(), Some(folder.as_str()), "{base:?}");
+            let upper = folder.to_ascii_uppercase();
+            assert_eq!(generated.folder_ignoring_case(&upper).as_deref(), Some(folder.as_str()), "{base:?}");
+            for near in near_names(folder).into_iter().filter(|n| !lower.contains(&n.to_ascii_lowercase())) {
+                let found = generated.folder_ignoring_case(&near);
+                assert_eq!(found, None, "{near} (near {folder}, {base:?}) is no folder written into");
+            }
         }
     }
 }

@@ -197,14 +197,60 @@ pub struct Spill {
     /// the delimiter (the last one with the row's cells after the closing quote added, which
     /// came from that line too).
     pub lines: Vec<(usize, usize)>,
+    /// For each later line: whether it starts as a row of the sheet does, with a code of the
+    /// shape of the row's own first cell (`code_shape`).
+    pub keyed: Vec<bool>,
+    /// The delimiter the lines were split at.
+    pub delim: u8,
+}
+
+/// The shape of a code such as rows start with (`H52030200001`, `P1`, `A-01`): letters as `A`,
+/// digits as `9`, in place; None for a cell that is no such code (words, a bare number or
+/// year, anything but ASCII letters, digits and `-_.` with at least one letter and one digit).
+fn code_shape(cell: &str) -> Option<String> {
+    let c = cell.trim();
+    let ok = c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && c.bytes().any(|b| b.is_ascii_alphabetic())
+        && c.bytes().any(|b| b.is_ascii_digit());
+    ok.then(|| {
+        c.chars()
+            .map(|ch| match ch {
+                '0'..='9' => '9',
+                ch if ch.is_ascii_alphabetic() => 'A',
+                ch => ch,
+            })
+            .collect()
+    })
 }
 
 impl Spill {
-    /// The first later line that holds a whole row of `width` cells: a row of the table that
-    /// disappeared into the cell. A note that merely has a comma on its second line never
-    /// splits into a row's worth of cells.
+    /// The first later line that is a row of the table that disappeared into the cell: one that
+    /// holds a whole row of `width` cells, or a shorter row (Excel leaves out a row's empty
+    /// cells at its end) of at least two cells starting with a code of the shape of the row's
+    /// own first cell (`P52030200102,3,4` below a row of `P52030200101`). A note typed over two
+    /// lines with a comma on the second never splits into a row's worth of cells, and starts
+    /// with words, not with a code like the rows'.
     pub fn lost_row(&self, width: usize) -> Option<usize> {
-        self.lines.iter().find(|&&(_, n)| n == width && width > 1).map(|&(l, _)| l)
+        let row = |(&(_, n), &keyed): (&(usize, usize), &bool)| {
+            width > 1 && (n == width || (keyed && (2..=width).contains(&n)))
+        };
+        self.lines.iter().zip(&self.keyed).find(|l| row(*l)).map(|(&(l, _), _)| l)
+    }
+    /// Whether line `lost` (of `lost_row`) holds a whole row of `width` cells; else it is a
+    /// shorter row starting with a code like the rows', which `short_row` words.
+    pub fn whole(&self, lost: usize, width: usize) -> bool {
+        self.lines.iter().any(|&(l, n)| l == lost && n == width)
+    }
+    /// Why line `lost`, not a whole row (`whole`), is a row: as both readers of CSV say it.
+    pub fn short_row(&self, lost: usize) -> String {
+        let sep = match self.delim {
+            b'\t' => "制表符",
+            b';' => "分号（;）",
+            _ => "逗号（,）",
+        };
+        format!(
+            "第 {lost} 行以与各行第一列同样格式的编码开头，其后是用{sep}分开的数值（行尾的空白单元格省略了），是一行数据"
+        )
     }
     /// `第 5 行` or `第 5–7 行`: the lines taken into the cell.
     pub fn taken(&self) -> String {
@@ -248,7 +294,11 @@ pub fn spill(text: &str, row: &Row, delim: u8) -> Option<Spill> {
             (closed + 1 + i - n, cells)
         })
         .collect();
-    Some(Spill { col, opened, closed, lines })
+    // (the row's own first cell: its first line, when the quote opened in it)
+    let first = row.cells.first().map_or("", |(c, _)| c.split(['\n', '\r']).next().unwrap_or(""));
+    let key = code_shape(first);
+    let keyed = later.iter().map(|l| key.is_some() && code_shape(l.split(sep).next().unwrap_or("")) == key).collect();
+    Some(Spill { col, opened, closed, lines, keyed, delim })
 }
 
 /// How many lines end in `s`: at LF, at CRLF, or at a lone CR (old Mac exports).
@@ -378,6 +428,16 @@ mod tests {
         let t = "code,visits,amount,note\nP1,1,2,\"见说明：\n门诊,住院\"\n";
         let s = spill(t, &parse(t).unwrap()[1], b',').unwrap();
         assert_eq!((s.lost_row(4), s.taken()), (None, "第 3 行".to_string()));
+        // a short row (its empty note left out) starting with a code like the rows' is a row
+        let t = "code,visits,amount,note\nP01,1,2,\"见说明\nP02,3,4\nP03,5,6,已核对\"\n";
+        assert_eq!(spill(t, &parse(t).unwrap()[1], b',').unwrap().lost_row(4), Some(3));
+        // not when it starts with words, a bare number or a code of another shape
+        for second in ["门诊,住院,药店", "2023,2024 年合计", "H1234,5"] {
+            let t = format!("code,visits,amount,note\nP01,1,2,\"见说明\n{second}\"\n");
+            assert_eq!(spill(&t, &parse(&t).unwrap()[1], b',').unwrap().lost_row(4), None, "{second}");
+        }
+        assert_eq!(code_shape(" H52030200001 ").as_deref(), Some("A99999999999"));
+        assert_eq!((code_shape("2023"), code_shape("门诊"), code_shape("")), (None, None, None));
         // a line break without a delimiter after it is Alt+Enter
         let t = "a,b\n1,\"x,\ny\"\n";
         assert_eq!(spill(t, &parse(t).unwrap()[1], b','), None);

@@ -487,6 +487,26 @@ fn digit_like(c: char) -> bool {
 /// `110105********1234`: enough to find it, without repeating the number in logs. A number as
 /// written keeps its own characters and separators (`１３８ **** ５６７８`), so it can be found.
 pub fn mask(written: &str) -> String {
+    masked_with(written, false, |c, out| {
+        // (what cannot be seen or would break the report's line is named: `139<U+200B>****`)
+        if crate::inputs::value::is_invisible(c) || c.is_control() {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    })
+}
+
+/// `written` masked as `mask` masks it, in as many bytes: a hidden digit is a `*` for each of
+/// its bytes, and every other character stays (a report's source excerpt, whose spans count
+/// bytes).
+pub fn mask_in_place(written: &str) -> String {
+    masked_with(written, true, |c, out| out.push(c))
+}
+
+/// `written` with the digits `mask` hides as `*` (`in_place`: as many as their bytes); `other`
+/// writes each character that is no digit.
+fn masked_with(written: &str, in_place: bool, other: impl Fn(char, &mut String)) -> String {
     let n = written.chars().filter(|&c| digit_like(c)).count();
     let keep_head = match n {
         ..=7 => 0,
@@ -498,16 +518,16 @@ pub fn mask(written: &str) -> String {
     let mut out = String::with_capacity(written.len());
     for c in written.chars() {
         if !digit_like(c) {
-            // (what cannot be seen or would break the report's line is named: `139<U+200B>****`)
-            if crate::inputs::value::is_invisible(c) || c.is_control() {
-                out.push_str(&format!("<U+{:04X}>", c as u32));
-            } else {
-                out.push(c);
-            }
+            other(c, &mut out);
             continue;
         }
         i += 1;
-        out.push(if i <= keep_head || i > n - keep_tail { c } else { '*' });
+        if i <= keep_head || i > n - keep_tail {
+            out.push(c);
+        } else {
+            // (one `*` for a digit in a message; in place, one for each of its bytes)
+            out.push_str(&"*".repeat(if in_place { c.len_utf8() } else { 1 }));
+        }
     }
     out
 }
@@ -555,13 +575,41 @@ impl<'t> Folded<'t> {
 struct Guard<'a> {
     allowed: Vec<String>,
     diags: &'a mut Diagnostics,
+    /// Each number found, as written.
+    found: Vec<String>,
+}
+
+/// `text` with each personal number in it that is not allowed masked (`mask`), as a message
+/// quotes it.
+fn masked_numbers(allowed: &[String], text: &str) -> String {
+    let look = look(allowed, text);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (_, written) in look.hits {
+        if written.start < at {
+            continue;
+        }
+        out.push_str(&text[at..written.start]);
+        out.push_str(&mask(&text[written.clone()]));
+        at = written.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The personal numbers in `text` that are not `allowed`, each with the bytes of `text` it is
+/// written in, and the first bidirectional control among enough digits for one (`reorders`).
+/// Nothing is allocated for a text without either.
+fn look(allowed: &[String], text: &str) -> Look {
+    Guard::look_in(allowed, text)
 }
 
 impl Guard<'_> {
-    /// The personal numbers in `text` that are not allowed, each with the bytes of `text` it is
-    /// written in, and the first bidirectional control among enough digits for one (`reorders`).
-    /// Nothing is allocated for a text without either.
     fn look(&self, text: &str) -> Look {
+        Guard::look_in(&self.allowed, text)
+    }
+
+    fn look_in(allowed: &[String], text: &str) -> Look {
         // Every finding is at least 11 digits: a text with fewer folded has none.
         if !enough_digits(text) {
             return Look::default();
@@ -570,7 +618,7 @@ impl Guard<'_> {
         // Texts are published as written, so full-width digits are folded here to be seen.
         let folded = Folded::new(text);
         let mut hits = scan(&folded.text);
-        hits.retain(|h| !self.allowed.contains(&h.digits));
+        hits.retain(|h| !allowed.contains(&h.digits));
         let hits = hits
             .into_iter()
             .map(|h| {
@@ -601,6 +649,7 @@ impl Guard<'_> {
             self.diags.push(reordered(&what, c).at_opt(at(i..i + c.len_utf8())));
         }
         for (h, written) in look.hits {
+            self.found.push(text[written.clone()].to_string());
             self.push(finding(h.kind, &what, &mask(&text[written.clone()])).at_opt(at(written)));
         }
     }
@@ -740,7 +789,7 @@ pub fn run(
     sources: &Sources,
     diags: &mut Diagnostics,
 ) {
-    site_texts(settings, schema, registry, content, sources, diags);
+    let _ = site_texts(settings, schema, registry, content, sources, diags);
     for &(e, y) in data.years.keys() {
         entity_year(settings, schema, data, e, y, diags);
     }
@@ -748,10 +797,13 @@ pub fn run(
 
 fn guard<'d>(settings: Option<&Settings>, diags: &'d mut Diagnostics) -> Guard<'d> {
     let allowed = settings.map(|s| s.privacy.allow.iter().map(|a| digits_of(&a.value)).collect()).unwrap_or_default();
-    Guard { allowed, diags }
+    Guard { allowed, diags, found: Vec::new() }
 }
 
-/// Settings, the site's table definitions, the registry and the Markdown files.
+/// Settings, the site's table definitions, the registry and the Markdown files. Returns the
+/// numbers found in the registry, as written: every message naming an entity quotes its name,
+/// so a report shows them masked wherever it would quote them (`Sources::mask`).
+#[must_use]
 pub fn site_texts(
     settings: Option<&Settings>,
     schema: &Schema,
@@ -759,7 +811,7 @@ pub fn site_texts(
     content: &Content,
     sources: &Sources,
     diags: &mut Diagnostics,
-) {
+) -> Vec<String> {
     let mut g = guard(settings, diags);
     if let Some(s) = settings {
         // Every text of pilu.toml except the allow-list itself (its reasons are never published).
@@ -768,19 +820,32 @@ pub fn site_texts(
     definitions(&mut g, schema, sources);
     drop(g);
     // A country's registry is half a million entities: scanned in parallel, in order.
+    let numbers = std::sync::Mutex::new(Vec::new());
     diags.gather(&registry.entities, Diagnostics::PART, |part, found| {
         let mut g = guard(settings, found);
+        let allowed = g.allowed.clone();
         for e in part {
             for (col, loc) in e.locs() {
                 if let Some(v) = registry_text(e, col) {
                     g.text(v, Some(loc), true, || {
-                        format!("登记表中“{}”的{}（{col}）", e.name, crate::inputs::registry::column_label(col))
+                        // (the name masked too: it may be the text that holds the number)
+                        let name = masked_numbers(&allowed, &e.name);
+                        format!("登记表中“{name}”的{}（{col}）", crate::inputs::registry::column_label(col))
                     });
                 }
             }
         }
+        if !g.found.is_empty()
+            && let Ok(mut n) = numbers.lock()
+        {
+            n.append(&mut g.found);
+        }
     });
     content_texts(settings, content, sources, diags);
+    let mut numbers = numbers.into_inner().unwrap_or_default();
+    numbers.sort();
+    numbers.dedup();
+    numbers
 }
 
 /// The published registry items that are free text (kinds and enumerations are fixed words):
@@ -951,7 +1016,7 @@ mod tests {
             assert!(enough_digits(t), "{t}");
         }
         let mut d = Diagnostics::default();
-        let mut g = Guard { allowed: Vec::new(), diags: &mut d };
+        let mut g = Guard { allowed: Vec::new(), diags: &mut d, found: Vec::new() };
         g.text("联系人手机１３８１２３４５６７８", None, true, || "年度说明".into());
         g.text("联系人手机见公示栏", None, true, || unreachable!("no finding, no message"));
         g.text("值班手机　１３９　１２３４　５６７８", None, false, || "页面".into());
@@ -1058,5 +1123,12 @@ mod tests {
         // What does not show, or would break the report's line, is named.
         assert_eq!(mask("139\u{200b}1234\u{ad}5678"), "139<U+200B>****<U+00AD>5678");
         assert_eq!(mask("139\n1234\n5678"), "139<U+000A>****<U+000A>5678");
+        // in place (a source excerpt): as many bytes, every other character kept
+        assert_eq!(mask_in_place("13812345678"), "138****5678");
+        assert_eq!(mask_in_place("１３８１２３４５６７８"), "１３８************５６７８");
+        let hidden = "139\u{200b}1234\u{ad}5678";
+        assert_eq!(mask_in_place(hidden), "139\u{200b}****\u{ad}5678");
+        assert_eq!(masked_numbers(&[], "医院13912345678（新）"), "医院139****5678（新）");
+        assert_eq!(masked_numbers(&["13912345678".into()], "医院13912345678"), "医院13912345678");
     }
 }

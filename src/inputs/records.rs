@@ -112,9 +112,9 @@ pub struct Sheet {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// A row that took whole rows after it into one quoted cell (`tabular::Spill`): a row of the
-/// table is gone, its figures text in that cell. An error at the quote.
-fn row_taken_in(file: FileId, delim: u8, r: &tabular::Row, s: &tabular::Spill, lost: usize) -> Diagnostic {
+/// A row that took rows after it into one quoted cell (`tabular::Spill::lost_row`): a row of
+/// the table is gone, its figures text in that cell. An error at the quote.
+fn row_taken_in(file: FileId, r: &tabular::Row, s: &tabular::Spill, lost: usize, width: usize) -> Diagnostic {
     let at = r.cells[s.col].1.start.saturating_sub(1);
     Diagnostic::error(
         "csv.row_taken_in",
@@ -123,13 +123,18 @@ fn row_taken_in(file: FileId, delim: u8, r: &tabular::Row, s: &tabular::Spill, l
     .at(Loc::new(file, at..at + 1))
     .label("引号从这里开始")
     .note(format!(
-        "第 {lost} 行按{}分开正好是表头的列数，是一整行数据：多半是这个引号没有配对；请删去它，或在单元格末尾补上引号",
-        sep_name(delim)
+        "{}：多半是这个引号没有配对；请删去它，或在单元格末尾补上引号",
+        if s.whole(lost, width) {
+            format!("第 {lost} 行按{}分开正好是表头的列数，是一整行数据", sep_name(s.delim))
+        } else {
+            s.short_row(lost)
+        }
     ))
 }
 
-/// A quoted cell running over lines with a delimiter on a later one, but no whole row there:
-/// a note with a comma on its second line, or a quote left open that took in part of a row.
+/// A quoted cell running over lines with a delimiter on a later one, but no row there (none
+/// of a row's width, none starting with a code like the rows'): a note with a comma on its
+/// second line, or a quote left open that took in part of a row.
 fn cell_spills(file: FileId, delim: u8, r: &tabular::Row, s: &tabular::Spill) -> Diagnostic {
     let at = r.cells[s.col].1.start.saturating_sub(1);
     Diagnostic::warning(
@@ -271,7 +276,7 @@ pub fn csv_sheet(sources: &Sources, file: FileId, encoding: &'static str) -> Res
         // A row that fits the header may still have taken the next rows into a quoted cell.
         if let Some(s) = tabular::spill(text, &r, delim) {
             match s.lost_row(header.len()) {
-                Some(lost) => return Err(row_taken_in(file, delim, &r, &s, lost)),
+                Some(lost) => return Err(row_taken_in(file, &r, &s, lost, header.len())),
                 None => warnings.push(cell_spills(file, delim, &r, &s)),
             }
         }

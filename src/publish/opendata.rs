@@ -374,7 +374,7 @@ fn in_open_data(t: &Table) -> bool {
 }
 
 /// Where the data package is written, from the site's root.
-const PACKAGE: &str = "o/datapackage.json";
+pub const PACKAGE: &str = "o/datapackage.json";
 
 /// Where table `table`'s open-data file of `year` is written, from the site's root.
 fn year_file(year: i32, table: &str) -> String {
@@ -392,16 +392,44 @@ pub fn written(site: &Site, path: &str) -> bool {
     written_ignoring_case(site, path).as_deref() == Some(path)
 }
 
+/// Whether table `ti` has open-data files: of year `year`, or of any year (None).
+fn given(site: &Site, ti: usize, year: Option<i32>) -> bool {
+    in_open_data(&site.schema.tables[ti])
+        && site.data.years.iter().any(|(&(_, y), ey)| year.is_none_or(|w| w == y) && ey.tables.contains_key(&ti))
+}
+
+/// The folder the build writes open-data files into whose path is `path` but for the case of
+/// ASCII letters, as its path: `o/` (the package), the schemas' folder and each year's (of the
+/// files `written_ignoring_case` finds).
+pub fn folder_ignoring_case(site: &Site, path: &str) -> Option<String> {
+    let (top, _) = PACKAGE.split_once('/')?;
+    let parts: Vec<&str> = path.split('/').collect();
+    let tables = 0..site.schema.tables.len();
+    match parts.as_slice() {
+        [o] if o.eq_ignore_ascii_case(top) => Some(top.to_string()),
+        [o, sub] if o.eq_ignore_ascii_case(top) => {
+            let schemas = schema_file("");
+            let schemas = schemas.rsplit_once('/').map_or("", |(folder, _)| folder);
+            if format!("{top}/{sub}").eq_ignore_ascii_case(schemas) {
+                return tables.into_iter().any(|ti| given(site, ti, None)).then(|| schemas.to_string());
+            }
+            let y = sub.parse::<i32>().ok()?;
+            let file = year_file(y, "");
+            let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
+            let same = folder.eq_ignore_ascii_case(path);
+            (same && tables.into_iter().any(|ti| given(site, ti, Some(y)))).then(|| folder.to_string())
+        }
+        _ => None,
+    }
+}
+
 /// The open-data file the build writes whose path is `path` but for the case of ASCII letters,
 /// as its path (see `written`).
 pub fn written_ignoring_case(site: &Site, path: &str) -> Option<String> {
     if path.eq_ignore_ascii_case(PACKAGE) {
         return Some(PACKAGE.into());
     }
-    let given = |ti: usize, year: Option<i32>| {
-        in_open_data(&site.schema.tables[ti])
-            && site.data.years.iter().any(|(&(_, y), ey)| year.is_none_or(|w| w == y) && ey.tables.contains_key(&ti))
-    };
+    let given = |ti: usize, year: Option<i32>| given(site, ti, year);
     let parts: Vec<&str> = path.split('/').collect();
     let (year, file) = match parts.as_slice() {
         [o, year, file] if o.eq_ignore_ascii_case("o") => (*year, *file),

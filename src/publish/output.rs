@@ -489,6 +489,15 @@ impl Staging {
         self.written.lock().map(|mut w| w.same_ignoring_case(rels)).unwrap_or_else(|_| vec![None; rels.len()])
     }
 
+    /// For each of `rels` (static files' paths), what it clashes with among the files this
+    /// build wrote so far (`generated::clashes`, as `check` asks it of `generated::Generated`).
+    pub fn clashes(&self, rels: &[&str]) -> Vec<Option<crate::publish::generated::Clash>> {
+        let folders = |asked: &[&str]| {
+            self.written.lock().map(|w| w.folder_ignoring_case(asked)).unwrap_or_else(|_| vec![None; asked.len()])
+        };
+        crate::publish::generated::clashes(rels, |asked| self.same_ignoring_case(asked), folders)
+    }
+
     fn written(&self) -> BTreeSet<String> {
         self.written.lock().map(|mut w| w.to_set()).unwrap_or_default()
     }

@@ -151,6 +151,38 @@ impl Written {
     /// found in one pass over the names, then each path is followed folder by folder: no path is
     /// made per file written.
     pub fn same_ignoring_case(&mut self, rels: &[&str]) -> Vec<Option<String>> {
+        self.sort();
+        let by_lower = self.names_ignoring_case(rels);
+        rels.iter()
+            .map(|rel| {
+                let (folder, name) = split(rel);
+                let ids = |part: &str| by_lower.get(&part.to_ascii_lowercase()).map_or(&[][..], Vec::as_slice);
+                let (f, n) = self
+                    .folders_ignoring_case(folder, &by_lower)
+                    .iter()
+                    .flat_map(|&f| ids(name).iter().map(move |&n| (f, n)))
+                    .find(|file| self.files.binary_search(file).is_ok())?;
+                Some(self.path_of(f, n))
+            })
+            .collect()
+    }
+
+    /// For each of `rels`, a folder a file was written in (or below) whose path is the same but
+    /// for the case of ASCII letters, as that folder's path (as `same_ignoring_case` finds files).
+    pub fn folder_ignoring_case(&self, rels: &[&str]) -> Vec<Option<String>> {
+        let by_lower = self.names_ignoring_case(rels);
+        rels.iter()
+            .map(|rel| {
+                // (the output's own folder is no folder of it)
+                let f = *self.folders_ignoring_case(rel, &by_lower).first().filter(|&&f| f != TOP)?;
+                let (parent, name) = self.parents[f as usize - 1];
+                Some(self.path_of(parent, name))
+            })
+            .collect()
+    }
+
+    /// The ids of the names of `rels`' parts, by the name in lower case: one pass over the names.
+    fn names_ignoring_case(&self, rels: &[&str]) -> Map<String, Vec<u32>> {
         let wanted: crate::base::FastSet<String> =
             rels.iter().flat_map(|r| r.split('/')).map(str::to_ascii_lowercase).collect();
         let mut by_lower: Map<String, Vec<u32>> = Map::default();
@@ -160,26 +192,21 @@ impl Written {
                 by_lower.entry(lower).or_default().push(id as u32);
             }
         }
-        self.sort();
-        let this = &*self;
+        by_lower
+    }
+
+    /// The folders whose path is `folder` but for case (the top for ""), followed part by part
+    /// over `by_lower` (`names_ignoring_case`).
+    fn folders_ignoring_case(&self, folder: &str, by_lower: &Map<String, Vec<u32>>) -> Vec<u32> {
         let ids = |part: &str| by_lower.get(&part.to_ascii_lowercase()).map_or(&[][..], Vec::as_slice);
-        rels.iter()
-            .map(|rel| {
-                let (folder, name) = split(rel);
-                let mut folders = vec![TOP];
-                for part in folder.split('/').filter(|p| !p.is_empty()) {
-                    folders = folders
-                        .iter()
-                        .flat_map(|&f| ids(part).iter().filter_map(move |&n| this.folders.get(&(f, n)).copied()))
-                        .collect();
-                }
-                let (f, n) = folders
-                    .iter()
-                    .flat_map(|&f| ids(name).iter().map(move |&n| (f, n)))
-                    .find(|file| this.files.binary_search(file).is_ok())?;
-                Some(this.path_of(f, n))
-            })
-            .collect()
+        let mut folders = vec![TOP];
+        for part in folder.split('/').filter(|p| !p.is_empty()) {
+            folders = folders
+                .iter()
+                .flat_map(|&f| ids(part).iter().filter_map(move |&n| self.folders.get(&(f, n)).copied()))
+                .collect();
+        }
+        folders
     }
 
     /// The relative path of file `name` in folder `folder`.
@@ -300,6 +327,11 @@ mod tests {
         assert_eq!(w.add_folder("e/1/2023"), id, "a folder keeps its id");
         w.add_in(id, "b.csv");
         assert!(w.contains("e/1/2023/b.csv"));
+        // folders in any case, as files are found
+        let folders = w.folder_ignoring_case(&["E/1", "e/1/2023", "e/1/2023/a.csv", "f/C", "x", ""]);
+        let want = [Some("e/1"), Some("e/1/2023"), None, Some("f/c"), None, None];
+        assert_eq!(folders, want.map(|f| f.map(str::to_string)));
+        assert_eq!(w.same_ignoring_case(&["E/1/2023/A.CSV", "e/1"]), [Some("e/1/2023/a.csv".to_string()), None]);
     }
 
     /// Thousands of paths made of names that sort around `/`, written in a scrambled order with

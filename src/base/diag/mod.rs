@@ -145,6 +145,16 @@ pub struct Sources {
     held: Vec<Held>,
     /// The site root, stripped from paths in messages.
     pub root: PathBuf,
+    /// Texts never shown as written in a report (`mask`): each with what a message shows for it
+    /// and what a source excerpt shows (of the same bytes, so spans stay in place).
+    masks: Vec<Mask>,
+}
+
+/// A text a report shows masked wherever it would quote it (`Sources::mask`).
+struct Mask {
+    written: Box<str>,
+    in_messages: Box<str>,
+    in_excerpts: Box<str>,
 }
 
 /// Where a file's text is.
@@ -251,7 +261,36 @@ impl LetGo {
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources { paths: Vec::new(), held: Vec::new(), root: root.to_path_buf() }
+        Sources { paths: Vec::new(), held: Vec::new(), root: root.to_path_buf(), masks: Vec::new() }
+    }
+    /// Never show `written` as it is in a report: messages, labels and notes show
+    /// `in_messages`, source excerpts `in_excerpts` (its bytes as many as `written`'s, else
+    /// excerpts show `written` as it is). A personal number found in the registry is quoted by
+    /// every message that names its entity.
+    pub fn mask(&mut self, written: &str, in_messages: &str, in_excerpts: &str) {
+        if written.is_empty() || self.masks.iter().any(|m| &*m.written == written) {
+            return;
+        }
+        let in_excerpts = if in_excerpts.len() == written.len() { in_excerpts } else { written };
+        self.masks.push(Mask {
+            written: written.into(),
+            in_messages: in_messages.into(),
+            in_excerpts: in_excerpts.into(),
+        });
+        // (a longer text first, so one holding a shorter one is masked whole)
+        self.masks.sort_by(|a, b| b.written.len().cmp(&a.written.len()).then_with(|| a.written.cmp(&b.written)));
+    }
+    /// `text` as a message, label or note shows it (`mask`).
+    pub fn masked(&self, text: String) -> String {
+        self.masks
+            .iter()
+            .fold(text, |t, m| if t.contains(&*m.written) { t.replace(&*m.written, &m.in_messages) } else { t })
+    }
+    /// `text` as a source excerpt shows it (`mask`): the same bytes, masked.
+    pub fn masked_excerpt(&self, text: String) -> String {
+        self.masks
+            .iter()
+            .fold(text, |t, m| if t.contains(&*m.written) { t.replace(&*m.written, &m.in_excerpts) } else { t })
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {

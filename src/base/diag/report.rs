@@ -207,10 +207,10 @@ impl serde::Serialize for JsonReport<'_> {
                         column,
                         field: d.field.as_deref(),
                         file,
-                        label: cap_text(&d.label),
+                        label: r.sources.masked(cap_text(&d.label)),
                         line,
-                        message: cap_text(&d.message),
-                        notes: d.notes.iter().map(|n| cap_text(n)).collect(),
+                        message: r.sources.masked(cap_text(&d.message)),
+                        notes: d.notes.iter().map(|n| r.sources.masked(cap_text(n))).collect(),
                         severity: d.severity,
                         suppressed: d.suppressed(),
                     }
@@ -299,6 +299,11 @@ pub fn cap_text(s: &str) -> String {
 }
 
 fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
+    let text = render_shown(d, sources, config);
+    sources.masked(text)
+}
+
+fn render_shown(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
     let mut notes: Vec<String> = d.notes.iter().map(|n| cap_text(n)).collect();
     if let Some(w) = left_out_words(d.suppressed_by.map(|n| n as usize)) {
         notes.push(format!("另有{w}由此引起，已省略；请先改正这一处"));
@@ -357,7 +362,7 @@ impl Excerpt {
         let lines = &text[line_start..end_line];
         let short = lines.len() <= 4 * SNIPPET_WIDTH && lines.lines().all(|x| x.chars().count() <= SNIPPET_WIDTH);
         if short {
-            let ex = Excerpt { name, text: lines.to_string(), first_line, cut: None };
+            let ex = Excerpt { name, text: sources.masked_excerpt(lines.to_string()), first_line, cut: None };
             return (ex, s - line_start..e - line_start);
         }
         // One long line: a window of about SNIPPET_WIDTH characters starting a little before
@@ -372,7 +377,7 @@ impl Excerpt {
         let cut_chars = text[line_start..ws].chars().count();
         let span_start = lead.len() + (s - ws);
         let span_end = lead.len() + (e.min(we) - ws);
-        let ex = Excerpt { name, text: window, first_line, cut: Some((lead.len(), cut_chars)) };
+        let ex = Excerpt { name, text: sources.masked_excerpt(window), first_line, cut: Some((lead.len(), cut_chars)) };
         (ex, span_start..span_end.max(span_start))
     }
 

@@ -62,7 +62,8 @@ impl Session {
         // write refuses, as a build does (`copy_static`), where copying it alone would replace
         // the page. That write finds the static files' conflicts again: the last ones go.
         // A static file named like a theme's asset or another static file, even in another
-        // case (one file where case is ignored), likewise.
+        // case (one file where case is ignored), likewise; and one named like a folder of the
+        // output, or in a folder named like a file of it (`generated::clashes`, as `check` asks).
         let in_assets = |f: &str| {
             self.themes.iter().any(|t| t.assets.keys().any(|a| render::asset_path(t.prefix, a).eq_ignore_ascii_case(f)))
         };
@@ -76,6 +77,11 @@ impl Session {
         // And a theme's asset or static file that clashed with a static file may be gone.
         let clashed = (assets.is_some() || !statics.is_empty())
             && self.read_diags.list.iter().any(|d| d.code.starts_with("static."));
+        let with_folders = || {
+            let Some(site) = &self.site else { return false };
+            let rels: Vec<&str> = statics.iter().map(String::as_str).collect();
+            crate::publish::generated::Generated::new(&self.root, site).clashes(&rels).iter().any(Option::is_some)
+        };
         if clashed
             || statics.iter().any(|f| {
                 self.root.join("static").join(f).is_dir()
@@ -84,6 +90,7 @@ impl Session {
                     || in_assets(f)
                     || twin(f)
             })
+            || with_folders()
         {
             self.stale = true;
             super::remove_diags_code(&mut self.read_diags, "static.");

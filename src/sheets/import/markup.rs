@@ -3,6 +3,7 @@
 //! not a document tree, and a malformed file must still give whatever cells it has.
 
 use super::grid::{Cell, Grid};
+use super::hidden::{Hidden, How};
 use crate::base::html::decode_entities;
 use std::collections::{HashMap, HashSet};
 
@@ -337,6 +338,10 @@ pub fn spreadsheet_ml(text: &str) -> Result<Vec<Grid>, String> {
     let mut r = 0usize;
     let mut next_r = 0usize;
     let mut c = 0usize;
+    // rows and columns kept out of sight (`hidden::Hidden`, as an .xlsx's are read), and where
+    // the next `<Column>` without an index starts
+    let mut hidden = Hidden::default();
+    let mut next_col = 0usize;
     let mut cell: Option<(usize, usize, usize, bool)> = None; // (col, rows, cols, percent)
     let mut data: Option<(String, String)> = None; // (type, text)
     let mut value: Option<Cell> = None;
@@ -346,15 +351,34 @@ pub fn spreadsheet_ml(text: &str) -> Result<Vec<Grid>, String> {
                 let n = attr(&attrs, "name").unwrap_or("").to_string();
                 placer = Some((n, Placer::default()));
                 next_r = 0;
+                hidden = Hidden::default();
+                next_col = 0;
             }
             Tok::Close { name } if name == "worksheet" => {
                 if let Some((n, p)) = placer.take() {
-                    grids.push(p.finish(n));
+                    let mut g = p.finish(n);
+                    hidden.rows.sort_by_key(|&(r, _)| r);
+                    g.hidden_parts = std::mem::take(&mut hidden);
+                    grids.push(g);
+                }
+            }
+            // `<Column ss:Index ss:Span ss:Hidden ss:Width>`: columns Index … Index + Span
+            Tok::Open { name, attrs, .. } if name == "column" => {
+                let first = number(&attrs, "index").map_or(next_col, |i| i.saturating_sub(1));
+                let last = first.saturating_add(number(&attrs, "span").unwrap_or(0));
+                next_col = last.saturating_add(1);
+                if let Some(how) = out_of_sight(&attrs, "width") {
+                    hidden.cols.push((first, last, how));
                 }
             }
             Tok::Open { name, attrs, closed } if name == "row" => {
-                r = attr(&attrs, "index").and_then(|v| v.parse::<usize>().ok()).map_or(next_r, |i| i.saturating_sub(1));
-                next_r = r + 1;
+                r = number(&attrs, "index").map_or(next_r, |i| i.saturating_sub(1));
+                // (`ss:Span`: as many rows again, alike, after it)
+                let span = number(&attrs, "span").unwrap_or(0).min(MAX_SPAN);
+                next_r = r + span + 1;
+                if let Some(how) = out_of_sight(&attrs, "height") {
+                    hidden.rows.extend((r..=r + span).map(|r| (r, how)));
+                }
                 c = 0;
                 if closed {
                     continue;
@@ -397,6 +421,28 @@ pub fn spreadsheet_ml(text: &str) -> Result<Vec<Grid>, String> {
         return Err("Excel 2003 XML 表格中没有工作表（<Worksheet>）".into());
     }
     Ok(grids)
+}
+
+/// Rows `ss:Span` may repeat: no sheet that can be read has more.
+const MAX_SPAN: usize = 200_000;
+
+/// An attribute's value as a number.
+fn number(attrs: &[(String, String)], name: &str) -> Option<usize> {
+    attr(attrs, name).and_then(|v| v.trim().parse::<usize>().ok())
+}
+
+/// How a `<Row>` or `<Column>` is kept out of sight: `ss:Hidden="1"`, or a height or width
+/// (`size`) of 0.
+fn out_of_sight(attrs: &[(String, String)], size: &str) -> Option<How> {
+    let hidden = attr(attrs, "hidden").is_some_and(|v| v.trim() == "1" || v.trim().eq_ignore_ascii_case("true"));
+    let zero = attr(attrs, size).and_then(|v| v.trim().parse::<f64>().ok()).is_some_and(|n| n <= 0.0);
+    if hidden {
+        Some(How::Hidden)
+    } else if zero {
+        Some(How::ZeroSize)
+    } else {
+        None
+    }
 }
 
 fn typed(ty: &str, txt: &str, percent: bool) -> Cell {
@@ -448,5 +494,18 @@ mod tests {
         assert_eq!(g.merges, vec![(0, 0, 0, 1)]);
         assert_eq!(g.rows[2][1], Cell::Num { v: 1.5, percent: false });
         assert_eq!(g.rows[2][2], Cell::Num { v: 0.853, percent: true });
+        assert_eq!(g.hidden_parts, Hidden::default());
+    }
+
+    #[test]
+    fn spreadsheet_ml_hidden_rows_and_columns() {
+        let x = r#"<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+<Worksheet ss:Name="表1"><Table><Column ss:Width="80"/><Column ss:Hidden="1" ss:Span="1"/><Column ss:Index="6" ss:Width="0"/>
+<Row ss:Hidden="1"><Cell><Data ss:Type="String">a</Data></Cell></Row><Row ss:Span="1"/><Row ss:Height="0"><Cell><Data ss:Type="String">b</Data></Cell></Row>
+</Table></Worksheet></Workbook>"#;
+        let g = &spreadsheet_ml(x).unwrap()[0];
+        assert_eq!(g.hidden_parts.rows, vec![(0, How::Hidden), (3, How::ZeroSize)]);
+        assert_eq!(g.hidden_parts.cols, vec![(1, 2, How::Hidden), (5, 5, How::ZeroSize)]);
+        assert_eq!(g.rows[3][0], Cell::Text("b".into()), "a row's span moves the next row down");
     }
 }

@@ -143,9 +143,10 @@ impl Out<'_> {
     /// Whether row `r` of a text file, which lines up with the header, took no row after it
     /// into a quoted cell. A quote left open runs to the next quote: when it closes in the same
     /// column of a later row, the joined row has as many cells as the header, and the rows in
-    /// between would be lost without a word — an error when a later line of the cell holds a
-    /// whole row's worth of cells. A later line with a delimiter but no whole row may be a
-    /// note typed over two lines (Alt+Enter) with a comma in it: a warning to check.
+    /// between would be lost without a word — an error when a later line of the cell is a row
+    /// (`Spill::lost_row`: a whole row's worth of cells, or a shorter row starting with a code
+    /// like the row's own). A later line with a delimiter but no row may be a note typed over
+    /// two lines (Alt+Enter) with a comma in it: a warning to check.
     fn row_keeps_its_lines(&mut self, r: usize, width: usize) -> bool {
         let g = self.g;
         let Some((_, s)) = g.spills.iter().find(|(row, _)| *row == r) else { return true };
@@ -153,10 +154,15 @@ impl Out<'_> {
         let head = s.told();
         match s.lost_row(width) {
             Some(lost) => {
+                let why = if s.whole(lost, width) {
+                    format!("第 {lost} 行有表头那么多列，是一整行数据")
+                } else {
+                    s.short_row(lost)
+                };
                 self.err(
                     at,
                     format!(
-                        "{head}：第 {lost} 行有表头那么多列，是一整行数据，却不会作为一行导入（它的数值成了这个单元格中的文字）；\
+                        "{head}：{why}，却不会作为一行导入（它的数值成了这个单元格中的文字）；\
                          多半是这个引号没有配对：请删去它，或在单元格末尾补上引号"
                     ),
                 );
