@@ -124,44 +124,48 @@ fn relationships<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &str) -> Res<Has
 }
 
 fn relationships_typed<R: Read + Seek>(zip: &mut ZipArchive<R>, path: &str) -> Res<Vec<(String, String, String)>> {
-    let Some(f) = open(zip, path)? else { return Ok(vec![]) };
-    let mut x = xml(f);
-    let mut buf = Vec::new();
     let mut out = Vec::new();
-    loop {
-        match x.read_event_into(&mut buf).map_err(|e| e.to_string())? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
-                if let (Some(id), Some(t)) = (attr(&e, "Id"), attr(&e, "Target")) {
-                    out.push((id, attr(&e, "Type").unwrap_or_default(), t));
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+    each_element(zip, path, "Relationship", |e| {
+        if let (Some(id), Some(t)) = (attr(e, "Id"), attr(e, "Target")) {
+            out.push((id, attr(e, "Type").unwrap_or_default(), t));
         }
-        buf.clear();
-    }
+    })?;
     Ok(out)
 }
 
 /// Sheet name → relationship id, from the workbook part.
 fn sheet_ids<R: Read + Seek>(zip: &mut ZipArchive<R>, book: &str) -> Res<HashMap<String, String>> {
-    let Some(f) = open(zip, book)? else { return Err(format!("缺少 {book}")) };
+    let mut out = HashMap::new();
+    let found = each_element(zip, book, "sheet", |e| {
+        if let (Some(name), Some(id)) = (attr(e, "name"), attr(e, "id")) {
+            out.insert(name, id);
+        }
+    })?;
+    if !found {
+        return Err(format!("缺少 {book}"));
+    }
+    Ok(out)
+}
+
+/// Each element named `local` (start or empty tag) of the part `path`, in order; false when
+/// the workbook has no such part.
+fn each_element<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    path: &str,
+    local: &str,
+    mut each: impl FnMut(&BytesStart),
+) -> Res<bool> {
+    let Some(f) = open(zip, path)? else { return Ok(false) };
     let mut x = xml(f);
     let mut buf = Vec::new();
-    let mut out = HashMap::new();
     loop {
         match x.read_event_into(&mut buf).map_err(|e| e.to_string())? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
-                if let (Some(name), Some(id)) = (attr(&e, "name"), attr(&e, "id")) {
-                    out.insert(name, id);
-                }
-            }
-            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == local => each(&e),
+            Event::Eof => return Ok(true),
             _ => {}
         }
         buf.clear();
     }
-    Ok(out)
 }
 
 fn yes(v: Option<String>) -> bool {
