@@ -68,6 +68,11 @@ pub fn clashes(
     out
 }
 
+/// The folders right under the output's root (and each theme's) that the build writes into:
+/// entities, years, directories, content pages, search, open data, the search index, assets.
+/// `tests/site_files.rs` holds every folder a build really wrote to lie in one of them.
+const TOP_FOLDERS: [&str; 8] = ["e", "y", "d", "p", "s", "o", "search", "assets"];
+
 /// What a build of one site writes, asked path by path (see the module's note).
 pub struct Generated<'a> {
     root: &'a Path,
@@ -178,7 +183,7 @@ impl<'a> Generated<'a> {
             let rest = strip_ignoring_case(path, rel)?;
             rest.starts_with('/').then(|| path[..rel.len()].to_string())
         };
-        if rel.is_empty() || rel.ends_with('/') {
+        if rel.is_empty() || rel.ends_with('/') || !self.may_hold_folders(rel) {
             return None;
         }
         // right under the output's root or a theme's (`e`, `m`, `m/e`): a file of each is known
@@ -221,6 +226,16 @@ impl<'a> Generated<'a> {
             ["search", ..] => self.search.get_or_init(|| search::paths(self.model())).iter().find_map(|p| folder_of(p)),
             _ => None,
         }
+    }
+
+    /// Whether `rel` lies in (or is) a folder right under the output's root that a build may
+    /// write folders into: a theme's root or one of `TOP_FOLDERS`. Asked first, so that a site's
+    /// `static/img/logo.png` is answered without making the model, which a national site's
+    /// `check` would otherwise make for its logo alone.
+    fn may_hold_folders(&self, rel: &str) -> bool {
+        let first = rel.split('/').next().unwrap_or_default();
+        let themes = self.site.settings.themes.iter().map(|t| render::prefix_of(t).trim_end_matches('/'));
+        TOP_FOLDERS.iter().copied().chain(themes).any(|top| !top.is_empty() && first.eq_ignore_ascii_case(top))
     }
 
     /// A file the build writes in each folder right under the output's root and each theme's:
@@ -333,5 +348,25 @@ impl<'a> Generated<'a> {
             .or_else(|| (0..registry.entities.len()).find(is));
         self.entities.borrow_mut().insert(key, found);
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A static file outside every folder a build writes into is answered without the model
+    /// (a national site's `check` made it for its logo alone: +50 MB), and a clash is still found.
+    #[test]
+    fn files_outside_generated_folders_need_no_model() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let checked = crate::load_site(root, None);
+        let site = checked.site.as_ref().expect("the example site loads");
+        let generated = Generated::new(root, site);
+        let asked = ["img/logo.png", "logo.png", "favicon.ico", "about.html", "images/a/b.jpg", "mm/e/x"];
+        assert!(generated.clashes(&asked).iter().all(Option::is_none));
+        assert!(generated.model.get().is_none(), "the model was made");
+        assert_eq!(generated.clashes(&["E"]), [Some(Clash::Folder("e".into()))]);
+        assert!(generated.model.get().is_some());
     }
 }
