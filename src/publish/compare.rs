@@ -79,8 +79,9 @@ pub struct Cohort {
     /// The record keys as shown, in column order (one "" for one-record tables).
     pub keys: Vec<String>,
     pub columns: Vec<Column>,
-    /// Per view: member positions in display order. View 0 is by code.
-    pub orders: Vec<Vec<usize>>,
+    /// Per view: member positions in display order. View 0 is by code. (`u32`: a country's
+    /// cohorts hold about six million positions.)
+    pub orders: Vec<Vec<u32>>,
     /// Per view after the first: the column it is sorted by.
     pub sort_columns: Vec<usize>,
     /// Labels of the numeric fields no member gave a figure for (all 未填报 or 不适用; not shown).
@@ -293,7 +294,7 @@ impl Site<'_> {
             }
         }
         let columns = kept;
-        let mut orders = vec![(0..members.len()).collect::<Vec<usize>>()];
+        let mut orders = vec![(0..members.len() as u32).collect::<Vec<u32>>()];
         let mut sort_columns = Vec::new();
         // A view sorted by a column of one value (or of one member) would repeat the default
         // order: key columns get a view only when they tell members apart.
@@ -304,9 +305,9 @@ impl Site<'_> {
             if !given.next().is_some_and(|first| given.any(|v| v != first)) {
                 continue;
             }
-            let mut order: Vec<usize> = (0..members.len()).collect();
+            let mut order: Vec<u32> = (0..members.len() as u32).collect();
             // Largest first; figures not given last; ties stay in code order (stable sort).
-            order.sort_by(|&a, &b| match (vals[a], vals[b]) {
+            order.sort_by(|&a, &b| match (vals[a as usize], vals[b as usize]) {
                 (Some(x), Some(y)) => y.cmp(&x),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -523,10 +524,10 @@ impl Site<'_> {
                 Some(v) => (0, std::cmp::Reverse(v), p),
                 None => (1, std::cmp::Reverse(Decimal::ZERO), p),
             };
-            let mut order: Vec<usize> = c.orders[k + 1].iter().copied().filter(|&p| p != pos).collect();
+            let mut order: Vec<u32> = c.orders[k + 1].iter().copied().filter(|&p| p as usize != pos).collect();
             let mine = rank(pos);
-            let at = order.partition_point(|&p| rank(p) < mine);
-            order.insert(at, pos);
+            let at = order.partition_point(|&p| rank(p as usize) < mine);
+            order.insert(at, pos as u32);
             orders.push(order);
         }
         // (its row is rendered again when a page shows it)
@@ -562,7 +563,7 @@ impl Site<'_> {
         {
             // Each row rendered once and shared by the pages that show it (see `Cohort::rows`).
             let rows = c.rows.read().unwrap_or_else(PoisonError::into_inner);
-            for &i in &order[from..to] {
+            for i in order[from..to].iter().map(|&i| i as usize) {
                 match rows.get(i) {
                     Some(row) => body.push_str(row.get_or_init(|| self.compare_row(c, c.members[i]))),
                     None => body.push_str(&self.compare_row(c, c.members[i])),

@@ -279,12 +279,12 @@ impl Session {
             let per = fresh.rows_per_page();
             for v in 0..fresh.orders.len() {
                 for p in 0..fresh.pages() {
-                    let slice = |orders: &[Vec<usize>]| -> Vec<usize> {
+                    let slice = |orders: &[Vec<u32>]| -> Vec<u32> {
                         orders[v].iter().skip(p * per).take(per).copied().collect()
                     };
                     let rows = slice(&fresh.orders);
                     // (the old orders are read only when the views are the same)
-                    if !same || rows.contains(&pos) || rows != slice(&old_orders) {
+                    if !same || rows.contains(&(pos as u32)) || rows != slice(&old_orders) {
                         pages.insert(PageKind::Compare(crate::publish::compare::PageId {
                             year: fresh.year,
                             cohort: ci as u32,
