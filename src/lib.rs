@@ -663,6 +663,8 @@ fn static_conflicts(
 ) -> Vec<bool> {
     use publish::generated::Clash;
     let mut seen: base::FastMap<String, &str> = base::FastMap::default();
+    // (the folders the static files kept lie in, in lower case: as written)
+    let mut folders: base::FastMap<String, &str> = base::FastMap::default();
     files
         .iter()
         .zip(clashes)
@@ -684,7 +686,20 @@ fn static_conflicts(
                 }
                 Some(Clash::Folder(g)) if g == *rel => Some(format!("与生成的文件夹 {g}/ 同名{both}")),
                 Some(Clash::Folder(g)) => Some(format!("与生成的文件夹 {g}/ 重复{same_case}{both}")),
-                None => seen.get(&rel.to_ascii_lowercase()).map(|other| format!("与 static/{other} 重复{same_case}")),
+                None => {
+                    let lower = rel.to_ascii_lowercase();
+                    let at = |i: usize| (&rel[..i], &lower[..i]);
+                    seen.get(&lower)
+                        .map(|other| format!("与 static/{other} 重复{same_case}"))
+                        .or_else(|| folders.get(&lower).map(|f| format!("与文件夹 static/{f}/ 重复{same_case}{both}")))
+                        .or_else(|| {
+                            let mut on_the_way = rel.match_indices('/').map(|(i, _)| at(i));
+                            on_the_way.find_map(|(f, l)| {
+                                let other = seen.get(l)?;
+                                Some(format!("所在的文件夹 static/{f} 与 static/{other} 重复{same_case}{both}"))
+                            })
+                        })
+                }
             };
             match why {
                 Some(why) => {
@@ -693,6 +708,9 @@ fn static_conflicts(
                 }
                 None => {
                     seen.insert(rel.to_ascii_lowercase(), rel);
+                    for (i, _) in rel.match_indices('/') {
+                        folders.entry(rel[..i].to_ascii_lowercase()).or_insert(&rel[..i]);
+                    }
                     false
                 }
             }

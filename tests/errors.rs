@@ -856,6 +856,48 @@ fn a_static_file_and_a_generated_folder_of_one_name_are_refused() {
     }
 }
 
+/// A static file and a static folder whose names differ only in case are one name where case is
+/// ignored (Windows, macOS, IIS), which cannot be a file and a folder at once: refused in
+/// whichever order they come, while two folders of one name in two cases merge and pass.
+#[test]
+fn a_static_file_and_a_static_folder_of_one_name_in_two_cases_are_refused() {
+    let site = example_copy();
+    let root = site.path();
+    let first = pilu(root, &["build", "--quiet"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let before = tree(&root.join("public"));
+    write(root, "static/B", "b");
+    write(root, "static/b/x.txt", "x");
+    write(root, "static/C/x.txt", "x");
+    write(root, "static/c", "c");
+    write(root, "static/D/x.txt", "x");
+    write(root, "static/d/y.txt", "y");
+    let both = "（大小写不同也视为重复）：输出目录中不能同时有同名的文件和文件夹";
+    let expected = [
+        ("static/b/x.txt", format!("static/b/x.txt 所在的文件夹 static/b 与 static/B 重复{both}")),
+        ("static/c", format!("static/c 与文件夹 static/C/ 重复{both}")),
+    ];
+    for command in ["check", "build"] {
+        let out = pilu(root, &[command]);
+        assert_eq!(out.code, 1, "{command}: {}", out.stderr);
+        for (file, says) in &expected {
+            assert!(out.stderr.contains(says.as_str()), "{command}: {}", out.stderr);
+            assert!(out.stderr.contains(&format!("文件：{file}\n")), "{command}: {file} located: {}", out.stderr);
+        }
+        assert!(out.stderr.contains("共 2 个错误"), "{command}: {}", out.stderr);
+    }
+    assert_eq!(tree(&root.join("public")), before, "the previous output is untouched");
+    // without the two, the rest is copied: both folders of one name in two cases
+    std::fs::remove_file(root.join("static/b/x.txt")).unwrap();
+    std::fs::remove_file(root.join("static/c")).unwrap();
+    let out = pilu(root, &["build", "--quiet"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let after = tree(&root.join("public"));
+    for file in ["B", "C/x.txt", "D/x.txt", "d/y.txt"] {
+        assert!(after.contains_key(file), "{file}");
+    }
+}
+
 #[test]
 fn output_that_would_delete_the_site_is_refused() {
     let site = fixture("minimal");

@@ -657,6 +657,21 @@ fn static_files_differing_only_in_case_are_refused_as_in_a_build() {
     refused(&mut s, "static/files/Notice.PDF", "notice.pdf", "its twin in another case");
     assert_eq!(read(&out.join("files/notice.pdf")), "%PDF-1.4 a", "the first file stays");
     removed(&mut s, "static/files/Notice.PDF", "the twin gone");
+
+    // a file and a folder of one name in two cases (a file and a folder cannot share a name)
+    write(root, "static/files/guide", "a");
+    rebuilt(s.apply(&[root.join("static/files/guide")]), "a file");
+    write(root, "static/files/Guide/a.pdf", "%PDF-1.4 c");
+    refused(&mut s, "static/files/Guide/a.pdf", "static/files/guide", "a folder of its name after");
+    assert_eq!(read(&out.join("files/guide")), "a", "the file stays");
+    removed(&mut s, "static/files/Guide/a.pdf", "the folder's file gone");
+    std::fs::remove_dir(root.join("static/files/Guide")).unwrap();
+    removed(&mut s, "static/files/guide", "the file gone");
+    write(root, "static/files/Guide/a.pdf", "%PDF-1.4 c");
+    rebuilt(s.apply(&[root.join("static/files/Guide/a.pdf")]), "a folder");
+    write(root, "static/files/guide", "a");
+    refused(&mut s, "static/files/guide", "static/files/Guide/", "a file of its name after");
+    removed(&mut s, "static/files/guide", "the file gone again");
 }
 
 #[test]

@@ -791,11 +791,17 @@ fn static_files_folded(root: &Path) -> BTreeMap<String, usize> {
     fold_case(&crate::inputs::statics::files(root, &mut Diagnostics::default()))
 }
 
-/// `files` (of `static/`) by their path in lower case, each with how many have it.
+/// `files` (of `static/`) and the folders they lie in, by their path in lower case, each with
+/// how many spellings it has: a file `a` and a folder `A` are two, one name where case is ignored.
 pub(super) fn fold_case(files: &[(PathBuf, String)]) -> BTreeMap<String, usize> {
-    let mut folded = BTreeMap::new();
+    let mut spellings: BTreeSet<&str> = BTreeSet::new();
     for (_, rel) in files {
-        *folded.entry(rel.to_ascii_lowercase()).or_default() += 1;
+        spellings.insert(rel);
+        spellings.extend(rel.match_indices('/').map(|(i, _)| &rel[..i]));
+    }
+    let mut folded = BTreeMap::new();
+    for s in spellings {
+        *folded.entry(s.to_ascii_lowercase()).or_default() += 1;
     }
     folded
 }

@@ -73,7 +73,12 @@ impl Session {
         let files =
             if statics.is_empty() { Vec::new() } else { crate::inputs::statics::files(&self.root, &mut listed) };
         let folded = fold_case(&files);
-        let twin = |f: &str| folded.get(&f.to_ascii_lowercase()).is_some_and(|&n| n > 1);
+        // (a file, or a folder it lies in, of more than one spelling: `static/a` beside `static/A/x`)
+        let twin = |f: &str| {
+            let lower = f.to_ascii_lowercase();
+            let mut names = std::iter::once(lower.as_str()).chain(lower.match_indices('/').map(|(i, _)| &lower[..i]));
+            names.any(|n| folded.get(n).is_some_and(|&c| c > 1))
+        };
         // And a theme's asset or static file that clashed with a static file may be gone.
         let clashed = (assets.is_some() || !statics.is_empty())
             && self.read_diags.list.iter().any(|d| d.code.starts_with("static."));
