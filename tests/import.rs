@@ -1936,6 +1936,69 @@ fn hidden_rows_and_columns_of_a_spreadsheet_ml_sheet_are_refused() {
     assert!(all.contains("工作表“附件10”，E 列：E 列是列宽为 0 的列（看不见，等于隐藏）"), "{all}");
 }
 
+/// A sheet hidden in an Excel 2003 XML file (`<Visible>SheetHidden</Visible>`, or
+/// `SheetVeryHidden`, hidden from code) is passed over as an .xlsx's hidden sheet is, and said
+/// so: last year's figures or a draft kept out of sight are not imported unseen. The file, under
+/// tests/import-files, is written by hand: the pharmacies of 2023, their 2022 figures on a
+/// hidden sheet 上年, and other 2023 figures on a very hidden sheet 草稿.
+#[test]
+fn hidden_sheets_of_a_spreadsheet_ml_file_are_passed_over_as_an_xlsx_s_are() {
+    let imported = |site: &Path, f: &str| {
+        let out = import(site, &[f]);
+        ok(&out);
+        assert!(out.stdout.contains("工作表“上年”是隐藏的，未导入"), "{f}: {}", out.stdout);
+        assert!(!site.join("data/2022").exists(), "{f}: the hidden sheet's year is not imported");
+        assert_eq!(
+            column(&rows(&site.join("data/2023/pharmacy_service.csv")), "个人账户支付（万元）"),
+            ["200.01", "207.25"],
+            "{f}"
+        );
+        check_passes(site);
+        out.stdout
+    };
+    // an .xlsx of the same sheets, 上年 hidden with Excel's 隐藏
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let mut wb = Workbook::new();
+    for (name, year, values) in [
+        ("附件10", 2023, [[41102.0, 363.67, 200.01, 163.66, 88.48], [37949.0, 376.83, 207.25, 169.58, 99.3]]),
+        ("上年", 2022, [[39000.0, 350.5, 190.25, 160.25, 89.87], [36000.0, 360.1, 200.05, 160.05, 100.03]]),
+    ] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        ws.write_string(0, 0, format!("{year}年度定点零售药店医保服务情况表（单位：万元）")).unwrap();
+        header_row(
+            ws,
+            1,
+            &[
+                "医保定点零售药店编码",
+                "医保结算人次",
+                "医保结算总金额",
+                "个人账户支付",
+                "个人现金支付",
+                "次均结算金额（元）",
+            ],
+        );
+        for (r, (code, values)) in ["P52039900002", "P52039900004"].iter().zip(values).enumerate() {
+            ws.write_string(2 + r as u32, 0, *code).unwrap();
+            for (c, v) in values.iter().enumerate() {
+                ws.write_number(2 + r as u32, c as u16 + 1, *v).unwrap();
+            }
+        }
+        if name == "上年" {
+            ws.set_hidden(true);
+        }
+    }
+    write_bytes(site.path(), "in/药店.xlsx", &wb.save_to_buffer().unwrap());
+    imported(site.path(), "in/药店.xlsx");
+    // the SpreadsheetML file
+    let site = fixture("minimal");
+    add_pharmacy(site.path());
+    let f = office_file(site.path(), "药店-隐藏工作表.xml");
+    let said = imported(site.path(), &f);
+    assert!(said.contains("工作表“草稿”是隐藏的，未导入"), "{said}");
+}
+
 /// A hidden row or column with nothing in it changes nothing that is read: the sheet is imported
 /// as any other, and the empty parts are mentioned once.
 #[test]

@@ -1082,3 +1082,42 @@ fn theme_assets_alone_are_written_again_without_any_page() {
     assert!(!s.has_errors(), "{}", s.diagnostics_text());
     same_as_full_build(root, &out, "the part back");
 }
+
+/// A personal number in an entity's registry name is masked wherever the report quotes the
+/// name: a full read registers the registry's numbers as masks on the sources. The session keeps
+/// its sources across a data or Markdown edit (they are read into them, masks and all), and a
+/// registry edit reads everything again: after each, no report shows the number whole, and the
+/// report is a fresh check's.
+#[test]
+fn a_number_in_a_registry_name_stays_masked_after_every_kind_of_edit() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(root, "data/entities.toml", "name = \"测试县人民医院\"", "name = \"测试县人民医院13912345678\"");
+    let (_out_dir, _out, mut s) = serve(root);
+    let masked = |s: &Session, shown: &str, what: &str| {
+        let report = s.diagnostics_text();
+        assert!(report.contains(&format!("name = \"测试县人民医院{shown}\"")), "{what}: the excerpt: {report}");
+        // (the finding and at least one other message quote the name)
+        assert!(report.matches(&format!("测试县人民医院{shown}”")).count() >= 2, "{what}: {report}");
+        for whole in ["13912345678", "13712345678"] {
+            assert!(!report.contains(whole), "{what}: {whole} shown whole: {report}");
+        }
+        same_report_as_check(s, root, what);
+    };
+    masked(&s, "139****5678", "first read");
+    // the hospital's data: read again into the session's sources, its entity-year checked again
+    let data = root.join("data/renmin/2023.toml");
+    write(root, "data/renmin/2023.toml", &read(&data).replace("12345.67", "12346.67"));
+    assert!(matches!(s.apply(std::slice::from_ref(&data)), Outcome::Errors));
+    masked(&s, "139****5678", "a data edit");
+    // a Markdown page
+    let page = root.join("content/jubao.md");
+    write(root, "content/jubao.md", "+++\ntitle = \"举报渠道\"\n+++\n已更新。\n");
+    assert!(matches!(s.apply(std::slice::from_ref(&page)), Outcome::Errors));
+    masked(&s, "139****5678", "a Markdown edit");
+    // the registry itself, the number changed: the new one is masked, the old one gone
+    let registry = root.join("data/entities.toml");
+    replace_in(root, "data/entities.toml", "测试县人民医院13912345678", "测试县人民医院13712345678");
+    assert!(matches!(s.apply(std::slice::from_ref(&registry)), Outcome::Errors));
+    masked(&s, "137****5678", "a registry edit");
+}

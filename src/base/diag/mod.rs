@@ -157,6 +157,15 @@ struct Mask {
     in_excerpts: Box<str>,
 }
 
+/// Where a report quotes a text, for what a mask shows in its place (`Sources::masked`).
+#[derive(Clone, Copy)]
+pub enum Quoted {
+    /// A message, label or note.
+    Message,
+    /// A source excerpt: the same bytes, masked, so spans stay in place.
+    Excerpt,
+}
+
 /// Where a file's text is.
 enum Held {
     /// Here, with where its lines start (32 bits each: a file read is at most 1 GiB,
@@ -268,29 +277,35 @@ impl Sources {
     /// excerpts show `written` as it is). A personal number found in the registry is quoted by
     /// every message that names its entity.
     pub fn mask(&mut self, written: &str, in_messages: &str, in_excerpts: &str) {
-        if written.is_empty() || self.masks.iter().any(|m| &*m.written == written) {
+        if written.is_empty() {
             return;
         }
+        // (inserted in order, not sorted again each time: a registry holds thousands of
+        // numbers; a longer text first, so one holding a shorter one is masked whole)
+        let Err(at) = self
+            .masks
+            .binary_search_by(|m| written.len().cmp(&m.written.len()).then_with(|| (*m.written).cmp(written)))
+        else {
+            return;
+        };
         let in_excerpts = if in_excerpts.len() == written.len() { in_excerpts } else { written };
-        self.masks.push(Mask {
-            written: written.into(),
-            in_messages: in_messages.into(),
-            in_excerpts: in_excerpts.into(),
-        });
-        // (a longer text first, so one holding a shorter one is masked whole)
-        self.masks.sort_by(|a, b| b.written.len().cmp(&a.written.len()).then_with(|| a.written.cmp(&b.written)));
+        self.masks.insert(
+            at,
+            Mask { written: written.into(), in_messages: in_messages.into(), in_excerpts: in_excerpts.into() },
+        );
     }
-    /// `text` as a message, label or note shows it (`mask`).
-    pub fn masked(&self, text: String) -> String {
-        self.masks
-            .iter()
-            .fold(text, |t, m| if t.contains(&*m.written) { t.replace(&*m.written, &m.in_messages) } else { t })
-    }
-    /// `text` as a source excerpt shows it (`mask`): the same bytes, masked.
-    pub fn masked_excerpt(&self, text: String) -> String {
-        self.masks
-            .iter()
-            .fold(text, |t, m| if t.contains(&*m.written) { t.replace(&*m.written, &m.in_excerpts) } else { t })
+    /// `text` as a report shows it where it is `quoted` (`mask`).
+    pub fn masked(&self, text: String, quoted: Quoted) -> String {
+        self.masks.iter().fold(text, |t, m| {
+            if !t.contains(&*m.written) {
+                return t;
+            }
+            let shown = match quoted {
+                Quoted::Message => &m.in_messages,
+                Quoted::Excerpt => &m.in_excerpts,
+            };
+            t.replace(&*m.written, shown)
+        })
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
@@ -765,6 +780,22 @@ mod tests {
         let report = d.render(&s);
         assert!(report.contains("同样的错误（csv.value）另有 6 处：data/a.csv:5:1、data/a.csv:6:1、"), "{report}");
         assert!(report.contains("data/a.csv:9:1 等\n  （`pilu check --format json` 列出全部）"), "{report}");
+    }
+
+    /// Masks are kept longest first whatever the order they come in, so a number that holds
+    /// another is masked whole; one added twice is kept once, as it was first given.
+    #[test]
+    fn masks_are_applied_longest_first_in_any_order() {
+        let mut s = Sources::new(Path::new("/site"));
+        s.mask("1234", "1**4", "1**4");
+        s.mask("91234567", "9******7", "9******7");
+        s.mask("5678", "5**8", "5-8");
+        s.mask("1234", "x", "x");
+        assert_eq!(s.masks.iter().map(|m| &*m.written).collect::<Vec<_>>(), ["91234567", "1234", "5678"]);
+        let text = "91234567 1234 5678".to_string();
+        assert_eq!(s.masked(text.clone(), Quoted::Message), "9******7 1**4 5**8");
+        // (an excerpt mask of another length is not used: spans would move)
+        assert_eq!(s.masked(text, Quoted::Excerpt), "9******7 1**4 5678");
     }
 
     #[test]

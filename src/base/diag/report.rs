@@ -2,7 +2,7 @@
 //! repeats, a summary per file) and the JSON report. Only presentation: which diagnostics exist
 //! and in what order is decided in `mod.rs`.
 
-use super::{Diagnostic, Diagnostics, Loc, Severity, Sources, Words};
+use super::{Diagnostic, Diagnostics, Loc, Quoted, Severity, Sources, Words};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
 use codespan_reporting::files::{self, Files};
 use codespan_reporting::term;
@@ -207,10 +207,10 @@ impl serde::Serialize for JsonReport<'_> {
                         column,
                         field: d.field.as_deref(),
                         file,
-                        label: r.sources.masked(cap_text(&d.label)),
+                        label: r.sources.masked(cap_text(&d.label), Quoted::Message),
                         line,
-                        message: r.sources.masked(cap_text(&d.message)),
-                        notes: d.notes.iter().map(|n| r.sources.masked(cap_text(n))).collect(),
+                        message: r.sources.masked(cap_text(&d.message), Quoted::Message),
+                        notes: d.notes.iter().map(|n| r.sources.masked(cap_text(n), Quoted::Message)).collect(),
                         severity: d.severity,
                         suppressed: d.suppressed(),
                     }
@@ -300,7 +300,7 @@ pub fn cap_text(s: &str) -> String {
 
 fn render_one(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
     let text = render_shown(d, sources, config);
-    sources.masked(text)
+    sources.masked(text, Quoted::Message)
 }
 
 fn render_shown(d: &Diagnostic, sources: &Sources, config: &term::Config) -> String {
@@ -362,7 +362,7 @@ impl Excerpt {
         let lines = &text[line_start..end_line];
         let short = lines.len() <= 4 * SNIPPET_WIDTH && lines.lines().all(|x| x.chars().count() <= SNIPPET_WIDTH);
         if short {
-            let ex = Excerpt { name, text: sources.masked_excerpt(lines.to_string()), first_line, cut: None };
+            let ex = Excerpt { name, text: sources.masked(lines.to_string(), Quoted::Excerpt), first_line, cut: None };
             return (ex, s - line_start..e - line_start);
         }
         // One long line: a window of about SNIPPET_WIDTH characters starting a little before
@@ -377,7 +377,12 @@ impl Excerpt {
         let cut_chars = text[line_start..ws].chars().count();
         let span_start = lead.len() + (s - ws);
         let span_end = lead.len() + (e.min(we) - ws);
-        let ex = Excerpt { name, text: sources.masked_excerpt(window), first_line, cut: Some((lead.len(), cut_chars)) };
+        let ex = Excerpt {
+            name,
+            text: sources.masked(window, Quoted::Excerpt),
+            first_line,
+            cut: Some((lead.len(), cut_chars)),
+        };
         (ex, span_start..span_end.max(span_start))
     }
 

@@ -68,7 +68,7 @@ pub struct Grid {
     pub merges: Vec<(usize, usize, usize, usize)>,
     /// For text files: the line on which each row starts (a quoted cell may span lines).
     pub lines: Option<Vec<usize>>,
-    /// The rows and columns the sheet hides (`.xlsx` only: other files do not say).
+    /// The rows and columns the sheet hides (`.xlsx` and SpreadsheetML: other files do not say).
     pub hidden_parts: super::hidden::Hidden,
     /// For text files: the rows (0-based) with a quoted cell running over lines that hold the
     /// delimiter, which may have taken the rows after it in (`tabular::Spill`).

@@ -345,6 +345,9 @@ pub fn spreadsheet_ml(text: &str) -> Result<Vec<Grid>, String> {
     let mut cell: Option<(usize, usize, usize, bool)> = None; // (col, rows, cols, percent)
     let mut data: Option<(String, String)> = None; // (type, text)
     let mut value: Option<Cell> = None;
+    // the sheet's `<WorksheetOptions><Visible>`, while inside them: what it says so far
+    let (mut in_options, mut visible): (bool, Option<String>) = (false, None);
+    let mut sheet_hidden = false;
     for t in toks {
         match t {
             Tok::Open { name, attrs, .. } if name == "worksheet" => {
@@ -353,13 +356,26 @@ pub fn spreadsheet_ml(text: &str) -> Result<Vec<Grid>, String> {
                 next_r = 0;
                 hidden = Hidden::default();
                 next_col = 0;
+                sheet_hidden = false;
             }
             Tok::Close { name } if name == "worksheet" => {
                 if let Some((n, p)) = placer.take() {
                     let mut g = p.finish(n);
                     hidden.rows.sort_by_key(|&(r, _)| r);
                     g.hidden_parts = std::mem::take(&mut hidden);
+                    g.hidden = sheet_hidden;
                     grids.push(g);
+                }
+            }
+            // A sheet hidden with 隐藏 (`SheetHidden`) or from code (`SheetVeryHidden`): passed
+            // over as an .xlsx's hidden sheet is, not imported unseen.
+            Tok::Open { name, closed, .. } if name == "worksheetoptions" && placer.is_some() => in_options = !closed,
+            Tok::Close { name } if name == "worksheetoptions" => in_options = false,
+            Tok::Open { name, closed: false, .. } if name == "visible" && in_options => visible = Some(String::new()),
+            Tok::Close { name } if name == "visible" => {
+                if let Some(v) = visible.take() {
+                    let v = v.trim();
+                    sheet_hidden = v.eq_ignore_ascii_case("SheetHidden") || v.eq_ignore_ascii_case("SheetVeryHidden");
                 }
             }
             // `<Column ss:Index ss:Span ss:Hidden ss:Width>`: columns Index … Index + Span
@@ -402,6 +418,8 @@ pub fn spreadsheet_ml(text: &str) -> Result<Vec<Grid>, String> {
             Tok::Text(s) => {
                 if let Some(d) = data.as_mut() {
                     d.1.push_str(&s);
+                } else if let Some(v) = visible.as_mut() {
+                    v.push_str(&s);
                 }
             }
             Tok::Close { name } if name == "data" => {
@@ -495,6 +513,18 @@ mod tests {
         assert_eq!(g.rows[2][1], Cell::Num { v: 1.5, percent: false });
         assert_eq!(g.rows[2][2], Cell::Num { v: 0.853, percent: true });
         assert_eq!(g.hidden_parts, Hidden::default());
+    }
+
+    #[test]
+    fn spreadsheet_ml_hidden_sheets() {
+        let x = r#"<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" xmlns:x="urn:schemas-microsoft-com:office:excel">
+<Worksheet ss:Name="表1"><Table/><WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Selected/></WorksheetOptions></Worksheet>
+<Worksheet ss:Name="表2"><Table/><WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions></Worksheet>
+<Worksheet ss:Name="表3"><Table/><x:WorksheetOptions><x:Visible> SheetVeryHidden </x:Visible></x:WorksheetOptions></Worksheet>
+<Worksheet ss:Name="表4"><Table/><WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetVisible</Visible></WorksheetOptions></Worksheet></Workbook>"#;
+        let hidden: Vec<(String, bool)> = spreadsheet_ml(x).unwrap().into_iter().map(|g| (g.name, g.hidden)).collect();
+        let expected = [("表1", false), ("表2", true), ("表3", true), ("表4", false)];
+        assert_eq!(hidden, expected.map(|(n, h)| (n.to_string(), h)));
     }
 
     #[test]
