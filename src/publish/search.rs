@@ -119,12 +119,11 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
     let mut levels: Vec<String> = Vec::new();
     let mut groups: Vec<Json> = Vec::new();
     let mut last: Option<(&str, crate::inputs::registry::Kind, &str)> = None;
-    let mut postings: BTreeMap<char, Vec<(usize, usize)>> = BTreeMap::new();
-    let mut codes: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
-    // (name, code, id) of each body, borrowed from the registry: a JSON value for each was
-    // several times its text
-    let mut records: Vec<(&str, &str, &str)> = Vec::with_capacity(bodies.len());
-    for (n, (region, kind, level, name, code, i)) in bodies.iter().enumerate() {
+    // (bodies' places as u32, and no copy of the codes or a list of records: what is held
+    // while the index is made is the national build's peak with the rest of the site)
+    let mut postings: BTreeMap<char, Vec<(u32, u32)>> = BTreeMap::new();
+    let mut codes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (n, (region, kind, level, name, code, _)) in bodies.iter().enumerate() {
         if last != Some((*region, *kind, &**level)) {
             let index = |list: &mut Vec<String>, v: &str| match list.iter().position(|x| x == v) {
                 Some(p) => p,
@@ -155,6 +154,7 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
         let mut seen: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
         seen.sort_unstable();
         seen.dedup();
+        let n = n as u32;
         for c in seen {
             let runs = postings.entry(c).or_default();
             match runs.last_mut() {
@@ -163,11 +163,8 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
             }
         }
         if let Some(key) = code_key(code) {
-            codes.entry(key).or_default().push((code.to_ascii_uppercase(), n));
+            codes.entry(key).or_default().push(n);
         }
-        let e = reg.get(*i);
-        let id = if e.id == e.code { "" } else { &*e.id };
-        records.push((&*e.name, &*e.code, id));
     }
     // Postings as [gap, length, …]; the characters in too many scattered names are left out.
     let mut stop = String::new();
@@ -225,10 +222,20 @@ fn each_file<E>(site: &Site, mut put: impl FnMut(String, Vec<u8>) -> Result<(), 
         body.push('}');
         out(format!("search/p{k}.js"), format!("pilu_search(\"p\",{k},{body});\n").into_bytes())?;
     }
-    for (k, chunk) in records.chunks(RECORDS).enumerate() {
-        out(format!("search/r{k}.js"), script("r", &json!(k), &chunk))?;
+    // (name, code, id) of each body, borrowed from the registry: a JSON value for each was
+    // several times its text
+    for (k, chunk) in bodies.chunks(RECORDS).enumerate() {
+        let records: Vec<(&str, &str, &str)> = chunk
+            .iter()
+            .map(|b| {
+                let e = reg.get(b.5);
+                (&*e.name, &*e.code, if e.id == e.code { "" } else { &*e.id })
+            })
+            .collect();
+        out(format!("search/r{k}.js"), script("r", &json!(k), &records))?;
     }
     for (key, list) in codes {
+        let list: Vec<(String, u32)> = list.iter().map(|&n| (bodies[n as usize].4.to_ascii_uppercase(), n)).collect();
         out(format!("search/c{key}.js"), script("c", &json!(key), &list))?;
     }
     Ok(n)
