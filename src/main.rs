@@ -52,6 +52,9 @@ enum Command {
         /// 有警告也视为不通过
         #[arg(long)]
         deny_warnings: bool,
+        /// 发布地址，覆盖 pilu.toml 中的 base_url（与 build 使用同一地址，校验结果才与构建一致）
+        #[arg(long, value_parser = parse_base_url)]
+        base_url: Option<String>,
         /// 判断日期（如 2025-11-01）：据此判断哪些年度的数据已逾期未公开；覆盖 pilu.toml 中的 as_of
         #[arg(long, value_parser = parse_as_of)]
         as_of: Option<pilu::checks::completeness::Date>,
@@ -235,12 +238,14 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { root, format, deny_warnings, as_of, verbose, quiet } => {
+        Command::Check { root, format, deny_warnings, base_url, as_of, verbose, quiet } => {
             // Info lines are shown only by --verbose and the JSON report.
             let infos = if verbose || matches!(format, Format::Json) { pilu::Infos::Keep } else { pilu::Infos::Leave };
             // (a national check takes seconds: a terminal is shown how far it is)
             let progress = Progress::new(progress::Mode::bar_on_terminal(quiet));
-            let mut checked = pilu::load_site_reporting(&root, None, as_of, infos, &progress);
+            // (the same address as the build's: with one, sitemap.xml and robots.txt are written,
+            // and a static file of their names refused)
+            let mut checked = pilu::load_site_reporting(&root, base_url.as_deref(), as_of, infos, &progress);
             drop(progress);
             match format {
                 Format::Human if verbose => {

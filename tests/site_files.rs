@@ -328,6 +328,26 @@ fn check_refuses_the_static_files_build_refuses() {
     assert!(code == 0 && with_code(&list, "static.conflict").is_empty(), "{list:#?}");
     assert_eq!(pilu(root, &["build"]).code, 0);
     assert_eq!(read(&root.join("public/e/520399/2022/index.html")), "手写的文件\n");
+    // robots.txt and sitemap.xml are written only with an address: `check --base-url`, given the
+    // build's, refuses what that build refuses (the site's own address taken out)
+    let settings = read(&root.join("pilu.toml"));
+    let without: String = settings.lines().filter(|l| !l.starts_with("base_url")).map(|l| format!("{l}\n")).collect();
+    assert_ne!(settings, without);
+    write(root, "pilu.toml", &without);
+    write(root, "static/robots.txt", "User-agent: *\n");
+    write(root, "static/Sitemap.xml", "<urlset/>\n");
+    let (code, list) = check_json(root, &[]);
+    assert!(code == 0 && with_code(&list, "static.conflict").is_empty(), "{list:#?}");
+    for command in ["check", "build"] {
+        let run = pilu(root, &[command, "--base-url", BASE]);
+        assert_eq!(run.code, 1, "{command}: {}", run.stderr);
+        for file in ["static/robots.txt", "static/Sitemap.xml"] {
+            assert!(run.stderr.contains(&format!("文件：{file}\n")), "{command}: {}", run.stderr);
+        }
+        assert!(run.stderr.contains("共 2 个错误"), "{command}: {}", run.stderr);
+    }
+    let run = pilu(root, &["check", "--base-url", "ftp://x"]);
+    assert_eq!(run.code, 2, "a wrong address is a usage error, as in build: {}", run.stderr);
 }
 
 /// The text of every `依据：…` line of a page.
