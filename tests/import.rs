@@ -1816,6 +1816,10 @@ P52039900004,否,\"37,949次\",376.83,207.25,—,169.58\n"
     assert!(written.contains(",41102,") && written.contains(",37949,"), "{written}");
 }
 
+/// The header of 附件10 as the province's sheet words it.
+const PHARMACY_HEADER: [&str; 6] =
+    ["医保定点零售药店编码", "医保结算人次", "医保结算总金额", "个人账户支付", "个人现金支付", "次均结算金额（元）"];
+
 /// A pharmacy sheet of 附件10 with two rows of data (rows 3 and 4) under a title and a header,
 /// for `alter` to hide parts of.
 fn pharmacies_to_hide(alter: impl Fn(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
@@ -1823,18 +1827,7 @@ fn pharmacies_to_hide(alter: impl Fn(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8
     let ws = wb.add_worksheet();
     ws.set_name("附件10").unwrap();
     ws.write_string(0, 0, "2023年度定点零售药店医保服务情况表（单位：万元）").unwrap();
-    header_row(
-        ws,
-        1,
-        &[
-            "医保定点零售药店编码",
-            "医保结算人次",
-            "医保结算总金额",
-            "个人账户支付",
-            "个人现金支付",
-            "次均结算金额（元）",
-        ],
-    );
+    header_row(ws, 1, &PHARMACY_HEADER);
     for (i, (code, values)) in [
         ("P52039900002", [41102.0, 363.67, 200.01, 163.66, 88.48]),
         ("P52039900004", [37949.0, 376.83, 207.25, 169.58, 99.3]),
@@ -1967,18 +1960,7 @@ fn hidden_sheets_of_a_spreadsheet_ml_file_are_passed_over_as_an_xlsx_s_are() {
         let ws = wb.add_worksheet();
         ws.set_name(name).unwrap();
         ws.write_string(0, 0, format!("{year}年度定点零售药店医保服务情况表（单位：万元）")).unwrap();
-        header_row(
-            ws,
-            1,
-            &[
-                "医保定点零售药店编码",
-                "医保结算人次",
-                "医保结算总金额",
-                "个人账户支付",
-                "个人现金支付",
-                "次均结算金额（元）",
-            ],
-        );
+        header_row(ws, 1, &PHARMACY_HEADER);
         for (r, (code, values)) in ["P52039900002", "P52039900004"].iter().zip(values).enumerate() {
             ws.write_string(2 + r as u32, 0, *code).unwrap();
             for (c, v) in values.iter().enumerate() {
