@@ -555,7 +555,7 @@ fn render_site(
     progress.phase("生成页面和下载文件", None, "个文件");
     let model = model::Site::of(site);
     // A shard writes only its entities' files; everything across entities is the merge's.
-    let (across, list) = (part.across(), part.pages(&model));
+    let across = part.across();
     // Search index, feeds and open data; the 数据下载 page lists the open-data files' sizes.
     let (open_data, open_files, open_layouts) =
         if across { publish::opendata::write(&model, &staging).map_err(classify)? } else { Default::default() };
@@ -571,7 +571,12 @@ fn render_site(
         .unwrap_or_else(|_| Err(format!("无法检查输出目录 {}", target.display())))
         .map_err(|m| one(foreign_output(target, m), Failure::Output))?;
     let intro = site.content.home_intro.as_deref();
+    // The page list (and the comparison cohorts it makes) after the search index, which is held
+    // whole for a moment, and let go after the render: all three together, with the dataset, were
+    // a national build's peak (a country's page list is about 40 MB).
+    let list = part.pages(&model);
     let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
+    drop(list);
     if across {
         for theme in &themes {
             model.write_assets(theme, &staging).map_err(classify)?;
