@@ -575,6 +575,11 @@ fn render_site(
     // whole for a moment, and let go after the render: all three together, with the dataset, were
     // a national build's peak (a country's page list is about 40 MB).
     let list = part.pages(&model);
+    // Room for what the render and the downloads write (at most: a page of one theme, a table
+    // without downloads, is counted all the same), made once (`Staging::expect_files`).
+    let tables: usize =
+        part.downloads(&model).iter().filter_map(|k| site.data.years.get(k)).map(|ey| ey.tables.len()).sum();
+    staging.expect_files(list.len() * themes.len() + 2 * tables);
     let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
     drop(list);
     if across {

@@ -470,6 +470,14 @@ impl Staging {
         Ok(())
     }
 
+    /// Room in the list of written files for `n` more (`Written::reserve`): what a build is about
+    /// to write, counted beforehand.
+    pub fn expect_files(&self, n: usize) {
+        if let Ok(mut w) = self.written.lock() {
+            w.reserve(n);
+        }
+    }
+
     /// Every file this build wrote so far, in the order of their paths (`Written::for_each_sorted`).
     pub fn for_each_written(&self, each: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
         match self.written.lock() {
