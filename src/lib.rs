@@ -577,8 +577,8 @@ fn render_site(
     let list = part.pages(&model);
     // Room for what the render and the downloads write (at most: a page of one theme, a table
     // without downloads, is counted all the same), made once (`Staging::expect_files`).
-    let tables: usize =
-        part.downloads(&model).iter().filter_map(|k| site.data.years.get(k)).map(|ey| ey.tables.len()).sum();
+    let of_part = site.data.years.iter().filter(|((e, _), _)| part.has_entity(*e));
+    let tables: usize = of_part.map(|(_, ey)| ey.tables.len()).sum();
     staging.expect_files(list.len() * themes.len() + 2 * tables);
     let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
     drop(list);
@@ -698,17 +698,17 @@ fn static_conflicts(
                 Some(Clash::Folder(g)) => Some(format!("与生成的文件夹 {g}/ 重复{same_case}{both}")),
                 None => {
                     let lower = rel.to_ascii_lowercase();
-                    let at = |i: usize| (&rel[..i], &lower[..i]);
+                    // (a folder on its way named like a file kept before it)
+                    let on_the_way = || {
+                        rel.match_indices('/').find_map(|(i, _)| {
+                            let other = seen.get(&lower[..i])?;
+                            Some(format!("所在的文件夹 static/{} 与 static/{other} 重复{same_case}{both}", &rel[..i]))
+                        })
+                    };
                     seen.get(&lower)
                         .map(|other| format!("与 static/{other} 重复{same_case}"))
                         .or_else(|| folders.get(&lower).map(|f| format!("与文件夹 static/{f}/ 重复{same_case}{both}")))
-                        .or_else(|| {
-                            let mut on_the_way = rel.match_indices('/').map(|(i, _)| at(i));
-                            on_the_way.find_map(|(f, l)| {
-                                let other = seen.get(l)?;
-                                Some(format!("所在的文件夹 static/{f} 与 static/{other} 重复{same_case}{both}"))
-                            })
-                        })
+                        .or_else(on_the_way)
                 }
             };
             match why {
