@@ -195,6 +195,7 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
     let data = load::load(root, &schema, &registry, listed, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     rules::check_references(&schema, &sources, &mut diags);
+    privacy::mask_unread(&mut sources, &diags.list);
     let numbers = privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
     for n in numbers {
         sources.mask(&n, &privacy::mask(&n), &privacy::mask_in_place(&n));

@@ -425,3 +425,81 @@ fn a_number_in_a_registry_name_is_masked_wherever_the_report_quotes_the_name() {
         assert!(!shown.contains("13912345678"), "{args:?}: {shown}");
     }
 }
+
+/// A file that cannot be read for a syntax error (`code`) on the line of a personal number: its
+/// texts never reach the scan, yet the error's excerpt quotes that line. `pilu check`, human and
+/// JSON, reports the error at the file and shows the numbers masked, never whole.
+fn a_syntax_error_shows_no_number(root: &Path, code: &str, file: &str, line: usize) {
+    for args in [&["check"][..], &["check", "--format", "json"]] {
+        let out = pilu(root, args);
+        let shown = format!("{}{}", out.stdout, out.stderr);
+        assert_eq!(out.code, 1, "{args:?}: {shown}");
+        for n in ["11010519491231002X", "13912345678"] {
+            assert!(!shown.contains(n), "{args:?}: {n} shown whole: {shown}");
+        }
+        if args.len() == 1 {
+            assert!(shown.contains(&format!("[{code}]")), "{shown}");
+            assert!(shown.contains(&format!("{file}:{line}:")), "{shown}");
+            assert!(shown.contains("身份证 110105********002X 手机 139****5678"), "the excerpt: {shown}");
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {shown}"));
+        let found = v["diagnostics"].as_array().and_then(|l| l.iter().find(|d| d["code"] == code));
+        let at = found.map(|d| (d["file"].as_str().unwrap_or(""), d["line"].as_u64().unwrap_or(0)));
+        assert_eq!(at, Some((file, line as u64)), "{shown}");
+    }
+}
+
+/// The registry with a string left open on the line of an identity card and a mobile number.
+#[test]
+fn a_syntax_error_in_the_registry_shows_its_numbers_masked() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/entities.toml",
+        "address = \"测试县人民路1号\"",
+        "address = \"测试县人民路1号 联系人身份证 11010519491231002X 手机 13912345678",
+    );
+    a_syntax_error_shows_no_number(root, "toml.syntax", "data/entities.toml", 19);
+}
+
+/// A data year file with a string left open on the line of the numbers.
+#[test]
+fn a_syntax_error_in_a_year_file_shows_its_numbers_masked() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        "complaint_phone = \"联系人身份证 11010519491231002X 手机 13912345678",
+    );
+    a_syntax_error_shows_no_number(root, "toml.syntax", "data/renmin/2023.toml", 4);
+}
+
+/// The settings with a string left open on the line of the numbers.
+#[test]
+fn a_syntax_error_in_the_settings_shows_its_numbers_masked() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let line = read(&root.join("pilu.toml")).lines().position(|l| l.starts_with("description =")).unwrap() + 1;
+    replace_in(
+        root,
+        "pilu.toml",
+        "description = \"集成测试用的小站点。\"",
+        "description = \"联系人身份证 11010519491231002X 手机 13912345678",
+    );
+    a_syntax_error_shows_no_number(root, "toml.syntax", "pilu.toml", line);
+}
+
+/// A data CSV with a quote never closed before the numbers.
+#[test]
+fn a_syntax_error_in_a_csv_shows_its_numbers_masked() {
+    let site = fixture("minimal");
+    let root = site.path();
+    let (header, row) = EMPLOYEE_CSV.split_once('\n').unwrap();
+    let row = row.replacen("1000,", "\"联系人身份证 11010519491231002X 手机 13912345678,", 1);
+    write(root, "data/renmin/2023/institution_employee_service.csv", &format!("{header}\n{row}"));
+    a_syntax_error_shows_no_number(root, "csv.syntax", "data/renmin/2023/institution_employee_service.csv", 2);
+}

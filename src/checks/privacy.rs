@@ -848,6 +848,27 @@ pub fn site_texts(
     numbers
 }
 
+/// The errors that stop a file from being read at all: its texts never reach the scan, while
+/// the error's excerpt, and the parser's own words, quote the file as it is written.
+const UNREAD: &[&str] = &["toml.syntax", "toml.unknown_key", "toml.missing_key", "csv.syntax"];
+
+/// Masks (`Sources::mask`) every personal number written in a file that one of `found` could not
+/// read (`UNREAD`), so the report of that error never shows one whole. Allowed numbers too: the
+/// settings may be what could not be read.
+pub fn mask_unread(sources: &mut Sources, found: &[Diagnostic]) {
+    let mut files: Vec<FileId> =
+        found.iter().filter(|d| UNREAD.contains(&&*d.code)).filter_map(|d| d.loc.map(|l| l.file)).collect();
+    files.sort_unstable();
+    files.dedup();
+    for file in files {
+        let text = sources.text(file);
+        let numbers: Vec<String> = look(&[], text).hits.into_iter().map(|(_, w)| text[w].to_string()).collect();
+        for n in numbers {
+            sources.mask(&n, &mask(&n), &mask_in_place(&n));
+        }
+    }
+}
+
 /// The published registry items that are free text (kinds and enumerations are fixed words):
 /// the items whose places the registry keeps (`Entity::locs`).
 fn registry_text<'e>(e: &'e Entity, col: &str) -> Option<&'e str> {

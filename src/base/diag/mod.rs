@@ -275,24 +275,30 @@ impl Sources {
     /// Never show `written` as it is in a report: messages, labels and notes show
     /// `in_messages`, source excerpts `in_excerpts` (its bytes as many as `written`'s, else
     /// excerpts show `written` as it is). A personal number found in the registry is quoted by
-    /// every message that names its entity.
+    /// every message that names its entity; one in a file that could not be read, by the
+    /// excerpt of its error (`privacy::mask_unread`).
     pub fn mask(&mut self, written: &str, in_messages: &str, in_excerpts: &str) {
         if written.is_empty() {
             return;
         }
+        let in_excerpts = if in_excerpts.len() == written.len() { in_excerpts } else { written };
+        self.keep_mask(Mask {
+            written: written.into(),
+            in_messages: in_messages.into(),
+            in_excerpts: in_excerpts.into(),
+        });
+    }
+    /// A mask put in its place (`mask`; `append`, for one made in sources read apart); one
+    /// already here is kept as it was first given.
+    fn keep_mask(&mut self, m: Mask) {
         // (inserted in order, not sorted again each time: a registry holds thousands of
         // numbers; a longer text first, so one holding a shorter one is masked whole)
-        let Err(at) = self
-            .masks
-            .binary_search_by(|m| written.len().cmp(&m.written.len()).then_with(|| (*m.written).cmp(written)))
-        else {
-            return;
-        };
-        let in_excerpts = if in_excerpts.len() == written.len() { in_excerpts } else { written };
-        self.masks.insert(
-            at,
-            Mask { written: written.into(), in_messages: in_messages.into(), in_excerpts: in_excerpts.into() },
-        );
+        let written = &*m.written;
+        if let Err(at) =
+            self.masks.binary_search_by(|k| written.len().cmp(&k.written.len()).then_with(|| (*k.written).cmp(written)))
+        {
+            self.masks.insert(at, m);
+        }
     }
     /// `text` as a report shows it where it is `quoted` (`mask`).
     pub fn masked(&self, text: String, quoted: Quoted) -> String {
@@ -329,6 +335,10 @@ impl Sources {
         let offset = self.paths.len() as FileId;
         self.paths.extend(other.paths);
         self.held.extend(other.held);
+        // (a text masked while a file was read apart stays masked in the report of all)
+        for m in other.masks {
+            self.keep_mask(m);
+        }
         offset
     }
     /// Let go of the text of every file no diagnostic in `diags` points into. A build needs the
@@ -796,6 +806,25 @@ mod tests {
         assert_eq!(s.masked(text.clone(), Quoted::Message), "9******7 1**4 5**8");
         // (an excerpt mask of another length is not used: spans would move)
         assert_eq!(s.masked(text, Quoted::Excerpt), "9******7 1**4 5678");
+    }
+
+    /// Sources read apart and appended keep their masks, in order among those already here.
+    #[test]
+    fn appended_sources_keep_their_masks() {
+        let mut s = Sources::new(Path::new("/site"));
+        s.mask("1234", "1**4", "1**4");
+        let mut apart = Sources::new(Path::new("/site"));
+        let file = apart.add("data/a.toml".into(), "a = \"91234567 1234\"\n".into());
+        apart.mask("91234567", "9******7", "9******7");
+        apart.mask("1234", "x", "x");
+        let offset = s.append(apart);
+        assert_eq!(s.masks.iter().map(|m| &*m.written).collect::<Vec<_>>(), ["91234567", "1234"]);
+        assert_eq!(s.masked("91234567 1234".into(), Quoted::Message), "9******7 1**4");
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("t", "x").at(Loc::new(file + offset, 5..13)).label("此处"));
+        let report = d.render(&s);
+        assert!(report.contains("a = \"9******7 1**4\""), "{report}");
+        assert!(!report.contains("91234567"), "{report}");
     }
 
     #[test]

@@ -510,6 +510,7 @@ impl Session {
         let before = self.lookups.as_ref().map(|l| l.before(&site.data, e, y));
         let fresh =
             load::load_entity_year(&self.root, &site.schema, &site.registry, &mut self.sources, &mut diags, e, y);
+        privacy::mask_unread(&mut self.sources, &diags.list);
         // Keep what came from collection sheets; replace what came from this entity-year's files.
         let kept = site.data.years.remove(&(e, y)).map(|mut ey| {
             ey.tables.retain(|_, t| !mine(self.sources.path(t.origin.file)));
@@ -553,6 +554,7 @@ impl Session {
         } else {
             Dataset::default()
         };
+        privacy::mask_unread(&mut self.sources, &diags.list);
         touched.extend(fresh.years.keys().copied());
         merge(&mut site.data, fresh, None, &self.sources, &mut diags);
         // Whose tables a sheet that cannot be read held is not known: what every body has not
