@@ -208,9 +208,12 @@ pub fn read_site(root: &Path, base_url: Option<&str>) -> Checked {
 /// `read_site` but for the Markdown's links to generated pages, which `serve` checks again
 /// after every edit: the pages and their ids follow the data and the templates.
 pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
-    let mut sources = Sources::new(root);
+    let mut sources = sources(root);
     let mut diags = Diagnostics::default();
     let settings = config::Settings::load(root, &mut sources, &mut diags);
+    if let Some(s) = &settings {
+        sources.set_screen(privacy::screen(Some(s)));
+    }
     let mut schema = schema::Schema::load(root, &mut sources, &mut diags);
     if let Some(s) = &settings {
         s.apply_basis(&mut schema, &sources, &mut diags);
@@ -220,7 +223,6 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
     let data = load::load(root, &schema, &registry, listed, &mut sources, &mut diags);
     let content = content::load(root, &mut sources, &mut diags);
     rules::check_references(&schema, &sources, &mut diags);
-    privacy::mask_unread(&mut sources, &diags.list);
     let numbers = privacy::site_texts(settings.as_ref(), &schema, &registry, &content, &sources, &mut diags);
     for n in numbers {
         sources.mask(&n, &privacy::mask(&n), &privacy::mask_in_place(&n));
@@ -256,6 +258,15 @@ pub(crate) fn read_inputs(root: &Path, base_url: Option<&str>) -> Checked {
         Some(Loaded { settings, schema, registry, data, content, owner })
     });
     Checked { sources, diags, site }
+}
+
+/// Sources of a site's files whose every report masks the personal numbers it would show
+/// (`privacy::screen`; nothing allowed until the settings are read), whatever the error quoting
+/// them: a report may be pasted into a CI log or an issue.
+pub fn sources(root: &Path) -> Sources {
+    let mut sources = Sources::new(root);
+    sources.set_screen(privacy::screen(None));
+    sources
 }
 
 /// The Markdown's links to generated pages (and fragments into the home page): each page must
@@ -408,7 +419,7 @@ pub fn build_merge(
     let shards = match publish::shard::read_shards(dirs) {
         Ok(s) => s,
         Err(d) => {
-            let checked = Checked { sources: Sources::new(root), diags: d, site: None };
+            let checked = Checked { sources: sources(root), diags: d, site: None };
             return (checked, Err(Failure::Shards));
         }
     };

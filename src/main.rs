@@ -288,7 +288,7 @@ fn main() -> ExitCode {
         Command::Serve { root, bind, port, open, output } => {
             // (the signal would end it at its next line and leave its temporary folder behind)
             pilu::keep_building_on_closed_pipe();
-            let sources = pilu::base::diag::Sources::new(&root);
+            let sources = pilu::sources(&root);
             match pilu::serve::run(pilu::serve::Options { root, bind, port, open, output }) {
                 Ok(()) => ExitCode::SUCCESS,
                 // (as `build --output` says and exits for it)

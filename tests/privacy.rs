@@ -185,6 +185,8 @@ fn serve_catches_a_number_typed_into_the_home_intro() {
     assert!(s.has_errors());
     let text = s.diagnostics_text();
     assert!(text.contains("privacy.mobile") && text.contains("content/_index.md:5:5"), "{text}");
+    // (the page and the console of `serve` show this report: the finding's excerpt masked too)
+    assert!(text.contains("联系人 138****5678") && !text.contains("13812345678"), "{text}");
     assert!(!read(&out_dir.path().join("serve/index.html")).contains("13812345678"), "the last good page stays");
 }
 
@@ -430,17 +432,24 @@ fn a_number_in_a_registry_name_is_masked_wherever_the_report_quotes_the_name() {
 /// texts never reach the scan, yet the error's excerpt quotes that line. `pilu check`, human and
 /// JSON, reports the error at the file and shows the numbers masked, never whole.
 fn a_syntax_error_shows_no_number(root: &Path, code: &str, file: &str, line: usize) {
-    for args in [&["check"][..], &["check", "--format", "json"]] {
+    shows_no_number(root, code, file, line, "身份证 110105********002X 手机 139****5678");
+}
+
+/// The report of `pilu check`, human and JSON, and of `pilu build` has a finding of `code` at
+/// `file:line`, and the human report holds `excerpt` (its excerpt or message, masked); none shows the numbers
+/// `11010519491231002X` and `13912345678` whole, whatever the finding.
+fn shows_no_number(root: &Path, code: &str, file: &str, line: usize, excerpt: &str) {
+    for args in [&["check"][..], &["check", "--format", "json"], &["build"]] {
         let out = pilu(root, args);
         let shown = format!("{}{}", out.stdout, out.stderr);
         assert_eq!(out.code, 1, "{args:?}: {shown}");
         for n in ["11010519491231002X", "13912345678"] {
             assert!(!shown.contains(n), "{args:?}: {n} shown whole: {shown}");
         }
-        if args.len() == 1 {
-            assert!(shown.contains(&format!("[{code}]")), "{shown}");
-            assert!(shown.contains(&format!("{file}:{line}:")), "{shown}");
-            assert!(shown.contains("身份证 110105********002X 手机 139****5678"), "the excerpt: {shown}");
+        if args[..] != ["check", "--format", "json"] {
+            assert!(shown.contains(&format!("[{code}]")), "{args:?}: {shown}");
+            assert!(shown.contains(&format!("{file}:{line}:")), "{args:?}: {shown}");
+            assert!(shown.contains(excerpt), "{args:?}: the excerpt: {shown}");
             continue;
         }
         let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {shown}"));
@@ -502,4 +511,100 @@ fn a_syntax_error_in_a_csv_shows_its_numbers_masked() {
     let row = row.replacen("1000,", "\"联系人身份证 11010519491231002X 手机 13912345678,", 1);
     write(root, "data/renmin/2023/institution_employee_service.csv", &format!("{header}\n{row}"));
     a_syntax_error_shows_no_number(root, "csv.syntax", "data/renmin/2023/institution_employee_service.csv", 2);
+}
+
+/// A number in the home intro: the privacy finding masks it in its message, and in the excerpt
+/// under it too (the excerpt quoted the line as written).
+#[test]
+fn a_number_in_a_page_is_masked_in_its_findings_excerpt() {
+    let site = fixture("minimal");
+    let root = site.path();
+    write(
+        root,
+        "content/_index.md",
+        "+++\ntitle = \"首页\"\n+++\n\n本局联系人身份证 11010519491231002X 手机 13912345678。\n",
+    );
+    shows_no_number(
+        root,
+        "privacy.mobile",
+        "content/_index.md",
+        5,
+        "联系人身份证 110105********002X 手机 139****5678。",
+    );
+}
+
+/// A number in a data text of a year file: the same for the finding's excerpt of the field.
+#[test]
+fn a_number_in_a_data_field_is_masked_in_its_findings_excerpt() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        "complaint_phone = \"联系人身份证 11010519491231002X 手机 13912345678\"",
+    );
+    shows_no_number(root, "privacy.mobile", "data/renmin/2023.toml", 4, "身份证 110105********002X 手机 139****5678");
+}
+
+/// A field no table has, on the line of the numbers: never scanned (it is not published), yet
+/// the error's excerpt quotes its line.
+#[test]
+fn an_unknown_field_shows_no_number() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/renmin/2023.toml",
+        "complaint_phone = \"0851-87654321\"",
+        "complaint_phone = \"0851-87654321\"\ncontact_mobile = \"联系人身份证 11010519491231002X 手机 13912345678\"",
+    );
+    shows_no_number(
+        root,
+        "data.unknown_field",
+        "data/renmin/2023.toml",
+        5,
+        "身份证 110105********002X 手机 139****5678",
+    );
+}
+
+/// A key the registry does not know, on the line of the numbers: the same.
+#[test]
+fn an_unknown_registry_key_shows_no_number() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/entities.toml",
+        "address = \"测试县人民路1号\"",
+        "address = \"测试县人民路1号\"\ncontact = \"联系人身份证 11010519491231002X 手机 13912345678\"",
+    );
+    shows_no_number(
+        root,
+        "registry.unknown_column",
+        "data/entities.toml",
+        20,
+        "身份证 110105********002X 手机 139****5678",
+    );
+}
+
+/// An entity refused for another error, with a number in its name: its name reaches no scan,
+/// yet the error quotes the name.
+#[test]
+fn a_refused_entity_shows_no_number_in_its_name() {
+    let site = fixture("minimal");
+    let root = site.path();
+    replace_in(
+        root,
+        "data/entities.toml",
+        "code = \"H52039900001\"\nname = \"测试县人民医院\"",
+        "code = \"H5203\"\nname = \"测试县人民医院 联系人身份证 11010519491231002X 手机 13912345678\"",
+    );
+    shows_no_number(
+        root,
+        "registry.code",
+        "data/entities.toml",
+        10,
+        "身份证 110105********002X 手机 139****5678”的编码",
+    );
 }

@@ -795,8 +795,13 @@ pub fn run(
     }
 }
 
+/// The digits of each number the settings allow (`[[privacy.allow]]`).
+fn allowed(settings: Option<&Settings>) -> Vec<String> {
+    settings.map(|s| s.privacy.allow.iter().map(|a| digits_of(&a.value)).collect()).unwrap_or_default()
+}
+
 fn guard<'d>(settings: Option<&Settings>, diags: &'d mut Diagnostics) -> Guard<'d> {
-    let allowed = settings.map(|s| s.privacy.allow.iter().map(|a| digits_of(&a.value)).collect()).unwrap_or_default();
+    let allowed = allowed(settings);
     Guard { allowed, diags, found: Vec::new() }
 }
 
@@ -848,24 +853,32 @@ pub fn site_texts(
     numbers
 }
 
-/// The errors that stop a file from being read at all: its texts never reach the scan, while
-/// the error's excerpt, and the parser's own words, quote the file as it is written.
-const UNREAD: &[&str] = &["toml.syntax", "toml.unknown_key", "toml.missing_key", "csv.syntax"];
+/// What a report never shows as written (`diag::Screen`): every personal number the scan finds
+/// in what it shows, but those the settings allow, since the site publishes them.
+pub struct Screen {
+    allowed: Vec<String>,
+}
 
-/// Masks (`Sources::mask`) every personal number written in a file that one of `found` could not
-/// read (`UNREAD`), so the report of that error never shows one whole. Allowed numbers too: the
-/// settings may be what could not be read.
-pub fn mask_unread(sources: &mut Sources, found: &[Diagnostic]) {
-    let mut files: Vec<FileId> =
-        found.iter().filter(|d| UNREAD.contains(&&*d.code)).filter_map(|d| d.loc.map(|l| l.file)).collect();
-    files.sort_unstable();
-    files.dedup();
-    for file in files {
-        let text = sources.text(file);
-        let numbers: Vec<String> = look(&[], text).hits.into_iter().map(|(_, w)| text[w].to_string()).collect();
-        for n in numbers {
-            sources.mask(&n, &mask(&n), &mask_in_place(&n));
-        }
+/// The screen of a site's reports (`Sources::set_screen`): before its settings are read (or when
+/// they cannot be), nothing is allowed.
+pub fn screen(settings: Option<&Settings>) -> std::sync::Arc<dyn crate::base::diag::Screen> {
+    std::sync::Arc::new(Screen { allowed: allowed(settings) })
+}
+
+impl crate::base::diag::Screen for Screen {
+    fn find(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        look(&self.allowed, text).hits.into_iter().map(|(_, written)| written).collect()
+    }
+    fn in_message(&self, written: &str) -> String {
+        mask(written)
+    }
+    fn in_excerpt(&self, written: &str) -> String {
+        mask_in_place(written)
+    }
+    /// A finding's span is its number, also one the scan saw only as a page reads it
+    /// (`139&#49;2345678`), which its excerpt would otherwise quote as written.
+    fn hides_span(&self, code: &str) -> bool {
+        code.starts_with("privacy.")
     }
 }
 

@@ -12,6 +12,7 @@ pub use os::{io_reason, os_text, walk_reason};
 pub use report::{cap_text, thousands};
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -148,7 +149,34 @@ pub struct Sources {
     /// Texts never shown as written in a report (`mask`): each with what a message shows for it
     /// and what a source excerpt shows (of the same bytes, so spans stay in place).
     masks: Vec<Mask>,
+    /// What finds, in whatever a report shows, the texts it never shows as written
+    /// (`set_screen`).
+    screen: Option<Arc<dyn Screen>>,
 }
+
+/// Finds the texts a report must never show as written (personal numbers), in whatever it is
+/// about to show, and says what it shows for them. A report looks at what it shows, whatever
+/// the error and whichever file: registering texts error by error left every error nobody had
+/// thought of quoting them whole. Given by the pipeline (`Sources::set_screen`): the detector
+/// belongs to a check, and `base` uses nothing above it.
+pub trait Screen: Send + Sync {
+    /// The byte ranges of `text` never shown as written, in order.
+    fn find(&self, text: &str) -> Vec<Range<usize>>;
+    /// What a message, label or note shows for `written`.
+    fn in_message(&self, written: &str) -> String;
+    /// What a source excerpt shows for `written`, in as many bytes (else it shows `*`s).
+    fn in_excerpt(&self, written: &str) -> String;
+    /// Whether the excerpt of a diagnostic of `code` shows its own span masked even when `find`
+    /// sees no number in it as written: a finding's span is its number, maybe one a page reads
+    /// across markup.
+    fn hides_span(&self, _code: &str) -> bool {
+        false
+    }
+}
+
+/// Bytes looked at on either side of what an excerpt shows, so a number its edge cuts through
+/// is still found (a number in groups is well under this: 19 digits, 18 short separators).
+const AROUND: usize = 256;
 
 /// A text a report shows masked wherever it would quote it (`Sources::mask`).
 struct Mask {
@@ -270,13 +298,17 @@ impl LetGo {
 
 impl Sources {
     pub fn new(root: &Path) -> Self {
-        Sources { paths: Vec::new(), held: Vec::new(), root: root.to_path_buf(), masks: Vec::new() }
+        Sources { paths: Vec::new(), held: Vec::new(), root: root.to_path_buf(), masks: Vec::new(), screen: None }
+    }
+    /// What every report of these sources looks through before it shows a text (`Screen`).
+    pub fn set_screen(&mut self, screen: Arc<dyn Screen>) {
+        self.screen = Some(screen);
     }
     /// Never show `written` as it is in a report: messages, labels and notes show
     /// `in_messages`, source excerpts `in_excerpts` (its bytes as many as `written`'s, else
     /// excerpts show `written` as it is). A personal number found in the registry is quoted by
-    /// every message that names its entity; one in a file that could not be read, by the
-    /// excerpt of its error (`privacy::mask_unread`).
+    /// every message that names its entity: a mask hides it wherever it is quoted, even where
+    /// the screen (`Screen`) would not see a number.
     pub fn mask(&mut self, written: &str, in_messages: &str, in_excerpts: &str) {
         if written.is_empty() {
             return;
@@ -300,9 +332,17 @@ impl Sources {
             self.masks.insert(at, m);
         }
     }
-    /// `text` as a report shows it where it is `quoted` (`mask`).
+    /// `text` as a report shows it where it is `quoted`: its masks (`mask`) and what the
+    /// screen finds (`Screen`) masked.
     pub fn masked(&self, text: String, quoted: Quoted) -> String {
-        self.masks.iter().fold(text, |t, m| {
+        match self.masked_str(&text, quoted) {
+            Cow::Owned(t) => t,
+            Cow::Borrowed(_) => text,
+        }
+    }
+    /// `masked`, without a copy when nothing in `text` is masked.
+    pub fn masked_str<'t>(&self, text: &'t str, quoted: Quoted) -> Cow<'t, str> {
+        let text = self.masks.iter().fold(Cow::Borrowed(text), |t, m| {
             if !t.contains(&*m.written) {
                 return t;
             }
@@ -310,8 +350,62 @@ impl Sources {
                 Quoted::Message => &m.in_messages,
                 Quoted::Excerpt => &m.in_excerpts,
             };
-            t.replace(&*m.written, shown)
-        })
+            Cow::Owned(t.replace(&*m.written, shown))
+        });
+        let Some(screen) = &self.screen else { return text };
+        let found = screen.find(&text);
+        if found.is_empty() {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for r in found {
+            let Some(written) = text.get(r.clone()).filter(|_| r.start >= at) else { continue };
+            out.push_str(&text[at..r.start]);
+            match quoted {
+                Quoted::Message => out.push_str(&screen.in_message(written)),
+                Quoted::Excerpt => {
+                    let shown = screen.in_excerpt(written);
+                    // (spans count bytes: a mask of another length would move them)
+                    if shown.len() == written.len() {
+                        out.push_str(&shown)
+                    } else {
+                        out.push_str(&"*".repeat(written.len()))
+                    }
+                }
+            }
+            at = r.end;
+        }
+        out.push_str(&text[at..]);
+        Cow::Owned(out)
+    }
+    /// `text[shown]` as a source excerpt shows it (`masked`), looked at with the bytes around it
+    /// (`AROUND`), so a number cut by the excerpt's edge is masked in the part shown.
+    fn masked_excerpt(&self, text: &str, shown: Range<usize>) -> String {
+        let floor = |i: usize| (0..=i.min(text.len())).rev().find(|&j| text.is_char_boundary(j)).unwrap_or(0);
+        let ceil =
+            |i: usize| (i.min(text.len())..=text.len()).find(|&j| text.is_char_boundary(j)).unwrap_or(text.len());
+        let (from, to) = (floor(shown.start.saturating_sub(AROUND)), ceil(shown.end.saturating_add(AROUND)));
+        let around = self.masked_str(&text[from..to], Quoted::Excerpt);
+        match around.get(shown.start - from..shown.end - from) {
+            Some(part) => part.to_string(),
+            // (a mask that moved a character's edge: the part alone, masked)
+            None => self.masked(text[shown].to_string(), Quoted::Excerpt),
+        }
+    }
+    /// Whether a diagnostic of `code` has its own span masked in its excerpt (`Screen::hides_span`).
+    fn hides_span(&self, code: &str) -> bool {
+        self.screen.as_ref().is_some_and(|s| s.hides_span(code))
+    }
+    /// `written`, a diagnostic's own span, as its excerpt shows it (`hides_span`); `None` when
+    /// the screen finds a number in it as written, shown masked as everywhere else.
+    fn hidden(&self, written: &str) -> Option<String> {
+        let screen = self.screen.as_ref()?;
+        if !screen.find(written).is_empty() {
+            return None;
+        }
+        let shown = screen.in_excerpt(written);
+        Some(if shown.len() == written.len() { shown } else { "*".repeat(written.len()) })
     }
     /// A path as shown to users: relative to the site root when it is inside it.
     pub fn shown(&self, p: &Path) -> String {
@@ -338,6 +432,9 @@ impl Sources {
         // (a text masked while a file was read apart stays masked in the report of all)
         for m in other.masks {
             self.keep_mask(m);
+        }
+        if self.screen.is_none() {
+            self.screen = other.screen;
         }
         offset
     }
@@ -825,6 +922,88 @@ mod tests {
         let report = d.render(&s);
         assert!(report.contains("a = \"9******7 1**4\""), "{report}");
         assert!(!report.contains("91234567"), "{report}");
+    }
+
+    /// A screen for the tests below: every run of eleven ASCII digits, shown as its first three
+    /// digits and `*`s.
+    struct Elevens;
+
+    impl Screen for Elevens {
+        fn find(&self, text: &str) -> Vec<Range<usize>> {
+            let b = text.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < b.len() {
+                let n = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if n == 11 {
+                    out.push(i..i + n);
+                }
+                i += n.max(1);
+            }
+            out
+        }
+        fn in_message(&self, written: &str) -> String {
+            format!("{}**", &written[..3])
+        }
+        fn in_excerpt(&self, written: &str) -> String {
+            format!("{}{}", &written[..3], "*".repeat(written.len() - 3))
+        }
+        fn hides_span(&self, code: &str) -> bool {
+            code == "secret"
+        }
+    }
+
+    /// What a report shows goes through the screen, whatever the finding: its message, label and
+    /// notes, its excerpt (in place, the span kept), the places of a group and the summary's file
+    /// names, human or JSON; an excerpt cut from a long line is masked even where its edge cuts
+    /// through a number.
+    #[test]
+    fn a_report_shows_nothing_the_screen_finds() {
+        let mut s = Sources::new(Path::new("/site"));
+        s.set_screen(Arc::new(Elevens));
+        let line = format!("a = \"13912345678\"\nb = \"{}13912345678{}\"\n", "字".repeat(170), "x".repeat(200));
+        let file = s.add("data/13912345678/a.toml".into(), line.clone());
+        let mut d = Diagnostics::default();
+        let at = |from: usize, len: usize| Loc::new(file, from..from + len);
+        d.push(
+            Diagnostic::error("t", "值 13912345678 有误").at(at(5, 11)).label("13912345678").note("手机 13912345678"),
+        );
+        // the window starts 40 characters before the span: in the middle of the number
+        let long = line.find("x").unwrap();
+        d.push(Diagnostic::error("t2", "x").at(at(long + 35, 1)));
+        let report = d.render(&s);
+        assert!(!report.contains("13912345678") && !report.contains("912345678"), "{report}");
+        assert!(report.contains("值 139** 有误") && report.contains("手机 139**"), "{report}");
+        assert!(report.contains("a = \"139********\""), "{report}");
+        assert!(report.contains(&format!("…*****{}", "x".repeat(35))), "{report}");
+        assert!(report.contains("data/139**/a.toml"), "{report}");
+        let mut json = Vec::new();
+        d.write_json(&mut s, &mut json).unwrap();
+        let json = String::from_utf8(json).unwrap();
+        assert!(!json.contains("13912345678") && json.contains("data/139**/a.toml"), "{json}");
+        // a group's places name the file masked too
+        let mut g = Diagnostics::default();
+        for i in 0..9 {
+            g.push(Diagnostic::error("t", "x").at(at(i, 1)));
+        }
+        let report = g.render(&s);
+        assert!(report.contains("另有 6 处：data/139**/a.toml:1:4") && !report.contains("13912345678"), "{report}");
+    }
+
+    /// A finding whose code the screen names has its own span masked in its excerpt, though
+    /// the screen finds nothing there as written.
+    #[test]
+    fn a_finding_the_screen_names_shows_its_span_masked() {
+        let mut s = Sources::new(Path::new("/site"));
+        s.set_screen(Arc::new(Elevens));
+        let file = s.add("content/a.md".into(), "手机 139<b>1234</b>5678\n".into());
+        let mut d = Diagnostics::default();
+        let span = "手机 ".len().."手机 139<b>1234</b>5678".len();
+        d.push(Diagnostic::error("secret", "x").at(Loc::new(file, span.clone())).label("此处"));
+        d.push(Diagnostic::error("other", "y").at(Loc::new(file, span)).label("此处"));
+        let report = d.render(&s);
+        assert!(report.contains(&format!("手机 139{}", "*".repeat(15))), "{report}");
+        assert!(report.contains("手机 139<b>1234</b>5678"), "another finding's excerpt is as written: {report}");
     }
 
     #[test]

@@ -81,7 +81,8 @@ impl Diagnostics {
         if places.is_empty() {
             return format!("{what}另有 {} 处\n\n", thousands(more));
         }
-        format!("{what}另有 {} 处：{}{etc}\n  （{all_at}）\n\n", thousands(more), places.join("、"))
+        let places = sources.masked(places.join("、"), Quoted::Message);
+        format!("{what}另有 {} 处：{places}{etc}\n  （{all_at}）\n\n", thousands(more))
     }
     /// One line per file with its error and warning counts (the first few files), then the total.
     pub fn summary(&self, sources: &Sources) -> String {
@@ -100,6 +101,8 @@ impl Diagnostics {
         }
         let mut out = String::new();
         for (f, (e, w)) in per_file.iter().take(SUMMARY_FILES) {
+            // (a path may hold a number too: a folder named after an entity's id)
+            let f = sources.masked_str(f, Quoted::Message);
             out.push_str(&format!("  {f}：{} 个错误，{} 个警告\n", thousands(*e), thousands(*w)));
         }
         if per_file.len() > SUMMARY_FILES {
@@ -180,7 +183,7 @@ struct JsonItem<'a> {
     code: &'a str,
     column: Option<usize>,
     field: Option<&'a str>,
-    file: Option<&'a str>,
+    file: Option<std::borrow::Cow<'a, str>>,
     label: String,
     line: Option<usize>,
     message: String,
@@ -202,6 +205,7 @@ impl serde::Serialize for JsonReport<'_> {
                         Place::File(p) => (Some(p.as_str()), None, None),
                         Place::Nowhere => (None, None, None),
                     };
+                    let file = file.map(|f| r.sources.masked_str(f, Quoted::Message));
                     JsonItem {
                         code: &d.code,
                         column,
@@ -317,7 +321,7 @@ fn render_shown(d: &Diagnostic, sources: &Sources, config: &term::Config) -> Str
     .with_message(cap_text(&d.message));
     let text = match sources.place_of(d) {
         (Some(l), _) => {
-            let (ex, span) = Excerpt::new(sources, l);
+            let (ex, span) = Excerpt::new(sources, l, sources.hides_span(&d.code));
             let cs = cs.with_labels(vec![Label::primary((), span).with_message(cap_text(&d.label))]).with_notes(notes);
             term::emit_into_string(config, &ex, &cs)
         }
@@ -341,7 +345,8 @@ struct Excerpt {
 }
 
 impl Excerpt {
-    fn new(sources: &Sources, l: Loc) -> (Excerpt, Range<usize>) {
+    /// (`hide`: the span itself shown masked as it is written, `Sources::hides_span`)
+    fn new(sources: &Sources, l: Loc, hide: bool) -> (Excerpt, Range<usize>) {
         // Only the lines of the span when the file is read by window: offsets below are in
         // `text`, which starts `base` bytes into the file's text.
         let windowed = sources.lines_of(l);
@@ -361,8 +366,21 @@ impl Excerpt {
         let end_line = line_end(e.max(line_start));
         let lines = &text[line_start..end_line];
         let short = lines.len() <= 4 * SNIPPET_WIDTH && lines.lines().all(|x| x.chars().count() <= SNIPPET_WIDTH);
+        // (a finding's own span masked from its text as written: masking its masked form again
+        // would hide what the mask keeps)
+        let hidden = |shown: &mut String, at: usize, written: Range<usize>| {
+            let r = written.start - at..written.end - at;
+            if hide
+                && shown.get(r.clone()).is_some()
+                && let Some(hidden) = sources.hidden(&text[written])
+            {
+                shown.replace_range(r, &hidden);
+            }
+        };
         if short {
-            let ex = Excerpt { name, text: sources.masked(lines.to_string(), Quoted::Excerpt), first_line, cut: None };
+            let mut shown = sources.masked_excerpt(text, line_start..end_line);
+            hidden(&mut shown, line_start, s..e);
+            let ex = Excerpt { name, text: shown, first_line, cut: None };
             return (ex, s - line_start..e - line_start);
         }
         // One long line: a window of about SNIPPET_WIDTH characters starting a little before
@@ -373,16 +391,13 @@ impl Excerpt {
         let we = text[ws..le].char_indices().nth(SNIPPET_WIDTH).map_or(le, |(i, _)| ws + i);
         let lead = if ws > line_start { "…" } else { "" };
         let trail = if we < le { "…" } else { "" };
-        let window = format!("{lead}{}{trail}", &text[ws..we]);
+        let mut shown = sources.masked_excerpt(text, ws..we);
+        hidden(&mut shown, ws, s..e.min(we).max(s));
+        let window = format!("{lead}{shown}{trail}");
         let cut_chars = text[line_start..ws].chars().count();
         let span_start = lead.len() + (s - ws);
         let span_end = lead.len() + (e.min(we) - ws);
-        let ex = Excerpt {
-            name,
-            text: sources.masked(window, Quoted::Excerpt),
-            first_line,
-            cut: Some((lead.len(), cut_chars)),
-        };
+        let ex = Excerpt { name, text: window, first_line, cut: Some((lead.len(), cut_chars)) };
         (ex, span_start..span_end.max(span_start))
     }
 

@@ -181,7 +181,7 @@ impl Session {
             root: root.to_path_buf(),
             out: out.to_path_buf(),
             base_url: base_url.map(str::to_string),
-            sources: Sources::new(root),
+            sources: crate::sources(root),
             read_diags: Diagnostics::default(),
             link_diags: Diagnostics::default(),
             link_kinds: Vec::new(),
@@ -510,7 +510,6 @@ impl Session {
         let before = self.lookups.as_ref().map(|l| l.before(&site.data, e, y));
         let fresh =
             load::load_entity_year(&self.root, &site.schema, &site.registry, &mut self.sources, &mut diags, e, y);
-        privacy::mask_unread(&mut self.sources, &diags.list);
         // Keep what came from collection sheets; replace what came from this entity-year's files.
         let kept = site.data.years.remove(&(e, y)).map(|mut ey| {
             ey.tables.retain(|_, t| !mine(self.sources.path(t.origin.file)));
@@ -554,7 +553,6 @@ impl Session {
         } else {
             Dataset::default()
         };
-        privacy::mask_unread(&mut self.sources, &diags.list);
         touched.extend(fresh.years.keys().copied());
         merge(&mut site.data, fresh, None, &self.sources, &mut diags);
         // Whose tables a sheet that cannot be read held is not known: what every body has not
