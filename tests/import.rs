@@ -2070,3 +2070,59 @@ fn a_csv_row_taken_into_a_quoted_cell_is_refused() {
     );
     assert!(!site.path().join("data/2023").exists());
 }
+
+/// Everything `import` prints — a cell quoted in an error, the lines of a file it will write,
+/// a conflict with the data there — shows a personal number typed into a sheet masked, as every
+/// report does; a number the site allows (`privacy.allow`) as written.
+#[test]
+fn a_personal_number_typed_into_a_sheet_is_shown_masked() {
+    let site = fixture("minimal");
+    let all = |out: &Run| format!("{}\n{}", out.stdout, out.stderr);
+    let shows_none = |out: &Run| {
+        let all = all(out);
+        for n in ["13912345678", "13812345678"] {
+            assert!(!all.contains(n), "{n} shown:\n{all}");
+        }
+        all
+    };
+    // A cell refused while it is read: the error quotes it.
+    write(
+        site.path(),
+        "in/结余.csv",
+        "2023年 单位：万元\n险种,上年结余（年初滚存结余）,本年收入合计,本年支出合计,本年收支结余（当期结余）,年末滚存结余（累计结余）\n职工,1079.96,\"联系人 13912345678\",21885.53,-113.12,966.84\n",
+    );
+    let out = import(site.path(), &["in/结余.csv", "--entity", "520399"]);
+    let shown = shows_none(&out);
+    assert!(shown.contains("`联系人 139****5678`"), "{shown}");
+    refused(&out);
+
+    // Text cells read well: the lines to be written (a diff of the year file) quote them, and
+    // the check of the result refuses them, pointing at the cells.
+    let channels = |hotline: &str, address: &str| {
+        format!(
+            "2023年\n举报电话,举报邮箱,来信地址,举报奖励最高金额（元）\n\"{hotline}\",jubao@example.cn,{address},100000\n"
+        )
+    };
+    write(site.path(), "in/举报.csv", &channels("0851-28000000，联系人 13912345678", "人民路1号 张三 13812345678 收"));
+    let before = read(&site.path().join("data/520399/2023.toml"));
+    let out = import(site.path(), &["in/举报.csv", "--entity", "520399"]);
+    let shown = shows_none(&out);
+    assert!(shown.contains("+   14 | hotline = \"0851-28000000，联系人 139****5678\""), "{shown}");
+    assert!(shown.contains("address = \"人民路1号 张三 138****5678 收\""), "{shown}");
+    assert!(shown.contains("error[privacy.mobile]") && shown.contains("对应的单元格"), "{shown}");
+    refused(&out);
+    assert_eq!(read(&site.path().join("data/520399/2023.toml")), before);
+
+    // A number the site publishes is shown as written, in the diff and in the conflict.
+    let settings = read(&site.path().join("pilu.toml"));
+    write(
+        site.path(),
+        "pilu.toml",
+        &format!("{settings}\n[[privacy.allow]]\nvalue = \"13912345678\"\nreason = \"举报值班手机，已公示\"\n"),
+    );
+    write(site.path(), "in/举报.csv", &channels("0851-28000000，值班 13912345678", "人民路1号"));
+    let shown = refused(&import(site.path(), &["in/举报.csv", "--entity", "520399"]));
+    assert!(shown.contains("举报电话 0851-12345678；12393 → 0851-28000000，值班 13912345678"), "{shown}");
+    ok(&import(site.path(), &["in/举报.csv", "--entity", "520399", "--force"]));
+    assert!(read(&site.path().join("data/520399/2023.toml")).contains("值班 13912345678"));
+}

@@ -123,6 +123,7 @@ fn where_they_are(list: &Diagnostics, sources: &crate::base::diag::Sources, plan
 /// Run every check of `pilu check` on a scratch copy of the site with the planned files in
 /// place. Problems that were already there before the import do not block it; new ones do.
 pub(super) fn validate(
+    say: &super::Console,
     root: &Path,
     schema: &Schema,
     before: &Diagnostics,
@@ -160,12 +161,12 @@ pub(super) fn validate(
         };
         eprint!("{}", list.render_listing_all_at(&after.sources, all_at));
         if let Some(note) = where_they_are(&list, &after.sources, plans) {
-            eprintln!("{note}");
+            err!(say, "{note}");
         }
         if !back.is_empty() {
-            eprintln!("在导入的文件中，对应的单元格：");
+            err!(say, "在导入的文件中，对应的单元格：");
             for b in back {
-                eprintln!("{b}");
+                err!(say, "{b}");
             }
         }
     }
@@ -175,7 +176,7 @@ pub(super) fn validate(
     let pre =
         before.list.iter().filter(|d| d.severity == Severity::Error && still.contains(&key(d, before_sources))).count();
     if pre > 0 {
-        println!("注意：站点中原有 {pre} 个错误（与本次导入无关），请用 pilu check 查看。");
+        out!(say, "注意：站点中原有 {pre} 个错误（与本次导入无关），请用 pilu check 查看。");
     }
     // Tables still missing are not refused (a year's tables come in one file at a time), but
     // never passed over: `build` will not publish until they are there.

@@ -8,6 +8,14 @@
 //! `load_site` (`check`) → only then write.
 //! Everything recognised and every correction is printed; nothing is overwritten silently.
 
+/// `println!`/`eprintln!` through the import's `Console`.
+macro_rules! out {
+    ($say:expr, $($t:tt)*) => { $say.out(&format!($($t)*)) };
+}
+macro_rules! err {
+    ($say:expr, $($t:tt)*) => { $say.err(&format!($($t)*)) };
+}
+
 pub mod cell;
 pub mod grid;
 pub mod hidden;
@@ -40,6 +48,22 @@ pub struct Options {
     pub force: bool,
 }
 
+/// Where `import` says what it found, corrected and will write, once the site is read: every
+/// line looked at through the site's screen first (`Sources::masked_str`), as every report is.
+/// Cells, sheet names, corrections and the lines of the files to be written quote what an
+/// office typed, and a personal number typed into a sheet is shown masked (`139****5678`); a
+/// number the site allows (`privacy.allow`) as written.
+pub(super) struct Console<'s>(&'s crate::base::diag::Sources);
+
+impl Console<'_> {
+    fn out(&self, text: &str) {
+        println!("{}", self.0.masked_str(text, crate::base::diag::Quoted::Message));
+    }
+    fn err(&self, text: &str) {
+        eprintln!("{}", self.0.masked_str(text, crate::base::diag::Quoted::Message));
+    }
+}
+
 /// Exit statuses, as for the other commands.
 pub const OK: u8 = 0;
 pub const INPUT: u8 = 1;
@@ -59,9 +83,9 @@ fn sev_counts(x: &[sheet::Issue]) -> (usize, usize) {
     (x.iter().filter(|i| i.sev == Sev::Error).count(), x.iter().filter(|i| i.sev == Sev::Warning).count())
 }
 
-fn print_issue(i: &sheet::Issue) {
+fn print_issue(say: &Console, i: &sheet::Issue) {
     let what = if i.sev == Sev::Error { "错误" } else { "警告" };
-    eprintln!("{what}：{}：{}", i.at, i.msg);
+    err!(say, "{what}：{}：{}", i.at, i.msg);
 }
 
 /// Corrections that change only how a number is written, not what it is: after 20 of a kind
@@ -69,7 +93,7 @@ fn print_issue(i: &sheet::Issue) {
 const FORMATTING: &[&str] = &["千位分隔符", "全角", "问号", "单位"];
 
 /// Corrections grouped by kind.
-fn print_fixes(fixes: &[(&'static str, String)]) {
+fn print_fixes(say: &Console, fixes: &[(&'static str, String)]) {
     if fixes.is_empty() {
         return;
     }
@@ -77,15 +101,15 @@ fn print_fixes(fixes: &[(&'static str, String)]) {
     for (k, t) in fixes {
         by_kind.entry(k).or_default().push(t);
     }
-    println!("  更正（{} 处）：", fixes.len());
+    out!(say, "  更正（{} 处）：", fixes.len());
     for (k, list) in by_kind {
-        println!("    [{k}] {} 处", list.len());
+        out!(say, "    [{k}] {} 处", list.len());
         let shown = if FORMATTING.contains(&k) { 20 } else { usize::MAX };
         for t in list.iter().take(shown) {
-            println!("      {t}");
+            out!(say, "      {t}");
         }
         if list.len() > shown {
-            println!("      ……另有 {} 处同类更正", list.len() - shown);
+            out!(say, "      ……另有 {} 处同类更正", list.len() - shown);
         }
     }
 }
@@ -108,6 +132,7 @@ pub fn run(o: &Options) -> u8 {
         return INPUT;
     };
     let (schema, registry) = (&site.schema, &site.registry);
+    let say = Console(&checked.sources);
     let table = match &o.table {
         Some(key) => match find_table(schema, key) {
             Some(i) => Some(i),
@@ -116,7 +141,7 @@ pub fn run(o: &Options) -> u8 {
                 if let Some(s) = crate::base::diag::suggest(key, schema.ids()) {
                     m.push_str(&format!("；是否应为 `{s}`？"));
                 }
-                eprintln!("{m}（可用的表：{}）", schema.ids().collect::<Vec<_>>().join("、"));
+                err!(say, "{m}（可用的表：{}）", schema.ids().collect::<Vec<_>>().join("、"));
                 return USAGE;
             }
         },
@@ -130,7 +155,7 @@ pub fn run(o: &Options) -> u8 {
                 if let Some(s) = crate::base::diag::suggest(key, registry.entities.iter().map(|e| &*e.id)) {
                     m.push_str(&format!("；是否应为 `{s}`？"));
                 }
-                eprintln!("{m}");
+                err!(say, "{m}");
                 return USAGE;
             }
         },
@@ -148,21 +173,21 @@ pub fn run(o: &Options) -> u8 {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("错误：无法读取文件 {shown}：{}", crate::base::diag::os_text(&e));
+                err!(say, "错误：无法读取文件 {shown}：{}", crate::base::diag::os_text(&e));
                 return IO;
             }
         };
         let wb = match read::read(&bytes) {
             Ok(w) => w,
             Err(m) => {
-                eprintln!("错误：{shown}：{m}");
+                err!(say, "错误：{shown}：{m}");
                 errors += 1;
                 continue;
             }
         };
-        println!("文件 {shown}：{}", wb.kind);
+        out!(say, "文件 {shown}：{}", wb.kind);
         for n in &wb.notes {
-            println!("  {n}");
+            out!(say, "  {n}");
         }
         let ctx = Ctx {
             schema,
@@ -181,47 +206,47 @@ pub fn run(o: &Options) -> u8 {
                 Ok(x) => {
                     got += 1;
                     if !g.name.is_empty() {
-                        println!("  工作表“{}”", g.name);
+                        out!(say, "  工作表“{}”", g.name);
                     }
                     for l in &x.report {
-                        println!("  {l}");
+                        out!(say, "  {l}");
                     }
-                    print_fixes(&x.fixes);
+                    print_fixes(&say, &x.fixes);
                     for i in &x.issues {
-                        print_issue(i);
+                        print_issue(&say, i);
                     }
                     let (e, w) = sev_counts(&x.issues);
                     errors += e;
                     warnings += w;
                     extracts.push(x);
                 }
-                Err(Skip::Quiet(m)) => println!("  {m}"),
+                Err(Skip::Quiet(m)) => out!(say, "  {m}"),
                 Err(Skip::NoTable(m)) => misses.push(m),
             }
         }
         if got == 0 {
             for m in &misses {
-                eprintln!("错误：{m}");
+                err!(say, "错误：{m}");
             }
             if misses.is_empty() {
-                eprintln!("错误：{shown}：没有可导入的内容");
+                err!(say, "错误：{shown}：没有可导入的内容");
             }
             errors += misses.len().max(1);
         } else {
             for m in &misses {
-                println!("  跳过：{m}");
+                out!(say, "  跳过：{m}");
             }
         }
     }
     if errors > 0 {
-        eprintln!("发现 {errors} 个错误、{warnings} 个警告；未写入任何文件。请改正后重新导入。");
+        err!(say, "发现 {errors} 个错误、{warnings} 个警告；未写入任何文件。请改正后重新导入。");
         return INPUT;
     }
 
     // 2. Group records by the file they go to.
-    let planned = plan::group(&o.root, schema, registry, entity, extracts, &mut errors);
+    let planned = plan::group(&say, &o.root, schema, registry, entity, extracts, &mut errors);
     if planned.is_empty() {
-        println!("没有可写入的数据（表中没有填写任何数据）。");
+        out!(say, "没有可写入的数据（表中没有填写任何数据）。");
         return if errors > 0 { INPUT } else { OK };
     }
 
@@ -233,7 +258,7 @@ pub fn run(o: &Options) -> u8 {
         let earlier = plans.iter().position(|x| x.rel == rel);
         let current = earlier.map(|i| plans[i].new_text.clone());
         match plan::plan_file(&o.root, o.force, schema, registry, target, p, current) {
-            Ok(fp) => match earlier {
+            Ok(mut fp) => match earlier {
                 Some(i) => {
                     let e = &mut plans[i];
                     e.same = e.old_text.as_deref() == Some(fp.new_text.as_str());
@@ -241,51 +266,57 @@ pub fn run(o: &Options) -> u8 {
                     e.added += fp.added;
                     e.changed.extend(fp.changed);
                     e.origins.extend(fp.origins);
+                    e.warnings.append(&mut fp.warnings);
                     e.summary = format!("{}；{}", e.summary, fp.summary);
                 }
                 None => plans.push(fp),
             },
             Err(msgs) => {
                 for m in msgs {
-                    eprintln!("错误：{m}");
+                    err!(say, "错误：{m}");
                     errors += 1;
                 }
             }
         }
     }
+    for w in plans.iter().flat_map(|p| &p.warnings) {
+        err!(say, "警告：{w}");
+    }
+
     if errors > 0 {
-        eprintln!("发现 {errors} 个错误；未写入任何文件。");
+        err!(say, "发现 {errors} 个错误；未写入任何文件。");
         return INPUT;
     }
 
     // 4. Check the site with the new files in place.
-    println!("将写入：");
+    out!(say, "将写入：");
     for p in &plans {
-        println!("  {}（{}）", p.rel, p.summary);
+        out!(say, "  {}（{}）", p.rel, p.summary);
         if p.old_text.is_some() && (p.added > 0 || !p.changed.is_empty()) {
             let lines = write::diff(p.old_text.as_deref().unwrap_or(""), &p.new_text);
             // Changed lines are always shown in full; a long run of additions is shortened.
             let limit = if p.changed.is_empty() { 40 } else { 400 };
             for l in lines.iter().take(limit) {
-                println!("      {l}");
+                out!(say, "      {l}");
             }
             if lines.len() > limit {
-                println!("      ……另有 {} 行差异", lines.len() - limit);
+                out!(say, "      ……另有 {} 行差异", lines.len() - limit);
             }
         }
     }
-    match check::validate(&o.root, schema, &checked.diags, &checked.sources, &plans) {
-        Ok(Some(0)) => println!("校验通过：与现有数据一起按 pilu check 的全部规则检查，没有新的错误。"),
-        Ok(Some(n)) => println!(
+    match check::validate(&say, &o.root, schema, &checked.diags, &checked.sources, &plans) {
+        Ok(Some(0)) => out!(say, "校验通过：与现有数据一起按 pilu check 的全部规则检查，没有新的错误。"),
+        Ok(Some(n)) => out!(
+            say,
             "校验通过：与现有数据一起按 pilu check 的全部规则检查，除缺表外没有新的错误。\n\
              注意：导入后又有 {n} 个主体年度缺少必须公开的表；在导入这些表之前，pilu check 报告错误，pilu build 不会发布。请继续导入其余的表（pilu check 列出缺少哪些）。"
         ),
         Ok(None) => {
-            eprintln!("导入后的数据有错误（见上）；未写入任何文件。");
+            err!(say, "导入后的数据有错误（见上）；未写入任何文件。");
             return INPUT;
         }
         Err(e) => {
-            eprintln!("错误：无法建立临时副本来校验：{}", crate::base::diag::os_text(&e));
+            err!(say, "错误：无法建立临时副本来校验：{}", crate::base::diag::os_text(&e));
             return IO;
         }
     }
@@ -294,13 +325,13 @@ pub fn run(o: &Options) -> u8 {
     let conflicts: Vec<&FilePlan> = plans.iter().filter(|p| !p.changed.is_empty()).collect();
     if !conflicts.is_empty() && !o.force {
         for p in &conflicts {
-            eprintln!("错误：{} 已有不同的数据：{}", p.rel, p.changed.join("；"));
+            err!(say, "错误：{} 已有不同的数据：{}", p.rel, p.changed.join("；"));
         }
-        eprintln!("现有数据不会被悄悄替换。核对上面的差异后，如确需替换，请加 --force 重新导入。未写入任何文件。");
+        err!(say, "现有数据不会被悄悄替换。核对上面的差异后，如确需替换，请加 --force 重新导入。未写入任何文件。");
         return INPUT;
     }
     if o.dry_run {
-        println!("试运行（--dry-run）：未写入任何文件。");
+        out!(say, "试运行（--dry-run）：未写入任何文件。");
         return OK;
     }
     let mut written = 0;
@@ -310,11 +341,11 @@ pub fn run(o: &Options) -> u8 {
         }
         let path = o.root.join(&p.rel);
         if let Err(e) = write::write_file(&path, &p.new_text) {
-            eprintln!("错误：写入 {} 失败：{}", p.rel, crate::base::diag::os_text(&e));
+            err!(say, "错误：写入 {} 失败：{}", p.rel, crate::base::diag::os_text(&e));
             return IO;
         }
         written += 1;
     }
-    println!("已写入 {written} 个文件。下一步：pilu check 或 pilu build。");
+    out!(say, "已写入 {written} 个文件。下一步：pilu check 或 pilu build。");
     OK
 }

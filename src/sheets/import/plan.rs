@@ -16,6 +16,7 @@ use std::path::Path;
 /// a collection sheet, the entity-year's TOML when it already holds the table, else a per-entity
 /// CSV. Matrix cells of one entity-year from several sheets must agree.
 pub(super) fn group(
+    say: &super::Console,
     root: &Path,
     schema: &Schema,
     registry: &Registry,
@@ -70,16 +71,19 @@ pub(super) fn group(
                             if let Some(prev) = c.insert(k.clone(), v.clone())
                                 && prev != v
                             {
-                                eprintln!(
+                                err!(
+                                    say,
                                     "错误：{at}“{}”的单元格（{}，{}）在多个工作表中取值不同：{prev} 与 {v}",
-                                    t.title, k.0, k.1
+                                    t.title,
+                                    k.0,
+                                    k.1
                                 );
                                 *errors += 1;
                             }
                         }
                     }
                     Some(_) => {
-                        eprintln!("错误：{at}的“{}”在多个工作表中出现，且格式不同", t.title);
+                        err!(say, "错误：{at}的“{}”在多个工作表中出现，且格式不同", t.title);
                         *errors += 1;
                     }
                     None => {
@@ -161,10 +165,11 @@ pub(super) fn plan_file(
             } else {
                 existing_records(root, schema, registry, &rel, target.table(), entity, year)
             };
+            let mut warnings = Vec::new();
             let old = match read_old {
                 Ok(x) => x,
                 Err(e) if force => {
-                    eprintln!("警告：现有文件 {rel} 无法读取（{}），按 --force 整个替换", e.join("；"));
+                    warnings.push(format!("现有文件 {rel} 无法读取（{}），按 --force 整个替换", e.join("；")));
                     None
                 }
                 Err(e) => {
@@ -225,7 +230,7 @@ pub(super) fn plan_file(
                     Some(Origin::Record { lines, table: target.table(), at, cells })
                 })
                 .collect();
-            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins })
+            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins, warnings })
         }
         Planned::Matrix { format, cells, sources } => {
             let path = root.join(&rel);
@@ -266,7 +271,7 @@ pub(super) fn plan_file(
             let same = old_text.as_deref() == Some(new_text.as_str());
             let summary = summary(old_text.is_some(), same, added, changed.len(), "个单元格");
             let origins = vec![Origin::Matrix { table: target.table(), sources }];
-            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins })
+            Ok(FilePlan { rel, new_text, old_text, same, added, changed, summary, origins, warnings: Vec::new() })
         }
     }
 }

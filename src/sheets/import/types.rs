@@ -28,6 +28,8 @@ pub(super) struct FilePlan {
     /// Where each imported record lands in the new text, so that a problem found there after
     /// conversion can name the cells of the source file it came from.
     pub(super) origins: Vec<Origin>,
+    /// What the command says before it goes on (an unreadable file replaced with `--force`).
+    pub(super) warnings: Vec<String>,
 }
 
 /// Where the imported values in a file to be written came from.
