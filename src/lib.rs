@@ -522,7 +522,7 @@ fn finish(mut checked: Checked, result: Result<Built, (Diagnostics, Failure)>) -
 }
 
 /// Render the whole site into `target`, atomically (used by `build` and by `serve` for full
-/// rebuilds). Staging folders that interrupted builds left beside `target` are removed first.
+/// rebuilds). Staging folders that interrupted builds left beside `target` are removed beside it.
 pub fn write_site(
     root: &Path,
     site: &Loaded,
@@ -542,11 +542,16 @@ fn write_site_reporting(
 ) -> Result<Built, (Diagnostics, Failure)> {
     output::check_target(root, target)
         .map_err(|m| (Diagnostics { list: vec![refused_target(target, m)] }, Failure::Output))?;
+    // (removed beside the build: a killed national build's folder takes minutes)
+    let stale = output::remove_stale(target);
+    let result = render_site(root, site, target, how, part, &progress);
+    if stale.busy() {
+        progress.phase("删除中断的构建留下的临时目录", None, "");
+    }
     let mut notes = Diagnostics::default();
-    for (path, msg) in output::remove_stale(target) {
+    for (path, msg) in stale.finish() {
         notes.push(Diagnostic::warning("output.stale_staging", msg).in_file(&path));
     }
-    let result = render_site(root, site, target, how, part, &progress);
     progress.finish();
     match result {
         Ok(b) => Ok(Built { notes, ..b }),

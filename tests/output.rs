@@ -179,6 +179,7 @@ fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
     for name in [
         format!(".public.pilu-tmp-{dead}"),
         format!(".public.pilu-old-{dead}"),
+        format!(".public.pilu-trash-{dead}"),
         format!(".public.pilu-tmp-{live}"),
         format!(".other.pilu-tmp-{dead}"),
     ] {
@@ -187,8 +188,11 @@ fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
     let run = pilu(root, &["build"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // each said for what it is: a build's unfinished output, or an old output left half removed
-    for (tag, what) in [("tmp", "中断的构建留下的临时目录"), ("old", "此前替换下来、未能删完的旧输出目录")]
-    {
+    for (tag, what) in [
+        ("tmp", "中断的构建留下的临时目录"),
+        ("old", "此前替换下来、未能删完的旧输出目录"),
+        ("trash", "此前未能删完的中断构建的临时目录"),
+    ] {
         let name = format!(".public.pilu-{tag}-{dead}");
         assert!(!root.join(&name).exists(), "{name} removed");
         let line = run.stderr.lines().find(|l| l.contains(&name)).unwrap_or_else(|| panic!("{name}: {}", run.stderr));
@@ -198,6 +202,13 @@ fn stale_staging_folders_of_dead_builds_are_removed_and_reported() {
     assert!(root.join(format!(".public.pilu-tmp-{live}/index.html")).is_file(), "a live process's folder is kept");
     assert!(root.join(format!(".other.pilu-tmp-{dead}/index.html")).is_file(), "another output's folder is kept");
     assert!(!run.stderr.contains(&format!("pilu-tmp-{live}")), "{}", run.stderr);
+    // removed beside the build, through a folder of its own, which is gone too
+    let left: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".pilu-") && !n.ends_with(&format!("-{live}")) && !n.starts_with(".other."))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// OS errors reach the user in Chinese, with the system's own text after it.

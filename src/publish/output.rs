@@ -226,47 +226,106 @@ fn alive(_pid: u32) -> bool {
     true
 }
 
-/// Remove the staging folders (`.<output>.pilu-tmp-<pid>`, `.<output>.pilu-old-<pid>`) that
-/// builds killed mid-way left beside `target`, when their process is gone. Returns each folder
-/// with a message saying what happened to it.
-pub fn remove_stale(target: &Path) -> Vec<(PathBuf, String)> {
+/// The staging folders that builds killed mid-way left beside an output, being removed while
+/// this build goes on (`remove_stale`): a national build's half-written output takes minutes to
+/// remove, and the next build waited for it before it began, saying nothing.
+pub struct StaleRemoval {
+    /// Each folder found, with what it was, and the process that left it.
+    found: Vec<(PathBuf, &'static str, u32)>,
+    /// Removing them (claimed first, under this process's `trash` folder): the folders it could
+    /// not remove, with the error.
+    removing: Option<std::thread::JoinHandle<Vec<(usize, io::Error)>>>,
+}
+
+impl StaleRemoval {
+    /// Whether the removal is still going on.
+    pub fn busy(&self) -> bool {
+        self.removing.as_ref().is_some_and(|h| !h.is_finished())
+    }
+
+    /// Wait for the removal to end: each folder found, with a message saying what happened to it.
+    pub fn finish(self) -> Vec<(PathBuf, String)> {
+        let failed = match self.removing {
+            Some(h) => h.join().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        self.found
+            .into_iter()
+            .enumerate()
+            .map(|(i, (p, what, pid))| {
+                let msg = match failed.iter().find(|(j, _)| *j == i) {
+                    None => format!("已删除{what} {}（进程 {pid} 已不存在）", p.display()),
+                    Some((_, e)) => format!(
+                        "无法删除{what} {}（进程 {pid} 已不存在）：{}",
+                        p.display(),
+                        crate::base::diag::os_text(e)
+                    ),
+                };
+                (p, msg)
+            })
+            .collect()
+    }
+}
+
+/// Remove the staging folders (`.<output>.pilu-tmp-<pid>`, `.<output>.pilu-old-<pid>`,
+/// `.<output>.pilu-trash-<pid>`) that builds killed mid-way left beside `target`, when their
+/// process is gone, beside this build: each is first claimed by a rename into this process's
+/// `trash` folder (a build starting meanwhile takes it for a live process's folder and leaves it
+/// alone), then removed on a thread of its own. `StaleRemoval::finish` says what happened.
+pub fn remove_stale(target: &Path) -> StaleRemoval {
     let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let prefix = format!(".{}.pilu-", sibling_name(target));
-    let Ok(entries) = fs::read_dir(parent) else { return vec![] };
-    let mut found: Vec<(PathBuf, u32, bool)> = entries
+    let Ok(entries) = fs::read_dir(parent) else { return StaleRemoval { found: Vec::new(), removing: None } };
+    let mut found: Vec<(PathBuf, &'static str, u32)> = entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let rest = name.strip_prefix(&prefix)?;
-            let (pid, old) = match rest.strip_prefix("tmp-") {
-                Some(pid) => (pid, false),
-                None => (rest.strip_prefix("old-")?, true),
+            let (tag, pid) = name.strip_prefix(&prefix)?.split_once('-')?;
+            let what = match tag {
+                "tmp" => "中断的构建留下的临时目录",
+                // (a previous output moved aside whose removal did not finish: killed, or a file
+                // it could not remove; not an interrupted build)
+                "old" => "此前替换下来、未能删完的旧输出目录",
+                "trash" => "此前未能删完的中断构建的临时目录",
+                _ => return None,
             };
-            Some((e.path(), pid.parse().ok()?, old))
+            Some((e.path(), what, pid.parse().ok()?))
         })
-        .filter(|&(_, pid, _)| pid != std::process::id() && !alive(pid))
+        .filter(|&(_, _, pid)| pid != std::process::id() && !alive(pid))
         .collect();
     found.sort();
-    found
-        .into_iter()
-        .map(|(p, pid, old)| {
-            // (a previous output moved aside whose removal did not finish: killed, or a file
-            // it could not remove; not an interrupted build)
-            let what = if old {
-                "此前替换下来、未能删完的旧输出目录"
-            } else {
-                "中断的构建留下的临时目录"
-            };
-            let msg = match fs::remove_dir_all(&p) {
-                Ok(()) => format!("已删除{what} {}（进程 {pid} 已不存在）", p.display()),
-                Err(e) => {
-                    format!("无法删除{what} {}（进程 {pid} 已不存在）：{}", p.display(), crate::base::diag::os_text(&e))
-                }
-            };
-            (p, msg)
+    if found.is_empty() {
+        return StaleRemoval { found, removing: None };
+    }
+    let trash = sibling(target, "trash");
+    let made = fs::create_dir_all(&trash).is_ok();
+    let claimed: Vec<(usize, PathBuf)> = (found.iter().enumerate())
+        .filter_map(|(i, (p, ..))| {
+            let to = trash.join(i.to_string());
+            match made.then(|| fs::rename(p, &to)) {
+                Some(Ok(())) => Some((i, to)),
+                // (another build claimed it first, and removes it)
+                Some(Err(_)) if !p.exists() => None,
+                // removed where it is
+                _ => Some((i, p.clone())),
+            }
         })
-        .collect()
+        .collect();
+    found =
+        (found.into_iter().enumerate()).filter(|(i, _)| claimed.iter().any(|(j, _)| j == i)).map(|(_, f)| f).collect();
+    let removing = std::thread::spawn(move || {
+        let mut failed = Vec::new();
+        for (n, (_, dir)) in claimed.into_iter().enumerate() {
+            if let Err(e) = fs::remove_dir_all(dir) {
+                failed.push((n, e));
+            }
+        }
+        // (empty unless a folder could not be removed, which a later build tries again)
+        let _ = fs::remove_dir(&trash);
+        failed
+    });
+    StaleRemoval { found, removing: Some(removing) }
 }
 
 /// Whether `dir` is a previous output that a swap moved aside: `.<output>.pilu-old-<pid>`, with
