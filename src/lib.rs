@@ -621,7 +621,7 @@ fn render_site(
     // without downloads, is counted all the same), made once (`Staging::expect_files`).
     let of_part = site.data.years.iter().filter(|((e, _), _)| part.has_entity(*e));
     let tables: usize = of_part.map(|(_, ey)| ey.tables.len()).sum();
-    staging.expect_files(list.len() * themes.len() + 2 * tables);
+    staging.expect_files(list.len(&model) * themes.len() + 2 * tables);
     let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
     drop(list);
     if across {

@@ -7,7 +7,7 @@ use crate::base::diag::{Diagnostic, Diagnostics};
 use crate::base::embedded;
 use crate::inputs::dataset::EntityYear;
 use crate::publish::download;
-use crate::publish::model::{PageKind, Site, TableView, root_of};
+use crate::publish::model::{PageKind, PageList, Site, TableView, root_of};
 use crate::publish::output::Staging;
 use rayon::prelude::*;
 use serde_json::json;
@@ -699,7 +699,7 @@ impl Site<'_> {
         intro: Option<&str>,
         pages: &[PageKind],
     ) -> Result<usize, Diagnostics> {
-        self.render_in(themes, out, intro, pages, false)
+        self.render_in(themes, out, intro, &PageList::of(pages), false)
     }
 
     /// A build: render `pages` in every theme, each page once (so what only pages use, such as
@@ -709,7 +709,7 @@ impl Site<'_> {
         themes: &mut [Theme],
         out: &Staging,
         intro: Option<&str>,
-        pages: &[PageKind],
+        pages: &PageList,
     ) -> Result<usize, Diagnostics> {
         self.render_in(themes, out, intro, pages, true)
     }
@@ -721,7 +721,7 @@ impl Site<'_> {
         themes: &mut [Theme],
         out: &Staging,
         intro: Option<&str>,
-        pages: &[PageKind],
+        pages: &PageList,
         once: bool,
     ) -> Result<usize, Diagnostics> {
         for theme in themes.iter_mut() {
@@ -732,14 +732,22 @@ impl Site<'_> {
         // first page that needs them inside the loop, where they are built on one.
         self.compare_index();
         let renders = |kind: PageKind, theme: &Theme| in_theme(kind, theme.prefix);
-        let errors: Vec<Diagnostic> = pages
-            .par_iter()
-            // Runs of at most 32 pages: rayon hands out halves, and a thread working through a
-            // large run cannot share it, so the other sat idle for a tenth of the render's time.
-            .with_max_len(32)
-            .flat_map_iter(|&kind| {
+        let written = AtomicUsize::new(0);
+        // Runs of at most 32 pages (or 12 entities' own): rayon hands out halves, and a thread
+        // working through a large run cannot share it, so the other sat idle for a tenth of
+        // the render's time. An entity's own pages are made as it is rendered (`PageList`).
+        let own = |&e: &usize| {
+            let mut list = Vec::with_capacity(4);
+            self.entity_pages(e, &mut list);
+            list
+        };
+        let errors: Vec<Diagnostic> = (pages.before.par_iter().copied().with_max_len(32))
+            .chain(pages.entities.par_iter().with_max_len(12).flat_map_iter(own))
+            .chain(pages.after.par_iter().copied().with_max_len(32))
+            .flat_map_iter(|kind| {
                 let mut shared = self.context(kind);
                 let shown: Vec<&Theme> = themes.iter().filter(|t| renders(kind, t)).collect();
+                written.fetch_add(shown.len(), AtomicOrdering::Relaxed);
                 // An entity-year's tables are built once for all themes (only split ones differ).
                 let mut tables = match kind {
                     PageKind::EntityYear(e, y) => {
@@ -767,7 +775,7 @@ impl Site<'_> {
         if !errors.is_empty() {
             return Err(Diagnostics { list: errors });
         }
-        Ok(themes.iter().map(|t| pages.iter().filter(|&&k| renders(k, t)).count()).sum())
+        Ok(written.into_inner())
     }
 
     /// Render one page of one theme and write it.

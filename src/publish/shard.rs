@@ -19,7 +19,7 @@
 //! the run or the order of the registry.
 
 use crate::base::diag::{Diagnostic, Diagnostics, os_text};
-use crate::publish::model::{PageKind, Site};
+use crate::publish::model::{PageKind, PageList, Site};
 use crate::publish::output::Staging;
 use crate::publish::owned::MANIFEST;
 use rayon::prelude::*;
@@ -162,17 +162,20 @@ impl Part<'_> {
     }
 
     /// The pages this build renders, in the site's order.
-    pub fn pages(&self, site: &Site) -> Vec<PageKind> {
-        let mut list = site.page_list();
+    pub fn pages(&self, site: &Site) -> PageList {
+        let mut list = site.pages_by_entity();
         if !matches!(self, Part::Whole) {
-            list.retain(|&k| match page_entity(k) {
+            let keep = |k: &PageKind| match page_entity(*k) {
                 Some(e) => self.has_entity(e),
                 None => self.across(),
-            });
+            };
+            list.before.retain(keep);
+            list.entities.retain(|&e| self.has_entity(e));
+            list.after.retain(keep);
         }
-        // (held through the render: a country's million pages, with the room the list grew into,
-        // were up to 32 MB more)
-        list.shrink_to_fit();
+        // (held through the render: the room the lists grew into let go)
+        list.after.shrink_to_fit();
+        list.entities.shrink_to_fit();
         list
     }
 

@@ -24,7 +24,7 @@ pub use crate::inputs::dataset::applies;
 pub use branches::{BRANCH_INLINE, BRANCH_PAGE};
 pub use cells::{by_key, date_text, keyed};
 pub use markup::{NOT_APPLICABLE_HTML, escape, escape_into};
-pub use site::{DIRECTORY_PAGE, INLINE_LIST, Indexes, PageKind, Site, YEAR_PAGE, in_every_theme, root_of};
+pub use site::{DIRECTORY_PAGE, INLINE_LIST, Indexes, PageKind, PageList, Site, YEAR_PAGE, in_every_theme, root_of};
 pub use tree::Tree;
 pub use views::*;
 pub use year::COUNTED;

@@ -55,6 +55,29 @@ pub struct Indexes {
     pub tree: std::sync::OnceLock<super::tree::Tree>,
 }
 
+/// Pages to render, in order: `before`, the own pages of each of `entities` (`entity_pages`),
+/// `after`. Most of a country's pages are entities' own (2 million of 2.1): listed by entity,
+/// not page, and made as each is rendered, they are not a list of 68 MB held through the render.
+#[derive(Default)]
+pub struct PageList {
+    pub before: Vec<PageKind>,
+    pub entities: Vec<usize>,
+    pub after: Vec<PageKind>,
+}
+
+impl PageList {
+    /// `pages` as they are, none given by entity.
+    pub fn of(pages: &[PageKind]) -> Self {
+        PageList { before: pages.to_vec(), ..Default::default() }
+    }
+
+    /// How many pages the list holds.
+    pub fn len(&self, site: &Site) -> usize {
+        let own: usize = self.entities.iter().map(|&e| site.entity_page_count(e)).sum();
+        self.before.len() + own + self.after.len()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PageKind {
     Home,
@@ -132,10 +155,21 @@ impl<'a> Site<'a> {
 
     /// Every page of the site, in a fixed order.
     pub fn page_list(&self) -> Vec<PageKind> {
-        let mut out = vec![PageKind::Home, PageKind::NotFound];
-        for i in 0..self.registry.entities.len() {
+        let PageList { before, entities, after } = self.pages_by_entity();
+        let mut out = before;
+        for i in entities {
             self.entity_pages(i, &mut out);
         }
+        out.extend(after);
+        out
+    }
+
+    /// Every page of the site, in `page_list`'s order, each entity's own pages (`entity_pages`)
+    /// given by the entity.
+    pub fn pages_by_entity(&self) -> PageList {
+        let before = vec![PageKind::Home, PageKind::NotFound];
+        let entities = (0..self.registry.entities.len()).collect();
+        let mut out = Vec::new();
         out.extend((0..self.pages.len()).map(PageKind::Content));
         for y in self.all_years() {
             self.year_pages(y, &mut out);
@@ -149,7 +183,7 @@ impl<'a> Site<'a> {
         out.extend(self.others_list());
         out.extend([PageKind::Search, PageKind::OpenData]);
         out.extend(self.compare_pages().into_iter().map(PageKind::Compare));
-        out
+        PageList { before, entities, after: out }
     }
 
     /// The pages of entity `i` (`e/<id>/…`): its own, one a year it has data, and its posters
@@ -157,9 +191,18 @@ impl<'a> Site<'a> {
     pub fn entity_pages(&self, i: usize, out: &mut Vec<PageKind>) {
         out.push(PageKind::Entity(i));
         out.extend(self.years[i].iter().map(|&y| PageKind::EntityYear(i, y)));
-        if self.registry.get(i).disclosure() == Some("offline") {
+        if self.offline(i) {
             out.extend(self.years[i].iter().map(|&y| PageKind::Notice(i, y)));
         }
+    }
+
+    /// How many pages `entity_pages` gives entity `i`.
+    fn entity_page_count(&self, i: usize) -> usize {
+        1 + self.years[i].len() * if self.offline(i) { 2 } else { 1 }
+    }
+
+    fn offline(&self, i: usize) -> bool {
+        self.registry.get(i).disclosure() == Some("offline")
     }
 
     /// The pages of year `y` (`y/<year>/…`, a year with data) but its comparisons: the
