@@ -880,8 +880,7 @@ impl Site<'_> {
     /// `sitemaps`, each file handed to `each` as it is made: a national site has a million
     /// addresses, which held at once with their files were about 0.3 GB.
     pub fn each_sitemap<E>(&self, base: &str, each: impl FnMut(&str, String) -> Result<(), E>) -> Result<(), E> {
-        let kinds = self.sitemap_pages();
-        let url = |&kind: &PageKind| {
+        let url = |kind: PageKind| {
             let url = absolute(base, &self.path(kind));
             let lastmod = match self.lastmod(kind) {
                 Some(d) => format!("<lastmod>{d}</lastmod>"),
@@ -889,23 +888,22 @@ impl Site<'_> {
             };
             format!("  <url><loc>{}</loc>{lastmod}</url>\n", xml_escape(&url))
         };
-        sitemap_files(base, &kinds, SITEMAP_URLS, url, each)
+        sitemap_files(base, (self.sitemap_pages().count(), self.sitemap_pages()), SITEMAP_URLS, url, each)
     }
 
-    /// The pages the sitemap lists.
-    fn sitemap_pages(&self) -> Vec<PageKind> {
-        let mut kinds = self.page_list();
+    /// The pages the sitemap lists, made as they are taken (a country's list of pages was
+    /// 68 MB, made again for the sitemap at the build's end).
+    fn sitemap_pages(&self) -> impl Iterator<Item = PageKind> + '_ {
         // sorted views and later pages of a comparison repeat its first page's rows
-        kinds.retain(|k| {
+        self.pages().filter(|k| {
             !matches!(k, PageKind::NotFound | PageKind::Notice(..))
                 && !matches!(k, PageKind::Compare(p) if p.view > 0 || p.page > 0)
-        });
-        kinds
+        })
     }
 
     /// The names of the sitemap files (`each_sitemap`), without making them.
     pub fn sitemap_names(&self) -> Vec<String> {
-        sitemap_file_names(self.sitemap_pages().len(), SITEMAP_URLS)
+        sitemap_file_names(self.sitemap_pages().count(), SITEMAP_URLS)
     }
 
     /// A page's last change as the data tells it (`published_on`, a content page's `date`); the
@@ -999,32 +997,33 @@ fn qr_svg(url: &str) -> Option<String> {
 /// `sitemap-1.xml`, `sitemap-2.xml`, ….
 fn sitemap_files<P, E>(
     base: &str,
-    pages: &[P],
+    (count, mut pages): (usize, impl Iterator<Item = P>),
     per: usize,
-    url: impl Fn(&P) -> String,
+    url: impl Fn(P) -> String,
     mut each: impl FnMut(&str, String) -> Result<(), E>,
 ) -> Result<(), E> {
     const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     const NS: &str = "xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"";
-    let urlset = |pages: &[P]| {
+    let mut urlset = |n: usize| {
         let mut s = format!("{HEAD}<urlset {NS}>\n");
-        pages.iter().for_each(|p| s.push_str(&url(p)));
+        pages.by_ref().take(n).for_each(|p| s.push_str(&url(p)));
         s.push_str("</urlset>\n");
         s
     };
-    if pages.len() <= per {
-        return each(SITEMAP, urlset(pages));
+    let per = per.max(1);
+    if count <= per {
+        return each(SITEMAP, urlset(count));
     }
-    let chunks = pages.chunks(per.max(1));
+    let parts = count.div_ceil(per);
     let mut index = format!("{HEAD}<sitemapindex {NS}>\n");
-    for n in 0..chunks.len() {
+    for n in 0..parts {
         index
             .push_str(&format!("  <sitemap><loc>{}</loc></sitemap>\n", xml_escape(&format!("{base}{}", part_name(n)))));
     }
     index.push_str("</sitemapindex>\n");
     each(SITEMAP, index)?;
-    for (n, chunk) in chunks.enumerate() {
-        each(&part_name(n), urlset(chunk))?;
+    for n in 0..parts {
+        each(&part_name(n), urlset(per))?;
     }
     Ok(())
 }
@@ -1075,10 +1074,11 @@ mod tests {
         let urls: Vec<String> = (0..5).map(|i| format!("  <url><loc>https://h/e/{i}/</loc></url>\n")).collect();
         let files = |per: usize| {
             let mut files: Vec<(String, String)> = Vec::new();
-            let made: Result<(), ()> = sitemap_files("https://h/", &urls, per, String::clone, |name, text| {
-                files.push((name.to_string(), text));
-                Ok(())
-            });
+            let made: Result<(), ()> =
+                sitemap_files("https://h/", (5, urls.iter()), per, String::clone, |name, text| {
+                    files.push((name.to_string(), text));
+                    Ok(())
+                });
             assert_eq!(made, Ok(()));
             files
         };
@@ -1100,7 +1100,7 @@ mod tests {
             made.set(made.get() + 1);
             u.clone()
         };
-        let streamed: Result<(), ()> = sitemap_files("https://h/", &urls, 2, url, |_, _| {
+        let streamed: Result<(), ()> = sitemap_files("https://h/", (5, urls.iter()), 2, url, |_, _| {
             assert!(made.get() <= 2 * handed, "{} addresses made before file {handed} was handed over", made.get());
             handed += 1;
             Ok(())

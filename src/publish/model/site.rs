@@ -155,13 +155,18 @@ impl<'a> Site<'a> {
 
     /// Every page of the site, in a fixed order.
     pub fn page_list(&self) -> Vec<PageKind> {
+        self.pages().collect()
+    }
+
+    /// `page_list`, each page made as it is taken.
+    pub fn pages(&self) -> impl Iterator<Item = PageKind> + '_ {
         let PageList { before, entities, after } = self.pages_by_entity();
-        let mut out = before;
-        for i in entities {
-            self.entity_pages(i, &mut out);
-        }
-        out.extend(after);
-        out
+        let own = move |e| {
+            let mut own = Vec::with_capacity(4);
+            self.entity_pages(e, &mut own);
+            own
+        };
+        before.into_iter().chain(entities.into_iter().flat_map(own)).chain(after)
     }
 
     /// Every page of the site, in `page_list`'s order, each entity's own pages (`entity_pages`)
