@@ -667,3 +667,23 @@ fn a_zero_written_with_a_sign_is_published_as_zero() {
     }
     assert!(!read(&public.join("o/2023/pharmacy_service.csv")).contains("-0.00"), "open data");
 }
+
+/// The summary line counts what is on disk: every page of every theme (the entities' own pages
+/// are made as each entity is rendered, not listed first) and every per-table download.
+#[test]
+fn the_summary_counts_the_pages_and_downloads_written() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let run = pilu(root, &["build", "--output", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = run.stdout.lines().chain(run.stderr.lines()).find(|l| l.starts_with("已生成 ")).expect("summary");
+    let said: Vec<usize> =
+        line.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()).map(|n| n.parse().unwrap()).collect();
+    let files: Vec<String> = tree(&out).into_keys().collect();
+    let pages = files.iter().filter(|f| f.ends_with(".html")).count();
+    let downloads =
+        files.iter().filter(|f| f.starts_with("e/") && (f.ends_with(".csv") || f.ends_with(".json"))).count();
+    assert!(pages > 100 && downloads > 100, "{pages} {downloads}");
+    assert_eq!(said[..2], [pages, downloads], "{line}");
+}
