@@ -428,11 +428,15 @@ fn a_number_in_a_registry_name_is_masked_wherever_the_report_quotes_the_name() {
     }
 }
 
+/// The numbers the cases below type in, and how a report shows them.
+const NUMBERS: &str = "联系人身份证 11010519491231002X 手机 13912345678";
+const MASKED: &str = "身份证 110105********002X 手机 139****5678";
+
 /// A file that cannot be read for a syntax error (`code`) on the line of a personal number: its
 /// texts never reach the scan, yet the error's excerpt quotes that line. `pilu check`, human and
 /// JSON, reports the error at the file and shows the numbers masked, never whole.
 fn a_syntax_error_shows_no_number(root: &Path, code: &str, file: &str, line: usize) {
-    shows_no_number(root, code, file, line, "身份证 110105********002X 手机 139****5678");
+    shows_no_number(root, code, file, line, MASKED);
 }
 
 /// The report of `pilu check`, human and JSON, and of `pilu build` has a finding of `code` at
@@ -459,32 +463,26 @@ fn shows_no_number(root: &Path, code: &str, file: &str, line: usize, excerpt: &s
     }
 }
 
+/// `shows_no_number` on a copy of the minimal site with `from` replaced by `to` in `file`.
+fn replaced_shows_no_number(file: &str, (from, to): (&str, &str), (code, line): (&str, usize), excerpt: &str) {
+    let site = fixture("minimal");
+    replace_in(site.path(), file, from, to);
+    shows_no_number(site.path(), code, file, line, excerpt);
+}
+
 /// The registry with a string left open on the line of an identity card and a mobile number.
 #[test]
 fn a_syntax_error_in_the_registry_shows_its_numbers_masked() {
-    let site = fixture("minimal");
-    let root = site.path();
-    replace_in(
-        root,
-        "data/entities.toml",
-        "address = \"测试县人民路1号\"",
-        "address = \"测试县人民路1号 联系人身份证 11010519491231002X 手机 13912345678",
-    );
-    a_syntax_error_shows_no_number(root, "toml.syntax", "data/entities.toml", 19);
+    let address = "address = \"测试县人民路1号\"";
+    let open = format!("address = \"测试县人民路1号 {NUMBERS}");
+    replaced_shows_no_number("data/entities.toml", (address, &open), ("toml.syntax", 19), MASKED);
 }
 
 /// A data year file with a string left open on the line of the numbers.
 #[test]
 fn a_syntax_error_in_a_year_file_shows_its_numbers_masked() {
-    let site = fixture("minimal");
-    let root = site.path();
-    replace_in(
-        root,
-        "data/renmin/2023.toml",
-        "complaint_phone = \"0851-87654321\"",
-        "complaint_phone = \"联系人身份证 11010519491231002X 手机 13912345678",
-    );
-    a_syntax_error_shows_no_number(root, "toml.syntax", "data/renmin/2023.toml", 4);
+    let open = format!("complaint_phone = \"{NUMBERS}");
+    replaced_shows_no_number("data/renmin/2023.toml", (PHONE, &open), ("toml.syntax", 4), MASKED);
 }
 
 /// The settings with a string left open on the line of the numbers.
@@ -493,12 +491,7 @@ fn a_syntax_error_in_the_settings_shows_its_numbers_masked() {
     let site = fixture("minimal");
     let root = site.path();
     let line = read(&root.join("pilu.toml")).lines().position(|l| l.starts_with("description =")).unwrap() + 1;
-    replace_in(
-        root,
-        "pilu.toml",
-        "description = \"集成测试用的小站点。\"",
-        "description = \"联系人身份证 11010519491231002X 手机 13912345678",
-    );
+    replace_in(root, "pilu.toml", "description = \"集成测试用的小站点。\"", &format!("description = \"{NUMBERS}"));
     a_syntax_error_shows_no_number(root, "toml.syntax", "pilu.toml", line);
 }
 
@@ -508,7 +501,7 @@ fn a_syntax_error_in_a_csv_shows_its_numbers_masked() {
     let site = fixture("minimal");
     let root = site.path();
     let (header, row) = EMPLOYEE_CSV.split_once('\n').unwrap();
-    let row = row.replacen("1000,", "\"联系人身份证 11010519491231002X 手机 13912345678,", 1);
+    let row = row.replacen("1000,", &format!("\"{NUMBERS},"), 1);
     write(root, "data/renmin/2023/institution_employee_service.csv", &format!("{header}\n{row}"));
     a_syntax_error_shows_no_number(root, "csv.syntax", "data/renmin/2023/institution_employee_service.csv", 2);
 }
@@ -519,92 +512,46 @@ fn a_syntax_error_in_a_csv_shows_its_numbers_masked() {
 fn a_number_in_a_page_is_masked_in_its_findings_excerpt() {
     let site = fixture("minimal");
     let root = site.path();
-    write(
-        root,
-        "content/_index.md",
-        "+++\ntitle = \"首页\"\n+++\n\n本局联系人身份证 11010519491231002X 手机 13912345678。\n",
-    );
-    shows_no_number(
-        root,
-        "privacy.mobile",
-        "content/_index.md",
-        5,
-        "联系人身份证 110105********002X 手机 139****5678。",
-    );
+    write(root, "content/_index.md", &format!("+++\ntitle = \"首页\"\n+++\n\n本局{NUMBERS}。\n"));
+    shows_no_number(root, "privacy.mobile", "content/_index.md", 5, &format!("联系人{MASKED}。"));
 }
+
+/// The line of the minimal site's year file the cases below change.
+const PHONE: &str = "complaint_phone = \"0851-87654321\"";
 
 /// A number in a data text of a year file: the same for the finding's excerpt of the field.
 #[test]
 fn a_number_in_a_data_field_is_masked_in_its_findings_excerpt() {
-    let site = fixture("minimal");
-    let root = site.path();
-    replace_in(
-        root,
-        "data/renmin/2023.toml",
-        "complaint_phone = \"0851-87654321\"",
-        "complaint_phone = \"联系人身份证 11010519491231002X 手机 13912345678\"",
-    );
-    shows_no_number(root, "privacy.mobile", "data/renmin/2023.toml", 4, "身份证 110105********002X 手机 139****5678");
+    let phone = format!("complaint_phone = \"{NUMBERS}\"");
+    replaced_shows_no_number("data/renmin/2023.toml", (PHONE, &phone), ("privacy.mobile", 4), MASKED);
 }
 
 /// A field no table has, on the line of the numbers: never scanned (it is not published), yet
 /// the error's excerpt quotes its line.
 #[test]
 fn an_unknown_field_shows_no_number() {
-    let site = fixture("minimal");
-    let root = site.path();
-    replace_in(
-        root,
-        "data/renmin/2023.toml",
-        "complaint_phone = \"0851-87654321\"",
-        "complaint_phone = \"0851-87654321\"\ncontact_mobile = \"联系人身份证 11010519491231002X 手机 13912345678\"",
-    );
-    shows_no_number(
-        root,
-        "data.unknown_field",
-        "data/renmin/2023.toml",
-        5,
-        "身份证 110105********002X 手机 139****5678",
-    );
+    let more = format!("{PHONE}\ncontact_mobile = \"{NUMBERS}\"");
+    replaced_shows_no_number("data/renmin/2023.toml", (PHONE, &more), ("data.unknown_field", 5), MASKED);
 }
 
 /// A key the registry does not know, on the line of the numbers: the same.
 #[test]
 fn an_unknown_registry_key_shows_no_number() {
-    let site = fixture("minimal");
-    let root = site.path();
-    replace_in(
-        root,
-        "data/entities.toml",
-        "address = \"测试县人民路1号\"",
-        "address = \"测试县人民路1号\"\ncontact = \"联系人身份证 11010519491231002X 手机 13912345678\"",
-    );
-    shows_no_number(
-        root,
-        "registry.unknown_column",
-        "data/entities.toml",
-        20,
-        "身份证 110105********002X 手机 139****5678",
-    );
+    let address = "address = \"测试县人民路1号\"";
+    let more = format!("{address}\ncontact = \"{NUMBERS}\"");
+    replaced_shows_no_number("data/entities.toml", (address, &more), ("registry.unknown_column", 20), MASKED);
 }
 
 /// An entity refused for another error, with a number in its name: its name reaches no scan,
 /// yet the error quotes the name.
 #[test]
 fn a_refused_entity_shows_no_number_in_its_name() {
-    let site = fixture("minimal");
-    let root = site.path();
-    replace_in(
-        root,
+    let entry = "code = \"H52039900001\"\nname = \"测试县人民医院\"";
+    let refused = format!("code = \"H5203\"\nname = \"测试县人民医院 {NUMBERS}\"");
+    replaced_shows_no_number(
         "data/entities.toml",
-        "code = \"H52039900001\"\nname = \"测试县人民医院\"",
-        "code = \"H5203\"\nname = \"测试县人民医院 联系人身份证 11010519491231002X 手机 13912345678\"",
-    );
-    shows_no_number(
-        root,
-        "registry.code",
-        "data/entities.toml",
-        10,
-        "身份证 110105********002X 手机 139****5678”的编码",
+        (entry, &refused),
+        ("registry.code", 10),
+        &format!("{MASKED}”的编码"),
     );
 }

@@ -300,23 +300,25 @@ pub fn remove_stale(target: &Path) -> StaleRemoval {
     }
     let trash = sibling(target, "trash");
     let made = fs::create_dir_all(&trash).is_ok();
-    let claimed: Vec<(usize, PathBuf)> = (found.iter().enumerate())
-        .filter_map(|(i, (p, ..))| {
+    // Each folder with where it is removed from: claimed, or where it is when it cannot be
+    // claimed; one another build claimed first is its to remove, and not reported here.
+    let claimed: Vec<((PathBuf, &'static str, u32), PathBuf)> = (found.into_iter().enumerate())
+        .filter_map(|(i, f)| {
             let to = trash.join(i.to_string());
-            match made.then(|| fs::rename(p, &to)) {
-                Some(Ok(())) => Some((i, to)),
-                // (another build claimed it first, and removes it)
-                Some(Err(_)) if !p.exists() => None,
-                // removed where it is
-                _ => Some((i, p.clone())),
+            match made.then(|| fs::rename(&f.0, &to)) {
+                Some(Ok(())) => Some((f, to)),
+                Some(Err(_)) if !f.0.exists() => None,
+                _ => {
+                    let at = f.0.clone();
+                    Some((f, at))
+                }
             }
         })
         .collect();
-    found =
-        (found.into_iter().enumerate()).filter(|(i, _)| claimed.iter().any(|(j, _)| j == i)).map(|(_, f)| f).collect();
+    let (found, dirs): (Vec<_>, Vec<_>) = claimed.into_iter().unzip();
     let removing = std::thread::spawn(move || {
         let mut failed = Vec::new();
-        for (n, (_, dir)) in claimed.into_iter().enumerate() {
+        for (n, dir) in dirs.into_iter().enumerate() {
             if let Err(e) = fs::remove_dir_all(dir) {
                 failed.push((n, e));
             }
