@@ -502,6 +502,42 @@ fn each_year_has_a_coverage_and_comparison_page() {
     check_links(&site.path().join("public"));
 }
 
+/// A comparison shows a column when any member gave a figure for it (here only the last one by
+/// code), and names under the table the indicators nobody gave (here 出院人次), instead of a
+/// column of 未填报.
+#[test]
+fn a_comparison_shows_a_column_given_by_one_member_and_names_the_empty_ones() {
+    let site = fixture("minimal");
+    let hospital = |code: &str, name: &str| {
+        format!(
+            "\n[[entities]]\ncode = \"{code}\"\nname = \"{name}\"\nkind = \"medical_institution\"\n\
+             level = \"level2\"\ncategory = \"general\"\nownership = \"public\"\nregion = \"520399\"\n\
+             parent = \"520399\"\ndisclosure = \"online_wechat\"\naddress = \"测试县某路\"\n"
+        )
+    };
+    let registry = read(&site.path().join("data/entities.toml"));
+    let more = hospital("H52039900004", "测试县第二医院") + &hospital("H52039900005", "测试县第三医院");
+    write(site.path(), "data/entities.toml", &(registry + &more));
+    let year = |figures: &str| {
+        let required = "complaint_phone = \"0851-87654321\"\nhi_settlement_visits = 1000\nhi_total_cost = 200.5\n";
+        format!("published_on = 2024-10-21\n\n[institution_overview]\n{required}{figures}")
+    };
+    write(site.path(), "data/H52039900004/2023.toml", &year("hi_fund_pay = 100.5\n"));
+    write(site.path(), "data/H52039900005/2023.toml", &year("hi_fund_pay = 7.25\nopen_beds = 120\n"));
+    let out = pilu(site.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let cmp = read(&site.path().join("public/y/2023/compare/institution_overview/level2/index.html"));
+    let head = &cmp[cmp.find("<thead").expect("a table head")..cmp.find("</thead>").expect("its end")];
+    assert!(head.contains("实际开放床位数"), "the last member's column is shown: {head}");
+    assert!(!head.contains("出院人次"), "nobody's column is not: {head}");
+    let note = text_of(&cmp);
+    let listed = note.split("未列出的指标：").nth(1).expect("the indicators nobody gave are named");
+    let listed = &listed[..listed.find('。').expect("a sentence")];
+    assert!(listed.contains("出院人次") && !listed.contains("实际开放床位数"), "{listed}");
+    assert!(!listed.contains("医保基金支付总额"), "{listed}");
+    assert!(cmp.contains(">120<"), "the figure is in its row");
+}
+
 /// 附件6's sub-items are indented under the row the definition names as their parent (not only
 /// rows whose label starts with 其中), in both themes; a parent that is not an earlier field is
 /// a definition error.

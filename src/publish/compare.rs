@@ -283,10 +283,26 @@ impl Site<'_> {
         // cohorts are built at once, and every member's figure of every column was the largest
         // allocation a national build made beside its data (about 90 MB).
         let figure = |col: &Column, rs: &[Option<&Rec>]| self.value_in(rs, table, col).and_then(|v| number(&v));
+        // Which columns someone gave a figure for, member by member: a member's records are
+        // fetched once for all its columns, not once a column (a column of few figures was a
+        // pass over every member of a country's 171,500 hospitals of one level, for each).
+        let mut given = vec![false; columns.len()];
+        let mut unknown = columns.len();
+        for rs in &slots {
+            if unknown == 0 {
+                break;
+            }
+            for (c, col) in columns.iter().enumerate() {
+                if !given[c] && figure(col, rs).is_some() {
+                    given[c] = true;
+                    unknown -= 1;
+                }
+            }
+        }
         let mut empty = Vec::new();
         let mut kept = Vec::new();
-        for col in columns {
-            if slots.iter().any(|rs| figure(&col, rs).is_some()) {
+        for (col, given) in columns.into_iter().zip(given) {
+            if given {
                 kept.push(col);
             } else {
                 let f = &fields[col.field];
