@@ -879,3 +879,23 @@ fn a_sheets_explanation_copied_into_data_is_passed_over_with_a_warning() {
     let line = notes.lines().find(|l| l.chars().count() > 12).unwrap();
     assert!(!text.contains(line), "the explanation's text is published: {line}");
 }
+
+/// What `template` prints once the site is read goes through the site's screen, as every
+/// report does: a registered name and a line of the entity list holding a personal number are
+/// shown masked.
+#[test]
+fn a_personal_number_in_a_name_or_the_list_is_shown_masked() {
+    let site = fixture("minimal");
+    replace_in(site.path(), "data/entities.toml", "name = \"测试县平价大药房\"", "name = \"测试县平价大药房13912345678\"");
+    write(site.path(), "list.txt", "520399\nP52039900002\n");
+    let out = run(site.path(), &["template", "--table", "fund_income", "--entities", "list.txt"]);
+    ok(&out);
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(said.contains("测试县平价大药房139****5678 不披露"), "the name, masked: {said}");
+    assert!(!said.contains("13912345678"), "{said}");
+    write(site.path(), "list.txt", "520399\n13812345678\n");
+    let out = run(site.path(), &["template", "--table", "fund_income", "--entities", "list.txt", "-o", "b.xlsx"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("第 2 行 `138****5678`"), "the list's line, masked: {}", out.stderr);
+    assert!(!out.stderr.contains("13812345678"), "{}", out.stderr);
+}

@@ -11,6 +11,7 @@ mod notes;
 mod plan;
 mod xlsx;
 
+use super::Console;
 use crate::base::diag::os_text;
 use crate::inputs::registry::{Kind, Registry};
 use crate::inputs::schema::Schema;
@@ -47,12 +48,15 @@ pub fn run(o: &Options) -> u8 {
         eprintln!("错误：无法读取站点 {}，未生成模板", o.root.display());
         return INPUT;
     };
+    // (from here every line is looked at through the site's screen: names and list lines)
+    let say = Console(&checked.sources);
     let (schema, registry) = (&site.schema, &site.registry);
     let (tables, what) = match select(schema, &o.table) {
         Some(x) => x,
         None => {
             let kinds: Vec<String> = Kind::ALL.iter().map(|k| format!("{}（{}）", k.id(), k.label())).collect();
-            eprintln!(
+            err!(
+                say,
                 "错误：“{}”既不是表，也不是披露主体类型。表：{}；类型：{}",
                 o.table,
                 schema.ids().collect::<Vec<_>>().join("、"),
@@ -62,7 +66,8 @@ pub fn run(o: &Options) -> u8 {
         }
     };
     if o.format == Format::Csv && tables.len() > 1 {
-        eprintln!(
+        err!(
+            say,
             "错误：CSV 格式一次只能生成一张表；“{}”有 {} 张表，请用 --format xlsx，或用 --table 指定一张表",
             o.table,
             tables.len()
@@ -76,7 +81,7 @@ pub fn run(o: &Options) -> u8 {
         Some(p) => match read_entities(p, registry) {
             Ok(v) => Some(v),
             Err((code, m)) => {
-                eprintln!("错误：{m}");
+                err!(say, "错误：{m}");
                 return code;
             }
         },
@@ -93,7 +98,7 @@ pub fn run(o: &Options) -> u8 {
             .map(|&e| &*registry.get(e).name)
             .collect();
         if !left_out.is_empty() {
-            println!("注意：名单中的 {} 不披露“{}”，未列入模板", left_out.join("、"), p.table.title);
+            out!(say, "注意：名单中的 {} 不披露“{}”，未列入模板", left_out.join("、"), p.table.title);
         }
     }
     let ext = if o.format == Format::Xlsx { "xlsx" } else { "csv" };
@@ -109,7 +114,7 @@ pub fn run(o: &Options) -> u8 {
     }
     let existing: Vec<String> = files.iter().filter(|f| f.exists()).map(|f| f.display().to_string()).collect();
     if !existing.is_empty() && !o.force {
-        eprintln!("错误：{} 已存在；换一个文件名（-o），或加 --force 覆盖", existing.join("、"));
+        err!(say, "错误：{} 已存在；换一个文件名（-o），或加 --force 覆盖", existing.join("、"));
         return USAGE;
     }
     let result = match o.format {
@@ -125,13 +130,13 @@ pub fn run(o: &Options) -> u8 {
             for p in &plans {
                 let rows = p.entities.len();
                 let who = if rows > 0 { format!("，{rows} 个披露主体各一行") } else { String::new() };
-                println!("  {}（{}）{who}", p.table.full_title(), p.table.id);
+                out!(say, "  {}（{}）{who}", p.table.full_title(), p.table.id);
             }
-            println!("已生成模板 {}。填好后用 pilu import {} 导入。", out.display(), out.display());
+            out!(say, "已生成模板 {}。填好后用 pilu import {} 导入。", out.display(), out.display());
             OK
         }
         Err(e) => {
-            eprintln!("错误：写入 {} 失败：{e}", out.display());
+            err!(say, "错误：写入 {} 失败：{e}", out.display());
             IO
         }
     }

@@ -123,7 +123,7 @@ fn where_they_are(list: &Diagnostics, sources: &crate::base::diag::Sources, plan
 /// Run every check of `pilu check` on a scratch copy of the site with the planned files in
 /// place. Problems that were already there before the import do not block it; new ones do.
 pub(super) fn validate(
-    say: &super::Console,
+    say: &crate::sheets::Console,
     root: &Path,
     schema: &Schema,
     before: &Diagnostics,

@@ -8,14 +8,6 @@
 //! `load_site` (`check`) → only then write.
 //! Everything recognised and every correction is printed; nothing is overwritten silently.
 
-/// `println!`/`eprintln!` through the import's `Console`.
-macro_rules! out {
-    ($say:expr, $($t:tt)*) => { $say.out(&format!($($t)*)) };
-}
-macro_rules! err {
-    ($say:expr, $($t:tt)*) => { $say.err(&format!($($t)*)) };
-}
-
 pub mod cell;
 pub mod grid;
 pub mod hidden;
@@ -30,6 +22,7 @@ mod existing;
 mod plan;
 mod types;
 
+use super::Console;
 use crate::inputs::schema::Schema;
 use sheet::{Ctx, Extract, Sev, Skip};
 use std::collections::BTreeMap;
@@ -46,22 +39,6 @@ pub struct Options {
     pub unit: Option<String>,
     pub dry_run: bool,
     pub force: bool,
-}
-
-/// Where `import` says what it found, corrected and will write, once the site is read: every
-/// line looked at through the site's screen first (`Sources::masked_str`), as every report is.
-/// Cells, sheet names, corrections and the lines of the files to be written quote what an
-/// office typed, and a personal number typed into a sheet is shown masked (`139****5678`); a
-/// number the site allows (`privacy.allow`) as written.
-pub(super) struct Console<'s>(&'s crate::base::diag::Sources);
-
-impl Console<'_> {
-    fn out(&self, text: &str) {
-        println!("{}", self.0.masked_str(text, crate::base::diag::Quoted::Message));
-    }
-    fn err(&self, text: &str) {
-        eprintln!("{}", self.0.masked_str(text, crate::base::diag::Quoted::Message));
-    }
 }
 
 /// Exit statuses, as for the other commands.

@@ -16,7 +16,7 @@ use std::path::Path;
 /// a collection sheet, the entity-year's TOML when it already holds the table, else a per-entity
 /// CSV. Matrix cells of one entity-year from several sheets must agree.
 pub(super) fn group(
-    say: &super::Console,
+    say: &crate::sheets::Console,
     root: &Path,
     schema: &Schema,
     registry: &Registry,
