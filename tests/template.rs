@@ -886,7 +886,12 @@ fn a_sheets_explanation_copied_into_data_is_passed_over_with_a_warning() {
 #[test]
 fn a_personal_number_in_a_name_or_the_list_is_shown_masked() {
     let site = fixture("minimal");
-    replace_in(site.path(), "data/entities.toml", "name = \"测试县平价大药房\"", "name = \"测试县平价大药房13912345678\"");
+    replace_in(
+        site.path(),
+        "data/entities.toml",
+        "name = \"测试县平价大药房\"",
+        "name = \"测试县平价大药房13912345678\"",
+    );
     write(site.path(), "list.txt", "520399\nP52039900002\n");
     let out = run(site.path(), &["template", "--table", "fund_income", "--entities", "list.txt"]);
     ok(&out);

@@ -49,19 +49,19 @@ pub(crate) fn entry_order((x, xs): (&str, Option<u32>), (y, ys): (&str, Option<u
     })
 }
 
-/// Where each folder's entries start and end in a list sorted by folder (`files`, `below`):
-/// found in one pass over each list, not by two searches per folder (this runs on one thread,
-/// at the end of a build).
+/// Where each folder's entries start and end: its files in `files` (sorted by folder), its
+/// subfolders in `below`. Found in one pass over each list, not by two searches per folder
+/// (this runs on one thread, at the end of a build).
 struct Starts {
     files: Vec<u32>,
     below: Vec<u32>,
 }
 
-/// `list` sorted by its first part (a folder id, at most `folders`): entry `f` is where folder
-/// `f`'s entries start, entry `f + 1` where they end.
-fn starts(list: &[(u32, u32)], folders: usize) -> Vec<u32> {
+/// For `keys` (folder ids, at most `folders`): entry `f` is where folder `f`'s entries start in
+/// a list ordered by them, entry `f + 1` where they end.
+fn starts(keys: impl Iterator<Item = u32>, folders: usize) -> Vec<u32> {
     let mut starts = vec![0u32; folders + 2];
-    for &(f, _) in list {
+    for f in keys {
         starts[f as usize + 1] += 1;
     }
     for i in 1..starts.len() {
@@ -238,11 +238,21 @@ impl Written {
     /// a sorted set of the paths), without making a String per file.
     pub fn for_each_sorted(&mut self, mut each: impl FnMut(&str) -> io::Result<()>) -> io::Result<()> {
         self.sort();
-        // Each folder's subfolders, together: (parent, folder), by parent.
-        let mut below: Vec<(u32, u32)> =
-            self.parents.iter().enumerate().map(|(i, &(parent, _))| (parent, i as u32 + 1)).collect();
-        below.sort_unstable();
-        let at = Starts { files: starts(&self.files, self.parents.len()), below: starts(&below, self.parents.len()) };
+        // Each folder's subfolders, by parent, as their ids alone, placed by counting (a list of
+        // (parent, folder) pairs sorted, with the room its sort took, was most of the 41 MB
+        // a national build's commit needed at its peak of memory).
+        let folders = self.parents.len();
+        let mut at_below = starts(self.parents.iter().map(|&(parent, _)| parent), folders);
+        let mut below = vec![0u32; folders];
+        // (each parent's start serves as its cursor, and ends at the next one's start)
+        for (i, &(parent, _)) in self.parents.iter().enumerate() {
+            let slot = &mut at_below[parent as usize];
+            below[*slot as usize] = i as u32 + 1;
+            *slot += 1;
+        }
+        at_below.copy_within(0..folders, 1);
+        at_below[0] = 0;
+        let at = Starts { files: starts(self.files.iter().map(|&(folder, _)| folder), folders), below: at_below };
         let mut path = String::new();
         self.emit(TOP, &below, &at, &mut path, &mut each)
     }
@@ -254,29 +264,28 @@ impl Written {
     fn emit(
         &self,
         folder: u32,
-        below: &[(u32, u32)],
+        below: &[u32],
         at: &Starts,
         path: &mut String,
         each: &mut impl FnMut(&str) -> io::Result<()>,
     ) -> io::Result<()> {
         let range = |starts: &[u32]| starts[folder as usize] as usize..starts[folder as usize + 1] as usize;
-        // (name, and the subfolder's id for a subfolder)
-        let mut entries: Vec<(&str, Option<u32>)> =
-            self.files[range(&at.files)].iter().map(|&(_, n)| (&*self.names[n as usize], None)).collect();
-        for &(_, sub) in &below[range(&at.below)] {
-            let name = self.parents[sub as usize - 1].1;
-            entries.push((&self.names[name as usize], Some(sub)));
-        }
-        entries.sort_unstable_by(|a, b| entry_order(*a, *b));
+        let (files, subs) = (&self.files[range(&at.files)], &below[range(&at.below)]);
+        // (name id, and the subfolder's id for a subfolder, else TOP, which is no subfolder):
+        // 8 bytes an entry, made at its size, as a country's entity folder holds half a million
+        let mut entries: Vec<(u32, u32)> = Vec::with_capacity(files.len() + subs.len());
+        entries.extend(files.iter().map(|&(_, name)| (name, TOP)));
+        entries.extend(subs.iter().map(|&sub| (self.parents[sub as usize - 1].1, sub)));
+        let named = |(name, sub): (u32, u32)| (&*self.names[name as usize], (sub != TOP).then_some(sub));
+        entries.sort_unstable_by(|&a, &b| entry_order(named(a), named(b)));
         let len = path.len();
         for (name, sub) in entries {
-            path.push_str(name);
-            match sub {
-                Some(sub) => {
-                    path.push('/');
-                    self.emit(sub, below, at, path, each)?;
-                }
-                None => each(path)?,
+            path.push_str(&self.names[name as usize]);
+            if sub == TOP {
+                each(path)?;
+            } else {
+                path.push('/');
+                self.emit(sub, below, at, path, each)?;
             }
             path.truncate(len);
         }
