@@ -508,16 +508,8 @@ fn each_year_has_a_coverage_and_comparison_page() {
 #[test]
 fn a_comparison_shows_a_column_given_by_one_member_and_names_the_empty_ones() {
     let site = fixture("minimal");
-    let hospital = |code: &str, name: &str| {
-        format!(
-            "\n[[entities]]\ncode = \"{code}\"\nname = \"{name}\"\nkind = \"medical_institution\"\n\
-             level = \"level2\"\ncategory = \"general\"\nownership = \"public\"\nregion = \"520399\"\n\
-             parent = \"520399\"\ndisclosure = \"online_wechat\"\naddress = \"测试县某路\"\n"
-        )
-    };
-    let registry = read(&site.path().join("data/entities.toml"));
-    let more = hospital("H52039900004", "测试县第二医院") + &hospital("H52039900005", "测试县第三医院");
-    write(site.path(), "data/entities.toml", &(registry + &more));
+    register_hospital(site.path(), "H52039900004", "测试县第二医院");
+    register_hospital(site.path(), "H52039900005", "测试县第三医院");
     let year = |figures: &str| {
         let required = "complaint_phone = \"0851-87654321\"\nhi_settlement_visits = 1000\nhi_total_cost = 200.5\n";
         format!("published_on = 2024-10-21\n\n[institution_overview]\n{required}{figures}")

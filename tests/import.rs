@@ -1295,17 +1295,7 @@ fn a_filer_s_whole_name_decides_whose_data_it_is() {
              0851-87654321,52340,12345.67,8765.43\n"
         )
     };
-    let hospital = |code: &str, name: &str| {
-        let reg = read(&root.join("data/entities.toml"));
-        write(
-            root,
-            "data/entities.toml",
-            &format!(
-                "{reg}\n[[entities]]\ncode = \"{code}\"\nname = \"{name}\"\nkind = \"medical_institution\"\nlevel = \"level2\"\ncategory = \"general\"\nownership = \"public\"\nregion = \"520399\"\nparent = \"520399\"\ndisclosure = \"online_wechat\"\naddress = \"测试县人民路{}号\"\n",
-                &code[code.len() - 1..]
-            ),
-        );
-    };
+    let hospital = |code: &str, name: &str| register_hospital(root, code, name);
     let filer = "填报单位：测试县人民医院（测试县医共体总院）";
     write(root, "in/总院.csv", &overview(filer));
     // only 测试县人民医院 is registered: taken, and said

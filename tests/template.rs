@@ -226,6 +226,7 @@ fn csv_template_round_trip_with_keyed_rows() {
     );
     ok(&out);
     assert!(site.path().join("收入-填写说明.txt").is_file());
+    assert!(out.stdout.starts_with("填写说明：收入-填写说明.txt\n"), "the notes are named first: {}", out.stdout);
     let text = read(&site.path().join("收入.csv"));
     assert!(text.starts_with("\u{feff}附件2 医保基金收入情况表"), "{text}");
     assert!(text.contains("填报单位：测试县医疗保障局（520399）"), "{text}");

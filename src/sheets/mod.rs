@@ -17,7 +17,7 @@ pub mod import;
 /// corrections, the lines of the files to be written, registered names and the lines of an
 /// entity list quote what someone typed, and a personal number there is shown masked
 /// (`139****5678`); a number the site allows (`privacy.allow`) as written.
-pub(crate) struct Console<'s>(pub &'s crate::base::diag::Sources);
+pub(crate) struct Console<'s>(&'s crate::base::diag::Sources);
 
 impl Console<'_> {
     fn out(&self, text: &str) {

@@ -144,6 +144,22 @@ pub fn write_bytes(root: &Path, rel: &str, bytes: &[u8]) {
     fs::write(p, bytes).unwrap();
 }
 
+/// Registers one more 二级 general public hospital of 测试县 (the `minimal` fixture's county) in
+/// the site's `data/entities.toml`, disclosing on WeChat.
+pub fn register_hospital(root: &Path, code: &str, name: &str) {
+    let registry = read(&root.join("data/entities.toml"));
+    let n = &code[code.len() - 1..];
+    write(
+        root,
+        "data/entities.toml",
+        &format!(
+            "{registry}\n[[entities]]\ncode = \"{code}\"\nname = \"{name}\"\nkind = \"medical_institution\"\n\
+             level = \"level2\"\ncategory = \"general\"\nownership = \"public\"\nregion = \"520399\"\n\
+             parent = \"520399\"\ndisclosure = \"online_wechat\"\naddress = \"测试县人民路{n}号\"\n"
+        ),
+    );
+}
+
 /// Replaces the first `from` in file `rel` of a site with `to`; `from` must be there.
 pub fn replace_in(root: &Path, rel: &str, from: &str, to: &str) {
     let text = read(&root.join(rel));

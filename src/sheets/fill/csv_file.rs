@@ -87,6 +87,5 @@ pub(super) fn csv_files(
     let notes_path = notes_path(out);
     let text = notes_text(t, sources);
     std::fs::write(&notes_path, text).map_err(|e| os_text(&e))?;
-    out!(crate::sheets::Console(sources), "填写说明：{}", notes_path.display());
     Ok(())
 }

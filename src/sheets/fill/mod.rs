@@ -127,6 +127,9 @@ pub fn run(o: &Options) -> u8 {
     };
     match result {
         Ok(()) => {
+            if o.format == Format::Csv {
+                out!(say, "填写说明：{}", csv_file::notes_path(&out).display());
+            }
             for p in &plans {
                 let rows = p.entities.len();
                 let who = if rows > 0 { format!("，{rows} 个披露主体各一行") } else { String::new() };
