@@ -15,6 +15,8 @@ use toml_parser::{ErrorSink, ParseError, Raw as TomlRaw, Source, Span};
 use crate::base::diag::{FileId, Loc};
 use crate::inputs::records::{Cell, Raw, Record};
 
+mod lines;
+
 /// A top-level name and what it holds, in the order the tree lists them (by name).
 pub struct Item<'t> {
     pub key: Cow<'t, str>,
@@ -34,9 +36,14 @@ pub enum Value<'t> {
 
 /// The items of `text` when it is a flat document; `None` otherwise.
 pub fn read(text: &str, file: FileId) -> Option<Vec<Item<'_>>> {
+    in_tree_order(lines::read(text, file).or_else(|| parse(text, file))?)
+}
+
+/// The items of a flat document as the TOML parser's events give them, in the order written.
+fn parse(text: &str, file: FileId) -> Option<Vec<Item<'_>>> {
     let source = Source::new(text);
     let tokens = source.lex().into_vec();
-    let mut reader = Reader { text, file, failed: false, top: Vec::new(), at: Place::Top, key: None, header: None };
+    let mut reader = Reader { text, file, failed: false, doc: Doc::default(), key: None, header: None };
     let mut failed = false;
     let mut sink = |_: ParseError| failed = true;
     {
@@ -44,11 +51,12 @@ pub fn read(text: &str, file: FileId) -> Option<Vec<Item<'_>>> {
         toml_parser::parser::parse_document(&tokens, &mut checked, &mut sink);
     }
     reader.close_key();
-    if failed || reader.failed {
-        return None;
-    }
-    let mut items = reader.top;
-    // (the tree is a map by name: a name given twice is the tree's error to report)
+    (!failed && !reader.failed).then_some(reader.doc.top)
+}
+
+/// Items in the tree's order: by name, each table's cells by key. (The tree is a map by name:
+/// a name or key given twice is the tree's error to report.)
+fn in_tree_order(mut items: Vec<Item<'_>>) -> Option<Vec<Item<'_>>> {
     items.sort_by(|a, b| a.key.cmp(&b.key));
     if items.windows(2).any(|w| w[0].key == w[1].key) {
         return None;
@@ -69,12 +77,47 @@ fn sort_cells(r: &mut Record) -> Option<()> {
     (!r.cells.windows(2).any(|w| w[0].key == w[1].key)).then_some(())
 }
 
-/// Where the next `key = value` goes.
-#[derive(Clone, Copy, PartialEq)]
-enum Place {
-    Top,
-    /// Item `i` of `top`, a table (the last record of an array of tables).
-    Table(usize),
+/// The items read so far, and where the next `key = value` goes: what both readers build.
+#[derive(Default)]
+struct Doc<'t> {
+    top: Vec<Item<'t>>,
+    /// The item whose table (the last record of an array of tables) takes the next key; none
+    /// before the first header.
+    at: Option<usize>,
+}
+
+impl<'t> Doc<'t> {
+    /// A `[name]` (`array` false) or `[[name]]` header at `loc`.
+    fn header(&mut self, key: Cow<'t, str>, key_loc: Loc, loc: Loc, array: bool) {
+        let record = Record { cells: Vec::new(), loc, short: None };
+        // The records of `[[name]]` are gathered under the name's first header, as in the tree.
+        let earlier = self.top.iter().position(|i| i.key == key && matches!(i.value, Value::Tables(_)));
+        if array && let Some(i) = earlier {
+            if let Value::Tables(rs) = &mut self.top[i].value {
+                rs.push(record);
+            }
+            self.at = Some(i);
+            return;
+        }
+        let value = if array { Value::Tables(vec![record]) } else { Value::Table(record) };
+        self.top.push(Item { key, key_loc, loc, value });
+        self.at = Some(self.top.len() - 1);
+    }
+
+    /// A `key = value`, at the top or in the table of the last header.
+    fn cell(&mut self, key: Cow<'t, str>, key_loc: Loc, raw: Raw<'t>, loc: Loc) -> Option<()> {
+        let Some(i) = self.at else {
+            self.top.push(Item { key, key_loc, loc, value: Value::Scalar(raw) });
+            return Some(());
+        };
+        let record = match &mut self.top.get_mut(i)?.value {
+            Value::Table(r) => r,
+            Value::Tables(rs) => rs.last_mut()?,
+            Value::Scalar(_) => return None,
+        };
+        record.cells.push(Cell { key, key_loc, raw, loc });
+        Some(())
+    }
 }
 
 struct Header {
@@ -87,8 +130,7 @@ struct Reader<'t> {
     text: &'t str,
     file: FileId,
     failed: bool,
-    top: Vec<Item<'t>>,
-    at: Place,
+    doc: Doc<'t>,
     /// A key read, waiting for its value: its span and quoting, and whether `=` followed.
     key: Option<(Span, Option<Encoding>, bool)>,
     header: Option<Header>,
@@ -166,19 +208,8 @@ impl EventReceiver for Reader<'_> {
         let Some(raw) = self.scalar_value(span, encoding) else { return self.fail() };
         let key = self.decode_key(key_span, key_encoding);
         let (key_loc, loc) = (self.loc(key_span), self.loc(span));
-        match self.at {
-            Place::Top => self.top.push(Item { key, key_loc, loc, value: Value::Scalar(raw) }),
-            Place::Table(i) => {
-                let record = match self.top.get_mut(i).map(|i| &mut i.value) {
-                    Some(Value::Table(r)) => r,
-                    Some(Value::Tables(rs)) => match rs.last_mut() {
-                        Some(r) => r,
-                        None => return self.fail(),
-                    },
-                    _ => return self.fail(),
-                };
-                record.cells.push(Cell { key, key_loc, raw, loc });
-            }
+        if self.doc.cell(key, key_loc, raw, loc).is_none() {
+            self.fail();
         }
     }
     fn value_sep(&mut self, _: Span, _: &mut dyn ErrorSink) {
@@ -195,21 +226,8 @@ impl<'t> Reader<'t> {
             return self.fail();
         };
         let key = self.decode_key(key_span, encoding);
-        let loc = self.loc(open.append(close));
-        let record = Record { cells: Vec::new(), loc, short: None };
-        // The records of `[[name]]` are gathered under the name's first header, as in the tree.
-        let earlier = self.top.iter().position(|i| i.key == key && matches!(i.value, Value::Tables(_)));
-        if array && let Some(i) = earlier {
-            if let Value::Tables(rs) = &mut self.top[i].value {
-                rs.push(record);
-            }
-            self.at = Place::Table(i);
-            return;
-        }
-        let value = if array { Value::Tables(vec![record]) } else { Value::Table(record) };
-        let key_loc = self.loc(key_span);
-        self.top.push(Item { key, key_loc, loc, value });
-        self.at = Place::Table(self.top.len() - 1);
+        let (key_loc, loc) = (self.loc(key_span), self.loc(open.append(close)));
+        self.doc.header(key, key_loc, loc, array);
     }
 
     /// A scalar as the tree reads it (`records::toml_record`).
@@ -268,21 +286,22 @@ mod tests {
         Some(out)
     }
 
+    fn shown(items: Vec<Item>) -> Vec<String> {
+        items
+            .into_iter()
+            .map(|i| {
+                let value = match i.value {
+                    Value::Scalar(r) => format!("{r:?}"),
+                    Value::Table(r) => format!("{r:?}"),
+                    Value::Tables(rs) => format!("{rs:?}"),
+                };
+                format!("{} {:?} {:?} {value}", i.key, i.key_loc, i.loc)
+            })
+            .collect()
+    }
+
     fn flat(text: &str) -> Option<Vec<String>> {
-        let items = read(text, 0 as FileId)?;
-        Some(
-            items
-                .into_iter()
-                .map(|i| {
-                    let value = match i.value {
-                        Value::Scalar(r) => format!("{r:?}"),
-                        Value::Table(r) => format!("{r:?}"),
-                        Value::Tables(rs) => format!("{rs:?}"),
-                    };
-                    format!("{} {:?} {:?} {value}", i.key, i.key_loc, i.loc)
-                })
-                .collect(),
-        )
+        read(text, 0 as FileId).map(shown)
     }
 
     #[test]
@@ -333,8 +352,97 @@ mod tests {
             "x = \"\\q\"\n",
             "[]\n",
             "x = 1 # \u{7}\n",
+            "x = 1\r",
+            "x = 2024-02-30\n",
         ] {
             assert!(read(d, 0 as FileId).is_none(), "{d}");
         }
+    }
+
+    /// Plain documents, as people and `pilu import` write them, and near misses.
+    fn plain_docs() -> Vec<String> {
+        let mut docs: Vec<String> = [
+            "published_on = 2024-10-20\n\n[a]\nx = 1\ny = -0.50\nz = \"文字 \t带制表符\"\nt = true\nf = false\n",
+            "# 注释\r\n[[r]]\r\n  k = \"\"   # 空\r\n[[r]]\r\nk = 0\r\n\r\n[s]  # 表\nq = 2024-02-29\n",
+            "\tx = 99999999999999999999\nd = 0.0\ne = -0\n[t-1]\nA_b-9 = 12.345\n",
+            "x = 2023-02-29\n",
+            "x = 2024-00-10\n",
+            "x = 0000-01-01\n",
+            "x = 1.\n",
+            "x = .5\n",
+            "x = 01\n",
+            "x = +1\n",
+            "x = 1_000\n",
+            "x = 1e3\n",
+            "x = inf\n",
+            "x = \"a\"# c\n",
+            "x = 1#c\n",
+            "x = \"\"\"a\"\"\"\n",
+            "x = 'a'\n",
+            "[ t ]\n",
+            "[t] x = 1\n",
+            "[[t]\n",
+            "[t]]\n",
+            "x = \"a\"b\n",
+            "x = tru\n",
+            "\u{feff}x = 1\n",
+            "x = 2024-10-20T08:00:00\n",
+            "键 = 1\n",
+            "x\n",
+            "= 1\n",
+            "x = \"\u{7f}\"\n",
+            "# \u{85}\nx = 1\n",
+        ]
+        .map(str::to_string)
+        .to_vec();
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        for e in walkdir::WalkDir::new(data).into_iter().flatten() {
+            if e.path().extension().is_some_and(|x| x == "toml") {
+                docs.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        docs
+    }
+
+    /// What the line reader reads, the parser reads the same (same items, keys, values and
+    /// places); it reads the example site's year files itself; what it leaves, the parser decides.
+    #[test]
+    fn the_line_reader_reads_what_the_parser_reads() {
+        let docs = plain_docs();
+        let mut by_lines = 0;
+        for d in &docs {
+            let Some(l) = lines::read(d, 0) else { continue };
+            by_lines += 1;
+            assert_eq!(Some(shown(l)), parse(d, 0).map(shown), "{d:?}");
+        }
+        assert!(by_lines > 20, "{by_lines}");
+        for d in ["x = 1\r", "x = +1\n", "x = 1_000\n", "[ t ]\n", "x = \"\\u0031\"\n", "x = 1#c\n", "\u{feff}x = 1\n"]
+        {
+            assert!(lines::read(d, 0).is_none(), "{d:?}");
+        }
+    }
+
+    /// Every document one edit away from a plain one (a character taken out, or one of those
+    /// that matter to TOML put in, at every place): the line reader never reads one the parser
+    /// refuses, nor reads one differently.
+    #[test]
+    fn the_line_reader_never_reads_what_the_parser_would_not() {
+        let inserts = [
+            "\"", "\\", "#", " ", "\t", "\r", "\n", "=", "[", "]", ".", "_", "+", "-", "0", "e", "'", "\u{7}",
+            "\u{7f}", "é", ":", "T",
+        ];
+        let mut tried = 0;
+        for d in plain_docs().iter().filter(|d| d.len() < 400) {
+            let cuts = d.char_indices().map(|(i, c)| (i, i + c.len_utf8(), ""));
+            let puts = d.char_indices().map(|(i, _)| i).chain([d.len()]).flat_map(|i| inserts.map(|s| (i, i, s)));
+            for (a, b, s) in cuts.chain(puts) {
+                let e = format!("{}{s}{}", &d[..a], &d[b..]);
+                tried += 1;
+                if let Some(l) = lines::read(&e, 0) {
+                    assert_eq!(Some(shown(l)), parse(&e, 0).map(shown), "{e:?}");
+                }
+            }
+        }
+        assert!(tried > 10_000, "{tried}");
     }
 }
