@@ -44,7 +44,7 @@ impl<'t> Line<'t> {
             None | Some(b'#') => self.rest(),
             Some(b'[') => {
                 let open = self.at;
-                let array = self.bytes().get(open + 1) == Some(&b'[');
+                let array = self.text[open..self.end].starts_with("[[");
                 self.at += 1 + usize::from(array);
                 let key = self.bare_key()?;
                 self.expect(if array { "]]" } else { "]" })?;
@@ -115,7 +115,7 @@ impl<'t> Line<'t> {
             let len = self.bytes()[body..self.end].iter().position(|&b| b == b'"' || b == b'\\' || is_control(b))?;
             let close = body + len;
             // (`""` opens a multi-line string when a third quote follows)
-            if self.bytes()[close] != b'"' || (len == 0 && self.bytes().get(close + 1) == Some(&b'"')) {
+            if self.bytes()[close] != b'"' || (len == 0 && self.text[close + 1..self.end].starts_with('"')) {
                 return None;
             }
             self.at = close + 1;

@@ -1,11 +1,12 @@
 //! A flat TOML document — scalars at the top, then `[table]` and `[[table]]` headers of one name,
-//! each followed by `key = scalar` lines — read straight from the TOML parser's events into
-//! records, without building the document's tree of tables first. Nearly every year file is
-//! such a document, and building the tree was three quarters of reading one (a national check
-//! reads 350,000). Anything else (a dotted key, an array, an inline table, a duplicate, a syntax
-//! error) gives `None`, and the caller reads the document as a tree (`records::toml_doc`), which
-//! reports any error. What is read is what the tree would give: the same keys, values and spans,
-//! each table's keys in the tree's order (`flat_and_tree_agree` tests it).
+//! each followed by `key = scalar` lines — read into records without building the document's
+//! tree of tables first: line by line when it is written in the plainest way (`lines`), else
+//! straight from the TOML parser's events. Nearly every year file is such a document, and
+//! building the tree was three quarters of reading one (a national check reads 350,000).
+//! Anything else (a dotted key, an array, an inline table, a duplicate, a syntax error) gives
+//! `None`, and the caller reads the document as a tree (`records::toml_doc`), which reports any
+//! error. What is read is what the tree would give: the same keys, values and spans, each
+//! table's keys in the tree's order (`flat_and_tree_agree` tests it).
 
 use std::borrow::Cow;
 use toml_parser::decoder::{Encoding, ScalarKind};
@@ -318,14 +319,7 @@ mod tests {
         ]
         .map(str::to_string)
         .to_vec();
-        // every year file of the example site
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        for e in walkdir::WalkDir::new(data).into_iter().flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "toml") {
-                docs.push(std::fs::read_to_string(p).unwrap_or_default());
-            }
-        }
+        docs.extend(example_toml_files());
         let mut read_flat = 0;
         for d in &docs {
             let Some(f) = flat(d) else { continue };
@@ -395,13 +389,19 @@ mod tests {
         ]
         .map(str::to_string)
         .to_vec();
-        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        for e in walkdir::WalkDir::new(data).into_iter().flatten() {
-            if e.path().extension().is_some_and(|x| x == "toml") {
-                docs.push(std::fs::read_to_string(e.path()).unwrap_or_default());
-            }
-        }
+        docs.extend(example_toml_files());
         docs
+    }
+
+    /// Every TOML file under the example site's `data/`: its year files and registry.
+    fn example_toml_files() -> Vec<String> {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        walkdir::WalkDir::new(data)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect()
     }
 
     /// What the line reader reads, the parser reads the same (same items, keys, values and
