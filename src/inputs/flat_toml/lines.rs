@@ -49,6 +49,7 @@ impl<'t> Line<'t> {
                 let key = self.bare_key()?;
                 self.expect(if array { "]]" } else { "]" })?;
                 let loc = self.loc(open, self.at);
+                self.blanks();
                 self.rest()?;
                 doc.header(Cow::Borrowed(&self.text[key.clone()]), self.loc(key.start, key.end), loc, array);
                 Some(())
