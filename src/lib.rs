@@ -618,10 +618,22 @@ fn render_site(
     // a national build's peak (a country's page list is about 40 MB).
     let list = part.pages(&model);
     // Room for what the render and the downloads write (at most: a page of one theme, a table
-    // without downloads, is counted all the same), made once (`Staging::expect_files`).
+    // without downloads, is counted all the same), and for what follows them (the themes'
+    // assets, static files, sitemaps and robots.txt), made once (`Staging::expect_files`):
+    // counted a few files short, the list of a country's five million grew by doubling at the
+    // very end, 40 MB more at the build's peak.
     let of_part = site.data.years.iter().filter(|((e, _), _)| part.has_entity(*e));
     let tables: usize = of_part.map(|(_, ey)| ey.tables.len()).sum();
-    staging.expect_files(list.len(&model) * themes.len() + 2 * tables);
+    let pages_listed = list.len(&model);
+    let after = if across {
+        let assets: usize = themes.iter().map(|t| t.assets.len()).sum();
+        let statics = inputs::statics::files(root, &mut Diagnostics::default()).len();
+        let sitemaps = site.settings.base_url.as_ref().map_or(0, |_| pages_listed / render::SITEMAP_URLS + 3);
+        assets + statics + sitemaps
+    } else {
+        0
+    };
+    staging.expect_files(pages_listed * themes.len() + 2 * tables + after);
     let pages = model.render_themes(&mut themes, &staging, intro, &list).map_err(classify)?;
     drop(list);
     if across {
